@@ -1,0 +1,40 @@
+"""clvmodel: probabilistic customer lifetime value from transaction logs.
+
+Transactions become RFM summaries (:func:`rfm_summary`), which feed the BG/NBD model of purchasing
+and dropout (:class:`BetaGeoModel`) and the Gamma-Gamma model of spend (:class:`GammaGammaModel`);
+their predictions become per-customer value (:func:`customer_lifetime_value`), shown beside the
+naive formula (:func:`naive_clv`).
+"""
+
+from clvmodel import datasets
+from clvmodel.errors import (
+    ClvError,
+    ClvWarning,
+    ConvergenceError,
+    InputError,
+    ModelError,
+    ModelFileError,
+    NotFittedError,
+    StatisticalWarning,
+)
+from clvmodel.models import BetaGeoModel, GammaGammaModel, load_model
+from clvmodel.rfm import calibration_holdout_split, rfm_summary
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BetaGeoModel",
+    "ClvError",
+    "ClvWarning",
+    "ConvergenceError",
+    "GammaGammaModel",
+    "InputError",
+    "ModelError",
+    "ModelFileError",
+    "NotFittedError",
+    "StatisticalWarning",
+    "calibration_holdout_split",
+    "datasets",
+    "load_model",
+    "rfm_summary",
+]

@@ -1,0 +1,422 @@
+"""Shared maximum-likelihood machinery for clvmodel's models.
+
+A concrete model names its parameters and supplies three things: how to turn a table into the
+arrays its likelihood needs (:meth:`_prepare`, which also compresses identical rows into one row
+with a count), the per-row log-likelihood with its gradient (:meth:`_loglik`), and a starting point
+(:meth:`_initial`). This base does the rest: optimisation over log-parameters with analytic
+gradients, the convergence check, standard errors from the Hessian, the summary table, and
+versioned JSON persistence (no pickle).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+import warnings
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+
+from clvmodel._files import write_text_atomically
+from clvmodel.errors import (
+    ConvergenceError,
+    ModelFileError,
+    NotFittedError,
+    StatisticalWarning,
+)
+from clvmodel.rfm import TIME_UNITS
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "MaximumLikelihoodModel", "compress_rows", "load_model"]
+
+FORMAT_NAME = "clvmodel-model"
+FORMAT_VERSION = 1
+
+_REGISTRY: dict[str, type[MaximumLikelihoodModel]] = {}
+
+# Convergence is judged on the gradient of the mean negative log-likelihood per customer.
+_GRADIENT_TOLERANCE = 1e-6
+
+
+def compress_rows(*columns: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """Collapse identical rows of the given columns into distinct rows and their counts.
+
+    Returns
+    -------
+    columns : tuple of numpy.ndarray
+        The distinct rows, one array per input column.
+    counts : numpy.ndarray
+        How many input rows each distinct row stands for (float64, usable as weights).
+    """
+    stacked = np.column_stack([np.asarray(c, dtype="float64") for c in columns])
+    unique, counts = np.unique(stacked, axis=0, return_counts=True)
+    return tuple(unique.T.copy()), counts.astype("float64")
+
+
+def _weighted_compress(columns: tuple[np.ndarray, ...], weights: np.ndarray | None):
+    if weights is None:
+        return compress_rows(*columns)
+    stacked = np.column_stack(columns)
+    unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    counts = np.bincount(inverse.ravel(), weights=weights, minlength=unique.shape[0])
+    return tuple(unique.T.copy()), counts
+
+
+class MaximumLikelihoodModel:
+    """Base class: fit by maximum likelihood over log-parameters; save and load as JSON.
+
+    Subclasses set ``param_names`` and implement ``_prepare``, ``_loglik`` and ``_initial``.
+    Fitted state ends in ``_``: ``params_``, ``log_likelihood_``, ``standard_errors_``,
+    ``covariance_``, ``n_customers_``, ``n_distinct_rows_``, ``n_iterations_``, ``time_unit_``.
+    """
+
+    param_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _REGISTRY[cls.__name__] = cls
+
+    def __init__(self, *, max_iter: int = 2000, tol: float = _GRADIENT_TOLERANCE):
+        self.max_iter = max_iter
+        self.tol = tol
+
+    # ----------------------------------------------------------------------------------------------
+    # Hooks for subclasses.
+    def _prepare(self, data, weights: np.ndarray | None):  # pragma: no cover - abstract
+        """Return ``(arrays, counts, n_customers)`` for the likelihood."""
+        raise NotImplementedError
+
+    def _loglik(self, theta: np.ndarray, arrays) -> tuple[np.ndarray, np.ndarray]:
+        """Per-row log-likelihood and its gradient in the natural parameters, shape (k, rows)."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def _initial(self, arrays, counts: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # ----------------------------------------------------------------------------------------------
+    @classmethod
+    def from_params(cls, params, time_unit: str | None = None, **kwargs):
+        """Build a model from known parameters, for scoring without fitting.
+
+        Parameters
+        ----------
+        params : mapping
+            One positive, finite value for each name in ``param_names``.
+        time_unit : {"D", "W"}, optional
+            The time unit the parameters refer to.
+
+        Returns
+        -------
+        model
+            A model whose prediction methods can be called at once.
+        """
+        model = cls(**kwargs)
+        model._set_params(params)
+        model.time_unit_ = _check_time_unit(time_unit)
+        return model
+
+    def _set_params(self, params) -> None:
+        from clvmodel.errors import InputError
+
+        try:
+            values = {name: float(params[name]) for name in self.param_names}
+        except KeyError as exc:
+            raise InputError(
+                f"{type(self).__name__} needs parameters {list(self.param_names)}; "
+                f"{exc.args[0]!r} is missing."
+            ) from None
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"parameters must be numbers: {exc}") from None
+        extra = set(params) - set(self.param_names)
+        if extra:
+            raise InputError(
+                f"unknown parameter(s) {sorted(extra)} for {type(self).__name__}; it takes "
+                f"{list(self.param_names)}."
+            )
+        bad = {k: v for k, v in values.items() if not (math.isfinite(v) and v > 0)}
+        if bad:
+            raise InputError(f"parameters must be positive and finite; got {bad}.")
+        self.params_ = pd.Series(values, name="estimate", dtype="float64")
+
+    def _check_fitted(self) -> np.ndarray:
+        if not hasattr(self, "params_"):
+            raise NotFittedError(
+                f"this {type(self).__name__} has no parameters yet: call fit(data) first, or build "
+                f"it with {type(self).__name__}.from_params(...)."
+            )
+        return self.params_.to_numpy()
+
+    # ----------------------------------------------------------------------------------------------
+    def fit(self, data, weights=None, initial_params=None):
+        """Estimate the parameters by maximum likelihood.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            An RFM table (see :func:`clvmodel.rfm_summary`).
+        weights : array_like, optional
+            How many customers each row stands for (default 1 each).
+        initial_params : mapping, optional
+            Starting values; the default suits most data.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        InputError
+            The table is unusable (see :func:`clvmodel.rfm.validate_rfm`).
+        ConvergenceError
+            The optimiser did not reach a point where the gradient vanishes.
+        """
+        started = time.perf_counter()
+        arrays, counts, n_customers = self._prepare(data, weights)
+        total = counts.sum()
+
+        def objective(log_theta):
+            theta = np.exp(log_theta)
+            ll, grad = self._loglik(theta, arrays)
+            return -(counts @ ll) / total, -(grad @ counts) * theta / total
+
+        if initial_params is None:
+            start = np.log(self._initial(arrays, counts))
+        else:
+            self._set_params(initial_params)
+            start = np.log(self.params_.to_numpy())
+        with np.errstate(all="ignore"):
+            result = minimize(
+                objective,
+                start,
+                jac=True,
+                method="BFGS",
+                options={"gtol": self.tol * 1e-3, "maxiter": self.max_iter},
+            )
+        log_theta = result.x
+        value, gradient = objective(log_theta)
+        gradient_norm = float(np.max(np.abs(gradient)))
+        if not (np.isfinite(value) and gradient_norm < self.tol):
+            raise ConvergenceError(
+                f"{type(self).__name__} did not converge after {result.nit} iterations (largest "
+                f"gradient {gradient_norm:.3g}, optimiser says: {result.message}). Things to try:\n"
+                "  1. check the RFM table: recency ≤ T, frequency counts repeat purchases only;\n"
+                "  2. use a time unit that keeps T in the tens to thousands (weeks or days);\n"
+                "  3. pass initial_params= near plausible values;\n"
+                "  4. raise max_iter=."
+            )
+        theta = np.exp(log_theta)
+        self._set_params(dict(zip(self.param_names, theta, strict=True)))
+        self.log_likelihood_ = float(-value * total)
+        self.n_customers_ = int(n_customers)
+        self.n_distinct_rows_ = int(counts.size)
+        self.n_iterations_ = int(result.nit)
+        self.time_unit_ = _check_time_unit(getattr(data, "attrs", {}).get("time_unit"))
+        self.covariance_, self.standard_errors_ = self._standard_errors(objective, log_theta, total)
+        self.fit_seconds_ = time.perf_counter() - started
+        return self
+
+    def _standard_errors(self, objective, log_theta, total):
+        """Covariance of the log-parameters from the Hessian, and standard errors by the delta
+        method (exact at the optimum, where the gradient is zero)."""
+        k = log_theta.size
+        step = 1e-5
+        hessian = np.empty((k, k))
+        for j in range(k):
+            shift = np.zeros(k)
+            shift[j] = step
+            hessian[:, j] = (objective(log_theta + shift)[1] - objective(log_theta - shift)[1]) / (
+                2 * step
+            )
+        hessian = (hessian + hessian.T) / 2 * total
+        names = list(self.param_names)
+        try:
+            covariance = np.linalg.inv(hessian)
+            ok = np.all(np.isfinite(covariance)) and np.all(np.diag(covariance) > 0)
+        except np.linalg.LinAlgError:
+            ok = False
+        if not ok:
+            warnings.warn(
+                "the Hessian at the optimum is not positive definite, so standard errors are not "
+                "available; the data may not identify every parameter.",
+                StatisticalWarning,
+                stacklevel=3,
+            )
+            covariance = np.full((k, k), np.nan)
+        theta = np.exp(log_theta)
+        errors = pd.Series(theta * np.sqrt(np.diag(covariance)), index=names, name="std_error")
+        return pd.DataFrame(covariance, index=names, columns=names), errors
+
+    # ----------------------------------------------------------------------------------------------
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Parameter table: estimate, standard error and a 95 % interval from the log scale."""
+        self._check_fitted()
+        table = pd.DataFrame({"estimate": self.params_})
+        errors = getattr(self, "standard_errors_", None)
+        if errors is not None:
+            log_se = errors / self.params_
+            table["std_error"] = errors
+            table["lower_95"] = self.params_ * np.exp(-1.959964 * log_se)
+            table["upper_95"] = self.params_ * np.exp(1.959964 * log_se)
+        table.index.name = "parameter"
+        return table
+
+    def __repr__(self) -> str:
+        if not hasattr(self, "params_"):
+            return f"{type(self).__name__}()"
+        shown = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
+        return f"{type(self).__name__}({shown})"
+
+    # ----------------------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The model as a JSON-ready dictionary (see :meth:`save`)."""
+        from clvmodel import __version__
+
+        self._check_fitted()
+        fit = None
+        if hasattr(self, "log_likelihood_"):
+            fit = {
+                "log_likelihood": self.log_likelihood_,
+                "n_customers": self.n_customers_,
+                "n_distinct_rows": self.n_distinct_rows_,
+                "n_iterations": self.n_iterations_,
+                "standard_errors": {
+                    k: (None if not np.isfinite(v) else float(v))
+                    for k, v in self.standard_errors_.items()
+                },
+            }
+        return {
+            "format": FORMAT_NAME,
+            "format_version": FORMAT_VERSION,
+            "model": type(self).__name__,
+            "clvmodel_version": __version__,
+            "time_unit": self.time_unit_,
+            "params": {k: float(v) for k, v in self.params_.items()},
+            "settings": {"max_iter": self.max_iter, "tol": self.tol},
+            "fit": fit,
+        }
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Save the model as versioned JSON, atomically. Load it with :func:`clvmodel.load_model`.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+        """
+        return write_text_atomically(path, json.dumps(self.to_dict(), indent=2) + "\n")
+
+    @classmethod
+    def from_dict(cls, document: dict[str, Any], source: str = "model document"):
+        """Rebuild a model from :meth:`to_dict` output, validating every field."""
+        return _model_from_document(document, source, expected=cls)
+
+
+def _check_time_unit(time_unit):
+    from clvmodel.errors import InputError
+
+    if time_unit is not None and time_unit not in TIME_UNITS:
+        raise InputError(f"time_unit={time_unit!r} is not supported; use 'D' or 'W'.")
+    return time_unit
+
+
+def _model_from_document(document, source: str, expected=None):
+    def fail(problem: str):
+        raise ModelFileError(f"{source} is not a valid clvmodel model file: {problem}.")
+
+    if not isinstance(document, dict):
+        fail("the top level is not a JSON object")
+    if document.get("format") != FORMAT_NAME:
+        fail(f"'format' is {document.get('format')!r}, expected {FORMAT_NAME!r}")
+    version = document.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        fail("'format_version' is missing or not an integer")
+    if version > FORMAT_VERSION:
+        fail(
+            f"it was written in format version {version}, newer than this clvmodel reads "
+            f"({FORMAT_VERSION}); upgrade clvmodel"
+        )
+    kind = document.get("model")
+    cls = _REGISTRY.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        fail(f"unknown model {kind!r}; known models are {sorted(_REGISTRY)}")
+    if expected is not None and not issubclass(cls, expected):
+        fail(f"it holds a {kind}, not a {expected.__name__}")
+    params = document.get("params")
+    if not isinstance(params, dict) or set(params) != set(cls.param_names):
+        fail(f"'params' must have exactly the keys {list(cls.param_names)}")
+    for name, value in params.items():
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not math.isfinite(value)
+            or value <= 0
+        ):
+            fail(f"parameter {name!r} = {value!r} is not a positive finite number")
+    time_unit = document.get("time_unit")
+    if time_unit is not None and time_unit not in TIME_UNITS:
+        fail(f"'time_unit' is {time_unit!r}, expected one of {sorted(TIME_UNITS)} or null")
+    settings = document.get("settings") or {}
+    if not isinstance(settings, dict):
+        fail("'settings' is not an object")
+    try:
+        model = cls.from_params(params, time_unit=time_unit, **settings)
+    except (TypeError, ValueError) as exc:
+        fail(str(exc))
+    fit = document.get("fit")
+    if fit is not None:
+        if not isinstance(fit, dict):
+            fail("'fit' is not an object")
+        try:
+            model.log_likelihood_ = float(fit["log_likelihood"])
+            model.n_customers_ = int(fit["n_customers"])
+            model.n_distinct_rows_ = int(fit["n_distinct_rows"])
+            model.n_iterations_ = int(fit["n_iterations"])
+            errors = fit["standard_errors"]
+            model.standard_errors_ = pd.Series(
+                {n: np.nan if errors[n] is None else float(errors[n]) for n in cls.param_names},
+                name="std_error",
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            fail(f"the 'fit' section is incomplete or malformed ({exc!r})")
+    return model
+
+
+def load_model(path: str | os.PathLike):
+    """Load a model saved with ``model.save(path)``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A JSON file written by :meth:`MaximumLikelihoodModel.save`.
+
+    Returns
+    -------
+    BetaGeoModel or GammaGammaModel
+        The model, ready to predict.
+
+    Raises
+    ------
+    ModelFileError
+        The file is missing, not JSON, of an unknown format or version, or holds invalid
+        parameters.
+    """
+    location = Path(path)
+    try:
+        text = location.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ModelFileError(f"model file {str(location)!r} does not exist.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelFileError(f"cannot read model file {str(location)!r}: {exc}.") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ModelFileError(
+            f"model file {str(location)!r} is not valid JSON (line {exc.lineno}, column "
+            f"{exc.colno}: {exc.msg}); it may be truncated or edited by hand."
+        ) from None
+    return _model_from_document(document, repr(str(location)))

@@ -205,7 +205,7 @@ def rfm_summary(
     amount_col: str | None = "amount",
     observation_end=None,
     time_unit: str = "W",
-    truncate: bool = False,
+    truncate: bool = True,
 ) -> pd.DataFrame:
     """Summarise a transaction log into one RFM row per customer.
 
@@ -222,8 +222,10 @@ def rfm_summary(
     time_unit : {"W", "D"}
         Unit of ``recency`` and ``T``: days, or weeks of 7 days (fractional, as in the papers).
     truncate : bool
-        Transactions after ``observation_end`` raise an :class:`~clvmodel.InputError` unless this is
-        ``True``, in which case they are ignored.
+        What to do with transactions after ``observation_end``: ignore them (``True``, the default,
+        as when summarising a calibration period; their number is kept in
+        ``result.attrs["transactions_after_end"]``) or raise an :class:`~clvmodel.InputError`
+        (``False``, for logs that should end by ``observation_end``).
 
     Returns
     -------
@@ -276,14 +278,17 @@ def rfm_summary(
             raise InputError(
                 f"{int(late.sum())} customer-day(s) of purchases fall after observation_end "
                 f"({np.datetime64(end_day, 'D')}), up to {np.datetime64(last_day, 'D')}; pass "
-                "truncate=True to ignore them, or a later observation_end."
+                "a later observation_end, or truncate=True to ignore them."
             )
+        dropped = int(late.sum())
         log = _restrict(log, ~late)
         customers_left = np.unique(log.customer_code)
         summary = _summarise(log, end_day, unit_days).iloc[customers_left]
     else:
+        dropped = 0
         summary = _summarise(log, end_day, unit_days)
     summary.attrs["time_unit"] = time_unit
+    summary.attrs["transactions_after_end"] = dropped
     return summary
 
 

@@ -223,8 +223,8 @@ def rfm_summary(
         Unit of ``recency`` and ``T``: days, or weeks of 7 days (fractional, as in the papers).
     truncate : bool
         What to do with transactions after ``observation_end``: ignore them (``True``, the default,
-        as when summarising a calibration period; their number is kept in
-        ``result.attrs["transactions_after_end"]``) or raise an :class:`~clvmodel.InputError`
+        as when summarising a calibration period; the number of customer-days so ignored is kept in
+        ``result.attrs["purchase_days_after_end"]``) or raise an :class:`~clvmodel.InputError`
         (``False``, for logs that should end by ``observation_end``).
 
     Returns
@@ -288,7 +288,7 @@ def rfm_summary(
         dropped = 0
         summary = _summarise(log, end_day, unit_days)
     summary.attrs["time_unit"] = time_unit
-    summary.attrs["transactions_after_end"] = dropped
+    summary.attrs["purchase_days_after_end"] = dropped
     return summary
 
 

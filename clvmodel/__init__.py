@@ -19,6 +19,8 @@ from clvmodel.errors import (
 )
 from clvmodel.models import BetaGeoModel, GammaGammaModel, load_model
 from clvmodel.rfm import calibration_holdout_split, rfm_summary
+from clvmodel.simulate import simulate_customers, simulate_transactions
+from clvmodel.value import clv_table, customer_lifetime_value, naive_clv
 
 __version__ = "0.1.0"
 
@@ -34,7 +36,12 @@ __all__ = [
     "NotFittedError",
     "StatisticalWarning",
     "calibration_holdout_split",
+    "clv_table",
+    "customer_lifetime_value",
     "datasets",
     "load_model",
+    "naive_clv",
     "rfm_summary",
+    "simulate_customers",
+    "simulate_transactions",
 ]

@@ -236,14 +236,15 @@ def rfm_summary(
     Raises
     ------
     InputError
-        Missing columns, an empty table, missing ids, unparseable dates, negative or missing amounts,
+        Missing columns, an empty table, missing ids, unparseable dates, negative or missing
+        amounts,
         transactions after ``observation_end``, or an unknown ``time_unit``.
 
     Notes
     -----
     Definitions follow Fader, Hardie and Lee (2005), "Counting your customers the easy way":
-    frequency counts repeat purchase days, recency is the time of the last purchase measured from the
-    first, and ``T`` the customer's age at ``observation_end``.
+    frequency counts repeat purchase days, recency is the time of the last purchase measured from
+    the first, and ``T`` the customer's age at ``observation_end``.
 
     Examples
     --------
@@ -442,9 +443,9 @@ def validate_rfm(
     if missing:
         have = list(map(str, data.columns if isinstance(data, pd.DataFrame) else data.keys()))
         raise InputError(
-            f"the RFM table has no column {', '.join(map(repr, missing))}; it has {have}. Build one "
-            "with clvmodel.rfm_summary(transactions, ...), or rename your columns to frequency, "
-            "recency, T and monetary_value."
+            f"the RFM table has no column {', '.join(map(repr, missing))}; it has {have}. "
+            "Build one with clvmodel.rfm_summary(transactions, ...), or rename your columns to "
+            "frequency, recency, T and monetary_value."
         )
     arrays = {}
     for name in ("frequency", "recency", "T", "monetary_value"):

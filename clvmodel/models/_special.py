@@ -12,7 +12,9 @@ the posterior of (λ, p) given that the customer is alive at ``T`` (Fader, Hardi
 
 and the closed form of the paper,
 
-    E_alive(t) = (a+b+x-1)/(a-1) · [1 - z^(r+x) ₂F₁(r+x, b+x; a+b+x-1; y)],  z = 1 - y = (α+T)/(α+T+t).
+    E_alive(t) = (a+b+x-1)/(a-1) · [1 - z^(r+x) ₂F₁(r+x, b+x; a+b+x-1; y)],
+
+with z = 1 - y = (α+T)/(α+T+t).
 
 The ₂F₁ overflows for heavy buyers (its argument approaches 1 with c - a - b ≪ 0) and the prefactor
 divides by a - 1. Euler's transformation ₂F₁(A, B; C; y) = (1-y)^(C-A-B) ₂F₁(C-A, C-B; C; y) gives

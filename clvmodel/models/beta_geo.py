@@ -61,7 +61,7 @@ class BetaGeoModel(MaximumLikelihoodModel):
     >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow_sample(), observation_end="1997-09-30")
     >>> bg = clv.BetaGeoModel().fit(rfm)
     >>> bg.params_.round(4).tolist()
-    [0.2426, 4.4136, 0.793, 2.4259]
+    [0.2426, 4.4136, 0.7929, 2.4259]
     """
 
     param_names = ("r", "alpha", "a", "b")

@@ -1,0 +1,158 @@
+"""Discounted CLV, the naive formula and the comparison table."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import clvmodel as clv
+
+BG = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
+GG = {"p": 6.25, "q": 3.74, "v": 15.44}
+
+
+@pytest.fixture(scope="module")
+def models():
+    return (
+        clv.BetaGeoModel.from_params(BG, time_unit="W"),
+        clv.GammaGammaModel.from_params(GG),
+    )
+
+
+@pytest.fixture(scope="module")
+def rfm():
+    return clv.rfm_summary(clv.datasets.load_cdnow_sample(), observation_end="1997-09-30")
+
+
+def test_undiscounted_value_is_margin_times_spend_times_purchases(models, rfm):
+    bg, gg = models
+    value = clv.customer_lifetime_value(bg, gg, rfm, horizon=26, margin=0.3)
+    expected = 0.3 * gg.expected_spend(rfm) * bg.expected_purchases(rfm, 26)
+    np.testing.assert_allclose(value.to_numpy(), expected.to_numpy(), rtol=1e-10)
+
+
+def test_discounting_matches_a_hand_computed_sum(models, rfm):
+    bg, gg = models
+    one = rfm.loc[["00004"]]
+    weekly = 1.1 ** (7 / 365.25) - 1
+    cumulative = [bg.expected_purchases(one, k).iloc[0] for k in range(0, 5)]
+    by_hand = (
+        sum((cumulative[k] - cumulative[k - 1]) / (1 + weekly) ** k for k in range(1, 5))
+        * gg.expected_spend(one).iloc[0]
+    )
+    value = clv.customer_lifetime_value(bg, gg, one, horizon=4, discount_rate=0.1)
+    assert value.iloc[0] == pytest.approx(by_hand, rel=1e-12)
+
+
+def test_periods_of_any_unit_cover_the_same_time(models, rfm):
+    bg, gg = models
+    one_year = clv.customer_lifetime_value(bg, gg, rfm, horizon=1, time_unit="Y")
+    in_weeks = clv.customer_lifetime_value(bg, gg, rfm, horizon=365.25 / 7, time_unit="W")
+    in_months = clv.customer_lifetime_value(bg, gg, rfm, horizon=12, time_unit="M")
+    np.testing.assert_allclose(one_year, in_weeks, rtol=1e-10)
+    np.testing.assert_allclose(one_year, in_months, rtol=1e-10)
+
+
+def test_value_falls_with_the_discount_rate_and_is_finite(models, rfm):
+    bg, gg = models
+    low = clv.customer_lifetime_value(bg, gg, rfm, horizon=24, time_unit="M", discount_rate=0.0)
+    high = clv.customer_lifetime_value(bg, gg, rfm, horizon=24, time_unit="M", discount_rate=0.3)
+    assert np.isfinite(high).all()
+    assert (high <= low + 1e-12).all() and (high < low).any()
+    assert (low.index == rfm.index).all()
+
+
+def test_value_needs_a_time_unit_when_the_model_has_none(rfm):
+    bg = clv.BetaGeoModel.from_params(BG)
+    gg = clv.GammaGammaModel.from_params(GG)
+    with pytest.raises(clv.InputError, match="time unit"):
+        clv.customer_lifetime_value(bg, gg, rfm, horizon=4)
+    assert np.isfinite(clv.customer_lifetime_value(bg, gg, rfm, horizon=4, time_unit="W")).all()
+
+
+@pytest.mark.parametrize(
+    "kwargs, phrase",
+    [
+        ({"horizon": -1}, "horizon"),
+        ({"horizon": 4, "margin": 1.5}, "margin"),
+        ({"horizon": 4, "discount_rate": -0.1}, "discount_rate"),
+        ({"horizon": 4, "time_unit": "Q"}, "time_unit"),
+        ({"horizon": 1e5, "time_unit": "D"}, "longer period"),
+    ],
+)
+def test_bad_value_arguments_raise_input_error(models, rfm, kwargs, phrase):
+    bg, gg = models
+    with pytest.raises(clv.InputError, match=phrase):
+        clv.customer_lifetime_value(bg, gg, rfm, **kwargs)
+
+
+@pytest.fixture
+def small_log():
+    return pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "b", "c", "c"],
+            "date": pd.to_datetime(
+                ["2024-01-01", "2024-01-01", "2024-06-30", "2024-03-01", "2024-02-01", "2024-12-30"]
+            ),
+            "amount": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0],
+            "channel": ["web", "web", "web", "shop", "web", "web"],
+        }
+    )
+
+
+def test_naive_formula_by_hand(small_log):
+    table = clv.naive_clv(small_log, lifespan=3.0, margin=0.5, acquisition_cost=20.0)
+    row = table.loc["all"]
+    orders = 5  # a's two purchases on 2024-01-01 are one order
+    years = 365 / 365.25  # 2024-01-01 to 2024-12-30 inclusive
+    assert row["orders"] == orders and row["customers"] == 3
+    assert row["average_order_value"] == pytest.approx(210 / orders)
+    assert row["purchases_per_year"] == pytest.approx(orders / 3 / years)
+    expected = 210 / orders * orders / 3 / years * 3.0 * 0.5
+    assert row["naive_clv"] == pytest.approx(expected)
+    assert row["naive_net_clv"] == pytest.approx(expected - 20)
+    assert row["clv_to_cac"] == pytest.approx(expected / 20)
+
+
+def test_naive_formula_per_segment(small_log):
+    table = clv.naive_clv(small_log, lifespan=1.0, segment_col="channel")
+    assert list(table.index) == ["shop", "web"]
+    assert table.loc["web", "customers"] == 2 and table.loc["shop", "orders"] == 1
+    assert table.loc["shop", "average_order_value"] == pytest.approx(40.0)
+    assert np.isnan(table.loc["web", "clv_to_cac"])
+
+
+def test_naive_segment_must_be_fixed_per_customer(small_log):
+    changing = small_log.assign(channel=["web", "shop", "web", "shop", "web", "web"])
+    with pytest.raises(clv.InputError, match="changes within"):
+        clv.naive_clv(changing, lifespan=1.0, segment_col="channel")
+    with pytest.raises(clv.InputError, match="not a column"):
+        clv.naive_clv(small_log, lifespan=1.0, segment_col="region")
+
+
+def test_clv_table_puts_model_and_naive_side_by_side(models, rfm):
+    bg, gg = models
+    tx = clv.datasets.load_cdnow_sample()
+    naive = clv.naive_clv(tx, lifespan=1.0, observation_end="1997-09-30")
+    table = clv.clv_table(
+        bg, gg, rfm, horizon=12, naive=naive, time_unit="M", acquisition_cost=25.0
+    )
+    assert len(table) == len(rfm)
+    assert (table["naive_clv"] == naive["naive_clv"].iloc[0]).all()
+    np.testing.assert_allclose(table["clv_to_cac"], table["predicted_clv"] / 25.0)
+    np.testing.assert_allclose(
+        table["predicted_clv"],
+        clv.customer_lifetime_value(bg, gg, rfm, horizon=12, time_unit="M"),
+    )
+    weeks = 12 * (365.25 / 12) / 7
+    np.testing.assert_allclose(table["expected_purchases"], bg.expected_purchases(rfm, weeks))
+
+
+def test_clv_table_looks_up_naive_value_per_segment(models, rfm):
+    bg, gg = models
+    naive = pd.DataFrame({"naive_clv": [10.0, 99.0]}, index=["x", "y"])
+    segments = pd.Series(np.where(rfm["frequency"] > 0, "y", "x"), index=rfm.index)
+    table = clv.clv_table(bg, gg, rfm, horizon=4, naive=naive, segments=segments)
+    assert (table.loc[rfm["frequency"] > 0, "naive_clv"] == 99.0).all()
+    assert (table.loc[rfm["frequency"] == 0, "naive_clv"] == 10.0).all()
+    with pytest.raises(clv.InputError, match="segments"):
+        clv.clv_table(bg, gg, rfm, horizon=4, naive=naive)

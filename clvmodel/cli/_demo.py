@@ -1,13 +1,12 @@
-"""The ``clvmodel`` command line. It calls the public API only."""
+"""``clvmodel demo``: both models on the bundled CDNOW sample, beside the naive formula."""
 
 from __future__ import annotations
-
-import sys
 
 import click
 import pandas as pd
 
 import clvmodel as clv
+from clvmodel.cli import main
 
 # Published estimates on the CDNOW sample, 39-week calibration (Fader, Hardie and Lee 2005).
 _PUBLISHED = {
@@ -19,23 +18,6 @@ _PUBLISHED = {
     "q": 3.74,
     "v": 15.44,
 }
-
-
-class _ClvGroup(click.Group):
-    """Turn clvmodel's own errors into one clear line and exit code 2, never a traceback."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except clv.ClvError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-
-
-@click.group(cls=_ClvGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(clv.__version__, prog_name="clvmodel")
-def main():
-    """Probabilistic customer lifetime value: BG/NBD and Gamma-Gamma from transaction logs."""
 
 
 def _parameter_table(bg, gg) -> pd.DataFrame:
@@ -133,36 +115,3 @@ def demo(horizon, discount_rate, margin, top):
         f"${table['naive_clv'].sum():,.0f}); median ${quantiles[0.5]:.2f}, 90th percentile "
         f"${quantiles[0.9]:.2f}, 99th percentile ${quantiles[0.99]:.2f}."
     )
-
-
-@main.command()
-@click.option("--customers", "n_customers", type=click.IntRange(min=1), required=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
-@click.option("--seed", type=int, default=None, help="Random seed, for reproducible logs.")
-@click.option("--r", default=0.5, show_default=True, help="BG/NBD r (per day).")
-@click.option("--alpha", default=60.0, show_default=True, help="BG/NBD alpha (days).")
-@click.option("--a", default=0.8, show_default=True, help="BG/NBD a.")
-@click.option("--b", default=2.5, show_default=True, help="BG/NBD b.")
-@click.option("--days", default=730, show_default=True, help="Length of the observation period.")
-def simulate(n_customers, output, seed, r, alpha, a, b, days):
-    """Write a synthetic transaction log (CSV or Parquet, by extension) drawn from known
-    BG/NBD and Gamma-Gamma parameters."""
-    transactions = clv.simulate_transactions(
-        n_customers,
-        dict(r=r, alpha=alpha, a=a, b=b),
-        gg_params=dict(p=6.0, q=3.8, v=15.0),
-        acquisition_days=min(365, days),
-        observation_days=days,
-        seed=seed,
-    )
-    from clvmodel._files import write_atomically
-
-    if output.endswith(".parquet"):
-        write_atomically(output, lambda tmp: transactions.to_parquet(tmp, index=False))
-    else:
-        write_atomically(output, lambda tmp: transactions.to_csv(tmp, index=False))
-    click.echo(f"wrote {len(transactions):,} transactions of {n_customers:,} customers to {output}")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -1,0 +1,5 @@
+"""Allow ``python -m clvmodel.cli``."""
+
+from clvmodel.cli import main
+
+main()

@@ -107,12 +107,26 @@ def _clean_log(
         )
 
     raw_dates = transactions[date_col]
+    if pd.api.types.is_numeric_dtype(raw_dates) and not pd.api.types.is_bool_dtype(raw_dates):
+        raise InputError(
+            f"column {date_col!r} holds numbers ({raw_dates.head(3).tolist()} ...), which are "
+            "ambiguous as dates; convert it first, e.g. pd.to_datetime(df[col].astype(str), "
+            "format='%Y%m%d') for values like 19970101."
+        )
     if pd.api.types.is_datetime64_any_dtype(raw_dates):
         dates = raw_dates
-        if getattr(dates.dt, "tz", None) is not None:
-            dates = dates.dt.tz_localize(None)
     else:
-        dates = pd.to_datetime(raw_dates, errors="coerce", format="mixed")
+        try:
+            dates = pd.to_datetime(raw_dates, errors="coerce", format="mixed")
+        except (ValueError, TypeError) as exc:
+            raise InputError(
+                f"the dates in column {date_col!r} mix time zones or offsets ({exc}); convert "
+                "them to one time zone first, e.g. pd.to_datetime(df[col], utc=True)"
+                ".dt.tz_convert('Europe/Berlin')."
+            ) from None
+    # A purchase's day is its local calendar day: drop the zone, keep the wall-clock time.
+    if getattr(dates.dt, "tz", None) is not None:
+        dates = dates.dt.tz_localize(None)
     bad_dates = dates.isna().to_numpy()
     if bad_dates.any():
         examples = raw_dates[bad_dates].head(_EXAMPLES).tolist()

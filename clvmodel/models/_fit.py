@@ -335,6 +335,8 @@ def _model_from_document(document, source: str, expected=None):
     version = document.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool):
         fail("'format_version' is missing or not an integer")
+    if version < 1:
+        fail(f"'format_version' is {version}, but versions start at 1")
     if version > FORMAT_VERSION:
         fail(
             f"it was written in format version {version}, newer than this clvmodel reads "
@@ -353,16 +355,23 @@ def _model_from_document(document, source: str, expected=None):
         if (
             not isinstance(value, int | float)
             or isinstance(value, bool)
-            or not math.isfinite(value)
+            or not math.isfinite(float(value) if abs(value) < 1e308 else math.inf)
             or value <= 0
         ):
             fail(f"parameter {name!r} = {value!r} is not a positive finite number")
     time_unit = document.get("time_unit")
-    if time_unit is not None and time_unit not in TIME_UNITS:
+    if time_unit is not None and (not isinstance(time_unit, str) or time_unit not in TIME_UNITS):
         fail(f"'time_unit' is {time_unit!r}, expected one of {sorted(TIME_UNITS)} or null")
     settings = document.get("settings") or {}
     if not isinstance(settings, dict):
         fail("'settings' is not an object")
+    if set(settings) - {"max_iter", "tol"}:
+        fail(f"unknown setting(s) {sorted(set(settings) - {'max_iter', 'tol'})}")
+    max_iter, tol = settings.get("max_iter", 1), settings.get("tol", 1.0)
+    if not (isinstance(max_iter, int) and not isinstance(max_iter, bool) and max_iter >= 1):
+        fail(f"setting 'max_iter' = {max_iter!r} is not a positive whole number")
+    if not (isinstance(tol, int | float) and not isinstance(tol, bool) and 0 < tol < math.inf):
+        fail(f"setting 'tol' = {tol!r} is not a positive number")
     try:
         model = cls.from_params(params, time_unit=time_unit, **settings)
     except (TypeError, ValueError) as exc:
@@ -381,7 +390,7 @@ def _model_from_document(document, source: str, expected=None):
                 {n: np.nan if errors[n] is None else float(errors[n]) for n in cls.param_names},
                 name="std_error",
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
             fail(f"the 'fit' section is incomplete or malformed ({exc!r})")
     return model
 

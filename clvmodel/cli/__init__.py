@@ -30,4 +30,4 @@ def main():
 
 
 # Subcommands register themselves on ``main`` when imported.
-from clvmodel.cli import _demo, _simulate  # noqa: E402, F401
+from clvmodel.cli import _demo, _evaluate, _plan, _simulate  # noqa: E402, F401

@@ -1,0 +1,1 @@
+"""``clvmodel evaluate``: calibration/holdout evaluation (filled in by the holdout work)."""

@@ -1,0 +1,1 @@
+"""``clvmodel plan``: staged price-increase plan (filled in by the churn work)."""

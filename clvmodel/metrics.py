@@ -1,0 +1,150 @@
+"""Scores for predictions: errors of counts and values, and the quality of probabilities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import pearsonr, rankdata, spearmanr
+
+from clvmodel.errors import InputError
+
+__all__ = ["brier_score", "prediction_errors", "reliability_table", "roc_auc"]
+
+
+def _pair(predicted, actual) -> tuple[np.ndarray, np.ndarray]:
+    predicted = np.asarray(predicted, dtype="float64").ravel()
+    actual = np.asarray(actual, dtype="float64").ravel()
+    if predicted.size != actual.size:
+        raise InputError(
+            f"predictions ({predicted.size}) and outcomes ({actual.size}) differ in length."
+        )
+    if predicted.size == 0:
+        raise InputError("there are no predictions to score.")
+    if not (np.isfinite(predicted).all() and np.isfinite(actual).all()):
+        raise InputError("predictions and outcomes must be finite numbers.")
+    return predicted, actual
+
+
+def roc_auc(score, outcome) -> float:
+    """Area under the ROC curve: the probability that a random positive outranks a random negative.
+
+    Computed from ranks (the Mann-Whitney U statistic), with ties counted as one half.
+
+    Parameters
+    ----------
+    score : array_like
+        Higher means more likely positive.
+    outcome : array_like of bool or {0, 1}
+        The observed outcome.
+
+    Returns
+    -------
+    float
+        In [0, 1]; 0.5 is chance.
+
+    Raises
+    ------
+    InputError
+        Both classes must be present.
+
+    Examples
+    --------
+    >>> roc_auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])
+    0.75
+    """
+    score, outcome = _pair(score, outcome)
+    positive = outcome > 0.5
+    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+    if n_pos == 0 or n_neg == 0:
+        raise InputError("ROC AUC needs both outcomes (some positives and some negatives).")
+    ranks = rankdata(score)
+    u = ranks[positive].sum() - n_pos * (n_pos + 1) / 2.0
+    return float(u / (n_pos * n_neg))
+
+
+def brier_score(probability, outcome) -> float:
+    """Mean squared difference between predicted probabilities and 0/1 outcomes (lower is better).
+
+    Examples
+    --------
+    >>> brier_score([1.0, 0.0, 0.5], [1, 0, 1])
+    0.08333333333333333
+    """
+    probability, outcome = _pair(probability, outcome)
+    return float(np.mean((probability - outcome) ** 2))
+
+
+def reliability_table(probability, outcome, bins: int = 10) -> pd.DataFrame:
+    """Mean predicted probability against the observed frequency, by quantile bin of the prediction.
+
+    Parameters
+    ----------
+    probability : array_like
+        Predicted probabilities.
+    outcome : array_like of bool or {0, 1}
+        Observed outcomes.
+    bins : int
+        Number of (roughly equal-sized) bins; ties are kept together, so there may be fewer.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per bin: ``customers``, ``mean_predicted``, ``observed_rate``, ``lower`` and
+        ``upper`` (bin edges of the prediction).
+    """
+    probability, outcome = _pair(probability, outcome)
+    if bins < 1:
+        raise InputError(f"bins must be ≥ 1, got {bins}.")
+    order = np.argsort(probability, kind="stable")
+    # Bin by rank so each bin holds about the same number of customers, then merge bins whose
+    # edges fall inside a run of tied predictions so that equal predictions share a bin.
+    rank_bin = np.empty(probability.size, dtype="int64")
+    rank_bin[order] = np.arange(probability.size) * bins // probability.size
+    edges = pd.Series(probability).groupby(rank_bin).max()
+    bin_of = np.searchsorted(np.unique(edges.to_numpy()), probability, side="left")
+    frame = pd.DataFrame({"bin": bin_of, "p": probability, "y": outcome})
+    grouped = frame.groupby("bin")
+    table = pd.DataFrame(
+        {
+            "customers": grouped.size(),
+            "mean_predicted": grouped["p"].mean(),
+            "observed_rate": grouped["y"].mean(),
+            "lower": grouped["p"].min(),
+            "upper": grouped["p"].max(),
+        }
+    )
+    table.index = pd.RangeIndex(1, len(table) + 1, name="bin")
+    return table
+
+
+def prediction_errors(predicted, actual) -> dict[str, float]:
+    """Error metrics of numeric predictions against outcomes.
+
+    Returns
+    -------
+    dict
+        ``mae``, ``rmse``, ``bias`` (mean of predicted − actual), ``pearson`` and ``spearman``
+        correlations (NaN when either side is constant), ``total_predicted``, ``total_actual`` and
+        ``total_error_pct`` (100 × (predicted − actual) / actual, NaN when the actual total is 0).
+
+    Examples
+    --------
+    >>> prediction_errors([1.0, 2.0, 3.0], [1.0, 2.0, 5.0])["mae"]
+    0.6666666666666666
+    """
+    predicted, actual = _pair(predicted, actual)
+    difference = predicted - actual
+    constant = np.ptp(predicted) == 0 or np.ptp(actual) == 0
+    total_actual = float(actual.sum())
+    return {
+        "mae": float(np.mean(np.abs(difference))),
+        "rmse": float(np.sqrt(np.mean(difference**2))),
+        "bias": float(np.mean(difference)),
+        "pearson": np.nan if constant else float(pearsonr(predicted, actual)[0]),
+        "spearman": np.nan if constant else float(spearmanr(predicted, actual)[0]),
+        "total_predicted": float(predicted.sum()),
+        "total_actual": total_actual,
+        "total_error_pct": (
+            np.nan if total_actual == 0 else 100.0 * (predicted.sum() - total_actual) / total_actual
+        ),
+    }

@@ -53,7 +53,7 @@ def test_reliability_keeps_ties_together_and_counts_everyone():
     outcome = rng.random(probability.size) < probability
     table = reliability_table(probability, outcome, bins=10)
     assert table["customers"].sum() == probability.size
-    assert list(table["mean_predicted"]) == [0.1, 0.5, 0.9]
+    np.testing.assert_allclose(table["mean_predicted"], [0.1, 0.5, 0.9])
     assert (table["lower"] == table["upper"]).all()
 
 

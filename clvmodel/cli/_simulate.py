@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 import clvmodel as clv
-from clvmodel._files import write_atomically
+from clvmodel.io import write_table
 from clvmodel.cli import main
 
 
@@ -29,8 +29,5 @@ def simulate(n_customers, output, seed, r, alpha, a, b, days):
         observation_days=days,
         seed=seed,
     )
-    if output.endswith(".parquet"):
-        write_atomically(output, lambda tmp: transactions.to_parquet(tmp, index=False))
-    else:
-        write_atomically(output, lambda tmp: transactions.to_csv(tmp, index=False))
+    write_table(transactions, output, index=False)
     click.echo(f"wrote {len(transactions):,} transactions of {n_customers:,} customers to {output}")

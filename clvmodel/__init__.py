@@ -7,6 +7,12 @@ naive formula (:func:`naive_clv`).
 """
 
 from clvmodel import datasets
+from clvmodel.churn import (
+    PriceIncreasePlan,
+    churn_risk,
+    churn_tier_summary,
+    price_increase_plan,
+)
 from clvmodel.errors import (
     ClvError,
     ClvWarning,
@@ -17,7 +23,8 @@ from clvmodel.errors import (
     NotFittedError,
     StatisticalWarning,
 )
-from clvmodel.models import BetaGeoModel, GammaGammaModel, load_model
+from clvmodel.holdout import HoldoutReport, evaluate_holdout, tracking_table
+from clvmodel.models import BetaGeoModel, GammaGammaModel, ModelBundle, load_model, load_models
 from clvmodel.rfm import calibration_holdout_split, rfm_summary
 from clvmodel.simulate import simulate_customers, simulate_transactions
 from clvmodel.value import clv_table, customer_lifetime_value, naive_clv
@@ -30,18 +37,27 @@ __all__ = [
     "ClvWarning",
     "ConvergenceError",
     "GammaGammaModel",
+    "HoldoutReport",
     "InputError",
+    "ModelBundle",
     "ModelError",
     "ModelFileError",
     "NotFittedError",
+    "PriceIncreasePlan",
     "StatisticalWarning",
     "calibration_holdout_split",
+    "churn_risk",
+    "churn_tier_summary",
     "clv_table",
     "customer_lifetime_value",
     "datasets",
+    "evaluate_holdout",
     "load_model",
+    "load_models",
     "naive_clv",
+    "price_increase_plan",
     "rfm_summary",
     "simulate_customers",
     "simulate_transactions",
+    "tracking_table",
 ]

@@ -20,7 +20,9 @@ import math
 import numpy as np
 import pandas as pd
 
+from clvmodel._grouping import group_rows
 from clvmodel.errors import InputError
+from clvmodel.models._special import expected_purchases_if_alive
 from clvmodel.rfm import TIME_UNITS, _clean_log, _day_number, _parse_date, validate_rfm
 
 __all__ = ["PERIOD_DAYS", "clv_table", "customer_lifetime_value", "naive_clv"]
@@ -119,16 +121,23 @@ def customer_lifetime_value(
             "count in a longer period (time_unit='M' or 'Y')."
         )
     spend = gg.expected_spend(data).to_numpy()
+    rfm = validate_rfm(data)
     edges = np.minimum(np.arange(steps + 1, dtype="float64"), horizon) * period_in_model_units
     per_period_rate = (1.0 + discount_rate) ** (_period_days(period) / _DAYS_PER_YEAR) - 1.0
-    discounted = np.zeros(spend.size)
-    previous = np.zeros(spend.size)
+    # E[Y(t)] = P(alive) · E_alive(t; x, T): discount the increments of E_alive once per distinct
+    # (x, T), then scale each customer by their own P(alive).
+    group, first = group_rows(rfm.frequency, rfm.T)
+    x, age = rfm.frequency[first], rfm.T[first]
+    r, alpha, a, b = bg.params_.to_numpy()
+    discounted = np.zeros(first.size)
+    previous = np.zeros(first.size)
     for k in range(1, steps + 1):
-        cumulative = bg.expected_purchases(data, edges[k]).to_numpy()
+        cumulative = expected_purchases_if_alive(r, alpha, a, b, x, age, edges[k])
         discounted += (cumulative - previous) / (1.0 + per_period_rate) ** k
         previous = cumulative
-    index = validate_rfm(data).index
-    return pd.Series(margin * spend * discounted, index=index, name="predicted_clv")
+    alive = bg.probability_alive(data).to_numpy()
+    values = margin * spend * alive * discounted[group]
+    return pd.Series(values, index=rfm.index, name="predicted_clv")
 
 
 def naive_clv(

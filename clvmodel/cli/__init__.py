@@ -5,6 +5,7 @@ Each subcommand lives in its own module and registers itself on :data:`main`.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -21,6 +22,20 @@ class _ClvGroup(click.Group):
         except clv.ClvError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
+        except OSError as exc:
+            click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+            sys.exit(2)
+        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if os.environ.get("CLVMODEL_DEBUG"):
+                raise
+            click.echo(
+                f"error: unexpected failure ({type(exc).__name__}: {exc}); nothing was written. "
+                "Rerun with CLVMODEL_DEBUG=1 for the traceback and please report it.",
+                err=True,
+            )
+            sys.exit(1)
 
 
 @click.group(cls=_ClvGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,4 +45,4 @@ def main():
 
 
 # Subcommands register themselves on ``main`` when imported.
-from clvmodel.cli import _demo, _evaluate, _plan, _simulate  # noqa: E402, F401
+from clvmodel.cli import _batch, _demo, _evaluate, _plan, _simulate  # noqa: E402, F401

@@ -2,6 +2,7 @@
 
 from clvmodel.models._fit import load_model
 from clvmodel.models.beta_geo import BetaGeoModel
+from clvmodel.models.bundle import ModelBundle, load_models
 from clvmodel.models.gamma_gamma import GammaGammaModel
 
-__all__ = ["BetaGeoModel", "GammaGammaModel", "load_model"]
+__all__ = ["BetaGeoModel", "GammaGammaModel", "ModelBundle", "load_model", "load_models"]

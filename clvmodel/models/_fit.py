@@ -23,6 +23,7 @@ import pandas as pd
 from scipy.optimize import minimize
 
 from clvmodel._files import write_text_atomically
+from clvmodel._grouping import group_rows
 from clvmodel.errors import (
     ConvergenceError,
     ModelFileError,
@@ -40,6 +41,8 @@ _REGISTRY: dict[str, type[MaximumLikelihoodModel]] = {}
 
 # Convergence is judged on the gradient of the mean negative log-likelihood per customer.
 _GRADIENT_TOLERANCE = 1e-6
+# Above this many distinct rows, Newton fits start from a fit on a random quarter of this many.
+_WARM_START_ROWS = 200_000
 
 
 def compress_rows(*columns: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
@@ -48,22 +51,18 @@ def compress_rows(*columns: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndar
     Returns
     -------
     columns : tuple of numpy.ndarray
-        The distinct rows, one array per input column.
+        The distinct rows, one array per input column, in order of first appearance.
     counts : numpy.ndarray
         How many input rows each distinct row stands for (float64, usable as weights).
     """
-    stacked = np.column_stack([np.asarray(c, dtype="float64") for c in columns])
-    unique, counts = np.unique(stacked, axis=0, return_counts=True)
-    return tuple(unique.T.copy()), counts.astype("float64")
+    return _weighted_compress(tuple(np.asarray(c, dtype="float64") for c in columns), None)
 
 
 def _weighted_compress(columns: tuple[np.ndarray, ...], weights: np.ndarray | None):
-    if weights is None:
-        return compress_rows(*columns)
-    stacked = np.column_stack(columns)
-    unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
-    counts = np.bincount(inverse.ravel(), weights=weights, minlength=unique.shape[0])
-    return tuple(unique.T.copy()), counts
+    """Distinct rows of ``columns`` and the summed weights (or counts) of each."""
+    group, first = group_rows(*columns)
+    counts = np.bincount(group, weights=weights, minlength=first.size)
+    return tuple(np.asarray(c)[first] for c in columns), counts.astype("float64")
 
 
 class MaximumLikelihoodModel:
@@ -96,6 +95,18 @@ class MaximumLikelihoodModel:
 
     def _initial(self, arrays, counts: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    #: True when :meth:`_objective` returns an analytic Hessian; the fit then takes Newton steps.
+    _analytic_hessian: ClassVar[bool] = False
+
+    def _objective(self, theta, arrays, counts, hessian: bool):
+        """Weighted log-likelihood, gradient and (optionally) Hessian in the natural parameters.
+
+        The default sums :meth:`_loglik` over rows and has no Hessian; models with a faster,
+        aggregated form override it and set ``_analytic_hessian``.
+        """
+        ll, grad = self._loglik(theta, arrays)
+        return counts @ ll, grad @ counts, None
 
     # ----------------------------------------------------------------------------------------------
     @classmethod
@@ -177,27 +188,51 @@ class MaximumLikelihoodModel:
         started = time.perf_counter()
         arrays, counts, n_customers = self._prepare(data, weights)
         total = counts.sum()
+        use_hessian = self._analytic_hessian
+        cache: dict[bytes, tuple] = {}
 
-        def objective(log_theta):
-            theta = np.exp(log_theta)
-            ll, grad = self._loglik(theta, arrays)
-            return -(counts @ ll) / total, -(grad @ counts) * theta / total
+        def evaluate(log_theta):
+            # The optimiser asks for value, gradient and Hessian at the same point separately.
+            key = log_theta.tobytes()
+            if key not in cache:
+                cache.clear()
+                theta = np.exp(log_theta)
+                ll, grad, hess = self._objective(theta, arrays, counts, use_hessian)
+                value = -ll / total
+                gradient = -grad * theta / total
+                if hess is not None:
+                    # Chain rule to log-parameters: d²/dφ² = θθᵀ ∘ H + diag(θ ∘ g).
+                    hess = -(np.outer(theta, theta) * hess + np.diag(theta * grad)) / total
+                cache[key] = (value, gradient, hess)
+            return cache[key]
 
         if initial_params is None:
             start = np.log(self._initial(arrays, counts))
+            if use_hessian and counts.size > _WARM_START_ROWS:
+                start = self._warm_start(arrays, counts, start)
         else:
             self._set_params(initial_params)
             start = np.log(self.params_.to_numpy())
         with np.errstate(all="ignore"):
-            result = minimize(
-                objective,
-                start,
-                jac=True,
-                method="BFGS",
-                options={"gtol": self.tol * 1e-3, "maxiter": self.max_iter},
-            )
+            if use_hessian:
+                result = minimize(
+                    lambda z: evaluate(z)[:2],
+                    start,
+                    jac=True,
+                    hess=lambda z: evaluate(z)[2],
+                    method="trust-exact",
+                    options={"gtol": self.tol * 1e-3, "maxiter": self.max_iter},
+                )
+            else:
+                result = minimize(
+                    lambda z: evaluate(z)[:2],
+                    start,
+                    jac=True,
+                    method="BFGS",
+                    options={"gtol": self.tol * 1e-3, "maxiter": self.max_iter},
+                )
         log_theta = result.x
-        value, gradient = objective(log_theta)
+        value, gradient, hessian = evaluate(log_theta)
         gradient_norm = float(np.max(np.abs(gradient)))
         if not (np.isfinite(value) and gradient_norm < self.tol):
             raise ConvergenceError(
@@ -215,23 +250,63 @@ class MaximumLikelihoodModel:
         self.n_distinct_rows_ = int(counts.size)
         self.n_iterations_ = int(result.nit)
         self.time_unit_ = _check_time_unit(getattr(data, "attrs", {}).get("time_unit"))
-        self.covariance_, self.standard_errors_ = self._standard_errors(objective, log_theta, total)
+        if hessian is None:
+            hessian = self._numerical_hessian(lambda z: evaluate(z)[1], log_theta)
+        self.covariance_, self.standard_errors_ = self._standard_errors(hessian * total, log_theta)
         self.fit_seconds_ = time.perf_counter() - started
         return self
 
-    def _standard_errors(self, objective, log_theta, total):
-        """Covariance of the log-parameters from the Hessian, and standard errors by the delta
-        method (exact at the optimum, where the gradient is zero)."""
+    def _subsample(self, arrays, counts, rows: np.ndarray):
+        """The likelihood's arrays restricted to some distinct rows (for a warm start); None when
+        the model does not support it."""
+        return None
+
+    def _warm_start(self, arrays, counts, start):
+        """Starting point from a fit on a random subset of the distinct rows.
+
+        The subset's maximiser lies close to the full one, so the Newton steps on all rows that
+        follow converge in two or three evaluations instead of five to eight.
+        """
+        rng = np.random.default_rng(0)
+        rows = np.sort(rng.choice(counts.size, _WARM_START_ROWS // 4, replace=False))
+        subset = self._subsample(arrays, counts, rows)
+        if subset is None:
+            return start
+        sub_arrays, sub_counts = subset
+        total = sub_counts.sum()
+
+        def evaluate(log_theta):
+            theta = np.exp(log_theta)
+            ll, grad, hess = self._objective(theta, sub_arrays, sub_counts, True)
+            hess = -(np.outer(theta, theta) * hess + np.diag(theta * grad)) / total
+            return -ll / total, -grad * theta / total, hess
+
+        with np.errstate(all="ignore"):
+            result = minimize(
+                lambda z: evaluate(z)[:2],
+                start,
+                jac=True,
+                hess=lambda z: evaluate(z)[2],
+                method="trust-exact",
+                options={"gtol": 1e-6, "maxiter": 100},
+            )
+        return result.x if np.all(np.isfinite(result.x)) else start
+
+    @staticmethod
+    def _numerical_hessian(gradient, log_theta, step: float = 1e-5) -> np.ndarray:
+        """Hessian by central differences of the analytic gradient, symmetrised."""
         k = log_theta.size
-        step = 1e-5
         hessian = np.empty((k, k))
         for j in range(k):
             shift = np.zeros(k)
             shift[j] = step
-            hessian[:, j] = (objective(log_theta + shift)[1] - objective(log_theta - shift)[1]) / (
-                2 * step
-            )
-        hessian = (hessian + hessian.T) / 2 * total
+            hessian[:, j] = (gradient(log_theta + shift) - gradient(log_theta - shift)) / (2 * step)
+        return (hessian + hessian.T) / 2
+
+    def _standard_errors(self, hessian, log_theta):
+        """Covariance of the log-parameters as the inverse of the observed information, and
+        standard errors by the delta method (exact at the optimum, where the gradient is zero)."""
+        k = log_theta.size
         names = list(self.param_names)
         try:
             covariance = np.linalg.inv(hessian)
@@ -395,6 +470,28 @@ def _model_from_document(document, source: str, expected=None):
     return model
 
 
+def _read_json(path: str | os.PathLike):
+    """Parse a JSON file, turning every failure into a :class:`ModelFileError`."""
+    location = Path(path)
+    try:
+        text = location.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ModelFileError(f"model file {str(location)!r} does not exist.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelFileError(f"cannot read model file {str(location)!r}: {exc}.") from None
+    try:
+        document = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        where = (
+            f" (line {exc.lineno}, column {exc.colno}: {exc.msg})" if hasattr(exc, "msg") else ""
+        )
+        raise ModelFileError(
+            f"model file {str(location)!r} is not valid JSON{where}; it may be truncated or "
+            "edited by hand."
+        ) from None
+    return document, repr(str(location))
+
+
 def load_model(path: str | os.PathLike):
     """Load a model saved with ``model.save(path)``.
 
@@ -412,20 +509,13 @@ def load_model(path: str | os.PathLike):
     ------
     ModelFileError
         The file is missing, not JSON, of an unknown format or version, or holds invalid
-        parameters.
+        parameters. A file written by ``clvmodel fit`` holds several models: load it with
+        :func:`clvmodel.load_models`.
     """
-    location = Path(path)
-    try:
-        text = location.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ModelFileError(f"model file {str(location)!r} does not exist.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ModelFileError(f"cannot read model file {str(location)!r}: {exc}.") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
+    document, source = _read_json(path)
+    if isinstance(document, dict) and document.get("format") == "clvmodel-models":
         raise ModelFileError(
-            f"model file {str(location)!r} is not valid JSON (line {exc.lineno}, column "
-            f"{exc.colno}: {exc.msg}); it may be truncated or edited by hand."
-        ) from None
-    return _model_from_document(document, repr(str(location)))
+            f"{source} holds several models (written by `clvmodel fit`); load it with "
+            "clvmodel.load_models(path), whose .bg and .gg are the models."
+        )
+    return _model_from_document(document, source)

@@ -32,6 +32,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gammaln, logsumexp, polygamma, psi
 
+from clvmodel._grouping import group_rows
+
 __all__ = ["expected_purchases_if_alive", "log1mexp"]
 
 _SERIES_MAX_TERMS = 600
@@ -148,9 +150,8 @@ def expected_purchases_if_alive(r, alpha, a, b, x, age, t) -> np.ndarray:
     if not positive.any():
         return result.reshape(shape)
     # Compute once per distinct (x, T, t): cost grows with distinct histories, not customers.
-    keys = np.stack([x[positive], age[positive], t[positive]])
-    unique, inverse = np.unique(keys, axis=1, return_inverse=True)
-    ux, uage, ut = unique
+    inverse, first = group_rows(x[positive], age[positive], t[positive])
+    ux, uage, ut = x[positive][first], age[positive][first], t[positive][first]
     values, reliable = _series(r, alpha, a, b, ux, uage, ut)
     if not reliable.all():
         redo = ~reliable
@@ -158,5 +159,5 @@ def expected_purchases_if_alive(r, alpha, a, b, x, age, t) -> np.ndarray:
         values[redo] = _quadrature(
             r * ones, alpha * ones, a * ones, b * ones, ux[redo], uage[redo], ut[redo]
         )
-    result[positive] = values[inverse.ravel()]
+    result[positive] = values[inverse]
     return result.reshape(shape)

@@ -1,0 +1,294 @@
+"""``clvmodel fit`` and ``clvmodel score``: batch work on files of any size, in bounded memory."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+import clvmodel as clv
+from clvmodel._files import write_atomically
+from clvmodel.cli import main
+from clvmodel.engine import RfmSource, TransactionSource, is_transaction_log
+from clvmodel.errors import InputError
+from clvmodel.scoring import score_customers
+
+_DAYS_PER_YEAR = 365.25
+
+
+def _source_options(function):
+    """Options that say how to read a transaction log."""
+    options = [
+        click.option("--customer-col", default="customer_id", show_default=True),
+        click.option("--date-col", default="date", show_default=True),
+        click.option(
+            "--amount-col",
+            default="amount",
+            show_default=True,
+            help="Amount column; pass an empty string for a log without amounts.",
+        ),
+        click.option(
+            "--date-format",
+            default=None,
+            help="strptime format of text or whole-number dates, e.g. %Y%m%d (default: ISO).",
+        ),
+        click.option(
+            "--observation-end",
+            default=None,
+            help="End of observation, YYYY-MM-DD (default: the last purchase date).",
+        ),
+        click.option("--table", default=None, help="Table to read when INPUT is a .duckdb file."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _transactions(path, customer_col, date_col, amount_col, date_format, end, table, unit):
+    return TransactionSource(
+        path,
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col or None,
+        table=table,
+        date_format=date_format,
+        observation_end=end,
+        time_unit=unit,
+    )
+
+
+@main.command()
+@click.argument("transactions", type=click.Path())
+@_source_options
+@click.option("--time-unit", type=click.Choice(["D", "W"]), default="W", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
+def fit(
+    transactions,
+    customer_col,
+    date_col,
+    amount_col,
+    date_format,
+    observation_end,
+    table,
+    time_unit,
+    output,
+):
+    """Fit BG/NBD and Gamma-Gamma on a transaction log and write them to one JSON file.
+
+    TRANSACTIONS is a CSV or Parquet file (or folder of Parquet files), or a DuckDB database with
+    --table. The RFM summary and the distinct histories are computed in DuckDB, so the log never
+    has to fit in memory. Rows that cannot be used are counted and left out.
+    """
+    started = time.perf_counter()
+    source = _transactions(
+        transactions,
+        customer_col,
+        date_col,
+        amount_col,
+        date_format,
+        observation_end,
+        table,
+        time_unit,
+    )
+    source.check_usable()
+    counts = source.counts()
+    histories = source.distinct_histories()
+    bg = clv.BetaGeoModel().fit(histories, weights=histories["customers"].to_numpy())
+    gg, naive = None, None
+    if amount_col:
+        spends = source.distinct_spends()
+        if spends["customers"].sum() >= 2:
+            gg = clv.GammaGammaModel().fit(spends, weights=spends["customers"].to_numpy())
+        stats = source.naive_inputs()
+        naive = {
+            "average_order_value": stats["revenue"] / stats["orders"],
+            "purchases_per_year": stats["orders"] / stats["customers"] / stats["years"],
+        }
+    bundle = clv.ModelBundle(
+        bg=bg,
+        gg=gg,
+        naive=naive,
+        metadata={
+            "source": str(transactions),
+            "customer_col": customer_col,
+            "date_col": date_col,
+            "amount_col": amount_col or None,
+            "date_format": date_format,
+            "time_unit": time_unit,
+            "observation_end": source.end.strftime("%Y-%m-%d"),
+            "rows": counts["rows"],
+            "rejected_rows": counts["rejected_rows"],
+            "customers": counts["valid_customers"],
+        },
+    )
+    bundle.save(output)
+    click.echo(
+        f"read {counts['rows']:,} rows of {counts['customers']:,} customers; "
+        f"{counts['rejected_rows']:,} rows left out (run `clvmodel score` to get them listed); "
+        f"observation end {source.end:%Y-%m-%d}, time unit {time_unit}"
+    )
+    click.echo(
+        f"\nBG/NBD on {bg.n_customers_:,} customers ({len(histories):,} distinct histories):"
+    )
+    click.echo(bg.summary.round(6).to_string())
+    if gg is not None:
+        click.echo(f"\nGamma-Gamma on {gg.n_customers_:,} repeat buyers:")
+        click.echo(gg.summary.round(6).to_string())
+    click.echo(f"\nwrote {output} in {time.perf_counter() - started:.1f} s")
+
+
+def _rejects_path(output: str, rejects: str | None) -> Path:
+    if rejects:
+        return Path(rejects)
+    target = Path(output)
+    return target.with_name(target.stem + ".rejects.csv")
+
+
+def _stream_scores(batches, total, output, bundle, horizon, time_unit, discount, margin, naive):
+    """Score batch after batch into ``output`` (written whole or not at all); returns the count."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
+
+    suffix = Path(output).suffix.lower()
+    if suffix not in (".csv", ".parquet", ".pq"):
+        raise InputError(f"cannot tell the output format of {output!r}; use .csv or .parquet.")
+    scored = 0
+    show_progress = sys.stderr.isatty()
+
+    def write(temporary: Path) -> None:
+        nonlocal scored
+        writer = None
+        bar = click.progressbar(
+            length=total, label="scoring", file=sys.stderr, show_pos=True, show_eta=True
+        )
+        try:
+            if show_progress:
+                bar.__enter__()
+            for rfm in batches:
+                table = score_customers(
+                    bundle.bg,
+                    bundle.gg,
+                    rfm,
+                    horizon=horizon,
+                    time_unit=time_unit,
+                    discount_rate=discount,
+                    margin=margin,
+                    naive_clv=naive,
+                )
+                table.index.name = "customer_id"
+                arrow = pa.Table.from_pandas(table.reset_index(), preserve_index=False)
+                if writer is None:
+                    writer = (
+                        pa_csv.CSVWriter(temporary, arrow.schema)
+                        if suffix == ".csv"
+                        else pq.ParquetWriter(temporary, arrow.schema)
+                    )
+                writer.write_table(arrow)
+                scored += len(table)
+                if show_progress:
+                    bar.update(len(table))
+            if writer is None:
+                raise InputError("there is no valid customer to score.")
+        finally:
+            if writer is not None:
+                writer.close()
+            if show_progress:
+                bar.__exit__(None, None, None)
+
+    write_atomically(output, write)
+    return scored
+
+
+@main.command()
+@click.argument("model", type=click.Path())
+@click.argument("input_path", metavar="INPUT", type=click.Path())
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
+@click.option(
+    "--horizon",
+    type=click.FloatRange(min=0, min_open=True),
+    default=12.0,
+    show_default=True,
+    help="Horizon for churn risk, expected purchases and CLV, in --horizon-unit.",
+)
+@click.option(
+    "--horizon-unit", type=click.Choice(["D", "W", "M", "Y"]), default="M", show_default=True
+)
+@click.option(
+    "--discount-rate", type=click.FloatRange(min=0, max=10), default=0.0, show_default=True
+)
+@click.option("--margin", type=click.FloatRange(min=0, max=1), default=1.0, show_default=True)
+@click.option("--rejects", default=None, help="Where to list rejected rows [OUTPUT.rejects.csv].")
+@click.option("--batch-size", type=click.IntRange(min=1), default=500_000, show_default=True)
+@_source_options
+def score(
+    model,
+    input_path,
+    output,
+    horizon,
+    horizon_unit,
+    discount_rate,
+    margin,
+    rejects,
+    batch_size,
+    customer_col,
+    date_col,
+    amount_col,
+    date_format,
+    observation_end,
+    table,
+):
+    """Score every customer of INPUT with the models in MODEL; write CSV or Parquet.
+
+    INPUT is a transaction log (summarised in DuckDB with the options below) or an RFM table
+    with frequency, recency, T and monetary_value in the model's time unit. The output has, per
+    customer: frequency, recency, T, monetary_value, probability_alive, churn_risk (probability of
+    no purchase within the horizon), expected_purchases, expected_spend, predicted_clv and
+    naive_clv. It is written in batches to a temporary file that replaces OUTPUT only when
+    everything succeeded. Rows that cannot be scored go to the rejects file, with a reason each.
+    """
+    started = time.perf_counter()
+    bundle = clv.load_models(model)
+    if bundle.gg is None:
+        raise InputError(
+            f"{model} has no spend model; fit it on a log with amounts (`clvmodel fit "
+            "--amount-col ...`) to score value."
+        )
+    unit = bundle.bg.time_unit_ or "W"
+    rejects_path = _rejects_path(output, rejects)
+    if is_transaction_log(input_path, date_col, table):
+        source = _transactions(
+            input_path,
+            customer_col,
+            date_col,
+            amount_col,
+            date_format,
+            observation_end,
+            table,
+            unit,
+        )
+        counts = source.counts()
+        batches = source.rfm_batches(batch_size)
+        total, rejected = counts["valid_customers"], source.rejects()
+        customers_read = counts["customers"]
+    else:
+        source = RfmSource(input_path, customer_col=customer_col, table=table)
+        counts = source.counts()
+        batches = source.batches(batch_size, time_unit=unit)
+        rejected = source.rejects()
+        total = counts["rows"] - counts["rejected_rows"]
+        customers_read = counts["rows"]
+    years = horizon * clv.value.PERIOD_DAYS[horizon_unit] / _DAYS_PER_YEAR
+    naive = bundle.naive_clv(years, margin=margin)
+    scored = _stream_scores(
+        batches, total, output, bundle, horizon, horizon_unit, discount_rate, margin, naive
+    )
+    write_atomically(rejects_path, lambda tmp: rejected.to_csv(tmp, index=False))
+    rejected_customers = customers_read - scored
+    click.echo(
+        f"customers: {customers_read:,} read = {scored:,} scored + {rejected_customers:,} "
+        f"rejected; rows: {counts['rows']:,} read, {counts['rejected_rows']:,} rejected "
+        f"(reasons in {rejects_path}); wrote {output} in {time.perf_counter() - started:.1f} s"
+    )

@@ -1,0 +1,77 @@
+"""One table of per-customer predictions: what ``clvmodel score`` writes for each customer."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from clvmodel.rfm import TIME_UNITS
+from clvmodel.value import PERIOD_DAYS, _model_unit, customer_lifetime_value
+
+__all__ = ["SCORE_COLUMNS", "score_customers"]
+
+#: Columns of :func:`score_customers`, in order.
+SCORE_COLUMNS = (
+    "frequency",
+    "recency",
+    "T",
+    "monetary_value",
+    "probability_alive",
+    "churn_risk",
+    "expected_purchases",
+    "expected_spend",
+    "predicted_clv",
+    "naive_clv",
+)
+
+
+def score_customers(
+    bg,
+    gg,
+    data: pd.DataFrame,
+    horizon: float = 12.0,
+    time_unit: str = "M",
+    discount_rate: float = 0.0,
+    margin: float = 1.0,
+    naive_clv: float | None = None,
+) -> pd.DataFrame:
+    """Score customers with fitted models: P(alive), churn risk, expected purchases, spend and CLV.
+
+    Parameters
+    ----------
+    bg, gg : BetaGeoModel, GammaGammaModel
+        Fitted models (``bg`` must know its time unit, as fitted models do).
+    data : pandas.DataFrame
+        RFM table: ``frequency``, ``recency``, ``T``, ``monetary_value``.
+    horizon : float
+        Horizon for churn risk, expected purchases and CLV, in periods of ``time_unit``.
+    time_unit : {"D", "W", "M", "Y"}
+        Unit of ``horizon`` and the CLV discounting period.
+    discount_rate : float
+        Annual discount rate for CLV.
+    margin : float
+        Profit margin applied to spend.
+    naive_clv : float, optional
+        The naive formula's value over the same horizon (the same for every customer).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``data``, with the columns of :data:`SCORE_COLUMNS`. ``churn_risk`` is the
+        probability of no purchase within the horizon given the history
+        (:meth:`BetaGeoModel.probability_no_purchase`), not 1 − P(alive).
+    """
+    model_unit = _model_unit(bg, None)
+    horizon_model = horizon * PERIOD_DAYS[time_unit] / TIME_UNITS[model_unit]
+    table = pd.DataFrame(index=data.index)
+    table["frequency"] = data["frequency"].to_numpy(dtype="int64")
+    for column in ("recency", "T", "monetary_value"):
+        table[column] = data[column].to_numpy(dtype="float64")
+    table["probability_alive"] = bg.probability_alive(data).to_numpy()
+    table["churn_risk"] = bg.probability_no_purchase(data, horizon_model).to_numpy()
+    table["expected_purchases"] = bg.expected_purchases(data, horizon_model).to_numpy()
+    table["expected_spend"] = gg.expected_spend(data).to_numpy()
+    table["predicted_clv"] = customer_lifetime_value(
+        bg, gg, data, horizon, discount_rate=discount_rate, margin=margin, time_unit=time_unit
+    ).to_numpy()
+    table["naive_clv"] = float("nan") if naive_clv is None else float(naive_clv)
+    return table

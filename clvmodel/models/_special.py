@@ -127,10 +127,10 @@ def expected_purchases_if_alive(r, alpha, a, b, x, age, t) -> np.ndarray:
 
     Parameters
     ----------
-    r, alpha, a, b : float
-        BG/NBD parameters (all > 0).
+    r, alpha, a, b : float or array_like
+        BG/NBD parameters (all > 0); arrays give each customer their own (as with covariates).
     x, age, t : array_like
-        Repeat purchases, customer age ``T`` and horizon, broadcast together (t ≥ 0).
+        Repeat purchases, customer age ``T`` and horizon (t ≥ 0). Everything is broadcast together.
 
     Returns
     -------
@@ -138,26 +138,25 @@ def expected_purchases_if_alive(r, alpha, a, b, x, age, t) -> np.ndarray:
         E_alive(t) as defined in the module docstring; 0 where t = 0. With x = 0 and age = 0 this
         is the unconditional E[X(t)] of a new customer (Fader, Hardie and Lee 2005, eq. 9).
     """
-    x, age, t = np.broadcast_arrays(
-        np.asarray(x, dtype="float64"),
-        np.asarray(age, dtype="float64"),
-        np.asarray(t, dtype="float64"),
+    arrays = np.broadcast_arrays(
+        *(np.asarray(v, dtype="float64") for v in (r, alpha, a, b, x, age, t))
     )
-    shape = x.shape
-    x, age, t = x.ravel(), age.ravel(), t.ravel()
+    shape = arrays[0].shape
+    r, alpha, a, b, x, age, t = (v.ravel() for v in arrays)
     result = np.zeros(x.size)
     positive = t > 0
     if not positive.any():
         return result.reshape(shape)
-    # Compute once per distinct (x, T, t): cost grows with distinct histories, not customers.
-    inverse, first = group_rows(x[positive], age[positive], t[positive])
-    ux, uage, ut = x[positive][first], age[positive][first], t[positive][first]
-    values, reliable = _series(r, alpha, a, b, ux, uage, ut)
+    # Compute once per distinct (parameters, x, T, t): cost grows with distinct histories, not
+    # customers.
+    columns = [v[positive] for v in (r, alpha, a, b, x, age, t)]
+    group, first = group_rows(*columns)
+    ur, ualpha, ua, ub, ux, uage, ut = (c[first] for c in columns)
+    values, reliable = _series(ur, ualpha, ua, ub, ux, uage, ut)
     if not reliable.all():
         redo = ~reliable
-        ones = np.ones(int(redo.sum()))
         values[redo] = _quadrature(
-            r * ones, alpha * ones, a * ones, b * ones, ux[redo], uage[redo], ut[redo]
+            ur[redo], ualpha[redo], ua[redo], ub[redo], ux[redo], uage[redo], ut[redo]
         )
-    result[positive] = values[inverse]
+    result[positive] = values[group]
     return result.reshape(shape)

@@ -1,0 +1,199 @@
+"""DuckDB engine: the same RFM as the pandas path, rejected rows with reasons, fitting inputs."""
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+import clvmodel as clv
+from clvmodel.engine import RfmSource, TransactionSource
+
+RFM_COLUMNS = ["frequency", "recency", "T", "monetary_value"]
+
+
+def _assert_same_rfm(engine_rfm, pandas_rfm):
+    pandas_rfm = pandas_rfm.set_axis(pandas_rfm.index.astype(str))
+    engine_rfm = engine_rfm.set_axis(engine_rfm.index.astype(str)).loc[pandas_rfm.index]
+    assert len(engine_rfm) == len(pandas_rfm)
+    for column in ["frequency", "recency", "T"]:
+        np.testing.assert_array_equal(engine_rfm[column], pandas_rfm[column], err_msg=column)
+    # Sums of floating-point amounts depend on the order of addition, which SQL leaves open.
+    np.testing.assert_allclose(
+        engine_rfm["monetary_value"], pandas_rfm["monetary_value"], rtol=1e-12
+    )
+
+
+@pytest.fixture(scope="module")
+def sample_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cdnow")
+    tx = clv.datasets.load_cdnow_sample()
+    csv = folder / "tx.csv"
+    tx.assign(date=tx["date"].dt.strftime("%Y-%m-%d")).to_csv(csv, index=False)
+    parquet = folder / "tx.parquet"
+    tx.to_parquet(parquet)
+    database = folder / "tx.duckdb"
+    with duckdb.connect(str(database)) as connection:
+        connection.register("frame", tx)
+        connection.execute("CREATE TABLE purchases AS SELECT * FROM frame")
+    return tx, csv, parquet, database
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet", "duckdb"])
+@pytest.mark.parametrize("time_unit", ["W", "D"])
+def test_engine_rfm_equals_pandas_on_cdnow(sample_files, kind, time_unit):
+    tx, csv, parquet, database = sample_files
+    path, table = {
+        "csv": (csv, None),
+        "parquet": (parquet, None),
+        "duckdb": (database, "purchases"),
+    }[kind]
+    source = TransactionSource(path, table=table, observation_end="1997-09-30", time_unit=time_unit)
+    expected = clv.rfm_summary(tx, observation_end="1997-09-30", time_unit=time_unit)
+    _assert_same_rfm(source.rfm(), expected)
+
+
+def test_engine_rfm_equals_pandas_on_full_cdnow(tmp_path):
+    tx = clv.datasets.load_cdnow()
+    path = tmp_path / "full.parquet"
+    tx.to_parquet(path)
+    source = TransactionSource(path, time_unit="D")
+    _assert_same_rfm(source.rfm(), clv.rfm_summary(tx, time_unit="D"))
+
+
+def test_engine_rfm_equals_pandas_on_simulated_log(tmp_path):
+    tx = clv.simulate_transactions(
+        20_000,
+        {"r": 0.5, "alpha": 30.0, "a": 0.8, "b": 2.5},
+        {"p": 6.0, "q": 3.8, "v": 15.0},
+        seed=4,
+    )
+    path = tmp_path / "sim.parquet"
+    tx.to_parquet(path)
+    end = tx["date"].max()
+    source = TransactionSource(path, time_unit="D")
+    _assert_same_rfm(source.rfm(), clv.rfm_summary(tx, observation_end=end, time_unit="D"))
+    batches = list(source.rfm_batches(batch_size=3_000))
+    assert len(batches) > 1
+    _assert_same_rfm(pd.concat(batches), clv.rfm_summary(tx, observation_end=end, time_unit="D"))
+
+
+def test_fitting_on_distinct_histories_equals_fitting_on_customers(sample_files):
+    tx, csv, _, _ = sample_files
+    source = TransactionSource(csv, observation_end="1997-09-30")
+    histories = source.distinct_histories()
+    assert histories["customers"].sum() == tx["customer_id"].nunique()
+    compressed = clv.BetaGeoModel().fit(histories, weights=histories["customers"].to_numpy())
+    direct = clv.BetaGeoModel().fit(clv.rfm_summary(tx, observation_end="1997-09-30"))
+    np.testing.assert_allclose(compressed.params_, direct.params_, rtol=1e-8)
+    assert compressed.log_likelihood_ == pytest.approx(direct.log_likelihood_, rel=1e-12)
+    spends = source.distinct_spends()
+    gg = clv.GammaGammaModel().fit(spends, weights=spends["customers"].to_numpy())
+    assert gg.n_customers_ == 946  # repeat buyers in the calibration period
+
+
+@pytest.fixture
+def messy_csv(tmp_path):
+    path = tmp_path / "messy.csv"
+    path.write_text(
+        "customer_id,date,amount\n"
+        "a,2024-01-01,10\n"
+        "a,2024-02-01,20\n"
+        ",2024-01-05,5\n"  # missing id
+        "b,not a date,5\n"  # unparseable date
+        "b,2024-01-03,-4\n"  # negative amount
+        "c,2024-01-04,abc\n"  # non-numeric amount
+        "c,2024-01-04,nan\n"  # not finite
+        "d,2024-03-01,7\n"
+        "d,2024-09-01,8\n"  # after observation end
+        "e,2024-01-09,\n"  # missing amount
+    )
+    return path
+
+
+def test_rejected_rows_have_reasons_and_counts_add_up(messy_csv):
+    source = TransactionSource(messy_csv, observation_end="2024-06-30", time_unit="D")
+    counts = source.counts()
+    assert counts["rows"] == 10 and counts["rejected_rows"] == 7
+    rejects = source.rejects()
+    reasons = rejects.groupby("reason").size().to_dict()
+    assert reasons == {
+        "missing customer id": 1,
+        "missing or unparseable date": 1,
+        "negative amount": 1,
+        "missing or non-numeric amount": 2,
+        "amount is not finite": 1,
+        "after observation end": 1,
+        "no valid transaction": 3,  # b, c and e have no usable row
+    }
+    scored = source.rfm()
+    assert sorted(scored.index) == ["a", "d"]
+    customers_with_id = {"a", "b", "c", "d", "e"}
+    no_valid = set(rejects.loc[rejects["reason"] == "no valid transaction", "customer_id"])
+    assert set(scored.index) | no_valid == customers_with_id
+    assert not set(scored.index) & no_valid
+
+
+def test_whole_number_dates_need_a_format(tmp_path):
+    path = tmp_path / "ints.csv"
+    path.write_text("customer_id,date,amount\n1,19970101,5\n1,19970115,6\n2,19970102,3\n")
+    with pytest.raises(clv.InputError, match="date format"):
+        TransactionSource(path)
+    source = TransactionSource(
+        path, date_format="%Y%m%d", observation_end="1997-01-31", time_unit="D"
+    )
+    rfm = source.rfm()
+    assert rfm.loc["1", "frequency"] == 1 and rfm.loc["1", "recency"] == 14.0
+    assert rfm.loc["2", "T"] == 29.0
+
+
+def test_future_dates_need_an_explicit_end(tmp_path):
+    path = tmp_path / "future.csv"
+    path.write_text("customer_id,date,amount\n1,2999-01-01,5\n")
+    with pytest.raises(clv.InputError, match="future"):
+        TransactionSource(path)
+
+
+@pytest.mark.parametrize(
+    "kwargs, phrase",
+    [
+        ({"customer_col": "client"}, "no customer column 'client'"),
+        ({"amount_col": "price"}, "columns are"),
+    ],
+)
+def test_missing_columns_are_named(sample_files, kwargs, phrase):
+    _, csv, _, _ = sample_files
+    with pytest.raises(clv.InputError, match=phrase):
+        TransactionSource(csv, **kwargs)
+
+
+def test_missing_file_and_unknown_format(tmp_path):
+    with pytest.raises(clv.InputError, match="does not exist"):
+        TransactionSource(tmp_path / "nothing.parquet")
+    odd = tmp_path / "data.xlsx"
+    odd.write_text("x")
+    with pytest.raises(clv.InputError, match="format"):
+        TransactionSource(odd)
+
+
+def test_rfm_source_rejects_invalid_rows(tmp_path):
+    path = tmp_path / "rfm.csv"
+    pd.DataFrame(
+        {
+            "customer_id": ["ok", "late", "neg", "frac", "nan", "norep"],
+            "frequency": [2, 1, -1, 1.5, 1, 0],
+            "recency": [5.0, 9.0, 1.0, 1.0, None, 3.0],
+            "T": [10.0, 8.0, 5.0, 5.0, 5.0, 5.0],
+            "monetary_value": [10.0, 10.0, 1.0, 1.0, 1.0, 0.0],
+        }
+    ).to_csv(path, index=False)
+    source = RfmSource(path)
+    reasons = source.rejects().set_index("customer_id")["reason"].to_dict()
+    assert reasons == {
+        "late": "recency > T",
+        "neg": "frequency is not a whole number >= 0",
+        "frac": "frequency is not a whole number >= 0",
+        "nan": "missing or non-numeric value",
+        "norep": "recency > 0 without repeat purchase",
+    }
+    (batch,) = list(source.batches())
+    assert list(batch.index) == ["ok"]

@@ -1,1 +1,158 @@
-"""``clvmodel evaluate``: calibration/holdout evaluation (filled in by the holdout work)."""
+"""``clvmodel evaluate``: fit on a calibration period, check the predictions on the holdout."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+import clvmodel as clv
+from clvmodel._files import write_atomically, write_text_atomically
+from clvmodel.cli import main
+from clvmodel.io import read_table, write_table
+from clvmodel.plotting import (
+    plot_conditional_expectation,
+    plot_period_transactions,
+    plot_predicted_vs_actual,
+    plot_reliability,
+    plot_tracking,
+)
+
+# File name → how to draw it from the report.
+_FIGURES = {
+    "holdout_tracking_cumulative.png": lambda report, ax: plot_tracking(report, ax=ax),
+    "holdout_tracking_incremental.png": lambda report, ax: plot_tracking(
+        report, ax=ax, kind="incremental"
+    ),
+    "holdout_conditional_expectation.png": lambda report, ax: plot_conditional_expectation(
+        report, ax=ax
+    ),
+    "holdout_predicted_vs_actual.png": lambda report, ax: plot_predicted_vs_actual(report, ax=ax),
+    "holdout_period_transactions.png": lambda report, ax: plot_period_transactions(report, ax=ax),
+    "holdout_reliability.png": lambda report, ax: plot_reliability(report, ax=ax),
+}
+_DEFAULT_AMOUNT = "amount"
+
+
+def _save_figure(draw, report, path: Path) -> None:
+    from matplotlib.figure import Figure  # Figure objects need no backend state (Agg-safe)
+
+    figure = Figure(figsize=(7.0, 4.5), layout="constrained")
+    draw(report, figure.add_subplot())
+    write_atomically(path, lambda tmp: figure.savefig(tmp, format="png", dpi=110))
+
+
+def _output_folder(folder: str) -> Path:
+    path = Path(folder)
+    if path.exists() and not path.is_dir():
+        raise clv.InputError(f"output folder {folder!r} is a file; give a folder name with -o.")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise clv.InputError(f"cannot create output folder {folder!r}: {exc.strerror}.") from None
+    return path
+
+
+@main.command()
+@click.argument("transactions", type=click.Path(dir_okay=False))
+@click.option(
+    "--calibration-end",
+    required=True,
+    metavar="DATE",
+    help="Last day of the calibration period (YYYY-MM-DD).",
+)
+@click.option(
+    "--observation-end",
+    default=None,
+    metavar="DATE",
+    help="Last day of the holdout period; default: the last transaction date.",
+)
+@click.option("--customer-col", default="customer_id", show_default=True)
+@click.option("--date-col", default="date", show_default=True)
+@click.option(
+    "--amount-col",
+    default=None,
+    help=f"Amount column, for the Gamma-Gamma spend model; default: {_DEFAULT_AMOUNT!r} when the "
+    "file has it (without one, only purchases are evaluated).",
+)
+@click.option(
+    "--time-unit",
+    type=click.Choice(["W", "D"]),
+    default="W",
+    show_default=True,
+    help="Model time unit: weeks (as in the papers) or days.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    default="holdout_evaluation",
+    show_default=True,
+    type=click.Path(),
+    help="Folder for the figures (PNG) and the report (JSON); created if missing.",
+)
+def evaluate(
+    transactions,
+    calibration_end,
+    observation_end,
+    customer_col,
+    date_col,
+    amount_col,
+    time_unit,
+    output,
+):
+    """Fit BG/NBD (and Gamma-Gamma) on the calibration period of TRANSACTIONS, predict the holdout,
+    and compare with what happened, beside the naive formula.
+
+    TRANSACTIONS is a CSV or Parquet file with one row per purchase. The report is printed and
+    written as JSON into the output folder, with figures as PNG: tracking of cumulative and
+    weekly repeat transactions, conditional expectations by calibration frequency, predicted vs
+    actual, the period-transactions histogram and the reliability of churn scores.
+    """
+    table = read_table(transactions)
+    if amount_col is None and _DEFAULT_AMOUNT in table.columns:
+        amount_col = _DEFAULT_AMOUNT
+    calibration, holdout = clv.calibration_holdout_split(
+        table,
+        calibration_end=calibration_end,
+        observation_end=observation_end,
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        time_unit=time_unit,
+    )
+    bg = clv.BetaGeoModel().fit(calibration)
+    gg = None
+    if amount_col is not None:
+        try:
+            gg = clv.GammaGammaModel().fit(calibration)
+        except clv.ClvError as exc:
+            click.echo(
+                f"warning: no spend model, so spend and value are not evaluated: {exc}", err=True
+            )
+    report = clv.evaluate_holdout(
+        bg,
+        calibration,
+        holdout,
+        gg,
+        transactions=table,
+        customer_col=customer_col,
+        date_col=date_col,
+    )
+    click.echo(str(report))
+
+    folder = _output_folder(output)
+    written = []
+    for name, draw in _FIGURES.items():
+        _save_figure(draw, report, folder / name)
+        written.append(name)
+    document = json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n"
+    write_text_atomically(folder / "holdout_report.json", document)
+    write_table(report.customers, folder / "holdout_customers.csv", index=True)
+    bg.save(folder / "bgnbd.json")
+    written += ["holdout_report.json", "holdout_customers.csv", "bgnbd.json"]
+    if gg is not None:
+        gg.save(folder / "gamma_gamma.json")
+        written.append("gamma_gamma.json")
+    click.echo(f"\nwrote {len(written)} files to {folder}: {', '.join(written)}")

@@ -1,1 +1,352 @@
-"""``clvmodel plan``: staged price-increase plan (filled in by the churn work)."""
+"""``clvmodel plan``: churn-risk tiers and a staged price-increase plan for a customer table."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import click
+import pandas as pd
+
+import clvmodel as clv
+from clvmodel.churn import _default_labels
+from clvmodel.cli import main
+from clvmodel.io import _format_of, read_table, write_table
+
+_RFM_COLUMNS = {
+    "frequency": ("frequency", "frequency_cal", "x"),
+    "recency": ("recency", "recency_cal", "t_x"),
+    "T": ("T", "T_cal"),
+    "monetary_value": ("monetary_value", "monetary_value_cal"),
+}
+_DAYS = {"D": 1.0, "W": 7.0}
+
+
+def _percentages(option: str, text: str | None, example: str, low_open: bool) -> list | None:
+    """Comma-separated percentages → fractions, each in [0, 100) or (0, 100)."""
+    if text is None:
+        return None
+    values = []
+    for token in text.split(","):
+        token = token.strip().rstrip("%").strip()
+        try:
+            value = float(token)
+        except ValueError:
+            raise clv.InputError(
+                f"{option}: {token!r} is not a number; give percentages separated by commas, "
+                f"e.g. {option} {example}."
+            ) from None
+        if not (0 < value < 100 if low_open else 0 <= value < 100) or value != value:
+            bound = "strictly between 0 and 100" if low_open else "at least 0 and below 100"
+            raise clv.InputError(
+                f"{option}: {token} % is out of range; each percentage must be {bound} "
+                f"(e.g. {option} {example})."
+            )
+        values.append(value / 100.0)
+    return values
+
+
+def _check_plan_options(steps, labels, cut_points, shares) -> None:
+    """The option-level mistakes, reported in the command line's own terms (percentages)."""
+    if len(labels) != len(steps):
+        raise clv.InputError(
+            f"--tiers names {len(labels)} tier(s) ({','.join(labels)}) but --increases gives "
+            f"{len(steps)}; give one increase per tier, from the lowest risk to the highest."
+        )
+    for k in range(1, len(steps)):
+        if steps[k] > steps[k - 1]:
+            raise clv.InputError(
+                f"--increases must not grow with risk: tier {labels[k]!r} would get "
+                f"{100 * steps[k]:g} % but the lower-risk tier {labels[k - 1]!r} only "
+                f"{100 * steps[k - 1]:g} %; list them largest first, e.g. --increases 5,2.5,0."
+            )
+    if cut_points is not None and shares is not None:
+        raise clv.InputError("give --thresholds or --quantiles, not both.")
+    cuts = cut_points if cut_points is not None else shares
+    if cuts is None and len(labels) != 3:
+        raise clv.InputError(
+            f"{len(labels)} tiers need {len(labels) - 1} cut point(s): pass --thresholds "
+            "(churn risks in percent, e.g. --thresholds 60 for two tiers) or --quantiles."
+        )
+    option = "--thresholds" if cut_points is not None else "--quantiles"
+    if cuts is not None and len(cuts) != len(labels) - 1:
+        raise clv.InputError(
+            f"{option} gives {len(cuts)} cut point(s) for {len(labels)} tiers; give "
+            f"{len(labels) - 1} (one fewer than the tiers)."
+        )
+    if cuts is not None and any(b <= a for a, b in zip(cuts, cuts[1:], strict=False)):
+        shown = ",".join(f"{100 * c:g}" for c in cuts)
+        raise clv.InputError(
+            f"{option} {shown}: the cut points must increase strictly, from the lowest risk to "
+            "the highest, e.g. --thresholds 50,80."
+        )
+
+
+def _names(text: str | None) -> list | None:
+    if text is None:
+        return None
+    return [name.strip() for name in text.split(",")]
+
+
+def _spend_model(path: str):
+    """A Gamma-Gamma model file, or the spend model of a `clvmodel fit` models file."""
+    try:
+        model = clv.load_model(path)
+    except clv.ModelFileError:
+        model = clv.load_models(path).gg  # raises its own clear error when it is neither
+        if model is None:
+            raise clv.InputError(
+                f"--spend-model {path!r} holds no Gamma-Gamma model; fit one on a log with "
+                "amounts (`clvmodel fit`) or save GammaGammaModel().fit(rfm)."
+            ) from None
+    if not isinstance(model, clv.GammaGammaModel):
+        raise clv.InputError(
+            f"--spend-model {path!r} holds a {type(model).__name__}, not a GammaGammaModel; pass "
+            "the BG/NBD model as MODEL and the Gamma-Gamma one with --spend-model."
+        )
+    return model
+
+
+def _rfm_from_file(frame: pd.DataFrame, customer_col: str) -> pd.DataFrame:
+    """An RFM table read from a file: customer ids as the index, numeric RFM columns."""
+    frame = frame.copy()
+    if customer_col in frame.columns:
+        frame = frame.set_index(customer_col)
+    elif len(frame.columns) and (
+        str(frame.columns[0]).startswith("Unnamed") or str(frame.columns[0]) == ""
+    ):
+        # A CSV written with its index (as clvmodel writes them) has the ids in a nameless column.
+        frame = frame.set_index(frame.columns[0])
+        frame.index.name = customer_col
+    for aliases in _RFM_COLUMNS.values():
+        for name in aliases:
+            if name not in frame.columns:
+                continue
+            raw = frame[name]
+            numbers = pd.to_numeric(raw, errors="coerce")
+            bad = numbers.isna() & raw.notna()
+            if bad.any():
+                raise clv.InputError(
+                    f"column {name!r} holds {int(bad.sum())} value(s) that are not numbers (for "
+                    f"example {raw[bad].head(3).tolist()}); fix or drop those rows."
+                )
+            frame[name] = numbers.astype("float64")
+    return frame
+
+
+def _is_rfm(columns) -> bool:
+    return all(any(a in columns for a in _RFM_COLUMNS[n]) for n in ("frequency", "recency", "T"))
+
+
+@main.command()
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="Per-customer assignments, written atomically; .csv or .parquet by extension.",
+)
+@click.option(
+    "--increases",
+    default="5,2.5,0",
+    show_default=True,
+    help="Price increases in PERCENT (5 = 5 %), one per tier from the lowest risk to the highest, "
+    "comma-separated; never larger for a higher-risk tier.",
+)
+@click.option(
+    "--horizon",
+    type=click.FloatRange(min=0, min_open=True, max=520),
+    default=52.0,
+    show_default=True,
+    help="Churn risk = probability of no purchase in the next HORIZON weeks.",
+)
+@click.option(
+    "--tiers",
+    default=None,
+    help="Tier labels from the lowest risk to the highest, comma-separated "
+    "[default: low,medium,high for three increases].",
+)
+@click.option(
+    "--thresholds",
+    default=None,
+    help="Churn-risk cut points between tiers in PERCENT (50,80 = 50 % and 80 %) "
+    "[default: 50,80 for three tiers].",
+)
+@click.option(
+    "--quantiles",
+    default=None,
+    help="Cut tiers at these percentiles of churn risk instead, in PERCENT (33.3,66.7).",
+)
+@click.option(
+    "--stage-wait",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Weeks between the starts of consecutive stages (e.g. 8).",
+)
+@click.option("--start", default=None, help="Start date of stage 1, YYYY-MM-DD.")
+@click.option(
+    "--spend-model",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Gamma-Gamma model file (overrides one in MODEL); adds predicted CLV, extra revenue "
+    "and value per stage (INPUT then needs monetary_value, or an amount column).",
+)
+@click.option(
+    "--clv-horizon",
+    type=click.FloatRange(min=0, min_open=True, max=5000),
+    default=None,
+    help="Weeks of predicted CLV [default: the churn horizon].",
+)
+@click.option(
+    "--discount-rate",
+    type=click.FloatRange(min=0, max=1),
+    default=0.0,
+    show_default=True,
+    help="Annual discount rate for CLV as a FRACTION (0.1 = 10 %), as in clvmodel demo.",
+)
+@click.option(
+    "--margin",
+    type=click.FloatRange(min=0, min_open=True, max=1),
+    default=1.0,
+    show_default=True,
+    help="Profit margin as a FRACTION (1 = CLV is revenue); sets the break-even churn i/(m+i).",
+)
+@click.option(
+    "--time-unit",
+    type=click.Choice(["D", "W"]),
+    default=None,
+    help="Time unit of the model's recency and T, if the model file does not record one.",
+)
+@click.option(
+    "--customer-col",
+    default="customer_id",
+    show_default=True,
+    help="Customer-id column of INPUT.",
+)
+@click.option(
+    "--date-col",
+    default="date",
+    show_default=True,
+    help="Date column, when INPUT is a transaction log.",
+)
+@click.option(
+    "--amount-col",
+    default="amount",
+    show_default=True,
+    help="Amount column, when INPUT is a transaction log.",
+)
+@click.option(
+    "--observation-end",
+    default=None,
+    help="Last day of a transaction log to summarise (YYYY-MM-DD) [default: its last date].",
+)
+def plan(
+    model,
+    input_path,
+    output,
+    increases,
+    horizon,
+    tiers,
+    thresholds,
+    quantiles,
+    stage_wait,
+    start,
+    spend_model,
+    clv_horizon,
+    discount_rate,
+    margin,
+    time_unit,
+    customer_col,
+    date_col,
+    amount_col,
+    observation_end,
+):
+    """Score churn risk per customer and stage a price increase by risk tier.
+
+    MODEL is a models file from `clvmodel fit` (its spend model, if any, adds CLV) or a BG/NBD
+    model file (from BetaGeoModel.save). INPUT is a CSV or Parquet file with an
+    RFM table (frequency, recency, T [, monetary_value], one row per customer, ids in
+    --customer-col or the first, nameless column) or a transaction log (--customer-col, --date-col
+    [, --amount-col]), summarised up to --observation-end in the model's time unit.
+
+    The lowest-risk tier gets the first and largest increase, the highest-risk tier the last (0 %
+    by default). Percentages on the command line (5 = 5 %); the output file holds fractions
+    (increase 0.05), as the Python API. Prints the per-stage table: customers, mean churn risk,
+    predicted CLV, extra revenue if nobody extra leaves, and the break-even extra churn.
+    """
+    _format_of(Path(output))  # an unknown extension fails before any work is done
+    steps = _percentages("--increases", increases, "5,2.5,0", low_open=False)
+    cut_points = _percentages("--thresholds", thresholds, "50,80", low_open=True)
+    shares = _percentages("--quantiles", quantiles, "33.3,66.7", low_open=True)
+    labels = _names(tiers) or list(_default_labels(len(steps)))
+    _check_plan_options(steps, labels, cut_points, shares)
+
+    bundle = clv.load_models(model)  # a `clvmodel fit` file, or a single BG/NBD model file
+    bg = bundle.bg
+    gg = _spend_model(spend_model) if spend_model else bundle.gg
+    recorded_unit = bg.time_unit_ or bundle.metadata.get("time_unit")
+    unit = recorded_unit or time_unit
+    if unit is None:
+        raise clv.InputError(
+            f"the model file {model!r} does not record its time unit; pass --time-unit D or W "
+            "(the unit of recency and T it was fitted on)."
+        )
+    if recorded_unit is not None and time_unit is not None and time_unit != recorded_unit:
+        raise clv.InputError(
+            f"--time-unit {time_unit} contradicts the model file, which was fitted in "
+            f"{recorded_unit!r}; leave --time-unit out."
+        )
+    bg.time_unit_ = unit
+
+    frame = read_table(input_path)
+    if _is_rfm(frame.columns):
+        rfm = _rfm_from_file(frame, customer_col)
+        source = "RFM table"
+    elif date_col in frame.columns:
+        has_amount = amount_col in frame.columns
+        if gg is not None and not has_amount:
+            raise clv.InputError(
+                f"--spend-model needs amounts, but {input_path!r} has no column {amount_col!r}; "
+                f"its columns are {list(map(str, frame.columns))}. Name it with --amount-col."
+            )
+        rfm = clv.rfm_summary(
+            frame,
+            customer_col=customer_col,
+            date_col=date_col,
+            amount_col=amount_col if has_amount else None,
+            observation_end=observation_end,
+            time_unit=unit,
+        )
+        rfm.index.name = customer_col
+        source = "transaction log"
+    else:
+        raise clv.InputError(
+            f"{input_path!r} is neither an RFM table (frequency, recency, T) nor a transaction "
+            f"log with a date column {date_col!r}; its columns are "
+            f"{list(map(str, frame.columns))}. Rename the columns or pass --date-col."
+        )
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", clv.ClvWarning)
+        scores = clv.churn_risk(
+            bg,
+            rfm,
+            horizon * 7.0 / _DAYS[unit],
+            gg,
+            tiers=labels,
+            thresholds=cut_points,
+            quantiles=shares,
+            clv_horizon=clv_horizon if clv_horizon is not None else horizon,
+            time_unit="W",
+            discount_rate=discount_rate,
+            margin=margin,
+        )
+        result = clv.price_increase_plan(scores, steps, stage_wait=stage_wait, start=start)
+    for warning in caught:
+        click.echo(f"warning: {warning.message}", err=True)
+    written = write_table(result.assignments, output, index=True)
+    click.echo(f"Scored {len(rfm):,} customers from the {source} {input_path}.")
+    click.echo(str(result))
+    click.echo(f"\nWrote {len(result.assignments):,} customer assignments to {written}.")

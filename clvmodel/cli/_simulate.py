@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 import clvmodel as clv
-from clvmodel.io import write_table
 from clvmodel.cli import main
+from clvmodel.io import write_table
 
 
 @main.command()

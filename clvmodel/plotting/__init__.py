@@ -6,5 +6,22 @@ creating a figure when no ``ax`` is given.
 """
 
 from clvmodel.plotting._common import new_axes
+from clvmodel.plotting.churn import plot_churn_risk_vs_value, plot_churn_tiers
+from clvmodel.plotting.holdout import (
+    plot_conditional_expectation,
+    plot_period_transactions,
+    plot_predicted_vs_actual,
+    plot_reliability,
+    plot_tracking,
+)
 
-__all__ = ["new_axes"]
+__all__ = [
+    "new_axes",
+    "plot_churn_risk_vs_value",
+    "plot_churn_tiers",
+    "plot_conditional_expectation",
+    "plot_period_transactions",
+    "plot_predicted_vs_actual",
+    "plot_reliability",
+    "plot_tracking",
+]

@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy.special import gammaln, psi
+from scipy.special import gammaln, polygamma, psi
 
 from clvmodel.errors import InputError, ModelError, StatisticalWarning
 from clvmodel.models._fit import MaximumLikelihoodModel, _weighted_compress
@@ -92,6 +92,59 @@ class GammaGammaModel(MaximumLikelihoodModel):
         (ux, um), counts = _weighted_compress((x[keep], m[keep]), w)
         n_customers = int(keep.sum()) if w is None else w.sum()
         return (ux, um, np.log(ux), np.log(um), np.log(ux * um)), counts, n_customers
+
+    _analytic_hessian = True
+
+    def _objective(self, theta, arrays, counts, hessian):
+        """Eq. (1a) summed over customers, with gradient and Hessian in (p, q, γ).
+
+        Every term but ln(γ + x m_x) depends on x alone or not on the parameters, so special
+        functions are evaluated once per distinct x and a single logarithm per row remains.
+        """
+        p, q, v = theta
+        x, m, log_x, log_m, log_xm = arrays
+        ux, ix = np.unique(x, return_inverse=True)
+        cx = np.bincount(ix, weights=counts, minlength=ux.size)
+        total = cx.sum()
+        pux = p * ux
+        spend_sum = np.einsum("i,i->", counts, x * log_m)  # Σ c x ln m
+        log_m_sum = np.einsum("i,i->", counts, log_m)
+        log_total = np.log(v + np.exp(log_xm))
+        inv_total = np.exp(-log_total)
+        c_log_total = np.einsum("i,i->", counts, log_total)
+        cx_log_total = np.einsum("i,i->", counts * x, log_total)
+        c_inv = np.einsum("i,i->", counts, inv_total)
+        cx_inv = np.einsum("i,i->", counts * x, inv_total)
+
+        ll = (
+            cx @ (gammaln(pux + q) - gammaln(pux) + pux * np.log(ux))
+            - total * gammaln(q)
+            + total * q * np.log(v)
+            + p * spend_sum
+            - log_m_sum
+            - p * cx_log_total
+            - q * c_log_total
+        )
+        grad = np.array(
+            [
+                cx @ (ux * (psi(pux + q) - psi(pux) + np.log(ux))) + spend_sum - cx_log_total,
+                cx @ (psi(pux + q) - psi(q)) + total * np.log(v) - c_log_total,
+                total * q / v - p * cx_inv - q * c_inv,
+            ]
+        )
+        if not hessian:
+            return ll, grad, None
+        c_inv2 = np.einsum("i,i->", counts, inv_total**2)
+        cx_inv2 = np.einsum("i,i->", counts * x, inv_total**2)
+        tri_pq = polygamma(1, pux + q)
+        hess = np.empty((3, 3))
+        hess[0, 0] = cx @ (ux**2 * (tri_pq - polygamma(1, pux)))
+        hess[0, 1] = hess[1, 0] = cx @ (ux * tri_pq)
+        hess[1, 1] = cx @ (tri_pq - polygamma(1, q))
+        hess[0, 2] = hess[2, 0] = -cx_inv
+        hess[1, 2] = hess[2, 1] = total / v - c_inv
+        hess[2, 2] = -total * q / v**2 + p * cx_inv2 + q * c_inv2
+        return ll, grad, hess
 
     def _initial(self, arrays, counts):
         mean_spend = float(counts @ arrays[1] / counts.sum())

@@ -24,18 +24,32 @@ from clvmodel.errors import (
     StatisticalWarning,
 )
 from clvmodel.holdout import HoldoutReport, evaluate_holdout, tracking_table
-from clvmodel.models import BetaGeoModel, GammaGammaModel, ModelBundle, load_model, load_models
+from clvmodel.models import (
+    BetaGeoCovariateModel,
+    BetaGeoModel,
+    GammaGammaCovariateModel,
+    GammaGammaModel,
+    ModelBundle,
+    load_model,
+    load_models,
+)
 from clvmodel.rfm import calibration_holdout_split, rfm_summary
-from clvmodel.simulate import simulate_customers, simulate_transactions
+from clvmodel.simulate import (
+    simulate_customers,
+    simulate_customers_with_covariates,
+    simulate_transactions,
+)
 from clvmodel.value import clv_table, customer_lifetime_value, naive_clv
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BetaGeoCovariateModel",
     "BetaGeoModel",
     "ClvError",
     "ClvWarning",
     "ConvergenceError",
+    "GammaGammaCovariateModel",
     "GammaGammaModel",
     "HoldoutReport",
     "InputError",
@@ -58,6 +72,7 @@ __all__ = [
     "price_increase_plan",
     "rfm_summary",
     "simulate_customers",
+    "simulate_customers_with_covariates",
     "simulate_transactions",
     "tracking_table",
 ]

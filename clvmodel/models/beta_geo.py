@@ -342,8 +342,8 @@ class BetaGeoModel(MaximumLikelihoodModel):
             raise InputError(f"n must be whole numbers ≥ 0, got {n!r}.")
         t_arr = _check_horizon(t, None)
         n_arr, t_arr = np.broadcast_arrays(n_arr, t_arr)
-        log_q = np.log(t_arr) - np.log(alpha + t_arr)
         with np.errstate(divide="ignore", invalid="ignore"):
+            log_q = np.log(t_arr) - np.log(alpha + t_arr)
             log_first = (
                 betaln(a, b + n_arr)
                 - betaln(a, b)

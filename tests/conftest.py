@@ -1,0 +1,70 @@
+"""Fixtures shared across the test suite (session scope: each is built once per run).
+
+The published parameters are those of Fader, Hardie and Lee (2005), fitted on the CDNOW 1/10 sample
+with a 39-week calibration period ending 1997-09-30, time in weeks:
+
+* BG/NBD, "Counting your customers the easy way", section 5: r = 0.2426, α = 4.4137, a = 0.7930,
+  b = 2.4262.
+* Gamma-Gamma, "RFM and CLV: using iso-value curves" (and Hardie's note on the Gamma-Gamma model of
+  monetary value): p = 6.25, q = 3.74, γ = 15.44.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import clvmodel as clv
+
+PUBLISHED_BG_PARAMS = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
+PUBLISHED_GG_PARAMS = {"p": 6.25, "q": 3.74, "v": 15.44}
+
+CALIBRATION_END = "1997-09-30"
+FULL_OBSERVATION_END = "1998-06-30"
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+@pytest.fixture(scope="session")
+def cdnow_sample():
+    """The CDNOW 1/10 sample transaction log (2,357 customers)."""
+    return clv.datasets.load_cdnow_sample()
+
+
+@pytest.fixture(scope="session")
+def cdnow_rfm(cdnow_sample):
+    """RFM summary of the sample over the papers' 39-week calibration period, in weeks."""
+    return clv.rfm_summary(cdnow_sample, observation_end=CALIBRATION_END, time_unit="W")
+
+
+@pytest.fixture(scope="session")
+def cdnow_full_rfm():
+    """RFM summary of the full CDNOW log (23,570 customers) up to 1998-06-30, in weeks."""
+    return clv.rfm_summary(
+        clv.datasets.load_cdnow(), observation_end=FULL_OBSERVATION_END, time_unit="W"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Models
+@pytest.fixture(scope="session")
+def published_bg():
+    """BG/NBD with the published CDNOW parameters (weeks)."""
+    return clv.BetaGeoModel.from_params(PUBLISHED_BG_PARAMS, time_unit="W")
+
+
+@pytest.fixture(scope="session")
+def published_gg():
+    """Gamma-Gamma with the published CDNOW parameters."""
+    return clv.GammaGammaModel.from_params(PUBLISHED_GG_PARAMS, time_unit="W")
+
+
+@pytest.fixture(scope="session")
+def fitted_bg(cdnow_rfm):
+    """BG/NBD fitted on the CDNOW sample calibration period."""
+    return clv.BetaGeoModel().fit(cdnow_rfm)
+
+
+@pytest.fixture(scope="session")
+def fitted_gg(cdnow_rfm):
+    """Gamma-Gamma fitted on the repeat buyers of the CDNOW sample calibration period."""
+    return clv.GammaGammaModel().fit(cdnow_rfm)

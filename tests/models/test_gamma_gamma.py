@@ -1,0 +1,170 @@
+"""Gamma-Gamma spend model: published CDNOW results and checks against independent computations.
+
+References
+----------
+[FHL05b] Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). RFM and CLV: using iso-value curves
+         for customer base analysis. Journal of Marketing Research 42(4), 415-430.
+[H-GG]   Hardie, B. G. S. (2013). The Gamma-Gamma model of monetary value
+         (brucehardie.com/notes/025).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import gammaln
+
+import clvmodel as clv
+
+PARAM_NAMES = ["p", "q", "v"]
+
+# [FHL05b] / [H-GG]: MLE on the 946 repeat buyers of the CDNOW sample's 39-week calibration period.
+PUBLISHED = {"p": 6.25, "q": 3.74, "v": 15.44}
+
+
+# ---------------------------------------------------------------------------------------------
+# Published reference results
+@pytest.mark.parametrize("name", PARAM_NAMES)
+def test_fitted_parameters_match_the_paper(fitted_gg, name):
+    # [FHL05b] / [H-GG]: p = 6.25, q = 3.74, γ = 15.44, published to 2 decimals (±0.005).
+    assert fitted_gg.params_[name] == pytest.approx(PUBLISHED[name], abs=0.005 + 1e-9)
+
+
+def test_fitted_log_likelihood_and_sample_match_the_paper(fitted_gg):
+    # [H-GG]: log-likelihood −4055.92 (2 decimals) on the 946 customers with a repeat purchase.
+    assert fitted_gg.log_likelihood_ == pytest.approx(-4055.92, abs=0.01)
+    assert fitted_gg.n_customers_ == 946
+
+
+def _eq1a_log_likelihood(theta, x, m):
+    """Log density of the mean spend m given x, [H-GG] eq. (1a), written out from the note."""
+    p, q, v = theta
+    return (
+        gammaln(p * x + q)
+        - gammaln(p * x)
+        - gammaln(q)
+        + q * np.log(v)
+        + (p * x - 1) * np.log(m)
+        + p * x * np.log(x)
+        - (p * x + q) * np.log(v + m * x)
+    )
+
+
+def test_log_likelihood_is_eq_1a_summed(fitted_gg, cdnow_rfm):
+    repeat = cdnow_rfm[cdnow_rfm["frequency"] > 0]
+    x, m = repeat["frequency"].to_numpy(float), repeat["monetary_value"].to_numpy(float)
+    total = _eq1a_log_likelihood(fitted_gg.params_.to_numpy(), x, m).sum()
+    assert fitted_gg.log_likelihood_ == pytest.approx(total, rel=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------
+# Predictions
+def test_population_mean_spend(published_gg):
+    # [H-GG]: E(Z) = p γ / (q − 1).
+    p, q, v = (PUBLISHED[k] for k in PARAM_NAMES)
+    assert published_gg.population_mean_spend() == pytest.approx(p * v / (q - 1), rel=1e-14)
+
+
+def test_expected_spend_is_the_weighted_average(published_gg, cdnow_rfm):
+    # [H-GG] eq. (5) rearranged: E(M | x, m_x) = (1 − w) · pγ/(q − 1) + w · m_x,
+    # with w = p x / (p x + q − 1).
+    p, q, v = (PUBLISHED[k] for k in PARAM_NAMES)
+    x = cdnow_rfm["frequency"].to_numpy(float)
+    m = cdnow_rfm["monetary_value"].to_numpy(float)
+    weight = p * x / (p * x + q - 1)
+    expected = (1 - weight) * (p * v / (q - 1)) + weight * m
+    result = published_gg.expected_spend(cdnow_rfm)
+    assert isinstance(result, pd.Series) and result.index.equals(cdnow_rfm.index)
+    np.testing.assert_allclose(result, expected, rtol=1e-12)
+
+
+def test_expected_spend_lies_between_own_mean_and_population_mean(published_gg, cdnow_rfm):
+    repeat = cdnow_rfm[cdnow_rfm["frequency"] > 0]
+    spend = published_gg.expected_spend(repeat).to_numpy()
+    population = published_gg.population_mean_spend()
+    own = repeat["monetary_value"].to_numpy()
+    low, high = np.minimum(own, population), np.maximum(own, population)
+    assert np.all((spend >= low * (1 - 1e-12)) & (spend <= high * (1 + 1e-12)))
+
+
+def test_customers_without_repeat_purchases_get_the_population_mean(published_gg, cdnow_rfm):
+    zero = cdnow_rfm[cdnow_rfm["frequency"] == 0]
+    assert len(zero) > 0
+    np.testing.assert_array_equal(
+        published_gg.expected_spend(zero), published_gg.population_mean_spend()
+    )
+    # Whatever their recorded monetary value (it carries no information without a repeat purchase).
+    odd = pd.DataFrame({"frequency": [0, 0], "monetary_value": [0.0, 123.0]})
+    np.testing.assert_array_equal(
+        published_gg.expected_spend(odd), published_gg.population_mean_spend()
+    )
+
+
+def test_heavy_buyers_are_pulled_to_their_own_mean(published_gg):
+    table = pd.DataFrame({"frequency": [10**6], "monetary_value": [42.0]})
+    assert published_gg.expected_spend(table).iloc[0] == pytest.approx(42.0, rel=1e-5)
+
+
+@pytest.mark.parametrize("q", [1.0, 0.5])
+def test_q_at_most_one_raises_model_error(q, cdnow_rfm):
+    model = clv.GammaGammaModel.from_params({"p": 6.25, "q": q, "v": 15.44})
+    with pytest.raises(clv.ModelError, match="q"):
+        model.population_mean_spend()
+    # Customers without a repeat purchase would get the (infinite) population mean.
+    with pytest.raises(clv.ModelError):
+        model.expected_spend(cdnow_rfm)
+
+
+# ---------------------------------------------------------------------------------------------
+# The fitting machinery
+def test_fit_returns_self(cdnow_rfm):
+    model = clv.GammaGammaModel()
+    assert model.fit(cdnow_rfm) is model
+
+
+def test_unfitted_model_raises_not_fitted(cdnow_rfm):
+    model = clv.GammaGammaModel()
+    with pytest.raises(clv.NotFittedError, match="fit"):
+        model.expected_spend(cdnow_rfm)
+    with pytest.raises(clv.NotFittedError, match="fit"):
+        model.population_mean_spend()
+
+
+def test_standard_errors_and_summary(fitted_gg):
+    errors = fitted_gg.standard_errors_
+    assert list(errors.index) == PARAM_NAMES
+    assert np.all(np.isfinite(errors)) and np.all(errors > 0)
+    table = fitted_gg.summary
+    assert list(table.columns) == ["estimate", "std_error", "lower_95", "upper_95"]
+    assert list(table.index) == PARAM_NAMES
+
+
+def test_fit_with_weights_equals_fitting_the_expanded_table(cdnow_rfm):
+    rng = np.random.default_rng(2005)
+    weights = rng.integers(0, 4, size=len(cdnow_rfm))
+    expanded = cdnow_rfm.iloc[np.repeat(np.arange(len(cdnow_rfm)), weights)]
+    weighted = clv.GammaGammaModel().fit(cdnow_rfm, weights=weights)
+    plain = clv.GammaGammaModel().fit(expanded)
+    np.testing.assert_allclose(weighted.params_, plain.params_, rtol=1e-5)
+    assert weighted.log_likelihood_ == pytest.approx(plain.log_likelihood_, rel=1e-9)
+
+
+@pytest.mark.parametrize("theta", [[6.25, 3.74, 15.44], [0.8, 12.0, 3.0], [40.0, 1.5, 200.0]])
+def test_log_likelihood_and_analytic_gradient(cdnow_rfm, theta):
+    model = clv.GammaGammaModel()
+    arrays, _, _ = model._prepare(cdnow_rfm, None)
+    theta = np.array(theta)
+    ll, grad = model._loglik(theta, arrays)
+    assert grad.shape == (3, ll.size)
+    x, m = arrays[0], arrays[1]
+    np.testing.assert_allclose(ll, _eq1a_log_likelihood(theta, x, m), rtol=1e-11)
+    # Central differences, relative step 1e-6: truncation ~1e-12, rounding ~1e-10 (relative).
+    for j in range(3):
+        step = 1e-6 * theta[j]
+        up, down = theta.copy(), theta.copy()
+        up[j] += step
+        down[j] -= step
+        numeric = (model._loglik(up, arrays)[0] - model._loglik(down, arrays)[0]) / (2 * step)
+        scale = np.abs(numeric).max()
+        np.testing.assert_allclose(grad[j], numeric, rtol=1e-6, atol=1e-7 * scale)

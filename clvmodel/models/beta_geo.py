@@ -29,6 +29,12 @@ def _dot(u: np.ndarray, v: np.ndarray) -> float:
     return float(np.einsum("i,i->", u, v))
 
 
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and distinct values, by hashing (faster than the sort behind np.unique)."""
+    codes, uniques = pd.factorize(values)
+    return codes.astype("int64", copy=False), np.asarray(uniques, dtype="float64")
+
+
 def tri(z):
     """Trigamma function ψ₁(z)."""
     return polygamma(1, z)
@@ -41,9 +47,9 @@ class _Histories:
 
     def __init__(self, x, t_x, age, counts):
         self.x, self.t_x, self.T = x, t_x, age
-        self.ux, self.ix = np.unique(x, return_inverse=True)
-        self.ut_x, self.it_x = np.unique(t_x, return_inverse=True)
-        self.uT, self.iT = np.unique(age, return_inverse=True)
+        self.ix, self.ux = _factorize(x)
+        self.it_x, self.ut_x = _factorize(t_x)
+        self.iT, self.uT = _factorize(age)
         self.repeat = x > 0
         self.urepeat = self.ux > 0
         # Customers per distinct x; customers and their repeat purchases per distinct T.

@@ -47,16 +47,20 @@ def measure(code: str) -> dict:
     completed = subprocess.run(
         [sys.executable, "-c", wrapper], capture_output=True, text=True, check=False
     )
-    lines = [line for line in completed.stdout.splitlines() if line.startswith("@@")]
-    if completed.returncode != 0 or not lines:
+    if completed.returncode != 0 or "@@" not in completed.stdout:
         raise RuntimeError(f"benchmark snippet failed:\n{completed.stderr[-3000:]}")
-    return json.loads(lines[-1][2:])
+    return json.loads(completed.stdout.rsplit("@@", 1)[1].splitlines()[0])
 
 
 def report(title: str, rows: list[tuple[str, dict]], baseline: str) -> str:
     """A small table: seconds, peak memory and speed-up against ``baseline``."""
     base = dict(rows)[baseline]["seconds"]
-    lines = [f"## {title}", "", "| run | seconds | peak MB | speed-up vs lifetimes |", "|---|---|---|---|"]
+    lines = [
+        f"## {title}",
+        "",
+        "| run | seconds | peak MB | speed-up vs lifetimes |",
+        "|---|---|---|---|",
+    ]
     for name, numbers in rows:
         lines.append(
             f"| {name} | {numbers['seconds']:.2f} | {numbers['peak_mb']:.0f} | "

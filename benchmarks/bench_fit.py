@@ -16,8 +16,9 @@ def main() -> None:
     log = transactions_file(args.customers)
     rfm_path = DATA / f"rfm_{args.customers}.parquet"
     if not rfm_path.exists():
-        import clvmodel as clv
         import pandas as pd
+
+        import clvmodel as clv
 
         tx = pd.read_parquet(log)
         clv.rfm_summary(tx, observation_end=tx["date"].max(), time_unit="D").to_parquet(rfm_path)
@@ -51,7 +52,13 @@ result = {k: float(v) for k, v in model.params_.items()}
         abs(ours["result"][k] - theirs["result"][k]) / abs(theirs["result"][k])
         for k in ("r", "alpha", "a", "b")
     )
-    print(report(f"BG/NBD fit, {args.customers:,} customers", [("lifetimes 0.11.3", theirs), ("clvmodel", ours)], "lifetimes 0.11.3"))
+    print(
+        report(
+            f"BG/NBD fit, {args.customers:,} customers",
+            [("lifetimes 0.11.3", theirs), ("clvmodel", ours)],
+            "lifetimes 0.11.3",
+        )
+    )
     print(f"\nclvmodel params: {json.dumps(ours['result'])}")
     print(f"lifetimes params: {json.dumps(theirs['result'])}")
     print(f"largest relative parameter difference: {worst:.2e}")

@@ -13,6 +13,7 @@ from clvmodel.churn import (
     churn_tier_summary,
     price_increase_plan,
 )
+from clvmodel.dayone import DayOneModel
 from clvmodel.errors import (
     ClvError,
     ClvWarning,
@@ -49,6 +50,7 @@ __all__ = [
     "ClvError",
     "ClvWarning",
     "ConvergenceError",
+    "DayOneModel",
     "GammaGammaCovariateModel",
     "GammaGammaModel",
     "HoldoutReport",

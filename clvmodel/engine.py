@@ -33,6 +33,7 @@ def connect(memory_limit: str = "512MB", threads: int | None = None):
     connection.execute(f"SET memory_limit = '{memory_limit}'")
     connection.execute("SET preserve_insertion_order = false")
     connection.execute("SET TimeZone = 'UTC'")
+    connection.execute("SET enable_progress_bar = false")  # clvmodel shows its own
     if threads is not None:
         connection.execute(f"SET threads = {int(threads)}")
     return connection

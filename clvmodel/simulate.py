@@ -16,7 +16,7 @@ import pandas as pd
 
 from clvmodel.errors import InputError
 
-__all__ = ["simulate_customers", "simulate_transactions"]
+__all__ = ["simulate_customers", "simulate_customers_with_covariates", "simulate_transactions"]
 
 
 def _params(params: Mapping[str, float], names: tuple[str, ...], model: str) -> list[float]:
@@ -165,3 +165,109 @@ def simulate_transactions(
     return pd.DataFrame(
         {"customer_id": customer, "date": dates.astype("datetime64[ns]"), "amount": amount}
     )
+
+
+def _coefficient_vector(coefficients, columns, argument: str) -> np.ndarray:
+    """Coefficients as a vector over ``columns`` (0 for a column not named)."""
+    coefficients = dict(coefficients or {})
+    unknown = sorted(set(coefficients) - set(columns))
+    if unknown:
+        raise InputError(
+            f"{argument} names {unknown}, which are not columns of covariates ({list(columns)})."
+        )
+    values = np.array([float(coefficients.get(c, 0.0)) for c in columns])
+    if not np.all(np.isfinite(values)):
+        raise InputError(f"{argument} must be finite numbers, got {coefficients}.")
+    return values
+
+
+def simulate_customers_with_covariates(
+    covariates: pd.DataFrame,
+    bg_params: Mapping[str, float],
+    T=52.0,
+    purchase_coefficients: Mapping[str, float] | None = None,
+    dropout_coefficients: Mapping[str, float] | None = None,
+    gg_params: Mapping[str, float] | None = None,
+    spend_coefficients: Mapping[str, float] | None = None,
+    seed=None,
+) -> pd.DataFrame:
+    """Simulate an RFM table from BG/NBD and Gamma-Gamma with time-invariant covariates.
+
+    Customer i draws from BG/NBD with α_i = α₀ exp(−γ_purchaseᵀz_i), a_i = a₀ exp(γ_dropoutᵀz_i)
+    and b_i = b₀ exp(γ_dropoutᵀz_i) (the CLVTools form; Fader and Hardie 2007), and spends per
+    transaction Gamma(p, ν_i) with ν_i ~ Gamma(q, v_i), v_i = v₀ exp(γ_spendᵀz_i): the models of
+    :class:`~clvmodel.BetaGeoCovariateModel` and :class:`~clvmodel.GammaGammaCovariateModel`.
+
+    Parameters
+    ----------
+    covariates : pandas.DataFrame
+        One row per customer, numeric columns; the output keeps its index and columns.
+    bg_params : mapping
+        Base ``r``, ``alpha``, ``a``, ``b`` (at z = 0), in the time unit of ``T``.
+    T : float or array_like
+        Each customer's age at the end of observation: one value, or one per customer.
+    purchase_coefficients, dropout_coefficients, spend_coefficients : mapping, optional
+        Coefficient per covariate column (columns not named get 0).
+    gg_params : mapping, optional
+        Base ``p``, ``q``, ``v``; adds ``monetary_value`` (mean spend of the repeat purchases).
+    seed : int or numpy.random.Generator, optional
+        For reproducible draws.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frequency``, ``recency``, ``T`` (and ``monetary_value``), then the covariate columns,
+        indexed like ``covariates``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import clvmodel as clv
+    >>> z = pd.DataFrame({"z": np.linspace(-1, 1, 5)})
+    >>> rfm = clv.simulate_customers_with_covariates(
+    ...     z, dict(r=0.5, alpha=5.0, a=0.8, b=2.5), purchase_coefficients={"z": 0.5}, seed=1)
+    >>> list(rfm.columns)
+    ['frequency', 'recency', 'T', 'z']
+    """
+    if not isinstance(covariates, pd.DataFrame) or len(covariates) == 0:
+        raise InputError("covariates must be a non-empty DataFrame, one row per customer.")
+    columns = list(covariates.columns)
+    try:
+        z = covariates.to_numpy(dtype="float64")
+    except (TypeError, ValueError):
+        raise InputError("covariates must hold numbers only; encode categories as 0/1.") from None
+    if not np.all(np.isfinite(z)):
+        raise InputError("covariates must be finite (no missing values).")
+    n = len(covariates)
+    rng = np.random.default_rng(seed)
+    age = np.broadcast_to(np.asarray(T, dtype="float64"), (n,)).copy()
+    if not np.all(np.isfinite(age)) or (age < 0).any():
+        raise InputError("T must be finite and ≥ 0 for every customer.")
+    r, alpha, a, b = _params(bg_params, ("r", "alpha", "a", "b"), "BG/NBD")
+    g_purchase = _coefficient_vector(purchase_coefficients, columns, "purchase_coefficients")
+    g_dropout = _coefficient_vector(dropout_coefficients, columns, "dropout_coefficients")
+    alpha_i = alpha * np.exp(-(z @ g_purchase))
+    scale = np.exp(z @ g_dropout)
+    rate = rng.gamma(r, 1.0 / alpha_i)
+    dropout = rng.beta(a * scale, b * scale)
+    last_possible = rng.geometric(np.clip(dropout, 1e-300, 1.0))
+    arrivals = rng.poisson(rate * age)
+    x = np.minimum(last_possible, arrivals)
+    t_x = np.zeros(n)
+    buyers = x > 0
+    t_x[buyers] = age[buyers] * rng.beta(x[buyers], arrivals[buyers] - x[buyers] + 1)
+    table = pd.DataFrame(
+        {"frequency": x.astype("int64"), "recency": t_x, "T": age}, index=covariates.index
+    )
+    if gg_params is not None:
+        p, q, v = _params(gg_params, ("p", "q", "v"), "Gamma-Gamma")
+        g_spend = _coefficient_vector(spend_coefficients, columns, "spend_coefficients")
+        nu = rng.gamma(q, 1.0 / (v * np.exp(z @ g_spend)))
+        safe_x = np.maximum(x, 1)
+        mean_spend = rng.gamma(p * safe_x, 1.0 / (nu * safe_x))
+        table["monetary_value"] = np.where(x > 0, mean_spend, 0.0)
+    elif spend_coefficients:
+        raise InputError("spend_coefficients need gg_params (the base p, q, v).")
+    for column in columns:
+        table[column] = covariates[column].to_numpy()
+    return table

@@ -15,8 +15,7 @@ def _auc_by_pairs(score, outcome):
     positives = [s for s, y in zip(score, outcome, strict=True) if y]
     negatives = [s for s, y in zip(score, outcome, strict=True) if not y]
     wins = sum(
-        1.0 if p > n else 0.5 if p == n else 0.0
-        for p, n in itertools.product(positives, negatives)
+        1.0 if p > n else 0.5 if p == n else 0.0 for p, n in itertools.product(positives, negatives)
     )
     return wins / (len(positives) * len(negatives))
 

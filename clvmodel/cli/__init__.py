@@ -45,4 +45,4 @@ def main():
 
 
 # Subcommands register themselves on ``main`` when imported.
-from clvmodel.cli import _batch, _demo, _evaluate, _plan, _simulate  # noqa: E402, F401
+from clvmodel.cli import _batch, _dayone, _demo, _evaluate, _plan, _simulate  # noqa: E402, F401

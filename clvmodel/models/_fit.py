@@ -6,6 +6,10 @@ with a count), the per-row log-likelihood with its gradient (:meth:`_loglik`), a
 (:meth:`_initial`). This base does the rest: optimisation over log-parameters with analytic
 gradients, the convergence check, standard errors from the Hessian, the summary table, and
 versioned JSON persistence (no pickle).
+
+Parameters are positive by default and optimised on the log scale. A model may name some of them in
+``unconstrained_params`` (for example regression coefficients of covariates, which can be
+negative): those are optimised as they are, and may be any finite number.
 """
 
 from __future__ import annotations
@@ -69,11 +73,18 @@ class MaximumLikelihoodModel:
     """Base class: fit by maximum likelihood over log-parameters; save and load as JSON.
 
     Subclasses set ``param_names`` and implement ``_prepare``, ``_loglik`` and ``_initial``.
+    Parameters named in ``unconstrained_params`` may take any finite value (the others must be
+    positive); a model whose parameter names depend on its settings sets both as instance
+    attributes and lists its extra settings in ``_setting_names`` so that they are saved.
     Fitted state ends in ``_``: ``params_``, ``log_likelihood_``, ``standard_errors_``,
     ``covariance_``, ``n_customers_``, ``n_distinct_rows_``, ``n_iterations_``, ``time_unit_``.
     """
 
     param_names: ClassVar[tuple[str, ...]] = ()
+    #: Parameters that may be any finite number (optimised as they are, not on the log scale).
+    unconstrained_params: ClassVar[tuple[str, ...]] = ()
+    #: Constructor arguments saved in the JSON file's ``settings``.
+    _setting_names: ClassVar[tuple[str, ...]] = ("max_iter", "tol")
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -116,7 +127,8 @@ class MaximumLikelihoodModel:
         Parameters
         ----------
         params : mapping
-            One positive, finite value for each name in ``param_names``.
+            One finite value for each name in ``param_names``, positive unless the name is in
+            ``unconstrained_params``.
         time_unit : {"D", "W"}, optional
             The time unit the parameters refer to.
 
@@ -148,9 +160,13 @@ class MaximumLikelihoodModel:
                 f"unknown parameter(s) {sorted(extra)} for {type(self).__name__}; it takes "
                 f"{list(self.param_names)}."
             )
-        bad = {k: v for k, v in values.items() if not (math.isfinite(v) and v > 0)}
+        free = set(self.unconstrained_params)
+        bad = {
+            k: v for k, v in values.items() if not math.isfinite(v) or (k not in free and v <= 0)
+        }
         if bad:
-            raise InputError(f"parameters must be positive and finite; got {bad}.")
+            coefficients = f" ({sorted(free)} may be any finite number)" if free else ""
+            raise InputError(f"parameters must be positive and finite{coefficients}; got {bad}.")
         self.params_ = pd.Series(values, name="estimate", dtype="float64")
 
     def _check_fitted(self) -> np.ndarray:
@@ -160,6 +176,33 @@ class MaximumLikelihoodModel:
                 f"it with {type(self).__name__}.from_params(...)."
             )
         return self.params_.to_numpy()
+
+    # ----------------------------------------------------------------------------------------------
+    # Working parameters: log θ for positive parameters, θ itself for unconstrained ones.
+    def _free_mask(self) -> np.ndarray:
+        free = set(self.unconstrained_params)
+        return np.array([name in free for name in self.param_names], dtype=bool)
+
+    def _to_working(self, theta: np.ndarray) -> np.ndarray:
+        free = self._free_mask()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(free, theta, np.log(np.where(free, 1.0, theta)))
+
+    def _to_natural(self, phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """θ from the working parameters, and dθ/dφ (θ for log-parameters, 1 for free ones)."""
+        free = self._free_mask()
+        theta = np.where(free, phi, np.exp(np.where(free, 0.0, phi)))
+        return theta, np.where(free, 1.0, theta)
+
+    def _working_derivatives(self, theta, grad, hess, total):
+        """Mean negative gradient and Hessian in the working parameters, by the chain rule:
+        d²/dφ² = d dᵀ ∘ H + diag(θ'' ∘ g), with d = dθ/dφ and θ'' = θ on the log scale, 0 else."""
+        free = self._free_mask()
+        d = np.where(free, 1.0, theta)
+        gradient = -grad * d / total
+        if hess is not None:
+            hess = -(np.outer(d, d) * hess + np.diag(np.where(free, 0.0, theta) * grad)) / total
+        return gradient, hess
 
     # ----------------------------------------------------------------------------------------------
     def fit(self, data, weights=None, initial_params=None):
@@ -196,23 +239,22 @@ class MaximumLikelihoodModel:
             key = log_theta.tobytes()
             if key not in cache:
                 cache.clear()
-                theta = np.exp(log_theta)
+                theta, _ = self._to_natural(log_theta)
                 ll, grad, hess = self._objective(theta, arrays, counts, use_hessian)
                 value = -ll / total
-                gradient = -grad * theta / total
-                if hess is not None:
-                    # Chain rule to log-parameters: d²/dφ² = θθᵀ ∘ H + diag(θ ∘ g).
-                    hess = -(np.outer(theta, theta) * hess + np.diag(theta * grad)) / total
+                # Chain rule to log-parameters: d²/dφ² = θθᵀ ∘ H + diag(θ ∘ g) (see
+                # _working_derivatives, which also handles unconstrained parameters).
+                gradient, hess = self._working_derivatives(theta, grad, hess, total)
                 cache[key] = (value, gradient, hess)
             return cache[key]
 
         if initial_params is None:
-            start = np.log(self._initial(arrays, counts))
+            start = self._to_working(np.asarray(self._initial(arrays, counts), dtype="float64"))
             if use_hessian and counts.size > _WARM_START_ROWS:
                 start = self._warm_start(arrays, counts, start)
         else:
             self._set_params(initial_params)
-            start = np.log(self.params_.to_numpy())
+            start = self._to_working(self.params_.to_numpy())
         with np.errstate(all="ignore"):
             if use_hessian:
                 result = minimize(
@@ -243,7 +285,7 @@ class MaximumLikelihoodModel:
                 "  3. pass initial_params= near plausible values;\n"
                 "  4. raise max_iter=."
             )
-        theta = np.exp(log_theta)
+        theta, _ = self._to_natural(log_theta)
         self._set_params(dict(zip(self.param_names, theta, strict=True)))
         self.log_likelihood_ = float(-value * total)
         self.n_customers_ = int(n_customers)
@@ -276,10 +318,10 @@ class MaximumLikelihoodModel:
         total = sub_counts.sum()
 
         def evaluate(log_theta):
-            theta = np.exp(log_theta)
+            theta, _ = self._to_natural(log_theta)
             ll, grad, hess = self._objective(theta, sub_arrays, sub_counts, True)
-            hess = -(np.outer(theta, theta) * hess + np.diag(theta * grad)) / total
-            return -ll / total, -grad * theta / total, hess
+            gradient, hess = self._working_derivatives(theta, grad, hess, total)
+            return -ll / total, gradient, hess
 
         with np.errstate(all="ignore"):
             result = minimize(
@@ -304,8 +346,9 @@ class MaximumLikelihoodModel:
         return (hessian + hessian.T) / 2
 
     def _standard_errors(self, hessian, log_theta):
-        """Covariance of the log-parameters as the inverse of the observed information, and
-        standard errors by the delta method (exact at the optimum, where the gradient is zero)."""
+        """Covariance of the working parameters (log-parameters, and unconstrained parameters as
+        they are) as the inverse of the observed information, and standard errors by the delta
+        method (exact at the optimum, where the gradient is zero)."""
         k = log_theta.size
         names = list(self.param_names)
         try:
@@ -321,22 +364,29 @@ class MaximumLikelihoodModel:
                 stacklevel=3,
             )
             covariance = np.full((k, k), np.nan)
-        theta = np.exp(log_theta)
-        errors = pd.Series(theta * np.sqrt(np.diag(covariance)), index=names, name="std_error")
+        _, scale = self._to_natural(log_theta)
+        errors = pd.Series(scale * np.sqrt(np.diag(covariance)), index=names, name="std_error")
         return pd.DataFrame(covariance, index=names, columns=names), errors
 
     # ----------------------------------------------------------------------------------------------
     @property
     def summary(self) -> pd.DataFrame:
-        """Parameter table: estimate, standard error and a 95 % interval from the log scale."""
+        """Parameter table: estimate, standard error and a 95 % interval from the log scale
+        (symmetric on the natural scale for ``unconstrained_params``)."""
         self._check_fitted()
         table = pd.DataFrame({"estimate": self.params_})
         errors = getattr(self, "standard_errors_", None)
         if errors is not None:
-            log_se = errors / self.params_
+            free = self._free_mask()
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_se = errors / self.params_
             table["std_error"] = errors
-            table["lower_95"] = self.params_ * np.exp(-1.959964 * log_se)
-            table["upper_95"] = self.params_ * np.exp(1.959964 * log_se)
+            table["lower_95"] = np.where(
+                free, self.params_ - 1.959964 * errors, self.params_ * np.exp(-1.959964 * log_se)
+            )
+            table["upper_95"] = np.where(
+                free, self.params_ + 1.959964 * errors, self.params_ * np.exp(1.959964 * log_se)
+            )
         table.index.name = "parameter"
         return table
 
@@ -371,7 +421,7 @@ class MaximumLikelihoodModel:
             "clvmodel_version": __version__,
             "time_unit": self.time_unit_,
             "params": {k: float(v) for k, v in self.params_.items()},
-            "settings": {"max_iter": self.max_iter, "tol": self.tol},
+            "settings": {name: getattr(self, name) for name in self._setting_names},
             "fit": fit,
         }
 
@@ -423,30 +473,38 @@ def _model_from_document(document, source: str, expected=None):
         fail(f"unknown model {kind!r}; known models are {sorted(_REGISTRY)}")
     if expected is not None and not issubclass(cls, expected):
         fail(f"it holds a {kind}, not a {expected.__name__}")
-    params = document.get("params")
-    if not isinstance(params, dict) or set(params) != set(cls.param_names):
-        fail(f"'params' must have exactly the keys {list(cls.param_names)}")
-    for name, value in params.items():
-        if (
-            not isinstance(value, int | float)
-            or isinstance(value, bool)
-            or not math.isfinite(float(value) if abs(value) < 1e308 else math.inf)
-            or value <= 0
-        ):
-            fail(f"parameter {name!r} = {value!r} is not a positive finite number")
-    time_unit = document.get("time_unit")
-    if time_unit is not None and (not isinstance(time_unit, str) or time_unit not in TIME_UNITS):
-        fail(f"'time_unit' is {time_unit!r}, expected one of {sorted(TIME_UNITS)} or null")
     settings = document.get("settings") or {}
     if not isinstance(settings, dict):
         fail("'settings' is not an object")
-    if set(settings) - {"max_iter", "tol"}:
-        fail(f"unknown setting(s) {sorted(set(settings) - {'max_iter', 'tol'})}")
+    if set(settings) - set(cls._setting_names):
+        fail(f"unknown setting(s) {sorted(set(settings) - set(cls._setting_names))}")
     max_iter, tol = settings.get("max_iter", 1), settings.get("tol", 1.0)
     if not (isinstance(max_iter, int) and not isinstance(max_iter, bool) and max_iter >= 1):
         fail(f"setting 'max_iter' = {max_iter!r} is not a positive whole number")
     if not (isinstance(tol, int | float) and not isinstance(tol, bool) and 0 < tol < math.inf):
         fail(f"setting 'tol' = {tol!r} is not a positive number")
+    try:
+        # The settings fix the parameter names (for example one coefficient per covariate).
+        template = cls(**settings)
+    except (TypeError, ValueError) as exc:
+        fail(str(exc))
+    names, free = template.param_names, set(template.unconstrained_params)
+    params = document.get("params")
+    if not isinstance(params, dict) or set(params) != set(names):
+        fail(f"'params' must have exactly the keys {list(names)}")
+    for name, value in params.items():
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not math.isfinite(float(value) if abs(value) < 1e308 else math.inf)
+        ):
+            kind = "finite" if name in free else "positive finite"
+            fail(f"parameter {name!r} = {value!r} is not a {kind} number")
+        if name not in free and value <= 0:
+            fail(f"parameter {name!r} = {value!r} is not a positive finite number")
+    time_unit = document.get("time_unit")
+    if time_unit is not None and (not isinstance(time_unit, str) or time_unit not in TIME_UNITS):
+        fail(f"'time_unit' is {time_unit!r}, expected one of {sorted(TIME_UNITS)} or null")
     try:
         model = cls.from_params(params, time_unit=time_unit, **settings)
     except (TypeError, ValueError) as exc:
@@ -462,7 +520,7 @@ def _model_from_document(document, source: str, expected=None):
             model.n_iterations_ = int(fit["n_iterations"])
             errors = fit["standard_errors"]
             model.standard_errors_ = pd.Series(
-                {n: np.nan if errors[n] is None else float(errors[n]) for n in cls.param_names},
+                {n: np.nan if errors[n] is None else float(errors[n]) for n in model.param_names},
                 name="std_error",
             )
         except (KeyError, TypeError, ValueError, OverflowError) as exc:
@@ -517,5 +575,10 @@ def load_model(path: str | os.PathLike):
         raise ModelFileError(
             f"{source} holds several models (written by `clvmodel fit`); load it with "
             "clvmodel.load_models(path), whose .bg and .gg are the models."
+        )
+    if isinstance(document, dict) and document.get("format") == "clvmodel-dayone":
+        raise ModelFileError(
+            f"{source} holds a Day One model (written by DayOneModel.save or `clvmodel "
+            "dayone-fit`); load it with clvmodel.DayOneModel.load(path)."
         )
     return _model_from_document(document, source)

@@ -1,0 +1,226 @@
+"""``clvmodel dayone-fit`` and ``clvmodel dayone``: Day One value of new signups from the CLI."""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import click
+import pandas as pd
+
+import clvmodel as clv
+from clvmodel.cli import main
+from clvmodel.errors import InputError
+from clvmodel.io import read_table, write_table
+
+
+def _split(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def _indexed(frame: pd.DataFrame, customer_col: str, what: str) -> pd.DataFrame:
+    """The table indexed by customer id (as text, so CSV and Parquet ids match)."""
+    if customer_col not in frame.columns:
+        raise InputError(
+            f"{what} has no customer id column {customer_col!r}; its columns are "
+            f"{list(map(str, frame.columns))}. Name it with --customer-col."
+        )
+    ids = frame[customer_col]
+    if ids.isna().any():
+        raise InputError(f"{int(ids.isna().sum())} row(s) of {what} have no customer id.")
+    table = frame.drop(columns=customer_col)
+    table.index = pd.Index(ids.astype(str).to_numpy(), name=customer_col)
+    return table
+
+
+def _looks_numeric(column: pd.Series) -> bool:
+    present = column.dropna()
+    return len(present) > 0 and pd.to_numeric(present, errors="coerce").notna().all()
+
+
+def _baselines(pairs) -> dict[str, str]:
+    baselines = {}
+    for pair in pairs:
+        name, sep, level = pair.partition("=")
+        if not sep or not name:
+            raise InputError(f"--baseline {pair!r} must look like COLUMN=LEVEL, e.g. channel=web.")
+        baselines[name] = level
+    return baselines
+
+
+def _echo_warnings(caught) -> None:
+    for warning in caught:
+        click.echo(f"warning: {warning.message}", err=True)
+
+
+@main.command("dayone-fit")
+@click.argument("transactions", type=click.Path())
+@click.argument("attributes", type=click.Path())
+@click.option(
+    "--covariates",
+    required=True,
+    help="Comma-separated signup attributes; numeric when every value is a number, else "
+    "categorical.",
+)
+@click.option("--categorical", default=None, help="Attributes to treat as categorical anyway.")
+@click.option("--log", "log_cols", default=None, help="Numeric attributes entered as log(1 + x).")
+@click.option(
+    "--baseline",
+    "baselines",
+    multiple=True,
+    help="Baseline level of a categorical attribute, COLUMN=LEVEL (default: most frequent).",
+)
+@click.option(
+    "--first-purchase-col",
+    default=None,
+    help="Attribute holding the first purchase amount, counted in the Day One value.",
+)
+@click.option("--horizon", type=click.FloatRange(min=0, min_open=True), default=13.0)
+@click.option(
+    "--horizon-unit", type=click.Choice(["D", "W", "M", "Y"]), default="M", show_default=True
+)
+@click.option(
+    "--covariates-on",
+    default="purchase,dropout,spend",
+    show_default=True,
+    help="Processes the attributes act on.",
+)
+@click.option(
+    "--segment-band", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.2
+)
+@click.option("--customer-col", default="customer_id", show_default=True)
+@click.option("--date-col", default="date", show_default=True)
+@click.option("--amount-col", default="amount", show_default=True)
+@click.option("--observation-end", default=None, help="End of the histories, YYYY-MM-DD.")
+@click.option("--time-unit", type=click.Choice(["D", "W"]), default="W", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
+def dayone_fit(
+    transactions,
+    attributes,
+    covariates,
+    categorical,
+    log_cols,
+    baselines,
+    first_purchase_col,
+    horizon,
+    horizon_unit,
+    covariates_on,
+    segment_band,
+    customer_col,
+    date_col,
+    amount_col,
+    observation_end,
+    time_unit,
+    output,
+):
+    """Fit a Day One model on existing customers and write it to a JSON file.
+
+    TRANSACTIONS is a CSV or Parquet log of the existing customers' purchases; ATTRIBUTES a CSV or
+    Parquet table with one row per customer (customer id column plus signup attributes). The
+    model predicts, for a new signup, the first purchase (with --first-purchase-col) plus expected
+    repeat purchases × expected spend over the horizon (13 months of 365.25/12 days by default).
+    """
+    started = time.perf_counter()
+    names = _split(covariates)
+    forced = _split(categorical)
+    stray = sorted(set(forced) - set(names))
+    if stray:
+        raise InputError(f"--categorical names {stray}, which are not in --covariates.")
+    log = read_table(transactions)
+    table = _indexed(read_table(attributes), customer_col, "ATTRIBUTES")
+    missing = [n for n in names if n not in table.columns]
+    if missing:
+        raise InputError(
+            f"ATTRIBUTES has no column {', '.join(map(repr, missing))}; its columns are "
+            f"{[customer_col, *map(str, table.columns)]}."
+        )
+    numeric = [n for n in names if n not in forced and _looks_numeric(table[n])]
+    kinds = [n for n in names if n not in numeric]
+    rfm = clv.rfm_summary(
+        log,
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        observation_end=observation_end,
+        time_unit=time_unit,
+    )
+    rfm.index = pd.Index(rfm.index.astype(str), name=customer_col)
+    model = clv.DayOneModel(
+        numeric,
+        kinds,
+        log=_split(log_cols),
+        baselines=_baselines(baselines),
+        first_purchase_col=first_purchase_col,
+        horizon=horizon,
+        horizon_unit=horizon_unit,
+        covariates_on=_split(covariates_on),
+        segment_band=segment_band,
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(rfm, table, time_unit=time_unit)
+    _echo_warnings(caught)
+    model.save(output)
+    click.echo(f"fitted on {len(rfm):,} customers; time unit {time_unit}")
+    click.echo(f"numeric attributes: {', '.join(numeric) or '(none)'}")
+    for entry in model.encoding_["categorical"]:
+        click.echo(
+            f"categorical {entry['name']!r}: {len(entry['levels'])} levels, baseline "
+            f"{entry['baseline']!r}"
+        )
+    click.echo("")
+    click.echo(model.summary[["model", "estimate", "std_error"]].round(4).to_string())
+    click.echo("")
+    click.echo(
+        f"segments of predicted Day One value over {horizon:g} {horizon_unit} "
+        f"(mean {model.segment_cuts_['mean']:.2f}; average = ±{segment_band:.0%} of it):"
+    )
+    click.echo(model.segment_profiles_.round(3).to_string())
+    click.echo(f"\nwrote {output} in {time.perf_counter() - started:.1f} s")
+
+
+@main.command("dayone")
+@click.argument("model_path", metavar="MODEL", type=click.Path())
+@click.argument("signups", type=click.Path())
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
+@click.option("--customer-col", default="customer_id", show_default=True)
+@click.option(
+    "--horizon",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Horizon in --horizon-unit periods [the model's].",
+)
+@click.option("--horizon-unit", type=click.Choice(["D", "W", "M", "Y"]), default=None)
+@click.option(
+    "--unknown",
+    type=click.Choice(["error", "baseline"]),
+    default="error",
+    show_default=True,
+    help="Categorical levels the model never saw: stop, or score them as the baseline level.",
+)
+def dayone(model_path, signups, output, customer_col, horizon, horizon_unit, unknown):
+    """Predict the Day One value of new signups with a model from `clvmodel dayone-fit`.
+
+    SIGNUPS is a CSV or Parquet table with a customer id column and the model's attributes. OUTPUT
+    (CSV or Parquet, written atomically) has per customer: first_purchase, expected repeat
+    purchases, expected purchases, expected spend, expected repeat value, day_one_value and
+    segment (below average, average, above average).
+    """
+    started = time.perf_counter()
+    model = clv.DayOneModel.load(model_path)
+    table = _indexed(read_table(signups), customer_col, "SIGNUPS")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        predictions = model.predict(
+            table, horizon=horizon, horizon_unit=horizon_unit, unknown=unknown
+        )
+    _echo_warnings(caught)
+    counts = predictions["segment"].value_counts().reindex(clv.dayone.SEGMENTS, fill_value=0)
+    predictions["segment"] = predictions["segment"].astype(str)
+    write_table(predictions, output)
+    shown = ", ".join(f"{name} {count:,}" for name, count in counts.items())
+    click.echo(
+        f"scored {len(predictions):,} signups (mean Day One value "
+        f"{predictions['day_one_value'].mean():.2f}; {shown}); wrote {output} in "
+        f"{time.perf_counter() - started:.1f} s"
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import pearsonr, rankdata, spearmanr
 
 from clvmodel.errors import InputError
 
@@ -52,6 +51,8 @@ def roc_auc(score, outcome) -> float:
     >>> roc_auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])
     0.75
     """
+    from scipy.stats import rankdata  # imported here: scipy.stats is slow to import
+
     score, outcome = _pair(score, outcome)
     positive = outcome > 0.5
     n_pos, n_neg = int(positive.sum()), int((~positive).sum())
@@ -132,6 +133,8 @@ def prediction_errors(predicted, actual) -> dict[str, float]:
     >>> prediction_errors([1.0, 2.0, 3.0], [1.0, 2.0, 5.0])["mae"]
     0.6666666666666666
     """
+    from scipy.stats import pearsonr, spearmanr  # imported here: scipy.stats is slow to import
+
     predicted, actual = _pair(predicted, actual)
     difference = predicted - actual
     constant = np.ptp(predicted) == 0 or np.ptp(actual) == 0

@@ -24,7 +24,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 
 from clvmodel._files import write_text_atomically
 from clvmodel._grouping import group_rows
@@ -228,6 +227,8 @@ class MaximumLikelihoodModel:
         ConvergenceError
             The optimiser did not reach a point where the gradient vanishes.
         """
+        from scipy.optimize import minimize  # imported here: slow to import, needed to fit only
+
         started = time.perf_counter()
         arrays, counts, n_customers = self._prepare(data, weights)
         total = counts.sum()
@@ -309,6 +310,8 @@ class MaximumLikelihoodModel:
         The subset's maximiser lies close to the full one, so the Newton steps on all rows that
         follow converge in two or three evaluations instead of five to eight.
         """
+        from scipy.optimize import minimize
+
         rng = np.random.default_rng(0)
         rows = np.sort(rng.choice(counts.size, _WARM_START_ROWS // 4, replace=False))
         subset = self._subsample(arrays, counts, rows)

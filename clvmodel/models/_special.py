@@ -157,7 +157,9 @@ def expected_purchases_if_alive(r, alpha, a, b, x, age, t) -> np.ndarray:
     # Compute once per distinct (parameters, x, T, t): cost grows with distinct histories, not
     # customers.
     columns = [v[positive] for v in (r, alpha, a, b, x, age, t)]
-    group, first = group_rows(*columns)
+    # Group on the inputs that vary; constants (the usual scalar parameters) need no hashing.
+    varying = [c for c in columns if c.size and (c[0] != c).any()] or columns[-1:]
+    group, first = group_rows(*varying)
     ur, ualpha, ua, ub, ux, uage, ut = (c[first] for c in columns)
     values, reliable = _series(ur, ualpha, ua, ub, ux, uage, ut)
     if not reliable.all():

@@ -7,6 +7,7 @@ creating a figure when no ``ax`` is given.
 
 from clvmodel.plotting._common import new_axes
 from clvmodel.plotting.churn import plot_churn_risk_vs_value, plot_churn_tiers
+from clvmodel.plotting.heatmaps import frequency_recency_grid, plot_frequency_recency
 from clvmodel.plotting.holdout import (
     plot_conditional_expectation,
     plot_period_transactions,
@@ -14,12 +15,16 @@ from clvmodel.plotting.holdout import (
     plot_reliability,
     plot_tracking,
 )
+from clvmodel.plotting.value import plot_clv_vs_naive
 
 __all__ = [
+    "frequency_recency_grid",
     "new_axes",
     "plot_churn_risk_vs_value",
     "plot_churn_tiers",
+    "plot_clv_vs_naive",
     "plot_conditional_expectation",
+    "plot_frequency_recency",
     "plot_period_transactions",
     "plot_predicted_vs_actual",
     "plot_reliability",

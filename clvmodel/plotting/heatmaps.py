@@ -1,0 +1,255 @@
+"""Heat maps of BG/NBD predictions across frequency and recency.
+
+For customers of one age T (time since their first purchase), BG/NBD's predictions depend only on
+how many repeat purchases they made (frequency x) and when the last one was (recency t_x). The
+heat maps show that dependence, as in Fader, Hardie and Lee (2005), "RFM and CLV: using iso-value
+curves": a customer who bought often but not lately has probably left, so their expected purchases
+fall towards 0 as recency shrinks, while a customer who bought often and recently is the most
+valuable.
+
+:func:`frequency_recency_grid` computes the table of predictions; :func:`plot_frequency_recency`
+draws it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from clvmodel.errors import InputError
+from clvmodel.plotting._common import new_axes
+from clvmodel.rfm import validate_rfm
+
+__all__ = ["frequency_recency_grid", "plot_frequency_recency"]
+
+_KINDS = ("expected_purchases", "probability_alive")
+_UNIT_WORDS = {"W": "weeks", "D": "days"}
+#: Default cap on the rows of the grid when they are taken from the data's largest frequency.
+_MAX_ROWS = 50
+_MAX_COLUMNS = 100
+
+
+def _positive(name: str, value) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number > 0, got {value!r}.") from None
+    if not (math.isfinite(number) and number > 0):
+        raise InputError(f"{name} must be a number > 0, got {value!r}.")
+    return number
+
+
+def frequency_recency_grid(
+    bg,
+    data=None,
+    *,
+    kind: str = "expected_purchases",
+    t: float = 1.0,
+    T: float | None = None,
+    max_frequency: int | None = None,
+    recency_points: int | None = None,
+) -> pd.DataFrame:
+    """BG/NBD predictions for every frequency 0 … ``max_frequency`` and recency 0 … ``T``.
+
+    Parameters
+    ----------
+    bg : BetaGeoModel
+        Fitted BG/NBD model.
+    data : pandas.DataFrame, optional
+        RFM table of the customers the map is about; it supplies the defaults of ``T`` (the
+        largest customer age) and ``max_frequency`` (the largest frequency, at most 50).
+    kind : {"expected_purchases", "probability_alive"}
+        Expected purchases in the next ``t`` time units (eq. 10 of Fader, Hardie and Lee 2005),
+        or the probability that the customer is still active (eq. 13).
+    t : float
+        Horizon of the expected purchases, in the model's time unit; ignored for
+        ``"probability_alive"``.
+    T : float, optional
+        Age of the customers (time from the first purchase to the end of observation), in the
+        model's time unit. Required without ``data``.
+    max_frequency : int, optional
+        Largest number of repeat purchases (the last row). Required without ``data``.
+    recency_points : int, optional
+        Number of recencies, evenly spaced from 0 to ``T``; by default one per time unit
+        (``floor(T) + 1``), at most 100.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``frequency`` (0, 1, …, ``max_frequency``), columns ``recency`` (the recencies,
+        increasing, the last equal to ``T``), values the predictions. Recency means nothing
+        without a repeat purchase, so the frequency-0 row holds the prediction for a customer
+        without repeat purchases (recency 0) in every column. ``attrs`` records ``kind``, ``t``,
+        ``T`` and ``time_unit``.
+
+    Examples
+    --------
+    >>> import clvmodel as clv
+    >>> from clvmodel.plotting.heatmaps import frequency_recency_grid
+    >>> bg = clv.BetaGeoModel.from_params(
+    ...     {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}, time_unit="W")
+    >>> grid = frequency_recency_grid(bg, kind="probability_alive", T=39, max_frequency=5)
+    >>> grid.shape
+    (6, 40)
+    >>> float(grid.loc[0].min()), round(float(grid.loc[5, 39.0]), 3)
+    (1.0, 0.89)
+    """
+    if kind not in _KINDS:
+        raise InputError(f"kind must be 'expected_purchases' or 'probability_alive', got {kind!r}.")
+    if data is not None:
+        rfm = validate_rfm(data)
+        if T is None:
+            T = float(rfm.T.max())
+        if max_frequency is None:
+            max_frequency = int(min(rfm.frequency.max(), _MAX_ROWS))
+    if T is None or max_frequency is None:
+        raise InputError(
+            "pass the RFM table (data=) to take T and max_frequency from it, or give both T= (the "
+            "customers' age) and max_frequency=."
+        )
+    T = _positive("T", T)
+    if isinstance(max_frequency, bool) or not float(max_frequency).is_integer():
+        raise InputError(f"max_frequency must be a whole number ≥ 0, got {max_frequency!r}.")
+    max_frequency = int(max_frequency)
+    if max_frequency < 0:
+        raise InputError(f"max_frequency must be a whole number ≥ 0, got {max_frequency!r}.")
+    if recency_points is None:
+        recency_points = min(int(math.floor(T)) + 1, _MAX_COLUMNS)
+    if isinstance(recency_points, bool) or not float(recency_points).is_integer():
+        raise InputError(f"recency_points must be a whole number ≥ 2, got {recency_points!r}.")
+    recency_points = int(recency_points)
+    if recency_points < 2:
+        raise InputError(f"recency_points must be a whole number ≥ 2, got {recency_points!r}.")
+    if kind == "expected_purchases":
+        t = _positive("t", t)
+
+    frequencies = np.arange(max_frequency + 1, dtype="float64")
+    recencies = np.linspace(0.0, T, recency_points)
+    x, t_x = np.meshgrid(frequencies, recencies, indexing="ij")
+    # Without a repeat purchase the recency is 0 by definition (and BG/NBD's predictions do not
+    # depend on it), so the frequency-0 row is the one valid history, repeated across the columns.
+    t_x = np.where(x == 0, 0.0, t_x)
+    histories = pd.DataFrame({"frequency": x.ravel(), "recency": t_x.ravel(), "T": T})
+    if kind == "expected_purchases":
+        values = bg.expected_purchases(histories, t)
+    else:
+        values = bg.probability_alive(histories)
+    grid = pd.DataFrame(
+        values.to_numpy().reshape(x.shape),
+        index=pd.Index(frequencies.astype("int64"), name="frequency"),
+        columns=pd.Index(recencies, name="recency"),
+    )
+    grid.attrs.update(
+        {
+            "kind": kind,
+            "t": t if kind == "expected_purchases" else None,
+            "T": T,
+            "time_unit": getattr(bg, "time_unit_", None),
+        }
+    )
+    return grid
+
+
+def _titles(attrs) -> tuple[str, str]:
+    unit = _UNIT_WORDS.get(attrs.get("time_unit"), "time units")
+    if attrs.get("kind") == "probability_alive":
+        title = "Probability the customer is still active, P(alive)"
+        colour = "P(alive)"
+    else:
+        t = attrs.get("t")
+        horizon = f"the next {t:g} {unit}" if t is not None else "the horizon"
+        title = f"Expected purchases in {horizon}"
+        colour = "expected purchases"
+    T = attrs.get("T")
+    if T is not None:
+        title += f"\ncustomers whose first purchase was {T:.3g} {unit} ago"
+    return title, colour
+
+
+def plot_frequency_recency(
+    bg,
+    data=None,
+    *,
+    kind: str = "expected_purchases",
+    t: float = 1.0,
+    T: float | None = None,
+    max_frequency: int | None = None,
+    recency_points: int | None = None,
+    ax=None,
+    cmap: str | None = None,
+):
+    """Heat map of expected purchases or P(alive) by frequency and recency.
+
+    Parameters
+    ----------
+    bg : BetaGeoModel or pandas.DataFrame
+        Fitted BG/NBD model, or a table from :func:`frequency_recency_grid` (then ``data``,
+        ``kind``, ``t``, ``T``, ``max_frequency`` and ``recency_points`` are not used).
+    data, kind, t, T, max_frequency, recency_points
+        As in :func:`frequency_recency_grid`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure's Axes by default. A colour bar is added beside it.
+    cmap : str, optional
+        Colour map; ``"viridis"`` by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax.collections[0]`` is the heat map (a ``QuadMesh``): ``get_array()`` holds the grid,
+        one row per frequency (0, 1, …) and one column per recency (increasing), equal to
+        ``frequency_recency_grid(...).to_numpy()``; cells are centred on the recencies (x) and
+        frequencies (y).
+
+    Examples
+    --------
+    >>> import clvmodel as clv
+    >>> from clvmodel.plotting import plot_frequency_recency
+    >>> bg = clv.BetaGeoModel.from_params(
+    ...     {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}, time_unit="W")
+    >>> ax = plot_frequency_recency(bg, kind="expected_purchases", t=52, T=39, max_frequency=10)
+    >>> ax.collections[0].get_array().shape  # frequencies 0-10 × recencies 0-39
+    (11, 40)
+    """
+    if isinstance(bg, pd.DataFrame):
+        grid = bg
+        if grid.index.name != "frequency" or grid.columns.name != "recency":
+            raise InputError(
+                "a table to plot must come from frequency_recency_grid (index 'frequency', "
+                "columns 'recency'); or pass the fitted BetaGeoModel itself."
+            )
+    else:
+        grid = frequency_recency_grid(
+            bg,
+            data,
+            kind=kind,
+            t=t,
+            T=T,
+            max_frequency=max_frequency,
+            recency_points=recency_points,
+        )
+    attrs = grid.attrs
+    ax = new_axes(ax)
+    values = grid.to_numpy(dtype="float64")
+    recencies = grid.columns.to_numpy(dtype="float64")
+    frequencies = grid.index.to_numpy(dtype="float64")
+    limits = {"vmin": 0.0, "vmax": 1.0} if attrs.get("kind") == "probability_alive" else {}
+    mesh = ax.pcolormesh(
+        recencies,
+        frequencies,
+        values,
+        shading="nearest",
+        cmap=cmap or "viridis",
+        **limits,
+    )
+    title, colour = _titles(attrs)
+    ax.figure.colorbar(mesh, ax=ax, label=colour)
+    unit = _UNIT_WORDS.get(attrs.get("time_unit"), "time units")
+    ax.set_xlabel(f"Recency: time from first to last purchase ({unit})")
+    ax.set_ylabel("Frequency: repeat purchases")
+    ax.set_title(title, fontsize=10)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    return ax

@@ -187,7 +187,7 @@ class TransactionSource:
         if self.observation_end is None:
             latest = con.execute(
                 "SELECT MAX(day) FROM clv_typed WHERE customer_id IS NOT NULL"
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             if latest is None:
                 self._raise_nothing_valid()
             if pd.Timestamp(latest) > pd.Timestamp.now().normalize():
@@ -272,7 +272,7 @@ class TransactionSource:
                    COUNT(*) FILTER (WHERE customer_id IS NULL)
             FROM clv_checked
             """
-        ).fetchone()
+        ).fetchall()[0]
         return {
             "rows": row[0],
             "rejected_rows": row[1],
@@ -281,9 +281,23 @@ class TransactionSource:
             "rows_without_customer": row[4],
         }
 
-    def rejects(self) -> pd.DataFrame:
+    def row_counts(self) -> dict[str, int]:
+        """Rows read and rejected: one cheap scan, no distinct counts."""
+        row = self.connection.execute(
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE reason IS NOT NULL) FROM clv_checked"
+        ).fetchall()[0]
+        return {"rows": row[0], "rejected_rows": row[1]}
+
+    def rejects(self, rejected_rows: int | None = None) -> pd.DataFrame:
         """Rejected rows: customer id, raw date, raw amount and the reason, plus one row per
-        customer none of whose rows could be used (reason ``no valid transaction``)."""
+        customer none of whose rows could be used (reason ``no valid transaction``).
+
+        Pass ``rejected_rows`` from :meth:`row_counts` to skip the scan when it is 0.
+        """
+        if rejected_rows == 0:
+            return pd.DataFrame(
+                {"customer_id": [], "date": [], "amount": [], "reason": []}, dtype="object"
+            )
         return self.connection.execute(
             """
             SELECT customer_id, raw_date AS date, raw_amount AS amount, reason
@@ -340,7 +354,7 @@ class TransactionSource:
         the length of the observation period in years."""
         row = self.connection.execute(
             "SELECT COUNT(*), SUM(orders), SUM(revenue), MIN(first_day) FROM clv_rfm"
-        ).fetchone()
+        ).fetchall()[0]
         first_day = pd.Timestamp(row[3])
         years = ((self.end - first_day).days + 1) / _DAYS_PER_YEAR
         return {
@@ -417,7 +431,7 @@ class RfmSource:
     def counts(self) -> dict[str, int]:
         row = self.connection.execute(
             "SELECT COUNT(*), COUNT(*) FILTER (WHERE reason IS NOT NULL) FROM clv_rfm_input"
-        ).fetchone()
+        ).fetchall()[0]
         return {"rows": row[0], "rejected_rows": row[1]}
 
     def rejects(self) -> pd.DataFrame:

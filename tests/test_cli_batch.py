@@ -199,3 +199,19 @@ def test_model_file_is_versioned_json(files):
     assert document["format"] == "clvmodel-models" and document["format_version"] == 1
     assert set(document["models"]) == {"bg", "gg"}
     assert document["metadata"]["observation_end"] == "1997-09-30"
+
+
+def test_a_clean_log_scores_with_an_empty_rejects_file(tmp_path):
+    # No rejected row at all: the path that skips the rejects query must still stream the scores.
+    tx = clv.simulate_transactions(
+        300, {"r": 0.5, "alpha": 30.0, "a": 0.8, "b": 2.5}, {"p": 6.0, "q": 3.8, "v": 15.0}, seed=2
+    )
+    log = tmp_path / "clean.parquet"
+    tx.to_parquet(log)
+    model, output = tmp_path / "m.json", tmp_path / "s.csv"
+    assert _run("fit", log, "--time-unit", "D", "-o", model).returncode == 0
+    result = _run("score", model, log, "-o", output)
+    assert result.returncode == 0, result.stderr
+    assert _counts(result.stdout) == [300, 300, 0, len(tx), 0]
+    assert len(pd.read_csv(output)) == 300
+    assert pd.read_csv(tmp_path / "s.rejects.csv").empty

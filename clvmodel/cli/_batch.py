@@ -156,14 +156,16 @@ def _stream_scores(batches, total, output, bundle, horizon, time_unit, discount,
     if suffix not in (".csv", ".parquet", ".pq"):
         raise InputError(f"cannot tell the output format of {output!r}; use .csv or .parquet.")
     scored = 0
-    show_progress = sys.stderr.isatty()
+    show_progress = total is not None and sys.stderr.isatty()
 
     def write(temporary: Path) -> None:
         nonlocal scored
         writer = None
-        bar = click.progressbar(
-            length=total, label="scoring", file=sys.stderr, show_pos=True, show_eta=True
-        )
+        bar = None
+        if show_progress:
+            bar = click.progressbar(
+                length=total, label="scoring", file=sys.stderr, show_pos=True, show_eta=True
+            )
         try:
             if show_progress:
                 bar.__enter__()
@@ -184,7 +186,8 @@ def _stream_scores(batches, total, output, bundle, horizon, time_unit, discount,
                     writer = (
                         pa_csv.CSVWriter(temporary, arrow.schema)
                         if suffix == ".csv"
-                        else pq.ParquetWriter(temporary, arrow.schema)
+                        # Dictionary encoding buys nothing on float columns and costs time.
+                        else pq.ParquetWriter(temporary, arrow.schema, use_dictionary=False)
                     )
                 writer.write_table(arrow)
                 scored += len(table)
@@ -269,24 +272,27 @@ def score(
             table,
             unit,
         )
-        counts = source.counts()
+        counts = source.row_counts()
         batches = source.rfm_batches(batch_size)
-        total, rejected = counts["valid_customers"], source.rejects()
-        customers_read = counts["customers"]
+        rejected = source.rejects(counts["rejected_rows"])
+        # Progress needs the number of customers up front: a distinct count, so only on a terminal.
+        total = source.counts()["valid_customers"] if sys.stderr.isatty() else None
+        no_valid = int((rejected["reason"] == "no valid transaction").sum())
     else:
         source = RfmSource(input_path, customer_col=customer_col, table=table)
         counts = source.counts()
         batches = source.batches(batch_size, time_unit=unit)
         rejected = source.rejects()
         total = counts["rows"] - counts["rejected_rows"]
-        customers_read = counts["rows"]
+        no_valid = counts["rejected_rows"]
     years = horizon * clv.value.PERIOD_DAYS[horizon_unit] / _DAYS_PER_YEAR
     naive = bundle.naive_clv(years, margin=margin)
     scored = _stream_scores(
         batches, total, output, bundle, horizon, horizon_unit, discount_rate, margin, naive
     )
     write_atomically(rejects_path, lambda tmp: rejected.to_csv(tmp, index=False))
-    rejected_customers = customers_read - scored
+    rejected_customers = no_valid
+    customers_read = scored + rejected_customers
     click.echo(
         f"customers: {customers_read:,} read = {scored:,} scored + {rejected_customers:,} "
         f"rejected; rows: {counts['rows']:,} read, {counts['rejected_rows']:,} rejected "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -11,11 +12,17 @@ import click
 import clvmodel as clv
 from clvmodel._files import write_atomically
 from clvmodel.cli import main
-from clvmodel.engine import RfmSource, TransactionSource, is_transaction_log
+from clvmodel.engine import RfmSource, TransactionSource, connect, is_transaction_log
 from clvmodel.errors import InputError
 from clvmodel.scoring import score_customers
 
 _DAYS_PER_YEAR = 365.25
+
+
+def _connect(memory_limit: str):
+    if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", memory_limit, re.I):
+        raise InputError(f"--memory-limit {memory_limit!r} is not a size such as 512MB or 2GB.")
+    return connect(memory_limit=memory_limit.strip())
 
 
 def _source_options(function):
@@ -40,13 +47,19 @@ def _source_options(function):
             help="End of observation, YYYY-MM-DD (default: the last purchase date).",
         ),
         click.option("--table", default=None, help="Table to read when INPUT is a .duckdb file."),
+        click.option(
+            "--memory-limit",
+            default="512MB",
+            show_default=True,
+            help="Memory DuckDB may use before it spills to disk (e.g. 256MB, 2GB).",
+        ),
     ]
     for option in reversed(options):
         function = option(function)
     return function
 
 
-def _transactions(path, customer_col, date_col, amount_col, date_format, end, table, unit):
+def _transactions(path, customer_col, date_col, amount_col, date_format, end, table, unit, memory):
     return TransactionSource(
         path,
         customer_col=customer_col,
@@ -56,6 +69,7 @@ def _transactions(path, customer_col, date_col, amount_col, date_format, end, ta
         date_format=date_format,
         observation_end=end,
         time_unit=unit,
+        connection=_connect(memory),
     )
 
 
@@ -72,6 +86,7 @@ def fit(
     date_format,
     observation_end,
     table,
+    memory_limit,
     time_unit,
     output,
 ):
@@ -91,6 +106,7 @@ def fit(
         observation_end,
         table,
         time_unit,
+        memory_limit,
     )
     source.check_usable()
     counts = source.counts()
@@ -242,6 +258,7 @@ def score(
     date_format,
     observation_end,
     table,
+    memory_limit,
 ):
     """Score every customer of INPUT with the models in MODEL; write CSV or Parquet.
 
@@ -271,6 +288,7 @@ def score(
             observation_end,
             table,
             unit,
+            memory_limit,
         )
         counts = source.row_counts()
         batches = source.rfm_batches(batch_size)
@@ -279,7 +297,9 @@ def score(
         total = source.counts()["valid_customers"] if sys.stderr.isatty() else None
         no_valid = int((rejected["reason"] == "no valid transaction").sum())
     else:
-        source = RfmSource(input_path, customer_col=customer_col, table=table)
+        source = RfmSource(
+            input_path, customer_col=customer_col, table=table, connection=_connect(memory_limit)
+        )
         counts = source.counts()
         batches = source.batches(batch_size, time_unit=unit)
         rejected = source.rejects()

@@ -1,0 +1,143 @@
+"""Frequency × recency heat maps: every plotted cell is the model's own prediction."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+import clvmodel as clv
+from clvmodel.plotting import frequency_recency_grid, plot_frequency_recency
+
+CALIBRATION_END = "1997-09-30"
+
+
+@pytest.fixture(scope="module")
+def rfm():
+    return clv.rfm_summary(
+        clv.datasets.load_cdnow_sample(), observation_end=CALIBRATION_END, time_unit="W"
+    )
+
+
+@pytest.fixture(scope="module")
+def bg(rfm):
+    return clv.BetaGeoModel().fit(rfm)
+
+
+def _model_values(bg, kind, frequencies, recencies, T, t):
+    """The model's prediction for each cell, one customer history at a time."""
+    values = np.empty((len(frequencies), len(recencies)))
+    for i, x in enumerate(frequencies):
+        for j, t_x in enumerate(recencies):
+            # Without a repeat purchase the only valid recency is 0.
+            history = pd.DataFrame({"frequency": [x], "recency": [t_x if x > 0 else 0.0], "T": [T]})
+            if kind == "expected_purchases":
+                values[i, j] = bg.expected_purchases(history, t).iloc[0]
+            else:
+                values[i, j] = bg.probability_alive(history).iloc[0]
+    return values
+
+
+@pytest.mark.parametrize("kind", ["expected_purchases", "probability_alive"])
+def test_plotted_values_are_the_model_predictions(bg, rfm, kind, tmp_path):
+    figures_before = plt.get_fignums()
+    ax = plot_frequency_recency(bg, rfm, kind=kind, t=39)
+    path = tmp_path / f"{kind}.png"
+    ax.figure.savefig(path, dpi=60)
+    assert path.stat().st_size > 5_000
+    assert plt.get_fignums() == figures_before  # no pyplot state
+
+    # Defaults from the data: the oldest customer's age and every frequency up to the largest.
+    T = float(rfm["T"].max())
+    frequencies = np.arange(int(rfm["frequency"].max()) + 1)
+    recencies = np.linspace(0.0, T, int(np.floor(T)) + 1)
+    plotted = np.asarray(ax.collections[0].get_array())
+    assert plotted.shape == (len(frequencies), len(recencies))
+    expected = _model_values(bg, kind, frequencies, recencies, T, t=39)
+    np.testing.assert_allclose(plotted, expected, rtol=1e-12, atol=0)
+
+    # Cells are centred on the grid's recencies (x) and frequencies (y).
+    corners = ax.collections[0].get_coordinates()
+    centres_x = (corners[0, 1:, 0] + corners[0, :-1, 0]) / 2
+    centres_y = (corners[1:, 0, 1] + corners[:-1, 0, 1]) / 2
+    np.testing.assert_allclose(centres_x, recencies, atol=1e-9)
+    np.testing.assert_allclose(centres_y, frequencies, atol=1e-9)
+
+
+def test_grid_table_matches_the_plot_and_the_model(bg):
+    grid = frequency_recency_grid(bg, kind="expected_purchases", t=52, T=30, max_frequency=12)
+    assert list(grid.index) == list(range(13))
+    np.testing.assert_allclose(grid.columns, np.linspace(0, 30, 31))
+    assert grid.attrs == {"kind": "expected_purchases", "t": 52.0, "T": 30.0, "time_unit": "W"}
+    expected = _model_values(bg, "expected_purchases", grid.index, grid.columns, T=30, t=52)
+    np.testing.assert_allclose(grid.to_numpy(), expected, rtol=1e-12)
+
+    # Drawing the table draws exactly its numbers.
+    ax = plot_frequency_recency(grid)
+    np.testing.assert_array_equal(np.asarray(ax.collections[0].get_array()), grid.to_numpy())
+    assert "next 52 weeks" in ax.get_title() and "30 weeks ago" in ax.get_title()
+
+
+def test_probability_alive_pattern(bg):
+    grid = frequency_recency_grid(
+        bg, kind="probability_alive", T=39, max_frequency=10, recency_points=14
+    )
+    values = grid.to_numpy()
+    # BG/NBD: no repeat purchase means alive (eq. 13); for repeat buyers, P(alive) grows with
+    # recency, and at the latest recency with frequency.
+    assert (values[0] == 1.0).all()
+    assert (np.diff(values[1:], axis=1) > 0).all()
+    assert (np.diff(values[1:, -1]) > 0).all()
+    assert ((values > 0) & (values <= 1)).all()
+
+
+def test_draws_into_a_given_axes_with_colour_bar(bg):
+    figure = Figure()
+    ax = figure.add_subplot()
+    returned = plot_frequency_recency(
+        bg, kind="probability_alive", T=39, max_frequency=5, ax=ax, cmap="magma"
+    )
+    assert returned is ax
+    assert len(figure.axes) == 2  # the heat map and its colour bar
+    assert figure.axes[1].get_ylabel() == "P(alive)"
+    assert ax.collections[0].get_clim() == (0.0, 1.0)
+    assert ax.collections[0].get_cmap().name == "magma"
+    assert ax.get_xlabel().startswith("Recency") and "weeks" in ax.get_xlabel()
+
+
+def test_days_model_labels_days(rfm):
+    tx = clv.datasets.load_cdnow_sample()
+    rfm_days = clv.rfm_summary(tx, observation_end=CALIBRATION_END, time_unit="D")
+    bg_days = clv.BetaGeoModel().fit(rfm_days)
+    ax = plot_frequency_recency(bg_days, rfm_days, t=30, max_frequency=8)
+    grid = ax.collections[0].get_array()
+    assert grid.shape == (9, 100)  # 272 days: recency columns capped at 100
+    assert "days" in ax.get_xlabel() and "next 30 days" in ax.get_title()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"kind": "alive"}, "kind must be"),
+        ({"max_frequency": 5}, "give both T="),
+        ({"T": 39}, "give both T="),
+        ({"T": 0, "max_frequency": 5}, "T must be a number > 0"),
+        ({"T": 39, "max_frequency": -1}, "max_frequency must be a whole number"),
+        ({"T": 39, "max_frequency": 2.5}, "max_frequency must be a whole number"),
+        ({"T": 39, "max_frequency": 5, "recency_points": 1}, "recency_points must be"),
+        ({"T": 39, "max_frequency": 5, "t": 0}, "t must be a number > 0"),
+    ],
+)
+def test_bad_input_is_explained(bg, kwargs, message):
+    with pytest.raises(clv.InputError, match=message):
+        plot_frequency_recency(bg, **kwargs)
+
+
+def test_unfitted_model_says_fit_first():
+    with pytest.raises(clv.NotFittedError):
+        plot_frequency_recency(clv.BetaGeoModel(), T=39, max_frequency=5)
+
+
+def test_foreign_table_is_rejected():
+    with pytest.raises(clv.InputError, match="frequency_recency_grid"):
+        plot_frequency_recency(pd.DataFrame({"a": [1.0]}))

@@ -1,6 +1,7 @@
 """RFM summary of ~10M transactions read from Parquet: clvmodel vs lifetimes.
 
-Usage: python benchmarks/bench_rfm.py [--customers 3000000]  (3M customers ≈ 10M transactions)
+Usage: python benchmarks/bench_rfm.py [--customers 3000000] [--memory-limit 512MB]
+(3M customers ≈ 10M transactions)
 """
 
 import argparse
@@ -11,13 +12,15 @@ from _harness import measure, report, transactions_file
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=3_000_000)
+    parser.add_argument("--memory-limit", default="512MB", help="DuckDB memory limit")
     args = parser.parse_args()
     log = str(transactions_file(args.customers))
     duck = measure(
         f"""
-from clvmodel.engine import TransactionSource
+from clvmodel.engine import TransactionSource, connect
 start = time.perf_counter()
-rfm = TransactionSource({log!r}, time_unit="D").rfm()
+connection = connect(memory_limit={args.memory_limit!r})
+rfm = TransactionSource({log!r}, time_unit="D", connection=connection).rfm()
 seconds = time.perf_counter() - start
 result = len(rfm)
 """
@@ -49,7 +52,7 @@ result = len(rfm)
             f"RFM summary, {n_tx:,} transactions of {n_customers:,} customers (Parquet in, DataFrame out)",
             [
                 ("lifetimes 0.11.3 (read_parquet + summary)", theirs),
-                ("clvmodel, DuckDB engine", duck),
+                (f"clvmodel, DuckDB engine (memory limit {args.memory_limit})", duck),
                 ("clvmodel, pandas path (read_parquet + rfm_summary)", pandas_path),
             ],
             "lifetimes 0.11.3 (read_parquet + summary)",

@@ -164,3 +164,21 @@ def test_errors_are_one_line(files, model_file, monkeypatch, args, fragment):
     assert fragment in lines[0]
     assert not (files / "bad.json").exists()
     assert not (files / "o.csv").exists()
+
+
+def test_fit_with_covariate_options_writes_the_same_day_one_model(files, model_file):
+    # `clvmodel fit` names the covariate columns and delegates to the Day One fit.
+    options = FIT_OPTIONS[: FIT_OPTIONS.index("--covariates-on")]  # fit has the main options
+    result = run(
+        "fit", "tx.csv", "--attributes", "attributes.csv", *options, "-o", "f.json", cwd=files
+    )
+    assert result.returncode == 0, result.stderr
+    from_fit = clv.DayOneModel.load(files / "f.json")
+    signups = pd.read_csv(files / "signups.csv", dtype={"customer_id": str}).set_index(
+        "customer_id"
+    )
+    assert from_fit.numeric == clv.DayOneModel.load(model_file).numeric
+    assert from_fit.categorical == ["channel"]
+    assert np.isfinite(from_fit.predict(signups)["day_one_value"]).all()
+    lone = run("fit", "tx.csv", "--covariates", "channel", "-o", "g.json", cwd=files)
+    assert_one_line_error(lone, "--attributes and --covariates go together")

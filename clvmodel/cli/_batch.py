@@ -77,8 +77,21 @@ def _transactions(path, customer_col, date_col, amount_col, date_format, end, ta
 @click.argument("transactions", type=click.Path())
 @_source_options
 @click.option("--time-unit", type=click.Choice(["D", "W"]), default="W", show_default=True)
+@click.option(
+    "--attributes",
+    type=click.Path(),
+    default=None,
+    help="Signup attributes (CSV/Parquet, one row per customer): with --covariates, fit a Day "
+    "One model instead (see `clvmodel dayone-fit --help` for all its options).",
+)
+@click.option("--covariates", default=None, help="Comma-separated covariate columns.")
+@click.option("--categorical", default=None, help="Covariates to treat as categorical.")
+@click.option("--log", "log_cols", default=None, help="Numeric covariates entered as log(1 + x).")
+@click.option("--first-purchase-col", default=None, help="Covariate holding the first purchase.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
+@click.pass_context
 def fit(
+    ctx,
     transactions,
     customer_col,
     date_col,
@@ -88,6 +101,11 @@ def fit(
     table,
     memory_limit,
     time_unit,
+    attributes,
+    covariates,
+    categorical,
+    log_cols,
+    first_purchase_col,
     output,
 ):
     """Fit BG/NBD and Gamma-Gamma on a transaction log and write them to one JSON file.
@@ -95,7 +113,30 @@ def fit(
     TRANSACTIONS is a CSV or Parquet file (or folder of Parquet files), or a DuckDB database with
     --table. The RFM summary and the distinct histories are computed in DuckDB, so the log never
     has to fit in memory. Rows that cannot be used are counted and left out.
+
+    With --attributes and --covariates, fits the covariate models of a Day One model instead
+    (score new signups with `clvmodel dayone MODEL SIGNUPS`).
     """
+    if (attributes is None) != (covariates is None):
+        raise InputError("--attributes and --covariates go together: give both or neither.")
+    if attributes is not None:
+        from clvmodel.cli._dayone import dayone_fit
+
+        return ctx.invoke(
+            dayone_fit,
+            transactions=transactions,
+            attributes=attributes,
+            covariates=covariates,
+            categorical=categorical,
+            log_cols=log_cols,
+            first_purchase_col=first_purchase_col,
+            customer_col=customer_col,
+            date_col=date_col,
+            amount_col=amount_col,
+            observation_end=observation_end,
+            time_unit=time_unit,
+            output=output,
+        )
     started = time.perf_counter()
     source = _transactions(
         transactions,

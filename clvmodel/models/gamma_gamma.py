@@ -58,37 +58,7 @@ class GammaGammaModel(MaximumLikelihoodModel):
     def _prepare(self, data, weights):
         rfm = validate_rfm(data, require=("frequency", "monetary_value"))
         x, m = rfm.frequency, rfm.monetary_value
-        keep = x > 0
-        zero_spend = keep & (m <= 0)
-        if zero_spend.any():
-            warnings.warn(
-                f"{int(zero_spend.sum())} repeat buyer(s) have monetary_value 0 and are left out "
-                "of the spend model, which needs positive amounts.",
-                StatisticalWarning,
-                stacklevel=3,
-            )
-            keep &= m > 0
-        if keep.sum() < 2:
-            raise InputError(
-                f"the Gamma-Gamma model needs repeat buyers with positive spend; this table has "
-                f"{int(keep.sum())}. Use a longer observation period."
-            )
-        if np.unique(m[keep]).size > 1 and np.unique(x[keep]).size > 1:
-            correlation = float(np.corrcoef(x[keep], m[keep])[0, 1])
-            if abs(correlation) > _CORRELATION_WARNING:
-                warnings.warn(
-                    f"frequency and monetary_value are correlated ({correlation:.2f}) among repeat "
-                    "buyers; the Gamma-Gamma model assumes they are independent, so its spend "
-                    "predictions may be biased.",
-                    StatisticalWarning,
-                    stacklevel=3,
-                )
-        w = None
-        if weights is not None:
-            w = np.asarray(weights, dtype="float64")
-            if w.shape != x.shape or (w < 0).any():
-                raise InputError("weights must be one non-negative number per row of data.")
-            w = w[keep]
+        keep, w = _repeat_buyers(x, m, weights)
         (ux, um), counts = _weighted_compress((x[keep], m[keep]), w)
         n_customers = int(keep.sum()) if w is None else w.sum()
         return (ux, um, np.log(ux), np.log(um), np.log(ux * um)), counts, n_customers
@@ -214,3 +184,40 @@ class GammaGammaModel(MaximumLikelihoodModel):
             conditional = (v + x * m) * p / denominator
         values = np.where(x > 0, conditional, population)
         return pd.Series(values, index=rfm.index, name="expected_spend")
+
+
+def _repeat_buyers(x: np.ndarray, m: np.ndarray, weights) -> tuple[np.ndarray, np.ndarray | None]:
+    """Which customers the spend model is fitted on (repeat buyers with positive spend), and their
+    weights; warns when spend and frequency look dependent, as the model assumes they are not."""
+    keep = x > 0
+    zero_spend = keep & (m <= 0)
+    if zero_spend.any():
+        warnings.warn(
+            f"{int(zero_spend.sum())} repeat buyer(s) have monetary_value 0 and are left out "
+            "of the spend model, which needs positive amounts.",
+            StatisticalWarning,
+            stacklevel=4,
+        )
+        keep &= m > 0
+    if keep.sum() < 2:
+        raise InputError(
+            f"the Gamma-Gamma model needs repeat buyers with positive spend; this table has "
+            f"{int(keep.sum())}. Use a longer observation period."
+        )
+    if np.unique(m[keep]).size > 1 and np.unique(x[keep]).size > 1:
+        correlation = float(np.corrcoef(x[keep], m[keep])[0, 1])
+        if abs(correlation) > _CORRELATION_WARNING:
+            warnings.warn(
+                f"frequency and monetary_value are correlated ({correlation:.2f}) among repeat "
+                "buyers; the Gamma-Gamma model assumes they are independent, so its spend "
+                "predictions may be biased.",
+                StatisticalWarning,
+                stacklevel=4,
+            )
+    w = None
+    if weights is not None:
+        w = np.asarray(weights, dtype="float64")
+        if w.shape != x.shape or (w < 0).any():
+            raise InputError("weights must be one non-negative number per row of data.")
+        w = w[keep]
+    return keep, w

@@ -22,10 +22,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from clvmodel.errors import ClvError, InputError, ModelError, StatisticalWarning
+from clvmodel.errors import ClvError, InputError, ModelError
 from clvmodel.models._fit import MaximumLikelihoodModel, _weighted_compress
 from clvmodel.models.beta_geo_covariates import _covariate_names, _linear, covariate_matrix
-from clvmodel.models.gamma_gamma import _CORRELATION_WARNING, GammaGammaModel
+from clvmodel.models.gamma_gamma import GammaGammaModel, _repeat_buyers
 from clvmodel.rfm import validate_rfm
 
 __all__ = ["GammaGammaCovariateModel"]
@@ -83,21 +83,7 @@ class GammaGammaCovariateModel(MaximumLikelihoodModel):
         rfm = validate_rfm(data, require=("frequency", "monetary_value"))
         z = covariate_matrix(data, self.spend_covariates, fitting=False)
         x, m = rfm.frequency, rfm.monetary_value
-        keep = x > 0
-        zero_spend = keep & (m <= 0)
-        if zero_spend.any():
-            warnings.warn(
-                f"{int(zero_spend.sum())} repeat buyer(s) have monetary_value 0 and are left out "
-                "of the spend model, which needs positive amounts.",
-                StatisticalWarning,
-                stacklevel=3,
-            )
-            keep &= m > 0
-        if keep.sum() < 2:
-            raise InputError(
-                f"the Gamma-Gamma model needs repeat buyers with positive spend; this table has "
-                f"{int(keep.sum())}. Use a longer observation period."
-            )
+        keep, w = _repeat_buyers(x, m, weights)
         for j, name in enumerate(self.spend_covariates):
             if np.ptp(z[keep, j]) == 0:
                 raise InputError(
@@ -105,22 +91,6 @@ class GammaGammaCovariateModel(MaximumLikelihoodModel):
                     "fitted on, so its effect on spend cannot be estimated; drop it from "
                     "spend_covariates."
                 )
-        if np.unique(m[keep]).size > 1 and np.unique(x[keep]).size > 1:
-            correlation = float(np.corrcoef(x[keep], m[keep])[0, 1])
-            if abs(correlation) > _CORRELATION_WARNING:
-                warnings.warn(
-                    f"frequency and monetary_value are correlated ({correlation:.2f}) among repeat "
-                    "buyers; the Gamma-Gamma model assumes they are independent, so its spend "
-                    "predictions may be biased.",
-                    StatisticalWarning,
-                    stacklevel=3,
-                )
-        w = None
-        if weights is not None:
-            w = np.asarray(weights, dtype="float64")
-            if w.shape != x.shape or (w < 0).any():
-                raise InputError("weights must be one non-negative number per row of data.")
-            w = w[keep]
         distinct, counts = _weighted_compress((x[keep], m[keep], *z[keep].T), w)
         ux, um = distinct[:2]
         uz = np.column_stack(distinct[2:]) if self.spend_covariates else np.empty((ux.size, 0))

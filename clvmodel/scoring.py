@@ -66,9 +66,10 @@ def score_customers(
     table["frequency"] = data["frequency"].to_numpy(dtype="int64")
     for column in ("recency", "T", "monetary_value"):
         table[column] = data[column].to_numpy(dtype="float64")
-    table["probability_alive"] = bg.probability_alive(data).to_numpy()
-    table["churn_risk"] = bg.probability_no_purchase(data, horizon_model).to_numpy()
-    table["expected_purchases"] = bg.expected_purchases(data, horizon_model).to_numpy()
+    predictions = bg.predict(data, horizon_model)
+    table["probability_alive"] = predictions["probability_alive"].to_numpy()
+    table["churn_risk"] = predictions["probability_no_purchase"].to_numpy()
+    table["expected_purchases"] = predictions["expected_purchases"].to_numpy()
     table["expected_spend"] = gg.expected_spend(data).to_numpy()
     table["predicted_clv"] = customer_lifetime_value(
         bg, gg, data, horizon, discount_rate=discount_rate, margin=margin, time_unit=time_unit

@@ -297,12 +297,8 @@ class BetaGeoModel(MaximumLikelihoodModel):
         pandas.Series
             Indexed like ``data``.
         """
-        x, t_x, age, index = self._histories(data)
-        t = _check_horizon(t, x.size)
-        r, alpha, a, b = self._check_fitted()
-        alive = expit(-self._log_odds_dead(x, t_x, age))
-        values = alive * expected_purchases_if_alive(r, alpha, a, b, x, age, t)
-        return pd.Series(values, index=index, name="expected_purchases")
+        predictions = self.predict(data, t, which=("expected_purchases",))
+        return predictions["expected_purchases"]
 
     def expected_purchases_new(self, t):
         """Expected purchases in (0, t] of a newly acquired customer, E[X(t)], eq. (9).
@@ -389,12 +385,55 @@ class BetaGeoModel(MaximumLikelihoodModel):
         pandas.Series
             Indexed like ``data``.
         """
+        predictions = self.predict(data, t, which=("probability_no_purchase",))
+        return predictions["probability_no_purchase"]
+
+    def predict(
+        self,
+        data,
+        t,
+        which=("probability_alive", "probability_no_purchase", "expected_purchases"),
+    ) -> pd.DataFrame:
+        """Several history-conditional predictions at once, from one pass over the data.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            RFM table with ``frequency``, ``recency`` and ``T``.
+        t : float or array_like
+            Horizon in the model's time unit (≥ 0); an array must have one value per customer.
+        which : sequence of str
+            Any of ``probability_alive`` (eq. 13), ``probability_no_purchase`` and
+            ``expected_purchases`` (eq. 10); see the methods of the same names.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per name in ``which``, indexed like ``data``; the same numbers as the
+            single methods, with the data validated and P(alive) computed once.
+        """
+        unknown = set(which) - {
+            "probability_alive",
+            "probability_no_purchase",
+            "expected_purchases",
+        }
+        if unknown:
+            raise InputError(f"unknown prediction(s) {sorted(unknown)}.")
         x, t_x, age, index = self._histories(data)
         t = _check_horizon(t, x.size)
         r, alpha, a, b = self._check_fitted()
         alive = expit(-self._log_odds_dead(x, t_x, age))
-        buys = -np.expm1(-(r + x) * np.log1p(t / (alpha + age)))
-        return pd.Series(1.0 - alive * buys, index=index, name="probability_no_purchase")
+        columns = {}
+        for name in which:
+            if name == "probability_alive":
+                columns[name] = alive
+            elif name == "probability_no_purchase":
+                # Alive customers stay silent with probability ((α+T)/(α+T+t))^(r+x).
+                buys = -np.expm1(-(r + x) * np.log1p(t / (alpha + age)))
+                columns[name] = 1.0 - alive * buys
+            else:
+                columns[name] = alive * expected_purchases_if_alive(r, alpha, a, b, x, age, t)
+        return pd.DataFrame(columns, index=index)
 
 
 def _check_horizon(t, n: int | None) -> np.ndarray:

@@ -403,3 +403,18 @@ def test_gradient_vanishes_at_the_optimum(cdnow_rfm, fitted_bg):
     assert np.max(np.abs(mean_log_grad)) < fitted_bg.tol
     _, grad_published = model._loglik(np.array([PUBLISHED[k] for k in PARAM_NAMES]), histories)
     assert np.max(np.abs(grad_published @ counts)) > np.max(np.abs(grad @ counts))
+
+
+def test_predict_equals_the_single_methods(published_bg, cdnow_rfm):
+    together = published_bg.predict(cdnow_rfm, 39.0)
+    pd.testing.assert_series_equal(
+        together["probability_alive"], published_bg.probability_alive(cdnow_rfm)
+    )
+    pd.testing.assert_series_equal(
+        together["expected_purchases"], published_bg.expected_purchases(cdnow_rfm, 39.0)
+    )
+    pd.testing.assert_series_equal(
+        together["probability_no_purchase"], published_bg.probability_no_purchase(cdnow_rfm, 39.0)
+    )
+    with pytest.raises(clv.InputError, match="unknown prediction"):
+        published_bg.predict(cdnow_rfm, 39.0, which=("p_alive",))

@@ -429,18 +429,22 @@ class RfmSource:
         )
 
     def counts(self) -> dict[str, int]:
+        """Rows (customers) read and rows rejected."""
         row = self.connection.execute(
             "SELECT COUNT(*), COUNT(*) FILTER (WHERE reason IS NOT NULL) FROM clv_rfm_input"
         ).fetchall()[0]
         return {"rows": row[0], "rejected_rows": row[1]}
 
     def rejects(self) -> pd.DataFrame:
+        """Rows that cannot be scored, with their values and the reason."""
         return self.connection.execute(
             'SELECT customer_id, frequency, recency, "T", monetary_value, reason '
             "FROM clv_rfm_input WHERE reason IS NOT NULL ORDER BY customer_id"
         ).df()
 
     def batches(self, batch_size: int = 500_000, time_unit: str | None = None):
+        """The valid rows as RFM DataFrames of at most ``batch_size`` customers each, indexed by
+        customer id; ``time_unit`` (the model's) is recorded in each frame's ``attrs``."""
         reader = self.connection.sql(
             'SELECT customer_id, frequency, recency, "T", monetary_value '
             "FROM clv_rfm_input WHERE reason IS NULL"

@@ -53,6 +53,7 @@ class ModelBundle:
         return self.naive["average_order_value"] * self.naive["purchases_per_year"] * years * margin
 
     def to_dict(self) -> dict[str, Any]:
+        """The bundle as a JSON-ready dictionary (what :meth:`save` writes)."""
         from clvmodel import __version__
 
         return {

@@ -29,6 +29,7 @@ from clvmodel._files import write_text_atomically
 from clvmodel._grouping import group_rows
 from clvmodel.errors import (
     ConvergenceError,
+    InputError,
     ModelFileError,
     NotFittedError,
     StatisticalWarning,
@@ -59,6 +60,16 @@ def compress_rows(*columns: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndar
         How many input rows each distinct row stands for (float64, usable as weights).
     """
     return _weighted_compress(tuple(np.asarray(c, dtype="float64") for c in columns), None)
+
+
+def check_weights(weights, n: int) -> np.ndarray | None:
+    """Weights as floats, one non-negative number per row (or None for unit weights)."""
+    if weights is None:
+        return None
+    weights = np.asarray(weights, dtype="float64")
+    if weights.shape != (n,) or not np.all(np.isfinite(weights)) or (weights < 0).any():
+        raise InputError("weights must be one non-negative number per row of data.")
+    return weights
 
 
 def _weighted_compress(columns: tuple[np.ndarray, ...], weights: np.ndarray | None):
@@ -142,8 +153,6 @@ class MaximumLikelihoodModel:
         return model
 
     def _set_params(self, params) -> None:
-        from clvmodel.errors import InputError
-
         try:
             values = {name: float(params[name]) for name in self.param_names}
         except KeyError as exc:
@@ -227,28 +236,10 @@ class MaximumLikelihoodModel:
         ConvergenceError
             The optimiser did not reach a point where the gradient vanishes.
         """
-        from scipy.optimize import minimize  # imported here: slow to import, needed to fit only
-
         started = time.perf_counter()
         arrays, counts, n_customers = self._prepare(data, weights)
         total = counts.sum()
         use_hessian = self._analytic_hessian
-        cache: dict[bytes, tuple] = {}
-
-        def evaluate(log_theta):
-            # The optimiser asks for value, gradient and Hessian at the same point separately.
-            key = log_theta.tobytes()
-            if key not in cache:
-                cache.clear()
-                theta, _ = self._to_natural(log_theta)
-                ll, grad, hess = self._objective(theta, arrays, counts, use_hessian)
-                value = -ll / total
-                # Chain rule to log-parameters: d²/dφ² = θθᵀ ∘ H + diag(θ ∘ g) (see
-                # _working_derivatives, which also handles unconstrained parameters).
-                gradient, hess = self._working_derivatives(theta, grad, hess, total)
-                cache[key] = (value, gradient, hess)
-            return cache[key]
-
         if initial_params is None:
             start = self._to_working(np.asarray(self._initial(arrays, counts), dtype="float64"))
             if use_hessian and counts.size > _WARM_START_ROWS:
@@ -256,24 +247,9 @@ class MaximumLikelihoodModel:
         else:
             self._set_params(initial_params)
             start = self._to_working(self.params_.to_numpy())
-        with np.errstate(all="ignore"):
-            if use_hessian:
-                result = minimize(
-                    lambda z: evaluate(z)[:2],
-                    start,
-                    jac=True,
-                    hess=lambda z: evaluate(z)[2],
-                    method="trust-exact",
-                    options={"gtol": self.tol * 1e-3, "maxiter": self.max_iter},
-                )
-            else:
-                result = minimize(
-                    lambda z: evaluate(z)[:2],
-                    start,
-                    jac=True,
-                    method="BFGS",
-                    options={"gtol": self.tol * 1e-3, "maxiter": self.max_iter},
-                )
+        result, evaluate = self._optimise(
+            arrays, counts, start, use_hessian, gtol=self.tol * 1e-3, max_iter=self.max_iter
+        )
         log_theta = result.x
         value, gradient, hessian = evaluate(log_theta)
         gradient_norm = float(np.max(np.abs(gradient)))
@@ -299,6 +275,48 @@ class MaximumLikelihoodModel:
         self.fit_seconds_ = time.perf_counter() - started
         return self
 
+    def _optimise(self, arrays, counts, start, use_hessian: bool, gtol: float, max_iter: int):
+        """Minimise the mean negative log-likelihood over working parameters.
+
+        Newton steps with the analytic Hessian (scipy's ``trust-exact``) when the model has one,
+        BFGS otherwise. Returns scipy's result and the cached objective, which maps working
+        parameters to (value, gradient, Hessian or None).
+        """
+        from scipy.optimize import minimize  # imported here: slow to import, needed to fit only
+
+        total = counts.sum()
+        cache: dict[bytes, tuple] = {}
+
+        def evaluate(log_theta):
+            # The optimiser asks for value, gradient and Hessian at the same point separately.
+            key = log_theta.tobytes()
+            if key not in cache:
+                cache.clear()
+                theta, _ = self._to_natural(log_theta)
+                ll, grad, hess = self._objective(theta, arrays, counts, use_hessian)
+                # Chain rule to log-parameters: d²/dφ² = θθᵀ ∘ H + diag(θ ∘ g) (see
+                # _working_derivatives, which also handles unconstrained parameters).
+                gradient, hess = self._working_derivatives(theta, grad, hess, total)
+                cache[key] = (-ll / total, gradient, hess)
+            return cache[key]
+
+        options = {"gtol": gtol, "maxiter": max_iter}
+        with np.errstate(all="ignore"):
+            if use_hessian:
+                result = minimize(
+                    lambda z: evaluate(z)[:2],
+                    start,
+                    jac=True,
+                    hess=lambda z: evaluate(z)[2],
+                    method="trust-exact",
+                    options=options,
+                )
+            else:
+                result = minimize(
+                    lambda z: evaluate(z)[:2], start, jac=True, method="BFGS", options=options
+                )
+        return result, evaluate
+
     def _subsample(self, arrays, counts, rows: np.ndarray):
         """The likelihood's arrays restricted to some distinct rows (for a warm start); None when
         the model does not support it."""
@@ -310,31 +328,12 @@ class MaximumLikelihoodModel:
         The subset's maximiser lies close to the full one, so the Newton steps on all rows that
         follow converge in two or three evaluations instead of five to eight.
         """
-        from scipy.optimize import minimize
-
         rng = np.random.default_rng(0)
         rows = np.sort(rng.choice(counts.size, _WARM_START_ROWS // 4, replace=False))
         subset = self._subsample(arrays, counts, rows)
         if subset is None:
             return start
-        sub_arrays, sub_counts = subset
-        total = sub_counts.sum()
-
-        def evaluate(log_theta):
-            theta, _ = self._to_natural(log_theta)
-            ll, grad, hess = self._objective(theta, sub_arrays, sub_counts, True)
-            gradient, hess = self._working_derivatives(theta, grad, hess, total)
-            return -ll / total, gradient, hess
-
-        with np.errstate(all="ignore"):
-            result = minimize(
-                lambda z: evaluate(z)[:2],
-                start,
-                jac=True,
-                hess=lambda z: evaluate(z)[2],
-                method="trust-exact",
-                options={"gtol": 1e-6, "maxiter": 100},
-            )
+        result, _ = self._optimise(*subset, start, use_hessian=True, gtol=1e-6, max_iter=100)
         return result.x if np.all(np.isfinite(result.x)) else start
 
     @staticmethod
@@ -445,8 +444,6 @@ class MaximumLikelihoodModel:
 
 
 def _check_time_unit(time_unit):
-    from clvmodel.errors import InputError
-
     if time_unit is not None and time_unit not in TIME_UNITS:
         raise InputError(f"time_unit={time_unit!r} is not supported; use 'D' or 'W'.")
     return time_unit

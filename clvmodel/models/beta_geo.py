@@ -16,7 +16,7 @@ import pandas as pd
 from scipy.special import betainc, betaln, expit, gammaln, polygamma, psi
 
 from clvmodel.errors import InputError
-from clvmodel.models._fit import MaximumLikelihoodModel, _weighted_compress
+from clvmodel.models._fit import MaximumLikelihoodModel, _weighted_compress, check_weights
 from clvmodel.models._special import expected_purchases_if_alive
 from clvmodel.rfm import validate_rfm
 
@@ -95,10 +95,7 @@ class BetaGeoModel(MaximumLikelihoodModel):
 
     def _prepare(self, data, weights):
         rfm = validate_rfm(data)
-        if weights is not None:
-            weights = np.asarray(weights, dtype="float64")
-            if weights.shape != rfm.frequency.shape or (weights < 0).any():
-                raise InputError("weights must be one non-negative number per row of data.")
+        weights = check_weights(weights, rfm.frequency.size)
         (x, t_x, age), counts = _weighted_compress((rfm.frequency, rfm.recency, rfm.T), weights)
         if (age <= 0).all():
             raise InputError(
@@ -274,9 +271,7 @@ class BetaGeoModel(MaximumLikelihoodModel):
             purchase get exactly 1: in BG/NBD a customer can only drop out right after a repeat
             purchase, so P(alive) is no churn score on its own (see :func:`clvmodel.churn_risk`).
         """
-        x, t_x, age, index = self._histories(data)
-        values = expit(-self._log_odds_dead(x, t_x, age))
-        return pd.Series(values, index=index, name="probability_alive")
+        return self.predict(data, 0.0, which=("probability_alive",))["probability_alive"]
 
     def expected_purchases(self, data, t) -> pd.Series:
         """Expected purchases in the next ``t`` time units given each customer's history, eq. (10).

@@ -25,7 +25,7 @@ import pandas as pd
 from scipy.special import expit, gammaln, psi
 
 from clvmodel.errors import ClvError, InputError
-from clvmodel.models._fit import MaximumLikelihoodModel, _weighted_compress
+from clvmodel.models._fit import MaximumLikelihoodModel, _weighted_compress, check_weights
 from clvmodel.models._special import expected_purchases_if_alive
 from clvmodel.models.beta_geo import BetaGeoModel, _check_horizon
 from clvmodel.rfm import validate_rfm
@@ -283,10 +283,7 @@ class BetaGeoCovariateModel(MaximumLikelihoodModel):
         rfm = validate_rfm(data)
         z_purchase = covariate_matrix(data, self.purchase_covariates, fitting=True)
         z_dropout = covariate_matrix(data, self.dropout_covariates, fitting=True)
-        if weights is not None:
-            weights = np.asarray(weights, dtype="float64")
-            if weights.shape != rfm.frequency.shape or (weights < 0).any():
-                raise InputError("weights must be one non-negative number per row of data.")
+        weights = check_weights(weights, rfm.frequency.size)
         columns = (rfm.frequency, rfm.recency, rfm.T, *z_purchase.T, *z_dropout.T)
         distinct, counts = _weighted_compress(columns, weights)
         x, t_x, age = distinct[:3]

@@ -18,7 +18,7 @@ import pandas as pd
 from scipy.special import gammaln, polygamma, psi
 
 from clvmodel.errors import InputError, ModelError, StatisticalWarning
-from clvmodel.models._fit import MaximumLikelihoodModel, _weighted_compress
+from clvmodel.models._fit import MaximumLikelihoodModel, _weighted_compress, check_weights
 from clvmodel.rfm import validate_rfm
 
 __all__ = ["GammaGammaModel"]
@@ -214,10 +214,5 @@ def _repeat_buyers(x: np.ndarray, m: np.ndarray, weights) -> tuple[np.ndarray, n
                 StatisticalWarning,
                 stacklevel=4,
             )
-    w = None
-    if weights is not None:
-        w = np.asarray(weights, dtype="float64")
-        if w.shape != x.shape or (w < 0).any():
-            raise InputError("weights must be one non-negative number per row of data.")
-        w = w[keep]
-    return keep, w
+    w = check_weights(weights, x.size)
+    return keep, (None if w is None else w[keep])

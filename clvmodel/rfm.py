@@ -178,38 +178,10 @@ def _merge_days(codes, customers, day, amount) -> _CleanLog:
     return _CleanLog(customers, codes[starts], day[starts], amount)
 
 
-def _summarise(log: _CleanLog, end_day: int, unit_days: float) -> pd.DataFrame:
-    """RFM columns from a clean log whose days are all on or before ``end_day``."""
-    n = len(log.customers)
-    first_of_customer = np.empty(log.customer_code.size, dtype=bool)
-    first_of_customer[0] = True
-    np.not_equal(log.customer_code[1:], log.customer_code[:-1], out=first_of_customer[1:])
-    starts = np.flatnonzero(first_of_customer)
-    present = log.customer_code[starts]
-    counts = np.diff(np.append(starts, log.customer_code.size))
-    last = np.append(starts[1:], log.customer_code.size) - 1
-
-    frequency = np.zeros(n, dtype="int64")
-    recency = np.zeros(n)
-    age = np.zeros(n)
-    frequency[present] = counts - 1
-    recency[present] = (log.day[last] - log.day[starts]) / unit_days
-    age[present] = (end_day - log.day[starts]) / unit_days
-    columns = {"frequency": frequency, "recency": recency, "T": age}
-    if log.amount is not None:
-        repeat_total = np.zeros(n)
-        totals = np.add.reduceat(log.amount, starts)
-        repeat_total[present] = totals - log.amount[starts]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            monetary = np.where(frequency > 0, repeat_total / np.maximum(frequency, 1), 0.0)
-        columns["monetary_value"] = monetary
-    return pd.DataFrame(columns, index=log.customers)
-
-
 def _summarise_rows(codes, customers, day, amount, end_day: int, unit_days: float) -> pd.DataFrame:
     """RFM columns straight from validated rows (all on or before ``end_day``).
 
-    Same numbers as merging same-day purchases first (:func:`_merge_days` + :func:`_summarise`),
+    Purchases of one customer on one day count as one purchase day, with their amounts added up,
     without sorting the rows: first and last days by unbuffered minimum/maximum per customer,
     distinct days by sorting one integer key per row (customer, day) — values only, which numpy
     sorts with SIMD — and amounts by weighted counts.
@@ -252,15 +224,6 @@ def _count_customer_days(codes: np.ndarray, day: np.ndarray) -> int:
 
 def _day_number(stamp: pd.Timestamp) -> int:
     return int(np.datetime64(stamp.normalize().to_datetime64(), "D").astype("int64"))
-
-
-def _restrict(log: _CleanLog, keep: np.ndarray) -> _CleanLog:
-    return _CleanLog(
-        log.customers,
-        log.customer_code[keep],
-        log.day[keep],
-        None if log.amount is None else log.amount[keep],
-    )
 
 
 def rfm_summary(
@@ -428,7 +391,14 @@ def calibration_holdout_split(
     in_calibration = log.day <= cal_day
     in_holdout = (log.day > cal_day) & (log.day <= end_day)
 
-    calibration = _summarise(_restrict(log, in_calibration), cal_day, unit_days)
+    calibration = _summarise_rows(
+        log.customer_code[in_calibration],
+        log.customers,
+        log.day[in_calibration],
+        None if log.amount is None else log.amount[in_calibration],
+        cal_day,
+        unit_days,
+    )
     cohort = np.zeros(len(log.customers), dtype=bool)
     cohort[log.customer_code[in_calibration]] = True
 
@@ -445,7 +415,7 @@ def calibration_holdout_split(
     holdout = pd.DataFrame(holdout_columns, index=log.customers)
 
     new_customers = log.customers[~cohort & (frequency > 0)]
-    calibration, holdout = calibration[cohort], holdout[cohort]
+    holdout = holdout[cohort]  # the calibration summary holds exactly the cohort, in this order
     holdout.attrs["new_customers"] = list(new_customers)
     calibration.attrs["time_unit"] = holdout.attrs["time_unit"] = time_unit
     return calibration, holdout

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pandas as pd
 
 from clvmodel.rfm import TIME_UNITS
-from clvmodel.value import PERIOD_DAYS, _model_unit, customer_lifetime_value
+from clvmodel.value import (
+    PERIOD_DAYS,
+    _check_rate,
+    _discounted_purchases_if_alive,
+    _model_unit,
+)
 
 __all__ = ["SCORE_COLUMNS", "score_customers"]
 
@@ -71,8 +76,13 @@ def score_customers(
     table["churn_risk"] = predictions["probability_no_purchase"].to_numpy()
     table["expected_purchases"] = predictions["expected_purchases"].to_numpy()
     table["expected_spend"] = gg.expected_spend(data).to_numpy()
-    table["predicted_clv"] = customer_lifetime_value(
-        bg, gg, data, horizon, discount_rate=discount_rate, margin=margin, time_unit=time_unit
-    ).to_numpy()
+    # customer_lifetime_value's formula, reusing the P(alive) and spend computed above.
+    margin = _check_rate("margin", margin, 0.0, 1.0)
+    discounted = _discounted_purchases_if_alive(
+        bg, table["frequency"].to_numpy(), table["T"].to_numpy(), horizon, discount_rate, time_unit
+    )
+    table["predicted_clv"] = (
+        margin * table["expected_spend"] * table["probability_alive"] * discounted
+    )
     table["naive_clv"] = float("nan") if naive_clv is None else float(naive_clv)
     return table

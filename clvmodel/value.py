@@ -108,36 +108,46 @@ def customer_lifetime_value(
     >>> bool((value >= 0).all())
     True
     """
+    margin = _check_rate("margin", margin, 0.0, 1.0)
+    rfm = validate_rfm(data)
+    discounted = _discounted_purchases_if_alive(
+        bg, rfm.frequency, rfm.T, horizon, discount_rate, time_unit
+    )
+    spend = gg.expected_spend(data).to_numpy()
+    alive = bg.probability_alive(data).to_numpy()
+    values = margin * spend * alive * discounted
+    return pd.Series(values, index=rfm.index, name="predicted_clv")
+
+
+def _discounted_purchases_if_alive(bg, frequency, age, horizon, discount_rate, time_unit):
+    """Σ_k (E_alive(t_k) − E_alive(t_{k−1})) / (1 + d)^k per customer: the discounted expected
+    purchases of a customer who is alive now. Times P(alive) it is the discounted E[Y].
+
+    Evaluated once per distinct (x, T), since E_alive depends on nothing else.
+    """
     model_unit = _model_unit(bg, None if time_unit not in TIME_UNITS else time_unit)
     period = time_unit or model_unit
     period_in_model_units = _period_days(period) / TIME_UNITS[model_unit]
     horizon = _check_rate("horizon", horizon, 0.0, 1e6)
     discount_rate = _check_rate("discount_rate", discount_rate, 0.0, 10.0)
-    margin = _check_rate("margin", margin, 0.0, 1.0)
     steps = math.ceil(horizon - 1e-12)
     if steps > 5000:
         raise InputError(
             f"a horizon of {horizon:g} periods of {period!r} means {steps} discounting steps; "
             "count in a longer period (time_unit='M' or 'Y')."
         )
-    spend = gg.expected_spend(data).to_numpy()
-    rfm = validate_rfm(data)
     edges = np.minimum(np.arange(steps + 1, dtype="float64"), horizon) * period_in_model_units
     per_period_rate = (1.0 + discount_rate) ** (_period_days(period) / _DAYS_PER_YEAR) - 1.0
-    # E[Y(t)] = P(alive) · E_alive(t; x, T): discount the increments of E_alive once per distinct
-    # (x, T), then scale each customer by their own P(alive).
-    group, first = group_rows(rfm.frequency, rfm.T)
-    x, age = rfm.frequency[first], rfm.T[first]
+    group, first = group_rows(frequency, age)
+    x, t_age = frequency[first], age[first]
     r, alpha, a, b = bg.params_.to_numpy()
     discounted = np.zeros(first.size)
     previous = np.zeros(first.size)
     for k in range(1, steps + 1):
-        cumulative = expected_purchases_if_alive(r, alpha, a, b, x, age, edges[k])
+        cumulative = expected_purchases_if_alive(r, alpha, a, b, x, t_age, edges[k])
         discounted += (cumulative - previous) / (1.0 + per_period_rate) ** k
         previous = cumulative
-    alive = bg.probability_alive(data).to_numpy()
-    values = margin * spend * alive * discounted[group]
-    return pd.Series(values, index=rfm.index, name="predicted_clv")
+    return discounted[group]
 
 
 def naive_clv(

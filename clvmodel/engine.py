@@ -311,10 +311,12 @@ class TransactionSource:
             """
         ).df()
 
-    def check_usable(self) -> None:
-        """Raise when no customer has a valid transaction."""
-        if self.counts()["valid_customers"] == 0:
+    def check_usable(self) -> dict[str, int]:
+        """Raise when no customer has a valid transaction; otherwise return :meth:`counts`."""
+        counts = self.counts()
+        if counts["valid_customers"] == 0:
             self._raise_nothing_valid()
+        return counts
 
     def rfm(self) -> pd.DataFrame:
         """The whole RFM summary as a DataFrame indexed by customer id (for moderate sizes)."""

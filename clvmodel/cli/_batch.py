@@ -149,8 +149,7 @@ def fit(
         time_unit,
         memory_limit,
     )
-    source.check_usable()
-    counts = source.counts()
+    counts = source.check_usable()
     histories = source.distinct_histories()
     bg = clv.BetaGeoModel().fit(histories, weights=histories["customers"].to_numpy())
     gg, naive = None, None

@@ -35,7 +35,7 @@ import pandas as pd
 from clvmodel._files import write_text_atomically
 from clvmodel.errors import ClvWarning, InputError, ModelFileError, NotFittedError
 from clvmodel.models._fit import _model_from_document, _read_json
-from clvmodel.models.beta_geo_covariates import BetaGeoCovariateModel
+from clvmodel.models.beta_geo_covariates import BetaGeoCovariateModel, _covariate_names
 from clvmodel.models.gamma_gamma_covariates import GammaGammaCovariateModel
 from clvmodel.rfm import (
     TIME_UNITS,
@@ -67,21 +67,7 @@ _EXAMPLES = 5
 
 
 def _names(value, argument: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = [value]
-    try:
-        names = list(value)
-    except TypeError:
-        raise InputError(f"{argument} must be a list of column names, got {value!r}.") from None
-    bad = [n for n in names if not isinstance(n, str) or not n]
-    if bad:
-        raise InputError(f"{argument} must hold column names (non-empty strings), got {bad!r}.")
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise InputError(f"{argument} lists {repeated} more than once.")
-    return names
+    return [] if value is None else _covariate_names(value, argument)
 
 
 def _examples(values) -> list:

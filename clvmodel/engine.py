@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from clvmodel._rfm_sql import rfm_query, rfm_reject_reason, transaction_reject_reason
 from clvmodel.errors import InputError
-from clvmodel.rfm import TIME_UNITS
+from clvmodel.rfm import TIME_UNITS, _day_number
 
 __all__ = ["RfmSource", "TransactionSource", "connect", "is_transaction_log"]
 
@@ -204,14 +205,6 @@ class TransactionSource:
                     f"observation end {self.observation_end!r} is not a date (use YYYY-MM-DD)."
                 ) from None
         end = _literal(self.end.strftime("%Y-%m-%d"))
-        amount_checks = (
-            ""
-            if self.amount_col is None
-            else """
-                     WHEN amount IS NULL THEN 'missing or non-numeric amount'
-                     WHEN isnan(amount) OR isinf(amount) THEN 'amount is not finite'
-                     WHEN amount < 0 THEN 'negative amount'"""
-        )
         amount_valid = (
             ""
             if self.amount_col is None
@@ -219,40 +212,22 @@ class TransactionSource:
         )
         # The same rules as the reasons below, as one cheap predicate for the summary's scan.
         valid = f"customer_id IS NOT NULL AND day IS NOT NULL AND day <= DATE {end}{amount_valid}"
+        reason = transaction_reject_reason(
+            self.end.strftime("%Y-%m-%d"), self.amount_col is not None
+        )
         con.execute(
             f"""
             CREATE OR REPLACE TEMP VIEW clv_checked AS
-            SELECT *,
-                CASE WHEN customer_id IS NULL THEN 'missing customer id'
-                     WHEN day IS NULL THEN 'missing or unparseable date'{amount_checks}
-                     WHEN day > DATE {end} THEN 'after observation end'
-                END AS reason
+            SELECT *, {reason} AS reason
             FROM clv_typed
             """
         )
-        unit = TIME_UNITS[self.time_unit]
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP VIEW clv_rfm AS
-            WITH days AS (
-                SELECT customer_id, day, SUM(amount) AS amount
-                FROM clv_typed WHERE {valid}
-                GROUP BY customer_id, day
-            ), customers AS (
-                SELECT customer_id, MIN(day) AS first_day, MAX(day) AS last_day,
-                       COUNT(*) AS days, SUM(amount) AS total, arg_min(amount, day) AS first_amount
-                FROM days GROUP BY customer_id
-            )
-            SELECT customer_id,
-                   days - 1 AS frequency,
-                   (last_day - first_day) / {unit} AS recency,
-                   (DATE {end} - first_day) / {unit} AS "T",
-                   CASE WHEN days > 1 THEN (total - first_amount) / (days - 1) ELSE 0.0 END
-                       AS monetary_value,
-                   days AS orders, total AS revenue, first_day
-            FROM customers
-            """
+        purchases = (
+            "(SELECT customer_id, CAST(day - DATE '1970-01-01' AS INTEGER) AS purchase_day, amount"
+            f" FROM clv_typed WHERE {valid})"
         )
+        query = rfm_query(purchases, _day_number(self.end), TIME_UNITS[self.time_unit])
+        con.execute(f"CREATE OR REPLACE TEMP VIEW clv_rfm AS {query}")
 
     def _raise_nothing_valid(self):
         raise InputError(
@@ -357,8 +332,7 @@ class TransactionSource:
         row = self.connection.execute(
             "SELECT COUNT(*), SUM(orders), SUM(revenue), MIN(first_day) FROM clv_rfm"
         ).fetchall()[0]
-        first_day = pd.Timestamp(row[3])
-        years = ((self.end - first_day).days + 1) / _DAYS_PER_YEAR
+        years = (_day_number(self.end) - int(row[3]) + 1) / _DAYS_PER_YEAR
         return {
             "customers": int(row[0]),
             "orders": int(row[1]),
@@ -412,20 +386,7 @@ class RfmSource:
                        AS customer_id, {casts}
                 FROM {relation}
             )
-            SELECT *,
-                CASE WHEN customer_id IS NULL THEN 'missing customer id'
-                     WHEN frequency IS NULL OR recency IS NULL OR "T" IS NULL
-                          OR monetary_value IS NULL THEN 'missing or non-numeric value'
-                     WHEN isnan(frequency) OR isnan(recency) OR isnan("T")
-                          OR isnan(monetary_value) OR isinf(frequency) OR isinf(recency)
-                          OR isinf("T") OR isinf(monetary_value) THEN 'value is not finite'
-                     WHEN frequency < 0 OR frequency <> round(frequency)
-                          THEN 'frequency is not a whole number >= 0'
-                     WHEN recency < 0 OR "T" < 0 THEN 'negative recency or T'
-                     WHEN recency > "T" THEN 'recency > T'
-                     WHEN frequency = 0 AND recency <> 0 THEN 'recency > 0 without repeat purchase'
-                     WHEN frequency > 0 AND monetary_value < 0 THEN 'negative monetary_value'
-                END AS reason
+            SELECT *, {rfm_reject_reason()} AS reason
             FROM typed
             """
         )

@@ -14,6 +14,7 @@ from clvmodel._files import write_atomically
 from clvmodel.cli import main
 from clvmodel.engine import RfmSource, TransactionSource, connect, is_transaction_log
 from clvmodel.errors import InputError
+from clvmodel.models.bundle import fit_bundle
 from clvmodel.scoring import score_customers
 
 _DAYS_PER_YEAR = 365.25
@@ -151,21 +152,13 @@ def fit(
     )
     counts = source.check_usable()
     histories = source.distinct_histories()
-    bg = clv.BetaGeoModel().fit(histories, weights=histories["customers"].to_numpy())
-    gg, naive = None, None
+    spends = naive_inputs = None
     if amount_col:
-        spends = source.distinct_spends()
-        if spends["customers"].sum() >= 2:
-            gg = clv.GammaGammaModel().fit(spends, weights=spends["customers"].to_numpy())
-        stats = source.naive_inputs()
-        naive = {
-            "average_order_value": stats["revenue"] / stats["orders"],
-            "purchases_per_year": stats["orders"] / stats["customers"] / stats["years"],
-        }
-    bundle = clv.ModelBundle(
-        bg=bg,
-        gg=gg,
-        naive=naive,
+        spends, naive_inputs = source.distinct_spends(), source.naive_inputs()
+    bundle = fit_bundle(
+        histories,
+        spends,
+        naive_inputs,
         metadata={
             "source": str(transactions),
             "customer_col": customer_col,
@@ -179,6 +172,7 @@ def fit(
             "customers": counts["valid_customers"],
         },
     )
+    bg, gg = bundle.bg, bundle.gg
     bundle.save(output)
     click.echo(
         f"read {counts['rows']:,} rows of {counts['customers']:,} customers; "

@@ -21,7 +21,7 @@ from clvmodel.models._fit import _model_from_document, _read_json
 from clvmodel.models.beta_geo import BetaGeoModel
 from clvmodel.models.gamma_gamma import GammaGammaModel
 
-__all__ = ["BUNDLE_FORMAT", "ModelBundle", "load_models"]
+__all__ = ["BUNDLE_FORMAT", "ModelBundle", "fit_bundle", "load_models"]
 
 BUNDLE_FORMAT = "clvmodel-models"
 BUNDLE_VERSION = 1
@@ -71,6 +71,51 @@ class ModelBundle:
     def save(self, path: str | os.PathLike) -> Path:
         """Write the bundle as JSON, atomically."""
         return write_text_atomically(path, json.dumps(self.to_dict(), indent=2) + "\n")
+
+
+def fit_bundle(histories, spends=None, naive_inputs=None, metadata=None) -> ModelBundle:
+    """Fit the models of a bundle from aggregated data, whatever engine aggregated it.
+
+    The DuckDB engine (``clvmodel fit``) and the Spark engine (:func:`clvmodel.spark.fit`) both
+    reduce the customers to counts first; this fits the same models from those counts, so the two
+    give the same parameters.
+
+    Parameters
+    ----------
+    histories : pandas.DataFrame
+        Distinct ``frequency``, ``recency``, ``T`` rows with ``customers``, the number of customers
+        with each history; ``attrs["time_unit"]`` names the time unit.
+    spends : pandas.DataFrame, optional
+        Distinct ``frequency``, ``monetary_value`` rows of repeat buyers with ``customers``; no
+        Gamma-Gamma model without it (or with fewer than two repeat buyers).
+    naive_inputs : mapping, optional
+        ``customers``, ``orders`` (purchase days), ``revenue`` and ``years`` observed, for the
+        naive formula's average order value and purchases per customer per year.
+    metadata : mapping, optional
+        Stored as is (column names, observation end, counts).
+
+    Returns
+    -------
+    ModelBundle
+    """
+    time_unit = histories.attrs.get("time_unit")
+    # Rows in a fixed order: the fit's warm start samples rows, and engines return them unordered.
+    histories = histories.sort_values(["frequency", "recency", "T"], ignore_index=True)
+    histories.attrs["time_unit"] = time_unit
+    bg = BetaGeoModel().fit(histories, weights=histories["customers"].to_numpy())
+    gg = None
+    if spends is not None and spends["customers"].sum() >= 2:
+        spends = spends.sort_values(["frequency", "monetary_value"], ignore_index=True)
+        gg = GammaGammaModel().fit(spends, weights=spends["customers"].to_numpy())
+    naive = None
+    if naive_inputs is not None:
+        naive = {
+            "average_order_value": naive_inputs["revenue"] / naive_inputs["orders"],
+            "purchases_per_year": naive_inputs["orders"]
+            / naive_inputs["customers"]
+            / naive_inputs["years"],
+        }
+    return ModelBundle(bg=bg, gg=gg, naive=naive, metadata=dict(metadata or {}))
 
 
 def _bundle_from_document(document, source: str) -> ModelBundle:

@@ -1,0 +1,119 @@
+"""The RFM summary as one SQL query that both engines run: DuckDB (files) and Spark (clusters).
+
+The query reads a relation of valid purchases with three columns, ``customer_id``,
+``purchase_day`` (whole days since 1970-01-01) and ``amount`` (a double), all on or before the end
+of observation, and returns one row per customer. It keeps to SQL that DuckDB and Spark SQL read
+the same way: integer day numbers instead of date arithmetic (whose functions differ), ``MIN_BY``,
+explicit casts to DOUBLE, and no quoted identifiers. The conventions are those of
+:func:`clvmodel.rfm_summary`: purchases on one day are one purchase day with their amounts added
+up; ``frequency`` counts repeat purchase days; ``recency`` and ``T`` run from the first purchase
+day to the last one and to the end of observation; ``monetary_value`` is the mean amount of the
+repeat purchase days (0 without one).
+"""
+
+from __future__ import annotations
+
+__all__ = ["rfm_query", "rfm_reject_reason", "transaction_reject_reason"]
+
+#: Columns of :func:`rfm_query`'s result besides the RFM ones, for the naive formula.
+EXTRA_COLUMNS = ("orders", "revenue", "first_day")
+
+
+def rfm_query(purchases: str, end_day: int, unit_days: float) -> str:
+    """SQL for the RFM summary of ``purchases`` (a table name, or a sub-query in parentheses).
+
+    Parameters
+    ----------
+    purchases : str
+        Relation with ``customer_id``, ``purchase_day`` (integer) and ``amount`` (double), holding
+        only valid purchases on or before ``end_day``.
+    end_day : int
+        End of observation as a day number (days since 1970-01-01).
+    unit_days : float
+        Days per time unit of ``recency`` and ``T`` (1 or 7).
+
+    Returns
+    -------
+    str
+        A query with columns ``customer_id``, ``frequency``, ``recency``, ``T``,
+        ``monetary_value``, ``orders`` (purchase days), ``revenue`` (total amount) and
+        ``first_day`` (day number of the first purchase).
+    """
+    end_day = int(end_day)
+    unit = f"CAST({float(unit_days)!r} AS DOUBLE)"
+    return f"""
+        WITH purchase_days AS (
+            SELECT customer_id, purchase_day, SUM(amount) AS amount
+            FROM {purchases}
+            GROUP BY customer_id, purchase_day
+        ), customers AS (
+            SELECT customer_id,
+                   MIN(purchase_day) AS first_day,
+                   MAX(purchase_day) AS last_day,
+                   COUNT(*) AS n_days,
+                   SUM(amount) AS total,
+                   MIN_BY(amount, purchase_day) AS first_amount
+            FROM purchase_days
+            GROUP BY customer_id
+        )
+        SELECT customer_id,
+               n_days - 1 AS frequency,
+               CAST(last_day - first_day AS DOUBLE) / {unit} AS recency,
+               CAST({end_day} - first_day AS DOUBLE) / {unit} AS T,
+               CASE WHEN n_days > 1
+                    THEN (total - first_amount) / CAST(n_days - 1 AS DOUBLE)
+                    ELSE CAST(0 AS DOUBLE) END AS monetary_value,
+               n_days AS orders,
+               total AS revenue,
+               first_day
+        FROM customers
+    """
+
+
+def rfm_reject_reason() -> str:
+    """SQL ``CASE`` giving why a row of an RFM table cannot be scored (NULL when it can).
+
+    The row's ``customer_id``, ``frequency``, ``recency``, ``T`` and ``monetary_value`` must
+    already be cast (id to text or kept, values to DOUBLE, NULL where a value did not parse).
+    """
+    values = ("frequency", "recency", "T", "monetary_value")
+    missing = " OR ".join(f"{v} IS NULL" for v in values)
+    not_finite = " OR ".join(f"isnan({v}) OR abs({v}) = CAST('Infinity' AS DOUBLE)" for v in values)
+    return f"""
+        CASE WHEN customer_id IS NULL THEN 'missing customer id'
+             WHEN {missing} THEN 'missing or non-numeric value'
+             WHEN {not_finite} THEN 'value is not finite'
+             WHEN frequency < 0 OR frequency <> round(frequency)
+                  THEN 'frequency is not a whole number >= 0'
+             WHEN recency < 0 OR T < 0 THEN 'negative recency or T'
+             WHEN recency > T THEN 'recency > T'
+             WHEN frequency = 0 AND recency <> 0 THEN 'recency > 0 without repeat purchase'
+             WHEN frequency > 0 AND monetary_value < 0 THEN 'negative monetary_value'
+        END
+    """
+
+
+AFTER_END = "after observation end"
+
+
+def transaction_reject_reason(end_date: str, with_amount: bool) -> str:
+    """SQL ``CASE`` giving why a row of a transaction log cannot be used (NULL when it can).
+
+    The row's ``customer_id``, ``day`` (a DATE) and ``amount`` (DOUBLE) must already be cast,
+    NULL where a value did not parse; ``end_date`` is the end of observation as ``YYYY-MM-DD``.
+    """
+    amount_checks = (
+        """
+             WHEN amount IS NULL THEN 'missing or non-numeric amount'
+             WHEN isnan(amount) OR abs(amount) = CAST('Infinity' AS DOUBLE)
+                  THEN 'amount is not finite'
+             WHEN amount < 0 THEN 'negative amount'"""
+        if with_amount
+        else ""
+    )
+    return f"""
+        CASE WHEN customer_id IS NULL THEN 'missing customer id'
+             WHEN day IS NULL THEN 'missing or unparseable date'{amount_checks}
+             WHEN day > DATE '{end_date}' THEN '{AFTER_END}'
+        END
+    """

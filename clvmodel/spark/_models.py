@@ -1,0 +1,139 @@
+"""Fitting on Spark: customers reduced to distinct histories with counts, models fitted locally."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from clvmodel.models.bundle import ModelBundle, fit_bundle
+from clvmodel.rfm import TIME_UNITS
+from clvmodel.spark._transactions import SparkTransactions, _check_on_invalid
+
+__all__ = ["distinct_histories", "distinct_spends", "fit"]
+
+_DAYS_PER_YEAR = 365.25
+
+
+def distinct_histories(rfm, time_unit: str = "W") -> pd.DataFrame:
+    """Distinct (frequency, recency, T) rows of a Spark RFM table, with customer counts.
+
+    The result has one row per distinct history, so it stays small whatever the number of
+    customers (recency and T take few values in whole days); fit with
+    ``BetaGeoModel().fit(histories, weights=histories["customers"])``.
+
+    Parameters
+    ----------
+    rfm : pyspark.sql.DataFrame
+        ``frequency``, ``recency`` and ``T`` columns, as from :func:`rfm_summary`.
+    time_unit : {"W", "D"}
+        The unit of recency and ``T``, recorded in ``attrs["time_unit"]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frequency`` (int64), ``recency``, ``T`` and ``customers``.
+    """
+    if time_unit not in TIME_UNITS:
+        raise ValueError(f"time_unit={time_unit!r} is not supported; use 'D' or 'W'.")
+    frame = (
+        rfm.groupBy("frequency", "recency", "T")
+        .count()
+        .withColumnRenamed("count", "customers")
+        .toPandas()
+    )
+    frame["frequency"] = frame["frequency"].astype("int64")
+    frame.attrs["time_unit"] = time_unit
+    return frame
+
+
+def distinct_spends(rfm) -> pd.DataFrame:
+    """Distinct (frequency, monetary_value) rows of the repeat buyers of a Spark RFM table, with
+    customer counts: what :class:`~clvmodel.GammaGammaModel` needs."""
+    frame = (
+        rfm.where("frequency > 0")
+        .groupBy("frequency", "monetary_value")
+        .count()
+        .withColumnRenamed("count", "customers")
+        .toPandas()
+    )
+    frame["frequency"] = frame["frequency"].astype("int64")
+    return frame
+
+
+def fit(
+    transactions,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str | None = "amount",
+    observation_end=None,
+    time_unit: str = "W",
+    date_format: str | None = None,
+    on_invalid: str = "raise",
+) -> ModelBundle:
+    """Fit BG/NBD and Gamma-Gamma on a Spark transaction log: what ``clvmodel fit`` does locally.
+
+    The RFM summary is computed in Spark and kept (``persist``) while three small aggregates are
+    collected to the driver: the distinct (frequency, recency, T) histories with counts, the
+    distinct (frequency, monetary value) rows of repeat buyers with counts, and the totals of the
+    naive formula. The models are fitted from those counts with the same code as the DuckDB
+    engine, so both give the same parameters.
+
+    Parameters
+    ----------
+    transactions : pyspark.sql.DataFrame
+        One row per purchase.
+    customer_col, date_col, amount_col, observation_end, time_unit, date_format, on_invalid
+        As in :func:`clvmodel.spark.rfm_summary`; without amounts only BG/NBD is fitted.
+
+    Returns
+    -------
+    ModelBundle
+        Save it with ``.save("models.json")``; score with :func:`clvmodel.spark.score` or
+        ``clvmodel score``.
+    """
+    _check_on_invalid(on_invalid)
+    source = SparkTransactions(
+        transactions, customer_col, date_col, amount_col, date_format, observation_end, time_unit
+    )
+    reasons = source.reason_counts()
+    if on_invalid == "raise":
+        source.raise_on_invalid(reasons)
+    rfm = source.rfm(extra=True).persist()
+    try:
+        histories = distinct_histories(rfm, time_unit)
+        if histories.empty:
+            source._raise_nothing_valid()
+        spends = naive_inputs = None
+        if amount_col is not None:
+            spends = distinct_spends(rfm)
+            naive_inputs = _naive_inputs(rfm, source.end_day)
+    finally:
+        rfm.unpersist()
+    customers = int(histories["customers"].sum())
+    return fit_bundle(
+        histories,
+        spends,
+        naive_inputs,
+        metadata={
+            "engine": "spark",
+            "customer_col": customer_col,
+            "date_col": date_col,
+            "amount_col": amount_col,
+            "date_format": date_format,
+            "time_unit": time_unit,
+            "observation_end": source.end.strftime("%Y-%m-%d"),
+            "rejected_rows": int(sum(reasons.values())),
+            "customers": customers,
+        },
+    )
+
+
+def _naive_inputs(rfm, end_day: int) -> dict[str, float]:
+    from pyspark.sql import functions as F
+
+    row = rfm.agg(F.count("*"), F.sum("orders"), F.sum("revenue"), F.min("first_day")).collect()[0]
+    return {
+        "customers": int(row[0]),
+        "orders": int(row[1]),
+        "revenue": float(row[2]),
+        "years": (end_day - int(row[3]) + 1) / _DAYS_PER_YEAR,
+    }

@@ -1,0 +1,135 @@
+"""Scoring on Spark: :func:`clvmodel.score_customers` mapped over partitions with mapInPandas."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from clvmodel._rfm_sql import rfm_reject_reason
+from clvmodel.errors import InputError
+from clvmodel.models.bundle import ModelBundle, _bundle_from_document, load_models
+from clvmodel.scoring import SCORE_COLUMNS, score_customers
+from clvmodel.spark._transactions import _check_on_invalid, _column_types, _quote
+from clvmodel.value import PERIOD_DAYS
+
+__all__ = ["rfm_rejects", "score"]
+
+_DAYS_PER_YEAR = 365.25
+_RFM_COLUMNS = ("frequency", "recency", "T", "monetary_value")
+
+
+def _checked_rfm(rfm, customer_col: str):
+    types = _column_types(rfm)
+    missing = [c for c in (customer_col, *_RFM_COLUMNS) if c not in types]
+    if missing:
+        raise InputError(
+            f"the RFM DataFrame has no column {', '.join(map(repr, missing))}; its columns are "
+            f"{list(types)}. Make it with clvmodel.spark.rfm_summary, or name the customer column "
+            "with customer_col=."
+        )
+    customer = _quote(customer_col)
+    if types[customer_col] == "string":
+        customer = f"NULLIF(TRIM({customer}), '')"
+    casts = [f"try_cast({_quote(c)} AS DOUBLE) AS {c}" for c in _RFM_COLUMNS]
+    typed = rfm.selectExpr(f"{customer} AS customer_id", *casts)
+    return typed.selectExpr("*", f"{rfm_reject_reason()} AS reason")
+
+
+def rfm_rejects(rfm, customer_col: str = "customer_id"):
+    """Rows of a Spark RFM table that cannot be scored, with the reason each.
+
+    The rules are those of ``clvmodel score`` on an RFM file: a missing id or value, a value that
+    is not finite, a negative or fractional frequency, negative recency or ``T``,
+    recency > ``T``, recency > 0 without a repeat purchase, or a negative spend.
+    """
+    return _checked_rfm(rfm, customer_col).where("reason IS NOT NULL")
+
+
+def score(
+    rfm,
+    models: ModelBundle | str | os.PathLike,
+    horizon: float = 12.0,
+    horizon_unit: str = "M",
+    discount_rate: float = 0.0,
+    margin: float = 1.0,
+    customer_col: str = "customer_id",
+    on_invalid: str = "raise",
+):
+    """Score every customer of a Spark RFM table: the columns of ``clvmodel score``.
+
+    The models go to the executors as JSON (never a pickle); each partition is scored in Arrow
+    batches by :func:`clvmodel.score_customers`, so the numbers are those of the local path.
+
+    Parameters
+    ----------
+    rfm : pyspark.sql.DataFrame
+        One row per customer with ``frequency``, ``recency``, ``T`` and ``monetary_value`` in the
+        models' time unit (as from :func:`clvmodel.spark.rfm_summary`).
+    models : ModelBundle or path
+        Fitted models, from :func:`clvmodel.spark.fit`, ``clvmodel fit`` or a file either wrote.
+    horizon : float
+        Horizon of churn risk, expected purchases and CLV, in ``horizon_unit``.
+    horizon_unit : {"D", "W", "M", "Y"}
+        Unit of the horizon and of CLV's discounting period.
+    discount_rate : float
+        Annual discount rate of CLV.
+    margin : float
+        Profit margin applied to spend.
+    customer_col : str
+        Customer-id column of ``rfm``; it is ``customer_id`` in the result.
+    on_invalid : {"raise", "drop"}
+        Rows that cannot be scored (see :func:`rfm_rejects`): raise an
+        :class:`~clvmodel.InputError` (default; costs one pass) or leave them out.
+
+    Returns
+    -------
+    pyspark.sql.DataFrame
+        ``customer_id`` and the columns of :data:`clvmodel.scoring.SCORE_COLUMNS`.
+    """
+    from pyspark.sql.types import DoubleType, LongType, StructField, StructType
+
+    _check_on_invalid(on_invalid)
+    bundle = models if isinstance(models, ModelBundle) else load_models(models)
+    if bundle.gg is None:
+        raise InputError(
+            "the models have no spend model; fit them on a log with amounts to score value."
+        )
+    if horizon_unit not in PERIOD_DAYS:
+        raise InputError(f"horizon_unit={horizon_unit!r}: use one of {sorted(PERIOD_DAYS)}.")
+    checked = _checked_rfm(rfm, customer_col)
+    if on_invalid == "raise":
+        rows = checked.where("reason IS NOT NULL").groupBy("reason").count().collect()
+        if rows:
+            listed = ", ".join(f"{row['count']:,} {row['reason']!r}" for row in rows)
+            raise InputError(
+                f"rows of the RFM table cannot be scored ({listed}); list them with "
+                "clvmodel.spark.rfm_rejects(...), or pass on_invalid='drop' to leave them out."
+            )
+    valid = checked.where("reason IS NULL").drop("reason")
+    years = horizon * PERIOD_DAYS[horizon_unit] / _DAYS_PER_YEAR
+    naive = bundle.naive_clv(years, margin=margin)
+    document = json.dumps(bundle.to_dict())
+    time_unit = bundle.bg.time_unit_ or "W"
+    options = {
+        "horizon": float(horizon),
+        "time_unit": horizon_unit,
+        "discount_rate": float(discount_rate),
+        "margin": float(margin),
+        "naive_clv": naive,
+    }
+
+    def score_partition(batches):
+        models = _bundle_from_document(json.loads(document), "models sent to the executors")
+        for frame in batches:
+            if frame.empty:
+                continue
+            frame = frame.set_index("customer_id")
+            frame.attrs["time_unit"] = time_unit
+            scores = score_customers(models.bg, models.gg, frame, **options)
+            yield scores.rename_axis("customer_id").reset_index()
+
+    fields = [valid.schema["customer_id"]]
+    for column in SCORE_COLUMNS:
+        kind = LongType() if column == "frequency" else DoubleType()
+        fields.append(StructField(column, kind, True))
+    return valid.mapInPandas(score_partition, StructType(fields))

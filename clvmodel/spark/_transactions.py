@@ -1,0 +1,384 @@
+"""Transaction logs in Spark: typed and checked rows, the RFM summary and the holdout split."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import pandas as pd
+
+from clvmodel._rfm_sql import AFTER_END, rfm_query, transaction_reject_reason
+from clvmodel.errors import InputError
+from clvmodel.rfm import TIME_UNITS, _day_number, _parse_date
+
+__all__ = ["SparkTransactions", "calibration_holdout_split", "rejects", "rfm_summary"]
+
+_ON_INVALID = ("raise", "drop")
+_NUMBER_TYPES = ("tinyint", "smallint", "int", "bigint", "float", "double", "decimal")
+
+
+def _quote(name: str) -> str:
+    return "`" + str(name).replace("`", "``") + "`"
+
+
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _is_number(spark_type: str) -> bool:
+    return spark_type.split("(")[0] in _NUMBER_TYPES
+
+
+@dataclass
+class SparkTransactions:
+    """A transaction log in a Spark DataFrame, typed and checked row by row.
+
+    Parameters
+    ----------
+    data : pyspark.sql.DataFrame
+        One row per purchase.
+    customer_col, date_col, amount_col : str
+        Column names; ``amount_col=None`` for a log without amounts.
+    date_format : str, optional
+        Spark datetime pattern for text or whole-number dates (e.g. ``"yyyyMMdd"``); by default
+        text dates must be ISO 8601 (``1997-01-31``, optionally with a time).
+    observation_end : date-like, optional
+        End of observation (inclusive); defaults to the last purchase date, which must not be in
+        the future.
+    time_unit : {"W", "D"}
+        Unit of recency and ``T``.
+
+    Notes
+    -----
+    The rules are those of the DuckDB engine (:class:`clvmodel.engine.TransactionSource`): a row
+    with no customer id, a missing or unparseable date, a missing, non-numeric, non-finite or
+    negative amount, or a date after ``observation_end`` is rejected with that reason. A
+    timestamp's day is its calendar day in the Spark session's time zone
+    (``spark.sql.session.timeZone``).
+    """
+
+    data: object
+    customer_col: str = "customer_id"
+    date_col: str = "date"
+    amount_col: str | None = "amount"
+    date_format: str | None = None
+    observation_end: object = None
+    time_unit: str = "W"
+
+    def __post_init__(self):
+        if self.time_unit not in TIME_UNITS:
+            raise InputError(f"time_unit={self.time_unit!r} is not supported; use 'D' or 'W'.")
+        types = _column_types(self.data)
+        needed = {"customer": self.customer_col, "date": self.date_col}
+        if self.amount_col is not None:
+            needed["amount"] = self.amount_col
+        missing = [f"{role} column {name!r}" for role, name in needed.items() if name not in types]
+        if missing:
+            raise InputError(
+                f"the DataFrame has no {', '.join(missing)}; its columns are {list(types)}. Name "
+                "the right ones with customer_col=, date_col= and amount_col=."
+            )
+        self.session = self.data.sparkSession
+        self.typed = self.data.selectExpr(
+            f"{self._customer_sql(types)} AS customer_id",
+            f"{self._day_sql(types)} AS day",
+            f"{self._amount_sql(types)} AS amount",
+            f"CAST({_quote(self.date_col)} AS STRING) AS raw_date",
+            "CAST(NULL AS STRING)"
+            if self.amount_col is None
+            else f"CAST({_quote(self.amount_col)} AS STRING)",
+        ).toDF("customer_id", "day", "amount", "raw_date", "raw_amount")
+        self.end = self._observation_end()
+        self.end_day = _day_number(self.end)
+        reason = transaction_reject_reason(
+            self.end.strftime("%Y-%m-%d"), self.amount_col is not None
+        )
+        self.checked = self.typed.selectExpr("*", f"{reason} AS reason")
+
+    # ----------------------------------------------------------------------------------------------
+    def _customer_sql(self, types: dict[str, str]) -> str:
+        column = _quote(self.customer_col)
+        return f"NULLIF(TRIM({column}), '')" if types[self.customer_col] == "string" else column
+
+    def _day_sql(self, types: dict[str, str]) -> str:
+        column, kind = _quote(self.date_col), types[self.date_col]
+        if self.date_format is not None:
+            pattern = _literal(self.date_format)
+            return f"CAST(try_to_timestamp(CAST({column} AS STRING), {pattern}) AS DATE)"
+        if kind == "date":
+            return column
+        if kind.startswith("timestamp"):
+            return f"CAST({column} AS DATE)"
+        if kind == "string":
+            return f"CAST(try_cast({column} AS TIMESTAMP) AS DATE)"
+        if _is_number(kind):
+            raise InputError(
+                f"column {self.date_col!r} holds numbers ({kind}), which are ambiguous as dates; "
+                "pass date_format= with a Spark datetime pattern, e.g. 'yyyyMMdd' for 19970101."
+            )
+        raise InputError(f"column {self.date_col!r} is of type {kind}, not a date, time or text.")
+
+    def _amount_sql(self, types: dict[str, str]) -> str:
+        if self.amount_col is None:
+            return "CAST(1.0 AS DOUBLE)"
+        column, kind = _quote(self.amount_col), types[self.amount_col]
+        if kind == "double":
+            return column
+        if _is_number(kind):
+            return f"CAST({column} AS DOUBLE)"
+        return f"try_cast({column} AS DOUBLE)"
+
+    def _observation_end(self) -> pd.Timestamp:
+        if self.observation_end is not None:
+            return _parse_date(self.observation_end, "observation_end")
+        latest = self.typed.where("customer_id IS NOT NULL").agg({"day": "max"}).collect()[0][0]
+        if latest is None:
+            self._raise_nothing_valid()
+        latest = pd.Timestamp(latest)
+        if latest > pd.Timestamp.now().normalize():
+            raise InputError(
+                f"the latest purchase date ({latest:%Y-%m-%d}) is in the future; check the date "
+                "format or pass observation_end= explicitly."
+            )
+        return latest
+
+    def _raise_nothing_valid(self):
+        raise InputError(
+            "no row of the DataFrame has both a customer id and a readable date; check the column "
+            "names and the date format (date_format=, e.g. 'yyyyMMdd')."
+        )
+
+    # ----------------------------------------------------------------------------------------------
+    def purchases(self):
+        """Valid purchases: ``customer_id``, ``purchase_day`` (days since 1970-01-01), amount."""
+        return self.checked.where("reason IS NULL").selectExpr(
+            "customer_id", "unix_date(day) AS purchase_day", "amount"
+        )
+
+    def reason_counts(self) -> Counter:
+        """Rejected rows by reason (one pass over the data)."""
+        rows = self.checked.where("reason IS NOT NULL").groupBy("reason").count().collect()
+        return Counter({row["reason"]: int(row["count"]) for row in rows})
+
+    def raise_on_invalid(self, reasons: Counter | None = None) -> None:
+        """Raise :class:`~clvmodel.InputError` if a row is invalid (a purchase after the end of
+        observation is not: it is ignored, as by :func:`clvmodel.rfm_summary`)."""
+        reasons = self.reason_counts() if reasons is None else reasons
+        invalid = {reason: n for reason, n in reasons.items() if reason != AFTER_END}
+        if invalid:
+            listed = ", ".join(f"{n:,} {reason!r}" for reason, n in sorted(invalid.items()))
+            raise InputError(
+                f"{sum(invalid.values()):,} row(s) of the transactions cannot be used ({listed}). "
+                "List them with clvmodel.spark.rejects(...) and fix them, or pass "
+                "on_invalid='drop' to leave them out."
+            )
+
+    def rfm(self, extra: bool = False):
+        """The RFM summary, one row per customer with a valid purchase (a Spark DataFrame).
+
+        With ``extra``, also ``orders``, ``revenue`` and ``first_day`` for the naive formula.
+        """
+        return _summarise(self.session, self.purchases(), self.end_day, self.time_unit, extra)
+
+    def rejects(self):
+        """Rejected rows (``customer_id``, raw ``date`` and ``amount``, ``reason``), and one row per
+        customer none of whose rows could be used (reason ``no valid transaction``)."""
+        from pyspark.sql import functions as F
+
+        rows = self.checked.where("reason IS NOT NULL").selectExpr(
+            "customer_id", "raw_date AS date", "raw_amount AS amount", "reason"
+        )
+        unusable = (
+            self.checked.where("customer_id IS NOT NULL")
+            .groupBy("customer_id")
+            .agg(F.count("reason").alias("rejected"), F.count("*").alias("rows"))
+            .where("rejected = rows")
+            .selectExpr(
+                "customer_id",
+                "CAST(NULL AS STRING) AS date",
+                "CAST(NULL AS STRING) AS amount",
+                "'no valid transaction' AS reason",
+            )
+        )
+        return rows.unionByName(unusable)
+
+
+def _column_types(data) -> dict[str, str]:
+    try:
+        return dict(data.dtypes)
+    except AttributeError:
+        raise InputError(
+            f"expected a pyspark.sql.DataFrame, got {type(data).__name__}; for pandas DataFrames "
+            "use clvmodel.rfm_summary."
+        ) from None
+
+
+def _summarise(session, purchases, end_day: int, time_unit: str, extra: bool = False):
+    summary = session.sql(
+        rfm_query("{purchases}", end_day, TIME_UNITS[time_unit]), purchases=purchases
+    )
+    columns = ["customer_id", "frequency", "recency", "T", "monetary_value"]
+    return summary if extra else summary.select(*columns)
+
+
+def _check_on_invalid(on_invalid: str) -> None:
+    if on_invalid not in _ON_INVALID:
+        raise InputError(f"on_invalid={on_invalid!r}: use 'raise' or 'drop'.")
+
+
+def rfm_summary(
+    transactions,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str | None = "amount",
+    observation_end=None,
+    time_unit: str = "W",
+    date_format: str | None = None,
+    on_invalid: str = "raise",
+):
+    """The RFM summary of a Spark transaction log, computed in Spark SQL.
+
+    Same conventions and numbers as :func:`clvmodel.rfm_summary` (Fader, Hardie and Lee 2005):
+    purchases of one customer on one day are one purchase day with their amounts added up;
+    ``frequency`` counts repeat purchase days, ``recency`` is the time from the first purchase to
+    the last, ``T`` the customer's age at ``observation_end``, and ``monetary_value`` the mean
+    amount of the repeat purchase days (0 without one). Purchases after ``observation_end`` are
+    ignored.
+
+    Parameters
+    ----------
+    transactions : pyspark.sql.DataFrame
+        One row per purchase.
+    customer_col, date_col, amount_col : str
+        Column names; ``amount_col=None`` leaves out ``monetary_value``.
+    observation_end : date-like, optional
+        End of observation (inclusive); defaults to the last purchase date.
+    time_unit : {"W", "D"}
+        Unit of ``recency`` and ``T``.
+    date_format : str, optional
+        Spark datetime pattern for text dates that are not ISO 8601 (e.g. ``"yyyyMMdd"``).
+    on_invalid : {"raise", "drop"}
+        Rows that cannot be used (see :class:`SparkTransactions`): raise an
+        :class:`~clvmodel.InputError` (default; costs one pass over the data) or leave them out
+        (list them with :func:`rejects`).
+
+    Returns
+    -------
+    pyspark.sql.DataFrame
+        ``customer_id``, ``frequency`` (long), ``recency``, ``T`` and, with amounts,
+        ``monetary_value`` (doubles); one row per customer with a valid purchase.
+    """
+    _check_on_invalid(on_invalid)
+    source = SparkTransactions(
+        transactions, customer_col, date_col, amount_col, date_format, observation_end, time_unit
+    )
+    if on_invalid == "raise":
+        source.raise_on_invalid()
+    summary = source.rfm()
+    return summary if amount_col is not None else summary.drop("monetary_value")
+
+
+def rejects(
+    transactions,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str | None = "amount",
+    observation_end=None,
+    date_format: str | None = None,
+):
+    """Rows of a Spark transaction log that cannot be used, each with the reason.
+
+    Returns
+    -------
+    pyspark.sql.DataFrame
+        ``customer_id``, ``date`` and ``amount`` (as text, as read), ``reason``; plus one row per
+        customer none of whose rows is usable (reason ``no valid transaction``).
+    """
+    return SparkTransactions(
+        transactions, customer_col, date_col, amount_col, date_format, observation_end
+    ).rejects()
+
+
+def calibration_holdout_split(
+    transactions,
+    calibration_end,
+    observation_end=None,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str | None = "amount",
+    time_unit: str = "W",
+    date_format: str | None = None,
+    on_invalid: str = "raise",
+):
+    """Split a Spark transaction log into a calibration RFM summary and the holdout outcome.
+
+    The Spark counterpart of :func:`clvmodel.calibration_holdout_split`, with the same numbers.
+
+    Parameters
+    ----------
+    transactions : pyspark.sql.DataFrame
+        One row per purchase.
+    calibration_end : date-like
+        Last day of the calibration period (inclusive).
+    observation_end : date-like, optional
+        Last day of the holdout period (inclusive); defaults to the last purchase date.
+    customer_col, date_col, amount_col, time_unit, date_format, on_invalid
+        As in :func:`rfm_summary`.
+
+    Returns
+    -------
+    calibration : pyspark.sql.DataFrame
+        :func:`rfm_summary` of the purchases up to ``calibration_end``: the customers whose first
+        purchase is in the calibration period.
+    holdout : pyspark.sql.DataFrame
+        The same customers with ``frequency_holdout`` (purchase days in the holdout period),
+        ``monetary_value_holdout`` (mean amount per holdout purchase day, 0 without one) and
+        ``duration_holdout``.
+
+    Raises
+    ------
+    InputError
+        As :func:`rfm_summary`, and when ``calibration_end`` is not on or after the first purchase
+        and before ``observation_end``.
+    """
+    from pyspark.sql import functions as F
+
+    _check_on_invalid(on_invalid)
+    source = SparkTransactions(
+        transactions, customer_col, date_col, amount_col, date_format, observation_end, time_unit
+    )
+    if on_invalid == "raise":
+        source.raise_on_invalid()
+    cal_day = _day_number(_parse_date(calibration_end, "calibration_end"))
+    purchases = source.purchases()
+    first_day = purchases.agg(F.min("purchase_day")).collect()[0][0]
+    if first_day is None:
+        source._raise_nothing_valid()
+    if not first_day <= cal_day < source.end_day:
+        day = pd.Timestamp("1970-01-01")
+        raise InputError(
+            f"calibration_end ({day + pd.Timedelta(days=cal_day):%Y-%m-%d}) must fall on or after "
+            f"the first purchase ({day + pd.Timedelta(days=first_day):%Y-%m-%d}) and before the "
+            f"end of observation ({source.end:%Y-%m-%d}), so that both periods have days in them."
+        )
+    calibration = _summarise(
+        source.session, purchases.where(F.col("purchase_day") <= cal_day), cal_day, time_unit
+    )
+    if amount_col is None:
+        calibration = calibration.drop("monetary_value")
+    holdout_days = (
+        purchases.where(F.col("purchase_day") > cal_day)
+        .groupBy("customer_id", "purchase_day")
+        .agg(F.sum("amount").alias("amount"))
+        .groupBy("customer_id")
+        .agg(F.count("*").alias("days"), F.sum("amount").alias("spent"))
+    )
+    duration = (source.end_day - cal_day) / TIME_UNITS[time_unit]
+    days = F.coalesce(F.col("days"), F.lit(0)).cast("long")
+    columns = [F.col("customer_id"), days.alias("frequency_holdout")]
+    if amount_col is not None:
+        mean = F.when(days > 0, F.col("spent") / days).otherwise(F.lit(0.0))
+        columns.append(mean.cast("double").alias("monetary_value_holdout"))
+    columns.append(F.lit(duration).cast("double").alias("duration_holdout"))
+    holdout = calibration.select("customer_id").join(holdout_days, "customer_id", "left")
+    return calibration, holdout.select(*columns)

@@ -1,9 +1,9 @@
 """clvmodel: probabilistic customer lifetime value from transaction logs.
 
-Transactions become RFM summaries (:func:`rfm_summary`), which feed the BG/NBD model of purchasing
-and dropout (:class:`BetaGeoModel`) and the Gamma-Gamma model of spend (:class:`GammaGammaModel`);
-their predictions become per-customer value (:func:`customer_lifetime_value`), shown beside the
-naive formula (:func:`naive_clv`).
+Transactions become RFM summaries (:func:`rfm_summary`, or :func:`rfm_from_file` straight from a
+file), which feed the BG/NBD model of purchasing and dropout (:class:`BetaGeoModel`) and the
+Gamma-Gamma model of spend (:class:`GammaGammaModel`); their predictions become per-customer value
+(:func:`customer_lifetime_value`), shown beside the naive formula (:func:`naive_clv`).
 """
 
 from clvmodel import datasets
@@ -34,7 +34,7 @@ from clvmodel.models import (
     load_model,
     load_models,
 )
-from clvmodel.rfm import calibration_holdout_split, rfm_summary
+from clvmodel.rfm import calibration_holdout_split, rfm_from_file, rfm_summary
 from clvmodel.simulate import (
     simulate_customers,
     simulate_customers_with_covariates,
@@ -72,6 +72,7 @@ __all__ = [
     "load_models",
     "naive_clv",
     "price_increase_plan",
+    "rfm_from_file",
     "rfm_summary",
     "simulate_customers",
     "simulate_customers_with_covariates",

@@ -78,8 +78,9 @@ def score(
     customer_col : str
         Customer-id column of ``rfm``; it is ``customer_id`` in the result.
     on_invalid : {"raise", "drop"}
-        Rows that cannot be scored (see :func:`rfm_rejects`): raise an
-        :class:`~clvmodel.InputError` (default; costs one pass) or leave them out.
+        Rows that cannot be scored (see :func:`rfm_rejects`): stop the job with an error naming
+        the customer and the reason when the result is computed (default; no extra pass over
+        the data), or leave them out.
 
     Returns
     -------
@@ -98,14 +99,18 @@ def score(
         raise InputError(f"horizon_unit={horizon_unit!r}: use one of {sorted(PERIOD_DAYS)}.")
     checked = _checked_rfm(rfm, customer_col)
     if on_invalid == "raise":
-        rows = checked.where("reason IS NOT NULL").groupBy("reason").count().collect()
-        if rows:
-            listed = ", ".join(f"{row['count']:,} {row['reason']!r}" for row in rows)
-            raise InputError(
-                f"rows of the RFM table cannot be scored ({listed}); list them with "
-                "clvmodel.spark.rfm_rejects(...), or pass on_invalid='drop' to leave them out."
-            )
-    valid = checked.where("reason IS NULL").drop("reason")
+        # Checked in the scoring pass itself (a separate count would compute the input twice):
+        # the first invalid row stops the job with this message.
+        message = (
+            "concat('row of the RFM table cannot be scored (customer ', "
+            "coalesce(CAST(customer_id AS STRING), 'NULL'), ': ', reason, "
+            "'); list such rows with clvmodel.spark.rfm_rejects(...), or pass "
+            "on_invalid=''drop'' to leave them out')"
+        )
+        valid = checked.where(f"reason IS NULL OR raise_error({message}) IS NULL")
+    else:
+        valid = checked.where("reason IS NULL")
+    valid = valid.drop("reason")
     years = horizon * PERIOD_DAYS[horizon_unit] / _DAYS_PER_YEAR
     naive = bundle.naive_clv(years, margin=margin)
     document = json.dumps(bundle.to_dict())

@@ -221,7 +221,9 @@ def test_fit_equals_duckdb_on_simulated_log(clvs, simulated, tmp_path):
     np.testing.assert_allclose(bundle.bg.params_, list(SIM_BG.values()), rtol=0.35)
 
 
-def test_score_equals_local_scoring(clvs, cdnow, cdnow_models):
+@pytest.mark.parametrize("rows_per_piece", [200_000, 700])
+def test_score_equals_local_scoring(clvs, cdnow, cdnow_models, monkeypatch, rows_per_piece):
+    monkeypatch.setattr("clvmodel.spark._scoring._ROWS_PER_PIECE", rows_per_piece)
     tx, frame = cdnow
     options = {"horizon": 6, "discount_rate": 0.1, "margin": 0.4}
     scores = clvs.score(clvs.rfm_summary(frame, observation_end=CAL_END), cdnow_models, **options)

@@ -16,6 +16,7 @@ __all__ = ["rfm_rejects", "score"]
 
 _DAYS_PER_YEAR = 365.25
 _RFM_COLUMNS = ("frequency", "recency", "T", "monetary_value")
+_ROWS_PER_PIECE = 200_000
 
 
 def _checked_rfm(rfm, customer_col: str):
@@ -123,15 +124,27 @@ def score(
         "naive_clv": naive,
     }
 
+    def score_frame(models, frame):
+        frame = frame.set_index("customer_id")
+        frame.attrs["time_unit"] = time_unit
+        scores = score_customers(models.bg, models.gg, frame, **options)
+        return scores.rename_axis("customer_id").reset_index()
+
     def score_partition(batches):
+        import pandas as pd
+
         models = _bundle_from_document(json.loads(document), "models sent to the executors")
+        # Arrow hands over ~10,000 rows at a time; scoring larger pieces shares more work
+        # (distinct histories) and costs less overhead, in memory still bounded per piece.
+        pending, rows = [], 0
         for frame in batches:
-            if frame.empty:
-                continue
-            frame = frame.set_index("customer_id")
-            frame.attrs["time_unit"] = time_unit
-            scores = score_customers(models.bg, models.gg, frame, **options)
-            yield scores.rename_axis("customer_id").reset_index()
+            pending.append(frame)
+            rows += len(frame)
+            if rows >= _ROWS_PER_PIECE:
+                yield score_frame(models, pd.concat(pending, ignore_index=True))
+                pending, rows = [], 0
+        if rows:
+            yield score_frame(models, pd.concat(pending, ignore_index=True))
 
     fields = [valid.schema["customer_id"]]
     for column in SCORE_COLUMNS:

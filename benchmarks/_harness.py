@@ -28,7 +28,7 @@ def transactions_file(n_customers: int, seed: int = 1) -> Path:
         log = clv.simulate_transactions(
             n_customers, BG_DAYS, GG, acquisition_days=365, observation_days=730, seed=seed
         )
-        log.to_parquet(path, index=False)
+        log.to_parquet(path, index=False, coerce_timestamps="us")  # Spark reads microseconds
     return path
 
 

@@ -90,4 +90,10 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike, index: bool = True
     kind = _format_of(location)
     if kind == "csv":
         return write_atomically(location, lambda tmp: frame.to_csv(tmp, index=index))
-    return write_atomically(location, lambda tmp: frame.to_parquet(tmp, index=index))
+    # Microsecond timestamps: Spark (and other Parquet readers) reject pandas' nanoseconds.
+    return write_atomically(
+        location,
+        lambda tmp: frame.to_parquet(
+            tmp, index=index, coerce_timestamps="us", allow_truncated_timestamps=True
+        ),
+    )

@@ -16,6 +16,7 @@ __all__ = ["rfm_rejects", "score"]
 
 _DAYS_PER_YEAR = 365.25
 _RFM_COLUMNS = ("frequency", "recency", "T", "monetary_value")
+_ROWS_PER_PIECE = 200_000
 
 
 def _checked_rfm(rfm, customer_col: str):
@@ -78,8 +79,9 @@ def score(
     customer_col : str
         Customer-id column of ``rfm``; it is ``customer_id`` in the result.
     on_invalid : {"raise", "drop"}
-        Rows that cannot be scored (see :func:`rfm_rejects`): raise an
-        :class:`~clvmodel.InputError` (default; costs one pass) or leave them out.
+        Rows that cannot be scored (see :func:`rfm_rejects`): stop the job with an error naming
+        the customer and the reason when the result is computed (default; no extra pass over
+        the data), or leave them out.
 
     Returns
     -------
@@ -98,14 +100,18 @@ def score(
         raise InputError(f"horizon_unit={horizon_unit!r}: use one of {sorted(PERIOD_DAYS)}.")
     checked = _checked_rfm(rfm, customer_col)
     if on_invalid == "raise":
-        rows = checked.where("reason IS NOT NULL").groupBy("reason").count().collect()
-        if rows:
-            listed = ", ".join(f"{row['count']:,} {row['reason']!r}" for row in rows)
-            raise InputError(
-                f"rows of the RFM table cannot be scored ({listed}); list them with "
-                "clvmodel.spark.rfm_rejects(...), or pass on_invalid='drop' to leave them out."
-            )
-    valid = checked.where("reason IS NULL").drop("reason")
+        # Checked in the scoring pass itself (a separate count would compute the input twice):
+        # the first invalid row stops the job with this message.
+        message = (
+            "concat('row of the RFM table cannot be scored (customer ', "
+            "coalesce(CAST(customer_id AS STRING), 'NULL'), ': ', reason, "
+            "'); list such rows with clvmodel.spark.rfm_rejects(...), or pass "
+            "on_invalid=''drop'' to leave them out')"
+        )
+        valid = checked.where(f"reason IS NULL OR raise_error({message}) IS NULL")
+    else:
+        valid = checked.where("reason IS NULL")
+    valid = valid.drop("reason")
     years = horizon * PERIOD_DAYS[horizon_unit] / _DAYS_PER_YEAR
     naive = bundle.naive_clv(years, margin=margin)
     document = json.dumps(bundle.to_dict())
@@ -118,15 +124,27 @@ def score(
         "naive_clv": naive,
     }
 
+    def score_frame(models, frame):
+        frame = frame.set_index("customer_id")
+        frame.attrs["time_unit"] = time_unit
+        scores = score_customers(models.bg, models.gg, frame, **options)
+        return scores.rename_axis("customer_id").reset_index()
+
     def score_partition(batches):
+        import pandas as pd
+
         models = _bundle_from_document(json.loads(document), "models sent to the executors")
+        # Arrow hands over ~10,000 rows at a time; scoring larger pieces shares more work
+        # (distinct histories) and costs less overhead, in memory still bounded per piece.
+        pending, rows = [], 0
         for frame in batches:
-            if frame.empty:
-                continue
-            frame = frame.set_index("customer_id")
-            frame.attrs["time_unit"] = time_unit
-            scores = score_customers(models.bg, models.gg, frame, **options)
-            yield scores.rename_axis("customer_id").reset_index()
+            pending.append(frame)
+            rows += len(frame)
+            if rows >= _ROWS_PER_PIECE:
+                yield score_frame(models, pd.concat(pending, ignore_index=True))
+                pending, rows = [], 0
+        if rows:
+            yield score_frame(models, pd.concat(pending, ignore_index=True))
 
     fields = [valid.schema["customer_id"]]
     for column in SCORE_COLUMNS:

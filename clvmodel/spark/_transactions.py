@@ -204,13 +204,14 @@ class SparkTransactions:
 
 
 def _column_types(data) -> dict[str, str]:
-    try:
-        return dict(data.dtypes)
-    except AttributeError:
+    from pyspark.sql import DataFrame
+
+    if not isinstance(data, DataFrame):
         raise InputError(
             f"expected a pyspark.sql.DataFrame, got {type(data).__name__}; for pandas DataFrames "
             "use clvmodel.rfm_summary."
-        ) from None
+        )
+    return dict(data.dtypes)
 
 
 def _summarise(session, purchases, end_day: int, time_unit: str, extra: bool = False):

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import clvmodel as clv
-from clvmodel import rfm as rfm_module
+from clvmodel import _rfm_rows as rows_module
 from clvmodel.io import read_table
 
 BASE = pd.Timestamp("2021-03-01")
@@ -105,7 +105,7 @@ def sim():
 @pytest.fixture
 def small_pieces():
     """Pieces of a few rows, so that small logs are cut at many customer boundaries."""
-    with mock.patch.object(rfm_module, "_PIECE_ROWS", 7):
+    with mock.patch.object(rows_module, "_PIECE_ROWS", 7):
         yield
 
 
@@ -136,23 +136,23 @@ def test_rfm_summary_equals_reference(sim, ids, order, observation_end, small_pi
 def test_dense_integer_ids_are_coded_by_value_and_sparse_ones_hashed():
     day_span = 100
     dense = np.array([7, 3, 5, 3, 4, 3], dtype="int64")  # range 5 ≤ 6 rows
-    codes, customers = rfm_module._customer_codes(dense, day_span)
+    codes, customers = rows_module._customer_codes(dense, day_span)
     assert customers.labels is None and customers.offset == 3
     np.testing.assert_array_equal(codes, [4, 0, 2, 0, 1, 0])
     sparse = np.array([7, 3, 10**12, 3], dtype="int64")  # a range far longer than the log
-    codes, customers = rfm_module._customer_codes(sparse, day_span)
+    codes, customers = rows_module._customer_codes(sparse, day_span)
     assert customers.labels is not None
     np.testing.assert_array_equal(codes, [0, 1, 2, 1])  # first appearance
 
 
 def test_sorted_rows_are_not_sorted_again():
-    customers = rfm_module._Customers(3, offset=0, dtype=np.dtype("int64"))
+    customers = rows_module._Customers(3, offset=0, dtype=np.dtype("int64"))
 
     def sorted_log(codes, days):
-        rows = rfm_module._Rows(
+        rows = rows_module._Rows(
             np.array(codes, dtype="int64"), customers, np.array(days), np.ones(len(codes))
         )
-        return rfm_module._sort_by_customer_day(rows, end_day=max(days))
+        return rows_module._sort_by_customer_day(rows, end_day=max(days))
 
     assert sorted_log([0, 0, 1, 2, 2], [5, 9, 1, 1, 1]).was_sorted
     unsorted = sorted_log([0, 2, 1, 0], [5, 1, 1, 9])
@@ -406,7 +406,7 @@ def test_property_rfm_summary_equals_groupby_reference(tx, cut, pieces):
     end = BASE + pd.Timedelta(days=cut)
     if tx["date"].min() >= end + pd.Timedelta(days=1):
         return  # observation ends before the first purchase: an error, tested elsewhere
-    with mock.patch.object(rfm_module, "_PIECE_ROWS", pieces):
+    with mock.patch.object(rows_module, "_PIECE_ROWS", pieces):
         ours = clv.rfm_summary(tx, observation_end=end, time_unit="D")
     assert_exact(ours, reference_rfm(tx, end, unit_days=1.0), rtol=1e-12)
     late = tx[tx["date"].dt.normalize() > end]
@@ -423,6 +423,6 @@ def test_property_file_equals_groupby_reference(tx, cut, tmp_path_factory):
         return
     path = tmp_path_factory.mktemp("prop") / "log.parquet"
     write_parquet(tx, path, row_group_size=7)
-    with mock.patch.object(rfm_module, "_PIECE_ROWS", 3):
+    with mock.patch.object(rows_module, "_PIECE_ROWS", 3):
         ours = clv.rfm_from_file(path, observation_end=end, time_unit="W")
     assert_exact(ours, reference_rfm(tx, end), rtol=1e-12)

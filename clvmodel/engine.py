@@ -20,10 +20,9 @@ import pandas as pd
 from clvmodel._rfm_sql import rfm_query, rfm_reject_reason, transaction_reject_reason
 from clvmodel.errors import InputError
 from clvmodel.rfm import TIME_UNITS, _day_number
+from clvmodel.value import observed_years
 
 __all__ = ["RfmSource", "TransactionSource", "connect", "is_transaction_log"]
-
-_DAYS_PER_YEAR = 365.25
 
 
 def connect(memory_limit: str = "512MB", threads: int | None = None):
@@ -332,7 +331,7 @@ class TransactionSource:
         row = self.connection.execute(
             "SELECT COUNT(*), SUM(orders), SUM(revenue), MIN(first_day) FROM clv_rfm"
         ).fetchall()[0]
-        years = (_day_number(self.end) - int(row[3]) + 1) / _DAYS_PER_YEAR
+        years = observed_years(int(row[3]), _day_number(self.end))
         return {
             "customers": int(row[0]),
             "orders": int(row[1]),

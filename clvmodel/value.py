@@ -32,6 +32,17 @@ PERIOD_DAYS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0, "Y": 36
 _DAYS_PER_YEAR = 365.25
 
 
+def observed_years(first_day: int, end_day: int) -> float:
+    """Years observed from the first purchase day to the end day, both included (day numbers):
+    the naive formula's denominator of purchases per customer per year."""
+    return (end_day - first_day + 1) / _DAYS_PER_YEAR
+
+
+def horizon_years(horizon: float, time_unit: str) -> float:
+    """A horizon of ``horizon`` periods of ``time_unit`` (see :data:`PERIOD_DAYS`) in years."""
+    return horizon * PERIOD_DAYS[time_unit] / _DAYS_PER_YEAR
+
+
 def _period_days(time_unit: str) -> float:
     try:
         return PERIOD_DAYS[time_unit]
@@ -210,7 +221,7 @@ def naive_clv(
         if not keep.any():
             raise InputError("observation_end is before every transaction.")
         log = type(log)(log.customers, log.customer_code[keep], log.day[keep], log.amount[keep])
-    years = (end_day - int(log.day.min()) + 1) / _DAYS_PER_YEAR
+    years = observed_years(int(log.day.min()), end_day)
     if segment_col is None:
         segment_of_customer = pd.Series("all", index=log.customers)
     else:

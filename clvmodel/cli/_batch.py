@@ -17,8 +17,6 @@ from clvmodel.errors import InputError
 from clvmodel.models.bundle import fit_bundle
 from clvmodel.scoring import score_customers
 
-_DAYS_PER_YEAR = 365.25
-
 
 def _connect(memory_limit: str):
     if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", memory_limit, re.I):
@@ -339,7 +337,7 @@ def score(
         rejected = source.rejects()
         total = counts["rows"] - counts["rejected_rows"]
         no_valid = counts["rejected_rows"]
-    years = horizon * clv.value.PERIOD_DAYS[horizon_unit] / _DAYS_PER_YEAR
+    years = clv.value.horizon_years(horizon, horizon_unit)
     naive = bundle.naive_clv(years, margin=margin)
     scored = _stream_scores(
         batches, total, output, bundle, horizon, horizon_unit, discount_rate, margin, naive

@@ -7,10 +7,9 @@ import pandas as pd
 from clvmodel.models.bundle import ModelBundle, fit_bundle
 from clvmodel.rfm import TIME_UNITS
 from clvmodel.spark._transactions import SparkTransactions, _check_on_invalid
+from clvmodel.value import observed_years
 
 __all__ = ["distinct_histories", "distinct_spends", "fit"]
-
-_DAYS_PER_YEAR = 365.25
 
 
 def distinct_histories(rfm, time_unit: str = "W") -> pd.DataFrame:
@@ -135,5 +134,5 @@ def _naive_inputs(rfm, end_day: int) -> dict[str, float]:
         "customers": int(row[0]),
         "orders": int(row[1]),
         "revenue": float(row[2]),
-        "years": (end_day - int(row[3]) + 1) / _DAYS_PER_YEAR,
+        "years": observed_years(int(row[3]), end_day),
     }

@@ -10,11 +10,10 @@ from clvmodel.errors import InputError
 from clvmodel.models.bundle import ModelBundle, _bundle_from_document, load_models
 from clvmodel.scoring import SCORE_COLUMNS, score_customers
 from clvmodel.spark._transactions import _check_on_invalid, _column_types, _quote
-from clvmodel.value import PERIOD_DAYS
+from clvmodel.value import PERIOD_DAYS, horizon_years
 
 __all__ = ["rfm_rejects", "score"]
 
-_DAYS_PER_YEAR = 365.25
 _RFM_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 _ROWS_PER_PIECE = 200_000
 
@@ -112,7 +111,7 @@ def score(
     else:
         valid = checked.where("reason IS NULL")
     valid = valid.drop("reason")
-    years = horizon * PERIOD_DAYS[horizon_unit] / _DAYS_PER_YEAR
+    years = horizon_years(horizon, horizon_unit)
     naive = bundle.naive_clv(years, margin=margin)
     document = json.dumps(bundle.to_dict())
     time_unit = bundle.bg.time_unit_ or "W"

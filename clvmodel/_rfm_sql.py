@@ -13,7 +13,10 @@ repeat purchase days (0 without one).
 
 from __future__ import annotations
 
-__all__ = ["rfm_query", "rfm_reject_reason", "transaction_reject_reason"]
+__all__ = ["RFM_COLUMNS", "rfm_query", "rfm_reject_reason", "transaction_reject_reason"]
+
+#: Columns of an RFM table, as scored.
+RFM_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 
 #: Columns of :func:`rfm_query`'s result besides the RFM ones, for the naive formula.
 EXTRA_COLUMNS = ("orders", "revenue", "first_day")
@@ -76,9 +79,10 @@ def rfm_reject_reason() -> str:
     The row's ``customer_id``, ``frequency``, ``recency``, ``T`` and ``monetary_value`` must
     already be cast (id to text or kept, values to DOUBLE, NULL where a value did not parse).
     """
-    values = ("frequency", "recency", "T", "monetary_value")
-    missing = " OR ".join(f"{v} IS NULL" for v in values)
-    not_finite = " OR ".join(f"isnan({v}) OR abs({v}) = CAST('Infinity' AS DOUBLE)" for v in values)
+    missing = " OR ".join(f"{v} IS NULL" for v in RFM_COLUMNS)
+    not_finite = " OR ".join(
+        f"isnan({v}) OR abs({v}) = CAST('Infinity' AS DOUBLE)" for v in RFM_COLUMNS
+    )
     return f"""
         CASE WHEN customer_id IS NULL THEN 'missing customer id'
              WHEN {missing} THEN 'missing or non-numeric value'

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from clvmodel._rfm_sql import rfm_query, rfm_reject_reason, transaction_reject_reason
+from clvmodel._rfm_sql import RFM_COLUMNS, rfm_query, rfm_reject_reason, transaction_reject_reason
 from clvmodel.errors import InputError
-from clvmodel.rfm import TIME_UNITS, _day_number
+from clvmodel.rfm import TIME_UNITS, _check_not_in_future, _day_number, _parse_date
 from clvmodel.value import observed_years
 
 __all__ = ["RfmSource", "TransactionSource", "connect", "is_transaction_log"]
@@ -190,19 +190,10 @@ class TransactionSource:
             ).fetchall()[0][0]
             if latest is None:
                 self._raise_nothing_valid()
-            if pd.Timestamp(latest) > pd.Timestamp.now().normalize():
-                raise InputError(
-                    f"the latest purchase date ({latest}) is in the future; check the date format "
-                    "or pass --observation-end explicitly."
-                )
             self.end = pd.Timestamp(latest)
+            _check_not_in_future(_day_number(self.end), "--observation-end")
         else:
-            try:
-                self.end = pd.Timestamp(self.observation_end).normalize()
-            except (ValueError, TypeError):
-                raise InputError(
-                    f"observation end {self.observation_end!r} is not a date (use YYYY-MM-DD)."
-                ) from None
+            self.end = _parse_date(self.observation_end, "observation_end").normalize()
         end = _literal(self.end.strftime("%Y-%m-%d"))
         amount_valid = (
             ""
@@ -352,9 +343,6 @@ def _as_rfm(frame: pd.DataFrame, time_unit: str, with_amount: bool) -> pd.DataFr
     return frame
 
 
-_RFM_COLUMNS = ("frequency", "recency", "T", "monetary_value")
-
-
 @dataclass
 class RfmSource:
     """An RFM table (one row per customer) in a file, read by DuckDB in batches.
@@ -374,9 +362,9 @@ class RfmSource:
         relation = _relation(self.path, self.table)
         columns = _columns(self.connection, relation)
         needed = {"customer": self.customer_col}
-        needed.update({name: name for name in _RFM_COLUMNS})
+        needed.update({name: name for name in RFM_COLUMNS})
         _require(columns, needed)
-        casts = ", ".join(f"TRY_CAST({_quote(c)} AS DOUBLE) AS {_quote(c)}" for c in _RFM_COLUMNS)
+        casts = ", ".join(f"TRY_CAST({_quote(c)} AS DOUBLE) AS {_quote(c)}" for c in RFM_COLUMNS)
         self.connection.execute(
             f"""
             CREATE OR REPLACE TEMP VIEW clv_rfm_input AS
@@ -423,4 +411,4 @@ def is_transaction_log(path, date_col: str, table: str | None = None) -> bool:
     connection = connect()
     _attach(connection, path)
     columns = _columns(connection, _relation(path, table))
-    return date_col in columns and not set(_RFM_COLUMNS) <= set(columns)
+    return date_col in columns and not set(RFM_COLUMNS) <= set(columns)

@@ -67,6 +67,16 @@ def _parse_date(value, name: str) -> pd.Timestamp:
     return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
 
 
+def _check_not_in_future(latest_day: int, option: str) -> None:
+    """Raise if the latest purchase (a day number), the default end of observation, is after
+    today: a sign of misread dates."""
+    if latest_day > _day_number(pd.Timestamp.now()):
+        raise InputError(
+            f"the latest purchase date ({np.datetime64(latest_day, 'D')}) is in the future; check "
+            f"the date column's format (day and month swapped?) or pass {option} explicitly."
+        )
+
+
 @dataclass(frozen=True)
 class _CleanLog:
     """A validated transaction log reduced to one row per (customer, day)."""
@@ -204,13 +214,7 @@ def _summary_of_rows(rows: _Rows, observation_end, time_unit: str, truncate: boo
     last_day = int(day.max())
     if observation_end is None:
         end_day = last_day
-        today = _day_number(pd.Timestamp.now())
-        if end_day > today:
-            raise InputError(
-                f"the latest transaction date ({np.datetime64(end_day, 'D')}) is in the future; "
-                "check the date column's format (day and month swapped?) or pass "
-                "observation_end= explicitly."
-            )
+        _check_not_in_future(end_day, "observation_end=")
     else:
         end_day = _day_number(_parse_date(observation_end, "observation_end"))
     first_day = int(day.min())

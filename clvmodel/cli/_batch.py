@@ -25,7 +25,8 @@ def _connect(memory_limit: str):
 
 
 def _source_options(function):
-    """Options that say how to read a transaction log."""
+    """Options that say how to read a transaction log; the command receives them as keyword
+    arguments and hands them on to :func:`_transactions` as they are."""
     options = [
         click.option("--customer-col", default="customer_id", show_default=True),
         click.option("--date-col", default="date", show_default=True),
@@ -58,17 +59,14 @@ def _source_options(function):
     return function
 
 
-def _transactions(path, customer_col, date_col, amount_col, date_format, end, table, unit, memory):
+def _transactions(path, time_unit: str, *, amount_col, memory_limit, **source):
+    """The log at ``path`` read with the options of :func:`_source_options`."""
     return TransactionSource(
         path,
-        customer_col=customer_col,
-        date_col=date_col,
         amount_col=amount_col or None,
-        table=table,
-        date_format=date_format,
-        observation_end=end,
-        time_unit=unit,
-        connection=_connect(memory),
+        time_unit=time_unit,
+        connection=_connect(memory_limit),
+        **source,
     )
 
 
@@ -92,13 +90,6 @@ def _transactions(path, customer_col, date_col, amount_col, date_format, end, ta
 def fit(
     ctx,
     transactions,
-    customer_col,
-    date_col,
-    amount_col,
-    date_format,
-    observation_end,
-    table,
-    memory_limit,
     time_unit,
     attributes,
     covariates,
@@ -106,6 +97,7 @@ def fit(
     log_cols,
     first_purchase_col,
     output,
+    **options,
 ):
     """Fit BG/NBD and Gamma-Gamma on a transaction log and write them to one JSON file.
 
@@ -129,29 +121,19 @@ def fit(
             categorical=categorical,
             log_cols=log_cols,
             first_purchase_col=first_purchase_col,
-            customer_col=customer_col,
-            date_col=date_col,
-            amount_col=amount_col,
-            observation_end=observation_end,
+            customer_col=options["customer_col"],
+            date_col=options["date_col"],
+            amount_col=options["amount_col"],
+            observation_end=options["observation_end"],
             time_unit=time_unit,
             output=output,
         )
     started = time.perf_counter()
-    source = _transactions(
-        transactions,
-        customer_col,
-        date_col,
-        amount_col,
-        date_format,
-        observation_end,
-        table,
-        time_unit,
-        memory_limit,
-    )
+    source = _transactions(transactions, time_unit, **options)
     counts = source.check_usable()
     histories = source.distinct_histories()
     spends = naive_inputs = None
-    if amount_col:
+    if options["amount_col"]:
         spends, naive_inputs = source.distinct_spends(), source.naive_inputs()
     bundle = fit_bundle(
         histories,
@@ -159,10 +141,10 @@ def fit(
         naive_inputs,
         metadata={
             "source": str(transactions),
-            "customer_col": customer_col,
-            "date_col": date_col,
-            "amount_col": amount_col or None,
-            "date_format": date_format,
+            "customer_col": options["customer_col"],
+            "date_col": options["date_col"],
+            "amount_col": options["amount_col"] or None,
+            "date_format": options["date_format"],
             "time_unit": time_unit,
             "observation_end": source.end.strftime("%Y-%m-%d"),
             "rows": counts["rows"],
@@ -284,13 +266,7 @@ def score(
     margin,
     rejects,
     batch_size,
-    customer_col,
-    date_col,
-    amount_col,
-    date_format,
-    observation_end,
-    table,
-    memory_limit,
+    **options,
 ):
     """Score every customer of INPUT with the models in MODEL; write CSV or Parquet.
 
@@ -310,18 +286,8 @@ def score(
         )
     unit = bundle.bg.time_unit_ or "W"
     rejects_path = _rejects_path(output, rejects)
-    if is_transaction_log(input_path, date_col, table):
-        source = _transactions(
-            input_path,
-            customer_col,
-            date_col,
-            amount_col,
-            date_format,
-            observation_end,
-            table,
-            unit,
-            memory_limit,
-        )
+    if is_transaction_log(input_path, options["date_col"], options["table"]):
+        source = _transactions(input_path, unit, **options)
         counts = source.row_counts()
         batches = source.rfm_batches(batch_size)
         rejected = source.rejects(counts["rejected_rows"])
@@ -330,7 +296,10 @@ def score(
         no_valid = int((rejected["reason"] == "no valid transaction").sum())
     else:
         source = RfmSource(
-            input_path, customer_col=customer_col, table=table, connection=_connect(memory_limit)
+            input_path,
+            customer_col=options["customer_col"],
+            table=options["table"],
+            connection=_connect(options["memory_limit"]),
         )
         counts = source.counts()
         batches = source.batches(batch_size, time_unit=unit)

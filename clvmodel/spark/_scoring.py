@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 
-from clvmodel._rfm_sql import rfm_reject_reason
+from clvmodel._rfm_sql import RFM_COLUMNS, rfm_reject_reason
 from clvmodel.errors import InputError
 from clvmodel.models.bundle import ModelBundle, _bundle_from_document, load_models
 from clvmodel.scoring import SCORE_COLUMNS, score_customers
@@ -14,13 +14,12 @@ from clvmodel.value import PERIOD_DAYS, horizon_years
 
 __all__ = ["rfm_rejects", "score"]
 
-_RFM_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 _ROWS_PER_PIECE = 200_000
 
 
 def _checked_rfm(rfm, customer_col: str):
     types = _column_types(rfm)
-    missing = [c for c in (customer_col, *_RFM_COLUMNS) if c not in types]
+    missing = [c for c in (customer_col, *RFM_COLUMNS) if c not in types]
     if missing:
         raise InputError(
             f"the RFM DataFrame has no column {', '.join(map(repr, missing))}; its columns are "
@@ -30,7 +29,7 @@ def _checked_rfm(rfm, customer_col: str):
     customer = _quote(customer_col)
     if types[customer_col] == "string":
         customer = f"NULLIF(TRIM({customer}), '')"
-    casts = [f"try_cast({_quote(c)} AS DOUBLE) AS {c}" for c in _RFM_COLUMNS]
+    casts = [f"try_cast({_quote(c)} AS DOUBLE) AS {c}" for c in RFM_COLUMNS]
     typed = rfm.selectExpr(f"{customer} AS customer_id", *casts)
     return typed.selectExpr("*", f"{rfm_reject_reason()} AS reason")
 

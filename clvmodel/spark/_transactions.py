@@ -9,7 +9,7 @@ import pandas as pd
 
 from clvmodel._rfm_sql import AFTER_END, rfm_query, transaction_reject_reason
 from clvmodel.errors import InputError
-from clvmodel.rfm import TIME_UNITS, _day_number, _parse_date
+from clvmodel.rfm import TIME_UNITS, _check_not_in_future, _day_number, _parse_date
 
 __all__ = ["SparkTransactions", "calibration_holdout_split", "rejects", "rfm_summary"]
 
@@ -135,11 +135,7 @@ class SparkTransactions:
         if latest is None:
             self._raise_nothing_valid()
         latest = pd.Timestamp(latest)
-        if latest > pd.Timestamp.now().normalize():
-            raise InputError(
-                f"the latest purchase date ({latest:%Y-%m-%d}) is in the future; check the date "
-                "format or pass observation_end= explicitly."
-            )
+        _check_not_in_future(_day_number(latest), "observation_end=")
         return latest
 
     def _raise_nothing_valid(self):

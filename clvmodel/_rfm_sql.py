@@ -18,9 +18,6 @@ __all__ = ["RFM_COLUMNS", "rfm_query", "rfm_reject_reason", "transaction_reject_
 #: Columns of an RFM table, as scored.
 RFM_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 
-#: Columns of :func:`rfm_query`'s result besides the RFM ones, for the naive formula.
-EXTRA_COLUMNS = ("orders", "revenue", "first_day")
-
 
 def rfm_query(purchases: str, end_day: int, unit_days: float) -> str:
     """SQL for the RFM summary of ``purchases`` (a table name, or a sub-query in parentheses).

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from clvmodel._rfm_sql import AFTER_END, rfm_query, transaction_reject_reason
+from clvmodel._rfm_sql import AFTER_END, RFM_COLUMNS, rfm_query, transaction_reject_reason
 from clvmodel.errors import InputError
 from clvmodel.rfm import TIME_UNITS, _check_not_in_future, _day_number, _parse_date
 
@@ -214,8 +214,7 @@ def _summarise(session, purchases, end_day: int, time_unit: str, extra: bool = F
     summary = session.sql(
         rfm_query("{purchases}", end_day, TIME_UNITS[time_unit]), purchases=purchases
     )
-    columns = ["customer_id", "frequency", "recency", "T", "monetary_value"]
-    return summary if extra else summary.select(*columns)
+    return summary if extra else summary.select("customer_id", *RFM_COLUMNS)
 
 
 def _check_on_invalid(on_invalid: str) -> None:

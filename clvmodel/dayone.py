@@ -34,8 +34,9 @@ import pandas as pd
 
 from clvmodel._files import write_text_atomically
 from clvmodel.errors import ClvWarning, InputError, ModelFileError, NotFittedError
+from clvmodel.models._covariates import covariate_names as _covariate_names
 from clvmodel.models._fit import _model_from_document, _read_json
-from clvmodel.models.beta_geo_covariates import BetaGeoCovariateModel, _covariate_names
+from clvmodel.models.beta_geo_covariates import BetaGeoCovariateModel
 from clvmodel.models.gamma_gamma_covariates import GammaGammaCovariateModel
 from clvmodel.rfm import (
     TIME_UNITS,

@@ -45,6 +45,10 @@ def fitted(request):
 def predictions(model, rfm) -> dict:
     """Every prediction the model offers, on the calibration table."""
     if isinstance(model, clv.BetaGeoModel):
+        # The table's time unit must be the model's (a mismatch is refused); these checks compare
+        # numbers only, so the table is labelled with the model's unit.
+        rfm = rfm.copy()
+        rfm.attrs["time_unit"] = model.time_unit_
         return {
             "expected_purchases": model.expected_purchases(rfm, t=39),
             "probability_alive": model.probability_alive(rfm),

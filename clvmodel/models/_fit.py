@@ -127,7 +127,25 @@ class MaximumLikelihoodModel:
         aggregated form override it and set ``_analytic_hessian``.
         """
         ll, grad = self._loglik(theta, arrays)
+        if grad is None:
+            return counts @ ll, self._numerical_gradient(theta, arrays, counts), None
         return counts @ ll, grad @ counts, None
+
+    def _numerical_gradient(self, theta, arrays, counts) -> np.ndarray:
+        """Central differences of the weighted log-likelihood in the natural parameters: the
+        fallback for a model that gives its log-likelihood without a gradient."""
+        free = self._free_mask()
+        steps = 1e-6 * np.where(free, np.maximum(np.abs(theta), 1.0), theta)
+        gradient = np.empty(theta.size)
+        for j in range(theta.size):
+            up, down = theta.copy(), theta.copy()
+            up[j] += steps[j]
+            down[j] -= steps[j]
+            difference = (
+                counts @ self._loglik(up, arrays)[0] - counts @ self._loglik(down, arrays)[0]
+            )
+            gradient[j] = difference / (2.0 * steps[j])
+        return gradient
 
     # ----------------------------------------------------------------------------------------------
     @classmethod
@@ -153,6 +171,10 @@ class MaximumLikelihoodModel:
         return model
 
     def _set_params(self, params) -> None:
+        self.params_ = self._checked_params(params)
+
+    def _checked_params(self, params) -> pd.Series:
+        """The parameters as a labelled Series, after checking names and values."""
         try:
             values = {name: float(params[name]) for name in self.param_names}
         except KeyError as exc:
@@ -175,7 +197,7 @@ class MaximumLikelihoodModel:
         if bad:
             coefficients = f" ({sorted(free)} may be any finite number)" if free else ""
             raise InputError(f"parameters must be positive and finite{coefficients}; got {bad}.")
-        self.params_ = pd.Series(values, name="estimate", dtype="float64")
+        return pd.Series(values, name="estimate", dtype="float64")
 
     def _check_fitted(self) -> np.ndarray:
         if not hasattr(self, "params_"):
@@ -237,6 +259,7 @@ class MaximumLikelihoodModel:
             The optimiser did not reach a point where the gradient vanishes.
         """
         started = time.perf_counter()
+        self._forget_fit()
         arrays, counts, n_customers = self._prepare(data, weights)
         total = counts.sum()
         use_hessian = self._analytic_hessian
@@ -245,13 +268,13 @@ class MaximumLikelihoodModel:
             if use_hessian and counts.size > _WARM_START_ROWS:
                 start = self._warm_start(arrays, counts, start)
         else:
-            self._set_params(initial_params)
-            start = self._to_working(self.params_.to_numpy())
+            start = self._to_working(self._checked_params(initial_params).to_numpy())
         result, evaluate = self._optimise(
             arrays, counts, start, use_hessian, gtol=self.tol * 1e-3, max_iter=self.max_iter
         )
         log_theta = result.x
-        value, gradient, hessian = evaluate(log_theta)
+        with np.errstate(all="ignore"):
+            value, gradient, hessian = evaluate(log_theta)
         gradient_norm = float(np.max(np.abs(gradient)))
         if not (np.isfinite(value) and gradient_norm < self.tol):
             raise ConvergenceError(
@@ -263,17 +286,53 @@ class MaximumLikelihoodModel:
                 "  4. raise max_iter=."
             )
         theta, _ = self._to_natural(log_theta)
-        self._set_params(dict(zip(self.param_names, theta, strict=True)))
+        params = self._checked_params(dict(zip(self.param_names, theta, strict=True)))
+        if hessian is None:
+            hessian = self._numerical_hessian(lambda z: evaluate(z)[1], log_theta)
+        covariance, errors = self._standard_errors(hessian * total, log_theta)
+        self._warn_if_degenerate(params, errors)
+        # Fitted state is set only now, after every check has passed.
+        self.params_ = params
         self.log_likelihood_ = float(-value * total)
         self.n_customers_ = int(n_customers)
         self.n_distinct_rows_ = int(counts.size)
         self.n_iterations_ = int(result.nit)
         self.time_unit_ = _check_time_unit(getattr(data, "attrs", {}).get("time_unit"))
-        if hessian is None:
-            hessian = self._numerical_hessian(lambda z: evaluate(z)[1], log_theta)
-        self.covariance_, self.standard_errors_ = self._standard_errors(hessian * total, log_theta)
+        self.covariance_, self.standard_errors_ = covariance, errors
         self.fit_seconds_ = time.perf_counter() - started
         return self
+
+    def _forget_fit(self) -> None:
+        """Drop the fitted state of an earlier fit, so that a failed fit leaves none behind."""
+        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
+            delattr(self, name)
+
+    #: Parameters beyond these bounds (on the log scale) count as run off to 0 or infinity.
+    _DEGENERATE_LOG_BOUND = math.log(1e5)
+
+    def _degeneracy_hint(self, parameters: list[str]) -> str:
+        """What a run-away of these parameters means for this model (overridden per model)."""
+        return "the data may not identify every parameter"
+
+    def _warn_if_degenerate(self, params: pd.Series, errors: pd.Series) -> None:
+        """Warn, naming the parameters, when the optimum lies on the edge of the parameter space."""
+        free = self._free_mask()
+        logs = np.where(free, 0.0, np.log(np.where(free, 1.0, params.to_numpy())))
+        edge = [
+            name
+            for name, v in zip(self.param_names, logs, strict=True)
+            if abs(v) > self._DEGENERATE_LOG_BOUND
+        ]
+        if not edge:
+            return
+        shown = ", ".join(f"{name} = {params[name]:.3g}" for name in edge)
+        warnings.warn(
+            f"{type(self).__name__} ended on the edge of its parameter space ({shown}): "
+            f"{self._degeneracy_hint(edge)}. Predictions are those of the limiting model; standard "
+            "errors of these parameters are not meaningful.",
+            StatisticalWarning,
+            stacklevel=3,
+        )
 
     def _optimise(self, arrays, counts, start, use_hessian: bool, gtol: float, max_iter: int):
         """Minimise the mean negative log-likelihood over working parameters.
@@ -315,6 +374,17 @@ class MaximumLikelihoodModel:
                 result = minimize(
                     lambda z: evaluate(z)[:2], start, jac=True, method="BFGS", options=options
                 )
+                if np.all(np.isfinite(result.x)) and np.max(np.abs(result.jac)) > gtol:
+                    # BFGS stalls on flat, badly scaled likelihoods (covariates, long-tailed
+                    # parameters): finish with Newton steps on a Hessian from gradient differences.
+                    result = minimize(
+                        lambda z: evaluate(z)[:2],
+                        result.x,
+                        jac=True,
+                        hess=lambda z: self._numerical_hessian(lambda w: evaluate(w)[1], z),
+                        method="trust-exact",
+                        options={"gtol": gtol, "maxiter": 50},
+                    )
         return result, evaluate
 
     def _subsample(self, arrays, counts, rows: np.ndarray):

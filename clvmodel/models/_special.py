@@ -30,11 +30,11 @@ ill-conditioned (d small, y close to 1, or cancellation between its two parts) t
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import gammaln, logsumexp, polygamma, psi
+from scipy.special import betainc, betaln, gammaln, logsumexp, polygamma, psi
 
 from clvmodel._grouping import group_rows
 
-__all__ = ["expected_purchases_if_alive", "log1mexp"]
+__all__ = ["expected_purchases_if_alive", "log1mexp", "pmf_dropout_at_purchases"]
 
 _SERIES_MAX_TERMS = 600
 _SERIES_RTOL = 1e-15
@@ -169,3 +169,55 @@ def expected_purchases_if_alive(r, alpha, a, b, x, age, t) -> np.ndarray:
         )
     result[positive] = values[group]
     return result.reshape(shape)
+
+
+def pmf_dropout_at_purchases(r, alpha, a, b, n, t) -> np.ndarray:
+    """P(n purchases in a period of length t) when purchases arrive at rate λ ~ Gamma(r, α) and
+    the customer, alive at the start, drops out right after each purchase with p ~ Beta(a, b).
+
+    Given (λ, p): P(0) = e^{-λt} and, for n ≥ 1, P(n) = (1−p)^n P(N = n) + (1−p)^{n−1} p P(N ≥ n)
+    with N ~ Poisson(λt). Averaging over p and λ gives Fader, Hardie and Lee (2005), eq. (8):
+
+        P(n) = B(a, b+n)/B(a, b) · NB(n; r, α, t) + [n > 0] B(a+1, b+n−1)/B(a, b) · P(N ≥ n),
+
+    where NB is the negative binomial of the NBD model and P(N ≥ n) = I_{t/(α+t)}(n, r), the
+    regularised incomplete beta function (no cancellating sum over j < n). With (r + x, α + T,
+    a, b + x) it is the distribution of purchases in (T, T + t] of a BG/NBD customer alive at T.
+
+    Parameters
+    ----------
+    r, alpha, a, b : float or array_like
+        Parameters (all > 0), broadcast with ``n`` and ``t``.
+    n : array_like
+        Whole numbers of purchases (≥ 0).
+    t : array_like
+        Length of the period (≥ 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        Probabilities, broadcast over the inputs.
+    """
+    r, alpha, a, b, n, t = np.broadcast_arrays(
+        *(np.asarray(v, dtype="float64") for v in (r, alpha, a, b, n, t))
+    )
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        log_q = np.log(t) - np.log(alpha + t)
+        log_first = (
+            betaln(a, b + n)
+            - betaln(a, b)
+            + gammaln(r + n)
+            - gammaln(r)
+            - gammaln(n + 1.0)
+            + r * (np.log(alpha) - np.log(alpha + t))
+            + np.where(n > 0, n * log_q, 0.0)
+        )
+        safe_n = np.where(n > 0, n, 1.0)
+        second = np.where(
+            n > 0,
+            np.exp(betaln(a + 1.0, b + safe_n - 1.0) - betaln(a, b))
+            * betainc(safe_n, r, t / (alpha + t)),
+            0.0,
+        )
+        values = np.where(t > 0, np.exp(log_first) + second, (n == 0).astype("float64"))
+    return values

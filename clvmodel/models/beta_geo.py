@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import betainc, betaln, expit, gammaln, polygamma, psi
+from scipy.special import betaln, gammaln, polygamma, psi
 
-from clvmodel.errors import InputError
-from clvmodel.models._fit import MaximumLikelihoodModel, _weighted_compress, check_weights
-from clvmodel.models._special import expected_purchases_if_alive
-from clvmodel.rfm import validate_rfm
+from clvmodel.models._special import expected_purchases_if_alive, pmf_dropout_at_purchases
+from clvmodel.models.base import PurchaseModel
 
 __all__ = ["BetaGeoModel"]
 
@@ -47,6 +45,7 @@ class _Histories:
 
     def __init__(self, x, t_x, age, counts):
         self.x, self.t_x, self.T = x, t_x, age
+        self.z_purchase = self.z_dropout = np.empty((x.size, 0))  # no covariates
         self.ix, self.ux = _factorize(x)
         self.it_x, self.ut_x = _factorize(t_x)
         self.iT, self.uT = _factorize(age)
@@ -63,11 +62,18 @@ class _Histories:
         self.r_x, self.r_counts = x[rows], counts[rows]
 
 
-class BetaGeoModel(MaximumLikelihoodModel):
+class BetaGeoModel(PurchaseModel):
     """BG/NBD model (Fader, Hardie and Lee 2005) fitted by maximum likelihood.
 
     Parameters
     ----------
+    purchase_covariates : list of str
+        Columns that shift the purchase rate: α_i = α₀ exp(−γᵀz_i), so a coefficient γ multiplies
+        a customer's expected rate r/α_i by exp(γ) per unit of the covariate.
+    dropout_covariates : list of str
+        Columns that scale a and b together, a_i = a₀ exp(δᵀw_i), b_i = b₀ exp(δᵀw_i): the
+        concentration of the dropout probability (its mean a₀/(a₀ + b₀) is shared by all).
+        (Fader and Hardie 2007, in CLVTools' parameterisation.)
     max_iter : int
         Largest number of optimiser iterations.
     tol : float
@@ -76,7 +82,8 @@ class BetaGeoModel(MaximumLikelihoodModel):
     Attributes
     ----------
     params_ : pandas.Series
-        ``r``, ``alpha``, ``a``, ``b``.
+        ``r``, ``alpha``, ``a``, ``b`` (base values at z = 0 with covariates), then one
+        coefficient per covariate, ``purchase:<column>`` and ``dropout:<column>``.
     log_likelihood_ : float
         Maximised log-likelihood (eq. 6 summed over customers).
     standard_errors_ : pandas.Series
@@ -93,64 +100,36 @@ class BetaGeoModel(MaximumLikelihoodModel):
 
     param_names = ("r", "alpha", "a", "b")
 
+    label = "BG/NBD"
+    covariate_links = {"purchase": {"alpha": -1.0}, "dropout": {"a": 1.0, "b": 1.0}}
+
     def _prepare(self, data, weights):
-        rfm = validate_rfm(data)
-        weights = check_weights(weights, rfm.frequency.size)
-        (x, t_x, age), counts = _weighted_compress((rfm.frequency, rfm.recency, rfm.T), weights)
-        if (age <= 0).all():
-            raise InputError(
-                "every customer has T = 0, so there is no time in which to observe purchases; "
-                "choose a later observation_end."
-            )
-        n_customers = rfm.frequency.size if weights is None else weights.sum()
-        return _Histories(x, t_x, age, counts), counts, n_customers
+        rows, counts, n_customers = super()._prepare(data, weights)
+        if self.has_covariates:
+            return rows, counts, n_customers
+        return _Histories(rows.x, rows.t_x, rows.T, counts), counts, n_customers
 
     def _subsample(self, h, counts, rows):
+        if not isinstance(h, _Histories):
+            return super()._subsample(h, counts, rows)
         return _Histories(h.x[rows], h.t_x[rows], h.T[rows], counts[rows]), counts[rows]
 
-    def _initial(self, h, counts):
-        mean_age = max(float(counts @ h.T / counts.sum()), 1e-3)
-        mean_x = float(counts @ h.x / counts.sum())
+    def _initial_base(self, x, t_x, T, counts):
+        mean_age = max(float(counts @ T / counts.sum()), 1e-3)
+        mean_x = float(counts @ x / counts.sum())
         return np.array([1.0, mean_age / (mean_x + 1.0), 1.0, 1.0])
 
-    def _loglik(self, theta, h):
-        """Log of eq. (6) per distinct row, and its gradient in (r, α, a, b)."""
-        r, alpha, a, b = theta
-        ux = h.ux
-        rx = r + h.x
-        log_alpha_T = np.log(alpha + h.uT)[h.iT]
-        log_alpha_tx = np.log(alpha + h.ut_x)[h.it_x]
-        # Per distinct x: Γ and B terms of eq. (6) and their digamma derivatives.
-        base = gammaln(r + ux) - gammaln(r) + r * np.log(alpha)
-        beta_alive = betaln(a, b + ux) - betaln(a, b)
-        ux_rep = np.where(h.urepeat, ux, 1.0)
-        beta_dead = np.where(h.urepeat, betaln(a + 1, b + ux_rep - 1) - betaln(a, b), -np.inf)
-        d_base_r = psi(r + ux) - psi(r) + np.log(alpha)
-        d_alive_a = psi(a + b) - psi(a + b + ux)
-        d_alive_b = psi(b + ux) - psi(a + b + ux) - psi(b) + psi(a + b)
-        d_dead_a = psi(a + 1) - psi(a + b + ux) - psi(a) + psi(a + b)
-        d_dead_b = np.where(
-            h.urepeat, psi(b + ux_rep - 1) - psi(a + b + ux) - psi(b) + psi(a + b), 0.0
-        )
+    def _degeneracy_hint(self, parameters):
+        if {"a", "b"} & set(parameters):
+            return (
+                "dropout is (almost) never observed, so BG/NBD reduces to the NBD model without "
+                "dropout; consider Pareto/NBD or MBG/NBD, or a longer calibration period"
+            )
+        return super()._degeneracy_hint(parameters)
 
-        ix = h.ix
-        alive = beta_alive[ix] - rx * log_alpha_T
-        dead = beta_dead[ix] - rx * log_alpha_tx
-        total = np.logaddexp(alive, dead)
-        w_dead = np.exp(dead - total)
-        w_alive = 1.0 - w_dead
-        ll = base[ix] + total
-
-        grad = np.empty((4, ll.size))
-        grad[0] = d_base_r[ix] - w_alive * log_alpha_T - w_dead * log_alpha_tx
-        grad[1] = r / alpha - rx * (
-            w_alive / (alpha + h.uT)[h.iT] + w_dead / (alpha + h.ut_x)[h.it_x]
-        )
-        grad[2] = w_alive * d_alive_a[ix] + w_dead * d_dead_a[ix]
-        grad[3] = w_alive * d_alive_b[ix] + w_dead * d_dead_b[ix]
-        return ll, grad
-
-    _analytic_hessian = True
+    @property
+    def _analytic_hessian(self) -> bool:
+        return not self.has_covariates
 
     def _objective(self, theta, h, counts, hessian):
         """Eq. (6) summed over customers, with its gradient and Hessian in (r, α, a, b).
@@ -161,8 +140,11 @@ class BetaGeoModel(MaximumLikelihoodModel):
 
         and D = ln a − ln(b+x−1) − (r+x)[ln(α+t_x) − ln(α+T)] the log-odds of having dropped out
         right after the last purchase (x > 0 only). A's terms are sums over distinct x and T; only
-        softplus(D) and its derivatives need a pass over the rows.
+        softplus(D) and its derivatives need a pass over the rows. With covariates every row has
+        its own parameters, and the base's row-by-row form is used instead.
         """
+        if not isinstance(h, _Histories):
+            return super()._objective(theta, h, counts, hessian)
         r, alpha, a, b = theta
         ux, cx = h.ux, h.count_x
         log_T, inv_T = np.log(alpha + h.uT), 1.0 / (alpha + h.uT)
@@ -240,204 +222,67 @@ class BetaGeoModel(MaximumLikelihoodModel):
         return ll, grad, hess
 
     # ----------------------------------------------------------------------------------------------
-    # Predictions
-    def _histories(self, data):
-        rfm = validate_rfm(data)
-        return rfm.frequency, rfm.recency, rfm.T, rfm.index
+    # The model's functions (see clvmodel.models.base); p holds r, α, a, b, per row with covariates.
+    @staticmethod
+    def _row_loglik(p, x, t_x, T, gradient=True):
+        """Log of eq. (6) per customer and its gradient in (r, α, a, b).
 
-    def _log_odds_dead(self, x, t_x, age):
-        """log[P(dead) / P(alive)] given (x, t_x, T); -inf without repeat purchases (eq. 13)."""
-        r, alpha, a, b = self._check_fitted()
+        ln L = lnΓ(r+x) − lnΓ(r) + r ln α + lnB(a, b+x) − lnB(a, b)
+               + ln[(α+T)^−(r+x) + [x > 0] a/(b+x−1) (α+t_x)^−(r+x)];
+        the second ("dropped out after the last purchase") branch adds only 1/a and −1/(b+x−1)
+        to the digamma terms of a and b.
+        """
+        r, alpha, a, b = (np.asarray(p[k], dtype="float64") for k in ("r", "alpha", "a", "b"))
+        repeat = x > 0
+        rx = r + x
+        log_alpha_T, log_alpha_tx = np.log(alpha + T), np.log(alpha + t_x)
+        inv_bx1 = np.where(repeat, 1.0 / np.where(repeat, b + x - 1.0, 1.0), 0.0)
+        alive = -rx * log_alpha_T
+        dead = np.where(
+            repeat, np.log(a * np.where(repeat, inv_bx1, 1.0)) - rx * log_alpha_tx, -np.inf
+        )
+        total = np.logaddexp(alive, dead)
+        ll = gammaln(rx) - gammaln(r) + r * np.log(alpha) + betaln(a, b + x) - betaln(a, b) + total
+        if not gradient:
+            return ll, None
+        w_dead = np.exp(dead - total)
+        w_alive = 1.0 - w_dead
+        psi_ab, psi_abx = psi(a + b), psi(a + b + x)
+        grad = np.empty((4, ll.size))
+        grad[0] = psi(rx) - psi(r) + np.log(alpha) - w_alive * log_alpha_T - w_dead * log_alpha_tx
+        grad[1] = r / alpha - rx * (w_alive / (alpha + T) + w_dead / (alpha + t_x))
+        grad[2] = psi_ab - psi_abx + w_dead / a
+        grad[3] = psi(b + x) - psi_abx - psi(b) + psi_ab - w_dead * inv_bx1
+        return ll, grad
+
+    @staticmethod
+    def _log_odds_dead(p, x, t_x, T):
+        """log[P(dead) / P(alive)] given (x, t_x, T); −inf without repeat purchases (eq. 13)."""
+        r, alpha, a, b = (p[k] for k in ("r", "alpha", "a", "b"))
         safe_x = np.where(x > 0, x, 1.0)
         odds = (
             np.log(a)
             - np.log(b + safe_x - 1.0)
-            + (r + safe_x) * (np.log(alpha + age) - np.log(alpha + t_x))
+            + (r + safe_x) * (np.log(alpha + T) - np.log(alpha + t_x))
         )
         return np.where(x > 0, odds, -np.inf)
 
-    def probability_alive(self, data) -> pd.Series:
-        """P(alive at T | x, t_x, T), eq. (13).
+    @staticmethod
+    def _expected_if_alive(p, x, T, t):
+        """Eq. (10) divided by P(alive), evaluated stably (see clvmodel.models._special)."""
+        return expected_purchases_if_alive(p["r"], p["alpha"], p["a"], p["b"], x, T, t)
 
-        Parameters
-        ----------
-        data : pandas.DataFrame
-            RFM table with ``frequency``, ``recency`` and ``T``.
+    @staticmethod
+    def _pmf_if_alive(p, k, x, T, t):
+        """Eq. (8) with the posterior given survival: (r + x, α + T, a, b + x)."""
+        return pmf_dropout_at_purchases(p["r"] + x, p["alpha"] + T, p["a"], p["b"] + x, k, t)
 
-        Returns
-        -------
-        pandas.Series
-            One probability per customer, indexed like ``data``. Customers without a repeat
-            purchase get exactly 1: in BG/NBD a customer can only drop out right after a repeat
-            purchase, so P(alive) is no churn score on its own (see :func:`clvmodel.churn_risk`).
-        """
-        return self.predict(data, 0.0, which=("probability_alive",))["probability_alive"]
+    @staticmethod
+    def _expected_new(p, t):
+        """E[X(t)], eq. (9)."""
+        return expected_purchases_if_alive(p["r"], p["alpha"], p["a"], p["b"], 0.0, 0.0, t)
 
-    def expected_purchases(self, data, t) -> pd.Series:
-        """Expected purchases in the next ``t`` time units given each customer's history, eq. (10).
-
-        Computed as P(alive) × E[purchases | alive], with the second factor evaluated once per
-        distinct (x, T) by the stable methods of :mod:`clvmodel.models._special`; finite for any
-        valid history, including heavy buyers and a = 1.
-
-        Parameters
-        ----------
-        data : pandas.DataFrame
-            RFM table with ``frequency``, ``recency`` and ``T``.
-        t : float or array_like
-            Horizon in the model's time unit (≥ 0); an array must have one value per customer.
-
-        Returns
-        -------
-        pandas.Series
-            Indexed like ``data``.
-        """
-        predictions = self.predict(data, t, which=("expected_purchases",))
-        return predictions["expected_purchases"]
-
-    def expected_purchases_new(self, t):
-        """Expected purchases in (0, t] of a newly acquired customer, E[X(t)], eq. (9).
-
-        Parameters
-        ----------
-        t : float or array_like
-            Time since the first purchase, in the model's time unit.
-
-        Returns
-        -------
-        float or numpy.ndarray
-            Repeat purchases expected (the first purchase is not counted).
-        """
-        r, alpha, a, b = self._check_fitted()
-        t_arr = _check_horizon(t, None)
-        values = expected_purchases_if_alive(r, alpha, a, b, 0.0, 0.0, t_arr)
-        return float(values) if np.ndim(values) == 0 else values
-
-    def probability_of_purchases(self, n, t):
-        """P(X(t) = n): probability that a new customer makes n repeat purchases in (0, t], eq. (8).
-
-        Parameters
-        ----------
-        n : int or array_like of int
-            Number of repeat purchases (≥ 0).
-        t : float or array_like
-            Length of the period, in the model's time unit.
-
-        Returns
-        -------
-        float or numpy.ndarray
-            Probabilities, broadcast over ``n`` and ``t``.
-
-        Notes
-        -----
-        The sum over j < n in eq. (8) is the negative-binomial tail P(N(t) ≥ n), evaluated as the
-        regularised incomplete beta function I_{t/(α+t)}(n, r) to avoid cancellation.
-        """
-        r, alpha, a, b = self._check_fitted()
-        n_arr = np.asarray(n, dtype="float64")
-        if (n_arr < 0).any() or (n_arr != np.round(n_arr)).any():
-            raise InputError(f"n must be whole numbers ≥ 0, got {n!r}.")
-        t_arr = _check_horizon(t, None)
-        n_arr, t_arr = np.broadcast_arrays(n_arr, t_arr)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_q = np.log(t_arr) - np.log(alpha + t_arr)
-            log_first = (
-                betaln(a, b + n_arr)
-                - betaln(a, b)
-                + gammaln(r + n_arr)
-                - gammaln(r)
-                - gammaln(n_arr + 1)
-                + r * (np.log(alpha) - np.log(alpha + t_arr))
-                + np.where(n_arr > 0, n_arr * log_q, 0.0)
-            )
-            safe_n = np.where(n_arr > 0, n_arr, 1.0)
-            second = np.where(
-                n_arr > 0,
-                np.exp(betaln(a + 1, b + safe_n - 1) - betaln(a, b))
-                * betainc(safe_n, r, t_arr / (alpha + t_arr)),
-                0.0,
-            )
-        values = np.where(t_arr > 0, np.exp(log_first) + second, (n_arr == 0).astype(float))
-        return float(values) if values.ndim == 0 else values
-
-    def probability_no_purchase(self, data, t) -> pd.Series:
-        """P(no purchase in (T, T + t] | x, t_x, T).
-
-        A customer makes no purchase either because they have already dropped out, or because they
-        are alive and the Poisson process stays silent; dropout itself happens only at a purchase.
-        Hence P = 1 − P(alive) · (1 − ((α + T)/(α + T + t))^(r + x)), the posterior of λ given
-        survival being Gamma(r + x, α + T).
-
-        Parameters
-        ----------
-        data : pandas.DataFrame
-            RFM table.
-        t : float or array_like
-            Horizon in the model's time unit.
-
-        Returns
-        -------
-        pandas.Series
-            Indexed like ``data``.
-        """
-        predictions = self.predict(data, t, which=("probability_no_purchase",))
-        return predictions["probability_no_purchase"]
-
-    def predict(
-        self,
-        data,
-        t,
-        which=("probability_alive", "probability_no_purchase", "expected_purchases"),
-    ) -> pd.DataFrame:
-        """Several history-conditional predictions at once, from one pass over the data.
-
-        Parameters
-        ----------
-        data : pandas.DataFrame
-            RFM table with ``frequency``, ``recency`` and ``T``.
-        t : float or array_like
-            Horizon in the model's time unit (≥ 0); an array must have one value per customer.
-        which : sequence of str
-            Any of ``probability_alive`` (eq. 13), ``probability_no_purchase`` and
-            ``expected_purchases`` (eq. 10); see the methods of the same names.
-
-        Returns
-        -------
-        pandas.DataFrame
-            One column per name in ``which``, indexed like ``data``; the same numbers as the
-            single methods, with the data validated and P(alive) computed once.
-        """
-        unknown = set(which) - {
-            "probability_alive",
-            "probability_no_purchase",
-            "expected_purchases",
-        }
-        if unknown:
-            raise InputError(f"unknown prediction(s) {sorted(unknown)}.")
-        x, t_x, age, index = self._histories(data)
-        t = _check_horizon(t, x.size)
-        r, alpha, a, b = self._check_fitted()
-        alive = expit(-self._log_odds_dead(x, t_x, age))
-        columns = {}
-        for name in which:
-            if name == "probability_alive":
-                columns[name] = alive
-            elif name == "probability_no_purchase":
-                # Alive customers stay silent with probability ((α+T)/(α+T+t))^(r+x).
-                buys = -np.expm1(-(r + x) * np.log1p(t / (alpha + age)))
-                columns[name] = 1.0 - alive * buys
-            else:
-                columns[name] = alive * expected_purchases_if_alive(r, alpha, a, b, x, age, t)
-        return pd.DataFrame(columns, index=index)
-
-
-def _check_horizon(t, n: int | None) -> np.ndarray:
-    try:
-        values = np.asarray(t, dtype="float64")
-    except (TypeError, ValueError):
-        raise InputError(f"the horizon t must be a number of time units, got {t!r}.") from None
-    if not np.all(np.isfinite(values)) or (values < 0).any():
-        raise InputError(f"the horizon t must be finite and ≥ 0, got {t!r}.")
-    if n is not None and values.ndim > 0 and values.size not in (1, n):
-        raise InputError(f"t has {values.size} values; give one, or one per customer ({n}).")
-    return values
+    @staticmethod
+    def _pmf_new(p, n, t):
+        """P(X(t) = n), eq. (8)."""
+        return pmf_dropout_at_purchases(p["r"], p["alpha"], p["a"], p["b"], n, t)

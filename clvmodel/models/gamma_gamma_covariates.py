@@ -23,8 +23,10 @@ import numpy as np
 import pandas as pd
 
 from clvmodel.errors import ClvError, InputError, ModelError
+from clvmodel.models._covariates import covariate_matrix
+from clvmodel.models._covariates import covariate_names as _covariate_names
+from clvmodel.models._covariates import linear_predictor as _linear
 from clvmodel.models._fit import MaximumLikelihoodModel, _weighted_compress
-from clvmodel.models.beta_geo_covariates import _covariate_names, _linear, covariate_matrix
 from clvmodel.models.gamma_gamma import GammaGammaModel, _repeat_buyers
 from clvmodel.rfm import validate_rfm
 

@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 
 import clvmodel as clv
-from clvmodel.models.beta_geo_covariates import bgnbd_row_loglik
 
 BG_BASE = {"r": 0.6, "alpha": 5.0, "a": 0.8, "b": 2.5}
 GG_BASE = {"p": 6.0, "q": 4.0, "v": 15.0}
@@ -56,14 +55,17 @@ def bg_cov_params(purchase=PURCHASE, dropout=DROPOUT):
 
 # --------------------------------------------------------------------------------------------------
 # Reduction to the plain models.
-def test_row_loglik_equals_plain_bg_nbd_per_row(cdnow_rfm):
+def test_row_loglik_equals_the_fused_plain_bg_nbd_objective(cdnow_rfm):
+    # The per-customer form (used with covariates) and the fused per-distinct-value form (used
+    # without) are two implementations of eq. (6): their sums and gradients agree.
     plain = clv.BetaGeoModel()
     histories, counts, _ = plain._prepare(cdnow_rfm, None)
     theta = np.array([0.3, 3.7, 1.4, 0.6])  # a + b < 2 and a > 1: away from the optimum
-    want_ll, want_grad = plain._loglik(theta, histories)
-    got_ll, got_grad = bgnbd_row_loglik(*theta, histories.x, histories.t_x, histories.T)
-    np.testing.assert_allclose(got_ll, want_ll, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(got_grad, want_grad, rtol=1e-10, atol=1e-12)
+    want_ll, want_grad, _ = plain._objective(theta, histories, counts, hessian=False)
+    params = dict(zip(("r", "alpha", "a", "b"), theta, strict=True))
+    got_ll, got_grad = clv.BetaGeoModel._row_loglik(params, histories.x, histories.t_x, histories.T)
+    assert counts @ got_ll == pytest.approx(want_ll, rel=1e-12)
+    np.testing.assert_allclose(got_grad @ counts, want_grad, rtol=1e-10, atol=1e-9)
 
 
 def test_bg_without_covariates_has_the_plain_likelihood_and_fit(cdnow_rfm):

@@ -1,0 +1,539 @@
+"""The purchase-model protocol: what every "Buy Till You Die" model shares.
+
+A purchase model (BG/NBD, MBG/NBD, Pareto/NBD) describes a customer by repeat purchases x,
+the time of the last one t_x and the age T at the end of observation. Each model file declares its
+parameters and a few static functions of plain arrays (the paper's appendix):
+
+``_row_loglik(p, x, t_x, T, gradient)``
+    per-customer log-likelihood and, optionally, its gradient in the natural parameters;
+``_log_odds_dead(p, x, t_x, T)``
+    log[P(dead at T) / P(alive at T)] given the history;
+``_expected_if_alive(p, x, T, t)`` and ``_pmf_if_alive(p, k, x, T, t)``
+    the number of purchases in (T, T + t] of a customer who is alive at T: its mean and its
+    distribution (a customer who has dropped out buys nothing);
+``_expected_new(p, t)`` and ``_pmf_new(p, n, t)``
+    the same for a customer just acquired, X(t) in (0, t].
+
+``p`` maps parameter names to numbers, or to arrays with one value per row when covariates give
+each customer their own parameters. From these the base derives every prediction the same way
+for every model, on the distinct histories only:
+
+    P(alive) = 1 / (1 + exp(log_odds_dead)),
+    E[Y(t) | history] = P(alive) · E_alive(t),
+    P(X(T, T+t] = k | history) = P(alive) · P_alive(k) + (1 − P(alive)) · [k = 0].
+
+Covariates are a mode of every model (Fader and Hardie 2007; CLVTools' parameterisation): the
+class attribute ``covariate_links`` says which parameters each process's covariates scale,
+θ_i = θ₀ exp(sign · γᵀz_i), and the base applies the chain rule to the model's gradient.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+
+from clvmodel._grouping import group_rows
+from clvmodel.errors import ClvError, InputError
+from clvmodel.models._covariates import covariate_matrix, covariate_names, linear_predictor
+from clvmodel.models._fit import MaximumLikelihoodModel, _weighted_compress, check_weights
+from clvmodel.rfm import validate_rfm
+
+__all__ = ["HistoryRows", "PurchaseModel", "check_horizon"]
+
+_PREDICTIONS = ("probability_alive", "probability_no_purchase", "expected_purchases")
+_UNIT_WORDS = {"D": "days", "W": "weeks"}
+
+
+def check_horizon(t, n: int | None) -> np.ndarray:
+    """A horizon as a float array: finite, ≥ 0, one value or (given ``n``) one per customer."""
+    try:
+        values = np.asarray(t, dtype="float64")
+    except (TypeError, ValueError):
+        raise InputError(f"the horizon t must be a number of time units, got {t!r}.") from None
+    if not np.all(np.isfinite(values)) or (values < 0).any():
+        raise InputError(f"the horizon t must be finite and ≥ 0, got {t!r}.")
+    if n is not None and values.ndim > 0 and values.size not in (1, n):
+        raise InputError(f"t has {values.size} values; give one, or one per customer ({n}).")
+    return values
+
+
+@dataclass
+class HistoryRows:
+    """Distinct customer histories (one row each) and their covariates."""
+
+    x: np.ndarray
+    t_x: np.ndarray
+    T: np.ndarray
+    z_purchase: np.ndarray
+    z_dropout: np.ndarray
+
+    def subset(self, rows: np.ndarray) -> HistoryRows:
+        """The same histories restricted to some rows."""
+        return HistoryRows(
+            self.x[rows], self.t_x[rows], self.T[rows], self.z_purchase[rows], self.z_dropout[rows]
+        )
+
+
+class PurchaseModel(MaximumLikelihoodModel):
+    """Base class of the purchase (non-contractual) models; see the module docstring.
+
+    Parameters
+    ----------
+    purchase_covariates, dropout_covariates : list of str
+        Columns of the table passed to :meth:`fit` and to the predictions that shift the purchase
+        process and the dropout process (see ``covariate_links`` for the parameters they scale).
+        Each adds one coefficient, named ``purchase:<column>`` or ``dropout:<column>``.
+    max_iter : int
+        Largest number of optimiser iterations.
+    tol : float
+        Convergence threshold on the gradient of the mean log-likelihood per customer.
+    """
+
+    #: Name shown in tables and reports (for example "BG/NBD").
+    label: ClassVar[str] = ""
+    #: For each process, the parameters its covariates scale and the sign of the effect.
+    covariate_links: ClassVar[Mapping[str, Mapping[str, float]]] = {}
+    _setting_names = ("purchase_covariates", "dropout_covariates", "max_iter", "tol")
+
+    def __init__(
+        self,
+        purchase_covariates=(),
+        dropout_covariates=(),
+        *,
+        max_iter: int = 2000,
+        tol: float = 1e-6,
+    ):
+        super().__init__(max_iter=max_iter, tol=tol)
+        self.purchase_covariates = covariate_names(purchase_covariates, "purchase_covariates")
+        self.dropout_covariates = covariate_names(dropout_covariates, "dropout_covariates")
+        for process, names in self._processes():
+            if names and process not in self.covariate_links:
+                raise InputError(
+                    f"{type(self).__name__} takes no {process} covariates; it links covariates "
+                    f"to {sorted(self.covariate_links)}."
+                )
+        coefficients = tuple(
+            f"{process}:{name}" for process, names in self._processes() for name in names
+        )
+        # The class's param_names are the model's own; an instance adds its coefficients.
+        self.param_names = type(self).param_names + coefficients
+        self.unconstrained_params = coefficients
+
+    def _processes(self):
+        return (("purchase", self.purchase_covariates), ("dropout", self.dropout_covariates))
+
+    @property
+    def has_covariates(self) -> bool:
+        """True when the model gives each customer their own parameters from covariates."""
+        return bool(self.purchase_covariates or self.dropout_covariates)
+
+    # ----------------------------------------------------------------------------------------------
+    # Model hooks (static functions of arrays; see the module docstring).
+    _row_loglik = None
+    _log_odds_dead = None
+    _expected_if_alive = None
+    _pmf_if_alive = None
+    _expected_new = None
+    _pmf_new = None
+
+    def _initial_base(self, x, t_x, T, counts) -> np.ndarray:  # pragma: no cover - abstract
+        """Starting values of the model's own parameters."""
+        raise NotImplementedError
+
+    # ----------------------------------------------------------------------------------------------
+    # Fitting
+    def _prepare(self, data, weights):
+        rfm = validate_rfm(data)
+        weights = check_weights(weights, rfm.frequency.size)
+        z_p = covariate_matrix(data, self.purchase_covariates, fitting=True)
+        z_d = covariate_matrix(data, self.dropout_covariates, fitting=True)
+        columns = (rfm.frequency, rfm.recency, rfm.T, *z_p.T, *z_d.T)
+        distinct, counts = _weighted_compress(columns, weights)
+        x, t_x, age = distinct[:3]
+        if (age <= 0).all():
+            raise InputError(
+                "every customer has T = 0, so there is no time in which to observe purchases; "
+                "choose a later observation_end."
+            )
+        kp = z_p.shape[1]
+        rows = HistoryRows(
+            x, t_x, age, _stack(distinct[3 : 3 + kp], x.size), _stack(distinct[3 + kp :], x.size)
+        )
+        n_customers = rfm.frequency.size if weights is None else weights.sum()
+        return rows, counts, n_customers
+
+    def _initial(self, rows: HistoryRows, counts) -> np.ndarray:
+        """The model's own starting values; with covariates, the fit without them (on the same
+        histories) and every coefficient 0."""
+        zeros = np.zeros(len(self.param_names) - len(type(self).param_names))
+        base = self._initial_base(rows.x, rows.t_x, rows.T, counts)
+        if self.has_covariates:
+            histories = pd.DataFrame({"frequency": rows.x, "recency": rows.t_x, "T": rows.T})
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    plain = type(self)(max_iter=self.max_iter).fit(histories, weights=counts)
+                base = plain.params_.to_numpy()
+            except ClvError:
+                pass
+        return np.concatenate([np.asarray(base, dtype="float64"), zeros])
+
+    def _subsample(self, rows, counts, subset):
+        return rows.subset(subset), counts[subset]
+
+    def _individual(self, theta, z_purchase, z_dropout) -> dict:
+        """Each row's own parameters: θ_i = θ₀ exp(sign · γᵀz_i) for the linked parameters."""
+        names = type(self).param_names
+        params = dict(zip(names, (float(v) for v in theta[: len(names)]), strict=True))
+        start = len(names)
+        for (process, covariates), z in zip(
+            self._processes(), (z_purchase, z_dropout), strict=True
+        ):
+            if not covariates:
+                continue
+            coefficients = np.asarray(theta[start : start + len(covariates)], dtype="float64")
+            start += len(covariates)
+            eta = linear_predictor(z, coefficients)
+            for name, sign in self.covariate_links[process].items():
+                params[name] = params[name] * np.exp(sign * eta)
+        return params
+
+    def _loglik(self, theta, rows: HistoryRows):
+        """Per-row log-likelihood and its gradient in (own parameters, coefficients).
+
+        Chain rule from the model's gradient g in each row's own parameters θ_i: ∂/∂θ₀ = g θ_i/θ₀
+        and ∂/∂γ_c = Σ over the linked θ of g · sign · θ_i · z_c.
+        """
+        p = self._individual(theta, rows.z_purchase, rows.z_dropout)
+        ll, g = type(self)._row_loglik(p, rows.x, rows.t_x, rows.T, gradient=True)
+        if g is None:
+            return ll, None
+        names = type(self).param_names
+        grad = np.zeros((len(self.param_names), ll.size))
+        for j, name in enumerate(names):
+            grad[j] = g[j] * (p[name] / theta[j] if np.ndim(p[name]) else 1.0)
+        start = len(names)
+        for (process, covariates), z in zip(
+            self._processes(), (rows.z_purchase, rows.z_dropout), strict=True
+        ):
+            if not covariates:
+                continue
+            effect = sum(
+                g[names.index(name)] * sign * p[name]
+                for name, sign in self.covariate_links[process].items()
+            )
+            grad[start : start + len(covariates)] = (z * effect[:, None]).T
+            start += len(covariates)
+        return ll, grad
+
+    # ----------------------------------------------------------------------------------------------
+    # Predictions, evaluated once per distinct history and scattered back.
+    def _rows(self, data, *extra):
+        """Validated histories, covariates and the grouping of identical rows (with ``extra``
+        per-row columns, such as a horizon per customer, taking part in the grouping)."""
+        theta = self._check_fitted()
+        rfm = validate_rfm(data)
+        self._check_time_unit(data)
+        z_p = covariate_matrix(data, self.purchase_covariates, fitting=False)
+        z_d = covariate_matrix(data, self.dropout_covariates, fitting=False)
+        columns = [rfm.frequency, rfm.recency, rfm.T, *extra, *z_p.T, *z_d.T]
+        group, first = group_rows(*columns)
+        p = self._individual(theta, z_p[first], z_d[first])
+        x, t_x, age = (np.asarray(c, dtype="float64")[first] for c in columns[:3])
+        return rfm, p, (x, t_x, age), group, first
+
+    def _check_time_unit(self, data) -> None:
+        table_unit = getattr(data, "attrs", {}).get("time_unit")
+        model_unit = getattr(self, "time_unit_", None)
+        if table_unit and model_unit and table_unit != model_unit:
+            raise InputError(
+                f"the RFM table is in {_UNIT_WORDS.get(table_unit, table_unit)} "
+                f"(time_unit={table_unit!r}) but the model was fitted in "
+                f"{_UNIT_WORDS.get(model_unit, model_unit)} (time_unit={model_unit!r}); rebuild "
+                f"the table with time_unit={model_unit!r}, or fit the model on this table."
+            )
+
+    def _alive(self, p, x, t_x, age):
+        return expit(-type(self)._log_odds_dead(p, x, t_x, age))
+
+    def predict(self, data, t, which=_PREDICTIONS) -> pd.DataFrame:
+        """Several history-conditional predictions at once, from one pass over the data.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            RFM table with ``frequency``, ``recency``, ``T`` (and the covariate columns).
+        t : float or array_like
+            Horizon in the model's time unit (≥ 0); an array must have one value per customer.
+        which : sequence of str
+            Any of ``probability_alive``, ``probability_no_purchase`` and
+            ``expected_purchases``; see the methods of the same names.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per name in ``which``, indexed like ``data``.
+        """
+        unknown = set(which) - set(_PREDICTIONS)
+        if unknown:
+            raise InputError(
+                f"unknown prediction(s) {sorted(unknown)}; choose from {_PREDICTIONS}."
+            )
+        n = len(validate_rfm(data).frequency)
+        t = check_horizon(t, n)
+        per_row = np.broadcast_to(t, (n,)) if t.ndim else None
+        rfm, p, (x, t_x, age), group, first = self._rows(data, *([per_row] if t.ndim else []))
+        horizon = per_row[first] if t.ndim else t
+        model = type(self)
+        with np.errstate(all="ignore"):
+            alive = self._alive(p, x, t_x, age)
+            columns = {}
+            for name in which:
+                if name == "probability_alive":
+                    values = alive
+                elif name == "probability_no_purchase":
+                    silent = model._pmf_if_alive(p, 0.0, x, age, horizon)
+                    values = np.clip(1.0 - alive * (1.0 - silent), 0.0, 1.0)
+                else:
+                    values = alive * model._expected_if_alive(p, x, age, horizon)
+                columns[name] = np.asarray(values, dtype="float64")[group]
+        return pd.DataFrame(columns, index=rfm.index)
+
+    def probability_alive(self, data) -> pd.Series:
+        """P(alive at T | x, t_x, T): the probability that each customer has not dropped out.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            RFM table with ``frequency``, ``recency`` and ``T`` (and the covariate columns).
+
+        Returns
+        -------
+        pandas.Series
+            One probability per customer, indexed like ``data``.
+        """
+        return self.predict(data, 0.0, which=("probability_alive",))["probability_alive"]
+
+    def expected_purchases(self, data, t) -> pd.Series:
+        """Expected purchases in the next ``t`` time units given each customer's history,
+        E[Y(t) | x, t_x, T] = P(alive) · E[purchases in (T, T + t] | alive].
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            RFM table with ``frequency``, ``recency`` and ``T`` (and the covariate columns).
+        t : float or array_like
+            Horizon in the model's time unit (≥ 0); an array must have one value per customer.
+
+        Returns
+        -------
+        pandas.Series
+            Indexed like ``data``.
+        """
+        return self.predict(data, t, which=("expected_purchases",))["expected_purchases"]
+
+    def probability_no_purchase(self, data, t) -> pd.Series:
+        """P(no purchase in (T, T + t] | x, t_x, T): the churn risk over a horizon.
+
+        A customer makes no purchase either because they have dropped out, or because they are
+        alive and stay silent: 1 − P(alive) · (1 − P(no purchase | alive)).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            RFM table (and the covariate columns).
+        t : float or array_like
+            Horizon in the model's time unit.
+
+        Returns
+        -------
+        pandas.Series
+            Indexed like ``data``.
+        """
+        predictions = self.predict(data, t, which=("probability_no_purchase",))
+        return predictions["probability_no_purchase"]
+
+    def purchase_distribution(self, data, t, max_purchases: int = 10) -> pd.DataFrame:
+        """The conditional count distribution P(X(T, T + t] = k | history), k = 0 … max_purchases.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            RFM table (and the covariate columns).
+        t : float
+            Horizon in the model's time unit.
+        max_purchases : int
+            Largest count shown; the probability of more is 1 minus the row's sum.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per count (0, 1, …), one row per customer, indexed like ``data``.
+        """
+        if isinstance(max_purchases, bool) or not float(max_purchases).is_integer():
+            raise InputError(f"max_purchases must be a whole number, got {max_purchases!r}.")
+        if not 0 <= max_purchases <= 100_000:
+            raise InputError(f"max_purchases must be between 0 and 100000, got {max_purchases}.")
+        horizon = check_horizon(t, None)
+        if horizon.ndim:
+            raise InputError("purchase_distribution takes one horizon t for every customer.")
+        rfm, p, (x, t_x, age), group, _ = self._rows(data)
+        counts = np.arange(int(max_purchases) + 1, dtype="float64")
+        with np.errstate(all="ignore"):
+            alive = self._alive(p, x, t_x, age)[:, None]
+            pmf = type(self)._pmf_if_alive(
+                _column_params(p), counts[None, :], x[:, None], age[:, None], float(horizon)
+            )
+            values = alive * pmf + (1.0 - alive) * (counts == 0)[None, :]
+        return pd.DataFrame(
+            np.clip(values, 0.0, 1.0)[group], index=rfm.index, columns=range(len(counts))
+        )
+
+    def discounted_expected_purchases(self, data, times, discount_factors) -> pd.Series:
+        """Σ_k d_k · (E[Y(t_k) | history] − E[Y(t_{k−1}) | history]): expected purchases per
+        period, each weighted by its discount factor (t_0 = 0).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            RFM table (and the covariate columns).
+        times : array_like
+            Increasing period ends t_1 < t_2 < … in the model's time unit.
+        discount_factors : array_like
+            One factor per period, e.g. 1 / (1 + rate)^k.
+
+        Returns
+        -------
+        pandas.Series
+            Indexed like ``data``; with all factors 1 it equals ``expected_purchases(data, t_K)``.
+        """
+        times = check_horizon(times, None).reshape(-1)
+        factors = np.asarray(discount_factors, dtype="float64").reshape(-1)
+        if factors.shape != times.shape or not np.all(np.isfinite(factors)):
+            raise InputError("discount_factors must be finite, one for each of times.")
+        if (np.diff(times) < 0).any():
+            raise InputError("times must be increasing.")
+        rfm, p, (x, t_x, age), group, _ = self._rows(data)
+        model = type(self)
+        with np.errstate(all="ignore"):
+            total = np.zeros(x.size)
+            previous = np.zeros(x.size)
+            for time, factor in zip(times, factors, strict=True):
+                cumulative = model._expected_if_alive(p, x, age, time)
+                total += factor * (cumulative - previous)
+                previous = cumulative
+            values = self._alive(p, x, t_x, age) * total
+        return pd.Series(values[group], index=rfm.index, name="discounted_expected_purchases")
+
+    # ----------------------------------------------------------------------------------------------
+    # A customer just acquired.
+    def _new_params(self, data):
+        """Parameters of new customers: the model's own, or per row of ``data`` (required with
+        covariates); the index of the result when ``data`` is given."""
+        theta = self._check_fitted()
+        if data is None:
+            if self.has_covariates:
+                raise InputError(
+                    f"this {type(self).__name__} has covariates "
+                    f"{self.purchase_covariates + self.dropout_covariates}: pass data= with one "
+                    "row per new customer holding those columns."
+                )
+            return self._individual(theta, np.empty((1, 0)), np.empty((1, 0))), None
+        z_p = covariate_matrix(data, self.purchase_covariates, fitting=False)
+        z_d = covariate_matrix(data, self.dropout_covariates, fitting=False)
+        index = data.index if isinstance(data, pd.DataFrame) else pd.RangeIndex(len(z_p))
+        return self._individual(theta, z_p, z_d), index
+
+    def expected_purchases_new(self, t, data=None):
+        """E[X(t)]: expected repeat purchases in (0, t] of a customer just acquired.
+
+        Parameters
+        ----------
+        t : float or array_like
+            Time since the first purchase, in the model's time unit.
+        data : pandas.DataFrame, optional
+            One row per new customer holding the covariate columns (required with covariates).
+
+        Returns
+        -------
+        float, numpy.ndarray or pandas.Series
+            A number (or an array like ``t``); with ``data`` a Series indexed like ``data``.
+        """
+        p, index = self._new_params(data)
+        horizon = check_horizon(t, None if index is None else len(index))
+        with np.errstate(all="ignore"):
+            values = type(self)._expected_new(p, horizon)
+        return _shaped(values, index, "expected_purchases_new")
+
+    def probability_of_purchases(self, n, t, data=None):
+        """P(X(t) = n): probability that a customer just acquired makes n repeat purchases in
+        (0, t].
+
+        Parameters
+        ----------
+        n : int or array_like of int
+            Number of repeat purchases (≥ 0).
+        t : float or array_like
+            Length of the period, in the model's time unit.
+        data : pandas.DataFrame, optional
+            With covariates: one row per new customer holding the covariate columns.
+
+        Returns
+        -------
+        float, numpy.ndarray or pandas.Series
+            Probabilities broadcast over ``n`` and ``t`` (a Series per customer with covariates).
+        """
+        counts = np.asarray(n, dtype="float64")
+        if (
+            not np.all(np.isfinite(counts))
+            or (counts < 0).any()
+            or (counts != np.round(counts)).any()
+        ):
+            raise InputError(f"n must be whole numbers ≥ 0, got {n!r}.")
+        p, index = self._new_params(data)
+        horizon = check_horizon(t, None if index is None else len(index))
+        with np.errstate(all="ignore"):
+            values = np.clip(type(self)._pmf_new(p, counts, horizon), 0.0, 1.0)
+        return _shaped(values, index, "probability")
+
+    def individual_params(self, data) -> pd.DataFrame:
+        """Each customer's own parameters from their covariates (the same for all without).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            A table with the covariate columns.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per parameter of the model, indexed like ``data``.
+        """
+        p, index = self._new_params(data)
+        n = len(index)
+        return pd.DataFrame({k: np.broadcast_to(v, n) for k, v in p.items()}, index=index)
+
+
+def _stack(columns, n: int) -> np.ndarray:
+    """Covariate columns as an (n, k) array, k possibly 0."""
+    if not columns:
+        return np.empty((n, 0))
+    return np.column_stack(columns)
+
+
+def _column_params(p: dict) -> dict:
+    """Per-row parameter arrays as columns, to broadcast against a (rows, counts) grid."""
+    return {k: (v[:, None] if np.ndim(v) else v) for k, v in p.items()}
+
+
+def _shaped(values, index, name):
+    values = np.asarray(values, dtype="float64")
+    if index is not None:
+        return pd.Series(np.broadcast_to(values, len(index)), index=index, name=name)
+    return float(values) if values.ndim == 0 else values

@@ -27,7 +27,7 @@ import pandas as pd
 
 from clvmodel.errors import InputError, StatisticalWarning
 from clvmodel.rfm import TIME_UNITS, validate_rfm
-from clvmodel.value import _model_unit, _period_days, customer_lifetime_value
+from clvmodel.value import _model_unit, _period_days, check_models, customer_lifetime_value
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
@@ -167,10 +167,11 @@ def churn_risk(
 
     Parameters
     ----------
-    bg : BetaGeoModel
-        Fitted purchase model.
+    bg : PurchaseModel
+        Fitted purchase model: BG/NBD, MBG/NBD or Pareto/NBD, with or without covariates.
     data : pandas.DataFrame
-        RFM table (``frequency``, ``recency``, ``T``, and ``monetary_value`` with ``gg``).
+        RFM table (``frequency``, ``recency``, ``T``, and ``monetary_value`` with ``gg``, and the
+        covariate columns of a covariate model).
     horizon : float
         Window of the churn risk, in the model's time unit (weeks for a model fitted on
         ``time_unit="W"``): churn risk is the probability of no purchase in the next ``horizon``.
@@ -241,15 +242,13 @@ def churn_risk(
     if score not in _SCORES:
         raise InputError(f"score={score!r} is not known; use one of {list(_SCORES)}.")
     horizon = _positive("horizon", horizon)
+    check_models(bg, gg)
     rfm = validate_rfm(data)
-    # Once per distinct history: faster for large tables, and equal histories get identical risks.
-    history = np.column_stack([rfm.frequency, rfm.recency, rfm.T])
-    distinct, inverse = np.unique(history, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    distinct_rfm = pd.DataFrame(distinct, columns=["frequency", "recency", "T"])
-    alive = bg.probability_alive(distinct_rfm).to_numpy()[inverse]
-    no_purchase = bg.probability_no_purchase(distinct_rfm, horizon).to_numpy()[inverse]
-    expected = bg.expected_purchases(distinct_rfm, horizon).to_numpy()[inverse]
+    # The model evaluates each distinct history once: equal histories get identical risks.
+    predictions = bg.predict(data, horizon)
+    alive = predictions["probability_alive"].to_numpy()
+    no_purchase = predictions["probability_no_purchase"].to_numpy()
+    expected = predictions["expected_purchases"].to_numpy()
     risk = no_purchase if score == "no_purchase" else 1.0 - alive
     # Rounding can push a probability a hair outside [0, 1]; clip so tiers and plans stay valid.
     risk = np.clip(risk, 0.0, 1.0)

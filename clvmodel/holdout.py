@@ -26,8 +26,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clvmodel._grouping import group_rows
 from clvmodel.errors import InputError, StatisticalWarning
 from clvmodel.metrics import brier_score, prediction_errors, reliability_table, roc_auc
+from clvmodel.models.base import PurchaseModel
 from clvmodel.rfm import TIME_UNITS, _clean_log, _day_number, _parse_date, validate_rfm
 
 __all__ = ["HoldoutReport", "evaluate_holdout", "tracking_table"]
@@ -485,7 +487,7 @@ def _whole_days(value: np.ndarray | float, what: str) -> np.ndarray:
 
 
 def _tracking(
-    bg,
+    segments,
     first_day: np.ndarray,
     repeat_day: np.ndarray,
     calibration_day: int,
@@ -510,18 +512,20 @@ def _tracking(
         ]
     )
     # Expected cumulative repeat transactions at boundary b: Σ_i E[X((b − first_i) / unit)], with
-    # E[X(t)] of a new customer from eq. (9) of Fader, Hardie and Lee (2005). Customers are grouped
-    # by first-purchase day, so E[X] is evaluated once per whole-day age.
+    # E[X(t)] of a new customer (for BG/NBD eq. (9) of Fader, Hardie and Lee 2005). Customers are
+    # grouped by first-purchase day, so E[X] is evaluated once per whole-day age.
+    # With covariates, each group of customers sharing their parameters is summed separately.
     span = end_day - start
-    per_day = np.bincount(first_day - start, minlength=span + 1).astype("float64")
-    expected_by_age = np.asarray(
-        bg.expected_purchases_new(np.arange(span + 1) / unit_days), dtype="float64"
-    )
     model_cumulative = np.zeros(bounds.size)
-    for k, bound in enumerate(bounds):
-        offset = int(bound) - start
-        if offset >= 0:
-            model_cumulative[k] = per_day[: offset + 1] @ expected_by_age[offset::-1]
+    for model, members in segments:
+        per_day = np.bincount(first_day[members] - start, minlength=span + 1).astype("float64")
+        expected_by_age = np.asarray(
+            model.expected_purchases_new(np.arange(span + 1) / unit_days), dtype="float64"
+        )
+        for k, bound in enumerate(bounds):
+            offset = int(bound) - start
+            if offset >= 0:
+                model_cumulative[k] += per_day[: offset + 1] @ expected_by_age[offset::-1]
     actual_cumulative = np.searchsorted(np.sort(repeat_day), bounds, side="right")
 
     n = bounds.size - 1
@@ -622,6 +626,11 @@ def tracking_table(
     >>> int(table["period"].iloc[-1]), int(table["actual_cumulative"].iloc[-1])
     (78, 4339)
     """
+    if getattr(bg, "has_covariates", False):
+        raise InputError(
+            "tracking_table needs the customers' covariates for a model with covariates; use "
+            "evaluate_holdout(model, calibration, holdout, transactions=...) instead."
+        )
     unit = time_unit if time_unit is not None else getattr(bg, "time_unit_", None)
     if unit is None:
         raise InputError(
@@ -655,7 +664,7 @@ def tracking_table(
     in_cohort = first_day <= calibration_day
     keep = in_cohort[repeat_code] & (repeat_day <= end_day)
     return _tracking(
-        bg,
+        [(bg, slice(None))],
         first_day[in_cohort],
         repeat_day[keep],
         calibration_day,
@@ -742,7 +751,7 @@ def _check_against_transactions(
     all_days_new = np.isin(log.customer_code, np.flatnonzero(new)) & (log.day <= end_day)
     keep = in_cohort[repeat_code] & (repeat_day <= end_day)
     return (
-        first_day[in_cohort],
+        first,  # the cohort's first days, in calibration order
         repeat_day[keep],
         calibration_day,
         end_day,
@@ -758,19 +767,40 @@ def _frequency_labels(x: np.ndarray, max_frequency: int) -> tuple[np.ndarray, li
     return group, labels
 
 
-def _period_transactions(bg, age, x, max_frequency) -> pd.DataFrame:
+def _period_transactions(segments, age, x, max_frequency) -> pd.DataFrame:
     """Observed and expected number of customers with n calibration repeat purchases."""
     group, labels = _frequency_labels(x, max_frequency)
-    ages, counts = np.unique(age, return_counts=True)
     n = np.arange(max_frequency)
-    # Σ_i P(X(T_i) = n), eq. (8), evaluated once per distinct T; the top class is the remainder.
-    probabilities = np.asarray(bg.probability_of_purchases(n[:, None], ages[None, :]))
-    expected = probabilities @ counts
+    # Σ_i P(X(T_i) = n) (for BG/NBD eq. 8), evaluated once per distinct T (and parameter group);
+    # the top class is the remainder.
+    expected = np.zeros(max_frequency)
+    for model, members in segments:
+        ages, counts = np.unique(age[members], return_counts=True)
+        probabilities = np.asarray(model.probability_of_purchases(n[:, None], ages[None, :]))
+        expected += probabilities @ counts
     expected = np.append(expected, max(x.size - expected.sum(), 0.0))
     actual = np.bincount(group, minlength=max_frequency + 1)
     table = pd.DataFrame({"actual": actual, "model": expected}, index=labels)
     table.index.name = "repeat_purchases"
     return table
+
+
+def _parameter_groups(model, calibration: pd.DataFrame) -> list:
+    """(model, members) pairs covering every customer: the model itself for all without
+    covariates; with covariates, one model without them per distinct set of customers' own
+    parameters (for the predictions of new customers, which depend on covariates only)."""
+    if not model.has_covariates:
+        return [(model, np.ones(len(calibration), dtype=bool))]
+    params = model.individual_params(calibration)
+    group, first = group_rows(*(params[name].to_numpy() for name in params.columns))
+    plain = type(model)
+    return [
+        (
+            plain.from_params(params.iloc[row].to_dict(), time_unit=model.time_unit_),
+            group == g,
+        )
+        for g, row in enumerate(first)
+    ]
 
 
 def _conditional_expectation(x, columns: dict[str, np.ndarray], max_frequency) -> pd.DataFrame:
@@ -889,10 +919,10 @@ def evaluate_holdout(
             f"calibration must be a DataFrame, got {type(calibration).__name__}; make it with "
             "clvmodel.calibration_holdout_split."
         )
-    if not hasattr(bg, "expected_purchases_new"):
+    if not isinstance(bg, PurchaseModel):
         raise InputError(
-            f"bg must be a fitted clvmodel.BetaGeoModel, got {type(bg).__name__}; gg is the "
-            "optional fourth argument."
+            "bg must be a fitted purchase model (clvmodel.BetaGeoModel, ModifiedBetaGeoModel or "
+            f"ParetoNBDModel), got {type(bg).__name__}; gg is the optional fourth argument."
         )
     params = bg._check_fitted()  # NotFittedError before any work
     unit = _time_unit(bg, calibration, holdout)
@@ -912,6 +942,7 @@ def evaluate_holdout(
             "calibration period to learn from; choose a later calibration end."
         )
 
+    groups = _parameter_groups(bg, calibration)
     new_customers = list(holdout.attrs.get("new_customers", []))
     tracking = None
     calibration_day = end_day = None
@@ -924,7 +955,7 @@ def evaluate_holdout(
         )
         unit_days = TIME_UNITS[unit]
         tracking = _tracking(
-            bg,
+            groups,
             first,
             repeats,
             calibration_day,
@@ -1039,7 +1070,7 @@ def evaluate_holdout(
         customers=customers,
         metrics=metrics,
         conditional_expectation=conditional,
-        period_transactions=_period_transactions(bg, age, x, max_frequency),
+        period_transactions=_period_transactions(groups, age, x, max_frequency),
         predicted_vs_actual=binned,
         churn_scores=_score_quality(probability_alive, probability_purchase, bought, bins),
         reliability_alive=reliability_alive,
@@ -1050,4 +1081,4 @@ def evaluate_holdout(
 
 
 def _model_name(bg) -> str:
-    return "BG/NBD" if type(bg).__name__ == "BetaGeoModel" else type(bg).__name__
+    return bg.label + (" with covariates" if bg.has_covariates else "")

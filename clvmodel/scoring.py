@@ -8,8 +8,9 @@ from clvmodel.rfm import TIME_UNITS
 from clvmodel.value import (
     PERIOD_DAYS,
     _check_rate,
-    _discounted_purchases_if_alive,
     _model_unit,
+    check_models,
+    discounted_purchases,
 )
 
 __all__ = ["SCORE_COLUMNS", "score_customers"]
@@ -43,8 +44,10 @@ def score_customers(
 
     Parameters
     ----------
-    bg, gg : BetaGeoModel, GammaGammaModel
-        Fitted models (``bg`` must know its time unit, as fitted models do).
+    bg, gg : PurchaseModel, GammaGammaModel
+        Fitted purchase model (any of the family, with or without covariates; it must know its
+        time unit, as fitted models do) and spend model; without a spend model (``gg=None``)
+        ``expected_spend`` and ``predicted_clv`` are NaN.
     data : pandas.DataFrame
         RFM table: ``frequency``, ``recency``, ``T``, ``monetary_value``.
     horizon : float
@@ -63,8 +66,9 @@ def score_customers(
     pandas.DataFrame
         Indexed like ``data``, with the columns of :data:`SCORE_COLUMNS`. ``churn_risk`` is the
         probability of no purchase within the horizon given the history
-        (:meth:`BetaGeoModel.probability_no_purchase`), not 1 − P(alive).
+        (the model's ``probability_no_purchase``), not 1 − P(alive).
     """
+    check_models(bg, gg)
     model_unit = _model_unit(bg, None)
     horizon_model = horizon * PERIOD_DAYS[time_unit] / TIME_UNITS[model_unit]
     table = pd.DataFrame(index=data.index)
@@ -75,14 +79,15 @@ def score_customers(
     table["probability_alive"] = predictions["probability_alive"].to_numpy()
     table["churn_risk"] = predictions["probability_no_purchase"].to_numpy()
     table["expected_purchases"] = predictions["expected_purchases"].to_numpy()
-    table["expected_spend"] = gg.expected_spend(data).to_numpy()
-    # customer_lifetime_value's formula, reusing the P(alive) and spend computed above.
-    margin = _check_rate("margin", margin, 0.0, 1.0)
-    discounted = _discounted_purchases_if_alive(
-        bg, table["frequency"].to_numpy(), table["T"].to_numpy(), horizon, discount_rate, time_unit
-    )
-    table["predicted_clv"] = (
-        margin * table["expected_spend"] * table["probability_alive"] * discounted
-    )
+    if gg is None:
+        # No spend model (a log without amounts): purchases and churn only, no value.
+        table["expected_spend"] = float("nan")
+        table["predicted_clv"] = float("nan")
+    else:
+        table["expected_spend"] = gg.expected_spend(data).to_numpy()
+        # customer_lifetime_value's formula, reusing the spend computed above.
+        margin = _check_rate("margin", margin, 0.0, 1.0)
+        discounted = discounted_purchases(bg, data, horizon, discount_rate, time_unit)
+        table["predicted_clv"] = margin * table["expected_spend"] * discounted
     table["naive_clv"] = float("nan") if naive_clv is None else float(naive_clv)
     return table

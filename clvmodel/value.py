@@ -20,9 +20,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from clvmodel._grouping import group_rows
 from clvmodel.errors import InputError
-from clvmodel.models._special import expected_purchases_if_alive
+from clvmodel.models.base import PurchaseModel
 from clvmodel.rfm import TIME_UNITS, _clean_log, _day_number, _parse_date, validate_rfm
 
 __all__ = ["PERIOD_DAYS", "clv_table", "customer_lifetime_value", "naive_clv"]
@@ -51,6 +50,23 @@ def _period_days(time_unit: str) -> float:
             f"time_unit={time_unit!r} is not supported for value; use one of "
             f"{sorted(PERIOD_DAYS)} (days, weeks, months, years)."
         ) from None
+
+
+def check_models(purchase_model, spend_model=None, *, spend_required: bool = False) -> None:
+    """Refuse, with a clear message, anything but a purchase model (and a spend model)."""
+    if not isinstance(purchase_model, PurchaseModel):
+        raise InputError(
+            "the first model must be a fitted purchase model (clvmodel.BetaGeoModel, "
+            "ModifiedBetaGeoModel or ParetoNBDModel), got "
+            f"{type(purchase_model).__name__}."
+        )
+    if spend_model is None and not spend_required:
+        return
+    if not callable(getattr(spend_model, "expected_spend", None)):
+        raise InputError(
+            "value needs a fitted spend model (clvmodel.GammaGammaModel) as the second model, got "
+            f"{type(spend_model).__name__}; fit one with clvmodel.GammaGammaModel().fit(rfm)."
+        )
 
 
 def _model_unit(bg, time_unit) -> str:
@@ -88,8 +104,9 @@ def customer_lifetime_value(
 
     Parameters
     ----------
-    bg : BetaGeoModel
-        Fitted purchase model; its time unit is the one ``recency`` and ``T`` are measured in.
+    bg : PurchaseModel
+        Fitted purchase model (BG/NBD, MBG/NBD, Pareto/NBD, with or without covariates); its time
+        unit is the one ``recency`` and ``T`` are measured in.
     gg : GammaGammaModel
         Fitted spend model.
     data : pandas.DataFrame
@@ -119,24 +136,38 @@ def customer_lifetime_value(
     >>> bool((value >= 0).all())
     True
     """
+    check_models(bg, gg, spend_required=True)
     margin = _check_rate("margin", margin, 0.0, 1.0)
     rfm = validate_rfm(data)
-    discounted = _discounted_purchases_if_alive(
-        bg, rfm.frequency, rfm.T, horizon, discount_rate, time_unit
-    )
+    discounted = discounted_purchases(bg, data, horizon, discount_rate, time_unit)
     spend = gg.expected_spend(data).to_numpy()
-    alive = bg.probability_alive(data).to_numpy()
-    values = margin * spend * alive * discounted
-    return pd.Series(values, index=rfm.index, name="predicted_clv")
+    return pd.Series(margin * spend * discounted, index=rfm.index, name="predicted_clv")
 
 
-def _discounted_purchases_if_alive(bg, frequency, age, horizon, discount_rate, time_unit):
-    """Σ_k (E_alive(t_k) − E_alive(t_{k−1})) / (1 + d)^k per customer: the discounted expected
-    purchases of a customer who is alive now. Times P(alive) it is the discounted E[Y].
+def discounted_purchases(model, data, horizon, discount_rate, time_unit) -> np.ndarray:
+    """Σ_k (E[Y(t_k)] − E[Y(t_{k−1})]) / (1 + d)^k per customer: the discounted expected purchases
+    over ``horizon`` periods of ``time_unit``, from any purchase model (evaluated by the model once
+    per distinct history).
 
-    Evaluated once per distinct (x, T), since E_alive depends on nothing else.
+    Parameters
+    ----------
+    model : PurchaseModel
+        Fitted purchase model.
+    data : pandas.DataFrame
+        RFM table.
+    horizon : float
+        Number of periods.
+    discount_rate : float
+        Annual discount rate, converted to the period and applied at the end of each period.
+    time_unit : {"D", "W", "M", "Y"} or None
+        The period; defaults to the model's time unit.
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per row of ``data``.
     """
-    model_unit = _model_unit(bg, None if time_unit not in TIME_UNITS else time_unit)
+    model_unit = _model_unit(model, None if time_unit not in TIME_UNITS else time_unit)
     period = time_unit or model_unit
     period_in_model_units = _period_days(period) / TIME_UNITS[model_unit]
     horizon = _check_rate("horizon", horizon, 0.0, 1e6)
@@ -147,18 +178,10 @@ def _discounted_purchases_if_alive(bg, frequency, age, horizon, discount_rate, t
             f"a horizon of {horizon:g} periods of {period!r} means {steps} discounting steps; "
             "count in a longer period (time_unit='M' or 'Y')."
         )
-    edges = np.minimum(np.arange(steps + 1, dtype="float64"), horizon) * period_in_model_units
+    ends = np.minimum(np.arange(1, steps + 1, dtype="float64"), horizon) * period_in_model_units
     per_period_rate = (1.0 + discount_rate) ** (_period_days(period) / _DAYS_PER_YEAR) - 1.0
-    group, first = group_rows(frequency, age)
-    x, t_age = frequency[first], age[first]
-    r, alpha, a, b = bg.params_.to_numpy()
-    discounted = np.zeros(first.size)
-    previous = np.zeros(first.size)
-    for k in range(1, steps + 1):
-        cumulative = expected_purchases_if_alive(r, alpha, a, b, x, t_age, edges[k])
-        discounted += (cumulative - previous) / (1.0 + per_period_rate) ** k
-        previous = cumulative
-    return discounted[group]
+    factors = (1.0 + per_period_rate) ** -np.arange(1, steps + 1, dtype="float64")
+    return model.discounted_expected_purchases(data, ends, factors).to_numpy()
 
 
 def naive_clv(
@@ -276,8 +299,8 @@ def clv_table(
 
     Parameters
     ----------
-    bg, gg : BetaGeoModel, GammaGammaModel
-        Fitted models.
+    bg, gg : PurchaseModel, GammaGammaModel
+        Fitted purchase and spend models.
     data : pandas.DataFrame
         RFM table.
     horizon, discount_rate, margin, time_unit
@@ -296,6 +319,7 @@ def clv_table(
         horizon, ``expected_spend``, ``predicted_clv``, ``naive_clv``, ``clv_to_cac`` and
         ``naive_clv_to_cac``, sorted as ``data``.
     """
+    check_models(bg, gg, spend_required=True)
     rfm = validate_rfm(data, require=("frequency", "recency", "T", "monetary_value"))
     model_unit = _model_unit(bg, None if time_unit not in TIME_UNITS else time_unit)
     period = time_unit or model_unit

@@ -544,7 +544,7 @@ def test_tracking_period_must_be_whole_days(transactions, published):
 def test_wrong_argument_types_are_named(split, fitted):
     calibration, holdout = split
     bg, _ = fitted
-    with pytest.raises(clv.InputError, match="bg must be a fitted clvmodel.BetaGeoModel"):
+    with pytest.raises(clv.InputError, match="bg must be a fitted purchase model"):
         clv.evaluate_holdout(None, calibration, holdout)
     with pytest.raises(clv.InputError, match="holdout must be a DataFrame"):
         clv.evaluate_holdout(bg, calibration, holdout.to_numpy())

@@ -3,20 +3,22 @@
 A growth team has to decide how much to invest in a customer on the day they sign up, before any
 repeat purchase exists. Plain BG/NBD and Gamma-Gamma give every new customer the same population
 average; :class:`DayOneModel` makes the purchase rate, dropout and spend depend on signup attributes
-(first purchase, product, channel, demographics) through :class:`~clvmodel.BetaGeoCovariateModel`
-and :class:`~clvmodel.GammaGammaCovariateModel` (Fader and Hardie 2007; the covariate form of
-CLVTools, Bachmann, Meierer and Näf 2021), fitted on existing customers' histories.
+(first purchase, product, channel, demographics) through the covariate mode of a purchase model
+(BG/NBD by default, or MBG/NBD or Pareto/NBD) and :class:`~clvmodel.GammaGammaCovariateModel`
+(Fader and Hardie 2007; the covariate form of CLVTools, Bachmann, Meierer and Näf 2021), fitted on
+existing customers' histories.
 
 For a new signup with encoded attributes z the Day One value over a horizon t is
 
     day_one_value = first purchase amount + E[X(t) | z] · E[spend | z],
 
-where E[X(t) | z] is BG/NBD's expected number of repeat purchases of a new customer (Fader, Hardie
-and Lee 2005, eq. 9) with α_i, a_i, b_i from z, and E[spend | z] = p v_i / (q − 1) the Gamma-Gamma
-mean spend per transaction with v_i from z; the first purchase is counted at its known amount (when
-the model is told which attribute holds it), the repeat purchases at their expectation. Value is
-revenue, undiscounted. As the customer accrues history, :meth:`DayOneModel.predict_with_history`
-gives the history-conditional prediction of the same model.
+where E[X(t) | z] is the purchase model's expected number of repeat purchases of a new customer
+(for BG/NBD Fader, Hardie and Lee 2005, eq. 9) with the customer's own parameters from z, and
+E[spend | z] = p v_i / (q − 1) the Gamma-Gamma mean spend per transaction with v_i from z; the
+first purchase is counted at its known amount (when the model is told which attribute holds it),
+the repeat purchases at their expectation. Value is revenue, undiscounted. As the customer accrues
+history, :meth:`DayOneModel.predict_with_history` gives the history-conditional prediction of the
+same model.
 """
 
 from __future__ import annotations
@@ -34,9 +36,9 @@ import pandas as pd
 
 from clvmodel._files import write_text_atomically
 from clvmodel.errors import ClvWarning, InputError, ModelFileError, NotFittedError
+from clvmodel.models import PURCHASE_MODELS
 from clvmodel.models._covariates import covariate_names as _covariate_names
 from clvmodel.models._fit import _model_from_document, _read_json
-from clvmodel.models.beta_geo_covariates import BetaGeoCovariateModel
 from clvmodel.models.gamma_gamma_covariates import GammaGammaCovariateModel
 from clvmodel.rfm import (
     TIME_UNITS,
@@ -145,7 +147,7 @@ class DayOneModel:
     docstring). Numeric attributes are optionally log-transformed and then standardised with the
     fitting customers' mean and standard deviation; categorical attributes become 0/1 indicators
     against a baseline level. Every encoded attribute enters the purchase rate, the dropout process
-    and the spend scale (see :class:`~clvmodel.BetaGeoCovariateModel` and
+    and the spend scale (see the covariates of :class:`~clvmodel.BetaGeoModel` and
     :class:`~clvmodel.GammaGammaCovariateModel`).
 
     Parameters
@@ -174,13 +176,15 @@ class DayOneModel:
         Half-width of the "average" segment relative to the mean predicted Day One value of the
         fitting customers: below (1 − band) × mean is "below average", above (1 + band) × mean
         "above average" (default ±20 %).
+    purchase_model : {"bgnbd", "mbgnbd", "pnbd"}
+        The purchase model: BG/NBD (default), MBG/NBD or Pareto/NBD, each with covariates.
     max_iter, tol
         Passed to the two covariate models.
 
     Attributes
     ----------
-    bg_ : BetaGeoCovariateModel
-        Fitted purchase and dropout model.
+    bg_ : PurchaseModel
+        Fitted purchase and dropout model (with covariates).
     gg_ : GammaGammaCovariateModel
         Fitted spend model.
     encoding_ : dict
@@ -227,9 +231,16 @@ class DayOneModel:
         horizon_unit: str = "M",
         covariates_on=_PROCESSES,
         segment_band: float = 0.2,
+        purchase_model: str = "bgnbd",
         max_iter: int = 2000,
         tol: float = 1e-6,
     ):
+        if purchase_model not in PURCHASE_MODELS:
+            raise InputError(
+                f"purchase_model={purchase_model!r} is not known; choose from "
+                f"{sorted(PURCHASE_MODELS)}."
+            )
+        self.purchase_model = purchase_model
         self.numeric = _names(numeric, "numeric")
         self.categorical = _names(categorical, "categorical")
         self.log = _names(log, "log")
@@ -454,7 +465,8 @@ class DayOneModel:
             return columns if process in self.covariates_on else []
 
         settings = {"max_iter": self.max_iter, "tol": self.tol}
-        self.bg_ = BetaGeoCovariateModel(on("purchase"), on("dropout"), **settings).fit(frame)
+        purchase = PURCHASE_MODELS[self.purchase_model]
+        self.bg_ = purchase(on("purchase"), on("dropout"), **settings).fit(frame)
         self.gg_ = GammaGammaCovariateModel(on("spend"), **settings).fit(frame)
         self._learn_segments(attributes)
         return self
@@ -476,7 +488,7 @@ class DayOneModel:
         return values
 
     def _day_one(self, design: pd.DataFrame, signups, t: float) -> pd.DataFrame:
-        repeat = self.bg_.expected_purchases_new(design, t).to_numpy()
+        repeat = self.bg_.expected_purchases_new(t, data=design).to_numpy()
         spend = self.gg_.expected_spend_new(design).to_numpy()
         table = pd.DataFrame(index=design.index)
         first = self._first_purchase(signups) if self.first_purchase_col is not None else 0.0
@@ -674,7 +686,10 @@ class DayOneModel:
         """Coefficient table of both models: estimate, standard error, 95 % interval."""
         self._check_fitted()
         return pd.concat(
-            [self.bg_.summary.assign(model="BG/NBD"), self.gg_.summary.assign(model="Gamma-Gamma")]
+            [
+                self.bg_.summary.assign(model=self.bg_.label),
+                self.gg_.summary.assign(model="Gamma-Gamma"),
+            ]
         )
 
     def __repr__(self) -> str:
@@ -694,6 +709,7 @@ class DayOneModel:
             "horizon_unit": self.horizon_unit,
             "covariates_on": list(self.covariates_on),
             "segment_band": self.segment_band,
+            "purchase_model": self.purchase_model,
             "max_iter": self.max_iter,
             "tol": self.tol,
         }
@@ -794,7 +810,7 @@ class DayOneModel:
         except (TypeError, KeyError, ValueError) as exc:
             fail(f"'segment_profiles' is malformed ({exc!r})")
         model.bg_ = _model_from_document(
-            document.get("bg"), f"{source} (bg)", expected=BetaGeoCovariateModel
+            document.get("bg"), f"{source} (bg)", expected=PURCHASE_MODELS[model.purchase_model]
         )
         model.gg_ = _model_from_document(
             document.get("gg"), f"{source} (gg)", expected=GammaGammaCovariateModel

@@ -272,11 +272,17 @@ class MaximumLikelihoodModel:
         result, evaluate = self._optimise(
             arrays, counts, start, use_hessian, gtol=self.tol * 1e-3, max_iter=self.max_iter
         )
+        value, gradient, hessian = _at(evaluate, result.x)
+        if use_hessian and not _converged(value, gradient, self.tol):
+            # Newton steps can overshoot towards a boundary where the likelihood loses precision
+            # (a parameter running off to infinity); quasi-Newton steps approach it gently.
+            result, evaluate = self._optimise(
+                arrays, counts, start, False, gtol=self.tol * 1e-3, max_iter=self.max_iter
+            )
+            value, gradient, hessian = _at(evaluate, result.x)
         log_theta = result.x
-        with np.errstate(all="ignore"):
-            value, gradient, hessian = evaluate(log_theta)
         gradient_norm = float(np.max(np.abs(gradient)))
-        if not (np.isfinite(value) and gradient_norm < self.tol):
+        if not _converged(value, gradient, self.tol):
             raise ConvergenceError(
                 f"{type(self).__name__} did not converge after {result.nit} iterations (largest "
                 f"gradient {gradient_norm:.3g}, optimiser says: {result.message}). Things to try:\n"
@@ -289,8 +295,8 @@ class MaximumLikelihoodModel:
         params = self._checked_params(dict(zip(self.param_names, theta, strict=True)))
         if hessian is None:
             hessian = self._numerical_hessian(lambda z: evaluate(z)[1], log_theta)
-        covariance, errors = self._standard_errors(hessian * total, log_theta)
-        self._warn_if_degenerate(params, errors)
+        edge = self._warn_if_degenerate(params)
+        covariance, errors = self._standard_errors(hessian * total, log_theta, edge)
         # Fitted state is set only now, after every check has passed.
         self.params_ = params
         self.log_likelihood_ = float(-value * total)
@@ -314,8 +320,9 @@ class MaximumLikelihoodModel:
         """What a run-away of these parameters means for this model (overridden per model)."""
         return "the data may not identify every parameter"
 
-    def _warn_if_degenerate(self, params: pd.Series, errors: pd.Series) -> None:
-        """Warn, naming the parameters, when the optimum lies on the edge of the parameter space."""
+    def _warn_if_degenerate(self, params: pd.Series) -> list[str]:
+        """Warn, naming the parameters, when the optimum lies on the edge of the parameter space;
+        return their names."""
         free = self._free_mask()
         logs = np.where(free, 0.0, np.log(np.where(free, 1.0, params.to_numpy())))
         edge = [
@@ -324,15 +331,16 @@ class MaximumLikelihoodModel:
             if abs(v) > self._DEGENERATE_LOG_BOUND
         ]
         if not edge:
-            return
+            return []
         shown = ", ".join(f"{name} = {params[name]:.3g}" for name in edge)
         warnings.warn(
             f"{type(self).__name__} ended on the edge of its parameter space ({shown}): "
-            f"{self._degeneracy_hint(edge)}. Predictions are those of the limiting model; standard "
-            "errors of these parameters are not meaningful.",
+            f"{self._degeneracy_hint(edge)}. Predictions are those of the limiting model; these "
+            "parameters are not identified (no standard error).",
             StatisticalWarning,
             stacklevel=3,
         )
+        return edge
 
     def _optimise(self, arrays, counts, start, use_hessian: bool, gtol: float, max_iter: int):
         """Minimise the mean negative log-likelihood over working parameters.
@@ -377,6 +385,7 @@ class MaximumLikelihoodModel:
                 if np.all(np.isfinite(result.x)) and np.max(np.abs(result.jac)) > gtol:
                     # BFGS stalls on flat, badly scaled likelihoods (covariates, long-tailed
                     # parameters): finish with Newton steps on a Hessian from gradient differences.
+                    iterations = result.nit
                     result = minimize(
                         lambda z: evaluate(z)[:2],
                         result.x,
@@ -385,6 +394,7 @@ class MaximumLikelihoodModel:
                         method="trust-exact",
                         options={"gtol": gtol, "maxiter": 50},
                     )
+                    result.nit += iterations
         return result, evaluate
 
     def _subsample(self, arrays, counts, rows: np.ndarray):
@@ -417,25 +427,31 @@ class MaximumLikelihoodModel:
             hessian[:, j] = (gradient(log_theta + shift) - gradient(log_theta - shift)) / (2 * step)
         return (hessian + hessian.T) / 2
 
-    def _standard_errors(self, hessian, log_theta):
+    def _standard_errors(self, hessian, log_theta, edge=()):
         """Covariance of the working parameters (log-parameters, and unconstrained parameters as
         they are) as the inverse of the observed information, and standard errors by the delta
-        method (exact at the optimum, where the gradient is zero)."""
+        method (exact at the optimum, where the gradient is zero). Parameters on the edge of the
+        parameter space (``edge``) are held at their limit: NaN for them, the inverse of the rest
+        of the information for the others."""
         k = log_theta.size
         names = list(self.param_names)
+        keep = np.array([name not in edge for name in names])
+        covariance = np.full((k, k), np.nan)
         try:
-            covariance = np.linalg.inv(hessian)
-            ok = np.all(np.isfinite(covariance)) and np.all(np.diag(covariance) > 0)
+            with np.errstate(all="ignore"):
+                inner = np.linalg.inv(hessian[np.ix_(keep, keep)])
+            ok = np.all(np.isfinite(inner)) and np.all(np.diag(inner) > 0)
         except np.linalg.LinAlgError:
             ok = False
-        if not ok:
+        if ok:
+            covariance[np.ix_(keep, keep)] = inner
+        elif keep.any():
             warnings.warn(
                 "the Hessian at the optimum is not positive definite, so standard errors are not "
                 "available; the data may not identify every parameter.",
                 StatisticalWarning,
                 stacklevel=3,
             )
-            covariance = np.full((k, k), np.nan)
         _, scale = self._to_natural(log_theta)
         errors = pd.Series(scale * np.sqrt(np.diag(covariance)), index=names, name="std_error")
         return pd.DataFrame(covariance, index=names, columns=names), errors
@@ -459,6 +475,8 @@ class MaximumLikelihoodModel:
             table["upper_95"] = np.where(
                 free, self.params_ + 1.959964 * errors, self.params_ * np.exp(1.959964 * log_se)
             )
+            if errors.isna().any():
+                table["note"] = np.where(errors.isna(), "not identified", "")
         table.index.name = "parameter"
         return table
 
@@ -511,6 +529,18 @@ class MaximumLikelihoodModel:
     def from_dict(cls, document: dict[str, Any], source: str = "model document"):
         """Rebuild a model from :meth:`to_dict` output, validating every field."""
         return _model_from_document(document, source, expected=cls)
+
+
+def _at(evaluate, log_theta):
+    """Objective, gradient and Hessian at a point, without floating-point warnings."""
+    with np.errstate(all="ignore"):
+        return evaluate(log_theta)
+
+
+def _converged(value, gradient, tol: float) -> bool:
+    return bool(
+        np.isfinite(value) and np.all(np.isfinite(gradient)) and np.max(np.abs(gradient)) < tol
+    )
 
 
 def _check_time_unit(time_unit):

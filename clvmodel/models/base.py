@@ -465,6 +465,8 @@ class PurchaseModel(MaximumLikelihoodModel):
         float, numpy.ndarray or pandas.Series
             A number (or an array like ``t``); with ``data`` a Series indexed like ``data``.
         """
+        if isinstance(t, pd.DataFrame):  # the (data, t) order of the former covariate class
+            t, data = data, t
         p, index = self._new_params(data)
         horizon = check_horizon(t, None if index is None else len(index))
         with np.errstate(all="ignore"):

@@ -16,8 +16,8 @@ class BetaGeoCovariateModel(BetaGeoModel):
     """BG/NBD with time-invariant covariates on the purchase rate and on dropout.
 
     The same model as ``BetaGeoModel(purchase_covariates, dropout_covariates)``, kept for code
-    and model files that use this name; only :meth:`expected_purchases_new` keeps its former
-    argument order ``(data, t)``.
+    and model files that use this name (``expected_purchases_new`` also takes its former argument
+    order ``(data, t)``).
 
     Parameters
     ----------
@@ -41,20 +41,3 @@ class BetaGeoCovariateModel(BetaGeoModel):
     >>> bool(abs(model.params_["purchase:z"] - 0.5) < 4 * model.standard_errors_["purchase:z"])
     True
     """
-
-    def expected_purchases_new(self, data, t):
-        """E[X(t) | z_i] per new customer: see :meth:`BetaGeoModel.expected_purchases_new`.
-
-        Parameters
-        ----------
-        data : pandas.DataFrame
-            One row per new customer, with the covariate columns.
-        t : float or array_like
-            Time since the first purchase, in the model's time unit.
-
-        Returns
-        -------
-        pandas.Series
-            Indexed like ``data``.
-        """
-        return super().expected_purchases_new(t, data=data)

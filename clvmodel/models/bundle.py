@@ -1,9 +1,9 @@
 """Several fitted models in one versioned JSON file: what ``clvmodel fit`` writes.
 
-A bundle holds the BG/NBD model, optionally the Gamma-Gamma model, the inputs of the naive CLV
-formula measured on the same data (average order value, purchases per customer per year), and how
-the data were read (columns, time unit, observation end). Like single models it is plain JSON,
-validated on load, never a pickle.
+A bundle holds a purchase model (BG/NBD, MBG/NBD or Pareto/NBD), optionally the Gamma-Gamma
+model, the inputs of the naive CLV formula measured on the same data (average order value,
+purchases per customer per year), and how the data were read (columns, time unit, observation
+end). Like single models it is plain JSON, validated on load, never a pickle.
 """
 
 from __future__ import annotations
@@ -11,14 +11,15 @@ from __future__ import annotations
 import json
 import math
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from clvmodel._files import write_text_atomically
-from clvmodel.errors import ModelFileError
+from clvmodel.errors import ClvError, InputError, ModelFileError
 from clvmodel.models._fit import _model_from_document, _read_json
-from clvmodel.models.beta_geo import BetaGeoModel
+from clvmodel.models.base import PurchaseModel
 from clvmodel.models.gamma_gamma import GammaGammaModel
 
 __all__ = ["BUNDLE_FORMAT", "ModelBundle", "fit_bundle", "load_models"]
@@ -29,11 +30,12 @@ BUNDLE_VERSION = 1
 
 @dataclass
 class ModelBundle:
-    """A BG/NBD model, an optional Gamma-Gamma model, and what the naive formula needs.
+    """A purchase model, an optional Gamma-Gamma model, and what the naive formula needs.
 
     Attributes
     ----------
-    bg : BetaGeoModel
+    bg : PurchaseModel
+        The purchase model (BG/NBD, MBG/NBD or Pareto/NBD; the attribute keeps its first name).
     gg : GammaGammaModel or None
     naive : dict or None
         ``average_order_value`` and ``purchases_per_year`` measured on the fitting data.
@@ -41,7 +43,7 @@ class ModelBundle:
         How the data were read (column names, time unit, observation end, counts).
     """
 
-    bg: BetaGeoModel
+    bg: PurchaseModel
     gg: GammaGammaModel | None = None
     naive: dict[str, float] | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -73,7 +75,9 @@ class ModelBundle:
         return write_text_atomically(path, json.dumps(self.to_dict(), indent=2) + "\n")
 
 
-def fit_bundle(histories, spends=None, naive_inputs=None, metadata=None) -> ModelBundle:
+def fit_bundle(
+    histories, spends=None, naive_inputs=None, metadata=None, model="bgnbd"
+) -> ModelBundle:
     """Fit the models of a bundle from aggregated data, whatever engine aggregated it.
 
     The DuckDB engine (``clvmodel fit``) and the Spark engine (:func:`clvmodel.spark.fit`) both
@@ -93,6 +97,10 @@ def fit_bundle(histories, spends=None, naive_inputs=None, metadata=None) -> Mode
         naive formula's average order value and purchases per customer per year.
     metadata : mapping, optional
         Stored as is (column names, observation end, counts).
+    model : str or PurchaseModel
+        The purchase model: a short name (``"bgnbd"``, ``"mbgnbd"``, ``"pnbd"``), an unfitted
+        model object, or ``"auto"``: fit each of the three and keep the one with the lowest BIC
+        (the choice and the table behind it are stored in ``metadata["model_choice"]``).
 
     Returns
     -------
@@ -102,7 +110,12 @@ def fit_bundle(histories, spends=None, naive_inputs=None, metadata=None) -> Mode
     # Rows in a fixed order: the fit's warm start samples rows, and engines return them unordered.
     histories = histories.sort_values(["frequency", "recency", "T"], ignore_index=True)
     histories.attrs["time_unit"] = time_unit
-    bg = BetaGeoModel().fit(histories, weights=histories["customers"].to_numpy())
+    weights = histories["customers"].to_numpy()
+    metadata = dict(metadata or {})
+    if isinstance(model, str) and model.lower() == "auto":
+        bg, metadata["model_choice"] = _choose_by_bic(histories, weights)
+    else:
+        bg = _named_model(model).fit(histories, weights=weights)
     gg = None
     if spends is not None and spends["customers"].sum() >= 2:
         spends = spends.sort_values(["frequency", "monetary_value"], ignore_index=True)
@@ -115,7 +128,44 @@ def fit_bundle(histories, spends=None, naive_inputs=None, metadata=None) -> Mode
             / naive_inputs["customers"]
             / naive_inputs["years"],
         }
-    return ModelBundle(bg=bg, gg=gg, naive=naive, metadata=dict(metadata or {}))
+    return ModelBundle(bg=bg, gg=gg, naive=naive, metadata=metadata)
+
+
+def _named_model(model) -> PurchaseModel:
+    from clvmodel.models import PURCHASE_MODELS  # the registry imports this module
+
+    if isinstance(model, PurchaseModel):
+        return model
+    key = str(model).lower()
+    if key not in PURCHASE_MODELS:
+        raise InputError(
+            f"unknown purchase model {model!r}; choose from {sorted(PURCHASE_MODELS)} or 'auto'."
+        )
+    return PURCHASE_MODELS[key]()
+
+
+def _choose_by_bic(histories, weights) -> tuple[PurchaseModel, dict]:
+    """Fit every registered purchase model; keep the lowest BIC = k ln N − 2 ln L."""
+    from clvmodel.models import PURCHASE_MODELS
+
+    rows, best = [], None
+    for name, cls in PURCHASE_MODELS.items():
+        row = {"model": name, "label": cls.label}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                candidate = cls().fit(histories, weights=weights)
+        except ClvError as exc:
+            rows.append({**row, "bic": None, "note": f"fit failed: {exc}"})
+            continue
+        k = len(candidate.param_names)
+        bic = k * math.log(candidate.n_customers_) - 2.0 * candidate.log_likelihood_
+        rows.append({**row, "log_likelihood": candidate.log_likelihood_, "bic": bic, "note": ""})
+        if best is None or bic < best[1]:
+            best = (candidate, bic, name)
+    if best is None:
+        raise InputError("no purchase model could be fitted: " + "; ".join(r["note"] for r in rows))
+    return best[0], {"rule": "lowest BIC", "chosen": best[2], "candidates": rows}
 
 
 def _bundle_from_document(document, source: str) -> ModelBundle:
@@ -132,7 +182,7 @@ def _bundle_from_document(document, source: str) -> ModelBundle:
     models = document.get("models")
     if not isinstance(models, dict) or "bg" not in models:
         fail("'models' must hold a 'bg' model")
-    bg = _model_from_document(models["bg"], f"{source} (bg)", expected=BetaGeoModel)
+    bg = _model_from_document(models["bg"], f"{source} (bg)", expected=PurchaseModel)
     gg = None
     if models.get("gg") is not None:
         gg = _model_from_document(models["gg"], f"{source} (gg)", expected=GammaGammaModel)
@@ -157,7 +207,7 @@ def load_models(path: str | os.PathLike) -> ModelBundle:
     """Load a models file written by ``clvmodel fit`` or :meth:`ModelBundle.save`.
 
     A single-model file (``model.save(path)``) is accepted too and becomes a bundle with that one
-    BG/NBD model.
+    purchase model.
 
     Raises
     ------
@@ -168,9 +218,9 @@ def load_models(path: str | os.PathLike) -> ModelBundle:
     if isinstance(document, dict) and document.get("format") == BUNDLE_FORMAT:
         return _bundle_from_document(document, source)
     model = _model_from_document(document, source)
-    if not isinstance(model, BetaGeoModel):
+    if not isinstance(model, PurchaseModel):
         raise ModelFileError(
-            f"{source} holds a {type(model).__name__}; scoring needs a BG/NBD model (write one "
-            "with `clvmodel fit`)."
+            f"{source} holds a {type(model).__name__}; scoring needs a purchase model (BG/NBD, "
+            "MBG/NBD or Pareto/NBD; write one with `clvmodel fit`)."
         )
     return ModelBundle(bg=model)

@@ -7,6 +7,7 @@ creating a figure when no ``ax`` is given.
 
 from clvmodel.plotting._common import new_axes
 from clvmodel.plotting.churn import plot_churn_risk_vs_value, plot_churn_tiers
+from clvmodel.plotting.compare import plot_model_comparison
 from clvmodel.plotting.heatmaps import frequency_recency_grid, plot_frequency_recency
 from clvmodel.plotting.holdout import (
     plot_conditional_expectation,
@@ -25,6 +26,7 @@ __all__ = [
     "plot_clv_vs_naive",
     "plot_conditional_expectation",
     "plot_frequency_recency",
+    "plot_model_comparison",
     "plot_period_transactions",
     "plot_predicted_vs_actual",
     "plot_reliability",

@@ -27,9 +27,12 @@ form is used and must agree with (a).
 
 from __future__ import annotations
 
+import atexit
 import functools
 import math
+import os
 import warnings
+from pathlib import Path
 
 import mpmath as mp
 import numpy as np
@@ -126,8 +129,54 @@ def _closed_form(r, alpha, a, b, x, age, t):
         return (up + down) / 2
 
 
+# The references are stored (30 significant digits) by make_special_reference.py, which runs this
+# module with CLVMODEL_RECORD_REFERENCES set; computing them live takes ~150 s.
+REFERENCE_TABLE = Path(__file__).parent / "reference" / "bgnbd_expected_if_alive_mpmath.csv"
+_RECORD = os.environ.get("CLVMODEL_RECORD_REFERENCES")
+
+
+def _key(params, x, age, t) -> tuple:
+    return (*(float(p) for p in params), float(x), float(age), float(t))
+
+
 @functools.cache
+def _stored_references() -> dict:
+    if _RECORD or not REFERENCE_TABLE.exists():
+        return {}
+    table = pd.read_csv(REFERENCE_TABLE, dtype={"reference": str})
+    columns = ["r", "alpha", "a", "b", "x", "T", "t"]
+    return {
+        tuple(float(v) for v in row[columns]): mp.mpf(row["reference"])
+        for _, row in table.iterrows()
+    }
+
+
 def reference_if_alive(params, x, age, t):
+    """E_alive from two agreeing mpmath methods: the stored value, or computed live."""
+    stored = _stored_references().get(_key(params, x, age, t))
+    if stored is not None:
+        return stored
+    value = live_reference_if_alive(tuple(params), x, age, t)
+    if _RECORD:
+        _RECORDED[_key(params, x, age, t)] = value
+    return value
+
+
+_RECORDED: dict = {}
+
+
+def _write_recorded() -> None:
+    rows = [(*key, mp.nstr(value, 30)) for key, value in sorted(_RECORDED.items())]
+    frame = pd.DataFrame(rows, columns=["r", "alpha", "a", "b", "x", "T", "t", "reference"])
+    frame.to_csv(_RECORD, index=False, float_format="%.17g")
+
+
+if _RECORD:
+    atexit.register(_write_recorded)
+
+
+@functools.cache
+def live_reference_if_alive(params, x, age, t):
     """E_alive from two agreeing mpmath methods (cached: each costs ~0.2 s)."""
     r, alpha, a, b = params
     value, error = _quadrature(r, alpha, a, b, x, age, t)
@@ -152,6 +201,19 @@ def reference_probability_alive(params, x, t_x, age):
 
 def _relative_error(value, reference):
     return float(abs(mp.mpf(float(value)) - reference) / reference)
+
+
+@pytest.mark.parametrize(
+    "cell", [CELLS[3], next(c for c in CELLS if c[1] == HEAVY and c[0] == "a=1")], ids=str
+)
+def test_stored_references_are_what_mpmath_computes(cell):
+    """A live spot check of the stored table (one ordinary cell, one heavy buyer at a = 1)."""
+    name, x, age, t = cell
+    stored = _stored_references().get(_key(PARAMETER_SETS[name], x, age, t))
+    if stored is None:
+        pytest.skip("no stored reference table (recording run)")
+    live = live_reference_if_alive(PARAMETER_SETS[name], x, age, t)
+    assert abs(stored - live) <= mp.mpf("1e-15") * live  # at mpmath's default 53-bit precision
 
 
 # ---------------------------------------------------------------------------------------------

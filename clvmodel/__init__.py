@@ -1,9 +1,11 @@
 """clvmodel: probabilistic customer lifetime value from transaction logs.
 
 Transactions become RFM summaries (:func:`rfm_summary`, or :func:`rfm_from_file` straight from a
-file), which feed the BG/NBD model of purchasing and dropout (:class:`BetaGeoModel`) and the
-Gamma-Gamma model of spend (:class:`GammaGammaModel`); their predictions become per-customer value
-(:func:`customer_lifetime_value`), shown beside the naive formula (:func:`naive_clv`).
+file), which feed the purchase models (BG/NBD :class:`BetaGeoModel`, MBG/NBD
+:class:`ModifiedBetaGeoModel`, Pareto/NBD :class:`ParetoNBDModel`; :func:`compare_models` picks
+one by holdout) and the Gamma-Gamma model of spend (:class:`GammaGammaModel`); their predictions
+become per-customer value (:func:`customer_lifetime_value`), shown beside the naive formula
+(:func:`naive_clv`).
 """
 
 from clvmodel import datasets
@@ -13,6 +15,7 @@ from clvmodel.churn import (
     churn_tier_summary,
     price_increase_plan,
 )
+from clvmodel.compare import ModelComparison, compare_models
 from clvmodel.dayone import DayOneModel
 from clvmodel.errors import (
     ClvError,
@@ -31,6 +34,9 @@ from clvmodel.models import (
     GammaGammaCovariateModel,
     GammaGammaModel,
     ModelBundle,
+    ModifiedBetaGeoModel,
+    ParetoNBDModel,
+    PurchaseModel,
     load_model,
     load_models,
 )
@@ -56,15 +62,20 @@ __all__ = [
     "HoldoutReport",
     "InputError",
     "ModelBundle",
+    "ModelComparison",
     "ModelError",
+    "ModifiedBetaGeoModel",
     "ModelFileError",
     "NotFittedError",
+    "ParetoNBDModel",
     "PriceIncreasePlan",
+    "PurchaseModel",
     "StatisticalWarning",
     "calibration_holdout_split",
     "churn_risk",
     "churn_tier_summary",
     "clv_table",
+    "compare_models",
     "customer_lifetime_value",
     "datasets",
     "evaluate_holdout",

@@ -71,7 +71,7 @@ def _date(day: int | None) -> pd.Timestamp | None:
 # The report
 @dataclass(repr=False)
 class HoldoutReport:
-    """Calibration/holdout comparison of a fitted BG/NBD model (and Gamma-Gamma) with the outcome.
+    """Calibration/holdout comparison of a fitted purchase model (and Gamma-Gamma) with the outcome.
 
     Built by :func:`evaluate_holdout`. Every table is a pandas DataFrame attribute; ``str(report)``
     renders them as plain text and :meth:`to_dict` as a JSON-ready dictionary.
@@ -582,8 +582,8 @@ def tracking_table(
 
     Parameters
     ----------
-    bg : BetaGeoModel
-        A fitted model (usually fitted on the calibration period).
+    bg : PurchaseModel
+        A fitted purchase model without covariates (usually fitted on the calibration period).
     transactions : pandas.DataFrame
         One row per purchase; purchases on the same day count once, as in :func:`rfm_summary`.
     calibration_end : date-like
@@ -848,8 +848,9 @@ def evaluate_holdout(
 
     Parameters
     ----------
-    bg : BetaGeoModel
-        Fitted on ``calibration``.
+    bg : PurchaseModel
+        Any fitted purchase model (BG/NBD, MBG/NBD, Pareto/NBD, with or without covariates),
+        fitted on ``calibration``.
     calibration : pandas.DataFrame
         Calibration RFM summary (``frequency``, ``recency``, ``T`` and, with ``gg``,
         ``monetary_value``), as returned by :func:`clvmodel.calibration_holdout_split`.

@@ -1,10 +1,17 @@
-"""Draw customers from known BG/NBD and Gamma-Gamma parameters.
+"""Draw customers from known BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma parameters.
 
 Used to check that fitting recovers the parameters it was given, and to make synthetic logs of any
-size for benchmarks and demos. The draws follow the models' stories exactly (Fader, Hardie and Lee
-2005): λ ~ Gamma(r, α) and p ~ Beta(a, b) per customer; purchases at Poisson rate λ; dropout with
-probability p right after each repeat purchase; each transaction's value ~ Gamma(p_spend, ν) with
-ν ~ Gamma(q, γ) per customer.
+size for benchmarks and demos. The draws follow the models' stories exactly. Every model gives each
+customer a purchase rate λ ~ Gamma(r, α) and Poisson purchases while alive; they differ in dropout:
+
+* BG/NBD (Fader, Hardie and Lee 2005): p ~ Beta(a, b); dropout with probability p right after each
+  repeat purchase.
+* MBG/NBD (Batislam, Denizel and Filiztekin 2007): the same coin also right after the first
+  purchase (time 0).
+* Pareto/NBD (Schmittlein, Morrison and Colombo 1987): μ ~ Gamma(s, β); an exponential lifetime
+  with rate μ, in continuous time.
+
+Each transaction's value ~ Gamma(p_spend, ν) with ν ~ Gamma(q, γ) per customer.
 """
 
 from __future__ import annotations
@@ -31,12 +38,49 @@ def _params(params: Mapping[str, float], names: tuple[str, ...], model: str) -> 
     return values
 
 
-def _draw_histories(rng, n, bg_params, age):
-    r, alpha, a, b = _params(bg_params, ("r", "alpha", "a", "b"), "BG/NBD")
+#: The purchase models that can be simulated, with the names of their parameters.
+_MODELS = {
+    "bgnbd": ("BG/NBD", ("r", "alpha", "a", "b")),
+    "mbgnbd": ("MBG/NBD", ("r", "alpha", "a", "b")),
+    "pnbd": ("Pareto/NBD", ("r", "alpha", "s", "beta")),
+}
+
+
+def _model_params(model, params):
+    if model not in _MODELS:
+        raise InputError(f"model must be one of {sorted(_MODELS)}, got {model!r}.")
+    label, names = _MODELS[model]
+    return _params(params, names, label)
+
+
+def _draw_histories(rng, n, bg_params, age, model="bgnbd"):
+    values = _model_params(model, bg_params)
+    return _draw(rng, n, model, *values, age)
+
+
+def _draw(rng, n, model, r, alpha, c, d, age):
+    """(x, t_x) of n customers; (c, d) are (a, b) or (s, β); α, c, d may be arrays (covariates).
+
+    The draws of BG/NBD are made in a fixed order (λ, p, dropout purchase, arrivals, t_x) that
+    keeps simulations reproducible from one version to the next for the same seed.
+    """
     rate = rng.gamma(r, 1.0 / alpha, n)
-    dropout = rng.beta(a, b, n)
-    # Repeat purchase after which the customer drops out (1, 2, ...), and purchases in (0, T].
+    if model == "pnbd":
+        # λ, μ, the lifetime, then Poisson purchases over the time alive within (0, T].
+        death = rng.gamma(c, 1.0 / d, n)
+        active = np.minimum(rng.exponential(1.0, n) / np.maximum(death, 1e-300), age)
+        x = rng.poisson(rate * active)
+        t_x = np.zeros(n)
+        buyers = x > 0
+        # Given x arrivals in (0, active], the last is the maximum of x uniforms.
+        t_x[buyers] = active[buyers] * rng.beta(x[buyers], 1.0)
+        return x, t_x
+    dropout = rng.beta(c, d, n)
+    # Purchase after which the customer drops out: repeat purchase 1, 2, ... in BG/NBD; in MBG/NBD
+    # the first purchase (0) counts too.
     last_possible = rng.geometric(np.clip(dropout, 1e-300, 1.0))
+    if model == "mbgnbd":
+        last_possible = last_possible - 1
     arrivals = rng.poisson(rate * age)
     x = np.minimum(last_possible, arrivals)
     # Given N arrivals in (0, T], the x-th is the x-th order statistic of N uniforms.
@@ -57,21 +101,27 @@ def simulate_customers(
     T=52.0,
     gg_params: Mapping[str, float] | None = None,
     seed=None,
+    model: str = "bgnbd",
 ) -> pd.DataFrame:
-    """Simulate an RFM table from known BG/NBD (and optionally Gamma-Gamma) parameters.
+    """Simulate an RFM table from known purchase-model (and optionally Gamma-Gamma) parameters.
 
     Parameters
     ----------
     n_customers : int
         Number of customers.
     bg_params : mapping
-        ``r``, ``alpha``, ``a``, ``b`` in the time unit of ``T``.
+        The parameters of the chosen ``model`` in the time unit of ``T`` (the name is kept from
+        when only BG/NBD was simulated): ``r``, ``alpha``, ``a``, ``b`` for BG/NBD and MBG/NBD,
+        ``r``, ``alpha``, ``s``, ``beta`` for Pareto/NBD.
     T : float or array_like
         Each customer's age at the end of observation: one value for all, or one per customer.
     gg_params : mapping, optional
         ``p``, ``q``, ``v``; adds ``monetary_value`` (mean spend of the repeat purchases).
     seed : int or numpy.random.Generator, optional
         For reproducible draws.
+    model : {"bgnbd", "mbgnbd", "pnbd"}
+        BG/NBD, MBG/NBD or Pareto/NBD (see the module docstring). BG/NBD draws are the same as
+        before this option existed, for the same seed.
 
     Returns
     -------
@@ -84,6 +134,8 @@ def simulate_customers(
     >>> rfm = clv.simulate_customers(1000, dict(r=0.25, alpha=4.0, a=0.8, b=2.5), T=39, seed=1)
     >>> list(rfm.columns)
     ['frequency', 'recency', 'T']
+    >>> pareto = dict(r=0.55, alpha=10.6, s=0.61, beta=11.7)
+    >>> rfm = clv.simulate_customers(1000, pareto, T=39, seed=1, model="pnbd")
     """
     if not isinstance(n_customers, int | np.integer) or n_customers < 1:
         raise InputError(f"n_customers must be a positive whole number, got {n_customers!r}.")
@@ -91,7 +143,7 @@ def simulate_customers(
     age = np.broadcast_to(np.asarray(T, dtype="float64"), (n_customers,)).copy()
     if not np.all(np.isfinite(age)) or (age < 0).any():
         raise InputError("T must be finite and ≥ 0 for every customer.")
-    x, t_x = _draw_histories(rng, n_customers, bg_params, age)
+    x, t_x = _draw_histories(rng, n_customers, bg_params, age, model)
     table = pd.DataFrame({"frequency": x.astype("int64"), "recency": t_x, "T": age})
     if gg_params is not None:
         shape, nu = _draw_spend(rng, n_customers, gg_params)
@@ -110,18 +162,20 @@ def simulate_transactions(
     acquisition_days: int = 365,
     observation_days: int = 730,
     seed=None,
+    model: str = "bgnbd",
 ) -> pd.DataFrame:
     """Simulate a transaction log (one row per purchase) with daily dates.
 
     Customers make their first purchase on a uniformly drawn day of the acquisition window and are
-    observed until ``start + observation_days``. BG/NBD parameters are per day.
+    observed until ``start + observation_days``. Model parameters are per day.
 
     Parameters
     ----------
     n_customers : int
         Number of customers.
     bg_params : mapping
-        ``r``, ``alpha``, ``a``, ``b`` in days.
+        The chosen ``model``'s parameters in days: ``r``, ``alpha``, ``a``, ``b`` (BG/NBD,
+        MBG/NBD) or ``r``, ``alpha``, ``s``, ``beta`` (Pareto/NBD).
     gg_params : mapping, optional
         ``p``, ``q``, ``v``: adds an ``amount`` column (otherwise every amount is 1).
     start : date-like
@@ -130,6 +184,8 @@ def simulate_transactions(
         Length of the acquisition window and of the whole observation period, in days.
     seed : int or numpy.random.Generator, optional
         For reproducible draws.
+    model : {"bgnbd", "mbgnbd", "pnbd"}
+        The purchase model drawn from (see :func:`simulate_customers`).
 
     Returns
     -------
@@ -143,7 +199,7 @@ def simulate_transactions(
     rng = np.random.default_rng(seed)
     first = rng.integers(0, acquisition_days, n_customers)
     age = (observation_days - 1 - first).astype("float64")
-    x, t_x = _draw_histories(rng, n_customers, bg_params, age)
+    x, t_x = _draw_histories(rng, n_customers, bg_params, age, model)
     counts = x + 1
     customer = np.repeat(np.arange(n_customers, dtype="int64"), counts)
     # Repeat purchases: x - 1 uniform times before t_x, then t_x itself; the first purchase at 0.
@@ -190,12 +246,15 @@ def simulate_customers_with_covariates(
     gg_params: Mapping[str, float] | None = None,
     spend_coefficients: Mapping[str, float] | None = None,
     seed=None,
+    model: str = "bgnbd",
 ) -> pd.DataFrame:
-    """Simulate an RFM table from BG/NBD and Gamma-Gamma with time-invariant covariates.
+    """Simulate an RFM table from a purchase model and Gamma-Gamma with time-invariant covariates.
 
-    Customer i draws from BG/NBD with α_i = α₀ exp(−γ_purchaseᵀz_i), a_i = a₀ exp(γ_dropoutᵀz_i)
-    and b_i = b₀ exp(γ_dropoutᵀz_i) (the CLVTools form; Fader and Hardie 2007), and spends per
-    transaction Gamma(p, ν_i) with ν_i ~ Gamma(q, v_i), v_i = v₀ exp(γ_spendᵀz_i): the models of
+    Customer i draws from the chosen model with its own parameters (the CLVTools form; Fader and
+    Hardie 2007): for BG/NBD and MBG/NBD α_i = α₀ exp(−γ_purchaseᵀz_i),
+    a_i = a₀ exp(γ_dropoutᵀz_i) and b_i = b₀ exp(γ_dropoutᵀz_i); for Pareto/NBD
+    α_i = α₀ exp(−γ_purchaseᵀz_i) and β_i = β₀ exp(−γ_dropoutᵀz_i). Spend per transaction is
+    Gamma(p, ν_i) with ν_i ~ Gamma(q, v_i), v_i = v₀ exp(γ_spendᵀz_i): the models of
     :class:`~clvmodel.BetaGeoCovariateModel` and :class:`~clvmodel.GammaGammaCovariateModel`.
 
     Parameters
@@ -203,7 +262,9 @@ def simulate_customers_with_covariates(
     covariates : pandas.DataFrame
         One row per customer, numeric columns; the output keeps its index and columns.
     bg_params : mapping
-        Base ``r``, ``alpha``, ``a``, ``b`` (at z = 0), in the time unit of ``T``.
+        Base parameters of the chosen ``model`` (at z = 0), in the time unit of ``T``:
+        ``r``, ``alpha``, ``a``, ``b`` (BG/NBD, MBG/NBD) or ``r``, ``alpha``, ``s``, ``beta``
+        (Pareto/NBD).
     T : float or array_like
         Each customer's age at the end of observation: one value, or one per customer.
     purchase_coefficients, dropout_coefficients, spend_coefficients : mapping, optional
@@ -212,6 +273,8 @@ def simulate_customers_with_covariates(
         Base ``p``, ``q``, ``v``; adds ``monetary_value`` (mean spend of the repeat purchases).
     seed : int or numpy.random.Generator, optional
         For reproducible draws.
+    model : {"bgnbd", "mbgnbd", "pnbd"}
+        BG/NBD, MBG/NBD or Pareto/NBD; BG/NBD draws are unchanged by this option.
 
     Returns
     -------
@@ -243,19 +306,16 @@ def simulate_customers_with_covariates(
     age = np.broadcast_to(np.asarray(T, dtype="float64"), (n,)).copy()
     if not np.all(np.isfinite(age)) or (age < 0).any():
         raise InputError("T must be finite and ≥ 0 for every customer.")
-    r, alpha, a, b = _params(bg_params, ("r", "alpha", "a", "b"), "BG/NBD")
+    r, alpha, c, d = _model_params(model, bg_params)
     g_purchase = _coefficient_vector(purchase_coefficients, columns, "purchase_coefficients")
     g_dropout = _coefficient_vector(dropout_coefficients, columns, "dropout_coefficients")
     alpha_i = alpha * np.exp(-(z @ g_purchase))
-    scale = np.exp(z @ g_dropout)
-    rate = rng.gamma(r, 1.0 / alpha_i)
-    dropout = rng.beta(a * scale, b * scale)
-    last_possible = rng.geometric(np.clip(dropout, 1e-300, 1.0))
-    arrivals = rng.poisson(rate * age)
-    x = np.minimum(last_possible, arrivals)
-    t_x = np.zeros(n)
-    buyers = x > 0
-    t_x[buyers] = age[buyers] * rng.beta(x[buyers], arrivals[buyers] - x[buyers] + 1)
+    if model == "pnbd":
+        c_i, d_i = c, d * np.exp(-(z @ g_dropout))  # s, β_i
+    else:
+        scale = np.exp(z @ g_dropout)
+        c_i, d_i = c * scale, d * scale  # a_i, b_i
+    x, t_x = _draw(rng, n, model, r, alpha_i, c_i, d_i, age)
     table = pd.DataFrame(
         {"frequency": x.astype("int64"), "recency": t_x, "T": age}, index=covariates.index
     )

@@ -55,8 +55,8 @@ def frequency_recency_grid(
 
     Parameters
     ----------
-    bg : BetaGeoModel
-        Fitted BG/NBD model.
+    bg : PurchaseModel
+        Fitted purchase model (BG/NBD, MBG/NBD or Pareto/NBD).
     data : pandas.DataFrame, optional
         RFM table of the customers the map is about; it supplies the defaults of ``T`` (the
         largest customer age) and ``max_frequency`` (the largest frequency, at most 50).
@@ -184,8 +184,8 @@ def plot_frequency_recency(
 
     Parameters
     ----------
-    bg : BetaGeoModel or pandas.DataFrame
-        Fitted BG/NBD model, or a table from :func:`frequency_recency_grid` (then ``data``,
+    bg : PurchaseModel or pandas.DataFrame
+        Fitted purchase model, or a table from :func:`frequency_recency_grid` (then ``data``,
         ``kind``, ``t``, ``T``, ``max_frequency`` and ``recency_points`` are not used).
     data, kind, t, T, max_frequency, recency_points
         As in :func:`frequency_recency_grid`.

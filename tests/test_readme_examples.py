@@ -1,0 +1,35 @@
+"""README code blocks run as written (the Spark block is run by tests/test_spark.py)."""
+
+import re
+import warnings
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _python_blocks(section: str) -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    heading = re.search(rf"^##\s+{re.escape(section)}\s*$", text, re.M)
+    assert heading, f"README has no section {section!r}"
+    end = re.search(r"^## ", text[heading.end() :], re.M)
+    body = text[heading.end() : heading.end() + (end.start() if end else len(text))]
+    return re.findall(r"```python\n(.*?)```", body, re.S)
+
+
+@pytest.mark.parametrize("section", ["Which model?"])
+def test_readme_python_blocks_run(section, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    blocks = _python_blocks(section)
+    assert blocks
+    namespace: dict = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for block in blocks:
+            exec(compile(block, f"README.md ({section})", "exec"), namespace)
+    if section == "Which model?":
+        assert namespace["comparison"].table["model"].iloc[0] == "Pareto/NBD"

@@ -16,6 +16,7 @@ from clvmodel.churn import (
     price_increase_plan,
 )
 from clvmodel.compare import ModelComparison, compare_models
+from clvmodel.coverage import interval_coverage
 from clvmodel.dayone import DayOneModel
 from clvmodel.errors import (
     ClvError,
@@ -79,6 +80,7 @@ __all__ = [
     "customer_lifetime_value",
     "datasets",
     "evaluate_holdout",
+    "interval_coverage",
     "load_model",
     "load_models",
     "naive_clv",

@@ -42,6 +42,13 @@ from clvmodel._grouping import group_rows
 from clvmodel.errors import ClvError, InputError
 from clvmodel.models._covariates import covariate_matrix, covariate_names, linear_predictor
 from clvmodel.models._fit import MaximumLikelihoodModel, _weighted_compress, check_weights
+from clvmodel.models._intervals import (
+    check_level,
+    count_interval,
+    delta_interval,
+    parameter_draws,
+    sigma_points,
+)
 from clvmodel.rfm import validate_rfm
 
 __all__ = ["HistoryRows", "PurchaseModel", "check_horizon"]
@@ -246,6 +253,7 @@ class PurchaseModel(MaximumLikelihoodModel):
         group, first = group_rows(*columns)
         p = self._individual(theta, z_p[first], z_d[first])
         x, t_x, age = (np.asarray(c, dtype="float64")[first] for c in columns[:3])
+        self._last_covariates = (z_p[first], z_d[first])  # for parameter draws (intervals)
         return rfm, p, (x, t_x, age), group, first
 
     def _check_time_unit(self, data) -> None:
@@ -262,7 +270,17 @@ class PurchaseModel(MaximumLikelihoodModel):
     def _alive(self, p, x, t_x, age):
         return expit(-type(self)._log_odds_dead(p, x, t_x, age))
 
-    def predict(self, data, t, which=_PREDICTIONS) -> pd.DataFrame:
+    def predict(
+        self,
+        data,
+        t,
+        which=_PREDICTIONS,
+        *,
+        interval=None,
+        method: str = "delta",
+        n_draws: int = 200,
+        seed=0,
+    ) -> pd.DataFrame:
         """Several history-conditional predictions at once, from one pass over the data.
 
         Parameters
@@ -274,26 +292,56 @@ class PurchaseModel(MaximumLikelihoodModel):
         which : sequence of str
             Any of ``probability_alive``, ``probability_no_purchase`` and
             ``expected_purchases``; see the methods of the same names.
+        interval : float, optional
+            Add intervals at this level (e.g. 0.9): ``<name>_lower`` and ``<name>_upper`` for each
+            prediction, the confidence interval of that expectation from parameter uncertainty;
+            and, with ``expected_purchases``, ``purchases_lower``, ``purchases_upper`` and
+            ``purchases_interval_mass``: the prediction interval of the number of purchases in
+            the horizon from both sources (the conditional count distribution averaged over
+            parameter uncertainty) and the probability the model gives it (at least ``interval``,
+            the count being discrete). See :mod:`clvmodel.models._intervals`.
+        method : {"delta", "draws"}
+            Parameter uncertainty by the delta method at sigma points (fast, the default), or by
+            ``n_draws`` draws of the parameters from their asymptotic normal (percentiles).
+        n_draws : int
+            Parameter draws for ``method="draws"``.
+        seed : int or numpy.random.Generator, optional
+            Seed of the parameter draws (fixed by default, so results are reproducible).
 
         Returns
         -------
         pandas.DataFrame
-            One column per name in ``which``, indexed like ``data``.
+            One column per name in ``which`` (then the interval columns), indexed like ``data``.
         """
         unknown = set(which) - set(_PREDICTIONS)
         if unknown:
             raise InputError(
                 f"unknown prediction(s) {sorted(unknown)}; choose from {_PREDICTIONS}."
             )
+        level = None if interval is None else check_level(interval)
+        if method not in ("delta", "draws"):
+            raise InputError(f"method={method!r} is not known; use 'delta' or 'draws'.")
         n = len(validate_rfm(data).frequency)
         t = check_horizon(t, n)
         per_row = np.broadcast_to(t, (n,)) if t.ndim else None
         rfm, p, (x, t_x, age), group, first = self._rows(data, *([per_row] if t.ndim else []))
         horizon = per_row[first] if t.ndim else t
+        columns = self._expectations(p, x, t_x, age, horizon, which)
+        if level is not None:
+            points = (
+                sigma_points(self) if method == "delta" else parameter_draws(self, n_draws, seed)
+            )
+            columns.update(
+                self._intervals(points, method, level, columns, x, t_x, age, horizon, which)
+            )
+        return pd.DataFrame({k: v[group] for k, v in columns.items()}, index=rfm.index)
+
+    def _expectations(self, p, x, t_x, age, horizon, which) -> dict:
+        """The requested expectations on distinct histories (see :meth:`predict`)."""
         model = type(self)
+        columns = {}
         with np.errstate(all="ignore"):
             alive = self._alive(p, x, t_x, age)
-            columns = {}
             for name in which:
                 if name == "probability_alive":
                     values = alive
@@ -302,8 +350,59 @@ class PurchaseModel(MaximumLikelihoodModel):
                     values = np.clip(1.0 - alive * (1.0 - silent), 0.0, 1.0)
                 else:
                     values = alive * model._expected_if_alive(p, x, age, horizon)
-                columns[name] = np.asarray(values, dtype="float64")[group]
-        return pd.DataFrame(columns, index=rfm.index)
+                columns[name] = np.asarray(values, dtype="float64")
+        return columns
+
+    def _intervals(
+        self, points, method, level, estimates, x, t_x, age, horizon, which, chunk: int = 20_000
+    ) -> dict:
+        """Interval columns on distinct histories, in chunks of rows (bounded memory)."""
+        z_p, z_d = self._last_covariates
+        tail = (1.0 - level) / 2.0
+        names = [*(f"{n}_{side}" for n in which for side in ("lower", "upper"))]
+        if "expected_purchases" in which:
+            names += ["purchases_lower", "purchases_upper", "purchases_interval_mass"]
+        out = {name: np.empty(x.size) for name in names}
+        per_row = np.ndim(horizon) > 0
+        for start in range(0, x.size, chunk):
+            rows = slice(start, start + chunk)
+            h = horizon[rows] if per_row else horizon
+            params = [self._individual(theta, z_p[rows], z_d[rows]) for theta in points]
+            values = [
+                self._expectations(q, x[rows], t_x[rows], age[rows], h, which) for q in params
+            ]
+            for name in which:
+                stacked = np.stack([v[name] for v in values])
+                if method == "delta":
+                    probability = name != "expected_purchases"
+                    low, high = delta_interval(estimates[name][rows], stacked, level, probability)
+                else:
+                    low, high = np.quantile(stacked, [tail, 1.0 - tail], axis=0)
+                out[f"{name}_lower"][rows], out[f"{name}_upper"][rows] = low, high
+            if "expected_purchases" in which:
+                mixture = params[:50]  # the sigma points, or the first 50 draws
+                low, high, mass = count_interval(
+                    self._mixture_pmf(mixture, x[rows], t_x[rows], age[rows], h), level
+                )
+                out["purchases_lower"][rows], out["purchases_upper"][rows] = low, high
+                out["purchases_interval_mass"][rows] = mass
+        return out
+
+    def _mixture_pmf(self, params, x, t_x, age, horizon):
+        """k ↦ P(X(T, T+t] = k | history) averaged over parameter draws, shape (rows, len(k))."""
+        model = type(self)
+        h = horizon[:, None] if np.ndim(horizon) else horizon
+        grids = [(self._alive(q, x, t_x, age)[:, None], _column_params(q)) for q in params]
+
+        def pmf(counts):
+            total = np.zeros((x.size, counts.size))
+            with np.errstate(all="ignore"):
+                for alive, q in grids:
+                    inside = model._pmf_if_alive(q, counts[None, :], x[:, None], age[:, None], h)
+                    total += alive * inside + (1.0 - alive) * (counts == 0)[None, :]
+            return total / len(grids)
+
+        return pmf
 
     def probability_alive(self, data) -> pd.Series:
         """P(alive at T | x, t_x, T): the probability that each customer has not dropped out.

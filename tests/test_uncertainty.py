@@ -1,0 +1,110 @@
+"""Intervals of predictions (clvmodel.models._intervals) and their measured coverage
+(clvmodel.coverage): first steps of per-customer uncertainty."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import clvmodel as clv
+from clvmodel.models import PURCHASE_MODELS
+
+BG_DAYS = {"r": 0.25, "alpha": 30.0, "a": 0.8, "b": 2.5}
+
+
+@pytest.fixture(scope="module")
+def split():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", clv.ClvWarning)
+        return clv.calibration_holdout_split(
+            clv.datasets.load_cdnow_sample(),
+            calibration_end="1997-09-30",
+            observation_end="1998-06-30",
+        )
+
+
+@pytest.fixture(scope="module")
+def fitted(split):
+    return {name: cls().fit(split[0]) for name, cls in PURCHASE_MODELS.items()}
+
+
+@pytest.mark.parametrize("name", sorted(PURCHASE_MODELS))
+def test_intervals_bracket_the_estimates_and_carry_their_mass(name, fitted, split):
+    table = fitted[name].predict(split[0].iloc[::10], 39, interval=0.9)
+    for column in ("probability_alive", "probability_no_purchase", "expected_purchases"):
+        assert (table[f"{column}_lower"] <= table[column] + 1e-12).all()
+        assert (table[column] <= table[f"{column}_upper"] + 1e-12).all()
+        assert (table[f"{column}_upper"] - table[f"{column}_lower"] > 0).any()
+    assert (table["purchases_lower"] <= table["purchases_upper"]).all()
+    assert (table["purchases_interval_mass"] >= 0.9 - 1e-9).all()
+    assert (table["purchases_interval_mass"] <= 1.0).all()
+
+
+def test_delta_method_and_parameter_draws_agree(fitted, split):
+    model = fitted["bgnbd"]
+    sample = split[0].iloc[::25]
+    delta = model.predict(sample, 39, which=("expected_purchases",), interval=0.9)
+    draws = model.predict(
+        sample, 39, which=("expected_purchases",), interval=0.9, method="draws", n_draws=400
+    )
+    width = draws["expected_purchases_upper"] - draws["expected_purchases_lower"]
+    for side in ("lower", "upper"):
+        difference = (
+            delta[f"expected_purchases_{side}"] - draws[f"expected_purchases_{side}"]
+        ).abs()
+        assert (difference <= 0.15 * width + 1e-9).all()
+
+
+def test_intervals_shrink_as_customers_grow():
+    widths = []
+    for n in (2_000, 32_000):
+        rfm = clv.simulate_customers(n, BG_DAYS, T=365.0, seed=n)
+        model = clv.BetaGeoModel().fit(rfm)
+        one = pd.DataFrame({"frequency": [3], "recency": [200.0], "T": [365.0]})
+        row = model.predict(one, 180.0, which=("expected_purchases",), interval=0.9).iloc[0]
+        widths.append(row["expected_purchases_upper"] - row["expected_purchases_lower"])
+    # The asymptotic width shrinks like 1/√n: a factor 4 for 16 times the customers.
+    assert widths[1] == pytest.approx(widths[0] / 4.0, rel=0.35)
+
+
+def test_simulated_coverage_matches_the_predicted_mass():
+    # Customers drawn from known BG/NBD parameters; their next 180 days drawn from the same story.
+    log = clv.simulate_transactions(
+        6_000, BG_DAYS, acquisition_days=90, observation_days=455, seed=11
+    )
+    cal, hold = clv.calibration_holdout_split(
+        log,
+        calibration_end="2024-09-30",
+        observation_end="2025-03-31",
+        time_unit="D",
+        amount_col=None,
+    )
+    model = clv.BetaGeoModel().fit(cal)
+    table = clv.interval_coverage(model, cal, hold, interval=0.9)
+    overall = table.loc["all"]
+    standard_error = np.sqrt(0.9 * 0.1 / overall["customers"])
+    assert abs(overall["difference"]) < 4 * standard_error + 0.005
+    assert overall["pit_chi2_pvalue"] > 1e-4
+
+
+def test_cdnow_coverage_is_within_three_points_overall(fitted, split):
+    # Pareto/NBD on CDNOW: observed coverage of the 90 % holdout intervals vs the model's own mass
+    # (issue 15's bar: within 3 points in every frequency group). BG/NBD misses it in the 4+ group
+    # (−3.7 points), which is why this checks the best model of the comparison.
+    table = clv.interval_coverage(fitted["pnbd"], *split, interval=0.9)
+    assert list(table.index) == ["all", "0", "1", "2–3", "4+"]
+    assert (table["difference"].abs() <= 0.03).all()
+    assert (table["observed_coverage"] >= 0.9 - 0.03).all()
+
+
+def test_models_without_covariance_are_refused(split):
+    model = clv.BetaGeoModel.from_params(
+        {"r": 0.24, "alpha": 4.41, "a": 0.79, "b": 2.43}, time_unit="W"
+    )
+    with pytest.raises(clv.InputError, match="no parameter covariance"):
+        model.predict(split[0], 39, interval=0.9)
+    with pytest.raises(clv.InputError, match="strictly between 0 and 1"):
+        model.predict(split[0], 39, interval=90)

@@ -29,7 +29,14 @@ import numpy as np
 
 from clvmodel.errors import InputError
 
-__all__ = ["check_level", "count_interval", "delta_interval", "parameter_draws", "sigma_points"]
+__all__ = [
+    "check_level",
+    "count_interval",
+    "delta_interval",
+    "interval_columns",
+    "parameter_draws",
+    "sigma_points",
+]
 
 #: Largest count the prediction interval looks at.
 _MAX_COUNT = 100_000
@@ -201,3 +208,84 @@ def count_interval(pmf_blocks, level: float) -> tuple[np.ndarray, np.ndarray, np
         f"the purchase distribution puts more than {1 - level:.3g} of its mass above "
         f"{_MAX_COUNT} purchases; shorten the horizon."
     )
+
+
+def interval_columns(
+    model, points, method, level, estimates, histories, horizon, which, chunk=20_000
+):
+    """The interval columns of ``model.predict`` on distinct histories, in chunks of rows.
+
+    Parameters
+    ----------
+    model : PurchaseModel
+        The fitted model.
+    points : numpy.ndarray
+        Parameter vectors: :func:`sigma_points` (``method="delta"``) or :func:`parameter_draws`.
+    method : {"delta", "draws"}
+    level : float
+    estimates : dict
+        The expectations at the estimate, by name.
+    histories : tuple of numpy.ndarray
+        x, t_x, T and the purchase and dropout covariate matrices of the distinct histories.
+    horizon : float or numpy.ndarray
+    which : sequence of str
+    chunk : int
+        Rows per chunk (memory grows with points × chunk).
+
+    Returns
+    -------
+    dict
+        ``<name>_lower``/``_upper`` for each name in ``which``; with ``expected_purchases`` also
+        ``purchases_lower``, ``purchases_upper`` and ``purchases_interval_mass``.
+    """
+    x, t_x, age, z_p, z_d = histories
+    tail = (1.0 - level) / 2.0
+    names = [f"{n}_{side}" for n in which for side in ("lower", "upper")]
+    if "expected_purchases" in which:
+        names += ["purchases_lower", "purchases_upper", "purchases_interval_mass"]
+    out = {name: np.empty(x.size) for name in names}
+    per_row = np.ndim(horizon) > 0
+    for start in range(0, x.size, chunk):
+        rows = slice(start, start + chunk)
+        h = horizon[rows] if per_row else horizon
+        params = [model._individual(theta, z_p[rows], z_d[rows]) for theta in points]
+        values = [model._expectations(q, x[rows], t_x[rows], age[rows], h, which) for q in params]
+        for name in which:
+            stacked = np.stack([v[name] for v in values])
+            if method == "delta":
+                probability = name != "expected_purchases"
+                low, high = delta_interval(estimates[name][rows], stacked, level, probability)
+            else:
+                low, high = np.quantile(stacked, [tail, 1.0 - tail], axis=0)
+            out[f"{name}_lower"][rows], out[f"{name}_upper"][rows] = low, high
+        if "expected_purchases" in which:
+            mixture = params[:50]  # the sigma points, or the first 50 draws
+            low, high, mass = count_interval(
+                mixture_pmf(model, mixture, x[rows], t_x[rows], age[rows], h), level
+            )
+            out["purchases_lower"][rows], out["purchases_upper"][rows] = low, high
+            out["purchases_interval_mass"][rows] = mass
+    return out
+
+
+def mixture_pmf(model, params, x, t_x, age, horizon):
+    """k ↦ P(X(T, T+t] = k | history) averaged over parameter vectors, shape (rows, len(k))."""
+    cls = type(model)
+    h = horizon[:, None] if np.ndim(horizon) else horizon
+    grids = [
+        (
+            model._alive(q, x, t_x, age)[:, None],
+            {k: (v[:, None] if np.ndim(v) else v) for k, v in q.items()},
+        )
+        for q in params
+    ]
+
+    def pmf(counts):
+        total = np.zeros((x.size, counts.size))
+        with np.errstate(all="ignore"):
+            for alive, q in grids:
+                inside = cls._pmf_if_alive(q, counts[None, :], x[:, None], age[:, None], h)
+                total += alive * inside + (1.0 - alive) * (counts == 0)[None, :]
+        return total / len(grids)
+
+    return pmf

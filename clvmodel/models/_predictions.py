@@ -1,0 +1,389 @@
+"""Predictions of every purchase model, from the model's functions (see :mod:`.base`).
+
+Each prediction is evaluated once per distinct history (and covariates), then scattered back to
+the customers, so its cost grows with the number of distinct histories, not of customers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+
+from clvmodel._grouping import group_rows
+from clvmodel.errors import InputError
+from clvmodel.models._covariates import covariate_matrix
+from clvmodel.models._intervals import (
+    check_level,
+    interval_columns,
+    parameter_draws,
+    sigma_points,
+)
+from clvmodel.rfm import validate_rfm
+
+__all__ = ["PREDICTIONS", "PurchasePredictions", "check_horizon"]
+
+PREDICTIONS = ("probability_alive", "probability_no_purchase", "expected_purchases")
+_UNIT_WORDS = {"D": "days", "W": "weeks"}
+
+
+def check_horizon(t, n: int | None) -> np.ndarray:
+    """A horizon as a float array: finite, ≥ 0, one value or (given ``n``) one per customer."""
+    try:
+        values = np.asarray(t, dtype="float64")
+    except (TypeError, ValueError):
+        raise InputError(f"the horizon t must be a number of time units, got {t!r}.") from None
+    if not np.all(np.isfinite(values)) or (values < 0).any():
+        raise InputError(f"the horizon t must be finite and ≥ 0, got {t!r}.")
+    if n is not None and values.ndim > 0 and values.size not in (1, n):
+        raise InputError(f"t has {values.size} values; give one, or one per customer ({n}).")
+    return values
+
+
+class PurchasePredictions:
+    """The prediction methods of :class:`~clvmodel.models.base.PurchaseModel`."""
+
+    # ----------------------------------------------------------------------------------------------
+    # Predictions, evaluated once per distinct history and scattered back.
+    def _rows(self, data, *extra):
+        """Validated histories and the grouping of identical rows (with ``extra`` per-row columns,
+        such as a horizon per customer, taking part in the grouping): the table's RFM arrays, the
+        parameters of each distinct row, its (x, t_x, T, purchase and dropout covariates), and the
+        group of each customer and first customer of each group."""
+        theta = self._check_fitted()
+        rfm = validate_rfm(data)
+        self._check_time_unit(data)
+        z_p = covariate_matrix(data, self.purchase_covariates, fitting=False)
+        z_d = covariate_matrix(data, self.dropout_covariates, fitting=False)
+        columns = [rfm.frequency, rfm.recency, rfm.T, *extra, *z_p.T, *z_d.T]
+        group, first = group_rows(*columns)
+        p = self._individual(theta, z_p[first], z_d[first])
+        x, t_x, age = (np.asarray(c, dtype="float64")[first] for c in columns[:3])
+        return rfm, p, (x, t_x, age, z_p[first], z_d[first]), group, first
+
+    def _check_time_unit(self, data) -> None:
+        table_unit = getattr(data, "attrs", {}).get("time_unit")
+        model_unit = getattr(self, "time_unit_", None)
+        if table_unit and model_unit and table_unit != model_unit:
+            raise InputError(
+                f"the RFM table is in {_UNIT_WORDS.get(table_unit, table_unit)} "
+                f"(time_unit={table_unit!r}) but the model was fitted in "
+                f"{_UNIT_WORDS.get(model_unit, model_unit)} (time_unit={model_unit!r}); rebuild "
+                f"the table with time_unit={model_unit!r}, or fit the model on this table."
+            )
+
+    def _alive(self, p, x, t_x, age):
+        return expit(-type(self)._log_odds_dead(p, x, t_x, age))
+
+    def predict(
+        self,
+        data,
+        t,
+        which=PREDICTIONS,
+        *,
+        interval=None,
+        method: str = "delta",
+        n_draws: int = 200,
+        seed=0,
+    ) -> pd.DataFrame:
+        """Several history-conditional predictions at once, from one pass over the data.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            RFM table with ``frequency``, ``recency``, ``T`` (and the covariate columns).
+        t : float or array_like
+            Horizon in the model's time unit (≥ 0); an array must have one value per customer.
+        which : sequence of str
+            Any of ``probability_alive``, ``probability_no_purchase`` and
+            ``expected_purchases``; see the methods of the same names.
+        interval : float, optional
+            Add intervals at this level (e.g. 0.9): ``<name>_lower`` and ``<name>_upper`` for each
+            prediction, the confidence interval of that expectation from parameter uncertainty;
+            and, with ``expected_purchases``, ``purchases_lower``, ``purchases_upper`` and
+            ``purchases_interval_mass``: the prediction interval of the number of purchases in
+            the horizon from both sources (the conditional count distribution averaged over
+            parameter uncertainty) and the probability the model gives it (at least ``interval``,
+            the count being discrete). See :mod:`clvmodel.models._intervals`.
+        method : {"delta", "draws"}
+            Parameter uncertainty by the delta method at sigma points (fast, the default), or by
+            ``n_draws`` draws of the parameters from their asymptotic normal (percentiles).
+        n_draws : int
+            Parameter draws for ``method="draws"``.
+        seed : int or numpy.random.Generator, optional
+            Seed of the parameter draws (fixed by default, so results are reproducible).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per name in ``which`` (then the interval columns), indexed like ``data``.
+        """
+        unknown = set(which) - set(PREDICTIONS)
+        if unknown:
+            raise InputError(f"unknown prediction(s) {sorted(unknown)}; choose from {PREDICTIONS}.")
+        level = None if interval is None else check_level(interval)
+        if method not in ("delta", "draws"):
+            raise InputError(f"method={method!r} is not known; use 'delta' or 'draws'.")
+        n = len(validate_rfm(data).frequency)
+        t = check_horizon(t, n)
+        per_row = np.broadcast_to(t, (n,)) if t.ndim else None
+        rfm, p, (x, t_x, age, *covariates), group, first = self._rows(
+            data, *([per_row] if t.ndim else [])
+        )
+        horizon = per_row[first] if t.ndim else t
+        columns = self._expectations(p, x, t_x, age, horizon, which)
+        if level is not None:
+            points = (
+                sigma_points(self) if method == "delta" else parameter_draws(self, n_draws, seed)
+            )
+            columns.update(
+                interval_columns(
+                    self, points, method, level, columns, (x, t_x, age, *covariates), horizon, which
+                )
+            )
+        return pd.DataFrame({k: v[group] for k, v in columns.items()}, index=rfm.index)
+
+    def _expectations(self, p, x, t_x, age, horizon, which) -> dict:
+        """The requested expectations on distinct histories (see :meth:`predict`)."""
+        model = type(self)
+        columns = {}
+        with np.errstate(all="ignore"):
+            alive = self._alive(p, x, t_x, age)
+            for name in which:
+                if name == "probability_alive":
+                    values = alive
+                elif name == "probability_no_purchase":
+                    silent = model._pmf_if_alive(p, 0.0, x, age, horizon)
+                    values = np.clip(1.0 - alive * (1.0 - silent), 0.0, 1.0)
+                else:
+                    values = alive * model._expected_if_alive(p, x, age, horizon)
+                columns[name] = np.asarray(values, dtype="float64")
+        return columns
+
+    def probability_alive(self, data) -> pd.Series:
+        """P(alive at T | x, t_x, T): the probability that each customer has not dropped out.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            RFM table with ``frequency``, ``recency`` and ``T`` (and the covariate columns).
+
+        Returns
+        -------
+        pandas.Series
+            One probability per customer, indexed like ``data``.
+        """
+        return self.predict(data, 0.0, which=("probability_alive",))["probability_alive"]
+
+    def expected_purchases(self, data, t) -> pd.Series:
+        """Expected purchases in the next ``t`` time units given each customer's history,
+        E[Y(t) | x, t_x, T] = P(alive) · E[purchases in (T, T + t] | alive].
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            RFM table with ``frequency``, ``recency`` and ``T`` (and the covariate columns).
+        t : float or array_like
+            Horizon in the model's time unit (≥ 0); an array must have one value per customer.
+
+        Returns
+        -------
+        pandas.Series
+            Indexed like ``data``.
+        """
+        return self.predict(data, t, which=("expected_purchases",))["expected_purchases"]
+
+    def probability_no_purchase(self, data, t) -> pd.Series:
+        """P(no purchase in (T, T + t] | x, t_x, T): the churn risk over a horizon.
+
+        A customer makes no purchase either because they have dropped out, or because they are
+        alive and stay silent: 1 − P(alive) · (1 − P(no purchase | alive)).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            RFM table (and the covariate columns).
+        t : float or array_like
+            Horizon in the model's time unit.
+
+        Returns
+        -------
+        pandas.Series
+            Indexed like ``data``.
+        """
+        predictions = self.predict(data, t, which=("probability_no_purchase",))
+        return predictions["probability_no_purchase"]
+
+    def purchase_distribution(self, data, t, max_purchases: int = 10) -> pd.DataFrame:
+        """The conditional count distribution P(X(T, T + t] = k | history), k = 0 … max_purchases.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            RFM table (and the covariate columns).
+        t : float
+            Horizon in the model's time unit.
+        max_purchases : int
+            Largest count shown; the probability of more is 1 minus the row's sum.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per count (0, 1, …), one row per customer, indexed like ``data``.
+        """
+        if isinstance(max_purchases, bool) or not float(max_purchases).is_integer():
+            raise InputError(f"max_purchases must be a whole number, got {max_purchases!r}.")
+        if not 0 <= max_purchases <= 100_000:
+            raise InputError(f"max_purchases must be between 0 and 100000, got {max_purchases}.")
+        horizon = check_horizon(t, None)
+        if horizon.ndim:
+            raise InputError("purchase_distribution takes one horizon t for every customer.")
+        rfm, p, (x, t_x, age, *_), group, _ = self._rows(data)
+        counts = np.arange(int(max_purchases) + 1, dtype="float64")
+        with np.errstate(all="ignore"):
+            alive = self._alive(p, x, t_x, age)[:, None]
+            pmf = type(self)._pmf_if_alive(
+                _column_params(p), counts[None, :], x[:, None], age[:, None], float(horizon)
+            )
+            values = alive * pmf + (1.0 - alive) * (counts == 0)[None, :]
+        return pd.DataFrame(
+            np.clip(values, 0.0, 1.0)[group], index=rfm.index, columns=range(len(counts))
+        )
+
+    def discounted_expected_purchases(self, data, times, discount_factors) -> pd.Series:
+        """Σ_k d_k · (E[Y(t_k) | history] − E[Y(t_{k−1}) | history]): expected purchases per
+        period, each weighted by its discount factor (t_0 = 0).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            RFM table (and the covariate columns).
+        times : array_like
+            Increasing period ends t_1 < t_2 < … in the model's time unit.
+        discount_factors : array_like
+            One factor per period, e.g. 1 / (1 + rate)^k.
+
+        Returns
+        -------
+        pandas.Series
+            Indexed like ``data``; with all factors 1 it equals ``expected_purchases(data, t_K)``.
+        """
+        times = check_horizon(times, None).reshape(-1)
+        factors = np.asarray(discount_factors, dtype="float64").reshape(-1)
+        if factors.shape != times.shape or not np.all(np.isfinite(factors)):
+            raise InputError("discount_factors must be finite, one for each of times.")
+        if (np.diff(times) < 0).any():
+            raise InputError("times must be increasing.")
+        rfm, p, (x, t_x, age, *_), group, _ = self._rows(data)
+        model = type(self)
+        with np.errstate(all="ignore"):
+            total = np.zeros(x.size)
+            previous = np.zeros(x.size)
+            for time, factor in zip(times, factors, strict=True):
+                cumulative = model._expected_if_alive(p, x, age, time)
+                total += factor * (cumulative - previous)
+                previous = cumulative
+            values = self._alive(p, x, t_x, age) * total
+        return pd.Series(values[group], index=rfm.index, name="discounted_expected_purchases")
+
+    # ----------------------------------------------------------------------------------------------
+    # A customer just acquired.
+    def _new_params(self, data):
+        """Parameters of new customers: the model's own, or per row of ``data`` (required with
+        covariates); the index of the result when ``data`` is given."""
+        theta = self._check_fitted()
+        if data is None:
+            if self.has_covariates:
+                raise InputError(
+                    f"this {type(self).__name__} has covariates "
+                    f"{self.purchase_covariates + self.dropout_covariates}: pass data= with one "
+                    "row per new customer holding those columns."
+                )
+            return self._individual(theta, np.empty((1, 0)), np.empty((1, 0))), None
+        z_p = covariate_matrix(data, self.purchase_covariates, fitting=False)
+        z_d = covariate_matrix(data, self.dropout_covariates, fitting=False)
+        index = data.index if isinstance(data, pd.DataFrame) else pd.RangeIndex(len(z_p))
+        return self._individual(theta, z_p, z_d), index
+
+    def expected_purchases_new(self, t, data=None):
+        """E[X(t)]: expected repeat purchases in (0, t] of a customer just acquired.
+
+        Parameters
+        ----------
+        t : float or array_like
+            Time since the first purchase, in the model's time unit.
+        data : pandas.DataFrame, optional
+            One row per new customer holding the covariate columns (required with covariates).
+
+        Returns
+        -------
+        float, numpy.ndarray or pandas.Series
+            A number (or an array like ``t``); with ``data`` a Series indexed like ``data``.
+        """
+        if isinstance(t, pd.DataFrame):  # the (data, t) order of the former covariate class
+            t, data = data, t
+        p, index = self._new_params(data)
+        horizon = check_horizon(t, None if index is None else len(index))
+        with np.errstate(all="ignore"):
+            values = type(self)._expected_new(p, horizon)
+        return _shaped(values, index, "expected_purchases_new")
+
+    def probability_of_purchases(self, n, t, data=None):
+        """P(X(t) = n): probability that a customer just acquired makes n repeat purchases in
+        (0, t].
+
+        Parameters
+        ----------
+        n : int or array_like of int
+            Number of repeat purchases (≥ 0).
+        t : float or array_like
+            Length of the period, in the model's time unit.
+        data : pandas.DataFrame, optional
+            With covariates: one row per new customer holding the covariate columns.
+
+        Returns
+        -------
+        float, numpy.ndarray or pandas.Series
+            Probabilities broadcast over ``n`` and ``t`` (a Series per customer with covariates).
+        """
+        counts = np.asarray(n, dtype="float64")
+        if (
+            not np.all(np.isfinite(counts))
+            or (counts < 0).any()
+            or (counts != np.round(counts)).any()
+        ):
+            raise InputError(f"n must be whole numbers ≥ 0, got {n!r}.")
+        p, index = self._new_params(data)
+        horizon = check_horizon(t, None if index is None else len(index))
+        with np.errstate(all="ignore"):
+            values = np.clip(type(self)._pmf_new(p, counts, horizon), 0.0, 1.0)
+        return _shaped(values, index, "probability")
+
+    def individual_params(self, data) -> pd.DataFrame:
+        """Each customer's own parameters from their covariates (the same for all without).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            A table with the covariate columns.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per parameter of the model, indexed like ``data``.
+        """
+        p, index = self._new_params(data)
+        n = len(index)
+        return pd.DataFrame({k: np.broadcast_to(v, n) for k, v in p.items()}, index=index)
+
+
+def _column_params(p: dict) -> dict:
+    """Per-row parameter arrays as columns, to broadcast against a (rows, counts) grid."""
+    return {k: (v[:, None] if np.ndim(v) else v) for k, v in p.items()}
+
+
+def _shaped(values, index, name):
+    values = np.asarray(values, dtype="float64")
+    if index is not None:
+        return pd.Series(np.broadcast_to(values, len(index)), index=index, name=name)
+    return float(values) if values.ndim == 0 else values

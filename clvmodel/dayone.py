@@ -38,7 +38,7 @@ from clvmodel._files import write_text_atomically
 from clvmodel.errors import ClvWarning, InputError, ModelFileError, NotFittedError
 from clvmodel.models import PURCHASE_MODELS
 from clvmodel.models._covariates import covariate_names as _covariate_names
-from clvmodel.models._fit import _model_from_document, _read_json
+from clvmodel.models._persistence import model_from_document, read_json_document
 from clvmodel.models.gamma_gamma_covariates import GammaGammaCovariateModel
 from clvmodel.rfm import (
     TIME_UNITS,
@@ -756,7 +756,7 @@ class DayOneModel:
         ModelFileError
             The file is missing, not JSON, or not a valid Day One model file.
         """
-        document, source = _read_json(path)
+        document, source = read_json_document(path)
         return cls.from_dict(document, source)
 
     @classmethod
@@ -809,10 +809,10 @@ class DayOneModel:
             model.segment_profiles_.index.name = "segment"
         except (TypeError, KeyError, ValueError) as exc:
             fail(f"'segment_profiles' is malformed ({exc!r})")
-        model.bg_ = _model_from_document(
+        model.bg_ = model_from_document(
             document.get("bg"), f"{source} (bg)", expected=PURCHASE_MODELS[model.purchase_model]
         )
-        model.gg_ = _model_from_document(
+        model.gg_ = model_from_document(
             document.get("gg"), f"{source} (gg)", expected=GammaGammaCovariateModel
         )
         columns = model.design_columns

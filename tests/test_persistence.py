@@ -298,7 +298,7 @@ TAMPERED = {
     ),
     "format version not an integer": (_set(["format_version"], "1"), "not an integer"),
     "missing format version": (_delete(["format_version"]), "'format_version' is missing"),
-    "unknown model": (_set(["model"], "ParetoNBDModel"), "unknown model 'ParetoNBDModel'"),
+    "unknown model": (_set(["model"], "HiddenMarkovModel"), "unknown model 'HiddenMarkovModel'"),
     "missing model": (_delete(["model"]), "unknown model None"),
     "missing parameter": (_delete(["params", "alpha"]), r"'params' must have exactly the keys"),
     "extra parameter": (_set(["params", "gamma"], 1.0), r"'params' must have exactly the keys"),

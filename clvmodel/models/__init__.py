@@ -5,7 +5,7 @@ Purchase models (the "Buy Till You Die" family) share the protocol of
 under its short name, which the command line and :func:`clvmodel.compare_models` use.
 """
 
-from clvmodel.models._fit import load_model
+from clvmodel.models._persistence import load_model
 from clvmodel.models.base import PurchaseModel
 from clvmodel.models.beta_geo import BetaGeoModel
 from clvmodel.models.beta_geo_covariates import BetaGeoCovariateModel

@@ -30,13 +30,12 @@ from clvmodel._grouping import group_rows
 from clvmodel.errors import (
     ConvergenceError,
     InputError,
-    ModelFileError,
     NotFittedError,
     StatisticalWarning,
 )
 from clvmodel.rfm import TIME_UNITS
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "MaximumLikelihoodModel", "compress_rows", "load_model"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "MaximumLikelihoodModel", "compress_rows"]
 
 FORMAT_NAME = "clvmodel-model"
 FORMAT_VERSION = 1
@@ -392,7 +391,7 @@ class MaximumLikelihoodModel:
                         jac=True,
                         hess=lambda z: self._numerical_hessian(lambda w: evaluate(w)[1], z),
                         method="trust-exact",
-                        options={"gtol": gtol, "maxiter": 50},
+                        options={"gtol": gtol, "maxiter": min(50, max_iter)},
                     )
                     result.nit += iterations
         return result, evaluate
@@ -528,7 +527,9 @@ class MaximumLikelihoodModel:
     @classmethod
     def from_dict(cls, document: dict[str, Any], source: str = "model document"):
         """Rebuild a model from :meth:`to_dict` output, validating every field."""
-        return _model_from_document(document, source, expected=cls)
+        from clvmodel.models._persistence import model_from_document
+
+        return model_from_document(document, source, expected=cls)
 
 
 def _at(evaluate, log_theta):
@@ -547,138 +548,3 @@ def _check_time_unit(time_unit):
     if time_unit is not None and time_unit not in TIME_UNITS:
         raise InputError(f"time_unit={time_unit!r} is not supported; use 'D' or 'W'.")
     return time_unit
-
-
-def _model_from_document(document, source: str, expected=None):
-    def fail(problem: str):
-        raise ModelFileError(f"{source} is not a valid clvmodel model file: {problem}.")
-
-    if not isinstance(document, dict):
-        fail("the top level is not a JSON object")
-    if document.get("format") != FORMAT_NAME:
-        fail(f"'format' is {document.get('format')!r}, expected {FORMAT_NAME!r}")
-    version = document.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        fail("'format_version' is missing or not an integer")
-    if version < 1:
-        fail(f"'format_version' is {version}, but versions start at 1")
-    if version > FORMAT_VERSION:
-        fail(
-            f"it was written in format version {version}, newer than this clvmodel reads "
-            f"({FORMAT_VERSION}); upgrade clvmodel"
-        )
-    kind = document.get("model")
-    cls = _REGISTRY.get(kind) if isinstance(kind, str) else None
-    if cls is None:
-        fail(f"unknown model {kind!r}; known models are {sorted(_REGISTRY)}")
-    if expected is not None and not issubclass(cls, expected):
-        fail(f"it holds a {kind}, not a {expected.__name__}")
-    settings = document.get("settings") or {}
-    if not isinstance(settings, dict):
-        fail("'settings' is not an object")
-    if set(settings) - set(cls._setting_names):
-        fail(f"unknown setting(s) {sorted(set(settings) - set(cls._setting_names))}")
-    max_iter, tol = settings.get("max_iter", 1), settings.get("tol", 1.0)
-    if not (isinstance(max_iter, int) and not isinstance(max_iter, bool) and max_iter >= 1):
-        fail(f"setting 'max_iter' = {max_iter!r} is not a positive whole number")
-    if not (isinstance(tol, int | float) and not isinstance(tol, bool) and 0 < tol < math.inf):
-        fail(f"setting 'tol' = {tol!r} is not a positive number")
-    try:
-        # The settings fix the parameter names (for example one coefficient per covariate).
-        template = cls(**settings)
-    except (TypeError, ValueError) as exc:
-        fail(str(exc))
-    names, free = template.param_names, set(template.unconstrained_params)
-    params = document.get("params")
-    if not isinstance(params, dict) or set(params) != set(names):
-        fail(f"'params' must have exactly the keys {list(names)}")
-    for name, value in params.items():
-        if (
-            not isinstance(value, int | float)
-            or isinstance(value, bool)
-            or not math.isfinite(float(value) if abs(value) < 1e308 else math.inf)
-        ):
-            kind = "finite" if name in free else "positive finite"
-            fail(f"parameter {name!r} = {value!r} is not a {kind} number")
-        if name not in free and value <= 0:
-            fail(f"parameter {name!r} = {value!r} is not a positive finite number")
-    time_unit = document.get("time_unit")
-    if time_unit is not None and (not isinstance(time_unit, str) or time_unit not in TIME_UNITS):
-        fail(f"'time_unit' is {time_unit!r}, expected one of {sorted(TIME_UNITS)} or null")
-    try:
-        model = cls.from_params(params, time_unit=time_unit, **settings)
-    except (TypeError, ValueError) as exc:
-        fail(str(exc))
-    fit = document.get("fit")
-    if fit is not None:
-        if not isinstance(fit, dict):
-            fail("'fit' is not an object")
-        try:
-            model.log_likelihood_ = float(fit["log_likelihood"])
-            model.n_customers_ = int(fit["n_customers"])
-            model.n_distinct_rows_ = int(fit["n_distinct_rows"])
-            model.n_iterations_ = int(fit["n_iterations"])
-            errors = fit["standard_errors"]
-            model.standard_errors_ = pd.Series(
-                {n: np.nan if errors[n] is None else float(errors[n]) for n in model.param_names},
-                name="std_error",
-            )
-        except (KeyError, TypeError, ValueError, OverflowError) as exc:
-            fail(f"the 'fit' section is incomplete or malformed ({exc!r})")
-    return model
-
-
-def _read_json(path: str | os.PathLike):
-    """Parse a JSON file, turning every failure into a :class:`ModelFileError`."""
-    location = Path(path)
-    try:
-        text = location.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ModelFileError(f"model file {str(location)!r} does not exist.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ModelFileError(f"cannot read model file {str(location)!r}: {exc}.") from None
-    try:
-        document = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        where = (
-            f" (line {exc.lineno}, column {exc.colno}: {exc.msg})" if hasattr(exc, "msg") else ""
-        )
-        raise ModelFileError(
-            f"model file {str(location)!r} is not valid JSON{where}; it may be truncated or "
-            "edited by hand."
-        ) from None
-    return document, repr(str(location))
-
-
-def load_model(path: str | os.PathLike):
-    """Load a model saved with ``model.save(path)``.
-
-    Parameters
-    ----------
-    path : str or path-like
-        A JSON file written by :meth:`MaximumLikelihoodModel.save`.
-
-    Returns
-    -------
-    BetaGeoModel or GammaGammaModel
-        The model, ready to predict.
-
-    Raises
-    ------
-    ModelFileError
-        The file is missing, not JSON, of an unknown format or version, or holds invalid
-        parameters. A file written by ``clvmodel fit`` holds several models: load it with
-        :func:`clvmodel.load_models`.
-    """
-    document, source = _read_json(path)
-    if isinstance(document, dict) and document.get("format") == "clvmodel-models":
-        raise ModelFileError(
-            f"{source} holds several models (written by `clvmodel fit`); load it with "
-            "clvmodel.load_models(path), whose .bg and .gg are the models."
-        )
-    if isinstance(document, dict) and document.get("format") == "clvmodel-dayone":
-        raise ModelFileError(
-            f"{source} holds a Day One model (written by DayOneModel.save or `clvmodel "
-            "dayone-fit`); load it with clvmodel.DayOneModel.load(path)."
-        )
-    return _model_from_document(document, source)

@@ -18,7 +18,7 @@ from typing import Any
 
 from clvmodel._files import write_text_atomically
 from clvmodel.errors import ClvError, InputError, ModelFileError
-from clvmodel.models._fit import _model_from_document, _read_json
+from clvmodel.models._persistence import model_from_document, read_json_document
 from clvmodel.models.base import PurchaseModel
 from clvmodel.models.gamma_gamma import GammaGammaModel
 
@@ -182,10 +182,10 @@ def _bundle_from_document(document, source: str) -> ModelBundle:
     models = document.get("models")
     if not isinstance(models, dict) or "bg" not in models:
         fail("'models' must hold a 'bg' model")
-    bg = _model_from_document(models["bg"], f"{source} (bg)", expected=PurchaseModel)
+    bg = model_from_document(models["bg"], f"{source} (bg)", expected=PurchaseModel)
     gg = None
     if models.get("gg") is not None:
-        gg = _model_from_document(models["gg"], f"{source} (gg)", expected=GammaGammaModel)
+        gg = model_from_document(models["gg"], f"{source} (gg)", expected=GammaGammaModel)
     naive = document.get("naive")
     if naive is not None:
         keys = {"average_order_value", "purchases_per_year"}
@@ -214,10 +214,10 @@ def load_models(path: str | os.PathLike) -> ModelBundle:
     ModelFileError
         The file is missing, not JSON, of an unknown format or version, or invalid.
     """
-    document, source = _read_json(path)
+    document, source = read_json_document(path)
     if isinstance(document, dict) and document.get("format") == BUNDLE_FORMAT:
         return _bundle_from_document(document, source)
-    model = _model_from_document(document, source)
+    model = model_from_document(document, source)
     if not isinstance(model, PurchaseModel):
         raise ModelFileError(
             f"{source} holds a {type(model).__name__}; scoring needs a purchase model (BG/NBD, "

@@ -571,6 +571,7 @@ def tracking_table(
     date_col: str = "date",
     time_unit: str | None = None,
     period: float | None = None,
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Actual and expected repeat transactions per period of the cohort acquired by calibration.
 
@@ -597,6 +598,8 @@ def tracking_table(
     period : float, optional
         Length of a tracking period in the model's time unit, a whole number of days; defaults
         to 7 days (1 for weeks, 7 for days).
+    date_format : str, optional
+        How the dates are written (a strftime pattern), as in :func:`clvmodel.rfm_summary`.
 
     Returns
     -------
@@ -646,7 +649,7 @@ def tracking_table(
         )
     unit_days = TIME_UNITS[unit]
     period_days = _period_days(period, unit, unit_days)
-    log = _clean_log(transactions, customer_col, date_col, None)
+    log = _clean_log(transactions, customer_col, date_col, None, date_format)
     calibration_day = _day_number(_parse_date(calibration_end, "calibration_end"))
     last_day = int(log.day.max())
     end_day = (
@@ -676,7 +679,7 @@ def tracking_table(
 
 
 def _check_against_transactions(
-    transactions, customer_col, date_col, calibration, x, age, holdout_counts, duration, unit
+    transactions, reading, calibration, x, age, holdout_counts, duration, unit
 ):
     """Match the dated transactions to the calibration and holdout tables, and return what
     tracking needs: (first days of the cohort, repeat days, calibration day, end day, new ids,
@@ -688,7 +691,8 @@ def _check_against_transactions(
             "BetaGeoModel.from_params(..., time_unit=...)."
         )
     unit_days = TIME_UNITS[unit]
-    log = _clean_log(transactions, customer_col, date_col, None)
+    customer_col, date_col, date_format = reading
+    log = _clean_log(transactions, customer_col, date_col, None, date_format)
     first_day, repeat_code, repeat_day = _first_and_repeat_days(log)
     position = log.customers.get_indexer(calibration.index)
     absent = position < 0
@@ -840,6 +844,7 @@ def evaluate_holdout(
     transactions: pd.DataFrame | None = None,
     customer_col: str = "customer_id",
     date_col: str = "date",
+    date_format: str | None = None,
     period: float | None = None,
     max_frequency: int = 7,
     bins: int = 10,
@@ -869,6 +874,9 @@ def evaluate_holdout(
         customers are counted from them.
     customer_col, date_col : str
         Column names in ``transactions``.
+    date_format : str, optional
+        How the dates in ``transactions`` are written (a strftime pattern such as
+        ``"%d/%m/%Y"``), as in :func:`clvmodel.rfm_summary`.
     period : float, optional
         Tracking period in the model's time unit (whole days); 7 days by default.
     max_frequency : int
@@ -951,7 +959,14 @@ def evaluate_holdout(
     if transactions is not None:
         first, repeats, calibration_day, end_day, new_customers, new_purchases = (
             _check_against_transactions(
-                transactions, customer_col, date_col, calibration, x, age, actual, duration, unit
+                transactions,
+                (customer_col, date_col, date_format),
+                calibration,
+                x,
+                age,
+                actual,
+                duration,
+                unit,
             )
         )
         unit_days = TIME_UNITS[unit]

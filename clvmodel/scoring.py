@@ -11,9 +11,10 @@ from clvmodel.value import (
     _model_unit,
     check_models,
     discounted_purchases,
+    value_interval,
 )
 
-__all__ = ["SCORE_COLUMNS", "score_customers"]
+__all__ = ["INTERVAL_COLUMNS", "SCORE_COLUMNS", "score_customers"]
 
 #: Columns of :func:`score_customers`, in order.
 SCORE_COLUMNS = (
@@ -29,6 +30,21 @@ SCORE_COLUMNS = (
     "naive_clv",
 )
 
+# Interval columns of score_customers(..., interval=...) and the prediction each comes from.
+_INTERVAL_SOURCES = {
+    "probability_alive_lower": "probability_alive_lower",
+    "probability_alive_upper": "probability_alive_upper",
+    "churn_risk_lower": "probability_no_purchase_lower",
+    "churn_risk_upper": "probability_no_purchase_upper",
+    "expected_purchases_lower": "expected_purchases_lower",
+    "expected_purchases_upper": "expected_purchases_upper",
+    "purchases_lower": "purchases_lower",
+    "purchases_upper": "purchases_upper",
+    "purchases_interval_mass": "purchases_interval_mass",
+}
+#: Columns added by ``score_customers(..., interval=...)``, in order.
+INTERVAL_COLUMNS = (*_INTERVAL_SOURCES, "clv_lower", "clv_upper")
+
 
 def score_customers(
     bg,
@@ -39,6 +55,8 @@ def score_customers(
     discount_rate: float = 0.0,
     margin: float = 1.0,
     naive_clv: float | None = None,
+    *,
+    interval: float | None = None,
 ) -> pd.DataFrame:
     """Score customers with fitted models: P(alive), churn risk, expected purchases, spend and CLV.
 
@@ -60,11 +78,18 @@ def score_customers(
         Profit margin applied to spend.
     naive_clv : float, optional
         The naive formula's value over the same horizon (the same for every customer).
+    interval : float, optional
+        Add intervals at this level (e.g. 0.9), the columns of :data:`INTERVAL_COLUMNS`:
+        confidence intervals of P(alive), churn risk, expected purchases and CLV from parameter
+        uncertainty, and the prediction interval of the number of purchases in the horizon with
+        its probability (see ``PurchaseModel.predict`` and
+        :func:`clvmodel.customer_lifetime_value`).
 
     Returns
     -------
     pandas.DataFrame
-        Indexed like ``data``, with the columns of :data:`SCORE_COLUMNS`. ``churn_risk`` is the
+        Indexed like ``data``, with the columns of :data:`SCORE_COLUMNS` (then, with ``interval``,
+        those of :data:`INTERVAL_COLUMNS`). ``churn_risk`` is the
         probability of no purchase within the horizon given the history
         (the model's ``probability_no_purchase``), not 1 − P(alive).
     """
@@ -75,7 +100,7 @@ def score_customers(
     table["frequency"] = data["frequency"].to_numpy(dtype="int64")
     for column in ("recency", "T", "monetary_value"):
         table[column] = data[column].to_numpy(dtype="float64")
-    predictions = bg.predict(data, horizon_model)
+    predictions = bg.predict(data, horizon_model, interval=interval)
     table["probability_alive"] = predictions["probability_alive"].to_numpy()
     table["churn_risk"] = predictions["probability_no_purchase"].to_numpy()
     table["expected_purchases"] = predictions["expected_purchases"].to_numpy()
@@ -90,4 +115,20 @@ def score_customers(
         discounted = discounted_purchases(bg, data, horizon, discount_rate, time_unit)
         table["predicted_clv"] = margin * table["expected_spend"] * discounted
     table["naive_clv"] = float("nan") if naive_clv is None else float(naive_clv)
+    if interval is None:
+        return table
+    for name, source in _INTERVAL_SOURCES.items():
+        table[name] = predictions[source].to_numpy()
+    if gg is None:
+        table["clv_lower"] = table["clv_upper"] = float("nan")
+    else:
+
+        def at(purchase_model, spend_model):
+            purchases = discounted_purchases(
+                purchase_model, data, horizon, discount_rate, time_unit
+            )
+            return margin * spend_model.expected_spend(data).to_numpy() * purchases
+
+        estimate = table["predicted_clv"].to_numpy()
+        table["clv_lower"], table["clv_upper"] = value_interval(estimate, at, bg, gg, interval)
     return table

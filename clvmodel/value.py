@@ -99,7 +99,12 @@ def customer_lifetime_value(
     discount_rate: float = 0.0,
     margin: float = 1.0,
     time_unit: str | None = None,
-) -> pd.Series:
+    *,
+    interval=None,
+    method: str = "delta",
+    n_draws: int = 200,
+    seed=0,
+) -> pd.Series | pd.DataFrame:
     """Discounted expected value of each customer's purchases over a horizon.
 
     Parameters
@@ -120,11 +125,20 @@ def customer_lifetime_value(
         Share of revenue that is profit (1.0 counts revenue).
     time_unit : {"D", "W", "M", "Y"}, optional
         Length of a period; defaults to the model's own time unit.
+    interval : float, optional
+        Also give a confidence interval of each customer's CLV at this level (e.g. 0.9) from the
+        parameter uncertainty of both models: the delta method on the log scale at each model's
+        sigma points (``method="delta"``; the two models are fitted separately, so their
+        variances add), or percentiles over ``n_draws`` joint parameter draws (``"draws"``).
+        It does not cover model misspecification.
+    method, n_draws, seed
+        See ``interval``.
 
     Returns
     -------
-    pandas.Series
-        ``predicted_clv`` per customer, indexed like ``data``.
+    pandas.Series or pandas.DataFrame
+        ``predicted_clv`` per customer, indexed like ``data``; with ``interval`` a DataFrame with
+        ``predicted_clv``, ``clv_lower`` and ``clv_upper``.
 
     Examples
     --------
@@ -141,7 +155,68 @@ def customer_lifetime_value(
     rfm = validate_rfm(data)
     discounted = discounted_purchases(bg, data, horizon, discount_rate, time_unit)
     spend = gg.expected_spend(data).to_numpy()
-    return pd.Series(margin * spend * discounted, index=rfm.index, name="predicted_clv")
+    value = pd.Series(margin * spend * discounted, index=rfm.index, name="predicted_clv")
+    if interval is None:
+        return value
+
+    def at(purchase_model, spend_model):
+        purchases = discounted_purchases(purchase_model, data, horizon, discount_rate, time_unit)
+        return margin * spend_model.expected_spend(data).to_numpy() * purchases
+
+    lower, upper = value_interval(value.to_numpy(), at, bg, gg, interval, method, n_draws, seed)
+    return pd.DataFrame(
+        {"predicted_clv": value, "clv_lower": lower, "clv_upper": upper}, index=rfm.index
+    )
+
+
+def value_interval(estimate, at, bg, gg, interval, method="delta", n_draws=200, seed=0):
+    """Confidence interval of a value computed from a purchase and a spend model.
+
+    Parameters
+    ----------
+    estimate : numpy.ndarray
+        The value at both models' estimates.
+    at : callable
+        ``at(purchase_model, spend_model)`` recomputes the value with other parameters.
+    bg, gg : fitted models
+    interval : float
+        Level.
+    method : {"delta", "draws"}
+        Delta method on the log scale at each model's sigma points (variances add: the two models
+        are fitted separately), or percentiles over joint parameter draws.
+    n_draws, seed
+        For ``method="draws"``.
+
+    Returns
+    -------
+    lower, upper : numpy.ndarray
+    """
+    from scipy.special import ndtri
+
+    level = float(interval)
+    if not 0.0 < level < 1.0:
+        raise InputError(f"interval must be strictly between 0 and 1, got {interval!r}.")
+    if method == "draws":
+        pairs = zip(
+            bg.parameter_samples("draws", n_draws, seed),
+            gg.parameter_samples("draws", n_draws, seed),
+            strict=True,
+        )
+        stacked = np.stack([at(b, g) for b, g in pairs])
+        tail = (1.0 - level) / 2.0
+        lower, upper = np.quantile(stacked, [tail, 1.0 - tail], axis=0)
+        return lower, upper
+    centre = np.log(np.maximum(estimate, 1e-300))
+    variance = np.zeros(centre.size)
+    for samples in (
+        [at(b, gg) for b in bg.parameter_samples("delta")],
+        [at(bg, g) for g in gg.parameter_samples("delta")],
+    ):
+        logs = np.log(np.maximum(np.stack(samples), 1e-300))
+        variance += np.mean((logs - centre[None, :]) ** 2, axis=0)
+    z = ndtri(1.0 - (1.0 - level) / 2.0)
+    spread = z * np.sqrt(variance)
+    return np.exp(centre - spread), np.exp(centre + spread)
 
 
 def discounted_purchases(model, data, horizon, discount_rate, time_unit) -> np.ndarray:

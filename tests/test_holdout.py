@@ -550,3 +550,23 @@ def test_wrong_argument_types_are_named(split, fitted):
         clv.evaluate_holdout(bg, calibration, holdout.to_numpy())
     with pytest.raises(clv.InputError, match="calibration must be a DataFrame"):
         clv.evaluate_holdout(bg, calibration.to_dict(), holdout)
+
+
+def test_evaluate_holdout_reads_dates_in_a_given_format():
+    # Day-first dates, read with date_format= by the split and by the holdout check alike.
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", clv.ClvWarning)
+        log = clv.datasets.load_cdnow_sample()
+        log["date"] = log["date"].dt.strftime("%d/%m/%Y")
+        cal, hold = clv.calibration_holdout_split(
+            log,
+            calibration_end="1997-09-30",
+            observation_end="1998-06-30",
+            date_format="%d/%m/%Y",
+        )
+        bg = clv.BetaGeoModel().fit(cal)
+        report = clv.evaluate_holdout(bg, cal, hold, transactions=log, date_format="%d/%m/%Y")
+    # Fader, Hardie and Lee (2005): 4,339 cumulative repeat transactions by week 78.
+    assert int(report.tracking["actual_cumulative"].iloc[-1]) == 4339

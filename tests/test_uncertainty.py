@@ -108,3 +108,23 @@ def test_models_without_covariance_are_refused(split):
         model.predict(split[0], 39, interval=0.9)
     with pytest.raises(clv.InputError, match="strictly between 0 and 1"):
         model.predict(split[0], 39, interval=90)
+
+
+def test_clv_and_scores_carry_intervals(split):
+    from clvmodel.scoring import INTERVAL_COLUMNS, SCORE_COLUMNS, score_customers
+
+    cal = split[0]
+    bg, gg = clv.ParetoNBDModel().fit(cal), clv.GammaGammaModel().fit(cal)
+    value = clv.customer_lifetime_value(bg, gg, cal, horizon=12, time_unit="M", interval=0.9)
+    assert list(value.columns) == ["predicted_clv", "clv_lower", "clv_upper"]
+    assert (value["clv_lower"] <= value["predicted_clv"]).all()
+    assert (value["predicted_clv"] <= value["clv_upper"]).all()
+    draws = clv.customer_lifetime_value(
+        bg, gg, cal, horizon=12, time_unit="M", interval=0.9, method="draws", n_draws=300
+    )
+    width = value["clv_upper"] - value["clv_lower"]
+    assert ((draws["clv_upper"] - value["clv_upper"]).abs() <= 0.2 * width + 1e-9).mean() > 0.95
+    scores = score_customers(bg, gg, cal, horizon=12, time_unit="M", interval=0.9)
+    assert list(scores.columns) == [*SCORE_COLUMNS, *INTERVAL_COLUMNS]
+    np.testing.assert_allclose(scores["clv_lower"], value["clv_lower"], rtol=1e-10)
+    assert (scores["churn_risk_lower"] <= scores["churn_risk"] + 1e-12).all()

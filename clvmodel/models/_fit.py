@@ -169,6 +169,39 @@ class MaximumLikelihoodModel:
         model.time_unit_ = _check_time_unit(time_unit)
         return model
 
+    def parameter_samples(self, method: str = "delta", n_draws: int = 200, seed=0) -> list:
+        """Copies of the model at parameter values spread by its estimation uncertainty.
+
+        Parameters
+        ----------
+        method : {"delta", "draws"}
+            ``"delta"``: the 2k sigma points φ̂ ± √k·Lᵢ of the asymptotic normal of the working
+            parameters (Σ = LLᵀ, the fit's ``covariance_``), for delta-method intervals;
+            ``"draws"``: ``n_draws`` random draws from it, for percentile intervals.
+        n_draws : int
+            Number of draws (``method="draws"``).
+        seed : int or numpy.random.Generator, optional
+            Seed of the draws.
+
+        Returns
+        -------
+        list
+            Models of the same kind, settings and time unit, one per parameter vector.
+        """
+        from clvmodel.models._intervals import parameter_draws, sigma_points
+
+        if method not in ("delta", "draws"):
+            raise InputError(f"method={method!r} is not known; use 'delta' or 'draws'.")
+        points = sigma_points(self) if method == "delta" else parameter_draws(self, n_draws, seed)
+        settings = {name: getattr(self, name) for name in self._setting_names}
+        unit = getattr(self, "time_unit_", None)
+        return [
+            type(self).from_params(
+                dict(zip(self.param_names, theta, strict=True)), unit, **settings
+            )
+            for theta in points
+        ]
+
     def _set_params(self, params) -> None:
         self.params_ = self._checked_params(params)
 

@@ -144,6 +144,17 @@ class PurchaseModel(PurchasePredictions, MaximumLikelihoodModel):
                 "every customer has T = 0, so there is no time in which to observe purchases; "
                 "choose a later observation_end."
             )
+        if counts.sum() < 2:
+            raise InputError(
+                f"cannot fit {type(self).__name__} on {counts.sum():g} customer(s): the model "
+                "describes differences between customers and needs many of them (hundreds or more)."
+            )
+        if not (x > 0).any():
+            raise InputError(
+                f"cannot fit {type(self).__name__}: no customer made a repeat purchase, so the "
+                "purchase rate cannot be estimated (it would run to 0); observe the customers for "
+                "longer (a later observation_end) or check the frequency column."
+            )
         kp = z_p.shape[1]
         rows = HistoryRows(
             x, t_x, age, _stack(distinct[3 : 3 + kp], x.size), _stack(distinct[3 + kp :], x.size)

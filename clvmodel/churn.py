@@ -162,6 +162,7 @@ def churn_risk(
     time_unit: str | None = None,
     discount_rate: float = 0.0,
     margin: float = 1.0,
+    interval: float | None = None,
 ) -> pd.DataFrame:
     """Per-customer churn risk, P(alive), expected purchases and value, in labelled risk tiers.
 
@@ -194,6 +195,11 @@ def churn_risk(
     time_unit : {"D", "W", "M", "Y"}, optional
         Period of the CLV (defaults to the model's unit), as in
         :func:`clvmodel.customer_lifetime_value`.
+    interval : float, optional
+        Add confidence intervals at this level (e.g. 0.9) from parameter uncertainty:
+        ``churn_risk_lower``/``_upper``, ``probability_alive_lower``/``_upper``,
+        ``expected_purchases_lower``/``_upper`` and, with ``gg``, ``clv_lower``/``_upper`` (see
+        ``PurchaseModel.predict``). Tiers are assigned from the point estimates.
     discount_rate, margin : float
         Annual discount rate and profit margin of the CLV, as in
         :func:`clvmodel.customer_lifetime_value`. Keep ``margin=1`` (revenue) for
@@ -245,7 +251,7 @@ def churn_risk(
     check_models(bg, gg)
     rfm = validate_rfm(data)
     # The model evaluates each distinct history once: equal histories get identical risks.
-    predictions = bg.predict(data, horizon)
+    predictions = bg.predict(data, horizon, interval=interval)
     alive = predictions["probability_alive"].to_numpy()
     no_purchase = predictions["probability_no_purchase"].to_numpy()
     expected = predictions["expected_purchases"].to_numpy()
@@ -285,7 +291,10 @@ def churn_risk(
             discount_rate=discount_rate,
             margin=margin,
             time_unit=time_unit,
+            interval=interval,
         )
+        if interval is not None:
+            value, clv_bounds = value["predicted_clv"], value[["clv_lower", "clv_upper"]]
         scores["predicted_clv"] = value.to_numpy()
         attrs.update(
             clv_horizon=clv_horizon,
@@ -296,6 +305,21 @@ def churn_risk(
     labels, cuts, rule = _tier_rule(risk, tiers, thresholds, quantiles)
     scores["tier"] = _assign_tiers(risk, labels, cuts)
     attrs.update(rule, tiers=list(labels))
+    if interval is not None:
+        if score == "no_purchase":
+            low = predictions["probability_no_purchase_lower"].to_numpy()
+            high = predictions["probability_no_purchase_upper"].to_numpy()
+        else:
+            low = 1.0 - predictions["probability_alive_upper"].to_numpy()
+            high = 1.0 - predictions["probability_alive_lower"].to_numpy()
+        scores["churn_risk_lower"], scores["churn_risk_upper"] = low, high
+        for name in ("probability_alive", "expected_purchases"):
+            for side in ("lower", "upper"):
+                scores[f"{name}_{side}"] = predictions[f"{name}_{side}"].to_numpy()
+        if gg is not None:
+            scores["clv_lower"] = clv_bounds["clv_lower"].to_numpy()
+            scores["clv_upper"] = clv_bounds["clv_upper"].to_numpy()
+        attrs["interval"] = float(interval)
     scores.attrs.update(attrs)
     return scores
 

@@ -21,7 +21,7 @@ def _python_blocks(section: str) -> list[str]:
     return re.findall(r"```python\n(.*?)```", body, re.S)
 
 
-@pytest.mark.parametrize("section", ["Which model?"])
+@pytest.mark.parametrize("section", ["Which model?", "How sure are we? Intervals"])
 def test_readme_python_blocks_run(section, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     blocks = _python_blocks(section)
@@ -33,3 +33,5 @@ def test_readme_python_blocks_run(section, tmp_path, monkeypatch):
             exec(compile(block, f"README.md ({section})", "exec"), namespace)
     if section == "Which model?":
         assert namespace["comparison"].table["model"].iloc[0] == "Pareto/NBD"
+    else:
+        assert (namespace["coverage"]["difference"].abs() <= 0.03).all()

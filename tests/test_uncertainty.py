@@ -128,3 +128,30 @@ def test_clv_and_scores_carry_intervals(split):
     assert list(scores.columns) == [*SCORE_COLUMNS, *INTERVAL_COLUMNS]
     np.testing.assert_allclose(scores["clv_lower"], value["clv_lower"], rtol=1e-10)
     assert (scores["churn_risk_lower"] <= scores["churn_risk"] + 1e-12).all()
+
+
+def test_cli_score_adds_the_interval_columns(tmp_path):
+    from click.testing import CliRunner
+
+    from clvmodel.cli import main
+    from clvmodel.scoring import INTERVAL_COLUMNS, SCORE_COLUMNS
+
+    log = tmp_path / "log.csv"
+    clv.datasets.load_cdnow_sample().to_csv(log, index=False)
+    runner = CliRunner()
+    fitted = runner.invoke(main, ["fit", str(log), "-o", str(tmp_path / "m.json")])
+    assert fitted.exit_code == 0, fitted.output
+    # The model file keeps the covariance the intervals need.
+    assert clv.load_models(tmp_path / "m.json").bg.covariance_.shape == (4, 4)
+    out = tmp_path / "scores.parquet"
+    result = runner.invoke(
+        main, ["score", str(tmp_path / "m.json"), str(log), "-o", str(out), "--interval", "0.9"]
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(out)
+    assert list(table.columns) == ["customer_id", *SCORE_COLUMNS, *INTERVAL_COLUMNS]
+    assert (table["purchases_interval_mass"] >= 0.9).all()
+    refused = runner.invoke(
+        main, ["score", str(tmp_path / "m.json"), str(log), "-o", str(out), "--interval", "90"]
+    )
+    assert refused.exit_code != 0 and "--interval 0.9" in refused.output

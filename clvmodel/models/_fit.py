@@ -536,6 +536,13 @@ class MaximumLikelihoodModel:
                     for k, v in self.standard_errors_.items()
                 },
             }
+            covariance = getattr(self, "covariance_", None)
+            if covariance is not None:
+                # Of the working parameters (log θ; coefficients as they are), for intervals.
+                fit["covariance"] = [
+                    [None if not np.isfinite(v) else float(v) for v in row]
+                    for row in covariance.to_numpy()
+                ]
         return {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,

@@ -97,9 +97,27 @@ def model_from_document(document, source: str, expected=None):
                 {n: np.nan if errors[n] is None else float(errors[n]) for n in model.param_names},
                 name="std_error",
             )
+            if fit.get("covariance") is not None:  # files written before 0.2 have none
+                model.covariance_ = _covariance(fit["covariance"], list(model.param_names))
         except (KeyError, TypeError, ValueError, OverflowError) as exc:
             fail(f"the 'fit' section is incomplete or malformed ({exc!r})")
     return model
+
+
+def _covariance(rows, names: list[str]) -> pd.DataFrame:
+    """The stored covariance matrix, checked: square over the parameters, symmetric."""
+    matrix = np.array(
+        [[np.nan if v is None else float(v) for v in row] for row in rows], dtype="float64"
+    )
+    k = len(names)
+    if matrix.shape != (k, k):
+        raise ValueError(f"the covariance is {matrix.shape}, expected {(k, k)}")
+    finite = np.isfinite(matrix)
+    if not np.array_equal(finite, finite.T) or not np.allclose(
+        matrix[finite], matrix.T[finite], rtol=1e-9, atol=0.0
+    ):
+        raise ValueError("the covariance is not symmetric")
+    return pd.DataFrame(matrix, index=names, columns=names)
 
 
 def read_json_document(path: str | os.PathLike):

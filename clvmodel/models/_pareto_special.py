@@ -22,13 +22,18 @@ concavity, decays at least exponentially), by composite Gauss–Legendre on pane
 geometrically away from the peak. The node counts were chosen by measured accuracy against mpmath
 (tests/models/make_pareto_reference.py): ln I within 3e-11 absolute over x ≤ 1e4, T ≤ 1e5.
 The derivatives of ln I in (r, α, s, β) are weighted means over the same nodes (differentiation
-under the integral sign), which gives the analytic gradient and Hessian of the likelihood.
+under the integral sign), which gives the analytic gradient and Hessian of the likelihood. For
+speed, I is the difference of two tails ∫_y^∞ shared by many customers wherever that difference
+keeps all but one bit (see :func:`_died`).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy.special import gammaln, polygamma, psi
+
+from clvmodel._grouping import group_rows
 
 __all__ = ["log_odds_dead", "loglik", "loglik_totals", "pmf_if_alive"]
 
@@ -41,6 +46,8 @@ _BLOCK = 2048
 _PANELS = 8
 _ORDER = 12
 _DROP = 45.0
+# Smallest tail decay rate r + x + s for which ∫_y^∞ is taken over w = ln τ (see _died).
+_TAIL_MIN_DECAY = 0.25
 _nodes, _weights = np.polynomial.legendre.leggauss(_ORDER)
 _PANEL_X = (_nodes + 1.0) / 2.0
 _PANEL_LOG_W = np.log(_weights / 2.0)
@@ -215,13 +222,8 @@ def log_odds_dead(r, alpha, s, beta, x, t_x, T):
     numpy.ndarray
         The log odds; −inf where t_x = T (no time in which to have died).
     """
-    shape, (r, alpha, s, beta, x, t_x, T) = _flat(r, alpha, s, beta, x, t_x, T)
-    out = np.full(r.size, -np.inf)
-    rows = np.flatnonzero(T > t_x)
-    for b in _blocks(rows.size):
-        i = rows[b]
-        out[i] = _death_block(r[i], alpha[i], s[i], beta[i], x[i], t_x[i], T[i])[0]
-    return out.reshape(shape)
+    shape, columns = _flat(r, alpha, s, beta, x, t_x, T)
+    return _died(*columns, 0)[0].reshape(shape)
 
 
 def loglik(r, alpha, s, beta, x, t_x, T, order: int = 0):
@@ -243,12 +245,13 @@ def loglik(r, alpha, s, beta, x, t_x, T, order: int = 0):
         Shape (*shape, 4, 4).
     """
     shape, columns = _flat(r, alpha, s, beta, x, t_x, T)
+    died = _died(*columns, order)
     n = columns[0].size
     ll = np.empty(n)
     grad = np.empty((4, n)) if order else None
     hess = np.empty((n, 4, 4)) if order >= 2 else None
     for b in _blocks(n):
-        out = _loglik_block(*(c[b] for c in columns), order)
+        out = _loglik_block(*(c[b] for c in columns), *(_rows(v, b) for v in died), order)
         ll[b] = out[0]
         if order:
             grad[:, b] = out[1].T
@@ -263,53 +266,56 @@ def loglik(r, alpha, s, beta, x, t_x, T, order: int = 0):
 
 def loglik_totals(r, alpha, s, beta, x, t_x, T, counts):
     """Σ counts · ln L over customers, with its gradient (4,) and Hessian (4, 4) in (r, α, s, β);
-    see :func:`loglik`. Computed block by block, so memory stays small."""
+    see :func:`loglik`."""
     _, columns = _flat(r, alpha, s, beta, x, t_x, T)
+    died = _died(*columns, 2)
     counts = np.asarray(counts, dtype="float64")
     total, grad, hess = 0.0, np.zeros(4), np.zeros((4, 4))
     for b in _blocks(counts.size):
-        ll, g, h = _loglik_block(*(c[b] for c in columns), 2)
+        ll, g, h = _loglik_block(*(c[b] for c in columns), *(_rows(v, b) for v in died), 2)
         total += counts[b] @ ll
         grad += counts[b] @ g
         hess += np.einsum("n,nij->ij", counts[b], h)
     return total, grad, hess
 
 
-def _loglik_block(r, alpha, s, beta, x, t_x, T, order):
-    """ln L per row; for order ≥ 1 its gradient (n, 4); for order 2 its Hessian (n, 4, 4)."""
+def _trigamma(z):
+    return polygamma(1, z)
+
+
+def _by_value(function, values):
+    """function(values), evaluated once per distinct value (x takes few values)."""
+    codes, uniques = pd.factorize(values)
+    return function(np.asarray(uniques, dtype="float64"))[codes]
+
+
+def _rows(values, b):
+    return None if values is None else values[b]
+
+
+def _loglik_block(r, alpha, s, beta, x, t_x, T, log_odds, mean_v, second_v, order):
+    """ln L per row; for order ≥ 1 its gradient (n, 4); for order 2 its Hessian (n, 4, 4). The
+    death branch comes from :func:`_died`."""
     n = r.size
     # Alive at T: ln A and its derivatives (a point mass at τ = T, with s for s + 1).
     a = r + x
     l1, l2 = np.log1p(T / alpha), np.log1p(T / beta)
     q1, q2 = 1.0 / (alpha + T), 1.0 / (beta + T)
     log_A = -r * l1 - x * np.log(alpha + T) - s * l2
-    log_odds = np.full(n, -np.inf)
-    moments = None
-    if order:
-        moments = np.zeros((n, 4)), np.zeros((n, 4, 4))
-    i = np.flatnonzero(T > t_x)
-    if i.size:
-        out = _death_block(r[i], alpha[i], s[i], beta[i], x[i], t_x[i], T[i], order)
-        log_odds[i] = out[0]
-        if order:
-            for target, value in zip(moments, out[1:], strict=True):
-                if value is not None:
-                    target[i] = value
-    base = gammaln(a) - gammaln(r)
+    base = _by_value(gammaln, a) - _by_value(gammaln, r)
     ll = base + log_A + np.logaddexp(0.0, log_odds)
     if not order:
         return ll, None, None
     w_dead = _sigmoid(log_odds)
     w_alive = _sigmoid(-log_odds)
     d_alive = np.stack([-l1, r / alpha - a * q1, -l2, s / beta - s * q2], axis=1)
-    # d = c + D v at each node (see _death_block): the dead branch's derivative means.
-    mean_v, second_v = moments
+    # d = c + D v at each node (see _integral_block): the dead branch's derivative means.
     c = np.stack([np.zeros(n), r / alpha, 1.0 / s, s / beta], axis=1)
     scale = np.stack([-np.ones(n), -a, -np.ones(n), -(s + 1.0)], axis=1)
     mean_dead = c + scale * mean_v
     g = w_alive[:, None] * d_alive + w_dead[:, None] * mean_dead
     grad = g.copy()
-    grad[:, 0] += psi(a) - psi(r)
+    grad[:, 0] += _by_value(psi, a) - _by_value(psi, r)
     if order < 2:
         return ll, grad, None
     # E[d dᵀ] = c cᵀ + c (D E[v])ᵀ + (D E[v]) cᵀ + D E[v vᵀ] D.
@@ -341,27 +347,20 @@ def _loglik_block(r, alpha, s, beta, x, t_x, T, order):
         + w_dead[:, None, None] * h_dead
         - g[:, :, None] * g[:, None, :]
     )
-    hess[:, 0, 0] += polygamma(1, a) - polygamma(1, r)
+    hess[:, 0, 0] += _by_value(_trigamma, a) - _by_value(_trigamma, r)
     return ll, grad, hess
 
 
-def _death_block(r, alpha, s, beta, x, t_x, T, order=0):
-    """ln[s I (α+T)^(r+x) (β+T)^s] for rows with t_x < T and, for order ≥ 1, the node means of
-    the log-integrand's derivatives d (and, for order 2, of d dᵀ and of q1, q1², q2, q2²)."""
-    # In w = ln τ: τ (α+τ)^−(r+x) (β+τ)^−(s+1) = α^−(r+x) β^−(s+1) exp(G(w)) with
-    # G = w − (r+x) ln(1 + τ/α) − (s+1) ln(1 + τ/β).
+def _integral_block(r, alpha, s, beta, x, lo, hi, order=0):
+    """ln ∫_lo^hi exp(G(w)) dw with G(w) = w − (r+x) ln(1 + e^w/α) − (s+1) ln(1 + e^w/β), so that
+    ∫ (α+τ)^−(r+x) (β+τ)^−(s+1) dτ over (e^lo, e^hi) is α^−(r+x) β^−(s+1) times its exp; for
+    order ≥ 1 also the node means of v = (ln(1 + τ/α), 1/(α+τ), ln(1 + τ/β), 1/(β+τ)) and, for
+    order 2, of v vᵀ (the log-integrand's derivatives in (r, α, s, β) are affine in v)."""
     a = r + x
-    with np.errstate(divide="ignore"):
-        lo = np.log(t_x)
-    G = _LogConcave(np.ones_like(a), a, alpha, s + 1.0, beta, lo, np.log(T))
+    G = _LogConcave(np.ones_like(a), a, alpha, s + 1.0, beta, lo, hi)
     log_value, groups = G.integrate()
-    log_odds = (
-        np.log(s) + a * np.log1p(T / alpha) + s * np.log1p(T / beta) - np.log(beta) + log_value
-    )
     if not order:
-        return (log_odds,)
-    # The log-integrand's derivatives are affine in v = (l1, q1, l2, q2), with l1 = ln(1 + τ/α),
-    # q1 = 1/(α+τ) and likewise for β: return the node means of v and of v vᵀ.
+        return log_value, None, None
     mean = np.empty((a.size, 4))
     second = np.empty((a.size, 4, 4)) if order >= 2 else None
     for rows, (_, v1, l1, v2, l2), weights in groups:
@@ -380,7 +379,77 @@ def _death_block(r, alpha, s, beta, x, t_x, T, order=0):
                     second[rows, k, m] = second[rows, m, k] = np.einsum(
                         "ij,ij->i", weighted[k], v[m]
                     )
-    return log_odds, mean, second
+    return log_value, mean, second
+
+
+def _integrals(r, alpha, s, beta, x, lo, hi, order):
+    """:func:`_integral_block` over all rows, block by block."""
+    n = r.size
+    log_value = np.empty(n)
+    mean = np.empty((n, 4)) if order else None
+    second = np.empty((n, 4, 4)) if order >= 2 else None
+    for b in _blocks(n):
+        out = _integral_block(r[b], alpha[b], s[b], beta[b], x[b], lo[b], hi[b], order)
+        log_value[b] = out[0]
+        if order:
+            mean[b] = out[1]
+        if order >= 2:
+            second[b] = out[2]
+    return log_value, mean, second
+
+
+def _died(r, alpha, s, beta, x, t_x, T, order):
+    """ln[s I (α+T)^(r+x) (β+T)^s] (−inf where t_x = T) and the node means of v and v vᵀ under
+    the density on (t_x, T] proportional to the integrand of I (see :func:`_integral_block`).
+
+    Histories share much: I = J(t_x) − J(T) with the tail J(y) = ∫_y^∞, which depends on (x, y)
+    only, so J is computed once per distinct (parameters, x, t_x) and (parameters, x, T). The
+    difference is used where J(T) ≤ J(t_x)/2, so that it keeps all but one bit; elsewhere (a
+    recent last purchase) I is integrated directly. J needs r + x + s ≥ _TAIL_MIN_DECAY, so that
+    the tail's window in w = ln τ stays short.
+    """
+    n = r.size
+    log_value = np.full(n, -np.inf)
+    mean = np.zeros((n, 4)) if order else None
+    second = np.zeros((n, 4, 4)) if order >= 2 else None
+    with np.errstate(divide="ignore"):
+        log_tx = np.log(t_x)
+    log_T = np.log(T)
+    direct = T > t_x
+    tail = direct & (r + x + s >= _TAIL_MIN_DECAY)
+    rows = np.flatnonzero(tail)
+    if rows.size:
+        params = [v[rows] for v in (r, alpha, s, beta, x)]
+        ends = []
+        for y in (log_tx[rows], log_T[rows]):
+            group, first = group_rows(*params, y)
+            sub = [v[first] for v in params]
+            ends.append((group, _integrals(*sub, y[first], np.full(first.size, np.inf), order)))
+        (g0, (log_j0, mean0, second0)), (g1, (log_j1, mean1, second1)) = ends
+        ratio = np.exp(log_j1[g1] - log_j0[g0])
+        good = ratio <= 0.5
+        use, g0, g1 = rows[good], g0[good], g1[good]
+        rho = ratio[good]
+        keep = 1.0 - rho
+        log_value[use] = log_j0[g0] + np.log(keep)
+        if order:
+            mean[use] = (mean0[g0] - rho[:, None] * mean1[g1]) / keep[:, None]
+        if order >= 2:
+            second[use] = (second0[g0] - rho[:, None, None] * second1[g1]) / keep[:, None, None]
+        direct[use] = False
+    rows = np.flatnonzero(direct)
+    if rows.size:
+        out = _integrals(
+            *(v[rows] for v in (r, alpha, s, beta, x)), log_tx[rows], log_T[rows], order
+        )
+        log_value[rows] = out[0]
+        if order:
+            mean[rows] = out[1]
+        if order >= 2:
+            second[rows] = out[2]
+    a = r + x
+    log_odds = np.log(s) + a * np.log1p(T / alpha) + s * np.log1p(T / beta) - np.log(beta)
+    return log_odds + log_value, mean, second
 
 
 def pmf_if_alive(r, alpha, s, beta, k, t):

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from scipy.special import expit
 
 import clvmodel as clv
+from clvmodel.models._pareto_special import loglik_totals
 from clvmodel.models.pareto_nbd import ParetoNBDModel
 
 HERE = Path(__file__).parent
@@ -177,6 +178,24 @@ def test_gradient_matches_finite_differences(params):
             - PNBD._row_loglik(down, x, t_x, age, False)[0]
         ) / (2 * h)
         np.testing.assert_allclose(grad[j], numeric, rtol=2e-5, atol=1e-7 / params[name])
+
+
+def test_hessian_matches_finite_differences_of_the_gradient(sample_rfm):
+    # The fit takes Newton steps with this Hessian, and the standard errors come from it.
+    x, t_x, age = _columns(sample_rfm)
+    theta = np.array([CLVTOOLS_CDNOW[k] for k in NAMES])
+    counts = np.ones(x.size)
+    _, _, hess = loglik_totals(*theta, x, t_x, age, counts)
+    for j in range(4):
+        h = 1e-5 * theta[j]
+        up, down = theta.copy(), theta.copy()
+        up[j] += h
+        down[j] -= h
+        numeric = (
+            loglik_totals(*up, x, t_x, age, counts)[1]
+            - loglik_totals(*down, x, t_x, age, counts)[1]
+        ) / (2 * h)
+        np.testing.assert_allclose(hess[:, j], numeric, rtol=1e-5, atol=1e-6 * np.abs(hess).max())
 
 
 @settings(max_examples=15, deadline=None)

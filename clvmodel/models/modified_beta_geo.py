@@ -175,3 +175,12 @@ class ModifiedBetaGeoModel(PurchaseModel):
         mean_age = max(float(counts @ T / counts.sum()), 1e-3)
         mean_x = float(counts @ x / counts.sum())
         return np.array([1.0, mean_age / (mean_x + 1.0), 1.0, 1.0])
+
+    def _degeneracy_hint(self, parameters):
+        if {"a", "b"} & set(parameters):
+            return (
+                "the dropout probability is (almost) the same for every customer, or (almost) "
+                "zero, so the beta distribution of p collapses; consider Pareto/NBD or a longer "
+                "calibration period"
+            )
+        return super()._degeneracy_hint(parameters)

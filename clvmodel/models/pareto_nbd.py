@@ -146,3 +146,16 @@ class ParetoNBDModel(PurchaseModel):
         mean_age = max(float(counts @ T / total), 1e-3)
         mean_x = float(counts @ x / total)
         return np.array([1.0, mean_age / (mean_x + 1.0), 1.0, mean_age])
+
+    def _degeneracy_hint(self, parameters):
+        if {"s", "beta"} <= set(parameters):
+            return (
+                "the dropout rate is (almost) the same for every customer: with s and β this "
+                "large its gamma distribution collapses to μ = s/β"
+            )
+        if {"r", "alpha"} <= set(parameters):
+            return (
+                "the purchase rate is (almost) the same for every customer: with r and α this "
+                "large its gamma distribution collapses to λ = r/α"
+            )
+        return super()._degeneracy_hint(parameters)

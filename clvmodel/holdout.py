@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._grouping import group_rows
+from clvmodel.coverage import interval_coverage
 from clvmodel.errors import InputError, StatisticalWarning
 from clvmodel.metrics import brier_score, prediction_errors, reliability_table, roc_auc
 from clvmodel.models.base import PurchaseModel
@@ -117,6 +118,10 @@ class HoldoutReport:
         :func:`tracking_table`); ``None`` unless ``transactions`` were given.
     model_name : str
         How tables and figures name the model ("BG/NBD").
+    coverage : pandas.DataFrame or None
+        With ``interval``: the observed coverage of the holdout purchase intervals against the
+        model's probability for them, overall and by calibration frequency, and the randomised
+        PIT check (see :func:`clvmodel.interval_coverage`); ``None`` otherwise.
     """
 
     summary: dict[str, Any]
@@ -130,6 +135,7 @@ class HoldoutReport:
     reliability_purchase: pd.DataFrame
     tracking: pd.DataFrame | None = None
     model_name: str = "BG/NBD"
+    coverage: pd.DataFrame | None = None
 
     # ----------------------------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -243,6 +249,14 @@ class HoldoutReport:
         lines.append(_render(self.period_transactions.rename(columns={"model": model})))
         lines += ["", f"Holdout purchases by decile of the {model} prediction"]
         lines.append(_render(self.predicted_vs_actual))
+        if self.coverage is not None:
+            level = self.coverage.attrs.get("interval", float("nan"))
+            lines += [
+                "",
+                f"Coverage of the {100 * level:g} % prediction intervals of holdout purchases "
+                "(observed share inside vs the model's probability)",
+            ]
+            lines.append(_render(self.coverage))
         return "\n".join(lines)
 
     def _metric_rows(self, target: str) -> pd.DataFrame:
@@ -310,6 +324,7 @@ class HoldoutReport:
                 "purchase": _records(self.reliability_purchase),
             },
             "tracking": None if self.tracking is None else _records(self.tracking, index=False),
+            "coverage": None if self.coverage is None else _records(self.coverage),
         }
         if customers:
             document["customers"] = _records(self.customers)
@@ -848,6 +863,7 @@ def evaluate_holdout(
     period: float | None = None,
     max_frequency: int = 7,
     bins: int = 10,
+    interval: float | None = None,
 ) -> HoldoutReport:
     """Compare a fitted model's holdout predictions with what the customers did, beside baselines.
 
@@ -881,6 +897,10 @@ def evaluate_holdout(
         Tracking period in the model's time unit (whole days); 7 days by default.
     max_frequency : int
         Calibration repeat purchases from this number up are pooled into one class ("7+").
+    interval : float, optional
+        Also measure the coverage of prediction intervals of holdout purchases at this level
+        (e.g. 0.9) with :func:`clvmodel.interval_coverage` (``report.coverage``); the model must
+        come from a fit (it needs the parameters' covariance).
     bins : int
         Number of quantile bins for the predicted-vs-actual and reliability tables.
 
@@ -1093,6 +1113,9 @@ def evaluate_holdout(
         reliability_purchase=reliability_purchase,
         tracking=tracking,
         model_name=_model_name(bg),
+        coverage=None
+        if interval is None
+        else interval_coverage(bg, calibration, holdout, interval),
     )
 
 

@@ -155,3 +155,27 @@ def test_cli_score_adds_the_interval_columns(tmp_path):
         main, ["score", str(tmp_path / "m.json"), str(log), "-o", str(out), "--interval", "90"]
     )
     assert refused.exit_code != 0 and "--interval 0.9" in refused.output
+
+
+def test_holdout_report_measures_coverage_and_the_figures_draw_it(fitted, split):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from clvmodel.plotting import plot_coverage, plot_value_intervals
+
+    model = fitted["bgnbd"]
+    report = clv.evaluate_holdout(model, *split, interval=0.9)
+    assert report.coverage is not None and report.coverage.attrs["interval"] == 0.9
+    assert "Coverage of the 90 % prediction intervals" in str(report)
+    assert report.to_dict()["coverage"][0]["group"] == "all"
+    axes = Figure().subplots(1, 2)
+    drawn = plot_coverage(report, ax=axes[0])
+    heights = [bar.get_height() for bar in drawn.containers[0]]
+    np.testing.assert_allclose(heights, report.coverage["observed_coverage"])
+    scores = clv.churn_risk(model, split[0], 39, clv.GammaGammaModel().fit(split[0]), interval=0.9)
+    drawn = plot_value_intervals(scores, naive_clv=98.0, customers=10, ax=axes[1])
+    assert len(drawn.containers[0].lines[0].get_xdata()) == 10
+    with pytest.raises(clv.InputError, match="interval=0.9"):
+        plot_value_intervals(scores.drop(columns="clv_lower"))

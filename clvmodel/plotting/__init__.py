@@ -16,6 +16,7 @@ from clvmodel.plotting.holdout import (
     plot_reliability,
     plot_tracking,
 )
+from clvmodel.plotting.uncertainty import plot_coverage, plot_value_intervals
 from clvmodel.plotting.value import plot_clv_vs_naive
 
 __all__ = [
@@ -25,10 +26,12 @@ __all__ = [
     "plot_churn_tiers",
     "plot_clv_vs_naive",
     "plot_conditional_expectation",
+    "plot_coverage",
     "plot_frequency_recency",
     "plot_model_comparison",
     "plot_period_transactions",
     "plot_predicted_vs_actual",
     "plot_reliability",
     "plot_tracking",
+    "plot_value_intervals",
 ]

@@ -8,7 +8,7 @@ become per-customer value (:func:`customer_lifetime_value`), shown beside the na
 (:func:`naive_clv`).
 """
 
-from clvmodel import datasets
+from clvmodel import datasets, economics
 from clvmodel.churn import (
     PriceIncreasePlan,
     churn_risk,
@@ -18,6 +18,14 @@ from clvmodel.churn import (
 from clvmodel.compare import ModelComparison, compare_models
 from clvmodel.coverage import interval_coverage
 from clvmodel.dayone import DayOneModel
+from clvmodel.economics import (
+    cac_payback,
+    day_one_payback,
+    naive_vs_model,
+    net_clv,
+    probability_alive_at,
+    unit_economics_summary,
+)
 from clvmodel.errors import (
     ClvError,
     ClvWarning,
@@ -75,20 +83,27 @@ __all__ = [
     "calibration_holdout_split",
     "churn_risk",
     "churn_tier_summary",
+    "cac_payback",
     "clv_table",
     "compare_models",
     "customer_lifetime_value",
+    "day_one_payback",
     "datasets",
+    "economics",
     "evaluate_holdout",
     "interval_coverage",
     "load_model",
     "load_models",
     "naive_clv",
+    "naive_vs_model",
+    "net_clv",
     "price_increase_plan",
+    "probability_alive_at",
     "rfm_from_file",
     "rfm_summary",
     "simulate_customers",
     "simulate_customers_with_covariates",
     "simulate_transactions",
     "tracking_table",
+    "unit_economics_summary",
 ]

@@ -119,7 +119,7 @@ def _dates_args(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--calibration-end", "1999-01-01"], "calibration_end (1999-01-01) must fall"),
+        (["--calibration-end", "1999-01-01"], "--calibration-end (1999-01-01) must fall"),
         (
             ["--calibration-end", "1998-06-30", "--observation-end", "1998-12-31"],
             "nobody in the calibration cohort bought in the holdout period",
@@ -137,8 +137,8 @@ def test_bad_input_exits_with_one_line(cdnow_csv, tmp_path, args, message):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--calibration-end", "1996-06-01"], "calibration_end (1996-06-01) must fall"),
-        (["--calibration-end", "someday"], "calibration_end='someday' is not a date"),
+        (["--calibration-end", "1996-06-01"], "--calibration-end (1996-06-01) must fall"),
+        (["--calibration-end", "someday"], "--calibration-end someday is not a date"),
         (["--calibration-end", "1997-09-30", "--amount-col", "euros"], "no column 'euros'"),
     ],
 )

@@ -179,3 +179,20 @@ def test_holdout_report_measures_coverage_and_the_figures_draw_it(fitted, split)
     assert len(drawn.containers[0].lines[0].get_xdata()) == 10
     with pytest.raises(clv.InputError, match="interval=0.9"):
         plot_value_intervals(scores.drop(columns="clv_lower"))
+
+
+def test_cli_evaluate_measures_coverage(tmp_path):
+    from click.testing import CliRunner
+
+    from clvmodel.cli import main
+
+    log = tmp_path / "log.csv"
+    clv.datasets.load_cdnow_sample().to_csv(log, index=False)
+    out = tmp_path / "eval"
+    arguments = ["evaluate", str(log), "--calibration-end", "1997-09-30", "-o", str(out)]
+    result = CliRunner().invoke(main, [*arguments, "--interval", "0.9"])
+    assert result.exit_code == 0, result.output
+    assert "Coverage of the 90 % prediction intervals" in result.output
+    assert (out / "holdout_coverage.png").stat().st_size > 5_000
+    refused = CliRunner().invoke(main, [*arguments, "--interval", "1.5"])
+    assert refused.exit_code != 0 and "--interval 0.9" in refused.output

@@ -10,10 +10,11 @@ from pathlib import Path
 import click
 
 import clvmodel as clv
-from clvmodel._files import write_atomically
-from clvmodel.cli import main
+from clvmodel._files import write_together
+from clvmodel.cli import _guard, main
 from clvmodel.engine import RfmSource, TransactionSource, connect, is_transaction_log
 from clvmodel.errors import InputError
+from clvmodel.models import PURCHASE_MODELS
 from clvmodel.models.bundle import fit_bundle
 from clvmodel.scoring import score_customers
 
@@ -34,13 +35,21 @@ def _source_options(function):
             "--amount-col",
             default="amount",
             show_default=True,
-            help="Amount column; pass an empty string for a log without amounts.",
+            help="Amount column (see --no-amount for a log without amounts).",
+        ),
+        click.option(
+            "--no-amount",
+            is_flag=True,
+            default=False,
+            help="The log has no amounts: fit and score purchases and P(alive) only (no spend "
+            "model, so no CLV).",
         ),
         click.option(
             "--date-format",
             default=None,
-            help="strptime format of text or whole-number dates, e.g. %Y%m%d (default: ISO).",
+            help=_guard.DATE_FORMAT_HELP,
         ),
+        click.option("--drop-duplicates", is_flag=True, help=_guard.DROP_DUPLICATES_HELP),
         click.option(
             "--observation-end",
             default=None,
@@ -61,13 +70,26 @@ def _source_options(function):
 
 def _transactions(path, time_unit: str, *, amount_col, memory_limit, **source):
     """The log at ``path`` read with the options of :func:`_source_options`."""
-    return TransactionSource(
-        path,
-        amount_col=amount_col or None,
-        time_unit=time_unit,
-        connection=_connect(memory_limit),
-        **source,
-    )
+    try:
+        return TransactionSource(
+            path,
+            amount_col=amount_col or None,
+            time_unit=time_unit,
+            connection=_connect(memory_limit),
+            **source,
+        )
+    except InputError as exc:
+        if amount_col and "amount column" in str(exc):
+            raise InputError(
+                f"{exc} For a log without amounts pass --no-amount (purchases and P(alive) only)."
+            ) from None
+        raise
+
+
+def _amount_option(options: dict) -> None:
+    """Fold --no-amount into --amount-col (an empty name means no amounts, as before)."""
+    if options.pop("no_amount", False):
+        options["amount_col"] = ""
 
 
 @main.command()
@@ -85,6 +107,22 @@ def _transactions(path, time_unit: str, *, amount_col, memory_limit, **source):
 @click.option("--categorical", default=None, help="Covariates to treat as categorical.")
 @click.option("--log", "log_cols", default=None, help="Numeric covariates entered as log(1 + x).")
 @click.option("--first-purchase-col", default=None, help="Covariate holding the first purchase.")
+@click.option(
+    "--model",
+    "model_name",
+    type=click.Choice([*PURCHASE_MODELS, "auto"]),
+    default="bgnbd",
+    show_default=True,
+    help="Purchase model: BG/NBD, MBG/NBD, Pareto/NBD, or auto: the best by holdout error with "
+    "--calibration-end, by BIC otherwise (the choice is printed and stored in the model file).",
+)
+@click.option(
+    "--calibration-end",
+    default=None,
+    metavar="DATE",
+    help="With --model auto: fit each model on the purchases up to DATE, keep the one that "
+    "predicts the rest best (reads the log into memory), then refit it on all the data.",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
 @click.pass_context
 def fit(
@@ -96,6 +134,8 @@ def fit(
     categorical,
     log_cols,
     first_purchase_col,
+    model_name,
+    calibration_end,
     output,
     **options,
 ):
@@ -110,6 +150,11 @@ def fit(
     """
     if (attributes is None) != (covariates is None):
         raise InputError("--attributes and --covariates go together: give both or neither.")
+    _guard.refuse_overwrite(
+        {"-o/--output": output}, {"TRANSACTIONS": transactions, "--attributes": attributes}
+    )
+    _guard.check_output_folders({"-o/--output": output})
+    _amount_option(options)
     if attributes is not None:
         from clvmodel.cli._dayone import dayone_fit
 
@@ -126,25 +171,40 @@ def fit(
             amount_col=options["amount_col"],
             observation_end=options["observation_end"],
             time_unit=time_unit,
+            date_format=options["date_format"],
+            drop_duplicates=options.get("drop_duplicates", False),
             output=output,
         )
+    if calibration_end is not None and model_name != "auto":
+        raise InputError("--calibration-end chooses the model: use it with --model auto.")
     started = time.perf_counter()
+    choice = None
+    if calibration_end is not None:
+        model_name, choice = _choose_by_holdout(transactions, calibration_end, time_unit, options)
     source = _transactions(transactions, time_unit, **options)
     counts = source.check_usable()
+    _report_duplicates(counts.get("duplicate_rows", 0), options["drop_duplicates"])
     histories = source.distinct_histories()
+    _guard.check_fittable(
+        int(histories["customers"].sum()),
+        int(histories.loc[histories["frequency"] > 0, "customers"].sum()),
+    )
     spends = naive_inputs = None
     if options["amount_col"]:
         spends, naive_inputs = source.distinct_spends(), source.naive_inputs()
-    bundle = fit_bundle(
+    bundle = _guard.fitted(
+        fit_bundle,
         histories,
         spends,
         naive_inputs,
+        model=model_name,
         metadata={
             "source": str(transactions),
             "customer_col": options["customer_col"],
             "date_col": options["date_col"],
             "amount_col": options["amount_col"] or None,
             "date_format": options["date_format"],
+            "drop_duplicates": options["drop_duplicates"],
             "time_unit": time_unit,
             "observation_end": source.end.strftime("%Y-%m-%d"),
             "rows": counts["rows"],
@@ -153,20 +213,87 @@ def fit(
         },
     )
     bg, gg = bundle.bg, bundle.gg
+    if choice is not None:
+        bundle.metadata["model_choice"] = choice
     bundle.save(output)
     click.echo(
         f"read {counts['rows']:,} rows of {counts['customers']:,} customers; "
         f"{counts['rejected_rows']:,} rows left out (run `clvmodel score` to get them listed); "
         f"observation end {source.end:%Y-%m-%d}, time unit {time_unit}"
     )
+    if "model_choice" in bundle.metadata:
+        _echo_choice(bundle.metadata["model_choice"])
     click.echo(
-        f"\nBG/NBD on {bg.n_customers_:,} customers ({len(histories):,} distinct histories):"
+        f"\n{bg.label} on {bg.n_customers_:,} customers ({len(histories):,} distinct histories):"
     )
     click.echo(bg.summary.round(6).to_string())
     if gg is not None:
         click.echo(f"\nGamma-Gamma on {gg.n_customers_:,} repeat buyers:")
         click.echo(gg.summary.round(6).to_string())
     click.echo(f"\nwrote {output} in {time.perf_counter() - started:.1f} s")
+
+
+def _choose_by_holdout(transactions, calibration_end, time_unit, options):
+    """The purchase model with the lowest holdout error when fitted up to ``calibration_end``."""
+    from clvmodel.compare import compare_models
+    from clvmodel.io import read_table
+
+    calibration, holdout = clv.calibration_holdout_split(
+        read_table(transactions),
+        calibration_end=calibration_end,
+        observation_end=options.get("observation_end"),
+        customer_col=options["customer_col"],
+        date_col=options["date_col"],
+        amount_col=options["amount_col"] or None,
+        time_unit=time_unit,
+        date_format=options.get("date_format"),
+        drop_duplicates=options.get("drop_duplicates", False),
+    )
+    table = compare_models(calibration, holdout).table
+    chosen = {cls.label: name for name, cls in PURCHASE_MODELS.items()}[table["model"].iloc[0]]
+    candidates = [
+        {
+            "label": row["model"],
+            "holdout_mae": _number(row.get("holdout_mae")),
+            "bic": _number(row.get("bic")),
+            "note": row["note"],
+        }
+        for _, row in table.iterrows()
+    ]
+    rule = f"lowest holdout MAE (calibration end {calibration_end})"
+    return chosen, {"rule": rule, "chosen": chosen, "candidates": candidates}
+
+
+def _number(value) -> float | None:
+    """A finite float, or None (for JSON) when missing."""
+    return float(value) if value is not None and value == value else None
+
+
+def _echo_choice(choice: dict) -> None:
+    click.echo(f"\nmodel chosen by {choice['rule']}: {choice['chosen']}")
+    for row in choice["candidates"]:
+        numbers = ", ".join(
+            f"{key} {row[key]:.4f}"
+            for key in ("holdout_mae", "bic")
+            if isinstance(row.get(key), float)
+        )
+        note = f" ({row['note']})" if row.get("note") else ""
+        click.echo(f"  {row['label']}: {numbers}{note}")
+
+
+def _report_duplicates(count: int, dropped: bool) -> None:
+    """Say how many valid rows repeat another exactly, and what was done with them."""
+    if not count:
+        return
+    if dropped:
+        click.echo(f"left out {count:,} row(s) that repeat another row exactly (--drop-duplicates)")
+    else:
+        click.echo(
+            f"warning: {count:,} row(s) repeat another row exactly (same customer, date and "
+            "amount); they count as separate purchases. If they are copies, pass "
+            "--drop-duplicates.",
+            err=True,
+        )
 
 
 def _rejects_path(output: str, rejects: str | None) -> Path:
@@ -176,8 +303,22 @@ def _rejects_path(output: str, rejects: str | None) -> Path:
     return target.with_name(target.stem + ".rejects.csv")
 
 
-def _stream_scores(batches, total, output, bundle, horizon, time_unit, discount, margin, naive):
-    """Score batch after batch into ``output`` (written whole or not at all); returns the count."""
+def _stream_scores(
+    batches,
+    total,
+    output,
+    bundle,
+    horizon,
+    time_unit,
+    discount,
+    margin,
+    naive,
+    rejects_path=None,
+    rejected=None,
+    interval=None,
+):
+    """Score batch after batch into ``output`` and write ``rejected`` to ``rejects_path``: both
+    files replace the previous pair together, or neither does; returns the number scored."""
     import pyarrow as pa
     import pyarrow.csv as pa_csv
     import pyarrow.parquet as pq
@@ -200,6 +341,9 @@ def _stream_scores(batches, total, output, bundle, horizon, time_unit, discount,
             if show_progress:
                 bar.__enter__()
             for rfm in batches:
+                no_amounts = "monetary_value" not in rfm.columns  # a log read without amounts
+                if no_amounts:
+                    rfm = rfm.assign(monetary_value=0.0)
                 table = score_customers(
                     bundle.bg,
                     bundle.gg,
@@ -209,7 +353,10 @@ def _stream_scores(batches, total, output, bundle, horizon, time_unit, discount,
                     discount_rate=discount,
                     margin=margin,
                     naive_clv=naive,
+                    interval=interval,
                 )
+                if no_amounts:
+                    table["monetary_value"] = float("nan")
                 table.index.name = "customer_id"
                 arrow = pa.Table.from_pandas(table.reset_index(), preserve_index=False)
                 if writer is None:
@@ -231,7 +378,10 @@ def _stream_scores(batches, total, output, bundle, horizon, time_unit, discount,
             if show_progress:
                 bar.__exit__(None, None, None)
 
-    write_atomically(output, write)
+    items = [(output, write)]
+    if rejects_path is not None:
+        items.append((rejects_path, lambda tmp: rejected.to_csv(tmp, index=False)))
+    write_together(items)
     return scored
 
 
@@ -241,19 +391,39 @@ def _stream_scores(batches, total, output, bundle, horizon, time_unit, discount,
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
 @click.option(
     "--horizon",
-    type=click.FloatRange(min=0, min_open=True),
+    type=float,
     default=12.0,
     show_default=True,
-    help="Horizon for churn risk, expected purchases and CLV, in --horizon-unit.",
+    help="Horizon for churn risk, expected purchases and CLV, in --horizon-unit (above 0, at "
+    "most 100 years).",
 )
 @click.option(
     "--horizon-unit", type=click.Choice(["D", "W", "M", "Y"]), default="M", show_default=True
 )
 @click.option(
-    "--discount-rate", type=click.FloatRange(min=0, max=10), default=0.0, show_default=True
+    "--discount-rate",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Annual discount rate for CLV as a FRACTION between 0 and 1 (0.1 = 10 % a year).",
 )
-@click.option("--margin", type=click.FloatRange(min=0, max=1), default=1.0, show_default=True)
+@click.option(
+    "--margin",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Profit margin as a FRACTION between 0 and 1 (1 = CLV is revenue).",
+)
 @click.option("--rejects", default=None, help="Where to list rejected rows [OUTPUT.rejects.csv].")
+@click.option(
+    "--interval",
+    type=float,
+    default=None,
+    metavar="LEVEL",
+    help="Add intervals at this level, a FRACTION between 0 and 1 (e.g. 0.9): lower/upper bounds "
+    "of P(alive), churn risk, expected purchases and CLV from parameter uncertainty, and the "
+    "prediction interval of purchases with its probability (purchases_interval_mass).",
+)
 @click.option("--batch-size", type=click.IntRange(min=1), default=500_000, show_default=True)
 @_source_options
 def score(
@@ -265,6 +435,7 @@ def score(
     discount_rate,
     margin,
     rejects,
+    interval,
     batch_size,
     **options,
 ):
@@ -274,21 +445,40 @@ def score(
     with frequency, recency, T and monetary_value in the model's time unit. The output has, per
     customer: frequency, recency, T, monetary_value, probability_alive, churn_risk (probability of
     no purchase within the horizon), expected_purchases, expected_spend, predicted_clv and
-    naive_clv. It is written in batches to a temporary file that replaces OUTPUT only when
-    everything succeeded. Rows that cannot be scored go to the rejects file, with a reason each.
+    naive_clv. Rows that cannot be scored go to the rejects file, with a reason each. Scores and
+    rejects are written in batches to temporary files that replace the previous pair together,
+    only when everything succeeded.
+
+    A MODEL fitted without amounts (`clvmodel fit --no-amount`) scores purchases, P(alive) and
+    churn risk; monetary_value, expected_spend, predicted_clv and naive_clv are then empty.
+    With --interval the columns of clvmodel.scoring.INTERVAL_COLUMNS follow (the model file must
+    come from a fit, which stores the parameters' covariance).
     """
     started = time.perf_counter()
+    _guard.check_horizon("--horizon", horizon, horizon_unit)
+    _guard.check_fraction("--discount-rate", discount_rate)
+    _guard.check_fraction("--margin", margin)
+    if interval is not None and not 0.0 < interval < 1.0:
+        raise InputError(
+            f"--interval {interval:g} is not a level strictly between 0 and 1; a 90 % interval "
+            "is --interval 0.9."
+        )
+    rejects_path = _rejects_path(output, rejects)
+    outputs = {"-o/--output": output, "--rejects": rejects_path}
+    _guard.refuse_overwrite(outputs, {"MODEL": model, "INPUT": input_path})
+    _guard.check_output_folders(outputs)
+    if Path(output).suffix.lower() not in (".csv", ".parquet", ".pq"):
+        raise InputError(f"cannot tell the output format of {output!r}; use .csv or .parquet.")
+    _amount_option(options)
     bundle = clv.load_models(model)
     if bundle.gg is None:
-        raise InputError(
-            f"{model} has no spend model; fit it on a log with amounts (`clvmodel fit "
-            "--amount-col ...`) to score value."
-        )
+        # Spend cannot be predicted: score purchases and P(alive); value columns stay empty.
+        options["amount_col"] = ""
     unit = bundle.bg.time_unit_ or "W"
-    rejects_path = _rejects_path(output, rejects)
     if is_transaction_log(input_path, options["date_col"], options["table"]):
         source = _transactions(input_path, unit, **options)
         counts = source.row_counts()
+        _report_duplicates(source.duplicate_rows(), options["drop_duplicates"])
         batches = source.rfm_batches(batch_size)
         rejected = source.rejects(counts["rejected_rows"])
         # Progress needs the number of customers up front: a distinct count, so only on a terminal.
@@ -309,9 +499,19 @@ def score(
     years = clv.value.horizon_years(horizon, horizon_unit)
     naive = bundle.naive_clv(years, margin=margin)
     scored = _stream_scores(
-        batches, total, output, bundle, horizon, horizon_unit, discount_rate, margin, naive
+        batches,
+        total,
+        output,
+        bundle,
+        horizon,
+        horizon_unit,
+        discount_rate,
+        margin,
+        naive,
+        rejects_path,
+        rejected,
+        interval,
     )
-    write_atomically(rejects_path, lambda tmp: rejected.to_csv(tmp, index=False))
     rejected_customers = no_valid
     customers_read = scored + rejected_customers
     click.echo(
@@ -319,3 +519,8 @@ def score(
         f"rejected; rows: {counts['rows']:,} read, {counts['rejected_rows']:,} rejected "
         f"(reasons in {rejects_path}); wrote {output} in {time.perf_counter() - started:.1f} s"
     )
+    if bundle.gg is None:
+        click.echo(
+            f"note: {model} has no spend model (fitted without amounts), so monetary_value, "
+            "expected_spend, predicted_clv and naive_clv are empty."
+        )

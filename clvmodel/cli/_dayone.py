@@ -9,7 +9,7 @@ import click
 import pandas as pd
 
 import clvmodel as clv
-from clvmodel.cli import main
+from clvmodel.cli import _guard, main
 from clvmodel.errors import InputError
 from clvmodel.io import read_table, write_table
 
@@ -50,7 +50,7 @@ def _baselines(pairs) -> dict[str, str]:
 
 def _echo_warnings(caught) -> None:
     for warning in caught:
-        click.echo(f"warning: {warning.message}", err=True)
+        click.echo(f"warning: {_guard.cli_words(str(warning.message))}", err=True)
 
 
 @main.command("dayone-fit")
@@ -75,7 +75,13 @@ def _echo_warnings(caught) -> None:
     default=None,
     help="Attribute holding the first purchase amount, counted in the Day One value.",
 )
-@click.option("--horizon", type=click.FloatRange(min=0, min_open=True), default=13.0)
+@click.option(
+    "--horizon",
+    type=float,
+    default=13.0,
+    show_default=True,
+    help="Horizon in --horizon-unit periods (above 0, at most 100 years).",
+)
 @click.option(
     "--horizon-unit", type=click.Choice(["D", "W", "M", "Y"]), default="M", show_default=True
 )
@@ -93,6 +99,7 @@ def _echo_warnings(caught) -> None:
 @click.option("--amount-col", default="amount", show_default=True)
 @click.option("--observation-end", default=None, help="End of the histories, YYYY-MM-DD.")
 @click.option("--time-unit", type=click.Choice(["D", "W"]), default="W", show_default=True)
+@_guard.date_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
 def dayone_fit(
     transactions,
@@ -111,6 +118,8 @@ def dayone_fit(
     amount_col,
     observation_end,
     time_unit,
+    date_format,
+    drop_duplicates,
     output,
 ):
     """Fit a Day One model on existing customers and write it to a JSON file.
@@ -121,7 +130,12 @@ def dayone_fit(
     repeat purchases × expected spend over the horizon (13 months of 365.25/12 days by default).
     """
     started = time.perf_counter()
+    _guard.refuse_overwrite(
+        {"-o/--output": output}, {"TRANSACTIONS": transactions, "ATTRIBUTES": attributes}
+    )
+    _guard.check_horizon("--horizon", horizon, horizon_unit)
     names = _split(covariates)
+    baseline_levels = _baselines(baselines)
     forced = _split(categorical)
     stray = sorted(set(forced) - set(names))
     if stray:
@@ -136,6 +150,12 @@ def dayone_fit(
         )
     numeric = [n for n in names if n not in forced and _looks_numeric(table[n])]
     kinds = [n for n in names if n not in numeric]
+    not_numeric = [n for n in _split(log_cols) if n not in numeric]
+    if not_numeric:
+        raise InputError(
+            f"--log names {not_numeric}, which are not numeric attributes (numbers in every row "
+            "and not in --categorical); take them out of --log."
+        )
     rfm = clv.rfm_summary(
         log,
         customer_col=customer_col,
@@ -143,13 +163,16 @@ def dayone_fit(
         amount_col=amount_col,
         observation_end=observation_end,
         time_unit=time_unit,
+        date_format=date_format,
+        drop_duplicates=drop_duplicates,
     )
     rfm.index = pd.Index(rfm.index.astype(str), name=customer_col)
+    _guard.check_fittable(len(rfm), int((rfm["frequency"] > 0).sum()))
     model = clv.DayOneModel(
         numeric,
         kinds,
         log=_split(log_cols),
-        baselines=_baselines(baselines),
+        baselines=baseline_levels,
         first_purchase_col=first_purchase_col,
         horizon=horizon,
         horizon_unit=horizon_unit,
@@ -186,9 +209,9 @@ def dayone_fit(
 @click.option("--customer-col", default="customer_id", show_default=True)
 @click.option(
     "--horizon",
-    type=click.FloatRange(min=0, min_open=True),
+    type=float,
     default=None,
-    help="Horizon in --horizon-unit periods [the model's].",
+    help="Horizon in --horizon-unit periods, above 0 and at most 100 years [the model's].",
 )
 @click.option("--horizon-unit", type=click.Choice(["D", "W", "M", "Y"]), default=None)
 @click.option(
@@ -207,7 +230,9 @@ def dayone(model_path, signups, output, customer_col, horizon, horizon_unit, unk
     segment (below average, average, above average).
     """
     started = time.perf_counter()
+    _guard.refuse_overwrite({"-o/--output": output}, {"MODEL": model_path, "SIGNUPS": signups})
     model = clv.DayOneModel.load(model_path)
+    _guard.check_horizon("--horizon", horizon, horizon_unit or model.horizon_unit)
     table = _indexed(read_table(signups), customer_col, "SIGNUPS")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -6,7 +6,7 @@ import click
 import pandas as pd
 
 import clvmodel as clv
-from clvmodel.cli import main
+from clvmodel.cli import _guard, main
 
 # Published estimates on the CDNOW sample, 39-week calibration (Fader, Hardie and Lee 2005).
 _PUBLISHED = {
@@ -29,24 +29,24 @@ def _parameter_table(bg, gg) -> pd.DataFrame:
 @main.command()
 @click.option(
     "--horizon",
-    type=click.FloatRange(min=0, min_open=True, max=1200),
+    type=float,
     default=12.0,
     show_default=True,
-    help="CLV horizon, in months.",
+    help="CLV horizon, in months (above 0, at most 100 years).",
 )
 @click.option(
     "--discount-rate",
-    type=click.FloatRange(min=0, max=10),
+    type=float,
     default=0.10,
     show_default=True,
-    help="Annual discount rate for CLV.",
+    help="Annual discount rate for CLV as a FRACTION between 0 and 1 (0.1 = 10 % a year).",
 )
 @click.option(
     "--margin",
-    type=click.FloatRange(min=0, max=1),
+    type=float,
     default=1.0,
     show_default=True,
-    help="Profit margin (1 = revenue).",
+    help="Profit margin as a FRACTION between 0 and 1 (1 = revenue).",
 )
 @click.option(
     "--top", type=click.IntRange(min=1), default=10, show_default=True, help="Customers to list."
@@ -58,6 +58,9 @@ def demo(horizon, discount_rate, margin, top):
     next HORIZON months and set beside the naive formula (average order value × purchases per year
     × lifespan) computed from the same transactions.
     """
+    _guard.check_horizon("--horizon", horizon, "M")
+    _guard.check_fraction("--discount-rate", discount_rate)
+    _guard.check_fraction("--margin", margin)
     transactions = clv.datasets.load_cdnow_sample()
     calibration_end = "1997-09-30"
     rfm = clv.rfm_summary(transactions, observation_end=calibration_end, time_unit="W")

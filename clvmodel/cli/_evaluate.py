@@ -6,13 +6,16 @@ import json
 from pathlib import Path
 
 import click
+import pandas as pd
 
 import clvmodel as clv
 from clvmodel._files import write_atomically, write_text_atomically
-from clvmodel.cli import main
+from clvmodel.cli import _guard, main
 from clvmodel.io import read_table, write_table
 from clvmodel.plotting import (
     plot_conditional_expectation,
+    plot_coverage,
+    plot_model_comparison,
     plot_period_transactions,
     plot_predicted_vs_actual,
     plot_reliability,
@@ -41,6 +44,21 @@ def _save_figure(draw, report, path: Path) -> None:
     figure = Figure(figsize=(7.0, 4.5), layout="constrained")
     draw(report, figure.add_subplot())
     write_atomically(path, lambda tmp: figure.savefig(tmp, format="png", dpi=110))
+
+
+def _model_names(models: str) -> list[str]:
+    """The --models list, checked."""
+    names = [part.strip().lower() for part in models.split(",") if part.strip()]
+    known = sorted(clv.models.PURCHASE_MODELS)
+    unknown = [n for n in names if n not in known]
+    if not names or unknown:
+        raise clv.InputError(
+            f"--models {models!r}: unknown model(s) {unknown}; choose from {', '.join(known)} "
+            "(comma-separated, e.g. --models bgnbd,mbgnbd,pnbd)."
+        )
+    if len(set(names)) != len(names):
+        raise clv.InputError(f"--models {models!r} names a model twice.")
+    return names
 
 
 def _output_folder(folder: str) -> Path:
@@ -83,6 +101,23 @@ def _output_folder(folder: str) -> Path:
     show_default=True,
     help="Model time unit: weeks (as in the papers) or days.",
 )
+@_guard.date_options
+@click.option(
+    "--models",
+    default="bgnbd",
+    show_default=True,
+    metavar="LIST",
+    help="Purchase models to fit and rank by holdout error, comma-separated from bgnbd, mbgnbd, "
+    "pnbd (e.g. bgnbd,mbgnbd,pnbd); the full report is for the best.",
+)
+@click.option(
+    "--interval",
+    type=float,
+    default=None,
+    metavar="LEVEL",
+    help="Also measure the coverage of prediction intervals of holdout purchases at this level, "
+    "a FRACTION between 0 and 1 (e.g. 0.9): a table in the report and holdout_coverage.png.",
+)
 @click.option(
     "-o",
     "--output",
@@ -99,17 +134,41 @@ def evaluate(
     customer_col,
     date_col,
     amount_col,
+    date_format,
+    drop_duplicates,
     time_unit,
+    models,
+    interval,
     output,
 ):
-    """Fit BG/NBD (and Gamma-Gamma) on the calibration period of TRANSACTIONS, predict the holdout,
-    and compare with what happened, beside the naive formula.
+    """Fit BG/NBD (or the --models, ranked by holdout error) and Gamma-Gamma on the calibration
+    period of TRANSACTIONS, predict the holdout, and compare with what happened, beside the naive
+    formula.
 
     TRANSACTIONS is a CSV or Parquet file with one row per purchase. The report is printed and
     written as JSON into the output folder, with figures as PNG: tracking of cumulative and
     weekly repeat transactions, conditional expectations by calibration frequency, predicted vs
     actual, the period-transactions histogram and the reliability of churn scores.
     """
+    written_names = [*_FIGURES, "holdout_report.json", "holdout_customers.csv"]
+    if interval is not None:
+        if not 0.0 < interval < 1.0:
+            raise clv.InputError(
+                f"--interval {interval:g} is not a level strictly between 0 and 1; a 90 % "
+                "interval is --interval 0.9."
+            )
+        written_names.append("holdout_coverage.png")
+    names = _model_names(models)
+    written_names += [f"{name}.json" for name in names] + ["gamma_gamma.json"]
+    if len(names) > 1:
+        written_names += ["model_comparison.csv", "model_comparison.png"]
+    _guard.refuse_overwrite(
+        {
+            "-o/--output": output,
+            **{f"-o/--output (its {name})": Path(output) / name for name in written_names},
+        },
+        {"TRANSACTIONS": transactions},
+    )
     table = read_table(transactions)
     if amount_col is None and _DEFAULT_AMOUNT in table.columns:
         amount_col = _DEFAULT_AMOUNT
@@ -121,12 +180,30 @@ def evaluate(
         date_col=date_col,
         amount_col=amount_col,
         time_unit=time_unit,
+        date_format=date_format,
+        drop_duplicates=drop_duplicates,
     )
-    bg = clv.BetaGeoModel().fit(calibration)
+    if date_format is not None:  # the tracking below reads the dates again, in this format
+        table = table.assign(
+            **{date_col: pd.to_datetime(table[date_col], format=date_format, errors="coerce")}
+        )
+    _guard.check_fittable(
+        len(calibration), int((calibration["frequency"] > 0).sum()), "--calibration-end"
+    )
+    comparison = None
+    if len(names) > 1:
+        comparison = clv.compare_models(calibration, holdout, models=names)
+        click.echo(str(comparison) + "\n")
+        bg = comparison.best
+        labels = {clv.models.PURCHASE_MODELS[n].label: n for n in names}
+        model_key = labels[comparison.table["model"][0]]
+    else:
+        model_key = names[0]
+        bg = _guard.fitted(clv.models.PURCHASE_MODELS[model_key]().fit, calibration)
     gg = None
     if amount_col is not None:
         try:
-            gg = clv.GammaGammaModel().fit(calibration)
+            gg = _guard.fitted(clv.GammaGammaModel().fit, calibration)
         except clv.ClvError as exc:
             click.echo(
                 f"warning: no spend model, so spend and value are not evaluated: {exc}", err=True
@@ -139,6 +216,7 @@ def evaluate(
         transactions=table,
         customer_col=customer_col,
         date_col=date_col,
+        interval=interval,
     )
     click.echo(str(report))
 
@@ -147,11 +225,22 @@ def evaluate(
     for name, draw in _FIGURES.items():
         _save_figure(draw, report, folder / name)
         written.append(name)
+    if report.coverage is not None:
+        _save_figure(lambda r, ax: plot_coverage(r, ax=ax), report, folder / "holdout_coverage.png")
+        written.append("holdout_coverage.png")
     document = json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n"
     write_text_atomically(folder / "holdout_report.json", document)
     write_table(report.customers, folder / "holdout_customers.csv", index=True)
-    bg.save(folder / "bgnbd.json")
-    written += ["holdout_report.json", "holdout_customers.csv", "bgnbd.json"]
+    bg.save(folder / f"{model_key}.json")
+    written += ["holdout_report.json", "holdout_customers.csv", f"{model_key}.json"]
+    if comparison is not None:
+        write_table(comparison.table, folder / "model_comparison.csv", index=False)
+        _save_figure(
+            lambda c, ax: plot_model_comparison(c, ax=ax),
+            comparison,
+            folder / "model_comparison.png",
+        )
+        written += ["model_comparison.csv", "model_comparison.png"]
     if gg is not None:
         gg.save(folder / "gamma_gamma.json")
         written.append("gamma_gamma.json")

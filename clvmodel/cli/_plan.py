@@ -10,7 +10,7 @@ import pandas as pd
 
 import clvmodel as clv
 from clvmodel.churn import _default_labels
-from clvmodel.cli import main
+from clvmodel.cli import _guard, main
 from clvmodel.io import _format_of, read_table, write_table
 
 _RFM_COLUMNS = {
@@ -157,10 +157,11 @@ def _is_rfm(columns) -> bool:
 )
 @click.option(
     "--horizon",
-    type=click.FloatRange(min=0, min_open=True, max=520),
+    type=float,
     default=52.0,
     show_default=True,
-    help="Churn risk = probability of no purchase in the next HORIZON weeks.",
+    help="Churn risk = probability of no purchase in the next HORIZON weeks (above 0, at most "
+    "100 years).",
 )
 @click.option(
     "--tiers",
@@ -195,23 +196,24 @@ def _is_rfm(columns) -> bool:
 )
 @click.option(
     "--clv-horizon",
-    type=click.FloatRange(min=0, min_open=True, max=5000),
+    type=float,
     default=None,
-    help="Weeks of predicted CLV [default: the churn horizon].",
+    help="Weeks of predicted CLV, above 0 and at most 100 years [default: the churn horizon].",
 )
 @click.option(
     "--discount-rate",
-    type=click.FloatRange(min=0, max=1),
+    type=float,
     default=0.0,
     show_default=True,
-    help="Annual discount rate for CLV as a FRACTION (0.1 = 10 %), as in clvmodel demo.",
+    help="Annual discount rate for CLV as a FRACTION between 0 and 1 (0.1 = 10 % a year).",
 )
 @click.option(
     "--margin",
-    type=click.FloatRange(min=0, min_open=True, max=1),
+    type=float,
     default=1.0,
     show_default=True,
-    help="Profit margin as a FRACTION (1 = CLV is revenue); sets the break-even churn i/(m+i).",
+    help="Profit margin as a FRACTION above 0 and at most 1 (1 = CLV is revenue); sets the "
+    "break-even churn i/(m+i).",
 )
 @click.option(
     "--time-unit",
@@ -242,6 +244,7 @@ def _is_rfm(columns) -> bool:
     default=None,
     help="Last day of a transaction log to summarise (YYYY-MM-DD) [default: its last date].",
 )
+@_guard.date_options
 def plan(
     model,
     input_path,
@@ -262,6 +265,8 @@ def plan(
     date_col,
     amount_col,
     observation_end,
+    date_format,
+    drop_duplicates,
 ):
     """Score churn risk per customer and stage a price increase by risk tier.
 
@@ -277,6 +282,14 @@ def plan(
     predicted CLV, extra revenue if nobody extra leaves, and the break-even extra churn.
     """
     _format_of(Path(output))  # an unknown extension fails before any work is done
+    _guard.refuse_overwrite(
+        {"-o/--output": output},
+        {"MODEL": model, "INPUT": input_path, "--spend-model": spend_model},
+    )
+    _guard.check_horizon("--horizon", horizon, "W")
+    _guard.check_horizon("--clv-horizon", clv_horizon, "W")
+    _guard.check_fraction("--discount-rate", discount_rate)
+    _guard.check_fraction("--margin", margin, positive=True)
     steps = _percentages("--increases", increases, "5,2.5,0", low_open=False)
     cut_points = _percentages("--thresholds", thresholds, "50,80", low_open=True)
     shares = _percentages("--quantiles", quantiles, "33.3,66.7", low_open=True)
@@ -318,6 +331,8 @@ def plan(
             amount_col=amount_col if has_amount else None,
             observation_end=observation_end,
             time_unit=unit,
+            date_format=date_format,
+            drop_duplicates=drop_duplicates,
         )
         rfm.index.name = customer_col
         source = "transaction log"
@@ -345,7 +360,7 @@ def plan(
         )
         result = clv.price_increase_plan(scores, steps, stage_wait=stage_wait, start=start)
     for warning in caught:
-        click.echo(f"warning: {warning.message}", err=True)
+        click.echo(f"warning: {_guard.cli_words(str(warning.message))}", err=True)
     written = write_table(result.assignments, output, index=True)
     click.echo(f"Scored {len(rfm):,} customers from the {source} {input_path}.")
     click.echo(str(result))

@@ -124,6 +124,8 @@ class PurchaseModel(PurchasePredictions, MaximumLikelihoodModel):
     _pmf_if_alive = None
     _expected_new = None
     _pmf_new = None
+    #: Optional: P(alive at T + t | alive at T, x, T), for costs per active period.
+    _survival_if_alive = None
 
     def _initial_base(self, x, t_x, T, counts) -> np.ndarray:  # pragma: no cover - abstract
         """Starting values of the model's own parameters."""

@@ -114,6 +114,20 @@ class BetaGeoModel(PurchaseModel):
             return super()._subsample(h, counts, rows)
         return _Histories(h.x[rows], h.t_x[rows], h.T[rows], counts[rows]), counts[rows]
 
+    @staticmethod
+    def _survival_if_alive(p, x, T, t):
+        """P(alive at T + t | alive at T, x, T).
+
+        Given (λ, p) the customer is dead by T + t with probability 1 − E[(1 − p)^N(t)], N(t) the
+        purchases a living customer would make, which is p times the expected purchases made
+        while alive, p · E_alive. Averaging p · E_alive over p ~ Beta(a, b + x) gives
+        a/(a + b + x) times E_alive under Beta(a + 1, b + x).
+        """
+        b_posterior = p["b"] + x
+        shifted = {**p, "a": p["a"] + 1.0}
+        dead = p["a"] / (p["a"] + b_posterior) * BetaGeoModel._expected_if_alive(shifted, x, T, t)
+        return np.clip(1.0 - dead, 0.0, 1.0)
+
     def _initial_base(self, x, t_x, T, counts):
         mean_age = max(float(counts @ T / counts.sum()), 1e-3)
         mean_x = float(counts @ x / counts.sum())

@@ -171,6 +171,15 @@ class ModifiedBetaGeoModel(PurchaseModel):
         alive = ModifiedBetaGeoModel._pmf_if_alive(p, n, 0.0, 0.0, t)
         return b / (a + b) * alive + np.where(n == 0, a / (a + b), 0.0)
 
+    @staticmethod
+    def _survival_if_alive(p, x, T, t):
+        """P(alive at T + t | alive at T, x, T): as for BG/NBD, with the posterior
+        Beta(a, b + x + 1) of the dropout probability."""
+        b_posterior = p["b"] + x + 1.0
+        shifted = {**p, "a": p["a"] + 1.0}
+        expected = ModifiedBetaGeoModel._expected_if_alive(shifted, x, T, t)
+        return np.clip(1.0 - p["a"] / (p["a"] + b_posterior) * expected, 0.0, 1.0)
+
     def _initial_base(self, x, t_x, T, counts):
         mean_age = max(float(counts @ T / counts.sum()), 1e-3)
         mean_x = float(counts @ x / counts.sum())

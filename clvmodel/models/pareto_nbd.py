@@ -140,6 +140,12 @@ class ParetoNBDModel(PurchaseModel):
         """P(X(t) = n): a new customer is alive at 0 with the prior as posterior."""
         return ParetoNBDModel._pmf_if_alive(p, n, 0.0, 0.0, t)
 
+    @staticmethod
+    def _survival_if_alive(p, x, T, t):
+        """P(alive at T + t | alive at T) = E[exp(−μ t)] = ((β + T)/(β + T + t))^s under the
+        posterior Gamma(s, β + T) of the dropout rate."""
+        return np.exp(-p["s"] * np.log1p(t / (p["beta"] + T)))
+
     def _initial_base(self, x, t_x, T, counts):
         """r = s = 1, α and β matching the mean purchase rate and the mean age."""
         total = counts.sum()

@@ -1,0 +1,165 @@
+"""The naive CLV formula per segment beside the model, checked on a holdout period:
+:func:`clvmodel.economics.naive_vs_model`."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from clvmodel.errors import ClvWarning, InputError
+from clvmodel.rfm import TIME_UNITS, calibration_holdout_split
+from clvmodel.value import (
+    _DAYS_PER_YEAR,
+    _check_rate,
+    _model_unit,
+    check_models,
+    customer_lifetime_value,
+    naive_clv,
+)
+
+__all__ = ["naive_vs_model"]
+
+_SEGMENT = "__segment__"
+
+
+def _segment_column(transactions, segments, customer_col) -> pd.Series:
+    """Each transaction's segment, from a column of the log or a Series indexed by customer."""
+    if segments is None:
+        return pd.Series("all", index=transactions.index)
+    if isinstance(segments, str):
+        if segments not in transactions.columns:
+            raise InputError(
+                f"segments={segments!r} is not a column of the transactions; the columns are "
+                f"{list(map(str, transactions.columns))}."
+            )
+        found = transactions[segments]
+    elif isinstance(segments, pd.Series):
+        found = transactions[customer_col].map(segments)
+    else:
+        raise InputError(
+            "segments must be a column of the transactions or a pandas Series indexed by "
+            f"customer id, got {type(segments).__name__}."
+        )
+    if found.isna().any():
+        missing = transactions.loc[found.isna(), customer_col].unique()
+        raise InputError(
+            f"segments has no value for {len(missing)} customer(s) (for example "
+            f"{list(missing[:5])}); give every customer a segment."
+        )
+    return found
+
+
+def naive_vs_model(
+    bg,
+    gg,
+    transactions: pd.DataFrame,
+    calibration_end,
+    observation_end=None,
+    segments=None,
+    *,
+    lifespan: float | None = None,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str = "amount",
+) -> pd.DataFrame:
+    """The naive formula per segment beside the model, and both checked on a holdout period.
+
+    Per segment, the naive formula of the marketing literature, average order value × purchases
+    per customer per year × lifespan (:func:`clvmodel.naive_clv` on the calibration period), and
+    the model's mean CLV over the same lifespan (undiscounted revenue). Both then predict each
+    customer's revenue in the holdout period: naive, AOV × purchases per year × holdout years
+    for every customer of the segment (the formula assumes they are all still customers); the
+    model, E[Y(holdout) | history] × E[spend | history].
+
+    Parameters
+    ----------
+    bg, gg : PurchaseModel, GammaGammaModel
+        Models fitted on the calibration RFM table of the same split.
+    transactions : pandas.DataFrame
+        One row per purchase, covering calibration and holdout.
+    calibration_end, observation_end
+        As in :func:`clvmodel.calibration_holdout_split`.
+    segments : str or pandas.Series, optional
+        A column of ``transactions`` fixed per customer (acquisition channel, cohort), or a
+        Series indexed by customer id; without it one segment ``"all"``.
+    lifespan : float, optional
+        Years of the naive formula's lifespan and the model's horizon in ``naive_clv`` and
+        ``model_clv``; defaults to the holdout length.
+    customer_col, date_col, amount_col : str
+        Column names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per segment (calibration cohort): ``customers``, ``average_order_value``,
+        ``purchases_per_year``, ``naive_clv``, ``model_clv`` (means per customer over the
+        lifespan), ``actual_holdout`` (mean revenue per customer in the holdout),
+        ``naive_holdout`` and ``model_holdout`` (the predictions), ``naive_error`` and
+        ``model_error`` (relative error of the segment's total, predicted / actual − 1), and
+        ``naive_mae`` and ``model_mae`` (mean absolute error per customer).
+
+    Examples
+    --------
+    >>> import clvmodel as clv
+    >>> tx = clv.datasets.load_cdnow_sample()
+    >>> cal, _ = clv.calibration_holdout_split(tx, "1997-09-30", "1998-06-30")
+    >>> bg, gg = clv.BetaGeoModel().fit(cal), clv.GammaGammaModel().fit(cal)
+    >>> from clvmodel.economics import naive_vs_model
+    >>> table = naive_vs_model(bg, gg, tx, "1997-09-30", "1998-06-30")
+    >>> int(table.loc["all", "customers"])
+    2357
+    """
+    check_models(bg, gg, spend_required=True)
+    unit = _model_unit(bg, None)
+    if not isinstance(transactions, pd.DataFrame) or customer_col not in transactions.columns:
+        raise InputError(
+            f"transactions must be a DataFrame with a {customer_col!r} column (customer_col=)."
+        )
+    cal, hold = calibration_holdout_split(
+        transactions, calibration_end, observation_end, customer_col, date_col, amount_col,
+        time_unit=unit,
+    )  # fmt: skip
+    holdout_units = float(hold["duration_holdout"].iloc[0])
+    holdout_years = holdout_units * TIME_UNITS[unit] / _DAYS_PER_YEAR
+    years = holdout_years if lifespan is None else _check_rate("lifespan", lifespan, 0.0, 1000.0)
+    log = transactions.assign(**{_SEGMENT: _segment_column(transactions, segments, customer_col)})
+    with warnings.catch_warnings():  # the split above has warned about the log already
+        warnings.simplefilter("ignore", ClvWarning)
+        naive = naive_clv(
+            log, years, customer_col, date_col, amount_col, segment_col=_SEGMENT,
+            observation_end=calibration_end,
+        )  # fmt: skip
+    segment = log.groupby(customer_col, sort=False)[_SEGMENT].first().reindex(cal.index)
+    actual = (hold["frequency_holdout"] * hold["monetary_value_holdout"]).to_numpy()
+    spend = gg.expected_spend(cal).to_numpy()
+    predicted = {
+        "naive": (naive["purchases_per_year"] * naive["average_order_value"] * holdout_years)
+        .reindex(segment.to_numpy())
+        .to_numpy(),
+        "model": bg.expected_purchases(cal, holdout_units).to_numpy() * spend,
+    }
+    model_clv = customer_lifetime_value(bg, gg, cal, years, time_unit="Y").to_numpy()
+    frame = pd.DataFrame(
+        {
+            "segment": segment.to_numpy(),
+            "model_clv": model_clv,
+            "actual_holdout": actual,
+            "naive_holdout": predicted["naive"],
+            "model_holdout": predicted["model"],
+            "naive_abs": np.abs(predicted["naive"] - actual),
+            "model_abs": np.abs(predicted["model"] - actual),
+        }
+    )
+    means = frame.groupby("segment", sort=True).mean()
+    table = naive[["customers", "average_order_value", "purchases_per_year", "naive_clv"]].copy()
+    table = table.join(means[["model_clv", "actual_holdout", "naive_holdout", "model_holdout"]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for name in ("naive", "model"):
+            table[f"{name}_error"] = table[f"{name}_holdout"] / table["actual_holdout"] - 1.0
+    table["naive_mae"] = means["naive_abs"]
+    table["model_mae"] = means["model_abs"]
+    name = segments if isinstance(segments, str) else getattr(segments, "name", None)
+    table.index.name = name or "segment"
+    return table

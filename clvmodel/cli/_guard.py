@@ -1,0 +1,335 @@
+"""Checks every command shares: outputs that would destroy an input, rates and horizons, messages
+in the command line's words, interruptions and models that cannot be fitted."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import signal
+import threading
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from clvmodel._files import same_file
+from clvmodel.errors import ClvError, ConvergenceError, InputError
+
+#: The longest horizon any command accepts, in years.
+MAX_HORIZON_YEARS = 100.0
+_UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0, "Y": 365.25}
+_UNIT_NAMES = {"D": "days", "W": "weeks", "M": "months", "Y": "years"}
+
+# ----------------------------------------------------------------------------------------------
+# Outputs that are inputs
+
+
+def refuse_overwrite(outputs: Mapping[str, object], inputs: Mapping[str, object]) -> None:
+    """Raise when an output would replace an input (same path, a link to it, or a file inside an
+    input folder) or two outputs are the same file.
+
+    Parameters
+    ----------
+    outputs : mapping
+        Option name as the user typed it (``"-o/--output"``) → path; ``None`` paths are skipped.
+    inputs : mapping
+        Argument or option name (``"TRANSACTIONS"``, ``"--spend-model"``) → path.
+    """
+    present_inputs = {name: path for name, path in inputs.items() if path is not None}
+    present_outputs = {name: path for name, path in outputs.items() if path is not None}
+    for flag, output in present_outputs.items():
+        for name, source in present_inputs.items():
+            if os.path.isdir(source):
+                if _inside(output, source):
+                    raise InputError(
+                        f"{flag} {output} is inside the input folder {name} ({source}), where it "
+                        "would be read as input next time; write it somewhere else."
+                    )
+            elif os.path.exists(output) and same_file(output, source):
+                raise InputError(
+                    f"{flag} {output} is the input {name} ({source}); writing it would destroy "
+                    f"the input. Give {flag} another file name."
+                )
+    flags = list(present_outputs)
+    for i, first in enumerate(flags):
+        for second in flags[i + 1 :]:
+            a, b = present_outputs[first], present_outputs[second]
+            if Path(a).resolve() == Path(b).resolve() or (os.path.exists(a) and same_file(a, b)):
+                raise InputError(f"{first} and {second} are the same file ({a}); give two names.")
+
+
+def check_output_folders(outputs: Mapping[str, object]) -> None:
+    """Raise before any work when the folder of an output does not exist."""
+    for flag, output in outputs.items():
+        if output is None:
+            continue
+        folder = Path(output).parent
+        if not folder.is_dir():
+            raise InputError(
+                f"cannot write {flag} {output}: folder {str(folder)!r} does not exist; create it "
+                "first."
+            )
+
+
+def _inside(path, folder) -> bool:
+    parent = Path(path).resolve().parent
+    try:
+        return os.path.samefile(parent, folder) or Path(folder).resolve() in parent.parents
+    except OSError:
+        return False
+
+
+# ----------------------------------------------------------------------------------------------
+# Options for reading a transaction log with pandas (evaluate, plan, dayone-fit)
+
+DATE_FORMAT_HELP = (
+    "strftime pattern of the dates, e.g. %d/%m/%Y or %Y%m%d; needed when day and month could be "
+    "swapped (default: unambiguous dates such as 1997-01-31)."
+)
+DROP_DUPLICATES_HELP = (
+    "Drop rows that repeat another row exactly (same customer, date and amount) instead of "
+    "counting them as separate purchases."
+)
+
+
+def date_options(function):
+    """Add --date-format and --drop-duplicates to a command."""
+    import click
+
+    function = click.option(
+        "--drop-duplicates", is_flag=True, default=False, help=DROP_DUPLICATES_HELP
+    )(function)
+    return click.option("--date-format", default=None, help=DATE_FORMAT_HELP)(function)
+
+
+# ----------------------------------------------------------------------------------------------
+# Rates and horizons: one rule and one wording for every command
+
+_FRACTION_EXAMPLES = {
+    "--discount-rate": "10 % a year is 0.1",
+    "--margin": "a 30 % margin is 0.3",
+}
+
+
+def check_fraction(flag: str, value: float, positive: bool = False) -> float:
+    """``value`` if it is a fraction 0 ≤ value ≤ 1 (0 < value with ``positive``), else an
+    :class:`InputError` in the command line's words."""
+    low_ok = value > 0 if positive else value >= 0
+    if math.isfinite(value) and low_ok and value <= 1:
+        return value
+    example = _FRACTION_EXAMPLES.get(flag, "10 % is 0.1")
+    bounds = "above 0 and at most 1" if positive else "between 0 and 1"
+    raise InputError(f"{flag} {value:g} is not a fraction {bounds}; {example}.")
+
+
+def check_horizon(flag: str, value: float | None, unit: str) -> float | None:
+    """``value`` if it is a positive horizon of at most :data:`MAX_HORIZON_YEARS` years in
+    ``unit`` ("D", "W", "M" or "Y"), else an :class:`InputError`; ``None`` passes."""
+    if value is None:
+        return None
+    name = _UNIT_NAMES[unit]
+    longest = MAX_HORIZON_YEARS * 365.25 / _UNIT_DAYS[unit]
+    if not (math.isfinite(value) and 0 < value <= longest):
+        raise InputError(
+            f"{flag} {value:g} ({name}) is not a horizon above 0 and at most "
+            f"{MAX_HORIZON_YEARS:g} years ({longest:g} {name})."
+        )
+    return value
+
+
+# ----------------------------------------------------------------------------------------------
+# Messages in the command line's words
+
+#: Python keyword arguments that the command line spells as options.
+KEYWORD_FLAGS = {
+    "customer_col": "--customer-col",
+    "date_col": "--date-col",
+    "amount_col": "--amount-col",
+    "date_format": "--date-format",
+    "drop_duplicates": "--drop-duplicates",
+    "observation_end": "--observation-end",
+    "calibration_end": "--calibration-end",
+    "time_unit": "--time-unit",
+    "horizon": "--horizon",
+    "horizon_unit": "--horizon-unit",
+    "clv_horizon": "--clv-horizon",
+    "discount_rate": "--discount-rate",
+    "margin": "--margin",
+    "stage_wait": "--stage-wait",
+    "thresholds": "--thresholds",
+    "quantiles": "--quantiles",
+    "first_purchase_col": "--first-purchase-col",
+    "covariates_on": "--covariates-on",
+    "segment_band": "--segment-band",
+    "unknown": "--unknown",
+    "log": "--log",
+    "categorical": "--categorical",
+    "baselines": "--baseline",
+}
+_KEYWORD = re.compile(
+    r"\b(" + "|".join(KEYWORD_FLAGS) + r")=('[^']*'|\"[^\"]*\"|True\b|None\b|[-+0-9.eE]+(?![\w(]))?"
+)
+# Bare names with an underscore are Python's ("a later observation_end"); plain words are not.
+_BARE_NAME = re.compile(
+    r"(?<![\w'\"-])(" + "|".join(name for name in KEYWORD_FLAGS if "_" in name) + r")(?![\w'\"])"
+)
+# Python-only ways out, and code examples in parentheses, have no place on the command line.
+_ON_INVALID = re.compile(r"\s*Or pass on_invalid=(?:[^()]|\([^()]*\))*?\.(?=\s|$)")
+_REJECTS_HINT = " `clvmodel fit` and `clvmodel score` leave such rows out and list them."
+_CODE_ASIDE = re.compile(r"\s*\((?:e\.g\.\s*)?(?:df|pd|pandas)\b(?:[^()]|\([^()]*\))*\)")
+_DATE_HINT = "; give the format with --date-format, e.g. --date-format %d/%m/%Y or %Y%m%d"
+_ZONE_HINT = "; write the dates in one time zone (UTC, say) in the file"
+
+
+def cli_words(message: str) -> str:
+    """``message`` with Python keyword arguments replaced by their options, Python recipes
+    replaced by what to do on the command line (``--date-format`` for dates), on one line."""
+
+    def option(match: re.Match) -> str:
+        flag = KEYWORD_FLAGS[match.group(1)]
+        value = match.group(2)
+        if not value or value == "True":  # a switch: --drop-duplicates
+            return flag
+        if value == "None":
+            return "--no-amount" if flag == "--amount-col" else f"no {flag}"
+        return f"{flag} {value.strip(chr(39) + chr(34))}"
+
+    text = _ON_INVALID.sub(_REJECTS_HINT, message)
+    text = _KEYWORD.sub(option, text)
+    text = _BARE_NAME.sub(lambda match: KEYWORD_FLAGS[match.group(1)], text)
+    text = _CODE_ASIDE.sub("", text)
+    markers = [text.find(m) for m in ("pd.", "pandas.", "df[") if m in text]
+    if markers:  # keep the diagnosis, replace the Python recipe by what to do instead
+        recipe = min(markers)
+        cut = max(text.rfind(";", 0, recipe), text.rfind(": ", 0, recipe))
+        if cut < 0:
+            cut = text.replace("e.g. ", "e.g._").rfind(". ", 0, recipe)
+        kept = text[:cut] if cut > 0 else text[:recipe]
+        text = kept.rstrip(" .;:,") + _hint(kept) + "."
+    return " ".join(text.split())
+
+
+def _hint(diagnosis: str) -> str:
+    if "time zone" in diagnosis or "offset" in diagnosis:
+        return _ZONE_HINT
+    if "comma" in diagnosis or "thousands" in diagnosis:
+        return "; replace the commas in the file (29,33 becomes 29.33)"
+    if "date" in diagnosis:
+        return _DATE_HINT
+    return ""
+
+
+def convergence_message(exc: ConvergenceError) -> str:
+    """A :class:`ConvergenceError` as one line of advice a command-line user can follow."""
+    first = str(exc).split("Things to try")[0].strip().rstrip(".")
+    return (
+        f"cannot fit: {first}. Check that the log has many customers, some with repeat "
+        "purchases (`clvmodel score` lists the rows left out), or try the other --time-unit."
+    )
+
+
+def check_fittable(customers: int, repeat_buyers: int, end_option="--observation-end") -> None:
+    """Refuse, with the reason, data from which no purchase model can be estimated
+    (``end_option`` is the option that ends the fitting period)."""
+    if customers < 2:
+        raise InputError(
+            f"cannot fit: the log has {customers} customer(s) with a usable purchase; the models "
+            "describe how customers differ, which takes many customers (hundreds at least)."
+        )
+    if repeat_buyers == 0:
+        raise InputError(
+            f"cannot fit: none of the {customers:,} customers bought again after their first "
+            "purchase day, so the log says nothing about the repeat-purchase rate; use a longer "
+            f"period (a later {end_option}) or a log with repeat purchases."
+        )
+
+
+def fitted(fit, *args, **kwargs):
+    """``fit(*args, **kwargs)`` with its warnings shown as ``warning: ...`` lines and a numerical
+    failure of the optimiser on degenerate data reported as "cannot fit" (not a crash)."""
+    import click
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = fit(*args, **kwargs)
+        except ClvError:
+            raise
+        except (ArithmeticError, ValueError) as exc:
+            raise InputError(
+                f"cannot fit: the optimiser failed on these data ({type(exc).__name__}: {exc}); "
+                "the log probably has too few customers or too little variety in their "
+                "purchases (check the rows left out with `clvmodel score`)."
+            ) from None
+    for warning in caught:
+        click.echo(f"warning: {cli_words(str(warning.message))}", err=True)
+    return result
+
+
+@contextmanager
+def warnings_as_lines() -> Iterator[None]:
+    """Show every warning raised while the block runs as one ``warning: ...`` line on stderr, in
+    the command line's words (no file name, line number or source line)."""
+    import click
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        click.echo(f"warning: {cli_words(str(message))}", err=True)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
+
+
+# ----------------------------------------------------------------------------------------------
+# Interruptions
+
+
+class Interrupted(KeyboardInterrupt):
+    """Raised by the signal handlers so that every ``finally`` runs (temporary files removed)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _SignalState:
+    signum: int | None = None
+
+
+@contextmanager
+def interruptible() -> Iterator[_SignalState]:
+    """Turn SIGINT and SIGTERM into :class:`Interrupted` while the block runs.
+
+    Only the first signal raises: a second one during the clean-up must not cut it short. The
+    state records the signal, so a library error raised because of it (DuckDB reports an
+    interrupted query as its own error) can still be told apart.
+    """
+    state = _SignalState()
+    if threading.current_thread() is not threading.main_thread():
+        yield state
+        return
+
+    def handler(signum, frame):
+        if state.signum is None:
+            state.signum = signum
+            raise Interrupted(signum)
+
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) is not signal.SIG_IGN:  # nohup and `&` stay in force
+            previous[signum] = signal.signal(signum, handler)
+    try:
+        yield state
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
+def interrupted_message(signum: int) -> str:
+    """The one line printed when a command stops on a signal."""
+    name = signal.Signals(signum).name
+    return (
+        f"error: interrupted by {name}; temporary files were removed and outputs not yet "
+        "complete were not written (the previous files are unchanged)."
+    )

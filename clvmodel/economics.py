@@ -1,0 +1,375 @@
+"""Unit economics: net CLV after the cost to serve, CLV:CAC and CAC payback.
+
+Over periods k = 1 … K of a horizon (months by default), ending at t_k after the end of
+observation T, with discount factors d_k = (1 + i)^−k (i the annual rate converted to the period),
+a customer's net CLV is
+
+    net CLV = Σ_k d_k [(margin · s − c_order) · ΔE_k − c_period · ℓ_k · S_k],
+
+where s is the expected spend per purchase (Gamma-Gamma), ΔE_k = E[Y(t_k)] − E[Y(t_{k−1})] the
+expected purchases in period k given the history, ℓ_k the length of the period (1 but for a
+fractional last one) and S_k = P(alive at T + t_k | history) the probability of still being a
+customer at its end. ``c_order`` is the cost per order (picking, shipping, payment fees) and
+``c_period`` the cost of each period of relationship (support, accounts, mailings).
+
+S_k = P(alive at T | history) · P(alive at T + t | alive at T), the second factor in closed form:
+
+* BG/NBD and MBG/NBD drop out only at purchases, after each with probability p. Given alive at
+  T, with λ ~ Gamma(r′, α′) and p ~ Beta(a, b′) the posterior (b′ = b + x, or b + x + 1 for
+  MBG/NBD), the chance of dropping out by T + t is E[1 − e^(−λpt)] = E[p · (1 − e^(−λpt))/p]:
+  weighting the Beta by p turns it into Beta(a + 1, b′), so
+  P(alive at T + t | alive at T) = 1 − a/(a + b′) · E_alive(t; a + 1), E_alive being the model's
+  expected purchases of an alive customer (Fader, Hardie and Lee 2005, eq. 10 / P(alive)) at
+  a + 1. This equals (α′/(α′+t))^r′ ₂F₁(r′, b′; a + b′; t/(α′+t)).
+* Pareto/NBD: the lifetime is exponential with rate μ ~ Gamma(s, β + T) given alive at T, so
+  P(alive at T + t | alive at T) = ((β + T)/(β + T + t))^s.
+
+CAC payback is the time at which the *expected* cumulative discounted net margin first reaches
+the acquisition cost, linear within a period; it is not the mean of the random payback time.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from clvmodel._naive_segments import naive_vs_model
+from clvmodel._unit_flows import (
+    _check_rate,
+    _economics,
+    _survival_if_alive,
+)
+from clvmodel.errors import InputError
+from clvmodel.value import check_models
+
+__all__ = [
+    "cac_payback",
+    "day_one_payback",
+    "naive_vs_model",
+    "net_clv",
+    "probability_alive_at",
+    "unit_economics_summary",
+]
+
+
+def probability_alive_at(model, data, t) -> pd.Series:
+    """P(alive at T + t | history): the probability that a customer is still a customer ``t``
+    model time units after the end of observation.
+
+    Parameters
+    ----------
+    model : PurchaseModel
+        Fitted BG/NBD, MBG/NBD or Pareto/NBD model (with or without covariates).
+    data : pandas.DataFrame
+        RFM table with ``frequency``, ``recency`` and ``T``.
+    t : float
+        Time after T, in the model's time unit (≥ 0).
+
+    Returns
+    -------
+    pandas.Series
+        Indexed like ``data``; at t = 0 it is ``model.probability_alive(data)``.
+
+    Notes
+    -----
+    P(alive at T | history) · P(alive at T + t | alive at T), the second factor in closed form
+    (module docstring): 1 − a/(a + b′) · E_alive(t; a + 1) for BG/NBD and MBG/NBD,
+    ((β + T)/(β + T + t))^s for Pareto/NBD.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import clvmodel as clv
+    >>> bg = clv.BetaGeoModel.from_params(dict(r=0.2426, alpha=4.4137, a=0.7930, b=2.4262), "W")
+    >>> rfm = pd.DataFrame({"frequency": [2], "recency": [30.43], "T": [38.86]})
+    >>> from clvmodel.economics import probability_alive_at
+    >>> now, later = (float(probability_alive_at(bg, rfm, t).iloc[0])
+    ...               for t in (0.0, 52.0))
+    >>> round(now, 3), round(later, 3)
+    (0.727, 0.532)
+    """
+    check_models(model)
+    horizon = _check_rate("t", t, 0.0, math.inf)
+    rfm, p, (x, t_x, age, *_), group, _ = model._rows(data)
+    with np.errstate(all="ignore"):
+        values = model._alive(p, x, t_x, age) * _survival_if_alive(model, p, x, age, horizon)
+    return pd.Series(values[group], index=rfm.index, name="probability_alive_at")
+
+
+def net_clv(
+    bg,
+    gg,
+    data,
+    horizon: float,
+    discount_rate: float = 0.0,
+    margin: float = 1.0,
+    time_unit: str = "M",
+    *,
+    cost_per_order=0.0,
+    cost_per_period=0.0,
+    segments=None,
+) -> pd.DataFrame:
+    """Net customer lifetime value: discounted margin minus the cost to serve.
+
+    Parameters
+    ----------
+    bg : PurchaseModel
+        Fitted BG/NBD, MBG/NBD or Pareto/NBD model (with or without covariates).
+    gg : GammaGammaModel
+        Fitted spend model (its ``expected_spend`` is the spend per future purchase).
+    data : pandas.DataFrame
+        RFM table with ``frequency``, ``recency``, ``T`` and ``monetary_value``.
+    horizon : float
+        Number of periods of ``time_unit`` (> 0; a fractional last period counts pro rata).
+    discount_rate : float
+        Annual discount rate, converted to the period and applied at the end of each period.
+    margin : float
+        Share of revenue that is gross profit (0 to 1).
+    time_unit : {"M", "W", "D", "Y"}
+        The period: months of 365.25/12 days (default), weeks, days or years.
+    cost_per_order : float or mapping
+        Cost of serving one order, in money; or a mapping (dict or Series) segment → cost.
+    cost_per_period : float or mapping
+        Cost of each period a customer stays a customer; or a mapping segment → cost.
+    segments : str or pandas.Series, optional
+        Each customer's segment (acquisition channel, cohort …): a column of ``data`` or a
+        Series indexed like it; needed by per-segment costs and copied to the result.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``data``: ``segment`` (with ``segments``), ``probability_alive``,
+        ``expected_purchases`` and ``expected_active_periods`` over the horizon (undiscounted),
+        ``expected_spend``, then the discounted ``gross_margin``, ``order_costs``,
+        ``service_costs`` and ``net_clv`` = gross margin − order costs − service costs.
+
+    Notes
+    -----
+    net CLV = Σ_k d_k [(margin · s − cost_per_order) ΔE_k − cost_per_period · ℓ_k · S_k], with
+    ΔE_k the expected purchases of period k and S_k = P(alive at its end | history) from
+    :func:`probability_alive_at` (see :mod:`clvmodel.economics`). ``gross_margin`` equals
+    :func:`clvmodel.customer_lifetime_value` with the same arguments.
+
+    Examples
+    --------
+    >>> import clvmodel as clv
+    >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow_sample(), observation_end="1997-09-30")
+    >>> bg, gg = clv.BetaGeoModel().fit(rfm), clv.GammaGammaModel().fit(rfm)
+    >>> from clvmodel.economics import net_clv
+    >>> table = net_clv(bg, gg, rfm, horizon=12, margin=0.3, cost_per_order=2.0,
+    ...                 cost_per_period=0.25)
+    >>> bool((table["net_clv"] < table["gross_margin"]).all())
+    True
+    """
+    check_models(bg, gg, spend_required=True)
+    spend = gg.expected_spend(data).to_numpy(dtype="float64")
+    costs = (cost_per_order, cost_per_period)
+    return _economics(bg, spend, data, horizon, discount_rate, margin, time_unit, costs, segments)
+
+
+def cac_payback(
+    bg,
+    gg,
+    data,
+    acquisition_cost,
+    horizon: float,
+    discount_rate: float = 0.0,
+    margin: float = 1.0,
+    time_unit: str = "M",
+    *,
+    cost_per_order=0.0,
+    cost_per_period=0.0,
+    segments=None,
+) -> pd.DataFrame:
+    """CLV:CAC and the time until a customer's discounted net margin covers its acquisition cost.
+
+    Counted from the end of observation (the forecast start); for new signups see
+    :func:`day_one_payback`.
+
+    Parameters
+    ----------
+    bg, gg, data, horizon, discount_rate, margin, time_unit
+        As in :func:`net_clv`.
+    acquisition_cost : float or mapping
+        CAC per customer, or a mapping segment (channel) → CAC.
+    cost_per_order, cost_per_period, segments
+        As in :func:`net_clv`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`net_clv`, then ``acquisition_cost``, ``clv_to_cac`` (net CLV /
+        CAC, NaN when the CAC is 0), ``payback_periods`` (in periods of ``time_unit``; NaN when
+        not within the horizon) and ``paid_back`` (within the horizon).
+
+    Notes
+    -----
+    The payback is the first time at which the expected cumulative discounted net margin
+    Σ_{j ≤ k} d_j [(margin · s − cost_per_order) ΔE_j − cost_per_period · ℓ_j · S_j] reaches the
+    CAC, interpolated linearly within the period where it does. This is the payback of the
+    expected cash flow, not the expected value of the (random) payback time.
+
+    Examples
+    --------
+    >>> import clvmodel as clv
+    >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow_sample(), observation_end="1997-09-30")
+    >>> bg, gg = clv.BetaGeoModel().fit(rfm), clv.GammaGammaModel().fit(rfm)
+    >>> from clvmodel.economics import cac_payback
+    >>> table = cac_payback(bg, gg, rfm, acquisition_cost=5.0, horizon=24, margin=0.3,
+    ...                     discount_rate=0.1)
+    >>> bool(table.loc[table["paid_back"], "payback_periods"].between(0, 24).all())
+    True
+    """
+    check_models(bg, gg, spend_required=True)
+    spend = gg.expected_spend(data).to_numpy(dtype="float64")
+    costs = (cost_per_order, cost_per_period)
+    return _economics(
+        bg, spend, data, horizon, discount_rate, margin, time_unit, costs, segments,
+        acquisition_cost=acquisition_cost,
+    )  # fmt: skip
+
+
+def day_one_payback(
+    model,
+    signups: pd.DataFrame,
+    acquisition_cost,
+    horizon: float | None = None,
+    time_unit: str | None = None,
+    discount_rate: float = 0.0,
+    margin: float = 1.0,
+    *,
+    cost_per_order=0.0,
+    cost_per_period=0.0,
+    segments=None,
+    unknown: str = "error",
+) -> pd.DataFrame:
+    """Net CLV, CLV:CAC and CAC payback of new signups from a fitted Day One model.
+
+    A signup is a customer of age 0 with no repeat purchase, scored with their own parameters
+    from their attributes. When the model counts the first purchase (``first_purchase_col``),
+    its net margin, margin · amount − cost_per_order, is earned at time 0 (undiscounted).
+
+    Parameters
+    ----------
+    model : DayOneModel
+        Fitted Day One model.
+    signups : pandas.DataFrame
+        One row per new customer with the model's attributes, as in ``DayOneModel.predict``.
+    acquisition_cost : float or mapping
+        CAC per signup, or a mapping segment (channel) → CAC.
+    horizon : float, optional
+        Number of periods; defaults to the model's horizon (13 months).
+    time_unit : {"M", "W", "D", "Y"}, optional
+        The period; defaults to the model's ``horizon_unit``.
+    discount_rate, margin, cost_per_order, cost_per_period
+        As in :func:`net_clv`.
+    segments : str or pandas.Series, optional
+        A column of ``signups`` (such as the acquisition channel) or a Series indexed like it.
+    unknown : {"error", "baseline"}
+        Unseen categorical levels, as in ``DayOneModel.predict``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``signups``: ``first_purchase_margin``, the columns of :func:`net_clv`
+        (``net_clv`` includes the first purchase margin), ``acquisition_cost``, ``clv_to_cac``,
+        ``payback_periods`` and ``paid_back`` as in :func:`cac_payback`.
+
+    Examples
+    --------
+    >>> import clvmodel as clv
+    >>> tx = clv.datasets.load_cdnow_sample()
+    >>> rfm = clv.rfm_summary(tx, observation_end="1997-09-30")
+    >>> signup = clv.dayone.first_purchase_attributes(tx).loc[rfm.index]
+    >>> model = clv.DayOneModel(["first_purchase_amount"], log=["first_purchase_amount"],
+    ...                         first_purchase_col="first_purchase_amount").fit(rfm, signup)
+    >>> from clvmodel.economics import day_one_payback
+    >>> table = day_one_payback(model, signup.iloc[:3], acquisition_cost=8.0, margin=0.3)
+    >>> table["paid_back"].dtype.name
+    'bool'
+    """
+    if not callable(getattr(model, "encode", None)):
+        raise InputError(
+            f"model must be a fitted clvmodel.DayOneModel, got {type(model).__name__}; for "
+            "customers with a history use cac_payback(bg, gg, rfm, ...)."
+        )
+    model._check_fitted()
+    design = model.encode(signups, unknown=unknown)
+    rows = pd.DataFrame({"frequency": 0.0, "recency": 0.0, "T": 0.0}, index=design.index)
+    rows = rows.join(design)
+    rows.attrs["time_unit"] = model.time_unit_
+    spend = model.gg_.expected_spend_new(design).to_numpy(dtype="float64")
+    horizon = model.horizon if horizon is None else horizon
+    time_unit = model.horizon_unit if time_unit is None else time_unit
+    costs = (cost_per_order, cost_per_period)
+    counted = model.first_purchase_col is not None
+    table = _economics(
+        model.bg_, spend, rows, horizon, discount_rate, margin, time_unit, costs, segments,
+        segment_frame=signups, unit=model.time_unit_, acquisition_cost=acquisition_cost,
+        first_purchase=model._first_purchase(signups) if counted else None,
+    )  # fmt: skip
+    if not counted:
+        table.insert(0, "first_purchase_margin", 0.0)
+    return table
+
+
+def unit_economics_summary(table: pd.DataFrame, by: str | None = "segment") -> pd.DataFrame:
+    """CLV:CAC and payback per segment (acquisition channel, cohort …).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`cac_payback` or :func:`day_one_payback`.
+    by : str, optional
+        Column to group by (``"segment"`` by default, when present); ``None`` gives one row
+        ``"all"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per segment: ``customers``, ``mean_net_clv``, ``mean_acquisition_cost``, ``clv_to_cac``
+        (mean net CLV / mean CAC, NaN when the CAC is 0), ``median_payback`` (periods; NaN when
+        fewer than half pay back within the horizon) and ``paid_back_share``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import clvmodel as clv
+    >>> table = pd.DataFrame({"segment": ["web", "web", "shop"], "net_clv": [30.0, 10.0, 5.0],
+    ...                       "acquisition_cost": [10.0, 10.0, 20.0],
+    ...                       "payback_periods": [2.0, float("nan"), float("nan")],
+    ...                       "paid_back": [True, False, False]})
+    >>> from clvmodel.economics import unit_economics_summary
+    >>> unit_economics_summary(table)["clv_to_cac"].tolist()
+    [0.25, 2.0]
+    """
+    needed = ["net_clv", "acquisition_cost", "payback_periods", "paid_back"]
+    missing = [c for c in needed if c not in getattr(table, "columns", ())]
+    if missing:
+        raise InputError(
+            f"the table has no column(s) {missing}; pass the output of cac_payback or "
+            "day_one_payback."
+        )
+    if by is not None and by not in table.columns:
+        if by != "segment":
+            raise InputError(f"by={by!r} is not a column; the columns are {list(table.columns)}.")
+        by = None
+    keys = table[by] if by is not None else pd.Series("all", index=table.index, name="segment")
+    frame = table[needed].assign(payback=table["payback_periods"].fillna(np.inf))
+    grouped = frame.groupby(keys.to_numpy(), sort=True)
+    summary = pd.DataFrame(
+        {
+            "customers": grouped.size(),
+            "mean_net_clv": grouped["net_clv"].mean(),
+            "mean_acquisition_cost": grouped["acquisition_cost"].mean(),
+        }
+    )
+    cac = summary["mean_acquisition_cost"]
+    summary["clv_to_cac"] = (summary["mean_net_clv"] / cac.where(cac > 0)).astype("float64")
+    median = grouped["payback"].median()
+    summary["median_payback"] = median.where(np.isfinite(median))
+    summary["paid_back_share"] = grouped["paid_back"].mean()
+    summary.index.name = by or "segment"
+    return summary

@@ -1,0 +1,84 @@
+"""SIGINT and SIGTERM during `clvmodel score`: one line, exit code 130 or 143, temporary files
+removed, the previous outputs intact (issue 13, items 7 and 10). Real processes, real signals."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import clvmodel as clv
+
+# `clvmodel score` with each batch slowed down, so that the signal surely arrives mid-write.
+_SLOW_SCORE = """
+import time
+import clvmodel.cli._batch as batch
+from clvmodel.cli import main
+
+real = batch.score_customers
+
+def slow(*args, **kwargs):
+    time.sleep(0.2)
+    return real(*args, **kwargs)
+
+batch.score_customers = slow
+main()
+"""
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("signals")
+    tx = clv.datasets.load_cdnow_sample()
+    log = folder / "log.parquet"
+    tx.to_parquet(log)
+    rfm = clv.rfm_summary(tx, observation_end="1997-09-30", time_unit="W")
+    models = folder / "models.json"
+    clv.models.bundle.ModelBundle(
+        bg=clv.BetaGeoModel().fit(rfm), gg=clv.GammaGammaModel().fit(rfm), naive=None, metadata={}
+    ).save(models)
+    script = folder / "slow_score.py"
+    script.write_text(_SLOW_SCORE)
+    return {"log": log, "models": models, "script": script}
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_while_scoring_cleans_up_and_says_so(inputs, tmp_path, signum, code):
+    scores, rejects = tmp_path / "scores.csv", tmp_path / "scores.rejects.csv"
+    scores.write_text("previous scores\n")
+    rejects.write_text("previous rejects\n")
+    process = subprocess.Popen(
+        [
+            sys.executable, str(inputs["script"]), "score", str(inputs["models"]),
+            str(inputs["log"]), "--observation-end", "1997-09-30", "-o", str(scores),
+            "--batch-size", "100",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        # Wait until the run is writing its temporary files (24 slow batches: several seconds).
+        deadline = time.monotonic() + 60
+        while not any(p.name.endswith(".tmp") for p in tmp_path.iterdir()):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the run never started writing"
+            time.sleep(0.02)
+        time.sleep(0.3)
+        process.send_signal(signum)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == code, stderr
+    lines = [line for line in stderr.strip().splitlines() if not line.startswith("warning: ")]
+    assert lines == [
+        f"error: interrupted by {signal.Signals(signum).name}; temporary files were removed and "
+        "outputs not yet complete were not written (the previous files are unchanged)."
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scores.csv", "scores.rejects.csv"]
+    assert scores.read_text() == "previous scores\n"
+    assert rejects.read_text() == "previous rejects\n"

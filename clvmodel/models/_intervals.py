@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from clvmodel._grouping import group_rows
 from clvmodel.errors import InputError
 
 __all__ = [
@@ -40,7 +41,7 @@ __all__ = [
 
 #: Largest count the prediction interval looks at.
 _MAX_COUNT = 100_000
-_COUNT_BLOCK = 16
+_COUNT_BLOCK = 64
 _PROBABILITY_FLOOR = 1e-15
 
 
@@ -156,13 +157,17 @@ def parameter_draws(model, n_draws: int, seed=None) -> np.ndarray:
     return np.array([model._to_natural(phi)[0] for phi in working])
 
 
-def count_interval(pmf_blocks, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def count_interval(pmf_blocks, n_rows: int, level: float):
     """Equal-tailed prediction interval of a count from its distribution.
 
     Parameters
     ----------
     pmf_blocks : callable
-        ``pmf_blocks(k)`` returns P(X = k) for an array of counts ``k`` (shape (rows, len(k))).
+        ``pmf_blocks(k, rows)`` returns P(X = k) for an array of counts ``k`` and the row
+        positions ``rows``, shape (len(rows), len(k)). Only rows whose interval is not yet closed
+        are asked for the next counts, so the cost follows the spread of each row's count.
+    n_rows : int
+        Number of rows.
     level : float
         Nominal level, e.g. 0.9.
 
@@ -173,41 +178,40 @@ def count_interval(pmf_blocks, level: float) -> tuple[np.ndarray, np.ndarray, np
         P(X ≤ U) ≥ 1 − (1 − level)/2; and P(L ≤ X ≤ U).
     """
     tail = (1.0 - level) / 2.0
-    lower = upper = mass_below = mass_upto = None
-    cumulative = None
-    start = 0
-    while start < _MAX_COUNT:
-        counts = np.arange(start, start + _COUNT_BLOCK, dtype="float64")
-        block = np.clip(pmf_blocks(counts), 0.0, 1.0)
-        if cumulative is None:
-            rows = block.shape[0]
-            cumulative = np.zeros(rows)
-            lower = np.full(rows, -1.0)
-            upper = np.full(rows, -1.0)
-            mass_below = np.zeros(rows)
-            mass_upto = np.zeros(rows)
-        running = cumulative[:, None] + np.cumsum(block, axis=1)
-        before = np.concatenate([cumulative[:, None], running[:, :-1]], axis=1)  # P(X < k)
-        # L: the last k in the block whose P(X < k) ≤ tail (P(X < k) only grows with k).
+    cumulative = np.zeros(n_rows)
+    lower = np.zeros(n_rows)
+    upper = np.full(n_rows, -1.0)
+    mass_below = np.zeros(n_rows)
+    mass_upto = np.zeros(n_rows)
+    active = np.arange(n_rows)
+    start, width = 0, 4
+    while active.size and start < _MAX_COUNT:
+        counts = np.arange(start, start + width, dtype="float64")
+        block = np.clip(pmf_blocks(counts, active), 0.0, 1.0)
+        running = cumulative[active, None] + np.cumsum(block, axis=1)
+        before = np.concatenate([cumulative[active, None], running[:, :-1]], axis=1)  # P(X < k)
+        # L: the last k whose P(X < k) ≤ tail (P(X < k) only grows with k; k = 0 always fits).
         fits = before <= tail
-        last = np.where(fits.any(axis=1), fits.shape[1] - 1 - np.argmax(fits[:, ::-1], axis=1), -1)
-        moved = last >= 0
-        lower[moved] = counts[last[moved]]
-        mass_below[moved] = before[moved, last[moved]]
+        last = fits.shape[1] - 1 - np.argmax(fits[:, ::-1], axis=1)
+        moved = fits.any(axis=1)
+        lower[active[moved]] = counts[last[moved]]
+        mass_below[active[moved]] = before[moved, last[moved]]
         # U: the first k with P(X ≤ k) ≥ 1 − tail.
-        reached = (running >= 1.0 - tail) & (upper < 0)[:, None]
+        reached = running >= 1.0 - tail
         found = reached.any(axis=1)
         first = np.argmax(reached, axis=1)
-        upper[found] = counts[first[found]]
-        mass_upto[found] = running[found, first[found]]
-        cumulative = running[:, -1]
-        if (upper >= 0).all():
-            return lower, upper, np.clip(mass_upto - mass_below, 0.0, 1.0)
-        start += _COUNT_BLOCK
-    raise InputError(
-        f"the purchase distribution puts more than {1 - level:.3g} of its mass above "
-        f"{_MAX_COUNT} purchases; shorten the horizon."
-    )
+        upper[active[found]] = counts[first[found]]
+        mass_upto[active[found]] = running[found, first[found]]
+        cumulative[active] = running[:, -1]
+        active = active[~found]
+        start += width
+        width = min(2 * width, _COUNT_BLOCK)
+    if active.size:
+        raise InputError(
+            f"the purchase distribution puts more than {1 - level:.3g} of its mass above "
+            f"{_MAX_COUNT} purchases; shorten the horizon."
+        )
+    return lower, upper, np.clip(mass_upto - mass_below, 0.0, 1.0)
 
 
 def interval_columns(
@@ -241,8 +245,6 @@ def interval_columns(
     x, t_x, age, z_p, z_d = histories
     tail = (1.0 - level) / 2.0
     names = [f"{n}_{side}" for n in which for side in ("lower", "upper")]
-    if "expected_purchases" in which:
-        names += ["purchases_lower", "purchases_upper", "purchases_interval_mass"]
     out = {name: np.empty(x.size) for name in names}
     per_row = np.ndim(horizon) > 0
     for start in range(0, x.size, chunk):
@@ -258,34 +260,46 @@ def interval_columns(
             else:
                 low, high = np.quantile(stacked, [tail, 1.0 - tail], axis=0)
             out[f"{name}_lower"][rows], out[f"{name}_upper"][rows] = low, high
-        if "expected_purchases" in which:
-            mixture = params[:50]  # the sigma points, or the first 50 draws
-            low, high, mass = count_interval(
-                mixture_pmf(model, mixture, x[rows], t_x[rows], age[rows], h), level
-            )
-            out["purchases_lower"][rows], out["purchases_upper"][rows] = low, high
-            out["purchases_interval_mass"][rows] = mass
+    if "expected_purchases" in which:
+        # The count distribution depends on (x, T) only: all rows at once, so that the distinct
+        # (x, T) are shared across the whole table (memory: rows still open × counts in a block).
+        mixture = [model._individual(theta, z_p, z_d) for theta in points[:50]]
+        low, high, mass = count_interval(
+            mixture_pmf(model, mixture, x, t_x, age, horizon), x.size, level
+        )
+        out["purchases_lower"], out["purchases_upper"] = low, high
+        out["purchases_interval_mass"] = mass
     return out
 
 
 def mixture_pmf(model, params, x, t_x, age, horizon):
-    """k ↦ P(X(T, T+t] = k | history) averaged over parameter vectors, shape (rows, len(k))."""
-    cls = type(model)
-    h = horizon[:, None] if np.ndim(horizon) else horizon
-    grids = [
-        (
-            model._alive(q, x, t_x, age)[:, None],
-            {k: (v[:, None] if np.ndim(v) else v) for k, v in q.items()},
-        )
-        for q in params
-    ]
+    """(k, rows) ↦ P(X(T, T+t] = k | history) averaged over parameter vectors, for the given row
+    positions: shape (len(rows), len(k)).
 
-    def pmf(counts):
-        total = np.zeros((x.size, counts.size))
+    P = P(alive) · P_alive(k) + (1 − P(alive)) · [k = 0], and P_alive depends on (x, T) and the
+    parameters only, not on t_x: it is evaluated once per distinct (x, T, horizon, parameters) of
+    the rows asked for, which are far fewer than the distinct histories.
+    """
+    cls = type(model)
+    per_row = np.ndim(horizon) > 0
+    alive = [model._alive(q, x, t_x, age) for q in params]
+    varying = [k for k, v in params[0].items() if np.ndim(v)]  # per-row parameters (covariates)
+
+    def pmf(counts, rows):
+        keys = [x[rows], age[rows]]
+        keys += [horizon[rows]] if per_row else []
+        keys += [params[0][k][rows] for k in varying]
+        group, first = group_rows(*keys)
+        picked = rows[first]
+        h = horizon[picked][:, None] if per_row else horizon
+        xs, ages = x[picked][:, None], age[picked][:, None]
+        total = np.zeros((rows.size, counts.size))
         with np.errstate(all="ignore"):
-            for alive, q in grids:
-                inside = cls._pmf_if_alive(q, counts[None, :], x[:, None], age[:, None], h)
-                total += alive * inside + (1.0 - alive) * (counts == 0)[None, :]
-        return total / len(grids)
+            for q, living in zip(params, alive, strict=True):
+                q_rows = {k: (v[picked][:, None] if np.ndim(v) else v) for k, v in q.items()}
+                inside = cls._pmf_if_alive(q_rows, counts[None, :], xs, ages, h)[group]
+                share = living[rows][:, None]
+                total += share * inside + (1.0 - share) * (counts == 0)[None, :]
+        return total / len(params)
 
     return pmf

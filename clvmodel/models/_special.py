@@ -201,6 +201,8 @@ def pmf_dropout_at_purchases(r, alpha, a, b, n, t) -> np.ndarray:
     r, alpha, a, b, n, t = np.broadcast_arrays(
         *(np.asarray(v, dtype="float64") for v in (r, alpha, a, b, n, t))
     )
+    if not n.any():  # P(0) alone (the churn risk): the negative binomial's zero term
+        return np.where(t > 0, np.exp(-r * np.log1p(t / alpha)), 1.0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         log_q = np.log(t) - np.log(alpha + t)
         log_first = (

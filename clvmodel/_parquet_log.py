@@ -18,11 +18,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+from clvmodel._reading import AMOUNT_BOUND, EARLIEST_DAY, MISSING_TEXTS, WHOLE_WITH_ZEROS
 
 _THREADS = 2
 _BATCH_ROWS = 1 << 17  # rows decoded at a time per thread
-_DAY_RANGE = (np.iinfo("int32").min, np.iinfo("int32").max)
+_DAY_RANGE = (EARLIEST_DAY, np.iinfo("int32").max)
+# Text ids the reading rules would change or reject (see clvmodel._reading): those logs go the
+# general route.
+_ODD_ID = f"^{WHOLE_WITH_ZEROS}$"
+_MISSING_IDS = pa.array(MISSING_TEXTS)
 
 
 @dataclass
@@ -32,6 +39,7 @@ class LogArrays:
     ids: np.ndarray | pd.Series  # integer ids as numpy, text ids as a pandas Series
     day: np.ndarray  # int32 days since 1970-01-01 (the calendar day of naive timestamps)
     amount: np.ndarray | None  # float64, finite and >= 0
+    tag: np.ndarray | None = None  # int64 ticks of timestamp columns (None for dates)
 
 
 def _is_integer(kind: pa.DataType) -> bool:
@@ -51,9 +59,10 @@ def _is_amount(kind: pa.DataType) -> bool:
     return (pa.types.is_floating(kind) and not pa.types.is_float16(kind)) or _is_integer(kind)
 
 
-def _write_days(column: pa.Array, out: np.ndarray) -> bool:
+def _write_days(column: pa.Array, out: np.ndarray, ticks: np.ndarray | None) -> bool:
     """Day numbers of timestamps or dates into ``out`` (int32), rounded down like
-    ``astype("datetime64[D]")``; False if one is out of int32's range."""
+    ``astype("datetime64[D]")``, and the timestamps' ticks into ``ticks``; False if a day is
+    before 1900-01-01 or out of int32's range."""
     values = column.to_numpy(zero_copy_only=False)  # datetime64, in the column's unit
     unit, count = np.datetime_data(values.dtype)
     per_day = np.timedelta64(1, "D") // np.timedelta64(count, unit)
@@ -61,12 +70,25 @@ def _write_days(column: pa.Array, out: np.ndarray) -> bool:
     if days.min() < _DAY_RANGE[0] or days.max() > _DAY_RANGE[1]:
         return False
     out[:] = days
+    if ticks is not None:
+        ticks[:] = values.view("int64")
     return True
 
 
 def _valid_amounts(values: np.ndarray) -> bool:
-    """All finite and ≥ 0 (NaN fails the first test, ±inf one of the two)."""
-    return bool(values.min() >= 0 and np.isfinite(values.max()))
+    """All finite, ≥ 0 and at most the bound (NaN fails the first test, inf the second)."""
+    return bool(values.min() >= 0 and values.max() <= AMOUNT_BOUND)
+
+
+def _normal_text_ids(ids: pa.Array) -> bool:
+    """Whether no text id would be trimmed, rewritten or rejected by the reading rules (cheap
+    tests first: a regular expression over every id would double the cost of reading them)."""
+    if pc.any(pc.starts_with(ids, " ")).as_py() or pc.any(pc.ends_with(ids, " ")).as_py():
+        return False
+    if pc.any(pc.is_in(pc.ascii_lower(ids), value_set=_MISSING_IDS)).as_py():
+        return False
+    zeros = pc.filter(ids, pc.ends_with(ids, "0"))  # "1.0", "42.00"
+    return not (len(zeros) and pc.any(pc.match_substring_regex(zeros, _ODD_ID)).as_py())
 
 
 def _supported(schema: pa.Schema, customer_col: str, date_col: str, amount_col) -> bool:
@@ -92,6 +114,7 @@ class _Target:
     text_ids: list[list[pa.Array]]
     day: np.ndarray
     amount: np.ndarray | None
+    tag: np.ndarray | None = None
 
     def copy(self, batch: pa.RecordBatch, group: int, part: slice) -> bool:
         """Copy one batch into rows ``part``; False if a value is missing or invalid."""
@@ -101,8 +124,11 @@ class _Target:
         if self.ids is not None:
             self.ids[part] = ids.to_numpy(zero_copy_only=False)
         else:
+            if not _normal_text_ids(ids):
+                return False
             self.text_ids[group].append(ids)
-        if not _write_days(batch.column(self.date_col), self.day[part]):
+        tag = None if self.tag is None else self.tag[part]
+        if not _write_days(batch.column(self.date_col), self.day[part], tag):
             return False
         if self.amount is None:
             return True
@@ -133,7 +159,9 @@ def read_parquet_log(
     LogArrays or None
         None when a column is missing or of a type this reader leaves to pandas (text dates,
         zoned timestamps, decimal amounts, ...), when the file has no rows, or when a value is
-        invalid: a missing id or date, or an amount that is missing, not finite or negative.
+        invalid or to be normalised by the reading rules (:mod:`clvmodel._reading`): a missing
+        id or date, a text id with surrounding spaces or written like ``1.0`` or ``NaN``, a date
+        before 1900, or an amount that is missing, not finite, negative or beyond ±1e12.
     """
     with pq.ParquetFile(path) as handle:
         schema, metadata = handle.schema_arrow, handle.metadata
@@ -152,6 +180,9 @@ def read_parquet_log(
         [[] for _ in sizes],
         np.empty(rows, dtype="int32"),
         None if amount_col is None else np.empty(rows, dtype="float64"),
+        np.empty(rows, dtype="int64")
+        if pa.types.is_timestamp(schema.field(date_col).type)
+        else None,
     )
     columns = [customer_col, date_col] + ([amount_col] if amount_col is not None else [])
     offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
@@ -165,4 +196,4 @@ def read_parquet_log(
     if ids is None:
         parts = [array for arrays in target.text_ids for array in arrays]
         ids = pa.chunked_array(parts, type=id_type).to_pandas()
-    return LogArrays(ids, target.day, target.amount)
+    return LogArrays(ids, target.day, target.amount, target.tag)

@@ -11,7 +11,7 @@ into pieces summarised two at a time in threads (numpy releases the GIL).
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -99,6 +99,7 @@ class _Rows:
     customers: _Customers
     day: np.ndarray | None  # integer days since 1970-01-01
     amount: np.ndarray | None
+    tag: np.ndarray | None = None  # int64: rows with equal day and tag have equal dates as written
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class _SortedLog:
     row_bits: int = 0
     order: np.ndarray | None = None
     amount: np.ndarray | None = None
+    tag: np.ndarray | None = None
 
     @property
     def late(self) -> bool:
@@ -130,16 +132,20 @@ class _SortedLog:
         return self.row_bits == 0 and self.order is None
 
     def piece(self, part: slice):
-        """``key, order, amount`` of rows ``part``: plain keys, original positions (None when
-        the rows came sorted) and amounts in sorted order."""
+        """``key, order, amount, tag`` of rows ``part``: plain keys, original positions (None
+        when the rows came sorted), amounts and tags in sorted order."""
         key = self.key[part]
         order = self.order[part] if self.order is not None else None
         if self.row_bits:
             order = key & ((1 << self.row_bits) - 1)
             key = key >> self.row_bits
-        if self.amount is None:
-            return key, order, None
-        return key, order, self.amount[part] if order is None else self.amount[order]
+
+        def gather(values):
+            if values is None:
+                return None
+            return values[part] if order is None else values[order]
+
+        return key, order, gather(self.amount), gather(self.tag)
 
 
 def _sort_by_customer_day(rows: _Rows, end_day: int) -> _SortedLog:
@@ -157,16 +163,21 @@ def _sort_by_customer_day(rows: _Rows, end_day: int) -> _SortedLog:
     key -= low
     rows.codes = rows.day = None
     amount, rows.amount = rows.amount, None
+    tag, rows.tag = rows.tag, None
     if key.size < 2 or bool((key[1:] >= key[:-1]).all()):
-        return _SortedLog(key, low, shift, span, end_day - low, amount=amount)
+        return _SortedLog(key, low, shift, span, end_day - low, amount=amount, tag=tag)
     if _fits_key(rows.customers.count, span, key.size):
         row_bits = (key.size - 1).bit_length()
         key <<= row_bits
         key |= np.arange(key.size)
         key.sort()
-        return _SortedLog(key, low, shift, span, end_day - low, row_bits=row_bits, amount=amount)
+        return _SortedLog(
+            key, low, shift, span, end_day - low, row_bits=row_bits, amount=amount, tag=tag
+        )
     order = np.argsort(key, kind="stable")
-    return _SortedLog(key[order], low, shift, span, end_day - low, order=order, amount=amount)
+    return _SortedLog(
+        key[order], low, shift, span, end_day - low, order=order, amount=amount, tag=tag
+    )
 
 
 def _run_starts(values: np.ndarray) -> np.ndarray:
@@ -201,9 +212,11 @@ class _PerCustomer:
     T: np.ndarray
     monetary_value: np.ndarray | None
     first_row: np.ndarray | None
+    drop_duplicates: bool = False
+    duplicates: list = field(default_factory=list)  # exact duplicate rows, by piece
 
     @classmethod
-    def empty(cls, n: int, amount: bool, first_row: bool) -> _PerCustomer:
+    def empty(cls, n: int, amount: bool, first_row: bool, drop: bool = False) -> _PerCustomer:
         return cls(
             np.zeros(n, dtype=bool),
             np.empty(n, dtype="int64"),
@@ -211,10 +224,38 @@ class _PerCustomer:
             np.empty(n),
             np.empty(n) if amount else None,
             np.empty(n, dtype="int64") if first_row else None,
+            drop,
         )
 
 
-def _summarise_piece(key, amount, shift: int, low: int, end_day, unit_days, out) -> None:
+def _duplicates(key: np.ndarray, amount, tag, repeats: np.ndarray) -> np.ndarray:
+    """Positions of rows that repeat an earlier row exactly (same customer, day, tag and amount).
+
+    Only rows on a day with several rows can be duplicates, and those are few: they are sorted
+    (stably, so the first of equal rows stays first) and compared with their neighbours.
+    """
+    if repeats.size == 0 or amount is None:  # without amounts, copies change nothing
+        return repeats[:0]
+    before = repeats - 1
+    longer = np.searchsorted(repeats, before)  # a repeat row right before: a run of 3 or more
+    if not (repeats[np.minimum(longer, repeats.size - 1)] == before).any():
+        # Runs of two rows (the usual case): a duplicate equals the row before it.
+        same = amount[repeats] == amount[before]
+        if tag is not None:
+            same &= tag[repeats] == tag[before]
+        return repeats[same]
+    candidates = np.union1d(repeats, before)
+    columns = [amount[candidates]] + ([] if tag is None else [tag[candidates]])
+    columns.append(key[candidates])
+    order = np.lexsort(columns)  # by key, then tag, then amount; stable
+    same = np.ones(order.size - 1, dtype=bool)
+    for column in columns:
+        ordered = column[order]
+        same &= ordered[1:] == ordered[:-1]
+    return np.sort(candidates[order[1:][same]])
+
+
+def _summarise_piece(key, amount, shift: int, low: int, end_day, unit_days, out, tag=None):
     """Fill ``out`` for the customers of a run of sorted rows that holds whole customers.
 
     Customers are runs of equal ``key >> shift``, purchase days runs of equal keys. Same-day
@@ -233,6 +274,8 @@ def _summarise_piece(key, amount, shift: int, low: int, end_day, unit_days, out)
     owner = np.searchsorted(starts, repeats, side="right") - 1  # their customers (positions)
     if repeats.size:
         days -= np.bincount(owner, minlength=starts.size)
+    duplicates = _duplicates(key, amount, tag, repeats)
+    out.duplicates.append(duplicates.size)
     mask = (1 << shift) - 1
     first = key[starts] & mask
     target = _target(code)
@@ -246,6 +289,8 @@ def _summarise_piece(key, amount, shift: int, low: int, end_day, unit_days, out)
         repeat = amount.copy()
         repeat[starts] = 0.0
         repeat[repeats[key[repeats] == key[starts[owner]]]] = 0.0
+        if out.drop_duplicates:
+            repeat[duplicates] = 0.0
         position = np.cumsum(new_customer, dtype="int64")
         position -= 1
         spent = np.bincount(position, weights=repeat, minlength=starts.size)
@@ -278,7 +323,7 @@ def _summarise_pieces(log: _SortedLog, out: _PerCustomer, end_day: int, unit_day
     on these arrays)."""
 
     def run(part: slice) -> None:
-        key, order, amount = log.piece(part)
+        key, order, amount, tag = log.piece(part)
         order = order if out.first_row is not None else None
         if order is not None:  # each customer's first original row, late rows included
             customer = key >> log.shift
@@ -287,16 +332,21 @@ def _summarise_pieces(log: _SortedLog, out: _PerCustomer, end_day: int, unit_day
         if log.late:
             keep = (key & ((1 << log.shift) - 1)) <= log.last
             key, amount = key[keep], None if amount is None else amount[keep]
+            tag = None if tag is None else tag[keep]
         if key.size:
-            _summarise_piece(key, amount, log.shift, log.low, end_day, unit_days, out)
+            _summarise_piece(key, amount, log.shift, log.low, end_day, unit_days, out, tag)
 
     with ThreadPoolExecutor(_THREADS) as pool:
         list(pool.map(run, _pieces(log.key, log.shift + log.row_bits)))
 
 
-def _summarise_rows(rows: _Rows, end_day: int, unit_days: float) -> pd.DataFrame:
+def _summarise_rows(
+    rows: _Rows, end_day: int, unit_days: float, drop_duplicates: bool = False
+) -> pd.DataFrame:
     """RFM columns straight from validated rows, consuming them; rows after ``end_day`` are
-    skipped (they only count for the order of first appearance).
+    skipped (they only count for the order of first appearance). The number of exact duplicate
+    rows up to ``end_day`` is in ``attrs["duplicate_rows"]``; ``drop_duplicates`` leaves their
+    amounts out (their day counts once anyway).
 
     The rows are put in (customer, day) order unless they already are in it (logs exported by
     customer are), then summarised piece by piece (see :func:`_summarise_piece`), two pieces at a
@@ -308,12 +358,17 @@ def _summarise_rows(rows: _Rows, end_day: int, unit_days: float) -> pd.DataFrame
     if n_rows == 0:
         index = customers.take(rows.codes)
         empty = pd.DataFrame({c: np.zeros(0) for c in columns}, index=index)
-        return empty.astype({"frequency": "int64"})
+        empty = empty.astype({"frequency": "int64"})
+        empty.attrs["duplicate_rows"] = 0
+        return empty
     log = _sort_by_customer_day(rows, end_day)
     first_rows = not log.was_sorted and not customers.by_appearance
-    out = _PerCustomer.empty(customers.count, "monetary_value" in columns, first_rows)
+    out = _PerCustomer.empty(
+        customers.count, "monetary_value" in columns, first_rows, drop_duplicates
+    )
     _summarise_pieces(log, out, end_day, unit_days)
     del log
+    duplicates = int(sum(out.duplicates))
     present, first_row = out.present, out.first_row
     values = {name: getattr(out, name) for name in columns}
     del out  # each column below is replaced in turn, so only one copy is held at a time
@@ -326,4 +381,6 @@ def _summarise_rows(rows: _Rows, end_day: int, unit_days: float) -> pd.DataFrame
         index = index[positions]
         for name in columns:
             values[name] = values[name][positions]
-    return pd.DataFrame(values, index=index, columns=columns, copy=False)
+    summary = pd.DataFrame(values, index=index, columns=columns, copy=False)
+    summary.attrs["duplicate_rows"] = duplicates
+    return summary

@@ -13,7 +13,9 @@ repeat purchase days (0 without one).
 
 from __future__ import annotations
 
-__all__ = ["RFM_COLUMNS", "rfm_query", "rfm_reject_reason", "transaction_reject_reason"]
+__all__ = ["RFM_COLUMNS", "rfm_query", "rfm_reject_reason"]
+
+# The reasons a transaction row is rejected are in clvmodel._reading_sql (shared reading rules).
 
 #: Columns of an RFM table, as scored.
 RFM_COLUMNS = ("frequency", "recency", "T", "monetary_value")
@@ -90,31 +92,5 @@ def rfm_reject_reason() -> str:
              WHEN recency > T THEN 'recency > T'
              WHEN frequency = 0 AND recency <> 0 THEN 'recency > 0 without repeat purchase'
              WHEN frequency > 0 AND monetary_value < 0 THEN 'negative monetary_value'
-        END
-    """
-
-
-AFTER_END = "after observation end"
-
-
-def transaction_reject_reason(end_date: str, with_amount: bool) -> str:
-    """SQL ``CASE`` giving why a row of a transaction log cannot be used (NULL when it can).
-
-    The row's ``customer_id``, ``day`` (a DATE) and ``amount`` (DOUBLE) must already be cast,
-    NULL where a value did not parse; ``end_date`` is the end of observation as ``YYYY-MM-DD``.
-    """
-    amount_checks = (
-        """
-             WHEN amount IS NULL THEN 'missing or non-numeric amount'
-             WHEN isnan(amount) OR abs(amount) = CAST('Infinity' AS DOUBLE)
-                  THEN 'amount is not finite'
-             WHEN amount < 0 THEN 'negative amount'"""
-        if with_amount
-        else ""
-    )
-    return f"""
-        CASE WHEN customer_id IS NULL THEN 'missing customer id'
-             WHEN day IS NULL THEN 'missing or unparseable date'{amount_checks}
-             WHEN day > DATE '{end_date}' THEN '{AFTER_END}'
         END
     """

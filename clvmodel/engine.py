@@ -13,84 +13,38 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from clvmodel._rfm_sql import RFM_COLUMNS, rfm_query, rfm_reject_reason, transaction_reject_reason
+from clvmodel import _reading
+from clvmodel._duck import (
+    _arrow_reader,
+    _as_rfm,
+    _attach,
+    _columns,
+    _quote,
+    _relation,
+    _require,
+    connect,
+)
+from clvmodel._reading_sql import (
+    Dialect,
+    amount_sql,
+    date_dictionary,
+    date_text_sql,
+    id_sql,
+    kind_of,
+    odd_amounts_sql,
+    reject_reason_sql,
+)
+from clvmodel._rfm_source import RfmSource, is_transaction_log
+from clvmodel._rfm_sql import rfm_query
 from clvmodel.errors import InputError
-from clvmodel.rfm import TIME_UNITS, _check_not_in_future, _day_number, _parse_date
+from clvmodel.rfm import TIME_UNITS, _check_not_in_future, _day_number, _end_day
 from clvmodel.value import observed_years
 
 __all__ = ["RfmSource", "TransactionSource", "connect", "is_transaction_log"]
-
-
-def connect(memory_limit: str = "512MB", threads: int | None = None):
-    """A DuckDB connection with bounded memory (it spills to disk beyond ``memory_limit``)."""
-    import duckdb
-
-    connection = duckdb.connect(":memory:")
-    connection.execute(f"SET memory_limit = '{memory_limit}'")
-    connection.execute("SET preserve_insertion_order = false")
-    connection.execute("SET TimeZone = 'UTC'")
-    connection.execute("SET enable_progress_bar = false")  # clvmodel shows its own
-    if threads is not None:
-        connection.execute(f"SET threads = {int(threads)}")
-    return connection
-
-
-def _quote(name: str) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
-
-
-def _relation(path: str | os.PathLike, table: str | None = None) -> str:
-    """SQL for reading a CSV or Parquet file, or a table of a DuckDB database file."""
-    location = Path(path)
-    suffix = location.suffix.lower()
-    if suffix in (".duckdb", ".db"):
-        if not location.is_file():
-            raise InputError(f"database file {str(location)!r} does not exist.")
-        if not table:
-            raise InputError(f"{str(location)!r} is a DuckDB database: name the table to read.")
-        return f"source_db.{_quote(table)}"
-    if not location.exists():
-        raise InputError(f"input {str(location)!r} does not exist.")
-    if suffix == ".csv":
-        return f"read_csv({_literal(str(location))}, all_varchar = true, header = true)"
-    if suffix in (".parquet", ".pq") or location.is_dir():
-        target = str(location / "*.parquet") if location.is_dir() else str(location)
-        return f"read_parquet({_literal(target)})"
-    raise InputError(
-        f"cannot tell the format of {str(location)!r}: use .csv, .parquet (or a folder of them), "
-        "or a .duckdb database with a table name."
-    )
-
-
-def _attach(connection, path) -> None:
-    location = Path(path)
-    if location.suffix.lower() in (".duckdb", ".db"):
-        connection.execute(f"ATTACH {_literal(str(location))} AS source_db (READ_ONLY)")
-
-
-def _columns(connection, relation: str) -> dict[str, str]:
-    try:
-        described = connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
-    except Exception as exc:  # duckdb raises its own error types for unreadable files
-        raise InputError(f"cannot read the input: {str(exc).splitlines()[0]}") from None
-    return {row[0]: row[1] for row in described}
-
-
-def _require(columns: dict[str, str], needed: dict[str, str]) -> None:
-    missing = [f"{role} column {name!r}" for role, name in needed.items() if name not in columns]
-    if missing:
-        raise InputError(
-            f"the input has no {', '.join(missing)}; its columns are {list(columns)}. Name the "
-            "right ones with --customer-col, --date-col and --amount-col."
-        )
 
 
 @dataclass
@@ -106,8 +60,9 @@ class TransactionSource:
     table : str, optional
         The table, when ``path`` is a DuckDB database.
     date_format : str, optional
-        ``strptime`` format for text (or whole-number) dates, e.g. ``"%Y%m%d"``; by default text
-        dates must be ISO 8601 (``1997-01-31``, optionally with a time).
+        strftime pattern of text (or whole-number) dates and of a text ``observation_end``,
+        e.g. ``"%d/%m/%Y"``; without it dates are read by the rules of
+        :mod:`clvmodel._reading` (ISO, or ``NN/NN/YYYY`` when a value settles the order).
     observation_end : date-like, optional
         End of observation; defaults to the last valid purchase date (which must not be in the
         future).
@@ -116,12 +71,19 @@ class TransactionSource:
     connection : duckdb.DuckDBPyConnection, optional
         Defaults to :func:`connect`.
 
+    drop_duplicates : bool
+        Leave out rows that repeat another row exactly (counted by :meth:`counts` either way).
+
     Notes
     -----
-    Each row is checked: missing customer id, missing or unparseable date, missing or
-    non-numeric amount, a non-finite or negative amount, and a date after ``observation_end`` make
-    it a rejected row with that reason (see :meth:`rejects`). Days are calendar days of the
-    timestamps as stored; zoned timestamps are taken in UTC.
+    Rows are read by the rules of :mod:`clvmodel._reading`, shared with :func:`clvmodel.rfm_summary`
+    (ids normalised, ``"NaN"`` ids missing, dates read from the column's one format, amounts
+    bounded). Each row is checked: a missing or fractional customer id, a missing or unparseable
+    date or one before 1900, a missing, non-numeric, non-finite, negative or absurd (beyond
+    ±1e12) amount, and a date after ``observation_end`` make it a rejected row with that reason
+    (see :meth:`rejects`). Amounts written with a currency or a decimal comma raise an
+    :class:`~clvmodel.InputError` naming the column (when the counts are taken). Days are calendar
+    days of the timestamps as stored; zoned timestamps are taken in UTC.
     """
 
     path: str | os.PathLike
@@ -133,8 +95,10 @@ class TransactionSource:
     observation_end: object = None
     time_unit: str = "W"
     connection: object = None
+    drop_duplicates: bool = False
 
     def __post_init__(self):
+        _reading.check_date_format(self.date_format)
         if self.time_unit not in TIME_UNITS:
             raise InputError(f"time_unit={self.time_unit!r} is not supported; use 'D' or 'W'.")
         self.connection = self.connection or connect()
@@ -149,62 +113,63 @@ class TransactionSource:
 
     def _build_views(self, relation: str, columns: dict[str, str]) -> None:
         con = self.connection
-        # Keep native types where they are already right: hashing integers is cheaper than text.
-        customer = _quote(self.customer_col)
-        if columns[self.customer_col].upper() == "VARCHAR":
-            customer = f"NULLIF(TRIM({customer}), '')"
-        date_type = columns[self.date_col].upper()
+        dialect = Dialect("duckdb")
+        customer, fractional = id_sql(
+            _quote(self.customer_col), kind_of(columns[self.customer_col]), dialect
+        )
         raw_date = _quote(self.date_col)
-        if self.date_format is not None:
-            pattern = _literal(self.date_format)
-            day = f"CAST(TRY_STRPTIME(CAST({raw_date} AS VARCHAR), {pattern}) AS DATE)"
-        elif date_type == "DATE":
-            day = raw_date
-        elif date_type.startswith("TIMESTAMP"):
+        date_kind = kind_of(columns[self.date_col])
+        join = ""
+        if date_kind in ("date", "timestamp") and self.date_format is None:
             day = f"CAST({raw_date} AS DATE)"
-        elif date_type == "VARCHAR":
-            day = f"CAST(TRY_CAST({raw_date} AS TIMESTAMP) AS DATE)"
-        else:  # numbers are ambiguous as dates without a format
-            day = "CAST(NULL AS DATE)"
+        elif date_kind in ("integer", "float") and self.date_format is None:
+            raise InputError(
+                f"column {self.date_col!r} holds numbers, which are ambiguous as dates; give the "
+                "date format (date_format='%Y%m%d' for values like 19970101)."
+            )
+        else:
+            text = date_text_sql(raw_date, date_kind, dialect)
+            texts = con.execute(f"SELECT DISTINCT {text} FROM {relation}").fetchall()
+            self._date_days = date_dictionary([t[0] for t in texts], self.date_format,
+                                              self.date_col)  # fmt: skip
+            con.register("clv_date_days", self._date_days)
+            join = f"LEFT JOIN clv_date_days ON clv_date_days.date_text = {text}"
+            day = dialect.date_of_day("clv_date_days.day_number")
         if self.amount_col is None:
             amount, raw_amount = "1.0::DOUBLE", "NULL"
         else:
-            amount = _quote(self.amount_col)
-            if columns[self.amount_col].upper() != "DOUBLE":
-                amount = f"TRY_CAST({amount} AS DOUBLE)"
-            raw_amount = f"CAST({_quote(self.amount_col)} AS VARCHAR)"
+            amount_col = _quote(self.amount_col)
+            amount = amount_sql(amount_col, kind_of(columns[self.amount_col]), dialect)
+            raw_amount = f"CAST({amount_col} AS VARCHAR)"
         con.execute(
             f"""
             CREATE OR REPLACE TEMP VIEW clv_typed AS
             SELECT {customer} AS customer_id,
+                   {fractional} AS id_fractional,
                    {day} AS day,
                    {amount} AS amount,
                    CAST({raw_date} AS VARCHAR) AS raw_date,
                    {raw_amount} AS raw_amount
-            FROM {relation}
+            FROM {relation} {join}
             """
         )
+        self._first_day = None
         if self.observation_end is None:
+            # The last day of a usable row (every check but the end of observation).
+            usable = reject_reason_sql("9999-12-31", self.amount_col is not None, dialect)
             latest = con.execute(
-                "SELECT MAX(day) FROM clv_typed WHERE customer_id IS NOT NULL"
+                f"SELECT MAX(day) FROM clv_typed WHERE ({usable}) IS NULL"
             ).fetchall()[0][0]
             if latest is None:
                 self._raise_nothing_valid()
             self.end = pd.Timestamp(latest)
             _check_not_in_future(_day_number(self.end), "--observation-end")
         else:
-            self.end = _parse_date(self.observation_end, "observation_end").normalize()
-        end = _literal(self.end.strftime("%Y-%m-%d"))
-        amount_valid = (
-            ""
-            if self.amount_col is None
-            else " AND amount >= 0 AND amount < 'infinity'::DOUBLE AND NOT isnan(amount)"
-        )
-        # The same rules as the reasons below, as one cheap predicate for the summary's scan.
-        valid = f"customer_id IS NOT NULL AND day IS NOT NULL AND day <= DATE {end}{amount_valid}"
-        reason = transaction_reject_reason(
-            self.end.strftime("%Y-%m-%d"), self.amount_col is not None
-        )
+            self.end = pd.Timestamp(
+                np.datetime64(_end_day(self.observation_end, self.date_format), "D")
+            )
+        end = self.end.strftime("%Y-%m-%d")
+        reason = reject_reason_sql(end, self.amount_col is not None, dialect)
         con.execute(
             f"""
             CREATE OR REPLACE TEMP VIEW clv_checked AS
@@ -212,45 +177,104 @@ class TransactionSource:
             FROM clv_typed
             """
         )
-        purchases = (
-            "(SELECT customer_id, CAST(day - DATE '1970-01-01' AS INTEGER) AS purchase_day, amount"
-            f" FROM clv_typed WHERE {valid})"
+        # The same rules as the reasons, as one cheap predicate for the summary's scan.
+        valid = f"({reason}) IS NULL"
+        columns_out = (
+            "customer_id, CAST(day - DATE '1970-01-01' AS INTEGER) AS purchase_day, amount"
         )
+        if self.drop_duplicates:
+            purchases = f"(SELECT DISTINCT {columns_out}, raw_date FROM clv_typed WHERE {valid})"
+        else:
+            purchases = f"(SELECT {columns_out} FROM clv_typed WHERE {valid})"
         query = rfm_query(purchases, _day_number(self.end), TIME_UNITS[self.time_unit])
         con.execute(f"CREATE OR REPLACE TEMP VIEW clv_rfm AS {query}")
 
     def _raise_nothing_valid(self):
-        raise InputError(
-            "no row of the input has both a customer id and a readable date; check the column "
-            "names and the date format (--date-format, e.g. %Y%m%d)."
+        """Say why no row can be used: no rows, an end before the data, or the reasons."""
+        con = self.connection
+        rows = con.execute("SELECT COUNT(*) FROM clv_typed").fetchall()[0][0]
+        if rows == 0:
+            raise InputError("the input has no rows (only a header?): there is nothing to read.")
+        self._check_amounts()
+        end = getattr(self, "end", None)
+        reason = reject_reason_sql(
+            "9999-12-31" if end is None else f"{end:%Y-%m-%d}",
+            self.amount_col is not None,
+            Dialect("duckdb"),
         )
+        reasons = dict(
+            con.execute(
+                f"SELECT reason, COUNT(*) FROM (SELECT {reason} AS reason FROM clv_typed) "
+                "WHERE reason IS NOT NULL GROUP BY 1"
+            ).fetchall()
+        )
+        if set(reasons) == {_reading.AFTER_END}:
+            first = con.execute("SELECT MIN(day) FROM clv_typed").fetchall()[0][0]
+            raise InputError(
+                f"the end of observation ({end:%Y-%m-%d}) is before the first purchase "
+                f"({pd.Timestamp(first):%Y-%m-%d}): no purchase falls in the observation "
+                "period. Choose an end date within or after the data (observation_end=)."
+            )
+        listed = ", ".join(f"{n:,} {r!r}" for r, n in sorted(reasons.items()))
+        raise InputError(
+            f"no row of the input can be used ({listed}); check the column names, and the "
+            "date format (date_format=, e.g. '%d/%m/%Y') if the dates are unreadable."
+        )
+
+    def _check_amounts(self) -> None:
+        """Refuse amounts written with a currency or a decimal comma, naming the column."""
+        if self.amount_col is None:
+            return
+        odd = self.connection.execute(odd_amounts_sql("clv_typed", Dialect("duckdb"))).fetchall()
+        _reading.check_amount_texts([row[0] for row in odd], self.amount_col)
 
     # ----------------------------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
-        """Rows and customers read, rejected rows, and customers with at least one valid row."""
+        """Rows and customers read, rejected rows, customers with at least one valid row, and
+        exact duplicate rows among the valid ones (same customer, date as written and amount;
+        0 without amounts, where they change nothing)."""
         row = self.connection.execute(
-            """
+            f"""
             SELECT COUNT(*),
                    COUNT(*) FILTER (WHERE reason IS NOT NULL),
                    COUNT(DISTINCT customer_id),
                    COUNT(DISTINCT customer_id) FILTER (WHERE reason IS NULL),
-                   COUNT(*) FILTER (WHERE customer_id IS NULL)
+                   COUNT(*) FILTER (WHERE customer_id IS NULL),
+                   COUNT(*) FILTER (WHERE reason = '{_reading.BAD_AMOUNT}')
             FROM clv_checked
             """
         ).fetchall()[0]
+        if row[5]:
+            self._check_amounts()
         return {
             "rows": row[0],
             "rejected_rows": row[1],
             "customers": row[2],
             "valid_customers": row[3],
             "rows_without_customer": row[4],
+            "duplicate_rows": self.duplicate_rows(),
         }
+
+    def duplicate_rows(self) -> int:
+        """Valid rows that repeat another valid row exactly (same customer, date as written and
+        amount); they are left out of the summary with ``drop_duplicates=True``."""
+        if self.amount_col is None:
+            return 0
+        return int(
+            self.connection.execute(
+                "SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM clv_checked "
+                "WHERE reason IS NULL GROUP BY customer_id, raw_date, amount)"
+            ).fetchall()[0][0]
+        )
 
     def row_counts(self) -> dict[str, int]:
         """Rows read and rejected: one cheap scan, no distinct counts."""
         row = self.connection.execute(
-            "SELECT COUNT(*), COUNT(*) FILTER (WHERE reason IS NOT NULL) FROM clv_checked"
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE reason IS NOT NULL), "
+            f"COUNT(*) FILTER (WHERE reason = '{_reading.BAD_AMOUNT}') FROM clv_checked"
         ).fetchall()[0]
+        if row[2]:
+            self._check_amounts()
         return {"rows": row[0], "rejected_rows": row[1]}
 
     def rejects(self, rejected_rows: int | None = None) -> pd.DataFrame:
@@ -292,9 +316,12 @@ class TransactionSource:
 
     def rfm_batches(self, batch_size: int = 500_000) -> Iterator[pd.DataFrame]:
         """The RFM summary in batches of customers, so memory stays bounded."""
-        reader = self.connection.sql(
-            'SELECT customer_id, frequency, recency, "T", monetary_value FROM clv_rfm'
-        ).to_arrow_reader(batch_size)
+        reader = _arrow_reader(
+            self.connection.sql(
+                'SELECT customer_id, frequency, recency, "T", monetary_value FROM clv_rfm'
+            ),
+            batch_size,
+        )
         for batch in reader:
             yield _as_rfm(batch.to_pandas(), self.time_unit, self.amount_col is not None)
 
@@ -329,86 +356,3 @@ class TransactionSource:
             "revenue": float(row[2]),
             "years": float(years),
         }
-
-
-def _as_rfm(frame: pd.DataFrame, time_unit: str, with_amount: bool) -> pd.DataFrame:
-    frame = frame.set_index("customer_id")
-    frame.index.name = None
-    frame["frequency"] = frame["frequency"].astype("int64")
-    for column in ("recency", "T", "monetary_value"):
-        frame[column] = frame[column].astype("float64")
-    if not with_amount:
-        frame = frame.drop(columns="monetary_value")
-    frame.attrs["time_unit"] = time_unit
-    return frame
-
-
-@dataclass
-class RfmSource:
-    """An RFM table (one row per customer) in a file, read by DuckDB in batches.
-
-    Rows that cannot be scored get a reason (missing value, negative or fractional frequency,
-    recency > T, ...) and go to :meth:`rejects`; the rest are yielded by :meth:`batches`.
-    """
-
-    path: str | os.PathLike
-    customer_col: str = "customer_id"
-    table: str | None = None
-    connection: object = None
-
-    def __post_init__(self):
-        self.connection = self.connection or connect()
-        _attach(self.connection, self.path)
-        relation = _relation(self.path, self.table)
-        columns = _columns(self.connection, relation)
-        needed = {"customer": self.customer_col}
-        needed.update({name: name for name in RFM_COLUMNS})
-        _require(columns, needed)
-        casts = ", ".join(f"TRY_CAST({_quote(c)} AS DOUBLE) AS {_quote(c)}" for c in RFM_COLUMNS)
-        self.connection.execute(
-            f"""
-            CREATE OR REPLACE TEMP VIEW clv_rfm_input AS
-            WITH typed AS (
-                SELECT NULLIF(TRIM(CAST({_quote(self.customer_col)} AS VARCHAR)), '')
-                       AS customer_id, {casts}
-                FROM {relation}
-            )
-            SELECT *, {rfm_reject_reason()} AS reason
-            FROM typed
-            """
-        )
-
-    def counts(self) -> dict[str, int]:
-        """Rows (customers) read and rows rejected."""
-        row = self.connection.execute(
-            "SELECT COUNT(*), COUNT(*) FILTER (WHERE reason IS NOT NULL) FROM clv_rfm_input"
-        ).fetchall()[0]
-        return {"rows": row[0], "rejected_rows": row[1]}
-
-    def rejects(self) -> pd.DataFrame:
-        """Rows that cannot be scored, with their values and the reason."""
-        return self.connection.execute(
-            'SELECT customer_id, frequency, recency, "T", monetary_value, reason '
-            "FROM clv_rfm_input WHERE reason IS NOT NULL ORDER BY customer_id"
-        ).df()
-
-    def batches(self, batch_size: int = 500_000, time_unit: str | None = None):
-        """The valid rows as RFM DataFrames of at most ``batch_size`` customers each, indexed by
-        customer id; ``time_unit`` (the model's) is recorded in each frame's ``attrs``."""
-        reader = self.connection.sql(
-            'SELECT customer_id, frequency, recency, "T", monetary_value '
-            "FROM clv_rfm_input WHERE reason IS NULL"
-        ).to_arrow_reader(batch_size)
-        for batch in reader:
-            frame = _as_rfm(batch.to_pandas(), time_unit or "W", True)
-            if time_unit is None:
-                frame.attrs.pop("time_unit", None)
-            yield frame
-
-
-def is_transaction_log(path, date_col: str, table: str | None = None) -> bool:
-    """Whether a file looks like a transaction log (has the date column) rather than RFM rows."""
-    connection = connect()
-    _attach(connection, path)
-    columns = _columns(connection, _relation(path, table))
-    return date_col in columns and not set(RFM_COLUMNS) <= set(columns)

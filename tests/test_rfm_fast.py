@@ -157,7 +157,7 @@ def test_sorted_rows_are_not_sorted_again():
     assert sorted_log([0, 0, 1, 2, 2], [5, 9, 1, 1, 1]).was_sorted
     unsorted = sorted_log([0, 2, 1, 0], [5, 1, 1, 9])
     assert not unsorted.was_sorted
-    key, order, amount = unsorted.piece(slice(None))
+    key, order, amount, _tag = unsorted.piece(slice(None))  # issue 13: piece() also gives tags
     np.testing.assert_array_equal(key >> unsorted.shift, [0, 0, 1, 2])
     np.testing.assert_array_equal(order, [0, 3, 2, 1])
 

@@ -209,6 +209,22 @@ def test_fit_equals_duckdb_and_pandas_on_cdnow(cdnow_models, cdnow, tmp_path_fac
     assert cdnow_models.metadata["observation_end"] == CAL_END
 
 
+def test_fit_takes_any_purchase_model_and_scores_with_it(clvs, spark, cdnow):
+    # Pareto/NBD through Spark: the same parameters as the local fit (CLVTools' CDNOW estimates
+    # r 0.553, α 10.58, s 0.606, β 11.67), and scores equal to local scoring.
+    models = clvs.fit(cdnow[1], observation_end=CAL_END, model="pnbd")
+    assert isinstance(models.bg, clv.ParetoNBDModel)
+    local = clv.ParetoNBDModel().fit(clv.rfm_summary(cdnow[0], observation_end=CAL_END))
+    np.testing.assert_allclose(models.bg.params_, local.params_, rtol=1e-6)
+    rfm = clvs.rfm_summary(cdnow[1], observation_end=CAL_END)
+    scored = _local(clvs.score(rfm, models)).sort_index()
+    frame = clv.rfm_summary(cdnow[0], observation_end=CAL_END)
+    expected = score_customers(models.bg, models.gg, frame).sort_index()
+    np.testing.assert_allclose(
+        scored["predicted_clv"].to_numpy(), expected["predicted_clv"].to_numpy(), rtol=1e-9
+    )
+
+
 def test_fit_equals_duckdb_on_simulated_log(clvs, simulated, tmp_path):
     tx, frame = simulated
     bundle = clvs.fit(frame, time_unit="D")

@@ -67,8 +67,11 @@ def fit(
     time_unit: str = "W",
     date_format: str | None = None,
     on_invalid: str = "raise",
+    drop_duplicates: bool = False,
+    model="bgnbd",
 ) -> ModelBundle:
-    """Fit BG/NBD and Gamma-Gamma on a Spark transaction log: what ``clvmodel fit`` does locally.
+    """Fit a purchase model and Gamma-Gamma on a Spark transaction log: what ``clvmodel fit``
+    does locally.
 
     The RFM summary is computed in Spark and kept (``persist``) while three small aggregates are
     collected to the driver: the distinct (frequency, recency, T) histories with counts, the
@@ -82,6 +85,11 @@ def fit(
         One row per purchase.
     customer_col, date_col, amount_col, observation_end, time_unit, date_format, on_invalid
         As in :func:`clvmodel.spark.rfm_summary`; without amounts only BG/NBD is fitted.
+    drop_duplicates : bool
+        Leave out rows that repeat another row exactly (as :func:`clvmodel.spark.rfm_summary`).
+    model : str or PurchaseModel
+        The purchase model: ``"bgnbd"`` (default), ``"mbgnbd"``, ``"pnbd"``, an unfitted model
+        object, or ``"auto"`` (the lowest BIC), as in ``clvmodel fit --model``.
 
     Returns
     -------
@@ -91,8 +99,9 @@ def fit(
     """
     _check_on_invalid(on_invalid)
     source = SparkTransactions(
-        transactions, customer_col, date_col, amount_col, date_format, observation_end, time_unit
-    )
+        transactions, customer_col, date_col, amount_col, date_format, observation_end, time_unit,
+        drop_duplicates,
+    )  # fmt: skip
     reasons = source.reason_counts()
     if on_invalid == "raise":
         source.raise_on_invalid(reasons)
@@ -112,12 +121,14 @@ def fit(
         histories,
         spends,
         naive_inputs,
+        model=model,
         metadata={
             "engine": "spark",
             "customer_col": customer_col,
             "date_col": date_col,
             "amount_col": amount_col,
-            "date_format": date_format,
+            "date_format": source.date_format,
+            "drop_duplicates": drop_duplicates,
             "time_unit": time_unit,
             "observation_end": source.end.strftime("%Y-%m-%d"),
             "rejected_rows": int(sum(reasons.values())),

@@ -34,6 +34,45 @@ def _checked_rfm(rfm, customer_col: str):
     return typed.selectExpr("*", f"{rfm_reject_reason()} AS reason")
 
 
+def _plain_columns(frame):
+    """Columns backed by numpy, not Arrow: pandas' Arrow-backed text (the default for strings
+    from pandas 3) is chunked after ``concat``, and Spark's Arrow writer takes only single-chunk
+    arrays ("Cannot convert pyarrow.lib.ChunkedArray to pyarrow.lib.Array", issue 13)."""
+    import pandas as pd
+
+    for column in frame.columns:
+        dtype = frame[column].dtype
+        if isinstance(dtype, pd.StringDtype | pd.ArrowDtype) or dtype.kind not in "biufcmM":
+            frame[column] = frame[column].to_numpy(dtype=object)
+    return frame
+
+
+def _as_bundle(models) -> ModelBundle:
+    """A bundle from a bundle, a fitted purchase model (with no spend model), a
+    ``(purchase_model, spend_model)`` pair, or the path of a models file."""
+    from clvmodel.models.base import PurchaseModel
+    from clvmodel.models.gamma_gamma import GammaGammaModel
+
+    if isinstance(models, ModelBundle):
+        return models
+    if isinstance(models, PurchaseModel):
+        return ModelBundle(bg=models)
+    if (
+        isinstance(models, tuple)
+        and len(models) == 2
+        and isinstance(models[0], PurchaseModel)
+        and (models[1] is None or isinstance(models[1], GammaGammaModel))
+    ):
+        return ModelBundle(bg=models[0], gg=models[1])
+    if isinstance(models, str | os.PathLike):
+        return load_models(models)
+    raise InputError(
+        f"models must be a ModelBundle (from clvmodel.spark.fit or clvmodel.load_models), a "
+        f"(purchase model, GammaGammaModel) pair of fitted models, or the path of a models file; "
+        f"got {type(models).__name__}."
+    )
+
+
 def rfm_rejects(rfm, customer_col: str = "customer_id"):
     """Rows of a Spark RFM table that cannot be scored, with the reason each.
 
@@ -64,8 +103,11 @@ def score(
     rfm : pyspark.sql.DataFrame
         One row per customer with ``frequency``, ``recency``, ``T`` and ``monetary_value`` in the
         models' time unit (as from :func:`clvmodel.spark.rfm_summary`).
-    models : ModelBundle or path
-        Fitted models, from :func:`clvmodel.spark.fit`, ``clvmodel fit`` or a file either wrote.
+    models : ModelBundle, (purchase model, GammaGammaModel) or path
+        Fitted models: a bundle from :func:`clvmodel.spark.fit` or
+        :func:`clvmodel.load_models`, a pair of fitted model objects (e.g.
+        ``(clv.BetaGeoModel().fit(rfm), clv.GammaGammaModel().fit(rfm))``), or the path of a file
+        written by ``clvmodel fit`` or ``ModelBundle.save``.
     horizon : float
         Horizon of churn risk, expected purchases and CLV, in ``horizon_unit``.
     horizon_unit : {"D", "W", "M", "Y"}
@@ -89,7 +131,7 @@ def score(
     from pyspark.sql.types import DoubleType, LongType, StructField, StructType
 
     _check_on_invalid(on_invalid)
-    bundle = models if isinstance(models, ModelBundle) else load_models(models)
+    bundle = _as_bundle(models)
     if bundle.gg is None:
         raise InputError(
             "the models have no spend model; fit them on a log with amounts to score value."
@@ -126,7 +168,7 @@ def score(
         frame = frame.set_index("customer_id")
         frame.attrs["time_unit"] = time_unit
         scores = score_customers(models.bg, models.gg, frame, **options)
-        return scores.rename_axis("customer_id").reset_index()
+        return _plain_columns(scores.rename_axis("customer_id").reset_index())
 
     def score_partition(batches):
         import pandas as pd

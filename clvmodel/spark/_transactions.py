@@ -5,28 +5,62 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from clvmodel._rfm_sql import AFTER_END, RFM_COLUMNS, rfm_query, transaction_reject_reason
+from clvmodel._reading import AFTER_END, check_amount_texts
+from clvmodel._reading_sql import (
+    Dialect,
+    amount_sql,
+    date_dictionary,
+    date_text_sql,
+    id_sql,
+    kind_of,
+    odd_amounts_sql,
+    reject_reason_sql,
+)
+from clvmodel._rfm_sql import RFM_COLUMNS, rfm_query
 from clvmodel.errors import InputError
-from clvmodel.rfm import TIME_UNITS, _check_not_in_future, _day_number, _parse_date
+from clvmodel.rfm import TIME_UNITS, _check_not_in_future, _day_number, _end_day, _parse_date
 
 __all__ = ["SparkTransactions", "calibration_holdout_split", "rejects", "rfm_summary"]
 
 _ON_INVALID = ("raise", "drop")
-_NUMBER_TYPES = ("tinyint", "smallint", "int", "bigint", "float", "double", "decimal")
+_SPARK = Dialect("spark")
+
+
+def _USABLE(with_amount: bool) -> str:  # noqa: N802 - a constant-like SQL fragment
+    """SQL reason a row is unusable, ignoring the end of observation."""
+    return reject_reason_sql("9999-12-31", with_amount, _SPARK)
+
+
+# Spark (Java) datetime pattern letters and their strftime equivalents, longest first.
+_JAVA_PATTERN = (("yyyy", "%Y"), ("yy", "%y"), ("MMMM", "%B"), ("MMM", "%b"), ("MM", "%m"),
+                 ("M", "%m"), ("dd", "%d"), ("d", "%d"))  # fmt: skip
+
+
+def _strftime_pattern(date_format: str | None) -> str | None:
+    """``date_format`` as a strftime pattern: Spark patterns such as ``"yyyyMMdd"`` (accepted
+    before issue 13) are translated; strftime patterns (with ``%``) pass as they are."""
+    if date_format is None or "%" in date_format:
+        return date_format
+    import re
+
+    pieces = re.split(r"(y+|M+|d+)", date_format)
+    out = []
+    for piece in pieces:
+        match = dict(_JAVA_PATTERN).get(piece)
+        if match is None and piece[:1].isalpha():
+            raise InputError(
+                f"date_format={date_format!r}: give a strftime pattern of the date part, such as "
+                "'%d/%m/%Y' (Spark patterns with yyyy, MM and dd are translated)."
+            )
+        out.append(match or piece)
+    return "".join(out)
 
 
 def _quote(name: str) -> str:
     return "`" + str(name).replace("`", "``") + "`"
-
-
-def _literal(text: str) -> str:
-    return "'" + str(text).replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def _is_number(spark_type: str) -> bool:
-    return spark_type.split("(")[0] in _NUMBER_TYPES
 
 
 @dataclass
@@ -40,19 +74,26 @@ class SparkTransactions:
     customer_col, date_col, amount_col : str
         Column names; ``amount_col=None`` for a log without amounts.
     date_format : str, optional
-        Spark datetime pattern for text or whole-number dates (e.g. ``"yyyyMMdd"``); by default
-        text dates must be ISO 8601 (``1997-01-31``, optionally with a time).
+        strftime pattern of text or whole-number dates, e.g. ``"%d/%m/%Y"`` (Spark patterns such
+        as ``"yyyyMMdd"`` are translated); without it dates are read by the shared rules of
+        :mod:`clvmodel._reading` (ISO, or ``NN/NN/YYYY`` when a value settles the order).
     observation_end : date-like, optional
         End of observation (inclusive); defaults to the last purchase date, which must not be in
         the future.
     time_unit : {"W", "D"}
         Unit of recency and ``T``.
+    drop_duplicates : bool
+        Leave out valid rows that repeat another one exactly (same customer, date as written and
+        amount); :meth:`duplicate_rows` counts them either way.
 
     Notes
     -----
-    The rules are those of the DuckDB engine (:class:`clvmodel.engine.TransactionSource`): a row
-    with no customer id, a missing or unparseable date, a missing, non-numeric, non-finite or
-    negative amount, or a date after ``observation_end`` is rejected with that reason. A
+    The rules are those of every route (:mod:`clvmodel._reading`, as SQL in
+    :mod:`clvmodel._reading_sql`): a row with a missing (or ``"NaN"``) or fractional customer id,
+    a missing or unparseable date or one before 1900, a missing, non-numeric, non-finite,
+    negative or absurd (beyond ±1e12) amount, or a date after ``observation_end`` is rejected with
+    that reason. Text dates are read through a dictionary of their distinct values (one small
+    collect), so ambiguous or mixed formats raise as in pandas. A
     timestamp's day is its calendar day in the Spark session's time zone
     (``spark.sql.session.timeZone``).
     """
@@ -64,6 +105,7 @@ class SparkTransactions:
     date_format: str | None = None
     observation_end: object = None
     time_unit: str = "W"
+    drop_duplicates: bool = False
 
     def __post_init__(self):
         if self.time_unit not in TIME_UNITS:
@@ -79,59 +121,91 @@ class SparkTransactions:
                 "the right ones with customer_col=, date_col= and amount_col=."
             )
         self.session = self.data.sparkSession
+        self.date_format = _strftime_pattern(self.date_format)
+        customer, fractional = id_sql(
+            _quote(self.customer_col), kind_of(types[self.customer_col]), _SPARK
+        )
+        day = self._day_sql(types)  # sets the dictionary of date texts when one is needed
+        date_text = "CAST(NULL AS STRING)" if self._dates is None else self._date_text
         self.typed = self.data.selectExpr(
-            f"{self._customer_sql(types)} AS customer_id",
-            f"{self._day_sql(types)} AS day",
+            f"{customer} AS customer_id",
+            f"{fractional} AS id_fractional",
+            f"{day} AS day",
+            f"{date_text} AS date_text",
             f"{self._amount_sql(types)} AS amount",
             f"CAST({_quote(self.date_col)} AS STRING) AS raw_date",
             "CAST(NULL AS STRING)"
             if self.amount_col is None
             else f"CAST({_quote(self.amount_col)} AS STRING)",
-        ).toDF("customer_id", "day", "amount", "raw_date", "raw_amount")
+        ).toDF(
+            "customer_id", "id_fractional", "day", "date_text", "amount", "raw_date", "raw_amount"
+        )
+        if self._dates is not None:
+            from pyspark.sql import functions as F
+
+            days = self.session.createDataFrame(self._dates, "date_text string, day_number long")
+            self.typed = (
+                self.typed.join(F.broadcast(days), "date_text", "left")
+                .withColumn("day", F.expr(_SPARK.date_of_day("day_number")))
+                .drop("date_text", "day_number")
+            )
         self.end = self._observation_end()
         self.end_day = _day_number(self.end)
-        reason = transaction_reject_reason(
-            self.end.strftime("%Y-%m-%d"), self.amount_col is not None
-        )
+        reason = reject_reason_sql(self.end.strftime("%Y-%m-%d"), self.amount_col is not None,
+                                   _SPARK)  # fmt: skip
         self.checked = self.typed.selectExpr("*", f"{reason} AS reason")
+        if self.amount_col is not None:
+            self._check_amounts()
 
     # ----------------------------------------------------------------------------------------------
-    def _customer_sql(self, types: dict[str, str]) -> str:
-        column = _quote(self.customer_col)
-        return f"NULLIF(TRIM({column}), '')" if types[self.customer_col] == "string" else column
-
     def _day_sql(self, types: dict[str, str]) -> str:
-        column, kind = _quote(self.date_col), types[self.date_col]
-        if self.date_format is not None:
-            pattern = _literal(self.date_format)
-            return f"CAST(try_to_timestamp(CAST({column} AS STRING), {pattern}) AS DATE)"
-        if kind == "date":
+        """The day of typed dates; for text (or numbers with ``date_format``), the date text to
+        look up in the dictionary of distinct date texts read by the shared rules."""
+        column, kind = _quote(self.date_col), kind_of(types[self.date_col])
+        self._dates = None
+        if self.date_format is None and kind == "date":
             return column
-        if kind.startswith("timestamp"):
+        if self.date_format is None and kind == "timestamp":
             return f"CAST({column} AS DATE)"
-        if kind == "string":
-            return f"CAST(try_cast({column} AS TIMESTAMP) AS DATE)"
-        if _is_number(kind):
+        if self.date_format is None and kind in ("integer", "float"):
             raise InputError(
-                f"column {self.date_col!r} holds numbers ({kind}), which are ambiguous as dates; "
-                "pass date_format= with a Spark datetime pattern, e.g. 'yyyyMMdd' for 19970101."
+                f"column {self.date_col!r} holds numbers ({types[self.date_col]}), which are "
+                "ambiguous as dates; pass date_format=, e.g. '%Y%m%d' (or Spark's 'yyyyMMdd') for "
+                "19970101."
             )
-        raise InputError(f"column {self.date_col!r} is of type {kind}, not a date, time or text.")
+        if kind == "other":
+            raise InputError(
+                f"column {self.date_col!r} is of type {types[self.date_col]}, not a date, time or "
+                "text."
+            )
+        text = date_text_sql(column, kind, _SPARK)
+        texts = [row[0] for row in self.data.selectExpr(f"{text} AS t").distinct().collect()]
+        self._dates = date_dictionary(texts, self.date_format, self.date_col)
+        self._date_text = text
+        return "CAST(NULL AS DATE)"
 
     def _amount_sql(self, types: dict[str, str]) -> str:
         if self.amount_col is None:
             return "CAST(1.0 AS DOUBLE)"
-        column, kind = _quote(self.amount_col), types[self.amount_col]
-        if kind == "double":
-            return column
-        if _is_number(kind):
-            return f"CAST({column} AS DOUBLE)"
-        return f"try_cast({column} AS DOUBLE)"
+        return amount_sql(_quote(self.amount_col), kind_of(types[self.amount_col]), _SPARK)
+
+    def _check_amounts(self) -> None:
+        """Refuse amounts written with a currency or a decimal comma (text columns only)."""
+        if kind_of(dict(self.data.dtypes)[self.amount_col]) != "text":
+            return
+        self.typed.createOrReplaceTempView("clv_typed_amounts")
+        odd = self.session.sql(odd_amounts_sql("clv_typed_amounts", _SPARK)).collect()
+        check_amount_texts([row[0] for row in odd], self.amount_col)
 
     def _observation_end(self) -> pd.Timestamp:
         if self.observation_end is not None:
-            return _parse_date(self.observation_end, "observation_end")
-        latest = self.typed.where("customer_id IS NOT NULL").agg({"day": "max"}).collect()[0][0]
+            end_day = _end_day(self.observation_end, self.date_format)
+            return pd.Timestamp(np.datetime64(end_day, "D"))
+        latest = (
+            self.typed.where(f"({_USABLE(self.amount_col is not None)}) IS NULL")
+            .agg({"day": "max"})
+            .collect()[0][0]
+        )
         if latest is None:
             self._raise_nothing_valid()
         latest = pd.Timestamp(latest)
@@ -141,15 +215,26 @@ class SparkTransactions:
     def _raise_nothing_valid(self):
         raise InputError(
             "no row of the DataFrame has both a customer id and a readable date; check the column "
-            "names and the date format (date_format=, e.g. 'yyyyMMdd')."
+            "names and the date format (date_format=, e.g. '%d/%m/%Y')."
         )
 
     # ----------------------------------------------------------------------------------------------
     def purchases(self):
         """Valid purchases: ``customer_id``, ``purchase_day`` (days since 1970-01-01), amount."""
-        return self.checked.where("reason IS NULL").selectExpr(
-            "customer_id", "unix_date(day) AS purchase_day", "amount"
-        )
+        valid = self.checked.where("reason IS NULL")
+        if self.drop_duplicates and self.amount_col is not None:
+            valid = valid.dropDuplicates(["customer_id", "raw_date", "amount"])
+        return valid.selectExpr("customer_id", "unix_date(day) AS purchase_day", "amount")
+
+    def duplicate_rows(self) -> int:
+        """Valid rows that repeat another valid row exactly (same customer, date as written and
+        amount; 0 without amounts, where copies change nothing). One pass over the data."""
+        if self.amount_col is None:
+            return 0
+        valid = self.checked.where("reason IS NULL")
+        counts = valid.groupBy("customer_id", "raw_date", "amount").count()
+        extra = counts.where("count > 1").selectExpr("sum(count - 1) AS n").collect()[0]["n"]
+        return int(extra or 0)
 
     def reason_counts(self) -> Counter:
         """Rejected rows by reason (one pass over the data)."""
@@ -231,6 +316,7 @@ def rfm_summary(
     time_unit: str = "W",
     date_format: str | None = None,
     on_invalid: str = "raise",
+    drop_duplicates: bool = False,
 ):
     """The RFM summary of a Spark transaction log, computed in Spark SQL.
 
@@ -252,11 +338,15 @@ def rfm_summary(
     time_unit : {"W", "D"}
         Unit of ``recency`` and ``T``.
     date_format : str, optional
-        Spark datetime pattern for text dates that are not ISO 8601 (e.g. ``"yyyyMMdd"``).
+        strftime pattern of the dates (e.g. ``"%d/%m/%Y"``; Spark's ``"yyyyMMdd"`` style is
+        translated), as in :func:`clvmodel.rfm_summary`.
     on_invalid : {"raise", "drop"}
         Rows that cannot be used (see :class:`SparkTransactions`): raise an
         :class:`~clvmodel.InputError` (default; costs one pass over the data) or leave them out
         (list them with :func:`rejects`).
+    drop_duplicates : bool
+        Leave out rows that repeat another row exactly (count them with
+        ``SparkTransactions(...).duplicate_rows()``); by default they are kept.
 
     Returns
     -------
@@ -266,8 +356,9 @@ def rfm_summary(
     """
     _check_on_invalid(on_invalid)
     source = SparkTransactions(
-        transactions, customer_col, date_col, amount_col, date_format, observation_end, time_unit
-    )
+        transactions, customer_col, date_col, amount_col, date_format, observation_end, time_unit,
+        drop_duplicates,
+    )  # fmt: skip
     if on_invalid == "raise":
         source.raise_on_invalid()
     summary = source.rfm()
@@ -305,6 +396,7 @@ def calibration_holdout_split(
     time_unit: str = "W",
     date_format: str | None = None,
     on_invalid: str = "raise",
+    drop_duplicates: bool = False,
 ):
     """Split a Spark transaction log into a calibration RFM summary and the holdout outcome.
 
@@ -318,7 +410,7 @@ def calibration_holdout_split(
         Last day of the calibration period (inclusive).
     observation_end : date-like, optional
         Last day of the holdout period (inclusive); defaults to the last purchase date.
-    customer_col, date_col, amount_col, time_unit, date_format, on_invalid
+    customer_col, date_col, amount_col, time_unit, date_format, on_invalid, drop_duplicates
         As in :func:`rfm_summary`.
 
     Returns
@@ -341,11 +433,12 @@ def calibration_holdout_split(
 
     _check_on_invalid(on_invalid)
     source = SparkTransactions(
-        transactions, customer_col, date_col, amount_col, date_format, observation_end, time_unit
-    )
+        transactions, customer_col, date_col, amount_col, date_format, observation_end, time_unit,
+        drop_duplicates,
+    )  # fmt: skip
     if on_invalid == "raise":
         source.raise_on_invalid()
-    cal_day = _day_number(_parse_date(calibration_end, "calibration_end"))
+    cal_day = _day_number(_parse_date(calibration_end, "calibration_end", source.date_format))
     purchases = source.purchases()
     first_day = purchases.agg(F.min("purchase_day")).collect()[0][0]
     if first_day is None:

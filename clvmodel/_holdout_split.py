@@ -1,0 +1,127 @@
+"""Calibration/holdout split of a transaction log: :func:`clvmodel.calibration_holdout_split`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from clvmodel import _reading
+from clvmodel._rfm_common import (
+    _check_not_in_future,
+    _clean_log,
+    _day_number,
+    _end_day,
+    _parse_date,
+    _unit_days,
+)
+from clvmodel._rfm_rows import _Customers, _Rows, _summarise_rows
+from clvmodel.errors import InputError
+
+__all__ = ["calibration_holdout_split"]
+
+
+def calibration_holdout_split(
+    transactions: pd.DataFrame,
+    calibration_end,
+    observation_end=None,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str | None = "amount",
+    time_unit: str = "W",
+    date_format: str | None = None,
+    drop_duplicates: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split a transaction log into a calibration RFM summary and the holdout outcome.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        One row per purchase.
+    calibration_end : date-like
+        Last day of the calibration period (inclusive).
+    observation_end : date-like, optional
+        Last day of the holdout period (inclusive); defaults to the last transaction date.
+    customer_col, date_col, amount_col : str
+        Column names, as in :func:`rfm_summary`.
+    time_unit : {"W", "D"}
+        Unit of recency, ``T`` and the holdout duration.
+    date_format : str, optional
+        strftime pattern of text dates and date options, as in :func:`rfm_summary`.
+    drop_duplicates : bool
+        Drop rows that repeat another row exactly (by default they are kept, with a warning).
+
+    Returns
+    -------
+    calibration : pandas.DataFrame
+        :func:`rfm_summary` of the purchases up to ``calibration_end``, for every customer whose
+        first purchase is in the calibration period.
+    holdout : pandas.DataFrame
+        Same index, with ``frequency_holdout`` (purchase days in the holdout period),
+        ``monetary_value_holdout`` (mean amount per holdout purchase day, 0 without one) and
+        ``duration_holdout``. Customers whose first purchase falls in the holdout period are not
+        part of the calibration cohort; their ids are listed in ``holdout.attrs["new_customers"]``.
+
+    Raises
+    ------
+    InputError
+        As :func:`rfm_summary`, and when ``calibration_end`` is not strictly between the first
+        transaction and ``observation_end``.
+
+    Examples
+    --------
+    >>> import clvmodel as clv
+    >>> cal, hold = clv.calibration_holdout_split(
+    ...     clv.datasets.load_cdnow_sample(), calibration_end="1997-09-30",
+    ...     observation_end="1998-06-30")
+    >>> len(cal), round(float(hold["duration_holdout"].iloc[0]), 2)
+    (2357, 39.0)
+    """
+    unit_days = _unit_days(time_unit)
+    _reading.check_date_format(date_format)
+    duplicates = "drop" if drop_duplicates else "warn"
+    log = _clean_log(
+        transactions, customer_col, date_col, amount_col, date_format, duplicates, stacklevel=4
+    )
+    cal_day = _day_number(_parse_date(calibration_end, "calibration_end", date_format))
+    first_day, last_day = int(log.day.min()), int(log.day.max())
+    if observation_end is None:
+        end_day = last_day
+        _check_not_in_future(end_day, "observation_end=")
+    else:
+        end_day = _end_day(observation_end, date_format)
+    if not first_day <= cal_day < end_day:
+        raise InputError(
+            f"calibration_end ({np.datetime64(cal_day, 'D')}) must fall on or after the first "
+            f"transaction ({np.datetime64(first_day, 'D')}) and before the end of observation "
+            f"({np.datetime64(end_day, 'D')}), so that both periods have days in them."
+        )
+    in_calibration = log.day <= cal_day
+    in_holdout = (log.day > cal_day) & (log.day <= end_day)
+
+    calibration_rows = _Rows(
+        log.customer_code[in_calibration],
+        _Customers(len(log.customers), labels=log.customers),
+        log.day[in_calibration],
+        None if log.amount is None else log.amount[in_calibration],
+    )
+    calibration = _summarise_rows(calibration_rows, cal_day, unit_days)
+    cohort = np.zeros(len(log.customers), dtype=bool)
+    cohort[log.customer_code[in_calibration]] = True
+
+    holdout_code = log.customer_code[in_holdout]
+    n = len(log.customers)
+    frequency = np.bincount(holdout_code, minlength=n)
+    holdout_columns = {"frequency_holdout": frequency.astype("int64")}
+    if log.amount is not None:
+        spent = np.bincount(holdout_code, weights=log.amount[in_holdout], minlength=n)
+        holdout_columns["monetary_value_holdout"] = np.where(
+            frequency > 0, spent / np.maximum(frequency, 1), 0.0
+        )
+    holdout_columns["duration_holdout"] = np.full(n, (end_day - cal_day) / unit_days)
+    holdout = pd.DataFrame(holdout_columns, index=log.customers)
+
+    new_customers = log.customers[~cohort & (frequency > 0)]
+    holdout = holdout[cohort]  # the calibration summary holds exactly the cohort, in this order
+    holdout.attrs["new_customers"] = list(new_customers)
+    calibration.attrs["time_unit"] = holdout.attrs["time_unit"] = time_unit
+    return calibration, holdout

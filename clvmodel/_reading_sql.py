@@ -1,0 +1,173 @@
+"""The reading rules of :mod:`clvmodel._reading` as SQL, for DuckDB and Spark SQL.
+
+Ids, amounts and the reasons rows are rejected are SQL expressions built from the same patterns
+and constants as the pandas route. Dates are not re-implemented: an engine collects the distinct
+date texts of a column (few: one per day and format) with :func:`date_text_sql`, has
+:func:`date_dictionary` read them with :func:`clvmodel._reading.read_date_texts`, and joins the
+result back, so every route reads every date the same way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from clvmodel import _reading as rd
+
+_NUMBER_TYPES = ("tinyint", "smallint", "int", "integer", "bigint", "hugeint", "long", "short",
+                 "byte", "ubigint", "uinteger", "usmallint", "utinyint", "float", "double",
+                 "real", "decimal")  # fmt: skip
+_INTEGER_TYPES = ("tinyint", "smallint", "int", "integer", "bigint", "hugeint", "long", "short",
+                  "byte", "ubigint", "uinteger", "usmallint", "utinyint")  # fmt: skip
+
+
+def kind_of(sql_type: str) -> str:
+    """``"integer"``, ``"float"``, ``"text"``, ``"date"``, ``"timestamp"`` or ``"other"``."""
+    name = sql_type.lower().split("(")[0].strip()
+    if name in _INTEGER_TYPES:
+        return "integer"
+    if name in _NUMBER_TYPES:
+        return "float"
+    if name in ("varchar", "string", "text") or name.startswith("varchar"):
+        return "text"
+    if name == "date":
+        return "date"
+    if name.startswith("timestamp"):
+        return "timestamp"
+    return "other"
+
+
+class Dialect:
+    """The few spellings that differ between DuckDB and Spark SQL."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.spark = name == "spark"
+
+    def literal(self, text: str) -> str:
+        escaped = str(text).replace("'", "''") if not self.spark else (
+            str(text).replace("\\", "\\\\").replace("'", "\\'")
+        )  # fmt: skip
+        return f"'{escaped}'"
+
+    def matches(self, value: str, pattern: str) -> str:
+        """SQL: whether the whole of ``value`` matches ``pattern``."""
+        return self.search(value, f"^({pattern})$")
+
+    def search(self, value: str, pattern: str) -> str:
+        """SQL: whether ``pattern`` occurs in ``value``."""
+        return f"{'rlike' if self.spark else 'regexp_matches'}({value}, {self.literal(pattern)})"
+
+    def text(self, value: str) -> str:
+        return f"CAST({value} AS {'STRING' if self.spark else 'VARCHAR'})"
+
+    def try_double(self, value: str) -> str:
+        return f"{'try_cast' if self.spark else 'TRY_CAST'}({value} AS DOUBLE)"
+
+    def date_of_day(self, day: str) -> str:
+        """SQL DATE of a day number (days since 1970-01-01)."""
+        if self.spark:
+            return f"date_from_unix_date(CAST({day} AS INT))"
+        return f"CAST(DATE '1970-01-01' + CAST({day} AS INTEGER) AS DATE)"
+
+
+def _missing_texts(dialect: Dialect) -> str:
+    return ", ".join(dialect.literal(t) for t in rd.MISSING_TEXTS)
+
+
+def id_sql(column: str, kind: str, dialect: Dialect) -> tuple[str, str]:
+    """SQL for the normalised customer id of ``column`` and for whether it is fractional."""
+    if kind == "integer":
+        return column, "FALSE"
+    if kind == "float":
+        value = f"CAST({column} AS DOUBLE)"
+        usable = (
+            f"NOT isnan({value}) AND {value} = floor({value}) AND abs({value}) <= 9007199254740992"
+        )
+        return (
+            f"CASE WHEN {usable} THEN CAST({value} AS BIGINT) END",
+            f"COALESCE(NOT isnan({value}) AND NOT ({usable}), FALSE)",
+        )
+    text = f"trim({dialect.text(column)})"
+    whole = dialect.matches(text, rd.WHOLE_WITH_ZEROS)
+    return (
+        f"CASE WHEN lower({text}) IN ({_missing_texts(dialect)}) THEN NULL "
+        f"WHEN {whole} THEN regexp_replace({text}, '[.]0+$', '') ELSE {text} END",
+        "FALSE",
+    )
+
+
+def date_text_sql(column: str, kind: str, dialect: Dialect) -> str:
+    """SQL for the date text of a text or numeric column: trimmed, without a trailing time."""
+    if kind == "integer":
+        raw = dialect.text(column)
+    elif kind == "float":
+        value = f"CAST({column} AS DOUBLE)"
+        raw = (
+            f"CASE WHEN {value} = floor({value}) THEN {dialect.text(f'CAST({value} AS BIGINT)')} "
+            f"ELSE {dialect.text(column)} END"
+        )
+    else:
+        raw = dialect.text(column)
+    return f"regexp_replace(trim({raw}), {dialect.literal(rd.TIME_SUFFIX)}, '')"
+
+
+def date_dictionary(texts, date_format: str | None, column: str) -> pd.DataFrame:
+    """``date_text`` → ``day_number`` (days since 1970-01-01) for the distinct date texts of a
+    column; unreadable and missing texts are left out (their rows get no day)."""
+    texts = [t for t in texts if t is not None and t.lower() not in rd.MISSING_TEXTS]
+    days = rd.read_date_texts(texts, date_format, column)
+    readable = days != np.iinfo("int64").min
+    return pd.DataFrame(
+        {
+            "date_text": pd.Series(np.asarray(texts, dtype=object)[readable], dtype=object),
+            "day_number": days[readable].astype("int64"),
+        }
+    )
+
+
+def amount_sql(column: str, kind: str, dialect: Dialect) -> str:
+    """SQL for the amount of ``column`` as DOUBLE; NULL where missing, NaN or not a number."""
+    if kind in ("integer", "float"):
+        value = f"CAST({column} AS DOUBLE)"
+        return f"CASE WHEN isnan({value}) THEN NULL ELSE {value} END"
+    text = f"trim({dialect.text(column)})"
+    return f"CASE WHEN {dialect.matches(text, rd.NUMBER)} THEN {dialect.try_double(text)} END"
+
+
+def odd_amounts_sql(relation: str, dialect: Dialect, limit: int = 20) -> str:
+    """SQL listing a few non-numeric amounts with a currency or a comma (``raw_amount`` of rows
+    whose ``amount`` is NULL), for :func:`clvmodel._reading.check_amount_texts`."""
+    text = "trim(raw_amount)"
+    odd = f"{dialect.search(text, rd.CURRENCY)} OR {dialect.search(text, rd.DECIMAL_COMMA)}"
+    return (
+        f"SELECT DISTINCT {text} AS amount FROM {relation} "
+        f"WHERE amount IS NULL AND raw_amount IS NOT NULL AND ({odd}) LIMIT {int(limit)}"
+    )
+
+
+def reject_reason_sql(end_date: str, with_amount: bool, dialect: Dialect) -> str:
+    """SQL ``CASE`` giving why a typed row cannot be used (NULL when it can), checked in the
+    order of :data:`clvmodel._reading.REASONS`, then the end of observation.
+
+    The row has ``customer_id``, ``id_fractional``, ``day`` (a DATE) and ``amount`` (DOUBLE);
+    ``end_date`` is ``YYYY-MM-DD``.
+    """
+    lit = dialect.literal
+    amount_checks = (
+        f"""
+             WHEN amount IS NULL THEN {lit(rd.BAD_AMOUNT)}
+             WHEN abs(amount) = CAST('Infinity' AS DOUBLE) THEN {lit(rd.INFINITE_AMOUNT)}
+             WHEN abs(amount) > {rd.AMOUNT_BOUND!r} THEN {lit(rd.HUGE_AMOUNT)}
+             WHEN amount < 0 THEN {lit(rd.NEGATIVE_AMOUNT)}"""
+        if with_amount
+        else ""
+    )
+    return f"""
+        CASE WHEN id_fractional THEN {lit(rd.ID_NOT_WHOLE)}
+             WHEN customer_id IS NULL THEN {lit(rd.MISSING_ID)}
+             WHEN day IS NULL THEN {lit(rd.BAD_DATE)}
+             WHEN day < DATE '{rd.EARLIEST_DATE}' THEN {lit(rd.OLD_DATE)}{amount_checks}
+             WHEN day > DATE '{end_date}' THEN {lit(rd.AFTER_END)}
+        END
+    """

@@ -1,0 +1,126 @@
+"""Helpers shared by the RFM summary and the calibration/holdout split: time units, date options
+and their checks, and a validated log merged to one row per customer and day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from clvmodel import _reading
+from clvmodel._reading import date_option
+from clvmodel._rfm_read import read_log
+from clvmodel._rfm_rows import _Rows
+from clvmodel.errors import InputError
+
+#: Length of each supported model time unit, in days.
+TIME_UNITS: dict[str, float] = {"D": 1.0, "W": 7.0}
+
+
+def _unit_days(time_unit: str) -> float:
+    try:
+        return TIME_UNITS[time_unit]
+    except (KeyError, TypeError):
+        raise InputError(
+            f"time_unit={time_unit!r} is not supported; use 'D' (days) or 'W' (weeks of 7 days)."
+        ) from None
+
+
+def _parse_date(value, name: str, date_format: str | None = None) -> pd.Timestamp:
+    """A date option as a naive timestamp (see :func:`clvmodel._reading.date_option`)."""
+    return date_option(value, name, date_format)
+
+
+def _check_not_in_future(latest_day: int, option: str) -> None:
+    """Raise if the latest purchase (a day number), the default end of observation, is after
+    today: a sign of misread dates."""
+    if latest_day > _day_number(pd.Timestamp.now()):
+        raise InputError(
+            f"the latest purchase date ({np.datetime64(latest_day, 'D')}) is in the future; check "
+            f"the date column's format (day and month swapped?) or pass {option} explicitly."
+        )
+
+
+def _check_end_not_in_future(end_day: int, option: str) -> None:
+    """Raise if an explicit end of observation is after today: nothing can be observed there."""
+    if end_day > _day_number(pd.Timestamp.now()):
+        raise InputError(
+            f"{option} ({np.datetime64(end_day, 'D')}) is in the future; purchases cannot have "
+            "been observed up to it. Give the last day of data you have (today at the latest)."
+        )
+
+
+def _end_day(observation_end, date_format, option: str = "observation_end") -> int:
+    """Day number of an explicit end of observation, checked."""
+    end_day = _day_number(_parse_date(observation_end, option, date_format))
+    _check_end_not_in_future(end_day, option + "=")
+    return end_day
+
+
+@dataclass(frozen=True)
+class _CleanLog:
+    """A validated transaction log reduced to one row per (customer, day)."""
+
+    customers: pd.Index  # unique customer ids, in order of first appearance
+    customer_code: np.ndarray  # int64 index into ``customers``, sorted ascending with ``day``
+    day: np.ndarray  # int64 days since 1970-01-01
+    amount: np.ndarray | None  # float64 total spent that day, or None without an amount column
+
+
+def _clean_log(
+    transactions: pd.DataFrame,
+    customer_col: str,
+    date_col: str,
+    amount_col: str | None,
+    date_format: str | None = None,
+    duplicates: str = "ignore",
+    stacklevel: int = 3,
+) -> _CleanLog:
+    """Validate a transaction log (raising on any unusable row) and merge same-day purchases of
+    each customer. Exact duplicate rows (which matter only through their amounts) are kept
+    (``"ignore"``), kept with a warning (``"warn"``) or dropped (``"drop"``)."""
+    rows = read_log(transactions, customer_col, date_col, amount_col, date_format).rows
+    if duplicates == "ignore" or rows.amount is None:
+        return _merge_days(*rows.customers.factorized(rows.codes), rows.day, rows.amount)
+    duplicated = (
+        pd.DataFrame(
+            {"code": rows.codes, "day": rows.day, "tag": rows.tag}
+            | ({} if rows.amount is None else {"amount": rows.amount})
+        )
+        .duplicated()
+        .to_numpy()
+    )
+    if duplicated.any():
+        if duplicates == "drop":
+            keep = ~duplicated
+            rows = _Rows(rows.codes[keep], rows.customers, rows.day[keep],
+                         None if rows.amount is None else rows.amount[keep])  # fmt: skip
+        else:
+            _reading.warn_duplicates(int(duplicated.sum()), stacklevel)
+    return _merge_days(*rows.customers.factorized(rows.codes), rows.day, rows.amount)
+
+
+def _merge_days(codes, customers, day, amount) -> _CleanLog:
+    """One row per (customer, day), sorted by both, with the day's amounts added up."""
+    order = np.lexsort((day, codes))
+    codes, day = codes[order], day[order]
+    new_run = np.empty(codes.size, dtype=bool)
+    new_run[0] = True
+    np.logical_or(codes[1:] != codes[:-1], day[1:] != day[:-1], out=new_run[1:])
+    starts = np.flatnonzero(new_run)
+    if amount is not None:
+        amount = np.add.reduceat(amount[order], starts)
+    return _CleanLog(customers, codes[starts], day[starts], amount)
+
+
+def _count_customer_days(codes: np.ndarray, day: np.ndarray) -> int:
+    """Number of distinct (customer, day) pairs."""
+    if codes.size == 0:
+        return 0
+    low = int(day.min())
+    return int(np.unique(codes * (int(day.max()) - low + 1) + (day - low)).size)
+
+
+def _day_number(stamp: pd.Timestamp) -> int:
+    return int(np.datetime64(stamp.normalize().to_datetime64(), "D").astype("int64"))

@@ -1,0 +1,96 @@
+"""An RFM table (one row per customer) in a file, read by DuckDB in batches."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pandas as pd
+
+from clvmodel._duck import (
+    _arrow_reader,
+    _as_rfm,
+    _attach,
+    _columns,
+    _quote,
+    _relation,
+    _require,
+    connect,
+)
+from clvmodel._rfm_sql import RFM_COLUMNS, rfm_reject_reason
+
+__all__ = ["RfmSource", "is_transaction_log"]
+
+
+@dataclass
+class RfmSource:
+    """An RFM table (one row per customer) in a file, read by DuckDB in batches.
+
+    Rows that cannot be scored get a reason (missing value, negative or fractional frequency,
+    recency > T, ...) and go to :meth:`rejects`; the rest are yielded by :meth:`batches`.
+    """
+
+    path: str | os.PathLike
+    customer_col: str = "customer_id"
+    table: str | None = None
+    connection: object = None
+
+    def __post_init__(self):
+        self.connection = self.connection or connect()
+        _attach(self.connection, self.path)
+        relation = _relation(self.path, self.table)
+        columns = _columns(self.connection, relation)
+        needed = {"customer": self.customer_col}
+        needed.update({name: name for name in RFM_COLUMNS})
+        _require(columns, needed)
+        casts = ", ".join(f"TRY_CAST({_quote(c)} AS DOUBLE) AS {_quote(c)}" for c in RFM_COLUMNS)
+        self.connection.execute(
+            f"""
+            CREATE OR REPLACE TEMP VIEW clv_rfm_input AS
+            WITH typed AS (
+                SELECT NULLIF(TRIM(CAST({_quote(self.customer_col)} AS VARCHAR)), '')
+                       AS customer_id, {casts}
+                FROM {relation}
+            )
+            SELECT *, {rfm_reject_reason()} AS reason
+            FROM typed
+            """
+        )
+
+    def counts(self) -> dict[str, int]:
+        """Rows (customers) read and rows rejected."""
+        row = self.connection.execute(
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE reason IS NOT NULL) FROM clv_rfm_input"
+        ).fetchall()[0]
+        return {"rows": row[0], "rejected_rows": row[1]}
+
+    def rejects(self) -> pd.DataFrame:
+        """Rows that cannot be scored, with their values and the reason."""
+        return self.connection.execute(
+            'SELECT customer_id, frequency, recency, "T", monetary_value, reason '
+            "FROM clv_rfm_input WHERE reason IS NOT NULL ORDER BY customer_id"
+        ).df()
+
+    def batches(self, batch_size: int = 500_000, time_unit: str | None = None):
+        """The valid rows as RFM DataFrames of at most ``batch_size`` customers each, indexed by
+        customer id; ``time_unit`` (the model's) is recorded in each frame's ``attrs``."""
+        reader = _arrow_reader(
+            self.connection.sql(
+                'SELECT customer_id, frequency, recency, "T", monetary_value '
+                "FROM clv_rfm_input WHERE reason IS NULL"
+            ),
+            batch_size,
+        )
+        for batch in reader:
+            frame = _as_rfm(batch.to_pandas(), time_unit or "W", True)
+            if time_unit is None:
+                frame.attrs.pop("time_unit", None)
+            yield frame
+
+
+def is_transaction_log(path, date_col: str, table: str | None = None) -> bool:
+    """Whether a file looks like a transaction log (has the date column) rather than RFM rows."""
+    connection = connect()
+    _attach(connection, path)
+    columns = _columns(connection, _relation(path, table))
+    return date_col in columns and not set(RFM_COLUMNS) <= set(columns)

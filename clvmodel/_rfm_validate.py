@@ -1,0 +1,151 @@
+"""Validated RFM tables: the columns every model reads, checked once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from clvmodel._reading import examples as _examples
+from clvmodel.errors import InputError
+
+__all__ = ["RfmArrays", "validate_rfm"]
+
+_EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class RfmArrays:
+    """Validated RFM columns as float arrays (``monetary_value`` may be ``None``)."""
+
+    frequency: np.ndarray
+    recency: np.ndarray
+    T: np.ndarray
+    monetary_value: np.ndarray | None
+    index: pd.Index
+
+
+_ALIASES = {
+    "frequency": ("frequency", "frequency_cal", "x"),
+    "recency": ("recency", "recency_cal", "t_x"),
+    "T": ("T", "T_cal"),
+    "monetary_value": ("monetary_value", "monetary_value_cal"),
+}
+
+
+def _column(data, name: str):
+    for alias in _ALIASES[name]:
+        if alias in data:
+            return data[alias]
+    return None
+
+
+def validate_rfm(
+    data,
+    require: tuple[str, ...] = ("frequency", "recency", "T"),
+) -> RfmArrays:
+    """Check an RFM table and return its columns as float arrays.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or mapping of array-likes
+        Must contain the columns in ``require``; ``frequency_cal``-style names from
+        ``lifetimes`` and the paper's ``x`` and ``t_x`` are accepted too.
+    require : tuple of str
+        Which of ``frequency``, ``recency``, ``T`` and ``monetary_value`` must be present.
+
+    Returns
+    -------
+    RfmArrays
+
+    Raises
+    ------
+    InputError
+        A required column is missing, a value is missing or not finite, frequency is negative or
+        not a whole number, recency is negative or larger than ``T``, a customer without repeat
+        purchases has a recency other than 0, or a repeat buyer has a negative spend.
+    """
+    if not isinstance(data, pd.DataFrame | Mapping):
+        raise InputError(
+            f"expected a DataFrame with columns {list(require)}, got {type(data).__name__}."
+        )
+    missing = [name for name in require if _column(data, name) is None]
+    if missing:
+        have = list(map(str, data.columns if isinstance(data, pd.DataFrame) else data.keys()))
+        raise InputError(
+            f"the RFM table has no column {', '.join(map(repr, missing))}; it has {have}. "
+            "Build one with clvmodel.rfm_summary(transactions, ...), or rename your columns to "
+            "frequency, recency, T and monetary_value."
+        )
+    arrays = {}
+    for name in ("frequency", "recency", "T", "monetary_value"):
+        column = _column(data, name)
+        if column is None:
+            continue
+        try:
+            values = np.asarray(column, dtype="float64")
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"column {name!r} must hold numbers: {exc}") from None
+        values = np.atleast_1d(values)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            raise InputError(
+                f"{int(bad.sum())} value(s) of {name!r} are missing or infinite (positions "
+                f"{_examples(np.flatnonzero(bad))}); drop or fix those customers."
+            )
+        arrays[name] = values
+    lengths = {name: v.size for name, v in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        raise InputError(f"the RFM columns have different lengths: {lengths}.")
+    n = next(iter(lengths.values()))
+    if n == 0:
+        raise InputError("the RFM table is empty: there are no customers to use.")
+    x = arrays.get("frequency")
+    if x is not None:
+        wrong = (x < 0) | (x != np.round(x))
+        if wrong.any():
+            raise InputError(
+                f"{int(wrong.sum())} frequency value(s) are negative or not whole numbers (for "
+                f"example {x[wrong][:_EXAMPLES].tolist()}); frequency counts repeat purchases."
+            )
+    t_x, age = arrays.get("recency"), arrays.get("T")
+    if t_x is not None and (t_x < 0).any():
+        raise InputError(
+            f"{int((t_x < 0).sum())} recency value(s) are negative; recency is the time from the "
+            "first to the last purchase."
+        )
+    if age is not None and (age < 0).any():
+        raise InputError(
+            f"{int((age < 0).sum())} T value(s) are negative; T is the time from the first "
+            "purchase to the end of observation."
+        )
+    if t_x is not None and age is not None:
+        # A tolerance for recency and T computed separately in floating point.
+        over = t_x > age * (1 + 1e-12) + 1e-12
+        if over.any():
+            rows = np.flatnonzero(over)
+            raise InputError(
+                f"{rows.size} customer(s) have recency > T (positions {_examples(rows)}); the "
+                "last purchase cannot come after the end of observation. Recompute the summary "
+                "with the right observation_end."
+            )
+        if x is not None:
+            odd = (x == 0) & (t_x != 0)
+            if odd.any():
+                raise InputError(
+                    f"{int(odd.sum())} customer(s) have frequency 0 but recency > 0 (positions "
+                    f"{_examples(np.flatnonzero(odd))}); recency must be 0 without a repeat "
+                    "purchase."
+                )
+    m = arrays.get("monetary_value")
+    if m is not None and x is not None:
+        negative = (x > 0) & (m < 0)
+        if negative.any():
+            raise InputError(
+                f"{int(negative.sum())} repeat buyer(s) have a negative monetary_value; spend "
+                "must be ≥ 0."
+            )
+    index = data.index if isinstance(data, pd.DataFrame) else pd.RangeIndex(n)
+    return RfmArrays(frequency=x, recency=t_x, T=age, monetary_value=m, index=index)

@@ -1,0 +1,88 @@
+"""Run one transaction log through every reading route and compare what they give.
+
+Routes: ``rfm_summary`` on the DataFrame, ``rfm_from_file`` on a CSV and on a Parquet copy, and
+the DuckDB engine (``TransactionSource``) on the CSV. Each result is an RFM table with its index
+as text (a CSV has no types: integer ids come back as text there), or the exception raised.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+import clvmodel as clv
+from clvmodel.engine import TransactionSource
+
+ROUTES = ("frame", "csv", "parquet", "duckdb")
+
+
+def _normal(rfm: pd.DataFrame) -> pd.DataFrame:
+    rfm = rfm.copy()
+    rfm.index = rfm.index.map(str)
+    return rfm.sort_index()[sorted(rfm.columns)]
+
+
+def run_routes(frame: pd.DataFrame, folder, routes=ROUTES, **options) -> dict:
+    """``{route: RFM table or exception}``; ``options`` go to every route (``on_invalid`` only to
+    the pandas ones: the engine always rejects rows)."""
+    csv = folder / "log.csv"
+    frame.to_csv(csv, index=False)
+    results = {}
+    engine_options = {k: v for k, v in options.items() if k not in ("on_invalid", "truncate")}
+    for route in routes:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", clv.ClvWarning)
+                if route == "frame":
+                    result = clv.rfm_summary(frame, **options)
+                elif route == "csv":
+                    result = clv.rfm_from_file(csv, **options)
+                elif route == "parquet":
+                    parquet = folder / "log.parquet"
+                    try:
+                        frame.to_parquet(parquet, index=False)
+                    except Exception:  # e.g. an object column of ints and texts
+                        continue
+                    result = clv.rfm_from_file(parquet, **options)
+                else:
+                    source = TransactionSource(csv, **engine_options)
+                    counts = source.check_usable()
+                    rejects = source.rejects()
+                    counts["no_valid_customers"] = int(
+                        (rejects["reason"] == "no valid transaction").sum()
+                    )
+                    result = source.rfm()
+                    result.attrs["counts"] = counts
+            results[route] = _normal(result)
+        except Exception as exc:  # noqa: BLE001 - the comparison is the point
+            results[route] = exc
+    return results
+
+
+def assert_same_tables(results: dict, reference: pd.DataFrame | None = None) -> None:
+    """Every route gave a table, all equal (to ``reference`` too when given)."""
+    tables = {route: r for route, r in results.items()}
+    failures = {route: r for route, r in tables.items() if isinstance(r, BaseException)}
+    assert not failures, f"routes raised: {failures}"
+    first_route, first = next(iter(tables.items()))
+    if reference is not None:
+        first, first_route = _normal(reference), "reference"
+    for route, table in tables.items():
+        assert list(table.index) == list(first.index), f"{route} vs {first_route}: customers"
+        for column in first.columns:
+            np.testing.assert_allclose(
+                table[column].to_numpy(float),
+                first[column].to_numpy(float),
+                rtol=1e-12,
+                err_msg=f"{route} vs {first_route}: {column}",
+            )
+
+
+def assert_all_raise(results: dict, *phrases: str) -> None:
+    """Every route raised an InputError whose message contains each phrase."""
+    for route, result in results.items():
+        assert isinstance(result, clv.InputError), f"{route} gave {result!r}"
+        for phrase in phrases:
+            assert phrase in str(result), f"{route}: {phrase!r} not in {result}"

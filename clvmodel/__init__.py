@@ -8,7 +8,7 @@ become per-customer value (:func:`customer_lifetime_value`), shown beside the na
 (:func:`naive_clv`).
 """
 
-from clvmodel import datasets, economics
+from clvmodel import datasets, economics, subscriptions
 from clvmodel.churn import (
     PriceIncreasePlan,
     churn_risk,
@@ -38,6 +38,8 @@ from clvmodel.errors import (
 )
 from clvmodel.holdout import HoldoutReport, evaluate_holdout, tracking_table
 from clvmodel.models import (
+    BetaDiscreteWeibullModel,
+    BetaGeoBetaBinomModel,
     BetaGeoCovariateModel,
     BetaGeoModel,
     GammaGammaCovariateModel,
@@ -46,6 +48,7 @@ from clvmodel.models import (
     ModifiedBetaGeoModel,
     ParetoNBDModel,
     PurchaseModel,
+    ShiftedBetaGeoModel,
     load_model,
     load_models,
 )
@@ -60,6 +63,10 @@ from clvmodel.value import clv_table, customer_lifetime_value, naive_clv
 __version__ = "0.1.0"
 
 __all__ = [
+    "BetaDiscreteWeibullModel",
+    "BetaGeoBetaBinomModel",
+    "ShiftedBetaGeoModel",
+    "subscriptions",
     "BetaGeoCovariateModel",
     "BetaGeoModel",
     "ClvError",

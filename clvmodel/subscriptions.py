@@ -1,0 +1,361 @@
+"""Subscriber data: from a subscription table or cohort survivor counts to per-subscriber rows.
+
+The contractual models (:class:`clvmodel.ShiftedBetaGeoModel`,
+:class:`clvmodel.BetaDiscreteWeibullModel`) read one row per subscriber with two columns:
+
+``periods``
+    whole billing periods completed. For a subscriber still active at the end of observation,
+    the renewals made so far (they are paying for period ``periods + 1``); for one who cancelled,
+    the periods paid for, the period in which they cancelled included (a cancellation takes
+    effect at the end of the period already paid for).
+``cancelled``
+    1 if the subscriber has cancelled, 0 if still active (censored).
+
+In the models' terms a cancelled row says the lifetime T equals ``periods`` and an active row says
+T > ``periods``; each subscriber carries their own censoring point, so cohorts that started at
+different dates fit together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from clvmodel.errors import InputError
+
+__all__ = [
+    "PERIODS",
+    "SUBSCRIBER_COLUMNS",
+    "from_subscription_table",
+    "from_survival_counts",
+    "validate_subscribers",
+]
+
+#: Billing periods understood by :func:`from_subscription_table`.
+PERIODS = {"M": "months", "W": "weeks", "Y": "years"}
+SUBSCRIBER_COLUMNS = ("periods", "cancelled")
+_MONTHS_PER_PERIOD = {"M": 1, "Y": 12}
+_EXAMPLES = 5
+
+
+def from_survival_counts(survivors: Sequence[float], period: str | None = None) -> pd.DataFrame:
+    """Per-subscriber rows from the survivor counts of one cohort.
+
+    Parameters
+    ----------
+    survivors : sequence of int
+        ``survivors[0]`` subscribers joined; ``survivors[k]`` of them were still subscribed after
+        their k-th renewal (the end of period k). Whole numbers that never increase.
+    period : {"M", "W", "Y"}, optional
+        The billing period, recorded in ``attrs["period"]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per subscriber (index ``subscriber``), columns ``periods`` and ``cancelled``:
+        ``survivors[k-1] - survivors[k]`` rows with ``periods = k, cancelled = 1`` for each k,
+        and ``survivors[-1]`` rows still active after ``len(survivors) - 1`` periods.
+
+    Raises
+    ------
+    InputError
+        Fewer than two counts, counts that are negative, not whole, or increase.
+
+    Examples
+    --------
+    >>> from clvmodel import subscriptions
+    >>> rows = subscriptions.from_survival_counts([1000, 631, 468])
+    >>> rows.groupby(["periods", "cancelled"]).size().to_dict()
+    {(1, 1): 369, (2, 0): 468, (2, 1): 163}
+    """
+    try:
+        counts = np.asarray(survivors, dtype="float64").reshape(-1)
+    except (TypeError, ValueError):
+        raise InputError(f"survivors must be numbers, got {survivors!r}.") from None
+    if counts.size < 2:
+        raise InputError(
+            f"survivors needs the cohort size and at least one later count, got {survivors!r}; "
+            "for example [1000, 631, 468]."
+        )
+    bad = ~np.isfinite(counts) | (counts < 0) | (counts != np.round(counts))
+    if bad.any():
+        raise InputError(
+            f"survivors must be whole numbers ≥ 0; got {counts[bad][:_EXAMPLES].tolist()} "
+            f"(positions {np.flatnonzero(bad)[:_EXAMPLES].tolist()}). Shares in percent must be "
+            "turned into counts first, e.g. [round(s * 10) for s in shares] for a cohort of 1,000."
+        )
+    rises = np.flatnonzero(np.diff(counts) > 0)
+    if rises.size:
+        k = int(rises[0])
+        raise InputError(
+            f"survivors must never increase, but survivors[{k + 1}] = {counts[k + 1]:g} is more "
+            f"than survivors[{k}] = {counts[k]:g}; give the survivors of one cohort, in order."
+        )
+    if counts[0] == 0:
+        raise InputError("survivors[0], the cohort size, is 0; there is no subscriber to model.")
+    last = counts.size - 1
+    lost = -np.diff(counts)
+    periods = np.concatenate([np.repeat(np.arange(1, last + 1), lost.astype("int64")),
+                              np.full(int(counts[-1]), last)])  # fmt: skip
+    cancelled = np.concatenate(
+        [np.ones(int(lost.sum()), "int64"), np.zeros(int(counts[-1]), "int64")]
+    )
+    table = pd.DataFrame(
+        {"periods": periods.astype("int64"), "cancelled": cancelled},
+        index=pd.RangeIndex(periods.size, name="subscriber"),
+    )
+    if period is not None:
+        table.attrs["period"] = _check_period(period)
+    return table
+
+
+def from_subscription_table(
+    table: pd.DataFrame,
+    customer_col: str = "customer_id",
+    start_col: str = "start",
+    end_col: str = "end",
+    observation_end=None,
+    period: str = "M",
+    keep: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Per-subscriber rows (whole billing periods completed, cancelled or not) from a
+    subscription table.
+
+    Billing periods run from the start date in steps of one period (calendar months or years,
+    the day clipped to the month's length, so a subscription started on 31 January renews on
+    28 or 29 February; or weeks of seven days). An active subscriber's ``periods`` counts the
+    renewal dates on or before ``observation_end``; a cancelled one's counts the periods begun
+    before the end date (at least one). An end date after ``observation_end`` is a cancellation
+    not yet effective: the subscriber counts as active.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per subscription.
+    customer_col, start_col, end_col : str
+        Columns holding the subscriber id, the start date and the cancellation date (empty while
+        the subscription runs).
+    observation_end : date-like
+        End of observation; every start date must be on or before it.
+    period : {"M", "W", "Y"}
+        Billing period: months (default), weeks or years.
+    keep : sequence of str
+        Further columns of ``table`` to carry over (a price per period, a plan, a channel).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by subscriber id: ``periods`` and ``cancelled`` (int64), then the ``keep``
+        columns; ``attrs["period"]`` holds the billing period.
+
+    Raises
+    ------
+    InputError
+        A column is missing; an id is missing or repeated; a start date is missing, unreadable
+        or after ``observation_end``; an end date is unreadable or before its start date. The
+        message names the column and shows the offending values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from clvmodel import subscriptions
+    >>> table = pd.DataFrame({"customer_id": ["a", "b", "c"],
+    ...                       "start": ["2024-01-31", "2024-01-15", "2024-06-01"],
+    ...                       "end": [None, "2024-03-20", "2024-07-01"]})
+    >>> rows = subscriptions.from_subscription_table(table, observation_end="2024-12-31")
+    >>> rows[["periods", "cancelled"]].to_dict("index")
+    {'a': {'periods': 11, 'cancelled': 0}, 'b': {'periods': 3, 'cancelled': 1}, 'c': {'periods': 1, 'cancelled': 1}}
+    """  # noqa: E501
+    if not isinstance(table, pd.DataFrame):
+        raise InputError(f"expected a DataFrame of subscriptions, got {type(table).__name__}.")
+    period = _check_period(period)
+    keep = list(keep)
+    missing = [c for c in (customer_col, start_col, end_col, *keep) if c not in table.columns]
+    if missing:
+        raise InputError(
+            f"the subscription table has no column {', '.join(map(repr, missing))}; it has "
+            f"{list(map(str, table.columns))}. Name the columns with customer_col=, start_col=, "
+            "end_col= (and keep=)."
+        )
+    if observation_end is None:
+        raise InputError(
+            "observation_end is required: the date up to which cancellations are known, e.g. "
+            "observation_end='2024-12-31'."
+        )
+    try:
+        end_of_data = _naive(pd.Timestamp(observation_end))
+    except (TypeError, ValueError):
+        raise InputError(f"observation_end={observation_end!r} is not a date.") from None
+    if pd.isna(end_of_data):
+        raise InputError(f"observation_end={observation_end!r} is not a date.")
+
+    ids = table[customer_col]
+    _fail_where(ids.isna(), ids, customer_col, "is missing", "give every subscription an id")
+    repeated = ids.duplicated(keep=False)
+    _fail_where(
+        repeated, ids, customer_col, "appears more than once",
+        "keep one row per subscriber (e.g. their latest subscription) or give each its own id",
+    )  # fmt: skip
+    start = _dates(table[start_col], start_col)
+    end = _dates(table[end_col], end_col)
+    _fail_where(start.isna(), table[customer_col], start_col, "has no start date",
+                "fill the start dates or drop those rows")  # fmt: skip
+    _fail_where(
+        start > end_of_data, table[start_col], start_col,
+        f"is after observation_end ({end_of_data.date()})",
+        "drop subscriptions that start later, or choose a later observation_end",
+    )  # fmt: skip
+    _fail_where(
+        end < start, table[end_col], end_col, f"is before the start date in {start_col!r}",
+        "check that the two columns are not swapped",
+    )  # fmt: skip
+
+    cancelled = end.notna() & (end <= end_of_data)
+    renewals = _renewals(start, pd.Series(end_of_data, index=start.index), period, strict=False)
+    begun = _renewals(start, end.where(cancelled, start), period, strict=True) + 1
+    periods = np.where(cancelled, np.maximum(begun, 1), renewals)
+    rows = pd.DataFrame(
+        {"periods": periods.astype("int64"), "cancelled": cancelled.to_numpy().astype("int64")},
+        index=pd.Index(ids.to_numpy(), name=customer_col),
+    )
+    for column in keep:
+        rows[column] = table[column].to_numpy()
+    rows.attrs["period"] = period
+    return rows
+
+
+def validate_subscribers(data) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """Check a subscriber table and return ``periods`` (float), ``cancelled`` (bool) and the index.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or mapping of array-likes
+        With columns ``periods`` (whole numbers ≥ 0; ≥ 1 for cancelled rows) and ``cancelled``
+        (0/1 or bool).
+
+    Returns
+    -------
+    periods, cancelled, index
+
+    Raises
+    ------
+    InputError
+        A column is missing, a value is missing, negative, not whole, or a cancelled subscriber
+        has 0 periods.
+    """
+    if isinstance(data, pd.DataFrame):
+        columns, index = list(data.columns), data.index
+    elif isinstance(data, dict):
+        columns = list(data)
+        index = pd.RangeIndex(len(np.atleast_1d(next(iter(data.values()), []))))
+    else:
+        raise InputError(
+            f"expected a DataFrame with columns {list(SUBSCRIBER_COLUMNS)}, got "
+            f"{type(data).__name__}; build one with clvmodel.subscriptions.from_subscription_table "
+            "or from_survival_counts."
+        )
+    missing = [c for c in SUBSCRIBER_COLUMNS if c not in columns]
+    if missing:
+        raise InputError(
+            f"the subscriber table has no column {', '.join(map(repr, missing))}; it has "
+            f"{list(map(str, columns))}. Build it with clvmodel.subscriptions.from_subscription_"
+            "table(...) or from_survival_counts(...)."
+        )
+    periods = _numbers(data["periods"], "periods")
+    cancelled = _numbers(data["cancelled"], "cancelled")
+    bad = (periods < 0) | (periods != np.round(periods))
+    if bad.any():
+        raise InputError(
+            f"'periods' must be whole numbers ≥ 0; got {periods[bad][:_EXAMPLES].tolist()} at "
+            f"rows {index[bad][:_EXAMPLES].tolist()}."
+        )
+    bad = (cancelled != 0) & (cancelled != 1)
+    if bad.any():
+        raise InputError(
+            f"'cancelled' must be 0 (active) or 1 (cancelled); got "
+            f"{cancelled[bad][:_EXAMPLES].tolist()} at rows {index[bad][:_EXAMPLES].tolist()}."
+        )
+    cancelled = cancelled == 1
+    bad = cancelled & (periods == 0)
+    if bad.any():
+        raise InputError(
+            f"cancelled subscribers must have paid for at least one period, but rows "
+            f"{index[bad][:_EXAMPLES].tolist()} have periods = 0 and cancelled = 1; count the "
+            "period in which they cancelled."
+        )
+    return periods, cancelled, index
+
+
+# --------------------------------------------------------------------------------------------------
+def _check_period(period) -> str:
+    if period not in PERIODS:
+        raise InputError(
+            f"period={period!r} is not a billing period; use 'M' (months), 'W' (weeks) or 'Y' "
+            "(years)."
+        )
+    return period
+
+
+def _numbers(column, name: str) -> np.ndarray:
+    try:
+        values = np.asarray(pd.to_numeric(pd.Series(np.asarray(column)), errors="raise"),
+                            dtype="float64")  # fmt: skip
+    except (TypeError, ValueError):
+        raise InputError(f"column {name!r} must hold numbers.") from None
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise InputError(
+            f"column {name!r} has {int(bad.sum())} missing or infinite value(s) (rows "
+            f"{np.flatnonzero(bad)[:_EXAMPLES].tolist()}); fill them or drop those subscribers."
+        )
+    return values
+
+
+def _naive(stamp):
+    if stamp is not pd.NaT and getattr(stamp, "tzinfo", None) is not None:
+        return stamp.tz_convert("UTC").tz_localize(None)
+    return stamp
+
+
+def _dates(column: pd.Series, name: str) -> pd.Series:
+    """A date column as naive timestamps; unreadable (non-empty) values are an error."""
+    parsed = pd.to_datetime(column, errors="coerce", utc=True).dt.tz_localize(None)
+    unreadable = parsed.isna() & column.notna() & (column.astype(str).str.strip() != "")
+    _fail_where(unreadable, column, name, "is not a readable date",
+                "write dates as YYYY-MM-DD")  # fmt: skip
+    return parsed
+
+
+def _fail_where(mask, values: pd.Series, column: str, problem: str, fix: str) -> None:
+    mask = np.asarray(mask, dtype=bool)
+    if mask.any():
+        shown = pd.Series(values).to_numpy()[mask][:_EXAMPLES].tolist()
+        raise InputError(
+            f"{int(mask.sum())} row(s) where {column!r} {problem} (for example {shown}); {fix}."
+        )
+
+
+def _renewals(start: pd.Series, end: pd.Series, period: str, strict: bool) -> np.ndarray:
+    """Largest k ≥ 0 with start + k periods ≤ end (< end when ``strict``; −1 if none)."""
+    s = start.to_numpy(dtype="datetime64[ns]")
+    e = end.to_numpy(dtype="datetime64[ns]")
+    if period == "W":
+        week = np.timedelta64(7, "D").astype("timedelta64[ns]").astype("int64")
+        gap = (e - s).astype("int64")
+        k = gap // week
+        return np.where(strict & (k * week == gap), k - 1, k)
+    step = _MONTHS_PER_PERIOD[period]
+    month_index = start.dt.year.to_numpy() * 12 + start.dt.month.to_numpy() - 1
+    gap = end.dt.year.to_numpy() * 12 + end.dt.month.to_numpy() - 1 - month_index
+    k = gap // step
+    target = month_index + k * step
+    first_of_month = pd.to_datetime(
+        pd.DataFrame({"year": target // 12, "month": target % 12 + 1, "day": 1})
+    )
+    day = np.minimum(start.dt.day.to_numpy(), first_of_month.dt.days_in_month.to_numpy())
+    time_of_day = (start - start.dt.normalize()).to_numpy()
+    anniversary = first_of_month.to_numpy() + (day - 1).astype("timedelta64[D]") + time_of_day
+    late = anniversary >= e if strict else anniversary > e
+    return np.where(late, k - 1, k)

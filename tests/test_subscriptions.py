@@ -1,0 +1,218 @@
+"""Subscriber data: cohort survivor counts and subscription tables to per-subscriber rows.
+
+The billing-period arithmetic is checked against a brute-force walk with pandas' own calendar
+offsets (``pd.DateOffset(months=k)``, which clips the day to the month's length), independent of
+the vectorised month arithmetic in :mod:`clvmodel.subscriptions`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from clvmodel import subscriptions
+from clvmodel.errors import InputError
+from clvmodel.models.shifted_beta_geo import ShiftedBetaGeoModel
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+OBSERVATION_END = "2024-12-31"
+
+
+def _table(rows):
+    return pd.DataFrame(rows, columns=["customer_id", "start", "end"])
+
+
+def _one(start, end, period="M", observation_end=OBSERVATION_END):
+    rows = subscriptions.from_subscription_table(
+        _table([("a", start, end)]), observation_end=observation_end, period=period
+    )
+    return int(rows["periods"].iloc[0]), int(rows["cancelled"].iloc[0])
+
+
+# --------------------------------------------------------------------------------------------------
+# Survivor counts
+def test_survival_counts_give_one_row_per_subscriber():
+    rows = subscriptions.from_survival_counts([1000, 631, 468, 382], period="Y")
+    assert len(rows) == 1000
+    assert rows.attrs["period"] == "Y"
+    counts = rows.groupby(["periods", "cancelled"]).size().to_dict()
+    # 369 lost in year 1, 163 in year 2, 86 in year 3; 382 still subscribed after 3 renewals.
+    assert counts == {(1, 1): 369, (2, 1): 163, (3, 1): 86, (3, 0): 382}
+    assert rows.dtypes.tolist() == [np.dtype("int64")] * 2
+
+
+def test_survival_counts_with_nobody_lost_or_nobody_left():
+    rows = subscriptions.from_survival_counts([10, 10, 0])
+    assert rows.groupby(["periods", "cancelled"]).size().to_dict() == {(2, 1): 10}
+
+
+@pytest.mark.parametrize(
+    ("survivors", "message"),
+    [
+        ([1000], "at least one later count"),
+        ([1000, 1100], "never increase"),
+        ([100, 63.1], "whole numbers"),
+        ([1000, -1], "whole numbers"),
+        ([0, 0], "cohort size"),
+        (["a", "b"], "must be numbers"),
+    ],
+)
+def test_survival_counts_refuse_bad_input(survivors, message):
+    with pytest.raises(InputError, match=message):
+        subscriptions.from_survival_counts(survivors)
+
+
+# --------------------------------------------------------------------------------------------------
+# Subscription tables
+@pytest.mark.parametrize(
+    ("start", "end", "period", "expected"),
+    [
+        # Active: renewals on or before 2024-12-31 (Jan 31 renews on Feb 29, Mar 31, ...).
+        ("2024-01-31", None, "M", (11, 0)),
+        ("2024-12-31", None, "M", (0, 0)),
+        ("2023-12-31", None, "Y", (1, 0)),
+        ("2024-02-29", None, "Y", (0, 0)),
+        ("2024-01-01", None, "W", (52, 0)),  # 365 days = 52 weeks + 1 day
+        # Cancelled: the periods begun before the end date (at least one).
+        ("2024-01-15", "2024-03-20", "M", (3, 1)),
+        ("2024-01-15", "2024-03-15", "M", (2, 1)),  # ends exactly at the end of period 2
+        ("2024-01-15", "2024-01-15", "M", (1, 1)),  # cancelled on the day: one period paid
+        ("2024-01-31", "2024-02-29", "M", (1, 1)),
+        ("2024-01-31", "2024-03-01", "M", (2, 1)),
+        ("2024-01-01", "2024-01-15", "W", (2, 1)),
+        ("2024-01-01", "2024-01-15", "Y", (1, 1)),
+        # A cancellation after the end of observation is not yet effective.
+        ("2024-01-15", "2025-02-01", "M", (11, 0)),
+        ("2024-01-15", "2024-12-31", "M", (12, 1)),
+    ],
+)
+def test_periods_and_cancelled_by_hand(start, end, period, expected):
+    assert _one(start, end, period) == expected
+
+
+def _brute_force(start, end, observation_end, period):
+    """Walk the renewal dates one by one with pandas' calendar offsets."""
+    offset = {"M": pd.DateOffset(months=1), "Y": pd.DateOffset(years=1), "W": pd.Timedelta(7, "D")}
+    start, observation_end = pd.Timestamp(start), pd.Timestamp(observation_end)
+    cancelled = end is not None and pd.Timestamp(end) <= observation_end
+
+    def renewal(k):
+        if period == "W":
+            return start + k * offset["W"]
+        return start + pd.DateOffset(months=k * (12 if period == "Y" else 1))
+
+    k = 0
+    if cancelled:
+        while renewal(k + 1) < pd.Timestamp(end):
+            k += 1
+        return k + 1, 1
+    while renewal(k + 1) <= observation_end:
+        k += 1
+    return k, 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    start=st.dates(
+        min_value=pd.Timestamp("2019-01-01").date(), max_value=pd.Timestamp("2024-12-31").date()
+    ),
+    length=st.one_of(st.none(), st.integers(min_value=0, max_value=2500)),
+    period=st.sampled_from(["M", "W", "Y"]),
+)
+def test_periods_match_a_walk_over_the_calendar(start, length, period):
+    end = None if length is None else str(pd.Timestamp(start) + pd.Timedelta(length, "D"))[:10]
+    assert _one(str(start), end, period) == _brute_force(start, end, OBSERVATION_END, period)
+
+
+def test_table_keeps_ids_extra_columns_and_period():
+    table = pd.DataFrame(
+        {
+            "id": [7, 8],
+            "since": ["2024-01-01", "2024-06-01"],
+            "until": [None, "2024-07-10"],
+            "price": [9.99, 14.99],
+        }
+    )
+    rows = subscriptions.from_subscription_table(
+        table, "id", "since", "until", observation_end="2024-12-31", period="M", keep=["price"]
+    )
+    assert rows.index.tolist() == [7, 8]
+    assert rows.index.name == "id"
+    assert rows["periods"].tolist() == [11, 2]
+    assert rows["price"].tolist() == [9.99, 14.99]
+    assert rows.attrs["period"] == "M"
+
+
+def test_cohorts_fit_together():
+    """Subscribers who joined at different dates are censored at different tenures; the model
+    fitted on their rows recovers the parameters of the process that made them."""
+    rng = np.random.default_rng(3)
+    model = ShiftedBetaGeoModel.from_params({"alpha": 1.5, "beta": 4.0})
+    n = 4000
+    starts = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 48, n) * 30, "D")
+    truth = model.simulate(n, np.zeros(n) + 10_000, random_state=4)["lifetime"].to_numpy()
+    ends = [
+        None if t > 80 else str((s + pd.DateOffset(months=int(t))).date())
+        for s, t in zip(starts, truth, strict=True)
+    ]
+    table = pd.DataFrame({"customer_id": range(n), "start": starts, "end": ends})
+    rows = subscriptions.from_subscription_table(table, observation_end="2024-12-31")
+    # A cancellation dated exactly t months after the start: t periods paid for.
+    cancelled = rows["cancelled"].to_numpy() == 1
+    assert (rows["periods"].to_numpy()[cancelled] == truth[cancelled]).all()
+    assert 0 < cancelled.sum() < n
+    fitted = ShiftedBetaGeoModel().fit(rows)
+    for name, true in {"alpha": 1.5, "beta": 4.0}.items():
+        assert abs(fitted.params_[name] - true) < 4 * fitted.standard_errors_[name]
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([("a", "2024-03-01", "2024-02-01")], r"'end' is before the start date.*2024-02-01"),
+        ([("a", "2025-03-01", None)], r"'start' is after observation_end.*2025-03-01"),
+        ([("a", None, None)], r"'start' has no start date.*\['a'\]"),
+        ([("a", "2024-01-01", None), ("a", "2024-02-01", None)], r"'customer_id' appears more"),
+        ([(None, "2024-01-01", None)], r"'customer_id' is missing"),
+        ([("a", "someday", None)], r"'start' is not a readable date.*someday"),
+        ([("a", "2024-01-01", "never")], r"'end' is not a readable date.*never"),
+    ],
+)
+def test_bad_rows_are_named(rows, message):
+    with pytest.raises(InputError, match=message):
+        subscriptions.from_subscription_table(_table(rows), observation_end=OBSERVATION_END)
+
+
+def test_bad_arguments():
+    table = _table([("a", "2024-01-01", None)])
+    with pytest.raises(InputError, match="no column 'begin'"):
+        subscriptions.from_subscription_table(
+            table, start_col="begin", observation_end="2024-12-31"
+        )
+    with pytest.raises(InputError, match="period='D'"):
+        subscriptions.from_subscription_table(table, observation_end="2024-12-31", period="D")
+    with pytest.raises(InputError, match="observation_end is required"):
+        subscriptions.from_subscription_table(table)
+    with pytest.raises(InputError, match="not a date"):
+        subscriptions.from_subscription_table(table, observation_end="soon")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (pd.DataFrame({"periods": [1]}), "no column 'cancelled'"),
+        (pd.DataFrame({"periods": [1.5], "cancelled": [0]}), "whole numbers"),
+        (pd.DataFrame({"periods": [-1], "cancelled": [0]}), "whole numbers"),
+        (pd.DataFrame({"periods": [1], "cancelled": [2]}), "0 \\(active\\) or 1"),
+        (pd.DataFrame({"periods": [0], "cancelled": [1]}), "at least one period"),
+        (pd.DataFrame({"periods": [np.nan], "cancelled": [1]}), "missing"),
+        ([1, 2], "expected a DataFrame"),
+    ],
+)
+def test_validate_subscribers(data, message):
+    with pytest.raises(InputError, match=message):
+        subscriptions.validate_subscribers(data)

@@ -4,8 +4,8 @@ A growth team has to decide how much to invest in a customer on the day they sig
 repeat purchase exists. Plain BG/NBD and Gamma-Gamma give every new customer the same population
 average; :class:`DayOneModel` makes the purchase rate, dropout and spend depend on signup attributes
 (first purchase, product, channel, demographics) through the covariate mode of a purchase model
-(BG/NBD by default, or MBG/NBD or Pareto/NBD) and :class:`~clvmodel.GammaGammaCovariateModel`
-(Fader and Hardie 2007; the covariate form of CLVTools, Bachmann, Meierer and Näf 2021), fitted on
+(BG/NBD by default, or MBG/NBD or Pareto/NBD) and of :class:`~clvmodel.GammaGammaModel` (Fader and
+Hardie 2007; the covariate form of CLVTools, Bachmann, Meierer and Näf 2021), fitted on
 existing customers' histories.
 
 For a new signup with encoded attributes z the Day One value over a horizon t is
@@ -39,7 +39,7 @@ from clvmodel.errors import ClvWarning, InputError, ModelFileError, NotFittedErr
 from clvmodel.models import PURCHASE_MODELS
 from clvmodel.models._covariates import covariate_names as _covariate_names
 from clvmodel.models._persistence import model_from_document, read_json_document
-from clvmodel.models.gamma_gamma_covariates import GammaGammaCovariateModel
+from clvmodel.models.gamma_gamma import GammaGammaModel
 from clvmodel.rfm import (
     TIME_UNITS,
     _clean_log,
@@ -148,7 +148,7 @@ class DayOneModel:
     fitting customers' mean and standard deviation; categorical attributes become 0/1 indicators
     against a baseline level. Every encoded attribute enters the purchase rate, the dropout process
     and the spend scale (see the covariates of :class:`~clvmodel.BetaGeoModel` and
-    :class:`~clvmodel.GammaGammaCovariateModel`).
+    the covariates of :class:`~clvmodel.GammaGammaModel`).
 
     Parameters
     ----------
@@ -185,7 +185,7 @@ class DayOneModel:
     ----------
     bg_ : PurchaseModel
         Fitted purchase and dropout model (with covariates).
-    gg_ : GammaGammaCovariateModel
+    gg_ : GammaGammaModel
         Fitted spend model.
     encoding_ : dict
         How attributes become covariates: numeric ones with ``log``, ``mean`` and ``sd``;
@@ -467,7 +467,7 @@ class DayOneModel:
         settings = {"max_iter": self.max_iter, "tol": self.tol}
         purchase = PURCHASE_MODELS[self.purchase_model]
         self.bg_ = purchase(on("purchase"), on("dropout"), **settings).fit(frame)
-        self.gg_ = GammaGammaCovariateModel(on("spend"), **settings).fit(frame)
+        self.gg_ = GammaGammaModel(on("spend"), **settings).fit(frame)
         self._learn_segments(attributes)
         return self
 
@@ -813,7 +813,7 @@ class DayOneModel:
             document.get("bg"), f"{source} (bg)", expected=PURCHASE_MODELS[model.purchase_model]
         )
         model.gg_ = model_from_document(
-            document.get("gg"), f"{source} (gg)", expected=GammaGammaCovariateModel
+            document.get("gg"), f"{source} (gg)", expected=GammaGammaModel
         )
         columns = model.design_columns
 

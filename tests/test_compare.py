@@ -202,6 +202,8 @@ def test_churn_scoring_and_value_run_with_every_model(name, rfm, gg):
     if name.endswith("+covariates"):
         data = _covariate_table(rfm)
         model = PURCHASE_MODELS[name.split("+")[0]](["z"], ["z"]).fit(data)
+        gg = clv.GammaGammaModel(spend_covariates=["z"]).fit(data)  # covariates on spend too
+        assert gg.param_names == ("p", "q", "v", "spend:z")
     else:
         model = PURCHASE_MODELS[name]().fit(rfm)
     value = clv.customer_lifetime_value(model, gg, data, horizon=12, time_unit="M")

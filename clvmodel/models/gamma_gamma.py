@@ -7,6 +7,13 @@ Gamma-Gamma model of monetary value" (2013), whose equation numbers are cited be
 Each transaction's value is Gamma(p, ν) distributed around the customer's mean p/ν, and ν varies
 across customers as Gamma(q, γ). The model sees a customer through x (repeat transactions) and m_x
 (their mean value), and assumes spend is independent of the purchase process.
+
+Covariates are a mode of the model, as for the purchase models: with ``spend_covariates`` the
+scale of the mixing distribution depends on the customer, ν_i ~ Gamma(q, v_i) with
+v_i = v₀ exp(γ_spendᵀ z_i), so E[spend | z_i] = p v_i / (q − 1) and a coefficient multiplies the
+expected spend per transaction by exp(γ) per unit of the covariate, while p and q stay common
+(the log-link on a gamma scale that CLVTools uses for the purchase rate; CLVTools' own
+Gamma-Gamma has no covariates).
 """
 
 from __future__ import annotations
@@ -17,7 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln, polygamma, psi
 
-from clvmodel.errors import InputError, ModelError, StatisticalWarning
+from clvmodel.errors import ClvError, InputError, ModelError, StatisticalWarning
+from clvmodel.models._covariates import covariate_matrix, covariate_names, linear_predictor
 from clvmodel.models._fit import MaximumLikelihoodModel, _weighted_compress, check_weights
 from clvmodel.rfm import validate_rfm
 
@@ -32,6 +40,9 @@ class GammaGammaModel(MaximumLikelihoodModel):
 
     Parameters
     ----------
+    spend_covariates : list of str
+        Columns of the table passed to :meth:`fit` and :meth:`expected_spend` that scale the
+        expected spend per transaction by exp(γ) per unit (see the module docstring).
     max_iter : int
         Largest number of optimiser iterations.
     tol : float
@@ -40,7 +51,8 @@ class GammaGammaModel(MaximumLikelihoodModel):
     Attributes
     ----------
     params_ : pandas.Series
-        ``p``, ``q`` and ``v`` (the paper's γ).
+        ``p``, ``q`` and ``v`` (the paper's γ; v₀, the scale at z = 0, with covariates), then
+        ``spend:<column>`` per covariate.
     log_likelihood_ : float
         Maximised log-likelihood of the mean spends, eq. (1a) of Hardie's note.
 
@@ -54,23 +66,48 @@ class GammaGammaModel(MaximumLikelihoodModel):
     """
 
     param_names = ("p", "q", "v")
+    _setting_names = ("spend_covariates", "max_iter", "tol")
+
+    def __init__(self, spend_covariates=(), *, max_iter: int = 2000, tol: float = 1e-6):
+        super().__init__(max_iter=max_iter, tol=tol)
+        self.spend_covariates = covariate_names(spend_covariates, "spend_covariates")
+        coefficients = tuple(f"spend:{c}" for c in self.spend_covariates)
+        self.param_names = type(self).param_names + coefficients
+        self.unconstrained_params = coefficients
 
     def _prepare(self, data, weights):
         rfm = validate_rfm(data, require=("frequency", "monetary_value"))
+        z = covariate_matrix(data, self.spend_covariates, fitting=False)
         x, m = rfm.frequency, rfm.monetary_value
         keep, w = _repeat_buyers(x, m, weights)
-        (ux, um), counts = _weighted_compress((x[keep], m[keep]), w)
+        for j, name in enumerate(self.spend_covariates):
+            if np.ptp(z[keep, j]) == 0:
+                raise InputError(
+                    f"covariate {name!r} is constant among the repeat buyers the spend model is "
+                    "fitted on, so its effect on spend cannot be estimated; drop it from "
+                    "spend_covariates."
+                )
+        distinct, counts = _weighted_compress((x[keep], m[keep], *z[keep].T), w)
+        ux, um = distinct[:2]
         n_customers = int(keep.sum()) if w is None else w.sum()
-        return (ux, um, np.log(ux), np.log(um), np.log(ux * um)), counts, n_customers
+        arrays = (ux, um, np.log(ux), np.log(um), np.log(ux * um))
+        if self.spend_covariates:
+            arrays += (np.column_stack(distinct[2:]),)
+        return arrays, counts, n_customers
 
-    _analytic_hessian = True
+    @property
+    def _analytic_hessian(self) -> bool:
+        return not self.spend_covariates
 
     def _objective(self, theta, arrays, counts, hessian):
         """Eq. (1a) summed over customers, with gradient and Hessian in (p, q, γ).
 
         Every term but ln(γ + x m_x) depends on x alone or not on the parameters, so special
-        functions are evaluated once per distinct x and a single logarithm per row remains.
+        functions are evaluated once per distinct x and a single logarithm per row remains. With
+        covariates each row has its own scale, and the base's row-by-row form is used instead.
         """
+        if self.spend_covariates:
+            return super()._objective(theta, arrays, counts, hessian)
         p, q, v = theta
         x, m, log_x, log_m, log_xm = arrays
         ux, ix = np.unique(x, return_inverse=True)
@@ -117,58 +154,116 @@ class GammaGammaModel(MaximumLikelihoodModel):
         return ll, grad, hess
 
     def _initial(self, arrays, counts):
-        mean_spend = float(counts @ arrays[1] / counts.sum())
-        return np.array([1.0, 2.0, mean_spend])
+        """A rough start; with covariates, the fit without them and every coefficient 0."""
+        start = np.array([1.0, 2.0, float(counts @ arrays[1] / counts.sum())])
+        if self.spend_covariates:
+            spends = pd.DataFrame({"frequency": arrays[0], "monetary_value": arrays[1]})
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    plain = type(self)(max_iter=self.max_iter).fit(spends, weights=counts)
+                start = plain.params_.to_numpy()
+            except ClvError:
+                pass
+        return np.concatenate([start, np.zeros(len(self.spend_covariates))])
 
     def _loglik(self, theta, arrays):
-        """Log of eq. (1a): density of the mean spend m_x given x, and its gradient."""
-        p, q, v = theta
-        x, m, log_x, log_m, log_xm = arrays
-        px = p * x
-        log_total = np.logaddexp(np.log(v), log_xm)
-        ll = (
-            gammaln(px + q)
-            - gammaln(px)
-            - gammaln(q)
-            + q * np.log(v)
-            + (px - 1.0) * log_m
-            + px * log_x
-            - (px + q) * log_total
-        )
-        grad = np.empty((3, ll.size))
-        grad[0] = x * (psi(px + q) - psi(px) + log_m + log_x - log_total)
-        grad[1] = psi(px + q) - psi(q) + np.log(v) - log_total
-        grad[2] = q / v - (px + q) * np.exp(-log_total)
+        """Per-row log-likelihood and gradient in (p, q, v₀, γ_spend): eq. (1a) with each row's
+        v_i, and the chain rule ∂/∂v₀ = g_v v_i/v₀, ∂/∂γ = g_v v_i z_i."""
+        if not self.spend_covariates:
+            return _row_loglik(theta, arrays)
+        p, q, v0 = theta[:3]
+        z = arrays[5]
+        v = v0 * np.exp(linear_predictor(z, np.asarray(theta[3:], dtype="float64")))
+        ll, g = _row_loglik((p, q, v), arrays[:5])
+        d_v = g[2] * v
+        grad = np.empty((len(self.param_names), ll.size))
+        grad[:2] = g[:2]
+        grad[2] = d_v / v0
+        grad[3:] = (z * d_v[:, None]).T
         return ll, grad
 
     # ----------------------------------------------------------------------------------------------
+    def individual_scale(self, data) -> pd.Series:
+        """Each customer's scale v_i = v₀ exp(γ_spendᵀ z_i) (v for everybody without covariates).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            A table with the covariate columns.
+
+        Returns
+        -------
+        pandas.Series
+            Indexed like ``data``.
+        """
+        theta = self._check_fitted()
+        z = covariate_matrix(data, self.spend_covariates, fitting=False)
+        v = theta[2] * np.exp(linear_predictor(z, theta[3:]))
+        index = data.index if isinstance(data, pd.DataFrame) else None
+        return pd.Series(np.broadcast_to(v, z.shape[0]), index=index, name="v")
+
+    def expected_spend_new(self, data) -> pd.Series:
+        """Expected spend per transaction of a customer with no repeat purchase yet,
+        E[Z | z_i] = p v_i / (q − 1).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            One row per customer (with the covariate columns).
+
+        Returns
+        -------
+        pandas.Series
+            Indexed like ``data``.
+
+        Raises
+        ------
+        ModelError
+            When q ≤ 1, where the mean is infinite.
+        """
+        p, q = self._q_above_one()
+        v = self.individual_scale(data)
+        return (p * v / (q - 1.0)).rename("expected_spend")
+
+    def _q_above_one(self) -> tuple[float, float]:
+        p, q = self._check_fitted()[:2]
+        if q <= 1:
+            raise ModelError(
+                f"q = {q:.4g} ≤ 1: under these parameters the mean spend is infinite. The spend "
+                "data may have extreme outliers; inspect or cap them and refit."
+            )
+        return p, q
+
     def population_mean_spend(self) -> float:
         """Mean spend per transaction across the population, E[Z] = p γ / (q − 1).
 
         Raises
         ------
         ModelError
-            When q ≤ 1, where the population mean is infinite.
+            When q ≤ 1, where the population mean is infinite, or when the model has covariates
+            (use :meth:`expected_spend_new` with the customers' covariates).
         """
-        p, q, v = self._check_fitted()
-        if q <= 1:
+        if self.spend_covariates:
             raise ModelError(
-                f"q = {q:.4g} ≤ 1: under these parameters the population mean spend is infinite. "
-                "The spend data may have extreme outliers; inspect or cap them and refit."
+                "with spend covariates the mean spend differs by customer: use "
+                "expected_spend_new(data) with their covariate columns."
             )
-        return float(p * v / (q - 1.0))
+        p, q = self._q_above_one()
+        return float(p * self._check_fitted()[2] / (q - 1.0))
 
     def expected_spend(self, data) -> pd.Series:
         """Expected mean spend per future transaction given each customer's history, eq. (5).
 
         E[M | p, q, γ, m_x, x] = (γ + x m_x) p / (p x + q − 1), a weighted average of the
-        population mean p γ / (q − 1) and the customer's own mean m_x. Customers without a repeat
-        purchase get the population mean.
+        population mean p γ / (q − 1) and the customer's own mean m_x (with covariates γ is the
+        customer's own v_i). Customers without a repeat purchase get the population mean
+        p v_i / (q − 1).
 
         Parameters
         ----------
         data : pandas.DataFrame
-            RFM table with ``frequency`` and ``monetary_value``.
+            RFM table with ``frequency`` and ``monetary_value`` (and the covariate columns).
 
         Returns
         -------
@@ -176,14 +271,34 @@ class GammaGammaModel(MaximumLikelihoodModel):
             Indexed like ``data``.
         """
         rfm = validate_rfm(data, require=("frequency", "monetary_value"))
-        p, q, v = self._check_fitted()
-        x, m = rfm.frequency, rfm.monetary_value
-        population = self.population_mean_spend()
-        denominator = p * x + q - 1.0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            conditional = (v + x * m) * p / denominator
-        values = np.where(x > 0, conditional, population)
+        p, q = self._q_above_one()
+        v = self.individual_scale(data).to_numpy()
+        x, m = rfm.frequency, np.where(rfm.frequency > 0, rfm.monetary_value, 0.0)
+        values = (v + x * m) * p / (p * x + q - 1.0)
         return pd.Series(values, index=rfm.index, name="expected_spend")
+
+
+def _row_loglik(theta, arrays):
+    """Log of eq. (1a): density of the mean spend m_x given x, and its gradient in (p, q, γ);
+    γ may be an array (one scale per row)."""
+    p, q, v = theta
+    x, m, log_x, log_m, log_xm = arrays
+    px = p * x
+    log_total = np.logaddexp(np.log(v), log_xm)
+    ll = (
+        gammaln(px + q)
+        - gammaln(px)
+        - gammaln(q)
+        + q * np.log(v)
+        + (px - 1.0) * log_m
+        + px * log_x
+        - (px + q) * log_total
+    )
+    grad = np.empty((3, ll.size))
+    grad[0] = x * (psi(px + q) - psi(px) + log_m + log_x - log_total)
+    grad[1] = psi(px + q) - psi(q) + np.log(v) - log_total
+    grad[2] = q / v - (px + q) * np.exp(-log_total)
+    return ll, grad
 
 
 def _repeat_buyers(x: np.ndarray, m: np.ndarray, weights) -> tuple[np.ndarray, np.ndarray | None]:

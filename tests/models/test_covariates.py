@@ -426,3 +426,15 @@ def test_simulator_rejects_unknown_coefficient():
         clv.simulate_customers_with_covariates(
             pd.DataFrame({"z": [0.0, 1.0]}), BG_BASE, purchase_coefficients={"w": 1.0}
         )
+
+
+def test_gamma_gamma_covariates_are_a_mode_of_the_plain_class(with_covariates):
+    # The former covariate class and the plain class with spend_covariates are one model.
+    mode = clv.GammaGammaModel(spend_covariates=["z1", "z2"]).fit(with_covariates)
+    former = clv.GammaGammaCovariateModel(spend_covariates=["z1", "z2"]).fit(with_covariates)
+    np.testing.assert_allclose(mode.params_, former.params_, rtol=1e-8)
+    np.testing.assert_allclose(
+        mode.expected_spend(with_covariates), former.expected_spend(with_covariates), rtol=1e-12
+    )
+    with pytest.raises(clv.ModelError, match="expected_spend_new"):
+        mode.population_mean_spend()

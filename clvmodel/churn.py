@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clvmodel.errors import InputError, StatisticalWarning
+from clvmodel.errors import ClvWarning, InputError, StatisticalWarning
 from clvmodel.rfm import TIME_UNITS, validate_rfm
 from clvmodel.value import _model_unit, _period_days, check_models, customer_lifetime_value
 
@@ -848,6 +848,14 @@ def price_increase_plan(
     labels = tuple(labels)
     rates = _check_increases(increases, labels)
     if margin is None:
+        if "margin" not in scores.attrs and "predicted_clv" in scores.columns:
+            warnings.warn(
+                "the scores do not record the margin of their predicted_clv (DataFrame.attrs "
+                "are lost by join, merge, concat and files), so it is taken as revenue "
+                "(margin 1); pass margin= to say otherwise.",
+                ClvWarning,
+                stacklevel=2,
+            )
         margin = scores.attrs.get("margin", 1.0)
     try:
         margin = float(margin)

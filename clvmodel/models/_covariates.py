@@ -69,7 +69,8 @@ def covariate_matrix(data, names: list[str], *, fitting: bool) -> np.ndarray:
         raise InputError(
             f"the data have no covariate column {', '.join(map(repr, missing))}; the columns are "
             f"{list(map(str, columns))}. Add the covariates to the table (e.g. rfm.join(attributes)"
-            ") or name the right columns."
+            ", which drops the recorded time unit: pass time_unit= to the predictions) or name "
+            "the right columns."
         )
     n = len(data) if isinstance(data, pd.DataFrame) else len(next(iter(data.values()), []))
     matrix = np.empty((n, len(names)))

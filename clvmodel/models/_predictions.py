@@ -45,14 +45,14 @@ class PurchasePredictions:
 
     # ----------------------------------------------------------------------------------------------
     # Predictions, evaluated once per distinct history and scattered back.
-    def _rows(self, data, *extra):
+    def _rows(self, data, *extra, time_unit=None):
         """Validated histories and the grouping of identical rows (with ``extra`` per-row columns,
         such as a horizon per customer, taking part in the grouping): the table's RFM arrays, the
         parameters of each distinct row, its (x, t_x, T, purchase and dropout covariates), and the
         group of each customer and first customer of each group."""
         theta = self._check_fitted()
         rfm = validate_rfm(data)
-        self._check_time_unit(data)
+        self._check_time_unit(data, time_unit)
         z_p = covariate_matrix(data, self.purchase_covariates, fitting=False)
         z_d = covariate_matrix(data, self.dropout_covariates, fitting=False)
         columns = [rfm.frequency, rfm.recency, rfm.T, *extra, *z_p.T, *z_d.T]
@@ -61,8 +61,19 @@ class PurchasePredictions:
         x, t_x, age = (np.asarray(c, dtype="float64")[first] for c in columns[:3])
         return rfm, p, (x, t_x, age, z_p[first], z_d[first]), group, first
 
-    def _check_time_unit(self, data) -> None:
-        table_unit = getattr(data, "attrs", {}).get("time_unit")
+    def _check_time_unit(self, data, time_unit=None) -> None:
+        """Refuse a table in another time unit than the model's: the unit given, or the one
+        :func:`clvmodel.rfm_summary` recorded in ``data.attrs`` (lost by join, merge and concat,
+        hence the argument)."""
+        recorded = getattr(data, "attrs", {}).get("time_unit")
+        if time_unit is not None and time_unit not in _UNIT_WORDS:
+            raise InputError(f"time_unit={time_unit!r} is not supported; use 'D' or 'W'.")
+        if time_unit is not None and recorded and recorded != time_unit:
+            raise InputError(
+                f"time_unit={time_unit!r} contradicts the table's own time unit {recorded!r} "
+                "(recorded by rfm_summary); leave time_unit out or rebuild the table."
+            )
+        table_unit = time_unit or recorded
         model_unit = getattr(self, "time_unit_", None)
         if table_unit and model_unit and table_unit != model_unit:
             raise InputError(
@@ -85,6 +96,7 @@ class PurchasePredictions:
         method: str = "delta",
         n_draws: int = 200,
         seed=0,
+        time_unit: str | None = None,
     ) -> pd.DataFrame:
         """Several history-conditional predictions at once, from one pass over the data.
 
@@ -112,6 +124,10 @@ class PurchasePredictions:
             Parameter draws for ``method="draws"``.
         seed : int or numpy.random.Generator, optional
             Seed of the parameter draws (fixed by default, so results are reproducible).
+        time_unit : {"D", "W"}, optional
+            The time unit of ``recency``, ``T`` and ``t``, checked against the model's. By default
+            the one :func:`clvmodel.rfm_summary` recorded in ``data.attrs`` (which join, merge and
+            concat drop: pass it here when the table was rebuilt).
 
         Returns
         -------
@@ -128,7 +144,7 @@ class PurchasePredictions:
         t = check_horizon(t, n)
         per_row = np.broadcast_to(t, (n,)) if t.ndim else None
         rfm, p, (x, t_x, age, *covariates), group, first = self._rows(
-            data, *([per_row] if t.ndim else [])
+            data, *([per_row] if t.ndim else []), time_unit=time_unit
         )
         horizon = per_row[first] if t.ndim else t
         columns = self._expectations(p, x, t_x, age, horizon, which)
@@ -160,22 +176,25 @@ class PurchasePredictions:
                 columns[name] = np.asarray(values, dtype="float64")
         return columns
 
-    def probability_alive(self, data) -> pd.Series:
+    def probability_alive(self, data, *, time_unit: str | None = None) -> pd.Series:
         """P(alive at T | x, t_x, T): the probability that each customer has not dropped out.
 
         Parameters
         ----------
         data : pandas.DataFrame
             RFM table with ``frequency``, ``recency`` and ``T`` (and the covariate columns).
+        time_unit : {"D", "W"}, optional
+            Time unit of the table, checked against the model's (see :meth:`predict`).
 
         Returns
         -------
         pandas.Series
             One probability per customer, indexed like ``data``.
         """
-        return self.predict(data, 0.0, which=("probability_alive",))["probability_alive"]
+        predictions = self.predict(data, 0.0, ("probability_alive",), time_unit=time_unit)
+        return predictions["probability_alive"]
 
-    def expected_purchases(self, data, t) -> pd.Series:
+    def expected_purchases(self, data, t, *, time_unit: str | None = None) -> pd.Series:
         """Expected purchases in the next ``t`` time units given each customer's history,
         E[Y(t) | x, t_x, T] = P(alive) · E[purchases in (T, T + t] | alive].
 
@@ -185,15 +204,18 @@ class PurchasePredictions:
             RFM table with ``frequency``, ``recency`` and ``T`` (and the covariate columns).
         t : float or array_like
             Horizon in the model's time unit (≥ 0); an array must have one value per customer.
+        time_unit : {"D", "W"}, optional
+            Time unit of the table, checked against the model's (see :meth:`predict`).
 
         Returns
         -------
         pandas.Series
             Indexed like ``data``.
         """
-        return self.predict(data, t, which=("expected_purchases",))["expected_purchases"]
+        predictions = self.predict(data, t, ("expected_purchases",), time_unit=time_unit)
+        return predictions["expected_purchases"]
 
-    def probability_no_purchase(self, data, t) -> pd.Series:
+    def probability_no_purchase(self, data, t, *, time_unit: str | None = None) -> pd.Series:
         """P(no purchase in (T, T + t] | x, t_x, T): the churn risk over a horizon.
 
         A customer makes no purchase either because they have dropped out, or because they are
@@ -205,13 +227,15 @@ class PurchasePredictions:
             RFM table (and the covariate columns).
         t : float or array_like
             Horizon in the model's time unit.
+        time_unit : {"D", "W"}, optional
+            Time unit of the table, checked against the model's (see :meth:`predict`).
 
         Returns
         -------
         pandas.Series
             Indexed like ``data``.
         """
-        predictions = self.predict(data, t, which=("probability_no_purchase",))
+        predictions = self.predict(data, t, ("probability_no_purchase",), time_unit=time_unit)
         return predictions["probability_no_purchase"]
 
     def purchase_distribution(self, data, t, max_purchases: int = 10) -> pd.DataFrame:

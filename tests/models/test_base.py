@@ -217,3 +217,33 @@ def test_unknown_process_for_covariates_is_refused():
 
     with pytest.raises(clv.InputError, match="takes no dropout covariates"):
         NoDropoutCovariates(dropout_covariates=["z"])
+
+
+def test_time_unit_can_be_given_when_join_drops_it(rfm):
+    # DataFrame.join drops attrs, and with them the unit rfm_summary recorded (issue 13, item 5).
+    days = clv.rfm_summary(
+        clv.datasets.load_cdnow_sample(), observation_end="1997-09-30", time_unit="D"
+    )
+    joined = days.join(pd.DataFrame({"z": 1.0}, index=days.index))
+    assert "time_unit" not in joined.attrs
+    model = model_of("bgnbd")  # fitted in weeks
+    with pytest.raises(clv.InputError, match="in days .* fitted in weeks"):
+        model.predict(joined, 10, time_unit="D")
+    with pytest.raises(clv.InputError, match="contradicts"):
+        model.probability_alive(days, time_unit="W")
+    weeks = rfm.join(pd.DataFrame({"z": 1.0}, index=rfm.index))
+    np.testing.assert_allclose(
+        model.expected_purchases(weeks, 10, time_unit="W"), model.expected_purchases(rfm, 10)
+    )
+
+
+def test_price_plan_refuses_to_guess_a_lost_margin(rfm):
+    model = model_of("bgnbd")
+    gg = clv.GammaGammaModel().fit(rfm)
+    scores = clv.churn_risk(model, rfm, 39, gg, margin=0.3)
+    rebuilt = scores.copy()
+    rebuilt.attrs.clear()  # as after a join, a merge or a round trip through a file
+    with pytest.warns(clv.ClvWarning, match="pass margin="):
+        clv.price_increase_plan(rebuilt)
+    plan = clv.price_increase_plan(rebuilt, margin=0.3)
+    assert plan.stages["total_predicted_clv"].sum() == pytest.approx(scores["predicted_clv"].sum())

@@ -424,6 +424,14 @@ def _stream_scores(
     "of P(alive), churn risk, expected purchases and CLV from parameter uncertainty, and the "
     "prediction interval of purchases with its probability (purchases_interval_mass).",
 )
+@click.option(
+    "--rfm-time-unit",
+    type=click.Choice(["D", "W"]),
+    default=None,
+    help="For an RFM table INPUT: the time unit of its recency and T, checked against the "
+    "model's (an RFM file does not record it; without this option it is taken to be the "
+    "model's).",
+)
 @click.option("--batch-size", type=click.IntRange(min=1), default=500_000, show_default=True)
 @_source_options
 def score(
@@ -436,6 +444,7 @@ def score(
     margin,
     rejects,
     interval,
+    rfm_time_unit,
     batch_size,
     **options,
 ):
@@ -475,7 +484,8 @@ def score(
         # Spend cannot be predicted: score purchases and P(alive); value columns stay empty.
         options["amount_col"] = ""
     unit = bundle.bg.time_unit_ or "W"
-    if is_transaction_log(input_path, options["date_col"], options["table"]):
+    rfm_input = not is_transaction_log(input_path, options["date_col"], options["table"])
+    if not rfm_input:
         source = _transactions(input_path, unit, **options)
         counts = source.row_counts()
         _report_duplicates(source.duplicate_rows(), options["drop_duplicates"])
@@ -485,6 +495,13 @@ def score(
         total = source.counts()["valid_customers"] if sys.stderr.isatty() else None
         no_valid = int((rejected["reason"] == "no valid transaction").sum())
     else:
+        if rfm_time_unit is not None and rfm_time_unit != unit:
+            words = {"D": "days", "W": "weeks"}
+            raise InputError(
+                f"--rfm-time-unit {rfm_time_unit}: the RFM table is in {words[rfm_time_unit]} but "
+                f"the model {model} was fitted in {words[unit]}; rebuild the table in "
+                f"{words[unit]}, or score the transaction log instead."
+            )
         source = RfmSource(
             input_path,
             customer_col=options["customer_col"],
@@ -519,6 +536,11 @@ def score(
         f"rejected; rows: {counts['rows']:,} read, {counts['rejected_rows']:,} rejected "
         f"(reasons in {rejects_path}); wrote {output} in {time.perf_counter() - started:.1f} s"
     )
+    if rfm_input and rfm_time_unit is None:
+        click.echo(
+            f"note: the RFM table's recency and T were taken to be in the model's time unit "
+            f"({ {'D': 'days', 'W': 'weeks'}[unit] }); pass --rfm-time-unit to have that checked."
+        )
     if bundle.gg is None:
         click.echo(
             f"note: {model} has no spend model (fitted without amounts), so monetary_value, "

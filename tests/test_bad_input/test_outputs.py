@@ -291,3 +291,39 @@ def test_outputs_follow_the_umask(work, tmp_path, umask):
     write_atomically(tmp_path / "u.txt", lambda tmp: tmp.write_text("u"))
     assert (tmp_path / "t.csv").stat().st_mode & 0o777 == 0o640
     assert (tmp_path / "u.txt").stat().st_mode & 0o777 == 0o640
+
+
+def test_score_checks_the_time_unit_of_an_rfm_file(tmp_path):
+    # An RFM file records no time unit: --rfm-time-unit has it checked (issue 13, item 5).
+    import warnings
+
+    from click.testing import CliRunner
+
+    import clvmodel as clv
+    from clvmodel.cli import main
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", clv.ClvWarning)
+        log = clv.datasets.load_cdnow_sample()
+        days = clv.rfm_summary(log, observation_end="1997-09-30", time_unit="D")
+    days.index.name = "customer_id"
+    days.to_csv(tmp_path / "rfm.csv")
+    log.to_csv(tmp_path / "log.csv", index=False)
+    runner = CliRunner()
+    assert (
+        runner.invoke(
+            main, ["fit", str(tmp_path / "log.csv"), "-o", str(tmp_path / "m.json")]
+        ).exit_code
+        == 0
+    )
+    arguments = [
+        "score",
+        str(tmp_path / "m.json"),
+        str(tmp_path / "rfm.csv"),
+        "-o",
+        str(tmp_path / "s.csv"),
+    ]
+    refused = runner.invoke(main, [*arguments, "--rfm-time-unit", "D"])
+    assert refused.exit_code != 0 and "RFM table is in days" in refused.output
+    unchecked = runner.invoke(main, arguments)
+    assert unchecked.exit_code == 0 and "pass --rfm-time-unit" in unchecked.output

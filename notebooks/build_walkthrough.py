@@ -373,8 +373,9 @@ them who stay silent in the holdout, predicted and observed.""",
         "code",
         """\
 comparison = clv.compare_models(cal, hold)
-display(comparison.table[["model", "log_likelihood", "bic", "holdout_mae", "churn_auc",
-                          "one_time_no_purchase_predicted", "one_time_no_purchase_observed"]])
+columns = ["model", "log_likelihood", "bic", "holdout_mae", "churn_auc"]
+columns += ["one_time_no_purchase_predicted", "one_time_no_purchase_observed"]
+display(comparison.table[columns])
 plot_model_comparison(comparison);""",
     ),
     (

@@ -181,9 +181,10 @@ def value_interval(estimate, at, bg, gg, interval, method="delta", n_draws=200, 
     bg, gg : fitted models
     interval : float
         Level.
-    method : {"delta", "draws"}
+    method : {"delta", "draws", "bootstrap"}
         Delta method on the log scale at each model's sigma points (variances add: the two models
-        are fitted separately), or percentiles over joint parameter draws.
+        are fitted separately), or percentiles over joint parameter draws or over both models'
+        bootstrap replicates (``model.bootstrap(data)`` first).
     n_draws, seed
         For ``method="draws"``.
 
@@ -196,13 +197,11 @@ def value_interval(estimate, at, bg, gg, interval, method="delta", n_draws=200, 
     level = float(interval)
     if not 0.0 < level < 1.0:
         raise InputError(f"interval must be strictly between 0 and 1, got {interval!r}.")
-    if method == "draws":
-        pairs = zip(
-            bg.parameter_samples("draws", n_draws, seed),
-            gg.parameter_samples("draws", n_draws, seed),
-            strict=True,
-        )
-        stacked = np.stack([at(b, g) for b, g in pairs])
+    if method in ("draws", "bootstrap"):
+        purchase = bg.parameter_samples(method, n_draws, seed)
+        spend = gg.parameter_samples(method, n_draws, seed)
+        n = min(len(purchase), len(spend))  # bootstrap replicates that converged
+        stacked = np.stack([at(b, g) for b, g in zip(purchase[:n], spend[:n], strict=True)])
         tail = (1.0 - level) / 2.0
         lower, upper = np.quantile(stacked, [tail, 1.0 - tail], axis=0)
         return lower, upper

@@ -196,3 +196,43 @@ def test_cli_evaluate_measures_coverage(tmp_path):
     assert (out / "holdout_coverage.png").stat().st_size > 5_000
     refused = CliRunner().invoke(main, [*arguments, "--interval", "1.5"])
     assert refused.exit_code != 0 and "--interval 0.9" in refused.output
+
+
+def test_bootstrap_and_asymptotic_intervals_agree_on_large_simulated_data():
+    ages = np.random.default_rng(0).uniform(30, 730, 20_000).round()
+    rfm = clv.simulate_customers(20_000, BG_DAYS, T=ages, seed=3)
+    model = clv.BetaGeoModel().fit(rfm).bootstrap(rfm, n_draws=80, seed=1)
+    assert len(model.bootstrap_params_) >= 76  # nearly every refit converges
+    np.testing.assert_allclose(model.bootstrap_params_.std(), model.standard_errors_, rtol=0.3)
+    sample = rfm.iloc[:200]
+    which = ("expected_purchases",)
+    delta = model.predict(sample, 180.0, which=which, interval=0.9)
+    boot = model.predict(sample, 180.0, which=which, interval=0.9, method="bootstrap")
+    width = delta["expected_purchases_upper"] - delta["expected_purchases_lower"]
+    for side in ("lower", "upper"):
+        gap = (delta[f"expected_purchases_{side}"] - boot[f"expected_purchases_{side}"]).abs()
+        assert (gap <= 0.35 * width + 1e-12).mean() > 0.95
+
+
+def test_confidence_intervals_cover_the_true_expectation_in_repeated_samples():
+    # 40 data sets drawn from known parameters: the 90 % interval of E[Y(180) | history] for one
+    # history should hold the value at the true parameters in about 90 % of them (binomial s.e.
+    # 4.7 points; the bound below is 3.5 s.e. under 90 %).
+    history = pd.DataFrame({"frequency": [2], "recency": [200.0], "T": [365.0]})
+    truth = clv.BetaGeoModel.from_params(BG_DAYS).expected_purchases(history, 180.0).iloc[0]
+    covered = 0
+    for seed in range(40):
+        rfm = clv.simulate_customers(3_000, BG_DAYS, T=365.0, seed=100 + seed)
+        row = (
+            clv.BetaGeoModel()
+            .fit(rfm)
+            .predict(history, 180.0, which=("expected_purchases",), interval=0.9)
+            .iloc[0]
+        )
+        covered += row["expected_purchases_lower"] <= truth <= row["expected_purchases_upper"]
+    assert 0.73 <= covered / 40 <= 1.0
+
+
+def test_bootstrap_needs_its_replicates_first(fitted, split):
+    with pytest.raises(clv.InputError, match="bootstrap"):
+        fitted["bgnbd"].predict(split[0], 39, interval=0.9, method="bootstrap")

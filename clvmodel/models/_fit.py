@@ -174,10 +174,11 @@ class MaximumLikelihoodModel:
 
         Parameters
         ----------
-        method : {"delta", "draws"}
+        method : {"delta", "draws", "bootstrap"}
             ``"delta"``: the 2k sigma points φ̂ ± √k·Lᵢ of the asymptotic normal of the working
             parameters (Σ = LLᵀ, the fit's ``covariance_``), for delta-method intervals;
-            ``"draws"``: ``n_draws`` random draws from it, for percentile intervals.
+            ``"draws"``: ``n_draws`` random draws from it, for percentile intervals;
+            ``"bootstrap"``: the replicates of :meth:`bootstrap`.
         n_draws : int
             Number of draws (``method="draws"``).
         seed : int or numpy.random.Generator, optional
@@ -188,11 +189,9 @@ class MaximumLikelihoodModel:
         list
             Models of the same kind, settings and time unit, one per parameter vector.
         """
-        from clvmodel.models._intervals import parameter_draws, sigma_points
+        from clvmodel.models._intervals import parameter_points
 
-        if method not in ("delta", "draws"):
-            raise InputError(f"method={method!r} is not known; use 'delta' or 'draws'.")
-        points = sigma_points(self) if method == "delta" else parameter_draws(self, n_draws, seed)
+        points = parameter_points(self, method, n_draws, seed)
         settings = {name: getattr(self, name) for name in self._setting_names}
         unit = getattr(self, "time_unit_", None)
         return [
@@ -201,6 +200,32 @@ class MaximumLikelihoodModel:
             )
             for theta in points
         ]
+
+    def bootstrap(self, data, n_draws: int = 100, seed=0, weights=None):
+        """Refit on ``n_draws`` bootstrap samples of the customers, for ``method="bootstrap"``
+        intervals (see :func:`clvmodel.models._intervals.bootstrap_parameters`).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            The table the model was fitted on.
+        n_draws : int
+            Bootstrap replicates (refits on the distinct histories: cheap).
+        seed : int or numpy.random.Generator, optional
+            For reproducible replicates.
+        weights : array_like, optional
+            As given to :meth:`fit`.
+
+        Returns
+        -------
+        self
+            With ``bootstrap_params_``, one row per converged replicate.
+        """
+        from clvmodel.models._intervals import bootstrap_parameters
+
+        replicates = bootstrap_parameters(self, data, n_draws, seed, weights)
+        self.bootstrap_params_ = pd.DataFrame(replicates, columns=list(self.param_names))
+        return self
 
     def _set_params(self, params) -> None:
         self.params_ = self._checked_params(params)

@@ -13,12 +13,7 @@ from scipy.special import expit
 from clvmodel._grouping import group_rows
 from clvmodel.errors import InputError
 from clvmodel.models._covariates import covariate_matrix
-from clvmodel.models._intervals import (
-    check_level,
-    interval_columns,
-    parameter_draws,
-    sigma_points,
-)
+from clvmodel.models._intervals import check_level, interval_columns, parameter_points
 from clvmodel.rfm import validate_rfm
 
 __all__ = ["PREDICTIONS", "PurchasePredictions", "check_horizon"]
@@ -117,9 +112,10 @@ class PurchasePredictions:
             the horizon from both sources (the conditional count distribution averaged over
             parameter uncertainty) and the probability the model gives it (at least ``interval``,
             the count being discrete). See :mod:`clvmodel.models._intervals`.
-        method : {"delta", "draws"}
-            Parameter uncertainty by the delta method at sigma points (fast, the default), or by
-            ``n_draws`` draws of the parameters from their asymptotic normal (percentiles).
+        method : {"delta", "draws", "bootstrap"}
+            Parameter uncertainty by the delta method at sigma points (fast, the default), by
+            ``n_draws`` draws of the parameters from their asymptotic normal, or by the
+            replicates of :meth:`bootstrap` (percentiles for both).
         n_draws : int
             Parameter draws for ``method="draws"``.
         seed : int or numpy.random.Generator, optional
@@ -138,8 +134,10 @@ class PurchasePredictions:
         if unknown:
             raise InputError(f"unknown prediction(s) {sorted(unknown)}; choose from {PREDICTIONS}.")
         level = None if interval is None else check_level(interval)
-        if method not in ("delta", "draws"):
-            raise InputError(f"method={method!r} is not known; use 'delta' or 'draws'.")
+        if method not in ("delta", "draws", "bootstrap"):
+            raise InputError(
+                f"method={method!r} is not known; use 'delta', 'draws' or 'bootstrap'."
+            )
         n = len(validate_rfm(data).frequency)
         t = check_horizon(t, n)
         per_row = np.broadcast_to(t, (n,)) if t.ndim else None
@@ -149,9 +147,7 @@ class PurchasePredictions:
         horizon = per_row[first] if t.ndim else t
         columns = self._expectations(p, x, t_x, age, horizon, which)
         if level is not None:
-            points = (
-                sigma_points(self) if method == "delta" else parameter_draws(self, n_draws, seed)
-            )
+            points = parameter_points(self, method, n_draws, seed)
             columns.update(
                 interval_columns(
                     self, points, method, level, columns, (x, t_x, age, *covariates), horizon, which

@@ -99,6 +99,9 @@ class GammaGammaModel(MaximumLikelihoodModel):
     def _analytic_hessian(self) -> bool:
         return not self.spend_covariates
 
+    def _subsample(self, arrays, counts, rows):
+        return tuple(a[rows] for a in arrays), counts[rows]
+
     def _objective(self, theta, arrays, counts, hessian):
         """Eq. (1a) summed over customers, with gradient and Hessian in (p, q, γ).
 

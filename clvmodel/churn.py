@@ -747,6 +747,35 @@ def _date(value, name: str) -> pd.Timestamp:
     return stamp
 
 
+def _stage_sums(values, codes, n_stages: int) -> np.ndarray:
+    """Per-stage sums of a per-customer column (stages in tier order)."""
+    sums = pd.Series(np.asarray(values, dtype=float)).groupby(codes).sum()
+    return sums.reindex(range(n_stages), fill_value=0.0).to_numpy()
+
+
+def _stage_intervals(stages, scores, codes, n_stages: int, increase, margin) -> pd.DataFrame:
+    """With interval columns in the scores (``churn_risk(..., interval=)``): each stage's mean
+    churn risk and its value and extra revenue, with the range parameter uncertainty allows.
+
+    The value bounds are the sums of the customers' bounds. Parameter uncertainty is shared by
+    every customer, so their values move together; adding bounds treats them as moving exactly
+    together, which makes the stage's range a slightly wide (conservative) one.
+    """
+    customers = np.maximum(stages["customers"].to_numpy(), 1)
+    if {"churn_risk_lower", "churn_risk_upper"} <= set(scores.columns):
+        for side in ("lower", "upper"):
+            total = _stage_sums(scores[f"churn_risk_{side}"], codes, n_stages)
+            stages[f"mean_churn_risk_{side}"] = total / customers
+    if "total_predicted_clv" in stages.columns and {"clv_lower", "clv_upper"} <= set(
+        scores.columns
+    ):
+        for side in ("lower", "upper"):
+            total = _stage_sums(scores[f"clv_{side}"], codes, n_stages)
+            stages[f"total_predicted_clv_{side}"] = total
+            stages[f"extra_revenue_{side}"] = increase * total / margin
+    return stages
+
+
 def price_increase_plan(
     scores: pd.DataFrame,
     increases: Sequence[float] | Mapping[str, float] = (0.05, 0.025, 0.0),
@@ -798,6 +827,11 @@ def price_increase_plan(
     * ``total_predicted_clv`` V: the sum of the customers' predicted CLV (as in the scores:
       discounted, over the CLV horizon, counted from the end of observation; a stage starting later
       earns somewhat less of it, which the plan does not adjust);
+    * with interval columns in the scores (``churn_risk(..., interval=0.9)``):
+      ``mean_churn_risk_lower/_upper``, ``total_predicted_clv_lower/_upper`` and
+      ``extra_revenue_lower/_upper``, the range parameter uncertainty allows (the sums of the
+      customers' bounds: conservative, since the customers' values move together), to hold
+      against the break-even churn;
     * ``extra_revenue`` = i × V / m: if nobody leaves because of the increase, the model's
       predicted purchases all happen at a price (1 + i) times higher, so revenue R = V / m grows by
       i × R; with the default m = 1 this is i × V. Costs do not depend on the price, so this is
@@ -918,6 +952,7 @@ def price_increase_plan(
         stages["extra_revenue"] = increase * stages["total_predicted_clv"].to_numpy() / margin
     stages["break_even_churn"] = increase / (margin + increase)
     stages["break_even_customers"] = stages["break_even_churn"] * stages["customers"]
+    stages = _stage_intervals(stages, scores, codes, len(labels), increase, margin)
     if weeks is not None:
         stages["weeks_after_first_stage"] = weeks
     if dates is not None:

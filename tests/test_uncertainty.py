@@ -236,3 +236,24 @@ def test_confidence_intervals_cover_the_true_expectation_in_repeated_samples():
 def test_bootstrap_needs_its_replicates_first(fitted, split):
     with pytest.raises(clv.InputError, match="bootstrap"):
         fitted["bgnbd"].predict(split[0], 39, interval=0.9, method="bootstrap")
+
+
+def test_price_plan_stages_carry_the_range_of_parameter_uncertainty(fitted, split):
+    cal = split[0]
+    gg = clv.GammaGammaModel().fit(cal)
+    scores = clv.churn_risk(fitted["bgnbd"], cal, 39, gg, interval=0.9)
+    plan = clv.price_increase_plan(scores, increases=(0.05, 0.025, 0.0))
+    stages = plan.stages
+    for name in ("mean_churn_risk", "total_predicted_clv", "extra_revenue"):
+        assert (stages[f"{name}_lower"] <= stages[name] + 1e-9).all()
+        assert (stages[name] <= stages[f"{name}_upper"] + 1e-9).all()
+    by_tier = scores.groupby("tier", observed=False)["clv_upper"].sum().to_numpy()
+    np.testing.assert_allclose(stages["total_predicted_clv_upper"], by_tier)
+    np.testing.assert_allclose(
+        stages["extra_revenue_lower"], stages["increase"] * stages["total_predicted_clv_lower"]
+    )
+    # Without interval columns the plan is as before.
+    plain = clv.price_increase_plan(
+        scores.drop(columns=[c for c in scores if "_lower" in c or "_upper" in c])
+    )
+    assert "total_predicted_clv_lower" not in plain.stages.columns

@@ -37,6 +37,7 @@ from clvmodel.errors import (
     StatisticalWarning,
 )
 from clvmodel.holdout import HoldoutReport, evaluate_holdout, tracking_table
+from clvmodel.loading import load
 from clvmodel.models import (
     BetaDiscreteWeibullModel,
     BetaGeoBetaBinomModel,
@@ -99,6 +100,7 @@ __all__ = [
     "economics",
     "evaluate_holdout",
     "interval_coverage",
+    "load",
     "load_model",
     "load_models",
     "naive_clv",

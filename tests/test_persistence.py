@@ -438,3 +438,19 @@ def test_save_into_missing_folder(bg, tmp_path):
     with pytest.raises(clv.ClvError, match="does not exist"):
         bg.save(tmp_path / "no" / "such" / "folder" / "m.json")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_one_loader_reads_every_kind_of_file(tmp_path, rfm):
+    from clvmodel.models.bundle import fit_bundle
+
+    single = clv.ParetoNBDModel().fit(rfm).save(tmp_path / "pnbd.json")
+    assert isinstance(clv.load(single), clv.ParetoNBDModel)
+    histories = rfm.groupby(["frequency", "recency", "T"]).size().rename("customers").reset_index()
+    histories.attrs["time_unit"] = "W"
+    bundle = fit_bundle(histories, model="mbgnbd").save(tmp_path / "bundle.json")
+    assert isinstance(clv.load(bundle).bg, clv.ModifiedBetaGeoModel)
+    sbg = clv.ShiftedBetaGeoModel().fit(clv.subscriptions.from_survival_counts([1000, 631, 468]))
+    assert isinstance(clv.load(sbg.save(tmp_path / "sbg.json")), clv.ShiftedBetaGeoModel)
+    (tmp_path / "other.json").write_text('{"format": "something-else"}')
+    with pytest.raises(clv.ModelFileError, match="not a clvmodel file"):
+        clv.load(tmp_path / "other.json")

@@ -22,7 +22,7 @@ from clvmodel.models._persistence import model_from_document, read_json_document
 from clvmodel.models.base import PurchaseModel
 from clvmodel.models.gamma_gamma import GammaGammaModel
 
-__all__ = ["BUNDLE_FORMAT", "ModelBundle", "fit_bundle", "load_models"]
+__all__ = ["BUNDLE_FORMAT", "ModelBundle", "bundle_from_document", "fit_bundle", "load_models"]
 
 BUNDLE_FORMAT = "clvmodel-models"
 BUNDLE_VERSION = 1
@@ -168,7 +168,9 @@ def _choose_by_bic(histories, weights) -> tuple[PurchaseModel, dict]:
     return best[0], {"rule": "lowest BIC", "chosen": best[2], "candidates": rows}
 
 
-def _bundle_from_document(document, source: str) -> ModelBundle:
+def bundle_from_document(document, source: str) -> ModelBundle:
+    """Rebuild a bundle from its JSON document, validating every field."""
+
     def fail(problem: str):
         raise ModelFileError(f"{source} is not a valid clvmodel models file: {problem}.")
 
@@ -216,7 +218,7 @@ def load_models(path: str | os.PathLike) -> ModelBundle:
     """
     document, source = read_json_document(path)
     if isinstance(document, dict) and document.get("format") == BUNDLE_FORMAT:
-        return _bundle_from_document(document, source)
+        return bundle_from_document(document, source)
     model = model_from_document(document, source)
     if not isinstance(model, PurchaseModel):
         raise ModelFileError(

@@ -7,7 +7,7 @@ import os
 
 from clvmodel._rfm_sql import RFM_COLUMNS, rfm_reject_reason
 from clvmodel.errors import InputError
-from clvmodel.models.bundle import ModelBundle, _bundle_from_document, load_models
+from clvmodel.models.bundle import ModelBundle, bundle_from_document, load_models
 from clvmodel.scoring import SCORE_COLUMNS, score_customers
 from clvmodel.spark._transactions import _check_on_invalid, _column_types, _quote
 from clvmodel.value import PERIOD_DAYS, horizon_years
@@ -173,7 +173,7 @@ def score(
     def score_partition(batches):
         import pandas as pd
 
-        models = _bundle_from_document(json.loads(document), "models sent to the executors")
+        models = bundle_from_document(json.loads(document), "models sent to the executors")
         # Arrow hands over ~10,000 rows at a time; scoring larger pieces shares more work
         # (distinct histories) and costs less overhead, in memory still bounded per piece.
         pending, rows = [], 0

@@ -59,11 +59,21 @@ from clvmodel.simulate import (
     simulate_customers_with_covariates,
     simulate_transactions,
 )
+from clvmodel.subscription_value import (
+    NaiveRetentionComparison,
+    RetentionComparison,
+    compare_retention_models,
+    naive_vs_model_retention,
+)
 from clvmodel.value import clv_table, customer_lifetime_value, naive_clv
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "NaiveRetentionComparison",
+    "RetentionComparison",
+    "compare_retention_models",
+    "naive_vs_model_retention",
     "BetaDiscreteWeibullModel",
     "BetaGeoBetaBinomModel",
     "ShiftedBetaGeoModel",

@@ -23,7 +23,12 @@ def _python_blocks(section: str) -> list[str]:
 
 @pytest.mark.parametrize(
     "section",
-    ["Which model?", "How sure are we? Intervals", "Unit economics: net CLV, CLV:CAC and payback"],
+    [
+        "Which model?",
+        "How sure are we? Intervals",
+        "Unit economics: net CLV, CLV:CAC and payback",
+        "Subscriptions",
+    ],
 )
 def test_readme_python_blocks_run(section, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -38,6 +43,10 @@ def test_readme_python_blocks_run(section, tmp_path, monkeypatch):
         assert namespace["comparison"].table["model"].iloc[0] == "Pareto/NBD"
     elif section == "How sure are we? Intervals":
         assert (namespace["coverage"]["difference"].abs() <= 0.03).all()
+    elif section == "Subscriptions":  # the README quotes these numbers
+        assert namespace["models"].table["holdout_mae"].round(2).tolist() == [2.56, 2.88]
+        assert namespace["naive"].errors["mae"].round(2).tolist() == [2.88, 7.12]
+        assert namespace["naive"].value["value"].round(2).tolist() == [374.29, 168.50, 205.27]
     else:  # the README quotes these holdout numbers
         check = namespace["check"].round(2)
         assert check["actual_holdout"].tolist() == [19.16, 25.17, 55.97]

@@ -249,6 +249,9 @@ def interval_columns(
     names = [f"{n}_{side}" for n in which for side in ("lower", "upper")]
     out = {name: np.empty(x.size) for name in names}
     per_row = np.ndim(horizon) > 0
+    # Memory grows with points × rows: few sigma points take large chunks (so that each
+    # distinct (x, T) is evaluated once), hundreds of draws small ones.
+    chunk = max(chunk, 4_000_000 // max(len(points), 1))
     for start in range(0, x.size, chunk):
         rows = slice(start, start + chunk)
         h = horizon[rows] if per_row else horizon

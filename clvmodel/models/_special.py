@@ -198,23 +198,23 @@ def pmf_dropout_at_purchases(r, alpha, a, b, n, t) -> np.ndarray:
     numpy.ndarray
         Probabilities, broadcast over the inputs.
     """
-    r, alpha, a, b, n, t = np.broadcast_arrays(
-        *(np.asarray(v, dtype="float64") for v in (r, alpha, a, b, n, t))
-    )
+    r, alpha, a, b, n, t = (np.asarray(v, dtype="float64") for v in (r, alpha, a, b, n, t))
+    shape = np.broadcast_shapes(r.shape, alpha.shape, a.shape, b.shape, n.shape, t.shape)
     if not n.any():  # P(0) alone (the churn risk): the negative binomial's zero term
-        return np.where(t > 0, np.exp(-r * np.log1p(t / alpha)), 1.0)
+        return np.broadcast_to(np.where(t > 0, np.exp(-r * np.log1p(t / alpha)), 1.0), shape)
+    # Terms are formed at their own shapes (per customer, per count) before they meet, so that
+    # nothing is evaluated once per (customer, count) that depends on only one of them.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        log_q = np.log(t) - np.log(alpha + t)
+        log_share = np.log(t) - np.log(alpha + t)  # ln(t/(α+t))
+        log_start = r * (np.log(alpha) - np.log(alpha + t)) - gammaln(r) - betaln(a, b)
+        safe_n = np.where(n > 0, n, 1.0)
         log_first = (
             betaln(a, b + n)
-            - betaln(a, b)
             + gammaln(r + n)
-            - gammaln(r)
             - gammaln(n + 1.0)
-            + r * (np.log(alpha) - np.log(alpha + t))
-            + np.where(n > 0, n * log_q, 0.0)
+            + log_start
+            + np.where(n > 0, n * log_share, 0.0)
         )
-        safe_n = np.where(n > 0, n, 1.0)
         second = np.where(
             n > 0,
             np.exp(betaln(a + 1.0, b + safe_n - 1.0) - betaln(a, b))
@@ -222,4 +222,4 @@ def pmf_dropout_at_purchases(r, alpha, a, b, n, t) -> np.ndarray:
             0.0,
         )
         values = np.where(t > 0, np.exp(log_first) + second, (n == 0).astype("float64"))
-    return values
+    return np.broadcast_to(values, shape)

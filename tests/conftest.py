@@ -68,3 +68,37 @@ def fitted_bg(cdnow_rfm):
 def fitted_gg(cdnow_rfm):
     """Gamma-Gamma fitted on the repeat buyers of the CDNOW sample calibration period."""
     return clv.GammaGammaModel().fit(cdnow_rfm)
+
+
+# ---------------------------------------------------------------------------------------------
+# Spark: one local session for every Spark test module (starting one costs 10-20 s)
+@pytest.fixture(scope="session")
+def spark():
+    """A local[2] Spark session (needs Java 17+; used by the tests marked ``spark``)."""
+    import os
+    import sys
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("clvmodel-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.memory", "2g")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def clvs(spark):
+    """The ``clvmodel.spark`` module, imported once a session is running."""
+    import clvmodel.spark
+
+    return clvmodel.spark

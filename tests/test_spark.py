@@ -5,7 +5,6 @@ Marked ``spark`` (deselect with ``-m "not spark"``); the README's test command a
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -30,33 +29,6 @@ HOLDOUT_END = "1998-06-30"
 RFM = ["frequency", "recency", "T"]
 SIM_BG = {"r": 0.5, "alpha": 30.0, "a": 0.8, "b": 2.5}
 SIM_GG = {"p": 6.0, "q": 3.8, "v": 15.0}
-
-
-@pytest.fixture(scope="module")
-def spark():
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("clvmodel-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.memory", "2g")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
-
-
-@pytest.fixture(scope="module")
-def clvs(spark):
-    import clvmodel.spark
-
-    return clvmodel.spark
 
 
 @pytest.fixture(scope="module")

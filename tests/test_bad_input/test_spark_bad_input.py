@@ -8,8 +8,6 @@ string ids), and a fitted model object gave a raw TypeError from pathlib.
 
 from __future__ import annotations
 
-import os
-import sys
 import warnings
 
 import numpy as np
@@ -21,32 +19,6 @@ from clvmodel.errors import InputError
 from clvmodel.scoring import score_customers
 
 pytestmark = pytest.mark.spark
-
-
-@pytest.fixture(scope="module")
-def spark():
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("clvmodel-bad-input")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
-
-
-@pytest.fixture(scope="module")
-def clvs(spark):
-    import clvmodel.spark
-
-    return clvmodel.spark
 
 
 def test_score_full_cdnow_with_string_ids(clvs, spark):

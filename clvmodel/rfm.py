@@ -131,6 +131,13 @@ def _summary_of_frame(
     return summary
 
 
+def _reported(summary: pd.DataFrame, drop_duplicates: bool) -> pd.DataFrame:
+    """The summary, after warning about the exact duplicate rows it kept (if any)."""
+    if not drop_duplicates:
+        _reading.warn_duplicates(summary.attrs["duplicate_rows"], stacklevel=4)
+    return summary
+
+
 def rfm_summary(
     transactions: pd.DataFrame,
     customer_col: str = "customer_id",
@@ -221,9 +228,7 @@ def rfm_summary(
         on_invalid,
         drop_duplicates,
     )
-    if not drop_duplicates:
-        _reading.warn_duplicates(summary.attrs["duplicate_rows"])
-    return summary
+    return _reported(summary, drop_duplicates)
 
 
 def transaction_rejects(
@@ -335,9 +340,7 @@ def rfm_from_file(
             )
             summary.attrs["rejected_rows"] = {}
             summary.attrs["rejected_customers"] = 0
-            if not drop_duplicates:
-                _reading.warn_duplicates(summary.attrs["duplicate_rows"])
-            return summary
+            return _reported(summary, drop_duplicates)
     frame = read_table(location, columns=columns)
     summary = _summary_of_frame(
         frame,
@@ -351,6 +354,4 @@ def rfm_from_file(
         on_invalid,
         drop_duplicates,
     )
-    if not drop_duplicates:
-        _reading.warn_duplicates(summary.attrs["duplicate_rows"])
-    return summary
+    return _reported(summary, drop_duplicates)

@@ -34,7 +34,12 @@ from scipy.special import betainc, betaln, gammaln, logsumexp, polygamma, psi
 
 from clvmodel._grouping import group_rows
 
-__all__ = ["expected_purchases_if_alive", "log1mexp", "pmf_dropout_at_purchases"]
+__all__ = [
+    "expected_purchases_if_alive",
+    "log1mexp",
+    "pmf_dropout_at_purchases",
+    "survival_dropout_at_purchases",
+]
 
 _SERIES_MAX_TERMS = 600
 _SERIES_RTOL = 1e-15
@@ -223,3 +228,27 @@ def pmf_dropout_at_purchases(r, alpha, a, b, n, t) -> np.ndarray:
         )
         values = np.where(t > 0, np.exp(log_first) + second, (n == 0).astype("float64"))
     return np.broadcast_to(values, shape)
+
+
+def survival_dropout_at_purchases(r, alpha, a, b, x, age, t) -> np.ndarray:
+    """P(still alive at T + t | alive at T) when dropout happens right after purchases.
+
+    Given (λ, p) a customer alive at T is dead by T + t with probability 1 − E[(1 − p)^N(t)],
+    N(t) the purchases they would make while alive, which is p times the expected purchases made
+    while alive, p · E_alive. Averaging over the posterior p ~ Beta(a, b + x) gives
+    a/(a + b + x) times E_alive under Beta(a + 1, b + x).
+
+    Parameters
+    ----------
+    r, alpha, a, b : float or array_like
+        Parameters of the alive customer's posterior (as for :func:`expected_purchases_if_alive`).
+    x, age, t : array_like
+        Repeat purchases, customer age T and horizon.
+
+    Returns
+    -------
+    numpy.ndarray
+        Probabilities, broadcast over the inputs.
+    """
+    expected = expected_purchases_if_alive(r, alpha, np.add(a, 1.0), b, x, age, t)
+    return np.clip(1.0 - np.divide(a, np.add(np.add(a, b), x)) * expected, 0.0, 1.0)

@@ -15,7 +15,11 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, gammaln, polygamma, psi
 
-from clvmodel.models._special import expected_purchases_if_alive, pmf_dropout_at_purchases
+from clvmodel.models._special import (
+    expected_purchases_if_alive,
+    pmf_dropout_at_purchases,
+    survival_dropout_at_purchases,
+)
 from clvmodel.models.base import PurchaseModel
 
 __all__ = ["BetaGeoModel"]
@@ -116,17 +120,8 @@ class BetaGeoModel(PurchaseModel):
 
     @staticmethod
     def _survival_if_alive(p, x, T, t):
-        """P(alive at T + t | alive at T, x, T).
-
-        Given (λ, p) the customer is dead by T + t with probability 1 − E[(1 − p)^N(t)], N(t) the
-        purchases a living customer would make, which is p times the expected purchases made
-        while alive, p · E_alive. Averaging p · E_alive over p ~ Beta(a, b + x) gives
-        a/(a + b + x) times E_alive under Beta(a + 1, b + x).
-        """
-        b_posterior = p["b"] + x
-        shifted = {**p, "a": p["a"] + 1.0}
-        dead = p["a"] / (p["a"] + b_posterior) * BetaGeoModel._expected_if_alive(shifted, x, T, t)
-        return np.clip(1.0 - dead, 0.0, 1.0)
+        """P(alive at T + t | alive at T, x, T), with p ~ Beta(a, b + x) given the history."""
+        return survival_dropout_at_purchases(p["r"], p["alpha"], p["a"], p["b"], x, T, t)
 
     def _initial_base(self, x, t_x, T, counts):
         mean_age = max(float(counts @ T / counts.sum()), 1e-3)

@@ -17,8 +17,13 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gammaln, psi
 
-from clvmodel.models._special import expected_purchases_if_alive, pmf_dropout_at_purchases
+from clvmodel.models._special import (
+    expected_purchases_if_alive,
+    pmf_dropout_at_purchases,
+    survival_dropout_at_purchases,
+)
 from clvmodel.models.base import PurchaseModel
+from clvmodel.models.beta_geo import BetaGeoModel
 
 __all__ = ["ModifiedBetaGeoModel"]
 
@@ -175,15 +180,10 @@ class ModifiedBetaGeoModel(PurchaseModel):
     def _survival_if_alive(p, x, T, t):
         """P(alive at T + t | alive at T, x, T): as for BG/NBD, with the posterior
         Beta(a, b + x + 1) of the dropout probability."""
-        b_posterior = p["b"] + x + 1.0
-        shifted = {**p, "a": p["a"] + 1.0}
-        expected = ModifiedBetaGeoModel._expected_if_alive(shifted, x, T, t)
-        return np.clip(1.0 - p["a"] / (p["a"] + b_posterior) * expected, 0.0, 1.0)
+        return survival_dropout_at_purchases(p["r"], p["alpha"], p["a"], p["b"] + 1.0, x, T, t)
 
-    def _initial_base(self, x, t_x, T, counts):
-        mean_age = max(float(counts @ T / counts.sum()), 1e-3)
-        mean_x = float(counts @ x / counts.sum())
-        return np.array([1.0, mean_age / (mean_x + 1.0), 1.0, 1.0])
+    # Starting values as for BG/NBD (the same parameters in the same roles).
+    _initial_base = BetaGeoModel._initial_base
 
     def _degeneracy_hint(self, parameters):
         if {"a", "b"} & set(parameters):

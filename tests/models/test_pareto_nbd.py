@@ -324,9 +324,17 @@ def test_parity_with_lifetimes_on_full_cdnow(cdnow_full_rfm):
 def test_fitted_parameters_agree_with_lifetimes(sample_rfm, fitted):
     # lifetimes fits by Nelder-Mead with default settings (about 2 s here); β is the flattest
     # direction (its standard error is half its value), where the two optima differ by ~8e-5.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        theirs = _lifetimes().ParetoNBDFitter().fit(*_columns(sample_rfm))
+    # lifetimes starts Nelder-Mead from np.random.normal(1, 0.05) of numpy's legacy global state,
+    # and stops within 3.5e-4 of the optimum depending on the start (seeds 0-5: 4e-5 to 3.5e-4).
+    # Seeded here, and the global state put back, so the test does not depend on what ran before.
+    state = np.random.get_state()  # noqa: NPY002 - lifetimes draws from the global state
+    try:
+        np.random.seed(0)  # noqa: NPY002
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theirs = _lifetimes().ParetoNBDFitter().fit(*_columns(sample_rfm))
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
     np.testing.assert_allclose(fitted.params_[list(NAMES)], theirs.params_[list(NAMES)], rtol=1e-4)
     ll_theirs, _ = PNBD._row_loglik(dict(theirs.params_), *_columns(sample_rfm), gradient=False)
     assert fitted.log_likelihood_ >= ll_theirs.sum() - 1e-6

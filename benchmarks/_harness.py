@@ -23,7 +23,7 @@ DATA = Path(__file__).resolve().parent / "data"
 def transactions_file(n_customers: int, seed: int = 1) -> Path:
     """A Parquet log of ``n_customers`` simulated over two years of daily data (cached)."""
     DATA.mkdir(exist_ok=True)
-    path = DATA / f"tx_{n_customers}.parquet"
+    path = DATA / (f"tx_{n_customers}.parquet" if seed == 1 else f"tx_{n_customers}_{seed}.parquet")
     if not path.exists():
         log = clv.simulate_transactions(
             n_customers, BG_DAYS, GG, acquisition_days=365, observation_days=730, seed=seed
@@ -32,20 +32,47 @@ def transactions_file(n_customers: int, seed: int = 1) -> Path:
     return path
 
 
-def measure(code: str) -> dict:
-    """Run ``code`` in a fresh interpreter; it must set ``seconds`` (float) and may set
-    ``result`` (JSON-serialisable). Returns those plus the process's peak memory in MB."""
+def rfm_file(n_customers: int) -> Path:
+    """The RFM table (days) of ``n_customers`` simulated customers (cached). Up to 1M customers it
+    summarises :func:`transactions_file`; beyond, it stacks the summaries of 1M-customer logs
+    drawn with seeds 1, 2, … (customer ids offset so that they stay distinct), which keeps the
+    simulation's memory bounded."""
+    path = DATA / f"rfm_{n_customers}.parquet"
+    if path.exists():
+        return path
+    import pandas as pd
+
+    chunk = 1_000_000
+    parts = []
+    for i, start in enumerate(range(0, n_customers, chunk)):
+        size = min(chunk, n_customers - start)
+        log_path = transactions_file(size, seed=1 + i)
+        log = pd.read_parquet(log_path)
+        rfm = clv.rfm_summary(log, observation_end=log["date"].max(), time_unit="D")
+        rfm.index = rfm.index + start
+        parts.append(rfm)
+        if i > 0:
+            log_path.unlink()  # only the first chunk's log is kept
+    pd.concat(parts).to_parquet(path)
+    return path
+
+
+def measure(code: str, python: str | None = None) -> dict:
+    """Run ``code`` in a fresh interpreter (``python``, by default this one); it must set
+    ``seconds`` (float) and may set ``cpu``, ``import_seconds`` and ``result``
+    (JSON-serialisable). Returns those plus the process's peak memory in MB."""
     wrapper = textwrap.dedent(
         """
         import json, resource, time
-        result = None
+        result = cpu = import_seconds = None
         {code}
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print("@@" + json.dumps({{"seconds": seconds, "peak_mb": peak, "result": result}}))
+        print("@@" + json.dumps({{"seconds": seconds, "cpu": cpu, "peak_mb": peak,
+                                 "import_seconds": import_seconds, "result": result}}))
         """
     ).format(code=textwrap.indent(textwrap.dedent(code), "").strip())
     completed = subprocess.run(
-        [sys.executable, "-c", wrapper], capture_output=True, text=True, check=False
+        [python or sys.executable, "-c", wrapper], capture_output=True, text=True, check=False
     )
     if completed.returncode != 0 or "@@" not in completed.stdout:
         raise RuntimeError(f"benchmark snippet failed:\n{completed.stderr[-3000:]}")

@@ -1,67 +1,201 @@
-"""BG/NBD fit on 1M simulated customers (daily data over two years): clvmodel vs lifetimes.
+"""BG/NBD fit on simulated customers (daily data over two years): clvmodel vs lifetimes and
+PyMC-Marketing, each timed as the FIRST call in a FRESH process.
 
-Usage: python benchmarks/bench_fit.py [--customers 1000000]
+Every run is its own subprocess: it reads the RFM table (not timed), imports the library (timed
+apart), then fits once (timed: wall and CPU seconds). Runs of the contenders are interleaved
+(clvmodel, lifetimes, PyMC-Marketing, clvmodel, ...) so that they share the machine's load, and
+the table gives the median and the spread (min–max) of ``--runs`` runs with the ratio of medians.
+
+PyMC-Marketing needs Python ≥ 3.12: the script creates (or reuses) a virtual environment at
+``~/.cache/clvmodel-bench/pymc312`` with ``<python3.12> -m venv`` and ``pip install
+pymc-marketing pyarrow`` (the interpreter is ``$CLVMODEL_BENCH_PYTHON312``, by default
+``~/.pyenv/versions/3.12.1/bin/python``). Its ``BetaGeoModel`` is fitted with
+``fit(rfm, method="map")`` and flat (HalfFlat) priors on r, α, a, b, so that its MAP is the
+maximum-likelihood estimate; note that ``fit(fit_method="map")`` silently samples with NUTS.
+
+Usage: python benchmarks/bench_fit.py [--customers 1000000] [--runs 3] [--no-pymc]
+       [--no-lifetimes] [--tracemalloc] [--arrays]
+(10M: ``--customers 10000000 --arrays --tracemalloc``; the table is built from ten simulated
+1M-customer logs, see ``_harness.rfm_file``.)
 """
+
+from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
+import subprocess
+from pathlib import Path
 
-from _harness import DATA, measure, report, transactions_file
+from _harness import measure, rfm_file
+
+NAMES = ("r", "alpha", "a", "b")
+VENV = Path.home() / ".cache" / "clvmodel-bench" / "pymc312"
+PYTHON312 = os.environ.get(
+    "CLVMODEL_BENCH_PYTHON312", str(Path.home() / ".pyenv/versions/3.12.1/bin/python")
+)
+
+LOAD = """
+import pandas as pd
+rfm = pd.read_parquet({path!r}, columns=["frequency", "recency", "T"])
+"""
+
+# For peak memory at 10M: the three columns as numpy arrays (no DataFrame, whose conversion
+# from Arrow alone peaks near 1 GB at 10M rows); fit accepts a mapping of arrays.
+LOAD_ARRAYS = """
+import pandas as pd
+import pyarrow.parquet as pq
+table = pq.read_table({path!r}, columns=["frequency", "recency", "T"])
+rfm = {{name: table.column(name).to_numpy() for name in ("frequency", "recency", "T")}}
+del table
+"""
+
+OURS = """
+wall, cpu = time.perf_counter(), time.process_time()
+import clvmodel as clv
+import_seconds = time.perf_counter() - wall
+wall, cpu = time.perf_counter(), time.process_time()
+model = clv.BetaGeoModel().fit(rfm)
+seconds, cpu = time.perf_counter() - wall, time.process_time() - cpu
+result = {{"params": {{k: float(v) for k, v in model.params_.items()}},
+          "distinct": model.n_distinct_rows_, "iterations": model.n_iterations_}}
+"""
+
+OURS_TRACEMALLOC = """
+import tracemalloc
+import clvmodel as clv
+tracemalloc.start()
+wall, cpu = time.perf_counter(), time.process_time()
+model = clv.BetaGeoModel().fit(rfm)
+seconds, cpu = time.perf_counter() - wall, time.process_time() - cpu
+result = {{"fit_peak_mb": tracemalloc.get_traced_memory()[1] / 2**20,
+          "params": {{k: float(v) for k, v in model.params_.items()}}}}
+"""
+
+LIFETIMES = """
+wall = time.perf_counter()
+from lifetimes import BetaGeoFitter
+import_seconds = time.perf_counter() - wall
+wall, cpu = time.perf_counter(), time.process_time()
+model = BetaGeoFitter().fit(rfm["frequency"], rfm["recency"], rfm["T"])
+seconds, cpu = time.perf_counter() - wall, time.process_time() - cpu
+result = {{"params": {{k: float(v) for k, v in model.params_.items()}}}}
+"""
+
+PYMC = """
+import warnings
+warnings.simplefilter("ignore")
+data = pd.DataFrame({{"customer_id": range(len(rfm)), "frequency": rfm["frequency"].to_numpy(),
+                     "recency": rfm["recency"].to_numpy(), "T": rfm["T"].to_numpy()}})
+wall = time.perf_counter()
+from pymc_extras.prior import Prior
+from pymc_marketing.clv import BetaGeoModel
+import_seconds = time.perf_counter() - wall
+flat = {{name: Prior("HalfFlat") for name in ("r", "alpha", "a", "b")}}
+wall, cpu = time.perf_counter(), time.process_time()
+model = BetaGeoModel(model_config=flat)
+model.fit(data, method="map", progressbar=False)
+seconds, cpu = time.perf_counter() - wall, time.process_time() - cpu
+summary = model.fit_summary()
+result = {{"params": {{k: float(summary[k]) for k in ("r", "alpha", "a", "b")}}}}
+"""
+
+
+def pymc_python() -> str:
+    """The Python 3.12 interpreter of the PyMC-Marketing environment, created on first use."""
+    python = VENV / "bin" / "python"
+    if not python.exists():
+        VENV.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([PYTHON312, "-m", "venv", str(VENV)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "pymc-marketing", "pyarrow"], check=True
+        )
+    return str(python)
+
+
+def _import_line(runs: list[dict]) -> str:
+    values = [r["import_seconds"] for r in runs if r.get("import_seconds") is not None]
+    return f"{statistics.median(values):.2f}" if values else "–"
+
+
+def _row(name: str, runs: list[dict], base: list[dict] | None) -> str:
+    wall = [r["seconds"] for r in runs]
+    cpu = [r["cpu"] for r in runs]
+    cells = [
+        name,
+        f"{statistics.median(wall):.2f} ({min(wall):.2f}–{max(wall):.2f})",
+        f"{statistics.median(cpu):.2f} ({min(cpu):.2f}–{max(cpu):.2f})",
+        f"{statistics.median(r['peak_mb'] for r in runs):.0f}",
+        _import_line(runs),
+    ]
+    if base is None:
+        cells += ["–", "–"]
+    else:
+        ours_wall = statistics.median(r["seconds"] for r in base)
+        ours_cpu = statistics.median(r["cpu"] for r in base)
+        cells += [
+            f"**{statistics.median(wall) / ours_wall:.1f}×**",
+            f"{statistics.median(cpu) / ours_cpu:.1f}×",
+        ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _largest_difference(ours: dict, theirs: dict) -> float:
+    return max(abs(ours[k] - theirs[k]) / abs(theirs[k]) for k in NAMES)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-pymc", action="store_true")
+    parser.add_argument("--no-lifetimes", action="store_true")
+    parser.add_argument("--tracemalloc", action="store_true", help="also the fit's own peak")
+    parser.add_argument(
+        "--arrays", action="store_true", help="clvmodel only: load numpy arrays, not a DataFrame"
+    )
     args = parser.parse_args()
-    log = transactions_file(args.customers)
-    rfm_path = DATA / f"rfm_{args.customers}.parquet"
-    if not rfm_path.exists():
-        import pandas as pd
+    load = (LOAD_ARRAYS if args.arrays else LOAD).format(path=str(rfm_file(args.customers)))
+    if args.arrays:
+        args.no_pymc = args.no_lifetimes = True
+    contenders = {"clvmodel": (load + OURS.format(), None)}
+    if not args.no_lifetimes:
+        contenders["lifetimes 0.11.3"] = (load + LIFETIMES.format(), None)
+    if not args.no_pymc:
+        contenders["PyMC-Marketing (MAP)"] = (load + PYMC.format(), pymc_python())
+    runs: dict[str, list[dict]] = {name: [] for name in contenders}
+    for i in range(args.runs):
+        for name, (code, python) in contenders.items():
+            numbers = measure(code, python=python) if python else measure(code)
+            runs[name].append(numbers)
+            print(
+                f"run {i + 1} {name}: {numbers['seconds']:.2f} s wall, {numbers['cpu']:.2f} s CPU"
+            )
 
-        import clvmodel as clv
-
-        tx = pd.read_parquet(log)
-        clv.rfm_summary(tx, observation_end=tx["date"].max(), time_unit="D").to_parquet(rfm_path)
-
-    load = f"import pandas as pd\nrfm = pd.read_parquet({str(rfm_path)!r})\n"
-    ours = measure(
-        load
-        + """
-import clvmodel as clv
-best = None
-for _ in range(3):
-    start = time.perf_counter()
-    model = clv.BetaGeoModel().fit(rfm)
-    elapsed = time.perf_counter() - start
-    best = elapsed if best is None else min(best, elapsed)
-seconds = best
-result = {k: float(v) for k, v in model.params_.items()}
-"""
-    )
-    theirs = measure(
-        load
-        + """
-from lifetimes import BetaGeoFitter
-start = time.perf_counter()
-model = BetaGeoFitter().fit(rfm["frequency"], rfm["recency"], rfm["T"])
-seconds = time.perf_counter() - start
-result = {k: float(v) for k, v in model.params_.items()}
-"""
-    )
-    worst = max(
-        abs(ours["result"][k] - theirs["result"][k]) / abs(theirs["result"][k])
-        for k in ("r", "alpha", "a", "b")
-    )
-    print(
-        report(
-            f"BG/NBD fit, {args.customers:,} customers",
-            [("lifetimes 0.11.3", theirs), ("clvmodel", ours)],
-            "lifetimes 0.11.3",
-        )
-    )
-    print(f"\nclvmodel params: {json.dumps(ours['result'])}")
-    print(f"lifetimes params: {json.dumps(theirs['result'])}")
-    print(f"largest relative parameter difference: {worst:.2e}")
+    ours = runs["clvmodel"]
+    lines = [
+        f"## BG/NBD fit, {args.customers:,} customers "
+        f"({ours[0]['result']['distinct']:,} distinct histories)",
+        "",
+        f"Each a first call in a fresh process; median (min–max) of {args.runs} runs.",
+        "",
+        "| run | wall s | CPU s | peak MB | import s | wall ÷ clvmodel | CPU ÷ clvmodel |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name in runs:
+        lines.append(_row(name, runs[name], None if name == "clvmodel" else ours))
+    print("\n" + "\n".join(lines) + "\n")
+    params = ours[0]["result"]["params"]
+    print(f"clvmodel params: {json.dumps(params)}")
+    for name in runs:
+        if name != "clvmodel":
+            theirs = runs[name][0]["result"]["params"]
+            print(f"{name} params: {json.dumps(theirs)}")
+            print(f"  largest relative difference: {_largest_difference(params, theirs):.2e}")
+    if args.tracemalloc:
+        traced = measure(load + OURS_TRACEMALLOC.format())
+        print(f"fit's own peak allocation (tracemalloc): {traced['result']['fit_peak_mb']:.0f} MB")
 
 
 if __name__ == "__main__":

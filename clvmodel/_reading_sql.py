@@ -1,4 +1,4 @@
-"""The reading rules of :mod:`clvmodel._reading` as SQL, for DuckDB and Spark SQL.
+"""The reading rules of :mod:`clvmodel._reading` as SQL, for DuckDB, Spark SQL and PostgreSQL.
 
 Ids, amounts and the reasons rows are rejected are SQL expressions built from the same patterns
 and constants as the pandas route. Dates are not re-implemented: an engine collects the distinct
@@ -38,11 +38,14 @@ def kind_of(sql_type: str) -> str:
 
 
 class Dialect:
-    """The few spellings that differ between DuckDB and Spark SQL."""
+    """The few spellings that differ between DuckDB, Spark SQL and PostgreSQL."""
 
     def __init__(self, name: str):
         self.name = name
         self.spark = name == "spark"
+        self.postgres = name == "postgres"
+        #: The 64-bit floating-point type.
+        self.double = "DOUBLE PRECISION" if self.postgres else "DOUBLE"
 
     def literal(self, text: str) -> str:
         escaped = str(text).replace("'", "''") if not self.spark else (
@@ -56,10 +59,14 @@ class Dialect:
 
     def search(self, value: str, pattern: str) -> str:
         """SQL: whether ``pattern`` occurs in ``value``."""
+        if self.postgres:
+            return f"({value} ~ {self.literal(pattern)})"
         return f"{'rlike' if self.spark else 'regexp_matches'}({value}, {self.literal(pattern)})"
 
     def text(self, value: str) -> str:
-        return f"CAST({value} AS {'STRING' if self.spark else 'VARCHAR'})"
+        return (
+            f"CAST({value} AS {'STRING' if self.spark else 'TEXT' if self.postgres else 'VARCHAR'})"
+        )
 
     def try_double(self, value: str) -> str:
         return f"{'try_cast' if self.spark else 'TRY_CAST'}({value} AS DOUBLE)"
@@ -68,6 +75,8 @@ class Dialect:
         """SQL DATE of a day number (days since 1970-01-01)."""
         if self.spark:
             return f"date_from_unix_date(CAST({day} AS INT))"
+        if self.postgres:
+            return f"(DATE '1970-01-01' + CAST({day} AS INTEGER))"
         return f"CAST(DATE '1970-01-01' + CAST({day} AS INTEGER) AS DATE)"
 
 
@@ -157,7 +166,7 @@ def reject_reason_sql(end_date: str, with_amount: bool, dialect: Dialect) -> str
     amount_checks = (
         f"""
              WHEN amount IS NULL THEN {lit(rd.BAD_AMOUNT)}
-             WHEN abs(amount) = CAST('Infinity' AS DOUBLE) THEN {lit(rd.INFINITE_AMOUNT)}
+             WHEN abs(amount) = CAST('Infinity' AS {dialect.double}) THEN {lit(rd.INFINITE_AMOUNT)}
              WHEN abs(amount) > {rd.AMOUNT_BOUND!r} THEN {lit(rd.HUGE_AMOUNT)}
              WHEN amount < 0 THEN {lit(rd.NEGATIVE_AMOUNT)}"""
         if with_amount

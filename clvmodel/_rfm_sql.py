@@ -21,7 +21,7 @@ __all__ = ["RFM_COLUMNS", "rfm_query", "rfm_reject_reason"]
 RFM_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 
 
-def rfm_query(purchases: str, end_day: int, unit_days: float) -> str:
+def rfm_query(purchases: str, end_day: int, unit_days: float, dialect=None) -> str:
     """SQL for the RFM summary of ``purchases`` (a table name, or a sub-query in parentheses).
 
     Parameters
@@ -33,6 +33,10 @@ def rfm_query(purchases: str, end_day: int, unit_days: float) -> str:
         End of observation as a day number (days since 1970-01-01).
     unit_days : float
         Days per time unit of ``recency`` and ``T`` (1 or 7).
+    dialect : clvmodel._reading_sql.Dialect, optional
+        ``Dialect("postgres")`` for PostgreSQL, which spells ``DOUBLE`` as ``DOUBLE PRECISION``,
+        has no ``MIN_BY`` and folds an unquoted ``T`` to ``t``; the default text is the one
+        DuckDB and Spark SQL share.
 
     Returns
     -------
@@ -42,7 +46,17 @@ def rfm_query(purchases: str, end_day: int, unit_days: float) -> str:
         ``first_day`` (day number of the first purchase).
     """
     end_day = int(end_day)
-    unit = f"CAST({float(unit_days)!r} AS DOUBLE)"
+    postgres = dialect is not None and dialect.postgres
+    double = "DOUBLE PRECISION" if postgres else "DOUBLE"
+    # The amount of the first purchase day: MIN_BY where it exists, the first of the amounts
+    # ordered by day in PostgreSQL (one purchase day per customer and day, so no ties).
+    first = (
+        "(array_agg(amount ORDER BY purchase_day))[1]"
+        if postgres
+        else "MIN_BY(amount, purchase_day)"
+    )
+    big_t = '"T"' if postgres else "T"
+    unit = f"CAST({float(unit_days)!r} AS {double})"
     return f"""
         WITH purchase_days AS (
             SELECT customer_id, purchase_day, SUM(amount) AS amount
@@ -54,17 +68,17 @@ def rfm_query(purchases: str, end_day: int, unit_days: float) -> str:
                    MAX(purchase_day) AS last_day,
                    COUNT(*) AS n_days,
                    SUM(amount) AS total,
-                   MIN_BY(amount, purchase_day) AS first_amount
+                   {first} AS first_amount
             FROM purchase_days
             GROUP BY customer_id
         )
         SELECT customer_id,
                n_days - 1 AS frequency,
-               CAST(last_day - first_day AS DOUBLE) / {unit} AS recency,
-               CAST({end_day} - first_day AS DOUBLE) / {unit} AS T,
+               CAST(last_day - first_day AS {double}) / {unit} AS recency,
+               CAST({end_day} - first_day AS {double}) / {unit} AS {big_t},
                CASE WHEN n_days > 1
-                    THEN (total - first_amount) / CAST(n_days - 1 AS DOUBLE)
-                    ELSE CAST(0 AS DOUBLE) END AS monetary_value,
+                    THEN (total - first_amount) / CAST(n_days - 1 AS {double})
+                    ELSE CAST(0 AS {double}) END AS monetary_value,
                n_days AS orders,
                total AS revenue,
                first_day

@@ -36,6 +36,7 @@ __all__ = [
     "churn_risk",
     "churn_tier_summary",
     "price_increase_plan",
+    "risk_tiers",
 ]
 
 #: Tier labels of :func:`churn_risk`, from the lowest risk to the highest.
@@ -118,6 +119,30 @@ def _tier_rule(
     labels = _labels(tiers, len(cuts) + 1)
     rule["tier_cuts"] = [float(c) for c in cuts]
     return labels, cuts, rule
+
+
+def risk_tiers(
+    risk, tiers: Sequence[str] = DEFAULT_TIERS, thresholds=None, quantiles=None
+) -> tuple[pd.Categorical, dict[str, Any]]:
+    """Sort churn risks into labelled tiers, by thresholds or quantiles, as :func:`churn_risk`.
+
+    Parameters
+    ----------
+    risk : array_like
+        Churn risks in [0, 1], from any model.
+    tiers, thresholds, quantiles
+        As in :func:`churn_risk`.
+
+    Returns
+    -------
+    tiers : pandas.Categorical
+        Ordered, lowest risk first.
+    rule : dict
+        ``tier_rule``, ``thresholds`` or ``quantiles``, ``tier_cuts`` and ``tiers``, for ``attrs``.
+    """
+    risk = np.asarray(risk, dtype="float64")
+    labels, cuts, rule = _tier_rule(risk, tiers, thresholds, quantiles)
+    return _assign_tiers(risk, labels, cuts), {**rule, "tiers": list(labels)}
 
 
 def _assign_tiers(risk: np.ndarray, labels: tuple[str, ...], cuts: np.ndarray) -> pd.Categorical:
@@ -325,6 +350,8 @@ def churn_risk(
 
 
 def _risk_description(attrs: Mapping[str, Any]) -> str:
+    if isinstance(attrs.get("risk_description"), str):  # scores of other models say what it is
+        return attrs["risk_description"]
     horizon = attrs.get("horizon")
     if horizon is None:
         return "churn risk as given"

@@ -28,6 +28,9 @@ from clvmodel._duck import (
     _require,
     connect,
 )
+from clvmodel._postgres_connect import display, is_postgres_uri
+from clvmodel._postgres_read import PostgresSpool, describe_source, require_columns
+from clvmodel._postgres_rfm import PostgresLog, can_push_down
 from clvmodel._reading_sql import (
     Dialect,
     amount_sql,
@@ -54,11 +57,13 @@ class TransactionSource:
     Parameters
     ----------
     path : str or path-like
-        A ``.csv`` or ``.parquet`` file, a folder of Parquet files, or a ``.duckdb`` database.
+        A ``.csv`` or ``.parquet`` file, a folder of Parquet files, a ``.duckdb`` database, or a
+        ``postgresql://`` connection URI (with ``table`` or ``query``; credentials from the URI,
+        the ``PG*`` environment variables or ``~/.pgpass``).
     customer_col, date_col, amount_col : str
         Column names; ``amount_col=None`` for a log without amounts.
     table : str, optional
-        The table, when ``path`` is a DuckDB database.
+        The table, when ``path`` is a DuckDB or PostgreSQL database.
     date_format : str, optional
         strftime pattern of text (or whole-number) dates and of a text ``observation_end``,
         e.g. ``"%d/%m/%Y"``; without it dates are read by the rules of
@@ -73,6 +78,13 @@ class TransactionSource:
 
     drop_duplicates : bool
         Leave out rows that repeat another row exactly (counted by :meth:`counts` either way).
+    query : str, optional
+        A ``SELECT`` query to read instead of ``table``, when ``path`` is a PostgreSQL URI.
+    pushdown : bool, optional
+        PostgreSQL only: run the row checks and the RFM summary inside the server, so only
+        aggregates cross the wire (True), or stream the rows into a local Parquet spool read by
+        DuckDB (False). By default the server does it when the column types allow (integer or
+        text ids, ``date``/``timestamp`` dates, numeric amounts, no ``date_format``).
 
     Notes
     -----
@@ -84,6 +96,12 @@ class TransactionSource:
     (see :meth:`rejects`). Amounts written with a currency or a decimal comma raise an
     :class:`~clvmodel.InputError` naming the column (when the counts are taken). Days are calendar
     days of the timestamps as stored; zoned timestamps are taken in UTC.
+
+    From PostgreSQL, the checks and the summary run in the server in PostgreSQL's spelling of
+    the same SQL (see ``pushdown``), or the three columns are streamed in Arrow batches into a
+    temporary Parquet file (bounded memory; removed with the source) read by the rules above;
+    either way every route rejects the same rows for the same reasons. ``customer_type`` records the
+    customer column's PostgreSQL type (None for files), for writing scores back.
     """
 
     path: str | os.PathLike
@@ -96,20 +114,63 @@ class TransactionSource:
     time_unit: str = "W"
     connection: object = None
     drop_duplicates: bool = False
+    query: str | None = None
+    pushdown: bool | None = None
 
     def __post_init__(self):
         _reading.check_date_format(self.date_format)
         if self.time_unit not in TIME_UNITS:
             raise InputError(f"time_unit={self.time_unit!r} is not supported; use 'D' or 'W'.")
-        self.connection = self.connection or connect()
-        _attach(self.connection, self.path)
-        relation = _relation(self.path, self.table)
-        columns = _columns(self.connection, relation)
         needed = {"customer": self.customer_col, "date": self.date_col}
         if self.amount_col is not None:
             needed["amount"] = self.amount_col
+        self.customer_type = self._pg = None
+        if is_postgres_uri(self.path):
+            if self._push_down(needed):
+                return
+            # Stream the needed columns into a Parquet spool; DuckDB reads it like any file.
+            self._spool = PostgresSpool(
+                self.path, self.table, self.query, columns=list(needed.values()), needed=needed
+            )
+            self.customer_type = self._spool.types[self.customer_col]
+            relation = _relation(self._spool.path)
+        elif self.query is not None:
+            raise InputError(
+                "a query (--query) reads from a postgresql:// database; for a file leave it out."
+            )
+        else:
+            relation = _relation(self.path, self.table)
+        self.connection = self.connection or connect()
+        if self.customer_type is None:
+            _attach(self.connection, self.path)
+        columns = _columns(self.connection, relation)
         _require(columns, needed)
         self._build_views(relation, columns)
+
+    def _push_down(self, needed: dict[str, str]) -> bool:
+        """Hand the work to PostgreSQL when the column types allow; whether it was."""
+        if self.pushdown is False:
+            return False
+        types = describe_source(self.path, self.table, self.query)
+        where = f"table {self.table!r}" if self.table is not None else "the query"
+        require_columns(types, needed, f"{where} at {display(self.path)}")
+        self.customer_type = types[self.customer_col]
+        if not can_push_down(
+            types, self.customer_col, self.date_col, self.amount_col, self.date_format
+        ):
+            if self.pushdown:
+                raise InputError(
+                    f"cannot summarise {where} inside PostgreSQL: the columns' types are "
+                    f"{ {c: types[c] for c in needed.values()} }; it takes integer or text ids, "
+                    "date or timestamp dates and numeric amounts. Leave pushdown unset."
+                )
+            return False
+        self._pg = PostgresLog(
+            self.path, self.table, self.query, types, self.customer_col, self.date_col,
+            self.amount_col, self.observation_end, self.time_unit, self.drop_duplicates,
+        )  # fmt: skip
+        self.end = self._pg.end
+        return True
 
     def _build_views(self, relation: str, columns: dict[str, str]) -> None:
         con = self.connection
@@ -233,6 +294,8 @@ class TransactionSource:
         """Rows and customers read, rejected rows, customers with at least one valid row, and
         exact duplicate rows among the valid ones (same customer, date as written and amount;
         0 without amounts, where they change nothing)."""
+        if self._pg is not None:
+            return self._pg.counts()
         row = self.connection.execute(
             f"""
             SELECT COUNT(*),
@@ -258,6 +321,8 @@ class TransactionSource:
     def duplicate_rows(self) -> int:
         """Valid rows that repeat another valid row exactly (same customer, date as written and
         amount); they are left out of the summary with ``drop_duplicates=True``."""
+        if self._pg is not None:
+            return self._pg.duplicate_rows()
         if self.amount_col is None:
             return 0
         return int(
@@ -269,6 +334,8 @@ class TransactionSource:
 
     def row_counts(self) -> dict[str, int]:
         """Rows read and rejected: one cheap scan, no distinct counts."""
+        if self._pg is not None:
+            return self._pg.row_counts()
         row = self.connection.execute(
             "SELECT COUNT(*), COUNT(*) FILTER (WHERE reason IS NOT NULL), "
             f"COUNT(*) FILTER (WHERE reason = '{_reading.BAD_AMOUNT}') FROM clv_checked"
@@ -283,6 +350,8 @@ class TransactionSource:
 
         Pass ``rejected_rows`` from :meth:`row_counts` to skip the scan when it is 0.
         """
+        if self._pg is not None:
+            return self._pg.rejects(rejected_rows)
         if rejected_rows == 0:
             return pd.DataFrame(
                 {"customer_id": [], "date": [], "amount": [], "reason": []}, dtype="object"
@@ -302,6 +371,8 @@ class TransactionSource:
 
     def check_usable(self) -> dict[str, int]:
         """Raise when no customer has a valid transaction; otherwise return :meth:`counts`."""
+        if self._pg is not None:
+            return self._pg.check_usable()
         counts = self.counts()
         if counts["valid_customers"] == 0:
             self._raise_nothing_valid()
@@ -309,6 +380,8 @@ class TransactionSource:
 
     def rfm(self) -> pd.DataFrame:
         """The whole RFM summary as a DataFrame indexed by customer id (for moderate sizes)."""
+        if self._pg is not None:
+            return self._pg.rfm()
         frame = self.connection.execute(
             'SELECT customer_id, frequency, recency, "T", monetary_value FROM clv_rfm'
         ).df()
@@ -316,6 +389,9 @@ class TransactionSource:
 
     def rfm_batches(self, batch_size: int = 500_000) -> Iterator[pd.DataFrame]:
         """The RFM summary in batches of customers, so memory stays bounded."""
+        if self._pg is not None:
+            yield from self._pg.rfm_batches(batch_size)
+            return
         reader = _arrow_reader(
             self.connection.sql(
                 'SELECT customer_id, frequency, recency, "T", monetary_value FROM clv_rfm'
@@ -327,6 +403,8 @@ class TransactionSource:
 
     def distinct_histories(self) -> pd.DataFrame:
         """Distinct (frequency, recency, T) rows with the number of customers each stands for."""
+        if self._pg is not None:
+            return self._pg.distinct_histories()
         frame = self.connection.execute(
             'SELECT frequency, recency, "T", COUNT(*) AS customers FROM clv_rfm GROUP BY ALL'
         ).df()
@@ -336,6 +414,8 @@ class TransactionSource:
 
     def distinct_spends(self) -> pd.DataFrame:
         """Distinct (frequency, monetary_value) rows of repeat buyers, with customer counts."""
+        if self._pg is not None:
+            return self._pg.distinct_spends()
         frame = self.connection.execute(
             "SELECT frequency, monetary_value, COUNT(*) AS customers FROM clv_rfm "
             "WHERE frequency > 0 GROUP BY ALL"
@@ -346,6 +426,8 @@ class TransactionSource:
     def naive_inputs(self) -> dict[str, float]:
         """Aggregates for the naive CLV formula: customers, orders (customer-days), revenue and
         the length of the observation period in years."""
+        if self._pg is not None:
+            return self._pg.naive_inputs()
         row = self.connection.execute(
             "SELECT COUNT(*), SUM(orders), SUM(revenue), MIN(first_day) FROM clv_rfm"
         ).fetchall()[0]

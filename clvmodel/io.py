@@ -1,4 +1,5 @@
-"""Reading and writing tables: CSV and Parquet files, with clear errors and atomic writes."""
+"""Reading and writing tables: CSV and Parquet files and PostgreSQL tables, with clear errors and
+atomic writes."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from clvmodel._files import write_atomically
+from clvmodel._postgres_connect import is_postgres_uri
 from clvmodel.errors import InputError
 
 __all__ = ["read_table", "write_table"]
@@ -24,27 +26,55 @@ def _format_of(path: Path) -> str:
     return _FORMATS[suffix]
 
 
-def read_table(path: str | os.PathLike, columns: list[str] | None = None) -> pd.DataFrame:
-    """Read a CSV or Parquet file into a DataFrame.
+def read_table(
+    path: str | os.PathLike,
+    columns: list[str] | None = None,
+    *,
+    table: str | None = None,
+    query: str | None = None,
+) -> pd.DataFrame:
+    """Read a CSV or Parquet file, or a PostgreSQL table or query, into a DataFrame.
 
     Parameters
     ----------
     path : str or path-like
-        A ``.csv`` or ``.parquet`` file.
+        A ``.csv`` or ``.parquet`` file, or a ``postgresql://`` connection URI (user, password,
+        host and database from the URI, the ``PG*`` environment variables or ``~/.pgpass``;
+        needs ``pip install 'clvmodel[postgres]'``).
     columns : list of str, optional
-        Columns to read; a missing one raises an error that lists the columns the file has.
+        Columns to read; a missing one raises an error that lists the columns the source has.
+    table, query : str, optional
+        With a PostgreSQL URI, exactly one: the table (``schema.table`` allowed) or a
+        ``SELECT`` query to read. Rows are streamed in Arrow batches.
 
     Returns
     -------
     pandas.DataFrame
         CSV ids are read as strings (leading zeros survive); dates are left for
-        :func:`clvmodel.rfm_summary` to parse.
+        :func:`clvmodel.rfm_summary` to parse. PostgreSQL columns keep their types (``numeric``
+        arrives as text, read as a number by the RFM functions).
 
     Raises
     ------
     InputError
-        The file does not exist, has an unknown extension, cannot be parsed, or lacks a column.
+        The file does not exist, has an unknown extension, cannot be parsed, or lacks a column;
+        the server cannot be reached, refuses the credentials or the privilege, or has no such
+        table (the message never shows the password).
+
+    Examples
+    --------
+    >>> import clvmodel as clv
+    >>> tx = clv.read_table("postgresql://analyst@db/shop", table="sales.orders")
+    ... # doctest: +SKIP
     """
+    if is_postgres_uri(path):
+        from clvmodel._postgres_read import read_frame
+
+        return read_frame(str(path), table=table, query=query, columns=columns)
+    if table is not None or query is not None:
+        raise InputError(
+            f"table= and query= read from a postgresql:// database, not from {str(path)!r}."
+        )
     location = Path(path)
     kind = _format_of(location)
     if not location.is_file():
@@ -78,14 +108,52 @@ def _check_columns(location: Path, header, columns) -> None:
         )
 
 
-def write_table(frame: pd.DataFrame, path: str | os.PathLike, index: bool = True) -> Path:
-    """Write a DataFrame to CSV or Parquet (by extension) atomically.
+def write_table(
+    frame: pd.DataFrame,
+    path: str | os.PathLike,
+    index: bool = True,
+    *,
+    table: str | None = None,
+    if_exists: str = "fail",
+    column_types: dict[str, str] | None = None,
+) -> Path | str:
+    """Write a DataFrame to CSV or Parquet (by extension), or to a PostgreSQL table, atomically.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table; with ``index=True`` its index is written as a first column (named after the
+        index, or ``customer_id`` for an unnamed one in a database).
+    path : str or path-like
+        A ``.csv`` or ``.parquet`` file, or a ``postgresql://`` connection URI.
+    index : bool
+        Write the index.
+    table : str, optional
+        The PostgreSQL table to write (required with a URI; ``schema.table`` allowed).
+    if_exists : {"fail", "replace", "append"}
+        For a PostgreSQL table that exists: raise (the default), swap in the new table in one
+        transaction (readers see the old rows or the new ones, never a mix), or add the rows.
+    column_types : dict, optional
+        PostgreSQL types of some columns (e.g. ``{"customer_id": "varchar(12)"}``); the others
+        get the natural type of their values (bigint, double precision, text, ...).
 
     Returns
     -------
-    pathlib.Path
-        The path written; after a failure nothing is left at that path.
+    pathlib.Path or str
+        The path written, or the table name; after a failure nothing is left at that path and
+        the previous table is untouched.
+
+    Examples
+    --------
+    >>> import clvmodel as clv
+    >>> clv.write_table(scores, "postgresql://analyst@db/shop", table="clv_scores",
+    ...                    if_exists="replace")  # doctest: +SKIP
     """
+    if is_postgres_uri(path):
+        if not table:
+            raise InputError("writing to a postgresql:// database needs table= (the table name).")
+        _write_postgres(frame, str(path), table, index, if_exists, column_types or {})
+        return table
     location = Path(path)
     kind = _format_of(location)
     if kind == "csv":
@@ -97,3 +165,18 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike, index: bool = True
             tmp, index=index, coerce_timestamps="us", allow_truncated_timestamps=True
         ),
     )
+
+
+def _write_postgres(frame, uri, table, index, if_exists, column_types) -> None:
+    import pyarrow as pa
+
+    from clvmodel._postgres_write import TableSpec, postgres_type, write_tables
+
+    if index:
+        frame = frame.rename_axis(frame.index.name or "customer_id").reset_index()
+    arrow = pa.Table.from_pandas(frame, preserve_index=False)
+    columns = [
+        (name, postgres_type(arrow.schema.field(name).type, column_types.get(name)))
+        for name in arrow.column_names
+    ]
+    write_tables(uri, [TableSpec(table, columns, [arrow])], if_exists)

@@ -24,6 +24,7 @@ from clvmodel.models.shifted_beta_geo import ShiftedBetaGeoModel
 from clvmodel.subscriptions import from_survival_counts, validate_subscribers
 
 __all__ = ["NaiveRetentionComparison", "RetentionComparison", "compare_retention_models",
+           "holdout_log_likelihood", "naive_vs_model_on_simulated_cohorts",
            "naive_vs_model_retention"]  # fmt: skip
 
 RETENTION_MODELS = {"sbg": ShiftedBetaGeoModel, "bdw": BetaDiscreteWeibullModel}
@@ -129,6 +130,70 @@ def compare_retention_models(data, holdout=None, models=("sbg", "bdw")) -> Reten
     ranked_by = "bic" if actual is None else "holdout_mae"
     table = pd.DataFrame(rows).sort_values(ranked_by, kind="stable").reset_index(drop=True)
     return RetentionComparison(table, projection, fitted, ranked_by)
+
+
+def holdout_log_likelihood(model, calibration, later) -> tuple[float, int]:
+    """Log-likelihood of what the subscribers active at the end of calibration did next.
+
+    For a subscriber active after t₀ periods in ``calibration`` and seen again in ``later`` with
+    t₁ periods: ln[S(t₁ − 1) − S(t₁)] − ln S(t₀) if they cancelled, ln S(t₁) − ln S(t₀) if
+    still active. Unlike survivor counts of one cohort, this handles subscribers who started at
+    different dates and covariates; the model with the higher value predicts the holdout better.
+
+    Parameters
+    ----------
+    model : ContractualModel
+        Fitted on ``calibration``.
+    calibration, later : pandas.DataFrame
+        Subscriber rows (``periods``, ``cancelled``, covariate columns) at the end of calibration
+        and at a later date, indexed by subscriber; every subscriber active in ``calibration``
+        must be in ``later``.
+
+    Returns
+    -------
+    log_likelihood : float
+    subscribers : int
+        How many subscribers were active at the end of calibration (the terms of the sum).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import clvmodel as clv
+    >>> from clvmodel.subscription_value import holdout_log_likelihood
+    >>> sbg = clv.ShiftedBetaGeoModel.from_params({"alpha": 0.704, "beta": 1.182})
+    >>> cal = pd.DataFrame({"periods": [2, 2, 1], "cancelled": [0, 0, 1]})
+    >>> later = pd.DataFrame({"periods": [4, 3, 1], "cancelled": [0, 1, 1]})
+    >>> ll, n = holdout_log_likelihood(sbg, cal, later)
+    >>> round(ll, 4), n
+    (-2.0638, 2)
+    """
+    if not isinstance(model, ContractualModel):
+        raise InputError(f"model must be a subscription model, got {type(model).__name__}.")
+    t0, cancelled0, index0 = validate_subscribers(calibration)
+    t1, cancelled1, index1 = validate_subscribers(later)
+    active = index0[~cancelled0]
+    missing = active.difference(index1)
+    if len(missing):
+        raise InputError(
+            f"{len(missing)} subscriber(s) active at the end of calibration are not in later "
+            f"(for example {missing[:5].tolist()}); give both tables for the same subscribers."
+        )
+    position = index1.get_indexer(active)
+    start, end, gone = t0[~cancelled0], t1[position], cancelled1[position]
+    bad = (end < start) | (gone & (end < start + 1))
+    if bad.any():
+        raise InputError(
+            f"{int(bad.sum())} subscriber(s) have fewer periods later than in calibration (for "
+            f"example {active[bad][:5].tolist()}); later must be observed after calibration."
+        )
+    rows = calibration.loc[~cancelled0] if isinstance(calibration, pd.DataFrame) else None
+    if rows is None:
+        rows = pd.DataFrame({"periods": start, "cancelled": 0})
+    reach = model.probability_cancel(rows, end - start).to_numpy()
+    before = model.probability_cancel(rows, np.maximum(end - 1.0 - start, 0.0)).to_numpy()
+    with np.errstate(divide="ignore"):
+        terms = np.where(gone, np.log(reach - before), np.log1p(-reach))
+    return float(terms.sum()), int(active.size)
 
 
 def _retention_model(item) -> ContractualModel:
@@ -298,3 +363,80 @@ def naive_vs_model_retention(counts, fit_periods: int, price: float = 1.0, margi
     )  # fmt: skip
     value.attrs["actual_holdout_payments"] = float((actual / survivors[k] * z).sum())
     return NaiveRetentionComparison(projection, errors, value, float(r), model)
+
+
+def naive_vs_model_on_simulated_cohorts(
+    model,
+    fit_periods: int,
+    holdout_periods: int,
+    n_cohorts: int = 20,
+    cohort_size: int = 1000,
+    *,
+    naive: str = "last",
+    random_state=None,
+) -> pd.DataFrame:
+    """The holdout error of the naive constant-retention projection and of sBG, on cohorts drawn
+    from a known retention model.
+
+    Each cohort of ``cohort_size`` subscribers is drawn from ``model``; its survivor counts over
+    ``fit_periods + holdout_periods`` periods go to :func:`naive_vs_model_retention`, which fits
+    sBG and the naive rate on the first ``fit_periods`` periods and projects the rest.
+
+    Parameters
+    ----------
+    model : ContractualModel
+        The population (sBG, or BdW to see sBG's error when duration dependence is present).
+    fit_periods, holdout_periods : int
+        Periods to fit on (≥ 2) and to project (≥ 1).
+    n_cohorts, cohort_size : int
+        How many cohorts, of how many subscribers.
+    naive : {"last", "average"}, keyword-only
+        The naive constant retention rate (see :func:`naive_vs_model_retention`).
+    random_state : int or numpy.random.Generator, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cohort (index ``cohort``): ``model_mae``, ``naive_mae`` (mean absolute error of
+        the projected survivors), ``model_mean_error``, ``naive_mean_error`` (projection − actual;
+        negative understates) and ``retention`` (the naive rate).
+
+    Examples
+    --------
+    >>> import clvmodel as clv
+    >>> from clvmodel.subscription_value import naive_vs_model_on_simulated_cohorts
+    >>> population = clv.ShiftedBetaGeoModel.from_params({"alpha": 0.704, "beta": 1.182})
+    >>> errors = naive_vs_model_on_simulated_cohorts(population, 7, 5, n_cohorts=5,
+    ...                                              random_state=0)
+    >>> bool(errors["naive_mean_error"].mean() < 0 < errors["naive_mae"].mean()
+    ...      - errors["model_mae"].mean())
+    True
+    """
+    if not isinstance(model, ContractualModel):
+        raise InputError(f"model must be a subscription model, got {type(model).__name__}.")
+    for name, value, low in (
+        ("fit_periods", fit_periods, 2),
+        ("holdout_periods", holdout_periods, 1),
+        ("n_cohorts", n_cohorts, 1),
+        ("cohort_size", cohort_size, 10),
+    ):
+        if not isinstance(value, (int, np.integer)) or value < low:
+            raise InputError(f"{name} must be a whole number ≥ {low}, got {value!r}.")
+    rng = np.random.default_rng(random_state)
+    horizon = int(fit_periods + holdout_periods)
+    rows = []
+    for _ in range(int(n_cohorts)):
+        lifetime = model.simulate(cohort_size, horizon, random_state=rng)["lifetime"].to_numpy()
+        counts = (lifetime[None, :] > np.arange(horizon + 1)[:, None]).sum(axis=1)
+        result = naive_vs_model_retention(counts.tolist(), int(fit_periods), naive=naive)
+        errors = result.errors
+        rows.append(
+            {
+                "model_mae": errors.loc["model", "mae"],
+                "naive_mae": errors.loc["naive", "mae"],
+                "model_mean_error": errors.loc["model", "mean_error"],
+                "naive_mean_error": errors.loc["naive", "mean_error"],
+                "retention": result.retention,
+            }
+        )
+    return pd.DataFrame(rows, index=pd.RangeIndex(len(rows), name="cohort"))

@@ -30,6 +30,8 @@ __all__ = [
     "SUBSCRIBER_COLUMNS",
     "from_subscription_table",
     "from_survival_counts",
+    "screen_subscription_table",
+    "simulate_subscription_table",
     "validate_subscribers",
 ]
 
@@ -224,6 +226,211 @@ def from_subscription_table(
         rows[column] = table[column].to_numpy()
     rows.attrs["period"] = period
     return rows
+
+
+def screen_subscription_table(
+    table: pd.DataFrame,
+    customer_col: str = "customer_id",
+    start_col: str = "start",
+    end_col: str = "end",
+    observation_end=None,
+    numeric_cols: Sequence[str] = (),
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
+    """Split a subscription table into the rows :func:`from_subscription_table` accepts and the
+    rejected ones, each with a reason (for batch work, where one bad row must not stop the rest).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per subscription, as for :func:`from_subscription_table`.
+    customer_col, start_col, end_col : str
+        Column names; a missing column is an error for the whole table.
+    observation_end : date-like, optional
+        End of observation; by default the latest readable start or end date.
+    numeric_cols : sequence of str
+        Further columns that must hold numbers (a price ≥ 0 first, then covariates): rows where
+        one is missing or not a number are rejected.
+
+    Returns
+    -------
+    accepted : pandas.DataFrame
+        The valid rows, their dates parsed (naive timestamps) and numeric columns as floats.
+    rejects : pandas.DataFrame
+        ``row`` (1-based position in ``table``), the customer id and ``reason``, one row per
+        rejected row; every row of ``table`` is in exactly one of the two.
+    observation_end : pandas.Timestamp
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from clvmodel import subscriptions
+    >>> table = pd.DataFrame({"customer_id": ["a", "b", "b", None, "c"],
+    ...                       "start": ["2024-01-05", "2024-02-01", "2024-02-01", "2024-03-01",
+    ...                                 "2024-04-01"],
+    ...                       "end": [None, None, None, None, "2024-03-01"]})
+    >>> ok, rejects, end = subscriptions.screen_subscription_table(table)
+    >>> ok.index.tolist(), end.date().isoformat()
+    ([0], '2024-04-01')
+    >>> rejects["reason"].tolist()
+    ['customer id appears on 2 rows', 'customer id appears on 2 rows', 'missing customer id', \
+'end date before start date']
+    """
+    if not isinstance(table, pd.DataFrame):
+        raise InputError(f"expected a DataFrame of subscriptions, got {type(table).__name__}.")
+    numeric_cols = list(numeric_cols)
+    missing = [c for c in (customer_col, start_col, end_col, *numeric_cols)
+               if c not in table.columns]  # fmt: skip
+    if missing:
+        raise InputError(
+            f"the subscription table has no column {', '.join(map(repr, missing))}; it has "
+            f"{list(map(str, table.columns))}."
+        )
+    reason = pd.Series(None, index=table.index, dtype=object)
+
+    def flag(mask, text):
+        mask = pd.Series(np.asarray(mask, dtype=bool), index=table.index) & reason.isna()
+        if isinstance(text, pd.Series):
+            reason[mask] = text[mask]
+        else:
+            reason[mask] = text
+
+    ids = table[customer_col]
+    blank_id = ids.isna() | (ids.astype(str).str.strip() == "")
+    flag(blank_id, "missing customer id")
+    repeats = ids.map(ids[~blank_id].value_counts())
+    flag(~blank_id & (repeats > 1), "customer id appears on " + repeats.astype("Int64").astype(str)
+         + " rows")  # fmt: skip
+
+    def parse(column):
+        raw = table[column]
+        parsed = pd.to_datetime(raw, errors="coerce", utc=True, format="mixed").dt.tz_localize(None)
+        empty = raw.isna() | (raw.astype(str).str.strip() == "")
+        return parsed, empty
+
+    start, no_start = parse(start_col)
+    end, no_end = parse(end_col)
+    flag(no_start, "no start date")
+    flag(start.isna(), "start date is not a readable date")
+    flag(~no_end & end.isna(), "end date is not a readable date")
+    flag(end < start, "end date before start date")
+    converted = {}
+    for k, column in enumerate(numeric_cols):
+        values = pd.to_numeric(table[column], errors="coerce")
+        bad = ~np.isfinite(values.to_numpy(dtype="float64", na_value=np.nan))
+        if k == 0:
+            bad |= values.to_numpy(dtype="float64", na_value=np.nan) < 0
+        flag(bad, f"{column} is missing or not a number" + (" ≥ 0" if k == 0 else ""))
+        converted[column] = values.astype("float64")
+    if observation_end is None:
+        latest = pd.concat([start, end]).max()
+        if pd.isna(latest):
+            latest = pd.Timestamp("1970-01-01")
+        end_of_data = latest
+    else:
+        try:
+            end_of_data = _naive(pd.Timestamp(observation_end))
+        except (TypeError, ValueError):
+            end_of_data = pd.NaT
+        if pd.isna(end_of_data):
+            raise InputError(f"observation_end={observation_end!r} is not a date.")
+    flag(start > end_of_data, f"starts after the observation end ({end_of_data.date()})")
+    bad = reason.notna().to_numpy()
+    converted.update({start_col: start, end_col: end})
+    accepted = table.loc[~bad].assign(**{c: v[~bad] for c, v in converted.items()})
+    rejects = pd.DataFrame(
+        {"row": np.flatnonzero(bad) + 1, customer_col: ids[bad].to_numpy(),
+         "reason": reason[bad].to_numpy()}
+    )  # fmt: skip
+    return accepted, rejects, end_of_data
+
+
+def simulate_subscription_table(
+    model,
+    n_subscribers: int,
+    first_start,
+    observation_end,
+    period: str = "M",
+    random_state=None,
+) -> pd.DataFrame:
+    """A synthetic subscription table drawn from a contractual model, for tests and examples.
+
+    Start dates are uniform over the days from ``first_start`` to ``observation_end``; each
+    subscriber's lifetime T (periods paid for) is drawn from ``model`` (see its ``simulate``), and
+    the cancellation date falls within their T-th period. Cancellations after ``observation_end``
+    are not yet known: those subscribers have no end date.
+
+    Parameters
+    ----------
+    model : ContractualModel
+        With parameters (fitted or ``from_params``), without covariates.
+    n_subscribers : int
+    first_start, observation_end : date-like
+    period : {"M", "W", "Y"}
+        Billing period.
+    random_state : int or numpy.random.Generator, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id``, ``start``, ``end`` (NaT while active) and the true ``lifetime``; readable
+        by :func:`from_subscription_table` with ``observation_end``, which then recovers
+        ``periods = lifetime`` for every cancelled subscriber.
+
+    Examples
+    --------
+    >>> import clvmodel as clv
+    >>> sbg = clv.ShiftedBetaGeoModel.from_params({"alpha": 0.7, "beta": 1.2})
+    >>> table = clv.subscriptions.simulate_subscription_table(
+    ...     sbg, 1000, "2022-01-01", "2024-12-31", random_state=1)
+    >>> rows = clv.subscriptions.from_subscription_table(table, observation_end="2024-12-31")
+    >>> cancelled = rows["cancelled"] == 1
+    >>> bool((rows["periods"][cancelled] == table.set_index("customer_id")["lifetime"][cancelled])
+    ...      .all())
+    True
+    """
+    period = _check_period(period)
+    rng = np.random.default_rng(random_state)
+    n = int(n_subscribers)
+    first, last = (
+        _naive(pd.Timestamp(first_start)).normalize(),
+        _naive(pd.Timestamp(observation_end)),
+    )
+    days = int((last.normalize() - first).days)
+    if days < 0:
+        raise InputError(
+            f"first_start={first_start!r} is after observation_end={observation_end!r}."
+        )
+    start = pd.Series(first + pd.to_timedelta(rng.integers(0, days + 1, n), unit="D"))
+    lifetime = model.simulate(n, observed_periods=2**40, random_state=rng)["lifetime"].to_numpy()
+    lifetime = np.minimum(lifetime, 100_000)
+    before = _add_periods(start, lifetime - 1, period)
+    after = _add_periods(start, lifetime, period)
+    gap_days = (after - before).dt.days.to_numpy()
+    offset = np.maximum(np.floor(rng.uniform(0.05, 1.0, n) * gap_days), 1).astype("int64")
+    end = before + pd.to_timedelta(offset, unit="D")
+    width = len(str(n))
+    return pd.DataFrame(
+        {
+            "customer_id": [f"S{i:0{width}d}" for i in range(1, n + 1)],
+            "start": start,
+            "end": end.where(end <= last),
+            "lifetime": lifetime.astype("int64"),
+        }
+    )
+
+
+def _add_periods(start: pd.Series, k: np.ndarray, period: str) -> pd.Series:
+    """start + k billing periods, the day clipped to the month's length (as :func:`_renewals`)."""
+    if period == "W":
+        return start + pd.to_timedelta(7 * np.asarray(k, dtype="int64"), unit="D")
+    step = _MONTHS_PER_PERIOD[period]
+    target = (start.dt.year.to_numpy() * 12 + start.dt.month.to_numpy() - 1
+              + np.asarray(k, dtype="int64") * step)  # fmt: skip
+    first_of_month = pd.to_datetime(
+        pd.DataFrame({"year": target // 12, "month": target % 12 + 1, "day": 1})
+    )
+    day = np.minimum(start.dt.day.to_numpy(), first_of_month.dt.days_in_month.to_numpy())
+    return first_of_month + pd.to_timedelta(day - 1, unit="D")
 
 
 def validate_subscribers(data) -> tuple[np.ndarray, np.ndarray, pd.Index]:

@@ -40,7 +40,8 @@ The story, one step per section:
 3. fitting the BG/NBD (purchasing and dropout) and Gamma-Gamma (spend) models;
 4. expected purchases and the chance a customer is still active, across frequency and recency;
 5. checking the predictions on a holdout period, beside the naive formula;
-6. per-customer CLV and how it differs from the naive formula;
+6. per-customer CLV and how it differs from the naive formula; net CLV after the cost to serve,
+   CLV:CAC and payback, and an HTML report for marketers;
 7. churn-risk tiers and a staged price increase;
 8. Day One value: what a new signup is worth on the day they sign up;
 9. the same as a nightly batch job from the command line;
@@ -443,6 +444,71 @@ by_size = table.groupby(segment)["predicted_clv"].agg(
     customers="size", mean_predicted="mean", median_predicted="median"
 )
 by_size.join(naive_by_size["naive_clv"]).reindex(SIZES)""",
+    ),
+    (
+        "md",
+        """\
+### Net CLV, CLV:CAC and payback
+
+Revenue is not profit. `cac_payback` takes the margin, the cost to serve (per order, and per month
+a customer stays) and the acquisition cost (CAC), here one per first-order segment as if each were
+an acquisition channel, and gives each customer's **net CLV** over 24 months, **CLV:CAC** and the
+**payback**: the month in which their expected discounted net margin covers what they cost to
+win ("not within the horizon" when it never does). `unit_economics_summary` sums it up per
+segment.""",
+    ),
+    (
+        "code",
+        """\
+from clvmodel.economics import cac_payback, unit_economics_summary
+
+CAC = {"under $15": 6.0, "$15-30": 8.0, "$30-60": 10.0, "$60 and over": 12.0}  # per channel
+COSTS = {"margin": 0.3, "cost_per_order": 1.5, "cost_per_period": 0.1}
+economics = cac_payback(
+    bg,
+    gg,
+    rfm,
+    acquisition_cost=CAC,
+    horizon=24,
+    discount_rate=DISCOUNT_RATE,
+    segments=first_order.reindex(rfm.index),
+    **COSTS,
+)
+unit_economics_summary(economics).reindex(SIZES)""",
+    ),
+    (
+        "md",
+        """\
+Every segment's CLV:CAC is above 1 on average, yet most customers never pay back within two
+years (`paid_back_share`): the mean is carried by the few customers who keep buying.
+
+### A report for marketers
+
+`clv.build_report` puts all of this, with the holdout check and the price plan of section 7, into
+one self-contained HTML file (figures embedded) to open in a browser or send by e-mail; on the
+command line it is `clvmodel report transactions.csv --calibration-end DATE -o report.html`.
+Below it goes to a temporary folder; give it a path of your own to keep it.""",
+    ),
+    (
+        "code",
+        """\
+report_folder = tempfile.TemporaryDirectory(prefix="clv_report_")
+report_path = Path(report_folder.name) / "report.html"
+clv.build_report(
+    tx,
+    CALIBRATION_END,
+    report_path,
+    observation_end=OBSERVATION_END,
+    segments=first_order,
+    acquisition_cost=CAC,
+    **COSTS,
+    customer_col=CUSTOMER,
+    date_col=DATE,
+    amount_col=AMOUNT,
+    time_unit=TIME_UNIT,
+)
+print(f"{report_path.stat().st_size / 1024:,.0f} KB written to {report_path}")
+report_folder.cleanup()""",
     ),
     (
         "md",

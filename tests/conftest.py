@@ -11,9 +11,19 @@ with a 39-week calibration period ending 1997-09-30, time in weeks:
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
 
 import clvmodel as clv
+
+# Hypothesis profiles, chosen with HYPOTHESIS_PROFILE: "dev" (the default) runs few examples for
+# a quick local run; "ci" runs Hypothesis' full default number, derandomised so that a failure in
+# CI reproduces. A test's own @settings(max_examples=...) takes precedence over either profile.
+settings.register_profile("dev", max_examples=20, deadline=None)
+settings.register_profile("ci", max_examples=100, deadline=None, derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 PUBLISHED_BG_PARAMS = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
 PUBLISHED_GG_PARAMS = {"p": 6.25, "q": 3.74, "v": 15.44}

@@ -45,3 +45,27 @@ def test_library_errors_become_one_line_and_exit_code_2(tmp_path):
     )
     assert result.exit_code == 2
     assert "does not exist" in result.output
+
+
+def test_every_command_is_registered_by_the_module_its_table_names():
+    import importlib
+
+    from clvmodel.cli import COMMANDS
+
+    for name, (module, help_line) in COMMANDS.items():
+        importlib.import_module(f"clvmodel.cli.{module}")
+        assert name in main.commands, f"{module} does not register {name!r}"
+        assert help_line.endswith(".") and len(help_line) <= 80
+    assert set(main.commands) == set(COMMANDS)
+
+
+def test_help_lists_every_command_without_importing_the_numerical_stack():
+    code = (
+        "import sys; from clvmodel.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('pandas', 'numpy', 'scipy', 'duckdb') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    for name in ("fit", "score", "report", "subscriptions"):
+        assert f"  {name} " in out.stdout

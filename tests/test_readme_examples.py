@@ -24,6 +24,8 @@ def _python_blocks(section: str) -> list[str]:
 @pytest.mark.parametrize(
     "section",
     [
+        "Using it from Python",
+        "Day One value for new signups",
         "Which model?",
         "How sure are we? Intervals",
         "Unit economics: net CLV, CLV:CAC and payback",
@@ -47,6 +49,10 @@ def test_readme_python_blocks_run(section, tmp_path, monkeypatch):
         assert namespace["models"].table["holdout_mae"].round(2).tolist() == [2.56, 2.88]
         assert namespace["naive"].errors["mae"].round(2).tolist() == [2.88, 7.12]
         assert namespace["naive"].value["value"].round(2).tolist() == [374.29, 168.50, 205.27]
+    elif section == "Using it from Python":
+        assert namespace["bg"].params_["r"] > 0 and len(namespace["table"]) == len(namespace["rfm"])
+    elif section == "Day One value for new signups":
+        assert len(namespace["model"].predict(namespace["new_signups"])) == 5
     else:  # the README quotes these holdout numbers
         check = namespace["check"].round(2)
         assert check["actual_holdout"].tolist() == [19.16, 25.17, 55.97]

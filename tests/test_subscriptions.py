@@ -216,3 +216,89 @@ def test_bad_arguments():
 def test_validate_subscribers(data, message):
     with pytest.raises(InputError, match=message):
         subscriptions.validate_subscribers(data)
+
+
+# --------------------------------------------------------------------------------------------------
+# Screening a table row by row (the command line's route) and synthetic tables
+def test_screen_splits_every_row_with_a_reason():
+    table = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "c", None, "e", "f", "g", "h"],
+            "start": ["2024-01-31", "2024-02-01", "2024-03-01", "2024-03-01", "2024-01-01",
+                      "31/02/2024", "", "2024-05-01", "2025-02-01"],
+            "end": [None, "2024-01-01", None, None, None, None, None, "soon", None],
+            "price": ["9.99", "9.99", "9.99", "9.99", "9.99", "9.99", "9.99", "9.99", "-1"],
+        }
+    )  # fmt: skip
+    accepted, rejects, end = subscriptions.screen_subscription_table(
+        table, observation_end="2024-12-31", numeric_cols=["price"]
+    )
+    assert accepted.index.tolist() == [0]
+    assert accepted["price"].dtype == "float64"
+    assert len(accepted) + len(rejects) == len(table)
+    assert dict(zip(rejects["row"], rejects["reason"], strict=True)) == {
+        2: "end date before start date",
+        3: "customer id appears on 2 rows",
+        4: "customer id appears on 2 rows",
+        5: "missing customer id",
+        6: "start date is not a readable date",
+        7: "no start date",
+        8: "end date is not a readable date",
+        9: "price is missing or not a number ≥ 0",
+    }
+    assert end == pd.Timestamp("2024-12-31")
+    rows = subscriptions.from_subscription_table(accepted, observation_end=end)
+    assert rows.loc["a", "periods"] == 11
+
+
+def test_screen_defaults_and_late_starts():
+    table = pd.DataFrame({"customer_id": ["a", "b"], "start": ["2024-01-01", "2024-06-01"],
+                          "end": ["2024-03-15", None]})  # fmt: skip
+    accepted, rejects, end = subscriptions.screen_subscription_table(table)
+    assert end == pd.Timestamp("2024-06-01") and rejects.empty
+    accepted, rejects, _ = subscriptions.screen_subscription_table(
+        table, observation_end="2024-05-01"
+    )
+    assert rejects["reason"].tolist() == ["starts after the observation end (2024-05-01)"]
+    with pytest.raises(InputError, match="no column 'stop'"):
+        subscriptions.screen_subscription_table(table, end_col="stop")
+    with pytest.raises(InputError, match="not a date"):
+        subscriptions.screen_subscription_table(table, observation_end="someday")
+
+
+@pytest.mark.parametrize("period", ["M", "W", "Y"])
+def test_simulated_tables_give_back_the_lifetimes(period):
+    sbg = ShiftedBetaGeoModel.from_params({"alpha": 0.7, "beta": 1.5})
+    table = subscriptions.simulate_subscription_table(
+        sbg, 2000, "2020-01-31", "2024-12-31", period=period, random_state=2
+    )
+    rows = subscriptions.from_subscription_table(table, observation_end="2024-12-31", period=period)
+    truth = table.set_index("customer_id")["lifetime"]
+    cancelled = rows["cancelled"] == 1
+    assert cancelled.any() and (~cancelled).any()
+    assert (rows.loc[cancelled, "periods"] == truth[cancelled]).all()
+    assert (truth[~cancelled] > rows.loc[~cancelled, "periods"]).all()
+
+
+_CELLS = st.sampled_from(["2024-01-15", "2024-03-31", "2023-12-01", "", "nonsense", None])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(["a", "b", "c", "d", "", None]), _CELLS, _CELLS,
+                  st.sampled_from(["9.99", "-1", "x", None, "0"])),
+        min_size=1, max_size=12,
+    )
+)  # fmt: skip
+def test_screen_accounts_for_every_row(rows):
+    table = pd.DataFrame(rows, columns=["customer_id", "start", "end", "price"])
+    accepted, rejects, end = subscriptions.screen_subscription_table(
+        table, observation_end="2024-02-29", numeric_cols=["price"]
+    )
+    assert len(accepted) + len(rejects) == len(table)
+    assert sorted([*(accepted.index + 1), *rejects["row"]]) == list(range(1, len(table) + 1))
+    assert rejects["reason"].notna().all()
+    if len(accepted):  # what is accepted, the strict reader takes as it is
+        converted = subscriptions.from_subscription_table(accepted, observation_end=end)
+        assert len(converted) == len(accepted)

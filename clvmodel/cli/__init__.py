@@ -1,22 +1,56 @@
 """The ``clvmodel`` command line. It calls the public API only.
 
-Each subcommand lives in its own module and registers itself on :data:`main`.
+Each subcommand lives in its own module and registers itself on :data:`main` when that module is
+imported; :data:`COMMANDS` says which module holds which command, so that ``clvmodel --help`` and
+``clvmodel COMMAND`` import only what they need (numpy, pandas and scipy load with the command).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
 import click
 
-import clvmodel as clv
+from clvmodel._version import __version__
 from clvmodel.cli import _guard
+from clvmodel.errors import ClvError, ConvergenceError
+
+# command -> (module that registers it, the one-line help ``clvmodel --help`` shows for it;
+# tests/test_cli.py checks these lines against the commands' own help).
+COMMANDS = {
+    "dayone": ("_dayone", "Predict the Day One value of new signups."),
+    "dayone-fit": ("_dayone", "Fit a Day One model on customers and their signup attributes."),
+    "demo": ("_demo", "Fit on the bundled CDNOW sample; compare CLV with the naive formula."),
+    "evaluate": ("_evaluate", "Fit on a calibration period; check the predictions on the holdout."),
+    "fit": ("_batch", "Fit a purchase model and Gamma-Gamma on a log; write one JSON file."),
+    "plan": ("_plan", "Score churn risk and stage a price increase by risk tier."),
+    "report": ("_report_command", "Write one self-contained HTML report of a transaction log."),
+    "score": ("_batch", "Score every customer of a log or RFM table with fitted models."),
+    "simulate": ("_simulate", "Write a synthetic transaction log from known parameters."),
+    "subscriptions": ("_subscriptions", "Fit, score and plan subscribers (sBG, BdW)."),
+}
 
 
 class _ClvGroup(click.Group):
     """Turn clvmodel's own errors into one clear line and exit code 2, never a traceback; a
-    SIGINT or SIGTERM into one line and exit code 130 or 143, temporary files removed."""
+    SIGINT or SIGTERM into one line and exit code 130 or 143, temporary files removed.
+
+    Commands are loaded on first use from the module :data:`COMMANDS` names."""
+
+    def list_commands(self, ctx):
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx, cmd_name):
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            importlib.import_module(f"clvmodel.cli.{COMMANDS[cmd_name][0]}")
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx, formatter):
+        rows = [(name, COMMANDS[name][1]) for name in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx):
         with _guard.interruptible() as signals, _guard.warnings_as_lines():
@@ -33,10 +67,10 @@ class _ClvGroup(click.Group):
 
 def _report(exc: BaseException) -> None:
     """Print ``exc`` as one line and exit, or re-raise it (KeyboardInterrupt, SystemExit)."""
-    if isinstance(exc, clv.ConvergenceError):
+    if isinstance(exc, ConvergenceError):
         click.echo(f"error: {_guard.convergence_message(exc)}", err=True)
         sys.exit(2)
-    if isinstance(exc, clv.ClvError):
+    if isinstance(exc, ClvError):
         click.echo(f"error: {_guard.cli_words(str(exc))}", err=True)
         sys.exit(2)
     if isinstance(exc, OSError):
@@ -53,10 +87,6 @@ def _report(exc: BaseException) -> None:
 
 
 @click.group(cls=_ClvGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(clv.__version__, prog_name="clvmodel")
+@click.version_option(__version__, prog_name="clvmodel")
 def main():
-    """Probabilistic customer lifetime value: BG/NBD and Gamma-Gamma from transaction logs."""
-
-
-# Subcommands register themselves on ``main`` when imported.
-from clvmodel.cli import _batch, _dayone, _demo, _evaluate, _plan, _simulate  # noqa: E402, F401
+    """Probabilistic customer lifetime value from transaction logs and subscription tables."""

@@ -11,6 +11,7 @@ import click
 
 import clvmodel as clv
 from clvmodel._files import write_together
+from clvmodel._postgres_connect import display, is_postgres_uri
 from clvmodel.cli import _guard, main
 from clvmodel.engine import RfmSource, TransactionSource, connect, is_transaction_log
 from clvmodel.errors import InputError
@@ -55,7 +56,25 @@ def _source_options(function):
             default=None,
             help="End of observation, YYYY-MM-DD (default: the last purchase date).",
         ),
-        click.option("--table", default=None, help="Table to read when INPUT is a .duckdb file."),
+        click.option(
+            "--table",
+            default=None,
+            help="Table to read when the input is a .duckdb file or a postgresql:// URI "
+            "(schema.table allowed).",
+        ),
+        click.option(
+            "--query",
+            default=None,
+            help="With a postgresql:// input: a SELECT query to read instead of --table.",
+        ),
+        click.option(
+            "--pushdown/--no-pushdown",
+            default=None,
+            help="With a postgresql:// input: run the row checks and the RFM summary inside "
+            "PostgreSQL so only aggregates cross the network (the default when the column "
+            "types allow), or stream the rows and summarise them here in DuckDB (often faster "
+            "with a nearby or busy server).",
+        ),
         click.option(
             "--memory-limit",
             default="512MB",
@@ -141,9 +160,11 @@ def fit(
 ):
     """Fit BG/NBD and Gamma-Gamma on a transaction log and write them to one JSON file.
 
-    TRANSACTIONS is a CSV or Parquet file (or folder of Parquet files), or a DuckDB database with
-    --table. The RFM summary and the distinct histories are computed in DuckDB, so the log never
-    has to fit in memory. Rows that cannot be used are counted and left out.
+    TRANSACTIONS is a CSV or Parquet file (or folder of Parquet files), a DuckDB database with
+    --table, or a PostgreSQL database (postgresql://user@host:5432/db with --table or --query;
+    the password from PGPASSWORD or ~/.pgpass). The RFM summary and the distinct histories are
+    computed in DuckDB, so the log never has to fit in memory. Rows that cannot be used are
+    counted and left out.
 
     With --attributes and --covariates, fits the covariate models of a Day One model instead
     (score new signups with `clvmodel dayone MODEL SIGNUPS`).
@@ -199,7 +220,7 @@ def fit(
         naive_inputs,
         model=model_name,
         metadata={
-            "source": str(transactions),
+            "source": _source_label(transactions, options),
             "customer_col": options["customer_col"],
             "date_col": options["date_col"],
             "amount_col": options["amount_col"] or None,
@@ -239,7 +260,9 @@ def _choose_by_holdout(transactions, calibration_end, time_unit, options):
     from clvmodel.io import read_table
 
     calibration, holdout = clv.calibration_holdout_split(
-        read_table(transactions),
+        read_table(transactions, table=options.get("table"), query=options.get("query"))
+        if is_postgres_uri(transactions)
+        else read_table(transactions),
         calibration_end=calibration_end,
         observation_end=options.get("observation_end"),
         customer_col=options["customer_col"],
@@ -262,6 +285,14 @@ def _choose_by_holdout(transactions, calibration_end, time_unit, options):
     ]
     rule = f"lowest holdout MAE (calibration end {calibration_end})"
     return chosen, {"rule": rule, "chosen": chosen, "candidates": candidates}
+
+
+def _source_label(path, options: dict) -> str:
+    """What a model file records as its source: never a password."""
+    if not is_postgres_uri(path):
+        return str(path)
+    what = f"table {options['table']}" if options.get("table") else "query"
+    return f"{display(path)} ({what})"
 
 
 def _number(value) -> float | None:
@@ -296,11 +327,74 @@ def _report_duplicates(count: int, dropped: bool) -> None:
         )
 
 
+def _is_log(path, options: dict) -> bool:
+    """Whether the input is a transaction log (has the date column) rather than RFM rows."""
+    if not is_postgres_uri(path):
+        return is_transaction_log(path, options["date_col"], options["table"])
+    from clvmodel._postgres_read import describe_source
+    from clvmodel._rfm_sql import RFM_COLUMNS
+
+    columns = describe_source(path, options["table"], options["query"])
+    return options["date_col"] in columns and not set(RFM_COLUMNS) <= set(columns)
+
+
+def _rfm_spool(path, options: dict):
+    """An RFM table of a PostgreSQL database, streamed into a local Parquet spool."""
+    from clvmodel._postgres_read import PostgresSpool
+    from clvmodel._rfm_sql import RFM_COLUMNS
+
+    needed = {"customer": options["customer_col"], **{c: c for c in RFM_COLUMNS}}
+    return PostgresSpool(
+        path, options["table"], options["query"], columns=list(needed.values()), needed=needed
+    )
+
+
 def _rejects_path(output: str, rejects: str | None) -> Path:
     if rejects:
         return Path(rejects)
     target = Path(output)
     return target.with_name(target.stem + ".rejects.csv")
+
+
+def _scored_tables(
+    batches, total, bundle, horizon, time_unit, discount, margin, naive, interval=None
+):
+    """Score batch after batch: Arrow tables with ``customer_id`` first, a progress bar on a
+    terminal when ``total`` is known."""
+    import pyarrow as pa
+
+    show_progress = total is not None and sys.stderr.isatty()
+    bar = None
+    if show_progress:
+        bar = click.progressbar(
+            length=total, label="scoring", file=sys.stderr, show_pos=True, show_eta=True
+        )
+        bar.__enter__()
+    try:
+        for rfm in batches:
+            no_amounts = "monetary_value" not in rfm.columns  # a log read without amounts
+            if no_amounts:
+                rfm = rfm.assign(monetary_value=0.0)
+            table = score_customers(
+                bundle.bg,
+                bundle.gg,
+                rfm,
+                horizon=horizon,
+                time_unit=time_unit,
+                discount_rate=discount,
+                margin=margin,
+                naive_clv=naive,
+                interval=interval,
+            )
+            if no_amounts:
+                table["monetary_value"] = float("nan")
+            table.index.name = "customer_id"
+            yield pa.Table.from_pandas(table.reset_index(), preserve_index=False)
+            if show_progress:
+                bar.update(len(table))
+    finally:
+        if show_progress:
+            bar.__exit__(None, None, None)
 
 
 def _stream_scores(
@@ -319,7 +413,6 @@ def _stream_scores(
 ):
     """Score batch after batch into ``output`` and write ``rejected`` to ``rejects_path``: both
     files replace the previous pair together, or neither does; returns the number scored."""
-    import pyarrow as pa
     import pyarrow.csv as pa_csv
     import pyarrow.parquet as pq
 
@@ -327,38 +420,15 @@ def _stream_scores(
     if suffix not in (".csv", ".parquet", ".pq"):
         raise InputError(f"cannot tell the output format of {output!r}; use .csv or .parquet.")
     scored = 0
-    show_progress = total is not None and sys.stderr.isatty()
 
     def write(temporary: Path) -> None:
         nonlocal scored
         writer = None
-        bar = None
-        if show_progress:
-            bar = click.progressbar(
-                length=total, label="scoring", file=sys.stderr, show_pos=True, show_eta=True
-            )
         try:
-            if show_progress:
-                bar.__enter__()
-            for rfm in batches:
-                no_amounts = "monetary_value" not in rfm.columns  # a log read without amounts
-                if no_amounts:
-                    rfm = rfm.assign(monetary_value=0.0)
-                table = score_customers(
-                    bundle.bg,
-                    bundle.gg,
-                    rfm,
-                    horizon=horizon,
-                    time_unit=time_unit,
-                    discount_rate=discount,
-                    margin=margin,
-                    naive_clv=naive,
-                    interval=interval,
-                )
-                if no_amounts:
-                    table["monetary_value"] = float("nan")
-                table.index.name = "customer_id"
-                arrow = pa.Table.from_pandas(table.reset_index(), preserve_index=False)
+            tables = _scored_tables(
+                batches, total, bundle, horizon, time_unit, discount, margin, naive, interval
+            )
+            for arrow in tables:
                 if writer is None:
                     writer = (
                         pa_csv.CSVWriter(temporary, arrow.schema)
@@ -367,16 +437,12 @@ def _stream_scores(
                         else pq.ParquetWriter(temporary, arrow.schema, use_dictionary=False)
                     )
                 writer.write_table(arrow)
-                scored += len(table)
-                if show_progress:
-                    bar.update(len(table))
+                scored += arrow.num_rows
             if writer is None:
                 raise InputError("there is no valid customer to score.")
         finally:
             if writer is not None:
                 writer.close()
-            if show_progress:
-                bar.__exit__(None, None, None)
 
     items = [(output, write)]
     if rejects_path is not None:
@@ -385,10 +451,69 @@ def _stream_scores(
     return scored
 
 
+def _stream_scores_to_postgres(
+    tables, uri, output_table, rejects_table, rejected, customer_type, if_exists
+):
+    """Write the scored ``tables`` and the ``rejected`` rows as two PostgreSQL tables, swapped
+    in together inside one transaction; returns the number scored."""
+    import itertools
+
+    import pyarrow as pa
+
+    from clvmodel._postgres_write import TableSpec, postgres_type, write_tables
+
+    first = next(tables, None)
+    if first is None:
+        raise InputError("there is no valid customer to score.")
+    id_type = postgres_type(first.schema.field("customer_id").type, customer_type)
+    columns = [
+        (name, id_type if name == "customer_id" else postgres_type(first.schema.field(name).type))
+        for name in first.column_names
+    ]
+    rejects = pa.Table.from_pandas(rejected.reset_index(drop=True), preserve_index=False)
+    reject_columns = [
+        (name, id_type if name == "customer_id" else postgres_type(rejects.schema.field(name).type))
+        for name in rejects.column_names
+    ]
+    counts = write_tables(
+        uri,
+        [
+            TableSpec(output_table, columns, itertools.chain([first], tables)),
+            TableSpec(rejects_table, reject_columns, [rejects]),
+        ],
+        if_exists,
+    )
+    return counts[output_table]
+
+
 @main.command()
 @click.argument("model", type=click.Path())
 @click.argument("input_path", metavar="INPUT", type=click.Path())
-@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="A .csv or .parquet file, or a postgresql:// database (with --output-table).",
+)
+@click.option(
+    "--output-table",
+    default=None,
+    help="With -o postgresql://...: the scores table (schema.table allowed).",
+)
+@click.option(
+    "--rejects-table",
+    default=None,
+    help="With -o postgresql://...: the table of rejected rows [OUTPUT_TABLE_rejects].",
+)
+@click.option(
+    "--if-exists",
+    type=click.Choice(["fail", "replace", "append"]),
+    default="fail",
+    show_default=True,
+    help="With -o postgresql://...: when the tables exist, stop before any work, swap in the "
+    "new tables in one transaction, or add the rows.",
+)
 @click.option(
     "--horizon",
     type=float,
@@ -438,6 +563,9 @@ def score(
     model,
     input_path,
     output,
+    output_table,
+    rejects_table,
+    if_exists,
     horizon,
     horizon_unit,
     discount_rate,
@@ -448,15 +576,18 @@ def score(
     batch_size,
     **options,
 ):
-    """Score every customer of INPUT with the models in MODEL; write CSV or Parquet.
+    """Score every customer of INPUT with the models in MODEL; write CSV, Parquet or tables.
 
-    INPUT is a transaction log (summarised in DuckDB with the options below) or an RFM table
-    with frequency, recency, T and monetary_value in the model's time unit. The output has, per
-    customer: frequency, recency, T, monetary_value, probability_alive, churn_risk (probability of
-    no purchase within the horizon), expected_purchases, expected_spend, predicted_clv and
-    naive_clv. Rows that cannot be scored go to the rejects file, with a reason each. Scores and
-    rejects are written in batches to temporary files that replace the previous pair together,
-    only when everything succeeded.
+    INPUT is a file or a postgresql:// database with --table or --query, holding a transaction
+    log (summarised in DuckDB with the options below) or an RFM table with frequency, recency, T
+    and monetary_value in the model's time unit. The output has, per customer: frequency,
+    recency, T, monetary_value, probability_alive, churn_risk (probability of no purchase within
+    the horizon), expected_purchases, expected_spend, predicted_clv and naive_clv. Rows that
+    cannot be scored go to the rejects file, with a reason each. Scores and rejects are written
+    in batches to temporary files that replace the previous pair together, only when everything
+    succeeded. With -o postgresql://... --output-table T the scores and their rejects are copied
+    into staging tables and swapped in together inside one transaction: readers see the previous
+    tables or the new ones, and a failure leaves the previous ones.
 
     A MODEL fitted without amounts (`clvmodel fit --no-amount`) scores purchases, P(alive) and
     churn risk; monetary_value, expected_spend, predicted_clv and naive_clv are then empty.
@@ -472,21 +603,59 @@ def score(
             f"--interval {interval:g} is not a level strictly between 0 and 1; a 90 % interval "
             "is --interval 0.9."
         )
-    rejects_path = _rejects_path(output, rejects)
-    outputs = {"-o/--output": output, "--rejects": rejects_path}
-    _guard.refuse_overwrite(outputs, {"MODEL": model, "INPUT": input_path})
-    _guard.check_output_folders(outputs)
-    if Path(output).suffix.lower() not in (".csv", ".parquet", ".pq"):
-        raise InputError(f"cannot tell the output format of {output!r}; use .csv or .parquet.")
+    to_database = is_postgres_uri(output)
+    if to_database:
+        if not output_table:
+            raise InputError(
+                "-o postgresql://... needs --output-table NAME: the table to write the scores to."
+            )
+        if rejects:
+            raise InputError(
+                "--rejects names a file; with -o postgresql://... the rejected rows go to "
+                "--rejects-table (default OUTPUT_TABLE_rejects)."
+            )
+        rejects_table = rejects_table or f"{output_table}_rejects"
+        if rejects_table == output_table:
+            raise InputError("--output-table and --rejects-table are the same; give two names.")
+        rejects_path = None
+        if (
+            is_postgres_uri(input_path)
+            and display(input_path) == display(output)
+            and options["table"] in (output_table, rejects_table)
+        ):
+            raise InputError(
+                f"--output-table {output_table} (or its rejects table) is the input table "
+                f"{options['table']}; writing it would destroy the input. Give another name."
+            )
+        from clvmodel._postgres_write import check_targets
+
+        check_targets(output, [output_table, rejects_table], if_exists)
+    else:
+        if output_table or rejects_table:
+            raise InputError(
+                "--output-table and --rejects-table go with -o postgresql://...; for a file "
+                "output use --rejects."
+            )
+        rejects_path = _rejects_path(output, rejects)
+        outputs = {"-o/--output": output, "--rejects": rejects_path}
+        _guard.refuse_overwrite(outputs, {"MODEL": model, "INPUT": input_path})
+        _guard.check_output_folders(outputs)
+        if Path(output).suffix.lower() not in (".csv", ".parquet", ".pq"):
+            raise InputError(
+                f"cannot tell the output format of {output!r}; use .csv or .parquet, or a "
+                "postgresql:// URI with --output-table."
+            )
     _amount_option(options)
     bundle = clv.load_models(model)
     if bundle.gg is None:
         # Spend cannot be predicted: score purchases and P(alive); value columns stay empty.
         options["amount_col"] = ""
     unit = bundle.bg.time_unit_ or "W"
-    rfm_input = not is_transaction_log(input_path, options["date_col"], options["table"])
+    rfm_input = not _is_log(input_path, options)
+    customer_type = spool = None
     if not rfm_input:
         source = _transactions(input_path, unit, **options)
+        customer_type = source.customer_type
         counts = source.row_counts()
         _report_duplicates(source.duplicate_rows(), options["drop_duplicates"])
         batches = source.rfm_batches(batch_size)
@@ -502,10 +671,15 @@ def score(
                 f"the model {model} was fitted in {words[unit]}; rebuild the table in "
                 f"{words[unit]}, or score the transaction log instead."
             )
+        rfm_path, rfm_table = input_path, options["table"]
+        if is_postgres_uri(input_path):
+            spool = _rfm_spool(input_path, options)
+            rfm_path, rfm_table = spool.path, None
+            customer_type = spool.types[options["customer_col"]]
         source = RfmSource(
-            input_path,
+            rfm_path,
             customer_col=options["customer_col"],
-            table=options["table"],
+            table=rfm_table,
             connection=_connect(options["memory_limit"]),
         )
         counts = source.counts()
@@ -515,26 +689,38 @@ def score(
         no_valid = counts["rejected_rows"]
     years = clv.value.horizon_years(horizon, horizon_unit)
     naive = bundle.naive_clv(years, margin=margin)
-    scored = _stream_scores(
-        batches,
-        total,
-        output,
-        bundle,
-        horizon,
-        horizon_unit,
-        discount_rate,
-        margin,
-        naive,
-        rejects_path,
-        rejected,
-        interval,
-    )
+    if to_database:
+        tables = _scored_tables(
+            batches, total, bundle, horizon, horizon_unit, discount_rate, margin, naive, interval
+        )
+        scored = _stream_scores_to_postgres(
+            tables, output, output_table, rejects_table, rejected, customer_type, if_exists
+        )
+        where, written = f"table {rejects_table}", f"table {output_table} in {display(output)}"
+    else:
+        scored = _stream_scores(
+            batches,
+            total,
+            output,
+            bundle,
+            horizon,
+            horizon_unit,
+            discount_rate,
+            margin,
+            naive,
+            rejects_path,
+            rejected,
+            interval,
+        )
+        where, written = str(rejects_path), str(output)
+    if spool is not None:
+        spool.close()
     rejected_customers = no_valid
     customers_read = scored + rejected_customers
     click.echo(
         f"customers: {customers_read:,} read = {scored:,} scored + {rejected_customers:,} "
         f"rejected; rows: {counts['rows']:,} read, {counts['rejected_rows']:,} rejected "
-        f"(reasons in {rejects_path}); wrote {output} in {time.perf_counter() - started:.1f} s"
+        f"(reasons in {where}); wrote {written} in {time.perf_counter() - started:.1f} s"
     )
     if rfm_input and rfm_time_unit is None:
         click.echo(

@@ -11,7 +11,7 @@ import pandas as pd
 import clvmodel as clv
 from clvmodel._files import write_atomically, write_text_atomically
 from clvmodel.cli import _guard, main
-from clvmodel.io import read_table, write_table
+from clvmodel.io import write_table
 from clvmodel.plotting import (
     plot_conditional_expectation,
     plot_coverage,
@@ -102,6 +102,7 @@ def _output_folder(folder: str) -> Path:
     help="Model time unit: weeks (as in the papers) or days.",
 )
 @_guard.date_options
+@_guard.database_input_options
 @click.option(
     "--models",
     default="bgnbd",
@@ -140,12 +141,15 @@ def evaluate(
     models,
     interval,
     output,
+    table,
+    query,
 ):
     """Fit BG/NBD (or the --models, ranked by holdout error) and Gamma-Gamma on the calibration
     period of TRANSACTIONS, predict the holdout, and compare with what happened, beside the naive
     formula.
 
-    TRANSACTIONS is a CSV or Parquet file with one row per purchase. The report is printed and
+    TRANSACTIONS is a CSV or Parquet file with one row per purchase, or a postgresql:// database
+    with --table or --query. The report is printed and
     written as JSON into the output folder, with figures as PNG: tracking of cumulative and
     weekly repeat transactions, conditional expectations by calibration frequency, predicted vs
     actual, the period-transactions histogram and the reliability of churn scores.
@@ -169,7 +173,7 @@ def evaluate(
         },
         {"TRANSACTIONS": transactions},
     )
-    table = read_table(transactions)
+    table = _guard.read_input(transactions, table, query)
     if amount_col is None and _DEFAULT_AMOUNT in table.columns:
         amount_col = _DEFAULT_AMOUNT
     calibration, holdout = clv.calibration_holdout_split(

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from clvmodel._files import same_file
+from clvmodel._postgres_connect import mask_password
 from clvmodel.errors import ClvError, ConvergenceError, InputError
 
 #: The longest horizon any command accepts, in years.
@@ -101,6 +102,56 @@ def date_options(function):
         "--drop-duplicates", is_flag=True, default=False, help=DROP_DUPLICATES_HELP
     )(function)
     return click.option("--date-format", default=None, help=DATE_FORMAT_HELP)(function)
+
+
+def database_input_options(function):
+    """Add --table and --query (reading a postgresql:// input) to a command."""
+    import click
+
+    function = click.option(
+        "--query",
+        default=None,
+        help="With a postgresql:// input: a SELECT query to read instead of --table.",
+    )(function)
+    return click.option(
+        "--table",
+        default=None,
+        help="With a postgresql:// input (postgresql://user@host:5432/db; password from "
+        "PGPASSWORD or ~/.pgpass): the table to read, schema.table allowed.",
+    )(function)
+
+
+def database_output_options(function):
+    """Add --output-table and --if-exists (writing to -o postgresql://...) to a command."""
+    import click
+
+    function = click.option(
+        "--if-exists",
+        type=click.Choice(["fail", "replace", "append"]),
+        default="fail",
+        show_default=True,
+        help="With -o postgresql://...: when the table exists, stop before any work, swap in "
+        "the new table in one transaction, or add the rows.",
+    )(function)
+    return click.option(
+        "--output-table",
+        default=None,
+        help="With -o postgresql://...: the table to write (schema.table allowed).",
+    )(function)
+
+
+def read_input(path, table: str | None, query: str | None):
+    """A whole table from a file, or from a PostgreSQL table or query."""
+    from clvmodel._postgres_connect import is_postgres_uri
+    from clvmodel.io import read_table
+
+    if is_postgres_uri(path):
+        return read_table(path, table=table, query=query)
+    if table is not None or query is not None:
+        raise InputError(
+            f"--table and --query read from a postgresql:// database, not from {path!r}."
+        )
+    return read_table(path)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -195,7 +246,7 @@ def cli_words(message: str) -> str:
             return "--no-amount" if flag == "--amount-col" else f"no {flag}"
         return f"{flag} {value.strip(chr(39) + chr(34))}"
 
-    text = _ON_INVALID.sub(_REJECTS_HINT, message)
+    text = _ON_INVALID.sub(_REJECTS_HINT, mask_password(message))
     text = _KEYWORD.sub(option, text)
     text = _BARE_NAME.sub(lambda match: KEYWORD_FLAGS[match.group(1)], text)
     text = _CODE_ASIDE.sub("", text)

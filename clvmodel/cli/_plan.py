@@ -9,9 +9,10 @@ import click
 import pandas as pd
 
 import clvmodel as clv
+from clvmodel._postgres_connect import display, is_postgres_uri
 from clvmodel.churn import _default_labels
 from clvmodel.cli import _guard, main
-from clvmodel.io import _format_of, read_table, write_table
+from clvmodel.io import _format_of, write_table
 
 _RFM_COLUMNS = {
     "frequency": ("frequency", "frequency_cal", "x"),
@@ -245,6 +246,8 @@ def _is_rfm(columns) -> bool:
     help="Last day of a transaction log to summarise (YYYY-MM-DD) [default: its last date].",
 )
 @_guard.date_options
+@_guard.database_input_options
+@_guard.database_output_options
 def plan(
     model,
     input_path,
@@ -267,6 +270,10 @@ def plan(
     observation_end,
     date_format,
     drop_duplicates,
+    table,
+    query,
+    output_table,
+    if_exists,
 ):
     """Score churn risk per customer and stage a price increase by risk tier.
 
@@ -274,14 +281,26 @@ def plan(
     model file (from BetaGeoModel.save). INPUT is a CSV or Parquet file with an
     RFM table (frequency, recency, T [, monetary_value], one row per customer, ids in
     --customer-col or the first, nameless column) or a transaction log (--customer-col, --date-col
-    [, --amount-col]), summarised up to --observation-end in the model's time unit.
+    [, --amount-col]), summarised up to --observation-end in the model's time unit. INPUT may
+    also be a postgresql:// database with --table or --query, and -o a postgresql:// database
+    with --output-table (written in one transaction; see --if-exists).
 
     The lowest-risk tier gets the first and largest increase, the highest-risk tier the last (0 %
     by default). Percentages on the command line (5 = 5 %); the output file holds fractions
     (increase 0.05), as the Python API. Prints the per-stage table: customers, mean churn risk,
     predicted CLV, extra revenue if nobody extra leaves, and the break-even extra churn.
     """
-    _format_of(Path(output))  # an unknown extension fails before any work is done
+    to_database = is_postgres_uri(output)
+    if to_database and not output_table:
+        raise clv.InputError("-o postgresql://... needs --output-table NAME: the table to write.")
+    if to_database:
+        from clvmodel._postgres_write import check_targets
+
+        check_targets(output, [output_table], if_exists)
+    if not to_database:
+        if output_table:
+            raise clv.InputError("--output-table goes with -o postgresql://...")
+        _format_of(Path(output))  # an unknown extension fails before any work is done
     _guard.refuse_overwrite(
         {"-o/--output": output},
         {"MODEL": model, "INPUT": input_path, "--spend-model": spend_model},
@@ -313,7 +332,8 @@ def plan(
         )
     bg.time_unit_ = unit
 
-    frame = read_table(input_path)
+    shown = display(input_path) if is_postgres_uri(input_path) else input_path
+    frame = _guard.read_input(input_path, table, query)
     if _is_rfm(frame.columns):
         rfm = _rfm_from_file(frame, customer_col)
         source = "RFM table"
@@ -321,7 +341,7 @@ def plan(
         has_amount = amount_col in frame.columns
         if gg is not None and not has_amount:
             raise clv.InputError(
-                f"--spend-model needs amounts, but {input_path!r} has no column {amount_col!r}; "
+                f"--spend-model needs amounts, but {shown!r} has no column {amount_col!r}; "
                 f"its columns are {list(map(str, frame.columns))}. Name it with --amount-col."
             )
         rfm = clv.rfm_summary(
@@ -338,7 +358,7 @@ def plan(
         source = "transaction log"
     else:
         raise clv.InputError(
-            f"{input_path!r} is neither an RFM table (frequency, recency, T) nor a transaction "
+            f"{shown!r} is neither an RFM table (frequency, recency, T) nor a transaction "
             f"log with a date column {date_col!r}; its columns are "
             f"{list(map(str, frame.columns))}. Rename the columns or pass --date-col."
         )
@@ -361,7 +381,11 @@ def plan(
         result = clv.price_increase_plan(scores, steps, stage_wait=stage_wait, start=start)
     for warning in caught:
         click.echo(f"warning: {_guard.cli_words(str(warning.message))}", err=True)
-    written = write_table(result.assignments, output, index=True)
-    click.echo(f"Scored {len(rfm):,} customers from the {source} {input_path}.")
+    if to_database:
+        write_table(result.assignments, output, index=True, table=output_table, if_exists=if_exists)
+        written = f"table {output_table} in {display(output)}"
+    else:
+        written = write_table(result.assignments, output, index=True)
+    click.echo(f"Scored {len(rfm):,} customers from the {source} {shown}.")
     click.echo(str(result))
     click.echo(f"\nWrote {len(result.assignments):,} customer assignments to {written}.")

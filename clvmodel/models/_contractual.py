@@ -20,6 +20,13 @@ Every prediction for an active subscriber who has completed t periods is conditi
 heterogeneity", Marketing Science 29(1), 85-93): the expected number of payments still to come,
 valued just before the next renewal decision, so that the next payment is not discounted; at
 d = 0 it is the expected residual lifetime E[T − t − 1 | T > t]. A cancelled subscriber has none.
+
+Covariates (a plan, a channel) are a mode of every contractual model, as of the purchase models
+(:mod:`clvmodel.models.base`): subscriber i gets α_i = α₀ exp(γ_αᵀz_i) and β_i = β₀ exp(γ_βᵀz_i),
+log-links on the two shape parameters of the churn-probability distribution (the mean churn
+probability α/(α + β) falls as β_i grows). Predictions are made per distinct covariate vector.
+
+The model's ``time_unit_`` is the billing period ("M", "W" or "Y"), saved in the model file.
 """
 
 from __future__ import annotations
@@ -30,7 +37,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import psi
 
-from clvmodel.errors import InputError
+from clvmodel.errors import ClvError, InputError
+from clvmodel.models._covariates import covariate_matrix, covariate_names, linear_predictor
 from clvmodel.models._fit import MaximumLikelihoodModel, _weighted_compress, check_weights
 from clvmodel.models._log_gamma import log_gamma_shift
 from clvmodel.subscriptions import PERIODS, validate_subscribers
@@ -134,6 +142,54 @@ class ContractualModel(MaximumLikelihoodModel):
     """
 
     label: ClassVar[str] = ""
+    #: Billing periods a model file may record as its ``time_unit``.
+    time_units: ClassVar[dict[str, str]] = PERIODS
+    _setting_names = ("alpha_covariates", "beta_covariates", "max_iter", "tol")
+
+    def __init__(
+        self, alpha_covariates=(), beta_covariates=(), *, max_iter: int = 2000, tol: float = 1e-6
+    ):
+        super().__init__(max_iter=max_iter, tol=tol)
+        self.alpha_covariates = covariate_names(alpha_covariates, "alpha_covariates")
+        self.beta_covariates = covariate_names(beta_covariates, "beta_covariates")
+        coefficients = tuple(f"{link}:{name}" for link, names in self._links() for name in names)
+        self.param_names = type(self).param_names + coefficients
+        self.unconstrained_params = coefficients
+
+    def _links(self):
+        return (("alpha", self.alpha_covariates), ("beta", self.beta_covariates))
+
+    @property
+    def has_covariates(self) -> bool:
+        """True when covariates give each subscriber their own α and β."""
+        return bool(self.alpha_covariates or self.beta_covariates)
+
+    @classmethod
+    def from_params(cls, params, time_unit: str | None = None, **kwargs):
+        """Build a model from known parameters, for scoring without fitting.
+
+        Parameters
+        ----------
+        params : mapping
+            ``alpha``, ``beta`` (and ``c``) > 0, and one coefficient per covariate.
+        time_unit : {"M", "W", "Y"}, optional
+            The billing period the parameters refer to.
+        **kwargs
+            Settings (``alpha_covariates``, ``beta_covariates``, ...).
+
+        Returns
+        -------
+        model
+        """
+        if time_unit is not None and time_unit not in PERIODS:
+            raise InputError(
+                f"time_unit={time_unit!r} is not a billing period; use 'M' (months), 'W' (weeks) "
+                "or 'Y' (years)."
+            )
+        model = cls(**kwargs)
+        model._set_params(params)
+        model.time_unit_ = model.period_ = time_unit
+        return model
 
     # ----------------------------------------------------------------------------------------------
     # The model: u(t) and du/dc (None when the model has no c).
@@ -160,9 +216,15 @@ class ContractualModel(MaximumLikelihoodModel):
     def _prepare(self, data, weights):
         periods, cancelled, _ = validate_subscribers(data)
         weights = check_weights(weights, periods.size)
-        (t, dead), counts = _weighted_compress((periods, cancelled.astype("float64")), weights)
+        z_alpha = covariate_matrix(data, self.alpha_covariates, fitting=True)
+        z_beta = covariate_matrix(data, self.beta_covariates, fitting=True)
+        columns = (periods, cancelled.astype("float64"), *z_alpha.T, *z_beta.T)
+        distinct, counts = _weighted_compress(columns, weights)
         keep = counts > 0
-        t, dead, counts = t[keep], dead[keep] == 1.0, counts[keep]
+        t, dead, counts = distinct[0][keep], distinct[1][keep] == 1.0, counts[keep]
+        ka = z_alpha.shape[1]
+        z_alpha = _stack([c[keep] for c in distinct[2 : 2 + ka]], t.size)
+        z_beta = _stack([c[keep] for c in distinct[2 + ka :]], t.size)
         if not dead.any():
             raise InputError(
                 "no subscriber has cancelled, so the churn rate cannot be estimated; observe the "
@@ -174,21 +236,45 @@ class ContractualModel(MaximumLikelihoodModel):
                 "subscribers apart; it needs subscribers who renewed at least once."
             )
         n = periods.size if weights is None else float(weights.sum())
-        return (t, dead), counts, n
+        return (t, dead, z_alpha, z_beta), counts, n
 
     def _initial(self, arrays, counts):
+        """α = β = c = 1; with covariates, the fit without them and every coefficient 0."""
         start = {"alpha": 1.0, "beta": 1.0, "c": 1.0}
-        return np.array([start[name] for name in self.param_names])
+        base = np.array([start[name] for name in type(self).param_names])
+        if self.has_covariates:
+            t, dead = arrays[:2]
+            rows = pd.DataFrame({"periods": t, "cancelled": dead.astype("int64")})
+            try:
+                plain = type(self)(max_iter=self.max_iter).fit(rows, weights=counts)
+                base = plain.params_.to_numpy()
+            except ClvError:
+                pass
+        return np.concatenate([base, np.zeros(len(self.param_names) - base.size)])
 
     def _params(self, theta) -> dict:
-        return dict(zip(self.param_names, (float(v) for v in theta), strict=True))
+        """The model's own parameters (the baseline, covariates at 0) as numbers."""
+        names = type(self).param_names
+        return dict(zip(names, (float(v) for v in theta[: len(names)]), strict=True))
+
+    def _individual(self, theta, z_alpha, z_beta) -> dict:
+        """Each row's own parameters: α_i = α₀ exp(γ_αᵀz_i), β_i = β₀ exp(γ_βᵀz_i)."""
+        p = self._params(theta)
+        start = len(type(self).param_names)
+        for (link, names), z in zip(self._links(), (z_alpha, z_beta), strict=True):
+            if names:
+                eta = linear_predictor(z, np.asarray(theta[start : start + len(names)], float))
+                p[link] = p[link] * np.exp(eta)
+                start += len(names)
+        return p
 
     def _loglik(self, theta, arrays):
         """ln P(T = t) = ln S(t − 1) + ln(1 − e^Δ), Δ = ln S(t) − ln S(t − 1), for cancelled
         rows (log1p/expm1 keep the digits when a long tenure makes Δ tiny); ln S(t) for active
-        ones."""
-        t, dead = arrays
-        p = self._params(theta)
+        ones. With covariates, the chain rule through α_i and β_i: ∂/∂α₀ = g_α α_i/α₀ and
+        ∂/∂γ_α = g_α α_i z_i (the same for β)."""
+        t, dead, z_alpha, z_beta = arrays
+        p = self._individual(theta, z_alpha, z_beta)
         with np.errstate(divide="ignore", invalid="ignore"):
             now, g_now = self._log_survival(p, t, gradient=True)
             before, g_before = self._log_survival(p, np.maximum(t - 1.0, 0.0), gradient=True)
@@ -198,7 +284,18 @@ class ContractualModel(MaximumLikelihoodModel):
             # d ln(1 − e^Δ) = −dΔ / (e^−Δ − 1)
             g_dead = g_before - (g_now - g_before) / np.expm1(-delta)
             grad = np.where(dead, g_dead, g_now)
-        return ll, grad
+        if not self.has_covariates:
+            return ll, grad
+        full = np.zeros((len(self.param_names), ll.size))
+        full[: grad.shape[0]] = grad
+        start = grad.shape[0]
+        for j, ((link, names), z) in enumerate(zip(self._links(), (z_alpha, z_beta), strict=True)):
+            own = np.broadcast_to(p[link], ll.shape)
+            full[j] = grad[j] * own / theta[j]
+            if names:
+                full[start : start + len(names)] = (z * (grad[j] * own)[:, None]).T
+                start += len(names)
+        return ll, full
 
     def _degeneracy_hint(self, parameters):
         return (
@@ -225,7 +322,7 @@ class ContractualModel(MaximumLikelihoodModel):
         """
         super().fit(data, weights=weights, initial_params=initial_params)
         period = getattr(data, "attrs", {}).get("period")
-        self.period_ = period if period in PERIODS else None
+        self.time_unit_ = self.period_ = period if period in PERIODS else None
         return self
 
     # ----------------------------------------------------------------------------------------------
@@ -306,10 +403,25 @@ class ContractualModel(MaximumLikelihoodModel):
     # ----------------------------------------------------------------------------------------------
     # Subscribers with a history
     def _tenure(self, data):
-        """Validated periods, cancelled flags and index; parameters."""
+        """Validated periods, cancelled flags and index, and the parameter groups: a list of
+        (rows, parameters), one per distinct covariate vector (one group without covariates)."""
         theta = self._check_fitted()
         periods, cancelled, index = validate_subscribers(data)
-        return self._params(theta), periods, cancelled, index
+        if not self.has_covariates:
+            return [(np.arange(periods.size), self._params(theta))], periods, cancelled, index
+        z_alpha = covariate_matrix(data, self.alpha_covariates, fitting=False)
+        z_beta = covariate_matrix(data, self.beta_covariates, fitting=False)
+        z = np.column_stack([z_alpha, z_beta])
+        distinct, group = np.unique(z, axis=0, return_inverse=True)
+        group = np.asarray(group).reshape(-1)
+        ka = z_alpha.shape[1]
+        own = self._individual(theta, distinct[:, :ka], distinct[:, ka:])
+        groups = [
+            (np.flatnonzero(group == g), {k: float(np.asarray(v).reshape(-1)[g])
+                                          if np.ndim(v) else v for k, v in own.items()})
+            for g in range(distinct.shape[0])
+        ]  # fmt: skip
+        return groups, periods, cancelled, index
 
     def retention_curve(self, data, periods: int = 12) -> pd.DataFrame:
         """P(still subscribed after k more renewals | history) = S(t + k) / S(t), k = 0 … periods.
@@ -326,12 +438,14 @@ class ContractualModel(MaximumLikelihoodModel):
         pandas.DataFrame
             One column per k, indexed like ``data`` (0 throughout for cancelled subscribers).
         """
-        p, t, cancelled, index = self._tenure(data)
+        groups, t, cancelled, index = self._tenure(data)
         k = np.arange(int(_check_periods_ahead(periods)) + 1, dtype="float64")
-        distinct, group = np.unique(t, return_inverse=True)
-        with np.errstate(divide="ignore"):
-            grid = self._log_survival(p, distinct[:, None] + k[None, :])[0]
-            values = np.exp(grid - self._log_survival(p, distinct)[0][:, None])[group]
+        values = np.empty((t.size, k.size))
+        for rows, p in groups:
+            distinct, group = np.unique(t[rows], return_inverse=True)
+            with np.errstate(divide="ignore"):
+                grid = self._log_survival(p, distinct[:, None] + k[None, :])[0]
+                values[rows] = np.exp(grid - self._log_survival(p, distinct)[0][:, None])[group]
         values[cancelled] = 0.0
         return pd.DataFrame(values, index=index, columns=k.astype("int64"))
 
@@ -350,10 +464,14 @@ class ContractualModel(MaximumLikelihoodModel):
         -------
         pandas.Series
         """
-        p, t, cancelled, index = self._tenure(data)
+        groups, t, cancelled, index = self._tenure(data)
         k = np.broadcast_to(_check_periods_ahead(periods), t.shape)
-        with np.errstate(divide="ignore"):
-            log_ratio = self._log_survival(p, t + k)[0] - self._log_survival(p, t)[0]
+        log_ratio = np.empty(t.size)
+        for rows, p in groups:
+            with np.errstate(divide="ignore"):
+                log_ratio[rows] = (
+                    self._log_survival(p, t[rows] + k[rows])[0] - self._log_survival(p, t[rows])[0]
+                )
         values = np.where(cancelled, 1.0, -np.expm1(log_ratio))
         return pd.Series(values, index=index, name="probability_cancel")
 
@@ -450,10 +568,12 @@ class ContractualModel(MaximumLikelihoodModel):
         return pd.DataFrame(columns)
 
     def _per_subscriber(self, data, d: float) -> pd.Series:
-        p, t, cancelled, index = self._tenure(data)
-        distinct, group = np.unique(t, return_inverse=True)
-        values = np.where(cancelled, 0.0, self._derl(p, distinct, d)[group])
-        return pd.Series(values, index=index)
+        groups, t, cancelled, index = self._tenure(data)
+        values = np.empty(t.size)
+        for rows, p in groups:
+            distinct, group = np.unique(t[rows], return_inverse=True)
+            values[rows] = self._derl(p, distinct, d)[group]
+        return pd.Series(np.where(cancelled, 0.0, values), index=index)
 
     # ----------------------------------------------------------------------------------------------
     def _derl(self, p, t: np.ndarray, d: float) -> np.ndarray:
@@ -576,3 +696,8 @@ class ContractualModel(MaximumLikelihoodModel):
             },
             index=pd.RangeIndex(n, name="subscriber"),
         )
+
+
+def _stack(columns, n: int) -> np.ndarray:
+    """Covariate columns as an (n, k) array, k possibly 0."""
+    return np.column_stack(columns) if columns else np.empty((n, 0))

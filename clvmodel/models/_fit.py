@@ -3,9 +3,10 @@
 A concrete model names its parameters and supplies three things: how to turn a table into the
 arrays its likelihood needs (:meth:`_prepare`, which also compresses identical rows into one row
 with a count), the per-row log-likelihood with its gradient (:meth:`_loglik`), and a starting point
-(:meth:`_initial`). This base does the rest: optimisation over log-parameters with analytic
-gradients, the convergence check, standard errors from the Hessian, the summary table, and
-versioned JSON persistence (no pickle).
+(:meth:`_initial`). This base does the rest: the fit (compression in
+:mod:`clvmodel.models._compress`; optimisation over log-parameters with analytic gradients, the
+warm start, the convergence check and standard errors from the Hessian in
+:mod:`clvmodel.models._optimise`), the summary table, and versioned JSON persistence (no pickle).
 
 Parameters are positive by default and optimised on the log scale. A model may name some of them in
 ``unconstrained_params`` (for example regression coefficients of covariates, which can be
@@ -18,7 +19,6 @@ import json
 import math
 import os
 import time
-import warnings
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -26,13 +26,13 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._files import write_text_atomically
-from clvmodel._grouping import group_rows
-from clvmodel.errors import (
-    ConvergenceError,
-    InputError,
-    NotFittedError,
-    StatisticalWarning,
-)
+from clvmodel.errors import ConvergenceError, InputError, NotFittedError
+from clvmodel.models._compress import _weighted_compress as _weighted_compress
+from clvmodel.models._compress import check_weights as check_weights
+from clvmodel.models._compress import compress_rows
+from clvmodel.models._optimise import _WARM_START_ROWS, Optimiser
+from clvmodel.models._optimise import _at as _at
+from clvmodel.models._optimise import _converged as _converged
 from clvmodel.rfm import TIME_UNITS
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "MaximumLikelihoodModel", "compress_rows"]
@@ -44,41 +44,9 @@ _REGISTRY: dict[str, type[MaximumLikelihoodModel]] = {}
 
 # Convergence is judged on the gradient of the mean negative log-likelihood per customer.
 _GRADIENT_TOLERANCE = 1e-6
-# Above this many distinct rows, Newton fits start from a fit on a random quarter of this many.
-_WARM_START_ROWS = 200_000
 
 
-def compress_rows(*columns: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
-    """Collapse identical rows of the given columns into distinct rows and their counts.
-
-    Returns
-    -------
-    columns : tuple of numpy.ndarray
-        The distinct rows, one array per input column, in order of first appearance.
-    counts : numpy.ndarray
-        How many input rows each distinct row stands for (float64, usable as weights).
-    """
-    return _weighted_compress(tuple(np.asarray(c, dtype="float64") for c in columns), None)
-
-
-def check_weights(weights, n: int) -> np.ndarray | None:
-    """Weights as floats, one non-negative number per row (or None for unit weights)."""
-    if weights is None:
-        return None
-    weights = np.asarray(weights, dtype="float64")
-    if weights.shape != (n,) or not np.all(np.isfinite(weights)) or (weights < 0).any():
-        raise InputError("weights must be one non-negative number per row of data.")
-    return weights
-
-
-def _weighted_compress(columns: tuple[np.ndarray, ...], weights: np.ndarray | None):
-    """Distinct rows of ``columns`` and the summed weights (or counts) of each."""
-    group, first = group_rows(*columns)
-    counts = np.bincount(group, weights=weights, minlength=first.size)
-    return tuple(np.asarray(c)[first] for c in columns), counts.astype("float64")
-
-
-class MaximumLikelihoodModel:
+class MaximumLikelihoodModel(Optimiser):
     """Base class: fit by maximum likelihood over log-parameters; save and load as JSON.
 
     Subclasses set ``param_names`` and implement ``_prepare``, ``_loglik`` and ``_initial``.
@@ -129,22 +97,6 @@ class MaximumLikelihoodModel:
         if grad is None:
             return counts @ ll, self._numerical_gradient(theta, arrays, counts), None
         return counts @ ll, grad @ counts, None
-
-    def _numerical_gradient(self, theta, arrays, counts) -> np.ndarray:
-        """Central differences of the weighted log-likelihood in the natural parameters: the
-        fallback for a model that gives its log-likelihood without a gradient."""
-        free = self._free_mask()
-        steps = 1e-6 * np.where(free, np.maximum(np.abs(theta), 1.0), theta)
-        gradient = np.empty(theta.size)
-        for j in range(theta.size):
-            up, down = theta.copy(), theta.copy()
-            up[j] += steps[j]
-            down[j] -= steps[j]
-            difference = (
-                counts @ self._loglik(up, arrays)[0] - counts @ self._loglik(down, arrays)[0]
-            )
-            gradient[j] = difference / (2.0 * steps[j])
-        return gradient
 
     # ----------------------------------------------------------------------------------------------
     @classmethod
@@ -265,33 +217,6 @@ class MaximumLikelihoodModel:
         return self.params_.to_numpy()
 
     # ----------------------------------------------------------------------------------------------
-    # Working parameters: log θ for positive parameters, θ itself for unconstrained ones.
-    def _free_mask(self) -> np.ndarray:
-        free = set(self.unconstrained_params)
-        return np.array([name in free for name in self.param_names], dtype=bool)
-
-    def _to_working(self, theta: np.ndarray) -> np.ndarray:
-        free = self._free_mask()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(free, theta, np.log(np.where(free, 1.0, theta)))
-
-    def _to_natural(self, phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """θ from the working parameters, and dθ/dφ (θ for log-parameters, 1 for free ones)."""
-        free = self._free_mask()
-        theta = np.where(free, phi, np.exp(np.where(free, 0.0, phi)))
-        return theta, np.where(free, 1.0, theta)
-
-    def _working_derivatives(self, theta, grad, hess, total):
-        """Mean negative gradient and Hessian in the working parameters, by the chain rule:
-        d²/dφ² = d dᵀ ∘ H + diag(θ'' ∘ g), with d = dθ/dφ and θ'' = θ on the log scale, 0 else."""
-        free = self._free_mask()
-        d = np.where(free, 1.0, theta)
-        gradient = -grad * d / total
-        if hess is not None:
-            hess = -(np.outer(d, d) * hess + np.diag(np.where(free, 0.0, theta) * grad)) / total
-        return gradient, hess
-
-    # ----------------------------------------------------------------------------------------------
     def fit(self, data, weights=None, initial_params=None):
         """Estimate the parameters by maximum likelihood.
 
@@ -350,7 +275,12 @@ class MaximumLikelihoodModel:
             )
         theta, _ = self._to_natural(log_theta)
         params = self._checked_params(dict(zip(self.param_names, theta, strict=True)))
-        if hessian is None:
+        if hessian is None and use_hessian:
+            # Quasi-Newton finished the fit: the analytic Hessian still gives the errors.
+            with np.errstate(all="ignore"):
+                ll, grad, hess = self._objective(theta, arrays, counts, True)
+            hessian = self._working_derivatives(theta, grad, hess, total)[1]
+        if hessian is None or not np.all(np.isfinite(hessian)):
             hessian = self._numerical_hessian(lambda z: evaluate(z)[1], log_theta)
         edge = self._warn_if_degenerate(params)
         covariance, errors = self._standard_errors(hessian * total, log_theta, edge)
@@ -369,149 +299,6 @@ class MaximumLikelihoodModel:
         """Drop the fitted state of an earlier fit, so that a failed fit leaves none behind."""
         for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
             delattr(self, name)
-
-    #: Parameters beyond these bounds (on the log scale) count as run off to 0 or infinity.
-    _DEGENERATE_LOG_BOUND = math.log(1e5)
-
-    def _degeneracy_hint(self, parameters: list[str]) -> str:
-        """What a run-away of these parameters means for this model (overridden per model)."""
-        return "the data may not identify every parameter"
-
-    def _warn_if_degenerate(self, params: pd.Series) -> list[str]:
-        """Warn, naming the parameters, when the optimum lies on the edge of the parameter space;
-        return their names."""
-        free = self._free_mask()
-        logs = np.where(free, 0.0, np.log(np.where(free, 1.0, params.to_numpy())))
-        edge = [
-            name
-            for name, v in zip(self.param_names, logs, strict=True)
-            if abs(v) > self._DEGENERATE_LOG_BOUND
-        ]
-        if not edge:
-            return []
-        shown = ", ".join(f"{name} = {params[name]:.3g}" for name in edge)
-        warnings.warn(
-            f"{type(self).__name__} ended on the edge of its parameter space ({shown}): "
-            f"{self._degeneracy_hint(edge)}. Predictions are those of the limiting model; these "
-            "parameters are not identified (no standard error).",
-            StatisticalWarning,
-            stacklevel=3,
-        )
-        return edge
-
-    def _optimise(self, arrays, counts, start, use_hessian: bool, gtol: float, max_iter: int):
-        """Minimise the mean negative log-likelihood over working parameters.
-
-        Newton steps with the analytic Hessian (scipy's ``trust-exact``) when the model has one,
-        BFGS otherwise. Returns scipy's result and the cached objective, which maps working
-        parameters to (value, gradient, Hessian or None).
-        """
-        from scipy.optimize import minimize  # imported here: slow to import, needed to fit only
-
-        total = counts.sum()
-        cache: dict[bytes, tuple] = {}
-
-        def evaluate(log_theta):
-            # The optimiser asks for value, gradient and Hessian at the same point separately.
-            key = log_theta.tobytes()
-            if key not in cache:
-                cache.clear()
-                theta, _ = self._to_natural(log_theta)
-                ll, grad, hess = self._objective(theta, arrays, counts, use_hessian)
-                # Chain rule to log-parameters: d²/dφ² = θθᵀ ∘ H + diag(θ ∘ g) (see
-                # _working_derivatives, which also handles unconstrained parameters).
-                gradient, hess = self._working_derivatives(theta, grad, hess, total)
-                cache[key] = (-ll / total, gradient, hess)
-            return cache[key]
-
-        options = {"gtol": gtol, "maxiter": max_iter}
-        with np.errstate(all="ignore"):
-            if use_hessian:
-                result = minimize(
-                    lambda z: evaluate(z)[:2],
-                    start,
-                    jac=True,
-                    hess=lambda z: evaluate(z)[2],
-                    method="trust-exact",
-                    options=options,
-                )
-            else:
-                result = minimize(
-                    lambda z: evaluate(z)[:2], start, jac=True, method="BFGS", options=options
-                )
-                if np.all(np.isfinite(result.x)) and np.max(np.abs(result.jac)) > gtol:
-                    # BFGS stalls on flat, badly scaled likelihoods (covariates, long-tailed
-                    # parameters): finish with Newton steps on a Hessian from gradient differences.
-                    iterations = result.nit
-                    result = minimize(
-                        lambda z: evaluate(z)[:2],
-                        result.x,
-                        jac=True,
-                        hess=lambda z: self._numerical_hessian(lambda w: evaluate(w)[1], z),
-                        method="trust-exact",
-                        options={"gtol": gtol, "maxiter": min(50, max_iter)},
-                    )
-                    result.nit += iterations
-        return result, evaluate
-
-    def _subsample(self, arrays, counts, rows: np.ndarray):
-        """The likelihood's arrays restricted to some distinct rows (for a warm start); None when
-        the model does not support it."""
-        return None
-
-    def _warm_start(self, arrays, counts, start):
-        """Starting point from a fit on a random subset of the distinct rows.
-
-        The subset's maximiser lies close to the full one, so the Newton steps on all rows that
-        follow converge in two or three evaluations instead of five to eight.
-        """
-        rng = np.random.default_rng(0)
-        rows = np.sort(rng.choice(counts.size, _WARM_START_ROWS // 4, replace=False))
-        subset = self._subsample(arrays, counts, rows)
-        if subset is None:
-            return start
-        result, _ = self._optimise(*subset, start, use_hessian=True, gtol=1e-6, max_iter=100)
-        return result.x if np.all(np.isfinite(result.x)) else start
-
-    @staticmethod
-    def _numerical_hessian(gradient, log_theta, step: float = 1e-5) -> np.ndarray:
-        """Hessian by central differences of the analytic gradient, symmetrised."""
-        k = log_theta.size
-        hessian = np.empty((k, k))
-        for j in range(k):
-            shift = np.zeros(k)
-            shift[j] = step
-            hessian[:, j] = (gradient(log_theta + shift) - gradient(log_theta - shift)) / (2 * step)
-        return (hessian + hessian.T) / 2
-
-    def _standard_errors(self, hessian, log_theta, edge=()):
-        """Covariance of the working parameters (log-parameters, and unconstrained parameters as
-        they are) as the inverse of the observed information, and standard errors by the delta
-        method (exact at the optimum, where the gradient is zero). Parameters on the edge of the
-        parameter space (``edge``) are held at their limit: NaN for them, the inverse of the rest
-        of the information for the others."""
-        k = log_theta.size
-        names = list(self.param_names)
-        keep = np.array([name not in edge for name in names])
-        covariance = np.full((k, k), np.nan)
-        try:
-            with np.errstate(all="ignore"):
-                inner = np.linalg.inv(hessian[np.ix_(keep, keep)])
-            ok = np.all(np.isfinite(inner)) and np.all(np.diag(inner) > 0)
-        except np.linalg.LinAlgError:
-            ok = False
-        if ok:
-            covariance[np.ix_(keep, keep)] = inner
-        elif keep.any():
-            warnings.warn(
-                "the Hessian at the optimum is not positive definite, so standard errors are not "
-                "available; the data may not identify every parameter.",
-                StatisticalWarning,
-                stacklevel=3,
-            )
-        _, scale = self._to_natural(log_theta)
-        errors = pd.Series(scale * np.sqrt(np.diag(covariance)), index=names, name="std_error")
-        return pd.DataFrame(covariance, index=names, columns=names), errors
 
     # ----------------------------------------------------------------------------------------------
     @property
@@ -546,7 +333,7 @@ class MaximumLikelihoodModel:
     # ----------------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The model as a JSON-ready dictionary (see :meth:`save`)."""
-        from clvmodel import __version__
+        from clvmodel._version import __version__
 
         self._check_fitted()
         fit = None
@@ -595,18 +382,6 @@ class MaximumLikelihoodModel:
         from clvmodel.models._persistence import model_from_document
 
         return model_from_document(document, source, expected=cls)
-
-
-def _at(evaluate, log_theta):
-    """Objective, gradient and Hessian at a point, without floating-point warnings."""
-    with np.errstate(all="ignore"):
-        return evaluate(log_theta)
-
-
-def _converged(value, gradient, tol: float) -> bool:
-    return bool(
-        np.isfinite(value) and np.all(np.isfinite(gradient)) and np.max(np.abs(gradient)) < tol
-    )
 
 
 def _check_time_unit(time_unit):

@@ -77,8 +77,10 @@ def model_from_document(document, source: str, expected=None):
         if name not in free and value <= 0:
             fail(f"parameter {name!r} = {value!r} is not a positive finite number")
     time_unit = document.get("time_unit")
-    if time_unit is not None and (not isinstance(time_unit, str) or time_unit not in TIME_UNITS):
-        fail(f"'time_unit' is {time_unit!r}, expected one of {sorted(TIME_UNITS)} or null")
+    # Subscription models keep their billing period ("M", "W", "Y") here.
+    units = getattr(cls, "time_units", TIME_UNITS)
+    if time_unit is not None and (not isinstance(time_unit, str) or time_unit not in units):
+        fail(f"'time_unit' is {time_unit!r}, expected one of {sorted(units)} or null")
     try:
         model = cls.from_params(params, time_unit=time_unit, **settings)
     except (TypeError, ValueError) as exc:

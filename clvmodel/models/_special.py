@@ -29,6 +29,8 @@ ill-conditioned (d small, y close to 1, or cancellation between its two parts) t
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 from scipy.special import betainc, betaln, gammaln, logsumexp, polygamma, psi
 
@@ -46,6 +48,8 @@ _SERIES_RTOL = 1e-15
 # Accept the series when the result keeps at least this share of the terms' magnitude.
 _CANCELLATION_LIMIT = 1e-6
 _MIN_SERIES_D = 0.01
+# Below this many elements the NumPy loop is as quick as the compiled one.
+_COMPILED_MIN_SIZE = 1_000
 
 # tanh-sinh nodes on the real line: η = μ + σ sinh(u), u = -U..U in steps of h.
 _QUAD_STEP = 1.0 / 40.0
@@ -66,6 +70,39 @@ def _one_minus_power_over(eps: np.ndarray, log_z: np.ndarray) -> np.ndarray:
     return np.where(eps == 0.0, -log_z, -np.expm1(eps * log_z) / safe)
 
 
+def _series_sums(a, c, d, y):
+    """Σ_{k≥1} (a)_{k-1} (c)_k / ((d)_k k!) y^k, the sum of its terms' magnitudes, and where
+    _SERIES_MAX_TERMS were not enough. The same operations, element by element, as the compiled
+    ``euler_series`` (used instead when the interval code has loaded it: same results)."""
+    total = np.zeros_like(y)
+    magnitude = np.zeros_like(y)
+    # Each element stops at its own last term: the loop runs on the still-open elements only
+    # (compacted), so a few slowly converging ones do not make every element pay their terms.
+    open_ = np.arange(y.size)
+    term = c * y / d
+    a_o, c_o, d_o, y_o = a, c, d, y
+    total_o, magnitude_o = total, magnitude
+    k = 1
+    while open_.size and k <= _SERIES_MAX_TERMS:
+        total_o = total_o + term
+        magnitude_o = magnitude_o + np.abs(term)
+        # The ratio first: it does not wait for the previous term.
+        term = term * ((a_o + k - 1.0) * (c_o + k) / ((d_o + k) * (k + 1.0)) * y_o)
+        going = np.abs(term) > _SERIES_RTOL * np.maximum(magnitude_o, 1e-300)
+        k += 1
+        if not going.all():
+            closed = ~going
+            total[open_[closed]] = total_o[closed]
+            magnitude[open_[closed]] = magnitude_o[closed]
+            open_, term = open_[going], term[going]
+            a_o, c_o, d_o, y_o = a_o[going], c_o[going], d_o[going], y_o[going]
+            total_o, magnitude_o = total_o[going], magnitude_o[going]
+    total[open_], magnitude[open_] = total_o, magnitude_o
+    active = np.zeros(y.shape, dtype=bool)
+    active[open_] = True
+    return total, magnitude, active
+
+
 def _series(r, alpha, a, b, x, age, t):
     """Euler-transformed series; returns (value, reliable mask)."""
     z_log = -np.log1p(t / (alpha + age))
@@ -73,17 +110,20 @@ def _series(r, alpha, a, b, x, age, t):
     c = a + b - 1.0 - r
     d = a + b + x - 1.0
     first = _one_minus_power_over(a - 1.0, z_log)
-    total = np.zeros_like(y)
-    magnitude = np.zeros_like(y)
-    term = c * y / d
-    active = np.ones(y.shape, dtype=bool)
-    k = 1
-    while active.any() and k <= _SERIES_MAX_TERMS:
-        total = np.where(active, total + term, total)
-        magnitude = np.where(active, magnitude + np.abs(term), magnitude)
-        term = term * (a + k - 1.0) * (c + k) / ((d + k) * (k + 1.0)) * y
-        active &= np.abs(term) > _SERIES_RTOL * np.maximum(magnitude, 1e-300)
-        k += 1
+    compiled = sys.modules.get("clvmodel.models._interval_kernels")
+    if compiled is not None and y.size >= _COMPILED_MIN_SIZE:
+        total, magnitude = np.empty_like(y), np.empty_like(y)
+        active = np.empty(y.shape, dtype=bool)
+        compiled.euler_series(
+            *np.broadcast_arrays(a, c, d, y),
+            _SERIES_MAX_TERMS,
+            _SERIES_RTOL,
+            total,
+            magnitude,
+            active,
+        )
+    else:
+        total, magnitude, active = _series_sums(a, c, d, y)
     z_pow = np.exp((a - 1.0) * z_log)
     value = d * (first - z_pow * total)
     scale = d * (first + z_pow * magnitude)

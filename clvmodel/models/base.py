@@ -6,6 +6,10 @@ parameters and a few static functions of plain arrays (the paper's appendix):
 
 ``_row_loglik(p, x, t_x, T, gradient)``
     per-customer log-likelihood and, optionally, its gradient in the natural parameters;
+``_row_loglik_grad_hess(p, x, t_x, T)`` (optional)
+    the same with the Hessian, from shared terms: the fit then takes Newton steps, one pass over
+    the distinct histories each (a model may instead override ``_objective`` with sums over
+    distinct values, as BG/NBD and Pareto/NBD do);
 ``_log_odds_dead(p, x, t_x, T)``
     log[P(dead at T) / P(alive at T)] given the history;
 ``_expected_if_alive(p, x, T, t)`` and ``_pmf_if_alive(p, k, x, T, t)``
@@ -126,6 +130,9 @@ class PurchaseModel(PurchasePredictions, MaximumLikelihoodModel):
     _pmf_new = None
     #: Optional: P(alive at T + t | alive at T, x, T), for costs per active period.
     _survival_if_alive = None
+    #: Optional: ``(p, x, T, t)`` → an object whose ``survival()`` gives P(X > k | alive) for
+    #: k = 0, 1, … in turn, by recurrence (see clvmodel.models._intervals.count_steps).
+    _count_recurrence = None
 
     def _initial_base(self, x, t_x, T, counts) -> np.ndarray:  # pragma: no cover - abstract
         """Starting values of the model's own parameters."""
@@ -182,6 +189,25 @@ class PurchaseModel(PurchasePredictions, MaximumLikelihoodModel):
 
     def _subsample(self, rows, counts, subset):
         return rows.subset(subset), counts[subset]
+
+    #: Optional: ``(p, x, t_x, T)`` → per-row log-likelihood, its gradient (k, rows) and its
+    #: Hessian (k, k, rows) in the model's own parameters, from shared intermediate terms. A
+    #: model that gives it is fitted by Newton steps (without covariates), one pass per step.
+    _row_loglik_grad_hess = None
+
+    @property
+    def _analytic_hessian(self) -> bool:
+        return type(self)._row_loglik_grad_hess is not None and not self.has_covariates
+
+    def _objective(self, theta, rows, counts, hessian):
+        """Sums over the distinct histories: with the model's fused value, gradient and Hessian
+        when it has one, else the base's row-by-row form."""
+        fused = type(self)._row_loglik_grad_hess
+        if fused is None or self.has_covariates:
+            return super()._objective(theta, rows, counts, hessian)
+        p = dict(zip(type(self).param_names, (float(v) for v in theta), strict=True))
+        ll, grad, hess = fused(p, rows.x, rows.t_x, rows.T)
+        return counts @ ll, grad @ counts, (hess @ counts if hessian else None)
 
     def _individual(self, theta, z_purchase, z_dropout) -> dict:
         """Each row's own parameters: θ_i = θ₀ exp(sign · γᵀz_i) for the linked parameters."""

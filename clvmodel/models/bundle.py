@@ -56,7 +56,7 @@ class ModelBundle:
 
     def to_dict(self) -> dict[str, Any]:
         """The bundle as a JSON-ready dictionary (what :meth:`save` writes)."""
-        from clvmodel import __version__
+        from clvmodel._version import __version__
 
         return {
             "format": BUNDLE_FORMAT,

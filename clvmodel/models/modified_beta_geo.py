@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gammaln, psi
 
+from clvmodel.models._intervals import DropoutAtPurchasesCounts
 from clvmodel.models._special import (
     expected_purchases_if_alive,
     pmf_dropout_at_purchases,
@@ -156,6 +157,11 @@ class ModifiedBetaGeoModel(PurchaseModel):
         """
         r, alpha, a, b = p["r"], p["alpha"], p["a"], p["b"]
         return pmf_dropout_at_purchases(r + x, alpha + T, a, b + x + 1.0, k, t)
+
+    @staticmethod
+    def _count_recurrence(p, x, T, t):
+        """P(X > k | alive), k = 0, 1, …, by recurrence, with p ~ Beta(a, b + x + 1)."""
+        return DropoutAtPurchasesCounts(p["r"] + x, p["alpha"] + T, p["a"], p["b"] + x + 1.0, t)
 
     @staticmethod
     def _expected_new(p, t):

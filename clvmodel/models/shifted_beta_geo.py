@@ -151,6 +151,10 @@ class ShiftedBetaGeoModel(ContractualModel):
 
     Parameters
     ----------
+    alpha_covariates, beta_covariates : list of str
+        Columns of the subscriber table (a plan, a channel; numbers or 0/1 indicators) that scale
+        α and β through log-links, α_i = α₀ exp(γ_αᵀz_i) and β_i = β₀ exp(γ_βᵀz_i); each adds a
+        coefficient ``alpha:<column>`` or ``beta:<column>``. Predictions then need the columns.
     max_iter : int
         Largest number of optimiser iterations.
     tol : float
@@ -164,8 +168,9 @@ class ShiftedBetaGeoModel(ContractualModel):
         Maximised log-likelihood.
     standard_errors_ : pandas.Series
         Asymptotic standard errors from the Hessian.
-    period_ : str or None
-        Billing period of the data ("M", "W", "Y"), from ``data.attrs["period"]``.
+    period_, time_unit_ : str or None
+        Billing period of the data ("M", "W", "Y"), from ``data.attrs["period"]``; saved in the
+        model file.
 
     Examples
     --------

@@ -93,7 +93,9 @@ def plot_coverage(coverage, ax=None):
     -------
     matplotlib.axes.Axes
         ``ax.containers[0]`` observed coverage and ``ax.containers[1]`` the predicted
-        probability, one bar per group; ``ax.lines[0]`` the nominal level.
+        probability, one bar per group; ``ax.containers[2]`` the predicted probability ± 2
+        standard errors of the observed share under the model (tables with
+        ``standard_error``); the nominal level as a dashed line.
     """
     table = coverage if isinstance(coverage, pd.DataFrame) else getattr(coverage, "coverage", None)
     if table is None:
@@ -117,6 +119,17 @@ def plot_coverage(coverage, ax=None):
         color="tab:gray",
         label="predicted: the model's probability for the interval",
     )
+    if "standard_error" in table.columns:
+        ax.errorbar(
+            x + 0.2,
+            table["predicted_mass"],
+            yerr=2.0 * table["standard_error"],
+            fmt="none",
+            ecolor="black",
+            capsize=3,
+            linewidth=1.0,
+            label="±2 standard errors: where the observed share falls if the model is right",
+        )
     level = table.attrs.get("interval")
     if level is not None:
         ax.axhline(

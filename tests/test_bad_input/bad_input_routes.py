@@ -1,8 +1,10 @@
 """Run one transaction log through every reading route and compare what they give.
 
 Routes: ``rfm_summary`` on the DataFrame, ``rfm_from_file`` on a CSV and on a Parquet copy, and
-the DuckDB engine (``TransactionSource``) on the CSV. Each result is an RFM table with its index
-as text (a CSV has no types: integer ids come back as text there), or the exception raised.
+the DuckDB engine (``TransactionSource``) on the CSV, and the engine on a PostgreSQL table
+holding the frame (when PostgreSQL is installed; see tests/postgres). Each result is an RFM table
+with its index as text (a CSV has no types: integer ids come back as text there), or the
+exception raised.
 """
 
 from __future__ import annotations
@@ -15,7 +17,41 @@ import pandas as pd
 import clvmodel as clv
 from clvmodel.engine import TransactionSource
 
-ROUTES = ("frame", "csv", "parquet", "duckdb")
+ROUTES = ("frame", "csv", "parquet", "duckdb", "postgres")
+
+
+def _postgres_uri() -> str | None:
+    """The session's PostgreSQL server (tests/postgres/pg_server.py), None when not installed."""
+    import sys
+    from pathlib import Path
+
+    folder = str(Path(__file__).resolve().parents[1] / "postgres")
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    from pg_server import shared_server
+
+    server = shared_server()
+    return None if server is None else server.uri
+
+
+def _postgres_route(frame: pd.DataFrame, options: dict):
+    """The PostgreSQL route: ``frame`` loaded as a table (its Arrow types), read by the engine;
+    None when there is no server, or the frame cannot be a table (mixed object column)."""
+    import adbc_driver_postgresql.dbapi as dbapi
+    import pyarrow as pa
+
+    uri = _postgres_uri()
+    if uri is None:
+        return None
+    try:
+        arrow = pa.Table.from_pandas(frame, preserve_index=False)
+    except Exception:  # e.g. an object column of ints and texts, as for Parquet
+        return None
+    with dbapi.connect(uri) as connection, connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bad_input_log")
+        cursor.adbc_ingest("bad_input_log", arrow, mode="create")
+        connection.commit()
+    return TransactionSource(uri, table="bad_input_log", **options)
 
 
 def _normal(rfm: pd.DataFrame) -> pd.DataFrame:
@@ -47,7 +83,12 @@ def run_routes(frame: pd.DataFrame, folder, routes=ROUTES, **options) -> dict:
                         continue
                     result = clv.rfm_from_file(parquet, **options)
                 else:
-                    source = TransactionSource(csv, **engine_options)
+                    if route == "postgres":
+                        source = _postgres_route(frame, engine_options)
+                        if source is None:
+                            continue
+                    else:
+                        source = TransactionSource(csv, **engine_options)
                     counts = source.check_usable()
                     rejects = source.rejects()
                     counts["no_valid_customers"] = int(

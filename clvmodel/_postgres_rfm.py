@@ -1,0 +1,278 @@
+"""The transaction log's checks and RFM summary run inside PostgreSQL: only aggregates cross the
+wire.
+
+For a table (or query) whose columns have clean types, a customer id of an integer or text type,
+a ``date``/``timestamp`` date and a numeric amount (or none), the row checks, the reject reasons
+and the RFM summary are the SQL of :mod:`clvmodel._reading_sql` and :mod:`clvmodel._rfm_sql` in
+PostgreSQL's spelling, the rules every other route applies. Other types (text dates, text amounts,
+a ``date_format``) are read through the Parquet spool of :mod:`clvmodel._postgres_read` instead,
+where DuckDB reads them by the same rules as a file.
+
+Every query runs in one ``REPEATABLE READ`` transaction, so the counts, the rejects and the
+summary all describe the same snapshot of the table even while it is being written to.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+import pandas as pd
+
+from clvmodel import _reading
+from clvmodel._duck import _as_rfm
+from clvmodel._postgres_connect import connect, translate_error
+from clvmodel._postgres_read import quote_name_part, relation_sql
+from clvmodel._reading_sql import Dialect, id_sql, reject_reason_sql
+from clvmodel._rfm_sql import rfm_query
+from clvmodel.errors import InputError
+from clvmodel.rfm import TIME_UNITS, _check_not_in_future, _day_number, _end_day
+from clvmodel.value import observed_years
+
+__all__ = ["PostgresLog", "can_push_down"]
+
+_PG = Dialect("postgres")
+_INTEGERS = ("smallint", "integer", "bigint")
+_TEXTS = ("text", "character varying", "character", "varchar", "char", "bpchar")
+_NUMBERS = (*_INTEGERS, "real", "double precision", "numeric")
+_DATES = ("date", "timestamp without time zone", "timestamp with time zone")
+
+
+def _base(pg_type: str) -> str:
+    return pg_type.split("(")[0].strip().lower()
+
+
+def can_push_down(types: dict, customer_col: str, date_col: str, amount_col, date_format) -> bool:
+    """Whether the columns' PostgreSQL types let the checks and the summary run in SQL."""
+    return (
+        date_format is None
+        and _base(types[customer_col]) in (*_INTEGERS, *_TEXTS)
+        and _base(types[date_col]) in _DATES
+        and (amount_col is None or _base(types[amount_col]) in _NUMBERS)
+    )
+
+
+class PostgresLog:
+    """The methods of :class:`clvmodel.engine.TransactionSource` for a PostgreSQL table or
+    query whose column types pass :func:`can_push_down`; the engine delegates to it."""
+
+    def __init__(self, uri, table, query, types, customer_col, date_col, amount_col,
+                 observation_end, time_unit, drop_duplicates):  # fmt: skip
+        self.uri, self.what = uri, f"table {table!r}" if table is not None else "the query"
+        self.with_amount = amount_col is not None
+        self.time_unit = time_unit
+        self.text_ids = _base(types[customer_col]) in _TEXTS
+        relation = relation_sql(table, query)
+        customer, _ = id_sql(quote_name_part(customer_col), "text" if self.text_ids else "integer",
+                             _PG)  # fmt: skip
+        if amount_col is None:
+            amount, raw_amount = "CAST(1 AS DOUBLE PRECISION)", "NULL"
+        else:
+            value = f"CAST({quote_name_part(amount_col)} AS DOUBLE PRECISION)"
+            # NaN is a missing amount, as in every route; PostgreSQL's NaN equals itself.
+            amount = f"CASE WHEN {value} = 'NaN' THEN NULL ELSE {value} END"
+            raw_amount = f"CAST({quote_name_part(amount_col)} AS TEXT)"
+        date = quote_name_part(date_col)
+        self.typed = (
+            f"SELECT {customer} AS customer_id, FALSE AS id_fractional, "
+            f"CAST({date} AS DATE) AS day, {amount} AS amount, "
+            f"CAST({date} AS TEXT) AS raw_date, {raw_amount} AS raw_amount FROM {relation}"
+        )
+        self.connection = connect(uri)
+        self._finalizer = weakref.finalize(self, _close, self.connection)
+        self._run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        self._run("SET LOCAL TIME ZONE 'UTC'")
+        if observation_end is None:
+            usable = reject_reason_sql("9999-12-31", self.with_amount, _PG)
+            latest = self._one(f"SELECT MAX(day) FROM ({self.typed}) AS t WHERE ({usable}) IS NULL")
+            if latest is None:
+                self._raise_nothing_valid(None)
+            self.end = pd.Timestamp(latest)
+            _check_not_in_future(_day_number(self.end), "--observation-end")
+        else:
+            self.end = pd.Timestamp(np.datetime64(_end_day(observation_end, None), "D"))
+        reason = reject_reason_sql(f"{self.end:%Y-%m-%d}", self.with_amount, _PG)
+        self.checked = f"(SELECT *, {reason} AS reason FROM ({self.typed}) AS t) AS checked"
+        day = "(day - DATE '1970-01-01') AS purchase_day"
+        valid = f"(SELECT customer_id, {day}, amount, raw_date FROM ({self.typed}) AS t " \
+                f"WHERE ({reason}) IS NULL)"  # fmt: skip
+        purchases = (
+            f"(SELECT DISTINCT customer_id, purchase_day, amount, raw_date FROM {valid} AS v)"
+            if drop_duplicates
+            else valid
+        )
+        unit = TIME_UNITS[time_unit]
+        self.rfm_sql = f"({rfm_query(purchases + ' AS p', _day_number(self.end), unit, _PG)}) AS r"
+
+    # ------------------------------------------------------------------------------------------
+    def _run(self, sql: str):
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(sql)
+            return cursor.fetchall() if cursor.description else None
+        except Exception as exc:  # noqa: BLE001 - driver errors become one InputError
+            raise translate_error(exc, self.uri, f"read {self.what} from") from None
+        finally:
+            cursor.close()
+
+    def _one(self, sql: str):
+        return self._run(sql)[0][0]
+
+    def _frame(self, sql: str) -> pd.DataFrame:
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(sql)
+            return cursor.fetch_arrow_table().to_pandas()
+        except Exception as exc:  # noqa: BLE001
+            raise translate_error(exc, self.uri, f"read {self.what} from") from None
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        self._finalizer()
+
+    def _raise_nothing_valid(self, end):
+        rows = self._one(f"SELECT COUNT(*) FROM ({self.typed}) AS t")
+        if rows == 0:
+            raise InputError("the input has no rows (only a header?): there is nothing to read.")
+        reason = reject_reason_sql(
+            "9999-12-31" if end is None else f"{end:%Y-%m-%d}", self.with_amount, _PG
+        )
+        reasons = dict(self._run(
+            f"SELECT reason, COUNT(*) FROM (SELECT {reason} AS reason FROM ({self.typed}) AS t) "
+            "AS r WHERE reason IS NOT NULL GROUP BY 1"
+        ))  # fmt: skip
+        if set(reasons) == {_reading.AFTER_END}:
+            first = self._one(f"SELECT MIN(day) FROM ({self.typed}) AS t")
+            raise InputError(
+                f"the end of observation ({end:%Y-%m-%d}) is before the first purchase "
+                f"({pd.Timestamp(first):%Y-%m-%d}): no purchase falls in the observation "
+                "period. Choose an end date within or after the data (observation_end=)."
+            )
+        listed = ", ".join(f"{n:,} {r!r}" for r, n in sorted(reasons.items()))
+        raise InputError(
+            f"no row of the input can be used ({listed}); check the column names, and the "
+            "date format (date_format=, e.g. '%d/%m/%Y') if the dates are unreadable."
+        )
+
+    # ------------------------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        row = self._run(
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE reason IS NOT NULL), "
+            "COUNT(DISTINCT customer_id), "
+            "COUNT(DISTINCT customer_id) FILTER (WHERE reason IS NULL), "
+            f"COUNT(*) FILTER (WHERE customer_id IS NULL) FROM {self.checked}"
+        )[0]
+        return {
+            "rows": row[0],
+            "rejected_rows": row[1],
+            "customers": row[2],
+            "valid_customers": row[3],
+            "rows_without_customer": row[4],
+            "duplicate_rows": self.duplicate_rows(),
+        }
+
+    def duplicate_rows(self) -> int:
+        if not self.with_amount:
+            return 0
+        return int(self._one(
+            "SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM "
+            f"{self.checked} WHERE reason IS NULL GROUP BY customer_id, raw_date, amount) AS d"
+        ))  # fmt: skip
+
+    def row_counts(self) -> dict[str, int]:
+        row = self._run(
+            f"SELECT COUNT(*), COUNT(*) FILTER (WHERE reason IS NOT NULL) FROM {self.checked}"
+        )[0]
+        return {"rows": row[0], "rejected_rows": row[1]}
+
+    def rejects(self, rejected_rows: int | None = None) -> pd.DataFrame:
+        if rejected_rows == 0:
+            return pd.DataFrame(
+                {"customer_id": [], "date": [], "amount": [], "reason": []}, dtype="object"
+            )
+        order = 'customer_id COLLATE "C"' if self.text_ids else "customer_id"
+        return self._frame(
+            f"""
+            SELECT * FROM (
+                SELECT customer_id, raw_date AS date, raw_amount AS amount, reason
+                FROM {self.checked} WHERE reason IS NOT NULL
+                UNION ALL
+                SELECT customer_id, NULL, NULL, 'no valid transaction' FROM (
+                    SELECT customer_id FROM {self.checked} WHERE customer_id IS NOT NULL
+                    GROUP BY customer_id HAVING COUNT(*) FILTER (WHERE reason IS NULL) = 0
+                ) AS none_valid
+            ) AS rejected
+            ORDER BY reason COLLATE "C", {order}
+            """
+        )
+
+    def check_usable(self) -> dict[str, int]:
+        counts = self.counts()
+        if counts["valid_customers"] == 0:
+            self._raise_nothing_valid(self.end)
+        return counts
+
+    def _rfm_select(self) -> str:
+        return f'SELECT customer_id, frequency, recency, "T", monetary_value FROM {self.rfm_sql}'
+
+    def rfm(self) -> pd.DataFrame:
+        return _as_rfm(self._frame(self._rfm_select()), self.time_unit, self.with_amount)
+
+    def rfm_batches(self, batch_size: int = 500_000):
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(self._rfm_select())
+            pending = None
+            for batch in cursor.fetch_record_batch():
+                frame = batch.to_pandas()
+                pending = frame if pending is None else pd.concat([pending, frame])
+                while len(pending) >= batch_size:
+                    chunk, pending = pending.iloc[:batch_size], pending.iloc[batch_size:]
+                    yield _as_rfm(chunk.copy(), self.time_unit, self.with_amount)
+            if pending is not None and len(pending):
+                yield _as_rfm(pending.copy(), self.time_unit, self.with_amount)
+        except InputError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise translate_error(exc, self.uri, f"read {self.what} from") from None
+        finally:
+            cursor.close()
+
+    def distinct_histories(self) -> pd.DataFrame:
+        frame = self._frame(
+            f'SELECT frequency, recency, "T", COUNT(*) AS customers FROM {self.rfm_sql} '
+            "GROUP BY 1, 2, 3"
+        )
+        frame["frequency"] = frame["frequency"].astype("int64")
+        frame.attrs["time_unit"] = self.time_unit
+        return frame
+
+    def distinct_spends(self) -> pd.DataFrame:
+        frame = self._frame(
+            f"SELECT frequency, monetary_value, COUNT(*) AS customers FROM {self.rfm_sql} "
+            "WHERE frequency > 0 GROUP BY 1, 2"
+        )
+        frame["frequency"] = frame["frequency"].astype("int64")
+        return frame
+
+    def naive_inputs(self) -> dict[str, float]:
+        row = self._run(
+            "SELECT COUNT(*), CAST(SUM(orders) AS BIGINT), "
+            f"CAST(SUM(revenue) AS DOUBLE PRECISION), MIN(first_day) FROM {self.rfm_sql}"
+        )[0]
+        years = observed_years(int(row[3]), _day_number(self.end))
+        return {
+            "customers": int(row[0]),
+            "orders": int(row[1]),
+            "revenue": float(row[2]),
+            "years": float(years),
+        }
+
+
+def _close(connection) -> None:
+    try:
+        connection.rollback()
+        connection.close()
+    except Exception:  # noqa: BLE001 - the connection may already be gone
+        pass

@@ -1,0 +1,238 @@
+"""``clvmodel report``: one self-contained HTML report for marketers from a transaction log."""
+
+from __future__ import annotations
+
+import math
+
+import click
+import pandas as pd
+
+import clvmodel as clv
+from clvmodel.cli import _guard, main
+from clvmodel.cli._plan import _percentages
+from clvmodel.io import read_table
+
+
+def _amount(flag: str, value: float | None) -> float | None:
+    if value is not None and not (math.isfinite(value) and value >= 0):
+        raise clv.InputError(f"{flag} {value:g} is not an amount of money ≥ 0.")
+    return value
+
+
+def _cac_table(path: str, segment_column: str | None) -> dict:
+    """--cac-file: one row per segment, its first column the segment and a ``cac`` column."""
+    if segment_column is None:
+        raise clv.InputError(
+            f"--cac-file {path} gives a CAC per segment; say which column of TRANSACTIONS holds "
+            "each customer's segment with --segment-column (e.g. --segment-column channel)."
+        )
+    table = read_table(path)
+    names = {str(c).strip().lower(): c for c in table.columns}
+    cost = names.get("cac", names.get("acquisition_cost"))
+    if cost is None or len(table.columns) != 2:
+        raise clv.InputError(
+            f"--cac-file {path} must have two columns, the segment and 'cac' (one row per "
+            f"segment, e.g. 'channel,cac' then 'web,25'); it has {list(map(str, table.columns))}."
+        )
+    segment = next(c for c in table.columns if c != cost)
+    values = pd.to_numeric(table[cost], errors="coerce")
+    bad = table.loc[values.isna() | (values < 0), segment].tolist()
+    if bad:
+        raise clv.InputError(
+            f"--cac-file {path}: the CAC of segment(s) {bad[:5]} is missing, not a number or "
+            "negative; give an amount ≥ 0 for each segment."
+        )
+    keys = table[segment].astype(str).str.strip()
+    if keys.duplicated().any():
+        raise clv.InputError(
+            f"--cac-file {path} lists segment(s) {keys[keys.duplicated()].tolist()[:5]} twice."
+        )
+    return dict(zip(keys, values.astype(float), strict=True))
+
+
+@main.command()
+@click.argument("transactions", type=click.Path(dir_okay=False))
+@click.option(
+    "--calibration-end",
+    required=True,
+    metavar="DATE",
+    help="Last day of the calibration period (YYYY-MM-DD); the holdout check predicts the rest.",
+)
+@click.option(
+    "--observation-end",
+    default=None,
+    metavar="DATE",
+    help="Last day of the log to use; default: the last transaction date.",
+)
+@click.option("--customer-col", default="customer_id", show_default=True)
+@click.option("--date-col", default="date", show_default=True)
+@click.option("--amount-col", default="amount", show_default=True)
+@_guard.date_options
+@click.option(
+    "--time-unit",
+    type=click.Choice(["W", "D"]),
+    default="W",
+    show_default=True,
+    help="Model time unit: weeks (as in the papers) or days.",
+)
+@click.option(
+    "--segment-column",
+    default=None,
+    metavar="COLUMN",
+    help="Column of TRANSACTIONS fixed per customer (acquisition channel, cohort): the report "
+    "shows the naive formula, CLV:CAC and payback per segment.",
+)
+@click.option(
+    "--margin",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Share of revenue that is gross profit, a FRACTION (0.3 for 30 %).",
+)
+@click.option(
+    "--cost-per-order",
+    type=float,
+    default=0.0,
+    show_default=True,
+    metavar="AMOUNT",
+    help="Cost to serve one order (picking, shipping, payment fees).",
+)
+@click.option(
+    "--cost-per-period",
+    type=float,
+    default=0.0,
+    show_default=True,
+    metavar="AMOUNT",
+    help="Cost of each month a customer stays (support, accounts, mailings).",
+)
+@click.option(
+    "--cac",
+    type=float,
+    default=None,
+    metavar="AMOUNT",
+    help="Acquisition cost per customer, for CLV:CAC and payback.",
+)
+@click.option(
+    "--cac-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="CSV or Parquet with a CAC per segment: two columns, the segment and 'cac' (needs "
+    "--segment-column).",
+)
+@click.option(
+    "--horizon",
+    type=float,
+    default=24.0,
+    show_default=True,
+    metavar="MONTHS",
+    help="Months the value, CLV:CAC and payback count.",
+)
+@click.option(
+    "--discount-rate",
+    type=float,
+    default=0.1,
+    show_default=True,
+    help="Annual discount rate, a FRACTION (0.1 for 10 % a year).",
+)
+@click.option(
+    "--churn-horizon",
+    type=float,
+    default=39.0,
+    show_default=True,
+    metavar="WEEKS",
+    help="Churn risk = probability of no purchase in the next WEEKS.",
+)
+@click.option(
+    "--increases",
+    default="5,2.5,0",
+    show_default=True,
+    metavar="PERCENTAGES",
+    help="Price increases per churn-risk tier, lowest risk first, in percent.",
+)
+@click.option("--title", default=None, help="Title of the report.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The HTML file to write (replaced atomically).",
+)
+def report(
+    transactions,
+    calibration_end,
+    observation_end,
+    customer_col,
+    date_col,
+    amount_col,
+    date_format,
+    drop_duplicates,
+    time_unit,
+    segment_column,
+    margin,
+    cost_per_order,
+    cost_per_period,
+    cac,
+    cac_file,
+    horizon,
+    discount_rate,
+    churn_horizon,
+    increases,
+    title,
+    output,
+):
+    """Write one self-contained HTML report of TRANSACTIONS for marketers: the naive formula
+    against the model per segment, the value and its concentration, customers below, around and
+    above average, net CLV, CLV:CAC and payback, the holdout check, churn tiers and a staged
+    price increase.
+
+    TRANSACTIONS is a CSV or Parquet file with one row per purchase. The report embeds its
+    figures and styles: open it from disk or send it as an e-mail attachment.
+    """
+    _guard.refuse_overwrite(
+        {"-o/--output": output}, {"TRANSACTIONS": transactions, "--cac-file": cac_file}
+    )
+    _guard.check_output_folders({"-o/--output": output})
+    _guard.check_fraction("--margin", margin)
+    _guard.check_fraction("--discount-rate", discount_rate)
+    _guard.check_horizon("--horizon", horizon, "M")
+    _guard.check_horizon("--churn-horizon", churn_horizon, "W")
+    _amount("--cost-per-order", cost_per_order)
+    _amount("--cost-per-period", cost_per_period)
+    _amount("--cac", cac)
+    if cac is not None and cac_file is not None:
+        raise clv.InputError("give either --cac (one amount) or --cac-file (per segment).")
+    steps = _percentages("--increases", increases, "5,2.5,0", low_open=False)
+    acquisition_cost = cac if cac_file is None else _cac_table(cac_file, segment_column)
+    table = read_table(transactions)
+    if segment_column is not None:
+        if segment_column not in table.columns:
+            raise clv.InputError(
+                f"--segment-column {segment_column!r} is not a column of {transactions}; its "
+                f"columns are {list(map(str, table.columns))}."
+            )
+        column = table[segment_column]  # text, as the segments of --cac-file; missing stays so
+        table[segment_column] = column.astype(str).str.strip().where(column.notna())
+    options = {"title": title} if title else {}
+    clv.build_report(
+        table,
+        calibration_end,
+        output,
+        observation_end=observation_end,
+        segments=segment_column,
+        acquisition_cost=acquisition_cost,
+        margin=margin,
+        cost_per_order=cost_per_order,
+        cost_per_period=cost_per_period,
+        horizon=horizon,
+        discount_rate=discount_rate,
+        churn_horizon=churn_horizon,
+        increases=steps,
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        time_unit=time_unit,
+        date_format=date_format,
+        drop_duplicates=drop_duplicates,
+        **options,
+    )
+    click.echo(f"wrote {output}")

@@ -1,0 +1,158 @@
+"""Argument and table checks shared by the Day One modules (internal)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from clvmodel.errors import InputError
+from clvmodel.models import PURCHASE_MODELS
+from clvmodel.models._covariates import covariate_names
+from clvmodel.value import PERIOD_DAYS
+
+#: The processes signup attributes can act on.
+PROCESSES = ("purchase", "dropout", "spend")
+#: Columns of the RFM table the models are fitted on.
+RFM_COLUMNS = ("frequency", "recency", "T", "monetary_value")
+#: How many offending values an error message shows.
+EXAMPLES = 5
+
+
+def names(value, argument: str) -> list[str]:
+    """Column names given as one name or a list; ``None`` means none."""
+    return [] if value is None else covariate_names(value, argument)
+
+
+def examples(values) -> list:
+    """The first few offending values, for an error message."""
+    return list(values)[:EXAMPLES]
+
+
+def check_frame(frame, what: str) -> pd.DataFrame:
+    """A non-empty DataFrame with one row per customer."""
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(
+            f"{what} must be a pandas DataFrame indexed by customer id, got {type(frame).__name__}."
+        )
+    if len(frame) == 0:
+        raise InputError(f"{what} is empty: there are no customers in it.")
+    if frame.index.has_duplicates:
+        repeated = frame.index[frame.index.duplicated()].unique()
+        raise InputError(
+            f"{what} has {len(repeated)} customer id(s) more than once (for example "
+            f"{examples(repeated)}); give one row per customer."
+        )
+    return frame
+
+
+def require_columns(frame: pd.DataFrame, columns, what: str) -> None:
+    """Raise an :class:`~clvmodel.InputError` naming the columns ``frame`` lacks."""
+    missing = [n for n in columns if n not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{what} has no column {', '.join(map(repr, missing))}; its columns are "
+            f"{list(map(str, frame.columns))}. Add the attribute, or fit the model without it."
+        )
+
+
+def numeric_column(frame: pd.DataFrame, name: str, what: str) -> np.ndarray:
+    """A numeric attribute as finite floats (booleans count as 0/1)."""
+    column = frame[name]
+    if pd.api.types.is_bool_dtype(column):
+        column = column.astype("float64")
+    converted = pd.to_numeric(column, errors="coerce")
+    unparsed = converted.isna() & column.notna()
+    if unparsed.any():
+        raise InputError(
+            f"attribute {name!r} in {what} is not numeric: {int(unparsed.sum())} value(s) are not "
+            f"numbers (for example {examples(column[unparsed])}). Fix them, or list {name!r} "
+            "under categorical= if it is a category."
+        )
+    values = converted.to_numpy(dtype="float64", na_value=np.nan)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise InputError(
+            f"attribute {name!r} in {what} has {int(bad.sum())} missing or infinite value(s) (for "
+            f"customers {examples(frame.index[bad])}); fill them (e.g. with the median, plus a "
+            "0/1 'was missing' attribute) or drop those customers."
+        )
+    return values
+
+
+def categorical_column(frame: pd.DataFrame, name: str, what: str) -> np.ndarray:
+    """A categorical attribute as strings, with no missing value."""
+    column = frame[name]
+    missing = column.isna().to_numpy()
+    if missing.any():
+        raise InputError(
+            f"categorical attribute {name!r} in {what} has {int(missing.sum())} missing value(s) "
+            f"(for customers {examples(frame.index[missing])}); fill them with a level of their "
+            "own, such as 'unknown'."
+        )
+    return column.astype(str).to_numpy()
+
+
+def check_positive(name: str, value) -> float:
+    """A positive, finite number."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number, got {value!r}.") from None
+    if not (math.isfinite(number) and number > 0):
+        raise InputError(f"{name} must be positive and finite, got {value!r}.")
+    return number
+
+
+def check_period(unit) -> str:
+    """A horizon unit of :data:`clvmodel.value.PERIOD_DAYS`."""
+    if unit not in PERIOD_DAYS:
+        raise InputError(
+            f"horizon_unit={unit!r} is not supported; use one of {sorted(PERIOD_DAYS)} (days, "
+            "weeks, months of 365.25/12 days, years)."
+        )
+    return unit
+
+
+def finite_number(value) -> bool:
+    """Whether ``value`` is a finite int or float (not a bool)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_purchase_model(name) -> str:
+    """A key of :data:`clvmodel.models.PURCHASE_MODELS`."""
+    if name not in PURCHASE_MODELS:
+        raise InputError(
+            f"purchase_model={name!r} is not known; choose from {sorted(PURCHASE_MODELS)}."
+        )
+    return name
+
+
+def check_column_name(argument: str, value) -> str | None:
+    """A non-empty column name, or ``None``."""
+    if value is not None and (not isinstance(value, str) or not value):
+        raise InputError(f"{argument} must be a column name, got {value!r}.")
+    return value
+
+
+def check_processes(covariates_on) -> tuple[str, ...]:
+    """The processes attributes act on, in the order of :data:`PROCESSES`."""
+    covariates_on = names(covariates_on, "covariates_on")
+    unknown = sorted(set(covariates_on) - set(PROCESSES))
+    if unknown:
+        raise InputError(f"covariates_on= has {unknown}; choose from {list(PROCESSES)}.")
+    return tuple(p for p in PROCESSES if p in covariates_on)
+
+
+def check_band(segment_band) -> float:
+    """A segment band strictly between 0 and 1."""
+    band = check_positive("segment_band", segment_band)
+    if band >= 1:
+        raise InputError(f"segment_band must be between 0 and 1, got {segment_band!r}.")
+    return band
+
+
+def covariates_by_process(columns: list[str], covariates_on) -> dict[str, list[str]]:
+    """The covariates of each process: all ``columns`` for those in ``covariates_on``, else none."""
+    return {process: columns if process in covariates_on else [] for process in PROCESSES}

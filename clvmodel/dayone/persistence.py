@@ -1,0 +1,192 @@
+"""Day One model files: versioned JSON (no pickle), validated field by field when read."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from clvmodel._files import write_text_atomically
+from clvmodel._version import __version__
+from clvmodel.dayone._checks import covariates_by_process, finite_number
+from clvmodel.errors import ModelFileError
+from clvmodel.models import PURCHASE_MODELS
+from clvmodel.models._persistence import model_from_document, read_json_document
+from clvmodel.models.gamma_gamma import GammaGammaModel
+from clvmodel.rfm import TIME_UNITS
+
+#: The ``format`` field of a Day One model file.
+DAYONE_FORMAT = "clvmodel-dayone"
+#: The newest format version this clvmodel writes and reads.
+DAYONE_VERSION = 1
+
+
+def to_document(model) -> dict[str, Any]:
+    """A fitted :class:`~clvmodel.DayOneModel` as a JSON-ready dictionary."""
+    profiles = model.segment_profiles_
+    return {
+        "format": DAYONE_FORMAT,
+        "format_version": DAYONE_VERSION,
+        "clvmodel_version": __version__,
+        "settings": settings_of(model),
+        "time_unit": model.time_unit_,
+        "encoding": model.encoding_,
+        "segment_cuts": model.segment_cuts_,
+        "segment_profiles": {
+            "index": [str(i) for i in profiles.index],
+            "columns": [str(c) for c in profiles.columns],
+            "data": [[float(v) for v in row] for row in profiles.to_numpy()],
+        },
+        "bg": model.bg_.to_dict(),
+        "gg": model.gg_.to_dict(),
+    }
+
+
+def settings_of(model) -> dict[str, Any]:
+    """The constructor arguments of a :class:`~clvmodel.DayOneModel`, as stored in its file."""
+    return {
+        "numeric": model.numeric,
+        "categorical": model.categorical,
+        "log": model.log,
+        "baselines": model.baselines,
+        "first_purchase_col": model.first_purchase_col,
+        "horizon": model.horizon,
+        "horizon_unit": model.horizon_unit,
+        "covariates_on": list(model.covariates_on),
+        "segment_band": model.segment_band,
+        "purchase_model": model.purchase_model,
+        "max_iter": model.max_iter,
+        "tol": model.tol,
+    }
+
+
+def from_document(cls, document, source: str):
+    """Rebuild a ``cls`` (a :class:`~clvmodel.DayOneModel`) from :func:`to_document` output.
+
+    Raises
+    ------
+    ModelFileError
+        Any field is missing or invalid; the message names ``source`` and the field.
+    """
+
+    def fail(problem: str):
+        raise ModelFileError(f"{source} is not a valid Day One model file: {problem}.")
+
+    _check_header(document, fail)
+    settings = document.get("settings")
+    if not isinstance(settings, dict):
+        fail("'settings' is missing or not an object")
+    try:
+        model = cls(**settings)
+    except (TypeError, ValueError) as exc:
+        fail(f"bad settings ({exc})")
+    unit = document.get("time_unit")
+    if unit not in TIME_UNITS:
+        fail(f"'time_unit' is {unit!r}, expected one of {sorted(TIME_UNITS)}")
+    model.time_unit_ = unit
+    model.encoding_ = check_encoding(document.get("encoding"), model, fail)
+    _read_segments(document, model, fail)
+    model.bg_ = model_from_document(
+        document.get("bg"), f"{source} (bg)", expected=PURCHASE_MODELS[model.purchase_model]
+    )
+    model.gg_ = model_from_document(document.get("gg"), f"{source} (gg)", expected=GammaGammaModel)
+    expected = covariates_by_process(model.design_columns, model.covariates_on)
+    if (
+        model.bg_.purchase_covariates != expected["purchase"]
+        or model.bg_.dropout_covariates != expected["dropout"]
+        or model.gg_.spend_covariates != expected["spend"]
+    ):
+        fail("the models' covariates do not match the attribute encoding")
+    return model
+
+
+def _check_header(document, fail) -> None:
+    if not isinstance(document, dict):
+        fail("the top level is not a JSON object")
+    if document.get("format") != DAYONE_FORMAT:
+        hint = (
+            "; load single models with clvmodel.load_model"
+            if document.get("format") == "clvmodel-model"
+            else ""
+        )
+        fail(f"'format' is {document.get('format')!r}, expected {DAYONE_FORMAT!r}{hint}")
+    version = document.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        fail("'format_version' is missing or not a positive integer")
+    if version > DAYONE_VERSION:
+        fail(f"it was written in format version {version}, newer than this clvmodel reads")
+
+
+def _read_segments(document, model, fail) -> None:
+    cuts = document.get("segment_cuts")
+    if not (
+        isinstance(cuts, dict)
+        and set(cuts) == {"mean", "low", "high"}
+        and all(finite_number(v) for v in cuts.values())
+        and cuts["low"] <= cuts["high"]
+    ):
+        fail("'segment_cuts' must hold finite numbers mean, low ≤ high")
+    model.segment_cuts_ = {k: float(v) for k, v in cuts.items()}
+    profiles = document.get("segment_profiles")
+    try:
+        model.segment_profiles_ = pd.DataFrame(
+            profiles["data"], index=profiles["index"], columns=profiles["columns"], dtype=float
+        )
+        model.segment_profiles_.index.name = "segment"
+    except (TypeError, KeyError, ValueError) as exc:
+        fail(f"'segment_profiles' is malformed ({exc!r})")
+
+
+def check_encoding(encoding, model, fail) -> dict[str, Any]:
+    """The stored attribute encoding, checked against the model's settings."""
+    if not isinstance(encoding, dict) or set(encoding) != {"numeric", "categorical"}:
+        fail("'encoding' must have exactly the keys 'numeric' and 'categorical'")
+    numeric, categorical = encoding["numeric"], encoding["categorical"]
+    if not isinstance(numeric, list) or [e.get("name") for e in numeric if isinstance(e, dict)] != (
+        model.numeric
+    ):
+        fail(f"'encoding' must describe the numeric attributes {model.numeric} in order")
+    for entry in numeric:
+        if not (
+            isinstance(entry, dict)
+            and set(entry) == {"name", "log", "mean", "sd"}
+            and entry["log"] is (entry["name"] in model.log)
+            and finite_number(entry["mean"])
+            and finite_number(entry["sd"])
+            and entry["sd"] > 0
+        ):
+            fail(f"the encoding of {entry.get('name')!r} needs log, a finite mean and sd > 0")
+    if (
+        not isinstance(categorical, list)
+        or [e.get("name") for e in categorical if isinstance(e, dict)] != model.categorical
+    ):
+        fail(f"'encoding' must describe the categorical attributes {model.categorical} in order")
+    for entry in categorical:
+        levels = entry.get("levels") if isinstance(entry, dict) else None
+        if not (
+            isinstance(entry, dict)
+            and set(entry) == {"name", "levels", "baseline"}
+            and isinstance(levels, list)
+            and len(levels) >= 2
+            and all(isinstance(v, str) for v in levels)
+            and len(set(levels)) == len(levels)
+            and entry["baseline"] in levels
+        ):
+            fail(
+                f"the encoding of {entry.get('name')!r} needs distinct string levels and a baseline"
+            )
+    return encoding
+
+
+def save(model, path: str | os.PathLike) -> Path:
+    """Write a fitted model's :meth:`~clvmodel.DayOneModel.to_dict` as JSON, atomically."""
+    return write_text_atomically(path, json.dumps(model.to_dict(), indent=2) + "\n")
+
+
+def load(cls, path: str | os.PathLike):
+    """Read a Day One model file into a ``cls`` (a :class:`~clvmodel.DayOneModel`)."""
+    document, source = read_json_document(path)
+    return cls.from_dict(document, source)

@@ -1,0 +1,118 @@
+"""Day One and history-conditional prediction tables, and the checks on the tables they read."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from clvmodel.dayone._checks import (
+    RFM_COLUMNS,
+    check_frame,
+    examples,
+    numeric_column,
+    require_columns,
+)
+from clvmodel.errors import InputError
+from clvmodel.rfm import TIME_UNITS, RfmArrays, validate_rfm
+
+
+def fitting_tables(
+    rfm, attributes, time_unit: str | None, required: list[str], first_purchase_col: str | None
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The checked RFM table, the attributes in its customer order, and its time unit."""
+    rfm = check_frame(rfm, "the RFM table")
+    validate_rfm(rfm, require=RFM_COLUMNS)
+    unit = time_unit if time_unit is not None else rfm.attrs.get("time_unit")
+    if unit not in TIME_UNITS:
+        raise InputError(
+            f"the time unit of the RFM table is {unit!r}; build it with "
+            "clvmodel.rfm_summary(...), or pass time_unit='W' or 'D'."
+        )
+    attributes = check_frame(attributes, "the signup attributes")
+    require_columns(attributes, required, "the signup attributes")
+    if first_purchase_col is not None:
+        require_columns(attributes, [first_purchase_col], "the signup attributes")
+    missing = rfm.index.difference(attributes.index)
+    if len(missing):
+        raise InputError(
+            f"the signup attributes have no row for {len(missing)} of the {len(rfm)} "
+            f"customers in the RFM table (for example {examples(missing)}); give every "
+            "customer a row (same ids as the RFM index), or drop those customers from the RFM "
+            "table."
+        )
+    return rfm, attributes.loc[rfm.index], unit
+
+
+def first_purchase_amounts(signups: pd.DataFrame, column: str) -> np.ndarray:
+    """The known first purchase amounts (≥ 0) of new signups."""
+    require_columns(signups, [column], "the signups")
+    values = numeric_column(signups, column, "the signups")
+    if (values < 0).any():
+        raise InputError(
+            f"first purchase amounts in {column!r} must be ≥ 0; "
+            f"{int((values < 0).sum())} are negative."
+        )
+    return values
+
+
+def day_one_table(
+    bg, gg, design: pd.DataFrame, signups, t: float, first_purchase_col: str | None
+) -> pd.DataFrame:
+    """Expected repeat purchases, spend and Day One value of new signups over ``t`` model units:
+    first purchase (when counted) + E[X(t) | z] · E[spend | z]."""
+    repeat = bg.expected_purchases_new(t, data=design).to_numpy()
+    spend = gg.expected_spend_new(design).to_numpy()
+    table = pd.DataFrame(index=design.index)
+    first = (
+        first_purchase_amounts(signups, first_purchase_col)
+        if first_purchase_col is not None
+        else 0.0
+    )
+    if first_purchase_col is not None:
+        table["first_purchase"] = first
+    table["expected_repeat_purchases"] = repeat
+    table["expected_purchases"] = repeat + (1.0 if first_purchase_col else 0.0)
+    table["expected_spend"] = spend
+    table["expected_repeat_value"] = repeat * spend
+    table["day_one_value"] = first + repeat * spend
+    return table
+
+
+def history_tables(rfm, attributes, model_time_unit: str) -> tuple[RfmArrays, pd.DataFrame]:
+    """The checked RFM arrays of customers with some history, and their attributes in order."""
+    rfm = check_frame(rfm, "the RFM table")
+    checked = validate_rfm(rfm, require=RFM_COLUMNS)
+    unit = rfm.attrs.get("time_unit")
+    if unit is not None and unit != model_time_unit:
+        raise InputError(
+            f"the RFM table is in time unit {unit!r} but the model in {model_time_unit!r}; "
+            f"summarise the transactions with time_unit={model_time_unit!r}."
+        )
+    attributes = check_frame(attributes, "the signup attributes")
+    missing = rfm.index.difference(attributes.index)
+    if len(missing):
+        raise InputError(
+            f"the signup attributes have no row for {len(missing)} customer(s) of the RFM "
+            f"table (for example {examples(missing)}); give every customer a row."
+        )
+    return checked, attributes.loc[rfm.index]
+
+
+def history_table(bg, gg, checked: RfmArrays, design: pd.DataFrame, t: float) -> pd.DataFrame:
+    """P(alive), expected purchases in the next ``t`` units, expected spend and value of customers
+    with some history, each with their own parameters from ``design``."""
+    frame = pd.DataFrame(
+        {
+            "frequency": checked.frequency,
+            "recency": checked.recency,
+            "T": checked.T,
+            "monetary_value": checked.monetary_value,
+        },
+        index=design.index,
+    ).join(design)
+    table = frame[["frequency", "recency", "T"]].copy()
+    table["probability_alive"] = bg.probability_alive(frame).to_numpy()
+    table["expected_purchases"] = bg.expected_purchases(frame, t).to_numpy()
+    table["expected_spend"] = gg.expected_spend(frame).to_numpy()
+    table["expected_value"] = table["expected_purchases"] * table["expected_spend"]
+    return table

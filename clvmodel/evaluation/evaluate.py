@@ -1,0 +1,380 @@
+"""Calibration/holdout evaluation: how well do the predictions match what customers then did?
+
+:func:`evaluate_holdout` fits nothing: it takes a model fitted on the calibration period, predicts
+the holdout period that follows, and compares the predictions with what happened, beside the two
+baselines described in :mod:`clvmodel.evaluation`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from clvmodel._grouping import group_rows
+from clvmodel.coverage import interval_coverage
+from clvmodel.errors import InputError
+from clvmodel.evaluation._shared import date
+from clvmodel.evaluation.alignment import check_against_transactions, checked_inputs, column
+from clvmodel.evaluation.report import HoldoutReport
+from clvmodel.evaluation.tracking import cohort_tracking, tracking_period_days
+from clvmodel.metrics import brier_score, prediction_errors, reliability_table, roc_auc
+from clvmodel.rfm import TIME_UNITS
+
+_PREDICTORS = ("model", "naive", "own_rate")
+
+
+def frequency_labels(x: np.ndarray, max_frequency: int) -> tuple[np.ndarray, list[str]]:
+    group = np.minimum(x, max_frequency).astype("int64")
+    labels = [str(n) for n in range(max_frequency)] + [f"{max_frequency}+"]
+    return group, labels
+
+
+def _period_transactions(segments, age, x, max_frequency) -> pd.DataFrame:
+    """Observed and expected number of customers with n calibration repeat purchases."""
+    group, labels = frequency_labels(x, max_frequency)
+    n = np.arange(max_frequency)
+    # Σ_i P(X(T_i) = n) (for BG/NBD eq. 8), evaluated once per distinct T (and parameter group);
+    # the top class is the remainder.
+    expected = np.zeros(max_frequency)
+    for model, members in segments:
+        ages, counts = np.unique(age[members], return_counts=True)
+        probabilities = np.asarray(model.probability_of_purchases(n[:, None], ages[None, :]))
+        expected += probabilities @ counts
+    expected = np.append(expected, max(x.size - expected.sum(), 0.0))
+    actual = np.bincount(group, minlength=max_frequency + 1)
+    table = pd.DataFrame({"actual": actual, "model": expected}, index=labels)
+    table.index.name = "repeat_purchases"
+    return table
+
+
+def _parameter_groups(model, calibration: pd.DataFrame) -> list:
+    """(model, members) pairs covering every customer: the model itself for all without
+    covariates; with covariates, one model without them per distinct set of customers' own
+    parameters (for the predictions of new customers, which depend on covariates only)."""
+    if not model.has_covariates:
+        return [(model, np.ones(len(calibration), dtype=bool))]
+    params = model.individual_params(calibration)
+    group, first = group_rows(*(params[name].to_numpy() for name in params.columns))
+    plain = type(model)
+    return [
+        (
+            plain.from_params(params.iloc[row].to_dict(), time_unit=model.time_unit_),
+            group == g,
+        )
+        for g, row in enumerate(first)
+    ]
+
+
+def _conditional_expectation(x, columns: dict[str, np.ndarray], max_frequency) -> pd.DataFrame:
+    group, labels = frequency_labels(x, max_frequency)
+    frame = pd.DataFrame({"group": group, **columns})
+    grouped = frame.groupby("group")
+    table = grouped.mean()
+    table.insert(0, "customers", grouped.size())
+    table.index = pd.Index([labels[g] for g in table.index], name="repeat_purchases")
+    return table
+
+
+def _score_quality(probability_alive, probability_purchase, bought, bins):
+    share = float(bought.mean())
+    rows = {}
+    for name, score in (
+        ("probability_alive", probability_alive),
+        ("probability_purchase", probability_purchase),
+        ("base_rate", np.full(bought.size, share)),
+    ):
+        try:
+            auc = roc_auc(score, bought)
+        except InputError:  # everybody bought: a ranking cannot be scored
+            auc = np.nan
+        rows[name] = {"roc_auc": auc, "brier": brier_score(score, bought)}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "score"
+    return table
+
+
+def evaluate_holdout(
+    bg,
+    calibration: pd.DataFrame,
+    holdout: pd.DataFrame,
+    gg=None,
+    *,
+    transactions: pd.DataFrame | None = None,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    date_format: str | None = None,
+    period: float | None = None,
+    max_frequency: int = 7,
+    bins: int = 10,
+    interval: float | None = None,
+) -> HoldoutReport:
+    """Compare a fitted model's holdout predictions with what the customers did, beside baselines.
+
+    Parameters
+    ----------
+    bg : PurchaseModel
+        Any fitted purchase model (BG/NBD, MBG/NBD, Pareto/NBD, with or without covariates),
+        fitted on ``calibration``.
+    calibration : pandas.DataFrame
+        Calibration RFM summary (``frequency``, ``recency``, ``T`` and, with ``gg``,
+        ``monetary_value``), as returned by :func:`clvmodel.calibration_holdout_split`.
+        ``lifetimes``' ``frequency_cal``-style names work too.
+    holdout : pandas.DataFrame
+        The holdout outcome for the same customers: ``frequency_holdout``, ``duration_holdout``
+        (one length for everybody, in the model's time unit) and, with ``gg``,
+        ``monetary_value_holdout``. Customers whose first purchase falls in the holdout are listed
+        in ``holdout.attrs["new_customers"]`` by the split; they are counted in the report.
+    gg : GammaGammaModel, optional
+        Fitted spend model; adds spend and holdout revenue (value) to the comparison.
+    transactions : pandas.DataFrame, optional
+        The dated transactions the tables were made from. Needed for tracking (repeat transactions
+        per period), which the report leaves out without them; they are also checked against the
+        tables (same customers, first purchases, calibration and holdout counts), and new
+        customers are counted from them.
+    customer_col, date_col : str
+        Column names in ``transactions``.
+    date_format : str, optional
+        How the dates in ``transactions`` are written (a strftime pattern such as
+        ``"%d/%m/%Y"``), as in :func:`clvmodel.rfm_summary`.
+    period : float, optional
+        Tracking period in the model's time unit (whole days); 7 days by default.
+    max_frequency : int
+        Calibration repeat purchases from this number up are pooled into one class ("7+").
+    interval : float, optional
+        Also measure the coverage of prediction intervals of holdout purchases at this level
+        (e.g. 0.9) with :func:`clvmodel.interval_coverage` (``report.coverage``); the model must
+        come from a fit (it needs the parameters' covariance).
+    bins : int
+        Number of quantile bins for the predicted-vs-actual and reliability tables.
+
+    Returns
+    -------
+    HoldoutReport
+        Tables as DataFrame attributes, ``str(report)`` as text, ``report.to_dict()`` for JSON.
+
+    Raises
+    ------
+    InputError
+        The holdout is empty (no customers, zero length, or nobody bought in it); the time units of
+        calibration, holdout and model differ; the two tables describe different customers; or the
+        transactions do not match the tables.
+
+    Notes
+    -----
+    The model predicts each customer's holdout purchases by the conditional expectation
+    E[Y(t) | x, t_x, T] (eq. 10 of Fader, Hardie and Lee 2005, "Counting your customers the easy
+    way") with t the holdout length; its churn scores at the end of calibration are P(alive)
+    (eq. 13) and P(purchase in the holdout) = 1 − P(no purchase). The naive prediction is
+    Σ_i (x_i + 1) / (n · max_i T_i) × t, every calibration purchase (first ones included) per
+    customer per unit of time over the calibration period, times the holdout length; the own-rate
+    prediction is x_i / T_i × t. With ``gg``, predicted spend per purchase is the Gamma-Gamma
+    conditional expectation (eq. 5 of Hardie's note), the naive one the mean calibration repeat
+    purchase amount (the only amounts in an RFM summary), and the own-rate one the customer's own
+    mean (the naive mean without repeat purchases); holdout value is purchases × spend,
+    undiscounted.
+
+    Examples
+    --------
+    >>> import clvmodel as clv
+    >>> tx = clv.datasets.load_cdnow_sample()
+    >>> cal, hold = clv.calibration_holdout_split(tx, calibration_end="1997-09-30",
+    ...                                           observation_end="1998-06-30")
+    >>> bg = clv.BetaGeoModel().fit(cal)
+    >>> report = clv.evaluate_holdout(bg, cal, hold, transactions=tx)
+    >>> report.conditional_expectation["actual"].round(3).tolist()
+    [0.237, 0.697, 1.393, 1.56, 2.532, 2.947, 3.862, 6.359]
+    >>> int(report.tracking["actual_cumulative"].iloc[-1])
+    4339
+    """
+    params, unit, holdout, rfm, actual, duration = checked_inputs(bg, calibration, holdout)
+    x, age = rfm.frequency, rfm.T
+    if int(max_frequency) != max_frequency or max_frequency < 1:
+        raise InputError(f"max_frequency must be a whole number ≥ 1, got {max_frequency!r}.")
+    max_frequency = int(max_frequency)
+    calibration_length = float(age.max())
+    if calibration_length <= 0:
+        raise InputError(
+            "every customer has T = 0 (first purchase on the calibration end), so there is no "
+            "calibration period to learn from; choose a later calibration end."
+        )
+
+    groups = _parameter_groups(bg, calibration)
+    reading = (customer_col, date_col, date_format)
+    dated = _dated(
+        groups, transactions, reading, (calibration, holdout), rfm, (actual, duration), unit, period
+    )
+
+    customers, naive_rate = _purchase_comparison(bg, calibration, rfm, actual, duration)
+    metric_rows = _metric_rows(customers, "purchases")
+    gg_params = None
+    if gg is not None:
+        gg_params = {k: float(v) for k, v in gg.params_.items()} if hasattr(gg, "params_") else {}
+        _spend_comparison(gg, calibration, holdout, rfm, customers)
+        metric_rows.update(_metric_rows(customers[customers["bought"]], "spend"))
+        metric_rows.update(_metric_rows(customers, "value"))
+    metrics = pd.DataFrame.from_dict(metric_rows, orient="index")
+    metrics.index = pd.MultiIndex.from_tuples(metrics.index, names=["target", "predictor"])
+
+    model, bought = customers["model_purchases"].to_numpy(), customers["bought"].to_numpy()
+    probability_alive = customers["probability_alive"].to_numpy()
+    probability_purchase = customers["probability_purchase"].to_numpy()
+    columns = {
+        name: customers[f"{name}_purchases"].to_numpy() for name in ("actual",) + _PREDICTORS
+    }
+    summary = _summary(bg, params, unit, rfm, (actual, duration), naive_rate, dated)
+    summary["spend_model_params"] = gg_params
+    return HoldoutReport(
+        summary=summary,
+        customers=customers,
+        metrics=metrics,
+        conditional_expectation=_conditional_expectation(x, columns, max_frequency),
+        period_transactions=_period_transactions(groups, age, x, max_frequency),
+        predicted_vs_actual=reliability_table(model, actual, bins=bins).rename(
+            columns={"observed_rate": "mean_actual"}
+        ),
+        churn_scores=_score_quality(probability_alive, probability_purchase, bought, bins),
+        reliability_alive=reliability_table(probability_alive, bought, bins=bins),
+        reliability_purchase=reliability_table(probability_purchase, bought, bins=bins),
+        tracking=dated["tracking"],
+        model_name=_model_name(bg),
+        coverage=None
+        if interval is None
+        else interval_coverage(bg, calibration, holdout, interval),
+    )
+
+
+def _dated(groups, transactions, reading, tables, rfm, outcome, unit, period) -> dict:
+    """Check the transactions against the tables; tracking, the calendar dates and the new
+    customers from them. ``tables`` is (calibration, holdout) and ``outcome`` (holdout
+    purchases, holdout length)."""
+    calibration, holdout = tables
+    if transactions is None:
+        return {
+            "tracking": None,
+            "calibration_day": None,
+            "end_day": None,
+            "new_customers": list(holdout.attrs.get("new_customers", [])),
+            "new_purchases": None,
+        }
+    actual, duration = outcome
+    first, repeats, calibration_day, end_day, new_customers, new_purchases = (
+        check_against_transactions(
+            transactions, reading, calibration, rfm.frequency, rfm.T, actual, duration, unit
+        )
+    )
+    unit_days = TIME_UNITS[unit]
+    tracking = cohort_tracking(
+        groups,
+        first,
+        repeats,
+        calibration_day,
+        end_day,
+        unit_days,
+        tracking_period_days(period, unit, unit_days),
+        unit,
+    )
+    return {
+        "tracking": tracking,
+        "calibration_day": calibration_day,
+        "end_day": end_day,
+        "new_customers": new_customers,
+        "new_purchases": new_purchases,
+    }
+
+
+def _purchase_comparison(bg, calibration, rfm, actual, duration) -> tuple[pd.DataFrame, float]:
+    """Per customer: calibration history, holdout purchases (actual, model, naive formula, own
+    past rate) and the churn scores; and the naive formula's purchase rate."""
+    x, age = rfm.frequency, rfm.T
+    calibration_length = float(age.max())
+    model = bg.expected_purchases(calibration, duration).to_numpy()
+    naive_rate = float((x + 1).sum() / (x.size * calibration_length))
+    naive = np.full(x.size, naive_rate * duration)
+    own_rate = np.divide(x, age, out=np.zeros(x.size), where=age > 0) * duration
+    probability_alive = bg.probability_alive(calibration).to_numpy()
+    probability_purchase = 1.0 - bg.probability_no_purchase(calibration, duration).to_numpy()
+    customers = pd.DataFrame(
+        {
+            "frequency": x,
+            "recency": rfm.recency,
+            "T": age,
+            "actual_purchases": actual,
+            "model_purchases": model,
+            "naive_purchases": naive,
+            "own_rate_purchases": own_rate,
+            "probability_alive": probability_alive,
+            "probability_purchase": probability_purchase,
+            "bought": actual > 0,
+        },
+        index=calibration.index,
+    )
+    return customers, naive_rate
+
+
+def _spend_comparison(gg, calibration, holdout, rfm, customers: pd.DataFrame) -> None:
+    """Add spend per purchase and holdout value (actual, model, naive, own rate) to
+    ``customers``."""
+    x = rfm.frequency
+    spent = column(holdout, ("monetary_value_holdout",))
+    if spent is None or rfm.monetary_value is None:
+        raise InputError(
+            "spend needs amounts: the calibration table must have monetary_value and the "
+            "holdout table monetary_value_holdout. Split with amount_col= naming your amount "
+            "column, or leave out gg."
+        )
+    actual_spend = np.asarray(spent, dtype="float64")
+    if not np.isfinite(actual_spend).all() or (actual_spend < 0).any():
+        raise InputError("monetary_value_holdout must be finite and ≥ 0.")
+    m = rfm.monetary_value
+    if (x > 0).sum() == 0:
+        raise InputError("no calibration repeat purchases: there is no spend to learn from.")
+    average_order = float((x * m).sum() / x.sum())
+    customers["actual_spend"] = actual_spend
+    customers["model_spend"] = gg.expected_spend(calibration).to_numpy()
+    customers["naive_spend"] = np.full(x.size, average_order)
+    customers["own_rate_spend"] = np.where(x > 0, m, average_order)
+    for name in ("actual",) + _PREDICTORS:
+        customers[f"{name}_value"] = (
+            customers[f"{name}_purchases"].to_numpy() * customers[f"{name}_spend"].to_numpy()
+        )
+
+
+def _metric_rows(customers: pd.DataFrame, target: str) -> dict:
+    """:func:`~clvmodel.metrics.prediction_errors` of each predictor of ``target``
+    ("purchases", "spend" or "value"), keyed by (target, predictor)."""
+    suffix = {"purchases": "_purchases", "spend": "_spend", "value": "_value"}[target]
+    actual = customers[f"actual{suffix}"].to_numpy()
+    return {
+        (target, predictor): prediction_errors(customers[f"{predictor}{suffix}"].to_numpy(), actual)
+        for predictor in _PREDICTORS
+    }
+
+
+def _model_name(bg) -> str:
+    return bg.label + (" with covariates" if bg.has_covariates else "")
+
+
+def _summary(bg, params, unit, rfm, outcome, naive_rate, dated) -> dict:
+    """The report's ``summary``: cohort, periods, purchases, new customers and parameters (the
+    spend model's are added by the caller)."""
+    actual, duration = outcome
+    x, bought = rfm.frequency, actual > 0
+    calibration_length = float(rfm.T.max())
+    return {
+        "n_customers": int(x.size),
+        "time_unit": unit,
+        "calibration_length": calibration_length,
+        "holdout_length": duration,
+        "calibration_end": date(dated["calibration_day"]),
+        "observation_end": date(dated["end_day"]),
+        "calibration_repeat_purchases": int(x.sum()),
+        "holdout_purchases": int(actual.sum()),
+        "holdout_buyers": int(bought.sum()),
+        "holdout_buyer_share": float(bought.mean()),
+        "naive_rate": naive_rate,
+        "n_new_customers": len(dated["new_customers"]),
+        "new_customers": [str(c) for c in dated["new_customers"]],
+        "new_customer_purchases": dated["new_purchases"],
+        "model": type(bg).__name__,
+        "model_params": dict(zip(bg.params_.index, map(float, params), strict=True)),
+    }

@@ -1,0 +1,246 @@
+"""Compiled loops of the interval computations (numba, cached on disk).
+
+Imported lazily by :mod:`clvmodel.models._intervals` and :mod:`clvmodel.models._special`, so that
+``import clvmodel`` does not pay for numba. Each loop does the same floating-point operations in
+the same order as the NumPy expressions it replaces (no fast-math), so results are identical;
+what it saves is the temporaries of shape (draws, rows) and the full partial sorts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["draw_percentiles", "euler_series", "mixture_limits"]
+
+
+@njit(cache=True, nogil=True)
+def _sort_with_index(values, index, n):
+    """Insertion sort of values[:n], carrying index[:n] along (n is small here)."""
+    for i in range(1, n):
+        v = values[i]
+        k = index[i]
+        j = i
+        while j > 0 and values[j - 1] > v:
+            values[j] = values[j - 1]
+            index[j] = index[j - 1]
+            j -= 1
+        values[j] = v
+        index[j] = k
+
+
+@njit(cache=True, nogil=True)
+def _sort_nan_last(values, out):
+    """``out`` = ``values`` sorted, NaN last (as ``numpy.sort``): a Shell sort with Ciura's
+    gaps, cheap to compile (the full sort is the rare path of ``_select``)."""
+    n = 0
+    for v in values:
+        if v == v:
+            out[n] = v
+            n += 1
+    for i in range(n, values.size):
+        out[i] = np.nan
+    for gap in (701, 301, 132, 57, 23, 10, 4, 1):
+        for i in range(gap, n):
+            v = out[i]
+            j = i
+            while j >= gap and out[j - gap] > v:
+                out[j] = out[j - gap]
+                j -= gap
+            out[j] = v
+
+
+@njit(cache=True, nogil=True)
+def _select(values, low_index, high_index, warm, scratch, scratch_index):
+    """The order statistics ``low_index``, ``low_index + 1``, ``high_index`` and
+    ``high_index + 1`` (each capped at the last) of ``values``, NaN sorting last as in
+    ``numpy.partition``.
+
+    Any m distinct elements bound the m-th smallest value from above by their maximum, so the
+    values at or below that bound hold the m smallest, and only those are sorted. The m elements
+    are the positions of the m smallest of the previous call (``warm``: its first m_low entries
+    for the low side, the next m_high for the high side, then 1 once filled and the number of
+    values that call sorted): rows come in an order in which neighbours rank the draws alike, so
+    the bound is usually tight. The first time, and after a call that sorted many values, the
+    largest of m block minima is taken as well (the smaller bound serves). Likewise for the
+    largest values.
+    """
+    n = values.size
+    last = n - 1
+    m_low = min(low_index + 2, n)
+    m_high = n - high_index
+    if 4 * max(m_low, m_high) > n:
+        ordered = scratch[:n]
+        _sort_nan_last(values, ordered)
+        return (
+            ordered[low_index],
+            ordered[min(low_index + 1, last)],
+            ordered[high_index],
+            ordered[min(high_index + 1, last)],
+        )
+    up = np.inf
+    down = -np.inf
+    if warm[m_low + m_high] == 1:
+        up = -np.inf
+        for k in range(m_low):
+            v = values[warm[k]]
+            up = v if v > up else up
+        down = np.inf
+        for k in range(m_high):
+            v = values[warm[m_low + k]]
+            down = v if v < down else down
+    if warm[m_low + m_high] != 1 or warm[m_low + m_high + 1] > 2 * (m_low + m_high):
+        bound = -np.inf
+        size = (n + m_low - 1) // m_low
+        for start in range(0, n, size):
+            smallest = np.inf
+            for i in range(start, min(start + size, n)):
+                v = values[i]
+                smallest = v if v < smallest else smallest
+            bound = smallest if smallest > bound else bound
+        up = bound if bound < up else up
+        bound = np.inf
+        size = (n + m_high - 1) // m_high
+        for start in range(0, n, size):
+            largest = -np.inf
+            for i in range(start, min(start + size, n)):
+                v = values[i]
+                largest = v if v > largest else largest
+            bound = largest if largest < bound else bound
+        down = bound if bound > down else down
+    below = scratch[:n]
+    below_index = scratch_index[:n]
+    above = scratch[n:]
+    above_index = scratch_index[n:]
+    n_below = 0
+    n_above = 0
+    nan = False
+    for i in range(n):
+        v = values[i]
+        nan = nan or v != v
+        if v <= up:
+            below[n_below] = v
+            below_index[n_below] = i
+            n_below += 1
+        if v >= down:
+            above[n_above] = -v
+            above_index[n_above] = i
+            n_above += 1
+    if nan or n_below < m_low or n_above < m_high:
+        warm[m_low + m_high] = 0
+        ordered = scratch[:n]
+        _sort_nan_last(values, ordered)
+        return (
+            ordered[low_index],
+            ordered[min(low_index + 1, last)],
+            ordered[high_index],
+            ordered[min(high_index + 1, last)],
+        )
+    _sort_with_index(below, below_index, n_below)
+    _sort_with_index(above, above_index, n_above)
+    warm[:m_low] = below_index[:m_low]
+    warm[m_low : m_low + m_high] = above_index[:m_high]
+    warm[m_low + m_high] = 1
+    warm[m_low + m_high + 1] = n_below + n_above
+    return (
+        below[low_index],
+        below[min(low_index + 1, last)],
+        -above[last - high_index],
+        -above[last - min(high_index + 1, last)],
+    )
+
+
+@njit(cache=True, nogil=True)
+def draw_percentiles(alive, given, silent, group, positions, n_mixture, out, weights, warm):
+    """Equal-tailed percentiles over draws of P(alive), E[Y] = P(alive) · E[Y | alive] and
+    P(no purchase) = 1 − P(alive) (1 − P(no purchase | alive)), row by row.
+
+    ``alive`` is (rows, draws); ``given`` and ``silent`` are (groups, draws) or empty (0, 0)
+    when not asked for; ``group`` maps rows to groups; ``positions`` holds the two fractional
+    order statistics; ``out`` is (6, rows): lower and upper of the three, in that order;
+    ``weights`` (rows, n_mixture) receives P(alive)/n_mixture at the first draws; ``warm``,
+    (3, 2 · draws + 2) integers, zero at first, carries ``_select``'s state from one call to the
+    next.
+    """
+    n_rows, n_draws = alive.shape
+    low_pos, high_pos = positions[0], positions[1]
+    low_index = int(np.floor(low_pos))
+    high_index = int(np.floor(high_pos))
+    buffer = np.empty(n_draws)
+    scratch = np.empty(2 * n_draws)
+    scratch_index = np.empty(2 * n_draws, dtype=np.int64)
+    with_expected = given.shape[0] > 0
+    with_silent = silent.shape[0] > 0
+    for i in range(n_rows):
+        g = group[i]
+        row = alive[i]
+        for j in range(n_mixture):
+            weights[i, j] = row[j] / n_mixture
+        for q in range(3):
+            if q == 0:
+                values = row
+            elif q == 1:
+                if not with_expected:
+                    continue
+                for j in range(n_draws):
+                    buffer[j] = row[j] * given[g, j]
+                values = buffer
+            else:
+                if not with_silent:
+                    continue
+                for j in range(n_draws):
+                    v = 1.0 - row[j] * (1.0 - silent[g, j])
+                    buffer[j] = 0.0 if v < 0.0 else (1.0 if v > 1.0 else v)
+                values = buffer
+            a, b, c, d = _select(values, low_index, high_index, warm[q], scratch, scratch_index)
+            out[2 * q, i] = a + (low_pos - low_index) * (b - a)
+            out[2 * q + 1, i] = c + (high_pos - high_index) * (d - c)
+
+
+@njit(cache=True, nogil=True)
+def mixture_limits(values, offset, size, n_points, group, weights, tail, out):
+    """Equal-tailed limits of the count under Σ_j w_j P_j(X > k | alive), row by row (see
+    ``mixture_interval``); ``out`` is (4, rows): L, U, P(X > L − 1), P(X > U)."""
+    n_rows = group.size
+    for i in range(n_rows):
+        base = offset[group[i]]
+        last = size[group[i]] - 1
+        out[0, i] = 0.0
+        out[2, i] = 1.0
+        k = 0
+        while True:
+            above = 0.0
+            start = base + k * n_points
+            for j in range(n_points):
+                above += weights[i, j] * values[start + j]
+            if above >= 1.0 - tail:
+                out[0, i] = k + 1
+                out[2, i] = above
+            if above <= tail or last <= k:
+                out[1, i] = k
+                out[3, i] = above
+                break
+            k += 1
+
+
+@njit(cache=True, nogil=True)
+def euler_series(a, c, d, y, max_terms, rtol, total, magnitude, open_):
+    """Σ_{k≥1} (a)_{k−1} (c)_k / ((d)_k k!) y^k and the sum of the terms' magnitudes, each
+    element to its own last term above ``rtol`` times that magnitude (see ``_special``);
+    ``open_`` is set where ``max_terms`` were not enough."""
+    for i in range(y.size):
+        term = c[i] * y[i] / d[i]
+        s = 0.0
+        m = 0.0
+        k = 1
+        going = True
+        while going and k <= max_terms:
+            s = s + term
+            m = m + abs(term)
+            # The ratio first: only one product waits for the previous term.
+            term = term * ((a[i] + k - 1.0) * (c[i] + k) / ((d[i] + k) * (k + 1.0)) * y[i])
+            going = abs(term) > rtol * max(m, 1e-300)
+            k += 1
+        total[i] = s
+        magnitude[i] = m
+        open_[i] = going

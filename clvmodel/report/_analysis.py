@@ -1,0 +1,241 @@
+"""Every number of the report, from clvmodel's public functions on one transaction log.
+
+Two fits on the same log: one on the calibration period, checked on the holdout that follows
+(the holdout section and the naive formula against the model per segment), and one on the whole
+log up to the end of observation, which values the customers from that day on (value,
+segments, CLV:CAC, churn tiers and the price plan).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import clvmodel as clv
+from clvmodel.errors import InputError
+from clvmodel.rfm import TIME_UNITS
+
+#: Width of the "around average" band of net CLV: mean ± 20 % (as DayOneModel's segments).
+AVERAGE_BAND = 0.2
+BANDS = ("below average", "around average", "above average")
+_SEGMENT = "__report_segment__"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the report was asked for (validated)."""
+
+    calibration_end: Any
+    observation_end: Any
+    customer_col: str
+    date_col: str
+    amount_col: str
+    time_unit: str
+    date_format: str | None
+    margin: float
+    cost_per_order: Any
+    cost_per_period: Any
+    acquisition_cost: Any
+    horizon: float
+    discount_rate: float
+    churn_horizon: float
+    increases: tuple[float, ...]
+    stage_wait: float
+    segment_name: str | None
+
+
+@dataclass
+class Analysis:
+    """The public functions' outputs the report shows."""
+
+    settings: Settings
+    customers: int
+    transactions: int
+    first_date: pd.Timestamp
+    last_date: pd.Timestamp
+    naive_vs_model: pd.DataFrame  # per segment, with a last row for all customers
+    values: pd.DataFrame  # clv_table: predicted_clv beside naive_clv, per customer
+    naive: pd.DataFrame  # naive_clv over the horizon (per segment with segments)
+    economics: pd.DataFrame  # cac_payback (or net_clv without a CAC), per customer
+    unit_summary: pd.DataFrame | None  # unit_economics_summary per segment, then "all"
+    bands: pd.Series  # below / around / above average net CLV, per customer
+    band_cuts: dict[str, float]
+    holdout: Any  # HoldoutReport
+    scores: pd.DataFrame  # churn_risk
+    plan: Any  # PriceIncreasePlan
+    notes: list[str] = field(default_factory=list)
+
+
+def _segments_by_customer(log: pd.DataFrame, segments, customer_col: str) -> pd.Series | None:
+    """Each customer's segment, from a column of the log (fixed per customer) or a Series."""
+    if segments is None:
+        return None
+    if isinstance(segments, str):
+        if segments not in log.columns:
+            raise InputError(
+                f"segments={segments!r} is not a column of the transactions; the columns are "
+                f"{list(map(str, log.columns))}."
+            )
+        grouped = log.groupby(customer_col, sort=False)[segments]
+        changing = grouped.nunique(dropna=False) > 1
+        if changing.any():
+            raise InputError(
+                f"segment column {segments!r} changes within {int(changing.sum())} customer(s) "
+                f"(for example {list(changing.index[changing][:3])}); use a column that is "
+                "fixed per customer, such as the acquisition channel."
+            )
+        found = grouped.first()
+    elif isinstance(segments, pd.Series):
+        found = segments
+    else:
+        raise InputError(
+            "segments must be a column of the transactions or a pandas Series indexed by "
+            f"customer id, got {type(segments).__name__}."
+        )
+    return found.rename(segments if isinstance(segments, str) else (found.name or "segment"))
+
+
+def _with_all(per_segment: pd.DataFrame, overall: pd.DataFrame) -> pd.DataFrame:
+    """Per-segment rows, then the all-customer row (once, when there are no segments)."""
+    if list(per_segment.index) == ["all"]:
+        return per_segment
+    overall = overall.set_axis(["all"])
+    return pd.concat([per_segment, overall.set_axis(overall.index.rename(per_segment.index.name))])
+
+
+def analyse(log: pd.DataFrame, segments, settings: Settings) -> Analysis:
+    """Run the public API for the report; warnings are collected into ``notes``."""
+    s = settings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        analysis = _analyse(log, segments, s)
+    notes = []
+    for warning in caught:
+        text = str(warning.message)
+        if text not in notes:
+            notes.append(text)
+    analysis.notes = notes
+    return analysis
+
+
+def _analyse(log: pd.DataFrame, segments, s: Settings) -> Analysis:
+    columns = {"customer_col": s.customer_col, "date_col": s.date_col, "amount_col": s.amount_col}
+    cal, hold = clv.calibration_holdout_split(
+        log, s.calibration_end, s.observation_end, time_unit=s.time_unit,
+        date_format=s.date_format, **columns,
+    )  # fmt: skip
+    if s.date_format is not None:  # the functions below read the dates again, in this format
+        dates = pd.to_datetime(log[s.date_col], format=s.date_format, errors="coerce")
+        log = log.assign(**{s.date_col: dates})
+    dates = pd.to_datetime(log[s.date_col])
+    observation_end = s.observation_end if s.observation_end is not None else dates.max()
+    segment = _segments_by_customer(log, segments, s.customer_col)
+
+    bg_cal = clv.BetaGeoModel().fit(cal)
+    gg_cal = clv.GammaGammaModel().fit(cal)
+    check = clv.naive_vs_model(bg_cal, gg_cal, log, s.calibration_end, observation_end, **columns)
+    if segment is not None:
+        by_segment = clv.naive_vs_model(
+            bg_cal, gg_cal, log, s.calibration_end, observation_end, segment, **columns
+        )
+        check = _with_all(by_segment, check)
+    holdout = clv.evaluate_holdout(
+        bg_cal, cal, hold, gg_cal, transactions=log, customer_col=s.customer_col,
+        date_col=s.date_col,
+    )  # fmt: skip
+
+    rfm = clv.rfm_summary(log, observation_end=observation_end, time_unit=s.time_unit, **columns)
+    bg = clv.BetaGeoModel().fit(rfm)
+    gg = clv.GammaGammaModel().fit(rfm)
+    per_customer = None
+    if segment is not None:
+        per_customer = segment.reindex(rfm.index)
+        if per_customer.isna().any():
+            missing = list(per_customer.index[per_customer.isna()][:5])
+            raise InputError(
+                f"segments has no value for {int(per_customer.isna().sum())} customer(s) "
+                f"(for example {missing}); give every customer a segment."
+            )
+    years = s.horizon / 12.0
+    segmented_log = log
+    if segment is not None:
+        segmented_log = log.assign(**{_SEGMENT: log[s.customer_col].map(segment)})
+    naive = clv.naive_clv(
+        segmented_log, years, margin=s.margin, observation_end=observation_end,
+        segment_col=None if segment is None else _SEGMENT, **columns,
+    )  # fmt: skip
+    if segment is not None:
+        naive.index.name = segment.name
+    values = clv.clv_table(
+        bg, gg, rfm, s.horizon, naive=naive, segments=per_customer,
+        discount_rate=s.discount_rate, margin=s.margin, time_unit="M",
+    )  # fmt: skip
+
+    money = {"cost_per_order": s.cost_per_order, "cost_per_period": s.cost_per_period}
+    common = dict(discount_rate=s.discount_rate, margin=s.margin, time_unit="M", **money)
+    unit_summary = None
+    if s.acquisition_cost is not None:
+        economics = clv.cac_payback(
+            bg, gg, rfm, s.acquisition_cost, s.horizon, segments=per_customer, **common
+        )
+        overall = clv.unit_economics_summary(economics, by=None)
+        if per_customer is None:
+            unit_summary = overall
+        else:
+            unit_summary = _with_all(clv.unit_economics_summary(economics), overall)
+            unit_summary.index.name = segment.name
+    else:
+        economics = clv.net_clv(bg, gg, rfm, s.horizon, segments=per_customer, **common)
+
+    net = economics["net_clv"]
+    mean = float(net.mean())
+    cuts = {
+        "mean": mean,
+        "low": mean - AVERAGE_BAND * abs(mean),
+        "high": mean + AVERAGE_BAND * abs(mean),
+    }
+    codes = np.where(net < cuts["low"], 0, np.where(net > cuts["high"], 2, 1))
+    bands = pd.Series(
+        pd.Categorical.from_codes(codes, categories=list(BANDS), ordered=True),
+        index=net.index,
+        name="band",
+    )
+
+    churn_horizon = s.churn_horizon * 7.0 / TIME_UNITS[s.time_unit]  # weeks → model unit
+    scores = clv.churn_risk(
+        bg, rfm, churn_horizon, gg, clv_horizon=s.horizon, time_unit="M",
+        discount_rate=s.discount_rate, margin=s.margin,
+    )  # fmt: skip
+    plan = clv.price_increase_plan(scores, increases=s.increases, stage_wait=s.stage_wait)
+
+    return Analysis(
+        settings=s,
+        customers=len(rfm),
+        transactions=int((dates <= pd.Timestamp(observation_end)).sum()),
+        first_date=dates.min(),
+        last_date=pd.Timestamp(observation_end),
+        naive_vs_model=check,
+        values=values,
+        naive=naive,
+        economics=economics,
+        unit_summary=unit_summary,
+        bands=bands,
+        band_cuts=cuts,
+        holdout=holdout,
+        scores=scores,
+        plan=plan,
+    )
+
+
+def check_costs(name: str, value) -> Any:
+    """A cost given as a number or a mapping segment → number, passed on as it is."""
+    if value is None or isinstance(value, Mapping | pd.Series):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise InputError(f"{name} must be a number or a mapping segment → number, got {value!r}.")
+    return float(value)

@@ -1,0 +1,101 @@
+"""Numbers as the report prints them, and the table, figure and section blocks it is made of."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+#: How the row of all customers is labelled (below the per-segment rows).
+ALL = "All customers"
+
+
+def count(value) -> str:
+    return f"{int(value):,}"
+
+
+def money(value) -> str:
+    """Two decimals below 1,000, whole numbers above (with thousands separators)."""
+    value = float(value)
+    if not math.isfinite(value):
+        return "n/a"
+    return f"{value:,.2f}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def percent(fraction, signed: bool = False) -> str:
+    """A fraction as a percentage with one decimal ("12.3 %"; "+12.3 %" when signed)."""
+    fraction = float(fraction)
+    if not math.isfinite(fraction):
+        return "n/a"
+    return f"{100 * fraction:{'+' if signed else ''}.1f} %"
+
+
+def ratio(value) -> str:
+    value = float(value)
+    return f"{value:.2f}" if math.isfinite(value) else "n/a"
+
+
+def decimal(value, places: int = 2) -> str:
+    value = float(value)
+    return f"{value:,.{places}f}" if math.isfinite(value) else "n/a"
+
+
+def months(value, horizon: float) -> str:
+    value = float(value)
+    return f"{value:.1f}" if math.isfinite(value) else f"not within {horizon:g}"
+
+
+@dataclass
+class Cell:
+    text: str
+    numeric: bool = True
+
+
+@dataclass
+class Table:
+    """A data table: one header column (the row labels, ``<th scope="row">``) and value columns."""
+
+    id: str
+    caption: str
+    columns: list[str]  # the first names the row labels
+    rows: list[tuple[str, list[Cell]]]
+    note: str | None = None
+
+    @classmethod
+    def from_frame(cls, id, caption, frame: pd.DataFrame, formats, label, note=None):
+        """``formats``: column → (heading, formatter); the rows are the frame's index."""
+        rows = []
+        for key, row in frame.iterrows():
+            cells = [Cell(formatter(row[column])) for column, (_, formatter) in formats.items()]
+            rows.append((ALL if key == "all" else str(key), cells))
+        headings = [label, *(heading for heading, _ in formats.values())]
+        return cls(id, caption, headings, rows, note)
+
+
+@dataclass
+class Figure:
+    id: str
+    title: str
+    src: str
+    width: int
+    height: int
+    alt: str
+    how_to_read: str
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    blocks: list[Table | Figure] = field(default_factory=list)
+    bullets: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Card:
+    label: str
+    value: str
+    detail: str
+    id: str

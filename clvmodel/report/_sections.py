@@ -1,0 +1,362 @@
+"""The report's summary cards and sections, with their tables and figures, from an analysis."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from clvmodel.plotting import (
+    plot_clv_vs_naive,
+    plot_conditional_expectation,
+    plot_tracking,
+)
+from clvmodel.report import _figures
+from clvmodel.report._analysis import BANDS, Analysis
+from clvmodel.report._format import (
+    Card,
+    Cell,
+    Figure,
+    Section,
+    Table,
+    count,
+    decimal,
+    money,
+    percent,
+    ratio,
+)
+from clvmodel.rfm import TIME_UNITS
+
+_EXAMPLES = 5  # customer ids listed per band
+_TOP = 10  # customers in the top-customer table
+
+
+def _figure(id, title, draw, alt, how_to_read, size=(7.2, 4.2)) -> Figure:
+    src, (width, height) = _figures.to_data_uri(draw, size)
+    return Figure(id, title, src, width, height, alt, how_to_read)
+
+
+def top_share(values: pd.Series, share: float) -> float:
+    """Share of the total held by the top ``share`` of customers (as the concentration plot)."""
+    ordered = np.sort(values.to_numpy(float))[::-1]
+    k = int(np.ceil(share * ordered.size))
+    total = ordered.sum()
+    return float(ordered[:k].sum() / total) if total > 0 else float("nan")
+
+
+def _segment_label(a: Analysis) -> str:
+    name = a.settings.segment_name
+    return name if name else "segment"
+
+
+# --------------------------------------------------------------------------------------------------
+def summary_cards(a: Analysis) -> list[Card]:
+    s = a.settings
+    overall = a.naive_vs_model.loc["all"]
+    net = a.economics["net_clv"]
+    cards = [
+        Card(
+            "Customers",
+            count(a.customers),
+            f"{count(a.transactions)} purchases in {(a.last_date - a.first_date).days / 7:.0f} "
+            "weeks",
+            "card-customers",
+        ),
+        Card(
+            f"Net CLV, {s.horizon:g} months",
+            money(net.sum()),
+            f"{money(net.mean())} per customer after the cost to serve, discounted at "
+            f"{percent(s.discount_rate)} a year",
+            "card-net-clv",
+        ),
+        Card(
+            "Model vs naive formula",
+            percent(overall["model_error"], True),
+            f"model's error on holdout revenue; the naive formula's: "
+            f"{percent(overall['naive_error'], True)}",
+            "card-naive-vs-model",
+        ),
+    ]
+    if a.unit_summary is not None:
+        row = a.unit_summary.loc["all"]
+        cards.append(
+            Card(
+                "CLV:CAC",
+                ratio(row["clv_to_cac"]),
+                f"{percent(row['paid_back_share'])} of customers pay back their CAC within "
+                f"{s.horizon:g} months",
+                "card-clv-cac",
+            )
+        )
+    else:
+        cards.append(Card("CLV:CAC", "n/a", "no acquisition cost given", "card-clv-cac"))
+    cards.append(
+        Card(
+            "Top 20 % hold",
+            percent(top_share(a.values["predicted_clv"], 0.2)),
+            f"of the predicted value (CLV, next {s.horizon:g} months)",
+            "card-top-20",
+        )
+    )
+    return cards
+
+
+# --------------------------------------------------------------------------------------------------
+def naive_section(a: Analysis) -> Section:
+    check = a.naive_vs_model
+    overall = check.loc["all"]
+    summary = a.holdout.summary
+    years = summary["holdout_length"] * TIME_UNITS[summary["time_unit"]] / 365.25
+    formats = {
+        "customers": ("Customers", count),
+        "average_order_value": ("Average order value", money),
+        "purchases_per_year": ("Purchases per year", decimal),
+        "naive_clv": ("Naive CLV", money),
+        "model_clv": ("Model CLV", money),
+        "actual_holdout": ("Actual holdout revenue", money),
+        "naive_error": ("Naive formula error", lambda v: percent(v, True)),
+        "model_error": ("Model error", lambda v: percent(v, True)),
+    }
+    table = Table.from_frame(
+        "naive-vs-model",
+        f"Naive formula vs model per {_segment_label(a)}: mean per customer over {years:.2f} "
+        "years (the holdout length); errors of the predicted holdout revenue",
+        check,
+        formats,
+        _segment_label(a).capitalize(),
+    )
+    figure = _figure(
+        "figure-holdout-revenue",
+        "Holdout revenue per customer: actual, naive formula, model",
+        lambda ax: _figures.plot_holdout_revenue(check, ax=ax),
+        f"Bar chart of mean holdout revenue per customer by {_segment_label(a)}. All customers: "
+        f"actual {money(overall['actual_holdout'])}, naive formula "
+        f"{money(overall['naive_holdout'])}, model {money(overall['model_holdout'])}.",
+        "Compare each hatched red bar (naive formula) and blue bar (model) with the dark bar "
+        "beside it: the closer to the dark bar, the better the method predicted what customers "
+        "actually spent.",
+    )
+    return Section(
+        "naive-vs-model",
+        "The naive formula vs the model",
+        [
+            "The naive formula, average order value × purchases per year × lifespan, gives every "
+            "customer of a segment the same value. The model predicts each customer from their "
+            "own history. Both were fitted on the calibration period and then predicted the "
+            "holdout period that followed, which has already happened.",
+            f"For all customers, the naive formula predicted {money(overall['naive_holdout'])} "
+            f"of revenue per customer in the holdout ({percent(overall['naive_error'], True)}); "
+            f"the model predicted {money(overall['model_holdout'])} "
+            f"({percent(overall['model_error'], True)}); customers actually spent "
+            f"{money(overall['actual_holdout'])}.",
+        ],
+        [table, figure],
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+def value_section(a: Analysis) -> Section:
+    s = a.settings
+    value = a.values["predicted_clv"]
+    naive_values = np.unique(a.values["naive_clv"].to_numpy(float))
+    naive_text = money(naive_values[0]) if naive_values.size == 1 else "one value per segment"
+    label = f"CLV, next {s.horizon:g} months"
+    top10, top20 = top_share(value, 0.1), top_share(value, 0.2)
+    below = float((value < a.values["naive_clv"]).mean())
+    histogram = _figure(
+        "figure-value-distribution",
+        "Predicted value per customer against the naive formula",
+        lambda ax: plot_clv_vs_naive(a.values, ax=ax, value_label=label),
+        f"Histogram of predicted {label} per customer on a log scale; the median is "
+        f"{money(value.median())}, the naive formula gives {naive_text}; {percent(below)} of "
+        "customers are below the naive value.",
+        "Each bar counts the customers with a predicted value in its range (log scale); the "
+        "dashed red line is the naive formula's value and the dotted line the median customer.",
+    )
+    concentration = _figure(
+        "figure-concentration",
+        "How concentrated the value is",
+        lambda ax: plot_clv_vs_naive(a.values, ax=ax, kind="concentration", value_label=label),
+        f"Concentration curve: the top 10 % of customers hold {percent(top10)} and the top 20 % "
+        f"hold {percent(top20)} of the predicted value, against the naive formula's line.",
+        "Follow the blue curve from the left: at 20 % of customers, the height is the share of "
+        "all value held by the most valuable fifth.",
+    )
+    table = Table(
+        "value-concentration",
+        f"Predicted {label} (margin {percent(s.margin)}, discounted): distribution and "
+        "concentration",
+        ["Measure", "Value"],
+        [
+            ("Customers", [Cell(count(len(value)))]),
+            ("Total", [Cell(money(value.sum()))]),
+            ("Mean per customer", [Cell(money(value.mean()))]),
+            ("Median customer", [Cell(money(value.median()))]),
+            ("90th percentile", [Cell(money(value.quantile(0.9)))]),
+            ("Share held by the top 10 % of customers", [Cell(percent(top10))]),
+            ("Share held by the top 20 % of customers", [Cell(percent(top20))]),
+            ("Naive formula, total", [Cell(money(a.values["naive_clv"].sum()))]),
+        ],
+    )
+    return Section(
+        "value",
+        "How the value is spread",
+        [
+            f"Predicted {label} is each customer's expected purchases times their expected "
+            f"spend, times the margin ({percent(s.margin)}), discounted at "
+            f"{percent(s.discount_rate)} a year. The median customer is worth "
+            f"{money(value.median())}; the top 20 % of customers hold {percent(top20)} of the "
+            "total.",
+        ],
+        [table, histogram, concentration],
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+def bands_section(a: Analysis) -> Section:
+    s = a.settings
+    econ = a.economics
+    v = a.values
+    unit_weeks = TIME_UNITS[s.time_unit] / 7.0
+    frame = pd.DataFrame(
+        {
+            "band": a.bands,
+            "net": econ["net_clv"],
+            "frequency": v["frequency"],
+            "silent_weeks": (v["T"] - v["recency"]) * unit_weeks,
+            "alive": v["probability_alive"],
+        }
+    )
+    total = float(frame["net"].sum())
+    rows = []
+    for band in BANDS:
+        part = frame[frame["band"] == band]
+        examples = part["net"].sort_values(ascending=False).index[:_EXAMPLES]
+        share_value = part["net"].sum() / total if total != 0 else float("nan")
+        cells = [
+            Cell(count(len(part))),
+            Cell(percent(len(part) / len(frame))),
+            Cell(money(part["net"].mean()) if len(part) else "n/a"),
+            Cell(percent(share_value)),
+            Cell(decimal(part["frequency"].mean(), 1) if len(part) else "n/a"),
+            Cell(decimal(part["silent_weeks"].mean(), 1) if len(part) else "n/a"),
+            Cell(percent(part["alive"].mean()) if len(part) else "n/a"),
+            Cell(", ".join(map(str, examples)) or "none", numeric=False),
+        ]
+        rows.append((band, cells))
+    cuts = a.band_cuts
+    table = Table(
+        "bands",
+        f"Customers below, around (within ±20 % of the mean net CLV, {money(cuts['mean'])}) and "
+        "above average",
+        [
+            "Band",
+            "Customers",
+            "Share of customers",
+            "Mean net CLV",
+            "Share of net CLV",
+            "Mean repeat purchases",
+            "Mean weeks since last purchase",
+            "Mean P(alive)",
+            "Examples (highest net CLV)",
+        ],
+        rows,
+    )
+    top = econ.assign(band=a.bands, frequency=v["frequency"]).nlargest(_TOP, "net_clv")
+    formats = {
+        "frequency": ("Repeat purchases", lambda x: count(x)),
+        "probability_alive": ("P(alive)", percent),
+        "expected_purchases": (f"Expected purchases, {s.horizon:g} months", decimal),
+        "gross_margin": ("Gross margin", money),
+        "net_clv": ("Net CLV", money),
+    }
+    top_table = Table.from_frame(
+        "top-customers", f"The {_TOP} customers with the highest net CLV", top, formats, "Customer"
+    )
+    blocks = [table, top_table]
+    if "segment" in econ.columns:
+        crosstab = pd.crosstab(econ["segment"], a.bands).reindex(columns=list(BANDS), fill_value=0)
+        blocks.insert(
+            1,
+            Table.from_frame(
+                "bands-by-segment",
+                f"Customers per band, by {_segment_label(a)}",
+                crosstab,
+                {band: (band.capitalize(), count) for band in BANDS},
+                _segment_label(a).capitalize(),
+            ),
+        )
+    negative = int((econ["net_clv"] < 0).sum())
+    return Section(
+        "bands",
+        "Below, around and above average",
+        [
+            f"Each customer's net CLV over the next {s.horizon:g} months (margin minus the cost "
+            "to serve) places them below, around or above the average customer. "
+            + (
+                f"{count(negative)} customers are predicted to cost more to serve than they "
+                "bring in (net CLV below 0)."
+                if negative
+                else "No customer is predicted to cost more to serve than they bring in."
+            ),
+        ],
+        blocks,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+def holdout_section(a: Analysis) -> Section:
+    report = a.holdout
+    metrics = report.metrics.loc["purchases"].rename(
+        index={"model": report.model_name, "naive": "naive formula", "own_rate": "own past rate"}
+    )
+    formats = {
+        "mae": ("Mean absolute error per customer", lambda x: decimal(x, 3)),
+        "total_predicted": ("Predicted purchases", lambda x: decimal(x, 1)),
+        "total_actual": ("Actual purchases", lambda x: decimal(x, 1)),
+        "total_error_pct": ("Error of the total", lambda x: percent(x / 100.0, True)),
+    }
+    summary = report.summary
+    table = Table.from_frame(
+        "holdout",
+        f"Holdout purchases of {count(summary['n_customers'])} customers: the model beside two "
+        "baselines",
+        metrics,
+        formats,
+        "Method",
+    )
+    model = metrics.iloc[0]
+    tracking = _figure(
+        "figure-tracking",
+        "Repeat purchases week by week: actual and predicted",
+        lambda ax: plot_tracking(report, ax=ax),
+        f"Line chart of cumulative repeat purchases, actual and {report.model_name}, through "
+        f"calibration and holdout; at the end {decimal(model['total_actual'], 0)} actual holdout "
+        f"purchases against {decimal(model['total_predicted'], 0)} predicted.",
+        "The vertical line marks the end of the calibration period; to its right, the closer "
+        "the dashed model line stays to the solid actual line, the better the forecast.",
+    )
+    conditional = _figure(
+        "figure-conditional-expectation",
+        "Holdout purchases by calibration repeat purchases",
+        lambda ax: plot_conditional_expectation(report, ax=ax),
+        "Chart of mean holdout purchases grouped by the number of repeat purchases in the "
+        "calibration period: actual, model and the naive formula.",
+        "Each group of customers with the same past repeat purchases should have the model's "
+        "point close to the actual one; the naive formula's flat line ignores the history.",
+    )
+    return Section(
+        "holdout",
+        "Checked on a holdout period",
+        [
+            f"The model was fitted on the purchases up to {a.settings.calibration_end} and "
+            f"predicted the {summary['holdout_length']:g} {_unit_words(summary['time_unit'])} "
+            "that followed. Mean absolute error per customer and the error of the total compare "
+            "its predictions with what customers did, beside the naive formula and each "
+            "customer's own past rate.",
+        ],
+        [table, tracking, conditional],
+    )
+
+
+def _unit_words(unit) -> str:
+    return {"W": "weeks", "D": "days"}.get(unit, "periods")

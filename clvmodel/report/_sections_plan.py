@@ -1,0 +1,213 @@
+"""The report's money sections: CLV:CAC and payback, churn tiers and the price plan, settings."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from clvmodel.plotting import plot_churn_risk_vs_value, plot_churn_tiers
+from clvmodel.report import _figures
+from clvmodel.report._analysis import Analysis
+from clvmodel.report._format import Cell, Section, Table, count, money, months, percent, ratio
+from clvmodel.report._sections import _figure, _segment_label, _unit_words
+
+
+def _cost_words(value) -> str:
+    if isinstance(value, dict | pd.Series):
+        return "; ".join(f"{key}: {money(amount)}" for key, amount in dict(value).items())
+    return money(value)
+
+
+def economics_section(a: Analysis) -> Section:
+    s = a.settings
+    econ = a.economics
+    label = _segment_label(a)
+    keys = econ["segment"] if "segment" in econ.columns else pd.Series("all", index=econ.index)
+    parts = econ[["gross_margin", "order_costs", "service_costs", "net_clv"]]
+    flows = parts.groupby(keys.to_numpy(), sort=True).mean()
+    if list(flows.index) != ["all"]:
+        flows.loc["all"] = parts.mean()
+    flows.index.name = label
+    flow_table = Table.from_frame(
+        "cost-to-serve",
+        f"Where the value goes: mean per customer over the next {s.horizon:g} months, discounted",
+        flows,
+        {
+            "gross_margin": ("Gross margin", money),
+            "order_costs": ("Cost of orders", money),
+            "service_costs": ("Cost of service", money),
+            "net_clv": ("Net CLV", money),
+        },
+        label.capitalize(),
+    )
+    paragraphs = [
+        f"Net CLV is the discounted margin ({percent(s.margin)} of predicted spend) minus the "
+        f"cost to serve: {_cost_words(s.cost_per_order)} per order and "
+        f"{_cost_words(s.cost_per_period)} per month a customer stays.",
+    ]
+    blocks: list = [flow_table]
+    if a.unit_summary is None:
+        paragraphs.append(
+            "No acquisition cost (CAC) was given, so CLV:CAC and payback are not shown; pass "
+            "acquisition_cost= (command line: --cac or --cac-file)."
+        )
+        return Section("economics", "CLV:CAC and payback", paragraphs, blocks)
+    summary = a.unit_summary
+    overall = summary.loc["all"]
+    table = Table.from_frame(
+        "clv-cac",
+        f"CLV:CAC and payback by {label} (payback in months, from today)",
+        summary,
+        {
+            "customers": ("Customers", count),
+            "mean_net_clv": ("Mean net CLV", money),
+            "mean_acquisition_cost": ("Mean CAC", money),
+            "clv_to_cac": ("CLV:CAC", ratio),
+            "median_payback": ("Median payback", lambda v: months(v, s.horizon)),
+            "paid_back_share": (f"Paid back within {s.horizon:g} months", percent),
+        },
+        label.capitalize(),
+        note="Payback is when the expected cumulative discounted net margin first covers the CAC.",
+    )
+    per_segment = summary.drop(index="all") if len(summary) > 1 else summary
+    ratios = _figure(
+        "figure-clv-cac",
+        f"CLV:CAC by {label}",
+        lambda ax: _figures.plot_clv_to_cac(per_segment, ax=ax),
+        f"Bar chart of CLV:CAC by {label}: "
+        + ", ".join(f"{k} {ratio(v)}" for k, v in per_segment["clv_to_cac"].items())
+        + "; dashed line at 1 (break-even), dotted line at 3.",
+        "A bar above the dashed line means the segment's customers bring in more net margin "
+        "than they cost to acquire; the dotted line is the 3:1 ratio many marketers aim for.",
+        size=(7.2, 3.8),
+    )
+    payback = _figure(
+        "figure-payback",
+        "Share of customers who have paid back their CAC",
+        lambda ax: _figures.plot_payback_curve(econ, s.horizon, ax=ax),
+        f"Line chart of the share of customers whose expected net margin has covered their "
+        f"CAC, month by month over {s.horizon:g} months; {percent(overall['paid_back_share'])} "
+        "of all customers by the end.",
+        "Read a line at a given month: its height is the share of that segment's customers who "
+        "have earned back their acquisition cost by then.",
+        size=(7.2, 3.8),
+    )
+    paragraphs.append(
+        f"Over all customers, mean net CLV / mean CAC is {ratio(overall['clv_to_cac'])}, and "
+        f"{percent(overall['paid_back_share'])} of customers pay back their CAC within "
+        f"{s.horizon:g} months. A mean can hide a long tail: a few heavy buyers can lift "
+        "CLV:CAC above 1 while most customers never pay back."
+    )
+    return Section(
+        "economics", "CLV:CAC and payback", paragraphs, [table, ratios, payback, flow_table]
+    )
+
+
+def _tiers_with_legend_clear(plan, ax):
+    """The package's tier chart, its legend moved to the middle, above the medium tier's bars
+    (upper left it can cover the label of the low tier's tall value bar)."""
+    ax = plot_churn_tiers(plan, ax=ax)
+    ax.legend(loc="upper center", frameon=False, fontsize=9)
+    return ax
+
+
+def churn_section(a: Analysis) -> Section:
+    s = a.settings
+    plan = a.plan
+    stages = plan.stages
+    formats = {
+        "tier": ("Risk tier", str),
+        "increase": ("Price increase", percent),
+        "weeks_after_first_stage": ("Starts (week)", lambda v: f"{v:g}"),
+        "customers": ("Customers", count),
+        "mean_churn_risk": ("Mean churn risk", percent),
+        "total_predicted_clv": ("Predicted CLV", money),
+        "share_of_value": ("Share of value", percent),
+        "extra_revenue": ("Extra revenue", money),
+        "break_even_churn": ("Break-even extra churn", percent),
+    }
+    table = Table.from_frame(
+        "price-plan",
+        f"Staged price increase by churn-risk tier (churn risk: no purchase in the next "
+        f"{s.churn_horizon:g} weeks)",
+        stages,
+        {k: v for k, v in formats.items() if k in stages.columns},
+        "Stage",
+        note="Break-even extra churn: the share of a stage's customers that may leave because of "
+        "the increase before it loses money.",
+    )
+    for _, cells in table.rows:
+        cells[0] = Cell(cells[0].text, numeric=False)
+    first = stages.iloc[0]
+    tiers = _figure(
+        "figure-churn-tiers",
+        "Customers and value by churn-risk tier",
+        lambda ax: _tiers_with_legend_clear(plan, ax),
+        "Bar chart of the share of customers and the share of predicted value in each "
+        f"churn-risk tier; the {first['tier']}-risk tier holds {percent(first['share_of_value'])} "
+        f"of the value with {percent(first['share_of_customers'])} of the customers.",
+        "Compare the two bars of each tier: a tier whose value bar is taller than its customer "
+        "bar holds more than its share of the value.",
+        size=(7.2, 4.6),
+    )
+    scatter = _figure(
+        "figure-risk-vs-value",
+        "Churn risk against predicted value",
+        lambda ax: plot_churn_risk_vs_value(plan, ax=ax),
+        "Scatter plot of each customer's churn risk against their predicted value, coloured by "
+        "tier, with the tier cut points marked.",
+        "Customers to the left are the least likely to leave; those high up are worth the most, "
+        "so the top left holds the customers a price increase should reach first.",
+        size=(7.2, 4.4),
+    )
+    return Section(
+        "churn",
+        "Churn tiers and a staged price increase",
+        [
+            f"Churn risk is the probability that a customer makes no purchase in the next "
+            f"{s.churn_horizon:g} weeks. The lowest-risk tier gets the largest increase first; "
+            "later stages wait to see how customers respond.",
+            f"Stage 1 raises prices {percent(first['increase'])} for "
+            f"{count(first['customers'])} customers and adds about "
+            f"{money(first['extra_revenue'])} if nobody leaves because of it; it still breaks even "
+            f"if {percent(first['break_even_churn'])} of them leave.",
+        ],
+        [table, tiers, scatter],
+    )
+
+
+def settings_section(a: Analysis) -> Section:
+    s = a.settings
+    summary = a.holdout.summary
+    rows = [
+        ("Calibration period ends", str(s.calibration_end)),
+        ("Observation ends", f"{a.last_date:%Y-%m-%d}"),
+        ("Holdout length", f"{summary['holdout_length']:g} {_unit_words(summary['time_unit'])}"),
+        ("Value horizon", f"{s.horizon:g} months"),
+        ("Annual discount rate", percent(s.discount_rate)),
+        ("Margin", percent(s.margin)),
+        ("Cost per order", _cost_words(s.cost_per_order)),
+        ("Cost per month of relationship", _cost_words(s.cost_per_period)),
+        (
+            "Acquisition cost (CAC)",
+            "not given" if s.acquisition_cost is None else _cost_words(s.acquisition_cost),
+        ),
+        ("Segments", s.segment_name or "none (all customers together)"),
+        ("Models", "BG/NBD (purchases and dropout), Gamma-Gamma (spend per purchase)"),
+    ]
+    table = Table(
+        "settings",
+        "Settings of this report",
+        ["Setting", "Value"],
+        [(name, [Cell(value, numeric=False)]) for name, value in rows],
+    )
+    return Section(
+        "about",
+        "About this report",
+        [
+            "Made by clvmodel from one transaction log. Value sections use models fitted on the "
+            "whole log and count from the end of observation; the holdout and the naive formula "
+            "comparison use models fitted on the calibration period only.",
+        ],
+        [table],
+        bullets=list(a.notes),
+    )

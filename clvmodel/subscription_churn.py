@@ -1,0 +1,305 @@
+"""Churn-risk tiers and a staged price increase for subscribers.
+
+The transaction route (:mod:`clvmodel.churn`) scores a customer by the probability of no purchase
+within a horizon. A subscriber's departure is observed, so here the risk is the probability of
+cancelling at one of the next ``horizon`` renewal decisions given the periods already paid for,
+
+    churn_risk = P(T ≤ t + h | T > t) = 1 − S(t + h) / S(t),
+
+from a fitted contractual model (:class:`clvmodel.ShiftedBetaGeoModel`,
+:class:`clvmodel.BetaDiscreteWeibullModel`, with or without covariates). The value at stake is the
+residual CLV, price × margin × DERL(d) (Fader and Hardie 2010, "Customer-base valuation in a
+contractual setting"), the discounted margin of the payments still to come. The tiers and the
+staged plan are those of the transaction route: :func:`clvmodel.churn.risk_tiers` and
+:func:`clvmodel.price_increase_plan`, so per stage the plan reports the residual value, the extra
+revenue i × price × DERL if nobody extra leaves, and the break-even extra churn i / (m + i).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from clvmodel.churn import DEFAULT_TIERS, PriceIncreasePlan, price_increase_plan, risk_tiers
+from clvmodel.errors import InputError
+from clvmodel.models._contractual import ContractualModel, check_discount_rate
+from clvmodel.subscriptions import PERIODS, validate_subscribers
+
+__all__ = ["annual_to_period_rate", "subscriber_churn_risk", "subscriber_price_plan"]
+
+_PERIOD_WORDS = {"M": ("month", "months"), "W": ("week", "weeks"), "Y": ("year", "years")}
+
+
+def _check_model(model) -> ContractualModel:
+    if not isinstance(model, ContractualModel):
+        raise InputError(
+            f"model must be a fitted subscription model (ShiftedBetaGeoModel or "
+            f"BetaDiscreteWeibullModel), got {type(model).__name__}; for purchase models use "
+            "clvmodel.churn_risk."
+        )
+    model._check_fitted()
+    return model
+
+
+def _check_horizon(horizon) -> int:
+    try:
+        number = float(horizon)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not (math.isfinite(number) and number >= 1 and number == round(number)):
+        raise InputError(
+            f"horizon must be a whole number of billing periods ≥ 1 (renewal decisions), got "
+            f"{horizon!r}; for example horizon=12 with monthly billing for a year."
+        )
+    return int(number)
+
+
+def _prices(data: pd.DataFrame, price) -> np.ndarray | None:
+    if price is None:
+        return None
+    if isinstance(price, str):
+        if price not in data.columns:
+            raise InputError(
+                f"the subscribers have no price column {price!r}; their columns are "
+                f"{list(map(str, data.columns))}. Pass price= as a number or the right column."
+            )
+        values = pd.to_numeric(data[price], errors="coerce").to_numpy(dtype="float64")
+    else:
+        values = np.broadcast_to(np.asarray(price, dtype="float64"), (len(data),)).copy()
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        raise InputError(
+            f"{int(bad.sum())} price(s) are missing, negative or not numbers (rows "
+            f"{data.index[bad][:5].tolist()}); a price per billing period is a number ≥ 0."
+        )
+    return values
+
+
+def subscriber_churn_risk(
+    model,
+    data,
+    horizon: int,
+    *,
+    price=None,
+    margin: float = 1.0,
+    discount_rate: float = 0.0,
+    tiers: Sequence[str] = DEFAULT_TIERS,
+    thresholds: Sequence[float] | None = None,
+    quantiles: Sequence[float] | None = None,
+) -> pd.DataFrame:
+    """Per-subscriber churn risk and residual value, in labelled risk tiers.
+
+    Parameters
+    ----------
+    model : ContractualModel
+        A fitted sBG or BdW model (covariates allowed: ``data`` then holds their columns).
+    data : pandas.DataFrame
+        Subscribers with ``periods`` and ``cancelled`` (see :mod:`clvmodel.subscriptions`).
+        Subscribers who have already cancelled are left out (there is no price to raise); their
+        number is in ``attrs["cancelled_left_out"]``.
+    horizon : int
+        Renewal decisions ahead (billing periods): churn risk is P(cancel within them).
+    price : float, str or array_like, optional
+        Price per billing period (one number, a column of ``data`` or one per row); adds
+        ``price``, ``derl`` and ``predicted_clv`` = price × margin × DERL.
+    margin : float
+        Share of the price kept as profit, in (0, 1]; 1 makes ``predicted_clv`` revenue.
+    discount_rate : float
+        Per billing period (for 10 % a year with monthly billing, ``1.1 ** (1 / 12) - 1``).
+    tiers, thresholds, quantiles
+        Tier labels (lowest risk first) and cut points, as in :func:`clvmodel.churn_risk`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like the active rows of ``data``: ``periods``, ``churn_risk``, ``retention``
+        (1 − churn risk), with a price ``price``, ``derl``, ``predicted_clv``, then ``tier``.
+        ``attrs`` records the horizon, billing period, margin, discount rate and the tier rule,
+        which :func:`clvmodel.price_increase_plan` reads.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import clvmodel as clv
+    >>> from clvmodel.subscription_churn import subscriber_churn_risk
+    >>> sbg = clv.ShiftedBetaGeoModel.from_params({"alpha": 0.704, "beta": 1.182}, time_unit="Y")
+    >>> subs = pd.DataFrame({"periods": [0, 1, 3, 10, 4], "cancelled": [0, 0, 0, 0, 1]})
+    >>> scores = subscriber_churn_risk(sbg, subs, 1, price=100.0, margin=0.3,
+    ...                                discount_rate=0.1, thresholds=(0.2, 0.3))
+    >>> scores[["periods", "churn_risk", "predicted_clv", "tier"]].round(3)
+       periods  churn_risk  predicted_clv    tier
+    0        0       0.373         88.940    high
+    1        1       0.244        123.104  medium
+    2        3       0.144        163.272     low
+    3       10       0.059        223.802     low
+    """
+    model = _check_model(model)
+    horizon = _check_horizon(horizon)
+    periods, cancelled, _ = validate_subscribers(data)
+    if not isinstance(data, pd.DataFrame):
+        data = pd.DataFrame(data)
+    try:
+        margin = float(margin)
+    except (TypeError, ValueError):
+        margin = math.nan
+    if not (math.isfinite(margin) and 0.0 < margin <= 1.0):
+        raise InputError(f"margin must be a share of the price in (0, 1], got {margin!r}.")
+    d = check_discount_rate(discount_rate)
+    prices = _prices(data, price)
+    active = data.loc[~cancelled]
+    if active.empty:
+        raise InputError(
+            "every subscriber has cancelled: there is nobody to score. Pass the subscribers who "
+            "are still active (cancelled = 0)."
+        )
+    risk = np.clip(model.probability_cancel(active, horizon).to_numpy(), 0.0, 1.0)
+    scores = pd.DataFrame(
+        {"periods": periods[~cancelled].astype("int64"), "churn_risk": risk,
+         "retention": 1.0 - risk},
+        index=active.index,
+    )  # fmt: skip
+    if prices is not None:
+        scores["price"] = prices[~cancelled]
+        scores["derl"] = derl = model.discounted_expected_residual_lifetime(active, d).to_numpy()
+        if not np.isfinite(derl).all():
+            raise InputError(
+                f"the residual value is infinite at discount_rate={d:g}: this model's expected "
+                "lifetime is infinite (α ≤ 1, a heavy tail of loyal subscribers), so undiscounted "
+                "payments never add up. Pass a discount_rate > 0 per billing period, e.g. "
+                "annual_to_period_rate(0.1, 'M') for 10 % a year with monthly billing."
+            )
+        scores["predicted_clv"] = scores["price"] * margin * scores["derl"]
+    tier, rule = risk_tiers(risk, tiers, thresholds, quantiles)
+    scores["tier"] = tier
+    period = getattr(model, "period_", None)
+    unit = _PERIOD_WORDS.get(period, ("billing period", "billing periods"))[horizon > 1]
+    scores.attrs.update(
+        rule,
+        score="cancel_within",
+        horizon=float(horizon),
+        time_unit=period,
+        margin=margin if prices is not None else 1.0,
+        discount_rate=d,
+        cancelled_left_out=int(cancelled.sum()),
+        risk_description=f"churn risk = P(cancel within the next {horizon} {unit} | tenure)",
+    )
+    return scores
+
+
+def subscriber_price_plan(
+    model,
+    data,
+    horizon: int,
+    increases: Sequence[float] | Mapping[str, float] = (0.05, 0.025, 0.0),
+    *,
+    price,
+    margin: float = 1.0,
+    discount_rate: float = 0.0,
+    tiers: Sequence[str] | None = None,
+    thresholds: Sequence[float] | None = None,
+    quantiles: Sequence[float] | None = None,
+    stage_wait=None,
+    start=None,
+) -> PriceIncreasePlan:
+    """Stage a price increase for subscribers by churn-risk tier, lowest risk first.
+
+    Parameters
+    ----------
+    model, data, horizon, price, margin, discount_rate
+        As in :func:`subscriber_churn_risk` (``price`` is required: the value at stake).
+    increases : sequence of float or mapping
+        One increase per tier as a fraction (0.05 for 5 %), from the lowest risk to the highest,
+        never larger for a higher-risk tier.
+    tiers : sequence of str, optional
+        Tier labels, lowest risk first (default ``("low", "medium", "high")`` for three
+        increases, ``("low", "high")`` for two).
+    thresholds, quantiles : sequence of float, optional
+        Churn-risk cut points or quantiles (default thresholds 0.5, 0.8 for three tiers).
+    stage_wait, start
+        Weeks between stages and the first start date, as in :func:`clvmodel.price_increase_plan`.
+
+    Returns
+    -------
+    PriceIncreasePlan
+        Per stage: subscribers, mean churn risk, ``total_predicted_clv`` (the residual value at
+        stake, price × margin × DERL summed), ``extra_revenue`` = i × Σ price × DERL (if nobody
+        extra cancels) and ``break_even_churn`` = i / (m + i), the share of the stage's value that
+        may cancel because of the increase before it loses money.
+
+    Notes
+    -----
+    Raising the price by i multiplies the margin per payment from m·p to (m + i)·p; if a share s
+    of the stage's residual value leaves, profit goes from m·V/m to (1 − s)(m + i)·V/m, which
+    breaks even at s* = i / (m + i): the break-even of the transaction route, with the residual
+    CLV in place of the predicted CLV.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import clvmodel as clv
+    >>> from clvmodel.subscription_churn import subscriber_price_plan
+    >>> sbg = clv.ShiftedBetaGeoModel.from_params({"alpha": 0.704, "beta": 1.182}, time_unit="Y")
+    >>> subs = pd.DataFrame({"periods": [0, 1, 3, 10], "cancelled": 0, "price": 100.0})
+    >>> plan = subscriber_price_plan(sbg, subs, 1, (0.05, 0.0), price="price", margin=0.3,
+    ...                              discount_rate=0.1, thresholds=(0.2,))
+    >>> plan.stages[["tier", "customers", "total_predicted_clv", "break_even_churn"]].round(4)
+    ... # doctest: +NORMALIZE_WHITESPACE
+           tier  customers  total_predicted_clv  break_even_churn
+    stage
+    1       low          2             387.0736            0.1429
+    2      high          2             212.0436            0.0000
+    """
+    n_tiers = len(increases) if isinstance(increases, Sequence | Mapping) else 3
+    if isinstance(increases, Mapping) and tiers is None:
+        tiers = tuple(increases)
+    labels = tuple(tiers) if tiers is not None else _labels_for(n_tiers)
+    if thresholds is None and quantiles is None and len(labels) != 3:
+        raise InputError(
+            f"{len(labels)} tiers need {len(labels) - 1} cut point(s): pass thresholds= (churn "
+            "risks, e.g. (0.3,) for two tiers) or quantiles= (e.g. (0.5,))."
+        )
+    scores = subscriber_churn_risk(
+        model, data, horizon, price=price, margin=margin, discount_rate=discount_rate,
+        tiers=labels, thresholds=thresholds, quantiles=quantiles,
+    )  # fmt: skip
+    plan = price_increase_plan(scores, increases, stage_wait=stage_wait, start=start)
+    plan.settings["billing_period"] = scores.attrs["time_unit"]
+    plan.settings["discount_rate_per_period"] = scores.attrs["discount_rate"]
+    plan.settings["cancelled_left_out"] = scores.attrs["cancelled_left_out"]
+    return plan
+
+
+def _labels_for(n_tiers: int) -> tuple[str, ...]:
+    if n_tiers == 3:
+        return DEFAULT_TIERS
+    if n_tiers == 2:
+        return ("low", "high")
+    return tuple(f"tier {k}" for k in range(1, n_tiers + 1))
+
+
+def annual_to_period_rate(annual_rate: float, period: str) -> float:
+    """The discount rate per billing period equivalent to an annual one: (1 + d)^(1/n) − 1.
+
+    Parameters
+    ----------
+    annual_rate : float
+        Annual discount rate (0.1 for 10 %).
+    period : {"M", "W", "Y"}
+        Billing period: 12, 365.25 / 7 or 1 per year.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(annual_to_period_rate(0.1, "M"), 6)
+    0.007974
+    """
+    if period not in PERIODS:
+        raise InputError(f"period={period!r} is not a billing period; use 'M', 'W' or 'Y'.")
+    per_year = {"M": 12.0, "W": 365.25 / 7.0, "Y": 1.0}[period]
+    return math.expm1(math.log1p(check_discount_rate(annual_rate)) / per_year)

@@ -1,0 +1,141 @@
+"""A throw-away PostgreSQL server for tests and benchmarks: ``initdb`` + ``pg_ctl`` in a
+temporary folder, on a free local port, with its unix socket in that folder.
+
+``initdb`` refuses to run as root (as CI does): the server commands then run as the unprivileged
+user ``postgres`` through ``runuser``, with the folder handed over to it.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+#: Where Debian (and this machine) keep the server programs when they are not on the PATH.
+_SEARCH = ["/usr/local/bin", *sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)]
+
+
+def server_program(name: str) -> str | None:
+    """The path of ``initdb``/``pg_ctl``, or None when PostgreSQL is not installed."""
+    found = shutil.which(name)
+    if found:
+        return found
+    for folder in _SEARCH:
+        candidate = Path(folder) / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class PostgresServer:
+    """Start with :meth:`start`, stop with :meth:`stop`; :attr:`uri` reaches the superuser
+    ``clv`` (password ``clv-secret``) over TCP on 127.0.0.1."""
+
+    user = "clv"
+    password = "clv-secret"
+
+    def __init__(self, folder: str | None = None):
+        self.folder = Path(folder or tempfile.mkdtemp(prefix="clv-pg-"))
+        self.data = self.folder / "data"
+        self.port = _free_port()
+        self._as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+
+    @property
+    def uri(self) -> str:
+        return f"postgresql://{self.user}:{self.password}@127.0.0.1:{self.port}/postgres"
+
+    def uri_for(self, user: str, password: str, database: str = "postgres") -> str:
+        return f"postgresql://{user}:{password}@127.0.0.1:{self.port}/{database}"
+
+    def _run(self, *command: str, **kwargs) -> subprocess.CompletedProcess:
+        if self._as_root:
+            command = ("runuser", "-u", "postgres", "--", *command)
+        return subprocess.run(command, check=True, capture_output=True, text=True, **kwargs)
+
+    def start(self) -> PostgresServer:
+        initdb, pg_ctl = server_program("initdb"), server_program("pg_ctl")
+        if not initdb or not pg_ctl:
+            raise RuntimeError("PostgreSQL is not installed (no initdb/pg_ctl)")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        secret = self.folder / "pwfile"
+        secret.write_text(self.password + "\n")
+        if self._as_root:
+            shutil.chown(self.folder, "postgres")
+            shutil.chown(secret, "postgres")
+            os.chmod(self.folder, 0o755)
+        self._run(
+            initdb, "-D", str(self.data), "-U", self.user, f"--pwfile={secret}",
+            "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C", "--no-sync",
+        )  # fmt: skip
+        options = (
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=40"
+        )
+        self._run(
+            pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.folder / "log"), "-w",
+            "-t", "60", "start",
+        )  # fmt: skip
+        return self
+
+    def stop(self) -> None:
+        pg_ctl = server_program("pg_ctl")
+        try:
+            if pg_ctl and (self.data / "postmaster.pid").exists():
+                self._run(pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_SHARED: PostgresServer | None = None
+
+
+def shared_server() -> PostgresServer | None:
+    """One server for the whole test session (started on first use, stopped at exit), or None
+    when PostgreSQL or the ADBC driver is not installed."""
+    global _SHARED
+    if _SHARED is None:
+        try:
+            import adbc_driver_postgresql.dbapi  # noqa: F401
+        except ImportError:
+            return None
+        if not server_program("initdb") or not server_program("pg_ctl"):
+            return None
+        import atexit
+
+        _SHARED = PostgresServer().start()
+        atexit.register(_SHARED.stop)
+    return _SHARED
+
+
+def run_sql(uri: str, *statements: str):
+    """Run statements in one transaction; the rows of the last one."""
+    import adbc_driver_postgresql.dbapi as dbapi
+
+    with dbapi.connect(uri) as connection, connection.cursor() as cursor:
+        rows = None
+        for statement in statements:
+            cursor.execute(statement)
+            rows = cursor.fetchall() if cursor.description else None
+        connection.commit()
+    return rows
+
+
+def load_frame(uri: str, name: str, frame) -> None:
+    """``frame`` as table ``name`` (replaced), with the types Arrow gives its columns."""
+    import adbc_driver_postgresql.dbapi as dbapi
+    import pyarrow as pa
+
+    with dbapi.connect(uri) as connection, connection.cursor() as cursor:
+        cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
+        cursor.adbc_ingest(name, pa.Table.from_pandas(frame, preserve_index=False), mode="create")
+        connection.commit()

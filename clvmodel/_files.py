@@ -35,7 +35,8 @@ def _creation_mode() -> int:
     return 0o666 & ~mask
 
 
-def _folder_of(target: Path) -> Path:
+def folder_of(target: Path) -> Path:
+    """The folder ``target`` goes into; an :class:`InputError` when it does not exist."""
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"cannot write {str(target)!r}: folder {str(folder)!r} does not exist.")
@@ -43,7 +44,7 @@ def _folder_of(target: Path) -> Path:
 
 
 def _temporary_beside(target: Path) -> Path:
-    folder = _folder_of(target)
+    folder = folder_of(target)
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:

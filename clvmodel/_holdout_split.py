@@ -7,12 +7,12 @@ import pandas as pd
 
 from clvmodel import _reading
 from clvmodel._rfm_common import (
-    _check_not_in_future,
-    _clean_log,
-    _day_number,
-    _end_day,
-    _parse_date,
     _unit_days,
+    check_not_in_future,
+    clean_log,
+    day_number,
+    observation_end_day,
+    parse_date,
 )
 from clvmodel._rfm_rows import _Customers, _Rows, _summarise_rows
 from clvmodel.errors import InputError
@@ -79,16 +79,16 @@ def calibration_holdout_split(
     unit_days = _unit_days(time_unit)
     _reading.check_date_format(date_format)
     duplicates = "drop" if drop_duplicates else "warn"
-    log = _clean_log(
+    log = clean_log(
         transactions, customer_col, date_col, amount_col, date_format, duplicates, stacklevel=4
     )
-    cal_day = _day_number(_parse_date(calibration_end, "calibration_end", date_format))
+    cal_day = day_number(parse_date(calibration_end, "calibration_end", date_format))
     first_day, last_day = int(log.day.min()), int(log.day.max())
     if observation_end is None:
         end_day = last_day
-        _check_not_in_future(end_day, "observation_end=")
+        check_not_in_future(end_day, "observation_end=")
     else:
-        end_day = _end_day(observation_end, date_format)
+        end_day = observation_end_day(observation_end, date_format)
     if not first_day <= cal_day < end_day:
         raise InputError(
             f"calibration_end ({np.datetime64(cal_day, 'D')}) must fall on or after the first "

@@ -19,14 +19,14 @@ import weakref
 import numpy as np
 import pandas as pd
 
-from clvmodel import _reading
+from clvmodel import _reading_sql, _rfm_sql
 from clvmodel._duck import _as_rfm
 from clvmodel._postgres_connect import connect, translate_error
 from clvmodel._postgres_read import quote_name_part, relation_sql
 from clvmodel._reading_sql import Dialect, id_sql, reject_reason_sql
 from clvmodel._rfm_sql import rfm_query
 from clvmodel.errors import InputError
-from clvmodel.rfm import TIME_UNITS, _check_not_in_future, _day_number, _end_day
+from clvmodel.rfm import TIME_UNITS, check_not_in_future, day_number, observation_end_day
 from clvmodel.value import observed_years
 
 __all__ = ["PostgresLog", "can_push_down"]
@@ -88,9 +88,9 @@ class PostgresLog:
             if latest is None:
                 self._raise_nothing_valid(None)
             self.end = pd.Timestamp(latest)
-            _check_not_in_future(_day_number(self.end), "--observation-end")
+            check_not_in_future(day_number(self.end), "--observation-end")
         else:
-            self.end = pd.Timestamp(np.datetime64(_end_day(observation_end, None), "D"))
+            self.end = pd.Timestamp(np.datetime64(observation_end_day(observation_end, None), "D"))
         reason = reject_reason_sql(f"{self.end:%Y-%m-%d}", self.with_amount, _PG)
         self.checked = f"(SELECT *, {reason} AS reason FROM ({self.typed}) AS t) AS checked"
         day = "(day - DATE '1970-01-01') AS purchase_day"
@@ -102,7 +102,7 @@ class PostgresLog:
             else valid
         )
         unit = TIME_UNITS[time_unit]
-        self.rfm_sql = f"({rfm_query(purchases + ' AS p', _day_number(self.end), unit, _PG)}) AS r"
+        self.rfm_sql = f"({rfm_query(purchases + ' AS p', day_number(self.end), unit, _PG)}) AS r"
 
     # ------------------------------------------------------------------------------------------
     def _run(self, sql: str):
@@ -142,17 +142,8 @@ class PostgresLog:
             f"SELECT reason, COUNT(*) FROM (SELECT {reason} AS reason FROM ({self.typed}) AS t) "
             "AS r WHERE reason IS NOT NULL GROUP BY 1"
         ))  # fmt: skip
-        if set(reasons) == {_reading.AFTER_END}:
-            first = self._one(f"SELECT MIN(day) FROM ({self.typed}) AS t")
-            raise InputError(
-                f"the end of observation ({end:%Y-%m-%d}) is before the first purchase "
-                f"({pd.Timestamp(first):%Y-%m-%d}): no purchase falls in the observation "
-                "period. Choose an end date within or after the data (observation_end=)."
-            )
-        listed = ", ".join(f"{n:,} {r!r}" for r, n in sorted(reasons.items()))
-        raise InputError(
-            f"no row of the input can be used ({listed}); check the column names, and the "
-            "date format (date_format=, e.g. '%d/%m/%Y') if the dates are unreadable."
+        raise _reading_sql.nothing_usable_error(
+            reasons, end, lambda: self._one(f"SELECT MIN(day) FROM ({self.typed}) AS t")
         )
 
     # ------------------------------------------------------------------------------------------
@@ -163,22 +154,12 @@ class PostgresLog:
             "COUNT(DISTINCT customer_id) FILTER (WHERE reason IS NULL), "
             f"COUNT(*) FILTER (WHERE customer_id IS NULL) FROM {self.checked}"
         )[0]
-        return {
-            "rows": row[0],
-            "rejected_rows": row[1],
-            "customers": row[2],
-            "valid_customers": row[3],
-            "rows_without_customer": row[4],
-            "duplicate_rows": self.duplicate_rows(),
-        }
+        return _reading_sql.log_counts(row, self.duplicate_rows())
 
     def duplicate_rows(self) -> int:
         if not self.with_amount:
             return 0
-        return int(self._one(
-            "SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM "
-            f"{self.checked} WHERE reason IS NULL GROUP BY customer_id, raw_date, amount) AS d"
-        ))  # fmt: skip
+        return int(self._one(_reading_sql.duplicate_rows_sql(self.checked)))
 
     def row_counts(self) -> dict[str, int]:
         row = self._run(
@@ -188,9 +169,7 @@ class PostgresLog:
 
     def rejects(self, rejected_rows: int | None = None) -> pd.DataFrame:
         if rejected_rows == 0:
-            return pd.DataFrame(
-                {"customer_id": [], "date": [], "amount": [], "reason": []}, dtype="object"
-            )
+            return _reading_sql.no_rejects()
         order = 'customer_id COLLATE "C"' if self.text_ids else "customer_id"
         return self._frame(
             f"""
@@ -240,34 +219,21 @@ class PostgresLog:
             cursor.close()
 
     def distinct_histories(self) -> pd.DataFrame:
-        frame = self._frame(
-            f'SELECT frequency, recency, "T", COUNT(*) AS customers FROM {self.rfm_sql} '
-            "GROUP BY 1, 2, 3"
+        return _rfm_sql.with_whole_frequency(
+            self._frame(_rfm_sql.distinct_histories_sql(self.rfm_sql)), self.time_unit
         )
-        frame["frequency"] = frame["frequency"].astype("int64")
-        frame.attrs["time_unit"] = self.time_unit
-        return frame
 
     def distinct_spends(self) -> pd.DataFrame:
-        frame = self._frame(
-            f"SELECT frequency, monetary_value, COUNT(*) AS customers FROM {self.rfm_sql} "
-            "WHERE frequency > 0 GROUP BY 1, 2"
+        return _rfm_sql.with_whole_frequency(
+            self._frame(_rfm_sql.distinct_spends_sql(self.rfm_sql))
         )
-        frame["frequency"] = frame["frequency"].astype("int64")
-        return frame
 
     def naive_inputs(self) -> dict[str, float]:
         row = self._run(
             "SELECT COUNT(*), CAST(SUM(orders) AS BIGINT), "
             f"CAST(SUM(revenue) AS DOUBLE PRECISION), MIN(first_day) FROM {self.rfm_sql}"
         )[0]
-        years = observed_years(int(row[3]), _day_number(self.end))
-        return {
-            "customers": int(row[0]),
-            "orders": int(row[1]),
-            "revenue": float(row[2]),
-            "years": float(years),
-        }
+        return _rfm_sql.naive_inputs(row, observed_years(int(row[3]), day_number(self.end)))
 
 
 def _close(connection) -> None:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel import _reading as rd
+from clvmodel.errors import InputError
 
 _NUMBER_TYPES = ("tinyint", "smallint", "int", "integer", "bigint", "hugeint", "long", "short",
                  "byte", "ubigint", "uinteger", "usmallint", "utinyint", "float", "double",
@@ -180,3 +181,52 @@ def reject_reason_sql(end_date: str, with_amount: bool, dialect: Dialect) -> str
              WHEN day > DATE '{end_date}' THEN {lit(rd.AFTER_END)}
         END
     """
+
+
+# The checked relation has ``customer_id``, ``raw_date``, ``raw_amount``, ``amount`` and
+# ``reason`` (NULL for a usable row); DuckDB and PostgreSQL run the SQL below as written.
+def duplicate_rows_sql(checked: str) -> str:
+    """SQL counting the usable rows that repeat another usable row exactly (same customer, date
+    as written and amount), of the checked relation ``checked``."""
+    return (
+        "SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM "
+        f"{checked} WHERE reason IS NULL GROUP BY customer_id, raw_date, amount) AS d"
+    )
+
+
+def log_counts(row, duplicate_rows: int) -> dict[str, int]:
+    """The counts of a transaction log, from a row of ``COUNT(*)``, rejected rows, distinct
+    customers, distinct customers with a usable row and rows without a customer (in that order,
+    further values ignored), and the number of duplicate rows."""
+    return {
+        "rows": row[0],
+        "rejected_rows": row[1],
+        "customers": row[2],
+        "valid_customers": row[3],
+        "rows_without_customer": row[4],
+        "duplicate_rows": duplicate_rows,
+    }
+
+
+def no_rejects() -> pd.DataFrame:
+    """The rejects table of a log with no rejected row."""
+    return pd.DataFrame({"customer_id": [], "date": [], "amount": [], "reason": []}, dtype="object")
+
+
+def nothing_usable_error(reasons: dict[str, int], end, first_day) -> Exception:
+    """The error when no row of a log can be used, from the count of rows per reject reason.
+
+    When every row falls after the end of observation, ``first_day()`` gives the first purchase
+    date for the message.
+    """
+    if set(reasons) == {rd.AFTER_END}:
+        return InputError(
+            f"the end of observation ({end:%Y-%m-%d}) is before the first purchase "
+            f"({pd.Timestamp(first_day()):%Y-%m-%d}): no purchase falls in the observation "
+            "period. Choose an end date within or after the data (observation_end=)."
+        )
+    listed = ", ".join(f"{n:,} {r!r}" for r, n in sorted(reasons.items()))
+    return InputError(
+        f"no row of the input can be used ({listed}); check the column names, and the "
+        "date format (date_format=, e.g. '%d/%m/%Y') if the dates are unreadable."
+    )

@@ -27,15 +27,15 @@ def _unit_days(time_unit: str) -> float:
         ) from None
 
 
-def _parse_date(value, name: str, date_format: str | None = None) -> pd.Timestamp:
+def parse_date(value, name: str, date_format: str | None = None) -> pd.Timestamp:
     """A date option as a naive timestamp (see :func:`clvmodel._reading.date_option`)."""
     return date_option(value, name, date_format)
 
 
-def _check_not_in_future(latest_day: int, option: str) -> None:
+def check_not_in_future(latest_day: int, option: str) -> None:
     """Raise if the latest purchase (a day number), the default end of observation, is after
     today: a sign of misread dates."""
-    if latest_day > _day_number(pd.Timestamp.now()):
+    if latest_day > day_number(pd.Timestamp.now()):
         raise InputError(
             f"the latest purchase date ({np.datetime64(latest_day, 'D')}) is in the future; check "
             f"the date column's format (day and month swapped?) or pass {option} explicitly."
@@ -44,16 +44,16 @@ def _check_not_in_future(latest_day: int, option: str) -> None:
 
 def _check_end_not_in_future(end_day: int, option: str) -> None:
     """Raise if an explicit end of observation is after today: nothing can be observed there."""
-    if end_day > _day_number(pd.Timestamp.now()):
+    if end_day > day_number(pd.Timestamp.now()):
         raise InputError(
             f"{option} ({np.datetime64(end_day, 'D')}) is in the future; purchases cannot have "
             "been observed up to it. Give the last day of data you have (today at the latest)."
         )
 
 
-def _end_day(observation_end, date_format, option: str = "observation_end") -> int:
+def observation_end_day(observation_end, date_format, option: str = "observation_end") -> int:
     """Day number of an explicit end of observation, checked."""
-    end_day = _day_number(_parse_date(observation_end, option, date_format))
+    end_day = day_number(parse_date(observation_end, option, date_format))
     _check_end_not_in_future(end_day, option + "=")
     return end_day
 
@@ -68,7 +68,7 @@ class _CleanLog:
     amount: np.ndarray | None  # float64 total spent that day, or None without an amount column
 
 
-def _clean_log(
+def clean_log(
     transactions: pd.DataFrame,
     customer_col: str,
     date_col: str,
@@ -122,5 +122,6 @@ def _count_customer_days(codes: np.ndarray, day: np.ndarray) -> int:
     return int(np.unique(codes * (int(day.max()) - low + 1) + (day - low)).size)
 
 
-def _day_number(stamp: pd.Timestamp) -> int:
+def day_number(stamp: pd.Timestamp) -> int:
+    """The day of ``stamp`` as a whole number of days since 1970-01-01."""
     return int(np.datetime64(stamp.normalize().to_datetime64(), "D").astype("int64"))

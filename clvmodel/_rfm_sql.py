@@ -13,7 +13,15 @@ repeat purchase days (0 without one).
 
 from __future__ import annotations
 
-__all__ = ["RFM_COLUMNS", "rfm_query", "rfm_reject_reason"]
+__all__ = [
+    "RFM_COLUMNS",
+    "distinct_histories_sql",
+    "distinct_spends_sql",
+    "naive_inputs",
+    "rfm_query",
+    "rfm_reject_reason",
+    "with_whole_frequency",
+]
 
 # The reasons a transaction row is rejected are in clvmodel._reading_sql (shared reading rules).
 
@@ -108,3 +116,40 @@ def rfm_reject_reason() -> str:
              WHEN frequency > 0 AND monetary_value < 0 THEN 'negative monetary_value'
         END
     """
+
+
+# Aggregates of the summary that DuckDB and PostgreSQL run as written (``"T"`` quoted for
+# PostgreSQL, where unquoted names fold to lower case); ``rfm`` is a table name or a sub-query.
+def distinct_histories_sql(rfm: str) -> str:
+    """SQL for the distinct (frequency, recency, T) rows of ``rfm``, with the customers each
+    stands for."""
+    return f'SELECT frequency, recency, "T", COUNT(*) AS customers FROM {rfm} GROUP BY 1, 2, 3'
+
+
+def distinct_spends_sql(rfm: str) -> str:
+    """SQL for the distinct (frequency, monetary_value) rows of the repeat buyers of ``rfm``,
+    with the customers each stands for."""
+    return (
+        f"SELECT frequency, monetary_value, COUNT(*) AS customers FROM {rfm} "
+        "WHERE frequency > 0 GROUP BY 1, 2"
+    )
+
+
+def with_whole_frequency(frame, time_unit: str | None = None):
+    """The result of :func:`distinct_histories_sql` or :func:`distinct_spends_sql` with integer
+    frequencies, and the time unit recorded in ``attrs`` when given."""
+    frame["frequency"] = frame["frequency"].astype("int64")
+    if time_unit is not None:
+        frame.attrs["time_unit"] = time_unit
+    return frame
+
+
+def naive_inputs(row, years: float) -> dict[str, float]:
+    """The naive CLV formula's inputs from a row of customers, orders and revenue, and the
+    observed years."""
+    return {
+        "customers": int(row[0]),
+        "orders": int(row[1]),
+        "revenue": float(row[2]),
+        "years": float(years),
+    }

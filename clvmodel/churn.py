@@ -153,7 +153,19 @@ def _assign_tiers(risk: np.ndarray, labels: tuple[str, ...], cuts: np.ndarray) -
     return pd.Categorical.from_codes(codes, categories=list(labels), ordered=True)
 
 
-def _default_labels(n_tiers: int) -> tuple[str, ...]:
+def default_tier_labels(n_tiers: int) -> tuple[str, ...]:
+    """The tier names used when none are given: low/medium/high, low/high, else "tier k".
+
+    Parameters
+    ----------
+    n_tiers : int
+        The number of tiers.
+
+    Returns
+    -------
+    tuple of str
+        One name per tier, lowest risk first.
+    """
     if n_tiers == len(DEFAULT_TIERS):
         return DEFAULT_TIERS
     if n_tiers == 2:
@@ -896,7 +908,7 @@ def price_increase_plan(
         n_tiers = len(increases) if isinstance(increases, Sequence | Mapping) else None
         if isinstance(increases, Mapping) and tiers is None:
             tiers = tuple(increases)
-        labels = tiers if tiers is not None else _default_labels(n_tiers or 3)
+        labels = tiers if tiers is not None else default_tier_labels(n_tiers or 3)
         labels, cuts, rule = _tier_rule(risk, labels, thresholds, quantiles)
         categorical = _assign_tiers(risk, labels, cuts)
         tier_cuts = tuple(rule["tier_cuts"])

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from clvmodel import _reading
+from clvmodel import _reading, _reading_sql, _rfm_sql
 from clvmodel._duck import (
     _arrow_reader,
     _as_rfm,
@@ -44,7 +44,7 @@ from clvmodel._reading_sql import (
 from clvmodel._rfm_source import RfmSource, is_transaction_log
 from clvmodel._rfm_sql import rfm_query
 from clvmodel.errors import InputError
-from clvmodel.rfm import TIME_UNITS, _check_not_in_future, _day_number, _end_day
+from clvmodel.rfm import TIME_UNITS, check_not_in_future, day_number, observation_end_day
 from clvmodel.value import observed_years
 
 __all__ = ["RfmSource", "TransactionSource", "connect", "is_transaction_log"]
@@ -224,10 +224,10 @@ class TransactionSource:
             if latest is None:
                 self._raise_nothing_valid()
             self.end = pd.Timestamp(latest)
-            _check_not_in_future(_day_number(self.end), "--observation-end")
+            check_not_in_future(day_number(self.end), "--observation-end")
         else:
             self.end = pd.Timestamp(
-                np.datetime64(_end_day(self.observation_end, self.date_format), "D")
+                np.datetime64(observation_end_day(self.observation_end, self.date_format), "D")
             )
         end = self.end.strftime("%Y-%m-%d")
         reason = reject_reason_sql(end, self.amount_col is not None, dialect)
@@ -247,7 +247,7 @@ class TransactionSource:
             purchases = f"(SELECT DISTINCT {columns_out}, raw_date FROM clv_typed WHERE {valid})"
         else:
             purchases = f"(SELECT {columns_out} FROM clv_typed WHERE {valid})"
-        query = rfm_query(purchases, _day_number(self.end), TIME_UNITS[self.time_unit])
+        query = rfm_query(purchases, day_number(self.end), TIME_UNITS[self.time_unit])
         con.execute(f"CREATE OR REPLACE TEMP VIEW clv_rfm AS {query}")
 
     def _raise_nothing_valid(self):
@@ -269,17 +269,8 @@ class TransactionSource:
                 "WHERE reason IS NOT NULL GROUP BY 1"
             ).fetchall()
         )
-        if set(reasons) == {_reading.AFTER_END}:
-            first = con.execute("SELECT MIN(day) FROM clv_typed").fetchall()[0][0]
-            raise InputError(
-                f"the end of observation ({end:%Y-%m-%d}) is before the first purchase "
-                f"({pd.Timestamp(first):%Y-%m-%d}): no purchase falls in the observation "
-                "period. Choose an end date within or after the data (observation_end=)."
-            )
-        listed = ", ".join(f"{n:,} {r!r}" for r, n in sorted(reasons.items()))
-        raise InputError(
-            f"no row of the input can be used ({listed}); check the column names, and the "
-            "date format (date_format=, e.g. '%d/%m/%Y') if the dates are unreadable."
+        raise _reading_sql.nothing_usable_error(
+            reasons, end, lambda: con.execute("SELECT MIN(day) FROM clv_typed").fetchall()[0][0]
         )
 
     def _check_amounts(self) -> None:
@@ -309,14 +300,7 @@ class TransactionSource:
         ).fetchall()[0]
         if row[5]:
             self._check_amounts()
-        return {
-            "rows": row[0],
-            "rejected_rows": row[1],
-            "customers": row[2],
-            "valid_customers": row[3],
-            "rows_without_customer": row[4],
-            "duplicate_rows": self.duplicate_rows(),
-        }
+        return _reading_sql.log_counts(row, self.duplicate_rows())
 
     def duplicate_rows(self) -> int:
         """Valid rows that repeat another valid row exactly (same customer, date as written and
@@ -326,10 +310,7 @@ class TransactionSource:
         if self.amount_col is None:
             return 0
         return int(
-            self.connection.execute(
-                "SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM clv_checked "
-                "WHERE reason IS NULL GROUP BY customer_id, raw_date, amount)"
-            ).fetchall()[0][0]
+            self.connection.execute(_reading_sql.duplicate_rows_sql("clv_checked")).fetchall()[0][0]
         )
 
     def row_counts(self) -> dict[str, int]:
@@ -353,9 +334,7 @@ class TransactionSource:
         if self._pg is not None:
             return self._pg.rejects(rejected_rows)
         if rejected_rows == 0:
-            return pd.DataFrame(
-                {"customer_id": [], "date": [], "amount": [], "reason": []}, dtype="object"
-            )
+            return _reading_sql.no_rejects()
         return self.connection.execute(
             """
             SELECT customer_id, raw_date AS date, raw_amount AS amount, reason
@@ -405,23 +384,15 @@ class TransactionSource:
         """Distinct (frequency, recency, T) rows with the number of customers each stands for."""
         if self._pg is not None:
             return self._pg.distinct_histories()
-        frame = self.connection.execute(
-            'SELECT frequency, recency, "T", COUNT(*) AS customers FROM clv_rfm GROUP BY ALL'
-        ).df()
-        frame["frequency"] = frame["frequency"].astype("int64")
-        frame.attrs["time_unit"] = self.time_unit
-        return frame
+        frame = self.connection.execute(_rfm_sql.distinct_histories_sql("clv_rfm")).df()
+        return _rfm_sql.with_whole_frequency(frame, self.time_unit)
 
     def distinct_spends(self) -> pd.DataFrame:
         """Distinct (frequency, monetary_value) rows of repeat buyers, with customer counts."""
         if self._pg is not None:
             return self._pg.distinct_spends()
-        frame = self.connection.execute(
-            "SELECT frequency, monetary_value, COUNT(*) AS customers FROM clv_rfm "
-            "WHERE frequency > 0 GROUP BY ALL"
-        ).df()
-        frame["frequency"] = frame["frequency"].astype("int64")
-        return frame
+        frame = self.connection.execute(_rfm_sql.distinct_spends_sql("clv_rfm")).df()
+        return _rfm_sql.with_whole_frequency(frame)
 
     def naive_inputs(self) -> dict[str, float]:
         """Aggregates for the naive CLV formula: customers, orders (customer-days), revenue and
@@ -431,10 +402,4 @@ class TransactionSource:
         row = self.connection.execute(
             "SELECT COUNT(*), SUM(orders), SUM(revenue), MIN(first_day) FROM clv_rfm"
         ).fetchall()[0]
-        years = observed_years(int(row[3]), _day_number(self.end))
-        return {
-            "customers": int(row[0]),
-            "orders": int(row[1]),
-            "revenue": float(row[2]),
-            "years": float(years),
-        }
+        return _rfm_sql.naive_inputs(row, observed_years(int(row[3]), day_number(self.end)))

@@ -17,7 +17,19 @@ __all__ = ["read_table", "write_table"]
 _FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 
-def _format_of(path: Path) -> str:
+def format_of(path: Path) -> str:
+    """The table format of ``path`` from its extension: "csv" or "parquet".
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A file name ending in .csv or .parquet (any case).
+
+    Returns
+    -------
+    str
+        "csv" or "parquet".
+    """
     suffix = path.suffix.lower()
     if suffix not in _FORMATS:
         raise InputError(
@@ -76,7 +88,7 @@ def read_table(
             f"table= and query= read from a postgresql:// database, not from {str(path)!r}."
         )
     location = Path(path)
-    kind = _format_of(location)
+    kind = format_of(location)
     if not location.is_file():
         raise InputError(f"input file {str(location)!r} does not exist.")
     try:
@@ -155,7 +167,7 @@ def write_table(
         _write_postgres(frame, str(path), table, index, if_exists, column_types or {})
         return table
     location = Path(path)
-    kind = _format_of(location)
+    kind = format_of(location)
     if kind == "csv":
         return write_atomically(location, lambda tmp: frame.to_csv(tmp, index=index))
     # Microsecond timestamps: Spark (and other Parquet readers) reject pandas' nanoseconds.

@@ -45,15 +45,15 @@ __all__ = [
 # Helpers other modules (value, holdout, dayone, engine, spark) import from here: re-exported.
 from clvmodel._rfm_common import TIME_UNITS as TIME_UNITS  # noqa: E402
 from clvmodel._rfm_common import _check_end_not_in_future as _check_end_not_in_future  # noqa: E402
-from clvmodel._rfm_common import _check_not_in_future as _check_not_in_future  # noqa: E402
-from clvmodel._rfm_common import _clean_log as _clean_log  # noqa: E402
 from clvmodel._rfm_common import _CleanLog as _CleanLog  # noqa: E402
 from clvmodel._rfm_common import _count_customer_days as _count_customer_days  # noqa: E402
-from clvmodel._rfm_common import _day_number as _day_number  # noqa: E402
-from clvmodel._rfm_common import _end_day as _end_day  # noqa: E402
 from clvmodel._rfm_common import _merge_days as _merge_days  # noqa: E402
-from clvmodel._rfm_common import _parse_date as _parse_date  # noqa: E402
 from clvmodel._rfm_common import _unit_days as _unit_days  # noqa: E402
+from clvmodel._rfm_common import check_not_in_future as check_not_in_future  # noqa: E402
+from clvmodel._rfm_common import clean_log as clean_log  # noqa: E402
+from clvmodel._rfm_common import day_number as day_number  # noqa: E402
+from clvmodel._rfm_common import observation_end_day as observation_end_day  # noqa: E402
+from clvmodel._rfm_common import parse_date as parse_date  # noqa: E402
 
 
 def _summary_of_rows(
@@ -71,9 +71,9 @@ def _summary_of_rows(
     last_day = int(day.max())
     if observation_end is None:
         end_day = last_day
-        _check_not_in_future(end_day, "observation_end=")
+        check_not_in_future(end_day, "observation_end=")
     else:
-        end_day = _end_day(observation_end, date_format)
+        end_day = observation_end_day(observation_end, date_format)
     first_day = int(day.min())
     if end_day < first_day:
         raise InputError(
@@ -322,12 +322,12 @@ def rfm_from_file(
     >>> rfm.loc["00004", ["frequency", "recency", "T"]].round(2).tolist()
     [2.0, 30.43, 38.86]
     """
-    from clvmodel.io import _format_of, read_table
+    from clvmodel.io import format_of, read_table
 
     _read_options(time_unit, on_invalid, date_format)
     columns = [customer_col, date_col] + ([amount_col] if amount_col is not None else [])
     location = Path(path)
-    if _format_of(location) == "parquet" and location.is_file() and date_format is None:
+    if format_of(location) == "parquet" and location.is_file() and date_format is None:
         from clvmodel._parquet_log import read_parquet_log
 
         try:

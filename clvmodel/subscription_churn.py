@@ -23,7 +23,13 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from clvmodel.churn import DEFAULT_TIERS, PriceIncreasePlan, price_increase_plan, risk_tiers
+from clvmodel.churn import (
+    DEFAULT_TIERS,
+    PriceIncreasePlan,
+    default_tier_labels,
+    price_increase_plan,
+    risk_tiers,
+)
 from clvmodel.errors import InputError
 from clvmodel.models._contractual import ContractualModel, check_discount_rate
 from clvmodel.subscriptions import PERIODS, validate_subscribers
@@ -255,7 +261,7 @@ def subscriber_price_plan(
     n_tiers = len(increases) if isinstance(increases, Sequence | Mapping) else 3
     if isinstance(increases, Mapping) and tiers is None:
         tiers = tuple(increases)
-    labels = tuple(tiers) if tiers is not None else _labels_for(n_tiers)
+    labels = tuple(tiers) if tiers is not None else default_tier_labels(n_tiers)
     if thresholds is None and quantiles is None and len(labels) != 3:
         raise InputError(
             f"{len(labels)} tiers need {len(labels) - 1} cut point(s): pass thresholds= (churn "
@@ -271,13 +277,6 @@ def subscriber_price_plan(
     plan.settings["cancelled_left_out"] = scores.attrs["cancelled_left_out"]
     return plan
 
-
-def _labels_for(n_tiers: int) -> tuple[str, ...]:
-    if n_tiers == 3:
-        return DEFAULT_TIERS
-    if n_tiers == 2:
-        return ("low", "high")
-    return tuple(f"tier {k}" for k in range(1, n_tiers + 1))
 
 
 def annual_to_period_rate(annual_rate: float, period: str) -> float:

@@ -30,6 +30,7 @@ __all__ = [
     "SUBSCRIBER_COLUMNS",
     "from_subscription_table",
     "from_survival_counts",
+    "parse_dates",
     "screen_subscription_table",
     "simulate_subscription_table",
     "validate_subscribers",
@@ -235,6 +236,8 @@ def screen_subscription_table(
     end_col: str = "end",
     observation_end=None,
     numeric_cols: Sequence[str] = (),
+    *,
+    id_counts: pd.Series | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
     """Split a subscription table into the rows :func:`from_subscription_table` accepts and the
     rejected ones, each with a reason (for batch work, where one bad row must not stop the rest).
@@ -250,6 +253,9 @@ def screen_subscription_table(
     numeric_cols : sequence of str
         Further columns that must hold numbers (a price ≥ 0 first, then covariates): rows where
         one is missing or not a number are rejected.
+    id_counts : pandas.Series, optional
+        For a table read in batches: the number of rows of the whole table for each id that
+        appears more than once (indexed by id). By default ids are counted within ``table``.
 
     Returns
     -------
@@ -297,18 +303,12 @@ def screen_subscription_table(
     ids = table[customer_col]
     blank_id = ids.isna() | (ids.astype(str).str.strip() == "")
     flag(blank_id, "missing customer id")
-    repeats = ids.map(ids[~blank_id].value_counts())
+    repeats = ids.map(ids[~blank_id].value_counts() if id_counts is None else id_counts)
     flag(~blank_id & (repeats > 1), "customer id appears on " + repeats.astype("Int64").astype(str)
          + " rows")  # fmt: skip
 
-    def parse(column):
-        raw = table[column]
-        parsed = pd.to_datetime(raw, errors="coerce", utc=True, format="mixed").dt.tz_localize(None)
-        empty = raw.isna() | (raw.astype(str).str.strip() == "")
-        return parsed, empty
-
-    start, no_start = parse(start_col)
-    end, no_end = parse(end_col)
+    start, no_start = parse_dates(table[start_col])
+    end, no_end = parse_dates(table[end_col])
     flag(no_start, "no start date")
     flag(start.isna(), "start date is not a readable date")
     flag(~no_end & end.isna(), "end date is not a readable date")
@@ -342,6 +342,26 @@ def screen_subscription_table(
          "reason": reason[bad].to_numpy()}
     )  # fmt: skip
     return accepted, rejects, end_of_data
+
+
+def parse_dates(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """A date column read as :func:`screen_subscription_table` reads it.
+
+    Parameters
+    ----------
+    raw : pandas.Series
+        Dates as text, timestamps or anything :func:`pandas.to_datetime` reads, one by one.
+
+    Returns
+    -------
+    parsed : pandas.Series
+        Naive timestamps (zoned ones converted to UTC); NaT where empty or unreadable.
+    empty : pandas.Series
+        Whether the value is missing or blank.
+    """
+    parsed = pd.to_datetime(raw, errors="coerce", utc=True, format="mixed").dt.tz_localize(None)
+    empty = raw.isna() | (raw.astype(str).str.strip() == "")
+    return parsed, empty
 
 
 def simulate_subscription_table(

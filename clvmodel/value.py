@@ -22,7 +22,7 @@ import pandas as pd
 
 from clvmodel.errors import InputError
 from clvmodel.models.base import PurchaseModel
-from clvmodel.rfm import TIME_UNITS, _clean_log, _day_number, _parse_date, validate_rfm
+from clvmodel.rfm import TIME_UNITS, clean_log, day_number, parse_date, validate_rfm
 
 __all__ = ["PERIOD_DAYS", "clv_table", "customer_lifetime_value", "naive_clv"]
 
@@ -309,11 +309,11 @@ def naive_clv(
     lifespan = _check_rate("lifespan", lifespan, 0.0, 1000.0)
     margin = _check_rate("margin", margin, 0.0, 1.0)
     acquisition_cost = _check_rate("acquisition_cost", acquisition_cost, 0.0, math.inf)
-    log = _clean_log(transactions, customer_col, date_col, amount_col)
+    log = clean_log(transactions, customer_col, date_col, amount_col)
     if observation_end is None:
         end_day = int(log.day.max())
     else:
-        end_day = _day_number(_parse_date(observation_end, "observation_end"))
+        end_day = day_number(parse_date(observation_end, "observation_end"))
         keep = log.day <= end_day
         if not keep.any():
             raise InputError("observation_end is before every transaction.")

@@ -17,21 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 import clvmodel as clv
+from clvmodel.report.chromium import headless_chromium
 
 FIGURES = Path(__file__).resolve().parent / "figures"
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-CHROMIUM_FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--hide-scrollbars",
-)
 
 
 def cdnow_report(path) -> str:
@@ -53,25 +41,12 @@ def cdnow_report(path) -> str:
     )
 
 
-def browser(width: int, height: int):
-    """Headless Chromium driven by Selenium through the system chromedriver (no downloads)."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--window-size={width},{height}")
-    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-
-
 def main(argv: list[str]) -> None:
     target = Path(argv[1]) if len(argv) > 1 else FIGURES / "report.png"
     with tempfile.TemporaryDirectory() as folder:
         page = Path(folder) / "report.html"
         cdnow_report(page)
-        driver = browser(1200, 1500)
+        driver = headless_chromium(1200, 1500)
         try:
             driver.get(page.as_uri())
             bottom = driver.execute_script(

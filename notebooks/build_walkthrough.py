@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from notebook_cells import notebook_from_cells, write_notebook
 
 NOTEBOOK = Path(__file__).resolve().parent / "clv_walkthrough.ipynb"
 
@@ -755,31 +755,8 @@ To regenerate the README's figures from the same functions: `python docs/make_fi
 
 def build() -> nbformat.NotebookNode:
     """The walkthrough notebook, without outputs, with stable cell ids."""
-    notebook = new_notebook()
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3 (ipykernel)",
-        "language": "python",
-    }
-    notebook.metadata["language_info"] = {"name": "python"}
-    for number, (kind, source) in enumerate(CELLS):
-        if kind == "md":
-            cell = new_markdown_cell(source)
-        elif kind == "code":
-            cell = new_code_cell(source)
-        else:
-            raise ValueError(f"cell {number}: unknown kind {kind!r}")
-        cell["id"] = f"cell-{number:02d}"
-        notebook.cells.append(cell)
-    nbformat.validate(notebook)
-    return notebook
-
-
-def main(argv: list[str]) -> None:
-    target = Path(argv[1]) if len(argv) > 1 else NOTEBOOK
-    nbformat.write(build(), target)
-    print(target)
+    return notebook_from_cells(CELLS)
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    write_notebook(build(), sys.argv, NOTEBOOK)

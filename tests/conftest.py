@@ -12,6 +12,7 @@ with a 39-week calibration period ending 1997-09-30, time in weeks:
 from __future__ import annotations
 
 import os
+import warnings
 
 import pytest
 from hypothesis import settings
@@ -44,6 +45,17 @@ def cdnow_sample():
 def cdnow_rfm(cdnow_sample):
     """RFM summary of the sample over the papers' 39-week calibration period, in weeks."""
     return clv.rfm_summary(cdnow_sample, observation_end=CALIBRATION_END, time_unit="W")
+
+
+@pytest.fixture(scope="session")
+def cdnow_split(cdnow_sample):
+    """Calibration (to 1997-09-30) and holdout (to 1998-06-30) tables of the sample, in weeks,
+    with clvmodel's data warnings silenced. Shared: do not modify them."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", clv.ClvWarning)
+        return clv.calibration_holdout_split(
+            cdnow_sample, calibration_end=CALIBRATION_END, observation_end=FULL_OBSERVATION_END
+        )
 
 
 @pytest.fixture(scope="session")

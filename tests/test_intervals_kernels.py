@@ -5,8 +5,6 @@ a plain per-draw evaluation with the model's own functions."""
 
 from __future__ import annotations
 
-import warnings
-
 import mpmath
 import numpy as np
 import pytest
@@ -133,16 +131,10 @@ def test_compiled_percentiles_of_the_combined_expectations():
 
 
 @pytest.mark.parametrize("name", sorted(PURCHASE_MODELS))
-def test_draws_path_equals_a_per_draw_evaluation(name):
+def test_draws_path_equals_a_per_draw_evaluation(name, cdnow_split):
     # predict(method="draws") against the expectations recomputed draw by draw with the
     # model's own functions (scipy's expit) and numpy.quantile.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", clv.ClvWarning)
-        cal, _ = clv.calibration_holdout_split(
-            clv.datasets.load_cdnow_sample(),
-            calibration_end="1997-09-30",
-            observation_end="1998-06-30",
-        )
+    cal = cdnow_split[0]
     model = PURCHASE_MODELS[name]().fit(cal)
     rows = cal.iloc[::3]
     table = model.predict(rows, 39.0, interval=0.9, method="draws", n_draws=60, seed=5)

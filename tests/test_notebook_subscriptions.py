@@ -7,64 +7,21 @@ empty working directory, and the committed notebook equal to its builder without
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import re
-import time
 from pathlib import Path
 
 import pytest
+from notebook_run import check_committed_notebook, execute_notebook, missing_message, output_text
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "subscriptions.ipynb"
 BUILDER = ROOT / "notebooks" / "build_subscriptions.py"
-KERNEL = "python3"
-MISSING = (
-    "executing the subscriptions notebook needs nbclient, nbformat and ipykernel in the test "
-    "environment; install the dev extra: pip install -e '.[dev]'"
-)
-
-
-def _nbformat():
-    try:
-        import nbformat
-    except ImportError as exc:
-        pytest.fail(f"{MISSING} ({exc})", pytrace=False)
-    return nbformat
+MISSING = missing_message("the subscriptions notebook")
 
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
-    nbformat = _nbformat()
-    try:
-        import ipykernel  # noqa: F401
-        from nbclient import NotebookClient
-        from nbclient.exceptions import CellExecutionError
-    except ImportError as exc:
-        pytest.fail(f"{MISSING} ({exc})", pytrace=False)
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    workdir = tmp_path_factory.mktemp("subscriptions_notebook_cwd")
-    env = {name: value for name, value in os.environ.items() if name != "MPLBACKEND"}
-    client = NotebookClient(notebook, kernel_name=KERNEL, timeout=120)
-    started = time.perf_counter()
-    try:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path_factory.mktemp("jupyter_runtime")))
-            client.execute(cwd=str(workdir), env=env)
-    except CellExecutionError as exc:
-        failed = tmp_path_factory.getbasetemp() / "subscriptions.failed.ipynb"
-        nbformat.write(notebook, failed)
-        pytest.fail(f"a notebook cell failed (executed notebook: {failed}):\n{exc}", pytrace=False)
-    return notebook, time.perf_counter() - started, workdir
-
-
-def _text(notebook) -> str:
-    return "\n".join(
-        output.get("text", "") + output.get("data", {}).get("text/plain", "")
-        for cell in notebook.cells
-        if cell.cell_type == "code"
-        for output in cell.outputs
-    )
+    return execute_notebook(NOTEBOOK, tmp_path_factory, cell_timeout=120, missing=MISSING)
 
 
 def test_runs_and_reaches_the_plan(executed):
@@ -73,7 +30,7 @@ def test_runs_and_reaches_the_plan(executed):
     assert all(cell.execution_count is not None for cell in code)
     assert not [o for c in code for o in c.outputs if o.output_type == "error"]
     assert elapsed < 120
-    text = _text(notebook)
+    text = output_text(notebook)
     # Raw rows: every row accepted or rejected; the three broken rows have their reasons.
     assert "3,503 rows = 3,500 accepted + 3 rejected" in text
     for reason in ("end date before start date", "missing customer id", "no start date"):
@@ -90,17 +47,4 @@ def test_runs_and_reaches_the_plan(executed):
 
 
 def test_committed_notebook_has_no_outputs_and_matches_its_builder():
-    nbformat = _nbformat()
-    committed = nbformat.read(NOTEBOOK, as_version=4)
-    nbformat.validate(committed)
-    assert committed.metadata["kernelspec"]["name"] == KERNEL
-    for cell in committed.cells:
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, cell.id
-    spec = importlib.util.spec_from_file_location("build_subscriptions", BUILDER)
-    builder = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(builder)
-    built = builder.build()
-    assert [(c.cell_type, c.id, c.source) for c in committed.cells] == [
-        (c.cell_type, c.id, c.source) for c in built.cells
-    ], "the notebook differs from notebooks/build_subscriptions.py; run it to regenerate"
+    check_committed_notebook(NOTEBOOK, BUILDER, MISSING)

@@ -26,3 +26,34 @@ def test_ci_runs_exactly_the_readme_test_command():
     test_command = _quick_start_commands()[1]
     ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
     assert test_command in ci_lines
+
+
+def test_quick_tour_runs_as_written(tmp_path):
+    """Every command of the README's quick tour succeeds and writes what it says."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    heading = re.search(r"^###\s*Quick tour\s*$", text, re.M)
+    assert heading, "README has no Quick tour"
+    block = re.search(r"```bash\n(.*?)```", text[heading.end() :], re.S).group(1)
+    env = dict(os.environ, MPLBACKEND="Agg")
+    bin_dir = str(Path(sys.executable).parent)  # `python` and `clvmodel` of this environment
+    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    assert shutil.which("clvmodel", path=env["PATH"])
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    for written in ("models.json", "scores.parquet", "report.html", "holdout_evaluation"):
+        assert (tmp_path / written).exists(), written
+    import pyarrow.parquet as pq
+
+    columns = pq.read_schema(tmp_path / "scores.parquet").names
+    assert {"purchases_lower", "purchases_upper", "clv_lower", "clv_upper"} <= set(columns)

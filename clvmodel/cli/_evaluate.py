@@ -94,13 +94,7 @@ def _output_folder(folder: str) -> Path:
     help=f"Amount column, for the Gamma-Gamma spend model; default: {_DEFAULT_AMOUNT!r} when the "
     "file has it (without one, only purchases are evaluated).",
 )
-@click.option(
-    "--time-unit",
-    type=click.Choice(["W", "D"]),
-    default="W",
-    show_default=True,
-    help="Model time unit: weeks (as in the papers) or days.",
-)
+@_guard.time_unit_option
 @_guard.date_options
 @_guard.database_input_options
 @click.option(

@@ -104,6 +104,19 @@ def date_options(function):
     return click.option("--date-format", default=None, help=DATE_FORMAT_HELP)(function)
 
 
+def time_unit_option(function):
+    """Add --time-unit (the model's time unit for a transaction log: W or D) to a command."""
+    import click
+
+    return click.option(
+        "--time-unit",
+        type=click.Choice(["W", "D"]),
+        default="W",
+        show_default=True,
+        help="Model time unit: weeks (as in the papers) or days.",
+    )(function)
+
+
 def database_input_options(function):
     """Add --table and --query (reading a postgresql:// input) to a command."""
     import click

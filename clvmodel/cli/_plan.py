@@ -10,9 +10,9 @@ import pandas as pd
 
 import clvmodel as clv
 from clvmodel._postgres_connect import display, is_postgres_uri
-from clvmodel.churn import _default_labels
+from clvmodel.churn import default_tier_labels
 from clvmodel.cli import _guard, main
-from clvmodel.io import _format_of, write_table
+from clvmodel.io import format_of, write_table
 
 _RFM_COLUMNS = {
     "frequency": ("frequency", "frequency_cal", "x"),
@@ -23,7 +23,7 @@ _RFM_COLUMNS = {
 _DAYS = {"D": 1.0, "W": 7.0}
 
 
-def _percentages(option: str, text: str | None, example: str, low_open: bool) -> list | None:
+def parse_percentages(option: str, text: str | None, example: str, low_open: bool) -> list | None:
     """Comma-separated percentages → fractions, each in [0, 100) or (0, 100)."""
     if text is None:
         return None
@@ -47,7 +47,7 @@ def _percentages(option: str, text: str | None, example: str, low_open: bool) ->
     return values
 
 
-def _check_plan_options(steps, labels, cut_points, shares) -> None:
+def check_plan_options(steps, labels, cut_points, shares) -> None:
     """The option-level mistakes, reported in the command line's own terms (percentages)."""
     if len(labels) != len(steps):
         raise clv.InputError(
@@ -83,7 +83,8 @@ def _check_plan_options(steps, labels, cut_points, shares) -> None:
         )
 
 
-def _names(text: str | None) -> list | None:
+def parse_names(text: str | None) -> list | None:
+    """Comma-separated names (``--tiers``), stripped; None when the option is not given."""
     if text is None:
         return None
     return [name.strip() for name in text.split(",")]
@@ -300,7 +301,7 @@ def plan(
     if not to_database:
         if output_table:
             raise clv.InputError("--output-table goes with -o postgresql://...")
-        _format_of(Path(output))  # an unknown extension fails before any work is done
+        format_of(Path(output))  # an unknown extension fails before any work is done
     _guard.refuse_overwrite(
         {"-o/--output": output},
         {"MODEL": model, "INPUT": input_path, "--spend-model": spend_model},
@@ -309,11 +310,11 @@ def plan(
     _guard.check_horizon("--clv-horizon", clv_horizon, "W")
     _guard.check_fraction("--discount-rate", discount_rate)
     _guard.check_fraction("--margin", margin, positive=True)
-    steps = _percentages("--increases", increases, "5,2.5,0", low_open=False)
-    cut_points = _percentages("--thresholds", thresholds, "50,80", low_open=True)
-    shares = _percentages("--quantiles", quantiles, "33.3,66.7", low_open=True)
-    labels = _names(tiers) or list(_default_labels(len(steps)))
-    _check_plan_options(steps, labels, cut_points, shares)
+    steps = parse_percentages("--increases", increases, "5,2.5,0", low_open=False)
+    cut_points = parse_percentages("--thresholds", thresholds, "50,80", low_open=True)
+    shares = parse_percentages("--quantiles", quantiles, "33.3,66.7", low_open=True)
+    labels = parse_names(tiers) or list(default_tier_labels(len(steps)))
+    check_plan_options(steps, labels, cut_points, shares)
 
     bundle = clv.load_models(model)  # a `clvmodel fit` file, or a single BG/NBD model file
     bg = bundle.bg

@@ -9,7 +9,7 @@ import pandas as pd
 
 import clvmodel as clv
 from clvmodel.cli import _guard, main
-from clvmodel.cli._plan import _percentages
+from clvmodel.cli._plan import parse_percentages
 from clvmodel.io import read_table
 
 
@@ -68,13 +68,7 @@ def _cac_table(path: str, segment_column: str | None) -> dict:
 @click.option("--date-col", default="date", show_default=True)
 @click.option("--amount-col", default="amount", show_default=True)
 @_guard.date_options
-@click.option(
-    "--time-unit",
-    type=click.Choice(["W", "D"]),
-    default="W",
-    show_default=True,
-    help="Model time unit: weeks (as in the papers) or days.",
-)
+@_guard.time_unit_option
 @click.option(
     "--segment-column",
     default=None,
@@ -201,7 +195,7 @@ def report(
     _amount("--cac", cac)
     if cac is not None and cac_file is not None:
         raise clv.InputError("give either --cac (one amount) or --cac-file (per segment).")
-    steps = _percentages("--increases", increases, "5,2.5,0", low_open=False)
+    steps = parse_percentages("--increases", increases, "5,2.5,0", low_open=False)
     acquisition_cost = cac if cac_file is None else _cac_table(cac_file, segment_column)
     table = read_table(transactions)
     if segment_column is not None:

@@ -6,6 +6,14 @@ The input is a subscription table (CSV or Parquet): a subscriber id, a start dat
 period and attributes. Rows that cannot be used go to a rejects file with a reason each, so every
 input row is either in the output or in the rejects file, and the counts printed add up. Outputs
 are written atomically (together with the rejects file) and never over an input.
+
+INPUT is read in batches of ``--batch-size`` rows (:mod:`clvmodel._subscription_stream`): a first
+pass over the id and date columns finds ids repeated anywhere in the table and the default
+observation end; then each batch is screened and its rejects spooled to a temporary file. ``fit``
+keeps only the distinct (periods, cancelled, covariates) rows with counts, which it fits with
+weights (the same fit as on the whole table); ``score`` appends each batch's scores to the
+temporary output; ``plan`` keeps the active subscribers' rows (periods, price, covariates: a few
+numbers and the id each), since its tiers and stage totals need the whole base.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -21,17 +30,25 @@ import pandas as pd
 
 import clvmodel as clv
 from clvmodel._files import write_together
+from clvmodel._subscription_stream import (
+    BATCH_ROWS,
+    DistinctRows,
+    RejectsSpool,
+    read_batches,
+    survey,
+    table_columns,
+)
+from clvmodel.churn import default_tier_labels
 from clvmodel.cli import _guard, main
-from clvmodel.cli._plan import _check_plan_options, _names, _percentages
+from clvmodel.cli._plan import check_plan_options, parse_names, parse_percentages
 from clvmodel.errors import InputError
-from clvmodel.io import _format_of, read_table
+from clvmodel.io import format_of
 from clvmodel.models._contractual import ContractualModel
 from clvmodel.subscription_churn import (
-    _labels_for,
     annual_to_period_rate,
     subscriber_price_plan,
 )
-from clvmodel.subscription_value import compare_retention_models, holdout_log_likelihood
+from clvmodel.subscription_value import holdout_log_likelihood
 from clvmodel.subscriptions import from_subscription_table, screen_subscription_table
 
 _PERIOD_CHOICE = click.Choice(["M", "W", "Y"])
@@ -56,6 +73,8 @@ def _table_options(function):
                      "latest start or end date in INPUT]."),
         click.option("--rejects", default=None,
                      help="Where to list rejected rows with a reason each [OUTPUT.rejects.csv]."),
+        click.option("--batch-size", type=click.IntRange(min=1), default=None,
+                     help=f"Rows of INPUT read at a time [{BATCH_ROWS:,}]; memory grows with it."),
     ]  # fmt: skip
     for option in reversed(options):
         function = option(function)
@@ -79,19 +98,14 @@ def _check_outputs(output: str, rejects_path: Path, inputs: dict, suffixes) -> N
     _guard.refuse_overwrite(outputs, inputs)
 
 
-def _has_columns(frame: pd.DataFrame, path: str, wanted: dict) -> None:
+def _has_columns(columns, path: str, wanted: dict) -> None:
     """Every column named in ``wanted`` (flag → column) exists, else one line naming the flag."""
     for flag, column in wanted.items():
-        if column not in frame.columns:
+        if column not in columns:
             raise InputError(
                 f"{path} has no column {column!r} ({flag}); its columns are "
-                f"{list(map(str, frame.columns))}. Name the right column with {flag}."
+                f"{list(map(str, columns))}. Name the right column with {flag}."
             )
-
-
-def _is_numeric(raw: pd.Series) -> bool:
-    given = raw.notna() & (raw.astype(str).str.strip() != "")
-    return bool(pd.to_numeric(raw[given], errors="coerce").notna().all())
 
 
 def _reject_levels(accepted, rejects, levels, customer_col, positions):
@@ -118,34 +132,64 @@ def _reject_levels(accepted, rejects, levels, customer_col, positions):
     return accepted, rejects.sort_values("row", kind="stable").reset_index(drop=True)
 
 
-def _read_subscribers(frame, path, options, *, numeric=(), levels=None, indicators=None):
-    """Screen INPUT (read into ``frame``): (accepted table, rejects, observation end, rows read).
+class _Table:
+    """INPUT read in batches (see :mod:`clvmodel._subscription_stream`): a first pass over the id,
+    date and ``extra`` columns, then :meth:`screened` yields the accepted rows of each batch while
+    the rejects go to the spool beside the rejects file."""
 
-    ``numeric`` columns must hold numbers (the first, a price, ≥ 0); categorical columns (the keys
-    of ``levels``) must hold one of their levels (any when None); ``indicators`` maps indicator
-    names ("plan=premium") to (column, level) and adds them as 0/1 columns.
-    """
-    customer_col, start_col, end_col = (options["customer_col"], options["start_col"],
-                                        options["end_col"])  # fmt: skip
-    wanted = {"--customer-col": customer_col, "--start-col": start_col, "--end-col": end_col}
-    _has_columns(frame, path, wanted)
-    frame = frame.reset_index(drop=True)
-    accepted, rejects, end = screen_subscription_table(
-        frame, customer_col, start_col, end_col, options["observation_end"], numeric_cols=numeric
-    )
-    positions = pd.Series(np.arange(len(frame)), index=frame.index)
-    accepted, rejects = _reject_levels(accepted, rejects, levels or {}, customer_col, positions)
-    for name, (column, level) in (indicators or {}).items():
-        accepted = accepted.assign(**{name: (accepted[column].astype(str).str.strip() == level)
-                                      .astype("float64")})  # fmt: skip
-    if accepted.empty:
-        common = rejects["reason"].value_counts().head(3)
-        shown = "; ".join(f"{n:,} × {reason}" for reason, n in common.items())
+    def __init__(self, path, options, batch_size, *, extra=()):
+        self.path, self.batch_size = path, batch_size
+        self.customer_col, self.start_col, self.end_col = (
+            options["customer_col"], options["start_col"], options["end_col"])  # fmt: skip
+        self.columns = table_columns(path)
+        wanted = {"--customer-col": self.customer_col, "--start-col": self.start_col,
+                  "--end-col": self.end_col}  # fmt: skip
+        _has_columns(self.columns, path, wanted)
+        given = options["observation_end"]
+        if given is not None:  # checked (and read) as the screening reads it
+            blank = pd.DataFrame(columns=[self.customer_col, self.start_col, self.end_col])
+            given = screen_subscription_table(blank, self.customer_col, self.start_col,
+                                              self.end_col, given)[2]  # fmt: skip
+        dates = (self.start_col, self.end_col) if given is None else ()
+        self.survey = survey(path, self.customer_col, dates, extra, batch_size)
+        if given is None:
+            given = self.survey.latest
+            given = pd.Timestamp("1970-01-01") if pd.isna(given) else given
+        self.end = given
+        self.accepted = 0
+
+    def screened(self, spool, *, numeric=(), levels=None, indicators=None):
+        """Per batch, the accepted rows (dates parsed, ``numeric`` columns as floats, the
+        ``indicators`` added as 0/1 columns); rejects go to ``spool`` numbered in the table."""
+        columns = [self.customer_col, self.start_col, self.end_col, *numeric, *(levels or {})]
+        offset = 0
+        for frame in read_batches(self.path, columns, self.batch_size):
+            frame = frame.reset_index(drop=True)
+            accepted, rejects, _ = screen_subscription_table(
+                frame, self.customer_col, self.start_col, self.end_col, self.end,
+                numeric_cols=numeric, id_counts=self.survey.id_counts,
+            )  # fmt: skip
+            positions = pd.Series(np.arange(len(frame)), index=frame.index)
+            accepted, rejects = _reject_levels(accepted, rejects, levels or {}, self.customer_col,
+                                               positions)  # fmt: skip
+            for name, (column, level) in (indicators or {}).items():
+                accepted = accepted.assign(**{name: (accepted[column].astype(str).str.strip()
+                                                     == level).astype("float64")})  # fmt: skip
+            spool.add(rejects, offset)
+            offset += len(frame)
+            self.accepted += len(accepted)
+            if len(accepted):
+                yield accepted
+
+    def check_usable(self, spool) -> None:
+        """One line when every row was rejected."""
+        if self.accepted:
+            return
+        shown = "; ".join(f"{n:,} × {reason}" for reason, n in spool.reasons.most_common(3))
         raise InputError(
-            f"no usable subscriber in {path}: all {len(frame):,} row(s) rejected ({shown}). "
-            "Check --customer-col, --start-col, --end-col and --observation-end."
+            f"no usable subscriber in {self.path}: all {self.survey.rows:,} row(s) rejected "
+            f"({shown}). Check --customer-col, --start-col, --end-col and --observation-end."
         )
-    return accepted, rejects, end, len(frame)
 
 
 def _subscriber_rows(accepted, options, end, period, keep):
@@ -157,15 +201,39 @@ def _subscriber_rows(accepted, options, end, period, keep):
 
 
 def _table_writer(frame: pd.DataFrame, path) -> callable:
-    if _format_of(Path(path)) == "csv":
+    if format_of(Path(path)) == "csv":
         return lambda tmp: frame.to_csv(tmp, index=True)
     return lambda tmp: frame.to_parquet(
         tmp, index=True, coerce_timestamps="us", allow_truncated_timestamps=True
     )
 
 
-def _rejects_writer(rejects: pd.DataFrame):
-    return lambda tmp: rejects.to_csv(tmp, index=False)
+class _BatchWriter:
+    """Scores appended batch by batch to a CSV (pandas, header once) or Parquet file (Arrow)."""
+
+    def __init__(self, path: Path, output):
+        self.path, self.csv = path, format_of(Path(output)) == "csv"
+        self._handle = self._parquet = None
+
+    def write(self, frame: pd.DataFrame) -> None:
+        if self.csv:
+            first = self._handle is None
+            if first:
+                self._handle = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            frame.to_csv(self._handle, index=True, header=first)
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(frame, preserve_index=True)
+        if self._parquet is None:
+            self._parquet = pq.ParquetWriter(self.path, table.schema)
+        self._parquet.write_table(table)
+
+    def close(self) -> None:
+        for handle in (self._handle, self._parquet):
+            if handle is not None:
+                handle.close()
 
 
 def _load_contractual(path: str, billing_period: str | None) -> ContractualModel:
@@ -283,57 +351,92 @@ def fit_command(input_path, output, billing_period, model_name, holdout_periods,
     subscribers who started at different dates fit together.
     """
     started = time.perf_counter()
+    batch_size = options.pop("batch_size")
     rejects_path = _rejects_path(output, options.pop("rejects"))
     _check_outputs(output, rejects_path, {"INPUT": input_path}, (".json",))
     if holdout_periods is not None and model_name != "auto":
         raise InputError("--holdout-periods only applies to --model auto; leave it out.")
     if holdout_periods is not None and holdout_periods < 1:
         raise InputError(f"--holdout-periods {holdout_periods} must be a whole number ≥ 1.")
-    names = _names(covariates) or []
-    raw = read_table(input_path)
+    names = parse_names(covariates) or []
+    columns = table_columns(input_path) if names else []
     for name in names:
-        _has_columns(raw, input_path, {"--covariates": name})
-    numeric = [n for n in names if _is_numeric(raw[n])]
+        _has_columns(columns, input_path, {"--covariates": name})
+    table = _Table(input_path, options, batch_size, extra=names)
+    numeric = [n for n in names if table.survey.numeric[n]]
     categorical = [n for n in names if n not in numeric]
     indicators, levels = {}, {}
     for column in categorical:
-        levels[column] = sorted(set(raw[column].dropna().astype(str).str.strip()) - {""})
+        levels[column] = table.survey.levels[column]
         if len(levels[column]) < 2:
             raise InputError(f"--covariates {column}: the column has {len(levels[column])} "
                              "level(s); a covariate needs at least two.")  # fmt: skip
         first, *others = levels[column]
         indicators.update({f"{column}={level}": (column, level) for level in others})
-    accepted, rejects, end, n_read = _read_subscribers(
-        raw,
-        input_path,
-        options,
-        numeric=numeric,
-        levels=dict.fromkeys(categorical),
-        indicators=indicators,
-    )
     keep = [*numeric, *indicators]
-    rows = _subscriber_rows(accepted, options, end, billing_period, keep)
+    end = table.end
+    calibration_end = None
+    if holdout_periods is not None:
+        step = {"M": pd.DateOffset(months=holdout_periods),
+                "Y": pd.DateOffset(years=holdout_periods),
+                "W": pd.Timedelta(weeks=holdout_periods)}[billing_period]  # fmt: skip
+        calibration_end = end - step
+    spool = RejectsSpool(rejects_path, options["customer_col"])
+    try:
+        distinct, paired, early = DistinctRows(), DistinctRows(), 0
+        screen = {"numeric": numeric, "levels": dict.fromkeys(categorical),
+                  "indicators": indicators}  # fmt: skip
+        for accepted in table.screened(spool, **screen):
+            rows = _subscriber_rows(accepted, options, end, billing_period, keep)
+            distinct.add(rows[["periods", "cancelled", *keep]].reset_index(drop=True))
+            if calibration_end is not None:
+                started_early = accepted[accepted[options["start_col"]] <= calibration_end]
+                early += len(started_early)
+                calibration = _subscriber_rows(started_early, options, calibration_end,
+                                               billing_period, keep)  # fmt: skip
+                later = rows.loc[calibration.index]
+                pairs = calibration[["periods", "cancelled", *keep]].assign(
+                    later_periods=later["periods"].to_numpy(),
+                    later_cancelled=later["cancelled"].to_numpy(),
+                )
+                paired.add(pairs.reset_index(drop=True))
+        table.check_usable(spool)
+        subscribers, counts = distinct.table()
+        subscribers.attrs["period"] = billing_period
 
-    def make(name):
-        return _MODELS[name](alpha_covariates=keep, beta_covariates=keep)
+        def make(name):
+            return _MODELS[name](alpha_covariates=keep, beta_covariates=keep)
 
-    if model_name == "auto":
-        model = _choose(accepted, rows, options, end, billing_period, holdout_periods, keep, make)
-    else:
-        model = make(model_name).fit(rows)
-    document = model.to_dict()
-    if levels:
-        # The levels of text covariates (the first is the baseline), so that `score` and `plan`
-        # can refuse levels the model never saw instead of treating them as the baseline.
-        document["covariate_levels"] = levels
-    write_together([
-        (output, lambda tmp: tmp.write_text(json.dumps(document, indent=2) + "\n", "utf-8")),
-        (rejects_path, _rejects_writer(rejects)),
-    ])  # fmt: skip
-    cancelled = int(rows["cancelled"].sum())
+        if model_name != "auto":
+            model = make(model_name).fit(subscribers, weights=counts)
+        elif calibration_end is None:
+            model = _choose_by_bic(subscribers, counts, make)
+        else:
+            if not early:
+                raise InputError(
+                    f"--holdout-periods {holdout_periods}: no subscriber started by "
+                    f"{calibration_end.date()}, the end of calibration; use fewer holdout periods."
+                )
+            best = _choose_by_holdout(*paired.table(), keep, make, holdout_periods,
+                                      calibration_end, billing_period)  # fmt: skip
+            model = make(best).fit(subscribers, weights=counts)
+        document = model.to_dict()
+        if levels:
+            # The levels of text covariates (the first is the baseline), so that `score` and
+            # `plan` can refuse levels the model never saw instead of treating them as the
+            # baseline.
+            document["covariate_levels"] = levels
+        write_together([
+            (output, lambda tmp: tmp.write_text(json.dumps(document, indent=2) + "\n", "utf-8")),
+            (rejects_path, spool.move_to),
+        ])  # fmt: skip
+    finally:
+        spool.discard()
+    fitted = int(counts.sum())
+    cancelled = int(counts[subscribers["cancelled"].to_numpy() == 1].sum())
     click.echo(
-        f"subscribers: {n_read:,} read = {len(rows):,} fitted + {len(rejects):,} rejected "
-        f"(reasons in {rejects_path}); of those fitted {len(rows) - cancelled:,} active, "
+        f"subscribers: {table.survey.rows:,} read = {fitted:,} fitted + {spool.count:,} rejected "
+        f"(reasons in {rejects_path}); of those fitted {fitted - cancelled:,} active, "
         f"{cancelled:,} cancelled, observed to {end.date()} in {_PERIOD_NAMES[billing_period]}"
     )
     click.echo(f"\n{model.label} ({type(model).__name__}), log-likelihood "
@@ -342,35 +445,44 @@ def fit_command(input_path, output, billing_period, model_name, holdout_periods,
     click.echo(f"\nwrote {output} in {time.perf_counter() - started:.1f} s")
 
 
-def _choose(accepted, rows, options, end, period, holdout_periods, keep, make):
-    """Fit sBG and BdW; rank by holdout log-likelihood (with ``holdout_periods``) or BIC, print
-    the table and return the winner fitted on all rows."""
-    if holdout_periods is None:
-        result = compare_retention_models(rows, models=(make("sbg"), make("bdw")))
-        table = result.table[["model", "n_params", "log_likelihood", "bic"]]
-        click.echo("model chosen by BIC (lower is better):")
-        click.echo(table.round(2).to_string(index=False))
-        return result.best
-    step = {"M": pd.DateOffset(months=holdout_periods), "Y": pd.DateOffset(years=holdout_periods),
-            "W": pd.Timedelta(weeks=holdout_periods)}[period]  # fmt: skip
-    calibration_end = end - step
-    early = accepted[accepted[options["start_col"]] <= calibration_end]
-    if early.empty:
-        raise InputError(
-            f"--holdout-periods {holdout_periods}: no subscriber started by "
-            f"{calibration_end.date()}, the end of calibration; use fewer holdout periods."
-        )
-    calibration = _subscriber_rows(early, options, calibration_end, period, keep)
-    later = rows.loc[calibration.index]
+def _choose_by_bic(subscribers, counts, make):
+    """Fit sBG and BdW on the distinct rows, print the BIC table and return the better."""
+    records, fitted = [], {}
+    for name in ("sbg", "bdw"):
+        model = fitted[name] = make(name).fit(subscribers, weights=counts)
+        k, ll = len(model.param_names), model.log_likelihood_
+        records.append({"model": model.label, "n_params": k, "log_likelihood": ll,
+                        "bic": k * math.log(counts.sum()) - 2.0 * ll, "name": name})  # fmt: skip
+    table = pd.DataFrame(records).sort_values("bic", kind="stable").reset_index(drop=True)
+    click.echo("model chosen by BIC (lower is better):")
+    click.echo(
+        table[["model", "n_params", "log_likelihood", "bic"]].round(2).to_string(index=False)
+    )
+    return fitted[table["name"].iloc[0]]
+
+
+def _choose_by_holdout(paired, counts, keep, make, holdout_periods, calibration_end, period):
+    """Fit sBG and BdW on the calibration rows of ``paired`` (distinct calibration and later
+    rows with counts), rank them by holdout log-likelihood and return the better one's name."""
+    calibration = paired[["periods", "cancelled", *keep]]
+    later = paired[["later_periods", "later_cancelled"]].set_axis(["periods", "cancelled"], axis=1)
+    n = counts.sum()
     records = {}
     for name in ("sbg", "bdw"):
-        model = make(name).fit(calibration)
-        score, n = holdout_log_likelihood(model, calibration, later)
+        model = make(name).fit(calibration, weights=counts)
+        score, subscribers = 0.0, 0
+        # holdout_log_likelihood sums over rows: one call per distinct count, scaled by it.
+        for count in np.unique(counts):
+            pick = counts == count
+            if (calibration["cancelled"].to_numpy()[pick] == 0).any():
+                ll, m = holdout_log_likelihood(model, calibration[pick], later[pick])
+                score, subscribers = score + count * ll, subscribers + int(count) * m
         k = len(model.param_names)
         records[name] = {"model": model.label, "n_params": k,
                          "log_likelihood": model.log_likelihood_,
-                         "bic": k * math.log(len(calibration)) - 2 * model.log_likelihood_,
-                         "holdout_log_likelihood": score, "holdout_subscribers": n}  # fmt: skip
+                         "bic": k * math.log(n) - 2 * model.log_likelihood_,
+                         "holdout_log_likelihood": score,
+                         "holdout_subscribers": subscribers}  # fmt: skip
     table = pd.DataFrame(records.values(), index=list(records)).sort_values(
         "holdout_log_likelihood", ascending=False, kind="stable"
     )
@@ -379,7 +491,7 @@ def _choose(accepted, rows, options, end, period, holdout_periods, keep, make):
         f"{calibration_end.date()}, judged on {holdout_periods} later {_PERIOD_NAMES[period]}:"
     )
     click.echo(table.round(2).to_string(index=False))
-    return make(table.index[0]).fit(rows)
+    return table.index[0]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -403,7 +515,28 @@ def _scoring_options(function):
     return function
 
 
-def _prepare_scoring(model_path, input_path, output, options, suffixes):
+@dataclass
+class _Scoring:
+    """What `score` and `plan` share: the model, its settings and INPUT ready to stream."""
+
+    model: ContractualModel
+    table: _Table
+    rejects_path: Path
+    horizon: int
+    discount: float
+    price_col: str
+    screen: dict
+    keep: list
+
+    def subscriber_batches(self, spool, options):
+        """Per-subscriber rows (periods, cancelled, price, covariates) batch by batch."""
+        for accepted in self.table.screened(spool, **self.screen):
+            yield _subscriber_rows(accepted, options, self.table.end, self.model.period_,
+                                   self.keep)  # fmt: skip
+
+
+def _prepare_scoring(model_path, input_path, output, options, suffixes) -> _Scoring:
+    batch_size = options.pop("batch_size")
     rejects_path = _rejects_path(output, options.pop("rejects"))
     inputs = {"MODEL": model_path, "INPUT": input_path}
     _check_outputs(output, rejects_path, inputs, suffixes)
@@ -412,18 +545,15 @@ def _prepare_scoring(model_path, input_path, output, options, suffixes):
     horizon = _horizon(options.pop("horizon"), period)
     d = _rates(options.pop("discount_rate"), options["margin"], period)
     price_col = options.pop("price_col")
-    frame = read_table(input_path)
-    _has_columns(frame, input_path, {"--price-col": price_col})
-    numeric, categorical, indicators = _model_columns(model, frame.columns)
+    columns = table_columns(input_path)
+    _has_columns(columns, input_path, {"--price-col": price_col})
+    numeric, categorical, indicators = _model_columns(model, columns)
     recorded = json.loads(Path(model_path).read_text(encoding="utf-8")).get("covariate_levels")
     levels = {c: (recorded or {}).get(c) for c in categorical}
-    accepted, rejects, end, n_read = _read_subscribers(
-        frame, input_path, options, numeric=[price_col, *numeric], levels=levels,
-        indicators=indicators,
-    )  # fmt: skip
+    table = _Table(input_path, options, batch_size)
+    screen = {"numeric": [price_col, *numeric], "levels": levels, "indicators": indicators}
     keep = list(dict.fromkeys([price_col, *numeric, *indicators]))
-    rows = _subscriber_rows(accepted, options, end, period, keep)
-    return model, rows, rejects, rejects_path, n_read, end, horizon, d, price_col
+    return _Scoring(model, table, rejects_path, horizon, d, price_col, screen, keep)
 
 
 @subscriptions.command("score")
@@ -447,33 +577,55 @@ def score_command(model_path, input_path, output, **options):
     """
     started = time.perf_counter()
     margin = options["margin"]
-    model, rows, rejects, rejects_path, n_read, end, horizon, d, price_col = _prepare_scoring(
-        model_path, input_path, output, options, (".csv", ".parquet", ".pq")
+    job = _prepare_scoring(model_path, input_path, output, options, (".csv", ".parquet", ".pq"))
+    model, table = job.model, job.table
+    totals = {"scored": 0, "active": 0, "value": 0.0}
+
+    def write(temporary: Path) -> None:
+        writer = _BatchWriter(temporary, output)
+        try:
+            for rows in job.subscriber_batches(spool, options):
+                scores = _scores(model, rows, job, margin)
+                writer.write(scores)
+                totals["scored"] += len(scores)
+                totals["active"] += int((scores["cancelled"] == 0).sum())
+                totals["value"] += float(scores["residual_value"].sum())
+            table.check_usable(spool)
+        finally:
+            writer.close()
+
+    spool = RejectsSpool(job.rejects_path, options["customer_col"])
+    try:
+        write_together([(output, write), (job.rejects_path, spool.move_to)])
+    finally:
+        spool.discard()
+    scored, active = totals["scored"], totals["active"]
+    click.echo(
+        f"subscribers: {table.survey.rows:,} read = {scored:,} scored + {spool.count:,} rejected "
+        f"(reasons in {job.rejects_path}); {active:,} active, {scored - active:,} cancelled "
+        f"(value 0), observed to {table.end.date()}"
     )
+    click.echo(
+        f"{model.label}, billing period {model.period_}: churn risk within {job.horizon} "
+        f"{_PERIOD_NAMES[model.period_]}, discount {100 * job.discount:.4g} % per period; total "
+        f"residual value {totals['value']:,.2f}"
+    )
+    click.echo(f"wrote {output} in {time.perf_counter() - started:.1f} s")
+
+
+def _scores(model, rows, job, margin) -> pd.DataFrame:
+    """The output columns of `score` for one batch of subscriber rows."""
     scores = rows[["periods", "cancelled"]].copy()
-    scores["price"] = rows[price_col].to_numpy(dtype="float64")
-    scores["probability_cancel"] = model.probability_cancel(rows, horizon).to_numpy()
-    scores["derl"] = model.discounted_expected_residual_lifetime(rows, d).to_numpy()
+    scores["price"] = rows[job.price_col].to_numpy(dtype="float64")
+    scores["probability_cancel"] = model.probability_cancel(rows, job.horizon).to_numpy()
+    scores["derl"] = model.discounted_expected_residual_lifetime(rows, job.discount).to_numpy()
     if not np.isfinite(scores["derl"]).all():
         raise InputError(
             "--discount-rate 0 gives an infinite residual value with this model (its expected "
             "lifetime is infinite); give a discount rate above 0, e.g. --discount-rate 0.1."
         )
     scores["residual_value"] = scores["price"] * margin * scores["derl"]
-    write_together([(output, _table_writer(scores, output)),
-                    (rejects_path, _rejects_writer(rejects))])  # fmt: skip
-    active = int((scores["cancelled"] == 0).sum())
-    click.echo(
-        f"subscribers: {n_read:,} read = {len(scores):,} scored + {len(rejects):,} rejected "
-        f"(reasons in {rejects_path}); {active:,} active, {len(scores) - active:,} cancelled "
-        f"(value 0), observed to {end.date()}"
-    )
-    click.echo(
-        f"{model.label}, billing period {model.period_}: churn risk within {horizon} "
-        f"{_PERIOD_NAMES[model.period_]}, discount {100 * d:.4g} % per period; total residual "
-        f"value {scores['residual_value'].sum():,.2f}"
-    )
-    click.echo(f"wrote {output} in {time.perf_counter() - started:.1f} s")
+    return scores
 
 
 @subscriptions.command("plan")
@@ -526,28 +678,42 @@ def plan_command(model_path, input_path, output, increases, tiers, thresholds, q
     extra cancels and the break-even extra churn i/(m+i).
     """
     started = time.perf_counter()
-    steps = _percentages("--increases", increases, "5,2.5,0", low_open=False)
-    cut_points = _percentages("--thresholds", thresholds, "50,80", low_open=True)
-    shares = _percentages("--quantiles", quantiles, "33.3,66.7", low_open=True)
-    labels = _names(tiers) or list(_labels_for(len(steps)))
-    _check_plan_options(steps, labels, cut_points, shares)
+    steps = parse_percentages("--increases", increases, "5,2.5,0", low_open=False)
+    cut_points = parse_percentages("--thresholds", thresholds, "50,80", low_open=True)
+    shares = parse_percentages("--quantiles", quantiles, "33.3,66.7", low_open=True)
+    labels = parse_names(tiers) or list(default_tier_labels(len(steps)))
+    check_plan_options(steps, labels, cut_points, shares)
     margin = options["margin"]
-    model, rows, rejects, rejects_path, n_read, end, horizon, d, price_col = _prepare_scoring(
-        model_path, input_path, output, options, (".csv", ".parquet", ".pq")
-    )
-    result = subscriber_price_plan(
-        model, rows, horizon, steps, price=price_col, margin=margin, discount_rate=d,
-        tiers=labels, thresholds=cut_points, quantiles=shares, stage_wait=stage_wait,
-        start=start,
-    )  # fmt: skip
-    assignments = result.assignments
-    write_together([(output, _table_writer(assignments, output)),
-                    (rejects_path, _rejects_writer(rejects))])  # fmt: skip
-    cancelled = len(rows) - len(assignments)
+    job = _prepare_scoring(model_path, input_path, output, options, (".csv", ".parquet", ".pq"))
+    table = job.table
+    spool = RejectsSpool(job.rejects_path, options["customer_col"])
+    try:
+        # The tiers need the whole base: only the active subscribers' rows (periods, price,
+        # covariates) are kept across batches; the cancelled ones are counted.
+        active, cancelled = [], 0
+        for rows in job.subscriber_batches(spool, options):
+            gone = rows["cancelled"].to_numpy() == 1
+            cancelled += int(gone.sum())
+            active.append(rows.loc[~gone])
+        table.check_usable(spool)
+        rows = pd.concat(active)
+        rows.attrs["period"] = job.model.period_
+        del active
+        result = subscriber_price_plan(
+            job.model, rows, job.horizon, steps, price=job.price_col, margin=margin,
+            discount_rate=job.discount, tiers=labels, thresholds=cut_points, quantiles=shares,
+            stage_wait=stage_wait, start=start,
+        )  # fmt: skip
+        result.settings["cancelled_left_out"] = cancelled
+        assignments = result.assignments
+        write_together([(output, _table_writer(assignments, output)),
+                        (job.rejects_path, spool.move_to)])  # fmt: skip
+    finally:
+        spool.discard()
     click.echo(
-        f"subscribers: {n_read:,} read = {len(assignments):,} planned + {cancelled:,} already "
-        f"cancelled + {len(rejects):,} rejected (reasons in {rejects_path}); observed to "
-        f"{end.date()}"
+        f"subscribers: {table.survey.rows:,} read = {len(assignments):,} planned + "
+        f"{cancelled:,} already cancelled + {spool.count:,} rejected (reasons in "
+        f"{job.rejects_path}); observed to {table.end.date()}"
     )
     click.echo(str(result))
     click.echo(f"\nwrote {output} in {time.perf_counter() - started:.1f} s")

@@ -9,7 +9,7 @@ import pandas as pd
 
 from clvmodel.errors import InputError
 from clvmodel.models import PURCHASE_MODELS
-from clvmodel.models._covariates import covariate_names
+from clvmodel.models._covariates import covariate_names, parse_numbers
 from clvmodel.value import PERIOD_DAYS
 
 #: The processes signup attributes can act on.
@@ -60,10 +60,7 @@ def require_columns(frame: pd.DataFrame, columns, what: str) -> None:
 def numeric_column(frame: pd.DataFrame, name: str, what: str) -> np.ndarray:
     """A numeric attribute as finite floats (booleans count as 0/1)."""
     column = frame[name]
-    if pd.api.types.is_bool_dtype(column):
-        column = column.astype("float64")
-    converted = pd.to_numeric(column, errors="coerce")
-    unparsed = converted.isna() & column.notna()
+    converted, unparsed = parse_numbers(column)
     if unparsed.any():
         raise InputError(
             f"attribute {name!r} in {what} is not numeric: {int(unparsed.sum())} value(s) are not "

@@ -7,7 +7,7 @@ import pandas as pd
 
 from clvmodel.dayone._checks import require_columns
 from clvmodel.errors import InputError
-from clvmodel.rfm import _clean_log
+from clvmodel.rfm import clean_log
 
 
 def first_purchase_attributes(
@@ -44,7 +44,7 @@ def first_purchase_attributes(
     >>> signup.loc["00004", ["first_purchase_amount", "first_purchase_quantity"]].tolist()
     [29.33, 2.0]
     """
-    log = _clean_log(transactions, customer_col, date_col, amount_col)
+    log = clean_log(transactions, customer_col, date_col, amount_col)
     starts = np.flatnonzero(np.r_[True, log.customer_code[1:] != log.customer_code[:-1]])
     first_day = log.day[starts]
     customers = log.customers[log.customer_code[starts]]

@@ -12,7 +12,7 @@ from clvmodel.dayone._checks import PROCESSES, check_period, check_positive
 from clvmodel.dayone.attributes import first_purchase_attributes
 from clvmodel.dayone.model import DayOneModel
 from clvmodel.errors import InputError
-from clvmodel.rfm import _clean_log, _day_number, _parse_date, rfm_summary
+from clvmodel.rfm import clean_log, day_number, parse_date, rfm_summary
 from clvmodel.value import PERIOD_DAYS
 
 
@@ -219,11 +219,11 @@ def evaluate_day_one(
         observation_end=observation_end,
         time_unit=time_unit,
     )
-    log_ = _clean_log(transactions, customer_col, date_col, amount_col)
+    log_ = clean_log(transactions, customer_col, date_col, amount_col)
     if observation_end is None:
         end_day = int(log_.day.max())
     else:
-        end_day = _day_number(_parse_date(observation_end, "observation_end"))
+        end_day = day_number(parse_date(observation_end, "observation_end"))
     window = horizon * PERIOD_DAYS[check_period(horizon_unit)]
     realised = _realised_values(log_, window).loc[rfm.index]
     fit_ids, test_ids = _split(rfm.index, share, seed)

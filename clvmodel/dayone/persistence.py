@@ -14,7 +14,11 @@ from clvmodel._version import __version__
 from clvmodel.dayone._checks import covariates_by_process, finite_number
 from clvmodel.errors import ModelFileError
 from clvmodel.models import PURCHASE_MODELS
-from clvmodel.models._persistence import model_from_document, read_json_document
+from clvmodel.models._persistence import (
+    check_format_version,
+    model_from_document,
+    read_json_document,
+)
 from clvmodel.models.gamma_gamma import GammaGammaModel
 from clvmodel.rfm import TIME_UNITS
 
@@ -113,11 +117,7 @@ def _check_header(document, fail) -> None:
             else ""
         )
         fail(f"'format' is {document.get('format')!r}, expected {DAYONE_FORMAT!r}{hint}")
-    version = document.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        fail("'format_version' is missing or not a positive integer")
-    if version > DAYONE_VERSION:
-        fail(f"it was written in format version {version}, newer than this clvmodel reads")
+    check_format_version(document, DAYONE_VERSION, fail)
 
 
 def _read_segments(document, model, fail) -> None:

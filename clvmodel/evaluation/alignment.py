@@ -17,7 +17,7 @@ from clvmodel.evaluation._shared import (
     whole_days,
 )
 from clvmodel.models.base import PurchaseModel
-from clvmodel.rfm import TIME_UNITS, _clean_log, validate_rfm
+from clvmodel.rfm import TIME_UNITS, clean_log, validate_rfm
 
 
 def checked_inputs(bg, calibration, holdout):
@@ -162,7 +162,7 @@ def check_against_transactions(
         )
     unit_days = TIME_UNITS[unit]
     customer_col, date_col, date_format = reading
-    log = _clean_log(transactions, customer_col, date_col, None, date_format)
+    log = clean_log(transactions, customer_col, date_col, None, date_format)
     first_day, repeat_code, repeat_day = first_and_repeat_days(log)
     position = log.customers.get_indexer(calibration.index)
     absent = position < 0

@@ -10,7 +10,7 @@ import pandas as pd
 
 from clvmodel.errors import InputError
 from clvmodel.evaluation._shared import date, first_and_repeat_days, unit_words
-from clvmodel.rfm import TIME_UNITS, _clean_log, _day_number, _parse_date
+from clvmodel.rfm import TIME_UNITS, clean_log, day_number, parse_date
 
 
 def cohort_tracking(
@@ -176,13 +176,13 @@ def tracking_table(
         )
     unit_days = TIME_UNITS[unit]
     period_days = tracking_period_days(period, unit, unit_days)
-    log = _clean_log(transactions, customer_col, date_col, None, date_format)
-    calibration_day = _day_number(_parse_date(calibration_end, "calibration_end"))
+    log = clean_log(transactions, customer_col, date_col, None, date_format)
+    calibration_day = day_number(parse_date(calibration_end, "calibration_end"))
     last_day = int(log.day.max())
     end_day = (
         last_day
         if observation_end is None
-        else _day_number(_parse_date(observation_end, "observation_end"))
+        else day_number(parse_date(observation_end, "observation_end"))
     )
     first_day, repeat_code, repeat_day = first_and_repeat_days(log)
     if not int(first_day.min()) <= calibration_day < end_day:

@@ -13,11 +13,38 @@ import pandas as pd
 
 from clvmodel.errors import InputError
 
-__all__ = ["MAX_LINEAR_PREDICTOR", "covariate_matrix", "covariate_names", "linear_predictor"]
+__all__ = [
+    "MAX_LINEAR_PREDICTOR",
+    "covariate_matrix",
+    "covariate_names",
+    "linear_predictor",
+    "parse_numbers",
+]
 
 # Linear predictors are clipped here so that a wild optimiser step gives a large, finite value
 # instead of inf; the optimum of any sensible data set lies far inside.
 MAX_LINEAR_PREDICTOR = 300.0
+
+
+def parse_numbers(column: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """A column as numbers: booleans as 0/1, texts parsed, and which values are not numbers.
+
+    Parameters
+    ----------
+    column : pandas.Series
+        A numeric, boolean or text column.
+
+    Returns
+    -------
+    converted : pandas.Series
+        The numbers, missing where a value is missing or did not parse.
+    unparsed : pandas.Series of bool
+        True where a value is present but is not a number.
+    """
+    if pd.api.types.is_bool_dtype(column):
+        column = column.astype("float64")
+    converted = pd.to_numeric(column, errors="coerce")
+    return converted, converted.isna() & column.notna()
 
 
 def covariate_names(names, argument: str) -> list[str]:
@@ -76,11 +103,10 @@ def covariate_matrix(data, names: list[str], *, fitting: bool) -> np.ndarray:
     matrix = np.empty((n, len(names)))
     for j, name in enumerate(names):
         column = data[name]
-        if isinstance(column, pd.Series) and pd.api.types.is_bool_dtype(column):
-            column = column.astype("float64")
-        elif isinstance(column, pd.Series) and not pd.api.types.is_numeric_dtype(column):
-            converted = pd.to_numeric(column, errors="coerce")
-            unparsed = converted.isna() & column.notna()
+        if isinstance(column, pd.Series) and (
+            pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column)
+        ):
+            converted, unparsed = parse_numbers(column)
             if unparsed.any():
                 raise InputError(
                     f"covariate {name!r} is not numeric (for example "

@@ -51,6 +51,20 @@ def _sort_nan_last(values, out):
 
 
 @njit(cache=True, nogil=True)
+def _select_by_sorting(values, low_index, high_index, scratch):
+    """What ``_select`` returns, from a full sort of ``values`` into ``scratch`` (its slow path)."""
+    last = values.size - 1
+    ordered = scratch[: values.size]
+    _sort_nan_last(values, ordered)
+    return (
+        ordered[low_index],
+        ordered[min(low_index + 1, last)],
+        ordered[high_index],
+        ordered[min(high_index + 1, last)],
+    )
+
+
+@njit(cache=True, nogil=True)
 def _select(values, low_index, high_index, warm, scratch, scratch_index):
     """The order statistics ``low_index``, ``low_index + 1``, ``high_index`` and
     ``high_index + 1`` (each capped at the last) of ``values``, NaN sorting last as in
@@ -70,14 +84,7 @@ def _select(values, low_index, high_index, warm, scratch, scratch_index):
     m_low = min(low_index + 2, n)
     m_high = n - high_index
     if 4 * max(m_low, m_high) > n:
-        ordered = scratch[:n]
-        _sort_nan_last(values, ordered)
-        return (
-            ordered[low_index],
-            ordered[min(low_index + 1, last)],
-            ordered[high_index],
-            ordered[min(high_index + 1, last)],
-        )
+        return _select_by_sorting(values, low_index, high_index, scratch)
     up = np.inf
     down = -np.inf
     if warm[m_low + m_high] == 1:
@@ -128,14 +135,7 @@ def _select(values, low_index, high_index, warm, scratch, scratch_index):
             n_above += 1
     if nan or n_below < m_low or n_above < m_high:
         warm[m_low + m_high] = 0
-        ordered = scratch[:n]
-        _sort_nan_last(values, ordered)
-        return (
-            ordered[low_index],
-            ordered[min(low_index + 1, last)],
-            ordered[high_index],
-            ordered[min(high_index + 1, last)],
-        )
+        return _select_by_sorting(values, low_index, high_index, scratch)
     _sort_with_index(below, below_index, n_below)
     _sort_with_index(above, above_index, n_above)
     warm[:m_low] = below_index[:m_low]

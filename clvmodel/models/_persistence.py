@@ -20,7 +20,39 @@ from clvmodel.errors import ModelFileError
 from clvmodel.models._fit import _REGISTRY, FORMAT_NAME, FORMAT_VERSION
 from clvmodel.rfm import TIME_UNITS
 
-__all__ = ["load_model", "model_from_document", "read_json_document"]
+__all__ = ["check_format_version", "load_model", "model_from_document", "read_json_document"]
+
+
+def check_format_version(document: dict, newest: int, fail) -> int:
+    """Check a file's ``format_version``: a whole number from 1 to ``newest``.
+
+    Shared by model, bundle and Day One files.
+
+    Parameters
+    ----------
+    document : dict
+        The file's top-level object.
+    newest : int
+        The newest format version this clvmodel reads.
+    fail : callable
+        Called with the problem in words; it raises the file's :class:`ModelFileError`.
+
+    Returns
+    -------
+    int
+        The version.
+    """
+    version = document.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        fail("'format_version' is missing or not an integer")
+    if version < 1:
+        fail(f"'format_version' is {version}, but versions start at 1")
+    if version > newest:
+        fail(
+            f"it was written in format version {version}, newer than this clvmodel reads "
+            f"({newest}); upgrade clvmodel"
+        )
+    return version
 
 
 def model_from_document(document, source: str, expected=None):
@@ -31,16 +63,7 @@ def model_from_document(document, source: str, expected=None):
         fail("the top level is not a JSON object")
     if document.get("format") != FORMAT_NAME:
         fail(f"'format' is {document.get('format')!r}, expected {FORMAT_NAME!r}")
-    version = document.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        fail("'format_version' is missing or not an integer")
-    if version < 1:
-        fail(f"'format_version' is {version}, but versions start at 1")
-    if version > FORMAT_VERSION:
-        fail(
-            f"it was written in format version {version}, newer than this clvmodel reads "
-            f"({FORMAT_VERSION}); upgrade clvmodel"
-        )
+    check_format_version(document, FORMAT_VERSION, fail)
     kind = document.get("model")
     cls = _REGISTRY.get(kind) if isinstance(kind, str) else None
     if cls is None:

@@ -18,7 +18,11 @@ from typing import Any
 
 from clvmodel._files import write_text_atomically
 from clvmodel.errors import ClvError, InputError, ModelFileError
-from clvmodel.models._persistence import model_from_document, read_json_document
+from clvmodel.models._persistence import (
+    check_format_version,
+    model_from_document,
+    read_json_document,
+)
 from clvmodel.models.base import PurchaseModel
 from clvmodel.models.gamma_gamma import GammaGammaModel
 
@@ -176,11 +180,7 @@ def bundle_from_document(document, source: str) -> ModelBundle:
 
     if not isinstance(document, dict) or document.get("format") != BUNDLE_FORMAT:
         fail(f"'format' is not {BUNDLE_FORMAT!r}")
-    version = document.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        fail("'format_version' is missing or not a positive integer")
-    if version > BUNDLE_VERSION:
-        fail(f"format version {version} is newer than this clvmodel reads; upgrade clvmodel")
+    check_format_version(document, BUNDLE_VERSION, fail)
     models = document.get("models")
     if not isinstance(models, dict) or "bg" not in models:
         fail("'models' must hold a 'bg' model")

@@ -134,9 +134,9 @@ def build_report(
     if path is not None:
         from pathlib import Path
 
-        from clvmodel._files import _folder_of
+        from clvmodel._files import folder_of
 
-        _folder_of(Path(path))  # fail before the work when the folder does not exist
+        folder_of(Path(path))  # fail before the work when the folder does not exist
     if drop_duplicates:
         columns = [c for c in (customer_col, date_col, amount_col) if c in transactions.columns]
         transactions = transactions.drop_duplicates(subset=columns)

@@ -21,7 +21,13 @@ from clvmodel._reading_sql import (
 )
 from clvmodel._rfm_sql import RFM_COLUMNS, rfm_query
 from clvmodel.errors import InputError
-from clvmodel.rfm import TIME_UNITS, _check_not_in_future, _day_number, _end_day, _parse_date
+from clvmodel.rfm import (
+    TIME_UNITS,
+    check_not_in_future,
+    day_number,
+    observation_end_day,
+    parse_date,
+)
 
 __all__ = ["SparkTransactions", "calibration_holdout_split", "rejects", "rfm_summary"]
 
@@ -150,7 +156,7 @@ class SparkTransactions:
                 .drop("date_text", "day_number")
             )
         self.end = self._observation_end()
-        self.end_day = _day_number(self.end)
+        self.end_day = day_number(self.end)
         reason = reject_reason_sql(self.end.strftime("%Y-%m-%d"), self.amount_col is not None,
                                    _SPARK)  # fmt: skip
         self.checked = self.typed.selectExpr("*", f"{reason} AS reason")
@@ -199,7 +205,7 @@ class SparkTransactions:
 
     def _observation_end(self) -> pd.Timestamp:
         if self.observation_end is not None:
-            end_day = _end_day(self.observation_end, self.date_format)
+            end_day = observation_end_day(self.observation_end, self.date_format)
             return pd.Timestamp(np.datetime64(end_day, "D"))
         latest = (
             self.typed.where(f"({_USABLE(self.amount_col is not None)}) IS NULL")
@@ -209,7 +215,7 @@ class SparkTransactions:
         if latest is None:
             self._raise_nothing_valid()
         latest = pd.Timestamp(latest)
-        _check_not_in_future(_day_number(latest), "observation_end=")
+        check_not_in_future(day_number(latest), "observation_end=")
         return latest
 
     def _raise_nothing_valid(self):
@@ -438,7 +444,7 @@ def calibration_holdout_split(
     )  # fmt: skip
     if on_invalid == "raise":
         source.raise_on_invalid()
-    cal_day = _day_number(_parse_date(calibration_end, "calibration_end", source.date_format))
+    cal_day = day_number(parse_date(calibration_end, "calibration_end", source.date_format))
     purchases = source.purchases()
     first_day = purchases.agg(F.min("purchase_day")).collect()[0][0]
     if first_day is None:

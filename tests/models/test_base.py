@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from gradient_check import assert_gradient_matches_central_differences
 
 import clvmodel as clv
 from clvmodel.models import PURCHASE_MODELS
@@ -102,17 +103,7 @@ def test_covariate_gradient_matches_finite_differences(name, rfm):
     model = PURCHASE_MODELS[name](purchase_covariates=["z1", "z2"], dropout_covariates=["z2"])
     histories, counts, _ = model._prepare(table, None)
     theta = np.array([*PARAMS[name].values(), 0.3, -0.2, 0.4])
-    _, grad = model._loglik(theta, histories)
-    analytic = grad @ counts
-    for j in range(theta.size):
-        step = 1e-6 * max(abs(theta[j]), 1.0)
-        up, down = theta.copy(), theta.copy()
-        up[j] += step
-        down[j] -= step
-        numeric = (
-            counts @ model._loglik(up, histories)[0] - counts @ model._loglik(down, histories)[0]
-        ) / (2 * step)
-        assert analytic[j] == pytest.approx(numeric, rel=1e-5, abs=1e-5), model.param_names[j]
+    assert_gradient_matches_central_differences(model, theta, histories, counts, abs_tol=1e-5)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -9,23 +9,10 @@ Chromium and its driver come from the system's packages (``.ci/run`` installs ``
 from __future__ import annotations
 
 import io
-import os
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-FLAGS = (
-    "--headless=new",
-    "--no-sandbox",  # root in CI containers
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--hide-scrollbars",
-)
+from clvmodel.report.chromium import CHROMEDRIVER, CHROMIUM, chromium_available, headless_chromium
 
 # Elements sticking out of their parent box, outside the scrolling table wrappers.
 _OVERFLOWING = """
@@ -54,20 +41,13 @@ return performance.getEntriesByType('resource').map(e => e.name)
 
 @pytest.fixture(scope="module")
 def browser():
-    if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
+    if not chromium_available():
         pytest.fail(
             f"the browser test needs {CHROMIUM} and {CHROMEDRIVER}: apt-get install -y chromium "
             "chromium-driver (.ci/run does this)",
             pytrace=False,
         )
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = headless_chromium()
     driver.set_page_load_timeout(60)
     yield driver
     driver.quit()

@@ -2,9 +2,9 @@
 
 Routes: ``rfm_summary`` on the DataFrame, ``rfm_from_file`` on a CSV and on a Parquet copy, and
 the DuckDB engine (``TransactionSource``) on the CSV, and the engine on a PostgreSQL table
-holding the frame (when PostgreSQL is installed; see tests/postgres). Each result is an RFM table
-with its index as text (a CSV has no types: integer ids come back as text there), or the
-exception raised.
+holding the frame (when PostgreSQL and its driver are installed; see tests/postgres). Each result
+is an RFM table with its index as text (a CSV has no types: integer ids come back as text there),
+or the exception raised.
 """
 
 from __future__ import annotations
@@ -36,7 +36,12 @@ def _postgres_uri() -> str | None:
 
 def _postgres_route(frame: pd.DataFrame, options: dict):
     """The PostgreSQL route: ``frame`` loaded as a table (its Arrow types), read by the engine;
-    None when there is no server, or the frame cannot be a table (mixed object column)."""
+    None when there is no server or no driver (the supported-floor job installs neither extra),
+    or the frame cannot be a table (mixed object column)."""
+    import importlib.util
+
+    if importlib.util.find_spec("adbc_driver_postgresql") is None:
+        return None
     import adbc_driver_postgresql.dbapi as dbapi
     import pyarrow as pa
 

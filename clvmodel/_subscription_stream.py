@@ -1,0 +1,241 @@
+"""A subscription table (CSV or Parquet) read in batches, for ``clvmodel subscriptions``.
+
+Memory stays bounded by the batch size, except for two small per-row costs of the first pass:
+
+- **Survey** (first pass, over the id, date and covariate columns only): the number of rows, the
+  latest readable date (the default observation end), whether each covariate column is numeric
+  and its levels, and the ids that appear more than once in the whole table. Duplicates are found
+  from a 64-bit hash per non-blank id (8 bytes a row, 8 MB per million rows); only when two hashes
+  collide is the id column read once more, to count the candidate ids exactly. So a duplicate is
+  rejected on every row it appears on, whichever batches those rows fall in.
+- **Screening** (second pass): each batch is screened with
+  :func:`clvmodel.subscriptions.screen_subscription_table` (the same checks and reasons as a table
+  read whole, the whole-table id counts and observation end handed in), its rejects appended to a
+  spool file with their row numbers in the whole table.
+
+Batches are read as :func:`clvmodel.read_table` reads the whole file: CSV cells as text with
+pandas' missing-value markers, Parquet through Arrow (an integer column with missing values
+becomes float in every batch, as it does in the whole table).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from clvmodel._grouping import count_rows
+from clvmodel.errors import InputError
+from clvmodel.io import format_of
+from clvmodel.subscriptions import parse_dates
+
+#: Rows per batch (the command line's ``--batch-size`` default).
+BATCH_ROWS = 100_000
+#: A text covariate with more distinct values than this is refused (numeric ones are not kept).
+LEVEL_LIMIT = 1_000
+
+
+def table_columns(path) -> list[str]:
+    """The column names of a CSV or Parquet file, read from its header alone."""
+    location = Path(path)
+    kind = format_of(location)
+    if not location.is_file():
+        raise InputError(f"input file {str(location)!r} does not exist.")
+    try:
+        if kind == "csv":
+            return [str(c) for c in pd.read_csv(location, nrows=0).columns]
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(location).names)
+    except Exception as exc:  # parsers raise many types; all mean "unreadable file"
+        raise InputError(f"cannot read {str(location)!r} as {kind}: {exc}") from None
+
+
+def read_batches(
+    path, columns: Sequence[str], batch_rows: int | None = None
+) -> Iterator[pd.DataFrame]:
+    """The named columns of a CSV or Parquet file, ``batch_rows`` rows at a time."""
+    location = Path(path)
+    kind = format_of(location)
+    columns = list(dict.fromkeys(columns))
+    size = int(batch_rows or BATCH_ROWS)
+    try:
+        if kind == "csv":
+            with pd.read_csv(location, usecols=columns, dtype=str, keep_default_na=True,
+                             chunksize=size) as reader:  # fmt: skip
+                for chunk in reader:
+                    yield chunk[columns].reset_index(drop=True)
+            return
+        import pyarrow.parquet as pq
+
+        parquet = pq.ParquetFile(location)
+        widen = {c: "float64" for c in _integers_with_nulls(parquet, columns)}
+        for batch in parquet.iter_batches(batch_size=size, columns=columns):
+            frame = batch.to_pandas()
+            if not set(columns) <= set(frame.columns):  # a stored pandas index came back as one
+                frame = frame.reset_index()[columns]
+            yield frame.astype(widen) if widen else frame
+    except InputError:
+        raise
+    except Exception as exc:  # parsers raise many types; all mean "unreadable file"
+        raise InputError(f"cannot read {str(location)!r} as {kind}: {exc}") from None
+
+
+def _integers_with_nulls(parquet, columns) -> list[str]:
+    """Integer columns with a missing value somewhere (whole-table reads make them float)."""
+    import pyarrow as pa
+
+    schema = parquet.schema_arrow
+    found = []
+    for name in columns:
+        if not pa.types.is_integer(schema.field(name).type):
+            continue
+        j = parquet.schema_arrow.get_field_index(name)
+        nulls = []
+        for g in range(parquet.metadata.num_row_groups):
+            stats = parquet.metadata.row_group(g).column(j).statistics
+            nulls.append(None if stats is None or not stats.has_null_count else stats.null_count)
+        if None in nulls:  # no statistics: count them
+            nulls = [b.column(0).null_count for b in parquet.iter_batches(columns=[name])]
+        if sum(nulls):
+            found.append(name)
+    return found
+
+
+@dataclass
+class Survey:
+    """What the first pass learns about the whole table."""
+
+    rows: int
+    id_counts: pd.Series
+    latest: pd.Timestamp
+    numeric: dict
+    levels: dict
+
+
+def survey(path, customer_col, date_cols=(), extra=(), batch_rows=None) -> Survey:
+    """First pass over the id column, the ``date_cols`` (for the latest readable date) and the
+    ``extra`` columns (numeric or not, and their levels); see the module notes."""
+    hashes, rows, latest = [], 0, pd.NaT
+    numeric = dict.fromkeys(extra, True)
+    levels = {c: set() for c in extra}
+    for frame in read_batches(path, [customer_col, *date_cols, *extra], batch_rows):
+        rows += len(frame)
+        ids = frame[customer_col]
+        given = ~(ids.isna() | (ids.astype(str).str.strip() == "")).to_numpy()
+        hashes.append(pd.util.hash_pandas_object(ids[given], index=False).to_numpy())
+        for column in date_cols:
+            high = parse_dates(frame[column])[0].max()
+            if not pd.isna(high) and (pd.isna(latest) or high > latest):
+                latest = high
+        for column in extra:
+            raw = frame[column]
+            text = raw.astype(str).str.strip()
+            filled = raw.notna() & (text != "")
+            if numeric[column] and pd.to_numeric(raw[filled], errors="coerce").isna().any():
+                numeric[column] = False
+            if levels[column] is not None:
+                levels[column].update(set(raw.dropna().astype(str).str.strip()) - {""})
+                if len(levels[column]) > LEVEL_LIMIT:
+                    if not numeric[column]:
+                        raise _too_many_levels(column)
+                    levels[column] = None  # numbers so far: the levels are not needed
+        for column in extra:
+            if levels[column] is None and not numeric[column]:
+                raise _too_many_levels(column)
+    return Survey(rows, _repeated_ids(path, customer_col, hashes, batch_rows), latest, numeric,
+                  {c: sorted(v) if v is not None else None for c, v in levels.items()})  # fmt: skip
+
+
+def _too_many_levels(column) -> InputError:
+    return InputError(
+        f"--covariates {column}: the column holds text with more than {LEVEL_LIMIT:,} distinct "
+        "values; a categorical covariate needs a few levels (group them, or leave it out)."
+    )
+
+
+def _repeated_ids(path, customer_col, hashes, batch_rows) -> pd.Series:
+    """Ids on more than one row of the table, with their number of rows."""
+    every = np.concatenate(hashes) if hashes else np.empty(0, "uint64")
+    del hashes[:]
+    values, counts = np.unique(every, return_counts=True)
+    del every
+    suspects = values[counts > 1]
+    if suspects.size == 0:
+        return pd.Series([], dtype="int64")
+    found = []
+    for frame in read_batches(path, [customer_col], batch_rows):
+        ids = frame[customer_col]
+        given = ~(ids.isna() | (ids.astype(str).str.strip() == "")).to_numpy()
+        hashed = pd.util.hash_pandas_object(ids[given], index=False).to_numpy()
+        found.append(ids[given][np.isin(hashed, suspects)])
+    counted = pd.concat(found).value_counts()
+    return counted[counted > 1]
+
+
+class RejectsSpool:
+    """The rejects CSV written batch by batch to a temporary file beside ``target``, to be moved
+    into place by :func:`clvmodel._files.write_together` (see :meth:`move_to`)."""
+
+    def __init__(self, target, customer_col: str):
+        folder = Path(target).parent if str(Path(target).parent) else Path(".")
+        try:
+            handle, name = tempfile.mkstemp(prefix=f".{Path(target).name}.", suffix=".part",
+                                            dir=folder)  # fmt: skip
+        except OSError as exc:
+            raise InputError(f"cannot write {str(target)!r}: {exc.strerror}.") from exc
+        self.path = Path(name)
+        self._file = os.fdopen(handle, "w", encoding="utf-8", newline="")
+        pd.DataFrame(columns=["row", customer_col, "reason"]).to_csv(self._file, index=False)
+        self.count = 0
+        self.reasons: Counter = Counter()
+
+    def add(self, rejects: pd.DataFrame, offset: int) -> None:
+        """Append ``rejects`` (rows numbered within their batch) as rows ``offset + row``."""
+        if rejects.empty:
+            return
+        rejects.assign(row=rejects["row"] + offset).to_csv(self._file, index=False, header=False)
+        self.count += len(rejects)
+        self.reasons.update(rejects["reason"])
+
+    def move_to(self, temporary: Path) -> None:
+        """A writer for ``write_together``: the finished spool becomes its temporary file."""
+        self._file.close()
+        os.replace(self.path, temporary)
+
+    def discard(self) -> None:
+        """Close and remove the spool (after a failure, or after :meth:`move_to`)."""
+        self._file.close()
+        self.path.unlink(missing_ok=True)
+
+
+class DistinctRows:
+    """Distinct rows of equal-column tables added batch by batch, with their counts, in order of
+    first appearance in the whole stream (the order the models' own compression would give)."""
+
+    def __init__(self):
+        self._counts: dict = {}
+        self._dtypes = None
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """Count the rows of ``frame`` (numeric columns)."""
+        if self._dtypes is None:
+            self._dtypes = frame.dtypes.to_dict()
+        if frame.empty:
+            return
+        arrays = [frame[c].to_numpy() for c in frame.columns]
+        first, counts = count_rows(*(a.astype("float64") for a in arrays))
+        keys = zip(*(a[first].tolist() for a in arrays), strict=True)
+        for key, n in zip(keys, counts.tolist(), strict=True):
+            self._counts[key] = self._counts.get(key, 0.0) + n
+
+    def table(self) -> tuple[pd.DataFrame, np.ndarray]:
+        """The distinct rows and how many rows each stands for."""
+        frame = pd.DataFrame(list(self._counts), columns=list(self._dtypes or []))
+        return frame.astype(self._dtypes or {}), np.fromiter(self._counts.values(), "float64")

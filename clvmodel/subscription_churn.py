@@ -278,7 +278,6 @@ def subscriber_price_plan(
     return plan
 
 
-
 def annual_to_period_rate(annual_rate: float, period: str) -> float:
     """The discount rate per billing period equivalent to an annual one: (1 + d)^(1/n) − 1.
 

@@ -15,7 +15,7 @@ import mpmath
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import clvmodel as clv
@@ -127,6 +127,9 @@ def test_survival_of_pareto_nbd_is_the_slope_of_expected_purchases():
 
 
 @settings(max_examples=30, deadline=None)
+@example(  # recency one ulp below T: Pareto/NBD's "died in (t_x, T]" integral once gave NaN
+    kind=clv.ParetoNBDModel, params=(1.0, 1.0, 1.0, 1.0), x=1, span=0.9999999999999999, T=4.0
+)
 @given(
     kind=st.sampled_from([clv.BetaGeoModel, clv.ModifiedBetaGeoModel, clv.ParetoNBDModel]),
     params=st.tuples(*[st.floats(0.05, 20.0)] * 4),

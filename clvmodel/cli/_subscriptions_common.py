@@ -1,0 +1,204 @@
+"""Pieces shared by ``clvmodel subscriptions fit | score | plan``: the table options, output
+checks, INPUT screened batch by batch, and the writers of the outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import numpy as np
+import pandas as pd
+
+import clvmodel as clv
+from clvmodel._subscription_stream import (
+    BATCH_ROWS,
+    read_batches,
+    survey,
+    table_columns,
+)
+from clvmodel.cli import _guard
+from clvmodel.errors import InputError
+from clvmodel.io import format_of
+from clvmodel.subscriptions import from_subscription_table, screen_subscription_table
+
+PERIOD_CHOICE = click.Choice(["M", "W", "Y"])
+PERIOD_NAMES = {"M": "months", "W": "weeks", "Y": "years"}
+PERIODS_PER_YEAR = {"M": 12, "W": 52, "Y": 1}
+MODELS = {"sbg": clv.ShiftedBetaGeoModel, "bdw": clv.BetaDiscreteWeibullModel}
+
+
+def table_options(function):
+    """--customer-col, --start-col, --end-col, --observation-end and --rejects."""
+    options = [
+        click.option("--customer-col", default="customer_id", show_default=True,
+                     help="Subscriber-id column of INPUT."),
+        click.option("--start-col", default="start", show_default=True,
+                     help="Start-date column."),
+        click.option("--end-col", default="end", show_default=True,
+                     help="Cancellation-date column, empty while the subscription runs."),
+        click.option("--observation-end", default=None,
+                     help="Date up to which cancellations are known, YYYY-MM-DD [default: the "
+                     "latest start or end date in INPUT]."),
+        click.option("--rejects", default=None,
+                     help="Where to list rejected rows with a reason each [OUTPUT.rejects.csv]."),
+        click.option("--batch-size", type=click.IntRange(min=1), default=None,
+                     help=f"Rows of INPUT read at a time [{BATCH_ROWS:,}]; memory grows with it."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def rejects_file_path(output: str, rejects: str | None) -> Path:
+    if rejects:
+        return Path(rejects)
+    target = Path(output)
+    return target.with_name(target.stem + ".rejects.csv")
+
+
+def check_outputs(output: str, rejects_path: Path, inputs: dict, suffixes) -> None:
+    if Path(output).suffix.lower() not in suffixes:
+        raise InputError(f"-o/--output {output}: give a file ending in {' or '.join(suffixes)}.")
+    if rejects_path.suffix.lower() != ".csv":
+        raise InputError(f"--rejects {rejects_path}: the rejects file is a CSV; end it in .csv.")
+    outputs = {"-o/--output": output, "--rejects": str(rejects_path)}
+    _guard.check_output_folders(outputs)
+    _guard.refuse_overwrite(outputs, inputs)
+
+
+def has_columns(columns, path: str, wanted: dict) -> None:
+    """Every column named in ``wanted`` (flag → column) exists, else one line naming the flag."""
+    for flag, column in wanted.items():
+        if column not in columns:
+            raise InputError(
+                f"{path} has no column {column!r} ({flag}); its columns are "
+                f"{list(map(str, columns))}. Name the right column with {flag}."
+            )
+
+
+def reject_levels(accepted, rejects, levels, customer_col, positions):
+    """Move rows of ``accepted`` whose value in a categorical column is empty, or not one of the
+    levels the model was fitted on (``levels``: column → list, or None for any), to ``rejects``."""
+    for column, known in levels.items():
+        text = accepted[column].astype(str).str.strip()
+        blank = (accepted[column].isna() | (text == "")).to_numpy()
+        unknown = ~blank & (~text.isin(known).to_numpy() if known is not None else False)
+        for mask, reason in (
+            (blank, f"{column} is missing"),
+            (unknown, f"{column} is not one of the fitted levels {known}"),
+        ):
+            if np.any(mask):
+                extra = pd.DataFrame(
+                    {
+                        "row": positions[accepted.index[mask]].to_numpy() + 1,
+                        customer_col: accepted[customer_col].to_numpy()[mask],
+                        "reason": reason,
+                    }
+                )
+                rejects = pd.concat([rejects, extra], ignore_index=True)
+        accepted = accepted.loc[~(blank | unknown)]
+    return accepted, rejects.sort_values("row", kind="stable").reset_index(drop=True)
+
+
+class SubscriptionTable:
+    """INPUT read in batches (see :mod:`clvmodel._subscription_stream`): a first pass over the id,
+    date and ``extra`` columns, then :meth:`screened` yields the accepted rows of each batch while
+    the rejects go to the spool beside the rejects file."""
+
+    def __init__(self, path, options, batch_size, *, extra=()):
+        self.path, self.batch_size = path, batch_size
+        self.customer_col, self.start_col, self.end_col = (
+            options["customer_col"], options["start_col"], options["end_col"])  # fmt: skip
+        self.columns = table_columns(path)
+        wanted = {"--customer-col": self.customer_col, "--start-col": self.start_col,
+                  "--end-col": self.end_col}  # fmt: skip
+        has_columns(self.columns, path, wanted)
+        given = options["observation_end"]
+        if given is not None:  # checked (and read) as the screening reads it
+            blank = pd.DataFrame(columns=[self.customer_col, self.start_col, self.end_col])
+            given = screen_subscription_table(blank, self.customer_col, self.start_col,
+                                              self.end_col, given)[2]  # fmt: skip
+        dates = (self.start_col, self.end_col) if given is None else ()
+        self.survey = survey(path, self.customer_col, dates, extra, batch_size)
+        if given is None:
+            given = self.survey.latest
+            given = pd.Timestamp("1970-01-01") if pd.isna(given) else given
+        self.end = given
+        self.accepted = 0
+
+    def screened(self, spool, *, numeric=(), levels=None, indicators=None):
+        """Per batch, the accepted rows (dates parsed, ``numeric`` columns as floats, the
+        ``indicators`` added as 0/1 columns); rejects go to ``spool`` numbered in the table."""
+        columns = [self.customer_col, self.start_col, self.end_col, *numeric, *(levels or {})]
+        offset = 0
+        for frame in read_batches(self.path, columns, self.batch_size):
+            frame = frame.reset_index(drop=True)
+            accepted, rejects, _ = screen_subscription_table(
+                frame, self.customer_col, self.start_col, self.end_col, self.end,
+                numeric_cols=numeric, id_counts=self.survey.id_counts,
+            )  # fmt: skip
+            positions = pd.Series(np.arange(len(frame)), index=frame.index)
+            accepted, rejects = reject_levels(accepted, rejects, levels or {}, self.customer_col,
+                                               positions)  # fmt: skip
+            for name, (column, level) in (indicators or {}).items():
+                accepted = accepted.assign(**{name: (accepted[column].astype(str).str.strip()
+                                                     == level).astype("float64")})  # fmt: skip
+            spool.add(rejects, offset)
+            offset += len(frame)
+            self.accepted += len(accepted)
+            if len(accepted):
+                yield accepted
+
+    def check_usable(self, spool) -> None:
+        """One line when every row was rejected."""
+        if self.accepted:
+            return
+        shown = "; ".join(f"{n:,} × {reason}" for reason, n in spool.reasons.most_common(3))
+        raise InputError(
+            f"no usable subscriber in {self.path}: all {self.survey.rows:,} row(s) rejected "
+            f"({shown}). Check --customer-col, --start-col, --end-col and --observation-end."
+        )
+
+
+def subscriber_rows(accepted, options, end, period, keep):
+    rows = from_subscription_table(
+        accepted, customer_col=options["customer_col"], start_col=options["start_col"],
+        end_col=options["end_col"], observation_end=end, period=period, keep=keep,
+    )  # fmt: skip
+    return rows
+
+
+def table_writer(frame: pd.DataFrame, path) -> callable:
+    if format_of(Path(path)) == "csv":
+        return lambda tmp: frame.to_csv(tmp, index=True)
+    return lambda tmp: frame.to_parquet(
+        tmp, index=True, coerce_timestamps="us", allow_truncated_timestamps=True
+    )
+
+
+class BatchWriter:
+    """Scores appended batch by batch to a CSV (pandas, header once) or Parquet file (Arrow)."""
+
+    def __init__(self, path: Path, output):
+        self.path, self.csv = path, format_of(Path(output)) == "csv"
+        self._handle = self._parquet = None
+
+    def write(self, frame: pd.DataFrame) -> None:
+        if self.csv:
+            first = self._handle is None
+            if first:
+                self._handle = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            frame.to_csv(self._handle, index=True, header=first)
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(frame, preserve_index=True)
+        if self._parquet is None:
+            self._parquet = pq.ParquetWriter(self.path, table.schema)
+        self._parquet.write_table(table)
+
+    def close(self) -> None:
+        for handle in (self._handle, self._parquet):
+            if handle is not None:
+                handle.close()

@@ -1,0 +1,147 @@
+"""The work shared by ``clvmodel subscriptions score`` and ``plan``: the model loaded and checked,
+its covariates matched to INPUT, the horizon and discount rate, INPUT ready to stream."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+import clvmodel as clv
+from clvmodel._subscription_stream import table_columns
+from clvmodel.cli import _guard
+from clvmodel.cli._subscriptions_common import (
+    PERIOD_CHOICE,
+    PERIOD_NAMES,
+    PERIODS_PER_YEAR,
+    SubscriptionTable,
+    check_outputs,
+    has_columns,
+    rejects_file_path,
+    subscriber_rows,
+)
+from clvmodel.errors import InputError
+from clvmodel.models._contractual import ContractualModel
+from clvmodel.subscription_churn import annual_to_period_rate
+
+
+def _load_contractual(path: str, billing_period: str | None) -> ContractualModel:
+    model = clv.load(path)
+    if not isinstance(model, ContractualModel):
+        raise InputError(
+            f"MODEL {path} holds a {type(model).__name__}, not a subscription model; fit one with "
+            "`clvmodel subscriptions fit`."
+        )
+    recorded = getattr(model, "period_", None)
+    if recorded is None and billing_period is None:
+        raise InputError(
+            f"MODEL {path} does not record its billing period; pass --billing-period M, W or Y "
+            "(the period it was fitted in)."
+        )
+    if recorded is not None and billing_period is not None and billing_period != recorded:
+        raise InputError(
+            f"--billing-period {billing_period} contradicts MODEL {path}, fitted in "
+            f"{PERIOD_NAMES[recorded]} ({recorded}); leave --billing-period out."
+        )
+    model.period_ = model.time_unit_ = recorded or billing_period
+    return model
+
+
+def _model_columns(model: ContractualModel, frame_columns) -> tuple[list, list, dict]:
+    """The model's covariates as INPUT columns: numeric columns, categorical columns and the
+    indicators ("plan=premium" → ("plan", "premium")) to rebuild."""
+    names = list(dict.fromkeys([*model.alpha_covariates, *model.beta_covariates]))
+    numeric, categorical, indicators = [], [], {}
+    for name in names:
+        if name in frame_columns:
+            numeric.append(name)
+        elif "=" in name and name.split("=", 1)[0] in frame_columns:
+            column, level = name.split("=", 1)
+            indicators[name] = (column, level)
+            categorical.append(column)
+        else:
+            raise InputError(
+                f"INPUT has no column {name.split('=', 1)[0]!r}, which the model's covariate "
+                f"{name!r} needs; its columns are {list(map(str, frame_columns))}."
+            )
+    return numeric, list(dict.fromkeys(categorical)), indicators
+
+
+def _horizon(value: int | None, period: str) -> int:
+    if value is None:
+        return PERIODS_PER_YEAR[period]
+    if value < 1:
+        raise InputError(
+            f"--horizon {value} is not a number of renewals ≥ 1 (billing periods); for a year of "
+            f"{PERIOD_NAMES[period]} use --horizon {PERIODS_PER_YEAR[period]}."
+        )
+    return value
+
+
+def _rates(discount_rate: float, margin: float, period: str) -> float:
+    _guard.check_fraction("--discount-rate", discount_rate)
+    _guard.check_fraction("--margin", margin, positive=True)
+    return annual_to_period_rate(discount_rate, period)
+
+
+def scoring_options(function):
+    options = [
+        click.option("--billing-period", type=PERIOD_CHOICE, default=None,
+                     help="Billing period, if MODEL does not record one."),
+        click.option("--price-col", default="price", show_default=True,
+                     help="Price-per-billing-period column of INPUT."),
+        click.option("--horizon", type=int, default=None,
+                     help="Churn risk = P(cancel within the next HORIZON renewals), in billing "
+                     "periods [default: one year: 12, 52 or 1]."),
+        click.option("--discount-rate", type=float, default=0.1, show_default=True,
+                     help="ANNUAL discount rate as a FRACTION (0.1 = 10 %), converted to the "
+                     "billing period."),
+        click.option("--margin", type=float, default=1.0, show_default=True,
+                     help="Share of the price kept as profit, a FRACTION above 0 and at most 1."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@dataclass
+class Scoring:
+    """What `score` and `plan` share: the model, its settings and INPUT ready to stream."""
+
+    model: ContractualModel
+    table: SubscriptionTable
+    rejects_path: Path
+    horizon: int
+    discount: float
+    price_col: str
+    screen: dict
+    keep: list
+
+    def subscriber_batches(self, spool, options):
+        """Per-subscriber rows (periods, cancelled, price, covariates) batch by batch."""
+        for accepted in self.table.screened(spool, **self.screen):
+            yield subscriber_rows(accepted, options, self.table.end, self.model.period_,
+                                   self.keep)  # fmt: skip
+
+
+def prepare_scoring(model_path, input_path, output, options, suffixes) -> Scoring:
+    batch_size = options.pop("batch_size")
+    rejects_path = rejects_file_path(output, options.pop("rejects"))
+    inputs = {"MODEL": model_path, "INPUT": input_path}
+    check_outputs(output, rejects_path, inputs, suffixes)
+    model = _load_contractual(model_path, options.pop("billing_period"))
+    period = model.period_
+    horizon = _horizon(options.pop("horizon"), period)
+    d = _rates(options.pop("discount_rate"), options["margin"], period)
+    price_col = options.pop("price_col")
+    columns = table_columns(input_path)
+    has_columns(columns, input_path, {"--price-col": price_col})
+    numeric, categorical, indicators = _model_columns(model, columns)
+    recorded = json.loads(Path(model_path).read_text(encoding="utf-8")).get("covariate_levels")
+    levels = {c: (recorded or {}).get(c) for c in categorical}
+    table = SubscriptionTable(input_path, options, batch_size)
+    screen = {"numeric": [price_col, *numeric], "levels": levels, "indicators": indicators}
+    keep = list(dict.fromkeys([price_col, *numeric, *indicators]))
+    return Scoring(model, table, rejects_path, horizon, d, price_col, screen, keep)

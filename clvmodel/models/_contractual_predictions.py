@@ -1,0 +1,332 @@
+"""Predictions of the contractual models: a new cohort (survival, retention, DEL, value) and
+subscribers with a history (retention curve, churn risk, DERL, residual value), and simulation.
+
+A mixin of :class:`clvmodel.models._contractual.ContractualModel` (see that module for the
+formulas); it uses the model's ``_params``, ``_individual``, ``_log_survival`` and
+``_check_fitted``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from clvmodel.errors import InputError
+from clvmodel.models._contractual_derl import DiscountedLifetimeSums
+from clvmodel.models._covariates import covariate_matrix
+from clvmodel.subscriptions import validate_subscribers
+
+
+def check_discount_rate(discount_rate) -> float:
+    """A discount rate per period: a finite number ≥ 0."""
+    try:
+        d = float(discount_rate)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"discount_rate must be a number per billing period, got {discount_rate!r}."
+        ) from None
+    if not np.isfinite(d) or d < 0:
+        raise InputError(
+            f"discount_rate must be finite and ≥ 0, got {discount_rate!r}; for 10 % a year with "
+            "monthly billing use 1.10 ** (1 / 12) - 1."
+        )
+    return d
+
+
+def _check_periods_ahead(k) -> np.ndarray:
+    values = np.asarray(k, dtype="float64")
+    if not np.all(np.isfinite(values)) or (values < 0).any() or (values != np.round(values)).any():
+        raise InputError(f"the number of periods ahead must be whole numbers ≥ 0, got {k!r}.")
+    return values
+
+
+class ContractualPredictions(DiscountedLifetimeSums):
+    """Mixin of :class:`clvmodel.models._contractual.ContractualModel`: its predictions."""
+
+    # ----------------------------------------------------------------------------------------------
+    # A subscriber just acquired
+    def survival_function(self, t) -> np.ndarray:
+        """S(t) = P(T > t): the share of a new cohort still subscribed after t renewals.
+
+        Parameters
+        ----------
+        t : int or array_like of int
+            Periods since the start (≥ 0).
+
+        Returns
+        -------
+        float or numpy.ndarray
+        """
+        t = _check_periods_ahead(t)
+        p = self._params(self._check_fitted())
+        with np.errstate(divide="ignore"):
+            values = np.exp(self._log_survival(p, t)[0])
+        return float(values) if values.ndim == 0 else values
+
+    def retention_rate(self, t) -> np.ndarray:
+        """r(t) = S(t) / S(t − 1): the share of those subscribed in period t who renew (t ≥ 1).
+
+        Parameters
+        ----------
+        t : int or array_like of int
+
+        Returns
+        -------
+        float or numpy.ndarray
+        """
+        t = _check_periods_ahead(t)
+        if (t < 1).any():
+            raise InputError(f"retention rates start at period 1, got {t.tolist()}.")
+        p = self._params(self._check_fitted())
+        values = np.exp(self._log_survival(p, t)[0] - self._log_survival(p, t - 1.0)[0])
+        return float(values) if values.ndim == 0 else values
+
+    def discounted_expected_lifetime(self, discount_rate: float) -> float:
+        """DEL(d) = Σ_{t ≥ 0} S(t) (1 + d)^−t: a new subscriber's expected discounted number of
+        payments, the first (at signup) undiscounted (Fader and Hardie 2010).
+
+        Parameters
+        ----------
+        discount_rate : float
+            Per billing period.
+
+        Returns
+        -------
+        float
+            ``inf`` when d = 0 and the expected lifetime is infinite.
+        """
+        d = check_discount_rate(discount_rate)
+        p = self._params(self._check_fitted())
+        # S(t) = S(0 + 1 + (t − 1)) / S(0): DERL at tenure 0 counts payments 2, 3, …
+        return float(1.0 + self._derl(p, np.zeros(1), d)[0] / (1.0 + d))
+
+    def lifetime_value_new(self, price: float, margin: float, discount_rate: float) -> float:
+        """Expected discounted value of a subscriber just acquired: price × margin × DEL(d).
+
+        Parameters
+        ----------
+        price : float
+            Price per billing period.
+        margin : float
+            Share of the price kept as profit (between 0 and 1 for a margin rate).
+        discount_rate : float
+            Per billing period.
+
+        Returns
+        -------
+        float
+        """
+        return float(price) * float(margin) * self.discounted_expected_lifetime(discount_rate)
+
+    # ----------------------------------------------------------------------------------------------
+    # Subscribers with a history
+    def _tenure(self, data):
+        """Validated periods, cancelled flags and index, and the parameter groups: a list of
+        (rows, parameters), one per distinct covariate vector (one group without covariates)."""
+        theta = self._check_fitted()
+        periods, cancelled, index = validate_subscribers(data)
+        if not self.has_covariates:
+            return [(np.arange(periods.size), self._params(theta))], periods, cancelled, index
+        z_alpha = covariate_matrix(data, self.alpha_covariates, fitting=False)
+        z_beta = covariate_matrix(data, self.beta_covariates, fitting=False)
+        z = np.column_stack([z_alpha, z_beta])
+        distinct, group = np.unique(z, axis=0, return_inverse=True)
+        group = np.asarray(group).reshape(-1)
+        ka = z_alpha.shape[1]
+        own = self._individual(theta, distinct[:, :ka], distinct[:, ka:])
+        groups = [
+            (np.flatnonzero(group == g), {k: float(np.asarray(v).reshape(-1)[g])
+                                          if np.ndim(v) else v for k, v in own.items()})
+            for g in range(distinct.shape[0])
+        ]  # fmt: skip
+        return groups, periods, cancelled, index
+
+    def retention_curve(self, data, periods: int = 12) -> pd.DataFrame:
+        """P(still subscribed after k more renewals | history) = S(t + k) / S(t), k = 0 … periods.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Subscribers with ``periods`` (t) and ``cancelled``.
+        periods : int
+            Largest k.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per k, indexed like ``data`` (0 throughout for cancelled subscribers).
+        """
+        groups, t, cancelled, index = self._tenure(data)
+        k = np.arange(int(_check_periods_ahead(periods)) + 1, dtype="float64")
+        values = np.empty((t.size, k.size))
+        for rows, p in groups:
+            distinct, group = np.unique(t[rows], return_inverse=True)
+            with np.errstate(divide="ignore"):
+                grid = self._log_survival(p, distinct[:, None] + k[None, :])[0]
+                values[rows] = np.exp(grid - self._log_survival(p, distinct)[0][:, None])[group]
+        values[cancelled] = 0.0
+        return pd.DataFrame(values, index=index, columns=k.astype("int64"))
+
+    def probability_cancel(self, data, periods) -> pd.Series:
+        """P(T ≤ t + k | T > t): the risk that a subscriber cancels at one of their next k
+        renewal decisions (1 for those who already cancelled).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Subscribers with ``periods`` (t) and ``cancelled``.
+        periods : int or array_like
+            k, one number or one per subscriber.
+
+        Returns
+        -------
+        pandas.Series
+        """
+        groups, t, cancelled, index = self._tenure(data)
+        k = np.broadcast_to(_check_periods_ahead(periods), t.shape)
+        log_ratio = np.empty(t.size)
+        for rows, p in groups:
+            with np.errstate(divide="ignore"):
+                log_ratio[rows] = (
+                    self._log_survival(p, t[rows] + k[rows])[0] - self._log_survival(p, t[rows])[0]
+                )
+        values = np.where(cancelled, 1.0, -np.expm1(log_ratio))
+        return pd.Series(values, index=index, name="probability_cancel")
+
+    def expected_residual_lifetime(self, data) -> pd.Series:
+        """E[T − t − 1 | T > t]: the expected number of further payments (renewals), i.e. DERL
+        at d = 0; ``inf`` where the model's mean lifetime is infinite, 0 for cancelled
+        subscribers.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Subscribers with ``periods`` and ``cancelled``.
+
+        Returns
+        -------
+        pandas.Series
+        """
+        values = self._per_subscriber(data, 0.0)
+        return values.rename("expected_residual_lifetime")
+
+    def discounted_expected_residual_lifetime(self, data, discount_rate: float) -> pd.Series:
+        """DERL(d): expected discounted payments still to come, the next renewal undiscounted
+        (Fader and Hardie 2010); 0 for cancelled subscribers.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Subscribers with ``periods`` and ``cancelled``.
+        discount_rate : float
+            Per billing period.
+
+        Returns
+        -------
+        pandas.Series
+        """
+        values = self._per_subscriber(data, check_discount_rate(discount_rate))
+        return values.rename("derl")
+
+    def residual_value(self, data, price, margin: float, discount_rate: float) -> pd.Series:
+        """Residual CLV = price × margin × DERL(d): the value of each subscriber's future
+        payments.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Subscribers with ``periods`` and ``cancelled``.
+        price : float, str or array_like
+            Price per period: one number, the name of a column of ``data``, or one per row.
+        margin : float
+            Share of the price kept as profit.
+        discount_rate : float
+            Per billing period.
+
+        Returns
+        -------
+        pandas.Series
+        """
+        derl = self.discounted_expected_residual_lifetime(data, discount_rate)
+        if isinstance(price, str):
+            if price not in getattr(data, "columns", ()):
+                raise InputError(f"data have no price column {price!r}.")
+            price = data[price]
+        price = np.asarray(price, dtype="float64")
+        if (price.ndim and price.size != derl.size) or not np.all(np.isfinite(price)):
+            raise InputError("price must be finite: one number, or one per subscriber.")
+        if not np.isfinite(float(margin)):
+            raise InputError(f"margin must be a finite share of the price, got {margin!r}.")
+        return (price * float(margin) * derl).rename("residual_value")
+
+    def predict(self, data, periods, discount_rate: float | None = None) -> pd.DataFrame:
+        """The per-subscriber predictions at once: ``probability_cancel`` within ``periods``
+        renewal decisions, ``expected_residual_lifetime`` and, given a discount rate, ``derl``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Subscribers with ``periods`` and ``cancelled``.
+        periods : int or array_like
+            Horizon k in renewal decisions (one, or one per subscriber).
+        discount_rate : float, optional
+            Per billing period; adds the ``derl`` column.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed like ``data``.
+        """
+        columns = {
+            "probability_cancel": self.probability_cancel(data, periods),
+            "expected_residual_lifetime": self.expected_residual_lifetime(data),
+        }
+        if discount_rate is not None:
+            columns["derl"] = self.discounted_expected_residual_lifetime(data, discount_rate)
+        return pd.DataFrame(columns)
+
+    def _per_subscriber(self, data, d: float) -> pd.Series:
+        groups, t, cancelled, index = self._tenure(data)
+        values = np.empty(t.size)
+        for rows, p in groups:
+            distinct, group = np.unique(t[rows], return_inverse=True)
+            values[rows] = self._derl(p, distinct, d)[group]
+        return pd.Series(np.where(cancelled, 0.0, values), index=index)
+
+    # ----------------------------------------------------------------------------------------------
+    def simulate(self, n_subscribers: int, observed_periods, random_state=None) -> pd.DataFrame:
+        """Draw subscribers from the model, each observed for their own number of periods.
+
+        θ_i ~ Beta(α, β); given θ_i, P(T_i > t) = (1 − θ_i)^u(t), drawn by inversion:
+        T_i = ⌈(ln U / ln(1 − θ_i))^{1/c}⌉ with U ~ Uniform(0, 1).
+
+        Parameters
+        ----------
+        n_subscribers : int
+            How many subscribers.
+        observed_periods : int or array_like of int
+            Periods observed per subscriber (one number, or one per subscriber): a subscriber
+            whose lifetime exceeds it is active with ``periods`` = observed_periods.
+        random_state : int or numpy.random.Generator, optional
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``periods``, ``cancelled`` and the true ``lifetime``, one row per subscriber.
+        """
+        p = self._params(self._check_fitted())
+        rng = np.random.default_rng(random_state)
+        n = int(n_subscribers)
+        horizon = np.broadcast_to(_check_periods_ahead(observed_periods), (n,))
+        theta = rng.beta(p["alpha"], p["beta"], size=n)
+        with np.errstate(divide="ignore"):
+            y = np.log(rng.uniform(size=n)) / np.log1p(-theta)
+        lifetime = np.maximum(np.ceil(y ** (1.0 / p.get("c", 1.0))), 1.0)
+        cancelled = lifetime <= horizon
+        return pd.DataFrame(
+            {
+                "periods": np.where(cancelled, lifetime, horizon).astype("int64"),
+                "cancelled": cancelled.astype("int64"),
+                "lifetime": np.minimum(lifetime, 2.0**62).astype("int64"),
+            },
+            index=pd.RangeIndex(n, name="subscriber"),
+        )

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from clvmodel._subscription_dates import _add_periods, _naive, _renewals, parse_dates
+from clvmodel._subscription_screen import screen_subscription_table
 from clvmodel.errors import InputError
 
 __all__ = [
@@ -39,7 +41,6 @@ __all__ = [
 #: Billing periods understood by :func:`from_subscription_table`.
 PERIODS = {"M": "months", "W": "weeks", "Y": "years"}
 SUBSCRIBER_COLUMNS = ("periods", "cancelled")
-_MONTHS_PER_PERIOD = {"M": 1, "Y": 12}
 _EXAMPLES = 5
 
 
@@ -229,141 +230,6 @@ def from_subscription_table(
     return rows
 
 
-def screen_subscription_table(
-    table: pd.DataFrame,
-    customer_col: str = "customer_id",
-    start_col: str = "start",
-    end_col: str = "end",
-    observation_end=None,
-    numeric_cols: Sequence[str] = (),
-    *,
-    id_counts: pd.Series | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
-    """Split a subscription table into the rows :func:`from_subscription_table` accepts and the
-    rejected ones, each with a reason (for batch work, where one bad row must not stop the rest).
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        One row per subscription, as for :func:`from_subscription_table`.
-    customer_col, start_col, end_col : str
-        Column names; a missing column is an error for the whole table.
-    observation_end : date-like, optional
-        End of observation; by default the latest readable start or end date.
-    numeric_cols : sequence of str
-        Further columns that must hold numbers (a price ≥ 0 first, then covariates): rows where
-        one is missing or not a number are rejected.
-    id_counts : pandas.Series, optional
-        For a table read in batches: the number of rows of the whole table for each id that
-        appears more than once (indexed by id). By default ids are counted within ``table``.
-
-    Returns
-    -------
-    accepted : pandas.DataFrame
-        The valid rows, their dates parsed (naive timestamps) and numeric columns as floats.
-    rejects : pandas.DataFrame
-        ``row`` (1-based position in ``table``), the customer id and ``reason``, one row per
-        rejected row; every row of ``table`` is in exactly one of the two.
-    observation_end : pandas.Timestamp
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from clvmodel import subscriptions
-    >>> table = pd.DataFrame({"customer_id": ["a", "b", "b", None, "c"],
-    ...                       "start": ["2024-01-05", "2024-02-01", "2024-02-01", "2024-03-01",
-    ...                                 "2024-04-01"],
-    ...                       "end": [None, None, None, None, "2024-03-01"]})
-    >>> ok, rejects, end = subscriptions.screen_subscription_table(table)
-    >>> ok.index.tolist(), end.date().isoformat()
-    ([0], '2024-04-01')
-    >>> rejects["reason"].tolist()
-    ['customer id appears on 2 rows', 'customer id appears on 2 rows', 'missing customer id', \
-'end date before start date']
-    """
-    if not isinstance(table, pd.DataFrame):
-        raise InputError(f"expected a DataFrame of subscriptions, got {type(table).__name__}.")
-    numeric_cols = list(numeric_cols)
-    missing = [c for c in (customer_col, start_col, end_col, *numeric_cols)
-               if c not in table.columns]  # fmt: skip
-    if missing:
-        raise InputError(
-            f"the subscription table has no column {', '.join(map(repr, missing))}; it has "
-            f"{list(map(str, table.columns))}."
-        )
-    reason = pd.Series(None, index=table.index, dtype=object)
-
-    def flag(mask, text):
-        mask = pd.Series(np.asarray(mask, dtype=bool), index=table.index) & reason.isna()
-        if isinstance(text, pd.Series):
-            reason[mask] = text[mask]
-        else:
-            reason[mask] = text
-
-    ids = table[customer_col]
-    blank_id = ids.isna() | (ids.astype(str).str.strip() == "")
-    flag(blank_id, "missing customer id")
-    repeats = ids.map(ids[~blank_id].value_counts() if id_counts is None else id_counts)
-    flag(~blank_id & (repeats > 1), "customer id appears on " + repeats.astype("Int64").astype(str)
-         + " rows")  # fmt: skip
-
-    start, no_start = parse_dates(table[start_col])
-    end, no_end = parse_dates(table[end_col])
-    flag(no_start, "no start date")
-    flag(start.isna(), "start date is not a readable date")
-    flag(~no_end & end.isna(), "end date is not a readable date")
-    flag(end < start, "end date before start date")
-    converted = {}
-    for k, column in enumerate(numeric_cols):
-        values = pd.to_numeric(table[column], errors="coerce")
-        bad = ~np.isfinite(values.to_numpy(dtype="float64", na_value=np.nan))
-        if k == 0:
-            bad |= values.to_numpy(dtype="float64", na_value=np.nan) < 0
-        flag(bad, f"{column} is missing or not a number" + (" ≥ 0" if k == 0 else ""))
-        converted[column] = values.astype("float64")
-    if observation_end is None:
-        latest = pd.concat([start, end]).max()
-        if pd.isna(latest):
-            latest = pd.Timestamp("1970-01-01")
-        end_of_data = latest
-    else:
-        try:
-            end_of_data = _naive(pd.Timestamp(observation_end))
-        except (TypeError, ValueError):
-            end_of_data = pd.NaT
-        if pd.isna(end_of_data):
-            raise InputError(f"observation_end={observation_end!r} is not a date.")
-    flag(start > end_of_data, f"starts after the observation end ({end_of_data.date()})")
-    bad = reason.notna().to_numpy()
-    converted.update({start_col: start, end_col: end})
-    accepted = table.loc[~bad].assign(**{c: v[~bad] for c, v in converted.items()})
-    rejects = pd.DataFrame(
-        {"row": np.flatnonzero(bad) + 1, customer_col: ids[bad].to_numpy(),
-         "reason": reason[bad].to_numpy()}
-    )  # fmt: skip
-    return accepted, rejects, end_of_data
-
-
-def parse_dates(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """A date column read as :func:`screen_subscription_table` reads it.
-
-    Parameters
-    ----------
-    raw : pandas.Series
-        Dates as text, timestamps or anything :func:`pandas.to_datetime` reads, one by one.
-
-    Returns
-    -------
-    parsed : pandas.Series
-        Naive timestamps (zoned ones converted to UTC); NaT where empty or unreadable.
-    empty : pandas.Series
-        Whether the value is missing or blank.
-    """
-    parsed = pd.to_datetime(raw, errors="coerce", utc=True, format="mixed").dt.tz_localize(None)
-    empty = raw.isna() | (raw.astype(str).str.strip() == "")
-    return parsed, empty
-
-
 def simulate_subscription_table(
     model,
     n_subscribers: int,
@@ -437,20 +303,6 @@ def simulate_subscription_table(
             "lifetime": lifetime.astype("int64"),
         }
     )
-
-
-def _add_periods(start: pd.Series, k: np.ndarray, period: str) -> pd.Series:
-    """start + k billing periods, the day clipped to the month's length (as :func:`_renewals`)."""
-    if period == "W":
-        return start + pd.to_timedelta(7 * np.asarray(k, dtype="int64"), unit="D")
-    step = _MONTHS_PER_PERIOD[period]
-    target = (start.dt.year.to_numpy() * 12 + start.dt.month.to_numpy() - 1
-              + np.asarray(k, dtype="int64") * step)  # fmt: skip
-    first_of_month = pd.to_datetime(
-        pd.DataFrame({"year": target // 12, "month": target % 12 + 1, "day": 1})
-    )
-    day = np.minimum(start.dt.day.to_numpy(), first_of_month.dt.days_in_month.to_numpy())
-    return first_of_month + pd.to_timedelta(day - 1, unit="D")
 
 
 def validate_subscribers(data) -> tuple[np.ndarray, np.ndarray, pd.Index]:
@@ -540,12 +392,6 @@ def _numbers(column, name: str) -> np.ndarray:
     return values
 
 
-def _naive(stamp):
-    if stamp is not pd.NaT and getattr(stamp, "tzinfo", None) is not None:
-        return stamp.tz_convert("UTC").tz_localize(None)
-    return stamp
-
-
 def _dates(column: pd.Series, name: str) -> pd.Series:
     """A date column as naive timestamps; unreadable (non-empty) values are an error."""
     parsed = pd.to_datetime(column, errors="coerce", utc=True).dt.tz_localize(None)
@@ -562,27 +408,3 @@ def _fail_where(mask, values: pd.Series, column: str, problem: str, fix: str) ->
         raise InputError(
             f"{int(mask.sum())} row(s) where {column!r} {problem} (for example {shown}); {fix}."
         )
-
-
-def _renewals(start: pd.Series, end: pd.Series, period: str, strict: bool) -> np.ndarray:
-    """Largest k ≥ 0 with start + k periods ≤ end (< end when ``strict``; −1 if none)."""
-    s = start.to_numpy(dtype="datetime64[ns]")
-    e = end.to_numpy(dtype="datetime64[ns]")
-    if period == "W":
-        week = np.timedelta64(7, "D").astype("timedelta64[ns]").astype("int64")
-        gap = (e - s).astype("int64")
-        k = gap // week
-        return np.where(strict & (k * week == gap), k - 1, k)
-    step = _MONTHS_PER_PERIOD[period]
-    month_index = start.dt.year.to_numpy() * 12 + start.dt.month.to_numpy() - 1
-    gap = end.dt.year.to_numpy() * 12 + end.dt.month.to_numpy() - 1 - month_index
-    k = gap // step
-    target = month_index + k * step
-    first_of_month = pd.to_datetime(
-        pd.DataFrame({"year": target // 12, "month": target % 12 + 1, "day": 1})
-    )
-    day = np.minimum(start.dt.day.to_numpy(), first_of_month.dt.days_in_month.to_numpy())
-    time_of_day = (start - start.dt.normalize()).to_numpy()
-    anniversary = first_of_month.to_numpy() + (day - 1).astype("timedelta64[D]") + time_of_day
-    late = anniversary >= e if strict else anniversary > e
-    return np.where(late, k - 1, k)

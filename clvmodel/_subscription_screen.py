@@ -1,0 +1,127 @@
+"""Screening a subscription table: the rows :func:`clvmodel.subscriptions.from_subscription_table`
+accepts, and the rejected ones with a reason each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from clvmodel._subscription_dates import _naive, parse_dates
+from clvmodel.errors import InputError
+
+
+def screen_subscription_table(
+    table: pd.DataFrame,
+    customer_col: str = "customer_id",
+    start_col: str = "start",
+    end_col: str = "end",
+    observation_end=None,
+    numeric_cols: Sequence[str] = (),
+    *,
+    id_counts: pd.Series | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
+    """Split a subscription table into the rows :func:`from_subscription_table` accepts and the
+    rejected ones, each with a reason (for batch work, where one bad row must not stop the rest).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per subscription, as for :func:`from_subscription_table`.
+    customer_col, start_col, end_col : str
+        Column names; a missing column is an error for the whole table.
+    observation_end : date-like, optional
+        End of observation; by default the latest readable start or end date.
+    numeric_cols : sequence of str
+        Further columns that must hold numbers (a price ≥ 0 first, then covariates): rows where
+        one is missing or not a number are rejected.
+    id_counts : pandas.Series, optional
+        For a table read in batches: the number of rows of the whole table for each id that
+        appears more than once (indexed by id). By default ids are counted within ``table``.
+
+    Returns
+    -------
+    accepted : pandas.DataFrame
+        The valid rows, their dates parsed (naive timestamps) and numeric columns as floats.
+    rejects : pandas.DataFrame
+        ``row`` (1-based position in ``table``), the customer id and ``reason``, one row per
+        rejected row; every row of ``table`` is in exactly one of the two.
+    observation_end : pandas.Timestamp
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from clvmodel import subscriptions
+    >>> table = pd.DataFrame({"customer_id": ["a", "b", "b", None, "c"],
+    ...                       "start": ["2024-01-05", "2024-02-01", "2024-02-01", "2024-03-01",
+    ...                                 "2024-04-01"],
+    ...                       "end": [None, None, None, None, "2024-03-01"]})
+    >>> ok, rejects, end = subscriptions.screen_subscription_table(table)
+    >>> ok.index.tolist(), end.date().isoformat()
+    ([0], '2024-04-01')
+    >>> rejects["reason"].tolist()
+    ['customer id appears on 2 rows', 'customer id appears on 2 rows', 'missing customer id', \
+'end date before start date']
+    """
+    if not isinstance(table, pd.DataFrame):
+        raise InputError(f"expected a DataFrame of subscriptions, got {type(table).__name__}.")
+    numeric_cols = list(numeric_cols)
+    missing = [c for c in (customer_col, start_col, end_col, *numeric_cols)
+               if c not in table.columns]  # fmt: skip
+    if missing:
+        raise InputError(
+            f"the subscription table has no column {', '.join(map(repr, missing))}; it has "
+            f"{list(map(str, table.columns))}."
+        )
+    reason = pd.Series(None, index=table.index, dtype=object)
+
+    def flag(mask, text):
+        mask = pd.Series(np.asarray(mask, dtype=bool), index=table.index) & reason.isna()
+        if isinstance(text, pd.Series):
+            reason[mask] = text[mask]
+        else:
+            reason[mask] = text
+
+    ids = table[customer_col]
+    blank_id = ids.isna() | (ids.astype(str).str.strip() == "")
+    flag(blank_id, "missing customer id")
+    repeats = ids.map(ids[~blank_id].value_counts() if id_counts is None else id_counts)
+    flag(~blank_id & (repeats > 1), "customer id appears on " + repeats.astype("Int64").astype(str)
+         + " rows")  # fmt: skip
+
+    start, no_start = parse_dates(table[start_col])
+    end, no_end = parse_dates(table[end_col])
+    flag(no_start, "no start date")
+    flag(start.isna(), "start date is not a readable date")
+    flag(~no_end & end.isna(), "end date is not a readable date")
+    flag(end < start, "end date before start date")
+    converted = {}
+    for k, column in enumerate(numeric_cols):
+        values = pd.to_numeric(table[column], errors="coerce")
+        bad = ~np.isfinite(values.to_numpy(dtype="float64", na_value=np.nan))
+        if k == 0:
+            bad |= values.to_numpy(dtype="float64", na_value=np.nan) < 0
+        flag(bad, f"{column} is missing or not a number" + (" ≥ 0" if k == 0 else ""))
+        converted[column] = values.astype("float64")
+    if observation_end is None:
+        latest = pd.concat([start, end]).max()
+        if pd.isna(latest):
+            latest = pd.Timestamp("1970-01-01")
+        end_of_data = latest
+    else:
+        try:
+            end_of_data = _naive(pd.Timestamp(observation_end))
+        except (TypeError, ValueError):
+            end_of_data = pd.NaT
+        if pd.isna(end_of_data):
+            raise InputError(f"observation_end={observation_end!r} is not a date.")
+    flag(start > end_of_data, f"starts after the observation end ({end_of_data.date()})")
+    bad = reason.notna().to_numpy()
+    converted.update({start_col: start, end_col: end})
+    accepted = table.loc[~bad].assign(**{c: v[~bad] for c, v in converted.items()})
+    rejects = pd.DataFrame(
+        {"row": np.flatnonzero(bad) + 1, customer_col: ids[bad].to_numpy(),
+         "reason": reason[bad].to_numpy()}
+    )  # fmt: skip
+    return accepted, rejects, end_of_data

@@ -1,0 +1,118 @@
+"""What ``clvmodel fit`` and ``clvmodel score`` share: the options that say how to read a
+transaction log, the DuckDB connection, and the note on repeated rows."""
+
+from __future__ import annotations
+
+import re
+
+import click
+
+from clvmodel.cli import _guard
+from clvmodel.engine import TransactionSource, connect
+from clvmodel.errors import InputError
+
+
+def connect_with_limit(memory_limit: str):
+    if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", memory_limit, re.I):
+        raise InputError(f"--memory-limit {memory_limit!r} is not a size such as 512MB or 2GB.")
+    return connect(memory_limit=memory_limit.strip())
+
+
+def source_options(function):
+    """Options that say how to read a transaction log; the command receives them as keyword
+    arguments and hands them on to :func:`transaction_source` as they are."""
+    options = [
+        click.option("--customer-col", default="customer_id", show_default=True),
+        click.option("--date-col", default="date", show_default=True),
+        click.option(
+            "--amount-col",
+            default="amount",
+            show_default=True,
+            help="Amount column (see --no-amount for a log without amounts).",
+        ),
+        click.option(
+            "--no-amount",
+            is_flag=True,
+            default=False,
+            help="The log has no amounts: fit and score purchases and P(alive) only (no spend "
+            "model, so no CLV).",
+        ),
+        click.option(
+            "--date-format",
+            default=None,
+            help=_guard.DATE_FORMAT_HELP,
+        ),
+        click.option("--drop-duplicates", is_flag=True, help=_guard.DROP_DUPLICATES_HELP),
+        click.option(
+            "--observation-end",
+            default=None,
+            help="End of observation, YYYY-MM-DD (default: the last purchase date).",
+        ),
+        click.option(
+            "--table",
+            default=None,
+            help="Table to read when the input is a .duckdb file or a postgresql:// URI "
+            "(schema.table allowed).",
+        ),
+        click.option(
+            "--query",
+            default=None,
+            help="With a postgresql:// input: a SELECT query to read instead of --table.",
+        ),
+        click.option(
+            "--pushdown/--no-pushdown",
+            default=None,
+            help="With a postgresql:// input: run the row checks and the RFM summary inside "
+            "PostgreSQL so only aggregates cross the network (the default when the column "
+            "types allow), or stream the rows and summarise them here in DuckDB (often faster "
+            "with a nearby or busy server).",
+        ),
+        click.option(
+            "--memory-limit",
+            default="512MB",
+            show_default=True,
+            help="Memory DuckDB may use before it spills to disk (e.g. 256MB, 2GB).",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def transaction_source(path, time_unit: str, *, amount_col, memory_limit, **source):
+    """The log at ``path`` read with the options of :func:`source_options`."""
+    try:
+        return TransactionSource(
+            path,
+            amount_col=amount_col or None,
+            time_unit=time_unit,
+            connection=connect_with_limit(memory_limit),
+            **source,
+        )
+    except InputError as exc:
+        if amount_col and "amount column" in str(exc):
+            raise InputError(
+                f"{exc} For a log without amounts pass --no-amount (purchases and P(alive) only)."
+            ) from None
+        raise
+
+
+def amount_option(options: dict) -> None:
+    """Fold --no-amount into --amount-col (an empty name means no amounts, as before)."""
+    if options.pop("no_amount", False):
+        options["amount_col"] = ""
+
+
+def report_duplicates(count: int, dropped: bool) -> None:
+    """Say how many valid rows repeat another exactly, and what was done with them."""
+    if not count:
+        return
+    if dropped:
+        click.echo(f"left out {count:,} row(s) that repeat another row exactly (--drop-duplicates)")
+    else:
+        click.echo(
+            f"warning: {count:,} row(s) repeat another row exactly (same customer, date and "
+            "amount); they count as separate purchases. If they are copies, pass "
+            "--drop-duplicates.",
+            err=True,
+        )

@@ -1,0 +1,221 @@
+"""``clvmodel fit``: fit a purchase model and Gamma-Gamma on a log of any size."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+import clvmodel as clv
+from clvmodel._postgres_connect import display, is_postgres_uri
+from clvmodel.cli import _guard, main
+from clvmodel.cli._batch_common import (
+    amount_option,
+    report_duplicates,
+    source_options,
+    transaction_source,
+)
+from clvmodel.errors import InputError
+from clvmodel.models import PURCHASE_MODELS
+from clvmodel.models.bundle import fit_bundle
+
+
+@main.command()
+@click.argument("transactions", type=click.Path())
+@source_options
+@click.option("--time-unit", type=click.Choice(["D", "W"]), default="W", show_default=True)
+@click.option(
+    "--attributes",
+    type=click.Path(),
+    default=None,
+    help="Signup attributes (CSV/Parquet, one row per customer): with --covariates, fit a Day "
+    "One model instead (see `clvmodel dayone-fit --help` for all its options).",
+)
+@click.option("--covariates", default=None, help="Comma-separated covariate columns.")
+@click.option("--categorical", default=None, help="Covariates to treat as categorical.")
+@click.option("--log", "log_cols", default=None, help="Numeric covariates entered as log(1 + x).")
+@click.option("--first-purchase-col", default=None, help="Covariate holding the first purchase.")
+@click.option(
+    "--model",
+    "model_name",
+    type=click.Choice([*PURCHASE_MODELS, "auto"]),
+    default="bgnbd",
+    show_default=True,
+    help="Purchase model: BG/NBD, MBG/NBD, Pareto/NBD, or auto: the best by holdout error with "
+    "--calibration-end, by BIC otherwise (the choice is printed and stored in the model file).",
+)
+@click.option(
+    "--calibration-end",
+    default=None,
+    metavar="DATE",
+    help="With --model auto: fit each model on the purchases up to DATE, keep the one that "
+    "predicts the rest best (reads the log into memory), then refit it on all the data.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
+@click.pass_context
+def fit(
+    ctx,
+    transactions,
+    time_unit,
+    attributes,
+    covariates,
+    categorical,
+    log_cols,
+    first_purchase_col,
+    model_name,
+    calibration_end,
+    output,
+    **options,
+):
+    """Fit BG/NBD and Gamma-Gamma on a transaction log and write them to one JSON file.
+
+    TRANSACTIONS is a CSV or Parquet file (or folder of Parquet files), a DuckDB database with
+    --table, or a PostgreSQL database (postgresql://user@host:5432/db with --table or --query;
+    the password from PGPASSWORD or ~/.pgpass). The RFM summary and the distinct histories are
+    computed in DuckDB, so the log never has to fit in memory. Rows that cannot be used are
+    counted and left out.
+
+    With --attributes and --covariates, fits the covariate models of a Day One model instead
+    (score new signups with `clvmodel dayone MODEL SIGNUPS`).
+    """
+    if (attributes is None) != (covariates is None):
+        raise InputError("--attributes and --covariates go together: give both or neither.")
+    _guard.refuse_overwrite(
+        {"-o/--output": output}, {"TRANSACTIONS": transactions, "--attributes": attributes}
+    )
+    _guard.check_output_folders({"-o/--output": output})
+    amount_option(options)
+    if attributes is not None:
+        from clvmodel.cli._dayone import dayone_fit
+
+        return ctx.invoke(
+            dayone_fit,
+            transactions=transactions,
+            attributes=attributes,
+            covariates=covariates,
+            categorical=categorical,
+            log_cols=log_cols,
+            first_purchase_col=first_purchase_col,
+            customer_col=options["customer_col"],
+            date_col=options["date_col"],
+            amount_col=options["amount_col"],
+            observation_end=options["observation_end"],
+            time_unit=time_unit,
+            date_format=options["date_format"],
+            drop_duplicates=options.get("drop_duplicates", False),
+            output=output,
+        )
+    if calibration_end is not None and model_name != "auto":
+        raise InputError("--calibration-end chooses the model: use it with --model auto.")
+    started = time.perf_counter()
+    choice = None
+    if calibration_end is not None:
+        model_name, choice = _choose_by_holdout(transactions, calibration_end, time_unit, options)
+    source = transaction_source(transactions, time_unit, **options)
+    counts = source.check_usable()
+    report_duplicates(counts.get("duplicate_rows", 0), options["drop_duplicates"])
+    histories = source.distinct_histories()
+    _guard.check_fittable(
+        int(histories["customers"].sum()),
+        int(histories.loc[histories["frequency"] > 0, "customers"].sum()),
+    )
+    spends = naive_inputs = None
+    if options["amount_col"]:
+        spends, naive_inputs = source.distinct_spends(), source.naive_inputs()
+    bundle = _guard.fitted(
+        fit_bundle,
+        histories,
+        spends,
+        naive_inputs,
+        model=model_name,
+        metadata={
+            "source": _source_label(transactions, options),
+            "customer_col": options["customer_col"],
+            "date_col": options["date_col"],
+            "amount_col": options["amount_col"] or None,
+            "date_format": options["date_format"],
+            "drop_duplicates": options["drop_duplicates"],
+            "time_unit": time_unit,
+            "observation_end": source.end.strftime("%Y-%m-%d"),
+            "rows": counts["rows"],
+            "rejected_rows": counts["rejected_rows"],
+            "customers": counts["valid_customers"],
+        },
+    )
+    bg, gg = bundle.bg, bundle.gg
+    if choice is not None:
+        bundle.metadata["model_choice"] = choice
+    bundle.save(output)
+    click.echo(
+        f"read {counts['rows']:,} rows of {counts['customers']:,} customers; "
+        f"{counts['rejected_rows']:,} rows left out (run `clvmodel score` to get them listed); "
+        f"observation end {source.end:%Y-%m-%d}, time unit {time_unit}"
+    )
+    if "model_choice" in bundle.metadata:
+        _echo_choice(bundle.metadata["model_choice"])
+    click.echo(
+        f"\n{bg.label} on {bg.n_customers_:,} customers ({len(histories):,} distinct histories):"
+    )
+    click.echo(bg.summary.round(6).to_string())
+    if gg is not None:
+        click.echo(f"\nGamma-Gamma on {gg.n_customers_:,} repeat buyers:")
+        click.echo(gg.summary.round(6).to_string())
+    click.echo(f"\nwrote {output} in {time.perf_counter() - started:.1f} s")
+
+
+def _choose_by_holdout(transactions, calibration_end, time_unit, options):
+    """The purchase model with the lowest holdout error when fitted up to ``calibration_end``."""
+    from clvmodel.compare import compare_models
+    from clvmodel.io import read_table
+
+    calibration, holdout = clv.calibration_holdout_split(
+        read_table(transactions, table=options.get("table"), query=options.get("query"))
+        if is_postgres_uri(transactions)
+        else read_table(transactions),
+        calibration_end=calibration_end,
+        observation_end=options.get("observation_end"),
+        customer_col=options["customer_col"],
+        date_col=options["date_col"],
+        amount_col=options["amount_col"] or None,
+        time_unit=time_unit,
+        date_format=options.get("date_format"),
+        drop_duplicates=options.get("drop_duplicates", False),
+    )
+    table = compare_models(calibration, holdout).table
+    chosen = {cls.label: name for name, cls in PURCHASE_MODELS.items()}[table["model"].iloc[0]]
+    candidates = [
+        {
+            "label": row["model"],
+            "holdout_mae": _number(row.get("holdout_mae")),
+            "bic": _number(row.get("bic")),
+            "note": row["note"],
+        }
+        for _, row in table.iterrows()
+    ]
+    rule = f"lowest holdout MAE (calibration end {calibration_end})"
+    return chosen, {"rule": rule, "chosen": chosen, "candidates": candidates}
+
+
+def _source_label(path, options: dict) -> str:
+    """What a model file records as its source: never a password."""
+    if not is_postgres_uri(path):
+        return str(path)
+    what = f"table {options['table']}" if options.get("table") else "query"
+    return f"{display(path)} ({what})"
+
+
+def _number(value) -> float | None:
+    """A finite float, or None (for JSON) when missing."""
+    return float(value) if value is not None and value == value else None
+
+
+def _echo_choice(choice: dict) -> None:
+    click.echo(f"\nmodel chosen by {choice['rule']}: {choice['chosen']}")
+    for row in choice["candidates"]:
+        numbers = ", ".join(
+            f"{key} {row[key]:.4f}"
+            for key in ("holdout_mae", "bic")
+            if isinstance(row.get(key), float)
+        )
+        note = f" ({row['note']})" if row.get("note") else ""
+        click.echo(f"  {row['label']}: {numbers}{note}")

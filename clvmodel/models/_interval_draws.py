@@ -1,0 +1,209 @@
+"""Parameter vectors for intervals and the reductions over them: sigma points and the
+delta-method interval, draws from the asymptotic normal, bootstrap replicates and equal-tailed
+percentiles (see :mod:`clvmodel.models._intervals`)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from clvmodel.errors import InputError
+
+_PROBABILITY_FLOOR = 1e-15
+
+
+def _working_covariance(model) -> tuple[np.ndarray, np.ndarray]:
+    covariance = getattr(model, "covariance_", None)
+    if covariance is None:
+        raise InputError(
+            f"this {type(model).__name__} has no parameter covariance (it was built from "
+            "parameters or loaded from a file); intervals need a model fitted with fit()."
+        )
+    matrix = covariance.to_numpy()
+    if not np.all(np.isfinite(matrix)):
+        raise InputError(
+            "some parameters are not identified (no standard error; see model.summary), so "
+            "parameter uncertainty cannot be drawn; refit on more data or another model."
+        )
+    return model._to_working(model.params_.to_numpy()), matrix
+
+
+def sigma_points(model) -> np.ndarray:
+    """The 2k parameter vectors φ̂ ± √k·Lᵢ (natural scale), Σ = LLᵀ the working covariance.
+
+    Their equally weighted mean is φ̂ and their covariance Σ: averages over them carry the first
+    two moments of the asymptotic normal (the unscented transform with no centre weight).
+    """
+    centre, matrix = _working_covariance(model)
+    values, vectors = np.linalg.eigh((matrix + matrix.T) / 2.0)
+    root = vectors * np.sqrt(np.clip(values, 0.0, None))  # Σ = root rootᵀ
+    k = centre.size
+    shifts = np.sqrt(k) * root.T
+    working = np.concatenate([centre + shifts, centre - shifts])
+    return np.array([model._to_natural(phi)[0] for phi in working])
+
+
+def delta_interval(estimate, at_points, level: float, probability: bool):
+    """Delta-method interval of an expectation from its values at the sigma points.
+
+    Parameters
+    ----------
+    estimate : numpy.ndarray
+        The expectation at the estimate φ̂.
+    at_points : numpy.ndarray
+        Shape (2k, rows): its values at :func:`sigma_points`.
+    level : float
+        Nominal level.
+    probability : bool
+        Work on the logit scale (probabilities) instead of the log scale (expectations ≥ 0).
+
+    Returns
+    -------
+    lower, upper : numpy.ndarray
+    """
+    from scipy.special import expit, logit, ndtri
+
+    if probability:
+
+        def forward(v):
+            return logit(np.clip(v, _PROBABILITY_FLOOR, 1.0 - _PROBABILITY_FLOOR))
+
+        backward = expit
+    else:
+
+        def forward(v):
+            return np.log(np.maximum(v, 1e-300))
+
+        backward = np.exp
+    centre = forward(estimate)
+    spread = np.sqrt(np.mean((forward(at_points) - centre[None, :]) ** 2, axis=0))
+    z = ndtri(1.0 - (1.0 - level) / 2.0)
+    lower, upper = backward(centre - z * spread), backward(centre + z * spread)
+    if probability:  # a probability of exactly 0 or 1 (BG/NBD's one-time buyers) stays put
+        lower = np.where(estimate >= 1.0, 1.0, np.where(estimate <= 0.0, 0.0, lower))
+        upper = np.where(estimate >= 1.0, 1.0, np.where(estimate <= 0.0, 0.0, upper))
+    return lower, upper
+
+
+def parameter_draws(model, n_draws: int, seed=None) -> np.ndarray:
+    """Parameter vectors drawn from the asymptotic normal of the working parameters.
+
+    Parameters
+    ----------
+    model : MaximumLikelihoodModel
+        A fitted model with ``covariance_`` (models built with ``from_params`` have none).
+    n_draws : int
+        Number of draws.
+    seed : int or numpy.random.Generator, optional
+        For reproducible draws.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n_draws, number of parameters), natural parameters (positive where they must be).
+    """
+    if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 2:
+        raise InputError(f"n_draws must be a whole number ≥ 2, got {n_draws!r}.")
+    centre, matrix = _working_covariance(model)
+    rng = np.random.default_rng(seed)
+    working = rng.multivariate_normal(centre, matrix, size=int(n_draws), method="eigh")
+    return np.array([model._to_natural(phi)[0] for phi in working])
+
+
+def equal_tailed(values, tail: float):
+    """The ``tail`` and 1 − ``tail`` quantiles of each column, as ``numpy.quantile``'s default
+    (linear interpolation between order statistics), from one partial sort of each row of the
+    transposed, contiguous array (faster than ``numpy.quantile`` along the first axis).
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Shape (draws, rows).
+    tail : float
+        Between 0 and 0.5.
+
+    Returns
+    -------
+    lower, upper : numpy.ndarray
+        One value per row.
+    """
+    rows = np.ascontiguousarray(np.asarray(values, dtype="float64").T)
+    last = rows.shape[1] - 1
+    positions = (tail * last, (1.0 - tail) * last)
+    below = [int(np.floor(p)) for p in positions]
+    kth = sorted({k for b in below for k in (b, min(b + 1, last))})
+    part = np.partition(rows, kth, axis=1)
+    out = []
+    for position, b in zip(positions, below, strict=True):
+        low, high = part[:, b], part[:, min(b + 1, last)]
+        out.append(low + (position - b) * (high - low))
+    return out
+
+
+def bootstrap_parameters(model, data, n_draws: int = 100, seed=0, weights=None) -> np.ndarray:
+    """Parameters refitted on nonparametric bootstrap samples of the customers.
+
+    Resampling customers with replacement only changes how many customers stand behind each
+    distinct history, so each replicate is a multinomial draw of the counts of the distinct rows
+    and a refit on those rows, started from the estimate: cheap, whatever the number of customers.
+
+    Parameters
+    ----------
+    model : MaximumLikelihoodModel
+        Fitted on ``data``.
+    data : pandas.DataFrame
+        The table the model was fitted on.
+    n_draws : int
+        Bootstrap replicates.
+    seed : int or numpy.random.Generator, optional
+        For reproducible replicates.
+    weights : array_like, optional
+        As given to ``fit``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (replicates that converged, number of parameters).
+    """
+    from clvmodel.models._fit import _at, _converged
+
+    if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 2:
+        raise InputError(f"n_draws must be a whole number ≥ 2, got {n_draws!r}.")
+    theta = model._check_fitted()
+    arrays, counts, _ = model._prepare(data, weights)
+    if model._subsample(arrays, counts, np.arange(counts.size)) is None:
+        raise InputError(f"{type(model).__name__} cannot be bootstrapped.")
+    total = int(round(counts.sum()))
+    rng = np.random.default_rng(seed)
+    start = model._to_working(theta)
+    replicates = []
+    for _ in range(int(n_draws)):
+        resampled = rng.multinomial(total, counts / counts.sum()).astype("float64")
+        rows = np.flatnonzero(resampled)
+        subset = model._subsample(arrays, resampled, rows)
+        result, evaluate = model._optimise(
+            *subset, start, model._analytic_hessian, gtol=model.tol * 1e-3, max_iter=model.max_iter
+        )
+        value, gradient, _ = _at(evaluate, result.x)
+        if _converged(value, gradient, model.tol):
+            replicates.append(model._to_natural(result.x)[0])
+    if len(replicates) < 2:
+        raise InputError("the bootstrap refits did not converge; use method='delta'.")
+    return np.array(replicates)
+
+
+def parameter_points(model, method: str, n_draws: int = 200, seed=0) -> np.ndarray:
+    """Parameter vectors for intervals: sigma points (``"delta"``), draws from the asymptotic
+    normal (``"draws"``), or the replicates of ``model.bootstrap`` (``"bootstrap"``)."""
+    if method == "delta":
+        return sigma_points(model)
+    if method == "draws":
+        return parameter_draws(model, n_draws, seed)
+    if method == "bootstrap":
+        replicates = getattr(model, "bootstrap_params_", None)
+        if replicates is None:
+            raise InputError(
+                f"this {type(model).__name__} has no bootstrap replicates: call "
+                "model.bootstrap(data) with the data it was fitted on first."
+            )
+        return replicates.to_numpy()
+    raise InputError(f"method={method!r} is not known; use 'delta', 'draws' or 'bootstrap'.")

@@ -221,11 +221,13 @@ def test_a_concurrent_reader_sees_the_old_table_or_the_new_one(model, pg_uri, mo
     monkeypatch.setattr(_batch, "score_customers", _failing_after(0, lambda: time.sleep(0.05)))
     result = _score_into(model, pg_uri, "shared", "--horizon", "12", "--if-exists", "replace",
                          "--batch-size", "400")  # fmt: skip
-    time.sleep(0.2)
+    new = checksum(pg_uri, "shared")
+    deadline = time.monotonic() + 20.0  # a loaded machine may starve the reader thread a while
+    while not errors and seen[-1] != new and time.monotonic() < deadline:
+        time.sleep(0.05)
     done.set()
     thread.join()
     assert result.exit_code == 0, result.output
-    new = checksum(pg_uri, "shared")
     assert new != old and not errors
     assert set(seen) <= {old, new}
     assert seen[0] == old and seen[-1] == new

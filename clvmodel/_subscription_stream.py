@@ -67,7 +67,9 @@ def read_batches(
     size = int(batch_rows or BATCH_ROWS)
     try:
         if kind == "csv":
-            with pd.read_csv(location, usecols=columns, dtype=str, keep_default_na=True,
+            # Every column is tokenised (no usecols=): a line with more fields than the header,
+            # such as an unquoted "1,234.50", must be refused, not read as a shifted row.
+            with pd.read_csv(location, dtype=str, keep_default_na=True,
                              chunksize=size) as reader:  # fmt: skip
                 for chunk in reader:
                     yield chunk[columns].reset_index(drop=True)

@@ -301,3 +301,21 @@ def test_a_failure_after_some_batches_leaves_nothing(files, tmp_path, monkeypatc
     assert len(calls) == 3
     assert output.read_text() == "previous\n"
     assert [p.name for p in tmp_path.iterdir()] == ["scores.parquet"]
+
+
+def test_a_line_with_an_extra_field_is_refused_not_shifted(files, tmp_path):
+    """An unquoted thousands separator ("1,234.50") gives a line one field too many: reading only
+    the named columns would keep "1" as the price; the whole file is refused instead."""
+    lines = files["table"].read_text().splitlines()
+    lines[1200] = lines[1200] + ",234.50"
+    path = tmp_path / "extra.csv"
+    path.write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(
+        main,
+        ["subscriptions", "score", str(files["model"]), str(path), "-o", str(tmp_path / "s.csv"),
+         "--observation-end", END, "--batch-size", str(SMALL)],
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    error = result.stderr.strip().splitlines()
+    assert len(error) == 1 and "extra.csv" in error[0] and "fields" in error[0], error
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["extra.csv"]

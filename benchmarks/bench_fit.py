@@ -53,10 +53,11 @@ del table
 
 OURS = """
 wall, cpu = time.perf_counter(), time.process_time()
-import clvmodel as clv
+# clvmodel imports lazily: naming the class is what loads the model code, as lifetimes' import does.
+from clvmodel import BetaGeoModel
 import_seconds = time.perf_counter() - wall
 wall, cpu = time.perf_counter(), time.process_time()
-model = clv.BetaGeoModel().fit(rfm)
+model = BetaGeoModel().fit(rfm)
 seconds, cpu = time.perf_counter() - wall, time.process_time() - cpu
 result = {{"params": {{k: float(v) for k, v in model.params_.items()}},
           "distinct": model.n_distinct_rows_, "iterations": model.n_iterations_}}
@@ -64,10 +65,10 @@ result = {{"params": {{k: float(v) for k, v in model.params_.items()}},
 
 OURS_TRACEMALLOC = """
 import tracemalloc
-import clvmodel as clv
+from clvmodel import BetaGeoModel
 tracemalloc.start()
 wall, cpu = time.perf_counter(), time.process_time()
-model = clv.BetaGeoModel().fit(rfm)
+model = BetaGeoModel().fit(rfm)
 seconds, cpu = time.perf_counter() - wall, time.process_time() - cpu
 result = {{"fit_peak_mb": tracemalloc.get_traced_memory()[1] / 2**20,
           "params": {{k: float(v) for k, v in model.params_.items()}}}}

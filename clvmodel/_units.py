@@ -123,8 +123,10 @@ def parse_duration(
             duration = Duration(number, check_unit(default_unit))
         else:
             duration = Duration(float(match.group(1)), match.group(2).upper())
-    elif isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(
-        value, "__float__"
+    elif (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        and not hasattr(value, "__float__")
     ):
         raise InputError(
             f"{name}={value!r} is not a duration; write e.g. '12M', '39W', '90D' or '2Y'."

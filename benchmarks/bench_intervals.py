@@ -5,8 +5,9 @@ Each contender runs in a fresh process on the same fitted parameters, the conten
 alike. CPU seconds are the measure (the machine is shared); the median and the spread of
 ``--repeats`` runs are printed, with wall seconds beside them. The untimed warm-up calls the
 default (delta) method only, so the timed run with parameter draws includes importing numba and
-loading its cached compiled loops (about 0.6 CPU s); the very first run on a machine also compiles
-them (see benchmarks/RESULTS.md).
+loading its cached compiled loops (about 1.5 CPU s: the import, then numba's typing registries and
+scipy.linalg on the first call); the very first run on a machine also compiles them (see
+benchmarks/RESULTS.md).
 
 Usage: python benchmarks/bench_intervals.py [--customers 1000000] [--repeats 3]
 """

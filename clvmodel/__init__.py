@@ -26,6 +26,7 @@ _EXPORTS = {
     "ClvWarning": "clvmodel.errors",
     "ConvergenceError": "clvmodel.errors",
     "DayOneModel": "clvmodel.dayone",
+    "Duration": "clvmodel._units",
     "GammaGammaCovariateModel": "clvmodel.models",
     "GammaGammaModel": "clvmodel.models",
     "HoldoutReport": "clvmodel.holdout",
@@ -102,6 +103,7 @@ __all__ = [
     "ClvWarning",
     "ConvergenceError",
     "DayOneModel",
+    "Duration",
     "GammaGammaCovariateModel",
     "GammaGammaModel",
     "HoldoutReport",
@@ -174,6 +176,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # what static tools and IDEs see
     from clvmodel import datasets, economics, subscriptions
+    from clvmodel._units import Duration
     from clvmodel.churn import (
         PriceIncreasePlan,
         churn_risk,

@@ -24,15 +24,17 @@ def connect(memory_limit: str = "512MB", threads: int | None = None):
     return connection
 
 
-def _quote(name: str) -> str:
+def quote_name(name: str) -> str:
+    """A column or table name quoted for DuckDB SQL."""
     return '"' + str(name).replace('"', '""') + '"'
 
 
-def _literal(text: str) -> str:
+def sql_literal(text: str) -> str:
+    """A text quoted as a DuckDB SQL string literal."""
     return "'" + str(text).replace("'", "''") + "'"
 
 
-def _relation(path: str | os.PathLike, table: str | None = None) -> str:
+def relation_sql(path: str | os.PathLike, table: str | None = None) -> str:
     """SQL for reading a CSV or Parquet file, or a table of a DuckDB database file."""
     location = Path(path)
     suffix = location.suffix.lower()
@@ -41,27 +43,29 @@ def _relation(path: str | os.PathLike, table: str | None = None) -> str:
             raise InputError(f"database file {str(location)!r} does not exist.")
         if not table:
             raise InputError(f"{str(location)!r} is a DuckDB database: name the table to read.")
-        return f"source_db.{_quote(table)}"
+        return f"source_db.{quote_name(table)}"
     if not location.exists():
         raise InputError(f"input {str(location)!r} does not exist.")
     if suffix == ".csv":
-        return f"read_csv({_literal(str(location))}, all_varchar = true, header = true)"
+        return f"read_csv({sql_literal(str(location))}, all_varchar = true, header = true)"
     if suffix in (".parquet", ".pq") or location.is_dir():
         target = str(location / "*.parquet") if location.is_dir() else str(location)
-        return f"read_parquet({_literal(target)})"
+        return f"read_parquet({sql_literal(target)})"
     raise InputError(
         f"cannot tell the format of {str(location)!r}: use .csv, .parquet (or a folder of them), "
         "or a .duckdb database with a table name."
     )
 
 
-def _attach(connection, path) -> None:
+def attach_database(connection, path) -> None:
+    """Attach a DuckDB database file read-only as ``source_db`` (other paths: nothing to do)."""
     location = Path(path)
     if location.suffix.lower() in (".duckdb", ".db"):
-        connection.execute(f"ATTACH {_literal(str(location))} AS source_db (READ_ONLY)")
+        connection.execute(f"ATTACH {sql_literal(str(location))} AS source_db (READ_ONLY)")
 
 
-def _columns(connection, relation: str) -> dict[str, str]:
+def column_types(connection, relation: str) -> dict[str, str]:
+    """Column name → DuckDB type of ``relation``; an unreadable input is an InputError."""
     try:
         described = connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     except Exception as exc:  # duckdb raises its own error types for unreadable files
@@ -69,7 +73,8 @@ def _columns(connection, relation: str) -> dict[str, str]:
     return {row[0]: row[1] for row in described}
 
 
-def _require(columns: dict[str, str], needed: dict[str, str]) -> None:
+def require_roles(columns: dict[str, str], needed: dict[str, str]) -> None:
+    """Refuse an input without the columns ``needed`` (role → column name), listing its own."""
     missing = [f"{role} column {name!r}" for role, name in needed.items() if name not in columns]
     if missing:
         raise InputError(
@@ -78,14 +83,16 @@ def _require(columns: dict[str, str], needed: dict[str, str]) -> None:
         )
 
 
-def _arrow_reader(relation, batch_size: int):
+def arrow_reader(relation, batch_size: int):
     """A record-batch reader of a DuckDB relation: ``to_arrow_reader`` (DuckDB ≥ 1.1) or
     ``fetch_arrow_reader`` (DuckDB 1.0, the supported floor)."""
     reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
     return reader(batch_size)
 
 
-def _as_rfm(frame: pd.DataFrame, time_unit: str, with_amount: bool) -> pd.DataFrame:
+def as_rfm_frame(frame: pd.DataFrame, time_unit: str, with_amount: bool) -> pd.DataFrame:
+    """RFM rows read from SQL as the DataFrame :func:`clvmodel.rfm_summary` returns: indexed by
+    customer id, integer frequency, float times, ``time_unit`` in ``attrs``."""
     frame = frame.set_index("customer_id")
     frame.index.name = None
     frame["frequency"] = frame["frequency"].astype("int64")

@@ -8,16 +8,11 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from clvmodel._naive import naive_clv
+from clvmodel._units import Duration, check_number, convert_periods, model_unit
 from clvmodel.errors import ClvWarning, InputError
-from clvmodel.rfm import TIME_UNITS, calibration_holdout_split
-from clvmodel.value import (
-    _DAYS_PER_YEAR,
-    _check_rate,
-    _model_unit,
-    check_models,
-    customer_lifetime_value,
-    naive_clv,
-)
+from clvmodel.rfm import calibration_holdout_split
+from clvmodel.value import check_models, customer_lifetime_value
 
 __all__ = ["naive_vs_model"]
 
@@ -111,8 +106,9 @@ def naive_vs_model(
     >>> int(table.loc["all", "customers"])
     2357
     """
+    # Over 80 lines for its docstring only; the comparison itself is in _compare.
     check_models(bg, gg, spend_required=True)
-    unit = _model_unit(bg, None)
+    unit = model_unit(bg)
     if not isinstance(transactions, pd.DataFrame) or customer_col not in transactions.columns:
         raise InputError(
             f"transactions must be a DataFrame with a {customer_col!r} column (customer_col=)."
@@ -122,8 +118,8 @@ def naive_vs_model(
         time_unit=unit,
     )  # fmt: skip
     holdout_units = float(hold["duration_holdout"].iloc[0])
-    holdout_years = holdout_units * TIME_UNITS[unit] / _DAYS_PER_YEAR
-    years = holdout_years if lifespan is None else _check_rate("lifespan", lifespan, 0.0, 1000.0)
+    holdout_years = convert_periods(holdout_units, unit, "Y")
+    years = holdout_years if lifespan is None else check_number("lifespan", lifespan, 0.0, 1000.0)
     log = transactions.assign(**{_SEGMENT: _segment_column(transactions, segments, customer_col)})
     with warnings.catch_warnings():  # the split above has warned about the log already
         warnings.simplefilter("ignore", ClvWarning)
@@ -132,6 +128,15 @@ def naive_vs_model(
             observation_end=calibration_end,
         )  # fmt: skip
     segment = log.groupby(customer_col, sort=False)[_SEGMENT].first().reindex(cal.index)
+    table = _compare(bg, gg, cal, hold, naive, segment, holdout_units, holdout_years, years)
+    name = segments if isinstance(segments, str) else getattr(segments, "name", None)
+    table.index.name = name or "segment"
+    return table
+
+
+def _compare(bg, gg, cal, hold, naive, segment, holdout_units, holdout_years, years):
+    """Per segment: the naive table beside the model's mean CLV, and both predictions of each
+    customer's holdout revenue against the actual one."""
     actual = (hold["frequency_holdout"] * hold["monetary_value_holdout"]).to_numpy()
     spend = gg.expected_spend(cal).to_numpy()
     predicted = {
@@ -140,7 +145,7 @@ def naive_vs_model(
         .to_numpy(),
         "model": bg.expected_purchases(cal, holdout_units).to_numpy() * spend,
     }
-    model_clv = customer_lifetime_value(bg, gg, cal, years, time_unit="Y").to_numpy()
+    model_clv = customer_lifetime_value(bg, gg, cal, Duration(years, "Y")).to_numpy()
     frame = pd.DataFrame(
         {
             "segment": segment.to_numpy(),
@@ -160,6 +165,4 @@ def naive_vs_model(
             table[f"{name}_error"] = table[f"{name}_holdout"] / table["actual_holdout"] - 1.0
     table["naive_mae"] = means["naive_abs"]
     table["model_mae"] = means["model_abs"]
-    name = segments if isinstance(segments, str) else getattr(segments, "name", None)
-    table.index.name = name or "segment"
     return table

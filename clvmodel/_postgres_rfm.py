@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel import _reading_sql, _rfm_sql
-from clvmodel._duck import _as_rfm
+from clvmodel._duck import as_rfm_frame
 from clvmodel._postgres_connect import connect, translate_error
 from clvmodel._postgres_read import quote_name_part, relation_sql
 from clvmodel._reading_sql import Dialect, id_sql, reject_reason_sql
@@ -196,7 +196,7 @@ class PostgresLog:
         return f'SELECT customer_id, frequency, recency, "T", monetary_value FROM {self.rfm_sql}'
 
     def rfm(self) -> pd.DataFrame:
-        return _as_rfm(self._frame(self._rfm_select()), self.time_unit, self.with_amount)
+        return as_rfm_frame(self._frame(self._rfm_select()), self.time_unit, self.with_amount)
 
     def rfm_batches(self, batch_size: int = 500_000):
         cursor = self.connection.cursor()
@@ -208,9 +208,9 @@ class PostgresLog:
                 pending = frame if pending is None else pd.concat([pending, frame])
                 while len(pending) >= batch_size:
                     chunk, pending = pending.iloc[:batch_size], pending.iloc[batch_size:]
-                    yield _as_rfm(chunk.copy(), self.time_unit, self.with_amount)
+                    yield as_rfm_frame(chunk.copy(), self.time_unit, self.with_amount)
             if pending is not None and len(pending):
-                yield _as_rfm(pending.copy(), self.time_unit, self.with_amount)
+                yield as_rfm_frame(pending.copy(), self.time_unit, self.with_amount)
         except InputError:
             raise
         except Exception as exc:  # noqa: BLE001

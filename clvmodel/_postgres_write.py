@@ -158,6 +158,30 @@ def _exists_error(name: str, uri: str) -> InputError:
     )
 
 
+def _plans(cursor, tables: list[TableSpec], if_exists: str, uri: str) -> list[tuple]:
+    """For each table: (spec, table to copy into, columns, staged?, target exists?). Appends go
+    straight into the target; new and replaced tables into a staging table swapped in later."""
+    plans = []
+    for spec in tables:
+        exists = _exists(cursor, spec.name)
+        if exists and if_exists == "fail":
+            raise _exists_error(spec.name, uri)
+        if exists and if_exists == "append":
+            present = _existing_columns(cursor, spec.name)
+            missing = [c for c, _ in spec.columns if c not in present]
+            if missing:
+                raise InputError(
+                    f"cannot append to table {spec.name!r} in {display(uri)}: it has no column "
+                    f"{', '.join(map(repr, missing))}; its columns are {list(present)}. "
+                    "Use --if-exists replace, or another --output-table."
+                )
+            columns = [(c, present[c]) for c, _ in spec.columns]
+            plans.append((spec, _split(spec.name)[1], columns, False, False))
+        else:
+            plans.append((spec, _staging_name(_split(spec.name)[1]), spec.columns, True, exists))
+    return plans
+
+
 def write_tables(uri: str, tables: list[TableSpec], if_exists: str = "fail") -> dict[str, int]:
     """Write ``tables`` into the database at ``uri`` as one unit.
 
@@ -184,31 +208,11 @@ def write_tables(uri: str, tables: list[TableSpec], if_exists: str = "fail") -> 
     """
     if if_exists not in IF_EXISTS:
         raise InputError(f"--if-exists {if_exists!r} is not one of {', '.join(IF_EXISTS)}.")
-    where = display(uri)
     connection = connect(uri)
     cursor = connection.cursor()
     doing = "write to"
     try:
-        plans = []
-        for spec in tables:
-            exists = _exists(cursor, spec.name)
-            if exists and if_exists == "fail":
-                raise _exists_error(spec.name, uri)
-            if exists and if_exists == "append":
-                present = _existing_columns(cursor, spec.name)
-                missing = [c for c, _ in spec.columns if c not in present]
-                if missing:
-                    raise InputError(
-                        f"cannot append to table {spec.name!r} in {where}: it has no column "
-                        f"{', '.join(map(repr, missing))}; its columns are {list(present)}. "
-                        "Use --if-exists replace, or another --output-table."
-                    )
-                columns = [(c, present[c]) for c, _ in spec.columns]
-                plans.append((spec, _split(spec.name)[1], columns, False, False))
-            else:
-                plans.append(
-                    (spec, _staging_name(_split(spec.name)[1]), spec.columns, True, exists)
-                )
+        plans = _plans(cursor, tables, if_exists, uri)
         # A reader holding a target (a long query) delays the swap; give up rather than hang.
         cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'")
         counts = {}

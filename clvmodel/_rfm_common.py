@@ -11,14 +11,15 @@ import pandas as pd
 from clvmodel import _reading
 from clvmodel._reading import date_option
 from clvmodel._rfm_read import read_log
-from clvmodel._rfm_rows import _Rows
+from clvmodel._rfm_rows import Rows
 from clvmodel.errors import InputError
 
 #: Length of each supported model time unit, in days.
 TIME_UNITS: dict[str, float] = {"D": 1.0, "W": 7.0}
 
 
-def _unit_days(time_unit: str) -> float:
+def time_unit_days(time_unit: str) -> float:
+    """Days in one period of the model's ``time_unit`` ("D" or "W"); anything else is refused."""
     try:
         return TIME_UNITS[time_unit]
     except (KeyError, TypeError):
@@ -42,7 +43,7 @@ def check_not_in_future(latest_day: int, option: str) -> None:
         )
 
 
-def _check_end_not_in_future(end_day: int, option: str) -> None:
+def check_end_not_in_future(end_day: int, option: str) -> None:
     """Raise if an explicit end of observation is after today: nothing can be observed there."""
     if end_day > day_number(pd.Timestamp.now()):
         raise InputError(
@@ -54,12 +55,12 @@ def _check_end_not_in_future(end_day: int, option: str) -> None:
 def observation_end_day(observation_end, date_format, option: str = "observation_end") -> int:
     """Day number of an explicit end of observation, checked."""
     end_day = day_number(parse_date(observation_end, option, date_format))
-    _check_end_not_in_future(end_day, option + "=")
+    check_end_not_in_future(end_day, option + "=")
     return end_day
 
 
 @dataclass(frozen=True)
-class _CleanLog:
+class CleanLog:
     """A validated transaction log reduced to one row per (customer, day)."""
 
     customers: pd.Index  # unique customer ids, in order of first appearance
@@ -76,13 +77,13 @@ def clean_log(
     date_format: str | None = None,
     duplicates: str = "ignore",
     stacklevel: int = 3,
-) -> _CleanLog:
+) -> CleanLog:
     """Validate a transaction log (raising on any unusable row) and merge same-day purchases of
     each customer. Exact duplicate rows (which matter only through their amounts) are kept
     (``"ignore"``), kept with a warning (``"warn"``) or dropped (``"drop"``)."""
     rows = read_log(transactions, customer_col, date_col, amount_col, date_format).rows
     if duplicates == "ignore" or rows.amount is None:
-        return _merge_days(*rows.customers.factorized(rows.codes), rows.day, rows.amount)
+        return merge_days(*rows.customers.factorized(rows.codes), rows.day, rows.amount)
     duplicated = (
         pd.DataFrame(
             {"code": rows.codes, "day": rows.day, "tag": rows.tag}
@@ -94,14 +95,14 @@ def clean_log(
     if duplicated.any():
         if duplicates == "drop":
             keep = ~duplicated
-            rows = _Rows(rows.codes[keep], rows.customers, rows.day[keep],
+            rows = Rows(rows.codes[keep], rows.customers, rows.day[keep],
                          None if rows.amount is None else rows.amount[keep])  # fmt: skip
         else:
             _reading.warn_duplicates(int(duplicated.sum()), stacklevel)
-    return _merge_days(*rows.customers.factorized(rows.codes), rows.day, rows.amount)
+    return merge_days(*rows.customers.factorized(rows.codes), rows.day, rows.amount)
 
 
-def _merge_days(codes, customers, day, amount) -> _CleanLog:
+def merge_days(codes, customers, day, amount) -> CleanLog:
     """One row per (customer, day), sorted by both, with the day's amounts added up."""
     order = np.lexsort((day, codes))
     codes, day = codes[order], day[order]
@@ -111,10 +112,10 @@ def _merge_days(codes, customers, day, amount) -> _CleanLog:
     starts = np.flatnonzero(new_run)
     if amount is not None:
         amount = np.add.reduceat(amount[order], starts)
-    return _CleanLog(customers, codes[starts], day[starts], amount)
+    return CleanLog(customers, codes[starts], day[starts], amount)
 
 
-def _count_customer_days(codes: np.ndarray, day: np.ndarray) -> int:
+def count_customer_days(codes: np.ndarray, day: np.ndarray) -> int:
     """Number of distinct (customer, day) pairs."""
     if codes.size == 0:
         return 0

@@ -14,13 +14,14 @@ import numpy as np
 import pandas as pd
 
 from clvmodel import _reading as rd
-from clvmodel._rfm_rows import _customer_codes, _Customers, _Rows
+from clvmodel._rfm_rows import Customers, Rows, customer_codes
 from clvmodel.errors import InputError
 
 ON_INVALID = ("raise", "drop")
 
 
 def check_on_invalid(on_invalid: str) -> None:
+    """Refuse an ``on_invalid`` other than "raise" or "drop"."""
     if on_invalid not in ON_INVALID:
         raise InputError(f"on_invalid={on_invalid!r}: use 'raise' or 'drop'.")
 
@@ -29,7 +30,7 @@ def check_on_invalid(on_invalid: str) -> None:
 class ReadLog:
     """Validated rows of a log, and the rows left out with their reasons."""
 
-    rows: _Rows
+    rows: Rows
     rejects: pd.DataFrame  # customer_id, date, amount (as given), reason; indexed by row label
     ids: rd.Ids  # the ids of all rows, usable or not
 
@@ -146,16 +147,16 @@ def read_log(
     if ids.values is not None:
         values = ids.values if keep is None else ids.values[keep]
         span = int(day.max()) - int(day.min()) + 1 if day.size else 1
-        codes, customers = _customer_codes(values, day_span=span)
+        codes, customers = customer_codes(values, day_span=span)
     else:
         codes = ids.codes if keep is None else ids.codes[keep]
-        customers = _Customers(len(ids.labels), labels=ids.labels)
+        customers = Customers(len(ids.labels), labels=ids.labels)
     if codes.size == 0 and not allow_empty:
         raise InputError(
             f"no row of the transactions can be used ({_reason_counts(rejects)}); see the "
             "rejected rows with clvmodel.rfm.transaction_rejects(...)."
         )
-    return ReadLog(_Rows(codes, customers, day, amount, tag), rejects, ids)
+    return ReadLog(Rows(codes, customers, day, amount, tag), rejects, ids)
 
 
 def _reason_counts(rejects: pd.DataFrame) -> str:

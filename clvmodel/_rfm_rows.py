@@ -18,7 +18,7 @@ import pandas as pd
 
 
 @dataclass(frozen=True)
-class _Customers:
+class Customers:
     """Customer ids by integer code: ``labels[code]``, or ``offset + code`` for integer ids coded
     by value (``labels`` is None then, and codes need not follow first appearance)."""
 
@@ -67,7 +67,7 @@ def _fits_key(n_codes: int, day_span: int, rows: int) -> bool:
     return bits <= _KEY_BITS
 
 
-def _customer_codes(ids, day_span: int, overwrite: bool = False) -> tuple[np.ndarray, _Customers]:
+def customer_codes(ids, day_span: int, overwrite: bool = False) -> tuple[np.ndarray, Customers]:
     """Integer codes (a new int64 array, or ``ids`` itself with ``overwrite``) of customer ids.
 
     Integer ids in a range no longer than the log (and with :func:`_fits_key`) are coded as
@@ -79,7 +79,7 @@ def _customer_codes(ids, day_span: int, overwrite: bool = False) -> tuple[np.nda
         low, high = int(values.min()), int(values.max())
         n_codes = high - low + 1
         if n_codes <= values.size and _fits_key(n_codes, day_span, values.size):
-            customers = _Customers(n_codes, offset=low, dtype=values.dtype)
+            customers = Customers(n_codes, offset=low, dtype=values.dtype)
             if overwrite and values.dtype == np.int64:
                 values -= low
                 return values, customers
@@ -87,16 +87,16 @@ def _customer_codes(ids, day_span: int, overwrite: bool = False) -> tuple[np.nda
                 return (values - values.dtype.type(low)).astype("int64"), customers
             return np.subtract(values, low, dtype="int64"), customers
     codes, uniques = pd.factorize(ids, sort=False)
-    return codes.astype("int64", copy=False), _Customers(len(uniques), labels=pd.Index(uniques))
+    return codes.astype("int64", copy=False), Customers(len(uniques), labels=pd.Index(uniques))
 
 
 @dataclass
-class _Rows:
+class Rows:
     """Validated rows handed over to be summarised, and consumed on the way: each array is dropped
     (or overwritten) as soon as it is no longer needed, which bounds the peak memory."""
 
     codes: np.ndarray | None  # int64 customer codes
-    customers: _Customers
+    customers: Customers
     day: np.ndarray | None  # integer days since 1970-01-01
     amount: np.ndarray | None
     tag: np.ndarray | None = None  # int64: rows with equal day and tag have equal dates as written
@@ -148,7 +148,7 @@ class _SortedLog:
         return key, order, gather(self.amount), gather(self.tag)
 
 
-def _sort_by_customer_day(rows: _Rows, end_day: int) -> _SortedLog:
+def sort_by_customer_day(rows: Rows, end_day: int) -> _SortedLog:
     """The rows as keys in (customer, day) order, consuming ``rows`` (the codes become the keys).
 
     Rows already in that order (checked in one pass) are not sorted. Otherwise the row position
@@ -228,7 +228,7 @@ class _PerCustomer:
         )
 
 
-def _duplicates(key: np.ndarray, amount, tag, repeats: np.ndarray) -> np.ndarray:
+def duplicate_positions(key: np.ndarray, amount, tag, repeats: np.ndarray) -> np.ndarray:
     """Positions of rows that repeat an earlier row exactly (same customer, day, tag and amount).
 
     Only rows on a day with several rows can be duplicates, and those are few: they are sorted
@@ -274,7 +274,7 @@ def _summarise_piece(key, amount, shift: int, low: int, end_day, unit_days, out,
     owner = np.searchsorted(starts, repeats, side="right") - 1  # their customers (positions)
     if repeats.size:
         days -= np.bincount(owner, minlength=starts.size)
-    duplicates = _duplicates(key, amount, tag, repeats)
+    duplicates = duplicate_positions(key, amount, tag, repeats)
     out.duplicates.append(duplicates.size)
     mask = (1 << shift) - 1
     first = key[starts] & mask
@@ -340,8 +340,8 @@ def _summarise_pieces(log: _SortedLog, out: _PerCustomer, end_day: int, unit_day
         list(pool.map(run, _pieces(log.key, log.shift + log.row_bits)))
 
 
-def _summarise_rows(
-    rows: _Rows, end_day: int, unit_days: float, drop_duplicates: bool = False
+def summarise_rows(
+    rows: Rows, end_day: int, unit_days: float, drop_duplicates: bool = False
 ) -> pd.DataFrame:
     """RFM columns straight from validated rows, consuming them; rows after ``end_day`` are
     skipped (they only count for the order of first appearance). The number of exact duplicate
@@ -361,7 +361,7 @@ def _summarise_rows(
         empty = empty.astype({"frequency": "int64"})
         empty.attrs["duplicate_rows"] = 0
         return empty
-    log = _sort_by_customer_day(rows, end_day)
+    log = sort_by_customer_day(rows, end_day)
     first_rows = not log.was_sorted and not customers.by_appearance
     out = _PerCustomer.empty(
         customers.count, "monetary_value" in columns, first_rows, drop_duplicates

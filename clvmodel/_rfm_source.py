@@ -8,14 +8,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from clvmodel._duck import (
-    _arrow_reader,
-    _as_rfm,
-    _attach,
-    _columns,
-    _quote,
-    _relation,
-    _require,
+    arrow_reader,
+    as_rfm_frame,
+    attach_database,
+    column_types,
     connect,
+    quote_name,
+    relation_sql,
+    require_roles,
 )
 from clvmodel._rfm_sql import RFM_COLUMNS, rfm_reject_reason
 
@@ -37,18 +37,20 @@ class RfmSource:
 
     def __post_init__(self):
         self.connection = self.connection or connect()
-        _attach(self.connection, self.path)
-        relation = _relation(self.path, self.table)
-        columns = _columns(self.connection, relation)
+        attach_database(self.connection, self.path)
+        relation = relation_sql(self.path, self.table)
+        columns = column_types(self.connection, relation)
         needed = {"customer": self.customer_col}
         needed.update({name: name for name in RFM_COLUMNS})
-        _require(columns, needed)
-        casts = ", ".join(f"TRY_CAST({_quote(c)} AS DOUBLE) AS {_quote(c)}" for c in RFM_COLUMNS)
+        require_roles(columns, needed)
+        casts = ", ".join(
+            f"TRY_CAST({quote_name(c)} AS DOUBLE) AS {quote_name(c)}" for c in RFM_COLUMNS
+        )
         self.connection.execute(
             f"""
             CREATE OR REPLACE TEMP VIEW clv_rfm_input AS
             WITH typed AS (
-                SELECT NULLIF(TRIM(CAST({_quote(self.customer_col)} AS VARCHAR)), '')
+                SELECT NULLIF(TRIM(CAST({quote_name(self.customer_col)} AS VARCHAR)), '')
                        AS customer_id, {casts}
                 FROM {relation}
             )
@@ -74,7 +76,7 @@ class RfmSource:
     def batches(self, batch_size: int = 500_000, time_unit: str | None = None):
         """The valid rows as RFM DataFrames of at most ``batch_size`` customers each, indexed by
         customer id; ``time_unit`` (the model's) is recorded in each frame's ``attrs``."""
-        reader = _arrow_reader(
+        reader = arrow_reader(
             self.connection.sql(
                 'SELECT customer_id, frequency, recency, "T", monetary_value '
                 "FROM clv_rfm_input WHERE reason IS NULL"
@@ -82,7 +84,7 @@ class RfmSource:
             batch_size,
         )
         for batch in reader:
-            frame = _as_rfm(batch.to_pandas(), time_unit or "W", True)
+            frame = as_rfm_frame(batch.to_pandas(), time_unit or "W", True)
             if time_unit is None:
                 frame.attrs.pop("time_unit", None)
             yield frame
@@ -91,6 +93,6 @@ class RfmSource:
 def is_transaction_log(path, date_col: str, table: str | None = None) -> bool:
     """Whether a file looks like a transaction log (has the date column) rather than RFM rows."""
     connection = connect()
-    _attach(connection, path)
-    columns = _columns(connection, _relation(path, table))
+    attach_database(connection, path)
+    columns = column_types(connection, relation_sql(path, table))
     return date_col in columns and not set(RFM_COLUMNS) <= set(columns)

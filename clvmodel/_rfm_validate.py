@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from clvmodel._reading import examples as _examples
+from clvmodel._reading import examples
 from clvmodel.errors import InputError
 
 __all__ = ["RfmArrays", "validate_rfm"]
@@ -79,6 +79,16 @@ def validate_rfm(
             "Build one with clvmodel.rfm_summary(transactions, ...), or rename your columns to "
             "frequency, recency, T and monetary_value."
         )
+    arrays = _float_columns(data)
+    n = next(iter(arrays.values())).size
+    x, t_x, age, m = (arrays.get(name) for name in ("frequency", "recency", "T", "monetary_value"))
+    _check_values(x, t_x, age, m)
+    index = data.index if isinstance(data, pd.DataFrame) else pd.RangeIndex(n)
+    return RfmArrays(frequency=x, recency=t_x, T=age, monetary_value=m, index=index)
+
+
+def _float_columns(data) -> dict[str, np.ndarray]:
+    """The RFM columns present in ``data`` as finite float arrays of one non-zero length."""
     arrays = {}
     for name in ("frequency", "recency", "T", "monetary_value"):
         column = _column(data, name)
@@ -93,7 +103,7 @@ def validate_rfm(
         if bad.any():
             raise InputError(
                 f"{int(bad.sum())} value(s) of {name!r} are missing or infinite (positions "
-                f"{_examples(np.flatnonzero(bad))}); drop or fix those customers."
+                f"{examples(np.flatnonzero(bad))}); drop or fix those customers."
             )
         arrays[name] = values
     lengths = {name: v.size for name, v in arrays.items()}
@@ -102,7 +112,11 @@ def validate_rfm(
     n = next(iter(lengths.values()))
     if n == 0:
         raise InputError("the RFM table is empty: there are no customers to use.")
-    x = arrays.get("frequency")
+    return arrays
+
+
+def _check_values(x, t_x, age, m) -> None:
+    """Refuse RFM values no customer can have (each column may be None when absent)."""
     if x is not None:
         wrong = (x < 0) | (x != np.round(x))
         if wrong.any():
@@ -110,7 +124,6 @@ def validate_rfm(
                 f"{int(wrong.sum())} frequency value(s) are negative or not whole numbers (for "
                 f"example {x[wrong][:_EXAMPLES].tolist()}); frequency counts repeat purchases."
             )
-    t_x, age = arrays.get("recency"), arrays.get("T")
     if t_x is not None and (t_x < 0).any():
         raise InputError(
             f"{int((t_x < 0).sum())} recency value(s) are negative; recency is the time from the "
@@ -127,7 +140,7 @@ def validate_rfm(
         if over.any():
             rows = np.flatnonzero(over)
             raise InputError(
-                f"{rows.size} customer(s) have recency > T (positions {_examples(rows)}); the "
+                f"{rows.size} customer(s) have recency > T (positions {examples(rows)}); the "
                 "last purchase cannot come after the end of observation. Recompute the summary "
                 "with the right observation_end."
             )
@@ -136,10 +149,9 @@ def validate_rfm(
             if odd.any():
                 raise InputError(
                     f"{int(odd.sum())} customer(s) have frequency 0 but recency > 0 (positions "
-                    f"{_examples(np.flatnonzero(odd))}); recency must be 0 without a repeat "
+                    f"{examples(np.flatnonzero(odd))}); recency must be 0 without a repeat "
                     "purchase."
                 )
-    m = arrays.get("monetary_value")
     if m is not None and x is not None:
         negative = (x > 0) & (m < 0)
         if negative.any():
@@ -147,5 +159,3 @@ def validate_rfm(
                 f"{int(negative.sum())} repeat buyer(s) have a negative monetary_value; spend "
                 "must be ≥ 0."
             )
-    index = data.index if isinstance(data, pd.DataFrame) else pd.RangeIndex(n)
-    return RfmArrays(frequency=x, recency=t_x, T=age, monetary_value=m, index=index)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from clvmodel.errors import InputError
+
 _MONTHS_PER_PERIOD = {"M": 1, "Y": 12}
 
 
@@ -29,8 +31,9 @@ def parse_dates(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     return parsed, empty
 
 
-def _add_periods(start: pd.Series, k: np.ndarray, period: str) -> pd.Series:
-    """start + k billing periods, the day clipped to the month's length (as :func:`_renewals`)."""
+def add_periods(start: pd.Series, k: np.ndarray, period: str) -> pd.Series:
+    """start + k billing periods, the day clipped to the month's length (as
+    :func:`periods_between`)."""
     if period == "W":
         return start + pd.to_timedelta(7 * np.asarray(k, dtype="int64"), unit="D")
     step = _MONTHS_PER_PERIOD[period]
@@ -43,13 +46,25 @@ def _add_periods(start: pd.Series, k: np.ndarray, period: str) -> pd.Series:
     return first_of_month + pd.to_timedelta(day - 1, unit="D")
 
 
-def _naive(stamp):
+def naive_timestamp(stamp):
+    """``stamp`` without its time zone (converted to UTC first); naive stamps and NaT unchanged."""
     if stamp is not pd.NaT and getattr(stamp, "tzinfo", None) is not None:
         return stamp.tz_convert("UTC").tz_localize(None)
     return stamp
 
 
-def _renewals(start: pd.Series, end: pd.Series, period: str, strict: bool) -> np.ndarray:
+def observation_end_date(observation_end) -> pd.Timestamp:
+    """``observation_end`` as a naive timestamp; an :class:`~clvmodel.InputError` if not a date."""
+    try:
+        end_of_data = naive_timestamp(pd.Timestamp(observation_end))
+    except (TypeError, ValueError):
+        end_of_data = pd.NaT
+    if pd.isna(end_of_data):
+        raise InputError(f"observation_end={observation_end!r} is not a date.")
+    return end_of_data
+
+
+def periods_between(start: pd.Series, end: pd.Series, period: str, strict: bool) -> np.ndarray:
     """Largest k ≥ 0 with start + k periods ≤ end (< end when ``strict``; −1 if none)."""
     s = start.to_numpy(dtype="datetime64[ns]")
     e = end.to_numpy(dtype="datetime64[ns]")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from clvmodel._subscription_dates import _naive, parse_dates
+from clvmodel._subscription_dates import observation_end_date, parse_dates
 from clvmodel.errors import InputError
 
 
@@ -67,56 +67,21 @@ def screen_subscription_table(
     if not isinstance(table, pd.DataFrame):
         raise InputError(f"expected a DataFrame of subscriptions, got {type(table).__name__}.")
     numeric_cols = list(numeric_cols)
-    missing = [c for c in (customer_col, start_col, end_col, *numeric_cols)
-               if c not in table.columns]  # fmt: skip
-    if missing:
-        raise InputError(
-            f"the subscription table has no column {', '.join(map(repr, missing))}; it has "
-            f"{list(map(str, table.columns))}."
-        )
-    reason = pd.Series(None, index=table.index, dtype=object)
-
-    def flag(mask, text):
-        mask = pd.Series(np.asarray(mask, dtype=bool), index=table.index) & reason.isna()
-        if isinstance(text, pd.Series):
-            reason[mask] = text[mask]
-        else:
-            reason[mask] = text
-
+    _require_columns(table, (customer_col, start_col, end_col, *numeric_cols))
+    reasons = _Reasons(table.index)
+    flag = reasons.flag
     ids = table[customer_col]
-    blank_id = ids.isna() | (ids.astype(str).str.strip() == "")
-    flag(blank_id, "missing customer id")
-    repeats = ids.map(ids[~blank_id].value_counts() if id_counts is None else id_counts)
-    flag(~blank_id & (repeats > 1), "customer id appears on " + repeats.astype("Int64").astype(str)
-         + " rows")  # fmt: skip
-
+    _flag_ids(ids, id_counts, flag)
     start, no_start = parse_dates(table[start_col])
     end, no_end = parse_dates(table[end_col])
     flag(no_start, "no start date")
     flag(start.isna(), "start date is not a readable date")
     flag(~no_end & end.isna(), "end date is not a readable date")
     flag(end < start, "end date before start date")
-    converted = {}
-    for k, column in enumerate(numeric_cols):
-        values = pd.to_numeric(table[column], errors="coerce")
-        bad = ~np.isfinite(values.to_numpy(dtype="float64", na_value=np.nan))
-        if k == 0:
-            bad |= values.to_numpy(dtype="float64", na_value=np.nan) < 0
-        flag(bad, f"{column} is missing or not a number" + (" ≥ 0" if k == 0 else ""))
-        converted[column] = values.astype("float64")
-    if observation_end is None:
-        latest = pd.concat([start, end]).max()
-        if pd.isna(latest):
-            latest = pd.Timestamp("1970-01-01")
-        end_of_data = latest
-    else:
-        try:
-            end_of_data = _naive(pd.Timestamp(observation_end))
-        except (TypeError, ValueError):
-            end_of_data = pd.NaT
-        if pd.isna(end_of_data):
-            raise InputError(f"observation_end={observation_end!r} is not a date.")
+    converted = _numeric_columns(table, numeric_cols, flag)
+    end_of_data = _end_of_data(observation_end, start, end)
     flag(start > end_of_data, f"starts after the observation end ({end_of_data.date()})")
+    reason = reasons.reason
     bad = reason.notna().to_numpy()
     converted.update({start_col: start, end_col: end})
     accepted = table.loc[~bad].assign(**{c: v[~bad] for c, v in converted.items()})
@@ -125,3 +90,60 @@ def screen_subscription_table(
          "reason": reason[bad].to_numpy()}
     )  # fmt: skip
     return accepted, rejects, end_of_data
+
+
+def _require_columns(table: pd.DataFrame, columns) -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise InputError(
+            f"the subscription table has no column {', '.join(map(repr, missing))}; it has "
+            f"{list(map(str, table.columns))}."
+        )
+
+
+class _Reasons:
+    """The first reason each row of a table is rejected for (``None`` while accepted)."""
+
+    def __init__(self, index: pd.Index):
+        self.reason = pd.Series(None, index=index, dtype=object)
+
+    def flag(self, mask, text) -> None:
+        """Reject the rows in ``mask`` not rejected yet, for ``text`` (a string or per row)."""
+        reason = self.reason
+        mask = pd.Series(np.asarray(mask, dtype=bool), index=reason.index) & reason.isna()
+        if isinstance(text, pd.Series):
+            reason[mask] = text[mask]
+        else:
+            reason[mask] = text
+
+
+def _flag_ids(ids: pd.Series, id_counts, flag) -> None:
+    """Reject rows with a blank id, or an id on more than one row (of the whole table when
+    ``id_counts`` counts it)."""
+    blank_id = ids.isna() | (ids.astype(str).str.strip() == "")
+    flag(blank_id, "missing customer id")
+    repeats = ids.map(ids[~blank_id].value_counts() if id_counts is None else id_counts)
+    flag(~blank_id & (repeats > 1), "customer id appears on " + repeats.astype("Int64").astype(str)
+         + " rows")  # fmt: skip
+
+
+def _numeric_columns(table: pd.DataFrame, numeric_cols: list[str], flag) -> dict[str, pd.Series]:
+    """The numeric columns as floats, flagging rows where one is missing or not a number (the
+    first, a price, must also be ≥ 0)."""
+    converted = {}
+    for k, column in enumerate(numeric_cols):
+        values = pd.to_numeric(table[column], errors="coerce")
+        bad = ~np.isfinite(values.to_numpy(dtype="float64", na_value=np.nan))
+        if k == 0:
+            bad |= values.to_numpy(dtype="float64", na_value=np.nan) < 0
+        flag(bad, f"{column} is missing or not a number" + (" ≥ 0" if k == 0 else ""))
+        converted[column] = values.astype("float64")
+    return converted
+
+
+def _end_of_data(observation_end, start: pd.Series, end: pd.Series) -> pd.Timestamp:
+    """``observation_end``, or by default the latest readable start or end date."""
+    if observation_end is not None:
+        return observation_end_date(observation_end)
+    latest = pd.concat([start, end]).max()
+    return pd.Timestamp("1970-01-01") if pd.isna(latest) else latest

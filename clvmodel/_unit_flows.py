@@ -8,15 +8,24 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from clvmodel._units import (
+    MAX_VALUE_STEPS,
+    Duration,
+    check_discount_rate,
+    check_margin,
+    convert_periods,
+    model_unit,
+    per_period_rate,
+    period_days,
+    value_horizon,
+)
 from clvmodel.errors import InputError
-from clvmodel.rfm import TIME_UNITS
-from clvmodel.value import _DAYS_PER_YEAR, _check_rate, _model_unit, _period_days, check_models
+from clvmodel.value import check_models
 
-_MAX_STEPS = 5000
 _CHUNK = 50_000  # customers per block of the (customers × periods) payback arrays
 
 
-def _survival_if_alive(model, p, x, T, t):
+def survival_if_alive(model, p, x, T, t):
     """P(alive at T + t | alive at T) on distinct histories, from the model's own function."""
     hook = getattr(type(model), "_survival_if_alive", None)
     if hook is None:
@@ -87,23 +96,22 @@ def _per_customer(name: str, value, segment: pd.Series | None, n: int) -> np.nda
 
 # --------------------------------------------------------------------------------------------------
 # Expected purchases and survival per period
-def _periods(horizon, discount_rate, time_unit):
+def value_span(horizon, time_unit, default_unit: str = "M") -> Duration:
+    """The horizon of the unit economics as a duration whose unit is the period: ``"24M"``, or a
+    bare number of periods of ``time_unit`` (default ``default_unit``)."""
+    if time_unit is not None:
+        period_days(time_unit)  # refuses anything but D, W, M, Y, naming time_unit
+        time_unit = time_unit.upper()
+    return value_horizon(horizon, time_unit, default_unit=default_unit, max_steps=MAX_VALUE_STEPS)
+
+
+def _periods(span: Duration, discount_rate):
     """Period ends (in periods), their lengths and discount factors."""
-    horizon = _check_rate("horizon", horizon, 0.0, 1e6)
-    if horizon <= 0:
-        raise InputError(f"horizon must be > 0 periods, got {horizon!r}.")
-    rate = _check_rate("discount_rate", discount_rate, 0.0, 10.0)
-    days = _period_days(time_unit)
-    steps = math.ceil(horizon - 1e-12)
-    if steps > _MAX_STEPS:
-        raise InputError(
-            f"a horizon of {horizon:g} periods of {time_unit!r} means {steps} periods; count in a "
-            "longer period (time_unit='M' or 'Y')."
-        )
-    ends = np.minimum(np.arange(1, steps + 1, dtype="float64"), horizon)
+    rate = check_discount_rate(discount_rate)
+    steps = math.ceil(span.value - 1e-12)
+    ends = np.minimum(np.arange(1, steps + 1, dtype="float64"), span.value)
     lengths = np.diff(ends, prepend=0.0)
-    per_period = (1.0 + rate) ** (days / _DAYS_PER_YEAR) - 1.0
-    factors = (1.0 + per_period) ** -np.arange(1, steps + 1, dtype="float64")
+    factors = (1.0 + per_period_rate(rate, span.unit)) ** -np.arange(1, steps + 1, dtype="float64")
     return ends, lengths, factors
 
 
@@ -127,7 +135,7 @@ def _blocks(model, data, ends_model):
             )
             purchases = alive[:, None] * np.diff(cumulative, axis=1, prepend=0.0)
             survival = alive[:, None] * np.column_stack(
-                [_survival_if_alive(model, part, xs, ages, t) for t in ends_model]
+                [survival_if_alive(model, part, xs, ages, t) for t in ends_model]
             )
         local = group[customers] - low
         yield customers, alive[local], purchases[local], survival[local]
@@ -159,14 +167,13 @@ _COLUMNS = (
 )
 
 
-def _economics(
+def economics_table(
     model,
     spend,
     data,
-    horizon,
+    span: Duration,
     discount_rate,
     margin,
-    time_unit,
     costs,
     segments,
     *,
@@ -175,15 +182,15 @@ def _economics(
     acquisition_cost=None,
     first_purchase=None,
 ):
-    """The per-customer table of net CLV, with the payback columns when ``acquisition_cost`` is
-    given, computed in blocks of customers so that memory stays bounded (block × periods)."""
+    """The per-customer table of net CLV over ``span`` (see :func:`value_span`), with the payback
+    columns when ``acquisition_cost`` is given, computed in blocks of customers so that memory
+    stays bounded (block × periods)."""
     check_models(model)
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data must be an RFM table (a DataFrame), got {type(data).__name__}.")
-    margin = _check_rate("margin", margin, 0.0, 1.0)
-    period = "M" if time_unit is None else time_unit
-    ends, lengths, factors = _periods(horizon, discount_rate, period)
-    ends_model = ends * _period_days(period) / TIME_UNITS[_model_unit(model, unit)]
+    margin = check_margin(margin)
+    ends, lengths, factors = _periods(span, discount_rate)
+    ends_model = convert_periods(ends, span.unit, model_unit(model, unit))
     n = len(data)
     frame = data if segment_frame is None else segment_frame
     segment = _segments_of(segments, frame, data.index)

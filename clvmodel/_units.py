@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from typing import NamedTuple
 
 from clvmodel.errors import InputError
@@ -23,11 +24,22 @@ from clvmodel.errors import InputError
 __all__ = [
     "DAYS_PER_YEAR",
     "MAX_HORIZON_DAYS",
+    "MAX_VALUE_STEPS",
     "PERIOD_DAYS",
     "Duration",
+    "carries_unit",
+    "check_discount_rate",
     "check_fraction",
+    "check_margin",
+    "check_number",
+    "convert_periods",
+    "deprecated_time_unit",
+    "model_unit",
+    "per_period_rate",
+    "period_days",
     "parse_duration",
     "parse_fraction",
+    "value_horizon",
 ]
 
 DAYS_PER_YEAR = 365.25
@@ -41,7 +53,25 @@ _DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([DWMYdwmy]
 
 
 class Duration(NamedTuple):
-    """A number of periods of a unit ("D", "W", "M" or "Y")."""
+    """A horizon, window or wait: a number of periods of a unit.
+
+    Every argument that takes a duration also takes its text form, ``"12M"``, ``"39W"``,
+    ``"90D"`` or ``"2Y"``; a month is a twelfth of 365.25 days, a year 365.25 days.
+
+    Parameters
+    ----------
+    value : float
+        How many periods.
+    unit : {"D", "W", "M", "Y"}
+        Days, weeks, months or years.
+
+    Examples
+    --------
+    >>> import clvmodel as clv
+    >>> twelve_months = clv.Duration(12, "M")
+    >>> str(twelve_months), round(twelve_months.to("W"), 2)
+    ('12M', 52.18)
+    """
 
     value: float
     unit: str
@@ -146,9 +176,16 @@ def parse_duration(
 
 
 def check_fraction(
-    name: str, value, low: float = 0.0, high: float = 1.0, *, high_open: bool = False
+    name: str,
+    value,
+    low: float = 0.0,
+    high: float = 1.0,
+    *,
+    high_open: bool = False,
+    low_open: bool = False,
 ) -> float:
-    """``value`` as a float if it is a finite fraction in [low, high] (or [low, high)).
+    """``value`` as a float if it is a finite fraction in [low, high] (``low_open``/``high_open``
+    exclude an end).
 
     Examples
     --------
@@ -159,12 +196,13 @@ def check_fraction(
         number = float(value)
     except (TypeError, ValueError):
         raise InputError(f"{name} must be a number, got {value!r}.") from None
-    in_range = low <= number < high if high_open else low <= number <= high
-    if not (math.isfinite(number) and in_range):
-        upper = f"below {high:g}" if high_open else f"at most {high:g}"
+    above_low = low < number if low_open else low <= number
+    below_high = number < high if high_open else number <= high
+    if not (math.isfinite(number) and above_low and below_high):
+        lower = f"{low:g} (excluded)" if low_open else f"{low:g}"
+        upper = f"{high:g} (excluded)" if high_open else f"{high:g}"
         raise InputError(
-            f"{name} must be a fraction of at least {low:g} and {upper} (0.05 = 5 %), "
-            f"got {value!r}."
+            f"{name} must be between {lower} and {upper}, a fraction (0.05 = 5 %); got {value!r}."
         )
     return number
 
@@ -186,3 +224,176 @@ def parse_fraction(text: str, name: str) -> float:
             f"{name}: {text!r} is not a number; write a fraction (0.05) or a percentage (5%)."
         ) from None
     return number / 100.0 if percent else number
+
+
+# --------------------------------------------------------------------------------------------------
+# The value period of customer_lifetime_value, score_customers, churn_risk and the unit economics
+#: The longest discounting schedule: one factor per period of the value.
+MAX_VALUE_STEPS = 5000
+
+
+def check_number(name: str, value, low: float = -math.inf, high: float = math.inf) -> float:
+    """``value`` as a float if it is a finite number in [low, high] (a money amount, a time).
+
+    Examples
+    --------
+    >>> check_number("acquisition_cost", 12)
+    12.0
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number, got {value!r}.") from None
+    if not (math.isfinite(number) and low <= number <= high):
+        raise InputError(f"{name} must be between {low:g} and {high:g}, got {value!r}.")
+    return number
+
+
+def check_discount_rate(value, name: str = "discount_rate") -> float:
+    """An annual discount rate: a fraction 0 <= d < 1 (0.1 for 10 % a year)."""
+    return check_fraction(name, value, 0.0, 1.0, high_open=True)
+
+
+def check_margin(value, name: str = "margin") -> float:
+    """A profit margin: a fraction 0 < m <= 1 (1 counts revenue)."""
+    return check_fraction(name, value, 0.0, 1.0, low_open=True)
+
+
+def period_days(unit, name: str = "time_unit") -> float:
+    """Days in one period of ``unit`` ("D", "W", "M" or "Y"), or a clear error naming ``name``."""
+    text = unit.upper() if isinstance(unit, str) else unit
+    if text not in PERIOD_DAYS:
+        raise InputError(
+            f"{name}={unit!r} is not supported as a period; use one of D, W, M, Y (days, weeks, "
+            "months, years), or give the horizon with its unit, e.g. horizon='12M'."
+        )
+    return PERIOD_DAYS[text]
+
+
+def model_unit(model, fallback=None) -> str:
+    """The time unit ("D" or "W") a purchase model measures recency and T in.
+
+    ``fallback`` (the deprecated ``time_unit=`` of a value function) is used only for a model that
+    does not record its unit, and only if it is "D" or "W".
+    """
+    unit = getattr(model, "time_unit_", None)
+    if unit is not None:
+        return unit
+    if fallback not in ("D", "W"):
+        raise InputError(
+            "the model does not record its time unit; make it with a time unit (e.g. "
+            "from_params(params, time_unit='W')) or pass time_unit= ('D' or 'W', the unit of "
+            "recency and T the model was fitted on)."
+        )
+    return fallback
+
+
+def convert_periods(amount, period: str, unit: str):
+    """``amount`` periods of ``period`` as periods of ``unit`` (numbers or arrays)."""
+    return amount * PERIOD_DAYS[period] / PERIOD_DAYS[unit]
+
+
+def per_period_rate(annual_rate: float, period: str) -> float:
+    """The discount rate of one period of ``period`` equivalent to ``annual_rate`` a year."""
+    return (1.0 + annual_rate) ** (PERIOD_DAYS[period] / DAYS_PER_YEAR) - 1.0
+
+
+def carries_unit(value) -> bool:
+    """Whether a horizon is written with its unit (``"12M"``, ``Duration(12, "M")``)."""
+    if isinstance(value, Duration):
+        return True
+    return isinstance(value, str) and value.strip()[-1:].upper() in PERIOD_DAYS
+
+
+def deprecated_time_unit(time_unit, horizon, *, name: str = "horizon", stacklevel: int = 3):
+    """Check the deprecated value-period argument ``time_unit=`` and warn that it is deprecated.
+
+    Returns the unit (upper-cased), or None when it was not given. ``stacklevel`` is counted from
+    this function: 3 points at the caller of the public function that calls it.
+    """
+    if time_unit is None:
+        return None
+    period_days(time_unit)  # refuses anything but D, W, M, Y, naming time_unit
+    unit = time_unit.upper()
+    try:
+        shown = f"{float(horizon):g}{unit}"
+    except (TypeError, ValueError):
+        shown = f"<number>{unit}"
+    warnings.warn(
+        f"time_unit= is deprecated for the value period; pass {name}='{shown}' (a duration with "
+        "its unit) instead of time_unit=.",
+        DeprecationWarning,
+        stacklevel=stacklevel,
+    )
+    return unit
+
+
+def value_horizon(
+    horizon,
+    period: str | None = None,
+    *,
+    default_unit: str,
+    name: str = "horizon",
+    max_steps: int | None = None,
+) -> Duration:
+    """A value horizon as a :class:`Duration` whose unit is the value period.
+
+    Parameters
+    ----------
+    horizon : str, float or Duration
+        ``"12M"``/``Duration(12, "M")`` (the unit is the period), or a bare number of periods.
+    period : {"D", "W", "M", "Y"}, optional
+        The period of a bare number given by the deprecated ``time_unit=``; refused beside a
+        horizon that carries its own unit.
+    default_unit : {"D", "W", "M", "Y"}
+        The period of a bare number otherwise (each function's documented default).
+    name : str
+        The argument name for error messages.
+    max_steps : int, optional
+        Refuse horizons of more periods (one discounting step each).
+
+    Returns
+    -------
+    Duration
+
+    Examples
+    --------
+    >>> value_horizon("12M", default_unit="W")
+    Duration(value=12.0, unit='M')
+    >>> value_horizon(39, default_unit="W")
+    Duration(value=39.0, unit='W')
+    """
+    if carries_unit(horizon):
+        if period is not None:
+            raise InputError(
+                f"{name}={str(horizon)!r} already carries its unit; drop time_unit={period!r}."
+            )
+        duration = parse_duration(horizon, name=name)
+        number, unit = duration
+    else:
+        unit = period or default_unit
+        try:
+            number = math.nan if isinstance(horizon, bool) else float(horizon)
+        except (TypeError, ValueError):
+            if isinstance(horizon, str):
+                parse_duration(horizon, name=name)  # raises, showing how to write a duration
+            number = None
+        if number is None or isinstance(horizon, bool):
+            raise InputError(
+                f"{name}={horizon!r} is not a number or a duration; write e.g. 12 (periods of "
+                f"{unit}) or a duration such as '12M' or '39W'."
+            )
+    if max_steps is not None and math.isfinite(number) and math.ceil(number - 1e-12) > max_steps:
+        raise InputError(
+            f"a {name} of {number:g} periods of {unit!r} means {math.ceil(number - 1e-12)} "
+            f"discounting steps (at most {max_steps}); count in a longer period: months or "
+            f"years, e.g. {name}='24M' or '2Y'."
+        )
+    if not (
+        math.isfinite(number) and 0 < number and number * PERIOD_DAYS[unit] <= MAX_HORIZON_DAYS
+    ):
+        raise InputError(
+            f"{name} must be > 0 and at most 100 years "
+            f"({MAX_HORIZON_DAYS / PERIOD_DAYS[unit]:g} periods of {unit}), got {horizon!r}."
+        )
+    return Duration(number, unit)

@@ -145,16 +145,8 @@ def compare_models(calibration, holdout=None, models=None, *, max_frequency: int
         if label in fitted:
             raise InputError(f"{label} appears twice in models; compare different models.")
         row = {"model": label, "n_params": len(model.param_names), "note": ""}
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                if not hasattr(model, "log_likelihood_"):
-                    model.fit(calibration)
-            row["note"] = "; ".join(
-                str(w.message) for w in caught if issubclass(w.category, UserWarning)
-            )
-        except ClvError as exc:
-            row["note"] = f"fit failed: {exc}"
+        row["note"], ok = _fit_noting_warnings(model, calibration)
+        if not ok:
             rows.append(row)
             continue
         fitted[label] = model
@@ -171,17 +163,37 @@ def compare_models(calibration, holdout=None, models=None, *, max_frequency: int
         raise InputError(
             "no model could be fitted: " + " | ".join(f"{r['model']}: {r['note']}" for r in rows)
         )
-    table = pd.DataFrame(rows)
     ranked_by = "holdout_mae" if holdout is not None else "bic"
-    table = table.sort_values(ranked_by, na_position="last", kind="stable", ignore_index=True)
-    order = ["model", "n_params", "log_likelihood", "aic", "bic"]
-    order += [c for c in table.columns if c not in order + ["parameters", "note"]]
-    table = table[[*order, "parameters", "note"]]
+    table = _ranked_table(rows, ranked_by)
     if conditional is not None:
         for label in table["model"]:
             if label in columns:
                 conditional[label] = columns[label]
     return ModelComparison(table, conditional, fitted, ranked_by)
+
+
+def _fit_noting_warnings(model, calibration) -> tuple[str, bool]:
+    """Fit ``model`` unless it is fitted; the note of its warnings (or of the failure), and
+    whether it is fitted."""
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if not hasattr(model, "log_likelihood_"):
+                model.fit(calibration)
+        note = "; ".join(str(w.message) for w in caught if issubclass(w.category, UserWarning))
+    except ClvError as exc:
+        return f"fit failed: {exc}", False
+    return note, True
+
+
+def _ranked_table(rows, ranked_by: str) -> pd.DataFrame:
+    """The rows ranked (failed fits last), the likelihood columns first, parameters and note
+    last."""
+    table = pd.DataFrame(rows)
+    table = table.sort_values(ranked_by, na_position="last", kind="stable", ignore_index=True)
+    order = ["model", "n_params", "log_likelihood", "aic", "bic"]
+    order += [c for c in table.columns if c not in order + ["parameters", "note"]]
+    return table[[*order, "parameters", "note"]]
 
 
 def _short(note: str, width: int = 60) -> str:

@@ -121,13 +121,24 @@ def interval_coverage(model, calibration, holdout, interval: float = 0.9, **opti
     )
     lower = predicted["purchases_lower"].to_numpy()
     upper = predicted["purchases_upper"].to_numpy()
-    inside = (actual >= lower) & (actual <= upper)
     mass = predicted["purchases_interval_mass"].to_numpy()
     top = int(max(upper.max(), 0))
     pmf = model.purchase_distribution(calibration, duration, max_purchases=top).to_numpy()
     at_most = np.cumsum(pmf, axis=1)[np.arange(actual.size), upper.astype("int64")]
     frequency = calibration["frequency"].to_numpy()
     expected = predicted["expected_purchases"].to_numpy()
+    table = _coverage_table(frequency, actual, lower, upper, mass, at_most, expected)
+    pit = randomised_pit(model, calibration, holdout)
+    counts = np.histogram(pit, bins=10, range=(0.0, 1.0))[0]
+    table["pit_chi2_pvalue"] = np.nan
+    table.loc["all", "pit_chi2_pvalue"] = float(chisquare(counts).pvalue)
+    table.attrs["interval"] = float(interval)
+    return table
+
+
+def _coverage_table(frequency, actual, lower, upper, mass, at_most, expected) -> pd.DataFrame:
+    """The columns of :func:`interval_coverage` but the PIT test, overall and per group."""
+    inside = (actual >= lower) & (actual <= upper)
     rows = {"all": np.ones(actual.size, dtype=bool)}
     rows.update({label: (frequency >= lo) & (frequency <= hi) for label, lo, hi in _GROUPS})
 
@@ -152,11 +163,6 @@ def interval_coverage(model, calibration, holdout, interval: float = 0.9, **opti
     table["observed_below"] = mean(actual < lower)
     table["actual_mean"] = mean(actual)
     table["expected_mean"] = mean(expected)
-    pit = randomised_pit(model, calibration, holdout)
-    counts = np.histogram(pit, bins=10, range=(0.0, 1.0))[0]
-    table["pit_chi2_pvalue"] = np.nan
-    table.loc["all", "pit_chi2_pvalue"] = float(chisquare(counts).pvalue)
-    table.attrs["interval"] = float(interval)
     return table
 
 

@@ -36,10 +36,14 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._naive_segments import naive_vs_model
-from clvmodel._unit_flows import (
-    _check_rate,
-    _economics,
-    _survival_if_alive,
+from clvmodel._unit_flows import economics_table, survival_if_alive, value_span
+from clvmodel._units import (
+    Duration,
+    carries_unit,
+    check_number,
+    convert_periods,
+    model_unit,
+    parse_duration,
 )
 from clvmodel.errors import InputError
 from clvmodel.value import check_models
@@ -64,8 +68,9 @@ def probability_alive_at(model, data, t) -> pd.Series:
         Fitted BG/NBD, MBG/NBD or Pareto/NBD model (with or without covariates).
     data : pandas.DataFrame
         RFM table with ``frequency``, ``recency`` and ``T``.
-    t : float
-        Time after T, in the model's time unit (≥ 0).
+    t : float, str or Duration
+        Time after T (≥ 0): a duration such as ``"52W"`` or ``"12M"``, or a bare number of the
+        model's time units.
 
     Returns
     -------
@@ -91,10 +96,14 @@ def probability_alive_at(model, data, t) -> pd.Series:
     (0.727, 0.532)
     """
     check_models(model)
-    horizon = _check_rate("t", t, 0.0, math.inf)
+    if carries_unit(t):
+        after = parse_duration(t, name="t", allow_zero=True)
+        horizon = convert_periods(after.value, after.unit, model_unit(model))
+    else:
+        horizon = check_number("t", t, 0.0, math.inf)
     rfm, p, (x, t_x, age, *_), group, _ = model._rows(data)
     with np.errstate(all="ignore"):
-        values = model._alive(p, x, t_x, age) * _survival_if_alive(model, p, x, age, horizon)
+        values = model._alive(p, x, t_x, age) * survival_if_alive(model, p, x, age, horizon)
     return pd.Series(values[group], index=rfm.index, name="probability_alive_at")
 
 
@@ -102,10 +111,10 @@ def net_clv(
     bg,
     gg,
     data,
-    horizon: float,
+    horizon: str | float | Duration,
     discount_rate: float = 0.0,
     margin: float = 1.0,
-    time_unit: str = "M",
+    time_unit: str | None = None,
     *,
     cost_per_order=0.0,
     cost_per_period=0.0,
@@ -121,14 +130,18 @@ def net_clv(
         Fitted spend model (its ``expected_spend`` is the spend per future purchase).
     data : pandas.DataFrame
         RFM table with ``frequency``, ``recency``, ``T`` and ``monetary_value``.
-    horizon : float
-        Number of periods of ``time_unit`` (> 0; a fractional last period counts pro rata).
+    horizon : str, float or Duration
+        A duration such as ``"24M"`` or ``"2Y"`` (its unit is the period), or a bare number of
+        periods of ``time_unit``; above 0 and at most 100 years (a fractional last period counts
+        pro rata).
     discount_rate : float
-        Annual discount rate, converted to the period and applied at the end of each period.
+        Annual discount rate, a fraction 0 ≤ d < 1, converted to the period and applied at the
+        end of each period.
     margin : float
-        Share of revenue that is gross profit (0 to 1).
-    time_unit : {"M", "W", "D", "Y"}
-        The period: months of 365.25/12 days (default), weeks, days or years.
+        Share of revenue that is gross profit, a fraction 0 < m ≤ 1.
+    time_unit : {"M", "W", "D", "Y"}, optional
+        The period of a bare-number ``horizon``: months of 365.25/12 days (default), weeks, days
+        or years.
     cost_per_order : float or mapping
         Cost of serving one order, in money; or a mapping (dict or Series) segment → cost.
     cost_per_period : float or mapping
@@ -164,9 +177,10 @@ def net_clv(
     True
     """
     check_models(bg, gg, spend_required=True)
+    span = value_span(horizon, time_unit)
     spend = gg.expected_spend(data).to_numpy(dtype="float64")
     costs = (cost_per_order, cost_per_period)
-    return _economics(bg, spend, data, horizon, discount_rate, margin, time_unit, costs, segments)
+    return economics_table(bg, spend, data, span, discount_rate, margin, costs, segments)
 
 
 def cac_payback(
@@ -174,10 +188,10 @@ def cac_payback(
     gg,
     data,
     acquisition_cost,
-    horizon: float,
+    horizon: str | float | Duration,
     discount_rate: float = 0.0,
     margin: float = 1.0,
-    time_unit: str = "M",
+    time_unit: str | None = None,
     *,
     cost_per_order=0.0,
     cost_per_period=0.0,
@@ -201,8 +215,8 @@ def cac_payback(
     -------
     pandas.DataFrame
         The columns of :func:`net_clv`, then ``acquisition_cost``, ``clv_to_cac`` (net CLV /
-        CAC, NaN when the CAC is 0), ``payback_periods`` (in periods of ``time_unit``; NaN when
-        not within the horizon) and ``paid_back`` (within the horizon).
+        CAC, NaN when the CAC is 0), ``payback_periods`` (in periods: the horizon's unit, or
+        ``time_unit``; NaN when not within the horizon) and ``paid_back`` (within the horizon).
 
     Notes
     -----
@@ -223,10 +237,11 @@ def cac_payback(
     True
     """
     check_models(bg, gg, spend_required=True)
+    span = value_span(horizon, time_unit)
     spend = gg.expected_spend(data).to_numpy(dtype="float64")
     costs = (cost_per_order, cost_per_period)
-    return _economics(
-        bg, spend, data, horizon, discount_rate, margin, time_unit, costs, segments,
+    return economics_table(
+        bg, spend, data, span, discount_rate, margin, costs, segments,
         acquisition_cost=acquisition_cost,
     )  # fmt: skip
 
@@ -235,7 +250,7 @@ def day_one_payback(
     model,
     signups: pd.DataFrame,
     acquisition_cost,
-    horizon: float | None = None,
+    horizon: str | float | Duration | None = None,
     time_unit: str | None = None,
     discount_rate: float = 0.0,
     margin: float = 1.0,
@@ -259,10 +274,11 @@ def day_one_payback(
         One row per new customer with the model's attributes, as in ``DayOneModel.predict``.
     acquisition_cost : float or mapping
         CAC per signup, or a mapping segment (channel) → CAC.
-    horizon : float, optional
-        Number of periods; defaults to the model's horizon (13 months).
+    horizon : str, float or Duration, optional
+        A duration such as ``"13M"`` (its unit is the period) or a bare number of periods of
+        ``time_unit``; defaults to the model's horizon (13 months).
     time_unit : {"M", "W", "D", "Y"}, optional
-        The period; defaults to the model's ``horizon_unit``.
+        The period of a bare-number ``horizon``; defaults to the model's ``horizon_unit``.
     discount_rate, margin, cost_per_order, cost_per_period
         As in :func:`net_clv`.
     segments : str or pandas.Series, optional
@@ -290,24 +306,24 @@ def day_one_payback(
     >>> table["paid_back"].dtype.name
     'bool'
     """
+    # Over 80 lines for its docstring only; the cash flows are in _unit_flows.economics_table.
     if not callable(getattr(model, "encode", None)):
         raise InputError(
             f"model must be a fitted clvmodel.DayOneModel, got {type(model).__name__}; for "
             "customers with a history use cac_payback(bg, gg, rfm, ...)."
         )
     model._check_fitted()
+    horizon = model.horizon if horizon is None else horizon
+    span = value_span(horizon, time_unit, default_unit=model.horizon_unit)
     design = model.encode(signups, unknown=unknown)
     rows = pd.DataFrame({"frequency": 0.0, "recency": 0.0, "T": 0.0}, index=design.index)
     rows = rows.join(design)
     rows.attrs["time_unit"] = model.time_unit_
     spend = model.gg_.expected_spend_new(design).to_numpy(dtype="float64")
-    horizon = model.horizon if horizon is None else horizon
-    time_unit = model.horizon_unit if time_unit is None else time_unit
-    costs = (cost_per_order, cost_per_period)
     counted = model.first_purchase_col is not None
-    table = _economics(
-        model.bg_, spend, rows, horizon, discount_rate, margin, time_unit, costs, segments,
-        segment_frame=signups, unit=model.time_unit_, acquisition_cost=acquisition_cost,
+    table = economics_table(
+        model.bg_, spend, rows, span, discount_rate, margin, (cost_per_order, cost_per_period),
+        segments, segment_frame=signups, unit=model.time_unit_, acquisition_cost=acquisition_cost,
         first_purchase=model._first_purchase(signups) if counted else None,
     )  # fmt: skip
     if not counted:

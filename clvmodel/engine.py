@@ -19,30 +19,20 @@ import pandas as pd
 
 from clvmodel import _reading, _reading_sql, _rfm_sql
 from clvmodel._duck import (
-    _arrow_reader,
-    _as_rfm,
-    _attach,
-    _columns,
-    _quote,
-    _relation,
-    _require,
+    arrow_reader,
+    as_rfm_frame,
+    attach_database,
+    column_types,
     connect,
+    relation_sql,
+    require_roles,
 )
+from clvmodel._duck_log import create_checked_views, create_typed_view, latest_usable_day
 from clvmodel._postgres_connect import display, is_postgres_uri
 from clvmodel._postgres_read import PostgresSpool, describe_source, require_columns
 from clvmodel._postgres_rfm import PostgresLog, can_push_down
-from clvmodel._reading_sql import (
-    Dialect,
-    amount_sql,
-    date_dictionary,
-    date_text_sql,
-    id_sql,
-    kind_of,
-    odd_amounts_sql,
-    reject_reason_sql,
-)
+from clvmodel._reading_sql import Dialect, odd_amounts_sql, reject_reason_sql
 from clvmodel._rfm_source import RfmSource, is_transaction_log
-from clvmodel._rfm_sql import rfm_query
 from clvmodel.errors import InputError
 from clvmodel.rfm import TIME_UNITS, check_not_in_future, day_number, observation_end_day
 from clvmodel.value import observed_years
@@ -133,18 +123,18 @@ class TransactionSource:
                 self.path, self.table, self.query, columns=list(needed.values()), needed=needed
             )
             self.customer_type = self._spool.types[self.customer_col]
-            relation = _relation(self._spool.path)
+            relation = relation_sql(self._spool.path)
         elif self.query is not None:
             raise InputError(
                 "a query (--query) reads from a postgresql:// database; for a file leave it out."
             )
         else:
-            relation = _relation(self.path, self.table)
+            relation = relation_sql(self.path, self.table)
         self.connection = self.connection or connect()
         if self.customer_type is None:
-            _attach(self.connection, self.path)
-        columns = _columns(self.connection, relation)
-        _require(columns, needed)
+            attach_database(self.connection, self.path)
+        columns = column_types(self.connection, relation)
+        require_roles(columns, needed)
         self._build_views(relation, columns)
 
     def _push_down(self, needed: dict[str, str]) -> bool:
@@ -174,53 +164,13 @@ class TransactionSource:
 
     def _build_views(self, relation: str, columns: dict[str, str]) -> None:
         con = self.connection
-        dialect = Dialect("duckdb")
-        customer, fractional = id_sql(
-            _quote(self.customer_col), kind_of(columns[self.customer_col]), dialect
-        )
-        raw_date = _quote(self.date_col)
-        date_kind = kind_of(columns[self.date_col])
-        join = ""
-        if date_kind in ("date", "timestamp") and self.date_format is None:
-            day = f"CAST({raw_date} AS DATE)"
-        elif date_kind in ("integer", "float") and self.date_format is None:
-            raise InputError(
-                f"column {self.date_col!r} holds numbers, which are ambiguous as dates; give the "
-                "date format (date_format='%Y%m%d' for values like 19970101)."
-            )
-        else:
-            text = date_text_sql(raw_date, date_kind, dialect)
-            texts = con.execute(f"SELECT DISTINCT {text} FROM {relation}").fetchall()
-            self._date_days = date_dictionary([t[0] for t in texts], self.date_format,
-                                              self.date_col)  # fmt: skip
-            con.register("clv_date_days", self._date_days)
-            join = f"LEFT JOIN clv_date_days ON clv_date_days.date_text = {text}"
-            day = dialect.date_of_day("clv_date_days.day_number")
-        if self.amount_col is None:
-            amount, raw_amount = "1.0::DOUBLE", "NULL"
-        else:
-            amount_col = _quote(self.amount_col)
-            amount = amount_sql(amount_col, kind_of(columns[self.amount_col]), dialect)
-            raw_amount = f"CAST({amount_col} AS VARCHAR)"
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP VIEW clv_typed AS
-            SELECT {customer} AS customer_id,
-                   {fractional} AS id_fractional,
-                   {day} AS day,
-                   {amount} AS amount,
-                   CAST({raw_date} AS VARCHAR) AS raw_date,
-                   {raw_amount} AS raw_amount
-            FROM {relation} {join}
-            """
-        )
+        self._date_days = create_typed_view(
+            con, relation, columns, self.customer_col, self.date_col, self.amount_col,
+            self.date_format,
+        )  # fmt: skip
         self._first_day = None
         if self.observation_end is None:
-            # The last day of a usable row (every check but the end of observation).
-            usable = reject_reason_sql("9999-12-31", self.amount_col is not None, dialect)
-            latest = con.execute(
-                f"SELECT MAX(day) FROM clv_typed WHERE ({usable}) IS NULL"
-            ).fetchall()[0][0]
+            latest = latest_usable_day(con, self.amount_col is not None)
             if latest is None:
                 self._raise_nothing_valid()
             self.end = pd.Timestamp(latest)
@@ -229,26 +179,9 @@ class TransactionSource:
             self.end = pd.Timestamp(
                 np.datetime64(observation_end_day(self.observation_end, self.date_format), "D")
             )
-        end = self.end.strftime("%Y-%m-%d")
-        reason = reject_reason_sql(end, self.amount_col is not None, dialect)
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP VIEW clv_checked AS
-            SELECT *, {reason} AS reason
-            FROM clv_typed
-            """
+        create_checked_views(
+            con, self.end, self.amount_col is not None, self.drop_duplicates, self.time_unit
         )
-        # The same rules as the reasons, as one cheap predicate for the summary's scan.
-        valid = f"({reason}) IS NULL"
-        columns_out = (
-            "customer_id, CAST(day - DATE '1970-01-01' AS INTEGER) AS purchase_day, amount"
-        )
-        if self.drop_duplicates:
-            purchases = f"(SELECT DISTINCT {columns_out}, raw_date FROM clv_typed WHERE {valid})"
-        else:
-            purchases = f"(SELECT {columns_out} FROM clv_typed WHERE {valid})"
-        query = rfm_query(purchases, day_number(self.end), TIME_UNITS[self.time_unit])
-        con.execute(f"CREATE OR REPLACE TEMP VIEW clv_rfm AS {query}")
 
     def _raise_nothing_valid(self):
         """Say why no row can be used: no rows, an end before the data, or the reasons."""
@@ -364,21 +297,21 @@ class TransactionSource:
         frame = self.connection.execute(
             'SELECT customer_id, frequency, recency, "T", monetary_value FROM clv_rfm'
         ).df()
-        return _as_rfm(frame, self.time_unit, self.amount_col is not None)
+        return as_rfm_frame(frame, self.time_unit, self.amount_col is not None)
 
     def rfm_batches(self, batch_size: int = 500_000) -> Iterator[pd.DataFrame]:
         """The RFM summary in batches of customers, so memory stays bounded."""
         if self._pg is not None:
             yield from self._pg.rfm_batches(batch_size)
             return
-        reader = _arrow_reader(
+        reader = arrow_reader(
             self.connection.sql(
                 'SELECT customer_id, frequency, recency, "T", monetary_value FROM clv_rfm'
             ),
             batch_size,
         )
         for batch in reader:
-            yield _as_rfm(batch.to_pandas(), self.time_unit, self.amount_col is not None)
+            yield as_rfm_frame(batch.to_pandas(), self.time_unit, self.amount_col is not None)
 
     def distinct_histories(self) -> pd.DataFrame:
         """Distinct (frequency, recency, T) rows with the number of customers each stands for."""

@@ -27,8 +27,18 @@ import pandas as pd
 
 from clvmodel import _reading
 from clvmodel._holdout_split import calibration_holdout_split
+from clvmodel._rfm_common import (
+    TIME_UNITS,
+    check_not_in_future,
+    count_customer_days,
+    observation_end_day,
+    time_unit_days,
+)
+from clvmodel._rfm_common import clean_log as clean_log  # re-exported: evaluation, dayone
+from clvmodel._rfm_common import day_number as day_number  # re-exported: engine, spark
+from clvmodel._rfm_common import parse_date as parse_date  # re-exported: evaluation, dayone, spark
 from clvmodel._rfm_read import check_on_invalid, read_log
-from clvmodel._rfm_rows import _customer_codes, _Rows, _summarise_rows
+from clvmodel._rfm_rows import Rows, customer_codes, summarise_rows
 from clvmodel._rfm_validate import RfmArrays, validate_rfm
 from clvmodel.errors import InputError
 
@@ -42,22 +52,9 @@ __all__ = [
     "validate_rfm",
 ]
 
-# Helpers other modules (value, holdout, dayone, engine, spark) import from here: re-exported.
-from clvmodel._rfm_common import TIME_UNITS as TIME_UNITS  # noqa: E402
-from clvmodel._rfm_common import _check_end_not_in_future as _check_end_not_in_future  # noqa: E402
-from clvmodel._rfm_common import _CleanLog as _CleanLog  # noqa: E402
-from clvmodel._rfm_common import _count_customer_days as _count_customer_days  # noqa: E402
-from clvmodel._rfm_common import _merge_days as _merge_days  # noqa: E402
-from clvmodel._rfm_common import _unit_days as _unit_days  # noqa: E402
-from clvmodel._rfm_common import check_not_in_future as check_not_in_future  # noqa: E402
-from clvmodel._rfm_common import clean_log as clean_log  # noqa: E402
-from clvmodel._rfm_common import day_number as day_number  # noqa: E402
-from clvmodel._rfm_common import observation_end_day as observation_end_day  # noqa: E402
-from clvmodel._rfm_common import parse_date as parse_date  # noqa: E402
-
 
 def _summary_of_rows(
-    rows: _Rows,
+    rows: Rows,
     observation_end,
     time_unit: str,
     truncate: bool,
@@ -66,7 +63,7 @@ def _summary_of_rows(
 ) -> pd.DataFrame:
     """:func:`rfm_summary` of validated rows (consumed): the end of observation, truncation, the
     summary, and the count (and warning) of exact duplicate rows."""
-    unit_days = _unit_days(time_unit)
+    unit_days = time_unit_days(time_unit)
     day = rows.day
     last_day = int(day.max())
     if observation_end is None:
@@ -84,7 +81,7 @@ def _summary_of_rows(
     dropped = 0
     if last_day > end_day:
         late = day > end_day
-        late_days = _count_customer_days(rows.codes[late], day[late])
+        late_days = count_customer_days(rows.codes[late], day[late])
         if not truncate:
             raise InputError(
                 f"{late_days} customer-day(s) of purchases fall after observation_end "
@@ -94,14 +91,14 @@ def _summary_of_rows(
         dropped = late_days
         del late  # the late rows stay: they count for the order of first appearance
     del day
-    summary = _summarise_rows(rows, end_day, unit_days, drop_duplicates)
+    summary = summarise_rows(rows, end_day, unit_days, drop_duplicates)
     summary.attrs["time_unit"] = time_unit
     summary.attrs["purchase_days_after_end"] = dropped
     return summary
 
 
 def _read_options(time_unit, on_invalid, date_format) -> None:
-    _unit_days(time_unit)
+    time_unit_days(time_unit)
     check_on_invalid(on_invalid)
     _reading.check_date_format(date_format)
 
@@ -138,6 +135,7 @@ def _reported(summary: pd.DataFrame, drop_duplicates: bool) -> pd.DataFrame:
     return summary
 
 
+# Over 80 lines only by its numpydoc docstring: the body is a dozen lines.
 def rfm_summary(
     transactions: pd.DataFrame,
     customer_col: str = "customer_id",
@@ -253,15 +251,38 @@ def transaction_rejects(
     ).rejects  # fmt: skip
 
 
-def _rows_of_log(log) -> _Rows:
+def _rows_of_log(log) -> Rows:
     """Rows of a :class:`clvmodel._parquet_log.LogArrays`, whose arrays move out of ``log``."""
     span = int(log.day.max()) - int(log.day.min()) + 1
-    codes, customers = _customer_codes(log.ids, day_span=span, overwrite=True)
-    rows = _Rows(codes, customers, log.day, log.amount, log.tag)
+    codes, customers = customer_codes(log.ids, day_span=span, overwrite=True)
+    rows = Rows(codes, customers, log.day, log.amount, log.tag)
     log.ids = log.day = log.amount = log.tag = None
     return rows
 
 
+def _summary_of_parquet(
+    location, customer_col, date_col, amount_col, observation_end, time_unit, truncate,
+    drop_duplicates,
+) -> pd.DataFrame | None:  # fmt: skip
+    """:func:`rfm_from_file`'s fast route for a Parquet log of clean, typed columns; None when
+    the file does not qualify (the pandas route then reads it and reports what is wrong)."""
+    from clvmodel._parquet_log import read_parquet_log
+
+    try:
+        log = read_parquet_log(location, customer_col, date_col, amount_col)
+    except Exception:  # an unreadable file: read_table below says what is wrong with it
+        log = None
+    if log is None:
+        return None
+    summary = _summary_of_rows(
+        _rows_of_log(log), observation_end, time_unit, truncate, None, drop_duplicates
+    )
+    summary.attrs["rejected_rows"] = {}
+    summary.attrs["rejected_customers"] = 0
+    return summary
+
+
+# Over 80 lines only by its numpydoc docstring: the body is a dozen lines.
 def rfm_from_file(
     path,
     customer_col: str = "customer_id",
@@ -328,18 +349,11 @@ def rfm_from_file(
     columns = [customer_col, date_col] + ([amount_col] if amount_col is not None else [])
     location = Path(path)
     if format_of(location) == "parquet" and location.is_file() and date_format is None:
-        from clvmodel._parquet_log import read_parquet_log
-
-        try:
-            log = read_parquet_log(location, customer_col, date_col, amount_col)
-        except Exception:  # an unreadable file: read_table below says what is wrong with it
-            log = None
-        if log is not None:
-            summary = _summary_of_rows(
-                _rows_of_log(log), observation_end, time_unit, truncate, None, drop_duplicates
-            )
-            summary.attrs["rejected_rows"] = {}
-            summary.attrs["rejected_customers"] = 0
+        summary = _summary_of_parquet(
+            location, customer_col, date_col, amount_col, observation_end, time_unit, truncate,
+            drop_duplicates,
+        )  # fmt: skip
+        if summary is not None:
             return _reported(summary, drop_duplicates)
     frame = read_table(location, columns=columns)
     summary = _summary_of_frame(

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from clvmodel.rfm import TIME_UNITS
-from clvmodel.value import (
-    PERIOD_DAYS,
-    _check_rate,
-    _model_unit,
-    check_models,
-    discounted_purchases,
-    value_interval,
+from clvmodel._units import (
+    MAX_VALUE_STEPS,
+    Duration,
+    check_margin,
+    convert_periods,
+    deprecated_time_unit,
+    model_unit,
+    value_horizon,
 )
+from clvmodel.value import check_models, discounted_purchases, value_interval
 
 __all__ = ["INTERVAL_COLUMNS", "SCORE_COLUMNS", "score_customers"]
 
@@ -50,8 +51,8 @@ def score_customers(
     bg,
     gg,
     data: pd.DataFrame,
-    horizon: float = 12.0,
-    time_unit: str = "M",
+    horizon: str | float | Duration = 12.0,
+    time_unit: str | None = None,
     discount_rate: float = 0.0,
     margin: float = 1.0,
     naive_clv: float | None = None,
@@ -68,14 +69,16 @@ def score_customers(
         ``expected_spend`` and ``predicted_clv`` are NaN.
     data : pandas.DataFrame
         RFM table: ``frequency``, ``recency``, ``T``, ``monetary_value``.
-    horizon : float
-        Horizon for churn risk, expected purchases and CLV, in periods of ``time_unit``.
-    time_unit : {"D", "W", "M", "Y"}
-        Unit of ``horizon`` and the CLV discounting period.
+    horizon : str, float or Duration
+        Horizon for churn risk, expected purchases and CLV: a duration such as ``"12M"`` or
+        ``"39W"`` (its unit is also the CLV discounting period), at most 100 years. A bare number
+        counts months (or periods of the deprecated ``time_unit``).
+    time_unit : {"D", "W", "M", "Y"}, optional
+        Deprecated: the unit of a bare-number ``horizon``; write ``horizon="12M"`` instead.
     discount_rate : float
-        Annual discount rate for CLV.
+        Annual discount rate for CLV, a fraction 0 ≤ d < 1 (0.1 for 10 % a year).
     margin : float
-        Profit margin applied to spend.
+        Profit margin applied to spend, a fraction 0 < m ≤ 1.
     naive_clv : float, optional
         The naive formula's value over the same horizon (the same for every customer).
     interval : float, optional
@@ -93,9 +96,14 @@ def score_customers(
         probability of no purchase within the horizon given the history
         (the model's ``probability_no_purchase``), not 1 − P(alive).
     """
+    # Over 80 lines for its docstring only; the interval columns are in _clv_bounds.
     check_models(bg, gg)
-    model_unit = _model_unit(bg, None)
-    horizon_model = horizon * PERIOD_DAYS[time_unit] / TIME_UNITS[model_unit]
+    period = deprecated_time_unit(time_unit, horizon)
+    unit = model_unit(bg)
+    span = value_horizon(horizon, period, default_unit="M", max_steps=MAX_VALUE_STEPS)
+    if gg is not None:
+        margin = check_margin(margin)
+    horizon_model = convert_periods(span.value, span.unit, unit)
     table = pd.DataFrame(index=data.index)
     table["frequency"] = data["frequency"].to_numpy(dtype="int64")
     for column in ("recency", "T", "monetary_value"):
@@ -111,24 +119,25 @@ def score_customers(
     else:
         table["expected_spend"] = gg.expected_spend(data).to_numpy()
         # customer_lifetime_value's formula, reusing the spend computed above.
-        margin = _check_rate("margin", margin, 0.0, 1.0)
-        discounted = discounted_purchases(bg, data, horizon, discount_rate, time_unit)
+        discounted = discounted_purchases(bg, data, span, discount_rate)
         table["predicted_clv"] = margin * table["expected_spend"] * discounted
     table["naive_clv"] = float("nan") if naive_clv is None else float(naive_clv)
     if interval is None:
         return table
     for name, source in _INTERVAL_SOURCES.items():
         table[name] = predictions[source].to_numpy()
-    if gg is None:
-        table["clv_lower"] = table["clv_upper"] = float("nan")
-    else:
-
-        def at(purchase_model, spend_model):
-            purchases = discounted_purchases(
-                purchase_model, data, horizon, discount_rate, time_unit
-            )
-            return margin * spend_model.expected_spend(data).to_numpy() * purchases
-
-        estimate = table["predicted_clv"].to_numpy()
-        table["clv_lower"], table["clv_upper"] = value_interval(estimate, at, bg, gg, interval)
+    bounds = _clv_bounds(bg, gg, data, span, discount_rate, margin, table, interval)
+    table["clv_lower"], table["clv_upper"] = bounds
     return table
+
+
+def _clv_bounds(bg, gg, data, span, discount_rate, margin, table, interval):
+    """The CLV interval columns of :func:`score_customers` (NaN without a spend model)."""
+    if gg is None:
+        return float("nan"), float("nan")
+
+    def at(purchase_model, spend_model):
+        purchases = discounted_purchases(purchase_model, data, span, discount_rate)
+        return margin * spend_model.expected_spend(data).to_numpy() * purchases
+
+    return value_interval(table["predicted_clv"].to_numpy(), at, bg, gg, interval)

@@ -237,6 +237,46 @@ def _coefficient_vector(coefficients, columns, argument: str) -> np.ndarray:
     return values
 
 
+def _covariate_values(covariates) -> tuple[np.ndarray, list]:
+    """The covariate table as a finite float matrix, and its column names."""
+    if not isinstance(covariates, pd.DataFrame) or len(covariates) == 0:
+        raise InputError("covariates must be a non-empty DataFrame, one row per customer.")
+    columns = list(covariates.columns)
+    try:
+        z = covariates.to_numpy(dtype="float64")
+    except (TypeError, ValueError):
+        raise InputError("covariates must hold numbers only; encode categories as 0/1.") from None
+    if not np.all(np.isfinite(z)):
+        raise InputError("covariates must be finite (no missing values).")
+    return z, columns
+
+
+def _individual_params(model, bg_params, z, columns, purchase_coefficients, dropout_coefficients):
+    """Each customer's r, α_i and (a_i, b_i) or (s, β_i) from the base parameters and covariates
+    (see :func:`simulate_customers_with_covariates`)."""
+    r, alpha, c, d = _model_params(model, bg_params)
+    g_purchase = _coefficient_vector(purchase_coefficients, columns, "purchase_coefficients")
+    g_dropout = _coefficient_vector(dropout_coefficients, columns, "dropout_coefficients")
+    alpha_i = alpha * np.exp(-(z @ g_purchase))
+    if model == "pnbd":
+        c_i, d_i = c, d * np.exp(-(z @ g_dropout))  # s, β_i
+    else:
+        scale = np.exp(z @ g_dropout)
+        c_i, d_i = c * scale, d * scale  # a_i, b_i
+    return r, alpha_i, c_i, d_i
+
+
+def _draw_spend_with_covariates(rng, x, z, columns, gg_params, spend_coefficients) -> np.ndarray:
+    """Mean spend of each customer's x repeat purchases (0 without any) under Gamma-Gamma with
+    v_i = v₀ exp(γ_spendᵀz_i)."""
+    p, q, v = _params(gg_params, ("p", "q", "v"), "Gamma-Gamma")
+    g_spend = _coefficient_vector(spend_coefficients, columns, "spend_coefficients")
+    nu = rng.gamma(q, 1.0 / (v * np.exp(z @ g_spend)))
+    safe_x = np.maximum(x, 1)
+    mean_spend = rng.gamma(p * safe_x, 1.0 / (nu * safe_x))
+    return np.where(x > 0, mean_spend, 0.0)
+
+
 def simulate_customers_with_covariates(
     covariates: pd.DataFrame,
     bg_params: Mapping[str, float],
@@ -292,40 +332,23 @@ def simulate_customers_with_covariates(
     >>> list(rfm.columns)
     ['frequency', 'recency', 'T', 'z']
     """
-    if not isinstance(covariates, pd.DataFrame) or len(covariates) == 0:
-        raise InputError("covariates must be a non-empty DataFrame, one row per customer.")
-    columns = list(covariates.columns)
-    try:
-        z = covariates.to_numpy(dtype="float64")
-    except (TypeError, ValueError):
-        raise InputError("covariates must hold numbers only; encode categories as 0/1.") from None
-    if not np.all(np.isfinite(z)):
-        raise InputError("covariates must be finite (no missing values).")
+    z, columns = _covariate_values(covariates)
     n = len(covariates)
     rng = np.random.default_rng(seed)
     age = np.broadcast_to(np.asarray(T, dtype="float64"), (n,)).copy()
     if not np.all(np.isfinite(age)) or (age < 0).any():
         raise InputError("T must be finite and ≥ 0 for every customer.")
-    r, alpha, c, d = _model_params(model, bg_params)
-    g_purchase = _coefficient_vector(purchase_coefficients, columns, "purchase_coefficients")
-    g_dropout = _coefficient_vector(dropout_coefficients, columns, "dropout_coefficients")
-    alpha_i = alpha * np.exp(-(z @ g_purchase))
-    if model == "pnbd":
-        c_i, d_i = c, d * np.exp(-(z @ g_dropout))  # s, β_i
-    else:
-        scale = np.exp(z @ g_dropout)
-        c_i, d_i = c * scale, d * scale  # a_i, b_i
+    r, alpha_i, c_i, d_i = _individual_params(
+        model, bg_params, z, columns, purchase_coefficients, dropout_coefficients
+    )
     x, t_x = _draw(rng, n, model, r, alpha_i, c_i, d_i, age)
     table = pd.DataFrame(
         {"frequency": x.astype("int64"), "recency": t_x, "T": age}, index=covariates.index
     )
     if gg_params is not None:
-        p, q, v = _params(gg_params, ("p", "q", "v"), "Gamma-Gamma")
-        g_spend = _coefficient_vector(spend_coefficients, columns, "spend_coefficients")
-        nu = rng.gamma(q, 1.0 / (v * np.exp(z @ g_spend)))
-        safe_x = np.maximum(x, 1)
-        mean_spend = rng.gamma(p * safe_x, 1.0 / (nu * safe_x))
-        table["monetary_value"] = np.where(x > 0, mean_spend, 0.0)
+        table["monetary_value"] = _draw_spend_with_covariates(
+            rng, x, z, columns, gg_params, spend_coefficients
+        )
     elif spend_coefficients:
         raise InputError("spend_coefficients need gg_params (the base p, q, v).")
     for column in columns:

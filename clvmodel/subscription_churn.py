@@ -84,6 +84,45 @@ def _prices(data: pd.DataFrame, price) -> np.ndarray | None:
     return values
 
 
+def _check_margin(margin) -> float:
+    try:
+        number = float(margin)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not (math.isfinite(number) and 0.0 < number <= 1.0):
+        raise InputError(f"margin must be a share of the price in (0, 1], got {number!r}.")
+    return number
+
+
+def _risk_table(model, active: pd.DataFrame, periods: np.ndarray, horizon: int) -> pd.DataFrame:
+    """``periods``, ``churn_risk`` (of cancelling within ``horizon``) and ``retention`` of the
+    active subscribers."""
+    if active.empty:
+        raise InputError(
+            "every subscriber has cancelled: there is nobody to score. Pass the subscribers who "
+            "are still active (cancelled = 0)."
+        )
+    risk = np.clip(model.probability_cancel(active, horizon).to_numpy(), 0.0, 1.0)
+    return pd.DataFrame(
+        {"periods": periods.astype("int64"), "churn_risk": risk, "retention": 1.0 - risk},
+        index=active.index,
+    )
+
+
+def _add_residual_value(scores, model, active, prices, margin: float, d: float) -> None:
+    """Add ``price``, ``derl`` and ``predicted_clv`` = price × margin × DERL(d) to ``scores``."""
+    scores["price"] = prices
+    scores["derl"] = derl = model.discounted_expected_residual_lifetime(active, d).to_numpy()
+    if not np.isfinite(derl).all():
+        raise InputError(
+            f"the residual value is infinite at discount_rate={d:g}: this model's expected "
+            "lifetime is infinite (α ≤ 1, a heavy tail of loyal subscribers), so undiscounted "
+            "payments never add up. Pass a discount_rate > 0 per billing period, e.g. "
+            "annual_to_period_rate(0.1, 'M') for 10 % a year with monthly billing."
+        )
+    scores["predicted_clv"] = scores["price"] * margin * scores["derl"]
+
+
 def subscriber_churn_risk(
     model,
     data,
@@ -147,51 +186,22 @@ def subscriber_churn_risk(
     periods, cancelled, _ = validate_subscribers(data)
     if not isinstance(data, pd.DataFrame):
         data = pd.DataFrame(data)
-    try:
-        margin = float(margin)
-    except (TypeError, ValueError):
-        margin = math.nan
-    if not (math.isfinite(margin) and 0.0 < margin <= 1.0):
-        raise InputError(f"margin must be a share of the price in (0, 1], got {margin!r}.")
+    margin = _check_margin(margin)
     d = check_discount_rate(discount_rate)
     prices = _prices(data, price)
     active = data.loc[~cancelled]
-    if active.empty:
-        raise InputError(
-            "every subscriber has cancelled: there is nobody to score. Pass the subscribers who "
-            "are still active (cancelled = 0)."
-        )
-    risk = np.clip(model.probability_cancel(active, horizon).to_numpy(), 0.0, 1.0)
-    scores = pd.DataFrame(
-        {"periods": periods[~cancelled].astype("int64"), "churn_risk": risk,
-         "retention": 1.0 - risk},
-        index=active.index,
-    )  # fmt: skip
+    scores = _risk_table(model, active, periods[~cancelled], horizon)
     if prices is not None:
-        scores["price"] = prices[~cancelled]
-        scores["derl"] = derl = model.discounted_expected_residual_lifetime(active, d).to_numpy()
-        if not np.isfinite(derl).all():
-            raise InputError(
-                f"the residual value is infinite at discount_rate={d:g}: this model's expected "
-                "lifetime is infinite (α ≤ 1, a heavy tail of loyal subscribers), so undiscounted "
-                "payments never add up. Pass a discount_rate > 0 per billing period, e.g. "
-                "annual_to_period_rate(0.1, 'M') for 10 % a year with monthly billing."
-            )
-        scores["predicted_clv"] = scores["price"] * margin * scores["derl"]
-    tier, rule = risk_tiers(risk, tiers, thresholds, quantiles)
-    scores["tier"] = tier
+        _add_residual_value(scores, model, active, prices[~cancelled], margin, d)
+    scores["tier"], rule = risk_tiers(scores["churn_risk"].to_numpy(), tiers, thresholds, quantiles)
     period = getattr(model, "period_", None)
     unit = _PERIOD_WORDS.get(period, ("billing period", "billing periods"))[horizon > 1]
     scores.attrs.update(
-        rule,
-        score="cancel_within",
-        horizon=float(horizon),
-        time_unit=period,
-        margin=margin if prices is not None else 1.0,
-        discount_rate=d,
+        rule, score="cancel_within", horizon=float(horizon), time_unit=period,
+        margin=margin if prices is not None else 1.0, discount_rate=d,
         cancelled_left_out=int(cancelled.sum()),
         risk_description=f"churn risk = P(cancel within the next {horizon} {unit} | tenure)",
-    )
+    )  # fmt: skip
     return scores
 
 
@@ -258,15 +268,7 @@ def subscriber_price_plan(
     1       low          2             387.0736            0.1429
     2      high          2             212.0436            0.0000
     """
-    n_tiers = len(increases) if isinstance(increases, Sequence | Mapping) else 3
-    if isinstance(increases, Mapping) and tiers is None:
-        tiers = tuple(increases)
-    labels = tuple(tiers) if tiers is not None else default_tier_labels(n_tiers)
-    if thresholds is None and quantiles is None and len(labels) != 3:
-        raise InputError(
-            f"{len(labels)} tiers need {len(labels) - 1} cut point(s): pass thresholds= (churn "
-            "risks, e.g. (0.3,) for two tiers) or quantiles= (e.g. (0.5,))."
-        )
+    labels = _plan_tiers(increases, tiers, cut=thresholds is not None or quantiles is not None)
     scores = subscriber_churn_risk(
         model, data, horizon, price=price, margin=margin, discount_rate=discount_rate,
         tiers=labels, thresholds=thresholds, quantiles=quantiles,
@@ -276,6 +278,21 @@ def subscriber_price_plan(
     plan.settings["discount_rate_per_period"] = scores.attrs["discount_rate"]
     plan.settings["cancelled_left_out"] = scores.attrs["cancelled_left_out"]
     return plan
+
+
+def _plan_tiers(increases, tiers, cut: bool) -> tuple[str, ...]:
+    """The tier labels of a price plan: ``tiers``, the keys of a mapping of increases, or the
+    default labels for as many tiers as increases; other than three tiers need cut points."""
+    n_tiers = len(increases) if isinstance(increases, Sequence | Mapping) else 3
+    if isinstance(increases, Mapping) and tiers is None:
+        tiers = tuple(increases)
+    labels = tuple(tiers) if tiers is not None else default_tier_labels(n_tiers)
+    if not cut and len(labels) != 3:
+        raise InputError(
+            f"{len(labels)} tiers need {len(labels) - 1} cut point(s): pass thresholds= (churn "
+            "risks, e.g. (0.3,) for two tiers) or quantiles= (e.g. (0.5,))."
+        )
+    return labels
 
 
 def annual_to_period_rate(annual_rate: float, period: str) -> float:

@@ -23,8 +23,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from clvmodel._subscription_dates import _add_periods, _naive, _renewals, parse_dates
+from clvmodel._subscription_dates import add_periods, naive_timestamp, parse_dates, periods_between
 from clvmodel._subscription_screen import screen_subscription_table
+from clvmodel._subscription_table import EXAMPLES, checked_subscriptions
 from clvmodel.errors import InputError
 
 __all__ = [
@@ -41,7 +42,6 @@ __all__ = [
 #: Billing periods understood by :func:`from_subscription_table`.
 PERIODS = {"M": "months", "W": "weeks", "Y": "years"}
 SUBSCRIBER_COLUMNS = ("periods", "cancelled")
-_EXAMPLES = 5
 
 
 def from_survival_counts(survivors: Sequence[float], period: str | None = None) -> pd.DataFrame:
@@ -86,8 +86,8 @@ def from_survival_counts(survivors: Sequence[float], period: str | None = None) 
     bad = ~np.isfinite(counts) | (counts < 0) | (counts != np.round(counts))
     if bad.any():
         raise InputError(
-            f"survivors must be whole numbers ≥ 0; got {counts[bad][:_EXAMPLES].tolist()} "
-            f"(positions {np.flatnonzero(bad)[:_EXAMPLES].tolist()}). Shares in percent must be "
+            f"survivors must be whole numbers ≥ 0; got {counts[bad][:EXAMPLES].tolist()} "
+            f"(positions {np.flatnonzero(bad)[:EXAMPLES].tolist()}). Shares in percent must be "
             "turned into counts first, e.g. [round(s * 10) for s in shares] for a cohort of 1,000."
         )
     rises = np.flatnonzero(np.diff(counts) > 0)
@@ -176,49 +176,12 @@ def from_subscription_table(
         raise InputError(f"expected a DataFrame of subscriptions, got {type(table).__name__}.")
     period = _check_period(period)
     keep = list(keep)
-    missing = [c for c in (customer_col, start_col, end_col, *keep) if c not in table.columns]
-    if missing:
-        raise InputError(
-            f"the subscription table has no column {', '.join(map(repr, missing))}; it has "
-            f"{list(map(str, table.columns))}. Name the columns with customer_col=, start_col=, "
-            "end_col= (and keep=)."
-        )
-    if observation_end is None:
-        raise InputError(
-            "observation_end is required: the date up to which cancellations are known, e.g. "
-            "observation_end='2024-12-31'."
-        )
-    try:
-        end_of_data = _naive(pd.Timestamp(observation_end))
-    except (TypeError, ValueError):
-        raise InputError(f"observation_end={observation_end!r} is not a date.") from None
-    if pd.isna(end_of_data):
-        raise InputError(f"observation_end={observation_end!r} is not a date.")
-
-    ids = table[customer_col]
-    _fail_where(ids.isna(), ids, customer_col, "is missing", "give every subscription an id")
-    repeated = ids.duplicated(keep=False)
-    _fail_where(
-        repeated, ids, customer_col, "appears more than once",
-        "keep one row per subscriber (e.g. their latest subscription) or give each its own id",
-    )  # fmt: skip
-    start = _dates(table[start_col], start_col)
-    end = _dates(table[end_col], end_col)
-    _fail_where(start.isna(), table[customer_col], start_col, "has no start date",
-                "fill the start dates or drop those rows")  # fmt: skip
-    _fail_where(
-        start > end_of_data, table[start_col], start_col,
-        f"is after observation_end ({end_of_data.date()})",
-        "drop subscriptions that start later, or choose a later observation_end",
-    )  # fmt: skip
-    _fail_where(
-        end < start, table[end_col], end_col, f"is before the start date in {start_col!r}",
-        "check that the two columns are not swapped",
-    )  # fmt: skip
-
+    ids, start, end, end_of_data = checked_subscriptions(
+        table, customer_col, start_col, end_col, observation_end, keep
+    )
     cancelled = end.notna() & (end <= end_of_data)
-    renewals = _renewals(start, pd.Series(end_of_data, index=start.index), period, strict=False)
-    begun = _renewals(start, end.where(cancelled, start), period, strict=True) + 1
+    renewals = periods_between(start, pd.Series(end_of_data, index=start.index), period, False)
+    begun = periods_between(start, end.where(cancelled, start), period, strict=True) + 1
     periods = np.where(cancelled, np.maximum(begun, 1), renewals)
     rows = pd.DataFrame(
         {"periods": periods.astype("int64"), "cancelled": cancelled.to_numpy().astype("int64")},
@@ -278,8 +241,8 @@ def simulate_subscription_table(
     rng = np.random.default_rng(random_state)
     n = int(n_subscribers)
     first, last = (
-        _naive(pd.Timestamp(first_start)).normalize(),
-        _naive(pd.Timestamp(observation_end)),
+        naive_timestamp(pd.Timestamp(first_start)).normalize(),
+        naive_timestamp(pd.Timestamp(observation_end)),
     )
     days = int((last.normalize() - first).days)
     if days < 0:
@@ -289,8 +252,8 @@ def simulate_subscription_table(
     start = pd.Series(first + pd.to_timedelta(rng.integers(0, days + 1, n), unit="D"))
     lifetime = model.simulate(n, observed_periods=2**40, random_state=rng)["lifetime"].to_numpy()
     lifetime = np.minimum(lifetime, 100_000)
-    before = _add_periods(start, lifetime - 1, period)
-    after = _add_periods(start, lifetime, period)
+    before = add_periods(start, lifetime - 1, period)
+    after = add_periods(start, lifetime, period)
     gap_days = (after - before).dt.days.to_numpy()
     offset = np.maximum(np.floor(rng.uniform(0.05, 1.0, n) * gap_days), 1).astype("int64")
     end = before + pd.to_timedelta(offset, unit="D")
@@ -347,21 +310,21 @@ def validate_subscribers(data) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     bad = (periods < 0) | (periods != np.round(periods))
     if bad.any():
         raise InputError(
-            f"'periods' must be whole numbers ≥ 0; got {periods[bad][:_EXAMPLES].tolist()} at "
-            f"rows {index[bad][:_EXAMPLES].tolist()}."
+            f"'periods' must be whole numbers ≥ 0; got {periods[bad][:EXAMPLES].tolist()} at "
+            f"rows {index[bad][:EXAMPLES].tolist()}."
         )
     bad = (cancelled != 0) & (cancelled != 1)
     if bad.any():
         raise InputError(
             f"'cancelled' must be 0 (active) or 1 (cancelled); got "
-            f"{cancelled[bad][:_EXAMPLES].tolist()} at rows {index[bad][:_EXAMPLES].tolist()}."
+            f"{cancelled[bad][:EXAMPLES].tolist()} at rows {index[bad][:EXAMPLES].tolist()}."
         )
     cancelled = cancelled == 1
     bad = cancelled & (periods == 0)
     if bad.any():
         raise InputError(
             f"cancelled subscribers must have paid for at least one period, but rows "
-            f"{index[bad][:_EXAMPLES].tolist()} have periods = 0 and cancelled = 1; count the "
+            f"{index[bad][:EXAMPLES].tolist()} have periods = 0 and cancelled = 1; count the "
             "period in which they cancelled."
         )
     return periods, cancelled, index
@@ -387,24 +350,6 @@ def _numbers(column, name: str) -> np.ndarray:
     if bad.any():
         raise InputError(
             f"column {name!r} has {int(bad.sum())} missing or infinite value(s) (rows "
-            f"{np.flatnonzero(bad)[:_EXAMPLES].tolist()}); fill them or drop those subscribers."
+            f"{np.flatnonzero(bad)[:EXAMPLES].tolist()}); fill them or drop those subscribers."
         )
     return values
-
-
-def _dates(column: pd.Series, name: str) -> pd.Series:
-    """A date column as naive timestamps; unreadable (non-empty) values are an error."""
-    parsed = pd.to_datetime(column, errors="coerce", utc=True).dt.tz_localize(None)
-    unreadable = parsed.isna() & column.notna() & (column.astype(str).str.strip() != "")
-    _fail_where(unreadable, column, name, "is not a readable date",
-                "write dates as YYYY-MM-DD")  # fmt: skip
-    return parsed
-
-
-def _fail_where(mask, values: pd.Series, column: str, problem: str, fix: str) -> None:
-    mask = np.asarray(mask, dtype=bool)
-    if mask.any():
-        shown = pd.Series(values).to_numpy()[mask][:_EXAMPLES].tolist()
-        raise InputError(
-            f"{int(mask.sum())} row(s) where {column!r} {problem} (for example {shown}); {fix}."
-        )

@@ -20,36 +20,32 @@ import math
 import numpy as np
 import pandas as pd
 
+# naive_clv, observed_years (clvmodel._naive) and PERIOD_DAYS (clvmodel._units) are re-exported.
+from clvmodel._naive import naive_clv
+from clvmodel._naive import observed_years as observed_years
+from clvmodel._units import (
+    MAX_VALUE_STEPS,
+    PERIOD_DAYS,
+    Duration,
+    check_discount_rate,
+    check_margin,
+    check_number,
+    convert_periods,
+    deprecated_time_unit,
+    model_unit,
+    per_period_rate,
+    value_horizon,
+)
 from clvmodel.errors import InputError
 from clvmodel.models.base import PurchaseModel
-from clvmodel.rfm import TIME_UNITS, clean_log, day_number, parse_date, validate_rfm
+from clvmodel.rfm import validate_rfm
 
 __all__ = ["PERIOD_DAYS", "clv_table", "customer_lifetime_value", "naive_clv"]
-
-#: Length in days of the periods CLV can be counted in. A month is a twelfth of a Julian year.
-PERIOD_DAYS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0, "Y": 365.25}
-_DAYS_PER_YEAR = 365.25
-
-
-def observed_years(first_day: int, end_day: int) -> float:
-    """Years observed from the first purchase day to the end day, both included (day numbers):
-    the naive formula's denominator of purchases per customer per year."""
-    return (end_day - first_day + 1) / _DAYS_PER_YEAR
 
 
 def horizon_years(horizon: float, time_unit: str) -> float:
     """A horizon of ``horizon`` periods of ``time_unit`` (see :data:`PERIOD_DAYS`) in years."""
-    return horizon * PERIOD_DAYS[time_unit] / _DAYS_PER_YEAR
-
-
-def _period_days(time_unit: str) -> float:
-    try:
-        return PERIOD_DAYS[time_unit]
-    except (KeyError, TypeError):
-        raise InputError(
-            f"time_unit={time_unit!r} is not supported for value; use one of "
-            f"{sorted(PERIOD_DAYS)} (days, weeks, months, years)."
-        ) from None
+    return convert_periods(horizon, time_unit, "Y")
 
 
 def check_models(purchase_model, spend_model=None, *, spend_required: bool = False) -> None:
@@ -69,33 +65,11 @@ def check_models(purchase_model, spend_model=None, *, spend_required: bool = Fal
         )
 
 
-def _model_unit(bg, time_unit) -> str:
-    unit = getattr(bg, "time_unit_", None)
-    if unit is None:
-        if time_unit is None:
-            raise InputError(
-                "the model does not record its time unit; pass time_unit= ('D' or 'W', the unit of "
-                "recency and T the model was fitted on)."
-            )
-        return time_unit
-    return unit
-
-
-def _check_rate(name: str, value: float, low: float, high: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a number, got {value!r}.") from None
-    if not (math.isfinite(number) and low <= number <= high):
-        raise InputError(f"{name} must be between {low} and {high}, got {value!r}.")
-    return number
-
-
 def customer_lifetime_value(
     bg,
     gg,
     data,
-    horizon: float,
+    horizon: str | float | Duration,
     discount_rate: float = 0.0,
     margin: float = 1.0,
     time_unit: str | None = None,
@@ -116,15 +90,18 @@ def customer_lifetime_value(
         Fitted spend model.
     data : pandas.DataFrame
         RFM table with ``frequency``, ``recency``, ``T`` and ``monetary_value``.
-    horizon : float
-        How far ahead to count, in periods of ``time_unit``.
+    horizon : str, float or Duration
+        How far ahead to count: a duration such as ``"12M"`` or ``"39W"`` (or
+        ``Duration(12, "M")``), whose unit is also the discounting period; at most 100 years. A
+        bare number counts periods of the model's own time unit (or of the deprecated
+        ``time_unit``).
     discount_rate : float
-        Annual discount rate (0.1 for 10 % a year), converted to the period length and applied at
-        the end of each period.
+        Annual discount rate, a fraction 0 ≤ d < 1 (0.1 for 10 % a year), converted to the period
+        length and applied at the end of each period.
     margin : float
-        Share of revenue that is profit (1.0 counts revenue).
+        Share of revenue that is profit, a fraction 0 < m ≤ 1 (1.0 counts revenue).
     time_unit : {"D", "W", "M", "Y"}, optional
-        Length of a period; defaults to the model's own time unit.
+        Deprecated: the period of a bare-number ``horizon``; write ``horizon="12M"`` instead.
     interval : float, optional
         Also give a confidence interval of each customer's CLV at this level (e.g. 0.9) from the
         parameter uncertainty of both models: the delta method on the log scale at each model's
@@ -145,25 +122,38 @@ def customer_lifetime_value(
     >>> import clvmodel as clv
     >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow_sample(), observation_end="1997-09-30")
     >>> bg, gg = clv.BetaGeoModel().fit(rfm), clv.GammaGammaModel().fit(rfm)
-    >>> value = clv.customer_lifetime_value(bg, gg, rfm, horizon=12, time_unit="M",
-    ...                                     discount_rate=0.1)
+    >>> value = clv.customer_lifetime_value(bg, gg, rfm, horizon="12M", discount_rate=0.1)
     >>> bool((value >= 0).all())
     True
     """
     check_models(bg, gg, spend_required=True)
-    margin = _check_rate("margin", margin, 0.0, 1.0)
+    period = deprecated_time_unit(time_unit, horizon)
+    unit = model_unit(bg, period)
+    span = value_horizon(horizon, period, default_unit=unit, max_steps=MAX_VALUE_STEPS)
+    uncertainty = {"interval": interval, "method": method, "n_draws": n_draws, "seed": seed}
+    return model_value(bg, gg, data, span, discount_rate, margin, unit, **uncertainty)
+
+
+def model_value(
+    bg, gg, data, span: Duration, discount_rate, margin, unit: str, *, interval=None, **draws
+) -> pd.Series | pd.DataFrame:
+    """:func:`customer_lifetime_value` over a horizon already read (``span``, its unit the
+    period), for a model of time unit ``unit``; ``draws``: ``method``, ``n_draws``, ``seed``."""
+    margin = check_margin(margin)
     rfm = validate_rfm(data)
-    discounted = discounted_purchases(bg, data, horizon, discount_rate, time_unit)
+    discounted = discounted_purchases(bg, data, span, discount_rate, fallback_unit=unit)
     spend = gg.expected_spend(data).to_numpy()
     value = pd.Series(margin * spend * discounted, index=rfm.index, name="predicted_clv")
     if interval is None:
         return value
 
     def at(purchase_model, spend_model):
-        purchases = discounted_purchases(purchase_model, data, horizon, discount_rate, time_unit)
+        purchases = discounted_purchases(
+            purchase_model, data, span, discount_rate, fallback_unit=unit
+        )
         return margin * spend_model.expected_spend(data).to_numpy() * purchases
 
-    lower, upper = value_interval(value.to_numpy(), at, bg, gg, interval, method, n_draws, seed)
+    lower, upper = value_interval(value.to_numpy(), at, bg, gg, interval, **draws)
     return pd.DataFrame(
         {"predicted_clv": value, "clv_lower": lower, "clv_upper": upper}, index=rfm.index
     )
@@ -218,10 +208,12 @@ def value_interval(estimate, at, bg, gg, interval, method="delta", n_draws=200, 
     return np.exp(centre - spread), np.exp(centre + spread)
 
 
-def discounted_purchases(model, data, horizon, discount_rate, time_unit) -> np.ndarray:
+def discounted_purchases(
+    model, data, horizon, discount_rate, time_unit=None, *, fallback_unit=None
+) -> np.ndarray:
     """Σ_k (E[Y(t_k)] − E[Y(t_{k−1})]) / (1 + d)^k per customer: the discounted expected purchases
-    over ``horizon`` periods of ``time_unit``, from any purchase model (evaluated by the model once
-    per distinct history).
+    over a horizon of periods, from any purchase model (evaluated by the model once per distinct
+    history).
 
     Parameters
     ----------
@@ -229,139 +221,35 @@ def discounted_purchases(model, data, horizon, discount_rate, time_unit) -> np.n
         Fitted purchase model.
     data : pandas.DataFrame
         RFM table.
-    horizon : float
-        Number of periods.
+    horizon : str, float or Duration
+        A duration (``"12M"``; its unit is the period) or a number of periods of ``time_unit``.
     discount_rate : float
         Annual discount rate, converted to the period and applied at the end of each period.
-    time_unit : {"D", "W", "M", "Y"} or None
-        The period; defaults to the model's time unit.
+    time_unit : {"D", "W", "M", "Y"}, optional
+        The period of a bare-number horizon; defaults to the model's time unit.
+    fallback_unit : {"D", "W"}, optional
+        The model's time unit, for a model that does not record it.
 
     Returns
     -------
     numpy.ndarray
         One value per row of ``data``.
     """
-    model_unit = _model_unit(model, None if time_unit not in TIME_UNITS else time_unit)
-    period = time_unit or model_unit
-    period_in_model_units = _period_days(period) / TIME_UNITS[model_unit]
-    horizon = _check_rate("horizon", horizon, 0.0, 1e6)
-    discount_rate = _check_rate("discount_rate", discount_rate, 0.0, 10.0)
-    steps = math.ceil(horizon - 1e-12)
-    if steps > 5000:
-        raise InputError(
-            f"a horizon of {horizon:g} periods of {period!r} means {steps} discounting steps; "
-            "count in a longer period (time_unit='M' or 'Y')."
-        )
-    ends = np.minimum(np.arange(1, steps + 1, dtype="float64"), horizon) * period_in_model_units
-    per_period_rate = (1.0 + discount_rate) ** (_period_days(period) / _DAYS_PER_YEAR) - 1.0
-    factors = (1.0 + per_period_rate) ** -np.arange(1, steps + 1, dtype="float64")
+    unit = model_unit(model, fallback_unit if fallback_unit is not None else time_unit)
+    span = value_horizon(horizon, time_unit, default_unit=unit, max_steps=MAX_VALUE_STEPS)
+    discount_rate = check_discount_rate(discount_rate)
+    steps = math.ceil(span.value - 1e-12)
+    periods = np.arange(1, steps + 1, dtype="float64")
+    ends = np.minimum(periods, span.value) * convert_periods(1.0, span.unit, unit)
+    factors = (1.0 + per_period_rate(discount_rate, span.unit)) ** -periods
     return model.discounted_expected_purchases(data, ends, factors).to_numpy()
-
-
-def naive_clv(
-    transactions: pd.DataFrame,
-    lifespan: float,
-    customer_col: str = "customer_id",
-    date_col: str = "date",
-    amount_col: str = "amount",
-    margin: float = 1.0,
-    acquisition_cost: float = 0.0,
-    segment_col: str | None = None,
-    observation_end=None,
-) -> pd.DataFrame:
-    """The naive CLV formula, overall or per segment.
-
-    CLV = average order value × purchases per customer per year × lifespan × margin, and the same
-    minus the acquisition cost, with CLV:CAC. Orders are customer-days, as in the RFM summary.
-
-    Parameters
-    ----------
-    transactions : pandas.DataFrame
-        One row per purchase.
-    lifespan : float
-        Expected customer lifespan in years.
-    customer_col, date_col, amount_col : str
-        Column names.
-    margin : float
-        Share of revenue that is profit.
-    acquisition_cost : float
-        Cost of acquiring one customer (CAC); 0 leaves CLV:CAC undefined (NaN).
-    segment_col : str, optional
-        A column constant within each customer (for example the acquisition channel); one row per
-        segment is returned. Without it, one row ``"all"``.
-    observation_end : date-like, optional
-        End of the period the rates are measured over; defaults to the last transaction date.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by segment: ``customers``, ``orders``, ``average_order_value``,
-        ``purchases_per_year``, ``lifespan_years``, ``naive_clv``, ``acquisition_cost``,
-        ``naive_net_clv`` and ``clv_to_cac``.
-
-    Examples
-    --------
-    >>> import clvmodel as clv
-    >>> table = clv.naive_clv(clv.datasets.load_cdnow_sample(), lifespan=1.0)
-    >>> int(table.loc["all", "customers"])
-    2357
-    """
-    lifespan = _check_rate("lifespan", lifespan, 0.0, 1000.0)
-    margin = _check_rate("margin", margin, 0.0, 1.0)
-    acquisition_cost = _check_rate("acquisition_cost", acquisition_cost, 0.0, math.inf)
-    log = clean_log(transactions, customer_col, date_col, amount_col)
-    if observation_end is None:
-        end_day = int(log.day.max())
-    else:
-        end_day = day_number(parse_date(observation_end, "observation_end"))
-        keep = log.day <= end_day
-        if not keep.any():
-            raise InputError("observation_end is before every transaction.")
-        log = type(log)(log.customers, log.customer_code[keep], log.day[keep], log.amount[keep])
-    years = observed_years(int(log.day.min()), end_day)
-    if segment_col is None:
-        segment_of_customer = pd.Series("all", index=log.customers)
-    else:
-        if segment_col not in transactions.columns:
-            raise InputError(
-                f"segment_col={segment_col!r} is not a column; the columns are "
-                f"{list(map(str, transactions.columns))}."
-            )
-        per_customer = transactions.groupby(customer_col, sort=False)[segment_col]
-        if (per_customer.nunique(dropna=False) > 1).any():
-            raise InputError(
-                f"segment column {segment_col!r} changes within some customers; use a column that "
-                "is fixed per customer, such as the acquisition channel."
-            )
-        segment_of_customer = per_customer.first().reindex(log.customers)
-    segment = segment_of_customer.to_numpy()[log.customer_code]
-    frame = pd.DataFrame({"segment": segment, "customer": log.customer_code, "amount": log.amount})
-    grouped = frame.groupby("segment", sort=True)
-    table = pd.DataFrame(
-        {
-            "customers": grouped["customer"].nunique(),
-            "orders": grouped.size(),
-            "revenue": grouped["amount"].sum(),
-        }
-    )
-    table["average_order_value"] = table["revenue"] / table["orders"]
-    table["purchases_per_year"] = table["orders"] / table["customers"] / years
-    table["lifespan_years"] = lifespan
-    table["naive_clv"] = (
-        table["average_order_value"] * table["purchases_per_year"] * lifespan * margin
-    )
-    table["acquisition_cost"] = acquisition_cost
-    table["naive_net_clv"] = table["naive_clv"] - acquisition_cost
-    table["clv_to_cac"] = table["naive_clv"] / acquisition_cost if acquisition_cost > 0 else np.nan
-    table.index.name = segment_col or "segment"
-    return table.drop(columns="revenue")
 
 
 def clv_table(
     bg,
     gg,
     data,
-    horizon: float,
+    horizon: str | float | Duration,
     naive: pd.DataFrame | float | None = None,
     segments: pd.Series | None = None,
     discount_rate: float = 0.0,
@@ -378,7 +266,7 @@ def clv_table(
     data : pandas.DataFrame
         RFM table.
     horizon, discount_rate, margin, time_unit
-        As in :func:`customer_lifetime_value`.
+        As in :func:`customer_lifetime_value` (``horizon="12M"``; ``time_unit`` is deprecated).
     naive : pandas.DataFrame or float, optional
         Output of :func:`naive_clv` (one row, or one per segment with ``segments``), or a number.
     segments : pandas.Series, optional
@@ -394,10 +282,11 @@ def clv_table(
         ``naive_clv_to_cac``, sorted as ``data``.
     """
     check_models(bg, gg, spend_required=True)
+    period = deprecated_time_unit(time_unit, horizon)
     rfm = validate_rfm(data, require=("frequency", "recency", "T", "monetary_value"))
-    model_unit = _model_unit(bg, None if time_unit not in TIME_UNITS else time_unit)
-    period = time_unit or model_unit
-    horizon_model = horizon * _period_days(period) / TIME_UNITS[model_unit]
+    unit = model_unit(bg, period)
+    span = value_horizon(horizon, period, default_unit=unit, max_steps=MAX_VALUE_STEPS)
+    margin = check_margin(margin)
     table = pd.DataFrame(
         {
             "frequency": rfm.frequency,
@@ -408,29 +297,33 @@ def clv_table(
         index=rfm.index,
     )
     table["probability_alive"] = bg.probability_alive(data).to_numpy()
+    horizon_model = convert_periods(span.value, span.unit, unit)
     table["expected_purchases"] = bg.expected_purchases(data, horizon_model).to_numpy()
-    table["expected_spend"] = gg.expected_spend(data).to_numpy()
-    table["predicted_clv"] = customer_lifetime_value(
-        bg, gg, data, horizon, discount_rate=discount_rate, margin=margin, time_unit=time_unit
-    ).to_numpy()
-    if naive is None:
-        table["naive_clv"] = np.nan
-    elif isinstance(naive, pd.DataFrame):
-        if segments is None:
-            if len(naive) != 1:
-                raise InputError("a per-segment naive table needs segments= (one per customer).")
-            table["naive_clv"] = float(naive["naive_clv"].iloc[0])
-        else:
-            looked_up = pd.Series(segments).reindex(rfm.index).map(naive["naive_clv"])
-            if looked_up.isna().any():
-                raise InputError(
-                    f"{int(looked_up.isna().sum())} customer(s) have a segment missing from the "
-                    "naive table."
-                )
-            table["naive_clv"] = looked_up.to_numpy()
-    else:
-        table["naive_clv"] = _check_rate("naive", naive, -math.inf, math.inf)
-    cac = _check_rate("acquisition_cost", acquisition_cost, 0.0, math.inf)
+    spend = gg.expected_spend(data).to_numpy()
+    table["expected_spend"] = spend
+    discounted = discounted_purchases(bg, data, span, discount_rate, fallback_unit=unit)
+    table["predicted_clv"] = margin * spend * discounted
+    table["naive_clv"] = _naive_per_customer(naive, segments, rfm.index)
+    cac = check_number("acquisition_cost", acquisition_cost, 0.0, math.inf)
     table["clv_to_cac"] = table["predicted_clv"] / cac if cac > 0 else np.nan
     table["naive_clv_to_cac"] = table["naive_clv"] / cac if cac > 0 else np.nan
     return table
+
+
+def _naive_per_customer(naive, segments, index):
+    """The naive CLV of each customer: one number, or looked up by segment in a naive table."""
+    if naive is None:
+        return np.nan
+    if not isinstance(naive, pd.DataFrame):
+        return check_number("naive", naive)
+    if segments is None:
+        if len(naive) != 1:
+            raise InputError("a per-segment naive table needs segments= (one per customer).")
+        return float(naive["naive_clv"].iloc[0])
+    looked_up = pd.Series(segments).reindex(index).map(naive["naive_clv"])
+    if looked_up.isna().any():
+        raise InputError(
+            f"{int(looked_up.isna().sum())} customer(s) have a segment missing from the naive "
+            "table."
+        )
+    return looked_up.to_numpy()

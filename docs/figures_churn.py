@@ -1,7 +1,7 @@
-"""Make the README's churn-risk figures and numbers from the bundled CDNOW sample.
+"""Make the churn-risk figures and numbers of docs/guide/price_plans.md from the CDNOW sample.
 
 Run ``python docs/figures_churn.py`` to (re)write ``docs/figures/churn_*.png`` and print the numbers
-quoted in the README: BG/NBD and Gamma-Gamma are fitted on the 39 calibration weeks (to
+quoted in the guide: BG/NBD and Gamma-Gamma are fitted on the 39 calibration weeks (to
 1997-09-30); churn risk is the probability of no purchase in the next 39 weeks, checked against the
 39 holdout weeks (to 1998-06-30); the plan is the default 5 % / 2.5 % / 0 % by tiers cut at 50 % and
 80 % churn risk, with stages 8 weeks apart.
@@ -31,7 +31,7 @@ FIGURES = {
 
 
 def cdnow_plan():
-    """Scores, plan and holdout outcome on CDNOW, as in the README."""
+    """Scores, plan and holdout outcome on CDNOW, as in the guide."""
     transactions = clv.datasets.load_cdnow_sample()
     calibration, holdout = clv.calibration_holdout_split(
         transactions,
@@ -48,7 +48,7 @@ def cdnow_plan():
 
 
 def numbers(scores, plan, no_purchase) -> str:
-    """The README's figures: AUCs, calibration and the per-stage table."""
+    """The guide's figures: AUCs, calibration and the per-stage table."""
     auc = roc_auc(scores["churn_risk"], no_purchase)
     auc_alive = roc_auc(1 - scores["probability_alive"], no_purchase)
     observed_by_tier = (

@@ -1,4 +1,4 @@
-"""Make the README's holdout figures from the bundled CDNOW sample.
+"""Make the holdout figures (docs/guide/holdout.md) from the bundled CDNOW sample.
 
 Run ``python docs/figures_holdout.py`` to (re)write ``docs/figures/holdout_*.png``: BG/NBD is fitted
 on the 39 calibration weeks (to 1997-09-30) and checked on the 39 holdout weeks (to 1998-06-30), as
@@ -39,7 +39,7 @@ FIGURES = {
 
 
 def cdnow_report() -> clv.HoldoutReport:
-    """The CDNOW calibration/holdout evaluation shown in the README."""
+    """The CDNOW calibration/holdout evaluation shown in the guide."""
     transactions = clv.datasets.load_cdnow_sample()
     calibration, holdout = clv.calibration_holdout_split(
         transactions, calibration_end=CALIBRATION_END, observation_end=OBSERVATION_END

@@ -3,8 +3,9 @@ and the first section), as headless Chromium shows it.
 
     python docs/figures_report.py            # needs /usr/bin/chromium and chromedriver
 
-The report is the README's: ``clv.build_report`` on the bundled CDNOW sample, customers grouped
-by the number of CDs in their first order, margin 30 %, cost to serve and a CAC per group.
+The report is the one in docs/guide/report.md: ``clv.build_report`` on the bundled CDNOW sample,
+customers grouped by the number of CDs in their first order, margin 30 %, cost to serve and a CAC
+per group.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ FIGURES = Path(__file__).resolve().parent / "figures"
 
 
 def cdnow_report(path) -> str:
-    """The README's report on the CDNOW sample, written to ``path``."""
+    """The guide's report on the CDNOW sample, written to ``path``."""
     tx = clv.datasets.load_cdnow_sample()
     first = clv.dayone.first_purchase_attributes(tx, quantity_col="quantity")
     labels = ["1 CD", "2 CDs", "3+ CDs"]

@@ -1,9 +1,9 @@
-"""Make the README's subscription figure: the "regular" cohort projected by sBG and by constant
-retention rates.
+"""Make the subscription figure of docs/guide/subscriptions.md: the "regular" cohort projected
+by sBG and by constant retention rates.
 
 Run ``python docs/figures_subscriptions.py`` to (re)write
 ``docs/figures/subscriptions_projection.png`` (or pass another folder) and print the numbers quoted
-in the README. The cohort is Fader and Hardie's (2007, "How to project customer retention",
+in the guide. The cohort is Fader and Hardie's (2007, "How to project customer retention",
 Table 1) "regular" one: 1,000 subscribers at the start of year 1 and the survivors at the start of
 years 2-13. The projections see years 1-7 (``counts[:8]``) and project years 8-12; the constant
 rates are the last fitted year's retention and the average one over the seven years.

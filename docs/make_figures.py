@@ -1,4 +1,4 @@
-"""Make every README figure from the bundled CDNOW sample, with clvmodel's own plotting functions.
+"""Make every figure of the docs from the CDNOW sample, with clvmodel's own plotting functions.
 
 Run ``python docs/make_figures.py`` to (re)write ``docs/figures/*.png`` (or pass another folder).
 The figures are the ones the walkthrough notebook (``notebooks/clv_walkthrough.ipynb``) draws:
@@ -54,13 +54,13 @@ def _save(draw, path: Path, size) -> Path:
 
 
 def make(outdir: str | Path) -> list[Path]:
-    """Write all README figures as PNG into ``outdir`` (created if missing); return their paths."""
+    """Write every figure of the docs as PNG into ``outdir`` (made if missing); return the paths."""
     folder = Path(outdir)
     folder.mkdir(parents=True, exist_ok=True)
     written = figures_holdout.make(folder) + figures_churn.make(folder)
     rfm, bg, gg, naive = cdnow_models()
     table = clv.clv_table(
-        bg, gg, rfm, horizon=CLV_MONTHS, time_unit="M", naive=naive, discount_rate=DISCOUNT_RATE
+        bg, gg, rfm, horizon=f"{CLV_MONTHS}M", naive=naive, discount_rate=DISCOUNT_RATE
     )
     label = f"predicted CLV, next {CLV_MONTHS} months"
     drawings = {

@@ -228,7 +228,7 @@ written atomically:
 clvmodel subscriptions fit subscriptions.csv -o model.json --covariates plan --model auto
 clvmodel subscriptions score model.json subscriptions.csv -o scores.csv --margin 0.6
 clvmodel subscriptions plan model.json subscriptions.csv -o plan.csv \\
-    --increases 8,4,0 --quantiles 33.3,66.7 --margin 0.6 --stage-wait 4 --start 2025-02-03
+    --increases 8%,4%,0 --quantiles 33.3%,66.7% --margin 0.6 --stage-wait 4W --start 2025-02-03
 ```
 
 `--billing-period M|W|Y` sets the billing period (months by default); the model file records it.

@@ -402,8 +402,7 @@ table = clv.clv_table(
     bg,
     gg,
     rfm,
-    horizon=HORIZON_MONTHS,
-    time_unit="M",
+    horizon=f"{HORIZON_MONTHS}M",
     naive=naive,
     discount_rate=DISCOUNT_RATE,
 )
@@ -605,8 +604,7 @@ evaluation = clv.dayone.evaluate_day_one(
     signup,
     numeric=ATTRIBUTES,
     log=ATTRIBUTES,  # amounts and counts act multiplicatively: enter them as log(1 + x)
-    horizon=52,
-    horizon_unit="W",
+    horizon="52W",
     customer_col=CUSTOMER,
     date_col=DATE,
     amount_col=AMOUNT,
@@ -639,8 +637,7 @@ day_one = clv.DayOneModel(
     numeric=ATTRIBUTES,
     log=ATTRIBUTES,
     first_purchase_col="first_purchase_amount",
-    horizon=HORIZON_MONTHS,
-    horizon_unit="M",
+    horizon=f"{HORIZON_MONTHS}M",
 ).fit(rfm_full, signup)
 day_one.summary""",
     ),
@@ -679,9 +676,9 @@ A nightly job refits on everything up to yesterday and rescores every customer:
 ```bash
 clvmodel fit transactions.parquet --observation-end "$(date -d yesterday +%F)" -o models.json
 clvmodel score models.json transactions.parquet --observation-end "$(date -d yesterday +%F)" \\
-    --horizon 12 --horizon-unit M --discount-rate 0.1 -o scores.parquet
+    --horizon 12M --discount-rate 0.1 -o scores.parquet
 clvmodel plan models.json transactions.parquet --observation-end "$(date -d yesterday +%F)" \\
-    --horizon 39 --increases 5,2.5,0 -o price_plan.csv
+    --horizon 39W --increases 5%,2.5%,0 -o price_plan.csv
 ```
 
 for example from cron: `0 3 * * * cd /data/clv && ./nightly.sh`. Below, the first two commands run
@@ -716,7 +713,7 @@ clvmodel_cli(f"fit transactions.csv --observation-end {OBSERVATION_END} -o model
         """\
 clvmodel_cli(
     f"score models.json transactions.csv --observation-end {OBSERVATION_END} "
-    f"--horizon {HORIZON_MONTHS} --horizon-unit M --discount-rate {DISCOUNT_RATE} -o scores.parquet"
+    f"--horizon {HORIZON_MONTHS}M --discount-rate {DISCOUNT_RATE} -o scores.parquet"
 )
 scores_file = pd.read_parquet(folder / "scores.parquet")
 scores_file.sort_values("predicted_clv", ascending=False).head()""",

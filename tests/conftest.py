@@ -19,12 +19,33 @@ from hypothesis import settings
 
 import clvmodel as clv
 
-# Hypothesis profiles, chosen with HYPOTHESIS_PROFILE: "dev" (the default) runs few examples for
-# a quick local run; "ci" runs Hypothesis' full default number, derandomised so that a failure in
-# CI reproduces. A test's own @settings(max_examples=...) takes precedence over either profile.
+# Hypothesis profiles, chosen with HYPOTHESIS_PROFILE (default "dev", or "ci" when the CI variable
+# is set): "dev" runs few examples for a quick local run; "ci" runs Hypothesis' full default
+# number, derandomised so that a failure in CI reproduces. Under "ci" a test's own
+# @settings(max_examples=...) takes precedence; under "dev" it is capped at the profile's number
+# (pytest_collection_modifyitems below), so that the profile bounds the work of every test.
 settings.register_profile("dev", max_examples=20, deadline=None)
 settings.register_profile("ci", max_examples=100, deadline=None, derandomize=True, print_blob=True)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or (
+    "ci" if os.environ.get("CI") else "dev"
+)
+settings.load_profile(HYPOTHESIS_PROFILE)
+CAPPED_PROFILES = {"dev"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under a capped Hypothesis profile, lower every test's own max_examples to its number."""
+    if HYPOTHESIS_PROFILE not in CAPPED_PROFILES:
+        return
+    cap = settings.get_profile(HYPOTHESIS_PROFILE).max_examples
+    for item in items:
+        test = getattr(item, "function", None)
+        # @given copies the test's @settings onto the wrapper, which reads them when it runs.
+        own = getattr(test, "_hypothesis_internal_use_settings", None)
+        if getattr(test, "is_hypothesis_test", False) and own is not None:
+            if own.max_examples > cap:
+                test._hypothesis_internal_use_settings = settings(own, max_examples=cap)
+
 
 PUBLISHED_BG_PARAMS = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
 PUBLISHED_GG_PARAMS = {"p": 6.25, "q": 3.74, "v": 15.44}
@@ -92,6 +113,18 @@ def fitted_gg(cdnow_rfm):
     return clv.GammaGammaModel().fit(cdnow_rfm)
 
 
+@pytest.fixture(scope="session")
+def cdnow_split_bg(cdnow_split):
+    """BG/NBD fitted on the calibration table of ``cdnow_split``. Shared: do not refit it."""
+    return clv.BetaGeoModel().fit(cdnow_split[0])
+
+
+@pytest.fixture(scope="session")
+def cdnow_split_gg(cdnow_split):
+    """Gamma-Gamma fitted on the calibration table of ``cdnow_split``. Shared: do not refit it."""
+    return clv.GammaGammaModel().fit(cdnow_split[0])
+
+
 # ---------------------------------------------------------------------------------------------
 # Spark: one local session for every Spark test module (starting one costs 10-20 s)
 @pytest.fixture(scope="session")
@@ -111,6 +144,13 @@ def spark():
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", "2g")
+        # The test data are small: Spark's per-query planning and code generation, not the rows,
+        # cost the time. Fewer JIT and GC threads, no adaptive re-planning, no whole-stage code
+        # generation (one Janino compile per query) make each query cheaper on 2 cores.
+        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
+        .config("spark.sql.adaptive.enabled", "false")
+        .config("spark.sql.codegen.wholeStage", "false")
+        .config("spark.default.parallelism", "2")
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")

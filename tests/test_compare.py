@@ -22,14 +22,8 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 @pytest.fixture(scope="module")
-def split():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", clv.ClvWarning)
-        return clv.calibration_holdout_split(
-            clv.datasets.load_cdnow_sample(),
-            calibration_end="1997-09-30",
-            observation_end="1998-06-30",
-        )
+def split(cdnow_split):
+    return cdnow_split  # tests/conftest.py: the sample split at 1997-09-30 / 1998-06-30, weeks
 
 
 @pytest.fixture(scope="module")
@@ -178,15 +172,13 @@ def test_covariate_bg_nbd_converges_on_apparel_with_defaults():
 # --------------------------------------------------------------------------------------------------
 # Every downstream path takes every purchase model, with or without covariates.
 @pytest.fixture(scope="module")
-def rfm():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", clv.ClvWarning)
-        return clv.rfm_summary(clv.datasets.load_cdnow_sample(), observation_end="1997-09-30")
+def rfm(cdnow_rfm):
+    return cdnow_rfm  # tests/conftest.py: the sample's RFM to 1997-09-30, weeks
 
 
 @pytest.fixture(scope="module")
-def gg(rfm):
-    return clv.GammaGammaModel().fit(rfm)
+def gg(fitted_gg):
+    return fitted_gg  # tests/conftest.py: Gamma-Gamma fitted on cdnow_rfm
 
 
 def _covariate_table(rfm):

@@ -1,28 +1,35 @@
-"""The documentation site: it builds with warnings as errors, and its code runs as written.
+"""The documentation site: it builds with warnings as errors, and its links lead somewhere.
 
 The build takes about 20 CPU seconds (autosummary pages for the public API, the notebook rendered
 without executing it); it is skipped where Sphinx is not installed (``pip install -e '.[docs]'``).
+The code of the guide runs in ``tests/test_guide_examples.py``, which also keeps the inventory of
+where each code block runs.
 """
 
 import re
+import shlex
 import shutil
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
-import matplotlib
 import pytest
 
-matplotlib.use("Agg")
-
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
 GUIDE_PAGES = sorted(p.name for p in (DOCS / "guide").glob("*.md"))
+# The Markdown the site and GitHub show: the README (the site's front page includes it) and the
+# pages under docs/ (not the build output or the generated copies).
+MARKDOWN = [ROOT / "README.md", *sorted(DOCS.glob("*.md")), *sorted((DOCS / "guide").glob("*.md"))]
 
 
-def _python_blocks(page: str) -> list[str]:
-    text = (DOCS / "guide" / page).read_text(encoding="utf-8")
-    return re.findall(r"^```python\n(.*?)^```", text, re.S | re.M)
+def _readme_build_command() -> list[str]:
+    """The ``sphinx-build`` line of the README's Documentation section."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Documentation") :]
+    block = re.search(r"```bash\n(.*?)```", section, re.S).group(1)
+    (line,) = [ln for ln in block.splitlines() if ln.startswith("sphinx-build ")]
+    return shlex.split(line)
 
 
 def test_docs_build_with_warnings_as_errors(tmp_path):
@@ -35,20 +42,32 @@ def test_docs_build_with_warnings_as_errors(tmp_path):
     source = tmp_path / "docs"
     ignore = shutil.ignore_patterns("_build", "_notebooks", "generated", "other.rst")
     shutil.copytree(DOCS, source, ignore=ignore)
-    shutil.copytree(DOCS.parent / "notebooks", tmp_path / "notebooks")
-    command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "-q"]
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    shutil.copy(ROOT / "README.md", tmp_path / "README.md")  # index.md includes it
+    # The README's command, with the copy as source and the output in tmp_path.
+    command = _readme_build_command()
+    assert command[1:] == ["-W", "--keep-going", "-b", "html", "docs", "docs/_build/html"]
+    html = tmp_path / "html"
+    paths = {"docs": str(source), "docs/_build/html": str(html)}
+    args = [paths.get(a, a) for a in command[1:]]
     result = subprocess.run(
-        [*command, str(source), str(tmp_path / "html")],
+        [sys.executable, "-m", "sphinx", "-q", *args],
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert result.returncode == 0, result.stderr[-4000:]
-    html = tmp_path / "html"
     assert (html / "api" / "generated" / "clvmodel.BetaGeoModel.html").exists()
     assert (html / "_notebooks" / "clv_walkthrough.html").exists()
     for page in GUIDE_PAGES:
         assert (html / "guide" / page.replace(".md", ".html")).exists()
+
+    # The front page is the README (included), the development page its build command.
+    def text(page: str) -> str:
+        return re.sub(r"<[^>]+>", "", (html / page).read_text(encoding="utf-8"))
+
+    assert "pip install . && clvmodel demo" in text("index.html").replace("&amp;", "&")
+    assert "sphinx-build -W --keep-going" in text("development.html")
     # Every public name has its page (docs/conf.py puts names that api/index.rst does not list yet
     # on an "Other" page).
     import clvmodel as clv
@@ -66,31 +85,29 @@ def test_every_guide_page_is_in_the_table_of_contents():
     assert [p for p in GUIDE_PAGES if f"guide/{p[:-3]}\n" not in index] == []
 
 
-@pytest.mark.parametrize(
-    "page",
-    [pytest.param(p, marks=pytest.mark.spark) if p == "spark.md" else p for p in GUIDE_PAGES],
-)
-def test_guide_python_blocks_run(page, tmp_path, monkeypatch, request):
-    blocks = _python_blocks(page)
-    if not blocks:
-        pytest.skip(f"{page} has no Python code")
-    monkeypatch.chdir(tmp_path)
-    if page == "spark.md":
-        pytest.importorskip("pyspark")
-        request.getfixturevalue("spark")  # the suite's session: the page's getOrCreate() reuses it
-        import clvmodel as clv
+def _slug(heading: str) -> str:
+    """The anchor GitHub and MyST (``myst_heading_anchors``) give a heading."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
 
-        params = {"r": 0.5, "alpha": 30.0, "a": 0.8, "b": 2.5}  # per day
-        tx = clv.simulate_transactions(1_000, params, {"p": 6.0, "q": 3.8, "v": 15.0}, seed=3)
-        tx.to_parquet("transactions.parquet", coerce_timestamps="us")  # Spark reads no ns
-        # Spark resolves relative paths against the JVM's directory: make them absolute.
-        for name in ["transactions.parquet", "scores"]:
-            blocks = [b.replace(f'"{name}"', repr(str(tmp_path / name))) for b in blocks]
-    namespace: dict = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for number, block in enumerate(blocks, 1):
-            exec(compile(block, f"docs/guide/{page} (block {number})", "exec"), namespace)
-    import matplotlib.pyplot as plt
 
-    plt.close("all")
+def _anchors(path: Path) -> set[str]:
+    text = re.sub(r"^```.*?^```", "", path.read_text(encoding="utf-8"), flags=re.S | re.M)
+    return {_slug(h) for h in re.findall(r"^#{1,6}\s+(.*)$", text, re.M)}
+
+
+def test_every_relative_link_leads_to_a_file_and_heading():
+    broken = []
+    for path in MARKDOWN:
+        text = re.sub(r"^```.*?^```", "", path.read_text(encoding="utf-8"), flags=re.S | re.M)
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue  # http:, https:, mailto:
+            file, _, anchor = target.partition("#")
+            resolved = (path.parent / file).resolve() if file else path
+            where = f"{path.relative_to(ROOT)}: {target}"
+            if not resolved.exists():
+                broken.append(f"{where} (no such file)")
+            elif anchor and resolved.suffix == ".md" and anchor not in _anchors(resolved):
+                broken.append(f"{where} (no such heading)")
+    assert broken == []

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from clvmodel._grouping import count_rows, group_rows
 from clvmodel.errors import InputError
-from clvmodel.models._compress import _weighted_compress, check_weights, compress_rows
+from clvmodel.models._compress import check_weights, compress_rows, weighted_compress
 
 
 def _reference(columns, weights=None):
@@ -40,7 +40,7 @@ def _check(columns, weights=None):
     np.testing.assert_array_equal(got_first, first)
     assert counts.dtype == np.float64
     np.testing.assert_array_equal(counts, sums)  # exact: same additions in the same order
-    distinct, counts = _weighted_compress(tuple(columns), weights)
+    distinct, counts = weighted_compress(tuple(columns), weights)
     for column, got in zip(columns, distinct, strict=True):
         np.testing.assert_array_equal(got, column[first])
         assert np.array_equal(np.signbit(got), np.signbit(column[first]))

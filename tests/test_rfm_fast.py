@@ -136,23 +136,23 @@ def test_rfm_summary_equals_reference(sim, ids, order, observation_end, small_pi
 def test_dense_integer_ids_are_coded_by_value_and_sparse_ones_hashed():
     day_span = 100
     dense = np.array([7, 3, 5, 3, 4, 3], dtype="int64")  # range 5 ≤ 6 rows
-    codes, customers = rows_module._customer_codes(dense, day_span)
+    codes, customers = rows_module.customer_codes(dense, day_span)
     assert customers.labels is None and customers.offset == 3
     np.testing.assert_array_equal(codes, [4, 0, 2, 0, 1, 0])
     sparse = np.array([7, 3, 10**12, 3], dtype="int64")  # a range far longer than the log
-    codes, customers = rows_module._customer_codes(sparse, day_span)
+    codes, customers = rows_module.customer_codes(sparse, day_span)
     assert customers.labels is not None
     np.testing.assert_array_equal(codes, [0, 1, 2, 1])  # first appearance
 
 
 def test_sorted_rows_are_not_sorted_again():
-    customers = rows_module._Customers(3, offset=0, dtype=np.dtype("int64"))
+    customers = rows_module.Customers(3, offset=0, dtype=np.dtype("int64"))
 
     def sorted_log(codes, days):
-        rows = rows_module._Rows(
+        rows = rows_module.Rows(
             np.array(codes, dtype="int64"), customers, np.array(days), np.ones(len(codes))
         )
-        return rows_module._sort_by_customer_day(rows, end_day=max(days))
+        return rows_module.sort_by_customer_day(rows, end_day=max(days))
 
     assert sorted_log([0, 0, 1, 2, 2], [5, 9, 1, 1, 1]).was_sorted
     unsorted = sorted_log([0, 2, 1, 0], [5, 1, 1, 9])

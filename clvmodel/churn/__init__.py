@@ -13,22 +13,16 @@ the *safest* customers although they are the least likely to buy again. On the C
 the holdout", worse than chance; the probability of no purchase in the next 39 weeks has about 0.76.
 
 The package is split by job: :mod:`~clvmodel.churn.tiers` (labels and cut points),
-:mod:`~clvmodel.churn.risk` (the scores), :mod:`~clvmodel.churn.summary` (checks of a scores table
-and the per-tier summary), :mod:`~clvmodel.churn.plan_inputs` and :mod:`~clvmodel.churn.plan` (the
-staged plan) and :mod:`~clvmodel.churn.rendering` (the plan object, as text and JSON).
+:mod:`~clvmodel.churn.risk` (the scores), :mod:`~clvmodel.churn._scores` (checks of a scores table
+and its tiers, shared with the plotting), :mod:`~clvmodel.churn.summary` (the per-tier summary),
+:mod:`~clvmodel.churn.plan_inputs` and :mod:`~clvmodel.churn.plan` (the staged plan) and
+:mod:`~clvmodel.churn.rendering` (the plan object, as text and JSON).
 """
 
 from clvmodel.churn.plan import price_increase_plan
 from clvmodel.churn.rendering import PriceIncreasePlan
 from clvmodel.churn.risk import churn_risk
-
-# The private names stay importable from here for their callers (clvmodel.plotting.churn).
-from clvmodel.churn.summary import (  # noqa: F401
-    _check_scores,
-    _tier_table,
-    _tiers_of,
-    churn_tier_summary,
-)
+from clvmodel.churn.summary import churn_tier_summary
 from clvmodel.churn.tiers import (  # noqa: F401  (default_tier_labels: used by the CLI)
     DEFAULT_THRESHOLDS,
     DEFAULT_TIERS,

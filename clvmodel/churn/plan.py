@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from clvmodel.churn.plan_inputs import _check_increases, _timing
+from clvmodel._units import PERIOD_DAYS, check_margin
+from clvmodel.churn._scores import check_scores, tier_table, tiers_of
+from clvmodel.churn.plan_inputs import _check_increases, _timing, _wait_weeks
 from clvmodel.churn.rendering import PriceIncreasePlan, _plain
 from clvmodel.churn.risk import _risk_description
-from clvmodel.churn.summary import _check_scores, _tier_table, _tiers_of
 from clvmodel.churn.tiers import _assign_tiers, _tier_rule, default_tier_labels
-from clvmodel.errors import ClvWarning, InputError, StatisticalWarning
+from clvmodel.errors import ClvWarning, StatisticalWarning
 
 
 def _stage_sums(values, codes, n_stages: int) -> np.ndarray:
@@ -53,7 +53,7 @@ def price_increase_plan(
     *,
     thresholds: Sequence[float] | None = None,
     quantiles: Sequence[float] | None = None,
-    stage_wait: float | Sequence[float] | None = None,
+    stage_wait: str | float | Sequence[str | float] | None = None,
     start=None,
     margin: float | None = None,
 ) -> PriceIncreasePlan:
@@ -74,13 +74,14 @@ def price_increase_plan(
         "high")`` for three increases).
     thresholds, quantiles : sequence of float, optional
         Draw the tiers here from ``churn_risk``, as in :func:`churn_risk`.
-    stage_wait : float or sequence of float, optional
-        Weeks between the start of consecutive stages (one number, or one per gap), e.g. 8.
+    stage_wait : str, float or sequence, optional
+        Time between the start of consecutive stages (one, or one per gap): a duration such as
+        ``"8W"`` or ``"2M"``, or a bare number of weeks, e.g. 8.
     start : date-like or sequence of date-like, optional
         Start date of stage 1 (later stages follow after ``stage_wait``), or one date per stage.
     margin : float, optional
-        Profit margin m of ``predicted_clv``; defaults to the one recorded by :func:`churn_risk`
-        (1, i.e. CLV is revenue, unless set there).
+        Profit margin m of ``predicted_clv``, a fraction 0 < m ≤ 1; defaults to the one
+        recorded by :func:`churn_risk` (1, i.e. CLV is revenue, unless set there).
 
     Returns
     -------
@@ -132,45 +133,17 @@ def price_increase_plan(
     >>> plan.assignments["increase"].tolist()
     [0.05, 0.05, 0.025, 0.0]
     """
+    # Long for its docstring (the Notes define every stage column); the work is in helpers.
     redraw = thresholds is not None or quantiles is not None
-    scores = _check_scores(scores, need_tier=not redraw)
+    scores = check_scores(scores, need_tier=not redraw)
     risk = scores["churn_risk"].to_numpy(dtype="float64")
-    if redraw:
-        n_tiers = len(increases) if isinstance(increases, Sequence | Mapping) else None
-        if isinstance(increases, Mapping) and tiers is None:
-            tiers = tuple(increases)
-        labels = tiers if tiers is not None else default_tier_labels(n_tiers or 3)
-        labels, cuts, rule = _tier_rule(risk, labels, thresholds, quantiles)
-        categorical = _assign_tiers(risk, labels, cuts)
-        tier_cuts = tuple(rule["tier_cuts"])
-    else:
-        categorical, labels = _tiers_of(scores, tiers)
-        rule = {k: scores.attrs[k] for k in ("tier_rule",) if k in scores.attrs}
-        recorded = scores.attrs.get("tier_cuts")
-        same = list(scores.attrs.get("tiers", [])) == list(labels)
-        tier_cuts = tuple(recorded) if recorded is not None and same else None
-    labels = tuple(labels)
+    categorical, labels, rule, tier_cuts = _plan_tiers(
+        scores, risk, increases, tiers, thresholds, quantiles
+    )
     rates = _check_increases(increases, labels)
-    if margin is None:
-        if "margin" not in scores.attrs and "predicted_clv" in scores.columns:
-            warnings.warn(
-                "the scores do not record the margin of their predicted_clv (DataFrame.attrs "
-                "are lost by join, merge, concat and files), so it is taken as revenue "
-                "(margin 1); pass margin= to say otherwise.",
-                ClvWarning,
-                stacklevel=2,
-            )
-        margin = scores.attrs.get("margin", 1.0)
-    try:
-        margin = float(margin)
-    except (TypeError, ValueError):
-        raise InputError(f"margin must be a number in (0, 1], got {margin!r}.") from None
-    if not (math.isfinite(margin) and 0.0 < margin <= 1.0):
-        raise InputError(
-            f"margin must be in (0, 1] (1 when predicted_clv is revenue), got {margin!r}."
-        )
-    weeks, dates = _timing(start, stage_wait, len(labels))
-
+    margin = _plan_margin(scores, margin)
+    waits = _wait_weeks(stage_wait)
+    weeks, dates = _timing(start, waits, len(labels))
     codes = np.asarray(categorical.codes)
     assignments = scores.copy()
     assignments["tier"] = categorical
@@ -183,8 +156,7 @@ def price_increase_plan(
         assignments["weeks_after_first_stage"] = weeks[codes]
     if dates is not None:
         assignments["start_date"] = pd.DatetimeIndex(dates)[codes]
-
-    table = _tier_table(scores, categorical, labels)
+    table = tier_table(scores, categorical, labels)
     empty = [t for t, n in table["customers"].items() if n == 0]
     if empty:
         warnings.warn(
@@ -193,16 +165,65 @@ def price_increase_plan(
             StatisticalWarning,
             stacklevel=2,
         )
-    increase = np.asarray(rates)
-    expected = (
-        pd.Series(scores["expected_purchases"].to_numpy(float))
-        .groupby(codes)
-        .sum()
-        .reindex(range(len(labels)), fill_value=0.0)
-        .to_numpy()
-        if "expected_purchases" in scores.columns
-        else None
+    stages = _stage_table(scores, table, codes, labels, np.asarray(rates), margin)
+    if weeks is not None:
+        stages["weeks_after_first_stage"] = weeks
+    if dates is not None:
+        stages["start_date"] = pd.DatetimeIndex(dates)
+    settings = _settings(scores.attrs, labels, rule)
+    if waits is not None:
+        settings["stage_wait_weeks"] = _plain(np.atleast_1d(waits).tolist())
+    return PriceIncreasePlan(
+        assignments=assignments,
+        stages=stages,
+        total=_totals(scores, stages, risk, margin),
+        tiers=labels,
+        increases=rates,
+        tier_cuts=tier_cuts,
+        margin=margin,
+        settings=settings,
     )
+
+
+def _plan_tiers(scores, risk, increases, tiers, thresholds, quantiles):
+    """The tiers of the plan: drawn here (thresholds or quantiles) or read from the scores.
+
+    Returns the tier of each customer (ordered categorical), the labels, the rule for the
+    settings and the cut points (None when the scores' tiers do not record theirs)."""
+    if thresholds is None and quantiles is None:
+        categorical, labels = tiers_of(scores, tiers)
+        rule = {k: scores.attrs[k] for k in ("tier_rule",) if k in scores.attrs}
+        recorded = scores.attrs.get("tier_cuts")
+        same = list(scores.attrs.get("tiers", [])) == list(labels)
+        tier_cuts = tuple(recorded) if recorded is not None and same else None
+        return categorical, tuple(labels), rule, tier_cuts
+    n_tiers = len(increases) if isinstance(increases, Sequence | Mapping) else None
+    if isinstance(increases, Mapping) and tiers is None:
+        tiers = tuple(increases)
+    labels = tiers if tiers is not None else default_tier_labels(n_tiers or 3)
+    labels, cuts, rule = _tier_rule(risk, labels, thresholds, quantiles)
+    categorical = _assign_tiers(risk, labels, cuts)
+    return categorical, tuple(labels), rule, tuple(rule["tier_cuts"])
+
+
+def _plan_margin(scores: pd.DataFrame, margin) -> float:
+    """The margin m of the scores' ``predicted_clv``: given, else recorded by churn_risk, else 1."""
+    if margin is None:
+        if "margin" not in scores.attrs and "predicted_clv" in scores.columns:
+            warnings.warn(
+                "the scores do not record the margin of their predicted_clv (DataFrame.attrs "
+                "are lost by join, merge, concat and files), so it is taken as revenue "
+                "(margin 1); pass margin= to say otherwise.",
+                ClvWarning,
+                stacklevel=3,
+            )
+        margin = scores.attrs.get("margin", 1.0)
+    return check_margin(margin)
+
+
+def _stage_table(scores, table, codes, labels, increase, margin) -> pd.DataFrame:
+    """One row per stage: customers, risk, purchases, value, extra revenue, break-even churn."""
+    n_stages = len(labels)
     stages = pd.DataFrame(
         {
             "tier": list(labels),
@@ -211,30 +232,25 @@ def price_increase_plan(
             "share_of_customers": table["share_of_customers"].to_numpy(),
             "mean_churn_risk": table["mean_churn_risk"].to_numpy(),
         },
-        index=pd.RangeIndex(1, len(labels) + 1, name="stage"),
+        index=pd.RangeIndex(1, n_stages + 1, name="stage"),
     )
-    if expected is not None:
-        stages["expected_purchases"] = expected
-    has_value = "predicted_clv" in scores.columns
-    if has_value:
+    if "expected_purchases" in scores.columns:
+        stages["expected_purchases"] = _stage_sums(scores["expected_purchases"], codes, n_stages)
+    if "predicted_clv" in scores.columns:
         stages["total_predicted_clv"] = table["total_predicted_clv"].to_numpy()
         stages["share_of_value"] = np.asarray(table["share_of_value"], dtype=float)
         stages["extra_revenue"] = increase * stages["total_predicted_clv"].to_numpy() / margin
     stages["break_even_churn"] = increase / (margin + increase)
     stages["break_even_customers"] = stages["break_even_churn"] * stages["customers"]
-    stages = _stage_intervals(stages, scores, codes, len(labels), increase, margin)
-    if weeks is not None:
-        stages["weeks_after_first_stage"] = weeks
-    if dates is not None:
-        stages["start_date"] = pd.DatetimeIndex(dates)
+    return _stage_intervals(stages, scores, codes, n_stages, increase, margin)
 
-    total = {
-        "customers": int(len(scores)),
-        "mean_churn_risk": float(risk.mean()),
-    }
-    if expected is not None:
-        total["expected_purchases"] = float(expected.sum())
-    if has_value:
+
+def _totals(scores, stages, risk, margin) -> pd.Series:
+    """Whole-plan totals: customers, mean risk, expected purchases and value."""
+    total = {"customers": int(len(scores)), "mean_churn_risk": float(risk.mean())}
+    if "expected_purchases" in stages.columns:
+        total["expected_purchases"] = float(stages["expected_purchases"].to_numpy().sum())
+    if "total_predicted_clv" in stages.columns:
         value = float(stages["total_predicted_clv"].sum())
         extra = float(stages["extra_revenue"].sum())
         total.update(
@@ -242,25 +258,18 @@ def price_increase_plan(
             extra_revenue=extra,
             value_weighted_increase=extra * margin / value if value > 0 else 0.0,
         )
-    settings = {
-        "risk": _risk_description(scores.attrs),
-        "tiers": list(labels),
-        **rule,
-        **{
-            k: scores.attrs[k]
-            for k in ("score", "horizon", "time_unit", "clv_horizon", "clv_time_unit")
-            if k in scores.attrs
-        },
-    }
-    if stage_wait is not None:
-        settings["stage_wait_weeks"] = _plain(np.atleast_1d(stage_wait).tolist())
-    return PriceIncreasePlan(
-        assignments=assignments,
-        stages=stages,
-        total=pd.Series(total, dtype="float64"),
-        tiers=labels,
-        increases=rates,
-        tier_cuts=tier_cuts,
-        margin=margin,
-        settings=settings,
-    )
+    return pd.Series(total, dtype="float64")
+
+
+def _settings(attrs, labels, rule) -> dict:
+    """How the plan was drawn: the risk, tiers and the scores' horizons, each with its unit."""
+    settings = {"risk": _risk_description(attrs), "tiers": list(labels), **rule}
+    keys = ("score", "horizon", "time_unit", "clv_horizon", "clv_time_unit")
+    settings.update({k: attrs[k] for k in keys if k in attrs})
+    # Each horizon carries its unit (horizon_unit, clv_horizon_unit); older scores lack them.
+    for horizon, unit in (("horizon", "time_unit"), ("clv_horizon", "clv_time_unit")):
+        if f"{horizon}_unit" in attrs:
+            settings[f"{horizon}_unit"] = attrs[f"{horizon}_unit"]
+        elif horizon in attrs and attrs.get(unit) in PERIOD_DAYS:
+            settings[f"{horizon}_unit"] = attrs[unit]
+    return settings

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from clvmodel._units import carries_unit, parse_duration
 from clvmodel.errors import InputError
 
 
@@ -121,3 +122,18 @@ def _date(value, name: str) -> pd.Timestamp:
     if stamp is pd.NaT:
         raise InputError(f"{name} is missing; give it as 'YYYY-MM-DD'.")
     return stamp
+
+
+def _wait_weeks(stage_wait):
+    """``stage_wait`` in weeks: durations (``"8W"``, ``"2M"``, ``Duration``) converted, bare
+    numbers (weeks) and ``None`` passed on as given."""
+    many = isinstance(stage_wait, Sequence | np.ndarray) and not isinstance(stage_wait, str)
+    values = list(stage_wait) if many else [stage_wait]
+    written = [isinstance(v, str) or carries_unit(v) for v in values]
+    if not any(written):
+        return stage_wait
+    weeks = [
+        parse_duration(v, name="stage_wait", default_unit="W", allow_zero=True).to("W") if w else v
+        for v, w in zip(values, written, strict=True)
+    ]
+    return weeks if many else weeks[0]

@@ -2,43 +2,43 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from clvmodel._units import (
+    MAX_VALUE_STEPS,
+    Duration,
+    carries_unit,
+    check_discount_rate,
+    check_margin,
+    convert_periods,
+    deprecated_time_unit,
+    model_unit,
+    value_horizon,
+)
 from clvmodel.churn.tiers import DEFAULT_TIERS, _assign_tiers, _tier_rule
 from clvmodel.errors import InputError
-from clvmodel.rfm import TIME_UNITS, validate_rfm
-from clvmodel.value import _model_unit, _period_days, check_models, customer_lifetime_value
+from clvmodel.rfm import validate_rfm
+from clvmodel.value import check_models, model_value
 
 _SCORES = ("no_purchase", "not_alive")
 _UNIT_NAMES = {"D": "days", "W": "weeks"}
 
 
-def _positive(name: str, value, high: float = 1e6) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a number of time units, got {value!r}.") from None
-    if not (math.isfinite(number) and 0.0 < number <= high):
-        raise InputError(f"{name} must be a positive, finite number of time units, got {value!r}.")
-    return number
-
-
 def churn_risk(
     bg,
     data,
-    horizon: float,
+    horizon: str | float | Duration,
     gg=None,
     *,
     tiers: Sequence[str] = DEFAULT_TIERS,
     thresholds: Sequence[float] | None = None,
     quantiles: Sequence[float] | None = None,
     score: str = "no_purchase",
-    clv_horizon: float | None = None,
+    clv_horizon: str | float | Duration | None = None,
     time_unit: str | None = None,
     discount_rate: float = 0.0,
     margin: float = 1.0,
@@ -53,9 +53,10 @@ def churn_risk(
     data : pandas.DataFrame
         RFM table (``frequency``, ``recency``, ``T``, and ``monetary_value`` with ``gg``, and the
         covariate columns of a covariate model).
-    horizon : float
-        Window of the churn risk, in the model's time unit (weeks for a model fitted on
-        ``time_unit="W"``): churn risk is the probability of no purchase in the next ``horizon``.
+    horizon : str, float or Duration
+        Window of the churn risk: a duration such as ``"39W"`` or ``"9M"``, or a bare number of
+        the model's time units (weeks for a model fitted on ``time_unit="W"``); at most 100 years.
+        Churn risk is the probability of no purchase in the next ``horizon``.
     gg : GammaGammaModel, optional
         Spend model; adds ``predicted_clv`` from :func:`clvmodel.customer_lifetime_value`.
     tiers : sequence of str
@@ -69,19 +70,19 @@ def churn_risk(
         ``"no_purchase"`` (default): P(no purchase in the next ``horizon`` | history).
         ``"not_alive"``: 1 − P(alive), kept for comparison only; it ranks customers badly (see
         Notes).
-    clv_horizon : float, optional
-        How far ahead ``predicted_clv`` counts, in periods of ``time_unit``; defaults to
-        ``horizon``, converted to those periods.
+    clv_horizon : str, float or Duration, optional
+        How far ahead ``predicted_clv`` counts: a duration such as ``"12M"`` (its unit is the
+        discounting period), or a bare number of the model's time units (or of the deprecated
+        ``time_unit``). Defaults to ``horizon`` (in its own unit when it carries one).
     time_unit : {"D", "W", "M", "Y"}, optional
-        Period of the CLV (defaults to the model's unit), as in
-        :func:`clvmodel.customer_lifetime_value`.
+        Deprecated: the period of the CLV; write ``clv_horizon="12M"`` instead.
     interval : float, optional
         Add confidence intervals at this level (e.g. 0.9) from parameter uncertainty:
         ``churn_risk_lower``/``_upper``, ``probability_alive_lower``/``_upper``,
         ``expected_purchases_lower``/``_upper`` and, with ``gg``, ``clv_lower``/``_upper`` (see
         ``PurchaseModel.predict``). Tiers are assigned from the point estimates.
     discount_rate, margin : float
-        Annual discount rate and profit margin of the CLV, as in
+        Annual discount rate (0 ≤ d < 1) and profit margin (0 < m ≤ 1) of the CLV, as in
         :func:`clvmodel.customer_lifetime_value`. Keep ``margin=1`` (revenue) for
         :func:`price_increase_plan` unless you mean profit; the plan reads it from the scores.
 
@@ -91,7 +92,9 @@ def churn_risk(
         Indexed like ``data``: ``frequency``, ``recency``, ``T``, ``churn_risk``,
         ``probability_alive``, ``expected_purchases`` (in the horizon), ``predicted_clv`` (with
         ``gg``) and ``tier`` (an ordered categorical, lowest risk first). ``attrs`` records the
-        horizon, time unit, score, tier labels and cut points (``tier_cuts``) and the CLV settings.
+        horizon (in the model's time units) with its unit (``horizon_unit``), the score, tier
+        labels and cut points (``tier_cuts``) and the CLV settings (``clv_horizon`` with
+        ``clv_horizon_unit``, ``discount_rate``, ``margin``).
 
     Notes
     -----
@@ -119,26 +122,26 @@ def churn_risk(
     >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow_sample(), observation_end="1997-09-30")
     >>> bg = clv.BetaGeoModel.from_params(
     ...     {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}, time_unit="W")
-    >>> scores = clv.churn_risk(bg, rfm, horizon=39)
+    >>> scores = clv.churn_risk(bg, rfm, horizon="39W")
     >>> scores["tier"].value_counts().sort_index().tolist()
     [305, 425, 1627]
     >>> bool(scores.loc["00004", "churn_risk"] < 0.5)
     True
     """
+    # Long for its docstring only (the Notes say why the score is not 1 − P(alive)).
     if score not in _SCORES:
         raise InputError(f"score={score!r} is not known; use one of {list(_SCORES)}.")
-    horizon = _positive("horizon", horizon)
+    period = deprecated_time_unit(time_unit, clv_horizon, name="clv_horizon")
+    window = _window(bg, horizon, period)
     check_models(bg, gg)
     rfm = validate_rfm(data)
     # The model evaluates each distinct history once: equal histories get identical risks.
-    predictions = bg.predict(data, horizon, interval=interval)
+    predictions = bg.predict(data, window, interval=interval)
     alive = predictions["probability_alive"].to_numpy()
     no_purchase = predictions["probability_no_purchase"].to_numpy()
-    expected = predictions["expected_purchases"].to_numpy()
     risk = no_purchase if score == "no_purchase" else 1.0 - alive
     # Rounding can push a probability a hair outside [0, 1]; clip so tiers and plans stay valid.
     risk = np.clip(risk, 0.0, 1.0)
-
     scores = pd.DataFrame(
         {
             "frequency": rfm.frequency,
@@ -146,62 +149,81 @@ def churn_risk(
             "T": rfm.T,
             "churn_risk": risk,
             "probability_alive": alive,
-            "expected_purchases": expected,
+            "expected_purchases": predictions["expected_purchases"].to_numpy(),
         },
         index=rfm.index,
     )
-    model_unit = getattr(bg, "time_unit_", None)
-    attrs: dict[str, Any] = {
-        "score": score,
-        "horizon": horizon,
-        "time_unit": model_unit,
-        "margin": 1.0,
-    }
+    recorded = getattr(bg, "time_unit_", None)
+    attrs: dict[str, Any] = {"score": score, "horizon": window, "time_unit": recorded}
+    attrs.update(horizon_unit=recorded, margin=1.0)
+    clv_bounds = None
     if gg is not None:
-        if clv_horizon is None:
-            unit = _model_unit(bg, time_unit if time_unit in TIME_UNITS else None)
-            period = time_unit or unit
-            clv_horizon = horizon * TIME_UNITS[unit] / _period_days(period)
-        clv_horizon = _positive("clv_horizon", clv_horizon)
-        value = customer_lifetime_value(
-            bg,
-            gg,
-            data,
-            clv_horizon,
-            discount_rate=discount_rate,
-            margin=margin,
-            time_unit=time_unit,
-            interval=interval,
-        )
+        unit = model_unit(bg, period)
+        span = _clv_span(horizon, window, unit, clv_horizon, period)
+        value = model_value(bg, gg, data, span, discount_rate, margin, unit, interval=interval)
         if interval is not None:
             value, clv_bounds = value["predicted_clv"], value[["clv_lower", "clv_upper"]]
         scores["predicted_clv"] = value.to_numpy()
         attrs.update(
-            clv_horizon=clv_horizon,
-            clv_time_unit=time_unit or model_unit,
-            discount_rate=float(discount_rate),
-            margin=float(margin),
+            clv_horizon=span.value,
+            clv_time_unit=span.unit,
+            clv_horizon_unit=span.unit,
+            discount_rate=check_discount_rate(discount_rate),
+            margin=check_margin(margin),
         )
     labels, cuts, rule = _tier_rule(risk, tiers, thresholds, quantiles)
     scores["tier"] = _assign_tiers(risk, labels, cuts)
     attrs.update(rule, tiers=list(labels))
     if interval is not None:
-        if score == "no_purchase":
-            low = predictions["probability_no_purchase_lower"].to_numpy()
-            high = predictions["probability_no_purchase_upper"].to_numpy()
-        else:
-            low = 1.0 - predictions["probability_alive_upper"].to_numpy()
-            high = 1.0 - predictions["probability_alive_lower"].to_numpy()
-        scores["churn_risk_lower"], scores["churn_risk_upper"] = low, high
-        for name in ("probability_alive", "expected_purchases"):
-            for side in ("lower", "upper"):
-                scores[f"{name}_{side}"] = predictions[f"{name}_{side}"].to_numpy()
-        if gg is not None:
-            scores["clv_lower"] = clv_bounds["clv_lower"].to_numpy()
-            scores["clv_upper"] = clv_bounds["clv_upper"].to_numpy()
+        _add_intervals(scores, predictions, score, clv_bounds)
         attrs["interval"] = float(interval)
     scores.attrs.update(attrs)
     return scores
+
+
+def _window(bg, horizon, period) -> float:
+    """The churn window in the model's time units: a duration converted, or a bare number."""
+    if carries_unit(horizon):
+        unit = model_unit(bg, period)
+        duration = value_horizon(horizon, default_unit=unit)
+        return convert_periods(duration.value, duration.unit, unit)
+    # A bare number counts the model's time units (bounded as days if the model does not say).
+    unit = getattr(bg, "time_unit_", None) or (period if period in ("D", "W") else "D")
+    return value_horizon(horizon, default_unit=unit).value
+
+
+def _clv_span(horizon, window: float, unit: str, clv_horizon, period) -> Duration:
+    """The CLV horizon as a duration in the CLV period: ``clv_horizon``, else the churn window."""
+    if clv_horizon is not None:
+        return value_horizon(
+            clv_horizon, period, default_unit=unit, name="clv_horizon", max_steps=MAX_VALUE_STEPS
+        )
+    if period is None and carries_unit(horizon):
+        return value_horizon(horizon, default_unit=unit, max_steps=MAX_VALUE_STEPS)
+    clv_period = period or unit
+    return value_horizon(
+        convert_periods(window, unit, clv_period),
+        default_unit=clv_period,
+        name="clv_horizon",
+        max_steps=MAX_VALUE_STEPS,
+    )
+
+
+def _add_intervals(scores, predictions, score: str, clv_bounds) -> None:
+    """The interval columns of :func:`churn_risk` (``interval=``), in place."""
+    if score == "no_purchase":
+        low = predictions["probability_no_purchase_lower"].to_numpy()
+        high = predictions["probability_no_purchase_upper"].to_numpy()
+    else:
+        low = 1.0 - predictions["probability_alive_upper"].to_numpy()
+        high = 1.0 - predictions["probability_alive_lower"].to_numpy()
+    scores["churn_risk_lower"], scores["churn_risk_upper"] = low, high
+    for name in ("probability_alive", "expected_purchases"):
+        for side in ("lower", "upper"):
+            scores[f"{name}_{side}"] = predictions[f"{name}_{side}"].to_numpy()
+    if clv_bounds is not None:
+        scores["clv_lower"] = clv_bounds["clv_lower"].to_numpy()
+        scores["clv_upper"] = clv_bounds["clv_upper"].to_numpy()
 
 
 def _risk_description(attrs: Mapping[str, Any]) -> str:

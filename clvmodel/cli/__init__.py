@@ -18,7 +18,7 @@ from clvmodel.cli import _guard
 from clvmodel.errors import ClvError, ConvergenceError
 
 # command -> (module that registers it, the one-line help ``clvmodel --help`` shows for it;
-# tests/test_cli.py checks these lines against the commands' own help).
+# tests/cli/test_cli.py checks these lines against the commands' own help).
 COMMANDS = {
     "dayone": ("_dayone", "Predict the Day One value of new signups."),
     "dayone-fit": ("_dayone", "Fit a Day One model on customers and their signup attributes."),
@@ -55,7 +55,11 @@ class _ClvGroup(click.Group):
     def invoke(self, ctx):
         with _guard.interruptible() as signals, _guard.warnings_as_lines():
             try:
-                return super().invoke(ctx)
+                result = super().invoke(ctx)
+                from clvmodel.cli._options import flush_deprecations
+
+                flush_deprecations(ctx)  # bare numbers and percent lists: one line each
+                return result
             except (click.exceptions.Exit, click.ClickException):
                 raise
             except BaseException as exc:

@@ -10,6 +10,7 @@ import pandas as pd
 
 import clvmodel as clv
 from clvmodel.cli import _guard, main
+from clvmodel.cli._options import DURATION_HELP, DurationParam, with_unit_option
 from clvmodel.errors import InputError
 from clvmodel.io import read_table, write_table
 
@@ -77,13 +78,17 @@ def _echo_warnings(caught) -> None:
 )
 @click.option(
     "--horizon",
-    type=float,
-    default=13.0,
+    type=DurationParam("M", "--horizon", unit_option="--horizon-unit"),
+    default="13M",
     show_default=True,
-    help="Horizon in --horizon-unit periods (above 0, at most 100 years).",
+    help=f"Horizon of the Day One value: {DURATION_HELP}, above 0 and at most 100 years (a bare "
+    "number is read in months, deprecated).",
 )
 @click.option(
-    "--horizon-unit", type=click.Choice(["D", "W", "M", "Y"]), default="M", show_default=True
+    "--horizon-unit",
+    type=click.Choice(["D", "W", "M", "Y"]),
+    default=None,
+    help="Deprecated: write the unit in --horizon (--horizon 26W).",
 )
 @click.option(
     "--covariates-on",
@@ -133,29 +138,16 @@ def dayone_fit(
     _guard.refuse_overwrite(
         {"-o/--output": output}, {"TRANSACTIONS": transactions, "ATTRIBUTES": attributes}
     )
-    _guard.check_horizon("--horizon", horizon, horizon_unit)
+    duration = with_unit_option("--horizon", horizon, horizon_unit, "M")
     names = _split(covariates)
-    baseline_levels = _baselines(baselines)
     forced = _split(categorical)
     stray = sorted(set(forced) - set(names))
     if stray:
         raise InputError(f"--categorical names {stray}, which are not in --covariates.")
+    baseline_levels = _baselines(baselines)
     log = read_table(transactions)
     table = _indexed(read_table(attributes), customer_col, "ATTRIBUTES")
-    missing = [n for n in names if n not in table.columns]
-    if missing:
-        raise InputError(
-            f"ATTRIBUTES has no column {', '.join(map(repr, missing))}; its columns are "
-            f"{[customer_col, *map(str, table.columns)]}."
-        )
-    numeric = [n for n in names if n not in forced and _looks_numeric(table[n])]
-    kinds = [n for n in names if n not in numeric]
-    not_numeric = [n for n in _split(log_cols) if n not in numeric]
-    if not_numeric:
-        raise InputError(
-            f"--log names {not_numeric}, which are not numeric attributes (numbers in every row "
-            "and not in --categorical); take them out of --log."
-        )
+    numeric, kinds = _attribute_kinds(table, names, forced, _split(log_cols), customer_col)
     rfm = clv.rfm_summary(
         log,
         customer_col=customer_col,
@@ -174,8 +166,7 @@ def dayone_fit(
         log=_split(log_cols),
         baselines=baseline_levels,
         first_purchase_col=first_purchase_col,
-        horizon=horizon,
-        horizon_unit=horizon_unit,
+        horizon=duration,
         covariates_on=_split(covariates_on),
         segment_band=segment_band,
     )
@@ -184,7 +175,32 @@ def dayone_fit(
         model.fit(rfm, table, time_unit=time_unit)
     _echo_warnings(caught)
     model.save(output)
-    click.echo(f"fitted on {len(rfm):,} customers; time unit {time_unit}")
+    _describe_fit(model, len(rfm), time_unit, numeric, duration, segment_band)
+    click.echo(f"\nwrote {output} in {time.perf_counter() - started:.1f} s")
+
+
+def _attribute_kinds(table, names, forced, log_cols, customer_col) -> tuple[list, list]:
+    """The --covariates split into numeric and categorical attributes, with the mistakes in
+    --covariates, --categorical and --log refused."""
+    missing = [n for n in names if n not in table.columns]
+    if missing:
+        raise InputError(
+            f"ATTRIBUTES has no column {', '.join(map(repr, missing))}; its columns are "
+            f"{[customer_col, *map(str, table.columns)]}."
+        )
+    numeric = [n for n in names if n not in forced and _looks_numeric(table[n])]
+    kinds = [n for n in names if n not in numeric]
+    not_numeric = [n for n in log_cols if n not in numeric]
+    if not_numeric:
+        raise InputError(
+            f"--log names {not_numeric}, which are not numeric attributes (numbers in every row "
+            "and not in --categorical); take them out of --log."
+        )
+    return numeric, kinds
+
+
+def _describe_fit(model, customers, time_unit, numeric, duration, segment_band) -> None:
+    click.echo(f"fitted on {customers:,} customers; time unit {time_unit}")
     click.echo(f"numeric attributes: {', '.join(numeric) or '(none)'}")
     for entry in model.encoding_["categorical"]:
         click.echo(
@@ -195,11 +211,10 @@ def dayone_fit(
     click.echo(model.summary[["model", "estimate", "std_error"]].round(4).to_string())
     click.echo("")
     click.echo(
-        f"segments of predicted Day One value over {horizon:g} {horizon_unit} "
+        f"segments of predicted Day One value over {duration.value:g} {duration.unit} "
         f"(mean {model.segment_cuts_['mean']:.2f}; average = ±{segment_band:.0%} of it):"
     )
     click.echo(model.segment_profiles_.round(3).to_string())
-    click.echo(f"\nwrote {output} in {time.perf_counter() - started:.1f} s")
 
 
 @main.command("dayone")
@@ -209,11 +224,17 @@ def dayone_fit(
 @click.option("--customer-col", default="customer_id", show_default=True)
 @click.option(
     "--horizon",
-    type=float,
+    type=DurationParam(None, "--horizon", unit_option="--horizon-unit"),
     default=None,
-    help="Horizon in --horizon-unit periods, above 0 and at most 100 years [the model's].",
+    help=f"Horizon of the Day One value: {DURATION_HELP}, above 0 and at most 100 years [the "
+    "model's] (a bare number is read in the model's unit, deprecated).",
 )
-@click.option("--horizon-unit", type=click.Choice(["D", "W", "M", "Y"]), default=None)
+@click.option(
+    "--horizon-unit",
+    type=click.Choice(["D", "W", "M", "Y"]),
+    default=None,
+    help="Deprecated: write the unit in --horizon (--horizon 26W).",
+)
 @click.option(
     "--unknown",
     type=click.Choice(["error", "baseline"]),
@@ -232,13 +253,13 @@ def dayone(model_path, signups, output, customer_col, horizon, horizon_unit, unk
     started = time.perf_counter()
     _guard.refuse_overwrite({"-o/--output": output}, {"MODEL": model_path, "SIGNUPS": signups})
     model = clv.DayOneModel.load(model_path)
-    _guard.check_horizon("--horizon", horizon, horizon_unit or model.horizon_unit)
+    if horizon_unit is not None and horizon is None:  # the model's horizon in another unit
+        horizon = model.horizon
+    duration = with_unit_option("--horizon", horizon, horizon_unit, model.horizon_unit)
     table = _indexed(read_table(signups), customer_col, "SIGNUPS")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        predictions = model.predict(
-            table, horizon=horizon, horizon_unit=horizon_unit, unknown=unknown
-        )
+        predictions = model.predict(table, horizon=duration, unknown=unknown)
     _echo_warnings(caught)
     counts = predictions["segment"].value_counts().reindex(clv.dayone.SEGMENTS, fill_value=0)
     predictions["segment"] = predictions["segment"].astype(str)

@@ -6,7 +6,16 @@ import click
 import pandas as pd
 
 import clvmodel as clv
-from clvmodel.cli import _guard, main
+from clvmodel.cli import main
+from clvmodel.cli._options import (
+    DISCOUNT_RATE,
+    DISCOUNT_RATE_HELP,
+    DURATION_HELP,
+    MARGIN,
+    MARGIN_HELP,
+    DurationParam,
+    periods,
+)
 
 # Published estimates on the CDNOW sample, 39-week calibration (Fader, Hardie and Lee 2005).
 _PUBLISHED = {
@@ -29,25 +38,16 @@ def _parameter_table(bg, gg) -> pd.DataFrame:
 @main.command()
 @click.option(
     "--horizon",
-    type=float,
-    default=12.0,
+    type=DurationParam("M", "--horizon"),
+    default="12M",
     show_default=True,
-    help="CLV horizon, in months (above 0, at most 100 years).",
+    help=f"CLV horizon: {DURATION_HELP}, above 0 and at most 100 years (a bare number is read "
+    "in months, deprecated).",
 )
 @click.option(
-    "--discount-rate",
-    type=float,
-    default=0.10,
-    show_default=True,
-    help="Annual discount rate for CLV as a FRACTION between 0 and 1 (0.1 = 10 % a year).",
+    "--discount-rate", type=DISCOUNT_RATE, default=0.10, show_default=True, help=DISCOUNT_RATE_HELP
 )
-@click.option(
-    "--margin",
-    type=float,
-    default=1.0,
-    show_default=True,
-    help="Profit margin as a FRACTION between 0 and 1 (1 = revenue).",
-)
+@click.option("--margin", type=MARGIN, default=1.0, show_default=True, help=MARGIN_HELP)
 @click.option(
     "--top", type=click.IntRange(min=1), default=10, show_default=True, help="Customers to list."
 )
@@ -55,12 +55,10 @@ def demo(horizon, discount_rate, margin, top):
     """Fit both models on the bundled CDNOW sample; compare CLV with the naive formula.
 
     Calibration is the 39 weeks to 1997-09-30, as in the papers; customer value is predicted for the
-    next HORIZON months and set beside the naive formula (average order value × purchases per year
-    × lifespan) computed from the same transactions.
+    next HORIZON (12 months by default) and set beside the naive formula (average order value ×
+    purchases per year × lifespan) computed from the same transactions.
     """
-    _guard.check_horizon("--horizon", horizon, "M")
-    _guard.check_fraction("--discount-rate", discount_rate)
-    _guard.check_fraction("--margin", margin)
+    duration, months = horizon, periods(horizon, "M")
     transactions = clv.datasets.load_cdnow_sample()
     calibration_end = "1997-09-30"
     rfm = clv.rfm_summary(transactions, observation_end=calibration_end, time_unit="W")
@@ -78,22 +76,15 @@ def demo(horizon, discount_rate, margin, top):
         f"{gg.log_likelihood_:.2f} on {gg.n_customers_} repeat buyers (published -4055.92)\n"
     )
     naive = clv.naive_clv(
-        transactions, lifespan=horizon / 12.0, margin=margin, observation_end=calibration_end
+        transactions, lifespan=months / 12.0, margin=margin, observation_end=calibration_end
     )
     table = clv.clv_table(
-        bg,
-        gg,
-        rfm,
-        horizon=horizon,
-        naive=naive,
-        discount_rate=discount_rate,
-        margin=margin,
-        time_unit="M",
+        bg, gg, rfm, horizon=duration, naive=naive, discount_rate=discount_rate, margin=margin
     )
     row = naive.iloc[0]
     click.echo(
         f"Naive formula: ${row['average_order_value']:.2f} per order × "
-        f"{row['purchases_per_year']:.2f} orders a year × {horizon / 12:.2f} years = "
+        f"{row['purchases_per_year']:.2f} orders a year × {months / 12:.2f} years = "
         f"${row['naive_clv']:.2f} for every customer.\n"
     )
     shown = table.sort_values("predicted_clv", ascending=False).head(top)
@@ -102,13 +93,13 @@ def demo(horizon, discount_rate, margin, top):
         "recency": "recency (wk)",
         "T": "T (wk)",
         "probability_alive": "P(alive)",
-        "expected_purchases": f"E[buys {horizon:g}m]",
+        "expected_purchases": f"E[buys {months:g}m]",
         "expected_spend": "E[spend]",
         "naive_clv": "naive CLV",
         "predicted_clv": "predicted CLV",
     }
     click.echo(
-        f"Top {top} customers by predicted {horizon:g}-month CLV "
+        f"Top {top} customers by predicted {months:g}-month CLV "
         f"(discount {discount_rate:.0%} a year):"
     )
     click.echo(shown[list(columns)].rename(columns=columns).round(2).to_string())

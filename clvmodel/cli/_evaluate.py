@@ -148,22 +148,19 @@ def evaluate(
     weekly repeat transactions, conditional expectations by calibration frequency, predicted vs
     actual, the period-transactions histogram and the reliability of churn scores.
     """
-    written_names = [*_FIGURES, "holdout_report.json", "holdout_customers.csv"]
-    if interval is not None:
-        if not 0.0 < interval < 1.0:
-            raise clv.InputError(
-                f"--interval {interval:g} is not a level strictly between 0 and 1; a 90 % "
-                "interval is --interval 0.9."
-            )
-        written_names.append("holdout_coverage.png")
+    if interval is not None and not 0.0 < interval < 1.0:
+        raise clv.InputError(
+            f"--interval {interval:g} is not a level strictly between 0 and 1; a 90 % "
+            "interval is --interval 0.9."
+        )
     names = _model_names(models)
-    written_names += [f"{name}.json" for name in names] + ["gamma_gamma.json"]
-    if len(names) > 1:
-        written_names += ["model_comparison.csv", "model_comparison.png"]
     _guard.refuse_overwrite(
         {
             "-o/--output": output,
-            **{f"-o/--output (its {name})": Path(output) / name for name in written_names},
+            **{
+                f"-o/--output (its {name})": Path(output) / name
+                for name in _written_names(names, interval)
+            },
         },
         {"TRANSACTIONS": transactions},
     )
@@ -188,24 +185,8 @@ def evaluate(
     _guard.check_fittable(
         len(calibration), int((calibration["frequency"] > 0).sum()), "--calibration-end"
     )
-    comparison = None
-    if len(names) > 1:
-        comparison = clv.compare_models(calibration, holdout, models=names)
-        click.echo(str(comparison) + "\n")
-        bg = comparison.best
-        labels = {clv.models.PURCHASE_MODELS[n].label: n for n in names}
-        model_key = labels[comparison.table["model"][0]]
-    else:
-        model_key = names[0]
-        bg = _guard.fitted(clv.models.PURCHASE_MODELS[model_key]().fit, calibration)
-    gg = None
-    if amount_col is not None:
-        try:
-            gg = _guard.fitted(clv.GammaGammaModel().fit, calibration)
-        except clv.ClvError as exc:
-            click.echo(
-                f"warning: no spend model, so spend and value are not evaluated: {exc}", err=True
-            )
+    bg, model_key, comparison = _purchase_model(names, calibration, holdout)
+    gg = _spend_model(calibration) if amount_col is not None else None
     report = clv.evaluate_holdout(
         bg,
         calibration,
@@ -217,8 +198,46 @@ def evaluate(
         interval=interval,
     )
     click.echo(str(report))
-
     folder = _output_folder(output)
+    written = _write_outputs(folder, report, bg, model_key, gg, comparison)
+    click.echo(f"\nwrote {len(written)} files to {folder}: {', '.join(written)}")
+
+
+def _written_names(names, interval) -> list[str]:
+    """The files evaluate writes into its folder (checked against the input before any work)."""
+    written_names = [*_FIGURES, "holdout_report.json", "holdout_customers.csv"]
+    if interval is not None:
+        written_names.append("holdout_coverage.png")
+    written_names += [f"{name}.json" for name in names] + ["gamma_gamma.json"]
+    if len(names) > 1:
+        written_names += ["model_comparison.csv", "model_comparison.png"]
+    return written_names
+
+
+def _purchase_model(names, calibration, holdout):
+    """The purchase model fitted on the calibration period (the best of several by holdout
+    error, the comparison printed), its key and the comparison (None for one model)."""
+    if len(names) == 1:
+        bg = _guard.fitted(clv.models.PURCHASE_MODELS[names[0]]().fit, calibration)
+        return bg, names[0], None
+    comparison = clv.compare_models(calibration, holdout, models=names)
+    click.echo(str(comparison) + "\n")
+    labels = {clv.models.PURCHASE_MODELS[n].label: n for n in names}
+    return comparison.best, labels[comparison.table["model"][0]], comparison
+
+
+def _spend_model(calibration):
+    try:
+        return _guard.fitted(clv.GammaGammaModel().fit, calibration)
+    except clv.ClvError as exc:
+        click.echo(
+            f"warning: no spend model, so spend and value are not evaluated: {exc}", err=True
+        )
+        return None
+
+
+def _write_outputs(folder, report, bg, model_key, gg, comparison) -> list[str]:
+    """Figures, the JSON report, per-customer table and models; the names written."""
     written = []
     for name, draw in _FIGURES.items():
         _save_figure(draw, report, folder / name)
@@ -242,4 +261,4 @@ def evaluate(
     if gg is not None:
         gg.save(folder / "gamma_gamma.json")
         written.append("gamma_gamma.json")
-    click.echo(f"\nwrote {len(written)} files to {folder}: {', '.join(written)}")
+    return written

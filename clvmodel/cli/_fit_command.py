@@ -119,48 +119,57 @@ def fit(
         int(histories["customers"].sum()),
         int(histories.loc[histories["frequency"] > 0, "customers"].sum()),
     )
-    spends = naive_inputs = None
-    if options["amount_col"]:
-        spends, naive_inputs = source.distinct_spends(), source.naive_inputs()
-    bundle = _guard.fitted(
-        fit_bundle,
-        histories,
-        spends,
-        naive_inputs,
-        model=model_name,
-        metadata={
-            "source": _source_label(transactions, options),
-            "customer_col": options["customer_col"],
-            "date_col": options["date_col"],
-            "amount_col": options["amount_col"] or None,
-            "date_format": options["date_format"],
-            "drop_duplicates": options["drop_duplicates"],
-            "time_unit": time_unit,
-            "observation_end": source.end.strftime("%Y-%m-%d"),
-            "rows": counts["rows"],
-            "rejected_rows": counts["rejected_rows"],
-            "customers": counts["valid_customers"],
-        },
-    )
-    bg, gg = bundle.bg, bundle.gg
+    metadata = _metadata(transactions, source, counts, time_unit, options)
+    bundle = _fit_models(source, histories, model_name, metadata, options)
     if choice is not None:
         bundle.metadata["model_choice"] = choice
     bundle.save(output)
+    _describe(bundle, counts, source.end, time_unit, len(histories))
+    click.echo(f"\nwrote {output} in {time.perf_counter() - started:.1f} s")
+
+
+def _metadata(transactions, source, counts, time_unit, options) -> dict:
+    """What the model file records about how it was fitted."""
+    return {
+        "source": _source_label(transactions, options),
+        "customer_col": options["customer_col"],
+        "date_col": options["date_col"],
+        "amount_col": options["amount_col"] or None,
+        "date_format": options["date_format"],
+        "drop_duplicates": options["drop_duplicates"],
+        "time_unit": time_unit,
+        "observation_end": source.end.strftime("%Y-%m-%d"),
+        "rows": counts["rows"],
+        "rejected_rows": counts["rejected_rows"],
+        "customers": counts["valid_customers"],
+    }
+
+
+def _fit_models(source, histories, model_name, metadata, options):
+    spends = naive_inputs = None
+    if options["amount_col"]:
+        spends, naive_inputs = source.distinct_spends(), source.naive_inputs()
+    return _guard.fitted(
+        fit_bundle, histories, spends, naive_inputs, model=model_name, metadata=metadata
+    )
+
+
+def _describe(bundle, counts, end, time_unit, n_histories: int) -> None:
+    bg, gg = bundle.bg, bundle.gg
     click.echo(
         f"read {counts['rows']:,} rows of {counts['customers']:,} customers; "
         f"{counts['rejected_rows']:,} rows left out (run `clvmodel score` to get them listed); "
-        f"observation end {source.end:%Y-%m-%d}, time unit {time_unit}"
+        f"observation end {end:%Y-%m-%d}, time unit {time_unit}"
     )
     if "model_choice" in bundle.metadata:
         _echo_choice(bundle.metadata["model_choice"])
     click.echo(
-        f"\n{bg.label} on {bg.n_customers_:,} customers ({len(histories):,} distinct histories):"
+        f"\n{bg.label} on {bg.n_customers_:,} customers ({n_histories:,} distinct histories):"
     )
     click.echo(bg.summary.round(6).to_string())
     if gg is not None:
         click.echo(f"\nGamma-Gamma on {gg.n_customers_:,} repeat buyers:")
         click.echo(gg.summary.round(6).to_string())
-    click.echo(f"\nwrote {output} in {time.perf_counter() - started:.1f} s")
 
 
 def _choose_by_holdout(transactions, calibration_end, time_unit, options):

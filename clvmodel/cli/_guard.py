@@ -1,9 +1,8 @@
-"""Checks every command shares: outputs that would destroy an input, rates and horizons, messages
-in the command line's words, interruptions and models that cannot be fitted."""
+"""Checks every command shares: outputs that would destroy an input, messages in the command
+line's words, interruptions and models that cannot be fitted (rates and durations: ``_options``)."""
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import signal
@@ -16,11 +15,6 @@ from pathlib import Path
 from clvmodel._files import same_file
 from clvmodel._postgres_connect import mask_password
 from clvmodel.errors import ClvError, ConvergenceError, InputError
-
-#: The longest horizon any command accepts, in years.
-MAX_HORIZON_YEARS = 100.0
-_UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0, "Y": 365.25}
-_UNIT_NAMES = {"D": "days", "W": "weeks", "M": "months", "Y": "years"}
 
 # ----------------------------------------------------------------------------------------------
 # Outputs that are inputs
@@ -165,41 +159,6 @@ def read_input(path, table: str | None, query: str | None):
             f"--table and --query read from a postgresql:// database, not from {path!r}."
         )
     return read_table(path)
-
-
-# ----------------------------------------------------------------------------------------------
-# Rates and horizons: one rule and one wording for every command
-
-_FRACTION_EXAMPLES = {
-    "--discount-rate": "10 % a year is 0.1",
-    "--margin": "a 30 % margin is 0.3",
-}
-
-
-def check_fraction(flag: str, value: float, positive: bool = False) -> float:
-    """``value`` if it is a fraction 0 ≤ value ≤ 1 (0 < value with ``positive``), else an
-    :class:`InputError` in the command line's words."""
-    low_ok = value > 0 if positive else value >= 0
-    if math.isfinite(value) and low_ok and value <= 1:
-        return value
-    example = _FRACTION_EXAMPLES.get(flag, "10 % is 0.1")
-    bounds = "above 0 and at most 1" if positive else "between 0 and 1"
-    raise InputError(f"{flag} {value:g} is not a fraction {bounds}; {example}.")
-
-
-def check_horizon(flag: str, value: float | None, unit: str) -> float | None:
-    """``value`` if it is a positive horizon of at most :data:`MAX_HORIZON_YEARS` years in
-    ``unit`` ("D", "W", "M" or "Y"), else an :class:`InputError`; ``None`` passes."""
-    if value is None:
-        return None
-    name = _UNIT_NAMES[unit]
-    longest = MAX_HORIZON_YEARS * 365.25 / _UNIT_DAYS[unit]
-    if not (math.isfinite(value) and 0 < value <= longest):
-        raise InputError(
-            f"{flag} {value:g} ({name}) is not a horizon above 0 and at most "
-            f"{MAX_HORIZON_YEARS:g} years ({longest:g} {name})."
-        )
-    return value
 
 
 # ----------------------------------------------------------------------------------------------

@@ -12,6 +12,22 @@ import clvmodel as clv
 from clvmodel._postgres_connect import display, is_postgres_uri
 from clvmodel.churn import default_tier_labels
 from clvmodel.cli import _guard, main
+from clvmodel.cli._options import (
+    DISCOUNT_RATE,
+    DISCOUNT_RATE_HELP,
+    DURATION_HELP,
+    INCREASES,
+    INCREASES_HELP,
+    MARGIN,
+    MARGIN_HELP,
+    QUANTILES,
+    QUANTILES_HELP,
+    THRESHOLDS,
+    THRESHOLDS_HELP,
+    DurationParam,
+    periods,
+    shown_fractions,
+)
 from clvmodel.io import format_of, write_table
 
 _RFM_COLUMNS = {
@@ -23,32 +39,8 @@ _RFM_COLUMNS = {
 _DAYS = {"D": 1.0, "W": 7.0}
 
 
-def parse_percentages(option: str, text: str | None, example: str, low_open: bool) -> list | None:
-    """Comma-separated percentages → fractions, each in [0, 100) or (0, 100)."""
-    if text is None:
-        return None
-    values = []
-    for token in text.split(","):
-        token = token.strip().rstrip("%").strip()
-        try:
-            value = float(token)
-        except ValueError:
-            raise clv.InputError(
-                f"{option}: {token!r} is not a number; give percentages separated by commas, "
-                f"e.g. {option} {example}."
-            ) from None
-        if not (0 < value < 100 if low_open else 0 <= value < 100) or value != value:
-            bound = "strictly between 0 and 100" if low_open else "at least 0 and below 100"
-            raise clv.InputError(
-                f"{option}: {token} % is out of range; each percentage must be {bound} "
-                f"(e.g. {option} {example})."
-            )
-        values.append(value / 100.0)
-    return values
-
-
 def check_plan_options(steps, labels, cut_points, shares) -> None:
-    """The option-level mistakes, reported in the command line's own terms (percentages)."""
+    """The option-level mistakes, reported in the command line's own terms (5% for 0.05)."""
     if len(labels) != len(steps):
         raise clv.InputError(
             f"--tiers names {len(labels)} tier(s) ({','.join(labels)}) but --increases gives "
@@ -59,7 +51,7 @@ def check_plan_options(steps, labels, cut_points, shares) -> None:
             raise clv.InputError(
                 f"--increases must not grow with risk: tier {labels[k]!r} would get "
                 f"{100 * steps[k]:g} % but the lower-risk tier {labels[k - 1]!r} only "
-                f"{100 * steps[k - 1]:g} %; list them largest first, e.g. --increases 5,2.5,0."
+                f"{100 * steps[k - 1]:g} %; list them largest first, e.g. --increases 5%,2.5%,0."
             )
     if cut_points is not None and shares is not None:
         raise clv.InputError("give --thresholds or --quantiles, not both.")
@@ -67,7 +59,7 @@ def check_plan_options(steps, labels, cut_points, shares) -> None:
     if cuts is None and len(labels) != 3:
         raise clv.InputError(
             f"{len(labels)} tiers need {len(labels) - 1} cut point(s): pass --thresholds "
-            "(churn risks in percent, e.g. --thresholds 60 for two tiers) or --quantiles."
+            "(churn risks, e.g. --thresholds 60% for two tiers) or --quantiles."
         )
     option = "--thresholds" if cut_points is not None else "--quantiles"
     if cuts is not None and len(cuts) != len(labels) - 1:
@@ -76,10 +68,9 @@ def check_plan_options(steps, labels, cut_points, shares) -> None:
             f"{len(labels) - 1} (one fewer than the tiers)."
         )
     if cuts is not None and any(b <= a for a, b in zip(cuts, cuts[1:], strict=False)):
-        shown = ",".join(f"{100 * c:g}" for c in cuts)
         raise clv.InputError(
-            f"{option} {shown}: the cut points must increase strictly, from the lowest risk to "
-            "the highest, e.g. --thresholds 50,80."
+            f"{option} {shown_fractions(cuts)}: the cut points must increase strictly, from the "
+            "lowest risk to the highest, e.g. --thresholds 50%,80%."
         )
 
 
@@ -151,19 +142,15 @@ def _is_rfm(columns) -> bool:
     help="Per-customer assignments, written atomically; .csv or .parquet by extension.",
 )
 @click.option(
-    "--increases",
-    default="5,2.5,0",
-    show_default=True,
-    help="Price increases in PERCENT (5 = 5 %), one per tier from the lowest risk to the highest, "
-    "comma-separated; never larger for a higher-risk tier.",
+    "--increases", type=INCREASES, default="5%,2.5%,0", show_default=True, help=INCREASES_HELP
 )
 @click.option(
     "--horizon",
-    type=float,
-    default=52.0,
+    type=DurationParam("W", "--horizon"),
+    default="52W",
     show_default=True,
-    help="Churn risk = probability of no purchase in the next HORIZON weeks (above 0, at most "
-    "100 years).",
+    help=f"Churn risk = probability of no purchase within this horizon: {DURATION_HELP}, above "
+    "0 and at most 100 years (a bare number is read in weeks, deprecated).",
 )
 @click.option(
     "--tiers",
@@ -171,22 +158,14 @@ def _is_rfm(columns) -> bool:
     help="Tier labels from the lowest risk to the highest, comma-separated "
     "[default: low,medium,high for three increases].",
 )
-@click.option(
-    "--thresholds",
-    default=None,
-    help="Churn-risk cut points between tiers in PERCENT (50,80 = 50 % and 80 %) "
-    "[default: 50,80 for three tiers].",
-)
-@click.option(
-    "--quantiles",
-    default=None,
-    help="Cut tiers at these percentiles of churn risk instead, in PERCENT (33.3,66.7).",
-)
+@click.option("--thresholds", type=THRESHOLDS, default=None, help=THRESHOLDS_HELP)
+@click.option("--quantiles", type=QUANTILES, default=None, help=QUANTILES_HELP)
 @click.option(
     "--stage-wait",
-    type=click.FloatRange(min=0),
+    type=DurationParam("W", "--stage-wait", allow_zero=True),
     default=None,
-    help="Weeks between the starts of consecutive stages (e.g. 8).",
+    help=f"Time between the starts of consecutive stages: {DURATION_HELP} (e.g. 8W; a bare "
+    "number is read in weeks, deprecated).",
 )
 @click.option("--start", default=None, help="Start date of stage 1, YYYY-MM-DD.")
 @click.option(
@@ -198,24 +177,20 @@ def _is_rfm(columns) -> bool:
 )
 @click.option(
     "--clv-horizon",
-    type=float,
+    type=DurationParam("W", "--clv-horizon"),
     default=None,
-    help="Weeks of predicted CLV, above 0 and at most 100 years [default: the churn horizon].",
+    help=f"Horizon of the predicted CLV: {DURATION_HELP}, above 0 and at most 100 years "
+    "[default: the churn horizon] (a bare number is read in weeks, deprecated).",
 )
 @click.option(
-    "--discount-rate",
-    type=float,
-    default=0.0,
-    show_default=True,
-    help="Annual discount rate for CLV as a FRACTION between 0 and 1 (0.1 = 10 % a year).",
+    "--discount-rate", type=DISCOUNT_RATE, default=0.0, show_default=True, help=DISCOUNT_RATE_HELP
 )
 @click.option(
     "--margin",
-    type=float,
+    type=MARGIN,
     default=1.0,
     show_default=True,
-    help="Profit margin as a FRACTION above 0 and at most 1 (1 = CLV is revenue); sets the "
-    "break-even churn i/(m+i).",
+    help=f"{MARGIN_HELP} Sets the break-even churn i/(m+i).",
 )
 @click.option(
     "--time-unit",
@@ -287,35 +262,56 @@ def plan(
     with --output-table (written in one transaction; see --if-exists).
 
     The lowest-risk tier gets the first and largest increase, the highest-risk tier the last (0 %
-    by default). Percentages on the command line (5 = 5 %); the output file holds fractions
-    (increase 0.05), as the Python API. Prints the per-stage table: customers, mean churn risk,
-    predicted CLV, extra revenue if nobody extra leaves, and the break-even extra churn.
+    by default). Increases and cut points are fractions (0.05) or percentages (5%); the output
+    file holds fractions (increase 0.05), as the Python API. Prints the per-stage table:
+    customers, mean churn risk, predicted CLV, extra revenue if nobody extra leaves, and the
+    break-even extra churn.
     """
-    to_database = is_postgres_uri(output)
-    if to_database and not output_table:
-        raise clv.InputError("-o postgresql://... needs --output-table NAME: the table to write.")
-    if to_database:
-        from clvmodel._postgres_write import check_targets
-
-        check_targets(output, [output_table], if_exists)
-    if not to_database:
-        if output_table:
-            raise clv.InputError("--output-table goes with -o postgresql://...")
-        format_of(Path(output))  # an unknown extension fails before any work is done
+    _check_output(output, output_table, if_exists)
     _guard.refuse_overwrite(
         {"-o/--output": output},
         {"MODEL": model, "INPUT": input_path, "--spend-model": spend_model},
     )
-    _guard.check_horizon("--horizon", horizon, "W")
-    _guard.check_horizon("--clv-horizon", clv_horizon, "W")
-    _guard.check_fraction("--discount-rate", discount_rate)
-    _guard.check_fraction("--margin", margin, positive=True)
-    steps = parse_percentages("--increases", increases, "5,2.5,0", low_open=False)
-    cut_points = parse_percentages("--thresholds", thresholds, "50,80", low_open=True)
-    shares = parse_percentages("--quantiles", quantiles, "33.3,66.7", low_open=True)
-    labels = parse_names(tiers) or list(default_tier_labels(len(steps)))
-    check_plan_options(steps, labels, cut_points, shares)
+    labels = parse_names(tiers) or list(default_tier_labels(len(increases)))
+    check_plan_options(increases, labels, thresholds, quantiles)
+    bg, gg = _plan_models(model, spend_model, time_unit)
+    shown = display(input_path) if is_postgres_uri(input_path) else input_path
+    frame = _guard.read_input(input_path, table, query)
+    columns = {"customer_col": customer_col, "date_col": date_col, "amount_col": amount_col}
+    reading = {"observation_end": observation_end, "date_format": date_format}
+    rfm, source = _customers(frame, shown, gg, bg.time_unit_, columns, reading, drop_duplicates)
+    tiering = {"tiers": labels, "thresholds": thresholds, "quantiles": quantiles}
+    value = {"discount_rate": discount_rate, "margin": margin}
+    horizons = (horizon, clv_horizon or horizon)
+    result = _staged_plan(bg, gg, rfm, horizons, tiering, value, increases, stage_wait, start)
+    if is_postgres_uri(output):
+        write_table(result.assignments, output, index=True, table=output_table, if_exists=if_exists)
+        written = f"table {output_table} in {display(output)}"
+    else:
+        written = write_table(result.assignments, output, index=True)
+    click.echo(f"Scored {len(rfm):,} customers from the {source} {shown}.")
+    click.echo(str(result))
+    click.echo(f"\nWrote {len(result.assignments):,} customer assignments to {written}.")
 
+
+def _check_output(output, output_table, if_exists) -> None:
+    """Refuse, before any work, an output that cannot be written."""
+    if is_postgres_uri(output):
+        if not output_table:
+            raise clv.InputError(
+                "-o postgresql://... needs --output-table NAME: the table to write."
+            )
+        from clvmodel._postgres_write import check_targets
+
+        check_targets(output, [output_table], if_exists)
+        return
+    if output_table:
+        raise clv.InputError("--output-table goes with -o postgresql://...")
+    format_of(Path(output))  # an unknown extension fails before any work is done
+
+
+def _plan_models(model, spend_model, time_unit):
+    """The purchase model (with its time unit settled) and the spend model, if any."""
     bundle = clv.load_models(model)  # a `clvmodel fit` file, or a single BG/NBD model file
     bg = bundle.bg
     gg = _spend_model(spend_model) if spend_model else bundle.gg
@@ -332,61 +328,66 @@ def plan(
             f"{recorded_unit!r}; leave --time-unit out."
         )
     bg.time_unit_ = unit
+    return bg, gg
 
-    shown = display(input_path) if is_postgres_uri(input_path) else input_path
-    frame = _guard.read_input(input_path, table, query)
+
+def _customers(frame, shown, gg, unit, columns, reading, drop_duplicates):
+    """INPUT as an RFM table (read as it is, or summarised from a log) and what it was."""
+    customer_col, date_col, amount_col = columns.values()
     if _is_rfm(frame.columns):
-        rfm = _rfm_from_file(frame, customer_col)
-        source = "RFM table"
-    elif date_col in frame.columns:
-        has_amount = amount_col in frame.columns
-        if gg is not None and not has_amount:
-            raise clv.InputError(
-                f"--spend-model needs amounts, but {shown!r} has no column {amount_col!r}; "
-                f"its columns are {list(map(str, frame.columns))}. Name it with --amount-col."
-            )
-        rfm = clv.rfm_summary(
-            frame,
-            customer_col=customer_col,
-            date_col=date_col,
-            amount_col=amount_col if has_amount else None,
-            observation_end=observation_end,
-            time_unit=unit,
-            date_format=date_format,
-            drop_duplicates=drop_duplicates,
-        )
-        rfm.index.name = customer_col
-        source = "transaction log"
-    else:
+        return _rfm_from_file(frame, customer_col), "RFM table"
+    if date_col not in frame.columns:
         raise clv.InputError(
             f"{shown!r} is neither an RFM table (frequency, recency, T) nor a transaction "
             f"log with a date column {date_col!r}; its columns are "
             f"{list(map(str, frame.columns))}. Rename the columns or pass --date-col."
         )
+    has_amount = amount_col in frame.columns
+    if gg is not None and not has_amount:
+        raise clv.InputError(
+            f"--spend-model needs amounts, but {shown!r} has no column {amount_col!r}; "
+            f"its columns are {list(map(str, frame.columns))}. Name it with --amount-col."
+        )
+    rfm = clv.rfm_summary(
+        frame,
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col if has_amount else None,
+        time_unit=unit,
+        drop_duplicates=drop_duplicates,
+        **reading,
+    )
+    rfm.index.name = customer_col
+    return rfm, "transaction log"
 
+
+def _staged_plan(bg, gg, rfm, horizons, tiering, value, increases, stage_wait, start):
+    """Churn risk in tiers, then the staged plan; the library's warnings as ``warning:`` lines.
+
+    The churn horizon goes to the model in its own time unit; the CLV counts periods of the CLV
+    horizon's own unit (52W: discounted week by week, as before).
+    """
+    churn, clv_horizon = horizons
+    wait = None if stage_wait is None else periods(stage_wait, "W")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", clv.ClvWarning)
         scores = clv.churn_risk(
             bg,
             rfm,
-            horizon * 7.0 / _DAYS[unit],
+            _model_periods(churn, bg.time_unit_),
             gg,
-            tiers=labels,
-            thresholds=cut_points,
-            quantiles=shares,
-            clv_horizon=clv_horizon if clv_horizon is not None else horizon,
-            time_unit="W",
-            discount_rate=discount_rate,
-            margin=margin,
+            clv_horizon=clv_horizon,
+            **tiering,
+            **value,
         )
-        result = clv.price_increase_plan(scores, steps, stage_wait=stage_wait, start=start)
+        result = clv.price_increase_plan(scores, increases, stage_wait=wait, start=start)
     for warning in caught:
         click.echo(f"warning: {_guard.cli_words(str(warning.message))}", err=True)
-    if to_database:
-        write_table(result.assignments, output, index=True, table=output_table, if_exists=if_exists)
-        written = f"table {output_table} in {display(output)}"
-    else:
-        written = write_table(result.assignments, output, index=True)
-    click.echo(f"Scored {len(rfm):,} customers from the {source} {shown}.")
-    click.echo(str(result))
-    click.echo(f"\nWrote {len(result.assignments):,} customer assignments to {written}.")
+    return result
+
+
+def _model_periods(duration, unit: str) -> float:
+    """``duration`` in the model's time unit, computed as before for a duration in weeks."""
+    if duration.unit == "W":
+        return duration.value * 7.0 / _DAYS[unit]
+    return periods(duration, unit)

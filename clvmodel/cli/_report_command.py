@@ -9,7 +9,17 @@ import pandas as pd
 
 import clvmodel as clv
 from clvmodel.cli import _guard, main
-from clvmodel.cli._plan import parse_percentages
+from clvmodel.cli._options import (
+    DISCOUNT_RATE,
+    DISCOUNT_RATE_HELP,
+    DURATION_HELP,
+    FRACTION_HELP,
+    INCREASES,
+    INCREASES_HELP,
+    MARGIN,
+    DurationParam,
+    periods,
+)
 from clvmodel.io import read_table
 
 
@@ -78,10 +88,10 @@ def _cac_table(path: str, segment_column: str | None) -> dict:
 )
 @click.option(
     "--margin",
-    type=float,
+    type=MARGIN,
     default=1.0,
     show_default=True,
-    help="Share of revenue that is gross profit, a FRACTION (0.3 for 30 %).",
+    help=f"Share of revenue that is gross profit: {FRACTION_HELP}, above 0 and at most 1.",
 )
 @click.option(
     "--cost-per-order",
@@ -115,33 +125,25 @@ def _cac_table(path: str, segment_column: str | None) -> dict:
 )
 @click.option(
     "--horizon",
-    type=float,
-    default=24.0,
+    type=DurationParam("M", "--horizon"),
+    default="24M",
     show_default=True,
-    metavar="MONTHS",
-    help="Months the value, CLV:CAC and payback count.",
+    help=f"How far the value, CLV:CAC and payback count: {DURATION_HELP} (a bare number is read "
+    "in months, deprecated).",
 )
 @click.option(
-    "--discount-rate",
-    type=float,
-    default=0.1,
-    show_default=True,
-    help="Annual discount rate, a FRACTION (0.1 for 10 % a year).",
+    "--discount-rate", type=DISCOUNT_RATE, default=0.1, show_default=True, help=DISCOUNT_RATE_HELP
 )
 @click.option(
     "--churn-horizon",
-    type=float,
-    default=39.0,
+    type=DurationParam("W", "--churn-horizon"),
+    default="39W",
     show_default=True,
-    metavar="WEEKS",
-    help="Churn risk = probability of no purchase in the next WEEKS.",
+    help=f"Churn risk = probability of no purchase within this horizon: {DURATION_HELP} (a bare "
+    "number is read in weeks, deprecated).",
 )
 @click.option(
-    "--increases",
-    default="5,2.5,0",
-    show_default=True,
-    metavar="PERCENTAGES",
-    help="Price increases per churn-risk tier, lowest risk first, in percent.",
+    "--increases", type=INCREASES, default="5%,2.5%,0", show_default=True, help=INCREASES_HELP
 )
 @click.option("--title", default=None, help="Title of the report.")
 @click.option(
@@ -186,16 +188,11 @@ def report(
         {"-o/--output": output}, {"TRANSACTIONS": transactions, "--cac-file": cac_file}
     )
     _guard.check_output_folders({"-o/--output": output})
-    _guard.check_fraction("--margin", margin)
-    _guard.check_fraction("--discount-rate", discount_rate)
-    _guard.check_horizon("--horizon", horizon, "M")
-    _guard.check_horizon("--churn-horizon", churn_horizon, "W")
     _amount("--cost-per-order", cost_per_order)
     _amount("--cost-per-period", cost_per_period)
     _amount("--cac", cac)
     if cac is not None and cac_file is not None:
         raise clv.InputError("give either --cac (one amount) or --cac-file (per segment).")
-    steps = parse_percentages("--increases", increases, "5,2.5,0", low_open=False)
     acquisition_cost = cac if cac_file is None else _cac_table(cac_file, segment_column)
     table = read_table(transactions)
     if segment_column is not None:
@@ -217,10 +214,10 @@ def report(
         margin=margin,
         cost_per_order=cost_per_order,
         cost_per_period=cost_per_period,
-        horizon=horizon,
+        horizon=periods(horizon, "M"),
         discount_rate=discount_rate,
-        churn_horizon=churn_horizon,
-        increases=steps,
+        churn_horizon=periods(churn_horizon, "W"),
+        increases=increases,
         customer_col=customer_col,
         date_col=date_col,
         amount_col=amount_col,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -17,6 +18,15 @@ from clvmodel.cli._batch_common import (
     report_duplicates,
     source_options,
     transaction_source,
+)
+from clvmodel.cli._options import (
+    DISCOUNT_RATE,
+    DISCOUNT_RATE_HELP,
+    DURATION_HELP,
+    MARGIN,
+    MARGIN_HELP,
+    DurationParam,
+    with_unit_option,
 )
 from clvmodel.cli._score_stream import scored_tables, stream_scores, stream_scores_to_postgres
 from clvmodel.engine import RfmSource, is_transaction_log
@@ -82,29 +92,22 @@ def _rejects_path(output: str, rejects: str | None) -> Path:
 )
 @click.option(
     "--horizon",
-    type=float,
-    default=12.0,
+    type=DurationParam("M", "--horizon", unit_option="--horizon-unit"),
+    default="12M",
     show_default=True,
-    help="Horizon for churn risk, expected purchases and CLV, in --horizon-unit (above 0, at "
-    "most 100 years).",
+    help=f"Horizon for churn risk, expected purchases and CLV: {DURATION_HELP}, above 0 and at "
+    "most 100 years (a bare number is read in months, deprecated).",
 )
 @click.option(
-    "--horizon-unit", type=click.Choice(["D", "W", "M", "Y"]), default="M", show_default=True
+    "--horizon-unit",
+    type=click.Choice(["D", "W", "M", "Y"]),
+    default=None,
+    help="Deprecated: write the unit in --horizon (--horizon 39W).",
 )
 @click.option(
-    "--discount-rate",
-    type=float,
-    default=0.0,
-    show_default=True,
-    help="Annual discount rate for CLV as a FRACTION between 0 and 1 (0.1 = 10 % a year).",
+    "--discount-rate", type=DISCOUNT_RATE, default=0.0, show_default=True, help=DISCOUNT_RATE_HELP
 )
-@click.option(
-    "--margin",
-    type=float,
-    default=1.0,
-    show_default=True,
-    help="Profit margin as a FRACTION between 0 and 1 (1 = CLV is revenue).",
-)
+@click.option("--margin", type=MARGIN, default=1.0, show_default=True, help=MARGIN_HELP)
 @click.option("--rejects", default=None, help="Where to list rejected rows [OUTPUT.rejects.csv].")
 @click.option(
     "--interval",
@@ -161,56 +164,10 @@ def score(
     come from a fit, which stores the parameters' covariance).
     """
     started = time.perf_counter()
-    _guard.check_horizon("--horizon", horizon, horizon_unit)
-    _guard.check_fraction("--discount-rate", discount_rate)
-    _guard.check_fraction("--margin", margin)
-    if interval is not None and not 0.0 < interval < 1.0:
-        raise InputError(
-            f"--interval {interval:g} is not a level strictly between 0 and 1; a 90 % interval "
-            "is --interval 0.9."
-        )
-    to_database = is_postgres_uri(output)
-    if to_database:
-        if not output_table:
-            raise InputError(
-                "-o postgresql://... needs --output-table NAME: the table to write the scores to."
-            )
-        if rejects:
-            raise InputError(
-                "--rejects names a file; with -o postgresql://... the rejected rows go to "
-                "--rejects-table (default OUTPUT_TABLE_rejects)."
-            )
-        rejects_table = rejects_table or f"{output_table}_rejects"
-        if rejects_table == output_table:
-            raise InputError("--output-table and --rejects-table are the same; give two names.")
-        rejects_path = None
-        if (
-            is_postgres_uri(input_path)
-            and display(input_path) == display(output)
-            and options["table"] in (output_table, rejects_table)
-        ):
-            raise InputError(
-                f"--output-table {output_table} (or its rejects table) is the input table "
-                f"{options['table']}; writing it would destroy the input. Give another name."
-            )
-        from clvmodel._postgres_write import check_targets
-
-        check_targets(output, [output_table, rejects_table], if_exists)
-    else:
-        if output_table or rejects_table:
-            raise InputError(
-                "--output-table and --rejects-table go with -o postgresql://...; for a file "
-                "output use --rejects."
-            )
-        rejects_path = _rejects_path(output, rejects)
-        outputs = {"-o/--output": output, "--rejects": rejects_path}
-        _guard.refuse_overwrite(outputs, {"MODEL": model, "INPUT": input_path})
-        _guard.check_output_folders(outputs)
-        if Path(output).suffix.lower() not in (".csv", ".parquet", ".pq"):
-            raise InputError(
-                f"cannot tell the output format of {output!r}; use .csv or .parquet, or a "
-                "postgresql:// URI with --output-table."
-            )
+    duration = with_unit_option("--horizon", horizon, horizon_unit, "M")
+    _check_interval(interval)
+    target = _Target(output, output_table, rejects_table, rejects, if_exists)
+    _check_target(target, model, input_path, options["table"])
     amount_option(options)
     bundle = clv.load_models(model)
     if bundle.gg is None:
@@ -218,77 +175,172 @@ def score(
         options["amount_col"] = ""
     unit = bundle.bg.time_unit_ or "W"
     rfm_input = not _is_log(input_path, options)
-    customer_type = spool = None
-    if not rfm_input:
-        source = transaction_source(input_path, unit, **options)
-        customer_type = source.customer_type
-        counts = source.row_counts()
-        report_duplicates(source.duplicate_rows(), options["drop_duplicates"])
-        batches = source.rfm_batches(batch_size)
-        rejected = source.rejects(counts["rejected_rows"])
-        # Progress needs the number of customers up front: a distinct count, so only on a terminal.
-        total = source.counts()["valid_customers"] if sys.stderr.isatty() else None
-        no_valid = int((rejected["reason"] == "no valid transaction").sum())
+    if rfm_input:
+        read = _read_rfm(input_path, model, unit, rfm_time_unit, batch_size, options)
     else:
-        if rfm_time_unit is not None and rfm_time_unit != unit:
-            words = {"D": "days", "W": "weeks"}
-            raise InputError(
-                f"--rfm-time-unit {rfm_time_unit}: the RFM table is in {words[rfm_time_unit]} but "
-                f"the model {model} was fitted in {words[unit]}; rebuild the table in "
-                f"{words[unit]}, or score the transaction log instead."
-            )
-        rfm_path, rfm_table = input_path, options["table"]
-        if is_postgres_uri(input_path):
-            spool = _rfm_spool(input_path, options)
-            rfm_path, rfm_table = spool.path, None
-            customer_type = spool.types[options["customer_col"]]
-        source = RfmSource(
-            rfm_path,
-            customer_col=options["customer_col"],
-            table=rfm_table,
-            connection=connect_with_limit(options["memory_limit"]),
-        )
-        counts = source.counts()
-        batches = source.batches(batch_size, time_unit=unit)
-        rejected = source.rejects()
-        total = counts["rows"] - counts["rejected_rows"]
-        no_valid = counts["rejected_rows"]
-    years = clv.value.horizon_years(horizon, horizon_unit)
-    naive = bundle.naive_clv(years, margin=margin)
-    if to_database:
-        tables = scored_tables(
-            batches, total, bundle, horizon, horizon_unit, discount_rate, margin, naive, interval
-        )
-        scored = stream_scores_to_postgres(
-            tables, output, output_table, rejects_table, rejected, customer_type, if_exists
-        )
-        where, written = f"table {rejects_table}", f"table {output_table} in {display(output)}"
-    else:
-        scored = stream_scores(
-            batches,
-            total,
-            output,
-            bundle,
-            horizon,
-            horizon_unit,
-            discount_rate,
-            margin,
-            naive,
-            rejects_path,
-            rejected,
-            interval,
-        )
-        where, written = str(rejects_path), str(output)
-    if spool is not None:
-        spool.close()
-    rejected_customers = no_valid
-    customers_read = scored + rejected_customers
+        read = _read_log(input_path, unit, batch_size, options)
+    settings = (bundle, duration, discount_rate, margin, interval)
+    scored, where, written = _write_scores(read, target, settings)
+    if read.spool is not None:
+        read.spool.close()
+    customers_read = scored + read.no_valid
     click.echo(
-        f"customers: {customers_read:,} read = {scored:,} scored + {rejected_customers:,} "
-        f"rejected; rows: {counts['rows']:,} read, {counts['rejected_rows']:,} rejected "
+        f"customers: {customers_read:,} read = {scored:,} scored + {read.no_valid:,} "
+        f"rejected; rows: {read.counts['rows']:,} read, {read.counts['rejected_rows']:,} rejected "
         f"(reasons in {where}); wrote {written} in {time.perf_counter() - started:.1f} s"
     )
-    if rfm_input and rfm_time_unit is None:
+    _notes(model, bundle, unit, rfm_input and rfm_time_unit is None)
+
+
+def _check_interval(interval) -> None:
+    if interval is not None and not 0.0 < interval < 1.0:
+        raise InputError(
+            f"--interval {interval:g} is not a level strictly between 0 and 1; a 90 % interval "
+            "is --interval 0.9."
+        )
+
+
+@dataclass
+class _Target:
+    """Where the scores go: a file (with its rejects file) or PostgreSQL tables."""
+
+    output: str
+    output_table: str | None
+    rejects_table: str | None
+    rejects: str | None
+    if_exists: str
+    rejects_path: Path | None = None
+
+    @property
+    def to_database(self) -> bool:
+        return is_postgres_uri(self.output)
+
+
+def _check_target(target: _Target, model, input_path, input_table) -> None:
+    """Refuse, before any work, outputs that cannot be written or would destroy an input."""
+    if target.to_database:
+        _check_tables(target, input_path, input_table)
+        return
+    if target.output_table or target.rejects_table:
+        raise InputError(
+            "--output-table and --rejects-table go with -o postgresql://...; for a file "
+            "output use --rejects."
+        )
+    target.rejects_path = _rejects_path(target.output, target.rejects)
+    outputs = {"-o/--output": target.output, "--rejects": target.rejects_path}
+    _guard.refuse_overwrite(outputs, {"MODEL": model, "INPUT": input_path})
+    _guard.check_output_folders(outputs)
+    if Path(target.output).suffix.lower() not in (".csv", ".parquet", ".pq"):
+        raise InputError(
+            f"cannot tell the output format of {target.output!r}; use .csv or .parquet, or a "
+            "postgresql:// URI with --output-table."
+        )
+
+
+def _check_tables(target: _Target, input_path, input_table) -> None:
+    output, output_table = target.output, target.output_table
+    if not output_table:
+        raise InputError(
+            "-o postgresql://... needs --output-table NAME: the table to write the scores to."
+        )
+    if target.rejects:
+        raise InputError(
+            "--rejects names a file; with -o postgresql://... the rejected rows go to "
+            "--rejects-table (default OUTPUT_TABLE_rejects)."
+        )
+    target.rejects_table = rejects_table = target.rejects_table or f"{output_table}_rejects"
+    if rejects_table == output_table:
+        raise InputError("--output-table and --rejects-table are the same; give two names.")
+    if (
+        is_postgres_uri(input_path)
+        and display(input_path) == display(output)
+        and input_table in (output_table, rejects_table)
+    ):
+        raise InputError(
+            f"--output-table {output_table} (or its rejects table) is the input table "
+            f"{input_table}; writing it would destroy the input. Give another name."
+        )
+    from clvmodel._postgres_write import check_targets
+
+    check_targets(output, [output_table, rejects_table], target.if_exists)
+
+
+@dataclass
+class _Read:
+    """INPUT ready to score: RFM batches, the rejected rows and the counts to report."""
+
+    batches: object
+    rejected: object
+    counts: dict
+    total: int | None
+    no_valid: int
+    customer_type: object = None
+    spool: object = None
+
+
+def _read_log(input_path, unit, batch_size, options) -> _Read:
+    source = transaction_source(input_path, unit, **options)
+    counts = source.row_counts()
+    report_duplicates(source.duplicate_rows(), options["drop_duplicates"])
+    batches = source.rfm_batches(batch_size)
+    rejected = source.rejects(counts["rejected_rows"])
+    # Progress needs the number of customers up front: a distinct count, so only on a terminal.
+    total = source.counts()["valid_customers"] if sys.stderr.isatty() else None
+    no_valid = int((rejected["reason"] == "no valid transaction").sum())
+    return _Read(batches, rejected, counts, total, no_valid, source.customer_type)
+
+
+def _read_rfm(input_path, model, unit, rfm_time_unit, batch_size, options) -> _Read:
+    if rfm_time_unit is not None and rfm_time_unit != unit:
+        words = {"D": "days", "W": "weeks"}
+        raise InputError(
+            f"--rfm-time-unit {rfm_time_unit}: the RFM table is in {words[rfm_time_unit]} but "
+            f"the model {model} was fitted in {words[unit]}; rebuild the table in "
+            f"{words[unit]}, or score the transaction log instead."
+        )
+    rfm_path, rfm_table = input_path, options["table"]
+    customer_type = spool = None
+    if is_postgres_uri(input_path):
+        spool = _rfm_spool(input_path, options)
+        rfm_path, rfm_table = spool.path, None
+        customer_type = spool.types[options["customer_col"]]
+    source = RfmSource(
+        rfm_path,
+        customer_col=options["customer_col"],
+        table=rfm_table,
+        connection=connect_with_limit(options["memory_limit"]),
+    )
+    counts = source.counts()
+    batches = source.batches(batch_size, time_unit=unit)
+    total = counts["rows"] - counts["rejected_rows"]
+    no_valid = counts["rejected_rows"]
+    return _Read(batches, source.rejects(), counts, total, no_valid, customer_type, spool)
+
+
+def _write_scores(read: _Read, target: _Target, settings) -> tuple[int, str, str]:
+    """Score and write; the number scored, where the rejects went and what was written."""
+    bundle, duration, discount_rate, margin, interval = settings
+    years = clv.value.horizon_years(duration.value, duration.unit)
+    naive = bundle.naive_clv(years, margin=margin)
+    # The CLV's period is the horizon's own unit (12M: discounted month by month), as before.
+    value = (bundle, duration.value, duration.unit, discount_rate, margin, naive)
+    output = target.output
+    if target.to_database:
+        tables = scored_tables(read.batches, read.total, *value, interval)
+        scored = stream_scores_to_postgres(
+            tables, output, target.output_table, target.rejects_table, read.rejected,
+            read.customer_type, target.if_exists,
+        )  # fmt: skip
+        written = f"table {target.output_table} in {display(output)}"
+        return scored, f"table {target.rejects_table}", written
+    scored = stream_scores(
+        read.batches, read.total, output, *value, target.rejects_path, read.rejected, interval
+    )
+    return scored, str(target.rejects_path), str(output)
+
+
+def _notes(model, bundle, unit: str, unit_assumed: bool) -> None:
+    if unit_assumed:
         click.echo(
             f"note: the RFM table's recency and T were taken to be in the model's time unit "
             f"({ {'D': 'days', 'W': 'weeks'}[unit] }); pass --rfm-time-unit to have that checked."

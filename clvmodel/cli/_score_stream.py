@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from clvmodel._files import write_together
+from clvmodel._units import Duration
 from clvmodel.errors import InputError
 
 
@@ -38,8 +39,7 @@ def scored_tables(
                 bundle.bg,
                 bundle.gg,
                 rfm,
-                horizon=horizon,
-                time_unit=time_unit,
+                horizon=Duration(horizon, time_unit),
                 discount_rate=discount,
                 margin=margin,
                 naive_clv=naive,

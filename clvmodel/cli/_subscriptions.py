@@ -29,7 +29,18 @@ from clvmodel._files import write_together
 from clvmodel._subscription_stream import RejectsSpool
 from clvmodel.churn import default_tier_labels
 from clvmodel.cli import main
-from clvmodel.cli._plan import check_plan_options, parse_names, parse_percentages
+from clvmodel.cli._options import (
+    DURATION_HELP,
+    INCREASES,
+    INCREASES_HELP,
+    QUANTILES,
+    QUANTILES_HELP,
+    THRESHOLDS,
+    THRESHOLDS_HELP,
+    DurationParam,
+    periods,
+)
+from clvmodel.cli._plan import check_plan_options, parse_names
 from clvmodel.cli._subscriptions_common import (
     PERIOD_CHOICE,
     PERIOD_NAMES,
@@ -185,31 +196,21 @@ def _scores(model, rows, job, margin) -> pd.DataFrame:
     help="Per-subscriber assignments (active subscribers), .csv or .parquet.",
 )
 @click.option(
-    "--increases",
-    default="5,2.5,0",
-    show_default=True,
-    help="Price increases in PERCENT, one per tier from the lowest risk to the highest.",
+    "--increases", type=INCREASES, default="5%,2.5%,0", show_default=True, help=INCREASES_HELP
 )
 @click.option(
     "--tiers",
     default=None,
     help="Tier labels from the lowest risk to the highest, comma-separated.",
 )
-@click.option(
-    "--thresholds",
-    default=None,
-    help="Churn-risk cut points in PERCENT [default: 50,80 for three tiers].",
-)
-@click.option(
-    "--quantiles",
-    default=None,
-    help="Cut tiers at these percentiles of churn risk instead, in PERCENT.",
-)
+@click.option("--thresholds", type=THRESHOLDS, default=None, help=THRESHOLDS_HELP)
+@click.option("--quantiles", type=QUANTILES, default=None, help=QUANTILES_HELP)
 @click.option(
     "--stage-wait",
-    type=click.FloatRange(min=0),
+    type=DurationParam("W", "--stage-wait", allow_zero=True),
     default=None,
-    help="Weeks between the starts of consecutive stages.",
+    help=f"Time between the starts of consecutive stages: {DURATION_HELP} (e.g. 4W; a bare "
+    "number is read in weeks, deprecated).",
 )
 @click.option("--start", default=None, help="Start date of stage 1, YYYY-MM-DD.")
 @scoring_options
@@ -224,9 +225,8 @@ def plan_command(model_path, input_path, output, increases, tiers, thresholds, q
     extra cancels and the break-even extra churn i/(m+i).
     """
     started = time.perf_counter()
-    steps = parse_percentages("--increases", increases, "5,2.5,0", low_open=False)
-    cut_points = parse_percentages("--thresholds", thresholds, "50,80", low_open=True)
-    shares = parse_percentages("--quantiles", quantiles, "33.3,66.7", low_open=True)
+    steps, cut_points, shares = increases, thresholds, quantiles
+    wait = None if stage_wait is None else periods(stage_wait, "W")
     labels = parse_names(tiers) or list(default_tier_labels(len(steps)))
     check_plan_options(steps, labels, cut_points, shares)
     margin = options["margin"]
@@ -248,7 +248,7 @@ def plan_command(model_path, input_path, output, increases, tiers, thresholds, q
         result = subscriber_price_plan(
             job.model, rows, job.horizon, steps, price=job.price_col, margin=margin,
             discount_rate=job.discount, tiers=labels, thresholds=cut_points, quantiles=shares,
-            stage_wait=stage_wait, start=start,
+            stage_wait=wait, start=start,
         )  # fmt: skip
         result.settings["cancelled_left_out"] = cancelled
         assignments = result.assignments

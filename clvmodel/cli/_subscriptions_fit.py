@@ -48,16 +48,7 @@ def fit_subscription_table(input_path, output, billing_period, model_name, holdo
     for name in names:
         has_columns(columns, input_path, {"--covariates": name})
     table = SubscriptionTable(input_path, options, batch_size, extra=names)
-    numeric = [n for n in names if table.survey.numeric[n]]
-    categorical = [n for n in names if n not in numeric]
-    indicators, levels = {}, {}
-    for column in categorical:
-        levels[column] = table.survey.levels[column]
-        if len(levels[column]) < 2:
-            raise InputError(f"--covariates {column}: the column has {len(levels[column])} "
-                             "level(s); a covariate needs at least two.")  # fmt: skip
-        first, *others = levels[column]
-        indicators.update({f"{column}={level}": (column, level) for level in others})
+    numeric, categorical, indicators, levels = _covariate_columns(table, names)
     keep = [*numeric, *indicators]
     end = table.end
     calibration_end = None
@@ -68,23 +59,10 @@ def fit_subscription_table(input_path, output, billing_period, model_name, holdo
         calibration_end = end - step
     spool = RejectsSpool(rejects_path, options["customer_col"])
     try:
-        distinct, paired, early = DistinctRows(), DistinctRows(), 0
         screen = {"numeric": numeric, "levels": dict.fromkeys(categorical),
                   "indicators": indicators}  # fmt: skip
-        for accepted in table.screened(spool, **screen):
-            rows = subscriber_rows(accepted, options, end, billing_period, keep)
-            distinct.add(rows[["periods", "cancelled", *keep]].reset_index(drop=True))
-            if calibration_end is not None:
-                started_early = accepted[accepted[options["start_col"]] <= calibration_end]
-                early += len(started_early)
-                calibration = subscriber_rows(started_early, options, calibration_end,
-                                               billing_period, keep)  # fmt: skip
-                later = rows.loc[calibration.index]
-                pairs = calibration[["periods", "cancelled", *keep]].assign(
-                    later_periods=later["periods"].to_numpy(),
-                    later_cancelled=later["cancelled"].to_numpy(),
-                )
-                paired.add(pairs.reset_index(drop=True))
+        ends = (end, calibration_end, billing_period)
+        distinct, paired, early = _distinct_rows(table, spool, screen, options, ends, keep)
         table.check_usable(spool)
         subscribers, counts = distinct.table()
         subscribers.attrs["period"] = billing_period
@@ -105,16 +83,7 @@ def fit_subscription_table(input_path, output, billing_period, model_name, holdo
             best = _choose_by_holdout(*paired.table(), keep, make, holdout_periods,
                                       calibration_end, billing_period)  # fmt: skip
             model = make(best).fit(subscribers, weights=counts)
-        document = model.to_dict()
-        if levels:
-            # The levels of text covariates (the first is the baseline), so that `score` and
-            # `plan` can refuse levels the model never saw instead of treating them as the
-            # baseline.
-            document["covariate_levels"] = levels
-        write_together([
-            (output, lambda tmp: tmp.write_text(json.dumps(document, indent=2) + "\n", "utf-8")),
-            (rejects_path, spool.move_to),
-        ])  # fmt: skip
+        _write_model(model, levels, output, rejects_path, spool)
     finally:
         spool.discard()
     fitted = int(counts.sum())
@@ -128,6 +97,60 @@ def fit_subscription_table(input_path, output, billing_period, model_name, holdo
                f"{model.log_likelihood_:,.2f}:")  # fmt: skip
     click.echo(model.summary.round(6).to_string())
     click.echo(f"\nwrote {output} in {time.perf_counter() - started:.1f} s")
+
+
+def _covariate_columns(table, names):
+    """The --covariates as numeric columns, categorical columns, their indicators
+    ("plan=premium" → ("plan", "premium"), the first level the baseline) and their levels."""
+    numeric = [n for n in names if table.survey.numeric[n]]
+    categorical = [n for n in names if n not in numeric]
+    indicators, levels = {}, {}
+    for column in categorical:
+        levels[column] = table.survey.levels[column]
+        if len(levels[column]) < 2:
+            raise InputError(f"--covariates {column}: the column has {len(levels[column])} "
+                             "level(s); a covariate needs at least two.")  # fmt: skip
+        first, *others = levels[column]
+        indicators.update({f"{column}={level}": (column, level) for level in others})
+    return numeric, categorical, indicators, levels
+
+
+def _distinct_rows(table, spool, screen, options, ends, keep):
+    """INPUT screened batch by batch into distinct subscriber rows with counts; with a
+    calibration end also the distinct (calibration, later) pairs of those who started by then,
+    and how many did."""
+    end, calibration_end, billing_period = ends
+    distinct, paired, early = DistinctRows(), DistinctRows(), 0
+    for accepted in table.screened(spool, **screen):
+        rows = subscriber_rows(accepted, options, end, billing_period, keep)
+        distinct.add(rows[["periods", "cancelled", *keep]].reset_index(drop=True))
+        if calibration_end is None:
+            continue
+        started_early = accepted[accepted[options["start_col"]] <= calibration_end]
+        early += len(started_early)
+        calibration = subscriber_rows(started_early, options, calibration_end,
+                                       billing_period, keep)  # fmt: skip
+        later = rows.loc[calibration.index]
+        pairs = calibration[["periods", "cancelled", *keep]].assign(
+            later_periods=later["periods"].to_numpy(),
+            later_cancelled=later["cancelled"].to_numpy(),
+        )
+        paired.add(pairs.reset_index(drop=True))
+    return distinct, paired, early
+
+
+def _write_model(model, levels, output, rejects_path, spool) -> None:
+    """The model file and the rejects file, together."""
+    document = model.to_dict()
+    if levels:
+        # The levels of text covariates (the first is the baseline), so that `score` and
+        # `plan` can refuse levels the model never saw instead of treating them as the
+        # baseline.
+        document["covariate_levels"] = levels
+    write_together([
+        (output, lambda tmp: tmp.write_text(json.dumps(document, indent=2) + "\n", "utf-8")),
+        (rejects_path, spool.move_to),
+    ])  # fmt: skip
 
 
 def _choose_by_bic(subscribers, counts, make):

@@ -11,7 +11,14 @@ import click
 
 import clvmodel as clv
 from clvmodel._subscription_stream import table_columns
-from clvmodel.cli import _guard
+from clvmodel.cli._options import (
+    DISCOUNT_RATE,
+    DISCOUNT_RATE_HELP,
+    FRACTION_HELP,
+    MARGIN,
+    RenewalsParam,
+    renewals,
+)
 from clvmodel.cli._subscriptions_common import (
     PERIOD_CHOICE,
     PERIOD_NAMES,
@@ -69,9 +76,10 @@ def _model_columns(model: ContractualModel, frame_columns) -> tuple[list, list, 
     return numeric, list(dict.fromkeys(categorical)), indicators
 
 
-def _horizon(value: int | None, period: str) -> int:
+def _horizon(value, period: str) -> int:
     if value is None:
         return PERIODS_PER_YEAR[period]
+    value = renewals(value, period, PERIOD_NAMES[period])
     if value < 1:
         raise InputError(
             f"--horizon {value} is not a number of renewals ≥ 1 (billing periods); for a year of "
@@ -81,8 +89,7 @@ def _horizon(value: int | None, period: str) -> int:
 
 
 def _rates(discount_rate: float, margin: float, period: str) -> float:
-    _guard.check_fraction("--discount-rate", discount_rate)
-    _guard.check_fraction("--margin", margin, positive=True)
+    # Both were checked by their option types (0 <= rate < 1, 0 < margin <= 1).
     return annual_to_period_rate(discount_rate, period)
 
 
@@ -92,14 +99,15 @@ def scoring_options(function):
                      help="Billing period, if MODEL does not record one."),
         click.option("--price-col", default="price", show_default=True,
                      help="Price-per-billing-period column of INPUT."),
-        click.option("--horizon", type=int, default=None,
-                     help="Churn risk = P(cancel within the next HORIZON renewals), in billing "
-                     "periods [default: one year: 12, 52 or 1]."),
-        click.option("--discount-rate", type=float, default=0.1, show_default=True,
-                     help="ANNUAL discount rate as a FRACTION (0.1 = 10 %), converted to the "
-                     "billing period."),
-        click.option("--margin", type=float, default=1.0, show_default=True,
-                     help="Share of the price kept as profit, a FRACTION above 0 and at most 1."),
+        click.option("--horizon", type=RenewalsParam(), default=None,
+                     help="Churn risk = P(cancel within the next HORIZON renewals): a whole "
+                     "number of billing periods, or a duration that is one, such as 1Y or 12M "
+                     "[default: one year: 12, 52 or 1]."),
+        click.option("--discount-rate", type=DISCOUNT_RATE, default=0.1, show_default=True,
+                     help=f"{DISCOUNT_RATE_HELP} Converted to the billing period."),
+        click.option("--margin", type=MARGIN, default=1.0, show_default=True,
+                     help=f"Share of the price kept as profit: {FRACTION_HELP}, above 0 and at "
+                     "most 1."),
     ]  # fmt: skip
     for option in reversed(options):
         function = option(function)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
 
+from clvmodel._units import PERIOD_DAYS, Duration, check_unit, parse_duration
 from clvmodel.errors import InputError
 from clvmodel.models import PURCHASE_MODELS
 from clvmodel.models._covariates import covariate_names, parse_numbers
-from clvmodel.value import PERIOD_DAYS
 
 #: The processes signup attributes can act on.
 PROCESSES = ("purchase", "dropout", "spend")
@@ -103,13 +104,43 @@ def check_positive(name: str, value) -> float:
 
 
 def check_period(unit) -> str:
-    """A horizon unit of :data:`clvmodel.value.PERIOD_DAYS`."""
-    if unit not in PERIOD_DAYS:
-        raise InputError(
-            f"horizon_unit={unit!r} is not supported; use one of {sorted(PERIOD_DAYS)} (days, "
-            "weeks, months of 365.25/12 days, years)."
+    """A horizon unit of :data:`clvmodel._units.PERIOD_DAYS` ("D", "W", "M" or "Y")."""
+    return check_unit(unit, "horizon_unit")
+
+
+def check_horizon(horizon, horizon_unit, default: Duration, *, stacklevel: int) -> Duration:
+    """The horizon as a :class:`~clvmodel._units.Duration`.
+
+    ``horizon`` is a duration with its unit (``"13M"``, ``Duration(13, "M")``) or a bare number,
+    read in the deprecated ``horizon_unit`` when given, else in ``default.unit``; ``None`` means
+    ``default.value`` (in the same unit). ``stacklevel`` is the one the public caller would pass to
+    :func:`warnings.warn`, so that the deprecation warning points at the user's line.
+    """
+    if horizon is None:
+        horizon = default.value
+    carries_unit = isinstance(horizon, Duration) or (
+        isinstance(horizon, str) and horizon.strip()[-1:].upper() in PERIOD_DAYS
+    )
+    if horizon_unit is not None:
+        unit = check_period(horizon_unit)
+        if carries_unit:
+            raise InputError(
+                f"horizon={horizon!r} already carries its unit; drop horizon_unit={horizon_unit!r}."
+            )
+        shown = f"{horizon:g}" if finite_number(horizon) else str(horizon)
+        warnings.warn(
+            f"horizon_unit= is deprecated for the value period; pass horizon='{shown}{unit}' (a "
+            "duration with its unit) instead of horizon_unit=.",
+            DeprecationWarning,
+            stacklevel=stacklevel + 1,
         )
-    return unit
+    else:
+        unit = default.unit
+    if isinstance(horizon, Duration):
+        horizon = Duration(check_positive("horizon", horizon.value), horizon.unit)
+    elif not carries_unit and not isinstance(horizon, str):
+        horizon = check_positive("horizon", horizon)
+    return parse_duration(horizon, name="horizon", default_unit=unit)
 
 
 def finite_number(value) -> bool:

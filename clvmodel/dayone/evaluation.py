@@ -8,12 +8,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clvmodel.dayone._checks import PROCESSES, check_period, check_positive
+from clvmodel._units import Duration
+from clvmodel.dayone._checks import PROCESSES, check_horizon, check_positive
 from clvmodel.dayone.attributes import first_purchase_attributes
 from clvmodel.dayone.model import DayOneModel
 from clvmodel.errors import InputError
 from clvmodel.rfm import clean_log, day_number, parse_date, rfm_summary
-from clvmodel.value import PERIOD_DAYS
 
 
 @dataclass
@@ -128,6 +128,7 @@ def _metrics(predicted: dict[str, np.ndarray], actual: np.ndarray) -> pd.DataFra
     return table
 
 
+# Over 80 lines for its 19 options and their numpydoc docstring; the body is 27 lines.
 def evaluate_day_one(
     transactions: pd.DataFrame,
     attributes: pd.DataFrame | None = None,
@@ -137,8 +138,8 @@ def evaluate_day_one(
     log=("first_purchase_amount", "first_purchase_quantity"),
     first_purchase_col: str = "first_purchase_amount",
     covariates_on=PROCESSES,
-    horizon: float = 52.0,
-    horizon_unit: str = "W",
+    horizon: str | Duration | float = "52W",
+    horizon_unit: str | None = None,
     fit_share: float = 0.5,
     seed: int = 0,
     observation_end=None,
@@ -168,10 +169,11 @@ def evaluate_day_one(
         of the log (first purchase amount and quantity, signup week).
     numeric, categorical, log, first_purchase_col, covariates_on
         As in :class:`DayOneModel`.
-    horizon : float
-        Evaluation window after signup, in ``horizon_unit`` periods (52 weeks).
-    horizon_unit : {"D", "W", "M", "Y"}
-        Period of ``horizon``.
+    horizon : str, Duration or float
+        Evaluation window after signup, a duration such as ``"52W"`` (the default) or ``"12M"``;
+        a bare number counts weeks.
+    horizon_unit : {"D", "W", "M", "Y"}, optional
+        Deprecated: the unit of a bare-number ``horizon``; write ``horizon="12M"`` instead.
     fit_share : float
         Share of customers used for fitting.
     seed : int
@@ -207,10 +209,36 @@ def evaluate_day_one(
     share = check_positive("fit_share", fit_share)
     if share >= 1:
         raise InputError(f"fit_share must be between 0 and 1, got {fit_share!r}.")
+    duration = check_horizon(horizon, horizon_unit, Duration(52.0, "W"), stacklevel=2)
+    columns = (customer_col, date_col, amount_col)
     if attributes is None:
-        attributes = first_purchase_attributes(
-            transactions, customer_col, date_col, amount_col, quantity_col
-        )
+        attributes = first_purchase_attributes(transactions, *columns, quantity_col)
+    rfm, realised, end_day = _histories(transactions, columns, observation_end, time_unit, duration)
+    fit_ids, test_ids = _split(rfm.index, share, seed)
+    _check_windows_end(realised.loc[test_ids, "first_day"].to_numpy(), duration, end_day)
+    fit_rfm = rfm.loc[fit_ids]
+    fit_rfm.attrs["time_unit"] = time_unit
+    settings = dict(first_purchase_col=first_purchase_col, horizon=duration)
+    model = DayOneModel(numeric, categorical, log=log, covariates_on=covariates_on, **settings).fit(
+        fit_rfm, attributes
+    )
+    baseline = DayOneModel(**settings).fit(fit_rfm, attributes)
+    metrics, metrics_total, table = _compare(model, baseline, attributes, realised.loc[test_ids])
+    details = {
+        "fit_customers": len(fit_ids),
+        "evaluation_customers": len(test_ids),
+        "horizon": float(duration.value),
+        "horizon_unit": duration.unit,
+        "seed": seed,
+        "observation_end": str(np.datetime64(end_day, "D")),
+    }
+    return DayOneEvaluation(metrics, metrics_total, table, model, baseline, fit_ids, details)
+
+
+def _histories(transactions, columns, observation_end, time_unit: str, duration: Duration):
+    """The RFM table, each customer's realised value in ``duration`` after signup (indexed like
+    the RFM table) and the last day of observation."""
+    customer_col, date_col, amount_col = columns
     rfm = rfm_summary(
         transactions,
         customer_col=customer_col,
@@ -220,41 +248,23 @@ def evaluate_day_one(
         time_unit=time_unit,
     )
     log_ = clean_log(transactions, customer_col, date_col, amount_col)
-    if observation_end is None:
-        end_day = int(log_.day.max())
-    else:
-        end_day = day_number(parse_date(observation_end, "observation_end"))
-    window = horizon * PERIOD_DAYS[check_period(horizon_unit)]
-    realised = _realised_values(log_, window).loc[rfm.index]
-    fit_ids, test_ids = _split(rfm.index, share, seed)
-    late = realised.loc[test_ids, "first_day"].to_numpy() + window > end_day + 1e-9
+    end_day = (
+        int(log_.day.max())
+        if observation_end is None
+        else day_number(parse_date(observation_end, "observation_end"))
+    )
+    return rfm, _realised_values(log_, duration.days).loc[rfm.index], end_day
+
+
+def _check_windows_end(first_days: np.ndarray, duration: Duration, end_day: int) -> None:
+    """Refuse evaluation customers whose window after signup runs past the end of the log."""
+    late = first_days + duration.days > end_day + 1e-9
     if late.any():
         raise InputError(
-            f"{int(late.sum())} evaluation customer(s) signed up less than {horizon:g} "
-            f"{horizon_unit} before the end of the log, so their window is not complete; use a "
+            f"{int(late.sum())} evaluation customer(s) signed up less than {duration.value:g} "
+            f"{duration.unit} before the end of the log, so their window is not complete; use a "
             "shorter horizon or only customers who signed up early enough."
         )
-    fit_rfm = rfm.loc[fit_ids]
-    fit_rfm.attrs["time_unit"] = time_unit
-    settings = dict(
-        first_purchase_col=first_purchase_col,
-        horizon=horizon,
-        horizon_unit=horizon_unit,
-    )
-    model = DayOneModel(numeric, categorical, log=log, covariates_on=covariates_on, **settings).fit(
-        fit_rfm, attributes
-    )
-    baseline = DayOneModel(**settings).fit(fit_rfm, attributes)
-    metrics, metrics_total, table = _compare(model, baseline, attributes, realised.loc[test_ids])
-    details = {
-        "fit_customers": len(fit_ids),
-        "evaluation_customers": len(test_ids),
-        "horizon": float(horizon),
-        "horizon_unit": horizon_unit,
-        "seed": seed,
-        "observation_end": str(np.datetime64(end_day, "D")),
-    }
-    return DayOneEvaluation(metrics, metrics_total, table, model, baseline, fit_ids, details)
 
 
 def _realised_values(log_, window: float) -> pd.DataFrame:

@@ -10,14 +10,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clvmodel._units import Duration
 from clvmodel.dayone import encoding, persistence, prediction, segments
 from clvmodel.dayone._checks import (
     PROCESSES,
     RFM_COLUMNS,
     check_band,
     check_column_name,
-    check_period,
-    check_positive,
+    check_horizon,
     check_processes,
     check_purchase_model,
     covariates_by_process,
@@ -26,7 +26,6 @@ from clvmodel.errors import InputError, NotFittedError
 from clvmodel.models import PURCHASE_MODELS
 from clvmodel.models.gamma_gamma import GammaGammaModel
 from clvmodel.rfm import TIME_UNITS
-from clvmodel.value import PERIOD_DAYS
 
 
 class DayOneModel:
@@ -56,11 +55,12 @@ class DayOneModel:
     first_purchase_col : str, optional
         Attribute holding the first purchase amount, counted in the Day One value. Without it the
         Day One value counts repeat purchases only. It may also be listed in ``numeric``.
-    horizon : float
-        Default horizon, in ``horizon_unit`` periods (13 months by default).
-    horizon_unit : {"D", "W", "M", "Y"}
-        Period of ``horizon``: days, weeks, months of 365.25 / 12 = 30.4375 days
-        (``clvmodel.value.PERIOD_DAYS["M"]``), or years of 365.25 days.
+    horizon : str, Duration or float
+        Default horizon, a duration such as ``"13M"`` (the default) or ``"52W"``: days, weeks,
+        months of 365.25 / 12 = 30.4375 days or years of 365.25 days. A bare number counts months.
+        Stored as the number :attr:`horizon` and its unit :attr:`horizon_unit`.
+    horizon_unit : {"D", "W", "M", "Y"}, optional
+        Deprecated: the unit of a bare-number ``horizon``; write ``horizon="52W"`` instead.
     covariates_on : tuple of str
         Which processes the attributes act on: any of ``"purchase"``, ``"dropout"``, ``"spend"``.
     segment_band : float
@@ -118,8 +118,8 @@ class DayOneModel:
         log=(),
         baselines=None,
         first_purchase_col: str | None = None,
-        horizon: float = 13.0,
-        horizon_unit: str = "M",
+        horizon: str | Duration | float = "13M",
+        horizon_unit: str | None = None,
         covariates_on=PROCESSES,
         segment_band: float = 0.2,
         purchase_model: str = "bgnbd",
@@ -131,8 +131,8 @@ class DayOneModel:
             numeric, categorical, log, baselines
         )
         self.first_purchase_col = check_column_name("first_purchase_col", first_purchase_col)
-        self.horizon = check_positive("horizon", horizon)
-        self.horizon_unit = check_period(horizon_unit)
+        duration = check_horizon(horizon, horizon_unit, Duration(13.0, "M"), stacklevel=2)
+        self.horizon, self.horizon_unit = duration.value, duration.unit
         self.covariates_on = check_processes(covariates_on)
         self.segment_band = check_band(segment_band)
         self.max_iter = max_iter
@@ -228,11 +228,12 @@ class DayOneModel:
         self._learn_segments(attributes)
         return self
 
-    def _horizon(self, horizon, horizon_unit) -> float:
-        """Horizon in the model's time unit."""
-        horizon = self.horizon if horizon is None else check_positive("horizon", horizon)
-        unit = self.horizon_unit if horizon_unit is None else check_period(horizon_unit)
-        return horizon * PERIOD_DAYS[unit] / TIME_UNITS[self.time_unit_]
+    def _horizon(self, horizon=None, horizon_unit=None, stacklevel: int = 3) -> float:
+        """Horizon in the model's time unit (by default the model's own); ``stacklevel`` points a
+        ``horizon_unit=`` deprecation warning at the caller of the public method."""
+        default = Duration(self.horizon, self.horizon_unit)
+        duration = check_horizon(horizon, horizon_unit, default, stacklevel=stacklevel)
+        return duration.days / TIME_UNITS[self.time_unit_]
 
     def _first_purchase(self, signups: pd.DataFrame) -> np.ndarray:  # also day_one_payback's
         return prediction.first_purchase_amounts(signups, self.first_purchase_col)
@@ -245,7 +246,7 @@ class DayOneModel:
     def predict(
         self,
         signups: pd.DataFrame,
-        horizon: float | None = None,
+        horizon: str | Duration | float | None = None,
         horizon_unit: str | None = None,
         unknown: str = "error",
     ) -> pd.DataFrame:
@@ -256,10 +257,11 @@ class DayOneModel:
         signups : pandas.DataFrame
             One row per new customer, indexed by customer id, with the model's attributes (and
             ``first_purchase_col`` when the model counts the first purchase).
-        horizon : float, optional
-            Horizon in ``horizon_unit`` periods; defaults to the model's (13 months).
+        horizon : str, Duration or float, optional
+            A duration such as ``"6M"`` or ``"26W"``; defaults to the model's (13 months). A bare
+            number counts periods of the model's :attr:`horizon_unit`.
         horizon_unit : {"D", "W", "M", "Y"}, optional
-            Defaults to the model's.
+            Deprecated: the unit of a bare-number ``horizon``; write ``horizon="26W"`` instead.
         unknown : {"error", "baseline"}
             Unseen categorical levels: raise :class:`~clvmodel.InputError`, or score them as the
             baseline level with a warning.
@@ -318,7 +320,7 @@ class DayOneModel:
         self,
         rfm: pd.DataFrame,
         attributes: pd.DataFrame,
-        horizon: float | None = None,
+        horizon: str | Duration | float | None = None,
         horizon_unit: str | None = None,
         unknown: str = "error",
     ) -> pd.DataFrame:
@@ -355,12 +357,8 @@ class DayOneModel:
     def summary(self) -> pd.DataFrame:
         """Coefficient table of both models: estimate, standard error, 95 % interval."""
         self._check_fitted()
-        return pd.concat(
-            [
-                self.bg_.summary.assign(model=self.bg_.label),
-                self.gg_.summary.assign(model="Gamma-Gamma"),
-            ]
-        )
+        tables = [self.bg_.summary.assign(model=self.bg_.label)]
+        return pd.concat(tables + [self.gg_.summary.assign(model="Gamma-Gamma")])
 
     def __repr__(self) -> str:
         return (

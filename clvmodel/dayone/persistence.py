@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from clvmodel._files import write_text_atomically
+from clvmodel._units import Duration
 from clvmodel._version import __version__
 from clvmodel.dayone._checks import covariates_by_process, finite_number
 from clvmodel.errors import ModelFileError
@@ -83,6 +84,11 @@ def from_document(cls, document, source: str):
     settings = document.get("settings")
     if not isinstance(settings, dict):
         fail("'settings' is missing or not an object")
+    settings = dict(settings)
+    if "horizon_unit" in settings:  # every file stores the horizon's number and unit side by side
+        unit = settings.pop("horizon_unit")
+        number = settings.get("horizon", 13.0)  # the constructor's default number, as before
+        settings["horizon"] = Duration(number, unit if unit is not None else "M")
     try:
         model = cls(**settings)
     except (TypeError, ValueError) as exc:

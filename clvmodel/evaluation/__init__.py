@@ -18,7 +18,9 @@ and the quality of churn scores. The figures are in :mod:`clvmodel.plotting.hold
 The package, one job per module: :mod:`~clvmodel.evaluation.evaluate` (:func:`evaluate_holdout`),
 :mod:`~clvmodel.evaluation.report` (:class:`HoldoutReport`, as text and JSON),
 :mod:`~clvmodel.evaluation.tracking` (:func:`tracking_table`) and
-:mod:`~clvmodel.evaluation.alignment` (the checks that model, tables and transactions agree).
+:mod:`~clvmodel.evaluation.alignment` (the checks that model, tables and transactions agree);
+internally ``_customers`` (per-customer predictions beside the baselines, and their errors) and
+``_tables`` (the tables by calibration frequency and the churn scores' quality).
 Interval coverage comes from :func:`clvmodel.interval_coverage`.
 """
 

@@ -7,92 +7,26 @@ baselines described in :mod:`clvmodel.evaluation`.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from clvmodel._grouping import group_rows
 from clvmodel.coverage import interval_coverage
 from clvmodel.errors import InputError
+from clvmodel.evaluation._customers import PREDICTOR_KEYS, compare_customers
 from clvmodel.evaluation._shared import date
-from clvmodel.evaluation.alignment import check_against_transactions, checked_inputs, column
+from clvmodel.evaluation._tables import (
+    conditional_expectation,
+    parameter_groups,
+    period_transactions,
+    score_quality,
+)
+from clvmodel.evaluation.alignment import check_against_transactions, checked_inputs
 from clvmodel.evaluation.report import HoldoutReport
 from clvmodel.evaluation.tracking import cohort_tracking, tracking_period_days
-from clvmodel.metrics import brier_score, prediction_errors, reliability_table, roc_auc
+from clvmodel.metrics import reliability_table
 from clvmodel.rfm import TIME_UNITS
 
-_PREDICTORS = ("model", "naive", "own_rate")
 
-
-def frequency_labels(x: np.ndarray, max_frequency: int) -> tuple[np.ndarray, list[str]]:
-    group = np.minimum(x, max_frequency).astype("int64")
-    labels = [str(n) for n in range(max_frequency)] + [f"{max_frequency}+"]
-    return group, labels
-
-
-def _period_transactions(segments, age, x, max_frequency) -> pd.DataFrame:
-    """Observed and expected number of customers with n calibration repeat purchases."""
-    group, labels = frequency_labels(x, max_frequency)
-    n = np.arange(max_frequency)
-    # Σ_i P(X(T_i) = n) (for BG/NBD eq. 8), evaluated once per distinct T (and parameter group);
-    # the top class is the remainder.
-    expected = np.zeros(max_frequency)
-    for model, members in segments:
-        ages, counts = np.unique(age[members], return_counts=True)
-        probabilities = np.asarray(model.probability_of_purchases(n[:, None], ages[None, :]))
-        expected += probabilities @ counts
-    expected = np.append(expected, max(x.size - expected.sum(), 0.0))
-    actual = np.bincount(group, minlength=max_frequency + 1)
-    table = pd.DataFrame({"actual": actual, "model": expected}, index=labels)
-    table.index.name = "repeat_purchases"
-    return table
-
-
-def _parameter_groups(model, calibration: pd.DataFrame) -> list:
-    """(model, members) pairs covering every customer: the model itself for all without
-    covariates; with covariates, one model without them per distinct set of customers' own
-    parameters (for the predictions of new customers, which depend on covariates only)."""
-    if not model.has_covariates:
-        return [(model, np.ones(len(calibration), dtype=bool))]
-    params = model.individual_params(calibration)
-    group, first = group_rows(*(params[name].to_numpy() for name in params.columns))
-    plain = type(model)
-    return [
-        (
-            plain.from_params(params.iloc[row].to_dict(), time_unit=model.time_unit_),
-            group == g,
-        )
-        for g, row in enumerate(first)
-    ]
-
-
-def _conditional_expectation(x, columns: dict[str, np.ndarray], max_frequency) -> pd.DataFrame:
-    group, labels = frequency_labels(x, max_frequency)
-    frame = pd.DataFrame({"group": group, **columns})
-    grouped = frame.groupby("group")
-    table = grouped.mean()
-    table.insert(0, "customers", grouped.size())
-    table.index = pd.Index([labels[g] for g in table.index], name="repeat_purchases")
-    return table
-
-
-def _score_quality(probability_alive, probability_purchase, bought, bins):
-    share = float(bought.mean())
-    rows = {}
-    for name, score in (
-        ("probability_alive", probability_alive),
-        ("probability_purchase", probability_purchase),
-        ("base_rate", np.full(bought.size, share)),
-    ):
-        try:
-            auc = roc_auc(score, bought)
-        except InputError:  # everybody bought: a ranking cannot be scored
-            auc = np.nan
-        rows[name] = {"roc_auc": auc, "brier": brier_score(score, bought)}
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    table.index.name = "score"
-    return table
-
-
+# Over 80 lines for its numpydoc docstring (the Notes give each predictor's formula); body: 33.
 def evaluate_holdout(
     bg,
     calibration: pd.DataFrame,
@@ -198,49 +132,54 @@ def evaluate_holdout(
             "calibration period to learn from; choose a later calibration end."
         )
 
-    groups = _parameter_groups(bg, calibration)
+    groups = parameter_groups(bg, calibration)
     reading = (customer_col, date_col, date_format)
     dated = _dated(
         groups, transactions, reading, (calibration, holdout), rfm, (actual, duration), unit, period
     )
-
-    customers, naive_rate = _purchase_comparison(bg, calibration, rfm, actual, duration)
-    metric_rows = _metric_rows(customers, "purchases")
-    gg_params = None
-    if gg is not None:
-        gg_params = {k: float(v) for k, v in gg.params_.items()} if hasattr(gg, "params_") else {}
-        _spend_comparison(gg, calibration, holdout, rfm, customers)
-        metric_rows.update(_metric_rows(customers[customers["bought"]], "spend"))
-        metric_rows.update(_metric_rows(customers, "value"))
-    metrics = pd.DataFrame.from_dict(metric_rows, orient="index")
-    metrics.index = pd.MultiIndex.from_tuples(metrics.index, names=["target", "predictor"])
-
-    model, bought = customers["model_purchases"].to_numpy(), customers["bought"].to_numpy()
-    probability_alive = customers["probability_alive"].to_numpy()
-    probability_purchase = customers["probability_purchase"].to_numpy()
-    columns = {
-        name: customers[f"{name}_purchases"].to_numpy() for name in ("actual",) + _PREDICTORS
-    }
+    customers, naive_rate, metrics = compare_customers(
+        bg, gg, calibration, holdout, rfm, actual, duration
+    )
     summary = _summary(bg, params, unit, rfm, (actual, duration), naive_rate, dated)
-    summary["spend_model_params"] = gg_params
+    summary["spend_model_params"] = _spend_params(gg)
     return HoldoutReport(
         summary=summary,
         customers=customers,
         metrics=metrics,
-        conditional_expectation=_conditional_expectation(x, columns, max_frequency),
-        period_transactions=_period_transactions(groups, age, x, max_frequency),
-        predicted_vs_actual=reliability_table(model, actual, bins=bins).rename(
-            columns={"observed_rate": "mean_actual"}
-        ),
-        churn_scores=_score_quality(probability_alive, probability_purchase, bought, bins),
-        reliability_alive=reliability_table(probability_alive, bought, bins=bins),
-        reliability_purchase=reliability_table(probability_purchase, bought, bins=bins),
+        **_tables(customers, groups, age, x, max_frequency, bins),
         tracking=dated["tracking"],
         model_name=_model_name(bg),
         coverage=None
         if interval is None
         else interval_coverage(bg, calibration, holdout, interval),
     )
+
+
+def _tables(customers: pd.DataFrame, groups, age, x, max_frequency: int, bins: int) -> dict:
+    """The report's tables by calibration frequency and by score bin."""
+    model, bought = customers["model_purchases"].to_numpy(), customers["bought"].to_numpy()
+    actual = customers["actual_purchases"].to_numpy()
+    probability_alive = customers["probability_alive"].to_numpy()
+    probability_purchase = customers["probability_purchase"].to_numpy()
+    columns = {
+        name: customers[f"{name}_purchases"].to_numpy() for name in ("actual",) + PREDICTOR_KEYS
+    }
+    return {
+        "conditional_expectation": conditional_expectation(x, columns, max_frequency),
+        "period_transactions": period_transactions(groups, age, x, max_frequency),
+        "predicted_vs_actual": reliability_table(model, actual, bins=bins).rename(
+            columns={"observed_rate": "mean_actual"}
+        ),
+        "churn_scores": score_quality(probability_alive, probability_purchase, bought, bins),
+        "reliability_alive": reliability_table(probability_alive, bought, bins=bins),
+        "reliability_purchase": reliability_table(probability_purchase, bought, bins=bins),
+    }
+
+
+def _spend_params(gg) -> dict | None:
+    if gg is None:
+        return None
+    return {k: float(v) for k, v in gg.params_.items()} if hasattr(gg, "params_") else {}
 
 
 def _dated(groups, transactions, reading, tables, rfm, outcome, unit, period) -> dict:
@@ -279,74 +218,6 @@ def _dated(groups, transactions, reading, tables, rfm, outcome, unit, period) ->
         "end_day": end_day,
         "new_customers": new_customers,
         "new_purchases": new_purchases,
-    }
-
-
-def _purchase_comparison(bg, calibration, rfm, actual, duration) -> tuple[pd.DataFrame, float]:
-    """Per customer: calibration history, holdout purchases (actual, model, naive formula, own
-    past rate) and the churn scores; and the naive formula's purchase rate."""
-    x, age = rfm.frequency, rfm.T
-    calibration_length = float(age.max())
-    model = bg.expected_purchases(calibration, duration).to_numpy()
-    naive_rate = float((x + 1).sum() / (x.size * calibration_length))
-    naive = np.full(x.size, naive_rate * duration)
-    own_rate = np.divide(x, age, out=np.zeros(x.size), where=age > 0) * duration
-    probability_alive = bg.probability_alive(calibration).to_numpy()
-    probability_purchase = 1.0 - bg.probability_no_purchase(calibration, duration).to_numpy()
-    customers = pd.DataFrame(
-        {
-            "frequency": x,
-            "recency": rfm.recency,
-            "T": age,
-            "actual_purchases": actual,
-            "model_purchases": model,
-            "naive_purchases": naive,
-            "own_rate_purchases": own_rate,
-            "probability_alive": probability_alive,
-            "probability_purchase": probability_purchase,
-            "bought": actual > 0,
-        },
-        index=calibration.index,
-    )
-    return customers, naive_rate
-
-
-def _spend_comparison(gg, calibration, holdout, rfm, customers: pd.DataFrame) -> None:
-    """Add spend per purchase and holdout value (actual, model, naive, own rate) to
-    ``customers``."""
-    x = rfm.frequency
-    spent = column(holdout, ("monetary_value_holdout",))
-    if spent is None or rfm.monetary_value is None:
-        raise InputError(
-            "spend needs amounts: the calibration table must have monetary_value and the "
-            "holdout table monetary_value_holdout. Split with amount_col= naming your amount "
-            "column, or leave out gg."
-        )
-    actual_spend = np.asarray(spent, dtype="float64")
-    if not np.isfinite(actual_spend).all() or (actual_spend < 0).any():
-        raise InputError("monetary_value_holdout must be finite and ≥ 0.")
-    m = rfm.monetary_value
-    if (x > 0).sum() == 0:
-        raise InputError("no calibration repeat purchases: there is no spend to learn from.")
-    average_order = float((x * m).sum() / x.sum())
-    customers["actual_spend"] = actual_spend
-    customers["model_spend"] = gg.expected_spend(calibration).to_numpy()
-    customers["naive_spend"] = np.full(x.size, average_order)
-    customers["own_rate_spend"] = np.where(x > 0, m, average_order)
-    for name in ("actual",) + _PREDICTORS:
-        customers[f"{name}_value"] = (
-            customers[f"{name}_purchases"].to_numpy() * customers[f"{name}_spend"].to_numpy()
-        )
-
-
-def _metric_rows(customers: pd.DataFrame, target: str) -> dict:
-    """:func:`~clvmodel.metrics.prediction_errors` of each predictor of ``target``
-    ("purchases", "spend" or "value"), keyed by (target, predictor)."""
-    suffix = {"purchases": "_purchases", "spend": "_spend", "value": "_value"}[target]
-    actual = customers[f"actual{suffix}"].to_numpy()
-    return {
-        (target, predictor): prediction_errors(customers[f"{predictor}{suffix}"].to_numpy(), actual)
-        for predictor in _PREDICTORS
     }
 
 

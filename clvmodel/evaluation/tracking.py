@@ -75,6 +75,7 @@ def cohort_tracking(
 
 
 def tracking_period_days(period, time_unit: str | None, unit_days: float) -> int:
+    """The tracking period in whole days (7 by default), from ``period`` time units."""
     if period is None:
         return 7  # weekly tracking, as in the papers, for both time units
     try:
@@ -89,6 +90,7 @@ def tracking_period_days(period, time_unit: str | None, unit_days: float) -> int
     return int(round(days))
 
 
+# Over 80 lines for its numpydoc docstring (the Notes explain the age convention); body: 29.
 def tracking_table(
     bg,
     transactions: pd.DataFrame,
@@ -161,19 +163,7 @@ def tracking_table(
             "tracking_table needs the customers' covariates for a model with covariates; use "
             "evaluate_holdout(model, calibration, holdout, transactions=...) instead."
         )
-    unit = time_unit if time_unit is not None else getattr(bg, "time_unit_", None)
-    if unit is None:
-        raise InputError(
-            "the model does not record its time unit; pass time_unit='W' or 'D' (the unit of "
-            "recency and T it was fitted on)."
-        )
-    if unit not in TIME_UNITS:
-        raise InputError(f"time_unit={unit!r} is not supported; use 'D' or 'W'.")
-    model_unit = getattr(bg, "time_unit_", None)
-    if model_unit is not None and model_unit != unit:
-        raise InputError(
-            f"time_unit={unit!r} differs from the model's time unit {model_unit!r}; leave it out."
-        )
+    unit = _model_time_unit(bg, time_unit)
     unit_days = TIME_UNITS[unit]
     period_days = tracking_period_days(period, unit, unit_days)
     log = clean_log(transactions, customer_col, date_col, None, date_format)
@@ -194,12 +184,24 @@ def tracking_table(
     in_cohort = first_day <= calibration_day
     keep = in_cohort[repeat_code] & (repeat_day <= end_day)
     return cohort_tracking(
-        [(bg, slice(None))],
-        first_day[in_cohort],
-        repeat_day[keep],
-        calibration_day,
-        end_day,
-        unit_days,
-        period_days,
-        unit,
-    )
+        [(bg, slice(None))], first_day[in_cohort], repeat_day[keep], calibration_day, end_day,
+        unit_days, period_days, unit,
+    )  # fmt: skip
+
+
+def _model_time_unit(bg, time_unit) -> str:
+    """``time_unit``, by default the model's, checked against the model's."""
+    unit = time_unit if time_unit is not None else getattr(bg, "time_unit_", None)
+    if unit is None:
+        raise InputError(
+            "the model does not record its time unit; pass time_unit='W' or 'D' (the unit of "
+            "recency and T it was fitted on)."
+        )
+    if unit not in TIME_UNITS:
+        raise InputError(f"time_unit={unit!r} is not supported; use 'D' or 'W'.")
+    model_unit = getattr(bg, "time_unit_", None)
+    if model_unit is not None and model_unit != unit:
+        raise InputError(
+            f"time_unit={unit!r} differs from the model's time unit {model_unit!r}; leave it out."
+        )
+    return unit

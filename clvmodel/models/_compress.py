@@ -9,7 +9,7 @@ import numpy as np
 from clvmodel._grouping import count_rows
 from clvmodel.errors import InputError
 
-__all__ = ["check_weights", "compress_rows"]
+__all__ = ["check_weights", "compress_rows", "weighted_compress"]
 
 
 def compress_rows(*columns: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
@@ -34,7 +34,7 @@ def compress_rows(*columns: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndar
     >>> x.tolist(), counts.tolist()
     ([2.0, 0.0], [2.0, 1.0])
     """
-    return _weighted_compress(tuple(np.asarray(c, dtype="float64") for c in columns), None)
+    return weighted_compress(tuple(np.asarray(c, dtype="float64") for c in columns), None)
 
 
 def check_weights(weights, n: int) -> np.ndarray | None:
@@ -67,7 +67,7 @@ def check_weights(weights, n: int) -> np.ndarray | None:
     return weights
 
 
-def _weighted_compress(columns: tuple[np.ndarray, ...], weights: np.ndarray | None):
+def weighted_compress(columns: tuple[np.ndarray, ...], weights: np.ndarray | None):
     """Distinct rows of ``columns`` (in order of first appearance) and the summed weights (or
     counts) of each, as float64."""
     first, counts = count_rows(*columns, weights=weights)

@@ -42,9 +42,10 @@ import pandas as pd
 from scipy.special import psi
 
 from clvmodel.errors import ClvError, InputError
+from clvmodel.models._compress import check_weights, weighted_compress
 from clvmodel.models._contractual_predictions import ContractualPredictions, check_discount_rate
 from clvmodel.models._covariates import covariate_matrix, covariate_names, linear_predictor
-from clvmodel.models._fit import MaximumLikelihoodModel, _weighted_compress, check_weights
+from clvmodel.models._fit import MaximumLikelihoodModel
 from clvmodel.models._log_gamma import log_gamma_shift
 from clvmodel.subscriptions import PERIODS, validate_subscribers
 
@@ -170,7 +171,7 @@ class ContractualModel(ContractualPredictions, MaximumLikelihoodModel):
         z_alpha = covariate_matrix(data, self.alpha_covariates, fitting=True)
         z_beta = covariate_matrix(data, self.beta_covariates, fitting=True)
         columns = (periods, cancelled.astype("float64"), *z_alpha.T, *z_beta.T)
-        distinct, counts = _weighted_compress(columns, weights)
+        distinct, counts = weighted_compress(columns, weights)
         keep = counts > 0
         t, dead, counts = distinct[0][keep], distinct[1][keep] == 1.0, counts[keep]
         ka = z_alpha.shape[1]

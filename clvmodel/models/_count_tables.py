@@ -12,7 +12,7 @@ from clvmodel.errors import InputError
 _MAX_COUNT = 100_000
 
 
-def _kernels():
+def compiled_kernels():
     """The compiled loops (numba is imported on first use only)."""
     from clvmodel.models import _interval_kernels
 
@@ -215,7 +215,7 @@ def mixture_interval(tables: SurvivalTables, group, weights, level: float, compi
         group = np.ascontiguousarray(group, dtype="int64")
         weights = np.ascontiguousarray(weights, dtype="float64")
         limits = np.empty((4, group.size))
-        _kernels().mixture_limits(
+        compiled_kernels().mixture_limits(
             tables.values, tables.offset, tables.size, tables.points, group, weights, tail, limits
         )
         lower, upper, above_lower, above_upper = limits

@@ -27,12 +27,9 @@ import pandas as pd
 
 from clvmodel._files import write_text_atomically
 from clvmodel.errors import ConvergenceError, InputError, NotFittedError
-from clvmodel.models._compress import _weighted_compress as _weighted_compress
 from clvmodel.models._compress import check_weights as check_weights
 from clvmodel.models._compress import compress_rows
-from clvmodel.models._optimise import _WARM_START_ROWS, Optimiser
-from clvmodel.models._optimise import _at as _at
-from clvmodel.models._optimise import _converged as _converged
+from clvmodel.models._optimise import WARM_START_ROWS, Optimiser, converged, evaluate_at
 from clvmodel.rfm import TIME_UNITS
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "MaximumLikelihoodModel", "compress_rows"]
@@ -40,7 +37,7 @@ __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "MaximumLikelihoodModel", "compress_
 FORMAT_NAME = "clvmodel-model"
 FORMAT_VERSION = 1
 
-_REGISTRY: dict[str, type[MaximumLikelihoodModel]] = {}
+REGISTRY: dict[str, type[MaximumLikelihoodModel]] = {}
 
 # Convergence is judged on the gradient of the mean negative log-likelihood per customer.
 _GRADIENT_TOLERANCE = 1e-6
@@ -65,7 +62,7 @@ class MaximumLikelihoodModel(Optimiser):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        _REGISTRY[cls.__name__] = cls
+        REGISTRY[cls.__name__] = cls
 
     def __init__(self, *, max_iter: int = 2000, tol: float = _GRADIENT_TOLERANCE):
         self.max_iter = max_iter
@@ -247,24 +244,24 @@ class MaximumLikelihoodModel(Optimiser):
         use_hessian = self._analytic_hessian
         if initial_params is None:
             start = self._to_working(np.asarray(self._initial(arrays, counts), dtype="float64"))
-            if use_hessian and counts.size > _WARM_START_ROWS:
+            if use_hessian and counts.size > WARM_START_ROWS:
                 start = self._warm_start(arrays, counts, start)
         else:
             start = self._to_working(self._checked_params(initial_params).to_numpy())
         result, evaluate = self._optimise(
             arrays, counts, start, use_hessian, gtol=self.tol * 1e-3, max_iter=self.max_iter
         )
-        value, gradient, hessian = _at(evaluate, result.x)
-        if use_hessian and not _converged(value, gradient, self.tol):
+        value, gradient, hessian = evaluate_at(evaluate, result.x)
+        if use_hessian and not converged(value, gradient, self.tol):
             # Newton steps can overshoot towards a boundary where the likelihood loses precision
             # (a parameter running off to infinity); quasi-Newton steps approach it gently.
             result, evaluate = self._optimise(
                 arrays, counts, start, False, gtol=self.tol * 1e-3, max_iter=self.max_iter
             )
-            value, gradient, hessian = _at(evaluate, result.x)
+            value, gradient, hessian = evaluate_at(evaluate, result.x)
         log_theta = result.x
         gradient_norm = float(np.max(np.abs(gradient)))
-        if not _converged(value, gradient, self.tol):
+        if not converged(value, gradient, self.tol):
             raise ConvergenceError(
                 f"{type(self).__name__} did not converge after {result.nit} iterations (largest "
                 f"gradient {gradient_norm:.3g}, optimiser says: {result.message}). Things to try:\n"
@@ -321,8 +318,9 @@ class MaximumLikelihoodModel(Optimiser):
             )
             if errors.isna().any():
                 table["note"] = np.where(errors.isna(), "not identified", "")
-        table.index.name = "parameter"
-        return table
+        # rename_axis gives the table its own index: naming the shared one in place would rename
+        # params_'s index too.
+        return table.rename_axis("parameter")
 
     def __repr__(self) -> str:
         if not hasattr(self, "params_"):

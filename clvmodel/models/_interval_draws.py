@@ -164,7 +164,7 @@ def bootstrap_parameters(model, data, n_draws: int = 100, seed=0, weights=None) 
     numpy.ndarray
         Shape (replicates that converged, number of parameters).
     """
-    from clvmodel.models._fit import _at, _converged
+    from clvmodel.models._optimise import converged, evaluate_at
 
     if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 2:
         raise InputError(f"n_draws must be a whole number ≥ 2, got {n_draws!r}.")
@@ -183,8 +183,8 @@ def bootstrap_parameters(model, data, n_draws: int = 100, seed=0, weights=None) 
         result, evaluate = model._optimise(
             *subset, start, model._analytic_hessian, gtol=model.tol * 1e-3, max_iter=model.max_iter
         )
-        value, gradient, _ = _at(evaluate, result.x)
-        if _converged(value, gradient, model.tol):
+        value, gradient, _ = evaluate_at(evaluate, result.x)
+        if converged(value, gradient, model.tol):
             replicates.append(model._to_natural(result.x)[0])
     if len(replicates) < 2:
         raise InputError("the bootstrap refits did not converge; use method='delta'.")

@@ -1,9 +1,10 @@
 """Compiled loops of the interval computations (numba, cached on disk).
 
-Imported lazily by :mod:`clvmodel.models._intervals` and :mod:`clvmodel.models._special`, so that
-``import clvmodel`` does not pay for numba. Each loop does the same floating-point operations in
-the same order as the NumPy expressions it replaces (no fast-math), so results are identical;
-what it saves is the temporaries of shape (draws, rows) and the full partial sorts.
+Imported lazily by :mod:`clvmodel.models._intervals`, :mod:`clvmodel.models._beta_geo_kernels`
+(BG/NBD's own path) and :mod:`clvmodel.models._special`, so
+that ``import clvmodel`` does not pay for numba. Each loop does the same floating-point
+operations in the same order as the NumPy expressions it replaces (no fast-math), so results are
+identical; what it saves is the temporaries of shape (draws, rows) and the full partial sorts.
 """
 
 from __future__ import annotations
@@ -65,6 +66,84 @@ def _select_by_sorting(values, low_index, high_index, scratch):
 
 
 @njit(cache=True, nogil=True)
+def _warm_bounds(values, warm, m_low, m_high):
+    """The largest of the values at the previous call's m_low smallest positions and the
+    smallest at its m_high largest (``warm``, see ``_select``)."""
+    up = -np.inf
+    for k in range(m_low):
+        v = values[warm[k]]
+        up = v if v > up else up
+    down = np.inf
+    for k in range(m_high):
+        v = values[warm[m_low + k]]
+        down = v if v < down else down
+    return up, down
+
+
+@njit(cache=True, nogil=True)
+def _block_bounds(values, m_low, m_high):
+    """The largest of m_low block minima and the smallest of m_high block maxima: m distinct
+    elements are at or below the first, and at or above the second."""
+    n = values.size
+    up = -np.inf
+    size = (n + m_low - 1) // m_low
+    for start in range(0, n, size):
+        smallest = np.inf
+        for i in range(start, min(start + size, n)):
+            v = values[i]
+            smallest = v if v < smallest else smallest
+        up = smallest if smallest > up else up
+    down = np.inf
+    size = (n + m_high - 1) // m_high
+    for start in range(0, n, size):
+        largest = -np.inf
+        for i in range(start, min(start + size, n)):
+            v = values[i]
+            largest = v if v > largest else largest
+        down = largest if largest < down else down
+    return up, down
+
+
+@njit(cache=True, nogil=True)
+def _two_largest(values, positions):
+    """The second largest and the largest of ``values`` at ``positions`` (two or more)."""
+    largest = second = -np.inf
+    for k in positions:
+        v = values[k]
+        if v > largest:
+            second, largest = largest, v
+        elif v > second:
+            second = v
+    return second, largest
+
+
+@njit(cache=True, nogil=True)
+def _two_smallest(values, positions):
+    """The smallest and the second smallest of ``values`` at ``positions`` (one or more)."""
+    smallest = second = np.inf
+    for k in positions:
+        v = values[k]
+        if v < smallest:
+            second, smallest = smallest, v
+        elif v < second:
+            second = v
+    return smallest, second
+
+
+@njit(cache=True, nogil=True)
+def _only_warm_within(values, up, down, m_low, m_high):
+    """Whether exactly m_low values are at or below ``up``, exactly m_high at or above ``down``,
+    and none is NaN (one branch-free pass)."""
+    n_below = n_above = n_nan = 0
+    for i in range(values.size):
+        v = values[i]
+        n_below += v <= up
+        n_above += v >= down
+        n_nan += v != v
+    return n_nan == 0 and n_below == m_low and n_above == m_high
+
+
+@njit(cache=True, nogil=True)
 def _select(values, low_index, high_index, warm, scratch, scratch_index):
     """The order statistics ``low_index``, ``low_index + 1``, ``high_index`` and
     ``high_index + 1`` (each capped at the last) of ``values``, NaN sorting last as in
@@ -75,9 +154,10 @@ def _select(values, low_index, high_index, warm, scratch, scratch_index):
     are the positions of the m smallest of the previous call (``warm``: its first m_low entries
     for the low side, the next m_high for the high side, then 1 once filled and the number of
     values that call sorted): rows come in an order in which neighbours rank the draws alike, so
-    the bound is usually tight. The first time, and after a call that sorted many values, the
-    largest of m block minima is taken as well (the smaller bound serves). Likewise for the
-    largest values.
+    the bound is usually tight, and when exactly m values are within it (one branch-free
+    counting pass), they are those m positions and are gathered without a compacting pass. The
+    first time, and after a call that sorted many values, the largest of m block minima is taken
+    as well (the smaller bound serves). Likewise for the largest values.
     """
     n = values.size
     last = n - 1
@@ -85,46 +165,25 @@ def _select(values, low_index, high_index, warm, scratch, scratch_index):
     m_high = n - high_index
     if 4 * max(m_low, m_high) > n:
         return _select_by_sorting(values, low_index, high_index, scratch)
-    up = np.inf
-    down = -np.inf
-    if warm[m_low + m_high] == 1:
-        up = -np.inf
-        for k in range(m_low):
-            v = values[warm[k]]
-            up = v if v > up else up
-        down = np.inf
-        for k in range(m_high):
-            v = values[warm[m_low + k]]
-            down = v if v < down else down
-    if warm[m_low + m_high] != 1 or warm[m_low + m_high + 1] > 2 * (m_low + m_high):
-        bound = -np.inf
-        size = (n + m_low - 1) // m_low
-        for start in range(0, n, size):
-            smallest = np.inf
-            for i in range(start, min(start + size, n)):
-                v = values[i]
-                smallest = v if v < smallest else smallest
-            bound = smallest if smallest > bound else bound
-        up = bound if bound < up else up
-        bound = np.inf
-        size = (n + m_high - 1) // m_high
-        for start in range(0, n, size):
-            largest = -np.inf
-            for i in range(start, min(start + size, n)):
-                v = values[i]
-                largest = v if v > largest else largest
-            bound = largest if largest < bound else bound
-        down = bound if bound > down else down
-    below = scratch[:n]
-    below_index = scratch_index[:n]
-    above = scratch[n:]
-    above_index = scratch_index[n:]
-    n_below = 0
-    n_above = 0
-    nan = False
+    filled = warm[m_low + m_high] == 1
+    up, down = _warm_bounds(values, warm, m_low, m_high) if filled else (np.inf, -np.inf)
+    if filled and _only_warm_within(values, up, down, m_low, m_high):
+        # Exactly the warm positions are within the bounds, so the order statistics asked for
+        # are the two largest of those m_low values and the two smallest of the m_high.
+        second, largest = _two_largest(values, warm[:m_low])
+        smallest, next_ = _two_smallest(values, warm[m_low : m_low + m_high])
+        warm[m_low + m_high + 1] = m_low + m_high
+        return second, largest, smallest, next_ if m_high > 1 else smallest
+    below, below_index = scratch[:n], scratch_index[:n]
+    above, above_index = scratch[n:], scratch_index[n:]
+    if not filled or warm[m_low + m_high + 1] > 2 * (m_low + m_high):
+        block_up, block_down = _block_bounds(values, m_low, m_high)
+        up = block_up if block_up < up else up
+        down = block_down if block_down > down else down
+    n_below = n_above = n_nan = 0
     for i in range(n):
         v = values[i]
-        nan = nan or v != v
+        n_nan += v != v
         if v <= up:
             below[n_below] = v
             below_index[n_below] = i
@@ -133,7 +192,7 @@ def _select(values, low_index, high_index, warm, scratch, scratch_index):
             above[n_above] = -v
             above_index[n_above] = i
             n_above += 1
-    if nan or n_below < m_low or n_above < m_high:
+    if n_nan > 0 or n_below < m_low or n_above < m_high:
         warm[m_low + m_high] = 0
         return _select_by_sorting(values, low_index, high_index, scratch)
     _sort_with_index(below, below_index, n_below)
@@ -223,7 +282,9 @@ def mixture_limits(values, offset, size, n_points, group, weights, tail, out):
             k += 1
 
 
-@njit(cache=True, nogil=True)
+# error_model="numpy": a zero denominator (a + b + x − 1 = 0) gives inf/nan as NumPy does, for
+# the caller's reliability mask to reject, instead of raising ZeroDivisionError.
+@njit(cache=True, nogil=True, error_model="numpy")
 def euler_series(a, c, d, y, max_terms, rtol, total, magnitude, open_):
     """Σ_{k≥1} (a)_{k−1} (c)_k / ((d)_k k!) y^k and the sum of the terms' magnitudes, each
     element to its own last term above ``rtol`` times that magnitude (see ``_special``);
@@ -244,3 +305,43 @@ def euler_series(a, c, d, y, max_terms, rtol, total, magnitude, open_):
         total[i] = s
         magnitude[i] = m
         open_[i] = going
+
+
+@njit(cache=True, nogil=True)
+def _mixture_row(values, base, last, n_points, weights, tail, out, i):
+    """One row of ``mixture_limits`` (its table starts at ``base`` and ends at count ``last``),
+    with the same sums in the same order, four counts at a time: the sums are independent, so
+    the processor overlaps them instead of waiting on one chain of additions."""
+    out[0, i] = 0.0
+    out[2, i] = 1.0
+    sums = np.empty(4)
+    k = 0
+    while True:
+        width = min(4, last - k + 1)
+        s0 = s1 = s2 = s3 = 0.0
+        start = base + k * n_points
+        if width == 4:
+            for j in range(n_points):
+                w = weights[j]
+                s0 += w * values[start + j]
+                s1 += w * values[start + n_points + j]
+                s2 += w * values[start + 2 * n_points + j]
+                s3 += w * values[start + 3 * n_points + j]
+        else:
+            for j in range(n_points):
+                s0 += weights[j] * values[start + j]
+            for j in range(n_points if width > 1 else 0):
+                s1 += weights[j] * values[start + n_points + j]
+            for j in range(n_points if width > 2 else 0):
+                s2 += weights[j] * values[start + 2 * n_points + j]
+        sums[0], sums[1], sums[2], sums[3] = s0, s1, s2, s3
+        for step in range(width):
+            above = sums[step]
+            if above >= 1.0 - tail:
+                out[0, i] = k + 1
+                out[2, i] = above
+            if above <= tail or last <= k:
+                out[1, i] = k
+                out[3, i] = above
+                return
+            k += 1

@@ -39,7 +39,7 @@ from clvmodel._grouping import group_rows
 from clvmodel.errors import InputError
 from clvmodel.models._count_tables import (
     DropoutAtPurchasesCounts,
-    _kernels,
+    compiled_kernels,
     count_steps,
     mixture_interval,
     survival_tables,
@@ -122,21 +122,81 @@ def interval_columns(
     row's P(alive) at that parameter vector.
     """
     x, t_x, age, z_p, z_d = histories
-    cls = type(model)
     # Percentiles over hundreds of draws run compiled (numba); a few sigma points do not repay
     # importing it. Loaded first, the series of E[purchases | alive] uses its compiled loop too.
     compiled = method != "delta"
     if compiled:
-        _kernels()
+        compiled_kernels()
+        # A model's own path for parameter draws (BG/NBD), where it has one; None: the generic.
+        hook = getattr(model, "_draw_interval_columns", None)
+        columns = None if hook is None else hook(points, level, histories, horizon, which)
+        if columns is not None:
+            return columns
     tail = (1.0 - level) / 2.0
-    names = [f"{n}_{side}" for n in which for side in ("lower", "upper")]
-    out = {name: np.empty(x.size) for name in names}
+    out = _empty_columns(which, x.size)
+    counting = "expected_purchases" in which
+    group, given_alive, mixture, tables = _per_group(model, points, histories, horizon, which, tail)
+    # Rows taken group by group (the per-group tables are then read in order) and by t_x within
+    # a group (neighbours then rank the points alike, which the percentile loop uses).
+    order = np.lexsort((t_x, group))
+    chunk = _chunk_rows(chunk, len(points), compiled)
+    warm = np.zeros((3, 2 * len(points) + 2), dtype="int64")
+    covariates = z_p.shape[1] + z_d.shape[1] > 0
+    stacked = None if covariates else _stacked_params(model, points, z_p[:1], z_d[:1])
+    for start in range(0, x.size, chunk):
+        rows = order[start : start + chunk]
+        g = group[rows]
+        params = _stacked_params(model, points, z_p[rows], z_d[rows]) if covariates else stacked
+        with np.errstate(all="ignore"):
+            # (rows, points): a row's values over the points are contiguous.
+            log_odds = type(model)._log_odds_dead(
+                params, x[rows, None], t_x[rows, None], age[rows, None]
+            )
+            log_odds = np.ascontiguousarray(np.broadcast_to(log_odds, (rows.size, len(points))))
+        if method == "delta":
+            alive = expit(-log_odds)
+            _delta_limits(out, rows, alive, given_alive, g, estimates, level, which)
+            weights = alive[:, : len(mixture)] / len(mixture) if counting else None
+        else:
+            weights = _draw_limits(
+                out, rows, log_odds, given_alive, g, tail, len(mixture), warm, which
+            )
+        if counting:
+            low, high, mass = mixture_interval(tables, g, weights, level, compiled=compiled)
+            out["purchases_lower"][rows], out["purchases_upper"][rows] = low, high
+            out["purchases_interval_mass"][rows] = mass
+    return out
+
+
+def _empty_columns(which, n: int) -> dict:
+    """The interval columns to fill, in their order: limits of each expectation, then (with
+    ``expected_purchases``) the prediction interval of the count and its mass."""
+    names = [f"{name}_{side}" for name in which for side in ("lower", "upper")]
+    if "expected_purchases" in which:
+        names += ["purchases_lower", "purchases_upper", "purchases_interval_mass"]
+    return {name: np.empty(n) for name in names}
+
+
+def _per_group(model, points, histories, horizon, which, tail):
+    """What depends on (x, T, horizon, covariates) only: the group of each row, the expectations
+    given alive per group and point, and (with ``expected_purchases``) the parameter vectors of
+    the count mixture and their survival tables."""
+    x, _, age, z_p, z_d = histories
     per_row = np.ndim(horizon) > 0
     group, first = group_rows(x, age, *([horizon] if per_row else []), *z_p.T, *z_d.T)
     x_g, age_g = x[first], age[first]
     h_g = horizon[first] if per_row else horizon
     at_groups = [model._individual(theta, z_p[first], z_d[first]) for theta in points]
-    # Given alive, per group and point, stored (groups, points) so that a row reads one line.
+    given_alive = _given_alive(type(model), at_groups, x_g, age_g, h_g, which)
+    if "expected_purchases" not in which:
+        return group, given_alive, [], None
+    mixture = at_groups[:_MIXTURE_POINTS]
+    return group, given_alive, mixture, survival_tables(model, mixture, x_g, age_g, h_g, tail)
+
+
+def _given_alive(cls, at_groups, x_g, age_g, h_g, which) -> dict:
+    """E[purchases | alive] and P(no purchase | alive) per group and point, stored (groups,
+    points) so that a row reads one line."""
     given_alive = {}
     with np.errstate(all="ignore"):
         if "expected_purchases" in which:
@@ -147,76 +207,62 @@ def interval_columns(
             given_alive["probability_no_purchase"] = np.stack(
                 [cls._pmf_if_alive(q, 0.0, x_g, age_g, h_g) for q in at_groups], axis=1
             )
-    counting = "expected_purchases" in which
-    if counting:
-        mixture = at_groups[:_MIXTURE_POINTS]
-        tables = survival_tables(model, mixture, x_g, age_g, h_g, tail)
-        for name in ("purchases_lower", "purchases_upper", "purchases_interval_mass"):
-            out[name] = np.empty(x.size)
-    # Rows taken group by group (the per-group tables are then read in order) and by t_x within
-    # a group (neighbours then rank the points alike, which the percentile loop uses).
-    order = np.lexsort((t_x, group))
-    if compiled:  # the (rows, points) arrays stay in cache
-        chunk = max(64, min(chunk, 50_000 // max(len(points), 1)))
-    else:  # fewer, larger chunks for NumPy's count-by-count mixture
-        chunk = max(chunk, 4_000_000 // max(len(points), 1))
-    empty = np.empty((0, 0))
-    warm = np.zeros((3, 2 * len(points) + 2), dtype="int64")
-    covariates = z_p.shape[1] + z_d.shape[1] > 0
-    stacked = None if covariates else _stacked_params(model, points, z_p[:1], z_d[:1])
-    for start in range(0, x.size, chunk):
-        rows = order[start : start + chunk]
-        g = group[rows]
-        params = _stacked_params(model, points, z_p[rows], z_d[rows]) if covariates else stacked
+    return given_alive
+
+
+def _chunk_rows(chunk: int, points: int, compiled: bool) -> int:
+    """Rows per chunk: small enough for the (rows, points) arrays to stay in cache with the
+    compiled loops; fewer, larger chunks for NumPy's count-by-count mixture."""
+    if compiled:
+        return max(64, min(chunk, 50_000 // max(points, 1)))
+    return max(chunk, 4_000_000 // max(points, 1))
+
+
+def _delta_limits(out, rows, alive, given_alive, g, estimates, level, which) -> None:
+    """Delta-method limits of each expectation on a chunk of rows, from P(alive) at the sigma
+    points (rows, points), written into ``out``."""
+    for name in which:
         with np.errstate(all="ignore"):
-            # (rows, points): a row's values over the points are contiguous.
-            log_odds = cls._log_odds_dead(params, x[rows, None], t_x[rows, None], age[rows, None])
-            log_odds = np.ascontiguousarray(np.broadcast_to(log_odds, (rows.size, len(points))))
-        if method == "delta":
-            alive = expit(-log_odds)
-            for name in which:
-                with np.errstate(all="ignore"):
-                    if name == "probability_alive":
-                        values = alive
-                    elif name == "probability_no_purchase":
-                        silent = given_alive[name][g]
-                        values = np.clip(1.0 - alive * (1.0 - silent), 0.0, 1.0)
-                    else:
-                        values = alive * given_alive[name][g]
-                probability = name != "expected_purchases"
-                low, high = delta_interval(estimates[name][rows], values.T, level, probability)
-                out[f"{name}_lower"][rows], out[f"{name}_upper"][rows] = low, high
-        else:
-            # expit(−log odds) with NumPy's vectorised exp (within an ulp of scipy's, 4× faster).
-            alive = np.exp(log_odds)
-            alive += 1.0
-            np.reciprocal(alive, out=alive)
-            last = len(points) - 1
-            positions = np.array([tail * last, (1.0 - tail) * last])
-            limits = np.empty((6, rows.size))
-            weights = np.empty((rows.size, len(mixture) if counting else 0))
-            _kernels().draw_percentiles(
-                alive,
-                given_alive.get("expected_purchases", empty),
-                given_alive.get("probability_no_purchase", empty),
-                g,
-                positions,
-                weights.shape[1],
-                limits,
-                weights,
-                warm,
-            )
-            for q, name in enumerate(_PERCENTILE_ORDER):
-                if name in which:
-                    out[f"{name}_lower"][rows] = limits[2 * q]
-                    out[f"{name}_upper"][rows] = limits[2 * q + 1]
-        if counting:
-            if method == "delta":
-                weights = alive[:, : len(mixture)] / len(mixture)
-            low, high, mass = mixture_interval(tables, g, weights, level, compiled=compiled)
-            out["purchases_lower"][rows], out["purchases_upper"][rows] = low, high
-            out["purchases_interval_mass"][rows] = mass
-    return out
+            if name == "probability_alive":
+                values = alive
+            elif name == "probability_no_purchase":
+                silent = given_alive[name][g]
+                values = np.clip(1.0 - alive * (1.0 - silent), 0.0, 1.0)
+            else:
+                values = alive * given_alive[name][g]
+        probability = name != "expected_purchases"
+        low, high = delta_interval(estimates[name][rows], values.T, level, probability)
+        out[f"{name}_lower"][rows], out[f"{name}_upper"][rows] = low, high
+
+
+def _draw_limits(out, rows, log_odds, given_alive, g, tail, mixture_points, warm, which):
+    """Percentile limits over the draws on a chunk, written into ``out`` by the compiled loop;
+    returns each row's mixture weights (its P(alive) at the first draws, over their number)."""
+    # expit(−log odds) with NumPy's vectorised exp (within an ulp of scipy's, 4× faster).
+    alive = np.exp(log_odds)
+    alive += 1.0
+    np.reciprocal(alive, out=alive)
+    last = log_odds.shape[1] - 1
+    positions = np.array([tail * last, (1.0 - tail) * last])
+    limits = np.empty((6, rows.size))
+    weights = np.empty((rows.size, mixture_points))
+    empty = np.empty((0, 0))
+    compiled_kernels().draw_percentiles(
+        alive,
+        given_alive.get("expected_purchases", empty),
+        given_alive.get("probability_no_purchase", empty),
+        g,
+        positions,
+        weights.shape[1],
+        limits,
+        weights,
+        warm,
+    )
+    for q, name in enumerate(_PERCENTILE_ORDER):
+        if name in which:
+            out[f"{name}_lower"][rows] = limits[2 * q]
+            out[f"{name}_upper"][rows] = limits[2 * q + 1]
+    return weights
 
 
 #: The order of the three expectations in the compiled percentile loop.

@@ -18,10 +18,10 @@ import pandas as pd
 
 from clvmodel.errors import StatisticalWarning
 
-__all__ = ["Optimiser"]
+__all__ = ["WARM_START_ROWS", "Optimiser", "converged", "evaluate_at"]
 
 # Above this many distinct rows, Newton fits start from a fit on a random quarter of this many.
-_WARM_START_ROWS = 200_000
+WARM_START_ROWS = 200_000
 # Plain Newton steps tried before scipy's trust region takes over.
 _NEWTON_STEPS = 50
 # Halvings of a Newton step before giving up on it; largest step in working parameters.
@@ -184,7 +184,7 @@ class Optimiser:
         remaining rows, whose counts are scaled up by the inverse of the sampling fraction, so
         that the subset's likelihood estimates the full one without bias.
         """
-        size = _WARM_START_ROWS // 4
+        size = WARM_START_ROWS // 4
         rng = np.random.default_rng(0)
         heavy = np.argpartition(counts, -(size // 2))[-(size // 2) :]
         rest = np.ones(counts.size, dtype=bool)
@@ -292,13 +292,14 @@ def _newton(evaluate, start: np.ndarray, gtol: float, max_iter: int):
     return None  # pragma: no cover - the loop returns
 
 
-def _at(evaluate, log_theta):
+def evaluate_at(evaluate, log_theta):
     """Objective, gradient and Hessian at a point, without floating-point warnings."""
     with np.errstate(all="ignore"):
         return evaluate(log_theta)
 
 
-def _converged(value, gradient, tol: float) -> bool:
+def converged(value, gradient, tol: float) -> bool:
+    """Whether a fit has converged: finite value, and every gradient entry finite and below tol."""
     return bool(
         np.isfinite(value) and np.all(np.isfinite(gradient)) and np.max(np.abs(gradient)) < tol
     )

@@ -15,12 +15,9 @@ buyers; lifetimes returns NaN there.)
 
        P(k) = (β'/(β'+t))^s NB(k; t) + ∫₀^t s β'^s (β'+τ)^−(s+1) NB(k; τ) dτ.
 
-In w = ln τ both integrands are exp(G(w)) with G(w) = A w − c₁ ln(1 + e^w/a₁) − c₂ ln(1 + e^w/a₂),
-a sum of a line and two −softplus terms: concave, with a single maximum. Each integral is taken
-over the window where G is within 45 of its maximum (the rest is below e^−45 of the peak and, by
-concavity, decays at least exponentially), by composite Gauss–Legendre on panels that widen
-geometrically away from the peak. The node counts were chosen by measured accuracy against mpmath
-(tests/models/make_pareto_reference.py): ln I within 3e-11 absolute over x ≤ 1e4, T ≤ 1e5.
+In w = ln τ both integrands are exp(G(w)) with G concave, integrated by Gauss–Legendre on panels
+around the peak (:mod:`clvmodel.models._log_concave`); the node counts were measured against
+mpmath (tests/models/make_pareto_reference.py): ln I within 3e-11 absolute over x ≤ 1e4, T ≤ 1e5.
 The derivatives of ln I in (r, α, s, β) are weighted means over the same nodes (differentiation
 under the integral sign), which gives the analytic gradient and Hessian of the likelihood. For
 speed, I is the difference of two tails ∫_y^∞ shared by many customers wherever that difference
@@ -34,25 +31,15 @@ import pandas as pd
 from scipy.special import gammaln, polygamma, psi
 
 from clvmodel._grouping import group_rows
+from clvmodel.models._log_concave import LogConcave, sigmoid, softplus
 
 __all__ = ["log_odds_dead", "loglik", "loglik_totals", "pmf_if_alive"]
 
 # Rows per block, so that the (rows × nodes) work arrays stay small.
 _BLOCK = 2048
 
-# Composite Gauss–Legendre: panels × nodes per panel on the window where the log-integrand is
-# within _DROP of its maximum (counts measured against mpmath, see
-# tests/models/make_pareto_reference.py).
-_PANELS = 8
-_ORDER = 12
-_DROP = 45.0
 # Smallest tail decay rate r + x + s for which ∫_y^∞ is taken over w = ln τ (see _died).
 _TAIL_MIN_DECAY = 0.25
-_nodes, _weights = np.polynomial.legendre.leggauss(_ORDER)
-_PANEL_X = (_nodes + 1.0) / 2.0
-_PANEL_LOG_W = np.log(_weights / 2.0)
-del _nodes, _weights
-_GRADES = (2.0 ** np.arange(_PANELS // 2 + 1) - 1.0) / (2.0 ** (_PANELS // 2) - 1.0)
 
 
 def _flat(*values):
@@ -64,147 +51,6 @@ def _flat(*values):
 def _blocks(n: int):
     for start in range(0, n, _BLOCK):
         yield slice(start, min(start + _BLOCK, n))
-
-
-def _softplus(z):
-    return np.logaddexp(0.0, z)
-
-
-def _sigmoid(z):
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0, e) / (1.0 + e)
-
-
-class _LogConcave:
-    """G(w) = A w − c₁ ln(1 + e^w/a₁) − c₂ ln(1 + e^w/a₂) on [lo, hi] (arrays, one per row), with
-    A > 0, c₁, c₂ ≥ 0 and c₁ + c₂ > A: concave (each log term is a softplus in w), rising with
-    slope A on the left and falling with slope A − c₁ − c₂ on the right."""
-
-    def __init__(self, A, c1, a1, c2, a2, lo, hi):
-        self.A, self.c1, self.c2, self.lo, self.hi = A, c1, c2, lo, hi
-        self.d1, self.d2 = np.log(a1), np.log(a2)
-        self.inv1, self.inv2 = 1.0 / a1, 1.0 / a2
-
-    def __call__(self, w):
-        return self.terms(w)[0]
-
-    def terms(self, w, rows=None):
-        """G at w (one value per row, or a (rows, nodes) array for the given rows), with e^w/a₁
-        and e^w/a₂ and their log1p."""
-        A, c1, c2, inv1, inv2 = (
-            (v if rows is None else np.broadcast_to(v, self.lo.shape)[rows])
-            for v in (self.A, self.c1, self.c2, self.inv1, self.inv2)
-        )
-        col = (lambda v: v[:, None]) if w.ndim == 2 else (lambda v: v)
-        tau = np.exp(w)
-        v1 = tau * col(inv1)
-        v2 = tau * col(inv2)
-        l1 = np.log1p(v1)
-        l2 = np.log1p(v2)
-        return col(A) * w - col(c1) * l1 - col(c2) * l2, v1, l1, v2, l2
-
-    def slope(self, w):
-        return self.A - self.c1 * _sigmoid(w - self.d1) - self.c2 * _sigmoid(w - self.d2)
-
-    def curvature(self, w):
-        p = _sigmoid(w - self.d1)
-        q = _sigmoid(w - self.d2)
-        return self.c1 * p * (1.0 - p) + self.c2 * q * (1.0 - q)
-
-    def mode(self):
-        """Maximum on [lo, hi]: safeguarded Newton on G' = 0 inside a bracket where G' changes
-        sign (G' > 0 while (c₁+c₂) σ(w − min d) < A, G' < 0 once (c₁+c₂) σ(w − max d) > A)."""
-        centre = np.log(self.A) - np.log(self.c1 + self.c2 - self.A)
-        lo = np.maximum(centre + np.minimum(self.d1, self.d2) - 1.0, self.lo)
-        hi = np.minimum(centre + np.maximum(self.d1, self.d2) + 1.0, self.hi)
-        # A maximum at an end of the window: G falls from lo, or still rises at hi.
-        at_lo = self.slope(self.lo) <= 0.0
-        at_hi = self.slope(self.hi) >= 0.0
-        w = np.where(at_lo, self.lo, np.where(at_hi, self.hi, 0.5 * (lo + hi)))
-        todo = np.flatnonzero(~at_lo & ~at_hi)
-        for _ in range(100):
-            if todo.size == 0:
-                break
-            x, a, b = w[todo], lo[todo], hi[todo]
-            g = self._slope_at(x, todo)
-            a = np.where(g > 0, x, a)
-            b = np.where(g > 0, b, x)
-            step = x + g / np.maximum(self._curvature_at(x, todo), 1e-300)
-            new = np.where((step > a) & (step < b), step, 0.5 * (a + b))
-            w[todo], lo[todo], hi[todo] = new, a, b
-            todo = todo[np.abs(new - x) > 1e-10 * (1.0 + np.abs(x))]
-        return w
-
-    def _slope_at(self, w, rows):
-        A, c1, c2, d1, d2 = (
-            np.broadcast_to(v, self.lo.shape)[rows]
-            for v in (self.A, self.c1, self.c2, self.d1, self.d2)
-        )
-        return A - c1 * _sigmoid(w - d1) - c2 * _sigmoid(w - d2)
-
-    def _curvature_at(self, w, rows):
-        c1, c2, d1, d2 = (
-            np.broadcast_to(v, self.lo.shape)[rows] for v in (self.c1, self.c2, self.d1, self.d2)
-        )
-        p = _sigmoid(w - d1)
-        q = _sigmoid(w - d2)
-        return c1 * p * (1.0 - p) + c2 * q * (1.0 - q)
-
-    def _drop_point(self, top, mode, step, limit):
-        """Point on the side of ``step``'s sign where G has fallen by _DROP (by doubling, then
-        four bisections), or ``limit`` if that comes first."""
-        clip = np.minimum if step[0] > 0 else np.maximum
-        near = mode
-        far = clip(mode + step, limit)
-        for _ in range(200):
-            fallen = (self(far) <= top - _DROP) | (far == limit)
-            if fallen.all():
-                break
-            near = np.where(fallen, near, far)
-            far = np.where(fallen, far, clip(mode + 2.0 * (far - mode), limit))
-        for _ in range(4):
-            middle = 0.5 * (near + far)
-            fallen = self(middle) <= top - _DROP
-            far = np.where(fallen, middle, far)
-            near = np.where(fallen, near, middle)
-        return far
-
-    def integrate(self):
-        """ln ∫_lo^hi exp(G(w)) dw per row, and per group of rows (rows, node terms as from
-        :meth:`terms`, normalised node weights) for weighted means over the nodes."""
-        mode = self.mode()
-        top = self(mode)
-        # Scale of the peak: the curvature at an inner maximum, the slope at a boundary one.
-        width = 1.0 / np.sqrt(np.maximum(self.curvature(mode) + self.slope(mode) ** 2, 1e-300))
-        left_side = mode - self._drop_point(top, mode, -width, self.lo)
-        right_side = self._drop_point(top, mode, width, self.hi) - mode
-        # Panels widen geometrically (ratio 2) away from the peak on each side: short where the
-        # integrand is large and bends, long in the exponential tails. A peak at an end of the
-        # window (the usual case for repeat buyers) needs half the panels.
-        one_sided = (left_side <= 0.0) | (right_side <= 0.0)
-        log_value = np.empty(mode.size)
-        groups = []
-        for rows, both in ((np.flatnonzero(~one_sided), True), (np.flatnonzero(one_sided), False)):
-            if rows.size == 0:
-                continue
-            m, lw, rw = mode[rows, None], left_side[rows, None], right_side[rows, None]
-            if both:
-                edges = np.concatenate([m - lw * _GRADES[::-1], m + rw * _GRADES[1:]], axis=1)
-            else:
-                edges = np.where(lw > 0.0, m - lw * _GRADES[::-1], m + rw * _GRADES)
-            length = np.abs(np.diff(edges, axis=1))
-            start = np.minimum(edges[:, :-1], edges[:, 1:])
-            w = (start[:, :, None] + length[:, :, None] * _PANEL_X).reshape(rows.size, -1)
-            terms = self.terms(w, rows)
-            with np.errstate(divide="ignore"):
-                log_w = np.log(length)[:, :, None] + _PANEL_LOG_W
-            log_terms = terms[0] + log_w.reshape(rows.size, -1)
-            peak = log_terms.max(axis=1)
-            weights = np.exp(log_terms - peak[:, None])
-            total = weights.sum(axis=1)
-            log_value[rows] = peak + np.log(total)
-            groups.append((rows, terms, weights / total[:, None]))
-        return log_value, groups
 
 
 def log_odds_dead(r, alpha, s, beta, x, t_x, T):
@@ -306,8 +152,8 @@ def _loglik_block(r, alpha, s, beta, x, t_x, T, log_odds, mean_v, second_v, orde
     ll = base + log_A + np.logaddexp(0.0, log_odds)
     if not order:
         return ll, None, None
-    w_dead = _sigmoid(log_odds)
-    w_alive = _sigmoid(-log_odds)
+    w_dead = sigmoid(log_odds)
+    w_alive = sigmoid(-log_odds)
     d_alive = np.stack([-l1, r / alpha - a * q1, -l2, s / beta - s * q2], axis=1)
     # d = c + D v at each node (see _integral_block): the dead branch's derivative means.
     c = np.stack([np.zeros(n), r / alpha, 1.0 / s, s / beta], axis=1)
@@ -357,7 +203,7 @@ def _integral_block(r, alpha, s, beta, x, lo, hi, order=0):
     order ≥ 1 also the node means of v = (ln(1 + τ/α), 1/(α+τ), ln(1 + τ/β), 1/(β+τ)) and, for
     order 2, of v vᵀ (the log-integrand's derivatives in (r, α, s, β) are affine in v)."""
     a = r + x
-    G = _LogConcave(np.ones_like(a), a, alpha, s + 1.0, beta, lo, hi)
+    G = LogConcave(np.ones_like(a), a, alpha, s + 1.0, beta, lo, hi)
     log_value, groups = G.integrate()
     if not order:
         return log_value, None, None
@@ -489,12 +335,12 @@ def _pmf_block(r, alpha, s, beta, k, t):
     survive = (
         log_coef
         + k * (log_t - log_alpha)
-        - (k + r) * _softplus(log_t - log_alpha)
-        - s * _softplus(log_t - log_beta)
+        - (k + r) * softplus(log_t - log_alpha)
+        - s * softplus(log_t - log_beta)
     )
     # Dies at τ = e^w ∈ (0, t): s β^s (β+τ)^−(s+1) NB(k; τ) τ = s C α^−k β^−1 exp(G(w)) with
     # G = (k+1) w − (k+r) softplus(w − ln α) − (s+1) softplus(w − ln β).
-    G = _LogConcave(k + 1.0, k + r, alpha, s + 1.0, beta, np.full_like(t, -np.inf), log_t)
+    G = LogConcave(k + 1.0, k + r, alpha, s + 1.0, beta, np.full_like(t, -np.inf), log_t)
     log_value, _ = G.integrate()
     log_die = np.log(s) + log_coef - k * log_alpha - log_beta + log_value
     return np.exp(np.logaddexp(survive, log_die))

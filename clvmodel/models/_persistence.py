@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel.errors import ModelFileError
-from clvmodel.models._fit import _REGISTRY, FORMAT_NAME, FORMAT_VERSION
+from clvmodel.models._fit import FORMAT_NAME, FORMAT_VERSION, REGISTRY
 from clvmodel.rfm import TIME_UNITS
 
 __all__ = ["check_format_version", "load_model", "model_from_document", "read_json_document"]
@@ -65,9 +65,9 @@ def model_from_document(document, source: str, expected=None):
         fail(f"'format' is {document.get('format')!r}, expected {FORMAT_NAME!r}")
     check_format_version(document, FORMAT_VERSION, fail)
     kind = document.get("model")
-    cls = _REGISTRY.get(kind) if isinstance(kind, str) else None
+    cls = REGISTRY.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        fail(f"unknown model {kind!r}; known models are {sorted(_REGISTRY)}")
+        fail(f"unknown model {kind!r}; known models are {sorted(REGISTRY)}")
     if expected is not None and not issubclass(cls, expected):
         fail(f"it holds a {kind}, not a {expected.__name__}")
     settings = document.get("settings") or {}

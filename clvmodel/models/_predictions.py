@@ -13,6 +13,7 @@ from scipy.special import expit
 from clvmodel._grouping import group_rows
 from clvmodel.errors import InputError
 from clvmodel.models._covariates import covariate_matrix
+from clvmodel.models._horizon import check_horizon
 from clvmodel.models._intervals import check_level, interval_columns, parameter_points
 from clvmodel.rfm import validate_rfm
 
@@ -20,19 +21,6 @@ __all__ = ["PREDICTIONS", "PurchasePredictions", "check_horizon"]
 
 PREDICTIONS = ("probability_alive", "probability_no_purchase", "expected_purchases")
 _UNIT_WORDS = {"D": "days", "W": "weeks"}
-
-
-def check_horizon(t, n: int | None) -> np.ndarray:
-    """A horizon as a float array: finite, ≥ 0, one value or (given ``n``) one per customer."""
-    try:
-        values = np.asarray(t, dtype="float64")
-    except (TypeError, ValueError):
-        raise InputError(f"the horizon t must be a number of time units, got {t!r}.") from None
-    if not np.all(np.isfinite(values)) or (values < 0).any():
-        raise InputError(f"the horizon t must be finite and ≥ 0, got {t!r}.")
-    if n is not None and values.ndim > 0 and values.size not in (1, n):
-        raise InputError(f"t has {values.size} values; give one, or one per customer ({n}).")
-    return values
 
 
 class PurchasePredictions:
@@ -306,104 +294,7 @@ class PurchasePredictions:
             values = self._alive(p, x, t_x, age) * total
         return pd.Series(values[group], index=rfm.index, name="discounted_expected_purchases")
 
-    # ----------------------------------------------------------------------------------------------
-    # A customer just acquired.
-    def _new_params(self, data):
-        """Parameters of new customers: the model's own, or per row of ``data`` (required with
-        covariates); the index of the result when ``data`` is given."""
-        theta = self._check_fitted()
-        if data is None:
-            if self.has_covariates:
-                raise InputError(
-                    f"this {type(self).__name__} has covariates "
-                    f"{self.purchase_covariates + self.dropout_covariates}: pass data= with one "
-                    "row per new customer holding those columns."
-                )
-            return self._individual(theta, np.empty((1, 0)), np.empty((1, 0))), None
-        z_p = covariate_matrix(data, self.purchase_covariates, fitting=False)
-        z_d = covariate_matrix(data, self.dropout_covariates, fitting=False)
-        index = data.index if isinstance(data, pd.DataFrame) else pd.RangeIndex(len(z_p))
-        return self._individual(theta, z_p, z_d), index
-
-    def expected_purchases_new(self, t, data=None):
-        """E[X(t)]: expected repeat purchases in (0, t] of a customer just acquired.
-
-        Parameters
-        ----------
-        t : float or array_like
-            Time since the first purchase, in the model's time unit.
-        data : pandas.DataFrame, optional
-            One row per new customer holding the covariate columns (required with covariates).
-
-        Returns
-        -------
-        float, numpy.ndarray or pandas.Series
-            A number (or an array like ``t``); with ``data`` a Series indexed like ``data``.
-        """
-        if isinstance(t, pd.DataFrame):  # the (data, t) order of the former covariate class
-            t, data = data, t
-        p, index = self._new_params(data)
-        horizon = check_horizon(t, None if index is None else len(index))
-        with np.errstate(all="ignore"):
-            values = type(self)._expected_new(p, horizon)
-        return _shaped(values, index, "expected_purchases_new")
-
-    def probability_of_purchases(self, n, t, data=None):
-        """P(X(t) = n): probability that a customer just acquired makes n repeat purchases in
-        (0, t].
-
-        Parameters
-        ----------
-        n : int or array_like of int
-            Number of repeat purchases (≥ 0).
-        t : float or array_like
-            Length of the period, in the model's time unit.
-        data : pandas.DataFrame, optional
-            With covariates: one row per new customer holding the covariate columns.
-
-        Returns
-        -------
-        float, numpy.ndarray or pandas.Series
-            Probabilities broadcast over ``n`` and ``t`` (a Series per customer with covariates).
-        """
-        counts = np.asarray(n, dtype="float64")
-        if (
-            not np.all(np.isfinite(counts))
-            or (counts < 0).any()
-            or (counts != np.round(counts)).any()
-        ):
-            raise InputError(f"n must be whole numbers ≥ 0, got {n!r}.")
-        p, index = self._new_params(data)
-        horizon = check_horizon(t, None if index is None else len(index))
-        with np.errstate(all="ignore"):
-            values = np.clip(type(self)._pmf_new(p, counts, horizon), 0.0, 1.0)
-        return _shaped(values, index, "probability")
-
-    def individual_params(self, data) -> pd.DataFrame:
-        """Each customer's own parameters from their covariates (the same for all without).
-
-        Parameters
-        ----------
-        data : pandas.DataFrame
-            A table with the covariate columns.
-
-        Returns
-        -------
-        pandas.DataFrame
-            One column per parameter of the model, indexed like ``data``.
-        """
-        p, index = self._new_params(data)
-        n = len(index)
-        return pd.DataFrame({k: np.broadcast_to(v, n) for k, v in p.items()}, index=index)
-
 
 def _column_params(p: dict) -> dict:
     """Per-row parameter arrays as columns, to broadcast against a (rows, counts) grid."""
     return {k: (v[:, None] if np.ndim(v) else v) for k, v in p.items()}
-
-
-def _shaped(values, index, name):
-    values = np.asarray(values, dtype="float64")
-    if index is not None:
-        return pd.Series(np.broadcast_to(values, len(index)), index=index, name=name)
-    return float(values) if values.ndim == 0 else values

@@ -37,9 +37,12 @@ from scipy.special import betainc, betaln, gammaln, logsumexp, polygamma, psi
 from clvmodel._grouping import group_rows
 
 __all__ = [
+    "euler_series_if_alive",
     "expected_purchases_if_alive",
     "log1mexp",
+    "one_minus_power_over",
     "pmf_dropout_at_purchases",
+    "quadrature_if_alive",
     "survival_dropout_at_purchases",
 ]
 
@@ -64,7 +67,7 @@ def log1mexp(x: np.ndarray) -> np.ndarray:
         return np.where(x <= np.log(2.0), np.log(-np.expm1(-x)), np.log1p(-np.exp(-x)))
 
 
-def _one_minus_power_over(eps: np.ndarray, log_z: np.ndarray) -> np.ndarray:
+def one_minus_power_over(eps: np.ndarray, log_z: np.ndarray) -> np.ndarray:
     """(1 - z^eps) / eps, with its limit -log z at eps = 0."""
     safe = np.where(eps == 0.0, 1.0, eps)
     return np.where(eps == 0.0, -log_z, -np.expm1(eps * log_z) / safe)
@@ -103,13 +106,13 @@ def _series_sums(a, c, d, y):
     return total, magnitude, active
 
 
-def _series(r, alpha, a, b, x, age, t):
+def euler_series_if_alive(r, alpha, a, b, x, age, t):
     """Euler-transformed series; returns (value, reliable mask)."""
     z_log = -np.log1p(t / (alpha + age))
     y = t / (alpha + age + t)
     c = a + b - 1.0 - r
     d = a + b + x - 1.0
-    first = _one_minus_power_over(a - 1.0, z_log)
+    first = one_minus_power_over(a - 1.0, z_log)
     compiled = sys.modules.get("clvmodel.models._interval_kernels")
     if compiled is not None and y.size >= _COMPILED_MIN_SIZE:
         total, magnitude = np.empty_like(y), np.empty_like(y)
@@ -123,15 +126,18 @@ def _series(r, alpha, a, b, x, age, t):
             active,
         )
     else:
-        total, magnitude, active = _series_sums(a, c, d, y)
+        # d = a + b + x − 1 = 0 gives inf/nan, which the reliability mask below rejects.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            total, magnitude, active = _series_sums(a, c, d, y)
     z_pow = np.exp((a - 1.0) * z_log)
-    value = d * (first - z_pow * total)
-    scale = d * (first + z_pow * magnitude)
+    with np.errstate(invalid="ignore"):  # 0 · inf where d = 0: rejected below
+        value = d * (first - z_pow * total)
+        scale = d * (first + z_pow * magnitude)
     reliable = (~active) & (value > _CANCELLATION_LIMIT * scale) & (d >= _MIN_SERIES_D)
     return value, reliable
 
 
-def _quadrature(r, alpha, a, b, x, age, t):
+def quadrature_if_alive(r, alpha, a, b, x, age, t):
     """tanh-sinh quadrature of integral (1) over η = logit p."""
     # The outermost nodes reach p ≈ e^-1000, where branches of np.where that are not taken
     # evaluate log(0); their results are discarded, so the warnings are noise.
@@ -206,10 +212,10 @@ def expected_purchases_if_alive(r, alpha, a, b, x, age, t) -> np.ndarray:
     varying = [c for c in columns if c.size and (c[0] != c).any()] or columns[-1:]
     group, first = group_rows(*varying)
     ur, ualpha, ua, ub, ux, uage, ut = (c[first] for c in columns)
-    values, reliable = _series(ur, ualpha, ua, ub, ux, uage, ut)
+    values, reliable = euler_series_if_alive(ur, ualpha, ua, ub, ux, uage, ut)
     if not reliable.all():
         redo = ~reliable
-        values[redo] = _quadrature(
+        values[redo] = quadrature_if_alive(
             ur[redo], ualpha[redo], ua[redo], ub[redo], ux[redo], uage[redo], ut[redo]
         )
     result[positive] = values[group]

@@ -42,9 +42,12 @@ import numpy as np
 import pandas as pd
 
 from clvmodel.errors import ClvError, InputError
+from clvmodel.models._compress import check_weights, weighted_compress
 from clvmodel.models._covariates import covariate_matrix, covariate_names, linear_predictor
-from clvmodel.models._fit import MaximumLikelihoodModel, _weighted_compress, check_weights
-from clvmodel.models._predictions import PurchasePredictions, check_horizon
+from clvmodel.models._fit import MaximumLikelihoodModel
+from clvmodel.models._horizon import check_horizon
+from clvmodel.models._new_customer_predictions import NewCustomerPredictions
+from clvmodel.models._predictions import PurchasePredictions
 from clvmodel.rfm import validate_rfm
 
 __all__ = ["HistoryRows", "PurchaseModel", "check_horizon"]
@@ -67,7 +70,7 @@ class HistoryRows:
         )
 
 
-class PurchaseModel(PurchasePredictions, MaximumLikelihoodModel):
+class PurchaseModel(PurchasePredictions, NewCustomerPredictions, MaximumLikelihoodModel):
     """Base class of the purchase (non-contractual) models; see the module docstring.
 
     Parameters
@@ -146,7 +149,7 @@ class PurchaseModel(PurchasePredictions, MaximumLikelihoodModel):
         z_p = covariate_matrix(data, self.purchase_covariates, fitting=True)
         z_d = covariate_matrix(data, self.dropout_covariates, fitting=True)
         columns = (rfm.frequency, rfm.recency, rfm.T, *z_p.T, *z_d.T)
-        distinct, counts = _weighted_compress(columns, weights)
+        distinct, counts = weighted_compress(columns, weights)
         x, t_x, age = distinct[:3]
         if (age <= 0).all():
             raise InputError(

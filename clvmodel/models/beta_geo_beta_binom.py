@@ -28,7 +28,8 @@ from scipy.special import exprel, polygamma, psi
 
 from clvmodel._grouping import group_rows
 from clvmodel.errors import InputError
-from clvmodel.models._fit import MaximumLikelihoodModel, _weighted_compress, check_weights
+from clvmodel.models._compress import check_weights, weighted_compress
+from clvmodel.models._fit import MaximumLikelihoodModel
 from clvmodel.models._log_gamma import log_gamma_shift as shift
 
 __all__ = ["BetaGeoBetaBinomModel", "validate_opportunities"]
@@ -173,7 +174,7 @@ class BetaGeoBetaBinomModel(MaximumLikelihoodModel):
     def _prepare(self, data, weights):
         x, t_x, n, _ = validate_opportunities(data)
         weights = check_weights(weights, x.size)
-        (x, t_x, n), counts = _weighted_compress((x, t_x, n), weights)
+        (x, t_x, n), counts = weighted_compress((x, t_x, n), weights)
         keep = counts > 0
         arrays = self._grid(x[keep], t_x[keep], n[keep])
         return arrays, counts[keep], (x.size if weights is None else float(weights.sum()))

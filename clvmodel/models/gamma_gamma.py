@@ -25,8 +25,9 @@ import pandas as pd
 from scipy.special import gammaln, polygamma, psi
 
 from clvmodel.errors import ClvError, InputError, ModelError, StatisticalWarning
+from clvmodel.models._compress import check_weights, weighted_compress
 from clvmodel.models._covariates import covariate_matrix, covariate_names, linear_predictor
-from clvmodel.models._fit import MaximumLikelihoodModel, _weighted_compress, check_weights
+from clvmodel.models._fit import MaximumLikelihoodModel
 from clvmodel.rfm import validate_rfm
 
 __all__ = ["GammaGammaModel"]
@@ -87,7 +88,7 @@ class GammaGammaModel(MaximumLikelihoodModel):
                     "fitted on, so its effect on spend cannot be estimated; drop it from "
                     "spend_covariates."
                 )
-        distinct, counts = _weighted_compress((x[keep], m[keep], *z[keep].T), w)
+        distinct, counts = weighted_compress((x[keep], m[keep], *z[keep].T), w)
         ux, um = distinct[:2]
         n_customers = int(keep.sum()) if w is None else w.sum()
         arrays = (ux, um, np.log(ux), np.log(um), np.log(ux * um))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from clvmodel.models._pareto_special import log_odds_dead, loglik, loglik_totals, pmf_if_alive
-from clvmodel.models._special import _one_minus_power_over
+from clvmodel.models._special import one_minus_power_over
 from clvmodel.models.base import PurchaseModel
 
 __all__ = ["ParetoNBDModel"]
@@ -120,7 +120,7 @@ class ParetoNBDModel(PurchaseModel):
         """
         r, alpha, s, beta, x, T, t = _arrays(p, x, T, t)
         log_z = -np.log1p(t / (beta + T))
-        return (r + x) / (alpha + T) * (beta + T) * _one_minus_power_over(s - 1.0, log_z)
+        return (r + x) / (alpha + T) * (beta + T) * one_minus_power_over(s - 1.0, log_z)
 
     @staticmethod
     def _pmf_if_alive(p, k, x, T, t):

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from clvmodel.churn import PriceIncreasePlan, _check_scores, _tier_table, _tiers_of
+from clvmodel.churn import PriceIncreasePlan
+from clvmodel.churn._scores import check_scores as _check_scores
+from clvmodel.churn._scores import tier_table as _tier_table
+from clvmodel.churn._scores import tiers_of as _tiers_of
 from clvmodel.errors import InputError
 from clvmodel.plotting._common import new_axes
 
@@ -194,7 +197,29 @@ def plot_churn_risk_vs_value(scores, ax=None, value_cut=None):
             edgecolors="none",
             label=f"{label} ({int(members.sum()):,})",
         )
-    for cut in _cuts(frame, categorical, labels, plan):
+    _draw_cuts(ax, _cuts(frame, categorical, labels, plan), value_cut, median)
+    _draw_value_axis(ax)
+    _label_quadrants(ax)
+    ax.set_xlabel(_risk_label(frame, plan))
+    ax.set_ylabel(_value_label(frame, plan))
+    ax.set_title("Churn risk against predicted value, by tier", pad=14)
+    legend = ax.legend(
+        title="tier (customers)",
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        frameon=False,
+        fontsize=8,
+        markerscale=2,
+    )
+    for handle in legend.legend_handles:
+        handle.set_alpha(1.0)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def _draw_cuts(ax, cuts, value_cut, median) -> None:
+    """Dashed vertical lines at the tier cut points, a dotted horizontal one at ``value_cut``."""
+    for cut in cuts:
         ax.axvline(cut, linestyle="--", linewidth=1, color="0.3")
         ax.annotate(
             f"{100 * cut:.3g} %",
@@ -217,12 +242,20 @@ def plot_churn_risk_vs_value(scores, ax=None, value_cut=None):
         fontsize=8,
         color="0.3",
     )
+
+
+def _draw_value_axis(ax) -> None:
+    """Value axis linear below 1 and logarithmic above; risk axis from 0 to 1."""
     from matplotlib.ticker import FuncFormatter
 
     ax.set_yscale("symlog", linthresh=1.0)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_ylim(bottom=0)
     ax.set_xlim(0, 1)
+
+
+def _label_quadrants(ax) -> None:
+    """Name the four corners of the risk-value plane."""
     corners = {
         (0.02, 0.97, "left", "top"): "low risk, high value:\nraise first",
         (0.98, 0.97, "right", "top"): "high risk, high value:\nprotect",
@@ -232,18 +265,3 @@ def plot_churn_risk_vs_value(scores, ax=None, value_cut=None):
     box = {"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}
     for (x, y, ha, va), text in corners.items():
         ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8, color="0.3", bbox=box)
-    ax.set_xlabel(_risk_label(frame, plan))
-    ax.set_ylabel(_value_label(frame, plan))
-    ax.set_title("Churn risk against predicted value, by tier", pad=14)
-    legend = ax.legend(
-        title="tier (customers)",
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-        frameon=False,
-        fontsize=8,
-        markerscale=2,
-    )
-    for handle in legend.legend_handles:
-        handle.set_alpha(1.0)
-    ax.spines[["top", "right"]].set_visible(False)
-    return ax

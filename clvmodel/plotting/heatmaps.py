@@ -41,6 +41,35 @@ def _positive(name: str, value) -> float:
     return number
 
 
+def _grid_shape(data, T, max_frequency, recency_points) -> tuple[float, int, int]:
+    """T, max_frequency and recency_points checked, with their defaults from ``data``."""
+    if data is not None:
+        rfm = validate_rfm(data)
+        if T is None:
+            T = float(rfm.T.max())
+        if max_frequency is None:
+            max_frequency = int(min(rfm.frequency.max(), _MAX_ROWS))
+    if T is None or max_frequency is None:
+        raise InputError(
+            "pass the RFM table (data=) to take T and max_frequency from it, or give both T= (the "
+            "customers' age) and max_frequency=."
+        )
+    T = _positive("T", T)
+    if isinstance(max_frequency, bool) or not float(max_frequency).is_integer():
+        raise InputError(f"max_frequency must be a whole number ≥ 0, got {max_frequency!r}.")
+    max_frequency = int(max_frequency)
+    if max_frequency < 0:
+        raise InputError(f"max_frequency must be a whole number ≥ 0, got {max_frequency!r}.")
+    if recency_points is None:
+        recency_points = min(int(math.floor(T)) + 1, _MAX_COLUMNS)
+    if isinstance(recency_points, bool) or not float(recency_points).is_integer():
+        raise InputError(f"recency_points must be a whole number ≥ 2, got {recency_points!r}.")
+    recency_points = int(recency_points)
+    if recency_points < 2:
+        raise InputError(f"recency_points must be a whole number ≥ 2, got {recency_points!r}.")
+    return T, max_frequency, recency_points
+
+
 def frequency_recency_grid(
     bg,
     data=None,
@@ -98,33 +127,15 @@ def frequency_recency_grid(
     """
     if kind not in _KINDS:
         raise InputError(f"kind must be 'expected_purchases' or 'probability_alive', got {kind!r}.")
-    if data is not None:
-        rfm = validate_rfm(data)
-        if T is None:
-            T = float(rfm.T.max())
-        if max_frequency is None:
-            max_frequency = int(min(rfm.frequency.max(), _MAX_ROWS))
-    if T is None or max_frequency is None:
-        raise InputError(
-            "pass the RFM table (data=) to take T and max_frequency from it, or give both T= (the "
-            "customers' age) and max_frequency=."
-        )
-    T = _positive("T", T)
-    if isinstance(max_frequency, bool) or not float(max_frequency).is_integer():
-        raise InputError(f"max_frequency must be a whole number ≥ 0, got {max_frequency!r}.")
-    max_frequency = int(max_frequency)
-    if max_frequency < 0:
-        raise InputError(f"max_frequency must be a whole number ≥ 0, got {max_frequency!r}.")
-    if recency_points is None:
-        recency_points = min(int(math.floor(T)) + 1, _MAX_COLUMNS)
-    if isinstance(recency_points, bool) or not float(recency_points).is_integer():
-        raise InputError(f"recency_points must be a whole number ≥ 2, got {recency_points!r}.")
-    recency_points = int(recency_points)
-    if recency_points < 2:
-        raise InputError(f"recency_points must be a whole number ≥ 2, got {recency_points!r}.")
+    T, max_frequency, recency_points = _grid_shape(data, T, max_frequency, recency_points)
     if kind == "expected_purchases":
         t = _positive("t", t)
 
+    return _predictions_grid(bg, kind, t, T, max_frequency, recency_points)
+
+
+def _predictions_grid(bg, kind, t, T, max_frequency, recency_points) -> pd.DataFrame:
+    """The model's predictions on the (frequency, recency) grid, as a labelled table."""
     frequencies = np.arange(max_frequency + 1, dtype="float64")
     recencies = np.linspace(0.0, T, recency_points)
     x, t_x = np.meshgrid(frequencies, recencies, indexing="ij")
@@ -166,6 +177,20 @@ def _titles(attrs) -> tuple[str, str]:
     if T is not None:
         title += f"\ncustomers whose first purchase was {T:.3g} {unit} ago"
     return title, colour
+
+
+def _grid_to_plot(bg, data, **options) -> pd.DataFrame:
+    """The table to draw: ``bg`` itself when it is one from :func:`frequency_recency_grid`."""
+    if isinstance(bg, pd.DataFrame):
+        grid = bg
+        if grid.index.name != "frequency" or grid.columns.name != "recency":
+            raise InputError(
+                "a table to plot must come from frequency_recency_grid (index 'frequency', "
+                "columns 'recency'); or pass the fitted BetaGeoModel itself."
+            )
+    else:
+        grid = frequency_recency_grid(bg, data, **options)
+    return grid
 
 
 def plot_frequency_recency(
@@ -212,23 +237,9 @@ def plot_frequency_recency(
     >>> ax.collections[0].get_array().shape  # frequencies 0-10 × recencies 0-39
     (11, 40)
     """
-    if isinstance(bg, pd.DataFrame):
-        grid = bg
-        if grid.index.name != "frequency" or grid.columns.name != "recency":
-            raise InputError(
-                "a table to plot must come from frequency_recency_grid (index 'frequency', "
-                "columns 'recency'); or pass the fitted BetaGeoModel itself."
-            )
-    else:
-        grid = frequency_recency_grid(
-            bg,
-            data,
-            kind=kind,
-            t=t,
-            T=T,
-            max_frequency=max_frequency,
-            recency_points=recency_points,
-        )
+    grid = _grid_to_plot(
+        bg, data, kind=kind, t=t, T=T, max_frequency=max_frequency, recency_points=recency_points
+    )
     attrs = grid.attrs
     ax = new_axes(ax)
     values = grid.to_numpy(dtype="float64")

@@ -103,6 +103,27 @@ def plot_tracking(report, ax=None, kind: str = "cumulative"):
     name = _model_name(report)
     ax.plot(periods, table[f"actual_{kind}"].to_numpy(), label="Actual", **_ACTUAL)
     ax.plot(periods, table[f"model_{kind}"].to_numpy(), label=name, **_MODEL)
+    _mark_calibration_end(ax, table, kind)
+    period_word = _period_word(table)
+    start = pd.Timestamp(table["start_date"].iloc[0])
+    xlabel = f"{period_word.capitalize()} ({period_word} 1 begins {start:%Y-%m-%d})"
+    ax.set_xlabel(xlabel)
+    if kind == "cumulative":
+        ax.set_ylabel("Cumulative repeat transactions")
+        ax.set_title("Tracking cumulative repeat transactions")
+        ax.legend(loc="lower right")
+    else:
+        ax.set_ylabel(f"Repeat transactions per {period_word}")
+        ax.set_title(f"Tracking repeat transactions per {period_word}")
+        ax.legend(loc="upper right")
+    ax.set_xlim(periods[0] - 0.5, periods[-1] + 0.5)
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.06)  # room for the calibration/holdout labels
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def _mark_calibration_end(ax, table, kind: str) -> None:
+    """A vertical guide at the end of calibration, labelled on both sides."""
     calibration_periods = table.attrs.get("calibration_periods")
     if calibration_periods is None:
         calibration_periods = int((table.get("phase") == "calibration").sum())
@@ -124,27 +145,16 @@ def plot_tracking(report, ax=None, kind: str = "cumulative"):
         boundary, 0.98, " holdout", ha="left", va="top", fontsize=8, color="grey", transform=where
     )
 
+
+def _period_word(table) -> str:
+    """The name of one period: "week" or "day" when it is one time unit long, else "period"."""
     unit = table.attrs.get("time_unit")
     length = table.attrs.get("period", 1.0)
-    start = pd.Timestamp(table["start_date"].iloc[0])
     if length == 1 and unit in _UNIT:
         period_word = _UNIT[unit].lower()
     else:
         period_word = "period"
-    xlabel = f"{period_word.capitalize()} ({period_word} 1 begins {start:%Y-%m-%d})"
-    ax.set_xlabel(xlabel)
-    if kind == "cumulative":
-        ax.set_ylabel("Cumulative repeat transactions")
-        ax.set_title("Tracking cumulative repeat transactions")
-        ax.legend(loc="lower right")
-    else:
-        ax.set_ylabel(f"Repeat transactions per {period_word}")
-        ax.set_title(f"Tracking repeat transactions per {period_word}")
-        ax.legend(loc="upper right")
-    ax.set_xlim(periods[0] - 0.5, periods[-1] + 0.5)
-    ax.set_ylim(0, ax.get_ylim()[1] * 1.06)  # room for the calibration/holdout labels
-    ax.grid(alpha=0.3)
-    return ax
+    return period_word
 
 
 def plot_conditional_expectation(report, ax=None, baselines=("naive",)):

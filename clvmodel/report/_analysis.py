@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 import clvmodel as clv
+from clvmodel._units import Duration
 from clvmodel.errors import InputError
-from clvmodel.rfm import TIME_UNITS
 
 #: Width of the "around average" band of net CLV: mean ± 20 % (as DayOneModel's segments).
 AVERAGE_BAND = 0.2
@@ -135,80 +135,22 @@ def _analyse(log: pd.DataFrame, segments, s: Settings) -> Analysis:
     dates = pd.to_datetime(log[s.date_col])
     observation_end = s.observation_end if s.observation_end is not None else dates.max()
     segment = _segments_by_customer(log, segments, s.customer_col)
-
-    bg_cal = clv.BetaGeoModel().fit(cal)
-    gg_cal = clv.GammaGammaModel().fit(cal)
-    check = clv.naive_vs_model(bg_cal, gg_cal, log, s.calibration_end, observation_end, **columns)
-    if segment is not None:
-        by_segment = clv.naive_vs_model(
-            bg_cal, gg_cal, log, s.calibration_end, observation_end, segment, **columns
-        )
-        check = _with_all(by_segment, check)
-    holdout = clv.evaluate_holdout(
-        bg_cal, cal, hold, gg_cal, transactions=log, customer_col=s.customer_col,
-        date_col=s.date_col,
-    )  # fmt: skip
+    check, holdout = _holdout_check(log, cal, hold, segment, observation_end, s, columns)
 
     rfm = clv.rfm_summary(log, observation_end=observation_end, time_unit=s.time_unit, **columns)
     bg = clv.BetaGeoModel().fit(rfm)
     gg = clv.GammaGammaModel().fit(rfm)
-    per_customer = None
-    if segment is not None:
-        per_customer = segment.reindex(rfm.index)
-        if per_customer.isna().any():
-            missing = list(per_customer.index[per_customer.isna()][:5])
-            raise InputError(
-                f"segments has no value for {int(per_customer.isna().sum())} customer(s) "
-                f"(for example {missing}); give every customer a segment."
-            )
-    years = s.horizon / 12.0
-    segmented_log = log
-    if segment is not None:
-        segmented_log = log.assign(**{_SEGMENT: log[s.customer_col].map(segment)})
-    naive = clv.naive_clv(
-        segmented_log, years, margin=s.margin, observation_end=observation_end,
-        segment_col=None if segment is None else _SEGMENT, **columns,
-    )  # fmt: skip
-    if segment is not None:
-        naive.index.name = segment.name
+    per_customer = _per_customer(segment, rfm.index)
+    horizon = Duration(s.horizon, "M")
+    naive = _naive_values(log, segment, observation_end, s, columns)
     values = clv.clv_table(
-        bg, gg, rfm, s.horizon, naive=naive, segments=per_customer,
-        discount_rate=s.discount_rate, margin=s.margin, time_unit="M",
+        bg, gg, rfm, horizon, naive=naive, segments=per_customer,
+        discount_rate=s.discount_rate, margin=s.margin,
     )  # fmt: skip
-
-    money = {"cost_per_order": s.cost_per_order, "cost_per_period": s.cost_per_period}
-    common = dict(discount_rate=s.discount_rate, margin=s.margin, time_unit="M", **money)
-    unit_summary = None
-    if s.acquisition_cost is not None:
-        economics = clv.cac_payback(
-            bg, gg, rfm, s.acquisition_cost, s.horizon, segments=per_customer, **common
-        )
-        overall = clv.unit_economics_summary(economics, by=None)
-        if per_customer is None:
-            unit_summary = overall
-        else:
-            unit_summary = _with_all(clv.unit_economics_summary(economics), overall)
-            unit_summary.index.name = segment.name
-    else:
-        economics = clv.net_clv(bg, gg, rfm, s.horizon, segments=per_customer, **common)
-
-    net = economics["net_clv"]
-    mean = float(net.mean())
-    cuts = {
-        "mean": mean,
-        "low": mean - AVERAGE_BAND * abs(mean),
-        "high": mean + AVERAGE_BAND * abs(mean),
-    }
-    codes = np.where(net < cuts["low"], 0, np.where(net > cuts["high"], 2, 1))
-    bands = pd.Series(
-        pd.Categorical.from_codes(codes, categories=list(BANDS), ordered=True),
-        index=net.index,
-        name="band",
-    )
-
-    churn_horizon = s.churn_horizon * 7.0 / TIME_UNITS[s.time_unit]  # weeks → model unit
+    economics, unit_summary = _economics(bg, gg, rfm, per_customer, segment, s)
+    bands, cuts = _bands(economics["net_clv"])
     scores = clv.churn_risk(
-        bg, rfm, churn_horizon, gg, clv_horizon=s.horizon, time_unit="M",
+        bg, rfm, Duration(s.churn_horizon, "W"), gg, clv_horizon=horizon,
         discount_rate=s.discount_rate, margin=s.margin,
     )  # fmt: skip
     plan = clv.price_increase_plan(scores, increases=s.increases, stage_wait=s.stage_wait)
@@ -230,6 +172,88 @@ def _analyse(log: pd.DataFrame, segments, s: Settings) -> Analysis:
         scores=scores,
         plan=plan,
     )
+
+
+def _holdout_check(log, cal, hold, segment, observation_end, s: Settings, columns):
+    """The naive formula against the model per segment (then all customers), and the holdout
+    report, from models fitted on the calibration period."""
+    bg_cal = clv.BetaGeoModel().fit(cal)
+    gg_cal = clv.GammaGammaModel().fit(cal)
+    check = clv.naive_vs_model(bg_cal, gg_cal, log, s.calibration_end, observation_end, **columns)
+    if segment is not None:
+        by_segment = clv.naive_vs_model(
+            bg_cal, gg_cal, log, s.calibration_end, observation_end, segment, **columns
+        )
+        check = _with_all(by_segment, check)
+    holdout = clv.evaluate_holdout(
+        bg_cal, cal, hold, gg_cal, transactions=log, customer_col=s.customer_col,
+        date_col=s.date_col,
+    )  # fmt: skip
+    return check, holdout
+
+
+def _per_customer(segment: pd.Series | None, customers: pd.Index) -> pd.Series | None:
+    """Each customer's segment, in the order of ``customers``; every one must have one."""
+    if segment is None:
+        return None
+    per_customer = segment.reindex(customers)
+    if per_customer.isna().any():
+        missing = list(per_customer.index[per_customer.isna()][:5])
+        raise InputError(
+            f"segments has no value for {int(per_customer.isna().sum())} customer(s) "
+            f"(for example {missing}); give every customer a segment."
+        )
+    return per_customer
+
+
+def _naive_values(log, segment, observation_end, s: Settings, columns) -> pd.DataFrame:
+    """The naive formula's CLV over the horizon, per segment when there are segments."""
+    segmented_log = log
+    if segment is not None:
+        segmented_log = log.assign(**{_SEGMENT: log[s.customer_col].map(segment)})
+    naive = clv.naive_clv(
+        segmented_log, s.horizon / 12.0, margin=s.margin, observation_end=observation_end,
+        segment_col=None if segment is None else _SEGMENT, **columns,
+    )  # fmt: skip
+    if segment is not None:
+        naive.index.name = segment.name
+    return naive
+
+
+def _economics(bg, gg, rfm, per_customer, segment, s: Settings):
+    """Net CLV per customer (with CAC and payback when a CAC is given) and, with a CAC, the unit
+    economics per segment and for all customers."""
+    money = {"cost_per_order": s.cost_per_order, "cost_per_period": s.cost_per_period}
+    common = dict(discount_rate=s.discount_rate, margin=s.margin, **money)
+    horizon = Duration(s.horizon, "M")
+    if s.acquisition_cost is None:
+        return clv.net_clv(bg, gg, rfm, horizon, segments=per_customer, **common), None
+    economics = clv.cac_payback(
+        bg, gg, rfm, s.acquisition_cost, horizon, segments=per_customer, **common
+    )
+    overall = clv.unit_economics_summary(economics, by=None)
+    if per_customer is None:
+        return economics, overall
+    unit_summary = _with_all(clv.unit_economics_summary(economics), overall)
+    unit_summary.index.name = segment.name
+    return economics, unit_summary
+
+
+def _bands(net: pd.Series) -> tuple[pd.Series, dict[str, float]]:
+    """Below, around (mean ± AVERAGE_BAND · |mean|) and above average net CLV, and the cuts."""
+    mean = float(net.mean())
+    cuts = {
+        "mean": mean,
+        "low": mean - AVERAGE_BAND * abs(mean),
+        "high": mean + AVERAGE_BAND * abs(mean),
+    }
+    codes = np.where(net < cuts["low"], 0, np.where(net > cuts["high"], 2, 1))
+    bands = pd.Series(
+        pd.Categorical.from_codes(codes, categories=list(BANDS), ordered=True),
+        index=net.index,
+        name="band",
+    )
+    return bands, cuts
 
 
 def check_costs(name: str, value) -> Any:

@@ -21,6 +21,7 @@ def _positive(name: str, value) -> float:
     return float(value)
 
 
+# Over 80 lines for its 20 keyword options and their numpydoc docstring; the body is 33 lines.
 def build_report(
     transactions: pd.DataFrame,
     calibration_end,
@@ -121,31 +122,11 @@ def build_report(
     >>> html.startswith("<!DOCTYPE html>")  # doctest: +SKIP
     True
     """
-    from clvmodel._version import __version__
-    from clvmodel.report import _analysis, _render, _sections, _sections_plan
+    from clvmodel.report import _analysis
 
-    if not isinstance(transactions, pd.DataFrame):
-        raise InputError(
-            f"transactions must be a DataFrame with one row per purchase, got "
-            f"{type(transactions).__name__}."
-        )
-    if time_unit not in ("W", "D"):
-        raise InputError(f"time_unit must be 'W' (weeks) or 'D' (days), got {time_unit!r}.")
-    if path is not None:
-        from pathlib import Path
-
-        from clvmodel._files import folder_of
-
-        folder_of(Path(path))  # fail before the work when the folder does not exist
-    if drop_duplicates:
-        columns = [c for c in (customer_col, date_col, amount_col) if c in transactions.columns]
-        transactions = transactions.drop_duplicates(subset=columns)
-    if isinstance(segments, str):
-        segment_name = segments
-    elif isinstance(segments, pd.Series):
-        segment_name = str(segments.name) if segments.name is not None else "segment"
-    else:
-        segment_name = None
+    transactions = _checked_log(
+        transactions, time_unit, path, drop_duplicates, (customer_col, date_col, amount_col)
+    )
     settings = _analysis.Settings(
         calibration_end=calibration_end,
         observation_end=observation_end,
@@ -163,9 +144,54 @@ def build_report(
         churn_horizon=_positive("churn_horizon", churn_horizon),
         increases=tuple(increases),
         stage_wait=_positive("stage_wait", stage_wait),
-        segment_name=segment_name,
+        segment_name=_segment_name(segments),
     )
     analysis = _analysis.analyse(transactions, segments, settings)
+    html = _html(analysis, title)
+    if path is not None:
+        from clvmodel._files import write_text_atomically
+
+        write_text_atomically(path, html)
+    for note in analysis.notes:
+        warnings.warn(note, _note_category(), stacklevel=2)
+    return html
+
+
+def _checked_log(transactions, time_unit, path, drop_duplicates: bool, columns) -> pd.DataFrame:
+    """The transactions (without exact repeats when asked), after the checks that are cheap
+    enough to fail before the work: the table, the time unit and the output folder."""
+    if not isinstance(transactions, pd.DataFrame):
+        raise InputError(
+            f"transactions must be a DataFrame with one row per purchase, got "
+            f"{type(transactions).__name__}."
+        )
+    if time_unit not in ("W", "D"):
+        raise InputError(f"time_unit must be 'W' (weeks) or 'D' (days), got {time_unit!r}.")
+    if path is not None:
+        from pathlib import Path
+
+        from clvmodel._files import folder_of
+
+        folder_of(Path(path))  # fail before the work when the folder does not exist
+    if drop_duplicates:
+        present = [c for c in columns if c in transactions.columns]
+        transactions = transactions.drop_duplicates(subset=present)
+    return transactions
+
+
+def _segment_name(segments) -> str | None:
+    if isinstance(segments, str):
+        return segments
+    if isinstance(segments, pd.Series):
+        return str(segments.name) if segments.name is not None else "segment"
+    return None
+
+
+def _html(analysis, title: str) -> str:
+    """The report's HTML: summary cards, then the sections in reading order."""
+    from clvmodel._version import __version__
+    from clvmodel.report import _render, _sections, _sections_plan
+
     cards = _sections.summary_cards(analysis)
     sections = [
         _sections.naive_section(analysis),
@@ -178,17 +204,10 @@ def build_report(
     ]
     lede = (
         f"{analysis.customers:,} customers with purchases from {analysis.first_date:%Y-%m-%d} "
-        f"to {analysis.last_date:%Y-%m-%d}; value counted over the next {settings.horizon:g} "
-        f"months from {analysis.last_date:%Y-%m-%d}."
+        f"to {analysis.last_date:%Y-%m-%d}; value counted over the next "
+        f"{analysis.settings.horizon:g} months from {analysis.last_date:%Y-%m-%d}."
     )
-    html = _render.render(title, lede, cards, sections, __version__)
-    if path is not None:
-        from clvmodel._files import write_text_atomically
-
-        write_text_atomically(path, html)
-    for note in analysis.notes:
-        warnings.warn(note, _note_category(), stacklevel=2)
-    return html
+    return _render.render(title, lede, cards, sections, __version__)
 
 
 def _note_category():

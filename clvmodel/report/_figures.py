@@ -13,12 +13,20 @@ import numpy as np
 import pandas as pd
 
 from clvmodel.plotting._common import new_axes
+from clvmodel.report._format import Figure
 
 _DPI = 120
 _ACTUAL = "#333333"
 _NAIVE = "#c0392b"
 _MODEL = "#1f77b4"
 _MUTED = "#9aa5b1"
+
+
+def figure(id, title, draw, alt, how_to_read, size=(7.2, 4.2)) -> Figure:
+    """A figure block: ``draw(ax)`` rendered as an embedded PNG, with its alt text and a line on
+    how to read it."""
+    src, (width, height) = to_data_uri(draw, size)
+    return Figure(id, title, src, width, height, alt, how_to_read)
 
 
 def to_data_uri(draw, size=(7.2, 4.2)) -> tuple[str, tuple[int, int]]:
@@ -28,12 +36,12 @@ def to_data_uri(draw, size=(7.2, 4.2)) -> tuple[str, tuple[int, int]]:
     becomes about a third of the size, which matters for a report sent by e-mail.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure  # no pyplot state: safe in any backend and thread
+    from matplotlib.figure import Figure as PlotFigure  # no pyplot state: any backend, thread
     from PIL import Image  # a dependency of matplotlib
 
-    figure = Figure(figsize=size, layout="constrained", dpi=_DPI)
-    canvas = FigureCanvasAgg(figure)
-    draw(figure.add_subplot())
+    drawing = PlotFigure(figsize=size, layout="constrained", dpi=_DPI)
+    canvas = FigureCanvasAgg(drawing)
+    draw(drawing.add_subplot())
     canvas.draw()
     pixels = Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB")
     palette = pixels.quantize(colors=128, method=Image.Quantize.FASTOCTREE)

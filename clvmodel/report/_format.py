@@ -46,6 +46,17 @@ def months(value, horizon: float) -> str:
     return f"{value:.1f}" if math.isfinite(value) else f"not within {horizon:g}"
 
 
+def segment_label(a) -> str:
+    """What the report calls a segment: the name of the segment column, else "segment"."""
+    name = a.settings.segment_name
+    return name if name else "segment"
+
+
+def unit_words(unit) -> str:
+    """The model's time unit in words (plural)."""
+    return {"W": "weeks", "D": "days"}.get(unit, "periods")
+
+
 @dataclass
 class Cell:
     text: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from clvmodel._units import Duration
 from clvmodel.plotting import (
     plot_clv_vs_naive,
     plot_conditional_expectation,
@@ -12,10 +13,10 @@ from clvmodel.plotting import (
 )
 from clvmodel.report import _figures
 from clvmodel.report._analysis import BANDS, Analysis
+from clvmodel.report._figures import figure
 from clvmodel.report._format import (
     Card,
     Cell,
-    Figure,
     Section,
     Table,
     count,
@@ -23,16 +24,13 @@ from clvmodel.report._format import (
     money,
     percent,
     ratio,
+    segment_label,
+    unit_words,
 )
 from clvmodel.rfm import TIME_UNITS
 
 _EXAMPLES = 5  # customer ids listed per band
 _TOP = 10  # customers in the top-customer table
-
-
-def _figure(id, title, draw, alt, how_to_read, size=(7.2, 4.2)) -> Figure:
-    src, (width, height) = _figures.to_data_uri(draw, size)
-    return Figure(id, title, src, width, height, alt, how_to_read)
 
 
 def top_share(values: pd.Series, share: float) -> float:
@@ -41,11 +39,6 @@ def top_share(values: pd.Series, share: float) -> float:
     k = int(np.ceil(share * ordered.size))
     total = ordered.sum()
     return float(ordered[:k].sum() / total) if total > 0 else float("nan")
-
-
-def _segment_label(a: Analysis) -> str:
-    name = a.settings.segment_name
-    return name if name else "segment"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -105,7 +98,7 @@ def naive_section(a: Analysis) -> Section:
     check = a.naive_vs_model
     overall = check.loc["all"]
     summary = a.holdout.summary
-    years = summary["holdout_length"] * TIME_UNITS[summary["time_unit"]] / 365.25
+    years = Duration(summary["holdout_length"], summary["time_unit"]).to("Y")
     formats = {
         "customers": ("Customers", count),
         "average_order_value": ("Average order value", money),
@@ -118,17 +111,17 @@ def naive_section(a: Analysis) -> Section:
     }
     table = Table.from_frame(
         "naive-vs-model",
-        f"Naive formula vs model per {_segment_label(a)}: mean per customer over {years:.2f} "
+        f"Naive formula vs model per {segment_label(a)}: mean per customer over {years:.2f} "
         "years (the holdout length); errors of the predicted holdout revenue",
         check,
         formats,
-        _segment_label(a).capitalize(),
+        segment_label(a).capitalize(),
     )
-    figure = _figure(
+    revenue = figure(
         "figure-holdout-revenue",
         "Holdout revenue per customer: actual, naive formula, model",
         lambda ax: _figures.plot_holdout_revenue(check, ax=ax),
-        f"Bar chart of mean holdout revenue per customer by {_segment_label(a)}. All customers: "
+        f"Bar chart of mean holdout revenue per customer by {segment_label(a)}. All customers: "
         f"actual {money(overall['actual_holdout'])}, naive formula "
         f"{money(overall['naive_holdout'])}, model {money(overall['model_holdout'])}.",
         "Compare each hatched red bar (naive formula) and blue bar (model) with the dark bar "
@@ -149,7 +142,7 @@ def naive_section(a: Analysis) -> Section:
             f"({percent(overall['model_error'], True)}); customers actually spent "
             f"{money(overall['actual_holdout'])}.",
         ],
-        [table, figure],
+        [table, revenue],
     )
 
 
@@ -162,7 +155,7 @@ def value_section(a: Analysis) -> Section:
     label = f"CLV, next {s.horizon:g} months"
     top10, top20 = top_share(value, 0.1), top_share(value, 0.2)
     below = float((value < a.values["naive_clv"]).mean())
-    histogram = _figure(
+    histogram = figure(
         "figure-value-distribution",
         "Predicted value per customer against the naive formula",
         lambda ax: plot_clv_vs_naive(a.values, ax=ax, value_label=label),
@@ -172,7 +165,7 @@ def value_section(a: Analysis) -> Section:
         "Each bar counts the customers with a predicted value in its range (log scale); the "
         "dashed red line is the naive formula's value and the dotted line the median customer.",
     )
-    concentration = _figure(
+    concentration = figure(
         "figure-concentration",
         "How concentrated the value is",
         lambda ax: plot_clv_vs_naive(a.values, ax=ax, kind="concentration", value_label=label),
@@ -216,7 +209,53 @@ def bands_section(a: Analysis) -> Section:
     s = a.settings
     econ = a.economics
     v = a.values
-    unit_weeks = TIME_UNITS[s.time_unit] / 7.0
+    table = _bands_table(a)
+    top = econ.assign(band=a.bands, frequency=v["frequency"]).nlargest(_TOP, "net_clv")
+    formats = {
+        "frequency": ("Repeat purchases", lambda x: count(x)),
+        "probability_alive": ("P(alive)", percent),
+        "expected_purchases": (f"Expected purchases, {s.horizon:g} months", decimal),
+        "gross_margin": ("Gross margin", money),
+        "net_clv": ("Net CLV", money),
+    }
+    top_table = Table.from_frame(
+        "top-customers", f"The {_TOP} customers with the highest net CLV", top, formats, "Customer"
+    )
+    blocks = [table, top_table]
+    if "segment" in econ.columns:
+        crosstab = pd.crosstab(econ["segment"], a.bands).reindex(columns=list(BANDS), fill_value=0)
+        blocks.insert(
+            1,
+            Table.from_frame(
+                "bands-by-segment",
+                f"Customers per band, by {segment_label(a)}",
+                crosstab,
+                {band: (band.capitalize(), count) for band in BANDS},
+                segment_label(a).capitalize(),
+            ),
+        )
+    negative = int((econ["net_clv"] < 0).sum())
+    return Section(
+        "bands",
+        "Below, around and above average",
+        [
+            f"Each customer's net CLV over the next {s.horizon:g} months (margin minus the cost "
+            "to serve) places them below, around or above the average customer. "
+            + (
+                f"{count(negative)} customers are predicted to cost more to serve than they "
+                "bring in (net CLV below 0)."
+                if negative
+                else "No customer is predicted to cost more to serve than they bring in."
+            ),
+        ],
+        blocks,
+    )
+
+
+def _bands_table(a: Analysis) -> Table:
+    """Per band of net CLV: customers, value, history and the highest-valued customers."""
+    econ, v = a.economics, a.values
+    unit_weeks = TIME_UNITS[a.settings.time_unit] / 7.0
     frame = pd.DataFrame(
         {
             "band": a.bands,
@@ -243,11 +282,10 @@ def bands_section(a: Analysis) -> Section:
             Cell(", ".join(map(str, examples)) or "none", numeric=False),
         ]
         rows.append((band, cells))
-    cuts = a.band_cuts
-    table = Table(
+    return Table(
         "bands",
-        f"Customers below, around (within ±20 % of the mean net CLV, {money(cuts['mean'])}) and "
-        "above average",
+        f"Customers below, around (within ±20 % of the mean net CLV, "
+        f"{money(a.band_cuts['mean'])}) and above average",
         [
             "Band",
             "Customers",
@@ -260,46 +298,6 @@ def bands_section(a: Analysis) -> Section:
             "Examples (highest net CLV)",
         ],
         rows,
-    )
-    top = econ.assign(band=a.bands, frequency=v["frequency"]).nlargest(_TOP, "net_clv")
-    formats = {
-        "frequency": ("Repeat purchases", lambda x: count(x)),
-        "probability_alive": ("P(alive)", percent),
-        "expected_purchases": (f"Expected purchases, {s.horizon:g} months", decimal),
-        "gross_margin": ("Gross margin", money),
-        "net_clv": ("Net CLV", money),
-    }
-    top_table = Table.from_frame(
-        "top-customers", f"The {_TOP} customers with the highest net CLV", top, formats, "Customer"
-    )
-    blocks = [table, top_table]
-    if "segment" in econ.columns:
-        crosstab = pd.crosstab(econ["segment"], a.bands).reindex(columns=list(BANDS), fill_value=0)
-        blocks.insert(
-            1,
-            Table.from_frame(
-                "bands-by-segment",
-                f"Customers per band, by {_segment_label(a)}",
-                crosstab,
-                {band: (band.capitalize(), count) for band in BANDS},
-                _segment_label(a).capitalize(),
-            ),
-        )
-    negative = int((econ["net_clv"] < 0).sum())
-    return Section(
-        "bands",
-        "Below, around and above average",
-        [
-            f"Each customer's net CLV over the next {s.horizon:g} months (margin minus the cost "
-            "to serve) places them below, around or above the average customer. "
-            + (
-                f"{count(negative)} customers are predicted to cost more to serve than they "
-                "bring in (net CLV below 0)."
-                if negative
-                else "No customer is predicted to cost more to serve than they bring in."
-            ),
-        ],
-        blocks,
     )
 
 
@@ -325,7 +323,7 @@ def holdout_section(a: Analysis) -> Section:
         "Method",
     )
     model = metrics.iloc[0]
-    tracking = _figure(
+    tracking = figure(
         "figure-tracking",
         "Repeat purchases week by week: actual and predicted",
         lambda ax: plot_tracking(report, ax=ax),
@@ -335,7 +333,7 @@ def holdout_section(a: Analysis) -> Section:
         "The vertical line marks the end of the calibration period; to its right, the closer "
         "the dashed model line stays to the solid actual line, the better the forecast.",
     )
-    conditional = _figure(
+    conditional = figure(
         "figure-conditional-expectation",
         "Holdout purchases by calibration repeat purchases",
         lambda ax: plot_conditional_expectation(report, ax=ax),
@@ -349,14 +347,10 @@ def holdout_section(a: Analysis) -> Section:
         "Checked on a holdout period",
         [
             f"The model was fitted on the purchases up to {a.settings.calibration_end} and "
-            f"predicted the {summary['holdout_length']:g} {_unit_words(summary['time_unit'])} "
+            f"predicted the {summary['holdout_length']:g} {unit_words(summary['time_unit'])} "
             "that followed. Mean absolute error per customer and the error of the total compare "
             "its predictions with what customers did, beside the naive formula and each "
             "customer's own past rate.",
         ],
         [table, tracking, conditional],
     )
-
-
-def _unit_words(unit) -> str:
-    return {"W": "weeks", "D": "days"}.get(unit, "periods")

@@ -7,8 +7,19 @@ import pandas as pd
 from clvmodel.plotting import plot_churn_risk_vs_value, plot_churn_tiers
 from clvmodel.report import _figures
 from clvmodel.report._analysis import Analysis
-from clvmodel.report._format import Cell, Section, Table, count, money, months, percent, ratio
-from clvmodel.report._sections import _figure, _segment_label, _unit_words
+from clvmodel.report._figures import figure
+from clvmodel.report._format import (
+    Cell,
+    Section,
+    Table,
+    count,
+    money,
+    months,
+    percent,
+    ratio,
+    segment_label,
+    unit_words,
+)
 
 
 def _cost_words(value) -> str:
@@ -17,19 +28,17 @@ def _cost_words(value) -> str:
     return money(value)
 
 
-def economics_section(a: Analysis) -> Section:
-    s = a.settings
-    econ = a.economics
-    label = _segment_label(a)
+def _cost_table(econ: pd.DataFrame, label: str, horizon: float) -> Table:
+    """Mean gross margin, costs and net CLV per customer, by segment and for all."""
     keys = econ["segment"] if "segment" in econ.columns else pd.Series("all", index=econ.index)
     parts = econ[["gross_margin", "order_costs", "service_costs", "net_clv"]]
     flows = parts.groupby(keys.to_numpy(), sort=True).mean()
     if list(flows.index) != ["all"]:
         flows.loc["all"] = parts.mean()
     flows.index.name = label
-    flow_table = Table.from_frame(
+    return Table.from_frame(
         "cost-to-serve",
-        f"Where the value goes: mean per customer over the next {s.horizon:g} months, discounted",
+        f"Where the value goes: mean per customer over the next {horizon:g} months, discounted",
         flows,
         {
             "gross_margin": ("Gross margin", money),
@@ -39,6 +48,43 @@ def economics_section(a: Analysis) -> Section:
         },
         label.capitalize(),
     )
+
+
+def _economics_figures(a: Analysis, summary: pd.DataFrame, label: str):
+    """The CLV:CAC bars per segment and the payback curves."""
+    s, econ = a.settings, a.economics
+    overall = summary.loc["all"]
+    per_segment = summary.drop(index="all") if len(summary) > 1 else summary
+    ratios = figure(
+        "figure-clv-cac",
+        f"CLV:CAC by {label}",
+        lambda ax: _figures.plot_clv_to_cac(per_segment, ax=ax),
+        f"Bar chart of CLV:CAC by {label}: "
+        + ", ".join(f"{k} {ratio(v)}" for k, v in per_segment["clv_to_cac"].items())
+        + "; dashed line at 1 (break-even), dotted line at 3.",
+        "A bar above the dashed line means the segment's customers bring in more net margin "
+        "than they cost to acquire; the dotted line is the 3:1 ratio many marketers aim for.",
+        size=(7.2, 3.8),
+    )
+    payback = figure(
+        "figure-payback",
+        "Share of customers who have paid back their CAC",
+        lambda ax: _figures.plot_payback_curve(econ, s.horizon, ax=ax),
+        f"Line chart of the share of customers whose expected net margin has covered their "
+        f"CAC, month by month over {s.horizon:g} months; {percent(overall['paid_back_share'])} "
+        "of all customers by the end.",
+        "Read a line at a given month: its height is the share of that segment's customers who "
+        "have earned back their acquisition cost by then.",
+        size=(7.2, 3.8),
+    )
+    return ratios, payback
+
+
+def economics_section(a: Analysis) -> Section:
+    s = a.settings
+    econ = a.economics
+    label = segment_label(a)
+    flow_table = _cost_table(econ, label, s.horizon)
     paragraphs = [
         f"Net CLV is the discounted margin ({percent(s.margin)} of predicted spend) minus the "
         f"cost to serve: {_cost_words(s.cost_per_order)} per order and "
@@ -68,29 +114,7 @@ def economics_section(a: Analysis) -> Section:
         label.capitalize(),
         note="Payback is when the expected cumulative discounted net margin first covers the CAC.",
     )
-    per_segment = summary.drop(index="all") if len(summary) > 1 else summary
-    ratios = _figure(
-        "figure-clv-cac",
-        f"CLV:CAC by {label}",
-        lambda ax: _figures.plot_clv_to_cac(per_segment, ax=ax),
-        f"Bar chart of CLV:CAC by {label}: "
-        + ", ".join(f"{k} {ratio(v)}" for k, v in per_segment["clv_to_cac"].items())
-        + "; dashed line at 1 (break-even), dotted line at 3.",
-        "A bar above the dashed line means the segment's customers bring in more net margin "
-        "than they cost to acquire; the dotted line is the 3:1 ratio many marketers aim for.",
-        size=(7.2, 3.8),
-    )
-    payback = _figure(
-        "figure-payback",
-        "Share of customers who have paid back their CAC",
-        lambda ax: _figures.plot_payback_curve(econ, s.horizon, ax=ax),
-        f"Line chart of the share of customers whose expected net margin has covered their "
-        f"CAC, month by month over {s.horizon:g} months; {percent(overall['paid_back_share'])} "
-        "of all customers by the end.",
-        "Read a line at a given month: its height is the share of that segment's customers who "
-        "have earned back their acquisition cost by then.",
-        size=(7.2, 3.8),
-    )
+    ratios, payback = _economics_figures(a, summary, label)
     paragraphs.append(
         f"Over all customers, mean net CLV / mean CAC is {ratio(overall['clv_to_cac'])}, and "
         f"{percent(overall['paid_back_share'])} of customers pay back their CAC within "
@@ -138,7 +162,7 @@ def churn_section(a: Analysis) -> Section:
     for _, cells in table.rows:
         cells[0] = Cell(cells[0].text, numeric=False)
     first = stages.iloc[0]
-    tiers = _figure(
+    tiers = figure(
         "figure-churn-tiers",
         "Customers and value by churn-risk tier",
         lambda ax: _tiers_with_legend_clear(plan, ax),
@@ -149,7 +173,7 @@ def churn_section(a: Analysis) -> Section:
         "bar holds more than its share of the value.",
         size=(7.2, 4.6),
     )
-    scatter = _figure(
+    scatter = figure(
         "figure-risk-vs-value",
         "Churn risk against predicted value",
         lambda ax: plot_churn_risk_vs_value(plan, ax=ax),
@@ -181,7 +205,7 @@ def settings_section(a: Analysis) -> Section:
     rows = [
         ("Calibration period ends", str(s.calibration_end)),
         ("Observation ends", f"{a.last_date:%Y-%m-%d}"),
-        ("Holdout length", f"{summary['holdout_length']:g} {_unit_words(summary['time_unit'])}"),
+        ("Holdout length", f"{summary['holdout_length']:g} {unit_words(summary['time_unit'])}"),
         ("Value horizon", f"{s.horizon:g} months"),
         ("Annual discount rate", percent(s.discount_rate)),
         ("Margin", percent(s.margin)),

@@ -33,14 +33,10 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "where Spark provides it, e.g. on Databricks)."
     ) from exc
 
+from clvmodel.spark._holdout import calibration_holdout_split
 from clvmodel.spark._models import distinct_histories, distinct_spends, fit
 from clvmodel.spark._scoring import rfm_rejects, score
-from clvmodel.spark._transactions import (
-    SparkTransactions,
-    calibration_holdout_split,
-    rejects,
-    rfm_summary,
-)
+from clvmodel.spark._transactions import SparkTransactions, rejects, rfm_summary
 
 __all__ = [
     "SparkTransactions",

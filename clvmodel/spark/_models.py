@@ -6,7 +6,8 @@ import pandas as pd
 
 from clvmodel.models.bundle import ModelBundle, fit_bundle
 from clvmodel.rfm import TIME_UNITS
-from clvmodel.spark._transactions import SparkTransactions, _check_on_invalid
+from clvmodel.spark._common import check_on_invalid
+from clvmodel.spark._transactions import SparkTransactions
 from clvmodel.value import observed_years
 
 __all__ = ["distinct_histories", "distinct_spends", "fit"]
@@ -97,7 +98,7 @@ def fit(
         Save it with ``.save("models.json")``; score with :func:`clvmodel.spark.score` or
         ``clvmodel score``.
     """
-    _check_on_invalid(on_invalid)
+    check_on_invalid(on_invalid)
     source = SparkTransactions(
         transactions, customer_col, date_col, amount_col, date_format, observation_end, time_unit,
         drop_duplicates,
@@ -109,7 +110,7 @@ def fit(
     try:
         histories = distinct_histories(rfm, time_unit)
         if histories.empty:
-            source._raise_nothing_valid()
+            source.raise_nothing_valid()
         spends = naive_inputs = None
         if amount_col is not None:
             spends = distinct_spends(rfm)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 
 from clvmodel._rfm_sql import RFM_COLUMNS, rfm_reject_reason
+from clvmodel._units import MAX_VALUE_STEPS, Duration, carries_unit, check_unit, value_horizon
 from clvmodel.errors import InputError
 from clvmodel.models.bundle import ModelBundle, bundle_from_document, load_models
 from clvmodel.scoring import SCORE_COLUMNS, score_customers
-from clvmodel.spark._transactions import _check_on_invalid, _column_types, _quote
-from clvmodel.value import PERIOD_DAYS, horizon_years
+from clvmodel.spark._common import check_on_invalid, column_types, quote_name
+from clvmodel.value import horizon_years
 
 __all__ = ["rfm_rejects", "score"]
 
@@ -18,7 +20,7 @@ _ROWS_PER_PIECE = 200_000
 
 
 def _checked_rfm(rfm, customer_col: str):
-    types = _column_types(rfm)
+    types = column_types(rfm)
     missing = [c for c in (customer_col, *RFM_COLUMNS) if c not in types]
     if missing:
         raise InputError(
@@ -26,10 +28,10 @@ def _checked_rfm(rfm, customer_col: str):
             f"{list(types)}. Make it with clvmodel.spark.rfm_summary, or name the customer column "
             "with customer_col=."
         )
-    customer = _quote(customer_col)
+    customer = quote_name(customer_col)
     if types[customer_col] == "string":
         customer = f"NULLIF(TRIM({customer}), '')"
-    casts = [f"try_cast({_quote(c)} AS DOUBLE) AS {c}" for c in RFM_COLUMNS]
+    casts = [f"try_cast({quote_name(c)} AS DOUBLE) AS {c}" for c in RFM_COLUMNS]
     typed = rfm.selectExpr(f"{customer} AS customer_id", *casts)
     return typed.selectExpr("*", f"{rfm_reject_reason()} AS reason")
 
@@ -83,62 +85,33 @@ def rfm_rejects(rfm, customer_col: str = "customer_id"):
     return _checked_rfm(rfm, customer_col).where("reason IS NOT NULL")
 
 
-def score(
-    rfm,
-    models: ModelBundle | str | os.PathLike,
-    horizon: float = 12.0,
-    horizon_unit: str = "M",
-    discount_rate: float = 0.0,
-    margin: float = 1.0,
-    customer_col: str = "customer_id",
-    on_invalid: str = "raise",
-):
-    """Score every customer of a Spark RFM table: the columns of ``clvmodel score``.
-
-    The models go to the executors as JSON (never a pickle); each partition is scored in Arrow
-    batches by :func:`clvmodel.score_customers`, so the numbers are those of the local path.
-
-    Parameters
-    ----------
-    rfm : pyspark.sql.DataFrame
-        One row per customer with ``frequency``, ``recency``, ``T`` and ``monetary_value`` in the
-        models' time unit (as from :func:`clvmodel.spark.rfm_summary`).
-    models : ModelBundle, (purchase model, GammaGammaModel) or path
-        Fitted models: a bundle from :func:`clvmodel.spark.fit` or
-        :func:`clvmodel.load_models`, a pair of fitted model objects (e.g.
-        ``(clv.BetaGeoModel().fit(rfm), clv.GammaGammaModel().fit(rfm))``), or the path of a file
-        written by ``clvmodel fit`` or ``ModelBundle.save``.
-    horizon : float
-        Horizon of churn risk, expected purchases and CLV, in ``horizon_unit``.
-    horizon_unit : {"D", "W", "M", "Y"}
-        Unit of the horizon and of CLV's discounting period.
-    discount_rate : float
-        Annual discount rate of CLV.
-    margin : float
-        Profit margin applied to spend.
-    customer_col : str
-        Customer-id column of ``rfm``; it is ``customer_id`` in the result.
-    on_invalid : {"raise", "drop"}
-        Rows that cannot be scored (see :func:`rfm_rejects`): stop the job with an error naming
-        the customer and the reason when the result is computed (default; no extra pass over
-        the data), or leave them out.
-
-    Returns
-    -------
-    pyspark.sql.DataFrame
-        ``customer_id`` and the columns of :data:`clvmodel.scoring.SCORE_COLUMNS`.
-    """
-    from pyspark.sql.types import DoubleType, LongType, StructField, StructType
-
-    _check_on_invalid(on_invalid)
-    bundle = _as_bundle(models)
-    if bundle.gg is None:
-        raise InputError(
-            "the models have no spend model; fit them on a log with amounts to score value."
+def _score_horizon(horizon, horizon_unit) -> Duration:
+    """The horizon of :func:`score` as a Duration: ``"12M"`` as written, a bare number in the
+    deprecated ``horizon_unit`` (with a DeprecationWarning at the caller of :func:`score`) or in
+    months."""
+    period = None
+    if horizon_unit is not None:
+        period = check_unit(horizon_unit, "horizon_unit")
+        if carries_unit(horizon):
+            raise InputError(
+                f"horizon={str(horizon)!r} already carries its unit; drop horizon_unit="
+                f"{horizon_unit!r}."
+            )
+        try:
+            shown = f"{float(horizon):g}"
+        except (TypeError, ValueError):
+            shown = "<number>"
+        warnings.warn(
+            f"horizon_unit= is deprecated for the value period; pass horizon='{shown}{period}' (a "
+            "duration with its unit) instead of horizon_unit=.",
+            DeprecationWarning,
+            stacklevel=3,
         )
-    if horizon_unit not in PERIOD_DAYS:
-        raise InputError(f"horizon_unit={horizon_unit!r}: use one of {sorted(PERIOD_DAYS)}.")
-    checked = _checked_rfm(rfm, customer_col)
+    return value_horizon(horizon, period, default_unit="M", max_steps=MAX_VALUE_STEPS)
+
+
+def _valid_rows(checked, on_invalid: str):
+    """The scorable rows of a checked RFM table (without the reason column)."""
     if on_invalid == "raise":
         # Checked in the scoring pass itself (a separate count would compute the input twice):
         # the first invalid row stops the job with this message.
@@ -151,18 +124,12 @@ def score(
         valid = checked.where(f"reason IS NULL OR raise_error({message}) IS NULL")
     else:
         valid = checked.where("reason IS NULL")
-    valid = valid.drop("reason")
-    years = horizon_years(horizon, horizon_unit)
-    naive = bundle.naive_clv(years, margin=margin)
-    document = json.dumps(bundle.to_dict())
-    time_unit = bundle.bg.time_unit_ or "W"
-    options = {
-        "horizon": float(horizon),
-        "time_unit": horizon_unit,
-        "discount_rate": float(discount_rate),
-        "margin": float(margin),
-        "naive_clv": naive,
-    }
+    return valid.drop("reason")
+
+
+def _partition_scorer(document: str, time_unit: str, options: dict):
+    """The function mapInPandas runs on each partition: the models read back from JSON, and
+    :func:`clvmodel.score_customers` applied to pieces of about ``_ROWS_PER_PIECE`` rows."""
 
     def score_frame(models, frame):
         frame = frame.set_index("customer_id")
@@ -186,8 +153,76 @@ def score(
         if rows:
             yield score_frame(models, pd.concat(pending, ignore_index=True))
 
+    return score_partition
+
+
+def score(
+    rfm,
+    models: ModelBundle | str | os.PathLike,
+    horizon: str | float | Duration = "12M",
+    horizon_unit: str | None = None,
+    discount_rate: float = 0.0,
+    margin: float = 1.0,
+    customer_col: str = "customer_id",
+    on_invalid: str = "raise",
+):
+    """Score every customer of a Spark RFM table: the columns of ``clvmodel score``.
+
+    The models go to the executors as JSON (never a pickle); each partition is scored in Arrow
+    batches by :func:`clvmodel.score_customers`, so the numbers are those of the local path.
+
+    Parameters
+    ----------
+    rfm : pyspark.sql.DataFrame
+        One row per customer with ``frequency``, ``recency``, ``T`` and ``monetary_value`` in the
+        models' time unit (as from :func:`clvmodel.spark.rfm_summary`).
+    models : ModelBundle, (purchase model, GammaGammaModel) or path
+        Fitted models: a bundle from :func:`clvmodel.spark.fit` or
+        :func:`clvmodel.load_models`, a pair of fitted model objects (e.g.
+        ``(clv.BetaGeoModel().fit(rfm), clv.GammaGammaModel().fit(rfm))``), or the path of a file
+        written by ``clvmodel fit`` or ``ModelBundle.save``.
+    horizon : str, float or Duration
+        Horizon of churn risk, expected purchases and CLV: a duration such as ``"12M"`` or
+        ``"39W"`` (its unit is also CLV's discounting period), at most 100 years. A bare number
+        counts months (or periods of the deprecated ``horizon_unit``).
+    horizon_unit : {"D", "W", "M", "Y"}, optional
+        Deprecated: the unit of a bare-number ``horizon``; write ``horizon="12M"`` instead.
+    discount_rate : float
+        Annual discount rate of CLV, a fraction (0.1 = 10 %).
+    margin : float
+        Profit margin applied to spend, a fraction (0.3 = 30 %).
+    customer_col : str
+        Customer-id column of ``rfm``; it is ``customer_id`` in the result.
+    on_invalid : {"raise", "drop"}
+        Rows that cannot be scored (see :func:`rfm_rejects`): stop the job with an error naming
+        the customer and the reason when the result is computed (default; no extra pass over
+        the data), or leave them out.
+
+    Returns
+    -------
+    pyspark.sql.DataFrame
+        ``customer_id`` and the columns of :data:`clvmodel.scoring.SCORE_COLUMNS`.
+    """
+    from pyspark.sql.types import DoubleType, LongType, StructField, StructType
+
+    check_on_invalid(on_invalid)
+    bundle = _as_bundle(models)
+    if bundle.gg is None:
+        raise InputError(
+            "the models have no spend model; fit them on a log with amounts to score value."
+        )
+    span = _score_horizon(horizon, horizon_unit)
+    valid = _valid_rows(_checked_rfm(rfm, customer_col), on_invalid)
+    naive = bundle.naive_clv(horizon_years(span.value, span.unit), margin=margin)
+    options = {
+        "horizon": span,
+        "discount_rate": float(discount_rate),
+        "margin": float(margin),
+        "naive_clv": naive,
+    }
+    scorer = _partition_scorer(json.dumps(bundle.to_dict()), bundle.bg.time_unit_ or "W", options)
     fields = [valid.schema["customer_id"]]
     for column in SCORE_COLUMNS:
         kind = LongType() if column == "frequency" else DoubleType()
         fields.append(StructField(column, kind, True))
-    return valid.mapInPandas(score_partition, StructType(fields))
+    return valid.mapInPandas(scorer, StructType(fields))

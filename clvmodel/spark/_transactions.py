@@ -1,4 +1,4 @@
-"""Transaction logs in Spark: typed and checked rows, the RFM summary and the holdout split."""
+"""Transaction logs in Spark: typed and checked rows, their rejects and the RFM summary."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pandas as pd
 
 from clvmodel._reading import AFTER_END, check_amount_texts
 from clvmodel._reading_sql import (
-    Dialect,
     amount_sql,
     date_dictionary,
     date_text_sql,
@@ -19,54 +18,19 @@ from clvmodel._reading_sql import (
     odd_amounts_sql,
     reject_reason_sql,
 )
-from clvmodel._rfm_sql import RFM_COLUMNS, rfm_query
 from clvmodel.errors import InputError
-from clvmodel.rfm import (
-    TIME_UNITS,
-    check_not_in_future,
-    day_number,
-    observation_end_day,
-    parse_date,
+from clvmodel.rfm import TIME_UNITS, check_not_in_future, day_number, observation_end_day
+from clvmodel.spark._common import (
+    SPARK,
+    check_on_invalid,
+    column_types,
+    quote_name,
+    strftime_pattern,
+    summarise,
+    usable_sql,
 )
 
-__all__ = ["SparkTransactions", "calibration_holdout_split", "rejects", "rfm_summary"]
-
-_ON_INVALID = ("raise", "drop")
-_SPARK = Dialect("spark")
-
-
-def _USABLE(with_amount: bool) -> str:  # noqa: N802 - a constant-like SQL fragment
-    """SQL reason a row is unusable, ignoring the end of observation."""
-    return reject_reason_sql("9999-12-31", with_amount, _SPARK)
-
-
-# Spark (Java) datetime pattern letters and their strftime equivalents, longest first.
-_JAVA_PATTERN = (("yyyy", "%Y"), ("yy", "%y"), ("MMMM", "%B"), ("MMM", "%b"), ("MM", "%m"),
-                 ("M", "%m"), ("dd", "%d"), ("d", "%d"))  # fmt: skip
-
-
-def _strftime_pattern(date_format: str | None) -> str | None:
-    """``date_format`` as a strftime pattern: Spark patterns such as ``"yyyyMMdd"`` (accepted
-    before issue 13) are translated; strftime patterns (with ``%``) pass as they are."""
-    if date_format is None or "%" in date_format:
-        return date_format
-    import re
-
-    pieces = re.split(r"(y+|M+|d+)", date_format)
-    out = []
-    for piece in pieces:
-        match = dict(_JAVA_PATTERN).get(piece)
-        if match is None and piece[:1].isalpha():
-            raise InputError(
-                f"date_format={date_format!r}: give a strftime pattern of the date part, such as "
-                "'%d/%m/%Y' (Spark patterns with yyyy, MM and dd are translated)."
-            )
-        out.append(match or piece)
-    return "".join(out)
-
-
-def _quote(name: str) -> str:
-    return "`" + str(name).replace("`", "``") + "`"
+__all__ = ["SparkTransactions", "rejects", "rfm_summary"]
 
 
 @dataclass
@@ -116,7 +80,7 @@ class SparkTransactions:
     def __post_init__(self):
         if self.time_unit not in TIME_UNITS:
             raise InputError(f"time_unit={self.time_unit!r} is not supported; use 'D' or 'W'.")
-        types = _column_types(self.data)
+        types = column_types(self.data)
         needed = {"customer": self.customer_col, "date": self.date_col}
         if self.amount_col is not None:
             needed["amount"] = self.amount_col
@@ -127,9 +91,9 @@ class SparkTransactions:
                 "the right ones with customer_col=, date_col= and amount_col=."
             )
         self.session = self.data.sparkSession
-        self.date_format = _strftime_pattern(self.date_format)
+        self.date_format = strftime_pattern(self.date_format)
         customer, fractional = id_sql(
-            _quote(self.customer_col), kind_of(types[self.customer_col]), _SPARK
+            quote_name(self.customer_col), kind_of(types[self.customer_col]), SPARK
         )
         day = self._day_sql(types)  # sets the dictionary of date texts when one is needed
         date_text = "CAST(NULL AS STRING)" if self._dates is None else self._date_text
@@ -139,10 +103,10 @@ class SparkTransactions:
             f"{day} AS day",
             f"{date_text} AS date_text",
             f"{self._amount_sql(types)} AS amount",
-            f"CAST({_quote(self.date_col)} AS STRING) AS raw_date",
+            f"CAST({quote_name(self.date_col)} AS STRING) AS raw_date",
             "CAST(NULL AS STRING)"
             if self.amount_col is None
-            else f"CAST({_quote(self.amount_col)} AS STRING)",
+            else f"CAST({quote_name(self.amount_col)} AS STRING)",
         ).toDF(
             "customer_id", "id_fractional", "day", "date_text", "amount", "raw_date", "raw_amount"
         )
@@ -152,13 +116,13 @@ class SparkTransactions:
             days = self.session.createDataFrame(self._dates, "date_text string, day_number long")
             self.typed = (
                 self.typed.join(F.broadcast(days), "date_text", "left")
-                .withColumn("day", F.expr(_SPARK.date_of_day("day_number")))
+                .withColumn("day", F.expr(SPARK.date_of_day("day_number")))
                 .drop("date_text", "day_number")
             )
         self.end = self._observation_end()
         self.end_day = day_number(self.end)
         reason = reject_reason_sql(self.end.strftime("%Y-%m-%d"), self.amount_col is not None,
-                                   _SPARK)  # fmt: skip
+                                   SPARK)  # fmt: skip
         self.checked = self.typed.selectExpr("*", f"{reason} AS reason")
         if self.amount_col is not None:
             self._check_amounts()
@@ -167,7 +131,7 @@ class SparkTransactions:
     def _day_sql(self, types: dict[str, str]) -> str:
         """The day of typed dates; for text (or numbers with ``date_format``), the date text to
         look up in the dictionary of distinct date texts read by the shared rules."""
-        column, kind = _quote(self.date_col), kind_of(types[self.date_col])
+        column, kind = quote_name(self.date_col), kind_of(types[self.date_col])
         self._dates = None
         if self.date_format is None and kind == "date":
             return column
@@ -184,7 +148,7 @@ class SparkTransactions:
                 f"column {self.date_col!r} is of type {types[self.date_col]}, not a date, time or "
                 "text."
             )
-        text = date_text_sql(column, kind, _SPARK)
+        text = date_text_sql(column, kind, SPARK)
         texts = [row[0] for row in self.data.selectExpr(f"{text} AS t").distinct().collect()]
         self._dates = date_dictionary(texts, self.date_format, self.date_col)
         self._date_text = text
@@ -193,14 +157,14 @@ class SparkTransactions:
     def _amount_sql(self, types: dict[str, str]) -> str:
         if self.amount_col is None:
             return "CAST(1.0 AS DOUBLE)"
-        return amount_sql(_quote(self.amount_col), kind_of(types[self.amount_col]), _SPARK)
+        return amount_sql(quote_name(self.amount_col), kind_of(types[self.amount_col]), SPARK)
 
     def _check_amounts(self) -> None:
         """Refuse amounts written with a currency or a decimal comma (text columns only)."""
         if kind_of(dict(self.data.dtypes)[self.amount_col]) != "text":
             return
         self.typed.createOrReplaceTempView("clv_typed_amounts")
-        odd = self.session.sql(odd_amounts_sql("clv_typed_amounts", _SPARK)).collect()
+        odd = self.session.sql(odd_amounts_sql("clv_typed_amounts", SPARK)).collect()
         check_amount_texts([row[0] for row in odd], self.amount_col)
 
     def _observation_end(self) -> pd.Timestamp:
@@ -208,17 +172,18 @@ class SparkTransactions:
             end_day = observation_end_day(self.observation_end, self.date_format)
             return pd.Timestamp(np.datetime64(end_day, "D"))
         latest = (
-            self.typed.where(f"({_USABLE(self.amount_col is not None)}) IS NULL")
+            self.typed.where(f"({usable_sql(self.amount_col is not None)}) IS NULL")
             .agg({"day": "max"})
             .collect()[0][0]
         )
         if latest is None:
-            self._raise_nothing_valid()
+            self.raise_nothing_valid()
         latest = pd.Timestamp(latest)
         check_not_in_future(day_number(latest), "observation_end=")
         return latest
 
-    def _raise_nothing_valid(self):
+    def raise_nothing_valid(self):
+        """Raise the error for a log without one usable row (no id or no readable date)."""
         raise InputError(
             "no row of the DataFrame has both a customer id and a readable date; check the column "
             "names and the date format (date_format=, e.g. '%d/%m/%Y')."
@@ -265,7 +230,7 @@ class SparkTransactions:
 
         With ``extra``, also ``orders``, ``revenue`` and ``first_day`` for the naive formula.
         """
-        return _summarise(self.session, self.purchases(), self.end_day, self.time_unit, extra)
+        return summarise(self.session, self.purchases(), self.end_day, self.time_unit, extra)
 
     def rejects(self):
         """Rejected rows (``customer_id``, raw ``date`` and ``amount``, ``reason``), and one row per
@@ -288,29 +253,6 @@ class SparkTransactions:
             )
         )
         return rows.unionByName(unusable)
-
-
-def _column_types(data) -> dict[str, str]:
-    from pyspark.sql import DataFrame
-
-    if not isinstance(data, DataFrame):
-        raise InputError(
-            f"expected a pyspark.sql.DataFrame, got {type(data).__name__}; for pandas DataFrames "
-            "use clvmodel.rfm_summary."
-        )
-    return dict(data.dtypes)
-
-
-def _summarise(session, purchases, end_day: int, time_unit: str, extra: bool = False):
-    summary = session.sql(
-        rfm_query("{purchases}", end_day, TIME_UNITS[time_unit]), purchases=purchases
-    )
-    return summary if extra else summary.select("customer_id", *RFM_COLUMNS)
-
-
-def _check_on_invalid(on_invalid: str) -> None:
-    if on_invalid not in _ON_INVALID:
-        raise InputError(f"on_invalid={on_invalid!r}: use 'raise' or 'drop'.")
 
 
 def rfm_summary(
@@ -360,7 +302,7 @@ def rfm_summary(
         ``customer_id``, ``frequency`` (long), ``recency``, ``T`` and, with amounts,
         ``monetary_value`` (doubles); one row per customer with a valid purchase.
     """
-    _check_on_invalid(on_invalid)
+    check_on_invalid(on_invalid)
     source = SparkTransactions(
         transactions, customer_col, date_col, amount_col, date_format, observation_end, time_unit,
         drop_duplicates,
@@ -390,90 +332,3 @@ def rejects(
     return SparkTransactions(
         transactions, customer_col, date_col, amount_col, date_format, observation_end
     ).rejects()
-
-
-def calibration_holdout_split(
-    transactions,
-    calibration_end,
-    observation_end=None,
-    customer_col: str = "customer_id",
-    date_col: str = "date",
-    amount_col: str | None = "amount",
-    time_unit: str = "W",
-    date_format: str | None = None,
-    on_invalid: str = "raise",
-    drop_duplicates: bool = False,
-):
-    """Split a Spark transaction log into a calibration RFM summary and the holdout outcome.
-
-    The Spark counterpart of :func:`clvmodel.calibration_holdout_split`, with the same numbers.
-
-    Parameters
-    ----------
-    transactions : pyspark.sql.DataFrame
-        One row per purchase.
-    calibration_end : date-like
-        Last day of the calibration period (inclusive).
-    observation_end : date-like, optional
-        Last day of the holdout period (inclusive); defaults to the last purchase date.
-    customer_col, date_col, amount_col, time_unit, date_format, on_invalid, drop_duplicates
-        As in :func:`rfm_summary`.
-
-    Returns
-    -------
-    calibration : pyspark.sql.DataFrame
-        :func:`rfm_summary` of the purchases up to ``calibration_end``: the customers whose first
-        purchase is in the calibration period.
-    holdout : pyspark.sql.DataFrame
-        The same customers with ``frequency_holdout`` (purchase days in the holdout period),
-        ``monetary_value_holdout`` (mean amount per holdout purchase day, 0 without one) and
-        ``duration_holdout``.
-
-    Raises
-    ------
-    InputError
-        As :func:`rfm_summary`, and when ``calibration_end`` is not on or after the first purchase
-        and before ``observation_end``.
-    """
-    from pyspark.sql import functions as F
-
-    _check_on_invalid(on_invalid)
-    source = SparkTransactions(
-        transactions, customer_col, date_col, amount_col, date_format, observation_end, time_unit,
-        drop_duplicates,
-    )  # fmt: skip
-    if on_invalid == "raise":
-        source.raise_on_invalid()
-    cal_day = day_number(parse_date(calibration_end, "calibration_end", source.date_format))
-    purchases = source.purchases()
-    first_day = purchases.agg(F.min("purchase_day")).collect()[0][0]
-    if first_day is None:
-        source._raise_nothing_valid()
-    if not first_day <= cal_day < source.end_day:
-        day = pd.Timestamp("1970-01-01")
-        raise InputError(
-            f"calibration_end ({day + pd.Timedelta(days=cal_day):%Y-%m-%d}) must fall on or after "
-            f"the first purchase ({day + pd.Timedelta(days=first_day):%Y-%m-%d}) and before the "
-            f"end of observation ({source.end:%Y-%m-%d}), so that both periods have days in them."
-        )
-    calibration = _summarise(
-        source.session, purchases.where(F.col("purchase_day") <= cal_day), cal_day, time_unit
-    )
-    if amount_col is None:
-        calibration = calibration.drop("monetary_value")
-    holdout_days = (
-        purchases.where(F.col("purchase_day") > cal_day)
-        .groupBy("customer_id", "purchase_day")
-        .agg(F.sum("amount").alias("amount"))
-        .groupBy("customer_id")
-        .agg(F.count("*").alias("days"), F.sum("amount").alias("spent"))
-    )
-    duration = (source.end_day - cal_day) / TIME_UNITS[time_unit]
-    days = F.coalesce(F.col("days"), F.lit(0)).cast("long")
-    columns = [F.col("customer_id"), days.alias("frequency_holdout")]
-    if amount_col is not None:
-        mean = F.when(days > 0, F.col("spent") / days).otherwise(F.lit(0.0))
-        columns.append(mean.cast("double").alias("monetary_value_holdout"))
-    columns.append(F.lit(duration).cast("double").alias("duration_holdout"))
-    holdout = calibration.select("customer_id").join(holdout_days, "customer_id", "left")
-    return calibration, holdout.select(*columns)

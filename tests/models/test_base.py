@@ -30,8 +30,8 @@ NAMES = sorted(PURCHASE_MODELS)
 
 
 @pytest.fixture(scope="module")
-def rfm():
-    return clv.rfm_summary(clv.datasets.load_cdnow_sample(), observation_end="1997-09-30")
+def rfm(cdnow_rfm):
+    return cdnow_rfm  # tests/conftest.py: the sample's RFM to 1997-09-30, weeks
 
 
 def model_of(name, **kwargs):

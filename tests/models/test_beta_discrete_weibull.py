@@ -12,6 +12,7 @@ References
 
 from __future__ import annotations
 
+import make_derl_reference  # beside this file: the stored mpmath DERL table
 import mpmath as mp
 import numpy as np
 import pandas as pd
@@ -101,19 +102,21 @@ def test_survival_against_mpmath(c):
 
 @pytest.mark.parametrize(("c", "d"), [(0.6, 0.05), (1.4, 0.1)])
 def test_derl_against_mpmath(c, d):
-    """Σ_{k≥0} S(t+1+k)/S(t) (1+d)^−k at 30 digits (mpmath's nsum)."""
+    """Σ_{k≥0} S(t+1+k)/S(t) (1+d)^−k at 30 digits (mpmath's nsum), stored by
+    make_derl_reference.py; test_stored_derl_is_what_mpmath_computes recomputes one live."""
     alpha, beta = 2.0, 3.0
     model = BetaDiscreteWeibullModel.from_params({"alpha": alpha, "beta": beta, "c": c})
-    z = 1 / (1 + mp.mpf(d))
+    stored = make_derl_reference.load()
     for t in (0, 10):
-        base = _survival(alpha, beta, c, t)
-
-        def term(k, t=t, base=base):
-            return _survival(alpha, beta, c, t + 1 + k) / base * z**k
-
-        expected = float(mp.nsum(term, [0, mp.inf]))
+        expected = float(mp.mpf(stored[("bdw", str(c), str(d), t)]))
         derl = model.discounted_expected_residual_lifetime(_active(t), d).iloc[0]
         assert derl == pytest.approx(expected, rel=1e-12)
+
+
+def test_stored_derl_is_what_mpmath_computes():
+    live = make_derl_reference.derl("bdw", "1.4", "0.1", 0)
+    stored = mp.mpf(make_derl_reference.load()[("bdw", "1.4", "0.1", 0)])
+    assert abs(live - stored) <= mp.mpf("1e-27") * abs(live)
 
 
 @pytest.mark.parametrize("c", [0.6, 0.9, 1.4])

@@ -142,7 +142,7 @@ def test_a_model_with_a_fused_hessian_is_fitted_by_newton_steps(cdnow_rfm):
     class FusedMBG(clv.ModifiedBetaGeoModel):
         _row_loglik_grad_hess = staticmethod(fused)
 
-    _fit._REGISTRY.pop("FusedMBG")  # a test class, not a model to load files of
+    _fit.REGISTRY.pop("FusedMBG")  # a test class, not a model to load files of
     plain, newton = clv.ModifiedBetaGeoModel(), FusedMBG()
     assert not plain._analytic_hessian and newton._analytic_hessian
     plain.fit(cdnow_rfm)

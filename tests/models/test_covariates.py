@@ -31,11 +31,6 @@ _BAND = 4.0
 
 
 @pytest.fixture(scope="module")
-def cdnow_rfm():
-    return clv.rfm_summary(clv.datasets.load_cdnow_sample(), observation_end="1997-09-30")
-
-
-@pytest.fixture(scope="module")
 def with_covariates(cdnow_rfm):
     """The CDNOW sample RFM table with two made-up covariates (seeded)."""
     rng = np.random.default_rng(11)

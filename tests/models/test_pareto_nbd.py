@@ -55,12 +55,8 @@ def _columns(rfm):
 
 
 @pytest.fixture(scope="module")
-def sample_rfm():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the sample's repeated rows are real purchases
-        return clv.rfm_summary(
-            clv.datasets.load_cdnow_sample(), observation_end="1997-09-30", time_unit="W"
-        )
+def sample_rfm(cdnow_rfm):
+    return cdnow_rfm  # tests/conftest.py: the sample's RFM to 1997-09-30, weeks
 
 
 @pytest.fixture(scope="module")

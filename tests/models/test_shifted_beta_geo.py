@@ -20,6 +20,7 @@ and the sums above, not from clvmodel's quadrature.
 
 from __future__ import annotations
 
+import make_derl_reference  # beside this file: the stored mpmath DERL table
 import mpmath as mp
 import numpy as np
 import pandas as pd
@@ -145,18 +146,20 @@ def test_derl_closed_form_equals_direct_sum(t, d):
 
 
 def test_derl_against_mpmath():
-    """The same sum at 30 digits (mpmath's nsum, reliable for a ratio z = 1/1.1)."""
+    """The same sum at 30 digits (mpmath's nsum, reliable for a ratio z = 1/1.1), stored by
+    make_derl_reference.py; test_stored_derl_is_what_mpmath_computes recomputes one live."""
     model = ShiftedBetaGeoModel.from_params(REGULAR_PARAMS)
-    alpha, beta, z = mp.mpf("0.704"), mp.mpf("1.182"), 1 / mp.mpf("1.1")
+    stored = make_derl_reference.load()
     for t in (0, 5, 250):
-        base = _survival(alpha, beta, t)
-
-        def term(k, t=t, base=base):
-            return _survival(alpha, beta, t + 1 + k) / base * z**k
-
-        expected = mp.nsum(term, [0, mp.inf])
+        expected = mp.mpf(stored[("sbg", "1", "0.1", t)])
         derl = model.discounted_expected_residual_lifetime(_active(t), 0.1).iloc[0]
         assert derl == pytest.approx(float(expected), rel=1e-13)
+
+
+def test_stored_derl_is_what_mpmath_computes():
+    live = make_derl_reference.derl("sbg", "1", "0.1", 250)
+    stored = mp.mpf(make_derl_reference.load()[("sbg", "1", "0.1", 250)])
+    assert abs(live - stored) <= mp.mpf("1e-27") * abs(live)
 
 
 def test_del_and_value_of_a_new_subscriber():

@@ -95,7 +95,7 @@ def test_python_errors_name_the_problem(cdnow_sample, tmp_path):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--margin", "30"], "--margin 30 is not a fraction between 0 and 1"),
+        (["--margin", "30"], "--margin 30 is not a fraction above 0 and at most 1"),
         (["--cac-file", "{cac}"], "say which column of TRANSACTIONS holds each customer's segment"),
         (["--segment-column", "channel"], "--segment-column 'channel' is not a column"),
         (["--cac", "-5"], "--cac -5 is not an amount of money"),

@@ -55,7 +55,10 @@ def logs(tmp_path_factory):
 
 
 def test_discount_rate_is_a_fraction_everywhere(logs, tmp_path):
-    expected = "error: --discount-rate 5 is not a fraction between 0 and 1; 10 % a year is 0.1."
+    expected = (
+        "error: --discount-rate 5 is not a fraction between 0 and 1 (1 excluded); 10 % a year "
+        "is 0.1."
+    )
     commands = [
         ["score", logs["models"], logs["log"], "-o", tmp_path / "s.csv"],
         ["plan", logs["models"], logs["log"], "-o", tmp_path / "p.csv"],
@@ -73,11 +76,12 @@ def test_margin_and_negative_rates(logs, tmp_path):
     cases = [
         (
             [*score, "--margin", "30"],
-            "error: --margin 30 is not a fraction between 0 and 1; a 30 % margin is 0.3.",
+            "error: --margin 30 is not a fraction above 0 and at most 1; a 30 % margin is 0.3.",
         ),
         (
             ["demo", "--discount-rate", "-0.1"],
-            "error: --discount-rate -0.1 is not a fraction between 0 and 1; 10 % a year is 0.1.",
+            "error: --discount-rate -0.1 is not a fraction between 0 and 1 (1 excluded); 10 % a "
+            "year is 0.1.",
         ),
         (
             ["plan", logs["models"], logs["log"], "-o", tmp_path / "p.csv", "--margin", "0"],
@@ -85,7 +89,8 @@ def test_margin_and_negative_rates(logs, tmp_path):
         ),
         (
             [*score, "--discount-rate", "nan"],
-            "error: --discount-rate nan is not a fraction between 0 and 1; 10 % a year is 0.1.",
+            "error: --discount-rate nan is not a fraction between 0 and 1 (1 excluded); 10 % a "
+            "year is 0.1.",
         ),
     ]
     for args, expected in cases:
@@ -129,9 +134,7 @@ def test_score_discount_rate_means_the_same_as_in_python(logs, tmp_path):
     bundle = clv.load_models(logs["models"])
     tx = pd.read_csv(logs["log"], dtype={"customer_id": str})
     rfm = clv.rfm_summary(tx, observation_end="1997-09-30")
-    value = clv.customer_lifetime_value(
-        bundle.bg, bundle.gg, rfm, horizon=24, discount_rate=0.1, time_unit="M"
-    )
+    value = clv.customer_lifetime_value(bundle.bg, bundle.gg, rfm, horizon="24M", discount_rate=0.1)
     np.testing.assert_allclose(scores.loc[value.index, "predicted_clv"], value, rtol=1e-9)
 
 
@@ -264,7 +267,7 @@ def test_a_log_without_amounts_fits_and_scores_purchases(logs, tmp_path):
     assert bundle.gg is None and bundle.metadata["amount_col"] is None
     result = _invoke(
         "score", models, logs["no_amount"], "--observation-end", "1997-09-30", "-o", output,
-        "--horizon", "39", "--horizon-unit", "W",
+        "--horizon", "39W",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == (
@@ -298,7 +301,7 @@ def test_a_one_row_rfm_table_is_scored(logs, tmp_path):
     rfm = pd.DataFrame(
         {"frequency": [2], "recency": [10.0], "T": [30.0], "monetary_value": [20.0]}, index=["c1"]
     )
-    value = clv.customer_lifetime_value(bundle.bg, bundle.gg, rfm, horizon=12, time_unit="M")
+    value = clv.customer_lifetime_value(bundle.bg, bundle.gg, rfm, horizon="12M")
     assert scored.loc["c1", "predicted_clv"] == pytest.approx(value.iloc[0], rel=1e-9)
 
 

@@ -96,13 +96,13 @@ def test_cdnow_duplicates_are_counted():
 )
 @settings(max_examples=200, deadline=None)
 def test_duplicate_positions_match_pandas(rows, with_tag):
-    from clvmodel._rfm_rows import _duplicates
+    from clvmodel._rfm_rows import duplicate_positions
 
     rows = sorted(rows, key=lambda row: row[0])  # the summary sees rows sorted by key, stably
     key = np.array([r[0] for r in rows])
     amount = np.array([float(r[1]) for r in rows])
     tag = np.array([r[2] for r in rows]) if with_tag else None
     repeats = np.flatnonzero(key[1:] == key[:-1]) + 1
-    got = np.sort(_duplicates(key, amount, tag, repeats))
+    got = np.sort(duplicate_positions(key, amount, tag, repeats))
     columns = {"key": key, "amount": amount} | ({"tag": tag} if with_tag else {})
     np.testing.assert_array_equal(got, np.flatnonzero(pd.DataFrame(columns).duplicated()))

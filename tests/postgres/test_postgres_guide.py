@@ -1,11 +1,13 @@
-"""The README's "From a database" commands run as written, against the test server, with the
-password taken from PGPASSWORD (the URI has none): fit, score to a table and to a file (a query),
-plan to a table and evaluate."""
+"""The "From a database" page (docs/guide/database.md) runs as written, against the test server,
+with the password taken from PGPASSWORD (the URI has none): its commands (fit, score to a table
+and to a file from a query, plan to a table, evaluate), then its Python block. This is the only
+test that runs that page's code (see tests/test_guide_examples.py)."""
 
 from __future__ import annotations
 
 import re
 import shlex
+import warnings
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -13,13 +15,17 @@ from pg_server import load_frame, run_sql
 
 from clvmodel.cli import main
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "guide" / "database.md"
+EXAMPLE_URI = "postgresql://analyst@db.example.com:5432/shop"
+
+
+def _blocks(language: str) -> list[str]:
+    text = PAGE.read_text(encoding="utf-8")
+    return re.findall(rf"^```{language}\n(.*?)^```", text, re.S | re.M)
 
 
 def _commands() -> list[list[str]]:
-    text = README.read_text(encoding="utf-8")
-    section = text[text.index("## From a database") :]
-    block = re.search(r"```bash\n(.*?)```", section, re.S).group(1)
+    (block,) = _blocks("bash")
     joined = re.sub(r"\\\n\s*", " ", block)
     commands = []
     for line in joined.splitlines():
@@ -29,7 +35,7 @@ def _commands() -> list[list[str]]:
     return commands
 
 
-def test_readme_database_commands_run(pg_server, cdnow_sample, tmp_path, monkeypatch):
+def test_guide_database_code_runs(pg_server, cdnow_sample, tmp_path, monkeypatch):
     log = cdnow_sample.assign(region=["EU", "US"] * (len(cdnow_sample) // 2) + ["EU"])
     load_frame(pg_server.uri, "readme_log", log)
     run_sql(
@@ -53,3 +59,12 @@ def test_readme_database_commands_run(pg_server, cdnow_sample, tmp_path, monkeyp
     assert run_sql(pg_server.uri, "SELECT count(*) FROM analytics.price_plan")[0][0] == 2357
     assert Path("eu_scores.parquet").is_file() and Path("holdout/holdout_report.json").is_file()
     assert pg_server.password not in Path("models.json").read_text()
+
+    (code,) = _blocks("python")
+    assert EXAMPLE_URI in code
+    namespace: dict = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(code.replace(EXAMPLE_URI, db), str(PAGE.name), "exec"), namespace)
+    assert len(namespace["tx"]) == len(log) and len(namespace["rfm"]) == 2357
+    assert run_sql(pg_server.uri, "SELECT count(*) FROM analytics.rfm")[0][0] == 2357

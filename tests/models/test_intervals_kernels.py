@@ -175,3 +175,20 @@ def test_compiled_mixture_equals_numpys(level):
     np.testing.assert_array_equal(compiled[0], plain[0])
     np.testing.assert_array_equal(compiled[1], plain[1])
     np.testing.assert_allclose(compiled[2], plain[2], rtol=0, atol=1e-13)
+
+
+def test_series_at_a_zero_denominator_is_rejected_not_raised():
+    # a + b = 1 and x = 0 make the series' denominator a + b + x − 1 zero: found by hypothesis
+    # (r = α = 1, a = b = 0.5). Both paths must give the same finite expectation, without a
+    # warning or a ZeroDivisionError, and agree with a + b a hair away from 1.
+    import warnings
+
+    x, age = np.zeros(3_000), np.full(3_000, 10.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compiled = _special.expected_purchases_if_alive(1.0, 1.0, 0.5, 0.5, x, age, 39.0)
+        plain = _special.expected_purchases_if_alive(1.0, 1.0, 0.5, 0.5, x[:10], age[:10], 39.0)
+        nearby = _special.expected_purchases_if_alive(1.0, 1.0, 0.5, 0.5 + 1e-9, x, age, 39.0)
+    assert np.isfinite(compiled).all()
+    np.testing.assert_array_equal(compiled[:10], plain)
+    np.testing.assert_allclose(compiled, nearby, rtol=1e-6)

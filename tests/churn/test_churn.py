@@ -18,14 +18,11 @@ BG = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
 
 
 @pytest.fixture(scope="module")
-def cdnow():
-    transactions = clv.datasets.load_cdnow_sample()
-    cal, hold = clv.calibration_holdout_split(
-        transactions, calibration_end="1997-09-30", observation_end="1998-06-30", time_unit="W"
-    )
-    bg = clv.BetaGeoModel().fit(cal)
-    gg = clv.GammaGammaModel().fit(cal)
-    return cal, hold, bg, gg
+def cdnow(cdnow_split, cdnow_split_bg, cdnow_split_gg):
+    # The shared session fixtures (tests/conftest.py): the split to 1997-09-30 / 1998-06-30 in
+    # weeks, and BG/NBD and Gamma-Gamma fitted on its calibration table.
+    cal, hold = cdnow_split
+    return cal, hold, cdnow_split_bg, cdnow_split_gg
 
 
 @pytest.fixture(scope="module")

@@ -71,7 +71,7 @@ def test_fit_score_round_trip_equals_the_python_api(files, tmp_path):
     bundle = clv.load_models(files["model"])
     rfm = clv.rfm_summary(files["tx"], observation_end="1997-09-30")
     expected = score_customers(
-        bundle.bg, bundle.gg, rfm, horizon=12, time_unit="M", discount_rate=0.1, margin=0.5,
+        bundle.bg, bundle.gg, rfm, horizon="12M", discount_rate=0.1, margin=0.5,
         naive_clv=bundle.naive_clv(1.0, margin=0.5),
     )  # fmt: skip
     scores = scores.loc[expected.index]

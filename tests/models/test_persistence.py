@@ -22,14 +22,13 @@ PACKAGE_DIR = pathlib.Path(clv.__file__).parent
 # --------------------------------------------------------------------------------------------------
 # Fixtures.
 @pytest.fixture(scope="module")
-def rfm():
-    tx = clv.datasets.load_cdnow_sample()
-    return clv.rfm_summary(tx, observation_end="1997-09-30", time_unit="W")
+def rfm(cdnow_rfm):
+    return cdnow_rfm  # tests/conftest.py: the sample's RFM to 1997-09-30, weeks
 
 
 @pytest.fixture(scope="module")
-def bg(rfm):
-    return clv.BetaGeoModel().fit(rfm)
+def bg(fitted_bg):
+    return fitted_bg  # tests/conftest.py: BG/NBD fitted on cdnow_rfm
 
 
 @pytest.fixture(scope="module")

@@ -21,17 +21,14 @@ from clvmodel.plotting import (  # noqa: E402
     plot_tracking,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def report():
-    transactions = clv.datasets.load_cdnow_sample()
-    calibration, holdout = clv.calibration_holdout_split(
-        transactions, calibration_end="1997-09-30", observation_end="1998-06-30"
-    )
-    bg = clv.BetaGeoModel().fit(calibration)
-    return clv.evaluate_holdout(bg, calibration, holdout, transactions=transactions)
+def report(cdnow_sample, cdnow_split, cdnow_split_bg):
+    # tests/conftest.py: the sample, its split at 1997-09-30 / 1998-06-30 and BG/NBD fitted on it
+    calibration, holdout = cdnow_split
+    return clv.evaluate_holdout(cdnow_split_bg, calibration, holdout, transactions=cdnow_sample)
 
 
 def _render(ax, path):

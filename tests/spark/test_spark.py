@@ -340,17 +340,17 @@ def test_importing_clvmodel_does_not_import_pyspark():
     assert subprocess.run([sys.executable, "-c", code], timeout=120).returncode == 0
 
 
-def test_the_readme_spark_example_runs_as_written(spark, tmp_path, monkeypatch):
-    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("## On a Spark cluster") :]
-    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+def test_the_guide_spark_example_runs_as_written(spark, tmp_path, monkeypatch):
+    """The Python block of docs/guide/spark.md, run here only (tests/test_guide_examples.py)."""
+    page = Path(__file__).resolve().parents[2] / "docs" / "guide" / "spark.md"
+    (code,) = re.findall(r"^```python\n(.*?)^```", page.read_text(encoding="utf-8"), re.S | re.M)
     tx = clv.simulate_transactions(2_000, SIM_BG, SIM_GG, seed=2)
     monkeypatch.chdir(tmp_path)
     tx.to_parquet("transactions.parquet", coerce_timestamps="us")  # Spark reads no nanoseconds
     # Spark resolves relative paths against the JVM's directory, not Python's: make them absolute.
     for name in ["transactions.parquet", "scores"]:
         code = code.replace(f'"{name}"', repr(str(tmp_path / name)))
-    exec(compile(code, "README.md", "exec"), {})
+    exec(compile(code, "docs/guide/spark.md", "exec"), {})
     models = clv.load_models("models.json")
     assert models.bg.time_unit_ == "D" and models.gg is not None
     scores = pd.read_parquet("scores")

@@ -1,0 +1,118 @@
+"""The DuckDB views of a transaction log: typed rows, checked rows and the RFM summary.
+
+:class:`clvmodel.engine.TransactionSource` builds them on its connection:
+
+- ``clv_typed``: one row per input row, with the customer id, the day and the amount read by the
+  rules of :mod:`clvmodel._reading` (as SQL, :mod:`clvmodel._reading_sql`), and the raw texts;
+- ``clv_checked``: the same rows with the reason each cannot be used (NULL when it can);
+- ``clv_rfm``: the RFM summary of the usable rows (:func:`clvmodel._rfm_sql.rfm_query`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from clvmodel._duck import quote_name
+from clvmodel._reading_sql import (
+    Dialect,
+    amount_sql,
+    date_dictionary,
+    date_text_sql,
+    id_sql,
+    kind_of,
+    reject_reason_sql,
+)
+from clvmodel._rfm_common import TIME_UNITS, day_number
+from clvmodel._rfm_sql import rfm_query
+from clvmodel.errors import InputError
+
+__all__ = ["create_checked_views", "create_typed_view", "latest_usable_day"]
+
+DUCKDB = Dialect("duckdb")
+
+
+def _day_sql(connection, relation: str, columns: dict[str, str], date_col: str, date_format):
+    """The SQL day of each row and the join it needs; text dates (or numbers with
+    ``date_format``) are looked up in a dictionary of their distinct values, registered on the
+    connection as ``clv_date_days`` and returned (None for typed dates)."""
+    raw_date = quote_name(date_col)
+    date_kind = kind_of(columns[date_col])
+    if date_kind in ("date", "timestamp") and date_format is None:
+        return f"CAST({raw_date} AS DATE)", "", None
+    if date_kind in ("integer", "float") and date_format is None:
+        raise InputError(
+            f"column {date_col!r} holds numbers, which are ambiguous as dates; give the "
+            "date format (date_format='%Y%m%d' for values like 19970101)."
+        )
+    text = date_text_sql(raw_date, date_kind, DUCKDB)
+    texts = connection.execute(f"SELECT DISTINCT {text} FROM {relation}").fetchall()
+    date_days = date_dictionary([t[0] for t in texts], date_format, date_col)
+    connection.register("clv_date_days", date_days)
+    join = f"LEFT JOIN clv_date_days ON clv_date_days.date_text = {text}"
+    return DUCKDB.date_of_day("clv_date_days.day_number"), join, date_days
+
+
+def create_typed_view(
+    connection,
+    relation: str,
+    columns: dict[str, str],
+    customer_col: str,
+    date_col: str,
+    amount_col: str | None,
+    date_format: str | None,
+) -> pd.DataFrame | None:
+    """Create ``clv_typed`` over ``relation``; return the dictionary of date texts it joins
+    (None when the dates are typed), which must live as long as the view."""
+    customer, fractional = id_sql(quote_name(customer_col), kind_of(columns[customer_col]), DUCKDB)
+    day, join, date_days = _day_sql(connection, relation, columns, date_col, date_format)
+    if amount_col is None:
+        amount, raw_amount = "1.0::DOUBLE", "NULL"
+    else:
+        quoted = quote_name(amount_col)
+        amount = amount_sql(quoted, kind_of(columns[amount_col]), DUCKDB)
+        raw_amount = f"CAST({quoted} AS VARCHAR)"
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TEMP VIEW clv_typed AS
+        SELECT {customer} AS customer_id,
+               {fractional} AS id_fractional,
+               {day} AS day,
+               {amount} AS amount,
+               CAST({quote_name(date_col)} AS VARCHAR) AS raw_date,
+               {raw_amount} AS raw_amount
+        FROM {relation} {join}
+        """
+    )
+    return date_days
+
+
+def latest_usable_day(connection, with_amount: bool):
+    """The last day of a usable row of ``clv_typed`` (every check but the end of observation),
+    or None when no row is usable."""
+    usable = reject_reason_sql("9999-12-31", with_amount, DUCKDB)
+    return connection.execute(
+        f"SELECT MAX(day) FROM clv_typed WHERE ({usable}) IS NULL"
+    ).fetchall()[0][0]
+
+
+def create_checked_views(
+    connection, end: pd.Timestamp, with_amount: bool, drop_duplicates: bool, time_unit: str
+) -> None:
+    """Create ``clv_checked`` (the reasons, given the end of observation) and ``clv_rfm``."""
+    reason = reject_reason_sql(end.strftime("%Y-%m-%d"), with_amount, DUCKDB)
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TEMP VIEW clv_checked AS
+        SELECT *, {reason} AS reason
+        FROM clv_typed
+        """
+    )
+    # The same rules as the reasons, as one cheap predicate for the summary's scan.
+    valid = f"({reason}) IS NULL"
+    columns_out = "customer_id, CAST(day - DATE '1970-01-01' AS INTEGER) AS purchase_day, amount"
+    if drop_duplicates:
+        purchases = f"(SELECT DISTINCT {columns_out}, raw_date FROM clv_typed WHERE {valid})"
+    else:
+        purchases = f"(SELECT {columns_out} FROM clv_typed WHERE {valid})"
+    query = rfm_query(purchases, day_number(end), TIME_UNITS[time_unit])
+    connection.execute(f"CREATE OR REPLACE TEMP VIEW clv_rfm AS {query}")

@@ -1,0 +1,54 @@
+"""Texts in a transaction log: missing-value texts, trimming, and examples for messages.
+
+The lowest layer of the reading rules (:mod:`clvmodel._reading`), shared by the readers of ids,
+dates (:mod:`clvmodel._reading_dates`) and amounts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: Texts read as a missing value (compared after trimming, ignoring case): pandas' defaults.
+MISSING_TEXTS = (
+    "", "nan", "-nan", "null", "none", "na", "n/a", "<na>", "nat",
+    "#n/a", "#na", "#n/a n/a", "-1.#ind", "-1.#qnan", "1.#ind", "1.#qnan",
+)  # fmt: skip
+
+EXAMPLES = 5
+#: Day number of a missing or unreadable date (the smallest int64).
+NO_DAY = np.iinfo("int64").min
+
+
+def examples(values) -> str:
+    """The first few values, for messages."""
+    values = list(values)
+    shown = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in values[:EXAMPLES])
+    return shown + (" ..." if len(values) > EXAMPLES else "")
+
+
+def is_text_like(series: pd.Series) -> bool:
+    """Whether a column holds text (or mixed objects) rather than numbers, booleans or dates."""
+    dtype = series.dtype
+    return not (
+        pd.api.types.is_numeric_dtype(dtype)
+        or pd.api.types.is_bool_dtype(dtype)
+        or pd.api.types.is_datetime64_any_dtype(dtype)
+    )
+
+
+def trimmed_texts(uniques) -> pd.Series:
+    """Values as trimmed text (None where missing or a missing-value text)."""
+    texts = pd.Series(uniques, dtype=object).map(_as_text)
+    missing = texts.isna() | texts.str.lower().isin(MISSING_TEXTS)
+    return texts.where(~missing, None)
+
+
+def _as_text(value):
+    if isinstance(value, str):
+        return value.strip(" ")
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip(" ")

@@ -1,0 +1,74 @@
+"""Strict checks of a subscription table for :func:`clvmodel.subscriptions.from_subscription_table`:
+every problem is an error naming the column and showing the offending values (the lenient
+row-by-row screen is :mod:`clvmodel._subscription_screen`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from clvmodel._subscription_dates import observation_end_date
+from clvmodel.errors import InputError
+
+#: How many offending values an error message shows.
+EXAMPLES = 5
+
+
+def checked_subscriptions(
+    table: pd.DataFrame, customer_col: str, start_col: str, end_col: str, observation_end, keep
+) -> tuple[pd.Series, pd.Series, pd.Series, pd.Timestamp]:
+    """The ids, start and end dates (naive timestamps) and the end of observation of a
+    subscription table, after checking the columns, ids and dates."""
+    missing = [c for c in (customer_col, start_col, end_col, *keep) if c not in table.columns]
+    if missing:
+        raise InputError(
+            f"the subscription table has no column {', '.join(map(repr, missing))}; it has "
+            f"{list(map(str, table.columns))}. Name the columns with customer_col=, start_col=, "
+            "end_col= (and keep=)."
+        )
+    if observation_end is None:
+        raise InputError(
+            "observation_end is required: the date up to which cancellations are known, e.g. "
+            "observation_end='2024-12-31'."
+        )
+    end_of_data = observation_end_date(observation_end)
+    ids = table[customer_col]
+    fail_where(ids.isna(), ids, customer_col, "is missing", "give every subscription an id")
+    repeated = ids.duplicated(keep=False)
+    fail_where(
+        repeated, ids, customer_col, "appears more than once",
+        "keep one row per subscriber (e.g. their latest subscription) or give each its own id",
+    )  # fmt: skip
+    start = read_dates(table[start_col], start_col)
+    end = read_dates(table[end_col], end_col)
+    fail_where(start.isna(), table[customer_col], start_col, "has no start date",
+               "fill the start dates or drop those rows")  # fmt: skip
+    fail_where(
+        start > end_of_data, table[start_col], start_col,
+        f"is after observation_end ({end_of_data.date()})",
+        "drop subscriptions that start later, or choose a later observation_end",
+    )  # fmt: skip
+    fail_where(
+        end < start, table[end_col], end_col, f"is before the start date in {start_col!r}",
+        "check that the two columns are not swapped",
+    )  # fmt: skip
+    return ids, start, end, end_of_data
+
+
+def read_dates(column: pd.Series, name: str) -> pd.Series:
+    """A date column as naive timestamps; unreadable (non-empty) values are an error."""
+    parsed = pd.to_datetime(column, errors="coerce", utc=True).dt.tz_localize(None)
+    unreadable = parsed.isna() & column.notna() & (column.astype(str).str.strip() != "")
+    fail_where(unreadable, column, name, "is not a readable date",
+               "write dates as YYYY-MM-DD")  # fmt: skip
+    return parsed
+
+
+def fail_where(mask, values: pd.Series, column: str, problem: str, fix: str) -> None:
+    """An :class:`~clvmodel.InputError` counting the rows in ``mask`` and showing a few values."""
+    mask = np.asarray(mask, dtype=bool)
+    if mask.any():
+        shown = pd.Series(values).to_numpy()[mask][:EXAMPLES].tolist()
+        raise InputError(
+            f"{int(mask.sum())} row(s) where {column!r} {problem} (for example {shown}); {fix}."
+        )

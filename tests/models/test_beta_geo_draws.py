@@ -1,0 +1,121 @@
+"""BG/NBD's own path for intervals from parameter draws (clvmodel.models._beta_geo_draws)
+against the generic path of clvmodel.models._intervals, which it must reproduce bit for bit: the
+same floating-point operations, reorganised (terms of the log odds tabulated per (x, T) and draw,
+one compiled pass per row, the count mixture four counts at a time)."""
+
+from __future__ import annotations
+
+import copy
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import clvmodel as clv
+from clvmodel.models._beta_geo_draws import draw_interval_columns
+
+PARAMS = {"r": 0.5, "alpha": 60.0, "a": 0.8, "b": 2.5}
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    ages = np.random.default_rng(0).uniform(30, 730, 3_000).round()
+    rfm = clv.simulate_customers(3_000, PARAMS, T=ages, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = clv.BetaGeoModel().fit(rfm)
+    generic = copy.copy(model)
+    generic._draw_interval_columns = None  # the hook switched off: the generic path
+    return model, generic
+
+
+def _histories(rng, n, extremes):
+    """Random RFM rows, with the extreme cases mixed in: no repeat purchase, last purchase at
+    the end of observation (t_x = T), a first purchase at the very end (T = 0), huge ages."""
+    age = rng.uniform(0.0, 800.0, n)
+    x = rng.poisson(rng.gamma(0.5, 4.0, n)).astype("float64")
+    t_x = np.where(x > 0, age * rng.uniform(0.0, 1.0, n), 0.0)
+    if extremes:
+        kind = rng.integers(0, 5, n)
+        x = np.where(kind == 0, 0.0, x)
+        t_x = np.where(kind == 0, 0.0, t_x)
+        t_x = np.where((kind == 1) & (x > 0), age, t_x)
+        huge = kind == 2
+        age = np.where(huge, 1e7, age)
+        t_x = np.where(huge & (x > 0), rng.uniform(0.0, 1e7, n), t_x)
+        age = np.where(kind == 3, 0.0, age)
+        x = np.where(kind == 3, 0.0, x)
+        t_x = np.where(kind == 3, 0.0, t_x)
+        x = np.where(kind == 4, rng.integers(50, 400, n), x)
+        t_x = np.where(kind == 4, age * rng.uniform(0.5, 1.0, n), t_x)
+    return pd.DataFrame({"frequency": x, "recency": t_x, "T": age})
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    n=st.integers(1, 300),
+    n_draws=st.integers(2, 120),
+    level=st.floats(0.5, 0.99),
+    extremes=st.booleans(),
+    horizon=st.sampled_from(["scalar", "zero", "per row"]),
+)
+def test_same_columns_as_the_generic_path(fitted, seed, n, n_draws, level, extremes, horizon):
+    model, generic = fitted
+    rng = np.random.default_rng(seed)
+    rfm = _histories(rng, n, extremes)
+    t = {"scalar": 365.0, "zero": 0.0, "per row": rng.uniform(0.0, 900.0, n)}[horizon]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = model.predict(rfm, t, interval=level, method="draws", n_draws=n_draws, seed=seed)
+    theirs = generic.predict(rfm, t, interval=level, method="draws", n_draws=n_draws, seed=seed)
+    assert list(ours.columns) == list(theirs.columns)
+    for column in ours.columns:
+        values = ours[column].to_numpy()
+        assert np.isfinite(values).all(), column
+        np.testing.assert_array_equal(values, theirs[column].to_numpy(), err_msg=column)
+    assert (ours["probability_alive_lower"] <= ours["probability_alive_upper"]).all()
+    assert (ours["purchases_lower"] <= ours["purchases_upper"]).all()
+
+
+@pytest.mark.parametrize(
+    "which",
+    [
+        ("probability_alive",),
+        ("expected_purchases",),
+        ("probability_no_purchase",),
+        ("expected_purchases", "probability_alive"),
+    ],
+)
+def test_subsets_of_the_predictions(fitted, which):
+    model, generic = fitted
+    rfm = _histories(np.random.default_rng(3), 2_000, extremes=True)
+    kwargs = {"interval": 0.8, "method": "draws", "n_draws": 200, "seed": 1}
+    ours = model.predict(rfm, 52.0, which, **kwargs)
+    theirs = generic.predict(rfm, 52.0, which, **kwargs)
+    pd.testing.assert_frame_equal(ours, theirs, check_exact=True)
+
+
+def test_bootstrap_replicates_take_the_same_path(fitted):
+    model, generic = fitted
+    rng = np.random.default_rng(4)
+    replicates = pd.DataFrame(
+        model.params_.to_numpy() * rng.uniform(0.9, 1.1, (40, 4)), columns=list(PARAMS)
+    )
+    rfm = _histories(rng, 1_000, extremes=False)
+    ours, theirs = copy.copy(model), copy.copy(generic)
+    ours.bootstrap_params_ = theirs.bootstrap_params_ = replicates
+    kwargs = {"interval": 0.9, "method": "bootstrap"}
+    pd.testing.assert_frame_equal(
+        ours.predict(rfm, 100.0, **kwargs), theirs.predict(rfm, 100.0, **kwargs), check_exact=True
+    )
+
+
+def test_covariates_leave_it_to_the_generic_path(fitted):
+    model, _ = fitted
+    histories = (np.ones(3), np.ones(3), np.full(3, 2.0), np.ones((3, 1)), np.empty((3, 0)))
+    points = np.tile(model.params_.to_numpy(), (5, 1))
+    assert draw_interval_columns(model, points, 0.9, histories, 1.0, ("probability_alive",)) is None

@@ -34,19 +34,28 @@ def deprecation(message: str) -> None:
     Inside a command the line waits for the command to succeed (:func:`flush_deprecations`): a
     command that fails prints its one error line and nothing else.
     """
+    _after_success(f"clvmodel: {message}")
+
+
+def note(message: str) -> None:
+    """One ``note: ...`` line on stderr, printed as :func:`deprecation` prints its lines."""
+    _after_success(f"note: {message}")
+
+
+def _after_success(line: str) -> None:
     ctx = click.get_current_context(silent=True)
     if ctx is None:
-        click.echo(f"clvmodel: {message}", err=True)
+        click.echo(line, err=True)
         return
     pending = ctx.find_root().meta.setdefault(_PENDING, [])
-    if message not in pending:
-        pending.append(message)
+    if line not in pending:
+        pending.append(line)
 
 
 def flush_deprecations(ctx: click.Context) -> None:
-    """Print the deprecation lines the command gathered, once each."""
-    for message in ctx.find_root().meta.pop(_PENDING, []):
-        click.echo(f"clvmodel: {message}", err=True)
+    """Print the deprecation and note lines the command gathered, once each."""
+    for line in ctx.find_root().meta.pop(_PENDING, []):
+        click.echo(line, err=True)
 
 
 def periods(duration: Duration, unit: str) -> float:
@@ -263,6 +272,13 @@ class FractionListParam(click.ParamType):
             deprecation(
                 f"{flag} {text} has no % sign; read as percentages as before; write {written} "
                 f"or {fractions} (bare percentages will be refused in a future release)."
+            )
+        elif not any(token.endswith("%") for token in tokens) and any(numbers):
+            # Bare numbers below 1 were percentages before this release (0.5 meant 0.5 %): say
+            # how they are read now, so that an old command is not silently reinterpreted.
+            note(
+                f"{flag} {text} is read as fractions: {shown_fractions(numbers)} (bare numbers "
+                "were percentages before this release; write the % sign to silence this line)."
             )
         return numbers
 

@@ -191,6 +191,19 @@ def test_increases_as_percentages_fractions_or_the_old_percent_list(files):
     assert "+2.5 %" in result.stdout
 
 
+def test_bare_fractions_say_how_they_are_read(files):
+    # Before this release "0.5,0.25,0" meant 0.5 %: a bare list below 1 is now fractions, and the
+    # command says so on stderr, so that an old command is not silently reinterpreted.
+    _, bare = _plan(files, "note_bare", "--increases", "0.05,0.025,0")
+    notes = [line for line in bare.stderr.splitlines() if line.startswith("note: ")]
+    assert notes == [
+        "note: --increases 0.05,0.025,0 is read as fractions: 5%,2.5%,0 (bare numbers were "
+        "percentages before this release; write the % sign to silence this line)."
+    ]
+    _, signed = _plan(files, "note_signed", "--increases", "5%,2.5%,0")
+    assert "note: " not in signed.stderr
+
+
 def test_thresholds_and_quantiles_read_the_same_ways(files):
     new, _ = _plan(files, "cut_new", "--thresholds", "40%,0.7")
     old, result = _plan(files, "cut_old", "--thresholds", "40,70")

@@ -178,8 +178,42 @@ def _plans(cursor, tables: list[TableSpec], if_exists: str, uri: str) -> list[tu
             columns = [(c, present[c]) for c, _ in spec.columns]
             plans.append((spec, _split(spec.name)[1], columns, False, False))
         else:
-            plans.append((spec, _staging_name(_split(spec.name)[1]), spec.columns, True, exists))
+            staging = _staging_name(_split(spec.name)[1])
+            refill = exists and _same_table(cursor, spec.name, spec.columns)
+            plans.append((spec, staging, spec.columns, True, "refill" if refill else exists))
     return plans
+
+
+def _same_table(cursor, name: str, columns: list[tuple[str, str]]) -> bool:
+    """Whether ``name`` is a plain table with exactly these columns and types."""
+    literal = quote_name(name).replace("'", "''")
+    cursor.execute(f"SELECT relkind FROM pg_class WHERE oid = '{literal}'::regclass")
+    if cursor.fetchall()[0][0] != "r":
+        return False
+    present = {c: t.lower() for c, t in _existing_columns(cursor, name).items()}
+    return present == {c: t.lower() for c, t in columns}
+
+
+def _swap_in(cursor, spec: TableSpec, staging: str, columns, exists) -> None:
+    """Put the staged rows in place of ``spec.name``, inside the caller's transaction.
+
+    A table with the same columns is emptied and refilled (DELETE + INSERT): that is MVCC-safe, so
+    a reader whose statement began before the commit still sees the old rows. Dropping it and
+    renaming the staging table in its place would let such a reader, which took its snapshot
+    before waiting for the lock, find the new table with none of its rows visible: an empty
+    table. Renaming is kept for a new table or one whose columns change.
+    """
+    if exists == "refill":
+        names = ", ".join(quote_name_part(c) for c, _ in columns)
+        cursor.execute(f"DELETE FROM {quote_name(spec.name)}")
+        target, source = quote_name(spec.name), quote_name(staging)
+        cursor.execute(f"INSERT INTO {target} ({names}) SELECT {names} FROM {source}")
+        cursor.execute(f"DROP TABLE {quote_name(staging)}")
+        return
+    if exists:
+        cursor.execute(f"DROP TABLE {quote_name(spec.name)}")
+    _, base = _split(spec.name)
+    cursor.execute(f"ALTER TABLE {quote_name(staging)} RENAME TO {quote_name_part(base)}")
 
 
 def write_tables(uri: str, tables: list[TableSpec], if_exists: str = "fail") -> dict[str, int]:
@@ -224,14 +258,11 @@ def write_tables(uri: str, tables: list[TableSpec], if_exists: str = "fail") -> 
                 cursor.execute(f"CREATE TABLE {quote_name(staging)} ({definition})")
             counts[spec.name] = _copy_in(cursor, spec, target, columns)
         doing = "replace tables in"
-        for spec, target, _, staged, exists in plans:
-            if not staged:
-                continue
-            schema, base = _split(spec.name)
-            if exists:
-                cursor.execute(f"DROP TABLE {quote_name(spec.name)}")
-            staging = target if schema is None else f"{schema}.{target}"
-            cursor.execute(f"ALTER TABLE {quote_name(staging)} RENAME TO {quote_name_part(base)}")
+        for spec, target, columns, staged, exists in plans:
+            if staged:
+                schema, _ = _split(spec.name)
+                staging = target if schema is None else f"{schema}.{target}"
+                _swap_in(cursor, spec, staging, columns, exists)
         connection.commit()
         return counts
     except InputError:

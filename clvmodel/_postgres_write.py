@@ -159,8 +159,9 @@ def _exists_error(name: str, uri: str) -> InputError:
 
 
 def _plans(cursor, tables: list[TableSpec], if_exists: str, uri: str) -> list[tuple]:
-    """For each table: (spec, table to copy into, columns, staged?, target exists?). Appends go
-    straight into the target; new and replaced tables into a staging table swapped in later."""
+    """For each table: (spec, table to copy into, columns, staged?, target exists? — "refill"
+    for a plain table with the same columns). Appends go straight into the target; new and
+    replaced tables into a staging table put in place later (:func:`_swap_in`)."""
     plans = []
     for spec in tables:
         exists = _exists(cursor, spec.name)

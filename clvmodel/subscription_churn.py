@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from clvmodel._units import check_margin
 from clvmodel.churn import (
     DEFAULT_TIERS,
     PriceIncreasePlan,
@@ -82,16 +83,6 @@ def _prices(data: pd.DataFrame, price) -> np.ndarray | None:
             f"{data.index[bad][:5].tolist()}); a price per billing period is a number ≥ 0."
         )
     return values
-
-
-def _check_margin(margin) -> float:
-    try:
-        number = float(margin)
-    except (TypeError, ValueError):
-        number = math.nan
-    if not (math.isfinite(number) and 0.0 < number <= 1.0):
-        raise InputError(f"margin must be a share of the price in (0, 1], got {number!r}.")
-    return number
 
 
 def _risk_table(model, active: pd.DataFrame, periods: np.ndarray, horizon: int) -> pd.DataFrame:
@@ -186,7 +177,7 @@ def subscriber_churn_risk(
     periods, cancelled, _ = validate_subscribers(data)
     if not isinstance(data, pd.DataFrame):
         data = pd.DataFrame(data)
-    margin = _check_margin(margin)
+    margin = check_margin(margin)
     d = check_discount_rate(discount_rate)
     prices = _prices(data, price)
     active = data.loc[~cancelled]

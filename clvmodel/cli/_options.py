@@ -312,6 +312,31 @@ QUANTILES_HELP = (
 )
 
 
+def stage_options(tiers_help: str, wait_example: str):
+    """The options that draw the risk tiers and time the stages of a price plan (``plan`` and
+    ``subscriptions plan``): --tiers, --thresholds, --quantiles, --stage-wait, --start."""
+    options = [
+        click.option("--tiers", default=None, help=tiers_help),
+        click.option("--thresholds", type=THRESHOLDS, default=None, help=THRESHOLDS_HELP),
+        click.option("--quantiles", type=QUANTILES, default=None, help=QUANTILES_HELP),
+        click.option(
+            "--stage-wait",
+            type=DurationParam("W", "--stage-wait", allow_zero=True),
+            default=None,
+            help=f"Time between the starts of consecutive stages: {DURATION_HELP} (e.g. "
+            f"{wait_example}; a bare number is read in weeks, deprecated).",
+        ),
+        click.option("--start", default=None, help="Start date of stage 1, YYYY-MM-DD."),
+    ]
+
+    def decorate(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 # ----------------------------------------------------------------------------------------------
 # Subscriptions: a horizon counts renewals
 

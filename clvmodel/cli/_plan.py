@@ -20,13 +20,10 @@ from clvmodel.cli._options import (
     INCREASES_HELP,
     MARGIN,
     MARGIN_HELP,
-    QUANTILES,
-    QUANTILES_HELP,
-    THRESHOLDS,
-    THRESHOLDS_HELP,
     DurationParam,
     periods,
     shown_fractions,
+    stage_options,
 )
 from clvmodel.io import format_of, write_table
 
@@ -152,22 +149,11 @@ def _is_rfm(columns) -> bool:
     help=f"Churn risk = probability of no purchase within this horizon: {DURATION_HELP}, above "
     "0 and at most 100 years (a bare number is read in weeks, deprecated).",
 )
-@click.option(
-    "--tiers",
-    default=None,
-    help="Tier labels from the lowest risk to the highest, comma-separated "
+@stage_options(
+    "Tier labels from the lowest risk to the highest, comma-separated "
     "[default: low,medium,high for three increases].",
+    "8W",
 )
-@click.option("--thresholds", type=THRESHOLDS, default=None, help=THRESHOLDS_HELP)
-@click.option("--quantiles", type=QUANTILES, default=None, help=QUANTILES_HELP)
-@click.option(
-    "--stage-wait",
-    type=DurationParam("W", "--stage-wait", allow_zero=True),
-    default=None,
-    help=f"Time between the starts of consecutive stages: {DURATION_HELP} (e.g. 8W; a bare "
-    "number is read in weeks, deprecated).",
-)
-@click.option("--start", default=None, help="Start date of stage 1, YYYY-MM-DD.")
 @click.option(
     "--spend-model",
     type=click.Path(dir_okay=False),

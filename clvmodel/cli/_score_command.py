@@ -323,7 +323,7 @@ def _write_scores(read: _Read, target: _Target, settings) -> tuple[int, str, str
     years = clv.value.horizon_years(duration.value, duration.unit)
     naive = bundle.naive_clv(years, margin=margin)
     # The CLV's period is the horizon's own unit (12M: discounted month by month), as before.
-    value = (bundle, duration.value, duration.unit, discount_rate, margin, naive)
+    value = (bundle, duration, discount_rate, margin, naive)
     output = target.output
     if target.to_database:
         tables = scored_tables(read.batches, read.total, *value, interval)

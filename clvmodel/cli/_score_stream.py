@@ -9,15 +9,13 @@ from pathlib import Path
 import click
 
 from clvmodel._files import write_together
-from clvmodel._units import Duration
 from clvmodel.errors import InputError
 
 
-def scored_tables(
-    batches, total, bundle, horizon, time_unit, discount, margin, naive, interval=None
-):
-    """Score batch after batch: Arrow tables with ``customer_id`` first, a progress bar on a
-    terminal when ``total`` is known."""
+def scored_tables(batches, total, bundle, horizon, discount, margin, naive, interval=None):
+    """Score batch after batch (``horizon`` a :class:`~clvmodel._units.Duration`, also the CLV's
+    period): Arrow tables with ``customer_id`` first, a progress bar on a terminal when ``total``
+    is known."""
     import pyarrow as pa
 
     # Looked up on _batch at call time, so that patching _batch.score_customers takes effect.
@@ -39,7 +37,7 @@ def scored_tables(
                 bundle.bg,
                 bundle.gg,
                 rfm,
-                horizon=Duration(horizon, time_unit),
+                horizon=horizon,
                 discount_rate=discount,
                 margin=margin,
                 naive_clv=naive,
@@ -62,7 +60,6 @@ def stream_scores(
     output,
     bundle,
     horizon,
-    time_unit,
     discount,
     margin,
     naive,
@@ -85,7 +82,7 @@ def stream_scores(
         writer = None
         try:
             tables = scored_tables(
-                batches, total, bundle, horizon, time_unit, discount, margin, naive, interval
+                batches, total, bundle, horizon, discount, margin, naive, interval
             )
             for arrow in tables:
                 if writer is None:

@@ -30,15 +30,10 @@ from clvmodel._subscription_stream import RejectsSpool
 from clvmodel.churn import default_tier_labels
 from clvmodel.cli import main
 from clvmodel.cli._options import (
-    DURATION_HELP,
     INCREASES,
     INCREASES_HELP,
-    QUANTILES,
-    QUANTILES_HELP,
-    THRESHOLDS,
-    THRESHOLDS_HELP,
-    DurationParam,
     periods,
+    stage_options,
 )
 from clvmodel.cli._plan import check_plan_options, parse_names
 from clvmodel.cli._subscriptions_common import (
@@ -198,21 +193,7 @@ def _scores(model, rows, job, margin) -> pd.DataFrame:
 @click.option(
     "--increases", type=INCREASES, default="5%,2.5%,0", show_default=True, help=INCREASES_HELP
 )
-@click.option(
-    "--tiers",
-    default=None,
-    help="Tier labels from the lowest risk to the highest, comma-separated.",
-)
-@click.option("--thresholds", type=THRESHOLDS, default=None, help=THRESHOLDS_HELP)
-@click.option("--quantiles", type=QUANTILES, default=None, help=QUANTILES_HELP)
-@click.option(
-    "--stage-wait",
-    type=DurationParam("W", "--stage-wait", allow_zero=True),
-    default=None,
-    help=f"Time between the starts of consecutive stages: {DURATION_HELP} (e.g. 4W; a bare "
-    "number is read in weeks, deprecated).",
-)
-@click.option("--start", default=None, help="Start date of stage 1, YYYY-MM-DD.")
+@stage_options("Tier labels from the lowest risk to the highest, comma-separated.", "4W")
 @scoring_options
 @table_options
 def plan_command(model_path, input_path, output, increases, tiers, thresholds, quantiles,

@@ -260,26 +260,9 @@ def draw_percentiles(alive, given, silent, group, positions, n_mixture, out, wei
 def mixture_limits(values, offset, size, n_points, group, weights, tail, out):
     """Equal-tailed limits of the count under Σ_j w_j P_j(X > k | alive), row by row (see
     ``mixture_interval``); ``out`` is (4, rows): L, U, P(X > L − 1), P(X > U)."""
-    n_rows = group.size
-    for i in range(n_rows):
-        base = offset[group[i]]
-        last = size[group[i]] - 1
-        out[0, i] = 0.0
-        out[2, i] = 1.0
-        k = 0
-        while True:
-            above = 0.0
-            start = base + k * n_points
-            for j in range(n_points):
-                above += weights[i, j] * values[start + j]
-            if above >= 1.0 - tail:
-                out[0, i] = k + 1
-                out[2, i] = above
-            if above <= tail or last <= k:
-                out[1, i] = k
-                out[3, i] = above
-                break
-            k += 1
+    for i in range(group.size):
+        g = group[i]
+        _mixture_row(values, offset[g], size[g] - 1, n_points, weights[i], tail, out, i)
 
 
 # error_model="numpy": a zero denominator (a + b + x − 1 = 0) gives inf/nan as NumPy does, for

@@ -33,6 +33,26 @@ settings.load_profile(HYPOTHESIS_PROFILE)
 CAPPED_PROFILES = {"dev"}
 
 
+# Test files that use the local Spark session (a JVM): pytest-xdist runs them on one worker.
+SPARK_TEST_FILES = ("tests/spark/", "tests/test_bad_input/test_spark_bad_input.py")
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Send each test file to one worker (as ``--dist loadfile``), and all Spark files together.
+
+    Every Spark test then runs on the same worker, which starts the one local Spark session,
+    instead of each worker starting its own JVM.
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::")[0]
+            return "spark" if path.startswith(SPARK_TEST_FILES) else path
+
+    return FileScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
     """Under a capped Hypothesis profile, lower every test's own max_examples to its number."""
     if HYPOTHESIS_PROFILE not in CAPPED_PROFILES:

@@ -6,7 +6,9 @@ dates become day numbers on the way, so only one batch per thread is ever held a
 handles the column types that need no parsing (integer or text ids, timestamps without a time
 zone or dates, integer or floating-point amounts) and logs without a single invalid value;
 anything else returns ``None`` and the caller takes the general route, which gives the usual
-error messages.
+error messages. :func:`read_checked_log` reads the same columns for the CLI, with a reason for
+each row that cannot be used instead of giving up (DuckDB route's reasons, in its order of
+precedence), and keeps the rejected rows as read for the rejects file.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from clvmodel import _reading as rd
 from clvmodel._reading import AMOUNT_BOUND, EARLIEST_DAY, MISSING_TEXTS, WHOLE_WITH_ZEROS
 
 _THREADS = 2
@@ -40,6 +43,27 @@ class LogArrays:
     day: np.ndarray  # int32 days since 1970-01-01 (the calendar day of naive timestamps)
     amount: np.ndarray | None  # float64, finite and >= 0
     tag: np.ndarray | None = None  # int64 ticks of timestamp columns (None for dates)
+
+
+#: Reasons of :func:`read_checked_log`, by code (0: usable), in the order they are checked: the
+#: order of :func:`clvmodel._reading_sql.reject_reason_sql` for integer and text ids.
+CHECKED_REASONS = (None, rd.MISSING_ID, rd.BAD_DATE, rd.OLD_DATE, rd.BAD_AMOUNT,
+                   rd.INFINITE_AMOUNT, rd.HUGE_AMOUNT, rd.NEGATIVE_AMOUNT,
+                   rd.AFTER_END)  # fmt: skip
+
+
+@dataclass
+class CheckedLog(LogArrays):
+    """Every row of a log with the code of its reject reason (``CHECKED_REASONS``; 0 when usable).
+
+    ``ids``, ``day`` and ``amount`` of rejected rows hold placeholders (0, a clipped day, NaN);
+    ``rejected`` keeps those rows as read (the three columns, their position ``row`` and ``code``)
+    in file order, for the rejects table.
+    """
+
+    reason: np.ndarray | None = None  # int8
+    rejected: pa.Table | None = None
+    id_type: pa.DataType | None = None
 
 
 def _is_integer(kind: pa.DataType) -> bool:
@@ -115,9 +139,14 @@ class _Target:
     day: np.ndarray
     amount: np.ndarray | None
     tag: np.ndarray | None = None
+    reason: np.ndarray | None = None  # checked reading: reason codes, and rejected rows by group
+    end_day: int | None = None
+    rejected: list[list[pa.Table]] | None = None
 
     def copy(self, batch: pa.RecordBatch, group: int, part: slice) -> bool:
         """Copy one batch into rows ``part``; False if a value is missing or invalid."""
+        if self.reason is not None:
+            return self.copy_checked(batch, group, part)
         if any(column.null_count for column in batch.columns):
             return False
         ids = batch.column(self.customer_col)
@@ -134,6 +163,68 @@ class _Target:
             return True
         self.amount[part] = batch.column(self.amount_col).to_numpy(zero_copy_only=False)
         return _valid_amounts(self.amount[part])
+
+    def copy_checked(self, batch: pa.RecordBatch, group: int, part: slice) -> bool:
+        """Copy one batch into rows ``part`` with each row's reason code; False only for text
+        ids the reading rules would rewrite and days beyond int32 (left to DuckDB)."""
+        ids = batch.column(self.customer_col)
+        if self.ids is not None:
+            filled = ids.fill_null(0) if ids.null_count else ids
+            self.ids[part] = filled.to_numpy(zero_copy_only=False)
+        elif not _normal_text_ids(ids):
+            return False
+        else:
+            self.text_ids[group].append(ids)
+        dates = batch.column(self.date_col)
+        values = (dates.fill_null(0) if dates.null_count else dates).to_numpy(zero_copy_only=False)
+        unit, count = np.datetime_data(values.dtype)
+        days = values.view("int64") // (np.timedelta64(1, "D") // np.timedelta64(count, unit))
+        if days.max() > _DAY_RANGE[1]:
+            return False
+        np.maximum(days, np.iinfo("int32").min, out=days)
+        self.day[part] = days
+        if self.tag is not None:
+            self.tag[part] = values.view("int64")
+        amount = None
+        if self.amount is not None:
+            self.amount[part] = batch.column(self.amount_col).to_numpy(zero_copy_only=False)
+            amount = self.amount[part]
+        code = _reason_codes(ids, dates, days, amount, self.end_day)
+        if code is None:
+            return True
+        self.reason[part] = code
+        rows = np.flatnonzero(code)
+        columns = [self.customer_col, self.date_col] + (
+            [self.amount_col] if amount is not None else []
+        )
+        table = pa.Table.from_batches([batch.select(columns)]).take(rows)
+        table = table.append_column("row", pa.array(rows + part.start, pa.int64()))
+        self.rejected[group].append(table.append_column("code", pa.array(code[rows])))
+        return True
+
+
+def _reason_codes(ids, dates, days, amount, end_day) -> np.ndarray | None:
+    """Each row's reason code (:data:`CHECKED_REASONS`), or None when every row is usable; cheap
+    whole-batch tests first, the masks only for a batch with a rejected row."""
+    amounts_ok = amount is None or bool(amount.min() >= 0 and amount.max() <= AMOUNT_BOUND)
+    late = end_day is not None and int(days.max()) > end_day
+    if not (ids.null_count or dates.null_count or days.min() < EARLIEST_DAY or late) and amounts_ok:
+        return None
+    masks = [
+        (1, ids.is_null().to_numpy(zero_copy_only=False)),
+        (2, dates.is_null().to_numpy(zero_copy_only=False)),
+        (3, days < EARLIEST_DAY),
+    ]
+    if amount is not None:
+        size = np.abs(amount)
+        masks += [(4, np.isnan(amount)), (5, np.isinf(amount)), (6, size > AMOUNT_BOUND)]
+        masks.append((7, amount < 0))
+    if end_day is not None:
+        masks.append((8, days > end_day))
+    code = np.zeros(days.size, dtype="int8")
+    for value, mask in reversed(masks):  # the first reason that applies wins
+        code[mask] = value
+    return code
 
 
 def _load(path, groups: list[int], offsets: list[int], columns: list[str], target) -> bool:
@@ -163,6 +254,39 @@ def read_parquet_log(
         id or date, a text id with surrounding spaces or written like ``1.0`` or ``NaN``, a date
         before 1900, or an amount that is missing, not finite, negative or beyond ±1e12.
     """
+    return _read(path, customer_col, date_col, amount_col, checked=False, end_day=None)
+
+
+def read_checked_log(
+    path: str | os.PathLike,
+    customer_col: str,
+    date_col: str,
+    amount_col: str | None,
+    end_day: int | None = None,
+) -> CheckedLog | None:
+    """Read the columns of a Parquet log as numpy arrays, with each row's reject reason.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A Parquet file.
+    customer_col, date_col, amount_col : str
+        Column names; ``amount_col=None`` for a log without amounts.
+    end_day : int, optional
+        End of observation as a day number: later rows get the reason ``after observation end``.
+
+    Returns
+    -------
+    CheckedLog or None
+        None when a column is missing or of a type this reader does not take (as
+        :func:`read_parquet_log`), when the file has no rows, or when a text id would be rewritten
+        by the reading rules (surrounding spaces, ``1.0``, ``NaN``) or a day is beyond int32.
+        Missing ids and dates, dates before 1900 and bad amounts are rows with a reason.
+    """
+    return _read(path, customer_col, date_col, amount_col, checked=True, end_day=end_day)
+
+
+def _read(path, customer_col, date_col, amount_col, checked: bool, end_day):
     with pq.ParquetFile(path) as handle:
         schema, metadata = handle.schema_arrow, handle.metadata
     if not _supported(schema, customer_col, date_col, amount_col):
@@ -184,6 +308,10 @@ def read_parquet_log(
         if pa.types.is_timestamp(schema.field(date_col).type)
         else None,
     )
+    if checked:
+        target.reason = np.zeros(rows, dtype="int8")
+        target.end_day = end_day
+        target.rejected = [[] for _ in sizes]
     columns = [customer_col, date_col] + ([amount_col] if amount_col is not None else [])
     offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
     groups = list(range(len(sizes)))
@@ -196,4 +324,8 @@ def read_parquet_log(
     if ids is None:
         parts = [array for arrays in target.text_ids for array in arrays]
         ids = pa.chunked_array(parts, type=id_type).to_pandas()
-    return LogArrays(ids, target.day, target.amount, target.tag)
+    if not checked:
+        return LogArrays(ids, target.day, target.amount, target.tag)
+    tables = [table for group in target.rejected for table in group]
+    rejected = pa.concat_tables(tables) if tables else None
+    return CheckedLog(ids, target.day, target.amount, target.tag, target.reason, rejected, id_type)

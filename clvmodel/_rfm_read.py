@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 
 from clvmodel import _reading as rd
-from clvmodel._rfm_rows import Customers, Rows, customer_codes
+from clvmodel import _rfm_common  # attributes read at call time: _rfm_common imports this module
+from clvmodel._reading_sql import no_rejects
+from clvmodel._rfm_rows import Customers, Rows, customer_codes, summarise_rows
 from clvmodel.errors import InputError
 
 ON_INVALID = ("raise", "drop")
@@ -182,3 +184,193 @@ def _rejects(transactions, bad, reason, names, customer_col, date_col, amount_co
         index=transactions.index[rows],
     )
     return frame
+
+
+# --------------------------------------------------------------------------- Parquet, checked
+class CheckedParquetLog:
+    """A Parquet transaction log summarised in numpy, with a reason for each rejected row.
+
+    What :class:`clvmodel.engine.TransactionSource` gives from DuckDB for the same file and
+    options (counts, RFM rows, rejects table, distinct histories and spends), in one read of the
+    three columns (:func:`clvmodel._parquet_log.read_checked_log`) and one summary
+    (:func:`clvmodel._rfm_rows.summarise_rows`). Build it with :meth:`open`, which returns None
+    for a log this route does not take.
+
+    Parameters
+    ----------
+    log : clvmodel._parquet_log.CheckedLog
+        The rows with their reason codes (consumed).
+    end_day : int
+        End of observation (day number).
+    time_unit, drop_duplicates
+        As :class:`clvmodel.engine.TransactionSource`.
+    naive : bool
+        Total the amounts without exact copies (with ``drop_duplicates``) for :meth:`naive_row`.
+    """
+
+    customer_type = None  # a file: no database column type
+
+    def __init__(self, log, end_day: int, time_unit: str, drop_duplicates: bool,
+                 naive: bool):  # fmt: skip
+        usable = log.reason == 0
+        self._rows = int(log.day.size)
+        self._valid_rows = int(np.count_nonzero(usable))
+        self._no_id_rows = int(np.count_nonzero(log.reason == 1))
+        self.end = pd.Timestamp(np.datetime64(end_day, "D"))
+        self._end_day, self._time_unit = end_day, time_unit
+        self._with_amount = log.amount is not None
+        everything = self._valid_rows == self._rows
+        ids, day, amount, tag = (
+            a if a is None or everything else a[usable]
+            for a in (log.ids, log.day, log.amount, log.tag)
+        )
+        self._rejected, self._id_type = log.rejected, log.id_type
+        log.ids = log.day = log.amount = log.tag = log.reason = None
+        self.first_day = int(day.min())
+        self.revenue = None if amount is None else float(amount.sum())
+        if naive and drop_duplicates and amount is not None:
+            self.revenue = _revenue_without_copies(ids, tag if tag is not None else day, amount)
+        span = int(day.max()) - self.first_day + 1
+        codes, customers = customer_codes(ids, day_span=span, overwrite=True)
+        del ids
+        rows = Rows(codes, customers, day, amount, tag)
+        del codes, day, amount, tag
+        self.summary = summarise_rows(
+            rows, end_day, _rfm_common.time_unit_days(time_unit), drop_duplicates
+        )
+        self.summary.attrs["time_unit"] = time_unit
+        self._lost = self._customers_without_valid_row()
+
+    @classmethod
+    def open(cls, path, customer_col: str, date_col: str, amount_col: str | None,
+             observation_end=None, time_unit: str = "W", drop_duplicates: bool = False,
+             naive: bool = False) -> CheckedParquetLog | None:  # fmt: skip
+        """The log at ``path`` summarised, or None when this route does not take it (a column
+        type it does not read, a text id to normalise, no usable row): DuckDB then reads it.
+
+        ``observation_end`` is read as DuckDB's route reads it (an explicit end is checked; by
+        default the last usable day, not in the future); ``naive`` computes the revenue
+        :meth:`naive_row` needs when ``drop_duplicates`` leaves copies out.
+        """
+        from clvmodel._parquet_log import read_checked_log
+
+        try:  # an unreadable file or end date: DuckDB's route says what is wrong, in its order
+            end_day = None
+            if observation_end is not None:
+                end_day = _rfm_common.observation_end_day(observation_end, None)
+            log = read_checked_log(path, customer_col, date_col, amount_col, end_day)
+        except Exception:
+            return None
+        if log is None or not (log.reason == 0).any():
+            return None
+        if end_day is None:
+            end_day = int(log.day[log.reason == 0].max())
+            _rfm_common.check_not_in_future(end_day, "--observation-end")
+        return cls(log, end_day, time_unit, drop_duplicates, naive)
+
+    def _customers_without_valid_row(self):
+        """Ids (Arrow) of the customers all of whose rows were rejected."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if self._rejected is None:
+            return pa.array([], self._id_type)
+        ids = pc.unique(self._rejected.column(0).combine_chunks().drop_null())
+        seen = pd.Index(ids.to_pandas()).isin(self.summary.index)
+        return ids.filter(pa.array(~seen))
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows read and rejected."""
+        return {"rows": self._rows, "rejected_rows": self._rows - self._valid_rows}
+
+    def duplicate_rows(self) -> int:
+        """Usable rows that repeat another usable row exactly (customer, date, amount)."""
+        return int(self.summary.attrs["duplicate_rows"]) if self._with_amount else 0
+
+    def counts(self) -> dict[str, int]:
+        """As :meth:`clvmodel.engine.TransactionSource.counts`."""
+        valid = len(self.summary)
+        return {**self.row_counts(), "customers": valid + len(self._lost),
+                "valid_customers": valid, "rows_without_customer": self._no_id_rows,
+                "duplicate_rows": self.duplicate_rows()}  # fmt: skip
+
+    def check_usable(self) -> dict[str, int]:
+        """:meth:`counts` (:meth:`open` already refused a log without a usable row)."""
+        return self.counts()
+
+    def rejects(self, rejected_rows: int | None = None) -> pd.DataFrame:
+        """Rejected rows and customers with no usable row, as DuckDB's route lists them: the
+        same SQL (texts of the raw values, order by reason and id) over the few rows kept."""
+        if self._rejected is None:
+            return no_rejects()
+        import duckdb
+        import pyarrow as pa
+
+        from clvmodel._parquet_log import CHECKED_REASONS
+
+        table = self._rejected
+        reasons = np.asarray(CHECKED_REASONS, dtype=object)[table.column("code").to_numpy()]
+        raw_amount = table.column(2) if self._with_amount else pa.nulls(table.num_rows)
+        rejected = pa.table(
+            {
+                "customer_id": table.column(0),
+                "raw_date": table.column(1),
+                "raw_amount": raw_amount,
+                "reason": pa.array(reasons, pa.string()),
+            }
+        )
+        lost = pa.table({"customer_id": self._lost})  # noqa: F841 (read by DuckDB)
+        amount = "CAST(raw_amount AS VARCHAR)" if self._with_amount else "NULL"
+        with duckdb.connect() as con:
+            con.register("clv_rejected", rejected)
+            con.register("clv_lost", lost)
+            return con.execute(
+                f"""
+                SELECT customer_id, CAST(raw_date AS VARCHAR) AS date, {amount} AS amount, reason
+                FROM clv_rejected
+                UNION ALL
+                SELECT customer_id, NULL, NULL, 'no valid transaction' FROM clv_lost
+                ORDER BY reason, customer_id
+                """
+            ).df()
+
+    def rfm(self) -> pd.DataFrame:
+        """The RFM summary, indexed by customer id (in order of first usable row)."""
+        return self.summary
+
+    def rfm_batches(self, batch_size: int = 500_000):
+        """The RFM summary in batches of ``batch_size`` customers."""
+        for start in range(0, len(self.summary), batch_size):
+            batch = self.summary.iloc[start : start + batch_size]
+            batch.attrs = {"time_unit": self._time_unit}
+            yield batch
+
+    def distinct_histories(self) -> pd.DataFrame:
+        """Distinct (frequency, recency, T) rows with the number of customers of each."""
+        return self._distinct(self.summary, ["frequency", "recency", "T"], self._time_unit)
+
+    def distinct_spends(self) -> pd.DataFrame:
+        """Distinct (frequency, monetary_value) rows of repeat buyers, with customer counts."""
+        repeat = self.summary[self.summary["frequency"].to_numpy() > 0]
+        return self._distinct(repeat, ["frequency", "monetary_value"], None)
+
+    @staticmethod
+    def _distinct(frame: pd.DataFrame, columns: list[str], time_unit) -> pd.DataFrame:
+        counts = frame.groupby(columns, sort=False).size()
+        result = counts.rename("customers").reset_index()
+        result["frequency"] = result["frequency"].astype("int64")
+        if time_unit is not None:
+            result.attrs["time_unit"] = time_unit
+        return result
+
+    def naive_row(self) -> tuple[int, int, float, int]:
+        """Customers, orders (customer-days), revenue and the first purchase day."""
+        frequency = self.summary["frequency"].to_numpy()
+        orders = int(frequency.sum()) + frequency.size
+        return len(self.summary), orders, self.revenue, self.first_day
+
+
+def _revenue_without_copies(ids, when: np.ndarray, amount: np.ndarray) -> float:
+    """Total amount of the rows, each exact copy (same id, day or timestamp, amount) once."""
+    frame = pd.DataFrame({"id": np.asarray(ids), "when": when, "amount": amount}, copy=False)
+    return float(amount[~frame.duplicated().to_numpy()].sum())

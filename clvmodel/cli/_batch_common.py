@@ -8,13 +8,18 @@ import re
 import click
 
 from clvmodel.cli import _guard
-from clvmodel.engine import TransactionSource, connect
+from clvmodel.engine import connect, open_transaction_log
 from clvmodel.errors import InputError
 
 
-def connect_with_limit(memory_limit: str):
+def check_memory_limit(memory_limit: str) -> None:
+    """Refuse a --memory-limit that is not a size."""
     if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", memory_limit, re.I):
         raise InputError(f"--memory-limit {memory_limit!r} is not a size such as 512MB or 2GB.")
+
+
+def connect_with_limit(memory_limit: str):
+    check_memory_limit(memory_limit)
     return connect(memory_limit=memory_limit.strip())
 
 
@@ -79,14 +84,20 @@ def source_options(function):
     return function
 
 
-def transaction_source(path, time_unit: str, *, amount_col, memory_limit, **source):
-    """The log at ``path`` read with the options of :func:`source_options`."""
+def transaction_source(
+    path, time_unit: str, *, amount_col, memory_limit, naive: bool = False, **source
+):
+    """The log at ``path`` read with the options of :func:`source_options`: a Parquet file of
+    typed columns without DuckDB, anything else in DuckDB (see
+    :func:`clvmodel.engine.open_transaction_log`; both give the same results)."""
+    check_memory_limit(memory_limit)
     try:
-        return TransactionSource(
+        return open_transaction_log(
             path,
+            lambda: connect_with_limit(memory_limit),
+            naive=naive,
             amount_col=amount_col or None,
             time_unit=time_unit,
-            connection=connect_with_limit(memory_limit),
             **source,
         )
     except InputError as exc:

@@ -72,7 +72,9 @@ def fit(
     TRANSACTIONS is a CSV or Parquet file (or folder of Parquet files), a DuckDB database with
     --table, or a PostgreSQL database (postgresql://user@host:5432/db with --table or --query;
     the password from PGPASSWORD or ~/.pgpass). The RFM summary and the distinct histories are
-    computed in DuckDB, so the log never has to fit in memory. Rows that cannot be used are
+    computed in DuckDB, so the log never has to fit in memory; a Parquet file of typed columns
+    (integer or text ids, dates or timestamps, numeric amounts) is read faster without it, with
+    the same results. Rows that cannot be used are
     counted and left out.
 
     With --attributes and --covariates, fits the covariate models of a Day One model instead
@@ -111,7 +113,9 @@ def fit(
     choice = None
     if calibration_end is not None:
         model_name, choice = _choose_by_holdout(transactions, calibration_end, time_unit, options)
-    source = transaction_source(transactions, time_unit, **options)
+    source = transaction_source(
+        transactions, time_unit, naive=bool(options["amount_col"]), **options
+    )
     counts = source.check_usable()
     report_duplicates(counts.get("duplicate_rows", 0), options["drop_duplicates"])
     histories = source.distinct_histories()

@@ -36,6 +36,14 @@ from clvmodel.errors import InputError
 def _is_log(path, options: dict) -> bool:
     """Whether the input is a transaction log (has the date column) rather than RFM rows."""
     if not is_postgres_uri(path):
+        if Path(path).suffix.lower() in (".parquet", ".pq") and Path(path).is_file():
+            # The file's schema, without starting DuckDB (which the fast route may not need).
+            import pyarrow.parquet as pq
+
+            from clvmodel._rfm_sql import RFM_COLUMNS
+
+            columns = pq.read_schema(path).names
+            return options["date_col"] in columns and not set(RFM_COLUMNS) <= set(columns)
         return is_transaction_log(path, options["date_col"], options["table"])
     from clvmodel._postgres_read import describe_source
     from clvmodel._rfm_sql import RFM_COLUMNS
@@ -148,7 +156,8 @@ def score(
     """Score every customer of INPUT with the models in MODEL; write CSV, Parquet or tables.
 
     INPUT is a file or a postgresql:// database with --table or --query, holding a transaction
-    log (summarised in DuckDB with the options below) or an RFM table with frequency, recency, T
+    log (summarised in DuckDB with the options below; a Parquet file of typed columns is read
+    straight into numpy, with the same results) or an RFM table with frequency, recency, T
     and monetary_value in the model's time unit. The output has, per customer: frequency,
     recency, T, monetary_value, probability_alive, churn_risk (probability of no purchase within
     the horizon), expected_purchases, expected_spend, predicted_clv and naive_clv. Rows that

@@ -14,9 +14,10 @@ pymc-marketing pyarrow`` (the interpreter is ``$CLVMODEL_BENCH_PYTHON312``, by d
 maximum-likelihood estimate; note that ``fit(fit_method="map")`` silently samples with NUTS.
 
 Usage: python benchmarks/bench_fit.py [--customers 1000000] [--runs 3] [--no-pymc]
-       [--no-lifetimes] [--tracemalloc] [--arrays]
+       [--no-lifetimes] [--tracemalloc] [--arrays] [--versus N]
 (10M: ``--customers 10000000 --arrays --tracemalloc``; the table is built from ten simulated
-1M-customer logs, see ``_harness.rfm_file``.)
+1M-customer logs, see ``_harness.rfm_file``; ``--arrays --versus 10000000`` times the 1M and
+10M fits interleaved in one run, for the ratio.)
 """
 
 from __future__ import annotations
@@ -156,11 +157,21 @@ def main() -> None:
     parser.add_argument(
         "--arrays", action="store_true", help="clvmodel only: load numpy arrays, not a DataFrame"
     )
+    parser.add_argument(
+        "--versus",
+        type=int,
+        metavar="N",
+        help="clvmodel only: also fit N customers, interleaved (same loader), and print the "
+        "ratio of the medians (issue 18: 10M ≤ 2× 1M)",
+    )
     args = parser.parse_args()
     load = (LOAD_ARRAYS if args.arrays else LOAD).format(path=str(rfm_file(args.customers)))
-    if args.arrays:
+    if args.arrays or args.versus:
         args.no_pymc = args.no_lifetimes = True
     contenders = {"clvmodel": (load + OURS.format(), None)}
+    if args.versus:
+        other = (LOAD_ARRAYS if args.arrays else LOAD).format(path=str(rfm_file(args.versus)))
+        contenders[f"clvmodel, {args.versus:,} customers"] = (other + OURS.format(), None)
     if not args.no_lifetimes:
         contenders["lifetimes 0.11.3"] = (load + LIFETIMES.format(), None)
     if not args.no_pymc:
@@ -186,11 +197,18 @@ def main() -> None:
     ]
     for name in runs:
         lines.append(_row(name, runs[name], None if name == "clvmodel" else ours))
+    if args.versus:
+        # The ratio columns then read: N customers ÷ the --customers fit.
+        lines.append("")
+        lines.append(
+            f"(last row: {args.versus:,} customers, "
+            f"{runs[name][0]['result']['distinct']:,} distinct histories)"
+        )
     print("\n" + "\n".join(lines) + "\n")
     params = ours[0]["result"]["params"]
     print(f"clvmodel params: {json.dumps(params)}")
     for name in runs:
-        if name != "clvmodel":
+        if name != "clvmodel" and not name.startswith("clvmodel,"):
             theirs = runs[name][0]["result"]["params"]
             print(f"{name} params: {json.dumps(theirs)}")
             print(f"  largest relative difference: {_largest_difference(params, theirs):.2e}")

@@ -76,13 +76,14 @@ def _codes(column: np.ndarray, whole: _Whole, start: int, stop: int) -> np.ndarr
 
 
 def value_codes(column: np.ndarray, max_span: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Codes (int32) and the values they stand for, code ``c`` for ``values[c]``, when the
-    column holds whole multiples of 1 or of 1/7 spanning at most ``max_span`` codes; else None.
-    Unlike a factorisation the values are in increasing order, and some may not occur."""
+    """Codes (intp, the index type numpy gathers fastest with) and the values they stand for,
+    code ``c`` for ``values[c]``, when the column holds whole multiples of 1 or of 1/7 spanning
+    at most ``max_span`` codes; else None. Unlike a factorisation the values are in increasing
+    order, and some may not occur."""
     whole = _whole(column)
     if whole is None or whole.span > min(max_span, 2**31 - 1):
         return None
-    codes = _codes(column, whole, 0, np.asarray(column).size).astype("int32")
+    codes = _codes(column, whole, 0, np.asarray(column).size).astype(np.intp, copy=False)
     values = np.arange(whole.low, whole.low + whole.span, dtype="float64")
     return codes, (values / whole.scale if whole.scale != 1.0 else values)
 

@@ -11,7 +11,7 @@ import pandas as pd
 from clvmodel._reading import examples
 from clvmodel.errors import InputError
 
-__all__ = ["RfmArrays", "validate_rfm"]
+__all__ = ["RfmArrays", "rfm_column", "validate_rfm"]
 
 _EXAMPLES = 5
 
@@ -40,6 +40,12 @@ def _column(data, name: str):
         if alias in data:
             return data[alias]
     return None
+
+
+def rfm_column(data, name: str):
+    """The column ``name`` ("frequency", "recency", "T" or "monetary_value") of an RFM table
+    under any name :func:`validate_rfm` accepts, unconverted and unchecked; None when absent."""
+    return _column(data, name)
 
 
 def validate_rfm(

@@ -25,9 +25,10 @@ import pandas as pd
 from scipy.special import gammaln, polygamma, psi
 
 from clvmodel._grouping import value_codes
+from clvmodel.models._compress import RfmRows, compress_rfm
 from clvmodel.models._log_gamma import log_gamma_shift
 
-__all__ = ["Histories", "objective"]
+__all__ = ["Histories", "objective", "rfm_histories"]
 
 # Rows per block: the block's dozen temporaries (8 bytes a row each) stay in a 1 MB cache, and the
 # dot products stay below the length at which OpenBLAS threads them (measured: blocks of 16,384
@@ -41,26 +42,33 @@ def _sum(u: np.ndarray, v: np.ndarray) -> float:
     return np.dot(u, v)
 
 
+# Pairwise summation without the Python layer of ndarray.sum (the blocks are many and short).
+_total = np.add.reduce
+
+
 def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """int32 codes and the values they stand for: directly from whole days (or days in weeks)
-    when their range is small, by hashing otherwise."""
+    """Codes (intp: numpy gathers with int32 indices are several times slower) and the values
+    they stand for: directly from whole days (or days in weeks) when their range is small, by
+    hashing otherwise."""
     direct = value_codes(values, max_span=max(4 * values.size, 4096))
     if direct is not None:
         return direct
     codes, uniques = pd.factorize(values)
-    return codes.astype("int32", copy=False), np.asarray(uniques, dtype="float64")
+    return codes.astype(np.intp, copy=False), np.asarray(uniques, dtype="float64")
 
 
 class Histories:
     """Distinct (x, t_x, T) rows with their counts, indexed by their distinct x, t_x and T values,
     with the sums over rows that do not depend on the parameters computed once."""
 
-    def __init__(self, x, t_x, age, counts):
+    def __init__(self, x, t_x, age, counts, codes=None):
         self.x, self.t_x, self.T = x, t_x, age
         self.z_purchase = self.z_dropout = np.empty((x.size, 0))  # no covariates
-        ix, self.ux = _factorize(x)
-        it_x, self.ut_x = _factorize(t_x)
-        iT, self.uT = _factorize(age)
+        if codes is None:
+            codes = (_factorize(x), _factorize(t_x), _factorize(age))
+        # Each column's codes (intp) and the distinct values they stand for (values[codes]).
+        self.codes = codes
+        (ix, self.ux), (it_x, self.ut_x), (iT, self.uT) = codes
         # Customers per distinct x; customers and their repeat purchases per distinct T.
         self.count_x = np.bincount(ix, weights=counts, minlength=self.ux.size)
         self.count_T = np.bincount(iT, weights=counts, minlength=self.uT.size)
@@ -68,12 +76,38 @@ class Histories:
         # Rows with repeat purchases: only they carry the "dropped out after the last purchase"
         # term softplus(D).
         rows = np.flatnonzero(x > 0)
+        if rows.size and rows[-1] - rows[0] + 1 == rows.size:
+            rows = slice(rows[0], rows[-1] + 1)  # rows sorted by x: views, not copies
         self.r_ix, self.r_it_x, self.r_iT = ix[rows], it_x[rows], iT[rows]
         self.r_x, self.r_counts = x[rows], counts[rows]
 
+    @classmethod
+    def from_rfm(cls, compressed: RfmRows) -> Histories:
+        """The histories of :func:`clvmodel.models._compress.compress_rfm`'s distinct rows,
+        reusing its codes when the columns' value tables are small."""
+        limit = max(4 * compressed.counts.size, 4096)
+        codes = None
+        if all(table.size <= limit for table in compressed.tables):
+            codes = tuple(zip(compressed.codes, compressed.tables, strict=True))
+        return cls(*compressed.values, compressed.counts, codes)
+
     def subset(self, rows: np.ndarray, counts: np.ndarray) -> Histories:
         """The same histories restricted to some rows (``counts`` are all rows' counts)."""
-        return Histories(self.x[rows], self.t_x[rows], self.T[rows], counts[rows])
+        codes = tuple((code[rows], values) for code, values in self.codes)
+        return Histories(self.x[rows], self.t_x[rows], self.T[rows], counts[rows], codes)
+
+
+def rfm_histories(data) -> tuple[Histories, np.ndarray, int] | None:
+    """``(histories, counts, n_customers)`` of an RFM table in whole days (or weeks) by the
+    one-pass route of :func:`clvmodel.models._compress.compress_rfm`; None when that route does
+    not apply or the table cannot be fitted (the general route then says why)."""
+    compressed = compress_rfm(data)
+    if compressed is None:
+        return None
+    x, _, age = compressed.values
+    if compressed.n_customers < 2 or not (age > 0).any() or not (x > 0).any():
+        return None
+    return Histories.from_rfm(compressed), compressed.counts, compressed.n_customers
 
 
 def objective(theta, h: Histories, hessian: bool):
@@ -168,18 +202,20 @@ def _row_sums(r, h, log_tx, log_T, inv_tx, inv_T, k_x, inv_bx, hessian):
         md2 = m * d2
         dead = m * d1
         np.subtract(k_x[ix], dead, out=dead)
-        # softplus(D) = max(D, 0) + log1p(e) and w = expit(D), both from e = exp(−|D|).
+        # softplus(D) = max(D, 0) + log1p(e) and w = expit(D) = exp(min(D, 0)) / (1 + e), both
+        # from e = exp(−|D|) (exp(min(D, 0)) is 1 or e: no np.where, which costs several ops).
         e = np.abs(dead)
         np.negative(e, out=e)
         np.exp(e, out=e)
-        w = np.where(dead > 0, 1.0, e)
-        np.maximum(dead, 0.0, out=dead)
-        dead += np.log1p(e)
+        soft = np.maximum(dead, 0.0)
+        soft += np.log1p(e)
+        np.minimum(dead, 0.0, out=dead)
+        w = np.exp(dead, out=dead)
         e += 1.0
         w /= e
         cw = c * w
         ib = inv_bx[ix]
-        part = [_sum(c, dead), cw.sum(), _sum(cw, d1), _sum(cw, md2), _sum(cw, ib)]
+        part = [_sum(c, soft), _total(cw), _sum(cw, d1), _sum(cw, md2), _sum(cw, ib)]
         if hessian:
             v = 1.0 - w
             v *= cw
@@ -189,10 +225,10 @@ def _row_sums(r, h, log_tx, log_T, inv_tx, inv_T, k_x, inv_bx, hessian):
                 _sum(cw, d2),
                 _sum(cw * md2, inv_t),
                 _sum(cw * ib, ib),
-                v.sum(),
-                v_d1.sum(),
-                v_md2.sum(),
-                v_ib.sum(),
+                _total(v),
+                _total(v_d1),
+                _total(v_md2),
+                _total(v_ib),
                 _sum(v_d1, d1),
                 _sum(v_d1, md2),
                 _sum(v_md2, md2),

@@ -1,15 +1,23 @@
 """Compressing a model's input to its distinct rows with counts, so that the likelihood costs
 grow with distinct histories rather than customers (see :mod:`clvmodel._grouping` for the
-integer-key route taken by day numbers)."""
+integer-key route taken by day numbers).
+
+:func:`compress_rfm` is the fit's fast route for a plain RFM table in whole days (or weeks): it
+validates and compresses in one pass over the rows, with one sort of int32 keys and without
+keeping the order of first appearance (the distinct rows come in increasing key order)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import NamedTuple
+
 import numpy as np
+import pandas as pd
 
 from clvmodel._grouping import count_rows
 from clvmodel.errors import InputError
 
-__all__ = ["check_weights", "compress_rows", "weighted_compress"]
+__all__ = ["RfmRows", "check_weights", "compress_rfm", "compress_rows", "weighted_compress"]
 
 
 def compress_rows(*columns: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
@@ -72,3 +80,195 @@ def weighted_compress(columns: tuple[np.ndarray, ...], weights: np.ndarray | Non
     counts) of each, as float64."""
     first, counts = count_rows(*columns, weights=weights)
     return tuple(np.asarray(c)[first] for c in columns), counts
+
+
+# Rows per slice of the one-pass RFM compression: a slice's temporaries stay in the CPU's cache.
+_RFM_SLICE = 1 << 15
+
+
+class RfmRows(NamedTuple):
+    """Distinct (frequency, recency, T) rows of a valid RFM table, in increasing order of
+    (frequency, recency, T), with each column's integer codes and the values they stand for."""
+
+    values: tuple[np.ndarray, np.ndarray, np.ndarray]  # float64, one per column
+    codes: tuple[np.ndarray, np.ndarray, np.ndarray]  # intp: values[j] == tables[j][codes[j]]
+    tables: tuple[np.ndarray, np.ndarray, np.ndarray]  # float64, increasing
+    counts: np.ndarray  # float64: customers per distinct row
+    n_customers: int
+
+
+def _rfm_arrays(data) -> list[np.ndarray] | None:
+    """The frequency, recency and T columns as one-dimensional numeric numpy arrays (not
+    copied), or None when a column is missing, of another kind, or the lengths differ."""
+    from clvmodel._rfm_validate import rfm_column
+
+    if not isinstance(data, pd.DataFrame | Mapping):
+        return None
+    arrays = []
+    for name in ("frequency", "recency", "T"):
+        column = rfm_column(data, name)
+        if column is None:
+            return None
+        values = np.asarray(column)
+        if values.ndim != 1 or values.dtype.kind not in "iuf" or values.size == 0:
+            return None
+        arrays.append(values)
+    if len({a.size for a in arrays}) > 1:
+        return None
+    return arrays
+
+
+def _units(part: np.ndarray, scale: float) -> np.ndarray | None:
+    """round(part · scale) as int64 when that gives back every value exactly (so NaN,
+    infinities and other fractions fail); else None."""
+    if part.dtype.kind in "iu":
+        return part.astype("int64")
+    with np.errstate(invalid="ignore", over="ignore"):
+        if scale == 1.0:
+            whole = part.astype("int64")
+            return whole if (whole == part).all() else None
+        scaled = np.rint(part * scale)
+        if not (scaled / scale == part).all() or np.abs(scaled).max() >= 2.0**53:
+            return None
+        return scaled.astype("int64")
+
+
+def _column_scale(values: np.ndarray, scales) -> tuple[float, int, int] | None:
+    """The scale (1 for whole numbers, 7 for days in weeks) under which the column's first slice
+    is whole, with the lowest and highest codes of the whole column at that scale; None when
+    no scale fits or a value is negative, NaN or too large."""
+    # Both extremes in one read of the column, a slice at a time (NaN propagates to both).
+    lows, highs = [], []
+    for start in range(0, values.size, _RFM_SLICE):
+        part = values[start : start + _RFM_SLICE]
+        lows.append(np.minimum.reduce(part))
+        highs.append(np.maximum.reduce(part))
+    low, high = np.min(lows), np.max(highs)
+    if values.dtype.kind == "f" and not (np.isfinite(low) and np.isfinite(high)):
+        return None
+    if low < 0 or high >= 2**52:
+        return None
+    head = values[:_RFM_SLICE]
+    for scale in scales if values.dtype.kind == "f" else (1.0,):
+        if _units(head, scale) is not None:
+            return scale, int(round(float(low) * scale)), int(round(float(high) * scale))
+    return None
+
+
+def compress_rfm(data) -> RfmRows | None:
+    """Validate an RFM table and collapse it to distinct (frequency, recency, T) rows in one
+    pass over the rows, when its columns hold whole numbers (days, or days in weeks of 7).
+
+    Each row becomes one integer key from the three columns' codes (converted slice by slice,
+    with the checks of :func:`clvmodel.rfm.validate_rfm` done on the way or on the distinct
+    rows); one sort of the keys then gives the distinct rows and their counts. Returns None
+    whenever the table is not of that kind or breaks a rule (a missing or non-finite value, a
+    negative or fractional frequency, recency above T, ...): the general route then handles it,
+    with its error messages.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or mapping of arrays
+        An RFM table (names as accepted by :func:`clvmodel.rfm.validate_rfm`).
+
+    Returns
+    -------
+    RfmRows or None
+    """
+    arrays = _rfm_arrays(data)
+    if arrays is None:
+        return None
+    x, t_x, age = arrays
+    found = [
+        _column_scale(x, (1.0,)),
+        _column_scale(t_x, (1.0, 7.0)),
+        _column_scale(age, (1.0, 7.0)),
+    ]
+    if any(f is None for f in found):
+        return None
+    spans = [high - low + 1 for _, low, high in found]
+    total = spans[0] * spans[1] * spans[2]
+    if total >= 2**62:
+        return None
+    key = _rfm_key(arrays, found, spans)
+    if key is None:
+        return None
+    key.sort()
+    values, codes, tables, counts = _decode(key, found, spans)
+    f, r, T = values
+    # The rules of validate_rfm that the conversion did not check, on the distinct rows.
+    if (r > T * (1 + 1e-12) + 1e-12).any() or ((f == 0) & (r != 0)).any():
+        return None
+    if not _spend_is_valid(data, x):
+        return None
+    return RfmRows(tuple(values), tuple(codes), tuple(tables), counts, x.size)
+
+
+def _rfm_key(arrays, found, spans) -> np.ndarray | None:
+    """One integer per row, ((x − x_low) s_t + (t_x − t_low)) s_T + (T − T_low) in each column's
+    units, built slice by slice; None when a value is not whole in its column's units."""
+    x, t_x, age = arrays
+    n = x.size
+    total = spans[0] * spans[1] * spans[2]
+    # The lows are subtracted at once, as one offset.
+    offset = (found[0][1] * spans[1] + found[1][1]) * spans[2] + found[2][1]
+    key = np.empty(n, dtype="int32" if total < 2**31 else "int64")
+    part = np.empty(min(n, _RFM_SLICE), dtype="int64")
+    for start in range(0, n, _RFM_SLICE):
+        stop = min(start + _RFM_SLICE, n)
+        here = part[: stop - start]
+        if x.dtype.kind in "iu":
+            np.multiply(x[start:stop], spans[1], out=here, casting="unsafe")
+        else:
+            units = _units(x[start:stop], 1.0)
+            if units is None:
+                return None
+            np.multiply(units, spans[1], out=here)
+        for column, (scale, _, _), span in ((t_x, found[1], spans[2]), (age, found[2], None)):
+            units = _units(column[start:stop], scale)
+            if units is None:
+                return None
+            here += units
+            if span is not None:
+                here *= span
+        here -= offset
+        key[start:stop] = here
+    return key
+
+
+def _decode(key: np.ndarray, found, spans):
+    """The distinct rows of the sorted keys: each column's values, codes (intp) and table of
+    values, and the rows' counts."""
+    change = np.empty(key.size, dtype=bool)
+    change[0] = True
+    np.not_equal(key[1:], key[:-1], out=change[1:])
+    starts = np.flatnonzero(change)
+    del change
+    counts = np.empty(starts.size)
+    np.subtract(starts[1:], starts[:-1], out=counts[:-1], casting="unsafe")
+    counts[-1] = key.size - starts[-1]
+    rest, code_T = np.divmod(key[starts].astype(np.intp), spans[2])
+    codes = [*np.divmod(rest, spans[1]), code_T]
+    tables = [
+        np.arange(low, low + span, dtype="float64") / scale
+        for (scale, low, _), span in zip(found, spans, strict=True)
+    ]
+    values = [table[code] for table, code in zip(tables, codes, strict=True)]
+    return values, codes, tables, counts
+
+
+def _spend_is_valid(data, x) -> bool:
+    """validate_rfm's checks of ``monetary_value`` when the table has one: finite, and not
+    negative for a repeat buyer."""
+    from clvmodel._rfm_validate import rfm_column
+
+    column = rfm_column(data, "monetary_value")
+    if column is None:
+        return True
+    spend = np.asarray(column)
+    if spend.ndim != 1 or spend.dtype.kind not in "iuf" or spend.size != x.size:
+        return False
+    if spend.dtype.kind == "f" and not np.isfinite(spend).all():
+        return False
+    negative = spend < 0
+    return not (negative.any() and (x[negative] > 0).any())

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gammaln, psi
 
-from clvmodel.models._beta_geo_fit import Histories, objective
+from clvmodel.models._beta_geo_fit import Histories, objective, rfm_histories
 from clvmodel.models._intervals import DropoutAtPurchasesCounts
 from clvmodel.models._log_gamma import log_gamma_shift
 from clvmodel.models._special import (
@@ -69,6 +69,9 @@ class BetaGeoModel(PurchaseModel):
     covariate_links = {"purchase": {"alpha": -1.0}, "dropout": {"a": 1.0, "b": 1.0}}
 
     def _prepare(self, data, weights):
+        fast = None if self.has_covariates or weights is not None else rfm_histories(data)
+        if fast is not None:
+            return fast
         rows, counts, n_customers = super()._prepare(data, weights)
         if self.has_covariates:
             return rows, counts, n_customers

@@ -11,12 +11,16 @@ import importlib.util
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import clvmodel as clv
+from clvmodel._rfm_validate import validate_rfm
 from clvmodel.models import _fit, _optimise
 from clvmodel.models._beta_geo_fit import Histories, objective
-from clvmodel.models._compress import compress_rows
+from clvmodel.models._compress import compress_rfm, compress_rows
 from clvmodel.models.beta_geo import BetaGeoModel
 
 
@@ -175,3 +179,163 @@ def test_row_loglik_keeps_its_digits_when_a_and_b_are_large():
             + mpmath.log(alive + dead)
         )
         assert got[i] == pytest.approx(float(expected), rel=1e-13, abs=1e-12)
+
+
+# --------------------------------------------------------------------------------------------
+# The one-pass route for RFM tables in whole days or weeks (models/_compress.compress_rfm).
+
+
+def _rfm_table(n, seed, weeks=False, int_frequency=True):
+    """BG/NBD customers (daily parameters) with T and recency in whole days (or those days in
+    weeks), so that many rows repeat."""
+    rng = np.random.default_rng(seed)
+    days = rng.integers(1, 400, n).astype("float64")
+    rfm = clv.simulate_customers(n, dict(r=0.3, alpha=5.0, a=0.8, b=2.5), T=days, seed=seed)
+    recency = np.floor(rfm["recency"].to_numpy())
+    x = rfm["frequency"].to_numpy()
+    scale = 7.0 if weeks else 1.0
+    return {
+        "frequency": x if int_frequency else x.astype("float64"),
+        "recency": recency / scale,
+        "T": days / scale,
+    }
+
+
+def _as_counter(columns, counts):
+    return {tuple(row): c for row, c in zip(zip(*columns, strict=True), counts, strict=True)}
+
+
+@pytest.mark.parametrize("weeks", [False, True])
+@pytest.mark.parametrize("int_frequency", [False, True])
+def test_compress_rfm_gives_the_distinct_rows_of_the_general_route(weeks, int_frequency):
+    table = _rfm_table(50_000, 3, weeks, int_frequency)
+    fast = compress_rfm(table)
+    assert fast is not None and fast.n_customers == 50_000
+    columns = [np.asarray(table[k], dtype="float64") for k in ("frequency", "recency", "T")]
+    general, counts = compress_rows(*columns)
+    assert fast.counts.size == counts.size < 50_000
+    assert _as_counter(fast.values, fast.counts) == _as_counter(general, counts)
+    # Rows in increasing (frequency, recency, T) order; values are exactly the input's floats.
+    order = np.lexsort(fast.values[::-1])
+    np.testing.assert_array_equal(order, np.arange(order.size))
+    for values, codes, table_values in zip(fast.values, fast.codes, fast.tables, strict=True):
+        assert codes.dtype == np.intp
+        np.testing.assert_array_equal(table_values[codes], values)
+
+
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 4), st.integers(0, 9), st.integers(0, 9)), min_size=1, max_size=60
+    ),
+    divisor=st.sampled_from([1.0, 7.0]),
+)
+@settings(max_examples=150, deadline=None)
+def test_compress_rfm_agrees_with_validate_rfm_and_a_dictionary_of_rows(rows, divisor):
+    """Whole-unit tables, valid or not: the route returns None exactly when validate_rfm
+    refuses the table, and otherwise the rows and counts of a plain dictionary."""
+    x, t_x, age = (np.array(column, dtype="float64") for column in zip(*rows, strict=True))
+    table = {"frequency": x, "recency": t_x / divisor, "T": age / divisor}
+    fast = compress_rfm(table)
+    try:
+        validate_rfm(table)
+    except clv.InputError:
+        assert fast is None
+        return
+    assert fast is not None
+    expected = {}
+    for row in zip(*table.values(), strict=True):
+        expected[row] = expected.get(row, 0.0) + 1.0
+    assert _as_counter(fast.values, fast.counts) == expected
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda t: t["recency"].__setitem__(5, np.nan), "missing or infinite"),
+        (lambda t: t["T"].__setitem__(7, np.inf), "missing or infinite"),
+        (lambda t: t["frequency"].__setitem__(3, -1), "negative or not whole"),
+        (lambda t: t["recency"].__setitem__(np.argmax(t["frequency"]), 500.0), "recency > T"),
+        (lambda t: t["recency"].__setitem__(np.argmin(t["frequency"]), 1.0), "frequency 0"),
+        (lambda t: t["T"].__setitem__(9, -2.0), "negative"),
+        (lambda t: t.__setitem__("monetary_value", np.full(t["T"].size, np.nan)), "infinite"),
+    ],
+)
+def test_the_general_route_reports_what_the_one_pass_route_refuses(change, message):
+    table = _rfm_table(2_000, 5)
+    table = {k: v.astype("float64") for k, v in table.items()}
+    change(table)
+    assert compress_rfm(table) is None
+    with pytest.raises(clv.InputError, match=message):
+        BetaGeoModel().fit(table)
+
+
+def test_compress_rfm_leaves_fractional_days_and_other_inputs_to_the_general_route():
+    table = _rfm_table(2_000, 6)
+    assert compress_rfm({**table, "T": table["T"] + 0.5}) is None  # not whole days or weeks
+    assert compress_rfm({**table, "frequency": table["frequency"] + 0.5}) is None
+    assert compress_rfm({**table, "T": table["T"].astype(object)}) is None
+    assert compress_rfm(table["T"]) is None
+    assert compress_rfm({"frequency": table["frequency"], "T": table["T"]}) is None
+    assert compress_rfm({**table, "T": table["T"][:-1]}) is None
+
+
+@pytest.mark.parametrize("weeks", [False, True])
+def test_the_one_pass_route_fits_what_the_general_route_fits(weeks):
+    table = pd.DataFrame(_rfm_table(60_000, 8, weeks))
+    fast = BetaGeoModel().fit(table)
+    # Weights send the same table through validate_rfm and the general compression.
+    general = BetaGeoModel().fit(table, weights=np.ones(len(table)))
+    assert fast.n_distinct_rows_ == general.n_distinct_rows_
+    np.testing.assert_allclose(fast.params_, general.params_, rtol=1e-9)
+    assert fast.log_likelihood_ == pytest.approx(general.log_likelihood_, rel=1e-12)
+    np.testing.assert_allclose(fast.standard_errors_, general.standard_errors_, rtol=1e-7)
+
+
+def test_a_skipped_last_pass_is_what_evaluating_it_would_give(monkeypatch):
+    """When Newton's last step is taken on the quadratic model's word, the point it reaches must
+    meet the tolerance, and the reported log-likelihood and standard errors must be those an
+    evaluation there gives."""
+    results = []
+    newton = _optimise._newton
+
+    def recording(*args):
+        result = newton(*args)
+        results.append(result)
+        return result
+
+    table = _rfm_table(30_000, 9)
+    first = BetaGeoModel().fit(table)
+    monkeypatch.setattr(_optimise, "_newton", recording)
+    # From near the optimum (as after the warm start on large data) convergence is quadratic.
+    model = BetaGeoModel().fit(table, initial_params=(first.params_ * (1 + 1e-4)).to_dict())
+    assert [hasattr(r, "predicted") for r in results] == [True]
+    # Both meet the gradient tolerance; b's curvature is low, so that allows ~1e-9 in b.
+    np.testing.assert_allclose(model.params_, first.params_, rtol=1e-8)
+    (x, t_x, age), counts = compress_rows(*(np.asarray(v, "float64") for v in table.values()))
+    theta = model.params_.to_numpy()
+    ll, grad, hess = objective(theta, Histories(x, t_x, age, counts), hessian=True)
+    assert model.log_likelihood_ == pytest.approx(ll, rel=1e-13)
+    # The gradient of the mean log-likelihood in log-parameters, as the convergence test reads it.
+    assert np.max(np.abs(grad * theta / counts.sum())) < model.tol * 1e-3
+    information = -(np.outer(theta, theta) * hess + np.diag(theta * grad))
+    errors = theta * np.sqrt(np.diag(np.linalg.inv(information)))
+    np.testing.assert_allclose(model.standard_errors_, errors, rtol=1e-6)
+
+
+def test_newton_predicts_the_last_step_only_in_the_quadratic_regime():
+    """f(z) = Σ cosh(z_i) − z_i has its minimum at asinh(1); from far away the steps are
+    halved or clipped, and the last step is skipped only once convergence is quadratic."""
+    target = np.arcsinh(1.0)
+    calls = []
+
+    def f(z):
+        calls.append(z.copy())
+        return float(np.sum(np.cosh(z) - z)), np.sinh(z) - 1.0, np.diag(np.cosh(z))
+
+    result = _optimise._newton(f, np.array([3.0, -2.0, 0.5]), 1e-12, 50)
+    assert hasattr(result, "predicted")
+    np.testing.assert_allclose(result.x, target, rtol=1e-14)
+    value, gradient, _ = f(result.x)
+    assert np.max(np.abs(gradient)) < 1e-12
+    assert result.predicted[0] == pytest.approx(value, rel=1e-15)
+    assert not any(np.array_equal(c, result.x) for c in calls[:-1])

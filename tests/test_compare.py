@@ -11,10 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
+from cli_run import run_cli
 
 import clvmodel as clv
-from clvmodel.cli import main
 from clvmodel.models import PURCHASE_MODELS
 from clvmodel.scoring import score_customers
 
@@ -254,21 +253,10 @@ def log_file(tmp_path_factory):
 
 def test_cli_evaluate_ranks_the_models_and_reports_the_best(log_file, tmp_path):
     out = tmp_path / "eval"
-    result = CliRunner().invoke(
-        main,
-        [
-            "evaluate",
-            str(log_file),
-            "--calibration-end",
-            "1997-09-30",
-            "--observation-end",
-            "1998-06-30",
-            "--models",
-            "bgnbd,mbgnbd,pnbd",
-            "-o",
-            str(out),
-        ],
-    )
+    result = run_cli(
+        "evaluate", log_file, "--calibration-end", "1997-09-30", "--observation-end", "1998-06-30",
+        "--models", "bgnbd,mbgnbd,pnbd", "-o", out,
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "ranked by holdout_mae" in result.output
     table = pd.read_csv(out / "model_comparison.csv")
@@ -281,19 +269,10 @@ def test_cli_evaluate_ranks_the_models_and_reports_the_best(log_file, tmp_path):
 
 
 def test_cli_evaluate_refuses_an_unknown_model(log_file, tmp_path):
-    result = CliRunner().invoke(
-        main,
-        [
-            "evaluate",
-            str(log_file),
-            "--calibration-end",
-            "1997-09-30",
-            "--models",
-            "bgnbd,xyz",
-            "-o",
-            str(tmp_path / "e"),
-        ],
-    )
+    result = run_cli(
+        "evaluate", log_file, "--calibration-end", "1997-09-30", "--models", "bgnbd,xyz",
+        "-o", tmp_path / "e",
+    )  # fmt: skip
     assert result.exit_code != 0
     assert "--models" in result.output and "xyz" in result.output
 
@@ -308,7 +287,7 @@ def test_cli_evaluate_refuses_an_unknown_model(log_file, tmp_path):
 )
 def test_cli_fit_chooses_and_records_the_model(log_file, tmp_path, arguments, chosen, rule):
     output = tmp_path / "models.json"
-    result = CliRunner().invoke(main, ["fit", str(log_file), *arguments, "-o", str(output)])
+    result = run_cli("fit", log_file, *arguments, "-o", output)
     assert result.exit_code == 0, result.output
     bundle = clv.load_models(output)
     choice = bundle.metadata.get("model_choice")
@@ -319,14 +298,12 @@ def test_cli_fit_chooses_and_records_the_model(log_file, tmp_path, arguments, ch
         assert type(bundle.bg) is PURCHASE_MODELS[chosen]
         assert f"model chosen by {choice['rule']}: {chosen}" in result.output
     scores = tmp_path / "scores.csv"
-    scored = CliRunner().invoke(main, ["score", str(output), str(log_file), "-o", str(scores)])
+    scored = run_cli("score", output, log_file, "-o", scores)
     assert scored.exit_code == 0, scored.output
     table = pd.read_csv(scores)
     assert len(table) == 2357 and np.isfinite(table["predicted_clv"]).all()
 
 
 def test_cli_calibration_end_needs_auto(log_file, tmp_path):
-    result = CliRunner().invoke(
-        main, ["fit", str(log_file), "--calibration-end", "1997-09-30", "-o", str(tmp_path / "m")]
-    )
+    result = run_cli("fit", log_file, "--calibration-end", "1997-09-30", "-o", tmp_path / "m")
     assert result.exit_code != 0 and "--model auto" in result.output

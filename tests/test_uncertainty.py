@@ -140,11 +140,11 @@ def test_models_without_covariance_are_refused(split):
         model.predict(split[0], 39, interval=90)
 
 
-def test_clv_and_scores_carry_intervals(split):
+def test_clv_and_scores_carry_intervals(fitted, split):
     from clvmodel.scoring import INTERVAL_COLUMNS, SCORE_COLUMNS, score_customers
 
     cal = split[0]
-    bg, gg = clv.ParetoNBDModel().fit(cal), clv.GammaGammaModel().fit(cal)
+    bg, gg = fitted["pnbd"], clv.GammaGammaModel().fit(cal)  # the module's Pareto/NBD fit
     value = clv.customer_lifetime_value(bg, gg, cal, horizon=12, time_unit="M", interval=0.9)
     assert list(value.columns) == ["predicted_clv", "clv_lower", "clv_upper"]
     assert (value["clv_lower"] <= value["predicted_clv"]).all()
@@ -161,29 +161,23 @@ def test_clv_and_scores_carry_intervals(split):
 
 
 def test_cli_score_adds_the_interval_columns(tmp_path):
-    from click.testing import CliRunner
+    from cli_run import run_cli
 
-    from clvmodel.cli import main
     from clvmodel.scoring import INTERVAL_COLUMNS, SCORE_COLUMNS
 
     log = tmp_path / "log.csv"
     clv.datasets.load_cdnow_sample().to_csv(log, index=False)
-    runner = CliRunner()
-    fitted = runner.invoke(main, ["fit", str(log), "-o", str(tmp_path / "m.json")])
+    fitted = run_cli("fit", log, "-o", tmp_path / "m.json")
     assert fitted.exit_code == 0, fitted.output
     # The model file keeps the covariance the intervals need.
     assert clv.load_models(tmp_path / "m.json").bg.covariance_.shape == (4, 4)
     out = tmp_path / "scores.parquet"
-    result = runner.invoke(
-        main, ["score", str(tmp_path / "m.json"), str(log), "-o", str(out), "--interval", "0.9"]
-    )
+    result = run_cli("score", tmp_path / "m.json", log, "-o", out, "--interval", "0.9")
     assert result.exit_code == 0, result.output
     table = pd.read_parquet(out)
     assert list(table.columns) == ["customer_id", *SCORE_COLUMNS, *INTERVAL_COLUMNS]
     assert (table["purchases_interval_mass"] >= 0.9).all()
-    refused = runner.invoke(
-        main, ["score", str(tmp_path / "m.json"), str(log), "-o", str(out), "--interval", "90"]
-    )
+    refused = run_cli("score", tmp_path / "m.json", log, "-o", out, "--interval", "90")
     assert refused.exit_code != 0 and "--interval 0.9" in refused.output
 
 
@@ -213,19 +207,17 @@ def test_holdout_report_measures_coverage_and_the_figures_draw_it(fitted, split)
 
 
 def test_cli_evaluate_measures_coverage(tmp_path):
-    from click.testing import CliRunner
-
-    from clvmodel.cli import main
+    from cli_run import run_cli
 
     log = tmp_path / "log.csv"
     clv.datasets.load_cdnow_sample().to_csv(log, index=False)
     out = tmp_path / "eval"
-    arguments = ["evaluate", str(log), "--calibration-end", "1997-09-30", "-o", str(out)]
-    result = CliRunner().invoke(main, [*arguments, "--interval", "0.9"])
+    arguments = ["evaluate", log, "--calibration-end", "1997-09-30", "-o", out]
+    result = run_cli(*arguments, "--interval", "0.9")
     assert result.exit_code == 0, result.output
     assert "Coverage of the 90 % prediction intervals" in result.output
     assert (out / "holdout_coverage.png").stat().st_size > 5_000
-    refused = CliRunner().invoke(main, [*arguments, "--interval", "1.5"])
+    refused = run_cli(*arguments, "--interval", "1.5")
     assert refused.exit_code != 0 and "--interval 0.9" in refused.output
 
 

@@ -1,22 +1,23 @@
-"""The command line, through a real subprocess where it matters."""
+"""The command line, in this process (``run_cli``), and through a real subprocess where it
+matters: an exit status and error line, and what ``--help`` imports."""
 
 import subprocess
 import sys
 
 import pandas as pd
-from click.testing import CliRunner
+from cli_run import run_cli
 
 from clvmodel.cli import main
 
 
-def _run(*args):
+def _process(*args):
     return subprocess.run(
         [sys.executable, "-m", "clvmodel.cli", *args], capture_output=True, text=True, timeout=120
     )
 
 
 def test_demo_prints_published_fit_and_value_table():
-    result = _run("demo", "--top", "5")
+    result = run_cli("demo", "--top", "5")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "-9582.43" in out and "-4055.92" in out and "946 repeat buyers" in out
@@ -25,14 +26,14 @@ def test_demo_prints_published_fit_and_value_table():
 
 
 def test_bad_option_exits_non_zero_with_a_message():
-    result = _run("demo", "--horizon", "-5")
+    result = _process("demo", "--horizon", "-5")
     assert result.returncode != 0
     assert "--horizon" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_simulate_writes_a_log(tmp_path):
     target = tmp_path / "log.csv"
-    result = CliRunner().invoke(main, ["simulate", "--customers", "50", "-o", str(target)])
+    result = run_cli("simulate", "--customers", "50", "-o", target)
     assert result.exit_code == 0, result.output
     log = pd.read_csv(target)
     assert log["customer_id"].nunique() == 50
@@ -40,9 +41,7 @@ def test_simulate_writes_a_log(tmp_path):
 
 
 def test_library_errors_become_one_line_and_exit_code_2(tmp_path):
-    result = CliRunner().invoke(
-        main, ["simulate", "--customers", "5", "-o", str(tmp_path / "missing" / "x.csv")]
-    )
+    result = run_cli("simulate", "--customers", "5", "-o", tmp_path / "missing" / "x.csv")
     assert result.exit_code == 2
     assert "does not exist" in result.output
 

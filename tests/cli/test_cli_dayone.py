@@ -1,4 +1,5 @@
-"""``clvmodel dayone-fit`` and ``clvmodel dayone``: a subprocess round trip and one-line errors."""
+"""``clvmodel dayone-fit`` and ``clvmodel dayone``: a round trip and one-line errors, in this
+process (``run_cli``); each command's exit status and error line once through a real subprocess."""
 
 from __future__ import annotations
 
@@ -8,10 +9,9 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
+from cli_run import run_cli
 
 import clvmodel as clv
-from clvmodel.cli import main
 from clvmodel.dayone import first_purchase_attributes
 
 FIT_OPTIONS = [
@@ -26,7 +26,13 @@ FIT_OPTIONS = [
 ]
 
 
-def run(*args: str, cwd) -> subprocess.CompletedProcess:
+def run(*args: str, cwd):
+    """``clvmodel ARGS`` in this process, in the folder ``cwd``."""
+    return run_cli(*args, cwd=cwd)
+
+
+def run_process(*args: str, cwd) -> subprocess.CompletedProcess:
+    """``python -m clvmodel.cli ARGS`` in a real process, in the folder ``cwd``."""
     return subprocess.run(
         [sys.executable, "-m", "clvmodel.cli", *args],
         capture_output=True,
@@ -96,7 +102,7 @@ def test_round_trip_fit_then_score(files, model_file):
 
 
 def test_unknown_category_is_one_line_error_then_baseline_with_warning(files, model_file):
-    result = run("dayone", "m.json", "unknown.csv", "-o", "u.csv", cwd=files)
+    result = run_process("dayone", "m.json", "unknown.csv", "-o", "u.csv", cwd=files)
     assert_one_line_error(result, "'tv'", "--unknown baseline")
     assert not (files / "u.csv").exists()
     result = run(
@@ -108,7 +114,7 @@ def test_unknown_category_is_one_line_error_then_baseline_with_warning(files, mo
 
 
 def test_missing_covariate_is_one_line_error(files):
-    result = run(
+    result = run_process(
         "dayone-fit", "tx.csv", "attributes.csv", "--covariates", "age", "-o", "x.json", cwd=files
     )
     assert_one_line_error(result, "'age'", "its columns are")
@@ -153,11 +159,10 @@ def test_missing_covariate_is_one_line_error(files):
         ),
     ],
 )
-def test_errors_are_one_line(files, model_file, monkeypatch, args, fragment):
-    monkeypatch.chdir(files)
+def test_errors_are_one_line(files, model_file, args, fragment):
     if args[0] == "dayone-fit":
         args = [*args, "-o", "bad.json"]
-    result = CliRunner().invoke(main, args)
+    result = run_cli(*args, cwd=files)
     assert result.exit_code == 2, result.output
     # Warnings (duplicate rows in the fixture log) come first, each on one line of its own.
     lines = [x for x in result.stderr.strip().splitlines() if not x.startswith("warning: ")]

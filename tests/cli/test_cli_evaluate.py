@@ -1,14 +1,14 @@
-"""``clvmodel evaluate`` through a real subprocess: report, figures, JSON, and clean errors."""
+"""``clvmodel evaluate``: report, figures, JSON, and clean errors, in this process (``run_cli``);
+the exit status and error line once through a real subprocess."""
 
 import json
 import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
+from cli_run import run_cli
 
 import clvmodel as clv
-from clvmodel.cli import main
 
 # Fader, Hardie & Lee (2005), "Counting your customers" the easy way, conditional expectations:
 # mean holdout transactions (weeks 40-78) by calibration repeat transactions 0, 1, ..., 7+ on the
@@ -26,12 +26,17 @@ FIGURES = {
 
 
 def _run(*args, cwd=None):
+    """``clvmodel evaluate ARGS`` in this process."""
+    return run_cli("evaluate", *args, cwd=cwd)
+
+
+def _process(*args):
+    """``python -m clvmodel.cli evaluate ARGS`` in a real process."""
     return subprocess.run(
         [sys.executable, "-m", "clvmodel.cli", "evaluate", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=180,
-        cwd=cwd,
     )
 
 
@@ -145,16 +150,14 @@ def test_bad_input_exits_with_one_line(cdnow_csv, tmp_path, args, message):
 def test_more_bad_input_in_process(cdnow_csv, tmp_path, args, message):
     # The same error path as above (the command group turns ClvError into one line and exit code
     # 2), run in-process to keep the suite fast.
-    result = CliRunner().invoke(
-        main, ["evaluate", str(cdnow_csv), *args, *map(str, _dates_args(tmp_path))]
-    )
+    result = _run(cdnow_csv, *args, *_dates_args(tmp_path))
     assert result.exit_code == 2, result.output
     assert "error: " in result.output and message in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
 def test_missing_file_and_missing_option(tmp_path):
-    line = _error_line(_run(tmp_path / "nope.csv", "--calibration-end", "1997-09-30"))
+    line = _error_line(_process(tmp_path / "nope.csv", "--calibration-end", "1997-09-30"))
     assert "does not exist" in line
-    result = CliRunner().invoke(main, ["evaluate", str(tmp_path / "nope.csv")])
+    result = _run(tmp_path / "nope.csv")
     assert result.exit_code != 0 and "--calibration-end" in result.output

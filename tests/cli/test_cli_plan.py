@@ -1,4 +1,5 @@
-"""``clvmodel plan`` through a real subprocess."""
+"""``clvmodel plan`` in this process (``run_cli``); its exit status and error line once through a
+real subprocess."""
 
 import subprocess
 import sys
@@ -6,23 +7,27 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
+from cli_run import run_cli
 
 import clvmodel as clv
-from clvmodel.cli import main
 
 # Published BG/NBD and Gamma-Gamma estimates on the CDNOW sample (Fader, Hardie and Lee 2005).
 BG = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
 GG = {"p": 6.25, "q": 3.74, "v": 15.44}
 
 
-def _run(*args, cwd=None):
+def _run(*args):
+    """``clvmodel plan ARGS`` in this process."""
+    return run_cli("plan", *args)
+
+
+def _process(*args):
+    """``python -m clvmodel.cli plan ARGS`` in a real process."""
     return subprocess.run(
         [sys.executable, "-m", "clvmodel.cli", "plan", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=120,
-        cwd=cwd,
     )
 
 
@@ -139,7 +144,7 @@ def test_model_without_time_unit_needs_one(files):
 
 def _in_process(*args):
     """The same command in this process (fast), for the many error cases."""
-    return CliRunner().invoke(main, ["plan", *map(str, args)])
+    return run_cli("plan", *args)
 
 
 def _one_line_error(stderr: str, message: str) -> None:
@@ -150,7 +155,7 @@ def _one_line_error(stderr: str, message: str) -> None:
 def test_errors_exit_2_with_one_line_in_a_real_process(files):
     paths, _ = files
     folder = paths["folder"]
-    result = _run(paths["bg"], paths["rfm"], "--increases", "2,5,0", "-o", folder / "never.csv")
+    result = _process(paths["bg"], paths["rfm"], "--increases", "2,5,0", "-o", folder / "never.csv")
     assert result.returncode == 2
     _one_line_error(result.stderr, "--increases must not grow with risk")
     result = _run(paths["gg"], paths["rfm"], "-o", folder / "never.csv")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 import pandas as pd
 import pytest
-from click.testing import CliRunner
+from cli_run import run_cli
 
 import clvmodel as clv
 from clvmodel.cli import COMMANDS, main
@@ -27,7 +27,7 @@ NAIVE = {"average_order_value": 35.0, "purchases_per_year": 2.5}
 
 
 def _invoke(*args):
-    return CliRunner().invoke(main, [str(arg) for arg in args])
+    return run_cli(*args)
 
 
 def _deprecations(result) -> list[str]:

@@ -15,10 +15,9 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
+from cli_run import run_cli
 
 import clvmodel as clv
-from clvmodel.cli import main
 from clvmodel.subscriptions import from_subscription_table, simulate_subscription_table
 
 END = "2024-12-31"
@@ -65,19 +64,16 @@ def files(tmp_path_factory):
     path = folder / "subs.csv"
     table.to_csv(path, index=False)
     table.astype({"price": str}).to_parquet(folder / "subs.parquet", index=False)
-    runner = CliRunner()
     model = folder / "model.json"
-    result = runner.invoke(
-        main,
-        ["subscriptions", "fit", str(path), "-o", str(model), "--observation-end", END,
-         "--covariates", "plan"],
-    )  # fmt: skip
+    result = run_cli(
+        "subscriptions", "fit", path, "-o", model, "--observation-end", END, "--covariates", "plan"
+    )
     assert result.exit_code == 0, result.output
     return {"folder": folder, "table": path, "model": model, "fit": result, "frame": table}
 
 
 def _invoke(*args):
-    return CliRunner().invoke(main, ["subscriptions", *map(str, args)])
+    return run_cli("subscriptions", *args)
 
 
 def _error_line(result) -> str:

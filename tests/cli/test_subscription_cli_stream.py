@@ -19,11 +19,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from click.testing import CliRunner
+from cli_run import run_cli
 
 import clvmodel as clv
 import clvmodel.cli._subscriptions  # noqa: F401  (imported here, not while tracing memory)
-from clvmodel.cli import main
 from clvmodel.subscription_churn import subscriber_price_plan
 from clvmodel.subscriptions import (
     from_subscription_table,
@@ -65,19 +64,17 @@ def files(tmp_path_factory):
         table.loc[row, "customer_id"] = table.loc[10, "customer_id"]  # three rows
     path = folder / "subs.csv"
     table.to_csv(path, index=False)
-    runner = CliRunner()
     model = folder / "model.json"
-    fitted = runner.invoke(
-        main,
-        ["subscriptions", "fit", str(path), "-o", str(model), "--observation-end", END,
-         "--covariates", "plan", "--batch-size", str(SMALL)],
+    fitted = run_cli(
+        "subscriptions", "fit", path, "-o", model, "--observation-end", END,
+        "--covariates", "plan", "--batch-size", SMALL,
     )  # fmt: skip
     assert fitted.exit_code == 0, fitted.output
     return {"folder": folder, "table": path, "model": model, "fit": fitted, "frame": table}
 
 
 def _invoke(*args):
-    result = CliRunner().invoke(main, ["subscriptions", *map(str, args)])
+    result = run_cli("subscriptions", *args)
     assert result.exit_code == 0, result.output
     return result
 
@@ -263,10 +260,9 @@ def test_a_file_broken_late_fails_whole_and_leaves_nothing(files, tmp_path):
     path.write_text("\n".join(lines) + "\n")
     output = tmp_path / "scores.csv"
     output.write_text("previous\n")
-    result = CliRunner().invoke(
-        main,
-        ["subscriptions", "score", str(files["model"]), str(path), "-o", str(output),
-         "--observation-end", END, "--batch-size", str(SMALL)],
+    result = run_cli(
+        "subscriptions", "score", files["model"], path, "-o", output,
+        "--observation-end", END, "--batch-size", SMALL,
     )  # fmt: skip
     assert result.exit_code == 2, result.output
     error = result.stderr.strip().splitlines()
@@ -292,10 +288,9 @@ def test_a_failure_after_some_batches_leaves_nothing(files, tmp_path, monkeypatc
     monkeypatch.setattr(_subscriptions, "_scores", failing)
     output = tmp_path / "scores.parquet"
     output.write_text("previous\n")
-    result = CliRunner().invoke(
-        main,
-        ["subscriptions", "score", str(files["model"]), str(files["table"]), "-o", str(output),
-         "--observation-end", END, "--batch-size", str(SMALL)],
+    result = run_cli(
+        "subscriptions", "score", files["model"], files["table"], "-o", output,
+        "--observation-end", END, "--batch-size", SMALL,
     )  # fmt: skip
     assert result.exit_code == 2 and "batch 3" in result.stderr, result.output
     assert len(calls) == 3
@@ -310,10 +305,9 @@ def test_a_line_with_an_extra_field_is_refused_not_shifted(files, tmp_path):
     lines[1200] = lines[1200] + ",234.50"
     path = tmp_path / "extra.csv"
     path.write_text("\n".join(lines) + "\n")
-    result = CliRunner().invoke(
-        main,
-        ["subscriptions", "score", str(files["model"]), str(path), "-o", str(tmp_path / "s.csv"),
-         "--observation-end", END, "--batch-size", str(SMALL)],
+    result = run_cli(
+        "subscriptions", "score", files["model"], path, "-o", tmp_path / "s.csv",
+        "--observation-end", END, "--batch-size", SMALL,
     )  # fmt: skip
     assert result.exit_code == 2, result.output
     error = result.stderr.strip().splitlines()

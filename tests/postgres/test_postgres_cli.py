@@ -15,19 +15,19 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
+from cli_run import run_cli
 from pg_server import load_frame, run_sql
 
 import clvmodel as clv
 from clvmodel import _reading
-from clvmodel.cli import _batch, main
+from clvmodel.cli import _batch
 
 END = "1997-09-30"
 SECRET = "clv-secret"
 
 
 def cli(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return run_cli(*args)
 
 
 def one_line_error(result) -> str:
@@ -180,11 +180,9 @@ def test_a_failure_mid_write_leaves_the_previous_tables(model, pg_uri, monkeypat
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(_batch, "score_customers", _failing_after(2, fail))
-    result = CliRunner().invoke(
-        main,
-        ["score", str(model["db"]), pg_uri, "--table", "cdnow", "--observation-end", END,
-         "-o", pg_uri, "--output-table", "atomic", "--if-exists", "replace",
-         "--batch-size", "500"],
+    result = cli(
+        "score", model["db"], pg_uri, "--table", "cdnow", "--observation-end", END,
+        "-o", pg_uri, "--output-table", "atomic", "--if-exists", "replace", "--batch-size", "500",
     )  # fmt: skip
     assert result.exit_code == 1 and "disk on fire" in result.output
     assert (checksum(pg_uri, "atomic"), checksum_rejects(pg_uri, "atomic_rejects")) == before

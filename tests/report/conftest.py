@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
+from cli_run import run_cli
 from report_parsing import CAC, CALIBRATION_END, parse_report
 
 import clvmodel as clv
-from clvmodel.cli import main
 
 
 @pytest.fixture(scope="session")
@@ -32,14 +31,11 @@ def cdnow_report(report_inputs, tmp_path_factory):
     """``clvmodel report`` on the CDNOW sample: the HTML file's path, its text and its parse."""
     log, cac = report_inputs
     target = tmp_path_factory.mktemp("report") / "report.html"
-    result = CliRunner().invoke(
-        main,
-        [
-            "report", str(log), "--calibration-end", CALIBRATION_END,
-            "--segment-column", "first_order", "--cac-file", str(cac),
-            "--margin", "0.3", "--cost-per-order", "1.5", "--cost-per-period", "0.1",
-            "-o", str(target),
-        ],
+    result = run_cli(
+        "report", log, "--calibration-end", CALIBRATION_END,
+        "--segment-column", "first_order", "--cac-file", cac,
+        "--margin", "0.3", "--cost-per-order", "1.5", "--cost-per-period", "0.1",
+        "-o", target,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     html = target.read_text(encoding="utf-8")

@@ -9,11 +9,10 @@ import shutil
 import subprocess
 
 import pytest
-from click.testing import CliRunner
+from cli_run import run_cli
 from report_parsing import CALIBRATION_END, parse_report
 
 import clvmodel as clv
-from clvmodel.cli import main
 from clvmodel.report import _figures
 
 SECTIONS = [
@@ -106,8 +105,8 @@ def test_command_line_errors_are_one_line(report_inputs, tmp_path, extra, messag
     log, cac = report_inputs
     target = tmp_path / "report.html"
     extra = [part.format(log=log, cac=cac) for part in extra]
-    args = ["report", str(log), "--calibration-end", CALIBRATION_END, "-o", str(target), *extra]
-    result = CliRunner().invoke(main, args)
+    args = ["report", log, "--calibration-end", CALIBRATION_END, "-o", target, *extra]
+    result = run_cli(*args)
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and message in lines[0], result.output

@@ -6,15 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
+from cli_run import run_cli
 
 import clvmodel as clv
-from clvmodel.cli import main
 from clvmodel.cli._guard import cli_words, convergence_message
 
 
 def _invoke(*args):
-    return CliRunner().invoke(main, [str(arg) for arg in args])
+    return run_cli(*args)
 
 
 def _error(result) -> str:
@@ -424,10 +423,9 @@ def test_fit_and_score_report_or_drop_duplicate_rows(logs, tmp_path):
     scores = {}
     for flag in ([], ["--drop-duplicates"]):
         output = tmp_path / f"s{len(flag)}.csv"
-        result = CliRunner().invoke(
-            main,
-            ["score", str(logs["models"]), str(logs["log"]), "--observation-end", "1997-09-30",
-             "-o", str(output), *flag],
+        result = run_cli(
+            "score", logs["models"], logs["log"], "--observation-end", "1997-09-30",
+            "-o", output, *flag,
         )  # fmt: skip
         assert result.exit_code == 0, result.output
         if flag:

@@ -10,18 +10,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
+from cli_run import run_cli
 
 import clvmodel as clv
 import clvmodel._files as files_module
 from clvmodel._files import write_atomically, write_together
-from clvmodel.cli import main
 from clvmodel.io import write_table
 from clvmodel.scoring import score_customers
 
 
 def _invoke(*args):
-    return CliRunner().invoke(main, [str(arg) for arg in args])
+    return run_cli(*args)
 
 
 def _error(result) -> str:
@@ -297,10 +296,7 @@ def test_score_checks_the_time_unit_of_an_rfm_file(tmp_path):
     # An RFM file records no time unit: --rfm-time-unit has it checked (issue 13, item 5).
     import warnings
 
-    from click.testing import CliRunner
-
     import clvmodel as clv
-    from clvmodel.cli import main
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", clv.ClvWarning)
@@ -309,21 +305,9 @@ def test_score_checks_the_time_unit_of_an_rfm_file(tmp_path):
     days.index.name = "customer_id"
     days.to_csv(tmp_path / "rfm.csv")
     log.to_csv(tmp_path / "log.csv", index=False)
-    runner = CliRunner()
-    assert (
-        runner.invoke(
-            main, ["fit", str(tmp_path / "log.csv"), "-o", str(tmp_path / "m.json")]
-        ).exit_code
-        == 0
-    )
-    arguments = [
-        "score",
-        str(tmp_path / "m.json"),
-        str(tmp_path / "rfm.csv"),
-        "-o",
-        str(tmp_path / "s.csv"),
-    ]
-    refused = runner.invoke(main, [*arguments, "--rfm-time-unit", "D"])
+    assert run_cli("fit", tmp_path / "log.csv", "-o", tmp_path / "m.json").exit_code == 0
+    arguments = ["score", tmp_path / "m.json", tmp_path / "rfm.csv", "-o", tmp_path / "s.csv"]
+    refused = run_cli(*arguments, "--rfm-time-unit", "D")
     assert refused.exit_code != 0 and "RFM table is in days" in refused.output
-    unchecked = runner.invoke(main, arguments)
+    unchecked = run_cli(*arguments)
     assert unchecked.exit_code == 0 and "pass --rfm-time-unit" in unchecked.output

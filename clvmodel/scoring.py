@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from clvmodel._units import (
@@ -13,7 +14,7 @@ from clvmodel._units import (
     model_unit,
     value_horizon,
 )
-from clvmodel.value import check_models, discounted_purchases, value_interval
+from clvmodel.value import check_models, discount_schedule, discounted_purchases, value_interval
 
 __all__ = ["INTERVAL_COLUMNS", "SCORE_COLUMNS", "score_customers"]
 
@@ -104,35 +105,37 @@ def score_customers(
     if gg is not None:
         margin = check_margin(margin)
     horizon_model = convert_periods(span.value, span.unit, unit)
-    table = pd.DataFrame(index=data.index)
-    table["frequency"] = data["frequency"].to_numpy(dtype="int64")
+    # One pass over the histories gives the predictions and, with a spend model, the discounted
+    # purchases of customer_lifetime_value's formula.
+    schedule = None if gg is None else discount_schedule(bg, span, discount_rate)
+    predictions = bg.predict(data, horizon_model, interval=interval, discounting=schedule)
+    n = len(predictions)
+    columns = {"frequency": data["frequency"].to_numpy(dtype="int64")}
     for column in ("recency", "T", "monetary_value"):
-        table[column] = data[column].to_numpy(dtype="float64")
-    predictions = bg.predict(data, horizon_model, interval=interval)
-    table["probability_alive"] = predictions["probability_alive"].to_numpy()
-    table["churn_risk"] = predictions["probability_no_purchase"].to_numpy()
-    table["expected_purchases"] = predictions["expected_purchases"].to_numpy()
+        columns[column] = data[column].to_numpy(dtype="float64")
+    columns["probability_alive"] = predictions["probability_alive"].to_numpy()
+    columns["churn_risk"] = predictions["probability_no_purchase"].to_numpy()
+    columns["expected_purchases"] = predictions["expected_purchases"].to_numpy()
     if gg is None:
         # No spend model (a log without amounts): purchases and churn only, no value.
-        table["expected_spend"] = float("nan")
-        table["predicted_clv"] = float("nan")
+        columns["expected_spend"] = np.full(n, np.nan)
+        columns["predicted_clv"] = np.full(n, np.nan)
     else:
-        table["expected_spend"] = gg.expected_spend(data).to_numpy()
-        # customer_lifetime_value's formula, reusing the spend computed above.
-        discounted = discounted_purchases(bg, data, span, discount_rate)
-        table["predicted_clv"] = margin * table["expected_spend"] * discounted
-    table["naive_clv"] = float("nan") if naive_clv is None else float(naive_clv)
-    if interval is None:
-        return table
-    for name, source in _INTERVAL_SOURCES.items():
-        table[name] = predictions[source].to_numpy()
-    bounds = _clv_bounds(bg, gg, data, span, discount_rate, margin, table, interval)
-    table["clv_lower"], table["clv_upper"] = bounds
-    return table
+        columns["expected_spend"] = gg.expected_spend(data).to_numpy()
+        discounted = predictions["discounted_expected_purchases"].to_numpy()
+        columns["predicted_clv"] = margin * columns["expected_spend"] * discounted
+    columns["naive_clv"] = np.full(n, np.nan if naive_clv is None else float(naive_clv))
+    if interval is not None:
+        for name, source in _INTERVAL_SOURCES.items():
+            columns[name] = predictions[source].to_numpy()
+        bounds = _clv_bounds(bg, gg, data, span, discount_rate, margin, columns, interval)
+        columns["clv_lower"], columns["clv_upper"] = bounds
+    return pd.DataFrame(columns, index=data.index)
 
 
-def _clv_bounds(bg, gg, data, span, discount_rate, margin, table, interval):
-    """The CLV interval columns of :func:`score_customers` (NaN without a spend model)."""
+def _clv_bounds(bg, gg, data, span, discount_rate, margin, columns, interval):
+    """The CLV interval columns of :func:`score_customers` (NaN without a spend model), given
+    its ``columns`` so far."""
     if gg is None:
         return float("nan"), float("nan")
 
@@ -140,4 +143,4 @@ def _clv_bounds(bg, gg, data, span, discount_rate, margin, table, interval):
         purchases = discounted_purchases(purchase_model, data, span, discount_rate)
         return margin * spend_model.expected_spend(data).to_numpy() * purchases
 
-    return value_interval(table["predicted_clv"].to_numpy(), at, bg, gg, interval)
+    return value_interval(columns["predicted_clv"], at, bg, gg, interval)

@@ -235,6 +235,23 @@ def discounted_purchases(
     numpy.ndarray
         One value per row of ``data``.
     """
+    ends, factors = discount_schedule(
+        model, horizon, discount_rate, time_unit, fallback_unit=fallback_unit
+    )
+    return model.discounted_expected_purchases(data, ends, factors).to_numpy()
+
+
+def discount_schedule(
+    model, horizon, discount_rate, time_unit=None, *, fallback_unit=None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The period ends, in the model's time unit, and the discount factor of each period that
+    :func:`discounted_purchases` weighs the expected purchases with (arguments as there).
+
+    Returns
+    -------
+    ends, factors : numpy.ndarray
+        t_k = min(k, horizon) periods, and 1 / (1 + d)^k with d the rate per period.
+    """
     unit = model_unit(model, fallback_unit if fallback_unit is not None else time_unit)
     span = value_horizon(horizon, time_unit, default_unit=unit, max_steps=MAX_VALUE_STEPS)
     discount_rate = check_discount_rate(discount_rate)
@@ -242,7 +259,7 @@ def discounted_purchases(
     periods = np.arange(1, steps + 1, dtype="float64")
     ends = np.minimum(periods, span.value) * convert_periods(1.0, span.unit, unit)
     factors = (1.0 + per_period_rate(discount_rate, span.unit)) ** -periods
-    return model.discounted_expected_purchases(data, ends, factors).to_numpy()
+    return ends, factors
 
 
 def clv_table(

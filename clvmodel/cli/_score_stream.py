@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+import numpy as np
 
 from clvmodel._files import write_together
 from clvmodel.errors import InputError
@@ -16,8 +17,6 @@ def scored_tables(batches, total, bundle, horizon, discount, margin, naive, inte
     """Score batch after batch (``horizon`` a :class:`~clvmodel._units.Duration`, also the CLV's
     period): Arrow tables with ``customer_id`` first, a progress bar on a terminal when ``total``
     is known."""
-    import pyarrow as pa
-
     # Looked up on _batch at call time, so that patching _batch.score_customers takes effect.
     from clvmodel.cli import _batch
 
@@ -46,12 +45,33 @@ def scored_tables(batches, total, bundle, horizon, discount, margin, naive, inte
             if no_amounts:
                 table["monetary_value"] = float("nan")
             table.index.name = "customer_id"
-            yield pa.Table.from_pandas(table.reset_index(), preserve_index=False)
+            yield _arrow_table(table)
             if show_progress:
                 bar.update(len(table))
     finally:
         if show_progress:
             bar.__exit__(None, None, None)
+
+
+def _arrow_table(table):
+    """``pa.Table.from_pandas(table.reset_index(), preserve_index=False)``, the same table with
+    the same schema and pandas metadata; with a numeric index and numpy columns, the columns are
+    handed to Arrow without the copies ``reset_index`` and ``from_pandas`` make."""
+    import pyarrow as pa
+
+    frame_columns = [table[name] for name in table.columns]
+    if table.index.dtype.kind not in "iuf" or any(
+        not isinstance(c.dtype, np.dtype) or c.dtype.kind not in "iuf" for c in frame_columns
+    ):
+        return pa.Table.from_pandas(table.reset_index(), preserve_index=False)
+    # The schema of an empty slice: its pandas metadata depends on the dtypes only, here.
+    schema = pa.Table.from_pandas(table.iloc[:0].reset_index(), preserve_index=False).schema
+    arrays = [table.index.to_numpy(), *(c.to_numpy() for c in frame_columns)]
+    # NaN becomes null, as from_pandas makes it; a column without NaN is taken without a copy.
+    return pa.Table.from_arrays(
+        [pa.array(a, from_pandas=a.dtype.kind == "f" and np.isnan(a).any()) for a in arrays],
+        schema=schema,
+    )
 
 
 def stream_scores(

@@ -28,13 +28,14 @@ class PurchasePredictions:
 
     # ----------------------------------------------------------------------------------------------
     # Predictions, evaluated once per distinct history and scattered back.
-    def _rows(self, data, *extra, time_unit=None):
+    def _rows(self, data, *extra, time_unit=None, rfm=None):
         """Validated histories and the grouping of identical rows (with ``extra`` per-row columns,
         such as a horizon per customer, taking part in the grouping): the table's RFM arrays, the
         parameters of each distinct row, its (x, t_x, T, purchase and dropout covariates), and the
-        group of each customer and first customer of each group."""
+        group of each customer and first customer of each group. ``rfm``: ``data`` already
+        validated."""
         theta = self._check_fitted()
-        rfm = validate_rfm(data)
+        rfm = validate_rfm(data) if rfm is None else rfm
         self._check_time_unit(data, time_unit)
         z_p = covariate_matrix(data, self.purchase_covariates, fitting=False)
         z_d = covariate_matrix(data, self.dropout_covariates, fitting=False)
@@ -80,6 +81,7 @@ class PurchasePredictions:
         n_draws: int = 200,
         seed=0,
         time_unit: str | None = None,
+        discounting=None,
     ) -> pd.DataFrame:
         """Several history-conditional predictions at once, from one pass over the data.
 
@@ -112,11 +114,15 @@ class PurchasePredictions:
             The time unit of ``recency``, ``T`` and ``t``, checked against the model's. By default
             the one :func:`clvmodel.rfm_summary` recorded in ``data.attrs`` (which join, merge and
             concat drop: pass it here when the table was rebuilt).
+        discounting : tuple of array_like, optional
+            ``(times, discount_factors)``: also give the column ``discounted_expected_purchases``,
+            that of :meth:`discounted_expected_purchases`, from the same pass over the data.
 
         Returns
         -------
         pandas.DataFrame
-            One column per name in ``which`` (then the interval columns), indexed like ``data``.
+            One column per name in ``which`` (then the interval columns, then
+            ``discounted_expected_purchases``), indexed like ``data``.
         """
         unknown = set(which) - set(PREDICTIONS)
         if unknown:
@@ -126,14 +132,18 @@ class PurchasePredictions:
             raise InputError(
                 f"method={method!r} is not known; use 'delta', 'draws' or 'bootstrap'."
             )
-        n = len(validate_rfm(data).frequency)
+        # Over 80 lines for its docstring only.
+        schedule = None if discounting is None else _check_discounting(*discounting)
+        rfm = validate_rfm(data)
+        n = len(rfm.frequency)
         t = check_horizon(t, n)
         per_row = np.broadcast_to(t, (n,)) if t.ndim else None
         rfm, p, (x, t_x, age, *covariates), group, first = self._rows(
-            data, *([per_row] if t.ndim else []), time_unit=time_unit
+            data, *([per_row] if t.ndim else []), time_unit=time_unit, rfm=rfm
         )
         horizon = per_row[first] if t.ndim else t
-        columns = self._expectations(p, x, t_x, age, horizon, which)
+        columns = self._expectations(p, x, t_x, age, horizon, which, schedule)
+        discounted = columns.pop("discounted_expected_purchases", None)
         if level is not None:
             points = parameter_points(self, method, n_draws, seed)
             columns.update(
@@ -141,23 +151,47 @@ class PurchasePredictions:
                     self, points, method, level, columns, (x, t_x, age, *covariates), horizon, which
                 )
             )
+        if discounted is not None:
+            columns["discounted_expected_purchases"] = discounted
         return pd.DataFrame({k: v[group] for k, v in columns.items()}, index=rfm.index)
 
-    def _expectations(self, p, x, t_x, age, horizon, which) -> dict:
-        """The requested expectations on distinct histories (see :meth:`predict`)."""
+    def _expectations(self, p, x, t_x, age, horizon, which, schedule=None) -> dict:
+        """The requested expectations on distinct histories (see :meth:`predict`), with
+        ``discounted_expected_purchases`` given a ``schedule`` (times, factors). The expectations
+        given survival depend on (x, T) only, not t_x: they are evaluated once per distinct
+        (x, T, horizon, parameters), each horizon once, and scattered back."""
         model = type(self)
         columns = {}
         with np.errstate(all="ignore"):
             alive = self._alive(p, x, t_x, age)
+            if schedule is None and all(name == "probability_alive" for name in which):
+                return {name: np.asarray(alive, dtype="float64") for name in which}
+            q, (ux, uage, uh), back = _survival_rows(p, x, age, horizon)
+            cache = {}
+
+            def if_alive(time):
+                key = float(time) if np.ndim(time) == 0 else None
+                if key is None or key not in cache:
+                    cache[key] = model._expected_if_alive(q, ux, uage, time)
+                return cache[key]
+
             for name in which:
                 if name == "probability_alive":
                     values = alive
                 elif name == "probability_no_purchase":
-                    silent = model._pmf_if_alive(p, 0.0, x, age, horizon)
+                    silent = model._pmf_if_alive(q, 0.0, ux, uage, uh)[back]
                     values = np.clip(1.0 - alive * (1.0 - silent), 0.0, 1.0)
                 else:
-                    values = alive * model._expected_if_alive(p, x, age, horizon)
+                    values = alive * if_alive(uh)[back]
                 columns[name] = np.asarray(values, dtype="float64")
+            if schedule is not None:
+                total = np.zeros(ux.size)
+                previous = np.zeros(ux.size)
+                for time, factor in zip(*schedule, strict=True):
+                    cumulative = if_alive(time)
+                    total += factor * (cumulative - previous)
+                    previous = cumulative
+                columns["discounted_expected_purchases"] = alive * total[back]
         return columns
 
     def probability_alive(self, data, *, time_unit: str | None = None) -> pd.Series:
@@ -276,23 +310,31 @@ class PurchasePredictions:
         pandas.Series
             Indexed like ``data``; with all factors 1 it equals ``expected_purchases(data, t_K)``.
         """
-        times = check_horizon(times, None).reshape(-1)
-        factors = np.asarray(discount_factors, dtype="float64").reshape(-1)
-        if factors.shape != times.shape or not np.all(np.isfinite(factors)):
-            raise InputError("discount_factors must be finite, one for each of times.")
-        if (np.diff(times) < 0).any():
-            raise InputError("times must be increasing.")
+        schedule = _check_discounting(times, discount_factors)
         rfm, p, (x, t_x, age, *_), group, _ = self._rows(data)
-        model = type(self)
-        with np.errstate(all="ignore"):
-            total = np.zeros(x.size)
-            previous = np.zeros(x.size)
-            for time, factor in zip(times, factors, strict=True):
-                cumulative = model._expected_if_alive(p, x, age, time)
-                total += factor * (cumulative - previous)
-                previous = cumulative
-            values = self._alive(p, x, t_x, age) * total
-        return pd.Series(values[group], index=rfm.index, name="discounted_expected_purchases")
+        values = self._expectations(p, x, t_x, age, 0.0, (), schedule)
+        name = "discounted_expected_purchases"
+        return pd.Series(values[name][group], index=rfm.index, name=name)
+
+
+def _check_discounting(times, discount_factors) -> tuple[np.ndarray, np.ndarray]:
+    """Period ends (finite, ≥ 0, increasing) and one finite discount factor each, as arrays."""
+    times = check_horizon(times, None).reshape(-1)
+    factors = np.asarray(discount_factors, dtype="float64").reshape(-1)
+    if factors.shape != times.shape or not np.all(np.isfinite(factors)):
+        raise InputError("discount_factors must be finite, one for each of times.")
+    if (np.diff(times) < 0).any():
+        raise InputError("times must be increasing.")
+    return times, factors
+
+
+def _survival_rows(p, x, age, horizon):
+    """The distinct (x, T, horizon, per-row parameters) among distinct histories: their
+    parameters, (x, T, horizon), and the one of each history."""
+    per_row = [v for v in p.values() if np.ndim(v)]
+    group, first = group_rows(x, age, *([horizon] if np.ndim(horizon) else []), *per_row)
+    q = {k: (v[first] if np.ndim(v) else v) for k, v in p.items()}
+    return q, (x[first], age[first], horizon[first] if np.ndim(horizon) else horizon), group
 
 
 def _column_params(p: dict) -> dict:

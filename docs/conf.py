@@ -93,5 +93,37 @@ def _link_other(app, docname, source):
         source[0] += "\n.. toctree::\n   :hidden:\n\n   other\n"
 
 
+def _compile_numpydoc_template_once() -> None:
+    """Let numpydoc compile its docstring template once per build instead of once per docstring.
+
+    ``numpydoc.docscrape_sphinx.get_doc_object`` makes a new Jinja environment for every
+    docstring, so the template is parsed and compiled about 760 times, an eighth of the build's
+    CPU time; the compiled template is the same every time (same loader, same template paths
+    within a build), so the first one is reused. The HTML written is byte-identical.
+    """
+    try:
+        from numpydoc import docscrape_sphinx
+    except ImportError:
+        return
+    plain = getattr(docscrape_sphinx.SandboxedEnvironment, "plain_environment", None)
+    plain = plain or docscrape_sphinx.SandboxedEnvironment
+    compiled = {}  # fresh for each build: this file runs once per build
+
+    class _CompileOnceEnvironment(plain):
+        plain_environment = plain
+
+        def get_template(self, name, parent=None, globals=None):
+            if globals is not None:  # numpydoc passes none; a template with its own globals
+                return super().get_template(name, parent, globals)
+            if (name, parent) not in compiled:
+                compiled[name, parent] = super().get_template(name, parent)
+            return compiled[name, parent]
+
+    docscrape_sphinx.SandboxedEnvironment = _CompileOnceEnvironment
+
+
+_compile_numpydoc_template_once()
+
+
 def setup(app):
     app.connect("source-read", _link_other)

@@ -4,7 +4,9 @@ Every Python block of ``docs/guide/*.md`` runs here, page by page in one namespa
 build on each other), except the pages whose code needs a service: ``spark.md`` runs in
 ``tests/spark/test_spark.py`` (a Spark session) and ``database.md`` in
 ``tests/postgres/test_postgres_guide.py`` (a PostgreSQL server). The shell blocks listed in
-``COMMANDS`` run here too, in a folder holding the CDNOW sample as ``transactions.csv``.
+``COMMANDS`` run here too, in a folder holding the CDNOW sample as ``transactions.csv``: their
+``clvmodel`` commands run in this process (:func:`run_shell_block`), as the console script would run
+them; a block using shell syntax the runner does not reproduce runs through bash.
 ``test_every_code_block_runs_exactly_once`` keeps the inventory: a new Python or shell block in
 the README or the docs fails it until it has a runner (or a reason in ``NOT_RUN``).
 """
@@ -13,10 +15,12 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
 import warnings
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import matplotlib
@@ -151,8 +155,123 @@ def _subscription_table(path: Path) -> None:
     table.to_csv(path, index=False)
 
 
+# Shell syntax run_shell_block reproduces: words, quotes, comments, `\` line continuations, and
+# commands one per line or joined by `&&` (under `set -e` both stop at the first failure).
+# Anything else in a command word (operators, expansions) leaves the block to bash.
+_SHELL_OPERATORS = set(";|&<>()")
+_SHELL_EXPANSIONS = set("$`*?[]{}~!")
+
+
+def _shell_commands(block: str) -> list[list[str]] | None:
+    """The commands of a shell block as argument lists, or None when the block needs bash."""
+    commands: list[list[str]] = []
+    for line in block.replace("\\\n", " ").splitlines():
+        try:
+            words, plain = shlex.split(line, comments=True), shlex.split(line)
+        except ValueError:  # an unbalanced quote, perhaps inside a comment: leave it to bash
+            return None
+        rest = plain[len(words) :]
+        if plain[: len(words)] != words or (rest and not rest[0].startswith("#")):
+            return None  # a `#` inside a word, which shlex reads as a comment and bash does not
+        while words:
+            command = words[: words.index("&&")] if "&&" in words else words
+            words = words[len(command) + 1 :] if len(command) < len(words) else []
+            if command == [] or (not words and line.rstrip().endswith("&&")):
+                return None
+            if command[0] == "python" and len(command) == 3 and command[1] == "-c":
+                if set(command[2]) & set("$`"):
+                    return None
+            elif command[0] != "clvmodel" or any(
+                set(word) & (_SHELL_OPERATORS | _SHELL_EXPANSIONS) for word in command
+            ):
+                return None
+            commands.append(command)
+    return commands
+
+
+def _check_console_script(env: dict) -> None:
+    """The `clvmodel` a shell would find is this environment's script, which calls cli.main."""
+    assert shutil.which("clvmodel", path=env["PATH"])
+    (script,) = entry_points(group="console_scripts", name="clvmodel")
+    assert script.value == "clvmodel.cli:main"
+
+
+def run_shell_block(block: str, label: str) -> None:
+    """Run a shell block of the docs, taken verbatim, in the working directory; fail on the first
+    command that fails, with its stderr.
+
+    ``clvmodel ...`` runs in this process through ``tests/cli_run.py`` (the console script's
+    ``clvmodel.cli.main``, its exit code and its streams) and ``python -c CODE`` executes CODE as a
+    fresh ``__main__``, which saves a Python start and its imports per command; a block with other
+    programs or shell syntax runs as ``bash -euo pipefail -c BLOCK``.
+    """
+    env = dict(os.environ, MPLBACKEND="Agg")
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    _check_console_script(env)
+    commands = _shell_commands(block)
+    if commands is None:
+        done = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", block],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, f"{label}:\n{done.stderr[-3000:]}"
+        return
+    from cli_run import run_cli
+
+    for command in commands:
+        if command[0] == "python":
+            code = compile(command[2], f"{label}: python -c", "exec")
+            try:
+                with warnings.catch_warnings():
+                    exec(code, {"__name__": "__main__"})
+            except SystemExit as stop:  # sys.exit(): the exit status python would return
+                assert stop.code in (0, None), f"{label}: python -c exited with {stop.code}"
+            continue
+        done = run_cli(*command[1:], env={"MPLBACKEND": "Agg"})
+        assert done.returncode == 0, f"{label}: {shlex.join(command)}\n{done.stderr[-3000:]}"
+
+
+def test_the_shell_block_runner_reads_what_it_reproduces():
+    """Which blocks run in this process, and the argument lists it gives their commands."""
+    block = (
+        'clvmodel fit a.csv \\\n    -o "m 1.json"   # a comment\n'
+        '\n# a line\nclvmodel x && python -c "print(1)"\n'
+    )
+    assert _shell_commands(block) == [
+        ["clvmodel", "fit", "a.csv", "-o", "m 1.json"],
+        ["clvmodel", "x"],
+        ["python", "-c", "print(1)"],
+    ]
+    for needs_bash in (
+        "clvmodel fit *.csv",
+        "clvmodel fit a.csv | head",
+        "clvmodel fit a.csv > out.txt",
+        "clvmodel fit $LOG",
+        "cd data && clvmodel fit a.csv",
+        "OMP_NUM_THREADS=1 clvmodel fit a.csv",
+        "clvmodel fit a.csv &&",
+        "clvmodel fit a#b.csv",
+        "clvmodel fit a.csv; clvmodel score",
+        "python -c \"print('$HOME')\"",
+        "python script.py",
+    ):
+        assert _shell_commands(needs_bash) is None, needs_bash
+
+
+def test_a_block_the_runner_does_not_reproduce_runs_in_bash(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run_shell_block("printf 'a b' | wc -w > words.txt\n", "a pipe")
+    assert (tmp_path / "words.txt").read_text().strip() == "2"
+    with pytest.raises(AssertionError, match="a failing pipe"):
+        run_shell_block("false | true\necho not reached > later.txt\n", "a failing pipe")
+    assert not (tmp_path / "later.txt").exists()
+
+
 @pytest.mark.parametrize("page, heading", COMMANDS, ids=[p for p, _ in COMMANDS])
-def test_guide_commands_run(page, heading, tmp_path, cdnow_sample):
+def test_guide_commands_run(page, heading, tmp_path, cdnow_sample, monkeypatch):
     cdnow_sample.to_csv(tmp_path / "transactions.csv", index=False)
     if page == "subscriptions.md":  # two plans of subscribers drawn from sBG
         _subscription_table(tmp_path / "subscriptions.csv")
@@ -170,18 +289,8 @@ def test_guide_commands_run(page, heading, tmp_path, cdnow_sample):
         signups.rename_axis("customer_id").reset_index().to_csv(
             tmp_path / "signups.csv", index=False
         )
-    env = dict(os.environ, MPLBACKEND="Agg")
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    assert shutil.which("clvmodel", path=env["PATH"])
-    done = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", _command_block(page, heading)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    monkeypatch.chdir(tmp_path)
+    run_shell_block(_command_block(page, heading), f"docs/guide/{page}")
     written = {
         "holdout.md": "evaluation/holdout_report.json",
         "price_plans.md": "plan.csv",

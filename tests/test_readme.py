@@ -30,29 +30,20 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert test_command in ci_lines
 
 
-def test_quick_tour_runs_as_written(tmp_path):
-    """Every command of the README's quick tour succeeds and writes what it says."""
-    import os
-    import shutil
-    import subprocess
-    import sys
+def test_quick_tour_runs_as_written(tmp_path, monkeypatch):
+    """Every command of the README's quick tour succeeds and writes what it says.
+
+    The block runs as the guide's shell blocks do (tests/test_guide_examples.py): its ``clvmodel``
+    and ``python -c`` commands in this process, anything else through bash.
+    """
+    from test_guide_examples import run_shell_block
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     heading = re.search(r"^###\s*Quick tour\s*$", text, re.M)
     assert heading, "README has no Quick tour"
     block = re.search(r"```bash\n(.*?)```", text[heading.end() :], re.S).group(1)
-    env = dict(os.environ, MPLBACKEND="Agg")
-    bin_dir = str(Path(sys.executable).parent)  # `python` and `clvmodel` of this environment
-    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
-    assert shutil.which("clvmodel", path=env["PATH"])
-    done = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", block],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
+    monkeypatch.chdir(tmp_path)
+    run_shell_block(block, "README.md, Quick tour")
     for written in ("models.json", "scores.parquet", "report.html", "holdout_evaluation"):
         assert (tmp_path / written).exists(), written
     import pyarrow.parquet as pq

@@ -297,7 +297,6 @@ def _mixture_row(values, base, last, n_points, weights, tail, out, i):
     the processor overlaps them instead of waiting on one chain of additions."""
     out[0, i] = 0.0
     out[2, i] = 1.0
-    sums = np.empty(4)
     k = 0
     while True:
         width = min(4, last - k + 1)
@@ -317,9 +316,8 @@ def _mixture_row(values, base, last, n_points, weights, tail, out, i):
                 s1 += weights[j] * values[start + n_points + j]
             for j in range(n_points if width > 2 else 0):
                 s2 += weights[j] * values[start + 2 * n_points + j]
-        sums[0], sums[1], sums[2], sums[3] = s0, s1, s2, s3
         for step in range(width):
-            above = sums[step]
+            above = s0 if step == 0 else (s1 if step == 1 else (s2 if step == 2 else s3))
             if above >= 1.0 - tail:
                 out[0, i] = k + 1
                 out[2, i] = above

@@ -119,3 +119,23 @@ def test_covariates_leave_it_to_the_generic_path(fitted):
     histories = (np.ones(3), np.ones(3), np.full(3, 2.0), np.ones((3, 1)), np.empty((3, 0)))
     points = np.tile(model.params_.to_numpy(), (5, 1))
     assert draw_interval_columns(model, points, 0.9, histories, 1.0, ("probability_alive",)) is None
+
+
+@pytest.mark.parametrize("n", [1, 6, 7, 12])
+def test_blocks_of_any_size_give_the_same_columns(fitted, n):
+    # Each block passes through three compiled steps, three buffers taking turns: rows fewer
+    # than a block, an exact multiple of it and a remainder must all come out as with one
+    # block of all rows.
+    model, _ = fitted
+    rng = np.random.default_rng(n)
+    rfm = _histories(rng, n, extremes=True)
+    x, t_x, age = (rfm[c].to_numpy() for c in ("frequency", "recency", "T"))
+    histories = (x, t_x, age, np.empty((n, 0)), np.empty((n, 0)))
+    points = model.params_.to_numpy() * rng.uniform(0.8, 1.2, (30, 4))
+    which = ("probability_alive", "expected_purchases", "probability_no_purchase")
+    whole = draw_interval_columns(model, points, 0.9, histories, 52.0, which, block=256)
+    for block in (1, 2, 3, 6):
+        parts = draw_interval_columns(model, points, 0.9, histories, 52.0, which, block=block)
+        assert list(parts) == list(whole)
+        for name, values in whole.items():
+            np.testing.assert_array_equal(parts[name], values, err_msg=f"{name}, block {block}")

@@ -52,17 +52,46 @@ def _postgres_route(frame: pd.DataFrame, options: dict):
         arrow = pa.Table.from_pandas(frame, preserve_index=False)
     except Exception:  # e.g. an object column of ints and texts, as for Parquet
         return None
-    with dbapi.connect(uri) as connection, connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS bad_input_log")
-        cursor.adbc_ingest("bad_input_log", arrow, mode="create")
+    connection = _loading_connection(dbapi, uri)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS bad_input_log")
+            cursor.adbc_ingest("bad_input_log", arrow, mode="create")
         connection.commit()
+    except Exception:
+        _LOADERS.pop(uri, None)
+        connection.close()
+        raise
     return TransactionSource(uri, table="bad_input_log", **options)
 
 
+_LOADERS: dict = {}
+
+
+def _loading_connection(dbapi, uri: str):
+    """One connection per server that loads the logs (connecting costs more than loading one),
+    closed at exit before the server stops (atexit runs in reverse order of registration)."""
+    if uri not in _LOADERS:
+        import atexit
+
+        _LOADERS[uri] = dbapi.connect(uri)
+        atexit.register(_close_loading_connection, uri)
+    return _LOADERS[uri]
+
+
+def _close_loading_connection(uri: str) -> None:
+    connection = _LOADERS.pop(uri, None)
+    if connection is not None:
+        connection.close()
+
+
 def _normal(rfm: pd.DataFrame) -> pd.DataFrame:
-    rfm = rfm.copy()
-    rfm.index = rfm.index.map(str)
-    return rfm.sort_index()[sorted(rfm.columns)]
+    """``rfm`` with its index as text, sorted, columns in name order; its attrs kept."""
+    normal = rfm.copy()
+    normal.index = normal.index.map(str)
+    normal = normal.sort_index()[sorted(normal.columns)]
+    normal.attrs = dict(rfm.attrs)
+    return normal
 
 
 def run_routes(frame: pd.DataFrame, folder, routes=ROUTES, **options) -> dict:

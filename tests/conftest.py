@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections import Counter
 
 import pytest
 from hypothesis import settings
@@ -37,23 +38,45 @@ CAPPED_PROFILES = {"dev"}
 SPARK_TEST_FILES = ("tests/spark/", "tests/test_bad_input/test_spark_bad_input.py")
 
 
+def _work_unit(nodeid: str) -> str:
+    """The unit of work a test belongs to: its file, or "spark" for every Spark test file."""
+    path = nodeid.split("::")[0]
+    return "spark" if path.startswith(SPARK_TEST_FILES) else path
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: ignored where it is not installed
 def pytest_xdist_make_scheduler(config, log):
     """Send each test file to one worker (as ``--dist loadfile``), and all Spark files together.
 
     Every Spark test then runs on the same worker, which starts the one local Spark session,
-    instead of each worker starting its own JVM.
+    instead of each worker starting its own JVM. The units go out in the order
+    ``pytest_collection_modifyitems`` gives them (the Spark unit, the longest, first).
     """
     from xdist.scheduler import LoadScopeScheduling
 
+    config.option.loadscopereorder = False
+
     class FileScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            path = nodeid.split("::")[0]
-            return "spark" if path.startswith(SPARK_TEST_FILES) else path
+            return _work_unit(nodeid)
 
     return FileScheduling(config, log)
 
 
 def pytest_collection_modifyitems(config, items):
+    """Order the units of work for pytest-xdist, and apply the Hypothesis profile's cap.
+
+    The Spark unit goes first (it is the longest: started last, it would leave the other worker
+    idle at the end), then the files with the most tests, as pytest-xdist orders them by default.
+    """
+    sizes = Counter(_work_unit(item.nodeid) for item in items)
+    items.sort(
+        key=lambda item: (_work_unit(item.nodeid) != "spark", -sizes[_work_unit(item.nodeid)])
+    )
+    _cap_hypothesis_examples(items)
+
+
+def _cap_hypothesis_examples(items):
     """Under a capped Hypothesis profile, lower every test's own max_examples to its number."""
     if HYPOTHESIS_PROFILE not in CAPPED_PROFILES:
         return
@@ -161,16 +184,25 @@ def spark():
         SparkSession.builder.master("local[2]")
         .appName("clvmodel-tests")
         .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "2")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", "2g")
         # The test data are small: Spark's per-query planning and code generation, not the rows,
-        # cost the time. Fewer JIT and GC threads, no adaptive re-planning, no whole-stage code
-        # generation (one Janino compile per query) make each query cheaper on 2 cores.
-        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
+        # cost the time. Fewer JIT and GC threads, a heap sized from the start (fewer GCs while
+        # Spark warms up), no adaptive re-planning, no code generation (expressions are
+        # interpreted: no Janino compile per query) make each query cheaper on 2 cores. Two
+        # partitions, not one, so that every test still merges per-partition results.
+        .config(
+            "spark.driver.extraJavaOptions",
+            "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xms1g -Xmn256m -XX:-UsePerfData",
+        )
         .config("spark.sql.adaptive.enabled", "false")
         .config("spark.sql.codegen.wholeStage", "false")
+        .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
         .config("spark.default.parallelism", "2")
+        # pandas <-> Spark through Arrow (createDataFrame, toPandas), not row by row in Python.
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")

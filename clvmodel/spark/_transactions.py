@@ -132,7 +132,7 @@ class SparkTransactions:
         """The day of typed dates; for text (or numbers with ``date_format``), the date text to
         look up in the dictionary of distinct date texts read by the shared rules."""
         column, kind = quote_name(self.date_col), kind_of(types[self.date_col])
-        self._dates = None
+        self._dates = self._odd_amounts = None
         if self.date_format is None and kind == "date":
             return column
         if self.date_format is None and kind == "timestamp":
@@ -149,7 +149,14 @@ class SparkTransactions:
                 "text."
             )
         text = date_text_sql(column, kind, SPARK)
-        texts = [row[0] for row in self.data.selectExpr(f"{text} AS t").distinct().collect()]
+        texts = self.data.selectExpr(f"{text} AS t").distinct().selectExpr("t", "false AS odd")
+        odd = self._odd_amounts_query(types)
+        if odd is not None:  # the texts _check_amounts reads, collected in the same job
+            texts = texts.unionByName(odd.selectExpr("amount AS t", "true AS odd"))
+        rows = texts.collect()
+        if odd is not None:
+            self._odd_amounts = [row[0] for row in rows if row[1]]
+        texts = [row[0] for row in rows if not row[1]]
         self._dates = date_dictionary(texts, self.date_format, self.date_col)
         self._date_text = text
         return "CAST(NULL AS DATE)"
@@ -159,25 +166,48 @@ class SparkTransactions:
             return "CAST(1.0 AS DOUBLE)"
         return amount_sql(quote_name(self.amount_col), kind_of(types[self.amount_col]), SPARK)
 
+    def _odd_amounts_query(self, types: dict[str, str]):
+        """A few amount texts with a currency or a comma (None unless amounts are text)."""
+        if self.amount_col is None or kind_of(types[self.amount_col]) != "text":
+            return None
+        self.data.selectExpr(
+            f"{self._amount_sql(types)} AS amount",
+            f"CAST({quote_name(self.amount_col)} AS STRING) AS raw_amount",
+        ).createOrReplaceTempView("clv_typed_amounts")
+        return self.session.sql(odd_amounts_sql("clv_typed_amounts", SPARK))
+
     def _check_amounts(self) -> None:
         """Refuse amounts written with a currency or a decimal comma (text columns only)."""
-        if kind_of(dict(self.data.dtypes)[self.amount_col]) != "text":
-            return
-        self.typed.createOrReplaceTempView("clv_typed_amounts")
-        odd = self.session.sql(odd_amounts_sql("clv_typed_amounts", SPARK)).collect()
-        check_amount_texts([row[0] for row in odd], self.amount_col)
+        odd = self._odd_amounts
+        if odd is None:
+            query = self._odd_amounts_query(dict(self.data.dtypes))
+            if query is None:
+                return
+            odd = [row[0] for row in query.collect()]
+        check_amount_texts(odd, self.amount_col)
 
     def _observation_end(self) -> pd.Timestamp:
+        self._reasons = None
         if self.observation_end is not None:
             end_day = observation_end_day(self.observation_end, self.date_format)
             return pd.Timestamp(np.datetime64(end_day, "D"))
-        latest = (
-            self.typed.where(f"({usable_sql(self.amount_col is not None)}) IS NULL")
-            .agg({"day": "max"})
-            .collect()[0][0]
+        # One pass gives the last usable day and the rejected rows by reason: with the end of
+        # observation on the last usable day no row falls after it, so the reasons that ignore
+        # the end are the reasons (kept for reason_counts).
+        from pyspark.sql import functions as F
+
+        rows = (
+            self.typed.selectExpr(f"{usable_sql(self.amount_col is not None)} AS reason", "day")
+            .groupBy("reason")
+            .agg(F.max("day").alias("latest"), F.count("*").alias("count"))
+            .collect()
         )
+        latest = next((row["latest"] for row in rows if row["reason"] is None), None)
         if latest is None:
             self.raise_nothing_valid()
+        self._reasons = Counter(
+            {row["reason"]: int(row["count"]) for row in rows if row["reason"] is not None}
+        )
         latest = pd.Timestamp(latest)
         check_not_in_future(day_number(latest), "observation_end=")
         return latest
@@ -208,7 +238,10 @@ class SparkTransactions:
         return int(extra or 0)
 
     def reason_counts(self) -> Counter:
-        """Rejected rows by reason (one pass over the data)."""
+        """Rejected rows by reason (one pass over the data, none when the end of observation was
+        read from the data: that pass counted them)."""
+        if self._reasons is not None:
+            return Counter(self._reasons)
         rows = self.checked.where("reason IS NOT NULL").groupBy("reason").count().collect()
         return Counter({row["reason"]: int(row["count"]) for row in rows})
 

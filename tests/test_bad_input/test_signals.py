@@ -3,6 +3,7 @@ removed, the previous outputs intact (issue 13, items 7 and 10). Real processes,
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -12,17 +13,24 @@ import pytest
 
 import clvmodel as clv
 
-# `clvmodel score` with each batch slowed down, so that the signal surely arrives mid-write.
+# `clvmodel score` with each batch slowed down, so that the signal surely arrives mid-write; it
+# touches the marker file named in its environment once a batch is scored (the lazy imports of
+# the first batch are then done, and the signal lands in the scoring loop).
 _SLOW_SCORE = """
+import os
+import pathlib
 import time
 import clvmodel.cli._batch as batch
 from clvmodel.cli import main
 
 real = batch.score_customers
+marker = pathlib.Path(os.environ["CLVMODEL_TEST_SCORED_MARKER"])
 
 def slow(*args, **kwargs):
     time.sleep(0.2)
-    return real(*args, **kwargs)
+    result = real(*args, **kwargs)
+    marker.touch()
+    return result
 
 batch.score_customers = slow
 main()
@@ -46,8 +54,11 @@ def inputs(tmp_path_factory):
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_a_signal_while_scoring_cleans_up_and_says_so(inputs, tmp_path, signum, code):
+def test_a_signal_while_scoring_cleans_up_and_says_so(
+    inputs, tmp_path, tmp_path_factory, signum, code
+):
     scores, rejects = tmp_path / "scores.csv", tmp_path / "scores.rejects.csv"
+    marker = tmp_path_factory.mktemp("marker") / "scored"
     scores.write_text("previous scores\n")
     rejects.write_text("previous rejects\n")
     process = subprocess.Popen(
@@ -59,11 +70,13 @@ def test_a_signal_while_scoring_cleans_up_and_says_so(inputs, tmp_path, signum, 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, "CLVMODEL_TEST_SCORED_MARKER": str(marker)},
     )  # fmt: skip
     try:
-        # Wait until the run is writing its temporary files (24 slow batches: several seconds).
+        # Wait until the run has scored a batch and is writing its temporary files (24 slow
+        # batches: several seconds).
         deadline = time.monotonic() + 60
-        while not any(p.name.endswith(".tmp") for p in tmp_path.iterdir()):
+        while not marker.exists() or not any(p.name.endswith(".tmp") for p in tmp_path.iterdir()):
             assert process.poll() is None, process.communicate()
             assert time.monotonic() < deadline, "the run never started writing"
             time.sleep(0.02)

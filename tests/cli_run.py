@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import inspect
 import os
+import subprocess
+import sys
 import traceback
 import warnings
 from dataclasses import dataclass
@@ -102,4 +104,15 @@ def run_cli(*args, cwd=None, env=None, input=None) -> CliResult:
     output = result.output if not _SEPARATE else result.stdout + result.stderr
     return CliResult(
         arguments, result.exit_code, result.stdout, result.stderr, output, result.exception
+    )
+
+
+def run_cli_process(*args, timeout: float = 180) -> subprocess.CompletedProcess:
+    """``python -m clvmodel.cli ARGS`` in a real process: for the tests that are about the process
+    (its exit status and stderr as a shell sees them)."""
+    return subprocess.run(
+        [sys.executable, "-m", "clvmodel.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )

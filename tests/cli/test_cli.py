@@ -5,15 +5,13 @@ import subprocess
 import sys
 
 import pandas as pd
-from cli_run import run_cli
+from cli_run import run_cli, run_cli_process
 
 from clvmodel.cli import main
 
 
 def _process(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "clvmodel.cli", *args], capture_output=True, text=True, timeout=120
-    )
+    return run_cli_process(*args, timeout=120)
 
 
 def test_demo_prints_published_fit_and_value_table():

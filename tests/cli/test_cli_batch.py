@@ -3,13 +3,11 @@ case of each command through a real subprocess (its exit status and stderr)."""
 
 import json
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
-from cli_run import run_cli
+from cli_run import run_cli, run_cli_process
 
 import clvmodel as clv
 from clvmodel.scoring import SCORE_COLUMNS, score_customers
@@ -17,12 +15,7 @@ from clvmodel.scoring import SCORE_COLUMNS, score_customers
 
 def _process(*args):
     """``python -m clvmodel.cli ARGS`` in a real process."""
-    return subprocess.run(
-        [sys.executable, "-m", "clvmodel.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    return run_cli_process(*args)
 
 
 @pytest.fixture(scope="module")

@@ -2,11 +2,9 @@
 the exit status and error line once through a real subprocess."""
 
 import json
-import subprocess
-import sys
 
 import pytest
-from cli_run import run_cli
+from cli_run import run_cli, run_cli_process
 
 import clvmodel as clv
 
@@ -32,12 +30,7 @@ def _run(*args, cwd=None):
 
 def _process(*args):
     """``python -m clvmodel.cli evaluate ARGS`` in a real process."""
-    return subprocess.run(
-        [sys.executable, "-m", "clvmodel.cli", "evaluate", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    return run_cli_process("evaluate", *args)
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,10 @@
 """``clvmodel plan`` in this process (``run_cli``); its exit status and error line once through a
 real subprocess."""
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
-from cli_run import run_cli
+from cli_run import run_cli, run_cli_process
 
 import clvmodel as clv
 
@@ -23,12 +20,7 @@ def _run(*args):
 
 def _process(*args):
     """``python -m clvmodel.cli plan ARGS`` in a real process."""
-    return subprocess.run(
-        [sys.executable, "-m", "clvmodel.cli", "plan", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli_process("plan", *args, timeout=120)
 
 
 @pytest.fixture(scope="module")

@@ -106,6 +106,16 @@ def cdnow_sample():
 
 
 @pytest.fixture(scope="session")
+def cdnow_log_files(cdnow_sample, tmp_path_factory):
+    """The CDNOW sample written as files: ISO text dates in ``tx.csv``, typed ``tx.parquet``."""
+    folder = tmp_path_factory.mktemp("cdnow_log")
+    csv, parquet = folder / "tx.csv", folder / "tx.parquet"
+    cdnow_sample.assign(date=cdnow_sample["date"].dt.strftime("%Y-%m-%d")).to_csv(csv, index=False)
+    cdnow_sample.to_parquet(parquet)
+    return csv, parquet
+
+
+@pytest.fixture(scope="session")
 def cdnow_rfm(cdnow_sample):
     """RFM summary of the sample over the papers' 39-week calibration period, in weeks."""
     return clv.rfm_summary(cdnow_sample, observation_end=CALIBRATION_END, time_unit="W")

@@ -24,14 +24,10 @@ def _assert_same_rfm(engine_rfm, pandas_rfm):
 
 
 @pytest.fixture(scope="module")
-def sample_files(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("cdnow")
-    tx = clv.datasets.load_cdnow_sample()
-    csv = folder / "tx.csv"
-    tx.assign(date=tx["date"].dt.strftime("%Y-%m-%d")).to_csv(csv, index=False)
-    parquet = folder / "tx.parquet"
-    tx.to_parquet(parquet)
-    database = folder / "tx.duckdb"
+def sample_files(tmp_path_factory, cdnow_sample, cdnow_log_files):
+    tx = cdnow_sample
+    csv, parquet = cdnow_log_files
+    database = tmp_path_factory.mktemp("cdnow") / "tx.duckdb"
     with duckdb.connect(str(database)) as connection:
         connection.register("frame", tx)
         connection.execute("CREATE TABLE purchases AS SELECT * FROM frame")

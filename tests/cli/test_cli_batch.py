@@ -19,13 +19,10 @@ def _process(*args):
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory):
+def files(tmp_path_factory, cdnow_sample, cdnow_log_files):
     folder = tmp_path_factory.mktemp("batch")
-    tx = clv.datasets.load_cdnow_sample()
-    csv = folder / "tx.csv"
-    tx.assign(date=tx["date"].dt.strftime("%Y-%m-%d")).to_csv(csv, index=False)
-    parquet = folder / "tx.parquet"
-    tx.to_parquet(parquet)
+    tx = cdnow_sample
+    csv, parquet = cdnow_log_files
     model = folder / "model.json"
     fitted = run_cli("fit", csv, "--observation-end", "1997-09-30", "-o", model)
     assert fitted.returncode == 0, fitted.stderr

@@ -10,7 +10,7 @@ import pandas as pd
 
 import clvmodel as clv
 from clvmodel.cli import _guard, main
-from clvmodel.cli._options import DURATION_HELP, DurationParam, with_unit_option
+from clvmodel.cli._options import horizon_options, with_unit_option
 from clvmodel.errors import InputError
 from clvmodel.io import read_table, write_table
 
@@ -76,20 +76,7 @@ def _echo_warnings(caught) -> None:
     default=None,
     help="Attribute holding the first purchase amount, counted in the Day One value.",
 )
-@click.option(
-    "--horizon",
-    type=DurationParam("M", "--horizon", unit_option="--horizon-unit"),
-    default="13M",
-    show_default=True,
-    help=f"Horizon of the Day One value: {DURATION_HELP}, above 0 and at most 100 years (a bare "
-    "number is read in months, deprecated).",
-)
-@click.option(
-    "--horizon-unit",
-    type=click.Choice(["D", "W", "M", "Y"]),
-    default=None,
-    help="Deprecated: write the unit in --horizon (--horizon 26W).",
-)
+@horizon_options("Horizon of the Day One value", "13M", "26W")
 @click.option(
     "--covariates-on",
     default="purchase,dropout,spend",
@@ -222,19 +209,7 @@ def _describe_fit(model, customers, time_unit, numeric, duration, segment_band) 
 @click.argument("signups", type=click.Path())
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
 @click.option("--customer-col", default="customer_id", show_default=True)
-@click.option(
-    "--horizon",
-    type=DurationParam(None, "--horizon", unit_option="--horizon-unit"),
-    default=None,
-    help=f"Horizon of the Day One value: {DURATION_HELP}, above 0 and at most 100 years [the "
-    "model's] (a bare number is read in the model's unit, deprecated).",
-)
-@click.option(
-    "--horizon-unit",
-    type=click.Choice(["D", "W", "M", "Y"]),
-    default=None,
-    help="Deprecated: write the unit in --horizon (--horizon 26W).",
-)
+@horizon_options("Horizon of the Day One value", None, "26W", model_unit=True)
 @click.option(
     "--unknown",
     type=click.Choice(["error", "baseline"]),

@@ -184,6 +184,23 @@ def with_unit_option(flag, horizon, unit, default_unit, *, unit_flag="--horizon-
 # Fractions: discount rates, margins, increases, risk cut points
 
 
+def horizon_options(what: str, default: str | None, example: str, *, model_unit: bool = False):
+    """``--horizon`` (a duration; ``what`` opens its help) and the deprecated ``--horizon-unit``
+    as one decorator; with ``model_unit`` a bare number is read in the model's unit, not months."""
+    bare, shown = ("the model's unit", " [the model's]") if model_unit else ("months", "")
+    horizon = click.option(
+        "--horizon",
+        type=DurationParam(None if model_unit else "M", "--horizon", unit_option="--horizon-unit"),
+        default=default,
+        show_default=default is not None,
+        help=f"{what}: {DURATION_HELP}, above 0 and at most 100 years{shown} (a bare number is "
+        f"read in {bare}, deprecated).",
+    )
+    deprecated = f"Deprecated: write the unit in --horizon (--horizon {example})."
+    unit = click.option("--horizon-unit", type=click.Choice(list("DWMY")), help=deprecated)
+    return lambda command: horizon(unit(command))
+
+
 class FractionParam(click.ParamType):
     """One fraction, "0.1" or "10%", in [low, high] with open ends as asked."""
 

@@ -22,10 +22,9 @@ from clvmodel.cli._batch_common import (
 from clvmodel.cli._options import (
     DISCOUNT_RATE,
     DISCOUNT_RATE_HELP,
-    DURATION_HELP,
     MARGIN,
     MARGIN_HELP,
-    DurationParam,
+    horizon_options,
     with_unit_option,
 )
 from clvmodel.cli._score_stream import scored_tables, stream_scores, stream_scores_to_postgres
@@ -98,20 +97,7 @@ def _rejects_path(output: str, rejects: str | None) -> Path:
     help="With -o postgresql://...: when the tables exist, stop before any work, swap in the "
     "new tables in one transaction, or add the rows.",
 )
-@click.option(
-    "--horizon",
-    type=DurationParam("M", "--horizon", unit_option="--horizon-unit"),
-    default="12M",
-    show_default=True,
-    help=f"Horizon for churn risk, expected purchases and CLV: {DURATION_HELP}, above 0 and at "
-    "most 100 years (a bare number is read in months, deprecated).",
-)
-@click.option(
-    "--horizon-unit",
-    type=click.Choice(["D", "W", "M", "Y"]),
-    default=None,
-    help="Deprecated: write the unit in --horizon (--horizon 39W).",
-)
+@horizon_options("Horizon for churn risk, expected purchases and CLV", "12M", "39W")
 @click.option(
     "--discount-rate", type=DISCOUNT_RATE, default=0.0, show_default=True, help=DISCOUNT_RATE_HELP
 )

@@ -1,5 +1,5 @@
-"""BG/NBD fit on simulated customers (daily data over two years): clvmodel vs lifetimes and
-PyMC-Marketing, each timed as the FIRST call in a FRESH process.
+"""BG/NBD (or ``--model mbgnbd``: MBG/NBD) fit on simulated BG/NBD customers (daily data over two
+years): clvmodel vs lifetimes and PyMC-Marketing, each timed as the FIRST call in a FRESH process.
 
 Every run is its own subprocess: it reads the RFM table (not timed), imports the library (timed
 apart), then fits once (timed: wall and CPU seconds). Runs of the contenders are interleaved
@@ -13,7 +13,7 @@ pymc-marketing pyarrow`` (the interpreter is ``$CLVMODEL_BENCH_PYTHON312``, by d
 ``fit(rfm, method="map")`` and flat (HalfFlat) priors on r, α, a, b, so that its MAP is the
 maximum-likelihood estimate; note that ``fit(fit_method="map")`` silently samples with NUTS.
 
-Usage: python benchmarks/bench_fit.py [--customers 1000000] [--runs 3] [--no-pymc]
+Usage: python benchmarks/bench_fit.py [--model bgnbd] [--customers 1000000] [--runs 3] [--no-pymc]
        [--no-lifetimes] [--tracemalloc] [--arrays] [--versus N]
 (10M: ``--customers 10000000 --arrays --tracemalloc``; the table is built from ten simulated
 1M-customer logs, see ``_harness.rfm_file``; ``--arrays --versus 10000000`` times the 1M and
@@ -32,6 +32,11 @@ from pathlib import Path
 from _harness import measure, rfm_file
 
 NAMES = ("r", "alpha", "a", "b")
+#: --model: (clvmodel class, lifetimes class, label).
+MODELS = {
+    "bgnbd": ("BetaGeoModel", "BetaGeoFitter", "BG/NBD"),
+    "mbgnbd": ("ModifiedBetaGeoModel", "ModifiedBetaGeoFitter", "MBG/NBD"),
+}
 VENV = Path.home() / ".cache" / "clvmodel-bench" / "pymc312"
 PYTHON312 = os.environ.get(
     "CLVMODEL_BENCH_PYTHON312", str(Path.home() / ".pyenv/versions/3.12.1/bin/python")
@@ -55,10 +60,10 @@ del table
 OURS = """
 wall, cpu = time.perf_counter(), time.process_time()
 # clvmodel imports lazily: naming the class is what loads the model code, as lifetimes' import does.
-from clvmodel import BetaGeoModel
+from clvmodel import {ours} as Model
 import_seconds = time.perf_counter() - wall
 wall, cpu = time.perf_counter(), time.process_time()
-model = BetaGeoModel().fit(rfm)
+model = Model().fit(rfm)
 seconds, cpu = time.perf_counter() - wall, time.process_time() - cpu
 result = {{"params": {{k: float(v) for k, v in model.params_.items()}},
           "distinct": model.n_distinct_rows_, "iterations": model.n_iterations_}}
@@ -66,10 +71,10 @@ result = {{"params": {{k: float(v) for k, v in model.params_.items()}},
 
 OURS_TRACEMALLOC = """
 import tracemalloc
-from clvmodel import BetaGeoModel
+from clvmodel import {ours} as Model
 tracemalloc.start()
 wall, cpu = time.perf_counter(), time.process_time()
-model = BetaGeoModel().fit(rfm)
+model = Model().fit(rfm)
 seconds, cpu = time.perf_counter() - wall, time.process_time() - cpu
 result = {{"fit_peak_mb": tracemalloc.get_traced_memory()[1] / 2**20,
           "params": {{k: float(v) for k, v in model.params_.items()}}}}
@@ -77,10 +82,10 @@ result = {{"fit_peak_mb": tracemalloc.get_traced_memory()[1] / 2**20,
 
 LIFETIMES = """
 wall = time.perf_counter()
-from lifetimes import BetaGeoFitter
+from lifetimes import {theirs} as Fitter
 import_seconds = time.perf_counter() - wall
 wall, cpu = time.perf_counter(), time.process_time()
-model = BetaGeoFitter().fit(rfm["frequency"], rfm["recency"], rfm["T"])
+model = Fitter().fit(rfm["frequency"], rfm["recency"], rfm["T"])
 seconds, cpu = time.perf_counter() - wall, time.process_time() - cpu
 result = {{"params": {{k: float(v) for k, v in model.params_.items()}}}}
 """
@@ -151,6 +156,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--model", choices=sorted(MODELS), default="bgnbd", help="MBG/NBD: without PyMC-Marketing"
+    )
     parser.add_argument("--no-pymc", action="store_true")
     parser.add_argument("--no-lifetimes", action="store_true")
     parser.add_argument("--tracemalloc", action="store_true", help="also the fit's own peak")
@@ -165,15 +173,21 @@ def main() -> None:
         "ratio of the medians (issue 18: 10M ≤ 2× 1M)",
     )
     args = parser.parse_args()
+    ours_class, their_class, label = MODELS[args.model]
+    if args.model != "bgnbd":
+        args.no_pymc = True
     load = (LOAD_ARRAYS if args.arrays else LOAD).format(path=str(rfm_file(args.customers)))
     if args.arrays or args.versus:
         args.no_pymc = args.no_lifetimes = True
-    contenders = {"clvmodel": (load + OURS.format(), None)}
+    contenders = {"clvmodel": (load + OURS.format(ours=ours_class), None)}
     if args.versus:
         other = (LOAD_ARRAYS if args.arrays else LOAD).format(path=str(rfm_file(args.versus)))
-        contenders[f"clvmodel, {args.versus:,} customers"] = (other + OURS.format(), None)
+        contenders[f"clvmodel, {args.versus:,} customers"] = (
+            other + OURS.format(ours=ours_class),
+            None,
+        )
     if not args.no_lifetimes:
-        contenders["lifetimes 0.11.3"] = (load + LIFETIMES.format(), None)
+        contenders["lifetimes 0.11.3"] = (load + LIFETIMES.format(theirs=their_class), None)
     if not args.no_pymc:
         contenders["PyMC-Marketing (MAP)"] = (load + PYMC.format(), pymc_python())
     runs: dict[str, list[dict]] = {name: [] for name in contenders}
@@ -187,7 +201,7 @@ def main() -> None:
 
     ours = runs["clvmodel"]
     lines = [
-        f"## BG/NBD fit, {args.customers:,} customers "
+        f"## {label} fit, {args.customers:,} customers "
         f"({ours[0]['result']['distinct']:,} distinct histories)",
         "",
         f"Each a first call in a fresh process; median (min–max) of {args.runs} runs.",
@@ -213,7 +227,7 @@ def main() -> None:
             print(f"{name} params: {json.dumps(theirs)}")
             print(f"  largest relative difference: {_largest_difference(params, theirs):.2e}")
     if args.tracemalloc:
-        traced = measure(load + OURS_TRACEMALLOC.format())
+        traced = measure(load + OURS_TRACEMALLOC.format(ours=ours_class))
         print(f"fit's own peak allocation (tracemalloc): {traced['result']['fit_peak_mb']:.0f} MB")
 
 

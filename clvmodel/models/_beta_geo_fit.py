@@ -16,6 +16,10 @@ counts; only softplus(D) needs the rows. Every special function and logarithm is
 per distinct value of x, t_x or T and gathered; the rows are visited once per evaluation, in
 blocks small enough for the temporaries to stay in cache, and each block adds to the nineteen
 weighted sums from which the value, the gradient and the Hessian follow.
+
+MBG/NBD (Batislam, Denizel and Filiztekin 2007) has the same form with one more dropout coin, at
+time 0: lnB(a, b+x+1) in A, ln(b+x) in D, and softplus(D) for every customer, x = 0 included
+(``Histories(..., modified=True)``).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from clvmodel._grouping import value_codes
 from clvmodel.models._compress import RfmRows, compress_rfm
 from clvmodel.models._log_gamma import log_gamma_shift
 
-__all__ = ["Histories", "objective", "rfm_histories"]
+__all__ = ["FusedBetaGeoFit", "Histories", "objective", "rfm_histories"]
 
 # Rows per block: the block's dozen temporaries (8 bytes a row each) stay in a 1 MB cache, and the
 # dot products stay below the length at which OpenBLAS threads them (measured: blocks of 16,384
@@ -61,8 +65,9 @@ class Histories:
     """Distinct (x, t_x, T) rows with their counts, indexed by their distinct x, t_x and T values,
     with the sums over rows that do not depend on the parameters computed once."""
 
-    def __init__(self, x, t_x, age, counts, codes=None):
+    def __init__(self, x, t_x, age, counts, codes=None, modified=False):
         self.x, self.t_x, self.T = x, t_x, age
+        self.modified = modified  # MBG/NBD: a dropout coin at time 0 too
         self.z_purchase = self.z_dropout = np.empty((x.size, 0))  # no covariates
         if codes is None:
             codes = (_factorize(x), _factorize(t_x), _factorize(age))
@@ -74,30 +79,31 @@ class Histories:
         self.count_T = np.bincount(iT, weights=counts, minlength=self.uT.size)
         self.purchases_T = np.bincount(iT, weights=counts * x, minlength=self.uT.size)
         # Rows with repeat purchases: only they carry the "dropped out after the last purchase"
-        # term softplus(D).
-        rows = np.flatnonzero(x > 0)
+        # term softplus(D) (every row under MBG/NBD).
+        rows = np.arange(x.size) if modified else np.flatnonzero(x > 0)
         if rows.size and rows[-1] - rows[0] + 1 == rows.size:
             rows = slice(rows[0], rows[-1] + 1)  # rows sorted by x: views, not copies
         self.r_ix, self.r_it_x, self.r_iT = ix[rows], it_x[rows], iT[rows]
         self.r_x, self.r_counts = x[rows], counts[rows]
 
     @classmethod
-    def from_rfm(cls, compressed: RfmRows) -> Histories:
+    def from_rfm(cls, compressed: RfmRows, modified: bool = False) -> Histories:
         """The histories of :func:`clvmodel.models._compress.compress_rfm`'s distinct rows,
         reusing its codes when the columns' value tables are small."""
         limit = max(4 * compressed.counts.size, 4096)
         codes = None
         if all(table.size <= limit for table in compressed.tables):
             codes = tuple(zip(compressed.codes, compressed.tables, strict=True))
-        return cls(*compressed.values, compressed.counts, codes)
+        return cls(*compressed.values, compressed.counts, codes, modified)
 
     def subset(self, rows: np.ndarray, counts: np.ndarray) -> Histories:
         """The same histories restricted to some rows (``counts`` are all rows' counts)."""
         codes = tuple((code[rows], values) for code, values in self.codes)
-        return Histories(self.x[rows], self.t_x[rows], self.T[rows], counts[rows], codes)
+        x, t_x, age = self.x[rows], self.t_x[rows], self.T[rows]
+        return Histories(x, t_x, age, counts[rows], codes, self.modified)
 
 
-def rfm_histories(data) -> tuple[Histories, np.ndarray, int] | None:
+def rfm_histories(data, modified: bool = False) -> tuple[Histories, np.ndarray, int] | None:
     """``(histories, counts, n_customers)`` of an RFM table in whole days (or weeks) by the
     one-pass route of :func:`clvmodel.models._compress.compress_rfm`; None when that route does
     not apply or the table cannot be fitted (the general route then says why)."""
@@ -107,11 +113,45 @@ def rfm_histories(data) -> tuple[Histories, np.ndarray, int] | None:
     x, _, age = compressed.values
     if compressed.n_customers < 2 or not (age > 0).any() or not (x > 0).any():
         return None
-    return Histories.from_rfm(compressed), compressed.counts, compressed.n_customers
+    return Histories.from_rfm(compressed, modified), compressed.counts, compressed.n_customers
+
+
+class FusedBetaGeoFit:
+    """The fit of BG/NBD and MBG/NBD without covariates by Newton steps on :func:`objective`,
+    mixed in before :class:`clvmodel.models.base.PurchaseModel`; ``_modified`` picks the model.
+    With covariates every row has its own parameters and the base's row-by-row form is used."""
+
+    _modified = False
+
+    def _prepare(self, data, weights):
+        if not self.has_covariates and weights is None:
+            fast = rfm_histories(data, self._modified)
+            if fast is not None:
+                return fast
+        rows, counts, n_customers = super()._prepare(data, weights)
+        if self.has_covariates:
+            return rows, counts, n_customers
+        h = Histories(rows.x, rows.t_x, rows.T, counts, modified=self._modified)
+        return h, counts, n_customers
+
+    def _subsample(self, h, counts, rows):
+        if not isinstance(h, Histories):
+            return super()._subsample(h, counts, rows)
+        return h.subset(rows, counts), counts[rows]
+
+    @property
+    def _analytic_hessian(self) -> bool:
+        return not self.has_covariates
+
+    def _objective(self, theta, h, counts, hessian):
+        if not isinstance(h, Histories):
+            return super()._objective(theta, h, counts, hessian)
+        return objective(theta, h, hessian)
 
 
 def objective(theta, h: Histories, hessian: bool):
-    """Eq. (6) summed over customers, its gradient and (optionally) its Hessian in (r, α, a, b).
+    """Eq. (6) summed over customers, its gradient and (optionally) its Hessian in (r, α, a, b)
+    (MBG/NBD's likelihood, Batislam et al. 2007, when ``h.modified``).
 
     Returns ``(ll, gradient, hessian or None)``.
     """
@@ -122,24 +162,27 @@ def objective(theta, h: Histories, hessian: bool):
     log_tx, inv_tx = np.log(alpha + h.ut_x), 1.0 / (alpha + h.ut_x)
     weight_T = r * h.count_T + h.purchases_T  # Σ over customers with that T of (r + x)
 
+    # Coins survived by a customer alive at T: x (BG/NBD) or x + 1 (MBG/NBD).
+    coins = ux + 1.0 if h.modified else ux
     ll = (
         cx @ (gammaln(r + ux) - gammaln(r) + r * np.log(alpha))
         # lnB(a, b+x) − lnB(a, b) as shifts of ln Γ, which keep their digits for large a and b.
-        + cx @ (log_gamma_shift(b, ux) - log_gamma_shift(a + b, ux))
+        + cx @ (log_gamma_shift(b, coins) - log_gamma_shift(a + b, coins))
         - weight_T @ log_T
     )
     grad = np.array(
         [
             cx @ (psi(r + ux) - psi(r) + np.log(alpha)) - h.count_T @ log_T,
             customers * r / alpha - weight_T @ inv_T,
-            cx @ (psi(a + b) - psi(a + b + ux)),
-            cx @ (psi(b + ux) - psi(a + b + ux) - psi(b) + psi(a + b)),
+            cx @ (psi(a + b) - psi(a + b + coins)),
+            cx @ (psi(b + coins) - psi(a + b + coins) - psi(b) + psi(a + b)),
         ]
     )
-    # Per distinct x: k = ln a − ln(b+x−1) and 1/(b+x−1) (x = 0 never reaches the rows below).
-    ux_rep = np.where(ux > 0, ux, 2.0)
-    k_x = np.log(a) - np.log(b + ux_rep - 1.0)
-    inv_bx = 1.0 / (b + ux_rep - 1.0)
+    # Per distinct x: k = ln a − ln(b+x−1) and 1/(b+x−1) (x = 0 never reaches the rows below);
+    # b+x under MBG/NBD.
+    denominator = b + ux if h.modified else b + np.where(ux > 0, ux, 2.0) - 1.0
+    k_x = np.log(a) - np.log(denominator)
+    inv_bx = 1.0 / denominator
 
     sums = _row_sums(r, h, log_tx, log_T, inv_tx, inv_T, k_x, inv_bx, hessian)
     soft, cw, cw_d1, cw_md2, cw_ib = sums[:5]
@@ -160,12 +203,12 @@ def objective(theta, h: Histories, hessian: bool):
     hess[0, 3] = v_d1ib
     hess[1, 2] = -v_md2 / a
     hess[1, 3] = v_md2ib
-    common = cx @ (_trigamma(a + b) - _trigamma(a + b + ux))
+    common = cx @ (_trigamma(a + b) - _trigamma(a + b + coins))
     # v − cw = −Σ c w², summed directly: the difference of the two sums cancels when a → 0.
     hess[2, 2] = common - cw_w / a**2
     hess[2, 3] = common - v_ib / a
     hess[3, 3] = (
-        cx @ (_trigamma(b + ux) - _trigamma(a + b + ux) - _trigamma(b) + _trigamma(a + b))
+        cx @ (_trigamma(b + coins) - _trigamma(a + b + coins) - _trigamma(b) + _trigamma(a + b))
         + cw_ib2
         + v_ibib
     )

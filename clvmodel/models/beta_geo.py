@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gammaln, psi
 
-from clvmodel.models._beta_geo_fit import Histories, objective, rfm_histories
+from clvmodel.models._beta_geo_fit import FusedBetaGeoFit
 from clvmodel.models._intervals import DropoutAtPurchasesCounts
 from clvmodel.models._log_gamma import log_gamma_shift
 from clvmodel.models._special import (
@@ -27,7 +27,7 @@ from clvmodel.models.base import PurchaseModel
 __all__ = ["BetaGeoModel"]
 
 
-class BetaGeoModel(PurchaseModel):
+class BetaGeoModel(FusedBetaGeoFit, PurchaseModel):
     """BG/NBD model (Fader, Hardie and Lee 2005) fitted by maximum likelihood.
 
     Parameters
@@ -68,20 +68,6 @@ class BetaGeoModel(PurchaseModel):
     label = "BG/NBD"
     covariate_links = {"purchase": {"alpha": -1.0}, "dropout": {"a": 1.0, "b": 1.0}}
 
-    def _prepare(self, data, weights):
-        fast = None if self.has_covariates or weights is not None else rfm_histories(data)
-        if fast is not None:
-            return fast
-        rows, counts, n_customers = super()._prepare(data, weights)
-        if self.has_covariates:
-            return rows, counts, n_customers
-        return Histories(rows.x, rows.t_x, rows.T, counts), counts, n_customers
-
-    def _subsample(self, h, counts, rows):
-        if not isinstance(h, Histories):
-            return super()._subsample(h, counts, rows)
-        return h.subset(rows, counts), counts[rows]
-
     @staticmethod
     def _survival_if_alive(p, x, T, t):
         """P(alive at T + t | alive at T, x, T), with p ~ Beta(a, b + x) given the history."""
@@ -100,18 +86,6 @@ class BetaGeoModel(PurchaseModel):
                 "dropout; consider Pareto/NBD or MBG/NBD, or a longer calibration period"
             )
         return super()._degeneracy_hint(parameters)
-
-    @property
-    def _analytic_hessian(self) -> bool:
-        return not self.has_covariates
-
-    def _objective(self, theta, h, counts, hessian):
-        """Eq. (6) summed over customers, with its gradient and Hessian in (r, α, a, b), in one
-        pass over the distinct histories (see :mod:`clvmodel.models._beta_geo_fit`). With
-        covariates every row has its own parameters, and the base's row-by-row form is used."""
-        if not isinstance(h, Histories):
-            return super()._objective(theta, h, counts, hessian)
-        return objective(theta, h, hessian)
 
     # ----------------------------------------------------------------------------------------------
     # The model's functions (see clvmodel.models.base); p holds r, α, a, b, per row with covariates.

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gammaln, psi
 
+from clvmodel.models._beta_geo_fit import FusedBetaGeoFit
 from clvmodel.models._intervals import DropoutAtPurchasesCounts
 from clvmodel.models._special import (
     expected_purchases_if_alive,
@@ -43,7 +44,7 @@ def _per_x(x, *args):
     return tuple(values[counts] for values in function(np.arange(counts.max() + 1.0)))
 
 
-class ModifiedBetaGeoModel(PurchaseModel):
+class ModifiedBetaGeoModel(FusedBetaGeoFit, PurchaseModel):
     """MBG/NBD model (Batislam, Denizel and Filiztekin 2007) fitted by maximum likelihood.
 
     BG/NBD in which a customer may also drop out right after the first purchase, so that a
@@ -82,6 +83,8 @@ class ModifiedBetaGeoModel(PurchaseModel):
     param_names = ("r", "alpha", "a", "b")
     label = "MBG/NBD"
     covariate_links = {"purchase": {"alpha": -1.0}, "dropout": {"a": 1.0, "b": 1.0}}
+    # Without covariates: Newton steps on the one-pass sums (clvmodel.models._beta_geo_fit).
+    _modified = True
 
     @staticmethod
     def _row_loglik(p, x, t_x, T, gradient=True):

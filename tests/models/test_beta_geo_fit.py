@@ -2,7 +2,8 @@
 
 The value, gradient and Hessian must equal (to 1e-9 relative) the aggregated objective clvmodel
 used before (kept in tests/models/bg_objective_reference.py), the row-by-row log-likelihood of
-eq. (6) (BetaGeoModel._row_loglik, summed with counts), and central differences.
+eq. (6) (BetaGeoModel._row_loglik, summed with counts; MBG/NBD's likelihood too), and central
+differences.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from clvmodel._rfm_validate import validate_rfm
 from clvmodel.models import _fit, _optimise
 from clvmodel.models._beta_geo_fit import Histories, objective
 from clvmodel.models._compress import compress_rfm, compress_rows
+from clvmodel.models.base import PurchaseModel
 from clvmodel.models.beta_geo import BetaGeoModel
+from clvmodel.models.modified_beta_geo import ModifiedBetaGeoModel
 
 
 def _load_reference():
@@ -75,13 +78,15 @@ def test_equals_the_previous_aggregated_objective(histories, theta):
     np.testing.assert_array_equal(grad0, grad)
 
 
+@pytest.mark.parametrize("model", [BetaGeoModel, ModifiedBetaGeoModel])
 @pytest.mark.parametrize("theta", POINTS)
-def test_equals_eq6_row_by_row_and_central_differences(histories, theta):
+def test_equals_eq6_row_by_row_and_central_differences(histories, theta, model):
+    # MBG/NBD: the row-by-row likelihood of Batislam et al. (2007), appendix.
     x, t_x, age, counts = histories
-    h = Histories(x, t_x, age, counts)
+    h = Histories(x, t_x, age, counts, modified=model is ModifiedBetaGeoModel)
     ll, grad, hess = objective(theta, h, hessian=True)
     p = dict(zip(("r", "alpha", "a", "b"), theta, strict=True))
-    rows, row_grad = BetaGeoModel._row_loglik(p, x, t_x, age, gradient=True)
+    rows, row_grad = model._row_loglik(p, x, t_x, age, gradient=True)
     np.testing.assert_allclose(ll, counts @ rows, rtol=1e-11)
     np.testing.assert_allclose(grad, row_grad @ counts, rtol=1e-9, atol=1e-11 * counts.sum())
     # Central differences of the value (gradient) and of the analytic gradient (Hessian).
@@ -98,6 +103,18 @@ def test_equals_eq6_row_by_row_and_central_differences(histories, theta):
         difference = (g_up - g_down) / (2 * steps[j]) - hess[:, j]
         bound = 1e-5 * np.abs(hess[:, j]) + 1e-6 * counts.sum() / (theta[j] * theta)
         assert np.all(np.abs(difference) <= bound), (j, difference, hess[:, j])
+
+
+def test_mbg_fit_by_newton_steps_is_a_stationary_point_of_the_row_by_row_likelihood(cdnow_rfm):
+    model = ModifiedBetaGeoModel().fit(cdnow_rfm)
+    assert model.n_iterations_ <= 10  # Newton steps, not a quasi-Newton search
+    x, t_x, age = (cdnow_rfm[c].to_numpy() for c in ("frequency", "recency", "T"))
+    p = model.params_.to_dict()
+    rows, row_grad = ModifiedBetaGeoModel._row_loglik(p, x, t_x, age, gradient=True)
+    assert rows.sum() == pytest.approx(model.log_likelihood_, rel=1e-12)
+    # The gradient in log-parameters, per customer: zero at the optimum.
+    scaled = row_grad.sum(axis=1) * model.params_.to_numpy() / x.size
+    assert np.abs(scaled).max() < 1e-6
 
 
 def test_newton_steps_reach_the_trust_region_optimum(cdnow_rfm, monkeypatch):
@@ -143,17 +160,30 @@ def test_a_model_with_a_fused_hessian_is_fitted_by_newton_steps(cdnow_rfm):
             hess[:, j] = (up - down) / (2 * step)
         return ll, grad, (hess + hess.transpose(1, 0, 2)) / 2
 
-    class FusedMBG(clv.ModifiedBetaGeoModel):
+    class PlainMBG(clv.ModifiedBetaGeoModel):
+        # MBG/NBD as the protocol's base fits it: without the one-pass sums it now has.
+        _prepare = PurchaseModel._prepare
+        _subsample = PurchaseModel._subsample
+        _objective = PurchaseModel._objective
+        _analytic_hessian = PurchaseModel._analytic_hessian
+
+    class FusedMBG(PlainMBG):
         _row_loglik_grad_hess = staticmethod(fused)
 
-    _fit.REGISTRY.pop("FusedMBG")  # a test class, not a model to load files of
-    plain, newton = clv.ModifiedBetaGeoModel(), FusedMBG()
+    for name in ("PlainMBG", "FusedMBG"):
+        _fit.REGISTRY.pop(name)  # test classes, not models to load files of
+    plain, newton = PlainMBG(), FusedMBG()
     assert not plain._analytic_hessian and newton._analytic_hessian
     plain.fit(cdnow_rfm)
     newton.fit(cdnow_rfm)
     np.testing.assert_allclose(newton.params_, plain.params_, rtol=1e-5)
     assert newton.log_likelihood_ == pytest.approx(plain.log_likelihood_, abs=1e-6)
     assert newton.n_iterations_ < plain.n_iterations_
+    # MBG/NBD's own one-pass sums (clvmodel.models._beta_geo_fit) reach the same optimum.
+    own = clv.ModifiedBetaGeoModel().fit(cdnow_rfm)
+    np.testing.assert_allclose(own.params_, plain.params_, rtol=1e-5)
+    np.testing.assert_allclose(own.standard_errors_, plain.standard_errors_, rtol=1e-4)
+    assert own.log_likelihood_ == pytest.approx(plain.log_likelihood_, abs=1e-6)
 
 
 def test_row_loglik_keeps_its_digits_when_a_and_b_are_large():

@@ -91,9 +91,12 @@ class MaximumLikelihoodModel(Optimiser):
         aggregated form override it and set ``_analytic_hessian``.
         """
         ll, grad = self._loglik(theta, arrays)
+        # einsum, not a BLAS product: one this long wakes BLAS threads that then spin, costing
+        # several times the fit's CPU (measured: a Day One fit on CDNOW, 8.1 → 1.8 CPU s).
+        total = np.einsum("i,i->", counts, ll)
         if grad is None:
-            return counts @ ll, self._numerical_gradient(theta, arrays, counts), None
-        return counts @ ll, grad @ counts, None
+            return total, self._numerical_gradient(theta, arrays, counts), None
+        return total, np.einsum("ki,i->k", grad, counts), None
 
     # ----------------------------------------------------------------------------------------------
     @classmethod

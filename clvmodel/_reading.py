@@ -55,7 +55,13 @@ from clvmodel._reading_dates import (
     read_date_texts,
     read_dates,
 )
-from clvmodel._reading_text import MISSING_TEXTS, examples, is_text_like, trimmed_texts
+from clvmodel._reading_text import (
+    MISSING_TEXTS,
+    examples,
+    is_text_like,
+    trimmed_text_list,
+    trimmed_texts,
+)
 from clvmodel.errors import ClvWarning, InputError
 
 # The rules' names, for every route (dates and texts are defined in their own modules).
@@ -115,15 +121,24 @@ def read_ids(column: pd.Series) -> Ids:
         values = np.where(missing | not_whole, 0.0, raw).astype("int64")
         return Ids(values, None, None, missing, not_whole)
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    texts = trimmed_texts(uniques)
-    whole = texts.str.fullmatch(WHOLE_WITH_ZEROS).fillna(False).astype(bool)
-    texts = texts.where(~whole, texts.str.replace("[.]0+$", "", regex=True))
+    texts = pd.Series([_whole_id_text(text) for text in trimmed_text_list(uniques)], dtype=object)
     merged, labels = pd.factorize(texts, use_na_sentinel=True)  # " a" and "a" become one
     lookup = np.append(merged, -1).astype("int64")  # code -1 (missing) stays -1
     codes = lookup[codes]
     missing = codes < 0
     text_dtype = column.dtype if isinstance(column.dtype, pd.StringDtype) else object
     return Ids(None, codes, pd.Index(labels, dtype=text_dtype), missing, np.zeros(codes.size, bool))
+
+
+_WHOLE_ID = re.compile(WHOLE_WITH_ZEROS)
+_TRAILING_ZEROS = re.compile("[.]0+$")
+
+
+def _whole_id_text(text: str | None) -> str | None:
+    """A trimmed id text, "7" for "7.0" or "7.00" (a whole number written with zeros)."""
+    if text is not None and _WHOLE_ID.fullmatch(text):
+        return _TRAILING_ZEROS.sub("", text)
+    return text
 
 
 # -------------------------------------------------------------------------------------- amounts

@@ -37,11 +37,21 @@ def is_text_like(series: pd.Series) -> bool:
     )
 
 
+_MISSING_SET = frozenset(MISSING_TEXTS)
+
+
 def trimmed_texts(uniques) -> pd.Series:
     """Values as trimmed text (None where missing or a missing-value text)."""
     texts = pd.Series(uniques, dtype=object).map(_as_text)
     missing = texts.isna() | texts.str.lower().isin(MISSING_TEXTS)
     return texts.where(~missing, None)
+
+
+def trimmed_text_list(uniques) -> list:
+    """The values of :func:`trimmed_texts` as a list, None where missing (a loop over the
+    distinct values, without pandas' per-call cost, which dominates for a small log)."""
+    texts = [_as_text(value) for value in pd.Series(uniques, dtype=object).tolist()]
+    return [None if text is None or text.lower() in _MISSING_SET else text for text in texts]
 
 
 def _as_text(value):

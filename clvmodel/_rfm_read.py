@@ -168,6 +168,10 @@ def _reason_counts(rejects: pd.DataFrame) -> str:
 
 def _rejects(transactions, bad, reason, names, customer_col, date_col, amount_col):
     rows = np.flatnonzero(bad)
+    if rows.size == 0:  # the usual case: the same empty table without selecting from each column
+        empty = np.empty(0, dtype=object)
+        columns = ("customer_id", "date", "amount", "reason")
+        return pd.DataFrame(dict.fromkeys(columns, empty), index=transactions.index[rows])
     if reason is None:
         reason = np.zeros(0, dtype="int8")
     frame = pd.DataFrame(

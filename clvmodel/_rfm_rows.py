@@ -336,8 +336,12 @@ def _summarise_pieces(log: _SortedLog, out: _PerCustomer, end_day: int, unit_day
         if key.size:
             _summarise_piece(key, amount, log.shift, log.low, end_day, unit_days, out, tag)
 
+    pieces = _pieces(log.key, log.shift + log.row_bits)
+    if len(pieces) == 1:  # a small log: starting threads would cost more than the summary
+        run(pieces[0])
+        return
     with ThreadPoolExecutor(_THREADS) as pool:
-        list(pool.map(run, _pieces(log.key, log.shift + log.row_bits)))
+        list(pool.map(run, pieces))
 
 
 def summarise_rows(

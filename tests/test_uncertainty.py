@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,14 +14,8 @@ BG_DAYS = {"r": 0.25, "alpha": 30.0, "a": 0.8, "b": 2.5}
 
 
 @pytest.fixture(scope="module")
-def split():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", clv.ClvWarning)
-        return clv.calibration_holdout_split(
-            clv.datasets.load_cdnow_sample(),
-            calibration_end="1997-09-30",
-            observation_end="1998-06-30",
-        )
+def split(cdnow_split):
+    return cdnow_split  # tests/conftest.py: the sample split at 1997-09-30 / 1998-06-30, weeks
 
 
 @pytest.fixture(scope="module")

@@ -87,33 +87,32 @@ class LogConcave:
         at_hi = self.slope(self.hi) >= 0.0
         w = np.where(at_lo, self.lo, np.where(at_hi, self.hi, 0.5 * (lo + hi)))
         todo = np.flatnonzero(~at_lo & ~at_hi)
+        # The Newton steps work on the rows still moving, with their coefficients taken out once
+        # (and again only when rows settle), not gathered anew at every step.
+        A, c1, c2, d1, d2 = (
+            np.broadcast_to(v, self.lo.shape)[todo]
+            for v in (self.A, self.c1, self.c2, self.d1, self.d2)
+        )
+        x, a, b = w[todo], lo[todo], hi[todo]
         for _ in range(100):
             if todo.size == 0:
                 break
-            x, a, b = w[todo], lo[todo], hi[todo]
-            g = self._slope_at(x, todo)
+            p = sigmoid(x - d1)
+            q = sigmoid(x - d2)
+            g = A - c1 * p - c2 * q
             a = np.where(g > 0, x, a)
             b = np.where(g > 0, b, x)
-            step = x + g / np.maximum(self._curvature_at(x, todo), 1e-300)
+            curvature = c1 * p * (1.0 - p) + c2 * q * (1.0 - q)
+            step = x + g / np.maximum(curvature, 1e-300)
             new = np.where((step > a) & (step < b), step, 0.5 * (a + b))
-            w[todo], lo[todo], hi[todo] = new, a, b
-            todo = todo[np.abs(new - x) > 1e-10 * (1.0 + np.abs(x))]
+            w[todo] = new
+            moving = np.abs(new - x) > 1e-10 * (1.0 + np.abs(x))
+            if moving.all():
+                x = new
+                continue
+            todo, x, a, b = todo[moving], new[moving], a[moving], b[moving]
+            A, c1, c2, d1, d2 = A[moving], c1[moving], c2[moving], d1[moving], d2[moving]
         return w
-
-    def _slope_at(self, w, rows):
-        A, c1, c2, d1, d2 = (
-            np.broadcast_to(v, self.lo.shape)[rows]
-            for v in (self.A, self.c1, self.c2, self.d1, self.d2)
-        )
-        return A - c1 * sigmoid(w - d1) - c2 * sigmoid(w - d2)
-
-    def _curvature_at(self, w, rows):
-        c1, c2, d1, d2 = (
-            np.broadcast_to(v, self.lo.shape)[rows] for v in (self.c1, self.c2, self.d1, self.d2)
-        )
-        p = sigmoid(w - d1)
-        q = sigmoid(w - d2)
-        return c1 * p * (1.0 - p) + c2 * q * (1.0 - q)
 
     def _drop_point(self, top, mode, step, limit):
         """Point on the side of ``step``'s sign where G has fallen by _DROP (by doubling, then

@@ -66,11 +66,12 @@ def _sorted_rejects(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(str).sort_values(_REJECT_KEY).reset_index(drop=True)
 
 
-def _assert_same_source(path, **options):
-    """The fast route and DuckDB agree on everything the CLI reads from a log."""
+def _assert_same_source(path, connection=None, **options):
+    """The fast route and DuckDB agree on everything the CLI reads from a log (DuckDB's route on
+    ``connection``, default a new one)."""
     fast = engine.open_transaction_log(path, naive=True, **options)
     assert isinstance(fast, engine.ParquetLogSource)
-    duck = engine.TransactionSource(path, connection=engine.connect(), **options)
+    duck = engine.TransactionSource(path, connection=connection or engine.connect(), **options)
     assert fast.end == duck.end
     assert fast.counts() == duck.counts()
     assert fast.row_counts() == duck.row_counts()
@@ -131,6 +132,16 @@ _AMOUNTS = st.one_of(
 _ROW = st.tuples(st.one_of(st.none(), st.integers(1, 8)), st.one_of(st.none(), _DAYS), _AMOUNTS)
 
 
+@pytest.fixture(scope="module")
+def duck_connection():
+    """One DuckDB connection for every example of the property test: a new in-memory database
+    costs more than the queries on a small log, and each source replaces the temporary views
+    and registered tables of the one before."""
+    connection = engine.connect()
+    yield connection
+    connection.close()
+
+
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -142,7 +153,9 @@ _ROW = st.tuples(st.one_of(st.none(), st.integers(1, 8)), st.one_of(st.none(), _
     end=st.one_of(st.none(), st.integers(0, 800)),
     drop=st.booleans(),
 )
-def test_any_dirty_rows_same_as_duckdb(tmp_path, rows, copies, text_ids, unit, end, drop):
+def test_any_dirty_rows_same_as_duckdb(
+    tmp_path, duck_connection, rows, copies, text_ids, unit, end, drop
+):
     rows = rows + rows[:copies]
     ids = [None if i is None else (f"id{i}" if text_ids else i) for i, _, _ in rows]
     day0 = np.datetime64("2020-01-01", "D")
@@ -168,10 +181,11 @@ def test_any_dirty_rows_same_as_duckdb(tmp_path, rows, copies, text_ids, unit, e
     end_text = options.get("observation_end")
     fast = engine.ParquetLogSource.open(path, "customer_id", "date", "amount", end_text, "D", drop)
     if fast is not None:
-        _assert_same_source(path, **options)
+        _assert_same_source(path, connection=duck_connection, **options)
     else:  # no usable row: DuckDB's route says why
         with pytest.raises(clv.InputError):
-            engine.TransactionSource(path, connection=engine.connect(), **options).check_usable()
+            source = engine.TransactionSource(path, connection=duck_connection, **options)
+            source.check_usable()
 
 
 def test_other_inputs_take_the_duckdb_route(tmp_path):

@@ -25,16 +25,25 @@ def bg(rfm):
 
 
 def _model_values(bg, kind, frequencies, recencies, T, t):
-    """The model's prediction for each cell, one customer history at a time."""
+    """The model's prediction for each cell: one customer history per cell, written out cell by
+    cell, all predicted in one call in a shuffled order (so that a cell can only get its own
+    history's value, not a neighbour's), then put back in their cells."""
+    cells = [(i, j) for i in range(len(frequencies)) for j in range(len(recencies))]
+    order = np.random.default_rng(0).permutation(len(cells))
+    histories = []
+    for k in order:
+        i, j = cells[k]
+        x, t_x = frequencies[i], recencies[j]
+        # Without a repeat purchase the only valid recency is 0.
+        histories.append({"frequency": x, "recency": t_x if x > 0 else 0.0, "T": T})
+    histories = pd.DataFrame(histories, index=order)
+    if kind == "expected_purchases":
+        predicted = bg.expected_purchases(histories, t)
+    else:
+        predicted = bg.probability_alive(histories)
     values = np.empty((len(frequencies), len(recencies)))
-    for i, x in enumerate(frequencies):
-        for j, t_x in enumerate(recencies):
-            # Without a repeat purchase the only valid recency is 0.
-            history = pd.DataFrame({"frequency": [x], "recency": [t_x if x > 0 else 0.0], "T": [T]})
-            if kind == "expected_purchases":
-                values[i, j] = bg.expected_purchases(history, t).iloc[0]
-            else:
-                values[i, j] = bg.probability_alive(history).iloc[0]
+    for k, value in predicted.items():
+        values[cells[k]] = value
     return values
 
 

@@ -85,6 +85,20 @@ def _close_loading_connection(uri: str) -> None:
         connection.close()
 
 
+_DUCKDB: list = []
+
+
+def _duckdb_connection():
+    """One DuckDB connection for every log read by the DuckDB route: a new in-memory database
+    costs more than the queries on these small logs, and each source replaces the temporary
+    views and the registered table of the one before."""
+    if not _DUCKDB:
+        from clvmodel.engine import connect
+
+        _DUCKDB.append(connect())
+    return _DUCKDB[0]
+
+
 def _normal(rfm: pd.DataFrame) -> pd.DataFrame:
     """``rfm`` with its index as text, sorted, columns in name order; its attrs kept."""
     normal = rfm.copy()
@@ -122,7 +136,9 @@ def run_routes(frame: pd.DataFrame, folder, routes=ROUTES, **options) -> dict:
                         if source is None:
                             continue
                     else:
-                        source = TransactionSource(csv, **engine_options)
+                        source = TransactionSource(
+                            csv, connection=_duckdb_connection(), **engine_options
+                        )
                     counts = source.check_usable()
                     rejects = source.rejects()
                     counts["no_valid_customers"] = int(

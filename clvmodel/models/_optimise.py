@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel.errors import StatisticalWarning
+from clvmodel.models._compress import weighted_sum
 
 __all__ = ["WARM_START_ROWS", "Optimiser", "converged", "evaluate_at"]
 
@@ -71,8 +72,8 @@ class Optimiser:
             up, down = theta.copy(), theta.copy()
             up[j] += steps[j]
             down[j] -= steps[j]
-            difference = (
-                counts @ self._loglik(up, arrays)[0] - counts @ self._loglik(down, arrays)[0]
+            difference = weighted_sum(self._loglik(up, arrays)[0], counts) - weighted_sum(
+                self._loglik(down, arrays)[0], counts
             )
             gradient[j] = difference / (2.0 * steps[j])
         return gradient

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel.errors import ClvError, InputError
-from clvmodel.models._compress import check_weights, weighted_compress
+from clvmodel.models._compress import check_weights, weighted_compress, weighted_sum
 from clvmodel.models._covariates import covariate_matrix, covariate_names, linear_predictor
 from clvmodel.models._fit import MaximumLikelihoodModel
 from clvmodel.models._horizon import check_horizon
@@ -210,7 +210,8 @@ class PurchaseModel(PurchasePredictions, NewCustomerPredictions, MaximumLikeliho
             return super()._objective(theta, rows, counts, hessian)
         p = dict(zip(type(self).param_names, (float(v) for v in theta), strict=True))
         ll, grad, hess = fused(p, rows.x, rows.t_x, rows.T)
-        return counts @ ll, grad @ counts, (hess @ counts if hessian else None)
+        totals = weighted_sum(ll, counts), weighted_sum(grad, counts)
+        return *totals, (weighted_sum(hess, counts) if hessian else None)
 
     def _individual(self, theta, z_purchase, z_dropout) -> dict:
         """Each row's own parameters: θ_i = θ₀ exp(sign · γᵀz_i) for the linked parameters."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from clvmodel.models._compress import weighted_sum
 from clvmodel.models._pareto_special import log_odds_dead, loglik, loglik_totals, pmf_if_alive
 from clvmodel.models._special import one_minus_power_over
 from clvmodel.models.base import PurchaseModel
@@ -103,7 +104,7 @@ class ParetoNBDModel(PurchaseModel):
         if hessian:
             return loglik_totals(*_arrays(p, rows.x, rows.t_x, rows.T), counts)
         ll, grad, _ = loglik(*_arrays(p, rows.x, rows.t_x, rows.T), order=1)
-        return counts @ ll, grad @ counts, None
+        return weighted_sum(ll, counts), weighted_sum(grad, counts), None
 
     @staticmethod
     def _log_odds_dead(p, x, t_x, T):

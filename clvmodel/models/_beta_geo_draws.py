@@ -8,15 +8,17 @@ The generic path evaluates the model's log odds of dropout,
 
 for every (row, draw): about eleven NumPy passes over (rows, draws) with three logarithms each.
 Every term but ln(α + t_x) depends on the draw and on (x, T) only, so here it is tabulated once
-per distinct (x, T) and draw; per (row, draw) there remain one logarithm, one exponential and one
-division (NumPy's vectorised loops, on blocks of rows that stay in cache) and the compiled loops:
-one that forms the log odds from the tables, one that forms each row's expectations over the
-draws, selects their order statistics in place and scans the count mixture
-(:func:`clvmodel.models._beta_geo_kernels.bg_draw_block`). Rows go in (x, T, t_x) order, so
-that neighbours rank the draws alike (the selection's warm start). E[purchases | alive] and the
-count tables are evaluated over all (x, T) and draws at once, in cache-sized chunks, instead of
-draw by draw. Floating-point operations and their order are those of the generic path: the
-columns are identical to its, bit for bit.
+per distinct (x, T) and draw; per (row, draw) there remain one logarithm and one exponential
+(NumPy's vectorised loops, on blocks of rows that stay in cache) and the compiled loops: one
+that forms α + t_x, one that forms the log odds from the tables, and one that forms P(alive) and
+each row's expectations over the draws, selects their order statistics (the warm-started
+selections of the three tested in one counting pass) and scans the count mixture
+(:func:`clvmodel.models._beta_geo_kernels.bg_draw_block`), writing each row's ten results side
+by side at the row's own place. Rows go in (x, T, t_x) order, so that neighbours rank the draws
+alike (the selection's warm start). E[purchases | alive] and the count tables are evaluated over
+all (x, T) and draws at once, in cache-sized chunks, instead of draw by draw, with their
+arithmetic in place. Floating-point operations and their order are those of the generic path:
+the columns are identical to its, bit for bit.
 """
 
 from __future__ import annotations
@@ -24,8 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from clvmodel._grouping import group_rows
-from clvmodel.models._count_tables import survival_tables
-from clvmodel.models._special import euler_series_if_alive, quadrature_if_alive
+from clvmodel.models._count_tables import compiled_kernels, survival_tables
 
 __all__ = ["draw_interval_columns"]
 
@@ -82,24 +83,27 @@ def draw_interval_columns(model, points, level, histories, horizon, which, block
     else:
         mixture = np.empty(0), np.zeros(1, dtype="int64"), np.ones(1, dtype="int64")
     # Rows taken by (x, T) and by t_x within: neighbours rank the draws alike, which the
-    # selection of order statistics uses (also across groups, numbered here in (x, T) order).
+    # selection of order statistics uses (also across groups, numbered here in (x, T) order;
+    # t_x runs down in every other group, so that a group starts near where the last ended).
     rank = np.empty(first.size, dtype="int64")
     rank[np.lexsort((h_g, age_g, x_g) if per_row else (age_g, x_g))] = np.arange(first.size)
     # (One sort of a key in which the rank dominates; any order gives the same results.)
-    order = np.argsort(rank[group] * (float(t_x.max(initial=0.0)) + 1.0) + t_x)
-    limits, counts = _limits_by_block(
-        params[1], tables, mixture, n_mixture, tail, group[order], x[order] > 0, t_x[order], block
-    )
+    top = float(t_x.max(initial=0.0))
+    r_g = rank[group]
+    order = np.argsort(r_g * (top + 1.0) + np.where(r_g % 2 == 1, top - t_x, t_x))
+    table = _limits_by_block(
+        params[1], tables, mixture, n_mixture, tail, group[order], x[order] > 0, t_x[order],
+        order, block,
+    )  # fmt: skip
     out = {}
     for q, name in enumerate(_ORDER):
         if name in which:
-            out[f"{name}_lower"] = _unsort(limits[2 * q], order)
-            out[f"{name}_upper"] = _unsort(limits[2 * q + 1], order)
+            out[f"{name}_lower"] = table[:, 2 * q]
+            out[f"{name}_upper"] = table[:, 2 * q + 1]
     if counting:
-        out["purchases_lower"] = _unsort(counts[0], order)
-        out["purchases_upper"] = _unsort(counts[1], order)
-        mass = np.clip(counts[2] - counts[3], 0.0, 1.0)
-        out["purchases_interval_mass"] = _unsort(mass, order)
+        out["purchases_lower"] = table[:, 6]
+        out["purchases_upper"] = table[:, 7]
+        out["purchases_interval_mass"] = np.clip(table[:, 8] - table[:, 9], 0.0, 1.0)
     return {name: out[name] for name in _column_order(which) if name in out}
 
 
@@ -125,9 +129,11 @@ def _group_tables(model, params, x_g, age_g, h_col, which):
     return given, silent, constant, slope, log_age
 
 
-def _limits_by_block(alpha, tables, mixture, n_mixture, tail, group, repeat, t_x, block):
+def _limits_by_block(alpha, tables, mixture, n_mixture, tail, group, repeat, t_x, order, block):
     """The compiled loops over blocks of ``block`` rows (in the order given): P(alive) per
-    (row, draw), then the percentile limits (6, rows) and the count interval (4, rows)."""
+    (row, draw), then each row's percentile limits (six) and count interval (four), returned as
+    one (rows, 10) array in which row i's results are at ``order[i]`` (the rows' places before
+    they were sorted)."""
     from clvmodel.models import _beta_geo_kernels as kernels  # numba: imported on first use
 
     given, silent, constant, slope, log_age = tables
@@ -136,33 +142,28 @@ def _limits_by_block(alpha, tables, mixture, n_mixture, tail, group, repeat, t_x
     group = np.ascontiguousarray(group, dtype="int64")
     last = n_draws - 1
     positions = np.array([tail * last, (1.0 - tail) * last])
-    limits = np.empty((6, n_rows))
-    counts = np.empty((4, n_rows))
+    # Row by row, the ten results of a row are written side by side (one place in memory per
+    # row; the rows' places are scattered).
+    table = np.empty((n_rows, 10))
+    limits, counts = table[:, :6].T, table[:, 6:].T
     warm = np.zeros((3, 2 * n_draws + 2), dtype="int64")
     buffer = np.empty((block, n_draws))
-    for start in range(0, n_rows, block):
-        stop = min(start + block, n_rows)
-        rows = slice(start, stop)
-        work = buffer[: stop - start]
-        np.add(t_x[rows, None], alpha[None, :], out=work)
-        with np.errstate(divide="ignore"):
-            np.log(work, out=work)
-        kernels.bg_log_odds(work, group[rows], repeat[rows], constant, slope, log_age)
-        with np.errstate(over="ignore"):
+    # ln(α + t_x) is −inf at α + t_x = 0 and the exponential overflows to inf for a sure dropout
+    # (P(alive) = 0): both as the generic path has them, without warnings.
+    with np.errstate(divide="ignore", over="ignore"):
+        for start in range(0, n_rows, block):
+            stop = min(start + block, n_rows)
+            rows = slice(start, stop)
+            work = buffer[: stop - start]
+            kernels.bg_alpha_plus_t(work, t_x[rows], alpha)
+            np.log(work, out=work)  # (NumPy's vectorised logarithm and exponential)
+            kernels.bg_log_odds(work, group[rows], repeat[rows], constant, slope, log_age)
             np.exp(work, out=work)
-        work += 1.0
-        np.reciprocal(work, out=work)  # P(alive), as the generic path forms it
-        kernels.bg_draw_block(
-            work, group[rows], given, silent, positions, values, offset, size, n_mixture, tail,
-            limits[:, rows], counts[:, rows], warm,
-        )  # fmt: skip
-    return limits, counts
-
-
-def _unsort(values, order):
-    result = np.empty_like(values)
-    result[order] = values
-    return result
+            kernels.bg_draw_block(
+                work, group[rows], order[rows], given, silent, positions, values, offset, size,
+                n_mixture, tail, limits, counts, warm,
+            )  # fmt: skip
+    return table
 
 
 def _column_order(which):
@@ -192,34 +193,65 @@ def _survival_tables(model, mixture, x, age, t, tail, chunk=2048):
 
 def _expected_if_alive_grid(r, alpha, a, b, x, age, t, chunk=256):
     """E[purchases | alive] per (x, T) and draw, shape (groups, draws): the elementwise
-    operations of :func:`clvmodel.models._special.expected_purchases_if_alive` on every element
-    (the elements are distinct, so its grouping would find nothing to share), ``chunk`` groups at
-    a time so that the series' intermediate arrays stay in cache."""
-    shape = (x.size, r.size)
-    t = np.broadcast_to(t, (x.size, 1) if np.ndim(t) else ())
-    result = np.zeros(shape)
+    operations of :func:`clvmodel.models._special.euler_series_if_alive` (then its quadrature
+    where the series is not reliable) on every element, ``chunk`` groups at a time so that the
+    arrays stay in cache. What depends on the draw only (a + b, a − 1, a + b − 1 − r) is formed
+    once per draw, and the rest in place: the same values, without the temporaries."""
+    from clvmodel.models import _special
+
+    n_draws = r.size
+    t_col = np.broadcast_to(np.asarray(t, dtype="float64"), (x.size, 1) if np.ndim(t) else ())
+    ab = a + b
+    eps = a - 1.0  # the exponent of one_minus_power_over and of z^(a − 1)
+    c_row = ab - 1.0 - r
+    result = np.zeros((x.size, n_draws))
     for start in range(0, x.size, chunk):
         rows = slice(start, start + chunk)
-        arrays = np.broadcast_arrays(
-            r[None, :],
-            alpha[None, :],
-            a[None, :],
-            b[None, :],
-            x[rows, None],
-            age[rows, None],
-            t[rows] if np.ndim(t) else t,
-        )
-        columns = [np.ascontiguousarray(v, dtype="float64").ravel() for v in arrays]
-        positive = columns[-1] > 0
-        if not positive.any():
+        h = t_col[rows] if np.ndim(t) else t_col
+        if not (np.asarray(h) > 0).any():
             continue
+        shape = (min(start + chunk, x.size) - start, n_draws)
+        scaled = np.add(alpha[None, :], age[rows, None])  # α + T
+        y = np.add(scaled, h)
+        np.divide(h, y, out=y)  # t/(α + T + t)
+        z_log = np.divide(h, scaled, out=scaled)
+        np.log1p(z_log, out=z_log)
+        np.negative(z_log, out=z_log)  # ln(α + T) − ln(α + T + t), as −log1p(t/(α + T))
+        d = np.add(ab[None, :], x[rows, None])
+        d -= 1.0
+        power = np.multiply(eps[None, :], z_log)  # (a − 1) ln z
+        first = np.expm1(power)
+        np.negative(first, out=first)
+        first /= np.where(eps == 0.0, 1.0, eps)[None, :]
+        first = np.where(eps[None, :] == 0.0, -z_log, first)  # (1 − z^(a−1))/(a − 1)
+        total, magnitude = np.empty(shape), np.empty(shape)
+        open_ = np.empty(shape, dtype=bool)
+        a_full, c_full = np.empty(shape), np.empty(shape)
+        a_full[:], c_full[:] = a[None, :], c_row[None, :]
+        compiled_kernels().euler_series(
+            a_full.ravel(), c_full.ravel(), d.ravel(), y.ravel(), _special._SERIES_MAX_TERMS,
+            _special._SERIES_RTOL, total.ravel(), magnitude.ravel(), open_.ravel(),
+        )  # fmt: skip
+        z_pow = np.exp(power, out=power)
+        with np.errstate(invalid="ignore"):  # 0 · inf where d = 0: rejected below
+            total *= z_pow
+            np.subtract(first, total, out=total)
+            total *= d  # the value
+            magnitude *= z_pow
+            magnitude += first
+            magnitude *= d  # its scale
+            reliable = total > _special._CANCELLATION_LIMIT * magnitude
+        reliable &= ~open_
+        reliable &= d >= _special._MIN_SERIES_D
+        positive = np.broadcast_to(np.asarray(h) > 0, shape)
         if not positive.all():
-            columns = [c[positive] for c in columns]
-        values, reliable = euler_series_if_alive(*columns)
+            total[~positive] = 0.0
+            reliable |= ~positive
         if not reliable.all():
-            redo = ~reliable
-            values[redo] = quadrature_if_alive(*(c[redo] for c in columns))
-        block = result[rows].reshape(-1)
-        block[positive] = values
-        result[rows] = block.reshape(-1, r.size)
+            i, j = np.nonzero(~reliable)
+            h_redo = np.broadcast_to(h, shape)[i, j]
+            total[i, j] = _special.quadrature_if_alive(
+                r[j], alpha[j], a[j], b[j], x[rows][i], age[rows][i], h_redo
+            )
+        result[rows] = total
     return result

@@ -4,6 +4,8 @@ distinct history and parameter vector, and the mixture prediction interval of ea
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from clvmodel.errors import InputError
@@ -51,22 +53,65 @@ class DropoutAtPurchasesCounts:
         self._log_nb = r * log_q  # ln P(N = 0)
         self._above = -np.expm1(self._log_nb)  # P(N > 0)
         self._c = np.ones_like(r)
-        self._r, self._a, self._b = r, a, b
+        self._r, self._b, self._ab = r, b, a + b
+        self._buffer = np.empty_like(r)
         self.k = 0
 
     def keep(self, mask) -> None:
         """Drop the elements whose ``mask`` is False: they are not asked again."""
-        for name in ("_log_p", "_log_nb", "_above", "_c", "_r", "_a", "_b"):
+        for name in ("_log_p", "_log_nb", "_above", "_c", "_r", "_b", "_ab", "_buffer"):
             setattr(self, name, getattr(self, name)[mask])
 
     def survival(self) -> np.ndarray:
         """P(X > k) at the current k, then move on to k + 1."""
-        value = np.clip(self._c * self._above, 0.0, 1.0)
+        compiled = sys.modules.get("clvmodel.models._interval_kernels")
+        if compiled is not None:
+            return self._compiled_survival(compiled)
+        return self._numpy_survival()
+
+    def _numpy_survival(self) -> np.ndarray:
+        """``survival`` with NumPy alone (numba not loaded)."""
+        value = np.multiply(self._c, self._above)
+        np.clip(value, 0.0, 1.0, out=value)
         k = float(self.k + 1)
+        # The updates in place, through one buffer (no temporaries: at this size their
+        # allocation costs more than the arithmetic), in the order of the formulas:
+        # ln P(N = k) = ln P(N = k − 1) + ln((r + k − 1)/k) + ln(t/(α + t)), ...
+        step = self._buffer
+        np.add(self._r, k, out=step)
+        step -= 1.0
+        step /= k
         with np.errstate(invalid="ignore"):
-            self._log_nb = self._log_nb + np.log((self._r + k - 1.0) / k) + self._log_p
-            self._above = np.maximum(self._above - np.exp(self._log_nb), 0.0)
-        self._c = self._c * (self._b + k - 1.0) / (self._a + self._b + k - 1.0)
+            np.log(step, out=step)
+            self._log_nb += step
+            self._log_nb += self._log_p
+            np.exp(self._log_nb, out=step)
+            self._above -= step
+            np.maximum(self._above, 0.0, out=self._above)
+        # ... and c_k = c_{k−1} (b + k − 1)/(a + b + k − 1).
+        np.add(self._b, k, out=step)
+        step -= 1.0
+        self._c *= step
+        np.add(self._ab, k, out=step)
+        step -= 1.0
+        self._c /= step
+        self.k += 1
+        return value
+
+    def _compiled_survival(self, compiled) -> np.ndarray:
+        """``survival`` with its arithmetic in two compiled passes (loaded by the interval code
+        for parameter draws) and its logarithm and exponential by NumPy: the same operations,
+        so the same values."""
+        value = np.empty_like(self._c)
+        k = float(self.k + 1)
+        step = self._buffer
+        compiled.count_survival_head(self._c, self._above, self._r, k, value, step)
+        with np.errstate(invalid="ignore"):
+            np.log(step, out=step)
+            self._log_nb += step
+            self._log_nb += self._log_p
+            np.exp(self._log_nb, out=step)
+        compiled.count_survival_tail(self._above, step, self._c, self._b, self._ab, k)
         self.k += 1
         return value
 
@@ -157,34 +202,50 @@ def survival_tables(model, params, x, age, t, tail) -> SurvivalTables:
         v = np.asarray(v, dtype="float64")
         return np.broadcast_to(v[:, None] if v.ndim else v, shape).ravel()
 
-    names = list(params[0])
-    element = {
-        k: np.stack([np.broadcast_to(q[k], n_groups) for q in params], axis=1).ravel()
-        for k in names
-    }
+    def per_element(name):
+        values = [q[name] for q in params]
+        if not any(np.ndim(v) for v in values):  # numbers: the same J values for every group
+            return np.tile(np.array(values, dtype="float64"), n_groups)
+        return np.stack([np.broadcast_to(v, n_groups) for v in values], axis=1).ravel()
+
+    element = {k: per_element(k) for k in params[0]}
     steps = count_steps(model, element, spread(x), spread(age), spread(t))
+    # The groups whose elements the recurrence carries, and which of them are still open: closed
+    # ones are dropped from the recurrence only once they are a quarter of it (each element's
+    # recurrence is its own, so carrying a closed group a few counts more changes nothing).
     active = np.arange(n_groups)
+    open_ = np.ones(n_groups, dtype=bool)
+    n_open = n_groups
     blocks = []
-    while active.size:
+    while n_open:
         if steps.k >= _MAX_COUNT:
             raise InputError(
                 f"the purchase distribution puts more than {tail:.3g} of its mass above "
                 f"{_MAX_COUNT} purchases; shorten the horizon."
             )
         values = steps.survival().reshape(active.size, n_points)
-        blocks.append((active, values))
-        open_ = values.mean(axis=1) > tail
-        if not open_.all():
+        if n_open < active.size:
+            values, groups = values[open_], active[open_]
+        else:
+            groups = active
+        blocks.append((groups, values))
+        still = values.mean(axis=1) > tail
+        if n_open < active.size:
+            open_[open_] = still
+        else:
+            open_ = still
+        n_open = int(np.count_nonzero(still))
+        if n_open and 4 * n_open <= 3 * active.size:
             steps.keep(np.repeat(open_, n_points))
             active = active[open_]
-    size = np.zeros(n_groups, dtype="int64")  # K_g + 1
-    for rows, _ in blocks:
-        size[rows] += 1
+            open_ = np.ones(n_open, dtype=bool)
+    # The blocks, stacked, hold each group's rows in the order of k; a stable sort by group then
+    # puts each group's table in one piece (whole rows of J values are moved).
+    rows = np.concatenate([groups for groups, _ in blocks])
+    size = np.bincount(rows, minlength=n_groups)  # K_g + 1
     offset = np.concatenate([[0], np.cumsum(size * n_points)[:-1]])
-    flat = np.empty(int(size.sum()) * n_points)
-    columns = np.arange(n_points)
-    for k, (rows, values) in enumerate(blocks):
-        flat[(offset[rows] + k * n_points)[:, None] + columns] = values
+    stacked = np.concatenate([values for _, values in blocks])
+    flat = stacked[np.argsort(rows, kind="stable")].ravel()
     return SurvivalTables(flat, offset, size, n_points)
 
 

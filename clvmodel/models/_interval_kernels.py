@@ -12,7 +12,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["draw_percentiles", "euler_series", "mixture_limits"]
+__all__ = [
+    "count_survival_head",
+    "count_survival_tail",
+    "draw_percentiles",
+    "euler_series",
+    "mixture_limits",
+]
 
 
 @njit(cache=True, nogil=True)
@@ -326,3 +332,26 @@ def _mixture_row(values, base, last, n_points, weights, tail, out, i):
                 out[3, i] = above
                 return
             k += 1
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def count_survival_head(c, above, r, k, value, ratio):
+    """One step of ``DropoutAtPurchasesCounts.survival`` up to its logarithm, in one pass:
+    ``value`` = clip(c · P(N > k − 1), 0, 1) and ``ratio`` = (r + k − 1)/k, as NumPy's
+    ``clip`` (NaN kept, −0 kept) and arithmetic give them."""
+    for i in range(c.size):
+        v = c[i] * above[i]
+        v = v if v >= 0.0 or v != v else 0.0
+        value[i] = v if v <= 1.0 or v != v else 1.0
+        ratio[i] = (r[i] + k - 1.0) / k
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def count_survival_tail(above, nb, c, b, ab, k):
+    """The rest of the step, after NumPy's exponential gave P(N = k) in ``nb``:
+    P(N > k) = max(P(N > k − 1) − P(N = k), 0) (``numpy.maximum``'s NaN and −0) and
+    c_k = c_{k−1} (b + k − 1)/(a + b + k − 1), in place, in one pass."""
+    for i in range(c.size):
+        v = above[i] - nb[i]
+        above[i] = v if v >= 0.0 or v != v else 0.0
+        c[i] = c[i] * (b[i] + k - 1.0) / (ab[i] + k - 1.0)

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import clvmodel as clv
 from clvmodel.models._beta_geo_draws import draw_interval_columns
+from clvmodel.models._intervals import equal_tailed
 
 PARAMS = {"r": 0.5, "alpha": 60.0, "a": 0.8, "b": 2.5}
 
@@ -88,6 +89,7 @@ def test_same_columns_as_the_generic_path(fitted, seed, n, n_draws, level, extre
         ("expected_purchases",),
         ("probability_no_purchase",),
         ("expected_purchases", "probability_alive"),
+        ("probability_alive", "expected_purchases", "probability_no_purchase"),
     ],
 )
 def test_subsets_of_the_predictions(fitted, which):
@@ -139,3 +141,52 @@ def test_blocks_of_any_size_give_the_same_columns(fitted, n):
         assert list(parts) == list(whole)
         for name, values in whole.items():
             np.testing.assert_array_equal(parts[name], values, err_msg=f"{name}, block {block}")
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    n_draws=st.sampled_from([40, 200, 301]),
+    spread=st.sampled_from([0.0, 0.002, 0.05, 1.0]),
+    special=st.sampled_from(["none", "ties", "nan"]),
+)
+def test_fused_selection_is_numpys_partition(seed, n_draws, spread, special):
+    # The compiled block on its own: rows that rank the draws alike up to ``spread`` (the warm
+    # bounds then hold exactly, let a few values in, which _refine handles, or fail), ties
+    # and NaN (_select), written at scattered places; reference: equal_tailed's partial sort
+    # of the same P(alive), E[Y] and P(no purchase) formed with NumPy.
+    from clvmodel.models import _beta_geo_kernels as kernels
+
+    rng = np.random.default_rng(seed)
+    n_rows, n_groups, tail = 300, 4, 0.05
+    base = rng.normal(0.0, 2.0, n_draws)
+    log_odds = base + np.linspace(-1.0, 1.0, n_rows)[:, None]
+    log_odds = log_odds + rng.normal(0.0, spread, (n_rows, n_draws))
+    if special == "ties":
+        log_odds = np.round(log_odds, 1)
+    work = np.exp(log_odds)
+    if special == "nan":
+        work[rng.random(work.shape) < 0.01] = np.nan
+    group = np.sort(rng.integers(0, n_groups, n_rows))
+    given_ = rng.uniform(0.5, 5.0, (n_groups, n_draws))
+    silent = rng.uniform(0.0, 1.0, (n_groups, n_draws))
+    dest = rng.permutation(n_rows)
+    alive = 1.0 / (1.0 + work)
+    reference = (
+        alive,
+        alive * given_[group],
+        np.clip(1.0 - alive * (1.0 - silent[group]), 0.0, 1.0),
+    )
+    last = n_draws - 1
+    positions = np.array([tail * last, (1.0 - tail) * last])
+    table = np.full((n_rows, 10), -1.0)
+    kernels.bg_draw_block(
+        work, group, dest, given_, silent, positions, np.empty(0), np.zeros(1, dtype="int64"),
+        np.ones(1, dtype="int64"), 0, tail, table[:, :6].T, table[:, 6:].T,
+        np.zeros((3, 2 * n_draws + 2), dtype="int64"),
+    )  # fmt: skip
+    np.testing.assert_array_equal(work, alive)
+    for q, values in enumerate(reference):
+        low, high = equal_tailed(values.T, tail)
+        np.testing.assert_array_equal(table[dest, 2 * q], low, err_msg=f"lower {q}")
+        np.testing.assert_array_equal(table[dest, 2 * q + 1], high, err_msg=f"upper {q}")

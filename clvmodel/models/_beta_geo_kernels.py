@@ -14,7 +14,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from clvmodel.models._interval_kernels import _mixture_row, _select, _sort_with_index
+from clvmodel.models._interval_kernels import (
+    _mixture_row,
+    _select,
+    _sort_with_index,
+    insert_sorted,
+)
 
 __all__ = ["bg_alpha_plus_t", "bg_draw_block", "bg_log_odds"]
 
@@ -224,16 +229,8 @@ def _keep_smallest(values, index, n, m):
         return
     _sort_with_index(values, index, m)
     for i in range(m, n):
-        v = values[i]
-        if v < values[m - 1]:
-            k = index[i]
-            j = m - 1
-            while j > 0 and values[j - 1] > v:
-                values[j] = values[j - 1]
-                index[j] = index[j - 1]
-                j -= 1
-            values[j] = v
-            index[j] = k
+        if values[i] < values[m - 1]:
+            insert_sorted(values, index, m - 1, values[i], index[i])
 
 
 @njit(cache=True, nogil=True)

@@ -17,23 +17,28 @@ __all__ = [
     "count_survival_tail",
     "draw_percentiles",
     "euler_series",
+    "insert_sorted",
     "mixture_limits",
 ]
+
+
+@njit(cache=True, nogil=True)
+def insert_sorted(values, index, j, v, k):
+    """Put ``v`` (with index ``k``) into the sorted values[:j + 1], moving the larger ones up
+    one place; whatever was at ``j`` is overwritten."""
+    while j > 0 and values[j - 1] > v:
+        values[j] = values[j - 1]
+        index[j] = index[j - 1]
+        j -= 1
+    values[j] = v
+    index[j] = k
 
 
 @njit(cache=True, nogil=True)
 def _sort_with_index(values, index, n):
     """Insertion sort of values[:n], carrying index[:n] along (n is small here)."""
     for i in range(1, n):
-        v = values[i]
-        k = index[i]
-        j = i
-        while j > 0 and values[j - 1] > v:
-            values[j] = values[j - 1]
-            index[j] = index[j - 1]
-            j -= 1
-        values[j] = v
-        index[j] = k
+        insert_sorted(values, index, i, values[i], index[i])
 
 
 @njit(cache=True, nogil=True)

@@ -10,7 +10,6 @@ import pandas as pd
 
 from clvmodel import _reading
 from clvmodel._reading import date_option
-from clvmodel._rfm_read import read_log
 from clvmodel._rfm_rows import Rows
 from clvmodel.errors import InputError
 
@@ -81,6 +80,8 @@ def clean_log(
     """Validate a transaction log (raising on any unusable row) and merge same-day purchases of
     each customer. Exact duplicate rows (which matter only through their amounts) are kept
     (``"ignore"``), kept with a warning (``"warn"``) or dropped (``"drop"``)."""
+    from clvmodel._rfm_read import read_log  # which uses this module's helpers
+
     rows = read_log(transactions, customer_col, date_col, amount_col, date_format).rows
     if duplicates == "ignore" or rows.amount is None:
         return merge_days(*rows.customers.factorized(rows.codes), rows.day, rows.amount)

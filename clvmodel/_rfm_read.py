@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from clvmodel import _reading as rd
-from clvmodel import _rfm_common  # attributes read at call time: _rfm_common imports this module
 from clvmodel._reading_sql import no_rejects
+from clvmodel._rfm_common import check_not_in_future, observation_end_day, time_unit_days
 from clvmodel._rfm_rows import Customers, Rows, customer_codes, summarise_rows
 from clvmodel.errors import InputError
 
@@ -239,9 +239,7 @@ class CheckedParquetLog:
         del ids
         rows = Rows(codes, customers, day, amount, tag)
         del codes, day, amount, tag
-        self.summary = summarise_rows(
-            rows, end_day, _rfm_common.time_unit_days(time_unit), drop_duplicates
-        )
+        self.summary = summarise_rows(rows, end_day, time_unit_days(time_unit), drop_duplicates)
         self.summary.attrs["time_unit"] = time_unit
         self._lost = self._customers_without_valid_row()
 
@@ -261,7 +259,7 @@ class CheckedParquetLog:
         try:  # an unreadable file or end date: DuckDB's route says what is wrong, in its order
             end_day = None
             if observation_end is not None:
-                end_day = _rfm_common.observation_end_day(observation_end, None)
+                end_day = observation_end_day(observation_end, None)
             log = read_checked_log(path, customer_col, date_col, amount_col, end_day)
         except Exception:
             return None
@@ -269,7 +267,7 @@ class CheckedParquetLog:
             return None
         if end_day is None:
             end_day = int(log.day[log.reason == 0].max())
-            _rfm_common.check_not_in_future(end_day, "--observation-end")
+            check_not_in_future(end_day, "--observation-end")
         return cls(log, end_day, time_unit, drop_duplicates, naive)
 
     def _customers_without_valid_row(self):

@@ -194,62 +194,27 @@ def _survival_tables(model, mixture, x, age, t, tail, chunk=2048):
 def _expected_if_alive_grid(r, alpha, a, b, x, age, t, chunk=256):
     """E[purchases | alive] per (x, T) and draw, shape (groups, draws): the elementwise
     operations of :func:`clvmodel.models._special.euler_series_if_alive` (then its quadrature
-    where the series is not reliable) on every element, ``chunk`` groups at a time so that the
-    arrays stay in cache. What depends on the draw only (a + b, a − 1, a + b − 1 − r) is formed
-    once per draw, and the rest in place: the same values, without the temporaries."""
+    where the series is not reliable) on (groups, draws) blocks broadcast from the draws' and the
+    groups' values, ``chunk`` groups at a time so that the arrays stay in cache."""
     from clvmodel.models import _special
 
-    n_draws = r.size
+    compiled_kernels()  # loaded, so that the series takes the compiled loop from the first call
     t_col = np.broadcast_to(np.asarray(t, dtype="float64"), (x.size, 1) if np.ndim(t) else ())
-    ab = a + b
-    eps = a - 1.0  # the exponent of one_minus_power_over and of z^(a − 1)
-    c_row = ab - 1.0 - r
-    result = np.zeros((x.size, n_draws))
+    draws = [v[None, :] for v in (r, alpha, a, b)]
+    result = np.zeros((x.size, r.size))
     for start in range(0, x.size, chunk):
         rows = slice(start, start + chunk)
         h = t_col[rows] if np.ndim(t) else t_col
         if not (np.asarray(h) > 0).any():
             continue
-        shape = (min(start + chunk, x.size) - start, n_draws)
-        scaled = np.add(alpha[None, :], age[rows, None])  # α + T
-        y = np.add(scaled, h)
-        np.divide(h, y, out=y)  # t/(α + T + t)
-        z_log = np.divide(h, scaled, out=scaled)
-        np.log1p(z_log, out=z_log)
-        np.negative(z_log, out=z_log)  # ln(α + T) − ln(α + T + t), as −log1p(t/(α + T))
-        d = np.add(ab[None, :], x[rows, None])
-        d -= 1.0
-        power = np.multiply(eps[None, :], z_log)  # (a − 1) ln z
-        first = np.expm1(power)
-        np.negative(first, out=first)
-        first /= np.where(eps == 0.0, 1.0, eps)[None, :]
-        first = np.where(eps[None, :] == 0.0, -z_log, first)  # (1 − z^(a−1))/(a − 1)
-        total, magnitude = np.empty(shape), np.empty(shape)
-        open_ = np.empty(shape, dtype=bool)
-        a_full, c_full = np.empty(shape), np.empty(shape)
-        a_full[:], c_full[:] = a[None, :], c_row[None, :]
-        compiled_kernels().euler_series(
-            a_full.ravel(), c_full.ravel(), d.ravel(), y.ravel(), _special._SERIES_MAX_TERMS,
-            _special._SERIES_RTOL, total.ravel(), magnitude.ravel(), open_.ravel(),
-        )  # fmt: skip
-        z_pow = np.exp(power, out=power)
-        with np.errstate(invalid="ignore"):  # 0 · inf where d = 0: rejected below
-            total *= z_pow
-            np.subtract(first, total, out=total)
-            total *= d  # the value
-            magnitude *= z_pow
-            magnitude += first
-            magnitude *= d  # its scale
-            reliable = total > _special._CANCELLATION_LIMIT * magnitude
-        reliable &= ~open_
-        reliable &= d >= _special._MIN_SERIES_D
-        positive = np.broadcast_to(np.asarray(h) > 0, shape)
+        total, reliable = _special.euler_series_if_alive(*draws, x[rows, None], age[rows, None], h)
+        positive = np.broadcast_to(np.asarray(h) > 0, total.shape)
         if not positive.all():
             total[~positive] = 0.0
             reliable |= ~positive
         if not reliable.all():
             i, j = np.nonzero(~reliable)
-            h_redo = np.broadcast_to(h, shape)[i, j]
+            h_redo = np.broadcast_to(h, total.shape)[i, j]
             total[i, j] = _special.quadrature_if_alive(
                 r[j], alpha[j], a[j], b[j], x[rows][i], age[rows][i], h_redo
             )

@@ -113,22 +113,22 @@ def euler_series_if_alive(r, alpha, a, b, x, age, t):
     c = a + b - 1.0 - r
     d = a + b + x - 1.0
     first = one_minus_power_over(a - 1.0, z_log)
+    # Both loops read flat arrays: broadcast and flattened (copies only where the arguments
+    # broadcast), their results shaped back.
+    shape = np.broadcast_shapes(*(np.shape(v) for v in (a, c, d, y)))
+    flat = [np.ascontiguousarray(v).ravel() for v in np.broadcast_arrays(a, c, d, y)]
     compiled = sys.modules.get("clvmodel.models._interval_kernels")
-    if compiled is not None and y.size >= _COMPILED_MIN_SIZE:
-        total, magnitude = np.empty_like(y), np.empty_like(y)
-        active = np.empty(y.shape, dtype=bool)
+    if compiled is not None and flat[3].size >= _COMPILED_MIN_SIZE:
+        total, magnitude = np.empty(flat[3].size), np.empty(flat[3].size)
+        active = np.empty(flat[3].size, dtype=bool)
         compiled.euler_series(
-            *np.broadcast_arrays(a, c, d, y),
-            _SERIES_MAX_TERMS,
-            _SERIES_RTOL,
-            total,
-            magnitude,
-            active,
-        )
+            *flat, _SERIES_MAX_TERMS, _SERIES_RTOL, total, magnitude, active
+        )  # fmt: skip
     else:
         # d = a + b + x − 1 = 0 gives inf/nan, which the reliability mask below rejects.
         with np.errstate(divide="ignore", invalid="ignore"):
-            total, magnitude, active = _series_sums(a, c, d, y)
+            total, magnitude, active = _series_sums(*flat)
+    total, magnitude, active = (v.reshape(shape) for v in (total, magnitude, active))
     z_pow = np.exp((a - 1.0) * z_log)
     with np.errstate(invalid="ignore"):  # 0 · inf where d = 0: rejected below
         value = d * (first - z_pow * total)

@@ -39,7 +39,9 @@ _ORDER = ("probability_alive", "expected_purchases", "probability_no_purchase")
 _NAMES = ("r", "alpha", "a", "b")
 
 
-def draw_interval_columns(model, points, level, histories, horizon, which, block=256):
+def draw_interval_columns(
+    model, points, level, histories, horizon, which, grouping=None, block=256
+):
     """The interval columns of a BG/NBD model without covariates from parameter vectors
     (draws or bootstrap replicates), as :func:`clvmodel.models._intervals.interval_columns`.
 
@@ -57,6 +59,8 @@ def draw_interval_columns(model, points, level, histories, horizon, which, block
         One horizon, or one per history.
     which : sequence of str
         The expectations asked for.
+    grouping : tuple of numpy.ndarray, optional
+        ``group_rows(x, T[, horizon])`` of the histories when the caller has it.
     block : int
         Rows per block of the (rows, draws) arrays (kept small enough for the cache).
 
@@ -72,7 +76,9 @@ def draw_interval_columns(model, points, level, histories, horizon, which, block
     at_points = [model._individual(theta, z_p[:1], z_d[:1]) for theta in points]
     params = tuple(np.array([q[k] for q in at_points], dtype="float64") for k in _NAMES)
     per_row = np.ndim(horizon) > 0
-    group, first = group_rows(x, age, *([horizon] if per_row else []))
+    if grouping is None:
+        grouping = group_rows(x, age, *([horizon] if per_row else []))
+    group, first = grouping
     x_g, age_g = x[first], age[first]
     h_g = horizon[first] if per_row else horizon
     tables = _group_tables(model, params, x_g, age_g, h_g[:, None] if per_row else h_g, which)

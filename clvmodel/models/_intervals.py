@@ -87,7 +87,7 @@ def check_level(interval) -> float:
 
 
 def interval_columns(
-    model, points, method, level, estimates, histories, horizon, which, chunk=20_000
+    model, points, method, level, estimates, histories, horizon, which, chunk=20_000, grouping=None
 ):
     """The interval columns of ``model.predict`` on distinct histories, in chunks of rows.
 
@@ -107,6 +107,8 @@ def interval_columns(
     which : sequence of str
     chunk : int
         Rows per chunk (memory grows with points × chunk).
+    grouping : tuple of numpy.ndarray, optional
+        ``group_rows(x, T[, horizon], *covariates)`` of the histories when the caller has it.
 
     Returns
     -------
@@ -129,13 +131,15 @@ def interval_columns(
         compiled_kernels()
         # A model's own path for parameter draws (BG/NBD), where it has one; None: the generic.
         hook = getattr(model, "_draw_interval_columns", None)
-        columns = None if hook is None else hook(points, level, histories, horizon, which)
+        columns = None if hook is None else hook(points, level, histories, horizon, which, grouping)
         if columns is not None:
             return columns
     tail = (1.0 - level) / 2.0
     out = _empty_columns(which, x.size)
     counting = "expected_purchases" in which
-    group, given_alive, mixture, tables = _per_group(model, points, histories, horizon, which, tail)
+    group, given_alive, mixture, tables = _per_group(
+        model, points, histories, horizon, which, tail, grouping
+    )
     # Rows taken group by group (the per-group tables are then read in order) and by t_x within
     # a group (neighbours then rank the points alike, which the percentile loop uses).
     order = np.lexsort((t_x, group))
@@ -177,13 +181,15 @@ def _empty_columns(which, n: int) -> dict:
     return {name: np.empty(n) for name in names}
 
 
-def _per_group(model, points, histories, horizon, which, tail):
+def _per_group(model, points, histories, horizon, which, tail, grouping=None):
     """What depends on (x, T, horizon, covariates) only: the group of each row, the expectations
     given alive per group and point, and (with ``expected_purchases``) the parameter vectors of
     the count mixture and their survival tables."""
     x, _, age, z_p, z_d = histories
     per_row = np.ndim(horizon) > 0
-    group, first = group_rows(x, age, *([horizon] if per_row else []), *z_p.T, *z_d.T)
+    if grouping is None:
+        grouping = group_rows(x, age, *([horizon] if per_row else []), *z_p.T, *z_d.T)
+    group, first = grouping
     x_g, age_g = x[first], age[first]
     h_g = horizon[first] if per_row else horizon
     at_groups = [model._individual(theta, z_p[first], z_d[first]) for theta in points]

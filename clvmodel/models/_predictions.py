@@ -142,31 +142,43 @@ class PurchasePredictions:
             data, *([per_row] if t.ndim else []), time_unit=time_unit, rfm=rfm
         )
         horizon = per_row[first] if t.ndim else t
-        columns = self._expectations(p, x, t_x, age, horizon, which, schedule)
+        # The distinct (x, T, horizon) of the histories, found once for the expectations and the
+        # intervals (which, without per-customer parameters, group the histories alike).
+        needs_survival = (
+            level is not None or schedule is not None or set(which) - {"probability_alive"}
+        )
+        survival = _survival_rows(p, x, age, horizon) if needs_survival else None
+        columns = self._expectations(p, x, t_x, age, horizon, which, schedule, survival)
         discounted = columns.pop("discounted_expected_purchases", None)
         if level is not None:
             points = parameter_points(self, method, n_draws, seed)
+            shared = not any(np.ndim(v) for v in p.values())
+            histories = (x, t_x, age, *covariates)
             columns.update(
                 interval_columns(
-                    self, points, method, level, columns, (x, t_x, age, *covariates), horizon, which
+                    self, points, method, level, columns, histories, horizon, which,
+                    grouping=survival[2:] if shared else None,
                 )
-            )
+            )  # fmt: skip
         if discounted is not None:
             columns["discounted_expected_purchases"] = discounted
         return pd.DataFrame({k: v[group] for k, v in columns.items()}, index=rfm.index)
 
-    def _expectations(self, p, x, t_x, age, horizon, which, schedule=None) -> dict:
+    def _expectations(self, p, x, t_x, age, horizon, which, schedule=None, survival=None) -> dict:
         """The requested expectations on distinct histories (see :meth:`predict`), with
         ``discounted_expected_purchases`` given a ``schedule`` (times, factors). The expectations
         given survival depend on (x, T) only, not t_x: they are evaluated once per distinct
-        (x, T, horizon, parameters), each horizon once, and scattered back."""
+        (x, T, horizon, parameters), each horizon once, and scattered back; ``survival``, the
+        result of ``_survival_rows`` when the caller has it already."""
         model = type(self)
         columns = {}
         with np.errstate(all="ignore"):
             alive = self._alive(p, x, t_x, age)
             if schedule is None and all(name == "probability_alive" for name in which):
                 return {name: np.asarray(alive, dtype="float64") for name in which}
-            q, (ux, uage, uh), back = _survival_rows(p, x, age, horizon)
+            if survival is None:
+                survival = _survival_rows(p, x, age, horizon)
+            q, (ux, uage, uh), back, _ = survival
             cache = {}
 
             def if_alive(time):
@@ -330,11 +342,12 @@ def _check_discounting(times, discount_factors) -> tuple[np.ndarray, np.ndarray]
 
 def _survival_rows(p, x, age, horizon):
     """The distinct (x, T, horizon, per-row parameters) among distinct histories: their
-    parameters, (x, T, horizon), and the one of each history."""
+    parameters, (x, T, horizon), the one of each history and the first history of each (as
+    :func:`clvmodel._grouping.group_rows`)."""
     per_row = [v for v in p.values() if np.ndim(v)]
     group, first = group_rows(x, age, *([horizon] if np.ndim(horizon) else []), *per_row)
     q = {k: (v[first] if np.ndim(v) else v) for k, v in p.items()}
-    return q, (x[first], age[first], horizon[first] if np.ndim(horizon) else horizon), group
+    return q, (x[first], age[first], horizon[first] if np.ndim(horizon) else horizon), group, first
 
 
 def _column_params(p: dict) -> dict:

@@ -151,13 +151,13 @@ class BetaGeoModel(FusedBetaGeoFit, PurchaseModel):
         """P(X > k | alive), k = 0, 1, …, by recurrence: eq. (8) at (r + x, α + T, a, b + x)."""
         return DropoutAtPurchasesCounts(p["r"] + x, p["alpha"] + T, p["a"], p["b"] + x, t)
 
-    def _draw_interval_columns(self, points, level, histories, horizon, which):
+    def _draw_interval_columns(self, points, level, histories, horizon, which, grouping=None):
         """Interval columns from parameter draws by a path specific to BG/NBD (the log odds'
         terms tabulated per (x, T) and draw; see :mod:`clvmodel.models._beta_geo_draws`), or
         None where the generic one applies (covariates)."""
         from clvmodel.models._beta_geo_draws import draw_interval_columns
 
-        return draw_interval_columns(self, points, level, histories, horizon, which)
+        return draw_interval_columns(self, points, level, histories, horizon, which, grouping)
 
     @staticmethod
     def _expected_new(p, t):

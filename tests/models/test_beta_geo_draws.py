@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import clvmodel as clv
 from clvmodel.models._beta_geo_draws import draw_interval_columns
-from clvmodel.models._intervals import equal_tailed
+from clvmodel.models._intervals import equal_tailed, parameter_points
 
 PARAMS = {"r": 0.5, "alpha": 60.0, "a": 0.8, "b": 2.5}
 
@@ -121,6 +121,27 @@ def test_covariates_leave_it_to_the_generic_path(fitted):
     histories = (np.ones(3), np.ones(3), np.full(3, 2.0), np.ones((3, 1)), np.empty((3, 0)))
     points = np.tile(model.params_.to_numpy(), (5, 1))
     assert draw_interval_columns(model, points, 0.9, histories, 1.0, ("probability_alive",)) is None
+
+
+@pytest.mark.parametrize("per_customer", [False, True])
+def test_predict_shares_its_grouping_without_changing_a_bit(fitted, per_customer):
+    # predict hands the draws path the (x, T, horizon) groups it found for the expectations.
+    # Every customer taken as a history of its own, grouped by the path itself, must give the
+    # same columns: the shared groups are the path's own.
+    model, _ = fitted
+    rng = np.random.default_rng(7)
+    rfm = _histories(rng, 400, extremes=True)
+    rfm = pd.concat([rfm, rfm.iloc[:150]], ignore_index=True)  # repeated histories
+    t = rng.choice([13.0, 52.0], len(rfm)) if per_customer else 52.0
+    which = ("probability_alive", "expected_purchases", "probability_no_purchase")
+    shared = model.predict(rfm, t, which=which, interval=0.9, method="draws", n_draws=60)
+    x, t_x, age = (rfm[c].to_numpy() for c in ("frequency", "recency", "T"))
+    empty = np.empty((len(rfm), 0))
+    points = parameter_points(model, "draws", 60, 0)
+    own = draw_interval_columns(model, points, 0.9, (x, t_x, age, empty, empty), t, which)
+    assert list(own) == [c for c in shared.columns if c not in which]
+    for name, values in own.items():
+        np.testing.assert_array_equal(shared[name].to_numpy(), values, err_msg=name)
 
 
 @pytest.mark.parametrize("n", [1, 6, 7, 12])

@@ -19,6 +19,7 @@ import clvmodel as clv
 _SLOW_SCORE = """
 import os
 import pathlib
+import signal
 import time
 import clvmodel.cli._batch as batch
 from clvmodel.cli import main
@@ -33,6 +34,9 @@ def slow(*args, **kwargs):
     return result
 
 batch.score_customers = slow
+# SIGINT as a terminal gives it: a run started in the background without job control (a test
+# runner launched with `&`) inherits SIGINT ignored, which the command rightly keeps.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 main()
 """
 
@@ -95,3 +99,21 @@ def test_a_signal_while_scoring_cleans_up_and_says_so(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scores.csv", "scores.rejects.csv"]
     assert scores.read_text() == "previous scores\n"
     assert rejects.read_text() == "previous rejects\n"
+
+
+def test_a_signal_the_run_was_started_ignoring_stays_ignored():
+    # `nohup` or `&` without job control start the command with SIGINT ignored: the guard must
+    # leave it so (a run its user meant to survive a Ctrl-C must not stop on one), while it
+    # still takes SIGTERM over, and both dispositions are as before once the block is left.
+    from clvmodel.cli import _guard
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    term = signal.getsignal(signal.SIGTERM)
+    try:
+        with _guard.interruptible():
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) not in (term, signal.SIG_IGN, signal.SIG_DFL)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) == term
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -42,9 +42,7 @@ _MISSING_SET = frozenset(MISSING_TEXTS)
 
 def trimmed_texts(uniques) -> pd.Series:
     """Values as trimmed text (None where missing or a missing-value text)."""
-    texts = pd.Series(uniques, dtype=object).map(_as_text)
-    missing = texts.isna() | texts.str.lower().isin(MISSING_TEXTS)
-    return texts.where(~missing, None)
+    return pd.Series(trimmed_text_list(uniques), dtype=object)
 
 
 def trimmed_text_list(uniques) -> list:

@@ -123,6 +123,7 @@ def interval_columns(
     once per distinct (x, T, horizon, covariates) and parameter vector, and combined with each
     row's P(alive) at that parameter vector.
     """
+    # Over 80 lines for its docstring (the body is about 50).
     x, t_x, age, z_p, z_d = histories
     # Percentiles over hundreds of draws run compiled (numba); a few sigma points do not repay
     # importing it. Loaded first, the series of E[purchases | alive] uses its compiled loop too.

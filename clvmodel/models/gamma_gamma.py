@@ -159,7 +159,8 @@ class GammaGammaModel(MaximumLikelihoodModel):
 
     def _initial(self, arrays, counts):
         """A rough start; with covariates, the fit without them and every coefficient 0."""
-        start = np.array([1.0, 2.0, float(counts @ arrays[1] / counts.sum())])
+        # The mean spend by np.average, not a BLAS dot (whose threads spin after a long one).
+        start = np.array([1.0, 2.0, float(np.average(arrays[1], weights=counts))])
         if self.spend_covariates:
             spends = pd.DataFrame({"frequency": arrays[0], "monetary_value": arrays[1]})
             try:

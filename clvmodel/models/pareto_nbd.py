@@ -149,9 +149,9 @@ class ParetoNBDModel(PurchaseModel):
 
     def _initial_base(self, x, t_x, T, counts):
         """r = s = 1, α and β matching the mean purchase rate and the mean age."""
-        total = counts.sum()
-        mean_age = max(float(counts @ T / total), 1e-3)
-        mean_x = float(counts @ x / total)
+        # np.average, as BG/NBD's start: a BLAS dot this long wakes threads that then spin.
+        mean_age = max(float(np.average(T, weights=counts)), 1e-3)
+        mean_x = float(np.average(x, weights=counts))
         return np.array([1.0, mean_age / (mean_x + 1.0), 1.0, mean_age])
 
     def _degeneracy_hint(self, parameters):

@@ -27,6 +27,7 @@ import numpy as np
 
 from clvmodel._grouping import group_rows
 from clvmodel.models._count_tables import compiled_kernels, survival_tables
+from clvmodel.models._intervals import interval_column_names
 
 __all__ = ["draw_interval_columns"]
 
@@ -110,7 +111,7 @@ def draw_interval_columns(
         out["purchases_lower"] = table[:, 6]
         out["purchases_upper"] = table[:, 7]
         out["purchases_interval_mass"] = np.clip(table[:, 8] - table[:, 9], 0.0, 1.0)
-    return {name: out[name] for name in _column_order(which) if name in out}
+    return {name: out[name] for name in interval_column_names(which)}
 
 
 def _group_tables(model, params, x_g, age_g, h_col, which):
@@ -170,13 +171,6 @@ def _limits_by_block(alpha, tables, mixture, n_mixture, tail, group, repeat, t_x
                 n_mixture, tail, limits, counts, warm,
             )  # fmt: skip
     return table
-
-
-def _column_order(which):
-    names = [f"{n}_{side}" for n in which for side in ("lower", "upper")]
-    if "expected_purchases" in which:
-        names += ["purchases_lower", "purchases_upper", "purchases_interval_mass"]
-    return names
 
 
 def _survival_tables(model, mixture, x, age, t, tail, chunk=2048):

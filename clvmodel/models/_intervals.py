@@ -60,6 +60,7 @@ __all__ = [
     "delta_interval",
     "DropoutAtPurchasesCounts",
     "equal_tailed",
+    "interval_column_names",
     "interval_columns",
     "mixture_interval",
     "parameter_draws",
@@ -136,7 +137,7 @@ def interval_columns(
         if columns is not None:
             return columns
     tail = (1.0 - level) / 2.0
-    out = _empty_columns(which, x.size)
+    out = {name: np.empty(x.size) for name in interval_column_names(which)}
     counting = "expected_purchases" in which
     group, given_alive, mixture, tables = _per_group(
         model, points, histories, horizon, which, tail, grouping
@@ -173,13 +174,14 @@ def interval_columns(
     return out
 
 
-def _empty_columns(which, n: int) -> dict:
-    """The interval columns to fill, in their order: limits of each expectation, then (with
-    ``expected_purchases``) the prediction interval of the count and its mass."""
+def interval_column_names(which) -> list[str]:
+    """The interval columns of the expectations ``which``, in their order: limits of each
+    expectation, then (with ``expected_purchases``) the prediction interval of the count and its
+    mass."""
     names = [f"{name}_{side}" for name in which for side in ("lower", "upper")]
     if "expected_purchases" in which:
         names += ["purchases_lower", "purchases_upper", "purchases_interval_mass"]
-    return {name: np.empty(n) for name in names}
+    return names
 
 
 def _per_group(model, points, histories, horizon, which, tail, grouping=None):

@@ -29,7 +29,7 @@ from clvmodel._duck import (
     require_roles,
 )
 from clvmodel._duck_log import create_checked_views, create_typed_view, latest_usable_day
-from clvmodel._postgres_connect import display, is_postgres_uri
+from clvmodel._postgres_connect import display, is_postgres_uri, one_catalog
 from clvmodel._postgres_read import PostgresSpool, describe_source, require_columns
 from clvmodel._postgres_rfm import PostgresLog, can_push_down
 from clvmodel._reading_sql import Dialect, odd_amounts_sql, reject_reason_sql
@@ -125,12 +125,13 @@ class TransactionSource:
             needed["amount"] = self.amount_col
         self.customer_type = self._pg = None
         if is_postgres_uri(self.path):
-            if self._push_down(needed):
-                return
-            # Stream the needed columns into a Parquet spool; DuckDB reads it like any file.
-            self._spool = PostgresSpool(
-                self.path, self.table, self.query, columns=list(needed.values()), needed=needed
-            )
+            with one_catalog():  # describing, then reading: the type catalog read once
+                if self._push_down(needed):
+                    return
+                # Stream the needed columns into a Parquet spool; DuckDB reads it like any file.
+                self._spool = PostgresSpool(
+                    self.path, self.table, self.query, columns=list(needed.values()), needed=needed
+                )
             self.customer_type = self._spool.types[self.customer_col]
             relation = relation_sql(self._spool.path)
         elif self.query is not None:

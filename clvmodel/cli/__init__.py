@@ -53,7 +53,9 @@ class _ClvGroup(click.Group):
             formatter.write_dl(rows)
 
     def invoke(self, ctx):
-        with _guard.interruptible() as signals, _guard.warnings_as_lines():
+        from clvmodel._postgres_connect import one_catalog  # a command's connections share it
+
+        with _guard.interruptible() as signals, _guard.warnings_as_lines(), one_catalog():
             try:
                 result = super().invoke(ctx)
                 from clvmodel.cli._options import flush_deprecations

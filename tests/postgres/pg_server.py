@@ -184,3 +184,20 @@ def load_frame(uri: str, name: str, frame) -> None:
         cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
         cursor.adbc_ingest(name, pa.Table.from_pandas(frame, preserve_index=False), mode="create")
         connection.commit()
+
+
+def count_catalog_reads(monkeypatch) -> list:
+    """Record each driver database the library creates (each reads the server's type catalog)."""
+    import adbc_driver_postgresql
+
+    from clvmodel._postgres_connect import mask_password
+
+    made = []
+    real = adbc_driver_postgresql.connect
+
+    def counting(*args, **kwargs):
+        made.append(mask_password(args[0] if args else kwargs.get("uri")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(adbc_driver_postgresql, "connect", counting)
+    return made

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from cli_run import run_cli
-from pg_server import load_frame, run_sql
+from pg_server import count_catalog_reads, load_frame, run_sql
 
 import clvmodel as clv
 from clvmodel import _reading
@@ -101,6 +101,19 @@ def test_score_table_to_table_matches_the_file_route(model, pg_uri, cdnow_table,
     assert set(rejects["reason"]) == {"after observation end"}
     assert len(rejects) == 1959  # purchases after the 39 weeks of calibration
     assert staging_tables(pg_uri) == []
+
+
+def test_a_command_reads_the_type_catalog_once(model, pg_uri, cdnow_table, monkeypatch):
+    """Checking the targets, describing and reading the table, writing the scores: four
+    connections of one command, one driver database (its type catalog read once, ~0.1 s)."""
+    made = count_catalog_reads(monkeypatch)
+    result = cli(
+        "score", model["db"], pg_uri, "--table", cdnow_table, "--observation-end", END,
+        "-o", pg_uri, "--output-table", "cdnow_scores_once", "--if-exists", "replace",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert len(made) == 1, made
+    run_sql(pg_uri, "DROP TABLE cdnow_scores_once", "DROP TABLE cdnow_scores_once_rejects")
 
 
 def test_integer_ids_keep_their_type_and_rejects_have_reasons(model, pg_uri):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from pg_server import load_frame, run_sql
+from pg_server import count_catalog_reads, load_frame, run_sql
 
 import clvmodel as clv
 from clvmodel._postgres_connect import display, mask_password
@@ -160,3 +160,66 @@ def test_read_table_and_write_table_round_trip(pg_uri, cdnow_table, cdnow_sample
 def test_mask_password(text, expected):
     assert mask_password(text) == expected
     assert "s3cr3t" not in display(text) and "with space" not in mask_password(text)
+
+
+def _sessions(uri: str) -> int:
+    ((count,),) = run_sql(
+        uri, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
+    )  # fmt: skip
+    return count
+
+
+def test_one_source_reads_the_type_catalog_once_and_closes_its_sessions(
+    pg_uri, cdnow_table, monkeypatch
+):
+    from clvmodel._postgres_connect import connect, one_catalog
+
+    before = _sessions(pg_uri)
+    made = count_catalog_reads(monkeypatch)
+    for pushdown in (True, False):  # describe + summarise in SQL; describe + spool
+        made.clear()
+        source = TransactionSource(pg_uri, table=cdnow_table, observation_end=END,
+                                   pushdown=pushdown)  # fmt: skip
+        assert len(source.rfm()) == 2357
+        assert len(made) == 1, made
+        del source  # closes the connection the summary in SQL keeps
+    assert _sessions(pg_uri) == before  # the shared connection closed with its block
+    # Outside a block every connection has its own; inside, the block's connections share one
+    # and work apart (a transaction of one is not another's).
+    made.clear()
+    for _ in range(2):
+        connect(pg_uri).close()
+    assert len(made) == 2
+    made.clear()
+    with one_catalog():
+        first, second = connect(pg_uri), connect(pg_uri)
+        with one_catalog():  # nested: the outer block serves
+            third = connect(pg_uri)
+        cursor = first.cursor()
+        cursor.execute("CREATE TEMPORARY TABLE only_here (x int)")
+        other = second.cursor()
+        other.execute("SELECT count(*) FROM pg_tables WHERE tablename = 'only_here'")
+        assert other.fetchone() == (0,)
+        for connection in (first, second, third):
+            connection.close()
+    assert len(made) == 1
+    assert _sessions(pg_uri) == before
+
+
+def test_a_type_created_after_a_block_is_read_by_the_next(pg_uri):
+    """The catalog is shared within one operation only: an enum created after one is text in
+    the next, not the driver's opaque bytes for a type it did not know."""
+    from clvmodel._postgres_connect import one_catalog
+
+    run_sql(pg_uri, "DROP TABLE IF EXISTS moods", "DROP TYPE IF EXISTS mood")
+    run_sql(pg_uri, "CREATE TABLE moods (id int)", "INSERT INTO moods VALUES (1)")
+    with one_catalog():
+        assert clv.read_table(pg_uri, table="moods")["id"].tolist() == [1]
+    run_sql(
+        pg_uri, "CREATE TYPE mood AS ENUM ('sad', 'glad')", "ALTER TABLE moods ADD COLUMN m mood",
+        "UPDATE moods SET m = 'glad'",
+    )  # fmt: skip
+    with one_catalog():
+        assert clv.read_table(pg_uri, table="moods")["m"].tolist() == ["glad"]
+    run_sql(pg_uri, "DROP TABLE moods", "DROP TYPE mood")

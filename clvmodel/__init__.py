@@ -171,7 +171,8 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    # The public names (loaded or not) for tab completion, not this module's helpers.
+    return sorted(__all__)
 
 
 if TYPE_CHECKING:  # what static tools and IDEs see

@@ -153,3 +153,14 @@ def test_long_functions_say_why():
                 if not any(line.strip().startswith("#") and REASON.search(line) for line in span):
                     silent.append(f"{name}.{node.name} ({node.end_lineno - node.lineno + 1})")
     assert not silent, f"over 80 lines with no comment giving the reason: {silent}"
+
+
+def test_the_package_shows_its_public_names():
+    """``dir(clvmodel)`` (what tab completion offers) is the public API, each name loads, and
+    the module's own helpers (``importlib``, ``TYPE_CHECKING``) stay out of sight."""
+    import clvmodel
+
+    assert dir(clvmodel) == sorted(clvmodel.__all__)
+    assert {"importlib", "TYPE_CHECKING", "annotations"}.isdisjoint(dir(clvmodel))
+    for name in clvmodel.__all__:
+        assert getattr(clvmodel, name) is not None, name

@@ -10,7 +10,10 @@ scipy.linalg on the first call); the very first run on a machine also compiles t
 benchmarks/RESULTS.md). A fourth contender warms the draws path up on 1,000 customers first: a
 later call in the same session, numba loaded.
 
-Usage: python benchmarks/bench_intervals.py [--customers 1000000] [--repeats 3]
+``--model mbgnbd`` (or ``pnbd``) measures another purchase model on the same customers (simulated
+by BG/NBD); MBG/NBD takes BG/NBD's draws path, Pareto/NBD the generic one.
+
+Usage: python benchmarks/bench_intervals.py [--customers 1000000] [--repeats 3] [--model bgnbd]
 """
 
 import argparse
@@ -22,11 +25,12 @@ SETUP = """
 import time, warnings
 import numpy as np
 import clvmodel as clv
+from clvmodel.models import PURCHASE_MODELS
 warnings.simplefilter("ignore")
 n = {n}
 ages = np.random.default_rng(0).uniform(30, 730, n).round()
 rfm = clv.simulate_customers(n, {params}, T=ages, seed=1)
-model = clv.BetaGeoModel().fit(rfm)
+model = PURCHASE_MODELS["{model}"]().fit(rfm)
 model.predict(rfm.iloc[:1000], 365.0, interval=0.9)  # imports and first calls, not timed
 """
 
@@ -51,8 +55,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--model", choices=["bgnbd", "mbgnbd", "pnbd"], default="bgnbd")
     args = parser.parse_args()
-    setup = SETUP.format(n=args.customers, params=dict(BG_DAYS))
+    setup = SETUP.format(n=args.customers, params=dict(BG_DAYS), model=args.model)
     cpu = {label: [] for label in SNIPPETS}
     wall = {label: [] for label in SNIPPETS}
     for _ in range(args.repeats):

@@ -1,6 +1,8 @@
-"""BG/NBD intervals from parameter draws (``method="draws"`` or ``"bootstrap"``), without
-covariates: the same columns as the generic :func:`clvmodel.models._intervals.interval_columns`,
-from the same floating-point operations, with less work.
+"""BG/NBD and MBG/NBD intervals from parameter draws (``method="draws"`` or ``"bootstrap"``),
+without covariates: the same columns as the generic
+:func:`clvmodel.models._intervals.interval_columns`, from the same floating-point operations, with
+less work. MBG/NBD is BG/NBD with b → b + 1 given survival (one more coin, at time 0) and with
+customers without repeat purchases possibly gone (``_extra_coins`` of the model says which).
 
 The generic path evaluates the model's log odds of dropout,
 
@@ -48,7 +50,7 @@ def draw_interval_columns(
 
     Parameters
     ----------
-    model : BetaGeoModel
+    model : BetaGeoModel or ModifiedBetaGeoModel
         Fitted, without covariates.
     points : numpy.ndarray
         Shape (draws, 4): r, α, a, b per draw.
@@ -99,8 +101,8 @@ def draw_interval_columns(
     r_g = rank[group]
     order = np.argsort(r_g * (top + 1.0) + np.where(r_g % 2 == 1, top - t_x, t_x))
     table = _limits_by_block(
-        params[1], tables, mixture, n_mixture, tail, group[order], x[order] > 0, t_x[order],
-        order, block,
+        params[1], tables, mixture, n_mixture, tail, group[order],
+        (x[order] > 0) | (model._extra_coins > 0), t_x[order], order, block,
     )  # fmt: skip
     out = {}
     for q, name in enumerate(_ORDER):
@@ -118,19 +120,26 @@ def _group_tables(model, params, x_g, age_g, h_col, which):
     """Per (x, T) group and draw: E[Y | alive] and P(no purchase | alive) where asked for, and
     the terms of P(alive)'s log odds that do not depend on t_x."""
     r, alpha, a, b = params
+    modified = model._extra_coins > 0
     given = silent = np.empty((0, 0))
     with np.errstate(all="ignore"):
         if "expected_purchases" in which:
-            given = _expected_if_alive_grid(r, alpha, a, b, x_g, age_g, h_col)
+            b_alive = b + 1.0 if modified else b  # MBG/NBD's as BG/NBD's with b → b + 1
+            given = _expected_if_alive_grid(r, alpha, a, b_alive, x_g, age_g, h_col)
         if "probability_no_purchase" in which:
             stacked = {k: v[None, :] for k, v in zip(_NAMES, params, strict=True)}
             silent = np.ascontiguousarray(
                 type(model)._pmf_if_alive(stacked, 0.0, x_g[:, None], age_g[:, None], h_col)
             )
-        # ln a − ln(b + x − 1), r + x and ln(α + T) per (x, T) and draw: the terms of the log
-        # odds that do not depend on t_x (x = 0 gets x = 1; its rows are flagged alive).
-        safe_x = np.where(x_g > 0, x_g, 1.0)[:, None]
-        constant = np.log(a)[None, :] - np.log(b[None, :] + safe_x - 1.0)
+        # ln a − ln(b + x − 1) (MBG/NBD: ln a − ln(b + x)), r + x and ln(α + T) per (x, T) and
+        # draw: the terms of the log odds that do not depend on t_x (for BG/NBD x = 0 gets
+        # x = 1; its rows are flagged alive).
+        if modified:
+            safe_x = x_g[:, None]
+            constant = np.log(a)[None, :] - np.log(b[None, :] + safe_x)
+        else:
+            safe_x = np.where(x_g > 0, x_g, 1.0)[:, None]
+            constant = np.log(a)[None, :] - np.log(b[None, :] + safe_x - 1.0)
         slope = r[None, :] + safe_x
         log_age = np.log(alpha[None, :] + age_g[:, None])
     return given, silent, constant, slope, log_age

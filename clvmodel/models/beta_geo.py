@@ -124,6 +124,10 @@ class BetaGeoModel(FusedBetaGeoFit, PurchaseModel):
         grad[3] = psi(b + x) - psi_abx - psi(b) + psi_ab - w_dead * inv_bx1
         return ll, grad
 
+    #: Coins survived by a customer alive at T beyond the x after repeat purchases: none (the
+    #: posterior of p is Beta(a, b + x)). MBG/NBD has one more. Read by the draws path.
+    _extra_coins = 0
+
     @staticmethod
     def _log_odds_dead(p, x, t_x, T):
         """log[P(dead) / P(alive)] given (x, t_x, T); −inf without repeat purchases (eq. 13)."""

@@ -136,11 +136,16 @@ class ModifiedBetaGeoModel(FusedBetaGeoFit, PurchaseModel):
         grad[3] = d_c_ab + d_c_b + w_alive * inv_bx
         return ll, grad
 
+    #: Coins survived by a customer alive at T beyond the x after repeat purchases (the one at
+    #: time 0): the posterior of p is Beta(a, b + x + 1). Read by the draws path.
+    _extra_coins = 1
+
     @staticmethod
     def _log_odds_dead(p, x, t_x, T):
-        """ln[D / A] = ln a − ln(b+x) + (r+x) ln[(α+T)/(α+t_x)] (Batislam et al. 2007)."""
+        """ln[D / A] = ln a − ln(b+x) + (r+x) [ln(α+T) − ln(α+t_x)] (Batislam et al. 2007), in
+        the operations of BG/NBD's eq. (13), which its draws path repeats."""
         r, alpha, a, b = p["r"], p["alpha"], p["a"], p["b"]
-        return np.log(a) - np.log(b + x) + (r + x) * np.log1p((T - t_x) / (alpha + t_x))
+        return np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
 
     @staticmethod
     def _expected_if_alive(p, x, T, t):
@@ -165,6 +170,13 @@ class ModifiedBetaGeoModel(FusedBetaGeoFit, PurchaseModel):
     def _count_recurrence(p, x, T, t):
         """P(X > k | alive), k = 0, 1, …, by recurrence, with p ~ Beta(a, b + x + 1)."""
         return DropoutAtPurchasesCounts(p["r"] + x, p["alpha"] + T, p["a"], p["b"] + x + 1.0, t)
+
+    def _draw_interval_columns(self, points, level, histories, horizon, which, grouping=None):
+        """Interval columns from parameter draws by BG/NBD's path with b → b + 1 (see
+        :mod:`clvmodel.models._beta_geo_draws`), or None with covariates."""
+        from clvmodel.models._beta_geo_draws import draw_interval_columns
+
+        return draw_interval_columns(self, points, level, histories, horizon, which, grouping)
 
     @staticmethod
     def _expected_new(p, t):

@@ -1,7 +1,8 @@
-"""BG/NBD's own path for intervals from parameter draws (clvmodel.models._beta_geo_draws)
-against the generic path of clvmodel.models._intervals, which it must reproduce bit for bit: the
-same floating-point operations, reorganised (terms of the log odds tabulated per (x, T) and draw,
-one compiled pass per row, the count mixture four counts at a time)."""
+"""BG/NBD's own path for intervals from parameter draws (clvmodel.models._beta_geo_draws), taken
+by MBG/NBD too (BG/NBD's with b → b + 1), against the generic path of
+clvmodel.models._intervals, which it must reproduce bit for bit: the same floating-point
+operations, reorganised (terms of the log odds tabulated per (x, T) and draw, one compiled pass
+per row, the count mixture four counts at a time)."""
 
 from __future__ import annotations
 
@@ -21,13 +22,15 @@ from clvmodel.models._intervals import equal_tailed, parameter_points
 PARAMS = {"r": 0.5, "alpha": 60.0, "a": 0.8, "b": 2.5}
 
 
-@pytest.fixture(scope="module")
-def fitted():
+@pytest.fixture(
+    scope="module", params=[clv.BetaGeoModel, clv.ModifiedBetaGeoModel], ids=["bgnbd", "mbgnbd"]
+)
+def fitted(request):
     ages = np.random.default_rng(0).uniform(30, 730, 3_000).round()
     rfm = clv.simulate_customers(3_000, PARAMS, T=ages, seed=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = clv.BetaGeoModel().fit(rfm)
+        model = request.param().fit(rfm)
     generic = copy.copy(model)
     generic._draw_interval_columns = None  # the hook switched off: the generic path
     return model, generic
@@ -114,6 +117,22 @@ def test_bootstrap_replicates_take_the_same_path(fitted):
     pd.testing.assert_frame_equal(
         ours.predict(rfm, 100.0, **kwargs), theirs.predict(rfm, 100.0, **kwargs), check_exact=True
     )
+
+
+def test_predict_takes_this_path(fitted, monkeypatch):
+    from clvmodel.models import _beta_geo_draws
+
+    model, _ = fitted
+    taken = []
+
+    def recording(*args, **kwargs):
+        taken.append(type(args[0]).__name__)
+        return draw_interval_columns(*args, **kwargs)
+
+    monkeypatch.setattr(_beta_geo_draws, "draw_interval_columns", recording)
+    model.predict(_histories(np.random.default_rng(5), 50, extremes=True), 52.0, interval=0.9,
+                  method="draws", n_draws=20)  # fmt: skip
+    assert taken == [type(model).__name__]
 
 
 def test_covariates_leave_it_to_the_generic_path(fitted):

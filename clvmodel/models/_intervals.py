@@ -247,8 +247,10 @@ def _delta_limits(out, rows, alive, given_alive, g, estimates, level, which) -> 
 def _draw_limits(out, rows, log_odds, given_alive, g, tail, mixture_points, warm, which):
     """Percentile limits over the draws on a chunk, written into ``out`` by the compiled loop;
     returns each row's mixture weights (its P(alive) at the first draws, over their number)."""
-    # expit(−log odds) with NumPy's vectorised exp (within an ulp of scipy's, 4× faster).
-    alive = np.exp(log_odds)
+    # expit(−log odds) with NumPy's vectorised exp (within an ulp of scipy's, 4× faster); a
+    # sure dropout overflows to inf, P(alive) = 0, as expit gives it.
+    with np.errstate(over="ignore"):
+        alive = np.exp(log_odds)
     alive += 1.0
     np.reciprocal(alive, out=alive)
     last = log_odds.shape[1] - 1

@@ -146,13 +146,8 @@ class Optimiser:
         options = {"gtol": gtol, "maxiter": max_iter}
         with np.errstate(all="ignore"):
             if use_hessian:
-                result = minimize(
-                    lambda z: evaluate(z)[:2],
-                    start,
-                    jac=True,
-                    hess=lambda z: evaluate(z)[2],
-                    method="trust-exact",
-                    options=options,
+                result = _trust_exact(
+                    minimize, lambda z: evaluate(z)[:2], start, lambda z: evaluate(z)[2], options
                 )
             else:
                 result = minimize(
@@ -162,13 +157,12 @@ class Optimiser:
                     # BFGS stalls on flat, badly scaled likelihoods (covariates, long-tailed
                     # parameters): finish with Newton steps on a Hessian from gradient differences.
                     iterations = result.nit
-                    result = minimize(
+                    result = _trust_exact(
+                        minimize,
                         lambda z: evaluate(z)[:2],
                         result.x,
-                        jac=True,
-                        hess=lambda z: self._numerical_hessian(lambda w: evaluate(w)[1], z),
-                        method="trust-exact",
-                        options={"gtol": gtol, "maxiter": min(50, max_iter)},
+                        lambda z: self._numerical_hessian(lambda w: evaluate(w)[1], z),
+                        {"gtol": gtol, "maxiter": min(50, max_iter)},
                     )
                     result.nit += iterations
         return result, evaluate
@@ -340,3 +334,30 @@ def converged(value, gradient, tol: float) -> bool:
     return bool(
         np.isfinite(value) and np.all(np.isfinite(gradient)) and np.max(np.abs(gradient)) < tol
     )
+
+
+def _trust_exact(minimize, objective, start, hessian, options):
+    """scipy's ``trust-exact`` from ``start``; where the Hessian stops being finite (a parameter
+    running off to a boundary, where the likelihood loses precision) the step solver cannot go
+    on, and the result is a failed one at ``start``, so that the caller tries another way or
+    says the fit did not converge instead of passing on scipy's error."""
+    from scipy.optimize import OptimizeResult
+
+    def finite_hessian(z):
+        value = hessian(z)
+        if not np.all(np.isfinite(value)):
+            raise _NotFinite
+        return value
+
+    try:
+        return minimize(
+            objective, start, jac=True, hess=finite_hessian, method="trust-exact", options=options
+        )
+    except _NotFinite:
+        return OptimizeResult(
+            x=start, nit=0, success=False, message="the Hessian stopped being finite"
+        )
+
+
+class _NotFinite(ArithmeticError):
+    """Raised inside the optimiser when the Hessian is not finite."""

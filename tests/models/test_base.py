@@ -154,6 +154,26 @@ def test_a_failed_fit_leaves_no_fitted_state(rfm):
     assert not hasattr(model, "log_likelihood_")
 
 
+def test_a_hessian_that_stops_being_finite_is_a_convergence_error():
+    # Found by fuzzing: Newton steps run a parameter off towards a boundary, the Hessian there
+    # holds inf or NaN, and scipy's step solver stopped with its own ValueError ("array must
+    # not contain infs or NaNs"). The fit must fall back or say it did not converge.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # Every customer one repeat purchase just after the first, aged 2.1 weeks.
+        true = {"r": 52.79, "alpha": 0.014116, "a": 65.19, "b": 0.014059}
+        data = clv.simulate_customers(200, true, T=2.119387992329348, seed=0)
+        with pytest.raises(clv.ConvergenceError):
+            clv.BetaGeoModel().fit(data)
+        spends = pd.DataFrame({
+            "frequency": [97.0, 707.0, 576.0, 989.0, 112.0],
+            "monetary_value": [1.3638938738343476, 31.013937838179007, 2.9285867149974787,
+                               277.35778662967215, 1.8724234687903092],
+        })  # fmt: skip
+        with pytest.raises(clv.ConvergenceError):
+            clv.GammaGammaModel().fit(spends)
+
+
 def test_no_dropout_in_the_data_ends_on_the_edge_with_a_clear_warning():
     # Customers who never drop out: BG/NBD's dropout probability runs off to 0 (an NBD model).
     rng = np.random.default_rng(2)

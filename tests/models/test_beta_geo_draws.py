@@ -135,6 +135,18 @@ def test_predict_takes_this_path(fitted, monkeypatch):
     assert taken == [type(model).__name__]
 
 
+def test_the_generic_path_takes_a_sure_dropout_without_a_warning(fitted):
+    # Found by fuzzing: the log odds of a customer certain to be gone overflow the exponential
+    # (P(alive) = 0, correctly), and NumPy's overflow warning reached the caller.
+    _, generic = fitted
+    rfm = pd.DataFrame({"frequency": [400.0, 2.0], "recency": [1.0, 30.0], "T": [1e7, 60.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = generic.predict(rfm, 52.0, interval=0.9, method="draws", n_draws=50)
+    assert out.iloc[0]["probability_alive_upper"] == 0.0
+    assert np.isfinite(out.to_numpy()).all()
+
+
 def test_covariates_leave_it_to_the_generic_path(fitted):
     model, _ = fitted
     histories = (np.ones(3), np.ones(3), np.full(3, 2.0), np.ones((3, 1)), np.empty((3, 0)))

@@ -102,8 +102,10 @@ class DiscountedLifetimeSums:
         ln Γ(β + u) − ln Γ(α + β + u) = −α ln(u + s) + O(u^−2) with s = β + (α − 1)/2, so far out
         S(x) ∝ (x^c + s)^−α; matched to S at the first age left out, X = t + 1 + n, and with the
         midpoint rule the remainder is C ∫_{X−½}^∞ (x^c + s)^−α z^(x−X) dx. Expanding
-        (x^c + s)^−α = Σ_j (−α choose j) s^j x^(−c(α+j)) (s < x^c) leaves integrals of powers,
+        (x^c + s)^−α = Σ_j (−α choose j) s^j x^(−c(α+j)) (|s| < x^c) leaves integrals of powers,
         ∫_{X'}^∞ x^−q e^−λ(x−X) dx = X'^(1−q) e^−λ(X'−X) J(q, λX') (see :func:`_power_exp`).
+        s is negative when β < (1 − α)/2 (it is always above −½): (−α choose j) s^j is then
+        (α)_j |s|^j / j!, every term positive.
         """
         alpha, c = p["alpha"], p.get("c", 1.0)
         s = p["beta"] + (alpha - 1.0) / 2.0
@@ -113,14 +115,15 @@ class DiscountedLifetimeSums:
         lam = -log_z
         log_scale = self._log_survival(p, age)[0] - base + n * log_z + alpha * np.log(u + s)
         total = np.zeros(t.size)
-        log_coefficient = 0.0  # ln |(−α choose j)| + j ln s
+        log_coefficient = 0.0  # ln |(−α choose j)| + j ln |s|
+        sign = -1.0 if s > 0 else 1.0  # of (−α choose j) s^j, j ≥ 1, relative to the term before
         for j in range(40):
             power = c * (alpha + j)
             term = np.exp(
                 log_scale + log_coefficient + (1.0 - power) * np.log(start) - lam * (start - age)
             ) * _power_exp(power, lam * start)
-            total += (-1) ** j * term
-            if np.all(term <= 1e-17 * np.abs(total)):
+            total += sign**j * term
+            if s == 0.0 or np.all(term <= 1e-17 * np.abs(total)):
                 break
-            log_coefficient += np.log((alpha + j) / (j + 1.0)) + np.log(s)
+            log_coefficient += np.log((alpha + j) / (j + 1.0)) + np.log(abs(s))
         return total

@@ -77,6 +77,32 @@ def test_predictions_at_c_one_equal_sbg_closed_forms(d):
     )
 
 
+@pytest.mark.parametrize(("alpha", "d"), [(0.3, 3e-5), (0.3, 1e-5), (0.6, 1e-5), (0.9, 2e-5)])
+def test_tail_with_beta_below_one_minus_alpha_over_two(alpha, d):
+    """The sum's tail expands (x^c + s)^−α with s = β + (α − 1)/2, negative for β < (1 − α)/2:
+    found by fuzzing, ln s was NaN there and DERL came out infinite (at d < ~4e-5, where the
+    direct sum needs the tail). At c = 1 it must still equal the sBG closed form."""
+    params = {"alpha": alpha, "beta": 0.05}
+    bdw = BetaDiscreteWeibullModel.from_params({**params, "c": 1.0})
+    sbg = ShiftedBetaGeoModel.from_params(params)
+    data = _active([0, 1, 12, 300])
+    np.testing.assert_allclose(
+        bdw.discounted_expected_residual_lifetime(data, d),
+        sbg.discounted_expected_residual_lifetime(data, d),
+        rtol=1e-9,
+    )
+
+
+def test_residual_lifetime_with_a_negative_tail_shift_against_a_long_sum():
+    """α = 0.5, β = 0.1, c = 3 (cα = 1.5: a finite mean, s = −0.15): E[residual lifetime] at
+    tenure 1 against Σ_{k≥1} S(1+k)/S(1) summed to N = 10⁶, 4·10⁶ and 1.6·10⁷ terms and
+    extrapolated in N^−½ (the terms fall like k^−1.5): 1.51816553104 (stored; the last two
+    extrapolations agree to 1e-9)."""
+    bdw = BetaDiscreteWeibullModel.from_params({"alpha": 0.5, "beta": 0.1, "c": 3.0})
+    value = bdw.expected_residual_lifetime(_active([1])).iloc[0]
+    assert value == pytest.approx(1.51816553104, rel=1e-9)
+
+
 def test_fit_nests_sbg():
     """With one more parameter the maximised likelihood can only rise above sBG's [FH07]."""
     rows = subscriptions.from_survival_counts(REGULAR)

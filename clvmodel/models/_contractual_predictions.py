@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from clvmodel._units import check_margin, check_number
 from clvmodel.errors import InputError
 from clvmodel.models._contractual_derl import DiscountedLifetimeSums
 from clvmodel.models._covariates import covariate_matrix
@@ -17,19 +18,30 @@ from clvmodel.subscriptions import validate_subscribers
 
 
 def check_discount_rate(discount_rate) -> float:
-    """A discount rate per period: a finite number ≥ 0."""
+    """A discount rate per billing period: a fraction 0 ≤ d < 1 (a rate of 100 % or more per
+    period is a percentage given as a number, or a unit mistake)."""
     try:
         d = float(discount_rate)
     except (TypeError, ValueError):
         raise InputError(
             f"discount_rate must be a number per billing period, got {discount_rate!r}."
         ) from None
-    if not np.isfinite(d) or d < 0:
+    if not np.isfinite(d) or d < 0 or d >= 1:
         raise InputError(
-            f"discount_rate must be finite and ≥ 0, got {discount_rate!r}; for 10 % a year with "
-            "monthly billing use 1.10 ** (1 / 12) - 1."
+            f"discount_rate must be a fraction per billing period, 0 ≤ d < 1, got "
+            f"{discount_rate!r}; for 10 % a year with monthly billing use 1.10 ** (1 / 12) - 1."
         )
     return d
+
+
+def _check_price_and_margin(price, margin) -> tuple[np.ndarray, float]:
+    """Prices as floats (finite, ≥ 0) and the margin (0 < m ≤ 1), or a clear error."""
+    price = np.asarray(price, dtype="float64")
+    if not np.all(np.isfinite(price)) or (price < 0).any():
+        raise InputError(
+            "price must be finite and ≥ 0 per period: one number, or one per subscriber."
+        )
+    return price, check_margin(margin)
 
 
 def _check_periods_ahead(k) -> np.ndarray:
@@ -115,7 +127,10 @@ class ContractualPredictions(DiscountedLifetimeSums):
         -------
         float
         """
-        return float(price) * float(margin) * self.discounted_expected_lifetime(discount_rate)
+        price, margin = _check_price_and_margin(price, margin)
+        if price.ndim:
+            raise InputError(f"price must be one number per period, got {price.size} values.")
+        return float(price) * margin * self.discounted_expected_lifetime(discount_rate)
 
     # ----------------------------------------------------------------------------------------------
     # Subscribers with a history
@@ -251,12 +266,10 @@ class ContractualPredictions(DiscountedLifetimeSums):
             if price not in getattr(data, "columns", ()):
                 raise InputError(f"data have no price column {price!r}.")
             price = data[price]
-        price = np.asarray(price, dtype="float64")
-        if (price.ndim and price.size != derl.size) or not np.all(np.isfinite(price)):
+        price, margin = _check_price_and_margin(price, margin)
+        if price.ndim and price.size != derl.size:
             raise InputError("price must be finite: one number, or one per subscriber.")
-        if not np.isfinite(float(margin)):
-            raise InputError(f"margin must be a finite share of the price, got {margin!r}.")
-        return (price * float(margin) * derl).rename("residual_value")
+        return (price * margin * derl).rename("residual_value")
 
     def predict(self, data, periods, discount_rate: float | None = None) -> pd.DataFrame:
         """The per-subscriber predictions at once: ``probability_cancel`` within ``periods``
@@ -315,7 +328,9 @@ class ContractualPredictions(DiscountedLifetimeSums):
         """
         p = self._params(self._check_fitted())
         rng = np.random.default_rng(random_state)
-        n = int(n_subscribers)
+        n = int(check_number("n_subscribers", n_subscribers, low=0))
+        if n != n_subscribers:
+            raise InputError(f"n_subscribers must be a whole number ≥ 0, got {n_subscribers!r}.")
         horizon = np.broadcast_to(_check_periods_ahead(observed_periods), (n,))
         theta = rng.beta(p["alpha"], p["beta"], size=n)
         with np.errstate(divide="ignore"):

@@ -279,3 +279,29 @@ def test_errors():
         model.probability_cancel(_active(1), 1.5)
     with pytest.raises(InputError, match="no column 'cancelled'"):
         model.probability_cancel(pd.DataFrame({"periods": [1]}), 1)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda m: m.lifetime_value_new(price=float("nan"), margin=0.3, discount_rate=0.1),
+         "price must be finite and ≥ 0"),
+        (lambda m: m.lifetime_value_new(price=-5.0, margin=0.3, discount_rate=0.1),
+         "price must be finite and ≥ 0"),
+        (lambda m: m.lifetime_value_new(price=100.0, margin=7.0, discount_rate=0.1), "margin"),
+        (lambda m: m.residual_value(_active([0, 3]), price=100.0, margin=-1.0, discount_rate=0.1),
+         "margin"),
+        (lambda m: m.residual_value(_active([0, 3]), price=-100.0, margin=0.3, discount_rate=0.1),
+         "price must be finite and ≥ 0"),
+        (lambda m: m.discounted_expected_residual_lifetime(_active(1), 50), "0 ≤ d < 1"),
+        (lambda m: m.simulate(-1, 3), "n_subscribers"),
+        (lambda m: m.simulate(2.5, 3), "n_subscribers"),
+    ],
+)  # fmt: skip
+def test_value_arguments_out_of_range_are_refused(call, message):
+    # Found by fuzzing: a NaN or negative price, a margin of 700 % or -100 % and a discount rate
+    # of 5,000 % per period gave numbers (NaN, negative, inflated) instead of an error.
+    model = ShiftedBetaGeoModel.from_params(REGULAR_PARAMS)
+    with pytest.raises(InputError, match=message):
+        call(model)
+    assert 0 < model.lifetime_value_new(price=10.0, margin=1.0, discount_rate=0.1) < np.inf

@@ -58,6 +58,11 @@ _COMPILED_MIN_SIZE = 1_000
 _QUAD_STEP = 1.0 / 40.0
 _QUAD_HALF_WIDTH = 5.0
 _QUAD_U = np.arange(-_QUAD_HALF_WIDTH, _QUAD_HALF_WIDTH + _QUAD_STEP / 2, _QUAD_STEP)
+# Beyond this spread of logit p (a shape parameter below ~0.35) a second, finer grid follows: η
+# = peak + _QUAD_FINE_SCALE sinh(u), out to where the tails are e^-_QUAD_DROP below the peak.
+_QUAD_WIDE_SIGMA = 3.0
+_QUAD_FINE_SCALE = 0.25
+_QUAD_DROP = 45.0
 
 
 def log1mexp(x: np.ndarray) -> np.ndarray:
@@ -149,11 +154,39 @@ def _quadrature_sum(r, alpha, a, b, x, age, t):
     m = r + x
     beta = b + x
     log_s = np.log(t) - np.log(alpha + age)
+    log_beta = gammaln(a) + gammaln(beta) - gammaln(a + beta)
     # Centre and scale: mean and s.d. of logit p under Beta(a, beta), stretched by sinh.
     mu = psi(a) - psi(beta)
     sigma = np.sqrt(polygamma(1, a) + polygamma(1, beta))
     u = _QUAD_U[None, :]
-    eta = mu[:, None] + sigma[:, None] * np.sinh(u)
+    log_integrand = _log_integrand(mu[:, None] + sigma[:, None] * np.sinh(u), m, log_s, a, beta)
+    log_integrand += np.log(sigma)[:, None] + np.log(np.cosh(u)) - log_beta[:, None]
+    total = logsumexp(log_integrand, axis=1) + np.log(_QUAD_STEP)
+    # A shape parameter far below 1 spreads Beta(a, beta) over hundreds or thousands in logit
+    # space (tails falling like e^(a η) and e^(−beta η)), and the grid above, scaled to that
+    # spread, is too coarse where the integrand turns (found by fuzzing: errors up to 4 %).
+    # There a second grid, fine at the peak the first one found, reaches the tails.
+    wide = np.flatnonzero(sigma > _QUAD_WIDE_SIGMA)
+    if wide.size:
+        peak = np.take_along_axis(
+            mu[wide, None] + sigma[wide, None] * np.sinh(u),
+            np.argmax(log_integrand[wide], axis=1)[:, None],
+            axis=1,
+        )
+        reach = (_QUAD_DROP + 10.0) / np.minimum(a[wide], beta[wide])
+        half_width = np.arcsinh(np.max(reach) / _QUAD_FINE_SCALE)
+        u2 = np.arange(-half_width, half_width + _QUAD_STEP / 2, _QUAD_STEP)[None, :]
+        fine = _log_integrand(
+            peak + _QUAD_FINE_SCALE * np.sinh(u2), m[wide], log_s[wide], a[wide], beta[wide]
+        )
+        fine += np.log(_QUAD_FINE_SCALE) + np.log(np.cosh(u2)) - log_beta[wide, None]
+        total[wide] = logsumexp(fine, axis=1) + np.log(_QUAD_STEP)
+    return np.exp(total)
+
+
+def _log_integrand(eta, m, log_s, a, beta):
+    """ln of integral (1)'s integrand in η = logit p, without the Beta function: g(p) p^a
+    (1-p)^beta, with g(p) = (1 - (1+ps)^-m) / p; rows of ``eta`` per element of the rest."""
     log_p = -np.logaddexp(0.0, -eta)
     log_q = -np.logaddexp(0.0, eta)
     log_ps = log_p + log_s[:, None]
@@ -161,23 +194,11 @@ def _quadrature_sum(r, alpha, a, b, x, age, t):
     log_lm = np.log(m)[:, None] + np.where(
         log_ps < -30.0, log_ps, np.log(np.log1p(np.exp(np.minimum(log_ps, 700.0))))
     )
-    with np.errstate(invalid="ignore"):
-        huge = np.log(m)[:, None] + np.log(np.maximum(log_ps, 700.0))
+    huge = np.log(m)[:, None] + np.log(np.maximum(log_ps, 700.0))
     log_lm = np.where(log_ps > 700.0, huge, log_lm)
     lm = np.exp(log_lm)
     log_one_minus = np.where(log_lm < -30.0, log_lm, log1mexp(np.maximum(lm, 1e-300)))
-    log_beta = gammaln(a) + gammaln(beta) - gammaln(a + beta)
-    # Integrand in η: g(p) p^a (1-p)^beta / B(a, beta), with g(p) = (1 - (1+ps)^-m) / p, and
-    # dη/du = σ cosh u.
-    log_integrand = (
-        log_one_minus
-        + (a[:, None] - 1.0) * log_p
-        + beta[:, None] * log_q
-        - log_beta[:, None]
-        + np.log(sigma)[:, None]
-        + np.log(np.cosh(u))
-    )
-    return np.exp(logsumexp(log_integrand, axis=1) + np.log(_QUAD_STEP))
+    return log_one_minus + (a[:, None] - 1.0) * log_p + beta[:, None] * log_q
 
 
 def expected_purchases_if_alive(r, alpha, a, b, x, age, t) -> np.ndarray:

@@ -286,6 +286,24 @@ def test_small_shapes_are_accurate_and_warning_free(params):
     assert [str(w.message) for w in caught] == []
 
 
+# Found by fuzzing: a shape parameter of 0.001-0.01 spreads Beta(a, b + x) over thousands in
+# logit space; the quadrature's grid, scaled to that spread, missed the integrand's turn (errors
+# up to 4 %, and E_alive falling as the horizon grew). (r, α, a, b), x, T, t:
+TINY_SHAPES = [
+    ((0.7328117898961112, 0.0018364371402731585, 0.004317200293188678, 0.0011201646086969612),
+     0, 4.548288394205057, 1340.0),
+    ((798.3947079704906, 0.001922682805055475, 107.09444426503049, 0.009596223824741216),
+     0, 43.02, 10.0),
+    ((0.5665, 502.1, 0.0015247, 1.0024927), 0, 0.348, 52.0),  # MBG/NBD's case, b + 1
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("params", "x", "age", "t"), TINY_SHAPES)
+def test_tiny_shapes_are_accurate(params, x, age, t):
+    value = expected_purchases_if_alive(*params, x, age, t)
+    assert _relative_error(value, reference_if_alive(params, x, age, t)) <= RTOL
+
+
 # ---------------------------------------------------------------------------------------------
 # Where lifetimes 0.11.3 fails
 # (parameters, x, t_x, T, t): lifetimes evaluates the paper's closed form directly. It divides by

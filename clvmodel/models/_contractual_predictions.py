@@ -268,7 +268,10 @@ class ContractualPredictions(DiscountedLifetimeSums):
             price = data[price]
         price, margin = _check_price_and_margin(price, margin)
         if price.ndim and price.size != derl.size:
-            raise InputError("price must be finite: one number, or one per subscriber.")
+            raise InputError(
+                f"price must be one number, or one per subscriber: got {price.size} prices for "
+                f"{derl.size} subscribers."
+            )
         return (price * margin * derl).rename("residual_value")
 
     def predict(self, data, periods, discount_rate: float | None = None) -> pd.DataFrame:

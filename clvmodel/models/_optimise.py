@@ -147,7 +147,7 @@ class Optimiser:
         with np.errstate(all="ignore"):
             if use_hessian:
                 result = _trust_exact(
-                    minimize, lambda z: evaluate(z)[:2], start, lambda z: evaluate(z)[2], options
+                    lambda z: evaluate(z)[:2], start, lambda z: evaluate(z)[2], options
                 )
             else:
                 result = minimize(
@@ -158,7 +158,6 @@ class Optimiser:
                     # parameters): finish with Newton steps on a Hessian from gradient differences.
                     iterations = result.nit
                     result = _trust_exact(
-                        minimize,
                         lambda z: evaluate(z)[:2],
                         result.x,
                         lambda z: self._numerical_hessian(lambda w: evaluate(w)[1], z),
@@ -336,12 +335,12 @@ def converged(value, gradient, tol: float) -> bool:
     )
 
 
-def _trust_exact(minimize, objective, start, hessian, options):
+def _trust_exact(objective, start, hessian, options):
     """scipy's ``trust-exact`` from ``start``; where the Hessian stops being finite (a parameter
     running off to a boundary, where the likelihood loses precision) the step solver cannot go
     on, and the result is a failed one at ``start``, so that the caller tries another way or
     says the fit did not converge instead of passing on scipy's error."""
-    from scipy.optimize import OptimizeResult
+    from scipy.optimize import OptimizeResult, minimize
 
     def finite_hessian(z):
         value = hessian(z)

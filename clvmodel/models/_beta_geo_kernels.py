@@ -1,4 +1,4 @@
-"""BG/NBD's own compiled loops for intervals from parameter draws (numba, cached on disk).
+"""BG/NBD's (and MBG/NBD's) compiled loops for intervals from parameter draws (numba, cached).
 
 P(alive) per (row, draw) from its log odds, then the percentile limits of the three expectations
 and the count interval in one pass per block of rows, with the selection and mixture loops of

@@ -131,7 +131,7 @@ def interval_columns(
     compiled = method != "delta"
     if compiled:
         compiled_kernels()
-        # A model's own path for parameter draws (BG/NBD), where it has one; None: the generic.
+        # A model's own path for parameter draws (BG/NBD, MBG/NBD), where it has one; None: generic.
         hook = getattr(model, "_draw_interval_columns", None)
         columns = None if hook is None else hook(points, level, histories, horizon, which, grouping)
         if columns is not None:

@@ -156,7 +156,7 @@ class BetaGeoModel(FusedBetaGeoFit, PurchaseModel):
         return DropoutAtPurchasesCounts(p["r"] + x, p["alpha"] + T, p["a"], p["b"] + x, t)
 
     def _draw_interval_columns(self, points, level, histories, horizon, which, grouping=None):
-        """Interval columns from parameter draws by a path specific to BG/NBD (the log odds'
+        """Interval columns from parameter draws by BG/NBD's own path, MBG/NBD's too (the log odds'
         terms tabulated per (x, T) and draw; see :mod:`clvmodel.models._beta_geo_draws`), or
         None where the generic one applies (covariates)."""
         from clvmodel.models._beta_geo_draws import draw_interval_columns

@@ -8,8 +8,9 @@ parameters and a few static functions of plain arrays (the paper's appendix):
     per-customer log-likelihood and, optionally, its gradient in the natural parameters;
 ``_row_loglik_grad_hess(p, x, t_x, T)`` (optional)
     the same with the Hessian, from shared terms: the fit then takes Newton steps, one pass over
-    the distinct histories each (a model may instead override ``_objective`` with sums over
-    distinct values, as BG/NBD and Pareto/NBD do);
+    the distinct histories each, with covariates too (the base applies the chain rule); a model
+    may instead override ``_objective`` with sums over distinct values without covariates, as
+    BG/NBD and Pareto/NBD do;
 ``_log_odds_dead(p, x, t_x, T)``
     log[P(dead at T) / P(alive at T)] given the history;
 ``_expected_if_alive(p, x, T, t)`` and ``_pmf_if_alive(p, k, x, T, t)``
@@ -195,23 +196,70 @@ class PurchaseModel(PurchasePredictions, NewCustomerPredictions, MaximumLikeliho
 
     #: Optional: ``(p, x, t_x, T)`` → per-row log-likelihood, its gradient (k, rows) and its
     #: Hessian (k, k, rows) in the model's own parameters, from shared intermediate terms. A
-    #: model that gives it is fitted by Newton steps (without covariates), one pass per step.
+    #: model that gives it is fitted by Newton steps, one pass per step, with covariates too.
     _row_loglik_grad_hess = None
 
     @property
     def _analytic_hessian(self) -> bool:
-        return type(self)._row_loglik_grad_hess is not None and not self.has_covariates
+        return type(self)._row_loglik_grad_hess is not None
 
     def _objective(self, theta, rows, counts, hessian):
         """Sums over the distinct histories: with the model's fused value, gradient and Hessian
-        when it has one, else the base's row-by-row form."""
+        when it has one (through :meth:`_covariate_totals` with covariates), else the base's
+        row-by-row form."""
         fused = type(self)._row_loglik_grad_hess
-        if fused is None or self.has_covariates:
+        if fused is None:
             return super()._objective(theta, rows, counts, hessian)
+        if self.has_covariates:
+            return self._covariate_totals(theta, rows, counts, hessian)
         p = dict(zip(type(self).param_names, (float(v) for v in theta), strict=True))
         ll, grad, hess = fused(p, rows.x, rows.t_x, rows.T)
         totals = weighted_sum(ll, counts), weighted_sum(grad, counts)
         return *totals, (weighted_sum(hess, counts) if hessian else None)
+
+    def _covariate_totals(self, theta, rows: HistoryRows, counts, hessian: bool):
+        """Σ counts · ln L, its gradient and (optionally) its Hessian in (θ₀, γ), from the model's
+        per-row derivatives g_i, H_i in each row's own parameters u_i by the chain rule:
+
+            ∇ = Σ c_i J_iᵀ g_i,    ∇² = Σ c_i [J_iᵀ H_i J_i + Σ_j g_ij ∇²u_ij],
+
+        with u_ij = θ₀_j exp(s γ_Pᵀz_i) for a parameter j linked (sign s) to the covariates z of
+        process P, so that ∂u_ij/∂θ₀_j = u_ij/θ₀_j, ∂u_ij/∂γ_c = s u_ij z_ic,
+        ∂²u_ij/∂θ₀_j∂γ_c = s z_ic u_ij/θ₀_j and ∂²u_ij/∂γ_c∂γ_d = z_ic z_id u_ij (s² = 1), and
+        u_ij = θ₀_j otherwise. (Linear predictors clipped by ``linear_predictor`` are treated as
+        unclipped: the optimum lies far inside.)
+        """
+        names = type(self).param_names
+        p = self._individual(theta, rows.z_purchase, rows.z_dropout)
+        ll, g, h = type(self)._row_loglik_grad_hess(p, rows.x, rows.t_x, rows.T)
+        n, k, m = ll.size, len(names), len(self.param_names)
+        jacobian = np.zeros((n, k, m))
+        for j, name in enumerate(names):
+            jacobian[:, j, j] = p[name] / theta[j] if np.ndim(p[name]) else 1.0
+        extra = np.zeros((m, m)) if hessian else None
+        start = k
+        for (process, covariates), z in zip(
+            self._processes(), (rows.z_purchase, rows.z_dropout), strict=True
+        ):
+            if not covariates:
+                continue
+            block = slice(start, start + len(covariates))
+            start += len(covariates)
+            for name, sign in self.covariate_links[process].items():
+                j = names.index(name)
+                jacobian[:, j, block] = (sign * p[name])[:, None] * z
+                if hessian:
+                    weighted = counts * g[j] * p[name]  # c_i g_ij u_ij
+                    cross = sign * (weighted @ z) / theta[j]
+                    extra[j, block] += cross
+                    extra[block, j] += cross
+                    extra[block, block] += np.einsum("i,ic,id->cd", weighted, z, z)
+        grad = np.einsum("i,ijm,ji->m", counts, jacobian, g)
+        if not hessian:
+            return weighted_sum(ll, counts), grad, None
+        weighted_h = h * counts  # (k, k, n)
+        main = np.einsum("ija,jki,ikb->ab", jacobian, weighted_h, jacobian, optimize=True)
+        return weighted_sum(ll, counts), grad, main + extra
 
     def _individual(self, theta, z_purchase, z_dropout) -> dict:
         """Each row's own parameters: θ_i = θ₀ exp(sign · γᵀz_i) for the linked parameters."""

@@ -91,13 +91,17 @@ class ParetoNBDModel(PurchaseModel):
         ll, grad, _ = loglik(*_arrays(p, x, t_x, T), order=1 if gradient else 0)
         return ll, grad
 
-    @property
-    def _analytic_hessian(self) -> bool:
-        return not self.has_covariates
+    @staticmethod
+    def _row_loglik_grad_hess(p, x, t_x, T):
+        """ln L per row with its gradient (4, rows) and Hessian (4, 4, rows) in (r, α, s, β):
+        what the base's chain rule needs for Newton steps with covariates."""
+        ll, grad, hess = loglik(*_arrays(p, x, t_x, T), order=2)
+        return ll, grad, np.moveaxis(hess, 0, -1)
 
     def _objective(self, theta, rows, counts, hessian):
         """The log-likelihood summed over the distinct histories, with its gradient and Hessian
-        in (r, α, s, β) for Newton steps; with covariates the base's row-by-row form is used."""
+        in (r, α, s, β) for Newton steps; with covariates the base's chain rule is applied to
+        :meth:`_row_loglik_grad_hess`."""
         if self.has_covariates:
             return super()._objective(theta, rows, counts, hessian)
         p = dict(zip(self.param_names, theta, strict=True))

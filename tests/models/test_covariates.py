@@ -176,6 +176,54 @@ def test_gg_gradient_matches_finite_differences(with_covariates):
     np.testing.assert_allclose(analytic, _finite_difference(total, theta), rtol=2e-6, atol=1e-4)
 
 
+@pytest.mark.parametrize(
+    "theta",
+    [
+        [0.5, 10.0, 0.6, 12.0, 0.3, -0.2, 0.4, 0.1],
+        [2.0, 1.5, 0.2, 40.0, -0.8, 0.6, -0.5, 0.9],  # far from the optimum
+    ],
+)
+def test_pareto_chain_rule_hessian_matches_gradient_differences(with_covariates, theta):
+    # The base's chain rule (_covariate_totals) turns Pareto/NBD's per-row derivatives in
+    # (r, α, s, β) into those in (θ₀, γ): its gradient is the row-by-row one, and its Hessian
+    # the central differences of that gradient.
+    model = clv.ParetoNBDModel(["z1", "z2"], ["z1", "z2"])
+    rows, counts, _ = model._prepare(with_covariates, None)
+    theta = np.array(theta)
+    value, gradient, hessian = model._objective(theta, rows, counts, hessian=True)
+    ll, by_row = model._loglik(theta, rows)
+    assert value == pytest.approx(counts @ ll, rel=1e-13)
+    np.testing.assert_allclose(gradient, by_row @ counts, rtol=1e-10, atol=1e-8)
+    differences = np.empty_like(hessian)
+    for j in range(theta.size):
+        shift = np.zeros(theta.size)
+        shift[j] = 1e-6 * max(1.0, abs(theta[j]))
+        ahead, behind = (model._loglik(theta + d, rows)[1] @ counts for d in (shift, -shift))
+        differences[:, j] = (ahead - behind) / (2 * shift[j])
+    np.testing.assert_allclose(hessian, hessian.T, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(hessian, differences, rtol=1e-5, atol=1e-3)
+
+
+def test_pareto_with_covariates_takes_newton_steps_to_the_maximum(with_covariates):
+    model = clv.ParetoNBDModel(["z1"], ["z2"]).fit(with_covariates)
+    assert model.n_iterations_ <= 10
+    rows, counts, _ = model._prepare(with_covariates, None)
+    theta = model.params_.to_numpy()
+    _, gradient, hessian = model._objective(theta, rows, counts, hessian=True)
+    assert np.max(np.abs(gradient)) / counts.sum() < 1e-5
+    assert np.all(np.linalg.eigvalsh(hessian) < 0)  # a maximum, not a saddle
+    # No point nearby is higher: steps of 1 % of a standard error along each parameter and
+    # along random directions.
+    rng = np.random.default_rng(0)
+    errors = model.standard_errors_.to_numpy()
+    directions = [*np.eye(theta.size), *rng.normal(size=(4, theta.size))]
+    for direction in directions:
+        for sign in (1.0, -1.0):
+            nearby = theta + sign * 0.01 * errors * direction
+            value = model._objective(nearby, rows, counts, hessian=False)[0]
+            assert value <= model.log_likelihood_ + 1e-9
+
+
 # --------------------------------------------------------------------------------------------------
 # Predictions: each customer is a plain BG/NBD / Gamma-Gamma customer with their own parameters.
 def test_predictions_equal_plain_model_with_individual_parameters(with_covariates):

@@ -11,7 +11,8 @@ benchmarks/RESULTS.md). A fourth contender warms the draws path up on 1,000 cust
 later call in the same session, numba loaded.
 
 ``--model mbgnbd`` (or ``pnbd``) measures another purchase model on the same customers (simulated
-by BG/NBD); MBG/NBD takes BG/NBD's draws path, Pareto/NBD the generic one.
+by BG/NBD); MBG/NBD takes BG/NBD's draws path, Pareto/NBD its own (the death integral's tail
+interpolated per distinct x and draw, see clvmodel/models/_pareto_draws.py).
 
 Usage: python benchmarks/bench_intervals.py [--customers 1000000] [--repeats 3] [--model bgnbd]
 """

@@ -136,6 +136,22 @@ class ParetoNBDModel(PurchaseModel):
         return pmf_if_alive(r + x, alpha + T, s, beta + T, k, t)
 
     @staticmethod
+    def _count_recurrence(p, x, T, t):
+        """P(X > k | alive), k = 0, 1, …, for all counts on one quadrature grid of death times
+        (see :mod:`clvmodel.models._pareto_counts`)."""
+        from clvmodel.models._pareto_counts import ParetoCounts
+
+        return ParetoCounts(p["r"] + x, p["alpha"] + T, p["s"], p["beta"] + T, t)
+
+    def _draw_interval_columns(self, points, level, histories, horizon, which, grouping=None):
+        """Interval columns from parameter draws with the death integral's tail interpolated per
+        distinct x and draw (see :mod:`clvmodel.models._pareto_draws`), or None where the
+        generic path applies (covariates)."""
+        from clvmodel.models._pareto_draws import draw_interval_columns
+
+        return draw_interval_columns(self, points, level, histories, horizon, which, grouping)
+
+    @staticmethod
     def _expected_new(p, t):
         """E[X(t)] = rβ / (α(s−1)) · [1 − (β/(β+t))^(s−1)]: the alive case with x = T = 0."""
         return ParetoNBDModel._expected_if_alive(p, 0.0, 0.0, t)

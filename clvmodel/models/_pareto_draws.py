@@ -1,0 +1,387 @@
+"""Pareto/NBD intervals from parameter draws (``method="draws"`` or ``"bootstrap"``), without
+covariates: the columns of the generic :func:`clvmodel.models._intervals.interval_columns`, with
+the death integral interpolated instead of integrated per (row, draw).
+
+**P(alive).** With a = r + x, the log odds of having died are (see
+:mod:`clvmodel.models._pareto_special`)
+
+    ln(P(dead)/P(alive)) = C + ln(J(t_x) − J(T)),
+    C = ln s + a ln(1 + T/α) + s ln(1 + T/β) − ln β,
+    J(y) = ∫_y^∞ (1 + τ/α)^−a (1 + τ/β)^−(s+1) dτ.
+
+The generic path integrates per (row, draw). But J depends on the draw and on x only, through a
+function of one variable, y. For each distinct x and draw it is interpolated by a Chebyshev
+polynomial in u = ln(c₀ + y), c₀ the smallest α or β over the draws, on [ln(c₀ + min t_x),
+ln(c₀ + max(T + t))] over that x's histories (t the horizon):
+
+    ln J(y) = Σ_{n<N} c_n T_n(ξ(u)) − (a + s)(u − u₀).
+
+J is analytic off the cut y ≤ −min(α, β), which u maps outside the strip |Im u| < π, so the
+coefficients fall geometrically, whatever the length of the interval. The values at the
+Chebyshev–Lobatto points are the validated quadrature of ln J (within 3e-11 of mpmath). For
+N = 16, 32, 64 in turn, the degree-N interpolant is checked at the N points that the degree-2N
+grid adds; once it is within 1e-10 of them, the degree-2N interpolant (all 2N + 1 values, far
+closer in practice) is kept, less its trailing coefficients summing to at most 1e-15. A (x, draw)
+that degree 128 does not serve, one whose tail decays too slowly for the quadrature
+(r + x + s < 0.25), and an x with fewer than 16 histories and groups together (cheaper so) are
+integrated per row as in the generic path.
+
+Per (row, draw) there remain a Clenshaw sum (all draws side by side), one exponential and a
+subtraction: odds = K J(t_x) − K J(T) with K = e^C, the second term per (x, T) and draw.
+
+**Bound.** Let ε be the relative error of J (the checked 1e-10 plus the quadrature's 3e-11). K J(T)
+is the integral over the death time τ > T of its density given alive at T,
+s (β + T)^s (β + τ)^−(s+1), times ((α + T)/(α + τ))^a ≤ 1: so K J(T) ≤ 1, and the odds err by at
+most ε(K J(t_x) + K J(T)) = ε(odds + 2 K J(T)) ≤ ε(odds + 2). P(alive) = 1/(1 + odds) then errs by
+at most 2ε, relative and absolute, and so does E[Y] = P(alive) E[Y | alive]. An equal-tailed
+percentile moves by no more than the values it is taken from, so the limits agree with the generic
+path's to 2ε relative (measured on CDNOW and simulated customers: about 1e-14).
+
+**P(no purchase | alive)** = (β'/(β'+t))^s (α'/(α'+t))^a + K(J(T) − J(T + t)), α' = α + T,
+β' = β + T (survive the horizon without buying, or die first without buying): the same
+interpolant. The difference errs by at most ε(K J(T) + K J(T + t)) ≤ 2ε; where K J(T) + K J(T + t)
+exceeds 100 times the result (a heavy buyer, P(no purchase | alive) tiny), which could cost more
+than 1e-8 of it, the generic path's quadrature is used instead. P(no purchase) =
+1 − P(alive)(1 − P(no purchase | alive)) then errs by at most 4ε.
+
+**The count mixture** uses the generic survival tables, built from
+:class:`clvmodel.models._pareto_counts.ParetoCounts` (all counts on one grid per group and
+draw), and E[Y | alive] is the closed form, per (x, T) and draw. The row pass is BG/NBD's
+(:func:`clvmodel.models._beta_geo_kernels.bg_draw_block`), after
+:func:`clvmodel.models._pareto_kernels.pareto_odds` has formed the odds of a block of rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.fft
+
+from clvmodel._grouping import group_rows
+from clvmodel.models._beta_geo_draws import _survival_tables
+from clvmodel.models._intervals import interval_column_names
+from clvmodel.models._pareto_special import _TAIL_MIN_DECAY, _integrals, log_odds_dead, pmf_if_alive
+
+__all__ = ["draw_interval_columns", "tail_curves"]
+
+_MIXTURE_POINTS = 50
+_ORDER = ("probability_alive", "expected_purchases", "probability_no_purchase")
+_NAMES = ("r", "alpha", "s", "beta")
+#: Accepted interpolation error of ln J (the check at the next level's points).
+TOLERANCE = 1e-10
+_LEVELS = (16, 32, 64)
+#: An x with fewer histories and groups together is integrated per row (an interpolant costs
+#: 33 or more tail integrals a draw).
+_FEW = 16
+#: Trailing coefficients summing to at most this are dropped (far below the checked error: the
+#: degree-2N interpolant kept is usually much closer than the degree-N one checked).
+_TRIM = 1e-15
+#: P(no purchase | alive) is integrated instead where K J(T) + K J(T + t) exceeds it this many
+#: times (its error, ε(K J(T) + K J(T + t)), could then exceed 1e-8 of it).
+_CONDITION = 1e2
+
+
+def _kernels():
+    from clvmodel.models import _pareto_kernels  # numba: imported on first use
+
+    return _pareto_kernels
+
+
+class TailCurves:
+    """Chebyshev interpolants of ln J per distinct x and draw (see the module docstring).
+
+    Attributes
+    ----------
+    coef : numpy.ndarray
+        (curves, at most 129, draws) coefficients, zero past each draw's own number.
+    length : numpy.ndarray
+        (curves,) the largest number of coefficients over the draws.
+    served : numpy.ndarray
+        (curves, draws): False where the curve does not serve the draw.
+    slope : numpy.ndarray
+        (curves, draws): r + x + s.
+    c0, lo, hi : float, numpy.ndarray, numpy.ndarray
+        u = ln(c₀ + y) on [lo, hi] per curve.
+    """
+
+    def __init__(self, coef, length, served, slope, c0, lo, hi):
+        self.coef, self.length, self.served, self.slope = coef, length, served, slope
+        self.c0, self.lo, self.hi = c0, lo, hi
+
+    def position(self, curve, y):
+        """ξ ∈ [−1, 1] and u − u₀ of points y on their curves."""
+        u = np.log(self.c0 + y)
+        lo, hi = self.lo[curve], self.hi[curve]
+        xi = np.clip((2.0 * u - lo - hi) / (hi - lo), -1.0, 1.0)
+        return np.ascontiguousarray(xi), np.ascontiguousarray(u - lo)
+
+    def log_tail(self, curve, y):
+        """ln J(y) per (point, draw) from the interpolants (NaN where a curve does not serve a
+        draw)."""
+        xi, du = self.position(curve, y)
+        out = np.empty((y.size, self.slope.shape[1]))
+        _kernels().chebyshev_values(out, curve, xi, self.coef, self.length)
+        out -= self.slope[curve] * du[:, None]
+        out[~self.served[curve]] = np.nan
+        return out
+
+
+def tail_curves(params, xs, y_lo, y_hi, skip=None) -> TailCurves:
+    """The interpolants of ln J for the distinct x values ``xs`` on [y_lo, y_hi] (one each),
+    for the draws' parameters ``params`` = (r, α, s, β), arrays over the draws; none for the
+    curves where ``skip`` is True (integrated per row instead)."""
+    r, alpha, s, beta = params
+    n_x, n_draws = xs.size, r.size
+    c0 = float(min(alpha.min(), beta.min()))
+    lo, hi = np.log(c0 + y_lo), np.log(c0 + y_hi)
+    hi = np.maximum(hi, lo + 1e-6)  # one point: any short interval serves
+    slope = r[None, :] + xs[:, None] + s[None, :]
+    open_ = slope >= _TAIL_MIN_DECAY
+    if skip is not None:
+        open_ &= ~skip[:, None]
+    # (curve, draw) pairs still open, and their values at the current level's points.
+    ci, dj = np.nonzero(open_)
+    values = _log_tails(params, xs, c0, lo, hi, ci, dj, _LEVELS[0], np.arange(_LEVELS[0] + 1))
+    accepted = []
+    for n in _LEVELS:
+        # The new points of level 2n are the odd ones, between those of level n.
+        new = _log_tails(params, xs, c0, lo, hi, ci, dj, 2 * n, np.arange(1, 2 * n, 2))
+        low = _coefficients(values)
+        xi = np.cos(np.pi * np.arange(1, 2 * n, 2) / (2 * n))
+        error = np.abs(np.polynomial.chebyshev.chebval(xi, low.T) - new).max(axis=1)
+        both = np.empty((ci.size, 2 * n + 1))
+        both[:, ::2], both[:, 1::2] = values, new
+        done = error <= TOLERANCE  # checked at degree n: the degree-2n interpolant is kept
+        accepted.append((ci[done], dj[done], _trimmed(_coefficients(both[done]))))
+        ci, dj, values = ci[~done], dj[~done], both[~done]
+        if ci.size == 0:
+            break
+    used = [np.flatnonzero(c.any(axis=0)) for _, _, c in accepted]
+    size = max([int(u[-1]) + 1 for u in used if u.size] + [1])
+    coef = np.zeros((n_x, size, n_draws))
+    served = np.zeros((n_x, n_draws), dtype=bool)
+    length = np.zeros(n_x, dtype="int64")
+    for c, j, values in accepted:
+        width = min(values.shape[1], size)
+        coef[c, :width, j] = values[:, :width]
+        served[c, j] = True
+        if c.size:
+            last = np.where(values.any(axis=0), np.arange(values.shape[1]), -1).max() + 1
+            np.maximum.at(length, c, last)
+    return TailCurves(coef, length, served, slope, c0, lo, hi)
+
+
+def _trimmed(coef):
+    """The coefficients with the trailing ones whose magnitudes sum to at most _TRIM set
+    to zero (dropping them moves the polynomial by at most that sum on [−1, 1])."""
+    dropped = np.cumsum(np.abs(coef[:, ::-1]), axis=1)[:, ::-1]
+    coef = coef.copy()
+    coef[dropped <= _TRIM] = 0.0
+    return coef
+
+
+def _log_tails(params, xs, c0, lo, hi, ci, dj, n, k):
+    """ln J at the Chebyshev–Lobatto points k of level n, per open (curve, draw) pair, plus
+    (a + s)(u − u₀): the interpolated function."""
+    r, alpha, s, beta = params
+    u = 0.5 * (lo + hi)[ci, None] + 0.5 * (hi - lo)[ci, None] * np.cos(np.pi * k / n)[None, :]
+    y = np.maximum(np.exp(u) - c0, 0.0)
+    shape = y.shape
+    cols = [
+        np.broadcast_to(v[:, None], shape).ravel()
+        for v in (r[dj], alpha[dj], s[dj], beta[dj], xs[ci])
+    ]
+    with np.errstate(divide="ignore"):
+        log_y = np.log(y).ravel()
+    value = _integrals(*cols, log_y, np.full(log_y.size, np.inf), 0)[0].reshape(shape)
+    return value + (r[dj] + xs[ci] + s[dj])[:, None] * (u - lo[ci, None])
+
+
+def _coefficients(values):
+    """Chebyshev coefficients from the values at the Lobatto points cos(πk/n), k = 0 … n."""
+    if values.shape[0] == 0:
+        return values
+    n = values.shape[1] - 1
+    c = scipy.fft.dct(values, type=1, axis=1) / n
+    c[:, 0] /= 2.0
+    c[:, -1] /= 2.0
+    return c
+
+
+def draw_interval_columns(
+    model, points, level, histories, horizon, which, grouping=None, block=256
+):
+    """The interval columns of a Pareto/NBD model without covariates from parameter vectors
+    (draws or bootstrap replicates), as :func:`clvmodel.models._intervals.interval_columns`.
+
+    Parameters
+    ----------
+    model : ParetoNBDModel
+        Fitted, without covariates.
+    points : numpy.ndarray
+        Shape (draws, 4): r, α, s, β per draw.
+    level : float
+        Nominal level.
+    histories : tuple of numpy.ndarray
+        x, t_x, T of the distinct histories (then two empty covariate matrices).
+    horizon : float or numpy.ndarray
+        One horizon, or one per history.
+    which : sequence of str
+        The expectations asked for.
+    grouping : tuple of numpy.ndarray, optional
+        ``group_rows(x, T[, horizon])`` of the histories when the caller has it.
+    block : int
+        Rows per block of the (rows, draws) arrays.
+
+    Returns
+    -------
+    dict or None
+        The interval columns by name; None with covariates (the generic path applies).
+    """
+    # Over 80 lines for its docstring (the body is about 55).
+    x, t_x, age, z_p, z_d = histories
+    if z_p.shape[1] + z_d.shape[1] > 0:
+        return None
+    tail = (1.0 - level) / 2.0
+    at_points = [model._individual(theta, z_p[:1], z_d[:1]) for theta in points]
+    params = tuple(np.array([q[k] for q in at_points], dtype="float64") for k in _NAMES)
+    per_row = np.ndim(horizon) > 0
+    if grouping is None:
+        grouping = group_rows(x, age, *([horizon] if per_row else []))
+    group, first = grouping
+    x_g, age_g = x[first], age[first]
+    h_g = horizon[first] if per_row else np.full(first.size, float(horizon))
+    xs, curve = np.unique(x, return_inverse=True)
+    curve_g = curve[first]
+    end = age_g + (h_g if "probability_no_purchase" in which else 0.0)
+    y_lo = np.full(xs.size, np.inf)
+    np.minimum.at(y_lo, curve, t_x)
+    y_hi = np.zeros(xs.size)
+    np.maximum.at(y_hi, curve_g, end)
+    compiled = _kernels()
+    # An x with few histories is cheaper integrated per row than interpolated.
+    few = np.bincount(curve, minlength=xs.size) + np.bincount(curve_g, minlength=xs.size)
+    curves = tail_curves(params, xs, y_lo, y_hi, skip=few < _FEW)
+    tables = _group_tables(model, params, curves, curve_g, x_g, age_g, h_g, which)
+    counting = "expected_purchases" in which
+    n_mixture = min(_MIXTURE_POINTS, len(points)) if counting else 0
+    if counting:
+        h_mix = h_g if per_row else float(horizon)
+        mixture = _survival_tables(model, at_points[:n_mixture], x_g, age_g, h_mix, tail)
+    else:
+        mixture = np.empty(0), np.zeros(1, dtype="int64"), np.ones(1, dtype="int64")
+    # Rows by (x, T) group and by t_x within (alternately up and down), as BG/NBD's path: the
+    # neighbours rank the draws alike, which the selection's warm start uses.
+    rank = np.empty(first.size, dtype="int64")
+    rank[np.lexsort((h_g, age_g, x_g))] = np.arange(first.size)
+    top = float(t_x.max(initial=0.0))
+    r_g = rank[group]
+    order = np.argsort(r_g * (top + 1.0) + np.where(r_g % 2 == 1, top - t_x, t_x))
+    with np.errstate(divide="ignore"):
+        possible = np.log(age) > np.log(t_x)  # as the generic path: some time to have died
+    xi, du = curves.position(curve, t_x)
+    rows = (group, curve, xi, du, possible)
+    exact = _exact_odds(params, curves, curve, x, t_x, age, possible)
+    table = _limits_by_block(
+        compiled, rows, order, curves, tables, exact, mixture, n_mixture, tail, block
+    )
+    out = {}
+    for q, name in enumerate(_ORDER):
+        if name in which:
+            out[f"{name}_lower"] = table[:, 2 * q]
+            out[f"{name}_upper"] = table[:, 2 * q + 1]
+    if counting:
+        out["purchases_lower"] = table[:, 6]
+        out["purchases_upper"] = table[:, 7]
+        out["purchases_interval_mass"] = np.clip(table[:, 8] - table[:, 9], 0.0, 1.0)
+    return {name: out[name] for name in interval_column_names(which)}
+
+
+def _group_tables(model, params, curves, curve_g, x_g, age_g, h_g, which):
+    """Per (x, T) group and draw: E[Y | alive] and P(no purchase | alive) where asked for, C
+    and exp(C + ln J(T)) (see the module docstring)."""
+    r, alpha, s, beta = (v[None, :] for v in params)
+    xc, ac, hc = x_g[:, None], age_g[:, None], h_g[:, None]
+    stacked = dict(zip(_NAMES, (r, alpha, s, beta), strict=True))
+    given = silent = np.empty((0, 0))
+    a = r + xc
+    with np.errstate(all="ignore"):
+        if "expected_purchases" in which:
+            given = np.ascontiguousarray(type(model)._expected_if_alive(stacked, xc, ac, hc))
+        const = np.log(s) + a * np.log1p(ac / alpha) + s * np.log1p(ac / beta) - np.log(beta)
+        at_age = np.exp(const + curves.log_tail(curve_g, age_g))
+        if "probability_no_purchase" in which:
+            at_end = np.exp(const + curves.log_tail(curve_g, age_g + h_g))
+            survive = np.exp(-s * np.log1p(hc / (beta + ac)) - a * np.log1p(hc / (alpha + ac)))
+            silent = survive + np.maximum(at_age - at_end, 0.0)
+            silent = np.where(hc > 0.0, silent, 1.0)
+            # Where the difference could lose more than 1e-8 of the result (or a curve does
+            # not serve the draw): the generic path's quadrature.
+            redo = ~(at_age + at_end <= _CONDITION * silent) & (hc > 0.0)
+            if redo.any():
+                i, j = np.nonzero(redo)
+                silent[i, j] = pmf_if_alive(
+                    params[0][j] + x_g[i], params[1][j] + age_g[i], params[2][j],
+                    params[3][j] + age_g[i], 0.0, h_g[i],
+                )  # fmt: skip
+            silent = np.ascontiguousarray(silent)
+    const = np.ascontiguousarray(np.broadcast_to(const, at_age.shape))
+    return given, silent, const, np.ascontiguousarray(at_age)
+
+
+def _exact_odds(params, curves, curve, x, t_x, age, possible):
+    """exp(log odds) per row and draw, by the generic path's quadrature, for the rows whose
+    curve does not serve some draw: (rows' index into the array or −1, the array with NaN
+    where the interpolant serves)."""
+    index = np.full(x.size, -1, dtype="int64")
+    missing = ~curves.served[curve]
+    rows = np.flatnonzero(missing.any(axis=1) & possible)
+    values = np.full((rows.size, curves.served.shape[1]), np.nan)
+    if rows.size:
+        index[rows] = np.arange(rows.size)
+        i, j = np.nonzero(missing[rows])
+        p = [v[j] for v in params]
+        with np.errstate(over="ignore"):
+            values[i, j] = np.exp(log_odds_dead(*p, x[rows][i], t_x[rows][i], age[rows][i]))
+    return index, values
+
+
+def _limits_by_block(compiled, rows, order, curves, tables, exact, mixture, n_mixture, tail, block):
+    """The compiled loops over blocks of rows in ``order``: the odds per (row, draw), then each
+    row's percentile limits (six) and count interval (four), returned as (rows, 10) at the
+    rows' own places."""
+    from clvmodel.models import _beta_geo_kernels as kernels  # numba: imported on first use
+
+    group, curve, xi, du, possible = (v[order] for v in rows)
+    given, silent, const, at_age = tables
+    index, values_exact = exact
+    index = index[order]
+    values, offset, size = mixture
+    n_rows, n_draws = group.size, const.shape[1]
+    group = np.ascontiguousarray(group, dtype="int64")
+    curve = np.ascontiguousarray(curve, dtype="int64")
+    last = n_draws - 1
+    positions = np.array([tail * last, (1.0 - tail) * last])
+    table = np.empty((n_rows, 10))
+    limits, counts = table[:, :6].T, table[:, 6:].T
+    warm = np.zeros((3, 2 * n_draws + 2), dtype="int64")
+    buffer = np.empty((block, n_draws))
+    b1, b2 = np.empty(n_draws), np.empty(n_draws)
+    for start in range(0, n_rows, block):
+        stop = min(start + block, n_rows)
+        part = slice(start, stop)
+        work = buffer[: stop - start]
+        compiled.pareto_odds(
+            work, group[part], curve[part], xi[part], du[part], possible[part],
+            curves.coef, curves.length, curves.slope, const, at_age, b1, b2,
+        )  # fmt: skip
+        fixed = np.flatnonzero(index[part] >= 0)
+        if fixed.size:
+            exact_rows = values_exact[index[part][fixed]]
+            patched = work[fixed]
+            np.copyto(patched, exact_rows, where=~np.isnan(exact_rows))
+            work[fixed] = patched
+        kernels.bg_draw_block(
+            work, group[part], order[part], given, silent, positions, values, offset, size,
+            n_mixture, tail, limits, counts, warm,
+        )  # fmt: skip
+    return table

@@ -19,8 +19,9 @@ Two sources of uncertainty, kept apart:
   the count, and P(L ≤ X ≤ U), at least the nominal level for a discrete count, is reported
   beside it. Given alive, the count's survival function depends on (x, T), the horizon and the
   parameters only: it is tabulated once per distinct (x, T) and parameter vector, for all counts
-  at once by a recurrence in k where the model has one (BG/NBD, MBG/NBD), up to the count where
-  the tail mass is reached; each row then mixes the table with its own P(alive).
+  at once (by a recurrence in k for BG/NBD and MBG/NBD, on one quadrature grid for Pareto/NBD),
+  up to the count where the tail mass is reached; each row then mixes the table with its own
+  P(alive).
 
 Both are computed on the distinct histories only, so the cost grows with the number of draws and of
 distinct histories, not of customers. With draws (or bootstrap replicates) the percentiles, the
@@ -131,7 +132,7 @@ def interval_columns(
     compiled = method != "delta"
     if compiled:
         compiled_kernels()
-        # A model's own path for parameter draws (BG/NBD, MBG/NBD), where it has one; None: generic.
+        # A model's own path for parameter draws (BG/NBD, MBG/NBD, Pareto/NBD); None: generic.
         hook = getattr(model, "_draw_interval_columns", None)
         columns = None if hook is None else hook(points, level, histories, horizon, which, grouping)
         if columns is not None:

@@ -156,6 +156,22 @@ def _scaled_pmf(r, log_term, ratio, m, k_lo, k_hi, out):
             val[i] = v
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _clenshaw(a, n_terms, x2, b1, b2):
+    """Clenshaw's recurrence b_n = a_n + 2ξ b_{n+1} − b_{n+2} down to n = 1, for every draw side by
+    side (``a[n, draw]``; independent recurrences, which the processor runs in parallel): leaves
+    b_1 in ``b1`` and b_2 in ``b2``, so that Σ_{n<N} a_n T_n(ξ) = a_0 + ξ b_1 − b_2."""
+    for j in range(b1.size):
+        b1[j] = 0.0
+        b2[j] = 0.0
+    for n in range(n_terms - 1, 0, -1):
+        a_n = a[n]
+        for j in range(b1.size):
+            v = a_n[j] + x2 * b1[j] - b2[j]
+            b2[j] = b1[j]
+            b1[j] = v
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def pareto_odds(work, group, curve, xi, du, possible, coef, length, slope, const, tail, b1, b2):
     """P(dead)/P(alive) per (row, draw) over a block of rows, into ``work``:
@@ -180,15 +196,7 @@ def pareto_odds(work, group, curve, xi, du, possible, coef, length, slope, const
         x2 = 2.0 * xi[i]
         d = du[i]
         a = coef[c]
-        for j in range(n_draws):
-            b1[j] = 0.0
-            b2[j] = 0.0
-        for n in range(length[c] - 1, 0, -1):
-            a_n = a[n]
-            for j in range(n_draws):
-                v = a_n[j] + x2 * b1[j] - b2[j]
-                b2[j] = b1[j]
-                b1[j] = v
+        _clenshaw(a, length[c], x2, b1, b2)
         a_0 = a[0]
         s_c = slope[c]
         const_g = const[g]
@@ -210,15 +218,7 @@ def chebyshev_values(out, curve, xi, coef, length):
         c = curve[i]
         x2 = 2.0 * xi[i]
         a = coef[c]
-        for j in range(n_draws):
-            b1[j] = 0.0
-            b2[j] = 0.0
-        for n in range(length[c] - 1, 0, -1):
-            a_n = a[n]
-            for j in range(n_draws):
-                v = a_n[j] + x2 * b1[j] - b2[j]
-                b2[j] = b1[j]
-                b1[j] = v
+        _clenshaw(a, length[c], x2, b1, b2)
         a_0 = a[0]
         for j in range(n_draws):
             out[i, j] = a_0[j] + 0.5 * x2 * b1[j] - b2[j]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from clvmodel._grouping import group_rows
 from clvmodel.errors import InputError
 
 _PROBABILITY_FLOOR = 1e-15
@@ -207,3 +208,42 @@ def parameter_points(model, method: str, n_draws: int = 200, seed=0) -> np.ndarr
             )
         return replicates.to_numpy()
     raise InputError(f"method={method!r} is not known; use 'delta', 'draws' or 'bootstrap'.")
+
+
+def points_by_group(model, points, histories, horizon, grouping, names):
+    """What a model's own draws path needs first (models without covariates): each point's
+    parameters, each parameter over the points, and the (x, T[, horizon]) groups of the histories.
+
+    Parameters
+    ----------
+    model : PurchaseModel
+        Fitted, without covariates.
+    points : numpy.ndarray
+        Shape (draws, parameters): parameter vectors.
+    histories : tuple of numpy.ndarray
+        x, t_x, T of the distinct histories, then two empty covariate matrices.
+    horizon : float or numpy.ndarray
+        One horizon, or one per history.
+    grouping : tuple of numpy.ndarray or None
+        ``group_rows(x, T[, horizon])`` of the histories when the caller has it.
+    names : sequence of str
+        The model's parameter names, in the order wanted.
+
+    Returns
+    -------
+    at_points : list of dict
+        Each point's parameters by name.
+    params : tuple of numpy.ndarray
+        Each parameter in ``names`` over the points.
+    per_row : bool
+        Whether the horizon is one per history.
+    grouping : tuple of numpy.ndarray
+        The group of each history and the first history of each group.
+    """
+    x, _, age, z_p, z_d = histories
+    at_points = [model._individual(theta, z_p[:1], z_d[:1]) for theta in points]
+    params = tuple(np.array([q[k] for q in at_points], dtype="float64") for k in names)
+    per_row = np.ndim(horizon) > 0
+    if grouping is None:
+        grouping = group_rows(x, age, *([horizon] if per_row else []))
+    return at_points, params, per_row, grouping

@@ -56,8 +56,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.fft
 
-from clvmodel._grouping import group_rows
 from clvmodel.models._beta_geo_draws import _survival_tables
+from clvmodel.models._interval_draws import points_by_group
 from clvmodel.models._intervals import interval_column_names
 from clvmodel.models._pareto_special import _TAIL_MIN_DECAY, _integrals, log_odds_dead, pmf_if_alive
 
@@ -242,12 +242,9 @@ def draw_interval_columns(
     if z_p.shape[1] + z_d.shape[1] > 0:
         return None
     tail = (1.0 - level) / 2.0
-    at_points = [model._individual(theta, z_p[:1], z_d[:1]) for theta in points]
-    params = tuple(np.array([q[k] for q in at_points], dtype="float64") for k in _NAMES)
-    per_row = np.ndim(horizon) > 0
-    if grouping is None:
-        grouping = group_rows(x, age, *([horizon] if per_row else []))
-    group, first = grouping
+    at_points, params, per_row, (group, first) = points_by_group(
+        model, points, histories, horizon, grouping, _NAMES
+    )
     x_g, age_g = x[first], age[first]
     h_g = horizon[first] if per_row else np.full(first.size, float(horizon))
     xs, curve = np.unique(x, return_inverse=True)

@@ -237,16 +237,9 @@ class PurchaseModel(PurchasePredictions, NewCustomerPredictions, MaximumLikeliho
         for j, name in enumerate(names):
             jacobian[:, j, j] = p[name] / theta[j] if np.ndim(p[name]) else 1.0
         extra = np.zeros((m, m)) if hessian else None
-        start = k
-        for (process, covariates), z in zip(
-            self._processes(), (rows.z_purchase, rows.z_dropout), strict=True
-        ):
-            if not covariates:
-                continue
-            block = slice(start, start + len(covariates))
-            start += len(covariates)
-            for name, sign in self.covariate_links[process].items():
-                j = names.index(name)
+        for block, z, links in self._coefficient_blocks(rows):
+            for j, sign in links:
+                name = names[j]
                 jacobian[:, j, block] = (sign * p[name])[:, None] * z
                 if hessian:
                     weighted = counts * g[j] * p[name]  # c_i g_ij u_ij
@@ -292,19 +285,27 @@ class PurchaseModel(PurchasePredictions, NewCustomerPredictions, MaximumLikeliho
         grad = np.zeros((len(self.param_names), ll.size))
         for j, name in enumerate(names):
             grad[j] = g[j] * (p[name] / theta[j] if np.ndim(p[name]) else 1.0)
+        for block, z, links in self._coefficient_blocks(rows):
+            effect = sum(g[j] * sign * p[names[j]] for j, sign in links)
+            grad[block] = (z * effect[:, None]).T
+        return ll, grad
+
+    def _coefficient_blocks(self, rows: HistoryRows):
+        """Per process with covariates: the slice of its coefficients among the parameters, its
+        covariate matrix, and the (index, sign) of each own parameter its covariates scale."""
+        names = type(self).param_names
         start = len(names)
         for (process, covariates), z in zip(
             self._processes(), (rows.z_purchase, rows.z_dropout), strict=True
         ):
             if not covariates:
                 continue
-            effect = sum(
-                g[names.index(name)] * sign * p[name]
-                for name, sign in self.covariate_links[process].items()
-            )
-            grad[start : start + len(covariates)] = (z * effect[:, None]).T
+            block = slice(start, start + len(covariates))
             start += len(covariates)
-        return ll, grad
+            links = [
+                (names.index(name), sign) for name, sign in self.covariate_links[process].items()
+            ]
+            yield block, z, links
 
 
 def _stack(columns, n: int) -> np.ndarray:

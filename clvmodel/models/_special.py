@@ -51,8 +51,10 @@ _SERIES_RTOL = 1e-15
 # Accept the series when the result keeps at least this share of the terms' magnitude.
 _CANCELLATION_LIMIT = 1e-6
 _MIN_SERIES_D = 0.01
-# Below this many elements the NumPy loop is as quick as the compiled one.
-_COMPILED_MIN_SIZE = 1_000
+# From this many elements on, the compiled loop (once the interval code has loaded it) replaces
+# the NumPy one: it is quicker at every size, as each NumPy step costs microseconds however few
+# the elements (1 element to y = 0.9: 1.7 ms vs 9 µs; 100 to y = 0.999: 13 ms vs 16 µs).
+_COMPILED_MIN_SIZE = 1
 
 # tanh-sinh nodes on the real line: η = μ + σ sinh(u), u = -U..U in steps of h.
 _QUAD_STEP = 1.0 / 40.0

@@ -29,7 +29,7 @@ from clvmodel._files import write_text_atomically
 from clvmodel.errors import ConvergenceError, InputError, NotFittedError
 from clvmodel.models._compress import check_weights as check_weights
 from clvmodel.models._compress import compress_rows, weighted_sum
-from clvmodel.models._optimise import WARM_START_ROWS, Optimiser, converged, evaluate_at
+from clvmodel.models._optimise import WARM_START_ROWS, Optimiser, converged
 from clvmodel.rfm import TIME_UNITS
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "MaximumLikelihoodModel", "compress_rows"]
@@ -248,17 +248,22 @@ class MaximumLikelihoodModel(Optimiser):
                 start = self._warm_start(arrays, counts, start)
         else:
             start = self._to_working(self._checked_params(initial_params).to_numpy())
-        result, evaluate = self._optimise(
-            arrays, counts, start, use_hessian, gtol=self.tol * 1e-3, max_iter=self.max_iter
+        result, evaluate, value, gradient, hessian = self._fit_from(
+            arrays, counts, start, use_hessian
         )
-        value, gradient, hessian = evaluate_at(evaluate, result.x)
-        if use_hessian and not converged(value, gradient, self.tol):
-            # Newton steps can overshoot towards a boundary where the likelihood loses precision
-            # (a parameter running off to infinity); quasi-Newton steps approach it gently.
-            result, evaluate = self._optimise(
-                arrays, counts, start, False, gtol=self.tol * 1e-3, max_iter=self.max_iter
-            )
-            value, gradient, hessian = evaluate_at(evaluate, result.x)
+        if initial_params is None and (
+            not converged(value, gradient, self.tol) or self._edge(result.x)
+        ):
+            # A likelihood with more than one maximum, or whose supremum lies on an edge of
+            # the parameter space: the highest maximum reached from the model's other starts.
+            best = (result, evaluate, value, gradient, hessian)
+            for other in self._other_starts(arrays, counts):
+                found = self._fit_from(arrays, counts, self._to_working(other), use_hessian)
+                if converged(*found[2:4], self.tol) and (
+                    not converged(*best[2:4], self.tol) or found[2] < best[2]
+                ):
+                    best = found
+            result, evaluate, value, gradient, hessian = best
         log_theta = result.x
         gradient_norm = float(np.max(np.abs(gradient)))
         if not converged(value, gradient, self.tol):

@@ -65,3 +65,103 @@ def log_gamma_shift(x, a):
             lift = np.log1p(a[..., None] / (x[..., None] + steps)).sum(axis=-1)
         value = value - np.where(low, lift, 0.0)
     return value
+
+
+# ψ(y) − ln y + 1/(2y) = −Σ B_2k / (2k y^(2k)) and ψ'(y) − 1/y − 1/(2y²) = Σ B_2k / y^(2k+1):
+# coefficients of 1/y², 1/y⁴, ... (the same Bernoulli numbers as _STIRLING).
+_DIGAMMA = (-1 / 12, 1 / 120, -1 / 252, 1 / 240, -1 / 132, 691 / 32760)
+_TRIGAMMA = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730)
+
+
+def _series(y, coefficients, power):
+    """Σ_k coefficients[k] / y^(2k + power) by Horner's rule in 1/y²."""
+    inverse = 1.0 / y
+    square = inverse * inverse
+    total = np.zeros_like(square)
+    for coefficient in reversed(coefficients):
+        total = total * square + coefficient
+    return total * square * inverse ** (power - 2)
+
+
+def _lifted(x, a):
+    """x (moved up by 10 where x < 10, so that the asymptotic series holds), the mask of the moved
+    entries and the ratio a / (y + a) at the argument y used."""
+    x, a = np.broadcast_arrays(np.asarray(x, dtype="float64"), np.asarray(a, dtype="float64"))
+    low = x < _STIRLING_FROM
+    y = np.where(low, x + _STIRLING_FROM, x)
+    return x, a, y, low, a / (y + a)
+
+
+def digamma_shift(x, a):
+    """ψ(x + a) − ψ(x) for x > 0, a ≥ 0, without the cancellation of ``psi(x + a) - psi(x)``.
+
+    For y ≥ 10, log1p(a/y) + a / (2y(y + a)) + R(y + a) − R(y) with R the asymptotic series of
+    ψ(y) − ln y + 1/(2y); smaller x are moved up by 10, ψ(y) = ψ(y + 10) − Σ_{j<10} 1/(y + j).
+    Each term is written with the ratio a/(y + a), so that a may be as large as a float allows.
+
+    Parameters
+    ----------
+    x, a : array_like
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> from scipy.special import psi
+    >>> float(digamma_shift(1e19, 0.5))  # psi(1e19 + 0.5) - psi(1e19) gives 0.0
+    5e-20
+    >>> float(abs(digamma_shift(0.3, 2.0) - (psi(2.3) - psi(0.3)))) < 1e-14
+    True
+    """
+    x, a, y, low, ratio = _lifted(x, a)
+    value = (
+        np.log1p(a / y) + ratio / (2.0 * y) + _series(y + a, _DIGAMMA, 2) - _series(y, _DIGAMMA, 2)
+    )
+    if low.any():
+        steps = np.arange(_STIRLING_FROM)
+        u = x[..., None] + steps
+        lift = (a[..., None] / (u + a[..., None]) / u).sum(axis=-1)
+        value = value + np.where(low, lift, 0.0)
+    return value
+
+
+def trigamma_shift(x, a):
+    """ψ'(x + a) − ψ'(x) (≤ 0) for x > 0, a ≥ 0, without the cancellation of
+    ``polygamma(1, x + a) - polygamma(1, x)``.
+
+    For y ≥ 10, −ρ/y − ρ(2 − ρ)/(2y²) + S(y + a) − S(y), with ρ = a/(y + a) and S the asymptotic
+    series of ψ'(y) − 1/y − 1/(2y²); smaller x are moved up by 10,
+    ψ'(y) = ψ'(y + 10) + Σ_{j<10} 1/(y + j)².
+
+    Parameters
+    ----------
+    x, a : array_like
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> from scipy.special import polygamma
+    >>> float(trigamma_shift(1e19, 0.5))  # polygamma(1, 1e19 + 0.5) - polygamma(1, 1e19) gives 0.0
+    -5e-39
+    >>> bool(abs(trigamma_shift(0.3, 2.0) - (polygamma(1, 2.3) - polygamma(1, 0.3))) < 1e-13)
+    True
+    """
+    x, a, y, low, ratio = _lifted(x, a)
+    value = (
+        -ratio / y
+        - ratio * (2.0 - ratio) / (2.0 * y * y)
+        + _series(y + a, _TRIGAMMA, 3)
+        - _series(y, _TRIGAMMA, 3)
+    )
+    if low.any():
+        steps = np.arange(_STIRLING_FROM)
+        u = x[..., None] + steps
+        rho = a[..., None] / (u + a[..., None])
+        lift = (rho * (2.0 - rho) / (u * u)).sum(axis=-1)
+        value = value - np.where(low, lift, 0.0)
+    return value

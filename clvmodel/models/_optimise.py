@@ -85,16 +85,32 @@ class Optimiser:
         """What a run-away of these parameters means for this model (overridden per model)."""
         return "the data may not identify every parameter"
 
-    def _warn_if_degenerate(self, params: pd.Series) -> list[str]:
-        """Warn, naming the parameters, when the optimum lies on the edge of the parameter space;
-        return their names."""
+    def _edge_logs(self, theta: np.ndarray) -> np.ndarray:
+        """How far each positive parameter lies from 1 on the log scale (0 for unconstrained
+        ones); a model whose parameter carries a unit (a spend scale) measures it against the
+        data's own scale instead."""
         free = self._free_mask()
-        logs = np.where(free, 0.0, np.log(np.where(free, 1.0, params.to_numpy())))
-        edge = [
+        return np.where(free, 0.0, np.log(np.where(free, 1.0, theta)))
+
+    def _edge(self, log_theta: np.ndarray) -> list[str]:
+        """The parameters that have run off to 0 or infinity at these working parameters."""
+        theta, _ = self._to_natural(log_theta)
+        logs = self._edge_logs(theta)
+        return [
             name
             for name, v in zip(self.param_names, logs, strict=True)
             if abs(v) > self._DEGENERATE_LOG_BOUND
         ]
+
+    def _other_starts(self, arrays, counts) -> list[np.ndarray]:
+        """Starting points (natural parameters) tried when the fit from the first one does not
+        converge or ends on an edge; the highest maximum wins. None by default."""
+        return []
+
+    def _warn_if_degenerate(self, params: pd.Series) -> list[str]:
+        """Warn, naming the parameters, when the optimum lies on the edge of the parameter space;
+        return their names."""
+        edge = self._edge(self._to_working(params.to_numpy()))
         if not edge:
             return []
         shown = ", ".join(f"{name} = {params[name]:.3g}" for name in edge)
@@ -165,6 +181,20 @@ class Optimiser:
                     )
                     result.nit += iterations
         return result, evaluate
+
+    def _fit_from(self, arrays, counts, start, use_hessian: bool):
+        """Optimise from one start: Newton steps (or BFGS), then BFGS where Newton steps did not
+        converge. Returns the result, the objective, and the value, gradient and Hessian at the
+        result."""
+        gtol = self.tol * 1e-3
+        result, evaluate = self._optimise(arrays, counts, start, use_hessian, gtol, self.max_iter)
+        value, gradient, hessian = evaluate_at(evaluate, result.x)
+        if use_hessian and not converged(value, gradient, self.tol):
+            # Newton steps can overshoot towards a boundary where the likelihood loses precision
+            # (a parameter running off to infinity); quasi-Newton steps approach it gently.
+            result, evaluate = self._optimise(arrays, counts, start, False, gtol, self.max_iter)
+            value, gradient, hessian = evaluate_at(evaluate, result.x)
+        return result, evaluate, value, gradient, hessian
 
     def _subsample(self, arrays, counts, rows: np.ndarray):
         """The likelihood's arrays restricted to some distinct rows (for a warm start); None when

@@ -22,15 +22,19 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy.special import gammaln, polygamma, psi
+from scipy.special import gammaln, polygamma
 
 from clvmodel.errors import ClvError, InputError, ModelError, StatisticalWarning
 from clvmodel.models._compress import check_weights, weighted_compress
 from clvmodel.models._covariates import covariate_matrix, covariate_names, linear_predictor
 from clvmodel.models._fit import MaximumLikelihoodModel
+from clvmodel.models._log_gamma import digamma_shift, log_gamma_shift, trigamma_shift
 from clvmodel.rfm import validate_rfm
 
 __all__ = ["GammaGammaModel"]
+
+# The shapes p and q of the other starts tried when the first fit ends on an edge.
+_SHAPE_STARTS = (0.03, 0.3, 3.0, 30.0)
 
 # Above this |correlation| between frequency and spend, the independence assumption is doubtful.
 _CORRELATION_WARNING = 0.3
@@ -90,6 +94,8 @@ class GammaGammaModel(MaximumLikelihoodModel):
                 )
         distinct, counts = weighted_compress((x[keep], m[keep], *z[keep].T), w)
         ux, um = distinct[:2]
+        # The spends' own scale (their geometric mean), against which γ's edge is judged.
+        self._spend_scale = float(np.exp(np.average(np.log(um), weights=counts)))
         n_customers = int(keep.sum()) if w is None else w.sum()
         arrays = (ux, um, np.log(ux), np.log(um), np.log(ux * um))
         if self.spend_covariates:
@@ -106,9 +112,16 @@ class GammaGammaModel(MaximumLikelihoodModel):
     def _objective(self, theta, arrays, counts, hessian):
         """Eq. (1a) summed over customers, with gradient and Hessian in (p, q, γ).
 
-        Every term but ln(γ + x m_x) depends on x alone or not on the parameters, so special
-        functions are evaluated once per distinct x and a single logarithm per row remains. With
-        covariates each row has its own scale, and the base's row-by-row form is used instead.
+        Per customer, in a form that keeps its digits wherever the parameters run (p → ∞ with pγ
+        fixed is the edge where the spends are inverse-gamma; q, γ → ∞ with γ/q fixed the edge
+        where they are gamma):
+
+            ln L = −ln B(px, q) − ln m − q ln(1 + xm/γ) − px ln(1 + γ/(xm)),
+
+        the beta function and the derivatives as shifts of lnΓ, ψ and ψ'
+        (:mod:`clvmodel.models._log_gamma`). Terms in x alone are evaluated once per distinct x;
+        the rest once per row. With covariates each row has its own scale, and the base's
+        row-by-row form is used instead.
         """
         if self.spend_covariates:
             return super()._objective(theta, arrays, counts, hessian)
@@ -116,45 +129,37 @@ class GammaGammaModel(MaximumLikelihoodModel):
         x, m, log_x, log_m, log_xm = arrays
         ux, ix = np.unique(x, return_inverse=True)
         cx = np.bincount(ix, weights=counts, minlength=ux.size)
-        total = cx.sum()
         pux = p * ux
-        spend_sum = np.einsum("i,i->", counts, x * log_m)  # Σ c x ln m
-        log_m_sum = np.einsum("i,i->", counts, log_m)
-        log_total = np.log(v + np.exp(log_xm))
-        inv_total = np.exp(-log_total)
-        c_log_total = np.einsum("i,i->", counts, log_total)
-        cx_log_total = np.einsum("i,i->", counts * x, log_total)
-        c_inv = np.einsum("i,i->", counts, inv_total)
-        cx_inv = np.einsum("i,i->", counts * x, inv_total)
+        cx_x = counts * x
+        soft_v, soft_xm, share_v, share_xm = _odds_terms(np.log(v) - log_xm)
 
         ll = (
-            cx @ (gammaln(pux + q) - gammaln(pux) + pux * np.log(ux))
-            - total * gammaln(q)
-            + total * q * np.log(v)
-            + p * spend_sum
-            - log_m_sum
-            - p * cx_log_total
-            - q * c_log_total
+            cx @ _log_beta_terms(pux, q)
+            - np.einsum("i,i->", counts, log_m)
+            - q * np.einsum("i,i->", counts, soft_xm)
+            - p * np.einsum("i,i->", cx_x, soft_v)
         )
         grad = np.array(
             [
-                cx @ (ux * (psi(pux + q) - psi(pux) + np.log(ux))) + spend_sum - cx_log_total,
-                cx @ (psi(pux + q) - psi(q)) + total * np.log(v) - c_log_total,
-                total * q / v - p * cx_inv - q * c_inv,
+                cx @ (ux * digamma_shift(pux, q)) - np.einsum("i,i->", cx_x, soft_v),
+                cx @ digamma_shift(q, pux) - np.einsum("i,i->", counts, soft_xm),
+                (q * np.einsum("i,i->", counts, share_xm) - p * np.einsum("i,i->", cx_x, share_v))
+                / v,
             ]
         )
         if not hessian:
             return ll, grad, None
-        c_inv2 = np.einsum("i,i->", counts, inv_total**2)
-        cx_inv2 = np.einsum("i,i->", counts * x, inv_total**2)
-        tri_pq = polygamma(1, pux + q)
         hess = np.empty((3, 3))
-        hess[0, 0] = cx @ (ux**2 * (tri_pq - polygamma(1, pux)))
-        hess[0, 1] = hess[1, 0] = cx @ (ux * tri_pq)
-        hess[1, 1] = cx @ (tri_pq - polygamma(1, q))
-        hess[0, 2] = hess[2, 0] = -cx_inv
-        hess[1, 2] = hess[2, 1] = total / v - c_inv
-        hess[2, 2] = -total * q / v**2 + p * cx_inv2 + q * c_inv2
+        hess[0, 0] = cx @ (ux**2 * trigamma_shift(pux, q))
+        hess[0, 1] = hess[1, 0] = cx @ (ux * polygamma(1, pux + q))
+        hess[1, 1] = cx @ trigamma_shift(q, pux)
+        hess[0, 2] = hess[2, 0] = -np.einsum("i,i->", cx_x, share_v) / v
+        hess[1, 2] = hess[2, 1] = np.einsum("i,i->", counts, share_xm) / v
+        # ∂²/∂γ² = Σ [(px + q) s_γ² − q] / γ², with s_γ = γ/(γ + xm).
+        hess[2, 2] = (
+            np.einsum("i,i->", cx_x, share_v**2) * p
+            - q * np.einsum("i,i->", counts, share_xm * (1.0 + share_v))
+        ) / v**2
         return ll, grad, hess
 
     def _initial(self, arrays, counts):
@@ -171,6 +176,35 @@ class GammaGammaModel(MaximumLikelihoodModel):
             except ClvError:
                 pass
         return np.concatenate([start, np.zeros(len(self.spend_covariates))])
+
+    def _degeneracy_hint(self, parameters):
+        if "p" in parameters:
+            return (
+                "p → ∞ with pγ fixed: each customer's spend per transaction is constant, and "
+                "spends differ across customers as an inverse-gamma distribution"
+            )
+        if "q" in parameters:
+            return (
+                "q, γ → ∞ with γ/q fixed: every customer's spends follow one gamma "
+                "distribution, with no difference between customers"
+            )
+        return super()._degeneracy_hint(parameters)
+
+    def _edge_logs(self, theta):
+        logs = super()._edge_logs(theta)
+        logs[2] -= np.log(self._spend_scale)  # γ is in the spends' unit of money
+        return logs
+
+    def _other_starts(self, arrays, counts):
+        """Starts on both sides of each shape parameter, with the scale set so that the typical
+        spend p γ / q stays the data's: the likelihood of heavy-tailed spends can have an interior
+        maximum and higher values towards either edge (p → ∞, or q and γ → ∞)."""
+        coefficients = np.zeros(len(self.spend_covariates))
+        return [
+            np.concatenate([[p, q, self._spend_scale * q / p], coefficients])
+            for p in _SHAPE_STARTS
+            for q in _SHAPE_STARTS
+        ]
 
     def _loglik(self, theta, arrays):
         """Per-row log-likelihood and gradient in (p, q, v₀, γ_spend): eq. (1a) with each row's
@@ -283,26 +317,38 @@ class GammaGammaModel(MaximumLikelihoodModel):
         return pd.Series(values, index=rfm.index, name="expected_spend")
 
 
+def _log_beta_terms(px, q):
+    """lnΓ(px + q) − lnΓ(px) − lnΓ(q) = −ln B(px, q), the larger argument shifted by the smaller
+    (so that neither edge, px → ∞ or q → ∞, cancels two large logarithms of Γ)."""
+    px, q = np.broadcast_arrays(np.asarray(px, dtype="float64"), np.asarray(q, dtype="float64"))
+    large, small = np.maximum(px, q), np.minimum(px, q)
+    return log_gamma_shift(large, small) - gammaln(small)
+
+
+def _odds_terms(u):
+    """For u = ln γ − ln(x m): ln(1 + γ/(xm)), ln(1 + xm/γ) and the shares γ/(γ + xm) and
+    xm/(γ + xm), each without cancellation whatever the sign and size of u."""
+    tail = np.exp(-np.abs(u))
+    common = np.log1p(tail)
+    positive = u > 0
+    soft_v = np.where(positive, u, 0.0) + common
+    soft_xm = np.where(positive, 0.0, -u) + common
+    big, small = 1.0 / (1.0 + tail), tail / (1.0 + tail)
+    return soft_v, soft_xm, np.where(positive, big, small), np.where(positive, small, big)
+
+
 def _row_loglik(theta, arrays):
     """Log of eq. (1a): density of the mean spend m_x given x, and its gradient in (p, q, γ);
-    γ may be an array (one scale per row)."""
+    γ may be an array (one scale per row). Written as in ``GammaGammaModel._objective``."""
     p, q, v = theta
     x, m, log_x, log_m, log_xm = arrays
     px = p * x
-    log_total = np.logaddexp(np.log(v), log_xm)
-    ll = (
-        gammaln(px + q)
-        - gammaln(px)
-        - gammaln(q)
-        + q * np.log(v)
-        + (px - 1.0) * log_m
-        + px * log_x
-        - (px + q) * log_total
-    )
+    soft_v, soft_xm, share_v, share_xm = _odds_terms(np.log(v) - log_xm)
+    ll = _log_beta_terms(px, q) - log_m - q * soft_xm - px * soft_v
     grad = np.empty((3, ll.size))
-    grad[0] = x * (psi(px + q) - psi(px) + log_m + log_x - log_total)
-    grad[1] = psi(px + q) - psi(q) + np.log(v) - log_total
-    grad[2] = q / v - (px + q) * np.exp(-log_total)
+    grad[0] = x * (digamma_shift(px, q) - soft_v)
+    grad[1] = digamma_shift(q, px) - soft_xm
+    grad[2] = (q * share_xm - px * share_v) / v
     return ll, grad
 
 

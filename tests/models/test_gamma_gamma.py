@@ -10,6 +10,9 @@ References
 
 from __future__ import annotations
 
+import itertools
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -168,3 +171,125 @@ def test_log_likelihood_and_analytic_gradient(cdnow_rfm, theta):
         numeric = (model._loglik(up, arrays)[0] - model._loglik(down, arrays)[0]) / (2 * step)
         scale = np.abs(numeric).max()
         np.testing.assert_allclose(grad[j], numeric, rtol=1e-6, atol=1e-7 * scale)
+
+
+# ---------------------------------------------------------------------------------------------
+# Heavy-tailed spends: the likelihood near the edges, and fits with more than one maximum
+
+
+def _heavy_tailed_spends(seed: int, n: int = 20) -> pd.DataFrame:
+    """One-repeat-purchase customers whose mean spends run log-uniformly from $0.03 to $7·10⁸:
+    spends whose likelihood has maxima in the interior and suprema towards both edges."""
+    rng = np.random.default_rng(seed)
+    spend = np.exp(rng.uniform(np.log(0.03), np.log(7e8), n))
+    return pd.DataFrame(
+        {"frequency": 1.0, "recency": 1.0, "T": 5.0, "monetary_value": spend},
+        index=pd.RangeIndex(n, name="customer_id"),
+    )
+
+
+def _mp_log_likelihood(theta, x, m) -> float:
+    """Eq. (1a) summed, at 40 digits: the terms as written in [H-GG], no rearrangement."""
+    import mpmath as mp
+
+    with mp.workdps(40):
+        p, q, v = (mp.mpf(float(t)) for t in theta)
+        total = mp.mpf(0)
+        for xi, mi in zip(x, m, strict=True):
+            xi, mi = mp.mpf(float(xi)), mp.mpf(float(mi))
+            total += (
+                mp.loggamma(p * xi + q)
+                - mp.loggamma(p * xi)
+                - mp.loggamma(q)
+                + q * mp.log(v)
+                + (p * xi - 1) * mp.log(mi)
+                + p * xi * mp.log(xi)
+                - (p * xi + q) * mp.log(v + xi * mi)
+            )
+        return float(total)
+
+
+@pytest.mark.parametrize(
+    "theta",
+    [
+        [1e7, 0.1, 1e-6],  # towards p → ∞ with pγ fixed: inverse-gamma spends
+        [1e12, 0.2, 3e-10],
+        [0.1, 1e6, 1e8],  # towards q, γ → ∞ with γ/q fixed: gamma spends
+        [1e12, 1e9, 1e3],
+    ],
+)
+def test_log_likelihood_keeps_its_digits_towards_the_edges(cdnow_rfm, theta):
+    # Written as lnΓ(px+q) − lnΓ(px) − ..., eq. (1a) cancels numbers of order p ln p: at
+    # p = 1e7 the sum lost every digit, and a fit could climb to a value that does not exist.
+    model = clv.GammaGammaModel()
+    arrays, counts, _ = model._prepare(cdnow_rfm.iloc[:400], None)
+    ll, _, _ = model._objective(np.array(theta), arrays, counts, False)
+    x, m = np.repeat(arrays[0], counts.astype(int)), np.repeat(arrays[1], counts.astype(int))
+    assert ll == pytest.approx(_mp_log_likelihood(theta, x, m), rel=1e-12)
+
+
+@pytest.mark.parametrize("theta", [[1e7, 0.1, 1e-6], [0.1, 1e6, 1e8], [3.0, 0.2, 0.5]])
+def test_gradient_and_hessian_agree_with_differences_towards_the_edges(cdnow_rfm, theta):
+    model = clv.GammaGammaModel()
+    arrays, counts, _ = model._prepare(cdnow_rfm, None)
+    theta = np.array(theta)
+    _, grad, hess = model._objective(theta, arrays, counts, True)
+    # In log-parameters (where the fit works), central differences with step 1e-5.
+    for j in range(3):
+        step = np.zeros(3)
+        step[j] = 1e-5
+        up = model._objective(theta * np.exp(step), arrays, counts, False)
+        down = model._objective(theta * np.exp(-step), arrays, counts, False)
+        assert theta[j] * grad[j] == pytest.approx(
+            (up[0] - down[0]) / 2e-5, rel=1e-6, abs=1e-6 * np.abs(theta * grad).max()
+        )
+        numeric_row = (up[1] * theta * np.exp(step) - down[1] * theta * np.exp(-step)) / 2e-5
+        # d(θ∘g)/dφ_j = θ θ_j H[:, j] + δ_j θ∘g
+        analytic_row = theta * hess[:, j] * theta[j] + np.where(np.arange(3) == j, theta * grad, 0)
+        np.testing.assert_allclose(
+            analytic_row, numeric_row, rtol=1e-5, atol=1e-6 * np.abs(analytic_row).max()
+        )
+
+
+def test_a_fit_that_ends_on_an_edge_tries_other_starts_and_keeps_the_highest_maximum():
+    # From the default start, Newton steps ran to the edge q, γ → ∞ (log-likelihood −221.45,
+    # with a warning) although an interior maximum is higher: −216.64, where lifetimes'
+    # GammaGammaFitter ends (p = 0.370, q = 0.154, γ = 33.74).
+    spends = _heavy_tailed_spends(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "ended on the edge" warning
+        model = clv.GammaGammaModel().fit(spends)
+    assert model.log_likelihood_ == pytest.approx(-216.639, abs=1e-3)
+    assert model.params_.to_numpy() == pytest.approx([0.370, 0.1541, 33.744], rel=1e-3)
+    # Nothing reached from a wide grid of starts is higher.
+    for p, q in itertools.product([0.03, 0.3, 3.0, 30.0], [0.05, 0.5, 5.0, 50.0]):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            other = clv.GammaGammaModel().fit(
+                spends, initial_params={"p": p, "q": q, "v": 100.0 * q / p}
+            )
+        assert other.log_likelihood_ <= model.log_likelihood_ + 1e-6
+
+
+def test_a_supremum_on_the_edge_is_reported_with_a_warning_not_a_convergence_error():
+    # This table raised ConvergenceError: its likelihood rises towards q, γ → ∞ (gamma spends),
+    # and the digits lost near that edge stopped the optimiser.
+    spends = _heavy_tailed_spends(0)
+    with pytest.warns(clv.StatisticalWarning, match="edge of its parameter space"):
+        model = clv.GammaGammaModel().fit(spends)
+    assert model.log_likelihood_ == pytest.approx(-241.776, abs=2e-3)
+    assert model.params_["q"] > 1e5
+
+
+def test_the_unit_of_money_does_not_change_the_fit(cdnow_rfm):
+    # In a currency worth 1/20,000 of a dollar γ is 3·10⁵: a scale, not an edge (it was warned
+    # about as one), and p, q and the log-likelihood up to ln(20,000) per customer are the same.
+    dollars = clv.GammaGammaModel().fit(cdnow_rfm)
+    cheap = cdnow_rfm.assign(monetary_value=cdnow_rfm["monetary_value"] * 20_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        other = clv.GammaGammaModel().fit(cheap)
+    np.testing.assert_allclose(other.params_[["p", "q"]], dollars.params_[["p", "q"]], rtol=1e-6)
+    assert other.params_["v"] == pytest.approx(20_000 * dollars.params_["v"], rel=1e-6)
+    shift = dollars.n_customers_ * np.log(20_000)
+    assert other.log_likelihood_ == pytest.approx(dollars.log_likelihood_ - shift, rel=1e-9)

@@ -1,0 +1,54 @@
+"""Shifts of ln Γ, ψ and ψ' (clvmodel.models._log_gamma) against mpmath at 40 digits, over
+arguments from 10⁻³ to 10²⁰: the ranges where ``gammaln(x + a) - gammaln(x)`` and its derivatives'
+differences lose their digits (the Gamma-Gamma likelihood towards its edges, long tenures)."""
+
+from __future__ import annotations
+
+import mpmath as mp
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.special import gammaln, polygamma, psi
+
+from clvmodel.models._log_gamma import digamma_shift, log_gamma_shift, trigamma_shift
+
+SHIFTS = {
+    "lnΓ": (log_gamma_shift, mp.loggamma, 1e-12),
+    "ψ": (digamma_shift, mp.digamma, 1e-12),
+    "ψ'": (trigamma_shift, lambda z: mp.polygamma(1, z), 1e-11),
+}
+exponents = st.floats(-3.0, 20.0)
+
+
+@pytest.mark.parametrize("name", SHIFTS)
+@given(x_exponent=exponents, a_exponent=st.floats(-6.0, 20.0))
+def test_shift_matches_mpmath(name, x_exponent, a_exponent):
+    shift, function, rtol = SHIFTS[name]
+    x, a = 10.0**x_exponent, 10.0**a_exponent
+    with mp.workdps(40):
+        exact = function(mp.mpf(x) + mp.mpf(a)) - function(mp.mpf(x))
+        assert float(shift(x, a)) == pytest.approx(float(exact), rel=rtol)
+
+
+@pytest.mark.parametrize(
+    ("shift", "direct"),
+    [
+        (log_gamma_shift, lambda x, a: gammaln(x + a) - gammaln(x)),
+        (digamma_shift, lambda x, a: psi(x + a) - psi(x)),
+        (trigamma_shift, lambda x, a: polygamma(1, x + a) - polygamma(1, x)),
+    ],
+)
+def test_shift_equals_the_plain_difference_where_that_keeps_its_digits(shift, direct):
+    # Moderate arguments, where scipy's difference is accurate; arrays broadcast.
+    x = np.array([[0.05], [0.7], [3.0], [9.99], [10.0], [250.0]])
+    a = np.array([0.0, 0.3, 2.0, 17.0])
+    np.testing.assert_allclose(shift(x, a), direct(x, a), rtol=1e-12, atol=1e-15)
+
+
+def test_shifts_are_finite_at_the_extremes_of_double_precision():
+    # Overflow, 0/0 and division by zero would raise; underflow to 0 is the right answer here.
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        assert digamma_shift(1e-300, 1e300) == pytest.approx(1e300)
+        assert trigamma_shift(2.0, 1e300) == pytest.approx(-float(polygamma(1, 2.0)))
+        assert digamma_shift(1e300, 1e-300) == 0.0

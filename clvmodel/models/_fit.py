@@ -224,7 +224,9 @@ class MaximumLikelihoodModel(Optimiser):
         weights : array_like, optional
             How many customers each row stands for (default 1 each).
         initial_params : mapping, optional
-            Starting values; the default suits most data.
+            Starting values; the default suits most data. From the default start, a fit that
+            fails or ends on an edge of the parameter space is tried again from the model's
+            other starts (Gamma-Gamma has them), and the highest maximum is kept.
 
         Returns
         -------
@@ -236,6 +238,12 @@ class MaximumLikelihoodModel(Optimiser):
             The table is unusable (see :func:`clvmodel.rfm.validate_rfm`).
         ConvergenceError
             The optimiser did not reach a point where the gradient vanishes.
+
+        Warns
+        -----
+        StatisticalWarning
+            The maximum lies on an edge of the parameter space (a parameter beyond a factor
+            10⁵ from 1): the parameters named are not identified.
         """
         started = time.perf_counter()
         self._forget_fit()
@@ -254,8 +262,7 @@ class MaximumLikelihoodModel(Optimiser):
         if initial_params is None and (
             not converged(value, gradient, self.tol) or self._edge(result.x)
         ):
-            # A likelihood with more than one maximum, or whose supremum lies on an edge of
-            # the parameter space: the highest maximum reached from the model's other starts.
+            # More than one maximum, or a supremum on an edge: the highest from other starts.
             best = (result, evaluate, value, gradient, hessian)
             for other in self._other_starts(arrays, counts):
                 found = self._fit_from(arrays, counts, self._to_working(other), use_hessian)

@@ -259,12 +259,11 @@ class MaximumLikelihoodModel(Optimiser):
         result, evaluate, value, gradient, hessian = self._fit_from(
             arrays, counts, start, use_hessian
         )
-        if initial_params is None and (
-            not converged(value, gradient, self.tol) or self._edge(result.x)
-        ):
+        if initial_params is None:
             # More than one maximum, or a supremum on an edge: the highest from other starts.
             best = (result, evaluate, value, gradient, hessian)
-            for other in self._other_starts(arrays, counts):
+            found = -value * total if converged(value, gradient, self.tol) else None
+            for other in self._other_starts(arrays, counts, found, bool(self._edge(result.x))):
                 found = self._fit_from(arrays, counts, self._to_working(other), use_hessian)
                 if converged(*found[2:4], self.tol) and (
                     not converged(*best[2:4], self.tol) or found[2] < best[2]

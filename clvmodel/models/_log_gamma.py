@@ -1,15 +1,18 @@
-"""ln Γ(x + a) − ln Γ(x) without the cancellation of ``gammaln(x + a) - gammaln(x)``.
+"""ln Γ(x + a) − ln Γ(x), ψ(x + a) − ψ(x) and ψ'(x + a) − ψ'(x) without the cancellation of the
+plain differences.
 
 The beta functions of the discrete-time models (sBG, BdW, BG/BB) are ratios of gamma functions
 whose arguments grow with tenure or with the number of opportunities; written as shifts of
-ln Γ they keep their digits at any tenure.
+ln Γ they keep their digits at any tenure. The Gamma-Gamma likelihood and its derivatives need the
+same shifts of ψ and ψ' towards its edges, where p or q runs off to infinity.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import psi
 
-__all__ = ["log_gamma_shift"]
+__all__ = ["digamma_shift", "log_gamma_shift", "log_minus_digamma", "trigamma_shift"]
 
 # Stirling's series for ln Γ(y) − (y − ½) ln y + y − ½ ln 2π: B_2k / (2k (2k − 1) y^(2k−1)).
 _STIRLING = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188, -691 / 360360)
@@ -165,3 +168,29 @@ def trigamma_shift(x, a):
         lift = (rho * (2.0 - rho) / (u * u)).sum(axis=-1)
         value = value - np.where(low, lift, 0.0)
     return value
+
+
+def log_minus_digamma(z):
+    """ln z − ψ(z) (> 0) for z > 0, without the cancellation of ``log(z) - psi(z)`` for large z.
+
+    Parameters
+    ----------
+    z : array_like
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> bool(abs(log_minus_digamma(1e12) - 5e-13) < 1e-25)  # 1/(2z) + 1/(12z²) + ...
+    True
+    """
+    z = np.asarray(z, dtype="float64")
+    low = z < _STIRLING_FROM
+    y = np.where(low, _STIRLING_FROM, z)
+    return np.where(
+        low,
+        np.log(np.where(low, z, 1.0)) - psi(np.where(low, z, 1.0)),
+        0.5 / y - _series(y, _DIGAMMA, 2),
+    )

@@ -102,9 +102,10 @@ class Optimiser:
             if abs(v) > self._DEGENERATE_LOG_BOUND
         ]
 
-    def _other_starts(self, arrays, counts) -> list[np.ndarray]:
-        """Starting points (natural parameters) tried when the fit from the first one does not
-        converge or ends on an edge; the highest maximum wins. None by default."""
+    def _other_starts(self, arrays, counts, log_likelihood, on_edge) -> list[np.ndarray]:
+        """Starting points (natural parameters) to try after the fit from the default start,
+        which reached ``log_likelihood`` (None: it did not converge), on an edge or not; the
+        highest maximum wins. None by default."""
         return []
 
     def _warn_if_degenerate(self, params: pd.Series) -> list[str]:

@@ -22,19 +22,27 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy.special import gammaln, polygamma
+from scipy.special import polygamma
 
 from clvmodel.errors import ClvError, InputError, ModelError, StatisticalWarning
 from clvmodel.models._compress import check_weights, weighted_compress
 from clvmodel.models._covariates import covariate_matrix, covariate_names, linear_predictor
 from clvmodel.models._fit import MaximumLikelihoodModel
-from clvmodel.models._log_gamma import digamma_shift, log_gamma_shift, trigamma_shift
+from clvmodel.models._gamma_gamma_limits import (
+    gamma_limit,
+    inverse_gamma_limit,
+    log_beta_terms,
+    odds_terms,
+)
+from clvmodel.models._log_gamma import digamma_shift, trigamma_shift
 from clvmodel.rfm import validate_rfm
 
 __all__ = ["GammaGammaModel"]
 
 # The shapes p and q of the other starts tried when the first fit ends on an edge.
 _SHAPE_STARTS = (0.03, 0.3, 3.0, 30.0)
+# How far towards an edge (p, or q, at this value) a start near that edge lies.
+_EDGE_START = 1e6
 
 # Above this |correlation| between frequency and spend, the independence assumption is doubtful.
 _CORRELATION_WARNING = 0.3
@@ -131,10 +139,10 @@ class GammaGammaModel(MaximumLikelihoodModel):
         cx = np.bincount(ix, weights=counts, minlength=ux.size)
         pux = p * ux
         cx_x = counts * x
-        soft_v, soft_xm, share_v, share_xm = _odds_terms(np.log(v) - log_xm)
+        soft_v, soft_xm, share_v, share_xm = odds_terms(np.log(v) - log_xm)
 
         ll = (
-            cx @ _log_beta_terms(pux, q)
+            cx @ log_beta_terms(pux, q)
             - np.einsum("i,i->", counts, log_m)
             - q * np.einsum("i,i->", counts, soft_xm)
             - p * np.einsum("i,i->", cx_x, soft_v)
@@ -195,16 +203,29 @@ class GammaGammaModel(MaximumLikelihoodModel):
         logs[2] -= np.log(self._spend_scale)  # γ is in the spends' unit of money
         return logs
 
-    def _other_starts(self, arrays, counts):
-        """Starts on both sides of each shape parameter, with the scale set so that the typical
-        spend p γ / q stays the data's: the likelihood of heavy-tailed spends can have an interior
-        maximum and higher values towards either edge (p → ∞, or q and γ → ∞)."""
-        coefficients = np.zeros(len(self.spend_covariates))
-        return [
-            np.concatenate([[p, q, self._spend_scale * q / p], coefficients])
-            for p in _SHAPE_STARTS
-            for q in _SHAPE_STARTS
-        ]
+    def _other_starts(self, arrays, counts, log_likelihood, on_edge):
+        """Starts near each edge whose limiting model (:mod:`clvmodel.models._gamma_gamma_limits`)
+        rises above the maximum found; after a failed fit or one on an edge, also a grid on both
+        sides of each shape, with γ keeping the spends' typical scale p γ / q."""
+        if self.spend_covariates:
+            return []
+        x, m, _, log_m = arrays[:4]
+        starts = []
+        inverse_gamma = inverse_gamma_limit(m, log_m, counts)
+        gamma = gamma_limit(x, m, log_m, counts)
+        if inverse_gamma is not None and _above(inverse_gamma[2], log_likelihood):
+            q, c, _ = inverse_gamma
+            starts.append(np.array([_EDGE_START, q, c / _EDGE_START]))
+        if gamma is not None and _above(gamma[2], log_likelihood):
+            p, theta, _ = gamma
+            starts.append(np.array([p, _EDGE_START, theta * _EDGE_START]))
+        if log_likelihood is None or on_edge:
+            starts += [
+                np.array([p, q, self._spend_scale * q / p])
+                for p in _SHAPE_STARTS
+                for q in _SHAPE_STARTS
+            ]
+        return starts
 
     def _loglik(self, theta, arrays):
         """Per-row log-likelihood and gradient in (p, q, v₀, γ_spend): eq. (1a) with each row's
@@ -317,39 +338,24 @@ class GammaGammaModel(MaximumLikelihoodModel):
         return pd.Series(values, index=rfm.index, name="expected_spend")
 
 
-def _log_beta_terms(px, q):
-    """lnΓ(px + q) − lnΓ(px) − lnΓ(q) = −ln B(px, q), the larger argument shifted by the smaller
-    (so that neither edge, px → ∞ or q → ∞, cancels two large logarithms of Γ)."""
-    px, q = np.broadcast_arrays(np.asarray(px, dtype="float64"), np.asarray(q, dtype="float64"))
-    large, small = np.maximum(px, q), np.minimum(px, q)
-    return log_gamma_shift(large, small) - gammaln(small)
-
-
-def _odds_terms(u):
-    """For u = ln γ − ln(x m): ln(1 + γ/(xm)), ln(1 + xm/γ) and the shares γ/(γ + xm) and
-    xm/(γ + xm), each without cancellation whatever the sign and size of u."""
-    tail = np.exp(-np.abs(u))
-    common = np.log1p(tail)
-    positive = u > 0
-    soft_v = np.where(positive, u, 0.0) + common
-    soft_xm = np.where(positive, 0.0, -u) + common
-    big, small = 1.0 / (1.0 + tail), tail / (1.0 + tail)
-    return soft_v, soft_xm, np.where(positive, big, small), np.where(positive, small, big)
-
-
 def _row_loglik(theta, arrays):
     """Log of eq. (1a): density of the mean spend m_x given x, and its gradient in (p, q, γ);
     γ may be an array (one scale per row). Written as in ``GammaGammaModel._objective``."""
     p, q, v = theta
     x, m, log_x, log_m, log_xm = arrays
     px = p * x
-    soft_v, soft_xm, share_v, share_xm = _odds_terms(np.log(v) - log_xm)
-    ll = _log_beta_terms(px, q) - log_m - q * soft_xm - px * soft_v
+    soft_v, soft_xm, share_v, share_xm = odds_terms(np.log(v) - log_xm)
+    ll = log_beta_terms(px, q) - log_m - q * soft_xm - px * soft_v
     grad = np.empty((3, ll.size))
     grad[0] = x * (digamma_shift(px, q) - soft_v)
     grad[1] = digamma_shift(q, px) - soft_xm
     grad[2] = (q * share_xm - px * share_v) / v
     return ll, grad
+
+
+def _above(edge: float, found: float | None) -> bool:
+    """Whether an edge's log-likelihood exceeds the maximum found (None: no maximum found)."""
+    return found is None or edge > found + 1e-9 * abs(found)
 
 
 def _repeat_buyers(x: np.ndarray, m: np.ndarray, weights) -> tuple[np.ndarray, np.ndarray | None]:

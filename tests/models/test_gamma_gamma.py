@@ -293,3 +293,39 @@ def test_the_unit_of_money_does_not_change_the_fit(cdnow_rfm):
     assert other.params_["v"] == pytest.approx(20_000 * dollars.params_["v"], rel=1e-6)
     shift = dollars.n_customers_ * np.log(20_000)
     assert other.log_likelihood_ == pytest.approx(dollars.log_likelihood_ - shift, rel=1e-9)
+
+
+def test_each_edge_limit_is_the_likelihood_far_along_that_edge_and_its_maximum():
+    from clvmodel.models._gamma_gamma_limits import gamma_limit, inverse_gamma_limit
+
+    model = clv.GammaGammaModel()
+    spends = _heavy_tailed_spends(3, n=60).assign(frequency=np.tile([1.0, 2.0, 5.0], 20))
+    arrays, counts, _ = model._prepare(spends, None)
+    x, m, _, log_m = arrays[:4]
+    q, c, ll = inverse_gamma_limit(m, log_m, counts)
+    p, theta, ll_gamma = gamma_limit(x, m, log_m, counts)
+
+    def loglik(params):
+        return model._objective(np.array(params, dtype=float), arrays, counts, False)[0]
+
+    far = 1e9
+    assert loglik([far, q, c / far]) == pytest.approx(ll, rel=1e-8)
+    assert loglik([p, far, theta * far]) == pytest.approx(ll_gamma, rel=1e-8)
+    # Maxima of the limits: a step in either of their parameters lowers the likelihood there.
+    for factor in (0.999, 1.001):
+        assert loglik([far, q * factor, c / far]) < ll
+        assert loglik([far, q, c * factor / far]) < ll
+        assert loglik([p * factor, far, theta * far / factor]) < ll_gamma
+        assert loglik([p, far, theta * factor * far]) < ll_gamma
+
+
+def test_an_edge_higher_than_the_interior_maximum_is_found_and_reported():
+    # From the default start the fit converged inside, to a local maximum (−216.845, no
+    # warning); the likelihood rises higher towards p → ∞ (−216.357), which only the limiting
+    # model's maximum reveals.
+    spends = _heavy_tailed_spends(3)
+    with pytest.warns(clv.StatisticalWarning, match=r"edge of its parameter space \(p = "):
+        model = clv.GammaGammaModel().fit(spends)
+    assert model.log_likelihood_ == pytest.approx(-216.357, abs=1e-3)
+    interior = clv.GammaGammaModel().fit(spends, initial_params={"p": 0.2, "q": 0.23, "v": 4000.0})
+    assert interior.log_likelihood_ == pytest.approx(-216.845, abs=1e-3)

@@ -11,7 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.special import gammaln, polygamma, psi
 
-from clvmodel.models._log_gamma import digamma_shift, log_gamma_shift, trigamma_shift
+from clvmodel.models._log_gamma import (
+    digamma_shift,
+    log_gamma_shift,
+    log_minus_digamma,
+    trigamma_shift,
+)
 
 SHIFTS = {
     "lnΓ": (log_gamma_shift, mp.loggamma, 1e-12),
@@ -52,3 +57,11 @@ def test_shifts_are_finite_at_the_extremes_of_double_precision():
         assert digamma_shift(1e-300, 1e300) == pytest.approx(1e300)
         assert trigamma_shift(2.0, 1e300) == pytest.approx(-float(polygamma(1, 2.0)))
         assert digamma_shift(1e300, 1e-300) == 0.0
+
+
+@given(z_exponent=st.floats(-3.0, 20.0))
+def test_log_minus_digamma_matches_mpmath(z_exponent):
+    z = 10.0**z_exponent
+    with mp.workdps(40):
+        exact = mp.log(mp.mpf(z)) - mp.digamma(mp.mpf(z))
+        assert float(log_minus_digamma(z)) == pytest.approx(float(exact), rel=1e-13)

@@ -224,9 +224,9 @@ class MaximumLikelihoodModel(Optimiser):
         weights : array_like, optional
             How many customers each row stands for (default 1 each).
         initial_params : mapping, optional
-            Starting values; the default suits most data. From the default start, a fit that
-            fails or ends on an edge of the parameter space is tried again from the model's
-            other starts (Gamma-Gamma has them), and the highest maximum is kept.
+            Starting values; the default suits most data. After a fit from the default start,
+            a model may try other starts (Gamma-Gamma does: see the Correctness page of the user
+            guide), and the highest maximum is kept.
 
         Returns
         -------

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import clvmodel as clv
 from clvmodel._rfm_validate import validate_rfm
-from clvmodel.models import _fit, _optimise
+from clvmodel.models import _fit, _optimise, _optimisers
 from clvmodel.models._beta_geo_fit import Histories, objective
 from clvmodel.models._compress import compress_rfm, compress_rows
 from clvmodel.models.base import PurchaseModel
@@ -136,8 +136,8 @@ def test_newton_gives_up_on_an_indefinite_hessian():
         calls.append(z)
         return float(z[0] ** 2 - z[1] ** 2), np.array([2 * z[0], -2 * z[1]]), np.diag([2.0, -2.0])
 
-    assert _optimise._newton(saddle, np.array([1.0, 1.0]), 1e-9, 50) is None
-    bowl = _optimise._newton(
+    assert _optimisers.newton(saddle, np.array([1.0, 1.0]), 1e-9, 50) is None
+    bowl = _optimisers.newton(
         lambda z: (float(z @ z), 2 * z, 2 * np.eye(2)), np.array([1.5, -1.0]), 1e-12, 50
     )
     np.testing.assert_allclose(bowl.x, 0.0, atol=1e-12)
@@ -326,7 +326,7 @@ def test_a_skipped_last_pass_is_what_evaluating_it_would_give(monkeypatch):
     meet the tolerance, and the reported log-likelihood and standard errors must be those an
     evaluation there gives."""
     results = []
-    newton = _optimise._newton
+    newton = _optimise.newton
 
     def recording(*args):
         result = newton(*args)
@@ -335,7 +335,7 @@ def test_a_skipped_last_pass_is_what_evaluating_it_would_give(monkeypatch):
 
     table = _rfm_table(30_000, 9)
     first = BetaGeoModel().fit(table)
-    monkeypatch.setattr(_optimise, "_newton", recording)
+    monkeypatch.setattr(_optimise, "newton", recording)
     # From near the optimum (as after the warm start on large data) convergence is quadratic.
     model = BetaGeoModel().fit(table, initial_params=(first.params_ * (1 + 1e-4)).to_dict())
     assert [hasattr(r, "predicted") for r in results] == [True]
@@ -362,7 +362,7 @@ def test_newton_predicts_the_last_step_only_in_the_quadratic_regime():
         calls.append(z.copy())
         return float(np.sum(np.cosh(z) - z)), np.sinh(z) - 1.0, np.diag(np.cosh(z))
 
-    result = _optimise._newton(f, np.array([3.0, -2.0, 0.5]), 1e-12, 50)
+    result = _optimisers.newton(f, np.array([3.0, -2.0, 0.5]), 1e-12, 50)
     assert hasattr(result, "predicted")
     np.testing.assert_allclose(result.x, target, rtol=1e-14)
     value, gradient, _ = f(result.x)

@@ -417,3 +417,29 @@ def test_apparel_covariates_match_clvtools_vignette():
     assert model.log_likelihood_ == pytest.approx(-5821.06, abs=0.01)
     plain = ParetoNBDModel().fit(rfm)
     assert plain.log_likelihood_ < model.log_likelihood_
+
+
+def test_a_fit_that_reaches_an_edge_stops_there_instead_of_crawling_along_it():
+    # Purchase rates without heterogeneity and BG/NBD dropout: Pareto/NBD's likelihood rises,
+    # ever more slowly, towards s, β → ∞. scipy's trust region crawled on for 1,641 iterations
+    # (70 s on 3,000 customers) after the gradient had met the tolerance; the fit now stops at
+    # the first converged point on the edge, and says so.
+    true = {"r": 1e5, "alpha": 1e6, "a": 0.8, "b": 2.4}
+    data = clv.simulate_customers(3000, true, T=52.0, seed=0)
+    with pytest.warns(clv.StatisticalWarning, match="edge of its parameter space"):
+        model = clv.ParetoNBDModel().fit(data)
+    assert model.n_iterations_ < 100
+    # Converged by the fit's own criterion: the gradient of the mean log-likelihood per customer
+    # in log-parameters below tol.
+    theta = model.params_.to_numpy()
+    arrays, counts, _ = model._prepare(data, None)
+    _, grad, _ = model._objective(theta, arrays, counts, False)
+    assert np.max(np.abs(grad * theta / counts.sum())) < model.tol
+    # Further along the edge the predictions do not change: the digits the crawl added were noise.
+    scaled = model.params_ * np.array([1.0, 1.0, 10.0, 10.0])
+    further = clv.ParetoNBDModel.from_params(scaled.to_dict())
+    for name in ("probability_alive", "expected_purchases"):
+        args = () if name == "probability_alive" else (39.0,)
+        here = getattr(model, name)(data, *args)
+        there = getattr(further, name)(data, *args)
+        np.testing.assert_allclose(here, there, rtol=1e-4)

@@ -52,9 +52,7 @@ def log_gamma_shift(x, a):
     >>> float(abs(log_gamma_shift(3.0, 2.0) - (gammaln(5.0) - gammaln(3.0)))) < 1e-14
     True
     """
-    x, a = np.broadcast_arrays(np.asarray(x, dtype="float64"), np.asarray(a, dtype="float64"))
-    low = x < _STIRLING_FROM
-    y = np.where(low, x + _STIRLING_FROM, x)
+    x, a, y, low, _ = _lifted(x, a)
     value = (
         (y - 0.5) * np.log1p(a / y)
         + a * np.log(y + a)
@@ -62,12 +60,8 @@ def log_gamma_shift(x, a):
         + _stirling_remainder(y + a)
         - _stirling_remainder(y)
     )
-    if low.any():
-        steps = np.arange(_STIRLING_FROM)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lift = np.log1p(a[..., None] / (x[..., None] + steps)).sum(axis=-1)
-        value = value - np.where(low, lift, 0.0)
-    return value
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return value - _lift(x, a, low, lambda u, a: np.log1p(a / u))
 
 
 # ψ(y) − ln y + 1/(2y) = −Σ B_2k / (2k y^(2k)) and ψ'(y) − 1/y − 1/(2y²) = Σ B_2k / y^(2k+1):
@@ -93,6 +87,15 @@ def _lifted(x, a):
     low = x < _STIRLING_FROM
     y = np.where(low, x + _STIRLING_FROM, x)
     return x, a, y, low, a / (y + a)
+
+
+def _lift(x, a, low, term):
+    """Σ_{j<10} term(x + j, a) where x was moved up by 10 (``low``), 0 elsewhere: what the
+    recurrences of ln Γ, ψ and ψ' add back."""
+    if not low.any():
+        return 0.0
+    u = x[..., None] + np.arange(_STIRLING_FROM)
+    return np.where(low, term(u, a[..., None]).sum(axis=-1), 0.0)
 
 
 def digamma_shift(x, a):
@@ -122,12 +125,7 @@ def digamma_shift(x, a):
     value = (
         np.log1p(a / y) + ratio / (2.0 * y) + _series(y + a, _DIGAMMA, 2) - _series(y, _DIGAMMA, 2)
     )
-    if low.any():
-        steps = np.arange(_STIRLING_FROM)
-        u = x[..., None] + steps
-        lift = (a[..., None] / (u + a[..., None]) / u).sum(axis=-1)
-        value = value + np.where(low, lift, 0.0)
-    return value
+    return value + _lift(x, a, low, lambda u, a: a / (u + a) / u)
 
 
 def trigamma_shift(x, a):
@@ -161,13 +159,7 @@ def trigamma_shift(x, a):
         + _series(y + a, _TRIGAMMA, 3)
         - _series(y, _TRIGAMMA, 3)
     )
-    if low.any():
-        steps = np.arange(_STIRLING_FROM)
-        u = x[..., None] + steps
-        rho = a[..., None] / (u + a[..., None])
-        lift = (rho * (2.0 - rho) / (u * u)).sum(axis=-1)
-        value = value - np.where(low, lift, 0.0)
-    return value
+    return value - _lift(x, a, low, lambda u, a: a / (u + a) * (2.0 - a / (u + a)) / (u * u))
 
 
 def log_minus_digamma(z):

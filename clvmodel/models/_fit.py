@@ -256,20 +256,10 @@ class MaximumLikelihoodModel(Optimiser):
                 start = self._warm_start(arrays, counts, start)
         else:
             start = self._to_working(self._checked_params(initial_params).to_numpy())
-        result, evaluate, value, gradient, hessian = self._fit_from(
-            arrays, counts, start, use_hessian
-        )
+        fitted = self._fit_from(arrays, counts, start, use_hessian)
         if initial_params is None:
-            # More than one maximum, or a supremum on an edge: the highest from other starts.
-            best = (result, evaluate, value, gradient, hessian)
-            found = -value * total if converged(value, gradient, self.tol) else None
-            for other in self._other_starts(arrays, counts, found, bool(self._edge(result.x))):
-                found = self._fit_from(arrays, counts, self._to_working(other), use_hessian)
-                if converged(*found[2:4], self.tol) and (
-                    not converged(*best[2:4], self.tol) or found[2] < best[2]
-                ):
-                    best = found
-            result, evaluate, value, gradient, hessian = best
+            fitted = self._best_of_other_starts(arrays, counts, fitted, use_hessian)
+        result, evaluate, value, gradient, hessian = fitted
         log_theta = result.x
         gradient_norm = float(np.max(np.abs(gradient)))
         if not converged(value, gradient, self.tol):

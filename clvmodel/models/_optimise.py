@@ -106,6 +106,21 @@ class Optimiser:
         highest maximum wins. None by default."""
         return []
 
+    def _best_of_other_starts(self, arrays, counts, first, use_hessian: bool):
+        """The fit from the default start (``first``, as :meth:`_fit_from` returns it), or the
+        highest maximum reached from the model's other starts: for a likelihood with more than
+        one maximum, or a supremum on an edge."""
+        value, gradient = first[2:4]
+        found = -value * counts.sum() if converged(value, gradient, self.tol) else None
+        best = first
+        for other in self._other_starts(arrays, counts, found, bool(self._edge(first[0].x))):
+            candidate = self._fit_from(arrays, counts, self._to_working(other), use_hessian)
+            if converged(*candidate[2:4], self.tol) and (
+                not converged(*best[2:4], self.tol) or candidate[2] < best[2]
+            ):
+                best = candidate
+        return best
+
     def _warn_if_degenerate(self, params: pd.Series) -> list[str]:
         """Warn, naming the parameters, when the optimum lies on the edge of the parameter space;
         return their names."""

@@ -141,18 +141,26 @@ class GammaGammaModel(MaximumLikelihoodModel):
         cx_x = counts * x
         soft_v, soft_xm, share_v, share_xm = odds_terms(np.log(v) - log_xm)
 
+        # The sums over rows, each once (by einsum, not BLAS: see _compress.weighted_sum).
+        soft_xm_sum, soft_v_sum = (
+            np.einsum("i,i->", counts, soft_xm),
+            np.einsum("i,i->", cx_x, soft_v),
+        )
+        share_xm_sum, share_v_sum = (
+            np.einsum("i,i->", counts, share_xm),
+            np.einsum("i,i->", cx_x, share_v),
+        )
         ll = (
             cx @ log_beta_terms(pux, q)
             - np.einsum("i,i->", counts, log_m)
-            - q * np.einsum("i,i->", counts, soft_xm)
-            - p * np.einsum("i,i->", cx_x, soft_v)
+            - q * soft_xm_sum
+            - p * soft_v_sum
         )
         grad = np.array(
             [
-                cx @ (ux * digamma_shift(pux, q)) - np.einsum("i,i->", cx_x, soft_v),
-                cx @ digamma_shift(q, pux) - np.einsum("i,i->", counts, soft_xm),
-                (q * np.einsum("i,i->", counts, share_xm) - p * np.einsum("i,i->", cx_x, share_v))
-                / v,
+                cx @ (ux * digamma_shift(pux, q)) - soft_v_sum,
+                cx @ digamma_shift(q, pux) - soft_xm_sum,
+                (q * share_xm_sum - p * share_v_sum) / v,
             ]
         )
         if not hessian:
@@ -161,8 +169,8 @@ class GammaGammaModel(MaximumLikelihoodModel):
         hess[0, 0] = cx @ (ux**2 * trigamma_shift(pux, q))
         hess[0, 1] = hess[1, 0] = cx @ (ux * polygamma(1, pux + q))
         hess[1, 1] = cx @ trigamma_shift(q, pux)
-        hess[0, 2] = hess[2, 0] = -np.einsum("i,i->", cx_x, share_v) / v
-        hess[1, 2] = hess[2, 1] = np.einsum("i,i->", counts, share_xm) / v
+        hess[0, 2] = hess[2, 0] = -share_v_sum / v
+        hess[1, 2] = hess[2, 1] = share_xm_sum / v
         # ∂²/∂γ² = Σ [(px + q) s_γ² − q] / γ², with s_γ = γ/(γ + xm).
         hess[2, 2] = (
             np.einsum("i,i->", cx_x, share_v**2) * p

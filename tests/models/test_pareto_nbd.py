@@ -423,12 +423,12 @@ def test_a_fit_that_reaches_an_edge_stops_there_instead_of_crawling_along_it():
     # Purchase rates without heterogeneity and BG/NBD dropout: Pareto/NBD's likelihood rises,
     # ever more slowly, towards s, β → ∞. scipy's trust region crawled on for 1,641 iterations
     # (70 s on 3,000 customers) after the gradient had met the tolerance; the fit now stops at
-    # the first converged point on the edge, and says so.
+    # the first point on the edge where the gradient is below 1 % of it, and says so.
     true = {"r": 1e5, "alpha": 1e6, "a": 0.8, "b": 2.4}
     data = clv.simulate_customers(3000, true, T=52.0, seed=0)
     with pytest.warns(clv.StatisticalWarning, match="edge of its parameter space"):
         model = clv.ParetoNBDModel().fit(data)
-    assert model.n_iterations_ < 100
+    assert model.n_iterations_ < 300
     # Converged by the fit's own criterion: the gradient of the mean log-likelihood per customer
     # in log-parameters below tol.
     theta = model.params_.to_numpy()
@@ -442,4 +442,4 @@ def test_a_fit_that_reaches_an_edge_stops_there_instead_of_crawling_along_it():
         args = () if name == "probability_alive" else (39.0,)
         here = getattr(model, name)(data, *args)
         there = getattr(further, name)(data, *args)
-        np.testing.assert_allclose(here, there, rtol=1e-4)
+        np.testing.assert_allclose(here, there, rtol=1e-5)

@@ -29,6 +29,12 @@ __all__ = ["gamma_limit", "inverse_gamma_limit", "log_beta_terms", "odds_terms"]
 _NEWTON_STEPS = 60
 
 
+def _dot(u: np.ndarray, v: np.ndarray) -> float:
+    # By einsum, not BLAS: a product over many rows wakes BLAS threads that then spin (see
+    # clvmodel.models._compress.weighted_sum); measured: 0.17 CPU s on a 1M-customer fit.
+    return float(np.einsum("i,i->", u, v))
+
+
 def log_beta_terms(px, q):
     """lnΓ(px + q) − lnΓ(px) − lnΓ(q) = −ln B(px, q), the larger argument shifted by the smaller
     (so that neither edge, px → ∞ or q → ∞, cancels two large logarithms of Γ)."""
@@ -72,8 +78,8 @@ def inverse_gamma_limit(m, log_m, counts) -> tuple[float, float, float] | None:
     """(q, c, log-likelihood) of the edge p → ∞, pγ = c, from the mean spends m, their
     logarithms and the rows' counts; None when the mean spends do not vary."""
     total = counts.sum()
-    mean_inverse = (counts @ (1.0 / m)) / total
-    sum_log_m = counts @ log_m
+    mean_inverse = _dot(counts, 1.0 / m) / total
+    sum_log_m = _dot(counts, log_m)
     q = _solve_log_minus_digamma(np.log(mean_inverse) + sum_log_m / total)  # ≥ 0 by Jensen
     if q is None:
         return None
@@ -93,8 +99,8 @@ def gamma_limit(x, m, log_m, counts) -> tuple[float, float, float] | None:
     count_x = np.bincount(index, weights=counts, minlength=distinct_x.size)
     wx = counts * x
     weight = count_x @ distinct_x  # Σ x
-    mean = (wx @ m) / weight
-    sum_x_log_m = wx @ log_m
+    mean = _dot(wx, m) / weight
+    sum_x_log_m = _dot(wx, log_m)
     p = _solve_log_minus_digamma(
         weight * np.log(mean) - sum_x_log_m, count_x * distinct_x, distinct_x
     )
@@ -104,7 +110,7 @@ def gamma_limit(x, m, log_m, counts) -> tuple[float, float, float] | None:
         p * (count_x @ (distinct_x * np.log(distinct_x)))
         + p * weight * (np.log(p / mean) - 1.0)
         + p * sum_x_log_m
-        - counts @ log_m
+        - _dot(counts, log_m)
         - count_x @ gammaln(p * distinct_x)
     )
     return p, mean / p, float(ll)

@@ -28,6 +28,24 @@ def _stirling_remainder(y):
     return total * inverse
 
 
+def _lifted(x, a):
+    """x and a as float arrays, the argument y where the asymptotic series is used (x moved up by
+    10 where x < 10) and the mask of the moved entries."""
+    x, a = np.broadcast_arrays(np.asarray(x, dtype="float64"), np.asarray(a, dtype="float64"))
+    low = x < _STIRLING_FROM
+    y = np.where(low, x + _STIRLING_FROM, x)
+    return x, a, y, low
+
+
+def _lift(x, a, low, term):
+    """Σ_{j<10} term(x + j, a) where x was moved up by 10 (``low``), 0 elsewhere: what the
+    recurrences of ln Γ, ψ and ψ' add back."""
+    if not low.any():
+        return 0.0
+    u = x[..., None] + np.arange(_STIRLING_FROM)
+    return np.where(low, term(u, a[..., None]).sum(axis=-1), 0.0)
+
+
 def log_gamma_shift(x, a):
     """ln Γ(x + a) − ln Γ(x) for x > 0, a ≥ 0, to near machine precision in the difference.
 
@@ -52,7 +70,7 @@ def log_gamma_shift(x, a):
     >>> float(abs(log_gamma_shift(3.0, 2.0) - (gammaln(5.0) - gammaln(3.0)))) < 1e-14
     True
     """
-    x, a, y, low, _ = _lifted(x, a)
+    x, a, y, low = _lifted(x, a)
     value = (
         (y - 0.5) * np.log1p(a / y)
         + a * np.log(y + a)
@@ -80,24 +98,6 @@ def _series(y, coefficients, power):
     return total * square * inverse ** (power - 2)
 
 
-def _lifted(x, a):
-    """x (moved up by 10 where x < 10, so that the asymptotic series holds), the mask of the moved
-    entries and the ratio a / (y + a) at the argument y used."""
-    x, a = np.broadcast_arrays(np.asarray(x, dtype="float64"), np.asarray(a, dtype="float64"))
-    low = x < _STIRLING_FROM
-    y = np.where(low, x + _STIRLING_FROM, x)
-    return x, a, y, low, a / (y + a)
-
-
-def _lift(x, a, low, term):
-    """Σ_{j<10} term(x + j, a) where x was moved up by 10 (``low``), 0 elsewhere: what the
-    recurrences of ln Γ, ψ and ψ' add back."""
-    if not low.any():
-        return 0.0
-    u = x[..., None] + np.arange(_STIRLING_FROM)
-    return np.where(low, term(u, a[..., None]).sum(axis=-1), 0.0)
-
-
 def digamma_shift(x, a):
     """ψ(x + a) − ψ(x) for x > 0, a ≥ 0, without the cancellation of ``psi(x + a) - psi(x)``.
 
@@ -121,7 +121,8 @@ def digamma_shift(x, a):
     >>> float(abs(digamma_shift(0.3, 2.0) - (psi(2.3) - psi(0.3)))) < 1e-14
     True
     """
-    x, a, y, low, ratio = _lifted(x, a)
+    x, a, y, low = _lifted(x, a)
+    ratio = a / (y + a)
     value = (
         np.log1p(a / y) + ratio / (2.0 * y) + _series(y + a, _DIGAMMA, 2) - _series(y, _DIGAMMA, 2)
     )
@@ -152,7 +153,8 @@ def trigamma_shift(x, a):
     >>> bool(abs(trigamma_shift(0.3, 2.0) - (polygamma(1, 2.3) - polygamma(1, 0.3))) < 1e-13)
     True
     """
-    x, a, y, low, ratio = _lifted(x, a)
+    x, a, y, low = _lifted(x, a)
+    ratio = a / (y + a)
     value = (
         -ratio / y
         - ratio * (2.0 - ratio) / (2.0 * y * y)

@@ -176,7 +176,7 @@ class Optimiser:
         try:
             result = self._minimise(evaluate, cache, start, use_hessian, gtol, max_iter)
         except _OnEdge as edge:
-            message = "stopped on an edge of the parameter space, the gradient below tol"
+            message = "stopped on an edge of the parameter space, the gradient below 1 % of tol"
             result = SimpleNamespace(
                 x=edge.x, nit=watch["evaluations"], jac=edge.gradient, message=message
             )

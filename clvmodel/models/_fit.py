@@ -308,17 +308,22 @@ class MaximumLikelihoodModel(Optimiser):
         errors = getattr(self, "standard_errors_", None)
         if errors is not None:
             free = self._free_mask()
-            with np.errstate(divide="ignore", invalid="ignore"):
-                log_se = errors / self.params_
-            table["std_error"] = errors
-            table["lower_95"] = np.where(
-                free, self.params_ - 1.959964 * errors, self.params_ * np.exp(-1.959964 * log_se)
-            )
-            table["upper_95"] = np.where(
-                free, self.params_ + 1.959964 * errors, self.params_ * np.exp(1.959964 * log_se)
-            )
-            if errors.isna().any():
-                table["note"] = np.where(errors.isna(), "not identified", "")
+            # A log-scale standard error of hundreds (a parameter the data hardly bound) makes
+            # exp overflow: the interval is then (0, inf), which is what the data say.
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+                spread = np.exp(1.959964 * (errors / self.params_))
+                table["std_error"] = errors
+                table["lower_95"] = np.where(
+                    free, self.params_ - 1.959964 * errors, self.params_ / spread
+                )
+                table["upper_95"] = np.where(
+                    free, self.params_ + 1.959964 * errors, self.params_ * spread
+                )
+            unbounded = errors.notna() & ~np.isfinite(table["upper_95"])
+            if errors.isna().any() or unbounded.any():
+                table["note"] = np.select(
+                    [errors.isna(), unbounded], ["not identified", "not bounded by the data"], ""
+                )
         # rename_axis gives the table its own index: naming the shared one in place would rename
         # params_'s index too.
         return table.rename_axis("parameter")

@@ -194,12 +194,18 @@ def test_no_dropout_in_the_data_ends_on_the_edge_with_a_clear_warning():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model = clv.BetaGeoModel().fit(rfm)
+        table = model.summary
     messages = [str(w.message) for w in caught]
     assert any("reduces to the NBD model" in m for m in messages), messages
-    assert not any(issubclass(w.category, RuntimeWarning) for w in caught)
-    table = model.summary
+    assert not any(issubclass(w.category, RuntimeWarning) for w in caught), messages
     # a → 0 (dropout probability a/(a + b) → 0): held at its limit, without a standard error.
     assert table.loc["a", "note"] == "not identified"
+    # b's standard error on the log scale is in the thousands: its 95 % interval is (0, inf)
+    # and says so, where exp used to overflow with a numpy warning.
+    assert table.loc["b", "std_error"] / table.loc["b", "estimate"] > 1e3
+    assert (table.loc["b", "lower_95"], table.loc["b", "upper_95"]) == (0.0, np.inf)
+    assert table.loc["b", "note"] == "not bounded by the data"
+    assert (table.loc[["r", "alpha"], "note"] == "").all()
     assert np.isfinite(table.loc[["r", "alpha"], "std_error"]).all()
     # The limiting model still predicts: close to the NBD's r/α per week.
     assert model.params_["r"] / model.params_["alpha"] == pytest.approx(0.1, rel=0.1)

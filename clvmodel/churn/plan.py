@@ -122,7 +122,7 @@ def price_increase_plan(
     >>> scores = pd.DataFrame({"churn_risk": [0.1, 0.3, 0.6, 0.9],
     ...                        "predicted_clv": [100.0, 50.0, 40.0, 10.0]})
     >>> plan = price_increase_plan(scores, (0.05, 0.025, 0.0), thresholds=(0.5, 0.8),
-    ...                            stage_wait=8, start="2025-01-06")
+    ...                            stage_wait=8, start="2025-01-06", margin=1.0)
     >>> plan.stages[["tier", "customers", "extra_revenue", "break_even_churn"]].round(4)
     ... # doctest: +NORMALIZE_WHITESPACE
              tier  customers  extra_revenue  break_even_churn

@@ -29,7 +29,7 @@ def churn_tier_summary(scores: pd.DataFrame) -> pd.DataFrame:
     >>> from clvmodel.churn import price_increase_plan
     >>> scores = pd.DataFrame({"churn_risk": [0.1, 0.6, 0.9, 0.95],
     ...                        "predicted_clv": [40.0, 30.0, 20.0, 10.0]})
-    >>> plan = price_increase_plan(scores, thresholds=(0.5, 0.8))
+    >>> plan = price_increase_plan(scores, thresholds=(0.5, 0.8), margin=1.0)
     >>> churn_tier_summary(plan.assignments)["customers"].tolist()
     [1, 1, 2]
     """

@@ -58,7 +58,7 @@ def plot_churn_tiers(scores, ax=None):
     >>> import pandas as pd
     >>> import clvmodel as clv
     >>> scores = pd.DataFrame({"churn_risk": [0.1, 0.6, 0.9], "predicted_clv": [30.0, 20.0, 1.0]})
-    >>> plan = clv.price_increase_plan(scores, thresholds=(0.5, 0.8))
+    >>> plan = clv.price_increase_plan(scores, thresholds=(0.5, 0.8), margin=1.0)
     >>> ax = plot_churn_tiers(plan)
     >>> [round(float(b.get_height()), 1) for b in ax.containers[1]]
     [58.8, 39.2, 2.0]
@@ -165,7 +165,7 @@ def plot_churn_risk_vs_value(scores, ax=None, value_cut=None):
     >>> import pandas as pd
     >>> import clvmodel as clv
     >>> scores = pd.DataFrame({"churn_risk": [0.1, 0.6, 0.9], "predicted_clv": [30.0, 20.0, 1.0]})
-    >>> plan = clv.price_increase_plan(scores, thresholds=(0.5, 0.8))
+    >>> plan = clv.price_increase_plan(scores, thresholds=(0.5, 0.8), margin=1.0)
     >>> ax = plot_churn_risk_vs_value(plan)
     >>> [float(line.get_xdata()[0]) for line in ax.lines[:2]]
     [0.5, 0.8]

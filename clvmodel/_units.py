@@ -86,7 +86,8 @@ class Duration(NamedTuple):
         return self.days / PERIOD_DAYS[check_unit(unit)]
 
     def __str__(self) -> str:
-        return f"{self.value:g}{self.unit}"
+        text = repr(float(self.value))  # the shortest that reads back the same ("%g": 6 digits)
+        return f"{text.removesuffix('.0')}{self.unit}"
 
 
 def check_unit(unit, name: str = "unit") -> str:

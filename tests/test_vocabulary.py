@@ -336,8 +336,17 @@ def test_parse_duration_round_trips_value_and_unit(duration, lower):
     text = f"{value!r}{unit.lower() if lower else unit}"
     parsed = parse_duration(text)
     assert parsed == Duration(value, unit)
-    assert parse_duration(str(Duration(value, unit))).unit == unit
+    # The text form reads back as the same duration, to the last digit.
+    assert parse_duration(str(Duration(value, unit))) == Duration(value, unit)
     assert parse_duration(parsed) == parsed
+
+
+def test_a_duration_just_under_the_limit_reads_back_from_its_text():
+    # 6 significant digits ("%g") made this 5217.86W: over 100 years, refused when read back.
+    weeks = Duration(5217.85546875, "W")
+    assert weeks.days <= MAX_HORIZON_DAYS
+    assert parse_duration(str(weeks)) == weeks
+    assert str(Duration(12.0, "M")) == "12M" and str(Duration(0.5, "Y")) == "0.5Y"
 
 
 @given(durations(), UNITS, UNITS)

@@ -35,6 +35,24 @@ _ALIASES = {
 }
 
 
+_UNITS = {"D": "days", "W": "weeks"}
+
+
+def table_time_unit(data, time_unit=None) -> str | None:
+    """The unit of an RFM table's ``recency`` and ``T``: ``time_unit`` if given ("D" or "W"),
+    else the one :func:`clvmodel.rfm_summary` recorded in ``data.attrs`` (lost by join, merge
+    and concat), else None. A given unit that contradicts the recorded one is an error."""
+    recorded = getattr(data, "attrs", {}).get("time_unit")
+    if time_unit is not None and time_unit not in _UNITS:
+        raise InputError(f"time_unit={time_unit!r} is not supported; use 'D' or 'W'.")
+    if time_unit is not None and recorded and recorded != time_unit:
+        raise InputError(
+            f"time_unit={time_unit!r} contradicts the table's own time unit {recorded!r} "
+            "(recorded by rfm_summary); leave time_unit out or rebuild the table."
+        )
+    return time_unit or recorded
+
+
 def _column(data, name: str):
     for alias in _ALIASES[name]:
         if alias in data:

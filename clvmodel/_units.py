@@ -282,9 +282,9 @@ def model_unit(model, fallback=None) -> str:
         return unit
     if fallback not in ("D", "W"):
         raise InputError(
-            "the model does not record its time unit; make it with a time unit (e.g. "
-            "from_params(params, time_unit='W')) or pass time_unit= ('D' or 'W', the unit of "
-            "recency and T the model was fitted on)."
+            "the model does not record its time unit (the unit of recency and T it was fitted "
+            "on); fit it with the unit, model.fit(rfm, time_unit='W') (or 'D'), or make it with "
+            "one, from_params(params, time_unit='W')."
         )
     return fallback
 

@@ -64,9 +64,37 @@ def test_value_falls_with_the_discount_rate_and_is_finite(models, rfm):
 def test_value_needs_a_time_unit_when_the_model_has_none(rfm):
     bg = clv.BetaGeoModel.from_params(BG)
     gg = clv.GammaGammaModel.from_params(GG)
-    with pytest.raises(clv.InputError, match="time unit"):
-        clv.customer_lifetime_value(bg, gg, rfm, horizon=4)
-    assert np.isfinite(clv.customer_lifetime_value(bg, gg, rfm, horizon=4, time_unit="W")).all()
+    advice = r"does not record its time unit.*fit\(rfm, time_unit='W'\)"
+    with pytest.raises(clv.InputError, match=advice):
+        clv.customer_lifetime_value(bg, gg, rfm, horizon="4W")
+    # (the deprecated time_unit= fallback: tests/test_vocabulary.py)
+
+
+def test_a_table_of_ones_own_is_fitted_with_its_time_unit(models, rfm):
+    """An RFM table made without rfm_summary records no unit (nor does one that went through a
+    merge): fit(time_unit=) gives the model its unit, so that "12M" converts to its periods."""
+    plain = pd.DataFrame({c: rfm[c].to_numpy() for c in rfm.columns}, index=rfm.index)
+    assert plain.attrs == {} and rfm.attrs["time_unit"] == "W"
+    unitless = clv.BetaGeoModel().fit(plain)
+    assert unitless.time_unit_ is None
+    bg = clv.BetaGeoModel().fit(plain, time_unit="W")
+    gg = clv.GammaGammaModel().fit(plain, time_unit="W")
+    assert bg.time_unit_ == gg.time_unit_ == "W"
+    recorded = clv.BetaGeoModel().fit(rfm), clv.GammaGammaModel().fit(rfm)
+    np.testing.assert_allclose(bg.params_, recorded[0].params_, rtol=1e-12)
+    np.testing.assert_allclose(
+        clv.customer_lifetime_value(bg, gg, plain, "12M"),
+        clv.customer_lifetime_value(*recorded, rfm, "12M"),
+        rtol=1e-12,
+    )
+    # A unit that contradicts the table's, or is not one of recency's units, fails the fit, and
+    # a failed fit leaves no fitted state behind.
+    with pytest.raises(clv.InputError, match="contradicts the table's own time unit 'W'"):
+        bg.fit(rfm, time_unit="D")
+    assert not hasattr(bg, "params_")
+    with pytest.raises(clv.InputError, match="time_unit='M' is not supported"):
+        gg.fit(plain, time_unit="M")
+    assert not hasattr(gg, "params_")
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._files import write_text_atomically
+from clvmodel._rfm_validate import table_time_unit
 from clvmodel.errors import ConvergenceError, InputError, NotFittedError
 from clvmodel.models._compress import check_weights as check_weights
 from clvmodel.models._compress import compress_rows, weighted_sum
@@ -214,7 +215,8 @@ class MaximumLikelihoodModel(Optimiser):
         return self.params_.to_numpy()
 
     # ----------------------------------------------------------------------------------------------
-    def fit(self, data, weights=None, initial_params=None):
+    # Over 80 lines for its docstring (the body is under 50).
+    def fit(self, data, weights=None, initial_params=None, time_unit=None):
         """Estimate the parameters by maximum likelihood.
 
         Parameters
@@ -227,6 +229,9 @@ class MaximumLikelihoodModel(Optimiser):
             Starting values; the default suits most data. After a fit from the default start,
             a model may try other starts (Gamma-Gamma does: see the Correctness page of the user
             guide), and the highest maximum is kept.
+        time_unit : {"D", "W"}, optional
+            The unit of ``recency`` and ``T`` for a table that does not record it in ``attrs``
+            (:func:`clvmodel.rfm_summary` does); the model keeps it to convert ``"12M"``.
 
         Returns
         -------
@@ -235,7 +240,8 @@ class MaximumLikelihoodModel(Optimiser):
         Raises
         ------
         InputError
-            The table is unusable (see :func:`clvmodel.rfm.validate_rfm`).
+            The table is unusable (see :func:`clvmodel.rfm.validate_rfm`), or ``time_unit``
+            contradicts the unit the table records.
         ConvergenceError
             The optimiser did not reach a point where the gradient vanishes.
 
@@ -247,6 +253,7 @@ class MaximumLikelihoodModel(Optimiser):
         """
         started = time.perf_counter()
         self._forget_fit()
+        unit = table_time_unit(data, time_unit)
         arrays, counts, n_customers = self._prepare(data, weights)
         total = counts.sum()
         use_hessian = self._analytic_hessian
@@ -288,7 +295,7 @@ class MaximumLikelihoodModel(Optimiser):
         self.n_customers_ = int(n_customers)
         self.n_distinct_rows_ = int(counts.size)
         self.n_iterations_ = int(result.nit)
-        self.time_unit_ = _check_time_unit(getattr(data, "attrs", {}).get("time_unit"))
+        self.time_unit_ = _check_time_unit(unit)
         self.covariance_, self.standard_errors_ = covariance, errors
         self.fit_seconds_ = time.perf_counter() - started
         return self
@@ -308,8 +315,7 @@ class MaximumLikelihoodModel(Optimiser):
         errors = getattr(self, "standard_errors_", None)
         if errors is not None:
             free = self._free_mask()
-            # A log-scale standard error of hundreds (a parameter the data hardly bound) makes
-            # exp overflow: the interval is then (0, inf), which is what the data say.
+            # exp overflows for a log-scale error of hundreds: then the interval is (0, inf).
             with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
                 spread = np.exp(1.959964 * (errors / self.params_))
                 table["std_error"] = errors

@@ -11,6 +11,7 @@ import pandas as pd
 from scipy.special import expit
 
 from clvmodel._grouping import group_rows
+from clvmodel._rfm_validate import table_time_unit
 from clvmodel.errors import InputError
 from clvmodel.models._covariates import covariate_matrix
 from clvmodel.models._horizon import check_horizon
@@ -49,15 +50,7 @@ class PurchasePredictions:
         """Refuse a table in another time unit than the model's: the unit given, or the one
         :func:`clvmodel.rfm_summary` recorded in ``data.attrs`` (lost by join, merge and concat,
         hence the argument)."""
-        recorded = getattr(data, "attrs", {}).get("time_unit")
-        if time_unit is not None and time_unit not in _UNIT_WORDS:
-            raise InputError(f"time_unit={time_unit!r} is not supported; use 'D' or 'W'.")
-        if time_unit is not None and recorded and recorded != time_unit:
-            raise InputError(
-                f"time_unit={time_unit!r} contradicts the table's own time unit {recorded!r} "
-                "(recorded by rfm_summary); leave time_unit out or rebuild the table."
-            )
-        table_unit = time_unit or recorded
+        table_unit = table_time_unit(data, time_unit)
         model_unit = getattr(self, "time_unit_", None)
         if table_unit and model_unit and table_unit != model_unit:
             raise InputError(

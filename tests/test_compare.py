@@ -197,8 +197,8 @@ def test_churn_scoring_and_value_run_with_every_model(name, rfm, gg):
         assert gg.param_names == ("p", "q", "v", "spend:z")
     else:
         model = PURCHASE_MODELS[name]().fit(rfm)
-    value = clv.customer_lifetime_value(model, gg, data, horizon=12, time_unit="M")
-    scores = score_customers(model, gg, data, horizon=12, time_unit="M")
+    value = clv.customer_lifetime_value(model, gg, data, horizon="12M")
+    scores = score_customers(model, gg, data, horizon="12M")
     risk = clv.churn_risk(model, data, horizon=39, gg=gg)
     plan = clv.price_increase_plan(risk, increases=(0.05, 0.025, 0.0))
     np.testing.assert_allclose(scores["predicted_clv"], value, rtol=1e-12)

@@ -227,7 +227,7 @@ def test_gross_margin_is_customer_lifetime_value():
     rfm = _rfm((0, 0.0, 38.0, 0.0), (2, 30.43, 38.86, 25.0), (9, 37.0, 39.0, 80.0))
     table = net_clv(bg, gg, rfm, horizon=18, discount_rate=0.15, margin=0.4, cost_per_period=1.0)
     reference = clv.customer_lifetime_value(
-        bg, gg, rfm, horizon=18, discount_rate=0.15, margin=0.4, time_unit="M"
+        bg, gg, rfm, horizon="18M", discount_rate=0.15, margin=0.4
     )
     np.testing.assert_allclose(table["gross_margin"], reference, rtol=1e-12)
     assert (table["net_clv"] < table["gross_margin"]).all()
@@ -345,7 +345,7 @@ def test_day_one_payback_at_the_day_one_value(day_one):
     """Undiscounted and without costs, the cumulative margin after 6 months is margin × the Day One
     value at 6 months (DayOneModel.predict); a CAC of exactly that pays back at 6 months."""
     model, signups = day_one
-    value = model.predict(signups, horizon=6, horizon_unit="M")
+    value = model.predict(signups, horizon="6M")
     cac = pd.Series(0.3 * value["day_one_value"].to_numpy(), index=signups.index.astype(str))
     signups = signups.assign(key=signups.index.astype(str))
     table = day_one_payback(

@@ -8,7 +8,7 @@ from clvmodel.scoring import SCORE_COLUMNS, score_customers
 
 def test_score_table_equals_the_single_functions(cdnow_rfm, fitted_bg, fitted_gg):
     table = score_customers(
-        fitted_bg, fitted_gg, cdnow_rfm, horizon=6, time_unit="M", discount_rate=0.2, margin=0.4,
+        fitted_bg, fitted_gg, cdnow_rfm, horizon="6M", discount_rate=0.2, margin=0.4,
         naive_clv=12.5,
     )  # fmt: skip
     assert list(table.columns) == list(SCORE_COLUMNS)
@@ -22,8 +22,7 @@ def test_score_table_equals_the_single_functions(cdnow_rfm, fitted_bg, fitted_gg
             fitted_bg,
             fitted_gg,
             cdnow_rfm,
-            horizon=6,
-            time_unit="M",
+            horizon="6M",
             discount_rate=0.2,
             margin=0.4,
         ),  # fmt: skip

@@ -137,16 +137,16 @@ def test_clv_and_scores_carry_intervals(fitted, split):
 
     cal = split[0]
     bg, gg = fitted["pnbd"], clv.GammaGammaModel().fit(cal)  # the module's Pareto/NBD fit
-    value = clv.customer_lifetime_value(bg, gg, cal, horizon=12, time_unit="M", interval=0.9)
+    value = clv.customer_lifetime_value(bg, gg, cal, horizon="12M", interval=0.9)
     assert list(value.columns) == ["predicted_clv", "clv_lower", "clv_upper"]
     assert (value["clv_lower"] <= value["predicted_clv"]).all()
     assert (value["predicted_clv"] <= value["clv_upper"]).all()
     draws = clv.customer_lifetime_value(
-        bg, gg, cal, horizon=12, time_unit="M", interval=0.9, method="draws", n_draws=300
+        bg, gg, cal, horizon="12M", interval=0.9, method="draws", n_draws=300
     )
     width = value["clv_upper"] - value["clv_lower"]
     assert ((draws["clv_upper"] - value["clv_upper"]).abs() <= 0.2 * width + 1e-9).mean() > 0.95
-    scores = score_customers(bg, gg, cal, horizon=12, time_unit="M", interval=0.9)
+    scores = score_customers(bg, gg, cal, horizon="12M", interval=0.9)
     assert list(scores.columns) == [*SCORE_COLUMNS, *INTERVAL_COLUMNS]
     np.testing.assert_allclose(scores["clv_lower"], value["clv_lower"], rtol=1e-10)
     assert (scores["churn_risk_lower"] <= scores["churn_risk"] + 1e-12).all()

@@ -139,17 +139,15 @@ def test_scores_hold_the_model_predictions(cdnow, scores):
 
 def test_clv_settings_pass_through(cdnow):
     cal, _, bg, gg = cdnow
-    scores = clv.churn_risk(
-        bg, cal, 39, gg, clv_horizon=12, time_unit="M", discount_rate=0.1, margin=0.3
-    )
-    expected = clv.customer_lifetime_value(
-        bg, gg, cal, 12, time_unit="M", discount_rate=0.1, margin=0.3
-    )
+    scores = clv.churn_risk(bg, cal, 39, gg, clv_horizon="12M", discount_rate=0.1, margin=0.3)
+    expected = clv.customer_lifetime_value(bg, gg, cal, "12M", discount_rate=0.1, margin=0.3)
     np.testing.assert_allclose(scores["predicted_clv"], expected, rtol=1e-12)
     assert scores.attrs["margin"] == 0.3
     # Without a CLV horizon the churn horizon is used, converted to the CLV's period.
-    default = clv.churn_risk(bg, cal, 52, gg, time_unit="Y")
-    one_year = clv.customer_lifetime_value(bg, gg, cal, 52 * 7 / 365.25, time_unit="Y")
+    # (time_unit= names the CLV's period here; deprecated, it still works for one release.)
+    with pytest.warns(DeprecationWarning, match="time_unit= is deprecated"):
+        default = clv.churn_risk(bg, cal, 52, gg, time_unit="Y")
+    one_year = clv.customer_lifetime_value(bg, gg, cal, clv.Duration(52 * 7 / 365.25, "Y"))
     np.testing.assert_allclose(default["predicted_clv"], one_year, rtol=1e-12)
 
 

@@ -141,9 +141,9 @@ def test_default_horizon_is_13_months_in_model_weeks(model, signups):
     table = model.predict(signups)
     want = model.bg_.expected_purchases_new(design, WEEKS_PER_13_MONTHS)
     np.testing.assert_allclose(table["expected_repeat_purchases"], want, rtol=1e-12)
-    in_weeks = model.predict(signups, horizon=WEEKS_PER_13_MONTHS, horizon_unit="W")
+    in_weeks = model.predict(signups, horizon=clv.Duration(WEEKS_PER_13_MONTHS, "W"))
     np.testing.assert_allclose(in_weeks["day_one_value"], table["day_one_value"], rtol=1e-12)
-    longer = model.predict(signups, horizon=2, horizon_unit="Y")
+    longer = model.predict(signups, horizon="2Y")
     assert (longer["expected_repeat_purchases"] > table["expected_repeat_purchases"]).all()
     # The segment always refers to the model's own horizon.
     assert (longer["segment"] == table["segment"]).all()
@@ -170,7 +170,7 @@ def test_repeat_only_value_without_first_purchase_column(rfm, attributes, signup
 
 
 def test_without_covariates_everyone_gets_the_plain_population_average(rfm, attributes, signups):
-    fitted = clv.DayOneModel(horizon=52, horizon_unit="W").fit(rfm, attributes)
+    fitted = clv.DayOneModel(horizon="52W").fit(rfm, attributes)
     table = fitted.predict(signups)
     bg = clv.BetaGeoModel().fit(rfm)
     gg = clv.GammaGammaModel().fit(rfm)

@@ -15,7 +15,7 @@ def table():
     rfm = clv.rfm_summary(tx, observation_end="1997-09-30", time_unit="W")
     bg, gg = clv.BetaGeoModel().fit(rfm), clv.GammaGammaModel().fit(rfm)
     naive = clv.naive_clv(tx, lifespan=1.0, observation_end="1997-09-30")
-    return clv.clv_table(bg, gg, rfm, horizon=12, time_unit="M", naive=naive, discount_rate=0.1)
+    return clv.clv_table(bg, gg, rfm, horizon="12M", naive=naive, discount_rate=0.1)
 
 
 def test_histogram_counts_every_customer_and_marks_naive_and_median(table, tmp_path):

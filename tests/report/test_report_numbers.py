@@ -49,11 +49,14 @@ def _api(report_inputs):
     bg, gg = clv.BetaGeoModel().fit(rfm), clv.GammaGammaModel().fit(rfm)
     per_customer = segment.reindex(rfm.index)
     naive = clv.naive_clv(tx, HORIZON / 12, margin=SETTINGS["margin"], segment_col="first_order")
-    money = dict(discount_rate=DISCOUNT, margin=SETTINGS["margin"], time_unit="M")
-    values = clv.clv_table(bg, gg, rfm, HORIZON, naive=naive, segments=per_customer, **money)
+    money = dict(discount_rate=DISCOUNT, margin=SETTINGS["margin"])
+    horizon = f"{HORIZON}M"
+    values = clv.clv_table(bg, gg, rfm, horizon, naive=naive, segments=per_customer, **money)
     costs = {k: SETTINGS[k] for k in ("cost_per_order", "cost_per_period")}
-    economics = clv.cac_payback(bg, gg, rfm, CAC, HORIZON, segments=per_customer, **money, **costs)
-    scores = clv.churn_risk(bg, rfm, 39, gg, clv_horizon=HORIZON, **money)
+    economics = clv.cac_payback(
+        bg, gg, rfm, CAC, HORIZON, segments=per_customer, time_unit="M", **money, **costs
+    )
+    scores = clv.churn_risk(bg, rfm, 39, gg, clv_horizon=horizon, **money)
     return {
         "check": clv.naive_vs_model(bg_cal, gg_cal, tx, CALIBRATION_END, segments=segment),
         "check_all": clv.naive_vs_model(bg_cal, gg_cal, tx, CALIBRATION_END).loc["all"],

@@ -239,9 +239,8 @@ def test_score_equals_local_scoring(
         cdnow_models.bg,
         cdnow_models.gg,
         cdnow_rfm,  # clv.rfm_summary(tx, observation_end=CAL_END)
-        time_unit="M",
         naive_clv=cdnow_models.naive_clv(0.5, margin=0.4),
-        **options,
+        **{**options, "horizon": "6M"},
     ).sort_index()
     assert list(scores.index) == list(expected.index)
     for column in SCORE_COLUMNS:

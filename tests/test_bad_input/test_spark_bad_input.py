@@ -34,7 +34,7 @@ def test_score_full_cdnow_with_string_ids(clvs, spark):
     # One partition, so the worker concatenates Arrow batches of text ids (the failing case).
     scores = clvs.score(frame.coalesce(1), (bg, gg)).toPandas().set_index("customer_id")
     assert len(scores) == 23_570
-    expected = score_customers(bg, gg, rfm, horizon=12.0, time_unit="M")
+    expected = score_customers(bg, gg, rfm, horizon="12M")
     scores = scores.loc[expected.index]
     for column in ("expected_purchases", "probability_alive", "churn_risk", "predicted_clv"):
         np.testing.assert_allclose(scores[column], expected[column], rtol=1e-9)

@@ -64,6 +64,16 @@ class Dialect:
             return f"({value} ~ {self.literal(pattern)})"
         return f"{'rlike' if self.spark else 'regexp_matches'}({value}, {self.literal(pattern)})"
 
+    def is_nan(self, value: str) -> str:
+        """SQL: whether the DOUBLE ``value`` is NaN. DuckDB's ``isnan`` answers FALSE for a NaN
+        in a Parquet column whose min/max statistics are finite (writers leave NaN out of them;
+        DuckDB 2.0): there, a NaN is what is neither finite nor infinite."""
+        if self.postgres:
+            return f"({value} = CAST('NaN' AS DOUBLE PRECISION))"
+        if self.spark:
+            return f"isnan({value})"
+        return f"(NOT isfinite({value}) AND NOT isinf({value}))"
+
     def text(self, value: str) -> str:
         return (
             f"CAST({value} AS {'STRING' if self.spark else 'TEXT' if self.postgres else 'VARCHAR'})"
@@ -92,11 +102,12 @@ def id_sql(column: str, kind: str, dialect: Dialect) -> tuple[str, str]:
     if kind == "float":
         value = f"CAST({column} AS DOUBLE)"
         usable = (
-            f"NOT isnan({value}) AND {value} = floor({value}) AND abs({value}) <= 9007199254740992"
+            f"NOT {dialect.is_nan(value)} AND {value} = floor({value}) "
+            f"AND abs({value}) <= 9007199254740992"
         )
         return (
             f"CASE WHEN {usable} THEN CAST({value} AS BIGINT) END",
-            f"COALESCE(NOT isnan({value}) AND NOT ({usable}), FALSE)",
+            f"COALESCE(NOT {dialect.is_nan(value)} AND NOT ({usable}), FALSE)",
         )
     text = f"trim({dialect.text(column)})"
     whole = dialect.matches(text, rd.WHOLE_WITH_ZEROS)
@@ -140,7 +151,7 @@ def amount_sql(column: str, kind: str, dialect: Dialect) -> str:
     """SQL for the amount of ``column`` as DOUBLE; NULL where missing, NaN or not a number."""
     if kind in ("integer", "float"):
         value = f"CAST({column} AS DOUBLE)"
-        return f"CASE WHEN isnan({value}) THEN NULL ELSE {value} END"
+        return f"CASE WHEN {dialect.is_nan(value)} THEN NULL ELSE {value} END"
     text = f"trim({dialect.text(column)})"
     return f"CASE WHEN {dialect.matches(text, rd.NUMBER)} THEN {dialect.try_double(text)} END"
 

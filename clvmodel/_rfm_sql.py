@@ -94,15 +94,16 @@ def rfm_query(purchases: str, end_day: int, unit_days: float, dialect=None) -> s
     """
 
 
-def rfm_reject_reason() -> str:
+def rfm_reject_reason(dialect) -> str:
     """SQL ``CASE`` giving why a row of an RFM table cannot be scored (NULL when it can).
 
     The row's ``customer_id``, ``frequency``, ``recency``, ``T`` and ``monetary_value`` must
     already be cast (id to text or kept, values to DOUBLE, NULL where a value did not parse).
+    ``dialect`` (a :class:`clvmodel._reading_sql.Dialect`) spells the NaN test.
     """
     missing = " OR ".join(f"{v} IS NULL" for v in RFM_COLUMNS)
     not_finite = " OR ".join(
-        f"isnan({v}) OR abs({v}) = CAST('Infinity' AS DOUBLE)" for v in RFM_COLUMNS
+        f"{dialect.is_nan(v)} OR abs({v}) = CAST('Infinity' AS DOUBLE)" for v in RFM_COLUMNS
     )
     return f"""
         CASE WHEN customer_id IS NULL THEN 'missing customer id'

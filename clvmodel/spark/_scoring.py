@@ -11,7 +11,7 @@ from clvmodel._units import MAX_VALUE_STEPS, Duration, carries_unit, check_unit,
 from clvmodel.errors import InputError
 from clvmodel.models.bundle import ModelBundle, bundle_from_document, load_models
 from clvmodel.scoring import SCORE_COLUMNS, score_customers
-from clvmodel.spark._common import check_on_invalid, column_types, quote_name
+from clvmodel.spark._common import SPARK, check_on_invalid, column_types, quote_name
 from clvmodel.value import horizon_years
 
 __all__ = ["rfm_rejects", "score"]
@@ -33,7 +33,7 @@ def _checked_rfm(rfm, customer_col: str):
         customer = f"NULLIF(TRIM({customer}), '')"
     casts = [f"try_cast({quote_name(c)} AS DOUBLE) AS {c}" for c in RFM_COLUMNS]
     typed = rfm.selectExpr(f"{customer} AS customer_id", *casts)
-    return typed.selectExpr("*", f"{rfm_reject_reason()} AS reason")
+    return typed.selectExpr("*", f"{rfm_reject_reason(SPARK)} AS reason")
 
 
 def _plain_columns(frame):

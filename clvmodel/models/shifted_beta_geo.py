@@ -39,7 +39,7 @@ def hyp2f1_one(b, c, discount_rate: float) -> np.ndarray:
 
         ₂F₁(1, b; c; z) = (c − 1) ∫_0^∞ exp(g(y)) dy,  g(y) = −(c − 1) y − b ln(1 − z + z e^−y),
 
-    valid for c > 1 (smaller c first takes one step of the series, ₂F₁ = 1 + (b/c) z ₂F₁(1, b + 1;
+    valid for c > 1 (c < 2 first takes steps of the series, ₂F₁ = 1 + (b/c) z ₂F₁(1, b + 1;
     c + 1; z)). g is concave, so the integrand has one mode y*, found in closed form, and falls
     monotonically on either side; Gauss-Legendre rules on pieces of the range where it is within
     e^−50 of its peak give near machine precision for any b, c and d, including the tenures of
@@ -65,7 +65,9 @@ def hyp2f1_one(b, c, discount_rate: float) -> np.ndarray:
     3.0
     """
     b, c = np.broadcast_arrays(np.asarray(b, dtype="float64"), np.asarray(c, dtype="float64"))
-    small = c <= 1.0
+    # The integral's tail falls at rate c − 1: below c = 2 one series step first, so that a tail
+    # of length ~1/(c − 1) does not leave the mode's bend to too few nodes.
+    small = c < 2.0
     if small.any():
         z = 1.0 / (1.0 + discount_rate)
         shifted = hyp2f1_one(b + small, c + small, discount_rate)

@@ -220,6 +220,16 @@ def test_hypergeometric_matches_mpmath(b, gap, d):
     assert float(value) == pytest.approx(float(expected), rel=1e-11)
 
 
+@pytest.mark.parametrize("excess", [1e-9, 1e-6, 1e-4, 1e-3, 4e-3, 0.1, 0.9])
+@pytest.mark.parametrize(("b", "d"), [(0.5, 1.0), (0.05, 1e-3), (20.0, 5.0)])
+def test_hypergeometric_with_c_just_above_one(b, d, excess):
+    # c = 1 + ε: the integrand's tail falls at rate ε, and one quadrature piece of length ~1/ε
+    # missed the bend at the mode (1e-7 relative at ε = 1e-3, as sBG's DEL at α + β = 1e-3 is).
+    c = 1.0 + excess
+    expected = mp.hyp2f1(1, b, c, 1 / (1 + mp.mpf(d)))
+    assert float(hyp2f1_one(b, c, d)) == pytest.approx(float(expected), rel=1e-13)
+
+
 # --------------------------------------------------------------------------------------------------
 # Simulation
 @pytest.fixture(scope="module")

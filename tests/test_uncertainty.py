@@ -35,6 +35,16 @@ def test_intervals_bracket_the_estimates_and_carry_their_mass(name, fitted, spli
     assert (table["purchases_interval_mass"] <= 1.0).all()
 
 
+@pytest.mark.parametrize("name", sorted(PURCHASE_MODELS))
+def test_an_expectation_of_zero_has_the_interval_zero(name, fitted, split):
+    # At a horizon of 0 every customer expects 0 purchases: the interval is [0, 0], not the log
+    # scale's floor [1e-300, 1e-300], which did not contain the estimate.
+    table = fitted[name].predict(split[0].iloc[::50], 0.0, ("expected_purchases",), interval=0.9)
+    assert (table["expected_purchases"] == 0.0).all()
+    assert (table["expected_purchases_lower"] == 0.0).all()
+    assert (table["expected_purchases_upper"] == 0.0).all()
+
+
 def test_delta_method_and_parameter_draws_agree(fitted, split):
     model = fitted["bgnbd"]
     sample = split[0].iloc[::25]

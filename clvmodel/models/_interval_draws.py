@@ -82,6 +82,8 @@ def delta_interval(estimate, at_points, level: float, probability: bool):
     if probability:  # a probability of exactly 0 or 1 (BG/NBD's one-time buyers) stays put
         lower = np.where(estimate >= 1.0, 1.0, np.where(estimate <= 0.0, 0.0, lower))
         upper = np.where(estimate >= 1.0, 1.0, np.where(estimate <= 0.0, 0.0, upper))
+    else:  # an expectation of exactly 0 (a horizon of 0) too, not the log scale's floor 1e-300
+        lower, upper = np.where(estimate <= 0.0, 0.0, lower), np.where(estimate <= 0.0, 0.0, upper)
     return lower, upper
 
 

@@ -35,7 +35,7 @@ _ALIASES = {
 }
 
 
-_UNITS = {"D": "days", "W": "weeks"}
+_UNITS = ("D", "W")  # of recency and T
 
 
 def table_time_unit(data, time_unit=None) -> str | None:

@@ -17,7 +17,7 @@ from clvmodel._duck import (
     relation_sql,
     require_roles,
 )
-from clvmodel._reading_sql import Dialect
+from clvmodel._duck_log import DUCKDB
 from clvmodel._rfm_sql import RFM_COLUMNS, rfm_reject_reason
 
 __all__ = ["RfmSource", "is_transaction_log"]
@@ -55,7 +55,7 @@ class RfmSource:
                        AS customer_id, {casts}
                 FROM {relation}
             )
-            SELECT *, {rfm_reject_reason(Dialect("duckdb"))} AS reason
+            SELECT *, {rfm_reject_reason(DUCKDB)} AS reason
             FROM typed
             """
         )

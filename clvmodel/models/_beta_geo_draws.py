@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from clvmodel.models._count_tables import compiled_kernels, survival_tables
+from clvmodel.models._count_tables import alive_bounds, compiled_kernels, survival_tables
 from clvmodel.models._interval_draws import points_by_group
 from clvmodel.models._intervals import interval_column_names
 
@@ -85,7 +85,9 @@ def draw_interval_columns(
     counting = "expected_purchases" in which
     n_mixture = min(_MIXTURE_POINTS, len(points)) if counting else 0
     if counting:
-        mixture = _survival_tables(model, at_points[:n_mixture], x_g, age_g, h_g, tail)
+        mixture = _survival_tables(
+            model, at_points[:n_mixture], x_g, age_g, h_g, tail, (group, x, t_x, age)
+        )
     else:
         mixture = np.empty(0), np.zeros(1, dtype="int64"), np.ones(1, dtype="int64")
     # Rows taken by (x, T) and by t_x within: neighbours rank the draws alike, which the
@@ -179,17 +181,20 @@ def _limits_by_block(alpha, tables, mixture, n_mixture, tail, group, repeat, t_x
     return table
 
 
-def _survival_tables(model, mixture, x, age, t, tail, chunk=2048):
+def _survival_tables(model, mixture, x, age, t, tail, rows, chunk=2048):
     """The flat survival tables of :func:`clvmodel.models._count_tables.survival_tables`, built
     ``chunk`` groups at a time (each group's table is its own, so the pieces, their offsets
-    shifted, make the same arrays; the recurrence's arrays then stay in cache)."""
+    shifted, make the same arrays; the recurrence's arrays then stay in cache). ``rows``: each
+    history's group, x, t_x and T (for the groups' largest P(alive))."""
     values, offset, size = [], [], []
     length = 0
+    bound = alive_bounds(model, mixture, *rows)
     for start in range(0, x.size, chunk):
-        rows = slice(start, start + chunk)
+        part = slice(start, start + chunk)
         tables = survival_tables(
-            model, mixture, x[rows], age[rows], t[rows] if np.ndim(t) else t, tail
-        )
+            model, mixture, x[part], age[part], t[part] if np.ndim(t) else t, tail,
+            lambda groups, start=start: bound(groups + start),
+        )  # fmt: skip
         values.append(tables.values)
         offset.append(tables.offset + length)
         size.append(tables.size)

@@ -13,6 +13,11 @@ from clvmodel.errors import InputError
 #: Largest count the prediction interval looks at.
 _MAX_COUNT = 100_000
 
+#: From this count on, a group's table closes by its rows' P(alive) as well (see
+#: :func:`survival_tables`): a customer almost surely gone, whose count given alive is huge,
+#: then needs no table up to that count.
+_WEIGH_FROM = 1_000
+
 
 def compiled_kernels():
     """The compiled loops (numba is imported on first use only)."""
@@ -172,12 +177,14 @@ class SurvivalTables:
         self.values, self.offset, self.size, self.points = values, offset, size, points
 
 
-def survival_tables(model, params, x, age, t, tail) -> SurvivalTables:
+def survival_tables(model, params, x, age, t, tail, alive_bound=None) -> SurvivalTables:
     """The survival functions of the count given alive, for each group and parameter vector,
-    up to the first count K_g at which their mean is at most ``tail``.
+    up to the first count K_g at which their mean is at most ``tail``, or, from count
+    ``_WEIGH_FROM`` on, their mean weighted by the group's largest P_j(alive).
 
     A row's predictive survival function is Σ_j w_j P_j(X > k | alive), with w_j = P_j(alive)/J
-    ≤ 1/J, so it is at most the mean over j at every k: every row's upper limit is at most K_g.
+    ≤ 1/J, so it is at most the mean over j at every k, and at most the mean weighted by the
+    largest P_j(alive) of the group's rows: every row's upper limit is at most K_g.
 
     Parameters
     ----------
@@ -190,11 +197,20 @@ def survival_tables(model, params, x, age, t, tail) -> SurvivalTables:
         Horizon (one, or one per group).
     tail : float
         (1 − level)/2.
+    alive_bound : callable, optional
+        ``alive_bound(groups)``: for these groups, the largest P_j(alive) of their rows, shape
+        (groups, J) (see :func:`alive_bounds`). Without it every P_j(alive) is taken as 1.
 
     Returns
     -------
     SurvivalTables
+
+    Raises
+    ------
+    InputError
+        When some group's weighted mean is still above ``tail`` at ``_MAX_COUNT``.
     """
+    # Over 80 lines for its docstring (the body is about 55).
     n_groups, n_points = x.size, len(params)
     shape = (n_groups, n_points)
 
@@ -217,19 +233,24 @@ def survival_tables(model, params, x, age, t, tail) -> SurvivalTables:
     open_ = np.ones(n_groups, dtype=bool)
     n_open = n_groups
     blocks = []
+    bound = at_bound = None  # the open groups' largest P_j(alive), from _WEIGH_FROM on
     while n_open:
-        if steps.k >= _MAX_COUNT:
-            raise InputError(
-                f"the purchase distribution puts more than {tail:.3g} of its mass above "
-                f"{_MAX_COUNT} purchases; shorten the horizon."
-            )
         values = steps.survival().reshape(active.size, n_points)
         if n_open < active.size:
             values, groups = values[open_], active[open_]
         else:
             groups = active
         blocks.append((groups, values))
-        still = values.mean(axis=1) > tail
+        if bound is None and alive_bound is not None and steps.k > _WEIGH_FROM:
+            bound = np.asarray(alive_bound(groups), dtype="float64")
+            at_bound = np.full(n_groups, -1)
+            at_bound[groups] = np.arange(groups.size)
+        if bound is None:
+            still = values.mean(axis=1) > tail
+        else:
+            still = (bound[at_bound[groups]] * values).mean(axis=1) > tail
+        if steps.k > _MAX_COUNT and still.any():
+            _too_many(x, age, t, groups[still], tail)
         if n_open < active.size:
             open_[open_] = still
         else:
@@ -247,6 +268,64 @@ def survival_tables(model, params, x, age, t, tail) -> SurvivalTables:
     stacked = np.concatenate([values for _, values in blocks])
     flat = stacked[np.argsort(rows, kind="stable")].ravel()
     return SurvivalTables(flat, offset, size, n_points)
+
+
+def _too_many(x, age, t, groups, tail):
+    """Refuse a table whose count interval would need counts above ``_MAX_COUNT``, naming one
+    of the histories it is for."""
+    first = int(groups[0])
+    horizon = t[first] if np.ndim(t) else t
+    others = f" and {groups.size - 1} other histories" if groups.size > 1 else ""
+    raise InputError(
+        f"the purchase distribution puts more than {tail:.3g} of its mass above {_MAX_COUNT} "
+        f"purchases for the history with frequency {x[first]:g} and T {age[first]:g} at "
+        f"horizon {float(horizon):g}{others}; shorten the horizon or check that history."
+    )
+
+
+def alive_bounds(model, mixture, group, x, t_x, age):
+    """The ``alive_bound`` of :func:`survival_tables`: for given groups, the largest P_j(alive)
+    over each group's rows at each parameter vector of the mixture.
+
+    Parameters
+    ----------
+    model : PurchaseModel
+    mixture : list of dict
+        J parameter vectors, each with numbers or one value per group.
+    group : numpy.ndarray
+        Each row's group.
+    x, t_x, age : numpy.ndarray
+        Each row's history.
+
+    Returns
+    -------
+    callable
+        ``bound(groups)`` → array of shape (groups, J). The rows are sorted by group on the
+        first call only (most tables close long before a bound is needed).
+    """
+    by_group = []
+
+    def bound(groups):
+        if not by_group:
+            order = np.argsort(group, kind="stable")
+            starts = np.searchsorted(group[order], np.arange(group.max(initial=-1) + 2))
+            by_group.extend((order, starts))
+        order, starts = by_group
+        sizes = starts[groups + 1] - starts[groups]
+        rows = order[
+            np.repeat(starts[groups] - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
+        ]
+        local = np.repeat(np.arange(groups.size), sizes)
+        out = np.zeros((groups.size, len(mixture)))
+        for j, point in enumerate(mixture):
+            params = {k: v[group[rows]] if np.ndim(v) else v for k, v in point.items()}
+            with np.errstate(all="ignore"):  # a sure dropout: exp overflows, P(alive) = 0
+                log_odds = type(model)._log_odds_dead(params, x[rows], t_x[rows], age[rows])
+                alive = np.nan_to_num(1.0 / (1.0 + np.exp(log_odds)), nan=1.0)
+            np.maximum.at(out[:, j], local, alive)
+        return out
+
+    return bound
 
 
 def mixture_interval(tables: SurvivalTables, group, weights, level: float, compiled=False):

@@ -40,6 +40,7 @@ from clvmodel._grouping import group_rows
 from clvmodel.errors import InputError
 from clvmodel.models._count_tables import (
     DropoutAtPurchasesCounts,
+    alive_bounds,
     compiled_kernels,
     count_steps,
     mixture_interval,
@@ -189,7 +190,7 @@ def _per_group(model, points, histories, horizon, which, tail, grouping=None):
     """What depends on (x, T, horizon, covariates) only: the group of each row, the expectations
     given alive per group and point, and (with ``expected_purchases``) the parameter vectors of
     the count mixture and their survival tables."""
-    x, _, age, z_p, z_d = histories
+    x, t_x, age, z_p, z_d = histories
     per_row = np.ndim(horizon) > 0
     if grouping is None:
         grouping = group_rows(x, age, *([horizon] if per_row else []), *z_p.T, *z_d.T)
@@ -201,7 +202,13 @@ def _per_group(model, points, histories, horizon, which, tail, grouping=None):
     if "expected_purchases" not in which:
         return group, given_alive, [], None
     mixture = at_groups[:_MIXTURE_POINTS]
-    return group, given_alive, mixture, survival_tables(model, mixture, x_g, age_g, h_g, tail)
+    bound = alive_bounds(model, mixture, group, x, t_x, age)
+    return (
+        group,
+        given_alive,
+        mixture,
+        survival_tables(model, mixture, x_g, age_g, h_g, tail, bound),
+    )
 
 
 def _given_alive(cls, at_groups, x_g, age_g, h_g, which) -> dict:

@@ -263,7 +263,9 @@ def draw_interval_columns(
     n_mixture = min(_MIXTURE_POINTS, len(points)) if counting else 0
     if counting:
         h_mix = h_g if per_row else float(horizon)
-        mixture = _survival_tables(model, at_points[:n_mixture], x_g, age_g, h_mix, tail)
+        mixture = _survival_tables(
+            model, at_points[:n_mixture], x_g, age_g, h_mix, tail, (group, x, t_x, age)
+        )
     else:
         mixture = np.empty(0), np.zeros(1, dtype="int64"), np.ones(1, dtype="int64")
     # Rows by (x, T) group and by t_x within (alternately up and down), as BG/NBD's path: the

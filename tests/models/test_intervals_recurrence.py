@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import mpmath
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import clvmodel as clv
-from clvmodel.models import PURCHASE_MODELS
+from clvmodel.models import PURCHASE_MODELS, _count_tables
+from clvmodel.models._count_tables import _WEIGH_FROM, alive_bounds
 from clvmodel.models._intervals import (
     DropoutAtPurchasesCounts,
     equal_tailed,
@@ -126,3 +128,60 @@ def test_equal_tailed_quantiles_are_numpys(draws, tail, seed):
     expected = np.quantile(values, [tail, 1.0 - tail], axis=0)
     np.testing.assert_allclose(low, expected[0], rtol=1e-13)
     np.testing.assert_allclose(high, expected[1], rtol=1e-13)
+
+
+def test_tables_weighed_by_the_largest_alive_give_the_same_intervals():
+    # From count _WEIGH_FROM on a group closes by its mean survival weighted by its rows' largest
+    # P_j(alive): heavy buyers over a long horizon get the intervals of unweighted tables, and a
+    # group whose customers are almost surely gone (x = 60, last purchase at 1 of 38 weeks)
+    # stops there instead of running on to its count given alive.
+    model = clv.BetaGeoModel.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+    params = [{"r": 0.243 * f, "alpha": 4.414, "a": 0.793, "b": 2.426} for f in (0.95, 1.0, 1.05)]
+    x_g, age_g = np.array([5.0, 30.0, 60.0]), np.array([38.0, 38.0, 38.0])
+    group = np.array([0, 0, 1, 1, 1, 2, 2])
+    t_x = np.array([30.0, 37.0, 20.0, 36.0, 38.0, 1.0, 0.5])
+    x, age = x_g[group], age_g[group]
+    weights = np.stack([model._alive(p, x, t_x, age) for p in params], axis=1) / len(params)
+    plain = survival_tables(model, params, x_g, age_g, 2000.0, 0.05)
+    bound = alive_bounds(model, params, group, x, t_x, age)
+    weighed = survival_tables(model, params, x_g, age_g, 2000.0, 0.05, bound)
+    assert plain.size[2] > 2 * _WEIGH_FROM
+    assert weighed.size[2] == _WEIGH_FROM + 1
+    assert weighed.size[1] <= plain.size[1]
+    for one, other in zip(
+        mixture_interval(plain, group, weights, 0.9),
+        mixture_interval(weighed, group, weights, 0.9),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(one, other)
+
+
+@pytest.mark.parametrize("method", ["delta", "draws"])
+@pytest.mark.parametrize("name", sorted(PURCHASE_MODELS))
+def test_a_customer_almost_surely_gone_does_not_stop_the_table(name, method, cdnow):
+    # 100,000 purchases in the first week of 20 and none since: given alive the count over a year
+    # would be in the hundreds of thousands, but P(alive) is 0. Its interval is [0, 0]; it used
+    # to refuse the whole table ("more than 0.05 of its mass above 100000 purchases").
+    model = PURCHASE_MODELS[name]().fit(cdnow)
+    rows = cdnow.iloc[::40][["frequency", "recency", "T"]]
+    gone = pd.DataFrame({"frequency": [100_000], "recency": [1.0], "T": [20.0]}, index=["gone"])
+    gone.attrs = rows.attrs
+    options = {"method": method, "n_draws": 100, "seed": 3} if method == "draws" else {}
+    ask = {"which": ("expected_purchases",), "interval": 0.9, **options}
+    table = model.predict(pd.concat([rows, gone]), 52.0, **ask)
+    assert table.loc["gone", ["purchases_lower", "purchases_upper"]].tolist() == [0.0, 0.0]
+    assert table.loc["gone", "purchases_interval_mass"] == 1.0
+    alone = model.predict(rows, 52.0, **ask)
+    pd.testing.assert_frame_equal(table.drop(index="gone"), alone)
+
+
+def test_a_count_beyond_the_largest_tabulated_is_refused_naming_the_history(
+    cdnow_split_bg, monkeypatch
+):
+    # A customer buying 150 times a week and alive (last purchase at T): over 100 years the
+    # count is far above the largest tabulated (100,000; 5,000 here, to run in a moment). The
+    # error names the history.
+    monkeypatch.setattr(_count_tables, "_MAX_COUNT", 5_000)
+    heavy = pd.DataFrame({"frequency": [3000, 2], "recency": [20.0, 10.0], "T": [20.0, 20.0]})
+    with pytest.raises(clv.InputError, match="frequency 3000 and T 20 at horizon 5200"):
+        cdnow_split_bg.predict(heavy, 5200.0, which=("expected_purchases",), interval=0.9)

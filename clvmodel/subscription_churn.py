@@ -114,6 +114,29 @@ def _add_residual_value(scores, model, active, prices, margin: float, d: float) 
     scores["predicted_clv"] = scores["price"] * margin * scores["derl"]
 
 
+def _add_limits(scores, model, active, horizon: int, priced: bool, margin, d, uncertainty):
+    """Add the confidence limits of churn risk and retention and, with a price, of DERL and the
+    residual value (``clv_lower``/``_upper``, which the price plan sums per stage)."""
+    limits = model.predict(active, horizon, d if priced else None, **uncertainty)
+    low = np.clip(limits["probability_cancel_lower"].to_numpy(), 0.0, 1.0)
+    high = np.clip(limits["probability_cancel_upper"].to_numpy(), 0.0, 1.0)
+    scores["churn_risk_lower"], scores["churn_risk_upper"] = low, high
+    scores["retention_lower"], scores["retention_upper"] = 1.0 - high, 1.0 - low
+    if not priced:
+        return
+    derl_low, derl_high = (limits[f"derl_{side}"].to_numpy() for side in ("lower", "upper"))
+    if not np.isfinite(derl_high).all():
+        raise InputError(
+            f"the residual value's upper limit is infinite at discount_rate={d:g}: within the "
+            "uncertainty of its parameters this model's expected lifetime can be infinite (α "
+            "near 1 or below). Pass a discount_rate > 0 per billing period, e.g. "
+            "annual_to_period_rate(0.1, 'M') for 10 % a year with monthly billing."
+        )
+    scores["derl_lower"], scores["derl_upper"] = derl_low, derl_high
+    scores["clv_lower"] = scores["price"] * margin * derl_low
+    scores["clv_upper"] = scores["price"] * margin * derl_high
+
+
 def subscriber_churn_risk(
     model,
     data,
@@ -125,6 +148,10 @@ def subscriber_churn_risk(
     tiers: Sequence[str] = DEFAULT_TIERS,
     thresholds: Sequence[float] | None = None,
     quantiles: Sequence[float] | None = None,
+    interval: float | None = None,
+    method: str = "delta",
+    n_draws: int = 200,
+    seed=0,
 ) -> pd.DataFrame:
     """Per-subscriber churn risk and residual value, in labelled risk tiers.
 
@@ -147,12 +174,21 @@ def subscriber_churn_risk(
         Per billing period (for 10 % a year with monthly billing, ``1.1 ** (1 / 12) - 1``).
     tiers, thresholds, quantiles
         Tier labels (lowest risk first) and cut points, as in :func:`clvmodel.churn_risk`.
+    interval : float, optional
+        Also give confidence limits at this level (e.g. 0.9) from parameter uncertainty:
+        ``churn_risk_lower``/``_upper``, ``retention_lower``/``_upper`` and, with a price,
+        ``derl_lower``/``_upper`` and ``clv_lower``/``_upper`` (the model must come from
+        ``fit``; see ``ContractualModel.predict``).
+    method, n_draws, seed
+        ``"delta"`` (the default), ``"draws"`` (``n_draws`` draws, ``seed``) or ``"bootstrap"``
+        (after ``model.bootstrap(data)``).
 
     Returns
     -------
     pandas.DataFrame
         Indexed like the active rows of ``data``: ``periods``, ``churn_risk``, ``retention``
-        (1 − churn risk), with a price ``price``, ``derl``, ``predicted_clv``, then ``tier``.
+        (1 − churn risk), with a price ``price``, ``derl``, ``predicted_clv``, then the limits
+        asked for and ``tier``.
         ``attrs`` records the horizon, billing period, margin, discount rate and the tier rule,
         which :func:`clvmodel.price_increase_plan` reads.
 
@@ -172,6 +208,7 @@ def subscriber_churn_risk(
     2        3       0.144        163.272     low
     3       10       0.059        223.802     low
     """
+    # Over 80 lines for its docstring and example (the body is about 30).
     model = _check_model(model)
     horizon = _check_horizon(horizon)
     periods, cancelled, _ = validate_subscribers(data)
@@ -184,6 +221,9 @@ def subscriber_churn_risk(
     scores = _risk_table(model, active, periods[~cancelled], horizon)
     if prices is not None:
         _add_residual_value(scores, model, active, prices[~cancelled], margin, d)
+    if interval is not None:
+        uncertainty = {"interval": interval, "method": method, "n_draws": n_draws, "seed": seed}
+        _add_limits(scores, model, active, horizon, prices is not None, margin, d, uncertainty)
     scores["tier"], rule = risk_tiers(scores["churn_risk"].to_numpy(), tiers, thresholds, quantiles)
     period = getattr(model, "period_", None)
     unit = _PERIOD_WORDS.get(period, ("billing period", "billing periods"))[horizon > 1]
@@ -210,13 +250,19 @@ def subscriber_price_plan(
     quantiles: Sequence[float] | None = None,
     stage_wait=None,
     start=None,
+    interval: float | None = None,
+    method: str = "delta",
+    n_draws: int = 200,
+    seed=0,
 ) -> PriceIncreasePlan:
     """Stage a price increase for subscribers by churn-risk tier, lowest risk first.
 
     Parameters
     ----------
-    model, data, horizon, price, margin, discount_rate
-        As in :func:`subscriber_churn_risk` (``price`` is required: the value at stake).
+    model, data, horizon, price, margin, discount_rate, interval, method, n_draws, seed
+        As in :func:`subscriber_churn_risk` (``price`` is required: the value at stake). With
+        ``interval`` each stage also gets ``mean_churn_risk``, ``total_predicted_clv`` and
+        ``extra_revenue`` ``_lower``/``_upper``.
     increases : sequence of float or mapping
         One increase per tier as a fraction (0.05 for 5 %), from the lowest risk to the highest,
         never larger for a higher-risk tier.
@@ -262,7 +308,8 @@ def subscriber_price_plan(
     labels = _plan_tiers(increases, tiers, cut=thresholds is not None or quantiles is not None)
     scores = subscriber_churn_risk(
         model, data, horizon, price=price, margin=margin, discount_rate=discount_rate,
-        tiers=labels, thresholds=thresholds, quantiles=quantiles,
+        tiers=labels, thresholds=thresholds, quantiles=quantiles, interval=interval,
+        method=method, n_draws=n_draws, seed=seed,
     )  # fmt: skip
     plan = price_increase_plan(scores, increases, stage_wait=stage_wait, start=start)
     plan.settings["billing_period"] = scores.attrs["time_unit"]

@@ -118,16 +118,31 @@ def fit_command(input_path, output, billing_period, model_name, holdout_periods,
     type=click.Path(dir_okay=False),
     help="Per-subscriber scores, .csv or .parquet.",
 )
+@click.option(
+    "--interval",
+    type=float,
+    default=None,
+    metavar="LEVEL",
+    help="Add confidence limits at this level, a FRACTION between 0 and 1 (e.g. 0.9), from "
+    "the uncertainty of the model's parameters: probability_cancel, derl and residual_value "
+    "_lower/_upper (MODEL must come from `clvmodel subscriptions fit`).",
+)
 @scoring_options
 @table_options
-def score_command(model_path, input_path, output, **options):
+def score_command(model_path, input_path, output, interval, **options):
     """Score every subscriber of INPUT with a model from `clvmodel subscriptions fit`.
 
     Per subscriber: periods paid for, cancelled (0/1), price, probability_cancel within
     --horizon renewals, derl (discounted expected payments still to come, the next one
-    undiscounted) and residual_value = price × margin × DERL; 0 for the cancelled.
+    undiscounted) and residual_value = price × margin × DERL; 0 for the cancelled. With
+    --interval, each of the three gets _lower/_upper limits.
     """
     started = time.perf_counter()
+    if interval is not None and not 0.0 < interval < 1.0:
+        raise InputError(
+            f"--interval {interval:g} is not a level strictly between 0 and 1; a 90 % interval "
+            "is --interval 0.9."
+        )
     margin = options["margin"]
     job = prepare_scoring(model_path, input_path, output, options, (".csv", ".parquet", ".pq"))
     model, table = job.model, job.table
@@ -137,7 +152,7 @@ def score_command(model_path, input_path, output, **options):
         writer = BatchWriter(temporary, output)
         try:
             for rows in job.subscriber_batches(spool, options):
-                scores = _scores(model, rows, job, margin)
+                scores = _scores(model, rows, job, margin, interval)
                 writer.write(scores)
                 totals["scored"] += len(scores)
                 totals["active"] += int((scores["cancelled"] == 0).sum())
@@ -165,18 +180,32 @@ def score_command(model_path, input_path, output, **options):
     click.echo(f"wrote {output} in {time.perf_counter() - started:.1f} s")
 
 
-def _scores(model, rows, job, margin) -> pd.DataFrame:
+def _scores(model, rows, job, margin, interval=None) -> pd.DataFrame:
     """The output columns of `score` for one batch of subscriber rows."""
     scores = rows[["periods", "cancelled"]].copy()
     scores["price"] = rows[job.price_col].to_numpy(dtype="float64")
-    scores["probability_cancel"] = model.probability_cancel(rows, job.horizon).to_numpy()
-    scores["derl"] = model.discounted_expected_residual_lifetime(rows, job.discount).to_numpy()
-    if not np.isfinite(scores["derl"]).all():
+    if interval is None:
+        table = pd.DataFrame({
+            "probability_cancel": model.probability_cancel(rows, job.horizon),
+            "derl": model.discounted_expected_residual_lifetime(rows, job.discount),
+        })  # fmt: skip
+    else:
+        table = model.predict(rows, job.horizon, job.discount, interval=interval)
+    scores["probability_cancel"] = table["probability_cancel"].to_numpy()
+    scores["derl"] = table["derl"].to_numpy()
+    if not np.isfinite(table["derl" if interval is None else "derl_upper"]).all():
         raise InputError(
             "--discount-rate 0 gives an infinite residual value with this model (its expected "
-            "lifetime is infinite); give a discount rate above 0, e.g. --discount-rate 0.1."
+            "lifetime is infinite, or can be within the uncertainty of its parameters); give a "
+            "discount rate above 0, e.g. --discount-rate 0.1."
         )
     scores["residual_value"] = scores["price"] * margin * scores["derl"]
+    if interval is not None:
+        for name in ("probability_cancel", "derl"):
+            for side in ("lower", "upper"):
+                scores[f"{name}_{side}"] = table[f"{name}_{side}"].to_numpy()
+        for side in ("lower", "upper"):
+            scores[f"residual_value_{side}"] = scores["price"] * margin * scores[f"derl_{side}"]
     return scores
 
 

@@ -190,6 +190,10 @@ class ContractualModel(ContractualPredictions, MaximumLikelihoodModel):
         n = periods.size if weights is None else float(weights.sum())
         return (t, dead, z_alpha, z_beta), counts, n
 
+    def _subsample(self, arrays, counts, rows):
+        """The likelihood's arrays restricted to some distinct rows (for bootstrap refits)."""
+        return tuple(a[rows] for a in arrays), counts[rows]
+
     def _initial(self, arrays, counts):
         """α = β = c = 1; with covariates, the fit without them and every coefficient 0."""
         start = {"alpha": 1.0, "beta": 1.0, "c": 1.0}

@@ -13,7 +13,9 @@ import pandas as pd
 from clvmodel._units import check_margin, check_number
 from clvmodel.errors import InputError
 from clvmodel.models._contractual_derl import DiscountedLifetimeSums
+from clvmodel.models._contractual_intervals import subscriber_intervals
 from clvmodel.models._covariates import covariate_matrix
+from clvmodel.models._intervals import check_level
 from clvmodel.subscriptions import validate_subscribers
 
 
@@ -134,26 +136,47 @@ class ContractualPredictions(DiscountedLifetimeSums):
 
     # ----------------------------------------------------------------------------------------------
     # Subscribers with a history
-    def _tenure(self, data):
-        """Validated periods, cancelled flags and index, and the parameter groups: a list of
-        (rows, parameters), one per distinct covariate vector (one group without covariates)."""
-        theta = self._check_fitted()
+    def _tenure(self, data, theta=None):
+        """Validated periods, cancelled flags and index, and the parameter groups at ``theta``
+        (default: the estimate): a list of (rows, parameters), one per distinct covariate
+        vector (one group without covariates)."""
+        layout, periods, cancelled, index = self._layout(data)
+        groups = self._at(layout, self._check_fitted() if theta is None else theta)
+        return groups, periods, cancelled, index
+
+    def _layout(self, data):
+        """Validated periods, cancelled flags and index, and per distinct covariate vector: its
+        rows, the vector (z_alpha, z_beta, each of shape (1, covariates)), the rows' distinct
+        tenures and each row's place among them."""
+        self._check_fitted()
         periods, cancelled, index = validate_subscribers(data)
         if not self.has_covariates:
-            return [(np.arange(periods.size), self._params(theta))], periods, cancelled, index
-        z_alpha = covariate_matrix(data, self.alpha_covariates, fitting=False)
-        z_beta = covariate_matrix(data, self.beta_covariates, fitting=False)
-        z = np.column_stack([z_alpha, z_beta])
-        distinct, group = np.unique(z, axis=0, return_inverse=True)
-        group = np.asarray(group).reshape(-1)
-        ka = z_alpha.shape[1]
-        own = self._individual(theta, distinct[:, :ka], distinct[:, ka:])
-        groups = [
-            (np.flatnonzero(group == g), {k: float(np.asarray(v).reshape(-1)[g])
-                                          if np.ndim(v) else v for k, v in own.items()})
-            for g in range(distinct.shape[0])
-        ]  # fmt: skip
-        return groups, periods, cancelled, index
+            parts = [(np.arange(periods.size), np.empty((1, 0)), np.empty((1, 0)))]
+        else:
+            z_alpha = covariate_matrix(data, self.alpha_covariates, fitting=False)
+            z_beta = covariate_matrix(data, self.beta_covariates, fitting=False)
+            z = np.column_stack([z_alpha, z_beta])
+            distinct, group = np.unique(z, axis=0, return_inverse=True)
+            group = np.asarray(group).reshape(-1)
+            ka = z_alpha.shape[1]
+            parts = [
+                (np.flatnonzero(group == g), distinct[g : g + 1, :ka], distinct[g : g + 1, ka:])
+                for g in range(distinct.shape[0])
+            ]
+        layout = [(rows, za, zb, *np.unique(periods[rows], return_inverse=True))
+                  for rows, za, zb in parts]  # fmt: skip
+        return layout, periods, cancelled, index
+
+    def _at(self, layout, theta) -> list:
+        """The groups of a layout at the parameter vector ``theta``: (rows, parameters, distinct
+        tenures, each row's place among them)."""
+        groups = []
+        for rows, za, zb, distinct, place in layout:
+            own = self._individual(theta, za, zb)
+            groups.append(
+                (rows, {k: float(np.ravel(v)[0]) for k, v in own.items()}, distinct, place)
+            )
+        return groups
 
     def retention_curve(self, data, periods: int = 12) -> pd.DataFrame:
         """P(still subscribed after k more renewals | history) = S(t + k) / S(t), k = 0 … periods.
@@ -173,8 +196,7 @@ class ContractualPredictions(DiscountedLifetimeSums):
         groups, t, cancelled, index = self._tenure(data)
         k = np.arange(int(_check_periods_ahead(periods)) + 1, dtype="float64")
         values = np.empty((t.size, k.size))
-        for rows, p in groups:
-            distinct, group = np.unique(t[rows], return_inverse=True)
+        for rows, p, distinct, group in groups:
             with np.errstate(divide="ignore"):
                 grid = self._log_survival(p, distinct[:, None] + k[None, :])[0]
                 values[rows] = np.exp(grid - self._log_survival(p, distinct)[0][:, None])[group]
@@ -197,15 +219,24 @@ class ContractualPredictions(DiscountedLifetimeSums):
         pandas.Series
         """
         groups, t, cancelled, index = self._tenure(data)
-        k = np.broadcast_to(_check_periods_ahead(periods), t.shape)
-        log_ratio = np.empty(t.size)
-        for rows, p in groups:
-            with np.errstate(divide="ignore"):
-                log_ratio[rows] = (
-                    self._log_survival(p, t[rows] + k[rows])[0] - self._log_survival(p, t[rows])[0]
-                )
-        values = np.where(cancelled, 1.0, -np.expm1(log_ratio))
+        k = _check_periods_ahead(periods)
+        if k.ndim:
+            k = np.broadcast_to(k, t.shape)
+        values = self._cancel_within(groups, t, cancelled, k)
         return pd.Series(values, index=index, name="probability_cancel")
+
+    def _cancel_within(self, groups, t, cancelled, k) -> np.ndarray:
+        """P(T ≤ t + k | T > t) per subscriber from the groups of :meth:`_at` (once per distinct
+        tenure when k is one number)."""
+        log_ratio = np.empty(t.size)
+        for rows, p, distinct, place in groups:
+            base, ahead = (
+                (distinct, distinct + k) if np.ndim(k) == 0 else (t[rows], t[rows] + k[rows])
+            )
+            with np.errstate(divide="ignore"):
+                values = self._log_survival(p, ahead)[0] - self._log_survival(p, base)[0]
+            log_ratio[rows] = values[place] if np.ndim(k) == 0 else values
+        return np.where(cancelled, 1.0, -np.expm1(log_ratio))
 
     def expected_residual_lifetime(self, data) -> pd.Series:
         """E[T − t − 1 | T > t]: the expected number of further payments (renewals), i.e. DERL
@@ -274,7 +305,10 @@ class ContractualPredictions(DiscountedLifetimeSums):
             )
         return (price * margin * derl).rename("residual_value")
 
-    def predict(self, data, periods, discount_rate: float | None = None) -> pd.DataFrame:
+    def predict(
+        self, data, periods, discount_rate=None, *, interval=None, method="delta", n_draws=200,
+        seed=0,
+    ) -> pd.DataFrame:  # fmt: skip
         """The per-subscriber predictions at once: ``probability_cancel`` within ``periods``
         renewal decisions, ``expected_residual_lifetime`` and, given a discount rate, ``derl``.
 
@@ -286,6 +320,12 @@ class ContractualPredictions(DiscountedLifetimeSums):
             Horizon k in renewal decisions (one, or one per subscriber).
         discount_rate : float, optional
             Per billing period; adds the ``derl`` column.
+        interval : float, optional
+            Adds ``<column>_lower``/``_upper``: confidence intervals at this level (e.g. 0.9)
+            from parameter uncertainty (:mod:`clvmodel.models._contractual_intervals`).
+        method, n_draws, seed
+            ``"delta"`` (sigma points), ``"draws"`` (``n_draws`` draws, ``seed``) or
+            ``"bootstrap"`` (the replicates of :meth:`bootstrap`).
 
         Returns
         -------
@@ -296,17 +336,27 @@ class ContractualPredictions(DiscountedLifetimeSums):
             "probability_cancel": self.probability_cancel(data, periods),
             "expected_residual_lifetime": self.expected_residual_lifetime(data),
         }
-        if discount_rate is not None:
-            columns["derl"] = self.discounted_expected_residual_lifetime(data, discount_rate)
-        return pd.DataFrame(columns)
+        d = None if discount_rate is None else check_discount_rate(discount_rate)
+        if d is not None:
+            columns["derl"] = self.discounted_expected_residual_lifetime(data, d)
+        table = pd.DataFrame(columns)
+        if interval is not None:
+            level, k = check_level(interval), _check_periods_ahead(periods)
+            limits = subscriber_intervals(self, data, k, d, level, method, n_draws, seed)
+            for name, values in limits.items():
+                table[name] = values
+        return table
 
     def _per_subscriber(self, data, d: float) -> pd.Series:
         groups, t, cancelled, index = self._tenure(data)
+        return pd.Series(self._derl_per_row(groups, t, cancelled, d), index=index)
+
+    def _derl_per_row(self, groups, t, cancelled, d: float) -> np.ndarray:
+        """DERL(d) per subscriber from the groups of :meth:`_at`, once per distinct tenure."""
         values = np.empty(t.size)
-        for rows, p in groups:
-            distinct, group = np.unique(t[rows], return_inverse=True)
-            values[rows] = self._derl(p, distinct, d)[group]
-        return pd.Series(np.where(cancelled, 0.0, values), index=index)
+        for rows, p, distinct, place in groups:
+            values[rows] = self._derl(p, distinct, d)[place]
+        return np.where(cancelled, 0.0, values)
 
     # ----------------------------------------------------------------------------------------------
     def simulate(self, n_subscribers: int, observed_periods, random_state=None) -> pd.DataFrame:

@@ -127,6 +127,32 @@ def test_score_every_subscriber_is_in_the_output_or_rejected(files, tmp_path):
     assert (scores.loc[scores.cancelled == 1, "residual_value"] == 0).all()
 
 
+def test_score_interval_adds_the_limits_of_the_python_api(files, tmp_path):
+    output = tmp_path / "scores.parquet"
+    result = _invoke("score", files["model"], files["table"], "-o", output,
+                     "--observation-end", END, "--margin", "0.6", "--interval", "0.9")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    scores = pd.read_parquet(output)  # indexed by customer_id
+    model = clv.load(files["model"])
+    rows = scores[["periods", "cancelled"]].assign(
+        **{"plan=premium": files["frame"].set_index("customer_id").loc[scores.index, "plan"]
+           .eq("premium").astype(float).to_numpy()}
+    )  # fmt: skip
+    expected = model.predict(rows, 12, 1.1 ** (1 / 12) - 1, interval=0.9)
+    for name in ("probability_cancel", "derl"):
+        for side in ("lower", "upper"):
+            np.testing.assert_allclose(scores[f"{name}_{side}"], expected[f"{name}_{side}"])
+    np.testing.assert_allclose(
+        scores["residual_value_upper"], scores["price"] * 0.6 * scores["derl_upper"]
+    )
+    active = scores[scores.cancelled == 0]
+    assert (active["residual_value_lower"] < active["residual_value"]).all()
+    assert (active["residual_value"] < active["residual_value_upper"]).all()
+    line = _error_line(_invoke("score", files["model"], files["table"], "-o", tmp_path / "x.csv",
+                               "--observation-end", END, "--interval", "90"))  # fmt: skip
+    assert "--interval 90" in line and not (tmp_path / "x.csv").exists()
+
+
 def test_plan_counts_and_stages(files, tmp_path):
     output = tmp_path / "plan.parquet"
     result = _invoke("plan", files["model"], files["table"], "-o", output,

@@ -1,0 +1,104 @@
+"""Intervals of the subscription models' predictions (sBG, BdW, with or without covariates).
+
+A subscriber's history (tenure t, cancelled or not) is known exactly, so what is uncertain is
+the parameters: their asymptotic normal on the working scale (``model.covariance_``, from the
+fit's Hessian) is propagated to each subscriber's P(cancel within k | T > t), expected residual
+lifetime E[T − t − 1 | T > t] and DERL(d) as for the purchase models
+(:mod:`clvmodel.models._intervals`):
+
+* ``method="delta"``: the delta method with the variance from the 2k sigma points, on the logit
+  scale for the probability and the log scale for the lifetimes;
+* ``method="draws"``: equal-tailed percentiles over draws from the asymptotic normal;
+* ``method="bootstrap"``: the same over the refits of ``model.bootstrap(data)``.
+
+The predictions depend on (t, covariates) only and are evaluated once per distinct pair at each
+parameter vector. Where the mean lifetime is infinite (cα ≤ 1), the undiscounted expected
+residual lifetime is infinite. Percentiles over draws take that as it comes; the delta method
+cannot, so when it happens at the estimate or at any sigma point, the upper limit is ``inf`` and
+the lower limit the smallest value over the points: the data do not rule out an infinite mean
+lifetime. Discounted (d > 0), every value is finite.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from clvmodel.models._interval_draws import delta_interval, equal_tailed, parameter_points
+
+__all__ = ["SUBSCRIBER_INTERVAL_NAMES", "subscriber_intervals"]
+
+#: The predictions that get limits, in their column order.
+SUBSCRIBER_INTERVAL_NAMES = ("probability_cancel", "expected_residual_lifetime", "derl")
+
+
+def subscriber_intervals(
+    model, data, periods, discount_rate, level: float, method="delta", n_draws=200, seed=0
+) -> dict:
+    """Lower and upper limits of each subscriber's predictions from parameter uncertainty.
+
+    Parameters
+    ----------
+    model : ContractualModel
+        Fitted with ``fit`` (the covariance of its parameters is needed).
+    data : pandas.DataFrame
+        Subscribers with ``periods`` and ``cancelled`` (and the model's covariates).
+    periods : numpy.ndarray
+        Renewal decisions ahead: one number, or one per subscriber (validated).
+    discount_rate : float or None
+        Per billing period (validated); None leaves out ``derl``.
+    level : float
+        Nominal level, strictly between 0 and 1 (validated).
+    method : {"delta", "draws", "bootstrap"}
+    n_draws : int
+        Draws for ``method="draws"``.
+    seed : int or numpy.random.Generator, optional
+        For reproducible draws.
+
+    Returns
+    -------
+    dict
+        ``<name>_lower`` and ``<name>_upper`` for ``probability_cancel``,
+        ``expected_residual_lifetime`` and, with a discount rate, ``derl``, one value per row.
+    """
+    points = parameter_points(model, method, n_draws, seed)
+    layout, t, cancelled, _ = model._layout(data)
+    k = periods if np.ndim(periods) == 0 else np.broadcast_to(periods, t.shape)
+
+    def predictions(theta) -> dict:
+        groups = model._at(layout, theta)
+        values = {
+            "probability_cancel": model._cancel_within(groups, t, cancelled, k),
+            "expected_residual_lifetime": model._derl_per_row(groups, t, cancelled, 0.0),
+        }
+        if discount_rate is not None:
+            values["derl"] = model._derl_per_row(groups, t, cancelled, discount_rate)
+        return values
+
+    estimate = predictions(model._check_fitted())
+    at_points = [predictions(theta) for theta in points]
+    out = {}
+    for name, centre in estimate.items():
+        values = np.stack([v[name] for v in at_points])
+        lower, upper = _limits(centre, values, level, method, name == "probability_cancel")
+        out[f"{name}_lower"], out[f"{name}_upper"] = lower, upper
+    return out
+
+
+def _limits(estimate, values, level: float, method: str, probability: bool):
+    """The limits of one prediction from its values at the parameter vectors (vectors, rows).
+
+    Percentiles take infinite values as they come (a percentile between a finite value and inf
+    is inf). The delta method cannot: where the estimate or any vector's value is infinite, the
+    upper limit is inf and the lower the smallest value (see the module docstring)."""
+    if method != "delta":
+        with np.errstate(invalid="ignore"):  # inf − inf between two infinite order statistics
+            lower, upper = equal_tailed(values, (1.0 - level) / 2.0)
+        return np.where(np.isnan(lower), np.inf, lower), np.where(np.isnan(upper), np.inf, upper)
+    infinite = ~np.isfinite(estimate) | ~np.isfinite(values).all(axis=0)
+    if not infinite.any():
+        return delta_interval(estimate, values, level, probability)
+    lower, upper = delta_interval(
+        np.where(infinite, 1.0, estimate), np.where(infinite, 1.0, values), level, probability
+    )
+    smallest = np.minimum(estimate, values.min(axis=0))
+    return np.where(infinite, smallest, lower), np.where(infinite, np.inf, upper)

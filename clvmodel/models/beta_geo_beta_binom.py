@@ -20,17 +20,16 @@ n, p ~ Beta(α+x, β+n−x) and θ ~ Beta(γ, δ+n), which gives the conditional
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
-from scipy.special import exprel, polygamma, psi
+from scipy.special import psi
 
 from clvmodel._grouping import group_rows
 from clvmodel.errors import InputError
 from clvmodel.models._compress import check_weights, weighted_compress
 from clvmodel.models._fit import MaximumLikelihoodModel
 from clvmodel.models._log_gamma import log_gamma_shift as shift
+from clvmodel.models._opportunity_counts import OpportunityPredictions, log_beta_ratio, survival_sum
 
 __all__ = ["BetaGeoBetaBinomModel", "validate_opportunities"]
 
@@ -94,31 +93,7 @@ def validate_opportunities(data):
     return x, t_x, n, index
 
 
-def _log_beta_ratio(a, b, da, db):
-    """ln[B(a + da, b + db) / B(a, b)] for da, db ≥ 0."""
-    return shift(a, da) + shift(b, db) - shift(a + b, da + db)
-
-
-def _survival_sum(gamma, d, horizon):
-    """Σ_{k=1}^{n*} B(γ, d+k)/B(γ, d) = d/(γ−1) [1 − Γ(γ+d)Γ(d+1+n*)/(Γ(d+1)Γ(γ+d+n*))].
-
-    The bracket is −expm1(f) with f(γ) = ln of the gamma ratio, f(1) = 0; the form is evaluated as
-    d · (−f/(γ−1)) · exprel(f), with f/(γ−1) from its Taylor series at γ = 1 (derivatives
-    −[ψ⁽ʲ⁾(γ+d+n*) − ψ⁽ʲ⁾(γ+d)], eight terms) when |γ − 1| < 0.01, where the quotient would lose
-    digits.
-    """
-    f = shift(d + 1.0, horizon) - shift(gamma + d, horizon)
-    e = gamma - 1.0
-    near_one = np.abs(e) < 1e-2
-    taylor = -sum(
-        e**j / math.factorial(j + 1) * (polygamma(j, 1.0 + d + horizon) - polygamma(j, 1.0 + d))
-        for j in range(8)
-    )
-    ratio = np.where(near_one, taylor, f / np.where(near_one, 1.0, e))
-    return d * (-ratio) * exprel(f)
-
-
-class BetaGeoBetaBinomModel(MaximumLikelihoodModel):
+class BetaGeoBetaBinomModel(OpportunityPredictions, MaximumLikelihoodModel):
     """BG/BB model (Fader, Hardie and Shang 2010) fitted by maximum likelihood.
 
     Parameters
@@ -195,13 +170,17 @@ class BetaGeoBetaBinomModel(MaximumLikelihoodModel):
     def _initial(self, arrays, counts):
         return np.ones(4)
 
+    def _subsample(self, arrays, counts, rows):
+        """The likelihood's arrays restricted to some distinct rows (bootstrap refits)."""
+        return tuple(a[rows] for a in arrays), counts[rows]
+
     def _loglik(self, theta, arrays):
         """ln L per row and its gradient: a log-sum-exp over the terms, whose derivatives are
         digamma differences weighted by each term's share of L."""
         alpha, beta, gamma, delta = theta
         x, m, c, k, valid = arrays
         xs = x[:, None]
-        terms = _log_beta_ratio(alpha, beta, xs, np.where(valid, m, 0.0)) + _log_beta_ratio(
+        terms = log_beta_ratio(alpha, beta, xs, np.where(valid, m, 0.0)) + log_beta_ratio(
             gamma, delta, c, k
         )
         terms = np.where(valid, terms, -np.inf)
@@ -233,7 +212,7 @@ class BetaGeoBetaBinomModel(MaximumLikelihoodModel):
         group, first = group_rows(x, t_x, n)
         x, t_x, n = x[first], t_x[first], n[first]
         ll, _ = self._loglik(theta, self._grid(x, t_x, n))
-        alive = _log_beta_ratio(alpha, beta, x, n - x) + _log_beta_ratio(gamma, delta, 0.0, n + m)
+        alive = log_beta_ratio(alpha, beta, x, n - x) + log_beta_ratio(gamma, delta, 0.0, n + m)
         return (alive - ll)[group]
 
     def probability_alive(self, data, m: int = 0) -> pd.Series:
@@ -277,7 +256,7 @@ class BetaGeoBetaBinomModel(MaximumLikelihoodModel):
         alpha, beta, gamma, delta = theta
         horizon = np.broadcast_to(_whole(n_star, "n_star"), x.shape)
         alive = np.exp(np.minimum(self._log_alive(theta, x, t_x, n), 0.0))
-        values = alive * (alpha + x) / (alpha + beta + n) * _survival_sum(gamma, delta + n, horizon)
+        values = alive * (alpha + x) / (alpha + beta + n) * survival_sum(gamma, delta + n, horizon)
         return pd.Series(values, index=index, name="expected_purchases")
 
     def expected_purchases_new(self, n):
@@ -292,7 +271,7 @@ class BetaGeoBetaBinomModel(MaximumLikelihoodModel):
         float or numpy.ndarray
         """
         alpha, beta, gamma, delta = self._check_fitted()
-        values = alpha / (alpha + beta) * _survival_sum(gamma, delta, _whole(n, "n"))
+        values = alpha / (alpha + beta) * survival_sum(gamma, delta, _whole(n, "n"))
         return float(values) if np.ndim(values) == 0 else values
 
     def probability_of_purchases(self, x, n):
@@ -323,15 +302,15 @@ class BetaGeoBetaBinomModel(MaximumLikelihoodModel):
             i >= xs,
             np.exp(
                 log_choose
-                + _log_beta_ratio(alpha, beta, xs, np.maximum(i - xs, 0.0))
-                + _log_beta_ratio(gamma, delta, 1.0, i)
+                + log_beta_ratio(alpha, beta, xs, np.maximum(i - xs, 0.0))
+                + log_beta_ratio(gamma, delta, 1.0, i)
             ),
             0.0,
         ).sum(axis=-1)
         alive = np.exp(
             shift(np.maximum(1.0 + n - x, 1.0), x) - shift(1.0, x)
-            + _log_beta_ratio(alpha, beta, x, np.maximum(n - x, 0.0))
-            + _log_beta_ratio(gamma, delta, 0.0, n)
+            + log_beta_ratio(alpha, beta, x, np.maximum(n - x, 0.0))
+            + log_beta_ratio(gamma, delta, 0.0, n)
         )  # fmt: skip
         values = np.where(x <= n, alive + died, 0.0)
         return float(values) if values.ndim == 0 else values

@@ -1,0 +1,220 @@
+"""BG/BB's predictions over the next n* opportunities, with intervals: the beta-function sums of
+Fader, Hardie and Shang (2010) and the count distribution given a history.
+
+Given alive at opportunity n, p ~ Beta(α + x, β + n − x) and θ ~ Beta(γ, δ + n), independently.
+Let J be the number of the next n* opportunities the customer is alive for (alive at the start of
+opportunity n + j after surviving j death coins):
+
+    P(J ≥ j) = B(γ, δ + n + j)/B(γ, δ + n),
+    P(J = j) = B(γ + 1, δ + n + j)/B(γ, δ + n)  (j < n*),  P(J = n*) = B(γ, δ + n + n*)/B(γ, δ + n).
+
+Given J = j the count is beta-binomial, so
+
+    P(X = k | alive) = Σ_j P(J = j) C(j, k) B(α + x + k, β + n − x + j − k)/B(α + x, β + n − x),
+
+whose mean is E[J] (α + x)/(α + β + n), the paper's eq. (13) divided by P(alive). A customer dead
+at n buys nothing. With ``interval=`` the expectations get confidence intervals from parameter
+uncertainty, and the count a prediction interval from the mixture of these distributions over
+parameter vectors, as for the continuous-time models (:mod:`clvmodel.models._intervals`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy.special import exprel, polygamma
+
+from clvmodel._grouping import group_rows
+from clvmodel.errors import InputError
+from clvmodel.models._count_tables import SurvivalTables, mixture_interval
+from clvmodel.models._interval_draws import delta_interval, equal_tailed, parameter_points
+from clvmodel.models._log_gamma import log_gamma_shift as shift
+
+__all__ = [
+    "OpportunityPredictions",
+    "count_survival_if_alive",
+    "log_beta_ratio",
+    "no_purchase_if_alive",
+    "survival_sum",
+]
+
+#: The predictions of ``predict``, in their column order.
+OPPORTUNITY_PREDICTIONS = ("probability_alive", "expected_purchases", "probability_no_purchase")
+
+#: Parameter vectors the count's predictive distribution averages over (the first ones).
+_MIXTURE_POINTS = 50
+
+
+def log_beta_ratio(a, b, da, db):
+    """ln[B(a + da, b + db) / B(a, b)] for da, db ≥ 0."""
+    return shift(a, da) + shift(b, db) - shift(a + b, da + db)
+
+
+def survival_sum(gamma, d, horizon):
+    """Σ_{k=1}^{n*} B(γ, d+k)/B(γ, d) = d/(γ−1) [1 − Γ(γ+d)Γ(d+1+n*)/(Γ(d+1)Γ(γ+d+n*))].
+
+    The bracket is −expm1(f) with f(γ) = ln of the gamma ratio, f(1) = 0; the form is evaluated as
+    d · (−f/(γ−1)) · exprel(f), with f/(γ−1) from its Taylor series at γ = 1 (derivatives
+    −[ψ⁽ʲ⁾(γ+d+n*) − ψ⁽ʲ⁾(γ+d)], eight terms) when |γ − 1| < 0.01, where the quotient would lose
+    digits.
+    """
+    f = shift(d + 1.0, horizon) - shift(gamma + d, horizon)
+    e = gamma - 1.0
+    near_one = np.abs(e) < 1e-2
+    taylor = -sum(
+        e**j / math.factorial(j + 1) * (polygamma(j, 1.0 + d + horizon) - polygamma(j, 1.0 + d))
+        for j in range(8)
+    )
+    ratio = np.where(near_one, taylor, f / np.where(near_one, 1.0, e))
+    return d * (-ratio) * exprel(f)
+
+
+def _log_alive_for(gamma, delta_n, j, n_star: int):
+    """ln P(J = j | alive at n), with δ + n given."""
+    return np.where(
+        j < n_star, log_beta_ratio(gamma, delta_n, 1.0, j), log_beta_ratio(gamma, delta_n, 0.0, j)
+    )
+
+
+def no_purchase_if_alive(theta, x, n, n_star: int) -> np.ndarray:
+    """P(X = 0 | alive at n) = Σ_j P(J = j) B(α + x, β + n − x + j)/B(α + x, β + n − x)."""
+    alpha, beta, gamma, delta = theta
+    j = np.arange(n_star + 1, dtype="float64")[None, :]
+    x, n = np.asarray(x, dtype="float64")[:, None], np.asarray(n, dtype="float64")[:, None]
+    terms = _log_alive_for(gamma, delta + n, j, n_star) + log_beta_ratio(
+        alpha + x, beta + n - x, 0.0, j
+    )
+    return np.clip(np.exp(terms).sum(axis=1), 0.0, 1.0)
+
+
+def count_survival_if_alive(theta, x, n, n_star: int, cells: int = 4_000_000) -> np.ndarray:
+    """P(X > k | alive at n) for k = 0 … n*, one row per (x, n): shape (rows, n* + 1), from
+    ``cells``-sized blocks of rows (each row's (j, k) grid has (n* + 1)² cells)."""
+    alpha, beta, gamma, delta = theta
+    x, n = np.asarray(x, dtype="float64"), np.asarray(n, dtype="float64")
+    j = np.arange(n_star + 1, dtype="float64")[None, :, None]  # opportunities alive for
+    k = np.arange(n_star + 1, dtype="float64")[None, None, :]  # purchases
+    kk = np.minimum(k, j)
+    log_choose = shift(1.0 + j - kk, kk) - shift(1.0, kk)  # ln C(j, k), for k ≤ j
+    above = np.empty((x.size, n_star + 1))
+    step = max(1, cells // (n_star + 1) ** 2)
+    for start in range(0, x.size, step):
+        xs, ns = x[start : start + step, None, None], n[start : start + step, None, None]
+        log_terms = (
+            _log_alive_for(gamma, delta + ns, j, n_star)
+            + log_choose
+            + log_beta_ratio(alpha + xs, beta + ns - xs, kk, j - kk)
+        )
+        pmf = np.where(k <= j, np.exp(log_terms), 0.0).sum(axis=1)
+        above[start : start + step] = np.clip(1.0 - np.cumsum(pmf, axis=1), 0.0, 1.0)
+    above[:, -1] = 0.0  # at most n* purchases in n* opportunities
+    return above
+
+
+class OpportunityPredictions:
+    """Mixin of :class:`clvmodel.models.beta_geo_beta_binom.BetaGeoBetaBinomModel`: ``predict``.
+    It uses the model's ``_rows``, ``_log_alive`` and ``_check_fitted``."""
+
+    def predict(
+        self, data, n_star, which=OPPORTUNITY_PREDICTIONS, *, interval=None, method="delta",
+        n_draws=200, seed=0,
+    ) -> pd.DataFrame:  # fmt: skip
+        """Predictions for the next ``n_star`` opportunities, with intervals on request.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            ``frequency``, ``recency``, ``n_periods``.
+        n_star : int
+            Future opportunities.
+        which : sequence of str
+            Any of ``probability_alive`` (at the last observed opportunity),
+            ``expected_purchases`` and ``probability_no_purchase`` (in the next n*).
+        interval : float, optional
+            Adds ``<name>_lower``/``_upper``, confidence intervals at this level (e.g. 0.9) from
+            parameter uncertainty, and with ``expected_purchases`` the prediction interval of
+            the count, ``purchases_lower``/``_upper``, with its probability
+            ``purchases_interval_mass`` (see the module docstring).
+        method, n_draws, seed
+            ``"delta"`` (sigma points), ``"draws"`` (``n_draws`` draws, ``seed``) or
+            ``"bootstrap"`` (the replicates of ``bootstrap``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed like ``data``.
+        """
+        from clvmodel.models._intervals import check_level
+
+        which = _check_which(which)
+        theta, x, t_x, n, index = self._rows(data)
+        horizon = _one_horizon(n_star)
+        table = pd.DataFrame(self._expectations(theta, x, t_x, n, horizon), index=index)[which]
+        if interval is not None:
+            level = check_level(interval)
+            points = parameter_points(self, method, n_draws, seed)
+            limits = self._limits(table, points, (x, t_x, n), horizon, level, method, which)
+            for name, values in limits.items():
+                table[name] = values
+        return table
+
+    def _expectations(self, theta, x, t_x, n, horizon) -> dict:
+        """P(alive), E[X(n, n + n*)] and P(X(n, n + n*) = 0) per row at ``theta``."""
+        alpha, beta, gamma, delta = theta
+        alive = np.exp(np.minimum(self._log_alive(theta, x, t_x, n), 0.0))
+        expected = (
+            alive * (alpha + x) / (alpha + beta + n) * survival_sum(gamma, delta + n, horizon)
+        )
+        group, first = group_rows(x, n)
+        silent = no_purchase_if_alive(theta, x[first], n[first], int(horizon))[group]
+        none = np.clip(1.0 - alive * (1.0 - silent), 0.0, 1.0)
+        return {"probability_alive": alive, "expected_purchases": expected,
+                "probability_no_purchase": none}  # fmt: skip
+
+    def _limits(self, table, points, rows, horizon, level, method, which) -> dict:
+        """The interval columns: each expectation's limits over the parameter vectors and the
+        count's prediction interval from their mixture."""
+        at_points = [self._expectations(theta, *rows, horizon) for theta in points]
+        out = {}
+        for name in which:
+            values = np.stack([v[name] for v in at_points])
+            estimate = table[name].to_numpy()
+            if method == "delta":
+                low, high = delta_interval(estimate, values, level, name != "expected_purchases")
+            else:
+                low, high = equal_tailed(values, (1.0 - level) / 2.0)
+            out[f"{name}_lower"], out[f"{name}_upper"] = low, high
+        if "expected_purchases" in which:
+            x, _, n = rows
+            mixture = points[:_MIXTURE_POINTS]
+            group, first = group_rows(x, n)
+            tables = [count_survival_if_alive(theta, x[first], n[first], int(horizon))
+                      for theta in mixture]  # fmt: skip
+            values = np.stack(tables, axis=2).reshape(-1)  # (group, k, point), flat
+            size = np.full(first.size, int(horizon) + 1)
+            offset = np.arange(first.size) * size[0] * len(mixture)
+            weights = np.stack([v["probability_alive"] for v in at_points[: len(mixture)]], axis=1)
+            low, high, mass = mixture_interval(
+                SurvivalTables(values, offset, size, len(mixture)), group, weights / len(mixture),
+                level,
+            )  # fmt: skip
+            out["purchases_lower"], out["purchases_upper"] = low, high
+            out["purchases_interval_mass"] = mass
+        return out
+
+
+def _check_which(which) -> list[str]:
+    names = [which] if isinstance(which, str) else list(which)
+    unknown = [name for name in names if name not in OPPORTUNITY_PREDICTIONS]
+    if unknown or not names:
+        raise InputError(f"which must name some of {list(OPPORTUNITY_PREDICTIONS)}, got {which!r}.")
+    return names
+
+
+def _one_horizon(n_star) -> float:
+    values = np.asarray(n_star, dtype="float64")
+    if values.ndim or not np.isfinite(values) or values < 0 or values != np.round(values):
+        raise InputError(f"n_star must be one whole number of opportunities ≥ 0, got {n_star!r}.")
+    return float(values)

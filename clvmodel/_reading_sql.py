@@ -79,6 +79,12 @@ class Dialect:
             f"CAST({value} AS {'STRING' if self.spark else 'TEXT' if self.postgres else 'VARCHAR'})"
         )
 
+    def trim(self, value: str) -> str:
+        """SQL: ``value`` without leading and trailing spaces (" " only, as the pandas route:
+        DuckDB's one-argument ``trim`` also strips Unicode spaces such as U+00A0, which would
+        merge the ids "a" and "a\u00a0" that the other routes keep apart)."""
+        return f"trim({value}, ' ')" if self.name == "duckdb" else f"trim({value})"
+
     def try_double(self, value: str) -> str:
         return f"{'try_cast' if self.spark else 'TRY_CAST'}({value} AS DOUBLE)"
 
@@ -109,7 +115,7 @@ def id_sql(column: str, kind: str, dialect: Dialect) -> tuple[str, str]:
             f"CASE WHEN {usable} THEN CAST({value} AS BIGINT) END",
             f"COALESCE(NOT {dialect.is_nan(value)} AND NOT ({usable}), FALSE)",
         )
-    text = f"trim({dialect.text(column)})"
+    text = dialect.trim(dialect.text(column))
     whole = dialect.matches(text, rd.WHOLE_WITH_ZEROS)
     return (
         f"CASE WHEN lower({text}) IN ({_missing_texts(dialect)}) THEN NULL "
@@ -130,7 +136,7 @@ def date_text_sql(column: str, kind: str, dialect: Dialect) -> str:
         )
     else:
         raw = dialect.text(column)
-    return f"regexp_replace(trim({raw}), {dialect.literal(rd.TIME_SUFFIX)}, '')"
+    return f"regexp_replace({dialect.trim(raw)}, {dialect.literal(rd.TIME_SUFFIX)}, '')"
 
 
 def date_dictionary(texts, date_format: str | None, column: str) -> pd.DataFrame:
@@ -152,14 +158,14 @@ def amount_sql(column: str, kind: str, dialect: Dialect) -> str:
     if kind in ("integer", "float"):
         value = f"CAST({column} AS DOUBLE)"
         return f"CASE WHEN {dialect.is_nan(value)} THEN NULL ELSE {value} END"
-    text = f"trim({dialect.text(column)})"
+    text = dialect.trim(dialect.text(column))
     return f"CASE WHEN {dialect.matches(text, rd.NUMBER)} THEN {dialect.try_double(text)} END"
 
 
 def odd_amounts_sql(relation: str, dialect: Dialect, limit: int = 20) -> str:
     """SQL listing a few non-numeric amounts with a currency or a comma (``raw_amount`` of rows
     whose ``amount`` is NULL), for :func:`clvmodel._reading.check_amount_texts`."""
-    text = "trim(raw_amount)"
+    text = dialect.trim("raw_amount")
     odd = f"{dialect.search(text, rd.CURRENCY)} OR {dialect.search(text, rd.DECIMAL_COMMA)}"
     return (
         f"SELECT DISTINCT {text} AS amount FROM {relation} "

@@ -1,7 +1,8 @@
 """Issue 13, "Must show": messy transaction logs give the same RFM table, or the same error
 class, in every route, and every customer read is either scored or rejected.
 
-Logs are generated with duplicates, ids as int, float or text ("1", "1.0", " 1 ", "NaN", ""),
+Logs are generated with duplicates, ids as int, float or text ("1", "1.0", " 1 ", "a" padded
+with a non-breaking space, "NaN", ""),
 dates in one of several formats (sometimes mixed, sometimes unreadable or before 1900), and
 amounts with NaN, infinity, 1e308, negatives and non-numbers. The routes are ``rfm_summary`` on
 the DataFrame, ``rfm_from_file`` on CSV and Parquet, and the DuckDB engine on the CSV.
@@ -19,8 +20,8 @@ import clvmodel as clv
 
 END = "2024-12-31"
 DATE_FORMATS = ["%Y-%m-%d", "%Y%m%d", "%d/%m/%Y", "%m/%d/%Y", "%Y-%m-%dT%H:%M", "%d.%m.%Y"]
-TEXT_IDS = ["a", "b", " a", "1", "1.0", "2", "007", "7", "NaN", "", "None"]
-TEXT_AMOUNTS = ["10", "2.5", " 3 ", "-1", "1e308", "abc", "", "NaN", "0", "7.25"]
+TEXT_IDS = ["a", "b", " a", "a\u00a0", "\u2003b", "1", "1.0", "2", "007", "7", "NaN", "", "None"]
+TEXT_AMOUNTS = ["10", "2.5", " 3 ", "\u00a05", "-1", "1e308", "abc", "", "NaN", "0", "7.25"]
 FLOAT_AMOUNTS = [10.0, 2.5, np.nan, np.inf, 1e308, -1.0, 0.0, 7.25]
 ODD_DATES = ["not a date", "", "2024-02-30"]
 
@@ -97,3 +98,19 @@ def test_every_route_gives_the_same_table_or_error(tmp_path, log, drop):
         assert counts["rejected_rows"] > 0
     else:
         assert counts["rejected_rows"] == 0
+
+
+def test_only_plain_spaces_are_trimmed(tmp_path):
+    # "a", "a" + U+00A0 and "a" + U+2003 are three customers, and an amount " 5" after a
+    # non-breaking space is not a number, on every route: DuckDB's trim() would strip the
+    # Unicode spaces too and merge the ids (found by a route-agreement hunt).
+    log = pd.DataFrame({
+        "customer_id": ["a", "a\u00a0", "a\u2003", "b", "b "],
+        "date": ["2024-01-01", "2024-02-01", "2024-03-01", "2024-01-01", "2024-02-01"],
+        "amount": ["1", "2", "3", "4", "\u00a05"],
+    })  # fmt: skip
+    results = run_routes(log, tmp_path, ROUTES, on_invalid="drop", observation_end=END,
+                         time_unit="D")  # fmt: skip
+    _same(results)
+    assert len(results["duckdb"]) == 4
+    assert results["duckdb"].attrs["counts"]["rejected_rows"] == 1

@@ -4,6 +4,7 @@ atomic writes."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -95,7 +96,10 @@ def read_table(
         if kind == "csv":
             header = pd.read_csv(location, nrows=0).columns
             _check_columns(location, header, columns)
-            frame = pd.read_csv(location, usecols=columns, dtype=str, keep_default_na=True)
+            # Every column is parsed, then the ones asked for kept: with usecols, pandas drops
+            # the extra fields of a ragged row ("a,2020-02-01,1,234.50" would read as amount 1).
+            frame = pd.read_csv(location, dtype=str, keep_default_na=True)
+            frame = frame if columns is None else frame[list(columns)]
         else:
             import pyarrow.parquet as pq
 
@@ -105,6 +109,14 @@ def read_table(
     except InputError:
         raise
     except Exception as exc:  # parsers raise many types; all mean "unreadable file"
+        ragged = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if ragged:
+            fields, line, seen = ragged.groups()
+            raise InputError(
+                f"cannot read {str(location)!r} as csv: line {line} has {seen} fields where the "
+                f"header has {fields} (an unquoted comma in a value, such as 1,234.50? quote "
+                "such values or remove the separator)."
+            ) from None
         raise InputError(f"cannot read {str(location)!r} as {kind}: {exc}") from None
     return frame
 

@@ -164,3 +164,17 @@ def test_a_nan_in_a_parquet_rfm_table_is_a_reject(tmp_path):
         ["b", "value is not finite"]
     ]
     assert source.counts() == {"rows": 3, "rejected_rows": 1}
+
+
+def test_a_ragged_csv_row_is_refused_naming_its_line(tmp_path):
+    # "1,234.50" unquoted gives its row a fourth field. Read with the columns asked for only,
+    # pandas dropped the extra field and the amount became 1, silently; now the file is
+    # refused, naming the line (found by a route-agreement hunt).
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "customer_id,date,amount\na,2020-01-01,10.00\na,2020-02-01,1,234.50\nb,2020-01-05,3\n"
+    )
+    with pytest.raises(clv.InputError, match="line 3 has 4 fields where the header has 3"):
+        clv.rfm_from_file(path, observation_end="2020-06-30")
+    with pytest.raises(clv.InputError, match="line 3 has 4 fields"):
+        clv.read_table(path, columns=["customer_id", "date"])

@@ -94,11 +94,12 @@ def read_table(
         raise InputError(f"input file {str(location)!r} does not exist.")
     try:
         if kind == "csv":
-            header = pd.read_csv(location, nrows=0).columns
+            dialect = {"sep": _separator(location), "skipinitialspace": True}
+            header = pd.read_csv(location, nrows=0, **dialect).columns
             _check_columns(location, header, columns)
             # Every column is parsed, then the ones asked for kept: with usecols, pandas drops
             # the extra fields of a ragged row ("a,2020-02-01,1,234.50" would read as amount 1).
-            frame = pd.read_csv(location, dtype=str, keep_default_na=True)
+            frame = pd.read_csv(location, dtype=str, keep_default_na=True, **dialect)
             frame = frame if columns is None else frame[list(columns)]
         else:
             import pyarrow.parquet as pq
@@ -119,6 +120,17 @@ def read_table(
             ) from None
         raise InputError(f"cannot read {str(location)!r} as {kind}: {exc}") from None
     return frame
+
+
+def _separator(location: Path) -> str:
+    """The CSV separator: a comma, unless the header line has none and has a semicolon, a tab or
+    a vertical bar (the separators DuckDB's reader detects, so that every route reads the same
+    file alike)."""
+    with open(location, encoding="utf-8", errors="replace", newline="") as handle:
+        header = handle.readline()
+    if "," in header:
+        return ","
+    return next((sep for sep in (";", "\t", "|") if sep in header), ",")
 
 
 def _check_columns(location: Path, header, columns) -> None:

@@ -178,3 +178,26 @@ def test_a_ragged_csv_row_is_refused_naming_its_line(tmp_path):
         clv.rfm_from_file(path, observation_end="2020-06-30")
     with pytest.raises(clv.InputError, match="line 3 has 4 fields"):
         clv.read_table(path, columns=["customer_id", "date"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "customer_id;date;amount\na;2020-01-01;1.5\na;2020-02-01;2\nb;2020-01-05;3\n",
+        "customer_id\tdate\tamount\na\t2020-01-01\t1.5\na\t2020-02-01\t2\nb\t2020-01-05\t3\n",
+        "customer_id, date, amount\na, 2020-01-01, 1.5\na,2020-02-01,2\nb,2020-01-05,3\n",
+    ],
+    ids=["semicolon", "tab", "spaces after commas"],
+)
+def test_csv_dialects_read_alike_on_both_routes(tmp_path, text):
+    # DuckDB's reader detects the separator and spaces after it; pandas read only commas, so
+    # rfm_from_file refused files that the command line scored (found by a route hunt).
+    path = tmp_path / "log.csv"
+    path.write_text(text)
+    python = clv.rfm_from_file(path, observation_end="2020-06-30", time_unit="D")
+    engine = TransactionSource(path, observation_end="2020-06-30", time_unit="D").rfm()
+    assert list(python.index) == ["a", "b"] and python.loc["a", "frequency"] == 1
+    assert python.loc["a", "monetary_value"] == 2.0
+    np.testing.assert_allclose(
+        engine.loc[python.index, list(python.columns)].to_numpy(float), python.to_numpy(float)
+    )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from clvmodel.errors import InputError
@@ -34,7 +36,15 @@ def sql_literal(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
-def relation_sql(path: str | os.PathLike, table: str | None = None) -> str:
+class Relation(str):
+    """SQL that reads an input, used as a string; ``csv`` or ``parquet`` is the file (or folder)
+    it reads, for the checks that need the file itself (a CSV's lines, Parquet's Arrow schema)."""
+
+    csv: Path | None = None
+    parquet: Path | None = None
+
+
+def relation_sql(path: str | os.PathLike, table: str | None = None) -> Relation:
     """SQL for reading a CSV or Parquet file, or a table of a DuckDB database file."""
     location = Path(path)
     suffix = location.suffix.lower()
@@ -43,18 +53,51 @@ def relation_sql(path: str | os.PathLike, table: str | None = None) -> str:
             raise InputError(f"database file {str(location)!r} does not exist.")
         if not table:
             raise InputError(f"{str(location)!r} is a DuckDB database: name the table to read.")
-        return f"source_db.{quote_name(table)}"
+        return Relation(f"source_db.{quote_name(table)}")
     if not location.exists():
         raise InputError(f"input {str(location)!r} does not exist.")
     if suffix == ".csv":
-        return f"read_csv({sql_literal(str(location))}, all_varchar = true, header = true)"
+        relation = Relation(_csv_sql(location))
+        relation.csv = location
+        return relation
     if suffix in (".parquet", ".pq") or location.is_dir():
         target = str(location / "*.parquet") if location.is_dir() else str(location)
-        return f"read_parquet({sql_literal(target)})"
+        relation = Relation(f"read_parquet({sql_literal(target)})")
+        relation.parquet = location
+        return relation
     raise InputError(
         f"cannot tell the format of {str(location)!r}: use .csv, .parquet (or a folder of them), "
         "or a .duckdb database with a table name."
     )
+
+
+def _csv_sql(location: Path, options: str = "") -> str:
+    return f"read_csv({sql_literal(str(location))}, all_varchar = true, header = true{options})"
+
+
+def parquet_time_zone(relation: str, column: str) -> str | None:
+    """The time zone the Arrow schema of the Parquet file (or each file of the folder) read by
+    ``relation`` records for the timestamps of ``column``: None when it records none or
+    ``relation`` reads no Parquet; files of one folder that record different zones are refused.
+    DuckDB itself keeps only the instants (TIMESTAMPTZ), not the zone they were written in."""
+    location = getattr(relation, "parquet", None)
+    if location is None:
+        return None
+    import pyarrow.parquet as pq
+
+    files = sorted(location.glob("*.parquet")) if location.is_dir() else [location]
+    zones = set()
+    for file in files:
+        schema = pq.read_schema(file)
+        if column in schema.names:
+            zones.add(getattr(schema.field(column).type, "tz", None))
+    if len(zones) > 1:
+        raise InputError(
+            f"the files of {str(location)!r} hold the timestamps of column {column!r} in "
+            f"different time zones ({', '.join(sorted(map(str, zones)))}); write them in one time "
+            "zone."
+        )
+    return zones.pop() if zones else None
 
 
 def attach_database(connection, path) -> None:
@@ -65,12 +108,106 @@ def attach_database(connection, path) -> None:
 
 
 def column_types(connection, relation: str) -> dict[str, str]:
-    """Column name → DuckDB type of ``relation``; an unreadable input is an InputError."""
+    """Column name → DuckDB type of ``relation``; an unreadable input is an InputError, and so
+    is a CSV file DuckDB could not split into columns (see :func:`csv_shape_error`)."""
+    csv = getattr(relation, "csv", None)
     try:
         described = connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     except Exception as exc:  # duckdb raises its own error types for unreadable files
-        raise InputError(f"cannot read the input: {str(exc).splitlines()[0]}") from None
-    return {row[0]: row[1] for row in described}
+        shape = None if csv is None else csv_shape_error(exc, csv)
+        raise (shape or InputError(f"cannot read the input: {str(exc).splitlines()[0]}")) from None
+    columns = {row[0]: row[1] for row in described}
+    delimiter = _delimiter(next(iter(columns))) if csv is not None and len(columns) == 1 else None
+    if delimiter:
+        # A header that holds a delimiter was not split: the sniffer found no dialect giving
+        # every row as many fields as the header, and took each line as one field.
+        raise _csv_shape_message(csv, _first_misfit(csv, delimiter))
+    return columns
+
+
+#: What DuckDB says when a CSV row has more or fewer fields than the header, once it has
+#: settled the dialect (e.g. for a row beyond the lines it sniffed).
+_FIELD_COUNT = re.compile(
+    r"CSV Error on Line: (\d+).*?Expected Number of Columns: (\d+) Found: (\d+)", re.DOTALL
+)
+
+
+def csv_shape_error(exc: BaseException, csv: str | os.PathLike) -> InputError | None:
+    """The error to raise for DuckDB's ``exc`` while reading the CSV file ``csv`` when a row
+    of it has more or fewer fields than the header (naming the line when DuckDB gives it);
+    None when ``exc`` is about something else."""
+    text = str(exc)
+    found = _FIELD_COUNT.search(text)
+    if found:
+        line, expected, fields = (int(group) for group in found.groups())
+        return _csv_shape_message(csv, (line, fields, expected))
+    delimiter = _delimiter(_header_line(csv))
+    if "Error when sniffing file" in text and delimiter:
+        # No dialect fits every sniffed row: is a row with a wrong number of fields the cause?
+        misfit = _first_misfit(csv, delimiter)
+        return None if misfit is None else _csv_shape_message(csv, misfit)
+    return None
+
+
+#: The delimiters DuckDB's sniffer tries, by name.
+_DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+
+
+def _delimiter(header: str) -> str | None:
+    """The delimiter a CSV header line uses: the most frequent of , ; tab and |, if any."""
+    counts = {d: header.count(d) for d in _DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else None
+
+
+def _header_line(csv) -> str:
+    try:
+        with open(csv, encoding="utf-8", errors="replace") as file:
+            return file.readline()
+    except OSError:
+        return ""
+
+
+def _first_misfit(csv, delimiter: str) -> tuple[int, int, int] | None:
+    """The first line of ``csv`` (read with ``delimiter``) with more or fewer fields than the
+    header, as (line, its fields, the header's), from DuckDB's rejects table; None when DuckDB
+    lists none or cannot tell."""
+    import csv as csv_module
+
+    connection = connect()
+    try:
+        options = f", delim = {sql_literal(delimiter)}, store_rejects = true"
+        connection.execute(f"SELECT COUNT(*) FROM {_csv_sql(Path(csv), options)}").fetchall()
+        first = connection.execute(
+            "SELECT line, csv_line FROM reject_errors WHERE error_type IN "
+            "('TOO MANY COLUMNS', 'MISSING COLUMNS') ORDER BY line LIMIT 1"
+        ).fetchall()
+    except Exception:  # a DuckDB without rejects tables, or a file it cannot read this way
+        return None
+    finally:
+        connection.close()
+    if not first:
+        return None
+    line, text = first[0]
+    header = next(csv_module.reader([_header_line(csv)], delimiter=delimiter), [])
+    fields = next(csv_module.reader([text], delimiter=delimiter), [])
+    return int(line), len(fields), len(header)
+
+
+def _csv_shape_message(csv, misfit: tuple[int, int, int] | None) -> InputError:
+    """One line saying that ``csv`` does not split into the header's columns, and where."""
+    name = _DELIMITERS[_delimiter(_header_line(csv)) or ","]
+    unquoted = f"an unquoted {name} in a value" + (", such as 1,234.50" if name == "comma" else "")
+    quote = f"quote values that hold a {name}"
+    complete = "give every row one field per column of the header"
+    if misfit is None:
+        where = "a row has more or fewer fields than the header"
+        hint = f"{unquoted}, or a missing field? {quote}, and {complete}"
+    else:
+        line, fields, expected = misfit
+        where = f"line {line} has {fields} fields where the header has {expected}"
+        hint = f"{unquoted}? {quote}" if fields > expected else f"a missing field? {complete}"
+    return InputError(f"cannot split {str(csv)!r} into columns consistently: {where} ({hint}).")
 
 
 def require_roles(columns: dict[str, str], needed: dict[str, str]) -> None:
@@ -95,7 +232,16 @@ def as_rfm_frame(frame: pd.DataFrame, time_unit: str, with_amount: bool) -> pd.D
     customer id, integer frequency, float times, ``time_unit`` in ``attrs``."""
     frame = frame.set_index("customer_id")
     frame.index.name = None
-    frame["frequency"] = frame["frequency"].astype("int64")
+    frequency = frame["frequency"]
+    # Checked before the cast, which would wrap these (and NaN) to -9.2e18, not refuse them.
+    beyond = ~(np.abs(frequency.to_numpy(dtype="float64")) < 2.0**63)
+    if beyond.any():
+        where = np.flatnonzero(beyond)[0]
+        raise InputError(
+            f"customer {frame.index[where]!r} has frequency {float(frequency.iloc[where]):g}, "
+            "which is no count of repeat purchases; fix or remove that row."
+        )
+    frame["frequency"] = frequency.astype("int64")
     for column in ("recency", "T", "monetary_value"):
         frame[column] = frame[column].astype("float64")
     if not with_amount:

@@ -10,9 +10,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
-from clvmodel._duck import quote_name
+from clvmodel._duck import parquet_time_zone, quote_name, sql_literal
 from clvmodel._reading_sql import (
     Dialect,
     amount_sql,
@@ -38,6 +40,9 @@ def _day_sql(connection, relation: str, columns: dict[str, str], date_col: str, 
     raw_date = quote_name(date_col)
     date_kind = kind_of(columns[date_col])
     if date_kind in ("date", "timestamp") and date_format is None:
+        zone = _wall_clock_zone(connection, relation, columns[date_col], date_col)
+        if zone is not None:
+            return f"CAST(timezone({sql_literal(zone)}, {raw_date}) AS DATE)", "", None
         return f"CAST({raw_date} AS DATE)", "", None
     if date_kind in ("integer", "float") and date_format is None:
         raise InputError(
@@ -50,6 +55,36 @@ def _day_sql(connection, relation: str, columns: dict[str, str], date_col: str, 
     connection.register("clv_date_days", date_days)
     join = f"LEFT JOIN clv_date_days ON clv_date_days.date_text = {text}"
     return DUCKDB.date_of_day("clv_date_days.day_number"), join, date_days
+
+
+#: Zones whose wall clock is UTC's, the session's: their days need no conversion.
+_UTC_ZONES = ("UTC", "Etc/UTC", "Z", "+00:00")
+
+
+def _wall_clock_zone(connection, relation, sql_type: str, date_col: str) -> str | None:
+    """The zone (as DuckDB's ICU spells it) in whose wall clock a zoned timestamp column is
+    read, as pandas reads it: the one the Parquet file's Arrow schema records; None for other
+    columns, UTC, and TIMESTAMPTZ columns that record no zone (DuckDB or PostgreSQL tables),
+    whose days are then UTC's, the session's."""
+    name = sql_type.upper()
+    if "WITH TIME ZONE" not in name and not name.startswith("TIMESTAMPTZ"):
+        return None
+    zone = parquet_time_zone(relation, date_col)
+    if zone is None or zone in _UTC_ZONES:
+        return None
+    # Arrow writes a fixed offset as "+05:30"; ICU knows it as "GMT+05:30".
+    icu = "GMT" + zone if re.fullmatch(r"[+-]\d{2}:\d{2}", zone) else zone
+    try:
+        connection.execute(
+            f"SELECT timezone({sql_literal(icu)}, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
+        ).fetchall()
+    except Exception:  # a DuckDB without its ICU extension, or a zone ICU does not know
+        raise InputError(
+            f"column {date_col!r} holds timestamps in time zone {zone!r}, whose local days "
+            "DuckDB cannot tell here (no ICU extension, or a zone it does not know); write the "
+            "dates without a time zone (local times) or in UTC."
+        ) from None
+    return icu
 
 
 def create_typed_view(

@@ -28,7 +28,8 @@ class RfmSource:
     """An RFM table (one row per customer) in a file, read by DuckDB in batches.
 
     Rows that cannot be scored get a reason (missing value, negative or fractional frequency,
-    recency > T, ...) and go to :meth:`rejects`; the rest are yielded by :meth:`batches`.
+    recency > T, a customer id on more than one row, ...) and go to :meth:`rejects`; the rest
+    are yielded by :meth:`batches`.
     """
 
     path: str | os.PathLike
@@ -47,16 +48,22 @@ class RfmSource:
         casts = ", ".join(
             f"TRY_CAST({quote_name(c)} AS DOUBLE) AS {quote_name(c)}" for c in RFM_COLUMNS
         )
+        raw_id = DUCKDB.trim(f"CAST({quote_name(self.customer_col)} AS VARCHAR)")
         self.connection.execute(
             f"""
             CREATE OR REPLACE TEMP VIEW clv_rfm_input AS
             WITH typed AS (
-                SELECT NULLIF(TRIM(CAST({quote_name(self.customer_col)} AS VARCHAR)), '')
-                       AS customer_id, {casts}
+                SELECT NULLIF({raw_id}, '') AS customer_id, {casts}
                 FROM {relation}
+            ), repeated AS (
+                SELECT customer_id, COUNT(*) AS id_rows FROM typed
+                WHERE customer_id IS NOT NULL GROUP BY customer_id HAVING COUNT(*) > 1
             )
-            SELECT *, {rfm_reject_reason(DUCKDB)} AS reason
-            FROM typed
+            SELECT typed.*,
+                   CASE WHEN id_rows IS NOT NULL
+                        THEN 'customer id appears on ' || id_rows || ' rows'
+                        ELSE {rfm_reject_reason(DUCKDB)} END AS reason
+            FROM typed LEFT JOIN repeated USING (customer_id)
             """
         )
 

@@ -28,6 +28,9 @@ __all__ = [
 #: Columns of an RFM table, as scored.
 RFM_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 
+#: Beyond it a frequency or a mean spend is no purchase history (the bound on a log's amounts).
+RFM_BOUND = 1e12
+
 
 def rfm_query(purchases: str, end_day: int, unit_days: float, dialect=None) -> str:
     """SQL for the RFM summary of ``purchases`` (a table name, or a sub-query in parentheses).
@@ -111,6 +114,8 @@ def rfm_reject_reason(dialect) -> str:
              WHEN {not_finite} THEN 'value is not finite'
              WHEN frequency < 0 OR frequency <> round(frequency)
                   THEN 'frequency is not a whole number >= 0'
+             WHEN frequency > {RFM_BOUND!r} THEN 'frequency beyond 1e12'
+             WHEN abs(monetary_value) > {RFM_BOUND!r} THEN 'monetary_value beyond ±1e12'
              WHEN recency < 0 OR T < 0 THEN 'negative recency or T'
              WHEN recency > T THEN 'recency > T'
              WHEN frequency = 0 AND recency <> 0 THEN 'recency > 0 without repeat purchase'

@@ -74,7 +74,6 @@ class TransactionSource:
         Unit of recency and ``T``.
     connection : duckdb.DuckDBPyConnection, optional
         Defaults to :func:`connect`.
-
     drop_duplicates : bool
         Leave out rows that repeat another row exactly (counted by :meth:`counts` either way).
     query : str, optional
@@ -94,7 +93,8 @@ class TransactionSource:
     ±1e12) amount, and a date after ``observation_end`` make it a rejected row with that reason
     (see :meth:`rejects`). Amounts written with a currency or a decimal comma raise an
     :class:`~clvmodel.InputError` naming the column (when the counts are taken). Days are calendar
-    days of the timestamps as stored; zoned timestamps are taken in UTC.
+    days as stored; zoned timestamps count on the wall clock of the zone a Parquet file records
+    (as pandas reads them), in UTC where none is recorded (a DuckDB or PostgreSQL table).
 
     From PostgreSQL, the checks and the summary run in the server in PostgreSQL's spelling of
     the same SQL (see ``pushdown``), or the three columns are streamed in Arrow batches into a

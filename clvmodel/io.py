@@ -110,16 +110,21 @@ def read_table(
     except InputError:
         raise
     except Exception as exc:  # parsers raise many types; all mean "unreadable file"
-        ragged = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-        if ragged:
-            fields, line, seen = ragged.groups()
-            raise InputError(
-                f"cannot read {str(location)!r} as csv: line {line} has {seen} fields where the "
-                f"header has {fields} (an unquoted comma in a value, such as 1,234.50? quote "
-                "such values or remove the separator)."
-            ) from None
-        raise InputError(f"cannot read {str(location)!r} as {kind}: {exc}") from None
+        raise _unreadable(location, kind, exc) from None
     return frame
+
+
+def _unreadable(location: Path, kind: str, exc: Exception) -> InputError:
+    """The error for a file the parser could not read; a ragged CSV row is named by its line."""
+    ragged = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+    if ragged:
+        fields, line, seen = ragged.groups()
+        return InputError(
+            f"cannot read {str(location)!r} as csv: line {line} has {seen} fields where the "
+            f"header has {fields} (an unquoted comma in a value, such as 1,234.50? quote such "
+            "values or remove the separator)."
+        )
+    return InputError(f"cannot read {str(location)!r} as {kind}: {exc}")
 
 
 def _separator(location: Path) -> str:

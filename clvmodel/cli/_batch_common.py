@@ -4,9 +4,13 @@ transaction log, the DuckDB connection, and the note on repeated rows."""
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
+from clvmodel._duck import csv_shape_error
+from clvmodel._postgres_connect import is_postgres_uri
 from clvmodel.cli import _guard
 from clvmodel.engine import connect, open_transaction_log
 from clvmodel.errors import InputError
@@ -127,3 +131,19 @@ def report_duplicates(count: int, dropped: bool) -> None:
             "--drop-duplicates.",
             err=True,
         )
+
+
+@contextmanager
+def csv_rows_checked(input_path):
+    """Say in one line that a CSV INPUT has a row with more or fewer fields than its header
+    when DuckDB finds it only while reading (beyond the rows it sniffs for the dialect)."""
+    try:
+        yield
+    except InputError:
+        raise
+    except Exception as exc:  # duckdb raises its own error types
+        csv = not is_postgres_uri(input_path) and Path(input_path).suffix.lower() == ".csv"
+        error = csv_shape_error(exc, input_path) if csv else None
+        if error is None:
+            raise
+        raise error from None

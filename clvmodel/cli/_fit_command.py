@@ -11,6 +11,7 @@ from clvmodel._postgres_connect import display, is_postgres_uri
 from clvmodel.cli import _guard, main
 from clvmodel.cli._batch_common import (
     amount_option,
+    csv_rows_checked,
     report_duplicates,
     source_options,
     transaction_source,
@@ -113,18 +114,19 @@ def fit(
     choice = None
     if calibration_end is not None:
         model_name, choice = _choose_by_holdout(transactions, calibration_end, time_unit, options)
-    source = transaction_source(
-        transactions, time_unit, naive=bool(options["amount_col"]), **options
-    )
-    counts = source.check_usable()
-    report_duplicates(counts.get("duplicate_rows", 0), options["drop_duplicates"])
-    histories = source.distinct_histories()
-    _guard.check_fittable(
-        int(histories["customers"].sum()),
-        int(histories.loc[histories["frequency"] > 0, "customers"].sum()),
-    )
-    metadata = _metadata(transactions, source, counts, time_unit, options)
-    bundle = _fit_models(source, histories, model_name, metadata, options)
+    with csv_rows_checked(transactions):
+        source = transaction_source(
+            transactions, time_unit, naive=bool(options["amount_col"]), **options
+        )
+        counts = source.check_usable()
+        report_duplicates(counts.get("duplicate_rows", 0), options["drop_duplicates"])
+        histories = source.distinct_histories()
+        _guard.check_fittable(
+            int(histories["customers"].sum()),
+            int(histories.loc[histories["frequency"] > 0, "customers"].sum()),
+        )
+        metadata = _metadata(transactions, source, counts, time_unit, options)
+        bundle = _fit_models(source, histories, model_name, metadata, options)
     if choice is not None:
         bundle.metadata["model_choice"] = choice
     bundle.save(output)

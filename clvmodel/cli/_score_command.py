@@ -15,6 +15,7 @@ from clvmodel.cli import _guard, main
 from clvmodel.cli._batch_common import (
     amount_option,
     connect_with_limit,
+    csv_rows_checked,
     report_duplicates,
     source_options,
     transaction_source,
@@ -170,12 +171,13 @@ def score(
         options["amount_col"] = ""
     unit = bundle.bg.time_unit_ or "W"
     rfm_input = not _is_log(input_path, options)
-    if rfm_input:
-        read = _read_rfm(input_path, model, unit, rfm_time_unit, batch_size, options)
-    else:
-        read = _read_log(input_path, unit, batch_size, options)
     settings = (bundle, duration, discount_rate, margin, interval)
-    scored, where, written = _write_scores(read, target, settings)
+    with csv_rows_checked(input_path):
+        if rfm_input:
+            read = _read_rfm(input_path, model, unit, rfm_time_unit, batch_size, options)
+        else:
+            read = _read_log(input_path, unit, batch_size, options)
+        scored, where, written = _write_scores(read, target, settings)
     if read.spool is not None:
         read.spool.close()
     customers_read = scored + read.no_valid
@@ -276,6 +278,9 @@ class _Read:
 def _read_log(input_path, unit, batch_size, options) -> _Read:
     source = transaction_source(input_path, unit, **options)
     counts = source.row_counts()
+    if counts["rejected_rows"] == counts["rows"]:
+        # No usable row: say why (no rows, an end before the first purchase, the reasons).
+        source.check_usable()
     report_duplicates(source.duplicate_rows(), options["drop_duplicates"])
     batches = source.rfm_batches(batch_size)
     rejected = source.rejects(counts["rejected_rows"])

@@ -282,3 +282,39 @@ def test_price_plan_stages_carry_the_range_of_parameter_uncertainty(fitted, spli
         scores.drop(columns=[c for c in scores if "_lower" in c or "_upper" in c])
     )
     assert "total_predicted_clv_lower" not in plain.stages.columns
+
+
+@pytest.mark.parametrize("name", sorted(PURCHASE_MODELS))
+def test_a_probability_far_below_1e_15_keeps_its_interval_around_it(name, fitted):
+    # Twenty purchases in the first week and 299 silent weeks: P(alive) is about 1e-35. The
+    # delta method's logit used to be floored at 1e-15, which made the interval
+    # [1e-15, 1e-15], above the estimate (found by a numerical hunt).
+    gone = pd.DataFrame({"frequency": [20.0, 16.0], "recency": [1.0, 1.0], "T": [300.0, 100.0]})
+    table = fitted[name].predict(gone, 39, ("probability_alive",), interval=0.9)
+    estimate = table["probability_alive"]
+    assert (estimate > 0).all() and (estimate < 1e-15).all()
+    assert (table["probability_alive_lower"] <= estimate).all()
+    assert (estimate <= table["probability_alive_upper"]).all()
+    assert (table["probability_alive_upper"] < 1e-12).all()
+    assert (table["probability_alive_lower"] > 0).all()
+
+
+def test_a_covariance_that_cannot_be_propagated_is_refused(fitted, split):
+    # A fit that stopped at a saddle (a negative eigenvalue) or with standard errors of
+    # thousands on the log scale (parameters the data cannot tell apart, as in a BG/BB fit on
+    # two opportunities) gives no interval: refused in words, not exp() overflows.
+    import copy
+
+    rows = split[0].iloc[:5]
+    saddle = copy.deepcopy(fitted["bgnbd"])
+    matrix = saddle.covariance_.to_numpy().copy()
+    matrix[0, 0] = -abs(matrix[0, 0]) - 1.0
+    saddle.covariance_ = pd.DataFrame(matrix, saddle.covariance_.index, saddle.covariance_.columns)
+    with pytest.raises(clv.InputError, match="not positive definite"):
+        saddle.predict(rows, 39, interval=0.9)
+    flat = copy.deepcopy(fitted["bgnbd"])
+    huge = np.diag(np.full(4, 1e6))
+    flat.covariance_ = pd.DataFrame(huge, flat.covariance_.index, flat.covariance_.columns)
+    for method in ("delta", "draws"):
+        with pytest.raises(clv.InputError, match="too large to propagate"):
+            flat.predict(rows, 39, interval=0.9, method=method, n_draws=50)

@@ -9,7 +9,9 @@ import numpy as np
 from clvmodel._grouping import group_rows
 from clvmodel.errors import InputError
 
-_PROBABILITY_FLOOR = 1e-15
+#: The smallest positive double and the largest below 1: the ends of the delta method's scales.
+_SMALLEST = float(np.finfo("float64").smallest_subnormal)
+_BELOW_ONE = float(np.nextafter(1.0, 0.0))
 
 
 def _working_covariance(model) -> tuple[np.ndarray, np.ndarray]:
@@ -25,7 +27,30 @@ def _working_covariance(model) -> tuple[np.ndarray, np.ndarray]:
             "some parameters are not identified (no standard error; see model.summary), so "
             "parameter uncertainty cannot be drawn; refit on more data or another model."
         )
+    values = np.linalg.eigvalsh((matrix + matrix.T) / 2.0)
+    if values.min(initial=0.0) < -1e-8 * max(abs(values).max(initial=0.0), 1e-300):
+        raise InputError(
+            "the parameters' covariance is not positive definite (the fit stopped where the "
+            "likelihood is not curved downwards in every direction: a saddle, or parameters the "
+            "data cannot tell apart; see model.summary), so parameter uncertainty cannot be "
+            "drawn; refit on more data or another model."
+        )
     return model._to_working(model.params_.to_numpy()), matrix
+
+
+def _natural(model, working) -> np.ndarray:
+    """Natural parameters of working vectors; vectors so far out that a parameter overflows
+    mean a standard error too large to propagate, which is refused."""
+    with np.errstate(over="ignore"):
+        points = np.array([model._to_natural(phi)[0] for phi in working])
+    positive = ~model._free_mask()
+    if not np.all(np.isfinite(points)) or np.any(points[:, positive] == 0.0):
+        raise InputError(
+            "parameter uncertainty is too large to propagate: a parameter's interval spans "
+            "hundreds of orders of magnitude (see the standard errors in model.summary); refit "
+            "on more data or another model."
+        )
+    return points
 
 
 def sigma_points(model) -> np.ndarray:
@@ -40,7 +65,7 @@ def sigma_points(model) -> np.ndarray:
     k = centre.size
     shifts = np.sqrt(k) * root.T
     working = np.concatenate([centre + shifts, centre - shifts])
-    return np.array([model._to_natural(phi)[0] for phi in working])
+    return _natural(model, working)
 
 
 def delta_interval(estimate, at_points, level: float, probability: bool):
@@ -61,28 +86,35 @@ def delta_interval(estimate, at_points, level: float, probability: bool):
     -------
     lower, upper : numpy.ndarray
     """
-    from scipy.special import expit, logit, ndtri
+    from scipy.special import expit, ndtri
 
+    # The logit and the logarithm of every positive double (down to the smallest subnormal, and
+    # up to the largest double below 1): a customer almost surely gone has P(alive) = 1e-35,
+    # which a floor at 1e-15 turned into the interval [1e-15, 1e-15], above the estimate.
     if probability:
 
         def forward(v):
-            return logit(np.clip(v, _PROBABILITY_FLOOR, 1.0 - _PROBABILITY_FLOOR))
+            v = np.clip(v, _SMALLEST, _BELOW_ONE)
+            return np.log(v) - np.log1p(-v)
 
         backward = expit
     else:
 
         def forward(v):
-            return np.log(np.maximum(v, 1e-300))
+            return np.log(np.maximum(v, _SMALLEST))
 
         backward = np.exp
+    estimate = np.asarray(estimate, dtype="float64")
     centre = forward(estimate)
     spread = np.sqrt(np.mean((forward(at_points) - centre[None, :]) ** 2, axis=0))
     z = ndtri(1.0 - (1.0 - level) / 2.0)
     lower, upper = backward(centre - z * spread), backward(centre + z * spread)
+    # The estimate inside, whatever the last bit of the round trip through the scale.
+    lower, upper = np.minimum(lower, estimate), np.maximum(upper, estimate)
     if probability:  # a probability of exactly 0 or 1 (BG/NBD's one-time buyers) stays put
         lower = np.where(estimate >= 1.0, 1.0, np.where(estimate <= 0.0, 0.0, lower))
         upper = np.where(estimate >= 1.0, 1.0, np.where(estimate <= 0.0, 0.0, upper))
-    else:  # an expectation of exactly 0 (a horizon of 0) too, not the log scale's floor 1e-300
+    else:  # an expectation of exactly 0 (a horizon of 0) too, not the log scale's floor
         lower, upper = np.where(estimate <= 0.0, 0.0, lower), np.where(estimate <= 0.0, 0.0, upper)
     return lower, upper
 
@@ -109,7 +141,7 @@ def parameter_draws(model, n_draws: int, seed=None) -> np.ndarray:
     centre, matrix = _working_covariance(model)
     rng = np.random.default_rng(seed)
     working = rng.multivariate_normal(centre, matrix, size=int(n_draws), method="eigh")
-    return np.array([model._to_natural(phi)[0] for phi in working])
+    return _natural(model, working)
 
 
 def equal_tailed(values, tail: float):

@@ -88,7 +88,7 @@ class PostgresLog:
             if latest is None:
                 self._raise_nothing_valid(None)
             self.end = pd.Timestamp(latest)
-            check_not_in_future(day_number(self.end), "--observation-end")
+            check_not_in_future(day_number(self.end), "observation_end=")
         else:
             self.end = pd.Timestamp(np.datetime64(observation_end_day(observation_end, None), "D"))
         reason = reject_reason_sql(f"{self.end:%Y-%m-%d}", self.with_amount, _PG)

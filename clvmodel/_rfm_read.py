@@ -267,7 +267,7 @@ class CheckedParquetLog:
             return None
         if end_day is None:
             end_day = int(log.day[log.reason == 0].max())
-            check_not_in_future(end_day, "--observation-end")
+            check_not_in_future(end_day, "observation_end=")
         return cls(log, end_day, time_unit, drop_duplicates, naive)
 
     def _customers_without_valid_row(self):

@@ -184,7 +184,7 @@ class TransactionSource:
             if latest is None:
                 self._raise_nothing_valid()
             self.end = pd.Timestamp(latest)
-            check_not_in_future(day_number(self.end), "--observation-end")
+            check_not_in_future(day_number(self.end), "observation_end=")
         else:
             self.end = pd.Timestamp(
                 np.datetime64(observation_end_day(self.observation_end, self.date_format), "D")

@@ -105,6 +105,10 @@ def transaction_source(
             **source,
         )
     except InputError as exc:
+        if "pass observation_end= explicitly" in str(exc):  # the engine speaks Python
+            raise InputError(
+                str(exc).replace("observation_end= explicitly", "--observation-end explicitly")
+            ) from None
         if amount_col and "amount column" in str(exc):
             raise InputError(
                 f"{exc} For a log without amounts pass --no-amount (purchases and P(alive) only)."

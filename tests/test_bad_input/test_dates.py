@@ -11,9 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from bad_input_routes import assert_all_raise, assert_same_tables, run_routes
+from cli_run import run_cli
 
 import clvmodel as clv
 from clvmodel._reading import read_date_texts
+from clvmodel.engine import open_transaction_log
 
 
 def _log(dates, ids=None, amounts=None):
@@ -186,3 +188,18 @@ def test_calibration_split_takes_date_format():
     )
     pd.testing.assert_frame_equal(cal, ref_cal)
     pd.testing.assert_frame_equal(hold, ref_hold)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_future_purchase_asks_for_the_end_in_the_interface_s_words(tmp_path, suffix):
+    # With no end of observation, the latest purchase is the end; after today it is refused.
+    # The engine is Python's (observation_end=); the command line says --observation-end.
+    log = _log(ISO)
+    log.loc[0, "date"] = (pd.Timestamp.now() + pd.Timedelta(days=400)).strftime("%Y-%m-%d")
+    path = tmp_path / f"log{suffix}"
+    log.to_csv(path, index=False) if suffix == ".csv" else log.to_parquet(path, index=False)
+    with pytest.raises(clv.InputError, match="pass observation_end= explicitly"):
+        open_transaction_log(path)
+    result = run_cli("fit", path, "-o", tmp_path / "model.json")
+    assert result.returncode == 2 and "pass --observation-end explicitly" in result.stderr
+    assert "observation_end=" not in result.stderr

@@ -86,7 +86,7 @@ def delta_interval(estimate, at_points, level: float, probability: bool):
     -------
     lower, upper : numpy.ndarray
     """
-    from scipy.special import expit, ndtri
+    from scipy.special import expit, logit, ndtri
 
     # The logit and the logarithm of every positive double (down to the smallest subnormal, and
     # up to the largest double below 1): a customer almost surely gone has P(alive) = 1e-35,
@@ -94,8 +94,7 @@ def delta_interval(estimate, at_points, level: float, probability: bool):
     if probability:
 
         def forward(v):
-            v = np.clip(v, _SMALLEST, _BELOW_ONE)
-            return np.log(v) - np.log1p(-v)
+            return logit(np.clip(v, _SMALLEST, _BELOW_ONE))
 
         backward = expit
     else:

@@ -195,17 +195,21 @@ def value_interval(estimate, at, bg, gg, interval, method="delta", n_draws=200, 
         tail = (1.0 - level) / 2.0
         lower, upper = np.quantile(stacked, [tail, 1.0 - tail], axis=0)
         return lower, upper
-    centre = np.log(np.maximum(estimate, 1e-300))
+    smallest = float(np.finfo("float64").smallest_subnormal)  # the log of every positive value
+    centre = np.log(np.maximum(estimate, smallest))
     variance = np.zeros(centre.size)
     for samples in (
         [at(b, gg) for b in bg.parameter_samples("delta")],
         [at(bg, g) for g in gg.parameter_samples("delta")],
     ):
-        logs = np.log(np.maximum(np.stack(samples), 1e-300))
+        logs = np.log(np.maximum(np.stack(samples), smallest))
         variance += np.mean((logs - centre[None, :]) ** 2, axis=0)
     z = ndtri(1.0 - (1.0 - level) / 2.0)
     spread = z * np.sqrt(variance)
-    return np.exp(centre - spread), np.exp(centre + spread)
+    lower = np.minimum(np.exp(centre - spread), estimate)  # the estimate inside, to the last bit
+    upper = np.maximum(np.exp(centre + spread), estimate)
+    zero = estimate <= 0.0  # a value of exactly 0 (P(alive) underflowed) is [0, 0]
+    return np.where(zero, 0.0, lower), np.where(zero, 0.0, upper)
 
 
 def discounted_purchases(

@@ -182,3 +182,17 @@ def test_clv_table_looks_up_naive_value_per_segment(models, rfm):
     assert (table.loc[rfm["frequency"] == 0, "naive_clv"] == 10.0).all()
     with pytest.raises(clv.InputError, match="segments"):
         clv.clv_table(bg, gg, rfm, horizon=4, naive=naive)
+
+
+def test_value_intervals_hold_tiny_and_zero_values(cdnow_split_bg, cdnow_split_gg, cdnow_split):
+    # A customer almost surely gone (P(alive) about 1e-34) and one whose P(alive) underflows to
+    # 0: the delta limits surround the first and are [0, 0] for the second, not the log
+    # scale's old floor [1e-300, 1e-300] above an estimate of 0.
+    bg, gg = cdnow_split_bg, cdnow_split_gg
+    gone = pd.DataFrame({"frequency": [20.0, 2000.0], "recency": [1.0, 1.0], "T": [300.0, 300.0],
+                         "monetary_value": [30.0, 30.0]})  # fmt: skip
+    gone.attrs = cdnow_split[0].attrs
+    table = clv.customer_lifetime_value(bg, gg, gone, horizon="12M", interval=0.9)
+    tiny, zero = table.iloc[0], table.iloc[1]
+    assert 0.0 < tiny["clv_lower"] <= tiny["predicted_clv"] <= tiny["clv_upper"] < 1e-20
+    assert zero.tolist() == [0.0, 0.0, 0.0]

@@ -59,7 +59,7 @@ def test_delta_intervals_cover_the_truth_on_simulated_cohorts():
 def test_the_three_methods_agree(fitted):
     model, table, counts = fitted
     delta = model.predict(PROBE, 2, 0.1, interval=0.9)
-    draws = model.predict(PROBE, 2, 0.1, interval=0.9, method="draws", n_draws=300, seed=3)
+    draws = model.predict(PROBE, 2, 0.1, interval=0.9, method="draws", n_draws=200, seed=3)
     for name in ("probability_cancel", "derl"):
         width = delta[f"{name}_upper"] - delta[f"{name}_lower"]
         assert width["three"] > 0

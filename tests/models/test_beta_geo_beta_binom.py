@@ -18,6 +18,7 @@ import mpmath as mp
 import numpy as np
 import pandas as pd
 import pytest
+from bgbb_simulation import simulate_opportunities
 
 from clvmodel.errors import InputError
 from clvmodel.models import load_model
@@ -156,28 +157,18 @@ def test_simulation_recovery(simulation):
 def test_conditional_predictions_against_simulation():
     """Customers simulated over 8 + 4 opportunities: given the first 8, the model's P(alive) and
     expected transactions in the last 4 match what happened, overall and by frequency."""
-    truth = BetaGeoBetaBinomModel.from_params(
-        {"alpha": 1.2, "beta": 0.8, "gamma": 0.7, "delta": 2.5}
-    )
-    rng = np.random.default_rng(41)
+    params = {"alpha": 1.2, "beta": 0.8, "gamma": 0.7, "delta": 2.5}
+    truth = BetaGeoBetaBinomModel.from_params(params)
     size, n, ahead = 60_000, 8, 4
-    p = rng.beta(1.2, 0.8, size)
-    theta = rng.beta(0.7, 2.5, size)
-    death = rng.geometric(theta)
-    opportunity = np.arange(1, n + ahead + 1)
-    buys = (rng.uniform(size=(size, n + ahead)) < p[:, None]) & (opportunity < death[:, None])
-    seen = buys[:, :n]
-    x = seen.sum(axis=1)
-    t_x = np.where(x > 0, np.max(np.where(seen, opportunity[:n], 0), axis=1), 0)
-    history = pd.DataFrame({"frequency": x, "recency": t_x, "n_periods": n})
-    future = buys[:, n:].sum(axis=1)
+    history, future, alive_at_n = simulate_opportunities(params, size, n, ahead, seed=41)
+    x = history["frequency"].to_numpy()
     alive = truth.probability_alive(history, m=0).to_numpy()
     expected = truth.expected_purchases(history, ahead).to_numpy()
     for group in [np.ones(size, bool), x == 0, x == 3, x >= 6]:
         assert abs(expected[group].mean() - future[group].mean()) < 4 * future[
             group
         ].std() / np.sqrt(group.sum())
-        was_alive = (death > n)[group]
+        was_alive = alive_at_n[group]
         assert abs(alive[group].mean() - was_alive.mean()) < 4 * was_alive.std() / np.sqrt(
             group.sum()
         )

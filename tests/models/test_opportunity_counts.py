@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from bgbb_simulation import simulate_opportunities
 from scipy import stats
 
 from clvmodel.errors import InputError
@@ -31,18 +32,8 @@ def _pmf(above):
 
 
 def _simulate(truth, size, n, ahead, seed):
-    """Histories over n opportunities and the purchases in the next ``ahead``, drawn from the
-    model's story (as in test_beta_geo_beta_binom)."""
-    rng = np.random.default_rng(seed)
-    p = rng.beta(truth["alpha"], truth["beta"], size)
-    death = rng.geometric(rng.beta(truth["gamma"], truth["delta"], size))
-    opportunity = np.arange(1, n + ahead + 1)
-    buys = (rng.uniform(size=(size, n + ahead)) < p[:, None]) & (opportunity < death[:, None])
-    seen = buys[:, :n]
-    x = seen.sum(axis=1)
-    t_x = np.where(x > 0, np.max(np.where(seen, opportunity[:n], 0), axis=1), 0)
-    history = pd.DataFrame({"frequency": x, "recency": t_x, "n_periods": n})
-    return history, buys[:, n:].sum(axis=1)
+    history, future, _ = simulate_opportunities(truth, size, n, ahead, seed)
+    return history, future
 
 
 @pytest.mark.filterwarnings("error")

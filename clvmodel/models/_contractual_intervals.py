@@ -25,14 +25,29 @@ import numpy as np
 
 from clvmodel.models._interval_draws import delta_interval, equal_tailed, parameter_points
 
-__all__ = ["SUBSCRIBER_INTERVAL_NAMES", "subscriber_intervals"]
+__all__ = ["SUBSCRIBER_INTERVAL_NAMES", "predictions_at", "subscriber_intervals"]
 
 #: The predictions that get limits, in their column order.
 SUBSCRIBER_INTERVAL_NAMES = ("probability_cancel", "expected_residual_lifetime", "derl")
 
 
+def predictions_at(model, subscribers, theta) -> dict:
+    """P(cancel within k), the expected residual lifetime and (given d) DERL(d) per subscriber at
+    the parameter vector ``theta``; ``subscribers``: (layout, t, cancelled, k, d) as
+    ``ContractualPredictions.predict`` prepares them (the layout of ``model._layout``)."""
+    layout, t, cancelled, k, d = subscribers
+    groups = model._at(layout, theta)
+    values = {
+        "probability_cancel": model._cancel_within(groups, t, cancelled, k),
+        "expected_residual_lifetime": model._derl_per_row(groups, t, cancelled, 0.0),
+    }
+    if d is not None:
+        values["derl"] = model._derl_per_row(groups, t, cancelled, d)
+    return values
+
+
 def subscriber_intervals(
-    model, data, periods, discount_rate, level: float, method="delta", n_draws=200, seed=0
+    model, subscribers, estimates, level: float, method="delta", n_draws=200, seed=0
 ) -> dict:
     """Lower and upper limits of each subscriber's predictions from parameter uncertainty.
 
@@ -40,12 +55,10 @@ def subscriber_intervals(
     ----------
     model : ContractualModel
         Fitted with ``fit`` (the covariance of its parameters is needed).
-    data : pandas.DataFrame
-        Subscribers with ``periods`` and ``cancelled`` (and the model's covariates).
-    periods : numpy.ndarray
-        Renewal decisions ahead: one number, or one per subscriber (validated).
-    discount_rate : float or None
-        Per billing period (validated); None leaves out ``derl``.
+    subscribers : tuple
+        (layout, t, cancelled, k, d), as for :func:`predictions_at`.
+    estimates : dict
+        The predictions at the estimate (:func:`predictions_at` at the fitted parameters).
     level : float
         Nominal level, strictly between 0 and 1 (validated).
     method : {"delta", "draws", "bootstrap"}
@@ -57,27 +70,12 @@ def subscriber_intervals(
     Returns
     -------
     dict
-        ``<name>_lower`` and ``<name>_upper`` for ``probability_cancel``,
-        ``expected_residual_lifetime`` and, with a discount rate, ``derl``, one value per row.
+        ``<name>_lower`` and ``<name>_upper`` for each prediction in ``estimates``.
     """
     points = parameter_points(model, method, n_draws, seed)
-    layout, t, cancelled, _ = model._layout(data)
-    k = periods if np.ndim(periods) == 0 else np.broadcast_to(periods, t.shape)
-
-    def predictions(theta) -> dict:
-        groups = model._at(layout, theta)
-        values = {
-            "probability_cancel": model._cancel_within(groups, t, cancelled, k),
-            "expected_residual_lifetime": model._derl_per_row(groups, t, cancelled, 0.0),
-        }
-        if discount_rate is not None:
-            values["derl"] = model._derl_per_row(groups, t, cancelled, discount_rate)
-        return values
-
-    estimate = predictions(model._check_fitted())
-    at_points = [predictions(theta) for theta in points]
+    at_points = [predictions_at(model, subscribers, theta) for theta in points]
     out = {}
-    for name, centre in estimate.items():
+    for name, centre in estimates.items():
         values = np.stack([v[name] for v in at_points])
         lower, upper = _limits(centre, values, level, method, name == "probability_cancel")
         out[f"{name}_lower"], out[f"{name}_upper"] = lower, upper

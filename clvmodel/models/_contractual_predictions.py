@@ -13,7 +13,7 @@ import pandas as pd
 from clvmodel._units import check_margin, check_number
 from clvmodel.errors import InputError
 from clvmodel.models._contractual_derl import DiscountedLifetimeSums
-from clvmodel.models._contractual_intervals import subscriber_intervals
+from clvmodel.models._contractual_intervals import predictions_at, subscriber_intervals
 from clvmodel.models._covariates import covariate_matrix
 from clvmodel.models._intervals import check_level
 from clvmodel.subscriptions import validate_subscribers
@@ -332,20 +332,17 @@ class ContractualPredictions(DiscountedLifetimeSums):
         pandas.DataFrame
             Indexed like ``data``.
         """
-        columns = {
-            "probability_cancel": self.probability_cancel(data, periods),
-            "expected_residual_lifetime": self.expected_residual_lifetime(data),
-        }
+        layout, t, cancelled, index = self._layout(data)
+        k = _check_periods_ahead(periods)
+        k = k if k.ndim == 0 else np.broadcast_to(k, t.shape)
         d = None if discount_rate is None else check_discount_rate(discount_rate)
-        if d is not None:
-            columns["derl"] = self.discounted_expected_residual_lifetime(data, d)
-        table = pd.DataFrame(columns)
+        subscribers = (layout, t, cancelled, k, d)
+        columns = predictions_at(self, subscribers, self._check_fitted())
         if interval is not None:
-            level, k = check_level(interval), _check_periods_ahead(periods)
-            limits = subscriber_intervals(self, data, k, d, level, method, n_draws, seed)
-            for name, values in limits.items():
-                table[name] = values
-        return table
+            level = check_level(interval)
+            limits = subscriber_intervals(self, subscribers, columns, level, method, n_draws, seed)
+            columns |= limits
+        return pd.DataFrame(columns, index=index)
 
     def _per_subscriber(self, data, d: float) -> pd.Series:
         groups, t, cancelled, index = self._tenure(data)

@@ -151,14 +151,16 @@ class OpportunityPredictions:
         which = _check_which(which)
         theta, x, t_x, n, index = self._rows(data)
         horizon = _one_horizon(n_star)
-        table = pd.DataFrame(self._expectations(theta, x, t_x, n, horizon), index=index)[which]
+        # Everything once per distinct history (x, t_x, n), then spread back to the rows.
+        group, first = group_rows(x, t_x, n)
+        history = (x[first], t_x[first], n[first])
+        columns = self._expectations(theta, *history, horizon)
+        columns = {name: columns[name] for name in which}
         if interval is not None:
             level = check_level(interval)
             points = parameter_points(self, method, n_draws, seed)
-            limits = self._limits(table, points, (x, t_x, n), horizon, level, method, which)
-            for name, values in limits.items():
-                table[name] = values
-        return table
+            columns.update(self._limits(columns, points, history, horizon, level, method, which))
+        return pd.DataFrame({name: values[group] for name, values in columns.items()}, index=index)
 
     def _expectations(self, theta, x, t_x, n, horizon) -> dict:
         """P(alive), E[X(n, n + n*)] and P(X(n, n + n*) = 0) per row at ``theta``."""
@@ -173,14 +175,14 @@ class OpportunityPredictions:
         return {"probability_alive": alive, "expected_purchases": expected,
                 "probability_no_purchase": none}  # fmt: skip
 
-    def _limits(self, table, points, rows, horizon, level, method, which) -> dict:
-        """The interval columns: each expectation's limits over the parameter vectors and the
-        count's prediction interval from their mixture."""
+    def _limits(self, estimates, points, rows, horizon, level, method, which) -> dict:
+        """The interval columns of distinct histories: each expectation's limits over the
+        parameter vectors and the count's prediction interval from their mixture."""
         at_points = [self._expectations(theta, *rows, horizon) for theta in points]
         out = {}
         for name in which:
             values = np.stack([v[name] for v in at_points])
-            estimate = table[name].to_numpy()
+            estimate = estimates[name]
             if method == "delta":
                 low, high = delta_interval(estimate, values, level, name != "expected_purchases")
             else:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from clvmodel._files import CSV_DELIMITERS, csv_delimiter, csv_header_line
 from clvmodel.errors import InputError
 
 
@@ -117,7 +118,8 @@ def column_types(connection, relation: str) -> dict[str, str]:
         shape = None if csv is None else csv_shape_error(exc, csv)
         raise (shape or InputError(f"cannot read the input: {str(exc).splitlines()[0]}")) from None
     columns = {row[0]: row[1] for row in described}
-    delimiter = _delimiter(next(iter(columns))) if csv is not None and len(columns) == 1 else None
+    one_column = csv is not None and len(columns) == 1
+    delimiter = csv_delimiter(next(iter(columns))) if one_column else None
     if delimiter:
         # A header that holds a delimiter was not split: the sniffer found no dialect giving
         # every row as many fields as the header, and took each line as one field.
@@ -141,31 +143,12 @@ def csv_shape_error(exc: BaseException, csv: str | os.PathLike) -> InputError | 
     if found:
         line, expected, fields = (int(group) for group in found.groups())
         return _csv_shape_message(csv, (line, fields, expected))
-    delimiter = _delimiter(_header_line(csv))
+    delimiter = csv_delimiter(csv_header_line(csv))
     if "Error when sniffing file" in text and delimiter:
         # No dialect fits every sniffed row: is a row with a wrong number of fields the cause?
         misfit = _first_misfit(csv, delimiter)
         return None if misfit is None else _csv_shape_message(csv, misfit)
     return None
-
-
-#: The delimiters DuckDB's sniffer tries, by name.
-_DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
-
-
-def _delimiter(header: str) -> str | None:
-    """The delimiter a CSV header line uses: the most frequent of , ; tab and |, if any."""
-    counts = {d: header.count(d) for d in _DELIMITERS}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else None
-
-
-def _header_line(csv) -> str:
-    try:
-        with open(csv, encoding="utf-8", errors="replace") as file:
-            return file.readline()
-    except OSError:
-        return ""
 
 
 def _first_misfit(csv, delimiter: str) -> tuple[int, int, int] | None:
@@ -189,14 +172,14 @@ def _first_misfit(csv, delimiter: str) -> tuple[int, int, int] | None:
     if not first:
         return None
     line, text = first[0]
-    header = next(csv_module.reader([_header_line(csv)], delimiter=delimiter), [])
+    header = next(csv_module.reader([csv_header_line(csv)], delimiter=delimiter), [])
     fields = next(csv_module.reader([text], delimiter=delimiter), [])
     return int(line), len(fields), len(header)
 
 
 def _csv_shape_message(csv, misfit: tuple[int, int, int] | None) -> InputError:
     """One line saying that ``csv`` does not split into the header's columns, and where."""
-    name = _DELIMITERS[_delimiter(_header_line(csv)) or ","]
+    name = CSV_DELIMITERS[csv_delimiter(csv_header_line(csv)) or ","]
     unquoted = f"an unquoted {name} in a value" + (", such as 1,234.50" if name == "comma" else "")
     quote = f"quote values that hold a {name}"
     complete = "give every row one field per column of the header"

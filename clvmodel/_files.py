@@ -198,3 +198,24 @@ def same_file(first: str | os.PathLike, second: str | os.PathLike) -> bool:
         return os.path.samefile(first, second)
     except OSError:
         return Path(first).resolve() == Path(second).resolve()
+
+
+#: The CSV delimiters DuckDB's sniffer tries, by name.
+CSV_DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+
+
+def csv_header_line(path) -> str:
+    """The first line of a CSV file ("" when it cannot be read)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace", newline="") as file:
+            return file.readline()
+    except OSError:
+        return ""
+
+
+def csv_delimiter(header: str) -> str | None:
+    """The delimiter a CSV header line uses: the most frequent of , ; tab and |, if any (every
+    route reads a file with the delimiter DuckDB's reader detects)."""
+    counts = {d: header.count(d) for d in CSV_DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else None

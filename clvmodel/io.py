@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from clvmodel._files import write_atomically
+from clvmodel._files import csv_delimiter, csv_header_line, write_atomically
 from clvmodel._postgres_connect import is_postgres_uri
 from clvmodel.errors import InputError
 
@@ -94,7 +94,8 @@ def read_table(
         raise InputError(f"input file {str(location)!r} does not exist.")
     try:
         if kind == "csv":
-            dialect = {"sep": _separator(location), "skipinitialspace": True}
+            separator = csv_delimiter(csv_header_line(location)) or ","
+            dialect = {"sep": separator, "skipinitialspace": True}
             header = pd.read_csv(location, nrows=0, **dialect).columns
             _check_columns(location, header, columns)
             # Every column is parsed, then the ones asked for kept: with usecols, pandas drops
@@ -125,17 +126,6 @@ def _unreadable(location: Path, kind: str, exc: Exception) -> InputError:
             "values or remove the separator)."
         )
     return InputError(f"cannot read {str(location)!r} as {kind}: {exc}")
-
-
-def _separator(location: Path) -> str:
-    """The CSV separator: a comma, unless the header line has none and has a semicolon, a tab or
-    a vertical bar (the separators DuckDB's reader detects, so that every route reads the same
-    file alike)."""
-    with open(location, encoding="utf-8", errors="replace", newline="") as handle:
-        header = handle.readline()
-    if "," in header:
-        return ","
-    return next((sep for sep in (";", "\t", "|") if sep in header), ",")
 
 
 def _check_columns(location: Path, header, columns) -> None:

@@ -47,6 +47,7 @@ from clvmodel.models._contractual_predictions import ContractualPredictions, che
 from clvmodel.models._covariates import covariate_matrix, covariate_names, linear_predictor
 from clvmodel.models._fit import MaximumLikelihoodModel
 from clvmodel.models._log_gamma import log_gamma_shift
+from clvmodel.models._optimise import subsample_rows
 from clvmodel.subscriptions import PERIODS, validate_subscribers
 
 __all__ = ["ContractualModel", "check_discount_rate"]
@@ -190,9 +191,7 @@ class ContractualModel(ContractualPredictions, MaximumLikelihoodModel):
         n = periods.size if weights is None else float(weights.sum())
         return (t, dead, z_alpha, z_beta), counts, n
 
-    def _subsample(self, arrays, counts, rows):
-        """The likelihood's arrays restricted to some distinct rows (for bootstrap refits)."""
-        return tuple(a[rows] for a in arrays), counts[rows]
+    _subsample = subsample_rows  # bootstrap refits on some distinct rows
 
     def _initial(self, arrays, counts):
         """α = β = c = 1; with covariates, the fit without them and every coefficient 0."""

@@ -23,7 +23,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from clvmodel.models._interval_draws import delta_interval, equal_tailed, parameter_points
+from clvmodel.models._interval_draws import (
+    delta_interval,
+    limits_over_points,
+    parameter_points,
+)
 
 __all__ = ["SUBSCRIBER_INTERVAL_NAMES", "predictions_at", "subscriber_intervals"]
 
@@ -85,16 +89,12 @@ def subscriber_intervals(
 def _limits(estimate, values, level: float, method: str, probability: bool):
     """The limits of one prediction from its values at the parameter vectors (vectors, rows).
 
-    Percentiles take infinite values as they come (a percentile between a finite value and inf
-    is inf). The delta method cannot: where the estimate or any vector's value is infinite, the
-    upper limit is inf and the lower the smallest value (see the module docstring)."""
-    if method != "delta":
-        with np.errstate(invalid="ignore"):  # inf − inf between two infinite order statistics
-            lower, upper = equal_tailed(values, (1.0 - level) / 2.0)
-        return np.where(np.isnan(lower), np.inf, lower), np.where(np.isnan(upper), np.inf, upper)
+    Percentiles take infinite values as they come. The delta method cannot: where the estimate
+    or any vector's value is infinite, the upper limit is inf and the lower the smallest value
+    (see the module docstring)."""
     infinite = ~np.isfinite(estimate) | ~np.isfinite(values).all(axis=0)
-    if not infinite.any():
-        return delta_interval(estimate, values, level, probability)
+    if method != "delta" or not infinite.any():
+        return limits_over_points(estimate, values, level, method, probability)
     lower, upper = delta_interval(
         np.where(infinite, 1.0, estimate), np.where(infinite, 1.0, values), level, probability
     )

@@ -118,6 +118,17 @@ def delta_interval(estimate, at_points, level: float, probability: bool):
     return lower, upper
 
 
+def limits_over_points(estimate, values, level: float, method: str, probability: bool):
+    """An expectation's limits from its values at the parameter vectors (vectors, rows):
+    :func:`delta_interval` at sigma points (``method="delta"``), else equal-tailed percentiles
+    over draws or replicates (a percentile between a finite value and inf is inf)."""
+    if method == "delta":
+        return delta_interval(estimate, values, level, probability)
+    with np.errstate(invalid="ignore"):  # inf − inf between two infinite order statistics
+        lower, upper = equal_tailed(values, (1.0 - level) / 2.0)
+    return np.where(np.isnan(lower), np.inf, lower), np.where(np.isnan(upper), np.inf, upper)
+
+
 def parameter_draws(model, n_draws: int, seed=None) -> np.ndarray:
     """Parameter vectors drawn from the asymptotic normal of the working parameters.
 

@@ -29,7 +29,7 @@ from scipy.special import exprel, polygamma
 from clvmodel._grouping import group_rows
 from clvmodel.errors import InputError
 from clvmodel.models._count_tables import SurvivalTables, mixture_interval
-from clvmodel.models._interval_draws import delta_interval, equal_tailed, parameter_points
+from clvmodel.models._interval_draws import limits_over_points, parameter_points
 from clvmodel.models._log_gamma import log_gamma_shift as shift
 
 __all__ = [
@@ -182,11 +182,8 @@ class OpportunityPredictions:
         out = {}
         for name in which:
             values = np.stack([v[name] for v in at_points])
-            estimate = estimates[name]
-            if method == "delta":
-                low, high = delta_interval(estimate, values, level, name != "expected_purchases")
-            else:
-                low, high = equal_tailed(values, (1.0 - level) / 2.0)
+            probability = name != "expected_purchases"
+            low, high = limits_over_points(estimates[name], values, level, method, probability)
             out[f"{name}_lower"], out[f"{name}_upper"] = low, high
         if "expected_purchases" in which:
             x, _, n = rows

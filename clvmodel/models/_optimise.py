@@ -20,7 +20,7 @@ from clvmodel.errors import StatisticalWarning
 from clvmodel.models._compress import weighted_sum
 from clvmodel.models._optimisers import newton, trust_exact
 
-__all__ = ["WARM_START_ROWS", "Optimiser", "converged", "evaluate_at"]
+__all__ = ["WARM_START_ROWS", "Optimiser", "converged", "evaluate_at", "subsample_rows"]
 
 # Above this many distinct rows, Newton fits start from a fit on a random quarter of this many.
 WARM_START_ROWS = 200_000
@@ -236,7 +236,8 @@ class Optimiser:
 
     def _subsample(self, arrays, counts, rows: np.ndarray):
         """The likelihood's arrays restricted to some distinct rows (for a warm start); None when
-        the model does not support it."""
+        the model does not support it (models whose arrays are one per row use
+        :func:`subsample_rows`)."""
         return None
 
     def _warm_start(self, arrays, counts, start):
@@ -346,3 +347,9 @@ class _OnEdge(Exception):
     def __init__(self, x: np.ndarray, gradient: np.ndarray):
         super().__init__("on an edge of the parameter space")
         self.x, self.gradient = x, gradient
+
+
+def subsample_rows(self, arrays, counts, rows):
+    """``Optimiser._subsample`` for a model whose likelihood arrays all have one entry (or row)
+    per distinct history: each restricted to ``rows``."""
+    return tuple(a[rows] for a in arrays), counts[rows]

@@ -30,6 +30,7 @@ from clvmodel.models._compress import check_weights, weighted_compress
 from clvmodel.models._fit import MaximumLikelihoodModel
 from clvmodel.models._log_gamma import log_gamma_shift as shift
 from clvmodel.models._opportunity_counts import OpportunityPredictions, log_beta_ratio, survival_sum
+from clvmodel.models._optimise import subsample_rows
 
 __all__ = ["BetaGeoBetaBinomModel", "validate_opportunities"]
 
@@ -170,9 +171,7 @@ class BetaGeoBetaBinomModel(OpportunityPredictions, MaximumLikelihoodModel):
     def _initial(self, arrays, counts):
         return np.ones(4)
 
-    def _subsample(self, arrays, counts, rows):
-        """The likelihood's arrays restricted to some distinct rows (bootstrap refits)."""
-        return tuple(a[rows] for a in arrays), counts[rows]
+    _subsample = subsample_rows  # bootstrap refits on some distinct rows
 
     def _loglik(self, theta, arrays):
         """ln L per row and its gradient: a log-sum-exp over the terms, whose derivatives are

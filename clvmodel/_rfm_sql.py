@@ -13,6 +13,8 @@ repeat purchase days (0 without one).
 
 from __future__ import annotations
 
+from clvmodel._rfm_validate import RFM_BOUND
+
 __all__ = [
     "RFM_COLUMNS",
     "distinct_histories_sql",
@@ -27,9 +29,6 @@ __all__ = [
 
 #: Columns of an RFM table, as scored.
 RFM_COLUMNS = ("frequency", "recency", "T", "monetary_value")
-
-#: Beyond it a frequency or a mean spend is no purchase history (the bound on a log's amounts).
-RFM_BOUND = 1e12
 
 
 def rfm_query(purchases: str, end_day: int, unit_days: float, dialect=None) -> str:

@@ -15,6 +15,10 @@ __all__ = ["RfmArrays", "rfm_column", "validate_rfm"]
 
 _EXAMPLES = 5
 
+#: No customer makes more than 10^12 repeat purchases or spends more than 10^12 on average; the
+#: command line's RFM route refuses the same rows (``clvmodel._rfm_sql``).
+RFM_BOUND = 1e12
+
 
 @dataclass(frozen=True)
 class RfmArrays:
@@ -87,9 +91,10 @@ def validate_rfm(
     Raises
     ------
     InputError
-        A required column is missing, a value is missing or not finite, frequency is negative or
-        not a whole number, recency is negative or larger than ``T``, a customer without repeat
-        purchases has a recency other than 0, or a repeat buyer has a negative spend.
+        A required column is missing, a value is missing or not finite, frequency is negative,
+        not a whole number or beyond 10^12, monetary_value is beyond ±10^12, recency is negative
+        or larger than ``T``, a customer without repeat purchases has a recency other than 0, or
+        a repeat buyer has a negative spend.
     """
     if not isinstance(data, pd.DataFrame | Mapping):
         raise InputError(
@@ -148,6 +153,14 @@ def _check_values(x, t_x, age, m) -> None:
                 f"{int(wrong.sum())} frequency value(s) are negative or not whole numbers (for "
                 f"example {x[wrong][:_EXAMPLES].tolist()}); frequency counts repeat purchases."
             )
+        huge = x > RFM_BOUND
+        if huge.any():
+            rows = np.flatnonzero(huge)
+            raise InputError(
+                f"{rows.size} frequency value(s) are beyond 1e12 (positions {examples(rows)}, for "
+                f"example {x[rows][:_EXAMPLES].tolist()}); no customer makes that many repeat "
+                "purchases: a unit or a join went wrong."
+            )
     if t_x is not None and (t_x < 0).any():
         raise InputError(
             f"{int((t_x < 0).sum())} recency value(s) are negative; recency is the time from the "
@@ -176,6 +189,13 @@ def _check_values(x, t_x, age, m) -> None:
                     f"{examples(np.flatnonzero(odd))}); recency must be 0 without a repeat "
                     "purchase."
                 )
+    if m is not None and (np.abs(m) > RFM_BOUND).any():
+        rows = np.flatnonzero(np.abs(m) > RFM_BOUND)
+        raise InputError(
+            f"{rows.size} monetary_value value(s) are beyond ±1e12 (positions {examples(rows)}, "
+            f"for example {m[rows][:_EXAMPLES].tolist()}); that is not a mean spend per purchase: "
+            "check the amounts' unit."
+        )
     if m is not None and x is not None:
         negative = (x > 0) & (m < 0)
         if negative.any():

@@ -839,6 +839,22 @@ def test_validate_rejects_fractional_frequency(good_rfm):
         validate_rfm(good_rfm)
 
 
+def test_validate_rejects_absurd_frequency_and_spend_as_the_cli_does(good_rfm):
+    # The command line's RFM route rejects these rows ("frequency beyond 1e12"); a fitted model's
+    # predict used to score a frequency of 1e300 as P(alive) = 0 without a word.
+    at_bound = good_rfm.assign(frequency=[0.0, 1e12, 5.0], monetary_value=[0.0, 1e12, 3.0])
+    assert validate_rfm(at_bound).frequency[1] == 1e12
+    good_rfm["frequency"] = [0.0, 1e300, 5.0]
+    with pytest.raises(
+        clv.InputError, match=r"1 frequency value\(s\) are beyond 1e12 \(positions 1"
+    ):
+        validate_rfm(good_rfm)
+    good_rfm["frequency"] = [0.0, 2.0, 5.0]
+    good_rfm["monetary_value"] = [0.0, 12.0, -2e12]
+    with pytest.raises(clv.InputError, match=r"monetary_value value\(s\) are beyond ±1e12"):
+        validate_rfm(good_rfm, require=("frequency", "monetary_value"))
+
+
 def test_validate_rejects_nan(good_rfm):
     good_rfm.loc["b", "T"] = np.nan
     with pytest.raises(clv.InputError, match=r"1 value\(s\) of 'T' are missing or infinite"):

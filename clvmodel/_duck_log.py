@@ -22,6 +22,7 @@ from clvmodel._reading_sql import (
     date_text_sql,
     id_sql,
     kind_of,
+    reject_id_sql,
     reject_reason_sql,
 )
 from clvmodel._rfm_common import TIME_UNITS, day_number
@@ -98,7 +99,8 @@ def create_typed_view(
 ) -> pd.DataFrame | None:
     """Create ``clv_typed`` over ``relation``; return the dictionary of date texts it joins
     (None when the dates are typed), which must live as long as the view."""
-    customer, fractional = id_sql(quote_name(customer_col), kind_of(columns[customer_col]), DUCKDB)
+    id_kind = kind_of(columns[customer_col])
+    customer, fractional = id_sql(quote_name(customer_col), id_kind, DUCKDB)
     day, join, date_days = _day_sql(connection, relation, columns, date_col, date_format)
     if amount_col is None:
         amount, raw_amount = "1.0::DOUBLE", "NULL"
@@ -111,6 +113,7 @@ def create_typed_view(
         CREATE OR REPLACE TEMP VIEW clv_typed AS
         SELECT {customer} AS customer_id,
                {fractional} AS id_fractional,
+               {reject_id_sql(quote_name(customer_col), id_kind, DUCKDB)} AS reject_id,
                {day} AS day,
                {amount} AS amount,
                CAST({quote_name(date_col)} AS VARCHAR) AS raw_date,

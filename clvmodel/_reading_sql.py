@@ -124,6 +124,16 @@ def id_sql(column: str, kind: str, dialect: Dialect) -> tuple[str, str]:
     )
 
 
+def reject_id_sql(column: str, kind: str, dialect: Dialect) -> str:
+    """SQL for the id a rejects list shows: the normalised id, except that a fractional id of a
+    floating-point column, which has no normalised id, is shown as written (the ids of such a
+    column are then text in the rejects list, ``"1.5"`` beside ``"2"``)."""
+    customer, fractional = id_sql(column, kind, dialect)
+    if kind != "float":
+        return customer
+    return f"CASE WHEN {fractional} THEN {dialect.text(column)} ELSE {dialect.text(customer)} END"
+
+
 def date_text_sql(column: str, kind: str, dialect: Dialect) -> str:
     """SQL for the date text of a text or numeric column: trimmed, without a trailing time."""
     if kind == "integer":

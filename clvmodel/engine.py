@@ -280,12 +280,12 @@ class TransactionSource:
             return _reading_sql.no_rejects()
         return self.connection.execute(
             """
-            SELECT customer_id, raw_date AS date, raw_amount AS amount, reason
+            SELECT reject_id AS customer_id, raw_date AS date, raw_amount AS amount, reason
             FROM clv_checked WHERE reason IS NOT NULL
             UNION ALL
             SELECT customer_id, NULL, NULL, 'no valid transaction' FROM (
-                SELECT customer_id FROM clv_checked WHERE customer_id IS NOT NULL
-                GROUP BY customer_id HAVING COUNT(*) FILTER (WHERE reason IS NULL) = 0
+                SELECT MIN(reject_id) AS customer_id FROM clv_checked WHERE customer_id IS NOT NULL
+                GROUP BY clv_checked.customer_id HAVING COUNT(*) FILTER (WHERE reason IS NULL) = 0
             )
             ORDER BY reason, customer_id
             """

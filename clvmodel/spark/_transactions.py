@@ -16,6 +16,7 @@ from clvmodel._reading_sql import (
     id_sql,
     kind_of,
     odd_amounts_sql,
+    reject_id_sql,
     reject_reason_sql,
 )
 from clvmodel.errors import InputError
@@ -92,14 +93,14 @@ class SparkTransactions:
             )
         self.session = self.data.sparkSession
         self.date_format = strftime_pattern(self.date_format)
-        customer, fractional = id_sql(
-            quote_name(self.customer_col), kind_of(types[self.customer_col]), SPARK
-        )
+        id_kind = kind_of(types[self.customer_col])
+        customer, fractional = id_sql(quote_name(self.customer_col), id_kind, SPARK)
         day = self._day_sql(types)  # sets the dictionary of date texts when one is needed
         date_text = "CAST(NULL AS STRING)" if self._dates is None else self._date_text
         self.typed = self.data.selectExpr(
             f"{customer} AS customer_id",
             f"{fractional} AS id_fractional",
+            f"{reject_id_sql(quote_name(self.customer_col), id_kind, SPARK)} AS reject_id",
             f"{day} AS day",
             f"{date_text} AS date_text",
             f"{self._amount_sql(types)} AS amount",
@@ -108,7 +109,14 @@ class SparkTransactions:
             if self.amount_col is None
             else f"CAST({quote_name(self.amount_col)} AS STRING)",
         ).toDF(
-            "customer_id", "id_fractional", "day", "date_text", "amount", "raw_date", "raw_amount"
+            "customer_id",
+            "id_fractional",
+            "reject_id",
+            "day",
+            "date_text",
+            "amount",
+            "raw_date",
+            "raw_amount",
         )
         if self._dates is not None:
             from pyspark.sql import functions as F
@@ -271,15 +279,19 @@ class SparkTransactions:
         from pyspark.sql import functions as F
 
         rows = self.checked.where("reason IS NOT NULL").selectExpr(
-            "customer_id", "raw_date AS date", "raw_amount AS amount", "reason"
+            "reject_id AS customer_id", "raw_date AS date", "raw_amount AS amount", "reason"
         )
         unusable = (
             self.checked.where("customer_id IS NOT NULL")
             .groupBy("customer_id")
-            .agg(F.count("reason").alias("rejected"), F.count("*").alias("rows"))
+            .agg(
+                F.count("reason").alias("rejected"),
+                F.count("*").alias("rows"),
+                F.min("reject_id").alias("shown_id"),
+            )
             .where("rejected = rows")
             .selectExpr(
-                "customer_id",
+                "shown_id AS customer_id",
                 "CAST(NULL AS STRING) AS date",
                 "CAST(NULL AS STRING) AS amount",
                 "'no valid transaction' AS reason",

@@ -72,6 +72,27 @@ def test_fractional_float_ids_are_rejects(tmp_path):
     assert sorted(source.rfm().index) == [1, 2]
 
 
+def test_a_fractional_id_is_shown_as_written_in_the_rejects(tmp_path):
+    # The rejects list used to show an empty id for it: every input customer must be findable.
+    tx = _log([1.0, 1.5, 2.0])
+    tx.loc[3] = [7.25, tx["date"].iloc[0], 3.0]
+    tx.loc[4] = [
+        9.0,
+        pd.Timestamp("2026-01-01"),
+        3.0,
+    ]  # after the end: a customer with no valid row
+    parquet = tmp_path / "ids.parquet"
+    tx.to_parquet(parquet)
+    rejects = TransactionSource(parquet, observation_end="2025-06-30").rejects()
+    shown = dict(zip(rejects["customer_id"], rejects["reason"], strict=True))
+    assert shown == {
+        "1.5": "customer id is not a whole number",
+        "7.25": "customer id is not a whole number",
+        "9": "no valid transaction",
+    }
+    assert len(rejects) == 4  # and customer 9's row, after the end
+
+
 def test_customers_read_equal_scored_plus_rejected(tmp_path):
     tx = pd.DataFrame(
         {

@@ -101,6 +101,26 @@ def test_spark_ids_amounts_and_reasons_match_the_engine(clvs, spark, tmp_path):
         clvs.rfm_summary(frame, observation_end="2025-06-30")
 
 
+def test_spark_shows_a_fractional_float_id_in_the_rejects_as_the_engine(clvs, spark, tmp_path):
+    from clvmodel.engine import TransactionSource
+
+    tx = pd.DataFrame(
+        {"customer_id": [1.0, 1.5, 2.0, 7.25, 9.0],
+         "date": pd.to_datetime(["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-04",
+                                 "2026-01-01"]),
+         "amount": [1.0, 2.0, 3.0, 4.0, 5.0]}
+    )  # fmt: skip
+    path = tmp_path / "log.parquet"
+    tx.to_parquet(path)
+    ours = clvs.rejects(spark.createDataFrame(tx), observation_end="2025-06-30").toPandas()
+    theirs = TransactionSource(path, observation_end="2025-06-30").rejects()
+    key = ["reason", "customer_id"]
+    assert (
+        ours.sort_values(key)[key].values.tolist() == theirs.sort_values(key)[key].values.tolist()
+    )
+    assert sorted(ours["customer_id"]) == ["1.5", "7.25", "9", "9"]
+
+
 def test_spark_names_the_amount_column_for_currency(clvs, spark):
     rows = [("a", "2025-01-05", "$12.50"), ("b", "2025-01-06", "$3.00")]
     with pytest.raises(InputError, match="column 'amount' holds amounts written with a currency"):

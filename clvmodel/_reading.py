@@ -54,6 +54,7 @@ from clvmodel._reading_dates import (
     date_option,
     read_date_texts,
     read_dates,
+    refuse_ambiguous_date,
 )
 from clvmodel._reading_text import (
     MISSING_TEXTS,
@@ -71,7 +72,7 @@ __all__ = [
     "MISSING_ID", "MISSING_TEXTS", "NEGATIVE_AMOUNT", "NUMBER", "OLD_DATE", "REASONS",
     "TIME_SUFFIX", "WHOLE_WITH_ZEROS", "Amounts", "Dates", "Ids", "check_amount_texts",
     "check_date_format", "date_option", "examples", "read_amounts", "read_date_texts",
-    "read_dates", "read_ids", "warn_duplicates",
+    "read_dates", "read_ids", "refuse_ambiguous_date", "warn_duplicates",
 ]  # fmt: skip
 
 #: Largest absolute amount accepted.

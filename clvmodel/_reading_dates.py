@@ -210,6 +210,21 @@ def _date_text(value):
     return value
 
 
+def refuse_ambiguous_date(value, name: str) -> None:
+    """An :class:`~clvmodel.InputError` when ``value`` is a text date ``NN/NN/YYYY`` (a time may
+    follow) that reads both ways, day first or month first (``05/01/2024``), for options read
+    without a ``date_format``."""
+    if not isinstance(value, str):
+        return
+    kind = _kind(_TIME_SUFFIX.sub("", value.strip()))
+    if kind is not None and kind[0].startswith("NN") and kind[2] != kind[3]:
+        if kind[2] <= 12 and kind[3] <= 12:
+            raise InputError(
+                f"{name}={value!r} is ambiguous: day first or month first? Write it as "
+                "'YYYY-MM-DD'."
+            )
+
+
 def date_option(value, name: str, date_format: str | None = None) -> pd.Timestamp:
     """A date given as an option (``observation_end=`` ...), as a naive midnight timestamp.
 

@@ -1,23 +1,126 @@
 """Dates of subscription tables: reading a date column, and whole billing periods between dates
-(calendar months or years with the day clipped to the month's length, or weeks of seven days)."""
+(calendar months or years with the day clipped to the month's length, or weeks of seven days).
+
+Text dates are read one by one (anything :func:`pandas.to_datetime` reads, times and zones
+included), except that dates written ``NN/NN/YYYY`` (also with ``.`` or ``-``) are read in one
+order for the whole column, as in transaction logs: day first when a value's first number is
+above 12, month first when a second number is; a column with both, or whose dates read both ways
+and no value settles the order, is refused.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from clvmodel._reading import examples, refuse_ambiguous_date
 from clvmodel.errors import InputError
 
 _MONTHS_PER_PERIOD = {"M": 1, "Y": 12}
+# A date part NN/NN/YYYY at the start of a text, then the end or a time.
+_NUMERIC_DATE = r"^\s*(\d{1,2})([-/.])(\d{1,2})\2(\d{4})(?=\s*$|[ T])"
 
 
-def parse_dates(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+@dataclass
+class DateOrder:
+    """What a column's ``NN/NN/YYYY`` dates show about their order, gathered over one table or
+    over the batches of one (:meth:`add`), then settled once (:meth:`day_first`)."""
+
+    column: str
+    day_first_shown: list = field(default_factory=list)
+    month_first_shown: list = field(default_factory=list)
+    either_way: list = field(default_factory=list)
+
+    def add(self, raw: pd.Series) -> None:
+        """Look at the text values of ``raw`` (a few examples of each kind are kept)."""
+        texts = _distinct_texts(raw)
+        parts = texts.str.extract(_NUMERIC_DATE)
+        found = parts[0].notna().to_numpy()
+        if not found.any():
+            return
+        texts = texts[found].to_numpy()
+        first = parts.loc[found, 0].astype(int).to_numpy()
+        second = parts.loc[found, 2].astype(int).to_numpy()
+        for kept, mask in (
+            (self.day_first_shown, first > 12),
+            (self.month_first_shown, second > 12),
+            (self.either_way, (first != second) & (first <= 12) & (second <= 12)),
+        ):
+            kept.extend(texts[mask][: 5 - len(kept)].tolist())
+
+    def merge(self, other: DateOrder) -> None:
+        """Add what ``other`` (of another batch of the column) saw."""
+        for mine, theirs in zip(self._lists(), other._lists(), strict=True):
+            mine.extend(theirs[: 5 - len(mine)])
+
+    def seen(self) -> bool:
+        """Whether a ``NN/NN/YYYY`` date that a month and a day could swap in was seen."""
+        return any(self._lists())
+
+    def _lists(self) -> tuple[list, list, list]:
+        return self.day_first_shown, self.month_first_shown, self.either_way
+
+    def day_first(self) -> bool | None:
+        """True or False when the dates settle their order, None when it does not matter (no
+        such date, or every one reads the same both ways); an InputError otherwise."""
+        if self.day_first_shown and self.month_first_shown:
+            raise InputError(
+                f"column {self.column!r} has dates with the day first "
+                f"({examples(self.day_first_shown)}) and dates with the month first "
+                f"({examples(self.month_first_shown)}); write every date one way, YYYY-MM-DD."
+            )
+        if self.day_first_shown:
+            return True
+        if self.month_first_shown:
+            return False
+        if self.either_way:
+            raise InputError(
+                f"the dates in column {self.column!r} read both ways, day first or month first "
+                f"(for example {examples(self.either_way)}: {self.either_way[0]!r} could be "
+                "either), and no value settles it; write them as YYYY-MM-DD."
+            )
+        return None
+
+
+def date_order(raw: pd.Series, column: str) -> bool | None:
+    """Whether the ``NN/NN/YYYY`` dates of one whole column are day first (see
+    :class:`DateOrder`)."""
+    order = DateOrder(column)
+    order.add(raw)
+    return order.day_first()
+
+
+def _distinct_texts(raw: pd.Series) -> pd.Series:
+    """The distinct text values of ``raw`` (none for a datetime column)."""
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        return pd.Series([], dtype=object)
+    uniques = pd.unique(raw.dropna().to_numpy(dtype=object))
+    return pd.Series([u for u in uniques if isinstance(u, str)], dtype=object)
+
+
+def _iso_order(texts: pd.Series, day_first: bool) -> pd.Series:
+    """``texts`` with their ``NN/NN/YYYY`` date parts written YYYY-MM-DD, read in one order."""
+    day, month = (r"\1", r"\3") if day_first else (r"\3", r"\1")
+    return texts.str.replace(_NUMERIC_DATE, rf"\4-{month}-{day}", regex=True)
+
+
+def parse_dates(
+    raw: pd.Series, column: str = "date", day_first=None
+) -> tuple[pd.Series, pd.Series]:
     """A date column read as :func:`screen_subscription_table` reads it.
 
     Parameters
     ----------
     raw : pandas.Series
-        Dates as text, timestamps or anything :func:`pandas.to_datetime` reads, one by one.
+        Dates as text, timestamps or anything :func:`pandas.to_datetime` reads, one by one;
+        ``NN/NN/YYYY`` texts in one order for the column (see the module notes).
+    column : str
+        The column's name, for messages.
+    day_first : bool, optional
+        The order of ``NN/NN/YYYY`` dates when already settled over the whole table (a batch);
+        by default it is settled from ``raw``.
 
     Returns
     -------
@@ -25,8 +128,26 @@ def parse_dates(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
         Naive timestamps (zoned ones converted to UTC); NaT where empty or unreadable.
     empty : pandas.Series
         Whether the value is missing or blank.
+
+    Raises
+    ------
+    InputError
+        ``NN/NN/YYYY`` dates in both orders, or that read both ways with nothing to settle it.
     """
-    parsed = pd.to_datetime(raw, errors="coerce", utc=True, format="mixed").dt.tz_localize(None)
+    if day_first is None:
+        day_first = date_order(raw, column)
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        parsed = pd.to_datetime(raw, errors="coerce", utc=True).dt.tz_localize(None)
+    else:
+        # Each distinct value read once (a table has far fewer dates than rows).
+        codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+        values = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+        if day_first is not None:
+            text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+            values[text] = _iso_order(values[text], day_first)
+        read = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
+        read = read.dt.tz_localize(None).array
+        parsed = pd.Series(read.take(codes, allow_fill=True), index=raw.index)
     empty = raw.isna() | (raw.astype(str).str.strip() == "")
     return parsed, empty
 
@@ -54,7 +175,9 @@ def naive_timestamp(stamp):
 
 
 def observation_end_date(observation_end) -> pd.Timestamp:
-    """``observation_end`` as a naive timestamp; an :class:`~clvmodel.InputError` if not a date."""
+    """``observation_end`` as a naive timestamp; an :class:`~clvmodel.InputError` if not a date
+    or a text that reads both ways (``05/01/2024``)."""
+    refuse_ambiguous_date(observation_end, "observation_end")
     try:
         end_of_data = naive_timestamp(pd.Timestamp(observation_end))
     except (TypeError, ValueError):

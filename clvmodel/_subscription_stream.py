@@ -31,9 +31,9 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._grouping import count_rows
+from clvmodel._subscription_dates import DateOrder, parse_dates
 from clvmodel.errors import InputError
 from clvmodel.io import format_of
-from clvmodel.subscriptions import parse_dates
 
 #: Rows per batch (the command line's ``--batch-size`` default).
 BATCH_ROWS = 100_000
@@ -119,23 +119,36 @@ class Survey:
     latest: pd.Timestamp
     numeric: dict
     levels: dict
+    day_first: dict
 
 
-def survey(path, customer_col, date_cols=(), extra=(), batch_rows=None) -> Survey:
-    """First pass over the id column, the ``date_cols`` (for the latest readable date) and the
-    ``extra`` columns (numeric or not, and their levels); see the module notes."""
-    hashes, rows, latest = [], 0, pd.NaT
+def survey(path, customer_col, date_cols=(), extra=(), batch_rows=None, *, ordered=()) -> Survey:
+    """First pass over the id column, the ``ordered`` date columns (the order of their
+    ``NN/NN/YYYY`` dates, settled over the whole table), the ``date_cols`` among them (for the
+    latest readable date) and the ``extra`` columns (numeric or not, and their levels); see the
+    module notes."""
+    hashes, rows = [], 0
+    ordered = list(dict.fromkeys([*ordered, *date_cols]))
+    orders = {c: DateOrder(c) for c in ordered}
+    # The latest date of each column if its dates are month first (False) or day first (True).
+    highs = {c: {False: pd.NaT, True: pd.NaT} for c in date_cols}
     numeric = dict.fromkeys(extra, True)
     levels = {c: set() for c in extra}
-    for frame in read_batches(path, [customer_col, *date_cols, *extra], batch_rows):
+    for frame in read_batches(path, [customer_col, *ordered, *extra], batch_rows):
         rows += len(frame)
         ids = frame[customer_col]
         given = ~(ids.isna() | (ids.astype(str).str.strip() == "")).to_numpy()
         hashes.append(pd.util.hash_pandas_object(ids[given], index=False).to_numpy())
-        for column in date_cols:
-            high = parse_dates(frame[column])[0].max()
-            if not pd.isna(high) and (pd.isna(latest) or high > latest):
-                latest = high
+        for column in ordered:
+            batch = DateOrder(column)
+            batch.add(frame[column])
+            orders[column].merge(batch)
+            if column in highs:
+                for day_first in (False, True) if batch.seen() else (False,):
+                    high = parse_dates(frame[column], column, day_first)[0].max()
+                    highs[column][day_first] = _later(highs[column][day_first], high)
+                if not batch.seen():
+                    highs[column][True] = _later(highs[column][True], highs[column][False])
         for column in extra:
             raw = frame[column]
             text = raw.astype(str).str.strip()
@@ -151,8 +164,18 @@ def survey(path, customer_col, date_cols=(), extra=(), batch_rows=None) -> Surve
         for column in extra:
             if levels[column] is None and not numeric[column]:
                 raise _too_many_levels(column)
+    day_first = {c: order.day_first() for c, order in orders.items()}
+    latest = pd.NaT
+    for column, high in highs.items():
+        latest = _later(latest, high[bool(day_first[column])])
     return Survey(rows, _repeated_ids(path, customer_col, hashes, batch_rows), latest, numeric,
-                  {c: sorted(v) if v is not None else None for c, v in levels.items()})  # fmt: skip
+                  {c: sorted(v) if v is not None else None for c, v in levels.items()},
+                  day_first)  # fmt: skip
+
+
+def _later(a, b):
+    """The later of two timestamps, either of which may be NaT."""
+    return a if pd.isna(b) or (not pd.isna(a) and a >= b) else b
 
 
 def _too_many_levels(column) -> InputError:

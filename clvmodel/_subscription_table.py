@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from clvmodel._subscription_dates import observation_end_date
+from clvmodel._subscription_dates import observation_end_date, parse_dates
 from clvmodel.errors import InputError
 
 #: How many offending values an error message shows.
@@ -57,7 +57,7 @@ def checked_subscriptions(
 
 def read_dates(column: pd.Series, name: str) -> pd.Series:
     """A date column as naive timestamps; unreadable (non-empty) values are an error."""
-    parsed = pd.to_datetime(column, errors="coerce", utc=True).dt.tz_localize(None)
+    parsed = parse_dates(column, name)[0]
     unreadable = parsed.isna() & column.notna() & (column.astype(str).str.strip() != "")
     fail_where(unreadable, column, name, "is not a readable date",
                "write dates as YYYY-MM-DD")  # fmt: skip

@@ -187,6 +187,44 @@ def test_bad_rows_are_named(rows, message):
         subscriptions.from_subscription_table(_table(rows), observation_end=OBSERVATION_END)
 
 
+def test_day_first_dates_are_read_in_one_order_for_the_column():
+    # A hunt found 05/01/2024 read as May 1 and 13/01/2024 as January 13 in one column (pandas
+    # reads each value by itself). As in transaction logs, one value settles the order.
+    table = _table([("a", "05/01/2024", None), ("b", "13/01/2024", "20/03/2024"),
+                    ("c", "2024-01-05", None), ("d", "01/12/2023 10:30", None)])  # fmt: skip
+    rows = subscriptions.from_subscription_table(table, observation_end="2024-06-30")
+    assert rows["periods"].tolist() == [5, 3, 5, 6]  # b cancelled in its third month
+    ok, rejects, _ = subscriptions.screen_subscription_table(table, observation_end="2024-06-30")
+    assert ok["start"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
+        "2024-01-05 00:00", "2024-01-13 00:00", "2024-01-05 00:00", "2023-12-01 10:30"
+    ]  # fmt: skip
+    month_first = _table([("a", "01/05/2024", None), ("b", "01/13/2024", None)])
+    rows = subscriptions.from_subscription_table(month_first, observation_end="2024-06-30")
+    assert rows["periods"].tolist() == [5, 5]
+
+
+@pytest.mark.parametrize(
+    ("starts", "message"),
+    [
+        (["05/01/2024", "06/01/2024"], r"read both ways.*'05/01/2024' could be either.*YYYY-MM-DD"),
+        (
+            ["13/01/2024", "01/13/2024"],
+            r"day first \('13/01/2024'\) and dates with the month first",
+        ),
+    ],
+)
+def test_dates_that_do_not_settle_one_order_are_refused(starts, message):
+    table = _table([(str(i), start, None) for i, start in enumerate(starts)])
+    for read in (
+        lambda: subscriptions.from_subscription_table(table, observation_end="2024-06-30"),
+        lambda: subscriptions.screen_subscription_table(table, observation_end="2024-06-30"),
+    ):
+        with pytest.raises(InputError, match=message):
+            read()
+    with pytest.raises(InputError, match=r"observation_end='12/01/2024' is ambiguous"):
+        subscriptions.from_subscription_table(table[:0], observation_end="12/01/2024")
+
+
 def test_bad_arguments():
     table = _table([("a", "2024-01-01", None)])
     with pytest.raises(InputError, match="no column 'begin'"):

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from clvmodel._reading import refuse_ambiguous_date
 from clvmodel._units import carries_unit, parse_duration
 from clvmodel.errors import InputError
 
@@ -115,6 +116,7 @@ def _numeric(value) -> bool:
 
 
 def _date(value, name: str) -> pd.Timestamp:
+    refuse_ambiguous_date(value, name)
     try:
         stamp = pd.Timestamp(value)
     except (TypeError, ValueError):

@@ -180,6 +180,7 @@ KEYWORD_FLAGS = {
     "discount_rate": "--discount-rate",
     "margin": "--margin",
     "stage_wait": "--stage-wait",
+    "start": "--start",
     "thresholds": "--thresholds",
     "quantiles": "--quantiles",
     "first_purchase_col": "--first-purchase-col",

@@ -119,7 +119,8 @@ class SubscriptionTable:
             given = screen_subscription_table(blank, self.customer_col, self.start_col,
                                               self.end_col, given)[2]  # fmt: skip
         dates = (self.start_col, self.end_col) if given is None else ()
-        self.survey = survey(path, self.customer_col, dates, extra, batch_size)
+        self.survey = survey(path, self.customer_col, dates, extra, batch_size,
+                             ordered=(self.start_col, self.end_col))  # fmt: skip
         if given is None:
             given = self.survey.latest
             given = pd.Timestamp("1970-01-01") if pd.isna(given) else given
@@ -136,6 +137,7 @@ class SubscriptionTable:
             accepted, rejects, _ = screen_subscription_table(
                 frame, self.customer_col, self.start_col, self.end_col, self.end,
                 numeric_cols=numeric, id_counts=self.survey.id_counts,
+                day_first=self.survey.day_first,
             )  # fmt: skip
             positions = pd.Series(np.arange(len(frame)), index=frame.index)
             accepted, rejects = reject_levels(accepted, rejects, levels or {}, self.customer_col,

@@ -410,6 +410,12 @@ def test_bad_tiers_and_scores(scores):
         clv.price_increase_plan(scores, stage_wait=-1)
     with pytest.raises(clv.InputError, match="not a date"):
         clv.price_increase_plan(scores, start="next monday-ish")
+    # Read month first without a word before (a hunt): a start date must not read both ways.
+    with pytest.raises(clv.InputError, match=r"start='03/04/2025' is ambiguous"):
+        clv.price_increase_plan(scores, stage_wait=4, start="03/04/2025")
+    assert clv.price_increase_plan(scores, start="13/04/2025").stages["start_date"].iloc[0] == (
+        pd.Timestamp("2025-04-13")
+    )
     with pytest.raises(clv.InputError, match="DataFrame"):
         clv.price_increase_plan([0.1, 0.2])
 

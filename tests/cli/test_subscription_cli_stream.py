@@ -206,6 +206,32 @@ def test_auto_choice_in_batches_equals_one_batch(files, tmp_path):
     assert first["params"] == second["params"]
 
 
+def test_day_first_dates_settled_by_a_later_batch(files, tmp_path):
+    # Batches of 7 rows: most hold only dates that read both ways (05/01/2023); the order is
+    # settled over the whole table in the first pass, so every batch reads them day first.
+    frame = files["frame"]
+    day_first = frame.copy()
+    for column in ("start", "end"):
+        dates = pd.to_datetime(frame[column], errors="coerce")
+        day_first[column] = dates.dt.strftime("%d/%m/%Y").where(dates.notna(), frame[column])
+    path = tmp_path / "day_first.csv"
+    day_first.to_csv(path, index=False)
+    model = files["model"]
+    scores = {}
+    for name, table in (("iso", files["table"]), ("day_first", path)):
+        out = tmp_path / f"{name}_scores.csv"
+        _invoke("score", model, table, "-o", out, "--observation-end", END, "--batch-size", "7")
+        scores[name] = pd.read_csv(out)
+    pd.testing.assert_frame_equal(scores["iso"], scores["day_first"])
+    ambiguous = tmp_path / "ambiguous.csv"
+    frame.head(2).assign(start=["05/01/2023", "06/01/2023"]).to_csv(ambiguous, index=False)
+    result = run_cli("subscriptions", "score", model, ambiguous, "-o", tmp_path / "x.csv")
+    assert result.exit_code == 2 and "read both ways" in result.output
+    refused = run_cli("subscriptions", "score", model, files["table"], "-o", tmp_path / "x.csv",
+                      "--observation-end", "12/01/2024")  # fmt: skip
+    assert refused.exit_code == 2 and "--observation-end 12/01/2024 is ambiguous" in refused.output
+
+
 def test_parquet_integer_ids_with_gaps(files, tmp_path):
     # Integer ids with a missing value: a whole-table read makes them float, so every batch must.
     n = 300

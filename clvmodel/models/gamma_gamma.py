@@ -384,6 +384,16 @@ def _repeat_buyers(x: np.ndarray, m: np.ndarray, weights) -> tuple[np.ndarray, n
             f"the Gamma-Gamma model needs repeat buyers with positive spend; this table has "
             f"{int(keep.sum())}. Use a longer observation period."
         )
+    spends = m[keep]
+    if np.ptp(spends) <= 1e-9 * spends.max():
+        w = check_weights(weights, x.size)
+        buyers = int(keep.sum()) if w is None else round(float(w[keep].sum()))
+        raise InputError(
+            f"every one of the {buyers:,} repeat buyers spent the same per purchase "
+            f"({spends.max():.6g}, a single price?): the Gamma-Gamma model has no spread in spend "
+            "to estimate, and each customer's expected spend is that price. Fit the purchase "
+            "model without amounts (amount_col=None) and value its purchases at the price."
+        )
     if np.unique(m[keep]).size > 1 and np.unique(x[keep]).size > 1:
         correlation = float(np.corrcoef(x[keep], m[keep])[0, 1])
         if abs(correlation) > _CORRELATION_WARNING:

@@ -329,3 +329,22 @@ def test_an_edge_higher_than_the_interior_maximum_is_found_and_reported():
     assert model.log_likelihood_ == pytest.approx(-216.357, abs=1e-3)
     interior = clv.GammaGammaModel().fit(spends, initial_params={"p": 0.2, "q": 0.23, "v": 4000.0})
     assert interior.log_likelihood_ == pytest.approx(-216.845, abs=1e-3)
+
+
+def test_a_single_price_is_refused_with_the_reason(tmp_path):
+    # A shop with one $9.99 product: every repeat buyer's mean spend is 9.99, so there is no
+    # spread to estimate. The fit used to end in numpy's "Singular matrix" (or a convergence
+    # error, or a fit at p = q = 1e40, depending on the frequencies), after an overflow warning.
+    rfm = pd.DataFrame(
+        {"frequency": [0, 1, 2, 3, 5, 1], "recency": [0, 3, 5, 6, 9, 2], "T": [10] * 6,
+         "monetary_value": [0.0, 9.99, 9.99, 9.99 * 3 / 3, 9.99, 9.99]}
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(clv.InputError, match=r"5 repeat buyers spent the same .*\(9\.99"):
+            clv.GammaGammaModel().fit(rfm)
+        with pytest.raises(clv.InputError, match=r"every one of the 12 repeat buyers"):
+            clv.GammaGammaModel().fit(rfm, weights=[1, 2, 2, 2, 2, 4])
+    # One customer at another price is spread enough to fit.
+    varied = rfm.assign(monetary_value=[0.0, 9.99, 9.99, 19.98, 9.99, 12.5])
+    assert np.isfinite(clv.GammaGammaModel().fit(varied).params_).all()

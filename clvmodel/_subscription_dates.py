@@ -184,7 +184,30 @@ def observation_end_date(observation_end) -> pd.Timestamp:
         end_of_data = pd.NaT
     if pd.isna(end_of_data):
         raise InputError(f"observation_end={observation_end!r} is not a date.")
+    if end_of_data.normalize() > pd.Timestamp.now().normalize():
+        raise InputError(
+            f"observation_end ({end_of_data.date()}) is in the future; cancellations cannot have "
+            "been observed up to it. Give the day the table was exported (today at the latest)."
+        )
     return end_of_data
+
+
+def default_observation_end(latest) -> pd.Timestamp:
+    """The end of observation by default, the latest start or end date of a table (1970-01-01
+    when there is none); an :class:`~clvmodel.InputError` when that date is in the future (a
+    typo, or cancellations scheduled ahead: they would credit every active subscriber with
+    renewals still to come)."""
+    if pd.isna(latest):
+        return pd.Timestamp("1970-01-01")
+    if latest.normalize() > pd.Timestamp.now().normalize():
+        shown = latest.date() if latest == latest.normalize() else latest
+        raise InputError(
+            f"the latest date in the table ({shown}) is in the future, and without "
+            "observation_end it would be the end of observation, crediting every active "
+            "subscriber with renewals still to come; fix the date, or pass observation_end= (the "
+            "day the table was exported), after which a later cancellation counts as not yet made."
+        )
+    return latest
 
 
 def periods_between(start: pd.Series, end: pd.Series, period: str, strict: bool) -> np.ndarray:

@@ -8,7 +8,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from clvmodel._subscription_dates import observation_end_date, parse_dates
+from clvmodel._subscription_dates import (
+    default_observation_end,
+    observation_end_date,
+    parse_dates,
+)
 from clvmodel.errors import InputError
 
 
@@ -154,5 +158,4 @@ def _end_of_data(observation_end, start: pd.Series, end: pd.Series) -> pd.Timest
     """``observation_end``, or by default the latest readable start or end date."""
     if observation_end is not None:
         return observation_end_date(observation_end)
-    latest = pd.concat([start, end]).max()
-    return pd.Timestamp("1970-01-01") if pd.isna(latest) else latest
+    return default_observation_end(pd.concat([start, end]).max())

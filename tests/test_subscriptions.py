@@ -225,6 +225,22 @@ def test_dates_that_do_not_settle_one_order_are_refused(starts, message):
         subscriptions.from_subscription_table(table[:0], observation_end="12/01/2024")
 
 
+def test_a_future_date_is_no_end_of_observation():
+    # One typo (2099 for 2023) used to become the default end of observation: every active
+    # subscriber was credited with ~900 monthly renewals, without a word.
+    table = _table([("a", "2023-01-05", None), ("b", "2023-02-01", "2099-08-23")])
+    with pytest.raises(
+        InputError, match=r"latest date in the table \(2099-08-23\) is in the future"
+    ):
+        subscriptions.screen_subscription_table(table)
+    with pytest.raises(InputError, match=r"observation_end \(2099-01-01\) is in the future"):
+        subscriptions.from_subscription_table(table, observation_end="2099-01-01")
+    # With the day of the export given, a cancellation scheduled later is not made yet.
+    ok, rejects, end = subscriptions.screen_subscription_table(table, observation_end="2024-06-30")
+    rows = subscriptions.from_subscription_table(ok, observation_end=end)
+    assert rows["cancelled"].tolist() == [0, 0] and rejects.empty
+
+
 def test_bad_arguments():
     table = _table([("a", "2024-01-01", None)])
     with pytest.raises(InputError, match="no column 'begin'"):

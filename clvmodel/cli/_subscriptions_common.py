@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 import clvmodel as clv
+from clvmodel._subscription_dates import default_observation_end
 from clvmodel._subscription_stream import (
     BATCH_ROWS,
     read_batches,
@@ -122,8 +123,7 @@ class SubscriptionTable:
         self.survey = survey(path, self.customer_col, dates, extra, batch_size,
                              ordered=(self.start_col, self.end_col))  # fmt: skip
         if given is None:
-            given = self.survey.latest
-            given = pd.Timestamp("1970-01-01") if pd.isna(given) else given
+            given = default_observation_end(self.survey.latest)
         self.end = given
         self.accepted = 0
 

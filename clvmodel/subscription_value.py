@@ -106,7 +106,7 @@ def compare_retention_models(data, holdout=None, models=("sbg", "bdw")) -> Reten
     0   BdW         3        -1679.60  3379.93         2.56
     1   sBG         2        -1680.27  3374.35         2.88
     """
-    periods, _, _ = validate_subscribers(data)
+    periods, cancelled, _ = validate_subscribers(data)
     fitted = {}
     for item in models:
         model = _retention_model(item)
@@ -116,7 +116,8 @@ def compare_retention_models(data, holdout=None, models=("sbg", "bdw")) -> Reten
     if not fitted:
         raise InputError("models is empty; give at least one of 'sbg', 'bdw'.")
     n, rows = float(periods.size), []
-    actual = None if holdout is None else _holdout_counts(holdout, int(periods.max()), n)
+    active = int((~cancelled).sum())
+    actual = None if holdout is None else _holdout_counts(holdout, int(periods.max()), n, active)
     projection = None if actual is None else pd.DataFrame({"actual": actual})
     for label, model in fitted.items():
         k = len(model.param_names)
@@ -213,7 +214,7 @@ def _retention_model(item) -> ContractualModel:
     return RETENTION_MODELS[key]()
 
 
-def _holdout_counts(holdout, last: int, n: float) -> pd.Series:
+def _holdout_counts(holdout, last: int, n: float, active: int) -> pd.Series:
     if isinstance(holdout, (pd.Series, dict)):
         counts = pd.Series(holdout, dtype="float64")
     else:
@@ -229,5 +230,18 @@ def _holdout_counts(holdout, last: int, n: float) -> pd.Series:
             f"holdout counts must be between 0 and the {n:g} subscribers in data; got "
             f"{counts[bad].tolist()[:5]}. Give survivors of the same subscribers, not shares."
         )
-    counts.index = pd.Index(index.astype("int64"), name="period")
+    counts = counts.sort_index()
+    growing = np.flatnonzero(np.diff(counts.to_numpy()) > 0)
+    if growing.size:
+        k = growing[0]
+        raise InputError(
+            f"holdout survivors must never increase: {counts.iloc[k + 1]:g} in period "
+            f"{counts.index[k + 1]:g} after {counts.iloc[k]:g} in period {counts.index[k]:g}."
+        )
+    if counts.iloc[0] > active:
+        raise InputError(
+            f"holdout counts start at {counts.iloc[0]:g} survivors, but only {active:g} of the "
+            "subscribers in data are still active; give survivors of the same subscribers."
+        )
+    counts.index = pd.Index(counts.index.to_numpy(dtype="float64").astype("int64"), name="period")
     return counts.rename("actual")

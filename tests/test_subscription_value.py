@@ -218,6 +218,18 @@ def test_naive_bad_arguments(kwargs, argument):
         naive_vs_model_retention(REGULAR, **kwargs)
 
 
+def test_holdout_counts_no_cohort_can_have_are_refused():
+    # Accepted before (a hunt): more survivors than were still active, and survivors that grow,
+    # scored a holdout error and ranked the models.
+    rows = subscriptions.from_survival_counts(REGULAR[:8])  # 241 still active
+    with pytest.raises(InputError, match=r"never increase: 400 in period 9 after 300 in period 8"):
+        compare_retention_models(rows, holdout=[300, 400, 900])
+    with pytest.raises(InputError, match=r"start at 300 survivors, but only 241"):
+        compare_retention_models(rows, holdout=[300, 250])
+    ranked = compare_retention_models(rows, holdout={10: 207, 9: 223})  # by period, any order
+    assert ranked.projection["actual"].tolist() == [223, 207]
+
+
 def test_naive_bad_counts():
     with pytest.raises(InputError, match="counts: survivors must never increase"):
         naive_vs_model_retention([1000, 631, 700, 500], 2)

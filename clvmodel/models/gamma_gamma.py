@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import polygamma
 
-from clvmodel.errors import ClvError, InputError, ModelError, StatisticalWarning
-from clvmodel.models._compress import check_weights, weighted_compress
+from clvmodel.errors import ClvError, InputError, ModelError
+from clvmodel.models._compress import weighted_compress
 from clvmodel.models._covariates import covariate_matrix, covariate_names, linear_predictor
 from clvmodel.models._fit import MaximumLikelihoodModel
 from clvmodel.models._gamma_gamma_limits import (
@@ -35,6 +35,7 @@ from clvmodel.models._gamma_gamma_limits import (
     odds_terms,
 )
 from clvmodel.models._log_gamma import digamma_shift, trigamma_shift
+from clvmodel.models._spend_data import repeat_buyers
 from clvmodel.rfm import validate_rfm
 
 __all__ = ["GammaGammaModel"]
@@ -43,9 +44,6 @@ __all__ = ["GammaGammaModel"]
 _SHAPE_STARTS = (0.03, 0.3, 3.0, 30.0)
 # How far towards an edge (p, or q, at this value) a start near that edge lies.
 _EDGE_START = 1e6
-
-# Above this |correlation| between frequency and spend, the independence assumption is doubtful.
-_CORRELATION_WARNING = 0.3
 
 
 class GammaGammaModel(MaximumLikelihoodModel):
@@ -92,7 +90,7 @@ class GammaGammaModel(MaximumLikelihoodModel):
         rfm = validate_rfm(data, require=("frequency", "monetary_value"))
         z = covariate_matrix(data, self.spend_covariates, fitting=False)
         x, m = rfm.frequency, rfm.monetary_value
-        keep, w = _repeat_buyers(x, m, weights)
+        keep, w = repeat_buyers(x, m, weights)
         for j, name in enumerate(self.spend_covariates):
             if np.ptp(z[keep, j]) == 0:
                 raise InputError(
@@ -364,45 +362,3 @@ def _row_loglik(theta, arrays):
 def _above(edge: float, found: float | None) -> bool:
     """Whether an edge's log-likelihood exceeds the maximum found (None: no maximum found)."""
     return found is None or edge > found + 1e-9 * abs(found)
-
-
-def _repeat_buyers(x: np.ndarray, m: np.ndarray, weights) -> tuple[np.ndarray, np.ndarray | None]:
-    """Which customers the spend model is fitted on (repeat buyers with positive spend), and their
-    weights; warns when spend and frequency look dependent, as the model assumes they are not."""
-    keep = x > 0
-    zero_spend = keep & (m <= 0)
-    if zero_spend.any():
-        warnings.warn(
-            f"{int(zero_spend.sum())} repeat buyer(s) have monetary_value 0 and are left out "
-            "of the spend model, which needs positive amounts.",
-            StatisticalWarning,
-            stacklevel=4,
-        )
-        keep &= m > 0
-    if keep.sum() < 2:
-        raise InputError(
-            f"the Gamma-Gamma model needs repeat buyers with positive spend; this table has "
-            f"{int(keep.sum())}. Use a longer observation period."
-        )
-    spends = m[keep]
-    if np.ptp(spends) <= 1e-9 * spends.max():
-        w = check_weights(weights, x.size)
-        buyers = int(keep.sum()) if w is None else round(float(w[keep].sum()))
-        raise InputError(
-            f"every one of the {buyers:,} repeat buyers spent the same per purchase "
-            f"({spends.max():.6g}, a single price?): the Gamma-Gamma model has no spread in spend "
-            "to estimate, and each customer's expected spend is that price. Fit the purchase "
-            "model without amounts (amount_col=None) and value its purchases at the price."
-        )
-    if np.unique(m[keep]).size > 1 and np.unique(x[keep]).size > 1:
-        correlation = float(np.corrcoef(x[keep], m[keep])[0, 1])
-        if abs(correlation) > _CORRELATION_WARNING:
-            warnings.warn(
-                f"frequency and monetary_value are correlated ({correlation:.2f}) among repeat "
-                "buyers; the Gamma-Gamma model assumes they are independent, so its spend "
-                "predictions may be biased.",
-                StatisticalWarning,
-                stacklevel=4,
-            )
-    w = check_weights(weights, x.size)
-    return keep, (None if w is None else w[keep])

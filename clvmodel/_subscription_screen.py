@@ -13,6 +13,7 @@ from clvmodel._subscription_dates import (
     observation_end_date,
     parse_dates,
 )
+from clvmodel._subscription_ids import subscriber_ids
 from clvmodel.errors import InputError
 
 
@@ -82,8 +83,7 @@ def screen_subscription_table(
     _require_columns(table, (customer_col, start_col, end_col, *numeric_cols))
     reasons = _Reasons(table.index)
     flag = reasons.flag
-    ids = table[customer_col]
-    _flag_ids(ids, id_counts, flag)
+    ids = _flag_ids(table[customer_col], id_counts, flag)
     orders = day_first or {}
     start, no_start = parse_dates(table[start_col], start_col, orders.get(start_col))
     end, no_end = parse_dates(table[end_col], end_col, orders.get(end_col))
@@ -98,8 +98,10 @@ def screen_subscription_table(
     bad = reason.notna().to_numpy()
     converted.update({start_col: start, end_col: end})
     accepted = table.loc[~bad].assign(**{c: v[~bad] for c, v in converted.items()})
+    kept_ids = ids[~bad]
+    accepted[customer_col] = kept_ids.astype("int64") if kept_ids.dtype == "Int64" else kept_ids
     rejects = pd.DataFrame(
-        {"row": np.flatnonzero(bad) + 1, customer_col: ids[bad].to_numpy(),
+        {"row": np.flatnonzero(bad) + 1, customer_col: table[customer_col][bad].to_numpy(),
          "reason": reason[bad].to_numpy()}
     )  # fmt: skip
     return accepted, rejects, end_of_data
@@ -130,14 +132,17 @@ class _Reasons:
             reason[mask] = text
 
 
-def _flag_ids(ids: pd.Series, id_counts, flag) -> None:
-    """Reject rows with a blank id, or an id on more than one row (of the whole table when
-    ``id_counts`` counts it)."""
-    blank_id = ids.isna() | (ids.astype(str).str.strip() == "")
-    flag(blank_id, "missing customer id")
-    repeats = ids.map(ids[~blank_id].value_counts() if id_counts is None else id_counts)
-    flag(~blank_id & (repeats > 1), "customer id appears on " + repeats.astype("Int64").astype(str)
-         + " rows")  # fmt: skip
+def _flag_ids(raw: pd.Series, id_counts, flag) -> pd.Series:
+    """The normalised ids (:func:`subscriber_ids`); rejects rows without an id, with a fractional
+    one, or with an id on more than one row (of the whole table when ``id_counts`` counts it)."""
+    ids, missing, not_whole = subscriber_ids(raw)
+    flag(missing, "missing customer id")
+    flag(not_whole, "customer id is not a whole number")
+    given = ~(missing | not_whole)
+    repeats = ids.map(ids[given].value_counts() if id_counts is None else id_counts)
+    flag(given & (repeats > 1).to_numpy(dtype=bool, na_value=False),
+         "customer id appears on " + repeats.astype("Int64").astype(str) + " rows")  # fmt: skip
+    return ids
 
 
 def _numeric_columns(table: pd.DataFrame, numeric_cols: list[str], flag) -> dict[str, pd.Series]:

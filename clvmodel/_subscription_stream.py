@@ -32,6 +32,7 @@ import pandas as pd
 
 from clvmodel._grouping import count_rows
 from clvmodel._subscription_dates import DateOrder, parse_dates
+from clvmodel._subscription_ids import subscriber_ids
 from clvmodel.errors import InputError
 from clvmodel.io import format_of
 
@@ -136,8 +137,7 @@ def survey(path, customer_col, date_cols=(), extra=(), batch_rows=None, *, order
     levels = {c: set() for c in extra}
     for frame in read_batches(path, [customer_col, *ordered, *extra], batch_rows):
         rows += len(frame)
-        ids = frame[customer_col]
-        given = ~(ids.isna() | (ids.astype(str).str.strip() == "")).to_numpy()
+        ids, given = _given_ids(frame[customer_col])
         hashes.append(pd.util.hash_pandas_object(ids[given], index=False).to_numpy())
         for column in ordered:
             batch = DateOrder(column)
@@ -196,12 +196,21 @@ def _repeated_ids(path, customer_col, hashes, batch_rows) -> pd.Series:
         return pd.Series([], dtype="int64")
     found = []
     for frame in read_batches(path, [customer_col], batch_rows):
-        ids = frame[customer_col]
-        given = ~(ids.isna() | (ids.astype(str).str.strip() == "")).to_numpy()
+        ids, given = _given_ids(frame[customer_col])
         hashed = pd.util.hash_pandas_object(ids[given], index=False).to_numpy()
         found.append(ids[given][np.isin(hashed, suspects)])
     counted = pd.concat(found).value_counts()
     return counted[counted > 1]
+
+
+def _given_ids(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """The normalised ids of a batch (as the screening reads them, integers as int64 so that
+    every batch hashes them alike) and which rows have one."""
+    ids, missing, not_whole = subscriber_ids(raw)
+    given = ~(missing | not_whole)
+    if ids.dtype == "Int64":
+        ids = ids.astype("float64").fillna(0).astype("int64")
+    return ids, given
 
 
 class RejectsSpool:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._subscription_dates import observation_end_date, parse_dates
+from clvmodel._subscription_ids import subscriber_ids
 from clvmodel.errors import InputError
 
 #: How many offending values an error message shows.
@@ -32,11 +33,13 @@ def checked_subscriptions(
             "observation_end='2024-12-31'."
         )
     end_of_data = observation_end_date(observation_end)
-    ids = table[customer_col]
-    fail_where(ids.isna(), ids, customer_col, "is missing", "give every subscription an id")
+    raw = table[customer_col]
+    ids, missing, not_whole = subscriber_ids(raw)
+    fail_where(missing, raw, customer_col, "is missing", "give every subscription an id")
+    fail_where(not_whole, raw, customer_col, "is not a whole number", "give whole-number ids")
     repeated = ids.duplicated(keep=False)
     fail_where(
-        repeated, ids, customer_col, "appears more than once",
+        repeated, raw, customer_col, "appears more than once",
         "keep one row per subscriber (e.g. their latest subscription) or give each its own id",
     )  # fmt: skip
     start = read_dates(table[start_col], start_col)

@@ -241,6 +241,39 @@ def test_a_future_date_is_no_end_of_observation():
     assert rows["cancelled"].tolist() == [0, 0] and rejects.empty
 
 
+def test_ids_are_read_as_in_transaction_logs():
+    # "A" and "A " were two subscribers (a duplicate neither refused nor reported), and a blank
+    # id was an id, while transaction logs trim ids and reject blank ones.
+    table = _table(
+        [("A", "2024-01-05", None), ("A ", "2023-01-05", None), ("7.0", "2024-02-01", None)]
+    )
+    with pytest.raises(InputError, match=r"'customer_id' appears more than once.*'A '"):
+        subscriptions.from_subscription_table(table, observation_end="2024-06-30")
+    rows = subscriptions.from_subscription_table(table[1:], observation_end="2024-06-30")
+    assert rows.index.tolist() == ["A", "7"]
+    with pytest.raises(InputError, match=r"2 row\(s\) where 'customer_id' is missing"):
+        subscriptions.from_subscription_table(
+            _table([("", "2024-01-05", None), ("  ", "2024-01-05", None)]),
+            observation_end="2024-06-30",
+        )
+    ok, rejects, _ = subscriptions.screen_subscription_table(
+        _table([(" A", "2024-01-05", None), ("A", "2024-02-05", None), ("NULL", "2024-01-05", None),
+                ("b ", "2024-01-05", None)]), observation_end="2024-06-30",
+    )  # fmt: skip
+    assert ok["customer_id"].tolist() == ["b"]
+    assert rejects["reason"].tolist() == ["customer id appears on 2 rows"] * 2 + [
+        "missing customer id"
+    ]
+    floats = pd.DataFrame(
+        {"customer_id": [1.0, 2.5, 3.0], "start": ["2024-01-05"] * 3, "end": None}
+    )
+    ok, rejects, _ = subscriptions.screen_subscription_table(floats, observation_end="2024-06-30")
+    assert ok["customer_id"].tolist() == [1, 3] and ok["customer_id"].dtype == "int64"
+    assert rejects[["customer_id", "reason"]].values.tolist() == [
+        [2.5, "customer id is not a whole number"]
+    ]
+
+
 def test_bad_arguments():
     table = _table([("a", "2024-01-01", None)])
     with pytest.raises(InputError, match="no column 'begin'"):

@@ -232,8 +232,25 @@ def test_day_first_dates_settled_by_a_later_batch(files, tmp_path):
     assert refused.exit_code == 2 and "--observation-end 12/01/2024 is ambiguous" in refused.output
 
 
+def test_padded_ids_in_other_batches_are_the_same_subscriber(files, tmp_path):
+    table = tmp_path / "padded.csv"
+    table.write_text(
+        "customer_id,start,end,price,plan\nA,2024-01-05,,10,basic\nB,2024-01-05,,10,basic\n"
+        '"A ",2023-01-05,,10,basic\n'
+    )
+    out = tmp_path / "padded_scores.csv"
+    _invoke(
+        "score", files["model"], table, "-o", out, "--observation-end", END, "--batch-size", "1"
+    )
+    assert pd.read_csv(out)["customer_id"].tolist() == ["B"]
+    rejects = pd.read_csv(tmp_path / "padded_scores.rejects.csv")
+    assert rejects["reason"].tolist() == ["customer id appears on 2 rows"] * 2
+
+
 def test_parquet_integer_ids_with_gaps(files, tmp_path):
-    # Integer ids with a missing value: a whole-table read makes them float, so every batch must.
+    # Integer ids with a missing value: a whole-table read makes them float; every batch reads
+    # them back as the integers they are (1.0 is 1, as in transaction logs), and rejects the row
+    # without an id.
     n = 300
     ids = pa.array([None if i == 250 else i for i in range(n)], type=pa.int64())
     frame = files["frame"].iloc[:n]
@@ -246,7 +263,7 @@ def test_parquet_integer_ids_with_gaps(files, tmp_path):
                 "--observation-end", END, "--batch-size", size)  # fmt: skip
     batched, whole = (pd.read_parquet(tmp_path / f"i{s}.parquet") for s in (50, WHOLE))
     pd.testing.assert_frame_equal(batched, whole)
-    assert batched.index.dtype == "float64"
+    assert batched.index.dtype == "int64" and 249 in batched.index and 250 not in batched.index
 
 
 def test_memory_follows_the_batch_not_the_table(tmp_path):

@@ -1,0 +1,46 @@
+"""Subscriber ids, read by the rules of transaction logs (:mod:`clvmodel._reading`, "Customer
+ids"): text trimmed of surrounding spaces (``"A "`` and ``"A"`` are one subscriber), a whole
+number written with zeros as that number (``"7.0"`` is ``"7"``), blank and NaN-like texts
+missing; whole-number floats as integers, fractional ones not an id."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from clvmodel._reading import read_ids
+
+__all__ = ["subscriber_ids"]
+
+
+def subscriber_ids(raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """The ids of a subscription table's id column, normalised.
+
+    Parameters
+    ----------
+    raw : pandas.Series
+        The id column as read.
+
+    Returns
+    -------
+    ids : pandas.Series
+        Indexed like ``raw``: integers (int64, or nullable Int64 where some are not ids) or
+        text (object); missing where the id is missing or fractional.
+    missing : numpy.ndarray
+        Whether the row has no id (null, NaN, blank, or a text such as ``"NULL"``).
+    not_whole : numpy.ndarray
+        Whether the id is a fractional number in a numeric column.
+    """
+    read = read_ids(raw)
+    unusable = read.missing | read.not_whole
+    if read.values is not None:
+        if unusable.any():
+            values = pd.array(read.values, dtype="Int64")
+            values[unusable] = pd.NA
+        else:
+            values = read.values
+        ids = pd.Series(values, index=raw.index)
+    else:
+        labels = np.append(np.asarray(read.labels, dtype=object), None)
+        ids = pd.Series(labels[read.codes], index=raw.index, dtype=object)
+    return ids, read.missing, read.not_whole

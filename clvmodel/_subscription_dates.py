@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from clvmodel._reading import examples, refuse_ambiguous_date
+from clvmodel._reading import EARLIEST_DATE, examples, refuse_ambiguous_date
 from clvmodel.errors import InputError
 
 _MONTHS_PER_PERIOD = {"M": 1, "Y": 12}
@@ -146,10 +146,20 @@ def parse_dates(
             text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
             values[text] = _iso_order(values[text], day_first)
         read = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
-        read = read.dt.tz_localize(None).array
+        # A bare number ("2024", "0") is no date (pandas would invent the month and day).
+        bare = values.map(
+            lambda v: isinstance(v, str) and v.strip().isdigit() and len(v.strip()) < 8
+        )
+        read = read.where(~bare.to_numpy(dtype=bool)).dt.tz_localize(None).array
         parsed = pd.Series(read.take(codes, allow_fill=True), index=raw.index)
     empty = raw.isna() | (raw.astype(str).str.strip() == "")
     return parsed, empty
+
+
+def before_earliest(dates: pd.Series) -> np.ndarray:
+    """Whether each date is before 1900-01-01, the earliest date clvmodel reads (as in
+    transaction logs: such dates are typos, ``0024`` for ``2024``)."""
+    return (dates < pd.Timestamp(EARLIEST_DATE)).to_numpy(dtype=bool)
 
 
 def add_periods(start: pd.Series, k: np.ndarray, period: str) -> pd.Series:

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from clvmodel._reading import EARLIEST_DATE
 from clvmodel._subscription_dates import (
+    before_earliest,
     default_observation_end,
     observation_end_date,
     parse_dates,
@@ -90,6 +92,7 @@ def screen_subscription_table(
     flag(no_start, "no start date")
     flag(start.isna(), "start date is not a readable date")
     flag(~no_end & end.isna(), "end date is not a readable date")
+    flag(before_earliest(start) | before_earliest(end), f"date before {EARLIEST_DATE}")
     flag(end < start, "end date before start date")
     converted = _numeric_columns(table, numeric_cols, flag)
     end_of_data = _end_of_data(observation_end, start, end)

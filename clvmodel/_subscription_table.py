@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from clvmodel._subscription_dates import observation_end_date, parse_dates
+from clvmodel._reading import EARLIEST_DATE
+from clvmodel._subscription_dates import before_earliest, observation_end_date, parse_dates
 from clvmodel._subscription_ids import subscriber_ids
 from clvmodel.errors import InputError
 
@@ -64,6 +65,8 @@ def read_dates(column: pd.Series, name: str) -> pd.Series:
     unreadable = parsed.isna() & column.notna() & (column.astype(str).str.strip() != "")
     fail_where(unreadable, column, name, "is not a readable date",
                "write dates as YYYY-MM-DD")  # fmt: skip
+    fail_where(before_earliest(parsed), column, name, f"is before {EARLIEST_DATE}",
+               "check the year")  # fmt: skip
     return parsed
 
 

@@ -274,6 +274,24 @@ def test_ids_are_read_as_in_transaction_logs():
     ]
 
 
+def test_a_bare_year_and_a_date_before_1900_are_not_dates():
+    # "2024" was read as 2024-01-01 and "0024-01-05" gave a subscriber with 24,005 renewals.
+    for start, message in (("2024", "not a readable date"), ("0024-01-05", "before 1900-01-01")):
+        with pytest.raises(InputError, match=rf"'start' is {message}"):
+            subscriptions.from_subscription_table(
+                _table([("a", start, None)]), observation_end="2024-06-30"
+            )
+    ok, rejects, _ = subscriptions.screen_subscription_table(
+        _table([("a", "2024", None), ("b", "2024-01-05", "0024-02-01"), ("c", "20240105", None)]),
+        observation_end="2024-06-30",
+    )
+    assert ok["customer_id"].tolist() == ["c"]
+    assert rejects["reason"].tolist() == [
+        "start date is not a readable date",
+        "date before 1900-01-01",
+    ]
+
+
 def test_bad_arguments():
     table = _table([("a", "2024-01-01", None)])
     with pytest.raises(InputError, match="no column 'begin'"):

@@ -15,7 +15,7 @@ from clvmodel._subscription_dates import (
     observation_end_date,
     parse_dates,
 )
-from clvmodel._subscription_ids import subscriber_ids
+from clvmodel._table_ids import table_ids
 from clvmodel.errors import InputError
 
 
@@ -136,9 +136,10 @@ class _Reasons:
 
 
 def _flag_ids(raw: pd.Series, id_counts, flag) -> pd.Series:
-    """The normalised ids (:func:`subscriber_ids`); rejects rows without an id, with a fractional
-    one, or with an id on more than one row (of the whole table when ``id_counts`` counts it)."""
-    ids, missing, not_whole = subscriber_ids(raw)
+    """The normalised ids (:func:`clvmodel._table_ids.table_ids`); rejects rows without an id,
+    with a fractional one, or with an id on more than one row (of the whole table when
+    ``id_counts`` counts it)."""
+    ids, missing, not_whole = table_ids(raw)
     flag(missing, "missing customer id")
     flag(not_whole, "customer id is not a whole number")
     given = ~(missing | not_whole)

@@ -32,7 +32,7 @@ import pandas as pd
 
 from clvmodel._grouping import count_rows
 from clvmodel._subscription_dates import DateOrder, parse_dates
-from clvmodel._subscription_ids import subscriber_ids
+from clvmodel._table_ids import table_ids
 from clvmodel.errors import InputError
 from clvmodel.io import format_of
 
@@ -206,7 +206,7 @@ def _repeated_ids(path, customer_col, hashes, batch_rows) -> pd.Series:
 def _given_ids(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """The normalised ids of a batch (as the screening reads them, integers as int64 so that
     every batch hashes them alike) and which rows have one."""
-    ids, missing, not_whole = subscriber_ids(raw)
+    ids, missing, not_whole = table_ids(raw)
     given = ~(missing | not_whole)
     if ids.dtype == "Int64":
         ids = ids.astype("float64").fillna(0).astype("int64")

@@ -9,7 +9,7 @@ import pandas as pd
 
 from clvmodel._reading import EARLIEST_DATE
 from clvmodel._subscription_dates import before_earliest, observation_end_date, parse_dates
-from clvmodel._subscription_ids import subscriber_ids
+from clvmodel._table_ids import table_ids
 from clvmodel.errors import InputError
 
 #: How many offending values an error message shows.
@@ -35,7 +35,7 @@ def checked_subscriptions(
         )
     end_of_data = observation_end_date(observation_end)
     raw = table[customer_col]
-    ids, missing, not_whole = subscriber_ids(raw)
+    ids, missing, not_whole = table_ids(raw)
     fail_where(missing, raw, customer_col, "is missing", "give every subscription an id")
     fail_where(not_whole, raw, customer_col, "is not a whole number", "give whole-number ids")
     repeated = ids.duplicated(keep=False)

@@ -9,6 +9,7 @@ import click
 import pandas as pd
 
 import clvmodel as clv
+from clvmodel._table_ids import table_ids
 from clvmodel.cli import _guard, main
 from clvmodel.cli._options import horizon_options, with_unit_option
 from clvmodel.errors import InputError
@@ -26,9 +27,15 @@ def _indexed(frame: pd.DataFrame, customer_col: str, what: str) -> pd.DataFrame:
             f"{what} has no customer id column {customer_col!r}; its columns are "
             f"{list(map(str, frame.columns))}. Name it with --customer-col."
         )
-    ids = frame[customer_col]
-    if ids.isna().any():
-        raise InputError(f"{int(ids.isna().sum())} row(s) of {what} have no customer id.")
+    # Ids read as in transaction logs: "00018 " is "00018", "7.0" is "7".
+    ids, missing, not_whole = table_ids(frame[customer_col])
+    if missing.any():
+        raise InputError(f"{int(missing.sum())} row(s) of {what} have no customer id.")
+    if not_whole.any():
+        shown = frame[customer_col][not_whole].head(5).tolist()
+        raise InputError(
+            f"{int(not_whole.sum())} customer id(s) of {what} are fractional: {shown}."
+        )
     table = frame.drop(columns=customer_col)
     table.index = pd.Index(ids.astype(str).to_numpy(), name=customer_col)
     return table

@@ -188,3 +188,21 @@ def test_fit_with_covariate_options_writes_the_same_day_one_model(files, model_f
     assert np.isfinite(from_fit.predict(signups)["day_one_value"]).all()
     lone = run("fit", "tx.csv", "--covariates", "channel", "-o", "g.json", cwd=files)
     assert_one_line_error(lone, "--attributes and --covariates go together")
+
+
+def test_signup_ids_are_read_as_in_transaction_logs(files, model_file):
+    # "new1 " and "new1" were scored as two signups (a hunt); ids are trimmed, as log ids are.
+    signups = pd.read_csv(files / "signups.csv", dtype={"customer_id": str}).head(3)
+    signups.loc[0, "customer_id"] = "new1 "
+    signups.to_csv(files / "padded.csv", index=False)
+    result = run("dayone", "m.json", "padded.csv", "-o", "padded_out.csv", cwd=files)
+    assert result.returncode == 2 and "more than once (for example ['new1'])" in result.stderr
+    signups.loc[0, "customer_id"] = " new0 "
+    signups.to_csv(files / "trimmed.csv", index=False)
+    result = run("dayone", "m.json", "trimmed.csv", "-o", "trimmed_out.csv", cwd=files)
+    assert result.returncode == 0, result.stderr
+    assert pd.read_csv(files / "trimmed_out.csv")["customer_id"].tolist() == [
+        "new0",
+        "new1",
+        "new2",
+    ]

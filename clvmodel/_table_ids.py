@@ -1,5 +1,6 @@
-"""Subscriber ids, read by the rules of transaction logs (:mod:`clvmodel._reading`, "Customer
-ids"): text trimmed of surrounding spaces (``"A "`` and ``"A"`` are one subscriber), a whole
+"""The ids of a table with one row per customer (a subscription table, Day One signups), read by
+the rules of transaction logs (:mod:`clvmodel._reading`, "Customer
+ids"): text trimmed of surrounding spaces (``"A "`` and ``"A"`` are one customer), a whole
 number written with zeros as that number (``"7.0"`` is ``"7"``), blank and NaN-like texts
 missing; whole-number floats as integers, fractional ones not an id."""
 
@@ -10,11 +11,11 @@ import pandas as pd
 
 from clvmodel._reading import read_ids
 
-__all__ = ["subscriber_ids"]
+__all__ = ["table_ids"]
 
 
-def subscriber_ids(raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
-    """The ids of a subscription table's id column, normalised.
+def table_ids(raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """The ids of a table's id column, normalised.
 
     Parameters
     ----------

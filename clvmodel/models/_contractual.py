@@ -178,6 +178,12 @@ class ContractualModel(ContractualPredictions, MaximumLikelihoodModel):
         ka = z_alpha.shape[1]
         z_alpha = _stack([c[keep] for c in distinct[2 : 2 + ka]], t.size)
         z_beta = _stack([c[keep] for c in distinct[2 + ka :]], t.size)
+        if counts.sum() < 2:
+            raise InputError(
+                f"cannot fit {type(self).__name__} on {counts.sum():g} subscriber(s): the model "
+                "describes differences between subscribers and needs many of them (hundreds or "
+                "more)."
+            )
         if not dead.any():
             raise InputError(
                 "no subscriber has cancelled, so the churn rate cannot be estimated; observe the "

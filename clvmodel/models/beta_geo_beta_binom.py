@@ -152,6 +152,11 @@ class BetaGeoBetaBinomModel(OpportunityPredictions, MaximumLikelihoodModel):
         weights = check_weights(weights, x.size)
         (x, t_x, n), counts = weighted_compress((x, t_x, n), weights)
         keep = counts > 0
+        if counts.sum() < 2:
+            raise InputError(
+                f"cannot fit {type(self).__name__} on {counts.sum():g} customer(s): the model "
+                "describes differences between customers and needs many of them (hundreds or more)."
+            )
         arrays = self._grid(x[keep], t_x[keep], n[keep])
         return arrays, counts[keep], (x.size if weights is None else float(weights.sum()))
 

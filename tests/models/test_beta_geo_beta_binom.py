@@ -189,6 +189,10 @@ def test_validation_and_persistence(tmp_path, fitted):
         data = pd.DataFrame([row], columns=["frequency", "recency", "n_periods"])
         with pytest.raises(InputError, match=problem):
             model.expected_purchases(data, 1)
+    # One customer used to give a fit with an edge warning; the other purchase models refuse it.
+    one = pd.DataFrame({"frequency": [2], "recency": [4], "n_periods": [6]})
+    with pytest.raises(InputError, match=r"on 1 customer\(s\)"):
+        BetaGeoBetaBinomModel().fit(one)
     loaded = load_model(fitted.save(tmp_path / "bgbb.json"))
     assert isinstance(loaded, BetaGeoBetaBinomModel)
     np.testing.assert_array_equal(loaded.params_, fitted.params_)

@@ -282,6 +282,12 @@ def test_errors():
         ShiftedBetaGeoModel().survival_function(3)
     with pytest.raises(InputError, match="no subscriber has cancelled"):
         ShiftedBetaGeoModel().fit(_active([1, 2, 3]))
+    # One subscriber (or one unit of weight) used to give a "fit" with parameters near 1e7.
+    one = pd.DataFrame({"periods": [3], "cancelled": [1]})
+    with pytest.raises(InputError, match=r"on 1 subscriber\(s\)"):
+        ShiftedBetaGeoModel().fit(one)
+    with pytest.raises(InputError, match=r"on 1.5 subscriber\(s\)"):
+        ShiftedBetaGeoModel().fit(pd.concat([one, _active([2])]), weights=[1.0, 0.5])
     model = ShiftedBetaGeoModel.from_params(REGULAR_PARAMS)
     with pytest.raises(InputError, match="discount_rate"):
         model.discounted_expected_residual_lifetime(_active(1), -0.1)

@@ -47,7 +47,9 @@ class Optimiser:
     def _to_natural(self, phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """θ from the working parameters, and dθ/dφ (θ for log-parameters, 1 for free ones)."""
         free = self._free_mask()
-        theta = np.where(free, phi, np.exp(np.where(free, 0.0, phi)))
+        # A step far off the scale gives 0 or inf here, which the callers treat as non-finite.
+        with np.errstate(over="ignore", under="ignore"):
+            theta = np.where(free, phi, np.exp(np.where(free, 0.0, phi)))
         return theta, np.where(free, 1.0, theta)
 
     def _working_derivatives(self, theta, grad, hess, total):
@@ -88,7 +90,8 @@ class Optimiser:
         ones); a model whose parameter carries a unit (a spend scale) measures it against the
         data's own scale instead."""
         free = self._free_mask()
-        return np.where(free, 0.0, np.log(np.where(free, 1.0, theta)))
+        with np.errstate(divide="ignore"):  # a parameter run off to 0: −inf, an edge
+            return np.where(free, 0.0, np.log(np.where(free, 1.0, theta)))
 
     def _edge(self, log_theta: np.ndarray) -> list[str]:
         """The parameters that have run off to 0 or infinity at these working parameters."""

@@ -268,3 +268,14 @@ def test_price_plan_refuses_to_guess_a_lost_margin(rfm):
         clv.price_increase_plan(rebuilt)
     plan = clv.price_increase_plan(rebuilt, margin=0.3)
     assert plan.stages["total_predicted_clv"].sum() == pytest.approx(scores["predicted_clv"].sum())
+
+
+def test_a_tiny_observation_window_fails_without_numpy_warnings():
+    # T = 1e-9 weeks: the fit fails (nothing can be estimated), but numpy's overflow and
+    # divide-by-zero warnings from the optimiser's steps leaked before the error (a hunt).
+    rfm = pd.DataFrame({"frequency": [0.0, 1.0, 2.0] * 10, "recency": [0.0, 5e-10, 1e-9] * 10,
+                        "T": 1e-9})  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(clv.ClvError):
+            clv.BetaGeoModel().fit(rfm)

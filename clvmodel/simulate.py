@@ -21,6 +21,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from clvmodel._units import MAX_HORIZON_DAYS
 from clvmodel.errors import InputError
 
 __all__ = ["simulate_customers", "simulate_customers_with_covariates", "simulate_transactions"]
@@ -181,7 +182,8 @@ def simulate_transactions(
     start : date-like
         First day of the acquisition window.
     acquisition_days, observation_days : int
-        Length of the acquisition window and of the whole observation period, in days.
+        Length of the acquisition window and of the whole observation period, in days:
+        0 < ``acquisition_days`` ≤ ``observation_days`` ≤ 36,525 (100 years).
     seed : int or numpy.random.Generator, optional
         For reproducible draws.
     model : {"bgnbd", "mbgnbd", "pnbd"}
@@ -194,8 +196,8 @@ def simulate_transactions(
         and date. Purchase times are continuous and shown as their day, so two purchases may fall on
         the same day; :func:`clvmodel.rfm_summary` merges them.
     """
-    if not 0 < acquisition_days <= observation_days:
-        raise InputError("need 0 < acquisition_days ≤ observation_days.")
+    _check_days(acquisition_days, observation_days)
+    first_day = _first_day(start, observation_days)
     rng = np.random.default_rng(seed)
     first = rng.integers(0, acquisition_days, n_customers)
     age = (observation_days - 1 - first).astype("float64")
@@ -217,10 +219,50 @@ def simulate_transactions(
     else:
         shape, nu = _draw_spend(rng, n_customers, gg_params)
         amount = np.round(rng.gamma(shape, 1.0 / nu[customer]), 2)
-    dates = pd.Timestamp(start).to_datetime64().astype("datetime64[D]") + day
+    dates = first_day + day
     return pd.DataFrame(
         {"customer_id": customer, "date": dates.astype("datetime64[ns]"), "amount": amount}
     )
+
+
+def _check_days(acquisition_days, observation_days) -> None:
+    """Refuse windows that are empty, out of order or longer than 100 years (whose dates could
+    overflow a timestamp)."""
+    for name, days in (
+        ("acquisition_days", acquisition_days),
+        ("observation_days", observation_days),
+    ):
+        if not 0 < days <= MAX_HORIZON_DAYS:
+            raise InputError(
+                f"{name}={days!r} must be more than 0 days and at most 100 years "
+                f"({MAX_HORIZON_DAYS:,.0f} days)."
+            )
+    if acquisition_days > observation_days:
+        raise InputError(
+            f"acquisition_days={acquisition_days!r} is longer than "
+            f"observation_days={observation_days!r}; the acquisition window lies inside the "
+            "observation period."
+        )
+
+
+def _first_day(start, observation_days) -> np.datetime64:
+    """``start`` as a day, refused when it is not a date or when the observation period would
+    leave the dates a timestamp holds (1677-09-22 to 2262-04-11)."""
+    try:
+        first = pd.Timestamp(start)
+    except (TypeError, ValueError):
+        first = pd.NaT
+    if first is pd.NaT:
+        raise InputError(f"start={start!r} is not a date; give one like '2024-01-01'.")
+    if first.tz is not None:  # its day in UTC, as before
+        first = first.tz_convert(None)
+    low, high = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
+    if not low <= first <= high - pd.Timedelta(days=observation_days):
+        raise InputError(
+            f"start={start!r} with observation_days={observation_days!r} leaves the dates a "
+            f"timestamp holds, {low:%Y-%m-%d} to {high:%Y-%m-%d}; start inside them."
+        )
+    return first.to_datetime64().astype("datetime64[D]")
 
 
 def _coefficient_vector(coefficients, columns, argument: str) -> np.ndarray:

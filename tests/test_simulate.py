@@ -263,3 +263,29 @@ def test_transaction_logs_for_every_model(model, params):
 def test_bad_model_options_raise_input_error(kwargs, message):
     with pytest.raises(clv.InputError, match=message):
         clv.simulate_customers(10, BG_TRUE, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"observation_days": 10**8}, r"observation_days=100000000 .*at most 100 years"),
+        ({"observation_days": 36_526}, "observation_days=36526"),
+        ({"acquisition_days": 0}, "acquisition_days=0 must be more than 0"),
+        ({"acquisition_days": 10**8, "observation_days": 730}, "acquisition_days=100000000"),
+        ({"acquisition_days": 800}, "acquisition_days=800 is longer than observation_days=730"),
+        ({"start": "2250-01-01", "observation_days": 36_525}, "start='2250-01-01'.*2262-04-11"),
+        ({"start": "1600-01-01"}, "start='1600-01-01'.*1677-09-22"),
+        ({"start": "not a day"}, "start='not a day' is not a date"),
+    ],
+)
+def test_transaction_log_windows_beyond_the_dates_a_timestamp_holds_are_refused(kwargs, message):
+    # 10**8 days once wrapped around datetime64[ns]: dates from 1685 to 2261, out of order.
+    with pytest.raises(clv.InputError, match=message):
+        clv.simulate_transactions(5, BG_TRUE, **kwargs)
+
+
+def test_a_100_year_transaction_log_keeps_its_dates_in_order():
+    log = clv.simulate_transactions(20, BG_TRUE, observation_days=36_525, seed=1)
+    assert log["date"].min() >= pd.Timestamp("2024-01-01")
+    assert log["date"].max() < pd.Timestamp("2024-01-01") + pd.Timedelta(days=36_525)
+    assert log.groupby("customer_id")["date"].is_monotonic_increasing.all()

@@ -12,6 +12,7 @@ from clvmodel._units import PERIOD_DAYS, Duration, check_unit, parse_duration
 from clvmodel.errors import InputError
 from clvmodel.models import PURCHASE_MODELS
 from clvmodel.models._covariates import covariate_names, parse_numbers
+from clvmodel.models._persistence import finite_number
 
 #: The processes signup attributes can act on.
 PROCESSES = ("purchase", "dropout", "spend")
@@ -141,11 +142,6 @@ def check_horizon(horizon, horizon_unit, default: Duration, *, stacklevel: int) 
     elif not carries_unit and not isinstance(horizon, str):
         horizon = check_positive("horizon", horizon)
     return parse_duration(horizon, name="horizon", default_unit=unit)
-
-
-def finite_number(value) -> bool:
-    """Whether ``value`` is a finite int or float (not a bool)."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def check_purchase_model(name) -> str:

@@ -12,11 +12,12 @@ import pandas as pd
 from clvmodel._files import write_text_atomically
 from clvmodel._units import Duration
 from clvmodel._version import __version__
-from clvmodel.dayone._checks import covariates_by_process, finite_number
+from clvmodel.dayone._checks import covariates_by_process
 from clvmodel.errors import ModelFileError
 from clvmodel.models import PURCHASE_MODELS
 from clvmodel.models._persistence import (
     check_format_version,
+    finite_number,
     model_from_document,
     read_json_document,
 )
@@ -85,13 +86,16 @@ def from_document(cls, document, source: str):
     if not isinstance(settings, dict):
         fail("'settings' is missing or not an object")
     settings = dict(settings)
+    for key, value in settings.items():
+        if isinstance(value, int) and not isinstance(value, bool) and not finite_number(value):
+            fail(f"setting {key!r} is a number too large for a float")
     if "horizon_unit" in settings:  # every file stores the horizon's number and unit side by side
         unit = settings.pop("horizon_unit")
         number = settings.get("horizon", 13.0)  # the constructor's default number, as before
         settings["horizon"] = Duration(number, unit if unit is not None else "M")
     try:
         model = cls(**settings)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:  # Overflow: a number beyond a float
         fail(f"bad settings ({exc})")
     unit = document.get("time_unit")
     if unit not in TIME_UNITS:
@@ -142,7 +146,7 @@ def _read_segments(document, model, fail) -> None:
             profiles["data"], index=profiles["index"], columns=profiles["columns"], dtype=float
         )
         model.segment_profiles_.index.name = "segment"
-    except (TypeError, KeyError, ValueError) as exc:
+    except (TypeError, KeyError, ValueError, OverflowError) as exc:
         fail(f"'segment_profiles' is malformed ({exc!r})")
 
 
@@ -151,30 +155,29 @@ def check_encoding(encoding, model, fail) -> dict[str, Any]:
     if not isinstance(encoding, dict) or set(encoding) != {"numeric", "categorical"}:
         fail("'encoding' must have exactly the keys 'numeric' and 'categorical'")
     numeric, categorical = encoding["numeric"], encoding["categorical"]
-    if not isinstance(numeric, list) or [e.get("name") for e in numeric if isinstance(e, dict)] != (
-        model.numeric
-    ):
+    for key, entries in (("numeric", numeric), ("categorical", categorical)):
+        if not isinstance(entries, list):
+            fail(f"'encoding' {key!r} is not a list")
+        stray = [e for e in entries if not isinstance(e, dict)]
+        if stray:
+            fail(f"'encoding' {key!r} holds {stray[0]!r}, not an object describing an attribute")
+    if [e.get("name") for e in numeric] != model.numeric:
         fail(f"'encoding' must describe the numeric attributes {model.numeric} in order")
     for entry in numeric:
         if not (
-            isinstance(entry, dict)
-            and set(entry) == {"name", "log", "mean", "sd"}
+            set(entry) == {"name", "log", "mean", "sd"}
             and entry["log"] is (entry["name"] in model.log)
             and finite_number(entry["mean"])
             and finite_number(entry["sd"])
             and entry["sd"] > 0
         ):
             fail(f"the encoding of {entry.get('name')!r} needs log, a finite mean and sd > 0")
-    if (
-        not isinstance(categorical, list)
-        or [e.get("name") for e in categorical if isinstance(e, dict)] != model.categorical
-    ):
+    if [e.get("name") for e in categorical] != model.categorical:
         fail(f"'encoding' must describe the categorical attributes {model.categorical} in order")
     for entry in categorical:
-        levels = entry.get("levels") if isinstance(entry, dict) else None
+        levels = entry.get("levels")
         if not (
-            isinstance(entry, dict)
-            and set(entry) == {"name", "levels", "baseline"}
+            set(entry) == {"name", "levels", "baseline"}
             and isinstance(levels, list)
             and len(levels) >= 2
             and all(isinstance(v, str) for v in levels)

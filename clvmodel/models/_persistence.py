@@ -20,7 +20,25 @@ from clvmodel.errors import ModelFileError
 from clvmodel.models._fit import FORMAT_NAME, FORMAT_VERSION, REGISTRY
 from clvmodel.rfm import TIME_UNITS
 
-__all__ = ["check_format_version", "load_model", "model_from_document", "read_json_document"]
+__all__ = [
+    "check_format_version",
+    "finite_number",
+    "load_model",
+    "model_from_document",
+    "read_json_document",
+]
+
+
+def finite_number(value) -> bool:
+    """Whether a value read from a JSON file is a finite int or float (not a bool).
+
+    JSON integers have no size limit: one beyond the largest float (``10**400``) counts as
+    infinite, where :func:`math.isfinite` would raise :class:`OverflowError`. Shared by model,
+    bundle and Day One files.
+    """
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    return math.isfinite(float(value) if abs(value) < 1e308 else math.inf)
 
 
 def check_format_version(document: dict, newest: int, fail) -> int:
@@ -90,11 +108,7 @@ def model_from_document(document, source: str, expected=None):
     if not isinstance(params, dict) or set(params) != set(names):
         fail(f"'params' must have exactly the keys {list(names)}")
     for name, value in params.items():
-        if (
-            not isinstance(value, int | float)
-            or isinstance(value, bool)
-            or not math.isfinite(float(value) if abs(value) < 1e308 else math.inf)
-        ):
+        if not finite_number(value):
             kind = "finite" if name in free else "positive finite"
             fail(f"parameter {name!r} = {value!r} is not a {kind} number")
         if name not in free and value <= 0:
@@ -110,38 +124,75 @@ def model_from_document(document, source: str, expected=None):
         fail(str(exc))
     fit = document.get("fit")
     if fit is not None:
-        if not isinstance(fit, dict):
-            fail("'fit' is not an object")
-        try:
-            model.log_likelihood_ = float(fit["log_likelihood"])
-            model.n_customers_ = int(fit["n_customers"])
-            model.n_distinct_rows_ = int(fit["n_distinct_rows"])
-            model.n_iterations_ = int(fit["n_iterations"])
-            errors = fit["standard_errors"]
-            model.standard_errors_ = pd.Series(
-                {n: np.nan if errors[n] is None else float(errors[n]) for n in model.param_names},
-                name="std_error",
-            )
-            if fit.get("covariance") is not None:  # files written before 0.2 have none
-                model.covariance_ = _covariance(fit["covariance"], list(model.param_names))
-        except (KeyError, TypeError, ValueError, OverflowError) as exc:
-            fail(f"the 'fit' section is incomplete or malformed ({exc!r})")
+        _read_fit(fit, model, fail)
     return model
 
 
-def _covariance(rows, names: list[str]) -> pd.DataFrame:
-    """The stored covariance matrix, checked: square over the parameters, symmetric."""
-    matrix = np.array(
-        [[np.nan if v is None else float(v) for v in row] for row in rows], dtype="float64"
+def _read_fit(fit, model, fail) -> None:
+    """The fit's statistics from a file, checked: the log-likelihood finite, each standard error
+    a number ≥ 0 or null (not identified), the covariance as :func:`_covariance` checks it."""
+    if not isinstance(fit, dict):
+        fail("'fit' is not an object")
+    try:
+        log_likelihood = fit["log_likelihood"]
+        model.n_customers_ = int(fit["n_customers"])
+        model.n_distinct_rows_ = int(fit["n_distinct_rows"])
+        model.n_iterations_ = int(fit["n_iterations"])
+        errors = {n: fit["standard_errors"][n] for n in model.param_names}
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
+        fail(f"the 'fit' section is incomplete or malformed ({exc!r})")
+    if not finite_number(log_likelihood):
+        fail(f"'fit' log_likelihood = {log_likelihood!r} is not a finite number")
+    model.log_likelihood_ = float(log_likelihood)
+    for name, value in errors.items():
+        if value is not None and not (finite_number(value) and value >= 0):
+            fail(f"'fit' standard error of {name!r} = {value!r} is not a number ≥ 0 (or null)")
+    model.standard_errors_ = pd.Series(
+        {n: np.nan if v is None else float(v) for n, v in errors.items()}, name="std_error"
     )
+    if fit.get("covariance") is not None:  # files written before 0.2 have none
+        try:
+            model.covariance_ = _covariance(fit["covariance"], list(model.param_names))
+        except ValueError as exc:
+            fail(f"'fit' covariance {exc}")
+
+
+def _covariance(rows, names: list[str]) -> pd.DataFrame:
+    """The stored covariance matrix, checked as the fit writes it: square over the parameters,
+    symmetric, null (NaN) only in whole rows and columns (parameters not identified), and over
+    the other parameters positive variances and eigenvalues that compute without overflow.
+    Raises ValueError with the problem in words, a phrase following "'fit' covariance"."""
+    try:
+        matrix = np.array(
+            [[np.nan if v is None else float(v) for v in row] for row in rows], dtype="float64"
+        )
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError("is not a table (list of rows) of numbers and nulls") from None
     k = len(names)
     if matrix.shape != (k, k):
-        raise ValueError(f"the covariance is {matrix.shape}, expected {(k, k)}")
+        raise ValueError(f"is {matrix.shape}, expected {(k, k)}")
+    if np.isinf(matrix).any():
+        raise ValueError("has infinite entries")
     finite = np.isfinite(matrix)
     if not np.array_equal(finite, finite.T) or not np.allclose(
         matrix[finite], matrix.T[finite], rtol=1e-9, atol=0.0
     ):
-        raise ValueError("the covariance is not symmetric")
+        raise ValueError("is not symmetric")
+    identified = np.diag(finite)
+    if not np.array_equal(finite, np.outer(identified, identified)):
+        raise ValueError("has nulls outside whole rows and columns (parameters not identified)")
+    block = matrix[np.ix_(identified, identified)]
+    if not np.all(np.diag(block) > 0):
+        raise ValueError("has a variance that is not positive")
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            values = np.linalg.eigvalsh((block + block.T) / 2.0)
+    except (FloatingPointError, np.linalg.LinAlgError):
+        values = np.array([np.inf])
+    if not np.all(np.isfinite(values)):
+        raise ValueError("has entries too large to use (its eigenvalues overflow)")
+    # A matrix that is not positive semi-definite (a fit that stopped at a saddle) loads: the
+    # model is usable, and predict refuses its intervals with the reason.
     return pd.DataFrame(matrix, index=names, columns=names)
 
 
@@ -156,10 +207,11 @@ def read_json_document(path: str | os.PathLike):
         raise ModelFileError(f"cannot read model file {str(location)!r}: {exc}.") from None
     try:
         document = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        where = (
-            f" (line {exc.lineno}, column {exc.colno}: {exc.msg})" if hasattr(exc, "msg") else ""
-        )
+    except (ValueError, RecursionError) as exc:  # ValueError: also a number of over 4300 digits
+        if isinstance(exc, json.JSONDecodeError):
+            where = f" (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        else:
+            where = f" ({str(exc).partition(':')[0]})" if isinstance(exc, ValueError) else ""
         raise ModelFileError(
             f"model file {str(location)!r} is not valid JSON{where}; it may be truncated or "
             "edited by hand."

@@ -20,6 +20,7 @@ from clvmodel._files import write_text_atomically
 from clvmodel.errors import ClvError, InputError, ModelFileError
 from clvmodel.models._persistence import (
     check_format_version,
+    finite_number,
     model_from_document,
     read_json_document,
 )
@@ -197,7 +198,7 @@ def bundle_from_document(document, source: str) -> ModelBundle:
             value = naive[key]
             if not isinstance(value, int | float) or isinstance(value, bool):
                 fail(f"naive {key!r} is not a number")
-            if not (math.isfinite(value) and value >= 0):
+            if not (finite_number(value) and value >= 0):
                 fail(f"naive {key!r} = {value!r} is not a finite number ≥ 0")
     metadata = document.get("metadata") or {}
     if not isinstance(metadata, dict):

@@ -66,3 +66,21 @@ def test_help_lists_every_command_without_importing_the_numerical_stack():
     assert out.stdout.strip().splitlines()[-1] == "[]"
     for name in ("fit", "score", "report", "subscriptions"):
         assert f"  {name} " in out.stdout
+
+
+def test_simulate_bounds_are_usage_errors_naming_the_flag(tmp_path):
+    target = tmp_path / "log.csv"
+    for args, flag in [
+        (["--seed", "-1"], "--seed"),
+        (["--days", "0"], "--days"),
+        (["--days", "100000000"], "--days"),  # beyond 100 years: once wrapped-around dates
+    ]:
+        result = run_cli("simulate", "--customers", "10", "-o", target, *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert f"Invalid value for '{flag}'" in result.stderr, (args, result.stderr)
+        assert "unexpected failure" not in result.output and "acquisition_days" not in result.output
+        assert not target.exists()
+    result = run_cli(
+        "simulate", "--customers", "10", "-o", target, "--days", "36525", "--seed", "0"
+    )
+    assert result.exit_code == 0, result.output

@@ -482,3 +482,29 @@ def test_cdnow_realised_value_is_first_52_weeks_of_repeat_purchases(cdnow_evalua
     window = (day["date"] > first) & (day["date"] <= first + pd.Timedelta(days=364))
     realised = day[window].groupby("customer_id")["amount"].sum().reindex(some, fill_value=0.0)
     np.testing.assert_allclose(table.loc[some, "actual_repeat_value"], realised)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d["encoding"]["numeric"].append(5), "'encoding' 'numeric' holds 5"),
+        (lambda d: d["encoding"]["categorical"].append("oops"), "'categorical' holds 'oops'"),
+        (lambda d: d["encoding"].update(numeric={"name": "x"}), "'numeric' is not a list"),
+        (lambda d: d["segment_cuts"].update(low=10**400), "segment_cuts"),
+        (lambda d: d["segment_cuts"].update(high=-(10**400)), "segment_cuts"),
+        (lambda d: d["encoding"]["numeric"][0].update(sd=10**400), "sd > 0"),
+        (lambda d: d["segment_profiles"]["data"][0].__setitem__(0, 10**400), "segment_profiles"),
+        (lambda d: d["settings"].update(segment_band=10**400), "setting 'segment_band'"),
+        (lambda d: d["settings"].update(horizon=10**400), "setting 'horizon'"),
+    ],
+)
+def test_dayone_files_with_stray_entries_or_huge_numbers_are_refused(
+    model, tmp_path, mutate, message
+):
+    document = json.loads(json.dumps(model.to_dict()))
+    mutate(document)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    for load in (clv.DayOneModel.load, clv.load):
+        with pytest.raises(clv.ModelFileError, match=message):
+            load(path)

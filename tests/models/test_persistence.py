@@ -453,3 +453,115 @@ def test_one_loader_reads_every_kind_of_file(tmp_path, rfm):
     (tmp_path / "other.json").write_text('{"format": "something-else"}')
     with pytest.raises(clv.ModelFileError, match="not a clvmodel file"):
         clv.load(tmp_path / "other.json")
+
+
+# --------------------------------------------------------------------------------------------------
+# The fit's statistics and numbers beyond a float: refused on load, never a crash in predict.
+def _nulled_first_parameter(document):
+    covariance = document["fit"]["covariance"]
+    for i in range(len(covariance)):
+        covariance[0][i] = covariance[i][0] = None
+
+
+BAD_FIT = {
+    "covariance of huge entries": (
+        _set(["fit", "covariance"], [[1e308] * 4 for _ in range(4)]),
+        "'fit' covariance has entries too large",
+    ),
+    "covariance with a negative variance": (
+        _set(["fit", "covariance"], np.diag([1.0, -1.0, 1.0, 1.0]).tolist()),
+        "'fit' covariance has a variance that is not positive",
+    ),
+    "covariance with an infinite entry": (
+        _set(["fit", "covariance"], np.diag([1.0, math.inf, 1.0, 1.0]).tolist()),
+        "'fit' covariance has infinite entries",
+    ),
+    "covariance with a stray null": (
+        _set(["fit", "covariance"], [[1, None, 0, 0], [None, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]),
+        "'fit' covariance has nulls outside whole rows",
+    ),
+    "covariance with a huge integer": (
+        _set(["fit", "covariance"], [[10**400, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]),
+        "'fit' covariance is not a table",
+    ),
+    "covariance not a table": (_set(["fit", "covariance"], "diagonal"), "'fit' covariance"),
+    "nan log-likelihood": (_set(["fit", "log_likelihood"], math.nan), "'fit' log_likelihood"),
+    "huge log-likelihood": (_set(["fit", "log_likelihood"], -(10**400)), "'fit' log_likelihood"),
+    "negative standard error": (
+        _set(["fit", "standard_errors", "r"], -0.1),
+        "standard error of 'r' = -0.1",
+    ),
+    "nan standard error": (
+        _set(["fit", "standard_errors", "alpha"], math.nan),
+        "standard error of 'alpha' = nan",
+    ),
+    "huge standard error": (
+        _set(["fit", "standard_errors", "a"], 10**400),
+        "standard error of 'a'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FIT))
+def test_load_refuses_fit_statistics_no_fit_writes(case, bg, tmp_path):
+    mutate, message = BAD_FIT[case]
+    document = json.loads(json.dumps(bg.to_dict()))
+    mutate(document)
+    path = write_document(tmp_path, document)
+    for load in (clv.load_model, clv.load):
+        with pytest.raises(clv.ModelFileError, match=message):
+            load(path)
+
+
+def test_a_covariance_with_unidentified_parameters_still_loads(bg, rfm, tmp_path):
+    # The fit writes nulls for the whole row and column of a parameter it cannot identify.
+    document = json.loads(json.dumps(bg.to_dict()))
+    _nulled_first_parameter(document)
+    loaded = clv.load(write_document(tmp_path, document))
+    assert loaded.covariance_.iloc[0].isna().all() and loaded.covariance_.iloc[1:, 1:].notna().all(
+        axis=None
+    )
+    with pytest.raises(clv.InputError, match="not identified"):
+        loaded.predict(rfm.head(), t=39, interval=0.9)
+
+
+def test_a_saddle_covariance_loads_and_its_intervals_are_refused(bg, rfm, tmp_path):
+    # A fit that stopped at a saddle writes such a matrix: the model loads, intervals say why not.
+    document = json.loads(json.dumps(bg.to_dict()))
+    _set(["fit", "covariance"], [[1, 2, 0, 0], [2, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]])(document)
+    loaded = clv.load(write_document(tmp_path, document))
+    table = rfm.head().copy()
+    table.attrs["time_unit"] = bg.time_unit_
+    with pytest.raises(clv.InputError, match="positive"):
+        loaded.predict(table, t=39, interval=0.9)
+
+
+def test_a_loaded_covariance_gives_the_same_intervals(bg, rfm, tmp_path):
+    loaded = clv.load(bg.save(tmp_path / "bg.json"))
+    table = rfm.head().copy()
+    table.attrs["time_unit"] = bg.time_unit_
+    pd.testing.assert_frame_equal(
+        loaded.predict(table, t=39, interval=0.9), bg.predict(table, t=39, interval=0.9)
+    )
+
+
+def test_load_refuses_a_bundle_with_a_huge_naive_number(rfm, tmp_path):
+    from clvmodel.models.bundle import fit_bundle
+
+    histories = rfm.groupby(["frequency", "recency", "T"]).size().rename("customers").reset_index()
+    histories.attrs["time_unit"] = "W"
+    naive = {"customers": 2357, "orders": 5000, "revenue": 1e5, "years": 1.5}
+    path = fit_bundle(histories, naive_inputs=naive).save(tmp_path / "bundle.json")
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["naive"]["purchases_per_year"] = 10**400
+    path.write_text(json.dumps(document), encoding="utf-8")
+    for load in (clv.load, clv.load_models):
+        with pytest.raises(clv.ModelFileError, match="naive 'purchases_per_year'"):
+            load(path)
+
+
+def test_load_refuses_an_integer_of_more_digits_than_python_reads(tmp_path):
+    path = tmp_path / "digits.json"
+    path.write_text('{"format": "clvmodel-model", "format_version": 1' + "0" * 5000 + "}")
+    with pytest.raises(clv.ModelFileError, match="not valid JSON.*4300 digits"):
+        clv.load(path)

@@ -244,13 +244,30 @@ def _hint(diagnosis: str) -> str:
     return ""
 
 
+_PURCHASE_ADVICE = (
+    "Check that the log has many customers, some with repeat purchases (`clvmodel score` lists "
+    "the rows left out), or try the other --time-unit."
+)
+_SUBSCRIBER_ADVICE = (
+    "Check that the table has many subscribers, some who renewed and some who cancelled (the "
+    "rejects file lists the rows left out), or try another --billing-period."
+)
+_SPEND_ADVICE = (
+    "Check the amounts (--amount-col): a few absurd values, or a unit gone wrong, can keep the "
+    "spend model from settling; --no-amount fits purchases alone."
+)
+
+
 def convergence_message(exc: ConvergenceError) -> str:
     """A :class:`ConvergenceError` as one line of advice a command-line user can follow."""
     first = str(exc).split("Things to try")[0].strip().rstrip(".")
-    return (
-        f"cannot fit: {first}. Check that the log has many customers, some with repeat "
-        "purchases (`clvmodel score` lists the rows left out), or try the other --time-unit."
-    )
+    if first.startswith(("ShiftedBetaGeoModel", "BetaDiscreteWeibullModel")):
+        advice = _SUBSCRIBER_ADVICE
+    elif first.startswith("GammaGammaModel"):
+        advice = _SPEND_ADVICE
+    else:
+        advice = _PURCHASE_ADVICE
+    return f"cannot fit: {first}. {advice}"
 
 
 def check_fittable(customers: int, repeat_buyers: int, end_option="--observation-end") -> None:

@@ -94,6 +94,13 @@ class ContractualModel(ContractualPredictions, MaximumLikelihoodModel):
     {'periods': [1, 3, 1], 'cancelled': [1, 0, 1]}
     """
 
+    _convergence_advice = (
+        "  1. check the subscriber table: periods whole numbers ≥ 0, cancelled 0 or 1;\n"
+        "  2. use a billing period that keeps periods in the ones to hundreds;\n"
+        "  3. pass initial_params= near plausible values;\n"
+        "  4. raise max_iter=."
+    )
+
     label: ClassVar[str] = ""
     #: Billing periods a model file may record as its ``time_unit``.
     time_units: ClassVar[dict[str, str]] = PERIODS

@@ -273,10 +273,7 @@ class MaximumLikelihoodModel(Optimiser):
             raise ConvergenceError(
                 f"{type(self).__name__} did not converge after {result.nit} iterations (largest "
                 f"gradient {gradient_norm:.3g}, optimiser says: {result.message}). Things to try:\n"
-                "  1. check the RFM table: recency ≤ T, frequency counts repeat purchases only;\n"
-                "  2. use a time unit that keeps T in the tens to thousands (weeks or days);\n"
-                "  3. pass initial_params= near plausible values;\n"
-                "  4. raise max_iter=."
+                + self._convergence_advice
             )
         theta, _ = self._to_natural(log_theta)
         params = self._checked_params(dict(zip(self.param_names, theta, strict=True)))

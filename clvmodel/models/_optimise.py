@@ -81,6 +81,14 @@ class Optimiser:
     #: Parameters beyond these bounds (on the log scale) count as run off to 0 or infinity.
     _DEGENERATE_LOG_BOUND = math.log(1e5)
 
+    #: What to try when a fit does not converge, in the words of the model's own table.
+    _convergence_advice = (
+        "  1. check the RFM table: recency ≤ T, frequency counts repeat purchases only;\n"
+        "  2. use a time unit that keeps T in the tens to thousands (weeks or days);\n"
+        "  3. pass initial_params= near plausible values;\n"
+        "  4. raise max_iter=."
+    )
+
     def _degeneracy_hint(self, parameters: list[str]) -> str:
         """What a run-away of these parameters means for this model (overridden per model)."""
         return "the data may not identify every parameter"

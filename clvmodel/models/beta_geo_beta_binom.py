@@ -143,6 +143,12 @@ class BetaGeoBetaBinomModel(OpportunityPredictions, MaximumLikelihoodModel):
     2.22
     """
 
+    _convergence_advice = (
+        "  1. check the table: frequency ≤ recency ≤ n_periods, whole numbers of opportunities;\n"
+        "  2. pass initial_params= near plausible values;\n"
+        "  3. raise max_iter=."
+    )
+
     param_names = ("alpha", "beta", "gamma", "delta")
     label = "BG/BB"
 

@@ -76,6 +76,13 @@ class GammaGammaModel(MaximumLikelihoodModel):
     [6.25, 3.74, 15.44]
     """
 
+    _convergence_advice = (
+        "  1. check monetary_value: the mean spend of a repeat buyer's repeat purchases, > 0;\n"
+        "  2. check that spend does not hold a few absurd values (a unit or a join gone wrong);\n"
+        "  3. pass initial_params= near plausible values;\n"
+        "  4. raise max_iter=."
+    )
+
     param_names = ("p", "q", "v")
     _setting_names = ("spend_covariates", "max_iter", "tol")
 

@@ -348,3 +348,9 @@ def test_a_single_price_is_refused_with_the_reason(tmp_path):
     # One customer at another price is spread enough to fit.
     varied = rfm.assign(monetary_value=[0.0, 9.99, 9.99, 19.98, 9.99, 12.5])
     assert np.isfinite(clv.GammaGammaModel().fit(varied).params_).all()
+
+
+def test_a_fit_that_stops_early_advises_on_spend(cdnow_rfm):
+    with pytest.raises(clv.ConvergenceError, match="check monetary_value") as stopped:
+        clv.GammaGammaModel(max_iter=1).fit(cdnow_rfm)
+    assert "RFM table" not in str(stopped.value)

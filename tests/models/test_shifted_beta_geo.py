@@ -29,7 +29,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clvmodel import subscriptions
-from clvmodel.errors import InputError, NotFittedError
+from clvmodel.errors import ConvergenceError, InputError, NotFittedError
 from clvmodel.models import load_model
 from clvmodel.models.shifted_beta_geo import ShiftedBetaGeoModel, hyp2f1_one
 
@@ -282,6 +282,10 @@ def test_errors():
         ShiftedBetaGeoModel().survival_function(3)
     with pytest.raises(InputError, match="no subscriber has cancelled"):
         ShiftedBetaGeoModel().fit(_active([1, 2, 3]))
+    # A fit that stops early advises on the subscriber table, not on an RFM table.
+    with pytest.raises(ConvergenceError, match="check the subscriber table") as stopped:
+        ShiftedBetaGeoModel(max_iter=1).fit(subscriptions.from_survival_counts(REGULAR[:5]))
+    assert "RFM" not in str(stopped.value)
     # One subscriber (or one unit of weight) used to give a "fit" with parameters near 1e7.
     one = pd.DataFrame({"periods": [3], "cancelled": [1]})
     with pytest.raises(InputError, match=r"on 1 subscriber\(s\)"):

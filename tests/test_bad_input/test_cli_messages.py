@@ -191,6 +191,15 @@ def test_a_convergence_checklist_becomes_one_line_of_cli_advice():
         "1.65). Check that the log has many customers, some with repeat purchases (`clvmodel "
         "score` lists the rows left out), or try the other --time-unit."
     )
+    # The subscription and spend models get advice about their own tables and flags.
+    for model, words in (
+        ("ShiftedBetaGeoModel", "--billing-period"),
+        ("GammaGammaModel", "--no-amount"),
+    ):
+        message = convergence_message(
+            clv.ConvergenceError(f"{model} did not converge. Things to try")
+        )
+        assert words in message and "--time-unit" not in message
 
 
 def test_evaluate_names_its_own_flags(logs, tmp_path):

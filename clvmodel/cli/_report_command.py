@@ -8,6 +8,7 @@ import click
 import pandas as pd
 
 import clvmodel as clv
+from clvmodel.churn import default_tier_labels
 from clvmodel.cli import _guard, main
 from clvmodel.cli._options import (
     DISCOUNT_RATE,
@@ -20,6 +21,7 @@ from clvmodel.cli._options import (
     DurationParam,
     periods,
 )
+from clvmodel.cli._plan import check_plan_options
 from clvmodel.io import read_table
 
 
@@ -191,6 +193,12 @@ def report(
     _amount("--cost-per-order", cost_per_order)
     _amount("--cost-per-period", cost_per_period)
     _amount("--cac", cac)
+    if len(increases) != 3:
+        raise clv.InputError(
+            f"--increases gives {len(increases)} increase(s), but the report has three churn "
+            "tiers (low, medium, high): give three, e.g. --increases 5%,2.5%,0."
+        )
+    check_plan_options(increases, list(default_tier_labels(3)), None, None)
     if cac is not None and cac_file is not None:
         raise clv.InputError("give either --cac (one amount) or --cac-file (per segment).")
     acquisition_cost = cac if cac_file is None else _cac_table(cac_file, segment_column)

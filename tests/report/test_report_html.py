@@ -105,6 +105,9 @@ def test_python_errors_name_the_problem(cdnow_sample, tmp_path):
         (["--segment-column", "channel"], "--segment-column 'channel' is not a column"),
         (["--cac", "-5"], "--cac -5 is not an amount of money"),
         (["-o", "{log}"], "is the input TRANSACTIONS"),
+        # In the command line's words (they said "increases ... e.g. (0.05, 0.025, 0.0)").
+        (["--increases", "0,5%,0"], "--increases must not grow with risk"),
+        (["--increases", "5%,0"], "--increases gives 2 increase(s), but the report has three"),
     ],
 )
 def test_command_line_errors_are_one_line(report_inputs, tmp_path, extra, message):

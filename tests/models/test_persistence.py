@@ -323,12 +323,17 @@ TAMPERED = {
 }
 
 
+def _tampered(model, mutate, folder):
+    """The model's file, changed by ``mutate`` (a function of its JSON document)."""
+    document = json.loads(json.dumps(model.to_dict()))
+    mutate(document)
+    return write_document(folder, document)
+
+
 @pytest.mark.parametrize("case", sorted(TAMPERED))
 def test_load_tampered_file(case, bg, tmp_path):
     mutate, message = TAMPERED[case]
-    document = json.loads(json.dumps(bg.to_dict()))
-    mutate(document)
-    path = write_document(tmp_path, document)
+    path = _tampered(bg, mutate, tmp_path)
     with pytest.raises(clv.ModelFileError, match=message) as info:
         clv.load_model(path)
     # Every message says which file and that it is not a valid model file.
@@ -505,9 +510,7 @@ BAD_FIT = {
 @pytest.mark.parametrize("case", sorted(BAD_FIT))
 def test_load_refuses_fit_statistics_no_fit_writes(case, bg, tmp_path):
     mutate, message = BAD_FIT[case]
-    document = json.loads(json.dumps(bg.to_dict()))
-    mutate(document)
-    path = write_document(tmp_path, document)
+    path = _tampered(bg, mutate, tmp_path)
     for load in (clv.load_model, clv.load):
         with pytest.raises(clv.ModelFileError, match=message):
             load(path)

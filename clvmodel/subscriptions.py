@@ -252,8 +252,12 @@ def simulate_subscription_table(
     start = pd.Series(first + pd.to_timedelta(rng.integers(0, days + 1, n), unit="D"))
     lifetime = model.simulate(n, observed_periods=2**40, random_state=rng)["lifetime"].to_numpy()
     lifetime = np.minimum(lifetime, 100_000)
-    before = add_periods(start, lifetime - 1, period)
-    after = add_periods(start, lifetime, period)
+    # A lifetime that outlasts the observation period ends unseen (no end date): its dates are
+    # computed as if it ended just after, which keeps them inside the timestamps pandas holds.
+    shortest = {"W": 7, "M": 28, "Y": 365}[period]
+    dated = np.minimum(lifetime, days // shortest + 3)
+    before = add_periods(start, dated - 1, period)
+    after = add_periods(start, dated, period)
     gap_days = (after - before).dt.days.to_numpy()
     offset = np.maximum(np.floor(rng.uniform(0.05, 1.0, n) * gap_days), 1).astype("int64")
     end = before + pd.to_timedelta(offset, unit="D")

@@ -566,5 +566,5 @@ def test_load_refuses_a_bundle_with_a_huge_naive_number(rfm, tmp_path):
 def test_load_refuses_an_integer_of_more_digits_than_python_reads(tmp_path):
     path = tmp_path / "digits.json"
     path.write_text('{"format": "clvmodel-model", "format_version": 1' + "0" * 5000 + "}")
-    with pytest.raises(clv.ModelFileError, match="not valid JSON.*4300 digits"):
+    with pytest.raises(clv.ModelFileError, match="not valid JSON.*4300"):
         clv.load(path)

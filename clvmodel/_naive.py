@@ -12,11 +12,12 @@ import math
 import numpy as np
 import pandas as pd
 
+from clvmodel._table_ids import table_ids
 from clvmodel._units import DAYS_PER_YEAR, check_margin, check_number
 from clvmodel.errors import InputError
 from clvmodel.rfm import clean_log, day_number, parse_date
 
-__all__ = ["naive_clv", "observed_years"]
+__all__ = ["customer_segments", "naive_clv", "observed_years"]
 
 
 def observed_years(first_day: int, end_day: int) -> float:
@@ -120,11 +121,26 @@ def _segments(transactions, customer_col, segment_col, log) -> np.ndarray:
                 f"segment_col={segment_col!r} is not a column; the columns are "
                 f"{list(map(str, transactions.columns))}."
             )
-        per_customer = transactions.groupby(customer_col, sort=False)[segment_col]
-        if (per_customer.nunique(dropna=False) > 1).any():
+        segment_of_customer = customer_segments(transactions, customer_col, segment_col)
+        segment_of_customer = segment_of_customer.reindex(log.customers)
+        unlabelled = segment_of_customer.isna()
+        if unlabelled.any():
             raise InputError(
-                f"segment column {segment_col!r} changes within some customers; use a column that "
-                "is fixed per customer, such as the acquisition channel."
+                f"segment column {segment_col!r} has no value for {int(unlabelled.sum())} "
+                f"customer(s) (for example {list(segment_of_customer.index[unlabelled][:5])}); "
+                "give every customer a segment."
             )
-        segment_of_customer = per_customer.first().reindex(log.customers)
     return segment_of_customer.to_numpy()[log.customer_code]
+
+
+def customer_segments(transactions, customer_col: str, column: str) -> pd.Series:
+    """Each customer's value of ``column`` (fixed per customer), indexed by the customer ids as
+    the RFM summary reads them (trimmed: a padded id ``"0004  "`` is customer ``"0004"``)."""
+    ids = table_ids(transactions[customer_col])[0]
+    per_customer = transactions[column].groupby(ids.to_numpy(), sort=False)
+    if (per_customer.nunique(dropna=False) > 1).any():
+        raise InputError(
+            f"segment column {column!r} changes within some customers; use a column that "
+            "is fixed per customer, such as the acquisition channel."
+        )
+    return per_customer.first()

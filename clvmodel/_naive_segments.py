@@ -8,7 +8,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from clvmodel._naive import naive_clv
+from clvmodel._naive import customer_segments, naive_clv
+from clvmodel._table_ids import table_ids
 from clvmodel._units import Duration, check_number, convert_periods, model_unit
 from clvmodel.errors import ClvWarning, InputError
 from clvmodel.rfm import calibration_holdout_split
@@ -30,8 +31,9 @@ def _segment_column(transactions, segments, customer_col) -> pd.Series:
                 f"{list(map(str, transactions.columns))}."
             )
         found = transactions[segments]
-    elif isinstance(segments, pd.Series):
-        found = transactions[customer_col].map(segments)
+    elif isinstance(segments, pd.Series):  # looked up by the ids as the RFM summary reads them
+        found = pd.Series(table_ids(transactions[customer_col])[0].map(segments).to_numpy(),
+                          index=transactions.index)  # fmt: skip
     else:
         raise InputError(
             "segments must be a column of the transactions or a pandas Series indexed by "
@@ -127,7 +129,7 @@ def naive_vs_model(
             log, years, customer_col, date_col, amount_col, segment_col=_SEGMENT,
             observation_end=calibration_end,
         )  # fmt: skip
-    segment = log.groupby(customer_col, sort=False)[_SEGMENT].first().reindex(cal.index)
+    segment = customer_segments(log, customer_col, _SEGMENT).reindex(cal.index)
     table = _compare(bg, gg, cal, hold, naive, segment, holdout_units, holdout_years, years)
     name = segments if isinstance(segments, str) else getattr(segments, "name", None)
     table.index.name = name or "segment"

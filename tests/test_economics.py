@@ -468,6 +468,17 @@ def test_naive_vs_model_per_signup_month(transactions, cdnow_split):
     assert table.index.name == "cohort"
     assert table.index.tolist() == ["1997-01", "1997-02", "1997-03"]
     assert table["customers"].sum() == 2357
+    # Ids padded with spaces are the same customers (they were silently dropped, segment by
+    # segment, when half the ids were padded).
+    padded = log.assign(
+        customer_id=log["customer_id"].where(log.index % 2 == 0, log["customer_id"] + "  ")
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", clv.ClvWarning)
+        again = naive_vs_model(
+            bg, gg, padded, "1997-09-30", "1998-06-30", segments="cohort", lifespan=2.0
+        )
+    pd.testing.assert_frame_equal(again, table)
     np.testing.assert_allclose(
         table["naive_clv"], table["average_order_value"] * table["purchases_per_year"] * 2.0
     )

@@ -149,6 +149,22 @@ def test_naive_formula_per_segment(small_log):
     assert np.isnan(table.loc["web", "clv_to_cac"])
 
 
+def test_naive_segments_follow_the_ids_as_read_and_cover_every_customer(small_log):
+    # Padded ids (a CHAR(n) export) lost their customers' segments: the log is read with trimmed
+    # ids, the segments were looked up by the raw ones (a hunt: empty tables, no error).
+    padded = small_log.assign(customer_id=small_log["customer_id"] + ["  ", "", " ", "", "", "  "])
+    pd.testing.assert_frame_equal(
+        clv.naive_clv(padded, lifespan=1.0, segment_col="channel"),
+        clv.naive_clv(small_log, lifespan=1.0, segment_col="channel"),
+    )
+    # A customer without a segment was left out; naive_vs_model refused the same log.
+    unlabelled = small_log.assign(
+        channel=small_log["channel"].where(small_log["customer_id"] != "b")
+    )
+    with pytest.raises(clv.InputError, match=r"no value for 1 customer\(s\) \(for example \['b'\]"):
+        clv.naive_clv(unlabelled, lifespan=1.0, segment_col="channel")
+
+
 def test_naive_segment_must_be_fixed_per_customer(small_log):
     changing = small_log.assign(channel=["web", "shop", "web", "shop", "web", "web"])
     with pytest.raises(clv.InputError, match="changes within"):

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 import clvmodel as clv
+from clvmodel._table_ids import table_ids
 from clvmodel._units import Duration
 from clvmodel.errors import InputError
 
@@ -81,7 +82,8 @@ def _segments_by_customer(log: pd.DataFrame, segments, customer_col: str) -> pd.
                 f"segments={segments!r} is not a column of the transactions; the columns are "
                 f"{list(map(str, log.columns))}."
             )
-        grouped = log.groupby(customer_col, sort=False)[segments]
+        # By the ids as the RFM summary reads them (a padded "0004  " is customer "0004").
+        grouped = log[segments].groupby(table_ids(log[customer_col])[0].to_numpy(), sort=False)
         changing = grouped.nunique(dropna=False) > 1
         if changing.any():
             raise InputError(
@@ -210,7 +212,8 @@ def _naive_values(log, segment, observation_end, s: Settings, columns) -> pd.Dat
     """The naive formula's CLV over the horizon, per segment when there are segments."""
     segmented_log = log
     if segment is not None:
-        segmented_log = log.assign(**{_SEGMENT: log[s.customer_col].map(segment)})
+        ids = table_ids(log[s.customer_col])[0]
+        segmented_log = log.assign(**{_SEGMENT: ids.map(segment).to_numpy()})
     naive = clv.naive_clv(
         segmented_log, s.horizon / 12.0, margin=s.margin, observation_end=observation_end,
         segment_col=None if segment is None else _SEGMENT, **columns,

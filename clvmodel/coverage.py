@@ -24,12 +24,18 @@ _GROUPS = (("0", 0, 0), ("1", 1, 1), ("2–3", 2, 3), ("4+", 4, np.inf))
 _TARGET = 0.03
 
 
-def _holdout_counts(calibration, holdout) -> tuple[np.ndarray, float]:
+def _holdout_counts(model, calibration, holdout) -> tuple[np.ndarray, float]:
     if not isinstance(holdout, pd.DataFrame) or "frequency_holdout" not in holdout.columns:
         raise InputError(
             "holdout must be the holdout table of clvmodel.calibration_holdout_split (columns "
             "frequency_holdout and duration_holdout)."
         )
+    # The calibration, the holdout and the model in one time unit (a holdout in days read as
+    # weeks would compare 273 weeks of predictions with 39 of purchases). Imported here:
+    # clvmodel.evaluation imports this module.
+    from clvmodel.evaluation.alignment import time_unit
+
+    time_unit(model, calibration, holdout)
     aligned = holdout.reindex(calibration.index)
     if aligned["frequency_holdout"].isna().any():
         raise InputError("some calibration customers are missing from the holdout table.")
@@ -56,7 +62,7 @@ def randomised_pit(model, calibration, holdout, seed=0) -> np.ndarray:
     numpy.ndarray
         One value in [0, 1] per customer; uniform if the model's count distribution is right.
     """
-    actual, duration = _holdout_counts(calibration, holdout)
+    actual, duration = _holdout_counts(model, calibration, holdout)
     top = int(actual.max())
     pmf = model.purchase_distribution(calibration, duration, max_purchases=top).to_numpy()
     rows = np.arange(actual.size)
@@ -115,7 +121,7 @@ def interval_coverage(model, calibration, holdout, interval: float = 0.9, **opti
     """
     from scipy.stats import chisquare
 
-    actual, duration = _holdout_counts(calibration, holdout)
+    actual, duration = _holdout_counts(model, calibration, holdout)
     predicted = model.predict(
         calibration, duration, which=("expected_purchases",), interval=interval, **options
     )
@@ -202,7 +208,15 @@ def coverage_comparison(models, calibration, holdout, interval: float = 0.9, **o
     ['BG/NBD', 'Pareto/NBD']
     """
     if not isinstance(models, dict):
-        models = {getattr(m, "label", "") or type(m).__name__: m for m in models}
+        models = list(models)
+        labels = [getattr(m, "label", "") or type(m).__name__ for m in models]
+        repeated = sorted({label for label in labels if labels.count(label) > 1})
+        if repeated:  # a dict would keep only the last of them
+            raise InputError(
+                f"{len(models)} models share the label(s) {repeated}; pass a dict that names "
+                "each, e.g. {'BG/NBD, 39 weeks': bg39, 'BG/NBD, 52 weeks': bg52}."
+            )
+        models = dict(zip(labels, models, strict=True))
     if not models:
         raise InputError("models is empty; pass fitted purchase models, e.g. {'BG/NBD': bg}.")
     tables = {

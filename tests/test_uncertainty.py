@@ -318,3 +318,16 @@ def test_a_covariance_that_cannot_be_propagated_is_refused(fitted, split):
     for method in ("delta", "draws"):
         with pytest.raises(clv.InputError, match="too large to propagate"):
             flat.predict(rows, 39, interval=0.9, method=method, n_draws=50)
+
+
+def test_coverage_refuses_a_holdout_in_another_unit_and_models_of_one_label(fitted, split):
+    # Both were accepted (a hunt): a holdout in days read as weeks gave nonsense coverage, and
+    # of two models labelled alike only the last was kept.
+    cal, _ = split
+    _, days = clv.calibration_holdout_split(
+        clv.datasets.load_cdnow_sample(), "1997-09-30", "1998-06-30", time_unit="D"
+    )
+    with pytest.raises(clv.InputError, match="the time units differ"):
+        clv.interval_coverage(fitted["bgnbd"], cal, days)
+    with pytest.raises(clv.InputError, match=r"share the label\(s\) \['BG/NBD'\]"):
+        clv.coverage_comparison([fitted["bgnbd"], fitted["bgnbd"]], *split)

@@ -14,7 +14,7 @@ from clvmodel.churn.plan_inputs import _check_increases, _timing, _wait_weeks
 from clvmodel.churn.rendering import PriceIncreasePlan, _plain
 from clvmodel.churn.risk import _risk_description
 from clvmodel.churn.tiers import _assign_tiers, _tier_rule, default_tier_labels
-from clvmodel.errors import ClvWarning, StatisticalWarning
+from clvmodel.errors import ClvWarning, InputError, StatisticalWarning
 
 
 def _stage_sums(values, codes, n_stages: int) -> np.ndarray:
@@ -218,7 +218,15 @@ def _plan_margin(scores: pd.DataFrame, margin) -> float:
                 stacklevel=3,
             )
         margin = scores.attrs.get("margin", 1.0)
-    return check_margin(margin)
+    margin = check_margin(margin)
+    recorded = scores.attrs.get("margin")
+    if recorded is not None and abs(float(recorded) - margin) > 1e-12 * margin:
+        raise InputError(
+            f"margin={margin:g} contradicts the margin {float(recorded):g} with which churn_risk "
+            "computed these scores' predicted_clv (recorded in their attrs); leave margin out, "
+            "or score again with the margin you mean."
+        )
+    return margin
 
 
 def _stage_table(scores, table, codes, labels, increase, margin) -> pd.DataFrame:

@@ -284,6 +284,10 @@ def test_margin_is_taken_from_the_scores(cdnow):
     plan = clv.price_increase_plan(scores)
     assert plan.margin == 0.5
     assert plan.stages.loc[1, "break_even_churn"] == pytest.approx(0.05 / 0.55)
+    assert clv.price_increase_plan(scores, margin=0.5).margin == 0.5
+    # Another margin than the scores' own made a wrong plan without a word (a hunt).
+    with pytest.raises(clv.InputError, match=r"margin=1 contradicts the margin 0.5"):
+        clv.price_increase_plan(scores, margin=1.0)
 
 
 def test_stages_carry_a_wait_or_start_dates(scores):

@@ -140,7 +140,7 @@ def naive_section(a: Analysis) -> Section:
             f"of revenue per customer in the holdout ({percent(overall['naive_error'], True)}); "
             f"the model predicted {money(overall['model_holdout'])} "
             f"({percent(overall['model_error'], True)}); customers actually spent "
-            f"{money(overall['actual_holdout'])}.",
+            f"{money(overall['actual_holdout'])}." + _new_customers_note(a.holdout.summary),
         ],
         [table, revenue],
     )
@@ -350,7 +350,21 @@ def holdout_section(a: Analysis) -> Section:
             f"predicted the {summary['holdout_length']:g} {unit_words(summary['time_unit'])} "
             "that followed. Mean absolute error per customer and the error of the total compare "
             "its predictions with what customers did, beside the naive formula and each "
-            "customer's own past rate.",
+            "customer's own past rate." + _new_customers_note(summary),
         ],
         [table, tracking, conditional],
+    )
+
+
+def _new_customers_note(summary: dict) -> str:
+    """A sentence on the customers the holdout check leaves out (first purchase in the holdout),
+    or nothing when there are none."""
+    n = summary["n_new_customers"]
+    if not n:
+        return ""
+    return (
+        f" It checks the {summary['n_customers']:,} customers who had bought by then; "
+        f"{n:,} more made their first purchase during the holdout ("
+        f"{summary['new_customer_purchases']:,} purchases), with no history to predict from, "
+        "and are not in this check."
     )

@@ -164,6 +164,8 @@ def evaluate(
         },
         {"TRANSACTIONS": transactions},
     )
+    if Path(output).exists() and not Path(output).is_dir():  # before the work, not after it
+        raise clv.InputError(f"output folder {output!r} is a file; give a folder name with -o.")
     table = _guard.read_input(transactions, table, query)
     if amount_col is None and _DEFAULT_AMOUNT in table.columns:
         amount_col = _DEFAULT_AMOUNT
@@ -199,8 +201,17 @@ def evaluate(
     )
     click.echo(str(report))
     folder = _output_folder(output)
+    report.customers.index.name = report.customers.index.name or customer_col
     written = _write_outputs(folder, report, bg, model_key, gg, comparison)
     click.echo(f"\nwrote {len(written)} files to {folder}: {', '.join(written)}")
+    stale = [n for n in _written_names(list(clv.models.PURCHASE_MODELS), 0.9) if n not in written]
+    stale = [n for n in stale if (folder / n).exists()]
+    if stale:
+        click.echo(
+            f"warning: {', '.join(stale)} in {folder} are left from an earlier run and do not "
+            "belong to this report; remove them, or write each run to a new folder.",
+            err=True,
+        )
 
 
 def _written_names(names, interval) -> list[str]:

@@ -91,6 +91,15 @@ def test_evaluate_prints_the_report_and_writes_figures_and_json(cdnow_csv, tmp_p
     assert "value" in report["metrics"]
     customers = (out / "holdout_customers.csv").read_text().splitlines()
     assert len(customers) == 2358 and customers[1].startswith("00004,")
+    assert customers[0].startswith("cust,")  # the id column is named (it had an empty header)
+    # A file left from an earlier run with other options is named, not silently kept beside
+    # this report; -o naming a file is refused before the work.
+    (out / "pnbd.json").write_text("{}")
+    again = _run(cdnow_csv, "--calibration-end", "1997-09-30", "--customer-col", "cust",
+                 "--date-col", "day", "--amount-col", "dollars", "-o", out)  # fmt: skip
+    assert again.returncode == 0 and "warning: pnbd.json in" in again.stderr
+    refused = _run(cdnow_csv, "--calibration-end", "1997-09-30", "-o", out / "bgnbd.json")
+    assert refused.returncode == 2 and "is a file" in refused.stderr and refused.stdout == ""
     # Fader, Hardie & Lee (2005): r = 0.2426, alpha = 4.4137, a = 0.7930, b = 2.4262.
     saved = clv.load_model(out / "bgnbd.json").params_.to_numpy()
     assert saved == pytest.approx([0.2426, 4.4137, 0.7930, 2.4262], rel=1e-3)

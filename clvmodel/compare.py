@@ -107,7 +107,8 @@ def compare_models(calibration, holdout=None, models=None, *, max_frequency: int
         holdout purchases; without it, by BIC.
     models : sequence, optional
         Model names (``"bgnbd"``, ``"mbgnbd"``, ``"pnbd"``) or model objects (fitted ones are used
-        as they are, unfitted ones are fitted on ``calibration``). Default: the three models.
+        as they are and must have been fitted on ``calibration``'s customers, unfitted ones are
+        fitted on ``calibration``). Default: the three models.
     max_frequency : int
         Top class of the conditional-expectation table.
 
@@ -145,6 +146,13 @@ def compare_models(calibration, holdout=None, models=None, *, max_frequency: int
         if label in fitted:
             raise InputError(f"{label} appears twice in models; compare different models.")
         row = {"model": label, "n_params": len(model.param_names), "note": ""}
+        fitted_on = getattr(model, "n_customers_", None)
+        if fitted_on is not None and abs(float(fitted_on) - len(calibration)) > 1e-9:
+            raise InputError(
+                f"{label} was fitted on {float(fitted_on):g} customers, calibration has "
+                f"{len(calibration)}: its likelihood (AIC, BIC) is not comparable with the "
+                "others'; pass it unfitted, or fit it on calibration."
+            )
         row["note"], ok = _fit_noting_warnings(model, calibration)
         if not ok:
             rows.append(row)

@@ -88,6 +88,11 @@ def test_bad_model_lists_are_refused(split):
         clv.compare_models(split[0], models=["bgbd"])
     with pytest.raises(clv.InputError, match="appears twice"):
         clv.compare_models(split[0], models=["pnbd", clv.ParetoNBDModel()])
+    # A model fitted on other customers was ranked by its own likelihood (a hunt: fitted on 100
+    # customers, its BIC of 842 beat the others' ~19,200).
+    elsewhere = clv.BetaGeoModel().fit(split[0].iloc[:100])
+    with pytest.raises(clv.InputError, match="fitted on 100 customers, calibration has 2357"):
+        clv.compare_models(split[0], models=[elsewhere, "pnbd"])
 
 
 def test_a_model_that_fails_is_reported_and_ranked_last(split):

@@ -128,7 +128,8 @@ def tracking_table(
         Length of a tracking period in the model's time unit, a whole number of days; defaults
         to 7 days (1 for weeks, 7 for days).
     date_format : str, optional
-        How the dates are written (a strftime pattern), as in :func:`clvmodel.rfm_summary`.
+        How the dates are written (a strftime pattern), as in :func:`clvmodel.rfm_summary`; also
+        for ``calibration_end`` and ``observation_end`` given as text.
 
     Returns
     -------
@@ -167,12 +168,12 @@ def tracking_table(
     unit_days = TIME_UNITS[unit]
     period_days = tracking_period_days(period, unit, unit_days)
     log = clean_log(transactions, customer_col, date_col, None, date_format)
-    calibration_day = day_number(parse_date(calibration_end, "calibration_end"))
+    calibration_day = day_number(parse_date(calibration_end, "calibration_end", date_format))
     last_day = int(log.day.max())
     end_day = (
         last_day
         if observation_end is None
-        else day_number(parse_date(observation_end, "observation_end"))
+        else day_number(parse_date(observation_end, "observation_end", date_format))
     )
     first_day, repeat_code, repeat_day = first_and_repeat_days(log)
     if not int(first_day.min()) <= calibration_day < end_day:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 import clvmodel as clv
+from clvmodel._reading import date_option
 from clvmodel._table_ids import table_ids
 from clvmodel._units import Duration
 from clvmodel.errors import InputError
@@ -134,6 +135,11 @@ def _analyse(log: pd.DataFrame, segments, s: Settings) -> Analysis:
     if s.date_format is not None:  # the functions below read the dates again, in this format
         dates = pd.to_datetime(log[s.date_col], format=s.date_format, errors="coerce")
         log = log.assign(**{s.date_col: dates})
+        # ... and the dates given as options too (30/09/1997 is refused without the format).
+        s = replace(s, **{
+            name: date_option(getattr(s, name), name, s.date_format).strftime("%Y-%m-%d")
+            for name in ("calibration_end", "observation_end") if getattr(s, name) is not None
+        })  # fmt: skip
     dates = pd.to_datetime(log[s.date_col])
     observation_end = s.observation_end if s.observation_end is not None else dates.max()
     segment = _segments_by_customer(log, segments, s.customer_col)

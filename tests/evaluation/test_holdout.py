@@ -144,6 +144,14 @@ def test_tracking_table_is_the_reports_tracking(report, fitted, transactions):
     bg, _ = fitted
     table = clv.tracking_table(bg, transactions, CALIBRATION_END, OBSERVATION_END)
     pd.testing.assert_frame_equal(table, report.tracking)
+    # Day-first dates: date_format reads the log and the ends given as text alike (the ends
+    # were refused as ambiguous, a hunt).
+    day_first = transactions.assign(
+        date=pd.to_datetime(transactions["date"]).dt.strftime("%d/%m/%Y")
+    )
+    ends = [pd.Timestamp(d).strftime("%d/%m/%Y") for d in (CALIBRATION_END, OBSERVATION_END)]
+    again = clv.tracking_table(bg, day_first, *ends, date_format="%d/%m/%Y")
+    pd.testing.assert_frame_equal(again, table)
 
 
 def test_tracking_of_simulated_customers_follows_the_true_model():

@@ -121,3 +121,20 @@ def test_command_line_errors_are_one_line(report_inputs, tmp_path, extra, messag
     assert len(lines) == 1 and message in lines[0], result.output
     assert not target.exists()
     assert log.stat().st_size > 100_000  # the input is untouched
+
+
+def test_day_first_dates_with_date_format_reach_every_section(report_inputs, tmp_path):
+    # --date-format read the log but not --calibration-end in the report's later sections, which
+    # then refused 30/09/1997 as ambiguous and asked for --date-format (a hunt).
+    import pandas as pd
+
+    log = pd.read_csv(report_inputs[0], dtype={"customer_id": str})
+    log["date"] = pd.to_datetime(log["date"]).dt.strftime("%d/%m/%Y")
+    path = tmp_path / "day_first.csv"
+    log.to_csv(path, index=False)
+    end = pd.Timestamp(CALIBRATION_END).strftime("%d/%m/%Y")
+    target = tmp_path / "report.html"
+    result = run_cli("report", path, "--calibration-end", end, "--date-format", "%d/%m/%Y",
+                     "-o", target)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"fitted on the purchases up to {CALIBRATION_END}" in target.read_text()

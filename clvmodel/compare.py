@@ -146,13 +146,7 @@ def compare_models(calibration, holdout=None, models=None, *, max_frequency: int
         if label in fitted:
             raise InputError(f"{label} appears twice in models; compare different models.")
         row = {"model": label, "n_params": len(model.param_names), "note": ""}
-        fitted_on = getattr(model, "n_customers_", None)
-        if fitted_on is not None and abs(float(fitted_on) - len(calibration)) > 1e-9:
-            raise InputError(
-                f"{label} was fitted on {float(fitted_on):g} customers, calibration has "
-                f"{len(calibration)}: its likelihood (AIC, BIC) is not comparable with the "
-                "others'; pass it unfitted, or fit it on calibration."
-            )
+        _check_fitted_on(model, label, calibration)
         row["note"], ok = _fit_noting_warnings(model, calibration)
         if not ok:
             rows.append(row)
@@ -178,6 +172,18 @@ def compare_models(calibration, holdout=None, models=None, *, max_frequency: int
             if label in columns:
                 conditional[label] = columns[label]
     return ModelComparison(table, conditional, fitted, ranked_by)
+
+
+def _check_fitted_on(model, label: str, calibration) -> None:
+    """Refuse a model fitted on other customers than ``calibration``'s: its likelihood (AIC, BIC)
+    is not comparable with the others'."""
+    fitted_on = getattr(model, "n_customers_", None)
+    if fitted_on is not None and abs(float(fitted_on) - len(calibration)) > 1e-9:
+        raise InputError(
+            f"{label} was fitted on {float(fitted_on):g} customers, calibration has "
+            f"{len(calibration)}: its likelihood (AIC, BIC) is not comparable with the others'; "
+            "pass it unfitted, or fit it on calibration."
+        )
 
 
 def _fit_noting_warnings(model, calibration) -> tuple[str, bool]:

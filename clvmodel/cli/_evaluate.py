@@ -189,23 +189,22 @@ def evaluate(
     )
     bg, model_key, comparison = _purchase_model(names, calibration, holdout)
     gg = _spend_model(calibration) if amount_col is not None else None
-    report = clv.evaluate_holdout(
-        bg,
-        calibration,
-        holdout,
-        gg,
-        transactions=table,
-        customer_col=customer_col,
-        date_col=date_col,
-        interval=interval,
-    )
+    report = clv.evaluate_holdout(bg, calibration, holdout, gg, transactions=table,
+                                  customer_col=customer_col, date_col=date_col,
+                                  interval=interval)  # fmt: skip
     click.echo(str(report))
     folder = _output_folder(output)
     report.customers.index.name = report.customers.index.name or customer_col
     written = _write_outputs(folder, report, bg, model_key, gg, comparison)
     click.echo(f"\nwrote {len(written)} files to {folder}: {', '.join(written)}")
-    stale = [n for n in _written_names(list(clv.models.PURCHASE_MODELS), 0.9) if n not in written]
-    stale = [n for n in stale if (folder / n).exists()]
+    _warn_of_stale_files(folder, written)
+
+
+def _warn_of_stale_files(folder: Path, written: list[str]) -> None:
+    """Name the files of an earlier run with other options (``pnbd.json`` after ``--models
+    bgnbd,pnbd``) that this run did not rewrite: they do not belong to its report."""
+    every = _written_names(list(clv.models.PURCHASE_MODELS), 0.9)
+    stale = [n for n in every if n not in written and (folder / n).exists()]
     if stale:
         click.echo(
             f"warning: {', '.join(stale)} in {folder} are left from an earlier run and do not "

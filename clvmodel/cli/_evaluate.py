@@ -11,6 +11,7 @@ import pandas as pd
 import clvmodel as clv
 from clvmodel._files import write_atomically, write_text_atomically
 from clvmodel.cli import _guard, main
+from clvmodel.cli._options import FRACTION_HELP, INTERVAL
 from clvmodel.io import write_table
 from clvmodel.plotting import (
     plot_conditional_expectation,
@@ -107,11 +108,12 @@ def _output_folder(folder: str) -> Path:
 )
 @click.option(
     "--interval",
-    type=float,
+    type=INTERVAL,
     default=None,
     metavar="LEVEL",
     help="Also measure the coverage of prediction intervals of holdout purchases at this level, "
-    "a FRACTION between 0 and 1 (e.g. 0.9): a table in the report and holdout_coverage.png.",
+    f"{FRACTION_HELP} (a 90 % interval is 0.9): a table in the report and "
+    "holdout_coverage.png.",
 )
 @click.option(
     "-o",

@@ -244,9 +244,11 @@ def bounds(kind) -> str:
     return "between 0 and 1"
 
 
-#: The option types of the rates every command shares (vocabulary: 0 <= d < 1, 0 < m <= 1).
+#: The option types every command shares: 0 <= d < 1, 0 < m <= 1, 0 < interval level < 1.
 DISCOUNT_RATE = FractionParam("--discount-rate", high_open=True, example="10 % a year is 0.1")
 MARGIN = FractionParam("--margin", low_open=True, example="a 30 % margin is 0.3")
+INTERVAL = FractionParam("--interval", low_open=True, high_open=True,
+                         example="a 90 % interval is --interval 0.9")  # fmt: skip
 DISCOUNT_RATE_HELP = f"Annual discount rate, {FRACTION_HELP}, at least 0 and below 1."
 MARGIN_HELP = f"Profit margin, {FRACTION_HELP}, above 0 and at most 1 (1 = revenue)."
 

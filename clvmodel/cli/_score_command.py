@@ -23,6 +23,8 @@ from clvmodel.cli._batch_common import (
 from clvmodel.cli._options import (
     DISCOUNT_RATE,
     DISCOUNT_RATE_HELP,
+    FRACTION_HELP,
+    INTERVAL,
     MARGIN,
     MARGIN_HELP,
     horizon_options,
@@ -106,10 +108,11 @@ def _rejects_path(output: str, rejects: str | None) -> Path:
 @click.option("--rejects", default=None, help="Where to list rejected rows [OUTPUT.rejects.csv].")
 @click.option(
     "--interval",
-    type=float,
+    type=INTERVAL,
     default=None,
     metavar="LEVEL",
-    help="Add intervals at this level, a FRACTION between 0 and 1 (e.g. 0.9): lower/upper bounds "
+    help=f"Add intervals at this level, {FRACTION_HELP} (a 90 % interval is 0.9): lower/upper "
+    "bounds "
     "of P(alive), churn risk, expected purchases and CLV from parameter uncertainty, and the "
     "prediction interval of purchases with its probability (purchases_interval_mass).",
 )

@@ -30,8 +30,10 @@ from clvmodel._subscription_stream import RejectsSpool
 from clvmodel.churn import default_tier_labels
 from clvmodel.cli import main
 from clvmodel.cli._options import (
+    FRACTION_HELP,
     INCREASES,
     INCREASES_HELP,
+    INTERVAL,
     periods,
     stage_options,
 )
@@ -120,10 +122,10 @@ def fit_command(input_path, output, billing_period, model_name, holdout_periods,
 )
 @click.option(
     "--interval",
-    type=float,
+    type=INTERVAL,
     default=None,
     metavar="LEVEL",
-    help="Add confidence limits at this level, a FRACTION between 0 and 1 (e.g. 0.9), from "
+    help=f"Add confidence limits at this level, {FRACTION_HELP} (a 90 % interval is 0.9), from "
     "the uncertainty of the model's parameters: probability_cancel, derl and residual_value "
     "_lower/_upper (MODEL must come from `clvmodel subscriptions fit`).",
 )

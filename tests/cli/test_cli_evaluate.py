@@ -163,3 +163,17 @@ def test_missing_file_and_missing_option(tmp_path):
     assert "does not exist" in line
     result = _run(tmp_path / "nope.csv")
     assert result.exit_code != 0 and "--calibration-end" in result.output
+
+
+def test_interval_takes_a_percentage_like_every_fraction_option(cdnow_csv, tmp_path):
+    # --interval 90% was a three-line click usage error, where --margin 30% is read.
+    args = ["--calibration-end", "1997-09-30", "--customer-col", "cust", "--date-col", "day",
+            "--amount-col", "dollars"]  # fmt: skip
+    result = _run(cdnow_csv, *args, "--interval", "90%", "-o", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "out" / "holdout_report.json").read_text())
+    overall = report["coverage"][0]
+    assert overall["group"] == "all" and 0.9 <= overall["predicted_mass"] < 0.99
+    assert (tmp_path / "out" / "holdout_coverage.png").exists()
+    refused = _run(cdnow_csv, *args, "--interval", "90", "-o", tmp_path / "no")
+    assert refused.returncode == 2 and "a 90 % interval is --interval 0.9" in refused.stderr

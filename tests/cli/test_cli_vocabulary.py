@@ -305,5 +305,6 @@ def test_every_duration_and_fraction_option_says_its_form_the_same_way():
     # score, demo, dayone-fit, dayone, report x2, plan x3, subscriptions plan (--stage-wait).
     assert durations == 10
     # discount rate and margin in score, demo, plan, report, subscriptions score and plan;
-    # increases, thresholds and quantiles in plan and subscriptions plan; increases in report.
-    assert fractions == 19
+    # increases, thresholds and quantiles in plan and subscriptions plan; increases in report;
+    # the interval's level in score, evaluate and subscriptions score.
+    assert fractions == 22

@@ -138,9 +138,11 @@ def customer_segments(transactions, customer_col: str, column: str) -> pd.Series
     the RFM summary reads them (trimmed: a padded id ``"0004  "`` is customer ``"0004"``)."""
     ids = table_ids(transactions[customer_col])[0]
     per_customer = transactions[column].groupby(ids.to_numpy(), sort=False)
-    if (per_customer.nunique(dropna=False) > 1).any():
+    changing = per_customer.nunique(dropna=False) > 1
+    if changing.any():
         raise InputError(
-            f"segment column {column!r} changes within some customers; use a column that "
-            "is fixed per customer, such as the acquisition channel."
+            f"segment column {column!r} changes within {int(changing.sum())} customer(s) (for "
+            f"example {list(changing.index[changing][:3])}); use a column that is fixed per "
+            "customer, such as the acquisition channel."
         )
     return per_customer.first()

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 import clvmodel as clv
+from clvmodel._naive import customer_segments
 from clvmodel._reading import date_option
 from clvmodel._table_ids import table_ids
 from clvmodel._units import Duration
@@ -83,16 +84,7 @@ def _segments_by_customer(log: pd.DataFrame, segments, customer_col: str) -> pd.
                 f"segments={segments!r} is not a column of the transactions; the columns are "
                 f"{list(map(str, log.columns))}."
             )
-        # By the ids as the RFM summary reads them (a padded "0004  " is customer "0004").
-        grouped = log[segments].groupby(table_ids(log[customer_col])[0].to_numpy(), sort=False)
-        changing = grouped.nunique(dropna=False) > 1
-        if changing.any():
-            raise InputError(
-                f"segment column {segments!r} changes within {int(changing.sum())} customer(s) "
-                f"(for example {list(changing.index[changing][:3])}); use a column that is "
-                "fixed per customer, such as the acquisition channel."
-            )
-        found = grouped.first()
+        found = customer_segments(log, customer_col, segments)
     elif isinstance(segments, pd.Series):
         found = segments
     else:

@@ -207,18 +207,25 @@ def test_auto_choice_in_batches_equals_one_batch(files, tmp_path):
 
 
 def test_day_first_dates_settled_by_a_later_batch(files, tmp_path):
-    # Batches of 7 rows: most hold only dates that read both ways (05/01/2023); the order is
-    # settled over the whole table in the first pass, so every batch reads them day first.
+    # Batches of 7 rows: the first holds only dates that read both ways (05/01/2023), the later
+    # ones settle the order; it is settled over the whole table in the first pass, so every
+    # batch reads them day first.
     frame = files["frame"]
+    dates = {column: pd.to_datetime(frame[column], errors="coerce") for column in ("start", "end")}
+    both_ways = (dates["start"].dt.day <= 12) & ((dates["end"].dt.day <= 12) | frame["end"].isna())
+    frame = pd.concat([frame[both_ways].head(7), frame[~both_ways].head(63)])
     day_first = frame.copy()
     for column in ("start", "end"):
-        dates = pd.to_datetime(frame[column], errors="coerce")
-        day_first[column] = dates.dt.strftime("%d/%m/%Y").where(dates.notna(), frame[column])
+        parsed = dates[column].loc[frame.index]
+        day_first[column] = parsed.dt.strftime("%d/%m/%Y").where(parsed.notna(), frame[column])
+    assert day_first.head(7)["start"].str[:2].astype(int).le(12).all()
+    iso = tmp_path / "iso.csv"
+    frame.to_csv(iso, index=False)
     path = tmp_path / "day_first.csv"
     day_first.to_csv(path, index=False)
     model = files["model"]
     scores = {}
-    for name, table in (("iso", files["table"]), ("day_first", path)):
+    for name, table in (("iso", iso), ("day_first", path)):
         out = tmp_path / f"{name}_scores.csv"
         _invoke("score", model, table, "-o", out, "--observation-end", END, "--batch-size", "7")
         scores[name] = pd.read_csv(out)

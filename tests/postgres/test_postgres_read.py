@@ -7,6 +7,9 @@ query as well as a table, with integer ids, and that the password never shows.
 
 from __future__ import annotations
 
+import os
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -162,12 +165,22 @@ def test_mask_password(text, expected):
     assert "s3cr3t" not in display(text) and "with space" not in mask_password(text)
 
 
-def _sessions(uri: str) -> int:
-    ((count,),) = run_sql(
-        uri, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-        "AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
-    )  # fmt: skip
-    return count
+def _sessions(uri: str, expected: int | None = None) -> int:
+    """Sessions open under this URI's application name (other test processes share the server).
+
+    A server process ends a moment after its client closes the connection: with ``expected``,
+    wait up to 5 s for the count to reach it before returning the count.
+    """
+    deadline = time.monotonic() + 5
+    while True:
+        ((count,),) = run_sql(
+            uri, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_type = 'client backend' "
+            "AND application_name = current_setting('application_name')",
+        )  # fmt: skip
+        if expected is None or count == expected or time.monotonic() > deadline:
+            return count
+        time.sleep(0.05)
 
 
 def test_one_source_reads_the_type_catalog_once_and_closes_its_sessions(
@@ -175,6 +188,8 @@ def test_one_source_reads_the_type_catalog_once_and_closes_its_sessions(
 ):
     from clvmodel._postgres_connect import connect, one_catalog
 
+    separator = "&" if "?" in pg_uri else "?"
+    pg_uri = f"{pg_uri}{separator}application_name=catalog-test-{os.getpid()}"
     before = _sessions(pg_uri)
     made = count_catalog_reads(monkeypatch)
     for pushdown in (True, False):  # describe + summarise in SQL; describe + spool
@@ -184,7 +199,9 @@ def test_one_source_reads_the_type_catalog_once_and_closes_its_sessions(
         assert len(source.rfm()) == 2357
         assert len(made) == 1, made
         del source  # closes the connection the summary in SQL keeps
-    assert _sessions(pg_uri) == before  # the shared connection closed with its block
+    assert (
+        _sessions(pg_uri, expected=before) == before
+    )  # the shared connection closed with its block
     # Outside a block every connection has its own; inside, the block's connections share one
     # and work apart (a transaction of one is not another's).
     made.clear()
@@ -204,7 +221,7 @@ def test_one_source_reads_the_type_catalog_once_and_closes_its_sessions(
         for connection in (first, second, third):
             connection.close()
     assert len(made) == 1
-    assert _sessions(pg_uri) == before
+    assert _sessions(pg_uri, expected=before) == before
 
 
 def test_a_type_created_after_a_block_is_read_by_the_next(pg_uri):

@@ -52,6 +52,7 @@ from clvmodel._reading_dates import (
     Dates,
     check_date_format,
     date_option,
+    lacks_a_date_part,
     read_date_texts,
     read_dates,
     refuse_ambiguous_date,
@@ -71,8 +72,8 @@ __all__ = [
     "EARLIEST_DATE", "EARLIEST_DAY", "HUGE_AMOUNT", "ID_NOT_WHOLE", "INFINITE_AMOUNT",
     "MISSING_ID", "MISSING_TEXTS", "NEGATIVE_AMOUNT", "NUMBER", "OLD_DATE", "REASONS",
     "TIME_SUFFIX", "WHOLE_WITH_ZEROS", "Amounts", "Dates", "Ids", "check_amount_texts",
-    "check_date_format", "date_option", "examples", "read_amounts", "read_date_texts",
-    "read_dates", "read_ids", "refuse_ambiguous_date", "warn_duplicates",
+    "check_date_format", "date_option", "examples", "lacks_a_date_part", "read_amounts",
+    "read_date_texts", "read_dates", "read_ids", "refuse_ambiguous_date", "warn_duplicates",
 ]  # fmt: skip
 
 #: Largest absolute amount accepted.

@@ -27,6 +27,10 @@ TIME_SUFFIX = (
 )
 
 _ISO = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})")
+# A text that starts with a whole ISO date (what NN/NN/YYYY dates are rewritten to).
+_ISO_START = re.compile(r"\s*\d{4}-\d{2}-\d{2}(?:$|[ T])")
+# Two defaults that differ in year, month and day: a part the text lacks takes the default's.
+_DEFAULTS = (datetime.datetime(2000, 1, 1), datetime.datetime(2001, 2, 2))
 _BASIC = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _NUMERIC = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})")
 _TIME_SUFFIX = re.compile(TIME_SUFFIX)
@@ -208,6 +212,21 @@ def _date_text(value):
     if isinstance(value, np.datetime64):
         return None if np.isnat(value) else _date_text(pd.Timestamp(value))
     return value
+
+
+def lacks_a_date_part(value) -> bool:
+    """Whether a text reads as a date only by inventing its year, month or day (``March 2024``,
+    ``2024-03``, ``5 March``), or reads only as pandas reads it (``2024-Q1``); other values
+    (whole ISO dates, timestamps, non-texts) are judged by :func:`pandas.to_datetime` alone."""
+    if not isinstance(value, str) or _ISO_START.match(value):
+        return False
+    from dateutil import parser  # pandas' own dependency
+
+    try:
+        first, second = (parser.parse(value, default=default) for default in _DEFAULTS)
+    except (ValueError, OverflowError):
+        return True
+    return first.date() != second.date()
 
 
 def refuse_ambiguous_date(value, name: str) -> None:

@@ -2,10 +2,12 @@
 (calendar months or years with the day clipped to the month's length, or weeks of seven days).
 
 Text dates are read one by one (anything :func:`pandas.to_datetime` reads, times and zones
-included), except that dates written ``NN/NN/YYYY`` (also with ``.`` or ``-``) are read in one
-order for the whole column, as in transaction logs: day first when a value's first number is
-above 12, month first when a second number is; a column with both, or whose dates read both ways
-and no value settles the order, is refused.
+included, as long as the text gives a year, a month and a day: ``March 2024`` or ``2024-03`` is
+no date, where pandas would invent the first of the month), except that dates written
+``NN/NN/YYYY`` (also with ``.`` or ``-``) are read in one order for the whole column, as in
+transaction logs: day first when a value's first number is above 12, month first when a second
+number is; a column with both, or whose dates read both ways and no value settles the order, is
+refused.
 """
 
 from __future__ import annotations
@@ -15,7 +17,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from clvmodel._reading import EARLIEST_DATE, examples, refuse_ambiguous_date
+from clvmodel._reading import (
+    EARLIEST_DATE,
+    examples,
+    lacks_a_date_part,
+    refuse_ambiguous_date,
+)
 from clvmodel.errors import InputError
 
 _MONTHS_PER_PERIOD = {"M": 1, "Y": 12}
@@ -145,6 +152,8 @@ def parse_dates(
         if day_first is not None:
             text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
             values[text] = _iso_order(values[text], day_first)
+        # Not read at all (no day invented, no pandas notice on a quarter such as 2024-Q1).
+        values[values.map(lacks_a_date_part).to_numpy(dtype=bool)] = None
         read = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
         # A bare number ("2024", "0") is no date (pandas would invent the month and day).
         bare = values.map(
@@ -191,6 +200,8 @@ def observation_end_date(observation_end) -> pd.Timestamp:
     try:
         end_of_data = naive_timestamp(pd.Timestamp(observation_end))
     except (TypeError, ValueError):
+        end_of_data = pd.NaT
+    if lacks_a_date_part(observation_end):
         end_of_data = pd.NaT
     if pd.isna(end_of_data):
         raise InputError(f"observation_end={observation_end!r} is not a date.")

@@ -7,6 +7,8 @@ the vectorised month arithmetic in :mod:`clvmodel.subscriptions`.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -290,6 +292,29 @@ def test_a_bare_year_and_a_date_before_1900_are_not_dates():
         "start date is not a readable date",
         "date before 1900-01-01",
     ]
+
+
+@pytest.mark.parametrize(
+    "text", ["March 2024", "2024-03", "03/2024", "2024/03", "5 March", "Mar-24", "2024-Q1"]
+)
+def test_a_date_without_a_day_month_or_year_is_not_a_date(text):
+    # pandas reads "March 2024" and "2024-03" as the first of the month, "5 March" in year 1,
+    # "2024-Q1" as 2024-01-01 with a deprecation notice: a renewal count off by up to a month.
+    table = _table(
+        [("a", text, None), ("b", "5 March 2024", "2024-04-05 10:00"), ("c", "2024-01-05", None)]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ok, rejects, _ = subscriptions.screen_subscription_table(
+            table, observation_end="2024-06-30"
+        )
+    assert ok["customer_id"].tolist() == ["b", "c"]
+    assert ok["start"].tolist() == [pd.Timestamp("2024-03-05"), pd.Timestamp("2024-01-05")]
+    assert rejects["reason"].tolist() == ["start date is not a readable date"]
+    with pytest.raises(InputError, match=rf"'start' is not a readable date.*{text}"):
+        subscriptions.from_subscription_table(table, observation_end="2024-06-30")
+    with pytest.raises(InputError, match="observation_end='March 2024' is not a date"):
+        subscriptions.screen_subscription_table(table, observation_end="March 2024")
 
 
 def test_bad_arguments():

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from clvmodel._reading import refuse_ambiguous_date
+from clvmodel._reading import lacks_a_date_part, refuse_ambiguous_date
 from clvmodel._units import carries_unit, parse_duration
 from clvmodel.errors import InputError
 
@@ -118,6 +118,8 @@ def _numeric(value) -> bool:
 def _date(value, name: str) -> pd.Timestamp:
     refuse_ambiguous_date(value, name)
     try:
+        if lacks_a_date_part(value):
+            raise ValueError(value)
         stamp = pd.Timestamp(value)
     except (TypeError, ValueError):
         raise InputError(f"{name}={value!r} is not a date; give it as 'YYYY-MM-DD'.") from None

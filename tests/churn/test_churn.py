@@ -420,6 +420,9 @@ def test_bad_tiers_and_scores(scores):
     assert clv.price_increase_plan(scores, start="13/04/2025").stages["start_date"].iloc[0] == (
         pd.Timestamp("2025-04-13")
     )
+    # "April 2025" was read as 2025-04-01: a month is not a start date.
+    with pytest.raises(clv.InputError, match=r"start='April 2025' is not a date"):
+        clv.price_increase_plan(scores, start="April 2025")
     with pytest.raises(clv.InputError, match="DataFrame"):
         clv.price_increase_plan([0.1, 0.2])
 

@@ -58,7 +58,8 @@ class Analysis:
 
     settings: Settings
     customers: int
-    transactions: int
+    transactions: int  # rows of the log up to the observation end
+    purchase_days: int  # what the models count as purchases: one per customer and day
     first_date: pd.Timestamp
     last_date: pd.Timestamp
     naive_vs_model: pd.DataFrame  # per segment, with a last row for all customers
@@ -159,6 +160,7 @@ def _analyse(log: pd.DataFrame, segments, s: Settings) -> Analysis:
         settings=s,
         customers=len(rfm),
         transactions=int((dates <= pd.Timestamp(observation_end)).sum()),
+        purchase_days=int(rfm["frequency"].sum()) + len(rfm),
         first_date=dates.min(),
         last_date=pd.Timestamp(observation_end),
         naive_vs_model=check,

@@ -50,8 +50,8 @@ def summary_cards(a: Analysis) -> list[Card]:
         Card(
             "Customers",
             count(a.customers),
-            f"{count(a.transactions)} purchases in {(a.last_date - a.first_date).days / 7:.0f} "
-            "weeks",
+            f"{count(a.transactions)} transactions ({count(a.purchase_days)} purchase days) in "
+            f"{(a.last_date - a.first_date).days / 7:.0f} weeks",
             "card-customers",
         ),
         Card(

@@ -58,6 +58,8 @@ def _api(report_inputs):
     )
     scores = clv.churn_risk(bg, rfm, 39, gg, clv_horizon=horizon, **money)
     return {
+        "log_rows": len(tx),
+        "purchase_days": int(rfm["frequency"].sum()) + len(rfm),
         "check": clv.naive_vs_model(bg_cal, gg_cal, tx, CALIBRATION_END, segments=segment),
         "check_all": clv.naive_vs_model(bg_cal, gg_cal, tx, CALIBRATION_END).loc["all"],
         "values": values,
@@ -77,6 +79,10 @@ def _top_share(values, share):
 def test_summary_cards(cdnow_report, api):
     cards = cdnow_report[2].cards
     assert cards["card-customers"] == "2,357"  # the CDNOW 1/10 sample (Fader, Hardie & Lee 2005)
+    # Log rows and what the models count as purchases (one per customer and day) told apart.
+    rows, days = api["log_rows"], api["purchase_days"]
+    assert rows > days  # same-day purchases are one
+    assert f"{rows:,} transactions ({days:,} purchase days) in 78 weeks" in cdnow_report[1]
     assert_shows(cards["card-net-clv"], api["economics"]["net_clv"].sum())
     assert_shows(cards["card-naive-vs-model"], api["check_all"]["model_error"], 100)
     assert_shows(cards["card-clv-cac"], api["unit_all"]["clv_to_cac"])

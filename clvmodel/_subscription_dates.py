@@ -213,6 +213,15 @@ def observation_end_date(observation_end) -> pd.Timestamp:
     return end_of_data
 
 
+def observed_until(end_of_data: pd.Timestamp) -> pd.Timestamp:
+    """The last instant observed: the end of the day when ``end_of_data`` is a date (midnight),
+    so that a start, renewal or cancellation at 15:00 on that day counts as observed; otherwise
+    ``end_of_data`` itself."""
+    if end_of_data == end_of_data.normalize():
+        return end_of_data + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
+    return end_of_data
+
+
 def default_observation_end(latest) -> pd.Timestamp:
     """The end of observation by default, the latest start or end date of a table (1970-01-01
     when there is none); an :class:`~clvmodel.InputError` when that date is in the future (a

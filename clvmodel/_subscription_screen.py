@@ -13,6 +13,7 @@ from clvmodel._subscription_dates import (
     before_earliest,
     default_observation_end,
     observation_end_date,
+    observed_until,
     parse_dates,
 )
 from clvmodel._table_ids import table_ids
@@ -96,7 +97,10 @@ def screen_subscription_table(
     flag(end < start, "end date before start date")
     converted = _numeric_columns(table, numeric_cols, flag)
     end_of_data = _end_of_data(observation_end, start, end)
-    flag(start > end_of_data, f"starts after the observation end ({end_of_data.date()})")
+    flag(
+        start > observed_until(end_of_data),
+        f"starts after the observation end ({end_of_data.date()})",
+    )
     reason = reasons.reason
     bad = reason.notna().to_numpy()
     converted.update({start_col: start, end_col: end})

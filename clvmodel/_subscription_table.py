@@ -8,7 +8,12 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._reading import EARLIEST_DATE
-from clvmodel._subscription_dates import before_earliest, observation_end_date, parse_dates
+from clvmodel._subscription_dates import (
+    before_earliest,
+    observation_end_date,
+    observed_until,
+    parse_dates,
+)
 from clvmodel._table_ids import table_ids
 from clvmodel.errors import InputError
 
@@ -48,7 +53,7 @@ def checked_subscriptions(
     fail_where(start.isna(), table[customer_col], start_col, "has no start date",
                "fill the start dates or drop those rows")  # fmt: skip
     fail_where(
-        start > end_of_data, table[start_col], start_col,
+        start > observed_until(end_of_data), table[start_col], start_col,
         f"is after observation_end ({end_of_data.date()})",
         "drop subscriptions that start later, or choose a later observation_end",
     )  # fmt: skip

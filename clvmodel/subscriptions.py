@@ -23,7 +23,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from clvmodel._subscription_dates import add_periods, naive_timestamp, parse_dates, periods_between
+from clvmodel._subscription_dates import (
+    add_periods,
+    naive_timestamp,
+    observed_until,
+    parse_dates,
+    periods_between,
+)
 from clvmodel._subscription_screen import screen_subscription_table
 from clvmodel._subscription_table import EXAMPLES, checked_subscriptions
 from clvmodel.errors import InputError
@@ -132,7 +138,8 @@ def from_subscription_table(
     28 or 29 February; or weeks of seven days). An active subscriber's ``periods`` counts the
     renewal dates on or before ``observation_end``; a cancelled one's counts the periods begun
     before the end date (at least one). An end date after ``observation_end`` is a cancellation
-    not yet effective: the subscriber counts as active.
+    not yet effective: the subscriber counts as active. An ``observation_end`` without a time
+    covers its whole day: a start, renewal or cancellation at 15:00 that day is observed.
 
     Parameters
     ----------
@@ -179,8 +186,9 @@ def from_subscription_table(
     ids, start, end, end_of_data = checked_subscriptions(
         table, customer_col, start_col, end_col, observation_end, keep
     )
-    cancelled = end.notna() & (end <= end_of_data)
-    renewals = periods_between(start, pd.Series(end_of_data, index=start.index), period, False)
+    last = observed_until(end_of_data)
+    cancelled = end.notna() & (end <= last)
+    renewals = periods_between(start, pd.Series(last, index=start.index), period, False)
     begun = periods_between(start, end.where(cancelled, start), period, strict=True) + 1
     periods = np.where(cancelled, np.maximum(begun, 1), renewals)
     rows = pd.DataFrame(

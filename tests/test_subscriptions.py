@@ -317,6 +317,24 @@ def test_a_date_without_a_day_month_or_year_is_not_a_date(text):
         subscriptions.screen_subscription_table(table, observation_end="March 2024")
 
 
+def test_a_date_only_observation_end_covers_its_whole_day():
+    # With observation_end="2024-12-31" (midnight), a cancellation at 15:00 that day counted as
+    # not yet made, a renewal at 10:00 was not counted and a start at 10:00 was rejected.
+    table = _table([("a", "2024-01-05", "2024-12-31 15:00"), ("b", "2024-01-31 10:00", None),
+                    ("c", "2024-12-31 10:00", None)])  # fmt: skip
+    ok, rejects, end = subscriptions.screen_subscription_table(table, observation_end="2024-12-31")
+    assert rejects.empty and end == pd.Timestamp("2024-12-31")
+    rows = subscriptions.from_subscription_table(table, observation_end="2024-12-31")
+    assert rows.loc["a"].tolist() == [12, 1]  # Jan 5 .. Dec 5 begun, cancelled on Dec 31
+    assert rows.loc["b"].tolist() == [11, 0]  # renewed Feb 29 .. Dec 31 at 10:00
+    assert rows.loc["c"].tolist() == [0, 0]
+    # A time of day is the instant itself.
+    rows = subscriptions.from_subscription_table(table.iloc[:2], observation_end="2024-12-31 12:00")
+    assert rows.loc["a"].tolist() == [11, 0] and rows.loc["b"].tolist() == [11, 0]  # active
+    with pytest.raises(InputError, match="after observation_end"):
+        subscriptions.from_subscription_table(table, observation_end="2024-12-31 09:00")
+
+
 def test_bad_arguments():
     table = _table([("a", "2024-01-01", None)])
     with pytest.raises(InputError, match="no column 'begin'"):

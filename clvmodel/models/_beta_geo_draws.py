@@ -138,7 +138,7 @@ def _group_tables(model, params, x_g, age_g, h_col, which):
             constant = np.log(a)[None, :] - np.log(b[None, :] + safe_x)
         else:
             safe_x = np.where(x_g > 0, x_g, 1.0)[:, None]
-            constant = np.log(a)[None, :] - np.log(b[None, :] + safe_x - 1.0)
+            constant = np.log(a)[None, :] - np.log(b[None, :] + (safe_x - 1.0))
         slope = r[None, :] + safe_x
         log_age = np.log(alpha[None, :] + age_g[:, None])
     return given, silent, constant, slope, log_age
@@ -226,7 +226,7 @@ def _expected_if_alive_grid(r, alpha, a, b, x, age, t, chunk=256):
         if not reliable.all():
             i, j = np.nonzero(~reliable)
             h_redo = np.broadcast_to(h, total.shape)[i, j]
-            total[i, j] = _special.quadrature_if_alive(
+            total[i, j] = _special.fallback_if_alive(
                 r[j], alpha[j], a[j], b[j], x[rows][i], age[rows][i], h_redo
             )
         result[rows] = total

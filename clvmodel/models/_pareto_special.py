@@ -31,12 +31,17 @@ import pandas as pd
 from scipy.special import gammaln, polygamma, psi
 
 from clvmodel._grouping import group_rows
-from clvmodel.models._log_concave import LogConcave, sigmoid, softplus
+from clvmodel.models._log_concave import sigmoid, softplus
+from clvmodel.models._pareto_steep import integrate
+from clvmodel.models._special import log1p_ratio, safe_gammaln
 
 __all__ = ["log_odds_dead", "loglik", "loglik_totals", "pmf_if_alive"]
 
 # Rows per block, so that the (rows × nodes) work arrays stay small.
 _BLOCK = 2048
+
+# Above this, ln L is formed from ln A and ln B, not ln A and ln(B/A) (see _loglik_block).
+_LARGE_EXPONENT = 1e6
 
 # Smallest tail decay rate r + x + s for which ∫_y^∞ is taken over w = ln τ (see _died).
 _TAIL_MIN_DECAY = 0.25
@@ -139,17 +144,24 @@ def _rows(values, b):
     return None if values is None else values[b]
 
 
-def _loglik_block(r, alpha, s, beta, x, t_x, T, log_odds, mean_v, second_v, order):
+def _loglik_block(r, alpha, s, beta, x, t_x, T, log_odds, mean_v, second_v, log_b, order):
     """ln L per row; for order ≥ 1 its gradient (n, 4); for order 2 its Hessian (n, 4, 4). The
-    death branch comes from :func:`_died`."""
+    death branch comes from :func:`_died`: ln[B/A] for the branch weights, and ln B' = ln B −
+    r ln α − s ln β for ln L where ln A + ln(1 + B/A) would cancel two terms (r + x) ln(1 + T/α)
+    and s ln(1 + T/β) above _LARGE_EXPONENT (all digits of ln L are lost once r or s is ~1e16)."""
     n = r.size
     # Alive at T: ln A and its derivatives (a point mass at τ = T, with s for s + 1).
     a = r + x
-    l1, l2 = np.log1p(T / alpha), np.log1p(T / beta)
-    q1, q2 = 1.0 / (alpha + T), 1.0 / (beta + T)
+    l1, l2 = log1p_ratio(T, alpha), log1p_ratio(T, beta)
+    with np.errstate(over="ignore"):  # for the derivatives only (inf at a subnormal α or β)
+        q1, q2 = 1.0 / (alpha + T), 1.0 / (beta + T)
     log_A = -r * l1 - x * np.log(alpha + T) - s * l2
-    base = _by_value(gammaln, a) - _by_value(gammaln, r)
-    ll = base + log_A + np.logaddexp(0.0, log_odds)
+    base = _by_value(safe_gammaln, a) - _by_value(safe_gammaln, r)
+    # Where those terms are small (ordinary parameters) ln A + ln(1 + B/A) keeps every digit.
+    big = a * l1 + s * l2 > _LARGE_EXPONENT
+    ll = np.where(
+        big, base + np.logaddexp(log_A, log_b), base + log_A + np.logaddexp(0.0, log_odds)
+    )
     if not order:
         return ll, None, None
     w_dead = sigmoid(log_odds)
@@ -203,8 +215,7 @@ def _integral_block(r, alpha, s, beta, x, lo, hi, order=0):
     order ≥ 1 also the node means of v = (ln(1 + τ/α), 1/(α+τ), ln(1 + τ/β), 1/(β+τ)) and, for
     order 2, of v vᵀ (the log-integrand's derivatives in (r, α, s, β) are affine in v)."""
     a = r + x
-    G = LogConcave(np.ones_like(a), a, alpha, s + 1.0, beta, lo, hi)
-    log_value, groups = G.integrate()
+    log_value, groups = integrate(np.ones_like(a), a, alpha, s + 1.0, beta, lo, hi)
     if not order:
         return log_value, None, None
     mean = np.empty((a.size, 4))
@@ -245,8 +256,9 @@ def _integrals(r, alpha, s, beta, x, lo, hi, order):
 
 
 def _died(r, alpha, s, beta, x, t_x, T, order):
-    """ln[s I (α+T)^(r+x) (β+T)^s] (−inf where t_x = T) and the node means of v and v vᵀ under
-    the density on (t_x, T] proportional to the integrand of I (see :func:`_integral_block`).
+    """ln[s I (α+T)^(r+x) (β+T)^s] (−inf where t_x = T), the node means of v and v vᵀ under
+    the density on (t_x, T] proportional to the integrand of I (see :func:`_integral_block`), and
+    ln[s I α^x β] (the death branch of the likelihood without α^r β^s).
 
     Histories share much: I = J(t_x) − J(T) with the tail J(y) = ∫_y^∞, which depends on (x, y)
     only, so J is computed once per distinct (parameters, x, t_x) and (parameters, x, T). The
@@ -258,9 +270,9 @@ def _died(r, alpha, s, beta, x, t_x, T, order):
     log_value = np.full(n, -np.inf)
     mean = np.zeros((n, 4)) if order else None
     second = np.zeros((n, 4, 4)) if order >= 2 else None
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore"):  # t_x = 0, or T = 0 (then t_x = T: no death branch)
         log_tx = np.log(t_x)
-    log_T = np.log(T)
+        log_T = np.log(T)
     # t_x within an ulp of T leaves no width in w = ln τ: treated as t_x = T (I ≈ 0; the
     # neglected mass is below 1e-15 of A).
     direct = log_T > log_tx
@@ -274,7 +286,8 @@ def _died(r, alpha, s, beta, x, t_x, T, order):
             sub = [v[first] for v in params]
             ends.append((group, _integrals(*sub, y[first], np.full(first.size, np.inf), order)))
         (g0, (log_j0, mean0, second0)), (g1, (log_j1, mean1, second1)) = ends
-        ratio = np.exp(log_j1[g1] - log_j0[g0])
+        with np.errstate(over="ignore"):  # inf (tails beyond resolution): integrated directly
+            ratio = np.exp(log_j1[g1] - log_j0[g0])
         good = ratio <= 0.5
         use, g0, g1 = rows[good], g0[good], g1[good]
         rho = ratio[good]
@@ -296,8 +309,10 @@ def _died(r, alpha, s, beta, x, t_x, T, order):
         if order >= 2:
             second[rows] = out[2]
     a = r + x
-    log_odds = np.log(s) + a * np.log1p(T / alpha) + s * np.log1p(T / beta) - np.log(beta)
-    return log_odds + log_value, mean, second
+    log_odds = np.log(s) + a * log1p_ratio(T, alpha) + s * log1p_ratio(T, beta) - np.log(beta)
+    # ln B − r ln α − s ln β = ln s − ln β − x ln α + ln(the integral in w): see _loglik_block.
+    log_b = np.log(s) - np.log(beta) - x * np.log(alpha) + log_value
+    return log_odds + log_value, mean, second, log_b
 
 
 def pmf_if_alive(r, alpha, s, beta, k, t):
@@ -328,7 +343,7 @@ def pmf_if_alive(r, alpha, s, beta, k, t):
 
 
 def _pmf_block(r, alpha, s, beta, k, t):
-    log_coef = gammaln(r + k) - gammaln(r) - gammaln(k + 1.0)
+    log_coef = safe_gammaln(r + k) - safe_gammaln(r) - gammaln(k + 1.0)
     log_alpha, log_beta = np.log(alpha), np.log(beta)
     log_t = np.log(t)
     # Survives the horizon: (β/(β+t))^s NB(k; t) = (β/(β+t))^s C (α/(α+t))^r (t/(α+t))^k.
@@ -340,7 +355,6 @@ def _pmf_block(r, alpha, s, beta, k, t):
     )
     # Dies at τ = e^w ∈ (0, t): s β^s (β+τ)^−(s+1) NB(k; τ) τ = s C α^−k β^−1 exp(G(w)) with
     # G = (k+1) w − (k+r) softplus(w − ln α) − (s+1) softplus(w − ln β).
-    G = LogConcave(k + 1.0, k + r, alpha, s + 1.0, beta, np.full_like(t, -np.inf), log_t)
-    log_value, _ = G.integrate()
+    log_value, _ = integrate(k + 1.0, k + r, alpha, s + 1.0, beta, np.full_like(t, -np.inf), log_t)
     log_die = np.log(s) + log_coef - k * log_alpha - log_beta + log_value
     return np.exp(np.logaddexp(survive, log_die))

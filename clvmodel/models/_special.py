@@ -24,7 +24,8 @@ divides by a - 1. Euler's transformation ₂F₁(A, B; C; y) = (1-y)^(C-A-B) ₂
 with c = a + b - 1 - r and d = a + b + x - 1: no overflow, a removable singularity at a = 1
 (the first term tends to -log z), and terms that shrink fast when x is large. Where this series is
 ill-conditioned (d small, y close to 1, or cancellation between its two parts) the positive integral
-(1) is evaluated instead by tanh-sinh quadrature in logit space, which never cancels.
+(1) is evaluated instead by tanh-sinh quadrature in logit space, which never cancels, or, for very
+small or very large shapes, by the rearrangements of :mod:`clvmodel.models._beta_geo_quadrature`.
 """
 
 from __future__ import annotations
@@ -32,16 +33,22 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-from scipy.special import betainc, betaln, gammaln, logsumexp, polygamma, psi
+from scipy.special import betainc, betaincc, betaln, gammaln
 
 from clvmodel._grouping import group_rows
+from clvmodel.models._beta_geo_quadrature import fallback_if_alive, log1mexp, quadrature_if_alive
+from clvmodel.models._log_gamma import log_gamma_shift
 
 __all__ = [
     "euler_series_if_alive",
     "expected_purchases_if_alive",
+    "fallback_if_alive",
+    "log_gamma_ratio",
+    "log1p_ratio",
     "log1mexp",
     "one_minus_power_over",
     "pmf_dropout_at_purchases",
+    "safe_gammaln",
     "quadrature_if_alive",
     "survival_dropout_at_purchases",
 ]
@@ -51,27 +58,15 @@ _SERIES_RTOL = 1e-15
 # Accept the series when the result keeps at least this share of the terms' magnitude.
 _CANCELLATION_LIMIT = 1e-6
 _MIN_SERIES_D = 0.01
+# Beyond this r or a + b, the count distribution's ln Γ differences are taken as shifts.
+_LARGE_GAMMA = 1e5
+# Below this, ln Γ(x) = −ln x − γx + O(x²) is −ln x to double precision (γx < 1e-300 beside
+# ln Γ(x) > 690); scipy's gammaln returns inf for subnormal x.
+_TINY_ARGUMENT = 1e-300
 # From this many elements on, the compiled loop (once the interval code has loaded it) replaces
 # the NumPy one: it is quicker at every size, as each NumPy step costs microseconds however few
 # the elements (1 element to y = 0.9: 1.7 ms vs 9 µs; 100 to y = 0.999: 13 ms vs 16 µs).
 _COMPILED_MIN_SIZE = 1
-
-# tanh-sinh nodes on the real line: η = μ + σ sinh(u), u = -U..U in steps of h.
-_QUAD_STEP = 1.0 / 40.0
-_QUAD_HALF_WIDTH = 5.0
-_QUAD_U = np.arange(-_QUAD_HALF_WIDTH, _QUAD_HALF_WIDTH + _QUAD_STEP / 2, _QUAD_STEP)
-# Beyond this spread of logit p (a shape parameter below ~0.35) a second, finer grid follows: η
-# = peak + _QUAD_FINE_SCALE sinh(u), out to where the tails are e^-_QUAD_DROP below the peak.
-_QUAD_WIDE_SIGMA = 3.0
-_QUAD_FINE_SCALE = 0.25
-_QUAD_DROP = 45.0
-
-
-def log1mexp(x: np.ndarray) -> np.ndarray:
-    """Return log(1 - exp(-x)) for x > 0 without cancellation (Mächler 2012)."""
-    x = np.asarray(x, dtype="float64")
-    with np.errstate(divide="ignore"):
-        return np.where(x <= np.log(2.0), np.log(-np.expm1(-x)), np.log1p(-np.exp(-x)))
 
 
 def one_minus_power_over(eps: np.ndarray, log_z: np.ndarray) -> np.ndarray:
@@ -115,7 +110,7 @@ def _series_sums(a, c, d, y):
 
 def euler_series_if_alive(r, alpha, a, b, x, age, t):
     """Euler-transformed series; returns (value, reliable mask)."""
-    z_log = -np.log1p(t / (alpha + age))
+    z_log = -log1p_ratio(t, alpha + age)
     y = t / (alpha + age + t)
     c = a + b - 1.0 - r
     d = a + b + x - 1.0
@@ -132,8 +127,9 @@ def euler_series_if_alive(r, alpha, a, b, x, age, t):
             *flat, _SERIES_MAX_TERMS, _SERIES_RTOL, total, magnitude, active
         )  # fmt: skip
     else:
-        # d = a + b + x − 1 = 0 gives inf/nan, which the reliability mask below rejects.
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # d = a + b + x − 1 = 0 gives inf/nan, and terms can overflow (r ≫ 1: c ≪ −1), all of
+        # which the reliability mask below rejects.
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             total, magnitude, active = _series_sums(*flat)
     total, magnitude, active = (v.reshape(shape) for v in (total, magnitude, active))
     z_pow = np.exp((a - 1.0) * z_log)
@@ -142,65 +138,6 @@ def euler_series_if_alive(r, alpha, a, b, x, age, t):
         scale = d * (first + z_pow * magnitude)
     reliable = (~active) & (value > _CANCELLATION_LIMIT * scale) & (d >= _MIN_SERIES_D)
     return value, reliable
-
-
-def quadrature_if_alive(r, alpha, a, b, x, age, t):
-    """tanh-sinh quadrature of integral (1) over η = logit p."""
-    # The outermost nodes reach p ≈ e^-1000, where branches of np.where that are not taken
-    # evaluate log(0); their results are discarded, so the warnings are noise.
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        return _quadrature_sum(r, alpha, a, b, x, age, t)
-
-
-def _quadrature_sum(r, alpha, a, b, x, age, t):
-    m = r + x
-    beta = b + x
-    log_s = np.log(t) - np.log(alpha + age)
-    log_beta = gammaln(a) + gammaln(beta) - gammaln(a + beta)
-    # Centre and scale: mean and s.d. of logit p under Beta(a, beta), stretched by sinh.
-    mu = psi(a) - psi(beta)
-    sigma = np.sqrt(polygamma(1, a) + polygamma(1, beta))
-    u = _QUAD_U[None, :]
-    log_integrand = _log_integrand(mu[:, None] + sigma[:, None] * np.sinh(u), m, log_s, a, beta)
-    log_integrand += np.log(sigma)[:, None] + np.log(np.cosh(u)) - log_beta[:, None]
-    total = logsumexp(log_integrand, axis=1) + np.log(_QUAD_STEP)
-    # A shape parameter far below 1 spreads Beta(a, beta) over hundreds or thousands in logit
-    # space (tails falling like e^(a η) and e^(−beta η)), and the grid above, scaled to that
-    # spread, is too coarse where the integrand turns (found by fuzzing: errors up to 4 %).
-    # There a second grid, fine at the peak the first one found, reaches the tails.
-    wide = np.flatnonzero(sigma > _QUAD_WIDE_SIGMA)
-    if wide.size:
-        peak = np.take_along_axis(
-            mu[wide, None] + sigma[wide, None] * np.sinh(u),
-            np.argmax(log_integrand[wide], axis=1)[:, None],
-            axis=1,
-        )
-        reach = (_QUAD_DROP + 10.0) / np.minimum(a[wide], beta[wide])
-        half_width = np.arcsinh(np.max(reach) / _QUAD_FINE_SCALE)
-        u2 = np.arange(-half_width, half_width + _QUAD_STEP / 2, _QUAD_STEP)[None, :]
-        fine = _log_integrand(
-            peak + _QUAD_FINE_SCALE * np.sinh(u2), m[wide], log_s[wide], a[wide], beta[wide]
-        )
-        fine += np.log(_QUAD_FINE_SCALE) + np.log(np.cosh(u2)) - log_beta[wide, None]
-        total[wide] = logsumexp(fine, axis=1) + np.log(_QUAD_STEP)
-    return np.exp(total)
-
-
-def _log_integrand(eta, m, log_s, a, beta):
-    """ln of integral (1)'s integrand in η = logit p, without the Beta function: g(p) p^a
-    (1-p)^beta, with g(p) = (1 - (1+ps)^-m) / p; rows of ``eta`` per element of the rest."""
-    log_p = -np.logaddexp(0.0, -eta)
-    log_q = -np.logaddexp(0.0, eta)
-    log_ps = log_p + log_s[:, None]
-    # m·log(1 + p s), kept in log form so tiny p s does not round to zero.
-    log_lm = np.log(m)[:, None] + np.where(
-        log_ps < -30.0, log_ps, np.log(np.log1p(np.exp(np.minimum(log_ps, 700.0))))
-    )
-    huge = np.log(m)[:, None] + np.log(np.maximum(log_ps, 700.0))
-    log_lm = np.where(log_ps > 700.0, huge, log_lm)
-    lm = np.exp(log_lm)
-    log_one_minus = np.where(log_lm < -30.0, log_lm, log1mexp(np.maximum(lm, 1e-300)))
-    return log_one_minus + (a[:, None] - 1.0) * log_p + beta[:, None] * log_q
 
 
 def expected_purchases_if_alive(r, alpha, a, b, x, age, t) -> np.ndarray:
@@ -238,7 +175,7 @@ def expected_purchases_if_alive(r, alpha, a, b, x, age, t) -> np.ndarray:
     values, reliable = euler_series_if_alive(ur, ualpha, ua, ub, ux, uage, ut)
     if not reliable.all():
         redo = ~reliable
-        values[redo] = quadrature_if_alive(
+        values[redo] = fallback_if_alive(
             ur[redo], ualpha[redo], ua[redo], ub[redo], ux[redo], uage[redo], ut[redo]
         )
     result[positive] = values[group]
@@ -275,28 +212,80 @@ def pmf_dropout_at_purchases(r, alpha, a, b, n, t) -> np.ndarray:
     r, alpha, a, b, n, t = (np.asarray(v, dtype="float64") for v in (r, alpha, a, b, n, t))
     shape = np.broadcast_shapes(r.shape, alpha.shape, a.shape, b.shape, n.shape, t.shape)
     if not n.any():  # P(0) alone (the churn risk): the negative binomial's zero term
-        return np.broadcast_to(np.where(t > 0, np.exp(-r * np.log1p(t / alpha)), 1.0), shape)
+        return np.broadcast_to(np.where(t > 0, np.exp(-r * log1p_ratio(t, alpha)), 1.0), shape)
     # Terms are formed at their own shapes (per customer, per count) before they meet, so that
     # nothing is evaluated once per (customer, count) that depends on only one of them.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         log_share = np.log(t) - np.log(alpha + t)  # ln(t/(α+t))
-        log_start = r * (np.log(alpha) - np.log(alpha + t)) - gammaln(r) - betaln(a, b)
+        log_start = r * (np.log(alpha) - np.log(alpha + t)) - safe_gammaln(r) - _safe_betaln(a, b)
         safe_n = np.where(n > 0, n, 1.0)
         log_first = (
-            betaln(a, b + n)
-            + gammaln(r + n)
+            _safe_betaln(a, b + n)
+            + safe_gammaln(r + n)
             - gammaln(n + 1.0)
             + log_start
             + np.where(n > 0, n * log_share, 0.0)
         )
-        second = np.where(
-            n > 0,
-            np.exp(betaln(a + 1.0, b + safe_n - 1.0) - betaln(a, b))
-            * betainc(safe_n, r, t / (alpha + t)),
-            0.0,
-        )
+        log_ratio = _safe_betaln(a + 1.0, b + (safe_n - 1.0)) - _safe_betaln(a, b)
+        if np.any(np.maximum(a + b, r) > _LARGE_GAMMA):
+            # The differences of ln Γ and ln B at arguments ~1e5 and beyond lose digits (all of
+            # them at 1e18): taken as shifts, ln Γ(y + n) − ln Γ(y), with B(a+1, c) = B(a, c)
+            # a/(a + c). Ordinary arguments keep the plain form (to the last bit).
+            huge = np.maximum(a + b, r) > _LARGE_GAMMA
+            shifted = (
+                log_gamma_ratio(b, n) - log_gamma_ratio(a + b, n) + log_gamma_ratio(r, n)
+                - gammaln(n + 1.0) + r * (np.log(alpha) - np.log(alpha + t))
+                + np.where(n > 0, n * log_share, 0.0)
+            )  # fmt: skip
+            log_first = np.where(huge, shifted, log_first)
+            shifted_ratio = (
+                np.log(a) - np.log(a + b + (safe_n - 1.0))
+                + log_gamma_ratio(b, safe_n - 1.0) - log_gamma_ratio(a + b, safe_n - 1.0)
+            )  # fmt: skip
+            log_ratio = np.where(huge, shifted_ratio, log_ratio)
+        # P(N ≥ n) = I_y(n, r), y = t/(α+t); near y = 1 (α ≪ t) as 1 − I_{1−y}(r, n) with 1 − y
+        # = α/(α+t) formed directly, as y itself rounds to 1 and leaves I_y(n, r) = 1 for tiny r.
+        rest = alpha / (alpha + t)
+        tail = np.where(rest < 1e-3, betaincc(r, safe_n, rest), betainc(safe_n, r, t / (alpha + t)))
+        second = np.where(n > 0, np.exp(log_ratio) * tail, 0.0)
         values = np.where(t > 0, np.exp(log_first) + second, (n == 0).astype("float64"))
     return np.broadcast_to(values, shape)
+
+
+def log1p_ratio(num, den) -> np.ndarray:
+    """ln(1 + num/den) for num ≥ 0, den > 0, also where num/den overflows (den subnormal):
+    there ln(den + num) − ln den."""
+    with np.errstate(over="ignore"):
+        ratio = np.divide(num, den)
+    finite = np.isfinite(ratio)
+    if finite.all():
+        return np.log1p(ratio)
+    with np.errstate(over="ignore"):
+        return np.where(finite, np.log1p(np.where(finite, ratio, 0.0)),
+                        np.log(np.add(den, num)) - np.log(den))  # fmt: skip
+
+
+def safe_gammaln(x) -> np.ndarray:
+    """ln Γ(x) for x > 0, subnormal x included (−ln x below _TINY_ARGUMENT, exact there)."""
+    x = np.asarray(x, dtype="float64")
+    with np.errstate(divide="ignore"):
+        return np.where(x < _TINY_ARGUMENT, -np.log(x), gammaln(x))
+
+
+def _safe_betaln(a, b):
+    """ln B(a, b), with :func:`safe_gammaln` where a shape is below _TINY_ARGUMENT."""
+    tiny = np.minimum(a, b) < _TINY_ARGUMENT
+    plain = safe_gammaln(a) + safe_gammaln(b) - safe_gammaln(np.add(a, b))
+    return np.where(tiny, plain, betaln(a, b))
+
+
+def log_gamma_ratio(y, n) -> np.ndarray:
+    """ln Γ(y + n) − ln Γ(y) for y > 0, n ≥ 0: :func:`~clvmodel.models._log_gamma.log_gamma_shift`,
+    whose steps overflow for subnormal y; there ln Γ(y + n) + ln y (0 at n = 0), exact."""
+    y, n = np.broadcast_arrays(np.asarray(y, dtype="float64"), np.asarray(n, dtype="float64"))
+    tiny = y < _TINY_ARGUMENT
+    shifted = log_gamma_shift(np.where(tiny, 1.0, y), n)
+    return np.where(tiny, safe_gammaln(y + n) - safe_gammaln(y), shifted)
 
 
 def survival_dropout_at_purchases(r, alpha, a, b, x, age, t) -> np.ndarray:

@@ -12,14 +12,15 @@ the last one, from the first purchase) and T (age at the end of observation).
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import gammaln, psi
+from scipy.special import psi
 
 from clvmodel.models._beta_geo_fit import FusedBetaGeoFit
 from clvmodel.models._intervals import DropoutAtPurchasesCounts
-from clvmodel.models._log_gamma import log_gamma_shift
 from clvmodel.models._special import (
     expected_purchases_if_alive,
+    log_gamma_ratio,
     pmf_dropout_at_purchases,
+    safe_gammaln,
     survival_dropout_at_purchases,
 )
 from clvmodel.models.base import PurchaseModel
@@ -102,16 +103,17 @@ class BetaGeoModel(FusedBetaGeoFit, PurchaseModel):
         repeat = x > 0
         rx = r + x
         log_alpha_T, log_alpha_tx = np.log(alpha + T), np.log(alpha + t_x)
-        inv_bx1 = np.where(repeat, 1.0 / np.where(repeat, b + x - 1.0, 1.0), 0.0)
+        # b + (x − 1), not b + x − 1, which rounds b away when b ≪ 1 (b + 1 − 1 = 0, b < 1e-16).
+        bx1 = np.where(repeat, b + (x - 1.0), 1.0)
+        with np.errstate(over="ignore"):  # b subnormal: a gradient of −inf in b
+            inv_bx1 = np.where(repeat, 1.0 / bx1, 0.0)
         alive = -rx * log_alpha_T
-        dead = np.where(
-            repeat, np.log(a * np.where(repeat, inv_bx1, 1.0)) - rx * log_alpha_tx, -np.inf
-        )
+        dead = np.where(repeat, np.log(a) - np.log(bx1) - rx * log_alpha_tx, -np.inf)
         total = np.logaddexp(alive, dead)
         # lnB(a, b+x) − lnB(a, b) as two shifts of ln Γ: betaln's difference loses digits once a and
         # b are large (a dropout distribution collapsing onto its mean).
-        log_beta_ratio = log_gamma_shift(b, x) - log_gamma_shift(a + b, x)
-        ll = gammaln(rx) - gammaln(r) + r * np.log(alpha) + log_beta_ratio + total
+        log_beta_ratio = log_gamma_ratio(b, x) - log_gamma_ratio(a + b, x)
+        ll = safe_gammaln(rx) - safe_gammaln(r) + r * np.log(alpha) + log_beta_ratio + total
         if not gradient:
             return ll, None
         w_dead = np.exp(dead - total)
@@ -135,7 +137,7 @@ class BetaGeoModel(FusedBetaGeoFit, PurchaseModel):
         safe_x = np.where(x > 0, x, 1.0)
         odds = (
             np.log(a)
-            - np.log(b + safe_x - 1.0)
+            - np.log(b + (safe_x - 1.0))
             + (r + safe_x) * (np.log(alpha + T) - np.log(alpha + t_x))
         )
         return np.where(x > 0, odds, -np.inf)

@@ -15,13 +15,15 @@ Unlike BG/NBD, a customer without repeat purchases may be dead, so P(alive) < 1 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import gammaln, psi
+from scipy.special import psi
 
 from clvmodel.models._beta_geo_fit import FusedBetaGeoFit
 from clvmodel.models._intervals import DropoutAtPurchasesCounts
 from clvmodel.models._special import (
     expected_purchases_if_alive,
+    log_gamma_ratio,
     pmf_dropout_at_purchases,
+    safe_gammaln,
     survival_dropout_at_purchases,
 )
 from clvmodel.models.base import PurchaseModel
@@ -42,6 +44,16 @@ def _per_x(x, *args):
     if not np.array_equal(counts, x):
         return function(x)
     return tuple(values[counts] for values in function(np.arange(counts.max() + 1.0)))
+
+
+def _log_beta_ratio(a, b, ux):
+    """ln B(a, b+x) − ln B(a, b) as four ln Γ, or, once a + b exceeds 1e5 (where the plain
+    differences lose digits, every one at 1e18), as two shifts ln Γ(y + x) − ln Γ(y)."""
+    plain = safe_gammaln(b + ux) - safe_gammaln(b) - safe_gammaln(a + b + ux) + safe_gammaln(a + b)
+    large = np.asarray(a + b) > 1e5
+    if not large.any():
+        return plain
+    return np.where(large, log_gamma_ratio(b, ux) - log_gamma_ratio(a + b, ux), plain)
 
 
 class ModifiedBetaGeoModel(FusedBetaGeoFit, PurchaseModel):
@@ -98,14 +110,13 @@ class ModifiedBetaGeoModel(FusedBetaGeoFit, PurchaseModel):
         """
         r, alpha, a, b = p["r"], p["alpha"], p["a"], p["b"]
         x, t_x, T = np.broadcast_arrays(*(np.asarray(v, dtype="float64") for v in (x, t_x, T)))
-        r_terms = _per_x(x, r, lambda ux: (gammaln(r + ux), psi(r + ux)))
+        r_terms = _per_x(x, r, lambda ux: (safe_gammaln(r + ux), psi(r + ux)))
         ab_terms = _per_x(
             x,
             a,
             b,
             lambda ux: (
-                gammaln(b + ux) - gammaln(b) - gammaln(a + b + ux) + gammaln(a + b)
-                - np.log(a + b + ux),
+                _log_beta_ratio(a, b, ux) - np.log(a + b + ux),
                 np.log(b + ux),
                 1.0 / (b + ux),
                 psi(a + b) - psi(a + b + ux + 1.0),
@@ -123,7 +134,7 @@ class ModifiedBetaGeoModel(FusedBetaGeoFit, PurchaseModel):
         dead_wins = dead > alive
         e = np.exp(-np.abs(dead - alive))
         total = np.maximum(alive, dead) + np.log1p(e)
-        ll = log_gamma_rx - gammaln(r) + r * np.log(alpha) + log_c + total
+        ll = log_gamma_rx - safe_gammaln(r) + r * np.log(alpha) + log_c + total
         if not gradient:
             return ll, None
         w_dead = np.where(dead_wins, 1.0, e) / (1.0 + e)

@@ -17,7 +17,7 @@ import numpy as np
 
 from clvmodel.models._compress import weighted_sum
 from clvmodel.models._pareto_special import log_odds_dead, loglik, loglik_totals, pmf_if_alive
-from clvmodel.models._special import one_minus_power_over
+from clvmodel.models._special import log1p_ratio, one_minus_power_over
 from clvmodel.models.base import PurchaseModel
 
 __all__ = ["ParetoNBDModel"]
@@ -124,8 +124,15 @@ class ParetoNBDModel(PurchaseModel):
         with its limit (r+x)/(α+T) · (β+T) ln(1 + t/(β+T)) at s = 1.
         """
         r, alpha, s, beta, x, T, t = _arrays(p, x, T, t)
-        log_z = -np.log1p(t / (beta + T))
-        return (r + x) / (alpha + T) * (beta + T) * one_minus_power_over(s - 1.0, log_z)
+        log_z = -log1p_ratio(t, beta + T)
+        with np.errstate(over="ignore"):
+            value = (r + x) / (alpha + T) * (beta + T) * one_minus_power_over(s - 1.0, log_z)
+        if np.isfinite(value).all():
+            return value
+        # z^(s−1) overflows (s < 1, β + T ≪ t): (β+T)(z^(s−1) − 1)/(1−s) in logs, which is
+        # (β+T)^s (β+T+t)^(1−s) (1 − z^(1−s)) / (1 − s).
+        rest = np.exp(np.log(beta + T) - (1.0 - s) * log_z) * -np.expm1((1.0 - s) * log_z)
+        return np.where(np.isfinite(value), value, (r + x) / (alpha + T) * rest / (1.0 - s))
 
     @staticmethod
     def _pmf_if_alive(p, k, x, T, t):
@@ -165,7 +172,7 @@ class ParetoNBDModel(PurchaseModel):
     def _survival_if_alive(p, x, T, t):
         """P(alive at T + t | alive at T) = E[exp(−μ t)] = ((β + T)/(β + T + t))^s under the
         posterior Gamma(s, β + T) of the dropout rate."""
-        return np.exp(-p["s"] * np.log1p(t / (p["beta"] + T)))
+        return np.exp(-p["s"] * log1p_ratio(t, p["beta"] + T))
 
     def _initial_base(self, x, t_x, T, counts):
         """r = s = 1, α and β matching the mean purchase rate and the mean age."""

@@ -1,0 +1,271 @@
+"""BG/NBD, MBG/NBD and Pareto/NBD at extreme parameters: every finite positive value is valid.
+
+Predictions must stay finite, free of numpy warnings, probabilities in [0, 1], monotone in the
+horizon, and agree with the model's limit (or with mpmath) where one is known:
+
+* BG/NBD, b → 0: p ~ Beta(a, b) sits at 1, every customer drops out at the next repeat purchase,
+  so a new customer's expected purchases tend to g(1) = 1 − (1 + t/(α+T))^−r (b = 1e-200 gave
+  NaN, b = 1e-301 a ValueError from the quadrature);
+* Pareto/NBD, r or s → ∞ (α, β fixed): every customer buys, or dies, at once (r = 1e18 or
+  s = 1e18 gave NaN); r, s → ∞ with r/α and s/β fixed: no heterogeneity, closed forms.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import mpmath as mp
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import clvmodel as clv
+from clvmodel.models import _beta_geo_quadrature as quadrature
+from clvmodel.models._log_concave import LogConcave
+from clvmodel.models._pareto_steep import _local
+from clvmodel.models._special import expected_purchases_if_alive, pmf_dropout_at_purchases
+
+HISTORIES = pd.DataFrame(
+    {
+        "frequency": [0, 0, 1, 2, 5, 30],
+        "recency": [0.0, 0.0, 5.0, 10.0, 30.0, 38.0],
+        "T": [0.0, 40.0, 40.0, 40.0, 40.0, 40.0],
+    }
+)
+ORDINARY = {
+    clv.ParetoNBDModel: {"r": 0.55, "alpha": 10.58, "s": 0.61, "beta": 11.67},
+    clv.BetaGeoModel: {"r": 0.24, "alpha": 4.41, "a": 0.79, "b": 2.43},
+    clv.ModifiedBetaGeoModel: {"r": 0.525, "alpha": 6.18, "a": 0.891, "b": 1.614},
+}
+MODELS = list(ORDINARY)
+
+
+def _everything(model, t):
+    """Every public prediction (and the log-likelihood) at horizon t, warnings as errors."""
+    x = HISTORIES["frequency"].to_numpy(dtype="float64")
+    t_x, age = HISTORIES["recency"].to_numpy(), HISTORIES["T"].to_numpy()
+    params = {k: float(v) for k, v in model.params_.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return {
+            "predict": model.predict(HISTORIES, t),
+            "alive": model.probability_alive(HISTORIES).to_numpy(),
+            "expected": model.expected_purchases(HISTORIES, t).to_numpy(),
+            "silent": model.probability_no_purchase(HISTORIES, t).to_numpy(),
+            "counts": model.purchase_distribution(HISTORIES, t, 4).to_numpy(),
+            "discounted": model.discounted_expected_purchases(
+                HISTORIES, [t / 2, t], [1.0, 0.9]
+            ).to_numpy(),
+            "new": np.asarray(model.expected_purchases_new([t]), dtype="float64"),
+            "new_counts": np.asarray(model.probability_of_purchases([0, 1, 3], t), dtype=float),
+            "loglik": type(model)._row_loglik(params, x, t_x, age, gradient=False)[0],
+        }
+
+
+def _check(out, rate=1.0):
+    """``rate``: r/α. Where r t/α passes 1e300, the expected purchases of a customer of age 0
+    (row 0 and the new customer) may exceed the largest double: then they are not checked."""
+    for name, value in out.items():
+        values = value.to_numpy() if isinstance(value, pd.DataFrame) else value
+        if rate > 1e297 and name in ("predict", "expected", "discounted", "new"):
+            values = values[:0] if name == "new" else values[1:]
+        assert np.isfinite(values).all(), (name, values)
+    probabilities = [out["alive"], out["silent"], out["counts"], out["new_counts"]]
+    for values in probabilities:
+        assert (values >= 0.0).all() and (values <= 1.0).all()
+    assert (out["counts"].sum(axis=1) <= 1.0 + 1e-9).all()
+    assert (out["expected"] >= 0.0).all() and (out["new"] >= 0.0).all()
+
+
+log_uniform = st.floats(-300.0, 18.0).map(lambda e: 10.0**e)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    model_class=st.sampled_from(MODELS),
+    values=st.tuples(log_uniform, log_uniform, log_uniform, log_uniform),
+    horizon=st.floats(-3.0, 3.0).map(lambda e: 10.0**e),
+)
+def test_any_positive_parameters_give_finite_monotone_predictions(model_class, values, horizon):
+    params = dict(zip(ORDINARY[model_class], values, strict=True))
+    model = model_class.from_params(params)
+    short, long = _everything(model, horizon), _everything(model, 2.0 * horizon)
+    rate = params["r"] / params["alpha"]
+    _check(short, rate)
+    _check(long, rate)
+    # More time: at least as many purchases expected, no more chance of none.
+    assert (long["expected"] >= short["expected"] * (1.0 - 1e-9)).all()
+    assert (long["silent"] <= short["silent"] * (1.0 + 1e-9) + 1e-300).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    model_class=st.sampled_from(MODELS),
+    which=st.integers(0, 3),
+    value=st.sampled_from([5e-324, 1e-310, 1e-300, 1e-200, 1e-100, 1e-20, 1e8, 1e12, 1e18])
+    | log_uniform,
+    horizon=st.floats(-3.0, 3.0).map(lambda e: 10.0**e),
+)
+def test_one_extreme_parameter_among_ordinary_ones(model_class, which, value, horizon):
+    params = dict(ORDINARY[model_class])
+    params[list(params)[which]] = value
+    _check(_everything(model_class.from_params(params), horizon), params["r"] / params["alpha"])
+
+
+@pytest.mark.parametrize("b", [1e-200, 1e-250, 1e-300, 1e-301, 1e-310, 5e-324])
+def test_bg_nbd_with_b_near_zero_drops_out_at_the_next_purchase(b):
+    params = {"r": 0.24, "alpha": 4.41, "a": 0.79, "b": b}
+    out = _everything(clv.BetaGeoModel.from_params(params), 10.0)
+    _check(out)
+    # A customer without repeat purchases is alive and buys once more at most: E = g(1), with
+    # a share b/(a+b) of order 1e-200 beside it.
+    s = 10.0 / (4.41 + 40.0)
+    assert out["expected"][1] == pytest.approx(-np.expm1(-0.24 * np.log1p(s)), rel=1e-14)
+    assert out["new"][0] == pytest.approx(-np.expm1(-0.24 * np.log1p(10.0 / 4.41)), rel=1e-14)
+    # One repeat purchase: the customer has almost surely dropped out (odds of order a/b).
+    assert out["alive"][2] <= 1e3 * b
+
+
+@pytest.mark.parametrize(
+    ("a", "b"), [(0.79, 1e-8), (1e-8, 0.5), (1e-6, 1e-7), (0.5, 1e-300), (1e-300, 1e-300)]
+)
+def test_degenerate_beta_against_mpmath(a, b):
+    """Integral (1) for a tiny shape, by the rearrangement of _degenerate_if_alive with its
+    expectation (over a Beta without a tiny shape) integrated by mpmath in logit space."""
+    r, alpha, age, t = 0.24, 4.41, 40.0, 10.0
+    mp.mp.dps = 30
+    m, s = mp.mpf(r), mp.mpf(t) / (mp.mpf(alpha) + age)
+    a_, b_ = mp.mpf(a), mp.mpf(b)
+
+    def g(p):
+        return m * s if p == 0 else -mp.expm1(-m * mp.log1p(p * s)) / p
+
+    g0, g1 = g(0), g(1)
+
+    def mean(f, shape_a, shape_b):
+        log_b = mp.loggamma(shape_a) + mp.loggamma(shape_b) - mp.loggamma(shape_a + shape_b)
+
+        def integrand(eta):
+            p, q = 1 / (1 + mp.exp(-eta)), 1 / (1 + mp.exp(eta))
+            log_density = -shape_a * mp.log1p(mp.exp(-eta)) - shape_b * mp.log1p(mp.exp(eta))
+            return f(p, q) * mp.exp(log_density - log_b)
+
+        return mp.quad(integrand, [-mp.inf, -20, -5, 0, 5, 20, mp.inf])
+
+    if a >= 0.01:  # H over Beta(a, b + 1)
+        expected = g1 + b_ / (a_ + b_) * mean(lambda p, q: (g(p) - g1) / q, a_, b_ + 1)
+    elif b >= 0.01:  # K over Beta(a + 1, b)
+        expected = g0 - a_ / (a_ + b_) * mean(lambda p, q: (g0 - g(p)) / p, a_ + 1, b_)
+    else:  # M over Beta(a + 1, b + 1)
+        k1 = g0 - g1
+        inner = mean(lambda p, q: ((g0 - g(p)) / p - k1) / q, a_ + 1, b_ + 1)
+        expected = (a_ * g1 + b_ * g0) / (a_ + b_) - a_ * b_ / ((a_ + b_) * (a_ + b_ + 1)) * inner
+    value = float(expected_purchases_if_alive(r, alpha, a, b, 0.0, age, t))
+    assert value == pytest.approx(float(expected), rel=1e-12)
+
+
+def test_degenerate_rearrangement_matches_the_plain_quadrature_where_both_hold():
+    # Shapes 0.01-0.02: the plain quadrature is accurate there, and the rearrangement is exact.
+    for a, b in [(0.79, 0.02), (0.02, 0.5), (0.015, 0.02), (3.0, 0.011)]:
+        args = [np.array([v]) for v in (0.24, 4.41, a, b, 0.0, 40.0, 10.0)]
+        plain = quadrature.quadrature_if_alive(*args)[0]
+        with np.errstate(all="ignore"):
+            rearranged = quadrature._degenerate_if_alive(*args)[0]
+        assert rearranged == pytest.approx(plain, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "p"),
+    [
+        (1e18, 2.43, 1.0),
+        (0.79, 1e18, 0.0),
+        (1e12, 1e12, 0.5),
+        (1e18, 1e18, 0.5),
+        (1e17, 8e11, None),
+    ],
+)
+def test_concentrated_beta_tends_to_g_at_its_mean(a, b, p):
+    r, alpha, age, t = 0.24, 4.41, 40.0, 10.0
+    s = t / (alpha + age)
+    p = a / (a + b) if p is None else p
+    limit = r * s if p == 0.0 else -np.expm1(-r * np.log1p(p * s)) / p
+    value = float(expected_purchases_if_alive(r, alpha, a, b, 0.0, age, t))
+    assert value == pytest.approx(limit, rel=1e-10)
+    counts = pmf_dropout_at_purchases(r, alpha + age, a, b, np.arange(200.0), t)
+    assert counts.sum() == pytest.approx(1.0, abs=1e-9)
+
+
+def test_concentrated_beta_against_mpmath():
+    r, alpha, a, b, age, t = 3.0, 4.41, 2e4, 3e4, 40.0, 30.0
+    mp.mp.dps = 30
+    m, s = mp.mpf(r), mp.mpf(t) / (mp.mpf(alpha) + age)
+    log_b = mp.loggamma(a) + mp.loggamma(b) - mp.loggamma(a + b)
+    mean, sd = a / (a + b), (a * b / (a + b) ** 2 / (a + b + 1)) ** 0.5
+
+    def integrand(p):
+        return (
+            -mp.expm1(-m * mp.log1p(p * s))
+            / p
+            * mp.exp((a - 1) * mp.log(p) + (b - 1) * mp.log1p(-p) - log_b)
+        )
+
+    points = [0, *(mean + k * sd for k in (-40, -10, -3, 0, 3, 10, 40)), 1]
+    expected = float(mp.quad(integrand, points))
+    value = float(expected_purchases_if_alive(r, alpha, a, b, 0.0, age, t))
+    assert value == pytest.approx(expected, rel=1e-12)
+
+
+def test_pareto_nbd_with_huge_r_or_s_is_the_limit_of_immediate_purchases_or_death():
+    base = ORDINARY[clv.ParetoNBDModel]
+    r, alpha, s, beta = base["r"], base["alpha"], base["s"], base["beta"]
+    # r → ∞: λ ≈ r/α; no repeat purchase in (0, T] means death first: L ≈ E[μ]/λ.
+    out = _everything(clv.ParetoNBDModel.from_params({**base, "r": 1e18}), 10.0)
+    _check(out)
+    assert (out["alive"][1:] == 0.0).all()
+    assert (out["expected"][1:] == 0.0).all() and (out["silent"][1:] == 1.0).all()
+    assert out["loglik"][1] == pytest.approx(np.log(s / beta * alpha / 1e18), rel=1e-6)
+    # s → ∞: μ ≈ s/β; dead at once, so no purchase: L ≈ 1 − λ/μ for x = 0.
+    out = _everything(clv.ParetoNBDModel.from_params({**base, "s": 1e18}), 10.0)
+    _check(out)
+    assert (out["alive"][1:] == 0.0).all()
+    assert out["loglik"][1] == pytest.approx(-(r / alpha) * beta / 1e18, rel=1e-6)
+
+
+@pytest.mark.parametrize("scale", [1e12, 1e18])
+def test_pareto_nbd_without_heterogeneity(scale):
+    """r, s → ∞ with λ = r/α and μ = s/β fixed: Poisson purchases, exponential lifetime."""
+    lam, mu, t = 0.5, 0.05, 10.0
+    params = {"r": scale, "alpha": scale / lam, "s": scale, "beta": scale / mu}
+    out = _everything(clv.ParetoNBDModel.from_params(params), t)
+    _check(out)
+    x, t_x, age = (HISTORIES[c].to_numpy() for c in ("frequency", "recency", "T"))
+    alive = 1.0 / (1.0 + mu / (lam + mu) * np.expm1((lam + mu) * (age - t_x)))
+    np.testing.assert_allclose(out["alive"], alive, rtol=1e-6)
+    np.testing.assert_allclose(out["expected"], alive * lam * -np.expm1(-mu * t) / mu, rtol=1e-6)
+    np.testing.assert_allclose(out["new"], lam * -np.expm1(-mu * t) / mu, rtol=1e-6)
+
+
+def test_pareto_local_rule_matches_the_generic_one_on_ordinary_integrals():
+    rng = np.random.default_rng(3)
+    n = 300
+    A = np.where(rng.uniform(size=n) < 0.5, 1.0, np.floor(np.exp(rng.uniform(0, 4, n))))
+    c1 = A - 1.0 + np.exp(rng.uniform(np.log(0.05), np.log(100.0), n))
+    c2 = 1.0 + np.exp(rng.uniform(np.log(0.05), np.log(20.0), n))
+    a1, a2 = np.exp(rng.uniform(-3, 6, n)), np.exp(rng.uniform(-3, 6, n))
+    lo = np.where(rng.uniform(size=n) < 0.5, -np.inf, rng.uniform(-2, 4, n))
+    hi = np.where(np.isinf(lo), rng.uniform(-2, 4, n), lo + np.exp(rng.uniform(-4, 2, n)))
+    keep = c1 + c2 > A + 0.25
+    args = [v[keep] for v in (A, c1, a1, c2, a2, lo, hi)]
+    generic, _ = LogConcave(*args).integrate()
+    local, _ = _local(*args)
+    np.testing.assert_allclose(local, generic, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("model_class", MODELS)
+@pytest.mark.parametrize("value", [1e-300, 1e18])
+@pytest.mark.parametrize("which", ["r", "alpha"])
+def test_r_and_alpha_at_the_ends(model_class, value, which):
+    params = {**ORDINARY[model_class], which: value}
+    _check(_everything(model_class.from_params(params), 10.0), params["r"] / params["alpha"])

@@ -111,18 +111,20 @@ class ModifiedBetaGeoModel(FusedBetaGeoFit, PurchaseModel):
         r, alpha, a, b = p["r"], p["alpha"], p["a"], p["b"]
         x, t_x, T = np.broadcast_arrays(*(np.asarray(v, dtype="float64") for v in (x, t_x, T)))
         r_terms = _per_x(x, r, lambda ux: (safe_gammaln(r + ux), psi(r + ux)))
-        ab_terms = _per_x(
-            x,
-            a,
-            b,
-            lambda ux: (
-                _log_beta_ratio(a, b, ux) - np.log(a + b + ux),
-                np.log(b + ux),
-                1.0 / (b + ux),
-                psi(a + b) - psi(a + b + ux + 1.0),
-                psi(b + ux) - psi(b),
-            ),
-        )  # fmt: skip
+        # b subnormal: 1/(b + 0) = inf, a gradient of −inf in b; ψ(b + 0) − ψ(b) is 0 at x = 0.
+        with np.errstate(over="ignore", invalid="ignore"):
+            ab_terms = _per_x(
+                x,
+                a,
+                b,
+                lambda ux: (
+                    _log_beta_ratio(a, b, ux) - np.log(a + b + ux),
+                    np.log(b + ux),
+                    1.0 / (b + ux),
+                    psi(a + b) - psi(a + b + ux + 1.0),
+                    np.where(ux > 0, psi(b + ux) - psi(b), 0.0),
+                ),
+            )  # fmt: skip
         log_gamma_rx, psi_rx = r_terms
         log_c, log_bx, inv_bx, d_c_ab, d_c_b = ab_terms
         rx = r + x

@@ -12,8 +12,16 @@ import clvmodel as clv
 from clvmodel._table_ids import table_ids
 from clvmodel.cli import _guard, main
 from clvmodel.cli._options import horizon_options, with_unit_option
+from clvmodel.dayone.prediction import single_price
 from clvmodel.errors import InputError
 from clvmodel.io import read_table, write_table
+from clvmodel.models import PURCHASE_MODELS
+
+#: Key of ``click.Context.meta`` under which ``clvmodel fit`` says how the user named the
+#: attributes file (``--attributes``); ``dayone-fit`` calls it ATTRIBUTES.
+ATTRIBUTES_NAME = "clvmodel.dayone.attributes_name"
+#: How many customer ids a message shows.
+SHOWN = 5
 
 
 def _split(text: str | None) -> list[str]:
@@ -99,6 +107,14 @@ def _echo_warnings(caught) -> None:
 @click.option("--observation-end", default=None, help="End of the histories, YYYY-MM-DD.")
 @click.option("--time-unit", type=click.Choice(["D", "W"]), default="W", show_default=True)
 @_guard.date_options
+@click.option(
+    "--model",
+    "purchase_model",
+    type=click.Choice(list(PURCHASE_MODELS)),
+    default="bgnbd",
+    show_default=True,
+    help="Purchase model, with the attributes as covariates: BG/NBD, MBG/NBD or Pareto/NBD.",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
 def dayone_fit(
     transactions,
@@ -119,6 +135,7 @@ def dayone_fit(
     time_unit,
     date_format,
     drop_duplicates,
+    purchase_model,
     output,
 ):
     """Fit a Day One model on existing customers and write it to a JSON file.
@@ -129,8 +146,9 @@ def dayone_fit(
     repeat purchases × expected spend over the horizon (13 months of 365.25/12 days by default).
     """
     started = time.perf_counter()
+    source = click.get_current_context().meta.get(ATTRIBUTES_NAME, "ATTRIBUTES")
     _guard.refuse_overwrite(
-        {"-o/--output": output}, {"TRANSACTIONS": transactions, "ATTRIBUTES": attributes}
+        {"-o/--output": output}, {"TRANSACTIONS": transactions, source: attributes}
     )
     duration = with_unit_option("--horizon", horizon, horizon_unit, "M")
     names = _split(covariates)
@@ -140,8 +158,9 @@ def dayone_fit(
         raise InputError(f"--categorical names {stray}, which are not in --covariates.")
     baseline_levels = _baselines(baselines)
     log = read_table(transactions)
-    table = _indexed(read_table(attributes), customer_col, "ATTRIBUTES")
-    numeric, kinds = _attribute_kinds(table, names, forced, _split(log_cols), customer_col)
+    _require_amounts(log, customer_col, date_col, amount_col)
+    table = _indexed(read_table(attributes), customer_col, source)
+    numeric, kinds = _attribute_kinds(table, names, forced, _split(log_cols), customer_col, source)
     rfm = clv.rfm_summary(
         log,
         customer_col=customer_col,
@@ -154,6 +173,7 @@ def dayone_fit(
     )
     rfm.index = pd.Index(rfm.index.astype(str), name=customer_col)
     _guard.check_fittable(len(rfm), int((rfm["frequency"] > 0).sum()))
+    table = _matched(rfm, table, source)
     model = clv.DayOneModel(
         numeric,
         kinds,
@@ -163,6 +183,7 @@ def dayone_fit(
         horizon=duration,
         covariates_on=_split(covariates_on),
         segment_band=segment_band,
+        purchase_model=purchase_model,
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -173,13 +194,56 @@ def dayone_fit(
     click.echo(f"\nwrote {output} in {time.perf_counter() - started:.1f} s")
 
 
-def _attribute_kinds(table, names, forced, log_cols, customer_col) -> tuple[list, list]:
+def _require_amounts(log: pd.DataFrame, customer_col, date_col, amount_col) -> None:
+    """Refuse a log without its amount column: a Day One model predicts spend."""
+    if amount_col not in log.columns and {customer_col, date_col} <= set(log.columns):
+        raise InputError(
+            f"TRANSACTIONS has no amount column {amount_col!r}; its columns are "
+            f"{list(map(str, log.columns))}. A Day One model predicts spend, so it needs the "
+            "amount of each purchase: name its column with --amount-col."
+        )
+
+
+def _matched(rfm: pd.DataFrame, table: pd.DataFrame, source: str) -> pd.DataFrame:
+    """The attributes of the customers of the log, in its order: refused when a customer of the
+    log has no row, with a warning for the rows of customers who bought nothing (left out), and
+    refused when the amounts hold a single price (nothing for the spend model to learn)."""
+    missing = rfm.index.difference(table.index)
+    if len(missing):
+        raise InputError(
+            f"{source} has no row for {len(missing):,} of the {len(rfm):,} customers who bought "
+            f"in TRANSACTIONS (for example {list(missing[:SHOWN])}); add a row for each of them "
+            f"to {source} (same ids, in --customer-col), or leave their purchases out of "
+            "TRANSACTIONS."
+        )
+    extra = table.index.difference(rfm.index)
+    if len(extra):
+        click.echo(
+            f"warning: {len(extra):,} of the {len(table):,} customers in {source} have no "
+            f"purchase in TRANSACTIONS (for example {list(extra[:SHOWN])}); they are left out of "
+            "the fit, which learns from what customers bought.",
+            err=True,
+        )
+    price = single_price(rfm)
+    if price is not None:
+        raise InputError(
+            f"cannot fit a Day One model: every one of the {price[0]:,} repeat buyers spent the "
+            f"same per purchase ({price[1]:.6g}, a single price?), so its spend model has no "
+            "spread in spend for the attributes to explain. Check that --amount-col names the "
+            "amount paid per purchase; if every purchase costs the same, fit purchases alone "
+            "with `clvmodel fit TRANSACTIONS --no-amount` (no attributes) and value each "
+            "purchase at the price."
+        )
+    return table.loc[rfm.index]
+
+
+def _attribute_kinds(table, names, forced, log_cols, customer_col, source) -> tuple[list, list]:
     """The --covariates split into numeric and categorical attributes, with the mistakes in
     --covariates, --categorical and --log refused."""
     missing = [n for n in names if n not in table.columns]
     if missing:
         raise InputError(
-            f"ATTRIBUTES has no column {', '.join(map(repr, missing))}; its columns are "
+            f"{source} has no column {', '.join(map(repr, missing))}; its columns are "
             f"{[customer_col, *map(str, table.columns)]}."
         )
     numeric = [n for n in names if n not in forced and _looks_numeric(table[n])]

@@ -30,7 +30,8 @@ from clvmodel.models.bundle import fit_bundle
     type=click.Path(),
     default=None,
     help="Signup attributes (CSV/Parquet, one row per customer): with --covariates, fit a Day "
-    "One model instead (see `clvmodel dayone-fit --help` for all its options).",
+    "One model instead, with --model bgnbd, mbgnbd or pnbd (see `clvmodel dayone-fit --help` "
+    "for all its options); TRANSACTIONS is then a CSV or Parquet file with amounts.",
 )
 @click.option("--covariates", default=None, help="Comma-separated covariate columns.")
 @click.option("--categorical", default=None, help="Covariates to treat as categorical.")
@@ -83,31 +84,16 @@ def fit(
     """
     if (attributes is None) != (covariates is None):
         raise InputError("--attributes and --covariates go together: give both or neither.")
+    _refuse_mixed_options(ctx, attributes is not None, model_name)
     _guard.refuse_overwrite(
         {"-o/--output": output}, {"TRANSACTIONS": transactions, "--attributes": attributes}
     )
     _guard.check_output_folders({"-o/--output": output})
     amount_option(options)
     if attributes is not None:
-        from clvmodel.cli._dayone import dayone_fit
-
-        return ctx.invoke(
-            dayone_fit,
-            transactions=transactions,
-            attributes=attributes,
-            covariates=covariates,
-            categorical=categorical,
-            log_cols=log_cols,
-            first_purchase_col=first_purchase_col,
-            customer_col=options["customer_col"],
-            date_col=options["date_col"],
-            amount_col=options["amount_col"],
-            observation_end=options["observation_end"],
-            time_unit=time_unit,
-            date_format=options["date_format"],
-            drop_duplicates=options.get("drop_duplicates", False),
-            output=output,
-        )
+        day_one = {"covariates": covariates, "categorical": categorical, "log_cols": log_cols}
+        day_one.update(first_purchase_col=first_purchase_col, purchase_model=model_name)
+        return _fit_day_one(ctx, transactions, attributes, time_unit, output, day_one, options)
     if calibration_end is not None and model_name != "auto":
         raise InputError("--calibration-end chooses the model: use it with --model auto.")
     started = time.perf_counter()
@@ -132,6 +118,76 @@ def fit(
     bundle.save(output)
     _describe(bundle, counts, source.end, time_unit, len(histories))
     click.echo(f"\nwrote {output} in {time.perf_counter() - started:.1f} s")
+
+
+#: Options of a Day One fit (--attributes), with what they do; without --attributes they would
+#: be ignored.
+_DAY_ONE_ONLY = {
+    "categorical": "--categorical",
+    "log_cols": "--log",
+    "first_purchase_col": "--first-purchase-col",
+}
+#: Options of the DuckDB route that a Day One fit (read with pandas) cannot honour, with why.
+_NOT_DAY_ONE = {
+    "calibration_end": ("--calibration-end", "it chooses among models with --model auto"),
+    "no_amount": ("--no-amount", "a Day One model predicts spend, which needs the amounts"),
+    "table": ("--table", "a Day One fit reads TRANSACTIONS as a CSV or Parquet file"),
+    "query": ("--query", "a Day One fit reads TRANSACTIONS as a CSV or Parquet file"),
+    "pushdown": ("--pushdown/--no-pushdown", "a Day One fit does not read a database"),
+    "memory_limit": ("--memory-limit", "a Day One fit runs in pandas, not in DuckDB"),
+}
+
+
+def _refuse_mixed_options(ctx: click.Context, day_one: bool, model_name: str) -> None:
+    """Raise a usage error naming both options when the command line mixes the options of a Day
+    One fit (--attributes) with those of a plain fit that it would otherwise silently ignore."""
+
+    def given(name: str) -> bool:
+        source = ctx.get_parameter_source(name)
+        return source is not None and source is not click.core.ParameterSource.DEFAULT
+
+    if not day_one:
+        for name, flag in _DAY_ONE_ONLY.items():
+            if given(name):
+                raise click.UsageError(
+                    f"{flag} describes the attributes of a Day One model: give it with "
+                    "--attributes and --covariates, or leave it out.",
+                    ctx=ctx,
+                )
+        return
+    for name, (flag, reason) in _NOT_DAY_ONE.items():
+        if given(name):
+            raise click.UsageError(
+                f"{flag} cannot go with --attributes: {reason}. Leave out {flag} or --attributes.",
+                ctx=ctx,
+            )
+    if model_name == "auto":
+        raise click.UsageError(
+            "--model auto cannot go with --attributes: a Day One model is fitted with one "
+            "purchase model; choose --model bgnbd, mbgnbd or pnbd.",
+            ctx=ctx,
+        )
+
+
+def _fit_day_one(ctx, transactions, attributes, time_unit, output, day_one, options):
+    """``clvmodel dayone-fit`` with the options of ``clvmodel fit`` that it shares."""
+    from clvmodel.cli._dayone import ATTRIBUTES_NAME, dayone_fit
+
+    ctx.meta[ATTRIBUTES_NAME] = "--attributes"
+    return ctx.invoke(
+        dayone_fit,
+        transactions=transactions,
+        attributes=attributes,
+        **day_one,
+        customer_col=options["customer_col"],
+        date_col=options["date_col"],
+        amount_col=options["amount_col"],
+        observation_end=options["observation_end"],
+        time_unit=time_unit,
+        date_format=options["date_format"],
+        drop_duplicates=options.get("drop_duplicates", False),
+        output=output,
+    )
 
 
 def _metadata(transactions, source, counts, time_unit, options) -> dict:

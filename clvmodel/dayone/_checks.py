@@ -28,8 +28,10 @@ def names(value, argument: str) -> list[str]:
 
 
 def examples(values) -> list:
-    """The first few offending values, for an error message."""
-    return list(values)[:EXAMPLES]
+    """The first few offending values as plain Python values (``-3.0``, never numpy's
+    ``np.float64(-3.0)``), for an error message."""
+    values = values.tolist() if hasattr(values, "tolist") else list(values)
+    return values[:EXAMPLES]
 
 
 def check_frame(frame, what: str) -> pd.DataFrame:
@@ -54,28 +56,57 @@ def require_columns(frame: pd.DataFrame, columns, what: str) -> None:
     missing = [n for n in columns if n not in frame.columns]
     if missing:
         raise InputError(
-            f"{what} has no column {', '.join(map(repr, missing))}; its columns are "
+            f"there is no column {', '.join(map(repr, missing))} in {what}; its columns are "
             f"{list(map(str, frame.columns))}. Add the attribute, or fit the model without it."
         )
 
 
-def numeric_column(frame: pd.DataFrame, name: str, what: str) -> np.ndarray:
-    """A numeric attribute as finite floats (booleans count as 0/1)."""
+def numeric_column(
+    frame: pd.DataFrame, name: str, what: str, *, fitting: bool = True
+) -> np.ndarray:
+    """A numeric attribute as finite floats (booleans count as 0/1).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table holding the attribute.
+    name : str
+        The attribute's column.
+    what : str
+        How messages name ``frame`` ("the signup attributes").
+    fitting : bool
+        Whether a model is being fitted, so that a message may suggest declaring the attribute
+        categorical or adding a new attribute; a fitted model takes its attributes as they are.
+
+    Returns
+    -------
+    numpy.ndarray
+        The values as float64.
+    """
     column = frame[name]
     converted, unparsed = parse_numbers(column)
     if unparsed.any():
+        fix = (
+            f"Fix them, or list {name!r} under categorical= if it is a category."
+            if fitting
+            else f"The model takes {name!r} as a number: fix them."
+        )
         raise InputError(
             f"attribute {name!r} in {what} is not numeric: {int(unparsed.sum())} value(s) are not "
-            f"numbers (for example {examples(column[unparsed])}). Fix them, or list {name!r} "
-            "under categorical= if it is a category."
+            f"numbers (for example {examples(column[unparsed])}). {fix}"
         )
     values = converted.to_numpy(dtype="float64", na_value=np.nan)
     bad = ~np.isfinite(values)
     if bad.any():
+        fill = (
+            "fill them (e.g. with the median, plus a 0/1 'was missing' attribute) or drop those "
+            "customers."
+            if fitting
+            else "fill them or drop those customers."
+        )
         raise InputError(
             f"attribute {name!r} in {what} has {int(bad.sum())} missing or infinite value(s) (for "
-            f"customers {examples(frame.index[bad])}); fill them (e.g. with the median, plus a "
-            "0/1 'was missing' attribute) or drop those customers."
+            f"customers {examples(frame.index[bad])}); {fill}"
         )
     return values
 

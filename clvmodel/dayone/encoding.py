@@ -23,7 +23,8 @@ from clvmodel.dayone._checks import (
     numeric_column,
     require_columns,
 )
-from clvmodel.errors import ClvWarning, InputError
+from clvmodel.errors import ClvWarning, InputError, ModelFileError
+from clvmodel.models._persistence import finite_number
 
 
 def check_attribute_lists(numeric, categorical, log, baselines):
@@ -47,16 +48,24 @@ def check_attribute_lists(numeric, categorical, log, baselines):
     return numeric, categorical, log, baselines
 
 
-def numeric_values(frame: pd.DataFrame, name: str, what: str, log: list[str]) -> np.ndarray:
-    """A numeric attribute on the scale it enters the model: log(1 + value) when in ``log``."""
-    values = numeric_column(frame, name, what)
+def numeric_values(
+    frame: pd.DataFrame, name: str, what: str, log: list[str], *, fitting: bool = True
+) -> np.ndarray:
+    """A numeric attribute on the scale it enters the model: log(1 + value) when in ``log``
+    (``fitting`` as in :func:`~clvmodel.dayone._checks.numeric_column`)."""
+    values = numeric_column(frame, name, what, fitting=fitting)
     if name in log:
         negative = values < 0
         if negative.any():
+            fix = (
+                f"fix them, or take {name!r} out of log= to enter it as it is"
+                if fitting
+                else "the model was fitted with it that way, so fix them"
+            )
             raise InputError(
                 f"attribute {name!r} in {what} is entered as log(1 + value) but has "
                 f"{int(negative.sum())} negative value(s) (for example "
-                f"{examples(values[negative])}); fix them or remove {name!r} from log=."
+                f"{examples(values[negative])}); {fix}."
             )
         values = np.log1p(values)
     return values
@@ -143,8 +152,8 @@ def _indicators(entry: dict[str, Any], attributes: pd.DataFrame, unknown: str, c
             raise InputError(
                 f"categorical attribute {name!r} has level(s) {seen[:EXAMPLES]} that the "
                 f"model never saw ({int(new.sum())} customer(s)); it knows {levels[:20]}. "
-                "Map them to a known level, or pass unknown='baseline' (--unknown "
-                f"baseline on the command line) to score them as the baseline {baseline!r}."
+                "Map them to a known level, or pass unknown='baseline' to score them as the "
+                f"baseline {baseline!r}."
             )
         # stacklevel 5: the caller of DayOneModel.predict (predict → encode → encode_attributes)
         warnings.warn(
@@ -164,6 +173,7 @@ def encode_attributes(
     required: list[str],
     log: list[str],
     unknown: str = "error",
+    ranges: dict[str, list[float]] | None = None,
 ) -> pd.DataFrame:
     """Encode signup attributes with a learnt encoding (see :meth:`DayOneModel.encode`).
 
@@ -179,6 +189,10 @@ def encode_attributes(
         Numeric attributes entered as log(1 + value).
     unknown : {"error", "baseline"}
         What to do with a categorical level not seen when fitting.
+    ranges : dict, optional
+        From :func:`learn_ranges`: a :class:`~clvmodel.ClvWarning` names the numeric attributes
+        with values far outside them (see :func:`warn_far_outside`); ``None`` (a model file
+        written before ranges were stored) checks nothing.
 
     Returns
     -------
@@ -191,8 +205,112 @@ def encode_attributes(
     require_columns(attributes, required, "the signup attributes")
     columns: dict[str, np.ndarray] = {}
     for entry in encoding["numeric"]:
-        values = numeric_values(attributes, entry["name"], "the signup attributes", log)
-        columns[entry["name"]] = (values - entry["mean"]) / entry["sd"]
+        name = entry["name"]
+        values = numeric_values(attributes, name, "the signup attributes", log, fitting=False)
+        if ranges and name in ranges:
+            warn_far_outside(name, values, ranges[name], entry["log"])
+        columns[name] = (values - entry["mean"]) / entry["sd"]
     for entry in encoding["categorical"]:
         _indicators(entry, attributes, unknown, columns)
     return pd.DataFrame(columns, index=attributes.index, columns=design_columns(encoding))
+
+
+# ----------------------------------------------------------------------------------------------
+# The fitting customers' range of each numeric attribute, and signups far outside it
+
+#: Key of the ranges in a Day One model file (absent in files written before they were stored).
+RANGES_KEY = "attribute_ranges"
+
+
+def learn_ranges(attributes: pd.DataFrame, numeric: list[str]) -> dict[str, dict[str, float]]:
+    """The smallest and largest value of each numeric attribute among the fitting customers, on
+    its original scale: ``{name: {"min": ..., "max": ...}}``."""
+    ranges = {}
+    for name in numeric:
+        values = numeric_column(attributes, name, "the attributes")
+        ranges[name] = {"min": float(values.min()), "max": float(values.max())}
+    return ranges
+
+
+def warn_far_outside(name: str, values: np.ndarray, bounds: dict[str, float], log: bool) -> None:
+    """Warn when signups have ``name`` far outside the fitting customers' range.
+
+    Far means beyond the smallest or largest fitting value by more than the whole width of the
+    fitting range, measured on the scale the attribute enters the model (log(1 + value) for a
+    ``log`` attribute, where ``values`` already are): the covariate's effect, exp(γ·z), is then
+    extrapolated by more than all the variation the model learnt from, so the prediction rests
+    on the functional form alone.
+
+    Parameters
+    ----------
+    name : str
+        The attribute.
+    values : numpy.ndarray
+        The signups' values on the entered scale.
+    bounds : dict
+        ``min`` and ``max`` on the original scale, from :func:`learn_ranges`.
+    log : bool
+        Whether the attribute enters as log(1 + value).
+    """
+    low, high = bounds["min"], bounds["max"]
+    entered_low, entered_high = (np.log1p(low), np.log1p(high)) if log else (low, high)
+    width = entered_high - entered_low
+    far = (values < entered_low - width) | (values > entered_high + width)
+    if not far.any():
+        return
+    original = np.expm1(values[far]) if log else values[far]
+    shown = ", ".join(f"{v:g}" for v in original[:EXAMPLES])
+    # stacklevel 5: the caller of DayOneModel.predict (predict → encode → encode_attributes → here)
+    warnings.warn(
+        f"{int(far.sum())} signup(s) have {name!r} far outside the range of the customers the "
+        f"model was fitted on ({low:g} to {high:g}): {shown}. Their predictions extrapolate "
+        "beyond anything the model saw and may be far off; check those values (a wrong unit or "
+        "a typing error?).",
+        ClvWarning,
+        stacklevel=5,
+    )
+
+
+def ranges_document(model) -> dict[str, Any]:
+    """A :class:`~clvmodel.DayOneModel`'s ranges as the extra key of its model file (nothing for
+    a model read from an older file, which has none)."""
+    ranges = getattr(model, "attribute_ranges_", None)
+    return {} if ranges is None else {RANGES_KEY: ranges}
+
+
+def read_ranges(model, document: dict, source: str = "Day One model document"):
+    """``model`` (just read from ``document`` by :mod:`~clvmodel.dayone.persistence`) with the
+    ranges stored in ``document``, checked, as ``model.attribute_ranges_``; ``None`` when the
+    file has none (an older file: predictions are then not checked against ranges).
+
+    Raises
+    ------
+    ModelFileError
+        The ranges are not one ``{"min": ..., "max": ...}`` of finite numbers, min ≤ max, per
+        numeric attribute.
+    """
+    model.attribute_ranges_ = None
+    if RANGES_KEY not in document:
+        return model
+    ranges, numeric = document[RANGES_KEY], model.numeric
+    problem = None
+    if not isinstance(ranges, dict) or sorted(ranges) != sorted(numeric):
+        problem = f"must give the range of each numeric attribute {numeric}"
+    else:
+        for name, bounds in ranges.items():
+            if not (
+                isinstance(bounds, dict)
+                and set(bounds) == {"min", "max"}
+                and all(finite_number(v) for v in bounds.values())
+                and bounds["min"] <= bounds["max"]
+            ):
+                problem = f"the range of {name!r} needs finite numbers min ≤ max"
+                break
+    if problem is not None:
+        raise ModelFileError(
+            f"{source} is not a valid Day One model file: {RANGES_KEY!r} {problem}."
+        )
+    model.attribute_ranges_ = {
+        name: {k: float(v) for k, v in bounds.items()} for name, bounds in ranges.items()
+    }
+    return model

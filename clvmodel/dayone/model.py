@@ -81,6 +81,8 @@ class DayOneModel:
     encoding_ : dict
         How attributes become covariates: numeric ones with ``log``, ``mean`` and ``sd``;
         categorical ones with their ``levels`` and ``baseline``.
+    attribute_ranges_ : dict or None
+        Fitting customers' ``min`` and ``max`` per numeric attribute (``None``: an older file).
     time_unit_ : str
         Time unit of the RFM table the model was fitted on ("D" or "W").
     segment_cuts_ : dict
@@ -147,15 +149,11 @@ class DayOneModel:
     def design_columns(self) -> list[str]:
         """Names of the encoded covariates: numeric attributes by name, then one
         ``attribute=level`` indicator per non-baseline level."""
-        self._check_encoding()
+        self._check_fitted("encoding_")
         return encoding.design_columns(self.encoding_)
 
-    def _check_encoding(self) -> None:
-        if not hasattr(self, "encoding_"):
-            self._check_fitted()
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "bg_"):
+    def _check_fitted(self, attribute: str = "bg_") -> None:
+        if not hasattr(self, attribute):
             raise NotFittedError(
                 "this DayOneModel is not fitted yet: call fit(rfm, attributes) first, or load "
                 "one with DayOneModel.load(path)."
@@ -178,9 +176,10 @@ class DayOneModel:
             Standardised numeric attributes and 0/1 indicators (:attr:`design_columns`), indexed
             like ``attributes``.
         """
-        self._check_encoding()
+        self._check_fitted("encoding_")
+        ranges = getattr(self, "attribute_ranges_", None)
         return encoding.encode_attributes(
-            self.encoding_, attributes, self.attributes, self.log, unknown
+            self.encoding_, attributes, self.attributes, self.log, unknown, ranges
         )
 
     def fit(self, rfm: pd.DataFrame, attributes: pd.DataFrame, time_unit: str | None = None):
@@ -193,7 +192,7 @@ class DayOneModel:
             ``monetary_value``, indexed by customer id.
         attributes : pandas.DataFrame
             Their signup attributes, indexed by customer id; it must have a row for every customer
-            of ``rfm`` (extra rows are ignored).
+            of ``rfm`` (rows of other customers are left out, with a :class:`~clvmodel.ClvWarning`).
         time_unit : {"D", "W"}, optional
             Time unit of ``rfm``; by default the one :func:`clvmodel.rfm_summary` recorded.
 
@@ -214,6 +213,7 @@ class DayOneModel:
             attributes, self.numeric, self.categorical, self.log, self.baselines
         )
         self.time_unit_ = unit
+        self.attribute_ranges_ = encoding.learn_ranges(attributes, self.numeric)
         design = self.encode(attributes)
         clash = sorted(set(design.columns) & set(rfm.columns))
         if clash:
@@ -369,7 +369,7 @@ class DayOneModel:
     def to_dict(self) -> dict[str, Any]:
         """The fitted model as a JSON-ready dictionary (see :meth:`save`)."""
         self._check_fitted()
-        return persistence.to_document(self)
+        return {**persistence.to_document(self), **encoding.ranges_document(self)}
 
     def save(self, path: str | os.PathLike) -> Path:
         """Save the fitted model as versioned JSON, atomically (no pickle).
@@ -395,4 +395,5 @@ class DayOneModel:
     @classmethod
     def from_dict(cls, document, source: str = "Day One model document") -> DayOneModel:
         """Rebuild a model from :meth:`to_dict` output, validating every field."""
-        return persistence.from_document(cls, document, source)
+        model = persistence.from_document(cls, document, source)
+        return encoding.read_ranges(model, document, source)

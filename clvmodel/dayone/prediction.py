@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -12,7 +14,7 @@ from clvmodel.dayone._checks import (
     numeric_column,
     require_columns,
 )
-from clvmodel.errors import InputError
+from clvmodel.errors import ClvWarning, InputError
 from clvmodel.rfm import TIME_UNITS, RfmArrays, validate_rfm
 
 
@@ -31,7 +33,7 @@ def fitting_tables(
     attributes = check_frame(attributes, "the signup attributes")
     require_columns(attributes, required, "the signup attributes")
     if first_purchase_col is not None:
-        require_columns(attributes, [first_purchase_col], "the signup attributes")
+        first_purchase_amounts(attributes, first_purchase_col, "the signup attributes")
     missing = rfm.index.difference(attributes.index)
     if len(missing):
         raise InputError(
@@ -40,17 +42,50 @@ def fitting_tables(
             "customer a row (same ids as the RFM index), or drop those customers from the RFM "
             "table."
         )
+    extra = attributes.index.difference(rfm.index)
+    if len(extra):
+        # stacklevel 3: the caller of DayOneModel.fit
+        warnings.warn(
+            f"{len(extra)} of the {len(attributes)} rows of the signup attributes are of customers "
+            f"not in the RFM table (for example {examples(extra)}); they are left out of the fit.",
+            ClvWarning,
+            stacklevel=3,
+        )
+    price = single_price(rfm)
+    if price is not None:
+        raise InputError(
+            f"every one of the {price[0]:,} repeat buyers spent the same per purchase "
+            f"({price[1]:.6g}, a single price?): DayOneModel's spend model has no spread in "
+            "spend for the attributes to explain. Check monetary_value; if every purchase "
+            "costs the same, fit clvmodel.BetaGeoCovariateModel on the RFM table with the "
+            "attributes as covariates, and value each purchase at the price."
+        )
     return rfm, attributes.loc[rfm.index], unit
 
 
-def first_purchase_amounts(signups: pd.DataFrame, column: str) -> np.ndarray:
-    """The known first purchase amounts (≥ 0) of new signups."""
-    require_columns(signups, [column], "the signups")
-    values = numeric_column(signups, column, "the signups")
-    if (values < 0).any():
+def single_price(rfm: pd.DataFrame) -> tuple[int, float] | None:
+    """``(repeat buyers, price)`` when every repeat buyer with positive spend spent the same per
+    purchase (the Gamma-Gamma spend model then has nothing to estimate), else ``None``."""
+    frequency = rfm["frequency"].to_numpy(dtype="float64")
+    spend = rfm["monetary_value"].to_numpy(dtype="float64")
+    spends = spend[(frequency > 0) & (spend > 0)]
+    if spends.size < 2 or np.ptp(spends) > 1e-9 * spends.max():
+        return None
+    return int(spends.size), float(spends.max())
+
+
+def first_purchase_amounts(
+    signups: pd.DataFrame, column: str, what: str = "the signups"
+) -> np.ndarray:
+    """The known first purchase amounts (≥ 0) of new signups (or, with ``what``, of the
+    customers a model is fitted on)."""
+    require_columns(signups, [column], what)
+    values = numeric_column(signups, column, what, fitting=False)
+    negative = values < 0
+    if negative.any():
         raise InputError(
-            f"first purchase amounts in {column!r} must be ≥ 0; "
-            f"{int((values < 0).sum())} are negative."
+            f"{what} have {int(negative.sum())} negative first purchase amount(s) in {column!r} "
+            f"(for customers {examples(signups.index[negative])}); amounts must be ≥ 0."
         )
     return values
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +14,10 @@ from clvmodel.errors import InputError
 __all__ = ["RfmArrays", "rfm_column", "validate_rfm"]
 
 _EXAMPLES = 5
+
+#: The advice when the last purchase comes after the end of observation, in the Python API's words
+#: (a command reading an RFM file gives its own).
+RECOMPUTE_ADVICE = "Recompute the summary with the right observation_end."
 
 #: No customer makes more than 10^12 repeat purchases or spends more than 10^12 on average; the
 #: command line's RFM route refuses the same rows (``clvmodel._rfm_sql``).
@@ -73,6 +77,8 @@ def rfm_column(data, name: str):
 def validate_rfm(
     data,
     require: tuple[str, ...] = ("frequency", "recency", "T"),
+    *,
+    rows: Callable[[np.ndarray], str] | None = None,
 ) -> RfmArrays:
     """Check an RFM table and return its columns as float arrays.
 
@@ -83,6 +89,10 @@ def validate_rfm(
         ``lifetimes`` and the paper's ``x`` and ``t_x`` are accepted too.
     require : tuple of str
         Which of ``frequency``, ``recency``, ``T`` and ``monetary_value`` must be present.
+    rows : callable, optional
+        How the messages name the offending rows, from their positions (0-based, an integer
+        array): a command reading a file names its lines. Default: the index labels of a
+        DataFrame (``index label(s) 'c'``), else the positions (``row(s) 3, counting from 0``).
 
     Returns
     -------
@@ -108,15 +118,23 @@ def validate_rfm(
             "Build one with clvmodel.rfm_summary(transactions, ...), or rename your columns to "
             "frequency, recency, T and monetary_value."
         )
-    arrays = _float_columns(data)
+    where = rows or (lambda positions: _rows(data, positions))
+    arrays = _float_columns(data, where)
     n = next(iter(arrays.values())).size
     x, t_x, age, m = (arrays.get(name) for name in ("frequency", "recency", "T", "monetary_value"))
-    _check_values(x, t_x, age, m)
+    _check_values(x, t_x, age, m, where)
     index = data.index if isinstance(data, pd.DataFrame) else pd.RangeIndex(n)
     return RfmArrays(frequency=x, recency=t_x, T=age, monetary_value=m, index=index)
 
 
-def _float_columns(data) -> dict[str, np.ndarray]:
+def _rows(data, positions: np.ndarray) -> str:
+    """Rows of ``data`` as the Python API names them: index labels, else positions from 0."""
+    if isinstance(data, pd.DataFrame):
+        return f"index label(s) {examples(data.index[positions])}"
+    return f"row(s) {examples(positions)}, counting from 0"
+
+
+def _float_columns(data, where) -> dict[str, np.ndarray]:
     """The RFM columns present in ``data`` as finite float arrays of one non-zero length."""
     arrays = {}
     for name in ("frequency", "recency", "T", "monetary_value"):
@@ -131,8 +149,8 @@ def _float_columns(data) -> dict[str, np.ndarray]:
         bad = ~np.isfinite(values)
         if bad.any():
             raise InputError(
-                f"{int(bad.sum())} value(s) of {name!r} are missing or infinite (positions "
-                f"{examples(np.flatnonzero(bad))}); drop or fix those customers."
+                f"{int(bad.sum())} value(s) of {name!r} are missing or infinite "
+                f"({where(np.flatnonzero(bad))}); drop or fix those customers."
             )
         arrays[name] = values
     lengths = {name: v.size for name, v in arrays.items()}
@@ -144,32 +162,35 @@ def _float_columns(data) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _check_values(x, t_x, age, m) -> None:
-    """Refuse RFM values no customer can have (each column may be None when absent)."""
+def _check_values(x, t_x, age, m, where) -> None:
+    """Refuse RFM values no customer can have (each column may be None when absent); ``where``
+    names rows from their positions."""
     if x is not None:
         wrong = (x < 0) | (x != np.round(x))
         if wrong.any():
             raise InputError(
                 f"{int(wrong.sum())} frequency value(s) are negative or not whole numbers (for "
-                f"example {x[wrong][:_EXAMPLES].tolist()}); frequency counts repeat purchases."
+                f"example {x[wrong][:_EXAMPLES].tolist()}; {where(np.flatnonzero(wrong))}); "
+                "frequency counts repeat purchases."
             )
         huge = x > RFM_BOUND
         if huge.any():
             rows = np.flatnonzero(huge)
             raise InputError(
-                f"{rows.size} frequency value(s) are beyond 1e12 (positions {examples(rows)}, for "
+                f"{rows.size} frequency value(s) are beyond 1e12 ({where(rows)}, for "
                 f"example {x[rows][:_EXAMPLES].tolist()}); no customer makes that many repeat "
                 "purchases: a unit or a join went wrong."
             )
     if t_x is not None and (t_x < 0).any():
         raise InputError(
-            f"{int((t_x < 0).sum())} recency value(s) are negative; recency is the time from the "
-            "first to the last purchase."
+            f"{int((t_x < 0).sum())} recency value(s) are negative "
+            f"({where(np.flatnonzero(t_x < 0))}); recency is the time from the first to the last "
+            "purchase."
         )
     if age is not None and (age < 0).any():
         raise InputError(
-            f"{int((age < 0).sum())} T value(s) are negative; T is the time from the first "
-            "purchase to the end of observation."
+            f"{int((age < 0).sum())} T value(s) are negative ({where(np.flatnonzero(age < 0))}); "
+            "T is the time from the first purchase to the end of observation."
         )
     if t_x is not None and age is not None:
         # A tolerance for recency and T computed separately in floating point.
@@ -177,22 +198,21 @@ def _check_values(x, t_x, age, m) -> None:
         if over.any():
             rows = np.flatnonzero(over)
             raise InputError(
-                f"{rows.size} customer(s) have recency > T (positions {examples(rows)}); the "
-                "last purchase cannot come after the end of observation. Recompute the summary "
-                "with the right observation_end."
+                f"{rows.size} customer(s) have recency > T ({where(rows)}); the last purchase "
+                f"cannot come after the end of observation. {RECOMPUTE_ADVICE}"
             )
         if x is not None:
             odd = (x == 0) & (t_x != 0)
             if odd.any():
                 raise InputError(
-                    f"{int(odd.sum())} customer(s) have frequency 0 but recency > 0 (positions "
-                    f"{examples(np.flatnonzero(odd))}); recency must be 0 without a repeat "
+                    f"{int(odd.sum())} customer(s) have frequency 0 but recency > 0 "
+                    f"({where(np.flatnonzero(odd))}); recency must be 0 without a repeat "
                     "purchase."
                 )
     if m is not None and (np.abs(m) > RFM_BOUND).any():
         rows = np.flatnonzero(np.abs(m) > RFM_BOUND)
         raise InputError(
-            f"{rows.size} monetary_value value(s) are beyond ±1e12 (positions {examples(rows)}, "
+            f"{rows.size} monetary_value value(s) are beyond ±1e12 ({where(rows)}, "
             f"for example {m[rows][:_EXAMPLES].tolist()}); that is not a mean spend per purchase: "
             "check the amounts' unit."
         )
@@ -200,6 +220,6 @@ def _check_values(x, t_x, age, m) -> None:
         negative = (x > 0) & (m < 0)
         if negative.any():
             raise InputError(
-                f"{int(negative.sum())} repeat buyer(s) have a negative monetary_value; spend "
-                "must be ≥ 0."
+                f"{int(negative.sum())} repeat buyer(s) have a negative monetary_value "
+                f"({where(np.flatnonzero(negative))}); spend must be ≥ 0."
             )

@@ -88,8 +88,8 @@ def _per_customer(name: str, value, segment: pd.Series | None, n: int) -> np.nda
     missing = sorted(set(segment.unique()) - set(table), key=str)
     if missing:
         raise InputError(
-            f"{name} has no value for segment(s) {missing[:5]}; add them to the mapping (it has "
-            f"{sorted(table, key=str)[:5]})."
+            f"{name} has no value for segment(s) {missing[:5]} of segments; add them to {name} "
+            f"(it has {sorted(table, key=str)[:5]})."
         )
     return segment.map(table).to_numpy(dtype="float64")
 

@@ -821,7 +821,9 @@ def test_validate_accepts_lifetimes_names(good_rfm):
 
 def test_validate_rejects_recency_above_t(good_rfm):
     good_rfm.loc["c", "recency"] = 26.0
-    with pytest.raises(clv.InputError, match=r"1 customer\(s\) have recency > T \(positions 2\)"):
+    with pytest.raises(
+        clv.InputError, match=r"1 customer\(s\) have recency > T \(index label\(s\) 'c'\)"
+    ):
         validate_rfm(good_rfm)
 
 
@@ -846,7 +848,7 @@ def test_validate_rejects_absurd_frequency_and_spend_as_the_cli_does(good_rfm):
     assert validate_rfm(at_bound).frequency[1] == 1e12
     good_rfm["frequency"] = [0.0, 1e300, 5.0]
     with pytest.raises(
-        clv.InputError, match=r"1 frequency value\(s\) are beyond 1e12 \(positions 1"
+        clv.InputError, match=r"1 frequency value\(s\) are beyond 1e12 \(index label\(s\) 'b'"
     ):
         validate_rfm(good_rfm)
     good_rfm["frequency"] = [0.0, 2.0, 5.0]

@@ -159,12 +159,7 @@ def price_increase_plan(
     table = tier_table(scores, categorical, labels)
     empty = [t for t, n in table["customers"].items() if n == 0]
     if empty:
-        warnings.warn(
-            f"tier(s) {empty} have no customers; their stage is empty. Check the thresholds or "
-            "quantiles (many equal risks at a quantile cut all go to the higher tier).",
-            StatisticalWarning,
-            stacklevel=2,
-        )
+        warnings.warn(_empty_tiers_message(empty, tier_cuts), StatisticalWarning, stacklevel=2)
     stages = _stage_table(scores, table, codes, labels, np.asarray(rates), margin)
     if weeks is not None:
         stages["weeks_after_first_stage"] = weeks
@@ -182,6 +177,22 @@ def price_increase_plan(
         tier_cuts=tier_cuts,
         margin=margin,
         settings=settings,
+    )
+
+
+#: What the warning about tiers without customers says after their names (a caller that draws
+#: the tiers itself, as the report does, recognises it by this and words its own).
+EMPTY_TIERS = "have no customers; their stage is empty"
+
+
+def _empty_tiers_message(empty: list, tier_cuts) -> str:
+    """The warning for tiers without customers, naming the arguments that draw the tiers."""
+    cuts = ""
+    if tier_cuts is not None:
+        cuts = f" (the tiers are cut at churn risk {', '.join(f'{c:g}' for c in tier_cuts)})"
+    return (
+        f"tier(s) {empty} {EMPTY_TIERS}{cuts}. Pass other thresholds= or quantiles= (many equal "
+        "risks at a quantile cut all go to the higher tier)."
     )
 
 

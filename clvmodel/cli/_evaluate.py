@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -10,8 +13,10 @@ import pandas as pd
 
 import clvmodel as clv
 from clvmodel._files import write_atomically, write_text_atomically
+from clvmodel._postgres_connect import display, is_postgres_uri
 from clvmodel.cli import _guard, main
 from clvmodel.cli._options import FRACTION_HELP, INTERVAL
+from clvmodel.evaluation.alignment import HOLDOUT_END_ADVICE, HOLDOUT_END_SOURCE
 from clvmodel.io import write_table
 from clvmodel.plotting import (
     plot_conditional_expectation,
@@ -37,6 +42,53 @@ _FIGURES = {
     "holdout_reliability.png": lambda report, ax: plot_reliability(report, ax=ax),
 }
 _DEFAULT_AMOUNT = "amount"
+
+
+_HOLDOUT_END_ADVICE = (
+    "Give an --observation-end no later than the last transaction, or leave it out to end the "
+    "holdout there."
+)
+
+
+def holdout_words(message: str) -> str:
+    """A library message in the command line's words, where the holdout period ends on
+    --observation-end (not on the calibration end plus a ``duration_holdout`` column)."""
+    text = message.replace(HOLDOUT_END_SOURCE, "(--observation-end)")
+    return _guard.cli_words(text.replace(HOLDOUT_END_ADVICE, _HOLDOUT_END_ADVICE))
+
+
+@contextmanager
+def warning_lines(words=holdout_words):
+    """Show each warning raised while the block runs once, as a ``warning: ...`` line in
+    ``words`` (also when the block fails: they come before its error line)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", clv.ClvWarning)
+        try:
+            yield
+        finally:
+            shown = dict.fromkeys(words(str(warning.message)) for warning in caught)
+            for text in shown:
+                click.echo(f"warning: {text}", err=True)
+
+
+def check_columns(table: pd.DataFrame, source: str, columns) -> None:
+    """Refuse, before any work, a --customer-col, --date-col or --amount-col (``columns``, in
+    that order; ``None`` skipped) that names no column of the input ``source``."""
+    if is_postgres_uri(source):
+        source = display(source)
+    flags = ("--customer-col", "--date-col", "--amount-col")
+    missing = {
+        flag: name
+        for flag, name in zip(flags, columns, strict=True)
+        if name is not None and name not in table.columns
+    }
+    if missing:
+        raise clv.InputError(
+            f"TRANSACTIONS {source} has no column "
+            f"{', '.join(f'{name!r} ({flag})' for flag, name in missing.items())}; its columns "
+            f"are {list(map(str, table.columns))}. Name the right one(s) with "
+            f"{' and '.join(missing)}."
+        )
 
 
 def _save_figure(draw, report, path: Path) -> None:
@@ -171,6 +223,7 @@ def evaluate(
     table = _guard.read_input(transactions, table, query)
     if amount_col is None and _DEFAULT_AMOUNT in table.columns:
         amount_col = _DEFAULT_AMOUNT
+    check_columns(table, transactions, (customer_col, date_col, amount_col))
     calibration, holdout = clv.calibration_holdout_split(
         table,
         calibration_end=calibration_end,
@@ -191,9 +244,10 @@ def evaluate(
     )
     bg, model_key, comparison = _purchase_model(names, calibration, holdout)
     gg = _spend_model(calibration) if amount_col is not None else None
-    report = clv.evaluate_holdout(bg, calibration, holdout, gg, transactions=table,
-                                  customer_col=customer_col, date_col=date_col,
-                                  interval=interval)  # fmt: skip
+    with warning_lines():  # the holdout ends on --observation-end, not on a duration_holdout
+        report = clv.evaluate_holdout(bg, calibration, holdout, gg, transactions=table,
+                                      customer_col=customer_col, date_col=date_col,
+                                      interval=interval)  # fmt: skip
     click.echo(str(report))
     folder = _output_folder(output)
     report.customers.index.name = report.customers.index.name or customer_col
@@ -242,8 +296,14 @@ def _spend_model(calibration):
     try:
         return _guard.fitted(clv.GammaGammaModel().fit, calibration)
     except clv.ClvError as exc:
+        # evaluate has no --no-amount: without a spend model it evaluates the purchases alone,
+        # so advice to fit without amounts goes.
+        sentences = re.split(r"(?<=[.!?])\s+", _guard.cli_words(str(exc)))
+        reason = " ".join(s for s in sentences if "--no-amount" not in s)
         click.echo(
-            f"warning: no spend model, so spend and value are not evaluated: {exc}", err=True
+            "warning: no spend model, so spend and value are not evaluated (purchases are): "
+            f"{reason}",
+            err=True,
         )
         return None
 

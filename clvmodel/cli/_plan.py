@@ -6,10 +6,13 @@ import warnings
 from pathlib import Path
 
 import click
+import numpy as np
 import pandas as pd
 
 import clvmodel as clv
 from clvmodel._postgres_connect import display, is_postgres_uri
+from clvmodel._reading import examples
+from clvmodel._rfm_validate import RECOMPUTE_ADVICE, validate_rfm
 from clvmodel.churn import default_tier_labels
 from clvmodel.cli import _guard, main
 from clvmodel.cli._options import (
@@ -97,8 +100,13 @@ def _spend_model(path: str):
     return model
 
 
-def _rfm_from_file(frame: pd.DataFrame, customer_col: str) -> pd.DataFrame:
-    """An RFM table read from a file: customer ids as the index, numeric RFM columns."""
+def _file_rows(positions: np.ndarray) -> str:  # as a reader of INPUT counts them
+    return f"row(s) {examples(np.asarray(positions) + 1)}, counting from 1 under the header"
+
+
+def _rfm_from_file(frame: pd.DataFrame, customer_col: str, shown: str, spend: bool):
+    """An RFM table read from the file ``shown``: customer ids as the index, numeric RFM
+    columns (``monetary_value`` too for a ``spend`` model), checked, rows named as in the file."""
     frame = frame.copy()
     if customer_col in frame.columns:
         frame = frame.set_index(customer_col)
@@ -117,10 +125,22 @@ def _rfm_from_file(frame: pd.DataFrame, customer_col: str) -> pd.DataFrame:
             bad = numbers.isna() & raw.notna()
             if bad.any():
                 raise clv.InputError(
-                    f"column {name!r} holds {int(bad.sum())} value(s) that are not numbers (for "
-                    f"example {raw[bad].head(3).tolist()}); fix or drop those rows."
+                    f"INPUT {shown}: column {name!r} holds {int(bad.sum())} value(s) that are "
+                    f"not numbers ({_file_rows(np.flatnonzero(bad.to_numpy()))}, for example "
+                    f"{raw[bad].head(3).tolist()}); fix or drop those rows."
                 )
             frame[name] = numbers.astype("float64")
+    if spend and not any(name in frame.columns for name in _RFM_COLUMNS["monetary_value"]):
+        raise clv.InputError(
+            f"INPUT {shown} has no column 'monetary_value', which the spend model needs for CLV; "
+            f"its columns are {list(map(str, frame.columns))}."
+        )
+    try:
+        validate_rfm(frame, rows=_file_rows)
+    except clv.InputError as exc:
+        advice = "Fix the file, or give the transaction log as INPUT with --observation-end."
+        message = str(exc).replace(RECOMPUTE_ADVICE, advice)
+        raise clv.InputError(f"INPUT {shown}: {message}") from None
     return frame
 
 
@@ -321,7 +341,7 @@ def _customers(frame, shown, gg, unit, columns, reading, drop_duplicates):
     """INPUT as an RFM table (read as it is, or summarised from a log) and what it was."""
     customer_col, date_col, amount_col = columns.values()
     if _is_rfm(frame.columns):
-        return _rfm_from_file(frame, customer_col), "RFM table"
+        return _rfm_from_file(frame, customer_col, shown, gg is not None), "RFM table"
     if date_col not in frame.columns:
         raise clv.InputError(
             f"{shown!r} is neither an RFM table (frequency, recency, T) nor a transaction "

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import math
+import re
+import warnings
+from contextlib import contextmanager
 
 import click
 import pandas as pd
 
 import clvmodel as clv
+from clvmodel._files import write_text_atomically
+from clvmodel._table_ids import table_ids
 from clvmodel.churn import default_tier_labels
 from clvmodel.cli import _guard, main
+from clvmodel.cli._evaluate import check_columns, holdout_words
 from clvmodel.cli._options import (
     DISCOUNT_RATE,
     DISCOUNT_RATE_HELP,
@@ -23,6 +29,7 @@ from clvmodel.cli._options import (
 )
 from clvmodel.cli._plan import check_plan_options
 from clvmodel.io import read_table
+from clvmodel.report._analysis import SinglePriceError
 
 
 def _amount(flag: str, value: float | None) -> float | None:
@@ -203,19 +210,13 @@ def report(
         raise clv.InputError("give either --cac (one amount) or --cac-file (per segment).")
     acquisition_cost = cac if cac_file is None else _cac_table(cac_file, segment_column)
     table = read_table(transactions)
+    _check_report_columns(table, transactions, (customer_col, date_col, amount_col))
     if segment_column is not None:
-        if segment_column not in table.columns:
-            raise clv.InputError(
-                f"--segment-column {segment_column!r} is not a column of {transactions}; its "
-                f"columns are {list(map(str, table.columns))}."
-            )
-        column = table[segment_column]  # text, as the segments of --cac-file; missing stays so
-        table[segment_column] = column.astype(str).str.strip().where(column.notna())
+        names = (transactions, segment_column, customer_col)
+        dates = (date_col, date_format, observation_end)
+        _segments_as_text(table, names, dates, (cac_file, acquisition_cost))
     options = {"title": title} if title else {}
-    clv.build_report(
-        table,
-        calibration_end,
-        output,
+    arguments = dict(
         observation_end=observation_end,
         segments=segment_column,
         acquisition_cost=acquisition_cost,
@@ -234,4 +235,135 @@ def report(
         drop_duplicates=drop_duplicates,
         **options,
     )
+    _write_report(output, table, calibration_end, arguments)
+
+
+def _write_report(output: str, table: pd.DataFrame, calibration_end, arguments: dict) -> None:
+    """Build the report, its warnings and notes in the command line's words, and write it."""
+    with _report_warnings() as notes:
+        try:
+            html = clv.build_report(table, calibration_end, None, **arguments)
+        except SinglePriceError as exc:
+            raise clv.InputError(_single_price_message(exc)) from None
+    write_text_atomically(output, _notes_in_cli_words(html, notes))
     click.echo(f"wrote {output}")
+
+
+# ----------------------------------------------------------------------------------------------
+# The checks and messages of the report in the command line's words
+
+#: Arguments of build_report that only the report command spells as options.
+_REPORT_FLAGS = {
+    "churn_horizon": "--churn-horizon",
+    "cost_per_order": "--cost-per-order",
+    "cost_per_period": "--cost-per-period",
+}
+_REPORT_NAME = re.compile(r"(?<![\w'\"-])(" + "|".join(_REPORT_FLAGS) + r")(?![\w'\"])")
+
+
+def _report_words(message: str) -> str:
+    """A message of build_report in the command line's words."""
+    return holdout_words(_REPORT_NAME.sub(lambda match: _REPORT_FLAGS[match.group(1)], message))
+
+
+@contextmanager
+def _report_warnings():
+    """Show the warnings raised while the block runs, once each, as ``warning: ...`` lines in the
+    command line's words (also when it fails); yields the list of their texts as raised."""
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", clv.ClvWarning)
+        try:
+            yield notes
+        finally:
+            notes.extend(dict.fromkeys(str(warning.message) for warning in caught))
+            for text in dict.fromkeys(map(_report_words, notes)):
+                click.echo(f"warning: {text}", err=True)
+
+
+def _notes_in_cli_words(html: str, notes: list[str]) -> str:
+    """The report with the notes it lists (the warnings raised) in the command line's words."""
+    from markupsafe import escape
+
+    for note in notes:
+        html = html.replace(str(escape(note)), str(escape(_report_words(note))))
+    return html
+
+
+def _check_report_columns(table: pd.DataFrame, source: str, columns) -> None:
+    """The customer, date and amount columns must exist; the report needs amounts."""
+    customer_col, date_col, amount_col = columns
+    check_columns(table, source, (customer_col, date_col, None))
+    if amount_col not in table.columns:
+        raise clv.InputError(
+            f"TRANSACTIONS {source} has no amount column {amount_col!r} (--amount-col); its "
+            f"columns are {list(map(str, table.columns))}. The report values customers by what "
+            "they spend, so it needs one: name it with --amount-col. For purchases alone, "
+            "`clvmodel evaluate` checks the purchase model on a holdout and `clvmodel fit "
+            "--no-amount` fits it."
+        )
+
+
+def _single_price_message(exc: SinglePriceError) -> str:
+    return (
+        f"every one of the {exc.buyers:,} repeat buyers spent the same per purchase "
+        f"({exc.price:.6g} in --amount-col {exc.amount_col!r}, a single price?): the report "
+        "values customers with the spend model, which needs amounts that vary, so `clvmodel "
+        "report` cannot value them. For purchases alone, `clvmodel evaluate` checks the purchase "
+        "model on a holdout, and `clvmodel fit --no-amount` then `clvmodel score` predicts each "
+        "customer's purchases, to value at the price."
+    )
+
+
+def _up_to_end(table: pd.DataFrame, date_col: str, date_format, observation_end) -> pd.Series:
+    """Which rows fall on or before --observation-end (all when it is not given, or when the
+    dates do not read: the report then says what is wrong with them)."""
+    everything = pd.Series(True, index=table.index)
+    if observation_end is None:
+        return everything
+    try:
+        dates = pd.to_datetime(table[date_col], format=date_format, errors="coerce")
+        end = pd.to_datetime(observation_end, format=date_format)
+        return ~(dates.dt.normalize() > end.normalize())
+    except (TypeError, ValueError, AttributeError):
+        return everything
+
+
+def _segments_as_text(table: pd.DataFrame, names, dates, cac) -> None:
+    """--segment-column as text (as the segments of --cac-file), in place, checked: fixed per
+    customer, given for every customer up to --observation-end, and every segment there priced
+    by --cac-file (when given)."""
+    source, column, customer_col = names
+    if column not in table.columns:
+        raise clv.InputError(
+            f"--segment-column {column!r} is not a column of {source}; its columns are "
+            f"{list(map(str, table.columns))}."
+        )
+    raw = table[column]  # missing stays missing
+    table[column] = raw.astype(str).str.strip().where(raw.notna())
+    in_period = _up_to_end(table, *dates)
+    ids = table_ids(table[customer_col])[0]
+    segment = table[column]
+    changing = segment.groupby(ids.to_numpy(), sort=False).nunique(dropna=False) > 1
+    if changing.any():
+        raise clv.InputError(
+            f"--segment-column {column!r} changes within {int(changing.sum())} customer(s) of "
+            f"{source} (for example {list(changing.index[changing][:3])}); give a column that is "
+            "fixed per customer, such as the acquisition channel."
+        )
+    empty = segment.isna() & in_period & ids.notna()
+    if empty.any():
+        customers = pd.unique(ids[empty])
+        raise clv.InputError(
+            f"--segment-column {column!r} is empty for {len(customers)} customer(s) of {source} "
+            f"(for example {list(customers[:5])}); give every customer a segment."
+        )
+    cac_file, costs = cac
+    if cac_file is None:
+        return
+    missing = sorted(set(segment[in_period].dropna()) - set(costs), key=str)
+    if missing:
+        raise clv.InputError(
+            f"--cac-file {cac_file} has no CAC for segment(s) {missing[:5]} of --segment-column "
+            f"{column!r}; add a row for each (it lists {sorted(costs, key=str)[:5]})."
+        )

@@ -19,6 +19,14 @@ from clvmodel.evaluation._shared import (
 from clvmodel.models.base import PurchaseModel
 from clvmodel.rfm import TIME_UNITS, clean_log, validate_rfm
 
+#: Where the end of the holdout period comes from, and what to do when it lies past the data, in
+#: the Python API's words (the command line says which of its options set it instead).
+HOLDOUT_END_SOURCE = "(the calibration end plus the holdout table's duration_holdout)"
+HOLDOUT_END_ADVICE = (
+    "Make the tables again with calibration_holdout_split(..., observation_end=...) no later "
+    "than the last transaction, or check that duration_holdout is in the model's time unit."
+)
+
 
 def checked_inputs(bg, calibration, holdout):
     """The checks of :func:`~clvmodel.evaluate_holdout` on its model and tables.
@@ -194,13 +202,15 @@ def check_against_transactions(
         )
     repeats = (repeat_code, repeat_day, len(log.customers))
     _check_repeat_counts(calibration.index, position, repeats, (x, holdout_counts), days)
-    quiet = end_day - int(log.day.max())
+    last_day = int(log.day.max())
+    quiet = end_day - last_day
     if quiet > (end_day - calibration_day) / 2:
         # stacklevel 4: the caller of evaluate_holdout (→ _dated → here)
         warnings.warn(
             f"no transaction in the last {quiet} days of the holdout period, which ends on "
-            f"{date(end_day):%Y-%m-%d} (the calibration end plus duration_holdout); check that "
-            "duration_holdout is in the model's time unit.",
+            f"{date(end_day):%Y-%m-%d} {HOLDOUT_END_SOURCE}; the transactions end on "
+            f"{date(last_day):%Y-%m-%d}, and the days after count as days without purchases. "
+            + HOLDOUT_END_ADVICE,
             StatisticalWarning,
             stacklevel=4,
         )

@@ -8,6 +8,7 @@ segments, CLV:CAC, churn tiers and the price plan).
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -21,12 +22,30 @@ from clvmodel._naive import customer_segments
 from clvmodel._reading import date_option
 from clvmodel._table_ids import table_ids
 from clvmodel._units import Duration
-from clvmodel.errors import InputError
+from clvmodel.churn.plan import EMPTY_TIERS
+from clvmodel.errors import InputError, StatisticalWarning
+from clvmodel.evaluation.alignment import HOLDOUT_END_ADVICE, HOLDOUT_END_SOURCE
 
 #: Width of the "around average" band of net CLV: mean ± 20 % (as DayOneModel's segments).
 AVERAGE_BAND = 0.2
 BANDS = ("below average", "around average", "above average")
 _SEGMENT = "__report_segment__"
+
+
+class SinglePriceError(InputError):
+    """Every repeat buyer spent the same per purchase: the report cannot value the customers.
+
+    ``buyers``, ``price`` and ``amount_col`` let an interface say it in its own words."""
+
+    def __init__(self, buyers: int, price: float, amount_col: str):
+        self.buyers, self.price, self.amount_col = buyers, price, amount_col
+        super().__init__(
+            f"every one of the {buyers:,} repeat buyers spent the same per purchase ({price:.6g} "
+            f"in {amount_col!r}, a single price?): the report values customers with the "
+            "Gamma-Gamma spend model, which needs a spread in spend, so build_report cannot "
+            "value them. Fit clvmodel.BetaGeoModel on rfm_summary(..., amount_col=None) instead "
+            "and value its purchases at the price."
+        )
 
 
 @dataclass(frozen=True)
@@ -96,6 +115,13 @@ def _segments_by_customer(log: pd.DataFrame, segments, customer_col: str) -> pd.
     return found.rename(segments if isinstance(segments, str) else (found.name or "segment"))
 
 
+def _in_report_words(note: str) -> str:
+    """A warning of the public functions in build_report's words: its holdout period ends on
+    observation_end, not on a calibration end plus a holdout table's duration_holdout."""
+    advice = "Pass an observation_end no later than the last transaction, or leave it out."
+    return note.replace(HOLDOUT_END_SOURCE, "(observation_end)").replace(HOLDOUT_END_ADVICE, advice)
+
+
 def _with_all(per_segment: pd.DataFrame, overall: pd.DataFrame) -> pd.DataFrame:
     """Per-segment rows, then the all-customer row (once, when there are no segments)."""
     if list(per_segment.index) == ["all"]:
@@ -112,7 +138,7 @@ def analyse(log: pd.DataFrame, segments, settings: Settings) -> Analysis:
         analysis = _analyse(log, segments, s)
     notes = []
     for warning in caught:
-        text = str(warning.message)
+        text = _in_report_words(str(warning.message))
         if text not in notes:
             notes.append(text)
     analysis.notes = notes
@@ -140,7 +166,7 @@ def _analyse(log: pd.DataFrame, segments, s: Settings) -> Analysis:
 
     rfm = clv.rfm_summary(log, observation_end=observation_end, time_unit=s.time_unit, **columns)
     bg = clv.BetaGeoModel().fit(rfm)
-    gg = clv.GammaGammaModel().fit(rfm)
+    gg = _spend_model(rfm, s.amount_col)
     per_customer = _per_customer(segment, rfm.index)
     horizon = Duration(s.horizon, "M")
     naive = _naive_values(log, segment, observation_end, s, columns)
@@ -154,7 +180,7 @@ def _analyse(log: pd.DataFrame, segments, s: Settings) -> Analysis:
         bg, rfm, Duration(s.churn_horizon, "W"), gg, clv_horizon=horizon,
         discount_rate=s.discount_rate, margin=s.margin,
     )  # fmt: skip
-    plan = clv.price_increase_plan(scores, increases=s.increases, stage_wait=s.stage_wait)
+    plan = _price_plan(scores, s)
 
     return Analysis(
         settings=s,
@@ -180,7 +206,7 @@ def _holdout_check(log, cal, hold, segment, observation_end, s: Settings, column
     """The naive formula against the model per segment (then all customers), and the holdout
     report, from models fitted on the calibration period."""
     bg_cal = clv.BetaGeoModel().fit(cal)
-    gg_cal = clv.GammaGammaModel().fit(cal)
+    gg_cal = _spend_model(cal, s.amount_col)
     check = clv.naive_vs_model(bg_cal, gg_cal, log, s.calibration_end, observation_end, **columns)
     if segment is not None:
         by_segment = clv.naive_vs_model(
@@ -192,6 +218,40 @@ def _holdout_check(log, cal, hold, segment, observation_end, s: Settings, column
         date_col=s.date_col,
     )  # fmt: skip
     return check, holdout
+
+
+def _spend_model(rfm: pd.DataFrame, amount_col: str):
+    """Gamma-Gamma fitted on ``rfm``; a log at a single price is refused in the report's words
+    (:class:`SinglePriceError`), not with advice for fitting the models by hand."""
+    if "monetary_value" in rfm.columns:
+        spend = rfm["monetary_value"].to_numpy(dtype="float64")
+        spend = spend[(rfm["frequency"].to_numpy() > 0) & (spend > 0)]
+        if spend.size >= 2 and np.ptp(spend) <= 1e-9 * spend.max():
+            raise SinglePriceError(spend.size, float(spend.max()), amount_col)
+    return clv.GammaGammaModel().fit(rfm)
+
+
+def _price_plan(scores: pd.DataFrame, s: Settings):
+    """The staged price increase on the scores' own tiers; tiers without customers are noted
+    with the report's own arguments (it takes no thresholds or quantiles)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=rf"tier\(s\) .* {re.escape(EMPTY_TIERS)}", category=StatisticalWarning
+        )
+        plan = clv.price_increase_plan(scores, increases=s.increases, stage_wait=s.stage_wait)
+    counts = plan.stages.set_index("tier")["customers"]
+    empty = [str(tier) for tier, n in counts.items() if n == 0]
+    if empty:
+        cuts = ", ".join(f"{100 * c:g} %" for c in scores.attrs.get("tier_cuts", ()))
+        warnings.warn(
+            f"churn tier(s) {empty} have no customers, so their price stage is empty; the "
+            f"report cuts churn risk (no purchase within churn_horizon) at {cuts}. Choose "
+            "another churn_horizon, or check observation_end: days after the last transaction "
+            "raise every risk.",
+            StatisticalWarning,
+            stacklevel=2,
+        )
+    return plan
 
 
 def _per_customer(segment: pd.Series | None, customers: pd.Index) -> pd.Series | None:

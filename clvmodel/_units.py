@@ -283,8 +283,8 @@ def model_unit(model, fallback=None) -> str:
     if fallback not in ("D", "W"):
         raise InputError(
             "the model does not record its time unit (the unit of recency and T it was fitted "
-            "on); fit it with the unit, model.fit(rfm, time_unit='W') (or 'D'), or make it with "
-            "one, from_params(params, time_unit='W')."
+            "on); fit it with one, model.fit(rfm, time_unit='W') (or 'D'), or build it with one, "
+            f"{type(model).__name__}.from_params(params, time_unit='W')."
         )
     return fallback
 

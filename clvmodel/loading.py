@@ -50,7 +50,8 @@ def load(path: str | os.PathLike):
         return DayOneModel.from_dict(document, source)
     if kind == FORMAT_NAME:
         return model_from_document(document, source)
+    found = "has no 'format' field" if kind is None else f"has the 'format' {kind!r}"
     raise ModelFileError(
-        f"{source} is not a clvmodel file: its 'format' is {kind!r}, expected one of "
-        f"{[FORMAT_NAME, BUNDLE_FORMAT, DAYONE_FORMAT]}."
+        f"{source} is not a clvmodel file (a model, a bundle of models or a Day One model, as "
+        f"clvmodel saves them): it {found}."
     )

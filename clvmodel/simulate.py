@@ -25,17 +25,22 @@ from clvmodel._units import MAX_HORIZON_DAYS
 from clvmodel.errors import InputError
 
 __all__ = ["simulate_customers", "simulate_customers_with_covariates", "simulate_transactions"]
+_MOST_PURCHASES = 1e15  # expected purchases of one customer (numpy's Poisson stops near 9e18)
 
 
-def _params(params: Mapping[str, float], names: tuple[str, ...], model: str) -> list[float]:
-    try:
-        values = [float(params[name]) for name in names]
-    except KeyError as exc:
-        raise InputError(
-            f"{model} parameters need {list(names)}; {exc.args[0]!r} is missing."
-        ) from None
-    if not all(np.isfinite(v) and v > 0 for v in values):
-        raise InputError(f"{model} parameters must be positive and finite, got {dict(params)}.")
+def _params(params: Mapping[str, float], names: tuple[str, ...], model: str, argument: str):
+    """``names`` of ``params`` (the argument ``argument``), each a positive finite float."""
+    values = []
+    for name in names:
+        try:
+            values.append(float(params[name]))
+        except KeyError:
+            raise InputError(f"{argument} needs {list(names)}; {name!r} is missing.") from None
+        except (TypeError, ValueError):
+            values.append(np.nan)
+        if not (np.isfinite(values[-1]) and values[-1] > 0):
+            raise InputError(f"{argument}[{name!r}] must be a positive finite number (a {model} "
+                             f"parameter), got {params[name]!r}.")  # fmt: skip
     return values
 
 
@@ -51,12 +56,7 @@ def _model_params(model, params):
     if model not in _MODELS:
         raise InputError(f"model must be one of {sorted(_MODELS)}, got {model!r}.")
     label, names = _MODELS[model]
-    return _params(params, names, label)
-
-
-def _draw_histories(rng, n, bg_params, age, model="bgnbd"):
-    values = _model_params(model, bg_params)
-    return _draw(rng, n, model, *values, age)
+    return _params(params, names, label, "bg_params")
 
 
 def _draw(rng, n, model, r, alpha, c, d, age):
@@ -66,6 +66,12 @@ def _draw(rng, n, model, r, alpha, c, d, age):
     keeps simulations reproducible from one version to the next for the same seed.
     """
     rate = rng.gamma(r, 1.0 / alpha, n)
+    with np.errstate(over="ignore", invalid="ignore"):
+        most = np.max(rate * age, initial=0.0)
+    if not most <= _MOST_PURCHASES:  # inf and nan too
+        raise InputError(f"bg_params r and alpha give a customer {most:.3g} expected purchases "
+                         f"(at most {_MOST_PURCHASES:.0e}; the rates are per unit of T): lower r "
+                         "or raise alpha.")  # fmt: skip
     if model == "pnbd":
         # λ, μ, the lifetime, then Poisson purchases over the time alive within (0, T].
         death = rng.gamma(c, 1.0 / d, n)
@@ -89,11 +95,6 @@ def _draw(rng, n, model, r, alpha, c, d, age):
     buyers = x > 0
     t_x[buyers] = age[buyers] * rng.beta(x[buyers], arrivals[buyers] - x[buyers] + 1)
     return x, t_x
-
-
-def _draw_spend(rng, n, gg_params):
-    p, q, v = _params(gg_params, ("p", "q", "v"), "Gamma-Gamma")
-    return p, rng.gamma(q, 1.0 / v, n)
 
 
 def simulate_customers(
@@ -144,10 +145,11 @@ def simulate_customers(
     age = np.broadcast_to(np.asarray(T, dtype="float64"), (n_customers,)).copy()
     if not np.all(np.isfinite(age)) or (age < 0).any():
         raise InputError("T must be finite and ≥ 0 for every customer.")
-    x, t_x = _draw_histories(rng, n_customers, bg_params, age, model)
+    x, t_x = _draw(rng, n_customers, model, *_model_params(model, bg_params), age)
     table = pd.DataFrame({"frequency": x.astype("int64"), "recency": t_x, "T": age})
     if gg_params is not None:
-        shape, nu = _draw_spend(rng, n_customers, gg_params)
+        shape, q, v = _params(gg_params, ("p", "q", "v"), "Gamma-Gamma", "gg_params")
+        nu = rng.gamma(q, 1.0 / v, n_customers)
         # The mean of x Gamma(p, ν) values is Gamma(p x, ν x).
         safe_x = np.maximum(x, 1)
         mean_spend = rng.gamma(shape * safe_x, 1.0 / (nu * safe_x))
@@ -201,7 +203,7 @@ def simulate_transactions(
     rng = np.random.default_rng(seed)
     first = rng.integers(0, acquisition_days, n_customers)
     age = (observation_days - 1 - first).astype("float64")
-    x, t_x = _draw_histories(rng, n_customers, bg_params, age, model)
+    x, t_x = _draw(rng, n_customers, model, *_model_params(model, bg_params), age)
     counts = x + 1
     customer = np.repeat(np.arange(n_customers, dtype="int64"), counts)
     # Repeat purchases: x - 1 uniform times before t_x, then t_x itself; the first purchase at 0.
@@ -217,7 +219,8 @@ def simulate_transactions(
     if gg_params is None:
         amount = np.ones(customer.size)
     else:
-        shape, nu = _draw_spend(rng, n_customers, gg_params)
+        shape, q, v = _params(gg_params, ("p", "q", "v"), "Gamma-Gamma", "gg_params")
+        nu = rng.gamma(q, 1.0 / v, n_customers)
         amount = np.round(rng.gamma(shape, 1.0 / nu[customer]), 2)
     dates = first_day + day
     return pd.DataFrame(
@@ -233,10 +236,8 @@ def _check_days(acquisition_days, observation_days) -> None:
         ("observation_days", observation_days),
     ):
         if not 0 < days <= MAX_HORIZON_DAYS:
-            raise InputError(
-                f"{name}={days!r} must be more than 0 days and at most 100 years "
-                f"({MAX_HORIZON_DAYS:,.0f} days)."
-            )
+            raise InputError(f"{name}={days!r} must be more than 0 days and at most 100 years "
+                             f"({MAX_HORIZON_DAYS:,.0f} days).")  # fmt: skip
     if acquisition_days > observation_days:
         raise InputError(
             f"acquisition_days={acquisition_days!r} is longer than "
@@ -311,7 +312,7 @@ def _individual_params(model, bg_params, z, columns, purchase_coefficients, drop
 def _draw_spend_with_covariates(rng, x, z, columns, gg_params, spend_coefficients) -> np.ndarray:
     """Mean spend of each customer's x repeat purchases (0 without any) under Gamma-Gamma with
     v_i = v₀ exp(γ_spendᵀz_i)."""
-    p, q, v = _params(gg_params, ("p", "q", "v"), "Gamma-Gamma")
+    p, q, v = _params(gg_params, ("p", "q", "v"), "Gamma-Gamma", "gg_params")
     g_spend = _coefficient_vector(spend_coefficients, columns, "spend_coefficients")
     nu = rng.gamma(q, 1.0 / (v * np.exp(z @ g_spend)))
     safe_x = np.maximum(x, 1)

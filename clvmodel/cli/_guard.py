@@ -192,7 +192,8 @@ KEYWORD_FLAGS = {
     "baselines": "--baseline",
 }
 _KEYWORD = re.compile(
-    r"\b(" + "|".join(KEYWORD_FLAGS) + r")=('[^']*'|\"[^\"]*\"|True\b|None\b|[-+0-9.eE]+(?![\w(]))?"
+    r"\b(" + "|".join(KEYWORD_FLAGS) + r")="
+    r"('[^']*'|\"[^\"]*\"|True\b|None\b|[-+]?\.?\d[-+0-9.eE]*(?![\w(]))?"
 )
 # Bare names with an underscore are Python's ("a later observation_end"); plain words are not.
 _BARE_NAME = re.compile(
@@ -203,6 +204,17 @@ _ON_INVALID = re.compile(r"\s*Or pass on_invalid=(?:[^()]|\([^()]*\))*?\.(?=\s|$
 _REJECTS_HINT = " `clvmodel fit` and `clvmodel score` leave such rows out and list them."
 _CODE_ASIDE = re.compile(r"\s*\((?:e\.g\.\s*)?(?:df|pd|pandas)\b(?:[^()]|\([^()]*\))*\)")
 _DATE_HINT = "; give the format with --date-format, e.g. --date-format %d/%m/%Y or %Y%m%d"
+_UNIT_HINT = "; refit it with `clvmodel fit TRANSACTIONS --time-unit W -o MODEL` (or --time-unit D)"
+#: The command that takes each kind of model file, by the words that name the kind; _LOADER finds
+#: "'m.json' holds a Day One model[, not ...]; load it with clvmodel.DayOneModel.load(path)".
+MODEL_COMMANDS = {
+    "a bundle of models": "`clvmodel score` (or `clvmodel plan`)",
+    "a purchase model": "`clvmodel score` (or `clvmodel plan`)",
+    "a Day One model": "`clvmodel dayone`",
+    "a subscription model": "`clvmodel subscriptions score` (or `clvmodel subscriptions plan`)",
+    "a spend model": "`clvmodel plan --spend-model`",
+}
+_LOADER = re.compile(r"holds (an? [^;]*?)((?:, not [^;]*)?); load it with clvmodel\.[\w.]+\(path\)")
 _ZONE_HINT = "; write the dates in one time zone (UTC, say) in the file"
 
 
@@ -220,10 +232,11 @@ def cli_words(message: str) -> str:
         return f"{flag} {value.strip(chr(39) + chr(34))}"
 
     text = _ON_INVALID.sub(_REJECTS_HINT, mask_password(message))
+    text = _LOADER.sub(lambda m: f"holds {m[1]}{m[2]}; {command_taking(m[1])}", text)
     text = _KEYWORD.sub(option, text)
     text = _BARE_NAME.sub(lambda match: KEYWORD_FLAGS[match.group(1)], text)
     text = _CODE_ASIDE.sub("", text)
-    markers = [text.find(m) for m in ("pd.", "pandas.", "df[") if m in text]
+    markers = [text.find(m) for m in ("pd.", "pandas.", "df[", "model.fit(") if m in text]
     if markers:  # keep the diagnosis, replace the Python recipe by what to do instead
         recipe = min(markers)
         cut = max(text.rfind(";", 0, recipe), text.rfind(": ", 0, recipe))
@@ -234,6 +247,13 @@ def cli_words(message: str) -> str:
     return " ".join(text.split())
 
 
+def command_taking(words: str) -> str:
+    """The command that takes a model file of the kind ``words`` name (as ``describe_document``
+    gives them: "a Day One model"), as "`clvmodel dayone` takes it"."""
+    command = next((c for kind, c in MODEL_COMMANDS.items() if words.startswith(kind)), None)
+    return f"{command} takes it" if command else "no clvmodel command takes it"
+
+
 def _hint(diagnosis: str) -> str:
     if "time zone" in diagnosis or "offset" in diagnosis:
         return _ZONE_HINT
@@ -241,7 +261,7 @@ def _hint(diagnosis: str) -> str:
         return "; replace the commas in the file (29,33 becomes 29.33)"
     if "date" in diagnosis:
         return _DATE_HINT
-    return ""
+    return _UNIT_HINT if "time unit" in diagnosis else ""
 
 
 _PURCHASE_ADVICE = (

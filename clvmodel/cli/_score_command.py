@@ -33,6 +33,8 @@ from clvmodel.cli._options import (
 from clvmodel.cli._score_stream import scored_tables, stream_scores, stream_scores_to_postgres
 from clvmodel.engine import RfmSource, is_transaction_log
 from clvmodel.errors import InputError
+from clvmodel.models._interval_draws import COVARIANCE_PROBLEMS, covariance_problem
+from clvmodel.models._persistence import describe_model_file
 
 
 def _is_log(path, options: dict) -> bool:
@@ -159,8 +161,11 @@ def score(
 
     A MODEL fitted without amounts (`clvmodel fit --no-amount`) scores purchases, P(alive) and
     churn risk; monetary_value, expected_spend, predicted_clv and naive_clv are then empty.
-    With --interval the columns of clvmodel.scoring.INTERVAL_COLUMNS follow (the model file must
-    come from a fit, which stores the parameters' covariance).
+    With --interval eleven columns follow: the lower and upper limits (_lower, _upper) of
+    probability_alive, churn_risk, expected_purchases and predicted_clv (clv_lower, clv_upper),
+    the prediction interval of the number of purchases (purchases_lower, purchases_upper) and its
+    probability (purchases_interval_mass). MODEL must then come from `clvmodel fit`, which stores
+    the covariance of the parameters.
     """
     started = time.perf_counter()
     duration = with_unit_option("--horizon", horizon, horizon_unit, "M")
@@ -168,11 +173,11 @@ def score(
     target = _Target(output, output_table, rejects_table, rejects, if_exists)
     _check_target(target, model, input_path, options["table"])
     amount_option(options)
-    bundle = clv.load_models(model)
+    bundle = _load_bundle(model, interval)
     if bundle.gg is None:
         # Spend cannot be predicted: score purchases and P(alive); value columns stay empty.
         options["amount_col"] = ""
-    unit = bundle.bg.time_unit_ or "W"
+    unit = bundle.bg.time_unit_
     rfm_input = not _is_log(input_path, options)
     settings = (bundle, duration, discount_rate, margin, interval)
     with csv_rows_checked(input_path):
@@ -198,6 +203,39 @@ def _check_interval(interval) -> None:
             f"--interval {interval:g} is not a level strictly between 0 and 1; a 90 % interval "
             "is --interval 0.9."
         )
+
+
+def _load_bundle(model, interval):
+    """MODEL's models, refused before any work, in the command line's words, when MODEL is another
+    kind of model file, records no time unit, or cannot give the --interval asked for."""
+    described = describe_model_file(model)
+    if described is not None and not described[0].startswith(("a bundle", "a purchase model")):
+        raise InputError(
+            f"MODEL {model} is {described[0]}, not purchase models: "
+            f"{_guard.command_taking(described[0])}; `clvmodel score` takes the models file that "
+            "`clvmodel fit` writes."
+        )
+    bundle = clv.load_models(model)
+    if bundle.bg.time_unit_ is None:
+        raise InputError(
+            f"MODEL {model} does not record its time unit (weeks or days: the unit of recency "
+            "and T it was fitted on), so INPUT cannot be scored with it; refit it with "
+            f"`clvmodel fit TRANSACTIONS --time-unit W -o {model}` (or --time-unit D)."
+        )
+    for part, fitted in (("purchase model", bundle.bg), ("spend model", bundle.gg)):
+        problem = None if interval is None or fitted is None else covariance_problem(fitted)
+        if problem is not None:
+            advice = (
+                ", whose file stores the covariance"
+                if problem == "missing"
+                else " on more data, or with another --model"
+            )
+            raise InputError(
+                f"--interval needs the uncertainty of the parameters, which MODEL {model} cannot "
+                f"give: its {part} {COVARIANCE_PROBLEMS[problem]}. Refit it with `clvmodel fit`"
+                f"{advice}, or leave --interval out."
+            )
+    return bundle
 
 
 @dataclass

@@ -2,12 +2,90 @@
 
 from __future__ import annotations
 
+import math
+
 import click
 
-import clvmodel as clv
 from clvmodel._units import MAX_HORIZON_DAYS
 from clvmodel.cli import main
-from clvmodel.io import write_table
+from clvmodel.errors import InputError
+
+#: The range of --r, --a and --b (shapes) and of --alpha (a scale in days).
+SHAPE_RANGE = (1e-4, 1e4)
+ALPHA_RANGE = (1e-3, 1e6)
+#: Expected purchases of the busiest customer, and transactions of the whole log, at most: a log
+#: of 50 million rows takes about 4 GB of memory while it is drawn.
+MOST_PURCHASES = 1_000_000
+MOST_TRANSACTIONS = 50_000_000
+
+
+class ParameterRange(click.FloatRange):
+    """A finite number in a closed range, for the model parameters (``nan`` and ``inf`` refused
+    with the option's name and the range)."""
+
+    def convert(self, value, param, ctx):
+        """The value as a float in the range, or a usage error naming the option.
+
+        Parameters
+        ----------
+        value : str or float
+            What the command line gave.
+        param, ctx
+            The click option and context.
+
+        Returns
+        -------
+        float
+        """
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number; give one from {self._describe_range()}.")
+        return number
+
+
+def _parameter(name: str, meaning: str, default: float, bounds: tuple[float, float]):
+    return click.option(
+        name,
+        type=ParameterRange(*bounds),
+        default=default,
+        show_default=True,
+        help=f"{meaning}.",
+    )
+
+
+def check_feasible(n_customers: int, r: float, alpha: float, days: int) -> None:
+    """Refuse, before any draw, parameters that give customers more purchases than can be drawn,
+    or a log too large to hold in memory, naming the options.
+
+    Parameters
+    ----------
+    n_customers : int
+        --customers.
+    r, alpha : float
+        --r and --alpha: the purchase rates per day are Gamma(r, scale 1/alpha).
+    days : int
+        --days.
+    """
+    from scipy.special import gammainccinv
+
+    # The rate that about one run in a thousand sees a customer exceed.
+    busiest = gammainccinv(r, min(0.5, 1e-3 / n_customers)) / alpha * days
+    if not busiest <= MOST_PURCHASES:
+        raise InputError(
+            f"--r {r:g} and --alpha {alpha:g} give the busiest customers about {busiest:.3g} "
+            f"purchases each over --days {days} (the purchase rates per day are gamma-distributed "
+            f"with mean --r/--alpha = {r / alpha:.3g}); at most {MOST_PURCHASES:,} per customer "
+            "can be simulated: lower --r or raise --alpha (the defaults, --r 0.5 --alpha 60, give "
+            "about 3 purchases a year)."
+        )
+    expected = n_customers * (1.0 + r / alpha * days)
+    if expected > MOST_TRANSACTIONS:
+        raise InputError(
+            f"--customers {n_customers:,} with --r {r:g}, --alpha {alpha:g} and --days {days} "
+            f"would give up to about {expected:,.0f} transactions, more than the "
+            f"{MOST_TRANSACTIONS:,} this command draws (about 4 GB of memory); give fewer "
+            "--customers, a shorter --days, or a lower --r or higher --alpha."
+        )
 
 
 @main.command()
@@ -19,10 +97,10 @@ from clvmodel.io import write_table
     default=None,
     help="Random seed (a whole number ≥ 0), for reproducible logs.",
 )
-@click.option("--r", default=0.5, show_default=True, help="BG/NBD r (per day).")
-@click.option("--alpha", default=60.0, show_default=True, help="BG/NBD alpha (days).")
-@click.option("--a", default=0.8, show_default=True, help="BG/NBD a.")
-@click.option("--b", default=2.5, show_default=True, help="BG/NBD b.")
+@_parameter("--r", "BG/NBD r, the shape of the purchase rates per day", 0.5, SHAPE_RANGE)
+@_parameter("--alpha", "BG/NBD alpha, the scale of the purchase rates in days", 60.0, ALPHA_RANGE)
+@_parameter("--a", "BG/NBD a, of the dropout probabilities", 0.8, SHAPE_RANGE)
+@_parameter("--b", "BG/NBD b, of the dropout probabilities", 2.5, SHAPE_RANGE)
 @click.option(
     "--days",
     type=click.IntRange(min=1, max=int(MAX_HORIZON_DAYS)),
@@ -33,6 +111,10 @@ from clvmodel.io import write_table
 def simulate(n_customers, output, seed, r, alpha, a, b, days):
     """Write a synthetic transaction log (CSV or Parquet, by extension) drawn from known
     BG/NBD and Gamma-Gamma parameters."""
+    import clvmodel as clv
+    from clvmodel.io import write_table
+
+    check_feasible(n_customers, r, alpha, days)
     transactions = clv.simulate_transactions(
         n_customers,
         dict(r=r, alpha=alpha, a=a, b=b),

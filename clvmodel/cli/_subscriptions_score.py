@@ -11,6 +11,7 @@ import click
 
 import clvmodel as clv
 from clvmodel._subscription_stream import table_columns
+from clvmodel.cli import _guard
 from clvmodel.cli._options import (
     DISCOUNT_RATE,
     DISCOUNT_RATE_HELP,
@@ -31,16 +32,24 @@ from clvmodel.cli._subscriptions_common import (
 )
 from clvmodel.errors import InputError
 from clvmodel.models._contractual import ContractualModel
+from clvmodel.models._interval_draws import COVARIANCE_PROBLEMS, covariance_problem
+from clvmodel.models._persistence import describe_model_file
 from clvmodel.subscription_churn import annual_to_period_rate
 
 
 def _load_contractual(path: str, billing_period: str | None) -> ContractualModel:
-    model = clv.load(path)
-    if not isinstance(model, ContractualModel):
+    described = describe_model_file(path)
+    if described is not None and not described[0].startswith("a subscription model"):
         raise InputError(
-            f"MODEL {path} holds a {type(model).__name__}, not a subscription model; fit one with "
-            "`clvmodel subscriptions fit`."
+            f"MODEL {path} is {described[0]}, not a subscription model: "
+            f"{_guard.command_taking(described[0])}; fit a subscription model with `clvmodel "
+            "subscriptions fit`."
         )
+    model = clv.load(path)
+    if not isinstance(model, ContractualModel):  # not reached: described above
+        raise InputError(f"MODEL {path} is not a subscription model; fit one with `clvmodel "
+                         "subscriptions fit`.")  # fmt: skip
+    _check_interval(path, model)
     recorded = getattr(model, "period_", None)
     if recorded is None and billing_period is None:
         raise InputError(
@@ -54,6 +63,23 @@ def _load_contractual(path: str, billing_period: str | None) -> ContractualModel
         )
     model.period_ = model.time_unit_ = recorded or billing_period
     return model
+
+
+def _check_interval(path: str, model: ContractualModel) -> None:
+    """Refuse, before any work, an --interval (of `subscriptions score`) that MODEL cannot give."""
+    interval = click.get_current_context().params.get("interval")
+    problem = None if interval is None else covariance_problem(model)
+    if problem is not None:
+        advice = (
+            ", whose file stores the covariance"
+            if problem == "missing"
+            else " on more subscribers or periods, or with the other --model (sbg or bdw)"
+        )
+        raise InputError(
+            f"--interval needs the uncertainty of the parameters, which MODEL {path} cannot "
+            f"give: it {COVARIANCE_PROBLEMS[problem]}. Refit it with `clvmodel subscriptions "
+            f"fit`{advice}, or leave --interval out."
+        )
 
 
 def _model_columns(model: ContractualModel, frame_columns) -> tuple[list, list, dict]:

@@ -17,6 +17,7 @@ from clvmodel.errors import ModelFileError
 from clvmodel.models import PURCHASE_MODELS
 from clvmodel.models._persistence import (
     check_format_version,
+    describe_document,
     finite_number,
     model_from_document,
     read_json_document,
@@ -81,7 +82,7 @@ def from_document(cls, document, source: str):
     def fail(problem: str):
         raise ModelFileError(f"{source} is not a valid Day One model file: {problem}.")
 
-    _check_header(document, fail)
+    _check_header(document, source, fail)
     settings = document.get("settings")
     if not isinstance(settings, dict):
         fail("'settings' is missing or not an object")
@@ -117,16 +118,17 @@ def from_document(cls, document, source: str):
     return model
 
 
-def _check_header(document, fail) -> None:
+def _check_header(document, source: str, fail) -> None:
     if not isinstance(document, dict):
         fail("the top level is not a JSON object")
     if document.get("format") != DAYONE_FORMAT:
-        hint = (
-            "; load single models with clvmodel.load_model"
-            if document.get("format") == "clvmodel-model"
-            else ""
-        )
-        fail(f"'format' is {document.get('format')!r}, expected {DAYONE_FORMAT!r}{hint}")
+        described = describe_document(document)
+        if described is not None:  # another of clvmodel's files: say which, and its loader
+            words, loader = described
+            raise ModelFileError(
+                f"{source} holds {words}, not a Day One model; load it with {loader}."
+            )
+        fail(f"'format' is {document.get('format')!r}, expected {DAYONE_FORMAT!r}")
     check_format_version(document, DAYONE_VERSION, fail)
 
 

@@ -14,27 +14,63 @@ _SMALLEST = float(np.finfo("float64").smallest_subnormal)
 _BELOW_ONE = float(np.nextafter(1.0, 0.0))
 
 
-def _working_covariance(model) -> tuple[np.ndarray, np.ndarray]:
+#: Each problem of :func:`covariance_problem` in words, after "the model" (no Python names).
+COVARIANCE_PROBLEMS = {
+    "missing": "holds no covariance of the parameters (it was saved without one, as a model "
+    "built from known parameters is)",
+    "not identified": "has parameters that are not identified (no standard error)",
+    "not positive definite": "stopped at a saddle of the likelihood (the covariance of its "
+    "parameters is not positive definite)",
+}
+
+
+def covariance_problem(model) -> str | None:
+    """Why the parameters' uncertainty of ``model`` cannot be drawn, or None when it can.
+
+    Parameters
+    ----------
+    model : MaximumLikelihoodModel
+        A model, fitted or built from parameters.
+
+    Returns
+    -------
+    {"missing", "not identified", "not positive definite"} or None
+        No ``covariance_`` (built from parameters, or a file saved without it); a parameter with
+        no standard error; a covariance that is not positive semi-definite (a saddle).
+    """
     covariance = getattr(model, "covariance_", None)
     if covariance is None:
-        raise InputError(
-            f"this {type(model).__name__} has no parameter covariance (it was built from "
-            "parameters or loaded from a file); intervals need a model fitted with fit()."
-        )
+        return "missing"
     matrix = covariance.to_numpy()
     if not np.all(np.isfinite(matrix)):
+        return "not identified"
+    values = np.linalg.eigvalsh((matrix + matrix.T) / 2.0)
+    if values.min(initial=0.0) < -1e-8 * max(abs(values).max(initial=0.0), 1e-300):
+        return "not positive definite"
+    return None
+
+
+def _working_covariance(model) -> tuple[np.ndarray, np.ndarray]:
+    problem = covariance_problem(model)
+    if problem == "missing":
+        raise InputError(
+            f"this {type(model).__name__} has no parameter covariance (it was built from "
+            "parameters or loaded from a file saved without it); intervals need a model fitted "
+            "with fit(), or loaded from the file of a fitted model."
+        )
+    if problem == "not identified":
         raise InputError(
             "some parameters are not identified (no standard error; see model.summary), so "
             "parameter uncertainty cannot be drawn; refit on more data or another model."
         )
-    values = np.linalg.eigvalsh((matrix + matrix.T) / 2.0)
-    if values.min(initial=0.0) < -1e-8 * max(abs(values).max(initial=0.0), 1e-300):
+    if problem == "not positive definite":
         raise InputError(
             "the parameters' covariance is not positive definite (the fit stopped where the "
             "likelihood is not curved downwards in every direction: a saddle, or parameters the "
             "data cannot tell apart; see model.summary), so parameter uncertainty cannot be "
             "drawn; refit on more data or another model."
         )
+    matrix = model.covariance_.to_numpy()
     return model._to_working(model.params_.to_numpy()), matrix
 
 

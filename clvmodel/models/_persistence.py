@@ -22,6 +22,8 @@ from clvmodel.rfm import TIME_UNITS
 
 __all__ = [
     "check_format_version",
+    "describe_document",
+    "describe_model_file",
     "finite_number",
     "load_model",
     "model_from_document",
@@ -73,6 +75,70 @@ def check_format_version(document: dict, newest: int, fail) -> int:
     return version
 
 
+def _kind_in_words(cls) -> str:
+    from clvmodel.models._contractual import ContractualModel
+    from clvmodel.models.base import PurchaseModel
+    from clvmodel.models.gamma_gamma import GammaGammaModel
+
+    label = getattr(cls, "label", None) or cls.__name__
+    if issubclass(cls, PurchaseModel):
+        return f"a purchase model ({label})"
+    if issubclass(cls, ContractualModel):
+        return f"a subscription model ({label})"
+    if issubclass(cls, GammaGammaModel):
+        return "a spend model (Gamma-Gamma)"
+    return f"a {label} model"
+
+
+def describe_document(document) -> tuple[str, str] | None:
+    """What a model file holds, in words, and the Python call that loads it.
+
+    Parameters
+    ----------
+    document : object
+        The file's parsed JSON.
+
+    Returns
+    -------
+    (str, str) or None
+        For example ``("a Day One model", "clvmodel.DayOneModel.load(path)")`` or
+        ``("a subscription model (sBG)", "clvmodel.load_model(path)")``; None when the document
+        is not one of clvmodel's model files.
+    """
+    if not isinstance(document, dict):
+        return None
+    kind = document.get("format")
+    if kind == "clvmodel-models":
+        words = "a bundle of models (a purchase model and its spend model, if any)"
+        return words, "clvmodel.load_models(path)"
+    if kind == "clvmodel-dayone":
+        return "a Day One model", "clvmodel.DayOneModel.load(path)"
+    name = document.get("model")
+    cls = REGISTRY.get(name) if kind == FORMAT_NAME and isinstance(name, str) else None
+    return None if cls is None else (_kind_in_words(cls), "clvmodel.load_model(path)")
+
+
+def describe_model_file(path: str | os.PathLike) -> tuple[str, str] | None:
+    """What the model file at ``path`` holds, in words, and the Python call that loads it.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A JSON file.
+
+    Returns
+    -------
+    (str, str) or None
+        As :func:`describe_document`; None also when the file cannot be read (its loader then
+        says why).
+    """
+    try:
+        document, _ = read_json_document(path)
+    except ModelFileError:
+        return None
+    return describe_document(document)
+
+
 def model_from_document(document, source: str, expected=None):
     def fail(problem: str):
         raise ModelFileError(f"{source} is not a valid clvmodel model file: {problem}.")
@@ -80,6 +146,9 @@ def model_from_document(document, source: str, expected=None):
     if not isinstance(document, dict):
         fail("the top level is not a JSON object")
     if document.get("format") != FORMAT_NAME:
+        described = describe_document(document)
+        if described is not None:  # a models file or a Day One model: say so, and its loader
+            raise ModelFileError(f"{source} holds {described[0]}; load it with {described[1]}.")
         fail(f"'format' is {document.get('format')!r}, expected {FORMAT_NAME!r}")
     check_format_version(document, FORMAT_VERSION, fail)
     kind = document.get("model")
@@ -240,14 +309,10 @@ def load_model(path: str | os.PathLike):
         :func:`clvmodel.load_models`.
     """
     document, source = read_json_document(path)
-    if isinstance(document, dict) and document.get("format") == "clvmodel-models":
-        raise ModelFileError(
-            f"{source} holds several models (written by `clvmodel fit`); load it with "
-            "clvmodel.load_models(path), whose .bg and .gg are the models."
-        )
-    if isinstance(document, dict) and document.get("format") == "clvmodel-dayone":
-        raise ModelFileError(
-            f"{source} holds a Day One model (written by DayOneModel.save or `clvmodel "
-            "dayone-fit`); load it with clvmodel.DayOneModel.load(path)."
-        )
+    if isinstance(document, dict) and document.get("format") in (
+        "clvmodel-models",
+        "clvmodel-dayone",
+    ):
+        words, loader = describe_document(document)
+        raise ModelFileError(f"{source} holds {words}, not a single model; load it with {loader}.")
     return model_from_document(document, source)

@@ -168,7 +168,7 @@ def test_errors_are_one_line_and_non_zero(files, tmp_path):
             "columns are",
         ),
         (["score", corrupt, files["csv"], "-o", tmp_path / "x.csv"], "not valid JSON"),
-        (["score", single_gg, files["csv"], "-o", tmp_path / "x.csv"], "GammaGammaModel"),
+        (["score", single_gg, files["csv"], "-o", tmp_path / "x.csv"], "a spend model"),
         (
             ["score", files["model"], files["csv"], "-o", tmp_path / "no" / "x.csv"],
             "does not exist",

@@ -154,6 +154,11 @@ def test_python_keywords_become_flags():
     assert cli_words("If they are copies, pass drop_duplicates=True.") == (
         "If they are copies, pass --drop-duplicates."
     )
+    # A keyword closing a sentence keeps its full stop (the value pattern took the "." for one).
+    assert cli_words("Name them with date_col= and amount_col=.") == (
+        "Name them with --date-col and --amount-col."
+    )
+    assert cli_words("pass margin=0.3 or margin=-1.5e-3") == "pass --margin 0.3 or --margin -1.5e-3"
     # Column names and plain words are left alone.
     assert cli_words("column 'customer_id' has no margin; horizon too short") == (
         "column 'customer_id' has no margin; horizon too short"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
 from clvmodel._units import (
     MAX_VALUE_STEPS,
     Duration,
+    carries_unit,
     check_margin,
     convert_periods,
     deprecated_time_unit,
@@ -16,7 +19,7 @@ from clvmodel._units import (
 )
 from clvmodel.value import check_models, discount_schedule, discounted_purchases, value_interval
 
-__all__ = ["INTERVAL_COLUMNS", "SCORE_COLUMNS", "score_customers"]
+__all__ = ["INTERVAL_COLUMNS", "SCORE_COLUMNS", "score_customers", "warn_bare_months"]
 
 #: Columns of :func:`score_customers`, in order.
 SCORE_COLUMNS = (
@@ -52,7 +55,7 @@ def score_customers(
     bg,
     gg,
     data: pd.DataFrame,
-    horizon: str | float | Duration = 12.0,
+    horizon: str | float | Duration = "12M",
     time_unit: str | None = None,
     discount_rate: float = 0.0,
     margin: float = 1.0,
@@ -73,7 +76,9 @@ def score_customers(
     horizon : str, float or Duration
         Horizon for churn risk, expected purchases and CLV: a duration such as ``"12M"`` or
         ``"39W"`` (its unit is also the CLV discounting period), at most 100 years. A bare number
-        counts months (or periods of the deprecated ``time_unit``).
+        counts months (or periods of the deprecated ``time_unit``), with a FutureWarning:
+        :func:`clvmodel.customer_lifetime_value` and :func:`clvmodel.churn_risk` read one in the
+        model's time unit.
     time_unit : {"D", "W", "M", "Y"}, optional
         Deprecated: the unit of a bare-number ``horizon``; write ``horizon="12M"`` instead.
     discount_rate : float
@@ -100,6 +105,8 @@ def score_customers(
     # Over 80 lines for its docstring only; the interval columns are in _clv_bounds.
     check_models(bg, gg)
     period = deprecated_time_unit(time_unit, horizon)
+    if period is None:
+        warn_bare_months(horizon, "score_customers")
     unit = model_unit(bg)
     span = value_horizon(horizon, period, default_unit="M", max_steps=MAX_VALUE_STEPS)
     if gg is not None:
@@ -144,3 +151,32 @@ def _clv_bounds(bg, gg, data, span, discount_rate, margin, columns, interval):
         return margin * spend_model.expected_spend(data).to_numpy() * purchases
 
     return value_interval(columns["predicted_clv"], at, bg, gg, interval)
+
+
+def warn_bare_months(horizon, function: str, stacklevel: int = 3) -> None:
+    """Warn (FutureWarning) when ``horizon`` is a bare number, which ``function`` reads in months
+    while :func:`clvmodel.customer_lifetime_value` and :func:`clvmodel.churn_risk` read it in the
+    model's time unit: the same call, 12, would mean 12 months in one and 12 weeks in the other.
+
+    Parameters
+    ----------
+    horizon : str, float or Duration
+        The horizon as given.
+    function : str
+        The public function's name, for the message.
+    stacklevel : int
+        Counted from this function (3: the caller of a public function that calls it directly).
+    """
+    if carries_unit(horizon):
+        return
+    try:
+        shown = f"{float(horizon):g}"
+    except (TypeError, ValueError):
+        return  # not a number: value_horizon refuses it, naming the argument
+    warnings.warn(
+        f"{function} reads horizon={shown} (a number without a unit) as {shown} months, while "
+        "customer_lifetime_value and churn_risk read a bare number in the model's time unit; "
+        f"write horizon='{shown}M' (or the unit you mean, such as '{shown}W').",
+        FutureWarning,
+        stacklevel=stacklevel,
+    )

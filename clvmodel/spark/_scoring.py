@@ -10,7 +10,7 @@ from clvmodel._rfm_sql import RFM_COLUMNS, rfm_reject_reason
 from clvmodel._units import MAX_VALUE_STEPS, Duration, carries_unit, check_unit, value_horizon
 from clvmodel.errors import InputError
 from clvmodel.models.bundle import ModelBundle, bundle_from_document, load_models
-from clvmodel.scoring import SCORE_COLUMNS, score_customers
+from clvmodel.scoring import SCORE_COLUMNS, score_customers, warn_bare_months
 from clvmodel.spark._common import SPARK, check_on_invalid, column_types, quote_name
 from clvmodel.value import horizon_years
 
@@ -107,6 +107,8 @@ def _score_horizon(horizon, horizon_unit) -> Duration:
             DeprecationWarning,
             stacklevel=3,
         )
+    else:
+        warn_bare_months(horizon, "clvmodel.spark.score", stacklevel=4)
     return value_horizon(horizon, period, default_unit="M", max_steps=MAX_VALUE_STEPS)
 
 

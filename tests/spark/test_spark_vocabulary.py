@@ -44,6 +44,11 @@ def test_spark_horizon_carries_its_unit_and_horizon_unit_is_deprecated(clvs, sma
         weeks = _scores(clvs, frame, models, horizon="26W")
         bare = _scores(clvs, frame, models, horizon=6)  # a bare number: months, as before
     assert not [w for w in caught if "deprecated" in str(w.message) and "horizon" in str(w.message)]
+    # ... but it says that it reads months, where customer_lifetime_value reads the model's unit.
+    months = [
+        w for w in caught if issubclass(w.category, FutureWarning) and "6 months" in str(w.message)
+    ]
+    assert len(months) == 1 and months[0].filename == __file__
     with pytest.warns(DeprecationWarning, match="horizon_unit= is deprecated.*horizon='6M'"):
         old = _scores(clvs, frame, models, horizon=6, horizon_unit="M")
     local = {

@@ -121,28 +121,51 @@ def _segments(transactions, customer_col, segment_col, log) -> np.ndarray:
                 f"segment_col={segment_col!r} is not a column; the columns are "
                 f"{list(map(str, transactions.columns))}."
             )
-        segment_of_customer = customer_segments(transactions, customer_col, segment_col)
+        segment_of_customer = customer_segments(
+            transactions, customer_col, segment_col, "segment_col"
+        )
         segment_of_customer = segment_of_customer.reindex(log.customers)
         unlabelled = segment_of_customer.isna()
         if unlabelled.any():
             raise InputError(
-                f"segment column {segment_col!r} has no value for {int(unlabelled.sum())} "
+                f"segment_col={segment_col!r} has no value for {int(unlabelled.sum())} "
                 f"customer(s) (for example {list(segment_of_customer.index[unlabelled][:5])}); "
                 "give every customer a segment."
             )
     return segment_of_customer.to_numpy()[log.customer_code]
 
 
-def customer_segments(transactions, customer_col: str, column: str) -> pd.Series:
+def customer_segments(
+    transactions, customer_col: str, column: str, argument: str | None = None
+) -> pd.Series:
     """Each customer's value of ``column`` (fixed per customer), indexed by the customer ids as
-    the RFM summary reads them (trimmed: a padded id ``"0004  "`` is customer ``"0004"``)."""
+    the RFM summary reads them (trimmed: a padded id ``"0004  "`` is customer ``"0004"``).
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        The log, one row per purchase.
+    customer_col : str
+        Its customer-id column.
+    column : str
+        The segment column.
+    argument : str, optional
+        The keyword argument that named ``column`` (``"segment_col"``), for the message.
+
+    Returns
+    -------
+    pandas.Series
+    """
     ids = table_ids(transactions[customer_col])[0]
     per_customer = transactions[column].groupby(ids.to_numpy(), sort=False)
     changing = per_customer.nunique(dropna=False) > 1
     if changing.any():
+        named = f"{argument}={column!r}" if argument else f"the segment column {column!r}"
+        use = f"Pass as {argument}= a column" if argument else "Use a column"
         raise InputError(
-            f"segment column {column!r} changes within {int(changing.sum())} customer(s) (for "
-            f"example {list(changing.index[changing][:3])}); use a column that is fixed per "
-            "customer, such as the acquisition channel."
+            f"{named} changes within {int(changing.sum())} customer(s) (for example "
+            f"{list(changing.index[changing][:3])}), but each customer belongs to one segment. "
+            f"{use} that is fixed per customer, such as the acquisition channel, or first give "
+            "each customer one value (that of their first purchase, say)."
         )
     return per_customer.first()

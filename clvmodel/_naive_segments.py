@@ -31,6 +31,7 @@ def _segment_column(transactions, segments, customer_col) -> pd.Series:
                 f"{list(map(str, transactions.columns))}."
             )
         found = transactions[segments]
+        customer_segments(transactions, customer_col, segments, "segments")  # fixed per customer
     elif isinstance(segments, pd.Series):  # looked up by the ids as the RFM summary reads them
         found = pd.Series(table_ids(transactions[customer_col])[0].map(segments).to_numpy(),
                           index=transactions.index)  # fmt: skip

@@ -6,13 +6,9 @@ import warnings
 from pathlib import Path
 
 import click
-import numpy as np
-import pandas as pd
 
 import clvmodel as clv
 from clvmodel._postgres_connect import display, is_postgres_uri
-from clvmodel._reading import examples
-from clvmodel._rfm_validate import RECOMPUTE_ADVICE, validate_rfm
 from clvmodel.churn import default_tier_labels
 from clvmodel.cli import _guard, main
 from clvmodel.cli._options import (
@@ -28,14 +24,9 @@ from clvmodel.cli._options import (
     shown_fractions,
     stage_options,
 )
+from clvmodel.cli._plan_inputs import customer_table, spend_model_file
 from clvmodel.io import format_of, write_table
 
-_RFM_COLUMNS = {
-    "frequency": ("frequency", "frequency_cal", "x"),
-    "recency": ("recency", "recency_cal", "t_x"),
-    "T": ("T", "T_cal"),
-    "monetary_value": ("monetary_value", "monetary_value_cal"),
-}
 _DAYS = {"D": 1.0, "W": 7.0}
 
 
@@ -79,73 +70,6 @@ def parse_names(text: str | None) -> list | None:
     if text is None:
         return None
     return [name.strip() for name in text.split(",")]
-
-
-def _spend_model(path: str):
-    """A Gamma-Gamma model file, or the spend model of a `clvmodel fit` models file."""
-    try:
-        model = clv.load_model(path)
-    except clv.ModelFileError:
-        model = clv.load_models(path).gg  # raises its own clear error when it is neither
-        if model is None:
-            raise clv.InputError(
-                f"--spend-model {path!r} holds no Gamma-Gamma model; fit one on a log with "
-                "amounts (`clvmodel fit`) or save GammaGammaModel().fit(rfm)."
-            ) from None
-    if not isinstance(model, clv.GammaGammaModel):
-        raise clv.InputError(
-            f"--spend-model {path!r} holds a {type(model).__name__}, not a GammaGammaModel; pass "
-            "the BG/NBD model as MODEL and the Gamma-Gamma one with --spend-model."
-        )
-    return model
-
-
-def _file_rows(positions: np.ndarray) -> str:  # as a reader of INPUT counts them
-    return f"row(s) {examples(np.asarray(positions) + 1)}, counting from 1 under the header"
-
-
-def _rfm_from_file(frame: pd.DataFrame, customer_col: str, shown: str, spend: bool):
-    """An RFM table read from the file ``shown``: customer ids as the index, numeric RFM
-    columns (``monetary_value`` too for a ``spend`` model), checked, rows named as in the file."""
-    frame = frame.copy()
-    if customer_col in frame.columns:
-        frame = frame.set_index(customer_col)
-    elif len(frame.columns) and (
-        str(frame.columns[0]).startswith("Unnamed") or str(frame.columns[0]) == ""
-    ):
-        # A CSV written with its index (as clvmodel writes them) has the ids in a nameless column.
-        frame = frame.set_index(frame.columns[0])
-        frame.index.name = customer_col
-    for aliases in _RFM_COLUMNS.values():
-        for name in aliases:
-            if name not in frame.columns:
-                continue
-            raw = frame[name]
-            numbers = pd.to_numeric(raw, errors="coerce")
-            bad = numbers.isna() & raw.notna()
-            if bad.any():
-                raise clv.InputError(
-                    f"INPUT {shown}: column {name!r} holds {int(bad.sum())} value(s) that are "
-                    f"not numbers ({_file_rows(np.flatnonzero(bad.to_numpy()))}, for example "
-                    f"{raw[bad].head(3).tolist()}); fix or drop those rows."
-                )
-            frame[name] = numbers.astype("float64")
-    if spend and not any(name in frame.columns for name in _RFM_COLUMNS["monetary_value"]):
-        raise clv.InputError(
-            f"INPUT {shown} has no column 'monetary_value', which the spend model needs for CLV; "
-            f"its columns are {list(map(str, frame.columns))}."
-        )
-    try:
-        validate_rfm(frame, rows=_file_rows)
-    except clv.InputError as exc:
-        advice = "Fix the file, or give the transaction log as INPUT with --observation-end."
-        message = str(exc).replace(RECOMPUTE_ADVICE, advice)
-        raise clv.InputError(f"INPUT {shown}: {message}") from None
-    return frame
-
-
-def _is_rfm(columns) -> bool:
-    return all(any(a in columns for a in _RFM_COLUMNS[n]) for n in ("frequency", "recency", "T"))
 
 
 @main.command()
@@ -285,7 +209,7 @@ def plan(
     frame = _guard.read_input(input_path, table, query)
     columns = {"customer_col": customer_col, "date_col": date_col, "amount_col": amount_col}
     reading = {"observation_end": observation_end, "date_format": date_format}
-    rfm, source = _customers(frame, shown, gg, bg.time_unit_, columns, reading, drop_duplicates)
+    rfm, source = customer_table(frame, shown, gg, bg.time_unit_, columns, reading, drop_duplicates)
     tiering = {"tiers": labels, "thresholds": thresholds, "quantiles": quantiles}
     value = {"discount_rate": discount_rate, "margin": margin}
     horizons = (horizon, clv_horizon or horizon)
@@ -318,9 +242,12 @@ def _check_output(output, output_table, if_exists) -> None:
 
 def _plan_models(model, spend_model, time_unit):
     """The purchase model (with its time unit settled) and the spend model, if any."""
+    from clvmodel.cli._score_command import check_model_file  # with DuckDB: imported on use
+
+    check_model_file(model, "plan")  # another kind of model file: the command that takes it
     bundle = clv.load_models(model)  # a `clvmodel fit` file, or a single BG/NBD model file
     bg = bundle.bg
-    gg = _spend_model(spend_model) if spend_model else bundle.gg
+    gg = spend_model_file(spend_model) if spend_model else bundle.gg
     recorded_unit = bg.time_unit_ or bundle.metadata.get("time_unit")
     unit = recorded_unit or time_unit
     if unit is None:
@@ -335,36 +262,6 @@ def _plan_models(model, spend_model, time_unit):
         )
     bg.time_unit_ = unit
     return bg, gg
-
-
-def _customers(frame, shown, gg, unit, columns, reading, drop_duplicates):
-    """INPUT as an RFM table (read as it is, or summarised from a log) and what it was."""
-    customer_col, date_col, amount_col = columns.values()
-    if _is_rfm(frame.columns):
-        return _rfm_from_file(frame, customer_col, shown, gg is not None), "RFM table"
-    if date_col not in frame.columns:
-        raise clv.InputError(
-            f"{shown!r} is neither an RFM table (frequency, recency, T) nor a transaction "
-            f"log with a date column {date_col!r}; its columns are "
-            f"{list(map(str, frame.columns))}. Rename the columns or pass --date-col."
-        )
-    has_amount = amount_col in frame.columns
-    if gg is not None and not has_amount:
-        raise clv.InputError(
-            f"--spend-model needs amounts, but {shown!r} has no column {amount_col!r}; "
-            f"its columns are {list(map(str, frame.columns))}. Name it with --amount-col."
-        )
-    rfm = clv.rfm_summary(
-        frame,
-        customer_col=customer_col,
-        date_col=date_col,
-        amount_col=amount_col if has_amount else None,
-        time_unit=unit,
-        drop_duplicates=drop_duplicates,
-        **reading,
-    )
-    rfm.index.name = customer_col
-    return rfm, "transaction log"
 
 
 def _staged_plan(bg, gg, rfm, horizons, tiering, value, increases, stage_wait, start):

@@ -11,6 +11,7 @@ import click
 
 import clvmodel as clv
 from clvmodel._postgres_connect import display, is_postgres_uri
+from clvmodel._rfm_sql import RFM_COLUMNS
 from clvmodel.cli import _guard, main
 from clvmodel.cli._batch_common import (
     amount_option,
@@ -35,6 +36,7 @@ from clvmodel.engine import RfmSource, is_transaction_log
 from clvmodel.errors import InputError
 from clvmodel.models._interval_draws import COVARIANCE_PROBLEMS, covariance_problem
 from clvmodel.models._persistence import describe_model_file
+from clvmodel.models.bundle import foreign_file
 
 
 def _is_log(path, options: dict) -> bool:
@@ -44,13 +46,10 @@ def _is_log(path, options: dict) -> bool:
             # The file's schema, without starting DuckDB (which the fast route may not need).
             import pyarrow.parquet as pq
 
-            from clvmodel._rfm_sql import RFM_COLUMNS
-
             columns = pq.read_schema(path).names
             return options["date_col"] in columns and not set(RFM_COLUMNS) <= set(columns)
         return is_transaction_log(path, options["date_col"], options["table"])
     from clvmodel._postgres_read import describe_source
-    from clvmodel._rfm_sql import RFM_COLUMNS
 
     columns = describe_source(path, options["table"], options["query"])
     return options["date_col"] in columns and not set(RFM_COLUMNS) <= set(columns)
@@ -59,7 +58,6 @@ def _is_log(path, options: dict) -> bool:
 def _rfm_spool(path, options: dict):
     """An RFM table of a PostgreSQL database, streamed into a local Parquet spool."""
     from clvmodel._postgres_read import PostgresSpool
-    from clvmodel._rfm_sql import RFM_COLUMNS
 
     needed = {"customer": options["customer_col"], **{c: c for c in RFM_COLUMNS}}
     return PostgresSpool(
@@ -68,10 +66,7 @@ def _rfm_spool(path, options: dict):
 
 
 def _rejects_path(output: str, rejects: str | None) -> Path:
-    if rejects:
-        return Path(rejects)
-    target = Path(output)
-    return target.with_name(target.stem + ".rejects.csv")
+    return Path(rejects) if rejects else Path(output).with_name(f"{Path(output).stem}.rejects.csv")
 
 
 @main.command()
@@ -205,16 +200,31 @@ def _check_interval(interval) -> None:
         )
 
 
-def _load_bundle(model, interval):
-    """MODEL's models, refused before any work, in the command line's words, when MODEL is another
-    kind of model file, records no time unit, or cannot give the --interval asked for."""
+def check_model_file(model, command: str = "score") -> None:
+    """Refuse, before any work, a MODEL that does not hold purchase models: another kind of
+    clvmodel file (naming the command that takes it), or a file clvmodel did not write.
+
+    Parameters
+    ----------
+    model : str
+    command : str
+        The command given MODEL (``"score"``, ``"plan"``), named in the message.
+    """
+    takes = f"`clvmodel {command}` takes the models file that `clvmodel fit` writes"
     described = describe_model_file(model)
+    if described is None and (foreign := foreign_file(model)) is not None:
+        raise InputError(f"MODEL {model} is not a clvmodel model file: {foreign}; {takes}.")
     if described is not None and not described[0].startswith(("a bundle", "a purchase model")):
         raise InputError(
             f"MODEL {model} is {described[0]}, not purchase models: "
-            f"{_guard.command_taking(described[0])}; `clvmodel score` takes the models file that "
-            "`clvmodel fit` writes."
+            f"{_guard.command_taking(described[0])}; {takes}."
         )
+
+
+def _load_bundle(model, interval):
+    """MODEL's models, refused before any work, in the command line's words, when MODEL is not
+    purchase models, records no time unit, or cannot give the --interval asked for."""
+    check_model_file(model)
     bundle = clv.load_models(model)
     if bundle.bg.time_unit_ is None:
         raise InputError(
@@ -345,12 +355,8 @@ def _read_rfm(input_path, model, unit, rfm_time_unit, batch_size, options) -> _R
         spool = _rfm_spool(input_path, options)
         rfm_path, rfm_table = spool.path, None
         customer_type = spool.types[options["customer_col"]]
-    source = RfmSource(
-        rfm_path,
-        customer_col=options["customer_col"],
-        table=rfm_table,
-        connection=connect_with_limit(options["memory_limit"]),
-    )
+    connection = connect_with_limit(options["memory_limit"])
+    source = RfmSource(rfm_path, options["customer_col"], rfm_table, connection)
     counts = source.counts()
     batches = source.batches(batch_size, time_unit=unit)
     total = counts["rows"] - counts["rejected_rows"]

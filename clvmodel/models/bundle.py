@@ -20,6 +20,7 @@ from clvmodel._files import write_text_atomically
 from clvmodel.errors import ClvError, InputError, ModelFileError
 from clvmodel.models._persistence import (
     check_format_version,
+    describe_document,
     finite_number,
     model_from_document,
     read_json_document,
@@ -27,7 +28,15 @@ from clvmodel.models._persistence import (
 from clvmodel.models.base import PurchaseModel
 from clvmodel.models.gamma_gamma import GammaGammaModel
 
-__all__ = ["BUNDLE_FORMAT", "ModelBundle", "bundle_from_document", "fit_bundle", "load_models"]
+__all__ = [
+    "BUNDLE_FORMAT",
+    "ModelBundle",
+    "bundle_from_document",
+    "fit_bundle",
+    "foreign_document",
+    "foreign_file",
+    "load_models",
+]
 
 BUNDLE_FORMAT = "clvmodel-models"
 BUNDLE_VERSION = 1
@@ -212,18 +221,94 @@ def load_models(path: str | os.PathLike) -> ModelBundle:
     A single-model file (``model.save(path)``) is accepted too and becomes a bundle with that one
     purchase model.
 
+    Parameters
+    ----------
+    path : str or path-like
+        A JSON file holding a bundle of models or one purchase model (BG/NBD, MBG/NBD or
+        Pareto/NBD).
+
+    Returns
+    -------
+    ModelBundle
+
     Raises
     ------
     ModelFileError
-        The file is missing, not JSON, of an unknown format or version, or invalid.
+        The file is missing, not JSON, not a clvmodel file, of an unknown version, invalid, or
+        holds another kind of model (:func:`clvmodel.load` loads every kind).
     """
     document, source = read_json_document(path)
     if isinstance(document, dict) and document.get("format") == BUNDLE_FORMAT:
         return bundle_from_document(document, source)
+    foreign = foreign_document(document)
+    if foreign is not None:
+        raise ModelFileError(
+            f"{source} is not a clvmodel file: {foreign}; load_models reads a bundle of models "
+            "saved with ModelBundle.save, or one saved BG/NBD, MBG/NBD or Pareto/NBD model."
+        )
     model = model_from_document(document, source)
     if not isinstance(model, PurchaseModel):
+        # The words before "; load it with clvmodel.load(path)" are those the command line
+        # turns into the command that takes the file (clvmodel.cli._guard.cli_words).
+        words = describe_document(document)[0]
         raise ModelFileError(
-            f"{source} holds a {type(model).__name__}; scoring needs a purchase model (BG/NBD, "
-            "MBG/NBD or Pareto/NBD; write one with `clvmodel fit`)."
+            f"{source} holds {words}, not purchase models (a bundle of models, or one BG/NBD, "
+            "MBG/NBD or Pareto/NBD model); load it with clvmodel.load(path)."
         )
     return ModelBundle(bg=model)
+
+
+_JSON_KINDS = {list: "a list", str: "a string", bool: "true or false", type(None): "null"}
+
+
+def foreign_document(document) -> str | None:
+    """What a JSON document that clvmodel did not write seems to be, in words.
+
+    Parameters
+    ----------
+    document : object
+        A file's parsed JSON.
+
+    Returns
+    -------
+    str or None
+        For example ``"it is JSON in another format ('x')"``; None when the document says it is
+        one of clvmodel's files (whose loader names any field at fault).
+    """
+    if not isinstance(document, dict):
+        return f"it is JSON, but {_JSON_KINDS.get(type(document), 'a number')}, not an object"
+    kind = document.get("format")
+    if kind is None:
+        return "it is JSON without the format name that clvmodel writes into its files"
+    if isinstance(kind, str) and kind.startswith("clvmodel-"):
+        return None
+    return f"it is JSON in another format ({kind!r})"
+
+
+def foreign_file(path: str | os.PathLike) -> str | None:
+    """What the file at ``path`` seems to be when clvmodel did not write it, in words.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file given as a model file.
+
+    Returns
+    -------
+    str or None
+        ``"it is not valid JSON (line 1, column 1: Expecting value), ..."``, ``"it is not a
+        text file, ..."`` or as :func:`foreign_document`; None when the file is one of
+        clvmodel's, or is missing or unreadable (its loader then says why).
+    """
+    try:
+        document = json.loads(Path(path).read_bytes())
+    except OSError:
+        return None
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        return f"it is not valid JSON ({where}), perhaps cut short or edited by hand"
+    except UnicodeDecodeError:
+        return "it is not a text file, let alone JSON"
+    except (ValueError, RecursionError):  # JSON beyond what Python reads: the loader says so
+        return None
+    return foreign_document(document)

@@ -104,7 +104,7 @@ def _segments_by_customer(log: pd.DataFrame, segments, customer_col: str) -> pd.
                 f"segments={segments!r} is not a column of the transactions; the columns are "
                 f"{list(map(str, log.columns))}."
             )
-        found = customer_segments(log, customer_col, segments)
+        found = customer_segments(log, customer_col, segments, "segments")
     elif isinstance(segments, pd.Series):
         found = segments
     else:

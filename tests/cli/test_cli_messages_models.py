@@ -130,7 +130,7 @@ def test_python_interval_message_names_fit_and_the_file_case():
         (["subscriptions", "plan", "@dayone", "@table"], "is a Day One model", "`clvmodel dayone`"),
         (["dayone", "@models", "@attributes"], "not a Day One model", "`clvmodel score`"),
         (["dayone", "@subscription", "@attributes"], "subscription model (sBG)", "`clvmodel sub"),
-        (["plan", "@dayone", "@log"], "holds a Day One model", "`clvmodel dayone` takes it"),
+        (["plan", "@dayone", "@log"], "is a Day One model", "`clvmodel dayone` takes it"),
     ],
 )
 def test_mixed_up_model_files_say_what_they_are_and_which_command_takes_them(

@@ -152,7 +152,7 @@ def test_errors_exit_2_with_one_line_in_a_real_process(files):
     _one_line_error(result.stderr, "--increases must not grow with risk")
     result = _run(paths["gg"], paths["rfm"], "-o", folder / "never.csv")
     assert result.returncode == 2
-    _one_line_error(result.stderr, "holds a GammaGammaModel")
+    _one_line_error(result.stderr, "is a spend model (Gamma-Gamma), not purchase models")
     assert not (folder / "never.csv").exists()
 
 
@@ -190,8 +190,8 @@ def test_bad_files_exit_with_one_line(files):
     no_spend = folder / "no_spend.csv"
     rfm[["frequency", "recency", "T"]].to_csv(no_spend)
     cases = [
-        ((paths["gg"], paths["rfm"]), "holds a GammaGammaModel"),
-        ((paths["bg"], paths["rfm"], "--spend-model", paths["bg"]), "holds a BetaGeoModel"),
+        ((paths["gg"], paths["rfm"]), "is a spend model (Gamma-Gamma), not purchase models"),
+        ((paths["bg"], paths["rfm"], "--spend-model", paths["bg"]), "not a spend model; give"),
         ((folder / "missing.json", paths["rfm"]), "does not exist"),
         ((paths["bg"], folder / "missing.csv"), "does not exist"),
         ((paths["bg"], bad_rfm), "'frequency' holds 1 value(s) that are not numbers"),

@@ -1,0 +1,187 @@
+"""Messages about model files, RFM rows and segments in the words of the interface: options,
+arguments and commands on the command line, argument names and functions in Python, and rows
+counted as a reader of the file counts them."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from cli_run import run_cli
+
+import clvmodel as clv
+from clvmodel.cli._guard import cli_words
+from clvmodel.economics import naive_vs_model
+from clvmodel.models.bundle import ModelBundle
+
+# Published CDNOW estimates (Fader, Hardie and Lee 2005), as in test_cli_messages_models.py.
+BG = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
+GG = {"p": 6.25, "q": 3.74, "v": 15.44}
+SBG = {"alpha": 0.7, "beta": 1.2}
+#: Python that has no place in a command-line message.
+PYTHON = ("(path)", "clvmodel.load", "'format' is", "positions", "Model(", "GammaGammaModel")
+
+
+def _error_line(result) -> str:
+    """The one ``error: ...`` line of a failed run, checked free of Python."""
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, result.stderr
+    for python in PYTHON:
+        assert python not in errors[0], (python, errors[0])
+    return errors[0]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """A log, an RFM table, and model files of every kind and of none."""
+    folder = tmp_path_factory.mktemp("messages_leftovers")
+    log = clv.datasets.load_cdnow_sample()
+    paths = {"log": folder / "tx.csv", "attributes": folder / "attributes.csv"}
+    log.assign(date=log["date"].dt.strftime("%Y-%m-%d")).to_csv(paths["log"], index=False)
+    ids = log["customer_id"].unique()
+    ages = np.random.default_rng(0).integers(18, 70, ids.size).astype(float)
+    pd.DataFrame({"customer_id": ids, "age": ages}).to_csv(paths["attributes"], index=False)
+    paths["rfm"] = folder / "rfm.csv"
+    pd.DataFrame(
+        {
+            "customer_id": ["c1", "c2", "c3", "c4"],
+            "frequency": [2.0, 0.0, 1.5, 3.0],
+            "recency": [10.0, 0.0, 5.0, -1.0],
+            "T": [30.0, 20.0, 25.0, 40.0],
+            "monetary_value": [20.0, 0.0, 15.0, 30.0],
+        }
+    ).to_csv(paths["rfm"], index=False)
+    paths["subscription"] = clv.ShiftedBetaGeoModel.from_params(SBG, "M").save(folder / "sbg.json")
+    paths["spend"] = clv.GammaGammaModel.from_params(GG).save(folder / "gg.json")
+    bg = clv.BetaGeoModel.from_params(BG, time_unit="W")
+    paths["models"] = ModelBundle(bg, clv.GammaGammaModel.from_params(GG)).save(
+        folder / "models.json"
+    )
+    foreign = {
+        "other": json.dumps({"format": "lifetimes", "params": {}}),
+        "no_format": json.dumps({"r": 0.24}),
+        "broken": '{"format": "clvmodel-models", "models": ',
+    }
+    for name, text in foreign.items():
+        paths[name] = folder / f"{name}.json"
+        paths[name].write_text(text, encoding="utf-8")
+    paths["dayone"] = folder / "dayone.json"
+    fitted = run_cli("dayone-fit", paths["log"], paths["attributes"], "--covariates", "age",
+                     "--covariates-on", "purchase", "-o", paths["dayone"])  # fmt: skip
+    assert fitted.exit_code == 0, fitted.output
+    return paths
+
+
+# Item 1: load_models on a single model of another kind says what it is, in Python's words.
+@pytest.mark.parametrize(
+    ("kind", "words", "command"),
+    [
+        ("subscription", "a subscription model (sBG)", "`clvmodel subscriptions score`"),
+        ("spend", "a spend model (Gamma-Gamma)", "`clvmodel plan --spend-model`"),
+    ],
+)
+def test_load_models_names_the_kind_and_the_python_loader(files, kind, words, command):
+    with pytest.raises(clv.ModelFileError) as info:
+        clv.load_models(files[kind])
+    message = str(info.value)
+    assert f"holds {words}, not purchase models" in message, message
+    assert "load it with clvmodel.load(path)" in message, message
+    for other in ("ShiftedBetaGeoModel", "GammaGammaModel", "`clvmodel", "clvmodel fit"):
+        assert other not in message, (other, message)
+    assert clv.load(files[kind]) is not None  # the loader named does load it
+    # On the command line the same message names the command that takes the file.
+    line = cli_words(message)
+    assert command in line and "(path)" not in line, line
+
+
+def test_load_models_says_a_foreign_json_file_is_not_a_clvmodel_file(files):
+    with pytest.raises(clv.ModelFileError) as info:
+        clv.load_models(files["other"])
+    message = str(info.value)
+    assert "is not a clvmodel file: it is JSON in another format ('lifetimes')" in message
+    assert "'format' is" not in message and "`clvmodel" not in message, message
+
+
+# Item 2: plan refuses a MODEL that is not purchase models, up front, naming the command.
+@pytest.mark.parametrize(
+    ("kind", "words", "command"),
+    [
+        ("dayone", "is a Day One model", "`clvmodel dayone` takes it"),
+        ("subscription", "is a subscription model (sBG)", "`clvmodel subscriptions score`"),
+        ("spend", "is a spend model (Gamma-Gamma)", "`clvmodel plan --spend-model` takes it"),
+        ("other", "is not a clvmodel model file", "`clvmodel fit` writes"),
+    ],
+)
+def test_plan_names_model_and_the_command_for_another_file(files, tmp_path, kind, words, command):
+    output = tmp_path / "plan.csv"
+    line = _error_line(run_cli("plan", files[kind], files["rfm"], "-o", output))
+    assert line.startswith(f"error: MODEL {files[kind]} {words}"), line
+    assert command in line and "`clvmodel plan` takes the models file" in line, line
+    assert "holds a" not in line and not output.exists()
+
+
+def test_plan_names_spend_model_for_a_file_of_another_kind(files, tmp_path):
+    output = tmp_path / "plan.csv"
+    arguments = ("plan", files["models"], files["rfm"], "--spend-model")
+    line = _error_line(run_cli(*arguments, files["subscription"], "-o", output))
+    assert f"--spend-model {files['subscription']} is a subscription model (sBG)" in line, line
+    assert "`clvmodel subscriptions score`" in line, line
+    line = _error_line(run_cli(*arguments, files["other"], "-o", output))
+    assert "--spend-model" in line and "not a clvmodel model file" in line, line
+
+
+# Item 3: score says, in words, that a file clvmodel did not write is no model file.
+@pytest.mark.parametrize(
+    ("kind", "seems"),
+    [
+        ("other", "it is JSON in another format ('lifetimes')"),
+        ("no_format", "it is JSON without the format name"),
+        ("broken", "it is not valid JSON (line 1"),
+    ],
+)
+def test_score_says_a_foreign_file_is_not_a_model_file(files, tmp_path, kind, seems):
+    output = tmp_path / "scores.csv"
+    line = _error_line(run_cli("score", files[kind], files["rfm"], "-o", output))
+    assert f"MODEL {files[kind]} is not a clvmodel model file: {seems}" in line, line
+    assert "`clvmodel fit` writes" in line and "expected" not in line, line
+    assert not output.exists()
+
+
+# Item 4: bad RFM rows are named by customer (score) or by 1-based row of the file (plan).
+def test_rfm_rows_are_named_as_users_count_them(files, tmp_path):
+    output = tmp_path / "scores.csv"
+    result = run_cli("score", files["models"], files["rfm"], "-o", output)
+    assert result.exit_code == 0, result.output
+    assert "positions" not in result.output and "counting from 0" not in result.output
+    rejects = pd.read_csv(tmp_path / "scores.rejects.csv", dtype={"customer_id": str})
+    reasons = dict(zip(rejects["customer_id"], rejects["reason"], strict=True))
+    assert reasons == {
+        "c3": "frequency is not a whole number >= 0",
+        "c4": "negative recency or T",
+    }
+    line = _error_line(run_cli("plan", files["models"], files["rfm"], "-o", tmp_path / "p.csv"))
+    assert f"INPUT {files['rfm']}: 1 frequency value(s)" in line, line
+    assert "row(s) 3, counting from 1 under the header" in line, line
+
+
+# Item 5: a segment that changes within a customer names the Python argument and a remedy.
+def test_changing_segment_names_the_argument_and_the_remedy():
+    log = clv.datasets.load_cdnow_sample()
+    log = log.assign(channel=np.where(np.arange(len(log)) % 2 == 0, "web", "shop"))
+    with pytest.raises(clv.InputError) as info:
+        clv.naive_clv(log, lifespan=1.0, segment_col="channel")
+    message = str(info.value)
+    assert message.startswith("segment_col='channel' changes within"), message
+    assert "Pass as segment_col= a column that is fixed per customer" in message, message
+    bg = clv.BetaGeoModel.from_params(BG, time_unit="W")
+    gg = clv.GammaGammaModel.from_params(GG)
+    with pytest.raises(clv.InputError) as info, warnings.catch_warnings():
+        warnings.simplefilter("ignore", clv.ClvWarning)  # the log's repeated rows
+        naive_vs_model(bg, gg, log, "1997-09-30", "1998-06-30", segments="channel")
+    message = str(info.value)
+    assert message.startswith("segments='channel' changes within"), message
+    assert "__segment__" not in message and "Pass as segments= a column" in message, message

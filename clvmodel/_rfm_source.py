@@ -19,6 +19,7 @@ from clvmodel._duck import (
 )
 from clvmodel._duck_log import DUCKDB
 from clvmodel._rfm_sql import RFM_COLUMNS, rfm_reject_reason
+from clvmodel.errors import InputError
 
 __all__ = ["RfmSource", "is_transaction_log"]
 
@@ -73,6 +74,35 @@ class RfmSource:
             "SELECT COUNT(*), COUNT(*) FILTER (WHERE reason IS NOT NULL) FROM clv_rfm_input"
         ).fetchall()[0]
         return {"rows": row[0], "rejected_rows": row[1]}
+
+    def check_usable(self, label: str | None = None) -> dict[str, int]:
+        """:meth:`counts`, or an error giving the reasons when no row can be scored.
+
+        Parameters
+        ----------
+        label : str, optional
+            How the message names the table (by default its path in quotes).
+
+        Returns
+        -------
+        dict
+            ``rows`` and ``rejected_rows``.
+        """
+        counts = self.counts()
+        if counts["rows"] and counts["rejected_rows"] == counts["rows"]:
+            reasons = self.connection.execute(
+                "SELECT reason, COUNT(*) AS n, MIN(customer_id) FROM clv_rfm_input "
+                "GROUP BY reason ORDER BY n DESC, reason LIMIT 5"
+            ).fetchall()
+            listed = "; ".join(
+                f"{n:,} {reason} (e.g. customer {first!r})" for reason, n, first in reasons
+            )
+            raise InputError(
+                f"none of the {counts['rows']:,} rows of {label or repr(os.fspath(self.path))} "
+                f"can be scored: {listed}. Fix those values, or rebuild the table from the "
+                "transaction log."
+            )
+        return counts
 
     def rejects(self) -> pd.DataFrame:
         """Rows that cannot be scored, with their values and the reason."""

@@ -357,7 +357,7 @@ def _read_rfm(input_path, model, unit, rfm_time_unit, batch_size, options) -> _R
         customer_type = spool.types[options["customer_col"]]
     connection = connect_with_limit(options["memory_limit"])
     source = RfmSource(rfm_path, options["customer_col"], rfm_table, connection)
-    counts = source.counts()
+    counts = source.check_usable(f"INPUT {display(input_path)}")  # none to score: the reasons
     batches = source.batches(batch_size, time_unit=unit)
     total = counts["rows"] - counts["rejected_rows"]
     no_valid = counts["rejected_rows"]

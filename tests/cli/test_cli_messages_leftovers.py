@@ -168,6 +168,18 @@ def test_rfm_rows_are_named_as_users_count_them(files, tmp_path):
     assert "row(s) 3, counting from 1 under the header" in line, line
 
 
+def test_an_rfm_table_without_a_scorable_row_gives_the_reasons(files, tmp_path):
+    """It said only "there is no valid customer to score"."""
+    rfm = pd.read_csv(files["rfm"]).iloc[2:]  # c3 (fractional frequency), c4 (negative recency)
+    rfm.to_csv(tmp_path / "bad.csv", index=False)
+    result = run_cli("score", files["models"], tmp_path / "bad.csv", "-o", tmp_path / "s.csv")
+    line = _error_line(result)
+    assert f"none of the 2 rows of INPUT {tmp_path / 'bad.csv'} can be scored" in line, line
+    assert "1 frequency is not a whole number >= 0 (e.g. customer 'c3')" in line, line
+    assert "1 negative recency or T (e.g. customer 'c4')" in line, line
+    assert not (tmp_path / "s.csv").exists()
+
+
 # Item 5: a segment that changes within a customer names the Python argument and a remedy.
 def test_changing_segment_names_the_argument_and_the_remedy():
     log = clv.datasets.load_cdnow_sample()

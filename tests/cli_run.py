@@ -107,6 +107,17 @@ def run_cli(*args, cwd=None, env=None, input=None) -> CliResult:
     )
 
 
+def error_line(result, forbidden=()) -> str:
+    """The one ``error: ...`` line of a run that ended with exit status 2 (a refusal), checked
+    free of each of ``forbidden`` (Python names where the command line should speak)."""
+    assert result.returncode == 2, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, result.stderr
+    for word in forbidden:
+        assert word not in errors[0], (word, errors[0])
+    return errors[0]
+
+
 def run_cli_process(*args, timeout: float = 180) -> subprocess.CompletedProcess:
     """``python -m clvmodel.cli ARGS`` in a real process: for the tests that are about the process
     (its exit status and stderr as a shell sees them)."""

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import warnings
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import pytest
-from cli_run import run_cli
+from cli_run import error_line, run_cli
 
 import clvmodel as clv
 from clvmodel.cli._guard import cli_words
@@ -25,14 +26,7 @@ SBG = {"alpha": 0.7, "beta": 1.2}
 PYTHON = ("(path)", "clvmodel.load", "'format' is", "positions", "Model(", "GammaGammaModel")
 
 
-def _error_line(result) -> str:
-    """The one ``error: ...`` line of a failed run, checked free of Python."""
-    assert result.exit_code == 2, result.output
-    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
-    assert len(errors) == 1, result.stderr
-    for python in PYTHON:
-        assert python not in errors[0], (python, errors[0])
-    return errors[0]
+_error_line = partial(error_line, forbidden=PYTHON)
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,12 @@ commands on the command line (no Python call, loader or dict), argument names in
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import pytest
-from cli_run import run_cli
+from cli_run import error_line, run_cli
 
 import clvmodel as clv
 from clvmodel.cli._guard import cli_words
@@ -25,15 +26,7 @@ SBG = {"alpha": 0.7, "beta": 1.2}
 PYTHON = ("fit(", "load_model", "load(", "(path)", "np.", "{'", "clvmodel.", "INTERVAL_COLUMNS")
 
 
-def _error_line(result) -> str:
-    """The one ``error: ...`` line of a failed run, checked free of Python."""
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    errors = [line for line in lines if line.startswith("error: ")]
-    assert len(errors) == 1, result.stderr
-    for python in PYTHON:
-        assert python not in errors[0], (python, errors[0])
-    return errors[0]
+_error_line = partial(error_line, forbidden=PYTHON)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ columns by name and rows counted from 1, never the Python API's argument names
 import numpy as np
 import pandas as pd
 import pytest
-from cli_run import run_cli
+from cli_run import error_line, run_cli
 
 import clvmodel as clv
 
@@ -14,11 +14,7 @@ CALIBRATION_END = "1997-09-30"
 PAST_THE_DATA = "1999-12-31"  # the CDNOW sample ends on 1998-06-30
 
 
-def _error_line(result) -> str:
-    assert result.returncode == 2, result.output
-    lines = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
-    assert len(lines) == 1, result.stderr
-    return lines[0]
+_error_line = error_line
 
 
 def _warnings(result) -> list[str]:

@@ -18,16 +18,6 @@ WEEKS_PER_13_MONTHS = 13 * (365.25 / 12) / 7  # clvmodel.value.PERIOD_DAYS["M"] 
 
 
 @pytest.fixture(scope="module")
-def transactions():
-    return clv.datasets.load_cdnow_sample()
-
-
-@pytest.fixture(scope="module")
-def rfm(transactions):
-    return clv.rfm_summary(transactions, observation_end="1998-06-30", time_unit="W")
-
-
-@pytest.fixture(scope="module")
 def attributes(transactions):
     """Signup attributes of the CDNOW sample plus a made-up acquisition channel (seeded)."""
     table = first_purchase_attributes(transactions, quantity_col="quantity")

@@ -19,16 +19,6 @@ DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(scope="module")
-def transactions():
-    return clv.datasets.load_cdnow_sample()
-
-
-@pytest.fixture(scope="module")
-def rfm(transactions):
-    return clv.rfm_summary(transactions, observation_end="1998-06-30", time_unit="W")
-
-
-@pytest.fixture(scope="module")
 def attributes(transactions):
     table = first_purchase_attributes(transactions, quantity_col="quantity")
     rng = np.random.default_rng(5)

@@ -12,9 +12,12 @@ Customer ids
     Leading zeros are kept (``"007"`` and ``"7"`` are two customers): text ids are codes.
     Integer columns give integer ids; floating-point columns give integer ids too (``1.0`` is
     ``1``), and a fractional value there is rejected ("customer id is not a whole number"). So
-    ``1`` and ``1.0`` are one customer in every route. A missing id (null, NaN, or text that is
-    empty or one of :data:`MISSING_TEXTS` after trimming) makes the row a reject ("missing
-    customer id"): such rows are never merged into one customer.
+    ``1`` and ``1.0`` are one customer in every route. A floating-point column holding whole
+    numbers above 2**53 is refused whole in the pandas routes: such ids are too large to be
+    held exactly as floats (their digits may be lost); the fix is to read the column as text or
+    integers. A missing id (null, NaN, or text that is empty or one of :data:`MISSING_TEXTS`
+    after trimming) makes the row a reject ("missing customer id"): such rows are never merged
+    into one customer.
 Dates
     Date and timestamp columns give the calendar day of each value as written (a zoned pandas
     timestamp keeps its wall-clock day). Text dates may end with a time (``T10:30``, `` 10:30:00``,
@@ -70,12 +73,14 @@ from clvmodel.errors import ClvWarning, InputError
 __all__ = [
     "AFTER_END", "AMOUNT_BOUND", "BAD_AMOUNT", "BAD_DATE", "CURRENCY", "DECIMAL_COMMA",
     "EARLIEST_DATE", "EARLIEST_DAY", "HUGE_AMOUNT", "ID_NOT_WHOLE", "INFINITE_AMOUNT",
-    "MISSING_ID", "MISSING_TEXTS", "NEGATIVE_AMOUNT", "NUMBER", "OLD_DATE", "REASONS",
-    "TIME_SUFFIX", "WHOLE_WITH_ZEROS", "Amounts", "Dates", "Ids", "check_amount_texts",
+    "LARGEST_EXACT_ID", "MISSING_ID", "MISSING_TEXTS", "NEGATIVE_AMOUNT", "NUMBER", "OLD_DATE",
+    "REASONS", "TIME_SUFFIX", "WHOLE_WITH_ZEROS", "Amounts", "Dates", "Ids", "check_amount_texts",
     "check_date_format", "date_option", "examples", "lacks_a_date_part", "read_amounts",
     "read_date_texts", "read_dates", "read_ids", "refuse_ambiguous_date", "warn_duplicates",
 ]  # fmt: skip
 
+#: Largest whole number a floating-point id column holds exactly (and its neighbours apart).
+LARGEST_EXACT_ID = 2.0**53
 #: Largest absolute amount accepted.
 AMOUNT_BOUND = 1e12
 NUMBER = "[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?"
@@ -119,7 +124,8 @@ def read_ids(column: pd.Series) -> Ids:
     if pd.api.types.is_float_dtype(dtype):
         raw = column.to_numpy(dtype="float64", na_value=np.nan)
         missing = np.isnan(raw)
-        not_whole = ~missing & ((raw != np.round(raw)) | (np.abs(raw) > 2.0**53))
+        _refuse_inexact_ids(raw, column.name)
+        not_whole = ~missing & ((raw != np.round(raw)) | (np.abs(raw) > LARGEST_EXACT_ID))
         values = np.where(missing | not_whole, 0.0, raw).astype("int64")
         return Ids(values, None, None, missing, not_whole)
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
@@ -130,6 +136,23 @@ def read_ids(column: pd.Series) -> Ids:
     missing = codes < 0
     text_dtype = column.dtype if isinstance(column.dtype, pd.StringDtype) else object
     return Ids(None, codes, pd.Index(labels, dtype=text_dtype), missing, np.zeros(codes.size, bool))
+
+
+def _refuse_inexact_ids(raw: np.ndarray, name) -> None:
+    """Refuse a floating-point id column holding whole numbers beyond 2**53: such ids were
+    rounded when the column became floating-point (neighbouring ids can have become one)."""
+    too_large = np.isfinite(raw) & (np.abs(raw) > LARGEST_EXACT_ID)
+    if not too_large.any():
+        return
+    column = "the customer id column" if name is None else f"column {str(name)!r}"
+    dtype = "{" + repr(str(name) if name is not None else "customer_id") + ": str}"
+    raise InputError(
+        f"{column} holds customer ids too large to be held exactly as floating-point numbers "
+        f"(above 2**53 = {int(LARGEST_EXACT_ID):,}; {int(too_large.sum())} row(s), for example "
+        f"{examples(pd.unique(raw[too_large]))}): their last digits may be lost, and two "
+        "customers may have become one. Read the column as text or integers, e.g. "
+        f"pandas.read_csv(..., dtype={dtype})."
+    )
 
 
 _WHOLE_ID = re.compile(WHOLE_WITH_ZEROS)

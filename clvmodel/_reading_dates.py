@@ -244,11 +244,34 @@ def refuse_ambiguous_date(value, name: str) -> None:
             )
 
 
+def _numeric_option_day(kind, value, name: str) -> int:
+    """The day of an option written ``NN/NN/YYYY`` without ``date_format``, by its own evidence:
+    day first when its first number is above 12, month first when its second is (equal numbers
+    read alike); NO_DAY when it is no date. Refused when it reads both ways (``03/04/2024``)."""
+    _, year, first, second = kind
+    if first <= 12 and second <= 12 and first != second:
+        raise InputError(
+            f"{name}={value!r} is ambiguous: day first or month first? Write it as "
+            "'YYYY-MM-DD', or pass date_format= (e.g. '%d/%m/%Y') to say how to read it."
+        )
+    day_first = first > 12 or first == second
+    month, day = (second, first) if day_first else (first, second)
+    found = _day_of(year, month, day)
+    if found == NO_DAY and (first > 12) != (second > 12):
+        order = "day first" if day_first else "month first"
+        raise InputError(
+            f"{name}={value!r} is not a date: read {order} ({day} can only be the day), month "
+            f"{month} of {year} has no day {day}. Give it as 'YYYY-MM-DD' or a datetime."
+        )
+    return found
+
+
 def date_option(value, name: str, date_format: str | None = None) -> pd.Timestamp:
     """A date given as an option (``observation_end=`` ...), as a naive midnight timestamp.
 
-    Dates, datetimes and ISO texts are taken as they are; a text such as ``05/01/2025`` only
-    with ``date_format``, since it reads both ways.
+    Dates, datetimes and ISO texts are taken as they are; a text ``NN/NN/YYYY`` with
+    ``date_format``, or else by its own evidence: ``29/02/2024`` is day first (29 can only be a
+    day), ``04/13/2025`` month first, and ``05/01/2025``, which reads both ways, is refused.
     """
     if isinstance(value, str):
         text = _TIME_SUFFIX.sub("", value.strip(" "))
@@ -258,11 +281,8 @@ def date_option(value, name: str, date_format: str | None = None) -> pd.Timestam
             day = read_date_texts([text], date_format, name)[0]
         if day == NO_DAY and kind is not None and not kind[0].startswith("NN"):
             day = _day_of(kind[1], kind[2], kind[3])
-        if day == NO_DAY and kind is not None and date_format is None:
-            raise InputError(
-                f"{name}={value!r} is ambiguous: day first or month first? Write it as "
-                "'YYYY-MM-DD', or pass date_format= (e.g. '%d/%m/%Y') to say how to read it."
-            )
+        if kind is not None and kind[0].startswith("NN") and date_format is None:
+            day = _numeric_option_day(kind, value, name)
         if day == NO_DAY:
             raise InputError(
                 f"{name}={value!r} is not a date; give it as 'YYYY-MM-DD' or a datetime"

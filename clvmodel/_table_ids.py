@@ -2,7 +2,8 @@
 the rules of transaction logs (:mod:`clvmodel._reading`, "Customer
 ids"): text trimmed of surrounding spaces (``"A "`` and ``"A"`` are one customer), a whole
 number written with zeros as that number (``"7.0"`` is ``"7"``), blank and NaN-like texts
-missing; whole-number floats as integers, fractional ones not an id."""
+missing; whole-number floats as integers, fractional ones not an id, and a float column holding
+ids above 2**53 (too large to be held exactly as floats) refused."""
 
 from __future__ import annotations
 
@@ -31,6 +32,12 @@ def table_ids(raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
         Whether the row has no id (null, NaN, blank, or a text such as ``"NULL"``).
     not_whole : numpy.ndarray
         Whether the id is a fractional number in a numeric column.
+
+    Raises
+    ------
+    InputError
+        When a floating-point column holds ids above 2**53 (9,007,199,254,740,992): they are too
+        large to be held exactly as floats, so the column must be read as text or integers.
     """
     read = read_ids(raw)
     unusable = read.missing | read.not_whole

@@ -7,11 +7,16 @@ no date, where pandas would invent the first of the month), except that dates wr
 ``NN/NN/YYYY`` (also with ``.`` or ``-``) are read in one order for the whole column, as in
 transaction logs: day first when a value's first number is above 12, month first when a second
 number is; a column with both, or whose dates read both ways and no value settles the order, is
-refused.
+refused. As in transaction logs, a column of numbers (``20240115``, an Excel serial ``45306``) and
+dates with a two-digit year (``03/04/24``, which reads three ways) are refused too, and a zoned
+date keeps its wall-clock time (its offset is dropped, not converted to UTC).
 """
 
 from __future__ import annotations
 
+import datetime
+import numbers
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +33,12 @@ from clvmodel.errors import InputError
 _MONTHS_PER_PERIOD = {"M": 1, "Y": 12}
 # A date part NN/NN/YYYY at the start of a text, then the end or a time.
 _NUMERIC_DATE = r"^\s*(\d{1,2})([-/.])(\d{1,2})\2(\d{4})(?=\s*$|[ T])"
+# A date part NN/NN/YY (a two-digit year, also YY-MM-DD) at the start of a text.
+_TWO_DIGIT_YEAR = re.compile(r"\s*\d{1,2}([-/.])\d{1,2}\1\d{2}(?=\s*$|[ T])")
+# A zone after a time (Z, UTC, +02:00, -0500): dropped, the wall-clock time kept.
+_ZONE_AFTER_TIME = re.compile(
+    r"(\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(?:[zZ]|UTC|GMT|[+-]\d{2}(?::?\d{2})?)\s*$"
+)
 
 
 @dataclass
@@ -41,8 +52,17 @@ class DateOrder:
     either_way: list = field(default_factory=list)
 
     def add(self, raw: pd.Series) -> None:
-        """Look at the text values of ``raw`` (a few examples of each kind are kept)."""
+        """Look at the text values of ``raw`` (a few examples of each kind are kept); an
+        InputError for a column of numbers or dates with a two-digit year."""
+        refuse_numbers(raw, self.column)
         texts = _distinct_texts(raw)
+        short = [text for text in texts if _TWO_DIGIT_YEAR.match(text)]
+        if short:
+            raise InputError(
+                f"column {self.column!r} has dates with a two-digit year ({examples(short)}), "
+                "which read several ways (day, month or year first, and which century); write "
+                "them with the year in full, YYYY-MM-DD."
+            )
         parts = texts.str.extract(_NUMERIC_DATE)
         found = parts[0].notna().to_numpy()
         if not found.any():
@@ -99,6 +119,42 @@ def date_order(raw: pd.Series, column: str) -> bool | None:
     return order.day_first()
 
 
+def refuse_numbers(raw: pd.Series, column: str) -> None:
+    """An InputError when ``raw`` is a column of numbers (not all missing): ``20240115`` or an
+    Excel serial number such as ``45306`` would otherwise be read as nanoseconds since 1970, as
+    transaction logs refuse them."""
+    dtype = raw.dtype
+    numeric = pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+    if numeric and raw.notna().any():
+        raise InputError(
+            f"column {column!r} holds numbers ({examples(raw.dropna().head(3).tolist())}), which "
+            "are ambiguous as dates (20240115 written as a number, or an Excel serial number "
+            "such as 45306); write the dates as text, YYYY-MM-DD, or convert the column to dates "
+            "first."
+        )
+
+
+def _no_date(value) -> bool:
+    """Whether a value is read as no date: a number (``20240115``, ``45306``), a bare number as
+    text (``"2024"``: pandas would invent the month and day) or a date with a two-digit year."""
+    if isinstance(value, numbers.Number):
+        return True
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    return (text.isdigit() and len(text) < 8) or _TWO_DIGIT_YEAR.match(value) is not None
+
+
+def _wall_clock(value):
+    """``value`` without its zone, keeping its wall-clock time: a zoned datetime made naive, a
+    zone (``Z``, ``+02:00``) written after a time dropped from a text."""
+    if isinstance(value, str):
+        return _ZONE_AFTER_TIME.sub(r"\1", value)
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)
+    return value
+
+
 def _distinct_texts(raw: pd.Series) -> pd.Series:
     """The distinct text values of ``raw`` (none for a datetime column)."""
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
@@ -132,34 +188,38 @@ def parse_dates(
     Returns
     -------
     parsed : pandas.Series
-        Naive timestamps (zoned ones converted to UTC); NaT where empty or unreadable.
+        Naive timestamps (zoned ones keep their wall-clock time, as in transaction logs); NaT
+        where empty or unreadable (a number, or a date with a two-digit year, is no date).
     empty : pandas.Series
         Whether the value is missing or blank.
 
     Raises
     ------
     InputError
+        A column of numbers; dates with a two-digit year (when ``day_first`` is not given);
         ``NN/NN/YYYY`` dates in both orders, or that read both ways with nothing to settle it.
     """
+    refuse_numbers(raw, column)
     if day_first is None:
         day_first = date_order(raw, column)
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
-        parsed = pd.to_datetime(raw, errors="coerce", utc=True).dt.tz_localize(None)
+        parsed = pd.to_datetime(raw, errors="coerce")
+        if getattr(parsed.dt, "tz", None) is not None:
+            parsed = parsed.dt.tz_localize(None)
     else:
         # Each distinct value read once (a table has far fewer dates than rows).
         codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-        values = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+        values = pd.Series(np.asarray(uniques, dtype=object), dtype=object).map(_wall_clock)
         if day_first is not None:
             text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
             values[text] = _iso_order(values[text], day_first)
         # Not read at all (no day invented, no pandas notice on a quarter such as 2024-Q1).
         values[values.map(lacks_a_date_part).to_numpy(dtype=bool)] = None
+        # Numbers, bare numbers and two-digit years are no dates (not read at all).
+        values[values.map(_no_date).to_numpy(dtype=bool)] = None
+        # A zone left (a name pandas knows) is converted to UTC: mixed zones cannot stay.
         read = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
-        # A bare number ("2024", "0") is no date (pandas would invent the month and day).
-        bare = values.map(
-            lambda v: isinstance(v, str) and v.strip().isdigit() and len(v.strip()) < 8
-        )
-        read = read.where(~bare.to_numpy(dtype=bool)).dt.tz_localize(None).array
+        read = read.dt.tz_localize(None).array
         parsed = pd.Series(read.take(codes, allow_fill=True), index=raw.index)
     empty = raw.isna() | (raw.astype(str).str.strip() == "")
     return parsed, empty
@@ -187,15 +247,28 @@ def add_periods(start: pd.Series, k: np.ndarray, period: str) -> pd.Series:
 
 
 def naive_timestamp(stamp):
-    """``stamp`` without its time zone (converted to UTC first); naive stamps and NaT unchanged."""
+    """``stamp`` without its time zone, keeping its wall-clock time (as transaction logs read
+    zoned dates); naive stamps and NaT unchanged."""
     if stamp is not pd.NaT and getattr(stamp, "tzinfo", None) is not None:
-        return stamp.tz_convert("UTC").tz_localize(None)
+        return stamp.tz_localize(None)
     return stamp
 
 
 def observation_end_date(observation_end) -> pd.Timestamp:
-    """``observation_end`` as a naive timestamp; an :class:`~clvmodel.InputError` if not a date
-    or a text that reads both ways (``05/01/2024``)."""
+    """``observation_end`` as a naive timestamp (a zoned one keeps its wall-clock time); an
+    :class:`~clvmodel.InputError` if not a date (a number such as ``20241231`` is none, as for
+    transaction logs), a text with a two-digit year (``03/04/24``) or a text that reads both ways
+    (``05/01/2024``)."""
+    if not isinstance(observation_end, str | datetime.date | np.datetime64):
+        raise InputError(
+            f"observation_end={observation_end!r} is not a date; give it as 'YYYY-MM-DD' or a "
+            "datetime."
+        )
+    if isinstance(observation_end, str) and _TWO_DIGIT_YEAR.match(observation_end):
+        raise InputError(
+            f"observation_end={observation_end!r} has a two-digit year, which reads several ways "
+            "(day, month or year first); write it as 'YYYY-MM-DD'."
+        )
     refuse_ambiguous_date(observation_end, "observation_end")
     try:
         end_of_data = naive_timestamp(pd.Timestamp(observation_end))

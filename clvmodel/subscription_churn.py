@@ -211,7 +211,7 @@ def subscriber_churn_risk(
     # Over 80 lines for its docstring and example (the body is about 30).
     model = _check_model(model)
     horizon = _check_horizon(horizon)
-    periods, cancelled, _ = validate_subscribers(data)
+    periods, cancelled, _ = validate_subscribers(data, getattr(model, "period_", None))
     if not isinstance(data, pd.DataFrame):
         data = pd.DataFrame(data)
     margin = check_margin(margin)

@@ -175,8 +175,9 @@ def holdout_log_likelihood(model, calibration, later) -> tuple[float, int]:
     """
     if not isinstance(model, ContractualModel):
         raise InputError(f"model must be a subscription model, got {type(model).__name__}.")
-    t0, cancelled0, index0 = validate_subscribers(calibration)
-    t1, cancelled1, index1 = validate_subscribers(later)
+    period = getattr(model, "period_", None)
+    t0, cancelled0, index0 = validate_subscribers(calibration, period, "calibration")
+    t1, cancelled1, index1 = validate_subscribers(later, period, "later")
     active = index0[~cancelled0]
     missing = active.difference(index1)
     if len(missing):

@@ -165,8 +165,10 @@ def from_subscription_table(
     ------
     InputError
         A column is missing; an id is missing or repeated; a start date is missing, unreadable
-        or after ``observation_end``; an end date is unreadable or before its start date. The
-        message names the column and shows the offending values.
+        or after ``observation_end``; an end date is unreadable or before its start date; a
+        date column holds numbers (``20240115``) or dates with a two-digit year (``03/04/24``);
+        ``observation_end`` is a number or has a two-digit year. The message names the column
+        and shows the offending values.
 
     Examples
     --------
@@ -280,7 +282,9 @@ def simulate_subscription_table(
     )
 
 
-def validate_subscribers(data) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+def validate_subscribers(
+    data, period: str | None = None, name: str = "data"
+) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     """Check a subscriber table and return ``periods`` (float), ``cancelled`` (bool) and the index.
 
     Parameters
@@ -288,6 +292,11 @@ def validate_subscribers(data) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     data : pandas.DataFrame or mapping of array-likes
         With columns ``periods`` (whole numbers ≥ 0; ≥ 1 for cancelled rows) and ``cancelled``
         (0/1 or bool).
+    period : {"M", "W", "Y"}, optional
+        The billing period of the model the rows are for (its ``period_``): rows whose
+        ``attrs["period"]`` records another one are refused. Not checked when either is unknown.
+    name : str
+        The argument's name, for messages.
 
     Returns
     -------
@@ -297,8 +306,9 @@ def validate_subscribers(data) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     ------
     InputError
         A column is missing, a value is missing, negative, not whole, or a cancelled subscriber
-        has 0 periods.
+        has 0 periods; the rows were counted in another billing period than ``period``.
     """
+    _check_same_period(data, period, name)
     if isinstance(data, pd.DataFrame):
         columns, index = list(data.columns), data.index
     elif isinstance(data, dict):
@@ -343,6 +353,19 @@ def validate_subscribers(data) -> tuple[np.ndarray, np.ndarray, pd.Index]:
 
 
 # --------------------------------------------------------------------------------------------------
+def _check_same_period(data, period, name: str) -> None:
+    """Refuse rows counted in another billing period than the model's (27 weeks are not 27
+    months); nothing to check when the rows or the model do not record theirs."""
+    recorded = getattr(data, "attrs", {}).get("period")
+    if period in PERIODS and recorded in PERIODS and recorded != period:
+        raise InputError(
+            f"{name} counts billing periods in {PERIODS[recorded]} ({name}.attrs['period'] = "
+            f"{recorded!r}), but the model was fitted in {PERIODS[period]} (model.period_ = "
+            f"{period!r}); build the rows with period={period!r} "
+            f"(from_subscription_table(..., period={period!r})), or fit a model on these rows."
+        )
+
+
 def _check_period(period) -> str:
     if period not in PERIODS:
         raise InputError(

@@ -149,7 +149,7 @@ class ContractualPredictions(DiscountedLifetimeSums):
         rows, the vector (z_alpha, z_beta, each of shape (1, covariates)), the rows' distinct
         tenures and each row's place among them."""
         self._check_fitted()
-        periods, cancelled, index = validate_subscribers(data)
+        periods, cancelled, index = validate_subscribers(data, getattr(self, "period_", None))
         if not self.has_covariates:
             parts = [(np.arange(periods.size), np.empty((1, 0)), np.empty((1, 0)))]
         else:

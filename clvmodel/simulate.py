@@ -249,8 +249,8 @@ def _check_days(acquisition_days, observation_days) -> None:
 def _first_day(start, observation_days) -> np.datetime64:
     """``start`` as a day, refused when it is not a date or when the observation period would
     leave the dates a timestamp holds (1677-09-22 to 2262-04-11)."""
-    try:
-        first = pd.Timestamp(start)
+    try:  # a number is no date (pandas reads 20240101 as nanoseconds after 1970)
+        first = pd.NaT if isinstance(start, int | float | np.number) else pd.Timestamp(start)
     except (TypeError, ValueError):
         first = pd.NaT
     if first is pd.NaT:

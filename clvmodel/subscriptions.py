@@ -23,9 +23,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from clvmodel._reading import date_option
 from clvmodel._subscription_dates import (
     add_periods,
-    naive_timestamp,
+    observation_end_date,
     observed_until,
     parse_dates,
     periods_between,
@@ -250,10 +251,7 @@ def simulate_subscription_table(
     period = _check_period(period)
     rng = np.random.default_rng(random_state)
     n = int(n_subscribers)
-    first, last = (
-        naive_timestamp(pd.Timestamp(first_start)).normalize(),
-        naive_timestamp(pd.Timestamp(observation_end)),
-    )
+    first, last = date_option(first_start, "first_start"), observation_end_date(observation_end)
     days = int((last.normalize() - first).days)
     if days < 0:
         raise InputError(

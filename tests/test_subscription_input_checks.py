@@ -151,3 +151,20 @@ def test_zoned_observation_end_keeps_its_wall_clock_time():
     table = _table(["2024-01-15"], [None])
     _, _, end = screen_subscription_table(table, observation_end="2024-12-31T23:00:00-05:00")
     assert end == pd.Timestamp("2024-12-31 23:00")
+
+
+@pytest.mark.parametrize(
+    ("first_start", "observation_end", "named"),
+    [(20220101, "2024-12-31", "first_start=20220101"), ("2022-01-01", 20241231, "observation_end")],
+)
+def test_simulated_tables_refuse_numbers_as_dates(first_start, observation_end, named):
+    """pandas read 20220101 as nanoseconds after 1970: a table starting in 1970."""
+    sbg = clv.ShiftedBetaGeoModel.from_params({"alpha": 0.7, "beta": 1.2})
+    with pytest.raises(InputError, match=f"{named}.* is not a date"):
+        clv.subscriptions.simulate_subscription_table(sbg, 10, first_start, observation_end)
+
+
+def test_simulated_transactions_refuse_a_number_as_start():
+    params = ({"r": 0.5, "alpha": 60, "a": 0.8, "b": 2.5}, {"p": 6, "q": 3.8, "v": 15})
+    with pytest.raises(InputError, match="start=20240101 is not a date"):
+        clv.simulate_transactions(5, *params, start=20240101, seed=1)

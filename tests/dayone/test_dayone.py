@@ -18,15 +18,6 @@ WEEKS_PER_13_MONTHS = 13 * (365.25 / 12) / 7  # clvmodel.value.PERIOD_DAYS["M"] 
 
 
 @pytest.fixture(scope="module")
-def attributes(transactions):
-    """Signup attributes of the CDNOW sample plus a made-up acquisition channel (seeded)."""
-    table = first_purchase_attributes(transactions, quantity_col="quantity")
-    rng = np.random.default_rng(5)
-    table["channel"] = rng.choice(["web", "email", "store"], size=len(table), p=[0.5, 0.3, 0.2])
-    return table
-
-
-@pytest.fixture(scope="module")
 def model(rfm, attributes):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", clv.StatisticalWarning)

@@ -12,18 +12,9 @@ import pandas as pd
 import pytest
 
 import clvmodel as clv
-from clvmodel.dayone import first_purchase_attributes
 
 NUMERIC = ["first_purchase_amount", "first_purchase_quantity"]
 DATA = Path(__file__).parent / "data"
-
-
-@pytest.fixture(scope="module")
-def attributes(transactions):
-    table = first_purchase_attributes(transactions, quantity_col="quantity")
-    rng = np.random.default_rng(5)
-    table["channel"] = rng.choice(["web", "email", "store"], size=len(table))
-    return table
 
 
 @pytest.fixture(scope="module")

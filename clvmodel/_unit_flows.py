@@ -111,7 +111,7 @@ def _periods(span: Duration, discount_rate):
     steps = math.ceil(span.value - 1e-12)
     ends = np.minimum(np.arange(1, steps + 1, dtype="float64"), span.value)
     lengths = np.diff(ends, prepend=0.0)
-    factors = (1.0 + per_period_rate(rate, span.unit)) ** -np.arange(1, steps + 1, dtype="float64")
+    factors = (1.0 + per_period_rate(rate, span.unit)) ** -ends  # a partial last period: its end
     return ends, lengths, factors
 
 

@@ -254,15 +254,17 @@ def discount_schedule(
     Returns
     -------
     ends, factors : numpy.ndarray
-        t_k = min(k, horizon) periods, and 1 / (1 + d)^k with d the rate per period.
+        t_k = min(k, horizon) periods, and 1 / (1 + d)^t_k with d the rate per period: a last,
+        partial period is discounted at its end, not a whole period later.
     """
     unit = model_unit(model, fallback_unit if fallback_unit is not None else time_unit)
     span = value_horizon(horizon, time_unit, default_unit=unit, max_steps=MAX_VALUE_STEPS)
     discount_rate = check_discount_rate(discount_rate)
     steps = math.ceil(span.value - 1e-12)
     periods = np.arange(1, steps + 1, dtype="float64")
-    ends = np.minimum(periods, span.value) * convert_periods(1.0, span.unit, unit)
-    factors = (1.0 + per_period_rate(discount_rate, span.unit)) ** -periods
+    elapsed = np.minimum(periods, span.value)  # the last period may be a part of one
+    ends = elapsed * convert_periods(1.0, span.unit, unit)
+    factors = (1.0 + per_period_rate(discount_rate, span.unit)) ** -elapsed
     return ends, factors
 
 

@@ -43,6 +43,19 @@ def test_discounting_matches_a_hand_computed_sum(models, rfm):
     assert value.iloc[0] == pytest.approx(by_hand, rel=1e-12)
 
 
+def test_a_partial_last_period_is_discounted_at_its_own_end(models, rfm):
+    # "1.5Y": a whole year discounted by one year, then half a year discounted by 1.5 years.
+    bg, gg = models
+    one = rfm.loc[["00004"]]
+    weeks = [0.0, 365.25 / 7, 1.5 * 365.25 / 7]
+    cumulative = [bg.expected_purchases(one, t).iloc[0] for t in weeks]
+    by_hand = (
+        (cumulative[1] - cumulative[0]) / 1.1 + (cumulative[2] - cumulative[1]) / 1.1**1.5
+    ) * gg.expected_spend(one).iloc[0]
+    value = clv.customer_lifetime_value(bg, gg, one, horizon="1.5Y", discount_rate=0.1)
+    assert value.iloc[0] == pytest.approx(by_hand, rel=1e-12)
+
+
 def test_periods_of_any_unit_cover_the_same_time(models, rfm):
     bg, gg = models
     one_year = clv.customer_lifetime_value(bg, gg, rfm, horizon="1Y")

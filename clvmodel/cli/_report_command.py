@@ -8,10 +8,12 @@ import warnings
 from contextlib import contextmanager
 
 import click
+import numpy as np
 import pandas as pd
 
 import clvmodel as clv
 from clvmodel._files import write_text_atomically
+from clvmodel._reading import date_option, read_dates
 from clvmodel._table_ids import table_ids
 from clvmodel.churn import default_tier_labels
 from clvmodel.cli import _guard, main
@@ -223,7 +225,7 @@ def report(
         margin=margin,
         cost_per_order=cost_per_order,
         cost_per_period=cost_per_period,
-        horizon=periods(horizon, "M"),
+        horizon=horizon,  # as given: its unit is the period the value is discounted over
         discount_rate=discount_rate,
         churn_horizon=periods(churn_horizon, "W"),
         increases=increases,
@@ -321,12 +323,13 @@ def _up_to_end(table: pd.DataFrame, date_col: str, date_format, observation_end)
     everything = pd.Series(True, index=table.index)
     if observation_end is None:
         return everything
-    try:
-        dates = pd.to_datetime(table[date_col], format=date_format, errors="coerce")
-        end = pd.to_datetime(observation_end, format=date_format)
-        return ~(dates.dt.normalize() > end.normalize())
-    except (TypeError, ValueError, AttributeError):
+    try:  # the dates as the report reads them
+        dates = read_dates(table[date_col], date_format, date_col)
+        end = date_option(observation_end, "observation_end", date_format)
+    except clv.InputError:
         return everything
+    end_day = int(np.datetime64(end.to_datetime64(), "D").astype("int64"))
+    return pd.Series(dates.missing | (dates.day <= end_day), index=table.index)
 
 
 def _segments_as_text(table: pd.DataFrame, names, dates, cac) -> None:

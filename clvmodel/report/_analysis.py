@@ -19,9 +19,9 @@ import pandas as pd
 
 import clvmodel as clv
 from clvmodel._naive import customer_segments
-from clvmodel._reading import date_option
+from clvmodel._reading import date_option, read_dates
 from clvmodel._table_ids import table_ids
-from clvmodel._units import Duration
+from clvmodel._units import UNIT_NAMES, Duration, convert_periods
 from clvmodel.churn.plan import EMPTY_TIERS
 from clvmodel.errors import InputError, StatisticalWarning
 from clvmodel.evaluation.alignment import HOLDOUT_END_ADVICE, HOLDOUT_END_SOURCE
@@ -63,12 +63,20 @@ class Settings:
     cost_per_order: Any
     cost_per_period: Any
     acquisition_cost: Any
-    horizon: float
+    horizon: float  # months: the economics section counts payback and costs by the month
+    value_horizon: Duration  # the horizon as given, its unit the period of the value functions
     discount_rate: float
     churn_horizon: float
     increases: tuple[float, ...]
     stage_wait: float
     segment_name: str | None
+
+    @property
+    def horizon_words(self) -> str:
+        """The value horizon in the words it was given in: "24 months", "1.5 years"."""
+        value, unit = self.value_horizon
+        name = UNIT_NAMES[unit]
+        return f"{value:g} {name.removesuffix('s') if value == 1 else name}"
 
 
 @dataclass
@@ -151,16 +159,12 @@ def _analyse(log: pd.DataFrame, segments, s: Settings) -> Analysis:
         log, s.calibration_end, s.observation_end, time_unit=s.time_unit,
         date_format=s.date_format, **columns,
     )  # fmt: skip
-    if s.date_format is not None:  # the functions below read the dates again, in this format
-        dates = pd.to_datetime(log[s.date_col], format=s.date_format, errors="coerce")
-        log = log.assign(**{s.date_col: dates})
-        # ... and the dates given as options too (30/09/1997 is refused without the format).
-        s = replace(s, **{
-            name: date_option(getattr(s, name), name, s.date_format).strftime("%Y-%m-%d")
-            for name in ("calibration_end", "observation_end") if getattr(s, name) is not None
-        })  # fmt: skip
-    dates = pd.to_datetime(log[s.date_col])
-    observation_end = s.observation_end if s.observation_end is not None else dates.max()
+    log, days, s = _with_read_dates(log, s)
+    if s.observation_end is None:
+        observation_end = pd.Timestamp(np.datetime64(int(days.max()), "D"))
+    else:
+        observation_end = date_option(s.observation_end, "observation_end")
+    end_day = observation_end.to_datetime64().astype("datetime64[D]").astype("int64")
     segment = _segments_by_customer(log, segments, s.customer_col)
     check, holdout = _holdout_check(log, cal, hold, segment, observation_end, s, columns)
 
@@ -168,7 +172,7 @@ def _analyse(log: pd.DataFrame, segments, s: Settings) -> Analysis:
     bg = clv.BetaGeoModel().fit(rfm)
     gg = _spend_model(rfm, s.amount_col)
     per_customer = _per_customer(segment, rfm.index)
-    horizon = Duration(s.horizon, "M")
+    horizon = s.value_horizon
     naive = _naive_values(log, segment, observation_end, s, columns)
     values = clv.clv_table(
         bg, gg, rfm, horizon, naive=naive, segments=per_customer,
@@ -185,10 +189,10 @@ def _analyse(log: pd.DataFrame, segments, s: Settings) -> Analysis:
     return Analysis(
         settings=s,
         customers=len(rfm),
-        transactions=int((dates <= pd.Timestamp(observation_end)).sum()),
+        transactions=int((days <= end_day).sum()),
         purchase_days=int(rfm["frequency"].sum()) + len(rfm),
-        first_date=dates.min(),
-        last_date=pd.Timestamp(observation_end),
+        first_date=pd.Timestamp(np.datetime64(int(days.min()), "D")),
+        last_date=observation_end,
         naive_vs_model=check,
         values=values,
         naive=naive,
@@ -200,6 +204,26 @@ def _analyse(log: pd.DataFrame, segments, s: Settings) -> Analysis:
         scores=scores,
         plan=plan,
     )
+
+
+def _with_read_dates(log: pd.DataFrame, s: Settings):
+    """The log with its dates read once as :func:`clvmodel.rfm_summary` reads them (the format
+    settled from the column's values or ``date_format``, the wall-clock day of zoned timestamps)
+    as naive datetimes, for the functions below (given no ``date_format``); each row's day (days
+    since 1970-01-01); and the settings with their dates in ISO form when ``date_format`` read
+    them. Dates written differently on one day (another time, say) stay apart by microseconds:
+    the exact-duplicate rows those functions count are those of the log as written."""
+    read = read_dates(log[s.date_col], s.date_format, s.date_col)
+    apart = pd.factorize(read.tag)[0].astype("int64")  # < one day: the day stays as read
+    ticks = read.day.astype("datetime64[D]").astype("datetime64[us]") + apart.astype("m8[us]")
+    dates = pd.Series(np.where(read.missing, np.datetime64("NaT", "us"), ticks), index=log.index)
+    log = log.assign(**{s.date_col: dates})
+    if s.date_format is not None:  # 30/09/1997 is refused without the format
+        s = replace(s, **{
+            name: date_option(getattr(s, name), name, s.date_format).strftime("%Y-%m-%d")
+            for name in ("calibration_end", "observation_end") if getattr(s, name) is not None
+        })  # fmt: skip
+    return log, read.day[~read.missing], s
 
 
 def _holdout_check(log, cal, hold, segment, observation_end, s: Settings, columns):
@@ -274,8 +298,9 @@ def _naive_values(log, segment, observation_end, s: Settings, columns) -> pd.Dat
     if segment is not None:
         ids = table_ids(log[s.customer_col])[0]
         segmented_log = log.assign(**{_SEGMENT: ids.map(segment).to_numpy()})
+    years = convert_periods(s.value_horizon.value, s.value_horizon.unit, "Y")
     naive = clv.naive_clv(
-        segmented_log, s.horizon / 12.0, margin=s.margin, observation_end=observation_end,
+        segmented_log, years, margin=s.margin, observation_end=observation_end,
         segment_col=None if segment is None else _SEGMENT, **columns,
     )  # fmt: skip
     if segment is not None:
@@ -286,20 +311,39 @@ def _naive_values(log, segment, observation_end, s: Settings, columns) -> pd.Dat
 def _economics(bg, gg, rfm, per_customer, segment, s: Settings):
     """Net CLV per customer (with CAC and payback when a CAC is given) and, with a CAC, the unit
     economics per segment and for all customers."""
-    money = {"cost_per_order": s.cost_per_order, "cost_per_period": s.cost_per_period}
+    horizon = s.value_horizon
+    # The report's cost per period is per month, its payback in months: the functions count
+    # both in periods of the horizon's unit.
+    months = convert_periods(1.0, horizon.unit, "M")
+    money = {"cost_per_order": s.cost_per_order,
+             "cost_per_period": _times(s.cost_per_period, months)}  # fmt: skip
     common = dict(discount_rate=s.discount_rate, margin=s.margin, **money)
-    horizon = Duration(s.horizon, "M")
     if s.acquisition_cost is None:
         return clv.net_clv(bg, gg, rfm, horizon, segments=per_customer, **common), None
     economics = clv.cac_payback(
         bg, gg, rfm, s.acquisition_cost, horizon, segments=per_customer, **common
     )
+    economics["payback_periods"] = economics["payback_periods"] * months
     overall = clv.unit_economics_summary(economics, by=None)
     if per_customer is None:
         return economics, overall
     unit_summary = _with_all(clv.unit_economics_summary(economics), overall)
     unit_summary.index.name = segment.name
     return economics, unit_summary
+
+
+def _times(cost, factor: float):
+    """A cost (a number, or a mapping or Series segment → number) times ``factor``; what is not
+    a number is left for the functions to refuse."""
+    if factor == 1.0 or cost is None:
+        return cost
+    if isinstance(cost, pd.Series):
+        return cost * factor if pd.api.types.is_numeric_dtype(cost) else cost
+    if isinstance(cost, Mapping):
+        return {key: _times(value, factor) for key, value in cost.items()}
+    if isinstance(cost, int | float | np.integer | np.floating) and not isinstance(cost, bool):
+        return cost * factor
+    return cost
 
 
 def _bands(net: pd.Series) -> tuple[pd.Series, dict[str, float]]:

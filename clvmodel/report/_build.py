@@ -8,6 +8,7 @@ import warnings
 
 import pandas as pd
 
+from clvmodel._units import Duration, convert_periods, parse_duration
 from clvmodel.errors import InputError
 
 DEFAULT_TITLE = "Customer value: what customers are worth, and what to do about it"
@@ -19,6 +20,14 @@ def _positive(name: str, value) -> float:
     if value <= 0:
         raise InputError(f"{name} must be above 0, got {value!r}.")
     return float(value)
+
+
+def _value_horizon(value) -> Duration:
+    """The value horizon as given: a duration (``"18M"``, ``"1.5Y"``, a :class:`Duration`) whose
+    unit is the period the value is discounted over, or a bare number of months."""
+    if isinstance(value, Duration | str):
+        return parse_duration(value, name="horizon", default_unit="M")
+    return Duration(_positive("horizon", value), "M")
 
 
 # Over 80 lines for its 20 keyword options and their numpydoc docstring; the body is 33 lines.
@@ -33,7 +42,7 @@ def build_report(
     margin: float = 1.0,
     cost_per_order=0.0,
     cost_per_period=0.0,
-    horizon: float = 24.0,
+    horizon="24M",
     discount_rate: float = 0.1,
     churn_horizon: float = 39.0,
     increases=(0.05, 0.025, 0.0),
@@ -75,8 +84,10 @@ def build_report(
     cost_per_order, cost_per_period : float or mapping
         Cost to serve per order and per month of relationship (or mappings segment → cost), as
         in :func:`clvmodel.net_clv`.
-    horizon : float
-        Months the value, CLV:CAC and payback count.
+    horizon : str, float or Duration
+        How far the value, CLV:CAC and payback count: a duration such as ``"24M"``, ``"1.5Y"``
+        or ``"52W"``, whose unit is the period the value is discounted over (as in
+        :func:`clvmodel.clv_table`), or a bare number of months.
     discount_rate : float
         Annual discount rate.
     churn_horizon : float
@@ -127,6 +138,7 @@ def build_report(
     transactions = _checked_log(
         transactions, time_unit, path, drop_duplicates, (customer_col, date_col, amount_col)
     )
+    value_horizon = _value_horizon(horizon)
     settings = _analysis.Settings(
         calibration_end=calibration_end,
         observation_end=observation_end,
@@ -139,7 +151,8 @@ def build_report(
         cost_per_order=_analysis.check_costs("cost_per_order", cost_per_order),
         cost_per_period=_analysis.check_costs("cost_per_period", cost_per_period),
         acquisition_cost=_analysis.check_costs("acquisition_cost", acquisition_cost),
-        horizon=_positive("horizon", horizon),
+        horizon=convert_periods(value_horizon.value, value_horizon.unit, "M"),
+        value_horizon=value_horizon,
         discount_rate=discount_rate,
         churn_horizon=_positive("churn_horizon", churn_horizon),
         increases=tuple(increases),
@@ -205,7 +218,7 @@ def _html(analysis, title: str) -> str:
     lede = (
         f"{analysis.customers:,} customers with purchases from {analysis.first_date:%Y-%m-%d} "
         f"to {analysis.last_date:%Y-%m-%d}; value counted over the next "
-        f"{analysis.settings.horizon:g} months from {analysis.last_date:%Y-%m-%d}."
+        f"{analysis.settings.horizon_words} from {analysis.last_date:%Y-%m-%d}."
     )
     return _render.render(title, lede, cards, sections, __version__)
 

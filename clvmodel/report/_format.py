@@ -41,9 +41,10 @@ def decimal(value, places: int = 2) -> str:
     return f"{value:,.{places}f}" if math.isfinite(value) else "n/a"
 
 
-def months(value, horizon: float) -> str:
+def months(value, horizon: str) -> str:
+    """A payback in months, or "not within" the horizon (in words) when it is not reached."""
     value = float(value)
-    return f"{value:.1f}" if math.isfinite(value) else f"not within {horizon:g}"
+    return f"{value:.1f}" if math.isfinite(value) else f"not within {horizon}"
 
 
 def segment_label(a) -> str:

@@ -55,7 +55,7 @@ def summary_cards(a: Analysis) -> list[Card]:
             "card-customers",
         ),
         Card(
-            f"Net CLV, {s.horizon:g} months",
+            f"Net CLV, {s.horizon_words}",
             money(net.sum()),
             f"{money(net.mean())} per customer after the cost to serve, discounted at "
             f"{percent(s.discount_rate)} a year",
@@ -76,7 +76,7 @@ def summary_cards(a: Analysis) -> list[Card]:
                 "CLV:CAC",
                 ratio(row["clv_to_cac"]),
                 f"{percent(row['paid_back_share'])} of customers pay back their CAC within "
-                f"{s.horizon:g} months",
+                f"{s.horizon_words}",
                 "card-clv-cac",
             )
         )
@@ -86,7 +86,7 @@ def summary_cards(a: Analysis) -> list[Card]:
         Card(
             "Top 20 % hold",
             percent(top_share(a.values["predicted_clv"], 0.2)),
-            f"of the predicted value (CLV, next {s.horizon:g} months)",
+            f"of the predicted value (CLV, next {s.horizon_words})",
             "card-top-20",
         )
     )
@@ -152,7 +152,7 @@ def value_section(a: Analysis) -> Section:
     value = a.values["predicted_clv"]
     naive_values = np.unique(a.values["naive_clv"].to_numpy(float))
     naive_text = money(naive_values[0]) if naive_values.size == 1 else "one value per segment"
-    label = f"CLV, next {s.horizon:g} months"
+    label = f"CLV, next {s.horizon_words}"
     top10, top20 = top_share(value, 0.1), top_share(value, 0.2)
     below = float((value < a.values["naive_clv"]).mean())
     histogram = figure(
@@ -214,7 +214,7 @@ def bands_section(a: Analysis) -> Section:
     formats = {
         "frequency": ("Repeat purchases", lambda x: count(x)),
         "probability_alive": ("P(alive)", percent),
-        "expected_purchases": (f"Expected purchases, {s.horizon:g} months", decimal),
+        "expected_purchases": (f"Expected purchases, {s.horizon_words}", decimal),
         "gross_margin": ("Gross margin", money),
         "net_clv": ("Net CLV", money),
     }
@@ -239,7 +239,7 @@ def bands_section(a: Analysis) -> Section:
         "bands",
         "Below, around and above average",
         [
-            f"Each customer's net CLV over the next {s.horizon:g} months (margin minus the cost "
+            f"Each customer's net CLV over the next {s.horizon_words} (margin minus the cost "
             "to serve) places them below, around or above the average customer. "
             + (
                 f"{count(negative)} customers are predicted to cost more to serve than they "

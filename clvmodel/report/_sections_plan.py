@@ -28,7 +28,7 @@ def _cost_words(value) -> str:
     return money(value)
 
 
-def _cost_table(econ: pd.DataFrame, label: str, horizon: float) -> Table:
+def _cost_table(econ: pd.DataFrame, label: str, horizon: str) -> Table:
     """Mean gross margin, costs and net CLV per customer, by segment and for all."""
     keys = econ["segment"] if "segment" in econ.columns else pd.Series("all", index=econ.index)
     parts = econ[["gross_margin", "order_costs", "service_costs", "net_clv"]]
@@ -38,7 +38,7 @@ def _cost_table(econ: pd.DataFrame, label: str, horizon: float) -> Table:
     flows.index.name = label
     return Table.from_frame(
         "cost-to-serve",
-        f"Where the value goes: mean per customer over the next {horizon:g} months, discounted",
+        f"Where the value goes: mean per customer over the next {horizon}, discounted",
         flows,
         {
             "gross_margin": ("Gross margin", money),
@@ -71,7 +71,7 @@ def _economics_figures(a: Analysis, summary: pd.DataFrame, label: str):
         "Share of customers who have paid back their CAC",
         lambda ax: _figures.plot_payback_curve(econ, s.horizon, ax=ax),
         f"Line chart of the share of customers whose expected net margin has covered their "
-        f"CAC, month by month over {s.horizon:g} months; {percent(overall['paid_back_share'])} "
+        f"CAC, month by month over {s.horizon_words}; {percent(overall['paid_back_share'])} "
         "of all customers by the end.",
         "Read a line at a given month: its height is the share of that segment's customers who "
         "have earned back their acquisition cost by then.",
@@ -84,7 +84,7 @@ def economics_section(a: Analysis) -> Section:
     s = a.settings
     econ = a.economics
     label = segment_label(a)
-    flow_table = _cost_table(econ, label, s.horizon)
+    flow_table = _cost_table(econ, label, s.horizon_words)
     paragraphs = [
         f"Net CLV is the discounted margin ({percent(s.margin)} of predicted spend) minus the "
         f"cost to serve: {_cost_words(s.cost_per_order)} per order and "
@@ -108,8 +108,8 @@ def economics_section(a: Analysis) -> Section:
             "mean_net_clv": ("Mean net CLV", money),
             "mean_acquisition_cost": ("Mean CAC", money),
             "clv_to_cac": ("CLV:CAC", ratio),
-            "median_payback": ("Median payback", lambda v: months(v, s.horizon)),
-            "paid_back_share": (f"Paid back within {s.horizon:g} months", percent),
+            "median_payback": ("Median payback", lambda v: months(v, s.horizon_words)),
+            "paid_back_share": (f"Paid back within {s.horizon_words}", percent),
         },
         label.capitalize(),
         note="Payback is when the expected cumulative discounted net margin first covers the CAC.",
@@ -118,7 +118,7 @@ def economics_section(a: Analysis) -> Section:
     paragraphs.append(
         f"Over all customers, mean net CLV / mean CAC is {ratio(overall['clv_to_cac'])}, and "
         f"{percent(overall['paid_back_share'])} of customers pay back their CAC within "
-        f"{s.horizon:g} months. A mean can hide a long tail: a few heavy buyers can lift "
+        f"{s.horizon_words}. A mean can hide a long tail: a few heavy buyers can lift "
         "CLV:CAC above 1 while most customers never pay back."
     )
     return Section(
@@ -206,7 +206,7 @@ def settings_section(a: Analysis) -> Section:
         ("Calibration period ends", str(s.calibration_end)),
         ("Observation ends", f"{a.last_date:%Y-%m-%d}"),
         ("Holdout length", f"{summary['holdout_length']:g} {unit_words(summary['time_unit'])}"),
-        ("Value horizon", f"{s.horizon:g} months"),
+        ("Value horizon", s.horizon_words),
         ("Annual discount rate", percent(s.discount_rate)),
         ("Margin", percent(s.margin)),
         ("Cost per order", _cost_words(s.cost_per_order)),

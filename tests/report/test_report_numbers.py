@@ -148,7 +148,7 @@ def test_clv_to_cac_payback_and_cost_to_serve(cdnow_report, api):
         assert_shows(cells[1], expected["mean_net_clv"])
         assert_shows(cells[2], expected["mean_acquisition_cost"])
         assert_shows(cells[3], expected["clv_to_cac"])
-        assert cells[4] == "not within 24"  # fewer than half pay back: the README says so too
+        assert cells[4] == "not within 24 months"  # fewer than half pay back
         assert_shows(cells[5], expected["paid_back_share"], 100)
     economics = api["economics"]
     flows = table_rows(cdnow_report[2], "cost-to-serve")

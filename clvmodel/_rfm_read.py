@@ -17,6 +17,7 @@ from clvmodel import _reading as rd
 from clvmodel._reading_sql import no_rejects
 from clvmodel._rfm_common import check_not_in_future, observation_end_day, time_unit_days
 from clvmodel._rfm_rows import Customers, Rows, customer_codes, summarise_rows
+from clvmodel._rfm_validate import readable_examples
 from clvmodel.errors import InputError
 
 ON_INVALID = ("raise", "drop")
@@ -65,7 +66,8 @@ def _check_frame(transactions, customer_col, date_col, amount_col) -> None:
 
 
 def _raise_first(transactions, masks, customer_col, date_col, amount_col) -> None:
-    """Raise for the first kind of unusable row, naming the column and a few values."""
+    """Raise for the first kind of unusable row, naming the column and a few values as the user
+    wrote them (``missing``, ``inf``, ``$12``), each with its customer id."""
     hint = (
         " Or pass on_invalid='drop' to leave such rows out (clvmodel.rfm.transaction_rejects "
         "lists them)."
@@ -75,22 +77,24 @@ def _raise_first(transactions, masks, customer_col, date_col, amount_col) -> Non
         if n == 0:
             continue
         rows = np.flatnonzero(mask)
+        first = rows[:6]  # five shown, and whether there are more
+        ids = transactions[customer_col].iloc[first]
         if reason in (rd.MISSING_ID, rd.ID_NOT_WHOLE):
-            shown = transactions[customer_col].iloc[rows[:5]].tolist()
             what = "have no customer id" if reason == rd.MISSING_ID else "have a fractional id"
             message = (
                 f"{n} transaction(s) {what} in column {customer_col!r} (rows "
-                f"{rd.examples(rows)}, values {shown}); drop or fix them before summarising."
+                f"{rd.examples(rows)}, values {readable_examples(ids)}); drop or fix them before "
+                "summarising."
             )
         elif reason in (rd.BAD_DATE, rd.OLD_DATE):
-            shown = transactions[date_col].iloc[rows[:5]].tolist()
+            shown = readable_examples(transactions[date_col].iloc[first], ids)
             what = "are missing or not dates" if reason == rd.BAD_DATE else "are before 1900-01-01"
             message = (
                 f"{n} value(s) in column {date_col!r} {what} (for example {shown}); fix them or "
                 "drop those rows. Dates like '1997-01-31' or datetime values work."
             )
         else:
-            shown = transactions[amount_col].iloc[rows[:5]].tolist()
+            shown = readable_examples(transactions[amount_col].iloc[first], ids)
             what = {
                 rd.BAD_AMOUNT: "are missing, infinite or not numbers",
                 rd.INFINITE_AMOUNT: "are missing, infinite or not numbers",

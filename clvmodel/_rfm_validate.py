@@ -11,7 +11,7 @@ import pandas as pd
 from clvmodel._reading import examples
 from clvmodel.errors import InputError
 
-__all__ = ["RfmArrays", "rfm_column", "validate_rfm"]
+__all__ = ["RfmArrays", "readable", "readable_examples", "rfm_column", "validate_rfm"]
 
 _EXAMPLES = 5
 
@@ -44,6 +44,63 @@ _ALIASES = {
 
 
 _UNITS = ("D", "W")  # of recency and T
+
+
+def readable(value) -> str:
+    """One value as an error message shows it to a user: text as written (in quotes when it is
+    blank or padded with spaces), a missing value as ``missing``, a number plainly (``inf``,
+    ``2.5``, ``3`` for 3.0), a date as ``1997-01-31``; never numpy's or pandas' reprs.
+
+    Parameters
+    ----------
+    value : object
+        A value as read (a cell of a column).
+
+    Returns
+    -------
+    str
+    """
+    if isinstance(value, str):
+        return value if value and value == value.strip() else f'"{value}"'
+    try:
+        if pd.isna(value):
+            return "missing"
+    except (TypeError, ValueError):  # a list or an array in a cell: shown as text below
+        return str(value)
+    if isinstance(value, np.datetime64):
+        value = pd.Timestamp(value)
+    if isinstance(value, pd.Timestamp):
+        return str(value.date()) if value == value.normalize() else str(value)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        whole = value.is_integer() and abs(value) < 2.0**53
+        return str(int(value)) if whole else repr(value)  # "inf", "-inf", "2.5", "1e+300"
+    return str(value)
+
+
+def readable_examples(values, customers=None) -> str:
+    """The first few ``values`` for an error message, each :func:`readable`, with the customer of
+    each (``customer 00004: missing, customer 21: inf``) when ``customers`` is given; " ..." ends
+    the list when there are more.
+
+    Parameters
+    ----------
+    values : array-like
+        The offending values, as read.
+    customers : array-like, optional
+        The customer id of each value, as read.
+
+    Returns
+    -------
+    str
+    """
+    values = list(values)
+    shown = [readable(v) for v in values[:_EXAMPLES]]
+    if customers is not None:
+        ids = list(customers)[:_EXAMPLES]
+        shown = [f"customer {readable(c)}: {v}" for c, v in zip(ids, shown, strict=True)]
+    return ", ".join(shown) + (" ..." if len(values) > _EXAMPLES else "")
 
 
 def table_time_unit(data, time_unit=None) -> str | None:

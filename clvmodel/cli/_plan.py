@@ -28,6 +28,7 @@ from clvmodel.cli._plan_inputs import customer_table, spend_model_file
 from clvmodel.io import format_of, write_table
 
 _DAYS = {"D": 1.0, "W": 7.0}
+_WORDS = {"D": "days", "W": "weeks"}
 
 
 def check_plan_options(steps, labels, cut_points, shares) -> None:
@@ -129,6 +130,14 @@ def parse_names(text: str | None) -> list | None:
     help="Time unit of the model's recency and T, if the model file does not record one.",
 )
 @click.option(
+    "--rfm-time-unit",
+    type=click.Choice(["D", "W"]),
+    default=None,
+    help="For an RFM table INPUT: the time unit of its recency and T, converted to the "
+    "model's (a CSV file does not record it; without this option it is taken to be the one a "
+    "Parquet file records, else the model's).",
+)
+@click.option(
     "--customer-col",
     default="customer_id",
     show_default=True,
@@ -170,6 +179,7 @@ def plan(
     discount_rate,
     margin,
     time_unit,
+    rfm_time_unit,
     customer_col,
     date_col,
     amount_col,
@@ -186,7 +196,8 @@ def plan(
     MODEL is a models file from `clvmodel fit` (its spend model, if any, adds CLV) or a BG/NBD
     model file (from BetaGeoModel.save). INPUT is a CSV or Parquet file with an
     RFM table (frequency, recency, T [, monetary_value], one row per customer, ids in
-    --customer-col or the first, nameless column) or a transaction log (--customer-col, --date-col
+    --customer-col or the first, nameless column; recency and T in the model's time unit or
+    in --rfm-time-unit) or a transaction log (--customer-col, --date-col
     [, --amount-col]), summarised up to --observation-end in the model's time unit. INPUT may
     also be a postgresql:// database with --table or --query, and -o a postgresql:// database
     with --output-table (written in one transaction; see --if-exists).
@@ -209,7 +220,9 @@ def plan(
     frame = _guard.read_input(input_path, table, query)
     columns = {"customer_col": customer_col, "date_col": date_col, "amount_col": amount_col}
     reading = {"observation_end": observation_end, "date_format": date_format}
-    rfm, source = customer_table(frame, shown, gg, bg.time_unit_, columns, reading, drop_duplicates)
+    rfm, source, assumed = customer_table(
+        frame, shown, gg, bg.time_unit_, columns, reading, drop_duplicates, rfm_time_unit
+    )
     tiering = {"tiers": labels, "thresholds": thresholds, "quantiles": quantiles}
     value = {"discount_rate": discount_rate, "margin": margin}
     horizons = (horizon, clv_horizon or horizon)
@@ -222,6 +235,17 @@ def plan(
     click.echo(f"Scored {len(rfm):,} customers from the {source} {shown}.")
     click.echo(str(result))
     click.echo(f"\nWrote {len(result.assignments):,} customer assignments to {written}.")
+    if assumed:
+        _unit_note(bg.time_unit_)
+
+
+def _unit_note(unit: str) -> None:
+    """Say, as `clvmodel score` does, that an RFM table's recency and T were taken to be in the
+    model's time unit (a CSV file does not record theirs)."""
+    click.echo(
+        f"note: the RFM table's recency and T were taken to be in the model's time unit "
+        f"({_WORDS[unit]}); pass --rfm-time-unit to give theirs (converted to the model's)."
+    )
 
 
 def _check_output(output, output_table, if_exists) -> None:

@@ -8,7 +8,8 @@ import pandas as pd
 
 import clvmodel as clv
 from clvmodel._reading import examples
-from clvmodel._rfm_validate import RECOMPUTE_ADVICE, validate_rfm
+from clvmodel._rfm_validate import RECOMPUTE_ADVICE, readable, readable_examples, validate_rfm
+from clvmodel._table_ids import table_ids
 from clvmodel.cli import _guard
 from clvmodel.models._persistence import describe_model_file
 from clvmodel.models.bundle import foreign_file
@@ -19,6 +20,9 @@ _RFM_COLUMNS = {
     "T": ("T", "T_cal"),
     "monetary_value": ("monetary_value", "monetary_value_cal"),
 }
+_UNIT_DAYS = {"D": 1.0, "W": 7.0}
+_UNIT_WORDS = {"D": "days", "W": "weeks"}
+_EXAMPLES = 5  # ids an error message shows
 
 
 def spend_model_file(path: str):
@@ -66,32 +70,80 @@ def _file_rows(positions: np.ndarray) -> str:  # as a reader of INPUT counts the
     return f"row(s) {examples(np.asarray(positions) + 1)}, counting from 1 under the header"
 
 
-def _rfm_from_file(frame: pd.DataFrame, customer_col: str, shown: str, spend: bool):
+def _id_list(ids) -> str:
+    """The first few customer ids, as written after normalisation (``3``, ``00004``)."""
+    ids = list(ids)
+    shown = ", ".join(readable(i) for i in ids[:_EXAMPLES])
+    return shown + (" ..." if len(ids) > _EXAMPLES else "")
+
+
+def _indexed(frame: pd.DataFrame, column, shown: str, where: str) -> pd.DataFrame:
+    """``frame`` indexed by its customer ids in ``column`` (``where`` in the messages), read as
+    transaction logs read them (``" 3 "`` is ``3``, ``3.0`` is ``3``); missing, fractional and
+    repeated ids refused."""
+    ids, missing, not_whole = table_ids(frame[column])
+    if missing.any():
+        raise clv.InputError(
+            f"INPUT {shown}: {int(missing.sum())} row(s) have no customer id {where} "
+            f"({_file_rows(np.flatnonzero(missing))}); give every customer an id, or drop "
+            "those rows."
+        )
+    if not_whole.any():
+        rows = np.flatnonzero(not_whole)
+        raise clv.InputError(
+            f"INPUT {shown}: {rows.size} customer id(s) {where} are not whole numbers "
+            f"({_file_rows(rows)}: {readable_examples(frame[column].iloc[rows[:6]])}); ids are "
+            "codes: write them as text or whole numbers."
+        )
+    repeated = ids.duplicated(keep=False).to_numpy()
+    if repeated.any():
+        twice = pd.unique(ids[repeated])
+        raise clv.InputError(
+            f"INPUT {shown}: {twice.size} customer id(s) {where} appear on more than one row "
+            f"(for example {_id_list(twice)}; {_file_rows(np.flatnonzero(repeated))}); an RFM "
+            "table has one row per customer: drop or merge the repeated rows."
+        )
+    table = frame.drop(columns=column)
+    table.index = pd.Index(ids.to_numpy())
+    return table
+
+
+def _numbers(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
+    """The RFM columns of ``frame`` as float64; values that are not numbers, missing or infinite
+    are refused, naming the rows and the customers, the values as written."""
+    for aliases in _RFM_COLUMNS.values():
+        for name in (a for a in aliases if a in frame.columns):
+            raw = frame[name]
+            numbers = pd.to_numeric(raw, errors="coerce").astype("float64")
+            text = numbers.isna().to_numpy() & raw.notna().to_numpy()
+            absent = ~np.isfinite(numbers.to_numpy()) & ~text
+            for bad, what in ((text, "are not numbers"), (absent, "are missing or infinite")):
+                if bad.any():
+                    rows = np.flatnonzero(bad)
+                    values = readable_examples(raw.iloc[rows[:6]], frame.index[rows[:6]])
+                    raise clv.InputError(
+                        f"INPUT {shown}: column {name!r} holds {rows.size} value(s) that {what} "
+                        f"({_file_rows(rows)}; for example {values}); fix or drop those rows."
+                    )
+            frame[name] = numbers
+    return frame
+
+
+def _rfm_from_file(frame: pd.DataFrame, customer_col: str, shown: str, spend: bool, units):
     """An RFM table read from the file ``shown``: customer ids as the index, numeric RFM
-    columns (``monetary_value`` too for a ``spend`` model), checked, rows named as in the file."""
+    columns (``monetary_value`` too for a ``spend`` model), recency and T converted from the
+    first of ``units`` to the second, checked, rows named as in the file."""
     frame = frame.copy()
     if customer_col in frame.columns:
-        frame = frame.set_index(customer_col)
+        frame = _indexed(frame, customer_col, shown, f"in column {customer_col!r}")
+        frame.index.name = customer_col
     elif len(frame.columns) and (
         str(frame.columns[0]).startswith("Unnamed") or str(frame.columns[0]) == ""
     ):
         # A CSV written with its index (as clvmodel writes them) has the ids in a nameless column.
-        frame = frame.set_index(frame.columns[0])
+        frame = _indexed(frame, frame.columns[0], shown, "in the first, nameless column")
         frame.index.name = customer_col
-    for aliases in _RFM_COLUMNS.values():
-        for name in aliases:
-            if name not in frame.columns:
-                continue
-            raw = frame[name]
-            numbers = pd.to_numeric(raw, errors="coerce")
-            bad = numbers.isna() & raw.notna()
-            if bad.any():
-                raise clv.InputError(
-                    f"INPUT {shown}: column {name!r} holds {int(bad.sum())} value(s) that are "
-                    f"not numbers ({_file_rows(np.flatnonzero(bad.to_numpy()))}, for example "
-                    f"{raw[bad].head(3).tolist()}); fix or drop those rows."
-                )
-            frame[name] = numbers.astype("float64")
+    frame = _converted(_numbers(frame, shown), *units)
     if spend and not any(name in frame.columns for name in _RFM_COLUMNS["monetary_value"]):
         raise clv.InputError(
             f"INPUT {shown} has no column 'monetary_value', which the spend model needs for CLV; "
@@ -106,12 +158,50 @@ def _rfm_from_file(frame: pd.DataFrame, customer_col: str, shown: str, spend: bo
     return frame
 
 
+def _rfm_unit(attrs: dict, shown: str, unit: str, rfm_time_unit) -> tuple[str, bool]:
+    """The unit of an RFM table's recency and T, and whether it was assumed to be the model's
+    ``unit`` (neither given nor recorded).
+
+    Their unit is --rfm-time-unit, else the one a Parquet file written from
+    :func:`clvmodel.rfm_summary` records; a recorded unit that differs from --rfm-time-unit, or
+    from the model's without the option, is refused rather than scored in the wrong unit.
+    """
+    recorded = attrs.get("time_unit")
+    recorded = recorded if recorded in _UNIT_DAYS else None
+    if rfm_time_unit is not None and recorded is not None and rfm_time_unit != recorded:
+        raise clv.InputError(
+            f"--rfm-time-unit {rfm_time_unit}: INPUT {shown} records that its recency and T are "
+            f"in {_UNIT_WORDS[recorded]}, not {_UNIT_WORDS[rfm_time_unit]}; pass --rfm-time-unit "
+            f"{recorded}, or leave the option out."
+        )
+    if rfm_time_unit is None and recorded is not None and recorded != unit:
+        raise clv.InputError(
+            f"INPUT {shown} records that its recency and T are in {_UNIT_WORDS[recorded]}, but "
+            f"the model was fitted in {_UNIT_WORDS[unit]}; pass --rfm-time-unit {recorded} to "
+            f"have them converted to {_UNIT_WORDS[unit]}, or rebuild the table in "
+            f"{_UNIT_WORDS[unit]}."
+        )
+    return rfm_time_unit or recorded or unit, rfm_time_unit is None and recorded is None
+
+
+def _converted(frame: pd.DataFrame, given: str, unit: str) -> pd.DataFrame:
+    """``frame`` with its recency and T converted from the unit ``given`` to ``unit``."""
+    if given != unit:
+        factor = _UNIT_DAYS[given] / _UNIT_DAYS[unit]
+        for name in (*_RFM_COLUMNS["recency"], *_RFM_COLUMNS["T"]):
+            if name in frame.columns:
+                frame[name] = frame[name] * factor
+    frame.attrs["time_unit"] = unit
+    return frame
+
+
 def _is_rfm(columns) -> bool:
     return all(any(a in columns for a in _RFM_COLUMNS[n]) for n in ("frequency", "recency", "T"))
 
 
-def customer_table(frame, shown, gg, unit, columns, reading, drop_duplicates):
-    """INPUT as an RFM table (read as it is, or summarised from a log) and what it was.
+def customer_table(frame, shown, gg, unit, columns, reading, drop_duplicates, rfm_time_unit=None):
+    """INPUT as an RFM table (read as it is, or summarised from a log), what it was, and whether
+    the time unit of an RFM table's recency and T was assumed to be the model's.
 
     Parameters
     ----------
@@ -127,15 +217,26 @@ def customer_table(frame, shown, gg, unit, columns, reading, drop_duplicates):
         ``customer_col``, ``date_col``, ``amount_col``; ``observation_end``, ``date_format``.
     drop_duplicates : bool
         Whether repeated rows of a log are dropped.
+    rfm_time_unit : {"D", "W"}, optional
+        --rfm-time-unit: the unit of an RFM table's recency and T, converted to ``unit``.
 
     Returns
     -------
-    (pandas.DataFrame, str)
-        The RFM table, and ``"RFM table"`` or ``"transaction log"``.
+    (pandas.DataFrame, str, bool)
+        The RFM table (recency and T in ``unit``), ``"RFM table"`` or ``"transaction log"``, and
+        whether an RFM table's unit was taken to be the model's, neither given nor recorded.
+
+    Raises
+    ------
+    InputError
+        An RFM table with repeated, missing or fractional ids, values that are not numbers, or
+        a recorded time unit other than --rfm-time-unit, or than the model's without the option.
     """
     customer_col, date_col, amount_col = columns.values()
     if _is_rfm(frame.columns):
-        return _rfm_from_file(frame, customer_col, shown, gg is not None), "RFM table"
+        given, assumed = _rfm_unit(frame.attrs, shown, unit, rfm_time_unit)
+        rfm = _rfm_from_file(frame, customer_col, shown, gg is not None, (given, unit))
+        return rfm, "RFM table", assumed
     if date_col not in frame.columns:
         raise clv.InputError(
             f"{shown!r} is neither an RFM table (frequency, recency, T) nor a transaction "
@@ -158,4 +259,4 @@ def customer_table(frame, shown, gg, unit, columns, reading, drop_duplicates):
         **reading,
     )
     rfm.index.name = customer_col
-    return rfm, "transaction log"
+    return rfm, "transaction log", False

@@ -108,23 +108,62 @@ def attach_database(connection, path) -> None:
         connection.execute(f"ATTACH {sql_literal(str(location))} AS source_db (READ_ONLY)")
 
 
-def column_types(connection, relation: str) -> dict[str, str]:
-    """Column name → DuckDB type of ``relation``; an unreadable input is an InputError, and so
-    is a CSV file DuckDB could not split into columns (see :func:`csv_shape_error`)."""
+class Columns(dict):
+    """Column name → DuckDB type of an input; ``unnamed`` lists the columns that have no name in
+    a CSV file's header, which DuckDB names itself (``column0``, ``column2``: names the file
+    does not show, so messages must not use them)."""
+
+    unnamed: tuple[str, ...] = ()
+
+
+def column_types(connection, relation: str) -> Columns:
+    """Column name → DuckDB type of ``relation``.
+
+    Parameters
+    ----------
+    connection : duckdb.DuckDBPyConnection
+    relation : str
+        SQL reading the input (a :class:`Relation` for a file).
+
+    Returns
+    -------
+    Columns
+        The types, with the columns that have no name in a CSV file's header.
+
+    Raises
+    ------
+    InputError
+        When the input cannot be read, or is a CSV file DuckDB could not split into columns
+        (see :func:`csv_shape_error`).
+    """
     csv = getattr(relation, "csv", None)
     try:
         described = connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     except Exception as exc:  # duckdb raises its own error types for unreadable files
         shape = None if csv is None else csv_shape_error(exc, csv)
         raise (shape or InputError(f"cannot read the input: {str(exc).splitlines()[0]}")) from None
-    columns = {row[0]: row[1] for row in described}
+    columns = Columns((row[0], row[1]) for row in described)
     one_column = csv is not None and len(columns) == 1
     delimiter = csv_delimiter(next(iter(columns))) if one_column else None
     if delimiter:
         # A header that holds a delimiter was not split: the sniffer found no dialect giving
         # every row as many fields as the header, and took each line as one field.
         raise _csv_shape_message(csv, _first_misfit(csv, delimiter))
+    if csv is not None:
+        columns.unnamed = _unnamed_columns(list(columns), csv)
     return columns
+
+
+def _unnamed_columns(names: list[str], csv) -> tuple[str, ...]:
+    """DuckDB's names of the columns whose cell in the header of ``csv`` is empty (none when the
+    header does not split into as many cells as DuckDB found columns)."""
+    import csv as csv_module
+
+    header = csv_header_line(csv).rstrip("\r\n").lstrip("\ufeff")  # a byte-order mark
+    cells = next(csv_module.reader([header], delimiter=csv_delimiter(header) or ","), [])
+    if len(cells) != len(names):
+        return ()
+    return tuple(name for name, cell in zip(names, cells, strict=True) if not cell.strip())
 
 
 #: What DuckDB says when a CSV row has more or fewer fields than the header, once it has
@@ -193,14 +232,53 @@ def _csv_shape_message(csv, misfit: tuple[int, int, int] | None) -> InputError:
     return InputError(f"cannot split {str(csv)!r} into columns consistently: {where} ({hint}).")
 
 
+#: The option that names the column of each role, on the command line.
+_ROLE_OPTIONS = {"customer": "--customer-col", "date": "--date-col", "amount": "--amount-col"}
+
+
 def require_roles(columns: dict[str, str], needed: dict[str, str]) -> None:
-    """Refuse an input without the columns ``needed`` (role → column name), listing its own."""
-    missing = [f"{role} column {name!r}" for role, name in needed.items() if name not in columns]
-    if missing:
+    """Refuse an input without the columns ``needed`` (role → column name), listing its own.
+
+    Columns without a name in a CSV file's header (``columns.unnamed`` of a :class:`Columns`)
+    are said to have none, not given DuckDB's names for them.
+
+    Parameters
+    ----------
+    columns : dict
+        Column name → type, as :func:`column_types` gives them.
+    needed : dict
+        Role (``"customer"``, ``"date"``, ``"amount"``, or an RFM column) → column name.
+
+    Raises
+    ------
+    InputError
+        When a needed column is missing, naming the options that name the right ones.
+    """
+    absent = {role: name for role, name in needed.items() if name not in columns}
+    if not absent:
+        return
+    missing = ", ".join(f"{role} column {name!r}" for role, name in absent.items())
+    unnamed = getattr(columns, "unnamed", ())
+    if not unnamed:
         raise InputError(
-            f"the input has no {', '.join(missing)}; its columns are {list(columns)}. Name the "
+            f"the input has no {missing}; its columns are {list(columns)}. Name the "
             "right ones with --customer-col, --date-col and --amount-col."
         )
+    positions = [str(list(columns).index(name) + 1) for name in unnamed]
+    several = len(positions) > 1
+    where = (
+        f"column{'s' if several else ''} {' and '.join(positions)} {'have' if several else 'has'}"
+    )
+    named = [name for name in columns if name not in unnamed]
+    names = ", ".join(repr(name) for name in absent.values())
+    options = [_ROLE_OPTIONS[role] for role in absent if role in _ROLE_OPTIONS]
+    plural = "s" if len(absent) > 1 else ""
+    other = "other names" if plural else "another name"
+    given = f"; or {other}, given with {' and '.join(options)}" if options else ""
+    raise InputError(
+        f"the input has no {missing}; {where} no name in the file's header (its named columns "
+        f"are {named}). Write the name{plural} in the header ({names}{given})."
+    )
 
 
 def arrow_reader(relation, batch_size: int):

@@ -18,7 +18,8 @@ from clvmodel._duck import (
     require_roles,
 )
 from clvmodel._duck_log import DUCKDB
-from clvmodel._rfm_sql import RFM_COLUMNS, rfm_reject_reason
+from clvmodel._reading_sql import kind_of
+from clvmodel._rfm_sql import RFM_COLUMNS, rfm_id_sql, rfm_reject_reason
 from clvmodel.errors import InputError
 
 __all__ = ["RfmSource", "is_transaction_log"]
@@ -28,9 +29,12 @@ __all__ = ["RfmSource", "is_transaction_log"]
 class RfmSource:
     """An RFM table (one row per customer) in a file, read by DuckDB in batches.
 
-    Rows that cannot be scored get a reason (missing value, negative or fractional frequency,
-    recency > T, a customer id on more than one row, ...) and go to :meth:`rejects`; the rest
-    are yielded by :meth:`batches`.
+    Customer ids are read by the rules of transaction logs (:mod:`clvmodel._reading`): text
+    trimmed, ``"7.0"`` as ``"7"``, whole-number floats as integers, so ``3`` and ``3.0`` are one
+    customer (and, on two rows, a repeated id). Rows that cannot be scored get a reason (missing
+    value, negative or fractional frequency, recency > T, a customer id on more than one row, a
+    fractional id or a floating-point one too large to be exact, ...) and go to :meth:`rejects`;
+    the rest are yielded by :meth:`batches`.
     """
 
     path: str | os.PathLike
@@ -49,12 +53,15 @@ class RfmSource:
         casts = ", ".join(
             f"TRY_CAST({quote_name(c)} AS DOUBLE) AS {quote_name(c)}" for c in RFM_COLUMNS
         )
-        raw_id = DUCKDB.trim(f"CAST({quote_name(self.customer_col)} AS VARCHAR)")
+        kind = kind_of(columns[self.customer_col])
+        customer, shown, problem = rfm_id_sql(quote_name(self.customer_col), kind, DUCKDB)
+        # shown_id: the id as the rejects list shows it (a fractional float as written).
         self.connection.execute(
             f"""
             CREATE OR REPLACE TEMP VIEW clv_rfm_input AS
             WITH typed AS (
-                SELECT NULLIF({raw_id}, '') AS customer_id, {casts}
+                SELECT {customer} AS customer_id, {shown} AS shown_id,
+                       {problem} AS id_problem, {casts}
                 FROM {relation}
             ), repeated AS (
                 SELECT customer_id, COUNT(*) AS id_rows FROM typed
@@ -63,7 +70,7 @@ class RfmSource:
             SELECT typed.*,
                    CASE WHEN id_rows IS NOT NULL
                         THEN 'customer id appears on ' || id_rows || ' rows'
-                        ELSE {rfm_reject_reason(DUCKDB)} END AS reason
+                        ELSE {rfm_reject_reason(DUCKDB, "id_problem")} END AS reason
             FROM typed LEFT JOIN repeated USING (customer_id)
             """
         )
@@ -91,7 +98,7 @@ class RfmSource:
         counts = self.counts()
         if counts["rows"] and counts["rejected_rows"] == counts["rows"]:
             reasons = self.connection.execute(
-                "SELECT reason, COUNT(*) AS n, MIN(customer_id) FROM clv_rfm_input "
+                "SELECT reason, COUNT(*) AS n, MIN(shown_id) FROM clv_rfm_input "
                 "GROUP BY reason ORDER BY n DESC, reason LIMIT 5"
             ).fetchall()
             listed = "; ".join(
@@ -107,16 +114,18 @@ class RfmSource:
     def rejects(self) -> pd.DataFrame:
         """Rows that cannot be scored, with their values and the reason."""
         return self.connection.execute(
-            'SELECT customer_id, frequency, recency, "T", monetary_value, reason '
-            "FROM clv_rfm_input WHERE reason IS NOT NULL ORDER BY customer_id"
+            'SELECT shown_id AS customer_id, frequency, recency, "T", monetary_value, reason '
+            "FROM clv_rfm_input WHERE reason IS NOT NULL ORDER BY shown_id"
         ).df()
 
-    def batches(self, batch_size: int = 500_000, time_unit: str | None = None):
+    def batches(self, batch_size: int = 500_000, time_unit: str | None = None, scale: float = 1.0):
         """The valid rows as RFM DataFrames of at most ``batch_size`` customers each, indexed by
-        customer id; ``time_unit`` (the model's) is recorded in each frame's ``attrs``."""
+        customer id; ``time_unit`` (the model's) is recorded in each frame's ``attrs``, and
+        recency and T are multiplied by ``scale`` (7 for a table in weeks read in days)."""
         reader = arrow_reader(
             self.connection.sql(
-                'SELECT customer_id, frequency, recency, "T", monetary_value '
+                f"SELECT customer_id, frequency, recency * {float(scale)!r} AS recency, "
+                f'"T" * {float(scale)!r} AS "T", monetary_value '
                 "FROM clv_rfm_input WHERE reason IS NULL"
             ),
             batch_size,

@@ -13,14 +13,19 @@ repeat purchase days (0 without one).
 
 from __future__ import annotations
 
+from clvmodel import _reading as rd
+from clvmodel._reading import ID_TOO_LARGE  # defined with the other reasons; kept importable here
+from clvmodel._reading_sql import id_sql, id_too_large_sql, reject_id_sql
 from clvmodel._rfm_validate import RFM_BOUND
 
 __all__ = [
+    "ID_TOO_LARGE",
     "RFM_COLUMNS",
     "distinct_histories_sql",
     "distinct_spends_sql",
     "naive_inputs",
     "rfm_query",
+    "rfm_id_sql",
     "rfm_reject_reason",
     "with_whole_frequency",
 ]
@@ -96,19 +101,71 @@ def rfm_query(purchases: str, end_day: int, unit_days: float, dialect=None) -> s
     """
 
 
-def rfm_reject_reason(dialect) -> str:
+def rfm_id_sql(column: str, kind: str, dialect) -> tuple[str, str, str]:
+    """SQL for the customer id of a table with one row per customer, by the rules of transaction
+    logs (:mod:`clvmodel._reading`, "Customer ids"), so that every route sees the same customers.
+
+    Text is trimmed, ``"7.0"`` is ``"7"`` and NaN-like texts are missing; a floating-point column
+    gives whole numbers as integers (``3.0`` and ``3`` are one customer), while its fractional
+    values and those beyond 2**53 are no id.
+
+    Parameters
+    ----------
+    column : str
+        The id column, quoted for the engine.
+    kind : str
+        Its kind, as :func:`clvmodel._reading_sql.kind_of` gives it.
+    dialect : clvmodel._reading_sql.Dialect
+        The engine's spellings.
+
+    Returns
+    -------
+    customer : str
+        The normalised id; NULL where it is missing or no id.
+    shown : str
+        The id a rejects list shows: the normalised id, or the value as written when it is no id.
+    problem : str
+        Why a present value is no id (:data:`clvmodel._reading.ID_TOO_LARGE` or "customer id
+        is not a whole number"), NULL otherwise.
+    """
+    customer, fractional = id_sql(column, kind, dialect)
+    shown = reject_id_sql(column, kind, dialect)
+    if kind != "float":
+        return customer, shown, "NULL"
+    too_large = id_too_large_sql(column, kind, dialect)
+    problem = (
+        f"CASE WHEN {too_large} THEN {dialect.literal(ID_TOO_LARGE)} "
+        f"WHEN {fractional} THEN {dialect.literal(rd.ID_NOT_WHOLE)} END"
+    )
+    return customer, shown, problem
+
+
+def rfm_reject_reason(dialect, id_problem: str | None = None) -> str:
     """SQL ``CASE`` giving why a row of an RFM table cannot be scored (NULL when it can).
 
-    The row's ``customer_id``, ``frequency``, ``recency``, ``T`` and ``monetary_value`` must
-    already be cast (id to text or kept, values to DOUBLE, NULL where a value did not parse).
-    ``dialect`` (a :class:`clvmodel._reading_sql.Dialect`) spells the NaN test.
+    Parameters
+    ----------
+    dialect : clvmodel._reading_sql.Dialect
+        Spells the NaN test.
+    id_problem : str, optional
+        SQL for why the row's id is no id (the ``problem`` of :func:`rfm_id_sql`, or a column
+        holding it), the first reason checked; without it only a NULL id is one.
+
+    Returns
+    -------
+    str
+        The ``CASE`` expression, over a row whose ``customer_id``, ``frequency``, ``recency``,
+        ``T`` and ``monetary_value`` are already cast (id normalised or kept, values to DOUBLE,
+        NULL where a value did not parse).
     """
     missing = " OR ".join(f"{v} IS NULL" for v in RFM_COLUMNS)
     not_finite = " OR ".join(
         f"{dialect.is_nan(v)} OR abs({v}) = CAST('Infinity' AS DOUBLE)" for v in RFM_COLUMNS
     )
+    id_check = "" if id_problem is None else f"WHEN {id_problem} IS NOT NULL THEN {id_problem}"
     return f"""
-        CASE WHEN customer_id IS NULL THEN 'missing customer id'
+        CASE {id_check}
+             WHEN customer_id IS NULL THEN 'missing customer id'
              WHEN {missing} THEN 'missing or non-numeric value'
              WHEN {not_finite} THEN 'value is not finite'
              WHEN frequency < 0 OR frequency <> round(frequency)

@@ -183,7 +183,7 @@ def test_rfm_source_rejects_invalid_rows(tmp_path):
     path = tmp_path / "rfm.csv"
     pd.DataFrame(
         {
-            "customer_id": ["ok", "late", "neg", "frac", "nan", "norep"],
+            "customer_id": ["ok", "late", "neg", "frac", "nanval", "norep"],
             "frequency": [2, 1, -1, 1.5, 1, 0],
             "recency": [5.0, 9.0, 1.0, 1.0, None, 3.0],
             "T": [10.0, 8.0, 5.0, 5.0, 5.0, 5.0],
@@ -196,7 +196,7 @@ def test_rfm_source_rejects_invalid_rows(tmp_path):
         "late": "recency > T",
         "neg": "frequency is not a whole number >= 0",
         "frac": "frequency is not a whole number >= 0",
-        "nan": "missing or non-numeric value",
+        "nanval": "missing or non-numeric value",
         "norep": "recency > 0 without repeat purchase",
     }
     (batch,) = list(source.batches())

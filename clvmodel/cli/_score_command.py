@@ -117,7 +117,7 @@ def _rejects_path(output: str, rejects: str | None) -> Path:
     "--rfm-time-unit",
     type=click.Choice(["D", "W"]),
     default=None,
-    help="For an RFM table INPUT: the time unit of its recency and T, checked against the "
+    help="For an RFM table INPUT: the time unit of its recency and T, converted to the "
     "model's (an RFM file does not record it; without this option it is taken to be the "
     "model's).",
 )
@@ -177,7 +177,7 @@ def score(
     settings = (bundle, duration, discount_rate, margin, interval)
     with csv_rows_checked(input_path):
         if rfm_input:
-            read = _read_rfm(input_path, model, unit, rfm_time_unit, batch_size, options)
+            read = _read_rfm(input_path, unit, rfm_time_unit, batch_size, options)
         else:
             read = _read_log(input_path, unit, batch_size, options)
         scored, where, written = _write_scores(read, target, settings)
@@ -341,14 +341,7 @@ def _read_log(input_path, unit, batch_size, options) -> _Read:
     return _Read(batches, rejected, counts, total, no_valid, source.customer_type)
 
 
-def _read_rfm(input_path, model, unit, rfm_time_unit, batch_size, options) -> _Read:
-    if rfm_time_unit is not None and rfm_time_unit != unit:
-        words = {"D": "days", "W": "weeks"}
-        raise InputError(
-            f"--rfm-time-unit {rfm_time_unit}: the RFM table is in {words[rfm_time_unit]} but "
-            f"the model {model} was fitted in {words[unit]}; rebuild the table in "
-            f"{words[unit]}, or score the transaction log instead."
-        )
+def _read_rfm(input_path, unit, rfm_time_unit, batch_size, options) -> _Read:
     rfm_path, rfm_table = input_path, options["table"]
     customer_type = spool = None
     if is_postgres_uri(input_path):
@@ -358,7 +351,9 @@ def _read_rfm(input_path, model, unit, rfm_time_unit, batch_size, options) -> _R
     connection = connect_with_limit(options["memory_limit"])
     source = RfmSource(rfm_path, options["customer_col"], rfm_table, connection)
     counts = source.check_usable(f"INPUT {display(input_path)}")  # none to score: the reasons
-    batches = source.batches(batch_size, time_unit=unit)
+    days = {"D": 1.0, "W": 7.0}  # recency and T converted to the model's unit
+    scale = days[rfm_time_unit or unit] / days[unit]
+    batches = source.batches(batch_size, time_unit=unit, scale=scale)
     total = counts["rows"] - counts["rejected_rows"]
     no_valid = counts["rejected_rows"]
     return _Read(batches, source.rejects(), counts, total, no_valid, customer_type, spool)
@@ -390,7 +385,8 @@ def _notes(model, bundle, unit: str, unit_assumed: bool) -> None:
     if unit_assumed:
         click.echo(
             f"note: the RFM table's recency and T were taken to be in the model's time unit "
-            f"({ {'D': 'days', 'W': 'weeks'}[unit] }); pass --rfm-time-unit to have that checked."
+            f"({ {'D': 'days', 'W': 'weeks'}[unit] }); pass --rfm-time-unit to give theirs "
+            "(converted to the model's)."
         )
     if bundle.gg is None:
         click.echo(

@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from cli_run import run_cli
@@ -292,8 +293,9 @@ def test_outputs_follow_the_umask(work, tmp_path, umask):
     assert (tmp_path / "u.txt").stat().st_mode & 0o777 == 0o640
 
 
-def test_score_checks_the_time_unit_of_an_rfm_file(tmp_path):
-    # An RFM file records no time unit: --rfm-time-unit has it checked (issue 13, item 5).
+def test_score_converts_an_rfm_file_in_the_unit_it_is_told(tmp_path):
+    # An RFM file records no time unit: --rfm-time-unit says it, and recency and T are converted
+    # to the model's (issue 13, item 5); without it, a note says the model's was assumed.
     import warnings
 
     import clvmodel as clv
@@ -307,7 +309,24 @@ def test_score_checks_the_time_unit_of_an_rfm_file(tmp_path):
     log.to_csv(tmp_path / "log.csv", index=False)
     assert run_cli("fit", tmp_path / "log.csv", "-o", tmp_path / "m.json").exit_code == 0
     arguments = ["score", tmp_path / "m.json", tmp_path / "rfm.csv", "-o", tmp_path / "s.csv"]
-    refused = run_cli(*arguments, "--rfm-time-unit", "D")
-    assert refused.exit_code != 0 and "RFM table is in days" in refused.output
+    converted = run_cli(*arguments, "--rfm-time-unit", "D")
+    assert converted.exit_code == 0 and "pass --rfm-time-unit" not in converted.output
+    told = pd.read_csv(tmp_path / "s.csv", dtype={"customer_id": str}).set_index("customer_id")
+    weeks = clv.rfm_summary(log, observation_end="1997-09-30", time_unit="W")
+    weeks.index.name = "customer_id"
+    weeks.to_csv(tmp_path / "rfm.csv")
+    assert run_cli(*arguments, "--rfm-time-unit", "W").exit_code == 0
+    expected = pd.read_csv(tmp_path / "s.csv", dtype={"customer_id": str}).set_index("customer_id")
+    np.testing.assert_allclose(
+        told["probability_alive"],
+        expected.loc[told.index, "probability_alive"],
+        rtol=1e-9,
+        atol=1e-12,
+    )
+    days.to_csv(tmp_path / "rfm.csv")
     unchecked = run_cli(*arguments)
     assert unchecked.exit_code == 0 and "pass --rfm-time-unit" in unchecked.output
+    assumed = pd.read_csv(tmp_path / "s.csv", dtype={"customer_id": str}).set_index("customer_id")
+    assert not np.allclose(
+        assumed["probability_alive"], expected.loc[assumed.index, "probability_alive"]
+    )

@@ -21,6 +21,7 @@ from clvmodel._reading_sql import (
     date_dictionary,
     date_text_sql,
     id_sql,
+    id_too_large_sql,
     kind_of,
     reject_id_sql,
     reject_reason_sql,
@@ -112,6 +113,7 @@ def create_typed_view(
         f"""
         CREATE OR REPLACE TEMP VIEW clv_typed AS
         SELECT {customer} AS customer_id,
+               {id_too_large_sql(quote_name(customer_col), id_kind, DUCKDB)} AS id_too_large,
                {fractional} AS id_fractional,
                {reject_id_sql(quote_name(customer_col), id_kind, DUCKDB)} AS reject_id,
                {day} AS day,

@@ -74,7 +74,7 @@ class PostgresLog:
             raw_amount = f"CAST({quote_name_part(amount_col)} AS TEXT)"
         date = quote_name_part(date_col)
         self.typed = (
-            f"SELECT {customer} AS customer_id, FALSE AS id_fractional, "
+            f"SELECT {customer} AS customer_id, FALSE AS id_too_large, FALSE AS id_fractional, "
             f"CAST({date} AS DATE) AS day, {amount} AS amount, "
             f"CAST({date} AS TEXT) AS raw_date, {raw_amount} AS raw_amount FROM {relation}"
         )

@@ -15,9 +15,10 @@ Customer ids
     ``1`` and ``1.0`` are one customer in every route. A floating-point column holding whole
     numbers above 2**53 is refused whole in the pandas routes: such ids are too large to be
     held exactly as floats (their digits may be lost); the fix is to read the column as text or
-    integers. A missing id (null, NaN, or text that is empty or one of :data:`MISSING_TEXTS`
-    after trimming) makes the row a reject ("missing customer id"): such rows are never merged
-    into one customer.
+    integers. The SQL routes reject such rows one by one, saying so (:data:`ID_TOO_LARGE`, not
+    "not a whole number"). A missing id (null, NaN, or text that is empty or one of
+    :data:`MISSING_TEXTS` after trimming) makes the row a reject ("missing customer id"): such
+    rows are never merged into one customer.
 Dates
     Date and timestamp columns give the calendar day of each value as written (a zoned pandas
     timestamp keeps its wall-clock day). Text dates may end with a time (``T10:30``, `` 10:30:00``,
@@ -72,11 +73,12 @@ from clvmodel.errors import ClvWarning, InputError
 # The rules' names, for every route (dates and texts are defined in their own modules).
 __all__ = [
     "AFTER_END", "AMOUNT_BOUND", "BAD_AMOUNT", "BAD_DATE", "CURRENCY", "DECIMAL_COMMA",
-    "EARLIEST_DATE", "EARLIEST_DAY", "HUGE_AMOUNT", "ID_NOT_WHOLE", "INFINITE_AMOUNT",
-    "LARGEST_EXACT_ID", "MISSING_ID", "MISSING_TEXTS", "NEGATIVE_AMOUNT", "NUMBER", "OLD_DATE",
-    "REASONS", "TIME_SUFFIX", "WHOLE_WITH_ZEROS", "Amounts", "Dates", "Ids", "check_amount_texts",
-    "check_date_format", "date_option", "examples", "lacks_a_date_part", "read_amounts",
-    "read_date_texts", "read_dates", "read_ids", "refuse_ambiguous_date", "warn_duplicates",
+    "EARLIEST_DATE", "EARLIEST_DAY", "HUGE_AMOUNT", "ID_NOT_WHOLE", "ID_TOO_LARGE",
+    "INFINITE_AMOUNT", "LARGEST_EXACT_ID", "MISSING_ID", "MISSING_TEXTS", "NEGATIVE_AMOUNT",
+    "NUMBER", "OLD_DATE", "REASONS", "TIME_SUFFIX", "WHOLE_WITH_ZEROS", "Amounts", "Dates", "Ids",
+    "check_amount_texts", "check_date_format", "date_option", "examples", "lacks_a_date_part",
+    "read_amounts", "read_date_texts", "read_dates", "read_ids", "refuse_ambiguous_date",
+    "warn_duplicates",
 ]  # fmt: skip
 
 #: Largest whole number a floating-point id column holds exactly (and its neighbours apart).
@@ -90,6 +92,13 @@ DECIMAL_COMMA = "^[+-]?[0-9]+(,[0-9]+)+([.][0-9]+)?$"
 
 MISSING_ID = "missing customer id"
 ID_NOT_WHOLE = "customer id is not a whole number"
+#: Why a value of a floating-point id column beyond 2**53 is no id (the SQL routes reject it row
+#: by row): such a float holds no exact whole number (neighbouring ids may have become one), so
+#: "not a whole number" would mislead.
+ID_TOO_LARGE = (
+    f"customer id is a floating-point number too large to hold an exact id (above 2**53 = "
+    f"{int(LARGEST_EXACT_ID):,}): store the ids as text or integers"
+)
 BAD_DATE = "missing or unparseable date"
 OLD_DATE = f"date before {EARLIEST_DATE}"
 BAD_AMOUNT = "missing or non-numeric amount"
@@ -98,8 +107,8 @@ HUGE_AMOUNT = "amount beyond ±1e12"
 NEGATIVE_AMOUNT = "negative amount"
 AFTER_END = "after observation end"
 #: Reasons in the order they are checked (a row gets the first that applies).
-REASONS = (MISSING_ID, ID_NOT_WHOLE, BAD_DATE, OLD_DATE, BAD_AMOUNT, INFINITE_AMOUNT,
-           HUGE_AMOUNT, NEGATIVE_AMOUNT)  # fmt: skip
+REASONS = (MISSING_ID, ID_TOO_LARGE, ID_NOT_WHOLE, BAD_DATE, OLD_DATE, BAD_AMOUNT,
+           INFINITE_AMOUNT, HUGE_AMOUNT, NEGATIVE_AMOUNT)  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------------ ids

@@ -124,6 +124,36 @@ def id_sql(column: str, kind: str, dialect: Dialect) -> tuple[str, str]:
     )
 
 
+def id_too_large_sql(column: str, kind: str, dialect: Dialect) -> str:
+    """SQL for whether the id of ``column`` is a floating-point number too large to be exact.
+
+    Parameters
+    ----------
+    column : str
+        The id column, quoted for the engine.
+    kind : str
+        Its kind, as :func:`kind_of` gives it.
+    dialect : Dialect
+        The engine's spellings.
+
+    Returns
+    -------
+    str
+        A boolean expression, never NULL: true where the value is a float, not NaN, and
+        2**53 < abs(value) < infinity, so that it holds no exact whole number (the reject reason
+        :data:`clvmodel._reading.ID_TOO_LARGE`); ``FALSE`` for integer and text columns.
+    """
+    if kind != "float":
+        return "FALSE"
+    value = f"CAST({column} AS {dialect.double})"
+    infinity = f"CAST('Infinity' AS {dialect.double})"
+    # NaN compares above every number in DuckDB and Spark: left out first.
+    return (
+        f"COALESCE(NOT {dialect.is_nan(value)} AND abs({value}) > {int(rd.LARGEST_EXACT_ID)} "
+        f"AND abs({value}) <> {infinity}, FALSE)"
+    )
+
+
 def reject_id_sql(column: str, kind: str, dialect: Dialect) -> str:
     """SQL for the id a rejects list shows: the normalised id, except that a fractional id of a
     floating-point column, which has no normalised id, is shown as written (the ids of such a
@@ -187,8 +217,9 @@ def reject_reason_sql(end_date: str, with_amount: bool, dialect: Dialect) -> str
     """SQL ``CASE`` giving why a typed row cannot be used (NULL when it can), checked in the
     order of :data:`clvmodel._reading.REASONS`, then the end of observation.
 
-    The row has ``customer_id``, ``id_fractional``, ``day`` (a DATE) and ``amount`` (DOUBLE);
-    ``end_date`` is ``YYYY-MM-DD``.
+    The row has ``customer_id``, ``id_too_large`` (:func:`id_too_large_sql`), ``id_fractional``
+    (the second value of :func:`id_sql`, also true for a too-large id, so checked after it),
+    ``day`` (a DATE) and ``amount`` (DOUBLE); ``end_date`` is ``YYYY-MM-DD``.
     """
     lit = dialect.literal
     amount_checks = (
@@ -201,7 +232,8 @@ def reject_reason_sql(end_date: str, with_amount: bool, dialect: Dialect) -> str
         else ""
     )
     return f"""
-        CASE WHEN id_fractional THEN {lit(rd.ID_NOT_WHOLE)}
+        CASE WHEN id_too_large THEN {lit(rd.ID_TOO_LARGE)}
+             WHEN id_fractional THEN {lit(rd.ID_NOT_WHOLE)}
              WHEN customer_id IS NULL THEN {lit(rd.MISSING_ID)}
              WHEN day IS NULL THEN {lit(rd.BAD_DATE)}
              WHEN day < DATE '{rd.EARLIEST_DATE}' THEN {lit(rd.OLD_DATE)}{amount_checks}

@@ -6,7 +6,8 @@ import json
 import os
 import warnings
 
-from clvmodel._rfm_sql import RFM_COLUMNS, rfm_reject_reason
+from clvmodel._reading_sql import kind_of
+from clvmodel._rfm_sql import RFM_COLUMNS, rfm_id_sql, rfm_reject_reason
 from clvmodel._units import MAX_VALUE_STEPS, Duration, carries_unit, check_unit, value_horizon
 from clvmodel.errors import InputError
 from clvmodel.models.bundle import ModelBundle, bundle_from_document, load_models
@@ -20,6 +21,10 @@ _ROWS_PER_PIECE = 200_000
 
 
 def _checked_rfm(rfm, customer_col: str):
+    """The rows of ``rfm`` with the normalised ``customer_id``, ``shown_id`` (the id as a rejects
+    list shows it: a fractional or too-large float as written), ``id_problem``, the values as
+    doubles and the ``reason`` a row cannot be scored (NULL when it can), by the rules of
+    ``clvmodel score`` on an RFM file (:class:`clvmodel._rfm_source.RfmSource`)."""
     types = column_types(rfm)
     missing = [c for c in (customer_col, *RFM_COLUMNS) if c not in types]
     if missing:
@@ -28,12 +33,20 @@ def _checked_rfm(rfm, customer_col: str):
             f"{list(types)}. Make it with clvmodel.spark.rfm_summary, or name the customer column "
             "with customer_col=."
         )
-    customer = quote_name(customer_col)
-    if types[customer_col] == "string":
-        customer = f"NULLIF(TRIM({customer}), '')"
+    kind = kind_of(types[customer_col])
+    customer, shown, problem = rfm_id_sql(quote_name(customer_col), kind, SPARK)
     casts = [f"try_cast({quote_name(c)} AS DOUBLE) AS {c}" for c in RFM_COLUMNS]
-    typed = rfm.selectExpr(f"{customer} AS customer_id", *casts)
-    return typed.selectExpr("*", f"{rfm_reject_reason(SPARK)} AS reason")
+    typed = rfm.selectExpr(
+        f"{customer} AS customer_id", f"{shown} AS shown_id", f"{problem} AS id_problem", *casts
+    )
+    # Ids that are one after normalising (3 and 3.0, "a " and "a") on two rows: a repeated id,
+    # whose rows are all rejected, as on the DuckDB route.
+    id_rows = "count(customer_id) OVER (PARTITION BY customer_id)"
+    reason = (
+        f"CASE WHEN {id_rows} > 1 THEN concat('customer id appears on ', "
+        f"CAST({id_rows} AS STRING), ' rows') ELSE {rfm_reject_reason(SPARK, 'id_problem')} END"
+    )
+    return typed.selectExpr(*typed.columns, f"{reason} AS reason")
 
 
 def _plain_columns(frame):
@@ -78,11 +91,29 @@ def _as_bundle(models) -> ModelBundle:
 def rfm_rejects(rfm, customer_col: str = "customer_id"):
     """Rows of a Spark RFM table that cannot be scored, with the reason each.
 
-    The rules are those of ``clvmodel score`` on an RFM file: a missing id or value, a value that
+    The rules are those of ``clvmodel score`` on an RFM file. Customer ids are read as in a
+    transaction log: text trimmed, ``"7.0"`` as ``"7"``, whole-number floats as integers, so
+    ``3`` and ``3.0`` are one customer, and on two rows a repeated id ("customer id appears on 2
+    rows"). A row is also rejected for a missing id or value, a fractional float id ("customer
+    id is not a whole number") or one beyond 2**53 (too large to hold an exact id), a value that
     is not finite, a negative or fractional frequency, negative recency or ``T``,
     recency > ``T``, recency > 0 without a repeat purchase, or a negative spend.
+
+    Parameters
+    ----------
+    rfm : pyspark.sql.DataFrame
+        One row per customer with ``frequency``, ``recency``, ``T`` and ``monetary_value``.
+    customer_col : str
+        Customer-id column of ``rfm``.
+
+    Returns
+    -------
+    pyspark.sql.DataFrame
+        ``customer_id`` (as written where it is no id, e.g. ``"1.5"``; normalised otherwise),
+        the four values as doubles and ``reason``.
     """
-    return _checked_rfm(rfm, customer_col).where("reason IS NOT NULL")
+    checked = _checked_rfm(rfm, customer_col).where("reason IS NOT NULL")
+    return checked.selectExpr("shown_id AS customer_id", *RFM_COLUMNS, "reason")
 
 
 def _score_horizon(horizon, horizon_unit) -> Duration:
@@ -119,14 +150,14 @@ def _valid_rows(checked, on_invalid: str):
         # the first invalid row stops the job with this message.
         message = (
             "concat('row of the RFM table cannot be scored (customer ', "
-            "coalesce(CAST(customer_id AS STRING), 'NULL'), ': ', reason, "
+            "coalesce(CAST(shown_id AS STRING), 'NULL'), ': ', reason, "
             "'); list such rows with clvmodel.spark.rfm_rejects(...), or pass "
             "on_invalid=''drop'' to leave them out')"
         )
         valid = checked.where(f"reason IS NULL OR raise_error({message}) IS NULL")
     else:
         valid = checked.where("reason IS NULL")
-    return valid.drop("reason")
+    return valid.drop("shown_id", "id_problem", "reason")
 
 
 def _partition_scorer(document: str, time_unit: str, options: dict):

@@ -14,6 +14,7 @@ from clvmodel._reading_sql import (
     date_dictionary,
     date_text_sql,
     id_sql,
+    id_too_large_sql,
     kind_of,
     odd_amounts_sql,
     reject_id_sql,
@@ -61,12 +62,12 @@ class SparkTransactions:
     -----
     The rules are those of every route (:mod:`clvmodel._reading`, as SQL in
     :mod:`clvmodel._reading_sql`): a row with a missing (or ``"NaN"``) or fractional customer id,
-    a missing or unparseable date or one before 1900, a missing, non-numeric, non-finite,
-    negative or absurd (beyond ±1e12) amount, or a date after ``observation_end`` is rejected with
-    that reason. Text dates are read through a dictionary of their distinct values (one small
-    collect), so ambiguous or mixed formats raise as in pandas. A
-    timestamp's day is its calendar day in the Spark session's time zone
-    (``spark.sql.session.timeZone``).
+    or a floating-point one beyond 2**53 (too large to be exact, which its reason says), a
+    missing or unparseable date or one before 1900, a missing, non-numeric, non-finite, negative
+    or absurd (beyond ±1e12) amount, or a date after ``observation_end`` is rejected with that
+    reason. Text dates are read through a dictionary of their distinct values (one small
+    collect), so ambiguous or mixed formats raise as in pandas. A timestamp's day is its
+    calendar day in the Spark session's time zone (``spark.sql.session.timeZone``).
     """
 
     data: object
@@ -99,6 +100,7 @@ class SparkTransactions:
         date_text = "CAST(NULL AS STRING)" if self._dates is None else self._date_text
         self.typed = self.data.selectExpr(
             f"{customer} AS customer_id",
+            f"{id_too_large_sql(quote_name(self.customer_col), id_kind, SPARK)} AS id_too_large",
             f"{fractional} AS id_fractional",
             f"{reject_id_sql(quote_name(self.customer_col), id_kind, SPARK)} AS reject_id",
             f"{day} AS day",
@@ -110,6 +112,7 @@ class SparkTransactions:
             else f"CAST({quote_name(self.amount_col)} AS STRING)",
         ).toDF(
             "customer_id",
+            "id_too_large",
             "id_fractional",
             "reject_id",
             "day",

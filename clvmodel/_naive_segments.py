@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._naive import customer_segments, naive_clv
-from clvmodel._table_ids import table_ids
+from clvmodel._table_ids import segment_series, table_ids
 from clvmodel._units import Duration, check_number, convert_periods, model_unit
 from clvmodel.errors import ClvWarning, InputError
 from clvmodel.rfm import calibration_holdout_split
@@ -33,7 +33,8 @@ def _segment_column(transactions, segments, customer_col) -> pd.Series:
         found = transactions[segments]
         customer_segments(transactions, customer_col, segments, "segments")  # fixed per customer
     elif isinstance(segments, pd.Series):  # looked up by the ids as the RFM summary reads them
-        found = pd.Series(table_ids(transactions[customer_col])[0].map(segments).to_numpy(),
+        lookup = segment_series(segments)
+        found = pd.Series(table_ids(transactions[customer_col])[0].map(lookup).to_numpy(),
                           index=transactions.index)  # fmt: skip
     else:
         raise InputError(

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._reading import read_ids
+from clvmodel.errors import InputError
 
-__all__ = ["table_ids"]
+__all__ = ["segment_series", "table_ids"]
 
 
 def table_ids(raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
@@ -52,3 +53,35 @@ def table_ids(raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
         labels = np.append(np.asarray(read.labels, dtype=object), None)
         ids = pd.Series(labels[read.codes], index=raw.index, dtype=object)
     return ids, read.missing, read.not_whole
+
+
+def segment_series(segments, name: str = "segments") -> pd.Series:
+    """``segments`` checked to be a pandas Series with one segment per customer id: refused, with
+    a message naming ``name``, when it is another kind of sequence (a list has no customer ids to
+    look up by) or when an id is repeated (a customer in two segments).
+
+    Parameters
+    ----------
+    segments : object
+        The argument as given.
+    name : str
+        The argument's name, for the messages.
+
+    Returns
+    -------
+    pandas.Series
+        ``segments`` itself.
+    """
+    if not isinstance(segments, pd.Series):
+        raise InputError(
+            f"{name} must be a pandas Series indexed by customer id (one segment per customer), "
+            f"got {type(segments).__name__}; for a list in the table's order write "
+            f"pd.Series(values, index=table.index)."
+        )
+    repeated = segments.index[segments.index.duplicated()].unique()
+    if len(repeated):
+        raise InputError(
+            f"{name} has {len(repeated)} customer id(s) more than once (for example "
+            f"{', '.join(map(str, repeated[:5]))}); give each customer one segment."
+        )
+    return segments

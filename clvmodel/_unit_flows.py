@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from clvmodel._table_ids import segment_series
 from clvmodel._units import (
     MAX_VALUE_STEPS,
     Duration,
@@ -51,7 +52,7 @@ def _segments_of(segments, frame, index) -> pd.Series | None:
             )
         found = pd.Series(frame[segments].to_numpy(), index=index)
     elif isinstance(segments, pd.Series):
-        found = segments.reindex(index)
+        found = segment_series(segments).reindex(index)
     else:
         raise InputError(
             f"segments must be a column name or a pandas Series indexed like the table, got "

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from clvmodel._rfm_validate import rfm_column
 from clvmodel._units import (
     MAX_VALUE_STEPS,
     Duration,
@@ -117,9 +118,12 @@ def score_customers(
     schedule = None if gg is None else discount_schedule(bg, span, discount_rate)
     predictions = bg.predict(data, horizon_model, interval=interval, discounting=schedule)
     n = len(predictions)
-    columns = {"frequency": data["frequency"].to_numpy(dtype="int64")}
+    # The table's own columns under any name predict accepts (frequency_cal, x, t_x, ...);
+    # without amounts, monetary_value is NaN.
+    columns = {"frequency": np.asarray(rfm_column(data, "frequency"), dtype="int64")}
     for column in ("recency", "T", "monetary_value"):
-        columns[column] = data[column].to_numpy(dtype="float64")
+        values = rfm_column(data, column)
+        columns[column] = np.full(n, np.nan) if values is None else np.asarray(values, "float64")
     columns["probability_alive"] = predictions["probability_alive"].to_numpy()
     columns["churn_risk"] = predictions["probability_no_purchase"].to_numpy()
     columns["expected_purchases"] = predictions["expected_purchases"].to_numpy()

@@ -23,6 +23,7 @@ import pandas as pd
 # naive_clv, observed_years (clvmodel._naive) and PERIOD_DAYS (clvmodel._units) are re-exported.
 from clvmodel._naive import naive_clv
 from clvmodel._naive import observed_years as observed_years
+from clvmodel._table_ids import segment_series
 from clvmodel._units import (
     MAX_VALUE_STEPS,
     PERIOD_DAYS,
@@ -343,7 +344,7 @@ def _naive_per_customer(naive, segments, index):
         if len(naive) != 1:
             raise InputError("a per-segment naive table needs segments= (one per customer).")
         return float(naive["naive_clv"].iloc[0])
-    looked_up = pd.Series(segments).reindex(index).map(naive["naive_clv"])
+    looked_up = segment_series(segments).reindex(index).map(naive["naive_clv"])
     if looked_up.isna().any():
         raise InputError(
             f"{int(looked_up.isna().sum())} customer(s) have a segment missing from the naive "

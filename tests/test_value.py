@@ -213,6 +213,26 @@ def test_clv_table_looks_up_naive_value_per_segment(models, rfm):
         clv.clv_table(bg, gg, rfm, horizon=4, naive=naive)
 
 
+@pytest.mark.parametrize("how", ["list", "array", "repeated"])
+def test_segments_that_are_not_one_per_customer_id_are_refused(models, rfm, how):
+    # A list has no ids to look up by (every lookup came back empty: "a segment missing from the
+    # naive table"); a repeated id put a customer in two segments (a bare pandas error).
+    bg, gg = models
+    few = rfm.iloc[:3]
+    naive = pd.DataFrame({"naive_clv": [10.0]}, index=["all"])
+    one = pd.Series("all", index=few.index)
+    segments = {
+        "list": ["all"] * 3,
+        "array": np.array(["all"] * 3),
+        "repeated": pd.concat([one, one]),
+    }
+    phrase = "more than once" if how == "repeated" else "a pandas Series indexed"
+    with pytest.raises(clv.InputError, match=phrase):
+        clv.clv_table(bg, gg, few, horizon="12M", naive=naive, segments=segments[how])
+    with pytest.raises(clv.InputError, match=phrase):
+        clv.net_clv(bg, gg, few, "12M", segments=segments[how], cost_per_order={"all": 1.0})
+
+
 def test_value_intervals_hold_tiny_and_zero_values(cdnow_split_bg, cdnow_split_gg, cdnow_split):
     # A customer almost surely gone (P(alive) about 1e-34) and one whose P(alive) underflows to
     # 0: the delta limits surround the first and are [0, 0] for the second, not the log

@@ -10,47 +10,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from clvmodel._units import check_margin, check_number
+from clvmodel._units import check_number
 from clvmodel.errors import InputError
+from clvmodel.models._contractual_checks import (
+    check_discount_rate,
+    check_periods_ahead,
+    check_price_and_margin,
+    finite_value,
+)
 from clvmodel.models._contractual_derl import DiscountedLifetimeSums
 from clvmodel.models._contractual_intervals import predictions_at, subscriber_intervals
 from clvmodel.models._covariates import covariate_matrix
 from clvmodel.models._intervals import check_level
 from clvmodel.subscriptions import validate_subscribers
-
-
-def check_discount_rate(discount_rate) -> float:
-    """A discount rate per billing period: a fraction 0 ≤ d < 1 (a rate of 100 % or more per
-    period is a percentage given as a number, or a unit mistake)."""
-    try:
-        d = float(discount_rate)
-    except (TypeError, ValueError):
-        raise InputError(
-            f"discount_rate must be a number per billing period, got {discount_rate!r}."
-        ) from None
-    if not np.isfinite(d) or d < 0 or d >= 1:
-        raise InputError(
-            f"discount_rate must be a fraction per billing period, 0 ≤ d < 1, got "
-            f"{discount_rate!r}; for 10 % a year with monthly billing use 1.10 ** (1 / 12) - 1."
-        )
-    return d
-
-
-def _check_price_and_margin(price, margin) -> tuple[np.ndarray, float]:
-    """Prices as floats (finite, ≥ 0) and the margin (0 < m ≤ 1), or a clear error."""
-    price = np.asarray(price, dtype="float64")
-    if not np.all(np.isfinite(price)) or (price < 0).any():
-        raise InputError(
-            "price must be finite and ≥ 0 per period: one number, or one per subscriber."
-        )
-    return price, check_margin(margin)
-
-
-def _check_periods_ahead(k) -> np.ndarray:
-    values = np.asarray(k, dtype="float64")
-    if not np.all(np.isfinite(values)) or (values < 0).any() or (values != np.round(values)).any():
-        raise InputError(f"the number of periods ahead must be whole numbers ≥ 0, got {k!r}.")
-    return values
 
 
 class ContractualPredictions(DiscountedLifetimeSums):
@@ -70,7 +42,7 @@ class ContractualPredictions(DiscountedLifetimeSums):
         -------
         float or numpy.ndarray
         """
-        t = _check_periods_ahead(t)
+        t = check_periods_ahead(t)
         p = self._params(self._check_fitted())
         with np.errstate(divide="ignore"):
             values = np.exp(self._log_survival(p, t)[0])
@@ -87,7 +59,7 @@ class ContractualPredictions(DiscountedLifetimeSums):
         -------
         float or numpy.ndarray
         """
-        t = _check_periods_ahead(t)
+        t = check_periods_ahead(t)
         if (t < 1).any():
             raise InputError(f"retention rates start at period 1, got {t.tolist()}.")
         p = self._params(self._check_fitted())
@@ -128,11 +100,24 @@ class ContractualPredictions(DiscountedLifetimeSums):
         Returns
         -------
         float
+
+        Raises
+        ------
+        InputError
+            At ``discount_rate=0`` when the model's expected lifetime is infinite.
         """
-        price, margin = _check_price_and_margin(price, margin)
+        price, margin = check_price_and_margin(price, margin)
         if price.ndim:
             raise InputError(f"price must be one number per period, got {price.size} values.")
-        return float(price) * margin * self.discounted_expected_lifetime(discount_rate)
+        d = check_discount_rate(discount_rate)
+        lifetime = self.discounted_expected_lifetime(d)
+        finite_value(lifetime, d, "the lifetime value of a new subscriber", self._heavy_tail)
+        return float(price) * margin * lifetime
+
+    @property
+    def _heavy_tail(self) -> str:
+        """The condition, in words, under which the expected lifetime is infinite."""
+        return "cα ≤ 1" if "c" in type(self).param_names else "α ≤ 1"
 
     # ----------------------------------------------------------------------------------------------
     # Subscribers with a history
@@ -194,7 +179,7 @@ class ContractualPredictions(DiscountedLifetimeSums):
             One column per k, indexed like ``data`` (0 throughout for cancelled subscribers).
         """
         groups, t, cancelled, index = self._tenure(data)
-        k = np.arange(int(_check_periods_ahead(periods)) + 1, dtype="float64")
+        k = np.arange(int(check_periods_ahead(periods)) + 1, dtype="float64")
         values = np.empty((t.size, k.size))
         for rows, p, distinct, group in groups:
             with np.errstate(divide="ignore"):
@@ -219,7 +204,7 @@ class ContractualPredictions(DiscountedLifetimeSums):
         pandas.Series
         """
         groups, t, cancelled, index = self._tenure(data)
-        k = _check_periods_ahead(periods)
+        k = check_periods_ahead(periods)
         if k.ndim:
             k = np.broadcast_to(k, t.shape)
         values = self._cancel_within(groups, t, cancelled, k)
@@ -236,7 +221,8 @@ class ContractualPredictions(DiscountedLifetimeSums):
             with np.errstate(divide="ignore"):
                 values = self._log_survival(p, ahead)[0] - self._log_survival(p, base)[0]
             log_ratio[rows] = values[place] if np.ndim(k) == 0 else values
-        return np.where(cancelled, 1.0, -np.expm1(log_ratio))
+        # 0.0 − expm1: k = 0 gives 0.0, where −expm1(0.0) is −0.0 ("-0.0" in a CSV).
+        return np.where(cancelled, 1.0, 0.0 - np.expm1(log_ratio))
 
     def expected_residual_lifetime(self, data) -> pd.Series:
         """E[T − t − 1 | T > t]: the expected number of further payments (renewals), i.e. DERL
@@ -257,7 +243,8 @@ class ContractualPredictions(DiscountedLifetimeSums):
 
     def discounted_expected_residual_lifetime(self, data, discount_rate: float) -> pd.Series:
         """DERL(d): expected discounted payments still to come, the next renewal undiscounted
-        (Fader and Hardie 2010); 0 for cancelled subscribers.
+        (Fader and Hardie 2010); 0 for cancelled subscribers, ``inf`` at d = 0 where the model's
+        mean lifetime is infinite (:meth:`residual_value` refuses that value).
 
         Parameters
         ----------
@@ -291,13 +278,21 @@ class ContractualPredictions(DiscountedLifetimeSums):
         Returns
         -------
         pandas.Series
+
+        Raises
+        ------
+        InputError
+            At ``discount_rate=0`` when the model's expected lifetime is infinite (a residual
+            value of an active subscriber would be infinite).
         """
-        derl = self.discounted_expected_residual_lifetime(data, discount_rate)
+        d = check_discount_rate(discount_rate)
+        derl = self.discounted_expected_residual_lifetime(data, d)
+        finite_value(derl.to_numpy(), d, "the residual value", self._heavy_tail)
         if isinstance(price, str):
             if price not in getattr(data, "columns", ()):
                 raise InputError(f"data have no price column {price!r}.")
             price = data[price]
-        price, margin = _check_price_and_margin(price, margin)
+        price, margin = check_price_and_margin(price, margin)
         if price.ndim and price.size != derl.size:
             raise InputError(
                 f"price must be one number, or one per subscriber: got {price.size} prices for "
@@ -333,7 +328,7 @@ class ContractualPredictions(DiscountedLifetimeSums):
             Indexed like ``data``.
         """
         layout, t, cancelled, index = self._layout(data)
-        k = _check_periods_ahead(periods)
+        k = check_periods_ahead(periods)
         k = k if k.ndim == 0 else np.broadcast_to(k, t.shape)
         d = None if discount_rate is None else check_discount_rate(discount_rate)
         subscribers = (layout, t, cancelled, k, d)
@@ -381,7 +376,7 @@ class ContractualPredictions(DiscountedLifetimeSums):
         n = int(check_number("n_subscribers", n_subscribers, low=0))
         if n != n_subscribers:
             raise InputError(f"n_subscribers must be a whole number ≥ 0, got {n_subscribers!r}.")
-        horizon = np.broadcast_to(_check_periods_ahead(observed_periods), (n,))
+        horizon = np.broadcast_to(check_periods_ahead(observed_periods), (n,))
         theta = rng.beta(p["alpha"], p["beta"], size=n)
         with np.errstate(divide="ignore"):
             y = np.log(rng.uniform(size=n)) / np.log1p(-theta)

@@ -197,19 +197,34 @@ def model_from_document(document, source: str, expected=None):
     return model
 
 
+# The fit's counts and the least value each can take: a fit uses customers (their number, or
+# with weights the weights' sum, truncated; fits need at least 2) and distinct rows, and it may
+# stop after 0 iterations (from initial_params already at the maximum).
+_FIT_COUNTS = {"n_customers": 1, "n_distinct_rows": 1, "n_iterations": 0}
+
+
 def _read_fit(fit, model, fail) -> None:
-    """The fit's statistics from a file, checked: the log-likelihood finite, each standard error
-    a number ≥ 0 or null (not identified), the covariance as :func:`_covariance` checks it."""
+    """The fit's statistics from a file, checked: each count in ``_FIT_COUNTS`` a whole number
+    at or above its least value (a JSON integer as the fit writes it, read as ``format_version``
+    and ``max_iter`` are: not a float, a boolean or beyond a float), the log-likelihood finite,
+    each standard error a number ≥ 0 or null (not identified), the covariance as
+    :func:`_covariance` checks it."""
     if not isinstance(fit, dict):
         fail("'fit' is not an object")
     try:
         log_likelihood = fit["log_likelihood"]
-        model.n_customers_ = int(fit["n_customers"])
-        model.n_distinct_rows_ = int(fit["n_distinct_rows"])
-        model.n_iterations_ = int(fit["n_iterations"])
+        counts = {key: fit[key] for key in _FIT_COUNTS}
         errors = {n: fit["standard_errors"][n] for n in model.param_names}
-    except (KeyError, TypeError, ValueError, OverflowError) as exc:
+    except (KeyError, TypeError) as exc:
         fail(f"the 'fit' section is incomplete or malformed ({exc!r})")
+    for key, least in _FIT_COUNTS.items():
+        value = counts[key]
+        # finite_number refuses booleans and integers beyond a float (10**400).
+        if not (isinstance(value, int) and finite_number(value) and value >= least):
+            fail(f"the 'fit' section's {key} = {value!r} is not a whole number ≥ {least}")
+    model.n_customers_ = counts["n_customers"]
+    model.n_distinct_rows_ = counts["n_distinct_rows"]
+    model.n_iterations_ = counts["n_iterations"]
     if not finite_number(log_likelihood):
         fail(f"'fit' log_likelihood = {log_likelihood!r} is not a finite number")
     model.log_likelihood_ = float(log_likelihood)

@@ -107,6 +107,12 @@ class GammaGammaModel(MaximumLikelihoodModel):
                 )
         distinct, counts = weighted_compress((x[keep], m[keep], *z[keep].T), w)
         ux, um = distinct[:2]
+        if counts.sum() < 2:  # weights: the repeat buyers' weights sum to too few customers
+            raise InputError(
+                f"cannot fit {type(self).__name__} on {counts.sum():g} repeat buyer(s) (the sum "
+                "of their weights): the model describes differences between customers and needs "
+                "many of them (hundreds or more)."
+            )
         # The spends' own scale (their geometric mean), against which γ's edge is judged.
         self._spend_scale = float(np.exp(np.average(np.log(um), weights=counts)))
         n_customers = int(keep.sum()) if w is None else w.sum()

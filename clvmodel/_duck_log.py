@@ -18,6 +18,7 @@ from clvmodel._duck import parquet_time_zone, quote_name, sql_literal
 from clvmodel._reading_sql import (
     Dialect,
     amount_sql,
+    customer_id_kind,
     date_dictionary,
     date_text_sql,
     id_sql,
@@ -100,7 +101,7 @@ def create_typed_view(
 ) -> pd.DataFrame | None:
     """Create ``clv_typed`` over ``relation``; return the dictionary of date texts it joins
     (None when the dates are typed), which must live as long as the view."""
-    id_kind = kind_of(columns[customer_col])
+    id_kind = customer_id_kind(columns[customer_col])
     customer, fractional = id_sql(quote_name(customer_col), id_kind, DUCKDB)
     day, join, date_days = _day_sql(connection, relation, columns, date_col, date_format)
     if amount_col is None:

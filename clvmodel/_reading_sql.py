@@ -22,6 +22,24 @@ _INTEGER_TYPES = ("tinyint", "smallint", "int", "integer", "bigint", "hugeint", 
                   "byte", "ubigint", "uinteger", "usmallint", "utinyint")  # fmt: skip
 
 
+def customer_id_kind(sql_type: str) -> str:
+    """The kind of a customer-id column: as :func:`kind_of`, except ``"decimal"`` for a DECIMAL or
+    NUMERIC column, whose whole values are exact at any size (a DECIMAL(38,0) export of
+    Snowflake's NUMBER, Spark's DecimalType) and so are read as written, never as floats.
+
+    Parameters
+    ----------
+    sql_type : str
+        The column's SQL type, e.g. ``"DECIMAL(38,0)"``.
+
+    Returns
+    -------
+    str
+    """
+    name = sql_type.lower().split("(")[0].strip()
+    return "decimal" if name in ("decimal", "numeric") else kind_of(sql_type)
+
+
 def kind_of(sql_type: str) -> str:
     """``"integer"``, ``"float"``, ``"text"``, ``"date"``, ``"timestamp"`` or ``"other"``."""
     name = sql_type.lower().split("(")[0].strip()
@@ -105,11 +123,19 @@ def id_sql(column: str, kind: str, dialect: Dialect) -> tuple[str, str]:
     """SQL for the normalised customer id of ``column`` and for whether it is fractional."""
     if kind == "integer":
         return column, "FALSE"
+    if kind == "decimal":  # exact: whole values as written, without a point and zeros
+        text = dialect.text(column)
+        fractional = dialect.matches(text, "[+-]?[0-9]*[.][0-9]*[1-9][0-9]*")
+        return (
+            f"CASE WHEN {fractional} THEN NULL ELSE regexp_replace({text}, '[.]0+$', '') END",
+            f"COALESCE({fractional}, FALSE)",
+        )
     if kind == "float":
         value = f"CAST({column} AS DOUBLE)"
+        # floor() of a double beyond 64 bits overflows in Spark's ANSI mode: the size first.
         usable = (
-            f"NOT {dialect.is_nan(value)} AND {value} = floor({value}) "
-            f"AND abs({value}) <= 9007199254740992"
+            f"CASE WHEN abs({value}) <= 9007199254740992 THEN {value} = floor({value}) "
+            "ELSE FALSE END"
         )
         return (
             f"CASE WHEN {usable} THEN CAST({value} AS BIGINT) END",
@@ -159,7 +185,7 @@ def reject_id_sql(column: str, kind: str, dialect: Dialect) -> str:
     floating-point column, which has no normalised id, is shown as written (the ids of such a
     column are then text in the rejects list, ``"1.5"`` beside ``"2"``)."""
     customer, fractional = id_sql(column, kind, dialect)
-    if kind != "float":
+    if kind not in ("float", "decimal"):
         return customer
     return f"CASE WHEN {fractional} THEN {dialect.text(column)} ELSE {dialect.text(customer)} END"
 

@@ -18,7 +18,7 @@ from clvmodel._duck import (
     require_roles,
 )
 from clvmodel._duck_log import DUCKDB
-from clvmodel._reading_sql import kind_of
+from clvmodel._reading_sql import customer_id_kind
 from clvmodel._rfm_sql import RFM_COLUMNS, rfm_id_sql, rfm_reject_reason
 from clvmodel.errors import InputError
 
@@ -53,7 +53,7 @@ class RfmSource:
         casts = ", ".join(
             f"TRY_CAST({quote_name(c)} AS DOUBLE) AS {quote_name(c)}" for c in RFM_COLUMNS
         )
-        kind = kind_of(columns[self.customer_col])
+        kind = customer_id_kind(columns[self.customer_col])
         customer, shown, problem = rfm_id_sql(quote_name(self.customer_col), kind, DUCKDB)
         # shown_id: the id as the rejects list shows it (a fractional float as written).
         self.connection.execute(

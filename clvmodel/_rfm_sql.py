@@ -130,7 +130,7 @@ def rfm_id_sql(column: str, kind: str, dialect) -> tuple[str, str, str]:
     """
     customer, fractional = id_sql(column, kind, dialect)
     shown = reject_id_sql(column, kind, dialect)
-    if kind != "float":
+    if kind not in ("float", "decimal"):
         return customer, shown, "NULL"
     too_large = id_too_large_sql(column, kind, dialect)
     problem = (

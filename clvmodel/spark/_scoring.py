@@ -6,7 +6,7 @@ import json
 import os
 import warnings
 
-from clvmodel._reading_sql import kind_of
+from clvmodel._reading_sql import customer_id_kind
 from clvmodel._rfm_sql import RFM_COLUMNS, rfm_id_sql, rfm_reject_reason
 from clvmodel._units import MAX_VALUE_STEPS, Duration, carries_unit, check_unit, value_horizon
 from clvmodel.errors import InputError
@@ -33,7 +33,7 @@ def _checked_rfm(rfm, customer_col: str):
             f"{list(types)}. Make it with clvmodel.spark.rfm_summary, or name the customer column "
             "with customer_col=."
         )
-    kind = kind_of(types[customer_col])
+    kind = customer_id_kind(types[customer_col])
     customer, shown, problem = rfm_id_sql(quote_name(customer_col), kind, SPARK)
     casts = [f"try_cast({quote_name(c)} AS DOUBLE) AS {c}" for c in RFM_COLUMNS]
     typed = rfm.selectExpr(

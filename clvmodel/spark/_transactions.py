@@ -11,6 +11,7 @@ import pandas as pd
 from clvmodel._reading import AFTER_END, check_amount_texts
 from clvmodel._reading_sql import (
     amount_sql,
+    customer_id_kind,
     date_dictionary,
     date_text_sql,
     id_sql,
@@ -94,7 +95,7 @@ class SparkTransactions:
             )
         self.session = self.data.sparkSession
         self.date_format = strftime_pattern(self.date_format)
-        id_kind = kind_of(types[self.customer_col])
+        id_kind = customer_id_kind(types[self.customer_col])
         customer, fractional = id_sql(quote_name(self.customer_col), id_kind, SPARK)
         day = self._day_sql(types)  # sets the dictionary of date texts when one is needed
         date_text = "CAST(NULL AS STRING)" if self._dates is None else self._date_text

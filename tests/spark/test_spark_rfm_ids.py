@@ -93,3 +93,27 @@ def test_rfm_scoring_rejects_fractional_and_too_large_float_ids(clvs, spark, mod
     said = str(caught.value)
     assert "cannot be scored (customer 1.15" in said and "too large to hold an exact id" in said
     assert "customer NULL" not in said and ID_NOT_WHOLE not in said
+
+
+def test_decimal_ids_are_exact_and_huge_float_ids_do_not_overflow(clvs, spark, models, tmp_path):
+    # A DECIMAL(38,0) column (Snowflake NUMBER, Spark DecimalType) holds exact ids at any size:
+    # 2**53 and 2**53 + 1 stay two customers. A float id beyond 64 bits (1e19) is too large, and
+    # must not stop the job with Spark's ANSI overflow of floor() (a hunt found both).
+    from decimal import Decimal
+
+    big = [Decimal(2**53), Decimal(2**53 + 1), Decimal(10**30)]
+    table = pd.DataFrame({"customer_id": big, **ROWS})
+    frame = spark.createDataFrame(
+        table, "customer_id decimal(38,0), frequency double, recency double, T double, "
+        "monetary_value double",
+    )  # fmt: skip
+    assert clvs.rfm_rejects(frame).count() == 0
+    scores = clvs.score(frame, models).toPandas()
+    assert sorted(scores["customer_id"]) == sorted(str(i) for i in big)
+    floats = pd.DataFrame({"customer_id": [3.0, 1e19, -1e20], **ROWS})
+    rejects = clvs.rfm_rejects(spark.createDataFrame(floats)).toPandas()
+    assert rejects["reason"].tolist() == [ID_TOO_LARGE, ID_TOO_LARGE]
+    tx = pd.DataFrame({"customer_id": [3.0, 1e19], "date": ["2025-01-01", "2025-01-02"],
+                       "amount": [1.0, 2.0]})  # fmt: skip
+    logged = clvs.rejects(spark.createDataFrame(tx), observation_end="2025-06-30").toPandas()
+    assert logged["reason"].tolist() == [ID_TOO_LARGE]

@@ -1,7 +1,8 @@
 """Unit economics: net CLV after the cost to serve, CLV:CAC and CAC payback.
 
 Over periods k = 1 … K of a horizon (months by default), ending at t_k after the end of
-observation T, with discount factors d_k = (1 + i)^−k (i the annual rate converted to the period),
+observation T, with discount factors d_k = (1 + i)^−t_k (i the annual rate converted to the period;
+t_k = k but for a fractional last period, discounted at its own end),
 a customer's net CLV is
 
     net CLV = Σ_k d_k [(margin · s − c_order) · ΔE_k − c_period · ℓ_k · S_k],

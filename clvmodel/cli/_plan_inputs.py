@@ -158,7 +158,31 @@ def _rfm_from_file(frame: pd.DataFrame, customer_col: str, shown: str, spend: bo
     return frame
 
 
-def _rfm_unit(attrs: dict, shown: str, unit: str, rfm_time_unit) -> tuple[str, bool]:
+def recorded_attrs(path) -> dict:
+    """What :func:`clvmodel.rfm_summary` recorded about a table (its ``attrs``, such as
+    ``time_unit``) in a Parquet file written by pandas; empty for other inputs.
+
+    Parameters
+    ----------
+    path : str or path-like
+        INPUT.
+
+    Returns
+    -------
+    dict
+    """
+    import json
+
+    import pyarrow.parquet as pq
+
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+        return dict(json.loads(metadata.get(b"PANDAS_ATTRS", b"{}")))
+    except (OSError, ValueError, TypeError):  # not a Parquet file (pyarrow's errors are these)
+        return {}
+
+
+def rfm_unit(attrs: dict, shown: str, unit: str, rfm_time_unit) -> tuple[str, bool]:
     """The unit of an RFM table's recency and T, and whether it was assumed to be the model's
     ``unit`` (neither given nor recorded).
 
@@ -234,7 +258,7 @@ def customer_table(frame, shown, gg, unit, columns, reading, drop_duplicates, rf
     """
     customer_col, date_col, amount_col = columns.values()
     if _is_rfm(frame.columns):
-        given, assumed = _rfm_unit(frame.attrs, shown, unit, rfm_time_unit)
+        given, assumed = rfm_unit(frame.attrs, shown, unit, rfm_time_unit)
         rfm = _rfm_from_file(frame, customer_col, shown, gg is not None, (given, unit))
         return rfm, "RFM table", assumed
     if date_col not in frame.columns:

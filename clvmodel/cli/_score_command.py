@@ -12,6 +12,7 @@ import click
 import clvmodel as clv
 from clvmodel._postgres_connect import display, is_postgres_uri
 from clvmodel._rfm_sql import RFM_COLUMNS
+from clvmodel._units import convert_periods
 from clvmodel.cli import _guard, main
 from clvmodel.cli._batch_common import (
     amount_option,
@@ -31,6 +32,7 @@ from clvmodel.cli._options import (
     horizon_options,
     with_unit_option,
 )
+from clvmodel.cli._plan_inputs import recorded_attrs, rfm_unit
 from clvmodel.cli._score_stream import scored_tables, stream_scores, stream_scores_to_postgres
 from clvmodel.engine import RfmSource, is_transaction_log
 from clvmodel.errors import InputError
@@ -118,8 +120,8 @@ def _rejects_path(output: str, rejects: str | None) -> Path:
     type=click.Choice(["D", "W"]),
     default=None,
     help="For an RFM table INPUT: the time unit of its recency and T, converted to the "
-    "model's (an RFM file does not record it; without this option it is taken to be the "
-    "model's).",
+    "model's (a CSV file does not record it; without this option it is taken to be the one a "
+    "Parquet file records, else the model's).",
 )
 @click.option("--batch-size", type=click.IntRange(min=1), default=500_000, show_default=True)
 @source_options
@@ -189,7 +191,7 @@ def score(
         f"rejected; rows: {read.counts['rows']:,} read, {read.counts['rejected_rows']:,} rejected "
         f"(reasons in {where}); wrote {written} in {time.perf_counter() - started:.1f} s"
     )
-    _notes(model, bundle, unit, rfm_input and rfm_time_unit is None)
+    _notes(model, bundle, unit, read.unit_assumed)
 
 
 def _check_interval(interval) -> None:
@@ -324,6 +326,7 @@ class _Read:
     no_valid: int
     customer_type: object = None
     spool: object = None
+    unit_assumed: bool = False  # an RFM table's unit, neither given nor recorded
 
 
 def _read_log(input_path, unit, batch_size, options) -> _Read:
@@ -351,12 +354,12 @@ def _read_rfm(input_path, unit, rfm_time_unit, batch_size, options) -> _Read:
     connection = connect_with_limit(options["memory_limit"])
     source = RfmSource(rfm_path, options["customer_col"], rfm_table, connection)
     counts = source.check_usable(f"INPUT {display(input_path)}")  # none to score: the reasons
-    days = {"D": 1.0, "W": 7.0}  # recency and T converted to the model's unit
-    scale = days[rfm_time_unit or unit] / days[unit]
+    recorded = recorded_attrs(rfm_path) if rfm_table is None else {}  # a Parquet file's unit
+    given, assumed = rfm_unit(recorded, display(input_path), unit, rfm_time_unit)
+    scale = convert_periods(1.0, given, unit)  # recency and T in the model's unit
     batches = source.batches(batch_size, time_unit=unit, scale=scale)
-    total = counts["rows"] - counts["rejected_rows"]
-    no_valid = counts["rejected_rows"]
-    return _Read(batches, source.rejects(), counts, total, no_valid, customer_type, spool)
+    total, no_valid = counts["rows"] - counts["rejected_rows"], counts["rejected_rows"]
+    return _Read(batches, source.rejects(), counts, total, no_valid, customer_type, spool, assumed)
 
 
 def _write_scores(read: _Read, target: _Target, settings) -> tuple[int, str, str]:

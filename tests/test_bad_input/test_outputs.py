@@ -330,3 +330,38 @@ def test_score_converts_an_rfm_file_in_the_unit_it_is_told(tmp_path):
     assert not np.allclose(
         assumed["probability_alive"], expected.loc[assumed.index, "probability_alive"]
     )
+
+
+def test_score_reads_the_time_unit_a_parquet_rfm_file_records(tmp_path):
+    # rfm_summary(..., time_unit="D").to_parquet records its unit: score read the days as the
+    # model's weeks, CLV 5.8× too low (a hunt); it now refuses, or converts when told, as plan.
+    import warnings
+
+    import clvmodel as clv
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", clv.ClvWarning)
+        log = clv.datasets.load_cdnow_sample()
+        tables = {u: clv.rfm_summary(log, observation_end="1997-09-30", time_unit=u) for u in "DW"}
+    for unit, table in tables.items():
+        table.rename_axis("customer_id").to_parquet(tmp_path / f"rfm_{unit}.parquet")
+    log.to_csv(tmp_path / "log.csv", index=False)
+    assert run_cli("fit", tmp_path / "log.csv", "-o", tmp_path / "m.json").exit_code == 0
+
+    def score(unit, *options):
+        output = tmp_path / f"s_{unit}{''.join(options)}.csv"
+        result = run_cli("score", tmp_path / "m.json", tmp_path / f"rfm_{unit}.parquet", "-o",
+                         output, *options)  # fmt: skip
+        return result, output
+
+    refused, written = score("D")
+    assert refused.exit_code != 0 and "records that its recency and T are in days" in refused.output
+    assert "--rfm-time-unit D" in refused.output and not written.exists()
+    contradicted, _ = score("D", "--rfm-time-unit", "W")
+    assert contradicted.exit_code != 0 and "records that its recency and T" in contradicted.output
+    converted, days = score("D", "--rfm-time-unit", "D")
+    in_weeks, weeks = score("W")
+    assert converted.exit_code == 0 and in_weeks.exit_code == 0
+    assert "taken to be in the model's time unit" not in in_weeks.output  # recorded, not assumed
+    clv_days = pd.read_csv(days)["predicted_clv"].sum()
+    assert clv_days == pytest.approx(pd.read_csv(weeks)["predicted_clv"].sum(), rel=1e-12)

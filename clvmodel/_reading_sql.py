@@ -134,8 +134,8 @@ def id_sql(column: str, kind: str, dialect: Dialect) -> tuple[str, str]:
         value = f"CAST({column} AS DOUBLE)"
         # floor() of a double beyond 64 bits overflows in Spark's ANSI mode: the size first.
         usable = (
-            f"CASE WHEN abs({value}) <= 9007199254740992 THEN {value} = floor({value}) "
-            "ELSE FALSE END"
+            f"CASE WHEN NOT {dialect.is_nan(value)} AND abs({value}) <= 9007199254740992 "
+            f"THEN {value} = floor({value}) ELSE FALSE END"
         )
         return (
             f"CASE WHEN {usable} THEN CAST({value} AS BIGINT) END",

@@ -19,6 +19,7 @@ from clvmodel._duck import (
 )
 from clvmodel._duck_log import DUCKDB
 from clvmodel._reading_sql import customer_id_kind
+from clvmodel._rfm_common import time_unit_days
 from clvmodel._rfm_sql import RFM_COLUMNS, rfm_id_sql, rfm_reject_reason
 from clvmodel.errors import InputError
 
@@ -33,14 +34,18 @@ class RfmSource:
     trimmed, ``"7.0"`` as ``"7"``, whole-number floats as integers, so ``3`` and ``3.0`` are one
     customer (and, on two rows, a repeated id). Rows that cannot be scored get a reason (missing
     value, negative or fractional frequency, recency > T, a customer id on more than one row, a
-    fractional id or a floating-point one too large to be exact, ...) and go to :meth:`rejects`;
-    the rest are yielded by :meth:`batches`.
+    fractional id or a floating-point one too large to be exact, a repeat buyer with recency 0
+    and, when ``time_unit`` gives the unit of recency as written, one with more repeat purchases
+    than days in recency, ...) and go to :meth:`rejects`; the rest are yielded by
+    :meth:`batches`.
     """
 
     path: str | os.PathLike
     customer_col: str = "customer_id"
     table: str | None = None
     connection: object = None
+    #: The unit of recency and T in the file ("D" or "W"); None when unknown.
+    time_unit: str | None = None
 
     def __post_init__(self):
         self.connection = self.connection or connect()
@@ -53,6 +58,8 @@ class RfmSource:
         casts = ", ".join(
             f"TRY_CAST({quote_name(c)} AS DOUBLE) AS {quote_name(c)}" for c in RFM_COLUMNS
         )
+        days = None if self.time_unit is None else time_unit_days(self.time_unit)
+        reason = rfm_reject_reason(DUCKDB, "id_problem", days)
         kind = customer_id_kind(columns[self.customer_col])
         customer, shown, problem = rfm_id_sql(quote_name(self.customer_col), kind, DUCKDB)
         # shown_id: the id as the rejects list shows it (a fractional float as written).
@@ -70,7 +77,7 @@ class RfmSource:
             SELECT typed.*,
                    CASE WHEN id_rows IS NOT NULL
                         THEN 'customer id appears on ' || id_rows || ' rows'
-                        ELSE {rfm_reject_reason(DUCKDB, "id_problem")} END AS reason
+                        ELSE {reason} END AS reason
             FROM typed LEFT JOIN repeated USING (customer_id)
             """
         )

@@ -20,6 +20,8 @@ from clvmodel._rfm_validate import RFM_BOUND
 
 __all__ = [
     "ID_TOO_LARGE",
+    "MORE_REPEATS_THAN_DAYS",
+    "REPEATS_WITHOUT_TIME",
     "RFM_COLUMNS",
     "distinct_histories_sql",
     "distinct_spends_sql",
@@ -34,6 +36,14 @@ __all__ = [
 
 #: Columns of an RFM table, as scored.
 RFM_COLUMNS = ("frequency", "recency", "T", "monetary_value")
+
+# Why an RFM row is rejected, beyond the literal reasons of rfm_reject_reason: frequency counts
+# repeat purchase days, so a repeat buyer's recency holds at least one day per repeat purchase
+# (the rule of clvmodel.rfm.validate_rfm, there for the whole table).
+#: A repeat buyer whose last purchase is on the day of the first.
+REPEATS_WITHOUT_TIME = "repeat purchases with recency 0"
+#: More repeat purchase days than days in recency (checked when the table's unit is known).
+MORE_REPEATS_THAN_DAYS = "more repeat purchases than days in recency"
 
 
 def rfm_query(purchases: str, end_day: int, unit_days: float, dialect=None) -> str:
@@ -140,7 +150,9 @@ def rfm_id_sql(column: str, kind: str, dialect) -> tuple[str, str, str]:
     return customer, shown, problem
 
 
-def rfm_reject_reason(dialect, id_problem: str | None = None) -> str:
+def rfm_reject_reason(
+    dialect, id_problem: str | None = None, unit_days: float | None = None
+) -> str:
     """SQL ``CASE`` giving why a row of an RFM table cannot be scored (NULL when it can).
 
     Parameters
@@ -150,6 +162,12 @@ def rfm_reject_reason(dialect, id_problem: str | None = None) -> str:
     id_problem : str, optional
         SQL for why the row's id is no id (the ``problem`` of :func:`rfm_id_sql`, or a column
         holding it), the first reason checked; without it only a NULL id is one.
+    unit_days : float, optional
+        Days per unit of the row's ``recency`` as written (1 for days, 7 for weeks): a repeat
+        buyer with more repeat purchases than days in recency is rejected
+        (:data:`MORE_REPEATS_THAN_DAYS`, with the relative tolerance of
+        :func:`clvmodel.rfm.validate_rfm`). Without it only recency 0 bounds them
+        (:data:`REPEATS_WITHOUT_TIME`).
 
     Returns
     -------
@@ -163,6 +181,10 @@ def rfm_reject_reason(dialect, id_problem: str | None = None) -> str:
         f"{dialect.is_nan(v)} OR abs({v}) = CAST('Infinity' AS DOUBLE)" for v in RFM_COLUMNS
     )
     id_check = "" if id_problem is None else f"WHEN {id_problem} IS NOT NULL THEN {id_problem}"
+    days_check = ""
+    if unit_days is not None:
+        bound = f"CAST({float(unit_days) * (1 + 1e-9)!r} AS DOUBLE)"
+        days_check = f"WHEN frequency > recency * {bound} THEN '{MORE_REPEATS_THAN_DAYS}'"
     return f"""
         CASE {id_check}
              WHEN customer_id IS NULL THEN 'missing customer id'
@@ -175,6 +197,8 @@ def rfm_reject_reason(dialect, id_problem: str | None = None) -> str:
              WHEN recency < 0 OR T < 0 THEN 'negative recency or T'
              WHEN recency > T THEN 'recency > T'
              WHEN frequency = 0 AND recency <> 0 THEN 'recency > 0 without repeat purchase'
+             WHEN frequency > 0 AND recency = 0 THEN '{REPEATS_WITHOUT_TIME}'
+             {days_check}
              WHEN frequency > 0 AND monetary_value < 0 THEN 'negative monetary_value'
         END
     """

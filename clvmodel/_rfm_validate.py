@@ -11,7 +11,14 @@ import pandas as pd
 from clvmodel._reading import examples
 from clvmodel.errors import InputError
 
-__all__ = ["RfmArrays", "readable", "readable_examples", "rfm_column", "validate_rfm"]
+__all__ = [
+    "RfmArrays",
+    "readable",
+    "readable_examples",
+    "repeats_without_time",
+    "rfm_column",
+    "validate_rfm",
+]
 
 _EXAMPLES = 5
 
@@ -44,6 +51,16 @@ _ALIASES = {
 
 
 _UNITS = ("D", "W")  # of recency and T
+_UNIT_DAYS = {"D": 1.0, "W": 7.0}
+_UNIT_WORDS = {"D": "days", "W": "weeks"}
+
+#: Why frequency is bounded by recency, and what to do about a table that breaks the bound.
+_REPEAT_DAYS = (
+    "frequency counts repeat purchase days, the distinct days with a purchase after the first, "
+    "so the last repeat purchase comes at least one day after the first purchase for each of "
+    "them. Build the table with clv.rfm_summary(transactions, ...); the usual cause is a "
+    "frequency that counts transactions, several on the same day."
+)
 
 
 def readable(value) -> str:
@@ -136,6 +153,7 @@ def validate_rfm(
     require: tuple[str, ...] = ("frequency", "recency", "T"),
     *,
     rows: Callable[[np.ndarray], str] | None = None,
+    time_unit: str | None = None,
 ) -> RfmArrays:
     """Check an RFM table and return its columns as float arrays.
 
@@ -150,6 +168,11 @@ def validate_rfm(
         How the messages name the offending rows, from their positions (0-based, an integer
         array): a command reading a file names its lines. Default: the index labels of a
         DataFrame (``index label(s) 'c'``), else the positions (``row(s) 3, counting from 0``).
+    time_unit : {"D", "W"}, optional
+        The unit of ``recency`` and ``T`` when the table does not record it in ``attrs``
+        (:func:`clvmodel.rfm_summary` does). Only with a unit is frequency bounded by the days
+        in recency: a table without one may come from continuous purchase times (a simulation),
+        where several purchases fall within a day.
 
     Returns
     -------
@@ -160,8 +183,10 @@ def validate_rfm(
     InputError
         A required column is missing, a value is missing or not finite, frequency is negative,
         not a whole number or beyond 10^12, monetary_value is beyond ±10^12, recency is negative
-        or larger than ``T``, a customer without repeat purchases has a recency other than 0, or
-        a repeat buyer has a negative spend.
+        or larger than ``T``, a customer without repeat purchases has a recency other than 0, a
+        repeat buyer has recency 0 or (in a table of known unit) more repeat purchases than days
+        in recency, or a repeat buyer has a negative spend; or ``time_unit`` contradicts the unit
+        the table records.
     """
     if not isinstance(data, pd.DataFrame | Mapping):
         raise InputError(
@@ -180,6 +205,10 @@ def validate_rfm(
     n = next(iter(arrays.values())).size
     x, t_x, age, m = (arrays.get(name) for name in ("frequency", "recency", "T", "monetary_value"))
     _check_values(x, t_x, age, m, where)
+    unit = table_time_unit(data, time_unit)
+    if x is not None and t_x is not None:
+        customers = data.index if isinstance(data, pd.DataFrame) else None
+        _check_repeat_days(x, t_x, unit, where, customers)
     index = data.index if isinstance(data, pd.DataFrame) else pd.RangeIndex(n)
     return RfmArrays(frequency=x, recency=t_x, T=age, monetary_value=m, index=index)
 
@@ -280,3 +309,53 @@ def _check_values(x, t_x, age, m, where) -> None:
                 f"{int(negative.sum())} repeat buyer(s) have a negative monetary_value "
                 f"({where(np.flatnonzero(negative))}); spend must be ≥ 0."
             )
+
+
+def repeats_without_time(x, t_x, unit: str | None = None):
+    """Which rows have more repeat purchases than their recency leaves room for: a repeat buyer
+    with recency 0, or, when the unit of recency is known, more repeat purchase days than days
+    in recency (with a relative tolerance of 10⁻⁹ for recency computed in floating point).
+
+    Parameters
+    ----------
+    x, t_x : numpy.ndarray
+        Frequency and recency, valid otherwise (finite, not negative).
+    unit : {"D", "W"} or None
+        The unit of recency; None (or any other value) when unknown: then only recency 0 counts,
+        since continuous purchase times (a simulation) may put several purchases in one day.
+
+    Returns
+    -------
+    without_time, too_many : numpy.ndarray
+        Boolean masks: repeat buyers with recency 0, and (the others) with more repeat purchases
+        than days in recency.
+    """
+    without_time = (x > 0) & (t_x == 0)
+    days = _UNIT_DAYS.get(unit) if isinstance(unit, str) else None
+    if days is None:
+        return without_time, np.zeros_like(without_time)
+    too_many = ~without_time & (x > t_x * days * (1 + 1e-9))
+    return without_time, too_many
+
+
+def _check_repeat_days(x, t_x, unit, where, customers) -> None:
+    """Refuse repeat buyers whose repeat purchases do not fit in their recency (see
+    :func:`repeats_without_time`), naming the rows and each one's values."""
+    without_time, too_many = repeats_without_time(x, t_x, unit)
+    for bad, what in ((without_time, "recency 0"), (too_many, "more of them than days in recency")):
+        if not bad.any():
+            continue
+        rows = np.flatnonzero(bad)
+        shown = rows[: _EXAMPLES + 1]
+        values = [f"frequency {readable(x[i])}, recency {readable(t_x[i])}" for i in shown]
+        if what != "recency 0":  # recency in its unit, and in days when that is weeks
+            values = [
+                f"{v} {_UNIT_WORDS[unit]}"
+                + (f" = {readable(round(t_x[i] * 7, 9))} day(s)" if unit == "W" else "")
+                for v, i in zip(values, shown, strict=True)
+            ]
+        named = readable_examples(values, None if customers is None else customers[shown])
+        raise InputError(
+            f"{rows.size} customer(s) have repeat purchases but {what} ({where(rows)}; "
+            f"{named}); {_REPEAT_DAYS}"
+        )

@@ -236,11 +236,13 @@ def test_segments_that_are_not_one_per_customer_id_are_refused(models, rfm, how)
 def test_value_intervals_hold_tiny_and_zero_values(cdnow_split_bg, cdnow_split_gg, cdnow_split):
     # A customer almost surely gone (P(alive) about 1e-34) and one whose P(alive) underflows to
     # 0: the delta limits surround the first and are [0, 0] for the second, not the log
-    # scale's old floor [1e-300, 1e-300] above an estimate of 0.
+    # scale's old floor [1e-300, 1e-300] above an estimate of 0. The rows are numerics, not
+    # purchase days (2000 repeat purchases within a week): the table records no time unit, so
+    # validate_rfm does not hold frequency to the days in recency; the models' unit is weeks.
     bg, gg = cdnow_split_bg, cdnow_split_gg
+    assert bg.time_unit_ == cdnow_split[0].attrs["time_unit"] == "W"
     gone = pd.DataFrame({"frequency": [20.0, 2000.0], "recency": [1.0, 1.0], "T": [300.0, 300.0],
                          "monetary_value": [30.0, 30.0]})  # fmt: skip
-    gone.attrs = cdnow_split[0].attrs
     table = clv.customer_lifetime_value(bg, gg, gone, horizon="12M", interval=0.9)
     tiny, zero = table.iloc[0], table.iloc[1]
     assert 0.0 < tiny["clv_lower"] <= tiny["predicted_clv"] <= tiny["clv_upper"] < 1e-20

@@ -351,11 +351,12 @@ def _read_rfm(input_path, unit, rfm_time_unit, batch_size, options) -> _Read:
         spool = _rfm_spool(input_path, options)
         rfm_path, rfm_table = spool.path, None
         customer_type = spool.types[options["customer_col"]]
-    connection = connect_with_limit(options["memory_limit"])
-    source = RfmSource(rfm_path, options["customer_col"], rfm_table, connection)
-    counts = source.check_usable(f"INPUT {display(input_path)}")  # none to score: the reasons
     recorded = recorded_attrs(rfm_path) if rfm_table is None else {}  # a Parquet file's unit
     given, assumed = rfm_unit(recorded, display(input_path), unit, rfm_time_unit)
+    connection = connect_with_limit(options["memory_limit"])
+    # In its own unit the table bounds repeat purchases by the days in recency, row by row.
+    source = RfmSource(rfm_path, options["customer_col"], rfm_table, connection, time_unit=given)
+    counts = source.check_usable(f"INPUT {display(input_path)}")  # none to score: the reasons
     scale = convert_periods(1.0, given, unit)  # recency and T in the model's unit
     batches = source.batches(batch_size, time_unit=unit, scale=scale)
     total, no_valid = counts["rows"] - counts["rejected_rows"], counts["rejected_rows"]

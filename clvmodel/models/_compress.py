@@ -170,8 +170,9 @@ def compress_rfm(data) -> RfmRows | None:
     with the checks of :func:`clvmodel.rfm.validate_rfm` done on the way or on the distinct
     rows); one sort of the keys then gives the distinct rows and their counts. Returns None
     whenever the table is not of that kind or breaks a rule (a missing or non-finite value, a
-    negative or fractional frequency, recency above T, ...): the general route then handles it,
-    with its error messages.
+    negative or fractional frequency, recency above T, a repeat buyer with recency 0 or, in a
+    table that records its unit, more repeat purchases than days in recency, ...): the general
+    route then handles it, with its error messages.
 
     Parameters
     ----------
@@ -182,6 +183,8 @@ def compress_rfm(data) -> RfmRows | None:
     -------
     RfmRows or None
     """
+    from clvmodel._rfm_validate import repeats_without_time, table_time_unit
+
     arrays = _rfm_arrays(data)
     if arrays is None:
         return None
@@ -203,8 +206,12 @@ def compress_rfm(data) -> RfmRows | None:
     key.sort()
     values, codes, tables, counts = _decode(key, found, spans)
     f, r, T = values
-    # The rules of validate_rfm that the conversion did not check, on the distinct rows.
+    # The rules of validate_rfm that the conversion did not check, on the distinct rows: among
+    # them repeat purchases in no time (recency 0, or more than the days in recency when the
+    # table records its unit).
     if (r > T * (1 + 1e-12) + 1e-12).any() or ((f == 0) & (r != 0)).any():
+        return None
+    if any(bad.any() for bad in repeats_without_time(f, r, table_time_unit(data))):
         return None
     if not _spend_is_valid(data, x):
         return None

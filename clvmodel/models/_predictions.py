@@ -36,7 +36,7 @@ class PurchasePredictions:
         group of each customer and first customer of each group. ``rfm``: ``data`` already
         validated."""
         theta = self._check_fitted()
-        rfm = validate_rfm(data) if rfm is None else rfm
+        rfm = validate_rfm(data, time_unit=time_unit) if rfm is None else rfm
         self._check_time_unit(data, time_unit)
         z_p = covariate_matrix(data, self.purchase_covariates, fitting=False)
         z_d = covariate_matrix(data, self.dropout_covariates, fitting=False)
@@ -106,7 +106,8 @@ class PurchasePredictions:
         time_unit : {"D", "W"}, optional
             The time unit of ``recency``, ``T`` and ``t``, checked against the model's. By default
             the one :func:`clvmodel.rfm_summary` recorded in ``data.attrs`` (which join, merge and
-            concat drop: pass it here when the table was rebuilt).
+            concat drop: pass it here when the table was rebuilt). With a unit, a customer with
+            more repeat purchases than days in recency is refused.
         discounting : tuple of array_like, optional
             ``(times, discount_factors)``: also give the column ``discounted_expected_purchases``,
             that of :meth:`discounted_expected_purchases`, from the same pass over the data.
@@ -127,7 +128,8 @@ class PurchasePredictions:
             )
         # Over 80 lines for its docstring only.
         schedule = None if discounting is None else _check_discounting(*discounting)
-        rfm = validate_rfm(data)
+        # In the unit given, frequency is bounded by the days in recency (as in a recorded one).
+        rfm = validate_rfm(data, time_unit=time_unit)
         n = len(rfm.frequency)
         t = check_horizon(t, n)
         per_row = np.broadcast_to(t, (n,)) if t.ndim else None

@@ -18,6 +18,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from clvmodel._rfm_validate import repeats_without_time
 from clvmodel.errors import InputError
 from clvmodel.plotting._common import new_axes
 from clvmodel.rfm import validate_rfm
@@ -110,8 +111,12 @@ def frequency_recency_grid(
         Index ``frequency`` (0, 1, …, ``max_frequency``), columns ``recency`` (the recencies,
         increasing, the last equal to ``T``), values the predictions. Recency means nothing
         without a repeat purchase, so the frequency-0 row holds the prediction for a customer
-        without repeat purchases (recency 0) in every column. ``attrs`` records ``kind``, ``t``,
-        ``T`` and ``time_unit``.
+        without repeat purchases (recency 0) in every column. Cells with more repeat purchases
+        than days are impossible and left blank (NaN): frequency counts repeat purchase days,
+        so a repeat buyer's recency is at least one day per repeat purchase; the recency-0
+        column is blank for every frequency ≥ 1, and with the model's time unit known (weeks
+        or days) so is every cell with frequency above recency in days. ``attrs`` records
+        ``kind``, ``t``, ``T`` and ``time_unit``.
 
     Examples
     --------
@@ -124,6 +129,8 @@ def frequency_recency_grid(
     (6, 40)
     >>> float(grid.loc[0].min()), round(float(grid.loc[5, 39.0]), 3)
     (1.0, 0.89)
+    >>> int(grid.isna().sum().sum())  # frequencies 1-5 at recency 0: no time for repeat purchases
+    5
     """
     if kind not in _KINDS:
         raise InputError(f"kind must be 'expected_purchases' or 'probability_alive', got {kind!r}.")
@@ -135,20 +142,32 @@ def frequency_recency_grid(
 
 
 def _predictions_grid(bg, kind, t, T, max_frequency, recency_points) -> pd.DataFrame:
-    """The model's predictions on the (frequency, recency) grid, as a labelled table."""
+    """The model's predictions on the (frequency, recency) grid, as a labelled table.
+
+    Only the cells a transaction log can give are predicted; the others are NaN. Cells with more
+    repeat purchases than days are impossible and left blank: frequency counts repeat purchase
+    days, so a repeat buyer's recency is at least a day, and (with the model's time unit known)
+    at least one day per repeat purchase (the rule :func:`clvmodel.rfm.validate_rfm` enforces).
+    """
     frequencies = np.arange(max_frequency + 1, dtype="float64")
     recencies = np.linspace(0.0, T, recency_points)
     x, t_x = np.meshgrid(frequencies, recencies, indexing="ij")
     # Without a repeat purchase the recency is 0 by definition (and BG/NBD's predictions do not
     # depend on it), so the frequency-0 row is the one valid history, repeated across the columns.
     t_x = np.where(x == 0, 0.0, t_x)
-    histories = pd.DataFrame({"frequency": x.ravel(), "recency": t_x.ravel(), "T": T})
+    unit = getattr(bg, "time_unit_", None)
+    possible = ~np.logical_or(*repeats_without_time(x, t_x, unit))
+    histories = pd.DataFrame({"frequency": x[possible], "recency": t_x[possible], "T": T})
+    if unit is not None:
+        histories.attrs["time_unit"] = unit
     if kind == "expected_purchases":
-        values = bg.expected_purchases(histories, t)
+        predicted = bg.expected_purchases(histories, t)
     else:
-        values = bg.probability_alive(histories)
+        predicted = bg.probability_alive(histories)
+    values = np.full(x.shape, np.nan)
+    values[possible] = predicted.to_numpy(dtype="float64")
     grid = pd.DataFrame(
-        values.to_numpy().reshape(x.shape),
+        values,
         index=pd.Index(frequencies.astype("int64"), name="frequency"),
         columns=pd.Index(recencies, name="recency"),
     )
@@ -157,7 +176,7 @@ def _predictions_grid(bg, kind, t, T, max_frequency, recency_points) -> pd.DataF
             "kind": kind,
             "t": t if kind == "expected_purchases" else None,
             "T": T,
-            "time_unit": getattr(bg, "time_unit_", None),
+            "time_unit": unit,
         }
     )
     return grid
@@ -224,8 +243,9 @@ def plot_frequency_recency(
     matplotlib.axes.Axes
         ``ax.collections[0]`` is the heat map (a ``QuadMesh``): ``get_array()`` holds the grid,
         one row per frequency (0, 1, …) and one column per recency (increasing), equal to
-        ``frequency_recency_grid(...).to_numpy()``; cells are centred on the recencies (x) and
-        frequencies (y).
+        ``frequency_recency_grid(...).to_numpy()`` with its NaN masked; cells are centred on the
+        recencies (x) and frequencies (y). Cells with more repeat purchases than days are
+        impossible and left blank (masked, drawn in no colour).
 
     Examples
     --------
@@ -246,10 +266,12 @@ def plot_frequency_recency(
     recencies = grid.columns.to_numpy(dtype="float64")
     frequencies = grid.index.to_numpy(dtype="float64")
     limits = {"vmin": 0.0, "vmax": 1.0} if attrs.get("kind") == "probability_alive" else {}
+    # Impossible cells are NaN: masked, so that they are drawn in no colour and the colour
+    # scale spans the possible cells only.
     mesh = ax.pcolormesh(
         recencies,
         frequencies,
-        values,
+        np.ma.masked_invalid(values),
         shading="nearest",
         cmap=cmap or "viridis",
         **limits,

@@ -7,6 +7,7 @@ import os
 import warnings
 
 from clvmodel._reading_sql import customer_id_kind
+from clvmodel._rfm_common import time_unit_days
 from clvmodel._rfm_sql import RFM_COLUMNS, rfm_id_sql, rfm_reject_reason
 from clvmodel._units import MAX_VALUE_STEPS, Duration, carries_unit, check_unit, value_horizon
 from clvmodel.errors import InputError
@@ -20,11 +21,13 @@ __all__ = ["rfm_rejects", "score"]
 _ROWS_PER_PIECE = 200_000
 
 
-def _checked_rfm(rfm, customer_col: str):
+def _checked_rfm(rfm, customer_col: str, time_unit: str | None = None):
     """The rows of ``rfm`` with the normalised ``customer_id``, ``shown_id`` (the id as a rejects
     list shows it: a fractional or too-large float as written), ``id_problem``, the values as
     doubles and the ``reason`` a row cannot be scored (NULL when it can), by the rules of
-    ``clvmodel score`` on an RFM file (:class:`clvmodel._rfm_source.RfmSource`)."""
+    ``clvmodel score`` on an RFM file (:class:`clvmodel._rfm_source.RfmSource`); ``time_unit``,
+    the unit of recency, bounds repeat purchases by the days in recency."""
+    days = None if time_unit is None else time_unit_days(time_unit)
     types = column_types(rfm)
     missing = [c for c in (customer_col, *RFM_COLUMNS) if c not in types]
     if missing:
@@ -42,9 +45,10 @@ def _checked_rfm(rfm, customer_col: str):
     # Ids that are one after normalising (3 and 3.0, "a " and "a") on two rows: a repeated id,
     # whose rows are all rejected, as on the DuckDB route.
     id_rows = "count(customer_id) OVER (PARTITION BY customer_id)"
+    other = rfm_reject_reason(SPARK, "id_problem", days)
     reason = (
         f"CASE WHEN {id_rows} > 1 THEN concat('customer id appears on ', "
-        f"CAST({id_rows} AS STRING), ' rows') ELSE {rfm_reject_reason(SPARK, 'id_problem')} END"
+        f"CAST({id_rows} AS STRING), ' rows') ELSE {other} END"
     )
     return typed.selectExpr(*typed.columns, f"{reason} AS reason")
 
@@ -88,7 +92,7 @@ def _as_bundle(models) -> ModelBundle:
     )
 
 
-def rfm_rejects(rfm, customer_col: str = "customer_id"):
+def rfm_rejects(rfm, customer_col: str = "customer_id", time_unit: str | None = None):
     """Rows of a Spark RFM table that cannot be scored, with the reason each.
 
     The rules are those of ``clvmodel score`` on an RFM file. Customer ids are read as in a
@@ -97,7 +101,8 @@ def rfm_rejects(rfm, customer_col: str = "customer_id"):
     rows"). A row is also rejected for a missing id or value, a fractional float id ("customer
     id is not a whole number") or one beyond 2**53 (too large to hold an exact id), a value that
     is not finite, a negative or fractional frequency, negative recency or ``T``,
-    recency > ``T``, recency > 0 without a repeat purchase, or a negative spend.
+    recency > ``T``, recency > 0 without a repeat purchase, repeat purchases with recency 0,
+    more repeat purchases than days in recency (with ``time_unit``), or a negative spend.
 
     Parameters
     ----------
@@ -105,6 +110,10 @@ def rfm_rejects(rfm, customer_col: str = "customer_id"):
         One row per customer with ``frequency``, ``recency``, ``T`` and ``monetary_value``.
     customer_col : str
         Customer-id column of ``rfm``.
+    time_unit : {"D", "W"}, optional
+        The unit of ``recency`` and ``T`` (that of the models :func:`score` is given): frequency
+        counts repeat purchase days, so a repeat buyer with more of them than days in recency is
+        rejected. Without it only repeat purchases with recency 0 are.
 
     Returns
     -------
@@ -112,7 +121,7 @@ def rfm_rejects(rfm, customer_col: str = "customer_id"):
         ``customer_id`` (as written where it is no id, e.g. ``"1.5"``; normalised otherwise),
         the four values as doubles and ``reason``.
     """
-    checked = _checked_rfm(rfm, customer_col).where("reason IS NOT NULL")
+    checked = _checked_rfm(rfm, customer_col, time_unit).where("reason IS NOT NULL")
     return checked.selectExpr("shown_id AS customer_id", *RFM_COLUMNS, "reason")
 
 
@@ -143,16 +152,17 @@ def _score_horizon(horizon, horizon_unit) -> Duration:
     return value_horizon(horizon, period, default_unit="M", max_steps=MAX_VALUE_STEPS)
 
 
-def _valid_rows(checked, on_invalid: str):
-    """The scorable rows of a checked RFM table (without the reason column)."""
+def _valid_rows(checked, on_invalid: str, time_unit: str):
+    """The scorable rows of a checked RFM table (without the reason column); ``time_unit``, the
+    one the table was checked in, is named in the error."""
     if on_invalid == "raise":
         # Checked in the scoring pass itself (a separate count would compute the input twice):
         # the first invalid row stops the job with this message.
         message = (
             "concat('row of the RFM table cannot be scored (customer ', "
             "coalesce(CAST(shown_id AS STRING), 'NULL'), ': ', reason, "
-            "'); list such rows with clvmodel.spark.rfm_rejects(...), or pass "
-            "on_invalid=''drop'' to leave them out')"
+            f"'); list such rows with clvmodel.spark.rfm_rejects(..., time_unit=''{time_unit}''), "
+            "or pass on_invalid=''drop'' to leave them out')"
         )
         valid = checked.where(f"reason IS NULL OR raise_error({message}) IS NULL")
     else:
@@ -245,7 +255,9 @@ def score(
             "the models have no spend model; fit them on a log with amounts to score value."
         )
     span = _score_horizon(horizon, horizon_unit)
-    valid = _valid_rows(_checked_rfm(rfm, customer_col), on_invalid)
+    # The unit score_customers is told the rows are in, and so checks their recency in.
+    time_unit = bundle.bg.time_unit_ or "W"
+    valid = _valid_rows(_checked_rfm(rfm, customer_col, time_unit), on_invalid, time_unit)
     naive = bundle.naive_clv(horizon_years(span.value, span.unit), margin=margin)
     options = {
         "horizon": span,
@@ -253,7 +265,7 @@ def score(
         "margin": float(margin),
         "naive_clv": naive,
     }
-    scorer = _partition_scorer(json.dumps(bundle.to_dict()), bundle.bg.time_unit_ or "W", options)
+    scorer = _partition_scorer(json.dumps(bundle.to_dict()), time_unit, options)
     fields = [valid.schema["customer_id"]]
     for column in SCORE_COLUMNS:
         kind = LongType() if column == "frequency" else DoubleType()

@@ -374,12 +374,15 @@ def _simulate(n, params, seed):
     rng = np.random.default_rng(seed)
     lam = rng.gamma(params["r"], 1.0 / params["alpha"], n)
     mu = rng.gamma(params["s"], 1.0 / params["beta"], n)
-    age = rng.integers(26 * 7, 78 * 7, n) / 7.0
+    days = rng.integers(26 * 7, 78 * 7, n)
+    age = days / 7.0
     active = np.minimum(rng.exponential(1.0 / mu), age)
     x = rng.poisson(lam * active)
-    # The last of x uniform times on (0, active), rounded down to the day.
+    # The last of x uniform times on (0, active), rounded up to the day: a repeat buyer's last
+    # purchase is on a later day than the first (recency ≥ 1 day, as validate_rfm requires), and
+    # on or before the day of T.
     last = active * rng.beta(np.maximum(x, 1), 1.0)
-    t_x = np.where(x > 0, np.floor(last * 7.0) / 7.0, 0.0)
+    t_x = np.where(x > 0, np.minimum(np.ceil(last * 7.0), days) / 7.0, 0.0)
     return pd.DataFrame({"frequency": x, "recency": t_x, "T": age})
 
 

@@ -45,8 +45,11 @@ def predictions(model, rfm) -> dict:
     """Every prediction the model offers, on the calibration table."""
     if isinstance(model, clv.BetaGeoModel):
         # The table's time unit must be the model's (a mismatch is refused); these checks compare
-        # numbers only, so the table is labelled with the model's unit.
+        # numbers only, so the table is put in the model's unit: the weeks table in days for a
+        # daily model (a weeks table labelled "D" is refused: more repeat purchases than days).
         rfm = rfm.copy()
+        if model.time_unit_ == "D" and rfm.attrs.get("time_unit") == "W":
+            rfm[["recency", "T"]] *= 7.0
         rfm.attrs["time_unit"] = model.time_unit_
         return {
             "expected_purchases": model.expected_purchases(rfm, t=39),

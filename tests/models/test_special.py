@@ -357,15 +357,21 @@ parameters = st.tuples(
     st.one_of(st.just(1.0), _log_uniform(1e-2, 1e2)),  # a, sometimes exactly 1
     st.one_of(st.just(1.0), _log_uniform(1e-2, 1e2)),  # b, sometimes exactly 1
 )
-histories = st.lists(
-    st.tuples(
-        st.one_of(st.sampled_from([0, 1, 10_000]), st.integers(0, 10_000)),  # x
-        st.one_of(st.just(0.0), _log_uniform(1e-3, 1e5)),  # T
-        st.floats(0.0, 1.0),  # t_x / T
-    ),
-    min_size=1,
-    max_size=12,
-)
+
+
+@st.composite
+def _history(draw):
+    """(x, T, t_x / T). A customer's age T is 0 only without repeat purchases, and a repeat buyer's
+    last purchase comes after the first (t_x > 0; validate_rfm refuses recency 0 with x > 0): a
+    positive share of T, down to the smallest normal float (so t_x = share · T never underflows)."""
+    x = draw(st.one_of(st.sampled_from([0, 1, 10_000]), st.integers(0, 10_000)))
+    if x == 0:
+        return x, draw(st.one_of(st.just(0.0), _log_uniform(1e-3, 1e5))), 0.0
+    age = draw(_log_uniform(1e-3, 1e5))
+    return x, age, draw(st.floats(0.0, 1.0, exclude_min=True, allow_subnormal=False))
+
+
+histories = st.lists(_history(), min_size=1, max_size=12)
 horizons = st.lists(st.floats(0.0, 1e4), min_size=2, max_size=5)
 
 

@@ -24,24 +24,37 @@ def bg(rfm):
     return clv.BetaGeoModel().fit(rfm)
 
 
+def _possible(x, t_x, unit) -> bool:
+    """Whether a transaction log can give the history: frequency counts repeat purchase days,
+    so a repeat buyer's recency holds at least one day per repeat purchase."""
+    if x == 0:
+        return True
+    days = t_x * {"D": 1, "W": 7}[unit]
+    return t_x > 0 and x <= days * (1 + 1e-9)
+
+
 def _model_values(bg, kind, frequencies, recencies, T, t):
-    """The model's prediction for each cell: one customer history per cell, written out cell by
-    cell, all predicted in one call in a shuffled order (so that a cell can only get its own
-    history's value, not a neighbour's), then put back in their cells."""
+    """The model's prediction for each cell: one customer history per possible cell, written out
+    cell by cell, all predicted in one call in a shuffled order (so that a cell can only get its
+    own history's value, not a neighbour's), then put back in their cells; NaN in the cells no
+    transaction log can give (more repeat purchases than days in recency)."""
     cells = [(i, j) for i in range(len(frequencies)) for j in range(len(recencies))]
     order = np.random.default_rng(0).permutation(len(cells))
-    histories = []
+    histories, kept = [], []
     for k in order:
         i, j = cells[k]
         x, t_x = frequencies[i], recencies[j]
         # Without a repeat purchase the only valid recency is 0.
-        histories.append({"frequency": x, "recency": t_x if x > 0 else 0.0, "T": T})
-    histories = pd.DataFrame(histories, index=order)
+        t_x = t_x if x > 0 else 0.0
+        if _possible(x, t_x, bg.time_unit_):
+            histories.append({"frequency": x, "recency": t_x, "T": T})
+            kept.append(k)
+    histories = pd.DataFrame(histories, index=kept)
     if kind == "expected_purchases":
         predicted = bg.expected_purchases(histories, t)
     else:
         predicted = bg.probability_alive(histories)
-    values = np.empty((len(frequencies), len(recencies)))
+    values = np.full((len(frequencies), len(recencies)), np.nan)
     for k, value in predicted.items():
         values[cells[k]] = value
     return values
@@ -92,12 +105,37 @@ def test_probability_alive_pattern(bg):
         bg, kind="probability_alive", T=39, max_frequency=10, recency_points=14
     )
     values = grid.to_numpy()
+    # Repeat buyers with recency 0 are impossible (blank); every recency from 3 weeks on holds
+    # 21 days, room for the 10 repeat purchase days.
+    assert np.isnan(values[1:, 0]).all()
+    assert not np.isnan(values[0]).any() and not np.isnan(values[:, 1:]).any()
     # BG/NBD: no repeat purchase means alive (eq. 13); for repeat buyers, P(alive) grows with
     # recency, and at the latest recency with frequency.
     assert (values[0] == 1.0).all()
-    assert (np.diff(values[1:], axis=1) > 0).all()
+    assert (np.diff(values[1:, 1:], axis=1) > 0).all()
     assert (np.diff(values[1:, -1]) > 0).all()
-    assert ((values > 0) & (values <= 1)).all()
+    possible = values[~np.isnan(values)]
+    assert ((possible > 0) & (possible <= 1)).all()
+
+
+def test_impossible_cells_are_blank_and_drawn_without_warnings(bg):
+    """More repeat purchases than days in recency: NaN in the table, masked in the heat map."""
+    import warnings
+
+    grid = frequency_recency_grid(bg, kind="expected_purchases", t=4, T=3, max_frequency=10)
+    # Recencies 0-3 weeks: repeat buyers at 0 weeks, and more than 7 at 1 week, are impossible.
+    blank = np.isnan(grid.to_numpy())
+    expected = np.zeros_like(blank)
+    expected[1:, 0] = True
+    expected[8:, 1] = True
+    np.testing.assert_array_equal(blank, expected)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax = plot_frequency_recency(grid)
+        ax.figure.canvas.draw()
+    drawn = ax.collections[0].get_array()
+    np.testing.assert_array_equal(np.ma.getmaskarray(drawn), expected)
+    assert ax.collections[0].get_cmap().get_bad()[3] == 0  # masked cells: transparent
 
 
 def test_draws_into_a_given_axes_with_colour_bar(bg):

@@ -33,7 +33,16 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-from scipy.special import betainc, betaincc, betaln, gammaln
+from scipy.special import betainc, betaln, gammaln
+
+try:
+    from scipy.special import betaincc
+except ImportError:  # SciPy < 1.11 (the supported floor is 1.10): the complement by subtraction,
+
+    def betaincc(a, b, x):  # which loses the digits of a complement below about 1e-16
+        """The regularised upper incomplete beta function, 1 − I_x(a, b)."""
+        return 1.0 - betainc(a, b, x)
+
 
 from clvmodel._grouping import group_rows
 from clvmodel.models._beta_geo_quadrature import fallback_if_alive, log1mexp, quadrature_if_alive

@@ -164,7 +164,8 @@ def rfm_reject_reason(
         holding it), the first reason checked; without it only a NULL id is one.
     unit_days : float, optional
         Days per unit of the row's ``recency`` as written (1 for days, 7 for weeks): a repeat
-        buyer with more repeat purchases than days in recency is rejected
+        buyer with more repeat purchases than days in recency, a whole number of them (see
+        :func:`clvmodel._rfm_validate.repeats_without_time`), is rejected
         (:data:`MORE_REPEATS_THAN_DAYS`, with the relative tolerance of
         :func:`clvmodel.rfm.validate_rfm`). Without it only recency 0 bounds them
         (:data:`REPEATS_WITHOUT_TIME`).
@@ -183,8 +184,11 @@ def rfm_reject_reason(
     id_check = "" if id_problem is None else f"WHEN {id_problem} IS NOT NULL THEN {id_problem}"
     days_check = ""
     if unit_days is not None:
-        bound = f"CAST({float(unit_days) * (1 + 1e-9)!r} AS DOUBLE)"
-        days_check = f"WHEN frequency > recency * {bound} THEN '{MORE_REPEATS_THAN_DAYS}'"
+        days = f"(recency * CAST({float(unit_days)!r} AS DOUBLE))"
+        whole = f"abs({days} - round({days})) <= 1e-6 * greatest(1.0, {days})"  # not simulated
+        days_check = (
+            f"WHEN frequency > {days} * (1 + 1e-9) AND {whole} THEN '{MORE_REPEATS_THAN_DAYS}'"
+        )
     return f"""
         CASE {id_check}
              WHEN customer_id IS NULL THEN 'missing customer id'

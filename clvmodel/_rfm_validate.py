@@ -313,8 +313,12 @@ def _check_values(x, t_x, age, m, where) -> None:
 
 def repeats_without_time(x, t_x, unit: str | None = None):
     """Which rows have more repeat purchases than their recency leaves room for: a repeat buyer
-    with recency 0, or, when the unit of recency is known, more repeat purchase days than days
-    in recency (with a relative tolerance of 10⁻⁹ for recency computed in floating point).
+    with recency 0, or, when the unit of recency is known and the row's recency is a whole
+    number of days (as a summary of dated purchases gives it), more repeat purchase days than
+    days in recency (with a relative tolerance of 10⁻⁹ for recency computed in floating point).
+    A recency that is no whole number of days comes from continuous purchase times (a
+    simulation) or from rounding (0.14 weeks for one day): it bounds nothing, since several
+    purchases may then fall within a day.
 
     Parameters
     ----------
@@ -334,7 +338,9 @@ def repeats_without_time(x, t_x, unit: str | None = None):
     days = _UNIT_DAYS.get(unit) if isinstance(unit, str) else None
     if days is None:
         return without_time, np.zeros_like(without_time)
-    too_many = ~without_time & (x > t_x * days * (1 + 1e-9))
+    in_days = t_x * days
+    whole_days = np.abs(in_days - np.round(in_days)) <= 1e-6 * np.maximum(1.0, in_days)
+    too_many = ~without_time & whole_days & (x > in_days * (1 + 1e-9))
     return without_time, too_many
 
 

@@ -18,7 +18,6 @@ import math
 import numpy as np
 import pandas as pd
 
-from clvmodel._rfm_validate import repeats_without_time
 from clvmodel.errors import InputError
 from clvmodel.plotting._common import new_axes
 from clvmodel.rfm import validate_rfm
@@ -156,7 +155,10 @@ def _predictions_grid(bg, kind, t, T, max_frequency, recency_points) -> pd.DataF
     # depend on it), so the frequency-0 row is the one valid history, repeated across the columns.
     t_x = np.where(x == 0, 0.0, t_x)
     unit = getattr(bg, "time_unit_", None)
-    possible = ~np.logical_or(*repeats_without_time(x, t_x, unit))
+    # A cell stands for a summary of dated purchases: a repeat buyer's recency holds at least
+    # one day per repeat purchase (in a model of unknown unit, only recency 0 is ruled out).
+    days = t_x * {"D": 1.0, "W": 7.0}.get(unit, np.inf)
+    possible = (x == 0) | ((t_x > 0) & (x <= days * (1 + 1e-9)))
     histories = pd.DataFrame({"frequency": x[possible], "recency": t_x[possible], "T": T})
     if unit is not None:
         histories.attrs["time_unit"] = unit

@@ -128,3 +128,20 @@ def test_rfm_source_without_a_unit_bounds_only_recency_0(tmp_path):
     assert weeks == {"rec0": REPEATS_WITHOUT_TIME, "x10_in_1day": MORE_REPEATS_THAN_DAYS}
     with pytest.raises(clv.InputError, match="time_unit='M' is not supported"):
         RfmSource(path, time_unit="M")
+
+
+def test_score_and_plan_take_a_simulated_table_of_assumed_unit(tmp_path):
+    # A hunt: simulate_customers' continuous recency (a repeat purchase within a day) was
+    # rejected by score and refused by plan once the model's unit was assumed for the CSV.
+    parameters = {"r": 0.5, "alpha": 2.0, "a": 0.8, "b": 2.5}
+    spend = {"p": 6.0, "q": 4.0, "v": 15.0}
+    sim = clv.simulate_customers(400, parameters, T=39, gg_params=spend, seed=2)
+    assert (sim["frequency"] > sim["recency"] * 7).any()
+    sim.rename_axis("customer_id").to_csv(tmp_path / "sim.csv")
+    model = clv.BetaGeoModel().fit(sim, time_unit="W")
+    model.save(tmp_path / "m.json")
+    for command in ("score", "plan"):
+        output = tmp_path / f"{command}.csv"
+        result = run_cli(command, tmp_path / "m.json", tmp_path / "sim.csv", "-o", output)
+        assert result.exit_code == 0, result.output
+        assert len(pd.read_csv(output)) == len(sim)

@@ -233,3 +233,23 @@ def test_every_table_rfm_summary_builds_is_valid(log, unit, extra_days):
     unrecorded = rfm.copy()
     unrecorded.attrs = {}
     validate_rfm(unrecorded, time_unit=unit)  # the unit given, not recorded
+
+
+def test_continuous_and_rounded_recency_bounds_nothing_even_in_a_known_unit():
+    # A hunt: the library's own simulate_customers tables (continuous purchase times: a repeat
+    # purchase half a day after the first) and a weekly table rounded to 2 decimals (0.14 weeks
+    # for one day) were refused once a unit was given or assumed. Only a recency of whole days
+    # bounds the repeat purchases; recency 0 still does.
+    sim = clv.simulate_customers(3000, {"r": 0.5, "alpha": 2.0, "a": 0.8, "b": 2.5}, T=39, seed=2)
+    assert (sim["frequency"] > sim["recency"] * 7).sum() > 0  # the case the hunt found
+    for unit in ("W", "D"):
+        validate_rfm(sim, time_unit=unit)
+    bg = clv.BetaGeoModel().fit(sim, time_unit="W")
+    assert len(bg.predict(sim, 10, time_unit="W")) == len(sim)
+    rounded = pd.DataFrame({"frequency": [1, 2], "recency": [0.14, 0.29], "T": [5.0, 5.0]})
+    rounded.attrs["time_unit"] = "W"
+    validate_rfm(rounded)
+    whole = rounded.assign(recency=[1 / 7, 1 / 7])  # one day: two repeat days do not fit
+    whole.attrs["time_unit"] = "W"
+    with pytest.raises(clv.InputError, match="more of them than days in recency"):
+        validate_rfm(whole)

@@ -226,7 +226,7 @@ def pmf_dropout_at_purchases(r, alpha, a, b, n, t) -> np.ndarray:
     # nothing is evaluated once per (customer, count) that depends on only one of them.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         log_share = np.log(t) - np.log(alpha + t)  # ln(t/(α+t))
-        log_start = r * (np.log(alpha) - np.log(alpha + t)) - safe_gammaln(r) - _safe_betaln(a, b)
+        log_start = -r * log1p_ratio(t, alpha) - safe_gammaln(r) - _safe_betaln(a, b)
         safe_n = np.where(n > 0, n, 1.0)
         log_first = (
             _safe_betaln(a, b + n)
@@ -243,7 +243,7 @@ def pmf_dropout_at_purchases(r, alpha, a, b, n, t) -> np.ndarray:
             huge = np.maximum(a + b, r) > _LARGE_GAMMA
             shifted = (
                 log_gamma_ratio(b, n) - log_gamma_ratio(a + b, n) + log_gamma_ratio(r, n)
-                - gammaln(n + 1.0) + r * (np.log(alpha) - np.log(alpha + t))
+                - gammaln(n + 1.0) + -r * log1p_ratio(t, alpha)
                 + np.where(n > 0, n * log_share, 0.0)
             )  # fmt: skip
             log_first = np.where(huge, shifted, log_first)

@@ -24,7 +24,7 @@ from clvmodel.cli._options import (
     shown_fractions,
     stage_options,
 )
-from clvmodel.cli._plan_inputs import customer_table, spend_model_file
+from clvmodel.cli._plan_inputs import RFM_TIME_UNIT_OPTION, customer_table, spend_model_file
 from clvmodel.io import format_of, write_table
 
 _DAYS = {"D": 1.0, "W": 7.0}
@@ -129,14 +129,7 @@ def parse_names(text: str | None) -> list | None:
     default=None,
     help="Time unit of the model's recency and T, if the model file does not record one.",
 )
-@click.option(
-    "--rfm-time-unit",
-    type=click.Choice(["D", "W"]),
-    default=None,
-    help="For an RFM table INPUT: the time unit of its recency and T, converted to the "
-    "model's (a CSV file does not record it; without this option it is taken to be the one a "
-    "Parquet file records, else the model's).",
-)
+@RFM_TIME_UNIT_OPTION
 @click.option(
     "--customer-col",
     default="customer_id",

@@ -3,6 +3,7 @@ table (checked, its rows named as in the file) or a transaction log summarised."
 
 from __future__ import annotations
 
+import click
 import numpy as np
 import pandas as pd
 
@@ -284,3 +285,14 @@ def customer_table(frame, shown, gg, unit, columns, reading, drop_duplicates, rf
     )
     rfm.index.name = customer_col
     return rfm, "transaction log", False
+
+
+#: --rfm-time-unit, of `score` and `plan`: the unit of an RFM table INPUT's recency and T.
+RFM_TIME_UNIT_OPTION = click.option(
+    "--rfm-time-unit",
+    type=click.Choice(["D", "W"]),
+    default=None,
+    help="For an RFM table INPUT: the time unit of its recency and T, converted to the "
+    "model's (a CSV file does not record it; without this option it is taken to be the one a "
+    "Parquet file records, else the model's).",
+)

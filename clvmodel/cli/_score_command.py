@@ -32,7 +32,7 @@ from clvmodel.cli._options import (
     horizon_options,
     with_unit_option,
 )
-from clvmodel.cli._plan_inputs import recorded_attrs, rfm_unit
+from clvmodel.cli._plan_inputs import RFM_TIME_UNIT_OPTION, recorded_attrs, rfm_unit
 from clvmodel.cli._score_stream import scored_tables, stream_scores, stream_scores_to_postgres
 from clvmodel.engine import RfmSource, is_transaction_log
 from clvmodel.errors import InputError
@@ -115,14 +115,7 @@ def _rejects_path(output: str, rejects: str | None) -> Path:
     "of P(alive), churn risk, expected purchases and CLV from parameter uncertainty, and the "
     "prediction interval of purchases with its probability (purchases_interval_mass).",
 )
-@click.option(
-    "--rfm-time-unit",
-    type=click.Choice(["D", "W"]),
-    default=None,
-    help="For an RFM table INPUT: the time unit of its recency and T, converted to the "
-    "model's (a CSV file does not record it; without this option it is taken to be the one a "
-    "Parquet file records, else the model's).",
-)
+@RFM_TIME_UNIT_OPTION
 @click.option("--batch-size", type=click.IntRange(min=1), default=500_000, show_default=True)
 @source_options
 def score(

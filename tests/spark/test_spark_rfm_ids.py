@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from rfm_rows import BG, GG, REPEATED, ROWS
 
 import clvmodel as clv
 from clvmodel._reading import ID_NOT_WHOLE, ID_TOO_LARGE
@@ -19,18 +20,6 @@ from clvmodel.engine import TransactionSource
 from clvmodel.models.bundle import ModelBundle
 
 pytestmark = pytest.mark.spark
-
-# Published CDNOW estimates (Fader, Hardie and Lee 2005): models without fitting.
-BG = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
-GG = {"p": 6.25, "q": 3.74, "v": 15.44}
-#: Three valid RFM rows, in weeks.
-ROWS = {
-    "frequency": [2.0, 1.0, 0.0],
-    "recency": [10.0, 5.0, 0.0],
-    "T": [30.0, 20.0, 25.0],
-    "monetary_value": [20.0, 15.0, 0.0],
-}
-REPEATED = "customer id appears on 2 rows"
 
 
 @pytest.fixture(scope="module")

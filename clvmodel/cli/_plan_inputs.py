@@ -262,6 +262,8 @@ def customer_table(frame, shown, gg, unit, columns, reading, drop_duplicates, rf
         given, assumed = rfm_unit(frame.attrs, shown, unit, rfm_time_unit)
         rfm = _rfm_from_file(frame, customer_col, shown, gg is not None, (given, unit))
         return rfm, "RFM table", assumed
+    if rfm_time_unit is not None:
+        raise clv.InputError(log_time_unit_refusal(shown))
     if date_col not in frame.columns:
         raise clv.InputError(
             f"{shown!r} is neither an RFM table (frequency, recency, T) nor a transaction "
@@ -296,3 +298,12 @@ RFM_TIME_UNIT_OPTION = click.option(
     "model's (a CSV file does not record it; without this option it is taken to be the one a "
     "Parquet file records, else the model's).",
 )
+
+
+def log_time_unit_refusal(shown: str) -> str:
+    """Why --rfm-time-unit is refused for INPUT ``shown``, a transaction log (which has no
+    recency and T of its own: it is summarised in the model's time unit)."""
+    return (
+        f"--rfm-time-unit is for an RFM table INPUT, but {shown} is a transaction log, "
+        "summarised in the model's time unit; leave the option out."
+    )

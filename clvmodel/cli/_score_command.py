@@ -32,7 +32,12 @@ from clvmodel.cli._options import (
     horizon_options,
     with_unit_option,
 )
-from clvmodel.cli._plan_inputs import RFM_TIME_UNIT_OPTION, recorded_attrs, rfm_unit
+from clvmodel.cli._plan_inputs import (
+    RFM_TIME_UNIT_OPTION,
+    log_time_unit_refusal,
+    recorded_attrs,
+    rfm_unit,
+)
 from clvmodel.cli._score_stream import scored_tables, stream_scores, stream_scores_to_postgres
 from clvmodel.engine import RfmSource, is_transaction_log
 from clvmodel.errors import InputError
@@ -169,6 +174,8 @@ def score(
         options["amount_col"] = ""
     unit = bundle.bg.time_unit_
     rfm_input = not _is_log(input_path, options)
+    if not rfm_input and rfm_time_unit is not None:
+        raise InputError(log_time_unit_refusal(display(input_path)))
     settings = (bundle, duration, discount_rate, margin, interval)
     with csv_rows_checked(input_path):
         if rfm_input:

@@ -365,3 +365,19 @@ def test_score_reads_the_time_unit_a_parquet_rfm_file_records(tmp_path):
     assert "taken to be in the model's time unit" not in in_weeks.output  # recorded, not assumed
     clv_days = pd.read_csv(days)["predicted_clv"].sum()
     assert clv_days == pytest.approx(pd.read_csv(weeks)["predicted_clv"].sum(), rel=1e-12)
+
+
+@pytest.mark.parametrize("command", ["score", "plan"])
+def test_rfm_time_unit_is_refused_for_a_transaction_log(tmp_path, command):
+    # A log has no recency and T of its own (it is summarised in the model's unit): the option
+    # was silently ignored.
+    import clvmodel as clv
+
+    clv.datasets.load_cdnow_sample().to_csv(tmp_path / "log.csv", index=False)
+    assert run_cli("fit", tmp_path / "log.csv", "-o", tmp_path / "m.json").exit_code == 0
+    output = tmp_path / "out.csv"
+    arguments = [tmp_path / "m.json", tmp_path / "log.csv", "-o", output, "--rfm-time-unit", "D"]
+    result = run_cli(command, *arguments)
+    assert result.exit_code == 2 and not output.exists()
+    assert "--rfm-time-unit is for an RFM table INPUT" in result.output
+    assert "transaction log" in result.output

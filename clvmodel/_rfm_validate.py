@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._reading import examples
+from clvmodel._units import PERIOD_DAYS, UNIT_NAMES
 from clvmodel.errors import InputError
 
 __all__ = [
@@ -51,8 +52,6 @@ _ALIASES = {
 
 
 _UNITS = ("D", "W")  # of recency and T
-_UNIT_DAYS = {"D": 1.0, "W": 7.0}
-_UNIT_WORDS = {"D": "days", "W": "weeks"}
 
 #: Why frequency is bounded by recency, and what to do about a table that breaks the bound.
 _REPEAT_DAYS = (
@@ -335,7 +334,7 @@ def repeats_without_time(x, t_x, unit: str | None = None):
         than days in recency.
     """
     without_time = (x > 0) & (t_x == 0)
-    days = _UNIT_DAYS.get(unit) if isinstance(unit, str) else None
+    days = PERIOD_DAYS.get(unit) if unit in _UNITS else None
     if days is None:
         return without_time, np.zeros_like(without_time)
     in_days = t_x * days
@@ -356,7 +355,7 @@ def _check_repeat_days(x, t_x, unit, where, customers) -> None:
         values = [f"frequency {readable(x[i])}, recency {readable(t_x[i])}" for i in shown]
         if what != "recency 0":  # recency in its unit, and in days when that is weeks
             values = [
-                f"{v} {_UNIT_WORDS[unit]}"
+                f"{v} {UNIT_NAMES[unit]}"
                 + (f" = {readable(round(t_x[i] * 7, 9))} day(s)" if unit == "W" else "")
                 for v, i in zip(values, shown, strict=True)
             ]

@@ -24,11 +24,15 @@ from clvmodel.cli._options import (
     shown_fractions,
     stage_options,
 )
-from clvmodel.cli._plan_inputs import RFM_TIME_UNIT_OPTION, customer_table, spend_model_file
+from clvmodel.cli._plan_inputs import (
+    RFM_TIME_UNIT_OPTION,
+    assumed_unit_note,
+    customer_table,
+    spend_model_file,
+)
 from clvmodel.io import format_of, write_table
 
 _DAYS = {"D": 1.0, "W": 7.0}
-_WORDS = {"D": "days", "W": "weeks"}
 
 
 def check_plan_options(steps, labels, cut_points, shares) -> None:
@@ -229,16 +233,7 @@ def plan(
     click.echo(str(result))
     click.echo(f"\nWrote {len(result.assignments):,} customer assignments to {written}.")
     if assumed:
-        _unit_note(bg.time_unit_)
-
-
-def _unit_note(unit: str) -> None:
-    """Say, as `clvmodel score` does, that an RFM table's recency and T were taken to be in the
-    model's time unit (a CSV file does not record theirs)."""
-    click.echo(
-        f"note: the RFM table's recency and T were taken to be in the model's time unit "
-        f"({_WORDS[unit]}); pass --rfm-time-unit to give theirs (converted to the model's)."
-    )
+        click.echo(assumed_unit_note(bg.time_unit_))
 
 
 def _check_output(output, output_table, if_exists) -> None:

@@ -9,8 +9,9 @@ import pandas as pd
 
 import clvmodel as clv
 from clvmodel._reading import examples
-from clvmodel._rfm_validate import RECOMPUTE_ADVICE, readable, readable_examples, validate_rfm
+from clvmodel._rfm_validate import RECOMPUTE_ADVICE, readable_examples, validate_rfm
 from clvmodel._table_ids import table_ids
+from clvmodel._units import UNIT_NAMES, convert_periods
 from clvmodel.cli import _guard
 from clvmodel.models._persistence import describe_model_file
 from clvmodel.models.bundle import foreign_file
@@ -21,9 +22,6 @@ _RFM_COLUMNS = {
     "T": ("T", "T_cal"),
     "monetary_value": ("monetary_value", "monetary_value_cal"),
 }
-_UNIT_DAYS = {"D": 1.0, "W": 7.0}
-_UNIT_WORDS = {"D": "days", "W": "weeks"}
-_EXAMPLES = 5  # ids an error message shows
 
 
 def spend_model_file(path: str):
@@ -71,13 +69,6 @@ def _file_rows(positions: np.ndarray) -> str:  # as a reader of INPUT counts the
     return f"row(s) {examples(np.asarray(positions) + 1)}, counting from 1 under the header"
 
 
-def _id_list(ids) -> str:
-    """The first few customer ids, as written after normalisation (``3``, ``00004``)."""
-    ids = list(ids)
-    shown = ", ".join(readable(i) for i in ids[:_EXAMPLES])
-    return shown + (" ..." if len(ids) > _EXAMPLES else "")
-
-
 def _indexed(frame: pd.DataFrame, column, shown: str, where: str) -> pd.DataFrame:
     """``frame`` indexed by its customer ids in ``column`` (``where`` in the messages), read as
     transaction logs read them (``" 3 "`` is ``3``, ``3.0`` is ``3``); missing, fractional and
@@ -101,8 +92,8 @@ def _indexed(frame: pd.DataFrame, column, shown: str, where: str) -> pd.DataFram
         twice = pd.unique(ids[repeated])
         raise clv.InputError(
             f"INPUT {shown}: {twice.size} customer id(s) {where} appear on more than one row "
-            f"(for example {_id_list(twice)}; {_file_rows(np.flatnonzero(repeated))}); an RFM "
-            "table has one row per customer: drop or merge the repeated rows."
+            f"(for example {readable_examples(twice)}; {_file_rows(np.flatnonzero(repeated))}); "
+            "an RFM table has one row per customer: drop or merge the repeated rows."
         )
     table = frame.drop(columns=column)
     table.index = pd.Index(ids.to_numpy())
@@ -192,19 +183,19 @@ def rfm_unit(attrs: dict, shown: str, unit: str, rfm_time_unit) -> tuple[str, bo
     from the model's without the option, is refused rather than scored in the wrong unit.
     """
     recorded = attrs.get("time_unit")
-    recorded = recorded if recorded in _UNIT_DAYS else None
+    recorded = recorded if recorded in ("D", "W") else None
     if rfm_time_unit is not None and recorded is not None and rfm_time_unit != recorded:
         raise clv.InputError(
             f"--rfm-time-unit {rfm_time_unit}: INPUT {shown} records that its recency and T are "
-            f"in {_UNIT_WORDS[recorded]}, not {_UNIT_WORDS[rfm_time_unit]}; pass --rfm-time-unit "
+            f"in {UNIT_NAMES[recorded]}, not {UNIT_NAMES[rfm_time_unit]}; pass --rfm-time-unit "
             f"{recorded}, or leave the option out."
         )
     if rfm_time_unit is None and recorded is not None and recorded != unit:
         raise clv.InputError(
-            f"INPUT {shown} records that its recency and T are in {_UNIT_WORDS[recorded]}, but "
-            f"the model was fitted in {_UNIT_WORDS[unit]}; pass --rfm-time-unit {recorded} to "
-            f"have them converted to {_UNIT_WORDS[unit]}, or rebuild the table in "
-            f"{_UNIT_WORDS[unit]}."
+            f"INPUT {shown} records that its recency and T are in {UNIT_NAMES[recorded]}, but "
+            f"the model was fitted in {UNIT_NAMES[unit]}; pass --rfm-time-unit {recorded} to "
+            f"have them converted to {UNIT_NAMES[unit]}, or rebuild the table in "
+            f"{UNIT_NAMES[unit]}."
         )
     return rfm_time_unit or recorded or unit, rfm_time_unit is None and recorded is None
 
@@ -212,7 +203,7 @@ def rfm_unit(attrs: dict, shown: str, unit: str, rfm_time_unit) -> tuple[str, bo
 def _converted(frame: pd.DataFrame, given: str, unit: str) -> pd.DataFrame:
     """``frame`` with its recency and T converted from the unit ``given`` to ``unit``."""
     if given != unit:
-        factor = _UNIT_DAYS[given] / _UNIT_DAYS[unit]
+        factor = convert_periods(1.0, given, unit)
         for name in (*_RFM_COLUMNS["recency"], *_RFM_COLUMNS["T"]):
             if name in frame.columns:
                 frame[name] = frame[name] * factor
@@ -298,6 +289,15 @@ RFM_TIME_UNIT_OPTION = click.option(
     "model's (a CSV file does not record it; without this option it is taken to be the one a "
     "Parquet file records, else the model's).",
 )
+
+
+def assumed_unit_note(unit: str) -> str:
+    """The note of `score` and `plan` when an RFM table's recency and T were taken to be in the
+    model's time unit ``unit`` (a CSV file does not record theirs)."""
+    return (
+        f"note: the RFM table's recency and T were taken to be in the model's time unit "
+        f"({UNIT_NAMES[unit]}); pass --rfm-time-unit to give theirs (converted to the model's)."
+    )
 
 
 def log_time_unit_refusal(shown: str) -> str:

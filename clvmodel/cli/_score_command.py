@@ -34,6 +34,7 @@ from clvmodel.cli._options import (
 )
 from clvmodel.cli._plan_inputs import (
     RFM_TIME_UNIT_OPTION,
+    assumed_unit_note,
     log_time_unit_refusal,
     recorded_attrs,
     rfm_unit,
@@ -387,11 +388,7 @@ def _write_scores(read: _Read, target: _Target, settings) -> tuple[int, str, str
 
 def _notes(model, bundle, unit: str, unit_assumed: bool) -> None:
     if unit_assumed:
-        click.echo(
-            f"note: the RFM table's recency and T were taken to be in the model's time unit "
-            f"({ {'D': 'days', 'W': 'weeks'}[unit] }); pass --rfm-time-unit to give theirs "
-            "(converted to the model's)."
-        )
+        click.echo(assumed_unit_note(unit))
     if bundle.gg is None:
         click.echo(
             f"note: {model} has no spend model (fitted without amounts), so monetary_value, "

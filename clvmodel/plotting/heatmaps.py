@@ -18,6 +18,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from clvmodel._units import PERIOD_DAYS
 from clvmodel.errors import InputError
 from clvmodel.plotting._common import new_axes
 from clvmodel.rfm import validate_rfm
@@ -157,7 +158,7 @@ def _predictions_grid(bg, kind, t, T, max_frequency, recency_points) -> pd.DataF
     unit = getattr(bg, "time_unit_", None)
     # A cell stands for a summary of dated purchases: a repeat buyer's recency holds at least
     # one day per repeat purchase (in a model of unknown unit, only recency 0 is ruled out).
-    days = t_x * {"D": 1.0, "W": 7.0}.get(unit, np.inf)
+    days = t_x * (PERIOD_DAYS[unit] if unit in ("D", "W") else np.inf)
     possible = (x == 0) | ((t_x > 0) & (x <= days * (1 + 1e-9)))
     histories = pd.DataFrame({"frequency": x[possible], "recency": t_x[possible], "T": T})
     if unit is not None:

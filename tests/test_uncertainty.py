@@ -142,11 +142,12 @@ def test_models_without_covariance_are_refused(split):
         model.predict(split[0], 39, interval=90)
 
 
-def test_clv_and_scores_carry_intervals(fitted, split):
+def test_clv_and_scores_carry_intervals(fitted, split, cdnow_split_gg):
     from clvmodel.scoring import INTERVAL_COLUMNS, SCORE_COLUMNS, score_customers
 
     cal = split[0]
-    bg, gg = fitted["pnbd"], clv.GammaGammaModel().fit(cal)  # the module's Pareto/NBD fit
+    # The module's Pareto/NBD fit; tests/conftest.py: Gamma-Gamma fitted on the calibration table.
+    bg, gg = fitted["pnbd"], cdnow_split_gg
     value = clv.customer_lifetime_value(bg, gg, cal, horizon="12M", interval=0.9)
     assert list(value.columns) == ["predicted_clv", "clv_lower", "clv_upper"]
     assert (value["clv_lower"] <= value["predicted_clv"]).all()
@@ -183,7 +184,7 @@ def test_cli_score_adds_the_interval_columns(tmp_path):
     assert refused.exit_code != 0 and "--interval 0.9" in refused.output
 
 
-def test_holdout_report_measures_coverage_and_the_figures_draw_it(fitted, split):
+def test_holdout_report_measures_coverage_and_the_figures_draw_it(fitted, split, cdnow_split_gg):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -201,7 +202,7 @@ def test_holdout_report_measures_coverage_and_the_figures_draw_it(fitted, split)
     heights = [bar.get_height() for bar in drawn.containers[0]]
     np.testing.assert_allclose(heights, report.coverage["observed_coverage"])
     assert len(drawn.containers) == 3  # observed, predicted, predicted ± 2 standard errors
-    scores = clv.churn_risk(model, split[0], 39, clv.GammaGammaModel().fit(split[0]), interval=0.9)
+    scores = clv.churn_risk(model, split[0], 39, cdnow_split_gg, interval=0.9)
     drawn = plot_value_intervals(scores, naive_clv=98.0, customers=10, ax=axes[1])
     assert len(drawn.containers[0].lines[0].get_xdata()) == 10
     with pytest.raises(clv.InputError, match="interval=0.9"):
@@ -263,9 +264,9 @@ def test_bootstrap_needs_its_replicates_first(fitted, split):
         fitted["bgnbd"].predict(split[0], 39, interval=0.9, method="bootstrap")
 
 
-def test_price_plan_stages_carry_the_range_of_parameter_uncertainty(fitted, split):
+def test_price_plan_stages_carry_the_range_of_parameter_uncertainty(fitted, split, cdnow_split_gg):
     cal = split[0]
-    gg = clv.GammaGammaModel().fit(cal)
+    gg = cdnow_split_gg  # tests/conftest.py: Gamma-Gamma fitted on the calibration table
     scores = clv.churn_risk(fitted["bgnbd"], cal, 39, gg, interval=0.9)
     plan = clv.price_increase_plan(scores, increases=(0.05, 0.025, 0.0))
     stages = plan.stages

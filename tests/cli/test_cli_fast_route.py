@@ -114,22 +114,42 @@ def _assert_same_source(path, connection=None, **options):
         assert ours == theirs
 
 
+@pytest.fixture(scope="module")
+def duck_connection():
+    """One DuckDB connection for every log of this module read by DuckDB's route: a new
+    in-memory database costs more than the queries on a small log, and each source replaces
+    the temporary views and registered tables of the one before."""
+    connection = engine.connect()
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def dirty_logs():
+    """``_dirty_log(1)`` with integer ids and with text ids, made once for the module."""
+    return {text_ids: _dirty_log(1, text_ids=text_ids) for text_ids in (False, True)}
+
+
 @pytest.mark.parametrize("text_ids", [False, True])
 @pytest.mark.parametrize("end", [None, "2021-06-30"])
 @pytest.mark.parametrize("drop", [False, True])
-def test_dirty_log_same_as_duckdb(tmp_path, text_ids, end, drop):
+def test_dirty_log_same_as_duckdb(tmp_path, dirty_logs, duck_connection, text_ids, end, drop):
     path = tmp_path / "log.parquet"
-    _dirty_log(1, text_ids=text_ids).to_parquet(path, index=False)
-    _assert_same_source(path, observation_end=end, drop_duplicates=drop, time_unit="W")
+    dirty_logs[text_ids].to_parquet(path, index=False)
+    _assert_same_source(
+        path, connection=duck_connection, observation_end=end, drop_duplicates=drop, time_unit="W"
+    )
 
 
-def test_dates_and_no_amounts_same_as_duckdb(tmp_path):
+def test_dates_and_no_amounts_same_as_duckdb(tmp_path, duck_connection):
     log = _dirty_log(2)
     log["date"] = log["date"].dt.date  # a Parquet date32 column
     path = tmp_path / "log.parquet"
     log.to_parquet(path, index=False)
-    _assert_same_source(path, time_unit="D", observation_end="2021-03-01")
-    _assert_same_source(path, time_unit="D", amount_col=None)
+    _assert_same_source(
+        path, connection=duck_connection, time_unit="D", observation_end="2021-03-01"
+    )
+    _assert_same_source(path, connection=duck_connection, time_unit="D", amount_col=None)
 
 
 _DAYS = st.integers(-40_000, 800)  # some before 1900, some after the end of observation
@@ -139,16 +159,6 @@ _AMOUNTS = st.one_of(
     st.floats(0, 1000, allow_nan=False).map(lambda v: round(v, 2)),
 )
 _ROW = st.tuples(st.one_of(st.none(), st.integers(1, 8)), st.one_of(st.none(), _DAYS), _AMOUNTS)
-
-
-@pytest.fixture(scope="module")
-def duck_connection():
-    """One DuckDB connection for every example of the property test: a new in-memory database
-    costs more than the queries on a small log, and each source replaces the temporary views
-    and registered tables of the one before."""
-    connection = engine.connect()
-    yield connection
-    connection.close()
 
 
 @settings(

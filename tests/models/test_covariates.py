@@ -63,8 +63,8 @@ def test_row_loglik_equals_the_fused_plain_bg_nbd_objective(cdnow_rfm):
     np.testing.assert_allclose(got_grad @ counts, want_grad, rtol=1e-10, atol=1e-9)
 
 
-def test_bg_without_covariates_has_the_plain_likelihood_and_fit(cdnow_rfm):
-    plain = clv.BetaGeoModel().fit(cdnow_rfm)
+def test_bg_without_covariates_has_the_plain_likelihood_and_fit(cdnow_rfm, fitted_bg):
+    plain = fitted_bg  # tests/conftest.py: BetaGeoModel().fit(cdnow_rfm)
     covariate = clv.BetaGeoCovariateModel().fit(cdnow_rfm)
     assert covariate.param_names == ("r", "alpha", "a", "b")
     np.testing.assert_allclose(covariate.params_, plain.params_, rtol=1e-5)
@@ -77,8 +77,8 @@ def test_bg_without_covariates_has_the_plain_likelihood_and_fit(cdnow_rfm):
     assert covariate.log_likelihood_ == pytest.approx(-9582.43, abs=0.01)
 
 
-def test_gg_without_covariates_has_the_plain_likelihood_and_fit(cdnow_rfm):
-    plain = clv.GammaGammaModel().fit(cdnow_rfm)
+def test_gg_without_covariates_has_the_plain_likelihood_and_fit(cdnow_rfm, fitted_gg):
+    plain = fitted_gg  # tests/conftest.py: GammaGammaModel().fit(cdnow_rfm)
     covariate = clv.GammaGammaCovariateModel().fit(cdnow_rfm)
     np.testing.assert_allclose(covariate.params_, plain.params_, rtol=1e-5)
     assert covariate.log_likelihood_ == pytest.approx(plain.log_likelihood_, rel=1e-10)
@@ -314,8 +314,15 @@ def test_bg_covariate_effects_are_recovered(simulated):
     assert np.all(model.standard_errors_ < 0.2)  # the band is informative
 
 
-def test_gg_covariate_effects_are_recovered(simulated):
-    model = clv.GammaGammaCovariateModel(["z1", "z2"]).fit(simulated)
+@pytest.fixture(scope="module")
+def gg_simulated(simulated):
+    """Gamma-Gamma with both covariates fitted on the simulated customers (shared by the
+    recovery and summary tests: do not refit it)."""
+    return clv.GammaGammaCovariateModel(["z1", "z2"]).fit(simulated)
+
+
+def test_gg_covariate_effects_are_recovered(gg_simulated):
+    model = gg_simulated
     truth = {**GG_BASE, "spend:z1": SPEND["z1"], "spend:z2": SPEND["z2"]}
     for name, value in truth.items():
         error = model.params_[name] - value
@@ -323,8 +330,8 @@ def test_gg_covariate_effects_are_recovered(simulated):
     assert model.standard_errors_["spend:z1"] < 0.02
 
 
-def test_summary_interval_is_symmetric_for_coefficients(simulated):
-    model = clv.GammaGammaCovariateModel(["z1"]).fit(simulated)
+def test_summary_interval_is_symmetric_for_coefficients(gg_simulated):
+    model = gg_simulated  # coefficients on the linear scale, whatever the covariates
     row = model.summary.loc["spend:z1"]
     assert row["lower_95"] == pytest.approx(row["estimate"] - 1.959964 * row["std_error"])
     assert row["upper_95"] == pytest.approx(row["estimate"] + 1.959964 * row["std_error"])

@@ -158,6 +158,19 @@ def _score_into(model, uri, table, *extra):
     )  # fmt: skip
 
 
+@pytest.fixture(scope="module")
+def previous(model, pg_uri, cdnow_table):
+    """``previous(t)``: tables ``t`` and ``t_rejects`` as ``score --horizon 6`` writes them, scored
+    once and copied for each atomic-replace test (the scoring run was most of such a test)."""
+    both = ("", "_rejects")
+    run_sql(pg_uri, *(f"DROP TABLE IF EXISTS previous_h6{s}" for s in both))
+    assert _score_into(model, pg_uri, "previous_h6", "--horizon", "6").exit_code == 0
+    return lambda t: run_sql(
+        pg_uri, *(f"DROP TABLE IF EXISTS {t}{s}" for s in both),
+        *(f"CREATE TABLE {t}{s} AS SELECT * FROM previous_h6{s}" for s in both),
+    )  # fmt: skip
+
+
 def test_if_exists_fail_is_the_default_then_replace_and_append(model, pg_uri, cdnow_table):
     run_sql(pg_uri, "DROP TABLE IF EXISTS ie", "DROP TABLE IF EXISTS ie_rejects")
     assert _score_into(model, pg_uri, "ie").exit_code == 0
@@ -184,9 +197,8 @@ def _failing_after(batches: int, action):
     return score_customers
 
 
-def test_a_failure_mid_write_leaves_the_previous_tables(model, pg_uri, monkeypatch):
-    run_sql(pg_uri, "DROP TABLE IF EXISTS atomic", "DROP TABLE IF EXISTS atomic_rejects")
-    assert _score_into(model, pg_uri, "atomic", "--horizon", "6").exit_code == 0
+def test_a_failure_mid_write_leaves_the_previous_tables(model, pg_uri, previous, monkeypatch):
+    previous("atomic")
     before = checksum(pg_uri, "atomic"), checksum_rejects(pg_uri, "atomic_rejects")
 
     def fail():
@@ -232,11 +244,12 @@ def test_a_reader_whose_snapshot_predates_the_replace_still_sees_the_old_rows(mo
     assert seen == old
 
 
-def test_a_concurrent_reader_sees_the_old_table_or_the_new_one(model, pg_uri, monkeypatch):
+def test_a_concurrent_reader_sees_the_old_table_or_the_new_one(
+    model, pg_uri, previous, monkeypatch
+):
     import adbc_driver_postgresql.dbapi as dbapi
 
-    run_sql(pg_uri, "DROP TABLE IF EXISTS shared", "DROP TABLE IF EXISTS shared_rejects")
-    assert _score_into(model, pg_uri, "shared", "--horizon", "6").exit_code == 0
+    previous("shared")
     old = checksum(pg_uri, "shared")
     seen, errors, done = [], [], threading.Event()
 
@@ -279,9 +292,10 @@ def _terminate(uri, like: str):
     )
 
 
-def test_a_connection_lost_mid_write_leaves_the_previous_tables(model, pg_uri, monkeypatch):
-    run_sql(pg_uri, "DROP TABLE IF EXISTS cut", "DROP TABLE IF EXISTS cut_rejects")
-    assert _score_into(model, pg_uri, "cut", "--horizon", "6").exit_code == 0
+def test_a_connection_lost_mid_write_leaves_the_previous_tables(
+    model, pg_uri, previous, monkeypatch
+):
+    previous("cut")
     before = checksum(pg_uri, "cut")
     # Between two COPYs the writer's last statement is its staging table's creation or a COPY.
     cut = _failing_after(2, lambda: _terminate(pg_uri, "COPY"))
@@ -404,14 +418,13 @@ def test_a_missing_driver_says_how_to_install_it(monkeypatch, tmp_path):
     assert "pip install 'clvmodel[postgres]'" in one_line_error(result)
 
 
-def test_sigterm_mid_write_leaves_the_previous_tables(model, pg_uri):
+def test_sigterm_mid_write_leaves_the_previous_tables(model, pg_uri, previous):
     import os
     import signal
     import subprocess
     import sys
 
-    run_sql(pg_uri, "DROP TABLE IF EXISTS term", "DROP TABLE IF EXISTS term_rejects")
-    assert _score_into(model, pg_uri, "term", "--horizon", "6").exit_code == 0
+    previous("term")
     before = checksum(pg_uri, "term")
     # Slow the scoring down so that the signal arrives while the staging table is being filled.
     slow = (

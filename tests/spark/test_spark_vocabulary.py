@@ -11,23 +11,21 @@ import warnings
 import numpy as np
 import pytest
 
-import clvmodel as clv
-from clvmodel.errors import ClvWarning, InputError
+from clvmodel.errors import InputError
 from clvmodel.scoring import SCORE_COLUMNS, score_customers
 
 pytestmark = pytest.mark.spark
 
-CAL_END = "1997-09-30"
-
 
 @pytest.fixture(scope="module")
-def small(spark):
-    """Models fitted on the CDNOW sample, and 60 of its customers as a Spark RFM table."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ClvWarning)  # the sample's 9 exact duplicate rows
-        rfm = clv.rfm_summary(clv.datasets.load_cdnow_sample(), observation_end=CAL_END)
-    models = (clv.BetaGeoModel().fit(rfm), clv.GammaGammaModel().fit(rfm))
-    some = rfm.iloc[:60]
+def small(spark, cdnow_rfm, fitted_bg, fitted_gg):
+    """Models fitted on the CDNOW sample, and 60 of its customers as a Spark RFM table.
+
+    The session's summary of the sample's calibration period (to 1997-09-30, in weeks) and its
+    BG/NBD and Gamma-Gamma fits, shared with the other Spark tests: not refitted here.
+    """
+    models = (fitted_bg, fitted_gg)
+    some = cdnow_rfm.iloc[:60].copy()
     frame = spark.createDataFrame(some.rename_axis("customer_id").reset_index())
     return models, some, frame
 

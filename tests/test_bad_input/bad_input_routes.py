@@ -62,7 +62,9 @@ def _postgres_route(frame: pd.DataFrame, options: dict):
         _LOADERS.pop(uri, None)
         connection.close()
         raise
-    return TransactionSource(uri, table="bad_input_log", **options)
+    # The DuckDB connection of the DuckDB route reads the spool when the server does not do the
+    # work: a new one per log would cost more than the queries.
+    return TransactionSource(uri, table="bad_input_log", connection=_duckdb_connection(), **options)
 
 
 _LOADERS: dict = {}

@@ -400,15 +400,26 @@ def test_python_recipes_become_command_line_advice():
         assert cli_words(message) == expected
 
 
-@pytest.mark.parametrize("command", ["plan", "evaluate", "dayone-fit", "fit"])
-def test_messages_about_bad_rows_carry_no_python(logs, tmp_path, command):
+@pytest.fixture(scope="module")
+def bad_row_logs(logs):
+    """The log with bad rows of four kinds, one CSV each, written once for every command."""
     tx = pd.read_csv(logs["log"], dtype=str)
-    bad_logs = {
+    frames = {
         "currency": tx.assign(amount="$" + tx["amount"]),
         "comma": tx.assign(amount=tx["amount"].str.replace(".", ",", regex=False)),
         "huge": tx.assign(amount=tx["amount"].where(tx.index != 5, "1e308")),
         "no_id": tx.assign(customer_id=tx["customer_id"].where(tx.index > 10, "")),
     }
+    folder = logs["folder"] / "bad_rows"
+    folder.mkdir()
+    paths = {name: folder / f"{name}.csv" for name in frames}
+    for name, frame in frames.items():
+        frame.to_csv(paths[name], index=False)
+    return paths
+
+
+@pytest.mark.parametrize("command", ["plan", "evaluate", "dayone-fit", "fit"])
+def test_messages_about_bad_rows_carry_no_python(logs, bad_row_logs, tmp_path, command):
     arguments = {
         "plan": lambda log: ["plan", logs["models"], log, "-o", tmp_path / "p.csv"],
         "evaluate": lambda log: [
@@ -420,9 +431,7 @@ def test_messages_about_bad_rows_carry_no_python(logs, tmp_path, command):
         ],
         "fit": lambda log: ["fit", log, "-o", tmp_path / "m.json"],
     }  # fmt: skip
-    for name, frame in bad_logs.items():
-        log = tmp_path / f"{name}.csv"
-        frame.to_csv(log, index=False)
+    for name, log in bad_row_logs.items():
         result = _invoke(*arguments[command](log))
         assert "unexpected failure" not in result.output, (name, result.output)
         for python in ("df[", "pd.", "pandas.", "on_invalid", "_col=", "clvmodel.rfm", "=True"):

@@ -130,9 +130,13 @@ class ParetoNBDModel(PurchaseModel):
         if np.isfinite(value).all():
             return value
         # z^(s−1) overflows (s < 1, β + T ≪ t): (β+T)(z^(s−1) − 1)/(1−s) in logs, which is
-        # (β+T)^s (β+T+t)^(1−s) (1 − z^(1−s)) / (1 − s).
-        rest = np.exp(np.log(beta + T) - (1.0 - s) * log_z) * -np.expm1((1.0 - s) * log_z)
-        return np.where(np.isfinite(value), value, (r + x) / (alpha + T) * rest / (1.0 - s))
+        # (β+T)^s (β+T+t)^(1−s) (1 − z^(1−s)) / (1 − s). For s ≥ 1 the value itself passes the
+        # largest double (r/α beyond it, at T = 0) and stays infinite.
+        below = s < 1.0
+        with np.errstate(over="ignore"):
+            rest = np.exp(np.log(beta + T) - (1.0 - s) * log_z) * -np.expm1((1.0 - s) * log_z)
+            in_logs = (r + x) / (alpha + T) * rest / np.where(below, 1.0 - s, 1.0)
+        return np.where(np.isfinite(value) | ~below, value, in_logs)
 
     @staticmethod
     def _pmf_if_alive(p, k, x, T, t):

@@ -18,7 +18,7 @@ import mpmath as mp
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import clvmodel as clv
@@ -88,6 +88,10 @@ log_uniform = st.floats(-300.0, 18.0).map(lambda e: 10.0**e)
     values=st.tuples(log_uniform, log_uniform, log_uniform, log_uniform),
     horizon=st.floats(-3.0, 3.0).map(lambda e: 10.0**e),
 )
+# Found by the dev profile: Pareto/NBD's expected purchases at T = 0 beyond the largest double
+# (r/α = 1e308) were NaN at s = 1 (a 0/0 in the s < 1 form), where they are infinite.
+@example(clv.ParetoNBDModel, (1e11, 1e-297, 1.0, 1.0), 10.0)
+@example(clv.ParetoNBDModel, (1e11, 1e-297, 0.5, 1.0), 10.0)
 def test_any_positive_parameters_give_finite_monotone_predictions(model_class, values, horizon):
     params = dict(zip(ORDINARY[model_class], values, strict=True))
     model = model_class.from_params(params)

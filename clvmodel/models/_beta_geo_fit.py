@@ -103,11 +103,14 @@ class Histories:
         return Histories(x, t_x, age, counts[rows], codes, self.modified)
 
 
-def rfm_histories(data, modified: bool = False) -> tuple[Histories, np.ndarray, int] | None:
+def rfm_histories(
+    data, modified: bool = False, time_unit: str | None = None
+) -> tuple[Histories, np.ndarray, int] | None:
     """``(histories, counts, n_customers)`` of an RFM table in whole days (or weeks) by the
     one-pass route of :func:`clvmodel.models._compress.compress_rfm`; None when that route does
-    not apply or the table cannot be fitted (the general route then says why)."""
-    compressed = compress_rfm(data)
+    not apply or the table cannot be fitted (the general route then says why). ``time_unit``:
+    the unit of a table that does not record it (as for :func:`clvmodel.rfm.validate_rfm`)."""
+    compressed = compress_rfm(data, time_unit)
     if compressed is None:
         return None
     x, _, age = compressed.values
@@ -123,12 +126,12 @@ class FusedBetaGeoFit:
 
     _modified = False
 
-    def _prepare(self, data, weights):
+    def _prepare(self, data, weights, time_unit=None):
         if not self.has_covariates and weights is None:
-            fast = rfm_histories(data, self._modified)
+            fast = rfm_histories(data, self._modified, time_unit)
             if fast is not None:
                 return fast
-        rows, counts, n_customers = super()._prepare(data, weights)
+        rows, counts, n_customers = super()._prepare(data, weights, time_unit)
         if self.has_covariates:
             return rows, counts, n_customers
         h = Histories(rows.x, rows.t_x, rows.T, counts, modified=self._modified)

@@ -162,7 +162,7 @@ def _column_scale(values: np.ndarray, scales) -> tuple[float, int, int] | None:
     return None
 
 
-def compress_rfm(data) -> RfmRows | None:
+def compress_rfm(data, time_unit: str | None = None) -> RfmRows | None:
     """Validate an RFM table and collapse it to distinct (frequency, recency, T) rows in one
     pass over the rows, when its columns hold whole numbers (days, or days in weeks of 7).
 
@@ -178,6 +178,8 @@ def compress_rfm(data) -> RfmRows | None:
     ----------
     data : pandas.DataFrame or mapping of arrays
         An RFM table (names as accepted by :func:`clvmodel.rfm.validate_rfm`).
+    time_unit : {"D", "W"}, optional
+        The unit of a table that does not record it in ``attrs``, as for ``validate_rfm``.
 
     Returns
     -------
@@ -211,7 +213,7 @@ def compress_rfm(data) -> RfmRows | None:
     # table records its unit).
     if (r > T * (1 + 1e-12) + 1e-12).any() or ((f == 0) & (r != 0)).any():
         return None
-    if any(bad.any() for bad in repeats_without_time(f, r, table_time_unit(data))):
+    if any(bad.any() for bad in repeats_without_time(f, r, table_time_unit(data, time_unit))):
         return None
     if not _spend_is_valid(data, x):
         return None

@@ -173,7 +173,7 @@ class ContractualModel(ContractualPredictions, MaximumLikelihoodModel):
 
     # ----------------------------------------------------------------------------------------------
     # Fitting
-    def _prepare(self, data, weights):
+    def _prepare(self, data, weights, time_unit=None):  # periods: no time unit to check
         periods, cancelled, _ = validate_subscribers(data)
         weights = check_weights(weights, periods.size)
         z_alpha = covariate_matrix(data, self.alpha_covariates, fitting=True)

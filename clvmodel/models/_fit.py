@@ -71,9 +71,10 @@ class MaximumLikelihoodModel(Optimiser):
 
     # ----------------------------------------------------------------------------------------------
     # Hooks for subclasses.
-    def _prepare(self, data, weights: np.ndarray | None):  # pragma: no cover - abstract
-        """Return ``(arrays, counts, n_customers)`` for the likelihood."""
-        raise NotImplementedError
+    def _prepare(self, data, weights: np.ndarray | None, time_unit: str | None = None):
+        """Return ``(arrays, counts, n_customers)`` for the likelihood; ``time_unit`` is the
+        unit of a table that does not record it (``fit``'s argument)."""
+        raise NotImplementedError  # pragma: no cover - abstract
 
     def _loglik(self, theta: np.ndarray, arrays) -> tuple[np.ndarray, np.ndarray]:
         """Per-row log-likelihood and its gradient in the natural parameters, shape (k, rows)."""
@@ -231,7 +232,8 @@ class MaximumLikelihoodModel(Optimiser):
             guide), and the highest maximum is kept.
         time_unit : {"D", "W"}, optional
             The unit of ``recency`` and ``T`` for a table that does not record it in ``attrs``
-            (:func:`clvmodel.rfm_summary` does); the model keeps it to convert ``"12M"``.
+            (:func:`clvmodel.rfm_summary` does); the model keeps it to convert ``"12M"``, and
+            in it no customer may have more repeat purchases than days in recency.
 
         Returns
         -------
@@ -254,7 +256,7 @@ class MaximumLikelihoodModel(Optimiser):
         started = time.perf_counter()
         self._forget_fit()
         unit = table_time_unit(data, time_unit)
-        arrays, counts, n_customers = self._prepare(data, weights)
+        arrays, counts, n_customers = self._prepare(data, weights, unit)
         total = counts.sum()
         use_hessian = self._analytic_hessian
         if initial_params is None:

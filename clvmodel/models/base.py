@@ -144,8 +144,8 @@ class PurchaseModel(PurchasePredictions, NewCustomerPredictions, MaximumLikeliho
 
     # ----------------------------------------------------------------------------------------------
     # Fitting
-    def _prepare(self, data, weights):
-        rfm = validate_rfm(data)
+    def _prepare(self, data, weights, time_unit=None):
+        rfm = validate_rfm(data, time_unit=time_unit)
         weights = check_weights(weights, rfm.frequency.size)
         z_p = covariate_matrix(data, self.purchase_covariates, fitting=True)
         z_d = covariate_matrix(data, self.dropout_covariates, fitting=True)

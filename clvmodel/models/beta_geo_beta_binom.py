@@ -153,7 +153,7 @@ class BetaGeoBetaBinomModel(OpportunityPredictions, MaximumLikelihoodModel):
     label = "BG/BB"
 
     # ----------------------------------------------------------------------------------------------
-    def _prepare(self, data, weights):
+    def _prepare(self, data, weights, time_unit=None):  # occasions: no time unit to check
         x, t_x, n, _ = validate_opportunities(data)
         weights = check_weights(weights, x.size)
         (x, t_x, n), counts = weighted_compress((x, t_x, n), weights)

@@ -93,8 +93,8 @@ class GammaGammaModel(MaximumLikelihoodModel):
         self.param_names = type(self).param_names + coefficients
         self.unconstrained_params = coefficients
 
-    def _prepare(self, data, weights):
-        rfm = validate_rfm(data, require=("frequency", "monetary_value"))
+    def _prepare(self, data, weights, time_unit=None):
+        rfm = validate_rfm(data, require=("frequency", "monetary_value"), time_unit=time_unit)
         z = covariate_matrix(data, self.spend_covariates, fitting=False)
         x, m = rfm.frequency, rfm.monetary_value
         keep, w = repeat_buyers(x, m, weights)

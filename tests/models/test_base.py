@@ -135,8 +135,8 @@ def test_numerical_gradient_fallback_fits_the_same_parameters(rfm):
         def _row_loglik(p, x, t_x, T, gradient=True):
             return clv.BetaGeoModel._row_loglik(p, x, t_x, T, gradient=False)
 
-        def _prepare(self, data, weights):  # the row-by-row form, not the fused one
-            return clv.models.PurchaseModel._prepare(self, data, weights)
+        def _prepare(self, data, weights, time_unit=None):  # row by row, not the fused form
+            return clv.models.PurchaseModel._prepare(self, data, weights, time_unit)
 
     reference = clv.BetaGeoModel().fit(rfm)
     fallback = NoGradientBetaGeo().fit(rfm)

@@ -203,6 +203,28 @@ def test_predict_bounds_frequency_in_the_unit_its_time_unit_argument_gives(fitte
         _assert_ten_in_a_day_message(str(caught.value))
 
 
+UNIT_FITS = {
+    "BG/NBD one pass": lambda table: clv.BetaGeoModel().fit(table, time_unit="W"),
+    "MBG/NBD one pass": lambda table: clv.ModifiedBetaGeoModel().fit(table, time_unit="W"),
+    "BG/NBD weighted": lambda table: clv.BetaGeoModel().fit(
+        table, weights=np.ones(len(table)), time_unit="W"
+    ),
+    "Pareto/NBD": lambda table: clv.ParetoNBDModel().fit(table, time_unit="W"),
+    "Gamma-Gamma": lambda table: clv.GammaGammaModel().fit(table, time_unit="W"),
+}
+
+
+@pytest.mark.parametrize("fit", UNIT_FITS.values(), ids=UNIT_FITS.keys())
+def test_fit_bounds_frequency_in_the_unit_its_time_unit_argument_gives(cdnow_rfm, fit):
+    """As for predict: fit(time_unit=...) names the unit of a table that lost its record, and
+    the rows are then refused on every route (the one-pass BG/NBD route included)."""
+    table = pd.concat([cdnow_rfm, TEN_IN_A_DAY])
+    assert not table.attrs
+    with pytest.raises(clv.InputError) as caught:
+        fit(table)
+    _assert_ten_in_a_day_message(str(caught.value))
+
+
 # ---------------------------------------------------------------------------------------------
 # Every table rfm_summary builds passes
 @st.composite

@@ -53,17 +53,19 @@ def log1mexp(x: np.ndarray) -> np.ndarray:
         return np.where(x <= np.log(2.0), np.log(-np.expm1(-x)), np.log1p(-np.exp(-x)))
 
 
-def quadrature_if_alive(r, alpha, a, b, x, age, t, kind=0):
-    """tanh-sinh quadrature of integral (1) over η = logit p (``kind``: see _quadrature_sum)."""
+def quadrature_if_alive(r, alpha, a, b, x, age, t, kind=0, log=False):
+    """tanh-sinh quadrature of integral (1) over η = logit p (``kind``: see _quadrature_sum);
+    its logarithm with ``log``."""
     # The outermost nodes reach p ≈ e^-1000, where branches of np.where that are not taken
     # evaluate log(0); their results are discarded, so the warnings are noise.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        return _quadrature_sum(r, alpha, a, b, x, age, t, kind)
+        return _quadrature_sum(r, alpha, a, b, x, age, t, kind, log)
 
 
-def _quadrature_sum(r, alpha, a, b, x, age, t, kind=0):
+def _quadrature_sum(r, alpha, a, b, x, age, t, kind=0, log=False):
     """Integral (1) (``kind`` 0), or H, K or M (1, 2, 3) of :func:`_degenerate_if_alive`, over
-    the Beta(ca, cb) that weights it: (a, β), (a, β + 1), (a + 1, β) or (a + 1, β + 1)."""
+    the Beta(ca, cb) that weights it: (a, β), (a, β + 1), (a + 1, β) or (a + 1, β + 1); its
+    logarithm with ``log``."""
     m = r + x
     beta = b + x
     log_s = np.log(t) - np.log(alpha + age)
@@ -99,7 +101,7 @@ def _quadrature_sum(r, alpha, a, b, x, age, t, kind=0):
         fine = _log_integrand(eta, m[wide], log_s[wide], a[wide], beta[wide], kind)
         fine += np.log(_QUAD_FINE_SCALE) + np.log(np.cosh(u2)) - log_beta[wide, None]
         total[wide] = logsumexp(fine, axis=1) + np.log(_QUAD_STEP)
-    return np.exp(total)
+    return total if log else np.exp(total)
 
 
 def _log_one_minus(log_ps, log_m):
@@ -166,22 +168,29 @@ def _degenerate_if_alive(r, alpha, a, b, x, age, t):
     """
     m, beta = r + x, b + x
     log_s = np.log(t) - np.log(alpha + age)
-    g1 = np.exp(_log_one_minus(log_s, np.log(m)))
-    g0 = np.exp(np.log(m) + log_s)
+    # In logs: g0 = m s and H, K, M pass the largest double where E does not (α tiny, t large).
+    log_g1 = _log_one_minus(log_s, np.log(m))
+    log_g0 = np.log(m) + log_s
     small_a, small_b = a < _SMALL_SHAPE, beta < _SMALL_SHAPE
     kinds = np.where(small_a & small_b, 3, np.where(small_b, 1, 2))
-    inner = np.empty(a.size)
+    log_inner = np.empty(a.size)
     for kind in (1, 2, 3):
         rows = np.flatnonzero(kinds == kind)
         if rows.size:
             columns = (v[rows] for v in (r, alpha, a, b, x, age, t))
-            inner[rows] = quadrature_if_alive(*columns, kind=kind)
-    two_point = (a * g1 + beta * g0) / (a + beta)
-    return np.select(
-        [kinds == 1, kinds == 2],
-        [g1 + beta / (a + beta) * inner, g0 - a / (a + beta) * inner],
-        two_point - a * beta / ((a + beta) * (a + beta + 1.0)) * inner,
+            log_inner[rows] = quadrature_if_alive(*columns, kind=kind, log=True)
+    log_n = np.log(a + beta)
+    log_two_point = np.logaddexp(np.log(a) + log_g1, np.log(beta) + log_g0) - log_n
+    # A difference is the first term times 1 − (subtrahend / first term), the ratio ≤ min(a, β).
+    log_difference = np.where(kinds == 2, log_g0, log_two_point)
+    subtrahend = np.where(
+        kinds == 2,
+        np.log(a) - log_n + log_inner,
+        np.log(a) + np.log(beta) - log_n - np.log(a + beta + 1.0) + log_inner,
     )
+    log_sum = np.logaddexp(log_g1, np.log(beta) - log_n + log_inner)
+    log_e = np.where(kinds == 1, log_sum, log_difference + log1mexp(log_difference - subtrahend))
+    return np.exp(log_e)
 
 
 def fallback_if_alive(r, alpha, a, b, x, age, t):

@@ -16,7 +16,7 @@ from __future__ import annotations
 from clvmodel import _reading as rd
 from clvmodel._reading import ID_TOO_LARGE  # defined with the other reasons; kept importable here
 from clvmodel._reading_sql import id_sql, id_too_large_sql, reject_id_sql
-from clvmodel._rfm_validate import RFM_BOUND
+from clvmodel._rfm_validate import RECENCY_RTOL, RFM_BOUND, WHOLE_DAY_TOLERANCE
 
 __all__ = [
     "ID_TOO_LARGE",
@@ -185,9 +185,10 @@ def rfm_reject_reason(
     days_check = ""
     if unit_days is not None:
         days = f"(recency * CAST({float(unit_days)!r} AS DOUBLE))"
-        whole = f"abs({days} - round({days})) <= 1e-6 * greatest(1.0, {days})"  # not simulated
+        whole = f"abs({days} - round({days})) <= {WHOLE_DAY_TOLERANCE!r} * greatest(1.0, {days})"
         days_check = (
-            f"WHEN frequency > {days} * (1 + 1e-9) AND {whole} THEN '{MORE_REPEATS_THAN_DAYS}'"
+            f"WHEN frequency > {days} * (1 + {RECENCY_RTOL!r}) AND {whole} "
+            f"THEN '{MORE_REPEATS_THAN_DAYS}'"
         )
     return f"""
         CASE {id_check}

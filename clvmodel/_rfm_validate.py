@@ -16,6 +16,8 @@ __all__ = [
     "RfmArrays",
     "readable",
     "readable_examples",
+    "RECENCY_RTOL",
+    "WHOLE_DAY_TOLERANCE",
     "repeats_without_time",
     "rfm_column",
     "validate_rfm",
@@ -52,6 +54,13 @@ _ALIASES = {
 
 
 _UNITS = ("D", "W")  # of recency and T
+
+#: Relative slack of the bound "repeat purchases ≤ days in recency", for recency computed in
+#: floating point (days divided by 7).
+RECENCY_RTOL = 1e-9
+#: A recency within this relative distance (of at least one day) of a whole number of days is
+#: one (a summary of dated purchases); farther, it comes from continuous times and bounds nothing.
+WHOLE_DAY_TOLERANCE = 1e-6
 
 #: Why frequency is bounded by recency, and what to do about a table that breaks the bound.
 _REPEAT_DAYS = (
@@ -338,8 +347,10 @@ def repeats_without_time(x, t_x, unit: str | None = None):
     if days is None:
         return without_time, np.zeros_like(without_time)
     in_days = t_x * days
-    whole_days = np.abs(in_days - np.round(in_days)) <= 1e-6 * np.maximum(1.0, in_days)
-    too_many = ~without_time & whole_days & (x > in_days * (1 + 1e-9))
+    whole_days = np.abs(in_days - np.round(in_days)) <= WHOLE_DAY_TOLERANCE * np.maximum(
+        1.0, in_days
+    )
+    too_many = ~without_time & whole_days & (x > in_days * (1 + RECENCY_RTOL))
     return without_time, too_many
 
 

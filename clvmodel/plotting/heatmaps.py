@@ -18,6 +18,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from clvmodel._rfm_validate import RECENCY_RTOL
 from clvmodel._units import PERIOD_DAYS
 from clvmodel.errors import InputError
 from clvmodel.plotting._common import new_axes
@@ -159,7 +160,7 @@ def _predictions_grid(bg, kind, t, T, max_frequency, recency_points) -> pd.DataF
     # A cell stands for a summary of dated purchases: a repeat buyer's recency holds at least
     # one day per repeat purchase (in a model of unknown unit, only recency 0 is ruled out).
     days = t_x * (PERIOD_DAYS[unit] if unit in ("D", "W") else np.inf)
-    possible = (x == 0) | ((t_x > 0) & (x <= days * (1 + 1e-9)))
+    possible = (x == 0) | ((t_x > 0) & (x <= days * (1 + RECENCY_RTOL)))
     histories = pd.DataFrame({"frequency": x[possible], "recency": t_x[possible], "T": T})
     if unit is not None:
         histories.attrs["time_unit"] = unit

@@ -127,8 +127,12 @@ def _group_tables(model, params, x_g, age_g, h_col, which):
             given = _expected_if_alive_grid(r, alpha, a, b_alive, x_g, age_g, h_col)
         if "probability_no_purchase" in which:
             stacked = {k: v[None, :] for k, v in zip(_NAMES, params, strict=True)}
-            silent = np.ascontiguousarray(
-                type(model)._pmf_if_alive(stacked, 0.0, x_g[:, None], age_g[:, None], h_col)
+            # Writable as well as contiguous (a read-only array would compile the kernels once
+            # more, for that type).
+            silent = np.require(
+                type(model)._pmf_if_alive(stacked, 0.0, x_g[:, None], age_g[:, None], h_col),
+                "float64",
+                ("C", "W"),
             )
         # ln a − ln(b + x − 1) (MBG/NBD: ln a − ln(b + x)), r + x and ln(α + T) per (x, T) and
         # draw: the terms of the log odds that do not depend on t_x (for BG/NBD x = 0 gets
@@ -159,8 +163,7 @@ def _limits_by_block(alpha, tables, mixture, n_mixture, tail, group, repeat, t_x
     positions = np.array([tail * last, (1.0 - tail) * last])
     # Row by row, the ten results of a row are written side by side (one place in memory per
     # row; the rows' places are scattered).
-    table = np.empty((n_rows, 10))
-    limits, counts = table[:, :6].T, table[:, 6:].T
+    table, limits, counts = _result_table(n_rows)
     warm = np.zeros((3, 2 * n_draws + 2), dtype="int64")
     buffer = np.empty((block, n_draws))
     # ln(α + t_x) is −inf at α + t_x = 0 and the exponential overflows to inf for a sure dropout
@@ -178,7 +181,16 @@ def _limits_by_block(alpha, tables, mixture, n_mixture, tail, group, repeat, t_x
                 work, group[rows], order[rows], given, silent, positions, values, offset, size,
                 n_mixture, tail, limits, counts, warm,
             )  # fmt: skip
-    return table
+    return table[:n_rows]
+
+
+def _result_table(n_rows):
+    """An empty (rows, 10) table of results and its views ``limits`` (6, rows) and ``counts``
+    (4, rows), with at least two rows, so that the views are strided for any number of rows
+    (numba's layout "A": one compiled ``bg_draw_block``, not a second one for a single row,
+    whose views are contiguous); the caller keeps the first ``n_rows``."""
+    table = np.empty((max(n_rows, 2), 10))
+    return table, table[:, :6].T, table[:, 6:].T
 
 
 def _survival_tables(model, mixture, x, age, t, tail, rows, chunk=2048):

@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 
 from clvmodel.models._interval_kernels import (
+    _OPTIONS,
     _mixture_row,
     _select,
     _sort_with_index,
@@ -24,7 +25,7 @@ from clvmodel.models._interval_kernels import (
 __all__ = ["bg_alpha_plus_t", "bg_draw_block", "bg_log_odds"]
 
 
-@njit(cache=True, nogil=True)
+@njit(**_OPTIONS)
 def bg_log_odds(work, group, repeat, constant, slope, log_age):
     """BG/NBD's log odds of dropout over a block of rows, in place: ``work`` holds ln(α + t_x)
     per (row, draw) and receives ln a − ln(b + x − 1) + (r + x)(ln(α + T) − ln(α + t_x)), the
@@ -44,7 +45,7 @@ def bg_log_odds(work, group, repeat, constant, slope, log_age):
             row[j] = c[j] + s[j] * (t[j] - row[j])
 
 
-@njit(cache=True, nogil=True)
+@njit(**_OPTIONS)
 def bg_alpha_plus_t(work, t_x, alpha):
     """α_j + t_x per (row, draw) into ``work`` (the argument of the logarithm that NumPy then
     takes in place)."""
@@ -55,7 +56,7 @@ def bg_alpha_plus_t(work, t_x, alpha):
             row[j] = t + alpha[j]
 
 
-@njit(cache=True, nogil=True)
+@njit(**_OPTIONS)
 def _warm_extremes(values, warm, m_low, m_high, found):
     """The two largest of ``values`` at the previous selection's m_low smallest positions and the
     two smallest at its m_high largest (``warm``, see ``_select``), into ``found``: the largest
@@ -79,7 +80,7 @@ def _warm_extremes(values, warm, m_low, m_high, found):
         found[3] = smallest
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(**_OPTIONS, error_model="numpy")
 def bg_draw_block(
     work,
     group,
@@ -158,7 +159,7 @@ def bg_draw_block(
             _mixture_row(values, offset[g], size[g] - 1, n_mixture, weights, tail, counts, out)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(**_OPTIONS, error_model="numpy")
 def _row_values(row, given, silent, g, with_expected, with_silent, expected, quiet):
     """A row's P(alive) = 1/(1 + exp(log odds)) in place (from the exponential in ``row``),
     and, where asked for, E[Y] = P(alive) · E[Y | alive] into ``expected`` and
@@ -187,7 +188,7 @@ def _row_values(row, given, silent, g, with_expected, with_silent, expected, qui
             quiet[j] = 0.0 if v < 0.0 else (1.0 if v > 1.0 else v)
 
 
-@njit(cache=True, nogil=True)
+@njit(**_OPTIONS)
 def _fused_counts(alive, expected, quiet, found, m_low, m_high, hit):
     """``_select``'s warm test for the three expectations at once: one branch-free counting pass
     over the draws against the bounds in ``found`` (see ``_warm_extremes``). ``hit[q, 0]`` is
@@ -212,7 +213,7 @@ def _fused_counts(alive, expected, quiet, found, m_low, m_high, hit):
     return nan == 0
 
 
-@njit(cache=True, nogil=True)
+@njit(**_OPTIONS)
 def _keep_smallest(values, index, n, m):
     """Reorder ``values[:n]`` (``index`` alongside) so that its m smallest come first (in any
     order). A few extra values (a warm bound that let a few more in, the usual case) are taken
@@ -233,7 +234,7 @@ def _keep_smallest(values, index, n, m):
             insert_sorted(values, index, m - 1, values[i], index[i])
 
 
-@njit(cache=True, nogil=True)
+@njit(**_OPTIONS, inline="always")
 def _two_largest_of(values, m):
     """The second largest and the largest of values[:m] (m ≥ 2; no NaN)."""
     largest = second = -np.inf
@@ -245,7 +246,7 @@ def _two_largest_of(values, m):
     return second, largest
 
 
-@njit(cache=True, nogil=True)
+@njit(**_OPTIONS)
 def _refine(values, low_index, high_index, warm, found, hit, scratch, scratch_index):
     """The side(s) of a warm selection whose bound held more values than the warm positions
     (``hit`` False; without NaN the bound from m values always holds at least m): the values
@@ -258,7 +259,7 @@ def _refine(values, low_index, high_index, warm, found, hit, scratch, scratch_in
     if not hit[0]:
         up = found[1]
         below, below_index = scratch[:n], scratch_index[:n]
-        n_below = 0
+        n_below = np.int64(0)  # (not a literal 0: see _select)
         for i in range(n):
             v = values[i]
             if v <= up:
@@ -266,12 +267,13 @@ def _refine(values, low_index, high_index, warm, found, hit, scratch, scratch_in
                 below_index[n_below] = i
                 n_below += 1
         _keep_smallest(below, below_index, n_below, m_low)
-        warm[:m_low] = below_index[:m_low]
+        for k in range(m_low):  # (not a slice assignment: see _select)
+            warm[k] = below_index[k]
         found[0], found[1] = _two_largest_of(below, m_low)
     if not hit[1]:
         down = found[2]
         above, above_index = scratch[n:], scratch_index[n:]
-        n_above = 0
+        n_above = np.int64(0)
         for i in range(n):
             v = values[i]
             if v >= down:
@@ -279,7 +281,8 @@ def _refine(values, low_index, high_index, warm, found, hit, scratch, scratch_in
                 above_index[n_above] = i
                 n_above += 1
         _keep_smallest(above, above_index, n_above, m_high)
-        warm[m_low : m_low + m_high] = above_index[:m_high]
+        for k in range(m_high):
+            warm[m_low + k] = above_index[k]
         if m_high > 1:
             second, largest = _two_largest_of(above, m_high)
             found[2], found[3] = -largest, -second

@@ -354,10 +354,14 @@ def mixture_interval(tables: SurvivalTables, group, weights, level: float, compi
     if compiled:
         group = np.ascontiguousarray(group, dtype="int64")
         weights = np.ascontiguousarray(weights, dtype="float64")
-        limits = np.empty((4, group.size))
-        compiled_kernels().mixture_limits(
-            tables.values, tables.offset, tables.size, tables.points, group, weights, tail, limits
-        )
+        # Strided (numba's layout "A", as in BG/NBD's draws path): the loop's row function
+        # compiles once for both. An empty array is contiguous whatever its strides: no call.
+        limits = np.empty((4, group.size + 1))[:, : group.size]
+        if group.size:
+            compiled_kernels().mixture_limits(
+                tables.values, tables.offset, tables.size, tables.points, group, weights, tail,
+                limits,
+            )  # fmt: skip
         lower, upper, above_lower, above_upper = limits
         return lower, upper, np.clip(above_lower - above_upper, 0.0, 1.0)
     n, n_points = weights.shape

@@ -21,8 +21,15 @@ __all__ = [
     "mixture_limits",
 ]
 
+#: Every loop's options. No C-callable wrapper: the loops are called from Python or from each
+#: other, never through a C pointer, and a wrapper costs compile time. Small helpers are
+#: inlined into their callers as well (``inline="always"``: no compiled function of their own,
+#: whose code every caller would link in and optimise again); those called at several places,
+#: or large, are not (numba's type inference of a large function is slow).
+_OPTIONS = {"cache": True, "nogil": True, "no_cfunc_wrapper": True}
 
-@njit(cache=True, nogil=True)
+
+@njit(**_OPTIONS, inline="always")
 def insert_sorted(values, index, j, v, k):
     """Put ``v`` (with index ``k``) into the sorted values[:j + 1], moving the larger ones up
     one place; whatever was at ``j`` is overwritten."""
@@ -34,14 +41,14 @@ def insert_sorted(values, index, j, v, k):
     index[j] = k
 
 
-@njit(cache=True, nogil=True)
+@njit(**_OPTIONS, inline="always")
 def _sort_with_index(values, index, n):
     """Insertion sort of values[:n], carrying index[:n] along (n is small here)."""
     for i in range(1, n):
         insert_sorted(values, index, i, values[i], index[i])
 
 
-@njit(cache=True, nogil=True)
+@njit(**_OPTIONS, inline="always")
 def _sort_nan_last(values, out):
     """``out`` = ``values`` sorted, NaN last (as ``numpy.sort``): a Shell sort with Ciura's
     gaps, cheap to compile (the full sort is the rare path of ``_select``)."""
@@ -62,7 +69,7 @@ def _sort_nan_last(values, out):
             out[j] = v
 
 
-@njit(cache=True, nogil=True)
+@njit(**_OPTIONS)
 def _select_by_sorting(values, low_index, high_index, scratch):
     """What ``_select`` returns, from a full sort of ``values`` into ``scratch`` (its slow path)."""
     last = values.size - 1
@@ -76,7 +83,7 @@ def _select_by_sorting(values, low_index, high_index, scratch):
     )
 
 
-@njit(cache=True, nogil=True)
+@njit(**_OPTIONS, inline="always")
 def _warm_bounds(values, warm, m_low, m_high):
     """The largest of the values at the previous call's m_low smallest positions and the
     smallest at its m_high largest (``warm``, see ``_select``)."""
@@ -91,7 +98,7 @@ def _warm_bounds(values, warm, m_low, m_high):
     return up, down
 
 
-@njit(cache=True, nogil=True)
+@njit(**_OPTIONS, inline="always")
 def _block_bounds(values, m_low, m_high):
     """The largest of m_low block minima and the smallest of m_high block maxima: m distinct
     elements are at or below the first, and at or above the second."""
@@ -115,7 +122,7 @@ def _block_bounds(values, m_low, m_high):
     return up, down
 
 
-@njit(cache=True, nogil=True)
+@njit(**_OPTIONS, inline="always")
 def _two_largest(values, positions):
     """The second largest and the largest of ``values`` at ``positions`` (two or more)."""
     largest = second = -np.inf
@@ -128,7 +135,7 @@ def _two_largest(values, positions):
     return second, largest
 
 
-@njit(cache=True, nogil=True)
+@njit(**_OPTIONS, inline="always")
 def _two_smallest(values, positions):
     """The smallest and the second smallest of ``values`` at ``positions`` (one or more)."""
     smallest = second = np.inf
@@ -141,7 +148,7 @@ def _two_smallest(values, positions):
     return smallest, second
 
 
-@njit(cache=True, nogil=True)
+@njit(**_OPTIONS, inline="always")
 def _only_warm_within(values, up, down, m_low, m_high):
     """Whether exactly m_low values are at or below ``up``, exactly m_high at or above ``down``,
     and none is NaN (one branch-free pass)."""
@@ -154,7 +161,7 @@ def _only_warm_within(values, up, down, m_low, m_high):
     return n_nan == 0 and n_below == m_low and n_above == m_high
 
 
-@njit(cache=True, nogil=True)
+@njit(**_OPTIONS)
 def _select(values, low_index, high_index, warm, scratch, scratch_index):
     """The order statistics ``low_index``, ``low_index + 1``, ``high_index`` and
     ``high_index + 1`` (each capped at the last) of ``values``, NaN sorting last as in
@@ -191,7 +198,9 @@ def _select(values, low_index, high_index, warm, scratch, scratch_index):
         block_up, block_down = _block_bounds(values, m_low, m_high)
         up = block_up if block_up < up else up
         down = block_down if block_down > down else down
-    n_below = n_above = n_nan = 0
+    # (int64 from the start: while the loop's types are inferred, a literal 0 reaches the calls
+    # below as Literal[int](0), and a callee that is not inlined compiles once more for it.)
+    n_below = n_above = n_nan = np.int64(0)
     for i in range(n):
         v = values[i]
         n_nan += v != v
@@ -208,8 +217,11 @@ def _select(values, low_index, high_index, warm, scratch, scratch_index):
         return _select_by_sorting(values, low_index, high_index, scratch)
     _sort_with_index(below, below_index, n_below)
     _sort_with_index(above, above_index, n_above)
-    warm[:m_low] = below_index[:m_low]
-    warm[m_low : m_low + m_high] = above_index[:m_high]
+    # (Element by element: a slice assignment compiles its shape check's error message.)
+    for k in range(m_low):
+        warm[k] = below_index[k]
+    for k in range(m_high):
+        warm[m_low + k] = above_index[k]
     warm[m_low + m_high] = 1
     warm[m_low + m_high + 1] = n_below + n_above
     return (
@@ -220,7 +232,7 @@ def _select(values, low_index, high_index, warm, scratch, scratch_index):
     )
 
 
-@njit(cache=True, nogil=True)
+@njit(**_OPTIONS)
 def draw_percentiles(alive, given, silent, group, positions, n_mixture, out, weights, warm):
     """Equal-tailed percentiles over draws of P(alive), E[Y] = P(alive) · E[Y | alive] and
     P(no purchase) = 1 − P(alive) (1 − P(no purchase | alive)), row by row.
@@ -267,7 +279,7 @@ def draw_percentiles(alive, given, silent, group, positions, n_mixture, out, wei
             out[2 * q + 1, i] = c + (high_pos - high_index) * (d - c)
 
 
-@njit(cache=True, nogil=True)
+@njit(**_OPTIONS)
 def mixture_limits(values, offset, size, n_points, group, weights, tail, out):
     """Equal-tailed limits of the count under Σ_j w_j P_j(X > k | alive), row by row (see
     ``mixture_interval``); ``out`` is (4, rows): L, U, P(X > L − 1), P(X > U)."""
@@ -278,7 +290,7 @@ def mixture_limits(values, offset, size, n_points, group, weights, tail, out):
 
 # error_model="numpy": a zero denominator (a + b + x − 1 = 0) gives inf/nan as NumPy does, for
 # the caller's reliability mask to reject, instead of raising ZeroDivisionError.
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(**_OPTIONS, error_model="numpy")
 def euler_series(a, c, d, y, max_terms, rtol, total, magnitude, open_):
     """Σ_{k≥1} (a)_{k−1} (c)_k / ((d)_k k!) y^k and the sum of the terms' magnitudes, each
     element to its own last term above ``rtol`` times that magnitude (see ``_special``);
@@ -301,7 +313,7 @@ def euler_series(a, c, d, y, max_terms, rtol, total, magnitude, open_):
         open_[i] = going
 
 
-@njit(cache=True, nogil=True)
+@njit(**_OPTIONS)
 def _mixture_row(values, base, last, n_points, weights, tail, out, i):
     """One row of ``mixture_limits`` (its table starts at ``base`` and ends at count ``last``),
     with the same sums in the same order, four counts at a time: the sums are independent, so
@@ -339,7 +351,7 @@ def _mixture_row(values, base, last, n_points, weights, tail, out, i):
             k += 1
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(**_OPTIONS, error_model="numpy")
 def count_survival_head(c, above, r, k, value, ratio):
     """One step of ``DropoutAtPurchasesCounts.survival`` up to its logarithm, in one pass:
     ``value`` = clip(c · P(N > k − 1), 0, 1) and ``ratio`` = (r + k − 1)/k, as NumPy's
@@ -351,7 +363,7 @@ def count_survival_head(c, above, r, k, value, ratio):
         ratio[i] = (r[i] + k - 1.0) / k
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(**_OPTIONS, error_model="numpy")
 def count_survival_tail(above, nb, c, b, ab, k):
     """The rest of the step, after NumPy's exponential gave P(N = k) in ``nb``:
     P(N > k) = max(P(N > k − 1) − P(N = k), 0) (``numpy.maximum``'s NaN and −0) and

@@ -56,7 +56,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.fft
 
-from clvmodel.models._beta_geo_draws import _survival_tables
+from clvmodel.models._beta_geo_draws import _result_table, _survival_tables
 from clvmodel.models._interval_draws import points_by_group
 from clvmodel.models._intervals import interval_column_names
 from clvmodel.models._pareto_special import _TAIL_MIN_DECAY, _integrals, log_odds_dead, pmf_if_alive
@@ -305,7 +305,8 @@ def _group_tables(model, params, curves, curve_g, x_g, age_g, h_g, which):
     a = r + xc
     with np.errstate(all="ignore"):
         if "expected_purchases" in which:
-            given = np.ascontiguousarray(type(model)._expected_if_alive(stacked, xc, ac, hc))
+            given = type(model)._expected_if_alive(stacked, xc, ac, hc)
+            given = np.require(given, "float64", ("C", "W"))  # one type for the kernels
         const = np.log(s) + a * np.log1p(ac / alpha) + s * np.log1p(ac / beta) - np.log(beta)
         at_age = np.exp(const + curves.log_tail(curve_g, age_g))
         if "probability_no_purchase" in which:
@@ -360,8 +361,7 @@ def _limits_by_block(compiled, rows, order, curves, tables, exact, mixture, n_mi
     curve = np.ascontiguousarray(curve, dtype="int64")
     last = n_draws - 1
     positions = np.array([tail * last, (1.0 - tail) * last])
-    table = np.empty((n_rows, 10))
-    limits, counts = table[:, :6].T, table[:, 6:].T
+    table, limits, counts = _result_table(n_rows)
     warm = np.zeros((3, 2 * n_draws + 2), dtype="int64")
     buffer = np.empty((block, n_draws))
     b1, b2 = np.empty(n_draws), np.empty(n_draws)
@@ -383,4 +383,4 @@ def _limits_by_block(compiled, rows, order, curves, tables, exact, mixture, n_mi
             work, group[part], order[part], given, silent, positions, values, offset, size,
             n_mixture, tail, limits, counts, warm,
         )  # fmt: skip
-    return table
+    return table[:n_rows]

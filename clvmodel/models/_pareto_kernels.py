@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from clvmodel.models._interval_kernels import _OPTIONS
+
 __all__ = ["count_survival", "grid_shape", "pareto_odds"]
 
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(12)
@@ -24,7 +26,7 @@ _RESCALE = 1e250
 _LOG_RESCALE = float(np.log(_RESCALE))
 
 
-@njit(cache=True, nogil=True)
+@njit(**_OPTIONS, inline="always")
 def grid_shape(r, alpha, s, beta, t, k_max, widths):
     """Left end w₁ = ln τ₁ of one element's w-grid, its number of panels and their width (see
     :mod:`clvmodel.models._pareto_counts`)."""
@@ -37,7 +39,7 @@ def grid_shape(r, alpha, s, beta, t, k_max, widths):
     return w_1, n_panels, (w_top - w_1) / n_panels
 
 
-@njit(cache=True, nogil=True)
+@njit(**_OPTIONS, inline="always")
 def _grid(r, alpha, s, beta, t, k_max, gl_x, gl_w, widths, tau, log_weight):
     """The nodes τ_m and log weights ln W_m of one element's grid (see _pareto_counts);
     returns their number. The last node is τ = t with W = (β/(β + t))^s (survives the
@@ -70,7 +72,7 @@ def _grid(r, alpha, s, beta, t, k_max, gl_x, gl_w, widths, tau, log_weight):
     return m + 1
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(**_OPTIONS, error_model="numpy")
 def count_survival(r, alpha, s, beta, t, k_lo, k_hi, gl_x, gl_w, widths, out):
     """P(X > k | alive) for k = k_lo … k_hi per element (``out`` is (elements, k_hi − k_lo + 1)),
     X the purchases in (0, t] of a customer alive at 0 with λ ~ Gamma(r, α), μ ~ Gamma(s, β):
@@ -124,7 +126,7 @@ def count_survival(r, alpha, s, beta, t, k_lo, k_hi, gl_x, gl_w, widths, out):
     return out
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(**_OPTIONS, error_model="numpy")
 def _scaled_pmf(r, log_term, ratio, m, k_lo, k_hi, out):
     """``count_survival``'s sums for one element whose terms W_m P(N(τ_m) = k) span more than
     the floating-point range: each node's term is carried as value × e^−scale, rescaled when the
@@ -156,7 +158,7 @@ def _scaled_pmf(r, log_term, ratio, m, k_lo, k_hi, out):
             val[i] = v
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(**_OPTIONS, inline="always")
 def _clenshaw(a, n_terms, x2, b1, b2):
     """Clenshaw's recurrence b_n = a_n + 2ξ b_{n+1} − b_{n+2} down to n = 1, for every draw side by
     side (``a[n, draw]``; independent recurrences, which the processor runs in parallel): leaves
@@ -172,7 +174,7 @@ def _clenshaw(a, n_terms, x2, b1, b2):
             b1[j] = v
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(**_OPTIONS, error_model="numpy")
 def pareto_odds(work, group, curve, xi, du, possible, coef, length, slope, const, tail, b1, b2):
     """P(dead)/P(alive) per (row, draw) over a block of rows, into ``work``:
     exp(C + ln J(t_x)) − exp(C + ln J(T)), at least 0 (see :mod:`clvmodel.models._pareto_draws`).
@@ -207,7 +209,7 @@ def pareto_odds(work, group, curve, xi, du, possible, coef, length, slope, const
             row[j] = odds if odds > 0.0 else 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(**_OPTIONS)
 def chebyshev_values(out, curve, xi, coef, length):
     """Σ_n c_n T_n(ξ) per (point, draw) by Clenshaw's recurrence, with the coefficients
     ``coef[curve, n, draw]`` of the point's curve, into ``out`` (points, draws)."""

@@ -71,15 +71,59 @@ def log_gamma_shift(x, a):
     True
     """
     x, a, y, low = _lifted(x, a)
-    value = (
-        (y - 0.5) * np.log1p(a / y)
-        + a * np.log(y + a)
-        - a
-        + _stirling_remainder(y + a)
-        - _stirling_remainder(y)
-    )
+    value = _times_log1p(y - 0.5, a, y) + a * np.log(y + a) - a
+    small = a < _SMALL_SHIFT * y
+    # (value + ω(y + a)) − ω(y) in this order: the same bits as before this function kept small a.
+    plain = value + _stirling_remainder(y + a) - _stirling_remainder(y)
+    if small.any():
+        value = np.where(small, value + _stirling_remainder_shift(y, a), plain)
+    else:
+        value = plain
     with np.errstate(divide="ignore", invalid="ignore"):
-        return value - _lift(x, a, low, lambda u, a: np.log1p(a / u))
+        return value - _lift(x, a, low, _log1p_ratio)
+
+
+#: Below this a/y the plain difference ω(y + a) − ω(y) keeps fewer than ~13 digits of the shift.
+_SMALL_SHIFT = 1e-5
+
+
+def _stirling_remainder_shift(y, a):
+    """ω(y + a) − ω(y), with ω Stirling's remainder Σ c_k t^(2k−1) at t = 1/y: the plain difference
+    of two values near 1/(12y) keeps no digit of a shift a below ~1e-17. With s = 1/(y + a),
+    s^m − t^m = (s − t) q_(m−1), q_m = Σ_(j≤m) s^j t^(m−j) = s q_(m−1) + t^m (positive terms), and
+    s − t = −(a s) t."""
+    s = 1.0 / (y + a)
+    t = 1.0 / y
+    q = np.ones_like(t)
+    t_power = np.ones_like(t)
+    total = _STIRLING[0] * q
+    for m in range(1, 2 * len(_STIRLING) - 1):
+        t_power = t_power * t
+        q = s * q + t_power
+        if m % 2 == 0:
+            total = total + _STIRLING[m // 2] * q
+    return -(a * s) * t * total
+
+
+def _times_log1p(w, a, y):
+    """w ln(1 + a/y), also where the quotient a/y falls below the normal doubles (a = 1e-300,
+    y = 1e100), and with it the digits of ln(1 + a/y) = a/y: there w a/y as (w/y) a."""
+    z = a / y
+    value = w * np.log1p(z)
+    tiny = z < 1e-290
+    return np.where(tiny, (w / y) * a, value) if tiny.any() else value
+
+
+def _log1p_ratio(u, a):
+    """ln(1 + a/u), also where a/u overflows (u = 1e-300, a = 1e10): ln a − ln u + ln(1 + u/a)."""
+    with np.errstate(over="ignore"):
+        ratio = a / u
+    value = np.log1p(ratio)
+    large = np.isinf(ratio)
+    if not large.any():
+        return value
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(large, np.log(a) - np.log(u) + np.log1p(u / a), value)
 
 
 # ψ(y) − ln y + 1/(2y) = −Σ B_2k / (2k y^(2k)) and ψ'(y) − 1/y − 1/(2y²) = Σ B_2k / y^(2k+1):

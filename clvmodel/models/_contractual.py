@@ -43,10 +43,11 @@ from scipy.special import psi
 
 from clvmodel.errors import ClvError, InputError
 from clvmodel.models._compress import check_weights, weighted_compress
+from clvmodel.models._contractual_derl import survival_log_ratio
 from clvmodel.models._contractual_predictions import ContractualPredictions, check_discount_rate
 from clvmodel.models._covariates import covariate_matrix, covariate_names, linear_predictor
 from clvmodel.models._fit import MaximumLikelihoodModel
-from clvmodel.models._log_gamma import log_gamma_shift
+from clvmodel.models._log_gamma import digamma_shift, log_gamma_shift, trigamma_shift
 from clvmodel.models._optimise import subsample_rows
 from clvmodel.subscriptions import PERIODS, validate_subscribers
 
@@ -152,24 +153,50 @@ class ContractualModel(ContractualPredictions, MaximumLikelihoodModel):
         return model
 
     # ----------------------------------------------------------------------------------------------
-    # The model: u(t) and du/dc (None when the model has no c).
+    # The model: ln u(t) and ∂ ln u/∂c (None when the model has no c).
     @staticmethod
     def _exponent(p, t):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _log_survival(self, p, t, gradient: bool = False):
-        """ln S(t) = lnΓ(β+u) − lnΓ(α+β+u) − lnΓ(β) + lnΓ(α+β) and its gradient in the
-        parameters (∂/∂c through du/dc = t^c ln t)."""
+    @staticmethod
+    def _log_step(p, t):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _log_retention(self, p, t):
+        """ln r(t) = ln S(t)/S(t − 1) = ln B(α, β + u(t − 1) + Δ)/B(α, β + u(t − 1)), with
+        Δ = u(t) − u(t − 1) from ``_log_step``: the beta ratio of :func:`_log_beta_ratio` at
+        β + u(t − 1), which keeps the digits that ln S(t) − ln S(t − 1) loses once |ln S| is
+        large (sBG at α = 5·10^16, t = 10^12). Where u(t − 1) overflows, the difference."""
         alpha, beta = p["alpha"], p["beta"]
-        u, du_dc = self._exponent(p, t)
-        ll = log_gamma_shift(beta, alpha) - log_gamma_shift(beta + u, alpha)
+        earlier, _ = self._exponent(p, t - 1.0)
+        with np.errstate(over="ignore"):
+            before = beta + np.exp(earlier)
+        finite = np.isfinite(before)
+        ratio = _log_beta_ratio(alpha, np.where(finite, before, 1.0), self._log_step(p, t))[0]
+        if finite.all():
+            return ratio
+        now, previous = self._log_survival(p, t)[0], self._log_survival(p, t - 1.0)[0]
+        return np.where(finite, ratio, survival_log_ratio(now, previous))
+
+    def _log_survival(self, p, t, gradient: bool = False):
+        """ln S(t) = lnΓ(β+u) − lnΓ(α+β+u) − lnΓ(β) + lnΓ(α+β) (see :func:`_log_beta_ratio`)
+        and its gradient in the parameters (∂/∂c through du/dc = u ∂ln u/∂c)."""
+        alpha, beta = p["alpha"], p["beta"]
+        log_u, dlog_dc = self._exponent(p, t)
+        ll, u, far = _log_beta_ratio(alpha, beta, log_u)
         if not gradient:
             return ll, None
-        psi_u = psi(beta + u) - psi(alpha + beta + u)
-        grads = [psi(alpha + beta) - psi(alpha + beta + u), psi_u - psi(beta) + psi(alpha + beta)]
-        if du_dc is not None:
-            grads.append(psi_u * du_dc)
-        return ll, np.array(grads)
+        # ψ(β+u) − ψ(α+β+u) = −(α/u)(1 + O(1/u)) once u overflows: ∂/∂c = −α ∂ln u/∂c there.
+        psi_u = -digamma_shift(beta + u, alpha)
+        with np.errstate(over="ignore"):
+            log_top = np.where(far, np.logaddexp(log_u, np.log(beta)), 0.0)
+        grads = [
+            np.where(far, psi(alpha + beta) - log_top, -digamma_shift(alpha + beta, u)),
+            np.where(far, 0.0, psi_u) + digamma_shift(beta, alpha),
+        ]
+        if dlog_dc is not None:
+            grads.append(np.where(far, -alpha, psi_u * u) * dlog_dc)
+        return ll, np.array(np.broadcast_arrays(*grads))
 
     # ----------------------------------------------------------------------------------------------
     # Fitting
@@ -297,3 +324,46 @@ class ContractualModel(ContractualPredictions, MaximumLikelihoodModel):
 def _stack(columns, n: int) -> np.ndarray:
     """Covariate columns as an (n, k) array, k possibly 0."""
     return np.column_stack(columns) if columns else np.empty((n, 0))
+
+
+#: Below this u/β, ln S is its second-order expansion in u (error below (u/β)³ of it).
+_TAYLOR_SHIFT = 1e-6
+
+
+def _log_beta_ratio(alpha, beta, log_u):
+    """ln B(α, β + u)/B(α, β) ≤ 0 from ln u, with u itself (1 where it overflows) and the mask
+    of the u that overflow.
+
+    The shift of ln Γ is by the smaller of α and u, so that both terms are of the size of the
+    result: lnΓ(β+u) − lnΓ(β) − [lnΓ(α+β+u) − lnΓ(α+β)] when u ≤ α (at α = 5·10^16 the other
+    grouping subtracts two numbers near 2·10^18 and loses every digit of ln S(1) ≈ −39),
+    lnΓ(α+β) − lnΓ(β) − [lnΓ(β+u+α) − lnΓ(β+u)] otherwise. Where u overflows (BdW, c ln t
+    > 709), lnΓ(β+u+α) − lnΓ(β+u) = α ln(β + u) to double precision (α, β < u).
+    """
+    with np.errstate(over="ignore"):
+        u = np.exp(log_u)
+    alpha, beta, u, log_u = np.broadcast_arrays(alpha, beta, u, log_u)
+    far = np.isinf(u)
+    u = np.where(far, 1.0, u)
+    # u tiny beside β (β = 1e285, α = 1e272): the two shifts are ~u ln β (or ~α ln β) each and
+    # their difference ~u α/β; it is u [ψ(β) − ψ(α+β)] + u²/2 [ψ'(β) − ψ'(α+β)] to O((u/β)³).
+    taylor = (u <= _TAYLOR_SHIFT * beta) & ~far
+    by_u = (u <= alpha) & ~taylor
+    by_alpha = ~(u <= alpha) & ~far & ~taylor
+    ll = np.zeros(u.shape)
+    if taylor.any():
+        a, b, v = alpha[taylor], beta[taylor], u[taylor]
+        with np.errstate(over="ignore"):  # ψ' terms in 1/β² vanish (β² overflows) past 1e154
+            ll[taylor] = -v * digamma_shift(b, a) - 0.5 * v * (v * trigamma_shift(b, a))
+    if by_u.any():
+        a, b, v = alpha[by_u], beta[by_u], u[by_u]
+        ll[by_u] = log_gamma_shift(b, v) - log_gamma_shift(a + b, v)
+    if by_alpha.any():
+        a, b, v = alpha[by_alpha], beta[by_alpha], u[by_alpha]
+        ll[by_alpha] = log_gamma_shift(b, a) - log_gamma_shift(b + v, a)
+    if far.any():
+        a, b = alpha[far], beta[far]
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = log_gamma_shift(b, a) - a * np.logaddexp(log_u[far], np.log(b))
+        ll[far] = np.where(np.isnan(value), -np.inf, value)
+    return np.minimum(ll, 0.0), u, far

@@ -1,5 +1,6 @@
 """DERL by direct summation: the sums behind the contractual models' discounted expected
-residual lifetime, with the asymptotic tail and Richardson extrapolation when d is (near) 0.
+residual lifetime: past 2^17-2^20 terms, an integral of S when d > 0, and S's asymptotic
+tail with Richardson extrapolation when d = 0.
 
 A mixin of :class:`clvmodel.models._contractual.ContractualModel`; it uses the model's
 ``_log_survival``."""
@@ -13,6 +14,11 @@ _SUM_TOLERANCE = 1e-15
 _SUM_BLOCK = 4096
 _SUM_MAX_TERMS = 2**17
 _SUM_MAX_TERMS_DISCOUNTED = 2**20
+# Below this discount rate DERL(d) is capped at DERL(0).
+_NEAR_ZERO_RATE = 1e-8
+# ln k beyond which the discounted tail takes S as a power law (u = k^c may overflow after).
+_FAR = 600.0
+_NEAR_ZERO_RATE = 1e-8
 
 _PIECE_NODES, _PIECE_WEIGHTS = np.polynomial.legendre.leggauss(20)
 
@@ -39,6 +45,24 @@ def _power_exp(q: float, y: np.ndarray) -> np.ndarray:
     return np.where(y > 0, total, 1.0 / (q - 1.0) if q > 1.0 else np.inf)
 
 
+def survival_log_ratio(later, earlier):
+    """ln S(later)/S(earlier) ≤ 0 from the two logs; −inf where ln S(earlier) is −inf too
+    (α ln u overflows, and the ratio, ≈ (u(earlier)/u(later))^α, is 0 to double precision).
+
+    Parameters
+    ----------
+    later, earlier : array_like
+        ln S at the later and the earlier ages (broadcast together).
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    earlier = np.broadcast_to(earlier, np.broadcast(later, earlier).shape)
+    gap = later - np.where(np.isneginf(earlier), 0.0, earlier)
+    return np.where(np.isneginf(earlier), -np.inf, np.minimum(gap, 0.0))
+
+
 class DiscountedLifetimeSums:
     """Mixin of :class:`clvmodel.models._contractual.ContractualModel`: DERL(d) summed from
     ln S(t) (``_log_survival``), see :meth:`_derl`."""
@@ -49,8 +73,9 @@ class DiscountedLifetimeSums:
         The sum stops when the terms left are below ``_SUM_TOLERANCE`` of the sum: with z < 1 the
         remainder is at most (next term) / (1 − z), reached within 45/d terms. At d = 0 (or d
         below ~1e-5) the sum stops after ``_SUM_MAX_TERMS`` terms (``_SUM_MAX_TERMS_DISCOUNTED``)
-        and the remainder comes from S's asymptotic form (see :meth:`_tail`); cα ≤ 1 with d = 0
-        means an infinite sum.
+        and the remainder comes from an integral of the exact S when d > 0
+        (:meth:`_discounted_tail`), from S's asymptotic form at d = 0 (:meth:`_tail`); cα ≤ 1
+        with d = 0 means an infinite sum. Below d = 1e-8 the value is capped at DERL(0).
         """
         log_z = -np.log1p(d)
         if d == 0.0 and p["alpha"] * p.get("c", 1.0) <= 1.0:
@@ -58,7 +83,8 @@ class DiscountedLifetimeSums:
             return np.full(t.size, np.inf)
         limit = _SUM_MAX_TERMS
         if d > 0:
-            needed = _SUM_BLOCK * np.ceil(45.0 / d / _SUM_BLOCK)
+            # 45/d overflows at a subnormal d: the cap applies anyway.
+            needed = _SUM_BLOCK * np.ceil(45.0 / max(d, 1e-300) / _SUM_BLOCK)
             limit = int(min(max(needed, _SUM_MAX_TERMS), _SUM_MAX_TERMS_DISCOUNTED))
         base = self._log_survival(p, t)[0]
         total = np.zeros(t.size)
@@ -82,7 +108,10 @@ class DiscountedLifetimeSums:
                 last = terms[:, -1]
                 bound = last / -np.expm1(log_z) if d > 0 else np.inf
                 done[rows] = (last == 0) | (bound <= _SUM_TOLERANCE * total[rows])
-            if not done.all():
+            if d > 0 and not done.all():
+                rows = np.flatnonzero(~done)
+                total[rows] += self._discounted_tail(p, t[rows], base[rows], float(n), log_z)
+            elif not done.all():
                 # The asymptotic form misses S by a factor 1 + O(x^−2c) at the age x where the
                 # tail starts, so the tail's error falls like x^−(cα + 2c − 1): Richardson
                 # extrapolation from the estimates at n/2 and n removes its leading term.
@@ -94,7 +123,58 @@ class DiscountedLifetimeSums:
                 gain = ratio ** (c * p["alpha"] + 2.0 * c - 1.0)
                 extrapolated = (gain * fine - coarse) / (gain - 1.0)
                 total[rows] = np.where(np.isfinite(fine + coarse), extrapolated, np.inf)
-        return total
+        if 0.0 < d < _NEAR_ZERO_RATE:
+            # DERL(d) < DERL(0) for d > 0; the two sums may differ in the last digit where
+            # DERL(d) no longer moves with d.
+            total = np.minimum(total, self._derl(p, t, 0.0))
+        # S(t) = 0 in logs (α ln u overflows): S(t + 1)/S(t) ≈ (u(t)/u(t + 1))^α is 0.
+        return np.where(np.isneginf(base), 0.0, total)
+
+    def _discounted_tail(self, p, t, base, n: float, log_z: float) -> np.ndarray:
+        """Σ_{k ≥ n} f(k), f(k) = S(t + 1 + k)/S(t) z^k with z < 1, from the exact S.
+
+        Euler-Maclaurin about the midpoints: Σ_{k ≥ n} f(k) = ∫_{n−½}^∞ f(k) dk − f′(n − ½)/24
+        + O(f‴), with f′(n − ½) ≈ f(n) − f(n − 1); f varies on the scale of
+        min(1/ln(1 + d), k/(cα)) ≥ ~2·10^4 here. The integral is Gauss-Legendre on pieces
+        geometric in k (½ in ln k) up to k = 1/ln(1 + d), then ½/ln(1 + d) wide up to 80 more
+        e-folds of z^k. Unlike the asymptotic form of S (:meth:`_tail`), this holds for any c,
+        e.g. c = 10^−10 where u = k^c stays near 1 far beyond any k summed.
+        """
+        lam = -log_z
+        start = n - 0.5
+        log_knee = -np.log(lam) - np.log(start)  # ln(1/(λ · start)), finite at a subnormal λ
+        geometric = np.exp(np.arange(0.0, min(max(log_knee, 0.0), _FAR) + 0.5, 0.5))
+        if log_knee > _FAR:  # d < ~1e-255: z^k matters only beyond k = e^600, see below
+            edges = start * geometric
+        else:
+            knee = max(start * geometric[-1], 1.0 / lam)
+            edges = np.concatenate([start * geometric[:-1], knee + 0.5 / lam * np.arange(161.0)])
+            edges = np.unique(np.maximum(edges, start))
+        total = np.zeros(t.size)
+        for first in range(0, edges.size - 1, 200):
+            lo, hi = edges[first : first + 200], edges[first + 1 : first + 201]
+            lo = lo[: hi.size]
+            k = (lo[:, None] + (hi - lo)[:, None] * (_PIECE_NODES + 1.0) / 2).ravel()
+            weights = ((hi - lo)[:, None] / 2 * _PIECE_WEIGHTS).ravel()
+            logs = self._log_survival(p, t[:, None] + 1.0 + k[None, :])[0] - base[:, None]
+            total += np.exp(logs + k[None, :] * log_z) @ weights
+        ends = np.array([n - 1.0, n])
+        logs = self._log_survival(p, t[:, None] + 1.0 + ends[None, :])[0] - base[:, None]
+        slope = np.diff(np.exp(logs + ends[None, :] * log_z), axis=1)[:, 0]
+        if log_knee > _FAR:
+            total += self._power_remainder(p, t, base, edges[-1], lam)
+        return total - slope / 24.0
+
+    def _power_remainder(self, p, t, base, far: float, lam: float) -> np.ndarray:
+        """∫_K^∞ S(t + 1 + k)/S(t) e^−λk dk for K = ``far`` ≥ e^600 with S a power law beyond K,
+        S ∝ k^−q with q its local log-slope at K: K f(K) J(q, λK) (see :func:`_power_exp`)."""
+        points = np.array([far * np.exp(-0.5), far])
+        logs = self._log_survival(p, t[:, None] + 1.0 + points[None, :])[0] - base[:, None]
+        slopes = -(logs[:, 1] - logs[:, 0]) / 0.5
+        level = logs[:, 1] - lam * far + np.log(far)
+        with np.errstate(over="ignore"):
+            values = [_power_exp(q, np.array([lam * far]))[0] for q in slopes]
+            return np.exp(level) * np.array(values)
 
     def _tail(self, p, t, base, n: float, log_z: float) -> np.ndarray:
         """Σ_{k ≥ n} S(t + 1 + k)/S(t) z^k from the asymptotic form of S.
@@ -111,9 +191,11 @@ class DiscountedLifetimeSums:
         s = p["beta"] + (alpha - 1.0) / 2.0
         age = t + 1.0 + n
         start = age - 0.5
-        u = age**c
+        log_u = c * np.log(age)
         lam = -log_z
-        log_scale = self._log_survival(p, age)[0] - base + n * log_z + alpha * np.log(u + s)
+        # ln(u + s) = ln u + log1p(s/u) with u = age^c kept in logs (it overflows at c ≳ 54).
+        log_shifted = log_u + np.log1p(s * np.exp(-log_u))
+        log_scale = self._log_survival(p, age)[0] - base + n * log_z + alpha * log_shifted
         total = np.zeros(t.size)
         log_coefficient = 0.0  # ln |(−α choose j)| + j ln |s|
         sign = -1.0 if s > 0 else 1.0  # of (−α choose j) s^j, j ≥ 1, relative to the term before

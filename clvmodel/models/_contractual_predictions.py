@@ -18,7 +18,7 @@ from clvmodel.models._contractual_checks import (
     check_price_and_margin,
     finite_value,
 )
-from clvmodel.models._contractual_derl import DiscountedLifetimeSums
+from clvmodel.models._contractual_derl import DiscountedLifetimeSums, survival_log_ratio
 from clvmodel.models._contractual_intervals import predictions_at, subscriber_intervals
 from clvmodel.models._covariates import covariate_matrix
 from clvmodel.models._intervals import check_level
@@ -63,7 +63,7 @@ class ContractualPredictions(DiscountedLifetimeSums):
         if (t < 1).any():
             raise InputError(f"retention rates start at period 1, got {t.tolist()}.")
         p = self._params(self._check_fitted())
-        values = np.exp(self._log_survival(p, t)[0] - self._log_survival(p, t - 1.0)[0])
+        values = np.exp(self._log_retention(p, t))
         return float(values) if values.ndim == 0 else values
 
     def discounted_expected_lifetime(self, discount_rate: float) -> float:
@@ -184,7 +184,8 @@ class ContractualPredictions(DiscountedLifetimeSums):
         for rows, p, distinct, group in groups:
             with np.errstate(divide="ignore"):
                 grid = self._log_survival(p, distinct[:, None] + k[None, :])[0]
-                values[rows] = np.exp(grid - self._log_survival(p, distinct)[0][:, None])[group]
+                base = self._log_survival(p, distinct)[0][:, None]
+                values[rows] = np.exp(survival_log_ratio(grid, base))[group]
         values[cancelled] = 0.0
         return pd.DataFrame(values, index=index, columns=k.astype("int64"))
 
@@ -219,7 +220,9 @@ class ContractualPredictions(DiscountedLifetimeSums):
                 (distinct, distinct + k) if np.ndim(k) == 0 else (t[rows], t[rows] + k[rows])
             )
             with np.errstate(divide="ignore"):
-                values = self._log_survival(p, ahead)[0] - self._log_survival(p, base)[0]
+                values = survival_log_ratio(
+                    self._log_survival(p, ahead)[0], self._log_survival(p, base)[0]
+                )
             log_ratio[rows] = values[place] if np.ndim(k) == 0 else values
         # 0.0 − expm1: k = 0 gives 0.0, where −expm1(0.0) is −0.0 ("-0.0" in a CSV).
         return np.where(cancelled, 1.0, 0.0 - np.expm1(log_ratio))

@@ -80,9 +80,21 @@ class BetaDiscreteWeibullModel(ContractualModel):
 
     @staticmethod
     def _exponent(p, t):
-        """u = t^c and du/dc = t^c ln t (0 at t = 0)."""
+        """ln u = c ln t (−inf at t = 0; +inf beyond the largest double) and ∂ln u/∂c = ln t."""
         t = np.asarray(t, dtype="float64")
         positive = t > 0
         log_t = np.log(np.where(positive, t, 1.0))
-        u = np.where(positive, np.exp(p["c"] * log_t), 0.0)
-        return u, u * log_t
+        with np.errstate(over="ignore"):
+            log_u = p["c"] * log_t
+        return np.where(positive, log_u, -np.inf), log_t
+
+    @staticmethod
+    def _log_step(p, t):
+        """ln(t^c − (t − 1)^c) = c ln t + ln(1 − e^(−c log1p(1/(t − 1)))) for t ≥ 1 (c ln 1 = 0
+        at t = 1), without the cancellation of the difference of the two powers."""
+        t = np.asarray(t, dtype="float64")
+        later = np.where(t > 1, t - 1.0, 1.0)
+        with np.errstate(over="ignore"):
+            log_t = p["c"] * np.log(t)
+            fall = p["c"] * np.log1p(1.0 / later)
+        return log_t + np.where(t > 1, np.log(-np.expm1(-fall)), 0.0)

@@ -30,6 +30,8 @@ _NODES, _WEIGHTS = leggauss(32)
 # Gauss-Legendre pieces on each side of the integrand's mode end where ln(integrand) has fallen
 # this far below its peak: short pieces where it bends, long ones in the exponential tail.
 _LEVELS = np.array([1.0, 4.0, 12.0, 25.0, 50.0])
+# Below this discount rate DERL(d) is capped at DERL(0) (see ShiftedBetaGeoModel._derl).
+_NEAR_ZERO_RATE = 1e-8
 
 
 def hyp2f1_one(b, c, discount_rate: float) -> np.ndarray:
@@ -77,18 +79,21 @@ def hyp2f1_one(b, c, discount_rate: float) -> np.ndarray:
         with np.errstate(divide="ignore"):
             return np.where(gap > 0, (c - 1.0) / np.where(gap > 0, gap, 1.0), np.inf)
     log_z = -np.log1p(discount_rate)
-    z, one_minus_z = np.exp(log_z), -np.expm1(log_z)
+    # ln(1 − z) = ln d − ln(1 + d): 1 − z itself is subnormal, with few digits, at d ≈ 1e-320.
+    z, log_one_minus_z = np.exp(log_z), np.log(discount_rate) + log_z
     rate = c - 1.0
 
     def g(y):
         """g on a grid: y has one more (last) axis than b and c."""
-        return -rate[..., None] * y - b[..., None] * _log_mix(z, one_minus_z, y)
+        return -rate[..., None] * y - b[..., None] * _log_mix(z, log_one_minus_z, y)
 
     excess = b - rate  # > 0 when the integrand first rises
+    # y* = ln(z (b − c + 1) / ((c − 1)(1 − z))) in logs: 1 − z = d/(1 + d) may be subnormal.
     with np.errstate(divide="ignore", invalid="ignore"):
+        log_excess = np.log(np.where(excess > 0, excess, 1.0))
         mode = np.where(
             excess > 0,
-            np.maximum(np.log(z * excess / (rate * one_minus_z)), 0.0),
+            np.maximum(log_z + log_excess - np.log(rate) - log_one_minus_z, 0.0),
             0.0,
         )
     peak = g(mode[..., None])[..., 0]
@@ -105,16 +110,16 @@ def hyp2f1_one(b, c, discount_rate: float) -> np.ndarray:
     return rate * np.exp(peak) * total
 
 
-def _log_mix(z, one_minus_z, y):
+def _log_mix(z, log_one_minus_z, y):
     """ln(1 − z + z e^−y) without cancellation: log1p near y = 0, a sum of positive terms
-    beyond (where 1 + z(e^−y − 1) would lose the digits of a small 1 − z)."""
+    beyond, as ln(e^ln(1 − z) + e^(ln z − y)) (1 − z may be small, even subnormal)."""
     y = np.asarray(y, dtype="float64")
     near = y < 1.0
     with np.errstate(divide="ignore"):
         return np.where(
             near,
             np.log1p(z * np.expm1(-np.where(near, y, 0.0))),
-            np.log(one_minus_z + z * np.exp(-np.where(near, 1.0, y))),
+            np.logaddexp(log_one_minus_z, np.log(z) - np.where(near, 1.0, y)),
         )
 
 
@@ -206,7 +211,14 @@ class ShiftedBetaGeoModel(ContractualModel):
 
     @staticmethod
     def _exponent(p, t):
-        return np.asarray(t, dtype="float64"), None
+        t = np.asarray(t, dtype="float64")
+        with np.errstate(divide="ignore"):
+            return np.log(t), None
+
+    @staticmethod
+    def _log_step(p, t):
+        """ln(u(t) − u(t − 1)) = ln 1."""
+        return np.zeros(np.shape(t))
 
     def _derl(self, p, t, d):
         """DERL(d | n − 1 = t renewals) = B(α, β + t + 1)/B(α, β + t) · ₂F₁(1, β + t + 1;
@@ -214,4 +226,11 @@ class ShiftedBetaGeoModel(ContractualModel):
         α > 1."""
         alpha, beta = p["alpha"], p["beta"]
         ratio = (beta + t) / (alpha + beta + t)
-        return ratio * hyp2f1_one(beta + t + 1.0, alpha + beta + t + 1.0, d)
+        value = ratio * hyp2f1_one(beta + t + 1.0, alpha + beta + t + 1.0, d)
+        if 0.0 < d < _NEAR_ZERO_RATE:
+            # DERL(d) < DERL(0) for d > 0; the quadrature and the closed form at d = 0 may
+            # differ in the last digit, where DERL(d) no longer moves with d.
+            value = np.minimum(
+                value, ratio * hyp2f1_one(beta + t + 1.0, alpha + beta + t + 1.0, 0.0)
+            )
+        return value

@@ -20,25 +20,17 @@ parameter vectors, as for the continuous-time models (:mod:`clvmodel.models._int
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
-from scipy.special import exprel, polygamma
 
 from clvmodel._grouping import group_rows
 from clvmodel.errors import InputError
+from clvmodel.models._bgbb_math import log_beta_ratio, no_purchase_if_alive, survival_sum
 from clvmodel.models._count_tables import SurvivalTables, mixture_interval
 from clvmodel.models._interval_draws import limits_over_points, parameter_points
 from clvmodel.models._log_gamma import log_gamma_shift as shift
 
-__all__ = [
-    "OpportunityPredictions",
-    "count_survival_if_alive",
-    "log_beta_ratio",
-    "no_purchase_if_alive",
-    "survival_sum",
-]
+__all__ = ["OpportunityPredictions", "count_survival_if_alive"]
 
 #: The predictions of ``predict``, in their column order.
 OPPORTUNITY_PREDICTIONS = ("probability_alive", "expected_purchases", "probability_no_purchase")
@@ -47,46 +39,11 @@ OPPORTUNITY_PREDICTIONS = ("probability_alive", "expected_purchases", "probabili
 _MIXTURE_POINTS = 50
 
 
-def log_beta_ratio(a, b, da, db):
-    """ln[B(a + da, b + db) / B(a, b)] for da, db ≥ 0."""
-    return shift(a, da) + shift(b, db) - shift(a + b, da + db)
-
-
-def survival_sum(gamma, d, horizon):
-    """Σ_{k=1}^{n*} B(γ, d+k)/B(γ, d) = d/(γ−1) [1 − Γ(γ+d)Γ(d+1+n*)/(Γ(d+1)Γ(γ+d+n*))].
-
-    The bracket is −expm1(f) with f(γ) = ln of the gamma ratio, f(1) = 0; the form is evaluated as
-    d · (−f/(γ−1)) · exprel(f), with f/(γ−1) from its Taylor series at γ = 1 (derivatives
-    −[ψ⁽ʲ⁾(γ+d+n*) − ψ⁽ʲ⁾(γ+d)], eight terms) when |γ − 1| < 0.01, where the quotient would lose
-    digits.
-    """
-    f = shift(d + 1.0, horizon) - shift(gamma + d, horizon)
-    e = gamma - 1.0
-    near_one = np.abs(e) < 1e-2
-    taylor = -sum(
-        e**j / math.factorial(j + 1) * (polygamma(j, 1.0 + d + horizon) - polygamma(j, 1.0 + d))
-        for j in range(8)
-    )
-    ratio = np.where(near_one, taylor, f / np.where(near_one, 1.0, e))
-    return d * (-ratio) * exprel(f)
-
-
 def _log_alive_for(gamma, delta_n, j, n_star: int):
     """ln P(J = j | alive at n), with δ + n given."""
     return np.where(
         j < n_star, log_beta_ratio(gamma, delta_n, 1.0, j), log_beta_ratio(gamma, delta_n, 0.0, j)
     )
-
-
-def no_purchase_if_alive(theta, x, n, n_star: int) -> np.ndarray:
-    """P(X = 0 | alive at n) = Σ_j P(J = j) B(α + x, β + n − x + j)/B(α + x, β + n − x)."""
-    alpha, beta, gamma, delta = theta
-    j = np.arange(n_star + 1, dtype="float64")[None, :]
-    x, n = np.asarray(x, dtype="float64")[:, None], np.asarray(n, dtype="float64")[:, None]
-    terms = _log_alive_for(gamma, delta + n, j, n_star) + log_beta_ratio(
-        alpha + x, beta + n - x, 0.0, j
-    )
-    return np.clip(np.exp(terms).sum(axis=1), 0.0, 1.0)
 
 
 def count_survival_if_alive(theta, x, n, n_star: int, cells: int = 4_000_000) -> np.ndarray:
@@ -105,7 +62,7 @@ def count_survival_if_alive(theta, x, n, n_star: int, cells: int = 4_000_000) ->
         log_terms = (
             _log_alive_for(gamma, delta + ns, j, n_star)
             + log_choose
-            + log_beta_ratio(alpha + xs, beta + ns - xs, kk, j - kk)
+            + log_beta_ratio(alpha + xs, beta + (ns - xs), kk, j - kk)
         )
         pmf = np.where(k <= j, np.exp(log_terms), 0.0).sum(axis=1)
         above[start : start + step] = np.clip(1.0 - np.cumsum(pmf, axis=1), 0.0, 1.0)

@@ -26,10 +26,11 @@ from scipy.special import psi
 
 from clvmodel._grouping import group_rows
 from clvmodel.errors import InputError
+from clvmodel.models._bgbb_math import log_beta_ratio, survival_sum
 from clvmodel.models._compress import check_weights, weighted_compress
 from clvmodel.models._fit import MaximumLikelihoodModel
 from clvmodel.models._log_gamma import log_gamma_shift as shift
-from clvmodel.models._opportunity_counts import OpportunityPredictions, log_beta_ratio, survival_sum
+from clvmodel.models._opportunity_counts import OpportunityPredictions
 from clvmodel.models._optimise import subsample_rows
 
 __all__ = ["BetaGeoBetaBinomModel", "validate_opportunities"]

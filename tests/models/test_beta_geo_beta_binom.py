@@ -22,7 +22,7 @@ from bgbb_simulation import simulate_opportunities
 
 from clvmodel.errors import InputError
 from clvmodel.models import load_model
-from clvmodel.models._opportunity_counts import survival_sum
+from clvmodel.models._bgbb_math import survival_sum
 from clvmodel.models.beta_geo_beta_binom import BetaGeoBetaBinomModel
 
 lifetimes = pytest.importorskip("lifetimes")

@@ -18,7 +18,8 @@ from bgbb_simulation import simulate_opportunities
 from scipy import stats
 
 from clvmodel.errors import InputError
-from clvmodel.models._opportunity_counts import count_survival_if_alive, no_purchase_if_alive
+from clvmodel.models._bgbb_math import no_purchase_if_alive
+from clvmodel.models._opportunity_counts import count_survival_if_alive
 from clvmodel.models.beta_geo_beta_binom import BetaGeoBetaBinomModel
 
 PUBLISHED = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}

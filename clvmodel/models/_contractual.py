@@ -342,6 +342,7 @@ def _log_beta_ratio(alpha, beta, log_u):
     """
     with np.errstate(over="ignore"):
         u = np.exp(log_u)
+    alpha_in, beta_in = alpha, beta
     alpha, beta, u, log_u = np.broadcast_arrays(alpha, beta, u, log_u)
     far = np.isinf(u)
     u = np.where(far, 1.0, u)
@@ -350,7 +351,13 @@ def _log_beta_ratio(alpha, beta, log_u):
     taylor = (u <= _TAYLOR_SHIFT * beta) & ~far
     by_u = (u <= alpha) & ~taylor
     by_alpha = ~(u <= alpha) & ~far & ~taylor
-    ll = np.zeros(u.shape)
+    if by_alpha.mean() > 0.5:  # the usual case (u > α): one pass over all, the rest patched
+        with np.errstate(invalid="ignore"):
+            ll = log_gamma_shift(beta_in, alpha_in) - log_gamma_shift(beta_in + u, alpha_in)
+        ll = np.array(np.broadcast_to(ll, u.shape))
+        by_alpha = np.zeros(u.shape, dtype=bool)
+    else:
+        ll = np.zeros(u.shape)
     if taylor.any():
         a, b, v = alpha[taylor], beta[taylor], u[taylor]
         with np.errstate(over="ignore"):  # ψ' terms in 1/β² vanish (β² overflows) past 1e154

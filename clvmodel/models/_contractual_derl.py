@@ -18,7 +18,6 @@ _SUM_MAX_TERMS_DISCOUNTED = 2**20
 _NEAR_ZERO_RATE = 1e-8
 # ln k beyond which the discounted tail takes S as a power law (u = k^c may overflow after).
 _FAR = 600.0
-_NEAR_ZERO_RATE = 1e-8
 
 _PIECE_NODES, _PIECE_WEIGHTS = np.polynomial.legendre.leggauss(20)
 

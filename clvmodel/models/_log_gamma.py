@@ -72,7 +72,7 @@ def log_gamma_shift(x, a):
     """
     x, a, y, low = _lifted(x, a)
     value = _times_log1p(y - 0.5, a, y) + a * np.log(y + a) - a
-    small = a < _SMALL_SHIFT * y
+    small = a < _SMALL_SHIFT / y
     # (value + ω(y + a)) − ω(y) in this order: the same bits as before this function kept small a.
     plain = value + _stirling_remainder(y + a) - _stirling_remainder(y)
     if small.any():
@@ -83,8 +83,9 @@ def log_gamma_shift(x, a):
         return value - _lift(x, a, low, _log1p_ratio)
 
 
-#: Below this a/y the plain difference ω(y + a) − ω(y) keeps fewer than ~13 digits of the shift.
-_SMALL_SHIFT = 1e-5
+#: Below this a·y the plain difference ω(y + a) − ω(y), whose rounding is ~10⁻¹⁷/y, is no longer
+#: below ~10⁻¹⁵ of the shift (≈ a ln y).
+_SMALL_SHIFT = 1e-3
 
 
 def _stirling_remainder_shift(y, a):

@@ -23,6 +23,7 @@ import numpy as np
 from numpy.polynomial.legendre import leggauss
 
 from clvmodel.models._contractual import ContractualModel
+from clvmodel.models._contractual_derl import _NEAR_ZERO_RATE
 
 __all__ = ["ShiftedBetaGeoModel", "hyp2f1_one"]
 
@@ -30,8 +31,6 @@ _NODES, _WEIGHTS = leggauss(32)
 # Gauss-Legendre pieces on each side of the integrand's mode end where ln(integrand) has fallen
 # this far below its peak: short pieces where it bends, long ones in the exponential tail.
 _LEVELS = np.array([1.0, 4.0, 12.0, 25.0, 50.0])
-# Below this discount rate DERL(d) is capped at DERL(0) (see ShiftedBetaGeoModel._derl).
-_NEAR_ZERO_RATE = 1e-8
 
 
 def hyp2f1_one(b, c, discount_rate: float) -> np.ndarray:

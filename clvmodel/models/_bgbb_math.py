@@ -18,7 +18,7 @@ import math
 import numpy as np
 from scipy.special import logsumexp, polygamma
 
-from clvmodel.models._log_gamma import _STIRLING_FROM, _stirling_remainder, digamma_shift
+from clvmodel.models._log_gamma import _STIRLING_FROM, digamma_shift, stirling_remainder_shift
 from clvmodel.models._log_gamma import log_gamma_shift as shift
 
 __all__ = ["log_beta_ratio", "no_purchase_if_alive", "survival_sum"]
@@ -76,13 +76,7 @@ def _log_r_over_eps(a, b, eps, h):
     total = (
         h * _log_ratio_over(eps, 1.0 / (big_b + h), big_a + h, big_b + h)
         + np.where(close, near_form, far_form)
-        + (
-            _stirling_remainder(big_a + h)
-            - _stirling_remainder(big_a)
-            - _stirling_remainder(big_b + h)
-            + _stirling_remainder(big_b)
-        )
-        / eps
+        + (stirling_remainder_shift(big_a, h) - stirling_remainder_shift(big_b, h)) / eps
     )
     for i in range(int(_STIRLING_FROM)):
         # ln[(a+i)(b+h+i) / ((b+i)(a+h+i))] = log1p(εh / ((b+i)(a+h+i)))

@@ -12,7 +12,13 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import psi
 
-__all__ = ["digamma_shift", "log_gamma_shift", "log_minus_digamma", "trigamma_shift"]
+__all__ = [
+    "digamma_shift",
+    "log_gamma_shift",
+    "log_minus_digamma",
+    "stirling_remainder_shift",
+    "trigamma_shift",
+]
 
 # Stirling's series for ln Γ(y) − (y − ½) ln y + y − ½ ln 2π: B_2k / (2k (2k − 1) y^(2k−1)).
 _STIRLING = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188, -691 / 360360)
@@ -76,7 +82,7 @@ def log_gamma_shift(x, a):
     # (value + ω(y + a)) − ω(y) in this order: the same bits as before this function kept small a.
     plain = value + _stirling_remainder(y + a) - _stirling_remainder(y)
     if small.any():
-        value = np.where(small, value + _stirling_remainder_shift(y, a), plain)
+        value = np.where(small, value + stirling_remainder_shift(y, a), plain)
     else:
         value = plain
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -88,11 +94,23 @@ def log_gamma_shift(x, a):
 _SMALL_SHIFT = 1e-3
 
 
-def _stirling_remainder_shift(y, a):
+def stirling_remainder_shift(y, a):
     """ω(y + a) − ω(y), with ω Stirling's remainder Σ c_k t^(2k−1) at t = 1/y: the plain difference
     of two values near 1/(12y) keeps no digit of a shift a below ~1e-17. With s = 1/(y + a),
     s^m − t^m = (s − t) q_(m−1), q_m = Σ_(j≤m) s^j t^(m−j) = s q_(m−1) + t^m (positive terms), and
-    s − t = −(a s) t."""
+    s − t = −(a s) t.
+
+    Parameters
+    ----------
+    y : array_like
+        Arguments ≥ 10, where Stirling's series holds.
+    a : array_like
+        Shifts ≥ 0.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     s = 1.0 / (y + a)
     t = 1.0 / y
     q = np.ones_like(t)

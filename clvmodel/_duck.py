@@ -63,6 +63,8 @@ def relation_sql(path: str | os.PathLike, table: str | None = None) -> Relation:
         return relation
     if suffix in (".parquet", ".pq") or location.is_dir():
         target = str(location / "*.parquet") if location.is_dir() else str(location)
+        if location.is_dir():
+            check_parquet_folder(location)
         relation = Relation(f"read_parquet({sql_literal(target)})")
         relation.parquet = location
         return relation
@@ -70,6 +72,55 @@ def relation_sql(path: str | os.PathLike, table: str | None = None) -> Relation:
         f"cannot tell the format of {str(location)!r}: use .csv, .parquet (or a folder of them), "
         "or a .duckdb database with a table name."
     )
+
+
+def _column_kind(kind) -> str:
+    """What a Parquet column's Arrow type holds, as far as reading it goes: whole numbers, text,
+    decimals, floating-point numbers, dates or times, true/false (or the type itself)."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    for name, test in (
+        ("whole numbers", pa.types.is_integer),
+        ("text", lambda k: pa.types.is_string(k) or pa.types.is_large_string(k)),
+        ("decimal numbers", pa.types.is_decimal),
+        ("floating-point numbers", pa.types.is_floating),
+        ("dates or times", lambda k: pa.types.is_date(k) or pa.types.is_timestamp(k)),
+        ("true/false values", pa.types.is_boolean),
+    ):
+        if test(kind):
+            return name
+    return str(kind)
+
+
+def check_parquet_folder(folder: Path) -> None:
+    """Refuse a folder of Parquet files that DuckDB cannot read as one table without changing
+    values: no file, or a column whose values are of another kind in one file than in another.
+
+    DuckDB takes the first file's schema and casts the other files to it: text ids ``"007"``
+    after integer ids in the first file become the integer 7 (and merge with customer 7).
+    """
+    import pyarrow.parquet as pq
+
+    files = sorted(folder.glob("*.parquet"))
+    if not files:
+        raise InputError(f"folder {str(folder)!r} holds no .parquet file.")
+    seen: dict[str, tuple[str, str]] = {}
+    for file in files:
+        try:
+            schema = pq.read_schema(file)
+        except Exception as error:  # pyarrow's errors for a damaged or non-Parquet file
+            raise InputError(f"cannot read {str(file)!r} as Parquet: {error}") from None
+        for field in schema:
+            kind = _column_kind(field.type)
+            first = seen.setdefault(field.name, (kind, file.name))
+            if first[0] != kind:
+                raise InputError(
+                    f"the files of {str(folder)!r} hold column {field.name!r} as different kinds "
+                    f"of values ({first[0]} in {first[1]!r}, {kind} in {file.name!r}); write it "
+                    "with one type in every file."
+                )
 
 
 def _csv_sql(location: Path, options: str = "") -> str:

@@ -31,6 +31,7 @@ small or very large shapes, by the rearrangements of :mod:`clvmodel.models._beta
 from __future__ import annotations
 
 import sys
+import time
 
 import numpy as np
 from scipy.special import betainc, betaln, gammaln
@@ -76,6 +77,12 @@ _TINY_ARGUMENT = 1e-300
 # the NumPy one: it is quicker at every size, as each NumPy step costs microseconds however few
 # the elements (1 element to y = 0.9: 1.7 ms vs 9 µs; 100 to y = 0.999: 13 ms vs 16 µs).
 _COMPILED_MIN_SIZE = 1
+# Without the interval code, the compiled loop is loaded (numba: about 0.5 CPU s, once per
+# process) when the NumPy loop has taken this many CPU seconds in the process: long horizons
+# valued period by period (a hundred years month by month: 1,200 evaluations with y near 1,
+# each taking the loop to its last term) then cost what one short prediction costs.
+_LOAD_COMPILED_AFTER = 0.5
+_numpy_loop_seconds = [0.0]
 
 
 def one_minus_power_over(eps: np.ndarray, log_z: np.ndarray) -> np.ndarray:
@@ -129,6 +136,8 @@ def euler_series_if_alive(r, alpha, a, b, x, age, t):
     shape = np.broadcast_shapes(*(np.shape(v) for v in (a, c, d, y)))
     flat = [np.ascontiguousarray(v).ravel() for v in np.broadcast_arrays(a, c, d, y)]
     compiled = sys.modules.get("clvmodel.models._interval_kernels")
+    if compiled is None and _numpy_loop_seconds[0] > _LOAD_COMPILED_AFTER:
+        from clvmodel.models import _interval_kernels as compiled
     if compiled is not None and flat[3].size >= _COMPILED_MIN_SIZE:
         total, magnitude = np.empty(flat[3].size), np.empty(flat[3].size)
         active = np.empty(flat[3].size, dtype=bool)
@@ -138,8 +147,10 @@ def euler_series_if_alive(r, alpha, a, b, x, age, t):
     else:
         # d = a + b + x − 1 = 0 gives inf/nan, and terms can overflow (r ≫ 1: c ≪ −1), all of
         # which the reliability mask below rejects.
+        started = time.process_time()
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             total, magnitude, active = _series_sums(*flat)
+        _numpy_loop_seconds[0] += time.process_time() - started
     total, magnitude, active = (v.reshape(shape) for v in (total, magnitude, active))
     z_pow = np.exp((a - 1.0) * z_log)
     with np.errstate(invalid="ignore"):  # 0 · inf where d = 0: rejected below

@@ -56,7 +56,9 @@ def calibration_holdout_split(
     -------
     calibration : pandas.DataFrame
         :func:`rfm_summary` of the purchases up to ``calibration_end``, for every customer whose
-        first purchase is in the calibration period.
+        first purchase is in the calibration period, with the ``attrs`` it gives (exact duplicate
+        rows up to ``calibration_end``, customer-days after it, and customers without a purchase
+        up to it in ``rejected_customers``).
     holdout : pandas.DataFrame
         Same index, with ``frequency_holdout`` (purchase days in the holdout period),
         ``monetary_value_holdout`` (mean amount per holdout purchase day, 0 without one) and
@@ -102,8 +104,24 @@ def calibration_holdout_split(
     new_customers = log.customers[~cohort & (frequency > 0)]
     holdout = holdout[cohort]  # the calibration summary holds exactly the cohort, in this order
     holdout.attrs["new_customers"] = list(new_customers)
-    calibration.attrs["time_unit"] = holdout.attrs["time_unit"] = time_unit
+    holdout.attrs["time_unit"] = time_unit
+    _calibration_attrs(calibration, log, cal_day, time_unit)
     return calibration, holdout
+
+
+def _calibration_attrs(calibration: pd.DataFrame, log: CleanLog, cal_day: int, time_unit) -> None:
+    """The ``attrs`` :func:`clvmodel.rfm_summary` gives the calibration period: exact duplicate
+    rows up to its end, customer-days after it, no rejected rows (any raises), and the customers
+    without a purchase in it."""
+    late = int(np.count_nonzero(log.day > cal_day))
+    duplicates = log.duplicate_day
+    calibration.attrs["duplicate_rows"] = (
+        0 if duplicates is None else int(np.count_nonzero(duplicates <= cal_day))
+    )
+    calibration.attrs["time_unit"] = time_unit
+    calibration.attrs["purchase_days_after_end"] = late
+    calibration.attrs["rejected_rows"] = {}
+    calibration.attrs["rejected_customers"] = len(log.customers) - len(calibration) if late else 0
 
 
 def _holdout_outcome(log: CleanLog, in_holdout: np.ndarray, duration: float):

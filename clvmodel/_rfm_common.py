@@ -3,6 +3,7 @@ and their checks, and a validated log merged to one row per customer and day."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,6 +67,8 @@ class CleanLog:
     customer_code: np.ndarray  # int64 index into ``customers``, sorted ascending with ``day``
     day: np.ndarray  # int64 days since 1970-01-01
     amount: np.ndarray | None  # float64 total spent that day, or None without an amount column
+    # days of the rows that repeat another row exactly (kept or dropped); None when not looked for
+    duplicate_day: np.ndarray | None = None
 
 
 def clean_log(
@@ -79,7 +82,9 @@ def clean_log(
 ) -> CleanLog:
     """Validate a transaction log (raising on any unusable row) and merge same-day purchases of
     each customer. Exact duplicate rows (which matter only through their amounts) are kept
-    (``"ignore"``), kept with a warning (``"warn"``) or dropped (``"drop"``)."""
+    (``"ignore"``), kept with a warning (``"warn"``) or dropped (``"drop"``). Their
+    days are in ``duplicate_day``, which is None with ``"ignore"`` and without an amount column
+    (where :func:`clvmodel.rfm_summary` counts none either)."""
     from clvmodel._rfm_read import read_log  # which uses this module's helpers
 
     rows = read_log(transactions, customer_col, date_col, amount_col, date_format).rows
@@ -93,6 +98,7 @@ def clean_log(
         .duplicated()
         .to_numpy()
     )
+    duplicate_day = rows.day[duplicated]
     if duplicated.any():
         if duplicates == "drop":
             keep = ~duplicated
@@ -100,7 +106,8 @@ def clean_log(
                          None if rows.amount is None else rows.amount[keep])  # fmt: skip
         else:
             _reading.warn_duplicates(int(duplicated.sum()), stacklevel)
-    return merge_days(*rows.customers.factorized(rows.codes), rows.day, rows.amount)
+    log = merge_days(*rows.customers.factorized(rows.codes), rows.day, rows.amount)
+    return dataclasses.replace(log, duplicate_day=duplicate_day)
 
 
 def merge_days(codes, customers, day, amount) -> CleanLog:

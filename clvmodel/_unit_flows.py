@@ -21,6 +21,7 @@ from clvmodel._units import (
     value_horizon,
 )
 from clvmodel.errors import InputError
+from clvmodel.scoring import warn_bare_months
 from clvmodel.value import check_models
 
 _CHUNK = 50_000  # customers per block of the (customers × periods) payback arrays
@@ -97,13 +98,18 @@ def _per_customer(name: str, value, segment: pd.Series | None, n: int) -> np.nda
 
 # --------------------------------------------------------------------------------------------------
 # Expected purchases and survival per period
-def value_span(horizon, time_unit, default_unit: str = "M") -> Duration:
+def value_span(horizon, time_unit, default_unit: str = "M", warn_as: str | None = None) -> Duration:
     """The horizon of the unit economics as a duration whose unit is the period: ``"24M"``, or a
-    bare number of periods of ``time_unit`` (default ``default_unit``)."""
+    bare number of periods of ``time_unit`` (default ``default_unit``). With ``warn_as`` (the
+    public function's name, which calls this directly), a bare number read in months by default
+    gets the FutureWarning of :func:`clvmodel.scoring.warn_bare_months`."""
     if time_unit is not None:
         period_days(time_unit)  # refuses anything but D, W, M, Y, naming time_unit
         time_unit = time_unit.upper()
-    return value_horizon(horizon, time_unit, default_unit=default_unit, max_steps=MAX_VALUE_STEPS)
+    span = value_horizon(horizon, time_unit, default_unit=default_unit, max_steps=MAX_VALUE_STEPS)
+    if warn_as is not None and time_unit is None and default_unit == "M":
+        warn_bare_months(horizon, warn_as, stacklevel=4)
+    return span
 
 
 def _periods(span: Duration, discount_rate):

@@ -134,7 +134,8 @@ def net_clv(
     horizon : str, float or Duration
         A duration such as ``"24M"`` or ``"2Y"`` (its unit is the period), or a bare number of
         periods of ``time_unit``; above 0 and at most 100 years (a fractional last period counts
-        pro rata).
+        pro rata). Without ``time_unit`` a bare number counts months, with a FutureWarning:
+        :func:`clvmodel.customer_lifetime_value` reads one in the model's time unit.
     discount_rate : float
         Annual discount rate, a fraction 0 ≤ d < 1, converted to the period and applied at the
         end of each period.
@@ -164,7 +165,9 @@ def net_clv(
     net CLV = Σ_k d_k [(margin · s − cost_per_order) ΔE_k − cost_per_period · ℓ_k · S_k], with
     ΔE_k the expected purchases of period k and S_k = P(alive at its end | history) from
     :func:`probability_alive_at` (see :mod:`clvmodel.economics`). ``gross_margin`` equals
-    :func:`clvmodel.customer_lifetime_value` with the same arguments.
+    :func:`clvmodel.customer_lifetime_value` with the same models, data, discount rate, margin
+    and a horizon that carries its unit (``"12M"``); a bare number is read in months here and in
+    the model's time unit there.
 
     Examples
     --------
@@ -172,13 +175,13 @@ def net_clv(
     >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow_sample(), observation_end="1997-09-30")
     >>> bg, gg = clv.BetaGeoModel().fit(rfm), clv.GammaGammaModel().fit(rfm)
     >>> from clvmodel.economics import net_clv
-    >>> table = net_clv(bg, gg, rfm, horizon=12, margin=0.3, cost_per_order=2.0,
+    >>> table = net_clv(bg, gg, rfm, horizon="12M", margin=0.3, cost_per_order=2.0,
     ...                 cost_per_period=0.25)
     >>> bool((table["net_clv"] < table["gross_margin"]).all())
     True
     """
     check_models(bg, gg, spend_required=True)
-    span = value_span(horizon, time_unit)
+    span = value_span(horizon, time_unit, warn_as="net_clv")
     spend = gg.expected_spend(data).to_numpy(dtype="float64")
     costs = (cost_per_order, cost_per_period)
     return economics_table(bg, spend, data, span, discount_rate, margin, costs, segments)
@@ -206,7 +209,8 @@ def cac_payback(
     Parameters
     ----------
     bg, gg, data, horizon, discount_rate, margin, time_unit
-        As in :func:`net_clv`.
+        As in :func:`net_clv` (a bare-number ``horizon`` without ``time_unit`` counts months,
+        with a FutureWarning).
     acquisition_cost : float or mapping
         CAC per customer, or a mapping segment (channel) → CAC.
     cost_per_order, cost_per_period, segments
@@ -232,13 +236,13 @@ def cac_payback(
     >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow_sample(), observation_end="1997-09-30")
     >>> bg, gg = clv.BetaGeoModel().fit(rfm), clv.GammaGammaModel().fit(rfm)
     >>> from clvmodel.economics import cac_payback
-    >>> table = cac_payback(bg, gg, rfm, acquisition_cost=5.0, horizon=24, margin=0.3,
+    >>> table = cac_payback(bg, gg, rfm, acquisition_cost=5.0, horizon="24M", margin=0.3,
     ...                     discount_rate=0.1)
     >>> bool(table.loc[table["paid_back"], "payback_periods"].between(0, 24).all())
     True
     """
     check_models(bg, gg, spend_required=True)
-    span = value_span(horizon, time_unit)
+    span = value_span(horizon, time_unit, warn_as="cac_payback")
     spend = gg.expected_spend(data).to_numpy(dtype="float64")
     costs = (cost_per_order, cost_per_period)
     return economics_table(
@@ -347,8 +351,9 @@ def unit_economics_summary(table: pd.DataFrame, by: str | None = "segment") -> p
     -------
     pandas.DataFrame
         Per segment: ``customers``, ``mean_net_clv``, ``mean_acquisition_cost``, ``clv_to_cac``
-        (mean net CLV / mean CAC, NaN when the CAC is 0), ``median_payback`` (periods; NaN when
-        fewer than half pay back within the horizon) and ``paid_back_share``.
+        (mean net CLV / mean CAC, NaN when the CAC is 0), ``median_payback`` (periods; NaN unless
+        more than half pay back within the horizon: the others count as never, so with exactly
+        half the median lies halfway to never) and ``paid_back_share``.
 
     Examples
     --------

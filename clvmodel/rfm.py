@@ -62,7 +62,8 @@ def _summary_of_rows(
     drop_duplicates: bool = False,
 ) -> pd.DataFrame:
     """:func:`rfm_summary` of validated rows (consumed): the end of observation, truncation, the
-    summary, and the count (and warning) of exact duplicate rows."""
+    summary, the count of exact duplicate rows, and ``attrs["rejected_customers"]``: the customers
+    whose rows all fall after the end (the caller adds those of rejected rows)."""
     unit_days = time_unit_days(time_unit)
     day = rows.day
     last_day = int(day.max())
@@ -78,7 +79,7 @@ def _summary_of_rows(
             f"({np.datetime64(first_day, 'D')}), so no purchase falls in the observation period; "
             "choose an end date within or after the data."
         )
-    dropped = 0
+    dropped = n_customers = 0
     if last_day > end_day:
         late = day > end_day
         late_days = count_customer_days(rows.codes[late], day[late])
@@ -90,11 +91,23 @@ def _summary_of_rows(
             )
         dropped = late_days
         del late  # the late rows stay: they count for the order of first appearance
+        n_customers = _count_customers(rows)
     del day
     summary = summarise_rows(rows, end_day, unit_days, drop_duplicates)
     summary.attrs["time_unit"] = time_unit
     summary.attrs["purchase_days_after_end"] = dropped
+    summary.attrs["rejected_rows"] = {}
+    summary.attrs["rejected_customers"] = n_customers - len(summary) if dropped else 0
     return summary
+
+
+def _count_customers(rows: Rows) -> int:
+    """Distinct customers among ``rows`` (integer ids coded by value may leave codes unused)."""
+    if rows.customers.by_appearance:
+        return rows.customers.count
+    seen = np.zeros(rows.customers.count, dtype=bool)
+    seen[rows.codes] = True
+    return int(np.count_nonzero(seen))
 
 
 def _read_options(time_unit, on_invalid, date_format) -> None:
@@ -277,8 +290,6 @@ def _summary_of_parquet(
     summary = _summary_of_rows(
         _rows_of_log(log), observation_end, time_unit, truncate, None, drop_duplicates
     )
-    summary.attrs["rejected_rows"] = {}
-    summary.attrs["rejected_customers"] = 0
     return summary
 
 

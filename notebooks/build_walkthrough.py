@@ -468,7 +468,7 @@ economics = cac_payback(
     gg,
     rfm,
     acquisition_cost=CAC,
-    horizon=24,
+    horizon="24M",
     discount_rate=DISCOUNT_RATE,
     segments=first_order.reindex(rfm.index),
     **COSTS,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+import re
 import warnings
 
 import numpy as np
 import pandas as pd
 
+from clvmodel._reading import WHOLE_WITH_ZEROS
 from clvmodel._units import PERIOD_DAYS, Duration, check_unit, parse_duration
 from clvmodel.errors import InputError
 from clvmodel.models import PURCHASE_MODELS
@@ -111,8 +113,35 @@ def numeric_column(
     return values
 
 
+_WHOLE_TEXT = re.compile(WHOLE_WITH_ZEROS)
+
+
+def level_text(value, shown: str | None = None) -> str:
+    """A categorical level as text, the same whatever the column's type, by the rules of customer
+    ids (:mod:`clvmodel._reading`): a whole number is written as an integer (``1``, ``1.0`` and
+    the text ``"1.0"`` are all ``"1"``), text is trimmed of surrounding spaces; anything else
+    (booleans, fractions, dates) is ``shown``, pandas' text of it, or else ``str(value)``."""
+    if isinstance(value, str):
+        text = value.strip(" ")
+        return text[: text.index(".")] if _WHOLE_TEXT.fullmatch(text) else text
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    ):
+        if math.isfinite(value) and float(value).is_integer():
+            return str(int(value))
+    return str(value) if shown is None else shown
+
+
+def level_keys(levels: list[str]) -> list[str]:
+    """The :func:`level_text` each stored level matches: itself for a model fitted since levels
+    are normalised, ``"1"`` for the ``"1.0"`` of an older model fitted on floats; the levels as
+    they are when two of them would become one."""
+    keys = [level_text(level) for level in levels]
+    return keys if len(set(keys)) == len(keys) else list(levels)
+
+
 def categorical_column(frame: pd.DataFrame, name: str, what: str) -> np.ndarray:
-    """A categorical attribute as strings, with no missing value."""
+    """A categorical attribute as :func:`level_text` strings, with no missing value."""
     column = frame[name]
     missing = column.isna().to_numpy()
     if missing.any():
@@ -121,7 +150,11 @@ def categorical_column(frame: pd.DataFrame, name: str, what: str) -> np.ndarray:
             f"(for customers {examples(frame.index[missing])}); fill them with a level of their "
             "own, such as 'unknown'."
         )
-    return column.astype(str).to_numpy()
+    codes, uniques = pd.factorize(column)
+    uniques = pd.Series(uniques)
+    shown = uniques.astype(str).tolist()
+    texts = [level_text(v, s) for v, s in zip(uniques.astype(object).tolist(), shown, strict=True)]
+    return np.array(texts, dtype=object)[codes]
 
 
 def check_positive(name: str, value) -> float:

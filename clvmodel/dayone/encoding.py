@@ -19,6 +19,8 @@ from clvmodel.dayone._checks import (
     categorical_column,
     check_frame,
     examples,
+    level_keys,
+    level_text,
     names,
     numeric_column,
     require_columns,
@@ -92,7 +94,9 @@ def _categorical_entry(attributes: pd.DataFrame, name: str, baseline) -> dict[st
         )
     if baseline is None:
         baseline = str(levels[np.argmax(counts)])
-    elif str(baseline) not in set(levels):
+    elif level_text(baseline) in set(levels):
+        baseline = level_text(baseline)
+    else:
         raise InputError(
             f"baseline {baseline!r} of {name!r} is not one of its levels "
             f"{levels.tolist()[:20]}; choose one of them."
@@ -145,7 +149,8 @@ def design_columns(encoding: dict[str, Any]) -> list[str]:
 def _indicators(entry: dict[str, Any], attributes: pd.DataFrame, unknown: str, columns) -> None:
     name, levels, baseline = entry["name"], entry["levels"], entry["baseline"]
     values = categorical_column(attributes, name, "the signup attributes")
-    new = ~np.isin(values, levels)
+    keys = level_keys(levels)
+    new = ~np.isin(values, keys)
     if new.any():
         seen = sorted(set(values[new]))
         if unknown == "error":
@@ -162,9 +167,9 @@ def _indicators(entry: dict[str, Any], attributes: pd.DataFrame, unknown: str, c
             ClvWarning,
             stacklevel=5,
         )
-    for level in levels:
+    for level, key in zip(levels, keys, strict=True):
         if level != baseline:
-            columns[f"{name}={level}"] = (values == level).astype("float64")
+            columns[f"{name}={level}"] = (values == key).astype("float64")
 
 
 def encode_attributes(

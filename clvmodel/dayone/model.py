@@ -45,7 +45,8 @@ class DayOneModel:
     numeric : list of str
         Numeric signup attributes (for example the first purchase amount).
     categorical : list of str
-        Categorical signup attributes (for example the acquisition channel).
+        Categorical signup attributes (for example the acquisition channel). Their levels are
+        text read like customer ids: ``1``, ``1.0`` and ``" 1.0 "`` are one level, ``"1"``.
     log : list of str
         Numeric attributes entered as log(1 + value) before standardising (amounts and counts,
         whose effects are closer to multiplicative); their values must be ≥ 0.

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clvmodel.dayone._checks import categorical_column, numeric_column
+from clvmodel.dayone._checks import categorical_column, level_keys, numeric_column
 
 #: Segment labels, from low to high predicted Day One value.
 SEGMENTS: tuple[str, ...] = ("below average", "average", "above average")
@@ -66,9 +66,9 @@ def segment_profiles(
         )
     for entry in encoding["categorical"]:
         values_c = categorical_column(attributes, entry["name"], "the attributes")
-        for level in entry["levels"]:
+        for level, key in zip(entry["levels"], level_keys(entry["levels"]), strict=True):
             columns[f"share_{entry['name']}={level}"] = pd.Series(
-                (values_c == level).astype(float), index=attributes.index
+                (values_c == key).astype(float), index=attributes.index
             )
     frame = pd.DataFrame(columns)
     grouped = frame.groupby(segment, observed=True)

@@ -37,12 +37,13 @@ DUCKDB = Dialect("duckdb")
 
 
 def _day_sql(connection, relation: str, columns: dict[str, str], date_col: str, date_format):
-    """The SQL day of each row and the join it needs; text dates (or numbers with
-    ``date_format``) are looked up in a dictionary of their distinct values, registered on the
-    connection as ``clv_date_days`` and returned (None for typed dates)."""
+    """The SQL day of each row and the join it needs; typed dates are read as they are (with or
+    without ``date_format``), text dates (or numbers with ``date_format``) are looked up in a
+    dictionary of their distinct values, registered on the connection as ``clv_date_days`` and
+    returned (None for typed dates)."""
     raw_date = quote_name(date_col)
     date_kind = kind_of(columns[date_col])
-    if date_kind in ("date", "timestamp") and date_format is None:
+    if date_kind in ("date", "timestamp"):  # date_format is for text dates only
         zone = _wall_clock_zone(connection, relation, columns[date_col], date_col)
         if zone is not None:
             return f"CAST(timezone({sql_literal(zone)}, {raw_date}) AS DATE)", "", None

@@ -27,8 +27,9 @@ Dates
     with ``.`` or ``-``); the last is read day-first or month-first only when a value settles it
     (a first number above 12 means day-first, a second number above 12 month-first), and is
     refused as ambiguous otherwise. One column must use one format. ``date_format`` (a strftime
-    pattern of the date part, e.g. ``"%d/%m/%Y"``) reads every value with that pattern. Numbers
-    are not dates without ``date_format``. Days before 1900-01-01 are rejected.
+    pattern of the date part, e.g. ``"%d/%m/%Y"``) reads every text value with that pattern; date
+    and timestamp values are read as they are, with or without it. Numbers are not dates without
+    ``date_format``. Days before 1900-01-01 are rejected.
 Amounts
     Numbers, or text holding a plain decimal number (``12.5``, ``-3``, ``1e3``). Missing or
     non-numeric amounts, infinite ones, amounts beyond ±10^12 and negative amounts are rejected,

@@ -181,7 +181,7 @@ def read_dates(column: pd.Series, date_format: str | None, name: str) -> Dates:
     """Purchase days by the rules of the module docstring."""
     check_date_format(date_format)
     dtype = column.dtype
-    if pd.api.types.is_datetime64_any_dtype(dtype) and date_format is None:
+    if pd.api.types.is_datetime64_any_dtype(dtype):  # date_format is for text dates only
         day, tag = _days_of_datetimes(column)
     else:
         if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
@@ -194,13 +194,30 @@ def read_dates(column: pd.Series, date_format: str | None, name: str) -> Dates:
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
         texts = trimmed_texts([_date_text(value) for value in uniques])
         texts = texts.str.replace(_TIME_SUFFIX, "", regex=True)
+        # Date objects (Parquet dates read by pandas) are days already: date_format, for text
+        # dates, would misread their ISO text.
+        typed = np.array([_typed_day(value) for value in uniques], dtype="int64")
+        if date_format is not None:
+            texts = texts.where(typed == NO_DAY)
         date_codes, date_texts = pd.factorize(texts, use_na_sentinel=True)
         lookup = np.append(read_date_texts(date_texts, date_format, name), NO_DAY)
-        day = lookup[np.append(date_codes, -1)[codes]]
+        unique_day = lookup[date_codes]  # code -1 (missing) picks NO_DAY
+        if date_format is not None:
+            unique_day = np.where(typed == NO_DAY, unique_day, typed)
+        day = np.append(unique_day, NO_DAY)[codes]
         tag = codes.astype("int64")
     missing = day == NO_DAY
     too_old = ~missing & (day < EARLIEST_DAY)
     return Dates(np.where(missing, 0, day), tag, missing, too_old)
+
+
+def _typed_day(value) -> int:
+    """The day number of a date or datetime value; NO_DAY for texts and missing values."""
+    if isinstance(value, np.datetime64):
+        value = pd.Timestamp(value)
+    if isinstance(value, datetime.date) and value is not pd.NaT:
+        return _day_of(value.year, value.month, value.day)
+    return NO_DAY
 
 
 def _date_text(value):
@@ -264,6 +281,25 @@ def _numeric_option_day(kind, value, name: str) -> int:
             f"{month} of {year} has no day {day}. Give it as 'YYYY-MM-DD' or a datetime."
         )
     return found
+
+
+#: How the command line words the messages of option dates: it takes no datetime object, and its
+#: --date-format reads the log's text dates too (ISO ones would all be rejected).
+_OPTION_DATE_CLI_WORDS = {
+    "'YYYY-MM-DD' or a datetime": "'YYYY-MM-DD'",
+    ", or pass date_format= (e.g. '%d/%m/%Y') to say how to read it.": (
+        " (--date-format, e.g. '%d/%m/%Y', reads it too, but the log's text dates are then read "
+        "with that format as well: pass it only if they are written that way)."
+    ),
+}
+
+
+def option_dates_in_cli_words(message: str) -> str:
+    """``message`` with the Python wording of the option-date messages below in the command
+    line's (used by :func:`clvmodel.cli._guard.cli_words`)."""
+    for python, cli in _OPTION_DATE_CLI_WORDS.items():
+        message = message.replace(python, cli)
+    return message
 
 
 def date_option(value, name: str, date_format: str | None = None) -> pd.Timestamp:

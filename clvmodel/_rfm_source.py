@@ -106,11 +106,14 @@ class RfmSource:
         if counts["rows"] and counts["rejected_rows"] == counts["rows"]:
             reasons = self.connection.execute(
                 "SELECT reason, COUNT(*) AS n, MIN(shown_id) FROM clv_rfm_input "
-                "GROUP BY reason ORDER BY n DESC, reason LIMIT 5"
+                "GROUP BY reason ORDER BY n DESC, reason"
             ).fetchall()
             listed = "; ".join(
-                f"{n:,} {reason} (e.g. customer {first!r})" for reason, n, first in reasons
+                f"{n:,} {reason} (e.g. customer {first!r})" for reason, n, first in reasons[:5]
             )
+            if len(reasons) > 5:  # the counts shown must add up to the rows
+                others = sum(n for _, n, _ in reasons[5:])
+                listed += f"; and {others:,} row(s) for {len(reasons) - 5:,} other reason(s)"
             raise InputError(
                 f"none of the {counts['rows']:,} rows of {label or repr(os.fspath(self.path))} "
                 f"can be scored: {listed}. Fix those values, or rebuild the table from the "

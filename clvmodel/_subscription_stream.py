@@ -15,7 +15,8 @@ Memory stays bounded by the batch size, except for two small per-row costs of th
 
 Batches are read as :func:`clvmodel.read_table` reads the whole file: CSV cells as text with
 pandas' missing-value markers, Parquet through Arrow (an integer column with missing values
-becomes float in every batch, as it does in the whole table).
+becomes nullable integers in every batch, as it does in the whole table, so ids above 2**53 stay
+exact).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from clvmodel._grouping import count_rows
 from clvmodel._subscription_dates import DateOrder, parse_dates
 from clvmodel._table_ids import table_ids
 from clvmodel.errors import InputError
-from clvmodel.io import format_of
+from clvmodel.io import format_of, nullable_integer_dtype
 
 #: Rows per batch (the command line's ``--batch-size`` default).
 BATCH_ROWS = 100_000
@@ -78,12 +79,16 @@ def read_batches(
         import pyarrow.parquet as pq
 
         parquet = pq.ParquetFile(location)
-        widen = {c: "float64" for c in _integers_with_nulls(parquet, columns)}
+        exact = _integers_with_nulls(parquet, columns)
         for batch in parquet.iter_batches(batch_size=size, columns=columns):
             frame = batch.to_pandas()
             if not set(columns) <= set(frame.columns):  # a stored pandas index came back as one
                 frame = frame.reset_index()[columns]
-            yield frame.astype(widen) if widen else frame
+            for name in exact:  # nullable integers in every batch, exact above 2**53
+                frame[name] = (
+                    batch.column(name).to_pandas(types_mapper=nullable_integer_dtype).array
+                )
+            yield frame
     except InputError:
         raise
     except Exception as exc:  # parsers raise many types; all mean "unreadable file"
@@ -91,7 +96,8 @@ def read_batches(
 
 
 def _integers_with_nulls(parquet, columns) -> list[str]:
-    """Integer columns with a missing value somewhere (whole-table reads make them float)."""
+    """Integer columns with a missing value somewhere (read as nullable integers, as
+    :func:`clvmodel.read_table` reads them)."""
     import pyarrow as pa
 
     schema = parquet.schema_arrow
@@ -208,8 +214,8 @@ def _given_ids(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     every batch hashes them alike) and which rows have one."""
     ids, missing, not_whole = table_ids(raw)
     given = ~(missing | not_whole)
-    if ids.dtype == "Int64":
-        ids = ids.astype("float64").fillna(0).astype("int64")
+    if ids.dtype == "Int64":  # exact: through float64, ids above 2**53 would be rounded
+        ids = pd.Series(ids.to_numpy("int64", na_value=0), index=ids.index)
     return ids, given
 
 

@@ -108,10 +108,58 @@ def read_table(
             header = pq.read_schema(location).names
             _check_columns(location, header, columns)
             frame = pd.read_parquet(location, columns=columns)
+            frame = _exact_integers(frame, location)
     except InputError:
         raise
     except Exception as exc:  # parsers raise many types; all mean "unreadable file"
         raise _unreadable(location, kind, exc) from None
+    return frame
+
+
+def nullable_integer_dtype(arrow_type):
+    """The pandas nullable dtype of an Arrow integer type (a ``types_mapper`` for Arrow's
+    ``to_pandas``).
+
+    Parameters
+    ----------
+    arrow_type : pyarrow.DataType
+        Any Arrow type.
+
+    Returns
+    -------
+    pandas.api.extensions.ExtensionDtype or None
+        ``Int64``, ``UInt32``, ... for an integer type (nulls stay missing, values exact); None
+        for other types (Arrow's default conversion).
+    """
+    import pyarrow as pa
+
+    if not pa.types.is_integer(arrow_type):
+        return None
+    sign = "Int" if pa.types.is_signed_integer(arrow_type) else "UInt"
+    return pd.api.types.pandas_dtype(f"{sign}{arrow_type.bit_width}")
+
+
+def _exact_integers(frame: pd.DataFrame, location: Path) -> pd.DataFrame:
+    """``frame`` read from the Parquet file ``location``, with its integer columns that hold a
+    null as nullable integers (``Int64``): pandas widens them to float64, which rounds ids above
+    2**53 (and the null row would make the whole id column look inexact)."""
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(location)
+    widened = [
+        name
+        for name in frame.columns
+        if name in schema.names
+        and nullable_integer_dtype(schema.field(name).type) is not None
+        and pd.api.types.is_float_dtype(frame[name].dtype)
+    ]
+    if not widened:
+        return frame
+    exact = pq.read_table(location, columns=widened)
+    frame = frame.copy()
+    for name in widened:
+        column = exact.column(name)
+        frame[name] = column.to_pandas(types_mapper=nullable_integer_dtype).array
     return frame
 
 

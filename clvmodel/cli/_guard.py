@@ -79,7 +79,7 @@ def _inside(path, folder) -> bool:
 # Options for reading a transaction log with pandas (evaluate, plan, dayone-fit)
 
 DATE_FORMAT_HELP = (
-    "strftime pattern of the dates, e.g. %d/%m/%Y or %Y%m%d; needed when day and month could be "
+    "strftime pattern of text dates, e.g. %d/%m/%Y or %Y%m%d; needed when day and month could be "
     "swapped (default: unambiguous dates such as 1997-01-31)."
 )
 DROP_DUPLICATES_HELP = (
@@ -203,6 +203,7 @@ _BARE_NAME = re.compile(
 _ON_INVALID = re.compile(r"\s*Or pass on_invalid=(?:[^()]|\([^()]*\))*?\.(?=\s|$)")
 _REJECTS_HINT = " `clvmodel fit` and `clvmodel score` leave such rows out and list them."
 _CODE_ASIDE = re.compile(r"\s*\((?:e\.g\.\s*)?(?:df|pd|pandas)\b(?:[^()]|\([^()]*\))*\)")
+_KEEP_QUOTES = re.compile(r"[\s'\"$`\\!*?;&|<>()#~]"), re.compile(r"\s*(?:\([^()]*\)\s*)?or '")
 _DATE_HINT = "; give the format with --date-format, e.g. --date-format %d/%m/%Y or %Y%m%d"
 _UNIT_HINT = "; refit it with `clvmodel fit TRANSACTIONS --time-unit W -o MODEL` (or --time-unit D)"
 #: The command that takes each kind of model file, by the words that name the kind; _LOADER finds
@@ -219,8 +220,7 @@ _ZONE_HINT = "; write the dates in one time zone (UTC, say) in the file"
 
 
 def cli_words(message: str) -> str:
-    """``message`` with Python keyword arguments replaced by their options, Python recipes
-    replaced by what to do on the command line (``--date-format`` for dates), on one line."""
+    """``message`` in the command line's words (options, quoted where a shell needs), one line."""
 
     def option(match: re.Match) -> str:
         flag = KEYWORD_FLAGS[match.group(1)]
@@ -229,9 +229,13 @@ def cli_words(message: str) -> str:
             return flag
         if value == "None":
             return "--no-amount" if flag == "--amount-col" else f"no {flag}"
-        return f"{flag} {value.strip(chr(39) + chr(34))}"
+        bare = value.strip(chr(39) + chr(34))
+        keep = _KEEP_QUOTES[0].search(bare) or _KEEP_QUOTES[1].match(match.string, match.end())
+        return f"{flag} {value if keep and bare != value else bare}"
 
-    text = _ON_INVALID.sub(_REJECTS_HINT, mask_password(message))
+    from clvmodel._reading_dates import option_dates_in_cli_words  # numpy: not for --help
+
+    text = _ON_INVALID.sub(_REJECTS_HINT, option_dates_in_cli_words(mask_password(message)))
     text = _LOADER.sub(lambda m: f"holds {m[1]}{m[2]}; {command_taking(m[1])}", text)
     text = _KEYWORD.sub(option, text)
     text = _BARE_NAME.sub(lambda match: KEYWORD_FLAGS[match.group(1)], text)

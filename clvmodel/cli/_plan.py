@@ -250,6 +250,7 @@ def _check_output(output, output_table, if_exists) -> None:
     if output_table:
         raise clv.InputError("--output-table goes with -o postgresql://...")
     format_of(Path(output))  # an unknown extension fails before any work is done
+    _guard.check_output_folders({"-o/--output": output})
 
 
 def _plan_models(model, spend_model, time_unit):

@@ -141,13 +141,14 @@ class SparkTransactions:
 
     # ----------------------------------------------------------------------------------------------
     def _day_sql(self, types: dict[str, str]) -> str:
-        """The day of typed dates; for text (or numbers with ``date_format``), the date text to
-        look up in the dictionary of distinct date texts read by the shared rules."""
+        """The day of typed dates (with or without ``date_format``, which is for text dates);
+        for text (or numbers with ``date_format``), the date text to look up in the dictionary of
+        distinct date texts read by the shared rules."""
         column, kind = quote_name(self.date_col), kind_of(types[self.date_col])
         self._dates = self._odd_amounts = None
-        if self.date_format is None and kind == "date":
+        if kind == "date":
             return column
-        if self.date_format is None and kind == "timestamp":
+        if kind == "timestamp":
             return f"CAST({column} AS DATE)"
         if self.date_format is None and kind in ("integer", "float"):
             raise InputError(

@@ -79,6 +79,23 @@ def test_spark_reads_dates_as_the_other_routes(clvs, spark):
     assert sorted(read["T"]) == [147.0, 176.0]  # 3 Feb and 5 Jan to 30 June
 
 
+def test_spark_leaves_typed_dates_alone_under_a_date_format(clvs, spark):
+    """date_format is for text dates: typed dates and timestamps read as they are (they were
+    turned into text and parsed with the format, so every row failed)."""
+    local = pd.DataFrame(
+        {"customer_id": ["a", "a", "b"],
+         "date": pd.to_datetime(["2025-01-05 00:00", "2025-02-13 18:30", "2025-02-03 00:00"]),
+         "amount": [1.0, 2.0, 3.0]}
+    )  # fmt: skip
+    frame = spark.createDataFrame(local)
+    expected = clv.rfm_summary(local, observation_end="2025-06-30", time_unit="D")
+    for typed in (frame, frame.withColumn("date", frame["date"].cast("date"))):
+        read = clvs.rfm_summary(typed, observation_end="2025-06-30", date_format="%d/%m/%Y",
+                                time_unit="D").toPandas().set_index("customer_id")  # fmt: skip
+        pd.testing.assert_frame_equal(read.sort_index(), expected.sort_index(), check_names=False,
+                                      check_dtype=False, check_like=True)  # fmt: skip
+
+
 def test_spark_ids_amounts_and_reasons_match_the_engine(clvs, spark, tmp_path):
     from clvmodel.engine import TransactionSource
 

@@ -141,6 +141,8 @@ def model_value(
     """:func:`customer_lifetime_value` over a horizon already read (``span``, its unit the
     period), for a model of time unit ``unit``; ``draws``: ``method``, ``n_draws``, ``seed``."""
     margin = check_margin(margin)
+    if interval is not None:  # before the estimate's work
+        _interval_level(interval, draws.get("method", "delta"))
     rfm = validate_rfm(data)
     discounted = discounted_purchases(bg, data, span, discount_rate, fallback_unit=unit)
     spend = gg.expected_spend(data).to_numpy()
@@ -158,6 +160,19 @@ def model_value(
     return pd.DataFrame(
         {"predicted_clv": value, "clv_lower": lower, "clv_upper": upper}, index=rfm.index
     )
+
+
+def _interval_level(interval, method) -> float:
+    """The level of ``interval`` (strictly between 0 and 1), after checking ``method``."""
+    try:
+        level = float(interval)
+    except (TypeError, ValueError):
+        raise InputError(f"interval must be a level such as 0.9, got {interval!r}.") from None
+    if not 0.0 < level < 1.0:
+        raise InputError(f"interval must be strictly between 0 and 1, got {interval!r}.")
+    if method not in ("delta", "draws", "bootstrap"):
+        raise InputError(f"method={method!r} is not known; use 'delta', 'draws' or 'bootstrap'.")
+    return level
 
 
 def value_interval(estimate, at, bg, gg, interval, method="delta", n_draws=200, seed=0):
@@ -185,9 +200,7 @@ def value_interval(estimate, at, bg, gg, interval, method="delta", n_draws=200, 
     """
     from scipy.special import ndtri
 
-    level = float(interval)
-    if not 0.0 < level < 1.0:
-        raise InputError(f"interval must be strictly between 0 and 1, got {interval!r}.")
+    level = _interval_level(interval, method)
     if method in ("draws", "bootstrap"):
         purchase = bg.parameter_samples(method, n_draws, seed)
         spend = gg.parameter_samples(method, n_draws, seed)

@@ -247,3 +247,25 @@ def test_value_intervals_hold_tiny_and_zero_values(cdnow_split_bg, cdnow_split_g
     tiny, zero = table.iloc[0], table.iloc[1]
     assert 0.0 < tiny["clv_lower"] <= tiny["predicted_clv"] <= tiny["clv_upper"] < 1e-20
     assert zero.tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"interval": 0.9, "method": "percentile"}, "method='percentile' is not known"),
+        ({"interval": 0.9, "method": "Draws"}, "method='Draws' is not known"),
+        ({"interval": "abc"}, "interval must be a level such as 0.9, got 'abc'"),
+        ({"interval": [0.9]}, r"interval must be a level such as 0.9, got \[0.9\]"),
+        ({"interval": 1.5}, "strictly between 0 and 1"),
+    ],
+)
+def test_value_interval_options_are_checked_as_predict_checks_them(
+    options, message, cdnow_split_bg, cdnow_split_gg, cdnow_split
+):
+    """An unknown method gave the delta method's limits silently; a level that is no number
+    raised a bare ValueError or TypeError."""
+    calibration, _ = cdnow_split
+    with pytest.raises(clv.InputError, match=message):
+        clv.customer_lifetime_value(
+            cdnow_split_bg, cdnow_split_gg, calibration.head(5), horizon="12M", **options
+        )

@@ -25,18 +25,6 @@ GUIDE = Path(__file__).resolve().parents[1] / "docs" / "guide" / "economics.md"
 
 
 @pytest.fixture(scope="module")
-def cdnow():
-    return clv.datasets.load_cdnow_sample()
-
-
-@pytest.fixture(scope="module")
-def cdnow_rfm(cdnow):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", clv.errors.ClvWarning)  # its 9 duplicate rows
-        return clv.rfm_summary(cdnow, observation_end="1997-09-30")
-
-
-@pytest.fixture(scope="module")
 def models():
     return clv.BetaGeoModel.from_params(BG_CDNOW, "W"), clv.GammaGammaModel.from_params(GG_CDNOW)
 
@@ -120,10 +108,10 @@ def test_calibration_attrs_are_rfm_summarys(drop_duplicates):
     pd.testing.assert_frame_equal(cal, summary[cal.columns])
 
 
-def test_calibration_attrs_on_cdnow(cdnow, cdnow_rfm):
+def test_calibration_attrs_on_cdnow(cdnow_sample, cdnow_rfm):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", clv.errors.ClvWarning)
-        cal, _ = clv.calibration_holdout_split(cdnow, "1997-09-30", "1998-06-30")
+        cal, _ = clv.calibration_holdout_split(cdnow_sample, "1997-09-30", "1998-06-30")
     assert cal.attrs == cdnow_rfm.attrs
     assert cal.attrs["duplicate_rows"] == 9 and cal.attrs["purchase_days_after_end"] > 0
 
@@ -187,9 +175,11 @@ def test_invalid_bare_horizon_raises_without_a_warning(cdnow_rfm, models):
 
 
 @pytest.fixture(scope="module")
-def day_one(cdnow):
-    rfm = clv.rfm_summary(cdnow, observation_end="1997-09-30", drop_duplicates=True)
-    signup = clv.dayone.first_purchase_attributes(cdnow, quantity_col="quantity").loc[rfm.index]
+def day_one(cdnow_sample):
+    rfm = clv.rfm_summary(cdnow_sample, observation_end="1997-09-30", drop_duplicates=True)
+    signup = clv.dayone.first_purchase_attributes(cdnow_sample, quantity_col="quantity").loc[
+        rfm.index
+    ]
     signup["channel"] = np.where(signup["first_purchase_quantity"] > 1, 2, 1)  # int64 codes
     model = clv.DayOneModel(
         ["first_purchase_amount"], categorical=["channel"], log=["first_purchase_amount"]
@@ -211,7 +201,7 @@ def test_float_and_text_codes_are_the_int_levels(day_one):
     assert model.encoding_["categorical"][0]["levels"] == ["1", "2"]
 
 
-def test_float_fit_gives_integer_levels_and_trims_text(cdnow, day_one):
+def test_float_fit_gives_integer_levels_and_trims_text(cdnow_sample, day_one):
     _, rfm, signup = day_one
     as_float = signup.assign(channel=signup["channel"].astype(float))
     as_text = signup.assign(channel=signup["channel"].map({1: " web", 2: "shop "}))

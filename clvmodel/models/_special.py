@@ -63,7 +63,10 @@ __all__ = [
     "survival_dropout_at_purchases",
 ]
 
-_SERIES_MAX_TERMS = 600
+# Terms before the series gives way to the quadrature: y^k falls below 1e-15 after about
+# 35/(1 − y) terms, so 10,000 reach y ≈ 0.996 (a century of weeks beside an age of a few months);
+# the compiled loop's 10,000 terms cost about what the quadrature's 401 nodes cost.
+_SERIES_MAX_TERMS = 10_000
 _SERIES_RTOL = 1e-15
 # Accept the series when the result keeps at least this share of the terms' magnitude.
 _CANCELLATION_LIMIT = 1e-6
@@ -78,9 +81,11 @@ _TINY_ARGUMENT = 1e-300
 # the elements (1 element to y = 0.9: 1.7 ms vs 9 µs; 100 to y = 0.999: 13 ms vs 16 µs).
 _COMPILED_MIN_SIZE = 1
 # Without the interval code, the compiled loop is loaded (numba: about 0.5 CPU s, once per
-# process) when the NumPy loop has taken this many CPU seconds in the process: long horizons
-# valued period by period (a hundred years month by month: 1,200 evaluations with y near 1,
-# each taking the loop to its last term) then cost what one short prediction costs.
+# process) for a series that may run past the NumPy loop's usual length (some y above
+# _NUMPY_LOOP_MAX_Y: hundreds to thousands of terms, each costing NumPy microseconds), or when
+# the NumPy loop has taken _LOAD_COMPILED_AFTER CPU seconds in the process (long horizons valued
+# period by period: a hundred years month by month is 1,200 evaluations).
+_NUMPY_LOOP_MAX_Y = 0.95
 _LOAD_COMPILED_AFTER = 0.5
 _numpy_loop_seconds = [0.0]
 
@@ -136,7 +141,8 @@ def euler_series_if_alive(r, alpha, a, b, x, age, t):
     shape = np.broadcast_shapes(*(np.shape(v) for v in (a, c, d, y)))
     flat = [np.ascontiguousarray(v).ravel() for v in np.broadcast_arrays(a, c, d, y)]
     compiled = sys.modules.get("clvmodel.models._interval_kernels")
-    if compiled is None and _numpy_loop_seconds[0] > _LOAD_COMPILED_AFTER:
+    long_series = flat[3].size > 0 and float(flat[3].max()) > _NUMPY_LOOP_MAX_Y
+    if compiled is None and (long_series or _numpy_loop_seconds[0] > _LOAD_COMPILED_AFTER):
         from clvmodel.models import _interval_kernels as compiled
     if compiled is not None and flat[3].size >= _COMPILED_MIN_SIZE:
         total, magnitude = np.empty(flat[3].size), np.empty(flat[3].size)

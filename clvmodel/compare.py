@@ -175,8 +175,16 @@ def compare_models(calibration, holdout=None, models=None, *, max_frequency: int
 
 
 def _check_fitted_on(model, label: str, calibration) -> None:
-    """Refuse a model fitted on other customers than ``calibration``'s: its likelihood (AIC, BIC)
-    is not comparable with the others'."""
+    """Refuse a model fitted on other customers than ``calibration``'s, or in another time unit:
+    its likelihood (AIC, BIC) is not comparable with the others'."""
+    model_unit = getattr(model, "time_unit_", None)
+    table_unit = calibration.attrs.get("time_unit")
+    if model_unit is not None and table_unit is not None and model_unit != table_unit:
+        raise InputError(
+            f"the time units differ: the calibration summary is in {table_unit!r}, {label} was "
+            f"fitted in {model_unit!r}: its likelihood (AIC, BIC) is not comparable with the "
+            "others'; pass it unfitted, or fit it on calibration."
+        )
     fitted_on = getattr(model, "n_customers_", None)
     if fitted_on is not None and abs(float(fitted_on) - len(calibration)) > 1e-9:
         raise InputError(

@@ -8,6 +8,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from clvmodel.errors import ClvError
+
 __all__ = ["newton", "trust_exact"]
 
 # Halvings of a Newton step before giving up on it; largest step in working parameters.
@@ -80,10 +82,23 @@ def newton(evaluate, start: np.ndarray, gtol: float, max_iter: int):
 
 def trust_exact(objective, start, hessian, options):
     """scipy's ``trust-exact`` from ``start``; where the Hessian stops being finite (a parameter
-    running off to a boundary, where the likelihood loses precision) the step solver cannot go
-    on, and the result is a failed one at ``start``, so that the caller tries another way or
-    says the fit did not converge instead of passing on scipy's error."""
+    running off to a boundary, where the likelihood loses precision) or scipy's step solver
+    itself fails (it can, on degenerate likelihoods), the result is a failed one at ``start``, so
+    that the caller tries another way or says the fit did not converge instead of passing on
+    scipy's error. Errors raised by ``objective`` or ``hessian`` themselves are passed on."""
     from scipy.optimize import OptimizeResult, minimize
+
+    own = []  # exceptions raised by the callbacks: not scipy's
+
+    def noting(function):
+        def call(z):
+            try:
+                return function(z)
+            except BaseException as exc:
+                own.append(exc)
+                raise
+
+        return call
 
     def finite_hessian(z):
         value = hessian(z)
@@ -93,11 +108,25 @@ def trust_exact(objective, start, hessian, options):
 
     try:
         return minimize(
-            objective, start, jac=True, hess=finite_hessian, method="trust-exact", options=options
+            noting(objective),
+            start,
+            jac=True,
+            hess=noting(finite_hessian),
+            method="trust-exact",
+            options=options,
         )
     except _NotFinite:
         return OptimizeResult(
             x=start, nit=0, success=False, message="the Hessian stopped being finite"
+        )
+    except Exception as exc:
+        if any(exc is raised for raised in own) or isinstance(exc, ClvError):
+            raise
+        return OptimizeResult(
+            x=start,
+            nit=0,
+            success=False,
+            message=f"scipy's trust-exact step solver failed ({type(exc).__name__}: {exc})",
         )
 
 

@@ -151,8 +151,10 @@ class PurchaseModel(PurchasePredictions, NewCustomerPredictions, MaximumLikeliho
         z_d = covariate_matrix(data, self.dropout_covariates, fitting=True)
         columns = (rfm.frequency, rfm.recency, rfm.T, *z_p.T, *z_d.T)
         distinct, counts = weighted_compress(columns, weights)
+        keep = counts > 0  # a row of weight 0 stands for no customer
+        distinct, counts = tuple(c[keep] for c in distinct), counts[keep]
         x, t_x, age = distinct[:3]
-        if (age <= 0).all():
+        if x.size and (age <= 0).all():
             raise InputError(
                 "every customer has T = 0, so there is no time in which to observe purchases; "
                 "choose a later observation_end."

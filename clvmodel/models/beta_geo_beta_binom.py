@@ -157,6 +157,7 @@ class BetaGeoBetaBinomModel(OpportunityPredictions, MaximumLikelihoodModel):
     def _prepare(self, data, weights, time_unit=None):  # occasions: no time unit to check
         x, t_x, n, _ = validate_opportunities(data)
         weights = check_weights(weights, x.size)
+        n_customers = x.size if weights is None else float(weights.sum())
         (x, t_x, n), counts = weighted_compress((x, t_x, n), weights)
         keep = counts > 0
         if counts.sum() < 2:
@@ -165,7 +166,7 @@ class BetaGeoBetaBinomModel(OpportunityPredictions, MaximumLikelihoodModel):
                 "describes differences between customers and needs many of them (hundreds or more)."
             )
         arrays = self._grid(x[keep], t_x[keep], n[keep])
-        return arrays, counts[keep], (x.size if weights is None else float(weights.sum()))
+        return arrays, counts[keep], n_customers
 
     @staticmethod
     def _grid(x, t_x, n):

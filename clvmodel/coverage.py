@@ -55,12 +55,15 @@ def randomised_pit(model, calibration, holdout, seed=0) -> np.ndarray:
     calibration, holdout : pandas.DataFrame
         From :func:`clvmodel.calibration_holdout_split`.
     seed : int, optional
-        Seed of the uniform V.
+        Seed of the uniform V. The V are handed out in the order of the customers' sorted ids
+        (the index of ``calibration``), so that each customer gets the same V, and the test the
+        same p-value, whatever the order of the rows.
 
     Returns
     -------
     numpy.ndarray
-        One value in [0, 1] per customer; uniform if the model's count distribution is right.
+        One value in [0, 1] per customer (in the order of ``calibration``'s rows); uniform if
+        the model's count distribution is right.
     """
     actual, duration = _holdout_counts(model, calibration, holdout)
     top = int(actual.max())
@@ -68,8 +71,22 @@ def randomised_pit(model, calibration, holdout, seed=0) -> np.ndarray:
     rows = np.arange(actual.size)
     counts = actual.astype("int64")
     below = np.cumsum(pmf, axis=1)[rows, counts] - pmf[rows, counts]
-    v = np.random.default_rng(seed).uniform(size=actual.size)
-    return np.clip(below + v * pmf[rows, counts], 0.0, 1.0)
+    mass = pmf[rows, counts]
+    v = np.empty(actual.size)
+    v[_customer_order(calibration.index, below, mass)] = np.random.default_rng(seed).uniform(
+        size=actual.size
+    )
+    return np.clip(below + v * mass, 0.0, 1.0)
+
+
+def _customer_order(ids: pd.Index, below: np.ndarray, mass: np.ndarray) -> np.ndarray:
+    """Row positions in increasing order of customer id; rows that share an id in increasing
+    order of F(x − 1), then P(X = x), so that only rows with the same PIT distribution tie."""
+    try:
+        codes = pd.factorize(ids, sort=True)[0]
+    except TypeError:  # ids of kinds that do not compare (numbers and dates, say)
+        codes = pd.factorize(ids.astype(str), sort=True)[0]
+    return np.lexsort((mass, below, codes))
 
 
 def interval_coverage(model, calibration, holdout, interval: float = 0.9, **options):

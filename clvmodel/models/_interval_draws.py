@@ -226,6 +226,9 @@ def bootstrap_parameters(model, data, n_draws: int = 100, seed=0, weights=None) 
     Resampling customers with replacement only changes how many customers stand behind each
     distinct history, so each replicate is a multinomial draw of the counts of the distinct rows
     and a refit on those rows, started from the estimate: cheap, whatever the number of customers.
+    The distinct rows are drawn in the order of :func:`canonical_rows`, so that the same seed
+    gives the same replicates whatever the order of the rows of ``data`` and whether unit
+    weights are given or left out.
 
     Parameters
     ----------
@@ -253,6 +256,7 @@ def bootstrap_parameters(model, data, n_draws: int = 100, seed=0, weights=None) 
     arrays, counts, _ = model._prepare(data, weights)
     if model._subsample(arrays, counts, np.arange(counts.size)) is None:
         raise InputError(f"{type(model).__name__} cannot be bootstrapped.")
+    arrays, counts = canonical_rows(model, arrays, counts)
     total = int(round(counts.sum()))
     rng = np.random.default_rng(seed)
     start = model._to_working(theta)
@@ -270,6 +274,59 @@ def bootstrap_parameters(model, data, n_draws: int = 100, seed=0, weights=None) 
     if len(replicates) < 2:
         raise InputError("the bootstrap refits did not converge; use method='delta'.")
     return np.array(replicates)
+
+
+def _row_columns(arrays) -> list[np.ndarray]:
+    """The columns of a model's prepared distinct rows (from ``_prepare``), one value per row
+    each: a two-dimensional array gives one column per column. Customer histories (``x``,
+    ``t_x``, ``T`` and covariates) come as an object, other models' rows as a tuple."""
+    parts = arrays
+    if not isinstance(arrays, tuple):
+        parts = [getattr(arrays, n) for n in ("x", "t_x", "T", "z_purchase", "z_dropout")]
+    columns = []
+    for part in (np.asarray(p) for p in parts):
+        width = int(np.prod(part.shape[1:], dtype=np.int64))
+        columns.extend([part] if part.ndim == 1 else part.reshape(part.shape[0], width).T)
+    return columns
+
+
+def canonical_rows(model, arrays, counts):
+    """A model's prepared distinct rows and their counts in increasing lexicographic order of
+    their columns (for histories: frequency, then recency, then T, then the covariates).
+
+    ``_prepare`` returns the distinct rows in order of first appearance in the data (or, for
+    BG/NBD and MBG/NBD without weights and covariates, in this order), so a multinomial draw over
+    them would depend on the order of the customers. BG/NBD's histories are rebuilt as its
+    one-pass route builds them (for whole days or weeks), so that its sums run in one order
+    with weights or without.
+
+    Parameters
+    ----------
+    model : MaximumLikelihoodModel
+        The model that prepared the rows.
+    arrays : object
+        The prepared rows, as ``model._prepare`` returns them.
+    counts : numpy.ndarray
+        Customers (summed weights) per distinct row.
+
+    Returns
+    -------
+    arrays, counts
+        The same rows, reordered.
+    """
+    from clvmodel.models._beta_geo_fit import Histories
+    from clvmodel.models._compress import compress_rfm
+
+    order = np.lexsort(_row_columns(arrays)[::-1])
+    if not isinstance(arrays, Histories):
+        return model._subsample(arrays, counts, order)
+    counts = counts[order]
+    x, t_x, age = arrays.x[order], arrays.t_x[order], arrays.T[order]
+    compressed = compress_rfm({"frequency": x, "recency": t_x, "T": age})
+    rows = (x, t_x, age)
+    if compressed is not None and all(map(np.array_equal, rows, compressed.values)):
+        return Histories.from_rfm(compressed._replace(counts=counts), arrays.modified), counts
+    return Histories(x, t_x, age, counts, modified=arrays.modified), counts
 
 
 def parameter_points(model, method: str, n_draws: int = 200, seed=0) -> np.ndarray:

@@ -296,7 +296,8 @@ def observed_until(end_of_data: pd.Timestamp) -> pd.Timestamp:
 
 
 def default_observation_end(latest) -> pd.Timestamp:
-    """The end of observation by default, the latest start or end date of a table (1970-01-01
+    """The end of observation by default, the day of the latest start or end of a table, as a
+    date (observed to its end, as an ``observation_end`` written without a time; 1970-01-01
     when there is none); an :class:`~clvmodel.InputError` when that date is in the future (a
     typo, or cancellations scheduled ahead: they would credit every active subscriber with
     renewals still to come)."""
@@ -310,7 +311,7 @@ def default_observation_end(latest) -> pd.Timestamp:
             "subscriber with renewals still to come; fix the date, or pass observation_end= (the "
             "day the table was exported), after which a later cancellation counts as not yet made."
         )
-    return latest
+    return latest.normalize()
 
 
 def periods_between(start: pd.Series, end: pd.Series, period: str, strict: bool) -> np.ndarray:

@@ -67,7 +67,9 @@ def _check_increases(increases, labels: tuple[str, ...]) -> tuple[float, ...]:
 
 
 def _timing(start, stage_wait, n_stages: int) -> tuple[np.ndarray | None, list | None]:
-    """Weeks after the first stage's start, and start dates, per stage (None when not timed)."""
+    """Weeks after the first stage's start, and start dates, per stage (None when not timed).
+    Waits fall on whole days: a month's (30.44 days) is rounded to the nearest day in the dates,
+    which keep the first start's time of day; the weeks stay as given."""
     dates = None
     if start is not None and not isinstance(start, str) and isinstance(start, Sequence):
         if stage_wait is not None:
@@ -103,7 +105,7 @@ def _timing(start, stage_wait, n_stages: int) -> tuple[np.ndarray | None, list |
     weeks = np.concatenate([[0.0], np.cumsum(waits)])
     if start is not None:
         first = _date(start, "start")
-        dates = [first + pd.Timedelta(weeks=float(w)) for w in weeks]
+        dates = [first + pd.Timedelta(days=float(np.round(7.0 * w))) for w in weeks]
     return weeks, dates
 
 

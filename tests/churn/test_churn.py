@@ -303,6 +303,18 @@ def test_stages_carry_a_wait_or_start_dates(scores):
     uneven = clv.price_increase_plan(scores, stage_wait=[4, 10])
     assert uneven.stages["weeks_after_first_stage"].tolist() == [0, 4, 14]
     assert "start_date" not in uneven.stages
+
+
+def test_month_waits_start_stages_on_whole_days(scores):
+    """A month's wait (365.25/12 days) put stage 2 at 10:30 and stage 3 at 21:00 while the
+    printed plan showed their days (a hunt): the dates fall on the nearest whole day."""
+    plan = clv.price_increase_plan(scores, stage_wait="1M", start="2025-01-31")
+    assert list(plan.stages["start_date"]) == [
+        pd.Timestamp("2025-01-31"),
+        pd.Timestamp("2025-03-02"),  # 30.44 days
+        pd.Timestamp("2025-04-02"),  # 60.88 days
+    ]
+    assert plan.stages["weeks_after_first_stage"].tolist() == pytest.approx([0, 4.348214, 8.696429])
     dated = clv.price_increase_plan(scores, start=["2025-01-01", "2025-01-15", "2025-03-01"])
     assert dated.stages["weeks_after_first_stage"].tolist()[:2] == [0, 2]
     plain = clv.price_increase_plan(scores)

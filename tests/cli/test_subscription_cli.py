@@ -283,3 +283,25 @@ def test_unseen_and_missing_levels_are_rejected(files, tmp_path):
         "plan is missing",
     ]
     assert rejects["row"].tolist() == [201, 202]
+
+
+def test_the_default_observation_end_covers_the_latest_day_as_the_option_does(tmp_path):
+    """Without --observation-end the table's latest date ends observation, and a date covers its
+    whole day: a renewal at 15:00 on the day of the latest row (10:00) is observed, as with
+    --observation-end of that day (it was not: same printed date, other periods and risks)."""
+    table = tmp_path / "subs.csv"
+    table.write_text(
+        "customer_id,start,end,price\nA,2025-05-01T15:00,,10\nB,2025-06-01T10:00,,10\n"
+        "C,2025-01-01,2025-03-15,10\nD,2024-11-01,,10\n"
+    )
+    model = tmp_path / "model.json"
+    assert _invoke("fit", table, "-o", model, "--observation-end", "2025-06-01").returncode == 0
+    default, given = tmp_path / "default.csv", tmp_path / "given.csv"
+    assert _invoke("score", model, table, "-o", default).returncode == 0
+    assert (
+        _invoke("score", model, table, "-o", given, "--observation-end", "2025-06-01").returncode
+        == 0
+    )
+    scores = pd.read_csv(default, index_col="customer_id")
+    pd.testing.assert_frame_equal(scores, pd.read_csv(given, index_col="customer_id"))
+    assert scores.loc["A", "periods"] == 1

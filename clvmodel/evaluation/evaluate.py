@@ -125,6 +125,7 @@ def evaluate_holdout(
     if int(max_frequency) != max_frequency or max_frequency < 1:
         raise InputError(f"max_frequency must be a whole number ≥ 1, got {max_frequency!r}.")
     max_frequency = int(max_frequency)
+    _check_spend_model_and_bins(gg, bins)
     calibration_length = float(age.max())
     if calibration_length <= 0:
         raise InputError(
@@ -249,3 +250,20 @@ def _summary(bg, params, unit, rfm, outcome, naive_rate, dated) -> dict:
         "model": type(bg).__name__,
         "model_params": dict(zip(bg.params_.index, map(float, params), strict=True)),
     }
+
+
+def _check_spend_model_and_bins(gg, bins) -> None:
+    """``gg``: None or a fitted spend model; ``bins``: a whole number ≥ 1."""
+    if gg is not None:
+        if not hasattr(gg, "expected_spend"):
+            raise InputError(
+                "gg must be a fitted spend model (clvmodel.GammaGammaModel), got "
+                f"{type(gg).__name__}."
+            )
+        gg._check_fitted()  # NotFittedError before any work
+    try:
+        whole = not isinstance(bins, bool) and int(bins) == bins and bins >= 1
+    except (TypeError, ValueError):
+        whole = False
+    if not whole:
+        raise InputError(f"bins must be a whole number ≥ 1, got {bins!r}.")

@@ -177,7 +177,8 @@ def plot_conditional_expectation(report, ax=None, baselines=("naive",)):
     -------
     matplotlib.axes.Axes
         ``ax.lines[0]`` actual, ``ax.lines[1]`` the model, then one line per baseline, each with
-        one point per frequency class (x = 0, 1, …).
+        one point per frequency class with customers, at x = its number (a class without
+        customers leaves its place empty).
     """
     table = _table(report, "conditional_expectation", "conditional-expectation")
     _require(table, ["actual", "model"], "conditional-expectation")
@@ -185,7 +186,7 @@ def plot_conditional_expectation(report, ax=None, baselines=("naive",)):
     if unknown:
         raise InputError(f"unknown baseline(s) {unknown}; choose from 'naive' and 'own_rate'.")
     ax = new_axes(ax)
-    x = np.arange(len(table))
+    x = _class_positions(table.index)
     ax.plot(x, table["actual"].to_numpy(), marker="o", label="Actual", **_ACTUAL)
     ax.plot(x, table["model"].to_numpy(), marker="s", label=_model_name(report), **_MODEL)
     labels = {"naive": "Naive formula", "own_rate": "Own past rate"}
@@ -335,3 +336,12 @@ def plot_reliability(report, ax=None):
     ax.legend(loc="upper left")
     ax.grid(alpha=0.3)
     return ax
+
+
+def _class_positions(labels) -> np.ndarray:
+    """x of each frequency class: its number ("7+" at 7), so that a class without customers
+    (not in the table) leaves its place empty; 0, 1, … for labels that are not numbers."""
+    try:
+        return np.array([int(str(label).rstrip("+")) for label in labels], dtype="float64")
+    except ValueError:
+        return np.arange(len(labels), dtype="float64")

@@ -578,3 +578,23 @@ def test_evaluate_holdout_reads_dates_in_a_given_format():
         report = clv.evaluate_holdout(bg, cal, hold, transactions=log, date_format="%d/%m/%Y")
     # Fader, Hardie and Lee (2005): 4,339 cumulative repeat transactions by week 78.
     assert int(report.tracking["actual_cumulative"].iloc[-1]) == 4339
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"gg": "pnbd"}, "gg must be a fitted spend model"),
+        ({"bins": "10"}, "bins must be a whole number ≥ 1, got '10'"),
+        ({"bins": 2.5}, "bins must be a whole number ≥ 1, got 2.5"),
+        ({"bins": 0}, "bins must be a whole number ≥ 1, got 0"),
+    ],
+)
+def test_spend_model_and_bins_are_checked(options, message, cdnow_split, cdnow_split_bg):
+    """A purchase model as gg raised AttributeError, bins="10" a TypeError, and bins=2.5 was
+    taken (a hunt)."""
+    calibration, holdout = cdnow_split
+    if options.get("gg") == "pnbd":
+        options = {"gg": clv.ParetoNBDModel.from_params(
+            {"r": 0.55, "alpha": 10.6, "s": 0.61, "beta": 11.7}, time_unit="W")}  # fmt: skip
+    with pytest.raises(clv.InputError, match=message):
+        clv.evaluate_holdout(cdnow_split_bg, calibration, holdout, **options)

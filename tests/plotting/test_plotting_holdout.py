@@ -69,6 +69,19 @@ def test_conditional_expectation_draws_the_table(report, tmp_path):
     assert labels[0].startswith("0") and "1,411" in labels[0] and labels[-1].startswith("7+")
 
 
+def test_a_class_without_customers_leaves_its_place_empty(cdnow_split, cdnow_split_bg):
+    """With 20 classes CDNOW has no customer with 16 repeat purchases: class 17 was drawn at
+    x = 16, beside class 15 as if adjacent (a hunt)."""
+    calibration, holdout = cdnow_split
+    table = clv.evaluate_holdout(cdnow_split_bg, calibration, holdout, max_frequency=20)
+    table = table.conditional_expectation
+    assert "16" not in table.index
+    ax = plot_conditional_expectation(table)
+    expected = [float(str(label).rstrip("+")) for label in table.index]
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), expected)
+    assert 16.0 not in ax.lines[0].get_xdata() and 17.0 in ax.lines[0].get_xdata()
+
+
 def test_predicted_vs_actual_draws_the_bins(report, tmp_path):
     ax = plot_predicted_vs_actual(report)
     _render(ax, tmp_path / "pva.png")

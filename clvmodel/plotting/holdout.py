@@ -61,6 +61,8 @@ def _require(table: pd.DataFrame, columns, what: str) -> None:
             f"the {what} table has no column {', '.join(map(repr, missing))}; pass the table from "
             "clvmodel.evaluate_holdout or the report itself."
         )
+    if table.empty:
+        raise InputError(f"the {what} table has no rows: there is nothing to draw.")
 
 
 def plot_tracking(report, ax=None, kind: str = "cumulative"):

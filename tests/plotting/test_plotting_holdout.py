@@ -147,6 +147,8 @@ def test_plot_errors_are_clear(report):
         plot_conditional_expectation(report, baselines=("median",))
     with pytest.raises(clv.InputError, match="HoldoutReport"):
         plot_period_transactions([1, 2, 3])
+    with pytest.raises(clv.InputError, match="table has no rows"):  # was a raw ValueError
+        plot_predicted_vs_actual(report.predicted_vs_actual.iloc[:0])
 
 
 def test_docs_script_makes_the_readme_figures(tmp_path):

@@ -20,7 +20,8 @@ _CORRELATION_WARNING = 0.3
 def repeat_buyers(x: np.ndarray, m: np.ndarray, weights) -> tuple[np.ndarray, np.ndarray | None]:
     """Which customers the spend model is fitted on (repeat buyers with positive spend), and their
     weights; warns when spend and frequency look dependent, as the model assumes they are not."""
-    keep = x > 0
+    w = check_weights(weights, x.size)
+    keep = x > 0 if w is None else (x > 0) & (w > 0)  # a row of weight 0 stands for no customer
     zero_spend = keep & (m <= 0)
     if zero_spend.any():
         warnings.warn(
@@ -37,7 +38,6 @@ def repeat_buyers(x: np.ndarray, m: np.ndarray, weights) -> tuple[np.ndarray, np
         )
     spends = m[keep]
     if np.ptp(spends) <= 1e-9 * spends.max():
-        w = check_weights(weights, x.size)
         buyers = int(keep.sum()) if w is None else round(float(w[keep].sum()))
         raise InputError(
             f"every one of the {buyers:,} repeat buyers spent the same per purchase "
@@ -55,5 +55,4 @@ def repeat_buyers(x: np.ndarray, m: np.ndarray, weights) -> tuple[np.ndarray, np
                 StatisticalWarning,
                 stacklevel=4,
             )
-    w = check_weights(weights, x.size)
     return keep, (None if w is None else w[keep])

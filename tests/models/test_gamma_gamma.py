@@ -354,3 +354,20 @@ def test_a_fit_that_stops_early_advises_on_spend(cdnow_rfm):
     with pytest.raises(clv.ConvergenceError, match="check monetary_value") as stopped:
         clv.GammaGammaModel(max_iter=1).fit(cdnow_rfm)
     assert "RFM table" not in str(stopped.value)
+
+
+def test_a_row_of_weight_0_changes_nothing(cdnow_rfm):
+    """A row of weight 0 stands for no customer: it was counted as a distinct row and took part
+    in the checks (a lone price beside it passed as spread in spend)."""
+    buyers = cdnow_rfm[cdnow_rfm["frequency"] > 0]
+    plain = clv.GammaGammaModel().fit(buyers)
+    odd = pd.DataFrame(
+        {"frequency": [5], "recency": [10.0], "T": [20.0], "monetary_value": [1e6]}, index=["x"]
+    )
+    weights = np.r_[np.ones(len(buyers)), 0.0]
+    weighted = clv.GammaGammaModel().fit(pd.concat([buyers, odd]), weights=weights)
+    np.testing.assert_array_equal(weighted.params_, plain.params_)
+    assert weighted.n_distinct_rows_ == plain.n_distinct_rows_
+    one_price = buyers.assign(monetary_value=12.0)
+    with pytest.raises(clv.InputError, match="spent the same per purchase"):
+        clv.GammaGammaModel().fit(pd.concat([one_price, odd]), weights=weights)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 import warnings
@@ -114,16 +115,26 @@ def numeric_column(
 
 
 _WHOLE_TEXT = re.compile(WHOLE_WITH_ZEROS)
+_MIDNIGHT_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}[ T]00:00:00(\.0+)?")
 
 
 def level_text(value, shown: str | None = None) -> str:
-    """A categorical level as text, the same whatever the column's type, by the rules of customer
-    ids (:mod:`clvmodel._reading`): a whole number is written as an integer (``1``, ``1.0`` and
-    the text ``"1.0"`` are all ``"1"``), text is trimmed of surrounding spaces; anything else
-    (booleans, fractions, dates) is ``shown``, pandas' text of it, or else ``str(value)``."""
+    """A categorical level as text, the same whatever the column's type and the other rows, by
+    the rules of customer ids (:mod:`clvmodel._reading`): a whole number is written as an integer
+    (``1``, ``1.0`` and the text ``"1.0"`` are all ``"1"``), text is trimmed of surrounding
+    spaces; a date and time without time zone is written ``"1997-01-01"`` at midnight (as is the
+    text ``"1997-01-01 00:00:00"``, the level of an older model fitted beside times of day), else
+    ``"1997-01-01 12:00:00"``; anything else (booleans, fractions, dates with a time zone) is
+    ``shown``, pandas' text of it, or else ``str(value)``."""
     if isinstance(value, str):
         text = value.strip(" ")
+        if _MIDNIGHT_TEXT.fullmatch(text):
+            return text[:10]
         return text[: text.index(".")] if _WHOLE_TEXT.fullmatch(text) else text
+    if isinstance(value, datetime.datetime | np.datetime64):
+        stamp = pd.Timestamp(value)
+        if stamp.tzinfo is None:
+            return str(stamp.date()) if stamp == stamp.normalize() else str(stamp)
     if isinstance(value, int | float | np.integer | np.floating) and not isinstance(
         value, bool | np.bool_
     ):

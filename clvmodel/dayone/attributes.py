@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from clvmodel._table_ids import table_ids
 from clvmodel.dayone._checks import require_columns
 from clvmodel.errors import InputError
 from clvmodel.rfm import clean_log
@@ -86,10 +87,10 @@ def _first_day_quantity(
     if getattr(dates.dt, "tz", None) is not None:
         dates = dates.dt.tz_localize(None)
     day = dates.to_numpy().astype("datetime64[D]").astype("int64")
-    first_of_row = pd.Series(first_day, index=customers).reindex(
-        transactions[customer_col].to_numpy()
-    )
-    on_first_day = day == first_of_row.to_numpy()
-    ids = transactions[customer_col].to_numpy()[on_first_day]
+    # the ids as the log reader reads them ("00004 " is "00004", "4.0" is "4"), as in customers
+    row_ids = table_ids(transactions[customer_col])[0].to_numpy(dtype=object)
+    first_of_row = pd.Series(first_day, index=customers).reindex(row_ids)
+    on_first_day = first_of_row.to_numpy() == day
+    ids = row_ids[on_first_day]
     summed = pd.Series(quantity[on_first_day]).groupby(ids, sort=False).sum()
     return summed.reindex(customers).to_numpy()

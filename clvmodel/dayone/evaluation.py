@@ -289,13 +289,26 @@ def _realised_values(log_, window: float) -> pd.DataFrame:
 
 
 def _split(customers: pd.Index, share: float, seed: int) -> tuple[pd.Index, pd.Index]:
-    """A random split of ``customers`` into fitting (``share``) and evaluation customers."""
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(customers))
+    """A random split of ``customers`` into fitting (``share``) and evaluation customers, each
+    in sorted order; the customers are permuted from their sorted order, so that the same
+    customers and seed give the same split whatever the order of the log's rows."""
     n_fit = int(round(share * len(customers)))
     if n_fit < 10 or len(customers) - n_fit < 10:
         raise InputError("too few customers to split into fitting and evaluation sets.")
-    return customers[np.sort(order[:n_fit])], customers[np.sort(order[n_fit:])]
+    ordered = _sorted(customers)
+    order = np.random.default_rng(seed).permutation(len(ordered))
+    return ordered[np.sort(order[:n_fit])], ordered[np.sort(order[n_fit:])]
+
+
+def _sorted(customers: pd.Index) -> pd.Index:
+    """``customers`` in a canonical order: sorted, or, when the ids are of kinds that do not
+    compare, sorted by kind and then by text."""
+    try:
+        return customers.sort_values()
+    except TypeError:
+        values = customers.to_numpy(dtype=object)
+        kinds = [type(v).__name__ for v in values]
+        return customers[np.lexsort(([str(v) for v in values], kinds))]
 
 
 def _compare(model, baseline, attributes, realised: pd.DataFrame):

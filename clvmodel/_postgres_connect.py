@@ -143,7 +143,7 @@ def sqlstate(exc: BaseException) -> str:
 
 def display(uri: str) -> str:
     """``uri`` as it may be shown: without its password or query parameters."""
-    return mask_password(uri.strip().split("?", 1)[0])
+    return mask_password(uri.strip()).split("?", 1)[0]  # masked first: a password may hold "?"
 
 
 def translate_error(exc: BaseException, uri: str, doing: str) -> InputError:

@@ -139,7 +139,9 @@ def id_sql(column: str, kind: str, dialect: Dialect) -> tuple[str, str]:
         )
         return (
             f"CASE WHEN {usable} THEN CAST({value} AS BIGINT) END",
-            f"COALESCE(NOT {dialect.is_nan(value)} AND NOT ({usable}), FALSE)",
+            # (Spark's isnan(NULL) is FALSE, not NULL: a missing id is no fraction.)
+            f"COALESCE({value} IS NOT NULL AND NOT {dialect.is_nan(value)} AND NOT ({usable}), "
+            "FALSE)",
         )
     text = dialect.trim(dialect.text(column))
     whole = dialect.matches(text, rd.WHOLE_WITH_ZEROS)

@@ -165,6 +165,13 @@ def test_mask_password(text, expected):
     assert "s3cr3t" not in display(text) and "with space" not in mask_password(text)
 
 
+def test_display_masks_a_password_holding_a_question_mark():
+    """display() cut the URI at its first "?" before masking: of `ann:topsecret?42@host`, the
+    part `postgresql://ann:topsecret` was shown, and saved as a model file's source (a hunt)."""
+    shown = display("postgresql://ann:topsecret?42@127.0.0.1:5433/postgres?sslmode=disable")
+    assert shown == "postgresql://ann:***@127.0.0.1:5433/postgres"
+
+
 def _sessions(uri: str, expected: int | None = None) -> int:
     """Sessions open under this URI's application name (other test processes share the server).
 

@@ -159,3 +159,16 @@ def test_spark_counts_and_drops_duplicates_as_pandas(clvs, spark):
             expected = clv.rfm_summary(local, observation_end="2025-01-31", drop_duplicates=drop)
         got = ours.toPandas().set_index("customer_id").loc[expected.index]
         np.testing.assert_allclose(got["monetary_value"], expected["monetary_value"])
+
+
+def test_a_missing_id_in_a_float_column_is_a_missing_id(clvs, spark):
+    """Spark's isnan(NULL) is FALSE, so a NULL in a DOUBLE id column was rejected as "customer id
+    is not a whole number" (pandas and DuckDB: "missing customer id"), in logs and RFM tables."""
+    rows = [(1.0, "2020-01-01", 1.0), (None, "2020-01-02", 2.0), (2.0, "2020-01-03", 3.0)]
+    log = spark.createDataFrame(rows, "customer_id double, date string, amount double")
+    assert clvs.rejects(log).toPandas()["reason"].tolist() == ["missing customer id"]
+    rfm = spark.createDataFrame(
+        [(1.0, 1.0, 2.0, 5.0, 10.0), (None, 0.0, 0.0, 3.0, 0.0)],
+        "customer_id double, frequency double, recency double, T double, monetary_value double",
+    )
+    assert clvs.rfm_rejects(rfm).toPandas()["reason"].tolist() == ["missing customer id"]

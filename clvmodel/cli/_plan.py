@@ -205,7 +205,7 @@ def plan(
     customers, mean churn risk, predicted CLV, extra revenue if nobody extra leaves, and the
     break-even extra churn.
     """
-    _check_output(output, output_table, if_exists)
+    _check_output(output, output_table, if_exists, (input_path, table))
     _guard.refuse_overwrite(
         {"-o/--output": output},
         {"MODEL": model, "INPUT": input_path, "--spend-model": spend_model},
@@ -236,15 +236,17 @@ def plan(
         click.echo(assumed_unit_note(bg.time_unit_))
 
 
-def _check_output(output, output_table, if_exists) -> None:
-    """Refuse, before any work, an output that cannot be written."""
+def _check_output(output, output_table, if_exists, source) -> None:
+    """Refuse, before any work, an output that cannot be written or is the input table
+    (``source``: the input and its table)."""
     if is_postgres_uri(output):
         if not output_table:
             raise clv.InputError(
                 "-o postgresql://... needs --output-table NAME: the table to write."
             )
-        from clvmodel._postgres_write import check_targets
+        from clvmodel._postgres_write import check_targets, refuse_input_target
 
+        refuse_input_target(output, {"--output-table": output_table}, *source)
         check_targets(output, [output_table], if_exists)
         return
     if output_table:

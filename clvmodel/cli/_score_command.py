@@ -302,17 +302,10 @@ def _check_tables(target: _Target, input_path, input_table) -> None:
     target.rejects_table = rejects_table = target.rejects_table or f"{output_table}_rejects"
     if rejects_table == output_table:
         raise InputError("--output-table and --rejects-table are the same; give two names.")
-    if (
-        is_postgres_uri(input_path)
-        and display(input_path) == display(output)
-        and input_table in (output_table, rejects_table)
-    ):
-        raise InputError(
-            f"--output-table {output_table} (or its rejects table) is the input table "
-            f"{input_table}; writing it would destroy the input. Give another name."
-        )
-    from clvmodel._postgres_write import check_targets
+    from clvmodel._postgres_write import check_targets, refuse_input_target
 
+    targets = {"--output-table": output_table, "--rejects-table": rejects_table}
+    refuse_input_target(output, targets, input_path, input_table)
     check_targets(output, [output_table, rejects_table], target.if_exists)
 
 

@@ -470,3 +470,77 @@ def test_an_rfm_table_in_the_database_scores_like_the_file(model, pg_uri, tmp_pa
     expected = pd.read_parquet(model["scores"]).set_index("customer_id").sort_index()
     assert list(ours.index) == list(expected.index)
     np.testing.assert_allclose(ours.to_numpy(float), expected.to_numpy(float), rtol=1e-10)
+
+
+def _content(uri, table):
+    """Row count and a digest of every row: equal only when the table is unchanged."""
+    digest = f"SELECT count(*), md5(string_agg(t::text, ',' ORDER BY t::text)) FROM {table} t"
+    return tuple(run_sql(uri, digest)[0])
+
+
+@pytest.fixture
+def guarded_input(pg_uri, cdnow_table):
+    run_sql(
+        pg_uri, "DROP TABLE IF EXISTS guard_in", f"CREATE TABLE guard_in AS TABLE {cdnow_table}"
+    )
+    before = _content(pg_uri, "guard_in")
+    assert before[0] > 0
+    yield before
+    run_sql(pg_uri, "DROP TABLE IF EXISTS guard_in")
+
+
+@pytest.mark.parametrize(
+    ("command", "target", "refused"),
+    [
+        ("score", ["--output-table", "public.guard_in"], "--output-table public.guard_in"),
+        (
+            "score",
+            ["--output-table", '"guard_in"', "--rejects-table", "guard_rejects"],
+            '--output-table "guard_in"',
+        ),
+        (
+            "score",
+            ["--output-table", "guard_out", "--rejects-table", "public.guard_in"],
+            "--rejects-table public.guard_in",
+        ),
+        ("plan", ["--output-table", "guard_in"], "--output-table guard_in"),
+        ("plan", ["--output-table", "public.guard_in"], "--output-table public.guard_in"),
+    ],
+)
+def test_an_output_that_is_the_input_table_on_the_server_is_refused(
+    command, target, refused, model, pg_server, guarded_input
+):
+    """The server resolves the names (schema, quotes, search_path): another spelling of the input
+    table, or another URI to the same database, is refused before anything is written."""
+    out_uri = pg_server.uri.replace("127.0.0.1", "localhost")
+    assert out_uri != pg_server.uri
+    result = cli(
+        command, model["db"], pg_server.uri, "--table", "guard_in", "--observation-end", END,
+        "-o", out_uri, *target, "--if-exists", "replace",
+    )  # fmt: skip
+    line = one_line_error(result)
+    assert refused in line and "is the input table guard_in" in line
+    assert "would destroy the input" in line
+    assert _content(pg_server.uri, "guard_in") == guarded_input
+    for table in ("guard_out", "guard_rejects"):
+        assert run_sql(pg_server.uri, f"SELECT to_regclass('{table}') IS NULL")[0][0]
+    assert staging_tables(pg_server.uri) == []
+
+
+@pytest.mark.parametrize("command", ["score", "plan"])
+def test_an_output_in_another_schema_with_the_input_name_is_written(
+    command, model, pg_uri, guarded_input
+):
+    rejects = ["--rejects-table", "guard_other.guard_rejects"] if command == "score" else []
+    run_sql(pg_uri, "CREATE SCHEMA IF NOT EXISTS guard_other")
+    try:
+        result = cli(
+            command, model["db"], pg_uri, "--table", "public.guard_in", "--observation-end", END,
+            "-o", pg_uri, "--output-table", "guard_other.guard_in", *rejects,
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert _content(pg_uri, "guard_in") == guarded_input
+        written = run_sql(pg_uri, "SELECT count(*) FROM guard_other.guard_in")[0][0]
+        assert 0 < written < guarded_input[0]  # one row a customer, not the log's rows
+    finally:
+        run_sql(pg_uri, "DROP SCHEMA guard_other CASCADE")

@@ -21,7 +21,7 @@ def repeat_buyers(x: np.ndarray, m: np.ndarray, weights) -> tuple[np.ndarray, np
     """Which customers the spend model is fitted on (repeat buyers with positive spend), and their
     weights; warns when spend and frequency look dependent, as the model assumes they are not."""
     w = check_weights(weights, x.size)
-    keep = x > 0 if w is None else (x > 0) & (w > 0)  # a row of weight 0 stands for no customer
+    keep = x > 0
     zero_spend = keep & (m <= 0)
     if zero_spend.any():
         warnings.warn(
@@ -36,8 +36,10 @@ def repeat_buyers(x: np.ndarray, m: np.ndarray, weights) -> tuple[np.ndarray, np
             f"the Gamma-Gamma model needs repeat buyers with positive spend; this table has "
             f"{int(keep.sum())}. Use a longer observation period."
         )
+    if w is not None:
+        keep &= w > 0  # a row of weight 0 stands for no customer
     spends = m[keep]
-    if np.ptp(spends) <= 1e-9 * spends.max():
+    if spends.size and np.ptp(spends) <= 1e-9 * spends.max():
         buyers = int(keep.sum()) if w is None else round(float(w[keep].sum()))
         raise InputError(
             f"every one of the {buyers:,} repeat buyers spent the same per purchase "

@@ -99,7 +99,7 @@ class GammaGammaModel(MaximumLikelihoodModel):
         x, m = rfm.frequency, rfm.monetary_value
         keep, w = repeat_buyers(x, m, weights)
         for j, name in enumerate(self.spend_covariates):
-            if np.ptp(z[keep, j]) == 0:
+            if keep.any() and np.ptp(z[keep, j]) == 0:  # (no buyer left: refused below)
                 raise InputError(
                     f"covariate {name!r} is constant among the repeat buyers the spend model is "
                     "fitted on, so its effect on spend cannot be estimated; drop it from "

@@ -371,3 +371,9 @@ def test_a_row_of_weight_0_changes_nothing(cdnow_rfm):
     one_price = buyers.assign(monetary_value=12.0)
     with pytest.raises(clv.InputError, match="spent the same per purchase"):
         clv.GammaGammaModel().fit(pd.concat([one_price, odd]), weights=weights)
+
+
+def test_weights_all_0_with_a_covariate_are_refused_in_words(cdnow_rfm):
+    table = cdnow_rfm.assign(segment=np.arange(len(cdnow_rfm)) % 2)
+    with pytest.raises(clv.InputError, match="cannot fit GammaGammaModel on 0 repeat buyer"):
+        clv.GammaGammaModel(spend_covariates=["segment"]).fit(table, weights=np.zeros(len(table)))

@@ -351,7 +351,8 @@ def _log_beta_ratio(alpha, beta, log_u):
     taylor = (u <= _TAYLOR_SHIFT * beta) & ~far
     by_u = (u <= alpha) & ~taylor
     by_alpha = ~(u <= alpha) & ~far & ~taylor
-    if by_alpha.mean() > 0.5:  # the usual case (u > α): one pass over all, the rest patched
+    # The usual case (u > α, for most): one pass over all, the rest patched.
+    if 2 * np.count_nonzero(by_alpha) > by_alpha.size:
         with np.errstate(invalid="ignore"):
             ll = log_gamma_shift(beta_in, alpha_in) - log_gamma_shift(beta_in + u, alpha_in)
         ll = np.array(np.broadcast_to(ll, u.shape))

@@ -48,6 +48,19 @@ def check_periods_ahead(k) -> np.ndarray:
     return values
 
 
+def periods_per_subscriber(k, n: int, name: str = "periods") -> np.ndarray:
+    """:func:`check_periods_ahead` of ``k``, one number or one per subscriber (``n``): a scalar
+    stays a scalar, an array is broadcast to ``(n,)``; another length is a clear error."""
+    values = check_periods_ahead(k)
+    if values.ndim == 0:
+        return values
+    if values.size not in (1, n):
+        raise InputError(
+            f"{name} must be one number or one per subscriber: got {values.size} for {n}."
+        )
+    return np.broadcast_to(values.reshape(-1), (n,))
+
+
 def finite_value(lifetimes, d: float, what: str, heavy_tail: str):
     """The expected (discounted) numbers of payments behind a value, refused when one is
     infinite, as :func:`clvmodel.subscriber_churn_risk` refuses it.

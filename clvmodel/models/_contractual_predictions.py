@@ -17,6 +17,7 @@ from clvmodel.models._contractual_checks import (
     check_periods_ahead,
     check_price_and_margin,
     finite_value,
+    periods_per_subscriber,
 )
 from clvmodel.models._contractual_derl import DiscountedLifetimeSums, survival_log_ratio
 from clvmodel.models._contractual_intervals import predictions_at, subscriber_intervals
@@ -205,9 +206,7 @@ class ContractualPredictions(DiscountedLifetimeSums):
         pandas.Series
         """
         groups, t, cancelled, index = self._tenure(data)
-        k = check_periods_ahead(periods)
-        if k.ndim:
-            k = np.broadcast_to(k, t.shape)
+        k = periods_per_subscriber(periods, t.size)
         values = self._cancel_within(groups, t, cancelled, k)
         return pd.Series(values, index=index, name="probability_cancel")
 
@@ -331,8 +330,7 @@ class ContractualPredictions(DiscountedLifetimeSums):
             Indexed like ``data``.
         """
         layout, t, cancelled, index = self._layout(data)
-        k = check_periods_ahead(periods)
-        k = k if k.ndim == 0 else np.broadcast_to(k, t.shape)
+        k = periods_per_subscriber(periods, t.size)
         d = None if discount_rate is None else check_discount_rate(discount_rate)
         subscribers = (layout, t, cancelled, k, d)
         columns = predictions_at(self, subscribers, self._check_fitted())
@@ -379,7 +377,9 @@ class ContractualPredictions(DiscountedLifetimeSums):
         n = int(check_number("n_subscribers", n_subscribers, low=0))
         if n != n_subscribers:
             raise InputError(f"n_subscribers must be a whole number ≥ 0, got {n_subscribers!r}.")
-        horizon = np.broadcast_to(check_periods_ahead(observed_periods), (n,))
+        horizon = np.broadcast_to(
+            periods_per_subscriber(observed_periods, n, "observed_periods"), (n,)
+        )
         theta = rng.beta(p["alpha"], p["beta"], size=n)
         with np.errstate(divide="ignore"):
             y = np.log(rng.uniform(size=n)) / np.log1p(-theta)

@@ -20,6 +20,8 @@ and the sums above, not from clvmodel's quadrature.
 
 from __future__ import annotations
 
+import warnings
+
 import make_derl_reference  # beside this file: the stored mpmath DERL table
 import mpmath as mp
 import numpy as np
@@ -28,6 +30,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import clvmodel as clv
 from clvmodel import subscriptions
 from clvmodel.errors import ConvergenceError, InputError, NotFittedError
 from clvmodel.models import load_model
@@ -325,3 +328,30 @@ def test_value_arguments_out_of_range_are_refused(call, message):
     with pytest.raises(InputError, match=message):
         call(model)
     assert 0 < model.lifetime_value_new(price=10.0, margin=1.0, discount_rate=0.1) < np.inf
+
+
+def test_per_subscriber_numbers_of_the_wrong_length_are_refused_in_words():
+    """Three horizons for four subscribers raised numpy's broadcast ValueError (a hunt)."""
+    model = clv.ShiftedBetaGeoModel.from_params({"alpha": 0.7, "beta": 1.2})
+    data = pd.DataFrame({"periods": [1, 2, 3, 4], "cancelled": [0, 0, 0, 1]})
+    for call in (
+        lambda: model.probability_cancel(data, [1, 2, 3]),
+        lambda: model.predict(data, [1, 2, 3], 0.1),
+    ):
+        with pytest.raises(clv.InputError, match="one number or one per subscriber: got 3 for 4"):
+            call()
+    with pytest.raises(clv.InputError, match="observed_periods must be one number or one per"):
+        model.simulate(5, [10, 12])
+    ahead = model.probability_cancel(data, [1, 2, 3, 4])
+    assert ahead.iloc[0] == model.probability_cancel(data.iloc[:1], 1).iloc[0]
+
+
+def test_no_subscriber_gives_empty_results_without_a_warning():
+    """An empty table warned "Mean of empty slice" from the survival's shortcut (a hunt)."""
+    model = clv.ShiftedBetaGeoModel.from_params({"alpha": 0.7, "beta": 1.2})
+    empty = pd.DataFrame({"periods": pd.Series([], dtype="int64"), "cancelled": []})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert model.probability_cancel(empty, 1).empty
+        assert model.predict(empty, 1, 0.1).empty
+        assert len(model.survival_function([])) == 0

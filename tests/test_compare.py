@@ -312,3 +312,27 @@ def test_cli_fit_chooses_and_records_the_model(log_file, tmp_path, arguments, ch
 def test_cli_calibration_end_needs_auto(log_file, tmp_path):
     result = run_cli("fit", log_file, "--calibration-end", "1997-09-30", "-o", tmp_path / "m")
     assert result.exit_code != 0 and "--model auto" in result.output
+
+
+def test_cli_holdout_choice_reads_what_fit_reads(log_file, tmp_path):
+    """With --calibration-end, a DuckDB table and a Parquet folder were refused for their
+    extension, and a row fit leaves out (here a negative amount) stopped the choice (a hunt)."""
+    import duckdb
+
+    log = pd.read_csv(log_file, dtype={"customer_id": str})
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    log.iloc[:3000].to_parquet(folder / "a.parquet")
+    log.iloc[3000:].to_parquet(folder / "b.parquet")
+    database = tmp_path / "tx.duckdb"
+    with duckdb.connect(str(database)) as connection:
+        connection.execute("CREATE TABLE purchases AS SELECT * FROM log")
+    dirty = tmp_path / "dirty.csv"
+    pd.concat([log, log.iloc[:1].assign(amount=-5.0)]).to_csv(dirty, index=False)
+    choose = ("--model", "auto", "--calibration-end", "1997-09-30")
+    for source, extra in ((folder, ()), (database, ("--table", "purchases")), (dirty, ())):
+        output = tmp_path / f"{source.stem}.json"
+        result = run_cli("fit", source, *extra, *choose, "-o", output)
+        assert result.exit_code == 0, result.output
+        assert clv.load_models(output).metadata["model_choice"]["chosen"] == "pnbd"
+    assert "1 rows left out" in result.output

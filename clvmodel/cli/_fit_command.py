@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import click
 
@@ -237,17 +238,21 @@ def _describe(bundle, counts, end, time_unit, n_histories: int) -> None:
 def _choose_by_holdout(transactions, calibration_end, time_unit, options):
     """The purchase model with the lowest holdout error when fitted up to ``calibration_end``."""
     from clvmodel.compare import compare_models
-    from clvmodel.io import read_table
+    from clvmodel.rfm import transaction_rejects
 
+    columns = {
+        "customer_col": options["customer_col"],
+        "date_col": options["date_col"],
+        "amount_col": options["amount_col"] or None,
+    }
+    log = _log_in_memory(transactions, options)
+    # Rows that cannot be used are left out, as the fit leaves them out (it lists them).
+    rejected = transaction_rejects(log, **columns, date_format=options.get("date_format"))
     calibration, holdout = clv.calibration_holdout_split(
-        read_table(transactions, table=options.get("table"), query=options.get("query"))
-        if is_postgres_uri(transactions)
-        else read_table(transactions),
+        log.drop(index=rejected.index),
         calibration_end=calibration_end,
         observation_end=options.get("observation_end"),
-        customer_col=options["customer_col"],
-        date_col=options["date_col"],
-        amount_col=options["amount_col"] or None,
+        **columns,
         time_unit=time_unit,
         date_format=options.get("date_format"),
         drop_duplicates=options.get("drop_duplicates", False),
@@ -265,6 +270,27 @@ def _choose_by_holdout(transactions, calibration_end, time_unit, options):
     ]
     rule = f"lowest holdout MAE (calibration end {calibration_end})"
     return chosen, {"rule": rule, "chosen": chosen, "candidates": candidates}
+
+
+def _log_in_memory(transactions, options: dict):
+    """The whole log as a DataFrame, from any input ``fit`` reads: a CSV or Parquet file, a
+    folder of Parquet files or a DuckDB table (through DuckDB), or PostgreSQL."""
+    from clvmodel.io import read_table
+
+    if is_postgres_uri(transactions):
+        return read_table(transactions, table=options.get("table"), query=options.get("query"))
+    path = Path(transactions)
+    if not (path.is_dir() or path.suffix.lower() in (".duckdb", ".db")):
+        return read_table(transactions)
+    from clvmodel._duck import attach_database, connect, relation_sql
+
+    relation = relation_sql(path, options.get("table"))  # refuses what it cannot read
+    connection = connect()
+    try:
+        attach_database(connection, path)
+        return connection.execute(f"SELECT * FROM {relation}").df()
+    finally:
+        connection.close()
 
 
 def _source_label(path, options: dict) -> str:

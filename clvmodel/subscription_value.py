@@ -79,10 +79,13 @@ def compare_retention_models(data, holdout=None, models=("sbg", "bdw")) -> Reten
     holdout : sequence, mapping or pandas.Series, optional
         Survivor counts of the same subscribers in later periods: a sequence for the periods right
         after the last one in ``data``, or counts indexed by period. The projection is N × S(t),
-        N the number of subscribers in ``data``. With it the models are ranked by the mean
-        absolute error of that projection, without it by BIC.
+        N the number of subscribers in ``data`` (Σᵢ Sᵢ(t), each subscriber's own survival, for a
+        model with covariates). With it the models are ranked by the mean absolute error of that
+        projection, without it by BIC.
     models : sequence
-        ``"sbg"``, ``"bdw"`` or contractual model objects (fitted ones are used as they are).
+        ``"sbg"``, ``"bdw"`` or contractual model objects (fitted ones are used as they are, and
+        must share the billing period of ``data``). A model with covariates is labelled with
+        them, e.g. ``"sBG (covariates: premium)"``; two models with one label are refused.
 
     Returns
     -------
@@ -112,7 +115,14 @@ def compare_retention_models(data, holdout=None, models=("sbg", "bdw")) -> Reten
         model = _retention_model(item)
         if getattr(model, "params_", None) is None:
             model.fit(data)
-        fitted[model.label] = model
+        validate_subscribers(data, getattr(model, "period_", None))
+        label = _comparison_label(model)
+        if label in fitted:
+            raise InputError(
+                f"models: two models have the label {label!r}; compare each model once (give "
+                "covariate models different covariates)."
+            )
+        fitted[label] = model
     if not fitted:
         raise InputError("models is empty; give at least one of 'sbg', 'bdw'.")
     n, rows = float(periods.size), []
@@ -128,7 +138,7 @@ def compare_retention_models(data, holdout=None, models=("sbg", "bdw")) -> Reten
                "bic": k * math.log(n) - 2.0 * ll, "holdout_mae": np.nan,
                "holdout_max_error": np.nan}  # fmt: skip
         if actual is not None:
-            projection[label] = projected = n * model.survival_function(actual.index.to_numpy())
+            projection[label] = projected = _survivors(model, data, actual.index.to_numpy(), n)
             errors = np.abs(projected - actual.to_numpy())
             row.update(holdout_mae=float(errors.mean()), holdout_max_error=float(errors.max()))
         row["parameters"] = ", ".join(f"{p}={v:.4g}" for p, v in model.params_.items())
@@ -178,6 +188,13 @@ def holdout_log_likelihood(model, calibration, later) -> tuple[float, int]:
     period = getattr(model, "period_", None)
     t0, cancelled0, index0 = validate_subscribers(calibration, period, "calibration")
     t1, cancelled1, index1 = validate_subscribers(later, period, "later")
+    for name, index in (("calibration", index0), ("later", index1)):
+        repeated = index[index.duplicated()].unique()
+        if len(repeated):
+            raise InputError(
+                f"{len(repeated)} subscriber id(s) appear more than once in {name} (for example "
+                f"{repeated[:5].tolist()}); give one row per subscriber."
+            )
     active = index0[~cancelled0]
     missing = active.difference(index1)
     if len(missing):
@@ -201,6 +218,26 @@ def holdout_log_likelihood(model, calibration, later) -> tuple[float, int]:
     with np.errstate(divide="ignore"):
         terms = np.where(gone, np.log(reach - before), np.log1p(-reach))
     return float(terms.sum()), int(active.size)
+
+
+def _comparison_label(model) -> str:
+    """The model's label, with its covariates: "sBG (covariates: premium)"."""
+    a, b = list(model.alpha_covariates), list(model.beta_covariates)
+    if a == b:
+        parts = [f"covariates: {', '.join(a)}"] if a else []
+    else:
+        links = (("alpha", a), ("beta", b))
+        parts = [f"{link} covariates: {', '.join(names)}" for link, names in links if names]
+    return f"{model.label} ({'; '.join(parts)})" if parts else model.label
+
+
+def _survivors(model, data, t: np.ndarray, n: float) -> np.ndarray:
+    """Expected survivors of the cohort after t periods: Σ_i S_i(t), each subscriber's own
+    survival given their covariates (N × S(t) without covariates)."""
+    if not model.has_covariates:
+        return n * model.survival_function(t)
+    start = pd.DataFrame(data).assign(periods=0, cancelled=0)
+    return model.retention_curve(start, int(t.max()))[t].sum(axis=0).to_numpy()
 
 
 def _retention_model(item) -> ContractualModel:

@@ -105,10 +105,9 @@ def read_table(
         else:
             import pyarrow.parquet as pq
 
-            header = pq.read_schema(location).names
-            _check_columns(location, header, columns)
-            frame = pd.read_parquet(location, columns=columns)
-            frame = _exact_integers(frame, location)
+            schema = pq.read_schema(location)
+            _check_columns(location, schema.names, columns)
+            frame = _exact_integers(pd.read_parquet(location, columns=columns), location, schema)
     except InputError:
         raise
     except Exception as exc:  # parsers raise many types; all mean "unreadable file"
@@ -139,13 +138,13 @@ def nullable_integer_dtype(arrow_type):
     return pd.api.types.pandas_dtype(f"{sign}{arrow_type.bit_width}")
 
 
-def _exact_integers(frame: pd.DataFrame, location: Path) -> pd.DataFrame:
-    """``frame`` read from the Parquet file ``location``, with its integer columns that hold a
-    null as nullable integers (``Int64``): pandas widens them to float64, which rounds ids above
-    2**53 (and the null row would make the whole id column look inexact)."""
+def _exact_integers(frame: pd.DataFrame, location: Path, schema) -> pd.DataFrame:
+    """``frame`` read from the Parquet file ``location`` (Arrow ``schema``), with its integer
+    columns that hold a null as nullable integers (``Int64``): pandas widens them to float64,
+    which rounds ids above 2**53 (and the null row would make the whole id column look
+    inexact)."""
     import pyarrow.parquet as pq
 
-    schema = pq.read_schema(location)
     widened = [
         name
         for name in frame.columns
@@ -156,7 +155,6 @@ def _exact_integers(frame: pd.DataFrame, location: Path) -> pd.DataFrame:
     if not widened:
         return frame
     exact = pq.read_table(location, columns=widened)
-    frame = frame.copy()
     for name in widened:
         column = exact.column(name)
         frame[name] = column.to_pandas(types_mapper=nullable_integer_dtype).array

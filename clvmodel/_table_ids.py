@@ -13,7 +13,7 @@ import pandas as pd
 from clvmodel._reading import read_ids
 from clvmodel.errors import InputError
 
-__all__ = ["segment_series", "table_ids"]
+__all__ = ["canonical_ranks", "segment_series", "table_ids"]
 
 
 def table_ids(raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
@@ -85,3 +85,29 @@ def segment_series(segments, name: str = "segments") -> pd.Series:
             f"{', '.join(map(str, repeated[:5]))}); give each customer one segment."
         )
     return segments
+
+
+def canonical_ranks(ids: pd.Index) -> np.ndarray:
+    """Each row's rank in a canonical order of ``ids``, whatever order the rows came in:
+    increasing id, or, when the ids are of kinds that do not compare (numbers beside text, say),
+    by kind and then by text within a kind (so that ``1`` and ``"1"`` stay apart).
+
+    Parameters
+    ----------
+    ids : pandas.Index
+        Customer ids; a repeated id has one rank.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer ranks (0 for the first id), one per row: ``np.argsort(ranks, kind="stable")``
+        orders the rows, and :func:`numpy.lexsort` can break ties between repeats.
+    """
+    try:
+        return pd.factorize(ids, sort=True)[0]
+    except TypeError:
+        values = ids.to_numpy(dtype=object)
+        keys = pd.MultiIndex.from_arrays(
+            [[type(v).__name__ for v in values], [str(v) for v in values]]
+        )
+        return pd.factorize(keys, sort=True)[0]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from clvmodel._table_ids import canonical_ranks
 from clvmodel.errors import InputError
 
 __all__ = ["coverage_comparison", "interval_coverage", "randomised_pit"]
@@ -80,13 +81,9 @@ def randomised_pit(model, calibration, holdout, seed=0) -> np.ndarray:
 
 
 def _customer_order(ids: pd.Index, below: np.ndarray, mass: np.ndarray) -> np.ndarray:
-    """Row positions in increasing order of customer id; rows that share an id in increasing
+    """Row positions in canonical order of customer id; rows that share an id in increasing
     order of F(x − 1), then P(X = x), so that only rows with the same PIT distribution tie."""
-    try:
-        codes = pd.factorize(ids, sort=True)[0]
-    except TypeError:  # ids of kinds that do not compare (numbers and dates, say)
-        codes = pd.factorize(ids.astype(str), sort=True)[0]
-    return np.lexsort((mass, below, codes))
+    return np.lexsort((mass, below, canonical_ranks(ids)))
 
 
 def interval_coverage(model, calibration, holdout, interval: float = 0.9, **options):

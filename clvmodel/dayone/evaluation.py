@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clvmodel._table_ids import canonical_ranks
 from clvmodel._units import Duration
 from clvmodel.dayone._checks import PROCESSES, check_horizon, check_positive
 from clvmodel.dayone.attributes import first_purchase_attributes
@@ -295,20 +296,9 @@ def _split(customers: pd.Index, share: float, seed: int) -> tuple[pd.Index, pd.I
     n_fit = int(round(share * len(customers)))
     if n_fit < 10 or len(customers) - n_fit < 10:
         raise InputError("too few customers to split into fitting and evaluation sets.")
-    ordered = _sorted(customers)
+    ordered = customers[np.argsort(canonical_ranks(customers), kind="stable")]
     order = np.random.default_rng(seed).permutation(len(ordered))
     return ordered[np.sort(order[:n_fit])], ordered[np.sort(order[n_fit:])]
-
-
-def _sorted(customers: pd.Index) -> pd.Index:
-    """``customers`` in a canonical order: sorted, or, when the ids are of kinds that do not
-    compare, sorted by kind and then by text."""
-    try:
-        return customers.sort_values()
-    except TypeError:
-        values = customers.to_numpy(dtype=object)
-        kinds = [type(v).__name__ for v in values]
-        return customers[np.lexsort(([str(v) for v in values], kinds))]
 
 
 def _compare(model, baseline, attributes, realised: pd.DataFrame):

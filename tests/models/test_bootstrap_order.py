@@ -6,6 +6,7 @@ of the randomised PIT whatever the order of the calibration table."""
 from __future__ import annotations
 
 import warnings
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -191,3 +192,19 @@ def test_pit_follows_ids_that_do_not_compare_and_ids_that_repeat(bg, split, rand
     original = randomised_pit(bg, table, holdout)
     shuffled = randomised_pit(bg, table.iloc[order], holdout)
     np.testing.assert_array_equal(shuffled, original[order])
+
+
+def test_pit_keeps_apart_ids_that_print_alike(bg, split):
+    # Customer date(2020, 1, 1) and customer "2020-01-01" share a history, among ids that do not
+    # compare (numbers and dates): only the canonical order of their ids (by kind, then text)
+    # decides which uniform each gets, so reversing the rows must not swap them.
+    cal, hold = split
+    table = pd.concat([cal.iloc[[0]], cal.iloc[1:40], cal.iloc[[0]]])
+    table = table.set_axis(
+        pd.Index([date(2020, 1, 1), *range(100, 139), "2020-01-01"], dtype=object)
+    )
+    holdout = hold.reindex(cal.index[[0, *range(1, 40), 0]]).set_axis(table.index)
+    original = randomised_pit(bg, table, holdout, seed=3)
+    assert original[0] != original[-1]
+    reversed_ = randomised_pit(bg, table.iloc[::-1], holdout, seed=3)
+    np.testing.assert_array_equal(reversed_, original[::-1])

@@ -588,8 +588,10 @@ known first purchase plus the expected value of the repeat purchases over the ho
 
 We use the full CDNOW log (23,570 customers). First the honest check: `evaluate_day_one` fits on a
 random half of the customers and predicts, for the other half, the value of their repeat purchases
-in their first 52 weeks, beside the no-attribute baseline. (The warning below is about one customer
-whose repeat purchases are all $0: the spend model needs positive amounts and leaves them out.)""",
+in their first 52 weeks, beside the no-attribute baseline. (Two warnings below: the full log has
+255 rows that repeat another exactly, kept as separate purchases as the original data set has
+them; and one customer's repeat purchases are all $0, which the spend model, needing positive
+amounts, leaves out.)""",
     ),
     (
         "code",

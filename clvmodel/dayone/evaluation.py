@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -220,10 +221,13 @@ def evaluate_day_one(
     fit_rfm = rfm.loc[fit_ids]
     fit_rfm.attrs["time_unit"] = time_unit
     settings = dict(first_purchase_col=first_purchase_col, horizon=duration)
-    model = DayOneModel(numeric, categorical, log=log, covariates_on=covariates_on, **settings).fit(
-        fit_rfm, attributes
-    )
-    baseline = DayOneModel(**settings).fit(fit_rfm, attributes)
+    fit_attributes = attributes[attributes.index.isin(fit_ids)]
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        model = DayOneModel(numeric, categorical, log=log, covariates_on=covariates_on, **settings)
+        model.fit(fit_rfm, fit_attributes)
+        baseline = DayOneModel(**settings).fit(fit_rfm, fit_attributes)
+    _warn_once(seen)
     metrics, metrics_total, table = _compare(model, baseline, attributes, realised.loc[test_ids])
     details = {
         "fit_customers": len(fit_ids),
@@ -234,6 +238,16 @@ def evaluate_day_one(
         "observation_end": str(np.datetime64(end_day, "D")),
     }
     return DayOneEvaluation(metrics, metrics_total, table, model, baseline, fit_ids, details)
+
+
+def _warn_once(seen: list) -> None:
+    """Re-issue the warnings of the two fits, each text once (both fits read the same histories,
+    so a warning about the data would otherwise come twice)."""
+    issued = set()
+    for item in seen:
+        if (item.category, str(item.message)) not in issued:
+            issued.add((item.category, str(item.message)))
+            warnings.warn(item.message, item.category, stacklevel=3)
 
 
 def _histories(transactions, columns, observation_end, time_unit: str, duration: Duration):

@@ -8,22 +8,44 @@ one number for everybody, or one per segment.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
 
+from clvmodel._reading import check_date_format, warn_duplicates
+from clvmodel._rfm_common import check_not_in_future, observation_end_day
+from clvmodel._rfm_read import check_on_invalid
 from clvmodel._table_ids import table_ids
 from clvmodel._units import DAYS_PER_YEAR, check_margin, check_number
-from clvmodel.errors import InputError
-from clvmodel.rfm import clean_log, day_number, parse_date
+from clvmodel.errors import ClvWarning, InputError
+from clvmodel.rfm import clean_log, transaction_rejects
 
-__all__ = ["customer_segments", "naive_clv", "observed_years"]
+__all__ = [
+    "SHORT_WINDOW_DAYS",
+    "check_lifespan",
+    "customer_segments",
+    "naive_clv",
+    "observed_years",
+]
+
+#: Below this many days observed, naive_clv warns that the yearly rate is an extrapolation.
+SHORT_WINDOW_DAYS = 28
+_DUPLICATES = r"[\d,]+ row\(s\) repeat another row exactly"  # the warning of warn_duplicates
 
 
 def observed_years(first_day: int, end_day: int) -> float:
     """Years observed from the first purchase day to the end day, both included (day numbers):
     the naive formula's denominator of purchases per customer per year."""
     return (end_day - first_day + 1) / DAYS_PER_YEAR
+
+
+def check_lifespan(value, name: str = "lifespan") -> float:
+    """A lifespan in years as a float: a number above 0 and at most 100 (the longest horizon)."""
+    years = check_number(name, value)
+    if not 0.0 < years <= 100.0:
+        raise InputError(f"{name} must be above 0 and at most 100 years, got {value!r}.")
+    return years
 
 
 def naive_clv(
@@ -36,6 +58,10 @@ def naive_clv(
     acquisition_cost: float = 0.0,
     segment_col: str | None = None,
     observation_end=None,
+    *,
+    date_format: str | None = None,
+    on_invalid: str = "raise",
+    drop_duplicates: bool = False,
 ) -> pd.DataFrame:
     """The naive CLV formula, overall or per segment.
 
@@ -45,20 +71,34 @@ def naive_clv(
     Parameters
     ----------
     transactions : pandas.DataFrame
-        One row per purchase.
+        One row per purchase, read as :func:`clvmodel.rfm_summary` reads it.
     lifespan : float
-        Expected customer lifespan in years.
+        Expected customer lifespan in years: above 0 and at most 100.
     customer_col, date_col, amount_col : str
         Column names.
     margin : float
         Share of revenue that is profit: a fraction, 0 < margin ≤ 1.
     acquisition_cost : float
-        Cost of acquiring one customer (CAC); 0 leaves CLV:CAC undefined (NaN).
+        Cost of acquiring one customer (CAC), finite and ≥ 0; 0 leaves CLV:CAC undefined (NaN).
     segment_col : str, optional
         A column constant within each customer (for example the acquisition channel); one row per
-        segment is returned. Without it, one row ``"all"``.
+        segment is returned. Without it, one row ``"all"``. Only customers with a purchase up to
+        ``observation_end`` need a value.
     observation_end : date-like, optional
-        End of the period the rates are measured over; defaults to the last transaction date.
+        End of the period the rates are measured over (inclusive), not after today; defaults to
+        the last transaction date. Purchases after it are left out, and so are customers whose
+        purchases all come after it: they are not part of the naive computation.
+    date_format : str, optional, keyword-only
+        strftime pattern of text dates (and of a text ``observation_end``), as in
+        :func:`clvmodel.rfm_summary`.
+    on_invalid : {"raise", "drop"}, keyword-only
+        Rows that cannot be used (missing id, unreadable date, missing or negative amount …):
+        raise an :class:`~clvmodel.InputError` (default) or leave them out, as in
+        :func:`clvmodel.rfm_summary` (:func:`clvmodel.rfm.transaction_rejects` lists them).
+    drop_duplicates : bool, keyword-only
+        Rows that repeat another row exactly (same customer, date and amount) up to
+        ``observation_end`` are kept with a :class:`~clvmodel.errors.ClvWarning` (default), or
+        dropped (``True``).
 
     Returns
     -------
@@ -67,6 +107,15 @@ def naive_clv(
         ``purchases_per_year``, ``lifespan_years``, ``naive_clv``, ``acquisition_cost``,
         ``naive_net_clv`` and ``clv_to_cac``.
 
+    Notes
+    -----
+    ``purchases_per_year`` is orders per customer per year over the whole observed window, from
+    the first purchase in the log (of any customer) to ``observation_end``, and every segment is
+    divided by that same window. A segment whose customers arrived late (a new channel, a recent
+    cohort) is therefore understated; to measure it over its own window, call ``naive_clv`` on its
+    rows alone. A window shorter than ``SHORT_WINDOW_DAYS`` (28) days is extrapolated to a year
+    with a :class:`~clvmodel.errors.ClvWarning`.
+
     Examples
     --------
     >>> import clvmodel as clv
@@ -74,19 +123,13 @@ def naive_clv(
     >>> int(table.loc["all", "customers"])
     2357
     """
-    # Over 80 lines for its docstring only; the segment lookup is in _segments.
-    lifespan = check_number("lifespan", lifespan, 0.0, 1000.0)
+    # Over 80 lines for its docstring only; the log is read in _period_log.
+    lifespan = check_lifespan(lifespan)
     margin = check_margin(margin)
     acquisition_cost = check_number("acquisition_cost", acquisition_cost, 0.0, math.inf)
-    log = clean_log(transactions, customer_col, date_col, amount_col)
-    if observation_end is None:
-        end_day = int(log.day.max())
-    else:
-        end_day = day_number(parse_date(observation_end, "observation_end"))
-        keep = log.day <= end_day
-        if not keep.any():
-            raise InputError("observation_end is before every transaction.")
-        log = type(log)(log.customers, log.customer_code[keep], log.day[keep], log.amount[keep])
+    columns = (customer_col, date_col, amount_col)
+    transactions = _usable_rows(transactions, columns, date_format, on_invalid)
+    log, end_day = _period_log(transactions, columns, observation_end, date_format, drop_duplicates)
     years = observed_years(int(log.day.min()), end_day)
     segment = _segments(transactions, customer_col, segment_col, log)
     frame = pd.DataFrame({"segment": segment, "customer": log.customer_code, "amount": log.amount})
@@ -111,8 +154,59 @@ def naive_clv(
     return table.drop(columns="revenue")
 
 
+def _usable_rows(transactions, columns, date_format, on_invalid):
+    """``transactions`` without the rows :func:`clvmodel.rfm_summary` cannot use when
+    ``on_invalid="drop"`` (with ``"raise"``, reading the log raises for them)."""
+    check_on_invalid(on_invalid)
+    check_date_format(date_format)
+    if on_invalid == "raise" or not isinstance(transactions, pd.DataFrame):
+        return transactions
+    by_position = transactions.reset_index(drop=True)  # row labels may repeat
+    rejected = transaction_rejects(by_position, *columns, date_format).index.to_numpy()
+    if rejected.size == len(transactions):
+        raise InputError(
+            f"no row of the transactions can be used ({rejected.size} rejected); see them with "
+            "clvmodel.rfm.transaction_rejects(...)."
+        )
+    keep = np.ones(len(transactions), dtype=bool)
+    keep[rejected] = False
+    return transactions[keep] if rejected.size else transactions
+
+
+def _period_log(transactions, columns, observation_end, date_format, drop_duplicates):
+    """The cleaned log up to the end of observation, and that end's day number; warns (for the
+    caller of naive_clv) about exact duplicate rows kept and about a window too short to give
+    a yearly rate."""
+    with warnings.catch_warnings():  # counted below, up to the end of observation
+        warnings.filterwarnings("ignore", _DUPLICATES, ClvWarning)
+        log = clean_log(transactions, *columns, date_format, "drop" if drop_duplicates else "warn")
+    if observation_end is None:
+        end_day = int(log.day.max())
+        check_not_in_future(end_day, "observation_end=")
+    else:
+        end_day = observation_end_day(observation_end, date_format)
+        keep = log.day <= end_day
+        if not keep.any():
+            raise InputError("observation_end is before every transaction.")
+        log = type(log)(log.customers, log.customer_code[keep], log.day[keep], log.amount[keep],
+                        log.duplicate_day)  # fmt: skip
+    if not drop_duplicates and log.duplicate_day is not None:
+        warn_duplicates(int(np.count_nonzero(log.duplicate_day <= end_day)), 4)
+    days = end_day - int(log.day.min()) + 1
+    if days < SHORT_WINDOW_DAYS:
+        warnings.warn(
+            f"the purchases observed span only {days} day(s), from the first one to the end of "
+            f"observation: the yearly rate (purchases_per_year) is extrapolated from {days} "
+            f"day(s) (× {DAYS_PER_YEAR / days:.1f}). Measure it over a longer period.",
+            ClvWarning,
+            stacklevel=3,
+        )
+    return log, end_day
+
+
 def _segments(transactions, customer_col, segment_col, log) -> np.ndarray:
-    """The segment of each order of the cleaned ``log`` ("all" without ``segment_col``)."""
+    """The segment of each order of the cleaned ``log`` ("all" without ``segment_col``); only
+    the customers with an order in ``log`` need one."""
     if segment_col is None:
         segment_of_customer = pd.Series("all", index=log.customers)
     else:
@@ -125,12 +219,14 @@ def _segments(transactions, customer_col, segment_col, log) -> np.ndarray:
             transactions, customer_col, segment_col, "segment_col"
         )
         segment_of_customer = segment_of_customer.reindex(log.customers)
-        unlabelled = segment_of_customer.isna()
+        in_period = np.zeros(len(log.customers), dtype=bool)
+        in_period[log.customer_code] = True
+        unlabelled = segment_of_customer.isna().to_numpy() & in_period
         if unlabelled.any():
             raise InputError(
                 f"segment_col={segment_col!r} has no value for {int(unlabelled.sum())} "
                 f"customer(s) (for example {list(segment_of_customer.index[unlabelled][:5])}); "
-                "give every customer a segment."
+                "give every customer with a purchase in the observation period a segment."
             )
     return segment_of_customer.to_numpy()[log.customer_code]
 

@@ -8,9 +8,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from clvmodel._naive import customer_segments, naive_clv
+from clvmodel._naive import check_lifespan, customer_segments, naive_clv
 from clvmodel._table_ids import segment_series, table_ids
-from clvmodel._units import Duration, check_number, convert_periods, model_unit
+from clvmodel._units import Duration, convert_periods, model_unit
 from clvmodel.errors import ClvWarning, InputError
 from clvmodel.rfm import calibration_holdout_split
 from clvmodel.value import check_models, customer_lifetime_value
@@ -20,10 +20,12 @@ __all__ = ["naive_vs_model"]
 _SEGMENT = "__segment__"
 
 
-def _segment_column(transactions, segments, customer_col) -> pd.Series:
-    """Each transaction's segment, from a column of the log or a Series indexed by customer."""
+def _segment_column(transactions, segments, customer_col, cohort: pd.Index) -> pd.Series:
+    """Each transaction's segment, from a column of the log or a Series indexed by customer;
+    only the customers of the calibration ``cohort`` need one (NaN for the others)."""
     if segments is None:
         return pd.Series("all", index=transactions.index)
+    ids = table_ids(transactions[customer_col])[0]
     if isinstance(segments, str):
         if segments not in transactions.columns:
             raise InputError(
@@ -33,19 +35,19 @@ def _segment_column(transactions, segments, customer_col) -> pd.Series:
         found = transactions[segments]
         customer_segments(transactions, customer_col, segments, "segments")  # fixed per customer
     elif isinstance(segments, pd.Series):  # looked up by the ids as the RFM summary reads them
-        lookup = segment_series(segments)
-        found = pd.Series(table_ids(transactions[customer_col])[0].map(lookup).to_numpy(),
-                          index=transactions.index)  # fmt: skip
+        found = pd.Series(ids.map(segment_series(segments)).to_numpy(), index=transactions.index)
     else:
         raise InputError(
             "segments must be a column of the transactions or a pandas Series indexed by "
             f"customer id, got {type(segments).__name__}."
         )
-    if found.isna().any():
-        missing = transactions.loc[found.isna(), customer_col].unique()
+    unlabelled = found.isna().to_numpy() & ids.isin(cohort)
+    if unlabelled.any():
+        missing = transactions.loc[unlabelled, customer_col].unique()
         raise InputError(
             f"segments has no value for {len(missing)} customer(s) (for example "
-            f"{list(missing[:5])}); give every customer a segment."
+            f"{list(missing[:5])}); give every customer with a purchase in the calibration "
+            "period a segment."
         )
     return found
 
@@ -82,10 +84,12 @@ def naive_vs_model(
         As in :func:`clvmodel.calibration_holdout_split`.
     segments : str or pandas.Series, optional
         A column of ``transactions`` fixed per customer (acquisition channel, cohort), or a
-        Series indexed by customer id; without it one segment ``"all"``.
+        Series indexed by customer id; without it one segment ``"all"``. Only the calibration
+        cohort needs a segment: customers whose first purchase falls in the holdout are not part
+        of the comparison (the calibration RFM table, ``cal["channel"]``, is a Series that fits).
     lifespan : float, optional
         Years of the naive formula's lifespan and the model's horizon in ``naive_clv`` and
-        ``model_clv``; defaults to the holdout length.
+        ``model_clv``, above 0 and at most 100; defaults to the holdout length.
     customer_col, date_col, amount_col : str
         Column names.
 
@@ -98,6 +102,12 @@ def naive_vs_model(
         ``naive_holdout`` and ``model_holdout`` (the predictions), ``naive_error`` and
         ``model_error`` (relative error of the segment's total, predicted / actual − 1), and
         ``naive_mae`` and ``model_mae`` (mean absolute error per customer).
+
+    Notes
+    -----
+    As in :func:`clvmodel.naive_clv`, ``purchases_per_year`` divides each segment's orders by
+    the whole calibration window, from the first purchase in the log to ``calibration_end``: a
+    segment whose customers arrived late (a recent cohort) is understated.
 
     Examples
     --------
@@ -113,6 +123,7 @@ def naive_vs_model(
     # Over 80 lines for its docstring only; the comparison itself is in _compare.
     check_models(bg, gg, spend_required=True)
     unit = model_unit(bg)
+    years = None if lifespan is None else check_lifespan(lifespan)
     if not isinstance(transactions, pd.DataFrame) or customer_col not in transactions.columns:
         raise InputError(
             f"transactions must be a DataFrame with a {customer_col!r} column (customer_col=)."
@@ -123,8 +134,9 @@ def naive_vs_model(
     )  # fmt: skip
     holdout_units = float(hold["duration_holdout"].iloc[0])
     holdout_years = convert_periods(holdout_units, unit, "Y")
-    years = holdout_years if lifespan is None else check_number("lifespan", lifespan, 0.0, 1000.0)
-    log = transactions.assign(**{_SEGMENT: _segment_column(transactions, segments, customer_col)})
+    years = holdout_years if years is None else years
+    found = _segment_column(transactions, segments, customer_col, cal.index)
+    log = transactions.assign(**{_SEGMENT: found})
     with warnings.catch_warnings():  # the split above has warned about the log already
         warnings.simplefilter("ignore", ClvWarning)
         naive = naive_clv(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from clvmodel._units import check_margin, check_number
 from clvmodel.errors import InputError
 from clvmodel.models._contractual import ContractualModel, check_discount_rate
 from clvmodel.models.shifted_beta_geo import ShiftedBetaGeoModel
@@ -67,7 +68,7 @@ def naive_vs_model_retention(counts, fit_periods: int, price: float = 1.0, margi
     fit_periods : int
         k: the models see ``counts[0 … k]`` and project ``counts[k + 1 …]``.
     price, margin : float
-        Price per period and the share of it kept as profit.
+        Price per period (finite, ≥ 0) and the share of it kept as profit (0 < margin ≤ 1).
     discount_rate : float, keyword-only
         Per period, for DERL (default 10 %).
     naive : {"last", "average"}, keyword-only
@@ -110,9 +111,7 @@ def naive_vs_model_retention(counts, fit_periods: int, price: float = 1.0, margi
     survivors, k = _checked_counts(counts, fit_periods)
     if naive not in ("last", "average"):
         raise InputError(f"naive must be 'last' or 'average', got {naive!r}.")
-    for name, number in (("price", price), ("margin", margin)):
-        if not isinstance(number, (int, float, np.number)) or not np.isfinite(number):
-            raise InputError(f"{name} must be a finite number, got {number!r}.")
+    price, margin = check_number("price", price, 0.0), check_margin(margin)
     d = check_discount_rate(discount_rate)
     if survivors[k] == 0 or survivors[k - 1] == 0:
         raise InputError(f"counts[{k}] is 0: no subscriber is left to project after fit_periods.")
@@ -120,7 +119,7 @@ def naive_vs_model_retention(counts, fit_periods: int, price: float = 1.0, margi
     last, average = survivors[k] / survivors[k - 1], (survivors[k] / survivors[0]) ** (1.0 / k)
     r = last if naive == "last" else average
     projection, errors = _projections(model, survivors, k, r)
-    value = _payments_to_come(model, survivors, k, r, d, float(price) * float(margin))
+    value = _payments_to_come(model, survivors, k, r, d, price * margin)
     return NaiveRetentionComparison(projection, errors, value, float(r), model)
 
 

@@ -86,6 +86,12 @@ def _per_customer(name: str, value, segment: pd.Series | None, n: int) -> np.nda
             f"{name} is given per segment ({list(value.keys())[:5]}); pass segments= (a column "
             "name or a Series) to say which segment each customer is in."
         )
+    if isinstance(value, pd.Series) and value.index.has_duplicates:
+        repeated = list(dict.fromkeys(value.index[value.index.duplicated()]))
+        raise InputError(
+            f"{name} gives segment(s) {repeated[:5]} more than once; give each segment one "
+            f"{name} (for example {name}.groupby(level=0).first() keeps the first)."
+        )
     table = {key: _amount(f"{name}[{key!r}]", amount) for key, amount in value.items()}
     missing = sorted(set(segment.unique()) - set(table), key=str)
     if missing:

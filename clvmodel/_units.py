@@ -154,11 +154,7 @@ def parse_duration(
             duration = Duration(number, check_unit(default_unit))
         else:
             duration = Duration(float(match.group(1)), match.group(2).upper())
-    elif (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        and not hasattr(value, "__float__")
-    ):
+    elif isinstance(value, bool) or not hasattr(value, "__float__"):  # int and float have it
         raise InputError(
             f"{name}={value!r} is not a duration; write e.g. '12M', '39W', '90D' or '2Y'."
         )
@@ -234,7 +230,7 @@ MAX_VALUE_STEPS = 5000
 
 
 def check_number(name: str, value, low: float = -math.inf, high: float = math.inf) -> float:
-    """``value`` as a float if it is a finite number in [low, high] (a money amount, a time).
+    """``value`` as a float if it is a finite number in [low, high] (an amount, a time), not text.
 
     Examples
     --------
@@ -242,11 +238,16 @@ def check_number(name: str, value, low: float = -math.inf, high: float = math.in
     12.0
     """
     try:
+        if isinstance(value, (str, bytes)) or type(value).__name__ in ("bool", "bool_"):
+            raise TypeError  # "5" or True is a mistake, not the amount 5 or 1
         number = float(value)
     except (TypeError, ValueError):
         raise InputError(f"{name} must be a number, got {value!r}.") from None
-    if not (math.isfinite(number) and low <= number <= high):
-        raise InputError(f"{name} must be between {low:g} and {high:g}, got {value!r}.")
+    if not math.isfinite(number):
+        raise InputError(f"{name} must be finite, got {value!r}.")
+    if not low <= number <= high:
+        bound = f"≥ {low:g}" if high == math.inf else f"between {low:g} and {high:g}"
+        raise InputError(f"{name} must be {bound}, got {value!r}.")
     return number
 
 
@@ -369,8 +370,7 @@ def value_horizon(
             raise InputError(
                 f"{name}={str(horizon)!r} already carries its unit; drop time_unit={period!r}."
             )
-        duration = parse_duration(horizon, name=name)
-        number, unit = duration
+        number, unit = parse_duration(horizon, name=name)
     else:
         unit = period or default_unit
         try:

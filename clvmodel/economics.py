@@ -98,8 +98,7 @@ def probability_alive_at(model, data, t) -> pd.Series:
     """
     check_models(model)
     if carries_unit(t):
-        after = parse_duration(t, name="t", allow_zero=True)
-        horizon = convert_periods(after.value, after.unit, model_unit(model))
+        horizon = convert_periods(*parse_duration(t, name="t", allow_zero=True), model_unit(model))
     else:
         horizon = check_number("t", t, 0.0, math.inf)
     rfm, p, (x, t_x, age, *_), group, _ = model._rows(data)
@@ -244,10 +243,9 @@ def cac_payback(
     check_models(bg, gg, spend_required=True)
     span = value_span(horizon, time_unit, warn_as="cac_payback")
     spend = gg.expected_spend(data).to_numpy(dtype="float64")
-    costs = (cost_per_order, cost_per_period)
     return economics_table(
-        bg, spend, data, span, discount_rate, margin, costs, segments,
-        acquisition_cost=acquisition_cost,
+        bg, spend, data, span, discount_rate, margin, (cost_per_order, cost_per_period),
+        segments, acquisition_cost=acquisition_cost,
     )  # fmt: skip
 
 
@@ -344,8 +342,8 @@ def unit_economics_summary(table: pd.DataFrame, by: str | None = "segment") -> p
     table : pandas.DataFrame
         Output of :func:`cac_payback` or :func:`day_one_payback`.
     by : str, optional
-        Column to group by (``"segment"`` by default, when present); ``None`` gives one row
-        ``"all"``.
+        Column to group by (``"segment"`` by default, when present), with a value for every
+        customer; ``None`` gives one row ``"all"``.
 
     Returns
     -------
@@ -379,6 +377,11 @@ def unit_economics_summary(table: pd.DataFrame, by: str | None = "segment") -> p
             raise InputError(f"by={by!r} is not a column; the columns are {list(table.columns)}.")
         by = None
     keys = table[by] if by is not None else pd.Series("all", index=table.index, name="segment")
+    if keys.isna().any():
+        raise InputError(
+            f"by={by!r} has no value for {int(keys.isna().sum())} customer(s); give them one "
+            f"(table[{by!r}].fillna('unknown')) or pass by=None for all customers together."
+        )
     frame = table[needed].assign(payback=table["payback_periods"].fillna(np.inf))
     grouped = frame.groupby(keys.to_numpy(), sort=True)
     summary = pd.DataFrame(

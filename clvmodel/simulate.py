@@ -17,6 +17,7 @@ Each transaction's value ~ Gamma(p_spend, ν) with ν ~ Gamma(q, γ) per custome
 from __future__ import annotations
 
 from collections.abc import Mapping
+from numbers import Real
 
 import numpy as np
 import pandas as pd
@@ -46,17 +47,16 @@ def _params(params: Mapping[str, float], names: tuple[str, ...], model: str, arg
 
 #: The purchase models that can be simulated, with the names of their parameters.
 _MODELS = {
-    "bgnbd": ("BG/NBD", ("r", "alpha", "a", "b")),
-    "mbgnbd": ("MBG/NBD", ("r", "alpha", "a", "b")),
-    "pnbd": ("Pareto/NBD", ("r", "alpha", "s", "beta")),
+    "bgnbd": (("r", "alpha", "a", "b"), "BG/NBD"),
+    "mbgnbd": (("r", "alpha", "a", "b"), "MBG/NBD"),
+    "pnbd": (("r", "alpha", "s", "beta"), "Pareto/NBD"),
 }
 
 
 def _model_params(model, params):
     if model not in _MODELS:
         raise InputError(f"model must be one of {sorted(_MODELS)}, got {model!r}.")
-    label, names = _MODELS[model]
-    return _params(params, names, label, "bg_params")
+    return _params(params, *_MODELS[model], "bg_params")
 
 
 def _draw(rng, n, model, r, alpha, c, d, age):
@@ -139,12 +139,7 @@ def simulate_customers(
     >>> pareto = dict(r=0.55, alpha=10.6, s=0.61, beta=11.7)
     >>> rfm = clv.simulate_customers(1000, pareto, T=39, seed=1, model="pnbd")
     """
-    if not isinstance(n_customers, int | np.integer) or n_customers < 1:
-        raise InputError(f"n_customers must be a positive whole number, got {n_customers!r}.")
-    rng = np.random.default_rng(seed)
-    age = np.broadcast_to(np.asarray(T, dtype="float64"), (n_customers,)).copy()
-    if not np.all(np.isfinite(age)) or (age < 0).any():
-        raise InputError("T must be finite and ≥ 0 for every customer.")
+    rng, age = _rng(seed), _ages(T, _count(n_customers))
     x, t_x = _draw(rng, n_customers, model, *_model_params(model, bg_params), age)
     table = pd.DataFrame({"frequency": x.astype("int64"), "recency": t_x, "T": age})
     if gg_params is not None:
@@ -198,9 +193,9 @@ def simulate_transactions(
         and date. Purchase times are continuous and shown as their day, so two purchases may fall on
         the same day; :func:`clvmodel.rfm_summary` merges them.
     """
-    _check_days(acquisition_days, observation_days)
-    first_day = _first_day(start, observation_days)
-    rng = np.random.default_rng(seed)
+    n_customers = _count(n_customers)
+    acquisition_days, observation_days = _check_days(acquisition_days, observation_days)
+    first_day, rng = _first_day(start, observation_days), _rng(seed)
     first = rng.integers(0, acquisition_days, n_customers)
     age = (observation_days - 1 - first).astype("float64")
     x, t_x = _draw(rng, n_customers, model, *_model_params(model, bg_params), age)
@@ -210,9 +205,8 @@ def simulate_transactions(
     offsets = np.repeat(t_x, counts) * rng.random(customer.size)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     offsets[starts] = 0.0
-    last_rows = starts + counts - 1
-    repeaters = x > 0
-    offsets[last_rows[repeaters]] = t_x[repeaters]
+    repeaters = x > 0  # their last purchase at t_x
+    offsets[(starts + counts - 1)[repeaters]] = t_x[repeaters]
     day = np.repeat(first, counts) + np.floor(offsets).astype("int64")
     order = np.lexsort((day, customer))
     customer, day = customer[order], day[order]
@@ -222,33 +216,50 @@ def simulate_transactions(
         shape, q, v = _params(gg_params, ("p", "q", "v"), "Gamma-Gamma", "gg_params")
         nu = rng.gamma(q, 1.0 / v, n_customers)
         amount = np.round(rng.gamma(shape, 1.0 / nu[customer]), 2)
-    dates = first_day + day
-    return pd.DataFrame(
-        {"customer_id": customer, "date": dates.astype("datetime64[ns]"), "amount": amount}
-    )
+    dates = (first_day + day).astype("datetime64[ns]")
+    return pd.DataFrame({"customer_id": customer, "date": dates, "amount": amount})
 
 
-def _check_days(acquisition_days, observation_days) -> None:
-    """Refuse windows that are empty, out of order or longer than 100 years (whose dates could
-    overflow a timestamp)."""
-    for name, days in (
-        ("acquisition_days", acquisition_days),
-        ("observation_days", observation_days),
-    ):
+def _count(n) -> int:
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise InputError(f"n_customers must be a positive whole number, got {n!r}.")
+    return int(n)
+
+
+def _rng(seed) -> np.random.Generator:
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError):
+        raise InputError(f"seed must be an integer ≥ 0 or a Generator, got {seed!r}.") from None
+
+
+def _ages(T, n: int) -> np.ndarray:
+    try:
+        age = np.broadcast_to(np.asarray(T, dtype="float64"), (n,)).copy()
+        if np.all(np.isfinite(age)) and (age >= 0).all():
+            return age
+    except (TypeError, ValueError):
+        pass
+    raise InputError(f"T must be finite and ≥ 0 for every customer: one number, or {n} numbers.")
+
+
+def _check_days(acquisition, observation) -> tuple[int, int]:
+    """The windows in whole days: not empty, in order, at most 100 years (a timestamp's range)."""
+    for name, days in {"acquisition_days": acquisition, "observation_days": observation}.items():
+        if isinstance(days, bool) or not (isinstance(days, Real) and float(days).is_integer()):
+            raise InputError(f"{name}={days!r} must be a whole number of days.")
         if not 0 < days <= MAX_HORIZON_DAYS:
             raise InputError(f"{name}={days!r} must be more than 0 days and at most 100 years "
                              f"({MAX_HORIZON_DAYS:,.0f} days).")  # fmt: skip
-    if acquisition_days > observation_days:
-        raise InputError(
-            f"acquisition_days={acquisition_days!r} is longer than "
-            f"observation_days={observation_days!r}; the acquisition window lies inside the "
-            "observation period."
-        )
+    if acquisition > observation:
+        raise InputError(f"acquisition_days={acquisition!r} is longer than observation_days="
+                         f"{observation!r}; the acquisition window lies inside the observation "
+                         "period.")  # fmt: skip
+    return int(acquisition), int(observation)
 
 
 def _first_day(start, observation_days) -> np.datetime64:
-    """``start`` as a day, refused when it is not a date or when the observation period would
-    leave the dates a timestamp holds (1677-09-22 to 2262-04-11)."""
+    """``start`` as a day; the observation period must stay within 1677-09-22 to 2262-04-11."""
     try:  # a number is no date (pandas reads 20240101 as nanoseconds after 1970)
         first = pd.NaT if isinstance(start, int | float | np.number) else pd.Timestamp(start)
     except (TypeError, ValueError):
@@ -259,10 +270,9 @@ def _first_day(start, observation_days) -> np.datetime64:
         first = first.tz_convert(None)
     low, high = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
     if not low <= first <= high - pd.Timedelta(days=observation_days):
-        raise InputError(
-            f"start={start!r} with observation_days={observation_days!r} leaves the dates a "
-            f"timestamp holds, {low:%Y-%m-%d} to {high:%Y-%m-%d}; start inside them."
-        )
+        raise InputError(f"start={start!r} with observation_days={observation_days!r} leaves the "
+                         f"dates a timestamp holds, {low:%Y-%m-%d} to {high:%Y-%m-%d}; start "
+                         "inside them.")  # fmt: skip
     return first.to_datetime64().astype("datetime64[D]")
 
 
@@ -271,9 +281,8 @@ def _coefficient_vector(coefficients, columns, argument: str) -> np.ndarray:
     coefficients = dict(coefficients or {})
     unknown = sorted(set(coefficients) - set(columns))
     if unknown:
-        raise InputError(
-            f"{argument} names {unknown}, which are not columns of covariates ({list(columns)})."
-        )
+        raise InputError(f"{argument} names {unknown}, which are not columns of covariates "
+                         f"({list(columns)}).")  # fmt: skip
     values = np.array([float(coefficients.get(c, 0.0)) for c in columns])
     if not np.all(np.isfinite(values)):
         raise InputError(f"{argument} must be finite numbers, got {coefficients}.")
@@ -284,19 +293,17 @@ def _covariate_values(covariates) -> tuple[np.ndarray, list]:
     """The covariate table as a finite float matrix, and its column names."""
     if not isinstance(covariates, pd.DataFrame) or len(covariates) == 0:
         raise InputError("covariates must be a non-empty DataFrame, one row per customer.")
-    columns = list(covariates.columns)
     try:
         z = covariates.to_numpy(dtype="float64")
     except (TypeError, ValueError):
         raise InputError("covariates must hold numbers only; encode categories as 0/1.") from None
     if not np.all(np.isfinite(z)):
         raise InputError("covariates must be finite (no missing values).")
-    return z, columns
+    return z, list(covariates.columns)
 
 
 def _individual_params(model, bg_params, z, columns, purchase_coefficients, dropout_coefficients):
-    """Each customer's r, α_i and (a_i, b_i) or (s, β_i) from the base parameters and covariates
-    (see :func:`simulate_customers_with_covariates`)."""
+    """Each customer's r, α_i and (a_i, b_i) or (s, β_i) (see the covariate simulation)."""
     r, alpha, c, d = _model_params(model, bg_params)
     g_purchase = _coefficient_vector(purchase_coefficients, columns, "purchase_coefficients")
     g_dropout = _coefficient_vector(dropout_coefficients, columns, "dropout_coefficients")
@@ -310,8 +317,7 @@ def _individual_params(model, bg_params, z, columns, purchase_coefficients, drop
 
 
 def _draw_spend_with_covariates(rng, x, z, columns, gg_params, spend_coefficients) -> np.ndarray:
-    """Mean spend of each customer's x repeat purchases (0 without any) under Gamma-Gamma with
-    v_i = v₀ exp(γ_spendᵀz_i)."""
+    """Mean spend of the x repeat purchases (0 without any); Gamma-Gamma, v_i = v₀ exp(γᵀz_i)."""
     p, q, v = _params(gg_params, ("p", "q", "v"), "Gamma-Gamma", "gg_params")
     g_spend = _coefficient_vector(spend_coefficients, columns, "spend_coefficients")
     nu = rng.gamma(q, 1.0 / (v * np.exp(z @ g_spend)))
@@ -376,11 +382,7 @@ def simulate_customers_with_covariates(
     ['frequency', 'recency', 'T', 'z']
     """
     z, columns = _covariate_values(covariates)
-    n = len(covariates)
-    rng = np.random.default_rng(seed)
-    age = np.broadcast_to(np.asarray(T, dtype="float64"), (n,)).copy()
-    if not np.all(np.isfinite(age)) or (age < 0).any():
-        raise InputError("T must be finite and ≥ 0 for every customer.")
+    rng, age, n = _rng(seed), _ages(T, len(z)), len(z)
     r, alpha_i, c_i, d_i = _individual_params(
         model, bg_params, z, columns, purchase_coefficients, dropout_coefficients
     )
@@ -389,9 +391,8 @@ def simulate_customers_with_covariates(
         {"frequency": x.astype("int64"), "recency": t_x, "T": age}, index=covariates.index
     )
     if gg_params is not None:
-        table["monetary_value"] = _draw_spend_with_covariates(
-            rng, x, z, columns, gg_params, spend_coefficients
-        )
+        spend = _draw_spend_with_covariates(rng, x, z, columns, gg_params, spend_coefficients)
+        table["monetary_value"] = spend
     elif spend_coefficients:
         raise InputError("spend_coefficients need gg_params (the base p, q, v).")
     for column in columns:

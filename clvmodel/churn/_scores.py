@@ -6,10 +6,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from clvmodel.churn.tiers import _labels
+from clvmodel.churn.tiers import _labels, check_risks
 from clvmodel.errors import InputError
 
-__all__ = ["check_scores", "tier_table", "tiers_of"]
+__all__ = ["check_scores", "refuse_repeated_ids", "tier_table", "tiers_of"]
+
+_RECOMPUTE = "Recompute the scores with clv.churn_risk."
+
+
+def refuse_repeated_ids(index: pd.Index, what: str) -> None:
+    """An InputError naming the customer ids that ``index`` lists more than once."""
+    if index.has_duplicates:
+        repeated = index[index.duplicated()].unique()
+        shown = ", ".join(map(str, repeated[:5])) + (" ..." if len(repeated) > 5 else "")
+        raise InputError(
+            f"{what} lists {len(repeated)} customer id(s) more than once ({shown}); give one row "
+            "per customer (each would otherwise be counted and planned twice)."
+        )
 
 
 def check_scores(scores, need_tier: bool) -> pd.DataFrame:
@@ -33,19 +46,12 @@ def check_scores(scores, need_tier: bool) -> pd.DataFrame:
         )
     if len(scores) == 0:
         raise InputError("the scores table is empty: there are no customers to plan for.")
-    numeric = {}
-    for name in ("churn_risk", "predicted_clv", "expected_purchases"):
+    refuse_repeated_ids(scores.index, "the scores table")
+    numeric = {"churn_risk": check_risks(scores["churn_risk"], "churn_risk", _RECOMPUTE)}
+    for name in ("predicted_clv", "expected_purchases"):
         if name in scores.columns:
             # Scores read back from a CSV may hold text; compare and sum them as numbers.
             numeric[name] = pd.to_numeric(scores[name], errors="coerce").to_numpy(dtype="float64")
-    risk = numeric["churn_risk"]
-    bad = ~np.isfinite(risk) | (risk < 0) | (risk > 1)
-    if bad.any():
-        raise InputError(
-            f"{int(bad.sum())} churn_risk value(s) are missing or outside [0, 1] (for example "
-            f"{scores['churn_risk'][bad].head(3).tolist()}); churn risk is a probability. "
-            "Recompute the scores with clv.churn_risk."
-        )
     for name, fix in (
         ("predicted_clv", "clv.churn_risk(..., gg=spend_model)"),
         ("expected_purchases", "clv.churn_risk"),

@@ -10,7 +10,7 @@ import pandas as pd
 
 from clvmodel._units import PERIOD_DAYS, check_margin
 from clvmodel.churn._scores import check_scores, tier_table, tiers_of
-from clvmodel.churn.plan_inputs import _check_increases, _timing, _wait_weeks
+from clvmodel.churn.plan_inputs import _check_increases, _increase_values, _timing, _wait_weeks
 from clvmodel.churn.rendering import PriceIncreasePlan, _plain
 from clvmodel.churn.risk import _risk_description
 from clvmodel.churn.tiers import _assign_tiers, _tier_rule, default_tier_labels
@@ -31,11 +31,13 @@ def _stage_intervals(stages, scores, codes, n_stages: int, increase, margin) -> 
     every customer, so their values move together; adding bounds treats them as moving exactly
     together, which makes the stage's range a slightly wide (conservative) one.
     """
-    customers = np.maximum(stages["customers"].to_numpy(), 1)
+    customers = stages["customers"].to_numpy()
     if {"churn_risk_lower", "churn_risk_upper"} <= set(scores.columns):
         for side in ("lower", "upper"):
             total = _stage_sums(scores[f"churn_risk_{side}"], codes, n_stages)
-            stages[f"mean_churn_risk_{side}"] = total / customers
+            # An empty stage has no mean risk (NaN, as mean_churn_risk), not 0.
+            mean = total / np.maximum(customers, 1)
+            stages[f"mean_churn_risk_{side}"] = np.where(customers > 0, mean, np.nan)
     if "total_predicted_clv" in stages.columns and {"clv_lower", "clv_upper"} <= set(
         scores.columns
     ):
@@ -64,7 +66,7 @@ def price_increase_plan(
     scores : pandas.DataFrame
         Output of :func:`churn_risk`: ``churn_risk`` and ``tier`` (unless tiers are drawn here),
         and ``predicted_clv`` for the value columns.
-    increases : sequence of float or mapping
+    increases : sequence of float, 1-D array or mapping
         Price increases as fractions (0.05 for 5 %), one per tier from the lowest risk to the
         highest, or a mapping tier → increase. Each in [0, 1), never larger for a higher-risk
         tier. The default leaves the highest-risk tier at 0 %.
@@ -76,12 +78,14 @@ def price_increase_plan(
         Draw the tiers here from ``churn_risk``, as in :func:`churn_risk`.
     stage_wait : str, float or sequence, optional
         Time between the start of consecutive stages (one, or one per gap): a duration such as
-        ``"8W"`` or ``"2M"``, or a bare number of weeks, e.g. 8.
-    start : date-like or sequence of date-like, optional
+        ``"8W"`` or ``"2M"``, or a bare number of weeks, e.g. 8 (not a bool).
+    start : date-like or sequence (or 1-D array) of date-like, optional
         Start date of stage 1 (later stages follow after ``stage_wait``), or one date per stage.
     margin : float, optional
         Profit margin m of ``predicted_clv``, a fraction 0 < m ≤ 1; defaults to the one
-        recorded by :func:`churn_risk` (1, i.e. CLV is revenue, unless set there).
+        recorded by :func:`churn_risk` (1, i.e. CLV is revenue, unless set there). With
+        ``predicted_clv`` in the scores it must agree with the recorded one; without, it only
+        sets the break-even churn.
 
     Returns
     -------
@@ -136,6 +140,7 @@ def price_increase_plan(
     # Long for its docstring (the Notes define every stage column); the work is in helpers.
     redraw = thresholds is not None or quantiles is not None
     scores = check_scores(scores, need_tier=not redraw)
+    increases = _increase_values(increases)
     risk = scores["churn_risk"].to_numpy(dtype="float64")
     categorical, labels, rule, tier_cuts = _plan_tiers(
         scores, risk, increases, tiers, thresholds, quantiles
@@ -208,7 +213,8 @@ def _plan_tiers(scores, risk, increases, tiers, thresholds, quantiles):
         same = list(scores.attrs.get("tiers", [])) == list(labels)
         tier_cuts = tuple(recorded) if recorded is not None and same else None
         return categorical, tuple(labels), rule, tier_cuts
-    n_tiers = len(increases) if isinstance(increases, Sequence | Mapping) else None
+    listed = isinstance(increases, Sequence | Mapping) and not isinstance(increases, str)
+    n_tiers = len(increases) if listed else None
     if isinstance(increases, Mapping) and tiers is None:
         tiers = tuple(increases)
     labels = tiers if tiers is not None else default_tier_labels(n_tiers or 3)
@@ -230,7 +236,9 @@ def _plan_margin(scores: pd.DataFrame, margin) -> float:
             )
         margin = scores.attrs.get("margin", 1.0)
     margin = check_margin(margin)
-    recorded = scores.attrs.get("margin")
+    # Only a predicted_clv computed at the recorded margin can contradict another margin; scores
+    # without one record the margin only as the plan's default.
+    recorded = scores.attrs.get("margin") if "predicted_clv" in scores.columns else None
     if recorded is not None and abs(float(recorded) - margin) > 1e-12 * margin:
         raise InputError(
             f"margin={margin:g} contradicts the margin {float(recorded):g} with which churn_risk "

@@ -13,6 +13,18 @@ from clvmodel._units import carries_unit, parse_duration
 from clvmodel.errors import InputError
 
 
+def _increase_values(increases):
+    """A numpy array of increases as a list (one-dimensional only); anything else as given."""
+    if not isinstance(increases, np.ndarray):
+        return increases
+    if increases.ndim != 1:
+        raise InputError(
+            f"increases must be one-dimensional, one fraction per tier from the lowest risk to "
+            f"the highest; got an array of shape {increases.shape}."
+        )
+    return increases.tolist()
+
+
 def _check_increases(increases, labels: tuple[str, ...]) -> tuple[float, ...]:
     if isinstance(increases, Mapping):
         unknown = [k for k in increases if k not in labels]
@@ -71,6 +83,10 @@ def _timing(start, stage_wait, n_stages: int) -> tuple[np.ndarray | None, list |
     Waits fall on whole days: a month's (30.44 days) is rounded to the nearest day in the dates,
     which keep the first start's time of day; the weeks stay as given."""
     dates = None
+    if isinstance(start, np.ndarray | pd.Index | pd.Series):
+        if start.ndim != 1:
+            raise InputError(f"start must be a date or one per stage, not shape {start.shape}.")
+        start = list(start)
     if start is not None and not isinstance(start, str) and isinstance(start, Sequence):
         if stage_wait is not None:
             raise InputError(
@@ -135,6 +151,10 @@ def _wait_weeks(stage_wait):
     numbers (weeks) and ``None`` passed on as given."""
     many = isinstance(stage_wait, Sequence | np.ndarray) and not isinstance(stage_wait, str)
     values = list(stage_wait) if many else [stage_wait]
+    if any(isinstance(v, bool | np.bool_) for v in values):
+        raise InputError(
+            f"stage_wait must be a number of weeks or a duration such as '8W', got {stage_wait!r}."
+        )
     written = [isinstance(v, str) or carries_unit(v) for v in values]
     if not any(written):
         return stage_wait

@@ -19,6 +19,7 @@ from clvmodel._units import (
     model_unit,
     value_horizon,
 )
+from clvmodel.churn._scores import refuse_repeated_ids
 from clvmodel.churn.tiers import DEFAULT_TIERS, _assign_tiers, _tier_rule
 from clvmodel.errors import InputError
 from clvmodel.rfm import validate_rfm
@@ -85,16 +86,19 @@ def churn_risk(
         Annual discount rate (0 ≤ d < 1) and profit margin (0 < m ≤ 1) of the CLV, as in
         :func:`clvmodel.customer_lifetime_value`. Keep ``margin=1`` (revenue) for
         :func:`price_increase_plan` unless you mean profit; the plan reads it from the scores.
+        The margin is checked and recorded in ``attrs`` with or without ``gg`` (without it, it
+        only sets the plan's default margin for the break-even churn).
 
     Returns
     -------
     pandas.DataFrame
-        Indexed like ``data``: ``frequency``, ``recency``, ``T``, ``churn_risk``,
-        ``probability_alive``, ``expected_purchases`` (in the horizon), ``predicted_clv`` (with
-        ``gg``) and ``tier`` (an ordered categorical, lowest risk first). ``attrs`` records the
-        horizon (in the model's time units) with its unit (``horizon_unit``), the score, tier
-        labels and cut points (``tier_cuts``) and the CLV settings (``clv_horizon`` with
-        ``clv_horizon_unit``, ``discount_rate``, ``margin``).
+        Indexed like ``data`` (whose customer ids must not repeat): ``frequency``, ``recency``,
+        ``T``, ``churn_risk``, ``probability_alive``, ``expected_purchases`` (in the horizon),
+        ``predicted_clv`` (with ``gg``) and ``tier`` (an ordered categorical, lowest risk first).
+        ``attrs`` records the horizon (in the model's time units) with its unit
+        (``horizon_unit``), the score, tier labels and cut points (``tier_cuts``), the
+        ``margin`` and, with ``gg``, the CLV settings (``clv_horizon`` with
+        ``clv_horizon_unit``, ``discount_rate``).
 
     Notes
     -----
@@ -134,7 +138,10 @@ def churn_risk(
     period = deprecated_time_unit(time_unit, clv_horizon, name="clv_horizon")
     window = _window(bg, horizon, period)
     check_models(bg, gg)
+    margin = check_margin(margin)
+    discount_rate = check_discount_rate(discount_rate)
     rfm = validate_rfm(data)
+    refuse_repeated_ids(rfm.index, "data")
     # The model evaluates each distinct history once: equal histories get identical risks.
     predictions = bg.predict(data, window, interval=interval)
     alive = predictions["probability_alive"].to_numpy()
@@ -155,7 +162,8 @@ def churn_risk(
     )
     recorded = getattr(bg, "time_unit_", None)
     attrs: dict[str, Any] = {"score": score, "horizon": window, "time_unit": recorded}
-    attrs.update(horizon_unit=recorded, margin=1.0)
+    # The margin is recorded even without gg: the plan takes it for its break-even churn.
+    attrs.update(horizon_unit=recorded, margin=margin)
     clv_bounds = None
     if gg is not None:
         unit = model_unit(bg, period)
@@ -168,8 +176,7 @@ def churn_risk(
             clv_horizon=span.value,
             clv_time_unit=span.unit,
             clv_horizon_unit=span.unit,
-            discount_rate=check_discount_rate(discount_rate),
-            margin=check_margin(margin),
+            discount_rate=discount_rate,
         )
     labels, cuts, rule = _tier_rule(risk, tiers, thresholds, quantiles)
     scores["tier"] = _assign_tiers(risk, labels, cuts)

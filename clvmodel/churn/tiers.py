@@ -107,9 +107,45 @@ def risk_tiers(
     rule : dict
         ``tier_rule``, ``thresholds`` or ``quantiles``, ``tier_cuts`` and ``tiers``, for ``attrs``.
     """
-    risk = np.asarray(risk, dtype="float64")
+    risk = check_risks(risk, "risk")
     labels, cuts, rule = _tier_rule(risk, tiers, thresholds, quantiles)
     return _assign_tiers(risk, labels, cuts), {**rule, "tiers": list(labels)}
+
+
+def check_risks(risk, name: str, fix: str = "") -> np.ndarray:
+    """Churn risks as a 1-D float array, refused (naming ``name``) when empty, not numbers,
+    missing or outside [0, 1].
+
+    Parameters
+    ----------
+    risk : array_like
+        The churn risks.
+    name : str
+        The argument or column they came from, for the message.
+    fix : str
+        A sentence telling how to make valid risks, added to the message.
+
+    Returns
+    -------
+    numpy.ndarray
+        The risks as floats.
+    """
+    if np.ndim(risk) != 1:
+        raise InputError(f"{name} must be one churn risk per customer (one-dimensional).")
+    try:
+        values = np.asarray(pd.to_numeric(np.ravel(risk), errors="coerce"), dtype="float64")
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be churn risks in [0, 1], got {risk!r}.") from None
+    if values.size == 0:
+        raise InputError(f"{name} is empty: there are no churn risks to sort into tiers.")
+    bad = ~np.isfinite(values) | (values < 0) | (values > 1)
+    if bad.any():
+        shown = np.ravel(risk)[bad][:3].tolist()
+        raise InputError(
+            f"{int(bad.sum())} {name} value(s) are missing or outside [0, 1] (for example "
+            f"{shown}); churn risk is a probability.{' ' + fix if fix else ''}"
+        )
+    return values
 
 
 def _assign_tiers(risk: np.ndarray, labels: tuple[str, ...], cuts: np.ndarray) -> pd.Categorical:

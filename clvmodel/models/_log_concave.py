@@ -6,8 +6,9 @@ In w = ln τ the integrands are exp(G(w)) with G(w) = A w − c₁ ln(1 + e^w/a�
 a sum of a line and two −softplus terms: concave, with a single maximum. Each integral is taken
 over the window where G is within 45 of its maximum (the rest is below e^−45 of the peak and, by
 concavity, decays at least exponentially), by composite Gauss–Legendre on panels that widen
-geometrically away from the peak. The node counts were chosen by measured accuracy against mpmath
-(tests/models/make_pareto_reference.py).
+geometrically away from the peak, plus panel edges at a steep bend of G that would otherwise sit
+inside a long panel far from the peak. The node counts were chosen by measured accuracy against
+mpmath (tests/models/make_pareto_reference.py, tests/models/test_pareto_bends.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ _PANEL_X = (_nodes + 1.0) / 2.0
 _PANEL_LOG_W = np.log(_weights / 2.0)
 del _nodes, _weights
 _GRADES = (2.0 ** np.arange(_PANELS // 2 + 1) - 1.0) / (2.0 ** (_PANELS // 2) - 1.0)
+# A bend of G inside a panel longer than this gets panel edges of its own (see _bends).
+_BEND_PANEL = 1.0
+_BEND_DROP = 25.0
+_BEND_SHARP = 4.0
+_BEND_SHIFTS = (0.0, np.log(4.0), np.log(16.0))
 
 
 def softplus(z):
@@ -133,6 +139,60 @@ class LogConcave:
             near = np.where(fallen, near, middle)
         return far
 
+    def _panel_edges(self, mode, top, left_side, right_side, one_sided):
+        """Groups of rows with their panel edges (increasing): panels widening geometrically away
+        from the peak on each side (half as many where the peak is at an end of the window), and,
+        for rows where a sharp bend of G (see :meth:`_sharp`) with the integrand there within
+        e^−_BEND_DROP of its peak falls inside a panel longer than _BEND_PANEL, also edges at the
+        bends (see :meth:`_bends`): 12 nodes across a bend of width ~1/c far from the peak cost
+        up to 1e-5 of the integral; with them, ~1e-12 (tests/models/test_pareto_bends.py)."""
+        out = []
+        for rows, both in ((np.flatnonzero(~one_sided), True), (np.flatnonzero(one_sided), False)):
+            if rows.size == 0:
+                continue
+            m, lw, rw = mode[rows, None], left_side[rows, None], right_side[rows, None]
+            if both:
+                edges = np.concatenate([m - lw * _GRADES[::-1], m + rw * _GRADES[1:]], axis=1)
+            else:
+                edges = np.where(lw > 0.0, m - lw * _GRADES[::-1], m + rw * _GRADES)
+            bends = self._bends(rows, edges[:, 0], edges[:, -1])
+            inside = (bends[:, :, None] > edges[:, None, :-1]) & (
+                bends[:, :, None] < edges[:, None, 1:]
+            )
+            long_panel = np.diff(edges, axis=1)[:, None, :] > _BEND_PANEL
+            # Only where the integrand is still large at the bend does its error matter.
+            high = self.terms(bends, rows)[0] > top[rows, None] - _BEND_DROP
+            sharp = self._sharp(rows)
+            refine = (inside & long_panel & (high & sharp)[:, :, None]).any(axis=(1, 2))
+            if (~refine).any():
+                out.append((rows[~refine], edges[~refine]))
+            if refine.any():
+                out.append(
+                    (rows[refine], np.sort(np.hstack([edges[refine], bends[refine]]), axis=1))
+                )
+        return out
+
+    def _sharp(self, rows):
+        """Per bend point of :meth:`_bends`: whether its term is steep enough (c ≥ _BEND_SHARP, a
+        curvature of G up to c/4) for a long Gauss–Legendre panel to miss it."""
+        c1, c2 = (np.broadcast_to(c, self.lo.shape)[rows, None] for c in (self.c1, self.c2))
+        per_term = 1 + len(_BEND_SHIFTS)
+        return np.hstack([np.repeat(c1 >= _BEND_SHARP, per_term, axis=1),
+                          np.repeat(c2 >= _BEND_SHARP, per_term, axis=1)])  # fmt: skip
+
+    def _bends(self, rows, left, right):
+        """Where each −c softplus(w − d) term of G bends, clipped to [left, right]: its slope
+        c σ(w − d) reaches 1, 4 and 16 near w = d − ln c (where it starts to matter against the
+        line's slope A and then takes over, within a few units of w when c is large) and the
+        softplus's own bend at w = d."""
+        points = []
+        for c, d in ((self.c1, self.d1), (self.c2, self.d2)):
+            c, d = (np.broadcast_to(v, self.lo.shape)[rows] for v in (c, d))
+            start = d - np.log(np.maximum(c, 1.0))
+            points += [np.clip(start + shift, left, right) for shift in _BEND_SHIFTS]
+            points.append(np.clip(d, left, right))
+        return np.stack(points, axis=1)
+
     def integrate(self):
         """ln ∫_lo^hi exp(G(w)) dw per row, and per group of rows (rows, node terms as from
         :meth:`terms`, normalised node weights) for weighted means over the nodes."""
@@ -148,16 +208,9 @@ class LogConcave:
         one_sided = (left_side <= 0.0) | (right_side <= 0.0)
         log_value = np.empty(mode.size)
         groups = []
-        for rows, both in ((np.flatnonzero(~one_sided), True), (np.flatnonzero(one_sided), False)):
-            if rows.size == 0:
-                continue
-            m, lw, rw = mode[rows, None], left_side[rows, None], right_side[rows, None]
-            if both:
-                edges = np.concatenate([m - lw * _GRADES[::-1], m + rw * _GRADES[1:]], axis=1)
-            else:
-                edges = np.where(lw > 0.0, m - lw * _GRADES[::-1], m + rw * _GRADES)
-            length = np.abs(np.diff(edges, axis=1))
-            start = np.minimum(edges[:, :-1], edges[:, 1:])
+        for rows, edges in self._panel_edges(mode, top, left_side, right_side, one_sided):
+            length = np.diff(edges, axis=1)
+            start = edges[:, :-1]
             w = (start[:, :, None] + length[:, :, None] * _PANEL_X).reshape(rows.size, -1)
             terms = self.terms(w, rows)
             with np.errstate(divide="ignore"):

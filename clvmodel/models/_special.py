@@ -69,7 +69,7 @@ __all__ = [
 _SERIES_MAX_TERMS = 10_000
 _SERIES_RTOL = 1e-15
 # Accept the series when the result keeps at least this share of the terms' magnitude.
-_CANCELLATION_LIMIT = 1e-6
+_CANCELLATION_LIMIT = 1e-4
 _MIN_SERIES_D = 0.01
 # Beyond this r or a + b, the count distribution's ln Γ differences are taken as shifts.
 _LARGE_GAMMA = 1e5
@@ -159,7 +159,7 @@ def euler_series_if_alive(r, alpha, a, b, x, age, t):
         _numpy_loop_seconds[0] += time.process_time() - started
     total, magnitude, active = (v.reshape(shape) for v in (total, magnitude, active))
     z_pow = np.exp((a - 1.0) * z_log)
-    with np.errstate(invalid="ignore"):  # 0 · inf where d = 0: rejected below
+    with np.errstate(invalid="ignore", over="ignore"):  # 0 · inf (d = 0), inf: rejected below
         value = d * (first - z_pow * total)
         scale = d * (first + z_pow * magnitude)
     reliable = (~active) & (value > _CANCELLATION_LIMIT * scale) & (d >= _MIN_SERIES_D)

@@ -92,3 +92,22 @@ def test_long_series_agree_with_the_closed_form_at_40_digits(y):
     ours = _special.expected_purchases_if_alive(r, alpha, a, b, x, age, t)
     exact = np.array([_closed_form(*row) for row in zip(x, age, t, strict=True)])
     np.testing.assert_allclose(ours, exact, rtol=1e-12)
+
+
+def test_a_series_with_heavy_cancellation_goes_to_the_quadrature():
+    """The series is accepted while its sum keeps 1e-4 of its terms' magnitude (it was 1e-6: a
+    sum ~1e-9 off, and E_alive falling with the horizon). Inputs found by a search over large r
+    (hypothesis found the horizon pair)."""
+    r, alpha, a, b = 76.7827695098954, 0.030166207015481686, 8.148272329478003, 0.2744338847085224
+    x, age = 10.0, 0.19778943445943042
+    horizon = np.array([2.551413438288842, 2 * 2.551413438288842])
+    ours = _special.expected_purchases_if_alive(r, alpha, a, b, x, age, horizon)
+    with mpmath.workdps(40):
+        mr, ma, mb, mx, mage = (mpmath.mpf(v) for v in (r, alpha, b, x, age))
+        exact = []
+        for t in horizon:
+            y = mpmath.mpf(t) / (ma + mage + t)
+            f = mpmath.hyp2f1(mr + mx, mb + mx, a + mb + mx - 1, y)
+            exact.append(float((a + mb + mx - 1) / (a - 1) * (1 - (1 - y) ** (mr + mx) * f)))
+    np.testing.assert_allclose(ours, exact, rtol=1e-12)
+    assert ours[1] >= ours[0]

@@ -353,7 +353,8 @@ class GammaGammaModel(MaximumLikelihoodModel):
         p, q = self._q_above_one()
         v = self.individual_scale(data).to_numpy()
         x, m = rfm.frequency, np.where(rfm.frequency > 0, rfm.monetary_value, 0.0)
-        values = (v + x * m) * p / (p * x + q - 1.0)
+        # (γ + x m_x) / (x + (q − 1)/p): p never multiplies a sum (no overflow at a huge p).
+        values = (v + x * m) / (x + (q - 1.0) / p)
         return pd.Series(values, index=rfm.index, name="expected_spend")
 
 

@@ -377,3 +377,16 @@ def test_weights_all_0_with_a_covariate_are_refused_in_words(cdnow_rfm):
     table = cdnow_rfm.assign(segment=np.arange(len(cdnow_rfm)) % 2)
     with pytest.raises(clv.InputError, match="cannot fit GammaGammaModel on 0 repeat buyer"):
         clv.GammaGammaModel(spend_covariates=["segment"]).fit(table, weights=np.zeros(len(table)))
+
+
+def test_expected_spend_stays_finite_at_a_huge_shape_p():
+    # p = 1e300 with v = 1e-290: population mean p v / (q − 1) = 1e10 and a weight p x/(p x + q − 1)
+    # of 1 on the customer's own mean; (v + x m) p overflowed to inf before.
+    model = clv.GammaGammaModel.from_params({"p": 1e300, "q": 2.0, "v": 1e-290})
+    rfm = pd.DataFrame(
+        {"frequency": [1, 0], "recency": [1.0, 0.0], "T": [2.0, 2.0], "monetary_value": [1e12, 0.0]}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        spend = model.expected_spend(rfm).to_numpy()
+    np.testing.assert_allclose(spend, [1e12, 1e10], rtol=1e-12)

@@ -35,6 +35,8 @@ _BASIC = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _NUMERIC = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})")
 _TIME_SUFFIX = re.compile(TIME_SUFFIX)
 _TIME_DIRECTIVES = ("%H", "%I", "%M", "%S", "%f", "%p", "%z", "%Z", "%c", "%X", "%T")
+# The directives strptime (Python's and pandas') reads; "%%" is a literal percent sign.
+_STRPTIME_DIRECTIVES = frozenset("aAbBcdfGHIjmMpSuUVwWxXyYzZ%")
 
 
 def _kind(text: str):
@@ -72,6 +74,27 @@ def check_date_format(date_format) -> None:
             f"date_format={date_format!r} has time fields ({', '.join(used)}); give the pattern of "
             "the date part only (e.g. '%d/%m/%Y'): a time after the date is read and ignored."
         )
+    _check_directives(date_format)
+
+
+def _check_directives(date_format: str) -> None:
+    """Refuse a pattern strptime cannot use: an unknown directive (``%Q``, ``%-d``), a stray
+    ``%`` at the end, or directives that do not make a date together (``%U`` without a day)."""
+    unknown = [
+        f"%{d}" if d else "%" for d in re.findall(r"%(.?)", date_format, re.DOTALL)
+        if d not in _STRPTIME_DIRECTIVES
+    ]  # fmt: skip
+    if unknown:
+        raise InputError(
+            f"date_format={date_format!r} has {', '.join(map(repr, unknown))}, which "
+            f"{'is' if len(unknown) == 1 else 'are'} not a strptime directive; use those of a "
+            "date, %Y (year), %m (month), %d (day), %b (month name), e.g. '%d/%m/%Y' for "
+            "31/01/2025."
+        )
+    try:
+        pd.to_datetime(pd.Series([""], dtype=object), format=date_format, errors="coerce")
+    except ValueError as error:
+        raise InputError(f"date_format={date_format!r} cannot be used: {error}.") from None
 
 
 def read_date_texts(texts, date_format: str | None, column: str) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
@@ -49,17 +49,17 @@ from clvmodel.models.bundle import foreign_file
 
 def _is_log(path, options: dict) -> bool:
     """Whether the input is a transaction log (has the date column) rather than RFM rows."""
-    if not is_postgres_uri(path):
-        if Path(path).suffix.lower() in (".parquet", ".pq") and Path(path).is_file():
-            # The file's schema, without starting DuckDB (which the fast route may not need).
-            import pyarrow.parquet as pq
+    if is_postgres_uri(path):
+        from clvmodel._postgres_read import describe_source
 
-            columns = pq.read_schema(path).names
-            return options["date_col"] in columns and not set(RFM_COLUMNS) <= set(columns)
+        columns = describe_source(path, options["table"], options["query"])
+    elif Path(path).suffix.lower() in (".parquet", ".pq") and Path(path).is_file():
+        # The file's schema, without starting DuckDB (which the fast route may not need).
+        import pyarrow.parquet as pq
+
+        columns = pq.read_schema(path).names
+    else:
         return is_transaction_log(path, options["date_col"], options["table"])
-    from clvmodel._postgres_read import describe_source
-
-    columns = describe_source(path, options["table"], options["query"])
     return options["date_col"] in columns and not set(RFM_COLUMNS) <= set(columns)
 
 
@@ -117,9 +117,8 @@ def _rejects_path(output: str, rejects: str | None) -> Path:
     default=None,
     metavar="LEVEL",
     help=f"Add intervals at this level, {FRACTION_HELP} (a 90 % interval is 0.9): lower/upper "
-    "bounds "
-    "of P(alive), churn risk, expected purchases and CLV from parameter uncertainty, and the "
-    "prediction interval of purchases with its probability (purchases_interval_mass).",
+    "bounds of P(alive), churn risk, expected purchases and CLV from parameter uncertainty, and "
+    "the prediction interval of purchases with its probability (purchases_interval_mass).",
 )
 @RFM_TIME_UNIT_OPTION
 @click.option("--batch-size", type=click.IntRange(min=1), default=500_000, show_default=True)
@@ -155,8 +154,8 @@ def score(
     into staging tables and swapped in together inside one transaction: readers see the previous
     tables or the new ones, and a failure leaves the previous ones.
 
-    A MODEL fitted without amounts (`clvmodel fit --no-amount`) scores purchases, P(alive) and
-    churn risk; monetary_value, expected_spend, predicted_clv and naive_clv are then empty.
+    A MODEL fitted without amounts (`clvmodel fit --no-amount`), or any with --no-amount, scores
+    purchases, P(alive), churn risk: monetary_value, expected_spend, predicted_clv, naive_clv empty.
     With --interval eleven columns follow: the lower and upper limits (_lower, _upper) of
     probability_alive, churn_risk, expected_purchases and predicted_clv (clv_lower, clv_upper),
     the prediction interval of the number of purchases (purchases_lower, purchases_upper) and its
@@ -169,9 +168,8 @@ def score(
     target = _Target(output, output_table, rejects_table, rejects, if_exists)
     _check_target(target, model, input_path, options["table"])
     amount_option(options)
-    bundle = _load_bundle(model, interval)
-    if bundle.gg is None:
-        # Spend cannot be predicted: score purchases and P(alive); value columns stay empty.
+    bundle, spend_dropped = _load_bundle(model, interval, no_amount=not options["amount_col"])
+    if bundle.gg is None:  # no spend to predict: purchases and P(alive); value columns empty
         options["amount_col"] = ""
     unit = bundle.bg.time_unit_
     rfm_input = not _is_log(input_path, options)
@@ -192,7 +190,7 @@ def score(
         f"rejected; rows: {read.counts['rows']:,} read, {read.counts['rejected_rows']:,} rejected "
         f"(reasons in {where}); wrote {written} in {time.perf_counter() - started:.1f} s"
     )
-    _notes(model, bundle, unit, read.unit_assumed)
+    _notes(model, bundle, unit, read.unit_assumed, spend_dropped)
 
 
 def _check_interval(interval) -> None:
@@ -214,7 +212,7 @@ def check_model_file(model, command: str = "score") -> None:
         The command given MODEL (``"score"``, ``"plan"``), named in the message.
     """
     takes = f"`clvmodel {command}` takes the models file that `clvmodel fit` writes"
-    described = describe_model_file(model)
+    described = describe_model_file(model)  # (what the file holds, in words; its loader)
     if described is None and (foreign := foreign_file(model)) is not None:
         raise InputError(f"MODEL {model} is not a clvmodel model file: {foreign}; {takes}.")
     if described is not None and not described[0].startswith(("a bundle", "a purchase model")):
@@ -224,9 +222,10 @@ def check_model_file(model, command: str = "score") -> None:
         )
 
 
-def _load_bundle(model, interval):
-    """MODEL's models, refused before any work, in the command line's words, when MODEL is not
-    purchase models, records no time unit, or cannot give the --interval asked for."""
+def _load_bundle(model, interval, no_amount: bool = False):
+    """MODEL's models (without the spend model when --no-amount; then also True), refused before
+    any work, in the command line's words, when MODEL is not purchase models, records no time
+    unit, has covariates, or cannot give the --interval asked for."""
     check_model_file(model)
     bundle = clv.load_models(model)
     if bundle.bg.time_unit_ is None:
@@ -235,20 +234,27 @@ def _load_bundle(model, interval):
             "and T it was fitted on), so INPUT cannot be scored with it; refit it with "
             f"`clvmodel fit TRANSACTIONS --time-unit W -o {model}` (or --time-unit D)."
         )
+    if bundle.bg.has_covariates:
+        names = ", ".join([*bundle.bg.purchase_covariates, *bundle.bg.dropout_covariates])
+        raise InputError(
+            f"MODEL {model} has a purchase model with covariates ({names}), not in INPUT: "
+            f"`clvmodel score` takes none; refit it with `clvmodel fit TRANSACTIONS -o {model}`."
+        )
+    spend_dropped = no_amount and bundle.gg is not None
+    if spend_dropped:  # no amounts read: the spend model and the naive formula have no input
+        bundle = replace(bundle, gg=None, naive=None)
     for part, fitted in (("purchase model", bundle.bg), ("spend model", bundle.gg)):
         problem = None if interval is None or fitted is None else covariance_problem(fitted)
         if problem is not None:
-            advice = (
-                ", whose file stores the covariance"
-                if problem == "missing"
-                else " on more data, or with another --model"
+            advice = {"missing": ", whose file stores the covariance"}.get(
+                problem, " on more data, or with another --model"
             )
             raise InputError(
                 f"--interval needs the uncertainty of the parameters, which MODEL {model} cannot "
                 f"give: its {part} {COVARIANCE_PROBLEMS[problem]}. Refit it with `clvmodel fit`"
                 f"{advice}, or leave --interval out."
             )
-    return bundle
+    return bundle, spend_dropped
 
 
 @dataclass
@@ -379,11 +385,16 @@ def _write_scores(read: _Read, target: _Target, settings) -> tuple[int, str, str
     return scored, str(target.rejects_path), str(output)
 
 
-def _notes(model, bundle, unit: str, unit_assumed: bool) -> None:
+def _notes(model, bundle, unit: str, unit_assumed: bool, spend_dropped: bool) -> None:
     if unit_assumed:
         click.echo(assumed_unit_note(unit))
     if bundle.gg is None:
+        why = f"{model} has no spend model (fitted without amounts)"
+        if spend_dropped:
+            why = f"the spend model of {model} is not used because of --no-amount"
+        elif (describe_model_file(model) or ("",))[0].startswith("a purchase model"):
+            why = f"{model} is one purchase model (no spend model): scoring purchases only"
         click.echo(
-            f"note: {model} has no spend model (fitted without amounts), so monetary_value, "
-            "expected_spend, predicted_clv and naive_clv are empty."
+            f"note: {why}, so monetary_value, expected_spend, predicted_clv and naive_clv are "
+            "empty."
         )

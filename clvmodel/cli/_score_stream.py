@@ -16,7 +16,8 @@ from clvmodel.errors import InputError
 def scored_tables(batches, total, bundle, horizon, discount, margin, naive, interval=None):
     """Score batch after batch (``horizon`` a :class:`~clvmodel._units.Duration`, also the CLV's
     period): Arrow tables with ``customer_id`` first, a progress bar on a terminal when ``total``
-    is known."""
+    is known. Batches without ``monetary_value`` (a log read without amounts) are scored without
+    the spend model: their spend and CLV columns are empty."""
     # Looked up on _batch at call time, so that patching _batch.score_customers takes effect.
     from clvmodel.cli import _batch
 
@@ -32,14 +33,15 @@ def scored_tables(batches, total, bundle, horizon, discount, margin, naive, inte
             no_amounts = "monetary_value" not in rfm.columns  # a log read without amounts
             if no_amounts:
                 rfm = rfm.assign(monetary_value=0.0)
+            # Without amounts there is no spend to predict from: value columns stay empty.
             table = _batch.score_customers(
                 bundle.bg,
-                bundle.gg,
+                None if no_amounts else bundle.gg,
                 rfm,
                 horizon=horizon,
                 discount_rate=discount,
                 margin=margin,
-                naive_clv=naive,
+                naive_clv=None if no_amounts else naive,
                 interval=interval,
             )
             if no_amounts:

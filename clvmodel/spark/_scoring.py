@@ -87,9 +87,31 @@ def _as_bundle(models) -> ModelBundle:
         return load_models(models)
     raise InputError(
         f"models must be a ModelBundle (from clvmodel.spark.fit or clvmodel.load_models), a "
-        f"(purchase model, GammaGammaModel) pair of fitted models, or the path of a models file; "
-        f"got {type(models).__name__}."
+        "fitted purchase model, a (purchase model, GammaGammaModel) pair of fitted models, or the "
+        f"path of a models file; got {type(models).__name__}."
     )
+
+
+def _scorable_bundle(models) -> ModelBundle:
+    """:func:`_as_bundle`, refused when the partitions could not score with it: a purchase model
+    without its time unit, or one with covariates (the RFM table carries none per customer)."""
+    bundle = _as_bundle(models)
+    if bundle.bg.time_unit_ is None:
+        raise InputError(
+            "the purchase model does not record its time unit (weeks or days: the unit of recency "
+            "and T it was fitted on), so the RFM table cannot be scored with it; refit it with "
+            "clvmodel.spark.fit(..., time_unit='W') or `clvmodel fit --time-unit W` (or 'D'), or "
+            f"build it with one, {type(bundle.bg).__name__}.from_params(params, time_unit='W')."
+        )
+    if bundle.bg.has_covariates:
+        names = ", ".join([*bundle.bg.purchase_covariates, *bundle.bg.dropout_covariates])
+        raise InputError(
+            f"the purchase model has covariates ({names}); clvmodel.spark.score takes models "
+            "without covariates. Fit one with clvmodel.spark.fit, or score the covariate model "
+            "locally with clvmodel.score_customers on an RFM table (pandas) that has the "
+            "covariate columns."
+        )
+    return bundle
 
 
 def rfm_rejects(rfm, customer_col: str = "customer_id", time_unit: str | None = None):
@@ -218,12 +240,17 @@ def score(
     ----------
     rfm : pyspark.sql.DataFrame
         One row per customer with ``frequency``, ``recency``, ``T`` and ``monetary_value`` in the
-        models' time unit (as from :func:`clvmodel.spark.rfm_summary`).
-    models : ModelBundle, (purchase model, GammaGammaModel) or path
-        Fitted models: a bundle from :func:`clvmodel.spark.fit` or
-        :func:`clvmodel.load_models`, a pair of fitted model objects (e.g.
-        ``(clv.BetaGeoModel().fit(rfm), clv.GammaGammaModel().fit(rfm))``), or the path of a file
-        written by ``clvmodel fit`` or ``ModelBundle.save``.
+        models' time unit (as from :func:`clvmodel.spark.rfm_summary`); ``monetary_value`` may
+        be left out when the models have no spend model.
+    models : ModelBundle, PurchaseModel, (purchase model, GammaGammaModel) or path
+        Fitted models, without covariates and recording their time unit: a bundle from
+        :func:`clvmodel.spark.fit` or :func:`clvmodel.load_models`, a pair of fitted model
+        objects (e.g. ``(clv.BetaGeoModel().fit(rfm), clv.GammaGammaModel().fit(rfm))``), a
+        purchase model alone, or the path of a file written by ``clvmodel fit`` or
+        ``ModelBundle.save``. Without a spend model (fitted without amounts, or a purchase model
+        alone) purchases, P(alive) and churn risk are scored, and ``expected_spend``,
+        ``predicted_clv`` and ``naive_clv`` are null, as in ``clvmodel score``
+        (``monetary_value`` too when ``rfm`` has none).
     horizon : str, float or Duration
         Horizon of churn risk, expected purchases and CLV: a duration such as ``"12M"`` or
         ``"39W"`` (its unit is also CLV's discounting period), at most 100 years. A bare number
@@ -246,17 +273,17 @@ def score(
     pyspark.sql.DataFrame
         ``customer_id`` and the columns of :data:`clvmodel.scoring.SCORE_COLUMNS`.
     """
+    from pyspark.sql import functions as F
     from pyspark.sql.types import DoubleType, LongType, StructField, StructType
 
     check_on_invalid(on_invalid)
-    bundle = _as_bundle(models)
-    if bundle.gg is None:
-        raise InputError(
-            "the models have no spend model; fit them on a log with amounts to score value."
-        )
+    bundle = _scorable_bundle(models)
     span = _score_horizon(horizon, horizon_unit)
     # The unit score_customers is told the rows are in, and so checks their recency in.
-    time_unit = bundle.bg.time_unit_ or "W"
+    time_unit = bundle.bg.time_unit_
+    no_amounts = bundle.gg is None and "monetary_value" not in column_types(rfm)
+    if no_amounts:  # an RFM table without amounts: nothing to check, null in the result
+        rfm = rfm.selectExpr("*", "CAST(0 AS DOUBLE) AS monetary_value")
     valid = _valid_rows(_checked_rfm(rfm, customer_col, time_unit), on_invalid, time_unit)
     naive = bundle.naive_clv(horizon_years(span.value, span.unit), margin=margin)
     options = {
@@ -270,4 +297,5 @@ def score(
     for column in SCORE_COLUMNS:
         kind = LongType() if column == "frequency" else DoubleType()
         fields.append(StructField(column, kind, True))
-    return valid.mapInPandas(scorer, StructType(fields))
+    scores = valid.mapInPandas(scorer, StructType(fields))
+    return scores.withColumn("monetary_value", F.lit(None).cast("double")) if no_amounts else scores

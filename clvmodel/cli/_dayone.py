@@ -46,7 +46,23 @@ def _indexed(frame: pd.DataFrame, customer_col: str, what: str) -> pd.DataFrame:
         )
     table = frame.drop(columns=customer_col)
     table.index = pd.Index(ids.astype(str).to_numpy(), name=customer_col)
+    if table.index.has_duplicates:
+        repeated = table.index[table.index.duplicated()].unique()
+        raise InputError(
+            f"{what} lists {len(repeated):,} customer id(s) more than once (for example "
+            f"{list(repeated[:SHOWN])}); give one row per customer."
+        )
     return table
+
+
+def _listed(text: str | None, flag: str) -> list[str]:
+    """The names of a comma-separated option, refused when it names none."""
+    parts = _split(text)
+    if not parts:
+        raise InputError(
+            f"{flag} {text!r} names nothing; give at least one name, separated by commas."
+        )
+    return parts
 
 
 def _looks_numeric(column: pd.Series) -> bool:
@@ -151,7 +167,8 @@ def dayone_fit(
         {"-o/--output": output}, {"TRANSACTIONS": transactions, source: attributes}
     )
     duration = with_unit_option("--horizon", horizon, horizon_unit, "M")
-    names = _split(covariates)
+    names = _listed(covariates, "--covariates")
+    processes = _listed(covariates_on, "--covariates-on")
     forced = _split(categorical)
     stray = sorted(set(forced) - set(names))
     if stray:
@@ -181,7 +198,7 @@ def dayone_fit(
         baselines=baseline_levels,
         first_purchase_col=first_purchase_col,
         horizon=duration,
-        covariates_on=_split(covariates_on),
+        covariates_on=processes,
         segment_band=segment_band,
         purchase_model=purchase_model,
     )
@@ -240,6 +257,10 @@ def _matched(rfm: pd.DataFrame, table: pd.DataFrame, source: str) -> pd.DataFram
 def _attribute_kinds(table, names, forced, log_cols, customer_col, source) -> tuple[list, list]:
     """The --covariates split into numeric and categorical attributes, with the mistakes in
     --covariates, --categorical and --log refused."""
+    for flag, listed in (("--covariates", names), ("--categorical", forced), ("--log", log_cols)):
+        repeated = sorted({n for n in listed if listed.count(n) > 1})
+        if repeated:
+            raise InputError(f"{flag} names {repeated} more than once; list each column once.")
     missing = [n for n in names if n not in table.columns]
     if missing:
         raise InputError(

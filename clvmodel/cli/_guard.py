@@ -58,10 +58,8 @@ def refuse_overwrite(outputs: Mapping[str, object], inputs: Mapping[str, object]
 def check_output_folders(outputs: Mapping[str, object]) -> None:
     """Raise before any work when the folder of an output does not exist."""
     for flag, output in outputs.items():
-        if output is None:
-            continue
-        folder = Path(output).parent
-        if not folder.is_dir():
+        folder = None if output is None else Path(output).parent
+        if folder is not None and not folder.is_dir():
             raise InputError(
                 f"cannot write {flag} {output}: folder {str(folder)!r} does not exist; create it "
                 "first."
@@ -218,10 +216,13 @@ MODEL_COMMANDS = {
 }
 _LOADER = re.compile(r"holds (an? [^;]*?)((?:, not [^;]*)?); load it with clvmodel\.[\w.]+\(path\)")
 _ZONE_HINT = "; write the dates in one time zone (UTC, say) in the file"
+_FILE_CONTENTS = re.compile(r" is not a valid [\w ]*file: ")
 
 
 def cli_words(message: str) -> str:
     """``message`` in the command line's words (options, quoted where a shell needs), one line."""
+    if _FILE_CONTENTS.search(message):  # a model file's contents, not options never passed
+        return " ".join(mask_password(message).split())
 
     def option(match: re.Match) -> str:
         flag = KEYWORD_FLAGS[match.group(1)]

@@ -48,7 +48,7 @@ def check_frame(frame, what: str) -> pd.DataFrame:
     if frame.index.has_duplicates:
         repeated = frame.index[frame.index.duplicated()].unique()
         raise InputError(
-            f"{what} has {len(repeated)} customer id(s) more than once (for example "
+            f"{what} lists {len(repeated)} customer id(s) more than once (for example "
             f"{examples(repeated)}); give one row per customer."
         )
     return frame
@@ -252,6 +252,23 @@ def check_band(segment_band) -> float:
     return band
 
 
+def check_effects(attributes, covariates_on) -> None:
+    """Refuse attributes that act on no process: such a model gives every signup one value."""
+    if len(attributes) and not len(covariates_on):
+        raise InputError(
+            f"covariates_on= is empty, so the attributes {list(attributes)} would act on no "
+            f"process and every signup would get the same value; choose from {list(PROCESSES)}, "
+            "or fit without attributes."
+        )
+
+
 def covariates_by_process(columns: list[str], covariates_on) -> dict[str, list[str]]:
-    """The covariates of each process: all ``columns`` for those in ``covariates_on``, else none."""
+    """The covariates of each process: all ``columns`` for those in ``covariates_on``, else none.
+
+    Raises
+    ------
+    InputError
+        There are ``columns`` but ``covariates_on`` is empty (see :func:`check_effects`).
+    """
+    check_effects(columns, covariates_on)
     return {process: columns if process in covariates_on else [] for process in PROCESSES}

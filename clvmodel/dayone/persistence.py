@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import pandas as pd
 from clvmodel._files import write_text_atomically
 from clvmodel._units import Duration
 from clvmodel._version import __version__
-from clvmodel.dayone._checks import covariates_by_process
+from clvmodel.dayone._checks import check_effects, covariates_by_process, level_text
 from clvmodel.errors import ModelFileError
 from clvmodel.models import PURCHASE_MODELS
 from clvmodel.models._persistence import (
@@ -96,18 +97,35 @@ def from_document(cls, document, source: str):
         settings["horizon"] = Duration(number, unit if unit is not None else "M")
     try:
         model = cls(**settings)
+        check_effects(model.attributes, model.covariates_on)
     except (TypeError, ValueError, OverflowError) as exc:  # Overflow: a number beyond a float
         fail(f"bad settings ({exc})")
+    _check_fit_settings(model, fail)
     unit = document.get("time_unit")
     if unit not in TIME_UNITS:
         fail(f"'time_unit' is {unit!r}, expected one of {sorted(TIME_UNITS)}")
     model.time_unit_ = unit
     model.encoding_ = check_encoding(document.get("encoding"), model, fail)
     _read_segments(document, model, fail)
+    for key in ("bg", "gg"):
+        if key not in document:
+            fail(f"the {key!r} model is missing")
     model.bg_ = model_from_document(
-        document.get("bg"), f"{source} (bg)", expected=PURCHASE_MODELS[model.purchase_model]
+        document["bg"], f"{source} (bg)", expected=PURCHASE_MODELS[model.purchase_model]
     )
-    model.gg_ = model_from_document(document.get("gg"), f"{source} (gg)", expected=GammaGammaModel)
+    model.gg_ = model_from_document(document["gg"], f"{source} (gg)", expected=GammaGammaModel)
+    for key, part in (("bg", model.bg_), ("gg", model.gg_)):
+        part_unit = getattr(part, "time_unit_", None)
+        if part_unit is not None and part_unit != unit:
+            fail(
+                f"its 'time_unit' is {unit!r} but its {key!r} model was fitted in time unit "
+                f"{part_unit!r}; the file contradicts itself (refit the model)"
+            )
+    if not model.gg_.params_["q"] > 1:  # E[spend] = p v / (q − 1) exists only for q > 1
+        fail(
+            f"the spend model's q = {model.gg_.params_['q']:.4g} ≤ 1, where the mean spend is "
+            "infinite, so no Day One value can be predicted (refit the model)"
+        )
     expected = covariates_by_process(model.design_columns, model.covariates_on)
     if (
         model.bg_.purchase_covariates != expected["purchase"]
@@ -116,6 +134,15 @@ def from_document(cls, document, source: str):
     ):
         fail("the models' covariates do not match the attribute encoding")
     return model
+
+
+def _check_fit_settings(model, fail) -> None:
+    """The optimiser settings, as a purchase or spend model file requires them."""
+    max_iter, tol = model.max_iter, model.tol
+    if not (isinstance(max_iter, int) and not isinstance(max_iter, bool) and max_iter >= 1):
+        fail(f"setting 'max_iter' = {max_iter!r} is not a positive whole number")
+    if not (isinstance(tol, int | float) and not isinstance(tol, bool) and 0 < tol < math.inf):
+        fail(f"setting 'tol' = {tol!r} is not a positive number")
 
 
 def _check_header(document, source: str, fail) -> None:
@@ -141,6 +168,14 @@ def _read_segments(document, model, fail) -> None:
         and cuts["low"] <= cuts["high"]
     ):
         fail("'segment_cuts' must hold finite numbers mean, low ≤ high")
+    # The cuts are (1 ∓ band) × mean (segments.segment_cuts); any other pair relabels signups.
+    band, mean = model.segment_band, cuts["mean"]
+    for key, cut in (("low", (1.0 - band) * mean), ("high", (1.0 + band) * mean)):
+        if not math.isclose(cuts[key], cut, rel_tol=1e-9):
+            fail(
+                f"'segment_cuts' {key} = {cuts[key]!r} is not (1 {'-' if key == 'low' else '+'} "
+                f"segment band {band!r}) × mean {mean!r} = {cut!r}"
+            )
     model.segment_cuts_ = {k: float(v) for k, v in cuts.items()}
     profiles = document.get("segment_profiles")
     try:
@@ -188,6 +223,12 @@ def check_encoding(encoding, model, fail) -> dict[str, Any]:
         ):
             fail(
                 f"the encoding of {entry.get('name')!r} needs distinct string levels and a baseline"
+            )
+        chosen = model.baselines.get(entry["name"])
+        if chosen is not None and entry["baseline"] not in (str(chosen), level_text(chosen)):
+            fail(
+                f"'settings' gives {entry['name']!r} the baseline {chosen!r} but its 'encoding' "
+                f"the baseline {entry['baseline']!r}"
             )
     return encoding
 

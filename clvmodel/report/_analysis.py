@@ -100,6 +100,8 @@ class Analysis:
     scores: pd.DataFrame  # churn_risk
     plan: Any  # PriceIncreasePlan
     notes: list[str] = field(default_factory=list)
+    #: The category each note was raised with (the first, when a text came more than once).
+    note_categories: dict[str, type[Warning]] = field(default_factory=dict)
 
 
 def _segments_by_customer(log: pd.DataFrame, segments, customer_col: str) -> pd.Series | None:
@@ -144,12 +146,11 @@ def analyse(log: pd.DataFrame, segments, settings: Settings) -> Analysis:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         analysis = _analyse(log, segments, s)
-    notes = []
+    categories: dict[str, type[Warning]] = {}
     for warning in caught:
-        text = _in_report_words(str(warning.message))
-        if text not in notes:
-            notes.append(text)
-    analysis.notes = notes
+        categories.setdefault(_in_report_words(str(warning.message)), warning.category)
+    analysis.notes = list(categories)
+    analysis.note_categories = categories
     return analysis
 
 

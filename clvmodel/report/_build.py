@@ -166,7 +166,8 @@ def build_report(
 
         write_text_atomically(path, html)
     for note in analysis.notes:
-        warnings.warn(note, _note_category(), stacklevel=2)
+        category = analysis.note_categories.get(note)
+        warnings.warn(note, _note_category(category), stacklevel=2)
     return html
 
 
@@ -223,7 +224,11 @@ def _html(analysis, title: str) -> str:
     return _render.render(title, lede, cards, sections, __version__)
 
 
-def _note_category():
+def _note_category(category: type[Warning] | None) -> type[Warning]:
+    """The category a note is raised with: its own when it is one of clvmodel's warnings (a
+    :class:`~clvmodel.StatisticalWarning` stays one), else :class:`~clvmodel.ClvWarning`."""
     from clvmodel.errors import ClvWarning
 
+    if isinstance(category, type) and issubclass(category, ClvWarning):
+        return category
     return ClvWarning

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from clvmodel.errors import StatisticalWarning
+from clvmodel.errors import InputError, StatisticalWarning
 from clvmodel.models._compress import weighted_sum
 from clvmodel.models._optimisers import newton, trust_exact
 
@@ -235,6 +235,7 @@ class Optimiser:
         """Optimise from one start: Newton steps (or BFGS), then BFGS where Newton steps did not
         converge. Returns the result, the objective, and the value, gradient and Hessian at the
         result."""
+        _check_settings(self.max_iter, self.tol)
         gtol = self.tol * 1e-3
         result, evaluate = self._optimise(arrays, counts, start, use_hessian, gtol, self.max_iter)
         value, gradient, hessian = evaluate_at(evaluate, result.x)
@@ -317,6 +318,14 @@ class Optimiser:
         _, scale = self._to_natural(log_theta)
         errors = pd.Series(scale * np.sqrt(np.diag(covariance)), index=names, name="std_error")
         return pd.DataFrame(covariance, index=names, columns=names), errors
+
+
+def _check_settings(max_iter, tol) -> None:
+    """The optimiser settings: a whole number of iterations ≥ 1 and a positive finite tolerance."""
+    if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:
+        raise InputError(f"max_iter must be a whole number ≥ 1, got {max_iter!r}.")
+    if isinstance(tol, bool) or not isinstance(tol, int | float) or not 0 < tol < math.inf:
+        raise InputError(f"tol must be a positive number, got {tol!r}.")
 
 
 def _largest(values: np.ndarray, k: int) -> np.ndarray:

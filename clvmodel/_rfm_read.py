@@ -57,7 +57,12 @@ def _check_frame(transactions, customer_col, date_col, amount_col) -> None:
         raise InputError(
             f"the transactions have no column {', '.join(map(repr, missing))}; the columns are "
             f"{list(map(str, transactions.columns))}. Name the right ones with customer_col=, "
-            "date_col= and amount_col=."
+            "date_col= and amount_col="
+            + (
+                " (amount_col=None for a log without amounts: purchases only)."
+                if amount_col in missing
+                else "."
+            )
         )
     if len(transactions) == 0:
         raise InputError(

@@ -23,7 +23,31 @@ from clvmodel._rfm_common import time_unit_days
 from clvmodel._rfm_sql import RFM_COLUMNS, rfm_id_sql, rfm_reject_reason
 from clvmodel.errors import InputError
 
-__all__ = ["RfmSource", "is_transaction_log"]
+__all__ = ["RfmSource", "is_transaction_log", "nameless_first_column"]
+
+
+def nameless_first_column(names, unnamed=()) -> str | None:
+    """The first column when it has no name in the header, else None: where a CSV file written
+    with its index (``clvmodel.rfm_summary(...).to_csv()``) holds the customer ids.
+
+    Parameters
+    ----------
+    names : sequence of str
+        The columns as read.
+    unnamed : sequence of str
+        The names a reader gave to columns with an empty header cell (DuckDB's ``column0``, see
+        :class:`clvmodel._duck.Columns`); pandas' ``Unnamed: 0`` and an empty name count too.
+
+    Returns
+    -------
+    str or None
+    """
+    names = list(names)
+    if not names:
+        return None
+    first = names[0]
+    nameless = first in unnamed or str(first).startswith("Unnamed") or str(first) == ""
+    return first if nameless else None
 
 
 @dataclass
@@ -38,6 +62,11 @@ class RfmSource:
     and, when ``time_unit`` gives the unit of recency as written, one with more repeat purchases
     than days in recency, ...) and go to :meth:`rejects`; the rest are yielded by
     :meth:`batches`.
+
+    Without ``customer_col`` among the columns, a first column without a name holds the ids
+    (:func:`nameless_first_column`). With ``monetary=False`` (models without a spend model)
+    ``monetary_value`` is not read: the column may be absent or empty, and the batches and
+    rejects have it empty.
     """
 
     path: str | os.PathLike
@@ -46,18 +75,25 @@ class RfmSource:
     connection: object = None
     #: The unit of recency and T in the file ("D" or "W"); None when unknown.
     time_unit: str | None = None
+    #: Whether ``monetary_value`` is read (False for models without a spend model).
+    monetary: bool = True
 
     def __post_init__(self):
         self.connection = self.connection or connect()
         attach_database(self.connection, self.path)
         relation = relation_sql(self.path, self.table)
         columns = column_types(self.connection, relation)
+        if self.customer_col not in columns:
+            unnamed = getattr(columns, "unnamed", ())
+            self.customer_col = nameless_first_column(columns, unnamed) or self.customer_col
+        values = RFM_COLUMNS if self.monetary else RFM_COLUMNS[:3]
         needed = {"customer": self.customer_col}
-        needed.update({name: name for name in RFM_COLUMNS})
+        needed.update({name: name for name in values})
         require_roles(columns, needed)
-        casts = ", ".join(
-            f"TRY_CAST({quote_name(c)} AS DOUBLE) AS {quote_name(c)}" for c in RFM_COLUMNS
-        )
+        casts = [f"TRY_CAST({quote_name(c)} AS DOUBLE) AS {quote_name(c)}" for c in values]
+        if not self.monetary:  # 0 passes the checks of monetary_value; read back as NULL
+            casts.append("CAST(0 AS DOUBLE) AS monetary_value")
+        casts = ", ".join(casts)
         days = None if self.time_unit is None else time_unit_days(self.time_unit)
         reason = rfm_reject_reason(DUCKDB, "id_problem", days)
         kind = customer_id_kind(columns[self.customer_col])
@@ -124,9 +160,13 @@ class RfmSource:
     def rejects(self) -> pd.DataFrame:
         """Rows that cannot be scored, with their values and the reason."""
         return self.connection.execute(
-            'SELECT shown_id AS customer_id, frequency, recency, "T", monetary_value, reason '
-            "FROM clv_rfm_input WHERE reason IS NOT NULL ORDER BY shown_id"
+            f'SELECT shown_id AS customer_id, frequency, recency, "T", {self._monetary_sql}, '
+            "reason FROM clv_rfm_input WHERE reason IS NOT NULL ORDER BY shown_id"
         ).df()
+
+    @property
+    def _monetary_sql(self) -> str:
+        return "monetary_value" if self.monetary else "CAST(NULL AS DOUBLE) AS monetary_value"
 
     def batches(self, batch_size: int = 500_000, time_unit: str | None = None, scale: float = 1.0):
         """The valid rows as RFM DataFrames of at most ``batch_size`` customers each, indexed by
@@ -135,13 +175,14 @@ class RfmSource:
         reader = arrow_reader(
             self.connection.sql(
                 f"SELECT customer_id, frequency, recency * {float(scale)!r} AS recency, "
-                f'"T" * {float(scale)!r} AS "T", monetary_value '
+                f'"T" * {float(scale)!r} AS "T", {self._monetary_sql} '
                 "FROM clv_rfm_input WHERE reason IS NULL"
             ),
             batch_size,
         )
         for batch in reader:
-            frame = as_rfm_frame(batch.to_pandas(), time_unit or "W", True)
+            # Without monetary_value the frames have none, as a log read without amounts.
+            frame = as_rfm_frame(batch.to_pandas(), time_unit or "W", self.monetary)
             if time_unit is None:
                 frame.attrs.pop("time_unit", None)
             yield frame

@@ -9,6 +9,7 @@ import pandas as pd
 
 import clvmodel as clv
 from clvmodel._reading import examples
+from clvmodel._rfm_source import nameless_first_column
 from clvmodel._rfm_validate import RECOMPUTE_ADVICE, readable_examples, validate_rfm
 from clvmodel._table_ids import table_ids
 from clvmodel._units import UNIT_NAMES, convert_periods
@@ -123,17 +124,18 @@ def _numbers(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
 
 def _rfm_from_file(frame: pd.DataFrame, customer_col: str, shown: str, spend: bool, units):
     """An RFM table read from the file ``shown``: customer ids as the index, numeric RFM
-    columns (``monetary_value`` too for a ``spend`` model), recency and T converted from the
-    first of ``units`` to the second, checked, rows named as in the file."""
+    columns (``monetary_value`` too for a ``spend`` model; without one it is left out, whatever
+    it holds), recency and T converted from the first of ``units`` to the second, checked, rows
+    named as in the file."""
     frame = frame.copy()
+    if not spend:  # no spend model: monetary_value (empty in score's output) is not used
+        frame = frame.drop(columns=[c for c in _RFM_COLUMNS["monetary_value"] if c in frame])
     if customer_col in frame.columns:
         frame = _indexed(frame, customer_col, shown, f"in column {customer_col!r}")
         frame.index.name = customer_col
-    elif len(frame.columns) and (
-        str(frame.columns[0]).startswith("Unnamed") or str(frame.columns[0]) == ""
-    ):
+    elif (nameless := nameless_first_column(frame.columns)) is not None:
         # A CSV written with its index (as clvmodel writes them) has the ids in a nameless column.
-        frame = _indexed(frame, frame.columns[0], shown, "in the first, nameless column")
+        frame = _indexed(frame, nameless, shown, "in the first, nameless column")
         frame.index.name = customer_col
     frame = _converted(_numbers(frame, shown), *units)
     if spend and not any(name in frame.columns for name in _RFM_COLUMNS["monetary_value"]):

@@ -67,7 +67,8 @@ def _rfm_spool(path, options: dict):
     """An RFM table of a PostgreSQL database, streamed into a local Parquet spool."""
     from clvmodel._postgres_read import PostgresSpool
 
-    needed = {"customer": options["customer_col"], **{c: c for c in RFM_COLUMNS}}
+    values = RFM_COLUMNS if options["amount_col"] else RFM_COLUMNS[:3]  # no spend model: no amounts
+    needed = {"customer": options["customer_col"], **{c: c for c in values}}
     return PostgresSpool(
         path, options["table"], options["query"], columns=list(needed.values()), needed=needed
     )
@@ -332,8 +333,7 @@ class _Read:
 def _read_log(input_path, unit, batch_size, options) -> _Read:
     source = transaction_source(input_path, unit, **options)
     counts = source.row_counts()
-    if counts["rejected_rows"] == counts["rows"]:
-        # No usable row: say why (no rows, an end before the first purchase, the reasons).
+    if counts["rejected_rows"] == counts["rows"]:  # none usable: say why (no rows, an early end...)
         source.check_usable()
     report_duplicates(source.duplicate_rows(), options["drop_duplicates"])
     batches = source.rfm_batches(batch_size)
@@ -355,7 +355,8 @@ def _read_rfm(input_path, unit, rfm_time_unit, batch_size, options) -> _Read:
     given, assumed = rfm_unit(recorded, display(input_path), unit, rfm_time_unit)
     connection = connect_with_limit(options["memory_limit"])
     # In its own unit the table bounds repeat purchases by the days in recency, row by row.
-    source = RfmSource(rfm_path, options["customer_col"], rfm_table, connection, time_unit=given)
+    monetary = bool(options["amount_col"])  # without a spend model monetary_value is not read
+    source = RfmSource(rfm_path, options["customer_col"], rfm_table, connection, given, monetary)
     counts = source.check_usable(f"INPUT {display(input_path)}")  # none to score: the reasons
     scale = convert_periods(1.0, given, unit)  # recency and T in the model's unit
     batches = source.batches(batch_size, time_unit=unit, scale=scale)
@@ -366,8 +367,7 @@ def _read_rfm(input_path, unit, rfm_time_unit, batch_size, options) -> _Read:
 def _write_scores(read: _Read, target: _Target, settings) -> tuple[int, str, str]:
     """Score and write; the number scored, where the rejects went and what was written."""
     bundle, duration, discount_rate, margin, interval = settings
-    years = clv.value.horizon_years(duration.value, duration.unit)
-    naive = bundle.naive_clv(years, margin=margin)
+    naive = bundle.naive_clv(clv.value.horizon_years(duration.value, duration.unit), margin=margin)
     # The CLV's period is the horizon's own unit (12M: discounted month by month), as before.
     value = (bundle, duration, discount_rate, margin, naive)
     output = target.output

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from clvmodel.evaluation._format import jsonable, records, render
@@ -24,6 +25,10 @@ _METRIC_NAMES = {
     "total_actual": "actual",
     "total_error_pct": "error %",
 }
+
+#: How the text names the bin edges of the score in reliability tables (its range in the bin,
+#: not an interval of the observed rate).
+_SCORE_RANGE = {"lower": "score from", "upper": "score to"}
 
 
 @dataclass(repr=False)
@@ -68,7 +73,9 @@ class HoldoutReport:
         share of buyers given to everybody: no skill).
     reliability_alive, reliability_purchase : pandas.DataFrame
         Reliability tables (:func:`clvmodel.metrics.reliability_table`) of P(alive) and
-        P(purchase in the holdout) against the holdout purchase, by decile of the score.
+        P(purchase in the holdout) against the holdout purchase, by quantile bin of the score
+        (up to ``bins``; tied scores share a bin); ``lower`` and ``upper`` are the bin's score
+        range.
     tracking : pandas.DataFrame or None
         Actual and expected repeat transactions per period over calibration and holdout (see
         :func:`tracking_table`); ``None`` unless ``transactions`` were given.
@@ -196,7 +203,6 @@ class HoldoutReport:
     def _score_lines(self) -> list[str]:
         """Churn scores and their reliability."""
         s = self.summary
-        model = self.model_name
         lines = [
             "",
             f"Who buys in the holdout? Scores at the end of calibration "
@@ -211,26 +217,46 @@ class HoldoutReport:
             columns={"roc_auc": "ROC AUC", "brier": "Brier"},
         )
         lines.append(render(scores))
-        lines.append(
-            f"  {model} gives P(alive) = 1 to every customer without a repeat purchase, so P(alive)"
-            " ranks buyers poorly; P(purchase) = 1 − P(no purchase in the holdout) is the better "
-            "churn score."
-        )
+        lines += self._tied_alive_lines()
         for name, table in (
             ("P(purchase in holdout)", self.reliability_purchase),
             ("P(alive)", self.reliability_alive),
         ):
-            lines += ["", f"Reliability of {name}: share who bought, by decile of the score"]
-            lines.append(render(table))
+            lines += [
+                "",
+                f"Reliability of {name}: share who bought, by score bin ({len(table)} quantile "
+                "bins; tied scores share a bin)",
+            ]
+            lines.append(render(table.rename(columns=_SCORE_RANGE)))
         return lines
+
+    def _tied_alive_lines(self) -> list[str]:
+        """Why P(alive) ranks buyers poorly, when the customers without a repeat purchase all
+        have P(alive) = 1 (BG/NBD's); nothing otherwise (Pareto/NBD and MBG/NBD give them less)."""
+        customers = self.customers
+        alive = customers.loc[customers["frequency"] == 0, "probability_alive"].to_numpy()
+        if alive.size == 0 or not np.allclose(alive, 1.0, rtol=0.0, atol=1e-9):
+            return []
+        return [
+            f"  All {alive.size:,} customers without a repeat purchase have P(alive) = 1, so "
+            "P(alive) ranks buyers poorly; P(purchase) = 1 − P(no purchase in the holdout) is the "
+            "better churn score."
+        ]
 
     def _distribution_lines(self) -> list[str]:
         """Period transactions, predicted vs actual and interval coverage."""
         model = self.model_name
         lines = ["", "Customers by number of calibration repeat purchases (period transactions)"]
         lines.append(render(self.period_transactions.rename(columns={"model": model})))
-        lines += ["", f"Holdout purchases by decile of the {model} prediction"]
-        lines.append(render(self.predicted_vs_actual))
+        table = self.predicted_vs_actual
+        lines += [
+            "",
+            f"Holdout purchases by bin of the {model} prediction ({len(table)} quantile bins; "
+            "tied predictions share a bin)",
+        ]
+        lines.append(
+            render(table.rename(columns={"lower": "prediction from", "upper": "prediction to"}))
+        )
         if self.coverage is not None:
             level = self.coverage.attrs.get("interval", float("nan"))
             lines += [

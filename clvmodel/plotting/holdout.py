@@ -243,7 +243,7 @@ def plot_predicted_vs_actual(report, ax=None):
     ax.set_ylim(0, top)
     ax.set_xlabel("Predicted holdout purchases (mean of the bin)")
     ax.set_ylabel("Actual holdout purchases (mean of the bin)")
-    ax.set_title("Predicted vs actual holdout purchases, by decile of the prediction")
+    ax.set_title("Predicted vs actual holdout purchases, by bin of the prediction")
     ax.legend(loc="upper left")
     ax.grid(alpha=0.3)
     return ax
@@ -286,7 +286,8 @@ def plot_period_transactions(report, ax=None):
 
 
 def plot_reliability(report, ax=None):
-    """Reliability of churn scores: the share who bought in the holdout, by decile of the score.
+    """Reliability of churn scores: the share who bought in the holdout, by bin of the score
+    (quantile bins; tied scores share a bin).
 
     Parameters
     ----------
@@ -332,7 +333,7 @@ def plot_reliability(report, ax=None):
     ax.plot([0, 1], [0, 1], label="Perfect calibration", **_GUIDE)
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("Predicted probability (mean of the decile)")
+    ax.set_xlabel("Predicted probability (mean of the bin)")
     ax.set_ylabel("Share who bought in the holdout")
     ax.set_title("Reliability of churn scores at the end of calibration")
     ax.legend(loc="upper left")

@@ -181,6 +181,7 @@ def _checked_log(transactions, time_unit, path, drop_duplicates: bool, columns) 
         )
     if time_unit not in ("W", "D"):
         raise InputError(f"time_unit must be 'W' (weeks) or 'D' (days), got {time_unit!r}.")
+    _check_amounts(transactions, columns[2])
     if path is not None:
         from pathlib import Path
 
@@ -191,6 +192,27 @@ def _checked_log(transactions, time_unit, path, drop_duplicates: bool, columns) 
         present = [c for c in columns if c in transactions.columns]
         transactions = transactions.drop_duplicates(subset=present)
     return transactions
+
+
+def _check_amounts(transactions: pd.DataFrame, amount_col) -> None:
+    """The report needs amounts: refuse ``amount_col=None`` or a missing amount column, saying
+    what checks and predicts purchases alone."""
+    if amount_col is None:
+        problem = "amount_col=None: the report values customers by what they spend (value, CLV)"
+    elif amount_col not in transactions.columns:
+        problem = (
+            f"the transactions have no amount column {amount_col!r} (amount_col=); their "
+            f"columns are {list(map(str, transactions.columns))}. The report values customers "
+            "by what they spend (value, CLV)"
+        )
+    else:
+        return
+    raise InputError(
+        f"{problem}, so it needs amounts: name their column with amount_col=. For purchases "
+        "alone, clvmodel.evaluate_holdout checks a purchase model on a holdout, and a purchase "
+        "model fitted without amounts (on clvmodel.rfm_summary(..., amount_col=None)) predicts "
+        "each customer's purchases."
+    )
 
 
 def _segment_name(segments) -> str | None:

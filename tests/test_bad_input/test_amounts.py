@@ -201,3 +201,9 @@ def test_csv_dialects_read_alike_on_both_routes(tmp_path, text):
     np.testing.assert_allclose(
         engine.loc[python.index, list(python.columns)].to_numpy(float), python.to_numpy(float)
     )
+
+
+def test_a_log_without_an_amount_column_is_pointed_to_amount_col_none():
+    log = pd.DataFrame({"customer_id": [1, 2], "date": ["2020-01-01", "2020-01-05"]})
+    with pytest.raises(clv.InputError, match=r"amount_col=None for a log without amounts"):
+        clv.rfm_summary(log)

@@ -198,8 +198,13 @@ def date_text_sql(column: str, kind: str, dialect: Dialect) -> str:
         raw = dialect.text(column)
     elif kind == "float":
         value = f"CAST({column} AS DOUBLE)"
+        # A whole value as an integer's text. floor() and the cast overflow beyond 64 bits (Spark
+        # in ANSI mode, DuckDB, PostgreSQL): NaN, infinities and values beyond 2**53 keep their
+        # own text, which reads as no date (as in pandas).
+        beyond = f"{dialect.is_nan(value)} OR NOT (abs({value}) <= {int(rd.LARGEST_EXACT_ID)})"
         raw = (
-            f"CASE WHEN {value} = floor({value}) THEN {dialect.text(f'CAST({value} AS BIGINT)')} "
+            f"CASE WHEN {beyond} THEN {dialect.text(column)} "
+            f"WHEN {value} = floor({value}) THEN {dialect.text(f'CAST({value} AS BIGINT)')} "
             f"ELSE {dialect.text(column)} END"
         )
     else:

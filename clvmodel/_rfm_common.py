@@ -33,29 +33,42 @@ def parse_date(value, name: str, date_format: str | None = None) -> pd.Timestamp
     return date_option(value, name, date_format)
 
 
-def check_not_in_future(latest_day: int, option: str) -> None:
+def today_day(time_zone: str | None = None) -> int:
+    """Today's day number (days since 1970-01-01): on this machine's clock, or in ``time_zone``
+    (an IANA name such as ``"Asia/Tokyo"`` or an offset such as ``"+09:00"``; a name pandas does
+    not know raises ``KeyError`` or ``ValueError``)."""
+    if time_zone is None:
+        return day_number(pd.Timestamp.now())
+    return day_number(pd.Timestamp.now(tz=time_zone).tz_localize(None))
+
+
+def check_not_in_future(latest_day: int, option: str, today: int | None = None) -> None:
     """Raise if the latest purchase (a day number), the default end of observation, is after
-    today: a sign of misread dates."""
-    if latest_day > day_number(pd.Timestamp.now()):
+    today (a day number; by default on this machine's clock): a sign of misread dates."""
+    if latest_day > (today_day() if today is None else today):
         raise InputError(
             f"the latest purchase date ({np.datetime64(latest_day, 'D')}) is in the future; check "
             f"the date column's format (day and month swapped?) or pass {option} explicitly."
         )
 
 
-def check_end_not_in_future(end_day: int, option: str) -> None:
-    """Raise if an explicit end of observation is after today: nothing can be observed there."""
-    if end_day > day_number(pd.Timestamp.now()):
+def check_end_not_in_future(end_day: int, option: str, today: int | None = None) -> None:
+    """Raise if an explicit end of observation is after today (a day number; by default on this
+    machine's clock): nothing can be observed there."""
+    if end_day > (today_day() if today is None else today):
         raise InputError(
             f"{option} ({np.datetime64(end_day, 'D')}) is in the future; purchases cannot have "
             "been observed up to it. Give the last day of data you have (today at the latest)."
         )
 
 
-def observation_end_day(observation_end, date_format, option: str = "observation_end") -> int:
-    """Day number of an explicit end of observation, checked."""
+def observation_end_day(
+    observation_end, date_format, option: str = "observation_end", today: int | None = None
+) -> int:
+    """Day number of an explicit end of observation, checked against ``today`` (a day number;
+    by default on this machine's clock)."""
     end_day = day_number(parse_date(observation_end, option, date_format))
-    check_end_not_in_future(end_day, option + "=")
+    check_end_not_in_future(end_day, option + "=", today)
     return end_day
 
 

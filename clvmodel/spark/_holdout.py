@@ -54,6 +54,13 @@ def calibration_holdout_split(
     InputError
         As :func:`rfm_summary`, and when ``calibration_end`` is not on or after the first purchase
         and before ``observation_end``.
+
+    Notes
+    -----
+    Customers first buying in the holdout period are in neither table (a Spark DataFrame has no
+    ``attrs`` for the pandas split's ``holdout.attrs["new_customers"]``): they are the customers of
+    ``rfm_summary(transactions, observation_end=...)`` not in ``calibration`` (a ``left_anti``
+    join); for :func:`clvmodel.evaluate_holdout`, set their ids there on ``holdout.toPandas()``.
     """
     from pyspark.sql import functions as F
 

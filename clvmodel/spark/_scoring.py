@@ -249,8 +249,8 @@ def score(
         purchase model alone, or the path of a file written by ``clvmodel fit`` or
         ``ModelBundle.save``. Without a spend model (fitted without amounts, or a purchase model
         alone) purchases, P(alive) and churn risk are scored, and ``expected_spend``,
-        ``predicted_clv`` and ``naive_clv`` are null, as in ``clvmodel score``
-        (``monetary_value`` too when ``rfm`` has none).
+        ``predicted_clv`` and ``naive_clv`` are null, as in ``clvmodel score``, and so is
+        ``monetary_value`` (not read: it may be missing, empty or anything).
     horizon : str, float or Duration
         Horizon of churn risk, expected purchases and CLV: a duration such as ``"12M"`` or
         ``"39W"`` (its unit is also CLV's discounting period), at most 100 years. A bare number
@@ -281,9 +281,10 @@ def score(
     span = _score_horizon(horizon, horizon_unit)
     # The unit score_customers is told the rows are in, and so checks their recency in.
     time_unit = bundle.bg.time_unit_
-    no_amounts = bundle.gg is None and "monetary_value" not in column_types(rfm)
-    if no_amounts:  # an RFM table without amounts: nothing to check, null in the result
-        rfm = rfm.selectExpr("*", "CAST(0 AS DOUBLE) AS monetary_value")
+    no_amounts = bundle.gg is None
+    if no_amounts:  # no spend model: amounts not checked nor used, null in the result
+        columns = [c for c in rfm.columns if c != "monetary_value"]
+        rfm = rfm.select(*map(quote_name, columns), F.lit(0.0).alias("monetary_value"))
     valid = _valid_rows(_checked_rfm(rfm, customer_col, time_unit), on_invalid, time_unit)
     naive = bundle.naive_clv(horizon_years(span.value, span.unit), margin=margin)
     options = {

@@ -17,6 +17,7 @@ from clvmodel._reading_sql import (
     id_sql,
     id_too_large_sql,
     kind_of,
+    nothing_usable_error,
     odd_amounts_sql,
     reject_id_sql,
     reject_reason_sql,
@@ -28,6 +29,7 @@ from clvmodel.spark._common import (
     check_on_invalid,
     column_types,
     quote_name,
+    session_today,
     strftime_pattern,
     summarise,
     usable_sql,
@@ -200,9 +202,10 @@ class SparkTransactions:
         check_amount_texts(odd, self.amount_col)
 
     def _observation_end(self) -> pd.Timestamp:
-        self._reasons = None
+        self._reasons = self._usable = None
+        today = session_today(self.session)  # the day a timestamp has today, in Spark
         if self.observation_end is not None:
-            end_day = observation_end_day(self.observation_end, self.date_format)
+            end_day = observation_end_day(self.observation_end, self.date_format, today=today)
             return pd.Timestamp(np.datetime64(end_day, "D"))
         # One pass gives the last usable day and the rejected rows by reason: with the end of
         # observation on the last usable day no row falls after it, so the reasons that ignore
@@ -215,22 +218,33 @@ class SparkTransactions:
             .agg(F.max("day").alias("latest"), F.count("*").alias("count"))
             .collect()
         )
+        self._count_reasons(rows)
         latest = next((row["latest"] for row in rows if row["reason"] is None), None)
         if latest is None:
             self.raise_nothing_valid()
-        self._reasons = Counter(
-            {row["reason"]: int(row["count"]) for row in rows if row["reason"] is not None}
-        )
-        latest = pd.Timestamp(latest)
-        check_not_in_future(day_number(latest), "observation_end=")
-        return latest
+        check_not_in_future(day_number(pd.Timestamp(latest)), "observation_end=", today)
+        return pd.Timestamp(latest)
+
+    def _count_reasons(self, rows) -> None:
+        """Keep the rejected rows by reason and the usable rows (``reason`` NULL) of ``rows``."""
+        counts = {row["reason"]: int(row["count"]) for row in rows}
+        self._usable, self._reasons = counts.pop(None, 0), Counter(counts)
 
     def raise_nothing_valid(self):
-        """Raise the error for a log without one usable row (no id or no readable date)."""
-        raise InputError(
-            "no row of the DataFrame has both a customer id and a readable date; check the column "
-            "names and the date format (date_format=, e.g. '%d/%m/%Y')."
-        )
+        """Raise the error for a log without one usable row, as the other routes say it: an end
+        of observation before the first purchase, or the rejected rows by reason."""
+        reasons = self.reason_counts()
+        if not reasons:
+            raise InputError("the DataFrame has no rows: there is nothing to read.")
+        first_day = self.typed.selectExpr("min(day)").first  # asked for only when needed
+        raise nothing_usable_error(reasons, getattr(self, "end", None), lambda: first_day()[0])
+
+    def check_usable(self) -> None:
+        """Raise as :meth:`raise_nothing_valid` unless a row is usable (a short pass over the
+        data when the rows were not counted yet)."""
+        usable = self.checked.where("reason IS NULL")
+        if self._usable == 0 or (self._usable is None and usable.isEmpty()):
+            self.raise_nothing_valid()
 
     # ----------------------------------------------------------------------------------------------
     def purchases(self):
@@ -253,10 +267,9 @@ class SparkTransactions:
     def reason_counts(self) -> Counter:
         """Rejected rows by reason (one pass over the data, none when the end of observation was
         read from the data: that pass counted them)."""
-        if self._reasons is not None:
-            return Counter(self._reasons)
-        rows = self.checked.where("reason IS NOT NULL").groupBy("reason").count().collect()
-        return Counter({row["reason"]: int(row["count"]) for row in rows})
+        if self._reasons is None:
+            self._count_reasons(self.checked.groupBy("reason").count().collect())
+        return Counter(self._reasons)
 
     def raise_on_invalid(self, reasons: Counter | None = None) -> None:
         """Raise :class:`~clvmodel.InputError` if a row is invalid (a purchase after the end of
@@ -270,6 +283,7 @@ class SparkTransactions:
                 "List them with clvmodel.spark.rejects(...) and fix them, or pass "
                 "on_invalid='drop' to leave them out."
             )
+        self.check_usable()  # every row may fall after the end of observation
 
     def rfm(self, extra: bool = False):
         """The RFM summary, one row per customer with a valid purchase (a Spark DataFrame).
@@ -337,11 +351,11 @@ def rfm_summary(
         Unit of ``recency`` and ``T``.
     date_format : str, optional
         strftime pattern of the dates (e.g. ``"%d/%m/%Y"``; Spark's ``"yyyyMMdd"`` style is
-        translated), as in :func:`clvmodel.rfm_summary`.
+        translated, a trailing time dropped), as in :func:`clvmodel.rfm_summary`.
     on_invalid : {"raise", "drop"}
         Rows that cannot be used (see :class:`SparkTransactions`): raise an
         :class:`~clvmodel.InputError` (default; costs one pass over the data) or leave them out
-        (list them with :func:`rejects`).
+        (list them with :func:`rejects`; a short pass checks that a row is left).
     drop_duplicates : bool
         Leave out rows that repeat another row exactly (count them with
         ``SparkTransactions(...).duplicate_rows()``); by default they are kept.
@@ -359,6 +373,7 @@ def rfm_summary(
     )  # fmt: skip
     if on_invalid == "raise":
         source.raise_on_invalid()
+    source.check_usable()
     summary = source.rfm()
     return summary if amount_col is not None else summary.drop("monetary_value")
 

@@ -53,6 +53,8 @@ def _check_model(model) -> ContractualModel:
 
 def _check_horizon(horizon) -> int:
     try:
+        if isinstance(horizon, str | bytes | bool):  # "12" or True is a mistake, not 12 or 1
+            raise TypeError
         number = float(horizon)
     except (TypeError, ValueError):
         number = math.nan
@@ -211,7 +213,13 @@ def subscriber_churn_risk(
     # Over 80 lines for its docstring and example (the body is about 30).
     model = _check_model(model)
     horizon = _check_horizon(horizon)
-    periods, cancelled, _ = validate_subscribers(data, getattr(model, "period_", None))
+    periods, cancelled, index = validate_subscribers(data, getattr(model, "period_", None))
+    repeated = index[index.duplicated()].unique()
+    if len(repeated):  # one row of scores per subscriber
+        raise InputError(
+            f"{len(repeated)} subscriber id(s) appear more than once in data (for example "
+            f"{list(repeated[:5])}); give one row per subscriber."
+        )
     if not isinstance(data, pd.DataFrame):
         data = pd.DataFrame(data)
     margin = check_margin(margin)

@@ -228,3 +228,28 @@ def test_readme_plan_numbers():
     assert stages["total_predicted_clv"].round(0).tolist() == [275492, 146055, 88940]
     assert stages["extra_revenue"].round(0).tolist() == [45915, 12171, 0]
     assert stages["break_even_churn"].round(3).tolist() == [0.143, 0.077, 0.0]
+
+
+def test_a_subscriber_listed_twice_is_refused(sbg):
+    rows = pd.DataFrame({"periods": [1, 2], "cancelled": [0, 0]}, index=["a", "a"])
+    with pytest.raises(InputError, match=r"1 subscriber id\(s\) appear more than once.*'a'"):
+        subscriber_churn_risk(sbg, rows, 12)
+
+
+@pytest.mark.parametrize("horizon", ["12", True, b"12"])
+def test_a_horizon_of_text_or_a_boolean_is_refused(sbg, subscribers, horizon):
+    with pytest.raises(InputError, match="horizon must be a whole number"):
+        subscriber_churn_risk(sbg, subscribers, horizon)
+
+
+def test_periods_ahead_refuse_a_boolean(sbg, subscribers):
+    with pytest.raises(InputError, match="periods ahead"):
+        sbg.probability_cancel(subscribers, True)
+
+
+def test_bdw_simulation_with_a_small_c_gives_no_warning():
+    # θ near 0 with c = 0.01: y ** (1/c) overflows to an endless lifetime (capped), silently.
+    bdw = clv.BetaDiscreteWeibullModel.from_params({"alpha": 1.0, "beta": 1.0, "c": 0.01})
+    table = bdw.simulate(20_000, 10, random_state=0)
+    survival = (table["periods"] >= 10).mean()
+    assert survival == pytest.approx(float(bdw.survival_function(10.0)), abs=0.01)

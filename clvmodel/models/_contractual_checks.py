@@ -42,6 +42,8 @@ def check_price_and_margin(price, margin) -> tuple[np.ndarray, float]:
 
 def check_periods_ahead(k) -> np.ndarray:
     """Numbers of periods ahead as floats: whole numbers ≥ 0, or a clear error."""
+    if np.asarray(k).dtype == bool:  # True is a mistake, not 1 period
+        raise InputError(f"the number of periods ahead must be whole numbers ≥ 0, got {k!r}.")
     values = np.asarray(k, dtype="float64")
     if not np.all(np.isfinite(values)) or (values < 0).any() or (values != np.round(values)).any():
         raise InputError(f"the number of periods ahead must be whole numbers ≥ 0, got {k!r}.")

@@ -383,7 +383,8 @@ class ContractualPredictions(DiscountedLifetimeSums):
         theta = rng.beta(p["alpha"], p["beta"], size=n)
         with np.errstate(divide="ignore"):
             y = np.log(rng.uniform(size=n)) / np.log1p(-theta)
-        lifetime = np.maximum(np.ceil(y ** (1.0 / p.get("c", 1.0))), 1.0)
+        with np.errstate(over="ignore"):  # a θ near 0 (BdW, small c): an endless lifetime, capped
+            lifetime = np.maximum(np.ceil(y ** (1.0 / p.get("c", 1.0))), 1.0)
         cancelled = lifetime <= horizon
         return pd.DataFrame(
             {

@@ -155,22 +155,31 @@ class LogConcave:
                 edges = np.concatenate([m - lw * _GRADES[::-1], m + rw * _GRADES[1:]], axis=1)
             else:
                 edges = np.where(lw > 0.0, m - lw * _GRADES[::-1], m + rw * _GRADES)
-            bends = self._bends(rows, edges[:, 0], edges[:, -1])
-            inside = (bends[:, :, None] > edges[:, None, :-1]) & (
-                bends[:, :, None] < edges[:, None, 1:]
-            )
-            long_panel = np.diff(edges, axis=1)[:, None, :] > _BEND_PANEL
-            # Only where the integrand is still large at the bend does its error matter.
-            high = self.terms(bends, rows)[0] > top[rows, None] - _BEND_DROP
-            sharp = self._sharp(rows)
-            refine = (inside & long_panel & (high & sharp)[:, :, None]).any(axis=(1, 2))
+            refine, bends = self._needs_bend_edges(rows, edges, top)
             if (~refine).any():
                 out.append((rows[~refine], edges[~refine]))
             if refine.any():
-                out.append(
-                    (rows[refine], np.sort(np.hstack([edges[refine], bends[refine]]), axis=1))
-                )
+                out.append((rows[refine], np.sort(np.hstack([edges[refine], bends]), axis=1)))
         return out
+
+    def _needs_bend_edges(self, rows, edges, top):
+        """Which of ``rows`` (with their geometric ``edges``) need edges at the bends, and those
+        rows' bend points. Only rows with a sharp term are looked at (most rows have none)."""
+        refine = np.zeros(rows.size, dtype=bool)
+        sharp = self._sharp(rows)
+        some = np.flatnonzero(sharp.any(axis=1))
+        if some.size == 0:
+            return refine, np.empty((0, sharp.shape[1]))
+        edges, sub = edges[some], rows[some]
+        bends = self._bends(sub, edges[:, 0], edges[:, -1])
+        inside = (bends[:, :, None] > edges[:, None, :-1]) & (
+            bends[:, :, None] < edges[:, None, 1:]
+        )
+        long_panel = np.diff(edges, axis=1)[:, None, :] > _BEND_PANEL
+        # Only where the integrand is still large at the bend does its error matter.
+        high = self.terms(bends, sub)[0] > top[sub, None] - _BEND_DROP
+        refine[some] = (inside & long_panel & (high & sharp[some])[:, :, None]).any(axis=(1, 2))
+        return refine, bends[refine[some]]
 
     def _sharp(self, rows):
         """Per bend point of :meth:`_bends`: whether its term is steep enough (c ≥ _BEND_SHARP, a

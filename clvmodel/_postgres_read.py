@@ -38,7 +38,8 @@ def relation_sql(table: str | None, query: str | None) -> str:
         )
     if table is not None:
         return quote_name(table)
-    return f"({query.strip().rstrip(';')}) AS clv_query"
+    # The newline ends a trailing "-- comment" before the closing parenthesis.
+    return f"({query.strip().rstrip(';')}\n) AS clv_query"
 
 
 def _what(table: str | None, query: str | None) -> str:
@@ -75,7 +76,7 @@ def describe(connection, uri: str, table: str | None, query: str | None) -> dict
             return columns
         cursor.execute(f"SELECT * FROM {relation_sql(None, query)} LIMIT 0")
         schema = cursor.fetch_arrow_table().schema
-        return {field.name: _postgres_type(field.type) for field in schema}
+        return {field.name: _postgres_type(field) for field in schema}
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001 - driver errors become one InputError
@@ -84,10 +85,13 @@ def describe(connection, uri: str, table: str | None, query: str | None) -> dict
         cursor.close()
 
 
-def _postgres_type(arrow_type) -> str:
-    """The PostgreSQL type a query column of this Arrow type came from (near enough)."""
+def _postgres_type(field) -> str:
+    """The PostgreSQL type a query column (an Arrow field) came from (near enough)."""
     import pyarrow as pa
 
+    if (field.metadata or {}).get(b"POSTGRESQL:type") == b"money":
+        return "money"  # read as whole cents: cast to numeric when read (_read_sql)
+    arrow_type = field.type
     for check, name in (
         (pa.types.is_int16, "smallint"),
         (pa.types.is_int32, "integer"),
@@ -167,7 +171,7 @@ class PostgresSpool:
     def _stream(self, connection, relation: str, chosen: list[str], batch_rows: int) -> None:
         import pyarrow.parquet as pq
 
-        select = ", ".join(quote_name_part(c) for c in chosen)
+        select = ", ".join(_read_sql(c, self.types.get(c, "")) for c in chosen)
         cursor = connection.cursor()
         writer = None
         try:
@@ -199,6 +203,17 @@ class PostgresSpool:
 
 def quote_name_part(name: str) -> str:
     return '"' + str(name).replace('"', '""') + '"'
+
+
+def _read_sql(column: str, pg_type: str) -> str:
+    """How a column is read into the spool: ``money`` as numeric (its binary form is whole
+    cents), an infinite date or timestamp as NULL (an unparseable date, as in a CSV file)."""
+    name, base = quote_name_part(column), pg_type.split("(")[0].strip().lower()
+    if base == "money":
+        return f"CAST({name} AS NUMERIC) AS {name}"
+    if base == "date" or base.startswith("timestamp"):
+        return f"CASE WHEN isfinite({name}) THEN {name} END AS {name}"
+    return name
 
 
 def read_frame(

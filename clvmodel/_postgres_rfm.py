@@ -38,6 +38,17 @@ _NUMBERS = (*_INTEGERS, "real", "double precision", "numeric")
 _DATES = ("date", "timestamp without time zone", "timestamp with time zone")
 
 
+def _nullable_integer(arrow_type):
+    """pandas' nullable integer dtype for an Arrow integer type (None for other types)."""
+    import pyarrow as pa
+
+    return (
+        pd.api.types.pandas_dtype(f"Int{arrow_type.bit_width}")
+        if pa.types.is_integer(arrow_type) and pa.types.is_signed_integer(arrow_type)
+        else None
+    )
+
+
 def _base(pg_type: str) -> str:
     return pg_type.split("(")[0].strip().lower()
 
@@ -69,13 +80,17 @@ class PostgresLog:
             amount, raw_amount = "CAST(1 AS DOUBLE PRECISION)", "NULL"
         else:
             value = f"CAST({quote_name_part(amount_col)} AS DOUBLE PRECISION)"
-            # NaN is a missing amount, as in every route; PostgreSQL's NaN equals itself.
-            amount = f"CASE WHEN {value} = 'NaN' THEN NULL ELSE {value} END"
+            # NaN is a missing amount, as in every route; PostgreSQL's NaN equals itself. A
+            # numeric Infinity is a non-numeric amount, as the text 'Infinity' in a CSV file.
+            infinite = (
+                f" OR abs({value}) = 'Infinity'" if _base(types[amount_col]) == "numeric" else ""
+            )
+            amount = f"CASE WHEN {value} = 'NaN'{infinite} THEN NULL ELSE {value} END"
             raw_amount = f"CAST({quote_name_part(amount_col)} AS TEXT)"
         date = quote_name_part(date_col)
         self.typed = (
             f"SELECT {customer} AS customer_id, FALSE AS id_too_large, FALSE AS id_fractional, "
-            f"CAST({date} AS DATE) AS day, {amount} AS amount, "
+            f"CASE WHEN isfinite({date}) THEN CAST({date} AS DATE) END AS day, {amount} AS amount, "
             f"CAST({date} AS TEXT) AS raw_date, {raw_amount} AS raw_amount FROM {relation}"
         )
         self.connection = connect(uri)
@@ -118,11 +133,13 @@ class PostgresLog:
     def _one(self, sql: str):
         return self._run(sql)[0][0]
 
-    def _frame(self, sql: str) -> pd.DataFrame:
+    def _frame(self, sql: str, exact_ints: bool = False) -> pd.DataFrame:
         cursor = self.connection.cursor()
         try:
             cursor.execute(sql)
-            return cursor.fetch_arrow_table().to_pandas()
+            # Integer ids stay exact integers beside NULLs (not floats: 2**53 + 1 would change).
+            mapper = _nullable_integer if exact_ints else None
+            return cursor.fetch_arrow_table().to_pandas(types_mapper=mapper)
         except Exception as exc:  # noqa: BLE001
             raise translate_error(exc, self.uri, f"read {self.what} from") from None
         finally:
@@ -183,7 +200,8 @@ class PostgresLog:
                 ) AS none_valid
             ) AS rejected
             ORDER BY reason COLLATE "C", {order}
-            """
+            """,
+            exact_ints=True,
         )
 
     def check_usable(self) -> dict[str, int]:

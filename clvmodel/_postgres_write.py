@@ -11,27 +11,20 @@ tables are untouched and no staging table is left behind.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from clvmodel._postgres_connect import (
-    connect,
-    display,
-    is_postgres_uri,
-    quote_name,
-    translate_error,
-)
+from clvmodel._postgres_connect import connect, display, is_postgres_uri, translate_error
+from clvmodel._postgres_connect import quote_name as quote_input
+from clvmodel._postgres_read import quote_name_part
 from clvmodel.errors import InputError
 
-__all__ = [
-    "IF_EXISTS",
-    "TableSpec",
-    "check_targets",
-    "postgres_type",
-    "refuse_input_target",
-    "write_tables",
-]
+__all__ = ["IF_EXISTS", "TableSpec", "check_targets", "name_parts", "postgres_type",
+           "refuse_input_target", "write_tables"]  # fmt: skip
 
 #: What to do when a target table exists: refuse (the default), swap in the new one, add rows.
 IF_EXISTS = ("fail", "replace", "append")
@@ -40,6 +33,7 @@ IF_EXISTS = ("fail", "replace", "append")
 LOCK_TIMEOUT_SECONDS = 120
 _INTEGERS = {"smallint": "int16", "integer": "int32", "bigint": "int64"}
 _TEXTS = ("text", "character varying", "character", "varchar", "char", "bpchar")
+_TOKEN = re.compile(r'"((?:[^"]|"")*)"|([^".]+)|(\.)')  # a quoted part, an unquoted one, a dot
 
 
 @dataclass
@@ -99,11 +93,48 @@ def _arrow_type(pg_type: str):
     return pa.string()
 
 
+def name_parts(name: str) -> list[str]:
+    """A table name's ``[table]`` or ``[schema, table]`` as PostgreSQL reads them: split at dots
+    outside double quotes; a quoted part keeps its case, dots and spaces (``""`` is a quote),
+    unquoted parts of such a name fold to lower case; a name without quotes is taken as written.
+    ``"T"_rejects`` (a default rejects name) reads ``T_rejects``.
+
+    Raises
+    ------
+    InputError
+        A misplaced quote, an empty part, more than two parts, a part over 63 bytes.
+    """
+    parts, pos = [""], 0
+    for match in _TOKEN.finditer(name) if '"' in name else ():
+        if match.start() != pos:
+            break
+        quoted, plain, dot = match.groups()
+        pos = match.end()
+        if dot:
+            parts.append("")
+        else:
+            parts[-1] += plain.lower() if plain is not None else quoted.replace('""', '"')
+    if '"' not in name:
+        parts = name.split(".")
+    elif pos != len(name):
+        raise InputError(f"table name {name!r} has an unclosed or misplaced double quote.")
+    if len(parts) > 2 or not all(p.strip() for p in parts):
+        raise InputError(f"table name {name!r} is not table or schema.table.")
+    if any(len(part.encode()) > 63 for part in parts):
+        raise InputError(
+            f"table name {name!r} is longer than PostgreSQL's 63-byte limit for a name (the "
+            "server would silently shorten it); give a shorter name."
+        )
+    return parts
+
+
+def quote_name(name: str) -> str:
+    """A table name as SQL, quoted part by part (see :func:`name_parts`)."""
+    return ".".join(quote_name_part(p) for p in name_parts(name))
+
+
 def _split(name: str) -> tuple[str | None, str]:
-    if '"' in name or "." not in name:
-        return None, name.strip('"')
-    schema, _, table = name.rpartition(".")
-    return schema, table
+    return tuple([None, *name_parts(name)][-2:])
 
 
 def _literal(text: str) -> str:
@@ -111,21 +142,25 @@ def _literal(text: str) -> str:
 
 
 def _staging_name(target: str) -> str:
-    # A name no other run uses at the same time; identifiers are at most 63 bytes.
-    return f"{target[:40]}__clv_staging_{os.getpid()}"
+    # Unique per target (a hash of its full name) and run, within the 63-byte identifiers.
+    suffix = f"__clv_staging_{hashlib.sha1(target.encode()).hexdigest()[:10]}_{os.getpid()}"
+    return _split(target)[1].encode()[: 63 - len(suffix)].decode(errors="ignore") + suffix
+
+
+def _qualified(name: str, table: str) -> str:
+    """SQL for ``table`` in the schema of ``name``."""
+    return ".".join(quote_name_part(p) for p in (_split(name)[0], table) if p is not None)
 
 
 def _exists(cursor, name: str) -> bool:
-    literal = quote_name(name).replace("'", "''")
-    cursor.execute(f"SELECT to_regclass('{literal}') IS NOT NULL")
+    cursor.execute(f"SELECT to_regclass({_literal(quote_name(name))}) IS NOT NULL")
     return bool(cursor.fetchall()[0][0])
 
 
 def _existing_columns(cursor, name: str) -> dict[str, str]:
-    literal = quote_name(name).replace("'", "''")
     cursor.execute(
-        "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
-        f"WHERE attrelid = '{literal}'::regclass AND attnum > 0 AND NOT attisdropped "
+        "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+        f"{_literal(quote_name(name))}::regclass AND attnum > 0 AND NOT attisdropped "
         "ORDER BY attnum"
     )
     return dict(cursor.fetchall())
@@ -136,6 +171,7 @@ def check_targets(uri: str, names: list[str], if_exists: str = "fail") -> None:
     exist (:func:`write_tables` checks again inside its transaction)."""
     if if_exists not in IF_EXISTS:
         raise InputError(f"--if-exists {if_exists!r} is not one of {', '.join(IF_EXISTS)}.")
+    [name_parts(name) for name in names]  # a malformed or too long name: refused before work
     connection = connect(uri)
     cursor = connection.cursor()
     try:
@@ -145,8 +181,7 @@ def check_targets(uri: str, names: list[str], if_exists: str = "fail") -> None:
                 raise _exists_error(name, uri)
             if exists and if_exists == "append":
                 continue  # rows go into the table itself: no new table to create
-            schema, _ = _split(name)
-            where = "current_schema()" if schema is None else _literal(schema)
+            where = "current_schema()" if (s := _split(name)[0]) is None else _literal(s)
             cursor.execute(f"SELECT {where}, current_user, has_schema_privilege({where}, 'CREATE')")
             schema_name, user, allowed = cursor.fetchall()[0]
             if not allowed:
@@ -167,16 +202,8 @@ def check_targets(uri: str, names: list[str], if_exists: str = "fail") -> None:
 def refuse_input_target(uri: str, targets: dict[str, str], input_uri, input_table) -> None:
     """Before any work: refuse a target table that is the input table.
 
-    Parameters
-    ----------
-    uri : str
-        ``postgresql://`` URI of the output.
-    targets : dict
-        Option (e.g. ``"--output-table"``) → table name, as the command will write it.
-    input_uri : str
-        The input (a path or a ``postgresql://`` URI).
-    input_table : str or None
-        The input table (None for a query or a file).
+    ``uri`` is the output's; ``targets`` maps an option (e.g. ``"--output-table"``) to the table
+    the command will write; ``input_uri`` is a path or a URI, ``input_table`` None for a query.
 
     Raises
     ------
@@ -189,10 +216,10 @@ def refuse_input_target(uri: str, targets: dict[str, str], input_uri, input_tabl
     for option, name in targets.items():
         if name == input_table and display(input_uri) == display(uri):
             raise _input_error(option, name, input_table)
-    database, (source,) = _resolve(input_uri, [input_table], "read from")
+    database, (source,) = _resolve(input_uri, [quote_input(input_table)], "read from")
     if source is None:
         return  # no such input table: reading it says so
-    target_database, oids = _resolve(uri, list(targets.values()), "write to")
+    target_database, oids = _resolve(uri, [quote_name(t) for t in targets.values()], "write to")
     if target_database != database:
         return
     for (option, name), oid in zip(targets.items(), oids, strict=True):
@@ -220,7 +247,7 @@ def _resolve(uri: str, names: list[str], doing: str) -> tuple[tuple, list]:
         database = tuple(cursor.fetchall()[0])
         oids = []
         for name in names:
-            cursor.execute(f"SELECT to_regclass({_literal(quote_name(name))})::oid::bigint")
+            cursor.execute(f"SELECT to_regclass({_literal(name)})::oid::bigint")
             oids.append(cursor.fetchall()[0][0])
         return database, oids
     except Exception as exc:  # noqa: BLE001 - driver errors become one InputError
@@ -258,7 +285,7 @@ def _plans(cursor, tables: list[TableSpec], if_exists: str, uri: str) -> list[tu
             columns = [(c, present[c]) for c, _ in spec.columns]
             plans.append((spec, _split(spec.name)[1], columns, False, False))
         else:
-            staging = _staging_name(_split(spec.name)[1])
+            staging = _staging_name(spec.name)
             refill = exists and _same_table(cursor, spec.name, spec.columns)
             plans.append((spec, staging, spec.columns, True, "refill" if refill else exists))
     return plans
@@ -266,8 +293,9 @@ def _plans(cursor, tables: list[TableSpec], if_exists: str, uri: str) -> list[tu
 
 def _same_table(cursor, name: str, columns: list[tuple[str, str]]) -> bool:
     """Whether ``name`` is a plain table with exactly these columns and types."""
-    literal = quote_name(name).replace("'", "''")
-    cursor.execute(f"SELECT relkind FROM pg_class WHERE oid = '{literal}'::regclass")
+    cursor.execute(
+        f"SELECT relkind FROM pg_class WHERE oid = {_literal(quote_name(name))}::regclass"
+    )
     if cursor.fetchall()[0][0] != "r":
         return False
     present = {c: t.lower() for c, t in _existing_columns(cursor, name).items()}
@@ -277,34 +305,28 @@ def _same_table(cursor, name: str, columns: list[tuple[str, str]]) -> bool:
 def _swap_in(cursor, spec: TableSpec, staging: str, columns, exists) -> None:
     """Put the staged rows in place of ``spec.name``, inside the caller's transaction.
 
-    A table with the same columns is emptied and refilled (DELETE + INSERT): that is MVCC-safe, so
-    a reader whose statement began before the commit still sees the old rows. Dropping it and
-    renaming the staging table in its place would let such a reader, which took its snapshot
-    before waiting for the lock, find the new table with none of its rows visible: an empty
-    table. Renaming is kept for a new table or one whose columns change.
+    A table with the same columns is emptied and refilled (DELETE + INSERT), MVCC-safe: a reader
+    whose statement began before the commit still sees the old rows (after a drop and rename it
+    would find the new table with none of its rows visible). Renaming is kept for a new table
+    or one whose columns change.
     """
     if exists == "refill":
         names = ", ".join(quote_name_part(c) for c, _ in columns)
-        cursor.execute(f"DELETE FROM {quote_name(spec.name)}")
-        target, source = quote_name(spec.name), quote_name(staging)
-        cursor.execute(f"INSERT INTO {target} ({names}) SELECT {names} FROM {source}")
-        cursor.execute(f"DROP TABLE {quote_name(staging)}")
+        target = quote_name(spec.name)
+        cursor.execute(f"DELETE FROM {target}")
+        cursor.execute(f"INSERT INTO {target} ({names}) SELECT {names} FROM {staging}")
+        cursor.execute(f"DROP TABLE {staging}")
         return
     if exists:
         cursor.execute(f"DROP TABLE {quote_name(spec.name)}")
-    _, base = _split(spec.name)
-    cursor.execute(f"ALTER TABLE {quote_name(staging)} RENAME TO {quote_name_part(base)}")
+    cursor.execute(f"ALTER TABLE {staging} RENAME TO {quote_name_part(_split(spec.name)[1])}")
 
 
 def write_tables(uri: str, tables: list[TableSpec], if_exists: str = "fail") -> dict[str, int]:
-    """Write ``tables`` into the database at ``uri`` as one unit.
+    """Write ``tables`` (each with explicit column types) into the database at ``uri`` as one unit.
 
     Parameters
     ----------
-    uri : str
-        ``postgresql://`` connection URI.
-    tables : list of TableSpec
-        The tables, each with explicit column types.
     if_exists : {"fail", "replace", "append"}
         When a target exists: raise before any work (the default); replace it atomically; or
         add the rows to it (its columns must have the same names).
@@ -332,25 +354,19 @@ def write_tables(uri: str, tables: list[TableSpec], if_exists: str = "fail") -> 
         counts = {}
         for spec, target, columns, staged, _ in plans:
             if staged:
-                schema, _ = _split(spec.name)
-                staging = target if schema is None else f"{schema}.{target}"
                 definition = ", ".join(f"{quote_name_part(c)} {t}" for c, t in columns)
-                cursor.execute(f"CREATE TABLE {quote_name(staging)} ({definition})")
+                cursor.execute(f"CREATE TABLE {_qualified(spec.name, target)} ({definition})")
             counts[spec.name] = _copy_in(cursor, spec, target, columns)
         doing = "replace tables in"
         for spec, target, columns, staged, exists in plans:
             if staged:
-                schema, _ = _split(spec.name)
-                staging = target if schema is None else f"{schema}.{target}"
-                _swap_in(cursor, spec, staging, columns, exists)
+                _swap_in(cursor, spec, _qualified(spec.name, target), columns, exists)
         connection.commit()
         return counts
-    except InputError:
-        _rollback(connection)
-        raise
     except Exception as exc:  # noqa: BLE001 - driver errors become one InputError
         _rollback(connection)
-        if type(exc).__module__.startswith(("adbc", "pyarrow")) or "SQLSTATE" in str(exc):
+        driver = type(exc).__module__.startswith(("adbc", "pyarrow")) or "SQLSTATE" in str(exc)
+        if driver and not isinstance(exc, InputError):
             raise translate_error(exc, uri, doing) from None
         raise
     except BaseException:
@@ -361,10 +377,6 @@ def write_tables(uri: str, tables: list[TableSpec], if_exists: str = "fail") -> 
             cursor.close()
         finally:
             connection.close()
-
-
-def quote_name_part(name: str) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
 
 
 def _copy_in(cursor, spec: TableSpec, target: str, columns: list[tuple[str, str]]) -> int:
@@ -384,7 +396,5 @@ def _copy_in(cursor, spec: TableSpec, target: str, columns: list[tuple[str, str]
 
 
 def _rollback(connection) -> None:
-    try:
+    with contextlib.suppress(Exception):  # the connection may be gone; the server rolls back
         connection.rollback()
-    except Exception:  # noqa: BLE001 - the connection may be gone; the server rolls back then
-        pass

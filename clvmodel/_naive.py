@@ -31,7 +31,6 @@ __all__ = [
 
 #: Below this many days observed, naive_clv warns that the yearly rate is an extrapolation.
 SHORT_WINDOW_DAYS = 28
-_DUPLICATES = r"[\d,]+ row\(s\) repeat another row exactly"  # the warning of warn_duplicates
 
 
 def observed_years(first_day: int, end_day: int) -> float:
@@ -177,9 +176,8 @@ def _period_log(transactions, columns, observation_end, date_format, drop_duplic
     """The cleaned log up to the end of observation, and that end's day number; warns (for the
     caller of naive_clv) about exact duplicate rows kept and about a window too short to give
     a yearly rate."""
-    with warnings.catch_warnings():  # counted below, up to the end of observation
-        warnings.filterwarnings("ignore", _DUPLICATES, ClvWarning)
-        log = clean_log(transactions, *columns, date_format, "drop" if drop_duplicates else "warn")
+    # Duplicates are counted here, and warned about below up to the end of observation.
+    log = clean_log(transactions, *columns, date_format, "drop" if drop_duplicates else "count")
     if observation_end is None:
         end_day = int(log.day.max())
         check_not_in_future(end_day, "observation_end=")

@@ -205,10 +205,15 @@ def quote_name_part(name: str) -> str:
     return '"' + str(name).replace('"', '""') + '"'
 
 
+def base_type(pg_type: str) -> str:
+    """A PostgreSQL type name without its modifiers, lower case (``numeric(10,2)`` → numeric)."""
+    return pg_type.split("(")[0].strip().lower()
+
+
 def _read_sql(column: str, pg_type: str) -> str:
     """How a column is read into the spool: ``money`` as numeric (its binary form is whole
     cents), an infinite date or timestamp as NULL (an unparseable date, as in a CSV file)."""
-    name, base = quote_name_part(column), pg_type.split("(")[0].strip().lower()
+    name, base = quote_name_part(column), base_type(pg_type)
     if base == "money":
         return f"CAST({name} AS NUMERIC) AS {name}"
     if base == "date" or base.startswith("timestamp"):

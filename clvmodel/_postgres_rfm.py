@@ -22,7 +22,7 @@ import pandas as pd
 from clvmodel import _reading_sql, _rfm_sql
 from clvmodel._duck import as_rfm_frame
 from clvmodel._postgres_connect import connect, translate_error
-from clvmodel._postgres_read import quote_name_part, relation_sql
+from clvmodel._postgres_read import base_type, quote_name_part, relation_sql
 from clvmodel._reading_sql import Dialect, id_sql, reject_reason_sql
 from clvmodel._rfm_sql import rfm_query
 from clvmodel.errors import InputError
@@ -49,17 +49,13 @@ def _nullable_integer(arrow_type):
     )
 
 
-def _base(pg_type: str) -> str:
-    return pg_type.split("(")[0].strip().lower()
-
-
 def can_push_down(types: dict, customer_col: str, date_col: str, amount_col, date_format) -> bool:
     """Whether the columns' PostgreSQL types let the checks and the summary run in SQL."""
     return (
         date_format is None
-        and _base(types[customer_col]) in (*_INTEGERS, *_TEXTS)
-        and _base(types[date_col]) in _DATES
-        and (amount_col is None or _base(types[amount_col]) in _NUMBERS)
+        and base_type(types[customer_col]) in (*_INTEGERS, *_TEXTS)
+        and base_type(types[date_col]) in _DATES
+        and (amount_col is None or base_type(types[amount_col]) in _NUMBERS)
     )
 
 
@@ -72,7 +68,7 @@ class PostgresLog:
         self.uri, self.what = uri, f"table {table!r}" if table is not None else "the query"
         self.with_amount = amount_col is not None
         self.time_unit = time_unit
-        self.text_ids = _base(types[customer_col]) in _TEXTS
+        self.text_ids = base_type(types[customer_col]) in _TEXTS
         relation = relation_sql(table, query)
         customer, _ = id_sql(quote_name_part(customer_col), "text" if self.text_ids else "integer",
                              _PG)  # fmt: skip
@@ -83,7 +79,9 @@ class PostgresLog:
             # NaN is a missing amount, as in every route; PostgreSQL's NaN equals itself. A
             # numeric Infinity is a non-numeric amount, as the text 'Infinity' in a CSV file.
             infinite = (
-                f" OR abs({value}) = 'Infinity'" if _base(types[amount_col]) == "numeric" else ""
+                f" OR abs({value}) = 'Infinity'"
+                if base_type(types[amount_col]) == "numeric"
+                else ""
             )
             amount = f"CASE WHEN {value} = 'NaN'{infinite} THEN NULL ELSE {value} END"
             raw_amount = f"CAST({quote_name_part(amount_col)} AS TEXT)"

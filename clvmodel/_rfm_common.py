@@ -95,7 +95,8 @@ def clean_log(
 ) -> CleanLog:
     """Validate a transaction log (raising on any unusable row) and merge same-day purchases of
     each customer. Exact duplicate rows (which matter only through their amounts) are kept
-    (``"ignore"``), kept with a warning (``"warn"``) or dropped (``"drop"``). Their
+    (``"ignore"``), kept with a warning (``"warn"``), kept and only counted (``"count"``, for a
+    caller that warns about part of them) or dropped (``"drop"``). Their
     days are in ``duplicate_day``, which is None with ``"ignore"`` and without an amount column
     (where :func:`clvmodel.rfm_summary` counts none either)."""
     from clvmodel._rfm_read import read_log  # which uses this module's helpers
@@ -117,7 +118,7 @@ def clean_log(
             keep = ~duplicated
             rows = Rows(rows.codes[keep], rows.customers, rows.day[keep],
                          None if rows.amount is None else rows.amount[keep])  # fmt: skip
-        else:
+        elif duplicates == "warn":
             _reading.warn_duplicates(int(duplicated.sum()), stacklevel)
     log = merge_days(*rows.customers.factorized(rows.codes), rows.day, rows.amount)
     return dataclasses.replace(log, duplicate_day=duplicate_day)

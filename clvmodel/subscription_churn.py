@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from clvmodel._units import check_margin
+from clvmodel._units import check_margin, check_number
 from clvmodel.churn import (
     DEFAULT_TIERS,
     PriceIncreasePlan,
@@ -33,7 +33,7 @@ from clvmodel.churn import (
 )
 from clvmodel.errors import InputError
 from clvmodel.models._contractual import ContractualModel, check_discount_rate
-from clvmodel.subscriptions import PERIODS, validate_subscribers
+from clvmodel.subscriptions import PERIODS, refuse_repeated_subscribers, validate_subscribers
 
 __all__ = ["annual_to_period_rate", "subscriber_churn_risk", "subscriber_price_plan"]
 
@@ -52,11 +52,9 @@ def _check_model(model) -> ContractualModel:
 
 
 def _check_horizon(horizon) -> int:
-    try:
-        if isinstance(horizon, str | bytes | bool):  # "12" or True is a mistake, not 12 or 1
-            raise TypeError
-        number = float(horizon)
-    except (TypeError, ValueError):
+    try:  # text and booleans are mistakes, not 12 or 1
+        number = check_number("horizon", horizon, 1.0)
+    except InputError:
         number = math.nan
     if not (math.isfinite(number) and number >= 1 and number == round(number)):
         raise InputError(
@@ -214,12 +212,7 @@ def subscriber_churn_risk(
     model = _check_model(model)
     horizon = _check_horizon(horizon)
     periods, cancelled, index = validate_subscribers(data, getattr(model, "period_", None))
-    repeated = index[index.duplicated()].unique()
-    if len(repeated):  # one row of scores per subscriber
-        raise InputError(
-            f"{len(repeated)} subscriber id(s) appear more than once in data (for example "
-            f"{list(repeated[:5])}); give one row per subscriber."
-        )
+    refuse_repeated_subscribers(index)
     if not isinstance(data, pd.DataFrame):
         data = pd.DataFrame(data)
     margin = check_margin(margin)

@@ -26,7 +26,7 @@ from clvmodel.errors import InputError
 from clvmodel.models._contractual import ContractualModel
 from clvmodel.models.beta_discrete_weibull import BetaDiscreteWeibullModel
 from clvmodel.models.shifted_beta_geo import ShiftedBetaGeoModel
-from clvmodel.subscriptions import validate_subscribers
+from clvmodel.subscriptions import refuse_repeated_subscribers, validate_subscribers
 
 __all__ = ["NaiveRetentionComparison", "RetentionComparison", "compare_retention_models",
            "holdout_log_likelihood", "naive_vs_model_on_simulated_cohorts",
@@ -188,13 +188,8 @@ def holdout_log_likelihood(model, calibration, later) -> tuple[float, int]:
     period = getattr(model, "period_", None)
     t0, cancelled0, index0 = validate_subscribers(calibration, period, "calibration")
     t1, cancelled1, index1 = validate_subscribers(later, period, "later")
-    for name, index in (("calibration", index0), ("later", index1)):
-        repeated = index[index.duplicated()].unique()
-        if len(repeated):
-            raise InputError(
-                f"{len(repeated)} subscriber id(s) appear more than once in {name} (for example "
-                f"{repeated[:5].tolist()}); give one row per subscriber."
-            )
+    refuse_repeated_subscribers(index0, "calibration")
+    refuse_repeated_subscribers(index1, "later")
     active = index0[~cancelled0]
     missing = active.difference(index1)
     if len(missing):

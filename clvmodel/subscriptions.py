@@ -280,6 +280,17 @@ def simulate_subscription_table(
     )
 
 
+def refuse_repeated_subscribers(index: pd.Index, name: str = "data") -> None:
+    """Raise an :class:`~clvmodel.InputError` naming ``name`` when a subscriber id appears more
+    than once in ``index`` (scores and comparisons are per subscriber: one row each)."""
+    repeated = index[index.duplicated()].unique()
+    if len(repeated):
+        raise InputError(
+            f"{len(repeated)} subscriber id(s) appear more than once in {name} (for example "
+            f"{repeated[:5].tolist()}); give one row per subscriber."
+        )
+
+
 def validate_subscribers(
     data, period: str | None = None, name: str = "data"
 ) -> tuple[np.ndarray, np.ndarray, pd.Index]:

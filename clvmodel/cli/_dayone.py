@@ -12,6 +12,8 @@ import clvmodel as clv
 from clvmodel._table_ids import table_ids
 from clvmodel.cli import _guard, main
 from clvmodel.cli._options import horizon_options, with_unit_option
+from clvmodel.dayone._checks import check_frame
+from clvmodel.dayone._checks import names as column_names
 from clvmodel.dayone.prediction import single_price
 from clvmodel.errors import InputError
 from clvmodel.io import read_table, write_table
@@ -46,13 +48,7 @@ def _indexed(frame: pd.DataFrame, customer_col: str, what: str) -> pd.DataFrame:
         )
     table = frame.drop(columns=customer_col)
     table.index = pd.Index(ids.astype(str).to_numpy(), name=customer_col)
-    if table.index.has_duplicates:
-        repeated = table.index[table.index.duplicated()].unique()
-        raise InputError(
-            f"{what} lists {len(repeated):,} customer id(s) more than once (for example "
-            f"{list(repeated[:SHOWN])}); give one row per customer."
-        )
-    return table
+    return check_frame(table, what)
 
 
 def _listed(text: str | None, flag: str) -> list[str]:
@@ -258,9 +254,7 @@ def _attribute_kinds(table, names, forced, log_cols, customer_col, source) -> tu
     """The --covariates split into numeric and categorical attributes, with the mistakes in
     --covariates, --categorical and --log refused."""
     for flag, listed in (("--covariates", names), ("--categorical", forced), ("--log", log_cols)):
-        repeated = sorted({n for n in listed if listed.count(n) > 1})
-        if repeated:
-            raise InputError(f"{flag} names {repeated} more than once; list each column once.")
+        column_names(listed, flag)  # each column once
     missing = [n for n in names if n not in table.columns]
     if missing:
         raise InputError(

@@ -16,8 +16,7 @@ from clvmodel.errors import InputError
 def scored_tables(batches, total, bundle, horizon, discount, margin, naive, interval=None):
     """Score batch after batch (``horizon`` a :class:`~clvmodel._units.Duration`, also the CLV's
     period): Arrow tables with ``customer_id`` first, a progress bar on a terminal when ``total``
-    is known. Batches without ``monetary_value`` (a log read without amounts) are scored without
-    the spend model: their spend and CLV columns are empty."""
+    is known."""
     # Looked up on _batch at call time, so that patching _batch.score_customers takes effect.
     from clvmodel.cli import _batch
 
@@ -33,15 +32,14 @@ def scored_tables(batches, total, bundle, horizon, discount, margin, naive, inte
             no_amounts = "monetary_value" not in rfm.columns  # a log read without amounts
             if no_amounts:
                 rfm = rfm.assign(monetary_value=0.0)
-            # Without amounts there is no spend to predict from: value columns stay empty.
             table = _batch.score_customers(
                 bundle.bg,
-                None if no_amounts else bundle.gg,
+                bundle.gg,
                 rfm,
                 horizon=horizon,
                 discount_rate=discount,
                 margin=margin,
-                naive_clv=None if no_amounts else naive,
+                naive_clv=naive,
                 interval=interval,
             )
             if no_amounts:

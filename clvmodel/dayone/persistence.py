@@ -17,6 +17,7 @@ from clvmodel.dayone._checks import check_effects, covariates_by_process, level_
 from clvmodel.errors import ModelFileError
 from clvmodel.models import PURCHASE_MODELS
 from clvmodel.models._persistence import (
+    check_fit_settings,
     check_format_version,
     describe_document,
     finite_number,
@@ -100,7 +101,7 @@ def from_document(cls, document, source: str):
         check_effects(model.attributes, model.covariates_on)
     except (TypeError, ValueError, OverflowError) as exc:  # Overflow: a number beyond a float
         fail(f"bad settings ({exc})")
-    _check_fit_settings(model, fail)
+    check_fit_settings(model.max_iter, model.tol, fail)
     unit = document.get("time_unit")
     if unit not in TIME_UNITS:
         fail(f"'time_unit' is {unit!r}, expected one of {sorted(TIME_UNITS)}")
@@ -134,15 +135,6 @@ def from_document(cls, document, source: str):
     ):
         fail("the models' covariates do not match the attribute encoding")
     return model
-
-
-def _check_fit_settings(model, fail) -> None:
-    """The optimiser settings, as a purchase or spend model file requires them."""
-    max_iter, tol = model.max_iter, model.tol
-    if not (isinstance(max_iter, int) and not isinstance(max_iter, bool) and max_iter >= 1):
-        fail(f"setting 'max_iter' = {max_iter!r} is not a positive whole number")
-    if not (isinstance(tol, int | float) and not isinstance(tol, bool) and 0 < tol < math.inf):
-        fail(f"setting 'tol' = {tol!r} is not a positive number")
 
 
 def _check_header(document, source: str, fail) -> None:

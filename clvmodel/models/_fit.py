@@ -30,7 +30,7 @@ from clvmodel._rfm_validate import table_time_unit
 from clvmodel.errors import ConvergenceError, InputError, NotFittedError
 from clvmodel.models._compress import check_weights as check_weights
 from clvmodel.models._compress import compress_rows, weighted_sum
-from clvmodel.models._optimise import WARM_START_ROWS, Optimiser, converged
+from clvmodel.models._optimise import WARM_START_ROWS, Optimiser, converged, refuse_bad_settings
 from clvmodel.rfm import TIME_UNITS
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "MaximumLikelihoodModel", "compress_rows"]
@@ -255,6 +255,7 @@ class MaximumLikelihoodModel(Optimiser):
         """
         started = time.perf_counter()
         self._forget_fit()
+        refuse_bad_settings(self.max_iter, self.tol)
         unit = table_time_unit(data, time_unit)
         arrays, counts, n_customers = self._prepare(data, weights, unit)
         total = counts.sum()

@@ -235,7 +235,6 @@ class Optimiser:
         """Optimise from one start: Newton steps (or BFGS), then BFGS where Newton steps did not
         converge. Returns the result, the objective, and the value, gradient and Hessian at the
         result."""
-        _check_settings(self.max_iter, self.tol)
         gtol = self.tol * 1e-3
         result, evaluate = self._optimise(arrays, counts, start, use_hessian, gtol, self.max_iter)
         value, gradient, hessian = evaluate_at(evaluate, result.x)
@@ -320,12 +319,22 @@ class Optimiser:
         return pd.DataFrame(covariance, index=names, columns=names), errors
 
 
-def _check_settings(max_iter, tol) -> None:
-    """The optimiser settings: a whole number of iterations ≥ 1 and a positive finite tolerance."""
+def check_fit_settings(max_iter, tol, fail) -> None:
+    """Call ``fail(message)`` unless ``max_iter`` is a whole number ≥ 1 and ``tol`` a positive
+    number (the optimiser settings every model takes; checked at fit and on loading a file)."""
     if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:
-        raise InputError(f"max_iter must be a whole number ≥ 1, got {max_iter!r}.")
+        fail(f"setting 'max_iter' = {max_iter!r} is not a positive whole number")
     if isinstance(tol, bool) or not isinstance(tol, int | float) or not 0 < tol < math.inf:
-        raise InputError(f"tol must be a positive number, got {tol!r}.")
+        fail(f"setting 'tol' = {tol!r} is not a positive number")
+
+
+def refuse_bad_settings(max_iter, tol) -> None:
+    """:func:`check_fit_settings` raising an :class:`~clvmodel.InputError` (at fit)."""
+
+    def fail(message):
+        raise InputError(message + ".")
+
+    check_fit_settings(max_iter, tol, fail)
 
 
 def _largest(values: np.ndarray, k: int) -> np.ndarray:

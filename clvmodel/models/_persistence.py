@@ -18,6 +18,7 @@ import pandas as pd
 
 from clvmodel.errors import ModelFileError
 from clvmodel.models._fit import FORMAT_NAME, FORMAT_VERSION, REGISTRY
+from clvmodel.models._optimise import check_fit_settings
 from clvmodel.rfm import TIME_UNITS
 
 __all__ = [
@@ -162,11 +163,7 @@ def model_from_document(document, source: str, expected=None):
         fail("'settings' is not an object")
     if set(settings) - set(cls._setting_names):
         fail(f"unknown setting(s) {sorted(set(settings) - set(cls._setting_names))}")
-    max_iter, tol = settings.get("max_iter", 1), settings.get("tol", 1.0)
-    if not (isinstance(max_iter, int) and not isinstance(max_iter, bool) and max_iter >= 1):
-        fail(f"setting 'max_iter' = {max_iter!r} is not a positive whole number")
-    if not (isinstance(tol, int | float) and not isinstance(tol, bool) and 0 < tol < math.inf):
-        fail(f"setting 'tol' = {tol!r} is not a positive number")
+    check_fit_settings(settings.get("max_iter", 1), settings.get("tol", 1.0), fail)
     try:
         # The settings fix the parameter names (for example one coefficient per covariate).
         template = cls(**settings)

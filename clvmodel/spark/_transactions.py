@@ -372,8 +372,9 @@ def rfm_summary(
         drop_duplicates,
     )  # fmt: skip
     if on_invalid == "raise":
-        source.raise_on_invalid()
-    source.check_usable()
+        source.raise_on_invalid()  # which checks that some row is usable
+    else:
+        source.check_usable()
     summary = source.rfm()
     return summary if amount_col is not None else summary.drop("monetary_value")
 

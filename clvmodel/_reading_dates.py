@@ -93,6 +93,10 @@ def _check_directives(date_format: str) -> None:
         )
     try:
         pd.to_datetime(pd.Series([""], dtype=object), format=date_format, errors="coerce")
+    except re.error:
+        raise InputError(
+            f"date_format={date_format!r} cannot be used: it gives a directive more than once."
+        ) from None
     except ValueError as error:
         raise InputError(f"date_format={date_format!r} cannot be used: {error}.") from None
 

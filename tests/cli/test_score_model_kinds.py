@@ -109,7 +109,8 @@ def test_a_date_format_with_an_unknown_directive_names_the_option(files, cdnow_l
 @pytest.mark.parametrize(
     ("pattern", "problem"),
     [("%Q", "has '%Q'"), ("%-d/%m/%Y", "has '%-'"), ("%d/%m/%Y%", "has '%'"),
-     ("%Y-W%W", "cannot be used")],
+     ("%Y-W%W", "cannot be used"), ("%Y%Y", "cannot be used: it gives a directive more than once"),
+     ("%d/%m/%d", "cannot be used: it gives")],
 )  # fmt: skip
 def test_the_python_api_refuses_unusable_patterns(cdnow_sample, pattern, problem):
     tx = cdnow_sample.head(20).assign(date=lambda t: t["date"].dt.strftime("%Y-%m-%d"))

@@ -107,8 +107,10 @@ def customer_lifetime_value(
         Also give a confidence interval of each customer's CLV at this level (e.g. 0.9) from the
         parameter uncertainty of both models: the delta method on the log scale at each model's
         sigma points (``method="delta"``; the two models are fitted separately, so their
-        variances add), or percentiles over ``n_draws`` joint parameter draws (``"draws"``).
-        It does not cover model misspecification.
+        variances add), percentiles over ``n_draws`` joint parameter draws (``"draws"``, the
+        two models drawn independently), or over both models' bootstrap replicates
+        (``"bootstrap"``, after ``model.bootstrap(data)`` on each). It does not cover model
+        misspecification.
     method, n_draws, seed
         See ``interval``.
 
@@ -192,7 +194,8 @@ def value_interval(estimate, at, bg, gg, interval, method="delta", n_draws=200, 
         are fitted separately), or percentiles over joint parameter draws or over both models'
         bootstrap replicates (``model.bootstrap(data)`` first).
     n_draws, seed
-        For ``method="draws"``.
+        For ``method="draws"``: one stream of random numbers, so that the two models' draws are
+        independent.
 
     Returns
     -------
@@ -202,8 +205,9 @@ def value_interval(estimate, at, bg, gg, interval, method="delta", n_draws=200, 
 
     level = _interval_level(interval, method)
     if method in ("draws", "bootstrap"):
-        purchase = bg.parameter_samples(method, n_draws, seed)
-        spend = gg.parameter_samples(method, n_draws, seed)
+        rng = np.random.default_rng(seed)  # one stream: the two models' draws are independent
+        purchase = bg.parameter_samples(method, n_draws, rng)
+        spend = gg.parameter_samples(method, n_draws, rng)
         n = min(len(purchase), len(spend))  # bootstrap replicates that converged
         stacked = np.stack([at(b, g) for b, g in zip(purchase[:n], spend[:n], strict=True)])
         tail = (1.0 - level) / 2.0

@@ -192,7 +192,7 @@ class MaximumLikelihoodModel(Optimiser):
             ) from None
         except (TypeError, ValueError) as exc:
             raise InputError(f"parameters must be numbers: {exc}") from None
-        extra = set(params) - set(self.param_names)
+        extra = set(params.keys()) - set(self.param_names)  # a dict or a Series (params_)
         if extra:
             raise InputError(
                 f"unknown parameter(s) {sorted(extra)} for {type(self).__name__}; it takes "

@@ -38,6 +38,7 @@ from scipy.special import expit
 
 from clvmodel._grouping import group_rows
 from clvmodel.errors import InputError
+from clvmodel.models._bootstrap import bootstrap_parameters
 from clvmodel.models._count_tables import (
     DropoutAtPurchasesCounts,
     alive_bounds,
@@ -47,7 +48,6 @@ from clvmodel.models._count_tables import (
     survival_tables,
 )
 from clvmodel.models._interval_draws import (
-    bootstrap_parameters,
     delta_interval,
     equal_tailed,
     parameter_draws,

@@ -106,7 +106,7 @@ def test_bg_nbd_unit_weights_give_the_replicates_of_no_weights(model, split):
 def test_canonical_order_is_the_one_pass_route_order(split):
     # BG/NBD and MBG/NBD without weights already came in increasing (frequency, recency, T):
     # their histories are kept as they were, so their replicates did not change.
-    from clvmodel.models._interval_draws import canonical_rows
+    from clvmodel.models._bootstrap import canonical_rows
 
     model = clv.BetaGeoModel()
     histories, counts, _ = model._prepare(split[0], None)
@@ -140,7 +140,7 @@ def _rfm_tables(draw):
 @settings(max_examples=10)
 @given(_rfm_tables())
 def test_canonical_rows_do_not_depend_on_order_or_unit_weights(case):
-    from clvmodel.models._interval_draws import canonical_rows
+    from clvmodel.models._bootstrap import canonical_rows
 
     table, order = case
     ones = np.ones(len(table))

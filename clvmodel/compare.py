@@ -142,7 +142,7 @@ def compare_models(calibration, holdout=None, models=None, *, max_frequency: int
     rows, fitted, columns = [], {}, {}
     conditional = None
     for model in candidates:
-        label = model.label + (" + covariates" if model.has_covariates else "")
+        label = _label(model)
         if label in fitted:
             raise InputError(f"{label} appears twice in models; compare different models.")
         row = {"model": label, "n_params": len(model.param_names), "note": ""}
@@ -256,3 +256,17 @@ def _holdout_columns(report) -> dict:
         if one_time.any()
         else np.nan,
     }
+
+
+def _label(model) -> str:
+    """The model's label with its covariates, so that two specifications of one model are told
+    apart: "BG/NBD (purchase: income; dropout: tenure)"."""
+    parts = [
+        f"{process}: {', '.join(names)}"
+        for process, names in (
+            ("purchase", list(model.purchase_covariates)),
+            ("dropout", list(model.dropout_covariates)),
+        )
+        if names
+    ]
+    return f"{model.label} ({'; '.join(parts)})" if parts else model.label

@@ -95,6 +95,24 @@ def test_bad_model_lists_are_refused(split):
         clv.compare_models(split[0], models=[elsewhere, "pnbd"])
 
 
+def test_two_covariate_specifications_of_one_model_are_both_ranked(split):
+    # They were refused as "BG/NBD + covariates appears twice".
+    rng = np.random.default_rng(0)
+    cal = split[0].assign(z1=rng.normal(size=len(split[0])), z2=rng.random(len(split[0])) < 0.4)
+    models = [
+        clv.BetaGeoModel(purchase_covariates=["z1"]),
+        clv.BetaGeoModel(purchase_covariates=["z2"], dropout_covariates=["z1", "z2"]),
+        "bgnbd",
+    ]
+    result = clv.compare_models(cal, models=models)
+    assert sorted(result.table["model"]) == [
+        "BG/NBD",
+        "BG/NBD (purchase: z1)",
+        "BG/NBD (purchase: z2; dropout: z1, z2)",
+    ]
+    assert (result.table["note"] == "").all()
+
+
 def test_a_model_that_fails_is_reported_and_ranked_last(split):
     failing = clv.BetaGeoModel(max_iter=1)
     result = clv.compare_models(split[0], split[1], models=["pnbd", failing])

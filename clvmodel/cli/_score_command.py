@@ -224,9 +224,8 @@ def check_model_file(model, command: str = "score") -> None:
 
 
 def _load_bundle(model, interval, no_amount: bool = False):
-    """MODEL's models (without the spend model when --no-amount; then also True), refused before
-    any work, in the command line's words, when MODEL is not purchase models, records no time
-    unit, has covariates, or cannot give the --interval asked for."""
+    """MODEL's models (no spend model with --no-amount: then also True), refused before any work
+    if not purchase models, with no time unit, with covariates, or unable to give --interval."""
     check_model_file(model)
     bundle = clv.load_models(model)
     if bundle.bg.time_unit_ is None:
@@ -235,15 +234,16 @@ def _load_bundle(model, interval, no_amount: bool = False):
             "and T it was fitted on), so INPUT cannot be scored with it; refit it with "
             f"`clvmodel fit TRANSACTIONS --time-unit W -o {model}` (or --time-unit D)."
         )
-    if bundle.bg.has_covariates:
-        names = ", ".join([*bundle.bg.purchase_covariates, *bundle.bg.dropout_covariates])
-        raise InputError(
-            f"MODEL {model} has a purchase model with covariates ({names}), not in INPUT: "
-            f"`clvmodel score` takes none; refit it with `clvmodel fit TRANSACTIONS -o {model}`."
-        )
     spend_dropped = no_amount and bundle.gg is not None
     if spend_dropped:  # no amounts read: the spend model and the naive formula have no input
         bundle = replace(bundle, gg=None, naive=None)
+    spend = () if bundle.gg is None else bundle.gg.spend_covariates
+    for part, names in (("purchase", bundle.bg.purchase_covariates + bundle.bg.dropout_covariates),
+                        ("spend", list(spend))):  # fmt: skip
+        if names:
+            raise InputError(f"MODEL {model} has a {part} model with covariates ({', '.join(names)}"
+                             f"), not in INPUT: `clvmodel score` takes none; refit it with "
+                             f"`clvmodel fit TRANSACTIONS -o {model}`.")  # fmt: skip
     for part, fitted in (("purchase model", bundle.bg), ("spend model", bundle.gg)):
         problem = None if interval is None or fitted is None else covariance_problem(fitted)
         if problem is not None:

@@ -141,12 +141,12 @@ def _distinct_rows(table, spool, screen, options, ends, keep):
 
 def _write_model(model, levels, output, rejects_path, spool) -> None:
     """The model file and the rejects file, together."""
-    document = model.to_dict()
     if levels:
         # The levels of text covariates (the first is the baseline), so that `score` and
         # `plan` can refuse levels the model never saw instead of treating them as the
-        # baseline.
-        document["covariate_levels"] = levels
+        # baseline; saved in the file and kept by load and save.
+        model.covariate_levels_ = levels
+    document = model.to_dict()
     write_together([
         (output, lambda tmp: tmp.write_text(json.dumps(document, indent=2) + "\n", "utf-8")),
         (rejects_path, spool.move_to),

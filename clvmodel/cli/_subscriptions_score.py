@@ -3,7 +3,6 @@ its covariates matched to INPUT, the horizon and discount rate, INPUT ready to s
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,6 +101,22 @@ def _model_columns(model: ContractualModel, frame_columns) -> tuple[list, list, 
     return numeric, list(dict.fromkeys(categorical)), indicators
 
 
+def _recorded_levels(model, path, categorical) -> dict[str, list[str]]:
+    """The fitted levels of each text column behind the model's indicator covariates: without
+    them a level the model never saw would be scored as the baseline, so a file that does not
+    record them is refused."""
+    recorded = getattr(model, "covariate_levels_", None) or {}
+    missing = [column for column in categorical if column not in recorded]
+    if missing:
+        raise InputError(
+            f"MODEL {path} has covariates of the text column(s) {missing} (e.g. "
+            f"'{missing[0]}=...') but does not record their levels, so a level it never saw "
+            "cannot be told from its baseline; refit it with `clvmodel subscriptions fit "
+            "--covariates`, which records them."
+        )
+    return {column: recorded[column] for column in categorical}
+
+
 def _horizon(value, period: str) -> int:
     if value is None:
         return PERIODS_PER_YEAR[period]
@@ -173,8 +188,7 @@ def prepare_scoring(model_path, input_path, output, options, suffixes) -> Scorin
     columns = table_columns(input_path)
     has_columns(columns, input_path, {"--price-col": price_col})
     numeric, categorical, indicators = _model_columns(model, columns)
-    recorded = json.loads(Path(model_path).read_text(encoding="utf-8")).get("covariate_levels")
-    levels = {c: (recorded or {}).get(c) for c in categorical}
+    levels = _recorded_levels(model, model_path, categorical)
     table = SubscriptionTable(input_path, options, batch_size)
     screen = {"numeric": [price_col, *numeric], "levels": levels, "indicators": indicators}
     keep = list(dict.fromkeys([price_col, *numeric, *indicators]))

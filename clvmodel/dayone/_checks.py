@@ -169,8 +169,10 @@ def categorical_column(frame: pd.DataFrame, name: str, what: str) -> np.ndarray:
 
 
 def check_positive(name: str, value) -> float:
-    """A positive, finite number."""
+    """A positive, finite number (not text or a boolean: True is a mistake, not 1)."""
     try:
+        if isinstance(value, str | bytes) or type(value).__name__ in ("bool", "bool_"):
+            raise TypeError
         number = float(value)
     except (TypeError, ValueError):
         raise InputError(f"{name} must be a number, got {value!r}.") from None

@@ -365,7 +365,7 @@ class MaximumLikelihoodModel(Optimiser):
                     [None if not np.isfinite(v) else float(v) for v in row]
                     for row in covariance.to_numpy()
                 ]
-        return {
+        document = {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
             "model": type(self).__name__,
@@ -375,6 +375,10 @@ class MaximumLikelihoodModel(Optimiser):
             "settings": {name: getattr(self, name) for name in self._setting_names},
             "fit": fit,
         }
+        levels = getattr(self, "covariate_levels_", None)
+        if levels:  # text columns behind indicator covariates (the command line records them)
+            document["covariate_levels"] = {c: list(v) for c, v in levels.items()}
+        return document
 
     def save(self, path: str | os.PathLike) -> Path:
         """Save the model as versioned JSON, atomically. Load it with :func:`clvmodel.load_model`.

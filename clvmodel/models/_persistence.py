@@ -191,7 +191,31 @@ def model_from_document(document, source: str, expected=None):
     fit = document.get("fit")
     if fit is not None:
         _read_fit(fit, model, fail)
+    levels = document.get("covariate_levels")
+    if levels is not None:
+        model.covariate_levels_ = _covariate_levels(levels, names, fail)
     return model
+
+
+def _covariate_levels(levels, names, fail) -> dict[str, list[str]]:
+    """The levels of the text columns behind indicator covariates ("plan=premium"), as the
+    command line records them (the first the baseline), checked: an object mapping each column
+    to two or more distinct texts, holding the level of each indicator of that column."""
+    if not isinstance(levels, dict) or not levels:
+        fail("'covariate_levels' is not an object mapping columns to their levels")
+    for column, known in levels.items():
+        if (
+            not isinstance(known, list)
+            or len(known) < 2
+            or not all(isinstance(level, str) for level in known)
+            or len(set(known)) != len(known)
+        ):
+            fail(f"'covariate_levels' of {column!r} is not a list of two or more distinct texts")
+    for name in names:
+        column, _, level = name.partition(":")[2].partition("=")
+        if level and column in levels and level not in levels[column]:
+            fail(f"covariate {name!r} has a level missing from 'covariate_levels' of {column!r}")
+    return {column: list(known) for column, known in levels.items()}
 
 
 # The fit's counts and the least value each can take: a fit uses customers (their number, or
@@ -231,11 +255,31 @@ def _read_fit(fit, model, fail) -> None:
     model.standard_errors_ = pd.Series(
         {n: np.nan if v is None else float(v) for n, v in errors.items()}, name="std_error"
     )
+    if set(fit["standard_errors"]) != set(model.param_names):
+        fail(f"'fit' standard_errors must have exactly the keys {list(model.param_names)}")
     if fit.get("covariance") is not None:  # files written before 0.2 have none
         try:
             model.covariance_ = _covariance(fit["covariance"], list(model.param_names))
         except ValueError as exc:
             fail(f"'fit' covariance {exc}")
+        _check_errors_match(model, fail)
+
+
+def _check_errors_match(model, fail) -> None:
+    """The fit writes each standard error from the covariance of the working parameters (the
+    delta method: √Σⱼⱼ·θⱼ for a log-parameter, √Σⱼⱼ for a coefficient): a file in which they
+    disagree has been edited, and its intervals would not be those its summary shows."""
+    theta = model.params_.to_numpy()
+    _, scale = model._to_natural(model._to_working(theta))
+    expected = scale * np.sqrt(np.diag(model.covariance_.to_numpy()))
+    stored = model.standard_errors_.to_numpy()
+    same_gaps = np.array_equal(np.isnan(expected), np.isnan(stored))
+    if not same_gaps or not np.allclose(stored, expected, rtol=1e-6, atol=0.0, equal_nan=True):
+        fail(
+            "'fit' standard_errors do not match its covariance and parameters (each is the "
+            "square root of a variance times the parameter, or of the variance for a "
+            "coefficient): a parameter, a standard error or the covariance was edited"
+        )
 
 
 def _covariance(rows, names: list[str]) -> pd.DataFrame:
@@ -243,6 +287,13 @@ def _covariance(rows, names: list[str]) -> pd.DataFrame:
     symmetric, null (NaN) only in whole rows and columns (parameters not identified), and over
     the other parameters positive variances and eigenvalues that compute without overflow.
     Raises ValueError with the problem in words, a phrase following "'fit' covariance"."""
+    numbers = isinstance(rows, list) and all(
+        isinstance(row, list)
+        and all(v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in row)
+        for row in rows
+    )  # JSON numbers and nulls only: no texts ("0.0018") or booleans
+    if not numbers:
+        raise ValueError("is not a table (list of rows) of numbers and nulls")
     try:
         matrix = np.array(
             [[np.nan if v is None else float(v) for v in row] for row in rows], dtype="float64"
@@ -277,6 +328,19 @@ def _covariance(rows, names: list[str]) -> pd.DataFrame:
     return pd.DataFrame(matrix, index=names, columns=names)
 
 
+class _RepeatedKeyError(ValueError):
+    """A JSON object that gives one key twice (``json`` would keep the last silently)."""
+
+
+def _unique_keys(pairs) -> dict:
+    document = {}
+    for key, value in pairs:
+        if key in document:
+            raise _RepeatedKeyError(key)
+        document[key] = value
+    return document
+
+
 def read_json_document(path: str | os.PathLike):
     """Parse a JSON file, turning every failure into a :class:`ModelFileError`."""
     location = Path(path)
@@ -287,7 +351,12 @@ def read_json_document(path: str | os.PathLike):
     except (OSError, UnicodeDecodeError) as exc:
         raise ModelFileError(f"cannot read model file {str(location)!r}: {exc}.") from None
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=_unique_keys)
+    except _RepeatedKeyError as exc:
+        raise ModelFileError(
+            f"model file {str(location)!r} gives the key {exc.args[0]!r} twice in one object, so "
+            "it is not clear which value holds; it may have been edited by hand."
+        ) from None
     except (ValueError, RecursionError) as exc:  # ValueError: also a number of over 4300 digits
         if isinstance(exc, json.JSONDecodeError):
             where = f" (line {exc.lineno}, column {exc.colno}: {exc.msg})"

@@ -33,7 +33,11 @@ def files(tmp_path_factory, published_bg, published_gg):
     covariates = clv.BetaGeoModel.from_params(
         {**published_bg.params_, "purchase:z": -0.1}, time_unit="W", purchase_covariates=["z"]
     )
+    spend = clv.GammaGammaModel.from_params(
+        {**published_gg.params_, "spend:z": 0.1}, spend_covariates=["z"]
+    )
     return {
+        "spend covariates": ModelBundle(bg=published_bg, gg=spend).save(folder / "gg_cov.json"),
         "bundle": bundle.save(folder / "bundle.json"),
         "single": published_bg.save(folder / "single.json"),
         "covariates": ModelBundle(bg=covariates, gg=published_gg).save(folder / "cov.json"),
@@ -80,6 +84,22 @@ def test_a_single_purchase_model_file_is_named_as_such(files, cdnow_log_files, t
         "only, so monetary_value, expected_spend, predicted_clv and naive_clv are empty."
     )
     assert _scores(output)["expected_spend"].isna().all()
+
+
+def test_a_spend_model_with_covariates_is_refused_before_reading(files, cdnow_log_files, tmp_path):
+    # It was accepted, and scoring failed after reading with Python advice ("rfm.join").
+    output = tmp_path / "s.csv"
+    result = run_cli("score", files["spend covariates"], cdnow_log_files[0], "--observation-end",
+                     END, "-o", output)  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "has a spend model with covariates (z)" in result.stderr
+    assert "repeat another row" not in result.stderr and "rfm.join" not in result.stderr
+    assert not output.exists()
+    # Without amounts the spend model is left out, and with it its covariates.
+    result = run_cli("score", files["spend covariates"], cdnow_log_files[0], "--observation-end",
+                     END, "--no-amount", "-o", output)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert len(_scores(output)) == 2357
 
 
 def test_a_covariate_model_is_refused_before_reading(files, cdnow_log_files, tmp_path):

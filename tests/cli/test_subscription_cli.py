@@ -285,6 +285,27 @@ def test_unseen_and_missing_levels_are_rejected(files, tmp_path):
     assert rejects["row"].tolist() == [201, 202]
 
 
+def test_levels_survive_a_resave_and_a_file_without_them_is_refused(files, tmp_path):
+    # clv.load(...).save(...) dropped the levels, and `score` then took "gold" for the baseline.
+    resaved = clv.load(files["model"]).save(tmp_path / "resaved.json")
+    table = files["frame"].iloc[1:21].assign(plan="gold")
+    path = tmp_path / "gold.csv"
+    table.to_csv(path, index=False)
+    result = _invoke("score", resaved, path, "-o", tmp_path / "s.csv", "--observation-end", END)
+    assert "all 20 row(s) rejected (20 × plan is not one of the fitted levels" in _error_line(
+        result
+    )
+    document = json.loads(files["model"].read_text())
+    del document["covariate_levels"]
+    bare = tmp_path / "bare.json"
+    bare.write_text(json.dumps(document))
+    line = _error_line(
+        _invoke("score", bare, path, "-o", tmp_path / "s.csv", "--observation-end", END)
+    )
+    assert "does not record their levels" in line and "subscriptions fit" in line
+    assert not (tmp_path / "s.csv").exists()
+
+
 def test_the_default_observation_end_covers_the_latest_day_as_the_option_does(tmp_path):
     """Without --observation-end the table's latest date ends observation, and a date covers its
     whole day: a renewal at 15:00 on the day of the latest row (10:00) is observed, as with

@@ -103,7 +103,15 @@ def test_a_missing_model_is_named_missing(document):
 @pytest.mark.parametrize("q", [0.5, 1.0])
 def test_a_spend_model_without_a_mean_is_refused(document, q):
     # E[spend] = p v / (q − 1) needs q > 1 (GammaGammaModel raises ModelError when scoring).
-    message = refusal(tampered(document, lambda d: d["gg"]["params"].update(q=q)))
+
+    def change(d):
+        # With the standard error the fit would write for it (√Σ_qq·q), so that the file is
+        # consistent but for the mean.
+        errors = d["gg"]["fit"]["standard_errors"]
+        errors["q"] *= q / d["gg"]["params"]["q"]
+        d["gg"]["params"]["q"] = q
+
+    message = refusal(tampered(document, change))
     assert f"q = {q:.4g} ≤ 1" in message
 
 
@@ -146,3 +154,12 @@ def test_a_repeated_customer_id_is_reported_in_plain_words(rfm, attributes):
     model = clv.DayOneModel(NUMERIC, log=NUMERIC)
     with pytest.raises(InputError, match=r"attributes lists 1 customer id\(s\) more than once"):
         model.fit(rfm, repeated)
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_a_boolean_horizon_is_refused(document, value):
+    # `"horizon": true` loaded as 1 month (mean expected value 105.02 -> 14.23).
+    message = refusal(tampered(document, lambda d: d["settings"].update(horizon=value)))
+    assert f"horizon must be a number, got {value!r}" in message
+    with pytest.raises(clv.InputError, match="horizon must be a number"):
+        clv.DayOneModel(horizon=value)

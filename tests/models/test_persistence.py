@@ -469,6 +469,15 @@ def _nulled_first_parameter(document):
     covariance = document["fit"]["covariance"]
     for i in range(len(covariance)):
         covariance[0][i] = covariance[i][0] = None
+    first = next(iter(document["fit"]["standard_errors"]))
+    document["fit"]["standard_errors"][first] = None  # as the fit writes it: no standard error
+
+
+def _consistent_errors(document):
+    """Standard errors as the fit derives them from the covariance (log-parameters: √Σⱼⱼ·θⱼ)."""
+    covariance = document["fit"]["covariance"]
+    for j, (name, value) in enumerate(document["params"].items()):
+        document["fit"]["standard_errors"][name] = float(np.sqrt(covariance[j][j]) * value)
 
 
 BAD_FIT = {
@@ -507,6 +516,32 @@ BAD_FIT = {
         _set(["fit", "standard_errors", "a"], 10**400),
         "standard error of 'a'",
     ),
+    # Found by a hunt: texts and booleans loaded as numbers, and a covariance 100 times the
+    # fitted one widened every interval while the summary kept the fitted standard errors.
+    "covariance of texts": (
+        lambda d: d["fit"].update(
+            covariance=[[str(v) for v in row] for row in d["fit"]["covariance"]]
+        ),
+        "'fit' covariance is not a table",
+    ),
+    "covariance of booleans": (
+        lambda d: d["fit"].update(covariance=[[True] * 4 for _ in range(4)]),
+        "'fit' covariance is not a table",
+    ),
+    "covariance 100 times the fitted one": (
+        lambda d: d["fit"].update(
+            covariance=[[100 * v for v in row] for row in d["fit"]["covariance"]]
+        ),
+        "'fit' standard_errors do not match its covariance",
+    ),
+    "a parameter edited": (
+        lambda d: d["params"].update(r=d["params"]["r"] * 2),
+        "a parameter, a standard error or the covariance was edited",
+    ),
+    "a standard error of no parameter": (
+        _set(["fit", "standard_errors", "gamma"], 0.1),
+        "standard_errors must have exactly the keys",
+    ),
 }
 
 
@@ -535,6 +570,7 @@ def test_a_saddle_covariance_loads_and_its_intervals_are_refused(bg, rfm, tmp_pa
     # A fit that stopped at a saddle writes such a matrix: the model loads, intervals say why not.
     document = json.loads(json.dumps(bg.to_dict()))
     _set(["fit", "covariance"], [[1, 2, 0, 0], [2, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]])(document)
+    _consistent_errors(document)
     loaded = clv.load(write_document(tmp_path, document))
     table = rfm.head().copy()
     table.attrs["time_unit"] = bg.time_unit_
@@ -571,3 +607,41 @@ def test_load_refuses_an_integer_of_more_digits_than_python_reads(tmp_path):
     path.write_text('{"format": "clvmodel-model", "format_version": 1' + "0" * 5000 + "}")
     with pytest.raises(clv.ModelFileError, match="not valid JSON.*4300"):
         clv.load(path)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"format": "clvmodel", "params": {}, "params": {}}',
+        '{"format": "clvmodel", "params": {"r": 1, "r": 2}}',
+    ],
+)
+def test_a_key_given_twice_is_refused(text, tmp_path):
+    # json keeps the last of two equal keys silently: a second "params" object or "r" loaded.
+    path = tmp_path / "twice.json"
+    path.write_text(text, encoding="utf-8")
+    for load in (clv.load_model, clv.load):
+        with pytest.raises(clv.ModelFileError, match="gives the key '(params|r)' twice"):
+            load(path)
+
+
+def test_covariate_levels_survive_load_and_save_and_are_checked(tmp_path):
+    # The command line records the levels of text covariates ("plan=pro"); load and save lost
+    # them, and `subscriptions score` then took an unseen level for the baseline.
+    model = clv.ShiftedBetaGeoModel.from_params(
+        {"alpha": 1.0, "beta": 2.0, "alpha:plan=pro": 0.5}, alpha_covariates=["plan=pro"]
+    )
+    model.covariate_levels_ = {"plan": ["basic", "pro"]}
+    again = clv.load(clv.load(model.save(tmp_path / "a.json")).save(tmp_path / "b.json"))
+    assert again.covariate_levels_ == {"plan": ["basic", "pro"]}
+    document = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
+    for levels, problem in [
+        (["basic", "pro"], "is not an object"),
+        ({"plan": "basic"}, "is not a list of two or more distinct texts"),
+        ({"plan": ["basic", "basic"]}, "is not a list of two or more distinct texts"),
+        ({"plan": ["basic", 5]}, "is not a list of two or more distinct texts"),
+        ({"plan": ["basic", "team"]}, "has a level missing from 'covariate_levels' of 'plan'"),
+    ]:
+        document["covariate_levels"] = levels
+        with pytest.raises(clv.ModelFileError, match=problem):
+            clv.load(write_document(tmp_path, document))

@@ -114,6 +114,18 @@ FULL_OBSERVATION_END = "1998-06-30"
 
 
 # ---------------------------------------------------------------------------------------------
+# Figures
+@pytest.fixture(autouse=True)
+def _close_pyplot_figures():
+    """Plots drawn without ax= open pyplot figures (so that Jupyter shows them): close them after
+    each test, if pyplot was imported at all."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
+
+
+# ---------------------------------------------------------------------------------------------
 # Data
 @pytest.fixture(scope="session")
 def cdnow_sample():

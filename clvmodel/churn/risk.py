@@ -26,7 +26,7 @@ from clvmodel.rfm import validate_rfm
 from clvmodel.value import check_models, model_value
 
 _SCORES = ("no_purchase", "not_alive")
-_UNIT_NAMES = {"D": "days", "W": "weeks"}
+_UNIT_NAMES = {"D": "days", "W": "weeks", "M": "months", "Y": "years"}
 
 
 def churn_risk(
@@ -96,9 +96,11 @@ def churn_risk(
         ``T``, ``churn_risk``, ``probability_alive``, ``expected_purchases`` (in the horizon),
         ``predicted_clv`` (with ``gg``) and ``tier`` (an ordered categorical, lowest risk first).
         ``attrs`` records the horizon (in the model's time units) with its unit
-        (``horizon_unit``), the score, tier labels and cut points (``tier_cuts``), the
-        ``margin`` and, with ``gg``, the CLV settings (``clv_horizon`` with
-        ``clv_horizon_unit``, ``discount_rate``).
+        (``horizon_unit``), the horizon as given (``horizon_as_given`` with
+        ``horizon_as_given_unit``: 3 and ``"M"`` for ``"3M"``), what the risk is in words
+        (``risk_description``, in the units of the horizon as given), the score, tier labels
+        and cut points (``tier_cuts``), the ``margin`` and, with ``gg``, the CLV settings
+        (``clv_horizon`` with ``clv_horizon_unit``, ``discount_rate``).
 
     Notes
     -----
@@ -136,7 +138,7 @@ def churn_risk(
     if score not in _SCORES:
         raise InputError(f"score={score!r} is not known; use one of {list(_SCORES)}.")
     period = deprecated_time_unit(time_unit, clv_horizon, name="clv_horizon")
-    window = _window(bg, horizon, period)
+    window, given = _window(bg, horizon, period)
     check_models(bg, gg)
     margin = check_margin(margin)
     discount_rate = check_discount_rate(discount_rate)
@@ -162,8 +164,11 @@ def churn_risk(
     )
     recorded = getattr(bg, "time_unit_", None)
     attrs: dict[str, Any] = {"score": score, "horizon": window, "time_unit": recorded}
-    # The margin is recorded even without gg: the plan takes it for its break-even churn.
+    # The margin is recorded even without gg: the plan takes it for its break-even churn. The
+    # horizon is also kept as given ("3M" stays 3 months), the words of every label of the risk.
     attrs.update(horizon_unit=recorded, margin=margin)
+    attrs.update(horizon_as_given=given.value, horizon_as_given_unit=given.unit)
+    attrs["risk_description"] = _risk_description(attrs)
     clv_bounds = None
     if gg is not None:
         unit = model_unit(bg, period)
@@ -188,15 +193,18 @@ def churn_risk(
     return scores
 
 
-def _window(bg, horizon, period) -> float:
-    """The churn window in the model's time units: a duration converted, or a bare number."""
+def _window(bg, horizon, period) -> tuple[float, Duration]:
+    """The churn window in the model's time units (a duration converted, or a bare number), and
+    the horizon as given (a bare number in the model's unit, None when the model has none)."""
     if carries_unit(horizon):
         unit = model_unit(bg, period)
         duration = value_horizon(horizon, default_unit=unit)
-        return convert_periods(duration.value, duration.unit, unit)
+        return convert_periods(duration.value, duration.unit, unit), duration
     # A bare number counts the model's time units (bounded as days if the model does not say).
-    unit = getattr(bg, "time_unit_", None) or (period if period in ("D", "W") else "D")
-    return value_horizon(horizon, default_unit=unit).value
+    recorded = getattr(bg, "time_unit_", None)
+    unit = recorded or (period if period in ("D", "W") else "D")
+    window = value_horizon(horizon, default_unit=unit).value
+    return window, Duration(window, recorded)
 
 
 def _clv_span(horizon, window: float, unit: str, clv_horizon, period) -> Duration:
@@ -234,12 +242,16 @@ def _add_intervals(scores, predictions, score: str, clv_bounds) -> None:
 
 
 def _risk_description(attrs: Mapping[str, Any]) -> str:
-    if isinstance(attrs.get("risk_description"), str):  # scores of other models say what it is
+    """What the churn risk of scores with these ``attrs`` is, the horizon in the words it was
+    given in ("P(no purchase in the next 3 months | history)")."""
+    if isinstance(attrs.get("risk_description"), str):  # the scores say what it is
         return attrs["risk_description"]
-    horizon = attrs.get("horizon")
+    horizon, unit = attrs.get("horizon"), attrs.get("time_unit")
+    if attrs.get("horizon_as_given") is not None:
+        horizon, unit = attrs["horizon_as_given"], attrs.get("horizon_as_given_unit")
     if horizon is None:
         return "churn risk as given"
-    unit = _UNIT_NAMES.get(attrs.get("time_unit"), "time units")
     if attrs.get("score") == "not_alive":
         return "churn risk = 1 − P(alive)"
-    return f"churn risk = P(no purchase in the next {horizon:g} {unit} | history)"
+    words = _UNIT_NAMES.get(unit, "time units")
+    return f"churn risk = P(no purchase in the next {horizon:g} {words} | history)"

@@ -1,8 +1,17 @@
 """matplotlib figures from clvmodel's result tables.
 
-Every function takes the result it draws and an optional ``ax``, draws on that Axes (or a new
-figure's), and returns the Axes; none calls ``plt.show()`` or touches global pyplot state beyond
-creating a figure when no ``ax`` is given.
+Every function takes the result it draws and an optional ``ax``, draws on that Axes, and returns
+the Axes; none calls ``plt.show()``. Without ``ax`` the figure is made through pyplot
+(``plt.subplots``, as pandas and seaborn do): Jupyter's inline backend displays it at the end of
+the cell, and in a script ``plt.show()`` shows it (``plt.close(ax.figure)`` releases it). To keep
+pyplot out, as the HTML report and the command line's figure files do, pass the Axes of a figure
+made without it::
+
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(7, 4.5), layout="constrained")
+    plot_tracking(report, ax=figure.add_subplot())
+    figure.savefig("tracking.png")
 """
 
 from clvmodel.plotting._common import new_axes

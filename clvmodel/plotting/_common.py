@@ -4,13 +4,17 @@ from __future__ import annotations
 
 
 def new_axes(ax=None, figsize=(7.0, 4.5)):
-    """Return ``ax``, or the Axes of a new figure when ``ax`` is None.
+    """Return ``ax``, or the Axes of a new pyplot figure when ``ax`` is None.
 
-    The figure is created through the object-oriented API (``matplotlib.figure.Figure``), so no
-    pyplot state changes and nothing is shown.
+    Without ``ax`` the figure is made with ``matplotlib.pyplot.subplots`` (as pandas and seaborn
+    do), so that Jupyter's inline backend displays it and ``plt.show()`` shows it in a script;
+    close it with ``plt.close(ax.figure)``. Code that makes figures in bulk (the HTML report, the
+    command line's figure files) passes the Axes of a ``matplotlib.figure.Figure`` instead, which
+    pyplot does not keep.
     """
     if ax is not None:
         return ax
-    from matplotlib.figure import Figure
+    import matplotlib.pyplot as plt
 
-    return Figure(figsize=figsize, layout="constrained").add_subplot()
+    _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from clvmodel.churn import PriceIncreasePlan
@@ -15,6 +17,7 @@ __all__ = ["plot_churn_risk_vs_value", "plot_churn_tiers"]
 
 _CUSTOMER_COLOUR = "#7f9fbf"
 _VALUE_COLOUR = "#1f4e79"
+_UNIT_WORDS = {"D": "days", "W": "weeks", "M": "months", "Y": "years"}
 
 
 def _unpack(scores):
@@ -99,24 +102,39 @@ def plot_churn_tiers(scores, ax=None):
             text += f"\nstage {k + 1}: " + (f"+{100 * step:.4g} %" if step > 0 else "no increase")
         names.append(text)
     ax.set_xticks(positions, names)
-    ax.set_ylabel("share of all customers / of total predicted CLV (%)")
+    shares = (
+        "share of all customers / of total predicted CLV" if has_value else "share of all customers"
+    )
+    ax.set_ylabel(f"{shares} (%)")
     highest = table.drop(columns=["customers"]).filter(like="share_of").to_numpy().max()
     ax.set_ylim(0, 100.0 * highest * 1.15 + 1.0)
-    ax.set_title(f"Customers and predicted value by churn-risk tier\n({_risk_label(frame, plan)})")
+    what = "Customers and predicted value" if has_value else "Customers"
+    ax.set_title(f"{what} by churn-risk tier\n({_risk_label(frame, plan)})")
     ax.legend(loc="upper left", frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return ax
 
 
 def _risk_label(frame, plan) -> str:
+    """What the churn risk is, for an axis: the description the scores (or the plan) record, as
+    "churn risk: P(cancel within the next 3 months)", else one made from their horizon."""
+    recorded = frame.attrs.get("risk_description")
+    if not isinstance(recorded, str) and plan is not None:
+        recorded = plan.settings.get("risk")
+    if isinstance(recorded, str) and recorded != "churn risk as given":
+        # "churn risk = P(event | condition)" reads "churn risk: P(event)" on a figure.
+        label = re.sub(r"^churn risk = ", "churn risk: ", recorded)
+        return re.sub(r" \| [^|()]*\)$", ")", label)
     settings = plan.settings if plan is not None else frame.attrs
-    horizon = settings.get("horizon")
+    horizon, unit = settings.get("horizon"), settings.get("time_unit")
+    if frame.attrs.get("horizon_as_given") is not None:
+        horizon, unit = frame.attrs["horizon_as_given"], frame.attrs.get("horizon_as_given_unit")
     if settings.get("score") == "not_alive":
         return "churn risk: 1 − P(alive)"
     if horizon is None:
         return "churn risk"
-    unit = {"D": "days", "W": "weeks"}.get(settings.get("time_unit"), "time units")
-    return f"churn risk: P(no purchase in the next {horizon:g} {unit})"
+    words = _UNIT_WORDS.get(unit, "time units")
+    return f"churn risk: P(no purchase in the next {horizon:g} {words})"
 
 
 def _value_label(frame, plan) -> str:
@@ -124,7 +142,7 @@ def _value_label(frame, plan) -> str:
     horizon, unit = settings.get("clv_horizon"), settings.get("clv_time_unit")
     if horizon is None:
         return "predicted CLV"
-    unit = {"D": "days", "W": "weeks", "M": "months", "Y": "years"}.get(unit, "periods")
+    unit = _UNIT_WORDS.get(unit, "periods")
     return f"predicted CLV, next {horizon:g} {unit}"
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 from clvmodel._rfm_validate import RECENCY_RTOL
 from clvmodel._units import PERIOD_DAYS
 from clvmodel.errors import InputError
+from clvmodel.models import PurchaseModel
 from clvmodel.plotting._common import new_axes
 from clvmodel.rfm import validate_rfm
 
@@ -63,7 +64,8 @@ def _grid_shape(data, T, max_frequency, recency_points) -> tuple[float, int, int
     if max_frequency < 0:
         raise InputError(f"max_frequency must be a whole number ≥ 0, got {max_frequency!r}.")
     if recency_points is None:
-        recency_points = min(int(math.floor(T)) + 1, _MAX_COLUMNS)
+        # One per time unit, and at least 0 and T (a cohort younger than one time unit).
+        recency_points = max(2, min(int(math.floor(T)) + 1, _MAX_COLUMNS))
     if isinstance(recency_points, bool) or not float(recency_points).is_integer():
         raise InputError(f"recency_points must be a whole number ≥ 2, got {recency_points!r}.")
     recency_points = int(recency_points)
@@ -104,7 +106,7 @@ def frequency_recency_grid(
         Largest number of repeat purchases (the last row). Required without ``data``.
     recency_points : int, optional
         Number of recencies, evenly spaced from 0 to ``T``; by default one per time unit
-        (``floor(T) + 1``), at most 100.
+        (``floor(T) + 1``), at least 2 and at most 100.
 
     Returns
     -------
@@ -133,6 +135,7 @@ def frequency_recency_grid(
     >>> int(grid.isna().sum().sum())  # frequencies 1-5 at recency 0: no time for repeat purchases
     5
     """
+    _check_model(bg)
     if kind not in _KINDS:
         raise InputError(f"kind must be 'expected_purchases' or 'probability_alive', got {kind!r}.")
     T, max_frequency, recency_points = _grid_shape(data, T, max_frequency, recency_points)
@@ -140,6 +143,24 @@ def frequency_recency_grid(
         t = _positive("t", t)
 
     return _predictions_grid(bg, kind, t, T, max_frequency, recency_points)
+
+
+def _check_model(bg) -> None:
+    """Refuse what the map cannot draw: anything but a purchase model without covariates."""
+    if not isinstance(bg, PurchaseModel):
+        raise InputError(
+            "the heat map needs a fitted purchase model (clvmodel.BetaGeoModel, "
+            f"ModifiedBetaGeoModel or ParetoNBDModel), got {type(bg).__name__}."
+        )
+    if bg.has_covariates:
+        names = [*bg.purchase_covariates, *bg.dropout_covariates]
+        raise InputError(
+            "the heat map draws a model without covariates: each cell is one history (frequency, "
+            f"recency, T), while this model's predictions also depend on {names}. For each "
+            "customer's own predictions, call bg.expected_purchases(data, t) or "
+            "bg.probability_alive(data) on the RFM table with its covariate columns; for a map, "
+            "fit a model without covariates."
+        )
 
 
 def _predictions_grid(bg, kind, t, T, max_frequency, recency_points) -> pd.DataFrame:
@@ -159,8 +180,9 @@ def _predictions_grid(bg, kind, t, T, max_frequency, recency_points) -> pd.DataF
     unit = getattr(bg, "time_unit_", None)
     # A cell stands for a summary of dated purchases: a repeat buyer's recency holds at least
     # one day per repeat purchase (in a model of unknown unit, only recency 0 is ruled out).
-    days = t_x * (PERIOD_DAYS[unit] if unit in ("D", "W") else np.inf)
-    possible = (x == 0) | ((t_x > 0) & (x <= days * (1 + RECENCY_RTOL)))
+    possible = (x == 0) | (t_x > 0)
+    if unit in ("D", "W"):
+        possible &= x <= t_x * PERIOD_DAYS[unit] * (1 + RECENCY_RTOL)
     histories = pd.DataFrame({"frequency": x[possible], "recency": t_x[possible], "T": T})
     if unit is not None:
         histories.attrs["time_unit"] = unit
@@ -198,7 +220,9 @@ def _titles(attrs) -> tuple[str, str]:
         colour = "expected purchases"
     T = attrs.get("T")
     if T is not None:
-        title += f"\ncustomers whose first purchase was {T:.3g} {unit} ago"
+        # A readable age: "1,234 days", "39 weeks", "0.571 weeks" (never "1.23e+03").
+        age = f"{T:,.0f}" if abs(T) >= 100 else f"{T:.3g}"
+        title += f"\ncustomers whose first purchase was {age} {unit} ago"
     return title, colour
 
 

@@ -1,7 +1,7 @@
 """Figures of a calibration/holdout evaluation (:func:`clvmodel.evaluate_holdout`).
 
 Each function takes the :class:`~clvmodel.HoldoutReport` or the table it draws, and an optional
-``ax``; it draws on that Axes (or on a new figure's, made without pyplot) and returns the Axes.
+``ax``; it draws on that Axes (or on a new pyplot figure's) and returns the Axes.
 The figures follow Fader, Hardie and Lee (2005), "Counting your customers the easy way": the
 histogram of calibration repeat transactions, tracking of weekly and cumulative repeat
 transactions, and conditional expectations of holdout transactions by calibration frequency.
@@ -12,9 +12,12 @@ they can be checked against the report's numbers.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
+from clvmodel._units import PERIOD_DAYS, UNIT_NAMES
 from clvmodel.errors import InputError
 from clvmodel.plotting._common import new_axes
 
@@ -99,24 +102,26 @@ def plot_tracking(report, ax=None, kind: str = "cumulative"):
     if kind not in ("cumulative", "incremental"):
         raise InputError(f"kind must be 'cumulative' or 'incremental', got {kind!r}.")
     table = _table(report, "tracking", "tracking")
-    _require(table, [f"actual_{kind}", f"model_{kind}", "period", "start_date"], "tracking")
+    columns = [f"actual_{kind}", f"model_{kind}", "period", "start_date"]
+    if table.attrs.get("calibration_periods") is None:
+        columns.append("phase")  # where calibration ends, without the table's attrs
+    _require(table, columns, "tracking")
     ax = new_axes(ax)
     periods = table["period"].to_numpy()
     name = _model_name(report)
     ax.plot(periods, table[f"actual_{kind}"].to_numpy(), label="Actual", **_ACTUAL)
     ax.plot(periods, table[f"model_{kind}"].to_numpy(), label=name, **_MODEL)
     _mark_calibration_end(ax, table, kind)
-    period_word = _period_word(table)
+    noun, named = tracking_period_name(table)
     start = pd.Timestamp(table["start_date"].iloc[0])
-    xlabel = f"{period_word.capitalize()} ({period_word} 1 begins {start:%Y-%m-%d})"
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(f"{named[:1].upper()}{named[1:]} ({noun} 1 begins {start:%Y-%m-%d})")
     if kind == "cumulative":
         ax.set_ylabel("Cumulative repeat transactions")
         ax.set_title("Tracking cumulative repeat transactions")
         ax.legend(loc="lower right")
     else:
-        ax.set_ylabel(f"Repeat transactions per {period_word}")
-        ax.set_title(f"Tracking repeat transactions per {period_word}")
+        ax.set_ylabel(f"Repeat transactions per {named}")
+        ax.set_title(f"Tracking repeat transactions per {named}")
         ax.legend(loc="upper right")
     ax.set_xlim(periods[0] - 0.5, periods[-1] + 0.5)
     ax.set_ylim(0, ax.get_ylim()[1] * 1.06)  # room for the calibration/holdout labels
@@ -148,15 +153,42 @@ def _mark_calibration_end(ax, table, kind: str) -> None:
     )
 
 
-def _period_word(table) -> str:
-    """The name of one period: "week" or "day" when it is one time unit long, else "period"."""
+def tracking_period_name(table) -> tuple[str, str]:
+    """What one period of a tracking table is called, and the same with its length.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A tracking table (:func:`clvmodel.tracking_table`), whose ``attrs`` record the model's
+        ``time_unit`` and the ``period`` length in it.
+
+    Returns
+    -------
+    tuple of str
+        ``("week", "week")`` for a period of 7 days (one week, or 7 days of a model in days),
+        ``("day", "day")`` for one day, ``("period", "period of 4 weeks")`` for other lengths
+        and ``("period", "period")`` when the table does not say.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame()
+    >>> table.attrs.update(time_unit="D", period=7.0)
+    >>> tracking_period_name(table)
+    ('week', 'week')
+    >>> table.attrs.update(time_unit="W", period=4.0)
+    >>> tracking_period_name(table)
+    ('period', 'period of 4 weeks')
+    """
     unit = table.attrs.get("time_unit")
     length = table.attrs.get("period", 1.0)
-    if length == 1 and unit in _UNIT:
-        period_word = _UNIT[unit].lower()
-    else:
-        period_word = "period"
-    return period_word
+    if unit not in ("D", "W") or length is None:
+        return "period", "period"
+    days = float(length) * PERIOD_DAYS[unit]
+    for noun, span in (("day", 1.0), ("week", 7.0)):
+        if math.isclose(days, span, rel_tol=1e-9):
+            return noun, noun
+    return "period", f"period of {float(length):g} {UNIT_NAMES[unit]}"
 
 
 def plot_conditional_expectation(report, ax=None, baselines=("naive",)):

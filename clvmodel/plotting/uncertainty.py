@@ -79,6 +79,28 @@ def plot_value_intervals(scores, naive_clv=None, customers: int = 20, ax=None):
     return ax
 
 
+def _coverage_table(coverage) -> pd.DataFrame:
+    """The coverage table of ``coverage`` (a table or a report), checked."""
+    table = coverage if isinstance(coverage, pd.DataFrame) else getattr(coverage, "coverage", None)
+    if table is None:
+        raise InputError(
+            "no coverage table: pass clvmodel.interval_coverage(...) or a report made with "
+            "evaluate_holdout(..., interval=0.9)."
+        )
+    missing = [
+        c for c in ("observed_coverage", "predicted_mass", "customers") if c not in table.columns
+    ]
+    if missing:
+        raise InputError(
+            f"the coverage table has no column {', '.join(map(repr, missing))}; pass "
+            "clvmodel.interval_coverage(...) or a report made with "
+            "evaluate_holdout(..., interval=0.9)."
+        )
+    if table.empty:
+        raise InputError("the coverage table has no rows: there is nothing to draw.")
+    return table
+
+
 def plot_coverage(coverage, ax=None):
     """Observed coverage of the prediction intervals beside the model's probability, by group.
 
@@ -97,12 +119,7 @@ def plot_coverage(coverage, ax=None):
         standard errors of the observed share under the model (tables with
         ``standard_error``); the nominal level as a dashed line.
     """
-    table = coverage if isinstance(coverage, pd.DataFrame) else getattr(coverage, "coverage", None)
-    if table is None:
-        raise InputError(
-            "no coverage table: pass clvmodel.interval_coverage(...) or a report made with "
-            "evaluate_holdout(..., interval=0.9)."
-        )
+    table = _coverage_table(coverage)
     ax = new_axes(ax)
     x = np.arange(len(table))
     ax.bar(

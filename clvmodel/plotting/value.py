@@ -167,6 +167,36 @@ def _share_curve(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+def top_share(values, share: float) -> tuple[float, float]:
+    """The most valuable customers, the top ``share`` of them, as the concentration curve marks
+    them: whole customers, the fewest that make at least ``share`` of them.
+
+    Parameters
+    ----------
+    values : array-like
+        Each customer's value (≥ 0).
+    share : float
+        Share of the customers (0 < share ≤ 1), e.g. 0.2 for the top 20 %.
+
+    Returns
+    -------
+    tuple of float
+        The share of customers they are (k / n with k = ⌈share · n⌉: 1 / 4 for the top 10 % of
+        4 customers) and the share of the total value they hold (NaN when the total is 0).
+
+    Examples
+    --------
+    >>> top_share([1.0, 2.0, 3.0, 94.0], 0.2)
+    (0.25, 0.94)
+    """
+    ordered = np.sort(np.asarray(values, dtype="float64"))[::-1]
+    # round(): share · n can land a hair above a whole number (0.1 · 30 = 3.0000000000000004).
+    k = min(max(int(np.ceil(round(share * ordered.size, 9))), 1), ordered.size)
+    total = ordered.sum()
+    held = float(ordered[:k].sum() / total) if total > 0 else float("nan")
+    return k / ordered.size, held
+
+
 def _concentration(ax, predicted, naive, value_label) -> None:
     if (predicted < 0).any():
         raise InputError("predicted CLV has negative values; a concentration curve needs ≥ 0.")
@@ -180,13 +210,19 @@ def _concentration(ax, predicted, naive, value_label) -> None:
         label=f"models: total {_money(predicted.sum())}",
     )
     ax.plot(x_naive, y_naive, label=f"naive formula: total {_money(naive.sum())}", **_NAIVE)
-    for share in (10, 20):
-        k = int(np.ceil(share / 100 * predicted.size))
-        held = y[k]
-        ax.plot([x[k]], [held], marker="o", color=_MODEL_COLOUR)
+    marked = set()
+    for share in (0.1, 0.2):
+        k = round(top_share(predicted, share)[0] * predicted.size)
+        if k in marked:  # few customers: the top 10 % and 20 % are the same people
+            continue
+        marked.add(k)
+        text = f"top {x[k]:.3g} %"
+        if text != f"top {100 * share:.3g} %":  # not the share asked for: say who they are
+            text += f" ({k:,} customer{'s' if k > 1 else ''})"
+        ax.plot([x[k]], [y[k]], marker="o", color=_MODEL_COLOUR)
         ax.annotate(
-            f"top {share} % hold {held:.0f} %",
-            xy=(x[k], held),
+            f"{text} hold {y[k]:.0f} %",
+            xy=(x[k], y[k]),
             xytext=(8, -12),
             textcoords="offset points",
             fontsize=8,

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel.plotting._common import new_axes
-from clvmodel.report._format import Figure
+from clvmodel.report._format import ALL, Figure
 
 _DPI = 120
 _ACTUAL = "#333333"
@@ -73,7 +73,7 @@ def plot_holdout_revenue(check: pd.DataFrame, ax=None):
         ``ax.containers`` holds the actual, naive and model bars, in that order.
     """
     ax = new_axes(ax)
-    labels = [str(s) for s in check.index]
+    labels = [ALL if s == "all" else str(s) for s in check.index]  # as the report's tables
     x = np.arange(len(labels))
     width = 0.26
     series = [

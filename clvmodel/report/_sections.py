@@ -11,6 +11,8 @@ from clvmodel.plotting import (
     plot_conditional_expectation,
     plot_tracking,
 )
+from clvmodel.plotting.holdout import tracking_period_name
+from clvmodel.plotting.value import top_share as concentration_top_share
 from clvmodel.report import _figures
 from clvmodel.report._analysis import BANDS, Analysis
 from clvmodel.report._figures import figure
@@ -33,12 +35,12 @@ _EXAMPLES = 5  # customer ids listed per band
 _TOP = 10  # customers in the top-customer table
 
 
-def top_share(values: pd.Series, share: float) -> float:
-    """Share of the total held by the top ``share`` of customers (as the concentration plot)."""
-    ordered = np.sort(values.to_numpy(float))[::-1]
-    k = int(np.ceil(share * ordered.size))
-    total = ordered.sum()
-    return float(ordered[:k].sum() / total) if total > 0 else float("nan")
+def top_share(values: pd.Series, share: float) -> tuple[str, float]:
+    """The top ``share`` of customers as the concentration figure marks them: the share of
+    customers they are, in words ("20 %"; "25 %" for the top 20 % of 4 customers), and the share
+    of the total they hold."""
+    customers, held = concentration_top_share(values.to_numpy(float), share)
+    return f"{100 * customers:.3g} %", held
 
 
 # --------------------------------------------------------------------------------------------------
@@ -82,10 +84,11 @@ def summary_cards(a: Analysis) -> list[Card]:
         )
     else:
         cards.append(Card("CLV:CAC", "n/a", "no acquisition cost given", "card-clv-cac"))
+    top, held = top_share(a.values["predicted_clv"], 0.2)
     cards.append(
         Card(
-            "Top 20 % hold",
-            percent(top_share(a.values["predicted_clv"], 0.2)),
+            f"Top {top} hold",
+            percent(held),
             f"of the predicted value (CLV, next {s.horizon_words})",
             "card-top-20",
         )
@@ -153,7 +156,7 @@ def value_section(a: Analysis) -> Section:
     naive_values = np.unique(a.values["naive_clv"].to_numpy(float))
     naive_text = money(naive_values[0]) if naive_values.size == 1 else "one value per segment"
     label = f"CLV, next {s.horizon_words}"
-    top10, top20 = top_share(value, 0.1), top_share(value, 0.2)
+    (first, top10), (second, top20) = top_share(value, 0.1), top_share(value, 0.2)
     below = float((value < a.values["naive_clv"]).mean())
     histogram = figure(
         "figure-value-distribution",
@@ -169,10 +172,11 @@ def value_section(a: Analysis) -> Section:
         "figure-concentration",
         "How concentrated the value is",
         lambda ax: plot_clv_vs_naive(a.values, ax=ax, kind="concentration", value_label=label),
-        f"Concentration curve: the top 10 % of customers hold {percent(top10)} and the top 20 % "
-        f"hold {percent(top20)} of the predicted value, against the naive formula's line.",
-        "Follow the blue curve from the left: at 20 % of customers, the height is the share of "
-        "all value held by the most valuable fifth.",
+        f"Concentration curve: the top {first} of customers hold {percent(top10)} and the top "
+        f"{second} hold {percent(top20)} of the predicted value, against the naive formula's "
+        "line.",
+        f"Follow the blue curve from the left: at {second} of customers, the height is the share "
+        "of all value held by the most valuable of them.",
     )
     table = Table(
         "value-concentration",
@@ -185,8 +189,8 @@ def value_section(a: Analysis) -> Section:
             ("Mean per customer", [Cell(money(value.mean()))]),
             ("Median customer", [Cell(money(value.median()))]),
             ("90th percentile", [Cell(money(value.quantile(0.9)))]),
-            ("Share held by the top 10 % of customers", [Cell(percent(top10))]),
-            ("Share held by the top 20 % of customers", [Cell(percent(top20))]),
+            (f"Share held by the top {first} of customers", [Cell(percent(top10))]),
+            (f"Share held by the top {second} of customers", [Cell(percent(top20))]),
             ("Naive formula, total", [Cell(money(a.values["naive_clv"].sum()))]),
         ],
     )
@@ -197,8 +201,8 @@ def value_section(a: Analysis) -> Section:
             f"Predicted {label} is each customer's expected purchases times their expected "
             f"spend, times the margin ({percent(s.margin)}), discounted at "
             f"{percent(s.discount_rate)} a year. The median customer is worth "
-            f"{money(value.median())}; the top 20 % of customers hold {percent(top20)} of the "
-            "total.",
+            f"{money(value.median())}; the top {second} of customers hold {percent(top20)} of "
+            "the total.",
         ],
         [table, histogram, concentration],
     )
@@ -322,14 +326,17 @@ def holdout_section(a: Analysis) -> Section:
         formats,
         "Method",
     )
-    model = metrics.iloc[0]
+    noun, named = tracking_period_name(report.tracking)
+    ends = _tracking_ends(report.tracking)
     tracking = figure(
         "figure-tracking",
-        "Repeat purchases week by week: actual and predicted",
+        f"Repeat purchases {f'{noun} by {noun}' if noun != 'period' else f'per {named}'}: "
+        "actual and predicted",
         lambda ax: plot_tracking(report, ax=ax),
-        f"Line chart of cumulative repeat purchases, actual and {report.model_name}, through "
-        f"calibration and holdout; at the end {decimal(model['total_actual'], 0)} actual holdout "
-        f"purchases against {decimal(model['total_predicted'], 0)} predicted.",
+        f"Line chart of cumulative repeat purchases per {named}, actual and "
+        f"{report.model_name}, through calibration and holdout; at the end "
+        f"{decimal(ends[0], 0)} actual against {decimal(ends[1], 0)} predicted, of which "
+        f"{decimal(ends[2], 0)} actual and {decimal(ends[3], 0)} predicted in the holdout.",
         "The vertical line marks the end of the calibration period; to its right, the closer "
         "the dashed model line stays to the solid actual line, the better the forecast.",
     )
@@ -354,6 +361,19 @@ def holdout_section(a: Analysis) -> Section:
         ],
         [table, tracking, conditional],
     )
+
+
+def _tracking_ends(tracking: pd.DataFrame) -> tuple[float, float, float, float]:
+    """What the tracking figure shows at its right end: the actual and the model's cumulative
+    repeat purchases, then their rise over the holdout (right of the end of calibration)."""
+    periods = tracking.attrs.get("calibration_periods")
+    if periods is None:
+        periods = int((tracking["phase"] == "calibration").sum())
+    columns = ["actual_cumulative", "model_cumulative"]
+    end = tracking[columns].iloc[-1].to_numpy(float)
+    calibration = tracking.loc[tracking["period"] == periods, columns].to_numpy(float)
+    start = calibration[0] if len(calibration) else np.zeros(2)
+    return end[0], end[1], end[0] - start[0], end[1] - start[1]
 
 
 def _new_customers_note(summary: dict) -> str:

@@ -42,6 +42,11 @@ def _no_pyplot_figures(before):
     assert plt.get_fignums() == before
 
 
+def _one_new_pyplot_figure(before, ax):
+    """Without ax=, the figure is pyplot's: Jupyter displays it and plt.show() shows it."""
+    assert plt.get_fignums() == [*before, ax.figure.number]
+
+
 @pytest.mark.parametrize("kind", ["cumulative", "incremental"])
 def test_tracking_draws_the_reports_series(report, tmp_path, kind):
     before = plt.get_fignums()
@@ -55,7 +60,7 @@ def test_tracking_draws_the_reports_series(report, tmp_path, kind):
     assert ax.lines[2].get_xdata()[0] == boundary
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Actual", "BG/NBD"]
     assert "Week" in ax.get_xlabel() and "1997-01-01" in ax.get_xlabel()
-    _no_pyplot_figures(before)
+    _one_new_pyplot_figure(before, ax)
 
 
 def test_conditional_expectation_draws_the_table(report, tmp_path):

@@ -24,7 +24,8 @@ def test_histogram_counts_every_customer_and_marks_naive_and_median(table, tmp_p
     path = tmp_path / "hist.png"
     ax.figure.savefig(path, dpi=60)
     assert path.stat().st_size > 5_000
-    assert plt.get_fignums() == figures_before
+    # Without ax=, the figure is pyplot's: Jupyter displays it and plt.show() shows it.
+    assert plt.get_fignums() == [*figures_before, ax.figure.number]
 
     bars = ax.containers[0]
     assert sum(bar.get_height() for bar in bars) == len(table)

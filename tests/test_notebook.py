@@ -8,6 +8,7 @@ kernel fails it too, with a message that says what to install — nothing here i
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,14 @@ def test_figures_and_results_are_shown(executed):
     ]
     # heat maps, tracking + conditional expectations, CLV vs naive, churn tiers, risk vs value
     assert len(images) >= 5, f"expected at least 5 figures, got {len(images)} (in {images})"
+    # Every cell that calls a plot function shows its figure, with ax= or without (a plot
+    # without ax= drew outside pyplot and Jupyter showed nothing: the model comparison).
+    plotting = [
+        cell.id
+        for cell in notebook.cells
+        if cell.cell_type == "code" and re.search(r"^\s*(\w+ = )?plot_\w+\(", cell.source, re.M)
+    ]
+    assert plotting and set(plotting) <= set(images), set(plotting) - set(images)
     text = output_text(notebook)
     # The published CDNOW fit, the batch job's accounting line, and the Day One check.
     assert "Log-likelihood -9582.43" in text

@@ -264,23 +264,6 @@ def test_figure_without_ax_is_pyplots_and_closes():
     assert plt.get_fignums() == []
 
 
-def test_jupyter_displays_a_figure_drawn_without_ax(monkeypatch):
-    """A notebook cell that calls a plot function without ax= shows the figure (inline backend)."""
-    import nbformat  # the dev extra's, as tests/test_notebook.py
-    from nbclient import NotebookClient
-
-    monkeypatch.delenv("MPLBACKEND", raising=False)  # as in a user's Jupyter
-    cells = [
-        "import pandas as pd\nfrom clvmodel.plotting import plot_clv_vs_naive\n"
-        "table = pd.DataFrame({'predicted_clv': [1.0, 2.0, 3.0, 94.0], 'naive_clv': 25.0})",
-        "plot_clv_vs_naive(table);",
-    ]
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
-    outputs = notebook.cells[1].outputs
-    assert any("image/png" in output.get("data", {}) for output in outputs), outputs
-
-
 def test_command_line_figures_leave_no_pyplot_figure(tmp_path):
     from cli_run import run_cli
 

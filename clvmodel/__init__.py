@@ -64,6 +64,7 @@ _EXPORTS = {
     "naive_vs_model": "clvmodel.economics",
     "naive_vs_model_retention": "clvmodel.subscription_value",
     "net_clv": "clvmodel.economics",
+    "opportunity_summary": "clvmodel.opportunities",
     "price_increase_plan": "clvmodel.churn",
     "probability_alive_at": "clvmodel.economics",
     "read_table": "clvmodel.io",
@@ -143,6 +144,7 @@ __all__ = [
     "naive_vs_model",
     "naive_vs_model_retention",
     "net_clv",
+    "opportunity_summary",
     "price_increase_plan",
     "probability_alive_at",
     "read_table",
@@ -223,6 +225,7 @@ if TYPE_CHECKING:  # what static tools and IDEs see
         load_model,
         load_models,
     )
+    from clvmodel.opportunities import opportunity_summary
     from clvmodel.report import build_report
     from clvmodel.rfm import calibration_holdout_split, rfm_from_file, rfm_summary
     from clvmodel.simulate import (

@@ -16,6 +16,7 @@ import pandas as pd
 
 from clvmodel._table_ids import canonical_ranks
 from clvmodel.errors import InputError
+from clvmodel.value import check_models
 
 __all__ = ["coverage_comparison", "interval_coverage", "randomised_pit"]
 
@@ -26,6 +27,7 @@ _TARGET = 0.03
 
 
 def _holdout_counts(model, calibration, holdout) -> tuple[np.ndarray, float]:
+    check_models(model)  # BG/BB's opportunities have no calendar holdout duration
     if not isinstance(holdout, pd.DataFrame) or "frequency_holdout" not in holdout.columns:
         raise InputError(
             "holdout must be the holdout table of clvmodel.calibration_holdout_split (columns "
@@ -233,6 +235,8 @@ def coverage_comparison(models, calibration, holdout, interval: float = 0.9, **o
         models = dict(zip(labels, models, strict=True))
     if not models:
         raise InputError("models is empty; pass fitted purchase models, e.g. {'BG/NBD': bg}.")
+    for model in models.values():  # all refused before any is evaluated
+        check_models(model)
     tables = {
         label: interval_coverage(model, calibration, holdout, interval, **options)
         for label, model in models.items()

@@ -21,7 +21,7 @@ LAYERS = [
         "data",
         ["rfm", "_rfm_common", "_rfm_read", "_rfm_rows", "_rfm_validate", "_holdout_split"]
         + ["_parquet_log", "subscriptions", "_subscription_table", "_subscription_screen"]
-        + ["_subscription_dates", "_table_ids", "datasets", "simulate"],
+        + ["_subscription_dates", "_table_ids", "datasets", "simulate", "opportunities"],
     ),
     ("models", ["models", "models.*"]),
     ("value", ["value", "_naive", "_naive_segments", "scoring", "economics", "_unit_flows"]),

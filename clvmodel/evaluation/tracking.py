@@ -11,6 +11,7 @@ import pandas as pd
 from clvmodel.errors import InputError
 from clvmodel.evaluation._shared import date, first_and_repeat_days, unit_words
 from clvmodel.rfm import TIME_UNITS, clean_log, day_number, parse_date
+from clvmodel.value import check_models
 
 
 def cohort_tracking(
@@ -159,6 +160,7 @@ def tracking_table(
     >>> int(table["period"].iloc[-1]), int(table["actual_cumulative"].iloc[-1])
     (78, 4339)
     """
+    check_models(bg)  # BG/BB counts opportunities, not calendar time
     if getattr(bg, "has_covariates", False):
         raise InputError(
             "tracking_table needs the customers' covariates for a model with covariates; use "

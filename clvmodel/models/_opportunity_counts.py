@@ -25,6 +25,7 @@ import pandas as pd
 
 from clvmodel._grouping import group_rows
 from clvmodel.errors import InputError
+from clvmodel.models._bgbb_checks import one_whole
 from clvmodel.models._bgbb_math import log_beta_ratio, no_purchase_if_alive, survival_sum
 from clvmodel.models._count_tables import SurvivalTables, mixture_interval
 from clvmodel.models._interval_draws import limits_over_points, parameter_points
@@ -107,7 +108,7 @@ class OpportunityPredictions:
 
         which = _check_which(which)
         theta, x, t_x, n, index = self._rows(data)
-        horizon = _one_horizon(n_star)
+        horizon = one_whole(n_star, "n_star")
         # Everything once per distinct history (x, t_x, n), then spread back to the rows.
         group, first = group_rows(x, t_x, n)
         history = (x[first], t_x[first], n[first])
@@ -150,7 +151,7 @@ class OpportunityPredictions:
                       for theta in mixture]  # fmt: skip
             values = np.stack(tables, axis=2).reshape(-1)  # (group, k, point), flat
             size = np.full(first.size, int(horizon) + 1)
-            offset = np.arange(first.size) * size[0] * len(mixture)
+            offset = np.arange(first.size) * (int(horizon) + 1) * len(mixture)
             weights = np.stack([v["probability_alive"] for v in at_points[: len(mixture)]], axis=1)
             low, high, mass = mixture_interval(
                 SurvivalTables(values, offset, size, len(mixture)), group, weights / len(mixture),
@@ -167,10 +168,3 @@ def _check_which(which) -> list[str]:
     if unknown or not names:
         raise InputError(f"which must name some of {list(OPPORTUNITY_PREDICTIONS)}, got {which!r}.")
     return names
-
-
-def _one_horizon(n_star) -> float:
-    values = np.asarray(n_star, dtype="float64")
-    if values.ndim or not np.isfinite(values) or values < 0 or values != np.round(values):
-        raise InputError(f"n_star must be one whole number of opportunities ≥ 0, got {n_star!r}.")
-    return float(values)

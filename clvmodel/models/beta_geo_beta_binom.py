@@ -26,6 +26,13 @@ from scipy.special import psi
 
 from clvmodel._grouping import group_rows
 from clvmodel.errors import InputError
+from clvmodel.models._bgbb_checks import (
+    one_whole,
+    plain,
+    simulation_size,
+    validate_opportunities,
+    whole,
+)
 from clvmodel.models._bgbb_math import log_beta_ratio, survival_sum
 from clvmodel.models._compress import check_weights, weighted_compress
 from clvmodel.models._fit import MaximumLikelihoodModel
@@ -34,65 +41,6 @@ from clvmodel.models._opportunity_counts import OpportunityPredictions
 from clvmodel.models._optimise import subsample_rows
 
 __all__ = ["BetaGeoBetaBinomModel", "validate_opportunities"]
-
-COLUMNS = ("frequency", "recency", "n_periods")
-
-
-def validate_opportunities(data):
-    """Check a BG/BB table and return frequency x, recency t_x and opportunities n as floats.
-
-    Parameters
-    ----------
-    data : pandas.DataFrame or mapping
-        Columns ``frequency``, ``recency`` and ``n_periods`` (whole numbers with
-        0 ≤ x ≤ t_x ≤ n, t_x = 0 when x = 0).
-
-    Returns
-    -------
-    x, t_x, n : numpy.ndarray
-    index : pandas.Index
-
-    Raises
-    ------
-    InputError
-        A column is missing or a row breaks the rules above (the message shows the rows).
-    """
-    columns = list(data.columns) if isinstance(data, pd.DataFrame) else list(data)
-    missing = [c for c in COLUMNS if c not in columns]
-    if missing:
-        hint = (
-            " (lifetimes' donations data call it 'periods': rename it)"
-            if "periods" in columns
-            else ""
-        )
-        raise InputError(
-            f"the table has no column {', '.join(map(repr, missing))}{hint}; BG/BB needs "
-            f"{list(COLUMNS)}, it has {list(map(str, columns))}."
-        )
-    if isinstance(data, pd.DataFrame):
-        index = data.index
-    else:
-        index = pd.RangeIndex(len(data["frequency"]))
-    try:
-        x, t_x, n = (np.asarray(data[c], dtype="float64").reshape(-1) for c in COLUMNS)
-    except (TypeError, ValueError):
-        raise InputError(f"columns {list(COLUMNS)} must hold numbers.") from None
-    checks = [
-        (~(np.isfinite(x) & np.isfinite(t_x) & np.isfinite(n)), "have missing values"),
-        ((x != np.round(x)) | (t_x != np.round(t_x)) | (n != np.round(n)), "are not whole"),
-        (n < 1, "have n_periods < 1"),
-        ((x < 0) | (x > t_x) | (t_x > n), "break 0 ≤ frequency ≤ recency ≤ n_periods"),
-        ((x == 0) & (t_x != 0), "have recency ≠ 0 without transactions"),
-    ]
-    for bad, problem in checks:
-        if bad.any():
-            rows = np.flatnonzero(bad)[:5]
-            shown = [(x[i], t_x[i], n[i]) for i in rows]
-            raise InputError(
-                f"{int(bad.sum())} row(s) {problem}: (frequency, recency, n_periods) = {shown} "
-                f"at {index[rows].tolist()}."
-            )
-    return x, t_x, n, index
 
 
 class BetaGeoBetaBinomModel(OpportunityPredictions, MaximumLikelihoodModel):
@@ -243,9 +191,7 @@ class BetaGeoBetaBinomModel(OpportunityPredictions, MaximumLikelihoodModel):
         pandas.Series
         """
         theta, x, t_x, n, index = self._rows(data)
-        m = _whole(m, "m")
-        if m.ndim:
-            raise InputError(f"m must be one whole number of opportunities, got {m!r}.")
+        m = one_whole(m, "m")
         values = np.exp(np.minimum(self._log_alive(theta, x, t_x, n, m), 0.0))
         return pd.Series(values, index=index, name="probability_alive")
 
@@ -266,7 +212,12 @@ class BetaGeoBetaBinomModel(OpportunityPredictions, MaximumLikelihoodModel):
         """
         theta, x, t_x, n, index = self._rows(data)
         alpha, beta, gamma, delta = theta
-        horizon = np.broadcast_to(_whole(n_star, "n_star"), x.shape)
+        horizon = whole(n_star, "n_star")
+        if horizon.ndim and horizon.shape != x.shape:
+            raise InputError(
+                f"n_star must be one number of opportunities or one per row ({x.size}), got "
+                f"{horizon.size}: {plain(n_star)}."
+            )
         alive = np.exp(np.minimum(self._log_alive(theta, x, t_x, n), 0.0))
         values = alive * (alpha + x) / (alpha + beta + n) * survival_sum(gamma, delta + n, horizon)
         return pd.Series(values, index=index, name="expected_purchases")
@@ -283,7 +234,7 @@ class BetaGeoBetaBinomModel(OpportunityPredictions, MaximumLikelihoodModel):
         float or numpy.ndarray
         """
         alpha, beta, gamma, delta = self._check_fitted()
-        values = alpha / (alpha + beta) * survival_sum(gamma, delta, _whole(n, "n"))
+        values = alpha / (alpha + beta) * survival_sum(gamma, delta, whole(n, "n"))
         return float(values) if np.ndim(values) == 0 else values
 
     def probability_of_purchases(self, x, n):
@@ -304,8 +255,8 @@ class BetaGeoBetaBinomModel(OpportunityPredictions, MaximumLikelihoodModel):
         float or numpy.ndarray
         """
         alpha, beta, gamma, delta = self._check_fitted()
-        x = _whole(x, "x")
-        n = float(_whole(n, "n"))
+        x = whole(x, "x", horizon=False)
+        n = one_whole(n, "n")
         i = np.arange(n, dtype="float64")
         xs = np.asarray(x)[..., None]
         # ln C(i, x) = ln Γ(i + 1) − ln Γ(i − x + 1) − ln Γ(x + 1), for i ≥ x
@@ -343,7 +294,7 @@ class BetaGeoBetaBinomModel(OpportunityPredictions, MaximumLikelihoodModel):
         """
         alpha, beta, gamma, delta = self._check_fitted()
         rng = np.random.default_rng(random_state)
-        size, n = int(n_customers), int(n_periods)
+        size, n = simulation_size(n_customers, n_periods)
         p = rng.beta(alpha, beta, size)
         theta = rng.beta(gamma, delta, size)
         # The opportunity at whose start the customer dies: geometric, from 1.
@@ -356,10 +307,3 @@ class BetaGeoBetaBinomModel(OpportunityPredictions, MaximumLikelihoodModel):
             {"frequency": x, "recency": t_x, "n_periods": n, "p": p, "theta": theta,
              "alive": death > n}
         )  # fmt: skip
-
-
-def _whole(values, name):
-    array = np.asarray(values, dtype="float64")
-    if not np.all(np.isfinite(array)) or (array < 0).any() or (array != np.round(array)).any():
-        raise InputError(f"{name} must be whole numbers ≥ 0, got {values!r}.")
-    return array

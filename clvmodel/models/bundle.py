@@ -19,6 +19,7 @@ from typing import Any
 from clvmodel._files import write_text_atomically
 from clvmodel.errors import ClvError, InputError, ModelFileError
 from clvmodel.models._persistence import (
+    _kind_in_words,
     check_format_version,
     describe_document,
     finite_number,
@@ -62,6 +63,14 @@ class ModelBundle:
     naive: dict[str, float] | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self):
+        problem = _kinds_problem(self.bg, self.gg)
+        if problem:
+            raise InputError(
+                f"a bundle of models {problem}; save a model of another kind on its own with "
+                "model.save(path)."
+            )
+
     def naive_clv(self, years: float, margin: float = 1.0) -> float | None:
         """Naive CLV over ``years``: average order value × purchases per year × years × margin."""
         if not self.naive:
@@ -87,6 +96,26 @@ class ModelBundle:
     def save(self, path: str | os.PathLike) -> Path:
         """Write the bundle as JSON, atomically."""
         return write_text_atomically(path, json.dumps(self.to_dict(), indent=2) + "\n")
+
+
+#: What a bundle's purchase model may be, in words.
+_PURCHASE_WORDS = "a purchase model (BG/NBD, MBG/NBD or Pareto/NBD)"
+
+
+def _in_words(model) -> str:
+    """What ``model`` is, in plain terms ("a BG/BB model", "a spend model (Gamma-Gamma)")."""
+    if callable(getattr(model, "to_dict", None)) and hasattr(type(model), "param_names"):
+        return _kind_in_words(type(model))
+    return "nothing" if model is None else f"a {type(model).__name__}"
+
+
+def _kinds_problem(bg, gg) -> str | None:
+    """What is wrong with the kinds of a bundle's models, in words, or None."""
+    if not isinstance(bg, PurchaseModel):
+        return f"holds {_in_words(bg)}, not {_PURCHASE_WORDS}, as its purchase model (bg)"
+    if gg is not None and not isinstance(gg, GammaGammaModel):
+        return f"holds {_in_words(gg)}, not a spend model (Gamma-Gamma), as its spend model (gg)"
+    return None
 
 
 def fit_bundle(
@@ -194,10 +223,17 @@ def bundle_from_document(document, source: str) -> ModelBundle:
     models = document.get("models")
     if not isinstance(models, dict) or "bg" not in models:
         fail("'models' must hold a 'bg' model")
-    bg = model_from_document(models["bg"], f"{source} (bg)", expected=PurchaseModel)
+    bg = model_from_document(models["bg"], f"{source} (bg)")
     gg = None
     if models.get("gg") is not None:
-        gg = model_from_document(models["gg"], f"{source} (gg)", expected=GammaGammaModel)
+        gg = model_from_document(models["gg"], f"{source} (gg)")
+    problem = _kinds_problem(bg, gg)
+    if problem:  # written before ModelBundle checked its models
+        raise ModelFileError(
+            f"{source} is a bundle of models that {problem}: no clvmodel command takes it; in "
+            "Python, save that model on its own with model.save(path) and load it with "
+            "clvmodel.load_model(path)."
+        )
     naive = document.get("naive")
     if naive is not None:
         keys = {"average_order_value", "purchases_per_year"}

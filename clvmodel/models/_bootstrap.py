@@ -50,9 +50,11 @@ def bootstrap_parameters(model, data, n_draws: int = 100, seed=0, weights=None) 
     if model._subsample(arrays, counts, np.arange(counts.size)) is None:
         raise InputError(f"{type(model).__name__} cannot be bootstrapped.")
     arrays, counts = canonical_rows(model, arrays, counts)
+    scaling = model._covariate_scaling(arrays, counts)  # refits on standardised covariates
+    arrays = scaling.arrays
     total = int(round(counts.sum()))
     rng = np.random.default_rng(seed)
-    start = model._to_working(theta)
+    start = scaling.to_scaled(model._to_working(theta))
     replicates = []
     for _ in range(int(n_draws)):
         resampled = rng.multinomial(total, counts / counts.sum()).astype("float64")
@@ -63,7 +65,7 @@ def bootstrap_parameters(model, data, n_draws: int = 100, seed=0, weights=None) 
         )
         value, gradient, _ = evaluate_at(evaluate, result.x)
         if converged(value, gradient, model.tol):
-            replicates.append(model._to_natural(result.x)[0])
+            replicates.append(model._to_natural(scaling.to_user(result.x))[0])
     if len(replicates) < 2:
         raise InputError("the bootstrap refits did not converge; use method='delta'.")
     return np.array(replicates)

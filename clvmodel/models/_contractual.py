@@ -45,7 +45,12 @@ from clvmodel.errors import ClvError, InputError
 from clvmodel.models._compress import check_weights, weighted_compress
 from clvmodel.models._contractual_derl import survival_log_ratio
 from clvmodel.models._contractual_predictions import ContractualPredictions, check_discount_rate
-from clvmodel.models._covariates import covariate_matrix, covariate_names, linear_predictor
+from clvmodel.models._covariates import (
+    covariate_matrix,
+    covariate_names,
+    linear_predictor,
+    times_exp,
+)
 from clvmodel.models._fit import MaximumLikelihoodModel
 from clvmodel.models._log_gamma import digamma_shift, log_gamma_shift, trigamma_shift
 from clvmodel.models._optimise import subsample_rows
@@ -148,7 +153,7 @@ class ContractualModel(ContractualPredictions, MaximumLikelihoodModel):
                 "or 'Y' (years)."
             )
         model = cls(**kwargs)
-        model._set_params(params)
+        model.params_ = model._checked_params(params)
         model.time_unit_ = model.period_ = time_unit
         return model
 
@@ -259,9 +264,23 @@ class ContractualModel(ContractualPredictions, MaximumLikelihoodModel):
         for (link, names), z in zip(self._links(), (z_alpha, z_beta), strict=True):
             if names:
                 eta = linear_predictor(z, np.asarray(theta[start : start + len(names)], float))
-                p[link] = p[link] * np.exp(eta)
+                p[link] = times_exp(p[link], eta)
                 start += len(names)
         return p
+
+    def _coefficient_blocks(self, arrays):
+        """Per link with covariates: its coefficients' slice, its covariate matrix and the
+        (index, sign) of the parameter it scales (see :mod:`clvmodel.models._covariate_scaling`)."""
+        start = len(type(self).param_names)
+        for j, ((_, names), z) in enumerate(zip(self._links(), arrays[2:], strict=True)):
+            if names:
+                yield slice(start, start + len(names)), z, [(j, 1.0)]
+                start += len(names)
+
+    def _replace_covariates(self, arrays, matrices):
+        """The rows with the covariate matrices of :meth:`_coefficient_blocks` replaced."""
+        given, links = iter(matrices), zip(self._links(), arrays[2:], strict=True)
+        return (*arrays[:2], *(next(given) if names else z for (_, names), z in links))
 
     def _loglik(self, theta, arrays):
         """ln P(T = t) = ln S(t − 1) + ln(1 − e^Δ), Δ = ln S(t) − ln S(t − 1), for cancelled

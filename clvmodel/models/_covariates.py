@@ -19,11 +19,19 @@ __all__ = [
     "covariate_names",
     "linear_predictor",
     "parse_numbers",
+    "refuse_dependent_columns",
+    "times_exp",
 ]
 
-# Linear predictors are clipped here so that a wild optimiser step gives a large, finite value
-# instead of inf; the optimum of any sensible data set lies far inside.
+# A row's own parameter θ₀ exp(η) is kept within e^±(this + |ln θ₀|), so that a wild optimiser
+# step gives a large, finite value instead of inf; the optimum of any sensible data set lies far
+# inside. (The fit works on standardised covariates, where |η| stays small.)
 MAX_LINEAR_PREDICTOR = 300.0
+# Largest |ln θ| a row's own parameter may take: e^700 ≈ 1e304 is still finite.
+_MAX_LOG = 700.0
+# Standardised covariate columns whose smallest singular value (relative to the largest) is below
+# this are linearly dependent: a correlation within 1e-14 of ±1, beyond the digits of any data.
+_RANK_TOLERANCE = 1e-7
 
 
 def parse_numbers(column: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -77,7 +85,8 @@ def covariate_matrix(data, names: list[str], *, fitting: bool) -> np.ndarray:
     names : list of str
         Covariate column names.
     fitting : bool
-        Also refuse constant columns, which the model cannot tell apart from its intercept.
+        Also refuse constant columns, which the model cannot tell apart from its intercept
+        (the fit refuses linearly dependent ones: see :func:`refuse_dependent_columns`).
 
     Returns
     -------
@@ -142,8 +151,85 @@ def covariate_matrix(data, names: list[str], *, fitting: bool) -> np.ndarray:
 
 
 def linear_predictor(matrix: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
-    """z_iᵀγ per row, clipped to a finite range."""
+    """z_iᵀγ per row (apply it with :func:`times_exp`, which keeps the result finite)."""
     if matrix.shape[1] == 0:
         return np.zeros(matrix.shape[0])
-    value = np.einsum("ij,j->i", matrix, coefficients)
-    return np.clip(value, -MAX_LINEAR_PREDICTOR, MAX_LINEAR_PREDICTOR)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.einsum("ij,j->i", matrix, coefficients)
+
+
+def times_exp(base: float, eta: np.ndarray) -> np.ndarray:
+    """θ₀ exp(η) per row, finite and positive for a finite, positive θ₀.
+
+    Where |η| ≤ ``MAX_LINEAR_PREDICTOR`` this is the product itself (unless it overflows or
+    underflows). Otherwise it is formed on the log scale, ln θ₀ + η, and kept within
+    ±(``MAX_LINEAR_PREDICTOR`` + |ln θ₀|) (at most ±700):
+    a covariate with a large offset (a year, an income) has a base θ₀ far from 1 that its linear
+    predictor brings back, and a wild optimiser step still gives a finite value.
+
+    Parameters
+    ----------
+    base : float
+        θ₀ > 0.
+    eta : numpy.ndarray
+        The linear predictors.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``eta``.
+    """
+    eta = np.asarray(eta, dtype="float64")
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        value = base * np.exp(np.clip(eta, -MAX_LINEAR_PREDICTOR, MAX_LINEAR_PREDICTOR))
+        # Beyond the clip, or a product that overflowed or underflowed: on the log scale.
+        far = ~(np.abs(eta) <= MAX_LINEAR_PREDICTOR) | ~(value > 0) | ~np.isfinite(value)
+        far &= ~np.isnan(eta)
+        if far.any():
+            log_base = float(np.log(base))
+            bound = min(MAX_LINEAR_PREDICTOR + abs(log_base), _MAX_LOG)
+            value[far] = np.exp(np.clip(log_base + eta[far], -bound, bound))
+    return value
+
+
+def refuse_dependent_columns(standardised: np.ndarray, weights: np.ndarray, names, argument):
+    """Refuse covariates that repeat the intercept or each other: [1, Z] of less than full rank.
+
+    The rank is that of the standardised columns (centred by their weighted mean, divided by
+    their weighted standard deviation), with rows weighted by √(weight / total weight), so that
+    every column has unit norm and a singular value below ``_RANK_TOLERANCE`` times the largest
+    means a combination of the columns that is constant (to within the digits of the data).
+
+    Parameters
+    ----------
+    standardised : numpy.ndarray
+        Shape (rows, k): the block's standardised covariate columns.
+    weights : numpy.ndarray
+        Customers per row.
+    names : list of str
+        The columns' names.
+    argument : str
+        The setting that names them (for example ``"purchase_covariates"``).
+
+    Raises
+    ------
+    InputError
+        Naming the columns that take part in a dependence.
+    """
+    if standardised.shape[1] < 2:
+        return
+    root = np.sqrt(weights / weights.sum())[:, None] * standardised
+    _, values, directions = np.linalg.svd(root, full_matrices=False)
+    small = values < _RANK_TOLERANCE * values[0]
+    if not small.any():
+        return
+    # The columns with a weight in some combination that is constant.
+    weight = np.linalg.norm(directions[small], axis=0)
+    dependent = [name for name, w in zip(names, weight, strict=True) if w > 1e-6]
+    raise InputError(
+        f"{argument} {dependent} are linearly dependent: a combination of them is the same for "
+        "every customer (for example x and 2·x + 1, or 0/1 indicators of every level of one "
+        "attribute, which add up to 1), so their effects cannot be told apart; drop "
+        f"{int(small.sum())} of them (one indicator per attribute is the "
+        "baseline and gets no column)."
+    )

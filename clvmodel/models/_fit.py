@@ -30,7 +30,8 @@ from clvmodel._rfm_validate import table_time_unit
 from clvmodel.errors import ConvergenceError, InputError, NotFittedError
 from clvmodel.models._compress import check_weights as check_weights
 from clvmodel.models._compress import compress_rows, weighted_sum
-from clvmodel.models._optimise import WARM_START_ROWS, Optimiser, converged, refuse_bad_settings
+from clvmodel.models._optimise import WARM_START_ROWS, Optimiser, converged
+from clvmodel.models._settings import refuse_bad_settings
 from clvmodel.rfm import TIME_UNITS
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "MaximumLikelihoodModel", "compress_rows"]
@@ -104,9 +105,9 @@ class MaximumLikelihoodModel(Optimiser):
 
         Parameters
         ----------
-        params : mapping
-            One finite value for each name in ``param_names``, positive unless the name is in
-            ``unconstrained_params``.
+        params : mapping or pandas.Series
+            One finite value per name in ``param_names`` (a fitted model's ``params_`` serves),
+            positive unless the name is in ``unconstrained_params``.
         time_unit : {"D", "W"}, optional
             The time unit the parameters refer to.
 
@@ -116,7 +117,7 @@ class MaximumLikelihoodModel(Optimiser):
             A model whose prediction methods can be called at once.
         """
         model = cls(**kwargs)
-        model._set_params(params)
+        model.params_ = model._checked_params(params)
         model.time_unit_ = _check_time_unit(time_unit)
         return model
 
@@ -177,9 +178,6 @@ class MaximumLikelihoodModel(Optimiser):
         replicates = bootstrap_parameters(self, data, n_draws, seed, weights)
         self.bootstrap_params_ = pd.DataFrame(replicates, columns=list(self.param_names))
         return self
-
-    def _set_params(self, params) -> None:
-        self.params_ = self._checked_params(params)
 
     def _checked_params(self, params) -> pd.Series:
         """The parameters as a labelled Series, after checking names and values."""
@@ -242,8 +240,9 @@ class MaximumLikelihoodModel(Optimiser):
         Raises
         ------
         InputError
-            The table is unusable (see :func:`clvmodel.rfm.validate_rfm`), or ``time_unit``
-            contradicts the unit the table records.
+            The table is unusable (see :func:`clvmodel.rfm.validate_rfm`), ``time_unit``
+            contradicts the unit the table records, or a process's covariates are constant or
+            linearly dependent (the fit standardises them: their units do not matter).
         ConvergenceError
             The optimiser did not reach a point where the gradient vanishes.
 
@@ -258,20 +257,19 @@ class MaximumLikelihoodModel(Optimiser):
         refuse_bad_settings(self.max_iter, self.tol)
         unit = table_time_unit(data, time_unit)
         arrays, counts, n_customers = self._prepare(data, weights, unit)
-        total = counts.sum()
-        use_hessian = self._analytic_hessian
+        scaling = self._covariate_scaling(arrays, counts)  # the fit on standardised covariates
+        arrays, total, use_hessian = scaling.arrays, counts.sum(), self._analytic_hessian
         if initial_params is None:
             start = self._to_working(np.asarray(self._initial(arrays, counts), dtype="float64"))
             if use_hessian and counts.size > WARM_START_ROWS:
                 start = self._warm_start(arrays, counts, start)
         else:
-            start = self._to_working(self._checked_params(initial_params).to_numpy())
+            start = scaling.to_scaled(self._to_working(self._checked_params(initial_params)))
         fitted = self._fit_from(arrays, counts, start, use_hessian)
         if initial_params is None:
             fitted = self._best_of_other_starts(arrays, counts, fitted, use_hessian)
         result, evaluate, value, gradient, hessian = fitted
-        log_theta = result.x
-        gradient_norm = float(np.max(np.abs(gradient)))
+        log_theta, gradient_norm = result.x, float(np.max(np.abs(gradient)))
         if not converged(value, gradient, self.tol):
             raise ConvergenceError(
                 f"{type(self).__name__} did not converge after {result.nit} iterations (largest "
@@ -287,13 +285,12 @@ class MaximumLikelihoodModel(Optimiser):
             hessian = self._working_derivatives(theta, grad, hess, total)[1]
         if hessian is None or not np.all(np.isfinite(hessian)):
             hessian = self._numerical_hessian(lambda z: evaluate(z)[1], log_theta)
-        edge = self._warn_if_degenerate(params)
-        covariance, errors = self._standard_errors(hessian * total, log_theta, edge)
-        # Fitted state is set only now, after every check has passed.
-        self.params_ = params
+        edge = self._warn_if_degenerate(params, scaling.note)
+        covariance, errors = self._standard_errors(hessian * total, log_theta, edge, scaling)
+        # Fitted state is set only now, after every check has passed (the last one here).
+        self.params_ = scaling.parameters(self, log_theta)
         self.log_likelihood_ = float(-value * total)
-        self.n_customers_ = int(n_customers)
-        self.n_distinct_rows_ = int(counts.size)
+        self.n_customers_, self.n_distinct_rows_ = int(n_customers), int(counts.size)
         self.n_iterations_ = int(result.nit)
         self.time_unit_ = _check_time_unit(unit)
         self.covariance_, self.standard_errors_ = covariance, errors
@@ -317,14 +314,11 @@ class MaximumLikelihoodModel(Optimiser):
             free = self._free_mask()
             # exp overflows for a log-scale error of hundreds: then the interval is (0, inf).
             with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-                spread = np.exp(1.959964 * (errors / self.params_))
+                half = 1.959964 * errors
+                spread = np.exp(half / self.params_)
                 table["std_error"] = errors
-                table["lower_95"] = np.where(
-                    free, self.params_ - 1.959964 * errors, self.params_ / spread
-                )
-                table["upper_95"] = np.where(
-                    free, self.params_ + 1.959964 * errors, self.params_ * spread
-                )
+                table["lower_95"] = np.where(free, self.params_ - half, self.params_ / spread)
+                table["upper_95"] = np.where(free, self.params_ + half, self.params_ * spread)
             unbounded = errors.notna() & ~np.isfinite(table["upper_95"])
             if errors.isna().any() or unbounded.any():
                 table["note"] = np.select(

@@ -16,8 +16,9 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from clvmodel.errors import InputError, StatisticalWarning
+from clvmodel.errors import StatisticalWarning
 from clvmodel.models._compress import weighted_sum
+from clvmodel.models._covariate_scaling import CovariateScaling
 from clvmodel.models._optimisers import newton, trust_exact
 
 __all__ = ["WARM_START_ROWS", "Optimiser", "converged", "evaluate_at", "subsample_rows"]
@@ -61,6 +62,12 @@ class Optimiser:
         if hess is not None:
             hess = -(np.outer(d, d) * hess + np.diag(np.where(free, 0.0, theta) * grad)) / total
         return gradient, hess
+
+    def _covariate_scaling(self, arrays, counts) -> CovariateScaling:
+        """The prepared rows with standardised covariates, and the map of the working
+        parameters fitted on them back to the covariates' units (the identity without
+        covariates): see :mod:`clvmodel.models._covariate_scaling`."""
+        return CovariateScaling(self, arrays, counts)
 
     def _numerical_gradient(self, theta, arrays, counts) -> np.ndarray:
         """Central differences of the weighted log-likelihood in the natural parameters: the
@@ -132,13 +139,13 @@ class Optimiser:
                 best = candidate
         return best
 
-    def _warn_if_degenerate(self, params: pd.Series) -> list[str]:
+    def _warn_if_degenerate(self, params: pd.Series, note: str = "") -> list[str]:
         """Warn, naming the parameters, when the optimum lies on the edge of the parameter space;
-        return their names."""
+        return their names. ``note`` follows the values shown (where they are taken)."""
         edge = self._edge(self._to_working(params.to_numpy()))
         if not edge:
             return []
-        shown = ", ".join(f"{name} = {params[name]:.3g}" for name in edge)
+        shown = ", ".join(f"{name} = {params[name]:.3g}" for name in edge) + note
         warnings.warn(
             f"{type(self).__name__} ended on the edge of its parameter space ({shown}): "
             f"{self._degeneracy_hint(edge)}. Predictions are those of the limiting model; these "
@@ -288,12 +295,13 @@ class Optimiser:
             hessian[:, j] = (gradient(log_theta + shift) - gradient(log_theta - shift)) / (2 * step)
         return (hessian + hessian.T) / 2
 
-    def _standard_errors(self, hessian, log_theta, edge=()):
+    def _standard_errors(self, hessian, log_theta, edge=(), scaling=None):
         """Covariance of the working parameters (log-parameters, and unconstrained parameters as
         they are) as the inverse of the observed information, and standard errors by the delta
         method (exact at the optimum, where the gradient is zero). Parameters on the edge of the
         parameter space (``edge``) are held at their limit: NaN for them, the inverse of the rest
-        of the information for the others."""
+        of the information for the others. With a :class:`CovariateScaling` (a fit on
+        standardised covariates), both are mapped back to the covariates' units."""
         k = log_theta.size
         names = list(self.param_names)
         keep = np.array([name not in edge for name in names])
@@ -305,6 +313,13 @@ class Optimiser:
             diagonal = np.abs(np.diag(hessian))
             keep &= diagonal > 1e-8 * diagonal[keep].max()
             inner = _inverse_information(hessian, keep)
+        if inner is None and scaling is not None and scaling.active and keep.any():
+            # A coefficient running off (a group that never drops out) can leave the base
+            # parameters at the covariates' zero point on the edge while those at their means are
+            # not: hold those, saying so, as a fit on the raw columns does.
+            held = self._warn_if_degenerate(scaling.parameters(self, log_theta))
+            keep &= np.array([name not in held for name in names])
+            inner = _inverse_information(hessian, keep) if held and keep.any() else None
         if inner is not None:
             covariance[np.ix_(keep, keep)] = inner
         elif keep.any():
@@ -314,27 +329,14 @@ class Optimiser:
                 StatisticalWarning,
                 stacklevel=3,
             )
+        covariance = pd.DataFrame(covariance, index=names, columns=names)
+        if scaling is not None:
+            covariance = scaling.covariance_to_user(covariance)
+            log_theta = scaling.to_user(log_theta)
         _, scale = self._to_natural(log_theta)
-        errors = pd.Series(scale * np.sqrt(np.diag(covariance)), index=names, name="std_error")
-        return pd.DataFrame(covariance, index=names, columns=names), errors
-
-
-def check_fit_settings(max_iter, tol, fail) -> None:
-    """Call ``fail(message)`` unless ``max_iter`` is a whole number ≥ 1 and ``tol`` a positive
-    number (the optimiser settings every model takes; checked at fit and on loading a file)."""
-    if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:
-        fail(f"setting 'max_iter' = {max_iter!r} is not a positive whole number")
-    if isinstance(tol, bool) or not isinstance(tol, int | float) or not 0 < tol < math.inf:
-        fail(f"setting 'tol' = {tol!r} is not a positive number")
-
-
-def refuse_bad_settings(max_iter, tol) -> None:
-    """:func:`check_fit_settings` raising an :class:`~clvmodel.InputError` (at fit)."""
-
-    def fail(message):
-        raise InputError(message + ".")
-
-    check_fit_settings(max_iter, tol, fail)
+        diagonal = np.diag(covariance.to_numpy())
+        errors = pd.Series(scale * np.sqrt(diagonal), index=names, name="std_error")
+        return covariance, errors
 
 
 def _largest(values: np.ndarray, k: int) -> np.ndarray:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from clvmodel.errors import ModelFileError
 from clvmodel.models._fit import FORMAT_NAME, FORMAT_VERSION, REGISTRY
-from clvmodel.models._optimise import check_fit_settings
+from clvmodel.models._settings import check_fit_settings
 from clvmodel.rfm import TIME_UNITS
 
 __all__ = [

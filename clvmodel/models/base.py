@@ -44,7 +44,12 @@ import pandas as pd
 
 from clvmodel.errors import ClvError, InputError
 from clvmodel.models._compress import check_weights, weighted_compress, weighted_sum
-from clvmodel.models._covariates import covariate_matrix, covariate_names, linear_predictor
+from clvmodel.models._covariates import (
+    covariate_matrix,
+    covariate_names,
+    linear_predictor,
+    times_exp,
+)
 from clvmodel.models._fit import MaximumLikelihoodModel
 from clvmodel.models._horizon import check_horizon
 from clvmodel.models._new_customer_predictions import NewCustomerPredictions
@@ -228,8 +233,8 @@ class PurchaseModel(PurchasePredictions, NewCustomerPredictions, MaximumLikeliho
         with u_ij = θ₀_j exp(s γ_Pᵀz_i) for a parameter j linked (sign s) to the covariates z of
         process P, so that ∂u_ij/∂θ₀_j = u_ij/θ₀_j, ∂u_ij/∂γ_c = s u_ij z_ic,
         ∂²u_ij/∂θ₀_j∂γ_c = s z_ic u_ij/θ₀_j and ∂²u_ij/∂γ_c∂γ_d = z_ic z_id u_ij (s² = 1), and
-        u_ij = θ₀_j otherwise. (Linear predictors clipped by ``linear_predictor`` are treated as
-        unclipped: the optimum lies far inside.)
+        u_ij = θ₀_j otherwise. (Rows' parameters bounded by ``times_exp`` are treated as
+        unbounded: the optimum lies far inside.)
         """
         names = type(self).param_names
         p = self._individual(theta, rows.z_purchase, rows.z_dropout)
@@ -270,7 +275,7 @@ class PurchaseModel(PurchasePredictions, NewCustomerPredictions, MaximumLikeliho
             start += len(covariates)
             eta = linear_predictor(z, coefficients)
             for name, sign in self.covariate_links[process].items():
-                params[name] = params[name] * np.exp(sign * eta)
+                params[name] = times_exp(params[name], sign * eta)
         return params
 
     def _loglik(self, theta, rows: HistoryRows):
@@ -308,6 +313,15 @@ class PurchaseModel(PurchasePredictions, NewCustomerPredictions, MaximumLikeliho
                 (names.index(name), sign) for name, sign in self.covariate_links[process].items()
             ]
             yield block, z, links
+
+    def _replace_covariates(self, rows: HistoryRows, matrices) -> HistoryRows:
+        """The same histories with the covariate matrices of :meth:`_coefficient_blocks`
+        replaced, in that order (the fit standardises them: see
+        :mod:`clvmodel.models._covariate_scaling`)."""
+        given = iter(matrices)
+        z_p = next(given) if self.purchase_covariates else rows.z_purchase
+        z_d = next(given) if self.dropout_covariates else rows.z_dropout
+        return HistoryRows(rows.x, rows.t_x, rows.T, z_p, z_d)
 
 
 def _stack(columns, n: int) -> np.ndarray:

@@ -101,6 +101,23 @@ class BetaGeoBetaBinomModel(OpportunityPredictions, MaximumLikelihoodModel):
     param_names = ("alpha", "beta", "gamma", "delta")
     label = "BG/BB"
 
+    @classmethod
+    def from_params(cls, params, time_unit: str | None = None, **kwargs):
+        """A BG/BB model with known parameters (see :meth:`MaximumLikelihoodModel.from_params`);
+        it counts opportunities, not calendar time, so it takes no ``time_unit``."""
+        _refuse_time_unit(time_unit)
+        return super().from_params(params, None, **kwargs)
+
+    def fit(self, data, weights=None, initial_params=None, time_unit=None):
+        """Fit on a table of (``frequency``, ``recency``, ``n_periods``) rows, as
+        :meth:`MaximumLikelihoodModel.fit` does; ``time_unit`` is refused and a table's
+        recorded time unit ignored (opportunities have none: see :func:`opportunity_summary`)."""
+        _refuse_time_unit(time_unit)
+        if isinstance(data, pd.DataFrame) and "time_unit" in data.attrs:
+            data = data.copy(deep=False)
+            data.attrs = {k: v for k, v in data.attrs.items() if k != "time_unit"}
+        return super().fit(data, weights, initial_params)
+
     # ----------------------------------------------------------------------------------------------
     def _prepare(self, data, weights, time_unit=None):  # occasions: no time unit to check
         x, t_x, n, _ = validate_opportunities(data)
@@ -307,3 +324,12 @@ class BetaGeoBetaBinomModel(OpportunityPredictions, MaximumLikelihoodModel):
             {"frequency": x, "recency": t_x, "n_periods": n, "p": p, "theta": theta,
              "alive": death > n}
         )  # fmt: skip
+
+
+def _refuse_time_unit(time_unit) -> None:
+    if time_unit is not None:
+        raise InputError(
+            f"time_unit={time_unit!r}: BG/BB counts opportunities (occasions: the years, months, "
+            "weeks or days of clvmodel.opportunity_summary), not calendar time, so it takes no "
+            "time unit; leave time_unit out."
+        )

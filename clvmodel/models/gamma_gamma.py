@@ -26,7 +26,12 @@ from scipy.special import polygamma
 
 from clvmodel.errors import ClvError, InputError, ModelError
 from clvmodel.models._compress import weighted_compress
-from clvmodel.models._covariates import covariate_matrix, covariate_names, linear_predictor
+from clvmodel.models._covariates import (
+    covariate_matrix,
+    covariate_names,
+    linear_predictor,
+    times_exp,
+)
 from clvmodel.models._fit import MaximumLikelihoodModel
 from clvmodel.models._gamma_gamma_limits import (
     gamma_limit,
@@ -253,7 +258,7 @@ class GammaGammaModel(MaximumLikelihoodModel):
             return _row_loglik(theta, arrays)
         p, q, v0 = theta[:3]
         z = arrays[5]
-        v = v0 * np.exp(linear_predictor(z, np.asarray(theta[3:], dtype="float64")))
+        v = times_exp(v0, linear_predictor(z, np.asarray(theta[3:], dtype="float64")))
         ll, g = _row_loglik((p, q, v), arrays[:5])
         d_v = g[2] * v
         grad = np.empty((len(self.param_names), ll.size))
@@ -261,6 +266,16 @@ class GammaGammaModel(MaximumLikelihoodModel):
         grad[2] = d_v / v0
         grad[3:] = (z * d_v[:, None]).T
         return ll, grad
+
+    def _coefficient_blocks(self, arrays):
+        """The spend coefficients' slice, their covariate matrix and the scale v they multiply
+        (see :mod:`clvmodel.models._covariate_scaling`)."""
+        if self.spend_covariates:
+            yield slice(3, len(self.param_names)), arrays[5], [(2, 1.0)]
+
+    def _replace_covariates(self, arrays, matrices):
+        """The rows with the covariate matrix of :meth:`_coefficient_blocks` replaced."""
+        return (*arrays[:5], *matrices)
 
     # ----------------------------------------------------------------------------------------------
     def individual_scale(self, data) -> pd.Series:
@@ -278,7 +293,7 @@ class GammaGammaModel(MaximumLikelihoodModel):
         """
         theta = self._check_fitted()
         z = covariate_matrix(data, self.spend_covariates, fitting=False)
-        v = theta[2] * np.exp(linear_predictor(z, theta[3:]))
+        v = times_exp(theta[2], linear_predictor(z, theta[3:]))
         index = data.index if isinstance(data, pd.DataFrame) else None
         return pd.Series(np.broadcast_to(v, z.shape[0]), index=index, name="v")
 

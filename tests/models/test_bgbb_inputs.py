@@ -223,3 +223,23 @@ def test_a_bundle_file_holding_bgbb_is_refused_in_words(fitted, tmp_path):
         )
         assert "no clvmodel command takes it" in message
         assert "BetaGeoBetaBinomModel" not in message and "PurchaseModel" not in message
+
+
+def test_no_time_unit_is_taken_or_stored(donors, tmp_path):
+    # BG/BB stored a calendar unit ("D" from a table's attrs, "W" given) and wrote it to its file,
+    # which then let calendar-time functions run on it.
+    with pytest.raises(InputError, match="BG/BB counts opportunities"):
+        BetaGeoBetaBinomModel.from_params(PUBLISHED, time_unit="D")
+    with pytest.raises(InputError, match="time_unit='W': BG/BB counts opportunities"):
+        BetaGeoBetaBinomModel().fit(donors, time_unit="W")
+    tagged = donors.copy()
+    tagged.attrs["time_unit"] = "D"
+    fitted = BetaGeoBetaBinomModel().fit(tagged)
+    assert fitted.time_unit_ is None and tagged.attrs["time_unit"] == "D"
+    path = fitted.save(tmp_path / "bgbb.json")
+    assert json.loads(path.read_text())["time_unit"] is None
+    document = json.loads(path.read_text())
+    document["time_unit"] = "D"
+    path.write_text(json.dumps(document))
+    with pytest.raises(ModelFileError, match="BG/BB counts opportunities"):
+        clv.load(path)

@@ -1,0 +1,144 @@
+"""The fit on standardised covariates, mapped back exactly to the covariates' own units.
+
+A covariate's unit and origin carry no information: writing a column z as z = m + s·u, with m its
+weighted mean and s its weighted standard deviation over the rows fitted, a row's own parameter
+
+    θ_i = θ₀ exp(sign · γᵀz_i) = θ̃₀ exp(sign · δᵀu_i),   δ = γ ∘ s,   ln θ̃₀ = ln θ₀ + sign · γᵀm,
+
+is the same model on the standardised columns u, with θ̃₀ the base parameter at the covariates'
+means. The fit maximises the likelihood over (ln θ̃₀, δ), where the gradient-based convergence
+test and the start (the fit without covariates, every coefficient 0) do not depend on how the
+columns were recorded, and maps the estimate back by the linear map
+
+    γ_c = δ_c / s_c,    ln θ₀ = ln θ̃₀ − sign · Σ_c δ_c m_c / s_c,
+
+whose matrix J also maps the working covariance, Σ = J Σ̃ Jᵀ. The fitted model, its file and its
+predictions are in the covariates' own units. Each model says which covariate matrices its
+prepared rows hold and what they scale through two hooks: ``_coefficient_blocks(arrays)``, which
+yields (slice of the coefficients among the parameters, covariate matrix, [(index of a base
+parameter it scales, sign), ...]) per block, and ``_replace_covariates(arrays, matrices)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from clvmodel.errors import InputError
+from clvmodel.models._covariates import refuse_dependent_columns
+
+__all__ = ["CovariateScaling"]
+
+
+class CovariateScaling:
+    """Standardised covariates for a fit, and the map of its working parameters back.
+
+    Parameters
+    ----------
+    model : MaximumLikelihoodModel
+        The model being fitted.
+    arrays : object
+        Its prepared rows (``model._prepare``).
+    counts : numpy.ndarray
+        Customers per row.
+
+    Attributes
+    ----------
+    arrays : object
+        The rows with standardised covariates (``arrays`` itself without covariates).
+    active : bool
+        Whether the model has covariates (without, every map is the identity).
+    note : str
+        Words for a warning about the fit's parameters, which are at the covariates' means.
+
+    Raises
+    ------
+    InputError
+        A covariate is constant over the rows fitted, or a block's columns are linearly dependent
+        (see :func:`clvmodel.models._covariates.refuse_dependent_columns`).
+    """
+
+    def __init__(self, model, arrays, counts):
+        blocks = list(model._coefficient_blocks(arrays)) if model.unconstrained_params else []
+        k = len(model.param_names)
+        self.active = bool(blocks)
+        self.note = " at the covariates' means" if blocks else ""
+        self.jacobian, self.inverse = np.eye(k), np.eye(k)
+        self._offsets: list[tuple[list[int], list[str], np.ndarray]] = []
+        matrices = []
+        for block, z, links in blocks:
+            names = [name.split(":", 1)[1] for name in model.param_names[block]]
+            argument = model.param_names[block][0].split(":", 1)[0] + "_covariates"
+            mean = np.average(z, axis=0, weights=counts)
+            spread = np.sqrt(np.average((z - mean) ** 2, axis=0, weights=counts))
+            constant = [name for name, s in zip(names, spread, strict=True) if not s > 0]
+            if constant:
+                raise InputError(
+                    f"{argument} {constant} take one value for every customer the model is "
+                    "fitted on, so their effect cannot be told apart from the base parameters; "
+                    "drop them."
+                )
+            standardised = (z - mean) / spread
+            refuse_dependent_columns(standardised, counts, names, argument)
+            matrices.append(standardised)
+            rows = np.arange(k)[block]
+            self.jacobian[rows, rows], self.inverse[rows, rows] = 1.0 / spread, spread
+            for j, sign in links:
+                self.jacobian[j, rows] = -sign * mean / spread
+                self.inverse[j, rows] = sign * mean
+                self._offsets.append(([j], names, mean))
+        self.arrays = model._replace_covariates(arrays, matrices) if blocks else arrays
+
+    def to_scaled(self, working: np.ndarray) -> np.ndarray:
+        """Working parameters in the covariates' units → those of the standardised fit."""
+        return self.inverse @ working if self.active else working
+
+    def to_user(self, working: np.ndarray) -> np.ndarray:
+        """Working parameters of the standardised fit → those in the covariates' units."""
+        return self.jacobian @ working if self.active else working
+
+    def covariance_to_user(self, covariance: pd.DataFrame) -> pd.DataFrame:
+        """J Σ̃ Jᵀ; a parameter that depends on one without a variance (held on an edge) gets
+        none either."""
+        if not self.active:
+            return covariance
+        matrix = covariance.to_numpy()
+        unknown = np.isnan(np.diag(matrix))
+        mapped = self.jacobian @ np.where(np.isnan(matrix), 0.0, matrix) @ self.jacobian.T
+        lost = (self.jacobian[:, unknown] != 0.0).any(axis=1)
+        mapped[lost, :] = np.nan
+        mapped[:, lost] = np.nan
+        return pd.DataFrame(mapped, index=covariance.index, columns=covariance.columns)
+
+    def parameters(self, model, working: np.ndarray) -> pd.Series:
+        """The model's parameters, in the covariates' units, at the fit's working parameters.
+
+        Raises
+        ------
+        InputError
+            A base parameter at covariates 0 is beyond the floating-point range (a covariate
+            far from 0 everywhere with a large effect: a year, say); it names the covariates.
+        """
+        user = self.to_user(working)
+        theta, _ = model._to_natural(user)
+        if self.active:
+            bad = ~np.isfinite(theta) | (~model._free_mask() & ~(theta > 0))
+            offsets = [(n, m) for rows, n, m in self._offsets if bad[rows].any()]
+            if offsets:
+                beyond = ", ".join(
+                    f"ln {name} = {value:.6g}"
+                    for name, value, out in zip(model.param_names, user, bad, strict=True)
+                    if out
+                )
+                shown = ", ".join(
+                    f"{name!r} (mean {value:.6g})"
+                    for names, means in offsets
+                    for name, value in zip(names, means, strict=True)
+                )
+                raise InputError(
+                    f"at covariates 0 the base parameters are beyond the range of floating-point "
+                    f"numbers ({beyond}): the covariates {shown} lie far from 0 and their effects "
+                    "are large. Centre them (subtract a typical value, such as the mean) and "
+                    "refit."
+                )
+        return model._checked_params(dict(zip(model.param_names, theta, strict=True)))

@@ -89,6 +89,12 @@ class Duration(NamedTuple):
         text = repr(float(self.value))  # the shortest that reads back the same ("%g": 6 digits)
         return f"{text.removesuffix('.0')}{self.unit}"
 
+    @property
+    def words(self) -> str:
+        """The duration in words: "24 months", "1 year", "1.5 years"."""
+        name = UNIT_NAMES[self.unit]
+        return f"{self.value:g} {name.removesuffix('s') if self.value == 1 else name}"
+
 
 def check_unit(unit, name: str = "unit") -> str:
     """``unit`` if it is one of "D", "W", "M", "Y" (upper-cased), else a clear error."""
@@ -101,11 +107,7 @@ def check_unit(unit, name: str = "unit") -> str:
 
 
 def parse_duration(
-    value,
-    *,
-    name: str = "horizon",
-    default_unit: str | None = None,
-    allow_zero: bool = False,
+    value, *, name: str = "horizon", default_unit: str | None = None, allow_zero: bool = False
 ) -> Duration:
     """Read a duration written ``"12M"``, ``"39W"``, ``"90D"``, ``"2Y"`` (or a :class:`Duration`).
 
@@ -173,13 +175,7 @@ def parse_duration(
 
 
 def check_fraction(
-    name: str,
-    value,
-    low: float = 0.0,
-    high: float = 1.0,
-    *,
-    high_open: bool = False,
-    low_open: bool = False,
+    name: str, value, low: float = 0.0, high: float = 1.0, *, high_open=False, low_open=False
 ) -> float:
     """``value`` as a float if it is a finite fraction in [low, high] (``low_open``/``high_open``
     exclude an end).

@@ -10,6 +10,7 @@ import pandas as pd
 
 from clvmodel._units import (
     MAX_VALUE_STEPS,
+    UNIT_NAMES,
     Duration,
     carries_unit,
     check_discount_rate,
@@ -26,7 +27,6 @@ from clvmodel.rfm import validate_rfm
 from clvmodel.value import check_models, model_value
 
 _SCORES = ("no_purchase", "not_alive")
-_UNIT_NAMES = {"D": "days", "W": "weeks", "M": "months", "Y": "years"}
 
 
 def churn_risk(
@@ -253,5 +253,5 @@ def _risk_description(attrs: Mapping[str, Any]) -> str:
         return "churn risk as given"
     if attrs.get("score") == "not_alive":
         return "churn risk = 1 − P(alive)"
-    words = _UNIT_NAMES.get(unit, "time units")
-    return f"churn risk = P(no purchase in the next {horizon:g} {words} | history)"
+    words = Duration(horizon, unit).words if unit in UNIT_NAMES else f"{horizon:g} time units"
+    return f"churn risk = P(no purchase in the next {words} | history)"

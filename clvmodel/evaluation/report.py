@@ -11,6 +11,7 @@ import pandas as pd
 
 from clvmodel.evaluation._format import jsonable, records, render
 from clvmodel.evaluation._shared import examples, unit_words
+from clvmodel.evaluation.tracking import tracking_period_name
 
 #: Predictors compared in every report, with the names used in text output.
 PREDICTORS = {"model": "BG/NBD", "naive": "naive formula", "own_rate": "own past rate"}
@@ -274,10 +275,7 @@ class HoldoutReport:
         return table
 
     def _period_words(self) -> str:
-        attrs = self.tracking.attrs
-        unit, units = unit_words(attrs.get("time_unit"))
-        length = attrs.get("period", 1.0)
-        return unit if length == 1 else f"period of {length:g} {units}"
+        return tracking_period_name(self.tracking)[1]
 
     def _tracking_rows(self, rows: int) -> pd.DataFrame:
         tracking = self.tracking

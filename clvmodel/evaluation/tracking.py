@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from clvmodel._units import PERIOD_DAYS, UNIT_NAMES
 from clvmodel.errors import InputError
 from clvmodel.evaluation._shared import date, first_and_repeat_days, unit_words
 from clvmodel.rfm import TIME_UNITS, clean_log, day_number, parse_date
@@ -208,3 +209,41 @@ def _model_time_unit(bg, time_unit) -> str:
             f"time_unit={unit!r} differs from the model's time unit {model_unit!r}; leave it out."
         )
     return unit
+
+
+def tracking_period_name(table) -> tuple[str, str]:
+    """What one period of a tracking table is called, and the same with its length.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A tracking table (:func:`clvmodel.tracking_table`), whose ``attrs`` record the model's
+        ``time_unit`` and the ``period`` length in it.
+
+    Returns
+    -------
+    tuple of str
+        ``("week", "week")`` for a period of 7 days (one week, or 7 days of a model in days),
+        ``("day", "day")`` for one day, ``("period", "period of 4 weeks")`` for other lengths
+        and ``("period", "period")`` when the table does not say.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame()
+    >>> table.attrs.update(time_unit="D", period=7.0)
+    >>> tracking_period_name(table)
+    ('week', 'week')
+    >>> table.attrs.update(time_unit="W", period=4.0)
+    >>> tracking_period_name(table)
+    ('period', 'period of 4 weeks')
+    """
+    unit = table.attrs.get("time_unit")
+    length = table.attrs.get("period", 1.0)
+    if unit not in ("D", "W") or length is None:
+        return "period", "period"
+    days = float(length) * PERIOD_DAYS[unit]
+    for noun, span in (("day", 1.0), ("week", 7.0)):
+        if math.isclose(days, span, rel_tol=1e-9):
+            return noun, noun
+    return "period", f"period of {float(length):g} {UNIT_NAMES[unit]}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from clvmodel.errors import InputError
+from clvmodel.models._interval_draws import check_n_draws
 
 
 def bootstrap_parameters(model, data, n_draws: int = 100, seed=0, weights=None) -> np.ndarray:
@@ -39,8 +40,7 @@ def bootstrap_parameters(model, data, n_draws: int = 100, seed=0, weights=None) 
     """
     from clvmodel.models._optimise import converged, evaluate_at
 
-    if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 2:
-        raise InputError(f"n_draws must be a whole number ≥ 2, got {n_draws!r}.")
+    check_n_draws(n_draws)
     theta = model._check_fitted()
     check_unit = getattr(model, "_check_time_unit", None)  # purchase models: days or weeks
     if check_unit is not None:

@@ -64,7 +64,8 @@ class CovariateScaling:
         self.active = bool(blocks)
         self.note = " at the covariates' means" if blocks else ""
         self.jacobian, self.inverse = np.eye(k), np.eye(k)
-        self._offsets: list[tuple[list[int], list[str], np.ndarray]] = []
+        # Per block: the base parameters it scales, its coefficients, columns and means.
+        self._offsets: list[tuple[list[int], np.ndarray, list[str], np.ndarray]] = []
         matrices = []
         for block, z, links in blocks:
             names = [name.split(":", 1)[1] for name in model.param_names[block]]
@@ -86,7 +87,7 @@ class CovariateScaling:
             for j, sign in links:
                 self.jacobian[j, rows] = -sign * mean / spread
                 self.inverse[j, rows] = sign * mean
-                self._offsets.append(([j], names, mean))
+            self._offsets.append(([j for j, _ in links], rows, names, mean))
         self.arrays = model._replace_covariates(arrays, matrices) if blocks else arrays
 
     def to_scaled(self, working: np.ndarray) -> np.ndarray:
@@ -123,18 +124,21 @@ class CovariateScaling:
         theta, _ = model._to_natural(user)
         if self.active:
             bad = ~np.isfinite(theta) | (~model._free_mask() & ~(theta > 0))
-            offsets = [(n, m) for rows, n, m in self._offsets if bad[rows].any()]
+            # The columns whose effect at covariates 0 (coefficient × mean) is large.
+            offsets = [
+                (name, value)
+                for links, rows, names, means in self._offsets
+                if bad[links].any()
+                for name, value, shift in zip(names, means, np.abs(user[rows] * means), strict=True)
+                if shift > 1.0
+            ]
             if offsets:
                 beyond = ", ".join(
                     f"ln {name} = {value:.6g}"
                     for name, value, out in zip(model.param_names, user, bad, strict=True)
                     if out
                 )
-                shown = ", ".join(
-                    f"{name!r} (mean {value:.6g})"
-                    for names, means in offsets
-                    for name, value in zip(names, means, strict=True)
-                )
+                shown = ", ".join(f"{name!r} (mean {value:.6g})" for name, value in offsets)
                 raise InputError(
                     f"at covariates 0 the base parameters are beyond the range of floating-point "
                     f"numbers ({beyond}): the covariates {shown} lie far from 0 and their effects "

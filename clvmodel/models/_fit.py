@@ -155,7 +155,7 @@ class MaximumLikelihoodModel(Optimiser):
 
     def bootstrap(self, data, n_draws: int = 100, seed=0, weights=None):
         """Refit on ``n_draws`` bootstrap samples of the customers, for ``method="bootstrap"``
-        intervals (see :func:`clvmodel.models._intervals.bootstrap_parameters`).
+        intervals (see :func:`clvmodel.models._bootstrap.bootstrap_parameters`).
 
         Parameters
         ----------
@@ -173,7 +173,7 @@ class MaximumLikelihoodModel(Optimiser):
         self
             With ``bootstrap_params_``, one row per converged replicate.
         """
-        from clvmodel.models._intervals import bootstrap_parameters
+        from clvmodel.models._bootstrap import bootstrap_parameters
 
         replicates = bootstrap_parameters(self, data, n_draws, seed, weights)
         self.bootstrap_params_ = pd.DataFrame(replicates, columns=list(self.param_names))

@@ -165,6 +165,12 @@ def limits_over_points(estimate, values, level: float, method: str, probability:
     return np.where(np.isnan(lower), np.inf, lower), np.where(np.isnan(upper), np.inf, upper)
 
 
+def check_n_draws(n_draws) -> None:
+    """Refuse a number of draws or bootstrap replicates that is not a whole number ≥ 2."""
+    if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 2:
+        raise InputError(f"n_draws must be a whole number ≥ 2, got {n_draws!r}.")
+
+
 def parameter_draws(model, n_draws: int, seed=None) -> np.ndarray:
     """Parameter vectors drawn from the asymptotic normal of the working parameters.
 
@@ -182,8 +188,7 @@ def parameter_draws(model, n_draws: int, seed=None) -> np.ndarray:
     numpy.ndarray
         Shape (n_draws, number of parameters), natural parameters (positive where they must be).
     """
-    if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 2:
-        raise InputError(f"n_draws must be a whole number ≥ 2, got {n_draws!r}.")
+    check_n_draws(n_draws)
     centre, matrix = _working_covariance(model)
     rng = np.random.default_rng(seed)
     working = rng.multivariate_normal(centre, matrix, size=int(n_draws), method="eigh")

@@ -316,8 +316,10 @@ class Optimiser:
         if inner is None and scaling is not None and scaling.active and keep.any():
             # A coefficient running off (a group that never drops out) can leave the base
             # parameters at the covariates' zero point on the edge while those at their means are
-            # not: hold those, saying so, as a fit on the raw columns does.
-            held = self._warn_if_degenerate(scaling.parameters(self, log_theta))
+            # not: hold those, saying so unless the fit has warned of edges at the means.
+            user = scaling.parameters(self, log_theta)
+            warn = self._warn_if_degenerate
+            held = self._edge(self._to_working(user.to_numpy())) if edge else warn(user)
             keep &= np.array([name not in held for name in names])
             inner = _inverse_information(hessian, keep) if held and keep.any() else None
         if inner is not None:

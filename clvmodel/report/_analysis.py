@@ -21,7 +21,7 @@ import clvmodel as clv
 from clvmodel._naive import customer_segments
 from clvmodel._reading import date_option, read_dates
 from clvmodel._table_ids import table_ids
-from clvmodel._units import UNIT_NAMES, Duration, convert_periods
+from clvmodel._units import Duration, convert_periods
 from clvmodel.churn.plan import EMPTY_TIERS
 from clvmodel.errors import InputError, StatisticalWarning
 from clvmodel.evaluation.alignment import HOLDOUT_END_ADVICE, HOLDOUT_END_SOURCE
@@ -74,9 +74,7 @@ class Settings:
     @property
     def horizon_words(self) -> str:
         """The value horizon in the words it was given in: "24 months", "1.5 years"."""
-        value, unit = self.value_horizon
-        name = UNIT_NAMES[unit]
-        return f"{value:g} {name.removesuffix('s') if value == 1 else name}"
+        return self.value_horizon.words
 
 
 @dataclass

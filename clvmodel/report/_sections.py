@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._units import Duration
+from clvmodel.evaluation.tracking import tracking_period_name
 from clvmodel.plotting import (
     plot_clv_vs_naive,
     plot_conditional_expectation,
     plot_tracking,
 )
-from clvmodel.plotting.holdout import tracking_period_name
 from clvmodel.plotting.value import top_share as concentration_top_share
 from clvmodel.report import _figures
 from clvmodel.report._analysis import BANDS, Analysis

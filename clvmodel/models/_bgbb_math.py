@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import logsumexp, polygamma
+from scipy.special import polygamma
 
 from clvmodel.models._log_gamma import _STIRLING_FROM, digamma_shift, stirling_remainder_shift
 from clvmodel.models._log_gamma import log_gamma_shift as shift
@@ -148,7 +148,8 @@ def survival_sum(gamma, d, horizon):
 
 def no_purchase_if_alive(theta, x, n, n_star: int) -> np.ndarray:
     """P(X = 0 | alive at n) = Σ_j P(J = j) B(α + x, β + n − x + j)/B(α + x, β + n − x), with
-    P(J = j) = B(γ + 1, δ + n + j)/B(γ, δ + n) for j < n*, B(γ, δ + n + n*)/B(γ, δ + n) at n*.
+    P(J = j) = B(γ + 1, δ + n + j)/B(γ, δ + n) for j < n*, B(γ, δ + n + n*)/B(γ, δ + n) at n*
+    (summed in bounded memory by :func:`clvmodel.models._bgbb_likelihood.death_sum`).
 
     Parameters
     ----------
@@ -163,13 +164,16 @@ def no_purchase_if_alive(theta, x, n, n_star: int) -> np.ndarray:
     -------
     numpy.ndarray
     """
+    from clvmodel.models._bgbb_likelihood import death_sum
+
     alpha, beta, gamma, delta = theta
-    j = np.arange(n_star + 1, dtype="float64")[None, :]
-    x, n = np.asarray(x, dtype="float64")[:, None], np.asarray(n, dtype="float64")[:, None]
-    lifetime = np.where(
-        j < n_star,
-        log_beta_ratio(gamma, delta + n, 1.0, j),
-        log_beta_ratio(gamma, delta + n, 0.0, j),
+    x, n = np.asarray(x, dtype="float64"), np.asarray(n, dtype="float64")
+    horizon = float(n_star)
+    last = log_beta_ratio(gamma, delta + n, 0.0, horizon) + log_beta_ratio(
+        alpha + x, beta + (n - x), 0.0, horizon
     )
-    terms = lifetime + log_beta_ratio(alpha + x, beta + (n - x), 0.0, j)
-    return np.exp(np.minimum(logsumexp(terms, axis=1), 0.0))
+    log_sum = death_sum(
+        (alpha + x, beta + (n - x), 0.0, 0.0), (gamma, delta + n, 1.0, 0.0),
+        np.full(x.shape, horizon), (last, None), name="n_star",
+    )  # fmt: skip
+    return np.exp(np.minimum(log_sum, 0.0))

@@ -36,6 +36,10 @@ __all__ = ["OpportunityPredictions", "count_survival_if_alive"]
 #: The predictions of ``predict``, in their column order.
 OPPORTUNITY_PREDICTIONS = ("probability_alive", "expected_purchases", "probability_no_purchase")
 
+#: Largest horizon n* of the count's prediction interval: each history's table costs (n* + 1)²
+#: cells per parameter vector (n* = 1,000 takes about 15 s for one history).
+MAX_INTERVAL_HORIZON = 1_000
+
 #: Parameter vectors the count's predictive distribution averages over (the first ones).
 _MIXTURE_POINTS = 50
 
@@ -116,6 +120,8 @@ class OpportunityPredictions:
         columns = {name: columns[name] for name in which}
         if interval is not None:
             level = check_level(interval)
+            if "expected_purchases" in which:
+                _check_interval_horizon(horizon)
             points = parameter_points(self, method, n_draws, seed)
             columns.update(self._limits(columns, points, history, horizon, level, method, which))
         return pd.DataFrame({name: values[group] for name, values in columns.items()}, index=index)
@@ -160,6 +166,16 @@ class OpportunityPredictions:
             out["purchases_lower"], out["purchases_upper"] = low, high
             out["purchases_interval_mass"] = mass
         return out
+
+
+def _check_interval_horizon(horizon) -> None:
+    """Refuse a count interval over more than ``MAX_INTERVAL_HORIZON`` opportunities."""
+    if horizon > MAX_INTERVAL_HORIZON:
+        raise InputError(
+            f"the prediction interval of the purchase count looks at most {MAX_INTERVAL_HORIZON} "
+            f"opportunities ahead, got n_star={int(horizon)}; shorten the horizon, or leave "
+            "interval= out (the expectations alone take any n_star)."
+        )
 
 
 def _check_which(which) -> list[str]:

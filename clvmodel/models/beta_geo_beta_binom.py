@@ -33,6 +33,7 @@ from clvmodel.models._bgbb_checks import (
     validate_opportunities,
     whole,
 )
+from clvmodel.models._bgbb_likelihood import death_sum
 from clvmodel.models._bgbb_math import log_beta_ratio, survival_sum
 from clvmodel.models._compress import check_weights, weighted_compress
 from clvmodel.models._fit import MaximumLikelihoodModel
@@ -130,21 +131,13 @@ class BetaGeoBetaBinomModel(OpportunityPredictions, MaximumLikelihoodModel):
                 f"cannot fit {type(self).__name__} on {counts.sum():g} customer(s): the model "
                 "describes differences between customers and needs many of them (hundreds or more)."
             )
-        arrays = self._grid(x[keep], t_x[keep], n[keep])
-        return arrays, counts[keep], n_customers
+        return self._grid(x[keep], t_x[keep], n[keep]), counts[keep], n_customers
 
     @staticmethod
     def _grid(x, t_x, n):
-        """Each row's terms of L as (m, c, k) in B(α+x, β+m) B(γ+c, δ+k): column 0 alive, column
-        1 + i death at opportunity t_x + i + 1 (masked beyond n − t_x − 1)."""
-        i = np.arange(int(np.max(n - t_x)) if x.size else 0, dtype="float64")
-        m = np.concatenate([(n - x)[:, None], (t_x - x)[:, None] + i[None, :]], axis=1)
-        k = np.concatenate([n[:, None], t_x[:, None] + i[None, :]], axis=1)
-        c = np.zeros_like(k)
-        c[:, 1:] = 1.0
-        valid = np.ones_like(k, dtype=bool)
-        valid[:, 1:] = i[None, :] < (n - t_x)[:, None]
-        return x, m, c, np.where(valid, k, 0.0), valid
+        """The likelihood's arrays: the histories themselves (its sums are taken in bounded
+        memory by :func:`clvmodel.models._bgbb_likelihood.death_sum`, no padded grid)."""
+        return x, t_x, n
 
     def _initial(self, arrays, counts):
         return np.ones(4)
@@ -153,26 +146,22 @@ class BetaGeoBetaBinomModel(OpportunityPredictions, MaximumLikelihoodModel):
 
     def _loglik(self, theta, arrays):
         """ln L per row and its gradient: a log-sum-exp over the terms, whose derivatives are
-        digamma differences weighted by each term's share of L."""
+        digamma differences weighted by each term's share of L (summed in bounded memory by
+        :func:`clvmodel.models._bgbb_likelihood.death_sum`)."""
         alpha, beta, gamma, delta = theta
-        x, m, c, k, valid = arrays
-        xs = x[:, None]
-        terms = log_beta_ratio(alpha, beta, xs, np.where(valid, m, 0.0)) + log_beta_ratio(
-            gamma, delta, c, k
+        x, t_x, n = arrays
+        alive = log_beta_ratio(alpha, beta, x, n - x) + log_beta_ratio(gamma, delta, 0.0, n)
+        gd = psi(gamma + delta + n)
+        pieces = (psi(alpha + beta + n), psi(beta + (n - x)), psi(gamma) - gd, psi(delta + n) - gd)
+        ll, (ab, b, g, d) = death_sum(
+            (alpha, beta, x, t_x - x), (gamma, delta, 1.0, t_x), n - t_x, (alive, pieces), True
         )
-        terms = np.where(valid, terms, -np.inf)
-        top = terms.max(axis=1)
-        share = np.exp(terms - top[:, None])
-        total = share.sum(axis=1)
-        ll = top + np.log(total)
-        w = share / total[:, None]
-        ab, gd = psi(alpha + beta + xs + m), psi(gamma + delta + c + k)
         grad = np.array(
             [
-                psi(alpha + x) - psi(alpha) + psi(alpha + beta) - (w * ab).sum(axis=1),
-                (w * psi(beta + m)).sum(axis=1) - psi(beta) + psi(alpha + beta) - (w * ab).sum(1),
-                (w * (psi(gamma + c) - gd)).sum(axis=1) - psi(gamma) + psi(gamma + delta),
-                (w * (psi(delta + k) - gd)).sum(axis=1) - psi(delta) + psi(gamma + delta),
+                psi(alpha + x) - psi(alpha) + psi(alpha + beta) - ab,
+                b - psi(beta) + psi(alpha + beta) - ab,
+                g - psi(gamma) + psi(gamma + delta),
+                d - psi(delta) + psi(gamma + delta),
             ]
         )
         return ll, grad
@@ -188,7 +177,7 @@ class BetaGeoBetaBinomModel(OpportunityPredictions, MaximumLikelihoodModel):
         alpha, beta, gamma, delta = theta
         group, first = group_rows(x, t_x, n)
         x, t_x, n = x[first], t_x[first], n[first]
-        ll, _ = self._loglik(theta, self._grid(x, t_x, n))
+        ll, _ = self._loglik(theta, (x, t_x, n))
         alive = log_beta_ratio(alpha, beta, x, n - x) + log_beta_ratio(gamma, delta, 0.0, n + m)
         return (alive - ll)[group]
 

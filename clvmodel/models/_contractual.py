@@ -24,7 +24,8 @@ d = 0 it is the expected residual lifetime E[T − t − 1 | T > t]. A cancelled
 Covariates (a plan, a channel) are a mode of every contractual model, as of the purchase models
 (:mod:`clvmodel.models.base`): subscriber i gets α_i = α₀ exp(γ_αᵀz_i) and β_i = β₀ exp(γ_βᵀz_i),
 log-links on the two shape parameters of the churn-probability distribution (the mean churn
-probability α/(α + β) falls as β_i grows). Predictions are made per distinct covariate vector.
+probability α/(α + β) falls as β_i grows). Predictions are made per distinct (tenure,
+covariates) row.
 
 The model's ``time_unit_`` is the billing period ("M", "W" or "Y"), saved in the model file.
 

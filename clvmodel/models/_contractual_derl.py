@@ -20,28 +20,39 @@ _NEAR_ZERO_RATE = 1e-8
 _FAR = 600.0
 
 _PIECE_NODES, _PIECE_WEIGHTS = np.polynomial.legendre.leggauss(20)
+# Rows summed together: a block of terms is _ROW_CHUNK × _SUM_BLOCK values (0.5 MB, which
+# keeps the temporaries in cache).
+_ROW_CHUNK = 16
 
 
-def _power_exp(q: float, y: np.ndarray) -> np.ndarray:
+def _rows(p: dict, rows, column: bool = False) -> dict:
+    """The parameters of some rows (each an array of one entry per row), as a column (rows, 1)
+    to broadcast against a grid of ages when ``column``."""
+    return {name: v[rows, None] if column else v[rows] for name, v in p.items()}
+
+
+def _power_exp(q, y: np.ndarray) -> np.ndarray:
     """J(q, y) = ∫_0^∞ exp((1 − q) w − y (e^w − 1)) dw, i.e. ∫_1^∞ v^−q e^−y(v−1) dv with
     v = e^w: 1/(q − 1) at y = 0 (q > 1). The log-integrand is concave in w, at most y below its
     peak at w = 0 or w* = ln((1 − q)/y), and falls super-exponentially once y e^w ≫ 1; composite
     Gauss-Legendre on pieces of width ½ up to 50 below the peak."""
-    y = np.asarray(y, dtype="float64")
+    q, y = np.broadcast_arrays(np.asarray(q, dtype="float64"), np.asarray(y, dtype="float64"))
+    with np.errstate(divide="ignore"):
+        at_zero = np.where(q > 1.0, 1.0 / (q - 1.0), np.inf)
     if not (y > 0).any():
-        return np.full(y.shape, 1.0 / (q - 1.0))
+        return at_zero
     safe = np.where(y > 0, y, 1.0)
     peak = np.log(np.maximum((1.0 - q) / safe, 1.0))
-    end = peak + np.log1p(60.0 / safe) + 60.0 / max(q - 1.0, 1.0) * (q > 1.0)
+    end = peak + np.log1p(60.0 / safe) + 60.0 / np.maximum(q - 1.0, 1.0) * (q > 1.0)
     end = np.minimum(end, peak + 200.0)
     pieces = int(np.ceil(np.max(end) / 0.5))
     width = end / pieces
     total = np.zeros(y.shape)
     for piece in range(pieces):
         w = (piece + (_PIECE_NODES + 1.0) / 2) * width[..., None]
-        h = (1.0 - q) * w - safe[..., None] * np.expm1(w)
+        h = (1.0 - q[..., None]) * w - safe[..., None] * np.expm1(w)
         total += width / 2 * (np.exp(h) @ _PIECE_WEIGHTS)
-    return np.where(y > 0, total, 1.0 / (q - 1.0) if q > 1.0 else np.inf)
+    return np.where(y > 0, total, at_zero)
 
 
 def survival_log_ratio(later, earlier):
@@ -69,17 +80,35 @@ class DiscountedLifetimeSums:
     def _derl(self, p, t: np.ndarray, d: float) -> np.ndarray:
         """Σ_{k ≥ 0} S(t + 1 + k) / S(t) z^k, z = 1/(1 + d), by direct summation in blocks.
 
+        The parameters in ``p`` are numbers or arrays of the shape of ``t`` (one set per row);
+        the rows are summed together, ``_ROW_CHUNK`` at a time (:meth:`_derl_rows`). With
+        d = 0 a row with cα ≤ 1 gets ``inf`` (S(x) falls like x^−cα: the expected lifetime is
+        infinite).
+        """
+        t = np.asarray(t, dtype="float64").reshape(-1)
+        p = {k: np.broadcast_to(np.asarray(v, dtype="float64"), t.shape) for k, v in p.items()}
+        values = np.full(t.size, np.inf)
+        finite = np.ones(t.size, dtype=bool)
+        if d == 0.0:
+            finite = p["alpha"] * p.get("c", 1.0) > 1.0
+        rows = np.flatnonzero(finite)
+        for first in range(0, rows.size, _ROW_CHUNK):
+            chunk = rows[first : first + _ROW_CHUNK]
+            own = {name: v[chunk] for name, v in p.items()}
+            values[chunk] = self._derl_rows(own, t[chunk], d)
+        return values
+
+    def _derl_rows(self, p, t: np.ndarray, d: float) -> np.ndarray:
+        """:meth:`_derl` for rows with their own parameters (arrays like ``t``), finite at d = 0.
+
         The sum stops when the terms left are below ``_SUM_TOLERANCE`` of the sum: with z < 1 the
         remainder is at most (next term) / (1 − z), reached within 45/d terms. At d = 0 (or d
         below ~1e-5) the sum stops after ``_SUM_MAX_TERMS`` terms (``_SUM_MAX_TERMS_DISCOUNTED``)
         and the remainder comes from an integral of the exact S when d > 0
-        (:meth:`_discounted_tail`), from S's asymptotic form at d = 0 (:meth:`_tail`); cα ≤ 1
-        with d = 0 means an infinite sum. Below d = 1e-8 the value is capped at DERL(0).
+        (:meth:`_discounted_tail`), from S's asymptotic form at d = 0 (:meth:`_tail`). Below
+        d = 1e-8 the value is capped at DERL(0). Each row stops on its own terms.
         """
         log_z = -np.log1p(d)
-        if d == 0.0 and p["alpha"] * p.get("c", 1.0) <= 1.0:
-            # S(x) falls like x^−cα: the expected lifetime is infinite.
-            return np.full(t.size, np.inf)
         limit = _SUM_MAX_TERMS
         if d > 0:
             # 45/d overflows at a subnormal d: the cap applies anyway.
@@ -95,7 +124,7 @@ class DiscountedLifetimeSums:
                 k = np.arange(n, n + _SUM_BLOCK, dtype="float64")
                 rows = np.flatnonzero(~done)
                 logs = (
-                    self._log_survival(p, t[rows, None] + 1.0 + k[None, :])[0]
+                    self._log_survival(_rows(p, rows, True), t[rows, None] + 1.0 + k[None, :])[0]
                     - base[rows, None]
                     + k[None, :] * log_z
                 )
@@ -107,19 +136,20 @@ class DiscountedLifetimeSums:
                 last = terms[:, -1]
                 bound = last / -np.expm1(log_z) if d > 0 else np.inf
                 done[rows] = (last == 0) | (bound <= _SUM_TOLERANCE * total[rows])
-            if d > 0 and not done.all():
-                rows = np.flatnonzero(~done)
-                total[rows] += self._discounted_tail(p, t[rows], base[rows], float(n), log_z)
-            elif not done.all():
+            rows = np.flatnonzero(~done)
+            if d > 0 and rows.size:
+                own = _rows(p, rows)
+                total[rows] += self._discounted_tail(own, t[rows], base[rows], float(n), log_z)
+            elif rows.size:
                 # The asymptotic form misses S by a factor 1 + O(x^−2c) at the age x where the
                 # tail starts, so the tail's error falls like x^−(cα + 2c − 1): Richardson
                 # extrapolation from the estimates at n/2 and n removes its leading term.
-                rows = np.flatnonzero(~done)
-                coarse = halfway[rows] + self._tail(p, t[rows], base[rows], n / 2.0, log_z)
-                fine = total[rows] + self._tail(p, t[rows], base[rows], float(n), log_z)
-                c = p.get("c", 1.0)
+                own = _rows(p, rows)
+                coarse = halfway[rows] + self._tail(own, t[rows], base[rows], n / 2.0, log_z)
+                fine = total[rows] + self._tail(own, t[rows], base[rows], float(n), log_z)
+                c = own.get("c", 1.0)
                 ratio = (t[rows] + 1.0 + n) / (t[rows] + 1.0 + n / 2.0)
-                gain = ratio ** (c * p["alpha"] + 2.0 * c - 1.0)
+                gain = ratio ** (c * own["alpha"] + 2.0 * c - 1.0)
                 extrapolated = (gain * fine - coarse) / (gain - 1.0)
                 total[rows] = np.where(np.isfinite(fine + coarse), extrapolated, np.inf)
         if 0.0 < d < _NEAR_ZERO_RATE:
@@ -150,15 +180,16 @@ class DiscountedLifetimeSums:
             edges = np.concatenate([start * geometric[:-1], knee + 0.5 / lam * np.arange(161.0)])
             edges = np.unique(np.maximum(edges, start))
         total = np.zeros(t.size)
+        column = _rows(p, slice(None), True)
         for first in range(0, edges.size - 1, 200):
             lo, hi = edges[first : first + 200], edges[first + 1 : first + 201]
             lo = lo[: hi.size]
             k = (lo[:, None] + (hi - lo)[:, None] * (_PIECE_NODES + 1.0) / 2).ravel()
             weights = ((hi - lo)[:, None] / 2 * _PIECE_WEIGHTS).ravel()
-            logs = self._log_survival(p, t[:, None] + 1.0 + k[None, :])[0] - base[:, None]
+            logs = self._log_survival(column, t[:, None] + 1.0 + k[None, :])[0] - base[:, None]
             total += np.exp(logs + k[None, :] * log_z) @ weights
         ends = np.array([n - 1.0, n])
-        logs = self._log_survival(p, t[:, None] + 1.0 + ends[None, :])[0] - base[:, None]
+        logs = self._log_survival(column, t[:, None] + 1.0 + ends[None, :])[0] - base[:, None]
         slope = np.diff(np.exp(logs + ends[None, :] * log_z), axis=1)[:, 0]
         if log_knee > _FAR:
             total += self._power_remainder(p, t, base, edges[-1], lam)
@@ -168,7 +199,8 @@ class DiscountedLifetimeSums:
         """∫_K^∞ S(t + 1 + k)/S(t) e^−λk dk for K = ``far`` ≥ e^600 with S a power law beyond K,
         S ∝ k^−q with q its local log-slope at K: K f(K) J(q, λK) (see :func:`_power_exp`)."""
         points = np.array([far * np.exp(-0.5), far])
-        logs = self._log_survival(p, t[:, None] + 1.0 + points[None, :])[0] - base[:, None]
+        column = _rows(p, slice(None), True)
+        logs = self._log_survival(column, t[:, None] + 1.0 + points[None, :])[0] - base[:, None]
         slopes = -(logs[:, 1] - logs[:, 0]) / 0.5
         level = logs[:, 1] - lam * far + np.log(far)
         with np.errstate(over="ignore"):
@@ -196,15 +228,18 @@ class DiscountedLifetimeSums:
         log_shifted = log_u + np.log1p(s * np.exp(-log_u))
         log_scale = self._log_survival(p, age)[0] - base + n * log_z + alpha * log_shifted
         total = np.zeros(t.size)
-        log_coefficient = 0.0  # ln |(−α choose j)| + j ln |s|
-        sign = -1.0 if s > 0 else 1.0  # of (−α choose j) s^j, j ≥ 1, relative to the term before
+        log_coefficient = np.zeros(t.size)  # ln |(−α choose j)| + j ln |s|
+        sign = np.where(s > 0, -1.0, 1.0)  # of (−α choose j) s^j, j ≥ 1, relative to the last
+        going = np.ones(t.size, dtype=bool)  # the rows still adding terms
         for j in range(40):
             power = c * (alpha + j)
             term = np.exp(
                 log_scale + log_coefficient + (1.0 - power) * np.log(start) - lam * (start - age)
             ) * _power_exp(power, lam * start)
-            total += sign**j * term
-            if s == 0.0 or np.all(term <= 1e-17 * np.abs(total)):
+            total += np.where(going, sign**j * term, 0.0)
+            going &= (s != 0.0) & ~(term <= 1e-17 * np.abs(total))
+            if not going.any():
                 break
-            log_coefficient += np.log((alpha + j) / (j + 1.0)) + np.log(abs(s))
+            with np.errstate(divide="ignore"):
+                log_coefficient += np.log((alpha + j) / (j + 1.0)) + np.log(np.abs(s))
         return total

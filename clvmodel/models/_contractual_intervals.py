@@ -11,12 +11,13 @@ lifetime E[T − t − 1 | T > t] and DERL(d) as for the purchase models
 * ``method="draws"``: equal-tailed percentiles over draws from the asymptotic normal;
 * ``method="bootstrap"``: the same over the refits of ``model.bootstrap(data)``.
 
-The predictions depend on (t, covariates) only and are evaluated once per distinct pair at each
-parameter vector. Where the mean lifetime is infinite (cα ≤ 1), the undiscounted expected
-residual lifetime is infinite. Percentiles over draws take that as it comes; the delta method
-cannot, so when it happens at the estimate or at any sigma point, the upper limit is ``inf`` and
-the lower limit the smallest value over the points: the data do not rule out an infinite mean
-lifetime. Discounted (d > 0), every value is finite.
+The predictions depend on (t, covariates) only and are evaluated once per distinct pair of the
+active subscribers at each parameter vector, all pairs at once (per-row parameter arrays). Where
+the mean lifetime is infinite (cα ≤ 1), the undiscounted expected residual lifetime is infinite.
+Percentiles over draws take that as it comes; the delta method cannot, so when it happens at the
+estimate or at any sigma point, the upper limit is ``inf`` and the lower limit the smallest value
+over the points: the data do not rule out an infinite mean lifetime. Discounted (d > 0), every
+value is finite.
 """
 
 from __future__ import annotations
@@ -37,16 +38,16 @@ SUBSCRIBER_INTERVAL_NAMES = ("probability_cancel", "expected_residual_lifetime",
 
 def predictions_at(model, subscribers, theta) -> dict:
     """P(cancel within k), the expected residual lifetime and (given d) DERL(d) per subscriber at
-    the parameter vector ``theta``; ``subscribers``: (layout, t, cancelled, k, d) as
-    ``ContractualPredictions.predict`` prepares them (the layout of ``model._layout``)."""
-    layout, t, cancelled, k, d = subscribers
-    groups = model._at(layout, theta)
+    the parameter vector ``theta``; ``subscribers``: (rows, t, cancelled, k, d) as
+    ``ContractualPredictions.predict`` prepares them (the distinct rows of ``model._layout``)."""
+    rows, t, _, k, d = subscribers
+    p = model._at(rows, theta)
     values = {
-        "probability_cancel": model._cancel_within(groups, t, cancelled, k),
-        "expected_residual_lifetime": model._derl_per_row(groups, t, cancelled, 0.0),
+        "probability_cancel": model._cancel_within(rows, p, t, k),
+        "expected_residual_lifetime": model._derl_per_row(rows, p, 0.0),
     }
     if d is not None:
-        values["derl"] = model._derl_per_row(groups, t, cancelled, d)
+        values["derl"] = model._derl_per_row(rows, p, d)
     return values
 
 
@@ -60,7 +61,7 @@ def subscriber_intervals(
     model : ContractualModel
         Fitted with ``fit`` (the covariance of its parameters is needed).
     subscribers : tuple
-        (layout, t, cancelled, k, d), as for :func:`predictions_at`.
+        (rows, t, cancelled, k, d), as for :func:`predictions_at`.
     estimates : dict
         The predictions at the estimate (:func:`predictions_at` at the fitted parameters).
     level : float

@@ -1,9 +1,12 @@
-"""Predictions of the contractual models: a new cohort (survival, retention, DEL, value) and
-subscribers with a history (retention curve, churn risk, DERL, residual value), and simulation.
+"""Predictions of the contractual models for subscribers with a history (retention curve, churn
+risk, DERL, residual value), and simulation; those of a new cohort (survival, retention, DEL,
+value) are in :mod:`clvmodel.models._contractual_groups`.
 
 A mixin of :class:`clvmodel.models._contractual.ContractualModel` (see that module for the
 formulas); it uses the model's ``_params``, ``_individual``, ``_log_survival`` and
-``_check_fitted``."""
+``_check_fitted``. Each prediction is made once per distinct (tenure, covariates) row of the
+active subscribers, with per-row parameter arrays
+(:mod:`clvmodel.models._contractual_groups`)."""
 
 from __future__ import annotations
 
@@ -20,100 +23,19 @@ from clvmodel.models._contractual_checks import (
     periods_per_subscriber,
 )
 from clvmodel.models._contractual_derl import DiscountedLifetimeSums, survival_log_ratio
+from clvmodel.models._contractual_groups import (
+    NewSubscriberPredictions,
+    as_column,
+    row_params,
+    subscriber_rows,
+)
 from clvmodel.models._contractual_intervals import predictions_at, subscriber_intervals
-from clvmodel.models._covariates import covariate_matrix
 from clvmodel.models._intervals import check_level
-from clvmodel.subscriptions import validate_subscribers
 
 
-class ContractualPredictions(DiscountedLifetimeSums):
-    """Mixin of :class:`clvmodel.models._contractual.ContractualModel`: its predictions."""
-
-    # ----------------------------------------------------------------------------------------------
-    # A subscriber just acquired
-    def survival_function(self, t) -> np.ndarray:
-        """S(t) = P(T > t): the share of a new cohort still subscribed after t renewals.
-
-        Parameters
-        ----------
-        t : int or array_like of int
-            Periods since the start (≥ 0).
-
-        Returns
-        -------
-        float or numpy.ndarray
-        """
-        t = check_periods_ahead(t)
-        p = self._params(self._check_fitted())
-        with np.errstate(divide="ignore"):
-            values = np.exp(self._log_survival(p, t)[0])
-        return float(values) if values.ndim == 0 else values
-
-    def retention_rate(self, t) -> np.ndarray:
-        """r(t) = S(t) / S(t − 1): the share of those subscribed in period t who renew (t ≥ 1).
-
-        Parameters
-        ----------
-        t : int or array_like of int
-
-        Returns
-        -------
-        float or numpy.ndarray
-        """
-        t = check_periods_ahead(t)
-        if (t < 1).any():
-            raise InputError(f"retention rates start at period 1, got {t.tolist()}.")
-        p = self._params(self._check_fitted())
-        values = np.exp(self._log_retention(p, t))
-        return float(values) if values.ndim == 0 else values
-
-    def discounted_expected_lifetime(self, discount_rate: float) -> float:
-        """DEL(d) = Σ_{t ≥ 0} S(t) (1 + d)^−t: a new subscriber's expected discounted number of
-        payments, the first (at signup) undiscounted (Fader and Hardie 2010).
-
-        Parameters
-        ----------
-        discount_rate : float
-            Per billing period.
-
-        Returns
-        -------
-        float
-            ``inf`` when d = 0 and the expected lifetime is infinite.
-        """
-        d = check_discount_rate(discount_rate)
-        p = self._params(self._check_fitted())
-        # S(t) = S(0 + 1 + (t − 1)) / S(0): DERL at tenure 0 counts payments 2, 3, …
-        return float(1.0 + self._derl(p, np.zeros(1), d)[0] / (1.0 + d))
-
-    def lifetime_value_new(self, price: float, margin: float, discount_rate: float) -> float:
-        """Expected discounted value of a subscriber just acquired: price × margin × DEL(d).
-
-        Parameters
-        ----------
-        price : float
-            Price per billing period.
-        margin : float
-            Share of the price kept as profit (between 0 and 1 for a margin rate).
-        discount_rate : float
-            Per billing period.
-
-        Returns
-        -------
-        float
-
-        Raises
-        ------
-        InputError
-            At ``discount_rate=0`` when the model's expected lifetime is infinite.
-        """
-        price, margin = check_price_and_margin(price, margin)
-        if price.ndim:
-            raise InputError(f"price must be one number per period, got {price.size} values.")
-        d = check_discount_rate(discount_rate)
-        lifetime = self.discounted_expected_lifetime(d)
-        finite_value(lifetime, d, "the lifetime value of a new subscriber", self._heavy_tail)
-        return float(price) * margin * lifetime
+class ContractualPredictions(NewSubscriberPredictions, DiscountedLifetimeSums):
+    """Mixin of :class:`clvmodel.models._contractual.ContractualModel`: its predictions (those of
+    a new cohort from :class:`NewSubscriberPredictions`)."""
 
     @property
     def _heavy_tail(self) -> str:
@@ -123,46 +45,21 @@ class ContractualPredictions(DiscountedLifetimeSums):
     # ----------------------------------------------------------------------------------------------
     # Subscribers with a history
     def _tenure(self, data, theta=None):
-        """Validated periods, cancelled flags and index, and the parameter groups at ``theta``
-        (default: the estimate): a list of (rows, parameters), one per distinct covariate
-        vector (one group without covariates)."""
-        layout, periods, cancelled, index = self._layout(data)
-        groups = self._at(layout, self._check_fitted() if theta is None else theta)
-        return groups, periods, cancelled, index
+        """The distinct rows of ``data`` (:func:`subscriber_rows`), their parameters at
+        ``theta`` (default: the estimate; :meth:`_at`), and the periods, cancelled flags and
+        index."""
+        rows, periods, cancelled, index = self._layout(data)
+        p = self._at(rows, self._check_fitted() if theta is None else theta)
+        return (rows, p), periods, cancelled, index
 
     def _layout(self, data):
-        """Validated periods, cancelled flags and index, and per distinct covariate vector: its
-        rows, the vector (z_alpha, z_beta, each of shape (1, covariates)), the rows' distinct
-        tenures and each row's place among them."""
-        self._check_fitted()
-        periods, cancelled, index = validate_subscribers(data, getattr(self, "period_", None))
-        if not self.has_covariates:
-            parts = [(np.arange(periods.size), np.empty((1, 0)), np.empty((1, 0)))]
-        else:
-            z_alpha = covariate_matrix(data, self.alpha_covariates, fitting=False)
-            z_beta = covariate_matrix(data, self.beta_covariates, fitting=False)
-            z = np.column_stack([z_alpha, z_beta])
-            distinct, group = np.unique(z, axis=0, return_inverse=True)
-            group = np.asarray(group).reshape(-1)
-            ka = z_alpha.shape[1]
-            parts = [
-                (np.flatnonzero(group == g), distinct[g : g + 1, :ka], distinct[g : g + 1, ka:])
-                for g in range(distinct.shape[0])
-            ]
-        layout = [(rows, za, zb, *np.unique(periods[rows], return_inverse=True))
-                  for rows, za, zb in parts]  # fmt: skip
-        return layout, periods, cancelled, index
+        """Validated periods, cancelled flags and index, and the distinct (tenure, covariates)
+        rows of the active subscribers (:class:`SubscriberRows`)."""
+        return subscriber_rows(self, data)
 
-    def _at(self, layout, theta) -> list:
-        """The groups of a layout at the parameter vector ``theta``: (rows, parameters, distinct
-        tenures, each row's place among them)."""
-        groups = []
-        for rows, za, zb, distinct, place in layout:
-            own = self._individual(theta, za, zb)
-            groups.append(
-                (rows, {k: float(np.ravel(v)[0]) for k, v in own.items()}, distinct, place)
-            )
-        return groups
+    def _at(self, rows, theta) -> dict:
+        """The rows' parameters at the parameter vector ``theta``: arrays of shape (rows,)."""
+        return row_params(self, rows.z_alpha, rows.z_beta, theta)
 
     def retention_curve(self, data, periods: int = 12) -> pd.DataFrame:
         """P(still subscribed after k more renewals | history) = S(t + k) / S(t), k = 0 … periods.
@@ -179,15 +76,12 @@ class ContractualPredictions(DiscountedLifetimeSums):
         pandas.DataFrame
             One column per k, indexed like ``data`` (0 throughout for cancelled subscribers).
         """
-        groups, t, cancelled, index = self._tenure(data)
+        (rows, p), t, cancelled, index = self._tenure(data)
         k = np.arange(int(check_periods_ahead(periods)) + 1, dtype="float64")
-        values = np.empty((t.size, k.size))
-        for rows, p, distinct, group in groups:
-            with np.errstate(divide="ignore"):
-                grid = self._log_survival(p, distinct[:, None] + k[None, :])[0]
-                base = self._log_survival(p, distinct)[0][:, None]
-                values[rows] = np.exp(survival_log_ratio(grid, base))[group]
-        values[cancelled] = 0.0
+        with np.errstate(divide="ignore"):
+            grid = self._log_survival(as_column(p), rows.tenure[:, None] + k[None, :])[0]
+            base = self._log_survival(p, rows.tenure)[0][:, None]
+            values = rows.spread(np.exp(survival_log_ratio(grid, base)).reshape(-1, k.size), 0.0)
         return pd.DataFrame(values, index=index, columns=k.astype("int64"))
 
     def probability_cancel(self, data, periods) -> pd.Series:
@@ -205,26 +99,32 @@ class ContractualPredictions(DiscountedLifetimeSums):
         -------
         pandas.Series
         """
-        groups, t, cancelled, index = self._tenure(data)
+        (rows, p), t, cancelled, index = self._tenure(data)
         k = periods_per_subscriber(periods, t.size)
-        values = self._cancel_within(groups, t, cancelled, k)
+        values = self._cancel_within(rows, p, t, k)
         return pd.Series(values, index=index, name="probability_cancel")
 
-    def _cancel_within(self, groups, t, cancelled, k) -> np.ndarray:
-        """P(T ≤ t + k | T > t) per subscriber from the groups of :meth:`_at` (once per distinct
-        tenure when k is one number)."""
-        log_ratio = np.empty(t.size)
-        for rows, p, distinct, place in groups:
-            base, ahead = (
-                (distinct, distinct + k) if np.ndim(k) == 0 else (t[rows], t[rows] + k[rows])
+    def _cancel_within(self, rows, p, t, k) -> np.ndarray:
+        """P(T ≤ t + k | T > t) per subscriber from the rows of :meth:`_layout` and their
+        parameters (:meth:`_at`): once per row when k is one number, else per active
+        subscriber."""
+        if np.ndim(k) == 0:
+            base, ahead = rows.tenure, rows.tenure + k
+        else:
+            p = {name: v[rows.place] for name, v in p.items()}
+            base = t[rows.active]
+            ahead = base + k[rows.active]
+        with np.errstate(divide="ignore"):
+            log_ratio = survival_log_ratio(
+                self._log_survival(p, ahead)[0], self._log_survival(p, base)[0]
             )
-            with np.errstate(divide="ignore"):
-                values = survival_log_ratio(
-                    self._log_survival(p, ahead)[0], self._log_survival(p, base)[0]
-                )
-            log_ratio[rows] = values[place] if np.ndim(k) == 0 else values
         # 0.0 − expm1: k = 0 gives 0.0, where −expm1(0.0) is −0.0 ("-0.0" in a CSV).
-        return np.where(cancelled, 1.0, 0.0 - np.expm1(log_ratio))
+        values = 0.0 - np.expm1(log_ratio)
+        if np.ndim(k) == 0:
+            return rows.spread(values, 1.0)
+        out = np.ones(t.size)
+        out[rows.active] = values
+        return out
 
     def expected_residual_lifetime(self, data) -> pd.Series:
         """E[T − t − 1 | T > t]: the expected number of further payments (renewals), i.e. DERL
@@ -329,10 +229,10 @@ class ContractualPredictions(DiscountedLifetimeSums):
         pandas.DataFrame
             Indexed like ``data``.
         """
-        layout, t, cancelled, index = self._layout(data)
+        rows, t, cancelled, index = self._layout(data)
         k = periods_per_subscriber(periods, t.size)
         d = None if discount_rate is None else check_discount_rate(discount_rate)
-        subscribers = (layout, t, cancelled, k, d)
+        subscribers = (rows, t, cancelled, k, d)
         columns = predictions_at(self, subscribers, self._check_fitted())
         if interval is not None:
             level = check_level(interval)
@@ -341,15 +241,12 @@ class ContractualPredictions(DiscountedLifetimeSums):
         return pd.DataFrame(columns, index=index)
 
     def _per_subscriber(self, data, d: float) -> pd.Series:
-        groups, t, cancelled, index = self._tenure(data)
-        return pd.Series(self._derl_per_row(groups, t, cancelled, d), index=index)
+        (rows, p), t, cancelled, index = self._tenure(data)
+        return pd.Series(self._derl_per_row(rows, p, d), index=index)
 
-    def _derl_per_row(self, groups, t, cancelled, d: float) -> np.ndarray:
-        """DERL(d) per subscriber from the groups of :meth:`_at`, once per distinct tenure."""
-        values = np.empty(t.size)
-        for rows, p, distinct, place in groups:
-            values[rows] = self._derl(p, distinct, d)[place]
-        return np.where(cancelled, 0.0, values)
+    def _derl_per_row(self, rows, p, d: float) -> np.ndarray:
+        """DERL(d) per subscriber, once per row of :meth:`_layout` (0 for the cancelled)."""
+        return rows.spread(self._derl(p, rows.tenure, d), 0.0)
 
     # ----------------------------------------------------------------------------------------------
     def simulate(self, n_subscribers: int, observed_periods, random_state=None) -> pd.DataFrame:
@@ -373,6 +270,13 @@ class ContractualPredictions(DiscountedLifetimeSums):
             ``periods``, ``cancelled`` and the true ``lifetime``, one row per subscriber.
         """
         p = self._params(self._check_fitted())
+        if self.has_covariates:  # it would draw every subscriber at covariates 0
+            names = list(dict.fromkeys([*self.alpha_covariates, *self.beta_covariates]))
+            raise InputError(
+                f"simulate draws subscribers of one population, and this {type(self).__name__} "
+                f"has covariates {names}; simulate each group from a model without covariates "
+                "at that group's parameters (from_params)."
+            )
         rng = np.random.default_rng(random_state)
         n = int(check_number("n_subscribers", n_subscribers, low=0))
         if n != n_subscribers:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from clvmodel._grouping import group_rows
 from clvmodel.errors import InputError
 from clvmodel.models._contractual_checks import (
     check_discount_rate,
@@ -100,23 +101,11 @@ def subscriber_rows(model, data):
     model._check_fitted()
     periods, cancelled, index = validate_subscribers(data, getattr(model, "period_", None))
     active = ~np.asarray(cancelled, dtype=bool)
-    if not model.has_covariates:
-        tenure, place = np.unique(periods[active], return_inverse=True)
-        empty = np.empty((tenure.size, 0))
-        rows = SubscriberRows(tenure, empty, empty, active, np.asarray(place).reshape(-1))
-        return rows, periods, cancelled, index
-    z_alpha = covariate_matrix(data, model.alpha_covariates, fitting=False)
-    z_beta = covariate_matrix(data, model.beta_covariates, fitting=False)
-    keys = np.column_stack([periods, z_alpha, z_beta])[active]
-    distinct, place = np.unique(keys, axis=0, return_inverse=True)
-    ka = z_alpha.shape[1]
-    rows = SubscriberRows(
-        distinct[:, 0],
-        distinct[:, 1 : 1 + ka],
-        distinct[:, 1 + ka :],
-        active,
-        np.asarray(place).reshape(-1),
-    )
+    tenure = np.asarray(periods)[active]
+    z_alpha = covariate_matrix(data, model.alpha_covariates, fitting=False)[active]
+    z_beta = covariate_matrix(data, model.beta_covariates, fitting=False)[active]
+    place, first = group_rows(tenure, *z_alpha.T, *z_beta.T)
+    rows = SubscriberRows(tenure[first], z_alpha[first], z_beta[first], active, place)
     return rows, periods, cancelled, index
 
 
@@ -183,9 +172,9 @@ def cohort_params(model, data) -> tuple[dict, np.ndarray]:
         raise InputError("data has no rows: pass one row per new subscriber.")
     if not names:  # every new subscriber has the model's own parameters
         return row_params(model, empty, empty, theta), np.ones(1)
-    distinct, counts = np.unique(np.column_stack([z_alpha, z_beta]), axis=0, return_counts=True)
-    ka = z_alpha.shape[1]
-    params = row_params(model, distinct[:, :ka], distinct[:, ka:], theta)
+    group, first = group_rows(*z_alpha.T, *z_beta.T)
+    counts = np.bincount(group, minlength=first.size)
+    params = row_params(model, z_alpha[first], z_beta[first], theta)
     return params, counts / counts.sum()
 
 

@@ -117,7 +117,8 @@ def _add_residual_value(scores, model, active, prices, margin: float, d: float) 
 def _add_limits(scores, model, active, horizon: int, priced: bool, margin, d, uncertainty):
     """Add the confidence limits of churn risk and retention and, with a price, of DERL and the
     residual value (``clv_lower``/``_upper``, which the price plan sums per stage)."""
-    limits = model.predict(active, horizon, d if priced else None, **uncertainty)
+    which = ["probability_cancel", "derl"] if priced else ["probability_cancel"]
+    limits = model.predict(active, horizon, d if priced else None, which=which, **uncertainty)
     low = np.clip(limits["probability_cancel_lower"].to_numpy(), 0.0, 1.0)
     high = np.clip(limits["probability_cancel_upper"].to_numpy(), 0.0, 1.0)
     scores["churn_risk_lower"], scores["churn_risk_upper"] = low, high

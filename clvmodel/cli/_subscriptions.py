@@ -192,7 +192,8 @@ def _scores(model, rows, job, margin, interval=None) -> pd.DataFrame:
             "derl": model.discounted_expected_residual_lifetime(rows, job.discount),
         })  # fmt: skip
     else:
-        table = model.predict(rows, job.horizon, job.discount, interval=interval)
+        which = ["probability_cancel", "derl"]  # not the undiscounted lifetime (BdW: costly)
+        table = model.predict(rows, job.horizon, job.discount, which=which, interval=interval)
     scores["probability_cancel"] = table["probability_cancel"].to_numpy()
     scores["derl"] = table["derl"].to_numpy()
     if not np.isfinite(table["derl" if interval is None else "derl_upper"]).all():

@@ -36,17 +36,23 @@ __all__ = ["SUBSCRIBER_INTERVAL_NAMES", "predictions_at", "subscriber_intervals"
 SUBSCRIBER_INTERVAL_NAMES = ("probability_cancel", "expected_residual_lifetime", "derl")
 
 
-def predictions_at(model, subscribers, theta) -> dict:
+#: The columns of ``ContractualPredictions.predict``, in order ("derl" given a discount rate).
+PREDICTION_COLUMNS = ("probability_cancel", "expected_residual_lifetime", "derl")
+
+
+def predictions_at(model, subscribers, theta, which=PREDICTION_COLUMNS) -> dict:
     """P(cancel within k), the expected residual lifetime and (given d) DERL(d) per subscriber at
-    the parameter vector ``theta``; ``subscribers``: (rows, t, cancelled, k, d) as
-    ``ContractualPredictions.predict`` prepares them (the distinct rows of ``model._layout``)."""
+    the parameter vector ``theta``, those of them named in ``which``; ``subscribers``: (rows, t,
+    cancelled, k, d) as ``ContractualPredictions.predict`` prepares them (the distinct rows of
+    ``model._layout``)."""
     rows, t, _, k, d = subscribers
     p = model._at(rows, theta)
-    values = {
-        "probability_cancel": model._cancel_within(rows, p, t, k),
-        "expected_residual_lifetime": model._derl_per_row(rows, p, 0.0),
-    }
-    if d is not None:
+    values = {}
+    if "probability_cancel" in which:
+        values["probability_cancel"] = model._cancel_within(rows, p, t, k)
+    if "expected_residual_lifetime" in which:
+        values["expected_residual_lifetime"] = model._derl_per_row(rows, p, 0.0)
+    if d is not None and "derl" in which:
         values["derl"] = model._derl_per_row(rows, p, d)
     return values
 
@@ -78,7 +84,7 @@ def subscriber_intervals(
         ``<name>_lower`` and ``<name>_upper`` for each prediction in ``estimates``.
     """
     points = parameter_points(model, method, n_draws, seed)
-    at_points = [predictions_at(model, subscribers, theta) for theta in points]
+    at_points = [predictions_at(model, subscribers, theta, list(estimates)) for theta in points]
     out = {}
     for name, centre in estimates.items():
         values = np.stack([v[name] for v in at_points])

@@ -29,7 +29,11 @@ from clvmodel.models._contractual_groups import (
     row_params,
     subscriber_rows,
 )
-from clvmodel.models._contractual_intervals import predictions_at, subscriber_intervals
+from clvmodel.models._contractual_intervals import (
+    PREDICTION_COLUMNS,
+    predictions_at,
+    subscriber_intervals,
+)
 from clvmodel.models._intervals import check_level
 
 
@@ -203,8 +207,8 @@ class ContractualPredictions(NewSubscriberPredictions, DiscountedLifetimeSums):
         return (price * margin * derl).rename("residual_value")
 
     def predict(
-        self, data, periods, discount_rate=None, *, interval=None, method="delta", n_draws=200,
-        seed=0,
+        self, data, periods, discount_rate=None, *, which=None, interval=None, method="delta",
+        n_draws=200, seed=0,
     ) -> pd.DataFrame:  # fmt: skip
         """The per-subscriber predictions at once: ``probability_cancel`` within ``periods``
         renewal decisions, ``expected_residual_lifetime`` and, given a discount rate, ``derl``.
@@ -217,6 +221,9 @@ class ContractualPredictions(NewSubscriberPredictions, DiscountedLifetimeSums):
             Horizon k in renewal decisions (one, or one per subscriber).
         discount_rate : float, optional
             Per billing period; adds the ``derl`` column.
+        which : list of str, optional
+            The columns to compute, of ``probability_cancel``, ``expected_residual_lifetime`` and
+            ``derl`` (all by default): the undiscounted residual lifetime is the costly one.
         interval : float, optional
             Adds ``<column>_lower``/``_upper``: confidence intervals at this level (e.g. 0.9)
             from parameter uncertainty (:mod:`clvmodel.models._contractual_intervals`).
@@ -233,7 +240,7 @@ class ContractualPredictions(NewSubscriberPredictions, DiscountedLifetimeSums):
         k = periods_per_subscriber(periods, t.size)
         d = None if discount_rate is None else check_discount_rate(discount_rate)
         subscribers = (rows, t, cancelled, k, d)
-        columns = predictions_at(self, subscribers, self._check_fitted())
+        columns = predictions_at(self, subscribers, self._check_fitted(), _which(which, d))
         if interval is not None:
             level = check_level(interval)
             limits = subscriber_intervals(self, subscribers, columns, level, method, n_draws, seed)
@@ -298,3 +305,16 @@ class ContractualPredictions(NewSubscriberPredictions, DiscountedLifetimeSums):
             },
             index=pd.RangeIndex(n, name="subscriber"),
         )
+
+
+def _which(which, discount_rate) -> list[str]:
+    """The columns ``predict`` is asked for, checked."""
+    names = (
+        [which] if isinstance(which, str) else list(PREDICTION_COLUMNS if which is None else which)
+    )
+    unknown = [name for name in names if name not in PREDICTION_COLUMNS]
+    if unknown or not names:
+        raise InputError(f"which must name some of {list(PREDICTION_COLUMNS)}, got {which!r}.")
+    if "derl" in names and which is not None and discount_rate is None:
+        raise InputError("which names 'derl', which needs a discount_rate.")
+    return names

@@ -205,3 +205,27 @@ def test_simulate_refuses_a_covariate_model():
     )
     with pytest.raises(InputError, match=r"has covariates \['age'\]; simulate each group"):
         model.simulate(10, 5)
+
+
+@pytest.mark.parametrize("model_class", [ShiftedBetaGeoModel, BetaDiscreteWeibullModel])
+def test_predict_computes_only_the_columns_asked_for(model_class):
+    # The command line's score and the price plan use two columns; the undiscounted residual
+    # lifetime, BdW's costliest sum, was computed at every sigma point and thrown away.
+    rng = np.random.default_rng(0)
+    params = {
+        "alpha": 1.2,
+        "beta": 2.0,
+        **({"c": 0.9} if model_class is BetaDiscreteWeibullModel else {}),
+    }
+    subscribers = model_class.from_params(params).simulate(300, rng.integers(1, 13, 300), 1)
+    subscribers["age"] = rng.uniform(20, 60, 300).round(1)
+    model = model_class(alpha_covariates=["age"]).fit(subscribers)
+    full = model.predict(subscribers, 12, 0.01, interval=0.9)
+    which = ["probability_cancel", "derl"]
+    part = model.predict(subscribers, 12, 0.01, which=which, interval=0.9)
+    assert list(part.columns) == [*which, *(f"{n}_{s}" for n in which for s in ("lower", "upper"))]
+    pd.testing.assert_frame_equal(part, full[part.columns])
+    with pytest.raises(InputError, match="which must name some of"):
+        model.predict(subscribers, 12, which=["retention"])
+    with pytest.raises(InputError, match="'derl', which needs a discount_rate"):
+        model.predict(subscribers, 12, which="derl")

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import clvmodel as clv
@@ -386,6 +386,9 @@ def test_rows_parameters_are_the_same_on_the_standardised_columns(
     scaling = CovariateScaling(model, histories, counts)
     scaled = np.array([np.log(0.3), np.log(5.0), np.log(0.8), np.log(2.5), *effects])
     user = scaling.to_user(scaled)
+    # A base parameter beyond a float at covariates 0 (ln α₀ = 712.7 for offset 150) has no
+    # model in the user's units: the fit refuses it (the test of such a base, above).
+    assume(np.all(np.abs(user[:4]) < 700))
     np.testing.assert_allclose(scaling.to_scaled(user), scaled, rtol=1e-9, atol=1e-9)
     standard = scaling.arrays
     mine = model._individual(model._to_natural(user)[0], histories.z_purchase, histories.z_dropout)

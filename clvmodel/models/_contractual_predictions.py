@@ -35,6 +35,7 @@ from clvmodel.models._contractual_intervals import (
     subscriber_intervals,
 )
 from clvmodel.models._intervals import check_level
+from clvmodel.models._opportunity_counts import check_which
 
 
 class ContractualPredictions(NewSubscriberPredictions, DiscountedLifetimeSums):
@@ -308,13 +309,10 @@ class ContractualPredictions(NewSubscriberPredictions, DiscountedLifetimeSums):
 
 
 def _which(which, discount_rate) -> list[str]:
-    """The columns ``predict`` is asked for, checked."""
-    names = (
-        [which] if isinstance(which, str) else list(PREDICTION_COLUMNS if which is None else which)
-    )
-    unknown = [name for name in names if name not in PREDICTION_COLUMNS]
-    if unknown or not names:
-        raise InputError(f"which must name some of {list(PREDICTION_COLUMNS)}, got {which!r}.")
-    if "derl" in names and which is not None and discount_rate is None:
+    """The columns ``predict`` is asked for, checked (all without ``which``)."""
+    if which is None:
+        return list(PREDICTION_COLUMNS)
+    names = check_which(which, PREDICTION_COLUMNS)
+    if "derl" in names and discount_rate is None:
         raise InputError("which names 'derl', which needs a discount_rate.")
     return names

@@ -31,7 +31,7 @@ from clvmodel.models._count_tables import SurvivalTables, mixture_interval
 from clvmodel.models._interval_draws import limits_over_points, parameter_points
 from clvmodel.models._log_gamma import log_gamma_shift as shift
 
-__all__ = ["OpportunityPredictions", "count_survival_if_alive"]
+__all__ = ["OpportunityPredictions", "check_which", "count_survival_if_alive"]
 
 #: The predictions of ``predict``, in their column order.
 OPPORTUNITY_PREDICTIONS = ("probability_alive", "expected_purchases", "probability_no_purchase")
@@ -110,7 +110,7 @@ class OpportunityPredictions:
         """
         from clvmodel.models._intervals import check_level
 
-        which = _check_which(which)
+        which = check_which(which, OPPORTUNITY_PREDICTIONS)
         theta, x, t_x, n, index = self._rows(data)
         horizon = one_whole(n_star, "n_star")
         # Everything once per distinct history (x, t_x, n), then spread back to the rows.
@@ -178,9 +178,10 @@ def _check_interval_horizon(horizon) -> None:
         )
 
 
-def _check_which(which) -> list[str]:
+def check_which(which, known) -> list[str]:
+    """The predictions ``which`` names (one name or a list), each one of ``known``."""
     names = [which] if isinstance(which, str) else list(which)
-    unknown = [name for name in names if name not in OPPORTUNITY_PREDICTIONS]
+    unknown = [name for name in names if name not in known]
     if unknown or not names:
-        raise InputError(f"which must name some of {list(OPPORTUNITY_PREDICTIONS)}, got {which!r}.")
+        raise InputError(f"which must name some of {list(known)}, got {which!r}.")
     return names

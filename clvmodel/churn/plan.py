@@ -69,7 +69,9 @@ def price_increase_plan(
     increases : sequence of float, 1-D array or mapping
         Price increases as fractions (0.05 for 5 %), one per tier from the lowest risk to the
         highest, or a mapping tier → increase. Each in [0, 1), never larger for a higher-risk
-        tier. The default leaves the highest-risk tier at 0 %.
+        tier. The default leaves the highest-risk tier at 0 %. With ``thresholds`` or
+        ``quantiles`` (and no ``tiers``) a mapping's keys name the new tiers, lowest risk first,
+        unless they are the default names (in any order), which keep their own order.
     tiers : sequence of str, optional
         Tier labels, lowest risk first. Without thresholds/quantiles they name (and order) the
         tiers of ``scores``; otherwise they label the new tiers (default ``("low", "medium",
@@ -216,7 +218,10 @@ def _plan_tiers(scores, risk, increases, tiers, thresholds, quantiles):
     listed = isinstance(increases, Sequence | Mapping) and not isinstance(increases, str)
     n_tiers = len(increases) if listed else None
     if isinstance(increases, Mapping) and tiers is None:
+        # The keys name the new tiers lowest risk first; the default names in any order.
         tiers = tuple(increases)
+        if sorted(tiers) == sorted(default_tier_labels(len(tiers))):
+            tiers = default_tier_labels(len(tiers))
     labels = tiers if tiers is not None else default_tier_labels(n_tiers or 3)
     labels, cuts, rule = _tier_rule(risk, labels, thresholds, quantiles)
     categorical = _assign_tiers(risk, labels, cuts)

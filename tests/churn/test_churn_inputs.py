@@ -234,3 +234,26 @@ def test_churn_risk_checks_the_discount_rate_without_a_spend_model(rate):
     bg = clv.BetaGeoModel().fit(rfm)
     with pytest.raises(clv.InputError, match="discount_rate"):
         clv.churn_risk(bg, rfm, horizon="39W", discount_rate=rate)
+
+
+def test_a_mapping_of_the_default_names_keeps_their_risk_order_whatever_its_key_order():
+    # Found by a hunt: {"low": .05, "high": 0, "medium": 0} with thresholds labelled the customer
+    # at risk 0.6 "high" and the one at 0.9 "medium" (the keys' order taken as the risk order),
+    # and {"high": 0, "medium": .025, "low": .05} was refused as raising "the lower-risk tier
+    # 'high'".
+    scores = pd.DataFrame(
+        {"churn_risk": [0.1, 0.3, 0.6, 0.9], "predicted_clv": [100.0, 50.0, 40.0, 10.0]}
+    )
+    for increases in (
+        {"low": 0.05, "high": 0.0, "medium": 0.0},
+        {"high": 0.0, "medium": 0.0, "low": 0.05},
+    ):
+        plan = clv.price_increase_plan(scores, increases, thresholds=(0.5, 0.8), margin=1.0)
+        assert list(plan.assignments["tier"].astype(str)) == ["low", "low", "medium", "high"]
+        assert list(plan.stages["tier"]) == ["low", "medium", "high"]
+        assert list(plan.stages["increase"]) == [0.05, 0.0, 0.0]
+    # Names of one's own still name the tiers lowest risk first, in the mapping's order.
+    plan = clv.price_increase_plan(
+        scores, {"calm": 0.05, "wary": 0.0}, thresholds=(0.5,), margin=1.0
+    )
+    assert list(plan.assignments["tier"].astype(str)) == ["calm", "calm", "wary", "wary"]

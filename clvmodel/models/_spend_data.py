@@ -32,9 +32,16 @@ def repeat_buyers(x: np.ndarray, m: np.ndarray, weights) -> tuple[np.ndarray, np
         )
         keep &= m > 0
     if keep.sum() < 2:
+        repeat = int((x > 0).sum())
+        advice = (
+            f"It has {repeat:,} repeat buyers, but their monetary_value is 0 or less: check the "
+            "amounts the RFM summary was made from."
+            if repeat >= 2
+            else "Use a longer observation period."
+        )
         raise InputError(
             f"the Gamma-Gamma model needs repeat buyers with positive spend; this table has "
-            f"{int(keep.sum())}. Use a longer observation period."
+            f"{int(keep.sum())}. {advice}"
         )
     if w is not None:
         keep &= w > 0  # a row of weight 0 stands for no customer

@@ -390,3 +390,17 @@ def test_expected_spend_stays_finite_at_a_huge_shape_p():
         warnings.simplefilter("error")
         spend = model.expected_spend(rfm).to_numpy()
     np.testing.assert_allclose(spend, [1e12, 1e10], rtol=1e-12)
+
+
+def test_repeat_buyers_without_positive_spend_are_named_as_such():
+    # Found by a hunt: a log whose amounts were all 0 was refused with "Use a longer observation
+    # period", although it had hundreds of repeat buyers.
+    rfm = pd.DataFrame(
+        {"frequency": [2, 3, 1, 0], "recency": [5.0, 8, 3, 0], "T": [10.0] * 4}
+    ).assign(monetary_value=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(clv.InputError, match="3 repeat buyers, but their monetary_value"):
+            clv.GammaGammaModel().fit(rfm)
+        with pytest.raises(clv.InputError, match="longer observation period"):
+            clv.GammaGammaModel().fit(rfm.assign(frequency=[2, 0, 0, 0], recency=[5.0, 0, 0, 0]))

@@ -127,11 +127,17 @@ def _percent(value: float) -> str:
     return "–" if not np.isfinite(value) else f"{100 * value:.1f} %"
 
 
+def _cut_percent(cut: float) -> str:
+    """A cut point in percent: one decimal, more where one would round it (0.0001 %)."""
+    text = f"{100 * cut:.1f}"
+    return text if abs(float(text) - 100 * cut) < 1e-9 else f"{100 * cut:.6g}"
+
+
 def _rule_description(settings: Mapping[str, Any], cuts) -> str:
     tiers = settings.get("tiers", [])
     if cuts is None:
         return f"Tiers {', '.join(tiers)} as given in the scores."
-    shown = ", ".join(f"{100 * c:.1f} %" for c in cuts)
+    shown = ", ".join(f"{_cut_percent(c)} %" for c in cuts)
     how = "quantile cut points" if settings.get("tier_rule") == "quantiles" else "thresholds"
     return (
         f"Tiers {', '.join(tiers)} by churn-risk {how} {shown} (a customer at a cut point belongs "

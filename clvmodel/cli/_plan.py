@@ -32,8 +32,6 @@ from clvmodel.cli._plan_inputs import (
 )
 from clvmodel.io import format_of, write_table
 
-_DAYS = {"D": 1.0, "W": 7.0}
-
 
 def check_plan_options(steps, labels, cut_points, shares) -> None:
     """The option-level mistakes, reported in the command line's own terms (5% for 0.05)."""
@@ -282,8 +280,8 @@ def _plan_models(model, spend_model, time_unit):
 def _staged_plan(bg, gg, rfm, horizons, tiering, value, increases, stage_wait, start):
     """Churn risk in tiers, then the staged plan; the library's warnings as ``warning:`` lines.
 
-    The churn horizon goes to the model in its own time unit; the CLV counts periods of the CLV
-    horizon's own unit (52W: discounted week by week, as before).
+    The churn horizon goes to the model as written (its unit kept for the printed plan); the CLV
+    counts periods of the CLV horizon's own unit (52W: discounted week by week, as before).
     """
     churn, clv_horizon = horizons
     wait = None if stage_wait is None else periods(stage_wait, "W")
@@ -292,7 +290,7 @@ def _staged_plan(bg, gg, rfm, horizons, tiering, value, increases, stage_wait, s
         scores = clv.churn_risk(
             bg,
             rfm,
-            _model_periods(churn, bg.time_unit_),
+            churn,
             gg,
             clv_horizon=clv_horizon,
             **tiering,
@@ -302,10 +300,3 @@ def _staged_plan(bg, gg, rfm, horizons, tiering, value, increases, stage_wait, s
     for warning in caught:
         click.echo(f"warning: {_guard.cli_words(str(warning.message))}", err=True)
     return result
-
-
-def _model_periods(duration, unit: str) -> float:
-    """``duration`` in the model's time unit, computed as before for a duration in weeks."""
-    if duration.unit == "W":
-        return duration.value * 7.0 / _DAYS[unit]
-    return periods(duration, unit)

@@ -209,3 +209,21 @@ def test_bad_files_exit_with_one_line(files):
     result = _in_process(paths["bg"], paths["rfm"], "-o", folder / "plan.txt")
     assert result.exit_code == 2 and "use .csv or .parquet" in result.stderr
     assert not (folder / "never.csv").exists() and not (folder / "plan.txt").exists()
+
+
+def test_the_horizon_is_printed_in_the_unit_it_was_given_in(files):
+    # Found by a hunt: "--horizon 9M" on a weeks model printed "the next 39.1339 weeks", and
+    # cut points of 0.0001 % were printed "0.0 %". The scores are those of the model's units.
+    paths, rfm = files
+    output = paths["folder"] / "plan_months.csv"
+    result = _run(paths["bg"], paths["rfm"], "--horizon", "9M", "--thresholds",
+                  "0.0001%,99.9999%", "-o", output)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    printed = " ".join(result.stdout.split())
+    assert "P(no purchase in the next 9 months" in printed
+    assert "thresholds 0.0001 %, 99.9999 %" in printed
+    written = pd.read_csv(output, dtype={"customer_id": str}).set_index("customer_id")
+    bg = clv.BetaGeoModel.from_params(BG, time_unit="W")
+    np.testing.assert_allclose(
+        written["churn_risk"], bg.probability_no_purchase(rfm, 9 * 365.25 / 12 / 7), rtol=1e-12
+    )

@@ -1,6 +1,7 @@
 """The command line, in this process (``run_cli``), and through a real subprocess where it
 matters: an exit status and error line, and what ``--help`` imports."""
 
+import re
 import subprocess
 import sys
 
@@ -21,6 +22,20 @@ def test_demo_prints_published_fit_and_value_table():
     assert "-9582.43" in out and "-4055.92" in out and "946 repeat buyers" in out
     assert "P(alive)" in out and "naive CLV" in out and "predicted CLV" in out
     assert "Traceback" not in result.stderr
+    # The sample's repeated rows are said once, in demo's own words (not "pass
+    # --drop-duplicates", an option demo does not have, twice).
+    assert "--drop-duplicates" not in result.stderr
+    assert "9 rows repeat another row exactly" in out
+
+
+def test_demo_naive_line_adds_up_with_a_margin():
+    # Found by a hunt: "$35.96 × 2.73 × 1.00 years = $29.48" with --margin 0.3.
+    out = run_cli("demo", "--top", "1", "--margin", "0.3", "--horizon", "6M").stdout
+    line = next(line for line in out.splitlines() if line.startswith("Naive formula"))
+    numbers = [float(n) for n in re.findall(r"\d+\.?\d*", line.replace(",", ""))]
+    order_value, per_year, years, margin, naive = numbers
+    assert (years, margin) == (0.5, 0.3) and "0.5 years" in line
+    assert abs(order_value * per_year * years * margin - naive) < 0.02 * naive
 
 
 def test_bad_option_exits_non_zero_with_a_message():

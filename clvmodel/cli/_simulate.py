@@ -110,7 +110,16 @@ def check_feasible(n_customers: int, r: float, alpha: float, days: int) -> None:
 )
 def simulate(n_customers, output, seed, r, alpha, a, b, days):
     """Write a synthetic transaction log (CSV or Parquet, by extension) drawn from known
-    BG/NBD and Gamma-Gamma parameters."""
+    BG/NBD and Gamma-Gamma parameters.
+
+    Customers join on a uniformly drawn day of the first year (of the whole period when --days
+    is under 365) and buy for the rest of it; amounts follow Gamma-Gamma p = 6, q = 3.8,
+    v = 15. Purchase times are drawn in continuous time and written as days, so one customer's
+    purchases on one day become one purchase in the RFM summary (about 1 % of repeat purchases
+    at the defaults): a fit on the log comes out slightly off the parameters (alpha about 4 %
+    high at 500,000 customers). To check that a fit recovers known parameters, draw the RFM
+    table itself with clvmodel.simulate_customers.
+    """
     import clvmodel as clv
     from clvmodel.io import write_table
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from clvmodel.coverage import model_label
 from clvmodel.errors import ClvError, InputError
 from clvmodel.holdout import evaluate_holdout
 from clvmodel.models import PURCHASE_MODELS
@@ -142,7 +143,7 @@ def compare_models(calibration, holdout=None, models=None, *, max_frequency: int
     rows, fitted, columns = [], {}, {}
     conditional = None
     for model in candidates:
-        label = _label(model)
+        label = model_label(model)
         if label in fitted:
             raise InputError(f"{label} appears twice in models; compare different models.")
         row = {"model": label, "n_params": len(model.param_names), "note": ""}
@@ -256,17 +257,3 @@ def _holdout_columns(report) -> dict:
         if one_time.any()
         else np.nan,
     }
-
-
-def _label(model) -> str:
-    """The model's label with its covariates, so that two specifications of one model are told
-    apart: "BG/NBD (purchase: income; dropout: tenure)"."""
-    parts = [
-        f"{process}: {', '.join(names)}"
-        for process, names in (
-            ("purchase", list(model.purchase_covariates)),
-            ("dropout", list(model.dropout_covariates)),
-        )
-        if names
-    ]
-    return f"{model.label} ({'; '.join(parts)})" if parts else model.label

@@ -18,7 +18,7 @@ from clvmodel._table_ids import canonical_ranks
 from clvmodel.errors import InputError
 from clvmodel.value import check_models
 
-__all__ = ["coverage_comparison", "interval_coverage", "randomised_pit"]
+__all__ = ["coverage_comparison", "interval_coverage", "model_label", "randomised_pit"]
 
 _GROUPS = (("0", 0, 0), ("1", 1, 1), ("2–3", 2, 3), ("4+", 4, np.inf))
 #: Issue 15's bar: observed coverage within 3 points of the predicted mass, and of the nominal
@@ -26,26 +26,53 @@ _GROUPS = (("0", 0, 0), ("1", 1, 1), ("2–3", 2, 3), ("4+", 4, np.inf))
 _TARGET = 0.03
 
 
-def _holdout_counts(model, calibration, holdout) -> tuple[np.ndarray, float]:
-    check_models(model)  # BG/BB's opportunities have no calendar holdout duration
-    if not isinstance(holdout, pd.DataFrame) or "frequency_holdout" not in holdout.columns:
-        raise InputError(
-            "holdout must be the holdout table of clvmodel.calibration_holdout_split (columns "
-            "frequency_holdout and duration_holdout)."
-        )
-    # The calibration, the holdout and the model in one time unit (a holdout in days read as
-    # weeks would compare 273 weeks of predictions with 39 of purchases). Imported here:
-    # clvmodel.evaluation imports this module.
-    from clvmodel.evaluation.alignment import time_unit
+def _checked(model, calibration, holdout, *, shared_ids: bool = False):
+    """The model and tables checked as :func:`clvmodel.evaluate_holdout` checks them (but for
+    holdout customers that are not in ``calibration``, left out).
 
-    time_unit(model, calibration, holdout)
-    aligned = holdout.reindex(calibration.index)
-    if aligned["frequency_holdout"].isna().any():
-        raise InputError("some calibration customers are missing from the holdout table.")
-    durations = aligned["duration_holdout"].to_numpy(dtype="float64")
-    if np.ptp(durations) > 1e-9:
-        raise InputError("the holdout period must be the same length for every customer.")
-    return aligned["frequency_holdout"].to_numpy(dtype="float64"), float(durations[0])
+    Parameters
+    ----------
+    model : PurchaseModel
+        Fitted on ``calibration``.
+    calibration, holdout : pandas.DataFrame
+        From :func:`clvmodel.calibration_holdout_split` (``frequency_cal``-style names too).
+    shared_ids : bool, optional
+        Let rows of ``calibration`` share an id (:func:`randomised_pit`): the first row of each id
+        is checked against the holdout table, and every row takes its id's holdout count.
+
+    Returns
+    -------
+    tuple
+        The calibration repeat purchases (``None`` when rows share an id), the holdout purchase
+        counts in the order of ``calibration``'s rows, and the holdout length.
+    """
+    check_models(model)  # BG/BB's opportunities have no calendar holdout duration
+    # Imported here: clvmodel.evaluation imports this module.
+    from clvmodel.evaluation.alignment import checked_inputs
+
+    holdout = _calibration_customers(calibration, holdout)
+    if shared_ids and isinstance(calibration, pd.DataFrame) and calibration.index.has_duplicates:
+        first = calibration[~calibration.index.duplicated()]
+        first.attrs = dict(calibration.attrs)  # its time unit
+        _, _, aligned, _, _, duration = checked_inputs(model, first, holdout)
+        counts = aligned["frequency_holdout"].reindex(calibration.index)
+        return None, counts.to_numpy(dtype="float64"), duration
+    _, _, _, rfm, actual, duration = checked_inputs(model, calibration, holdout)
+    return rfm.frequency, actual, duration
+
+
+def _calibration_customers(calibration, holdout):
+    """The rows of ``holdout`` of calibration customers, when it has a row for each of them: the
+    coverage of some customers (a segment of the calibration table) may be measured with the whole
+    holdout table, which :func:`clvmodel.evaluate_holdout` refuses."""
+    if not (isinstance(calibration, pd.DataFrame) and isinstance(holdout, pd.DataFrame)):
+        return holdout
+    kept = holdout.index.isin(calibration.index)
+    if kept.all() or not calibration.index.isin(holdout.index).all():
+        return holdout  # the same customers, or a clear error from the alignment
+    part = holdout[kept]
+    part.attrs = dict(holdout.attrs)  # its time unit
+    return part
 
 
 def randomised_pit(model, calibration, holdout, seed=0) -> np.ndarray:
@@ -56,7 +83,8 @@ def randomised_pit(model, calibration, holdout, seed=0) -> np.ndarray:
     model : PurchaseModel
         Fitted on ``calibration``.
     calibration, holdout : pandas.DataFrame
-        From :func:`clvmodel.calibration_holdout_split`.
+        From :func:`clvmodel.calibration_holdout_split`, checked as in
+        :func:`interval_coverage`; rows of ``calibration`` may share an id.
     seed : int, optional
         Seed of the uniform V. The V are handed out in the order of the customers' sorted ids
         (the index of ``calibration``), so that each customer gets the same V, and the test the
@@ -68,7 +96,7 @@ def randomised_pit(model, calibration, holdout, seed=0) -> np.ndarray:
         One value in [0, 1] per customer (in the order of ``calibration``'s rows); uniform if
         the model's count distribution is right.
     """
-    actual, duration = _holdout_counts(model, calibration, holdout)
+    _, actual, duration = _checked(model, calibration, holdout, shared_ids=True)
     top = int(actual.max())
     pmf = model.purchase_distribution(calibration, duration, max_purchases=top).to_numpy()
     rows = np.arange(actual.size)
@@ -96,7 +124,9 @@ def interval_coverage(model, calibration, holdout, interval: float = 0.9, **opti
     model : PurchaseModel
         Fitted on ``calibration`` (its covariance is used for parameter uncertainty).
     calibration, holdout : pandas.DataFrame
-        From :func:`clvmodel.calibration_holdout_split`.
+        From :func:`clvmodel.calibration_holdout_split` (lifetimes' ``frequency_cal``-style
+        names work too), checked as :func:`clvmodel.evaluate_holdout` checks them, except that
+        the holdout table may list customers that are not in ``calibration`` (left out).
     interval : float
         Nominal level.
     **options
@@ -137,7 +167,7 @@ def interval_coverage(model, calibration, holdout, interval: float = 0.9, **opti
     """
     from scipy.stats import chisquare
 
-    actual, duration = _holdout_counts(model, calibration, holdout)
+    frequency, actual, duration = _checked(model, calibration, holdout)
     predicted = model.predict(
         calibration, duration, which=("expected_purchases",), interval=interval, **options
     )
@@ -147,7 +177,6 @@ def interval_coverage(model, calibration, holdout, interval: float = 0.9, **opti
     top = int(max(upper.max(), 0))
     pmf = model.purchase_distribution(calibration, duration, max_purchases=top).to_numpy()
     at_most = np.cumsum(pmf, axis=1)[np.arange(actual.size), upper.astype("int64")]
-    frequency = calibration["frequency"].to_numpy()
     expected = predicted["expected_purchases"].to_numpy()
     table = _coverage_table(frequency, actual, lower, upper, mass, at_most, expected)
     pit = randomised_pit(model, calibration, holdout)
@@ -197,7 +226,9 @@ def coverage_comparison(models, calibration, holdout, interval: float = 0.9, **o
     Parameters
     ----------
     models : dict or sequence
-        Fitted purchase models, by label (a sequence is labelled by each model's ``label``).
+        Fitted purchase models, by label (a sequence is labelled as
+        :func:`clvmodel.compare_models` labels them: the model's ``label`` with its covariates,
+        e.g. ``"BG/NBD (purchase: z)"``).
     calibration, holdout : pandas.DataFrame
         From :func:`clvmodel.calibration_holdout_split`.
     interval : float
@@ -225,7 +256,7 @@ def coverage_comparison(models, calibration, holdout, interval: float = 0.9, **o
     """
     if not isinstance(models, dict):
         models = list(models)
-        labels = [getattr(m, "label", "") or type(m).__name__ for m in models]
+        labels = [model_label(m) for m in models]
         repeated = sorted({label for label in labels if labels.count(label) > 1})
         if repeated:  # a dict would keep only the last of them
             raise InputError(
@@ -247,3 +278,29 @@ def coverage_comparison(models, calibration, holdout, interval: float = 0.9, **o
     )
     table.attrs["interval"] = float(interval)
     return table
+
+
+def model_label(model) -> str:
+    """The label of a model in comparisons, covariates included, so that two specifications of
+    one model are told apart.
+
+    Parameters
+    ----------
+    model : object
+        A purchase model; anything else is labelled by its class name.
+
+    Returns
+    -------
+    str
+        E.g. ``"BG/NBD"``, ``"BG/NBD (purchase: income; dropout: tenure)"``.
+    """
+    label = getattr(model, "label", "") or type(model).__name__
+    parts = [
+        f"{process}: {', '.join(names)}"
+        for process, names in (
+            ("purchase", list(getattr(model, "purchase_covariates", ()))),
+            ("dropout", list(getattr(model, "dropout_covariates", ()))),
+        )
+        if names
+    ]
+    return f"{label} ({'; '.join(parts)})" if parts else label

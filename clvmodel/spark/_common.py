@@ -7,21 +7,28 @@ import re
 from clvmodel._reading_sql import Dialect, reject_reason_sql
 from clvmodel._rfm_common import TIME_UNITS, today_day
 from clvmodel._rfm_sql import RFM_COLUMNS, rfm_query
+from clvmodel._units import UNIT_NAMES
 from clvmodel.errors import InputError
 
 __all__ = [
     "SPARK",
+    "UNIT_KEY",
     "check_on_invalid",
     "column_types",
     "quote_name",
     "session_today",
     "strftime_pattern",
     "summarise",
+    "table_time_unit",
     "usable_sql",
 ]
 
 ON_INVALID = ("raise", "drop")
 SPARK = Dialect("spark")
+#: The key under which :func:`summarise` records the time unit of ``recency`` and ``T`` in their
+#: column metadata (a Spark DataFrame has no ``attrs``; column metadata survive selections, joins,
+#: caching and Parquet files written and read by Spark, not arithmetic on the columns).
+UNIT_KEY = "clvmodel.time_unit"
 
 
 def usable_sql(with_amount: bool) -> str:
@@ -92,10 +99,43 @@ def column_types(data) -> dict[str, str]:
 def summarise(session, purchases, end_day: int, time_unit: str, extra: bool = False):
     """The RFM summary of valid ``purchases`` (``customer_id``, ``purchase_day``, ``amount``),
     with ``orders``, ``revenue`` and ``first_day`` too when ``extra``."""
+    from pyspark.sql import functions as F
+
     summary = session.sql(
         rfm_query("{purchases}", end_day, TIME_UNITS[time_unit]), purchases=purchases
     )
-    return summary if extra else summary.select("customer_id", *RFM_COLUMNS)
+    columns = summary.columns if extra else ["customer_id", *RFM_COLUMNS]
+    unit = {UNIT_KEY: time_unit}  # recorded on recency and T, for score and rfm_rejects
+    return summary.select(
+        *(F.col(quote_name(c)).alias(c, metadata=unit) if c in ("recency", "T") else c
+          for c in columns)
+    )  # fmt: skip
+
+
+def table_time_unit(rfm, time_unit: str | None = None) -> str | None:
+    """The unit of the ``recency`` and ``T`` of a Spark RFM table: ``time_unit`` if given, else the
+    one :func:`summarise` recorded in their column metadata, else None. A given unit that
+    contradicts the recorded one is an :class:`~clvmodel.InputError`."""
+    column_types(rfm)  # a Spark DataFrame, or an InputError
+    if time_unit is not None and time_unit not in TIME_UNITS:
+        raise InputError(f"time_unit={time_unit!r} is not supported; use 'D' or 'W'.")
+    fields = {field.name: field for field in rfm.schema.fields}
+    recorded = {fields[c].metadata.get(UNIT_KEY) for c in ("recency", "T") if c in fields}
+    recorded = sorted(recorded & set(TIME_UNITS))
+    if len(recorded) > 1:
+        raise InputError(
+            "the RFM DataFrame's recency and T record different time units "
+            f"({', '.join(UNIT_NAMES[u] for u in recorded)}); rebuild it with "
+            "clvmodel.spark.rfm_summary."
+        )
+    table_unit = recorded[0] if recorded else None
+    if time_unit is not None and table_unit is not None and time_unit != table_unit:
+        raise InputError(
+            f"time_unit={time_unit!r} contradicts the RFM DataFrame's own time unit: its recency "
+            f"and T are in {UNIT_NAMES[table_unit]} (recorded by clvmodel.spark.rfm_summary); "
+            f"pass time_unit={table_unit!r} or leave time_unit out."
+        )
+    return time_unit or table_unit
 
 
 def check_on_invalid(on_invalid: str) -> None:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import pandas as pd
 
+from clvmodel.errors import InputError
+from clvmodel.models.base import PurchaseModel
 from clvmodel.models.bundle import ModelBundle, fit_bundle
-from clvmodel.rfm import TIME_UNITS
-from clvmodel.spark._common import check_on_invalid
+from clvmodel.spark._common import check_on_invalid, table_time_unit
 from clvmodel.spark._transactions import SparkTransactions
 from clvmodel.value import observed_years
 
 __all__ = ["distinct_histories", "distinct_spends", "fit"]
 
 
-def distinct_histories(rfm, time_unit: str = "W") -> pd.DataFrame:
+def distinct_histories(rfm, time_unit: str | None = None) -> pd.DataFrame:
     """Distinct (frequency, recency, T) rows of a Spark RFM table, with customer counts.
 
     The result has one row per distinct history, so it stays small whatever the number of
@@ -24,16 +25,17 @@ def distinct_histories(rfm, time_unit: str = "W") -> pd.DataFrame:
     ----------
     rfm : pyspark.sql.DataFrame
         ``frequency``, ``recency`` and ``T`` columns, as from :func:`rfm_summary`.
-    time_unit : {"W", "D"}
-        The unit of recency and ``T``, recorded in ``attrs["time_unit"]``.
+    time_unit : {"W", "D"}, optional
+        The unit of recency and ``T``, recorded in ``attrs["time_unit"]``. By default the one
+        :func:`rfm_summary` recorded in the columns' metadata (a given unit that contradicts it
+        is refused), else weeks.
 
     Returns
     -------
     pandas.DataFrame
         ``frequency`` (int64), ``recency``, ``T`` and ``customers``.
     """
-    if time_unit not in TIME_UNITS:
-        raise ValueError(f"time_unit={time_unit!r} is not supported; use 'D' or 'W'.")
+    time_unit = table_time_unit(rfm, time_unit) or "W"
     frame = (
         rfm.groupBy("frequency", "recency", "T")
         .count()
@@ -59,6 +61,7 @@ def distinct_spends(rfm) -> pd.DataFrame:
     return frame
 
 
+# Over 80 lines for its numpydoc docstring (one entry per option); the body is short.
 def fit(
     transactions,
     customer_col: str = "customer_id",
@@ -90,15 +93,23 @@ def fit(
         Leave out rows that repeat another row exactly (as :func:`clvmodel.spark.rfm_summary`).
     model : str or PurchaseModel
         The purchase model: ``"bgnbd"`` (default), ``"mbgnbd"``, ``"pnbd"``, an unfitted model
-        object, or ``"auto"`` (the lowest BIC), as in ``clvmodel fit --model``.
+        object without covariates, or ``"auto"`` (the lowest BIC), as in ``clvmodel fit
+        --model``.
 
     Returns
     -------
     ModelBundle
         Save it with ``.save("models.json")``; score with :func:`clvmodel.spark.score` or
         ``clvmodel score``.
+
+    Raises
+    ------
+    InputError
+        As :func:`clvmodel.spark.rfm_summary`, and for a model object with covariates: the
+        distinct histories carry none per customer.
     """
     check_on_invalid(on_invalid)
+    _check_no_covariates(model)
     source = SparkTransactions(
         transactions, customer_col, date_col, amount_col, date_format, observation_end, time_unit,
         drop_duplicates,
@@ -135,6 +146,21 @@ def fit(
             "rejected_rows": int(sum(reasons.values())),
             "customers": customers,
         },
+    )
+
+
+def _check_no_covariates(model) -> None:
+    """Refuse a purchase model object with covariates, before any pass over the data."""
+    if not (isinstance(model, PurchaseModel) and model.has_covariates):
+        return
+    names = ", ".join([*model.purchase_covariates, *model.dropout_covariates])
+    raise InputError(
+        f"clvmodel.spark.fit fits models without covariates; this {type(model).__name__} has "
+        f"covariates ({names}), and the distinct (frequency, recency, T) histories it fits on "
+        "carry none per customer. Pass the model without covariates (or model='bgnbd', "
+        "'mbgnbd', 'pnbd', 'auto'), or fit the covariate model locally on a pandas RFM table "
+        "with the covariate columns: clvmodel.rfm_summary of the log (e.g. of log.toPandas()) "
+        "with one column per covariate, then model.fit(rfm)."
     )
 
 

@@ -9,11 +9,24 @@ import warnings
 from clvmodel._reading_sql import customer_id_kind
 from clvmodel._rfm_common import time_unit_days
 from clvmodel._rfm_sql import RFM_COLUMNS, rfm_id_sql, rfm_reject_reason
-from clvmodel._units import MAX_VALUE_STEPS, Duration, carries_unit, check_unit, value_horizon
+from clvmodel._units import (
+    MAX_VALUE_STEPS,
+    UNIT_NAMES,
+    Duration,
+    carries_unit,
+    check_unit,
+    value_horizon,
+)
 from clvmodel.errors import InputError
 from clvmodel.models.bundle import ModelBundle, bundle_from_document, load_models
 from clvmodel.scoring import SCORE_COLUMNS, score_customers, warn_bare_months
-from clvmodel.spark._common import SPARK, check_on_invalid, column_types, quote_name
+from clvmodel.spark._common import (
+    SPARK,
+    check_on_invalid,
+    column_types,
+    quote_name,
+    table_time_unit,
+)
 from clvmodel.value import horizon_years
 
 __all__ = ["rfm_rejects", "score"]
@@ -21,12 +34,13 @@ __all__ = ["rfm_rejects", "score"]
 _ROWS_PER_PIECE = 200_000
 
 
-def _checked_rfm(rfm, customer_col: str, time_unit: str | None = None):
+def _checked_rfm(rfm, customer_col: str, time_unit: str | None = None, given: str | None = None):
     """The rows of ``rfm`` with the normalised ``customer_id``, ``shown_id`` (the id as a rejects
     list shows it: a fractional or too-large float as written), ``id_problem``, the values as
     doubles and the ``reason`` a row cannot be scored (NULL when it can), by the rules of
     ``clvmodel score`` on an RFM file (:class:`clvmodel._rfm_source.RfmSource`); ``time_unit``,
-    the unit of recency, bounds repeat purchases by the days in recency."""
+    the unit of recency, bounds repeat purchases by the days in recency. ``given``: the unit
+    ``rfm``'s recency and T are in, converted to ``time_unit`` (as ``--rfm-time-unit`` does)."""
     days = None if time_unit is None else time_unit_days(time_unit)
     types = column_types(rfm)
     missing = [c for c in (customer_col, *RFM_COLUMNS) if c not in types]
@@ -38,7 +52,12 @@ def _checked_rfm(rfm, customer_col: str, time_unit: str | None = None):
         )
     kind = customer_id_kind(types[customer_col])
     customer, shown, problem = rfm_id_sql(quote_name(customer_col), kind, SPARK)
-    casts = [f"try_cast({quote_name(c)} AS DOUBLE) AS {c}" for c in RFM_COLUMNS]
+    casts = [f"try_cast({quote_name(c)} AS DOUBLE)" for c in RFM_COLUMNS]
+    if given is not None and given != time_unit:  # days / 7.0: the weeks of rfm_summary exactly
+        scale = f" * {time_unit_days(given)!r}D / {time_unit_days(time_unit)!r}D"
+        casts = [f"{cast}{scale}" if c in ("recency", "T") else cast
+                 for c, cast in zip(RFM_COLUMNS, casts, strict=True)]  # fmt: skip
+    casts = [f"{cast} AS {c}" for c, cast in zip(RFM_COLUMNS, casts, strict=True)]
     typed = rfm.selectExpr(
         f"{customer} AS customer_id", f"{shown} AS shown_id", f"{problem} AS id_problem", *casts
     )
@@ -103,15 +122,36 @@ def _scorable_bundle(models) -> ModelBundle:
             "clvmodel.spark.fit(..., time_unit='W') or `clvmodel fit --time-unit W` (or 'D'), or "
             f"build it with one, {type(bundle.bg).__name__}.from_params(params, time_unit='W')."
         )
-    if bundle.bg.has_covariates:
-        names = ", ".join([*bundle.bg.purchase_covariates, *bundle.bg.dropout_covariates])
-        raise InputError(
-            f"the purchase model has covariates ({names}); clvmodel.spark.score takes models "
-            "without covariates. Fit one with clvmodel.spark.fit, or score the covariate model "
-            "locally with clvmodel.score_customers on an RFM table (pandas) that has the "
-            "covariate columns."
-        )
+    covariates = {
+        "purchase": [*bundle.bg.purchase_covariates, *bundle.bg.dropout_covariates],
+        "spend": list(getattr(bundle.gg, "spend_covariates", ())),
+    }
+    for which, names in covariates.items():
+        if names:
+            raise InputError(
+                f"the {which} model has covariates ({', '.join(names)}); clvmodel.spark.score "
+                "takes models without covariates. Fit them with clvmodel.spark.fit, or score the "
+                "covariate model locally with clvmodel.score_customers on an RFM table (pandas) "
+                "that has the covariate columns."
+            )
     return bundle
+
+
+def _scoring_unit(rfm, bundle: ModelBundle, time_unit: str | None) -> str:
+    """The unit of ``rfm``'s recency and T (converted to the model's by :func:`score`):
+    ``time_unit``, else the one :func:`clvmodel.spark.rfm_summary` recorded, which must then be
+    the model's, else the model's."""
+    model_unit = bundle.bg.time_unit_
+    table_unit = table_time_unit(rfm, time_unit)
+    if time_unit is None and table_unit is not None and table_unit != model_unit:
+        raise InputError(
+            f"the RFM DataFrame records that its recency and T are in {UNIT_NAMES[table_unit]} "
+            f"(clvmodel.spark.rfm_summary(..., time_unit={table_unit!r})), but the model was "
+            f"fitted in {UNIT_NAMES[model_unit]}; pass time_unit={table_unit!r} to have them "
+            f"converted to {UNIT_NAMES[model_unit]}, or rebuild the table with "
+            f"time_unit={model_unit!r}."
+        )
+    return table_unit or model_unit
 
 
 def rfm_rejects(rfm, customer_col: str = "customer_id", time_unit: str | None = None):
@@ -133,9 +173,11 @@ def rfm_rejects(rfm, customer_col: str = "customer_id", time_unit: str | None = 
     customer_col : str
         Customer-id column of ``rfm``.
     time_unit : {"D", "W"}, optional
-        The unit of ``recency`` and ``T`` (that of the models :func:`score` is given): frequency
-        counts repeat purchase days, so a repeat buyer with more of them than days in recency is
-        rejected. Without it only repeat purchases with recency 0 are.
+        The unit of ``recency`` and ``T``: frequency counts repeat purchase days, so a repeat
+        buyer with more of them than days in recency is rejected. By default the unit
+        :func:`clvmodel.spark.rfm_summary` recorded in the columns' metadata (a given unit that
+        contradicts it is refused); for a table that records none, only repeat purchases with
+        recency 0 are rejected.
 
     Returns
     -------
@@ -143,6 +185,7 @@ def rfm_rejects(rfm, customer_col: str = "customer_id", time_unit: str | None = 
         ``customer_id`` (as written where it is no id, e.g. ``"1.5"``; normalised otherwise),
         the four values as doubles and ``reason``.
     """
+    time_unit = table_time_unit(rfm, time_unit)
     checked = _checked_rfm(rfm, customer_col, time_unit).where("reason IS NOT NULL")
     return checked.selectExpr("shown_id AS customer_id", *RFM_COLUMNS, "reason")
 
@@ -221,6 +264,7 @@ def _partition_scorer(document: str, time_unit: str, options: dict):
     return score_partition
 
 
+# Over 80 lines for its numpydoc docstring (one entry per option); the body is short.
 def score(
     rfm,
     models: ModelBundle | str | os.PathLike,
@@ -230,6 +274,7 @@ def score(
     margin: float = 1.0,
     customer_col: str = "customer_id",
     on_invalid: str = "raise",
+    time_unit: str | None = None,
 ):
     """Score every customer of a Spark RFM table: the columns of ``clvmodel score``.
 
@@ -239,9 +284,9 @@ def score(
     Parameters
     ----------
     rfm : pyspark.sql.DataFrame
-        One row per customer with ``frequency``, ``recency``, ``T`` and ``monetary_value`` in the
-        models' time unit (as from :func:`clvmodel.spark.rfm_summary`); ``monetary_value`` may
-        be left out when the models have no spend model.
+        One row per customer with ``frequency``, ``recency``, ``T`` and ``monetary_value`` (as
+        from :func:`clvmodel.spark.rfm_summary`); ``monetary_value`` may be left out when the
+        models have no spend model. Recency and ``T`` are in the unit ``time_unit``.
     models : ModelBundle, PurchaseModel, (purchase model, GammaGammaModel) or path
         Fitted models, without covariates and recording their time unit: a bundle from
         :func:`clvmodel.spark.fit` or :func:`clvmodel.load_models`, a pair of fitted model
@@ -267,6 +312,13 @@ def score(
         Rows that cannot be scored (see :func:`rfm_rejects`): stop the job with an error naming
         the customer and the reason when the result is computed (default; no extra pass over
         the data), or leave them out.
+    time_unit : {"D", "W"}, optional
+        The unit of the table's ``recency`` and ``T``, converted to the models' (as ``clvmodel
+        score --rfm-time-unit`` does): a table in days scores with a weekly model. By default the
+        unit :func:`clvmodel.spark.rfm_summary` recorded in the columns' metadata, which must be
+        the models' (another is refused, not scored as if it were theirs; a given unit that
+        contradicts it is refused too), and for a table that records none (one made otherwise,
+        or whose recency or ``T`` was recomputed) the models' unit.
 
     Returns
     -------
@@ -279,13 +331,14 @@ def score(
     check_on_invalid(on_invalid)
     bundle = _scorable_bundle(models)
     span = _score_horizon(horizon, horizon_unit)
+    given = _scoring_unit(rfm, bundle, time_unit)  # the table's unit, converted to the model's
     # The unit score_customers is told the rows are in, and so checks their recency in.
     time_unit = bundle.bg.time_unit_
     no_amounts = bundle.gg is None
     if no_amounts:  # no spend model: amounts not checked nor used, null in the result
         columns = [c for c in rfm.columns if c != "monetary_value"]
         rfm = rfm.select(*map(quote_name, columns), F.lit(0.0).alias("monetary_value"))
-    valid = _valid_rows(_checked_rfm(rfm, customer_col, time_unit), on_invalid, time_unit)
+    valid = _valid_rows(_checked_rfm(rfm, customer_col, time_unit, given), on_invalid, given)
     naive = bundle.naive_clv(horizon_years(span.value, span.unit), margin=margin)
     options = {
         "horizon": span,

@@ -4,6 +4,8 @@ not in a Python worker when the result is computed."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -57,18 +59,47 @@ def test_models_without_spend_score_purchases_as_the_cli_does(clvs, spark, publi
 @pytest.mark.parametrize(
     ("kind", "message"),
     [("no time unit", r"does not record its time unit.*time_unit='W'"),
-     ("covariates", r"covariates \(z\).*clvmodel.score_customers")],
+     ("covariates", r"purchase model has covariates \(z\).*clvmodel.score_customers"),
+     ("spend covariates", r"spend model has covariates \(z\).*clvmodel.score_customers")],
 )  # fmt: skip
 def test_models_that_cannot_be_scored_are_refused_at_the_call(
     clvs, spark, published_bg, published_gg, kind, message
 ):
-    # Refused by score() itself: before, the job failed only when computed, in a Python worker.
-    params = dict(published_bg.params_)
+    # Refused by score() itself: before, the job failed only when computed, in a Python worker
+    # (with a spend model with covariates, even when the table has the covariate column).
+    params, gg = dict(published_bg.params_), published_gg
     if kind == "no time unit":
         bg = clv.BetaGeoModel.from_params(params)
-    else:
+    elif kind == "covariates":
         bg = clv.BetaGeoModel.from_params(
             {**params, "purchase:z": -0.1}, time_unit="W", purchase_covariates=["z"]
         )
+    else:
+        bg = published_bg
+        gg = clv.GammaGammaModel.from_params(
+            {**dict(published_gg.params_), "spend:z": 0.1}, spend_covariates=["z"]
+        )
+    rfm = spark.createDataFrame(ROWS.assign(z=[0.5, -1.0, 2.0]))
     with pytest.raises(InputError, match=message):
-        clvs.score(spark.createDataFrame(ROWS), ModelBundle(bg=bg, gg=published_gg))
+        clvs.score(rfm, ModelBundle(bg=bg, gg=gg))
+    with pytest.raises(InputError, match=message):
+        clvs.score(rfm, (bg, gg))  # a pair of models too
+
+
+@pytest.mark.parametrize(
+    "model",
+    [clv.BetaGeoModel(purchase_covariates=["z"]), clv.ParetoNBDModel(dropout_covariates=["z"])],
+)
+def test_fit_refuses_a_covariate_model_with_a_spark_message(clvs, spark, model):
+    # Before, the fit failed on the collected histories with the local advice to join the
+    # covariates to the RFM table (rfm.join(attributes)), which has no meaning on Spark.
+    tx = pd.DataFrame(
+        {"customer_id": ["a", "a", "b"], "date": ["2024-01-01", "2024-02-01", "2024-01-05"],
+         "amount": [1.0, 2.0, 3.0], "z": [0.1, 0.1, 0.2]}
+    )  # fmt: skip
+    with pytest.raises(InputError) as refused:
+        clvs.fit(spark.createDataFrame(tx), model=model)
+    message = str(refused.value)
+    assert re.search(r"clvmodel.spark.fit fits models without covariates.*\(z\)", message)
+    assert "rfm.join" not in message
+    assert "clvmodel.rfm_summary" in message  # the local route, which takes covariates

@@ -25,6 +25,7 @@ from clvmodel._units import Duration, convert_periods
 from clvmodel.churn.plan import EMPTY_TIERS
 from clvmodel.errors import InputError, StatisticalWarning
 from clvmodel.evaluation.alignment import HOLDOUT_END_ADVICE, HOLDOUT_END_SOURCE
+from clvmodel.report._notes import HOLDOUT_CHECK, VALUE_SECTIONS, Notes
 
 #: Width of the "around average" band of net CLV: mean ± 20 % (as DayOneModel's segments).
 AVERAGE_BAND = 0.2
@@ -77,6 +78,15 @@ class Settings:
         return self.value_horizon.words
 
 
+@dataclass(frozen=True)
+class PerSegment:
+    """A table's rows per segment and its row of all customers, kept apart: the total is no
+    label among the segments', so a segment may be called anything ("all" too)."""
+
+    segments: pd.DataFrame | None  # one row per segment; None without segments
+    total: pd.Series  # all customers together
+
+
 @dataclass
 class Analysis:
     """The public functions' outputs the report shows."""
@@ -87,11 +97,11 @@ class Analysis:
     purchase_days: int  # what the models count as purchases: one per customer and day
     first_date: pd.Timestamp
     last_date: pd.Timestamp
-    naive_vs_model: pd.DataFrame  # per segment, with a last row for all customers
+    naive_vs_model: PerSegment
     values: pd.DataFrame  # clv_table: predicted_clv beside naive_clv, per customer
     naive: pd.DataFrame  # naive_clv over the horizon (per segment with segments)
     economics: pd.DataFrame  # cac_payback (or net_clv without a CAC), per customer
-    unit_summary: pd.DataFrame | None  # unit_economics_summary per segment, then "all"
+    unit_summary: PerSegment | None  # unit_economics_summary (None without a CAC)
     bands: pd.Series  # below / around / above average net CLV, per customer
     band_cuts: dict[str, float]
     holdout: Any  # HoldoutReport
@@ -130,43 +140,45 @@ def _in_report_words(note: str) -> str:
     return note.replace(HOLDOUT_END_SOURCE, "(observation_end)").replace(HOLDOUT_END_ADVICE, advice)
 
 
-def _with_all(per_segment: pd.DataFrame, overall: pd.DataFrame) -> pd.DataFrame:
-    """Per-segment rows, then the all-customer row (once, when there are no segments)."""
-    if list(per_segment.index) == ["all"]:
-        return per_segment
-    overall = overall.set_axis(["all"])
-    return pd.concat([per_segment, overall.set_axis(overall.index.rename(per_segment.index.name))])
+def _per_segment(per_segment: pd.DataFrame | None, overall: pd.DataFrame) -> PerSegment:
+    """The rows per segment (None without segments) and the one row of ``overall``, a function's
+    output for all customers together, whatever its label."""
+    return PerSegment(per_segment, overall.iloc[0])
 
 
 def analyse(log: pd.DataFrame, segments, settings: Settings) -> Analysis:
-    """Run the public API for the report; warnings are collected into ``notes``."""
-    s = settings
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        analysis = _analyse(log, segments, s)
-    categories: dict[str, type[Warning]] = {}
-    for warning in caught:
-        categories.setdefault(_in_report_words(str(warning.message)), warning.category)
-    analysis.notes = list(categories)
-    analysis.note_categories = categories
+    """Run the public API for the report; warnings are collected into ``notes``, each saying
+    which fit raised it when only one did (:mod:`clvmodel.report._notes`)."""
+    notes = Notes()
+    with notes.fit(None):
+        analysis = _analyse(log, segments, settings, notes)
+    analysis.note_categories = notes.collect(_in_report_words)
+    analysis.notes = list(analysis.note_categories)
     return analysis
 
 
-def _analyse(log: pd.DataFrame, segments, s: Settings) -> Analysis:
+def _analyse(log: pd.DataFrame, segments, s: Settings, notes: Notes) -> Analysis:
     columns = {"customer_col": s.customer_col, "date_col": s.date_col, "amount_col": s.amount_col}
-    cal, hold = clv.calibration_holdout_split(
-        log, s.calibration_end, s.observation_end, time_unit=s.time_unit,
-        date_format=s.date_format, **columns,
-    )  # fmt: skip
+    with notes.fit(HOLDOUT_CHECK):
+        cal, hold = clv.calibration_holdout_split(
+            log, s.calibration_end, s.observation_end, time_unit=s.time_unit,
+            date_format=s.date_format, **columns,
+        )  # fmt: skip
     log, days, s = _with_read_dates(log, s)
     if s.observation_end is None:
         observation_end = pd.Timestamp(np.datetime64(int(days.max()), "D"))
     else:
         observation_end = date_option(s.observation_end, "observation_end")
-    end_day = observation_end.to_datetime64().astype("datetime64[D]").astype("int64")
     segment = _segments_by_customer(log, segments, s.customer_col)
-    check, holdout = _holdout_check(log, cal, hold, segment, observation_end, s, columns)
+    with notes.fit(HOLDOUT_CHECK):
+        check, holdout = _holdout_check(log, cal, hold, segment, observation_end, s, columns)
+    with notes.fit(VALUE_SECTIONS):
+        return _value(log, days, segment, observation_end, s, columns, check, holdout)
 
+
+def _value(log, days, segment, observation_end, s: Settings, columns, check, holdout) -> Analysis:
+    """The value sections' numbers, from models fitted on the whole log, and the analysis."""
+    end_day = observation_end.to_datetime64().astype("datetime64[D]").astype("int64")
     rfm = clv.rfm_summary(log, observation_end=observation_end, time_unit=s.time_unit, **columns)
     bg = clv.BetaGeoModel().fit(rfm)
     gg = _spend_model(rfm, s.amount_col)
@@ -177,7 +189,7 @@ def _analyse(log: pd.DataFrame, segments, s: Settings) -> Analysis:
         bg, gg, rfm, horizon, naive=naive, segments=per_customer,
         discount_rate=s.discount_rate, margin=s.margin,
     )  # fmt: skip
-    economics, unit_summary = _economics(bg, gg, rfm, per_customer, segment, s)
+    economics, unit_summary = _economics(bg, gg, rfm, per_customer, s)
     bands, cuts = _bands(economics["net_clv"])
     scores = clv.churn_risk(
         bg, rfm, Duration(s.churn_horizon, "W"), gg, clv_horizon=horizon,
@@ -230,12 +242,13 @@ def _holdout_check(log, cal, hold, segment, observation_end, s: Settings, column
     report, from models fitted on the calibration period."""
     bg_cal = clv.BetaGeoModel().fit(cal)
     gg_cal = _spend_model(cal, s.amount_col)
-    check = clv.naive_vs_model(bg_cal, gg_cal, log, s.calibration_end, observation_end, **columns)
+    overall = clv.naive_vs_model(bg_cal, gg_cal, log, s.calibration_end, observation_end, **columns)
+    by_segment = None
     if segment is not None:
         by_segment = clv.naive_vs_model(
             bg_cal, gg_cal, log, s.calibration_end, observation_end, segment, **columns
         )
-        check = _with_all(by_segment, check)
+    check = _per_segment(by_segment, overall)
     holdout = clv.evaluate_holdout(
         bg_cal, cal, hold, gg_cal, transactions=log, customer_col=s.customer_col,
         date_col=s.date_col,
@@ -307,7 +320,7 @@ def _naive_values(log, segment, observation_end, s: Settings, columns) -> pd.Dat
     return naive
 
 
-def _economics(bg, gg, rfm, per_customer, segment, s: Settings):
+def _economics(bg, gg, rfm, per_customer, s: Settings):
     """Net CLV per customer (with CAC and payback when a CAC is given) and, with a CAC, the unit
     economics per segment and for all customers."""
     horizon = s.value_horizon
@@ -324,11 +337,8 @@ def _economics(bg, gg, rfm, per_customer, segment, s: Settings):
     )
     economics["payback_periods"] = economics["payback_periods"] * months
     overall = clv.unit_economics_summary(economics, by=None)
-    if per_customer is None:
-        return economics, overall
-    unit_summary = _with_all(clv.unit_economics_summary(economics), overall)
-    unit_summary.index.name = segment.name
-    return economics, unit_summary
+    by_segment = None if per_customer is None else clv.unit_economics_summary(economics)
+    return economics, _per_segment(by_segment, overall)
 
 
 def _times(cost, factor: float):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import warnings
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
@@ -20,6 +21,29 @@ def _positive(name: str, value) -> float:
     if value <= 0:
         raise InputError(f"{name} must be above 0, got {value!r}.")
     return float(value)
+
+
+def _increases(increases) -> tuple:
+    """One price increase per churn tier of the report (``churn_risk``'s low, medium and high),
+    checked for their number here: the price plan's own message names arguments build_report
+    does not take (``tiers=``, ``thresholds=``)."""
+    from clvmodel.churn import DEFAULT_TIERS
+
+    n, example = len(DEFAULT_TIERS), "e.g. increases=(0.05, 0.025, 0.0)"
+    if isinstance(increases, str | Mapping) or not isinstance(increases, Iterable):
+        raise InputError(
+            f"increases must be a sequence of {n} fractions, one per churn tier "
+            f"({', '.join(DEFAULT_TIERS)}) from the lowest risk to the highest, {example}; "
+            f"got {increases!r}."
+        )
+    values = tuple(increases)
+    if len(values) != n:
+        raise InputError(
+            f"increases gives {len(values)} increase(s) {list(values)}, but the report has {n} "
+            f"churn tiers ({', '.join(DEFAULT_TIERS)}): give {n}, from the lowest risk to the "
+            f"highest, {example}."
+        )
+    return values
 
 
 def _value_horizon(value) -> Duration:
@@ -93,7 +117,8 @@ def build_report(
     churn_horizon : float
         Weeks of the churn risk (probability of no purchase in the next ``churn_horizon`` weeks).
     increases : sequence of float
-        Price increases per churn-risk tier, lowest risk first, as fractions.
+        Price increases per churn-risk tier, lowest risk first, as fractions: three, for the
+        tiers low, medium and high.
     stage_wait : float
         Weeks between the stages of the price increase.
     customer_col, date_col, amount_col : str
@@ -155,7 +180,7 @@ def build_report(
         value_horizon=value_horizon,
         discount_rate=discount_rate,
         churn_horizon=_positive("churn_horizon", churn_horizon),
-        increases=tuple(increases),
+        increases=_increases(increases),
         stage_wait=_positive("stage_wait", stage_wait),
         segment_name=_segment_name(segments),
     )
@@ -226,13 +251,13 @@ def _segment_name(segments) -> str | None:
 def _html(analysis, title: str) -> str:
     """The report's HTML: summary cards, then the sections in reading order."""
     from clvmodel._version import __version__
-    from clvmodel.report import _render, _sections, _sections_plan
+    from clvmodel.report import _render, _sections, _sections_bands, _sections_plan
 
     cards = _sections.summary_cards(analysis)
     sections = [
         _sections.naive_section(analysis),
         _sections.value_section(analysis),
-        _sections.bands_section(analysis),
+        _sections_bands.bands_section(analysis),
         _sections_plan.economics_section(analysis),
         _sections.holdout_section(analysis),
         _sections_plan.churn_section(analysis),

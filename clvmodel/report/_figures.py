@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel.plotting._common import new_axes
-from clvmodel.report._format import ALL, Figure
+from clvmodel.report._format import Figure
 
 _DPI = 120
 _ACTUAL = "#333333"
@@ -51,6 +51,17 @@ def to_data_uri(draw, size=(7.2, 4.2)) -> tuple[str, tuple[int, int]]:
     return f"data:image/png;base64,{encoded}", palette.size
 
 
+#: Text properties that draw a label as written: segment names are the users' ("$0-$20", "50%"
+#: …), and matplotlib would read the text between two "$" as mathtext (and fail on some).
+_LITERAL = {"parse_math": False, "usetex": False}
+
+
+def _literal(texts) -> None:
+    """Draw ``texts`` (matplotlib Text objects, e.g. a legend's) as written, not as mathtext."""
+    for text in texts:
+        text.update(_LITERAL)
+
+
 def _tidy(ax) -> None:
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="y", alpha=0.3)
@@ -63,7 +74,8 @@ def plot_holdout_revenue(check: pd.DataFrame, ax=None):
     Parameters
     ----------
     check : pandas.DataFrame
-        Output of :func:`clvmodel.economics.naive_vs_model` (one row per segment).
+        Output of :func:`clvmodel.economics.naive_vs_model`, one row per segment (and one of all
+        customers), indexed by the labels to draw under the bars as written.
     ax : matplotlib.axes.Axes, optional
         Where to draw.
 
@@ -73,7 +85,7 @@ def plot_holdout_revenue(check: pd.DataFrame, ax=None):
         ``ax.containers`` holds the actual, naive and model bars, in that order.
     """
     ax = new_axes(ax)
-    labels = [ALL if s == "all" else str(s) for s in check.index]  # as the report's tables
+    labels = [str(s) for s in check.index]  # as the report's tables
     x = np.arange(len(labels))
     width = 0.26
     series = [
@@ -83,7 +95,7 @@ def plot_holdout_revenue(check: pd.DataFrame, ax=None):
     ]
     for k, (label, column, style) in enumerate(series):
         ax.bar(x + (k - 1) * width, check[column].to_numpy(float), width, label=label, **style)
-    ax.set_xticks(x, labels)
+    ax.set_xticks(x, labels, **_LITERAL)
     ax.set_ylabel("Mean revenue per customer in the holdout")
     ax.set_title("Holdout revenue: what happened, and what each method predicted", fontsize=11)
     ax.legend(frameon=False, fontsize=9)
@@ -97,7 +109,8 @@ def plot_clv_to_cac(summary: pd.DataFrame, ax=None):
     Parameters
     ----------
     summary : pandas.DataFrame
-        Output of :func:`clvmodel.unit_economics_summary` (column ``clv_to_cac``).
+        Output of :func:`clvmodel.unit_economics_summary` (column ``clv_to_cac``), one row per
+        segment, its index the labels drawn under the bars as written.
     ax : matplotlib.axes.Axes, optional
         Where to draw.
 
@@ -110,7 +123,9 @@ def plot_clv_to_cac(summary: pd.DataFrame, ax=None):
     labels = [str(s) for s in summary.index]
     ratios = summary["clv_to_cac"].to_numpy(float)
     colours = [_MODEL if r >= 1 else _NAIVE for r in np.nan_to_num(ratios)]
-    bars = ax.bar(labels, np.nan_to_num(ratios), color=colours, width=0.6)
+    x = np.arange(len(labels))  # not categories: segments 1 and "1" keep a bar each
+    bars = ax.bar(x, np.nan_to_num(ratios), color=colours, width=0.6)
+    ax.set_xticks(x, labels, **_LITERAL)
     ax.bar_label(bars, labels=[f"{r:.2f}" if np.isfinite(r) else "n/a" for r in ratios], padding=2)
     ax.axhline(1.0, color=_ACTUAL, linewidth=1.2, linestyle="--", label="break-even (1:1)")
     ax.axhline(3.0, color=_MUTED, linewidth=1.2, linestyle=":", label="common target (3:1)")
@@ -139,7 +154,8 @@ def plot_payback_curve(economics: pd.DataFrame, horizon: float, ax=None):
     Returns
     -------
     matplotlib.axes.Axes
-        One line per segment (or one for all customers), x in months, y in %.
+        One line per segment (or one for all customers), x in months, y in %; the legend gives
+        the segments' names as written.
     """
     ax = new_axes(ax)
     months = np.linspace(0.0, horizon, 200)
@@ -156,6 +172,6 @@ def plot_payback_curve(economics: pd.DataFrame, horizon: float, ax=None):
     ax.set_xlabel("Months from today")
     ax.set_ylabel("Customers who have paid back their CAC (%)")
     ax.set_title("How fast do customers pay back what they cost to win?", fontsize=11)
-    ax.legend(frameon=False, fontsize=9, loc="upper left")
+    _literal(ax.legend(frameon=False, fontsize=9, loc="upper left").get_texts())
     _tidy(ax)
     return ax

@@ -11,6 +11,49 @@ import pandas as pd
 ALL = "All customers"
 
 
+def total_label(segments) -> str:
+    """The label of the row of all customers: :data:`ALL`, unless a segment is called that
+    (then "All customers (total)", and so on), so that the total is never read as a segment.
+
+    Parameters
+    ----------
+    segments : iterable
+        The segments' values (compared as text, as the report shows them).
+
+    Returns
+    -------
+    str
+        A label that is none of the segments'.
+    """
+    taken = {str(segment) for segment in segments}
+    label = ALL
+    while label in taken:
+        label = f"{label} (total)"
+    return label
+
+
+def with_total(rows) -> pd.DataFrame:
+    """A table's rows per segment and of all customers as one frame, indexed as the report
+    shows them.
+
+    Parameters
+    ----------
+    rows : clvmodel.report._analysis.PerSegment
+        The rows per segment (``segments``, None without segments) and of all customers
+        (``total``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The segments' rows, their index as text, then the row of all customers, labelled by
+        :func:`total_label`.
+    """
+    segments = rows.segments
+    labels = [] if segments is None else [str(key) for key in segments.index]
+    total = rows.total.to_frame().T.set_axis([total_label(labels)])
+    return total if segments is None else pd.concat([segments.set_axis(labels), total])
+
+
 def count(value) -> str:
     return f"{int(value):,}"
 
@@ -73,6 +116,7 @@ class Table:
     columns: list[str]  # the first names the row labels
     rows: list[tuple[str, list[Cell]]]
     note: str | None = None
+    total_row: int | None = None  # the position of the row of all customers, if any
 
     @classmethod
     def from_frame(cls, id, caption, frame: pd.DataFrame, formats, label, note=None):
@@ -80,9 +124,17 @@ class Table:
         rows = []
         for key, row in frame.iterrows():
             cells = [Cell(formatter(row[column])) for column, (_, formatter) in formats.items()]
-            rows.append((ALL if key == "all" else str(key), cells))
+            rows.append((str(key), cells))
         headings = [label, *(heading for heading, _ in formats.values())]
         return cls(id, caption, headings, rows, note)
+
+    @classmethod
+    def with_total(cls, id, caption, rows, formats, label, note=None):
+        """A table of a :class:`~clvmodel.report._analysis.PerSegment`: a row per segment, then
+        the row of all customers, marked as the total (:func:`with_total`)."""
+        table = cls.from_frame(id, caption, with_total(rows), formats, label, note)
+        table.total_row = len(table.rows) - 1
+        return table
 
 
 @dataclass

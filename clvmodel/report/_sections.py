@@ -14,7 +14,7 @@ from clvmodel.plotting import (
 )
 from clvmodel.plotting.value import top_share as concentration_top_share
 from clvmodel.report import _figures
-from clvmodel.report._analysis import BANDS, Analysis
+from clvmodel.report._analysis import Analysis
 from clvmodel.report._figures import figure
 from clvmodel.report._format import (
     Card,
@@ -28,11 +28,8 @@ from clvmodel.report._format import (
     ratio,
     segment_label,
     unit_words,
+    with_total,
 )
-from clvmodel.rfm import TIME_UNITS
-
-_EXAMPLES = 5  # customer ids listed per band
-_TOP = 10  # customers in the top-customer table
 
 
 def top_share(values: pd.Series, share: float) -> tuple[str, float]:
@@ -46,7 +43,7 @@ def top_share(values: pd.Series, share: float) -> tuple[str, float]:
 # --------------------------------------------------------------------------------------------------
 def summary_cards(a: Analysis) -> list[Card]:
     s = a.settings
-    overall = a.naive_vs_model.loc["all"]
+    overall = a.naive_vs_model.total
     net = a.economics["net_clv"]
     cards = [
         Card(
@@ -72,7 +69,7 @@ def summary_cards(a: Analysis) -> list[Card]:
         ),
     ]
     if a.unit_summary is not None:
-        row = a.unit_summary.loc["all"]
+        row = a.unit_summary.total
         cards.append(
             Card(
                 "CLV:CAC",
@@ -99,7 +96,8 @@ def summary_cards(a: Analysis) -> list[Card]:
 # --------------------------------------------------------------------------------------------------
 def naive_section(a: Analysis) -> Section:
     check = a.naive_vs_model
-    overall = check.loc["all"]
+    overall = check.total
+    shown = with_total(check)  # as the table: the segments, then all customers
     summary = a.holdout.summary
     years = Duration(summary["holdout_length"], summary["time_unit"]).to("Y")
     formats = {
@@ -112,7 +110,7 @@ def naive_section(a: Analysis) -> Section:
         "naive_error": ("Naive formula error", lambda v: percent(v, True)),
         "model_error": ("Model error", lambda v: percent(v, True)),
     }
-    table = Table.from_frame(
+    table = Table.with_total(
         "naive-vs-model",
         f"Naive formula vs model per {segment_label(a)}: mean per customer over {years:.2f} "
         "years (the holdout length); errors of the predicted holdout revenue",
@@ -123,8 +121,8 @@ def naive_section(a: Analysis) -> Section:
     revenue = figure(
         "figure-holdout-revenue",
         "Holdout revenue per customer: actual, naive formula, model",
-        lambda ax: _figures.plot_holdout_revenue(check, ax=ax),
-        f"Bar chart of mean holdout revenue per customer by {segment_label(a)}. All customers: "
+        lambda ax: _figures.plot_holdout_revenue(shown, ax=ax),
+        f"Bar chart of mean holdout revenue per customer by {segment_label(a)}. {shown.index[-1]}: "
         f"actual {money(overall['actual_holdout'])}, naive formula "
         f"{money(overall['naive_holdout'])}, model {money(overall['model_holdout'])}.",
         "Compare each hatched red bar (naive formula) and blue bar (model) with the dark bar "
@@ -205,103 +203,6 @@ def value_section(a: Analysis) -> Section:
             "the total.",
         ],
         [table, histogram, concentration],
-    )
-
-
-# --------------------------------------------------------------------------------------------------
-def bands_section(a: Analysis) -> Section:
-    s = a.settings
-    econ = a.economics
-    v = a.values
-    table = _bands_table(a)
-    top = econ.assign(band=a.bands, frequency=v["frequency"]).nlargest(_TOP, "net_clv")
-    formats = {
-        "frequency": ("Repeat purchases", lambda x: count(x)),
-        "probability_alive": ("P(alive)", percent),
-        "expected_purchases": (f"Expected purchases, {s.horizon_words}", decimal),
-        "gross_margin": ("Gross margin", money),
-        "net_clv": ("Net CLV", money),
-    }
-    top_table = Table.from_frame(
-        "top-customers", f"The {_TOP} customers with the highest net CLV", top, formats, "Customer"
-    )
-    blocks = [table, top_table]
-    if "segment" in econ.columns:
-        crosstab = pd.crosstab(econ["segment"], a.bands).reindex(columns=list(BANDS), fill_value=0)
-        blocks.insert(
-            1,
-            Table.from_frame(
-                "bands-by-segment",
-                f"Customers per band, by {segment_label(a)}",
-                crosstab,
-                {band: (band.capitalize(), count) for band in BANDS},
-                segment_label(a).capitalize(),
-            ),
-        )
-    negative = int((econ["net_clv"] < 0).sum())
-    return Section(
-        "bands",
-        "Below, around and above average",
-        [
-            f"Each customer's net CLV over the next {s.horizon_words} (margin minus the cost "
-            "to serve) places them below, around or above the average customer. "
-            + (
-                f"{count(negative)} customers are predicted to cost more to serve than they "
-                "bring in (net CLV below 0)."
-                if negative
-                else "No customer is predicted to cost more to serve than they bring in."
-            ),
-        ],
-        blocks,
-    )
-
-
-def _bands_table(a: Analysis) -> Table:
-    """Per band of net CLV: customers, value, history and the highest-valued customers."""
-    econ, v = a.economics, a.values
-    unit_weeks = TIME_UNITS[a.settings.time_unit] / 7.0
-    frame = pd.DataFrame(
-        {
-            "band": a.bands,
-            "net": econ["net_clv"],
-            "frequency": v["frequency"],
-            "silent_weeks": (v["T"] - v["recency"]) * unit_weeks,
-            "alive": v["probability_alive"],
-        }
-    )
-    total = float(frame["net"].sum())
-    rows = []
-    for band in BANDS:
-        part = frame[frame["band"] == band]
-        examples = part["net"].sort_values(ascending=False).index[:_EXAMPLES]
-        share_value = part["net"].sum() / total if total != 0 else float("nan")
-        cells = [
-            Cell(count(len(part))),
-            Cell(percent(len(part) / len(frame))),
-            Cell(money(part["net"].mean()) if len(part) else "n/a"),
-            Cell(percent(share_value)),
-            Cell(decimal(part["frequency"].mean(), 1) if len(part) else "n/a"),
-            Cell(decimal(part["silent_weeks"].mean(), 1) if len(part) else "n/a"),
-            Cell(percent(part["alive"].mean()) if len(part) else "n/a"),
-            Cell(", ".join(map(str, examples)) or "none", numeric=False),
-        ]
-        rows.append((band, cells))
-    return Table(
-        "bands",
-        f"Customers below, around (within ±20 % of the mean net CLV, "
-        f"{money(a.band_cuts['mean'])}) and above average",
-        [
-            "Band",
-            "Customers",
-            "Share of customers",
-            "Mean net CLV",
-            "Share of net CLV",
-            "Mean repeat purchases",
-            "Mean weeks since last purchase",
-            "Mean P(alive)",
-            "Examples (highest net CLV)",
-        ],
-        rows,
     )
 
 

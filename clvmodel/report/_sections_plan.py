@@ -6,7 +6,7 @@ import pandas as pd
 
 from clvmodel.plotting import plot_churn_risk_vs_value, plot_churn_tiers
 from clvmodel.report import _figures
-from clvmodel.report._analysis import Analysis
+from clvmodel.report._analysis import Analysis, PerSegment
 from clvmodel.report._figures import figure
 from clvmodel.report._format import (
     Cell,
@@ -19,6 +19,7 @@ from clvmodel.report._format import (
     ratio,
     segment_label,
     unit_words,
+    with_total,
 )
 
 
@@ -30,16 +31,14 @@ def _cost_words(value) -> str:
 
 def _cost_table(econ: pd.DataFrame, label: str, horizon: str) -> Table:
     """Mean gross margin, costs and net CLV per customer, by segment and for all."""
-    keys = econ["segment"] if "segment" in econ.columns else pd.Series("all", index=econ.index)
     parts = econ[["gross_margin", "order_costs", "service_costs", "net_clv"]]
-    flows = parts.groupby(keys.to_numpy(), sort=True).mean()
-    if list(flows.index) != ["all"]:
-        flows.loc["all"] = parts.mean()
-    flows.index.name = label
-    return Table.from_frame(
+    by_segment = None
+    if "segment" in econ.columns:
+        by_segment = parts.groupby(econ["segment"].to_numpy(), sort=True).mean()
+    return Table.with_total(
         "cost-to-serve",
         f"Where the value goes: mean per customer over the next {horizon}, discounted",
-        flows,
+        PerSegment(by_segment, parts.mean()),
         {
             "gross_margin": ("Gross margin", money),
             "order_costs": ("Cost of orders", money),
@@ -53,8 +52,9 @@ def _cost_table(econ: pd.DataFrame, label: str, horizon: str) -> Table:
 def _economics_figures(a: Analysis, summary: pd.DataFrame, label: str):
     """The CLV:CAC bars per segment and the payback curves."""
     s, econ = a.settings, a.economics
-    overall = summary.loc["all"]
-    per_segment = summary.drop(index="all") if len(summary) > 1 else summary
+    overall = summary.total
+    # The bars per segment; without segments, the one of all customers.
+    per_segment = with_total(summary) if summary.segments is None else summary.segments
     ratios = figure(
         "figure-clv-cac",
         f"CLV:CAC by {label}",
@@ -98,8 +98,8 @@ def economics_section(a: Analysis) -> Section:
         )
         return Section("economics", "CLV:CAC and payback", paragraphs, blocks)
     summary = a.unit_summary
-    overall = summary.loc["all"]
-    table = Table.from_frame(
+    overall = summary.total
+    table = Table.with_total(
         "clv-cac",
         f"CLV:CAC and payback by {label} (payback in months, from today)",
         summary,

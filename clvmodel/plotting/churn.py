@@ -101,7 +101,7 @@ def plot_churn_tiers(scores, ax=None):
             step = plan.increases[k]
             text += f"\nstage {k + 1}: " + (f"+{100 * step:.4g} %" if step > 0 else "no increase")
         names.append(text)
-    ax.set_xticks(positions, names)
+    ax.set_xticks(positions, names, parse_math=False)  # tier names as written ("$5 plan")
     shares = (
         "share of all customers / of total predicted CLV" if has_value else "share of all customers"
     )
@@ -231,6 +231,8 @@ def plot_churn_risk_vs_value(scores, ax=None, value_cut=None):
     )
     for handle in legend.legend_handles:
         handle.set_alpha(1.0)
+    for text in legend.get_texts():
+        text.set_parse_math(False)
     ax.spines[["top", "right"]].set_visible(False)
     return ax
 

@@ -94,3 +94,25 @@ def test_quadrant_marks_tier_boundaries_without_recorded_cuts(scores):
 def test_quadrant_needs_value(scores):
     with pytest.raises(clv.InputError, match="gg="):
         plot_churn_risk_vs_value(scores.drop(columns="predicted_clv"))
+
+
+def test_tier_names_are_drawn_as_written(scores):
+    # Found by a hunt (on the report's figures): a name between two "$" was drawn as mathtext
+    # ("$5 plan" and "$9 plan" lost their dollars), and an unbalanced one raised matplotlib's
+    # ValueError when drawn.
+    names = ("$5 plan", "$9 plan", r"$x^{$ odd")
+    tiered = clv.price_increase_plan(
+        scores.drop(columns="tier"),
+        dict(zip(names, (0.05, 0.025, 0.0), strict=True)),
+        thresholds=(0.5, 0.8),
+    )
+    for draw in (plot_churn_tiers, plot_churn_risk_vs_value):
+        fig = Figure()
+        ax = draw(tiered, ax=fig.subplots())
+        fig.canvas.draw()  # raised on the unbalanced name
+        texts = [t for t in ax.get_xticklabels() if t.get_text()]
+        if ax.get_legend() is not None:
+            texts += list(ax.get_legend().get_texts())
+        drawn = [t for t in texts if "$" in t.get_text()]
+        assert drawn and not any(t.get_parse_math() for t in drawn)
+        assert any(t.get_text().startswith(names[0]) for t in drawn)

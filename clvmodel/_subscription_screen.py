@@ -29,6 +29,7 @@ def screen_subscription_table(
     observation_end=None,
     numeric_cols: Sequence[str] = (),
     *,
+    nonnegative_cols: Sequence[str] | None = None,
     id_counts: pd.Series | None = None,
     day_first: dict | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
@@ -44,8 +45,13 @@ def screen_subscription_table(
     observation_end : date-like, optional
         End of observation; by default the latest readable start or end date.
     numeric_cols : sequence of str
-        Further columns that must hold numbers (a price ≥ 0 first, then covariates): rows where
-        one is missing or not a number are rejected.
+        Further columns that must hold numbers (a price, covariates): rows where one is missing,
+        not a number or infinite are rejected.
+    nonnegative_cols : sequence of str, optional
+        Those of ``numeric_cols`` that must also be ≥ 0 (a price), rejected otherwise as
+        "... is missing or not a number ≥ 0"; the others may be any finite number (a standardised
+        covariate is negative on half the rows). By default the first of ``numeric_cols`` (a
+        price first, then covariates, as before this argument existed); pass ``()`` for none.
     id_counts : pandas.Series, optional
         For a table read in batches: the number of rows of the whole table for each id that
         appears more than once (indexed by id). By default ids are counted within ``table``.
@@ -83,6 +89,10 @@ def screen_subscription_table(
     if not isinstance(table, pd.DataFrame):
         raise InputError(f"expected a DataFrame of subscriptions, got {type(table).__name__}.")
     numeric_cols = list(numeric_cols)
+    nonnegative = set(numeric_cols[:1] if nonnegative_cols is None else nonnegative_cols)
+    if not nonnegative <= set(numeric_cols):
+        raise InputError(f"nonnegative_cols {sorted(nonnegative - set(numeric_cols))} are not "
+                         f"among numeric_cols {numeric_cols}.")  # fmt: skip
     _require_columns(table, (customer_col, start_col, end_col, *numeric_cols))
     reasons = _Reasons(table.index)
     flag = reasons.flag
@@ -95,7 +105,7 @@ def screen_subscription_table(
     flag(~no_end & end.isna(), "end date is not a readable date")
     flag(before_earliest(start) | before_earliest(end), f"date before {EARLIEST_DATE}")
     flag(end < start, "end date before start date")
-    converted = _numeric_columns(table, numeric_cols, flag)
+    converted = _numeric_columns(table, numeric_cols, nonnegative, flag)
     end_of_data = _end_of_data(observation_end, start, end)
     flag(
         start > observed_until(end_of_data),
@@ -153,16 +163,20 @@ def _flag_ids(raw: pd.Series, id_counts, flag) -> pd.Series:
     return ids
 
 
-def _numeric_columns(table: pd.DataFrame, numeric_cols: list[str], flag) -> dict[str, pd.Series]:
-    """The numeric columns as floats, flagging rows where one is missing or not a number (the
-    first, a price, must also be ≥ 0)."""
+def _numeric_columns(table: pd.DataFrame, numeric_cols: list[str], nonnegative: set,
+                     flag) -> dict[str, pd.Series]:  # fmt: skip
+    """The numeric columns as floats, flagging rows where one is missing or not a finite number
+    (or, in a ``nonnegative`` column, a number below 0)."""
     converted = {}
-    for k, column in enumerate(numeric_cols):
+    for column in numeric_cols:
         values = pd.to_numeric(table[column], errors="coerce")
-        bad = ~np.isfinite(values.to_numpy(dtype="float64", na_value=np.nan))
-        if k == 0:
-            bad |= values.to_numpy(dtype="float64", na_value=np.nan) < 0
-        flag(bad, f"{column} is missing or not a number" + (" ≥ 0" if k == 0 else ""))
+        floats = values.to_numpy(dtype="float64", na_value=np.nan)
+        bad = ~np.isfinite(floats)
+        wanted = "a number"
+        if column in nonnegative:
+            bad |= floats < 0
+            wanted = "a number ≥ 0"
+        flag(bad, f"{column} is missing or not {wanted}")
         converted[column] = values.astype("float64")
     return converted
 

@@ -3,8 +3,10 @@
 Memory stays bounded by the batch size, except for two small per-row costs of the first pass:
 
 - **Survey** (first pass, over the id, date and covariate columns only): the number of rows, the
-  latest readable date (the default observation end), whether each covariate column is numeric
-  and its levels, and the ids that appear more than once in the whole table. Duplicates are found
+  latest readable date (the default observation end), whether each covariate column holds
+  numbers, text or both (a mixed column is settled over the accepted rows by the caller, and the
+  levels of a text one are those of the rows fitted), and the ids that appear more than once in
+  the whole table. Duplicates are found
   from a 64-bit hash per non-blank id (8 bytes a row, 8 MB per million rows); only when two hashes
   collide is the id column read once more, to count the candidate ids exactly. So a duplicate is
   rejected on every row it appears on, whichever batches those rows fall in.
@@ -119,7 +121,12 @@ def _integers_with_nulls(parquet, columns) -> list[str]:
 
 @dataclass
 class Survey:
-    """What the first pass learns about the whole table."""
+    """What the first pass learns about the whole table.
+
+    ``numeric`` tells per ``extra`` column whether its filled values are all numbers (True), none
+    is (False, a text column) or both occur (None: settled over the accepted rows, see
+    :func:`number_cells`); ``levels`` holds its distinct values (None beyond ``LEVEL_LIMIT``).
+    """
 
     rows: int
     id_counts: pd.Series
@@ -129,17 +136,28 @@ class Survey:
     day_first: dict
 
 
+def number_cells(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Which cells of a covariate column are filled (neither missing nor blank) and which of
+    those read as numbers (as :func:`clvmodel.subscriptions.screen_subscription_table` reads
+    them; infinite ones included, which it then rejects)."""
+    text = raw.astype(str).str.strip()
+    filled = (raw.notna() & (text != "")).to_numpy(dtype=bool)
+    numbers = filled.copy()
+    numbers[filled] = pd.to_numeric(raw[filled], errors="coerce").notna().to_numpy()
+    return filled, numbers
+
+
 def survey(path, customer_col, date_cols=(), extra=(), batch_rows=None, *, ordered=()) -> Survey:
     """First pass over the id column, the ``ordered`` date columns (the order of their
     ``NN/NN/YYYY`` dates, settled over the whole table), the ``date_cols`` among them (for the
-    latest readable date) and the ``extra`` columns (numeric or not, and their levels); see the
-    module notes."""
+    latest readable date) and the ``extra`` columns (numbers, text or both, and their distinct
+    values); see the module notes."""
     hashes, rows = [], 0
     ordered = list(dict.fromkeys([*ordered, *date_cols]))
     orders = {c: DateOrder(c) for c in ordered}
     # The latest date of each column if its dates are month first (False) or day first (True).
     highs = {c: {False: pd.NaT, True: pd.NaT} for c in date_cols}
-    numeric = dict.fromkeys(extra, True)
+    counts = {c: np.zeros(2, "int64") for c in extra}  # numbers, other filled values
     levels = {c: set() for c in extra}
     for frame in read_batches(path, [customer_col, *ordered, *extra], batch_rows):
         rows += len(frame)
@@ -157,19 +175,18 @@ def survey(path, customer_col, date_cols=(), extra=(), batch_rows=None, *, order
                     highs[column][True] = _later(highs[column][True], highs[column][False])
         for column in extra:
             raw = frame[column]
-            text = raw.astype(str).str.strip()
-            filled = raw.notna() & (text != "")
-            if numeric[column] and pd.to_numeric(raw[filled], errors="coerce").isna().any():
-                numeric[column] = False
+            filled, numbers = number_cells(raw)
+            counts[column] += (int(numbers.sum()), int(filled.sum() - numbers.sum()))
             if levels[column] is not None:
-                levels[column].update(set(raw.dropna().astype(str).str.strip()) - {""})
+                levels[column].update(set(raw[filled].astype(str).str.strip()))
                 if len(levels[column]) > LEVEL_LIMIT:
-                    if not numeric[column]:
-                        raise _too_many_levels(column)
-                    levels[column] = None  # numbers so far: the levels are not needed
-        for column in extra:
-            if levels[column] is None and not numeric[column]:
-                raise _too_many_levels(column)
+                    levels[column] = None  # too many for a text column (refused below)
+    numeric = {}
+    for column in extra:
+        found, text = counts[column][0], counts[column][1]
+        numeric[column] = True if not text else (False if not found else None)
+        if numeric[column] is False and levels[column] is None:
+            raise too_many_levels(column)
     day_first = {c: order.day_first() for c, order in orders.items()}
     latest = pd.NaT
     for column, high in highs.items():
@@ -184,7 +201,8 @@ def _later(a, b):
     return a if pd.isna(b) or (not pd.isna(a) and a >= b) else b
 
 
-def _too_many_levels(column) -> InputError:
+def too_many_levels(column) -> InputError:
+    """The error for a text covariate with more than ``LEVEL_LIMIT`` distinct values."""
     return InputError(
         f"--covariates {column}: the column holds text with more than {LEVEL_LIMIT:,} distinct "
         "values; a categorical covariate needs a few levels (group them, or leave it out)."

@@ -94,8 +94,10 @@ def subscriptions():
 @click.option(
     "--covariates",
     default=None,
-    help="Attribute columns (comma-separated) that shift α and β, e.g. plan,channel; "
-    "text columns become 0/1 indicators of each level but the first.",
+    help="Attribute columns (comma-separated) that shift α and β, e.g. plan,channel. A column "
+    "is numeric when most of its values (of rows otherwise accepted) are numbers, any finite "
+    "number; rows where it is missing or not a number are rejected. Other columns are text: "
+    "0/1 indicators of each level of the rows fitted but the first (sorted).",
 )
 @table_options
 def fit_command(input_path, output, billing_period, model_name, holdout_periods, covariates,

@@ -127,18 +127,14 @@ class SubscriptionTable:
         self.end = given
         self.accepted = 0
 
-    def screened(self, spool, *, numeric=(), levels=None, indicators=None):
-        """Per batch, the accepted rows (dates parsed, ``numeric`` columns as floats, the
-        ``indicators`` added as 0/1 columns); rejects go to ``spool`` numbered in the table."""
-        columns = [self.customer_col, self.start_col, self.end_col, *numeric, *(levels or {})]
+    def screened(self, spool, *, numeric=(), nonnegative=(), levels=None, indicators=None):
+        """Per batch, the accepted rows (dates parsed, ``numeric`` columns as floats, those in
+        ``nonnegative`` ≥ 0, the ``indicators`` added as 0/1 columns); rejects go to ``spool``
+        numbered in the table."""
         offset = 0
-        for frame in read_batches(self.path, columns, self.batch_size):
+        for frame in read_batches(self.path, self._columns(numeric, levels), self.batch_size):
             frame = frame.reset_index(drop=True)
-            accepted, rejects, _ = screen_subscription_table(
-                frame, self.customer_col, self.start_col, self.end_col, self.end,
-                numeric_cols=numeric, id_counts=self.survey.id_counts,
-                day_first=self.survey.day_first,
-            )  # fmt: skip
+            accepted, rejects = self._screen(frame, numeric, nonnegative)
             positions = pd.Series(np.arange(len(frame)), index=frame.index)
             accepted, rejects = reject_levels(accepted, rejects, levels or {}, self.customer_col,
                                                positions)  # fmt: skip
@@ -150,6 +146,24 @@ class SubscriptionTable:
             self.accepted += len(accepted)
             if len(accepted):
                 yield accepted
+
+    def accepted_values(self, columns):
+        """Per batch, the raw ``columns`` of the rows whose id and dates are accepted (nothing
+        spooled or counted): to settle over those rows whether a covariate is numeric."""
+        for frame in read_batches(self.path, self._columns(columns, None), self.batch_size):
+            yield self._screen(frame.reset_index(drop=True), (), ())[0][list(columns)]
+
+    def _columns(self, numeric, levels) -> list:
+        return list(dict.fromkeys([self.customer_col, self.start_col, self.end_col, *numeric,
+                                   *(levels or {})]))  # fmt: skip
+
+    def _screen(self, frame, numeric, nonnegative):
+        accepted, rejects, _ = screen_subscription_table(
+            frame, self.customer_col, self.start_col, self.end_col, self.end,
+            numeric_cols=numeric, nonnegative_cols=nonnegative,
+            id_counts=self.survey.id_counts, day_first=self.survey.day_first,
+        )  # fmt: skip
+        return accepted, rejects
 
     def check_usable(self, spool) -> None:
         """One line when every row was rejected."""

@@ -4,8 +4,10 @@ written."""
 
 from __future__ import annotations
 
+import ast
 import json
 import math
+import re
 import time
 
 import click
@@ -14,9 +16,12 @@ import pandas as pd
 
 from clvmodel._files import write_together
 from clvmodel._subscription_stream import (
+    LEVEL_LIMIT,
     DistinctRows,
     RejectsSpool,
+    number_cells,
     table_columns,
+    too_many_levels,
 )
 from clvmodel.cli._plan import parse_names
 from clvmodel.cli._subscriptions_common import (
@@ -48,8 +53,7 @@ def fit_subscription_table(input_path, output, billing_period, model_name, holdo
     for name in names:
         has_columns(columns, input_path, {"--covariates": name})
     table = SubscriptionTable(input_path, options, batch_size, extra=names)
-    numeric, categorical, indicators, levels = _covariate_columns(table, names)
-    keep = [*numeric, *indicators]
+    numeric, categorical = _covariate_kinds(table, names)
     end = table.end
     calibration_end = None
     if holdout_periods is not None:
@@ -59,30 +63,43 @@ def fit_subscription_table(input_path, output, billing_period, model_name, holdo
         calibration_end = end - step
     spool = RejectsSpool(rejects_path, options["customer_col"])
     try:
-        screen = {"numeric": numeric, "levels": dict.fromkeys(categorical),
-                  "indicators": indicators}  # fmt: skip
+        # Text covariates are kept as codes of their values until every batch is screened: the
+        # levels (and the baseline, the first) are those of the rows fitted, not of every row.
+        screen = {"numeric": numeric, "levels": dict.fromkeys(categorical)}
         ends = (end, calibration_end, billing_period)
-        distinct, paired, early = _distinct_rows(table, spool, screen, options, ends, keep)
+        codes = {column: {} for column in categorical}
+        distinct, paired, early = _distinct_rows(table, spool, screen, options, ends, codes)
         table.check_usable(spool)
+        levels, indicators = _levels(codes)
+        keep = [*numeric, *indicators]
         subscribers, counts = distinct.table()
+        subscribers = _with_indicators(subscribers, codes, indicators)
         subscribers.attrs["period"] = billing_period
 
         def make(name):
             return MODELS[name](alpha_covariates=keep, beta_covariates=keep)
 
+        def fit(name, rows, weights, context=""):
+            try:
+                return make(name).fit(rows, weights=weights)
+            except InputError as exc:
+                raise _in_cli_words(exc, indicators, context) from None
+
         if model_name != "auto":
-            model = make(model_name).fit(subscribers, weights=counts)
+            model = fit(model_name, subscribers, counts)
         elif calibration_end is None:
-            model = _choose_by_bic(subscribers, counts, make)
+            model = _choose_by_bic(subscribers, counts, fit)
         else:
             if not early:
                 raise InputError(
                     f"--holdout-periods {holdout_periods}: no subscriber started by "
                     f"{calibration_end.date()}, the end of calibration; use fewer holdout periods."
                 )
-            best = _choose_by_holdout(*paired.table(), keep, make, holdout_periods,
-                                      calibration_end, billing_period)  # fmt: skip
-            model = make(best).fit(subscribers, weights=counts)
+            pairs, pair_counts = paired.table()
+            best = _choose_by_holdout(_with_indicators(pairs, codes, indicators), pair_counts,
+                                      keep, fit, holdout_periods, calibration_end,
+                                      billing_period)  # fmt: skip
+            model = fit(best, subscribers, counts)
         _write_model(model, levels, output, rejects_path, spool)
     finally:
         spool.discard()
@@ -99,29 +116,111 @@ def fit_subscription_table(input_path, output, billing_period, model_name, holdo
     click.echo(f"\nwrote {output} in {time.perf_counter() - started:.1f} s")
 
 
-def _covariate_columns(table, names):
-    """The --covariates as numeric columns, categorical columns, their indicators
-    ("plan=premium" → ("plan", "premium"), the first level the baseline) and their levels."""
-    numeric = [n for n in names if table.survey.numeric[n]]
-    categorical = [n for n in names if n not in numeric]
-    indicators, levels = {}, {}
-    for column in categorical:
-        levels[column] = table.survey.levels[column]
+def _covariate_kinds(table, names) -> tuple[list, list]:
+    """The --covariates split into numeric and text columns.
+
+    A column is numeric when most of its filled values are numbers, among the rows whose id and
+    dates are accepted (the screening then rejects a row whose value is not a number, as it does
+    a missing one); otherwise it is a text column, each value a level. Columns whose values are
+    all numbers, or none is, are told by the survey; only a mixed one takes a pass over the
+    accepted rows.
+    """
+    kinds = {name: table.survey.numeric[name] for name in names}
+    mixed = [name for name in names if kinds[name] is None]
+    if mixed:
+        counts = {name: [0, 0] for name in mixed}  # numbers, filled values
+        for values in table.accepted_values(mixed):
+            for name in mixed:
+                filled, numbers = number_cells(values[name])
+                counts[name][0] += int(numbers.sum())
+                counts[name][1] += int(filled.sum())
+        kinds.update({name: 2 * n > filled for name, (n, filled) in counts.items()})
+    for name in names:
+        if not kinds[name] and table.survey.levels[name] is None:
+            raise too_many_levels(name)
+    return [n for n in names if kinds[n]], [n for n in names if not kinds[n]]
+
+
+def _levels(codes) -> tuple[dict, dict]:
+    """The sorted levels of each text covariate among the rows fitted, and the indicators
+    ("plan=premium" → ("plan", "premium"), the first level the baseline)."""
+    levels, indicators = {}, {}
+    for column, seen in codes.items():
+        levels[column] = sorted(seen)
         if len(levels[column]) < 2:
-            raise InputError(f"--covariates {column}: the column has {len(levels[column])} "
-                             "level(s); a covariate needs at least two.")  # fmt: skip
+            raise InputError(
+                f"--covariates {column}: every subscriber fitted has the same {column} "
+                f"({', '.join(map(repr, levels[column]))}); a text covariate needs at least two "
+                "levels among them, so leave it out of --covariates."
+            )
         first, *others = levels[column]
         indicators.update({f"{column}={level}": (column, level) for level in others})
-    return numeric, categorical, indicators, levels
+    return levels, indicators
 
 
-def _distinct_rows(table, spool, screen, options, ends, keep):
-    """INPUT screened batch by batch into distinct subscriber rows with counts; with a
-    calibration end also the distinct (calibration, later) pairs of those who started by then,
-    and how many did."""
+def _encode(accepted, codes):
+    """``accepted`` with each text covariate's values replaced by their codes (numbered in order
+    of first appearance, ``codes`` grown with the new ones)."""
+    encoded = {}
+    for column, seen in codes.items():
+        text = accepted[column].astype(str).str.strip()
+        for value in text.unique().tolist():
+            seen.setdefault(value, len(seen))
+        if len(seen) > LEVEL_LIMIT:
+            raise too_many_levels(column)
+        encoded[column] = text.map(seen).astype("float64")
+    return accepted.assign(**encoded)
+
+
+def _with_indicators(frame, codes, indicators):
+    """Distinct rows with their text covariates' codes replaced by the 0/1 indicators."""
+    added = {name: (frame[column].to_numpy() == codes[column][level]).astype("float64")
+             for name, (column, level) in indicators.items()}  # fmt: skip
+    return frame.assign(**added).drop(columns=list(codes))
+
+
+_DEPENDENT = re.compile(r"^\w+_covariates (\[.*?\]) are linearly dependent")
+_CONSTANT = re.compile(r"^(?:\w+_covariates (\[.*?\]) take one value|covariate ('.*?'|\".*?\") "
+                       r"is constant)")  # fmt: skip
+
+
+def _in_cli_words(exc: InputError, indicators: dict, context: str) -> InputError:
+    """A model's refusal of constant or linearly dependent covariates, worded for --covariates
+    (the indicator columns it names are not something a command-line user can drop)."""
+    message = str(exc)
+    dependent, constant = _DEPENDENT.match(message), _CONSTANT.match(message)
+    if not (dependent or constant):
+        return exc
+    if dependent:
+        names = ast.literal_eval(dependent.group(1))
+    else:
+        names = ast.literal_eval(constant.group(1) or f"[{constant.group(2)}]")
+    columns = list(dict.fromkeys(indicators.get(name, (name,))[0] for name in names))
+    shown = ", ".join(columns)
+    fitted = f"every subscriber fitted{context}"
+    if dependent:
+        return InputError(
+            f"--covariates {shown}: a combination of these columns is the same for {fitted} "
+            "(one repeats another, say, or the levels of one follow those of another), so their "
+            "effects cannot be told apart; leave one of them out of --covariates."
+        )
+    levels = [indicators[name][1] for name in names if name in indicators]
+    which = f" (its level {', '.join(map(repr, levels))}: all or none of them)" if levels else ""
+    return InputError(
+        f"--covariates {shown}: the column takes one value for {fitted}{which}, so its effect "
+        "cannot be told apart from the base parameters; leave it out of --covariates."
+    )
+
+
+def _distinct_rows(table, spool, screen, options, ends, codes):
+    """INPUT screened batch by batch into distinct subscriber rows with counts (text covariates
+    as codes, see :func:`_encode`); with a calibration end also the distinct (calibration,
+    later) pairs of those who started by then, and how many did."""
     end, calibration_end, billing_period = ends
+    keep = [*screen["numeric"], *codes]
     distinct, paired, early = DistinctRows(), DistinctRows(), 0
     for accepted in table.screened(spool, **screen):
+        accepted = _encode(accepted, codes)
         rows = subscriber_rows(accepted, options, end, billing_period, keep)
         distinct.add(rows[["periods", "cancelled", *keep]].reset_index(drop=True))
         if calibration_end is None:
@@ -153,11 +252,11 @@ def _write_model(model, levels, output, rejects_path, spool) -> None:
     ])  # fmt: skip
 
 
-def _choose_by_bic(subscribers, counts, make):
+def _choose_by_bic(subscribers, counts, fit):
     """Fit sBG and BdW on the distinct rows, print the BIC table and return the better."""
     records, fitted = [], {}
     for name in ("sbg", "bdw"):
-        model = fitted[name] = make(name).fit(subscribers, weights=counts)
+        model = fitted[name] = fit(name, subscribers, counts)
         k, ll = len(model.param_names), model.log_likelihood_
         records.append({"model": model.label, "n_params": k, "log_likelihood": ll,
                         "bic": k * math.log(counts.sum()) - 2.0 * ll, "name": name})  # fmt: skip
@@ -169,15 +268,15 @@ def _choose_by_bic(subscribers, counts, make):
     return fitted[table["name"].iloc[0]]
 
 
-def _choose_by_holdout(paired, counts, keep, make, holdout_periods, calibration_end, period):
+def _choose_by_holdout(paired, counts, keep, fit, holdout_periods, calibration_end, period):
     """Fit sBG and BdW on the calibration rows of ``paired`` (distinct calibration and later
     rows with counts), rank them by holdout log-likelihood and return the better one's name."""
     calibration = paired[["periods", "cancelled", *keep]]
     later = paired[["later_periods", "later_cancelled"]].set_axis(["periods", "cancelled"], axis=1)
     n = counts.sum()
-    records = {}
+    records, context = {}, f" to {calibration_end.date()} (the calibration of --holdout-periods)"
     for name in ("sbg", "bdw"):
-        model = make(name).fit(calibration, weights=counts)
+        model = fit(name, calibration, counts, context)
         score, subscribers = 0.0, 0
         # holdout_log_likelihood sums over rows: one call per distinct count, scaled by it.
         for count in np.unique(counts):

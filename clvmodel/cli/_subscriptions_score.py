@@ -190,6 +190,8 @@ def prepare_scoring(model_path, input_path, output, options, suffixes) -> Scorin
     numeric, categorical, indicators = _model_columns(model, columns)
     levels = _recorded_levels(model, model_path, categorical)
     table = SubscriptionTable(input_path, options, batch_size)
-    screen = {"numeric": [price_col, *numeric], "levels": levels, "indicators": indicators}
+    # The price must be ≥ 0; numeric covariates may be any finite number.
+    screen = {"numeric": list(dict.fromkeys([price_col, *numeric])), "nonnegative": [price_col],
+              "levels": levels, "indicators": indicators}  # fmt: skip
     keep = list(dict.fromkeys([price_col, *numeric, *indicators]))
     return Scoring(model, table, rejects_path, horizon, d, price_col, screen, keep)

@@ -87,9 +87,9 @@ def _raise_first(transactions, masks, customer_col, date_col, amount_col) -> Non
         if reason in (rd.MISSING_ID, rd.ID_NOT_WHOLE):
             what = "have no customer id" if reason == rd.MISSING_ID else "have a fractional id"
             message = (
-                f"{n} transaction(s) {what} in column {customer_col!r} (rows "
-                f"{rd.examples(rows)}, values {readable_examples(ids)}); drop or fix them before "
-                "summarising."
+                f"{n} transaction(s) {what} in column {customer_col!r} (row positions "
+                f"{rd.examples(rows)} from 0, values {readable_examples(ids)}); drop or fix them "
+                "before summarising."
             )
         elif reason in (rd.BAD_DATE, rd.OLD_DATE):
             shown = readable_examples(transactions[date_col].iloc[first], ids)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from clvmodel._files import same_file
 from clvmodel._postgres_connect import mask_password
-from clvmodel.cli._option_words import option_dates_in_cli_words
+from clvmodel.cli._option_words import reading_messages_in_cli_words
 from clvmodel.errors import ClvError, ConvergenceError, InputError
 
 # ----------------------------------------------------------------------------------------------
@@ -235,7 +235,7 @@ def cli_words(message: str) -> str:
         keep = _KEEP_QUOTES[0].search(bare) or _KEEP_QUOTES[1].match(match.string, match.end())
         return f"{flag} {value if keep and bare != value else bare}"
 
-    text = _ON_INVALID.sub(_REJECTS_HINT, option_dates_in_cli_words(mask_password(message)))
+    text = _ON_INVALID.sub(_REJECTS_HINT, reading_messages_in_cli_words(mask_password(message)))
     text = _LOADER.sub(lambda m: f"holds {m[1]}{m[2]}; {command_taking(m[1])}", text)
     text = _KEYWORD.sub(option, text)
     text = _BARE_NAME.sub(lambda match: KEYWORD_FLAGS[match.group(1)], text)

@@ -1,9 +1,14 @@
-"""The command line's words for the messages of option dates (``observation_end=`` and such),
-which the reading modules word for Python."""
+"""The command line's words for messages the reading modules word for Python: option dates
+(``observation_end=`` and such) and the positions of bad rows."""
 
 from __future__ import annotations
 
-__all__ = ["option_dates_in_cli_words"]
+import re
+
+__all__ = ["reading_messages_in_cli_words"]
+
+#: "row positions 2, 7 from 0" (a DataFrame's positions, as Python counts them).
+_ROW_POSITIONS = re.compile(r"\brow positions ((?:\d+, )*\d+)( \.\.\.)? from 0\b")
 
 #: How the command line words the messages of option dates: it takes no datetime object, and its
 #: --date-format reads the log's text dates too (ISO ones would all be rejected).
@@ -16,9 +21,16 @@ _OPTION_DATE_CLI_WORDS = {
 }
 
 
-def option_dates_in_cli_words(message: str) -> str:
-    """``message`` with the Python wording of :mod:`clvmodel._reading_dates`'s option-date
-    messages in the command line's (used by :func:`clvmodel.cli._guard.cli_words`)."""
+def reading_messages_in_cli_words(message: str) -> str:
+    """``message`` with the Python wording of the reading modules' messages about option dates
+    and bad rows in the command line's (used by :func:`clvmodel.cli._guard.cli_words`): a
+    table's bad rows are named as a file's data rows counted from 1 ("data rows 3, 8"), not by
+    their positions counted from 0 as Python has them."""
     for python, cli in _OPTION_DATE_CLI_WORDS.items():
         message = message.replace(python, cli)
-    return message
+
+    def counted_from_one(match: re.Match) -> str:
+        rows = ", ".join(str(int(n) + 1) for n in match.group(1).split(", "))
+        return f"data rows {rows}{match.group(2) or ''} counted from 1 after the header"
+
+    return _ROW_POSITIONS.sub(counted_from_one, message)

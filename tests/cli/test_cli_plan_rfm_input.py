@@ -239,7 +239,7 @@ def test_python_messages_about_bad_rows_show_plain_values():
     )
     with pytest.raises(clv.InputError) as missing_id:
         clv.rfm_summary(log)
-    assert "(rows 3, values missing)" in str(missing_id.value)
+    assert "(row positions 3 from 0, values missing)" in str(missing_id.value)
     with pytest.raises(clv.InputError) as bad_date:
         clv.rfm_summary(log.iloc[:3])
     assert "(for example customer 2: missing)" in str(bad_date.value)
@@ -257,3 +257,23 @@ def test_readable_values():
     assert readable(np.int64(7)) == "7" and readable(1e300) == "1e+300"
     assert readable_examples(range(7)) == "0, 1, 2, 3, 4 ..."
     assert readable_examples([np.nan], ["00004"]) == "customer 00004: missing"
+
+
+@pytest.mark.parametrize("command", ["evaluate", "plan"])
+def test_bad_rows_of_a_file_are_named_by_their_data_row_counted_from_1(files, tmp_path, command):
+    # Found by a hunt: the third data row (line 4) of a log without a customer id was named
+    # "rows 2", the DataFrame's position counted from 0, which in the file is a valid row.
+    paths, _ = files
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "customer_id,date,amount\n1,1997-01-01,10\n1,1997-02-01,12\n,1997-02-03,5\n"
+        "2,1997-01-05,7\n2,1997-03-05,9\n"
+    )
+    arguments = {
+        "evaluate": [log, "--calibration-end", "1997-02-15", "-o", tmp_path / "ev"],
+        "plan": [paths["bg"], log, "--observation-end", "1997-03-31", "-o", tmp_path / "p.csv"],
+    }[command]
+    result = run_cli(command, *arguments)
+    assert result.returncode == 2
+    line = error_line(result)
+    assert "(data rows 3 counted from 1 after the header, values missing)" in line, line

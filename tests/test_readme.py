@@ -55,3 +55,20 @@ def test_quick_tour_runs_as_written(tmp_path, monkeypatch):
 def test_readme_is_a_front_page():
     lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
     assert len(lines) <= 250, f"README.md has {len(lines)} lines; move the detail to docs/guide/"
+
+
+def test_what_demo_prints_is_what_it_prints():
+    """Every line of the README's "What `clvmodel demo` prints" block (but the "..." of the
+    abridgement) is a line of the demo's output, in order."""
+    from cli_run import run_cli
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("What `clvmodel demo` prints")
+    block = re.search(r"```\n(.*?)```", text[start:], re.S).group(1)
+    quoted = [line for line in block.splitlines() if line.strip() and line.strip() != "..."]
+    result = run_cli("demo")
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout.splitlines()
+    positions = [printed.index(line) if line in printed else -1 for line in quoted]
+    assert -1 not in positions, [line for line, p in zip(quoted, positions) if p < 0]
+    assert positions == sorted(positions)

@@ -104,7 +104,7 @@ def demo(horizon, discount_rate, margin, top):
         "recency": "recency (wk)",
         "T": "T (wk)",
         "probability_alive": "P(alive)",
-        "expected_purchases": f"E[buys {duration.words}]",
+        "expected_purchases": "E[buys]",  # over the horizon of the title line
         "expected_spend": "E[spend]",
         "naive_clv": "naive CLV",
         "predicted_clv": "predicted CLV",

@@ -136,7 +136,7 @@ def test_the_pit_of_rows_that_share_an_id_checks_the_holdout_counts(bg, split):
 
 def test_a_plain_and_a_covariate_model_are_labelled_as_compare_models_labels_them(split):
     # Was refused: "2 models share the label(s) ['BG/NBD']".
-    cal, hold = split
+    cal, hold = (_with_attrs(part.iloc[:600].copy(), part) for part in split)
     cal = _with_attrs(cal.assign(z=np.random.default_rng(0).normal(size=len(cal))), cal)
     plain = clv.BetaGeoModel().fit(cal)
     covariate = clv.BetaGeoModel(purchase_covariates=["z"]).fit(cal)

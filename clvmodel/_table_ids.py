@@ -88,9 +88,12 @@ def segment_series(segments, name: str = "segments") -> pd.Series:
 
 
 def canonical_ranks(ids: pd.Index) -> np.ndarray:
-    """Each row's rank in a canonical order of ``ids``, whatever order the rows came in:
-    increasing id, or, when the ids are of kinds that do not compare (numbers beside text, say),
-    by kind and then by text within a kind (so that ``1`` and ``"1"`` stay apart).
+    """Each row's rank in a canonical order of ``ids``, whatever order the rows came in and
+    whatever type holds them: by the id's text, as a file holds it (the integer 10 and the text
+    "10" rank alike, after "1" and before "2", so that a table read by the command line, which
+    keeps ids as text, and the same table in Python rank their customers the same); ids of kinds
+    that do not compare (numbers beside text, say) by kind first, then text (``1`` and ``"1"``
+    stay apart).
 
     Parameters
     ----------
@@ -103,11 +106,23 @@ def canonical_ranks(ids: pd.Index) -> np.ndarray:
         Integer ranks (0 for the first id), one per row: ``np.argsort(ranks, kind="stable")``
         orders the rows, and :func:`numpy.lexsort` can break ties between repeats.
     """
-    try:
-        return pd.factorize(ids, sort=True)[0]
-    except TypeError:
-        values = ids.to_numpy(dtype=object)
-        keys = pd.MultiIndex.from_arrays(
-            [[type(v).__name__ for v in values], [str(v) for v in values]]
-        )
-        return pd.factorize(keys, sort=True)[0]
+    if pd.api.types.is_integer_dtype(ids.dtype):
+        return pd.factorize(ids.astype(str), sort=True)[0]
+    values = ids.to_numpy(dtype=object)
+    texts = [_id_text(v) for v in values]
+    kinds = {type(v).__name__ for v in values}
+    if len(kinds) == 1 or kinds <= _NUMBER_KINDS:
+        return pd.factorize(pd.Index(texts, dtype=object), sort=True)[0]
+    keys = pd.MultiIndex.from_arrays([[type(v).__name__ for v in values], texts])
+    return pd.factorize(keys, sort=True)[0]
+
+
+#: Python and NumPy types of numeric ids, which rank together by their text.
+_NUMBER_KINDS = {"int", "float", *(np.dtype(c).type.__name__ for c in "bhilqBHILQefd")}
+
+
+def _id_text(value) -> str:
+    """An id as text: a whole number by its digits (10.0 as "10"), anything else by ``str``."""
+    if isinstance(value, float | np.floating) and np.isfinite(value) and value == int(value):
+        return str(int(value))
+    return str(value)

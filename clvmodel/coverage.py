@@ -86,9 +86,10 @@ def randomised_pit(model, calibration, holdout, seed=0) -> np.ndarray:
         From :func:`clvmodel.calibration_holdout_split`, checked as in
         :func:`interval_coverage`; rows of ``calibration`` may share an id.
     seed : int, optional
-        Seed of the uniform V. The V are handed out in the order of the customers' sorted ids
-        (the index of ``calibration``), so that each customer gets the same V, and the test the
-        same p-value, whatever the order of the rows.
+        Seed of the uniform V. The V are handed out in the order of the customers' ids (the
+        index of ``calibration``) sorted as text, so that each customer gets the same V, and
+        the test the same p-value, whatever the order of the rows and whether the ids are held
+        as numbers or as text (as the command line reads them).
 
     Returns
     -------

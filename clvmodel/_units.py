@@ -376,9 +376,12 @@ def value_horizon(
                 parse_duration(horizon, name=name)  # raises, showing how to write a duration
             number = None
         if number is None or isinstance(horizon, bool):
+            shown = repr(horizon)  # but not a whole Series
+            if len(shown) > 40 and hasattr(horizon, "__len__") and not isinstance(horizon, str):
+                shown = f"a {type(horizon).__name__} of {len(horizon)}"
             raise InputError(
-                f"{name}={horizon!r} is not a number or a duration; write e.g. 12 (periods of "
-                f"{unit}) or a duration such as '12M' or '39W'."
+                f"{name}={shown} is not a number or a duration (one for every customer); write "
+                f"e.g. 12 (periods of {unit}) or a duration such as '12M' or '39W'."
             )
     if max_steps is not None and math.isfinite(number) and math.ceil(number - 1e-12) > max_steps:
         raise InputError(

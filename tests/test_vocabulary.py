@@ -208,6 +208,8 @@ def test_a_model_without_a_unit_still_takes_the_deprecated_time_unit(rfm):
         ({"horizon": "12Q"}, r"horizon='12Q' is not a duration.*12M"),
         ({"horizon": "twelve"}, r"horizon='twelve' is not a duration"),
         ({"horizon": [12]}, r"horizon=\[12\] is not a number or a duration"),
+        # A horizon per customer: named by its type and length, not pasted whole (50 lines).
+        ({"horizon": pd.Series(np.full(50, 12.0))}, r"horizon=a Series of 50 is not a number"),
         ({"horizon": "0M"}, r"horizon='0M' must be above 0 and at most 100 years"),
         ({"horizon": "101Y"}, r"horizon='101Y' must be above 0 and at most 100 years"),
         ({"horizon": -3}, r"horizon must be > 0 and at most 100 years"),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -23,7 +25,13 @@ from clvmodel._rfm_common import time_unit_days
 from clvmodel._rfm_sql import RFM_COLUMNS, rfm_id_sql, rfm_reject_reason
 from clvmodel.errors import InputError
 
-__all__ = ["RfmSource", "is_transaction_log", "nameless_first_column"]
+__all__ = [
+    "RfmSource",
+    "is_transaction_log",
+    "nameless_first_column",
+    "parquet_index_column",
+    "require_rfm_columns",
+]
 
 
 def nameless_first_column(names, unnamed=()) -> str | None:
@@ -50,6 +58,89 @@ def nameless_first_column(names, unnamed=()) -> str | None:
     return first if nameless else None
 
 
+def parquet_index_column(path) -> str | None:
+    """The column in which pandas stored the index of a Parquet file, else None: where a table
+    written with its index (``clvmodel.write_table(clvmodel.rfm_summary(...), "x.parquet")`` or
+    ``DataFrame.to_parquet``) holds the customer ids.
+
+    The column is the one the file's pandas metadata names in ``index_columns``:
+    ``__index_level_0__`` for an unnamed index, else the index's name. A ``RangeIndex`` (stored
+    as metadata, not as a column), an index of several levels, a file without pandas metadata
+    and a file that is not Parquet give None. For a folder of Parquet files the first file's
+    metadata counts.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The input.
+
+    Returns
+    -------
+    str or None
+    """
+    location = Path(path)
+    if location.is_dir():
+        location = next(iter(sorted(location.glob("*.parquet"))), location)
+    if location.suffix.lower() not in (".parquet", ".pq") or not location.is_file():
+        return None
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(location)
+        pandas_metadata = json.loads((schema.metadata or {}).get(b"pandas", b"{}"))
+    except (OSError, ValueError, TypeError):  # not readable as Parquet (pyarrow's errors)
+        return None
+    stored = [c for c in pandas_metadata.get("index_columns", []) if isinstance(c, str)]
+    if len(stored) != 1 or stored[0] not in schema.names:
+        return None
+    return stored[0]
+
+
+def require_rfm_columns(columns, customer_col: str, values=(), label: str = "the RFM table"):
+    """Refuse an RFM table without its customer id column or one of the RFM columns ``values``,
+    naming only what an RFM table needs (not the date and amount columns of a log).
+
+    Parameters
+    ----------
+    columns : sequence of str
+        The table's columns; a :class:`clvmodel._duck.Columns` with columns that have no name
+        in a CSV file's header is left to :func:`clvmodel._duck.require_roles`, which says so.
+    customer_col : str
+        The customer id column (--customer-col).
+    values : sequence of str
+        The RFM columns needed (``frequency``, ``recency``, ``T`` [, ``monetary_value``]).
+    label : str
+        How the message names the table.
+
+    Raises
+    ------
+    InputError
+        When a needed column is missing.
+    """
+    absent = [name for name in (customer_col, *values) if name not in columns]
+    if not absent:
+        return
+    if getattr(columns, "unnamed", ()):
+        require_roles(columns, {"customer": customer_col, **{name: name for name in values}})
+    no_id = customer_col not in columns
+    others = absent[no_id:]
+    missing = [f"customer id column {customer_col!r}"] * no_id
+    if others:
+        missing.append(f"column{'s' * (len(others) > 1)} {', '.join(map(repr, others))}")
+    advice = []
+    if no_id:
+        advice.append(
+            "Name the customer id column with --customer-col (the ids are also found in a CSV "
+            "file's first, nameless column and in the index pandas stores in a Parquet file)"
+        )
+    if others:
+        advice.append(f"{'the' if advice else 'The'} RFM columns must be named {', '.join(values)}")
+    raise InputError(
+        f"{label} has no {' and no '.join(missing)}; its columns are {list(map(str, columns))}. "
+        f"{'; '.join(advice)}."
+    )
+
+
 @dataclass
 class RfmSource:
     """An RFM table (one row per customer) in a file, read by DuckDB in batches.
@@ -64,7 +155,8 @@ class RfmSource:
     :meth:`batches`.
 
     Without ``customer_col`` among the columns, a first column without a name holds the ids
-    (:func:`nameless_first_column`). With ``monetary=False`` (models without a spend model)
+    (:func:`nameless_first_column`), else the column in which pandas stored a Parquet file's
+    index (:func:`parquet_index_column`). With ``monetary=False`` (models without a spend model)
     ``monetary_value`` is not read: the column may be absent or empty, and the batches and
     rejects have it empty.
     """
@@ -85,11 +177,12 @@ class RfmSource:
         columns = column_types(self.connection, relation)
         if self.customer_col not in columns:
             unnamed = getattr(columns, "unnamed", ())
-            self.customer_col = nameless_first_column(columns, unnamed) or self.customer_col
+            found = nameless_first_column(columns, unnamed)
+            if found is None and self.table is None:  # a Parquet file's index, as pandas reads it
+                found = parquet_index_column(self.path)
+            self.customer_col = found or self.customer_col
         values = RFM_COLUMNS if self.monetary else RFM_COLUMNS[:3]
-        needed = {"customer": self.customer_col}
-        needed.update({name: name for name in values})
-        require_roles(columns, needed)
+        require_rfm_columns(columns, self.customer_col, values)
         casts = [f"TRY_CAST({quote_name(c)} AS DOUBLE) AS {quote_name(c)}" for c in values]
         if not self.monetary:  # 0 passes the checks of monetary_value; read back as NULL
             casts.append("CAST(0 AS DOUBLE) AS monetary_value")

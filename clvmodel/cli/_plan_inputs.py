@@ -9,7 +9,7 @@ import pandas as pd
 
 import clvmodel as clv
 from clvmodel._reading import examples
-from clvmodel._rfm_source import nameless_first_column
+from clvmodel._rfm_source import nameless_first_column, require_rfm_columns
 from clvmodel._rfm_validate import RECOMPUTE_ADVICE, readable_examples, validate_rfm
 from clvmodel._table_ids import table_ids
 from clvmodel._units import UNIT_NAMES, convert_periods
@@ -23,6 +23,7 @@ _RFM_COLUMNS = {
     "T": ("T", "T_cal"),
     "monetary_value": ("monetary_value", "monetary_value_cal"),
 }
+_STORED_INDEX = "\x00index"  # a Parquet file's index as a column (a name no column has)
 
 
 def spend_model_file(path: str):
@@ -137,6 +138,14 @@ def _rfm_from_file(frame: pd.DataFrame, customer_col: str, shown: str, spend: bo
         # A CSV written with its index (as clvmodel writes them) has the ids in a nameless column.
         frame = _indexed(frame, nameless, shown, "in the first, nameless column")
         frame.index.name = customer_col
+    elif frame.index.nlevels == 1 and not isinstance(frame.index, pd.RangeIndex):
+        # A Parquet file written with its index: pandas restored the column its metadata names
+        # (index_columns), the one score reads (parquet_index_column); the ids read as above.
+        ids = frame.rename_axis(_STORED_INDEX).reset_index()
+        frame = _indexed(ids, _STORED_INDEX, shown, "in the index stored in the Parquet file")
+        frame.index.name = customer_col
+    else:  # no ids: refused, as score refuses it, rather than numbered by row
+        require_rfm_columns(frame.columns, customer_col, label=f"INPUT {shown}")
     frame = _converted(_numbers(frame, shown), *units)
     if spend and not any(name in frame.columns for name in _RFM_COLUMNS["monetary_value"]):
         raise clv.InputError(
@@ -288,8 +297,10 @@ RFM_TIME_UNIT_OPTION = click.option(
     type=click.Choice(["D", "W"]),
     default=None,
     help="For an RFM table INPUT: the time unit of its recency and T, converted to the "
-    "model's (a CSV file does not record it; without this option it is taken to be the one a "
-    "Parquet file records, else the model's).",
+    "model's. Without this option it is the unit a Parquet file written from rfm_summary "
+    "records (a CSV file records none), else the model's. A recorded unit is never converted "
+    "on its own: one other than this option, or without it other than the model's, is refused; "
+    "pass it as --rfm-time-unit to have it converted.",
 )
 
 

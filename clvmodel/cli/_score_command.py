@@ -34,11 +34,11 @@ from clvmodel.cli._options import (
 )
 from clvmodel.cli._plan_inputs import (
     RFM_TIME_UNIT_OPTION,
-    assumed_unit_note,
     log_time_unit_refusal,
     recorded_attrs,
     rfm_unit,
 )
+from clvmodel.cli._score_notes import observation_end_note, score_notes
 from clvmodel.cli._score_stream import scored_tables, stream_scores, stream_scores_to_postgres
 from clvmodel.engine import RfmSource, is_transaction_log
 from clvmodel.errors import InputError
@@ -122,7 +122,14 @@ def _rejects_path(output: str, rejects: str | None) -> Path:
     "the prediction interval of purchases with its probability (purchases_interval_mass).",
 )
 @RFM_TIME_UNIT_OPTION
-@click.option("--batch-size", type=click.IntRange(min=1), default=500_000, show_default=True)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=500_000,
+    show_default=True,
+    help="Customers scored and written at a time: it bounds the memory scoring uses (with "
+    "--interval too); a smaller batch uses less memory, and takes longer.",
+)
 @source_options
 def score(
     model,
@@ -146,14 +153,15 @@ def score(
     INPUT is a file or a postgresql:// database with --table or --query, holding a transaction
     log (summarised in DuckDB with the options below; a Parquet file of typed columns is read
     straight into numpy, with the same results) or an RFM table with frequency, recency, T
-    and monetary_value in the model's time unit. The output has, per customer: frequency,
-    recency, T, monetary_value, probability_alive, churn_risk (probability of no purchase within
-    the horizon), expected_purchases, expected_spend, predicted_clv and naive_clv. Rows that
-    cannot be scored go to the rejects file, with a reason each. Scores and rejects are written
-    in batches to temporary files that replace the previous pair together, only when everything
-    succeeded. With -o postgresql://... --output-table T the scores and their rejects are copied
-    into staging tables and swapped in together inside one transaction: readers see the previous
-    tables or the new ones, and a failure leaves the previous ones.
+    and monetary_value in the model's time unit (ids in --customer-col, a CSV file's nameless
+    first column or the index pandas stored in a Parquet file). The output has, per customer:
+    frequency, recency, T, monetary_value, probability_alive, churn_risk (probability of no
+    purchase within the horizon), expected_purchases, expected_spend, predicted_clv and
+    naive_clv. Rows that cannot be scored go to the rejects file, with a reason each. Scores and
+    rejects are written in batches to temporary files that replace the previous pair together,
+    only when everything succeeded. With -o postgresql://... --output-table T the scores and
+    their rejects are copied into staging tables and swapped in together inside one transaction:
+    readers see the previous tables or the new ones, and a failure leaves the previous ones.
 
     A MODEL fitted without amounts (`clvmodel fit --no-amount`), or any with --no-amount, scores
     purchases, P(alive), churn risk: monetary_value, expected_spend, predicted_clv, naive_clv empty.
@@ -182,6 +190,10 @@ def score(
             read = _read_rfm(input_path, unit, rfm_time_unit, batch_size, options)
         else:
             read = _read_log(input_path, unit, batch_size, options)
+            if options["observation_end"] is None and (
+                note := observation_end_note(model, bundle, read.end)
+            ):
+                click.echo(note, err=True)
         scored, where, written = _write_scores(read, target, settings)
     if read.spool is not None:
         read.spool.close()
@@ -191,7 +203,7 @@ def score(
         f"rejected; rows: {read.counts['rows']:,} read, {read.counts['rejected_rows']:,} rejected "
         f"(reasons in {where}); wrote {written} in {time.perf_counter() - started:.1f} s"
     )
-    _notes(model, bundle, unit, read.unit_assumed, spend_dropped)
+    score_notes(model, bundle, unit, read.unit_assumed, spend_dropped)
 
 
 def _check_interval(interval) -> None:
@@ -328,6 +340,7 @@ class _Read:
     customer_type: object = None
     spool: object = None
     unit_assumed: bool = False  # an RFM table's unit, neither given nor recorded
+    end: object = None  # a log's observation end (a Timestamp)
 
 
 def _read_log(input_path, unit, batch_size, options) -> _Read:
@@ -341,7 +354,7 @@ def _read_log(input_path, unit, batch_size, options) -> _Read:
     # Progress needs the number of customers up front: a distinct count, so only on a terminal.
     total = source.counts()["valid_customers"] if sys.stderr.isatty() else None
     no_valid = int((rejected["reason"] == "no valid transaction").sum())
-    return _Read(batches, rejected, counts, total, no_valid, source.customer_type)
+    return _Read(batches, rejected, counts, total, no_valid, source.customer_type, end=source.end)
 
 
 def _read_rfm(input_path, unit, rfm_time_unit, batch_size, options) -> _Read:
@@ -383,18 +396,3 @@ def _write_scores(read: _Read, target: _Target, settings) -> tuple[int, str, str
         read.batches, read.total, output, *value, target.rejects_path, read.rejected, interval
     )
     return scored, str(target.rejects_path), str(output)
-
-
-def _notes(model, bundle, unit: str, unit_assumed: bool, spend_dropped: bool) -> None:
-    if unit_assumed:
-        click.echo(assumed_unit_note(unit))
-    if bundle.gg is None:
-        why = f"{model} has no spend model (fitted without amounts)"
-        if spend_dropped:
-            why = f"the spend model of {model} is not used because of --no-amount"
-        elif (describe_model_file(model) or ("",))[0].startswith("a purchase model"):
-            why = f"{model} is one purchase model (no spend model): scoring purchases only"
-        click.echo(
-            f"note: {why}, so monetary_value, expected_spend, predicted_clv and naive_clv are "
-            "empty."
-        )

@@ -68,8 +68,8 @@ def calibration_holdout_split(
     Raises
     ------
     InputError
-        As :func:`rfm_summary`, and when ``calibration_end`` is not strictly between the first
-        transaction and ``observation_end``.
+        As :func:`rfm_summary`, and when ``calibration_end`` is before the first transaction's
+        day, or not before ``observation_end``.
 
     Examples
     --------

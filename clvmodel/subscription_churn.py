@@ -75,7 +75,13 @@ def _prices(data: pd.DataFrame, price) -> np.ndarray | None:
             )
         values = pd.to_numeric(data[price], errors="coerce").to_numpy(dtype="float64")
     else:
-        values = np.broadcast_to(np.asarray(price, dtype="float64"), (len(data),)).copy()
+        given = np.asarray(price, dtype="float64")
+        if given.ndim > 1 or (given.ndim == 1 and given.size != len(data)):
+            raise InputError(
+                f"price must be one number or one per row of data (cancelled subscribers "
+                f"included), got {given.size} for {len(data)} rows."
+            )
+        values = np.broadcast_to(given, (len(data),)).copy()
     bad = ~np.isfinite(values) | (values < 0)
     if bad.any():
         raise InputError(
@@ -216,6 +222,8 @@ def subscriber_churn_risk(
     refuse_repeated_subscribers(index)
     if not isinstance(data, pd.DataFrame):
         data = pd.DataFrame(data)
+    if len(data) == 0:
+        raise InputError("data has no subscribers: there is nobody to score.")
     margin = check_margin(margin)
     d = check_discount_rate(discount_rate)
     prices = _prices(data, price)

@@ -253,3 +253,16 @@ def test_bdw_simulation_with_a_small_c_gives_no_warning():
     table = bdw.simulate(20_000, 10, random_state=0)
     survival = (table["periods"] >= 10).mean()
     assert survival == pytest.approx(float(bdw.survival_function(10.0)), abs=0.01)
+
+
+def test_prices_of_the_wrong_length_and_an_empty_table_are_refused_in_words():
+    # Found by a hunt: one price per active subscriber (3 of 4 rows) met numpy's broadcast error,
+    # and an empty table was said to be one in which "every subscriber has cancelled".
+    sbg = clv.ShiftedBetaGeoModel.from_params({"alpha": 0.704, "beta": 1.182}, time_unit="Y")
+    subs = pd.DataFrame({"periods": [0, 1, 3, 4], "cancelled": [0, 0, 0, 1]})
+    with pytest.raises(clv.InputError, match="one per row of data .*got 3 for 4 rows"):
+        subscriber_churn_risk(sbg, subs, 1, price=[10.0, 12.0, 9.0], discount_rate=0.1)
+    with pytest.raises(clv.InputError, match="data has no subscribers"):
+        subscriber_churn_risk(sbg, subs.iloc[:0], 1, price=10.0, discount_rate=0.1)
+    scored = subscriber_churn_risk(sbg, subs, 1, price=[10.0, 12.0, 9.0, 1.0], discount_rate=0.1)
+    assert len(scored) == 3

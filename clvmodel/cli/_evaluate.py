@@ -235,10 +235,6 @@ def evaluate(
         date_format=date_format,
         drop_duplicates=drop_duplicates,
     )
-    if date_format is not None:  # the tracking below reads the dates again, in this format
-        table = table.assign(
-            **{date_col: pd.to_datetime(table[date_col], format=date_format, errors="coerce")}
-        )
     _guard.check_fittable(
         len(calibration), int((calibration["frequency"] > 0).sum()), "--calibration-end"
     )
@@ -247,7 +243,7 @@ def evaluate(
     with warning_lines():  # the holdout ends on --observation-end, not on a duration_holdout
         report = clv.evaluate_holdout(bg, calibration, holdout, gg, transactions=table,
                                       customer_col=customer_col, date_col=date_col,
-                                      interval=interval)  # fmt: skip
+                                      date_format=date_format, interval=interval)  # fmt: skip
     click.echo(str(report))
     folder = _output_folder(output)
     report.customers.index.name = report.customers.index.name or customer_col

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 
 import click
@@ -20,6 +21,9 @@ from clvmodel.cli._batch_common import (
 from clvmodel.errors import InputError
 from clvmodel.models import PURCHASE_MODELS
 from clvmodel.models.bundle import fit_bundle
+
+#: The split's duplicate-row warning, which the fit on all the data repeats in its own words.
+_DUPLICATES = r"[\d,]+ row\(s\) repeat another row exactly"
 
 
 @main.command()
@@ -248,14 +252,20 @@ def _choose_by_holdout(transactions, calibration_end, time_unit, options):
     log = _log_in_memory(transactions, options)
     # Rows that cannot be used are left out, as the fit leaves them out (it lists them).
     rejected = transaction_rejects(log, **columns, date_format=options.get("date_format"))
-    calibration, holdout = clv.calibration_holdout_split(
-        log.drop(index=rejected.index),
-        calibration_end=calibration_end,
-        observation_end=options.get("observation_end"),
-        **columns,
-        time_unit=time_unit,
-        date_format=options.get("date_format"),
-        drop_duplicates=options.get("drop_duplicates", False),
+    with warnings.catch_warnings():  # the fit on all the data counts them, once
+        warnings.filterwarnings("ignore", message=_DUPLICATES, category=clv.ClvWarning)
+        calibration, holdout = clv.calibration_holdout_split(
+            log.drop(index=rejected.index),
+            calibration_end=calibration_end,
+            observation_end=options.get("observation_end"),
+            **columns,
+            time_unit=time_unit,
+            date_format=options.get("date_format"),
+            drop_duplicates=options.get("drop_duplicates", False),
+        )
+    # Too early a calibration end is refused in its own words, not as a failed fit of each model.
+    _guard.check_fittable(
+        len(calibration), int((calibration["frequency"] > 0).sum()), "--calibration-end"
     )
     table = compare_models(calibration, holdout).table
     chosen = {cls.label: name for name, cls in PURCHASE_MODELS.items()}[table["model"].iloc[0]]
@@ -269,7 +279,11 @@ def _choose_by_holdout(transactions, calibration_end, time_unit, options):
         for _, row in table.iterrows()
     ]
     rule = f"lowest holdout MAE (calibration end {calibration_end})"
-    return chosen, {"rule": rule, "chosen": chosen, "candidates": candidates}
+    choice = {"rule": rule, "chosen": chosen, "candidates": candidates}
+    # Customers first seen in the holdout are in the final fit but not in the choice.
+    choice["customers"] = len(calibration)
+    choice["new_customers"] = len(holdout.attrs.get("new_customers", ()))
+    return chosen, choice
 
 
 def _log_in_memory(transactions, options: dict):
@@ -308,6 +322,11 @@ def _number(value) -> float | None:
 
 def _echo_choice(choice: dict) -> None:
     click.echo(f"\nmodel chosen by {choice['rule']}: {choice['chosen']}")
+    if choice.get("new_customers"):
+        click.echo(
+            f"  (chosen on the {choice['customers']:,} customers of the calibration period; the "
+            f"{choice['new_customers']:,} who first bought after it are not in the choice)"
+        )
     for row in choice["candidates"]:
         numbers = ", ".join(
             f"{key} {row[key]:.4f}"

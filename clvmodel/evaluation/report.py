@@ -312,9 +312,12 @@ class HoldoutReport:
             ``summary``, ``metrics`` (``{target: {predictor: {metric: value}}}``),
             ``conditional_expectation``, ``period_transactions``, ``predicted_vs_actual``,
             ``churn_scores``, ``reliability`` (``alive`` and ``purchase``), ``tracking`` (or
-            ``None``) and optionally ``customers``, as lists of records. Undefined numbers (NaN)
-            become ``None``; dates become ISO strings.
+            ``None``), ``coverage`` (the interval coverage table, or ``None`` without
+            ``interval``), ``coverage_interval`` (its level, e.g. ``0.9``, or ``None``) and
+            optionally ``customers``, as lists of records. Undefined numbers (NaN) become
+            ``None``; dates become ISO strings.
         """
+        level = None if self.coverage is None else self.coverage.attrs.get("interval")
         metrics: dict[str, dict[str, dict[str, Any]]] = {}
         for (target, predictor), row in self.metrics.iterrows():
             metrics.setdefault(target, {})[predictor] = jsonable(row.to_dict())
@@ -331,6 +334,7 @@ class HoldoutReport:
             },
             "tracking": None if self.tracking is None else records(self.tracking, index=False),
             "coverage": None if self.coverage is None else records(self.coverage),
+            "coverage_interval": None if level is None else float(level),
         }
         if customers:
             document["customers"] = records(self.customers)

@@ -240,6 +240,7 @@ def _with_read_dates(log: pd.DataFrame, s: Settings):
 def _holdout_check(log, cal, hold, segment, observation_end, s: Settings, columns):
     """The naive formula against the model per segment (then all customers), and the holdout
     report, from models fitted on the calibration period."""
+    _check_calibration(cal)
     bg_cal = clv.BetaGeoModel().fit(cal)
     gg_cal = _spend_model(cal, s.amount_col)
     overall = clv.naive_vs_model(bg_cal, gg_cal, log, s.calibration_end, observation_end, **columns)
@@ -254,6 +255,22 @@ def _holdout_check(log, cal, hold, segment, observation_end, s: Settings, column
         date_col=s.date_col,
     )  # fmt: skip
     return check, holdout
+
+
+def _check_calibration(cal: pd.DataFrame) -> None:
+    """Refuse a calibration period no purchase model can be fitted on, saying to move
+    calibration_end (the command line's --calibration-end), not observation_end as a fit would."""
+    repeat_buyers = int((cal["frequency"] > 0).sum())
+    if len(cal) < 2 or not repeat_buyers:
+        reason = (
+            f"only {len(cal)} customer(s) bought by then" if len(cal) < 2
+            else f"none of its {len(cal):,} customers bought again after their first purchase "
+            "day, so it says nothing about the repeat-purchase rate"
+        )  # fmt: skip
+        raise InputError(
+            f"cannot fit the holdout check on the calibration period: {reason}; choose a later "
+            "calibration_end (a longer calibration period)."
+        )
 
 
 def _spend_model(rfm: pd.DataFrame, amount_col: str):

@@ -108,7 +108,9 @@ def test_plan_on_big_ids_with_a_null_says_the_id_is_missing_not_too_large(
     pq.write_table(_big_id_table(small_log, missing_row=3), path)
     result = run_cli("plan", model, path, "--observation-end", END, "-o", tmp_path / "plan.csv")
     line = error_line(result)
-    assert INEXACT not in line and "no customer id" in line and "data rows 4 counted from 1" in line, line
+    assert (
+        INEXACT not in line and "no customer id" in line and "data rows 4 counted from 1" in line
+    ), line
     # Without the null row the ids are kept exact through to the output.
     clean = tmp_path / "clean.parquet"
     pq.write_table(_big_id_table(small_log.drop(index=3), None), clean)

@@ -12,22 +12,37 @@ lifetime E[T − t − 1 | T > t] and DERL(d) as for the purchase models
 * ``method="bootstrap"``: the same over the refits of ``model.bootstrap(data)``.
 
 The predictions depend on (t, covariates) only and are evaluated once per distinct pair of the
-active subscribers at each parameter vector, all pairs at once (per-row parameter arrays). Where
-the mean lifetime is infinite (cα ≤ 1), the undiscounted expected residual lifetime is infinite.
-Percentiles over draws take that as it comes; the delta method cannot, so when it happens at the
-estimate or at any sigma point, the upper limit is ``inf`` and the lower limit the smallest value
-over the points: the data do not rule out an infinite mean lifetime. Discounted (d > 0), every
-value is finite.
+active subscribers at each parameter vector, all pairs at once (per-row parameter arrays).
+
+Where the mean lifetime is infinite (cα ≤ 1, c = 1 for sBG), the undiscounted expected residual
+lifetime (and DERL at d = 0) is infinite. Percentiles over draws take that as it comes: the upper
+limit is inf when more than the upper tail of the draws has cα ≤ 1. The delta method decides it
+from the same normal approximation: ln(cα_i) (α_i of the subscriber's covariates) is linear in
+the working parameters, so its standard error is exact from the sigma points, and the upper
+limit is ``inf`` when the interval of ln(cα_i) at the requested level, ln(ĉα̂_i) ± z·se, reaches
+0 (the interval of cα_i reaches 1). The lower limit of such a subscriber is then the one-sided
+delta method: ln(prediction) − z·s, s² = Σᵢ dᵢ²/k with dᵢ the larger fall of the prediction's
+logarithm towards the sigma points ±√k·Lᵢ (0 where neither falls), which equals the delta
+method's lower limit for a prediction linear on the log scale; the points towards cα ≤ 1 would
+blow the two-sided spread up and pull the lower limit far below the values the parameters allow.
+An infinite estimate (ĉα̂_i ≤ 1) gets [the smallest value over the sigma points, inf]. When the
+interval stays clear of cα ≤ 1 but a sigma point (at √k standard errors, beyond z when k > z²)
+does not, the limits are finite: the lower limit the one-sided one above, the upper limit the
+one-sided delta method's from the points ±z·Lᵢ (all with cα > 1; dᵢ the larger rise, s² =
+Σᵢ dᵢ²/z²). Discounted (d > 0), every value is finite.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtri
 
 from clvmodel.models._interval_draws import (
+    _SMALLEST,
     delta_interval,
     limits_over_points,
     parameter_points,
+    sigma_points,
 )
 
 __all__ = ["SUBSCRIBER_INTERVAL_NAMES", "predictions_at", "subscriber_intervals"]
@@ -85,25 +100,146 @@ def subscriber_intervals(
     """
     points = parameter_points(model, method, n_draws, seed)
     at_points = [predictions_at(model, subscribers, theta, list(estimates)) for theta in points]
+    lifetimes = ["expected_residual_lifetime"] + (["derl"] if subscribers[4] == 0.0 else [])
+    reaches = None
+    if method == "delta" and any(name in estimates for name in lifetimes):
+        reaches = _reaches_heavy_tail(model, subscribers[0], points, level)
     out = {}
     for name, centre in estimates.items():
         values = np.stack([v[name] for v in at_points])
-        lower, upper = _limits(centre, values, level, method, name == "probability_cancel")
+        probability, lifetime = name == "probability_cancel", name in lifetimes
+        lower, upper = _limits(
+            centre, values, level, method, probability, reaches if lifetime else None
+        )
+        closer = (
+            ~reaches & np.isfinite(centre) & ~np.isfinite(values).all(axis=0)
+            if lifetime and reaches is not None
+            else np.zeros(centre.shape, dtype=bool)
+        )
+        if closer.any():
+            lower[closer], upper[closer] = _closer_limits(
+                model, subscribers, name, centre, values, closer, level
+            )
         out[f"{name}_lower"], out[f"{name}_upper"] = lower, upper
     return out
 
 
-def _limits(estimate, values, level: float, method: str, probability: bool):
+def _z(level: float) -> float:
+    return float(ndtri(1.0 - (1.0 - level) / 2.0))
+
+
+def _reaches_heavy_tail(model, rows, points, level: float) -> np.ndarray:
+    """Whether each subscriber's interval of cα_i at ``level`` reaches cα_i ≤ 1.
+
+    Parameters
+    ----------
+    model : ContractualModel
+        Fitted.
+    rows : SubscriberRows
+        The distinct rows of the active subscribers.
+    points : numpy.ndarray
+        The sigma points (2k, parameters).
+    level : float
+        Nominal level.
+
+    Returns
+    -------
+    numpy.ndarray
+        Bool per subscriber (False for the cancelled): ln(ĉα̂_i) − z·se ≤ 0, the standard error
+        that of the sigma points, exact as ln(cα_i) is linear in the working parameters.
+    """
+
+    def log_c_alpha(theta):
+        p = model._at(rows, theta)
+        return np.log(p["alpha"]) + np.log(p.get("c", 1.0))
+
+    centre = log_c_alpha(model._check_fitted())
+    spread = np.sqrt(np.mean([(log_c_alpha(theta) - centre) ** 2 for theta in points], axis=0))
+    return rows.spread(centre - _z(level) * spread <= 0.0, 0.0) > 0.5
+
+
+def _closer_limits(model, subscribers, name: str, estimate, values, chosen, level: float):
+    """The limits of the ``chosen`` subscribers, whose interval of cα stays above 1 though a
+    sigma point's cα does not: the one-sided lower limit from the sigma points' ``values``, and
+    the one-sided upper limit from the points ±z·Lᵢ (see the module docstring)."""
+    z = _z(level)
+    closer = [predictions_at(model, subscribers, theta, [name])[name][chosen] for theta in
+              sigma_points(model, step=z)]  # fmt: skip
+    lower = _one_sided(estimate[chosen], values[:, chosen], level)
+    # cα > 1 at every closer point but for rounding at the very edge: then the upper limit is inf.
+    return lower, _one_sided(estimate[chosen], np.stack(closer), level, step=z, upper=True)
+
+
+def _one_sided(estimate, values, level: float, step=None, upper=False):
+    """The one-sided delta method's limit of a finite estimate from its values at the sigma
+    points (rows i and k + i the mirror pair ±step·Lᵢ, step √k by default).
+
+    Parameters
+    ----------
+    estimate : numpy.ndarray
+        The prediction at the estimate, per subscriber.
+    values : numpy.ndarray
+        Its values at the points (2k, subscribers).
+    level : float
+        Nominal level.
+    step : float, optional
+        The points' step, default √k.
+    upper : bool
+        The upper limit instead of the lower.
+
+    Returns
+    -------
+    numpy.ndarray
+        exp(ln(estimate) ∓ z·s), s² = Σᵢ dᵢ²/step², dᵢ the larger fall (rise) of the logarithm
+        over the pair i (0 where neither falls (rises)); the estimate itself at most (least).
+    """
+    k = values.shape[0] // 2
+    with np.errstate(invalid="ignore"):  # inf − inf where the estimate is inf (not used)
+        shift = np.log(np.maximum(values, _SMALLEST)) - np.log(np.maximum(estimate, _SMALLEST))
+    if upper:
+        move = np.maximum(np.maximum(shift[:k], shift[k:]), 0.0)
+    else:
+        move = np.minimum(np.minimum(shift[:k], shift[k:]), 0.0)
+    spread = np.sqrt(np.sum(move**2, axis=0) / (k if step is None else step**2))
+    if upper:
+        with np.errstate(over="ignore"):
+            return np.maximum(estimate * np.exp(_z(level) * spread), estimate)
+    return np.minimum(estimate * np.exp(-_z(level) * spread), estimate)
+
+
+def _limits(estimate, values, level: float, method: str, probability: bool, reaches=None):
     """The limits of one prediction from its values at the parameter vectors (vectors, rows).
 
-    Percentiles take infinite values as they come. The delta method cannot: where the estimate
-    or any vector's value is infinite, the upper limit is inf and the lower the smallest value
-    (see the module docstring)."""
+    Parameters
+    ----------
+    estimate : numpy.ndarray
+        The prediction at the estimate, per subscriber.
+    values : numpy.ndarray
+        Its values at the parameter vectors (vectors, subscribers); for ``method="delta"`` the
+        sigma points in their order (mirror pairs i, k + i).
+    level : float
+        Nominal level.
+    method : {"delta", "draws", "bootstrap"}
+    probability : bool
+        A probability (logit scale) rather than an expectation (log scale).
+    reaches : numpy.ndarray, optional
+        Per subscriber, whether the interval of cα reaches cα ≤ 1 (undiscounted lifetimes).
+
+    Returns
+    -------
+    lower, upper : numpy.ndarray
+        Percentiles take infinite values as they come. The delta method gives [one-sided lower
+        limit, inf] where ``reaches``, the estimate or any point's value is infinite (the
+        smallest value over the points for an infinite estimate; see the module docstring).
+    """
     infinite = ~np.isfinite(estimate) | ~np.isfinite(values).all(axis=0)
+    if reaches is not None:
+        infinite = infinite | reaches
     if method != "delta" or not infinite.any():
         return limits_over_points(estimate, values, level, method, probability)
     lower, upper = delta_interval(
         np.where(infinite, 1.0, estimate), np.where(infinite, 1.0, values), level, probability
     )
     smallest = np.minimum(estimate, values.min(axis=0))
-    return np.where(infinite, smallest, lower), np.where(infinite, np.inf, upper)
+    open_lower = np.where(np.isfinite(estimate), _one_sided(estimate, values, level), smallest)
+    return np.where(infinite, open_lower, lower), np.where(infinite, np.inf, upper)

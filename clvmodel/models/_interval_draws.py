@@ -89,22 +89,36 @@ def _natural(model, working) -> np.ndarray:
     return points
 
 
-def sigma_points(model) -> np.ndarray:
+def sigma_points(model, step: float | None = None) -> np.ndarray:
     """The 2k parameter vectors φ̂ ± √k·Lᵢ (natural scale), Σ = LLᵀ the working covariance.
 
     Their equally weighted mean is φ̂ and their covariance Σ: averages over them carry the first
-    two moments of the asymptotic normal (the unscented transform with no centre weight).
+    two moments of the asymptotic normal (the unscented transform with no centre weight). Rows
+    0 … k − 1 are φ̂ + √k·Lᵢ, rows k … 2k − 1 the mirror images φ̂ − √k·Lᵢ.
+
+    Parameters
+    ----------
+    model : MaximumLikelihoodModel
+        Fitted, with a usable covariance.
+    step : float, optional
+        Put the points at φ̂ ± step·Lᵢ instead (closer in for step < √k); pass the same step to
+        :func:`delta_interval`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (2k, k).
     """
     centre, matrix = _working_covariance(model)
     values, vectors = np.linalg.eigh((matrix + matrix.T) / 2.0)
     root = vectors * np.sqrt(np.clip(values, 0.0, None))  # Σ = root rootᵀ
     k = centre.size
-    shifts = np.sqrt(k) * root.T
+    shifts = (np.sqrt(k) if step is None else step) * root.T
     working = np.concatenate([centre + shifts, centre - shifts])
     return _natural(model, working)
 
 
-def delta_interval(estimate, at_points, level: float, probability: bool):
+def delta_interval(estimate, at_points, level: float, probability: bool, step=None):
     """Delta-method interval of an expectation from its values at the sigma points.
 
     Parameters
@@ -117,6 +131,8 @@ def delta_interval(estimate, at_points, level: float, probability: bool):
         Nominal level.
     probability : bool
         Work on the logit scale (probabilities) instead of the log scale (expectations ≥ 0).
+    step : float, optional
+        The step of the points (``sigma_points(model, step)``); default √k.
 
     Returns
     -------
@@ -142,6 +158,8 @@ def delta_interval(estimate, at_points, level: float, probability: bool):
     estimate = np.asarray(estimate, dtype="float64")
     centre = forward(estimate)
     spread = np.sqrt(np.mean((forward(at_points) - centre[None, :]) ** 2, axis=0))
+    if step is not None:  # the points' spread is step/√k times the standard error
+        spread = spread * np.sqrt(np.shape(at_points)[0] / 2.0) / step
     z = ndtri(1.0 - (1.0 - level) / 2.0)
     lower, upper = backward(centre - z * spread), backward(centre + z * spread)
     # The estimate inside, whatever the last bit of the round trip through the scale.

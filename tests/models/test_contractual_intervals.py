@@ -146,18 +146,119 @@ def test_delta_method_with_covariates_by_hand():
 
 def test_an_infinite_lifetime_gives_an_open_upper_limit():
     # An estimate or a sigma point with cα ≤ 1 makes the undiscounted lifetime infinite: the
-    # delta method then gives [smallest value, inf]; percentiles take inf as an order statistic.
-    estimate = np.array([2.0, np.inf, 3.0])
-    values = np.array([[1.5, np.inf, 2.9], [np.inf, np.inf, 3.1], [2.5, 7.0, 3.0]])
-    lower, upper = _limits(estimate, values, 0.9, "delta", probability=False)
-    assert upper[0] == np.inf and lower[0] == 1.5
+    # delta method then gives [one-sided lower limit, inf], the lower limit from the falls of
+    # ln(value) over the mirror pairs (rows i, k + i) only; [smallest value, inf] for an infinite
+    # estimate. Percentiles take inf as an order statistic.
+    estimate = np.array([2.0, np.inf, 3.0, 2.0])
+    values = np.array(
+        [[1.5, np.inf, 2.9, 2.5], [np.inf, np.inf, 3.1, 2.2], [2.5, 7.0, 3.05, 1.6],
+         [1.8, 9.0, 2.95, 1.9]]
+    )  # fmt: skip
+    reaches = np.array([False, False, False, True])
+    lower, upper = _limits(estimate, values, 0.9, "delta", False, reaches)
+    z = ndtri(0.95)
+    fall = np.hypot(np.log(1.5 / 2.0), np.log(1.8 / 2.0)) / np.sqrt(2.0)  # pairs (0, 2), (1, 3)
+    assert upper[0] == np.inf and lower[0] == pytest.approx(2.0 * np.exp(-z * fall))
     assert upper[1] == np.inf and lower[1] == 7.0
     assert np.isfinite(upper[2]) and lower[2] < 3.0 < upper[2]
+    fall = np.hypot(np.log(1.6 / 2.0), np.log(1.9 / 2.0)) / np.sqrt(2.0)
+    assert upper[3] == np.inf and lower[3] == pytest.approx(2.0 * np.exp(-z * fall))
     draws = np.concatenate([np.linspace(1.0, 2.0, 98)[:, None], [[np.inf], [np.inf]]])
     low, high = _limits(np.array([1.5]), draws, 0.9, "draws", probability=False)
     assert np.isfinite(high[0]) and 1.0 < low[0] < high[0] < 2.0  # 2 % inf: above the 95th
     low, high = _limits(np.array([1.5]), draws[::-1][:10], 0.9, "draws", probability=False)
     assert high[0] == np.inf and np.isfinite(low[0])
+
+
+def _sbg_fit(seed):
+    """sBG fitted on 400 subscribers observed for 6 periods, drawn with α = 1.25, β = 3."""
+    true = clv.ShiftedBetaGeoModel.from_params({"alpha": 1.25, "beta": 3.0})
+    return clv.ShiftedBetaGeoModel().fit(true.simulate(400, 6, random_state=seed))
+
+
+def _bdw_fit(seed):
+    """BdW fitted on 1,500 subscribers observed for 12 periods, drawn with α = 1.3, β = 3, c = 1."""
+    true = clv.BetaDiscreteWeibullModel.from_params({"alpha": 1.3, "beta": 3.0, "c": 1.0})
+    return clv.BetaDiscreteWeibullModel().fit(true.simulate(1_500, 12, random_state=seed))
+
+
+def _ratio(model):
+    """ln(cα̂) over its standard error (working scale): the interval reaches cα ≤ 1 below z."""
+    cov = model.covariance_.to_numpy()
+    gradient = np.array([1.0, 0.0, 1.0][: cov.shape[0]])
+    theta = model.params_.to_numpy()
+    return np.log(theta[0] * (theta[2] if theta.size > 2 else 1.0)) / np.sqrt(
+        gradient @ cov @ gradient
+    )
+
+
+TENURES = pd.DataFrame({"periods": [0, 5], "cancelled": 0})
+LIFETIME = ["expected_residual_lifetime_lower", "expected_residual_lifetime_upper"]
+
+
+def test_an_interval_of_alpha_reaching_1_gives_an_infinite_upper_limit():
+    # α̂ = 1.502 (90 % interval 0.957–2.357 on the log scale; 7 % of draws have α ≤ 1), but the
+    # sigma points (±1.41 se) all have α > 1: the delta method gave [0.98, 70.3] at tenure 0,
+    # the draws [5.10, inf]. Now inf, and a lower limit near the draws' one.
+    model = _sbg_fit(1)
+    assert 1.41 < _ratio(model) < ndtri(0.95)
+    got = model.predict(TENURES, 1, 0.0, interval=0.9)
+    assert (got["expected_residual_lifetime_upper"] == np.inf).all()
+    assert (got["derl_upper"] == np.inf).all()
+    np.testing.assert_allclose(got["expected_residual_lifetime_lower"], [4.93544, 8.53357], 1e-5)
+    np.testing.assert_array_equal(got["derl_lower"], got["expected_residual_lifetime_lower"])
+    draws = model.predict(TENURES, 1, interval=0.9, method="draws", n_draws=2_000)
+    assert (draws["expected_residual_lifetime_upper"] == np.inf).all()
+    np.testing.assert_allclose(
+        got["expected_residual_lifetime_lower"], draws["expected_residual_lifetime_lower"], 0.1
+    )
+    with pytest.raises(clv.InputError, match="upper limit is infinite at discount_rate=0"):
+        subscriber_churn_risk(model, TENURES, 1, price=10.0, discount_rate=0.0, interval=0.9)
+    # α̂ = 2.61, its interval well above 1: the limits are those of before the change.
+    far = _sbg_fit(10).predict(TENURES, 1, interval=0.9, which=["expected_residual_lifetime"])
+    expected = [[2.6114583950535155, 6.334516373645677], [3.4081361922819706, 15.102781992677292]]
+    np.testing.assert_allclose(far[LIFETIME].to_numpy(), expected, rtol=1e-12)
+
+
+def test_bdw_infinite_upper_limit_follows_the_interval_of_c_alpha():
+    # At 95 %, cα's interval reaches 1 (ln(cα̂)/se = 1.86 < 1.96) while no sigma point (±1.73 se)
+    # does: inf, where the delta method gave [1.35, 48.5] at tenure 0.
+    model = _bdw_fit(15)
+    assert 1.74 < _ratio(model) < ndtri(0.975)
+    got = model.predict(TENURES, 1, interval=0.95, which=["expected_residual_lifetime"])
+    assert (got["expected_residual_lifetime_upper"] == np.inf).all()
+    assert (got["expected_residual_lifetime_lower"] > 5.0).all()
+    # At 80 %, cα's interval stays above 1 (ratio 1.54 > 1.28) while a sigma point does not: finite
+    # limits (the upper one from points at ±z se), near the draws' [6.99, 45.4] at tenure 0;
+    # before, [6.90, inf].
+    model = _bdw_fit(6)
+    assert ndtri(0.9) < _ratio(model) < 1.6
+    got = model.predict(TENURES, 1, interval=0.8, which=["expected_residual_lifetime"])
+    np.testing.assert_allclose(
+        got[LIFETIME].to_numpy(), [[7.27156, 43.2023], [16.7639, 140.704]], 1e-5
+    )
+
+
+def test_delta_and_draws_agree_on_an_infinite_upper_limit():
+    # 30 fits with α near 1: the delta method's upper limit is inf exactly when α's 90 % interval
+    # reaches 1, and so is the draws' (more than 5 % of 4,000 draws with α ≤ 1) but for fits
+    # within the draws' noise of the edge (ratio within 0.1 of z). Before, the delta method's
+    # was finite for ratios between 1.41 and 1.645 (4 of these fits).
+    z, agree, checked = ndtri(0.95), 0, 0
+    for seed in range(30):
+        model = _sbg_fit(seed)
+        ratio = _ratio(model)
+        delta = model.predict(TENURES[:1], 1, interval=0.9, which=["expected_residual_lifetime"])
+        assert (delta["expected_residual_lifetime_upper"].iloc[0] == np.inf) == (ratio <= z)
+        if abs(ratio - z) < 0.1:
+            continue
+        draws = model.predict(
+            TENURES[:1], 1, interval=0.9, which=["expected_residual_lifetime"], method="draws",
+            n_draws=4_000, seed=seed,
+        )  # fmt: skip
+        checked += 1
+        agree += np.isinf(draws["expected_residual_lifetime_upper"].iloc[0]) == (ratio <= z)
+    assert checked >= 20 and agree == checked
 
 
 def test_a_model_from_parameters_has_no_intervals():

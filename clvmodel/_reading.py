@@ -74,8 +74,9 @@ from clvmodel.errors import ClvWarning, InputError
 # The rules' names, for every route (dates and texts are defined in their own modules).
 __all__ = [
     "AFTER_END", "AMOUNT_BOUND", "BAD_AMOUNT", "BAD_DATE", "CURRENCY", "DECIMAL_COMMA",
-    "EARLIEST_DATE", "EARLIEST_DAY", "HUGE_AMOUNT", "ID_NOT_WHOLE", "ID_TOO_LARGE",
-    "INFINITE_AMOUNT", "LARGEST_EXACT_ID", "MISSING_ID", "MISSING_TEXTS", "NEGATIVE_AMOUNT",
+    "DUPLICATES_WARNING", "EARLIEST_DATE", "EARLIEST_DAY", "HUGE_AMOUNT", "ID_NOT_WHOLE",
+    "ID_TOO_LARGE", "INFINITE_AMOUNT", "LARGEST_EXACT_ID", "MISSING_ID", "MISSING_TEXTS",
+    "NEGATIVE_AMOUNT",
     "NUMBER", "OLD_DATE", "REASONS", "TIME_SUFFIX", "WHOLE_WITH_ZEROS", "Amounts", "Dates", "Ids",
     "check_amount_texts", "check_date_format", "date_option", "examples", "lacks_a_date_part",
     "read_amounts", "read_date_texts", "read_dates", "read_ids", "refuse_ambiguous_date",
@@ -230,6 +231,10 @@ def check_amount_texts(texts: list[str], name: str) -> None:
 
 
 # ----------------------------------------------------------------------------------- duplicates
+#: The start of :func:`warn_duplicates`' message, as a pattern for ``warnings.filterwarnings``.
+DUPLICATES_WARNING = r"[\d,]+ row\(s\) repeat another row exactly"
+
+
 def warn_duplicates(count: int, stacklevel: int = 3) -> None:
     """Warn about exact duplicate rows that were kept."""
     if count:

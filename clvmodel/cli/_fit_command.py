@@ -10,6 +10,7 @@ import click
 
 import clvmodel as clv
 from clvmodel._postgres_connect import display, is_postgres_uri
+from clvmodel._reading import DUPLICATES_WARNING
 from clvmodel.cli import _guard, main
 from clvmodel.cli._batch_common import (
     amount_option,
@@ -21,9 +22,6 @@ from clvmodel.cli._batch_common import (
 from clvmodel.errors import InputError
 from clvmodel.models import PURCHASE_MODELS
 from clvmodel.models.bundle import fit_bundle
-
-#: The split's duplicate-row warning, which the fit on all the data repeats in its own words.
-_DUPLICATES = r"[\d,]+ row\(s\) repeat another row exactly"
 
 
 @main.command()
@@ -253,7 +251,7 @@ def _choose_by_holdout(transactions, calibration_end, time_unit, options):
     # Rows that cannot be used are left out, as the fit leaves them out (it lists them).
     rejected = transaction_rejects(log, **columns, date_format=options.get("date_format"))
     with warnings.catch_warnings():  # the fit on all the data counts them, once
-        warnings.filterwarnings("ignore", message=_DUPLICATES, category=clv.ClvWarning)
+        warnings.filterwarnings("ignore", message=DUPLICATES_WARNING, category=clv.ClvWarning)
         calibration, holdout = clv.calibration_holdout_split(
             log.drop(index=rejected.index),
             calibration_end=calibration_end,

@@ -101,8 +101,8 @@ def sigma_points(model, step: float | None = None) -> np.ndarray:
     model : MaximumLikelihoodModel
         Fitted, with a usable covariance.
     step : float, optional
-        Put the points at φ̂ ± step·Lᵢ instead (closer in for step < √k); pass the same step to
-        :func:`delta_interval`.
+        Put the points at φ̂ ± step·Lᵢ instead (closer in for step < √k; their spread is then
+        step/√k times the standard error).
 
     Returns
     -------
@@ -118,7 +118,7 @@ def sigma_points(model, step: float | None = None) -> np.ndarray:
     return _natural(model, working)
 
 
-def delta_interval(estimate, at_points, level: float, probability: bool, step=None):
+def delta_interval(estimate, at_points, level: float, probability: bool):
     """Delta-method interval of an expectation from its values at the sigma points.
 
     Parameters
@@ -131,8 +131,6 @@ def delta_interval(estimate, at_points, level: float, probability: bool, step=No
         Nominal level.
     probability : bool
         Work on the logit scale (probabilities) instead of the log scale (expectations ≥ 0).
-    step : float, optional
-        The step of the points (``sigma_points(model, step)``); default √k.
 
     Returns
     -------
@@ -158,8 +156,6 @@ def delta_interval(estimate, at_points, level: float, probability: bool, step=No
     estimate = np.asarray(estimate, dtype="float64")
     centre = forward(estimate)
     spread = np.sqrt(np.mean((forward(at_points) - centre[None, :]) ** 2, axis=0))
-    if step is not None:  # the points' spread is step/√k times the standard error
-        spread = spread * np.sqrt(np.shape(at_points)[0] / 2.0) / step
     z = ndtri(1.0 - (1.0 - level) / 2.0)
     lower, upper = backward(centre - z * spread), backward(centre + z * spread)
     # The estimate inside, whatever the last bit of the round trip through the scale.

@@ -21,7 +21,7 @@ import clvmodel as clv
 from clvmodel._rfm_validate import validate_rfm
 from clvmodel.models import _fit, _optimise, _optimisers
 from clvmodel.models._beta_geo_fit import Histories, objective
-from clvmodel.models._compress import compress_rfm, compress_rows
+from clvmodel.models._compress import _distinct_keys, compress_rfm, compress_rows
 from clvmodel.models.base import PurchaseModel
 from clvmodel.models.beta_geo import BetaGeoModel
 from clvmodel.models.modified_beta_geo import ModifiedBetaGeoModel
@@ -309,6 +309,20 @@ def test_compress_rfm_leaves_fractional_days_and_other_inputs_to_the_general_rou
     assert compress_rfm(table["T"]) is None
     assert compress_rfm({"frequency": table["frequency"], "T": table["T"]}) is None
     assert compress_rfm({**table, "T": table["T"][:-1]}) is None
+
+
+@given(keys=st.lists(st.integers(0, 500), min_size=1, max_size=80))
+def test_counting_and_sorting_the_keys_give_the_same_distinct_rows(keys):
+    """_distinct_keys counts keys into slots when they are dense and sorts them when sparse:
+    both must give the distinct keys in increasing order with their counts."""
+    key = np.array(keys, dtype="int32")
+    dense = _distinct_keys(key.copy(), total=501)  # slots: 501 <= n + 2**22
+    sparse = _distinct_keys(key.copy(), total=2**40)  # too many slots: sorted
+    expected, counts = np.unique(key, return_counts=True)
+    for distinct, found in (dense, sparse):
+        np.testing.assert_array_equal(distinct, expected)
+        np.testing.assert_array_equal(found, counts)
+        assert found.dtype == np.float64
 
 
 @pytest.mark.parametrize("weeks", [False, True])

@@ -14,7 +14,7 @@ pymc-marketing pyarrow`` (the interpreter is ``$CLVMODEL_BENCH_PYTHON312``, by d
 maximum-likelihood estimate; note that ``fit(fit_method="map")`` silently samples with NUTS.
 
 Usage: python benchmarks/bench_fit.py [--model bgnbd] [--customers 1000000] [--runs 3] [--no-pymc]
-       [--no-lifetimes] [--tracemalloc] [--arrays] [--versus N]
+       [--no-lifetimes] [--tracemalloc] [--arrays [--weeks]] [--versus N]
 (10M: ``--customers 10000000 --arrays --tracemalloc``; the table is built from ten simulated
 1M-customer logs, see ``_harness.rfm_file``; ``--arrays --versus 10000000`` times the 1M and
 10M fits interleaved in one run, for the ratio.)
@@ -55,6 +55,19 @@ import pyarrow.parquet as pq
 table = pq.read_table({path!r}, columns=["frequency", "recency", "T"])
 rfm = {{name: table.column(name).to_numpy() for name in ("frequency", "recency", "T")}}
 del table
+"""
+
+# --weeks: the same customers in whole weeks (recency and T rounded down, repeat buyers kept at
+# least one week and at most 7 purchases a week), a table whose distinct histories are few and
+# dense (for the counted, unsorted compression of models/_compress.py).
+IN_WEEKS = """
+import numpy as np
+T = np.floor(rfm["T"] / 7)
+recency = np.minimum(np.floor(rfm["recency"] / 7), T)
+recency[(rfm["frequency"] > 0) & (recency == 0)] = 1
+T = np.maximum(T, recency)
+frequency = np.minimum(rfm["frequency"], recency * 7).astype("int64")
+rfm = {{"frequency": frequency, "recency": recency, "T": T}}
 """
 
 OURS = """
@@ -172,16 +185,24 @@ def main() -> None:
         help="clvmodel only: also fit N customers, interleaved (same loader), and print the "
         "ratio of the medians (issue 18: 10M ≤ 2× 1M)",
     )
+    parser.add_argument(
+        "--weeks", action="store_true", help="with --arrays: the table rounded to whole weeks"
+    )
     args = parser.parse_args()
     ours_class, their_class, label = MODELS[args.model]
     if args.model != "bgnbd":
         args.no_pymc = True
+    if args.weeks and not args.arrays:
+        parser.error("--weeks needs --arrays")
+    weeks = IN_WEEKS.format() if args.weeks else ""
     load = (LOAD_ARRAYS if args.arrays else LOAD).format(path=str(rfm_file(args.customers)))
+    load += weeks
     if args.arrays or args.versus:
         args.no_pymc = args.no_lifetimes = True
     contenders = {"clvmodel": (load + OURS.format(ours=ours_class), None)}
     if args.versus:
         other = (LOAD_ARRAYS if args.arrays else LOAD).format(path=str(rfm_file(args.versus)))
+        other += weeks
         contenders[f"clvmodel, {args.versus:,} customers"] = (
             other + OURS.format(ours=ours_class),
             None,

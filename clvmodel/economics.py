@@ -31,8 +31,6 @@ the acquisition cost, linear within a period; it is not the mean of the random p
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
@@ -41,12 +39,12 @@ from clvmodel._unit_flows import economics_table, survival_if_alive, value_span
 from clvmodel._units import (
     Duration,
     carries_unit,
-    check_number,
     convert_periods,
     model_unit,
     parse_duration,
 )
 from clvmodel.errors import InputError
+from clvmodel.models._horizon import one_horizon
 from clvmodel.value import check_models
 
 __all__ = [
@@ -91,8 +89,7 @@ def probability_alive_at(model, data, t) -> pd.Series:
     >>> bg = clv.BetaGeoModel.from_params(dict(r=0.2426, alpha=4.4137, a=0.7930, b=2.4262), "W")
     >>> rfm = pd.DataFrame({"frequency": [2], "recency": [30.43], "T": [38.86]})
     >>> from clvmodel.economics import probability_alive_at
-    >>> now, later = (float(probability_alive_at(bg, rfm, t).iloc[0])
-    ...               for t in (0.0, 52.0))
+    >>> now, later = (float(probability_alive_at(bg, rfm, t).iloc[0]) for t in (0.0, 52.0))
     >>> round(now, 3), round(later, 3)
     (0.727, 0.532)
     """
@@ -100,7 +97,7 @@ def probability_alive_at(model, data, t) -> pd.Series:
     if carries_unit(t):
         horizon = convert_periods(*parse_duration(t, name="t", allow_zero=True), model_unit(model))
     else:
-        horizon = check_number("t", t, 0.0, math.inf)
+        horizon = one_horizon(t)  # names a bad value of a Series, without printing it whole
     rfm, p, (x, t_x, age, *_), group, _ = model._rows(data)
     with np.errstate(all="ignore"):
         values = model._alive(p, x, t_x, age) * survival_if_alive(model, p, x, age, horizon)
@@ -279,9 +276,10 @@ def day_one_payback(
         CAC per signup, or a mapping segment (channel) → CAC.
     horizon : str, float or Duration, optional
         A duration such as ``"13M"`` (its unit is the period) or a bare number of periods of
-        ``time_unit``; defaults to the model's horizon (13 months).
+        ``time_unit``; defaults to the model's horizon (13 months unless set otherwise).
     time_unit : {"M", "W", "D", "Y"}, optional
-        The period of a bare-number ``horizon``; defaults to the model's ``horizon_unit``.
+        The period of a bare-number ``horizon`` (of the default one too, whose length it keeps);
+        defaults to the model's ``horizon_unit``.
     discount_rate, margin, cost_per_order, cost_per_period
         As in :func:`net_clv`.
     segments : str or pandas.Series, optional
@@ -316,7 +314,9 @@ def day_one_payback(
             "customers with a history use cac_payback(bg, gg, rfm, ...)."
         )
     model._check_fitted()
-    horizon = model.horizon if horizon is None else horizon
+    if horizon is None:  # the model's horizon (13 months), in periods of time_unit if given
+        period = value_span(1.0, time_unit, default_unit=model.horizon_unit).unit
+        horizon = convert_periods(model.horizon, model.horizon_unit, period)
     span = value_span(horizon, time_unit, default_unit=model.horizon_unit)
     design = model.encode(signups, unknown=unknown)
     rows = pd.DataFrame({"frequency": 0.0, "recency": 0.0, "T": 0.0}, index=design.index)

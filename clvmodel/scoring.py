@@ -18,6 +18,7 @@ from clvmodel._units import (
     model_unit,
     value_horizon,
 )
+from clvmodel.models._table_unit import with_rfm_time_unit
 from clvmodel.value import check_models, discount_schedule, discounted_purchases, value_interval
 
 __all__ = ["INTERVAL_COLUMNS", "SCORE_COLUMNS", "score_customers", "warn_bare_months"]
@@ -63,6 +64,7 @@ def score_customers(
     naive_clv: float | None = None,
     *,
     interval: float | None = None,
+    rfm_time_unit: str | None = None,
 ) -> pd.DataFrame:
     """Score customers with fitted models: P(alive), churn risk, expected purchases, spend and CLV.
 
@@ -94,6 +96,10 @@ def score_customers(
         uncertainty, and the prediction interval of the number of purchases in the horizon with
         its probability (see ``PurchaseModel.predict`` and
         :func:`clvmodel.customer_lifetime_value`).
+    rfm_time_unit : {"D", "W"}, optional
+        The time unit of the table's ``recency`` and ``T``, checked against the model's, for a
+        table that does not record it (``rfm.join(attributes)``, merge and concat drop what
+        :func:`clvmodel.rfm_summary` records); as ``time_unit=`` of the model's predictions.
 
     Returns
     -------
@@ -105,6 +111,9 @@ def score_customers(
     """
     # Over 80 lines for its docstring only; the interval columns are in _clv_bounds.
     check_models(bg, gg)
+    data = with_rfm_time_unit(
+        data, rfm_time_unit, time_unit, function="score_customers", horizon=horizon, model=bg
+    )
     period = deprecated_time_unit(time_unit, horizon)
     if period is None:
         warn_bare_months(horizon, "score_customers")

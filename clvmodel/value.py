@@ -38,6 +38,8 @@ from clvmodel._units import (
     value_horizon,
 )
 from clvmodel.errors import InputError
+from clvmodel.models._interval_draws import random_generator
+from clvmodel.models._table_unit import with_rfm_time_unit
 from clvmodel.models.base import PurchaseModel
 from clvmodel.rfm import validate_rfm
 
@@ -79,6 +81,7 @@ def customer_lifetime_value(
     method: str = "delta",
     n_draws: int = 200,
     seed=0,
+    rfm_time_unit: str | None = None,
 ) -> pd.Series | pd.DataFrame:
     """Discounted expected value of each customer's purchases over a horizon.
 
@@ -113,6 +116,10 @@ def customer_lifetime_value(
         misspecification.
     method, n_draws, seed
         See ``interval``.
+    rfm_time_unit : {"D", "W"}, optional
+        The time unit of the table's ``recency`` and ``T``, checked against the model's, for a
+        table that does not record it (``rfm.join(attributes)``, merge and concat drop what
+        :func:`clvmodel.rfm_summary` records); as ``time_unit=`` of the model's predictions.
 
     Returns
     -------
@@ -129,7 +136,16 @@ def customer_lifetime_value(
     >>> bool((value >= 0).all())
     True
     """
+    # Over 80 lines for its docstring only.
     check_models(bg, gg, spend_required=True)
+    data = with_rfm_time_unit(
+        data,
+        rfm_time_unit,
+        time_unit,
+        function="customer_lifetime_value",
+        horizon=horizon,
+        model=bg,
+    )
     period = deprecated_time_unit(time_unit, horizon)
     unit = model_unit(bg, period)
     span = value_horizon(horizon, period, default_unit=unit, max_steps=MAX_VALUE_STEPS)
@@ -205,7 +221,7 @@ def value_interval(estimate, at, bg, gg, interval, method="delta", n_draws=200, 
 
     level = _interval_level(interval, method)
     if method in ("draws", "bootstrap"):
-        rng = np.random.default_rng(seed)  # one stream: the two models' draws are independent
+        rng = random_generator(seed)  # one stream: the two models' draws are independent
         purchase = bg.parameter_samples(method, n_draws, rng)
         spend = gg.parameter_samples(method, n_draws, rng)
         n = min(len(purchase), len(spend))  # bootstrap replicates that converged

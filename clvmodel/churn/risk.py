@@ -23,6 +23,7 @@ from clvmodel._units import (
 from clvmodel.churn._scores import refuse_repeated_ids
 from clvmodel.churn.tiers import DEFAULT_TIERS, _assign_tiers, _tier_rule
 from clvmodel.errors import InputError
+from clvmodel.models._table_unit import with_rfm_time_unit
 from clvmodel.rfm import validate_rfm
 from clvmodel.value import check_models, model_value
 
@@ -44,6 +45,7 @@ def churn_risk(
     discount_rate: float = 0.0,
     margin: float = 1.0,
     interval: float | None = None,
+    rfm_time_unit: str | None = None,
 ) -> pd.DataFrame:
     """Per-customer churn risk, P(alive), expected purchases and value, in labelled risk tiers.
 
@@ -88,6 +90,10 @@ def churn_risk(
         :func:`price_increase_plan` unless you mean profit; the plan reads it from the scores.
         The margin is checked and recorded in ``attrs`` with or without ``gg`` (without it, it
         only sets the plan's default margin for the break-even churn).
+    rfm_time_unit : {"D", "W"}, optional
+        The time unit of the table's ``recency`` and ``T``, checked against the model's, for a
+        table that does not record it (``rfm.join(attributes)``, merge and concat drop what
+        :func:`clvmodel.rfm_summary` records); as ``time_unit=`` of the model's predictions.
 
     Returns
     -------
@@ -112,9 +118,13 @@ def churn_risk(
         P(no purchase in (T, T + t] | x, t_x, T)
             = 1 − P(alive) · (1 − ((α + T)/(α + T + t))^(r + x)),
 
-    with P(alive) from eq. (13) (:meth:`BetaGeoModel.probability_no_purchase`). P(alive) is reported
-    beside it, but it is not a churn score: the model gives every customer without a repeat purchase
-    P(alive) = 1, so 1 − P(alive) ranks long-silent one-time buyers as the safest customers.
+    with P(alive) from eq. (13) (:meth:`BetaGeoModel.probability_no_purchase`); MBG/NBD and
+    Pareto/NBD give the same quantity from their own ``probability_no_purchase``. P(alive) is
+    reported beside it, but it is not a churn score. BG/NBD, whose customers drop out only just
+    after a repeat purchase, gives every customer without one P(alive) = 1, so 1 − P(alive) ranks
+    long-silent one-time buyers as the safest customers. MBG/NBD (a customer may also drop out
+    at the first purchase) and Pareto/NBD (at any time) give them P(alive) < 1, falling with T,
+    but 1 − P(alive) is still the chance of having left already, whatever the ``horizon``.
 
     Tiers: tier k holds the risks in [cut_{k−1}, cut_k); a customer exactly at a cut belongs to the
     higher-risk tier. Quantile cuts are linear quantiles of the risks, which do not depend on the
@@ -137,6 +147,9 @@ def churn_risk(
     # Long for its docstring only (the Notes say why the score is not 1 − P(alive)).
     if score not in _SCORES:
         raise InputError(f"score={score!r} is not known; use one of {list(_SCORES)}.")
+    data = with_rfm_time_unit(
+        data, rfm_time_unit, time_unit, function="churn_risk", horizon=clv_horizon, model=bg
+    )
     period = deprecated_time_unit(time_unit, clv_horizon, name="clv_horizon")
     window, given = _window(bg, horizon, period)
     check_models(bg, gg)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from clvmodel.errors import InputError
-from clvmodel.models._interval_draws import check_n_draws
+from clvmodel.models._compress import align_weights
+from clvmodel.models._interval_draws import check_n_draws, random_generator
 
 
 def bootstrap_parameters(model, data, n_draws: int = 100, seed=0, weights=None) -> np.ndarray:
@@ -41,11 +42,12 @@ def bootstrap_parameters(model, data, n_draws: int = 100, seed=0, weights=None) 
     from clvmodel.models._optimise import converged, evaluate_at
 
     check_n_draws(n_draws)
+    rng = random_generator(seed)
     theta = model._check_fitted()
     check_unit = getattr(model, "_check_time_unit", None)  # purchase models: days or weeks
     if check_unit is not None:
         check_unit(data)
-    arrays, counts, n_customers = model._prepare(data, weights)
+    arrays, counts, n_customers = model._prepare(data, align_weights(weights, data))
     _refuse_other_data(model, theta, arrays, counts, n_customers)
     if model._subsample(arrays, counts, np.arange(counts.size)) is None:
         raise InputError(f"{type(model).__name__} cannot be bootstrapped.")
@@ -53,7 +55,6 @@ def bootstrap_parameters(model, data, n_draws: int = 100, seed=0, weights=None) 
     scaling = model._covariate_scaling(arrays, counts)  # refits on standardised covariates
     arrays = scaling.arrays
     total = int(round(counts.sum()))
-    rng = np.random.default_rng(seed)
     start = scaling.to_scaled(model._to_working(theta))
     replicates = []
     for _ in range(int(n_draws)):

@@ -16,9 +16,11 @@ import pandas as pd
 
 from clvmodel._grouping import count_rows
 from clvmodel.errors import InputError
+from clvmodel.models._alignment import align_to_index
 
 __all__ = [
     "RfmRows",
+    "align_weights",
     "check_weights",
     "compress_rfm",
     "compress_rows",
@@ -80,6 +82,13 @@ def check_weights(weights, n: int) -> np.ndarray | None:
             f"shape {weights.shape}. Pass counts of customers, or None."
         )
     return weights
+
+
+def align_weights(weights, data):
+    """``weights`` given as a pandas Series, matched to the rows of a DataFrame ``data`` by
+    customer id (see :func:`clvmodel.models._alignment.align_to_index`); anything else as given."""
+    index = data.index if isinstance(data, pd.DataFrame) else None
+    return align_to_index(weights, index, "weights")
 
 
 def weighted_compress(columns: tuple[np.ndarray, ...], weights: np.ndarray | None):

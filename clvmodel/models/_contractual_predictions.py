@@ -34,6 +34,7 @@ from clvmodel.models._contractual_intervals import (
     predictions_at,
     subscriber_intervals,
 )
+from clvmodel.models._interval_draws import random_generator
 from clvmodel.models._intervals import check_level
 from clvmodel.models._opportunity_counts import check_which
 
@@ -285,7 +286,7 @@ class ContractualPredictions(NewSubscriberPredictions, DiscountedLifetimeSums):
                 f"has covariates {names}; simulate each group from a model without covariates "
                 "at that group's parameters (from_params)."
             )
-        rng = np.random.default_rng(random_state)
+        rng = random_generator(random_state, "random_state")
         n = int(check_number("n_subscribers", n_subscribers, low=0))
         if n != n_subscribers:
             raise InputError(f"n_subscribers must be a whole number ≥ 0, got {n_subscribers!r}.")

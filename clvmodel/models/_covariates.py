@@ -105,7 +105,8 @@ def covariate_matrix(data, names: list[str], *, fitting: bool) -> np.ndarray:
         raise InputError(
             f"the data have no covariate column {', '.join(map(repr, missing))}; the columns are "
             f"{list(map(str, columns))}. Add the covariates to the table (e.g. rfm.join(attributes)"
-            ", which drops the recorded time unit: pass time_unit= to the predictions) or name "
+            ", which drops the recorded time unit: pass time_unit= to the model's methods, "
+            "rfm_time_unit= to customer_lifetime_value, churn_risk and score_customers) or name "
             "the right columns."
         )
     n = len(data) if isinstance(data, pd.DataFrame) else len(next(iter(data.values()), []))

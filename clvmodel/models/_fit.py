@@ -28,8 +28,8 @@ import pandas as pd
 from clvmodel._files import write_text_atomically
 from clvmodel._rfm_validate import table_time_unit
 from clvmodel.errors import ConvergenceError, InputError, NotFittedError
+from clvmodel.models._compress import align_weights, compress_rows, weighted_sum
 from clvmodel.models._compress import check_weights as check_weights
-from clvmodel.models._compress import compress_rows, weighted_sum
 from clvmodel.models._optimise import WARM_START_ROWS, Optimiser, converged
 from clvmodel.models._settings import refuse_bad_settings
 from clvmodel.rfm import TIME_UNITS
@@ -222,8 +222,9 @@ class MaximumLikelihoodModel(Optimiser):
         ----------
         data : pandas.DataFrame
             An RFM table (see :func:`clvmodel.rfm_summary`).
-        weights : array_like, optional
-            How many customers each row stands for (default 1 each).
+        weights : array_like or pandas.Series, optional
+            How many customers each row stands for (default 1 each): an array in the table's
+            row order, or a Series matched to the rows by customer id.
         initial_params : mapping, optional
             Starting values; the default suits most data. After a fit from the default start,
             a model may try other starts (Gamma-Gamma does: see the Correctness page of the user
@@ -256,6 +257,7 @@ class MaximumLikelihoodModel(Optimiser):
         self._forget_fit()
         refuse_bad_settings(self.max_iter, self.tol)
         unit = table_time_unit(data, time_unit)
+        weights = align_weights(weights, data)
         arrays, counts, n_customers = self._prepare(data, weights, unit)
         scaling = self._covariate_scaling(arrays, counts)  # the fit on standardised covariates
         arrays, total, use_hessian = scaling.arrays, counts.sum(), self._analytic_hessian

@@ -4,20 +4,70 @@ customers."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from clvmodel.errors import InputError
+from clvmodel.models._alignment import align_to_index, first_offenders
 
-__all__ = ["check_horizon"]
+__all__ = ["check_horizon", "one_horizon"]
 
 
-def check_horizon(t, n: int | None) -> np.ndarray:
-    """A horizon as a float array: finite, ≥ 0, one value or (given ``n``) one per customer."""
+def check_horizon(t, n: int | None, index=None, *, name: str = "t") -> np.ndarray:
+    """A horizon as a float array: finite, ≥ 0, one value or (given ``n``) one per customer.
+
+    A pandas Series is matched to the table's rows by customer id (``index``, the table's
+    index), anything else by position; ``name`` is the argument's name in the messages.
+    """
+    given = t
+    t = align_to_index(t, index, name)
     try:
         values = np.asarray(t, dtype="float64")
     except (TypeError, ValueError):
-        raise InputError(f"the horizon t must be a number of time units, got {t!r}.") from None
-    if not np.all(np.isfinite(values)) or (values < 0).any():
-        raise InputError(f"the horizon t must be finite and ≥ 0, got {t!r}.")
+        raise InputError(f"the horizon {name} must be a number of time units, got {t!r}.") from None
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        if values.ndim == 0:
+            raise InputError(f"the horizon {name} must be finite and ≥ 0, got {given!r}.")
+        if isinstance(given, pd.Series) and values.ndim == 1:  # named by id, in the table's order
+            given = pd.Series(values, index=given.index if index is None else index)
+        offenders = first_offenders(given if np.shape(given) == values.shape else values, bad)
+        raise InputError(f"the horizon {name} must be finite and ≥ 0; got {offenders}.")
+    if n is not None and values.ndim > 1:
+        raise InputError(
+            f"{name} has shape {values.shape}; give one number, or a one-dimensional array with "
+            f"one value per customer ({n})."
+        )
     if n is not None and values.ndim > 0 and values.size not in (1, n):
-        raise InputError(f"t has {values.size} values; give one, or one per customer ({n}).")
+        raise InputError(f"{name} has {values.size} values; give one, or one per customer ({n}).")
     return values
+
+
+def one_horizon(t, name: str = "t") -> float:
+    """One horizon for every customer: a finite number ≥ 0 of time units.
+
+    Parameters
+    ----------
+    t : float
+        The horizon as given.
+    name : str
+        The argument's name, for the messages.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    InputError
+        ``t`` is not a number, is negative or not finite, or holds several values (an array or
+        Series, named by size and first offending value, not printed whole).
+    """
+    if isinstance(t, str | bytes) or type(t).__name__ in ("bool", "bool_"):
+        raise InputError(f"the horizon {name} must be a number of time units, got {t!r}.")
+    values = check_horizon(t, None, name=name)
+    if values.ndim:
+        raise InputError(
+            f"{name} must be one number for every customer, got {values.size} values "
+            f"({type(t).__name__}); score each horizon in its own call."
+        )
+    return float(values)

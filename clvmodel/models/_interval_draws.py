@@ -185,6 +185,35 @@ def check_n_draws(n_draws) -> None:
         raise InputError(f"n_draws must be a whole number ≥ 2, got {n_draws!r}.")
 
 
+def random_generator(seed, name: str = "seed") -> np.random.Generator:
+    """A numpy random generator from a seed, refusing what numpy would reject with its own words.
+
+    Parameters
+    ----------
+    seed : int, numpy.random.Generator or None
+        A whole number ≥ 0, a generator (used as is) or None (fresh entropy).
+    name : str
+        The argument's name, for the message.
+
+    Returns
+    -------
+    numpy.random.Generator
+
+    Raises
+    ------
+    InputError
+        ``seed`` is negative, not a whole number, or of another kind.
+    """
+    if isinstance(seed, np.random.Generator | np.random.SeedSequence | np.random.BitGenerator):
+        return np.random.default_rng(seed)
+    whole = isinstance(seed, int | np.integer) and not isinstance(seed, bool | np.bool_)
+    if seed is not None and not (whole and seed >= 0):
+        raise InputError(
+            f"{name} must be a whole number ≥ 0 or a numpy.random.Generator, got {seed!r}."
+        )
+    return np.random.default_rng(seed)
+
+
 def parameter_draws(model, n_draws: int, seed=None) -> np.ndarray:
     """Parameter vectors drawn from the asymptotic normal of the working parameters.
 
@@ -204,7 +233,7 @@ def parameter_draws(model, n_draws: int, seed=None) -> np.ndarray:
     """
     check_n_draws(n_draws)
     centre, matrix = _working_covariance(model)
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     working = rng.multivariate_normal(centre, matrix, size=int(n_draws), method="eigh")
     return _natural(model, working)
 

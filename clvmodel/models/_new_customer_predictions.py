@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel.errors import InputError
+from clvmodel.models._alignment import align_to_index, first_offenders
 from clvmodel.models._covariates import covariate_matrix
 from clvmodel.models._horizon import check_horizon
 
@@ -38,8 +39,9 @@ class NewCustomerPredictions:
 
         Parameters
         ----------
-        t : float or array_like
-            Time since the first purchase, in the model's time unit.
+        t : float, array_like or pandas.Series
+            Time since the first purchase, in the model's time unit; with ``data``, one value or
+            one per row (a Series is matched to the rows of ``data`` by its index).
         data : pandas.DataFrame, optional
             One row per new customer holding the covariate columns (required with covariates).
 
@@ -51,7 +53,7 @@ class NewCustomerPredictions:
         if isinstance(t, pd.DataFrame):  # the (data, t) order of the former covariate class
             t, data = data, t
         p, index = self._new_params(data)
-        horizon = check_horizon(t, None if index is None else len(index))
+        horizon = check_horizon(t, None if index is None else len(index), _ids(data, index))
         with np.errstate(all="ignore"):
             values = type(self)._expected_new(p, horizon)
         return _shaped(values, index, "expected_purchases_new")
@@ -63,9 +65,10 @@ class NewCustomerPredictions:
         Parameters
         ----------
         n : int or array_like of int
-            Number of repeat purchases (≥ 0).
-        t : float or array_like
-            Length of the period, in the model's time unit.
+            Number of repeat purchases (≥ 0); with ``data``, one number or one per row (a
+            Series is matched to the rows of ``data`` by its index).
+        t : float, array_like or pandas.Series
+            Length of the period, in the model's time unit (as ``n``).
         data : pandas.DataFrame, optional
             With covariates: one row per new customer holding the covariate columns.
 
@@ -74,15 +77,17 @@ class NewCustomerPredictions:
         float, numpy.ndarray or pandas.Series
             Probabilities broadcast over ``n`` and ``t`` (a Series per customer with covariates).
         """
-        counts = np.asarray(n, dtype="float64")
-        if (
-            not np.all(np.isfinite(counts))
-            or (counts < 0).any()
-            or (counts != np.round(counts)).any()
-        ):
-            raise InputError(f"n must be whole numbers ≥ 0, got {n!r}.")
         p, index = self._new_params(data)
-        horizon = check_horizon(t, None if index is None else len(index))
+        rows, ids = (None, None) if index is None else (len(index), _ids(data, index))
+        counts = _check_counts(n, rows, ids)
+        horizon = check_horizon(t, rows, ids)
+        try:
+            np.broadcast_shapes(counts.shape, horizon.shape, *(() if rows is None else [(rows,)]))
+        except ValueError:
+            raise InputError(
+                f"n (shape {counts.shape}) and t (shape {horizon.shape}) do not match; give one "
+                "number for either, or arrays of the same length."
+            ) from None
         with np.errstate(all="ignore"):
             values = np.clip(type(self)._pmf_new(p, counts, horizon), 0.0, 1.0)
         return _shaped(values, index, "probability")
@@ -110,3 +115,25 @@ def _shaped(values, index, name):
     if index is not None:
         return pd.Series(np.broadcast_to(values, len(index)), index=index, name=name)
     return float(values) if values.ndim == 0 else values
+
+
+def _ids(data, index):
+    """The ids a Series argument is matched to: the index of a DataFrame ``data`` (a mapping's
+    rows have no ids, so its arguments are read by position)."""
+    return index if isinstance(data, pd.DataFrame) else None
+
+
+def _check_counts(n, rows: int | None, index) -> np.ndarray:
+    """Numbers of repeat purchases: whole, ≥ 0; given ``rows``, one or one per row (a Series
+    matched to ``index`` by id)."""
+    counts = np.asarray(align_to_index(n, index, "n"), dtype="float64")
+    bad = ~np.isfinite(counts) | (counts < 0) | (counts != np.round(counts))
+    if bad.any():
+        shown = repr(n) if counts.ndim == 0 else first_offenders(counts, bad)
+        raise InputError(f"n must be whole numbers ≥ 0; got {shown}.")
+    if rows is not None and (counts.ndim > 1 or counts.size not in (1, rows)):
+        raise InputError(
+            f"n has shape {counts.shape}; with data= give one number, or one per row of data "
+            f"({rows})."
+        )
+    return counts

@@ -82,8 +82,10 @@ class PurchasePredictions:
         ----------
         data : pandas.DataFrame
             RFM table with ``frequency``, ``recency``, ``T`` (and the covariate columns).
-        t : float or array_like
-            Horizon in the model's time unit (≥ 0); an array must have one value per customer.
+        t : float, array_like or pandas.Series
+            Horizon in the model's time unit (≥ 0); an array must have one value per customer,
+            in the table's row order; a Series is matched to the rows by customer id (its index
+            must hold each of the table's ids once).
         which : sequence of str
             Any of ``probability_alive``, ``probability_no_purchase`` and
             ``expected_purchases``; see the methods of the same names.
@@ -131,7 +133,7 @@ class PurchasePredictions:
         # In the unit given, frequency is bounded by the days in recency (as in a recorded one).
         rfm = validate_rfm(data, time_unit=time_unit)
         n = len(rfm.frequency)
-        t = check_horizon(t, n)
+        t = check_horizon(t, n, rfm.index)  # a Series is matched to the rows by customer id
         per_row = np.broadcast_to(t, (n,)) if t.ndim else None
         rfm, p, (x, t_x, age, *covariates), group, first = self._rows(
             data, *([per_row] if t.ndim else []), time_unit=time_unit, rfm=rfm
@@ -227,8 +229,9 @@ class PurchasePredictions:
         ----------
         data : pandas.DataFrame
             RFM table with ``frequency``, ``recency`` and ``T`` (and the covariate columns).
-        t : float or array_like
-            Horizon in the model's time unit (≥ 0); an array must have one value per customer.
+        t : float, array_like or pandas.Series
+            Horizon in the model's time unit (≥ 0): one value per customer in row order, or a
+            Series matched by customer id (see :meth:`predict`).
         time_unit : {"D", "W"}, optional
             Time unit of the table, checked against the model's (see :meth:`predict`).
 

@@ -37,6 +37,7 @@ from clvmodel.models._bgbb_likelihood import death_sum
 from clvmodel.models._bgbb_math import log_beta_ratio, survival_sum
 from clvmodel.models._compress import check_weights, weighted_compress
 from clvmodel.models._fit import MaximumLikelihoodModel
+from clvmodel.models._interval_draws import random_generator
 from clvmodel.models._log_gamma import log_gamma_shift as shift
 from clvmodel.models._opportunity_counts import OpportunityPredictions
 from clvmodel.models._optimise import subsample_rows
@@ -299,7 +300,7 @@ class BetaGeoBetaBinomModel(OpportunityPredictions, MaximumLikelihoodModel):
             ``alive`` (alive through opportunity n).
         """
         alpha, beta, gamma, delta = self._check_fitted()
-        rng = np.random.default_rng(random_state)
+        rng = random_generator(random_state, "random_state")
         size, n = simulation_size(n_customers, n_periods)
         p = rng.beta(alpha, beta, size)
         theta = rng.beta(gamma, delta, size)

@@ -19,9 +19,10 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._rfm_validate import RECENCY_RTOL
-from clvmodel._units import PERIOD_DAYS
+from clvmodel._units import PERIOD_DAYS, Duration
 from clvmodel.errors import InputError
 from clvmodel.models import PurchaseModel
+from clvmodel.models._table_unit import check_table_unit
 from clvmodel.plotting._common import new_axes
 from clvmodel.rfm import validate_rfm
 
@@ -44,10 +45,12 @@ def _positive(name: str, value) -> float:
     return number
 
 
-def _grid_shape(data, T, max_frequency, recency_points) -> tuple[float, int, int]:
-    """T, max_frequency and recency_points checked, with their defaults from ``data``."""
+def _grid_shape(bg, data, T, max_frequency, recency_points) -> tuple[float, int, int]:
+    """T, max_frequency and recency_points checked, with their defaults from ``data`` (in the
+    model's time unit: a table recording another is refused)."""
     if data is not None:
         rfm = validate_rfm(data)
+        check_table_unit(bg, data)
         if T is None:
             T = float(rfm.T.max())
         if max_frequency is None:
@@ -138,7 +141,7 @@ def frequency_recency_grid(
     _check_model(bg)
     if kind not in _KINDS:
         raise InputError(f"kind must be 'expected_purchases' or 'probability_alive', got {kind!r}.")
-    T, max_frequency, recency_points = _grid_shape(data, T, max_frequency, recency_points)
+    T, max_frequency, recency_points = _grid_shape(bg, data, T, max_frequency, recency_points)
     if kind == "expected_purchases":
         t = _positive("t", t)
 
@@ -209,19 +212,24 @@ def _predictions_grid(bg, kind, t, T, max_frequency, recency_points) -> pd.DataF
 
 
 def _titles(attrs) -> tuple[str, str]:
-    unit = _UNIT_WORDS.get(attrs.get("time_unit"), "time units")
+    code = attrs.get("time_unit")
+    unit = _UNIT_WORDS.get(code, "time units")
     if attrs.get("kind") == "probability_alive":
         title = "Probability the customer is still active, P(alive)"
         colour = "P(alive)"
     else:
         t = attrs.get("t")
-        horizon = f"the next {t:g} {unit}" if t is not None else "the horizon"
+        horizon = "the horizon"
+        if t is not None:
+            words = Duration(t, code).words if code in _UNIT_WORDS else f"{t:g} {unit}"
+            horizon = f"the next {words}"
         title = f"Expected purchases in {horizon}"
         colour = "expected purchases"
     T = attrs.get("T")
     if T is not None:
         # A readable age: "1,234 days", "39 weeks", "0.571 weeks" (never "1.23e+03").
         age = f"{T:,.0f}" if abs(T) >= 100 else f"{T:.3g}"
+        unit = unit.removesuffix("s") if age == "1" and code in _UNIT_WORDS else unit
         title += f"\ncustomers whose first purchase was {age} {unit} ago"
     return title, colour
 

@@ -100,8 +100,10 @@ def naive_vs_model(
         ``purchases_per_year``, ``naive_clv``, ``model_clv`` (means per customer over the
         lifespan), ``actual_holdout`` (mean revenue per customer in the holdout),
         ``naive_holdout`` and ``model_holdout`` (the predictions), ``naive_error`` and
-        ``model_error`` (relative error of the segment's total, predicted / actual − 1), and
-        ``naive_mae`` and ``model_mae`` (mean absolute error per customer).
+        ``model_error`` (relative error of the segment's total, predicted / actual − 1; NaN,
+        with a :class:`~clvmodel.ClvWarning` and a line in ``attrs["notes"]``, for a segment
+        with no holdout revenue), and ``naive_mae`` and ``model_mae`` (mean absolute error per
+        customer).
 
     Notes
     -----
@@ -176,9 +178,25 @@ def _compare(bg, gg, cal, hold, naive, segment, holdout_units, holdout_years, ye
     means = frame.groupby("segment", sort=True).mean()
     table = naive[["customers", "average_order_value", "purchases_per_year", "naive_clv"]].copy()
     table = table.join(means[["model_clv", "actual_holdout", "naive_holdout", "model_holdout"]])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for name in ("naive", "model"):
-            table[f"{name}_error"] = table[f"{name}_holdout"] / table["actual_holdout"] - 1.0
+    # A relative error of nothing is undefined: NaN (with a note), not inf.
+    actual = table["actual_holdout"].where(table["actual_holdout"] > 0)
+    for name in ("naive", "model"):
+        table[f"{name}_error"] = table[f"{name}_holdout"] / actual - 1.0
     table["naive_mae"] = means["naive_abs"]
     table["model_mae"] = means["model_abs"]
+    table.attrs["notes"] = _zero_revenue_notes(table)
+    for note in table.attrs["notes"]:
+        warnings.warn(note, ClvWarning, stacklevel=3)
     return table
+
+
+def _zero_revenue_notes(table: pd.DataFrame) -> list[str]:
+    """Why ``naive_error`` and ``model_error`` are NaN for segments with no holdout revenue."""
+    empty = [str(segment) for segment in table.index[~(table["actual_holdout"] > 0)]]
+    if not empty:
+        return []
+    return [
+        f"segment(s) {empty} had no revenue in the holdout period, so naive_error and "
+        "model_error (predicted / actual − 1) are undefined there and left NaN; compare "
+        "naive_mae and model_mae (mean absolute error per customer) instead."
+    ]

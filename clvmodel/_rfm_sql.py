@@ -16,7 +16,7 @@ from __future__ import annotations
 from clvmodel import _reading as rd
 from clvmodel._reading import ID_TOO_LARGE  # defined with the other reasons; kept importable here
 from clvmodel._reading_sql import id_sql, id_too_large_sql, reject_id_sql
-from clvmodel._rfm_validate import RECENCY_RTOL, RFM_BOUND, WHOLE_DAY_TOLERANCE
+from clvmodel._rfm_validate import RFM_BOUND, WHOLE_DAY_FLOOR, WHOLE_DAY_TOLERANCE
 
 __all__ = [
     "ID_TOO_LARGE",
@@ -166,8 +166,8 @@ def rfm_reject_reason(
         Days per unit of the row's ``recency`` as written (1 for days, 7 for weeks): a repeat
         buyer with more repeat purchases than days in recency, a whole number of them (see
         :func:`clvmodel._rfm_validate.repeats_without_time`), is rejected
-        (:data:`MORE_REPEATS_THAN_DAYS`, with the relative tolerance of
-        :func:`clvmodel.rfm.validate_rfm`). Without it only recency 0 bounds them
+        (:data:`MORE_REPEATS_THAN_DAYS`, against the whole number of days as
+        :func:`clvmodel.rfm.validate_rfm` counts it). Without it only recency 0 bounds them
         (:data:`REPEATS_WITHOUT_TIME`).
 
     Returns
@@ -184,12 +184,11 @@ def rfm_reject_reason(
     id_check = "" if id_problem is None else f"WHEN {id_problem} IS NOT NULL THEN {id_problem}"
     days_check = ""
     if unit_days is not None:
+        # As repeats_without_time: a whole number of days bounds frequency, rounded.
         days = f"(recency * CAST({float(unit_days)!r} AS DOUBLE))"
-        whole = f"abs({days} - round({days})) <= {WHOLE_DAY_TOLERANCE!r} * greatest(1.0, {days})"
-        days_check = (
-            f"WHEN frequency > {days} * (1 + {RECENCY_RTOL!r}) AND {whole} "
-            f"THEN '{MORE_REPEATS_THAN_DAYS}'"
-        )
+        tolerance = f"{WHOLE_DAY_TOLERANCE!r} * greatest({WHOLE_DAY_FLOOR!r}, {days})"
+        whole = f"abs({days} - round({days})) <= {tolerance}"
+        days_check = f"WHEN frequency > round({days}) AND {whole} THEN '{MORE_REPEATS_THAN_DAYS}'"
     return f"""
         CASE {id_check}
              WHEN customer_id IS NULL THEN 'missing customer id'

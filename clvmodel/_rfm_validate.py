@@ -17,6 +17,7 @@ __all__ = [
     "readable",
     "readable_examples",
     "RECENCY_RTOL",
+    "WHOLE_DAY_FLOOR",
     "WHOLE_DAY_TOLERANCE",
     "repeats_without_time",
     "rfm_column",
@@ -58,9 +59,13 @@ _UNITS = ("D", "W")  # of recency and T
 #: Relative slack of the bound "repeat purchases ≤ days in recency", for recency computed in
 #: floating point (days divided by 7).
 RECENCY_RTOL = 1e-9
-#: A recency within this relative distance (of at least one day) of a whole number of days is
-#: one (a summary of dated purchases); farther, it comes from continuous times and bounds nothing.
+#: A recency within this relative distance (of at least ten days: 10⁻⁵ day, under a second) of a
+#: whole number of days is one (a summary of dated purchases, perhaps stored rounded: weeks to 6
+#: decimals are within 3.5·10⁻⁶ day of it); farther, it comes from continuous times and bounds
+#: nothing. A whole one bounds frequency by that whole number of days.
 WHOLE_DAY_TOLERANCE = 1e-6
+#: The least number of days :data:`WHOLE_DAY_TOLERANCE` is taken of.
+WHOLE_DAY_FLOOR = 10.0
 
 #: Why frequency is bounded by recency, and what to do about a table that breaks the bound.
 _REPEAT_DAYS = (
@@ -322,10 +327,11 @@ def _check_values(x, t_x, age, m, where) -> None:
 def repeats_without_time(x, t_x, unit: str | None = None):
     """Which rows have more repeat purchases than their recency leaves room for: a repeat buyer
     with recency 0, or, when the unit of recency is known and the row's recency is a whole
-    number of days (as a summary of dated purchases gives it), more repeat purchase days than
-    days in recency (with a relative tolerance of 10⁻⁹ for recency computed in floating point).
-    A recency that is no whole number of days comes from continuous purchase times (a
-    simulation) or from rounding (0.14 weeks for one day): it bounds nothing, since several
+    number of days (as a summary of dated purchases gives it, within
+    :data:`WHOLE_DAY_TOLERANCE`: computed in floating point, or stored to 6 decimals), more
+    repeat purchase days than that whole number of days. A recency that is no whole number of
+    days comes from continuous purchase times (a simulation) or from coarser rounding (0.14
+    weeks for one day): it bounds nothing, since several
     purchases may then fall within a day.
 
     Parameters
@@ -347,10 +353,13 @@ def repeats_without_time(x, t_x, unit: str | None = None):
     if days is None:
         return without_time, np.zeros_like(without_time)
     in_days = t_x * days
-    whole_days = np.abs(in_days - np.round(in_days)) <= WHOLE_DAY_TOLERANCE * np.maximum(
-        1.0, in_days
+    day_count = np.round(in_days)
+    whole_days = np.abs(in_days - day_count) <= WHOLE_DAY_TOLERANCE * np.maximum(
+        WHOLE_DAY_FLOOR, in_days
     )
-    too_many = ~without_time & whole_days & (x > in_days * (1 + RECENCY_RTOL))
+    # Against the whole number of days, not the recency as stored: 1.428571 weeks (10 days
+    # rounded) leaves room for 10 repeat purchase days, though 1.428571 × 7 = 9.999997.
+    too_many = ~without_time & whole_days & (x > day_count)
     return without_time, too_many
 
 

@@ -170,10 +170,11 @@ def dayone_fit(
     if stray:
         raise InputError(f"--categorical names {stray}, which are not in --covariates.")
     baseline_levels = _baselines(baselines)
+    _refuse_databases({"TRANSACTIONS": transactions, source: attributes}, source)
     log = read_table(transactions)
     _require_amounts(log, customer_col, date_col, amount_col)
     table = _indexed(read_table(attributes), customer_col, source)
-    numeric, kinds = _attribute_kinds(table, names, forced, _split(log_cols), customer_col, source)
+    _check_attribute_names(table, names, forced, _split(log_cols), customer_col, source)
     rfm = clv.rfm_summary(
         log,
         customer_col=customer_col,
@@ -186,7 +187,9 @@ def dayone_fit(
     )
     rfm.index = pd.Index(rfm.index.astype(str), name=customer_col)
     _guard.check_fittable(len(rfm), int((rfm["frequency"] > 0).sum()))
-    table = _matched(rfm, table, source)
+    table = _matched(rfm, table, source, _ids_in_log(log, customer_col), observation_end)
+    # Kinds from the matched rows: a non-buyer's text must not make an attribute categorical.
+    numeric, kinds = _attribute_kinds(table, names, forced, _split(log_cols))
     model = clv.DayOneModel(
         numeric,
         kinds,
@@ -217,10 +220,46 @@ def _require_amounts(log: pd.DataFrame, customer_col, date_col, amount_col) -> N
         )
 
 
-def _matched(rfm: pd.DataFrame, table: pd.DataFrame, source: str) -> pd.DataFrame:
+def _refuse_databases(inputs: dict[str, str], source: str) -> None:
+    """Refuse a ``postgresql://`` input up front: these commands read files only, and have no
+    --table or --query to name what to read from a database. ``source`` is how the command
+    line named the attributes (``ATTRIBUTES``; ``--attributes`` through ``clvmodel fit``), or
+    ``SIGNUPS`` for ``clvmodel dayone``."""
+    from clvmodel._postgres_connect import is_postgres_uri
+
+    command = {"ATTRIBUTES": "dayone-fit", "SIGNUPS": "dayone"}.get(source, f"fit {source}")
+
+    for name, path in inputs.items():
+        if not is_postgres_uri(path):
+            continue
+        if name.startswith("-o"):
+            raise InputError(
+                f"{name} is a postgresql:// database, but `clvmodel {command}` writes CSV or "
+                "Parquet files only (it has no --output-table); write to a file (e.g. -o "
+                "scores.parquet) and load that into the database."
+            )
+        raise InputError(
+            f"{name} is a postgresql:// database, but `clvmodel {command}` reads CSV or "
+            "Parquet files only, without --table or --query; export the table to a CSV or "
+            f"Parquet file and give its path as {name}."
+        )
+
+
+def _ids_in_log(log: pd.DataFrame, customer_col: str) -> pd.Index:
+    """The customer ids of the log's rows as :func:`_indexed` reads ids (missing ones left out)."""
+    if customer_col not in log.columns:
+        return pd.Index([])
+    ids, missing, _ = table_ids(log[customer_col])
+    return pd.Index(ids[~missing].astype(str).unique())
+
+
+def _matched(
+    rfm: pd.DataFrame, table: pd.DataFrame, source: str, in_log: pd.Index, observation_end
+) -> pd.DataFrame:
     """The attributes of the customers of the log, in its order: refused when a customer of the
-    log has no row, with a warning for the rows of customers who bought nothing (left out), and
-    refused when the amounts hold a single price (nothing for the spend model to learn)."""
+    log has no row, with a warning for the rows of customers left out (who bought nothing, or
+    only after --observation-end), and refused when the amounts hold a single price (nothing
+    for the spend model to learn)."""
     missing = rfm.index.difference(table.index)
     if len(missing):
         raise InputError(
@@ -230,11 +269,23 @@ def _matched(rfm: pd.DataFrame, table: pd.DataFrame, source: str) -> pd.DataFram
             "TRANSACTIONS."
         )
     extra = table.index.difference(rfm.index)
-    if len(extra):
+    later = extra.intersection(in_log) if observation_end is not None else extra[:0]
+    never = extra.difference(later)
+    if len(never):
         click.echo(
-            f"warning: {len(extra):,} of the {len(table):,} customers in {source} have no "
-            f"purchase in TRANSACTIONS (for example {list(extra[:SHOWN])}); they are left out of "
+            f"warning: {len(never):,} of the {len(table):,} customers in {source} have no "
+            f"purchase in TRANSACTIONS (for example {list(never[:SHOWN])}); they are left out of "
             "the fit, which learns from what customers bought.",
+            err=True,
+        )
+    if len(later):
+        click.echo(
+            f"warning: {len(later):,} of the {len(table):,} customers in {source} made their "
+            f"first purchase after --observation-end {observation_end} (for example "
+            f"{list(later[:SHOWN])}): the histories were taken to end on that day, and purchases "
+            "after it left out, so these customers are left out of the fit; give a later "
+            "--observation-end (or leave it out: the last purchase date in TRANSACTIONS) to "
+            "fit on them too.",
             err=True,
         )
     price = single_price(rfm)
@@ -250,9 +301,8 @@ def _matched(rfm: pd.DataFrame, table: pd.DataFrame, source: str) -> pd.DataFram
     return table.loc[rfm.index]
 
 
-def _attribute_kinds(table, names, forced, log_cols, customer_col, source) -> tuple[list, list]:
-    """The --covariates split into numeric and categorical attributes, with the mistakes in
-    --covariates, --categorical and --log refused."""
+def _check_attribute_names(table, names, forced, log_cols, customer_col, source) -> None:
+    """Refuse the mistakes in the names of --covariates, --categorical and --log."""
     for flag, listed in (("--covariates", names), ("--categorical", forced), ("--log", log_cols)):
         column_names(listed, flag)  # each column once
     missing = [n for n in names if n not in table.columns]
@@ -261,6 +311,11 @@ def _attribute_kinds(table, names, forced, log_cols, customer_col, source) -> tu
             f"{source} has no column {', '.join(map(repr, missing))}; its columns are "
             f"{[customer_col, *map(str, table.columns)]}."
         )
+
+
+def _attribute_kinds(table, names, forced, log_cols) -> tuple[list, list]:
+    """The --covariates split into numeric and categorical attributes (by the rows of
+    ``table``), with a --log that names a categorical attribute refused."""
     numeric = [n for n in names if n not in forced and _looks_numeric(table[n])]
     kinds = [n for n in names if n not in numeric]
     not_numeric = [n for n in log_cols if n not in numeric]
@@ -312,6 +367,7 @@ def dayone(model_path, signups, output, customer_col, horizon, horizon_unit, unk
     segment (below average, average, above average).
     """
     started = time.perf_counter()
+    _refuse_databases({"SIGNUPS": signups, "-o/--output": output}, "SIGNUPS")
     _guard.refuse_overwrite({"-o/--output": output}, {"MODEL": model_path, "SIGNUPS": signups})
     model = clv.DayOneModel.load(model_path)
     if horizon_unit is not None and horizon is None:  # the model's horizon in another unit

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from clvmodel._reading import read_dates
 from clvmodel._table_ids import table_ids
 from clvmodel.dayone._checks import require_columns
 from clvmodel.errors import InputError
@@ -17,6 +18,7 @@ def first_purchase_attributes(
     date_col: str = "date",
     amount_col: str = "amount",
     quantity_col: str | None = None,
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """What a transaction log tells about each customer on their signup day.
 
@@ -28,6 +30,10 @@ def first_purchase_attributes(
         Column names.
     quantity_col : str, optional
         Column with the number of items per purchase (CDNOW's ``quantity``: CDs bought).
+    date_format : str, optional
+        strftime pattern of text dates, e.g. ``"%d/%m/%Y"``; needed when the dates read both
+        ways, day first or month first (they are then refused), as in
+        :func:`clvmodel.rfm_summary`.
 
     Returns
     -------
@@ -45,7 +51,7 @@ def first_purchase_attributes(
     >>> signup.loc["00004", ["first_purchase_amount", "first_purchase_quantity"]].tolist()
     [29.33, 2.0]
     """
-    log = clean_log(transactions, customer_col, date_col, amount_col)
+    log = clean_log(transactions, customer_col, date_col, amount_col, date_format)
     starts = np.flatnonzero(np.r_[True, log.customer_code[1:] != log.customer_code[:-1]])
     first_day = log.day[starts]
     customers = log.customers[log.customer_code[starts]]
@@ -58,7 +64,7 @@ def first_purchase_attributes(
     )
     if quantity_col is not None:
         table["first_purchase_quantity"] = _first_day_quantity(
-            transactions, customer_col, date_col, quantity_col, first_day, customers
+            transactions, customer_col, date_col, quantity_col, first_day, customers, date_format
         )
     table["signup_week"] = ((first_day - first_day.min()) // 7).astype("float64")
     table.index.name = customer_col
@@ -66,7 +72,7 @@ def first_purchase_attributes(
 
 
 def _first_day_quantity(
-    transactions, customer_col, date_col, quantity_col, first_day, customers
+    transactions, customer_col, date_col, quantity_col, first_day, customers, date_format
 ) -> np.ndarray:
     """Items bought on each customer's first purchase day, in the order of ``customers``."""
     require_columns(transactions, [quantity_col], "the transactions")
@@ -78,15 +84,8 @@ def _first_day_quantity(
             f"{int((~np.isfinite(quantity)).sum())} value(s) of {quantity_col!r} are missing "
             "or not numbers; fix or drop those rows."
         )
-    raw_dates = transactions[date_col]
-    dates = (
-        raw_dates
-        if pd.api.types.is_datetime64_any_dtype(raw_dates)
-        else pd.to_datetime(raw_dates, format="mixed")
-    )
-    if getattr(dates.dt, "tz", None) is not None:
-        dates = dates.dt.tz_localize(None)
-    day = dates.to_numpy().astype("datetime64[D]").astype("int64")
+    # the days as the log reader read them (clean_log has refused unreadable dates already)
+    day = read_dates(transactions[date_col], date_format, date_col).day
     # the ids as the log reader reads them ("00004 " is "00004", "4.0" is "4"), as in customers
     row_ids = table_ids(transactions[customer_col])[0].to_numpy(dtype=object)
     first_of_row = pd.Series(first_day, index=customers).reindex(row_ids)

@@ -130,7 +130,7 @@ def _metrics(predicted: dict[str, np.ndarray], actual: np.ndarray) -> pd.DataFra
     return table
 
 
-# Over 80 lines for its 19 options and their numpydoc docstring; the body is 27 lines.
+# Over 80 lines for its 20 options and their numpydoc docstring; the body is 27 lines.
 def evaluate_day_one(
     transactions: pd.DataFrame,
     attributes: pd.DataFrame | None = None,
@@ -150,6 +150,7 @@ def evaluate_day_one(
     amount_col: str = "amount",
     quantity_col: str | None = "quantity",
     time_unit: str = "W",
+    date_format: str | None = None,
 ) -> DayOneEvaluation:
     """Fit Day One models on some customers and test them on the others' first months.
 
@@ -187,6 +188,9 @@ def evaluate_day_one(
         Column names of the log.
     time_unit : {"W", "D"}
         Time unit of the models.
+    date_format : str, optional
+        strftime pattern of text dates (and of a text ``observation_end``), e.g. ``"%d/%m/%Y"``;
+        needed when the dates read both ways, day first or month first (they are then refused).
 
     Returns
     -------
@@ -214,8 +218,10 @@ def evaluate_day_one(
     duration = check_horizon(horizon, horizon_unit, Duration(52.0, "W"), stacklevel=2)
     columns = (customer_col, date_col, amount_col)
     if attributes is None:
-        attributes = first_purchase_attributes(transactions, *columns, quantity_col)
-    rfm, realised, end_day = _histories(transactions, columns, observation_end, time_unit, duration)
+        attributes = first_purchase_attributes(transactions, *columns, quantity_col, date_format)
+    rfm, realised, end_day = _histories(
+        transactions, columns, observation_end, time_unit, duration, date_format
+    )
     fit_ids, test_ids = _split(rfm.index, share, seed)
     _check_windows_end(realised.loc[test_ids, "first_day"].to_numpy(), duration, end_day)
     fit_rfm = rfm.loc[fit_ids]
@@ -250,7 +256,9 @@ def _warn_once(seen: list) -> None:
             warnings.warn(item.message, item.category, stacklevel=3)
 
 
-def _histories(transactions, columns, observation_end, time_unit: str, duration: Duration):
+def _histories(
+    transactions, columns, observation_end, time_unit: str, duration: Duration, date_format
+):
     """The RFM table, each customer's realised value in ``duration`` after signup (indexed like
     the RFM table) and the last day of observation."""
     customer_col, date_col, amount_col = columns
@@ -261,12 +269,13 @@ def _histories(transactions, columns, observation_end, time_unit: str, duration:
         amount_col=amount_col,
         observation_end=observation_end,
         time_unit=time_unit,
+        date_format=date_format,
     )
-    log_ = clean_log(transactions, customer_col, date_col, amount_col)
+    log_ = clean_log(transactions, customer_col, date_col, amount_col, date_format)
     end_day = (
         int(log_.day.max())
         if observation_end is None
-        else day_number(parse_date(observation_end, "observation_end"))
+        else day_number(parse_date(observation_end, "observation_end", date_format))
     )
     return rfm, _realised_values(log_, duration.days).loc[rfm.index], end_day
 

@@ -216,7 +216,7 @@ class DayOneModel:
         self.time_unit_ = unit
         self.attribute_ranges_ = encoding.learn_ranges(attributes, self.numeric)
         design = self.encode(attributes)
-        clash = sorted(set(design.columns) & set(rfm.columns))
+        clash = sorted(set(design.columns) & set(RFM_COLUMNS))
         if clash:
             raise InputError(f"attribute names {clash} clash with RFM columns; rename them.")
         frame = pd.concat([rfm[list(RFM_COLUMNS)], design], axis=1)

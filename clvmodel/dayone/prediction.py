@@ -32,8 +32,6 @@ def fitting_tables(
         )
     attributes = check_frame(attributes, "the signup attributes")
     require_columns(attributes, required, "the signup attributes")
-    if first_purchase_col is not None:
-        first_purchase_amounts(attributes, first_purchase_col, "the signup attributes")
     missing = rfm.index.difference(attributes.index)
     if len(missing):
         raise InputError(
@@ -60,7 +58,10 @@ def fitting_tables(
             "costs the same, fit clvmodel.BetaGeoCovariateModel on the RFM table with the "
             "attributes as covariates, and value each purchase at the price."
         )
-    return rfm, attributes.loc[rfm.index], unit
+    matched = attributes.loc[rfm.index]
+    if first_purchase_col is not None:  # of the customers fitted on only: the others are left out
+        first_purchase_amounts(matched, first_purchase_col, "the signup attributes")
+    return rfm, matched, unit
 
 
 def single_price(rfm: pd.DataFrame) -> tuple[int, float] | None:

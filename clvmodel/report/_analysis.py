@@ -26,6 +26,7 @@ from clvmodel.churn.plan import EMPTY_TIERS
 from clvmodel.errors import InputError, StatisticalWarning
 from clvmodel.evaluation.alignment import HOLDOUT_END_ADVICE, HOLDOUT_END_SOURCE
 from clvmodel.report._notes import HOLDOUT_CHECK, VALUE_SECTIONS, Notes
+from clvmodel.report._payback import without_free_payback
 
 #: Width of the "around average" band of net CLV: mean ± 20 % (as DayOneModel's segments).
 AVERAGE_BAND = 0.2
@@ -355,7 +356,7 @@ def _economics(bg, gg, rfm, per_customer, s: Settings):
     economics["payback_periods"] = economics["payback_periods"] * months
     overall = clv.unit_economics_summary(economics, by=None)
     by_segment = None if per_customer is None else clv.unit_economics_summary(economics)
-    return economics, _per_segment(by_segment, overall)
+    return economics, without_free_payback(_per_segment(by_segment, overall), economics)
 
 
 def _times(cost, factor: float):

@@ -30,6 +30,7 @@ from clvmodel.report._format import (
     unit_words,
     with_total,
 )
+from clvmodel.report._payback import payers
 
 
 def top_share(values: pd.Series, share: float) -> tuple[str, float]:
@@ -74,7 +75,8 @@ def summary_cards(a: Analysis) -> list[Card]:
             Card(
                 "CLV:CAC",
                 ratio(row["clv_to_cac"]),
-                f"{percent(row['paid_back_share'])} of customers pay back their CAC within "
+                f"{percent(row['paid_back_share'])} of {payers(a.unit_summary)} pay back their "
+                f"CAC within "
                 f"{s.horizon_words}",
                 "card-clv-cac",
             )

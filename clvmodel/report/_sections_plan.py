@@ -21,6 +21,7 @@ from clvmodel.report._format import (
     unit_words,
     with_total,
 )
+from clvmodel.report._payback import PAYBACK_COLUMNS, free_note, no_cac, payers, with_a_cac
 
 
 def _cost_words(value) -> str:
@@ -66,18 +67,34 @@ def _economics_figures(a: Analysis, summary: pd.DataFrame, label: str):
         "than they cost to acquire; the dotted line is the 3:1 ratio many marketers aim for.",
         size=(7.2, 3.8),
     )
+    if with_a_cac(econ).empty:  # no customer has a CAC to pay back: no curve to draw
+        return ratios, None
     payback = figure(
         "figure-payback",
         "Share of customers who have paid back their CAC",
-        lambda ax: _figures.plot_payback_curve(econ, s.horizon, ax=ax),
+        lambda ax: _figures.plot_payback_curve(with_a_cac(econ), s.horizon, ax=ax),
         f"Line chart of the share of customers whose expected net margin has covered their "
         f"CAC, month by month over {s.horizon_words}; {percent(overall['paid_back_share'])} "
-        "of all customers by the end.",
+        f"of all {payers(summary)} by the end.",
         "Read a line at a given month: its height is the share of that segment's customers who "
         "have earned back their acquisition cost by then.",
         size=(7.2, 3.8),
     )
     return ratios, payback
+
+
+#: What the CLV:CAC table's payback columns mean.
+PAYBACK_NOTE = "Payback is when the expected cumulative discounted net margin first covers the CAC."
+
+
+def _no_payback_shown(table: Table, shown: pd.DataFrame, columns: list[str]) -> None:
+    """n/a in the payback cells of the rows without a CAC (nothing to pay back; "not within"
+    would say it was never paid back); ``columns`` name the table's value columns in order."""
+    positions = [k for k, name in enumerate(columns) if name in PAYBACK_COLUMNS]
+    for (_, cells), (_, row) in zip(table.rows, shown.iterrows(), strict=True):
+        if no_cac(row):
+            for k in positions:
+                cells[k] = Cell("n/a")
 
 
 def economics_section(a: Analysis) -> Section:
@@ -99,31 +116,32 @@ def economics_section(a: Analysis) -> Section:
         return Section("economics", "CLV:CAC and payback", paragraphs, blocks)
     summary = a.unit_summary
     overall = summary.total
+    formats = {
+        "customers": ("Customers", count),
+        "mean_net_clv": ("Mean net CLV", money),
+        "mean_acquisition_cost": ("Mean CAC", money),
+        "clv_to_cac": ("CLV:CAC", ratio),
+        "median_payback": ("Median payback", lambda v: months(v, s.horizon_words)),
+        "paid_back_share": (f"Paid back within {s.horizon_words}", percent),
+    }
     table = Table.with_total(
         "clv-cac",
         f"CLV:CAC and payback by {label} (payback in months, from today)",
         summary,
-        {
-            "customers": ("Customers", count),
-            "mean_net_clv": ("Mean net CLV", money),
-            "mean_acquisition_cost": ("Mean CAC", money),
-            "clv_to_cac": ("CLV:CAC", ratio),
-            "median_payback": ("Median payback", lambda v: months(v, s.horizon_words)),
-            "paid_back_share": (f"Paid back within {s.horizon_words}", percent),
-        },
+        formats,
         label.capitalize(),
-        note="Payback is when the expected cumulative discounted net margin first covers the CAC.",
+        note=" ".join(filter(None, [PAYBACK_NOTE, free_note(summary)])),
     )
+    _no_payback_shown(table, with_total(summary), list(formats))
     ratios, payback = _economics_figures(a, summary, label)
     paragraphs.append(
         f"Over all customers, mean net CLV / mean CAC is {ratio(overall['clv_to_cac'])}, and "
-        f"{percent(overall['paid_back_share'])} of customers pay back their CAC within "
+        f"{percent(overall['paid_back_share'])} of {payers(summary)} pay back their CAC within "
         f"{s.horizon_words}. A mean can hide a long tail: a few heavy buyers can lift "
         "CLV:CAC above 1 while most customers never pay back."
     )
-    return Section(
-        "economics", "CLV:CAC and payback", paragraphs, [table, ratios, payback, flow_table]
-    )
+    blocks = [block for block in (table, ratios, payback, flow_table) if block is not None]
+    return Section("economics", "CLV:CAC and payback", paragraphs, blocks)
 
 
 def _tiers_with_legend_clear(plan, ax):

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from clvmodel._column_advice import ROLE_OPTIONS, missing_columns_advice
 from clvmodel._files import CSV_DELIMITERS, csv_delimiter, csv_header_line
 from clvmodel.errors import InputError
 
@@ -283,10 +284,6 @@ def _csv_shape_message(csv, misfit: tuple[int, int, int] | None) -> InputError:
     return InputError(f"cannot split {str(csv)!r} into columns consistently: {where} ({hint}).")
 
 
-#: The option that names the column of each role, on the command line.
-_ROLE_OPTIONS = {"customer": "--customer-col", "date": "--date-col", "amount": "--amount-col"}
-
-
 def require_roles(columns: dict[str, str], needed: dict[str, str]) -> None:
     """Refuse an input without the columns ``needed`` (role → column name), listing its own.
 
@@ -311,9 +308,9 @@ def require_roles(columns: dict[str, str], needed: dict[str, str]) -> None:
     missing = ", ".join(f"{role} column {name!r}" for role, name in absent.items())
     unnamed = getattr(columns, "unnamed", ())
     if not unnamed:
+        advice = missing_columns_advice(absent, columns)
         raise InputError(
-            f"the input has no {missing}; its columns are {list(columns)}. Name the "
-            "right ones with --customer-col, --date-col and --amount-col."
+            f"the input has no {missing}; its columns are {list(columns)}. {advice}".rstrip()
         )
     positions = [str(list(columns).index(name) + 1) for name in unnamed]
     several = len(positions) > 1
@@ -322,7 +319,7 @@ def require_roles(columns: dict[str, str], needed: dict[str, str]) -> None:
     )
     named = [name for name in columns if name not in unnamed]
     names = ", ".join(repr(name) for name in absent.values())
-    options = [_ROLE_OPTIONS[role] for role in absent if role in _ROLE_OPTIONS]
+    options = [ROLE_OPTIONS[role] for role in absent if role in ROLE_OPTIONS]
     plural = "s" if len(absent) > 1 else ""
     other = "other names" if plural else "another name"
     given = f"; or {other}, given with {' and '.join(options)}" if options else ""

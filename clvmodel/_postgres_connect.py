@@ -32,6 +32,7 @@ __all__ = [
     "one_catalog",
     "quote_name",
     "translate_error",
+    "uri_password",
 ]
 
 # URI -> the idle connection whose database object the block's connections share (None outside
@@ -41,8 +42,9 @@ _SHARED: ContextVar[dict | None] = ContextVar("clvmodel_postgres_catalogs", defa
 _SCHEMES = ("postgresql://", "postgres://")
 _INSTALL = "pip install 'clvmodel[postgres]'"
 
-# user:password@ in a URI; password=... in a key/value connection string or a URI query.
-_URI_SECRET = re.compile(r"(?i)(postgres(?:ql)?://[^:/?#@\s]*):([^/\s]*)@")
+# A URI's scheme, also as pathlib shows it (one slash); password=... in a key/value connection
+# string or a URI query.
+_SCHEME = re.compile(r"(?i)postgres(?:ql)?:/{1,2}")
 _KEY_SECRET = re.compile(r"(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+)")
 
 
@@ -60,11 +62,48 @@ def mask_password(text: object) -> str:
     'postgresql://ann:***@db:5432/shop'
     >>> mask_password("postgresql://ann:p@ss@db/shop")  # an unescaped @ in the password
     'postgresql://ann:***@db/shop'
+    >>> mask_password("postgresql:/ann:a/b@c d@db/shop")  # as pathlib shows it; "/", "@", " "
+    'postgresql:/ann:***@db/shop'
     >>> mask_password("host=db password='a b' user=ann")
     'host=db password=*** user=ann'
     """
-    text = _URI_SECRET.sub(r"\1:***@", str(text))
-    return _KEY_SECRET.sub(r"\1***", text)
+    return _KEY_SECRET.sub(r"\1***", _mask_uris(str(text)))
+
+
+def _password_span(text: str, start: int, stop: int) -> tuple[int, int] | None:
+    """Where the password of the URI whose user begins at ``start`` lies (``stop``: the end of
+    its line or the next URI). A password may hold "/", "@" or spaces that the user did not
+    escape, so it runs from after ``user:`` to the LAST "@" before the host."""
+    at = text.rfind("@", start, stop)
+    colon = text.find(":", start, at) if at != -1 else -1
+    if colon == -1 or any(c in text[start:colon] for c in "/?#@ \t"):
+        return None  # no user:password@ (a user alone, a host:port, a path)
+    if text.startswith("***@", colon + 1):
+        return colon + 1, colon + 4  # masked already: an "@" further on is not the host's
+    return colon + 1, at
+
+
+def _mask_uris(text: str) -> str:
+    schemes = list(_SCHEME.finditer(text))
+    pieces, done = [], 0
+    for i, scheme in enumerate(schemes):
+        stop = schemes[i + 1].start() if i + 1 < len(schemes) else len(text)
+        newline = text.find("\n", scheme.end(), stop)
+        span = _password_span(text, scheme.end(), stop if newline == -1 else newline)
+        if span is not None:
+            pieces += [text[done : span[0]], "***"]
+            done = span[1]
+    return "".join(pieces) + text[done:]
+
+
+def uri_password(uri: str) -> str | None:
+    """The password written in ``uri`` (as written, percent escapes kept), or None."""
+    scheme = _SCHEME.match(uri.strip())
+    if scheme is None:
+        return None
+    text = uri.strip()
+    span = _password_span(text, scheme.end(), len(text))
+    return text[span[0] : span[1]] if span and span[1] > span[0] else None
 
 
 def quote_name(name: str) -> str:
@@ -90,7 +129,7 @@ def connect(uri: str):
     :class:`~clvmodel.InputError` messages without the password. Inside :func:`one_catalog`,
     a new login on the block's shared driver database for ``uri``."""
     dbapi = _driver()
-    uri = uri.strip()
+    uri = _lower_scheme(uri.strip())
     shared = _SHARED.get()
     try:
         if shared is None:
@@ -100,6 +139,12 @@ def connect(uri: str):
         return shared[uri].adbc_clone()
     except Exception as exc:  # noqa: BLE001 - the driver's errors become one InputError
         raise translate_error(exc, uri, "connect to") from None
+
+
+def _lower_scheme(uri: str) -> str:
+    """``uri`` with its scheme in lower case: libpq knows ``postgresql://`` only so spelled."""
+    scheme = _SCHEME.match(uri)
+    return uri[: scheme.end()].lower() + uri[scheme.end() :] if scheme else uri
 
 
 @contextmanager
@@ -151,7 +196,7 @@ def translate_error(exc: BaseException, uri: str, doing: str) -> InputError:
     the database at ``uri``."""
     where = display(uri)
     state = sqlstate(exc)
-    detail = mask_password(_first_line(exc))
+    detail = mask_password(_without_password(_first_line(exc), uri))
     lowered = str(exc).lower()
     if state in ("28P01", "28000") or "password authentication failed" in lowered:
         message = (
@@ -178,7 +223,28 @@ def translate_error(exc: BaseException, uri: str, doing: str) -> InputError:
         )
     else:
         message = f"cannot {doing} {where}: {detail}."
-    return InputError(mask_password(message))
+    return InputError(message)  # its URI and detail masked: masking it again could over-mask
+
+
+def _without_password(text: str, uri: str) -> str:
+    """``text`` without the literal password of ``uri`` (a driver may repeat it, decoded or not,
+    outside a URI), nor the pieces libpq cuts it into at "/", "@", ":" or a space."""
+    from urllib.parse import unquote
+
+    password = uri_password(uri)
+    if not password:
+        return text
+    whole = {password, unquote(password)}
+    pieces = set()
+    for secret in whole:
+        cuts = [m.start() for m in re.finditer(r"[/@: ]", secret)]
+        pieces.update(secret[c + 1 :] for c in cuts)
+        pieces.update(secret[:c] for c in cuts)
+    # Pieces of one or two characters would mask ordinary words ("rd" in "password").
+    secrets = whole | {piece for piece in pieces if len(piece) >= 3}
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
 def _lost(lowered: str) -> bool:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from clvmodel._column_advice import ROLE_OPTIONS, missing_columns_advice
 from clvmodel._postgres_connect import connect, display, quote_name, translate_error
 from clvmodel.errors import InputError
 
@@ -89,9 +90,15 @@ def _postgres_type(field) -> str:
     """The PostgreSQL type a query column (an Arrow field) came from (near enough)."""
     import pyarrow as pa
 
-    if (field.metadata or {}).get(b"POSTGRESQL:type") == b"money":
+    declared = (field.metadata or {}).get(b"POSTGRESQL:type")
+    if declared == b"money":
         return "money"  # read as whole cents: cast to numeric when read (_read_sql)
     arrow_type = field.type
+    # The driver hands numeric over as text in an "opaque" extension type, or as a decimal.
+    if declared == b"numeric" or getattr(arrow_type, "type_name", None) == "numeric":
+        return "numeric"
+    if pa.types.is_decimal(arrow_type):
+        return "numeric"
     for check, name in (
         (pa.types.is_int16, "smallint"),
         (pa.types.is_int32, "integer"),
@@ -110,13 +117,22 @@ def _postgres_type(field) -> str:
     return "text"
 
 
-def require_columns(columns: dict[str, str], needed: dict[str, str], where: str) -> None:
-    """Raise when a needed column is missing, listing the columns that exist."""
-    missing = [f"{role} column {name!r}" for role, name in needed.items() if name not in columns]
-    if missing:
+def require_columns(
+    columns: dict[str, str], needed: dict[str, str], where: str, advice: str | None = None
+) -> None:
+    """Raise when a needed column (role → name) is missing, listing the columns that exist and
+    what to do: ``advice``, or the options of the missing roles only."""
+    absent = {role: name for role, name in needed.items() if name not in columns}
+    if absent:
+        missing = ", ".join(
+            f"{role} column {name!r}"
+            if role in ROLE_OPTIONS or role != name
+            else f"column {name!r}"
+            for role, name in absent.items()
+        )
+        advice = missing_columns_advice(absent, columns, postgres=True, advice=advice)
         raise InputError(
-            f"{where} has no {', '.join(missing)}; its columns are {list(columns)}. Name the "
-            "right ones with --customer-col, --date-col and --amount-col."
+            f"{where} has no {missing}; its columns are {list(columns)}. {advice}".rstrip()
         )
 
 
@@ -134,6 +150,8 @@ class PostgresSpool:
         Columns to read (default: all); checked against the table first.
     needed : dict, optional
         Role → column name, checked with :func:`require_columns` before anything is read.
+    advice : str, optional
+        What to do when a needed column is missing (default: the options naming its role).
 
     Attributes
     ----------
@@ -151,6 +169,7 @@ class PostgresSpool:
         columns: Sequence[str] | None = None,
         needed: dict[str, str] | None = None,
         batch_rows: int = 250_000,
+        advice: str | None = None,
     ):
         self.uri, self.table, self.query = uri, table, query
         relation = relation_sql(table, query)
@@ -159,7 +178,7 @@ class PostgresSpool:
             self.types = describe(connection, uri, table, query)
             where = f"{_what(table, query)} at {display(uri)}"
             if needed:
-                require_columns(self.types, needed, where)
+                require_columns(self.types, needed, where, advice)
             chosen = list(dict.fromkeys(columns)) if columns else list(self.types)
             folder = tempfile.mkdtemp(prefix="clvmodel-pg-")
             self._finalizer = weakref.finalize(self, shutil.rmtree, folder, True)
@@ -230,8 +249,9 @@ def read_frame(
     """A whole table or query as a DataFrame (for the commands that read into memory)."""
     import pyarrow.parquet as pq
 
-    needed = {f"{c!r}": c for c in columns} if columns else None
-    spool = PostgresSpool(uri, table, query, columns=columns, needed=needed)
+    needed = {c: c for c in columns} if columns else None
+    advice = "Give columns= names from that list."
+    spool = PostgresSpool(uri, table, query, columns=columns, needed=needed, advice=advice)
     try:
         return pq.read_table(spool.path).to_pandas()
     finally:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from clvmodel import _reading_sql, _rfm_sql
 from clvmodel._duck import as_rfm_frame
-from clvmodel._postgres_connect import connect, translate_error
+from clvmodel._postgres_connect import connect, display, sqlstate, translate_error
 from clvmodel._postgres_read import base_type, quote_name_part, relation_sql
 from clvmodel._reading_sql import Dialect, id_sql, reject_reason_sql
 from clvmodel._rfm_sql import rfm_query
@@ -66,6 +66,7 @@ class PostgresLog:
     def __init__(self, uri, table, query, types, customer_col, date_col, amount_col,
                  observation_end, time_unit, drop_duplicates):  # fmt: skip
         self.uri, self.what = uri, f"table {table!r}" if table is not None else "the query"
+        self.amount_col = amount_col
         self.with_amount = amount_col is not None
         self.time_unit = time_unit
         self.text_ids = base_type(types[customer_col]) in _TEXTS
@@ -124,9 +125,21 @@ class PostgresLog:
             cursor.execute(sql)
             return cursor.fetchall() if cursor.description else None
         except Exception as exc:  # noqa: BLE001 - driver errors become one InputError
-            raise translate_error(exc, self.uri, f"read {self.what} from") from None
+            raise self._error(exc) from None
         finally:
             cursor.close()
+
+    def _error(self, exc: BaseException) -> InputError:
+        """A driver error as one line; a numeric amount beyond double precision (1e400) named."""
+        overflow = sqlstate(exc) == "22003" and "double precision" in str(exc)
+        if overflow and self.amount_col is not None:
+            return InputError(
+                f"the amount column {self.amount_col!r} of {self.what} at {display(self.uri)} "
+                "holds a value beyond the range of double precision (about 1.8e308); fix or "
+                "remove that row, or read without pushdown (--no-pushdown) to list it with the "
+                "rejected rows."
+            )
+        return translate_error(exc, self.uri, f"read {self.what} from")
 
     def _one(self, sql: str):
         return self._run(sql)[0][0]
@@ -139,7 +152,7 @@ class PostgresLog:
             mapper = _nullable_integer if exact_ints else None
             return cursor.fetch_arrow_table().to_pandas(types_mapper=mapper)
         except Exception as exc:  # noqa: BLE001
-            raise translate_error(exc, self.uri, f"read {self.what} from") from None
+            raise self._error(exc) from None
         finally:
             cursor.close()
 
@@ -230,7 +243,7 @@ class PostgresLog:
         except InputError:
             raise
         except Exception as exc:  # noqa: BLE001
-            raise translate_error(exc, self.uri, f"read {self.what} from") from None
+            raise self._error(exc) from None
         finally:
             cursor.close()
 

@@ -18,13 +18,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from clvmodel._postgres_connect import connect, display, is_postgres_uri, translate_error
-from clvmodel._postgres_connect import quote_name as quote_input
+from clvmodel._postgres_connect import connect, display, translate_error
 from clvmodel._postgres_read import quote_name_part
 from clvmodel.errors import InputError
 
-__all__ = ["IF_EXISTS", "TableSpec", "check_targets", "name_parts", "postgres_type",
-           "refuse_input_target", "write_tables"]  # fmt: skip
+__all__ = ["IF_EXISTS", "TableSpec", "check_targets", "name_parts", "postgres_type", "write_tables"]
 
 #: What to do when a target table exists: refuse (the default), swap in the new one, add rows.
 IF_EXISTS = ("fail", "replace", "append")
@@ -194,64 +192,6 @@ def check_targets(uri: str, names: list[str], if_exists: str = "fail") -> None:
         raise
     except Exception as exc:  # noqa: BLE001 - driver errors become one InputError
         raise translate_error(exc, uri, "write to") from None
-    finally:
-        cursor.close()
-        connection.close()
-
-
-def refuse_input_target(uri: str, targets: dict[str, str], input_uri, input_table) -> None:
-    """Before any work: refuse a target table that is the input table.
-
-    ``uri`` is the output's; ``targets`` maps an option (e.g. ``"--output-table"``) to the table
-    the command will write; ``input_uri`` is a path or a URI, ``input_table`` None for a query.
-
-    Raises
-    ------
-    InputError
-        A target is the input table: spelled the same, or resolved by the server (its
-        ``search_path``, quoting, schema) to the same relation of the same database.
-    """
-    if not (input_table and is_postgres_uri(input_uri)):
-        return
-    for option, name in targets.items():
-        if name == input_table and display(input_uri) == display(uri):
-            raise _input_error(option, name, input_table)
-    database, (source,) = _resolve(input_uri, [quote_input(input_table)], "read from")
-    if source is None:
-        return  # no such input table: reading it says so
-    target_database, oids = _resolve(uri, [quote_name(t) for t in targets.values()], "write to")
-    if target_database != database:
-        return
-    for (option, name), oid in zip(targets.items(), oids, strict=True):
-        if oid == source:
-            raise _input_error(option, name, input_table)
-
-
-def _input_error(option: str, name: str, input_table: str) -> InputError:
-    return InputError(
-        f"{option} {name} is the input table {input_table}; writing it would destroy the "
-        "input. Give another name."
-    )
-
-
-def _resolve(uri: str, names: list[str], doing: str) -> tuple[tuple, list]:
-    """(server and database identity, the oid each name resolves to there or None), as the
-    server reads the names the commands write (quoted part by part, its search_path)."""
-    connection = connect(uri)
-    cursor = connection.cursor()
-    try:
-        cursor.execute(
-            "SELECT pg_postmaster_start_time()::text, current_setting('port'), "
-            "(SELECT oid FROM pg_database WHERE datname = current_database())::bigint"
-        )
-        database = tuple(cursor.fetchall()[0])
-        oids = []
-        for name in names:
-            cursor.execute(f"SELECT to_regclass({_literal(name)})::oid::bigint")
-            oids.append(cursor.fetchall()[0][0])
-        return database, oids
-    except Exception as exc:  # noqa: BLE001 - driver errors become one InputError
-        raise translate_error(exc, uri, doing) from None
     finally:
         cursor.close()
         connection.close()

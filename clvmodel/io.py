@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from clvmodel._files import csv_delimiter, csv_header_line, write_atomically
-from clvmodel._postgres_connect import is_postgres_uri
+from clvmodel._postgres_connect import is_postgres_uri, mask_password
 from clvmodel.errors import InputError
 
 __all__ = ["read_table", "write_table"]
@@ -33,6 +33,11 @@ def format_of(path: Path) -> str:
     """
     suffix = path.suffix.lower()
     if suffix not in _FORMATS:
+        if re.match(r"(?i)postgres(ql)?:/", str(path)):  # a URI seen as a path (one slash)
+            raise InputError(
+                f"{mask_password(path)} is a postgresql:// database, not a file: give a .csv or "
+                ".parquet file here."
+            )
         raise InputError(
             f"cannot tell the format of {str(path)!r} from its extension; use .csv or .parquet."
         )
@@ -86,7 +91,8 @@ def read_table(
         return read_frame(str(path), table=table, query=query, columns=columns)
     if table is not None or query is not None:
         raise InputError(
-            f"table= and query= read from a postgresql:// database, not from {str(path)!r}."
+            "table= and query= read from a postgresql:// database, not from "
+            f"{mask_password(repr(str(path)))}."
         )
     location = Path(path)
     kind = format_of(location)

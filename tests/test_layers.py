@@ -33,7 +33,16 @@ LAYERS = [
     ),
     (
         "io",
-        ["io", "engine", "_duck", "_duck_log", "_rfm_sql", "_rfm_source", "_postgres_*"]
+        [
+            "io",
+            "engine",
+            "_duck",
+            "_column_advice",
+            "_duck_log",
+            "_rfm_sql",
+            "_rfm_source",
+            "_postgres_*",
+        ]
         + ["_subscription_stream"],
     ),
     ("edges", ["cli", "cli.*", "spark", "spark.*", "report", "report.*", "plotting", "plotting.*"]),

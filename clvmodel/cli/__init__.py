@@ -62,7 +62,12 @@ class _ClvGroup(click.Group):
 
                 flush_deprecations(ctx)  # bare numbers and percent lists: one line each
                 return result
-            except (click.exceptions.Exit, click.ClickException):
+            except click.exceptions.Exit:
+                raise
+            except click.ClickException as exc:  # a usage error may repeat a URI given as a value
+                from clvmodel._postgres_connect import mask_password
+
+                exc.message = mask_password(exc.message)
                 raise
             except BaseException as exc:
                 if signals.signum is not None:
@@ -79,14 +84,19 @@ def _report(exc: BaseException) -> None:
     if isinstance(exc, ClvError):
         click.echo(f"error: {_guard.cli_words(str(exc))}", err=True)
         sys.exit(2)
+    from clvmodel._postgres_connect import mask_password  # a URI in a message: no password
+
     if isinstance(exc, OSError):
-        click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+        line = f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+        click.echo(mask_password(line), err=True)
         sys.exit(2)
     if not isinstance(exc, Exception) or os.environ.get("CLVMODEL_DEBUG"):
         raise exc
     click.echo(
-        f"error: unexpected failure ({type(exc).__name__}: {exc}); nothing was written. "
-        "Rerun with CLVMODEL_DEBUG=1 for the traceback and please report it.",
+        mask_password(
+            f"error: unexpected failure ({type(exc).__name__}: {exc}); nothing was written. "
+            "Rerun with CLVMODEL_DEBUG=1 for the traceback and please report it."
+        ),
         err=True,
     )
     sys.exit(1)

@@ -207,6 +207,9 @@ def evaluate(
             f"--interval {interval:g} is not a level strictly between 0 and 1; a 90 % "
             "interval is --interval 0.9."
         )
+    from clvmodel.cli._no_database import refuse_database_outputs
+
+    refuse_database_outputs({"-o/--output": output}, "evaluate")
     names = _model_names(models)
     _guard.refuse_overwrite(
         {
@@ -224,26 +227,29 @@ def evaluate(
     if amount_col is None and _DEFAULT_AMOUNT in table.columns:
         amount_col = _DEFAULT_AMOUNT
     check_columns(table, transactions, (customer_col, date_col, amount_col))
-    calibration, holdout = clv.calibration_holdout_split(
-        table,
-        calibration_end=calibration_end,
-        observation_end=observation_end,
-        customer_col=customer_col,
-        date_col=date_col,
-        amount_col=amount_col,
-        time_unit=time_unit,
-        date_format=date_format,
-        drop_duplicates=drop_duplicates,
-    )
-    _guard.check_fittable(
-        len(calibration), int((calibration["frequency"] > 0).sum()), "--calibration-end"
-    )
-    bg, model_key, comparison = _purchase_model(names, calibration, holdout)
-    gg = _spend_model(calibration) if amount_col is not None else None
-    with warning_lines():  # the holdout ends on --observation-end, not on a duration_holdout
-        report = clv.evaluate_holdout(bg, calibration, holdout, gg, transactions=table,
-                                      customer_col=customer_col, date_col=date_col,
-                                      date_format=date_format, interval=interval)  # fmt: skip
+    from clvmodel.cli._database_rows import database_row_words
+
+    with database_row_words(transactions):  # bad rows of a table: no header to count after
+        calibration, holdout = clv.calibration_holdout_split(
+            table,
+            calibration_end=calibration_end,
+            observation_end=observation_end,
+            customer_col=customer_col,
+            date_col=date_col,
+            amount_col=amount_col,
+            time_unit=time_unit,
+            date_format=date_format,
+            drop_duplicates=drop_duplicates,
+        )
+        _guard.check_fittable(
+            len(calibration), int((calibration["frequency"] > 0).sum()), "--calibration-end"
+        )
+        bg, model_key, comparison = _purchase_model(names, calibration, holdout)
+        gg = _spend_model(calibration) if amount_col is not None else None
+        with warning_lines():  # the holdout ends on --observation-end, not on a duration_holdout
+            report = clv.evaluate_holdout(bg, calibration, holdout, gg, transactions=table,
+                                          customer_col=customer_col, date_col=date_col,
+                                          date_format=date_format, interval=interval)  # fmt: skip
     click.echo(str(report))
     folder = _output_folder(output)
     report.customers.index.name = report.customers.index.name or customer_col

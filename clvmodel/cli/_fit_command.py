@@ -88,6 +88,9 @@ def fit(
     if (attributes is None) != (covariates is None):
         raise InputError("--attributes and --covariates go together: give both or neither.")
     _refuse_mixed_options(ctx, attributes is not None, model_name)
+    from clvmodel.cli._no_database import refuse_database_outputs
+
+    refuse_database_outputs({"-o/--output": output}, "fit")
     _guard.refuse_overwrite(
         {"-o/--output": output}, {"TRANSACTIONS": transactions, "--attributes": attributes}
     )

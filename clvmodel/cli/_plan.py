@@ -203,7 +203,7 @@ def plan(
     customers, mean churn risk, predicted CLV, extra revenue if nobody extra leaves, and the
     break-even extra churn.
     """
-    _check_output(output, output_table, if_exists, (input_path, table))
+    _check_output(output, output_table, if_exists, (input_path, table, query))
     _guard.refuse_overwrite(
         {"-o/--output": output},
         {"MODEL": model, "INPUT": input_path, "--spend-model": spend_model},
@@ -215,9 +215,12 @@ def plan(
     frame = _guard.read_input(input_path, table, query)
     columns = {"customer_col": customer_col, "date_col": date_col, "amount_col": amount_col}
     reading = {"observation_end": observation_end, "date_format": date_format}
-    rfm, source, assumed = customer_table(
-        frame, shown, gg, bg.time_unit_, columns, reading, drop_duplicates, rfm_time_unit
-    )
+    from clvmodel.cli._database_rows import database_row_words
+
+    with database_row_words(input_path):  # bad rows of a table: no header to count after
+        rfm, source, assumed = customer_table(
+            frame, shown, gg, bg.time_unit_, columns, reading, drop_duplicates, rfm_time_unit
+        )
     tiering = {"tiers": labels, "thresholds": thresholds, "quantiles": quantiles}
     value = {"discount_rate": discount_rate, "margin": margin}
     horizons = (horizon, clv_horizon or horizon)
@@ -236,13 +239,14 @@ def plan(
 
 def _check_output(output, output_table, if_exists, source) -> None:
     """Refuse, before any work, an output that cannot be written or is the input table
-    (``source``: the input and its table)."""
+    (``source``: the input, its table and its query)."""
     if is_postgres_uri(output):
         if not output_table:
             raise clv.InputError(
                 "-o postgresql://... needs --output-table NAME: the table to write."
             )
-        from clvmodel._postgres_write import check_targets, refuse_input_target
+        from clvmodel._postgres_overwrite import refuse_input_target
+        from clvmodel._postgres_write import check_targets
 
         refuse_input_target(output, {"--output-table": output_table}, *source)
         check_targets(output, [output_table], if_exists)

@@ -195,6 +195,10 @@ def report(
     TRANSACTIONS is a CSV or Parquet file with one row per purchase. The report embeds its
     figures and styles: open it from disk or send it as an e-mail attachment.
     """
+    from clvmodel.cli._no_database import refuse_database_inputs, refuse_database_outputs
+
+    refuse_database_inputs({"TRANSACTIONS": transactions, "--cac-file": cac_file}, "report")
+    refuse_database_outputs({"-o/--output": output}, "report")
     _guard.refuse_overwrite(
         {"-o/--output": output}, {"TRANSACTIONS": transactions, "--cac-file": cac_file}
     )

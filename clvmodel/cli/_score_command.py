@@ -175,7 +175,7 @@ def score(
     duration = with_unit_option("--horizon", horizon, horizon_unit, "M")
     _check_interval(interval)
     target = _Target(output, output_table, rejects_table, rejects, if_exists)
-    _check_target(target, model, input_path, options["table"])
+    _check_target(target, model, input_path, options["table"], options["query"])
     amount_option(options)
     bundle, spend_dropped = _load_bundle(model, interval, no_amount=not options["amount_col"])
     if bundle.gg is None:  # no spend to predict: purchases and P(alive); value columns empty
@@ -286,10 +286,10 @@ class _Target:
         return is_postgres_uri(self.output)
 
 
-def _check_target(target: _Target, model, input_path, input_table) -> None:
+def _check_target(target: _Target, model, input_path, input_table, query=None) -> None:
     """Refuse, before any work, outputs that cannot be written or would destroy an input."""
     if target.to_database:
-        _check_tables(target, input_path, input_table)
+        _check_tables(target, input_path, input_table, query)
         return
     if target.output_table or target.rejects_table:
         raise InputError(
@@ -307,7 +307,7 @@ def _check_target(target: _Target, model, input_path, input_table) -> None:
         )
 
 
-def _check_tables(target: _Target, input_path, input_table) -> None:
+def _check_tables(target: _Target, input_path, input_table, query) -> None:
     output, output_table = target.output, target.output_table
     if not output_table:
         raise InputError(
@@ -321,10 +321,11 @@ def _check_tables(target: _Target, input_path, input_table) -> None:
     target.rejects_table = rejects_table = target.rejects_table or f"{output_table}_rejects"
     if rejects_table == output_table:
         raise InputError("--output-table and --rejects-table are the same; give two names.")
-    from clvmodel._postgres_write import check_targets, refuse_input_target
+    from clvmodel._postgres_overwrite import refuse_input_target
+    from clvmodel._postgres_write import check_targets
 
     targets = {"--output-table": output_table, "--rejects-table": rejects_table}
-    refuse_input_target(output, targets, input_path, input_table)
+    refuse_input_target(output, targets, input_path, input_table, query)
     check_targets(output, [output_table, rejects_table], target.if_exists)
 
 

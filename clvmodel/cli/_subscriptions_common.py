@@ -58,6 +58,11 @@ def rejects_file_path(output: str, rejects: str | None) -> Path:
 
 
 def check_outputs(output: str, rejects_path: Path, inputs: dict, suffixes) -> None:
+    from clvmodel.cli._no_database import refuse_database_inputs, refuse_database_outputs
+
+    command = click.get_current_context().command_path.split(" ", 1)[-1]
+    refuse_database_inputs(inputs, command)
+    refuse_database_outputs({"-o/--output": output, "--rejects": rejects_path}, command)
     if Path(output).suffix.lower() not in suffixes:
         raise InputError(f"-o/--output {output}: give a file ending in {' or '.join(suffixes)}.")
     if rejects_path.suffix.lower() != ".csv":

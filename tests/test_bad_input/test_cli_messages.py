@@ -265,7 +265,7 @@ def test_fit_on_a_log_without_amounts_points_to_no_amount(logs, tmp_path):
     assert result.exit_code == 2
     assert _error(result) == (
         "error: the input has no amount column 'amount'; its columns are ['customer_id', "
-        "'date']. Name the right ones with --customer-col, --date-col and --amount-col. For a "
+        "'date']. Name the right one with --amount-col. For a "
         "log without amounts pass --no-amount (purchases and P(alive) only)."
     )
 

@@ -19,6 +19,7 @@ import pandas as pd
 from clvmodel.errors import StatisticalWarning
 from clvmodel.models._compress import weighted_sum
 from clvmodel.models._covariate_scaling import CovariateScaling
+from clvmodel.models._edge_stop import EDGE_PATIENCE, OnEdge, stop_if_stalled_on_edge
 from clvmodel.models._optimisers import newton, trust_exact
 
 __all__ = ["WARM_START_ROWS", "Optimiser", "converged", "evaluate_at", "subsample_rows"]
@@ -165,7 +166,7 @@ class Optimiser:
         """
         total = counts.sum()
         cache: dict[bytes, tuple] = {}
-        watch = {"edge": True, "evaluations": 0}
+        watch = {"edge": True, "evaluations": 0, "best": []}
 
         def evaluate(log_theta):
             # The optimiser asks for value, gradient and Hessian at the same point separately.
@@ -188,12 +189,14 @@ class Optimiser:
                     and converged(*cache[key][:2], 1e-2 * self.tol)
                     and self._edge(log_theta)
                 ):
-                    raise _OnEdge(log_theta.copy(), cache[key][1])
+                    raise OnEdge(log_theta.copy(), cache[key][1])
+                if watch["edge"] and watch["evaluations"] > EDGE_PATIENCE:
+                    stop_if_stalled_on_edge(self, watch["best"], log_theta, cache[key])
             return cache[key]
 
         try:
             result = self._minimise(evaluate, cache, start, use_hessian, gtol, max_iter)
-        except _OnEdge as edge:
+        except OnEdge as edge:
             message = "stopped on an edge of the parameter space, the gradient below 1 % of tol"
             result = SimpleNamespace(
                 x=edge.x, nit=watch["evaluations"], jac=edge.gradient, message=message
@@ -372,14 +375,6 @@ def converged(value, gradient, tol: float) -> bool:
     return bool(
         np.isfinite(value) and np.all(np.isfinite(gradient)) and np.max(np.abs(gradient)) < tol
     )
-
-
-class _OnEdge(Exception):
-    """Raised inside the optimiser at a converged point on an edge of the parameter space."""
-
-    def __init__(self, x: np.ndarray, gradient: np.ndarray):
-        super().__init__("on an edge of the parameter space")
-        self.x, self.gradient = x, gradient
 
 
 def subsample_rows(self, arrays, counts, rows):

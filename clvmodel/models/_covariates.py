@@ -109,7 +109,8 @@ def covariate_matrix(data, names: list[str], *, fitting: bool) -> np.ndarray:
             "rfm_time_unit= to customer_lifetime_value, churn_risk and score_customers) or name "
             "the right columns."
         )
-    n = len(data) if isinstance(data, pd.DataFrame) else len(next(iter(data.values()), []))
+    # A mapping may hold one value per column (a single customer) or one per row.
+    n = len(data) if isinstance(data, pd.DataFrame) else np.size(next(iter(data.values()), []))
     matrix = np.empty((n, len(names)))
     for j, name in enumerate(names):
         column = data[name]
@@ -135,6 +136,11 @@ def covariate_matrix(data, names: list[str], *, fitting: bool) -> np.ndarray:
                 f"covariate {name!r} is not numeric; encode categories as 0/1 indicator columns "
                 "or convert the column to numbers."
             ) from None
+        if values.size != n:  # a mapping's columns of different lengths
+            raise InputError(
+                f"covariate {name!r} has {values.size} value(s) but the data have {n} row(s); "
+                "give one value per customer."
+            )
         bad = ~np.isfinite(values)
         if bad.any():
             raise InputError(

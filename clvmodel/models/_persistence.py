@@ -9,15 +9,12 @@ registry; the bundle (:mod:`clvmodel.models.bundle`) and Day One files nest the 
 from __future__ import annotations
 
 import json
-import math
 import os
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from clvmodel.errors import ModelFileError
 from clvmodel.models._fit import FORMAT_NAME, FORMAT_VERSION, REGISTRY
+from clvmodel.models._fit_section import finite_number, read_fit
 from clvmodel.models._settings import check_fit_settings
 from clvmodel.rfm import TIME_UNITS
 
@@ -30,18 +27,6 @@ __all__ = [
     "model_from_document",
     "read_json_document",
 ]
-
-
-def finite_number(value) -> bool:
-    """Whether a value read from a JSON file is a finite int or float (not a bool).
-
-    JSON integers have no size limit: one beyond the largest float (``10**400``) counts as
-    infinite, where :func:`math.isfinite` would raise :class:`OverflowError`. Shared by model,
-    bundle and Day One files.
-    """
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        return False
-    return math.isfinite(float(value) if abs(value) < 1e308 else math.inf)
 
 
 def check_format_version(document: dict, newest: int, fail) -> int:
@@ -74,6 +59,12 @@ def check_format_version(document: dict, newest: int, fail) -> int:
             f"({newest}); upgrade clvmodel"
         )
     return version
+
+
+def _file_models() -> dict:
+    """The registry's models that a file can hold: not the abstract bases (PurchaseModel,
+    ContractualModel), which have no parameters and would load as models that cannot predict."""
+    return {name: cls for name, cls in REGISTRY.items() if cls.param_names}
 
 
 def _kind_in_words(cls) -> str:
@@ -115,7 +106,7 @@ def describe_document(document) -> tuple[str, str] | None:
     if kind == "clvmodel-dayone":
         return "a Day One model", "clvmodel.DayOneModel.load(path)"
     name = document.get("model")
-    cls = REGISTRY.get(name) if kind == FORMAT_NAME and isinstance(name, str) else None
+    cls = _file_models().get(name) if kind == FORMAT_NAME and isinstance(name, str) else None
     return None if cls is None else (_kind_in_words(cls), "clvmodel.load_model(path)")
 
 
@@ -153,14 +144,15 @@ def model_from_document(document, source: str, expected=None):
         fail(f"'format' is {document.get('format')!r}, expected {FORMAT_NAME!r}")
     check_format_version(document, FORMAT_VERSION, fail)
     kind = document.get("model")
-    cls = REGISTRY.get(kind) if isinstance(kind, str) else None
+    cls = _file_models().get(kind) if isinstance(kind, str) else None
     if cls is None:
-        fail(f"unknown model {kind!r}; known models are {sorted(REGISTRY)}")
+        fail(f"unknown model {kind!r}; known models are {sorted(_file_models())}")
     if expected is not None and not issubclass(cls, expected):
         fail(f"it holds a {kind}, not a {expected.__name__}")
-    settings = document.get("settings") or {}
-    if not isinstance(settings, dict):
-        fail("'settings' is not an object")
+    settings = document.get("settings")
+    settings = {} if settings is None else settings
+    if not isinstance(settings, dict):  # not [] or "" read as no settings
+        fail(f"'settings' is not an object (it is {settings!r}); give setting names and values")
     if set(settings) - set(cls._setting_names):
         fail(f"unknown setting(s) {sorted(set(settings) - set(cls._setting_names))}")
     check_fit_settings(settings.get("max_iter", 1), settings.get("tol", 1.0), fail)
@@ -190,7 +182,7 @@ def model_from_document(document, source: str, expected=None):
         fail(str(exc))
     fit = document.get("fit")
     if fit is not None:
-        _read_fit(fit, model, fail)
+        read_fit(fit, model, fail)
     levels = document.get("covariate_levels")
     if levels is not None:
         model.covariate_levels_ = _covariate_levels(levels, names, fail)
@@ -218,117 +210,6 @@ def _covariate_levels(levels, names, fail) -> dict[str, list[str]]:
     return {column: list(known) for column, known in levels.items()}
 
 
-# The fit's counts and the least value each can take: a fit uses customers (their number, or
-# with weights the weights' sum, truncated; fits need at least 2) and distinct rows, and it may
-# stop after 0 iterations (from initial_params already at the maximum).
-_FIT_COUNTS = {"n_customers": 1, "n_distinct_rows": 1, "n_iterations": 0}
-
-
-def _read_fit(fit, model, fail) -> None:
-    """The fit's statistics from a file, checked: each count in ``_FIT_COUNTS`` a whole number
-    at or above its least value (a JSON integer as the fit writes it, read as ``format_version``
-    and ``max_iter`` are: not a float, a boolean or beyond a float), the log-likelihood finite,
-    each standard error a number ≥ 0 or null (not identified), the covariance as
-    :func:`_covariance` checks it."""
-    if not isinstance(fit, dict):
-        fail("'fit' is not an object")
-    try:
-        log_likelihood = fit["log_likelihood"]
-        counts = {key: fit[key] for key in _FIT_COUNTS}
-        errors = {n: fit["standard_errors"][n] for n in model.param_names}
-    except (KeyError, TypeError) as exc:
-        fail(f"the 'fit' section is incomplete or malformed ({exc!r})")
-    for key, least in _FIT_COUNTS.items():
-        value = counts[key]
-        # finite_number refuses booleans and integers beyond a float (10**400).
-        if not (isinstance(value, int) and finite_number(value) and value >= least):
-            fail(f"the 'fit' section's {key} = {value!r} is not a whole number ≥ {least}")
-    model.n_customers_ = counts["n_customers"]
-    model.n_distinct_rows_ = counts["n_distinct_rows"]
-    model.n_iterations_ = counts["n_iterations"]
-    if not finite_number(log_likelihood):
-        fail(f"'fit' log_likelihood = {log_likelihood!r} is not a finite number")
-    model.log_likelihood_ = float(log_likelihood)
-    for name, value in errors.items():
-        if value is not None and not (finite_number(value) and value >= 0):
-            fail(f"'fit' standard error of {name!r} = {value!r} is not a number ≥ 0 (or null)")
-    model.standard_errors_ = pd.Series(
-        {n: np.nan if v is None else float(v) for n, v in errors.items()}, name="std_error"
-    )
-    if set(fit["standard_errors"]) != set(model.param_names):
-        fail(f"'fit' standard_errors must have exactly the keys {list(model.param_names)}")
-    if fit.get("covariance") is not None:  # files written before 0.2 have none
-        try:
-            model.covariance_ = _covariance(fit["covariance"], list(model.param_names))
-        except ValueError as exc:
-            fail(f"'fit' covariance {exc}")
-        _check_errors_match(model, fail)
-
-
-def _check_errors_match(model, fail) -> None:
-    """The fit writes each standard error from the covariance of the working parameters (the
-    delta method: √Σⱼⱼ·θⱼ for a log-parameter, √Σⱼⱼ for a coefficient): a file in which they
-    disagree has been edited, and its intervals would not be those its summary shows."""
-    _, scale = model._to_natural(model._to_working(model.params_.to_numpy()))
-    with np.errstate(over="ignore"):  # an error beyond a float is written as null
-        expected = scale * np.sqrt(np.diag(model.covariance_.to_numpy()))
-    stored = model.standard_errors_.to_numpy()
-    same_gaps = np.array_equal(~np.isfinite(expected), np.isnan(stored))
-    both = np.isfinite(expected) & np.isfinite(stored)
-    if not same_gaps or not np.allclose(stored[both], expected[both], rtol=1e-6, atol=1e-300):
-        fail(
-            "'fit' standard_errors do not match its covariance and parameters (each is the "
-            "square root of a variance times the parameter, or of the variance for a "
-            "coefficient): a parameter, a standard error or the covariance was edited"
-        )
-
-
-def _covariance(rows, names: list[str]) -> pd.DataFrame:
-    """The stored covariance matrix, checked as the fit writes it: square over the parameters,
-    symmetric, null (NaN) only in whole rows and columns (parameters not identified), and over
-    the other parameters positive variances and eigenvalues that compute without overflow.
-    Raises ValueError with the problem in words, a phrase following "'fit' covariance"."""
-    numbers = isinstance(rows, list) and all(
-        isinstance(row, list)
-        and all(v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in row)
-        for row in rows
-    )  # JSON numbers and nulls only: no texts ("0.0018") or booleans
-    if not numbers:
-        raise ValueError("is not a table (list of rows) of numbers and nulls")
-    try:
-        matrix = np.array(
-            [[np.nan if v is None else float(v) for v in row] for row in rows], dtype="float64"
-        )
-    except (TypeError, ValueError, OverflowError):
-        raise ValueError("is not a table (list of rows) of numbers and nulls") from None
-    k = len(names)
-    if matrix.shape != (k, k):
-        raise ValueError(f"is {matrix.shape}, expected {(k, k)}")
-    if np.isinf(matrix).any():
-        raise ValueError("has infinite entries")
-    finite = np.isfinite(matrix)
-    if not np.array_equal(finite, finite.T) or not np.allclose(
-        matrix[finite], matrix.T[finite], rtol=1e-9, atol=0.0
-    ):
-        raise ValueError("is not symmetric")
-    identified = np.diag(finite)
-    if not np.array_equal(finite, np.outer(identified, identified)):
-        raise ValueError("has nulls outside whole rows and columns (parameters not identified)")
-    block = matrix[np.ix_(identified, identified)]
-    if not np.all(np.diag(block) > 0):
-        raise ValueError("has a variance that is not positive")
-    try:
-        with np.errstate(over="raise", invalid="raise"):
-            values = np.linalg.eigvalsh((block + block.T) / 2.0)
-    except (FloatingPointError, np.linalg.LinAlgError):
-        values = np.array([np.inf])
-    if not np.all(np.isfinite(values)):
-        raise ValueError("has entries too large to use (its eigenvalues overflow)")
-    # A matrix that is not positive semi-definite (a fit that stopped at a saddle) loads: the
-    # model is usable, and predict refuses its intervals with the reason.
-    return pd.DataFrame(matrix, index=names, columns=names)
-
-
 class _RepeatedKeyError(ValueError):
     """A JSON object that gives one key twice (``json`` would keep the last silently)."""
 
@@ -349,7 +230,13 @@ def read_json_document(path: str | os.PathLike):
         text = location.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ModelFileError(f"model file {str(location)!r} does not exist.") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:  # a pickle (lifetimes' save_model), Parquet, a spreadsheet
+        raise ModelFileError(
+            f"model file {str(location)!r} is not a text file, so not one clvmodel writes (JSON, "
+            "never a pickle); give the .json file saved by model.save, ModelBundle.save or "
+            "clvmodel fit."
+        ) from None
+    except OSError as exc:
         raise ModelFileError(f"cannot read model file {str(location)!r}: {exc}.") from None
     try:
         document = json.loads(text, object_pairs_hook=_unique_keys)

@@ -26,11 +26,13 @@ from scipy.special import psi
 
 from clvmodel._grouping import group_rows
 from clvmodel.errors import InputError
+from clvmodel.models._alignment import align_to_index
 from clvmodel.models._bgbb_checks import (
     one_whole,
     plain,
     simulation_size,
     validate_opportunities,
+    warn_unread_counts,
     whole,
 )
 from clvmodel.models._bgbb_likelihood import death_sum
@@ -113,8 +115,11 @@ class BetaGeoBetaBinomModel(OpportunityPredictions, MaximumLikelihoodModel):
     def fit(self, data, weights=None, initial_params=None, time_unit=None):
         """Fit on a table of (``frequency``, ``recency``, ``n_periods``) rows, as
         :meth:`MaximumLikelihoodModel.fit` does; ``time_unit`` is refused and a table's
-        recorded time unit ignored (opportunities have none: see :func:`opportunity_summary`)."""
+        recorded time unit ignored (opportunities have none: see :func:`opportunity_summary`).
+        A table with a column of customers per row (``weights``, ``customers``, ``count``) and
+        no ``weights=`` is warned about: each row then counts as one customer."""
         _refuse_time_unit(time_unit)
+        warn_unread_counts(data, weights)
         if isinstance(data, pd.DataFrame) and "time_unit" in data.attrs:
             data = data.copy(deep=False)
             data.attrs = {k: v for k, v in data.attrs.items() if k != "time_unit"}
@@ -210,8 +215,9 @@ class BetaGeoBetaBinomModel(OpportunityPredictions, MaximumLikelihoodModel):
         ----------
         data : pandas.DataFrame
             ``frequency``, ``recency``, ``n_periods``.
-        n_star : int or array_like
-            Future opportunities (one, or one per customer).
+        n_star : int, array_like or pandas.Series
+            Future opportunities: one, or one per customer (an array in the table's row order,
+            or a Series matched to the rows by customer id).
 
         Returns
         -------
@@ -219,7 +225,7 @@ class BetaGeoBetaBinomModel(OpportunityPredictions, MaximumLikelihoodModel):
         """
         theta, x, t_x, n, index = self._rows(data)
         alpha, beta, gamma, delta = theta
-        horizon = whole(n_star, "n_star")
+        horizon = whole(align_to_index(n_star, index, "n_star"), "n_star")
         if horizon.ndim and horizon.shape != x.shape:
             raise InputError(
                 f"n_star must be one number of opportunities or one per row ({x.size}), got "

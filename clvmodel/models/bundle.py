@@ -37,6 +37,7 @@ __all__ = [
     "foreign_document",
     "foreign_file",
     "load_models",
+    "purchase_model",
 ]
 
 BUNDLE_FORMAT = "clvmodel-models"
@@ -158,7 +159,7 @@ def fit_bundle(
     if isinstance(model, str) and model.lower() == "auto":
         bg, metadata["model_choice"] = _choose_by_bic(histories, weights)
     else:
-        bg = _named_model(model).fit(histories, weights=weights)
+        bg = purchase_model(model).fit(histories, weights=weights)
     gg = None
     if spends is not None and spends["customers"].sum() >= 2:
         spends = spends.sort_values(["frequency", "monetary_value"], ignore_index=True)
@@ -174,11 +175,39 @@ def fit_bundle(
     return ModelBundle(bg=bg, gg=gg, naive=naive, metadata=metadata)
 
 
-def _named_model(model) -> PurchaseModel:
+def purchase_model(model) -> PurchaseModel:
+    """The unfitted purchase model that ``model`` names, for :func:`fit_bundle`.
+
+    Parameters
+    ----------
+    model : str or PurchaseModel
+        A short name (``"bgnbd"``, ``"mbgnbd"``, ``"pnbd"``, any case) or a model object, returned
+        as it is.
+
+    Returns
+    -------
+    PurchaseModel
+
+    Raises
+    ------
+    InputError
+        An unknown name, a model class instead of an object, or a model of another kind (BG/BB,
+        Gamma-Gamma, a subscription model), saying which.
+    """
     from clvmodel.models import PURCHASE_MODELS  # the registry imports this module
 
     if isinstance(model, PurchaseModel):
         return model
+    if isinstance(model, type) and issubclass(model, PurchaseModel):
+        raise InputError(
+            f"model={model.__name__} is a class; pass a model object, {model.__name__}(), or a "
+            f"short name from {sorted(PURCHASE_MODELS)} or 'auto'."
+        )
+    if hasattr(type(model), "param_names"):  # another kind of model: say which
+        raise InputError(
+            f"model={type(model).__name__}() is {_in_words(model)}, not {_PURCHASE_WORDS}; "
+            f"choose from {sorted(PURCHASE_MODELS)} or 'auto', or pass one of those models."
+        )
     key = str(model).lower()
     if key not in PURCHASE_MODELS:
         raise InputError(
@@ -223,6 +252,11 @@ def bundle_from_document(document, source: str) -> ModelBundle:
     models = document.get("models")
     if not isinstance(models, dict) or "bg" not in models:
         fail("'models' must hold a 'bg' model")
+    if set(models) - {"bg", "gg"}:  # a model under another name would be left out unseen
+        fail(
+            f"'models' holds {sorted(set(models) - {'bg', 'gg'})}; it may hold only 'bg' (the "
+            "purchase model) and 'gg' (the spend model, or null)"
+        )
     bg = model_from_document(models["bg"], f"{source} (bg)")
     gg = None
     if models.get("gg") is not None:
@@ -245,9 +279,10 @@ def bundle_from_document(document, source: str) -> ModelBundle:
                 fail(f"naive {key!r} is not a number")
             if not (finite_number(value) and value >= 0):
                 fail(f"naive {key!r} = {value!r} is not a finite number ≥ 0")
-    metadata = document.get("metadata") or {}
-    if not isinstance(metadata, dict):
-        fail("'metadata' is not an object")
+    metadata = document.get("metadata")
+    metadata = {} if metadata is None else metadata
+    if not isinstance(metadata, dict):  # not [] or "" read as no metadata
+        fail(f"'metadata' is not an object (it is {metadata!r})")
     return ModelBundle(bg=bg, gg=gg, naive=naive, metadata=metadata)
 
 

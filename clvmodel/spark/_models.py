@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from clvmodel.errors import InputError
 from clvmodel.models.base import PurchaseModel
-from clvmodel.models.bundle import ModelBundle, fit_bundle
-from clvmodel.spark._common import check_on_invalid, table_time_unit
+from clvmodel.models.bundle import ModelBundle, fit_bundle, purchase_model
+from clvmodel.spark._common import check_on_invalid, column_types, table_time_unit
 from clvmodel.spark._transactions import SparkTransactions
 from clvmodel.value import observed_years
 
@@ -36,13 +37,14 @@ def distinct_histories(rfm, time_unit: str | None = None) -> pd.DataFrame:
         ``frequency`` (int64), ``recency``, ``T`` and ``customers``.
     """
     time_unit = table_time_unit(rfm, time_unit) or "W"
+    _require_columns(rfm, ("frequency", "recency", "T"))
     frame = (
         rfm.groupBy("frequency", "recency", "T")
         .count()
         .withColumnRenamed("count", "customers")
         .toPandas()
     )
-    frame["frequency"] = frame["frequency"].astype("int64")
+    frame = _checked_counts(frame, ("frequency", "recency", "T"))
     frame.attrs["time_unit"] = time_unit
     return frame
 
@@ -50,14 +52,46 @@ def distinct_histories(rfm, time_unit: str | None = None) -> pd.DataFrame:
 def distinct_spends(rfm) -> pd.DataFrame:
     """Distinct (frequency, monetary_value) rows of the repeat buyers of a Spark RFM table, with
     customer counts: what :class:`~clvmodel.GammaGammaModel` needs."""
+    _require_columns(rfm, ("frequency", "monetary_value"))
     frame = (
-        rfm.where("frequency > 0")
+        rfm.where("frequency IS NULL OR NOT frequency <= 0")  # a null is refused, not left out
         .groupBy("frequency", "monetary_value")
         .count()
         .withColumnRenamed("count", "customers")
         .toPandas()
     )
-    frame["frequency"] = frame["frequency"].astype("int64")
+    return _checked_counts(frame, ("frequency", "monetary_value"))
+
+
+def _require_columns(rfm, columns) -> None:
+    """Refuse a Spark RFM table without ``columns``, naming them (not Spark's AnalysisException)."""
+    present = column_types(rfm)
+    missing = [c for c in columns if c not in present]
+    if missing:
+        raise InputError(
+            f"the RFM DataFrame has no column {', '.join(map(repr, missing))}; its columns are "
+            f"{list(present)}. Make it with clvmodel.spark.rfm_summary, or rename its columns."
+        )
+
+
+def _checked_counts(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """The collected distinct rows with numeric values and a whole ``frequency`` (int64), or an
+    InputError naming the values at fault: a null, a text or a fractional frequency would
+    otherwise stop the fit with a pandas error, or (2.5 repeat purchases) be cut to 2 unseen."""
+    for column in columns:
+        values = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+        bad = ~np.isfinite(values.to_numpy())
+        if column == "frequency":
+            bad |= values.to_numpy() != np.round(values.to_numpy())
+        if bad.any():
+            shown = frame.loc[bad, column].head(5).tolist()
+            raise InputError(
+                f"the RFM DataFrame's {column} has {int(frame.loc[bad, 'customers'].sum())} "
+                f"value(s) that are missing, not numbers"
+                f"{' or not whole' if column == 'frequency' else ''} (for example {shown}); "
+                "list such rows with clvmodel.spark.rfm_rejects, and drop or fix them."
+            )
+        frame[column] = values.astype("int64") if column == "frequency" else values
     return frame
 
 
@@ -109,6 +143,8 @@ def fit(
         distinct histories carry none per customer.
     """
     check_on_invalid(on_invalid)
+    if not (isinstance(model, str) and model.lower() == "auto"):
+        purchase_model(model)  # an unknown name or another kind of model: before any Spark job
     _check_no_covariates(model)
     source = SparkTransactions(
         transactions, customer_col, date_col, amount_col, date_format, observation_end, time_unit,

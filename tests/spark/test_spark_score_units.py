@@ -125,3 +125,31 @@ def test_distinct_histories_take_the_recorded_unit(clvs, tables):
     assert clvs.distinct_histories(weeks).attrs["time_unit"] == "W"
     with pytest.raises(InputError, match=r"time_unit='W' contradicts"):
         clvs.distinct_histories(days, time_unit="W")
+
+
+def test_distinct_rows_of_a_hand_made_table_refuse_nulls_fractions_and_missing_columns(clvs, spark):
+    """A hand-made RFM DataFrame: a fractional frequency was cut to a whole one without a word
+    (2.5 repeat purchases fitted as 2), a null stopped with pandas' IntCastingNaNError and a
+    missing column with Spark's AnalysisException; each is an InputError naming the column."""
+    import pandas as pd
+
+    def table(**columns):
+        base = {"frequency": [1.0, 0.0, 3.0], "recency": [3.0, 0.0, 5.0], "T": [5.0, 3.0, 6.0],
+                "monetary_value": [10.0, 0.0, 12.0]}  # fmt: skip
+        return spark.createDataFrame(pd.DataFrame({**base, **columns}))
+
+    fractional = table(frequency=[1.0, 0.0, 2.5])
+    for distinct in (clvs.distinct_histories, clvs.distinct_spends):
+        with pytest.raises(InputError, match=r"frequency has 1 value.*not whole.*\[2\.5\]"):
+            distinct(fractional)
+        with pytest.raises(InputError, match=r"frequency has 1 value.*missing"):
+            distinct(table(frequency=[1.0, 0.0, None]))
+    with pytest.raises(InputError, match=r"no column 'T'"):
+        clvs.distinct_histories(table().drop("T"))
+    with pytest.raises(InputError, match=r"no column 'monetary_value'"):
+        clvs.distinct_spends(table().drop("monetary_value"))
+    with pytest.raises(InputError, match=r"monetary_value has 1 value.*missing"):
+        clvs.distinct_spends(table(monetary_value=[10.0, 0.0, None]))
+    histories = clvs.distinct_histories(table())  # a valid table: whole frequencies, as before
+    assert histories["frequency"].dtype == "int64"
+    assert sorted(histories["frequency"]) == [0, 1, 3]

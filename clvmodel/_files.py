@@ -44,6 +44,8 @@ def folder_of(target: Path) -> Path:
 
 
 def _temporary_beside(target: Path) -> Path:
+    if target.is_dir():
+        raise InputError(f"cannot write {str(target)!r}: it is a folder; give a file's path.")
     folder = folder_of(target)
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import os
@@ -89,6 +90,13 @@ def from_document(cls, document, source: str):
     if not isinstance(settings, dict):
         fail("'settings' is missing or not an object")
     settings = dict(settings)
+    known = inspect.signature(cls).parameters
+    unknown = sorted(key for key in settings if key not in known and key != "horizon_unit")
+    if unknown:
+        fail(
+            f"unknown setting(s) {unknown} (a Day One model has {sorted(known)}): perhaps a "
+            "file of another kind whose 'format' was changed"
+        )
     for key, value in settings.items():
         if isinstance(value, int) and not isinstance(value, bool) and not finite_number(value):
             fail(f"setting {key!r} is a number too large for a float")

@@ -123,6 +123,14 @@ def test_optimiser_settings_are_checked(document, key, value):
     assert f"setting {key!r} = {value!r}" in message
 
 
+def test_an_unknown_setting_is_named_not_shown_as_a_python_exception(document):
+    # A purchase model's file with its 'format' changed to Day One's said "bad settings
+    # (DayOneModel.__init__() got an unexpected keyword argument ...)".
+    message = refusal(tampered(document, lambda d: d["settings"].update(purchase_covariates=[])))
+    assert "unknown setting(s) ['purchase_covariates']" in message
+    assert "__init__" not in message
+
+
 def test_baselines_that_contradict_the_encoding_are_refused(document):
     message = refusal(tampered(document, lambda d: d["settings"].update(baselines={"channel": 1})))
     assert "'channel' the baseline 1" in message and "'web'" in message

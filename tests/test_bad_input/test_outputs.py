@@ -265,6 +265,16 @@ def test_write_together_writes_nothing_when_one_writer_fails(tmp_path):
     assert _listing(tmp_path) == ["a.txt"]
 
 
+def test_a_folder_as_the_output_path_is_refused_before_any_work(tmp_path):
+    # Was a raw IsADirectoryError from the final rename, after the work was done.
+    model = clv.BetaGeoModel.from_params(dict(r=0.24, alpha=4.4, a=0.79, b=2.4), "W")
+    with pytest.raises(clv.InputError, match="it is a folder; give a file's path"):
+        model.save(tmp_path)
+    with pytest.raises(clv.InputError, match="it is a folder"):
+        write_atomically(tmp_path, lambda tmp: pytest.fail("written"))
+    assert _listing(tmp_path) == []
+
+
 # ---------------------------------------------------------------------------------------------
 # Permissions follow the umask
 

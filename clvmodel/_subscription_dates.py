@@ -24,6 +24,7 @@ import pandas as pd
 
 from clvmodel._reading import (
     EARLIEST_DATE,
+    MISSING_TEXTS,
     examples,
     lacks_a_date_part,
     refuse_ambiguous_date,
@@ -191,7 +192,8 @@ def parse_dates(
         Naive timestamps (zoned ones keep their wall-clock time, as in transaction logs); NaT
         where empty or unreadable (a number, or a date with a two-digit year, is no date).
     empty : pandas.Series
-        Whether the value is missing or blank.
+        Whether the value is missing, blank or a text that means missing (``NULL``, ``N/A``,
+        ``nan``, any case).
 
     Raises
     ------
@@ -221,8 +223,10 @@ def parse_dates(
         read = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
         read = read.dt.tz_localize(None).array
         parsed = pd.Series(read.take(codes, allow_fill=True), index=raw.index)
-    empty = raw.isna() | (raw.astype(str).str.strip() == "")
-    return parsed, empty
+    # "NULL", "N/A", "nan" (any case) are missing, as in transaction logs and as a CSV reads
+    # them: an export from a database or a Parquet file writes them as text.
+    empty = raw.isna() | raw.astype(str).str.strip().str.lower().isin(MISSING_TEXTS)
+    return parsed.mask(empty.to_numpy()), empty
 
 
 def before_earliest(dates: pd.Series) -> np.ndarray:

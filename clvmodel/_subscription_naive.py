@@ -130,7 +130,15 @@ def _checked_counts(counts, fit_periods) -> tuple[np.ndarray, int]:
     except InputError as error:
         raise InputError(f"counts: {error}") from None
     survivors = np.asarray(counts, dtype="float64").reshape(-1)
-    if not isinstance(fit_periods, (int, np.integer)) or not 2 <= fit_periods < survivors.size - 1:
+    if survivors.size < 4:
+        raise InputError(
+            f"counts has {survivors.size} survivor counts; the comparison needs at least 4 (the "
+            "cohort size, two periods to fit and one to project)."
+        )
+    whole = isinstance(fit_periods, (int, np.integer, float, np.floating)) and not isinstance(
+        fit_periods, bool
+    )
+    if not (whole and fit_periods == int(fit_periods) and 2 <= fit_periods < survivors.size - 1):
         raise InputError(
             f"fit_periods must be a whole number from 2 to {survivors.size - 2} (len(counts) - 2), "
             f"got {fit_periods!r}: the models need two periods to fit and one to project."

@@ -66,8 +66,8 @@ def checked_subscriptions(
 
 def read_dates(column: pd.Series, name: str) -> pd.Series:
     """A date column as naive timestamps; unreadable (non-empty) values are an error."""
-    parsed = parse_dates(column, name)[0]
-    unreadable = parsed.isna() & column.notna() & (column.astype(str).str.strip() != "")
+    parsed, empty = parse_dates(column, name)
+    unreadable = parsed.isna() & ~empty
     fail_where(unreadable, column, name, "is not a readable date",
                "write dates as YYYY-MM-DD")  # fmt: skip
     fail_where(before_earliest(parsed), column, name, f"is before {EARLIEST_DATE}",
@@ -82,4 +82,15 @@ def fail_where(mask, values: pd.Series, column: str, problem: str, fix: str) -> 
         shown = pd.Series(values).to_numpy()[mask][:EXAMPLES].tolist()
         raise InputError(
             f"{int(mask.sum())} row(s) where {column!r} {problem} (for example {shown}); {fix}."
+        )
+
+
+def refuse_repeated_subscribers(index: pd.Index, name: str = "data") -> None:
+    """Raise an :class:`~clvmodel.InputError` naming ``name`` when a subscriber id appears more
+    than once in ``index`` (scores and comparisons are per subscriber: one row each)."""
+    repeated = index[index.duplicated()].unique()
+    if len(repeated):
+        raise InputError(
+            f"{len(repeated)} subscriber id(s) appear more than once in {name} (for example "
+            f"{repeated[:5].tolist()}); give one row per subscriber."
         )

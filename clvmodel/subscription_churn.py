@@ -32,6 +32,7 @@ from clvmodel.churn import (
     risk_tiers,
 )
 from clvmodel.errors import InputError
+from clvmodel.models._alignment import align_to_index
 from clvmodel.models._contractual import ContractualModel, check_discount_rate
 from clvmodel.subscriptions import PERIODS, refuse_repeated_subscribers, validate_subscribers
 
@@ -74,8 +75,13 @@ def _prices(data: pd.DataFrame, price) -> np.ndarray | None:
                 f"{list(map(str, data.columns))}. Pass price= as a number or the right column."
             )
         values = pd.to_numeric(data[price], errors="coerce").to_numpy(dtype="float64")
-    else:
-        given = np.asarray(price, dtype="float64")
+    else:  # a Series is matched by subscriber id, not by position
+        try:
+            given = np.asarray(align_to_index(price, data.index, "price"), dtype="float64")
+        except (TypeError, ValueError):
+            raise InputError(
+                f"price must be a number, a column of data or one number per row, got {price!r}."
+            ) from None
         if given.ndim > 1 or (given.ndim == 1 and given.size != len(data)):
             raise InputError(
                 f"price must be one number or one per row of data (cancelled subscribers "
@@ -173,7 +179,8 @@ def subscriber_churn_risk(
     horizon : int
         Renewal decisions ahead (billing periods): churn risk is P(cancel within them).
     price : float, str or array_like, optional
-        Price per billing period (one number, a column of ``data`` or one per row); adds
+        Price per billing period (one number, a column of ``data`` or one per row, a pandas
+        Series matched by subscriber id); adds
         ``price``, ``derl`` and ``predicted_clv`` = price × margin × DERL.
     margin : float
         Share of the price kept as profit, in (0, 1]; 1 makes ``predicted_clv`` revenue.

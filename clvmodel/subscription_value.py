@@ -24,6 +24,7 @@ from clvmodel._subscription_naive import (
 from clvmodel._subscription_naive import naive_vs_model_retention as naive_vs_model_retention
 from clvmodel.errors import InputError
 from clvmodel.models._contractual import ContractualModel
+from clvmodel.models._contractual_checks import censor_running_periods
 from clvmodel.models.beta_discrete_weibull import BetaDiscreteWeibullModel
 from clvmodel.models.shifted_beta_geo import ShiftedBetaGeoModel
 from clvmodel.subscriptions import refuse_repeated_subscribers, validate_subscribers
@@ -155,6 +156,9 @@ def holdout_log_likelihood(model, calibration, later) -> tuple[float, int]:
     t₁ periods: ln[S(t₁ − 1) − S(t₁)] − ln S(t₀) if they cancelled, ln S(t₁) − ln S(t₀) if
     still active. Unlike survivor counts of one cohort, this handles subscribers who started at
     different dates and covariates; the model with the higher value predicts the holdout better.
+    A subscriber who cancelled in a period still running at the end of calibration (with
+    ``observed_periods``, see :func:`clvmodel.subscriptions.from_subscription_table`) counts as
+    active after the periods completed there, as in the fit.
 
     Parameters
     ----------
@@ -187,6 +191,9 @@ def holdout_log_likelihood(model, calibration, later) -> tuple[float, int]:
         raise InputError(f"model must be a subscription model, got {type(model).__name__}.")
     period = getattr(model, "period_", None)
     t0, cancelled0, index0 = validate_subscribers(calibration, period, "calibration")
+    # As the fit does: a cancellation in a period still running at the end of calibration is
+    # censored there, and what they did next is part of the holdout.
+    t0, cancelled0 = censor_running_periods(calibration, t0, cancelled0)
     t1, cancelled1, index1 = validate_subscribers(later, period, "later")
     refuse_repeated_subscribers(index0, "calibration")
     refuse_repeated_subscribers(index1, "later")
@@ -205,7 +212,9 @@ def holdout_log_likelihood(model, calibration, later) -> tuple[float, int]:
             f"{int(bad.sum())} subscriber(s) have fewer periods later than in calibration (for "
             f"example {active[bad][:5].tolist()}); later must be observed after calibration."
         )
-    rows = calibration.loc[~cancelled0] if isinstance(calibration, pd.DataFrame) else None
+    rows = None
+    if isinstance(calibration, pd.DataFrame):
+        rows = calibration.loc[~cancelled0].assign(periods=start, cancelled=0)
     if rows is None:
         rows = pd.DataFrame({"periods": start, "cancelled": 0})
     reach = model.probability_cancel(rows, end - start).to_numpy()
@@ -257,11 +266,12 @@ def _holdout_counts(holdout, last: int, n: float, active: int) -> pd.Series:
     if counts.empty or (index < 1).any() or (index != np.round(index)).any():
         raise InputError(f"holdout needs survivor counts of whole periods ≥ 1, got {holdout!r}.")
     values = counts.to_numpy()
-    bad = ~np.isfinite(values) | (values < 0) | (values > n)
+    # Survivors are whole subscribers: shares (0.223) would be compared with N × S(t) silently.
+    bad = ~np.isfinite(values) | (values < 0) | (values > n) | (values != np.round(values))
     if bad.any():
         raise InputError(
-            f"holdout counts must be between 0 and the {n:g} subscribers in data; got "
-            f"{counts[bad].tolist()[:5]}. Give survivors of the same subscribers, not shares."
+            f"holdout counts must be whole numbers between 0 and the {n:g} subscribers in data; "
+            f"got {counts[bad].tolist()[:5]}. Give survivors of the same subscribers, not shares."
         )
     counts = counts.sort_index()
     growing = np.flatnonzero(np.diff(counts.to_numpy()) > 0)

@@ -33,6 +33,8 @@ from clvmodel._subscription_dates import (
 )
 from clvmodel._subscription_screen import screen_subscription_table
 from clvmodel._subscription_table import EXAMPLES, checked_subscriptions
+from clvmodel._subscription_table import refuse_repeated_subscribers as refuse_repeated_subscribers
+from clvmodel._units import check_number
 from clvmodel.errors import InputError
 
 __all__ = [
@@ -122,6 +124,7 @@ def from_survival_counts(survivors: Sequence[float], period: str | None = None) 
     return table
 
 
+# Over 80 lines only by its numpydoc docstring (with an example): the body is 25 lines.
 def from_subscription_table(
     table: pd.DataFrame,
     customer_col: str = "customer_id",
@@ -159,8 +162,9 @@ def from_subscription_table(
     Returns
     -------
     pandas.DataFrame
-        Indexed by subscriber id: ``periods`` and ``cancelled`` (int64), then the ``keep``
-        columns; ``attrs["period"]`` holds the billing period.
+        Indexed by subscriber id: ``periods``, ``cancelled``, ``observed_periods`` (completed by
+        ``observation_end``; fits censor a cancellation in a period still running there, see
+        ``ContractualModel.fit``), then the ``keep`` columns; ``attrs["period"]``: the period.
 
     Raises
     ------
@@ -195,9 +199,10 @@ def from_subscription_table(
     begun = periods_between(start, end.where(cancelled, start), period, strict=True) + 1
     periods = np.where(cancelled, np.maximum(begun, 1), renewals)
     rows = pd.DataFrame(
-        {"periods": periods.astype("int64"), "cancelled": cancelled.to_numpy().astype("int64")},
+        {"periods": periods.astype("int64"), "cancelled": cancelled.to_numpy().astype("int64"),
+         "observed_periods": np.asarray(renewals, dtype="int64")},
         index=pd.Index(ids.to_numpy(), name=customer_col),
-    )
+    )  # fmt: skip
     for column in keep:
         rows[column] = table[column].to_numpy()
     rows.attrs["period"] = period
@@ -250,7 +255,9 @@ def simulate_subscription_table(
     """
     period = _check_period(period)
     rng = np.random.default_rng(random_state)
-    n = int(n_subscribers)
+    n = int(check_number("n_subscribers", n_subscribers, 0.0))
+    if n != n_subscribers:
+        raise InputError(f"n_subscribers must be a whole number ≥ 0, got {n_subscribers!r}.")
     first, last = date_option(first_start, "first_start"), observation_end_date(observation_end)
     days = int((last.normalize() - first).days)
     if days < 0:
@@ -278,17 +285,6 @@ def simulate_subscription_table(
             "lifetime": lifetime.astype("int64"),
         }
     )
-
-
-def refuse_repeated_subscribers(index: pd.Index, name: str = "data") -> None:
-    """Raise an :class:`~clvmodel.InputError` naming ``name`` when a subscriber id appears more
-    than once in ``index`` (scores and comparisons are per subscriber: one row each)."""
-    repeated = index[index.duplicated()].unique()
-    if len(repeated):
-        raise InputError(
-            f"{len(repeated)} subscriber id(s) appear more than once in {name} (for example "
-            f"{repeated[:5].tolist()}); give one row per subscriber."
-        )
 
 
 def validate_subscribers(

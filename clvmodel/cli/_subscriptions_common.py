@@ -174,6 +174,11 @@ class SubscriptionTable:
         """One line when every row was rejected."""
         if self.accepted:
             return
+        if not self.survey.rows:
+            raise InputError(
+                f"{self.path} has no rows: there is no subscriber to use; check that INPUT is the "
+                "right file."
+            )
         shown = "; ".join(f"{n:,} × {reason}" for reason, n in spool.reasons.most_common(3))
         raise InputError(
             f"no usable subscriber in {self.path}: all {self.survey.rows:,} row(s) rejected "

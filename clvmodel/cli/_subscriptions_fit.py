@@ -217,18 +217,20 @@ def _distinct_rows(table, spool, screen, options, ends, codes):
     as codes, see :func:`_encode`); with a calibration end also the distinct (calibration,
     later) pairs of those who started by then, and how many did."""
     end, calibration_end, billing_period = ends
-    keep = [*screen["numeric"], *codes]
+    # observed_periods censors a cancellation in a period still running (ContractualModel.fit);
+    # clipped to periods, which keeps that and as few distinct rows as without it.
+    keep = ["observed_periods", *screen["numeric"], *codes]
     distinct, paired, early = DistinctRows(), DistinctRows(), 0
     for accepted in table.screened(spool, **screen):
         accepted = _encode(accepted, codes)
-        rows = subscriber_rows(accepted, options, end, billing_period, keep)
+        rows = _clipped(subscriber_rows(accepted, options, end, billing_period, keep[1:]))
         distinct.add(rows[["periods", "cancelled", *keep]].reset_index(drop=True))
         if calibration_end is None:
             continue
         started_early = accepted[accepted[options["start_col"]] <= calibration_end]
         early += len(started_early)
-        calibration = subscriber_rows(started_early, options, calibration_end,
-                                       billing_period, keep)  # fmt: skip
+        calibration = _clipped(subscriber_rows(started_early, options, calibration_end,
+                                               billing_period, keep[1:]))  # fmt: skip
         later = rows.loc[calibration.index]
         pairs = calibration[["periods", "cancelled", *keep]].assign(
             later_periods=later["periods"].to_numpy(),
@@ -236,6 +238,11 @@ def _distinct_rows(table, spool, screen, options, ends, codes):
         )
         paired.add(pairs.reset_index(drop=True))
     return distinct, paired, early
+
+
+def _clipped(rows):
+    """``rows`` with ``observed_periods`` no larger than ``periods``: all the fit reads of it."""
+    return rows.assign(observed_periods=np.minimum(rows["observed_periods"], rows["periods"]))
 
 
 def _write_model(model, levels, output, rejects_path, spool) -> None:
@@ -271,7 +278,7 @@ def _choose_by_bic(subscribers, counts, fit):
 def _choose_by_holdout(paired, counts, keep, fit, holdout_periods, calibration_end, period):
     """Fit sBG and BdW on the calibration rows of ``paired`` (distinct calibration and later
     rows with counts), rank them by holdout log-likelihood and return the better one's name."""
-    calibration = paired[["periods", "cancelled", *keep]]
+    calibration = paired[["periods", "cancelled", "observed_periods", *keep]]
     later = paired[["later_periods", "later_cancelled"]].set_axis(["periods", "cancelled"], axis=1)
     n = counts.sum()
     records, context = {}, f" to {calibration_end.date()} (the calibration of --holdout-periods)"

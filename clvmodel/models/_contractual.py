@@ -44,6 +44,7 @@ from scipy.special import psi
 
 from clvmodel.errors import ClvError, InputError
 from clvmodel.models._compress import check_weights, weighted_compress
+from clvmodel.models._contractual_checks import censor_running_periods, check_covariate_columns
 from clvmodel.models._contractual_derl import survival_log_ratio
 from clvmodel.models._contractual_predictions import ContractualPredictions, check_discount_rate
 from clvmodel.models._covariates import (
@@ -207,7 +208,8 @@ class ContractualModel(ContractualPredictions, MaximumLikelihoodModel):
     # ----------------------------------------------------------------------------------------------
     # Fitting
     def _prepare(self, data, weights, time_unit=None):  # periods: no time unit to check
-        periods, cancelled, _ = validate_subscribers(data)
+        periods, cancelled = censor_running_periods(data, *validate_subscribers(data)[:2])
+        check_covariate_columns(self, data)
         weights = check_weights(weights, periods.size)
         z_alpha = covariate_matrix(data, self.alpha_covariates, fitting=True)
         z_beta = covariate_matrix(data, self.beta_covariates, fitting=True)
@@ -325,7 +327,8 @@ class ContractualModel(ContractualPredictions, MaximumLikelihoodModel):
         ----------
         data : pandas.DataFrame
             One row per subscriber with ``periods`` and ``cancelled`` (see
-            :mod:`clvmodel.subscriptions`).
+            :mod:`clvmodel.subscriptions`); with ``observed_periods`` a cancellation in a
+            period still running at the end of observation is censored there.
         weights : array_like, optional
             How many subscribers each row stands for (default 1 each).
         initial_params : mapping, optional

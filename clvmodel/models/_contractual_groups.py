@@ -19,6 +19,7 @@ import numpy as np
 from clvmodel._grouping import group_rows
 from clvmodel.errors import InputError
 from clvmodel.models._contractual_checks import (
+    check_covariate_columns,
     check_discount_rate,
     check_periods_ahead,
     check_price_and_margin,
@@ -100,6 +101,7 @@ def subscriber_rows(model, data):
     """
     model._check_fitted()
     periods, cancelled, index = validate_subscribers(data, getattr(model, "period_", None))
+    check_covariate_columns(model, data)
     active = ~np.asarray(cancelled, dtype=bool)
     tenure = np.asarray(periods)[active]
     z_alpha = covariate_matrix(data, model.alpha_covariates, fitting=False)[active]
@@ -166,6 +168,7 @@ def cohort_params(model, data) -> tuple[dict, np.ndarray]:
     empty = np.empty((1, 0))
     if data is None:
         return row_params(model, empty, empty, theta), np.ones(1)
+    check_covariate_columns(model, data)
     z_alpha = covariate_matrix(data, model.alpha_covariates, fitting=False)
     z_beta = covariate_matrix(data, model.beta_covariates, fitting=False)
     if z_alpha.shape[0] == 0:

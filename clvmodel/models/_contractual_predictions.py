@@ -83,7 +83,13 @@ class ContractualPredictions(NewSubscriberPredictions, DiscountedLifetimeSums):
             One column per k, indexed like ``data`` (0 throughout for cancelled subscribers).
         """
         (rows, p), t, cancelled, index = self._tenure(data)
-        k = np.arange(int(check_periods_ahead(periods)) + 1, dtype="float64")
+        largest = check_periods_ahead(periods)
+        if largest.ndim:
+            raise InputError(
+                f"periods is the largest number of renewals ahead, one whole number ≥ 0 (the "
+                f"curve covers 0, 1, …, periods), got {periods!r}."
+            )
+        k = np.arange(int(largest) + 1, dtype="float64")
         with np.errstate(divide="ignore"):
             grid = self._log_survival(as_column(p), rows.tenure[:, None] + k[None, :])[0]
             base = self._log_survival(p, rows.tenure)[0][:, None]
@@ -99,14 +105,14 @@ class ContractualPredictions(NewSubscriberPredictions, DiscountedLifetimeSums):
         data : pandas.DataFrame
             Subscribers with ``periods`` (t) and ``cancelled``.
         periods : int or array_like
-            k, one number or one per subscriber.
+            k, one number or one per subscriber (a pandas Series is matched by subscriber id).
 
         Returns
         -------
         pandas.Series
         """
         (rows, p), t, cancelled, index = self._tenure(data)
-        k = periods_per_subscriber(periods, t.size)
+        k = periods_per_subscriber(periods, t.size, index=index)
         values = self._cancel_within(rows, p, t, k)
         return pd.Series(values, index=index, name="probability_cancel")
 
@@ -177,7 +183,8 @@ class ContractualPredictions(NewSubscriberPredictions, DiscountedLifetimeSums):
         data : pandas.DataFrame
             Subscribers with ``periods`` and ``cancelled``.
         price : float, str or array_like
-            Price per period: one number, the name of a column of ``data``, or one per row.
+            Price per period: one number, the name of a column of ``data``, or one per row (a
+            pandas Series is matched by subscriber id).
         margin : float
             Share of the price kept as profit.
         discount_rate : float
@@ -200,7 +207,7 @@ class ContractualPredictions(NewSubscriberPredictions, DiscountedLifetimeSums):
             if price not in getattr(data, "columns", ()):
                 raise InputError(f"data have no price column {price!r}.")
             price = data[price]
-        price, margin = check_price_and_margin(price, margin)
+        price, margin = check_price_and_margin(price, margin, derl.index)
         if price.ndim and price.size != derl.size:
             raise InputError(
                 f"price must be one number, or one per subscriber: got {price.size} prices for "
@@ -220,7 +227,8 @@ class ContractualPredictions(NewSubscriberPredictions, DiscountedLifetimeSums):
         data : pandas.DataFrame
             Subscribers with ``periods`` and ``cancelled``.
         periods : int or array_like
-            Horizon k in renewal decisions (one, or one per subscriber).
+            Horizon k in renewal decisions (one, or one per subscriber; a pandas Series is
+            matched by subscriber id).
         discount_rate : float, optional
             Per billing period; adds the ``derl`` column.
         which : list of str, optional
@@ -239,7 +247,7 @@ class ContractualPredictions(NewSubscriberPredictions, DiscountedLifetimeSums):
             Indexed like ``data``.
         """
         rows, t, cancelled, index = self._layout(data)
-        k = periods_per_subscriber(periods, t.size)
+        k = periods_per_subscriber(periods, t.size, index=index)
         d = None if discount_rate is None else check_discount_rate(discount_rate)
         subscribers = (rows, t, cancelled, k, d)
         columns = predictions_at(self, subscribers, self._check_fitted(), _which(which, d))

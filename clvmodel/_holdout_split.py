@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -16,9 +18,17 @@ from clvmodel._rfm_common import (
     time_unit_days,
 )
 from clvmodel._rfm_rows import Customers, Rows, summarise_rows
-from clvmodel.errors import InputError
+from clvmodel.errors import InputError, StatisticalWarning
 
 __all__ = ["calibration_holdout_split"]
+
+#: The key of ``holdout.attrs`` that records that the split warned of a holdout period running on
+#: past the transactions (so that :func:`clvmodel.evaluate_holdout` does not warn again).
+QUIET_END_WARNED = "quiet_end_warned"
+_QUIET_ADVICE = (
+    "Pass an observation_end no later than the last transaction, or leave it out to end the "
+    "holdout there."
+)
 
 
 # Over 80 lines only by its numpydoc docstring (with an example): the body is 30 lines.
@@ -87,6 +97,10 @@ def calibration_holdout_split(
         transactions, customer_col, date_col, amount_col, date_format, duplicates, stacklevel=4
     )
     cal_day, end_day = _period_ends(log, calibration_end, observation_end, date_format)
+    # A holdout mostly after the data would show any model overpredicting.
+    quiet = warn_of_quiet_end(
+        int(log.day.max()), (cal_day, end_day), "(observation_end)", _QUIET_ADVICE, 2
+    )
     in_calibration = log.day <= cal_day
     in_holdout = (log.day > cal_day) & (log.day <= end_day)
 
@@ -105,8 +119,46 @@ def calibration_holdout_split(
     holdout = holdout[cohort]  # the calibration summary holds exactly the cohort, in this order
     holdout.attrs["new_customers"] = list(new_customers)
     holdout.attrs["time_unit"] = time_unit
+    if quiet:
+        holdout.attrs[QUIET_END_WARNED] = True
     _calibration_attrs(calibration, log, cal_day, time_unit)
     return calibration, holdout
+
+
+def warn_of_quiet_end(last_day: int, days, source: str, advice: str, stacklevel: int) -> bool:
+    """Warn when the transactions (ending on ``last_day``) stop more than half-way through the
+    holdout period (``days``: its calibration day and end day, set by ``source``): the days
+    after count as days without purchases.
+
+    Parameters
+    ----------
+    last_day : int
+        Day number of the last transaction.
+    days : tuple of int
+        Day numbers of the calibration end and of the end of the holdout period.
+    source, advice : str
+        Where the end comes from (in parentheses) and what to do, in the caller's words.
+    stacklevel : int
+        The warning's stack level, counted from the function that calls this one.
+
+    Returns
+    -------
+    bool
+        Whether it warned.
+    """
+    calibration_day, end_day = days
+    quiet = end_day - last_day
+    warned = quiet > (end_day - calibration_day) / 2
+    if warned:
+        warnings.warn(
+            f"no transaction in the last {quiet} days of the holdout period, which ends on "
+            f"{np.datetime64(end_day, 'D')} {source}; the transactions end on "
+            f"{np.datetime64(last_day, 'D')}, and the days after count as days without purchases. "
+            + advice,
+            StatisticalWarning,
+            stacklevel=stacklevel + 1,
+        )
+    return warned
 
 
 def _calibration_attrs(calibration: pd.DataFrame, log: CleanLog, cal_day: int, time_unit) -> None:

@@ -60,7 +60,7 @@ class ModelComparison:
         holdout) against "made no purchase", ``one_time_no_purchase_predicted`` and
         ``one_time_no_purchase_observed``: the share of customers without a repeat purchase in
         calibration who make none in the holdout), ``parameters`` and ``note`` (why a model
-        failed or ended on the edge of its parameter space).
+        failed or ended on the edge of its parameter space, and ties on the holdout error).
     conditional_expectation : pandas.DataFrame or None
         Mean holdout purchases by calibration repeat purchases (0, 1, …, 7+): ``customers``,
         ``actual`` and one column per model.
@@ -120,7 +120,9 @@ def compare_models(calibration, holdout=None, models=None, *, max_frequency: int
     Notes
     -----
     AIC = 2k − 2 ln L and BIC = k ln(N) − 2 ln L, with k parameters and N customers. A model whose
-    fit fails stays in the table with its reason in ``note`` and is ranked last.
+    fit fails stays in the table with its reason in ``note`` and is ranked last. Models whose
+    holdout MAE differs by at most 0.01 % (relative) are tied: they are ranked by BIC, and
+    ``note`` says so.
 
     Examples
     --------
@@ -206,17 +208,59 @@ def _fit_noting_warnings(model, calibration) -> tuple[str, bool]:
         note = "; ".join(str(w.message) for w in caught if issubclass(w.category, UserWarning))
     except ClvError as exc:
         return f"fit failed: {exc}", False
+    except (ArithmeticError, ValueError) as exc:
+        # The optimiser's own failure on one model's likelihood (as the command line's single
+        # fit reports it): that model is out of the running, the others are still compared.
+        return (
+            f"fit failed: the optimiser failed on these data ({type(exc).__name__}: {exc})",
+            False,
+        )
     return note, True
 
 
+#: Holdout errors closer than this (relative) are a tie, broken by BIC: a difference in the
+#: fifth significant digit of a mean absolute error is no evidence for one model.
+TIE_TOLERANCE = 1e-4
+
+
 def _ranked_table(rows, ranked_by: str) -> pd.DataFrame:
-    """The rows ranked (failed fits last), the likelihood columns first, parameters and note
-    last."""
+    """The rows ranked (failed fits last; models tied on the holdout error by BIC), the
+    likelihood columns first, parameters and note last."""
     table = pd.DataFrame(rows)
     table = table.sort_values(ranked_by, na_position="last", kind="stable", ignore_index=True)
+    if ranked_by == "holdout_mae":
+        table = _break_ties(table)
     order = ["model", "n_params", "log_likelihood", "aic", "bic"]
     order += [c for c in table.columns if c not in order + ["parameters", "note"]]
     return table[[*order, "parameters", "note"]]
+
+
+def _break_ties(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (sorted by holdout_mae) with each run of models whose holdout_mae is within
+    :data:`TIE_TOLERANCE` of the run's first ranked by BIC, and the tie in their notes: the order
+    in which the models were listed, or rounding, must not choose the model."""
+    mae = table["holdout_mae"].to_numpy(dtype="float64")
+    group = np.zeros(mae.size, dtype="int64")
+    for k in range(1, mae.size):
+        first = mae[np.flatnonzero(group == group[k - 1])[0]]
+        tied = np.isfinite(mae[k]) and abs(mae[k] - first) <= TIE_TOLERANCE * abs(first)
+        group[k] = group[k - 1] if tied else group[k - 1] + 1
+    if np.unique(group).size == group.size:
+        return table
+    table = table.assign(_group=group)
+    table = table.sort_values(["_group", "bic"], kind="stable", ignore_index=True)
+    notes = table["note"].tolist()
+    for g in np.unique(group):
+        members = np.flatnonzero(table["_group"].to_numpy() == g)
+        if members.size < 2:
+            continue
+        for k in members:
+            others = ", ".join(table["model"].iloc[m] for m in members if m != k)
+            tie = (
+                f"holdout_mae tied with {others} (within {100 * TIE_TOLERANCE:g} %): ranked by bic"
+            )
+            notes[k] = f"{tie}; {notes[k]}" if notes[k] else tie
+    return table.drop(columns="_group").assign(note=notes)
 
 
 def _short(note: str, width: int = 60) -> str:

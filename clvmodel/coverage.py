@@ -242,7 +242,8 @@ def coverage_comparison(models, calibration, holdout, interval: float = 0.9, **o
     pandas.DataFrame
         The columns of :func:`interval_coverage`, indexed by (``model``, ``group``), with
         ``meets_target``: observed coverage within 3 points of the predicted mass and not more
-        than 3 points below the nominal level.
+        than 3 points below the nominal level (a nullable boolean, missing for a group without
+        customers).
 
     Examples
     --------
@@ -274,9 +275,11 @@ def coverage_comparison(models, calibration, holdout, interval: float = 0.9, **o
         for label, model in models.items()
     }
     table = pd.concat(tables, names=["model"])
-    table["meets_target"] = (table["difference"].abs() <= _TARGET) & (
+    meets = (table["difference"].abs() <= _TARGET) & (
         table["observed_coverage"] >= interval - _TARGET
     )
+    # A group without customers has no coverage to judge: missing, not a failed target.
+    table["meets_target"] = meets.astype("boolean").mask(table["customers"] == 0)
     table.attrs["interval"] = float(interval)
     return table
 

@@ -125,7 +125,8 @@ def prediction_errors(predicted, actual) -> dict[str, float]:
     -------
     dict
         ``mae``, ``rmse``, ``bias`` (mean of predicted − actual), ``pearson`` and ``spearman``
-        correlations (NaN when either side is constant), ``total_predicted``, ``total_actual`` and
+        correlations (NaN when either side is constant, or with fewer than three pairs, whose
+        correlation is ±1 whatever they are), ``total_predicted``, ``total_actual`` and
         ``total_error_pct`` (100 × (predicted − actual) / actual, NaN when the actual total is 0).
 
     Examples
@@ -137,7 +138,8 @@ def prediction_errors(predicted, actual) -> dict[str, float]:
 
     predicted, actual = _pair(predicted, actual)
     difference = predicted - actual
-    constant = np.ptp(predicted) == 0 or np.ptp(actual) == 0
+    # Two points always lie on a line: their correlation (±1) says nothing about the predictions.
+    constant = np.ptp(predicted) == 0 or np.ptp(actual) == 0 or predicted.size < 3
     total_actual = float(actual.sum())
     return {
         "mae": float(np.mean(np.abs(difference))),

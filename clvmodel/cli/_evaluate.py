@@ -202,11 +202,7 @@ def evaluate(
     weekly repeat transactions, conditional expectations by calibration frequency, predicted vs
     actual, the period-transactions histogram and the reliability of churn scores.
     """
-    if interval is not None and not 0.0 < interval < 1.0:
-        raise clv.InputError(
-            f"--interval {interval:g} is not a level strictly between 0 and 1; a 90 % "
-            "interval is --interval 0.9."
-        )
+    _check_interval(interval)
     from clvmodel.cli._no_database import refuse_database_outputs
 
     refuse_database_outputs({"-o/--output": output}, "evaluate")
@@ -245,6 +241,7 @@ def evaluate(
             len(calibration), int((calibration["frequency"] > 0).sum()), "--calibration-end"
         )
         bg, model_key, comparison = _purchase_model(names, calibration, holdout)
+        interval = _coverage_level(interval, bg)
         gg = _spend_model(calibration) if amount_col is not None else None
         with warning_lines():  # the holdout ends on --observation-end, not on a duration_holdout
             report = clv.evaluate_holdout(bg, calibration, holdout, gg, transactions=table,
@@ -292,6 +289,31 @@ def _purchase_model(names, calibration, holdout):
     click.echo(str(comparison) + "\n")
     labels = {clv.models.PURCHASE_MODELS[n].label: n for n in names}
     return comparison.best, labels[comparison.table["model"][0]], comparison
+
+
+def _check_interval(interval) -> None:
+    if interval is not None and not 0.0 < interval < 1.0:
+        raise clv.InputError(
+            f"--interval {interval:g} is not a level strictly between 0 and 1; a 90 % "
+            "interval is --interval 0.9."
+        )
+
+
+def _coverage_level(interval, bg):
+    """--interval, or None (with a warning line) when the fitted purchase model cannot give the
+    uncertainty of its parameters: the rest of the evaluation stands without the coverage."""
+    from clvmodel.models._interval_draws import COVARIANCE_PROBLEMS, covariance_problem
+
+    problem = None if interval is None else covariance_problem(bg)
+    if problem is None:
+        return interval
+    click.echo(
+        f"warning: --interval {interval:g}: the coverage of prediction intervals is not "
+        f"measured: the fitted {bg.label} {COVARIANCE_PROBLEMS[problem]}, so its intervals "
+        "cannot be drawn (fit it on more data, or choose other --models).",
+        err=True,
+    )
+    return None
 
 
 def _spend_model(calibration):

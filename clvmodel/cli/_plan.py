@@ -30,6 +30,7 @@ from clvmodel.cli._plan_inputs import (
     customer_table,
     spend_model_file,
 )
+from clvmodel.cli._score_notes import observation_end_note
 from clvmodel.io import format_of, write_table
 
 
@@ -210,7 +211,8 @@ def plan(
     )
     labels = parse_names(tiers) or list(default_tier_labels(len(increases)))
     check_plan_options(increases, labels, thresholds, quantiles)
-    bg, gg = _plan_models(model, spend_model, time_unit)
+    bundle, gg = _plan_models(model, spend_model, time_unit)
+    bg = bundle.bg
     shown = display(input_path) if is_postgres_uri(input_path) else input_path
     frame = _guard.read_input(input_path, table, query)
     columns = {"customer_col": customer_col, "date_col": date_col, "amount_col": amount_col}
@@ -218,9 +220,11 @@ def plan(
     from clvmodel.cli._database_rows import database_row_words
 
     with database_row_words(input_path):  # bad rows of a table: no header to count after
-        rfm, source, assumed = customer_table(
+        read = customer_table(
             frame, shown, gg, bg.time_unit_, columns, reading, drop_duplicates, rfm_time_unit
         )
+    rfm = read.rfm
+    _note_observation_end(model, bundle, read, observation_end)
     tiering = {"tiers": labels, "thresholds": thresholds, "quantiles": quantiles}
     value = {"discount_rate": discount_rate, "margin": margin}
     horizons = (horizon, clv_horizon or horizon)
@@ -230,11 +234,30 @@ def plan(
         written = f"table {output_table} in {display(output)}"
     else:
         written = write_table(result.assignments, output, index=True)
-    click.echo(f"Scored {len(rfm):,} customers from the {source} {shown}.")
+    click.echo(f"Scored {len(rfm):,} customers from the {read.source} {shown}{_left_out(read)}.")
     click.echo(str(result))
     click.echo(f"\nWrote {len(result.assignments):,} customer assignments to {written}.")
-    if assumed:
+    if read.assumed:
         click.echo(assumed_unit_note(bg.time_unit_))
+
+
+def _note_observation_end(model, bundle, read, observation_end) -> None:
+    """As `score`: a log without --observation-end has T measured to its last purchase date;
+    say so on stderr when MODEL records another observation end."""
+    if read.end is not None and observation_end is None:
+        if note := observation_end_note(model, bundle, read.end):
+            click.echo(note, err=True)
+
+
+def _left_out(read) -> str:
+    """The customers of a log that the plan leaves out (first purchase after its end), in words
+    that end the "Scored ..." line; empty when there are none."""
+    if not read.left_out:
+        return ""
+    return (
+        f"; {read.left_out:,} more customer(s) are left out: their first purchase is after "
+        f"--observation-end {read.end:%Y-%m-%d}"
+    )
 
 
 def _check_output(output, output_table, if_exists, source) -> None:
@@ -258,7 +281,8 @@ def _check_output(output, output_table, if_exists, source) -> None:
 
 
 def _plan_models(model, spend_model, time_unit):
-    """The purchase model (with its time unit settled) and the spend model, if any."""
+    """The models of MODEL (the purchase model's time unit settled) and the spend model, if
+    any."""
     from clvmodel.cli._score_command import check_model_file  # with DuckDB: imported on use
 
     check_model_file(model, "plan")  # another kind of model file: the command that takes it
@@ -278,7 +302,7 @@ def _plan_models(model, spend_model, time_unit):
             f"{recorded_unit!r}; leave --time-unit out."
         )
     bg.time_unit_ = unit
-    return bg, gg
+    return bundle, gg
 
 
 def _staged_plan(bg, gg, rfm, horizons, tiering, value, increases, stage_wait, start):

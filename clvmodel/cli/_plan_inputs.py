@@ -3,12 +3,14 @@ table (checked, its rows named as in the file) or a transaction log summarised."
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import click
 import numpy as np
 import pandas as pd
 
 import clvmodel as clv
-from clvmodel._reading import examples
+from clvmodel._reading import date_option, examples, read_dates
 from clvmodel._rfm_source import nameless_first_column, require_rfm_columns
 from clvmodel._rfm_validate import RECOMPUTE_ADVICE, readable_examples, validate_rfm
 from clvmodel._table_ids import table_ids
@@ -249,9 +251,10 @@ def customer_table(frame, shown, gg, unit, columns, reading, drop_duplicates, rf
 
     Returns
     -------
-    (pandas.DataFrame, str, bool)
-        The RFM table (recency and T in ``unit``), ``"RFM table"`` or ``"transaction log"``, and
-        whether an RFM table's unit was taken to be the model's, neither given nor recorded.
+    CustomerTable
+        The RFM table (recency and T in ``unit``), ``"RFM table"`` or ``"transaction log"``,
+        whether an RFM table's unit was taken to be the model's, neither given nor recorded, and
+        for a log its observation end and the customers left out (first purchase after it).
 
     Raises
     ------
@@ -263,7 +266,7 @@ def customer_table(frame, shown, gg, unit, columns, reading, drop_duplicates, rf
     if _is_rfm(frame.columns):
         given, assumed = rfm_unit(frame.attrs, shown, unit, rfm_time_unit)
         rfm = _rfm_from_file(frame, customer_col, shown, gg is not None, (given, unit))
-        return rfm, "RFM table", assumed
+        return CustomerTable(rfm, "RFM table", assumed)
     if rfm_time_unit is not None:
         raise clv.InputError(log_time_unit_refusal(shown))
     if date_col not in frame.columns:
@@ -288,7 +291,26 @@ def customer_table(frame, shown, gg, unit, columns, reading, drop_duplicates, rf
         **reading,
     )
     rfm.index.name = customer_col
-    return rfm, "transaction log", False
+    # The log's end: the one given, else its last purchase date (every date was read, or
+    # rfm_summary raised).
+    end = reading["observation_end"]
+    if end is None:
+        days = read_dates(frame[date_col], reading["date_format"], date_col).day
+        end = pd.Timestamp(np.datetime64(int(days.max()), "D"))
+    else:
+        end = date_option(end, "--observation-end", reading["date_format"])
+    left_out = int(rfm.attrs.get("rejected_customers", 0))
+    return CustomerTable(rfm, "transaction log", False, end, left_out)
+
+
+class CustomerTable(NamedTuple):
+    """What :func:`customer_table` read: the RFM table, its kind and how it was made."""
+
+    rfm: pd.DataFrame
+    source: str  # "RFM table" or "transaction log"
+    assumed: bool  # an RFM table's time unit taken to be the model's
+    end: pd.Timestamp | None = None  # a log's observation end
+    left_out: int = 0  # customers of a log whose first purchase is after its end
 
 
 #: --rfm-time-unit, of `score` and `plan`: the unit of an RFM table INPUT's recency and T.

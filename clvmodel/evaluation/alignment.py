@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
-from clvmodel.errors import InputError, StatisticalWarning
+from clvmodel._holdout_split import warn_of_quiet_end
+from clvmodel.errors import InputError
 from clvmodel.evaluation._shared import (
     DAY_TOLERANCE,
     date,
@@ -110,10 +109,19 @@ def aligned_holdout(calibration: pd.DataFrame, holdout) -> pd.DataFrame:
                 parts.append(f"{len(only_cal)} only in calibration ({examples(only_cal)})")
             if len(only_hold):
                 parts.append(f"{len(only_hold)} only in the holdout ({examples(only_hold)})")
+            # Every calibration customer has a holdout row: most likely a segment of the
+            # calibration table evaluated against the whole holdout table.
+            fix = (
+                " To evaluate a segment of the calibration table, pass "
+                "holdout.loc[calibration.index]."
+                if not len(only_cal)
+                else ""
+            )
             raise InputError(
                 "calibration and holdout describe different customers: "
                 + "; ".join(parts)
                 + ". Make both with one clvmodel.calibration_holdout_split call."
+                + fix
             )
         holdout = holdout.loc[calibration.index]
     return holdout
@@ -157,11 +165,12 @@ def column(frame: pd.DataFrame, names: tuple[str, ...]):
 
 
 def check_against_transactions(
-    transactions, reading, calibration, x, age, holdout_counts, duration, unit
+    transactions, reading, calibration, x, age, holdout_counts, duration, unit, warned=False
 ):
     """Match the dated transactions to the calibration and holdout tables, and return what
     tracking needs: (first days of the cohort, repeat days, calibration day, end day, new ids,
-    purchase days of new customers)."""
+    purchase days of new customers). ``warned``: the split already warned of a holdout period
+    that runs on past the transactions."""
     if unit is None:
         raise InputError(
             "cannot tell the time unit, needed to place the transactions in time: build the "
@@ -202,18 +211,9 @@ def check_against_transactions(
         )
     repeats = (repeat_code, repeat_day, len(log.customers))
     _check_repeat_counts(calibration.index, position, repeats, (x, holdout_counts), days)
-    last_day = int(log.day.max())
-    quiet = end_day - last_day
-    if quiet > (end_day - calibration_day) / 2:
+    if not warned:  # by calibration_holdout_split, which made the tables
         # stacklevel 4: the caller of evaluate_holdout (→ _dated → here)
-        warnings.warn(
-            f"no transaction in the last {quiet} days of the holdout period, which ends on "
-            f"{date(end_day):%Y-%m-%d} {HOLDOUT_END_SOURCE}; the transactions end on "
-            f"{date(last_day):%Y-%m-%d}, and the days after count as days without purchases. "
-            + HOLDOUT_END_ADVICE,
-            StatisticalWarning,
-            stacklevel=4,
-        )
+        warn_of_quiet_end(int(log.day.max()), days, HOLDOUT_END_SOURCE, HOLDOUT_END_ADVICE, 4)
     new = (first_day > calibration_day) & (first_day <= end_day)
     new_ids = list(log.customers[new])
     all_days_new = np.isin(log.customer_code, np.flatnonzero(new)) & (log.day <= end_day)

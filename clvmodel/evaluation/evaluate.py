@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from clvmodel._holdout_split import QUIET_END_WARNED
 from clvmodel.coverage import interval_coverage
 from clvmodel.errors import InputError
 from clvmodel.evaluation._customers import PREDICTOR_KEYS, compare_customers
@@ -199,8 +200,16 @@ def _dated(groups, transactions, reading, tables, rfm, outcome, unit, period) ->
     actual, duration = outcome
     first, repeats, calibration_day, end_day, new_customers, new_purchases = (
         check_against_transactions(
-            transactions, reading, calibration, rfm.frequency, rfm.T, actual, duration, unit
-        )
+            transactions,
+            reading,
+            calibration,
+            rfm.frequency,
+            rfm.T,
+            actual,
+            duration,
+            unit,
+            warned=bool(holdout.attrs.get(QUIET_END_WARNED)),
+        )  # fmt: skip
     )
     unit_days = TIME_UNITS[unit]
     tracking = cohort_tracking(

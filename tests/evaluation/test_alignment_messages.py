@@ -27,6 +27,9 @@ def test_evaluate_holdout_past_the_data_names_the_arguments(cdnow_sample):
         warnings.simplefilter("ignore", clv.ClvWarning)
         cal, hold = clv.calibration_holdout_split(cdnow_sample, CALIBRATION_END, PAST_THE_DATA)
         bg = clv.BetaGeoModel().fit(cal)
+    # The split warned already (and says so in the holdout table's attrs, so that evaluate does
+    # not repeat it); a table that lost its attrs is warned of here.
+    assert hold.attrs.pop("quiet_end_warned") is True
     messages = _caught(clv.evaluate_holdout, bg, cal, hold, transactions=cdnow_sample)
     quiet = [m for m in messages if "holdout period" in m]
     assert len(quiet) == 1, messages

@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import gammaln, polygamma, psi
+from scipy.special import polygamma, psi
 
 from clvmodel._grouping import value_codes
 from clvmodel.models._compress import RfmRows, compress_rfm
-from clvmodel.models._log_gamma import log_gamma_shift
+from clvmodel.models._log_gamma import digamma_shift, log_gamma_shift, trigamma_shift
+from clvmodel.models._special import log_growth
 
 __all__ = ["FusedBetaGeoFit", "Histories", "objective", "rfm_histories"]
 
@@ -160,23 +161,30 @@ def objective(theta, h: Histories, hessian: bool):
     """
     r, alpha, a, b = (float(v) for v in theta)
     ux, cx = h.ux, h.count_x
-    customers = cx.sum()
-    log_T, inv_T = np.log(alpha + h.uT), 1.0 / (alpha + h.uT)
-    log_tx, inv_tx = np.log(alpha + h.ut_x), 1.0 / (alpha + h.ut_x)
-    weight_T = r * h.count_T + h.purchases_T  # Σ over customers with that T of (r + x)
+    # ln(α + u) = ln α + ln(1 + u/α), and r ln α − (r + x) ln(α + T) as −r ln(1 + T/α) −
+    # x ln(α + T): so the terms keep their digits when r and α grow without bound together (no
+    # heterogeneity in the purchase rate), where the plain differences cancel to noise and the
+    # optimiser ran off after it (r = 2e31, log-likelihood −2^62).
+    log_T = np.log(alpha + h.uT)
+    grow_T = log_growth(alpha, h.uT, log_T)
+    grow_tx = log_growth(alpha, h.ut_x, np.log(alpha + h.ut_x))
+    inv_T, inv_tx = 1.0 / (alpha + h.uT), 1.0 / (alpha + h.ut_x)
+    # 1/α − 1/(α + T) = T/(α(α + T)) per customer with that T
+    rate_T = h.count_T @ (h.uT * inv_T) / alpha
 
     # Coins survived by a customer alive at T: x (BG/NBD) or x + 1 (MBG/NBD).
     coins = ux + 1.0 if h.modified else ux
     ll = (
-        cx @ (gammaln(r + ux) - gammaln(r) + r * np.log(alpha))
+        cx @ log_gamma_shift(r, ux)
         # lnB(a, b+x) − lnB(a, b) as shifts of ln Γ, which keep their digits for large a and b.
         + cx @ (log_gamma_shift(b, coins) - log_gamma_shift(a + b, coins))
-        - weight_T @ log_T
+        - r * (h.count_T @ grow_T)
+        - h.purchases_T @ log_T
     )
     grad = np.array(
         [
-            cx @ (psi(r + ux) - psi(r) + np.log(alpha)) - h.count_T @ log_T,
-            customers * r / alpha - weight_T @ inv_T,
+            cx @ digamma_shift(r, ux) - h.count_T @ grow_T,
+            r * rate_T - h.purchases_T @ inv_T,
             cx @ (psi(a + b) - psi(a + b + coins)),
             cx @ (psi(b + coins) - psi(a + b + coins) - psi(b) + psi(a + b)),
         ]
@@ -187,7 +195,7 @@ def objective(theta, h: Histories, hessian: bool):
     k_x = np.log(a) - np.log(denominator)
     inv_bx = 1.0 / denominator
 
-    sums = _row_sums(r, h, log_tx, log_T, inv_tx, inv_T, k_x, inv_bx, hessian)
+    sums = _row_sums(r, h, grow_tx, grow_T, inv_tx, inv_T, k_x, inv_bx, hessian)
     soft, cw, cw_d1, cw_md2, cw_ib = sums[:5]
     ll += soft
     grad += np.array([-cw_d1, -cw_md2, cw / a, -cw_ib])
@@ -199,9 +207,11 @@ def objective(theta, h: Histories, hessian: bool):
     # d²D: (r,α) −δ2; (α,α) m(1/(α+t_x)² − 1/(α+T)²); (a,a) −1/a²; (b,b) 1/(b+x−1)²; plus
     # w(1−w) dD dDᵀ with dD = (−δ1, −m δ2, 1/a, −1/(b+x−1)) and w = P(dropped out | history).
     hess = np.empty((4, 4))
-    hess[0, 0] = cx @ (_trigamma(r + ux) - _trigamma(r)) + v_d1d1
-    hess[0, 1] = customers / alpha - h.count_T @ inv_T - cw_d2 + v_d1md2
-    hess[1, 1] = -customers * r / alpha**2 + weight_T @ inv_T**2 + cw_m_dsq + v_md2md2
+    hess[0, 0] = cx @ trigamma_shift(r, ux) + v_d1d1
+    hess[0, 1] = rate_T - cw_d2 + v_d1md2
+    # −r(1/α² − 1/(α + T)²) = −r T(2α + T)/(α²(α + T)²) per customer with that T
+    squares = h.count_T @ (h.uT * (2.0 * alpha + h.uT) * inv_T**2) / alpha**2
+    hess[1, 1] = -r * squares + h.purchases_T @ inv_T**2 + cw_m_dsq + v_md2md2
     hess[0, 2] = -v_d1 / a
     hess[0, 3] = v_d1ib
     hess[1, 2] = -v_md2 / a
@@ -224,7 +234,7 @@ def _trigamma(z):
     return polygamma(1, z)
 
 
-def _row_sums(r, h, log_tx, log_T, inv_tx, inv_T, k_x, inv_bx, hessian):
+def _row_sums(r, h, grow_tx, grow_T, inv_tx, inv_T, k_x, inv_bx, hessian):
     """The count-weighted sums over rows with repeat purchases, block by block.
 
     With m = r + x, δ1 = ln(α+t_x) − ln(α+T), δ2 = 1/(α+t_x) − 1/(α+T), ib = 1/(b+x−1),
@@ -242,8 +252,8 @@ def _row_sums(r, h, log_tx, log_T, inv_tx, inv_T, k_x, inv_bx, hessian):
         m = r + h.r_x[block]
         inv_t = inv_tx[it_x]
         inv_a = inv_T[iT]
-        d1 = log_tx[it_x]
-        d1 -= log_T[iT]
+        d1 = grow_tx[it_x]  # ln(α + t_x) − ln(α + T) as ln(1 + t_x/α) − ln(1 + T/α)
+        d1 -= grow_T[iT]
         d2 = inv_t - inv_a
         md2 = m * d2
         dead = m * d1

@@ -54,6 +54,7 @@ __all__ = [
     "expected_purchases_if_alive",
     "fallback_if_alive",
     "log_gamma_ratio",
+    "log_growth",
     "log1p_ratio",
     "log1mexp",
     "one_minus_power_over",
@@ -303,6 +304,16 @@ def _safe_betaln(a, b):
     tiny = np.minimum(a, b) < _TINY_ARGUMENT
     plain = safe_gammaln(a) + safe_gammaln(b) - safe_gammaln(np.add(a, b))
     return np.where(tiny, plain, betaln(a, b))
+
+
+def log_growth(alpha, u, log_alpha_u) -> np.ndarray:
+    """ln(α + u) − ln α, given ln(α + u): as ln(1 + u/α) for α ≥ 1, which keeps its digits
+    however large α grows (the plain difference of two logs near ln α cancels to noise), and as
+    the plain difference below 1, where u/α may overflow."""
+    alpha = np.asarray(alpha, dtype="float64")
+    with np.errstate(over="ignore", divide="ignore"):
+        plain = log_alpha_u - np.log(alpha)
+        return np.where(alpha >= 1.0, np.log1p(u / np.maximum(alpha, 1.0)), plain)
 
 
 def log_gamma_ratio(y, n) -> np.ndarray:

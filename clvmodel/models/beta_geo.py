@@ -19,8 +19,8 @@ from clvmodel.models._intervals import DropoutAtPurchasesCounts
 from clvmodel.models._special import (
     expected_purchases_if_alive,
     log_gamma_ratio,
+    log_growth,
     pmf_dropout_at_purchases,
-    safe_gammaln,
     survival_dropout_at_purchases,
 )
 from clvmodel.models.base import PurchaseModel
@@ -107,21 +107,27 @@ class BetaGeoModel(FusedBetaGeoFit, PurchaseModel):
         bx1 = np.where(repeat, b + (x - 1.0), 1.0)
         with np.errstate(over="ignore"):  # b subnormal: a gradient of −inf in b
             inv_bx1 = np.where(repeat, 1.0 / bx1, 0.0)
-        alive = -rx * log_alpha_T
-        dead = np.where(repeat, np.log(a) - np.log(bx1) - rx * log_alpha_tx, -np.inf)
+        # r ln α − (r + x) ln(α + T) as −r ln(1 + T/α) − x ln(α + T), with r ln α taken out of
+        # both branches: the digits survive r and α growing together without bound.
+        grow_T, grow_tx = log_growth(alpha, T, log_alpha_T), log_growth(alpha, t_x, log_alpha_tx)
+        alive = -r * grow_T - x * log_alpha_T
+        dead = np.where(repeat, np.log(a) - np.log(bx1) - r * grow_tx - x * log_alpha_tx, -np.inf)
         total = np.logaddexp(alive, dead)
         # lnB(a, b+x) − lnB(a, b) as two shifts of ln Γ: betaln's difference loses digits once a and
         # b are large (a dropout distribution collapsing onto its mean).
         log_beta_ratio = log_gamma_ratio(b, x) - log_gamma_ratio(a + b, x)
-        ll = safe_gammaln(rx) - safe_gammaln(r) + r * np.log(alpha) + log_beta_ratio + total
+        ll = log_gamma_ratio(r, x) + log_beta_ratio + total
         if not gradient:
             return ll, None
         w_dead = np.exp(dead - total)
         w_alive = 1.0 - w_dead
         psi_ab, psi_abx = psi(a + b), psi(a + b + x)
         grad = np.empty((4, ll.size))
-        grad[0] = psi(rx) - psi(r) + np.log(alpha) - w_alive * log_alpha_T - w_dead * log_alpha_tx
-        grad[1] = r / alpha - rx * (w_alive / (alpha + T) + w_dead / (alpha + t_x))
+        grad[0] = psi(rx) - psi(r) - w_alive * grow_T - w_dead * grow_tx
+        # r/α − (r + x)(w/(α + T) + ...) with 1/α − 1/(α + T) = T/(α(α + T))
+        grad[1] = r / alpha * (w_alive * T / (alpha + T) + w_dead * t_x / (alpha + t_x)) - x * (
+            w_alive / (alpha + T) + w_dead / (alpha + t_x)
+        )
         grad[2] = psi_ab - psi_abx + w_dead / a
         grad[3] = psi(b + x) - psi_abx - psi(b) + psi_ab - w_dead * inv_bx1
         return ll, grad

@@ -9,6 +9,7 @@ differences.
 from __future__ import annotations
 
 import importlib.util
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -387,3 +388,18 @@ def test_newton_predicts_the_last_step_only_in_the_quadratic_regime():
     assert np.max(np.abs(gradient)) < 1e-12
     assert result.predicted[0] == pytest.approx(value, rel=1e-15)
     assert not any(np.array_equal(c, result.x) for c in calls[:-1])
+
+
+def test_no_heterogeneity_in_the_rate_keeps_the_likelihood_digits():
+    # Every customer bought 1-4 times and last at T: the supremum has r, α → ∞ (a Poisson rate)
+    # and a → 0. r ln α − (r + x) ln(α + T) computed as written cancelled to noise there: the
+    # fit ran to r = 2e31 and reported a log-likelihood of −2^62. MBG/NBD and Pareto/NBD share
+    # this limit (no dropout, one Poisson rate): the three suprema agree.
+    table = pd.DataFrame({"frequency": [2, 3, 1, 4] * 5, "recency": 10.0, "T": 10.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", clv.StatisticalWarning)
+        fits = [M().fit(table) for M in (BetaGeoModel, ModifiedBetaGeoModel, clv.ParetoNBDModel)]
+    for model in fits:
+        assert model.log_likelihood_ == pytest.approx(fits[2].log_likelihood_, abs=1e-4)
+    bg = fits[0]
+    assert bg.params_["r"] / bg.params_["alpha"] == pytest.approx(0.25, rel=1e-4)  # 50 / 200

@@ -306,7 +306,7 @@ def test_load_model_points_to_dayone_loader(model, tmp_path):
         (lambda d: d["settings"].update(numeric=["first_purchase_amount"]), "numeric"),
         (lambda d: d["segment_cuts"].update(low="x"), "segment_cuts"),
         (lambda d: d["bg"]["settings"].update(dropout_covariates=[]), "params"),
-        (lambda d: d["settings"].update(colour="red"), "bad settings"),
+        (lambda d: d["settings"].update(colour="red"), r"unknown setting\(s\) \['colour'\]"),
     ],
 )
 def test_tampered_dayone_files_are_refused(model, tmp_path, mutate, message):

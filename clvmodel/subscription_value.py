@@ -195,6 +195,8 @@ def holdout_log_likelihood(model, calibration, later) -> tuple[float, int]:
     # censored there, and what they did next is part of the holdout.
     t0, cancelled0 = censor_running_periods(calibration, t0, cancelled0)
     t1, cancelled1, index1 = validate_subscribers(later, period, "later")
+    # And at the end of the holdout: a cancellation in its running period is not yet an outcome.
+    t1, cancelled1 = censor_running_periods(later, t1, cancelled1)
     refuse_repeated_subscribers(index0, "calibration")
     refuse_repeated_subscribers(index1, "later")
     active = index0[~cancelled0]

@@ -11,6 +11,7 @@ from cli_run import run_cli
 import clvmodel as clv
 from clvmodel.errors import InputError
 from clvmodel.subscription_churn import subscriber_churn_risk
+from clvmodel.subscription_value import holdout_log_likelihood
 
 # The "regular" cohort of Fader and Hardie (2007), "How to project customer retention", Table 1.
 REGULAR = {"alpha": 0.704, "beta": 1.182}
@@ -238,3 +239,15 @@ def test_cli_fit_agrees_with_python_on_cancellations_in_a_running_period(tmp_pat
     python = clv.ShiftedBetaGeoModel().fit(rows)
     cli = clv.load(tmp_path / "model.json")
     np.testing.assert_allclose(cli.params_.to_numpy(), python.params_.to_numpy(), rtol=1e-6)
+
+
+def test_a_cancellation_in_the_holdouts_running_period_is_not_yet_an_outcome():
+    # Observed 3 periods later, one subscriber has cancelled in a 4th period still running: the
+    # holdout log-likelihood must count them as having survived the 3 periods (as the fit does),
+    # not as cancelled in the 4th while their peers in it count as survivors.
+    sbg = clv.ShiftedBetaGeoModel.from_params(REGULAR)
+    calibration = pd.DataFrame({"periods": [2, 2, 2], "cancelled": 0})
+    later = pd.DataFrame({"periods": [5, 5, 6], "cancelled": [0, 0, 1], "observed_periods": 5})
+    censored = pd.DataFrame({"periods": [5, 5, 5], "cancelled": 0})
+    got = holdout_log_likelihood(sbg, calibration, later)
+    assert got == pytest.approx(holdout_log_likelihood(sbg, calibration, censored), rel=1e-12)

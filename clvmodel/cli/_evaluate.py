@@ -16,6 +16,7 @@ from clvmodel._files import write_atomically, write_text_atomically
 from clvmodel._postgres_connect import display, is_postgres_uri
 from clvmodel.cli import _guard, main
 from clvmodel.cli._options import FRACTION_HELP, INTERVAL
+from clvmodel.cli._score_command import check_interval
 from clvmodel.evaluation.alignment import HOLDOUT_END_ADVICE, HOLDOUT_END_SOURCE
 from clvmodel.io import write_table
 from clvmodel.plotting import (
@@ -202,7 +203,7 @@ def evaluate(
     weekly repeat transactions, conditional expectations by calibration frequency, predicted vs
     actual, the period-transactions histogram and the reliability of churn scores.
     """
-    _check_interval(interval)
+    check_interval(interval)
     from clvmodel.cli._no_database import refuse_database_outputs
 
     refuse_database_outputs({"-o/--output": output}, "evaluate")
@@ -289,14 +290,6 @@ def _purchase_model(names, calibration, holdout):
     click.echo(str(comparison) + "\n")
     labels = {clv.models.PURCHASE_MODELS[n].label: n for n in names}
     return comparison.best, labels[comparison.table["model"][0]], comparison
-
-
-def _check_interval(interval) -> None:
-    if interval is not None and not 0.0 < interval < 1.0:
-        raise clv.InputError(
-            f"--interval {interval:g} is not a level strictly between 0 and 1; a 90 % "
-            "interval is --interval 0.9."
-        )
 
 
 def _coverage_level(interval, bg):

@@ -173,7 +173,7 @@ def score(
     """
     started = time.perf_counter()
     duration = with_unit_option("--horizon", horizon, horizon_unit, "M")
-    _check_interval(interval)
+    check_interval(interval)
     target = _Target(output, output_table, rejects_table, rejects, if_exists)
     _check_target(target, model, input_path, options["table"], options["query"])
     amount_option(options)
@@ -206,7 +206,8 @@ def score(
     score_notes(model, bundle, unit, read.unit_assumed, spend_dropped)
 
 
-def _check_interval(interval) -> None:
+def check_interval(interval) -> None:
+    """Refuse an --interval that is not a level strictly between 0 and 1."""
     if interval is not None and not 0.0 < interval < 1.0:
         raise InputError(
             f"--interval {interval:g} is not a level strictly between 0 and 1; a 90 % interval "

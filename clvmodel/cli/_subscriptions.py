@@ -142,11 +142,9 @@ def score_command(model_path, input_path, output, interval, **options):
     --interval, each of the three gets _lower/_upper limits.
     """
     started = time.perf_counter()
-    if interval is not None and not 0.0 < interval < 1.0:
-        raise InputError(
-            f"--interval {interval:g} is not a level strictly between 0 and 1; a 90 % interval "
-            "is --interval 0.9."
-        )
+    from clvmodel.cli._score_command import check_interval
+
+    check_interval(interval)
     margin = options["margin"]
     job = prepare_scoring(model_path, input_path, output, options, (".csv", ".parquet", ".pq"))
     model, table = job.model, job.table

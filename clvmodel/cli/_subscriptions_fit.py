@@ -235,6 +235,7 @@ def _distinct_rows(table, spool, screen, options, ends, codes):
         pairs = calibration[["periods", "cancelled", *keep]].assign(
             later_periods=later["periods"].to_numpy(),
             later_cancelled=later["cancelled"].to_numpy(),
+            later_observed_periods=later["observed_periods"].to_numpy(),
         )
         paired.add(pairs.reset_index(drop=True))
     return distinct, paired, early
@@ -279,7 +280,14 @@ def _choose_by_holdout(paired, counts, keep, fit, holdout_periods, calibration_e
     """Fit sBG and BdW on the calibration rows of ``paired`` (distinct calibration and later
     rows with counts), rank them by holdout log-likelihood and return the better one's name."""
     calibration = paired[["periods", "cancelled", "observed_periods", *keep]]
-    later = paired[["later_periods", "later_cancelled"]].set_axis(["periods", "cancelled"], axis=1)
+    later = paired[["later_periods", "later_cancelled", "later_observed_periods"]].set_axis(
+        ["periods", "cancelled", "observed_periods"], axis=1
+    )
+    # Active at the end of calibration: not cancelled, or cancelled in a period still running
+    # then (censored there, as the fit and holdout_log_likelihood count them).
+    active = (calibration["cancelled"] == 0) | (
+        calibration["periods"] > calibration["observed_periods"]
+    )
     n = counts.sum()
     records, context = {}, f" to {calibration_end.date()} (the calibration of --holdout-periods)"
     for name in ("sbg", "bdw"):
@@ -288,7 +296,7 @@ def _choose_by_holdout(paired, counts, keep, fit, holdout_periods, calibration_e
         # holdout_log_likelihood sums over rows: one call per distinct count, scaled by it.
         for count in np.unique(counts):
             pick = counts == count
-            if (calibration["cancelled"].to_numpy()[pick] == 0).any():
+            if active.to_numpy()[pick].any():
                 ll, m = holdout_log_likelihood(model, calibration[pick], later[pick])
                 score, subscribers = score + count * ll, subscribers + int(count) * m
         k = len(model.param_names)

@@ -72,15 +72,32 @@ def mask_password(text: object) -> str:
 
 def _password_span(text: str, start: int, stop: int) -> tuple[int, int] | None:
     """Where the password of the URI whose user begins at ``start`` lies (``stop``: the end of
-    its line or the next URI). A password may hold "/", "@" or spaces that the user did not
-    escape, so it runs from after ``user:`` to the LAST "@" before the host."""
-    at = text.rfind("@", start, stop)
+    its line or the next URI), or None.
+
+    A password may hold "/" or "@" that the user did not escape: it runs from after ``user:`` to
+    the last "@" that can end it, never across "?" or "#" (a query string) and across white space
+    only when a host follows that "@" with its port or database (``@db:5432``, ``@db/shop``), so
+    that a later "@" in the message (``user ann@corp.com``) is not taken for the host's.
+    """
+    at = text.find("@", start, stop)
     colon = text.find(":", start, at) if at != -1 else -1
     if colon == -1 or any(c in text[start:colon] for c in "/?#@ \t"):
         return None  # no user:password@ (a user alone, a host:port, a path)
     if text.startswith("***@", colon + 1):
         return colon + 1, colon + 4  # masked already: an "@" further on is not the host's
-    return colon + 1, at
+    end = None
+    while at != -1:
+        secret = text[colon + 1 : at]
+        if "?" in secret or "#" in secret:
+            break
+        if not any(c.isspace() for c in secret) or _HOST.match(text, at + 1):
+            end = at
+        at = text.find("@", at + 1, stop)
+    return None if end is None else (colon + 1, end)
+
+
+#: A host followed by its port or database, as after the "@" of a URI.
+_HOST = re.compile(r"[A-Za-z0-9._%\[\]-]+(?=[:/])")
 
 
 def _mask_uris(text: str) -> str:

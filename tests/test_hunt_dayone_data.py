@@ -193,7 +193,8 @@ def test_the_observation_end_warning_says_what_was_assumed(files):
 def test_a_database_input_is_refused_up_front(files, arguments, named):
     result = run_cli(*arguments, "--covariates", NUMERIC[0], "-o", "db.json", cwd=files)
     line = one_line_error(result)
-    assert line.startswith(f"error: {named} is a postgresql:// database"), line
+    assert line.startswith(f"error: {named} postgres"), line
+    assert "is a postgresql:// database" in line
     assert "CSV or Parquet" in line and "needs exactly one of --table" not in line
 
 
@@ -202,11 +203,25 @@ def test_dayone_refuses_a_database_to_score_or_write(files):
     line = one_line_error(
         run_cli("dayone", "m.json", "postgresql://h/db", "-o", "s.csv", cwd=files)
     )
-    assert line.startswith("error: SIGNUPS is a postgresql:// database"), line
+    assert line.startswith("error: SIGNUPS postgresql://h/db is a postgresql:// database"), line
     line = one_line_error(
         run_cli("dayone", "m.json", "attributes.csv", "-o", "postgresql://h/db", cwd=files)
     )
-    assert line.startswith("error: -o/--output is a postgresql:// database"), line
+    assert line.startswith("error: -o/--output postgresql://h/db is a postgresql://"), line
+    # dayone-fit too, before any work (it ran the whole fit and then failed on the folder).
+    line = one_line_error(
+        run_cli(
+            "dayone-fit",
+            "tx.csv",
+            "attributes.csv",
+            "--covariates",
+            NUMERIC[0],
+            "-o",
+            "postgresql://ann:secret@h/db",
+            cwd=files,
+        )  # fmt: skip
+    )
+    assert "-o/--output postgresql://ann:***@h/db is a postgresql://" in line, line
 
 
 # 5 ------------------------------------------------------------------------------------------------

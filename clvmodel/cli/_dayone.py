@@ -170,7 +170,7 @@ def dayone_fit(
     if stray:
         raise InputError(f"--categorical names {stray}, which are not in --covariates.")
     baseline_levels = _baselines(baselines)
-    _refuse_databases({"TRANSACTIONS": transactions, source: attributes}, source)
+    _refuse_databases({"TRANSACTIONS": transactions, source: attributes}, output, source)
     log = read_table(transactions)
     _require_amounts(log, customer_col, date_col, amount_col)
     table = _indexed(read_table(attributes), customer_col, source)
@@ -217,31 +217,6 @@ def _require_amounts(log: pd.DataFrame, customer_col, date_col, amount_col) -> N
             f"TRANSACTIONS has no amount column {amount_col!r}; its columns are "
             f"{list(map(str, log.columns))}. A Day One model predicts spend, so it needs the "
             "amount of each purchase: name its column with --amount-col."
-        )
-
-
-def _refuse_databases(inputs: dict[str, str], source: str) -> None:
-    """Refuse a ``postgresql://`` input up front: these commands read files only, and have no
-    --table or --query to name what to read from a database. ``source`` is how the command
-    line named the attributes (``ATTRIBUTES``; ``--attributes`` through ``clvmodel fit``), or
-    ``SIGNUPS`` for ``clvmodel dayone``."""
-    from clvmodel._postgres_connect import is_postgres_uri
-
-    command = {"ATTRIBUTES": "dayone-fit", "SIGNUPS": "dayone"}.get(source, f"fit {source}")
-
-    for name, path in inputs.items():
-        if not is_postgres_uri(path):
-            continue
-        if name.startswith("-o"):
-            raise InputError(
-                f"{name} is a postgresql:// database, but `clvmodel {command}` writes CSV or "
-                "Parquet files only (it has no --output-table); write to a file (e.g. -o "
-                "scores.parquet) and load that into the database."
-            )
-        raise InputError(
-            f"{name} is a postgresql:// database, but `clvmodel {command}` reads CSV or "
-            "Parquet files only, without --table or --query; export the table to a CSV or "
-            f"Parquet file and give its path as {name}."
         )
 
 
@@ -367,7 +342,7 @@ def dayone(model_path, signups, output, customer_col, horizon, horizon_unit, unk
     segment (below average, average, above average).
     """
     started = time.perf_counter()
-    _refuse_databases({"SIGNUPS": signups, "-o/--output": output}, "SIGNUPS")
+    _refuse_databases({"SIGNUPS": signups}, output, "SIGNUPS")
     _guard.refuse_overwrite({"-o/--output": output}, {"MODEL": model_path, "SIGNUPS": signups})
     model = clv.DayOneModel.load(model_path)
     if horizon_unit is not None and horizon is None:  # the model's horizon in another unit
@@ -387,3 +362,14 @@ def dayone(model_path, signups, output, customer_col, horizon, horizon_unit, unk
         f"{predictions['day_one_value'].mean():.2f}; {shown}); wrote {output} in "
         f"{time.perf_counter() - started:.1f} s"
     )
+
+
+def _refuse_databases(inputs: dict[str, str], output, source: str) -> None:
+    """Refuse a ``postgresql://`` input or -o up front: these commands read and write files
+    only. ``source`` is how the command line named the attributes (``ATTRIBUTES``;
+    ``--attributes`` through ``clvmodel fit``), or ``SIGNUPS`` for ``clvmodel dayone``."""
+    from clvmodel.cli._no_database import refuse_database_inputs, refuse_database_outputs
+
+    command = {"ATTRIBUTES": "dayone-fit", "SIGNUPS": "dayone"}.get(source, f"fit {source}")
+    refuse_database_outputs({"-o/--output": output}, command)
+    refuse_database_inputs(inputs, command)

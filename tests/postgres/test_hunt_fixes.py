@@ -115,6 +115,14 @@ WEIRD = "p@ss/wo rd"  # a password with "/", "@" and a space, none of them escap
          "postgresql://a:***@h/d is postgresql://e:***@g/h"),
         ("postgresql://a:***@h/d: bad host \"x@y\"", "postgresql://a:***@h/d: bad host \"x@y\""),
         ("postgresql://ann@db/shop", "postgresql://ann@db/shop"),
+        # A later "@" in the message or the query string is not the host's (a review of the
+        # first version, which masked up to the last "@" of the line).
+        ("postgresql://db:5432/shop?user=ann@corp&sslmode=require",
+         "postgresql://db:5432/shop?user=ann@corp&sslmode=require"),
+        ("postgresql://ann:pw@db/shop (contact admin@example.com)",
+         "postgresql://ann:***@db/shop (contact admin@example.com)"),
+        ("cannot connect to postgresql://db:5432/shop for user ann@corp.com",
+         "cannot connect to postgresql://db:5432/shop for user ann@corp.com"),
     ],
 )  # fmt: skip
 def test_mask_password_covers_slashes_ats_spaces_and_one_slash(text, expected):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from clvmodel._random import random_generator
 from clvmodel._units import check_margin, check_number
 from clvmodel.errors import InputError
 from clvmodel.models._contractual import ContractualModel, check_discount_rate
@@ -244,7 +245,7 @@ def naive_vs_model_on_simulated_cohorts(
     ):
         if not isinstance(value, (int, np.integer)) or value < low:
             raise InputError(f"{name} must be a whole number ≥ {low}, got {value!r}.")
-    rng = np.random.default_rng(random_state)
+    rng = random_generator(random_state, "random_state")
     horizon = int(fit_periods + holdout_periods)
     rows = []
     for _ in range(int(n_cohorts)):

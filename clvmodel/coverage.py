@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from clvmodel._random import random_generator
 from clvmodel._table_ids import canonical_ranks
 from clvmodel.errors import InputError
 from clvmodel.value import check_models
@@ -105,7 +106,7 @@ def randomised_pit(model, calibration, holdout, seed=0) -> np.ndarray:
     below = np.cumsum(pmf, axis=1)[rows, counts] - pmf[rows, counts]
     mass = pmf[rows, counts]
     v = np.empty(actual.size)
-    v[_customer_order(calibration.index, below, mass)] = np.random.default_rng(seed).uniform(
+    v[_customer_order(calibration.index, below, mass)] = random_generator(seed).uniform(
         size=actual.size
     )
     return np.clip(below + v * mass, 0.0, 1.0)

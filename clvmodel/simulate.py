@@ -22,6 +22,7 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
+from clvmodel._random import random_generator
 from clvmodel._units import MAX_HORIZON_DAYS
 from clvmodel.errors import InputError
 
@@ -139,7 +140,7 @@ def simulate_customers(
     >>> pareto = dict(r=0.55, alpha=10.6, s=0.61, beta=11.7)
     >>> rfm = clv.simulate_customers(1000, pareto, T=39, seed=1, model="pnbd")
     """
-    rng, age = _rng(seed), _ages(T, _count(n_customers))
+    rng, age = random_generator(seed), _ages(T, _count(n_customers))
     x, t_x = _draw(rng, n_customers, model, *_model_params(model, bg_params), age)
     table = pd.DataFrame({"frequency": x.astype("int64"), "recency": t_x, "T": age})
     if gg_params is not None:
@@ -195,7 +196,7 @@ def simulate_transactions(
     """
     n_customers = _count(n_customers)
     acquisition_days, observation_days = _check_days(acquisition_days, observation_days)
-    first_day, rng = _first_day(start, observation_days), _rng(seed)
+    first_day, rng = _first_day(start, observation_days), random_generator(seed)
     first = rng.integers(0, acquisition_days, n_customers)
     age = (observation_days - 1 - first).astype("float64")
     x, t_x = _draw(rng, n_customers, model, *_model_params(model, bg_params), age)
@@ -224,13 +225,6 @@ def _count(n) -> int:
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
         raise InputError(f"n_customers must be a positive whole number, got {n!r}.")
     return int(n)
-
-
-def _rng(seed) -> np.random.Generator:
-    try:
-        return np.random.default_rng(seed)
-    except (TypeError, ValueError):
-        raise InputError(f"seed must be an integer ≥ 0 or a Generator, got {seed!r}.") from None
 
 
 def _ages(T, n: int) -> np.ndarray:
@@ -382,7 +376,7 @@ def simulate_customers_with_covariates(
     ['frequency', 'recency', 'T', 'z']
     """
     z, columns = _covariate_values(covariates)
-    rng, age, n = _rng(seed), _ages(T, len(z)), len(z)
+    rng, age, n = random_generator(seed), _ages(T, len(z)), len(z)
     r, alpha_i, c_i, d_i = _individual_params(
         model, bg_params, z, columns, purchase_coefficients, dropout_coefficients
     )

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from clvmodel._random import random_generator
 from clvmodel._reading import date_option
 from clvmodel._subscription_dates import (
     add_periods,
@@ -254,7 +255,7 @@ def simulate_subscription_table(
     True
     """
     period = _check_period(period)
-    rng = np.random.default_rng(random_state)
+    rng = random_generator(random_state, "random_state")
     n = int(check_number("n_subscribers", n_subscribers, 0.0))
     if n != n_subscribers:
         raise InputError(f"n_subscribers must be a whole number ≥ 0, got {n_subscribers!r}.")

@@ -23,6 +23,7 @@ import pandas as pd
 # naive_clv, observed_years (clvmodel._naive) and PERIOD_DAYS (clvmodel._units) are re-exported.
 from clvmodel._naive import naive_clv
 from clvmodel._naive import observed_years as observed_years
+from clvmodel._random import random_generator
 from clvmodel._table_ids import segment_series
 from clvmodel._units import (
     MAX_VALUE_STEPS,
@@ -38,7 +39,6 @@ from clvmodel._units import (
     value_horizon,
 )
 from clvmodel.errors import InputError
-from clvmodel.models._interval_draws import random_generator
 from clvmodel.models._table_unit import with_rfm_time_unit
 from clvmodel.models.base import PurchaseModel
 from clvmodel.rfm import validate_rfm

@@ -286,3 +286,14 @@ def test_only_bg_nbd_gives_one_time_buyers_p_alive_one(cdnow_rfm):
     notes = clv.churn_risk.__doc__
     assert "MBG/NBD (a customer may also drop out" in notes
     assert "the model gives every customer without a repeat purchase" not in notes
+
+
+@pytest.mark.parametrize("seed", [-1, "x", 1.5])
+def test_the_subscription_simulator_checks_its_seed_as_the_others(seed):
+    # One check (clvmodel._random), as simulate.py's (tests/test_simulate_inputs.py):
+    # simulate_subscription_table gave numpy's raw ValueError for -1.
+    sbg = clv.ShiftedBetaGeoModel.from_params({"alpha": 0.704, "beta": 1.182})
+    with pytest.raises(clv.InputError, match="random_state must be a whole number ≥ 0"):
+        clv.subscriptions.simulate_subscription_table(
+            sbg, 10, "2020-01-01", "2021-01-01", random_state=seed
+        )

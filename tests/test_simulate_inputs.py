@@ -72,7 +72,7 @@ def test_ages_of_the_wrong_length_are_refused_with_covariates():
     ],
 )
 def test_a_seed_numpy_cannot_use_is_refused(simulate, seed):
-    with pytest.raises(clv.InputError, match="seed must be an integer ≥ 0 or a Generator"):
+    with pytest.raises(clv.InputError, match="seed must be a whole number ≥ 0 or a numpy"):
         simulate(seed)
 
 

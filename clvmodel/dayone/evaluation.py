@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clvmodel._random import random_generator
 from clvmodel._table_ids import canonical_ranks
 from clvmodel._units import Duration
 from clvmodel.dayone._checks import PROCESSES, check_horizon, check_positive
@@ -320,7 +321,7 @@ def _split(customers: pd.Index, share: float, seed: int) -> tuple[pd.Index, pd.I
     if n_fit < 10 or len(customers) - n_fit < 10:
         raise InputError("too few customers to split into fitting and evaluation sets.")
     ordered = customers[np.argsort(canonical_ranks(customers), kind="stable")]
-    order = np.random.default_rng(seed).permutation(len(ordered))
+    order = random_generator(seed).permutation(len(ordered))
     return ordered[np.sort(order[:n_fit])], ordered[np.sort(order[n_fit:])]
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from clvmodel._random import random_generator
 from clvmodel.errors import InputError
 from clvmodel.models._compress import align_weights
-from clvmodel.models._interval_draws import check_n_draws, random_generator
+from clvmodel.models._interval_draws import check_n_draws
 
 
 def bootstrap_parameters(model, data, n_draws: int = 100, seed=0, weights=None) -> np.ndarray:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from clvmodel._random import random_generator
 from clvmodel._units import check_number
 from clvmodel.errors import InputError
 from clvmodel.models._contractual_checks import (
@@ -34,7 +35,6 @@ from clvmodel.models._contractual_intervals import (
     predictions_at,
     subscriber_intervals,
 )
-from clvmodel.models._interval_draws import random_generator
 from clvmodel.models._intervals import check_level
 from clvmodel.models._opportunity_counts import check_which
 

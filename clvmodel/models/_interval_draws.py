@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from clvmodel._grouping import group_rows
+from clvmodel._random import random_generator
 from clvmodel.errors import InputError
 
 #: The smallest positive double and the largest below 1: the ends of the delta method's scales.
@@ -183,35 +184,6 @@ def check_n_draws(n_draws) -> None:
     """Refuse a number of draws or bootstrap replicates that is not a whole number ≥ 2."""
     if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 2:
         raise InputError(f"n_draws must be a whole number ≥ 2, got {n_draws!r}.")
-
-
-def random_generator(seed, name: str = "seed") -> np.random.Generator:
-    """A numpy random generator from a seed, refusing what numpy would reject with its own words.
-
-    Parameters
-    ----------
-    seed : int, numpy.random.Generator or None
-        A whole number ≥ 0, a generator (used as is) or None (fresh entropy).
-    name : str
-        The argument's name, for the message.
-
-    Returns
-    -------
-    numpy.random.Generator
-
-    Raises
-    ------
-    InputError
-        ``seed`` is negative, not a whole number, or of another kind.
-    """
-    if isinstance(seed, np.random.Generator | np.random.SeedSequence | np.random.BitGenerator):
-        return np.random.default_rng(seed)
-    whole = isinstance(seed, int | np.integer) and not isinstance(seed, bool | np.bool_)
-    if seed is not None and not (whole and seed >= 0):
-        raise InputError(
-            f"{name} must be a whole number ≥ 0 or a numpy.random.Generator, got {seed!r}."
-        )
-    return np.random.default_rng(seed)
 
 
 def parameter_draws(model, n_draws: int, seed=None) -> np.ndarray:

@@ -25,6 +25,7 @@ import pandas as pd
 from scipy.special import psi
 
 from clvmodel._grouping import group_rows
+from clvmodel._random import random_generator
 from clvmodel.errors import InputError
 from clvmodel.models._alignment import align_to_index
 from clvmodel.models._bgbb_checks import (
@@ -39,7 +40,6 @@ from clvmodel.models._bgbb_likelihood import death_sum
 from clvmodel.models._bgbb_math import log_beta_ratio, survival_sum
 from clvmodel.models._compress import check_weights, weighted_compress
 from clvmodel.models._fit import MaximumLikelihoodModel
-from clvmodel.models._interval_draws import random_generator
 from clvmodel.models._log_gamma import log_gamma_shift as shift
 from clvmodel.models._opportunity_counts import OpportunityPredictions
 from clvmodel.models._optimise import subsample_rows

@@ -56,8 +56,9 @@ _ALIASES = {
 
 _UNITS = ("D", "W")  # of recency and T
 
-#: Relative slack of the bound "repeat purchases ≤ days in recency", for recency computed in
-#: floating point (days divided by 7).
+#: Relative slack of "repeat purchases ≤ days in recency" for a recency that need not be a whole
+#: number of days (the heat maps' grid, computed in floating point); tables of dated purchases
+#: are bounded by their whole number of days instead (:func:`repeats_without_time`).
 RECENCY_RTOL = 1e-9
 #: A recency within this relative distance (of at least ten days: 10⁻⁵ day, under a second) of a
 #: whole number of days is one (a summary of dated purchases, perhaps stored rounded: weeks to 6

@@ -187,7 +187,7 @@ def dayone_fit(
     )
     rfm.index = pd.Index(rfm.index.astype(str), name=customer_col)
     _guard.check_fittable(len(rfm), int((rfm["frequency"] > 0).sum()))
-    table = _matched(rfm, table, source, _ids_in_log(log, customer_col), observation_end)
+    table = _matched(rfm, table, source, lambda: _ids_in_log(log, customer_col), observation_end)
     # Kinds from the matched rows: a non-buyer's text must not make an attribute categorical.
     numeric, kinds = _attribute_kinds(table, names, forced, _split(log_cols))
     model = clv.DayOneModel(
@@ -229,12 +229,12 @@ def _ids_in_log(log: pd.DataFrame, customer_col: str) -> pd.Index:
 
 
 def _matched(
-    rfm: pd.DataFrame, table: pd.DataFrame, source: str, in_log: pd.Index, observation_end
+    rfm: pd.DataFrame, table: pd.DataFrame, source: str, in_log, observation_end
 ) -> pd.DataFrame:
     """The attributes of the customers of the log, in its order: refused when a customer of the
     log has no row, with a warning for the rows of customers left out (who bought nothing, or
-    only after --observation-end), and refused when the amounts hold a single price (nothing
-    for the spend model to learn)."""
+    only after --observation-end: ``in_log()`` gives the log's ids), and refused when the amounts
+    hold a single price (nothing for the spend model to learn)."""
     missing = rfm.index.difference(table.index)
     if len(missing):
         raise InputError(
@@ -244,7 +244,10 @@ def _matched(
             "TRANSACTIONS."
         )
     extra = table.index.difference(rfm.index)
-    later = extra.intersection(in_log) if observation_end is not None else extra[:0]
+    # in_log() reads every id of the log again: only when the warning may need it.
+    later = extra[:0]
+    if observation_end is not None and len(extra):
+        later = extra.intersection(in_log())
     never = extra.difference(later)
     if len(never):
         click.echo(

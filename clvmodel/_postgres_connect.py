@@ -74,10 +74,11 @@ def _password_span(text: str, start: int, stop: int) -> tuple[int, int] | None:
     """Where the password of the URI whose user begins at ``start`` lies (``stop``: the end of
     its line or the next URI), or None.
 
-    A password may hold "/" or "@" that the user did not escape: it runs from after ``user:`` to
-    the last "@" that can end it, never across "?" or "#" (a query string) and across white space
-    only when a host follows that "@" with its port or database (``@db:5432``, ``@db/shop``), so
-    that a later "@" in the message (``user ann@corp.com``) is not taken for the host's.
+    A password may hold "/", "@", "?" or spaces that the user did not escape: it runs from after
+    ``user:`` to the last "@" that can end it: any "@" when what comes before has no white space,
+    "?" or "#", else only an "@" followed by a host with its port or database (``@db:5432``,
+    ``@db/shop``), so that a later "@" in a message (``user ann@corp.com``) or a query string
+    (``?user=ann@corp&...``) is not taken for the host's.
     """
     at = text.find("@", start, stop)
     colon = text.find(":", start, at) if at != -1 else -1
@@ -88,9 +89,8 @@ def _password_span(text: str, start: int, stop: int) -> tuple[int, int] | None:
     end = None
     while at != -1:
         secret = text[colon + 1 : at]
-        if "?" in secret or "#" in secret:
-            break
-        if not any(c.isspace() for c in secret) or _HOST.match(text, at + 1):
+        plain = not any(c.isspace() or c in "?#" for c in secret)
+        if plain or _HOST.match(text, at + 1):
             end = at
         at = text.find("@", at + 1, stop)
     return None if end is None else (colon + 1, end)

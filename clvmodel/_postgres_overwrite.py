@@ -13,7 +13,7 @@ import json
 from clvmodel._postgres_connect import connect, display, is_postgres_uri, translate_error
 from clvmodel._postgres_connect import quote_name as quote_input
 from clvmodel._postgres_read import quote_name_part, relation_sql
-from clvmodel._postgres_write import quote_name
+from clvmodel._postgres_write import quote_name, sql_literal
 from clvmodel.errors import InputError
 
 __all__ = ["refuse_input_target"]
@@ -105,10 +105,6 @@ def _query_tables(uri: str, query: str) -> tuple[tuple | None, dict]:
         connection.close()
 
 
-def _literal(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
-
-
 def _sql_name(schema: str | None, relation: str) -> str:
     return ".".join(quote_name_part(p) for p in (schema, relation) if p is not None)
 
@@ -125,7 +121,7 @@ def _identify(cursor, names: list[str]) -> tuple[tuple, list]:
     database = tuple(cursor.fetchall()[0])
     oids = []
     for name in names:
-        cursor.execute(f"SELECT to_regclass({_literal(name)})::oid::bigint")
+        cursor.execute(f"SELECT to_regclass({sql_literal(name)})::oid::bigint")
         oids.append(cursor.fetchall()[0][0])
     return database, oids
 

@@ -22,7 +22,15 @@ from clvmodel._postgres_connect import connect, display, translate_error
 from clvmodel._postgres_read import quote_name_part
 from clvmodel.errors import InputError
 
-__all__ = ["IF_EXISTS", "TableSpec", "check_targets", "name_parts", "postgres_type", "write_tables"]
+__all__ = [
+    "IF_EXISTS",
+    "TableSpec",
+    "check_targets",
+    "name_parts",
+    "postgres_type",
+    "sql_literal",
+    "write_tables",
+]
 
 #: What to do when a target table exists: refuse (the default), swap in the new one, add rows.
 IF_EXISTS = ("fail", "replace", "append")
@@ -135,7 +143,8 @@ def _split(name: str) -> tuple[str | None, str]:
     return tuple([None, *name_parts(name)][-2:])
 
 
-def _literal(text: str) -> str:
+def sql_literal(text: str) -> str:
+    """``text`` as a SQL string literal (quotes doubled)."""
     return "'" + str(text).replace("'", "''") + "'"
 
 
@@ -151,14 +160,14 @@ def _qualified(name: str, table: str) -> str:
 
 
 def _exists(cursor, name: str) -> bool:
-    cursor.execute(f"SELECT to_regclass({_literal(quote_name(name))}) IS NOT NULL")
+    cursor.execute(f"SELECT to_regclass({sql_literal(quote_name(name))}) IS NOT NULL")
     return bool(cursor.fetchall()[0][0])
 
 
 def _existing_columns(cursor, name: str) -> dict[str, str]:
     cursor.execute(
         "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
-        f"{_literal(quote_name(name))}::regclass AND attnum > 0 AND NOT attisdropped "
+        f"{sql_literal(quote_name(name))}::regclass AND attnum > 0 AND NOT attisdropped "
         "ORDER BY attnum"
     )
     return dict(cursor.fetchall())
@@ -179,7 +188,7 @@ def check_targets(uri: str, names: list[str], if_exists: str = "fail") -> None:
                 raise _exists_error(name, uri)
             if exists and if_exists == "append":
                 continue  # rows go into the table itself: no new table to create
-            where = "current_schema()" if (s := _split(name)[0]) is None else _literal(s)
+            where = "current_schema()" if (s := _split(name)[0]) is None else sql_literal(s)
             cursor.execute(f"SELECT {where}, current_user, has_schema_privilege({where}, 'CREATE')")
             schema_name, user, allowed = cursor.fetchall()[0]
             if not allowed:
@@ -234,7 +243,7 @@ def _plans(cursor, tables: list[TableSpec], if_exists: str, uri: str) -> list[tu
 def _same_table(cursor, name: str, columns: list[tuple[str, str]]) -> bool:
     """Whether ``name`` is a plain table with exactly these columns and types."""
     cursor.execute(
-        f"SELECT relkind FROM pg_class WHERE oid = {_literal(quote_name(name))}::regclass"
+        f"SELECT relkind FROM pg_class WHERE oid = {sql_literal(quote_name(name))}::regclass"
     )
     if cursor.fetchall()[0][0] != "r":
         return False

@@ -191,6 +191,20 @@ def test_bgbb_fit_warns_when_a_column_of_customers_per_row_is_not_read():
         BetaGeoBetaBinomModel().fit(donors)  # no such column: no warning
 
 
+def test_any_model_warns_of_an_unread_column_of_customers_per_row(cdnow_rfm):
+    """The same mistake with BG/NBD on a table of distinct histories (Spark's distinct_histories
+    has a 'customers' column): each row counted as one customer, without a word."""
+    table = (
+        cdnow_rfm[["frequency", "recency", "T"]].value_counts().rename("customers").reset_index()
+    )
+    with pytest.warns(clv.ClvWarning, match=r"column 'customers' of customers per row"):
+        clv.BetaGeoModel().fit(table)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", clv.ClvWarning)
+        weighted = clv.BetaGeoModel().fit(table, weights=table["customers"])
+    assert weighted.n_customers_ == len(cdnow_rfm)
+
+
 def test_one_customer_given_as_a_mapping_of_single_values_is_scored(published_bg):
     """{"frequency": 2, "recency": 30.43, "T": 38.86} stopped with "TypeError: object of type
     'int' has no len()" (in the covariate columns' check, run for every model). Hardie's worked

@@ -7,12 +7,10 @@ of them; a calendar duration such as ``"12M"`` is refused in those words.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
-from clvmodel.errors import ClvWarning, InputError
+from clvmodel.errors import InputError
 
 __all__ = [
     "COLUMNS",
@@ -20,7 +18,6 @@ __all__ = [
     "plain",
     "simulation_size",
     "validate_opportunities",
-    "warn_unread_counts",
     "whole",
 ]
 
@@ -151,27 +148,3 @@ def validate_opportunities(data):
                 f"at {index[rows].tolist()}."
             )
     return x, t_x, n, index
-
-
-#: Column names of a compressed table's customers per row (lifetimes' donations data: "weights").
-_COUNT_COLUMNS = ("weights", "weight", "customers", "n_customers", "count", "counts")
-
-
-def warn_unread_counts(data, weights) -> None:
-    """Warn when ``fit`` is given no ``weights`` but ``data`` has a column of customers per row
-    (the donations data's ``weights``): each row would count as one customer, and the fit would
-    describe the distinct histories, not the customers, without a word."""
-    if weights is not None or not isinstance(data, pd.DataFrame):
-        return
-    for name in _COUNT_COLUMNS:
-        if name in data.columns:
-            values = pd.to_numeric(data[name], errors="coerce")
-            if values.notna().all() and (values >= 0).all() and (values != 1).any():
-                warnings.warn(
-                    f"the table has a column {name!r} of customers per row, which fit does not "
-                    f"read: each of its {len(data)} rows counts as one customer. If each row "
-                    f"stands for several customers, pass weights=data[{name!r}].",
-                    ClvWarning,
-                    stacklevel=3,
-                )
-                return

@@ -8,6 +8,7 @@ keeping the order of first appearance (the distinct rows come in increasing key 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._grouping import count_rows
-from clvmodel.errors import InputError
+from clvmodel.errors import ClvWarning, InputError
 from clvmodel.models._alignment import align_to_index
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "compress_rfm",
     "compress_rows",
     "weighted_compress",
+    "warn_unread_counts",
     "weighted_sum",
 ]
 
@@ -86,9 +88,37 @@ def check_weights(weights, n: int) -> np.ndarray | None:
 
 def align_weights(weights, data):
     """``weights`` given as a pandas Series, matched to the rows of a DataFrame ``data`` by
-    customer id (see :func:`clvmodel.models._alignment.align_to_index`); anything else as given."""
+    customer id (see :func:`clvmodel.models._alignment.align_to_index`); anything else as given.
+    Without weights, a column of customers per row that would go unread is warned about
+    (:func:`warn_unread_counts`)."""
+    warn_unread_counts(data, weights)
     index = data.index if isinstance(data, pd.DataFrame) else None
     return align_to_index(weights, index, "weights")
+
+
+#: Column names of a compressed table's customers per row (lifetimes' donations data: "weights").
+_COUNT_COLUMNS = ("weights", "weight", "customers", "n_customers", "count", "counts")
+
+
+def warn_unread_counts(data, weights) -> None:
+    """Warn when ``fit`` (or ``bootstrap``) is given no ``weights`` but ``data`` has a column of
+    customers per row (the donations data's ``weights``, the ``customers`` of Spark's distinct
+    histories): each row would count as one customer, and the fit would describe the distinct
+    histories, not the customers, without a word (any model, not BG/BB alone)."""
+    if weights is not None or not isinstance(data, pd.DataFrame):
+        return
+    for name in _COUNT_COLUMNS:
+        if name in data.columns:
+            values = pd.to_numeric(data[name], errors="coerce")
+            if values.notna().all() and (values >= 0).all() and (values != 1).any():
+                warnings.warn(
+                    f"the table has a column {name!r} of customers per row, which fit does not "
+                    f"read: each of its {len(data)} rows counts as one customer. If each row "
+                    f"stands for several customers, pass weights=data[{name!r}].",
+                    ClvWarning,
+                    stacklevel=4,
+                )
+                return
 
 
 def weighted_compress(columns: tuple[np.ndarray, ...], weights: np.ndarray | None):

@@ -33,7 +33,6 @@ from clvmodel.models._bgbb_checks import (
     plain,
     simulation_size,
     validate_opportunities,
-    warn_unread_counts,
     whole,
 )
 from clvmodel.models._bgbb_likelihood import death_sum
@@ -119,7 +118,6 @@ class BetaGeoBetaBinomModel(OpportunityPredictions, MaximumLikelihoodModel):
         A table with a column of customers per row (``weights``, ``customers``, ``count``) and
         no ``weights=`` is warned about: each row then counts as one customer."""
         _refuse_time_unit(time_unit)
-        warn_unread_counts(data, weights)
         if isinstance(data, pd.DataFrame) and "time_unit" in data.attrs:
             data = data.copy(deep=False)
             data.attrs = {k: v for k, v in data.attrs.items() if k != "time_unit"}

@@ -75,20 +75,22 @@ def warning_lines(words=holdout_words):
 def check_columns(table: pd.DataFrame, source: str, columns) -> None:
     """Refuse, before any work, a --customer-col, --date-col or --amount-col (``columns``, in
     that order; ``None`` skipped) that names no column of the input ``source``."""
-    if is_postgres_uri(source):
+    from clvmodel._column_advice import ROLE_OPTIONS, missing_columns_advice
+
+    postgres = is_postgres_uri(source)
+    if postgres:
         source = display(source)
-    flags = ("--customer-col", "--date-col", "--amount-col")
     missing = {
-        flag: name
-        for flag, name in zip(flags, columns, strict=True)
+        role: name
+        for role, name in zip(ROLE_OPTIONS, columns, strict=True)
         if name is not None and name not in table.columns
     }
     if missing:
+        named = ", ".join(f"{name!r} ({ROLE_OPTIONS[role]})" for role, name in missing.items())
         raise clv.InputError(
-            f"TRANSACTIONS {source} has no column "
-            f"{', '.join(f'{name!r} ({flag})' for flag, name in missing.items())}; its columns "
-            f"are {list(map(str, table.columns))}. Name the right one(s) with "
-            f"{' and '.join(missing)}."
+            f"TRANSACTIONS {source} has no column {named}; its columns are "
+            f"{list(map(str, table.columns))}. "
+            + missing_columns_advice(missing, list(map(str, table.columns)), postgres)
         )
 
 

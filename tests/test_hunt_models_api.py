@@ -204,6 +204,16 @@ def test_a_column_of_horizons_is_refused_clearly(fitted_bg, cdnow_rfm):
         fitted_bg.predict(cdnow_rfm, t=np.ones((len(cdnow_rfm), 1)))
 
 
+def test_a_bad_count_in_a_series_is_named_by_customer_id(fitted_bg):
+    # The Series was matched by id, but the message named the position of the matched array.
+    data = pd.DataFrame(
+        {"frequency": [0, 1, 2], "recency": [0.0, 5.0, 6.0], "T": 10.0}, index=["a", "b", "c"]
+    )
+    n = pd.Series([1.0, -2.0, 1.0], index=["c", "b", "a"])
+    with pytest.raises(clv.InputError, match="got -2.0 for customer id 'b'"):
+        fitted_bg.probability_of_purchases(n, 5.0, data)
+
+
 def test_probability_of_purchases_refuses_counts_of_another_length(fitted_bg, cdnow_rfm):
     with pytest.raises(clv.InputError, match=r"n has shape \(3,\); with data="):
         fitted_bg.probability_of_purchases([1, 2, 3], 5.0, cdnow_rfm)

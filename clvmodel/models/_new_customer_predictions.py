@@ -129,7 +129,10 @@ def _check_counts(n, rows: int | None, index) -> np.ndarray:
     counts = np.asarray(align_to_index(n, index, "n"), dtype="float64")
     bad = ~np.isfinite(counts) | (counts < 0) | (counts != np.round(counts))
     if bad.any():
-        shown = repr(n) if counts.ndim == 0 else first_offenders(counts, bad)
+        named = counts  # by position, or by id for a Series (in the table's order once matched)
+        if isinstance(n, pd.Series) and counts.ndim == 1:
+            named = pd.Series(counts, index=n.index if index is None else index)
+        shown = repr(n) if counts.ndim == 0 else first_offenders(named, bad)
         raise InputError(f"n must be whole numbers ≥ 0; got {shown}.")
     if rows is not None and (counts.ndim > 1 or counts.size not in (1, rows)):
         raise InputError(

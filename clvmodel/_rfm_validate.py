@@ -134,17 +134,18 @@ def readable_examples(values, customers=None) -> str:
     return ", ".join(shown) + (" ..." if len(values) > _EXAMPLES else "")
 
 
-def table_time_unit(data, time_unit=None) -> str | None:
+def table_time_unit(data, time_unit=None, name: str = "time_unit") -> str | None:
     """The unit of an RFM table's ``recency`` and ``T``: ``time_unit`` if given ("D" or "W"),
     else the one :func:`clvmodel.rfm_summary` recorded in ``data.attrs`` (lost by join, merge
-    and concat), else None. A given unit that contradicts the recorded one is an error."""
+    and concat), else None. A given unit that contradicts the recorded one is an error; ``name``
+    is the argument's name in the messages."""
     recorded = getattr(data, "attrs", {}).get("time_unit")
     if time_unit is not None and time_unit not in _UNITS:
-        raise InputError(f"time_unit={time_unit!r} is not supported; use 'D' or 'W'.")
+        raise InputError(f"{name}={time_unit!r} is not supported; use 'D' or 'W'.")
     if time_unit is not None and recorded and recorded != time_unit:
         raise InputError(
-            f"time_unit={time_unit!r} contradicts the table's own time unit {recorded!r} "
-            "(recorded by rfm_summary); leave time_unit out or rebuild the table."
+            f"{name}={time_unit!r} contradicts the table's own time unit {recorded!r} "
+            f"(recorded by rfm_summary); leave {name} out or rebuild the table."
         )
     return time_unit or recorded
 

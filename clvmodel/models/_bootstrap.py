@@ -10,6 +10,7 @@ from clvmodel._random import random_generator
 from clvmodel.errors import InputError
 from clvmodel.models._compress import align_weights
 from clvmodel.models._interval_draws import check_n_draws
+from clvmodel.models._table_unit import check_table_unit
 
 
 def bootstrap_parameters(model, data, n_draws: int = 100, seed=0, weights=None) -> np.ndarray:
@@ -45,9 +46,7 @@ def bootstrap_parameters(model, data, n_draws: int = 100, seed=0, weights=None) 
     check_n_draws(n_draws)
     rng = random_generator(seed)
     theta = model._check_fitted()
-    check_unit = getattr(model, "_check_time_unit", None)  # purchase models: days or weeks
-    if check_unit is not None:
-        check_unit(data)
+    check_table_unit(model, data)  # purchase models: days or weeks
     arrays, counts, n_customers = model._prepare(data, align_weights(weights, data))
     _refuse_other_data(model, theta, arrays, counts, n_customers)
     if model._subsample(arrays, counts, np.arange(counts.size)) is None:

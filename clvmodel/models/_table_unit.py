@@ -9,6 +9,7 @@ import warnings
 
 import pandas as pd
 
+from clvmodel._rfm_validate import table_time_unit
 from clvmodel._units import carries_unit
 from clvmodel.errors import ClvWarning, InputError
 
@@ -62,16 +63,7 @@ def with_rfm_time_unit(
         if recorded is None and isinstance(time_unit, str) and time_unit.upper() in _UNITS:
             _ambiguous(time_unit, function, horizon, getattr(model, "time_unit_", None))
         return data
-    if rfm_time_unit not in _UNITS:
-        raise InputError(
-            f"rfm_time_unit={rfm_time_unit!r} is not supported; use 'D' or 'W' (the unit of the "
-            "table's recency and T)."
-        )
-    if recorded and recorded != rfm_time_unit:
-        raise InputError(
-            f"rfm_time_unit={rfm_time_unit!r} contradicts the table's own time unit {recorded!r} "
-            "(recorded by rfm_summary); leave rfm_time_unit out or rebuild the table."
-        )
+    table_time_unit(data, rfm_time_unit, name="rfm_time_unit")
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"{function} takes rfm_time_unit= with a pandas DataFrame only.")
     tagged = data.copy(deep=False)

@@ -26,6 +26,7 @@ from clvmodel.dayone._checks import (
     require_columns,
 )
 from clvmodel.errors import ClvWarning, InputError, ModelFileError
+from clvmodel.models._covariate_ranges import far_outside, warn_far_outside
 from clvmodel.models._persistence import finite_number
 
 
@@ -196,7 +197,7 @@ def encode_attributes(
         What to do with a categorical level not seen when fitting.
     ranges : dict, optional
         From :func:`learn_ranges`: a :class:`~clvmodel.ClvWarning` names the numeric attributes
-        with values far outside them (see :func:`warn_far_outside`); ``None`` (a model file
+        with values far outside them (see :func:`warn_signups_far_outside`); ``None`` (a model file
         written before ranges were stored) checks nothing.
 
     Returns
@@ -213,7 +214,7 @@ def encode_attributes(
         name = entry["name"]
         values = numeric_values(attributes, name, "the signup attributes", log, fitting=False)
         if ranges and name in ranges:
-            warn_far_outside(name, values, ranges[name], entry["log"])
+            warn_signups_far_outside(name, values, ranges[name], entry["log"])
         columns[name] = (values - entry["mean"]) / entry["sd"]
     for entry in encoding["categorical"]:
         _indicators(entry, attributes, unknown, columns)
@@ -237,12 +238,14 @@ def learn_ranges(attributes: pd.DataFrame, numeric: list[str]) -> dict[str, dict
     return ranges
 
 
-def warn_far_outside(name: str, values: np.ndarray, bounds: dict[str, float], log: bool) -> None:
+def warn_signups_far_outside(name: str, values: np.ndarray, bounds: dict, log: bool) -> None:
     """Warn when signups have ``name`` far outside the fitting customers' range.
 
     Far means beyond the smallest or largest fitting value by more than the whole width of the
     fitting range, measured on the scale the attribute enters the model (log(1 + value) for a
-    ``log`` attribute, where ``values`` already are): the covariate's effect, exp(γ·z), is then
+    ``log`` attribute, where ``values`` already are), and for an attribute positive for every
+    fitting customer also on the log scale, by at least a factor 10 (see
+    :mod:`clvmodel.models._covariate_ranges`): the covariate's effect, exp(γ·z), is then
     extrapolated by more than all the variation the model learnt from, so the prediction rests
     on the functional form alone.
 
@@ -259,21 +262,9 @@ def warn_far_outside(name: str, values: np.ndarray, bounds: dict[str, float], lo
     """
     low, high = bounds["min"], bounds["max"]
     entered_low, entered_high = (np.log1p(low), np.log1p(high)) if log else (low, high)
-    width = entered_high - entered_low
-    far = (values < entered_low - width) | (values > entered_high + width)
-    if not far.any():
-        return
-    original = np.expm1(values[far]) if log else values[far]
-    shown = ", ".join(f"{v:g}" for v in original[:EXAMPLES])
-    # stacklevel 5: the caller of DayOneModel.predict (predict → encode → encode_attributes → here)
-    warnings.warn(
-        f"{int(far.sum())} signup(s) have {name!r} far outside the range of the customers the "
-        f"model was fitted on ({low:g} to {high:g}): {shown}. Their predictions extrapolate "
-        "beyond anything the model saw and may be far off; check those values (a wrong unit or "
-        "a typing error?).",
-        ClvWarning,
-        stacklevel=5,
-    )
+    far = far_outside(values, entered_low, entered_high, log_scale=not log)
+    original = np.expm1(values) if log else values
+    warn_far_outside(name, far, original, low, high, who="signups")
 
 
 def ranges_document(model) -> dict[str, Any]:

@@ -14,17 +14,13 @@ from clvmodel._units import Duration
 from clvmodel.dayone import encoding, persistence, prediction, segments
 from clvmodel.dayone._checks import (
     PROCESSES,
-    RFM_COLUMNS,
     check_band,
     check_column_name,
     check_horizon,
     check_processes,
     check_purchase_model,
-    covariates_by_process,
 )
-from clvmodel.errors import InputError, NotFittedError
-from clvmodel.models import PURCHASE_MODELS
-from clvmodel.models.gamma_gamma import GammaGammaModel
+from clvmodel.errors import NotFittedError
 from clvmodel.rfm import TIME_UNITS
 
 
@@ -216,16 +212,9 @@ class DayOneModel:
         self.time_unit_ = unit
         self.attribute_ranges_ = encoding.learn_ranges(attributes, self.numeric)
         design = self.encode(attributes)
-        clash = sorted(set(design.columns) & set(RFM_COLUMNS))
-        if clash:
-            raise InputError(f"attribute names {clash} clash with RFM columns; rename them.")
-        frame = pd.concat([rfm[list(RFM_COLUMNS)], design], axis=1)
-        frame.attrs["time_unit"] = unit
-        on = covariates_by_process(list(design.columns), self.covariates_on)
-        settings = {"max_iter": self.max_iter, "tol": self.tol}
-        purchase = PURCHASE_MODELS[self.purchase_model]
-        self.bg_ = purchase(on["purchase"], on["dropout"], **settings).fit(frame)
-        self.gg_ = GammaGammaModel(on["spend"], **settings).fit(frame)
+        self.bg_, self.gg_ = prediction.fit_processes(
+            rfm, design, unit, self.covariates_on, self.purchase_model, self.max_iter, self.tol
+        )
         self._learn_segments(attributes)
         return self
 

@@ -10,11 +10,14 @@ import pandas as pd
 from clvmodel.dayone._checks import (
     RFM_COLUMNS,
     check_frame,
+    covariates_by_process,
     examples,
     numeric_column,
     require_columns,
 )
 from clvmodel.errors import ClvWarning, InputError
+from clvmodel.models import PURCHASE_MODELS
+from clvmodel.models.gamma_gamma import GammaGammaModel
 from clvmodel.rfm import TIME_UNITS, RfmArrays, validate_rfm
 
 
@@ -62,6 +65,28 @@ def fitting_tables(
     if first_purchase_col is not None:  # of the customers fitted on only: the others are left out
         first_purchase_amounts(matched, first_purchase_col, "the signup attributes")
     return rfm, matched, unit
+
+
+def fit_processes(rfm, design, unit, covariates_on, purchase_model, max_iter, tol):
+    """The fitted purchase model and Gamma-Gamma of a Day One model, the encoded attributes
+    (``design``) acting on the processes in ``covariates_on``.
+
+    The inner models keep no covariate ranges: signups are checked against the attributes' own
+    ranges when they are encoded (:func:`clvmodel.dayone.encoding.encode_attributes`), in their
+    units rather than the design's.
+    """
+    clash = sorted(set(design.columns) & set(RFM_COLUMNS))
+    if clash:
+        raise InputError(f"attribute names {clash} clash with RFM columns; rename them.")
+    frame = pd.concat([rfm[list(RFM_COLUMNS)], design], axis=1)
+    frame.attrs["time_unit"] = unit
+    on = covariates_by_process(list(design.columns), covariates_on)
+    purchase = PURCHASE_MODELS[purchase_model](
+        on["purchase"], on["dropout"], max_iter=max_iter, tol=tol
+    ).fit(frame)
+    spend = GammaGammaModel(on["spend"], max_iter=max_iter, tol=tol).fit(frame)
+    purchase.covariate_ranges_ = spend.covariate_ranges_ = None
+    return purchase, spend
 
 
 def single_price(rfm: pd.DataFrame) -> tuple[int, float] | None:

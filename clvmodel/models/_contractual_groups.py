@@ -25,6 +25,7 @@ from clvmodel.models._contractual_checks import (
     check_price_and_margin,
     finite_value,
 )
+from clvmodel.models._covariate_ranges import warn_model_ranges
 from clvmodel.models._covariates import covariate_matrix
 from clvmodel.subscriptions import validate_subscribers
 
@@ -106,6 +107,9 @@ def subscriber_rows(model, data):
     tenure = np.asarray(periods)[active]
     z_alpha = covariate_matrix(data, model.alpha_covariates, fitting=False)[active]
     z_beta = covariate_matrix(data, model.beta_covariates, fitting=False)[active]
+    warn_model_ranges(
+        model, (model.alpha_covariates, z_alpha), (model.beta_covariates, z_beta), who="subscribers"
+    )
     place, first = group_rows(tenure, *z_alpha.T, *z_beta.T)
     rows = SubscriberRows(tenure[first], z_alpha[first], z_beta[first], active, place)
     return rows, periods, cancelled, index
@@ -171,6 +175,9 @@ def cohort_params(model, data) -> tuple[dict, np.ndarray]:
     check_covariate_columns(model, data)
     z_alpha = covariate_matrix(data, model.alpha_covariates, fitting=False)
     z_beta = covariate_matrix(data, model.beta_covariates, fitting=False)
+    warn_model_ranges(
+        model, (model.alpha_covariates, z_alpha), (model.beta_covariates, z_beta), who="subscribers"
+    )
     if z_alpha.shape[0] == 0:
         raise InputError("data has no rows: pass one row per new subscriber.")
     if not names:  # every new subscriber has the model's own parameters

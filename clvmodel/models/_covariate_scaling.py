@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel.errors import InputError
+from clvmodel.models._covariate_ranges import fitted_ranges
 from clvmodel.models._covariates import refuse_dependent_columns
 
 __all__ = ["CovariateScaling"]
@@ -50,6 +51,9 @@ class CovariateScaling:
         Whether the model has covariates (without, every map is the identity).
     note : str
         Words for a warning about the fit's parameters, which are at the covariates' means.
+    ranges : dict
+        Each covariate's smallest and largest value over the customers fitted, ``{name: (min,
+        max)}`` (see :mod:`clvmodel.models._covariate_ranges`).
 
     Raises
     ------
@@ -64,6 +68,7 @@ class CovariateScaling:
         self.active = bool(blocks)
         self.note = " at the covariates' means" if blocks else ""
         self.jacobian, self.inverse = np.eye(k), np.eye(k)
+        self.ranges: dict[str, tuple[float, float]] = {}
         # Per block: the base parameters it scales, its coefficients, columns and means.
         self._offsets: list[tuple[list[int], np.ndarray, list[str], np.ndarray]] = []
         matrices = []
@@ -79,6 +84,7 @@ class CovariateScaling:
                     "fitted on, so their effect cannot be told apart from the base parameters; "
                     "drop them."
                 )
+            self.ranges.update(fitted_ranges(names, z[counts > 0]))
             standardised = (z - mean) / spread
             refuse_dependent_columns(standardised, counts, names, argument)
             matrices.append(standardised)

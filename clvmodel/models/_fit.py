@@ -30,6 +30,7 @@ from clvmodel._rfm_validate import table_time_unit
 from clvmodel.errors import ConvergenceError, InputError, NotFittedError
 from clvmodel.models._compress import align_weights, compress_rows, weighted_sum
 from clvmodel.models._compress import check_weights as check_weights
+from clvmodel.models._fit_section import fit_section
 from clvmodel.models._optimise import WARM_START_ROWS, Optimiser, converged
 from clvmodel.models._settings import refuse_bad_settings
 from clvmodel.rfm import TIME_UNITS
@@ -53,7 +54,9 @@ class MaximumLikelihoodModel(Optimiser):
     positive); a model whose parameter names depend on its settings sets both as instance
     attributes and lists its extra settings in ``_setting_names`` so that they are saved.
     Fitted state ends in ``_``: ``params_``, ``log_likelihood_``, ``standard_errors_``,
-    ``covariance_``, ``n_customers_``, ``n_distinct_rows_``, ``n_iterations_``, ``time_unit_``.
+    ``covariance_``, ``n_customers_``, ``n_distinct_rows_``, ``n_iterations_``, ``time_unit_``,
+    ``covariate_ranges_`` (each covariate's fitted range: see
+    :mod:`clvmodel.models._covariate_ranges`).
     """
 
     param_names: ClassVar[tuple[str, ...]] = ()
@@ -296,6 +299,7 @@ class MaximumLikelihoodModel(Optimiser):
         self.n_iterations_ = int(result.nit)
         self.time_unit_ = _check_time_unit(unit)
         self.covariance_, self.standard_errors_ = covariance, errors
+        self.covariate_ranges_ = scaling.ranges  # predictions warn far outside them
         self.fit_seconds_ = time.perf_counter() - started
         return self
 
@@ -342,25 +346,6 @@ class MaximumLikelihoodModel(Optimiser):
         from clvmodel._version import __version__
 
         self._check_fitted()
-        fit = None
-        if hasattr(self, "log_likelihood_"):
-            fit = {
-                "log_likelihood": self.log_likelihood_,
-                "n_customers": self.n_customers_,
-                "n_distinct_rows": self.n_distinct_rows_,
-                "n_iterations": self.n_iterations_,
-                "standard_errors": {
-                    k: (None if not np.isfinite(v) else float(v))
-                    for k, v in self.standard_errors_.items()
-                },
-            }
-            covariance = getattr(self, "covariance_", None)
-            if covariance is not None:
-                # Of the working parameters (log θ; coefficients as they are), for intervals.
-                fit["covariance"] = [
-                    [None if not np.isfinite(v) else float(v) for v in row]
-                    for row in covariance.to_numpy()
-                ]
         document = {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
@@ -369,7 +354,7 @@ class MaximumLikelihoodModel(Optimiser):
             "time_unit": self.time_unit_,
             "params": {k: float(v) for k, v in self.params_.items()},
             "settings": {name: getattr(self, name) for name in self._setting_names},
-            "fit": fit,
+            "fit": fit_section(self),
         }
         levels = getattr(self, "covariate_levels_", None)
         if levels:  # text columns behind indicator covariates (the command line records them)

@@ -1,6 +1,6 @@
-"""The ``fit`` section of a model file, checked: the fit's counts, log-likelihood, standard errors
-and covariance, as :meth:`MaximumLikelihoodModel.to_dict` writes them (read by
-:func:`clvmodel.models._persistence.model_from_document`)."""
+"""The ``fit`` section of a model file: the fit's counts, log-likelihood, standard errors,
+covariance and covariate ranges, written for :meth:`MaximumLikelihoodModel.to_dict` and read back,
+checked, by :func:`clvmodel.models._persistence.model_from_document`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 
-__all__ = ["finite_number", "read_fit"]
+__all__ = ["finite_number", "fit_section", "read_fit"]
 
 
 def finite_number(value) -> bool:
@@ -22,6 +22,35 @@ def finite_number(value) -> bool:
     if not isinstance(value, int | float) or isinstance(value, bool):
         return False
     return math.isfinite(float(value) if abs(value) < 1e308 else math.inf)
+
+
+#: Key of the covariates' fitted ranges (absent in files written before they were stored).
+RANGES_KEY = "covariate_ranges"
+
+
+def fit_section(model) -> dict | None:
+    """A fitted model's ``fit`` section: ``None`` for a model built with ``from_params``."""
+    if not hasattr(model, "log_likelihood_"):
+        return None
+    fit = {
+        "log_likelihood": model.log_likelihood_,
+        "n_customers": model.n_customers_,
+        "n_distinct_rows": model.n_distinct_rows_,
+        "n_iterations": model.n_iterations_,
+        "standard_errors": {
+            k: (None if not np.isfinite(v) else float(v)) for k, v in model.standard_errors_.items()
+        },
+    }
+    covariance = getattr(model, "covariance_", None)
+    if covariance is not None:
+        # Of the working parameters (log θ; coefficients as they are), for intervals.
+        fit["covariance"] = [
+            [None if not np.isfinite(v) else float(v) for v in row] for row in covariance.to_numpy()
+        ]
+    ranges = getattr(model, "covariate_ranges_", None)
+    if ranges:
+        fit[RANGES_KEY] = {name: [low, high] for name, (low, high) in ranges.items()}
+    return fit
 
 
 # The fit's counts and the least value each can take: a fit uses customers (their number, or
@@ -74,6 +103,33 @@ def read_fit(fit, model, fail) -> None:
         except ValueError as exc:
             fail(f"'fit' covariance {exc}")
         _check_errors_match(model, fail)
+    if fit.get(RANGES_KEY) is not None:
+        model.covariate_ranges_ = _ranges(fit[RANGES_KEY], model, fail)
+
+
+def _ranges(section, model, fail) -> dict[str, tuple[float, float]]:
+    """The covariates' fitted ranges, checked: an object giving every covariate of the model
+    (and nothing else) a pair [min, max] of finite numbers, min < max (the fit refuses constant
+    covariates)."""
+    names = list(dict.fromkeys(p.partition(":")[2] for p in model.unconstrained_params))
+    if not isinstance(section, dict) or set(section) != set(names):
+        fail(
+            f"the 'fit' section's {RANGES_KEY} must have exactly the keys {names} (each "
+            "covariate's smallest and largest fitted value)"
+        )
+    for name in names:
+        pair = section[name]
+        if not (
+            isinstance(pair, list)
+            and len(pair) == 2
+            and all(finite_number(v) for v in pair)
+            and pair[0] < pair[1]
+        ):
+            fail(
+                f"the 'fit' section's {RANGES_KEY} of {name!r} = {pair!r} is not [min, max] of "
+                "finite numbers with min < max"
+            )
+    return {name: (float(section[name][0]), float(section[name][1])) for name in names}
 
 
 def _check_errors_match(model, fail) -> None:

@@ -8,6 +8,7 @@ import pandas as pd
 
 from clvmodel.errors import InputError
 from clvmodel.models._alignment import align_to_index, first_offenders
+from clvmodel.models._covariate_ranges import warn_model_ranges
 from clvmodel.models._covariates import covariate_matrix
 from clvmodel.models._horizon import check_horizon
 
@@ -31,6 +32,7 @@ class NewCustomerPredictions:
             return self._individual(theta, np.empty((1, 0)), np.empty((1, 0))), None
         z_p = covariate_matrix(data, self.purchase_covariates, fitting=False)
         z_d = covariate_matrix(data, self.dropout_covariates, fitting=False)
+        warn_model_ranges(self, (self.purchase_covariates, z_p), (self.dropout_covariates, z_d))
         index = data.index if isinstance(data, pd.DataFrame) else pd.RangeIndex(len(z_p))
         return self._individual(theta, z_p, z_d), index
 

@@ -13,6 +13,7 @@ from scipy.special import expit
 from clvmodel._grouping import group_rows
 from clvmodel._rfm_validate import table_time_unit
 from clvmodel.errors import InputError
+from clvmodel.models._covariate_ranges import warn_model_ranges
 from clvmodel.models._covariates import covariate_matrix
 from clvmodel.models._horizon import check_horizon
 from clvmodel.models._intervals import check_level, interval_columns, parameter_points
@@ -40,6 +41,7 @@ class PurchasePredictions:
         self._check_time_unit(data, time_unit)
         z_p = covariate_matrix(data, self.purchase_covariates, fitting=False)
         z_d = covariate_matrix(data, self.dropout_covariates, fitting=False)
+        warn_model_ranges(self, (self.purchase_covariates, z_p), (self.dropout_covariates, z_d))
         columns = [rfm.frequency, rfm.recency, rfm.T, *extra, *z_p.T, *z_d.T]
         group, first = group_rows(*columns)
         p = self._individual(theta, z_p[first], z_d[first])

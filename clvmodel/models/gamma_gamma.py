@@ -26,6 +26,7 @@ from scipy.special import polygamma
 
 from clvmodel.errors import ClvError, InputError, ModelError
 from clvmodel.models._compress import weighted_compress
+from clvmodel.models._covariate_ranges import warn_model_ranges
 from clvmodel.models._covariates import (
     covariate_matrix,
     covariate_names,
@@ -293,6 +294,7 @@ class GammaGammaModel(MaximumLikelihoodModel):
         """
         theta = self._check_fitted()
         z = covariate_matrix(data, self.spend_covariates, fitting=False)
+        warn_model_ranges(self, (self.spend_covariates, z))
         v = times_exp(theta[2], linear_predictor(z, theta[3:]))
         index = data.index if isinstance(data, pd.DataFrame) else None
         return pd.Series(np.broadcast_to(v, z.shape[0]), index=index, name="v")

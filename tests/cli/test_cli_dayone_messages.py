@@ -84,7 +84,7 @@ def test_scoring_far_outside_the_training_range_warns(files, model_file):
     result = score(files, signups, "extreme.csv")
     assert result.returncode == 0, result.stderr
     (line,) = warning_lines(result)
-    assert line.startswith("warning: 2 signup(s) have 'first_purchase_quantity' far outside")
+    assert line.startswith("warning: 2 of 10 signups have 'first_purchase_quantity' far outside")
     assert re.search(r"\(1 to \d+\): 1e\+09, 1e\+09\.", line), line
     assert_command_line_words(line)
     assert len(pd.read_csv(files / "out_extreme.csv")) == 10  # every signup is in the output

@@ -54,9 +54,9 @@ def test_signups_far_outside_the_fitting_range_warn_with_the_attribute_count_and
     messages = clv_warnings(caught)
     assert len(messages) == 2, messages
     quantity, amount = sorted(messages, key=lambda m: "quantity" not in m)
-    assert quantity.startswith("2 signup(s) have 'first_purchase_quantity' far outside")
+    assert quantity.startswith("2 of 10 signups have 'first_purchase_quantity' far outside")
     assert f"({low:g} to {high:g})" in quantity and "1e+09" in quantity
-    assert amount.startswith("1 signup(s) have 'first_purchase_amount' far outside")
+    assert amount.startswith("1 of 10 signups have 'first_purchase_amount' far outside")
     assert "1e+12" in amount and "np." not in amount
     assert caught[0].filename == __file__  # points at the caller of predict
 

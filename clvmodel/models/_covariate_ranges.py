@@ -1,0 +1,153 @@
+"""Each covariate's range over the customers a model was fitted on, and customers far outside it.
+
+A covariate's effect, θ_i = θ₀ exp(sign · γ z_i), is learnt from the values the fit saw. A
+customer whose z lies beyond that range by more than its whole width has a prediction resting on
+the exponential form alone, and a column recorded in another unit than at the fit (income in
+units instead of thousands, age in months instead of years) puts every customer there: the
+predictions are then silently wrong. A fitted model keeps the range of each covariate
+(``covariate_ranges_``, written to the ``fit`` section of its file) and its predictions warn when
+customers lie far outside it.
+
+"Far" is measured on two scales. On the covariate's own scale, a value beyond the smallest or
+largest fitted value by more than the width of the fitted range. For a covariate positive for
+every fitted customer, also on the log scale, where a unit change is a constant shift: a positive
+value beyond the fitted range by more than its width in logs, and by at least a factor 10. (Only
+the log scale sees a column divided by 1,000: its values fall inside the range's width below the
+fitted minimum.)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+
+import numpy as np
+
+from clvmodel.errors import ClvWarning
+
+__all__ = ["far_outside", "fitted_ranges", "warn_far_outside", "warn_model_ranges"]
+
+# The least factor a positive covariate must lie beyond its fitted range by, on the log scale.
+_LEAST_FACTOR = 10.0
+# Values quoted in a warning.
+_EXAMPLES = 5
+
+
+def fitted_ranges(names: list[str], matrix: np.ndarray) -> dict[str, tuple[float, float]]:
+    """The smallest and largest value of each covariate column over the rows fitted.
+
+    Parameters
+    ----------
+    names : list of str
+        The columns' names.
+    matrix : numpy.ndarray
+        Shape (rows, len(names)): the covariates as the fit read them.
+
+    Returns
+    -------
+    dict
+        ``{name: (min, max)}``.
+    """
+    return {
+        name: (float(matrix[:, j].min()), float(matrix[:, j].max()))
+        for j, name in enumerate(names)
+        if matrix.shape[0]
+    }
+
+
+def far_outside(values: np.ndarray, low: float, high: float, *, log_scale: bool = True):
+    """Which ``values`` lie far outside the fitted range [``low``, ``high``].
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        The covariate's values for the customers predicted.
+    low, high : float
+        The smallest and largest fitted value.
+    log_scale : bool, default True
+        Also measure on the log scale when every fitted value was positive (see the module
+        docstring); False for a value that is already a logarithm.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
+    width = high - low
+    far = (values < low - width) | (values > high + width)
+    if log_scale and low > 0:
+        log_width = max(np.log(high / low), np.log(_LEAST_FACTOR))
+        with np.errstate(divide="ignore"):
+            logs = np.log(np.where(values > 0, values, 1.0))
+        far |= (values > 0) & ((logs < np.log(low) - log_width) | (logs > np.log(high) + log_width))
+    return far
+
+
+def warn_far_outside(name: str, far: np.ndarray, values, low: float, high: float, *, who: str):
+    """Warn with a :class:`~clvmodel.ClvWarning` when some customers lie far outside a range.
+
+    The warning points at the first caller outside clvmodel.
+
+    Parameters
+    ----------
+    name : str
+        The covariate (or attribute), as the user knows it.
+    far : numpy.ndarray of bool
+        Which customers lie far outside (:func:`far_outside`); nothing is said when none does.
+    values : numpy.ndarray
+        Their values, on the user's scale, some of which the warning quotes.
+    low, high : float
+        The fitted range, on the user's scale.
+    who : str
+        Who has the values, plural: ``"customers"``, ``"signups"``.
+    """
+    if not far.any():
+        return
+    examples = ", ".join(f"{v:g}" for v in np.asarray(values)[far][:_EXAMPLES])
+    warnings.warn(
+        f"{int(far.sum()):,} of {far.size:,} {who} have {name!r} far outside the range the "
+        f"model was fitted on ({low:g} to {high:g}): {examples}. Their predictions extrapolate "
+        "the fitted effect beyond anything the model saw and may be far off; check the column "
+        "(recorded in another unit than at the fit, such as thousands, cents or months, or "
+        "mistyped?).",
+        ClvWarning,
+        stacklevel=_first_caller_outside(),
+    )
+
+
+def _first_caller_outside() -> int:
+    """The ``stacklevel`` of the first frame, from :func:`warn_far_outside`'s caller's caller
+    up, whose code is not clvmodel's (the user's call of a prediction method)."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame, level = sys._getframe(1), 1  # warn_far_outside's frame is stacklevel 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def warn_model_ranges(model, *blocks: tuple[list[str], np.ndarray], who="customers") -> None:
+    """Warn about covariates lying far outside ``model``'s fitted ranges.
+
+    Parameters
+    ----------
+    model : MaximumLikelihoodModel
+        The model predicting. One without ranges (built with ``from_params``, read from a file
+        written before they were stored, or fitted inside a :class:`~clvmodel.DayOneModel`,
+        which checks its attributes itself) checks nothing.
+    *blocks : (list of str, numpy.ndarray)
+        Covariate names and their (rows, len(names)) matrix, one pair per process; a covariate
+        of several processes is checked once.
+    who : str, default "customers"
+        Who the rows are, plural (``"subscribers"`` for a subscription model).
+    """
+    ranges = getattr(model, "covariate_ranges_", None)
+    if not ranges:
+        return
+    checked = set()
+    for names, matrix in blocks:
+        for j, name in enumerate(names):
+            if name in ranges and name not in checked:
+                checked.add(name)
+                values = matrix[:, j]
+                far = far_outside(values, *ranges[name])
+                warn_far_outside(name, far, values, *ranges[name], who=who)

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "clvmodel"
 
 # In flow order; a module may import from its own layer and the layers before it.
 LAYERS = [
-    ("foundation", ["_units", "errors", "_version", "_files", "_grouping", "_random"]),
+    ("foundation", ["_units", "errors", "_version", "_files", "_grouping", "_random", "_caller"]),
     ("reading", ["_reading", "_reading_*"]),
     (
         "data",

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from clvmodel._caller import outside_stacklevel
 from clvmodel._grouping import count_rows
 from clvmodel.errors import ClvWarning, InputError
 from clvmodel.models._alignment import align_to_index
@@ -116,7 +117,7 @@ def warn_unread_counts(data, weights) -> None:
                     f"read: each of its {len(data)} rows counts as one customer. If each row "
                     f"stands for several customers, pass weights=data[{name!r}].",
                     ClvWarning,
-                    stacklevel=4,
+                    stacklevel=outside_stacklevel(),
                 )
                 return
 

@@ -18,12 +18,11 @@ fitted minimum.)
 
 from __future__ import annotations
 
-import os
-import sys
 import warnings
 
 import numpy as np
 
+from clvmodel._caller import outside_stacklevel
 from clvmodel.errors import ClvWarning
 
 __all__ = ["far_outside", "fitted_ranges", "warn_far_outside", "warn_model_ranges"]
@@ -111,18 +110,8 @@ def warn_far_outside(name: str, far: np.ndarray, values, low: float, high: float
         "(recorded in another unit than at the fit, such as thousands, cents or months, or "
         "mistyped?).",
         ClvWarning,
-        stacklevel=_first_caller_outside(),
+        stacklevel=outside_stacklevel(),
     )
-
-
-def _first_caller_outside() -> int:
-    """The ``stacklevel`` of the first frame, from :func:`warn_far_outside`'s caller's caller
-    up, whose code is not clvmodel's (the user's call of a prediction method)."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    frame, level = sys._getframe(1), 1  # warn_far_outside's frame is stacklevel 1
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 def warn_model_ranges(model, *blocks: tuple[list[str], np.ndarray], who="customers") -> None:

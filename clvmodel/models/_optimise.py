@@ -16,6 +16,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from clvmodel._caller import outside_stacklevel
 from clvmodel.errors import StatisticalWarning
 from clvmodel.models._compress import weighted_sum
 from clvmodel.models._covariate_scaling import CovariateScaling
@@ -152,7 +153,7 @@ class Optimiser:
             f"{self._degeneracy_hint(edge)}. Predictions are those of the limiting model; these "
             "parameters are not identified (no standard error).",
             StatisticalWarning,
-            stacklevel=3,
+            stacklevel=outside_stacklevel(),
         )
         return edge
 
@@ -332,7 +333,7 @@ class Optimiser:
                 "the Hessian at the optimum is not positive definite, so standard errors are not "
                 "available; the data may not identify every parameter.",
                 StatisticalWarning,
-                stacklevel=3,
+                stacklevel=outside_stacklevel(),
             )
         covariance = pd.DataFrame(covariance, index=names, columns=names)
         if scaling is not None:

@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 
+from clvmodel._caller import outside_stacklevel
 from clvmodel.errors import InputError, StatisticalWarning
 from clvmodel.models._compress import check_weights
 
@@ -28,7 +29,7 @@ def repeat_buyers(x: np.ndarray, m: np.ndarray, weights) -> tuple[np.ndarray, np
             f"{int(zero_spend.sum())} repeat buyer(s) have monetary_value 0 and are left out "
             "of the spend model, which needs positive amounts.",
             StatisticalWarning,
-            stacklevel=4,
+            stacklevel=outside_stacklevel(),
         )
         keep &= m > 0
     if keep.sum() < 2:
@@ -62,6 +63,6 @@ def repeat_buyers(x: np.ndarray, m: np.ndarray, weights) -> tuple[np.ndarray, np
                 "buyers; the Gamma-Gamma model assumes they are independent, so its spend "
                 "predictions may be biased.",
                 StatisticalWarning,
-                stacklevel=4,
+                stacklevel=outside_stacklevel(),
             )
     return keep, (None if w is None else w[keep])

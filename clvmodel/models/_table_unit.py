@@ -9,6 +9,7 @@ import warnings
 
 import pandas as pd
 
+from clvmodel._caller import outside_stacklevel
 from clvmodel._rfm_validate import table_time_unit
 from clvmodel._units import carries_unit
 from clvmodel.errors import ClvWarning, InputError
@@ -90,7 +91,7 @@ def _ambiguous(time_unit: str, function: str, horizon, model_unit) -> None:
             "not as the unit of the RFM table, which records none and is read in the model's "
             f"unit ({model_unit!r}); {hint}.",
             ClvWarning,
-            stacklevel=4,
+            stacklevel=outside_stacklevel(),
         )
 
 

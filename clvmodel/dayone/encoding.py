@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clvmodel._caller import outside_stacklevel
 from clvmodel.dayone._checks import (
     EXAMPLES,
     categorical_column,
@@ -161,12 +162,11 @@ def _indicators(entry: dict[str, Any], attributes: pd.DataFrame, unknown: str, c
                 "Map them to a known level, or pass unknown='baseline' to score them as the "
                 f"baseline {baseline!r}."
             )
-        # stacklevel 5: the caller of DayOneModel.predict (predict → encode → encode_attributes)
         warnings.warn(
             f"{int(new.sum())} customer(s) have a level of {name!r} the model never saw "
             f"({seen[:EXAMPLES]}); they are scored as the baseline level {baseline!r}.",
             ClvWarning,
-            stacklevel=5,
+            stacklevel=outside_stacklevel(),
         )
     for level, key in zip(levels, keys, strict=True):
         if level != baseline:

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from clvmodel._caller import outside_stacklevel
 from clvmodel.dayone._checks import (
     RFM_COLUMNS,
     check_frame,
@@ -45,12 +46,11 @@ def fitting_tables(
         )
     extra = attributes.index.difference(rfm.index)
     if len(extra):
-        # stacklevel 3: the caller of DayOneModel.fit
         warnings.warn(
             f"{len(extra)} of the {len(attributes)} rows of the signup attributes are of customers "
             f"not in the RFM table (for example {examples(extra)}); they are left out of the fit.",
             ClvWarning,
-            stacklevel=3,
+            stacklevel=outside_stacklevel(),
         )
     price = single_price(rfm)
     if price is not None:

@@ -25,7 +25,9 @@ __all__ = ["calibration_holdout_split"]
 #: The key of ``holdout.attrs`` that records that the split warned of a holdout period running on
 #: past the transactions (so that :func:`clvmodel.evaluate_holdout` does not warn again).
 QUIET_END_WARNED = "quiet_end_warned"
-_QUIET_ADVICE = (
+#: What to do when the holdout period runs on past the transactions, where ``observation_end``
+#: sets its end (the split and :func:`clvmodel.tracking_table`).
+QUIET_END_ADVICE = (
     "Pass an observation_end no later than the last transaction, or leave it out to end the "
     "holdout there."
 )
@@ -73,7 +75,9 @@ def calibration_holdout_split(
         Same index, with ``frequency_holdout`` (purchase days in the holdout period),
         ``monetary_value_holdout`` (mean amount per holdout purchase day, 0 without one) and
         ``duration_holdout``. Customers whose first purchase falls in the holdout period are not
-        part of the calibration cohort; their ids are listed in ``holdout.attrs["new_customers"]``.
+        part of the calibration cohort; their ids are listed in ``holdout.attrs["new_customers"]``,
+        and ``holdout.attrs["customers_after_end"]`` counts those whose first purchase is after
+        ``observation_end`` (in neither period).
 
     Raises
     ------
@@ -99,7 +103,7 @@ def calibration_holdout_split(
     cal_day, end_day = _period_ends(log, calibration_end, observation_end, date_format)
     # A holdout mostly after the data would show any model overpredicting.
     quiet = warn_of_quiet_end(
-        int(log.day.max()), (cal_day, end_day), "(observation_end)", _QUIET_ADVICE, 2
+        int(log.day.max()), (cal_day, end_day), "(observation_end)", QUIET_END_ADVICE, 2
     )
     in_calibration = log.day <= cal_day
     in_holdout = (log.day > cal_day) & (log.day <= end_day)
@@ -118,6 +122,7 @@ def calibration_holdout_split(
     new_customers = log.customers[~cohort & (frequency > 0)]
     holdout = holdout[cohort]  # the calibration summary holds exactly the cohort, in this order
     holdout.attrs["new_customers"] = list(new_customers)
+    holdout.attrs["customers_after_end"] = int(np.count_nonzero(~cohort & (frequency == 0)))
     holdout.attrs["time_unit"] = time_unit
     if quiet:
         holdout.attrs[QUIET_END_WARNED] = True

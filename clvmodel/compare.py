@@ -106,10 +106,10 @@ def compare_models(calibration, holdout=None, models=None, *, max_frequency: int
     holdout : pandas.DataFrame, optional
         The matching holdout table. With it, models are ranked by the mean absolute error of
         holdout purchases; without it, by BIC.
-    models : sequence, optional
+    models : str, model or sequence, optional
         Model names (``"bgnbd"``, ``"mbgnbd"``, ``"pnbd"``) or model objects (fitted ones are used
         as they are and must have been fitted on ``calibration``'s customers, unfitted ones are
-        fitted on ``calibration``). Default: the three models.
+        fitted on ``calibration``), one or a sequence. Default: the three models.
     max_frequency : int
         Top class of the conditional-expectation table.
 
@@ -138,7 +138,7 @@ def compare_models(calibration, holdout=None, models=None, *, max_frequency: int
         raise InputError("calibration must be a non-empty RFM table (a DataFrame).")
     candidates = [
         purchase_model(m) if not isinstance(m, PurchaseModel) else m
-        for m in (DEFAULT_MODELS if models is None else models)
+        for m in (DEFAULT_MODELS if models is None else _listed(models))
     ]
     if not candidates:
         raise InputError("models is empty: name at least one model to compare.")
@@ -175,6 +175,11 @@ def compare_models(calibration, holdout=None, models=None, *, max_frequency: int
             if label in columns:
                 conditional[label] = columns[label]
     return ModelComparison(table, conditional, fitted, ranked_by)
+
+
+def _listed(models) -> list:
+    """``models`` as a list: one name or model is a list of one (not of letters)."""
+    return [models] if isinstance(models, (str, PurchaseModel)) else list(models)
 
 
 def _check_fitted_on(model, label: str, calibration) -> None:
@@ -229,16 +234,18 @@ def _ranked_table(rows, ranked_by: str) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     table = table.sort_values(ranked_by, na_position="last", kind="stable", ignore_index=True)
     if ranked_by == "holdout_mae":
-        table = _break_ties(table)
+        table = break_ties(table)
     order = ["model", "n_params", "log_likelihood", "aic", "bic"]
     order += [c for c in table.columns if c not in order + ["parameters", "note"]]
     return table[[*order, "parameters", "note"]]
 
 
-def _break_ties(table: pd.DataFrame) -> pd.DataFrame:
+def break_ties(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` (sorted by holdout_mae) with each run of models whose holdout_mae is within
     :data:`TIE_TOLERANCE` of the run's first ranked by BIC, and the tie in their notes: the order
-    in which the models were listed, or rounding, must not choose the model."""
+    in which the models were listed, or rounding, must not choose the model. Shared by the
+    rankings of purchase models and of retention models (columns ``model``, ``holdout_mae``,
+    ``bic`` and ``note``)."""
     mae = table["holdout_mae"].to_numpy(dtype="float64")
     group = np.zeros(mae.size, dtype="int64")
     for k in range(1, mae.size):

@@ -36,25 +36,13 @@ import pandas as pd
 
 from clvmodel._naive_segments import naive_vs_model
 from clvmodel._unit_flows import economics_table, survival_if_alive, value_span
-from clvmodel._units import (
-    Duration,
-    carries_unit,
-    convert_periods,
-    model_unit,
-    parse_duration,
-)
+from clvmodel._units import Duration, carries_unit, convert_periods, model_unit, parse_duration
 from clvmodel.errors import InputError
 from clvmodel.models._horizon import one_horizon
 from clvmodel.value import check_models
 
-__all__ = [
-    "cac_payback",
-    "day_one_payback",
-    "naive_vs_model",
-    "net_clv",
-    "probability_alive_at",
-    "unit_economics_summary",
-]
+__all__ = ["cac_payback", "day_one_payback", "naive_vs_model", "net_clv", "probability_alive_at",
+           "unit_economics_summary"]  # fmt: skip
 
 
 def probability_alive_at(model, data, t) -> pd.Series:
@@ -218,6 +206,7 @@ def cac_payback(
         The columns of :func:`net_clv`, then ``acquisition_cost``, ``clv_to_cac`` (net CLV /
         CAC, NaN when the CAC is 0), ``payback_periods`` (in periods: the horizon's unit, or
         ``time_unit``; NaN when not within the horizon) and ``paid_back`` (within the horizon).
+        A CAC of 0 has nothing to pay back: its ``payback_periods`` is NaN, ``paid_back`` False.
 
     Notes
     -----
@@ -240,10 +229,18 @@ def cac_payback(
     check_models(bg, gg, spend_required=True)
     span = value_span(horizon, time_unit, warn_as="cac_payback")
     spend = gg.expected_spend(data).to_numpy(dtype="float64")
-    return economics_table(
+    return _without_payback_of_nothing(economics_table(
         bg, spend, data, span, discount_rate, margin, (cost_per_order, cost_per_period),
         segments, acquisition_cost=acquisition_cost,
-    )  # fmt: skip
+    ))  # fmt: skip
+
+
+def _without_payback_of_nothing(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with a CAC of 0 not paid back (NaN): there is nothing to pay back."""
+    free = ~(table["acquisition_cost"].to_numpy(dtype="float64") > 0)
+    table.loc[free, "payback_periods"] = np.nan
+    table.loc[free, "paid_back"] = False
+    return table
 
 
 def day_one_payback(
@@ -331,7 +328,7 @@ def day_one_payback(
     )  # fmt: skip
     if not counted:
         table.insert(0, "first_purchase_margin", 0.0)
-    return table
+    return _without_payback_of_nothing(table)
 
 
 def unit_economics_summary(table: pd.DataFrame, by: str | None = "segment") -> pd.DataFrame:
@@ -351,7 +348,8 @@ def unit_economics_summary(table: pd.DataFrame, by: str | None = "segment") -> p
         Per segment: ``customers``, ``mean_net_clv``, ``mean_acquisition_cost``, ``clv_to_cac``
         (mean net CLV / mean CAC, NaN when the CAC is 0), ``median_payback`` (periods; NaN unless
         more than half pay back within the horizon: the others count as never, so with exactly
-        half the median lies halfway to never) and ``paid_back_share``.
+        half the median lies halfway to never) and ``paid_back_share``, both over customers with
+        a CAC above 0 (a CAC of 0 has nothing to pay back; NaN for a segment without one).
 
     Examples
     --------
@@ -382,7 +380,9 @@ def unit_economics_summary(table: pd.DataFrame, by: str | None = "segment") -> p
             f"by={by!r} has no value for {int(keys.isna().sum())} customer(s); give them one "
             f"(table[{by!r}].fillna('unknown')) or pass by=None for all customers together."
         )
-    frame = table[needed].assign(payback=table["payback_periods"].fillna(np.inf))
+    paying = table["acquisition_cost"].to_numpy(dtype="float64") > 0
+    frame = table[needed].assign(payback=table["payback_periods"].fillna(np.inf).where(paying))
+    frame["paid"] = table["paid_back"].astype("float64").where(paying)
     grouped = frame.groupby(keys.to_numpy(), sort=True)
     summary = pd.DataFrame(
         {
@@ -395,6 +395,6 @@ def unit_economics_summary(table: pd.DataFrame, by: str | None = "segment") -> p
     summary["clv_to_cac"] = (summary["mean_net_clv"] / cac.where(cac > 0)).astype("float64")
     median = grouped["payback"].median()
     summary["median_payback"] = median.where(np.isfinite(median))
-    summary["paid_back_share"] = grouped["paid_back"].mean()
+    summary["paid_back_share"] = grouped["paid"].mean()
     summary.index.name = by or "segment"
     return summary

@@ -134,8 +134,11 @@ def opportunity_summary(
         ``frequency``, ``recency`` and ``n_periods``, ready for
         :class:`clvmodel.BetaGeoBetaBinomModel`. Customers first active in the last whole
         occasion or later have no opportunity yet and are left out; ``attrs`` holds their number
-        (``customers_without_opportunity``), ``occasion``, ``observation_end`` (the last day of
-        the last whole occasion, ``YYYY-MM-DD``) and the counts above.
+        (``customers_without_opportunity``), ``rejected_customers`` (customers without a usable
+        transaction up to ``observation_end``: all after it, or all rejected rows), ``occasion``,
+        ``observation_end`` (the last day of the last whole occasion, ``YYYY-MM-DD``) and the
+        counts above. The rows, ``customers_without_opportunity`` and ``rejected_customers`` add
+        up to the customers of the log.
 
     Raises
     ------
@@ -169,10 +172,12 @@ def opportunity_summary(
     number = _occasion_of(day, occasion)
     partial = ~late & (number > last)
     summary = _per_customer(codes[~late], number[~late], last, ids)
+    observed = int(np.unique(codes[~late]).size)  # customers with a transaction up to the end
     summary.attrs.update(
         occasion=occasion,
         observation_end=str(np.datetime64(_last_day_of(last, occasion), "D")),
-        customers_without_opportunity=int(np.unique(codes[~late]).size - len(summary)),
+        customers_without_opportunity=observed - len(summary),
+        rejected_customers=read.count_customers() - observed,
         days_in_partial_occasion=count_customer_days(codes[partial], day[partial]),
         purchase_days_after_end=count_customer_days(codes[late], day[late]),
         rejected_rows={str(k): int(v) for k, v in read.rejects["reason"].value_counts().items()},

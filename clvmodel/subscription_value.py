@@ -22,6 +22,7 @@ from clvmodel._subscription_naive import (
     naive_vs_model_on_simulated_cohorts as naive_vs_model_on_simulated_cohorts,
 )
 from clvmodel._subscription_naive import naive_vs_model_retention as naive_vs_model_retention
+from clvmodel.compare import break_ties
 from clvmodel.errors import InputError
 from clvmodel.models._contractual import ContractualModel
 from clvmodel.models._contractual_checks import censor_running_periods
@@ -44,8 +45,8 @@ class RetentionComparison:
     ----------
     table : pandas.DataFrame
         One row per model, best first: ``model``, ``n_params``, ``log_likelihood``, ``aic``,
-        ``bic``, ``holdout_mae`` and ``holdout_max_error`` (survivors; NaN without a holdout)
-        and ``parameters``.
+        ``bic``, ``holdout_mae`` and ``holdout_max_error`` (survivors; NaN without a holdout),
+        ``parameters`` and ``note`` (a tie on the holdout error, ranked by BIC).
     projection : pandas.DataFrame or None
         Per holdout period: ``actual`` survivors and one column per model.
     models : dict
@@ -69,6 +70,7 @@ class RetentionComparison:
         return f"RetentionComparison(best={best!r}, ranked_by={self.ranked_by!r})"
 
 
+# Over 80 lines for its numpydoc docstring (with the paper's example); the body is 40 lines.
 def compare_retention_models(data, holdout=None, models=("sbg", "bdw")) -> RetentionComparison:
     """Fit the subscription models on the same subscribers and rank them.
 
@@ -83,10 +85,11 @@ def compare_retention_models(data, holdout=None, models=("sbg", "bdw")) -> Reten
         N the number of subscribers in ``data`` (Σᵢ Sᵢ(t), each subscriber's own survival, for a
         model with covariates). With it the models are ranked by the mean absolute error of that
         projection, without it by BIC.
-    models : sequence
+    models : str, model or sequence
         ``"sbg"``, ``"bdw"`` or contractual model objects (fitted ones are used as they are, and
-        must share the billing period of ``data``). A model with covariates is labelled with
-        them, e.g. ``"sBG (covariates: premium)"``; two models with one label are refused.
+        must share the billing period of ``data``), one or a sequence. A model with covariates is
+        labelled with them, e.g. ``"sBG (covariates: premium)"``; two models with one label are
+        refused.
 
     Returns
     -------
@@ -96,6 +99,8 @@ def compare_retention_models(data, holdout=None, models=("sbg", "bdw")) -> Reten
     -----
     AIC = 2k − 2 ln L and BIC = k ln(N) − 2 ln L, k parameters. BdW has sBG as the case c = 1, so
     its log-likelihood is never lower; the holdout (or BIC's penalty) says whether c earns its keep.
+    Models whose holdout MAE differs by at most 0.01 % (relative) are tied: they are ranked by
+    BIC, and ``note`` says so, as in :func:`clvmodel.compare_models`.
 
     Examples
     --------
@@ -112,7 +117,7 @@ def compare_retention_models(data, holdout=None, models=("sbg", "bdw")) -> Reten
     """
     periods, cancelled, _ = validate_subscribers(data)
     fitted = {}
-    for item in models:
+    for item in [models] if isinstance(models, (str, ContractualModel)) else models:
         model = _retention_model(item)
         if getattr(model, "params_", None) is None:
             model.fit(data)
@@ -143,9 +148,11 @@ def compare_retention_models(data, holdout=None, models=("sbg", "bdw")) -> Reten
             errors = np.abs(projected - actual.to_numpy())
             row.update(holdout_mae=float(errors.mean()), holdout_max_error=float(errors.max()))
         row["parameters"] = ", ".join(f"{p}={v:.4g}" for p, v in model.params_.items())
-        rows.append(row)
+        rows.append({**row, "note": ""})
     ranked_by = "bic" if actual is None else "holdout_mae"
     table = pd.DataFrame(rows).sort_values(ranked_by, kind="stable").reset_index(drop=True)
+    if actual is not None:  # near-ties on the holdout error by BIC, not by the order of models
+        table = break_ties(table)
     return RetentionComparison(table, projection, fitted, ranked_by)
 
 
@@ -259,14 +266,26 @@ def _retention_model(item) -> ContractualModel:
 
 
 def _holdout_counts(holdout, last: int, n: float, active: int) -> pd.Series:
-    if isinstance(holdout, (pd.Series, dict)):
-        counts = pd.Series(holdout, dtype="float64")
-    else:
-        values = np.asarray(holdout, dtype="float64").reshape(-1)
-        counts = pd.Series(values, index=np.arange(last + 1, last + 1 + values.size))
-    index = np.asarray(counts.index, dtype="float64")
+    try:
+        if isinstance(holdout, (pd.Series, dict)):
+            counts = pd.Series(holdout, dtype="float64")
+        else:
+            values = np.asarray(holdout, dtype="float64").reshape(-1)
+            counts = pd.Series(values, index=np.arange(last + 1, last + 1 + values.size))
+        index = np.asarray(counts.index, dtype="float64")
+    except (TypeError, ValueError):
+        raise InputError(
+            f"holdout must be survivor counts (numbers), by period or in a sequence for the "
+            f"periods after the last one in data; got {holdout!r}."
+        ) from None
     if counts.empty or (index < 1).any() or (index != np.round(index)).any():
         raise InputError(f"holdout needs survivor counts of whole periods ≥ 1, got {holdout!r}.")
+    if (index <= last).any():  # survivors the model was fitted to, or periods counted from 1
+        raise InputError(
+            f"holdout periods must come after the last period in data ({last}), got "
+            f"{sorted(index[index <= last].astype('int64').tolist())[:5]}; number them as data "
+            f"does ({last + 1}, {last + 2}, …) or give a sequence, which starts at {last + 1}."
+        )
     values = counts.to_numpy()
     # Survivors are whole subscribers: shares (0.223) would be compared with N × S(t) silently.
     bad = ~np.isfinite(values) | (values < 0) | (values > n) | (values != np.round(values))

@@ -297,9 +297,9 @@ def test_payback_with_constant_margin_is_found_by_hand():
     assert k == 4  # 20.24·(δ + δ² + δ³) = 59.4 < 60
     expected = (k - 1) + (60.0 - monthly * _geometric(delta, k - 1)) / (monthly * delta**k)
     assert table.loc["a", "payback_periods"] == pytest.approx(expected, rel=1e-6)
-    assert table.loc["b", "payback_periods"] == 0.0
+    assert math.isnan(table.loc["b", "payback_periods"])  # a CAC of 0: nothing to pay back
     assert math.isnan(table.loc["c", "payback_periods"])
-    assert table["paid_back"].tolist() == [True, True, False]
+    assert table["paid_back"].tolist() == [True, False, False]
     assert table.loc["a", "clv_to_cac"] == pytest.approx(table.loc["a", "net_clv"] / 60.0)
     assert math.isnan(table.loc["b", "clv_to_cac"])
 

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel.errors import InputError
+from clvmodel.evaluation._shared import examples
 from clvmodel.evaluation.alignment import column
 from clvmodel.metrics import prediction_errors
 
@@ -68,9 +69,17 @@ def spend_comparison(gg, calibration, holdout, rfm, customers: pd.DataFrame) -> 
             "holdout table monetary_value_holdout. Split with amount_col= naming your amount "
             "column, or leave out gg."
         )
-    actual_spend = np.asarray(spent, dtype="float64")
-    if not np.isfinite(actual_spend).all() or (actual_spend < 0).any():
-        raise InputError("monetary_value_holdout must be finite and ≥ 0.")
+    try:
+        actual_spend = np.asarray(spent, dtype="float64")
+    except (TypeError, ValueError):
+        raise InputError("monetary_value_holdout must hold numbers (amounts).") from None
+    bad = ~np.isfinite(actual_spend) | (actual_spend < 0)
+    if bad.any():
+        raise InputError(
+            f"{int(bad.sum())} monetary_value_holdout value(s) are missing, infinite or negative "
+            f"(customers {examples(holdout.index[bad])}); it is the mean amount per holdout "
+            "purchase day, 0 for a customer without one."
+        )
     m = rfm.monetary_value
     if (x > 0).sum() == 0:
         raise InputError("no calibration repeat purchases: there is no spend to learn from.")

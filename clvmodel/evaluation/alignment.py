@@ -169,8 +169,9 @@ def check_against_transactions(
 ):
     """Match the dated transactions to the calibration and holdout tables, and return what
     tracking needs: (first days of the cohort, repeat days, calibration day, end day, new ids,
-    purchase days of new customers). ``warned``: the split already warned of a holdout period
-    that runs on past the transactions."""
+    purchase days of new customers, number of customers first buying after the end day).
+    ``warned``: the split already warned of a holdout period that runs on past the
+    transactions."""
     if unit is None:
         raise InputError(
             "cannot tell the time unit, needed to place the transactions in time: build the "
@@ -225,6 +226,7 @@ def check_against_transactions(
         end_day,
         new_ids,
         int(all_days_new.sum()),
+        int(np.count_nonzero(first_day > end_day)),
     )
 
 

@@ -7,11 +7,13 @@ baselines described in :mod:`clvmodel.evaluation`.
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 
 from clvmodel._holdout_split import QUIET_END_WARNED
 from clvmodel.coverage import interval_coverage
-from clvmodel.errors import InputError
+from clvmodel.errors import InputError, StatisticalWarning
 from clvmodel.evaluation._customers import PREDICTOR_KEYS, compare_customers
 from clvmodel.evaluation._shared import date
 from clvmodel.evaluation._tables import (
@@ -24,6 +26,8 @@ from clvmodel.evaluation.alignment import check_against_transactions, checked_in
 from clvmodel.evaluation.report import HoldoutReport
 from clvmodel.evaluation.tracking import cohort_tracking, tracking_period_days
 from clvmodel.metrics import reliability_table
+from clvmodel.models._interval_draws import COVARIANCE_PROBLEMS, covariance_problem
+from clvmodel.models._intervals import check_level
 from clvmodel.rfm import TIME_UNITS
 
 
@@ -58,7 +62,9 @@ def evaluate_holdout(
         The holdout outcome for the same customers: ``frequency_holdout``, ``duration_holdout``
         (one length for everybody, in the model's time unit) and, with ``gg``,
         ``monetary_value_holdout``. Customers whose first purchase falls in the holdout are listed
-        in ``holdout.attrs["new_customers"]`` by the split; they are counted in the report.
+        in ``holdout.attrs["new_customers"]`` by the split; they are counted in the report, as
+        are those whose first purchase is after the end of the holdout period
+        (``holdout.attrs["customers_after_end"]``, or counted in ``transactions``).
     gg : GammaGammaModel, optional
         Fitted spend model; adds spend and holdout revenue (value) to the comparison.
     transactions : pandas.DataFrame, optional
@@ -77,8 +83,10 @@ def evaluate_holdout(
         Calibration repeat purchases from this number up are pooled into one class ("7+").
     interval : float, optional
         Also measure the coverage of prediction intervals of holdout purchases at this level
-        (e.g. 0.9) with :func:`clvmodel.interval_coverage` (``report.coverage``); the model must
-        come from a fit (it needs the parameters' covariance).
+        (e.g. 0.9) with :func:`clvmodel.interval_coverage` (``report.coverage``). This needs the
+        covariance of the parameters from a fit: without a usable one (a model built from
+        parameters, or parameters that are not identified) a StatisticalWarning says why and
+        ``report.coverage`` is None, as with ``clvmodel evaluate --interval``.
     bins : int
         Number of quantile bins for the predicted-vs-actual and reliability tables.
 
@@ -127,6 +135,7 @@ def evaluate_holdout(
         raise InputError(f"max_frequency must be a whole number ≥ 1, got {max_frequency!r}.")
     max_frequency = int(max_frequency)
     _check_spend_model_and_bins(gg, bins)
+    interval = _coverage_level(bg, interval)
     calibration_length = float(age.max())
     if calibration_length <= 0:
         raise InputError(
@@ -196,9 +205,10 @@ def _dated(groups, transactions, reading, tables, rfm, outcome, unit, period) ->
             "end_day": None,
             "new_customers": list(holdout.attrs.get("new_customers", [])),
             "new_purchases": None,
+            "after_end": holdout.attrs.get("customers_after_end"),
         }
     actual, duration = outcome
-    first, repeats, calibration_day, end_day, new_customers, new_purchases = (
+    first, repeats, calibration_day, end_day, new_customers, new_purchases, after_end = (
         check_against_transactions(
             transactions,
             reading,
@@ -228,6 +238,7 @@ def _dated(groups, transactions, reading, tables, rfm, outcome, unit, period) ->
         "end_day": end_day,
         "new_customers": new_customers,
         "new_purchases": new_purchases,
+        "after_end": after_end,
     }
 
 
@@ -256,9 +267,34 @@ def _summary(bg, params, unit, rfm, outcome, naive_rate, dated) -> dict:
         "n_new_customers": len(dated["new_customers"]),
         "new_customers": [str(c) for c in dated["new_customers"]],
         "new_customer_purchases": dated["new_purchases"],
+        "n_customers_after_end": None if dated["after_end"] is None else int(dated["after_end"]),
         "model": type(bg).__name__,
         "model_params": dict(zip(bg.params_.index, map(float, params), strict=True)),
     }
+
+
+def _coverage_level(bg, interval) -> float | None:
+    """``interval`` checked, or None with a StatisticalWarning when the model cannot draw the
+    uncertainty of its parameters: the rest of the evaluation stands without the coverage."""
+    if interval is None:
+        return None
+    level = check_level(interval)
+    problem = covariance_problem(bg)
+    if problem is None:
+        return level
+    advice = (
+        "fit it with fit(), or load the file of a fitted model"
+        if problem == "missing"
+        else "refit it on more data, or evaluate another model"
+    )
+    warnings.warn(
+        f"interval={interval!r}: the coverage of prediction intervals is not measured "
+        f"(report.coverage is None): the {bg.label} {COVARIANCE_PROBLEMS[problem]}, so its "
+        f"intervals cannot be drawn; {advice}.",
+        StatisticalWarning,
+        stacklevel=3,
+    )
+    return None
 
 
 def _check_spend_model_and_bins(gg, bins) -> None:

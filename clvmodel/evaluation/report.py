@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clvmodel.errors import InputError
 from clvmodel.evaluation._format import jsonable, records, render
 from clvmodel.evaluation._shared import examples, unit_words
 from clvmodel.evaluation.tracking import tracking_period_name
@@ -45,7 +46,8 @@ class HoldoutReport:
         Cohort size, time unit, calibration and holdout lengths (and dates when known), holdout
         buyers and purchases, model parameters, and the new customers (first purchase in the
         holdout period, so not part of the evaluated cohort): ``n_new_customers`` and
-        ``new_customers``.
+        ``new_customers``; and ``n_customers_after_end``, those whose first purchase is after the
+        holdout period (``None`` when unknown: tables not made by the split, no transactions).
     customers : pandas.DataFrame
         One row per customer: calibration ``frequency``, ``recency`` and ``T``; holdout
         ``actual_purchases``, ``model_purchases``, ``naive_purchases``, ``own_rate_purchases``;
@@ -118,9 +120,15 @@ class HoldoutReport:
         Parameters
         ----------
         tracking_rows : int
-            Largest number of tracking periods shown; the calibration end and the last period
-            are always among them.
+            Largest number of tracking periods shown (a whole number ≥ 2); the calibration end
+            and the last period are always among them.
         """
+        whole = isinstance(tracking_rows, (int, np.integer)) and not isinstance(tracking_rows, bool)
+        if not (whole and tracking_rows >= 2):
+            raise InputError(
+                f"tracking_rows must be a whole number ≥ 2 (the calibration end and the last "
+                f"period are always shown), got {tracking_rows!r}."
+            )
         lines = self._cohort_lines()
         lines += self._purchase_lines()
         lines += self._pattern_lines(tracking_rows)
@@ -152,6 +160,11 @@ class HoldoutReport:
             if s.get("new_customer_purchases") is not None:
                 new_text += f", {s['new_customer_purchases']:,} purchase days"
         lines.append(new_text + ".")
+        if s.get("n_customers_after_end"):
+            lines.append(
+                f"Customers whose first purchase is after the end of the holdout (left out): "
+                f"{s['n_customers_after_end']:,}."
+            )
         return lines
 
     def _purchase_lines(self) -> list[str]:

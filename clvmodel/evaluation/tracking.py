@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from clvmodel._holdout_split import warn_of_quiet_end
+from clvmodel._holdout_split import QUIET_END_ADVICE, warn_of_quiet_end
 from clvmodel._rfm_common import observation_end_day
 from clvmodel._units import PERIOD_DAYS, UNIT_NAMES
 from clvmodel.errors import InputError
@@ -188,19 +188,15 @@ def tracking_table(
             f"observation ({date(end_day):%Y-%m-%d})."
         )
     # As evaluate_holdout: a holdout mostly after the data would show the model overpredicting.
-    warn_of_quiet_end(last_day, (calibration_day, end_day), "(observation_end)", _QUIET_ADVICE, 2)
+    warn_of_quiet_end(
+        last_day, (calibration_day, end_day), "(observation_end)", QUIET_END_ADVICE, 2
+    )
     in_cohort = first_day <= calibration_day
     keep = in_cohort[repeat_code] & (repeat_day <= end_day)
     return cohort_tracking(
         [(bg, slice(None))], first_day[in_cohort], repeat_day[keep], calibration_day, end_day,
         unit_days, period_days, unit,
     )  # fmt: skip
-
-
-_QUIET_ADVICE = (
-    "Pass an observation_end no later than the last transaction, or leave it out to end the "
-    "tracking there."
-)
 
 
 def _model_time_unit(bg, time_unit) -> str:

@@ -177,7 +177,8 @@ def _period_log(transactions, columns, observation_end, date_format, drop_duplic
     caller of naive_clv) about exact duplicate rows kept and about a window too short to give
     a yearly rate."""
     # Duplicates are counted here, and warned about below up to the end of observation.
-    log = clean_log(transactions, *columns, date_format, "drop" if drop_duplicates else "count")
+    duplicates = "drop" if drop_duplicates else "count"
+    log = clean_log(transactions, *columns, date_format, duplicates, offer_drop=True)
     if observation_end is None:
         end_day = int(log.day.max())
         check_not_in_future(end_day, "observation_end=")

@@ -92,16 +92,20 @@ def clean_log(
     date_format: str | None = None,
     duplicates: str = "ignore",
     stacklevel: int = 3,
+    offer_drop: bool = False,
 ) -> CleanLog:
     """Validate a transaction log (raising on any unusable row) and merge same-day purchases of
     each customer. Exact duplicate rows (which matter only through their amounts) are kept
     (``"ignore"``), kept with a warning (``"warn"``), kept and only counted (``"count"``, for a
     caller that warns about part of them) or dropped (``"drop"``). Their
     days are in ``duplicate_day``, which is None with ``"ignore"`` and without an amount column
-    (where :func:`clvmodel.rfm_summary` counts none either)."""
+    (where :func:`clvmodel.rfm_summary` counts none either). ``offer_drop``: the caller takes
+    ``on_invalid=``, which the error for unusable rows then advises."""
     from clvmodel._rfm_read import read_log  # which uses this module's helpers
 
-    rows = read_log(transactions, customer_col, date_col, amount_col, date_format).rows
+    rows = read_log(
+        transactions, customer_col, date_col, amount_col, date_format, offer_drop=offer_drop
+    ).rows
     if duplicates == "ignore" or rows.amount is None:
         return merge_days(*rows.customers.factorized(rows.codes), rows.day, rows.amount)
     duplicated = (

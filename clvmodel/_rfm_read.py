@@ -70,12 +70,15 @@ def _check_frame(transactions, customer_col, date_col, amount_col) -> None:
         )
 
 
-def _raise_first(transactions, masks, customer_col, date_col, amount_col) -> None:
+def _raise_first(transactions, masks, customer_col, date_col, amount_col, offer_drop) -> None:
     """Raise for the first kind of unusable row, naming the column and a few values as the user
-    wrote them (``missing``, ``inf``, ``$12``), each with its customer id."""
+    wrote them (``missing``, ``inf``, ``$12``), each with its customer id; ``offer_drop``: the
+    caller takes ``on_invalid=``."""
     hint = (
         " Or pass on_invalid='drop' to leave such rows out (clvmodel.rfm.transaction_rejects "
         "lists them)."
+        if offer_drop
+        else " clvmodel.rfm.transaction_rejects lists every such row, to fix or drop first."
     )
     for reason, mask in masks.items():
         n = int(mask.sum())
@@ -124,8 +127,11 @@ def read_log(
     date_format: str | None = None,
     on_invalid: str = "raise",
     allow_empty: bool = False,
+    offer_drop: bool = True,
 ) -> ReadLog:
-    """Read and check a transaction log: the usable rows, and the others with a reason each."""
+    """Read and check a transaction log: the usable rows, and the others with a reason each.
+    ``offer_drop``: an error for unusable rows may advise ``on_invalid='drop'`` (the caller
+    takes it)."""
     check_on_invalid(on_invalid)
     _check_frame(transactions, customer_col, date_col, amount_col)
     ids = rd.read_ids(transactions[customer_col])
@@ -148,7 +154,7 @@ def read_log(
         for position, name in enumerate(masks):
             masks[name] = reason == position
         if on_invalid == "raise":
-            _raise_first(transactions, masks, customer_col, date_col, amount_col)
+            _raise_first(transactions, masks, customer_col, date_col, amount_col, offer_drop)
     rejects = _rejects(transactions, bad, reason, list(masks), customer_col, date_col, amount_col)
     keep = None if reason is None else ~bad
     day, tag = dates.day, dates.tag

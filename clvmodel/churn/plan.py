@@ -217,13 +217,15 @@ def _plan_tiers(scores, risk, increases, tiers, thresholds, quantiles):
         return categorical, tuple(labels), rule, tier_cuts
     listed = isinstance(increases, Sequence | Mapping) and not isinstance(increases, str)
     n_tiers = len(increases) if listed else None
+    # Without tiers= the increases set the number of labels: a mismatch names them.
+    counted = _increase_values(increases) if tiers is None and listed else None
     if isinstance(increases, Mapping) and tiers is None:
         # The keys name the new tiers lowest risk first; the default names in any order.
         tiers = tuple(increases)
         if sorted(tiers) == sorted(default_tier_labels(len(tiers))):
             tiers = default_tier_labels(len(tiers))
     labels = tiers if tiers is not None else default_tier_labels(n_tiers or 3)
-    labels, cuts, rule = _tier_rule(risk, labels, thresholds, quantiles)
+    labels, cuts, rule = _tier_rule(risk, labels, thresholds, quantiles, counted)
     categorical = _assign_tiers(risk, labels, cuts)
     return categorical, tuple(labels), rule, tuple(rule["tier_cuts"])
 

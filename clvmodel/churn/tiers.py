@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -58,9 +58,10 @@ def _increasing_fractions(name: str, values, example: str) -> tuple[float, ...]:
 
 
 def _tier_rule(
-    risk: np.ndarray, tiers, thresholds, quantiles
+    risk: np.ndarray, tiers, thresholds, quantiles, increases=None
 ) -> tuple[tuple[str, ...], np.ndarray, dict[str, Any]]:
-    """Labels, cut points and a description of how the tiers were drawn."""
+    """Labels, cut points and a description of how the tiers were drawn; ``increases`` (the
+    plan's, one per tier) when they, not the caller's ``tiers=``, set the number of labels."""
     if thresholds is not None and quantiles is not None:
         raise InputError(
             "give thresholds= (fixed churn-risk cut points) or quantiles= (shares of customers), "
@@ -83,9 +84,27 @@ def _tier_rule(
         thresholds = _increasing_fractions("thresholds", thresholds, "(0.5, 0.8)")
         cuts = np.asarray(thresholds, dtype="float64")
         rule = {"tier_rule": "thresholds", "thresholds": list(thresholds)}
-    labels = _labels(tiers, len(cuts) + 1)
+    labels = _labels(tiers)
+    if len(labels) != len(cuts) + 1:  # name what set each count, not only the labels
+        name = rule["tier_rule"]
+        made = f"{name}={list(rule[name])} make {len(cuts) + 1} tiers, but"
+        if increases is not None:
+            raise InputError(
+                f"{made} increases= gives {len(labels)} {_shown(increases)}; give one increase per "
+                f"tier, from the lowest risk to the highest, or {len(labels) - 1} cut point(s)."
+            )
+        default = " (the default)" if labels == DEFAULT_TIERS else ""
+        raise InputError(
+            f"{made} tiers= has {len(labels)} labels {list(labels)}{default}; give one label per "
+            f"tier, from the lowest risk to the highest, or {len(labels) - 1} cut point(s)."
+        )
     rule["tier_cuts"] = [float(c) for c in cuts]
     return labels, cuts, rule
+
+
+def _shown(increases) -> list | dict:
+    """The increases as a message shows them: a mapping with its tiers, else a list."""
+    return dict(increases) if isinstance(increases, Mapping) else list(increases)
 
 
 def risk_tiers(

@@ -86,6 +86,9 @@ def _report(exc: BaseException) -> None:
         sys.exit(2)
     from clvmodel._postgres_connect import mask_password  # a URI in a message: no password
 
+    if isinstance(exc, BrokenPipeError):  # `clvmodel ... | head`: the reader has had enough
+        _quiet_stdout()
+        sys.exit(128 + 13)  # as a command killed by SIGPIPE, without an "error:" line
     if isinstance(exc, OSError):
         line = f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
         click.echo(mask_password(line), err=True)
@@ -100,6 +103,15 @@ def _report(exc: BaseException) -> None:
         err=True,
     )
     sys.exit(1)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device, so that flushing it at exit raises no second error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no file descriptor (a test's captured stdout)
+        pass
 
 
 @click.group(cls=_ClvGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from clvmodel._duck import csv_shape_error
+from clvmodel._duck import attach_database, csv_shape_error
 from clvmodel._postgres_connect import is_postgres_uri
 from clvmodel.cli import _guard
 from clvmodel.engine import connect, open_transaction_log
@@ -60,8 +60,8 @@ def source_options(function):
         click.option(
             "--table",
             default=None,
-            help="Table to read when the input is a .duckdb file or a postgresql:// URI "
-            "(schema.table allowed).",
+            help="Table to read when the input is a .duckdb file (a table of its main schema) "
+            "or a postgresql:// URI (schema.table allowed).",
         ),
         click.option(
             "--query",
@@ -88,6 +88,13 @@ def source_options(function):
     return function
 
 
+#: The engine's advice when pushdown=True cannot be honoured, and the command line's.
+_PUSHDOWN_PYTHON = "Leave pushdown unset."
+_PUSHDOWN_CLI = (
+    "Leave out --pushdown (or pass --no-pushdown): the rows are then summarised here in DuckDB."
+)
+
+
 def transaction_source(
     path, time_unit: str, *, amount_col, memory_limit, naive: bool = False, **source
 ):
@@ -109,6 +116,8 @@ def transaction_source(
             raise InputError(
                 str(exc).replace("observation_end= explicitly", "--observation-end explicitly")
             ) from None
+        if str(exc).endswith(_PUSHDOWN_PYTHON):  # only --pushdown asks for it
+            raise InputError(str(exc).replace(_PUSHDOWN_PYTHON, _PUSHDOWN_CLI)) from None
         if amount_col and "amount column" in str(exc):
             raise InputError(
                 f"{exc} For a log without amounts pass --no-amount (purchases and P(alive) only)."
@@ -151,3 +160,47 @@ def csv_rows_checked(input_path):
         if error is None:
             raise
         raise error from None
+
+
+def check_duckdb_table(path, table: str | None) -> None:
+    """Refuse, before any work, a DuckDB database INPUT without --table or with a --table it does
+    not hold, listing the tables of its main schema (those --table reads).
+
+    Parameters
+    ----------
+    path : str or path-like
+        INPUT; other inputs than a ``.duckdb``/``.db`` file are left to their readers.
+    table : str or None
+        --table.
+    """
+    if is_postgres_uri(path) or Path(path).suffix.lower() not in (".duckdb", ".db"):
+        return
+    if not Path(path).is_file():
+        return  # the reader says that it does not exist
+    tables = _duckdb_tables(path)
+    if tables is None:  # cannot be listed here (locked by a writer?): the reader says why
+        return
+    listed = f"its tables are {', '.join(tables)}" if tables else "it holds no table"
+    if not table:
+        raise InputError(f"{path} is a DuckDB database: name the table to read with --table "
+                         f"({listed}).")  # fmt: skip
+    if table.lower() not in (name.lower() for name in tables):  # names are case-insensitive
+        raise InputError(f"--table {table}: {path} has no such table ({listed}); name one of "
+                         "them with --table.")  # fmt: skip
+
+
+def _duckdb_tables(path) -> list[str] | None:
+    """The tables and views of the main schema of the DuckDB database ``path``, or None when it
+    cannot be read."""
+    connection = connect()
+    try:
+        attach_database(connection, path)
+        rows = connection.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'source_db' "
+            "AND table_schema = 'main' ORDER BY table_name"
+        ).fetchall()
+    except Exception:  # noqa: BLE001 - duckdb raises its own error types; the reader reports
+        return None
+    finally:
+        connection.close()
+    return [row[0] for row in rows]

@@ -16,7 +16,7 @@ from clvmodel._files import write_atomically, write_text_atomically
 from clvmodel._postgres_connect import display, is_postgres_uri
 from clvmodel.cli import _guard, main
 from clvmodel.cli._options import FRACTION_HELP, INTERVAL
-from clvmodel.cli._score_command import check_interval
+from clvmodel.cli._score_models import check_interval
 from clvmodel.evaluation.alignment import HOLDOUT_END_ADVICE, HOLDOUT_END_SOURCE
 from clvmodel.io import write_table
 from clvmodel.plotting import (
@@ -108,8 +108,9 @@ def _model_names(models: str) -> list[str]:
     known = sorted(clv.models.PURCHASE_MODELS)
     unknown = [n for n in names if n not in known]
     if not names or unknown:
+        what = f"unknown model(s) {unknown}" if unknown else "it names no model"
         raise clv.InputError(
-            f"--models {models!r}: unknown model(s) {unknown}; choose from {', '.join(known)} "
+            f"--models {models!r}: {what}; choose from {', '.join(known)} "
             "(comma-separated, e.g. --models bgnbd,mbgnbd,pnbd)."
         )
     if len(set(names)) != len(names):

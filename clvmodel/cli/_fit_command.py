@@ -14,6 +14,7 @@ from clvmodel._reading import DUPLICATES_WARNING
 from clvmodel.cli import _guard, main
 from clvmodel.cli._batch_common import (
     amount_option,
+    check_duckdb_table,
     csv_rows_checked,
     report_duplicates,
     source_options,
@@ -102,6 +103,7 @@ def fit(
         return _fit_day_one(ctx, transactions, attributes, time_unit, output, day_one, options)
     if calibration_end is not None and model_name != "auto":
         raise InputError("--calibration-end chooses the model: use it with --model auto.")
+    check_duckdb_table(transactions, options["table"])
     started = time.perf_counter()
     choice = None
     if calibration_end is not None:

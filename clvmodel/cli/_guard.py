@@ -1,78 +1,23 @@
-"""Checks every command shares: outputs that would destroy an input, messages in the command
-line's words, interruptions and models that cannot be fitted (rates and durations: ``_options``)."""
+"""Checks every command shares: outputs that would destroy an input (``_output_paths``), messages
+in the command line's words, interruptions and models that cannot be fitted (rates and
+durations: ``_options``)."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import threading
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
-from clvmodel._files import same_file
 from clvmodel._postgres_connect import mask_password
 from clvmodel.cli._option_words import reading_messages_in_cli_words
+from clvmodel.cli._output_paths import (  # noqa: F401 - the commands call them as _guard.*
+    check_output_folders,
+    refuse_overwrite,
+)
 from clvmodel.errors import ClvError, ConvergenceError, InputError
-
-# ----------------------------------------------------------------------------------------------
-# Outputs that are inputs
-
-
-def refuse_overwrite(outputs: Mapping[str, object], inputs: Mapping[str, object]) -> None:
-    """Raise when an output would replace an input (same path, a link to it, or a file inside an
-    input folder) or two outputs are the same file.
-
-    Parameters
-    ----------
-    outputs : mapping
-        Option name as the user typed it (``"-o/--output"``) → path; ``None`` paths are skipped.
-    inputs : mapping
-        Argument or option name (``"TRANSACTIONS"``, ``"--spend-model"``) → path.
-    """
-    present_inputs = {name: path for name, path in inputs.items() if path is not None}
-    present_outputs = {name: path for name, path in outputs.items() if path is not None}
-    for flag, output in present_outputs.items():
-        for name, source in present_inputs.items():
-            if os.path.isdir(source):
-                if _inside(output, source):
-                    raise InputError(
-                        f"{flag} {output} is inside the input folder {name} ({source}), where it "
-                        "would be read as input next time; write it somewhere else."
-                    )
-            elif os.path.exists(output) and same_file(output, source):
-                raise InputError(
-                    f"{flag} {output} is the input {name} ({source}); writing it would destroy "
-                    f"the input. Give {flag} another file name."
-                )
-    flags = list(present_outputs)
-    for i, first in enumerate(flags):
-        for second in flags[i + 1 :]:
-            a, b = present_outputs[first], present_outputs[second]
-            if Path(a).resolve() == Path(b).resolve() or (os.path.exists(a) and same_file(a, b)):
-                raise InputError(f"{first} and {second} are the same file ({a}); give two names.")
-
-
-def check_output_folders(outputs: Mapping[str, object]) -> None:
-    """Raise before any work when the folder of an output does not exist."""
-    for flag, output in outputs.items():
-        folder = None if output is None else Path(output).parent
-        if folder is not None and not folder.is_dir():
-            raise InputError(
-                f"cannot write {flag} {output}: folder {str(folder)!r} does not exist; create it "
-                "first."
-            )
-
-
-def _inside(path, folder) -> bool:
-    parent = Path(path).resolve().parent
-    try:
-        return os.path.samefile(parent, folder) or Path(folder).resolve() in parent.parents
-    except OSError:
-        return False
-
 
 # ----------------------------------------------------------------------------------------------
 # Options for reading a transaction log with pandas (evaluate, plan, dayone-fit)
@@ -198,8 +143,12 @@ _KEYWORD = re.compile(
 _BARE_NAME = re.compile(
     r"(?<![\w'\"-])(" + "|".join(name for name in KEYWORD_FLAGS if "_" in name) + r")(?![\w'\"])"
 )
-# Python-only ways out, and code examples in parentheses, have no place on the command line.
-_ON_INVALID = re.compile(r"\s*Or pass on_invalid=(?:[^()]|\([^()]*\))*?\.(?=\s|$)")
+# Python-only ways out (on_invalid=, or the Python function that lists the rows), and code
+# examples in parentheses, have no place on the command line.
+_ON_INVALID = re.compile(
+    r"\s*(?:Or pass on_invalid=(?:[^()]|\([^()]*\))*?\."
+    r"|clvmodel\.rfm\.transaction_rejects lists every such row, to fix or drop first\.)(?=\s|$)"
+)
 _REJECTS_HINT = " `clvmodel fit` and `clvmodel score` leave such rows out and list them."
 _CODE_ASIDE = re.compile(r"\s*\((?:e\.g\.\s*)?(?:df|pd|pandas)\b(?:[^()]|\([^()]*\))*\)")
 _KEEP_QUOTES = re.compile(r"[\s'\"$`\\!*?;&|<>()#~]"), re.compile(r"\s*(?:\([^()]*\)\s*)?or '")
@@ -335,11 +284,17 @@ def fitted(fit, *args, **kwargs):
 @contextmanager
 def warnings_as_lines() -> Iterator[None]:
     """Show every warning raised while the block runs as one ``warning: ...`` line on stderr, in
-    the command line's words (no file name, line number or source line)."""
+    the command line's words (no file name, line number or source line), each line once: a
+    command that predicts twice from the same table (`subscriptions plan`) says it once."""
     import click
 
+    shown: set[str] = set()
+
     def show(message, category, filename, lineno, file=None, line=None):
-        click.echo(f"warning: {cli_words(str(message))}", err=True)
+        text = f"warning: {cli_words(str(message))}"
+        if text not in shown:
+            shown.add(text)
+            click.echo(text, err=True)
 
     with warnings.catch_warnings():
         warnings.showwarning = show

@@ -190,13 +190,13 @@ def plan(
     """Score churn risk per customer and stage a price increase by risk tier.
 
     MODEL is a models file from `clvmodel fit` (its spend model, if any, adds CLV) or a BG/NBD
-    model file (from BetaGeoModel.save). INPUT is a CSV or Parquet file with an
-    RFM table (frequency, recency, T [, monetary_value], one row per customer, ids in
-    --customer-col or the first, nameless column; recency and T in the model's time unit or
-    in --rfm-time-unit) or a transaction log (--customer-col, --date-col
-    [, --amount-col]), summarised up to --observation-end in the model's time unit. INPUT may
-    also be a postgresql:// database with --table or --query, and -o a postgresql:// database
-    with --output-table (written in one transaction; see --if-exists).
+    model file (from BetaGeoModel.save). INPUT is a CSV or Parquet file with an RFM table
+    (frequency, recency, T [, monetary_value], one row per customer, ids in --customer-col or the
+    first, nameless column; recency and T in the model's time unit or in --rfm-time-unit; it
+    records no observation end to check against MODEL's: T is used as it is) or a transaction log
+    (--customer-col, --date-col [, --amount-col]), summarised up to --observation-end in the
+    model's time unit. INPUT may also be a postgresql:// database with --table or --query, and -o
+    one with --output-table (written in one transaction; see --if-exists).
 
     The lowest-risk tier gets the first and largest increase, the highest-risk tier the last (0 %
     by default). Increases and cut points are fractions (0.05) or percentages (5%); the output
@@ -283,7 +283,7 @@ def _check_output(output, output_table, if_exists, source) -> None:
 def _plan_models(model, spend_model, time_unit):
     """The models of MODEL (the purchase model's time unit settled) and the spend model, if
     any."""
-    from clvmodel.cli._score_command import check_model_file  # with DuckDB: imported on use
+    from clvmodel.cli._score_models import check_model_file
 
     check_model_file(model, "plan")  # another kind of model file: the command that takes it
     bundle = clv.load_models(model)  # a `clvmodel fit` file, or a single BG/NBD model file

@@ -260,10 +260,13 @@ def customer_table(frame, shown, gg, unit, columns, reading, drop_duplicates, rf
     ------
     InputError
         An RFM table with repeated, missing or fractional ids, values that are not numbers, or
-        a recorded time unit other than --rfm-time-unit, or than the model's without the option.
+        a recorded time unit other than --rfm-time-unit, or than the model's without the option;
+        an RFM table with --observation-end.
     """
     customer_col, date_col, amount_col = columns.values()
     if _is_rfm(frame.columns):
+        if reading["observation_end"] is not None:
+            raise clv.InputError(rfm_observation_end_refusal(shown))
         given, assumed = rfm_unit(frame.attrs, shown, unit, rfm_time_unit)
         rfm = _rfm_from_file(frame, customer_col, shown, gg is not None, (given, unit))
         return CustomerTable(rfm, "RFM table", assumed)
@@ -332,6 +335,27 @@ def assumed_unit_note(unit: str) -> str:
     return (
         f"note: the RFM table's recency and T were taken to be in the model's time unit "
         f"({UNIT_NAMES[unit]}); pass --rfm-time-unit to give theirs (converted to the model's)."
+    )
+
+
+def rfm_observation_end_refusal(shown: str) -> str:
+    """Why --observation-end is refused for INPUT ``shown``, an RFM table: its T was measured to
+    the end the table was built with, a date it does not record (:func:`clvmodel.rfm_summary`
+    records its time unit, not its end), so that date can be neither moved nor checked.
+
+    Parameters
+    ----------
+    shown : str
+        INPUT as the messages name it.
+
+    Returns
+    -------
+    str
+    """
+    return (
+        f"--observation-end is for a transaction log INPUT, but {shown} is an RFM table: its T "
+        "is already measured to the end it was built with (a date the table does not record), "
+        "and is scored as it is. Leave the option out, or give the transaction log as INPUT."
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -16,6 +16,7 @@ from clvmodel._units import convert_periods
 from clvmodel.cli import _guard, main
 from clvmodel.cli._batch_common import (
     amount_option,
+    check_duckdb_table,
     connect_with_limit,
     csv_rows_checked,
     report_duplicates,
@@ -36,15 +37,14 @@ from clvmodel.cli._plan_inputs import (
     RFM_TIME_UNIT_OPTION,
     log_time_unit_refusal,
     recorded_attrs,
+    rfm_observation_end_refusal,
     rfm_unit,
 )
+from clvmodel.cli._score_models import check_interval, load_bundle
 from clvmodel.cli._score_notes import observation_end_note, score_notes
 from clvmodel.cli._score_stream import scored_tables, stream_scores, stream_scores_to_postgres
 from clvmodel.engine import RfmSource, is_transaction_log
 from clvmodel.errors import InputError
-from clvmodel.models._interval_draws import COVARIANCE_PROBLEMS, covariance_problem
-from clvmodel.models._persistence import describe_model_file
-from clvmodel.models.bundle import foreign_file
 
 
 def _is_log(path, options: dict) -> bool:
@@ -154,7 +154,9 @@ def score(
     log (summarised in DuckDB with the options below; a Parquet file of typed columns is read
     straight into numpy, with the same results) or an RFM table with frequency, recency, T
     and monetary_value in the model's time unit (ids in --customer-col, a CSV file's nameless
-    first column or the index pandas stored in a Parquet file). The output has, per customer:
+    first column or the index pandas stored in a Parquet file). An RFM table records no
+    observation end, so its T is scored as it is (--observation-end is for a log) and, unlike a
+    log's, is not checked against the end MODEL was fitted to. The output has, per customer:
     frequency, recency, T, monetary_value, probability_alive, churn_risk (probability of no
     purchase within the horizon), expected_purchases, expected_spend, predicted_clv and
     naive_clv. Rows that cannot be scored go to the rejects file, with a reason each. Scores and
@@ -176,14 +178,17 @@ def score(
     check_interval(interval)
     target = _Target(output, output_table, rejects_table, rejects, if_exists)
     _check_target(target, model, input_path, options["table"], options["query"])
+    check_duckdb_table(input_path, options["table"])
     amount_option(options)
-    bundle, spend_dropped = _load_bundle(model, interval, no_amount=not options["amount_col"])
+    bundle, spend_dropped = load_bundle(model, interval, no_amount=not options["amount_col"])
     if bundle.gg is None:  # no spend to predict: purchases and P(alive); value columns empty
         options["amount_col"] = ""
     unit = bundle.bg.time_unit_
     rfm_input = not _is_log(input_path, options)
     if not rfm_input and rfm_time_unit is not None:
         raise InputError(log_time_unit_refusal(display(input_path)))
+    if rfm_input and options["observation_end"] is not None:  # else silently not used
+        raise InputError(rfm_observation_end_refusal(display(input_path)))
     settings = (bundle, duration, discount_rate, margin, interval)
     with csv_rows_checked(input_path):
         if rfm_input:
@@ -204,71 +209,6 @@ def score(
         f"(reasons in {where}); wrote {written} in {time.perf_counter() - started:.1f} s"
     )
     score_notes(model, bundle, unit, read.unit_assumed, spend_dropped)
-
-
-def check_interval(interval) -> None:
-    """Refuse an --interval that is not a level strictly between 0 and 1."""
-    if interval is not None and not 0.0 < interval < 1.0:
-        raise InputError(
-            f"--interval {interval:g} is not a level strictly between 0 and 1; a 90 % interval "
-            "is --interval 0.9."
-        )
-
-
-def check_model_file(model, command: str = "score") -> None:
-    """Refuse, before any work, a MODEL that does not hold purchase models: another kind of
-    clvmodel file (naming the command that takes it), or a file clvmodel did not write.
-
-    Parameters
-    ----------
-    model : str
-    command : str
-        The command given MODEL (``"score"``, ``"plan"``), named in the message.
-    """
-    takes = f"`clvmodel {command}` takes the models file that `clvmodel fit` writes"
-    described = describe_model_file(model)  # (what the file holds, in words; its loader)
-    if described is None and (foreign := foreign_file(model)) is not None:
-        raise InputError(f"MODEL {model} is not a clvmodel model file: {foreign}; {takes}.")
-    if described is not None and not described[0].startswith(("a bundle", "a purchase model")):
-        raise InputError(
-            f"MODEL {model} is {described[0]}, not purchase models: "
-            f"{_guard.command_taking(described[0])}; {takes}."
-        )
-
-
-def _load_bundle(model, interval, no_amount: bool = False):
-    """MODEL's models (no spend model with --no-amount: then also True), refused before any work
-    if not purchase models, with no time unit, with covariates, or unable to give --interval."""
-    check_model_file(model)
-    bundle = clv.load_models(model)
-    if bundle.bg.time_unit_ is None:
-        raise InputError(
-            f"MODEL {model} does not record its time unit (weeks or days: the unit of recency "
-            "and T it was fitted on), so INPUT cannot be scored with it; refit it with "
-            f"`clvmodel fit TRANSACTIONS --time-unit W -o {model}` (or --time-unit D)."
-        )
-    spend_dropped = no_amount and bundle.gg is not None
-    if spend_dropped:  # no amounts read: the spend model and the naive formula have no input
-        bundle = replace(bundle, gg=None, naive=None)
-    spend = () if bundle.gg is None else bundle.gg.spend_covariates
-    for part, names in (("purchase", bundle.bg.purchase_covariates + bundle.bg.dropout_covariates),
-                        ("spend", list(spend))):  # fmt: skip
-        if names:
-            raise InputError(f"MODEL {model} has a {part} model with covariates ({', '.join(names)}"
-                             f"), not in INPUT: `clvmodel score` takes none; refit it with "
-                             f"`clvmodel fit TRANSACTIONS -o {model}`.")  # fmt: skip
-    for part, fitted in (("purchase model", bundle.bg), ("spend model", bundle.gg)):
-        problem = None if interval is None or fitted is None else covariance_problem(fitted)
-        if problem is not None:
-            advice = {"missing": ", whose file stores the covariance"}.get(
-                problem, " on more data, or with another --model"
-            )
-            raise InputError(
-                f"--interval needs the uncertainty of the parameters, which MODEL {model} cannot "
-                f"give: its {part} {COVARIANCE_PROBLEMS[problem]}. Refit it with `clvmodel fit`"
-                f"{advice}, or leave --interval out."
-            )
-    return bundle, spend_dropped
 
 
 @dataclass

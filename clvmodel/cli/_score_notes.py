@@ -31,13 +31,22 @@ def observation_end_note(model, bundle, end) -> str | None:
     -------
     str or None
         One line naming both dates and --observation-end; None when MODEL records no end, or
-        the same one.
+        the same one. When INPUT goes on after MODEL's end (a newer log), the line says that
+        the scores are as of INPUT's end, and that --observation-end leaves the later purchases
+        out: it is not the fix for a newer log.
     """
     recorded = (getattr(bundle, "metadata", None) or {}).get("observation_end")
     used = f"{end:%Y-%m-%d}"
     if not recorded or str(recorded)[:10] == used:
         return None
     recorded = str(recorded)[:10]
+    if recorded < used:  # ISO dates: in date order
+        return (
+            f"note: T is measured to {used}, the last purchase date in INPUT, after the "
+            f"observation end {recorded} MODEL {model} was fitted to: the scores are as of "
+            f"{used}. To score the customers as they were on {recorded}, pass --observation-end "
+            f"{recorded} (the purchases after it are then left out)."
+        )
     return (
         f"note: T is measured to {used}, the last purchase date in INPUT, but MODEL {model} was "
         f"fitted to the observation end {recorded}; pass --observation-end {recorded} to "

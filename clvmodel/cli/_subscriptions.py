@@ -142,7 +142,7 @@ def score_command(model_path, input_path, output, interval, **options):
     --interval, each of the three gets _lower/_upper limits.
     """
     started = time.perf_counter()
-    from clvmodel.cli._score_command import check_interval
+    from clvmodel.cli._score_models import check_interval
 
     check_interval(interval)
     margin = options["margin"]

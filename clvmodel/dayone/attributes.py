@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from clvmodel._reading import read_dates
-from clvmodel._table_ids import table_ids
+from clvmodel._rfm_common import merge_days
+from clvmodel._rfm_read import read_log
 from clvmodel.dayone._checks import require_columns
 from clvmodel.errors import InputError
-from clvmodel.rfm import clean_log
 
 
 def first_purchase_attributes(
@@ -51,7 +50,15 @@ def first_purchase_attributes(
     >>> signup.loc["00004", ["first_purchase_amount", "first_purchase_quantity"]].tolist()
     [29.33, 2.0]
     """
-    log = clean_log(transactions, customer_col, date_col, amount_col, date_format)
+    # clean_log's reading (any unusable row refused), keeping each row's customer code and day
+    # for the quantities: their ids and dates are read once.
+    # (offer_drop=False: this function takes no on_invalid=, so the error does not advise it).
+    rows = read_log(
+        transactions, customer_col, date_col, amount_col, date_format, offer_drop=False
+    ).rows
+    row_code, ids = rows.customers.factorized(rows.codes)
+    row_day = rows.day
+    log = merge_days(row_code, ids, row_day, rows.amount)
     starts = np.flatnonzero(np.r_[True, log.customer_code[1:] != log.customer_code[:-1]])
     first_day = log.day[starts]
     customers = log.customers[log.customer_code[starts]]
@@ -63,18 +70,22 @@ def first_purchase_attributes(
         index=customers,
     )
     if quantity_col is not None:
-        table["first_purchase_quantity"] = _first_day_quantity(
-            transactions, customer_col, date_col, quantity_col, first_day, customers, date_format
+        first_of_code = np.empty(len(ids), dtype=row_day.dtype)
+        first_of_code[log.customer_code[starts]] = first_day
+        on_first_day = row_day == first_of_code[row_code]
+        quantity = _quantities(transactions, quantity_col)
+        summed = np.bincount(
+            row_code[on_first_day], weights=quantity[on_first_day], minlength=len(ids)
         )
+        table["first_purchase_quantity"] = summed[log.customer_code[starts]]
     table["signup_week"] = ((first_day - first_day.min()) // 7).astype("float64")
     table.index.name = customer_col
     return table
 
 
-def _first_day_quantity(
-    transactions, customer_col, date_col, quantity_col, first_day, customers, date_format
-) -> np.ndarray:
-    """Items bought on each customer's first purchase day, in the order of ``customers``."""
+def _quantities(transactions, quantity_col) -> np.ndarray:
+    """The quantities of every row as float64; a missing column or a value that is missing or not
+    a number is refused."""
     require_columns(transactions, [quantity_col], "the transactions")
     quantity = pd.to_numeric(transactions[quantity_col], errors="coerce").to_numpy(
         dtype="float64", na_value=np.nan
@@ -84,12 +95,4 @@ def _first_day_quantity(
             f"{int((~np.isfinite(quantity)).sum())} value(s) of {quantity_col!r} are missing "
             "or not numbers; fix or drop those rows."
         )
-    # the days as the log reader read them (clean_log has refused unreadable dates already)
-    day = read_dates(transactions[date_col], date_format, date_col).day
-    # the ids as the log reader reads them ("00004 " is "00004", "4.0" is "4"), as in customers
-    row_ids = table_ids(transactions[customer_col])[0].to_numpy(dtype=object)
-    first_of_row = pd.Series(first_day, index=customers).reindex(row_ids)
-    on_first_day = first_of_row.to_numpy() == day
-    ids = row_ids[on_first_day]
-    summed = pd.Series(quantity[on_first_day]).groupby(ids, sort=False).sum()
-    return summed.reindex(customers).to_numpy()
+    return quantity

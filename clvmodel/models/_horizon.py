@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from clvmodel._units import check_number
 from clvmodel.errors import InputError
 from clvmodel.models._alignment import align_to_index, first_offenders
 
@@ -62,12 +63,10 @@ def one_horizon(t, name: str = "t") -> float:
         ``t`` is not a number, is negative or not finite, or holds several values (an array or
         Series, named by size and first offending value, not printed whole).
     """
-    if isinstance(t, str | bytes) or type(t).__name__ in ("bool", "bool_"):
-        raise InputError(f"the horizon {name} must be a number of time units, got {t!r}.")
-    values = check_horizon(t, None, name=name)
-    if values.ndim:
-        raise InputError(
-            f"{name} must be one number for every customer, got {values.size} values "
-            f"({type(t).__name__}); score each horizon in its own call."
-        )
-    return float(values)
+    if np.ndim(t) == 0:  # one value: a number (not text, a bool or None), finite, ≥ 0
+        return check_number(f"the horizon {name}", t, low=0.0)
+    values = check_horizon(t, None, name=name)  # names a bad value of a Series by customer id
+    raise InputError(
+        f"{name} must be one number for every customer, got {values.size} values "
+        f"({type(t).__name__}); score each horizon in its own call."
+    )

@@ -1,0 +1,37 @@
+"""An unusable row's error advises ``on_invalid='drop'`` only where the function takes it.
+
+``calibration_holdout_split``, ``tracking_table`` and ``evaluate_holdout(transactions=)`` read the
+log through the same checks as ``rfm_summary`` and ended their error with "Or pass
+on_invalid='drop'", which each of them refused with a TypeError.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+import clvmodel as clv
+
+
+@pytest.fixture(scope="module")
+def broken():
+    log = clv.datasets.load_cdnow_sample().head(400).copy()
+    log["date"] = log["date"].dt.strftime("%Y-%m-%d")
+    log.loc[log.index[3], "date"] = "not a date"
+    return log
+
+
+def test_the_split_points_at_transaction_rejects_not_an_argument_it_lacks(broken):
+    assert "on_invalid" not in inspect.signature(clv.calibration_holdout_split).parameters
+    with pytest.raises(clv.InputError) as raised:
+        clv.calibration_holdout_split(broken, calibration_end="1997-06-30")
+    message = str(raised.value)
+    assert "on_invalid" not in message and "transaction_rejects" in message
+
+
+def test_functions_taking_on_invalid_still_advise_it(broken):
+    for function, arguments in ((clv.rfm_summary, {}), (clv.naive_clv, {"lifespan": 3.0})):
+        assert "on_invalid" in inspect.signature(function).parameters
+        with pytest.raises(clv.InputError, match="on_invalid='drop'"):
+            function(broken, **arguments)

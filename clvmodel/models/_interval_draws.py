@@ -295,3 +295,74 @@ def points_by_group(model, points, histories, horizon, grouping, names):
     if grouping is None:
         grouping = group_rows(x, age, *([horizon] if per_row else []))
     return at_points, params, per_row, grouping
+
+
+class RowPlan:
+    """The order in which a model's own draws path takes the distinct histories: its (x, T[,
+    horizon]) groups numbered in that order, the histories by group and by t_x within
+    (alternately up and down, so that a group starts near where the last ended). Neighbouring
+    rows then rank the draws alike, which the selection of order statistics uses, and the rows of
+    any run of groups are contiguous, so that the groups' tables can be built, used and dropped
+    a chunk of groups at a time (any order gives the same results).
+
+    Parameters
+    ----------
+    x, t_x, age : numpy.ndarray
+        The histories.
+    horizon : float or numpy.ndarray
+        One horizon, or one per history.
+    group, first : numpy.ndarray
+        ``group_rows(x, T[, horizon])`` of the histories.
+    per_row : bool
+        Whether the horizon is one per history.
+
+    Attributes
+    ----------
+    first : numpy.ndarray
+        The first history of each group, in the groups' order.
+    x_g, age_g : numpy.ndarray
+        Each group's x and T, in the groups' order.
+    h_g : numpy.ndarray or None
+        Each group's horizon (None with one horizon).
+    group : numpy.ndarray
+        Each history's group number.
+    order : numpy.ndarray
+        The histories in the rows' order.
+    sorted_group : numpy.ndarray
+        ``group[order]``: non-decreasing.
+    """
+
+    def __init__(self, x, t_x, age, horizon, group, first, per_row):
+        x_g, age_g = x[first], age[first]
+        h_g = horizon[first] if per_row else None
+        by_rank = np.lexsort((h_g, age_g, x_g) if per_row else (age_g, x_g))
+        rank = np.empty(first.size, dtype="int64")
+        rank[by_rank] = np.arange(first.size)
+        self.first = first[by_rank]
+        self.x_g, self.age_g = x_g[by_rank], age_g[by_rank]
+        self.h_g = h_g[by_rank] if per_row else None
+        self.group = rank[group]
+        top = float(t_x.max(initial=0.0))
+        # The key group·(top + 1) + t_x (top − t_x in odd groups), formed in place: one sort of
+        # a key in which the group dominates (faster than a sort by two keys). Should rounding
+        # mix groups up (keys beyond 2⁵³), the two keys.
+        within = np.subtract(top, t_x)
+        np.copyto(within, t_x, where=(self.group & 1) == 0)
+        key = self.group.astype("float64")
+        with np.errstate(over="ignore"):  # inf keys tie: the check below sorts again
+            key *= top + 1.0
+            key += within
+        self.order = np.argsort(key)
+        del key
+        self.sorted_group = self.group[self.order]
+        if np.any(self.sorted_group[1:] < self.sorted_group[:-1]):
+            self.order = np.lexsort((within, self.group))
+            self.sorted_group = self.group[self.order]
+
+    def chunks(self, size: int):
+        """Runs of ``size`` groups: (the groups' slice, their rows' slice of ``order``)."""
+        n_groups = self.x_g.size
+        edges = np.append(np.arange(0, n_groups, size), n_groups)
+        starts = np.searchsorted(self.sorted_group, edges)
+        for k in range(edges.size - 1):
+            yield slice(edges[k], edges[k + 1]), slice(starts[k], starts[k + 1])

@@ -56,15 +56,13 @@ from __future__ import annotations
 import numpy as np
 import scipy.fft
 
-from clvmodel.models._beta_geo_draws import _result_table, _survival_tables
-from clvmodel.models._interval_draws import points_by_group
-from clvmodel.models._intervals import interval_column_names
+from clvmodel.models._beta_geo_draws import CountTables, DrawRows, interval_table_columns
+from clvmodel.models._interval_draws import RowPlan, points_by_group
 from clvmodel.models._pareto_special import _TAIL_MIN_DECAY, _integrals, log_odds_dead, pmf_if_alive
 
 __all__ = ["draw_interval_columns", "tail_curves"]
 
 _MIXTURE_POINTS = 50
-_ORDER = ("probability_alive", "expected_purchases", "probability_no_purchase")
 _NAMES = ("r", "alpha", "s", "beta")
 #: Accepted interpolation error of ln J (the check at the next level's points).
 TOLERANCE = 1e-10
@@ -208,7 +206,7 @@ def _coefficients(values):
 
 
 def draw_interval_columns(
-    model, points, level, histories, horizon, which, grouping=None, block=256
+    model, points, level, histories, horizon, which, grouping=None, block=256, chunk=512
 ):
     """The interval columns of a Pareto/NBD model without covariates from parameter vectors
     (draws or bootstrap replicates), as :func:`clvmodel.models._intervals.interval_columns`.
@@ -231,6 +229,8 @@ def draw_interval_columns(
         ``group_rows(x, T[, horizon])`` of the histories when the caller has it.
     block : int
         Rows per block of the (rows, draws) arrays.
+    chunk : int
+        (x, T) groups whose tables are built, used and dropped together.
 
     Returns
     -------
@@ -245,10 +245,11 @@ def draw_interval_columns(
     at_points, params, per_row, (group, first) = points_by_group(
         model, points, histories, horizon, grouping, _NAMES
     )
-    x_g, age_g = x[first], age[first]
-    h_g = horizon[first] if per_row else np.full(first.size, float(horizon))
+    plan = RowPlan(x, t_x, age, horizon, group, first, per_row)
+    x_g, age_g = plan.x_g, plan.age_g
+    h_g = plan.h_g if per_row else np.full(first.size, float(horizon))
     xs, curve = np.unique(x, return_inverse=True)
-    curve_g = curve[first]
+    curve_g = curve[plan.first]
     end = age_g + (h_g if "probability_no_purchase" in which else 0.0)
     y_lo = np.full(xs.size, np.inf)
     np.minimum.at(y_lo, curve, t_x)
@@ -258,41 +259,23 @@ def draw_interval_columns(
     # An x with few histories is cheaper integrated per row than interpolated.
     few = np.bincount(curve, minlength=xs.size) + np.bincount(curve_g, minlength=xs.size)
     curves = tail_curves(params, xs, y_lo, y_hi, skip=few < _FEW)
-    tables = _group_tables(model, params, curves, curve_g, x_g, age_g, h_g, which)
     counting = "expected_purchases" in which
     n_mixture = min(_MIXTURE_POINTS, len(points)) if counting else 0
-    if counting:
-        h_mix = h_g if per_row else float(horizon)
-        mixture = _survival_tables(
-            model, at_points[:n_mixture], x_g, age_g, h_mix, tail, (group, x, t_x, age)
-        )
-    else:
-        mixture = np.empty(0), np.zeros(1, dtype="int64"), np.ones(1, dtype="int64")
-    # Rows by (x, T) group and by t_x within (alternately up and down), as BG/NBD's path: the
-    # neighbours rank the draws alike, which the selection's warm start uses.
-    rank = np.empty(first.size, dtype="int64")
-    rank[np.lexsort((h_g, age_g, x_g))] = np.arange(first.size)
-    top = float(t_x.max(initial=0.0))
-    r_g = rank[group]
-    order = np.argsort(r_g * (top + 1.0) + np.where(r_g % 2 == 1, top - t_x, t_x))
+    counts = CountTables(model, at_points[:n_mixture], plan, (x, t_x, age), horizon, tail)
     with np.errstate(divide="ignore"):
         possible = np.log(age) > np.log(t_x)  # as the generic path: some time to have died
     xi, du = curves.position(curve, t_x)
-    rows = (group, curve, xi, du, possible)
     exact = _exact_odds(params, curves, curve, x, t_x, age, possible)
-    table = _limits_by_block(
-        compiled, rows, order, curves, tables, exact, mixture, n_mixture, tail, block
-    )
-    out = {}
-    for q, name in enumerate(_ORDER):
-        if name in which:
-            out[f"{name}_lower"] = table[:, 2 * q]
-            out[f"{name}_upper"] = table[:, 2 * q + 1]
-    if counting:
-        out["purchases_lower"] = table[:, 6]
-        out["purchases_upper"] = table[:, 7]
-        out["purchases_interval_mass"] = np.clip(table[:, 8] - table[:, 9], 0.0, 1.0)
-    return {name: out[name] for name in interval_column_names(which)}
+    rows = (curve, xi, du, possible)
+    runner = DrawRows(plan, len(points), tail, n_mixture, block)
+    # The tables of a chunk of (x, T) groups, used at once by their rows (see BG/NBD's path).
+    for part, chunk_rows in plan.chunks(chunk):
+        tables = _group_tables(
+            model, params, curves, curve_g[part], x_g[part], age_g[part], h_g[part], which
+        )
+        odds = _odds_block(compiled, rows, curves, tables[2:], exact)
+        runner.run(chunk_rows, part.start, tables[:2], counts.tables(part), odds)
+    return interval_table_columns(runner.table, which)
 
 
 def _group_tables(model, params, curves, curve_g, x_g, age_g, h_g, which):
@@ -345,42 +328,29 @@ def _exact_odds(params, curves, curve, x, t_x, age, possible):
     return index, values
 
 
-def _limits_by_block(compiled, rows, order, curves, tables, exact, mixture, n_mixture, tail, block):
-    """The compiled loops over blocks of rows in ``order``: the odds per (row, draw), then each
-    row's percentile limits (six) and count interval (four), returned as (rows, 10) at the
-    rows' own places."""
-    from clvmodel.models import _beta_geo_kernels as kernels  # numba: imported on first use
-
-    group, curve, xi, du, possible = (v[order] for v in rows)
-    given, silent, const, at_age = tables
+def _odds_block(compiled, rows, curves, tables, exact):
+    """exp(log odds) per (row, draw) for a block of rows (see
+    :class:`clvmodel.models._beta_geo_draws.DrawRows`): the interpolants' odds, then the
+    generic path's quadrature where a curve does not serve a draw. ``rows``: each history's
+    curve, ξ, u − u₀ and whether it could have died; ``tables``: C and exp(C + ln J(T)) per
+    group of the chunk and draw."""
+    curve, xi, du, possible = rows
+    curve = np.asarray(curve, dtype="int64")  # (one type for the compiled loop)
+    const, at_age = tables
     index, values_exact = exact
-    index = index[order]
-    values, offset, size = mixture
-    n_rows, n_draws = group.size, const.shape[1]
-    group = np.ascontiguousarray(group, dtype="int64")
-    curve = np.ascontiguousarray(curve, dtype="int64")
-    last = n_draws - 1
-    positions = np.array([tail * last, (1.0 - tail) * last])
-    table, limits, counts = _result_table(n_rows)
-    warm = np.zeros((3, 2 * n_draws + 2), dtype="int64")
-    buffer = np.empty((block, n_draws))
+    n_draws = const.shape[1]
     b1, b2 = np.empty(n_draws), np.empty(n_draws)
-    for start in range(0, n_rows, block):
-        stop = min(start + block, n_rows)
-        part = slice(start, stop)
-        work = buffer[: stop - start]
+
+    def odds(work, group, here):
         compiled.pareto_odds(
-            work, group[part], curve[part], xi[part], du[part], possible[part],
+            work, group, curve[here], xi[here], du[here], possible[here],
             curves.coef, curves.length, curves.slope, const, at_age, b1, b2,
         )  # fmt: skip
-        fixed = np.flatnonzero(index[part] >= 0)
+        fixed = np.flatnonzero(index[here] >= 0)
         if fixed.size:
-            exact_rows = values_exact[index[part][fixed]]
+            exact_rows = values_exact[index[here][fixed]]
             patched = work[fixed]
             np.copyto(patched, exact_rows, where=~np.isnan(exact_rows))
             work[fixed] = patched
-        kernels.bg_draw_block(
-            work, group[part], order[part], given, silent, positions, values, offset, size,
-            n_mixture, tail, limits, counts, warm,
-        )  # fmt: skip
-    return table[:n_rows]
+
+    return odds

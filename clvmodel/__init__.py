@@ -38,6 +38,7 @@ _EXPORTS = {
     "ModifiedBetaGeoModel": "clvmodel.models",
     "NaiveRetentionComparison": "clvmodel.subscription_value",
     "NotFittedError": "clvmodel.errors",
+    "OutsideRangeWarning": "clvmodel.errors",
     "ParetoNBDModel": "clvmodel.models",
     "PriceIncreasePlan": "clvmodel.churn",
     "PurchaseModel": "clvmodel.models",
@@ -116,6 +117,7 @@ __all__ = [
     "ModifiedBetaGeoModel",
     "NaiveRetentionComparison",
     "NotFittedError",
+    "OutsideRangeWarning",
     "ParetoNBDModel",
     "PriceIncreasePlan",
     "PurchaseModel",
@@ -205,6 +207,7 @@ if TYPE_CHECKING:  # what static tools and IDEs see
         ModelError,
         ModelFileError,
         NotFittedError,
+        OutsideRangeWarning,
         StatisticalWarning,
     )
     from clvmodel.holdout import HoldoutReport, evaluate_holdout, tracking_table

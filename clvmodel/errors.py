@@ -33,5 +33,22 @@ class StatisticalWarning(ClvWarning):
     """The data or the fit makes a statistical result less reliable than usual."""
 
 
+class OutsideRangeWarning(ClvWarning):
+    """Some customers (or signups) have a covariate far outside the range the model was fitted on;
+    their predictions extrapolate its effect.
+
+    Besides the message it carries ``name`` (the covariate), ``far`` (how many lie far outside),
+    ``total`` (how many were predicted), ``examples`` (a few of their values), ``low`` and
+    ``high`` (the fitted range) and ``who`` ("customers", "subscribers" or "signups"), so that a
+    job scoring in batches can add the batches up (the command line prints one line).
+    """
+
+    def __init__(self, message="", *, name="", far=0, total=0, examples=(), low=0.0, high=0.0,
+                 who="customers"):  # fmt: skip
+        super().__init__(message)
+        self.name, self.far, self.total, self.who = name, far, total, who
+        self.examples, self.low, self.high = tuple(examples), low, high
+
+
 class ModelError(ClvError, ValueError):
     """The model's parameters leave the requested prediction undefined."""

@@ -17,7 +17,7 @@ from clvmodel.cli._output_paths import (  # noqa: F401 - the commands call them 
     check_output_folders,
     refuse_overwrite,
 )
-from clvmodel.errors import ClvError, ConvergenceError, InputError
+from clvmodel.errors import ClvError, ConvergenceError, InputError, OutsideRangeWarning
 
 # ----------------------------------------------------------------------------------------------
 # Options for reading a transaction log with pandas (evaluate, plan, dayone-fit)
@@ -285,20 +285,39 @@ def fitted(fit, *args, **kwargs):
 def warnings_as_lines() -> Iterator[None]:
     """Show every warning raised while the block runs as one ``warning: ...`` line on stderr, in
     the command line's words (no file name, line number or source line), each line once: a
-    command that predicts twice from the same table (`subscriptions plan`) says it once."""
+    command that predicts twice from the same table (`subscriptions plan`) says it once. Covariates
+    far outside their fitted range are added up over a batch job's batches and said at the end,
+    one line per covariate."""
     import click
 
     shown: set[str] = set()
+    outside: dict[tuple, list] = {}  # covariates far outside their range, summed over batches
 
     def show(message, category, filename, lineno, file=None, line=None):
         text = f"warning: {cli_words(str(message))}"
-        if text not in shown:
-            shown.add(text)
+        if text in shown:  # the same rows predicted again
+            return
+        shown.add(text)
+        if isinstance(message, OutsideRangeWarning) and message.name:
+            key = (message.name, message.low, message.high, message.who)
+            far, total, examples = outside.setdefault(key, [0, 0, []])
+            outside[key] = [
+                far + message.far,
+                total + message.total,
+                examples + [*message.examples],
+            ]
+        else:
             click.echo(text, err=True)
 
     with warnings.catch_warnings():
         warnings.showwarning = show
         yield
+    if outside:  # after a command that finished: one line per covariate
+        from clvmodel.models._covariate_ranges import far_outside_message
+
+        for (name, low, high, who), (far, total, examples) in outside.items():
+            message = far_outside_message(name, far, total, examples, low, high, who)
+            click.echo(f"warning: {cli_words(message)}", err=True)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -23,9 +23,15 @@ import warnings
 import numpy as np
 
 from clvmodel._caller import outside_stacklevel
-from clvmodel.errors import ClvWarning
+from clvmodel.errors import OutsideRangeWarning
 
-__all__ = ["far_outside", "fitted_ranges", "warn_far_outside", "warn_model_ranges"]
+__all__ = [
+    "far_outside",
+    "far_outside_message",
+    "fitted_ranges",
+    "warn_far_outside",
+    "warn_model_ranges",
+]
 
 # The least factor a positive covariate must lie beyond its fitted range by, on the log scale.
 _LEAST_FACTOR = 10.0
@@ -83,9 +89,8 @@ def far_outside(values: np.ndarray, low: float, high: float, *, log_scale: bool 
 
 
 def warn_far_outside(name: str, far: np.ndarray, values, low: float, high: float, *, who: str):
-    """Warn with a :class:`~clvmodel.ClvWarning` when some customers lie far outside a range.
-
-    The warning points at the first caller outside clvmodel.
+    """Warn with an :class:`~clvmodel.OutsideRangeWarning` when some customers lie far outside a
+    range; the warning points at the first caller outside clvmodel.
 
     Parameters
     ----------
@@ -98,19 +103,36 @@ def warn_far_outside(name: str, far: np.ndarray, values, low: float, high: float
     low, high : float
         The fitted range, on the user's scale.
     who : str
-        Who has the values, plural: ``"customers"``, ``"signups"``.
+        Who has the values, plural: ``"customers"``, ``"subscribers"``, ``"signups"``.
     """
     if not far.any():
         return
-    examples = ", ".join(f"{v:g}" for v in np.asarray(values)[far][:_EXAMPLES])
+    examples = [float(v) for v in np.asarray(values)[far][:_EXAMPLES]]
+    count, total = int(far.sum()), int(far.size)
     warnings.warn(
-        f"{int(far.sum()):,} of {far.size:,} {who} have {name!r} far outside the range the "
-        f"model was fitted on ({low:g} to {high:g}): {examples}. Their predictions extrapolate "
-        "the fitted effect beyond anything the model saw and may be far off; check the column "
-        "(recorded in another unit than at the fit, such as thousands, cents or months, or "
-        "mistyped?).",
-        ClvWarning,
+        OutsideRangeWarning(
+            far_outside_message(name, count, total, examples, low, high, who),
+            name=name,
+            far=count,
+            total=total,
+            examples=examples,
+            low=low,
+            high=high,
+            who=who,
+        ),  # fmt: skip
         stacklevel=outside_stacklevel(),
+    )
+
+
+def far_outside_message(name, far, total, examples, low, high, who) -> str:
+    """The words of an :class:`~clvmodel.OutsideRangeWarning` (also for the sum of a job's
+    batches)."""
+    shown = ", ".join(f"{v:g}" for v in examples[:_EXAMPLES])
+    return (
+        f"{far:,} of {total:,} {who} have {name!r} far outside the range the model was fitted on "
+        f"({low:g} to {high:g}): {shown}. Their predictions extrapolate the fitted effect beyond "
+        "anything the model saw and may be far off; check the column (recorded in another unit "
+        "than at the fit, such as thousands, cents or months, or mistyped?)."
     )
 
 

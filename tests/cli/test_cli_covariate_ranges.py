@@ -41,11 +41,12 @@ def test_the_model_file_records_the_fitted_range(files):
 
 
 @pytest.mark.parametrize("command", ["score", "plan"])
-def test_ages_in_months_give_one_warning_line(files, command):
+@pytest.mark.parametrize("batch", [[], ["--batch-size", "50"]])
+def test_ages_in_months_give_one_warning_line(files, command, batch):
     folder, table = files
     active = int((table["end"].isna()).sum())
     result = run_cli("subscriptions", command, "m.json", "months.csv", "-o", f"{command}.csv",
-                     "--observation-end", END, cwd=folder)  # fmt: skip
+                     "--observation-end", END, *batch, cwd=folder)  # fmt: skip
     assert result.returncode == 0, result.output
     lines = [line for line in result.stderr.splitlines() if "far outside" in line]
     assert len(lines) == 1, result.stderr

@@ -59,7 +59,15 @@ def test_income_in_units_instead_of_thousands_warns_once_at_the_callers_line(mod
     right = model.expected_purchases(rfm.head(40), 52)
     caught = far_warnings(lambda: model.expected_purchases(units, 52))
     # The covariate acts on both processes but is named once; the numbers are far off.
-    assert len(caught) == 1 and caught[0].category is clv.ClvWarning
+    assert len(caught) == 1 and caught[0].category is clv.OutsideRangeWarning
+    warning = caught[0].message  # what a batch job adds up
+    assert (warning.name, warning.far, warning.total, warning.who) == (
+        "income",
+        40,
+        40,
+        "customers",
+    )
+    assert issubclass(clv.OutsideRangeWarning, clv.ClvWarning)
     message = str(caught[0].message)
     assert message.startswith("40 of 40 customers have 'income' far outside the range")
     low, high = model.covariate_ranges_["income"]

@@ -229,7 +229,8 @@ def plot_predicted_vs_actual(report, ax=None):
         label=f"{_model_name(report)} (one point per bin)",
         **{**_MODEL, "linestyle": "-"},
     )
-    top = float(max(predicted.max(), actual.max())) * 1.05
+    largest = np.nanmax(np.concatenate([predicted, actual]).astype("float64"), initial=0.0)
+    top = float(largest) * 1.05 if np.isfinite(largest) and largest > 0 else 1.0  # all 0: 0 to 1
     ax.plot([0, top], [0, top], label="Perfect agreement", **_GUIDE)
     ax.set_xlim(0, top)
     ax.set_ylim(0, top)

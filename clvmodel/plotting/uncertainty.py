@@ -7,6 +7,7 @@ import pandas as pd
 
 from clvmodel.errors import InputError
 from clvmodel.plotting._common import new_axes
+from clvmodel.plotting.value import _money
 
 __all__ = ["plot_coverage", "plot_value_intervals"]
 
@@ -21,8 +22,9 @@ def plot_value_intervals(scores, naive_clv=None, customers: int = 20, ax=None):
         ``customer_lifetime_value(..., interval=...)``, ``score_customers`` or ``churn_risk`` with
         ``interval``), indexed by customer.
     naive_clv : float, optional
-        The naive formula's single value for everybody, drawn as a vertical line (by default
-        ``scores["naive_clv"]`` when it is there and not empty).
+        The naive formula's single value for everybody, drawn as a vertical line. By default it
+        comes from ``scores["naive_clv"]`` when that column is there and not empty: its value
+        when it has one, else (one value per segment) a red mark at each customer's own value.
     customers : int
         How many customers to show.
     ax : matplotlib.axes.Axes, optional
@@ -31,7 +33,9 @@ def plot_value_intervals(scores, naive_clv=None, customers: int = 20, ax=None):
     Returns
     -------
     matplotlib.axes.Axes
-        ``ax.containers[0]`` holds the error bars (one per customer, highest CLV at the top).
+        ``ax.containers[0]`` holds the error bars (one per customer, highest CLV at the top);
+        with a naive value, ``ax.lines[-1]`` draws it: a vertical line at the one value, or a
+        mark at each customer's own (naive values per segment).
     """
     if not isinstance(scores, pd.DataFrame):
         raise InputError(f"scores must be a DataFrame, got {type(scores).__name__}.")
@@ -48,6 +52,13 @@ def plot_value_intervals(scores, naive_clv=None, customers: int = 20, ax=None):
     y = np.arange(len(top))
     value = top["predicted_clv"].to_numpy()
     errors = np.vstack([value - top["clv_lower"].to_numpy(), top["clv_upper"].to_numpy() - value])
+    outside = np.flatnonzero((errors < 0).any(axis=0))
+    if outside.size:
+        raise InputError(
+            f"predicted_clv lies outside [clv_lower, clv_upper] for {outside.size} of the "
+            f"customers shown (for example {list(top.index[outside][:3])}); pass the three "
+            "columns of one prediction (e.g. clvmodel.customer_lifetime_value(..., interval=0.9))."
+        )
     ax.errorbar(
         value,
         y,
@@ -57,17 +68,7 @@ def plot_value_intervals(scores, naive_clv=None, customers: int = 20, ax=None):
         capsize=3,
         label="model: CLV with its interval",
     )
-    if naive_clv is None and "naive_clv" in scores.columns:
-        naive = scores["naive_clv"].dropna()
-        naive_clv = float(naive.iloc[0]) if len(naive) else None
-    if naive_clv is not None:
-        ax.axvline(
-            naive_clv,
-            color="tab:red",
-            linestyle=":",
-            linewidth=1.6,
-            label=f"naive formula: {naive_clv:,.0f} for everybody",
-        )
+    _draw_naive(ax, scores, top, y, naive_clv)
     ax.set_yticks(y, [str(i) for i in top.index], fontsize=8)
     ax.set_xlabel("Predicted customer lifetime value")
     ax.set_ylabel("Customer")
@@ -79,9 +80,45 @@ def plot_value_intervals(scores, naive_clv=None, customers: int = 20, ax=None):
     return ax
 
 
+def _draw_naive(ax, scores: pd.DataFrame, top: pd.DataFrame, y, naive_clv) -> None:
+    """The naive formula beside the intervals: ``naive_clv`` (or the one value of the scores'
+    ``naive_clv``) as a vertical line for everybody, or, with one value per segment, a mark at
+    each customer's own."""
+    if naive_clv is None and "naive_clv" in scores.columns:
+        distinct = np.unique(scores["naive_clv"].dropna().to_numpy(dtype="float64"))
+        if distinct.size > 1:  # one value per segment: each customer's own, not one for all
+            ax.plot(
+                top["naive_clv"].to_numpy(dtype="float64"),
+                y,
+                linestyle="none",
+                marker="|",
+                markersize=12,
+                markeredgewidth=2,
+                color="tab:red",
+                label="naive formula: the customer's segment value",
+            )
+        elif distinct.size == 1:
+            naive_clv = float(distinct[0])
+    if naive_clv is not None:
+        ax.axvline(
+            naive_clv,
+            color="tab:red",
+            linestyle=":",
+            linewidth=1.6,
+            label=f"naive formula: {_money(float(naive_clv))} for everybody",
+        )
+
+
 def _coverage_table(coverage) -> pd.DataFrame:
     """The coverage table of ``coverage`` (a table or a report), checked."""
     table = coverage if isinstance(coverage, pd.DataFrame) else getattr(coverage, "coverage", None)
+    if table is None and hasattr(coverage, "summary"):  # a HoldoutReport without coverage
+        raise InputError(
+            "this report has no coverage table: make it with evaluate_holdout(..., "
+            "interval=0.9). If it was, the model's parameter uncertainty could not be drawn "
+            "(evaluate_holdout warned why: a model built from parameters, or parameters without "
+            "a standard error), so there is no coverage to plot."
+        )
     if table is None:
         raise InputError(
             "no coverage table: pass clvmodel.interval_coverage(...) or a report made with "
@@ -160,7 +197,8 @@ def plot_coverage(coverage, ax=None):
     ax.set_xticks(x, labels, fontsize=8)
     ax.set_xlabel("Customers, by repeat purchases in the calibration period")
     ax.set_ylabel("Share")
-    low = float(np.nanmin(table[["observed_coverage", "predicted_mass"]].to_numpy()))
+    shares = table[["observed_coverage", "predicted_mass"]].to_numpy(dtype="float64")
+    low = float(np.nanmin(shares, initial=1.0))  # groups without customers have no share
     ax.set_ylim(max(0.0, min(low, level or 1.0) - 0.1), 1.0)
     ax.set_title("Do the intervals hold? Coverage of holdout purchases")
     ax.legend(loc="lower left", fontsize=8)

@@ -74,7 +74,8 @@ def plot_clv_vs_naive(
     bins : int
         Number of logarithmic bins of the histogram.
     value_label : str
-        What the values are, for the axis label (for example "predicted CLV, next 12 months").
+        What the values are, for the axis label (for example "predicted CLV, next 12 months"),
+        drawn as written ("$" is not read as mathtext).
 
     Returns
     -------
@@ -149,7 +150,7 @@ def _histogram(ax, predicted, naive, bins, value_label) -> None:
     from matplotlib.ticker import FuncFormatter
 
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.4g}"))
-    ax.set_xlabel(f"{_first_upper(value_label)} (log scale)")
+    ax.set_xlabel(f"{_first_upper(value_label)} (log scale)", parse_math=False)
     ax.set_ylabel("Customers")
     ax.set_title("Predicted value per customer vs the naive formula", fontsize=11)
 
@@ -230,7 +231,8 @@ def _concentration(ax, predicted, naive, value_label) -> None:
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 102)
     ax.set_xlabel("Customers, from the most valuable (cumulative %)")
-    ax.set_ylabel(f"Share of total {value_label} (%)")
-    ax.set_title(f"How concentrated is {value_label}?", fontsize=11)
+    # The label as written: "$5-$10 buyers" is not mathtext (matplotlib would fail on some).
+    ax.set_ylabel(f"Share of total {value_label} (%)", parse_math=False)
+    ax.set_title(f"How concentrated is {value_label}?", fontsize=11, parse_math=False)
     ax.legend(loc="lower right", fontsize=8, frameon=False)
     ax.grid(alpha=0.3)

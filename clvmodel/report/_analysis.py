@@ -25,6 +25,14 @@ from clvmodel._units import Duration, convert_periods
 from clvmodel.churn.plan import EMPTY_TIERS
 from clvmodel.errors import InputError, StatisticalWarning
 from clvmodel.evaluation.alignment import HOLDOUT_END_ADVICE, HOLDOUT_END_SOURCE
+from clvmodel.report._fits import (  # SinglePriceError: the command line catches it from here
+    CALIBRATION_FIT,
+    WHOLE_LOG_FIT,
+    SinglePriceError,  # noqa: F401
+    check_calibration,
+    purchase_model,
+    spend_model,
+)
 from clvmodel.report._notes import HOLDOUT_CHECK, VALUE_SECTIONS, Notes
 from clvmodel.report._payback import without_free_payback
 
@@ -32,22 +40,6 @@ from clvmodel.report._payback import without_free_payback
 AVERAGE_BAND = 0.2
 BANDS = ("below average", "around average", "above average")
 _SEGMENT = "__report_segment__"
-
-
-class SinglePriceError(InputError):
-    """Every repeat buyer spent the same per purchase: the report cannot value the customers.
-
-    ``buyers``, ``price`` and ``amount_col`` let an interface say it in its own words."""
-
-    def __init__(self, buyers: int, price: float, amount_col: str):
-        self.buyers, self.price, self.amount_col = buyers, price, amount_col
-        super().__init__(
-            f"every one of the {buyers:,} repeat buyers spent the same per purchase ({price:.6g} "
-            f"in {amount_col!r}, a single price?): the report values customers with the "
-            "Gamma-Gamma spend model, which needs a spread in spend, so build_report cannot "
-            "value them. Fit clvmodel.BetaGeoModel on rfm_summary(..., amount_col=None) instead "
-            "and value its purchases at the price."
-        )
 
 
 @dataclass(frozen=True)
@@ -68,7 +60,7 @@ class Settings:
     horizon: float  # months: the economics section counts payback and costs by the month
     value_horizon: Duration  # the horizon as given, its unit the period of the value functions
     discount_rate: float
-    churn_horizon: float
+    churn_horizon: Duration  # as given: the report says it in its own unit
     increases: tuple[float, ...]
     stage_wait: float
     segment_name: str | None
@@ -181,8 +173,8 @@ def _value(log, days, segment, observation_end, s: Settings, columns, check, hol
     """The value sections' numbers, from models fitted on the whole log, and the analysis."""
     end_day = observation_end.to_datetime64().astype("datetime64[D]").astype("int64")
     rfm = clv.rfm_summary(log, observation_end=observation_end, time_unit=s.time_unit, **columns)
-    bg = clv.BetaGeoModel().fit(rfm)
-    gg = _spend_model(rfm, s.amount_col)
+    bg = purchase_model(rfm, WHOLE_LOG_FIT)
+    gg = spend_model(rfm, s.amount_col)
     per_customer = _per_customer(segment, rfm.index)
     horizon = s.value_horizon
     naive = _naive_values(log, segment, observation_end, s, columns)
@@ -193,7 +185,7 @@ def _value(log, days, segment, observation_end, s: Settings, columns, check, hol
     economics, unit_summary = _economics(bg, gg, rfm, per_customer, s)
     bands, cuts = _bands(economics["net_clv"])
     scores = clv.churn_risk(
-        bg, rfm, Duration(s.churn_horizon, "W"), gg, clv_horizon=horizon,
+        bg, rfm, s.churn_horizon, gg, clv_horizon=horizon,
         discount_rate=s.discount_rate, margin=s.margin,
     )  # fmt: skip
     plan = _price_plan(scores, s)
@@ -241,9 +233,9 @@ def _with_read_dates(log: pd.DataFrame, s: Settings):
 def _holdout_check(log, cal, hold, segment, observation_end, s: Settings, columns):
     """The naive formula against the model per segment (then all customers), and the holdout
     report, from models fitted on the calibration period."""
-    _check_calibration(cal)
-    bg_cal = clv.BetaGeoModel().fit(cal)
-    gg_cal = _spend_model(cal, s.amount_col)
+    check_calibration(cal)
+    bg_cal = purchase_model(cal, CALIBRATION_FIT)
+    gg_cal = spend_model(cal, s.amount_col)
     overall = clv.naive_vs_model(bg_cal, gg_cal, log, s.calibration_end, observation_end, **columns)
     by_segment = None
     if segment is not None:
@@ -256,33 +248,6 @@ def _holdout_check(log, cal, hold, segment, observation_end, s: Settings, column
         date_col=s.date_col,
     )  # fmt: skip
     return check, holdout
-
-
-def _check_calibration(cal: pd.DataFrame) -> None:
-    """Refuse a calibration period no purchase model can be fitted on, saying to move
-    calibration_end (the command line's --calibration-end), not observation_end as a fit would."""
-    repeat_buyers = int((cal["frequency"] > 0).sum())
-    if len(cal) < 2 or not repeat_buyers:
-        reason = (
-            f"only {len(cal)} customer(s) bought by then" if len(cal) < 2
-            else f"none of its {len(cal):,} customers bought again after their first purchase "
-            "day, so it says nothing about the repeat-purchase rate"
-        )  # fmt: skip
-        raise InputError(
-            f"cannot fit the holdout check on the calibration period: {reason}; choose a later "
-            "calibration_end (a longer calibration period)."
-        )
-
-
-def _spend_model(rfm: pd.DataFrame, amount_col: str):
-    """Gamma-Gamma fitted on ``rfm``; a log at a single price is refused in the report's words
-    (:class:`SinglePriceError`), not with advice for fitting the models by hand."""
-    if "monetary_value" in rfm.columns:
-        spend = rfm["monetary_value"].to_numpy(dtype="float64")
-        spend = spend[(rfm["frequency"].to_numpy() > 0) & (spend > 0)]
-        if spend.size >= 2 and np.ptp(spend) <= 1e-9 * spend.max():
-            raise SinglePriceError(spend.size, float(spend.max()), amount_col)
-    return clv.GammaGammaModel().fit(rfm)
 
 
 def _price_plan(scores: pd.DataFrame, s: Settings):

@@ -54,6 +54,13 @@ def _value_horizon(value) -> Duration:
     return Duration(_positive("horizon", value), "M")
 
 
+def _churn_horizon(value) -> Duration:
+    """The churn horizon as given (``"9M"``, a :class:`Duration`), or a bare number of weeks."""
+    if isinstance(value, Duration | str):
+        return parse_duration(value, name="churn_horizon", default_unit="W")
+    return Duration(_positive("churn_horizon", value), "W")
+
+
 # Over 80 lines for its 20 keyword options and their numpydoc docstring; the body is 33 lines.
 def build_report(
     transactions: pd.DataFrame,
@@ -68,7 +75,7 @@ def build_report(
     cost_per_period=0.0,
     horizon="24M",
     discount_rate: float = 0.1,
-    churn_horizon: float = 39.0,
+    churn_horizon="39W",
     increases=(0.05, 0.025, 0.0),
     stage_wait: float = 8.0,
     customer_col: str = "customer_id",
@@ -114,8 +121,9 @@ def build_report(
         :func:`clvmodel.clv_table`), or a bare number of months.
     discount_rate : float
         Annual discount rate.
-    churn_horizon : float
-        Weeks of the churn risk (probability of no purchase in the next ``churn_horizon`` weeks).
+    churn_horizon : str, float or Duration
+        Horizon of the churn risk (probability of no purchase within it): a duration such as
+        ``"39W"`` or ``"9M"``, shown in the report as given, or a bare number of weeks.
     increases : sequence of float
         Price increases per churn-risk tier, lowest risk first, as fractions: three, for the
         tiers low, medium and high.
@@ -179,7 +187,7 @@ def build_report(
         horizon=convert_periods(value_horizon.value, value_horizon.unit, "M"),
         value_horizon=value_horizon,
         discount_rate=discount_rate,
-        churn_horizon=_positive("churn_horizon", churn_horizon),
+        churn_horizon=_churn_horizon(churn_horizon),
         increases=_increases(increases),
         stage_wait=_positive("stage_wait", stage_wait),
         segment_name=_segment_name(segments),

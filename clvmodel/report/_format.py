@@ -96,6 +96,24 @@ def segment_label(a) -> str:
     return name if name else "segment"
 
 
+def day_text(value) -> str:
+    """A date option as the report prints it: text as given, a date or timestamp as
+    YYYY-MM-DD (not "1997-09-30 00:00:00"), with its time only when it has one."""
+    if isinstance(value, str):
+        return value
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{stamp:%Y-%m-%d}" if stamp == stamp.normalize() else str(stamp)
+
+
+def first_upper(text: str) -> str:
+    """``text`` with its first letter in upper case and the rest as written: a segment column's
+    name heads a table column as the user wrote it ("UTM source", not "Utm source")."""
+    return text[:1].upper() + text[1:]
+
+
 def unit_words(unit) -> str:
     """The model's time unit in words (plural)."""
     return {"W": "weeks", "D": "days"}.get(unit, "periods")

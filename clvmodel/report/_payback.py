@@ -8,6 +8,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from clvmodel.report._format import percent
+
 #: The columns of :func:`clvmodel.unit_economics_summary` that only a positive CAC gives sense to.
 PAYBACK_COLUMNS = ("median_payback", "paid_back_share")
 
@@ -58,3 +60,16 @@ def free_note(summary) -> str | None:
 def payers(summary) -> str:
     """Whom the payback share of all customers counts, in words."""
     return "customers" if free_note(summary) is None else "customers with a CAC"
+
+
+#: What the report says of payback when no customer has an acquisition cost above 0.
+NOTHING_TO_PAY_BACK = "no customer has an acquisition cost above 0, so there is nothing to pay back"
+
+
+def paid_back_words(summary, horizon_words: str) -> str:
+    """The share of customers who pay back their CAC within the horizon, in words ("24.9 % of
+    customers pay back their CAC within 24 months"), or why there is none."""
+    if no_cac(summary.total):
+        return NOTHING_TO_PAY_BACK
+    share = percent(summary.total["paid_back_share"])
+    return f"{share} of {payers(summary)} pay back their CAC within {horizon_words}"

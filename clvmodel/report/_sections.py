@@ -22,7 +22,9 @@ from clvmodel.report._format import (
     Section,
     Table,
     count,
+    day_text,
     decimal,
+    first_upper,
     money,
     percent,
     ratio,
@@ -30,7 +32,7 @@ from clvmodel.report._format import (
     unit_words,
     with_total,
 )
-from clvmodel.report._payback import payers
+from clvmodel.report._payback import paid_back_words
 
 
 def top_share(values: pd.Series, share: float) -> tuple[str, float]:
@@ -75,9 +77,7 @@ def summary_cards(a: Analysis) -> list[Card]:
             Card(
                 "CLV:CAC",
                 ratio(row["clv_to_cac"]),
-                f"{percent(row['paid_back_share'])} of {payers(a.unit_summary)} pay back their "
-                f"CAC within "
-                f"{s.horizon_words}",
+                paid_back_words(a.unit_summary, s.horizon_words),
                 "card-clv-cac",
             )
         )
@@ -118,7 +118,7 @@ def naive_section(a: Analysis) -> Section:
         "years (the holdout length); errors of the predicted holdout revenue",
         check,
         formats,
-        segment_label(a).capitalize(),
+        first_upper(segment_label(a)),
     )
     revenue = figure(
         "figure-holdout-revenue",
@@ -256,8 +256,9 @@ def holdout_section(a: Analysis) -> Section:
         "holdout",
         "Checked on a holdout period",
         [
-            f"The model was fitted on the purchases up to {a.settings.calibration_end} and "
-            f"predicted the {summary['holdout_length']:g} {unit_words(summary['time_unit'])} "
+            "The model was fitted on the purchases up to "
+            f"{day_text(a.settings.calibration_end)} and predicted the "
+            f"{summary['holdout_length']:g} {unit_words(summary['time_unit'])} "
             "that followed. Mean absolute error per customer and the error of the total compare "
             "its predictions with what customers did, beside the naive formula and each "
             "customer's own past rate." + _new_customers_note(summary),

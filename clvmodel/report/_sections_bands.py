@@ -11,6 +11,7 @@ from clvmodel.report._format import (
     Table,
     count,
     decimal,
+    first_upper,
     money,
     percent,
     segment_label,
@@ -47,7 +48,7 @@ def bands_section(a: Analysis) -> Section:
                 f"Customers per band, by {segment_label(a)}",
                 crosstab,
                 {band: (band.capitalize(), count) for band in BANDS},
-                segment_label(a).capitalize(),
+                first_upper(segment_label(a)),
             ),
         )
     negative = int((econ["net_clv"] < 0).sum())

@@ -13,6 +13,8 @@ from clvmodel.report._format import (
     Section,
     Table,
     count,
+    day_text,
+    first_upper,
     money,
     months,
     percent,
@@ -21,7 +23,14 @@ from clvmodel.report._format import (
     unit_words,
     with_total,
 )
-from clvmodel.report._payback import PAYBACK_COLUMNS, free_note, no_cac, payers, with_a_cac
+from clvmodel.report._payback import (
+    PAYBACK_COLUMNS,
+    free_note,
+    no_cac,
+    paid_back_words,
+    payers,
+    with_a_cac,
+)
 
 
 def _cost_words(value) -> str:
@@ -46,7 +55,7 @@ def _cost_table(econ: pd.DataFrame, label: str, horizon: str) -> Table:
             "service_costs": ("Cost of service", money),
             "net_clv": ("Net CLV", money),
         },
-        label.capitalize(),
+        first_upper(label),
     )
 
 
@@ -129,16 +138,15 @@ def economics_section(a: Analysis) -> Section:
         f"CLV:CAC and payback by {label} (payback in months, from today)",
         summary,
         formats,
-        label.capitalize(),
+        first_upper(label),
         note=" ".join(filter(None, [PAYBACK_NOTE, free_note(summary)])),
     )
     _no_payback_shown(table, with_total(summary), list(formats))
     ratios, payback = _economics_figures(a, summary, label)
     paragraphs.append(
         f"Over all customers, mean net CLV / mean CAC is {ratio(overall['clv_to_cac'])}, and "
-        f"{percent(overall['paid_back_share'])} of {payers(summary)} pay back their CAC within "
-        f"{s.horizon_words}. A mean can hide a long tail: a few heavy buyers can lift "
-        "CLV:CAC above 1 while most customers never pay back."
+        f"{paid_back_words(summary, s.horizon_words)}. A mean can hide a long tail: a few heavy "
+        "buyers can lift CLV:CAC above 1 while most customers never pay back."
     )
     blocks = [block for block in (table, ratios, payback, flow_table) if block is not None]
     return Section("economics", "CLV:CAC and payback", paragraphs, blocks)
@@ -170,7 +178,7 @@ def churn_section(a: Analysis) -> Section:
     table = Table.from_frame(
         "price-plan",
         f"Staged price increase by churn-risk tier (churn risk: no purchase in the next "
-        f"{s.churn_horizon:g} weeks)",
+        f"{s.churn_horizon.words})",
         stages,
         {k: v for k, v in formats.items() if k in stages.columns},
         "Stage",
@@ -206,14 +214,32 @@ def churn_section(a: Analysis) -> Section:
         "Churn tiers and a staged price increase",
         [
             f"Churn risk is the probability that a customer makes no purchase in the next "
-            f"{s.churn_horizon:g} weeks. The lowest-risk tier gets the largest increase first; "
+            f"{s.churn_horizon.words}. The lowest-risk tier gets the largest increase first; "
             "later stages wait to see how customers respond.",
-            f"Stage 1 raises prices {percent(first['increase'])} for "
-            f"{count(first['customers'])} customers and adds about "
-            f"{money(first['extra_revenue'])} if nobody leaves because of it; it still breaks even "
-            f"if {percent(first['break_even_churn'])} of them leave.",
+            _first_increase(stages),
         ],
         [table, tiers, scatter],
+    )
+
+
+def _first_increase(stages: pd.DataFrame) -> str:
+    """What the first stage that raises the price of some customers does, in words: stage 1
+    may have no customers (every risk above its cut), and saying it "adds about 0.00" for 0
+    customers tells nothing."""
+    raising = stages[(stages["customers"] > 0) & (stages["increase"] > 0)]
+    if raising.empty and not (stages["increase"] > 0).any():
+        return "Every increase is 0 %: no stage raises prices."
+    if raising.empty:
+        return (
+            "No stage raises the price of any customer: the tiers with an increase have no "
+            "customers (see the notes at the end)."
+        )
+    stage, row = raising.index[0], raising.iloc[0]
+    which = "Stage 1" if stage == stages.index[0] else f"Stage {stage} ({row['tier']} risk)"
+    return (
+        f"{which} raises prices {percent(row['increase'])} for {count(row['customers'])} "
+        f"customers and adds about {money(row['extra_revenue'])} if nobody leaves because of "
+        f"it; it still breaks even if {percent(row['break_even_churn'])} of them leave."
     )
 
 
@@ -221,7 +247,7 @@ def settings_section(a: Analysis) -> Section:
     s = a.settings
     summary = a.holdout.summary
     rows = [
-        ("Calibration period ends", str(s.calibration_end)),
+        ("Calibration period ends", day_text(s.calibration_end)),
         ("Observation ends", f"{a.last_date:%Y-%m-%d}"),
         ("Holdout length", f"{summary['holdout_length']:g} {unit_words(summary['time_unit'])}"),
         ("Value horizon", s.horizon_words),

@@ -79,7 +79,7 @@ class _ClvGroup(click.Group):
 def _report(exc: BaseException) -> None:
     """Print ``exc`` as one line and exit, or re-raise it (KeyboardInterrupt, SystemExit)."""
     if isinstance(exc, ConvergenceError):
-        click.echo(f"error: {_guard.convergence_message(exc)}", err=True)
+        click.echo(f"error: {_guard.cli_words(_guard.convergence_message(exc))}", err=True)
         sys.exit(2)
     if isinstance(exc, ClvError):
         click.echo(f"error: {_guard.cli_words(str(exc))}", err=True)

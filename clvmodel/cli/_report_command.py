@@ -27,7 +27,6 @@ from clvmodel.cli._options import (
     INCREASES_HELP,
     MARGIN,
     DurationParam,
-    periods,
 )
 from clvmodel.cli._plan import check_plan_options
 from clvmodel.io import read_table
@@ -231,7 +230,7 @@ def report(
         cost_per_period=cost_per_period,
         horizon=horizon,  # as given: its unit is the period the value is discounted over
         discount_rate=discount_rate,
-        churn_horizon=periods(churn_horizon, "W"),
+        churn_horizon=churn_horizon,
         increases=increases,
         customer_col=customer_col,
         date_col=date_col,

@@ -85,6 +85,7 @@ def test_report_names_its_options_for_a_holdout_and_tiers_past_the_data(logs, tm
     result = run_cli(
         "report", logs["log"], "--calibration-end", CALIBRATION_END,
         "--observation-end", PAST_THE_DATA, "--drop-duplicates", "-o", output,
+        "--churn-horizon", "12M",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     lines = _warnings(result)
@@ -100,6 +101,8 @@ def test_report_names_its_options_for_a_holdout_and_tiers_past_the_data(logs, tm
     html = output.read_text(encoding="utf-8")
     assert "(--observation-end)" in html and "--churn-horizon" in html
     assert "duration_holdout" not in html and "churn_horizon" not in html
+    # --churn-horizon 12M is said in months (it was converted to "52.1786 weeks").
+    assert "no purchase in the next 12 months" in html and "52.1786" not in html
 
 
 # ---------------------------------------------------------------------------------------------

@@ -257,6 +257,13 @@ def customer_segments(
     if changing.any():
         named = f"{argument}={column!r}" if argument else f"the segment column {column!r}"
         use = f"Pass as {argument}= a column" if argument else "Use a column"
+        gaps = changing & (per_customer.nunique() <= 1)  # one segment, missing on some rows
+        if gaps[changing].all():
+            raise InputError(
+                f"{named} is missing on some rows of {int(gaps.sum())} customer(s) whose other "
+                f"rows give their segment (for example {list(gaps.index[gaps][:3])}); fill those "
+                "rows with the customer's segment (or name the missing value, such as 'unknown')."
+            )
         raise InputError(
             f"{named} changes within {int(changing.sum())} customer(s) (for example "
             f"{list(changing.index[changing][:3])}), but each customer belongs to one segment. "

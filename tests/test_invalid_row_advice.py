@@ -35,3 +35,16 @@ def test_functions_taking_on_invalid_still_advise_it(broken):
         assert "on_invalid" in inspect.signature(function).parameters
         with pytest.raises(clv.InputError, match="on_invalid='drop'"):
             function(broken, **arguments)
+
+
+def test_a_segment_missing_on_some_rows_is_called_missing_not_changing():
+    log = clv.datasets.load_cdnow_sample()
+    log["seg"] = ["even" if int(c) % 2 == 0 else "odd" for c in log["customer_id"]]
+    repeat = log["customer_id"].duplicated(keep=False).to_numpy().nonzero()[0][:2]
+    log.loc[log.index[repeat], "seg"] = None
+    with pytest.raises(clv.InputError, match="is missing on some rows of 1 customer") as raised:
+        clv.naive_clv(log, lifespan=3.0, segment_col="seg")
+    assert "changes within" not in str(raised.value)
+    log.loc[log.index[repeat[0]], "seg"] = "other"  # now a real change
+    with pytest.raises(clv.InputError, match="changes within 1 customer"):
+        clv.naive_clv(log, lifespan=3.0, segment_col="seg")

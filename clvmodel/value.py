@@ -38,12 +38,16 @@ from clvmodel._units import (
     per_period_rate,
     value_horizon,
 )
+from clvmodel._value_rows import ValueRows
 from clvmodel.errors import InputError
 from clvmodel.models._table_unit import with_rfm_time_unit
 from clvmodel.models.base import PurchaseModel
 from clvmodel.rfm import validate_rfm
 
 __all__ = ["PERIOD_DAYS", "clv_table", "customer_lifetime_value", "naive_clv"]
+
+#: Rows whose percentiles over the draws are taken at a time (a (draws, rows) slice's copy).
+_QUANTILE_ROWS = 1 << 14
 
 
 def horizon_years(horizon: float, time_unit: str) -> float:
@@ -167,16 +171,15 @@ def model_value(
     value = pd.Series(margin * spend * discounted, index=rfm.index, name="predicted_clv")
     if interval is None:
         return value
-
-    def at(purchase_model, spend_model):
-        purchases = discounted_purchases(
-            purchase_model, data, span, discount_rate, fallback_unit=unit
-        )
-        return margin * spend_model.expected_spend(data).to_numpy() * purchases
-
-    lower, upper = value_interval(value.to_numpy(), at, bg, gg, interval, **draws)
+    # Validated and grouped once; each parameter vector is then evaluated on the distinct rows,
+    # on which a customer's value depends only, and the limits are scattered back once.
+    schedule = discount_schedule(bg, span, discount_rate, fallback_unit=unit)
+    rows = ValueRows(bg, gg, data, *schedule, margin)
+    estimate = value.to_numpy()[rows.first]
+    lower, upper = value_interval(estimate, rows, bg, gg, interval, **draws)
     return pd.DataFrame(
-        {"predicted_clv": value, "clv_lower": lower, "clv_upper": upper}, index=rfm.index
+        {"predicted_clv": value, "clv_lower": lower[rows.group], "clv_upper": upper[rows.group]},
+        index=rfm.index,
     )
 
 
@@ -199,7 +202,8 @@ def value_interval(estimate, at, bg, gg, interval, method="delta", n_draws=200, 
     Parameters
     ----------
     estimate : numpy.ndarray
-        The value at both models' estimates.
+        The value at both models' estimates, per customer or per distinct row (as ``at`` gives
+        it: :class:`clvmodel._value_rows.ValueRows` evaluates the distinct rows only).
     at : callable
         ``at(purchase_model, spend_model)`` recomputes the value with other parameters.
     bg, gg : fitted models
@@ -225,9 +229,15 @@ def value_interval(estimate, at, bg, gg, interval, method="delta", n_draws=200, 
         purchase = bg.parameter_samples(method, n_draws, rng)
         spend = gg.parameter_samples(method, n_draws, rng)
         n = min(len(purchase), len(spend))  # bootstrap replicates that converged
-        stacked = np.stack([at(b, g) for b, g in zip(purchase[:n], spend[:n], strict=True)])
+        # Filled in place and reduced in slices of rows: the (draws, rows) values are held once.
+        stacked = np.empty((n, np.size(estimate)))
+        for k, (b, g) in enumerate(zip(purchase[:n], spend[:n], strict=True)):
+            stacked[k] = at(b, g)
         tail = (1.0 - level) / 2.0
-        lower, upper = np.quantile(stacked, [tail, 1.0 - tail], axis=0)
+        lower, upper = np.empty((2, np.size(estimate)))
+        for start in range(0, np.size(estimate), _QUANTILE_ROWS):
+            rows = slice(start, start + _QUANTILE_ROWS)
+            lower[rows], upper[rows] = np.quantile(stacked[:, rows], [tail, 1.0 - tail], axis=0)
         return lower, upper
     smallest = float(np.finfo("float64").smallest_subnormal)  # the log of every positive value
     centre = np.log(np.maximum(estimate, smallest))

@@ -24,7 +24,7 @@ LAYERS = [
         + ["_subscription_dates", "_table_ids", "datasets", "simulate", "opportunities"],
     ),
     ("models", ["models", "models.*"]),
-    ("value", ["value", "_naive", "_naive_segments", "scoring", "economics", "_unit_flows"]),
+    ("value", ["value", "_value_rows", "_naive*", "scoring", "economics", "_unit_flows"]),
     (
         "analysis",
         ["evaluation", "evaluation.*", "holdout", "coverage", "compare", "metrics", "churn"]

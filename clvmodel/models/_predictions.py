@@ -19,7 +19,7 @@ from clvmodel.models._horizon import check_horizon
 from clvmodel.models._intervals import check_level, interval_columns, parameter_points
 from clvmodel.rfm import validate_rfm
 
-__all__ = ["PREDICTIONS", "PurchasePredictions", "check_horizon"]
+__all__ = ["PREDICTIONS", "DiscountedRows", "PurchasePredictions", "check_horizon"]
 
 PREDICTIONS = ("probability_alive", "probability_no_purchase", "expected_purchases")
 _UNIT_WORDS = {"D": "days", "W": "weeks"}
@@ -30,18 +30,19 @@ class PurchasePredictions:
 
     # ----------------------------------------------------------------------------------------------
     # Predictions, evaluated once per distinct history and scattered back.
-    def _rows(self, data, *extra, time_unit=None, rfm=None):
+    def _rows(self, data, *extra, time_unit=None, rfm=None, warn=True):
         """Validated histories and the grouping of identical rows (with ``extra`` per-row columns,
         such as a horizon per customer, taking part in the grouping): the table's RFM arrays, the
         parameters of each distinct row, its (x, t_x, T, purchase and dropout covariates), and the
         group of each customer and first customer of each group. ``rfm``: ``data`` already
-        validated."""
+        validated; ``warn=False``: covariates far out of range already warned about."""
         theta = self._check_fitted()
         rfm = validate_rfm(data, time_unit=time_unit) if rfm is None else rfm
         self._check_time_unit(data, time_unit)
         z_p = covariate_matrix(data, self.purchase_covariates, fitting=False)
         z_d = covariate_matrix(data, self.dropout_covariates, fitting=False)
-        warn_model_ranges(self, (self.purchase_covariates, z_p), (self.dropout_covariates, z_d))
+        if warn:
+            warn_model_ranges(self, (self.purchase_covariates, z_p), (self.dropout_covariates, z_d))
         columns = [rfm.frequency, rfm.recency, rfm.T, *extra, *z_p.T, *z_d.T]
         group, first = group_rows(*columns)
         p = self._individual(theta, z_p[first], z_d[first])
@@ -161,7 +162,7 @@ class PurchasePredictions:
             )  # fmt: skip
         if discounted is not None:
             columns["discounted_expected_purchases"] = discounted
-        return pd.DataFrame({k: v[group] for k, v in columns.items()}, index=rfm.index)
+        return _scattered(columns, group, rfm.index)
 
     def _expectations(self, p, x, t_x, age, horizon, which, schedule=None, survival=None) -> dict:
         """The requested expectations on distinct histories (see :meth:`predict`), with
@@ -327,6 +328,48 @@ class PurchasePredictions:
         values = self._expectations(p, x, t_x, age, 0.0, (), schedule)
         name = "discounted_expected_purchases"
         return pd.Series(values[name][group], index=rfm.index, name=name)
+
+
+class DiscountedRows:
+    """:meth:`~PurchasePredictions.discounted_expected_purchases` of one table at many parameter
+    vectors: the table is validated and grouped once (``rfm``; ``group``, the distinct history of
+    each customer; ``first``, the first customer of each), each call evaluates ``model``'s
+    formulas on the distinct histories. ``model`` is the fitted model (its checks run once);
+    ``times``, ``discount_factors`` as in ``discounted_expected_purchases``."""
+
+    def __init__(self, model, data, times, discount_factors):
+        self._schedule = _check_discounting(times, discount_factors)
+        # Out-of-range covariates are warned about by the caller's own prediction.
+        self.rfm, p, histories, self.group, self.first = model._rows(data, warn=False)
+        self._histories = histories
+        x, _, age = histories[:3]
+        # Without covariates the distinct (x, T) do not depend on the parameters: found once.
+        shared = not any(np.ndim(v) for v in p.values())
+        self._survival = _survival_rows(p, x, age, 0.0) if shared else None
+
+    def __call__(self, model) -> np.ndarray:
+        """The discounted expected purchases of each distinct history at ``model``'s parameters
+        (a model of the same kind and covariates, e.g. one of ``parameter_samples``)."""
+        x, t_x, age, z_p, z_d = self._histories
+        p = model._individual(model._check_fitted(), z_p, z_d)
+        if self._survival is None:
+            survival = _survival_rows(p, x, age, 0.0)
+        else:
+            survival = ({k: p[k] for k in self._survival[0]}, *self._survival[1:])
+        columns = model._expectations(p, x, t_x, age, 0.0, (), self._schedule, survival)
+        return columns["discounted_expected_purchases"]
+
+
+def _scattered(columns: dict, group: np.ndarray, index) -> pd.DataFrame:
+    """The columns of the distinct histories scattered back to the customers: float64 columns
+    straight into one block (pandas would copy separate columns into one), others one by one."""
+    values = list(columns.values())
+    if not values or any(v.dtype != np.float64 or v.ndim != 1 for v in values):
+        return pd.DataFrame({k: v[group] for k, v in columns.items()}, index=index)
+    block = np.empty((len(values), group.size))
+    for row, v in zip(block, values, strict=True):
+        np.take(v, group, out=row, mode="clip")  # group holds valid positions; no buffering
+    return pd.DataFrame(block.T, index=index, columns=list(columns), copy=False)
 
 
 def _check_discounting(times, discount_factors) -> tuple[np.ndarray, np.ndarray]:

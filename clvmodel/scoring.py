@@ -18,8 +18,9 @@ from clvmodel._units import (
     model_unit,
     value_horizon,
 )
+from clvmodel._value_rows import ValueRows
 from clvmodel.models._table_unit import with_rfm_time_unit
-from clvmodel.value import check_models, discount_schedule, discounted_purchases, value_interval
+from clvmodel.value import check_models, discount_schedule, value_interval
 
 __all__ = ["INTERVAL_COLUMNS", "SCORE_COLUMNS", "score_customers", "warn_bare_months"]
 
@@ -148,22 +149,21 @@ def score_customers(
     if interval is not None:
         for name, source in _INTERVAL_SOURCES.items():
             columns[name] = predictions[source].to_numpy()
-        bounds = _clv_bounds(bg, gg, data, span, discount_rate, margin, columns, interval)
+        bounds = _clv_bounds(bg, gg, data, schedule, margin, columns, interval)
         columns["clv_lower"], columns["clv_upper"] = bounds
     return pd.DataFrame(columns, index=data.index)
 
 
-def _clv_bounds(bg, gg, data, span, discount_rate, margin, columns, interval):
+def _clv_bounds(bg, gg, data, schedule, margin, columns, interval):
     """The CLV interval columns of :func:`score_customers` (NaN without a spend model), given
-    its ``columns`` so far."""
+    its ``columns`` so far: each parameter point is evaluated on the table's distinct rows
+    (:class:`clvmodel._value_rows.ValueRows`), validated and grouped once."""
     if gg is None:
         return float("nan"), float("nan")
-
-    def at(purchase_model, spend_model):
-        purchases = discounted_purchases(purchase_model, data, span, discount_rate)
-        return margin * spend_model.expected_spend(data).to_numpy() * purchases
-
-    return value_interval(columns["predicted_clv"], at, bg, gg, interval)
+    rows = ValueRows(bg, gg, data, *schedule, margin)
+    estimate = columns["predicted_clv"][rows.first]
+    lower, upper = value_interval(estimate, rows, bg, gg, interval)
+    return lower[rows.group], upper[rows.group]
 
 
 def warn_bare_months(horizon, function: str, stacklevel: int = 3) -> None:

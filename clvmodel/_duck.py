@@ -11,6 +11,7 @@ import pandas as pd
 
 from clvmodel._column_advice import ROLE_OPTIONS, missing_columns_advice
 from clvmodel._files import CSV_DELIMITERS, csv_delimiter, csv_header_line
+from clvmodel._reading_csv import check_csv_text
 from clvmodel.errors import InputError
 
 
@@ -185,10 +186,13 @@ def column_types(connection, relation: str) -> Columns:
     Raises
     ------
     InputError
-        When the input cannot be read, or is a CSV file DuckDB could not split into columns
+        When the input cannot be read, or is a CSV file that is empty, not UTF-8 (see
+        :func:`clvmodel._reading_csv.check_csv_text`) or that DuckDB could not split into columns
         (see :func:`csv_shape_error`).
     """
     csv = getattr(relation, "csv", None)
+    if csv is not None:
+        check_csv_text(csv)
     try:
         described = connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     except Exception as exc:  # duckdb raises its own error types for unreadable files

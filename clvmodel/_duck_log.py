@@ -15,6 +15,7 @@ import re
 import pandas as pd
 
 from clvmodel._duck import parquet_time_zone, quote_name, sql_literal
+from clvmodel._reading_formats import numbers_as_dates_error
 from clvmodel._reading_sql import (
     Dialect,
     amount_sql,
@@ -48,11 +49,12 @@ def _day_sql(connection, relation: str, columns: dict[str, str], date_col: str, 
         if zone is not None:
             return f"CAST(timezone({sql_literal(zone)}, {raw_date}) AS DATE)", "", None
         return f"CAST({raw_date} AS DATE)", "", None
-    if date_kind in ("integer", "float") and date_format is None:
-        raise InputError(
-            f"column {date_col!r} holds numbers, which are ambiguous as dates; give the "
-            "date format (date_format='%Y%m%d' for values like 19970101)."
-        )
+    numbers = date_kind in ("integer", "float") and date_format is None
+    if numbers or columns[date_col] == "BOOLEAN":
+        shown = connection.execute(
+            f"SELECT DISTINCT {raw_date} FROM {relation} WHERE {raw_date} IS NOT NULL LIMIT 3"
+        ).fetchall()
+        raise numbers_as_dates_error([row[0] for row in shown], date_col)
     text = date_text_sql(raw_date, date_kind, DUCKDB)
     texts = connection.execute(f"SELECT DISTINCT {text} FROM {relation}").fetchall()
     date_days = date_dictionary([t[0] for t in texts], date_format, date_col)

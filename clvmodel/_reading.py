@@ -27,14 +27,16 @@ Dates
     with ``.`` or ``-``); the last is read day-first or month-first only when a value settles it
     (a first number above 12 means day-first, a second number above 12 month-first), and is
     refused as ambiguous otherwise. One column must use one format. ``date_format`` (a strftime
-    pattern of the date part, e.g. ``"%d/%m/%Y"``) reads every text value with that pattern; date
-    and timestamp values are read as they are, with or without it. Numbers are not dates without
+    pattern of the date part, e.g. ``"%d/%m/%Y"``) reads every text value with that pattern, and is
+    refused when it reads none of them, or only some while another pattern reads nearly all
+    (:mod:`clvmodel._reading_formats`); date and timestamp values are read as they are, with or
+    without it. Numbers are not dates without
     ``date_format``. Days before 1900-01-01 are rejected.
 Amounts
     Numbers, or text holding a plain decimal number (``12.5``, ``-3``, ``1e3``). Missing or
     non-numeric amounts, infinite ones, amounts beyond ±10^12 and negative amounts are rejected,
-    each with its reason. Text written with a currency sign or a decimal comma is refused for the
-    whole column, with the fix.
+    each with its reason. Text written with a currency sign or a decimal comma, and true/false
+    values, are refused for the whole column, with the fix.
 Duplicates
     Rows with the same customer, the same date as written (time included) and the same amount
     are counted as exact duplicates (a warning in Python, a count in the engine's summary), and
@@ -77,7 +79,8 @@ __all__ = [
     "DUPLICATES_WARNING", "EARLIEST_DATE", "EARLIEST_DAY", "HUGE_AMOUNT", "ID_NOT_WHOLE",
     "ID_TOO_LARGE", "INFINITE_AMOUNT", "LARGEST_EXACT_ID", "MISSING_ID", "MISSING_TEXTS",
     "NEGATIVE_AMOUNT",
-    "NUMBER", "OLD_DATE", "REASONS", "TIME_SUFFIX", "WHOLE_WITH_ZEROS", "Amounts", "Dates", "Ids",
+    "NUMBER", "OLD_DATE", "REASONS", "TIME_SUFFIX", "TRUE_FALSE", "WHOLE_WITH_ZEROS", "Amounts",
+    "Dates", "Ids",
     "check_amount_texts", "check_date_format", "date_option", "examples", "lacks_a_date_part",
     "read_amounts", "read_date_texts", "read_dates", "read_ids", "refuse_ambiguous_date",
     "warn_duplicates",
@@ -91,6 +94,8 @@ NUMBER = "[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?"
 WHOLE_WITH_ZEROS = "[+-]?[0-9]+[.]0+"
 CURRENCY = "[$€£¥₹]|^[A-Za-z]{3} ?[+-]?[0-9.]|[0-9] ?[A-Za-z]{3}$"
 DECIMAL_COMMA = "^[+-]?[0-9]+(,[0-9]+)+([.][0-9]+)?$"
+#: True/false texts (as pandas, DuckDB and Spark write booleans): a flag, not an amount.
+TRUE_FALSE = "^([Tt]rue|TRUE|[Ff]alse|FALSE)$"
 
 MISSING_ID = "missing customer id"
 ID_NOT_WHOLE = "customer id is not a whole number"
@@ -211,7 +216,15 @@ def read_amounts(column: pd.Series, name: str) -> Amounts:
 
 
 def check_amount_texts(texts: list[str], name: str) -> None:
-    """Refuse a column whose non-numeric amounts carry a currency sign or a decimal comma."""
+    """Refuse a column whose non-numeric amounts carry a currency sign or a decimal comma, or are
+    true/false values."""
+    flags = [t for t in texts if re.search(TRUE_FALSE, t)]
+    if flags:
+        raise InputError(
+            f"column {name!r} holds true/false values (for example {examples(flags)}), not "
+            "amounts: amounts must be numbers. Give the column of amounts with amount_col=, or "
+            "amount_col=None for a log without amounts (purchases only)."
+        )
     currency = [t for t in texts if re.search(CURRENCY, t)]
     comma = [t for t in texts if re.search(DECIMAL_COMMA, t)]
     if currency:

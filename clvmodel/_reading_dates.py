@@ -39,7 +39,7 @@ _TIME_DIRECTIVES = ("%H", "%I", "%M", "%S", "%f", "%p", "%z", "%Z", "%c", "%X", 
 _STRPTIME_DIRECTIVES = frozenset("aAbBcdfGHIjmMpSuUVwWxXyYzZ%")
 
 
-def _kind(text: str):
+def date_text_kind(text: str):
     """(format label, year, month, day-or-first, second) of a date text, or None."""
     if match := _ISO.fullmatch(text):
         sep = match.group(2)
@@ -120,16 +120,24 @@ def read_date_texts(texts, date_format: str | None, column: str) -> np.ndarray:
         stamps = parsed[ok]
         days[ok] = [_day_of(s.year, s.month, s.day) for s in stamps]
         return days
-    kinds = [_kind(text) for text in texts]
+    kinds = [date_text_kind(text) for text in texts]
     by_label: dict[str, list[int]] = {}
     for position, kind in enumerate(kinds):
         if kind is not None:
             by_label.setdefault(kind[0], []).append(position)
     if not by_label:
+        from clvmodel._reading_formats import patterns_reading
+
+        found = patterns_reading(texts)
+        advice = (
+            f"they read with date_format={found[0]!r}"
+            if len(found) == 1
+            else "pass date_format= with a strftime pattern, e.g. date_format='%d %b %Y' for "
+            "'05 Jan 2025', or write dates as YYYY-MM-DD"
+        )
         raise InputError(
             f"no value in column {column!r} is a date in a format clvmodel reads without being "
-            f"told (for example {examples(texts)}); pass date_format= with a strftime pattern, "
-            "e.g. date_format='%d %b %Y' for '05 Jan 2025', or write dates as YYYY-MM-DD."
+            f"told (for example {examples(texts)}); {advice}."
         )
     if len(by_label) > 1:
         shown = "; ".join(
@@ -213,11 +221,9 @@ def read_dates(column: pd.Series, date_format: str | None, name: str) -> Dates:
     else:
         if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
             if date_format is None:
-                raise InputError(
-                    f"column {name!r} holds numbers ({examples(column.head(3).tolist())}), which "
-                    "are ambiguous as dates; pass date_format= (e.g. date_format='%Y%m%d' for "
-                    "values like 19970101), or convert the column to dates first."
-                )
+                from clvmodel._reading_formats import numbers_as_dates_error
+
+                raise numbers_as_dates_error(pd.unique(column.dropna())[:3], name)
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
         texts = trimmed_texts([_date_text(value) for value in uniques])
         texts = texts.str.replace(_TIME_SUFFIX, "", regex=True)
@@ -227,7 +233,12 @@ def read_dates(column: pd.Series, date_format: str | None, name: str) -> Dates:
         if date_format is not None:
             texts = texts.where(typed == NO_DAY)
         date_codes, date_texts = pd.factorize(texts, use_na_sentinel=True)
-        lookup = np.append(read_date_texts(date_texts, date_format, name), NO_DAY)
+        text_days = read_date_texts(date_texts, date_format, name)
+        if (typed == NO_DAY).all():  # (a column of dates and texts: the dates are read anyway)
+            from clvmodel._reading_formats import check_format_fits
+
+            check_format_fits(date_texts, text_days, date_format, name)
+        lookup = np.append(text_days, NO_DAY)
         unique_day = lookup[date_codes]  # code -1 (missing) picks NO_DAY
         if date_format is not None:
             unique_day = np.where(typed == NO_DAY, unique_day, typed)
@@ -279,7 +290,7 @@ def refuse_ambiguous_date(value, name: str) -> None:
     without a ``date_format``."""
     if not isinstance(value, str):
         return
-    kind = _kind(_TIME_SUFFIX.sub("", value.strip()))
+    kind = date_text_kind(_TIME_SUFFIX.sub("", value.strip()))
     if kind is not None and kind[0].startswith("NN") and kind[2] != kind[3]:
         if kind[2] <= 12 and kind[3] <= 12:
             raise InputError(
@@ -319,7 +330,7 @@ def date_option(value, name: str, date_format: str | None = None) -> pd.Timestam
     """
     if isinstance(value, str):
         text = _TIME_SUFFIX.sub("", value.strip(" "))
-        kind = _kind(text)
+        kind = date_text_kind(text)
         day = NO_DAY
         if date_format is not None:
             day = read_date_texts([text], date_format, name)[0]

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel import _reading as rd
+from clvmodel._reading_formats import check_format_fits
 from clvmodel.errors import InputError
 
 _NUMBER_TYPES = ("tinyint", "smallint", "int", "integer", "bigint", "hugeint", "long", "short",
@@ -217,6 +218,7 @@ def date_dictionary(texts, date_format: str | None, column: str) -> pd.DataFrame
     column; unreadable and missing texts are left out (their rows get no day)."""
     texts = [t for t in texts if t is not None and t.lower() not in rd.MISSING_TEXTS]
     days = rd.read_date_texts(texts, date_format, column)
+    check_format_fits(texts, days, date_format, column)
     readable = days != np.iinfo("int64").min
     return pd.DataFrame(
         {
@@ -236,10 +238,13 @@ def amount_sql(column: str, kind: str, dialect: Dialect) -> str:
 
 
 def odd_amounts_sql(relation: str, dialect: Dialect, limit: int = 20) -> str:
-    """SQL listing a few non-numeric amounts with a currency or a comma (``raw_amount`` of rows
-    whose ``amount`` is NULL), for :func:`clvmodel._reading.check_amount_texts`."""
+    """SQL listing a few non-numeric amounts with a currency or a comma, or true/false values
+    (``raw_amount`` of rows whose ``amount`` is NULL), for
+    :func:`clvmodel._reading.check_amount_texts`."""
     text = dialect.trim("raw_amount")
-    odd = f"{dialect.search(text, rd.CURRENCY)} OR {dialect.search(text, rd.DECIMAL_COMMA)}"
+    odd = " OR ".join(
+        dialect.search(text, pattern) for pattern in (rd.CURRENCY, rd.DECIMAL_COMMA, rd.TRUE_FALSE)
+    )
     return (
         f"SELECT DISTINCT {text} AS amount FROM {relation} "
         f"WHERE amount IS NULL AND raw_amount IS NOT NULL AND ({odd}) LIMIT {int(limit)}"
@@ -318,7 +323,10 @@ def nothing_usable_error(reasons: dict[str, int], end, first_day) -> Exception:
             "period. Choose an end date within or after the data (observation_end=)."
         )
     listed = ", ".join(f"{n:,} {r!r}" for r, n in sorted(reasons.items()))
-    return InputError(
-        f"no row of the input can be used ({listed}); check the column names, and the "
-        "date format (date_format=, e.g. '%d/%m/%Y') if the dates are unreadable."
-    )
+    checks = ["the column names"]
+    if rd.BAD_DATE in reasons:  # (a date_format that reads no date is refused before)
+        checks.append("the dates (date_format= gives the pattern of text dates)")
+    if rd.BAD_AMOUNT in reasons:
+        checks.append("the amounts, which must be numbers (amount_col=None: a log without them)")
+    checked = ", ".join(checks[:-1]) + f" and {checks[-1]}" if len(checks) > 1 else checks[0]
+    return InputError(f"no row of the input can be used ({listed}); check {checked}.")

@@ -70,10 +70,11 @@ def _check_frame(transactions, customer_col, date_col, amount_col) -> None:
         )
 
 
-def _raise_first(transactions, masks, customer_col, date_col, amount_col, offer_drop) -> None:
+def _raise_first(transactions, masks, columns, date_format, offer_drop) -> None:
     """Raise for the first kind of unusable row, naming the column and a few values as the user
-    wrote them (``missing``, ``inf``, ``$12``), each with its customer id; ``offer_drop``: the
-    caller takes ``on_invalid=``."""
+    wrote them (``missing``, ``inf``, ``$12``), each with its customer id (``columns``: customer,
+    date, amount); ``offer_drop``: the caller takes ``on_invalid=``."""
+    customer_col, date_col, amount_col = columns
     hint = (
         " Or pass on_invalid='drop' to leave such rows out (clvmodel.rfm.transaction_rejects "
         "lists them)."
@@ -96,10 +97,15 @@ def _raise_first(transactions, masks, customer_col, date_col, amount_col, offer_
             )
         elif reason in (rd.BAD_DATE, rd.OLD_DATE):
             shown = readable_examples(transactions[date_col].iloc[first], ids)
-            what = "are missing or not dates" if reason == rd.BAD_DATE else "are before 1900-01-01"
+            what = "are missing or not dates"
+            works = " Dates like '1997-01-31' or datetime values work."
+            if reason == rd.OLD_DATE:
+                what, works = "are before 1900-01-01", ""
+            elif date_format is not None:  # the values may be dates, written another way
+                what, works = f"are missing or do not match date_format={date_format!r}", ""
             message = (
                 f"{n} value(s) in column {date_col!r} {what} (for example {shown}); fix them or "
-                "drop those rows. Dates like '1997-01-31' or datetime values work."
+                f"drop those rows.{works}"
             )
         else:
             shown = readable_examples(transactions[amount_col].iloc[first], ids)
@@ -154,7 +160,8 @@ def read_log(
         for position, name in enumerate(masks):
             masks[name] = reason == position
         if on_invalid == "raise":
-            _raise_first(transactions, masks, customer_col, date_col, amount_col, offer_drop)
+            columns = (customer_col, date_col, amount_col)
+            _raise_first(transactions, masks, columns, date_format, offer_drop)
     rejects = _rejects(transactions, bad, reason, list(masks), customer_col, date_col, amount_col)
     keep = None if reason is None else ~bad
     day, tag = dates.day, dates.tag

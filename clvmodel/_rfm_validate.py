@@ -245,7 +245,15 @@ def _float_columns(data, where) -> dict[str, np.ndarray]:
         try:
             values = np.asarray(column, dtype="float64")
         except (TypeError, ValueError) as exc:
-            raise InputError(f"column {name!r} must hold numbers: {exc}") from None
+            texts = pd.Series(np.asarray(column, dtype=object).ravel())
+            odd = texts.notna() & pd.to_numeric(texts, errors="coerce").isna()
+            rows = np.flatnonzero(odd.to_numpy())
+            if rows.size == 0:  # (nothing to point at: numpy's own words)
+                raise InputError(f"column {name!r} must hold numbers: {exc}") from None
+            raise InputError(
+                f"{rows.size} value(s) of {name!r} are not numbers ({where(rows)}, for example "
+                f"{readable_examples(texts[odd])}); drop or fix those customers."
+            ) from None
         values = np.atleast_1d(values)
         bad = ~np.isfinite(values)
         if bad.any():
@@ -271,7 +279,7 @@ def _check_values(x, t_x, age, m, where) -> None:
         if wrong.any():
             raise InputError(
                 f"{int(wrong.sum())} frequency value(s) are negative or not whole numbers (for "
-                f"example {x[wrong][:_EXAMPLES].tolist()}; {where(np.flatnonzero(wrong))}); "
+                f"example {readable_examples(x[wrong])}; {where(np.flatnonzero(wrong))}); "
                 "frequency counts repeat purchases."
             )
         huge = x > RFM_BOUND
@@ -279,7 +287,7 @@ def _check_values(x, t_x, age, m, where) -> None:
             rows = np.flatnonzero(huge)
             raise InputError(
                 f"{rows.size} frequency value(s) are beyond 1e12 ({where(rows)}, for "
-                f"example {x[rows][:_EXAMPLES].tolist()}); no customer makes that many repeat "
+                f"example {readable_examples(x[rows])}); no customer makes that many repeat "
                 "purchases: a unit or a join went wrong."
             )
     if t_x is not None and (t_x < 0).any():
@@ -314,7 +322,7 @@ def _check_values(x, t_x, age, m, where) -> None:
         rows = np.flatnonzero(np.abs(m) > RFM_BOUND)
         raise InputError(
             f"{rows.size} monetary_value value(s) are beyond ±1e12 ({where(rows)}, "
-            f"for example {m[rows][:_EXAMPLES].tolist()}); that is not a mean spend per purchase: "
+            f"for example {readable_examples(m[rows])}); that is not a mean spend per purchase: "
             "check the amounts' unit."
         )
     if m is not None and x is not None:

@@ -12,7 +12,7 @@ import clvmodel as clv
 from clvmodel._table_ids import table_ids
 from clvmodel.cli import _guard, main
 from clvmodel.cli._options import horizon_options, with_unit_option
-from clvmodel.dayone._checks import check_frame
+from clvmodel.dayone._checks import check_frame, date_examples
 from clvmodel.dayone._checks import names as column_names
 from clvmodel.dayone.prediction import single_price
 from clvmodel.errors import InputError
@@ -296,6 +296,16 @@ def _attribute_kinds(table, names, forced, log_cols) -> tuple[list, list]:
     ``table``), with a --log that names a categorical attribute refused."""
     numeric = [n for n in names if n not in forced and _looks_numeric(table[n])]
     kinds = [n for n in names if n not in numeric]
+    for name in kinds:
+        dates = None if name in forced else date_examples(table[name])
+        if dates is not None:  # each date would silently become a level of its own
+            raise InputError(
+                f"attribute {name!r} holds dates (for example {', '.join(dates)}), which are "
+                "not numbers, so each date would be a categorical level of its own; enter it "
+                "as a number instead, such as whole weeks since the first signup, or as a "
+                "coarse category such as the signup month (or list it under --categorical to "
+                "take each date as a level)."
+            )
     not_numeric = [n for n in log_cols if n not in numeric]
     if not_numeric:
         raise InputError(

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from clvmodel._reading import WHOLE_WITH_ZEROS
+from clvmodel._reading import TIME_SUFFIX, WHOLE_WITH_ZEROS
 from clvmodel._units import PERIOD_DAYS, Duration, check_unit, parse_duration
 from clvmodel.errors import InputError
 from clvmodel.models import PURCHASE_MODELS
@@ -149,6 +149,36 @@ def level_keys(levels: list[str]) -> list[str]:
     they are when two of them would become one."""
     keys = [level_text(level) for level in levels]
     return keys if len(set(keys)) == len(keys) else list(levels)
+
+
+_DATE_TEXT = re.compile(r"\d{4}([-/.])\d{1,2}\1\d{1,2}|\d{1,2}([-/.])\d{1,2}\2\d{4}")
+_TIME_OF_DAY = re.compile(TIME_SUFFIX)
+
+
+def date_examples(column: pd.Series) -> list[str] | None:
+    """A few distinct values of ``column`` (as :func:`level_text` writes them) when every value
+    is a date: a datetime column, or dates written as text (``1997-01-31``, ``31/01/1997``, a
+    time of day allowed); None when a value is not, or the column is empty.
+
+    Parameters
+    ----------
+    column : pandas.Series
+        An attribute.
+
+    Returns
+    -------
+    list of str or None
+    """
+    uniques = pd.unique(column.dropna())
+    if len(uniques) == 0:
+        return None
+    for value in uniques:
+        if isinstance(value, str):
+            if not _DATE_TEXT.fullmatch(_TIME_OF_DAY.sub("", value.strip())):
+                return None
+        elif not isinstance(value, datetime.date | np.datetime64):
+            return None
+    return [level_text(value) for value in uniques[:EXAMPLES]]
 
 
 def categorical_column(frame: pd.DataFrame, name: str, what: str) -> np.ndarray:

@@ -19,6 +19,7 @@ from clvmodel.dayone._checks import (
     EXAMPLES,
     categorical_column,
     check_frame,
+    date_examples,
     examples,
     level_keys,
     level_text,
@@ -86,9 +87,16 @@ def _numeric_entry(attributes: pd.DataFrame, name: str, log: list[str]) -> dict[
     return {"name": name, "log": name in log, "mean": float(values.mean()), "sd": sd}
 
 
+#: Most levels a categorical attribute may have: each level but the baseline is a covariate of
+#: each process, so more would leave their effects unestimable and the fit slow.
+MAX_LEVELS = 50
+
+
 def _categorical_entry(attributes: pd.DataFrame, name: str, baseline) -> dict[str, Any]:
     values = categorical_column(attributes, name, "the attributes")
     levels, counts = np.unique(values, return_counts=True)
+    if levels.size > MAX_LEVELS:
+        raise InputError(too_many_levels(attributes[name], name, levels))
     if levels.size < 2:
         raise InputError(
             f"categorical attribute {name!r} has a single level ({levels[0]!r}) among the "
@@ -104,6 +112,28 @@ def _categorical_entry(attributes: pd.DataFrame, name: str, baseline) -> dict[st
             f"{levels.tolist()[:20]}; choose one of them."
         )
     return {"name": name, "levels": [str(v) for v in levels], "baseline": str(baseline)}
+
+
+def too_many_levels(column: pd.Series, name: str, levels) -> str:
+    """The message refusing categorical attribute ``name`` (values ``column``) for having more
+    than :data:`MAX_LEVELS` ``levels``, naming dates as dates."""
+    dates = date_examples(column)
+    if dates is not None:
+        return (
+            f"attribute {name!r} holds dates ({len(levels):,} distinct, for example "
+            f"{', '.join(dates)}), which would make {len(levels):,} categorical levels; enter it "
+            "as a number instead, such as whole weeks since the first signup (the signup_week "
+            "of clvmodel.dayone.first_purchase_attributes), or as a coarse category such as the "
+            "signup month."
+        )
+    return (
+        f"categorical attribute {name!r} has {len(levels):,} levels (for example "
+        f"{', '.join(map(str, levels[:EXAMPLES]))} ...), "
+        f"more than the {MAX_LEVELS} a Day One model takes: each level but the baseline is a "
+        "covariate of its own, so that many make the fit slow and rest each effect on few "
+        f"customers. Group the rare levels (as 'other', say) to at most {MAX_LEVELS}, or enter "
+        "the attribute as a number."
+    )
 
 
 def learn_encoding(

@@ -67,7 +67,7 @@ def test_validate_rfm_names_rows_of_a_mapping_from_zero(rfm):
 
 def test_validate_rfm_names_rows_as_a_caller_counts_them(rfm):
     rfm.loc["b", "frequency"] = -1
-    with pytest.raises(clv.InputError, match=r"\[-1\.0\]; line\(s\) 3\)"):
+    with pytest.raises(clv.InputError, match=r"for example -1; line\(s\) 3\)"):
         validate_rfm(rfm, rows=lambda positions: f"line(s) {positions[0] + 2}")
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from clvmodel.errors import InputError
 
-_BLOCK = 1 << 24  # bytes read at a time
+_BLOCK = 1 << 20  # bytes read at a time (a batch job's memory is its batches')
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # UTF-16's byte-order marks
 
 

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._grouping import count_rows
+from clvmodel._reading_csv import check_csv_text
 from clvmodel._subscription_dates import DateOrder, parse_dates
 from clvmodel._table_ids import table_ids
 from clvmodel.errors import InputError
@@ -51,6 +52,8 @@ def table_columns(path) -> list[str]:
     kind = format_of(location)
     if not location.is_file():
         raise InputError(f"input file {str(location)!r} does not exist.")
+    if kind == "csv":
+        check_csv_text(location)  # empty or not UTF-8: said in words
     try:
         if kind == "csv":
             return [str(c) for c in pd.read_csv(location, nrows=0).columns]

@@ -11,6 +11,7 @@ import pandas as pd
 
 from clvmodel._files import csv_delimiter, csv_header_line, write_atomically
 from clvmodel._postgres_connect import is_postgres_uri, mask_password
+from clvmodel._reading_csv import check_csv_text
 from clvmodel.errors import InputError
 
 __all__ = ["read_table", "write_table"]
@@ -100,6 +101,7 @@ def read_table(
         raise InputError(f"input file {str(location)!r} does not exist.")
     try:
         if kind == "csv":
+            check_csv_text(location)  # empty or not UTF-8: said in words
             separator = csv_delimiter(csv_header_line(location)) or ","
             dialect = {"sep": separator, "skipinitialspace": True}
             header = pd.read_csv(location, nrows=0, **dialect).columns

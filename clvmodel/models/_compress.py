@@ -32,6 +32,10 @@ __all__ = [
 ]
 
 
+#: The most values one column may span on the compressed route (its table of values: 128 MB).
+_MAX_SPAN = 1 << 24
+
+
 def compress_rows(*columns: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
     """Collapse identical rows of the given columns into distinct rows and their counts.
 
@@ -240,7 +244,9 @@ def compress_rfm(data, time_unit: str | None = None) -> RfmRows | None:
         return None
     spans = [high - low + 1 for _, low, high in found]
     total = spans[0] * spans[1] * spans[2]
-    if total >= 2**62:
+    # A column spanning more values than a table of them can hold (a frequency of 2e12) is left
+    # to the general route, which refuses it in words.
+    if total >= 2**62 or max(spans) > _MAX_SPAN:
         return None
     key = _rfm_key(arrays, found, spans)
     if key is None:

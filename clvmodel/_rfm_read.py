@@ -98,7 +98,7 @@ def _raise_first(transactions, masks, columns, date_format, offer_drop) -> None:
         elif reason in (rd.BAD_DATE, rd.OLD_DATE):
             shown = readable_examples(transactions[date_col].iloc[first], ids)
             what = "are missing or not dates"
-            works = " Dates like '1997-01-31' or datetime values work."
+            works = " Dates like '1997-01-31' (a day the calendar has) or datetime values work."
             if reason == rd.OLD_DATE:
                 what, works = "are before 1900-01-01", ""
             elif date_format is not None:  # the values may be dates, written another way

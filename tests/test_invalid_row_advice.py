@@ -48,3 +48,11 @@ def test_a_segment_missing_on_some_rows_is_called_missing_not_changing():
     log.loc[log.index[repeat[0]], "seg"] = "other"  # now a real change
     with pytest.raises(clv.InputError, match="changes within 1 customer"):
         clv.naive_clv(log, lifespan=3.0, segment_col="seg")
+
+
+def test_a_day_the_calendar_lacks_is_not_told_its_format_works():
+    log = clv.datasets.load_cdnow_sample().head(50).copy()
+    log["date"] = log["date"].dt.strftime("%Y-%m-%d")
+    log.loc[log.index[2], "date"] = "1997-02-30"
+    with pytest.raises(clv.InputError, match="1997-02-30.*a day the calendar has"):
+        clv.rfm_summary(log)

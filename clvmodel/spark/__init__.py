@@ -35,8 +35,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from clvmodel.spark._holdout import calibration_holdout_split
 from clvmodel.spark._models import distinct_histories, distinct_spends, fit
+from clvmodel.spark._rejects import rejects
 from clvmodel.spark._scoring import rfm_rejects, score
-from clvmodel.spark._transactions import SparkTransactions, rejects, rfm_summary
+from clvmodel.spark._transactions import SparkTransactions, rfm_summary
 
 __all__ = [
     "SparkTransactions",

@@ -14,6 +14,8 @@ from clvmodel._units import (
     UNIT_NAMES,
     Duration,
     carries_unit,
+    check_discount_rate,
+    check_margin,
     check_unit,
     value_horizon,
 )
@@ -32,6 +34,8 @@ from clvmodel.value import horizon_years
 __all__ = ["rfm_rejects", "score"]
 
 _ROWS_PER_PIECE = 200_000
+#: Column kinds (clvmodel._reading_sql.customer_id_kind) read as numbers; text is read as such.
+_VALUE_KINDS = ("integer", "float", "decimal", "text")
 
 
 def _checked_rfm(rfm, customer_col: str, time_unit: str | None = None, given: str | None = None):
@@ -49,6 +53,13 @@ def _checked_rfm(rfm, customer_col: str, time_unit: str | None = None, given: st
             f"the RFM DataFrame has no column {', '.join(map(repr, missing))}; its columns are "
             f"{list(types)}. Make it with clvmodel.spark.rfm_summary, or name the customer column "
             "with customer_col=."
+        )
+    values = {c: types[c] for c in RFM_COLUMNS}  # an array or a date: not an AnalysisException
+    odd = [f"{c} ({t})" for c, t in values.items() if customer_id_kind(t) not in _VALUE_KINDS]
+    if odd:
+        raise InputError(
+            f"the RFM DataFrame's {', '.join(odd)} should hold numbers; make the table with "
+            "clvmodel.spark.rfm_summary, or cast the columns to numbers (e.g. .cast('double'))."
         )
     kind = customer_id_kind(types[customer_col])
     customer, shown, problem = rfm_id_sql(quote_name(customer_col), kind, SPARK)
@@ -331,6 +342,8 @@ def score(
     check_on_invalid(on_invalid)
     bundle = _scorable_bundle(models)
     span = _score_horizon(horizon, horizon_unit)
+    if bundle.gg is not None:  # checked here, not in the partitions (a Python worker's traceback)
+        discount_rate, margin = check_discount_rate(discount_rate), check_margin(margin)
     given = _scoring_unit(rfm, bundle, time_unit)  # the table's unit, converted to the model's
     # The unit score_customers is told the rows are in, and so checks their recency in.
     time_unit = bundle.bg.time_unit_
@@ -342,8 +355,8 @@ def score(
     naive = bundle.naive_clv(horizon_years(span.value, span.unit), margin=margin)
     options = {
         "horizon": span,
-        "discount_rate": float(discount_rate),
-        "margin": float(margin),
+        "discount_rate": discount_rate,
+        "margin": margin,
         "naive_clv": naive,
     }
     scorer = _partition_scorer(json.dumps(bundle.to_dict()), time_unit, options)

@@ -35,7 +35,7 @@ from clvmodel.spark._common import (
     usable_sql,
 )
 
-__all__ = ["SparkTransactions", "rejects", "rfm_summary"]
+__all__ = ["SparkTransactions", "rfm_summary"]
 
 
 @dataclass
@@ -86,6 +86,12 @@ class SparkTransactions:
         if self.time_unit not in TIME_UNITS:
             raise InputError(f"time_unit={self.time_unit!r} is not supported; use 'D' or 'W'.")
         types = column_types(self.data)
+        if self.data.isStreaming:  # else Spark's AnalysisException at the first collect
+            raise InputError(
+                "the transactions are a streaming DataFrame (spark.readStream); an RFM summary "
+                "needs the whole log at once: read it with spark.read (e.g. the files or the "
+                "table the stream writes to)."
+            )
         needed = {"customer": self.customer_col, "date": self.date_col}
         if self.amount_col is not None:
             needed["amount"] = self.amount_col
@@ -133,13 +139,13 @@ class SparkTransactions:
                 .withColumn("day", F.expr(SPARK.date_of_day("day_number")))
                 .drop("date_text", "day_number")
             )
+        if self.amount_col is not None:  # before the end: amounts all '12,50' are not 'no row'
+            self._check_amounts()
         self.end = self._observation_end()
         self.end_day = day_number(self.end)
         reason = reject_reason_sql(self.end.strftime("%Y-%m-%d"), self.amount_col is not None,
                                    SPARK)  # fmt: skip
         self.checked = self.typed.selectExpr("*", f"{reason} AS reason")
-        if self.amount_col is not None:
-            self._check_amounts()
 
     # ----------------------------------------------------------------------------------------------
     def _day_sql(self, types: dict[str, str]) -> str:
@@ -182,8 +188,10 @@ class SparkTransactions:
         return amount_sql(quote_name(self.amount_col), kind_of(types[self.amount_col]), SPARK)
 
     def _odd_amounts_query(self, types: dict[str, str]):
-        """A few amount texts with a currency or a comma (None unless amounts are text)."""
-        if self.amount_col is None or kind_of(types[self.amount_col]) != "text":
+        """A few amount texts with a currency or a comma, or true/false (None unless amounts are
+        text or booleans, which every route refuses in words)."""
+        kind = None if self.amount_col is None else types[self.amount_col]
+        if kind is None or not (kind_of(kind) == "text" or kind == "boolean"):
             return None
         self.data.selectExpr(
             f"{self._amount_sql(types)} AS amount",
@@ -377,24 +385,3 @@ def rfm_summary(
         source.check_usable()
     summary = source.rfm()
     return summary if amount_col is not None else summary.drop("monetary_value")
-
-
-def rejects(
-    transactions,
-    customer_col: str = "customer_id",
-    date_col: str = "date",
-    amount_col: str | None = "amount",
-    observation_end=None,
-    date_format: str | None = None,
-):
-    """Rows of a Spark transaction log that cannot be used, each with the reason.
-
-    Returns
-    -------
-    pyspark.sql.DataFrame
-        ``customer_id``, ``date`` and ``amount`` (as text, as read), ``reason``; plus one row per
-        customer none of whose rows is usable (reason ``no valid transaction``).
-    """
-    return SparkTransactions(
-        transactions, customer_col, date_col, amount_col, date_format, observation_end
-    ).rejects()

@@ -205,7 +205,10 @@ def parse_dates(
     if day_first is None:
         day_first = date_order(raw, column)
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        # Arrow timestamps (read_parquet(dtype_backend="pyarrow")) as numpy ones: theirs compare
+        # to <NA>, not False, where a date is missing.
         parsed = pd.to_datetime(raw, errors="coerce")
+        parsed = pd.Series(pd.DatetimeIndex(parsed), index=raw.index, name=raw.name)
         if getattr(parsed.dt, "tz", None) is not None:
             parsed = parsed.dt.tz_localize(None)
     else:

@@ -251,7 +251,7 @@ def naive_vs_model_on_simulated_cohorts(
     for _ in range(int(n_cohorts)):
         lifetime = model.simulate(cohort_size, horizon, random_state=rng)["lifetime"].to_numpy()
         counts = (lifetime[None, :] > np.arange(horizon + 1)[:, None]).sum(axis=1)
-        result = naive_vs_model_retention(counts.tolist(), int(fit_periods), naive=naive)
+        result = _compare_drawn(counts.tolist(), int(fit_periods), naive, len(rows))
         errors = result.errors
         rows.append(
             {
@@ -263,3 +263,16 @@ def naive_vs_model_on_simulated_cohorts(
             }
         )
     return pd.DataFrame(rows, index=pd.RangeIndex(len(rows), name="cohort"))
+
+
+def _compare_drawn(counts: list, fit_periods: int, naive: str, cohort: int):
+    """:func:`naive_vs_model_retention` of a drawn cohort; its errors name the cohort, not
+    ``counts`` (which the caller never gave)."""
+    try:
+        return naive_vs_model_retention(counts, fit_periods, naive=naive)
+    except InputError as error:
+        raise InputError(
+            f"cohort {cohort} drawn from the model, survivors {counts}, cannot be compared: "
+            f"{error} Draw larger cohorts (cohort_size), change fit_periods, or use a "
+            "population whose cohorts both cancel and survive over those periods."
+        ) from None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from clvmodel._reading import EARLIEST_DATE
+from clvmodel._reading import EARLIEST_DATE, examples
 from clvmodel._subscription_dates import (
     before_earliest,
     observation_end_date,
@@ -32,6 +32,12 @@ def checked_subscriptions(
             f"the subscription table has no column {', '.join(map(repr, missing))}; it has "
             f"{list(map(str, table.columns))}. Name the columns with customer_col=, start_col=, "
             "end_col= (and keep=)."
+        )
+    taken = [c for c in keep if c in ("periods", "cancelled", "observed_periods")]
+    if taken:
+        raise InputError(
+            f"keep names {', '.join(map(repr, taken))}, a column the subscriber rows compute "
+            "from the dates (it would replace them); rename that column of the table first."
         )
     if observation_end is None:
         raise InputError(
@@ -94,3 +100,34 @@ def refuse_repeated_subscribers(index: pd.Index, name: str = "data") -> None:
             f"{len(repeated)} subscriber id(s) appear more than once in {name} (for example "
             f"{repeated[:5].tolist()}); give one row per subscriber."
         )
+
+
+def subscriber_numbers(column, name: str, n: int) -> np.ndarray:
+    """Column ``name`` of subscriber rows (``periods`` or ``cancelled``) as ``n`` finite floats,
+    or an :class:`~clvmodel.InputError` that says what is wrong with it."""
+    values = np.asarray(column)
+    if values.ndim > 1:
+        raise InputError(f"the subscriber rows have more than one column {name!r}; keep one.")
+    if values.dtype.kind in "mM":  # pd.to_numeric reads a duration as nanoseconds
+        raise InputError(
+            f"column {name!r} holds dates or durations ({examples(pd.Series(values[:3]))}); it "
+            "must hold numbers: whole billing periods for 'periods', 0/1 for 'cancelled' "
+            "(from_subscription_table counts the periods from start and end dates)."
+        )
+    try:
+        values = np.asarray(pd.to_numeric(pd.Series(values.reshape(-1)), errors="raise"),
+                            dtype="float64")  # fmt: skip
+    except (TypeError, ValueError):
+        raise InputError(f"column {name!r} must hold numbers.") from None
+    if values.size != n:
+        raise InputError(
+            f"the subscriber rows' columns have different lengths: {values.size} values in "
+            f"{name!r} for {n} subscribers; give every column one value per subscriber."
+        )
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise InputError(
+            f"column {name!r} has {int(bad.sum())} missing or infinite value(s) (rows "
+            f"{np.flatnonzero(bad)[:EXAMPLES].tolist()}); fill them or drop those subscribers."
+        )
+    return values

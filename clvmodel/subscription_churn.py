@@ -52,6 +52,11 @@ def _check_model(model) -> ContractualModel:
     return model
 
 
+def _heavy_tail(model) -> str:
+    """The model's quantity whose value ≤ 1 makes the expected lifetime infinite."""
+    return "cα" if "c" in type(model).param_names else "α"
+
+
 def _check_horizon(horizon) -> int:
     try:  # text and booleans are mistakes, not 12 or 1
         number = check_number("horizon", horizon, 1.0)
@@ -119,9 +124,10 @@ def _add_residual_value(scores, model, active, prices, margin: float, d: float) 
     if not np.isfinite(derl).all():
         raise InputError(
             f"the residual value is infinite at discount_rate={d:g}: this model's expected "
-            "lifetime is infinite (α ≤ 1, a heavy tail of loyal subscribers), so undiscounted "
-            "payments never add up. Pass a discount_rate > 0 per billing period, e.g. "
-            "annual_to_period_rate(0.1, 'M') for 10 % a year with monthly billing."
+            f"lifetime is infinite ({_heavy_tail(model)} ≤ 1, a heavy tail of loyal "
+            "subscribers), so undiscounted payments never add up. Pass a discount_rate > 0 per "
+            "billing period, e.g. annual_to_period_rate(0.1, 'M') for 10 % a year with monthly "
+            "billing."
         )
     scores["predicted_clv"] = scores["price"] * margin * scores["derl"]
 
@@ -141,9 +147,9 @@ def _add_limits(scores, model, active, horizon: int, priced: bool, margin, d, un
     if not np.isfinite(derl_high).all():
         raise InputError(
             f"the residual value's upper limit is infinite at discount_rate={d:g}: within the "
-            "uncertainty of its parameters this model's expected lifetime can be infinite (α "
-            "near 1 or below). Pass a discount_rate > 0 per billing period, e.g. "
-            "annual_to_period_rate(0.1, 'M') for 10 % a year with monthly billing."
+            "uncertainty of its parameters this model's expected lifetime can be infinite "
+            f"({_heavy_tail(model)} near 1 or below). Pass a discount_rate > 0 per billing "
+            "period, e.g. annual_to_period_rate(0.1, 'M') for 10 % a year with monthly billing."
         )
     scores["derl_lower"], scores["derl_upper"] = derl_low, derl_high
     scores["clv_lower"] = scores["price"] * margin * derl_low
@@ -338,7 +344,12 @@ def subscriber_price_plan(
 def _plan_tiers(increases, tiers, cut: bool) -> tuple[str, ...]:
     """The tier labels of a price plan: ``tiers``, the keys of a mapping of increases, or the
     default labels for as many tiers as increases; other than three tiers need cut points."""
-    n_tiers = len(increases) if isinstance(increases, Sequence | Mapping) else 3
+    if not hasattr(increases, "__len__") or isinstance(increases, str):  # an array is fine
+        raise InputError(
+            f"increases must be one fraction per tier, lowest risk first, such as (0.05, 0.025, "
+            f"0.0), or a mapping tier → fraction; got {increases!r}."
+        )
+    n_tiers = len(increases)
     if isinstance(increases, Mapping) and tiers is None:
         tiers = tuple(increases)
     labels = tuple(tiers) if tiers is not None else default_tier_labels(n_tiers)
@@ -372,4 +383,11 @@ def annual_to_period_rate(annual_rate: float, period: str) -> float:
     if period not in PERIODS:
         raise InputError(f"period={period!r} is not a billing period; use 'M', 'W' or 'Y'.")
     per_year = {"M": 12.0, "W": 365.25 / 7.0, "Y": 1.0}[period]
-    return math.expm1(math.log1p(check_discount_rate(annual_rate)) / per_year)
+    try:
+        rate = check_discount_rate(annual_rate)
+    except InputError:
+        raise InputError(
+            f"annual_rate must be a fraction per year, 0 ≤ rate < 1 (0.1 for 10 %), got "
+            f"{annual_rate!r}."
+        ) from None
+    return math.expm1(math.log1p(rate) / per_year)

@@ -33,7 +33,7 @@ from clvmodel._subscription_dates import (
     periods_between,
 )
 from clvmodel._subscription_screen import screen_subscription_table
-from clvmodel._subscription_table import EXAMPLES, checked_subscriptions
+from clvmodel._subscription_table import EXAMPLES, checked_subscriptions, subscriber_numbers
 from clvmodel._subscription_table import refuse_repeated_subscribers as refuse_repeated_subscribers
 from clvmodel._units import check_number
 from clvmodel.errors import InputError
@@ -157,7 +157,7 @@ def from_subscription_table(
         End of observation; every start date must be on or before it.
     period : {"M", "W", "Y"}
         Billing period: months (default), weeks or years.
-    keep : sequence of str
+    keep : str or sequence of str
         Further columns of ``table`` to carry over (a price per period, a plan, a channel).
 
     Returns
@@ -190,7 +190,7 @@ def from_subscription_table(
     if not isinstance(table, pd.DataFrame):
         raise InputError(f"expected a DataFrame of subscriptions, got {type(table).__name__}.")
     period = _check_period(period)
-    keep = list(keep)
+    keep = [keep] if isinstance(keep, str) else list(keep)  # keep="price": one column
     ids, start, end, end_of_data = checked_subscriptions(
         table, customer_col, start_col, end_col, observation_end, keep
     )
@@ -267,7 +267,6 @@ def simulate_subscription_table(
         )
     start = pd.Series(first + pd.to_timedelta(rng.integers(0, days + 1, n), unit="D"))
     lifetime = model.simulate(n, observed_periods=2**40, random_state=rng)["lifetime"].to_numpy()
-    lifetime = np.minimum(lifetime, 100_000)
     # A lifetime that outlasts the observation period ends unseen (no end date): its dates are
     # computed as if it ended just after, which keeps them inside the timestamps pandas holds.
     shortest = {"W": 7, "M": 28, "Y": 365}[period]
@@ -333,8 +332,8 @@ def validate_subscribers(
             f"{list(map(str, columns))}. Build it with clvmodel.subscriptions.from_subscription_"
             "table(...) or from_survival_counts(...)."
         )
-    periods = _numbers(data["periods"], "periods")
-    cancelled = _numbers(data["cancelled"], "cancelled")
+    periods = subscriber_numbers(data["periods"], "periods", len(index))
+    cancelled = subscriber_numbers(data["cancelled"], "cancelled", len(index))
     bad = (periods < 0) | (periods != np.round(periods))
     if bad.any():
         raise InputError(
@@ -379,18 +378,3 @@ def _check_period(period) -> str:
             "(years)."
         )
     return period
-
-
-def _numbers(column, name: str) -> np.ndarray:
-    try:
-        values = np.asarray(pd.to_numeric(pd.Series(np.asarray(column)), errors="raise"),
-                            dtype="float64")  # fmt: skip
-    except (TypeError, ValueError):
-        raise InputError(f"column {name!r} must hold numbers.") from None
-    bad = ~np.isfinite(values)
-    if bad.any():
-        raise InputError(
-            f"column {name!r} has {int(bad.sum())} missing or infinite value(s) (rows "
-            f"{np.flatnonzero(bad)[:EXAMPLES].tolist()}); fill them or drop those subscribers."
-        )
-    return values

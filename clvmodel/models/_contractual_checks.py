@@ -110,6 +110,11 @@ def check_price_and_margin(price, margin, index=None) -> tuple[np.ndarray, float
         raise InputError(
             "price must be numbers per period: one number, or one per subscriber."
         ) from None
+    if price.ndim > 1:  # a column as a 1 × n table: times DERL, a pandas ValueError
+        raise InputError(
+            f"price must be one number or one per subscriber (a flat list or a Series), got an "
+            f"array of shape {price.shape}."
+        )
     if not np.all(np.isfinite(price)) or (price < 0).any():
         raise InputError(
             "price must be finite and ≥ 0 per period: one number, or one per subscriber."

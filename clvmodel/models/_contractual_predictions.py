@@ -38,6 +38,9 @@ from clvmodel.models._contractual_intervals import (
 from clvmodel.models._intervals import check_level
 from clvmodel.models._opportunity_counts import check_which
 
+# The most values retention_curve returns (1.6 GB of float64): a larger table is refused.
+_MAX_CURVE_VALUES = 2 * 10**8
+
 
 class ContractualPredictions(NewSubscriberPredictions, DiscountedLifetimeSums):
     """Mixin of :class:`clvmodel.models._contractual.ContractualModel`: its predictions (those of
@@ -88,6 +91,14 @@ class ContractualPredictions(NewSubscriberPredictions, DiscountedLifetimeSums):
             raise InputError(
                 f"periods is the largest number of renewals ahead, one whole number ≥ 0 (the "
                 f"curve covers 0, 1, …, periods), got {periods!r}."
+            )
+        size = len(index) * (int(largest) + 1)
+        if size > _MAX_CURVE_VALUES:  # 8 bytes a value and as much again while computing
+            raise InputError(
+                f"retention_curve(periods={int(largest)}) would be a table of {len(index)} "
+                f"subscribers × {int(largest) + 1} columns ({size:.3g} values, more than "
+                f"{_MAX_CURVE_VALUES:.0e}); ask for fewer periods or subscribers at a time, or "
+                "use probability_cancel(data, k) for one horizon k."
             )
         k = np.arange(int(largest) + 1, dtype="float64")
         with np.errstate(divide="ignore"):
@@ -302,7 +313,7 @@ class ContractualPredictions(NewSubscriberPredictions, DiscountedLifetimeSums):
             periods_per_subscriber(observed_periods, n, "observed_periods"), (n,)
         )
         theta = rng.beta(p["alpha"], p["beta"], size=n)
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore"):  # θ of 0 or subnormal: endless
             y = np.log(rng.uniform(size=n)) / np.log1p(-theta)
         with np.errstate(over="ignore"):  # a θ near 0 (BdW, small c): an endless lifetime, capped
             lifetime = np.maximum(np.ceil(y ** (1.0 / p.get("c", 1.0))), 1.0)

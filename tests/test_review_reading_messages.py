@@ -15,7 +15,7 @@ import warnings
 
 import pandas as pd
 import pytest
-from cli_run import run_cli
+from cli_run import error_line, run_cli
 
 import clvmodel as clv
 from clvmodel import _reading as rd
@@ -23,16 +23,9 @@ from clvmodel._reading_sql import nothing_usable_error
 from clvmodel.rfm import validate_rfm
 
 
-def error_line(result) -> str:
-    assert result.returncode == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    return lines[0]
-
-
 @pytest.fixture(scope="module")
-def tx():
-    return clv.datasets.load_cdnow_sample()
+def tx(cdnow_sample):
+    return cdnow_sample
 
 
 @pytest.fixture(scope="module")

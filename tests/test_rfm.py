@@ -835,9 +835,7 @@ def test_validate_rejects_negative_frequency(good_rfm):
 
 def test_validate_rejects_fractional_frequency(good_rfm):
     good_rfm["frequency"] = [0.0, 2.5, 5.0]
-    with pytest.raises(
-        clv.InputError, match=r"negative or not whole numbers \(for example 2\.5;"
-    ):
+    with pytest.raises(clv.InputError, match=r"negative or not whole numbers \(for example 2\.5;"):
         validate_rfm(good_rfm)
 
 

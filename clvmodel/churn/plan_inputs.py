@@ -14,7 +14,12 @@ from clvmodel.errors import InputError
 
 
 def _increase_values(increases):
-    """A numpy array of increases as a list (one-dimensional only); anything else as given."""
+    """A numpy array of increases as a list (one-dimensional only); a pandas Series as a mapping
+    tier → increase when its index names the tiers (texts), else as a list; anything else as
+    given."""
+    if isinstance(increases, pd.Series):
+        named = len(increases) and all(isinstance(k, str) for k in increases.index)
+        return increases.to_dict() if named else increases.tolist()
     if not isinstance(increases, np.ndarray):
         return increases
     if increases.ndim != 1:

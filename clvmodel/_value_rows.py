@@ -15,6 +15,7 @@ import numpy as np
 from clvmodel._grouping import group_rows
 from clvmodel.models._covariates import covariate_matrix, linear_predictor, times_exp
 from clvmodel.models._predictions import DiscountedRows
+from clvmodel.models.gamma_gamma import conditional_spend
 from clvmodel.rfm import validate_rfm
 
 __all__ = ["ValueRows"]
@@ -64,7 +65,6 @@ class ValueRows:
         p, q = spend_model._q_above_one()  # refuses q ≤ 1, as expected_spend does
         theta = spend_model._check_fitted()
         v = times_exp(theta[2], linear_predictor(z, theta[3:]))
-        # Eq. (5) of Hardie's note, written as GammaGammaModel.expected_spend writes it.
-        spend = (v + x * m) / (x + (q - 1.0) / p)
+        spend = conditional_spend(p, q, v, x, m)  # eq. (5), as GammaGammaModel.expected_spend
         purchases = self._purchases(purchase_model)
         return self._margin * spend[self._spend_of] * purchases[self._purchase_of]

@@ -44,7 +44,7 @@ from clvmodel.models._log_gamma import digamma_shift, trigamma_shift
 from clvmodel.models._spend_data import repeat_buyers
 from clvmodel.rfm import validate_rfm
 
-__all__ = ["GammaGammaModel"]
+__all__ = ["conditional_spend", "GammaGammaModel"]
 
 # The shapes p and q of the other starts tried when the first fit ends on an edge.
 _SHAPE_STARTS = (0.03, 0.3, 3.0, 30.0)
@@ -370,9 +370,14 @@ class GammaGammaModel(MaximumLikelihoodModel):
         p, q = self._q_above_one()
         v = self.individual_scale(data).to_numpy()
         x, m = rfm.frequency, np.where(rfm.frequency > 0, rfm.monetary_value, 0.0)
-        # (γ + x m_x) / (x + (q − 1)/p): p never multiplies a sum (no overflow at a huge p).
-        values = (v + x * m) / (x + (q - 1.0) / p)
+        values = conditional_spend(p, q, v, x, m)
         return pd.Series(values, index=rfm.index, name="expected_spend")
+
+
+def conditional_spend(p, q, v, x, m):
+    """Eq. (5) as (γ + x m_x) / (x + (q − 1)/p), where p never multiplies a sum (no overflow at
+    a huge p); ``v`` is γ or each customer's own scale, ``m`` 0 where ``x`` is 0."""
+    return (v + x * m) / (x + (q - 1.0) / p)
 
 
 def _row_loglik(theta, arrays):

@@ -12,7 +12,7 @@ import clvmodel as clv
 from clvmodel._table_ids import table_ids
 from clvmodel.cli import _guard, main
 from clvmodel.cli._options import horizon_options, with_unit_option
-from clvmodel.dayone._checks import check_frame, date_examples
+from clvmodel.dayone._checks import check_frame, date_examples, examples
 from clvmodel.dayone._checks import names as column_names
 from clvmodel.dayone.prediction import single_price
 from clvmodel.errors import InputError
@@ -22,8 +22,6 @@ from clvmodel.models import PURCHASE_MODELS
 #: Key of ``click.Context.meta`` under which ``clvmodel fit`` says how the user named the
 #: attributes file (``--attributes``); ``dayone-fit`` calls it ATTRIBUTES.
 ATTRIBUTES_NAME = "clvmodel.dayone.attributes_name"
-#: How many customer ids a message shows.
-SHOWN = 5
 
 
 def _split(text: str | None) -> list[str]:
@@ -42,7 +40,7 @@ def _indexed(frame: pd.DataFrame, customer_col: str, what: str) -> pd.DataFrame:
     if missing.any():
         raise InputError(f"{int(missing.sum())} row(s) of {what} have no customer id.")
     if not_whole.any():
-        shown = frame[customer_col][not_whole].head(5).tolist()
+        shown = examples(frame[customer_col][not_whole])
         raise InputError(
             f"{int(not_whole.sum())} customer id(s) of {what} are fractional: {shown}."
         )
@@ -239,7 +237,7 @@ def _matched(
     if len(missing):
         raise InputError(
             f"{source} has no row for {len(missing):,} of the {len(rfm):,} customers who bought "
-            f"in TRANSACTIONS (for example {list(missing[:SHOWN])}); add a row for each of them "
+            f"in TRANSACTIONS (for example {examples(missing)}); add a row for each of them "
             f"to {source} (same ids, in --customer-col), or leave their purchases out of "
             "TRANSACTIONS."
         )
@@ -252,7 +250,7 @@ def _matched(
     if len(never):
         click.echo(
             f"warning: {len(never):,} of the {len(table):,} customers in {source} have no "
-            f"purchase in TRANSACTIONS (for example {list(never[:SHOWN])}); they are left out of "
+            f"purchase in TRANSACTIONS (for example {examples(never)}); they are left out of "
             "the fit, which learns from what customers bought.",
             err=True,
         )
@@ -260,7 +258,7 @@ def _matched(
         click.echo(
             f"warning: {len(later):,} of the {len(table):,} customers in {source} made their "
             f"first purchase after --observation-end {observation_end} (for example "
-            f"{list(later[:SHOWN])}): the histories were taken to end on that day, and purchases "
+            f"{examples(later)}): the histories were taken to end on that day, and purchases "
             "after it left out, so these customers are left out of the fit; give a later "
             "--observation-end (or leave it out: the last purchase date in TRANSACTIONS) to "
             "fit on them too.",

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._reading import TIME_SUFFIX, WHOLE_WITH_ZEROS
+from clvmodel._rfm_validate import readable
 from clvmodel._units import PERIOD_DAYS, Duration, check_unit, parse_duration
 from clvmodel.errors import InputError
 from clvmodel.models import PURCHASE_MODELS
@@ -30,11 +31,17 @@ def names(value, argument: str) -> list[str]:
     return [] if value is None else covariate_names(value, argument)
 
 
-def examples(values) -> list:
-    """The first few offending values as plain Python values (``-3.0``, never numpy's
-    ``np.float64(-3.0)``), for an error message."""
+def examples(values, *, quoted: bool = False) -> str:
+    """The first few offending values, comma-separated as the rest of the library writes them
+    (``-3, 2.5, 00004``: whole numbers without ``.0``, never numpy's ``np.float64(-3.0)``), with
+    " ..." when there are more, for an error message; ``quoted`` puts text in quotes (``'tv'``),
+    for categorical levels named beside a quoted baseline."""
     values = values.tolist() if hasattr(values, "tolist") else list(values)
-    return values[:EXAMPLES]
+    shown = ", ".join(
+        repr(value) if quoted and isinstance(value, str) else readable(value)
+        for value in values[:EXAMPLES]
+    )
+    return shown + (" ..." if len(values) > EXAMPLES else "")
 
 
 def check_frame(frame, what: str) -> pd.DataFrame:
@@ -54,13 +61,26 @@ def check_frame(frame, what: str) -> pd.DataFrame:
     return frame
 
 
-def require_columns(frame: pd.DataFrame, columns, what: str) -> None:
-    """Raise an :class:`~clvmodel.InputError` naming the columns ``frame`` lacks."""
+def require_columns(frame: pd.DataFrame, columns, what: str, *, fitting: bool = True) -> None:
+    """Raise an :class:`~clvmodel.InputError` naming the columns ``frame`` lacks (or has more
+    than once); ``fitting`` as in :func:`numeric_column`."""
     missing = [n for n in columns if n not in frame.columns]
     if missing:
+        fix = (
+            "Add the attribute, or fit the model without it."
+            if fitting
+            else "Add it: the model was fitted with it."
+        )
         raise InputError(
             f"there is no column {', '.join(map(repr, missing))} in {what}; its columns are "
-            f"{list(map(str, frame.columns))}. Add the attribute, or fit the model without it."
+            f"{list(map(str, frame.columns))}. {fix}"
+        )
+    named = frame.columns[frame.columns.duplicated()]
+    repeated = [n for n in dict.fromkeys(columns) if n in set(named)]
+    if repeated:
+        raise InputError(
+            f"{what} have more than one column named {', '.join(map(repr, repeated))}; keep one "
+            "column per attribute (rename or drop the others)."
         )
 
 

@@ -7,7 +7,6 @@ import pandas as pd
 
 from clvmodel._rfm_common import merge_days
 from clvmodel._rfm_read import read_log
-from clvmodel.dayone._checks import require_columns
 from clvmodel.errors import InputError
 
 
@@ -86,7 +85,12 @@ def first_purchase_attributes(
 def _quantities(transactions, quantity_col) -> np.ndarray:
     """The quantities of every row as float64; a missing column or a value that is missing or not
     a number is refused."""
-    require_columns(transactions, [quantity_col], "the transactions")
+    if quantity_col not in transactions.columns:
+        raise InputError(
+            f"there is no column {quantity_col!r} in the transactions; its columns are "
+            f"{list(map(str, transactions.columns))}. Name the quantity column with "
+            "quantity_col=, or leave quantity_col out."
+        )
     quantity = pd.to_numeric(transactions[quantity_col], errors="coerce").to_numpy(
         dtype="float64", na_value=np.nan
     )

@@ -102,6 +102,7 @@ def _categorical_entry(attributes: pd.DataFrame, name: str, baseline) -> dict[st
             f"categorical attribute {name!r} has a single level ({levels[0]!r}) among the "
             "fitting customers, so its effect cannot be estimated; drop it."
         )
+    warn_rare_levels(name, levels, counts)
     if baseline is None:
         baseline = str(levels[np.argmax(counts)])
     elif level_text(baseline) in set(levels):
@@ -109,9 +110,36 @@ def _categorical_entry(attributes: pd.DataFrame, name: str, baseline) -> dict[st
     else:
         raise InputError(
             f"baseline {baseline!r} of {name!r} is not one of its levels "
-            f"{levels.tolist()[:20]}; choose one of them."
+            f"({', '.join(map(repr, levels.tolist()[:20]))}); choose one of them."
         )
     return {"name": name, "levels": [str(v) for v in levels], "baseline": str(baseline)}
+
+
+#: Fewest fitting customers a categorical level needs for its effects not to be warned about: a
+#: level of one customer gets coefficients with standard errors in the thousands, or more.
+MIN_LEVEL_CUSTOMERS = 10
+
+
+def warn_rare_levels(name: str, levels: np.ndarray, counts: np.ndarray) -> None:
+    """Warn (:class:`~clvmodel.ClvWarning`) when levels of categorical attribute ``name`` have
+    fewer than :data:`MIN_LEVEL_CUSTOMERS` fitting customers: their effects are then barely
+    estimable, and the predictions of signups at that level rest on a handful of customers."""
+    rare = counts < MIN_LEVEL_CUSTOMERS
+    if rare.any():
+        shown = examples(
+            [
+                f"{str(level)!r} ({count})"
+                for level, count in zip(levels[rare], counts[rare], strict=True)
+            ]
+        )
+        warnings.warn(
+            f"categorical attribute {name!r} has {int(rare.sum())} level(s) with fewer than "
+            f"{MIN_LEVEL_CUSTOMERS} fitting customers ({shown}): their effects rest on so few "
+            "customers that signups at those levels get unreliable predictions. Group rare levels "
+            "(as 'other', say) before fitting.",
+            ClvWarning,
+            stacklevel=outside_stacklevel(),
+        )
 
 
 def too_many_levels(column: pd.Series, name: str, levels) -> str:
@@ -184,17 +212,18 @@ def _indicators(entry: dict[str, Any], attributes: pd.DataFrame, unknown: str, c
     keys = level_keys(levels)
     new = ~np.isin(values, keys)
     if new.any():
-        seen = sorted(set(values[new]))
+        seen = examples(sorted(set(values[new])), quoted=True)
         if unknown == "error":
             raise InputError(
-                f"categorical attribute {name!r} has level(s) {seen[:EXAMPLES]} that the "
-                f"model never saw ({int(new.sum())} customer(s)); it knows {levels[:20]}. "
+                f"categorical attribute {name!r} has level(s) {seen} that the "
+                f"model never saw ({int(new.sum())} customer(s)); it knows "
+                f"{', '.join(map(repr, levels[:20]))}. "
                 "Map them to a known level, or pass unknown='baseline' to score them as the "
                 f"baseline {baseline!r}."
             )
         warnings.warn(
             f"{int(new.sum())} customer(s) have a level of {name!r} the model never saw "
-            f"({seen[:EXAMPLES]}); they are scored as the baseline level {baseline!r}.",
+            f"({seen}); they are scored as the baseline level {baseline!r}.",
             ClvWarning,
             stacklevel=outside_stacklevel(),
         )
@@ -238,7 +267,7 @@ def encode_attributes(
     if unknown not in ("error", "baseline"):
         raise InputError(f"unknown= must be 'error' or 'baseline', got {unknown!r}.")
     attributes = check_frame(attributes, "the signup attributes")
-    require_columns(attributes, required, "the signup attributes")
+    require_columns(attributes, required, "the signup attributes", fitting=False)
     columns: dict[str, np.ndarray] = {}
     for entry in encoding["numeric"]:
         name = entry["name"]

@@ -42,7 +42,7 @@ def fitting_tables(
             f"the signup attributes have no row for {len(missing)} of the {len(rfm)} "
             f"customers in the RFM table (for example {examples(missing)}); give every "
             "customer a row (same ids as the RFM index), or drop those customers from the RFM "
-            "table."
+            f"table.{id_type_hint(rfm.index, attributes.index)}"
         )
     extra = attributes.index.difference(rfm.index)
     if len(extra):
@@ -63,8 +63,23 @@ def fitting_tables(
         )
     matched = attributes.loc[rfm.index]
     if first_purchase_col is not None:  # of the customers fitted on only: the others are left out
-        first_purchase_amounts(matched, first_purchase_col, "the signup attributes")
+        first_purchase_amounts(matched, first_purchase_col, "the signup attributes", fitting=True)
     return rfm, matched, unit
+
+
+def id_type_hint(rfm_ids: pd.Index, attribute_ids: pd.Index) -> str:
+    """A sentence for a "no row for these customers" message when no id of the RFM table is in
+    the signup attributes because one table has its ids as numbers and the other as text (``4``
+    is not ``"00004"``, nor ``"4"``); else ``""``."""
+    numeric = [pd.api.types.is_numeric_dtype(ids.dtype) for ids in (rfm_ids, attribute_ids)]
+    if numeric[0] == numeric[1] or len(rfm_ids.intersection(attribute_ids)):
+        return ""
+    kinds = ["numbers" if n else "text" for n in numeric]
+    return (
+        f" The RFM table's customer ids are {kinds[0]} (such as {examples(rfm_ids[:2])}) and "
+        f"the signup attributes' are {kinds[1]} (such as {examples(attribute_ids[:2])}): read "
+        "both the same way, for example both as text."
+    )
 
 
 def fit_processes(rfm, design, unit, covariates_on, purchase_model, max_iter, tol):
@@ -101,11 +116,11 @@ def single_price(rfm: pd.DataFrame) -> tuple[int, float] | None:
 
 
 def first_purchase_amounts(
-    signups: pd.DataFrame, column: str, what: str = "the signups"
+    signups: pd.DataFrame, column: str, what: str = "the signups", *, fitting: bool = False
 ) -> np.ndarray:
-    """The known first purchase amounts (≥ 0) of new signups (or, with ``what``, of the
-    customers a model is fitted on)."""
-    require_columns(signups, [column], what)
+    """The known first purchase amounts (≥ 0) of new signups (or, with ``what`` and
+    ``fitting``, of the customers a model is fitted on)."""
+    require_columns(signups, [column], what, fitting=fitting)
     values = numeric_column(signups, column, what, fitting=False)
     negative = values < 0
     if negative.any():
@@ -155,6 +170,7 @@ def history_tables(rfm, attributes, model_time_unit: str) -> tuple[RfmArrays, pd
         raise InputError(
             f"the signup attributes have no row for {len(missing)} customer(s) of the RFM "
             f"table (for example {examples(missing)}); give every customer a row."
+            f"{id_type_hint(rfm.index, attributes.index)}"
         )
     return checked, attributes.loc[rfm.index]
 

@@ -196,7 +196,7 @@ def test_signup_ids_are_read_as_in_transaction_logs(files, model_file):
     signups.loc[0, "customer_id"] = "new1 "
     signups.to_csv(files / "padded.csv", index=False)
     result = run("dayone", "m.json", "padded.csv", "-o", "padded_out.csv", cwd=files)
-    assert result.returncode == 2 and "more than once (for example ['new1'])" in result.stderr
+    assert result.returncode == 2 and "more than once (for example new1)" in result.stderr
     signups.loc[0, "customer_id"] = " new0 "
     signups.to_csv(files / "trimmed.csv", index=False)
     result = run("dayone", "m.json", "trimmed.csv", "-o", "trimmed_out.csv", cwd=files)

@@ -214,7 +214,7 @@ def test_unknown_category_is_an_error_naming_the_fix(model, signups):
     new = signups.copy()
     new.loc[new.index[0], "channel"] = "tv"
     with pytest.raises(
-        clv.InputError, match=r"'channel' has level\(s\) \['tv'\].*unknown='baseline'"
+        clv.InputError, match=r"'channel' has level\(s\) 'tv' that.*unknown='baseline'"
     ):
         model.predict(new)
 

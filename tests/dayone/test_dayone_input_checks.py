@@ -110,7 +110,7 @@ def test_attribute_rows_of_customers_not_in_the_rfm_table_are_reported(rfm, attr
     messages = clv_warnings(caught)
     assert messages == [
         f"3 of the {len(table)} rows of the signup attributes are of customers not in the RFM "
-        "table (for example ['x1', 'x2', 'x3']); they are left out of the fit."
+        "table (for example x1, x2, x3); they are left out of the fit."
     ]
     assert caught[0].filename == __file__
     assert fitted.segment_profiles_["customers"].sum() == len(rfm)
@@ -122,7 +122,7 @@ def test_scoring_messages_print_plain_numbers_and_no_fit_time_advice(model, sign
     signups.iloc[0, signups.columns.get_loc("first_purchase_quantity")] = -3.0
     with pytest.raises(clv.InputError) as negative:
         model.predict(signups)
-    assert "[-3.0]" in str(negative.value)
+    assert "(for example -3)" in str(negative.value)
     assert "np.float64" not in str(negative.value) and "log=" not in str(negative.value)
     signups["first_purchase_quantity"] = signups["first_purchase_quantity"].astype(object)
     signups.iloc[0, signups.columns.get_loc("first_purchase_quantity")] = "two"
@@ -139,7 +139,7 @@ def test_fitting_messages_keep_their_advice_with_plain_numbers(rfm, attributes):
             rfm, table
         )
     message = str(caught.value)
-    assert "(for example [-3.0])" in message and "out of log= to enter it as it is" in message
+    assert "(for example -3)" in message and "out of log= to enter it as it is" in message
     assert "np.float64" not in message
 
 

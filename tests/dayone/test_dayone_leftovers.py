@@ -122,7 +122,7 @@ def test_a_datetime_level_does_not_depend_on_the_other_rows(month_model):
     with pytest.warns(clv.ClvWarning, match=r"1997-02-01 12:00:00"):
         beside = model.predict(batch, unknown="baseline")
     assert beside.loc["00004", "day_one_value"] == alone.loc["00004", "day_one_value"]
-    with pytest.raises(clv.InputError, match=r"\['1997-02-01 12:00:00'\] that the model never"):
+    with pytest.raises(clv.InputError, match=r"'1997-02-01 12:00:00' that the model never"):
         model.predict(batch)
 
 

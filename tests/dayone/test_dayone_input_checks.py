@@ -17,24 +17,6 @@ NUMERIC = ["first_purchase_amount", "first_purchase_quantity"]
 DATA = Path(__file__).parent / "data"
 
 
-@pytest.fixture(scope="module")
-def model(rfm, attributes):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", clv.StatisticalWarning)
-        return clv.DayOneModel(
-            NUMERIC,
-            ["channel"],
-            log=NUMERIC,
-            first_purchase_col="first_purchase_amount",
-            covariates_on=("purchase", "spend"),
-        ).fit(rfm, attributes)
-
-
-@pytest.fixture()
-def signups(attributes):
-    return attributes.iloc[:10][NUMERIC + ["channel"]].copy()
-
-
 def clv_warnings(caught) -> list[str]:
     return [str(w.message) for w in caught if issubclass(w.category, clv.ClvWarning)]
 

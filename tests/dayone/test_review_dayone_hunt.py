@@ -14,24 +14,6 @@ import clvmodel as clv
 NUMERIC = ["first_purchase_amount", "first_purchase_quantity"]
 
 
-@pytest.fixture(scope="module")
-def model(rfm, attributes):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", clv.StatisticalWarning)
-        return clv.DayOneModel(
-            NUMERIC,
-            ["channel"],
-            log=NUMERIC,
-            first_purchase_col="first_purchase_amount",
-            covariates_on=("purchase", "spend"),
-        ).fit(rfm, attributes)
-
-
-@pytest.fixture()
-def signups(attributes):
-    return attributes.iloc[:10][NUMERIC + ["channel"]].copy()
-
-
 def test_messages_list_values_comma_separated_not_as_python_lists(model, signups):
     signups["first_purchase_quantity"] = signups["first_purchase_quantity"].astype(float)
     signups.iloc[:2, signups.columns.get_loc("first_purchase_quantity")] = [-3.0, -2.5]

@@ -10,7 +10,7 @@ import pandas as pd
 
 import clvmodel as clv
 from clvmodel._table_ids import table_ids
-from clvmodel.cli import _guard, main
+from clvmodel.cli import _guard, _output_paths, main
 from clvmodel.cli._options import horizon_options, with_unit_option
 from clvmodel.dayone._checks import check_frame, date_examples, examples
 from clvmodel.dayone._checks import names as column_names
@@ -157,7 +157,7 @@ def dayone_fit(
     """
     started = time.perf_counter()
     source = click.get_current_context().meta.get(ATTRIBUTES_NAME, "ATTRIBUTES")
-    _guard.refuse_overwrite(
+    _output_paths.refuse_overwrite(
         {"-o/--output": output}, {"TRANSACTIONS": transactions, source: attributes}
     )
     duration = with_unit_option("--horizon", horizon, horizon_unit, "M")
@@ -354,7 +354,9 @@ def dayone(model_path, signups, output, customer_col, horizon, horizon_unit, unk
     """
     started = time.perf_counter()
     _refuse_databases({"SIGNUPS": signups}, output, "SIGNUPS")
-    _guard.refuse_overwrite({"-o/--output": output}, {"MODEL": model_path, "SIGNUPS": signups})
+    _output_paths.refuse_overwrite(
+        {"-o/--output": output}, {"MODEL": model_path, "SIGNUPS": signups}
+    )
     model = clv.DayOneModel.load(model_path)
     if horizon_unit is not None and horizon is None:  # the model's horizon in another unit
         horizon = model.horizon

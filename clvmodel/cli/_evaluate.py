@@ -14,7 +14,7 @@ import pandas as pd
 import clvmodel as clv
 from clvmodel._files import write_atomically, write_text_atomically
 from clvmodel._postgres_connect import display, is_postgres_uri
-from clvmodel.cli import _guard, main
+from clvmodel.cli import _guard, _output_paths, main
 from clvmodel.cli._options import FRACTION_HELP, INTERVAL
 from clvmodel.cli._score_models import check_interval
 from clvmodel.evaluation.alignment import HOLDOUT_END_ADVICE, HOLDOUT_END_SOURCE
@@ -211,7 +211,7 @@ def evaluate(
 
     refuse_database_outputs({"-o/--output": output}, "evaluate")
     names = _model_names(models)
-    _guard.refuse_overwrite(
+    _output_paths.refuse_overwrite(
         {
             "-o/--output": output,
             **{

@@ -11,7 +11,7 @@ import click
 import clvmodel as clv
 from clvmodel._postgres_connect import display, is_postgres_uri
 from clvmodel._reading import DUPLICATES_WARNING
-from clvmodel.cli import _guard, main
+from clvmodel.cli import _guard, _output_paths, main
 from clvmodel.cli._batch_common import (
     amount_option,
     check_duckdb_table,
@@ -92,10 +92,10 @@ def fit(
     from clvmodel.cli._no_database import refuse_database_outputs
 
     refuse_database_outputs({"-o/--output": output}, "fit")
-    _guard.refuse_overwrite(
+    _output_paths.refuse_overwrite(
         {"-o/--output": output}, {"TRANSACTIONS": transactions, "--attributes": attributes}
     )
-    _guard.check_output_folders({"-o/--output": output})
+    _output_paths.check_output_folders({"-o/--output": output})
     amount_option(options)
     if attributes is not None:
         day_one = {"covariates": covariates, "categorical": categorical, "log_cols": log_cols}

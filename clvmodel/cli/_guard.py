@@ -1,5 +1,5 @@
-"""Checks every command shares: outputs that would destroy an input (``_output_paths``), messages
-in the command line's words, interruptions and models that cannot be fitted (rates and
+"""Checks every command shares: messages in the command line's words, interruptions and models
+that cannot be fitted (outputs that would destroy an input: ``_output_paths``; rates and
 durations: ``_options``)."""
 
 from __future__ import annotations
@@ -13,10 +13,6 @@ from contextlib import contextmanager
 
 from clvmodel._postgres_connect import mask_password
 from clvmodel.cli._option_words import reading_messages_in_cli_words
-from clvmodel.cli._output_paths import (  # noqa: F401 - the commands call them as _guard.*
-    check_output_folders,
-    refuse_overwrite,
-)
 from clvmodel.errors import ClvError, ConvergenceError, InputError, OutsideRangeWarning
 
 # ----------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import click
 import clvmodel as clv
 from clvmodel._postgres_connect import display, is_postgres_uri
 from clvmodel.churn import default_tier_labels
-from clvmodel.cli import _guard, main
+from clvmodel.cli import _guard, _output_paths, main
 from clvmodel.cli._options import (
     DISCOUNT_RATE,
     DISCOUNT_RATE_HELP,
@@ -205,7 +205,7 @@ def plan(
     break-even extra churn.
     """
     _check_output(output, output_table, if_exists, (input_path, table, query))
-    _guard.refuse_overwrite(
+    _output_paths.refuse_overwrite(
         {"-o/--output": output},
         {"MODEL": model, "INPUT": input_path, "--spend-model": spend_model},
     )
@@ -277,7 +277,7 @@ def _check_output(output, output_table, if_exists, source) -> None:
     if output_table:
         raise clv.InputError("--output-table goes with -o postgresql://...")
     format_of(Path(output))  # an unknown extension fails before any work is done
-    _guard.check_output_folders({"-o/--output": output})
+    _output_paths.check_output_folders({"-o/--output": output})
 
 
 def _plan_models(model, spend_model, time_unit):

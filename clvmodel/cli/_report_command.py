@@ -16,7 +16,7 @@ from clvmodel._files import write_text_atomically
 from clvmodel._reading import date_option, read_dates
 from clvmodel._table_ids import table_ids
 from clvmodel.churn import default_tier_labels
-from clvmodel.cli import _guard, main
+from clvmodel.cli import _guard, _output_paths, main
 from clvmodel.cli._evaluate import check_columns, holdout_words
 from clvmodel.cli._options import (
     DISCOUNT_RATE,
@@ -198,10 +198,10 @@ def report(
 
     refuse_database_inputs({"TRANSACTIONS": transactions, "--cac-file": cac_file}, "report")
     refuse_database_outputs({"-o/--output": output}, "report")
-    _guard.refuse_overwrite(
+    _output_paths.refuse_overwrite(
         {"-o/--output": output}, {"TRANSACTIONS": transactions, "--cac-file": cac_file}
     )
-    _guard.check_output_folders({"-o/--output": output})
+    _output_paths.check_output_folders({"-o/--output": output})
     _amount("--cost-per-order", cost_per_order)
     _amount("--cost-per-period", cost_per_period)
     _amount("--cac", cac)

@@ -13,7 +13,7 @@ import clvmodel as clv
 from clvmodel._postgres_connect import display, is_postgres_uri
 from clvmodel._rfm_sql import RFM_COLUMNS
 from clvmodel._units import convert_periods
-from clvmodel.cli import _guard, main
+from clvmodel.cli import _output_paths, main
 from clvmodel.cli._batch_common import (
     amount_option,
     check_duckdb_table,
@@ -239,8 +239,8 @@ def _check_target(target: _Target, model, input_path, input_table, query=None) -
         )
     target.rejects_path = _rejects_path(target.output, target.rejects)
     outputs = {"-o/--output": target.output, "--rejects": target.rejects_path}
-    _guard.refuse_overwrite(outputs, {"MODEL": model, "INPUT": input_path})
-    _guard.check_output_folders(outputs)
+    _output_paths.refuse_overwrite(outputs, {"MODEL": model, "INPUT": input_path})
+    _output_paths.check_output_folders(outputs)
     if Path(target.output).suffix.lower() not in (".csv", ".parquet", ".pq"):
         raise InputError(
             f"cannot tell the output format of {target.output!r}; use .csv or .parquet, or a "

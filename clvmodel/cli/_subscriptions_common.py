@@ -17,7 +17,7 @@ from clvmodel._subscription_stream import (
     survey,
     table_columns,
 )
-from clvmodel.cli import _guard
+from clvmodel.cli import _output_paths
 from clvmodel.errors import InputError
 from clvmodel.io import format_of
 from clvmodel.subscriptions import from_subscription_table, screen_subscription_table
@@ -68,8 +68,8 @@ def check_outputs(output: str, rejects_path: Path, inputs: dict, suffixes) -> No
     if rejects_path.suffix.lower() != ".csv":
         raise InputError(f"--rejects {rejects_path}: the rejects file is a CSV; end it in .csv.")
     outputs = {"-o/--output": output, "--rejects": str(rejects_path)}
-    _guard.check_output_folders(outputs)
-    _guard.refuse_overwrite(outputs, inputs)
+    _output_paths.check_output_folders(outputs)
+    _output_paths.refuse_overwrite(outputs, inputs)
 
 
 def has_columns(columns, path: str, wanted: dict) -> None:

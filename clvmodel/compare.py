@@ -179,7 +179,15 @@ def compare_models(calibration, holdout=None, models=None, *, max_frequency: int
 
 def _listed(models) -> list:
     """``models`` as a list: one name or model is a list of one (not of letters)."""
-    return [models] if isinstance(models, (str, PurchaseModel)) else list(models)
+    if isinstance(models, (str, PurchaseModel)):
+        return [models]
+    try:
+        return list(models)
+    except TypeError:
+        raise InputError(
+            f"models must be a model name such as 'bgnbd', a purchase model, or a sequence of "
+            f"them; got {models!r}."
+        ) from None
 
 
 def _check_fitted_on(model, label: str, calibration) -> None:

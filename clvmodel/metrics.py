@@ -11,8 +11,11 @@ __all__ = ["brier_score", "prediction_errors", "reliability_table", "roc_auc"]
 
 
 def _pair(predicted, actual) -> tuple[np.ndarray, np.ndarray]:
-    predicted = np.asarray(predicted, dtype="float64").ravel()
-    actual = np.asarray(actual, dtype="float64").ravel()
+    try:
+        predicted = np.asarray(predicted, dtype="float64").ravel()
+        actual = np.asarray(actual, dtype="float64").ravel()
+    except (TypeError, ValueError):
+        raise InputError("predictions and outcomes must be numbers (not text).") from None
     if predicted.size != actual.size:
         raise InputError(
             f"predictions ({predicted.size}) and outcomes ({actual.size}) differ in length."
@@ -22,6 +25,33 @@ def _pair(predicted, actual) -> tuple[np.ndarray, np.ndarray]:
     if not (np.isfinite(predicted).all() and np.isfinite(actual).all()):
         raise InputError("predictions and outcomes must be finite numbers.")
     return predicted, actual
+
+
+def _binary(outcome: np.ndarray) -> np.ndarray:
+    """The outcomes as booleans, refusing anything but 0/1 (or False/True)."""
+    other = (outcome != 0) & (outcome != 1)
+    if other.any():
+        raise InputError(
+            f"outcomes must be 0 or 1 (or False/True: made a purchase or not); got "
+            f"{outcome[other][:3].tolist()}. Compare counts with prediction_errors."
+        )
+    return outcome == 1
+
+
+def _probabilities(probability: np.ndarray) -> np.ndarray:
+    """The predictions, refused unless probabilities (a rounding hair outside [0, 1] is clipped)."""
+    outside = (probability < -1e-9) | (probability > 1.0 + 1e-9)
+    if outside.any():
+        raise InputError(
+            f"probabilities must lie between 0 and 1 (0.3 for 30 %); got "
+            f"{probability[outside][:3].tolist()}."
+        )
+    return np.clip(probability, 0.0, 1.0)
+
+
+def _nearly_constant(values: np.ndarray) -> bool:
+    """Equal but for rounding: their differences are a float's last bits, not information."""
+    return bool(np.ptp(values) <= 1e-12 * np.max(np.abs(values)))
 
 
 def roc_auc(score, outcome) -> float:
@@ -44,7 +74,7 @@ def roc_auc(score, outcome) -> float:
     Raises
     ------
     InputError
-        Both classes must be present.
+        Both classes must be present; outcomes other than 0/1 (or bool) are refused.
 
     Examples
     --------
@@ -54,7 +84,7 @@ def roc_auc(score, outcome) -> float:
     from scipy.stats import rankdata  # imported here: scipy.stats is slow to import
 
     score, outcome = _pair(score, outcome)
-    positive = outcome > 0.5
+    positive = _binary(outcome)
     n_pos, n_neg = int(positive.sum()), int((~positive).sum())
     if n_pos == 0 or n_neg == 0:
         raise InputError("ROC AUC needs both outcomes (some positives and some negatives).")
@@ -66,12 +96,25 @@ def roc_auc(score, outcome) -> float:
 def brier_score(probability, outcome) -> float:
     """Mean squared difference between predicted probabilities and 0/1 outcomes (lower is better).
 
+    Parameters
+    ----------
+    probability : array_like
+        Predicted probabilities, in [0, 1] (0.3, not 30, for 30 %).
+    outcome : array_like of bool or {0, 1}
+        The observed outcome.
+
+    Returns
+    -------
+    float
+        In [0, 1].
+
     Examples
     --------
     >>> brier_score([1.0, 0.0, 0.5], [1, 0, 1])
     0.08333333333333333
     """
     probability, outcome = _pair(probability, outcome)
+    probability, outcome = _probabilities(probability), _binary(outcome)
     return float(np.mean((probability - outcome) ** 2))
 
 
@@ -94,8 +137,13 @@ def reliability_table(probability, outcome, bins: int = 10) -> pd.DataFrame:
         ``upper`` (bin edges of the prediction).
     """
     probability, outcome = _pair(probability, outcome)
-    if bins < 1:
-        raise InputError(f"bins must be ≥ 1, got {bins}.")
+    try:  # 10 or 10.0, as evaluate_holdout takes them
+        whole = not isinstance(bins, bool | np.bool_ | str) and int(bins) == bins and bins >= 1
+    except (TypeError, ValueError, OverflowError):
+        whole = False
+    if not whole:
+        raise InputError(f"bins must be a whole number ≥ 1, got {bins!r}.")
+    bins = int(bins)
     order = np.argsort(probability, kind="stable")
     # Bin by rank so each bin holds about the same number of customers, then merge bins whose
     # edges fall inside a run of tied predictions so that equal predictions share a bin.
@@ -139,7 +187,7 @@ def prediction_errors(predicted, actual) -> dict[str, float]:
     predicted, actual = _pair(predicted, actual)
     difference = predicted - actual
     # Two points always lie on a line: their correlation (±1) says nothing about the predictions.
-    constant = np.ptp(predicted) == 0 or np.ptp(actual) == 0 or predicted.size < 3
+    constant = _nearly_constant(predicted) or _nearly_constant(actual) or predicted.size < 3
     total_actual = float(actual.sum())
     return {
         "mae": float(np.mean(np.abs(difference))),

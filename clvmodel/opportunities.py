@@ -53,7 +53,9 @@ def _last_day_of(number: int, occasion: str) -> int:
     return int(start) - 1
 
 
-def _check_options(occasion, on_invalid, date_format) -> None:
+def _check_options(occasion, on_invalid, date_format, truncate) -> None:
+    if not isinstance(truncate, bool | np.bool_):
+        raise InputError(f"truncate must be True or False, got {truncate!r}.")
     if not isinstance(occasion, str) or occasion not in OCCASIONS:
         raise InputError(
             f"occasion={occasion!r} is not supported; use 'Y' (calendar years), 'M' (calendar "
@@ -156,7 +158,7 @@ def opportunity_summary(
     >>> clv.opportunity_summary(log, "Y", observation_end="2001-12-31").loc[7].tolist()
     [2, 4, 6]
     """
-    _check_options(occasion, on_invalid, date_format)
+    _check_options(occasion, on_invalid, date_format, truncate)
     read = read_log(transactions, customer_col, date_col, None, date_format, on_invalid)
     codes, ids = read.rows.customers.factorized(read.rows.codes)
     day = read.rows.day

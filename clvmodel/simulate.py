@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._random import random_generator
+from clvmodel._simulate_covariates import covariate_values, individual_params, spend_scale
 from clvmodel._units import MAX_HORIZON_DAYS
 from clvmodel.errors import InputError
 
@@ -32,10 +33,13 @@ _MOST_PURCHASES = 1e15  # expected purchases of one customer (numpy's Poisson st
 
 def _params(params: Mapping[str, float], names: tuple[str, ...], model: str, argument: str):
     """``names`` of ``params`` (the argument ``argument``), each a positive finite float."""
+    if not isinstance(params, Mapping):
+        raise InputError(f"{argument} must be a mapping of the {model} parameters, such as "
+                         f"{dict.fromkeys(names, 1.0)}; got {params!r}.")  # fmt: skip
     values = []
     for name in names:
         try:
-            values.append(float(params[name]))
+            values.append(np.nan if isinstance(params[name], bool) else float(params[name]))
         except KeyError:
             raise InputError(f"{argument} needs {list(names)}; {name!r} is missing.") from None
         except (TypeError, ValueError):
@@ -144,12 +148,7 @@ def simulate_customers(
     x, t_x = _draw(rng, n_customers, model, *_model_params(model, bg_params), age)
     table = pd.DataFrame({"frequency": x.astype("int64"), "recency": t_x, "T": age})
     if gg_params is not None:
-        shape, q, v = _params(gg_params, ("p", "q", "v"), "Gamma-Gamma", "gg_params")
-        nu = rng.gamma(q, 1.0 / v, n_customers)
-        # The mean of x Gamma(p, ν) values is Gamma(p x, ν x).
-        safe_x = np.maximum(x, 1)
-        mean_spend = rng.gamma(shape * safe_x, 1.0 / (nu * safe_x))
-        table["monetary_value"] = np.where(x > 0, mean_spend, 0.0)
+        table["monetary_value"] = _mean_spend(rng, x, gg_params)
     return table
 
 
@@ -227,7 +226,21 @@ def _count(n) -> int:
     return int(n)
 
 
-def _ages(T, n: int) -> np.ndarray:
+def _ages(T, n: int, index: pd.Index | None = None) -> np.ndarray:
+    """Each customer's T; a Series ``T`` by customer id when ``index`` gives the ids."""
+    if isinstance(T, pd.Series) and index is not None and not T.index.equals(index):
+        missing = index[~index.isin(T.index)]
+        if not T.index.is_unique or len(missing):
+            problem = (
+                "its ids repeat"
+                if not T.index.is_unique
+                else f"it has no T for {len(missing)} customer(s), e.g. {list(missing[:3])}"
+            )
+            raise InputError(
+                f"T is a Series by customer id, but {problem}; give one T per id of covariates' "
+                "index, or the ages in covariates' row order (a list or array)."
+            )
+        T = T.reindex(index)
     try:
         age = np.broadcast_to(np.asarray(T, dtype="float64"), (n,)).copy()
         if np.all(np.isfinite(age)) and (age >= 0).all():
@@ -270,51 +283,14 @@ def _first_day(start, observation_days) -> np.datetime64:
     return first.to_datetime64().astype("datetime64[D]")
 
 
-def _coefficient_vector(coefficients, columns, argument: str) -> np.ndarray:
-    """Coefficients as a vector over ``columns`` (0 for a column not named)."""
-    coefficients = dict(coefficients or {})
-    unknown = sorted(set(coefficients) - set(columns))
-    if unknown:
-        raise InputError(f"{argument} names {unknown}, which are not columns of covariates "
-                         f"({list(columns)}).")  # fmt: skip
-    values = np.array([float(coefficients.get(c, 0.0)) for c in columns])
-    if not np.all(np.isfinite(values)):
-        raise InputError(f"{argument} must be finite numbers, got {coefficients}.")
-    return values
-
-
-def _covariate_values(covariates) -> tuple[np.ndarray, list]:
-    """The covariate table as a finite float matrix, and its column names."""
-    if not isinstance(covariates, pd.DataFrame) or len(covariates) == 0:
-        raise InputError("covariates must be a non-empty DataFrame, one row per customer.")
-    try:
-        z = covariates.to_numpy(dtype="float64")
-    except (TypeError, ValueError):
-        raise InputError("covariates must hold numbers only; encode categories as 0/1.") from None
-    if not np.all(np.isfinite(z)):
-        raise InputError("covariates must be finite (no missing values).")
-    return z, list(covariates.columns)
-
-
-def _individual_params(model, bg_params, z, columns, purchase_coefficients, dropout_coefficients):
-    """Each customer's r, α_i and (a_i, b_i) or (s, β_i) (see the covariate simulation)."""
-    r, alpha, c, d = _model_params(model, bg_params)
-    g_purchase = _coefficient_vector(purchase_coefficients, columns, "purchase_coefficients")
-    g_dropout = _coefficient_vector(dropout_coefficients, columns, "dropout_coefficients")
-    alpha_i = alpha * np.exp(-(z @ g_purchase))
-    if model == "pnbd":
-        c_i, d_i = c, d * np.exp(-(z @ g_dropout))  # s, β_i
-    else:
-        scale = np.exp(z @ g_dropout)
-        c_i, d_i = c * scale, d * scale  # a_i, b_i
-    return r, alpha_i, c_i, d_i
-
-
-def _draw_spend_with_covariates(rng, x, z, columns, gg_params, spend_coefficients) -> np.ndarray:
-    """Mean spend of the x repeat purchases (0 without any); Gamma-Gamma, v_i = v₀ exp(γᵀz_i)."""
+def _mean_spend(rng, x, gg_params, z=None, columns=(), spend_coefficients=None) -> np.ndarray:
+    """Mean spend of the x repeat purchases (0 without any): Gamma-Gamma, with ν ~ Gamma(q, v_i),
+    v_i = v₀ exp(γᵀz_i) with covariates ``z`` (else v₀)."""
     p, q, v = _params(gg_params, ("p", "q", "v"), "Gamma-Gamma", "gg_params")
-    g_spend = _coefficient_vector(spend_coefficients, columns, "spend_coefficients")
-    nu = rng.gamma(q, 1.0 / (v * np.exp(z @ g_spend)))
+    if z is not None:
+        v = spend_scale(v, z, columns, spend_coefficients)
+    nu = rng.gamma(q, 1.0 / v, x.size)
+    # The mean of x Gamma(p, ν) values is Gamma(p x, ν x).
     safe_x = np.maximum(x, 1)
     mean_spend = rng.gamma(p * safe_x, 1.0 / (nu * safe_x))
     return np.where(x > 0, mean_spend, 0.0)
@@ -348,8 +324,9 @@ def simulate_customers_with_covariates(
         Base parameters of the chosen ``model`` (at z = 0), in the time unit of ``T``:
         ``r``, ``alpha``, ``a``, ``b`` (BG/NBD, MBG/NBD) or ``r``, ``alpha``, ``s``, ``beta``
         (Pareto/NBD).
-    T : float or array_like
-        Each customer's age at the end of observation: one value, or one per customer.
+    T : float, array_like or pandas.Series
+        Each customer's age at the end of observation: one value, or one per customer (a Series
+        by the ids of ``covariates``' index, anything else in its row order).
     purchase_coefficients, dropout_coefficients, spend_coefficients : mapping, optional
         Coefficient per covariate column (columns not named get 0).
     gg_params : mapping, optional
@@ -375,18 +352,22 @@ def simulate_customers_with_covariates(
     >>> list(rfm.columns)
     ['frequency', 'recency', 'T', 'z']
     """
-    z, columns = _covariate_values(covariates)
-    rng, age, n = random_generator(seed), _ages(T, len(z)), len(z)
-    r, alpha_i, c_i, d_i = _individual_params(
-        model, bg_params, z, columns, purchase_coefficients, dropout_coefficients
+    z, columns = covariate_values(covariates)
+    rng, age, n = random_generator(seed), _ages(T, len(z), covariates.index), len(z)
+    r, alpha_i, c_i, d_i = individual_params(
+        model,
+        _model_params(model, bg_params),
+        z,
+        columns,
+        purchase_coefficients,
+        dropout_coefficients,
     )
     x, t_x = _draw(rng, n, model, r, alpha_i, c_i, d_i, age)
     table = pd.DataFrame(
         {"frequency": x.astype("int64"), "recency": t_x, "T": age}, index=covariates.index
     )
     if gg_params is not None:
-        spend = _draw_spend_with_covariates(rng, x, z, columns, gg_params, spend_coefficients)
-        table["monetary_value"] = spend
+        table["monetary_value"] = _mean_spend(rng, x, gg_params, z, columns, spend_coefficients)
     elif spend_coefficients:
         raise InputError("spend_coefficients need gg_params (the base p, q, v).")
     for column in columns:

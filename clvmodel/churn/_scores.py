@@ -25,8 +25,9 @@ def refuse_repeated_ids(index: pd.Index, what: str) -> None:
         )
 
 
-def check_scores(scores, need_tier: bool) -> pd.DataFrame:
-    """The scores of :func:`~clvmodel.churn_risk`, checked, with numeric columns as floats."""
+def check_scores(scores, need_tier: bool, bounds: bool = False) -> pd.DataFrame:
+    """The scores of :func:`~clvmodel.churn_risk`, checked, with numeric columns as floats (and,
+    with ``bounds``, the interval columns a plan sums)."""
     if not isinstance(scores, pd.DataFrame):
         raise InputError(
             f"scores must be the DataFrame from clv.churn_risk(...), got {type(scores).__name__}."
@@ -64,9 +65,42 @@ def check_scores(scores, need_tier: bool) -> pd.DataFrame:
                     f"{int(bad.sum())} {name} value(s) are missing, infinite or negative; "
                     f"recompute the scores with {fix}."
                 )
+    if bounds:
+        numeric.update(_interval_bounds(scores, numeric))
     if any(scores[name].dtype != "float64" for name in numeric):
         scores = scores.assign(**numeric)
     return scores
+
+
+#: The interval columns of churn_risk(..., interval=) that the plan sums, by their estimate.
+_BOUNDS = {"churn_risk": ("churn_risk_lower", "churn_risk_upper"),
+           "predicted_clv": ("clv_lower", "clv_upper")}  # fmt: skip
+
+
+def _interval_bounds(scores: pd.DataFrame, numeric: dict) -> dict:
+    """The bounds of each estimate that has both, as floats: every customer's present, lower
+    first, or an InputError (a stage's range sums them; a missing one, as scores joined
+    with scores made without ``interval=`` leave, would drop out of the sum)."""
+    bounds = {}
+    for estimate, (low, high) in _BOUNDS.items():
+        if estimate not in numeric or not {low, high} <= set(scores.columns):
+            continue
+        for name in (low, high):
+            bounds[name] = pd.to_numeric(scores[name], errors="coerce").to_numpy(dtype="float64")
+            bad = int((~np.isfinite(bounds[name])).sum())
+            if bad:
+                raise InputError(
+                    f"{bad} customer(s) have no {name} (missing or not a number), as when scores "
+                    "made with and without interval= are joined; score every customer with one "
+                    "clv.churn_risk(..., interval=) call, or drop the interval columns."
+                )
+        swapped = bounds[low] > bounds[high]
+        if swapped.any():
+            raise InputError(
+                f"{int(swapped.sum())} customer(s) have {low} above {high}; give the lower bound "
+                "first, or recompute the scores with clv.churn_risk(..., interval=)."
+            )
+    return bounds
 
 
 def tiers_of(scores: pd.DataFrame, tiers) -> tuple[pd.Categorical, tuple[str, ...]]:

@@ -141,7 +141,7 @@ def price_increase_plan(
     """
     # Long for its docstring (the Notes define every stage column); the work is in helpers.
     redraw = thresholds is not None or quantiles is not None
-    scores = check_scores(scores, need_tier=not redraw)
+    scores = check_scores(scores, need_tier=not redraw, bounds=True)
     increases = _increase_values(increases)
     risk = scores["churn_risk"].to_numpy(dtype="float64")
     categorical, labels, rule, tier_cuts = _plan_tiers(

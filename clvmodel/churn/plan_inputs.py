@@ -62,6 +62,8 @@ def _check_increases(increases, labels: tuple[str, ...]) -> tuple[float, ...]:
     except (TypeError, ValueError):
         raise InputError(f"increases must be numbers, got {values!r}.") from None
     for label, value in zip(labels, numbers, strict=True):
+        if math.isnan(value):
+            raise InputError(f"the increase for tier {label!r} is missing (NaN); give a number.")
         if not math.isfinite(value) or value < 0:
             raise InputError(
                 f"the increase for tier {label!r} is {value!r}; increases must be ≥ 0 (a price "
@@ -139,6 +141,8 @@ def _numeric(value) -> bool:
 
 
 def _date(value, name: str) -> pd.Timestamp:
+    if isinstance(value, int | float | np.number):  # pandas reads 20250106 as nanoseconds
+        raise InputError(f"{name}={value!r} is a number, not a date; give it as 'YYYY-MM-DD'.")
     refuse_ambiguous_date(value, name)
     try:
         if lacks_a_date_part(value):

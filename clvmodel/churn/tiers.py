@@ -160,9 +160,10 @@ def check_risks(risk, name: str, fix: str = "") -> np.ndarray:
     bad = ~np.isfinite(values) | (values < 0) | (values > 1)
     if bad.any():
         shown = np.ravel(risk)[bad][:3].tolist()
+        hint = " (0.5, not 50, for 50 %)" if (values[bad] > 1).any() else ""
         raise InputError(
             f"{int(bad.sum())} {name} value(s) are missing or outside [0, 1] (for example "
-            f"{shown}); churn risk is a probability.{' ' + fix if fix else ''}"
+            f"{shown}); churn risk is a probability{hint}.{' ' + fix if fix else ''}"
         )
     return values
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from clvmodel._grouping import group_rows
 from clvmodel.models._covariates import covariate_matrix, linear_predictor, times_exp
-from clvmodel.models._predictions import DiscountedRows
+from clvmodel.models._discounted_rows import DiscountedRows
 from clvmodel.models.gamma_gamma import conditional_spend
 from clvmodel.rfm import validate_rfm
 
@@ -53,7 +53,14 @@ class ValueRows:
         z = covariate_matrix(data, gg.spend_covariates, fitting=False)
         spend_group, spend_first = group_rows(x, m, *z.T)
         self._spend_rows = (x[spend_first], m[spend_first], z[spend_first])
-        self.group, self.first = group_rows(self._purchases.group, spend_group)
+        group, first = group_rows(self._purchases.group, spend_group)
+        # The distinct rows in the order of their histories' (x, T, t_x), then m: neighbours
+        # rank the parameter draws alike, which the percentiles' selection takes advantage of.
+        x_h, t_x_h, age_h = (v[self._purchases.group[first]] for v in self._purchases.histories)
+        order = np.lexsort((m[first], t_x_h, age_h, x_h))
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size)
+        self.group, self.first = rank[group], first[order]
         self._purchase_of = self._purchases.group[self.first]
         self._spend_of = spend_group[self.first]
         self._margin = margin
@@ -61,10 +68,25 @@ class ValueRows:
     def __call__(self, purchase_model, spend_model) -> np.ndarray:
         """Each distinct row's value at ``purchase_model``'s and ``spend_model``'s parameters
         (models of the same kinds and covariates as those given, e.g. ``parameter_samples``)."""
+        return next(self.each([purchase_model], [spend_model]))
+
+    def each(self, purchase_models, spend_models):
+        """Each distinct row's value at each pair of ``purchase_models`` and ``spend_models``
+        (as ``self(b, g)`` for each pair, in their order), one array per pair: the purchase
+        model's part is evaluated for all the pairs together
+        (:meth:`clvmodel.models._discounted_rows.DiscountedRows.each`)."""
+        spend_models = list(spend_models)
+        for spend_model in spend_models:
+            spend_model._q_above_one()  # refuses q ≤ 1, as expected_spend does, before the work
+        purchases = self._purchases.each(list(purchase_models))
+        for spend_model, bought in zip(spend_models, purchases, strict=True):
+            spend = self._spend(spend_model)
+            yield self._margin * spend[self._spend_of] * bought[self._purchase_of]
+
+    def _spend(self, spend_model) -> np.ndarray:
+        """E[spend | x, m] of the distinct (x, m, covariates) at ``spend_model``'s parameters."""
         x, m, z = self._spend_rows
-        p, q = spend_model._q_above_one()  # refuses q ≤ 1, as expected_spend does
+        p, q = spend_model._q_above_one()
         theta = spend_model._check_fitted()
         v = times_exp(theta[2], linear_predictor(z, theta[3:]))
-        spend = conditional_spend(p, q, v, x, m)  # eq. (5), as GammaGammaModel.expected_spend
-        purchases = self._purchases(purchase_model)
-        return self._margin * spend[self._spend_of] * purchases[self._purchase_of]
+        return conditional_spend(p, q, v, x, m)  # eq. (5), as GammaGammaModel.expected_spend

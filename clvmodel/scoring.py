@@ -18,9 +18,10 @@ from clvmodel._units import (
     model_unit,
     value_horizon,
 )
+from clvmodel._value_intervals import value_interval
 from clvmodel._value_rows import ValueRows
 from clvmodel.models._table_unit import with_rfm_time_unit
-from clvmodel.value import check_models, discount_schedule, value_interval
+from clvmodel.value import check_models, discount_schedule
 
 __all__ = ["INTERVAL_COLUMNS", "SCORE_COLUMNS", "score_customers", "warn_bare_months"]
 

@@ -23,7 +23,6 @@ import pandas as pd
 # naive_clv, observed_years (clvmodel._naive) and PERIOD_DAYS (clvmodel._units) are re-exported.
 from clvmodel._naive import naive_clv
 from clvmodel._naive import observed_years as observed_years
-from clvmodel._random import random_generator
 from clvmodel._table_ids import segment_series
 from clvmodel._units import (
     MAX_VALUE_STEPS,
@@ -38,6 +37,7 @@ from clvmodel._units import (
     per_period_rate,
     value_horizon,
 )
+from clvmodel._value_intervals import interval_level, value_interval
 from clvmodel._value_rows import ValueRows
 from clvmodel.errors import InputError
 from clvmodel.models._table_unit import with_rfm_time_unit
@@ -45,9 +45,6 @@ from clvmodel.models.base import PurchaseModel
 from clvmodel.rfm import validate_rfm
 
 __all__ = ["PERIOD_DAYS", "clv_table", "customer_lifetime_value", "naive_clv"]
-
-#: Rows whose percentiles over the draws are taken at a time (a (draws, rows) slice's copy).
-_QUANTILE_ROWS = 1 << 14
 
 
 def horizon_years(horizon: float, time_unit: str) -> float:
@@ -164,7 +161,7 @@ def model_value(
     period), for a model of time unit ``unit``; ``draws``: ``method``, ``n_draws``, ``seed``."""
     margin = check_margin(margin)
     if interval is not None:  # before the estimate's work
-        _interval_level(interval, draws.get("method", "delta"))
+        interval_level(interval, draws.get("method", "delta"))
     rfm = validate_rfm(data)
     discounted = discounted_purchases(bg, data, span, discount_rate, fallback_unit=unit)
     spend = gg.expected_spend(data).to_numpy()
@@ -181,79 +178,6 @@ def model_value(
         {"predicted_clv": value, "clv_lower": lower[rows.group], "clv_upper": upper[rows.group]},
         index=rfm.index,
     )
-
-
-def _interval_level(interval, method) -> float:
-    """The level of ``interval`` (strictly between 0 and 1), after checking ``method``."""
-    try:
-        level = float(interval)
-    except (TypeError, ValueError):
-        raise InputError(f"interval must be a level such as 0.9, got {interval!r}.") from None
-    if not 0.0 < level < 1.0:
-        raise InputError(f"interval must be strictly between 0 and 1, got {interval!r}.")
-    if method not in ("delta", "draws", "bootstrap"):
-        raise InputError(f"method={method!r} is not known; use 'delta', 'draws' or 'bootstrap'.")
-    return level
-
-
-def value_interval(estimate, at, bg, gg, interval, method="delta", n_draws=200, seed=0):
-    """Confidence interval of a value computed from a purchase and a spend model.
-
-    Parameters
-    ----------
-    estimate : numpy.ndarray
-        The value at both models' estimates, per customer or per distinct row (as ``at`` gives
-        it: :class:`clvmodel._value_rows.ValueRows` evaluates the distinct rows only).
-    at : callable
-        ``at(purchase_model, spend_model)`` recomputes the value with other parameters.
-    bg, gg : fitted models
-    interval : float
-        Level.
-    method : {"delta", "draws", "bootstrap"}
-        Delta method on the log scale at each model's sigma points (variances add: the two models
-        are fitted separately), or percentiles over joint parameter draws or over both models'
-        bootstrap replicates (``model.bootstrap(data)`` first).
-    n_draws, seed
-        For ``method="draws"``: one stream of random numbers, so that the two models' draws are
-        independent.
-
-    Returns
-    -------
-    lower, upper : numpy.ndarray
-    """
-    from scipy.special import ndtri
-
-    level = _interval_level(interval, method)
-    if method in ("draws", "bootstrap"):
-        rng = random_generator(seed)  # one stream: the two models' draws are independent
-        purchase = bg.parameter_samples(method, n_draws, rng)
-        spend = gg.parameter_samples(method, n_draws, rng)
-        n = min(len(purchase), len(spend))  # bootstrap replicates that converged
-        # Filled in place and reduced in slices of rows: the (draws, rows) values are held once.
-        stacked = np.empty((n, np.size(estimate)))
-        for k, (b, g) in enumerate(zip(purchase[:n], spend[:n], strict=True)):
-            stacked[k] = at(b, g)
-        tail = (1.0 - level) / 2.0
-        lower, upper = np.empty((2, np.size(estimate)))
-        for start in range(0, np.size(estimate), _QUANTILE_ROWS):
-            rows = slice(start, start + _QUANTILE_ROWS)
-            lower[rows], upper[rows] = np.quantile(stacked[:, rows], [tail, 1.0 - tail], axis=0)
-        return lower, upper
-    smallest = float(np.finfo("float64").smallest_subnormal)  # the log of every positive value
-    centre = np.log(np.maximum(estimate, smallest))
-    variance = np.zeros(centre.size)
-    for samples in (
-        [at(b, gg) for b in bg.parameter_samples("delta")],
-        [at(bg, g) for g in gg.parameter_samples("delta")],
-    ):
-        logs = np.log(np.maximum(np.stack(samples), smallest))
-        variance += np.mean((logs - centre[None, :]) ** 2, axis=0)
-    z = ndtri(1.0 - (1.0 - level) / 2.0)
-    spread = z * np.sqrt(variance)
-    lower = np.minimum(np.exp(centre - spread), estimate)  # the estimate inside, to the last bit
-    upper = np.maximum(np.exp(centre + spread), estimate)
-    zero = estimate <= 0.0  # a value of exactly 0 (P(alive) underflowed) is [0, 0]
-    return np.where(zero, 0.0, lower), np.where(zero, 0.0, upper)
 
 
 def discounted_purchases(

@@ -21,10 +21,11 @@ LAYERS = [
         "data",
         ["rfm", "_rfm_common", "_rfm_read", "_rfm_rows", "_rfm_validate", "_holdout_split"]
         + ["_parquet_log", "subscriptions", "_subscription_table", "_subscription_screen"]
-        + ["_subscription_dates", "_table_ids", "datasets", "simulate", "opportunities"],
+        + ["_subscription_dates", "_table_ids", "datasets", "simulate", "opportunities"]
+        + ["_simulate_covariates"],
     ),
     ("models", ["models", "models.*"]),
-    ("value", ["value", "_value_rows", "_naive*", "scoring", "economics", "_unit_flows"]),
+    ("value", ["value", "_value*", "_naive*", "scoring", "economics", "_unit_flows"]),
     (
         "analysis",
         ["evaluation", "evaluation.*", "holdout", "coverage", "compare", "metrics", "churn"]

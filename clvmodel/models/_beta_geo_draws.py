@@ -33,7 +33,13 @@ from clvmodel.models._count_tables import alive_bounds, compiled_kernels, surviv
 from clvmodel.models._interval_draws import RowPlan, points_by_group
 from clvmodel.models._intervals import interval_column_names
 
-__all__ = ["CountTables", "DrawRows", "draw_interval_columns", "interval_table_columns"]
+__all__ = [
+    "CountTables",
+    "DrawRows",
+    "discounted_if_alive_grid",
+    "draw_interval_columns",
+    "interval_table_columns",
+]
 
 #: Parameter vectors the predictive count distribution averages over (the first draws), as in
 #: :mod:`clvmodel.models._intervals`.
@@ -287,3 +293,17 @@ def _expected_if_alive_grid(r, alpha, a, b, x, age, t, chunk=256):
             )
         result[rows] = total
     return result
+
+
+def discounted_if_alive_grid(r, alpha, a, b, x, age, schedule):
+    """Σ_j d_j [E(t_j | alive) − E(t_{j−1} | alive)] per (x, T) and parameter vector, shape
+    (groups, vectors): the discounted expected purchases of a customer alive at T over the
+    period ends and discount factors of ``schedule``, from :func:`_expected_if_alive_grid` at
+    each period end (MBG/NBD: b + 1), summed in the order of the per-vector path."""
+    total = np.zeros((x.size, r.size))
+    previous = np.zeros_like(total)
+    for time, factor in zip(*schedule, strict=True):
+        cumulative = _expected_if_alive_grid(r, alpha, a, b, x, age, time)
+        total += factor * (cumulative - previous)
+        previous = cumulative
+    return total

@@ -19,7 +19,7 @@ from clvmodel.models._horizon import check_horizon
 from clvmodel.models._intervals import check_level, interval_columns, parameter_points
 from clvmodel.rfm import validate_rfm
 
-__all__ = ["PREDICTIONS", "DiscountedRows", "PurchasePredictions", "check_horizon"]
+__all__ = ["PREDICTIONS", "PurchasePredictions", "check_horizon"]
 
 PREDICTIONS = ("probability_alive", "probability_no_purchase", "expected_purchases")
 _UNIT_WORDS = {"D": "days", "W": "weeks"}
@@ -328,36 +328,6 @@ class PurchasePredictions:
         values = self._expectations(p, x, t_x, age, 0.0, (), schedule)
         name = "discounted_expected_purchases"
         return pd.Series(values[name][group], index=rfm.index, name=name)
-
-
-class DiscountedRows:
-    """:meth:`~PurchasePredictions.discounted_expected_purchases` of one table at many parameter
-    vectors: the table is validated and grouped once (``rfm``; ``group``, the distinct history of
-    each customer; ``first``, the first customer of each), each call evaluates ``model``'s
-    formulas on the distinct histories. ``model`` is the fitted model (its checks run once);
-    ``times``, ``discount_factors`` as in ``discounted_expected_purchases``."""
-
-    def __init__(self, model, data, times, discount_factors):
-        self._schedule = _check_discounting(times, discount_factors)
-        # Out-of-range covariates are warned about by the caller's own prediction.
-        self.rfm, p, histories, self.group, self.first = model._rows(data, warn=False)
-        self._histories = histories
-        x, _, age = histories[:3]
-        # Without covariates the distinct (x, T) do not depend on the parameters: found once.
-        shared = not any(np.ndim(v) for v in p.values())
-        self._survival = _survival_rows(p, x, age, 0.0) if shared else None
-
-    def __call__(self, model) -> np.ndarray:
-        """The discounted expected purchases of each distinct history at ``model``'s parameters
-        (a model of the same kind and covariates, e.g. one of ``parameter_samples``)."""
-        x, t_x, age, z_p, z_d = self._histories
-        p = model._individual(model._check_fitted(), z_p, z_d)
-        if self._survival is None:
-            survival = _survival_rows(p, x, age, 0.0)
-        else:
-            survival = ({k: p[k] for k in self._survival[0]}, *self._survival[1:])
-        columns = model._expectations(p, x, t_x, age, 0.0, (), self._schedule, survival)
-        return columns["discounted_expected_purchases"]
 
 
 def _scattered(columns: dict, group: np.ndarray, index) -> pd.DataFrame:

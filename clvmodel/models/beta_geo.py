@@ -163,6 +163,14 @@ class BetaGeoModel(FusedBetaGeoFit, PurchaseModel):
         """P(X > k | alive), k = 0, 1, …, by recurrence: eq. (8) at (r + x, α + T, a, b + x)."""
         return DropoutAtPurchasesCounts(p["r"] + x, p["alpha"] + T, p["a"], p["b"] + x, t)
 
+    @staticmethod
+    def _discounted_if_alive_draws(p, x, T, schedule):
+        """Discounted E[purchases | alive] per (x, T) and parameter vector (``p``: each
+        parameter over the vectors), on the compiled series' (groups, vectors) grid."""
+        from clvmodel.models._beta_geo_draws import discounted_if_alive_grid
+
+        return discounted_if_alive_grid(p["r"], p["alpha"], p["a"], p["b"], x, T, schedule)
+
     def _draw_interval_columns(self, points, level, histories, horizon, which, grouping=None):
         """Interval columns from parameter draws by BG/NBD's own path, MBG/NBD's too (the log odds'
         terms tabulated per (x, T) and draw; see :mod:`clvmodel.models._beta_geo_draws`), or

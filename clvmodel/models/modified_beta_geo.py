@@ -184,6 +184,14 @@ class ModifiedBetaGeoModel(FusedBetaGeoFit, PurchaseModel):
         """P(X > k | alive), k = 0, 1, …, by recurrence, with p ~ Beta(a, b + x + 1)."""
         return DropoutAtPurchasesCounts(p["r"] + x, p["alpha"] + T, p["a"], p["b"] + x + 1.0, t)
 
+    @staticmethod
+    def _discounted_if_alive_draws(p, x, T, schedule):
+        """Discounted E[purchases | alive] per (x, T) and parameter vector (``p``: each
+        parameter over the vectors), on the compiled series' (groups, vectors) grid."""
+        from clvmodel.models._beta_geo_draws import discounted_if_alive_grid
+
+        return discounted_if_alive_grid(p["r"], p["alpha"], p["a"], p["b"] + 1.0, x, T, schedule)
+
     def _draw_interval_columns(self, points, level, histories, horizon, which, grouping=None):
         """Interval columns from parameter draws by BG/NBD's path with b → b + 1 (see
         :mod:`clvmodel.models._beta_geo_draws`), or None with covariates."""

@@ -1,0 +1,137 @@
+"""Discounted expected purchases of one table at many parameter vectors (the CLV's draws).
+
+A customer's discounted expected purchases over period ends t_1 < … < t_n with discount factors
+d_1, …, d_n are
+
+    P(alive | x, t_x, T) · Σ_j d_j [E(t_j | alive) − E(t_{j−1} | alive)],  E(t_0 | alive) = 0,
+
+where E(t | alive), the expected purchases in (T, T + t] of a customer alive at T, depends on the
+history through (x, T) only. :class:`DiscountedRows` validates and groups a table once; each
+parameter vector is then evaluated on the distinct histories. :meth:`DiscountedRows.each` takes
+all the vectors together: without covariates the sums are tabulated per distinct (x, T) and
+vector in one call of the model's ``_discounted_if_alive_draws`` (BG/NBD's compiled series on a
+(groups, vectors) grid: :func:`clvmodel.models._beta_geo_draws.discounted_if_alive_grid`), and only
+P(alive) remains per history and vector.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from clvmodel.models._predictions import _check_discounting, _survival_rows
+
+__all__ = ["DiscountedRows", "discounted_if_alive_draws"]
+
+
+class DiscountedRows:
+    """:meth:`~clvmodel.models.base.PurchaseModel.discounted_expected_purchases` of one table at
+    many parameter vectors.
+
+    Parameters
+    ----------
+    model : PurchaseModel
+        The fitted model (the table passes its checks once).
+    data : pandas.DataFrame
+        RFM table (and the covariate columns).
+    times, discount_factors : array_like
+        Period ends and their discount factors, as in ``discounted_expected_purchases``.
+
+    Attributes
+    ----------
+    rfm : ValidatedRFM
+        The validated table.
+    histories : tuple of numpy.ndarray
+        x, t_x and T of the distinct histories.
+    group : numpy.ndarray
+        The distinct history of each customer.
+    first : numpy.ndarray
+        The first customer of each distinct history.
+    """
+
+    def __init__(self, model, data, times, discount_factors):
+        self._schedule = _check_discounting(times, discount_factors)
+        # Out-of-range covariates are warned about by the caller's own prediction.
+        self.rfm, p, histories, self.group, self.first = model._rows(data, warn=False)
+        self._histories = histories
+        self.histories = histories[:3]
+        x, _, age = histories[:3]
+        # Without covariates the distinct (x, T) do not depend on the parameters: found once.
+        shared = not any(np.ndim(v) for v in p.values())
+        self._survival = _survival_rows(p, x, age, 0.0) if shared else None
+
+    def __call__(self, model) -> np.ndarray:
+        """The discounted expected purchases of each distinct history at ``model``'s parameters
+        (a model of the same kind and covariates, e.g. one of ``parameter_samples``)."""
+        x, t_x, age, z_p, z_d = self._histories
+        p = model._individual(model._check_fitted(), z_p, z_d)
+        if self._survival is None:
+            survival = _survival_rows(p, x, age, 0.0)
+        else:
+            survival = ({k: p[k] for k in self._survival[0]}, *self._survival[1:])
+        columns = model._expectations(p, x, t_x, age, 0.0, (), self._schedule, survival)
+        return columns["discounted_expected_purchases"]
+
+    def each(self, models):
+        """The discounted expected purchases of each distinct history at each of ``models``'
+        parameters, one array per model in their order (as ``[self(m) for m in models]``; a
+        model given several times is evaluated once).
+
+        Without covariates the sums given survival are tabulated for all the models at once,
+        per distinct (x, T) and model; the models' P(alive) are then taken one at a time, so
+        that one array per distinct history is held at a time."""
+        distinct = list({id(m): m for m in models}.values())
+        if self._survival is None or not distinct:
+            values = {id(m): self(m) for m in distinct}
+            yield from (values[id(m)] for m in models)
+            return
+        x, t_x, age, z_p, z_d = self._histories
+        fitted = [m._individual(m._check_fitted(), z_p, z_d) for m in distinct]
+        names = list(self._survival[0])
+        params = {k: np.array([p[k] for p in fitted], dtype="float64") for k in names}
+        _, (ux, uage, _), back, _ = self._survival
+        kind = type(distinct[0])
+        hook = getattr(kind, "_discounted_if_alive_draws", None)
+        if hook is None:
+            grid = discounted_if_alive_draws(
+                kind._expected_if_alive, params, ux, uage, self._schedule
+            )
+        else:
+            grid = hook(params, ux, uage, self._schedule)
+        totals = np.ascontiguousarray(grid.T)  # each model's row contiguous for the gathers
+        column = {id(m): k for k, m in enumerate(distinct)}
+        for m in models:
+            k = column[id(m)]
+            with np.errstate(all="ignore"):
+                alive = m._alive(fitted[k], x, t_x, age)
+            yield np.asarray(alive * totals[k][back], dtype="float64")
+
+
+def discounted_if_alive_draws(expected_if_alive, params, x, age, schedule) -> np.ndarray:
+    """Σ_j d_j [E(t_j | alive) − E(t_{j−1} | alive)] per (x, T) and parameter vector, shape
+    (groups, vectors), from ``expected_if_alive(params, x, T, t)`` broadcast over a (groups,
+    vectors) grid (the generic form of a model's ``_discounted_if_alive_draws``).
+
+    Parameters
+    ----------
+    expected_if_alive : callable
+        The model's ``_expected_if_alive``.
+    params : dict of numpy.ndarray
+        Each parameter over the vectors.
+    x, age : numpy.ndarray
+        The distinct (x, T).
+    schedule : tuple of numpy.ndarray
+        Period ends and discount factors.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    grid = {k: v[None, :] for k, v in params.items()}
+    total = np.zeros((x.size, next(iter(params.values())).size))
+    previous = np.zeros_like(total)
+    with np.errstate(all="ignore"):
+        for time, factor in zip(*schedule, strict=True):
+            cumulative = expected_if_alive(grid, x[:, None], age[:, None], time)
+            total += factor * (cumulative - previous)
+            previous = cumulative
+    return total

@@ -65,11 +65,16 @@ def value_interval(estimate, at, bg, gg, interval, method="delta", n_draws=200, 
         purchase = bg.parameter_samples(method, n_draws, rng)
         spend = gg.parameter_samples(method, n_draws, rng)
         n = min(len(purchase), len(spend))  # bootstrap replicates that converged
+        tail = (1.0 - level) / 2.0
+        own = getattr(at, "draw_limits", None)
+        limits = own(purchase[:n], spend[:n], tail) if own is not None else None
+        if limits is not None:  # reduced a block of rows at a time, by the model's own path
+            return limits
         # Filled in place, then reduced column by column: the (draws, rows) values are held once.
         stacked = np.empty((n, np.size(estimate)))
         for k, values in enumerate(_at_each(at, purchase[:n], spend[:n])):
             stacked[k] = values
-        return column_percentiles(stacked, (1.0 - level) / 2.0)  # numpy.quantile's, compiled
+        return column_percentiles(stacked, tail)  # numpy.quantile's, compiled
     smallest = float(np.finfo("float64").smallest_subnormal)  # the log of every positive value
     centre = np.log(np.maximum(estimate, smallest))
     variance = np.zeros(centre.size)

@@ -63,7 +63,7 @@ class ValueRows:
         self.group, self.first = rank[group], first[order]
         self._purchase_of = self._purchases.group[self.first]
         self._spend_of = spend_group[self.first]
-        self._margin = margin
+        self._margin, self._model = margin, bg
 
     def __call__(self, purchase_model, spend_model) -> np.ndarray:
         """Each distinct row's value at ``purchase_model``'s and ``spend_model``'s parameters
@@ -82,6 +82,24 @@ class ValueRows:
         for spend_model, bought in zip(spend_models, purchases, strict=True):
             spend = self._spend(spend_model)
             yield self._margin * spend[self._spend_of] * bought[self._purchase_of]
+
+    def draw_limits(self, purchase_models, spend_models, tail):
+        """Each distinct row's ``tail`` and ``1 − tail`` percentiles of the values over the pairs
+        of ``purchase_models`` and ``spend_models``, by the purchase model's own path
+        (``_value_draw_limits``: BG/NBD's and MBG/NBD's), or None where it has none, or either
+        model has covariates (then the percentiles of ``each``'s values apply)."""
+        hook = getattr(self._model, "_value_draw_limits", None)
+        x, m, z = self._spend_rows
+        if hook is None or z.shape[1] > 0:
+            return None
+        spend = np.empty((2, len(spend_models)))
+        for k, spend_model in enumerate(spend_models):
+            p, q = spend_model._q_above_one()
+            spend[:, k] = spend_model._check_fitted()[2], (q - 1.0) / p
+        histories = (v[self._purchase_of] for v in self._purchases.histories)
+        rows = (*histories, x[self._spend_of] * m[self._spend_of])
+        schedule = self._purchases.schedule
+        return hook(list(purchase_models), spend, rows, self._margin, schedule, tail)
 
     def _spend(self, spend_model) -> np.ndarray:
         """E[spend | x, m] of the distinct (x, m, covariates) at ``spend_model``'s parameters."""

@@ -96,3 +96,33 @@ def test_value_rows_scatter_back_to_each_customers_value(cdnow_rfm):
     each = list(rows.each([b for b, _ in samples], [g for _, g in samples]))
     for (b, g), values in zip(samples, each, strict=True):
         np.testing.assert_array_equal(values, rows(b, g))
+
+
+@pytest.mark.parametrize("name", ["bgnbd", "mbgnbd"])
+def test_own_path_limits_equal_the_percentiles_of_every_value(cdnow_rfm, name):
+    bg = clv.models.PURCHASE_MODELS[name]().fit(cdnow_rfm)
+    gg = clv.GammaGammaModel().fit(cdnow_rfm)
+    rows = ValueRows(bg, gg, cdnow_rfm, *discount_schedule(bg, "12M", 0.1), 0.3)
+    rng = np.random.default_rng(5)
+    purchase = bg.parameter_samples("draws", 40, rng)
+    spend = gg.parameter_samples("draws", 40, rng)
+    own = rows.draw_limits(purchase, spend, 0.05)
+    assert own is not None  # BG/NBD's own path, not the generic one
+    stacked = np.stack(list(rows.each(purchase, spend)))
+    expected = np.quantile(stacked, [0.05, 0.95], axis=0)
+    np.testing.assert_allclose(own[0], expected[0], rtol=1e-12)
+    np.testing.assert_allclose(own[1], expected[1], rtol=1e-12)
+    assert (own[1] > own[0]).mean() > 0.9
+
+
+def test_the_generic_path_serves_models_without_their_own(cdnow_rfm):
+    rng = np.random.default_rng(2)
+    table = cdnow_rfm.assign(z=rng.normal(size=len(cdnow_rfm)))
+    table.attrs.update(cdnow_rfm.attrs)
+    for bg, gg in [
+        (clv.ParetoNBDModel().fit(table), clv.GammaGammaModel().fit(table)),
+        (clv.BetaGeoModel(["z"]).fit(table), clv.GammaGammaModel().fit(table)),
+        (clv.BetaGeoModel().fit(table), clv.GammaGammaModel(spend_covariates=["z"]).fit(table)),
+    ]:
+        rows = ValueRows(bg, gg, table, *discount_schedule(bg, "3M", 0.1), 0.3)
+        assert rows.draw_limits([bg, bg], [gg, gg], 0.05) is None

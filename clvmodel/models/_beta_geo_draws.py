@@ -39,6 +39,8 @@ __all__ = [
     "discounted_if_alive_grid",
     "draw_interval_columns",
     "interval_table_columns",
+    "log_odds_block",
+    "log_odds_terms",
 ]
 
 #: Parameter vectors the predictive count distribution averages over (the first draws), as in
@@ -106,7 +108,7 @@ def draw_interval_columns(
     for part, rows in plan.chunks(chunk):
         h = plan.h_g[part, None] if per_row else horizon
         tables = _group_tables(model, params, plan.x_g[part], plan.age_g[part], h, which)
-        odds = _log_odds_block(params[1], t_x, repeat, tables[2:])
+        odds = log_odds_block(params[1], t_x, repeat, tables[2:])
         runner.run(rows, part.start, tables[:2], counts.tables(part), odds)
     return interval_table_columns(runner.table, which)
 
@@ -140,7 +142,7 @@ class CountTables:
         return tables.values, tables.offset, tables.size
 
 
-def _log_odds_block(alpha, t_x, repeat, tables):
+def log_odds_block(alpha, t_x, repeat, tables):
     """exp(log odds of dropout) per (row, draw) for a block of rows (see ``DrawRows.run``),
     the terms of the log odds other than ln(α + t_x) read from ``tables`` (constant, slope,
     ln(α + T) per group of the chunk and draw)."""
@@ -196,9 +198,16 @@ def _group_tables(model, params, x_g, age_g, h_col, which):
                 "float64",
                 ("C", "W"),
             )
-        # ln a − ln(b + x − 1) (MBG/NBD: ln a − ln(b + x)), r + x and ln(α + T) per (x, T) and
-        # draw: the terms of the log odds that do not depend on t_x (for BG/NBD x = 0 gets
-        # x = 1; its rows are flagged alive).
+    return given, silent, *log_odds_terms(modified, params, x_g, age_g)
+
+
+def log_odds_terms(modified, params, x_g, age_g):
+    """ln a − ln(b + x − 1) (MBG/NBD, ``modified``: ln a − ln(b + x)), r + x and ln(α + T) per
+    (x, T) group and parameter vector (``params``: r, α, a, b over the vectors): the terms of
+    P(alive)'s log odds that do not depend on t_x (for BG/NBD x = 0 gets x = 1; its rows are
+    flagged alive)."""
+    r, alpha, a, b = params
+    with np.errstate(all="ignore"):
         if modified:
             safe_x = x_g[:, None]
             constant = np.log(a)[None, :] - np.log(b[None, :] + safe_x)
@@ -207,7 +216,7 @@ def _group_tables(model, params, x_g, age_g, h_col, which):
             constant = np.log(a)[None, :] - np.log(b[None, :] + (safe_x - 1.0))
         slope = r[None, :] + safe_x
         log_age = np.log(alpha[None, :] + age_g[:, None])
-    return given, silent, constant, slope, log_age
+    return constant, slope, log_age
 
 
 class DrawRows:

@@ -42,6 +42,8 @@ class DiscountedRows:
         The validated table.
     histories : tuple of numpy.ndarray
         x, t_x and T of the distinct histories.
+    schedule : tuple of numpy.ndarray
+        The period ends and discount factors, checked.
     group : numpy.ndarray
         The distinct history of each customer.
     first : numpy.ndarray
@@ -49,7 +51,7 @@ class DiscountedRows:
     """
 
     def __init__(self, model, data, times, discount_factors):
-        self._schedule = _check_discounting(times, discount_factors)
+        self.schedule = self._schedule = _check_discounting(times, discount_factors)
         # Out-of-range covariates are warned about by the caller's own prediction.
         self.rfm, p, histories, self.group, self.first = model._rows(data, warn=False)
         self._histories = histories

@@ -1,0 +1,44 @@
+"""The compiled loop of BG/NBD's (and MBG/NBD's) CLV limits over parameter draws (numba, cached).
+
+Imported lazily by :mod:`clvmodel.models._beta_geo_values`. Per row, the value at each draw is
+formed as the generic path forms it, margin × E[spend] × P(alive) × discounted E[purchases |
+alive], and its percentile limits are selected by
+:func:`clvmodel.models._interval_kernels._select` (warm-started: rows come ordered by history).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from clvmodel.models._interval_kernels import _OPTIONS, _select
+
+__all__ = ["value_limits_block"]
+
+
+@njit(**_OPTIONS, error_model="numpy")
+def value_limits_block(work, group, x, xm, spend, margin, totals, positions, limits, warm):
+    """The percentile limits of the values of a block of rows over the draws.
+
+    ``work`` (rows, draws) holds exp(log odds of dropout) and receives the values; ``group``
+    each row's (x, T) group in ``totals`` (groups, draws: the discounted E[purchases | alive]);
+    ``x`` and ``xm`` each row's x and x · m; ``spend`` (2, draws) each draw's γ and (q − 1)/p,
+    so that E[spend] = (γ + x m)/(x + (q − 1)/p) (Gamma-Gamma's eq. 5); ``limits`` (2, rows)
+    receives the lower and upper limits at the fractional order statistics ``positions``;
+    ``warm`` carries the selection's state from row to row (zeros at first)."""
+    n_rows, n_draws = work.shape
+    low_pos, high_pos = positions[0], positions[1]
+    low_index = int(np.floor(low_pos))
+    high_index = int(np.floor(high_pos))
+    scratch = np.empty(2 * n_draws)
+    scratch_index = np.empty(2 * n_draws, dtype=np.int64)
+    for i in range(n_rows):
+        row = work[i]
+        total = totals[group[i]]
+        for j in range(n_draws):
+            alive = 1.0 / (1.0 + row[j])
+            expected = (spend[0, j] + xm[i]) / (x[i] + spend[1, j])
+            row[j] = margin * expected * (alive * total[j])
+        a, b, c, d = _select(row, low_index, high_index, warm, scratch, scratch_index)
+        limits[0, i] = a + (low_pos - low_index) * (b - a)
+        limits[1, i] = c + (high_pos - high_index) * (d - c)

@@ -18,7 +18,7 @@ import pandas as pd
 from clvmodel._caller import outside_stacklevel
 from clvmodel._grouping import count_rows
 from clvmodel.errors import ClvWarning, InputError
-from clvmodel.models._alignment import align_to_index
+from clvmodel.models._alignment import align_to_index, first_offenders
 
 __all__ = [
     "RfmRows",
@@ -32,6 +32,9 @@ __all__ = [
 ]
 
 
+#: The largest sum of weights (customers) a fit takes: far beyond any number of customers, and far
+#: enough within the floating-point range that the likelihood's weighted sums stay finite.
+_MAX_TOTAL_WEIGHT = 1e200
 #: The most values one column may span on the compressed route (its table of values: 128 MB).
 _MAX_SPAN = 1 << 24
 
@@ -82,11 +85,30 @@ def check_weights(weights, n: int) -> np.ndarray | None:
     """
     if weights is None:
         return None
-    weights = np.asarray(weights, dtype="float64")
-    if weights.shape != (n,) or not np.all(np.isfinite(weights)) or (weights < 0).any():
+    try:
+        weights = np.asarray(weights, dtype="float64")
+    except (TypeError, ValueError):
         raise InputError(
-            f"weights must be one non-negative, finite number per row of data ({n} rows); got "
-            f"shape {weights.shape}. Pass counts of customers, or None."
+            f"weights must be numbers, one per row of data ({n} rows), got {type(weights).__name__}"
+            "; pass counts of customers, or None."
+        ) from None
+    if weights.shape != (n,):
+        raise InputError(
+            f"weights must be one number per row of data ({n} rows); got shape {weights.shape}. "
+            "Pass counts of customers, or None."
+        )
+    bad = ~(weights >= 0) | ~np.isfinite(weights)
+    if bad.any():
+        raise InputError(
+            f"weights must be non-negative, finite numbers; got {first_offenders(weights, bad)} "
+            "(missing values count as not finite). Pass counts of customers, or None."
+        )
+    with np.errstate(over="ignore"):
+        total = weights.sum()
+    if not total <= _MAX_TOTAL_WEIGHT:  # the likelihood's weighted sums would overflow
+        raise InputError(
+            f"weights sum to {total:.3g}, more customers than the fit can count (at most "
+            f"{_MAX_TOTAL_WEIGHT:g}); pass counts of customers, or None."
         )
     return weights
 

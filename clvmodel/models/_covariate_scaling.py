@@ -21,14 +21,23 @@ parameter it scales, sign), ...]) per block, and ``_replace_covariates(arrays, m
 
 from __future__ import annotations
 
+import math
+import warnings
+
 import numpy as np
 import pandas as pd
 
-from clvmodel.errors import InputError
+from clvmodel._caller import outside_stacklevel
+from clvmodel.errors import InputError, StatisticalWarning
 from clvmodel.models._covariate_ranges import fitted_ranges
 from clvmodel.models._covariates import refuse_dependent_columns
 
 __all__ = ["CovariateScaling"]
+
+#: Covariates whose weighted standard deviation lies outside these bounds are refused: a
+#: coefficient and its variance scale as 1/s and 1/s², which beyond them leave the range of
+#: floating-point numbers (a fitted effect of exactly 0, with a standard error of 0).
+_SPREAD_BOUNDS = (1e-100, 1e100)
 
 
 class CovariateScaling:
@@ -71,12 +80,14 @@ class CovariateScaling:
         self.ranges: dict[str, tuple[float, float]] = {}
         # Per block: the base parameters it scales, its coefficients, columns and means.
         self._offsets: list[tuple[list[int], np.ndarray, list[str], np.ndarray]] = []
+        # Per block: the (base parameter, sign) pairs it scales, and its columns' spreads.
+        self._links: list[list[tuple[int, float]]] = []
+        self._spreads: list[np.ndarray] = []
         matrices = []
         for block, z, links in blocks:
             names = [name.split(":", 1)[1] for name in model.param_names[block]]
             argument = model.param_names[block][0].split(":", 1)[0] + "_covariates"
-            mean = np.average(z, axis=0, weights=counts)
-            spread = np.sqrt(np.average((z - mean) ** 2, axis=0, weights=counts))
+            mean, spread = _moments(z, counts)
             constant = [name for name, s in zip(names, spread, strict=True) if not s > 0]
             if constant:
                 raise InputError(
@@ -84,6 +95,7 @@ class CovariateScaling:
                     "fitted on, so their effect cannot be told apart from the base parameters; "
                     "drop them."
                 )
+            _refuse_extreme_spreads(names, spread, argument)
             self.ranges.update(fitted_ranges(names, z[counts > 0]))
             standardised = (z - mean) / spread
             refuse_dependent_columns(standardised, counts, names, argument)
@@ -94,7 +106,71 @@ class CovariateScaling:
                 self.jacobian[j, rows] = -sign * mean / spread
                 self.inverse[j, rows] = sign * mean
             self._offsets.append(([j for j, _ in links], rows, names, mean))
+            self._links.append(links)
+            self._spreads.append(spread)
         self.arrays = model._replace_covariates(arrays, matrices) if blocks else arrays
+
+    def runaway(self, model, working: np.ndarray, evaluate) -> list[str]:
+        """Warn about, and return, the coefficients that have run off towards ±infinity.
+
+        A coefficient runs off when the likelihood keeps rising as it grows, towards some
+        customers' parameter at its limit (a group that never buys again, never drops out or
+        never cancels): the fit stops where the gradient fades, at an arbitrary value and
+        standard error. Such a coefficient has an effect over its covariate's fitted range,
+        |γ| (max z − min z), beyond the factor 10⁵ at which a parameter counts as on an edge
+        (``_DEGENERATE_LOG_BOUND``), and doubling it, with the parameters at one end of the
+        range held, leaves the likelihood where it is (a real effect that large would lose
+        much of it). The fit holds such a coefficient, as a parameter on an edge.
+
+        Parameters
+        ----------
+        model : MaximumLikelihoodModel
+            The model fitted.
+        working : numpy.ndarray
+            The fit's working parameters (on the standardised covariates).
+        evaluate : callable
+            Working parameters → (mean negative log-likelihood, ...), as the fit optimised.
+
+        Returns
+        -------
+        list of str
+            The names of the coefficients that ran off.
+        """
+        if not self.active:
+            return []
+        user, bound = self.to_user(working), model._DEGENERATE_LOG_BOUND
+        with np.errstate(all="ignore"):
+            here = float(evaluate(working)[0])
+        found = []
+        for (_, rows, names, means), links, spreads in zip(
+            self._offsets, self._links, self._spreads, strict=True
+        ):
+            for row, name, mean, spread in zip(rows, names, means, spreads, strict=True):
+                low, high = self.ranges[name]
+                if abs(user[row]) * (high - low) <= bound:
+                    continue
+                for end in (low, high):
+                    doubled = working.copy()
+                    doubled[row] = 2.0 * working[row]
+                    for j, sign in links:  # the parameters at z = end stay as they are
+                        doubled[j] -= sign * working[row] * (end - mean) / spread
+                    with np.errstate(all="ignore"):
+                        if float(evaluate(doubled)[0]) - here < model.tol:
+                            found.append((model.param_names[row], user[row], low, high))
+                            break
+        if found:
+            shown = ", ".join(f"{n} = {v:.3g} over [{lo:g}, {hi:g}]" for n, v, lo, hi in found)
+            warnings.warn(
+                f"{type(model).__name__}: a coefficient ran off towards ±infinity ({shown}): "
+                f"across the covariate's fitted range it changes a parameter by more than a "
+                f"factor {math.exp(bound):,.0f}, as when a group never buys again, never drops "
+                "out or never cancels. Its value is not identified (no standard error); "
+                "predictions are those of the limiting model. Drop or merge the covariate, or "
+                "its group.",
+                StatisticalWarning,
+                stacklevel=outside_stacklevel(),
+            )
+        return [name for name, *_ in found]
 
     def to_scaled(self, working: np.ndarray) -> np.ndarray:
         """Working parameters in the covariates' units → those of the standardised fit."""
@@ -152,3 +228,31 @@ class CovariateScaling:
                     "refit."
                 )
         return model._checked_params(dict(zip(model.param_names, theta, strict=True)))
+
+
+def _moments(z: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted means and standard deviations of the columns of ``z``, the deviations divided
+    by their largest size first, so that squares neither overflow (values of 1e160) nor
+    underflow to 0 (values of 1e-170, which would read as a constant column)."""
+    mean = np.average(z, axis=0, weights=counts)
+    deviation = z - mean
+    largest = np.max(np.abs(deviation), axis=0, initial=0.0)
+    size = np.where(largest > 0, largest, 1.0)
+    spread = largest * np.sqrt(np.average((deviation / size) ** 2, axis=0, weights=counts))
+    return mean, spread
+
+
+def _refuse_extreme_spreads(names, spread, argument) -> None:
+    """Refuse covariates whose spread lies outside ``_SPREAD_BOUNDS``, asking for other units."""
+    low, high = _SPREAD_BOUNDS
+    extreme = [
+        f"{name!r} (standard deviation {s:.3g})"
+        for name, s in zip(names, spread, strict=True)
+        if not low <= s <= high
+    ]
+    if extreme:
+        raise InputError(
+            f"{argument} {', '.join(extreme)} vary on a scale beyond what the fit can compute "
+            f"with (from {low:g} to {high:g}): their coefficients would be lost to rounding; "
+            "express them in other units (multiply or divide by a power of 10) and refit."
+        )

@@ -113,7 +113,7 @@ def covariate_matrix(data, names: list[str], *, fitting: bool) -> np.ndarray:
     n = len(data) if isinstance(data, pd.DataFrame) else np.size(next(iter(data.values()), []))
     matrix = np.empty((n, len(names)))
     for j, name in enumerate(names):
-        column = data[name]
+        column = _refuse_non_numbers(name, data[name])
         if isinstance(column, pd.Series) and (
             pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column)
         ):
@@ -155,6 +155,24 @@ def covariate_matrix(data, names: list[str], *, fitting: bool) -> np.ndarray:
             )
         matrix[:, j] = values
     return matrix
+
+
+def _refuse_non_numbers(name: str, column):
+    """Refuse a covariate column of dates, durations, periods or complex numbers: pandas would
+    turn dates and durations into nanoseconds (a coefficient per nanosecond since 1970, off by
+    a factor 1,000 for a column read at another resolution later) and numpy would drop the
+    imaginary part of complex numbers, with a warning. Returns the column as given."""
+    dtype = getattr(column, "dtype", None)
+    if dtype is None:
+        dtype = np.asarray(column).dtype
+    if isinstance(dtype, pd.PeriodDtype) or getattr(dtype, "kind", None) in ("m", "M", "c"):
+        kind = {"m": "durations", "M": "dates", "c": "complex numbers"}.get(dtype.kind, "periods")
+        raise InputError(
+            f"covariate {name!r} holds {kind} ({dtype}), not plain numbers; convert it to a "
+            "number in a unit you choose (for example days since a fixed date, or tenure in "
+            "days) and pass that column."
+        )
+    return column
 
 
 def linear_predictor(matrix: np.ndarray, coefficients: np.ndarray) -> np.ndarray:

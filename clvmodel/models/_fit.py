@@ -30,9 +30,9 @@ from clvmodel._rfm_validate import table_time_unit
 from clvmodel.errors import ConvergenceError, InputError, NotFittedError
 from clvmodel.models._compress import align_weights, compress_rows, weighted_sum
 from clvmodel.models._compress import check_weights as check_weights
-from clvmodel.models._fit_section import fit_section
+from clvmodel.models._fit_section import BOOTSTRAP_KEY, bootstrap_section, fit_section
 from clvmodel.models._optimise import WARM_START_ROWS, Optimiser, converged
-from clvmodel.models._settings import refuse_bad_settings
+from clvmodel.models._settings import refuse_bad_settings, renew_settings, settings_for_file
 from clvmodel.rfm import TIME_UNITS
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "MaximumLikelihoodModel", "compress_rows"]
@@ -118,8 +118,14 @@ class MaximumLikelihoodModel(Optimiser):
         -------
         model
             A model whose prediction methods can be called at once.
+
+        Raises
+        ------
+        InputError
+            A parameter is missing, unknown or out of range, or a setting is invalid.
         """
         model = cls(**kwargs)
+        refuse_bad_settings(model.max_iter, model.tol)  # as fit does, and as loading its file
         model.params_ = model._checked_params(params)
         model.time_unit_ = _check_time_unit(time_unit)
         return model
@@ -254,10 +260,12 @@ class MaximumLikelihoodModel(Optimiser):
         -----
         StatisticalWarning
             The maximum lies on an edge of the parameter space (a parameter beyond a factor
-            10⁵ from 1): the parameters named are not identified.
+            10⁵ from 1, or a coefficient whose effect over its covariate's fitted range is
+            beyond that factor): the parameters named are not identified.
         """
         started = time.perf_counter()
         self._forget_fit()
+        renew_settings(self)  # settings may have been set as attributes since construction
         refuse_bad_settings(self.max_iter, self.tol)
         unit = table_time_unit(data, time_unit)
         weights = align_weights(weights, data)
@@ -291,6 +299,7 @@ class MaximumLikelihoodModel(Optimiser):
         if hessian is None or not np.all(np.isfinite(hessian)):
             hessian = self._numerical_hessian(lambda z: evaluate(z)[1], log_theta)
         edge = self._warn_if_degenerate(params, scaling.note)
+        edge += scaling.runaway(self, log_theta, evaluate)  # coefficients run off to ±infinity
         covariance, errors = self._standard_errors(hessian * total, log_theta, edge, scaling)
         # Fitted state is set only now, after every check has passed (the last one here).
         self.params_ = scaling.parameters(self, log_theta)
@@ -353,12 +362,14 @@ class MaximumLikelihoodModel(Optimiser):
             "clvmodel_version": __version__,
             "time_unit": self.time_unit_,
             "params": {k: float(v) for k, v in self.params_.items()},
-            "settings": {name: getattr(self, name) for name in self._setting_names},
+            "settings": settings_for_file(self),
             "fit": fit_section(self),
         }
         levels = getattr(self, "covariate_levels_", None)
         if levels:  # text columns behind indicator covariates (the command line records them)
             document["covariate_levels"] = {c: list(v) for c, v in levels.items()}
+        if hasattr(self, "bootstrap_params_"):  # for method="bootstrap" intervals after loading
+            document[BOOTSTRAP_KEY] = bootstrap_section(self)
         return document
 
     def save(self, path: str | os.PathLike) -> Path:

@@ -1,6 +1,7 @@
 """The ``fit`` section of a model file: the fit's counts, log-likelihood, standard errors,
 covariance and covariate ranges, written for :meth:`MaximumLikelihoodModel.to_dict` and read back,
-checked, by :func:`clvmodel.models._persistence.model_from_document`."""
+checked, by :func:`clvmodel.models._persistence.model_from_document`; and the file's bootstrap
+replicates (``model.bootstrap``), beside it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ import math
 import numpy as np
 import pandas as pd
 
-__all__ = ["finite_number", "fit_section", "read_fit"]
+__all__ = [
+    "BOOTSTRAP_KEY",
+    "bootstrap_section",
+    "finite_number",
+    "fit_section",
+    "read_bootstrap",
+    "read_fit",
+]
 
 
 def finite_number(value) -> bool:
@@ -51,6 +59,39 @@ def fit_section(model) -> dict | None:
     if ranges:
         fit[RANGES_KEY] = {name: [low, high] for name, (low, high) in ranges.items()}
     return fit
+
+
+#: Key of the bootstrap replicates (``bootstrap_params_``) in a model file.
+BOOTSTRAP_KEY = "bootstrap_params"
+
+
+def bootstrap_section(model) -> list[list[float]] | None:
+    """A model's bootstrap replicates as rows of parameters (in ``param_names`` order), for its
+    file; ``None`` when :meth:`bootstrap` has not run. Without them a loaded model could not give
+    ``method="bootstrap"`` intervals without the data it was fitted on."""
+    replicates = getattr(model, "bootstrap_params_", None)
+    if replicates is None:
+        return None
+    return [[float(v) for v in row] for row in replicates[list(model.param_names)].to_numpy()]
+
+
+def read_bootstrap(section, model, fail) -> pd.DataFrame:
+    """The bootstrap replicates of a model file, checked as :meth:`bootstrap` makes them: two or
+    more rows, each one number per parameter, finite, and positive unless the parameter is in
+    ``unconstrained_params``."""
+    names, free = list(model.param_names), set(model.unconstrained_params)
+    if not isinstance(section, list):
+        fail(f"{BOOTSTRAP_KEY!r} is not a list of replicates (rows of parameters)")
+    if len(section) < 2:
+        fail(f"{BOOTSTRAP_KEY!r} holds {len(section)} replicate(s); bootstrap keeps at least 2")
+    for i, row in enumerate(section):
+        if not isinstance(row, list) or len(row) != len(names):
+            fail(f"{BOOTSTRAP_KEY!r} replicate {i} is not a list of {len(names)} numbers {names}")
+        for name, value in zip(names, row, strict=True):
+            if not finite_number(value) or (name not in free and value <= 0):
+                kind = "finite" if name in free else "positive finite"
+                fail(f"{BOOTSTRAP_KEY!r} replicate {i} has {name} = {value!r}, not a {kind} number")
+    return pd.DataFrame(np.array(section, dtype="float64"), columns=names)
 
 
 # The fit's counts and the least value each can take: a fit uses customers (their number, or

@@ -12,6 +12,9 @@ from clvmodel.models._alignment import align_to_index, first_offenders
 
 __all__ = ["check_horizon", "one_horizon"]
 
+#: Kinds of numpy arrays that convert to numbers without being numbers of time units.
+_NOT_NUMBERS = {"m": "a duration", "M": "a date", "U": "text", "S": "text", "b": "true/false"}
+
 
 def check_horizon(t, n: int | None, index=None, *, name: str = "t") -> np.ndarray:
     """A horizon as a float array: finite, ≥ 0, one value or (given ``n``) one per customer.
@@ -21,6 +24,13 @@ def check_horizon(t, n: int | None, index=None, *, name: str = "t") -> np.ndarra
     """
     given = t
     t = align_to_index(t, index, name)
+    kind = _NOT_NUMBERS.get(np.asarray(t).dtype.kind)
+    if kind is not None:  # numpy would read a duration of 7 days as 7 of the model's units
+        raise InputError(
+            f"the horizon {name} must be a number of time units (the model's unit: weeks for "
+            f"a model fitted in weeks), got {kind} ({type(given).__name__}); give the number, "
+            "for example 52 for a year in weeks."
+        )
     try:
         values = np.asarray(t, dtype="float64")
     except (TypeError, ValueError):

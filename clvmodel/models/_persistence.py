@@ -14,7 +14,7 @@ from pathlib import Path
 
 from clvmodel.errors import ModelFileError
 from clvmodel.models._fit import FORMAT_NAME, FORMAT_VERSION, REGISTRY
-from clvmodel.models._fit_section import finite_number, read_fit
+from clvmodel.models._fit_section import BOOTSTRAP_KEY, finite_number, read_bootstrap, read_fit
 from clvmodel.models._settings import check_fit_settings
 from clvmodel.rfm import TIME_UNITS
 
@@ -156,11 +156,17 @@ def model_from_document(document, source: str, expected=None):
     if set(settings) - set(cls._setting_names):
         fail(f"unknown setting(s) {sorted(set(settings) - set(cls._setting_names))}")
     check_fit_settings(settings.get("max_iter", 1), settings.get("tol", 1.0), fail)
+    for name, value in settings.items():  # the others name covariate columns (one, or a list)
+        if name not in ("max_iter", "tol") and not (
+            isinstance(value, str)
+            or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+        ):
+            fail(f"setting {name!r} = {value!r} is not a list of column names")
     try:
         # The settings fix the parameter names (for example one coefficient per covariate).
         template = cls(**settings)
     except (TypeError, ValueError) as exc:
-        fail(str(exc))
+        fail(str(exc).rstrip("."))
     names, free = template.param_names, set(template.unconstrained_params)
     params = document.get("params")
     if not isinstance(params, dict) or set(params) != set(names):
@@ -179,13 +185,15 @@ def model_from_document(document, source: str, expected=None):
     try:
         model = cls.from_params(params, time_unit=time_unit, **settings)
     except (TypeError, ValueError) as exc:
-        fail(str(exc))
+        fail(str(exc).rstrip("."))
     fit = document.get("fit")
     if fit is not None:
         read_fit(fit, model, fail)
     levels = document.get("covariate_levels")
     if levels is not None:
         model.covariate_levels_ = _covariate_levels(levels, names, fail)
+    if document.get(BOOTSTRAP_KEY) is not None:
+        model.bootstrap_params_ = read_bootstrap(document[BOOTSTRAP_KEY], model, fail)
     return model
 
 

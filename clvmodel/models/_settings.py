@@ -9,7 +9,12 @@ import numpy as np
 
 from clvmodel.errors import InputError
 
-__all__ = ["check_fit_settings", "refuse_bad_settings"]
+__all__ = [
+    "check_fit_settings",
+    "refuse_bad_settings",
+    "renew_settings",
+    "settings_for_file",
+]
 
 
 def check_fit_settings(max_iter, tol, fail) -> None:
@@ -28,3 +33,62 @@ def refuse_bad_settings(max_iter, tol) -> None:
         raise InputError(message + ".")
 
     check_fit_settings(max_iter, tol, fail)
+
+
+def renew_settings(model) -> None:
+    """Read a model's constructor settings again before a fit, checked as the constructor checks
+    them, with the parameter names they fix.
+
+    Settings are plain attributes, which may be set after construction (the scikit-learn habit:
+    ``model.purchase_covariates = ["age"]``), but the constructor derives the parameter names
+    from them (one coefficient per covariate): a fit on stale names would leave a new covariate
+    out without a word, or fail inside the likelihood, and save a file that does not load.
+
+    Parameters
+    ----------
+    model : MaximumLikelihoodModel
+        The model about to be fitted; its settings (``_setting_names``), ``param_names`` and
+        ``unconstrained_params`` are replaced by those of a model built from its settings.
+
+    Raises
+    ------
+    InputError
+        A setting is invalid (as the constructor would say).
+    """
+    try:
+        fresh = type(model)(**{name: getattr(model, name) for name in model._setting_names})
+    except TypeError:  # a subclass whose constructor takes other arguments: as it was built
+        return
+    for name in (*model._setting_names, "param_names", "unconstrained_params"):
+        setattr(model, name, getattr(fresh, name))
+
+
+def settings_for_file(model) -> dict:
+    """A model's constructor settings as JSON values, for its file: numpy numbers (``max_iter=
+    np.int64(500)``, which the fit accepts) as Python numbers, which ``json`` can write.
+
+    Parameters
+    ----------
+    model : MaximumLikelihoodModel
+        Its ``_setting_names`` are read.
+
+    Returns
+    -------
+    dict
+        Setting name to value.
+
+    Raises
+    ------
+    InputError
+        ``max_iter`` or ``tol`` is one that loading the file would refuse.
+    """
+    refuse_bad_settings(model.max_iter, model.tol)
+
+    def plain(value):
+        if isinstance(value, np.generic):
+            return value.item()
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        return value
+
+    return {name: plain(getattr(model, name)) for name in model._setting_names}

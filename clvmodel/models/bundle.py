@@ -71,6 +71,12 @@ class ModelBundle:
                 f"a bundle of models {problem}; save a model of another kind on its own with "
                 "model.save(path)."
             )
+        problem = _naive_problem(self.naive)  # refused now, not when its file is loaded
+        if problem:
+            raise InputError(
+                f"a bundle's {problem}: naive holds the naive formula's average order value and "
+                "purchases per customer per year, each a finite number ≥ 0 (or naive=None)."
+            )
 
     def naive_clv(self, years: float, margin: float = 1.0) -> float | None:
         """Naive CLV over ``years``: average order value × purchases per year × years × margin."""
@@ -269,21 +275,30 @@ def bundle_from_document(document, source: str) -> ModelBundle:
             "clvmodel.load_model(path)."
         )
     naive = document.get("naive")
-    if naive is not None:
-        keys = {"average_order_value", "purchases_per_year"}
-        if not isinstance(naive, dict) or not keys <= set(naive):
-            fail(f"'naive' must have {sorted(keys)}")
-        for key in keys:
-            value = naive[key]
-            if not isinstance(value, int | float) or isinstance(value, bool):
-                fail(f"naive {key!r} is not a number")
-            if not (finite_number(value) and value >= 0):
-                fail(f"naive {key!r} = {value!r} is not a finite number ≥ 0")
+    problem = _naive_problem(naive)
+    if problem:
+        fail(problem)
     metadata = document.get("metadata")
     metadata = {} if metadata is None else metadata
     if not isinstance(metadata, dict):  # not [] or "" read as no metadata
         fail(f"'metadata' is not an object (it is {metadata!r})")
     return ModelBundle(bg=bg, gg=gg, naive=naive, metadata=metadata)
+
+
+def _naive_problem(naive) -> str | None:
+    """What is wrong with a bundle's naive-formula inputs, in words, or None (None is fine)."""
+    if naive is None:
+        return None
+    keys = ("average_order_value", "purchases_per_year")
+    if not isinstance(naive, dict) or not set(keys) <= set(naive):
+        return f"'naive' must have {sorted(keys)}"
+    for key in keys:
+        value = naive[key]
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return f"naive {key!r} is not a number"
+        if not (finite_number(value) and value >= 0):
+            return f"naive {key!r} = {value!r} is not a finite number ≥ 0"
+    return None
 
 
 def load_models(path: str | os.PathLike) -> ModelBundle:

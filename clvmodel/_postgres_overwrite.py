@@ -1,7 +1,8 @@
 """Refusing, before any work, a PostgreSQL output table that is one of the tables the input reads.
 
-``--table`` names the input table; for ``--query`` the server's plan (``EXPLAIN (FORMAT JSON)``)
-names every table the query scans, views expanded. The names are compared as the server resolves
+``--table`` names the input table; the server's plan (``EXPLAIN (FORMAT JSON)``) of reading it, or
+of the ``--query``, names every table scanned, views expanded, partitions and inherited tables
+included. The names are compared as the server resolves
 them (schema, quoting, ``search_path``), on the same server and database: writing such a target
 with ``--if-exists replace`` would destroy the input.
 """
@@ -41,22 +42,34 @@ def refuse_input_target(
             if name == input_table and display(input_uri) == display(uri):
                 raise _input_error(option, name, f"the input table {input_table}")
         database, (source,) = _resolve(input_uri, [quote_input(input_table)], "read from")
-        sources = {source: f"the input table {input_table}"} if source is not None else {}
+        if source is None:
+            return  # no such input table: reading it says what is wrong
+        # A partition, an inherited child or a view's table is read with it: dropping one of
+        # those (a partition may be dropped) would destroy part of the input.
+        _, sources = _query_tables(
+            input_uri, f"SELECT * FROM {quote_input(input_table)}", f"the input table {input_table}"
+        )
+        sources[source] = f"the input table {input_table}"
     else:
-        database, sources = _query_tables(input_uri, query)
+        database, sources = _query_tables(input_uri, query, "--query")
     if not sources:
         return  # no such input table, or a query that reads none: reading says what is wrong
-    target_database, oids = _resolve(uri, [quote_name(t) for t in targets.values()], "write to")
+    names = [quote_name(t) for t in targets.values()]
+    target_database, trees = _resolve(uri, names, "write to", partitions=True)
     if target_database != database:
         return
-    for (option, name), oid in zip(targets.items(), oids, strict=True):
+    for (option, name), (oid, *parts) in zip(targets.items(), trees, strict=True):
         if oid in sources:
             raise _input_error(option, name, sources[oid])
+        # Replacing a partitioned table drops its partitions with it.
+        for part in parts:
+            if part in sources:
+                raise _input_error(option, name, sources[part], "has a partition that is")
 
 
-def _input_error(option: str, name: str, what: str) -> InputError:
+def _input_error(option: str, name: str, what: str, relation: str = "is") -> InputError:
     return InputError(
-        f"{option} {name} is {what}; writing it would destroy the input. Give another name."
+        f"{option} {name} {relation} {what}; writing it would destroy the input. Give another name."
     )
 
 
@@ -74,9 +87,11 @@ def _relations(plan) -> set[tuple[str, str]]:
     return found
 
 
-def _query_tables(uri: str, query: str) -> tuple[tuple | None, dict]:
-    """(database identity, {oid: "table schema.name the --query reads"}) from the server's plan;
-    nothing when the server cannot plan the query (reading it then reports why)."""
+def _query_tables(uri: str, query: str, reader: str) -> tuple[tuple | None, dict]:
+    """(database identity, {oid: "the table schema.name that READER reads"}) from the server's
+    plan of ``query`` (``reader``: ``--query``, or the input table whose partitions, inherited
+    tables or view tables the plan scans); nothing when the server cannot plan the query
+    (reading it then reports why)."""
     connection = connect(uri)
     cursor = connection.cursor()
     try:
@@ -93,7 +108,7 @@ def _query_tables(uri: str, query: str) -> tuple[tuple | None, dict]:
         connection.rollback()  # the failed or finished EXPLAIN's transaction
         database, oids = _identify(cursor, [_sql_name(schema, rel) for schema, rel in names])
         found = {
-            oid: f"the table {_shown(schema, rel)} that --query reads"
+            oid: f"the table {_shown(schema, rel)} that {reader} reads"
             for (schema, rel), oid in zip(names, oids, strict=True)
             if oid is not None
         }
@@ -113,7 +128,7 @@ def _shown(schema: str | None, relation: str) -> str:
     return relation if schema in (None, "public") else f"{schema}.{relation}"
 
 
-def _identify(cursor, names: list[str]) -> tuple[tuple, list]:
+def _identify(cursor, names: list[str], partitions: bool = False) -> tuple[tuple, list]:
     cursor.execute(
         "SELECT pg_postmaster_start_time()::text, current_setting('port'), "
         "(SELECT oid FROM pg_database WHERE datname = current_database())::bigint"
@@ -122,17 +137,28 @@ def _identify(cursor, names: list[str]) -> tuple[tuple, list]:
     oids = []
     for name in names:
         cursor.execute(f"SELECT to_regclass({sql_literal(name)})::oid::bigint")
-        oids.append(cursor.fetchall()[0][0])
+        oid = cursor.fetchall()[0][0]
+        if partitions:
+            found = []
+            if oid is not None:
+                cursor.execute(
+                    f"SELECT relid::oid::bigint FROM pg_partition_tree({int(oid)}) "
+                    f"WHERE relid <> {int(oid)}"
+                )
+                found = [row[0] for row in cursor.fetchall()]
+            oid = (oid, *found)
+        oids.append(oid)
     return database, oids
 
 
-def _resolve(uri: str, names: list[str], doing: str) -> tuple[tuple, list]:
+def _resolve(uri: str, names: list[str], doing: str, partitions: bool = False):
     """(server and database identity, the oid each name resolves to there or None), as the
-    server reads the names the commands write (quoted part by part, its search_path)."""
+    server reads the names the commands write (quoted part by part, its search_path); with
+    ``partitions``, each a tuple: the oid, then those of the partitions dropped with it."""
     connection = connect(uri)
     cursor = connection.cursor()
     try:
-        return _identify(cursor, names)
+        return _identify(cursor, names, partitions)
     except Exception as exc:  # noqa: BLE001 - driver errors become one InputError
         raise translate_error(exc, uri, doing) from None
     finally:

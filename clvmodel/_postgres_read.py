@@ -11,6 +11,7 @@ is closed or collected, and at exit.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 import weakref
@@ -71,9 +72,12 @@ def describe(connection, uri: str, table: str | None, query: str | None) -> dict
                 f"WHERE attrelid = {int(oid)} AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
             )
             columns = dict(cursor.fetchall())
-            # Reading the table is checked now, so a missing privilege fails before any work.
-            cursor.execute(f"SELECT * FROM {relation_sql(table, None)} LIMIT 0")
-            cursor.fetchall()
+            # Reading the table is checked now, so a missing privilege fails before any work;
+            # SELECT granted on some columns only (the others hidden) is enough for those.
+            cursor.execute(f"SELECT has_any_column_privilege({int(oid)}, 'SELECT')")
+            if not cursor.fetchall()[0][0]:
+                cursor.execute(f"SELECT * FROM {relation_sql(table, None)} LIMIT 0")
+                cursor.fetchall()
             return columns
         cursor.execute(f"SELECT * FROM {relation_sql(None, query)} LIMIT 0")
         schema = cursor.fetch_arrow_table().schema
@@ -91,8 +95,9 @@ def _postgres_type(field) -> str:
     import pyarrow as pa
 
     declared = (field.metadata or {}).get(b"POSTGRESQL:type")
-    if declared == b"money":
-        return "money"  # read as whole cents: cast to numeric when read (_read_sql)
+    if declared in (b"money", b"_money"):
+        # read as whole cents: cast to numeric when read (_read_sql)
+        return "money" if declared == b"money" else "money[]"
     arrow_type = field.type
     # The driver hands numeric over as text in an "opaque" extension type, or as a decimal.
     if declared == b"numeric" or getattr(arrow_type, "type_name", None) == "numeric":
@@ -190,11 +195,14 @@ class PostgresSpool:
     def _stream(self, connection, relation: str, chosen: list[str], batch_rows: int) -> None:
         import pyarrow.parquet as pq
 
-        select = ", ".join(_read_sql(c, self.types.get(c, "")) for c in chosen)
         cursor = connection.cursor()
         writer = None
         try:
-            cursor.execute(f"SELECT {select} FROM {relation}")
+            select = [_read_sql(c, self.types.get(c, "")) for c in chosen]
+            cursor.execute(f"SELECT {', '.join(select)} FROM {relation} LIMIT 0")
+            probe = cursor.fetch_arrow_table().schema
+            select = [_as_text(field, sql) for field, sql in zip(probe, select, strict=True)]
+            cursor.execute(f"SELECT {', '.join(select)} FROM {relation}")
             reader = cursor.fetch_record_batch()
             for batch in reader:
                 if writer is None:
@@ -225,19 +233,39 @@ def quote_name_part(name: str) -> str:
 
 
 def base_type(pg_type: str) -> str:
-    """A PostgreSQL type name without its modifiers, lower case (``numeric(10,2)`` → numeric)."""
-    return pg_type.split("(")[0].strip().lower()
+    """A PostgreSQL type name without its modifiers, lower case (``numeric(10,2)`` → numeric,
+    ``timestamp(3) with time zone`` → timestamp with time zone)."""
+    return " ".join(re.sub(r"\([^)]*\)", " ", pg_type).split()).lower()
 
 
 def _read_sql(column: str, pg_type: str) -> str:
     """How a column is read into the spool: ``money`` as numeric (its binary form is whole
     cents), an infinite date or timestamp as NULL (an unparseable date, as in a CSV file)."""
     name, base = quote_name_part(column), base_type(pg_type)
-    if base == "money":
-        return f"CAST({name} AS NUMERIC) AS {name}"
-    if base == "date" or base.startswith("timestamp"):
+    if base in ("money", "money[]"):
+        return f"CAST({name} AS NUMERIC{base[5:]}) AS {name}"
+    if base == "date" or (base.startswith("timestamp") and not base.endswith("[]")):
         return f"CASE WHEN isfinite({name}) THEN {name} END AS {name}"
     return name
+
+
+def _as_text(field, sql: str) -> str:
+    """``sql``, the expression a column is read by, cast to text (an array to text[]) when the
+    driver hands its values over as raw binary wire bytes (inet, timetz, ranges, ...) or as an
+    interval, which a Parquet file cannot hold."""
+    import pyarrow as pa
+
+    arrow_type, array = field.type, ""
+    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
+        arrow_type, array = arrow_type.value_type, "[]"
+    storage = getattr(arrow_type, "storage_type", None)
+    opaque = storage is not None and (
+        pa.types.is_binary(storage) or pa.types.is_large_binary(storage)
+    )
+    if not (opaque or pa.types.is_interval(arrow_type)):
+        return sql
+    name = quote_name_part(field.name)
+    return f"CAST({name} AS TEXT{array}) AS {name}"
 
 
 def read_frame(
@@ -253,9 +281,27 @@ def read_frame(
     advice = "Give columns= names from that list."
     spool = PostgresSpool(uri, table, query, columns=columns, needed=needed, advice=advice)
     try:
-        return pq.read_table(spool.path).to_pandas()
+        arrow = pq.read_table(spool.path)
     finally:
         spool.close()
+    frame = arrow.to_pandas()
+    # An integer column holding a NULL as nullable integers, as read from a Parquet file:
+    # pandas' float64 would round ids above 2**53 and show every id as 7.0.
+    for name in arrow.column_names:
+        dtype = nullable_integer(arrow.schema.field(name).type)
+        if dtype is not None and arrow.column(name).null_count:
+            frame[name] = arrow.column(name).to_pandas(types_mapper=nullable_integer).array
+    return frame
+
+
+def nullable_integer(arrow_type):
+    """pandas' nullable integer dtype for an Arrow integer type, None for other types (a
+    ``types_mapper`` for Arrow's ``to_pandas``)."""
+    import pyarrow as pa
+
+    if not pa.types.is_integer(arrow_type):
+        return None
+    return pd.api.types.pandas_dtype(str(arrow_type).replace("int", "Int").replace("uInt", "UInt"))
 
 
 def describe_source(uri: str, table: str | None = None, query: str | None = None) -> dict:

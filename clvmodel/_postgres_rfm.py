@@ -22,7 +22,7 @@ import pandas as pd
 from clvmodel import _reading_sql, _rfm_sql
 from clvmodel._duck import as_rfm_frame
 from clvmodel._postgres_connect import connect, display, sqlstate, translate_error
-from clvmodel._postgres_read import base_type, quote_name_part, relation_sql
+from clvmodel._postgres_read import base_type, nullable_integer, quote_name_part, relation_sql
 from clvmodel._reading_sql import Dialect, id_sql, reject_reason_sql
 from clvmodel._rfm_sql import rfm_query
 from clvmodel.errors import InputError
@@ -36,17 +36,6 @@ _INTEGERS = ("smallint", "integer", "bigint")
 _TEXTS = ("text", "character varying", "character", "varchar", "char", "bpchar")
 _NUMBERS = (*_INTEGERS, "real", "double precision", "numeric")
 _DATES = ("date", "timestamp without time zone", "timestamp with time zone")
-
-
-def _nullable_integer(arrow_type):
-    """pandas' nullable integer dtype for an Arrow integer type (None for other types)."""
-    import pyarrow as pa
-
-    return (
-        pd.api.types.pandas_dtype(f"Int{arrow_type.bit_width}")
-        if pa.types.is_integer(arrow_type) and pa.types.is_signed_integer(arrow_type)
-        else None
-    )
 
 
 def can_push_down(types: dict, customer_col: str, date_col: str, amount_col, date_format) -> bool:
@@ -94,17 +83,13 @@ class PostgresLog:
         )
         self.connection = connect(uri)
         self._finalizer = weakref.finalize(self, _close, self.connection)
-        self._run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        self._run("SET LOCAL TIME ZONE 'UTC'")
-        if observation_end is None:
-            usable = reject_reason_sql("9999-12-31", self.with_amount, _PG)
-            latest = self._one(f"SELECT MAX(day) FROM ({self.typed}) AS t WHERE ({usable}) IS NULL")
-            if latest is None:
-                self._raise_nothing_valid(None)
-            self.end = pd.Timestamp(latest)
-            check_not_in_future(day_number(self.end), "observation_end=")
-        else:
-            self.end = pd.Timestamp(np.datetime64(observation_end_day(observation_end, None), "D"))
+        try:
+            self.end = self._begin(observation_end)
+        except BaseException:
+            # The snapshot's lock on the table is released now, not when the error (kept by a
+            # notebook as its last traceback) lets go of this object: it would block DDL.
+            self.close()
+            raise
         reason = reject_reason_sql(f"{self.end:%Y-%m-%d}", self.with_amount, _PG)
         self.checked = f"(SELECT *, {reason} AS reason FROM ({self.typed}) AS t) AS checked"
         day = "(day - DATE '1970-01-01') AS purchase_day"
@@ -117,6 +102,24 @@ class PostgresLog:
         )
         unit = TIME_UNITS[time_unit]
         self.rfm_sql = f"({rfm_query(purchases + ' AS p', day_number(self.end), unit, _PG)}) AS r"
+
+    def _begin(self, observation_end) -> pd.Timestamp:
+        """Open the snapshot every query reads; the end of observation (by default the last
+        usable day)."""
+        self._run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        self._run("SET LOCAL TIME ZONE 'UTC'")
+        # The rejects show dates as the spooled route does (2020-03-04), whatever the user's
+        # DateStyle (SQL, DMY would show 04/03/2020).
+        self._run("SET LOCAL DateStyle = 'ISO'")
+        if observation_end is not None:
+            return pd.Timestamp(np.datetime64(observation_end_day(observation_end, None), "D"))
+        usable = reject_reason_sql("9999-12-31", self.with_amount, _PG)
+        latest = self._one(f"SELECT MAX(day) FROM ({self.typed}) AS t WHERE ({usable}) IS NULL")
+        if latest is None:
+            self._raise_nothing_valid(None)
+        end = pd.Timestamp(latest)
+        check_not_in_future(day_number(end), "observation_end=")
+        return end
 
     # ------------------------------------------------------------------------------------------
     def _run(self, sql: str):
@@ -149,7 +152,7 @@ class PostgresLog:
         try:
             cursor.execute(sql)
             # Integer ids stay exact integers beside NULLs (not floats: 2**53 + 1 would change).
-            mapper = _nullable_integer if exact_ints else None
+            mapper = nullable_integer if exact_ints else None
             return cursor.fetch_arrow_table().to_pandas(types_mapper=mapper)
         except Exception as exc:  # noqa: BLE001
             raise self._error(exc) from None
@@ -162,7 +165,9 @@ class PostgresLog:
     def _raise_nothing_valid(self, end):
         rows = self._one(f"SELECT COUNT(*) FROM ({self.typed}) AS t")
         if rows == 0:
-            raise InputError("the input has no rows (only a header?): there is nothing to read.")
+            raise InputError(
+                f"{self.what} at {display(self.uri)} has no rows: there is nothing to read."
+            )
         reason = reject_reason_sql(
             "9999-12-31" if end is None else f"{end:%Y-%m-%d}", self.with_amount, _PG
         )

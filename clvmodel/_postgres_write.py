@@ -6,7 +6,9 @@ onto its target (the previous table dropped in the same transaction, with ``--if
 replace``). Until the commit, other sessions see the previous tables; after it, the new ones; never
 a mix, and several tables (scores and their rejects) change together. A failure, an interruption
 or a lost connection before the commit rolls everything back on the server, so the previous
-tables are untouched and no staging table is left behind.
+tables are untouched and no staging table is left behind. Appended rows go straight into the
+target. A column type binary ``COPY`` cannot fill from Arrow (``numeric``, ``uuid``, an enum,
+...) is copied as text into a temporary table first, and cast by the server.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from clvmodel._postgres_connect import connect, display, translate_error
-from clvmodel._postgres_read import quote_name_part
+from clvmodel._postgres_read import base_type, quote_name_part
+from clvmodel._postgres_types import COPY_TYPES, cast_for_copy, postgres_type
 from clvmodel.errors import InputError
 
 __all__ = [
@@ -37,8 +40,6 @@ IF_EXISTS = ("fail", "replace", "append")
 
 #: How long the swap may wait for other sessions' locks on the targets before giving up.
 LOCK_TIMEOUT_SECONDS = 120
-_INTEGERS = {"smallint": "int16", "integer": "int32", "bigint": "int64"}
-_TEXTS = ("text", "character varying", "character", "varchar", "char", "bpchar")
 _TOKEN = re.compile(r'"((?:[^"]|"")*)"|([^".]+)|(\.)')  # a quoted part, an unquoted one, a dot
 
 
@@ -50,53 +51,6 @@ class TableSpec:
     name: str
     columns: list[tuple[str, str]]
     batches: Iterable = field(default_factory=list)
-
-
-def postgres_type(arrow_type, declared: str | None = None) -> str:
-    """The column type for an Arrow type: ``declared`` (e.g. the source's customer-id type) when
-    the values fit it, otherwise the natural PostgreSQL type."""
-    import pyarrow as pa
-
-    if declared is not None:
-        base = declared.split("(")[0].strip().lower()
-        if pa.types.is_integer(arrow_type) and base in _INTEGERS:
-            return declared
-        if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-            if base in _TEXTS:
-                return declared
-    if pa.types.is_int16(arrow_type) or pa.types.is_int8(arrow_type):
-        return "smallint"
-    if pa.types.is_int32(arrow_type):
-        return "integer"
-    if pa.types.is_integer(arrow_type):
-        return "bigint"
-    if pa.types.is_floating(arrow_type):
-        return "double precision"
-    if pa.types.is_boolean(arrow_type):
-        return "boolean"
-    if pa.types.is_date(arrow_type):
-        return "date"
-    if pa.types.is_timestamp(arrow_type):
-        return "timestamp with time zone" if arrow_type.tz else "timestamp without time zone"
-    return "text"
-
-
-def _arrow_type(pg_type: str):
-    """The Arrow type whose binary COPY form a column of ``pg_type`` accepts."""
-    import pyarrow as pa
-
-    base = pg_type.split("(")[0].strip().lower()
-    if base in _INTEGERS:
-        return getattr(pa, _INTEGERS[base])()
-    if base in ("double precision", "real", "numeric"):
-        return pa.float64() if base != "real" else pa.float32()
-    if base == "boolean":
-        return pa.bool_()
-    if base == "date":
-        return pa.date32()
-    if base.startswith("timestamp"):
-        return pa.timestamp("us", tz="UTC" if "with time zone" in base else None)
-    return pa.string()
 
 
 def name_parts(name: str) -> list[str]:
@@ -182,6 +136,15 @@ def check_targets(uri: str, names: list[str], if_exists: str = "fail") -> None:
     connection = connect(uri)
     cursor = connection.cursor()
     try:
+        # A standby, or a role whose sessions are read-only, would refuse the write at the end.
+        cursor.execute("SELECT current_setting('transaction_read_only')")
+        if cursor.fetchall()[0][0] == "on":
+            raise InputError(
+                f"cannot write to {display(uri)}: its sessions are read-only (a standby server, "
+                "or default_transaction_read_only set for the user); nothing was read or "
+                "written. Give a server and user that may write."
+            )
+        _refuse_one_table_twice(cursor, names)
         for name in names:
             exists = _exists(cursor, name)
             if exists and if_exists == "fail":
@@ -191,6 +154,11 @@ def check_targets(uri: str, names: list[str], if_exists: str = "fail") -> None:
             where = "current_schema()" if (s := _split(name)[0]) is None else sql_literal(s)
             cursor.execute(f"SELECT {where}, current_user, has_schema_privilege({where}, 'CREATE')")
             schema_name, user, allowed = cursor.fetchall()[0]
+            if schema_name is None:
+                raise InputError(
+                    f"cannot write table {name!r} to {display(uri)}: no schema of the "
+                    "search_path exists there to create it in; name it as schema.table."
+                )
             if not allowed:
                 raise InputError(
                     f"cannot write to {display(uri)}: permission denied for schema {schema_name} "
@@ -206,6 +174,22 @@ def check_targets(uri: str, names: list[str], if_exists: str = "fail") -> None:
         connection.close()
 
 
+def _refuse_one_table_twice(cursor, names: list[str]) -> None:
+    """Refuse two names of one table (``scores`` and ``public.scores``): its rows would be
+    written twice into one staging table, refused only at the end of the work."""
+    seen = {}
+    for name in names:
+        where = "current_schema()" if (s := _split(name)[0]) is None else sql_literal(s)
+        cursor.execute(f"SELECT to_regclass({sql_literal(quote_name(name))})::oid::bigint, {where}")
+        oid, schema_name = cursor.fetchall()[0]
+        key = oid if oid is not None else (schema_name, _split(name)[1])
+        if key in seen:
+            raise InputError(
+                f"{seen[key]!r} and {name!r} name the same table; give two different names."
+            )
+        seen[key] = name
+
+
 def _exists_error(name: str, uri: str) -> InputError:
     return InputError(
         f"table {name!r} already exists in {display(uri)}; pass --if-exists replace to swap in "
@@ -213,10 +197,23 @@ def _exists_error(name: str, uri: str) -> InputError:
     )
 
 
-def _plans(cursor, tables: list[TableSpec], if_exists: str, uri: str) -> list[tuple]:
-    """For each table: (spec, table to copy into, columns, staged?, target exists? — "refill"
-    for a plain table with the same columns). Appends go straight into the target; new and
-    replaced tables into a staging table put in place later (:func:`_swap_in`)."""
+@dataclass
+class _Plan:
+    """How one table is written: its rows COPYed into the target (an append), or into a new
+    staging table put in its place at the end (``staging``; ``exists``: the target exists,
+    "refill" for a plain table with the same columns, see :func:`_swap_in`). With ``via_text``
+    a column type binary COPY cannot fill from Arrow (numeric, uuid, an enum, ...) is first
+    copied as text into a temporary table, and the server casts it to ``columns``' type."""
+
+    spec: TableSpec
+    columns: list[tuple[str, str]]
+    staging: str | None = None
+    exists: object = False
+    via_text: bool = False
+
+
+def _plans(cursor, tables: list[TableSpec], if_exists: str, uri: str) -> list[_Plan]:
+    """A :class:`_Plan` for each table: new and replaced tables staged, appends straight in."""
     plans = []
     for spec in tables:
         exists = _exists(cursor, spec.name)
@@ -231,13 +228,20 @@ def _plans(cursor, tables: list[TableSpec], if_exists: str, uri: str) -> list[tu
                     f"{', '.join(map(repr, missing))}; its columns are {list(present)}. "
                     "Use --if-exists replace, or another --output-table."
                 )
-            columns = [(c, present[c]) for c, _ in spec.columns]
-            plans.append((spec, _split(spec.name)[1], columns, False, False))
+            plan = _Plan(spec, [(c, present[c]) for c, _ in spec.columns])
         else:
-            staging = _staging_name(spec.name)
             refill = exists and _same_table(cursor, spec.name, spec.columns)
-            plans.append((spec, staging, spec.columns, True, "refill" if refill else exists))
+            staging = _staging_name(spec.name)
+            plan = _Plan(spec, spec.columns, staging, "refill" if refill else exists)
+        plan.via_text = not all(_copyable(t) for _, t in plan.columns)
+        plans.append(plan)
     return plans
+
+
+def _copyable(pg_type: str) -> bool:
+    """Whether binary COPY fills a column of ``pg_type`` from Arrow (an interval from a
+    duration)."""
+    return base_type(pg_type) in (*COPY_TYPES, "interval")
 
 
 def _same_table(cursor, name: str, columns: list[tuple[str, str]]) -> bool:
@@ -301,15 +305,22 @@ def write_tables(uri: str, tables: list[TableSpec], if_exists: str = "fail") -> 
         # A reader holding a target (a long query) delays the swap; give up rather than hang.
         cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'")
         counts = {}
-        for spec, target, columns, staged, _ in plans:
-            if staged:
-                definition = ", ".join(f"{quote_name_part(c)} {t}" for c, t in columns)
-                cursor.execute(f"CREATE TABLE {_qualified(spec.name, target)} ({definition})")
-            counts[spec.name] = _copy_in(cursor, spec, target, columns)
-        doing = "replace tables in"
-        for spec, target, columns, staged, exists in plans:
-            if staged:
-                _swap_in(cursor, spec, _qualified(spec.name, target), columns, exists)
+        for plan in plans:
+            spec = plan.spec
+            into = _qualified(spec.name, plan.staging) if plan.staging else quote_name(spec.name)
+            if plan.staging:
+                definition = ", ".join(f"{quote_name_part(c)} {t}" for c, t in plan.columns)
+                cursor.execute(f"CREATE TABLE {into} ({definition})")
+            if plan.via_text:
+                counts[spec.name] = _copy_as_text(cursor, spec, into, plan.columns)
+            else:
+                table = plan.staging or _split(spec.name)[1]
+                counts[spec.name] = _copy_in(cursor, spec, table, plan.columns)
+        doing = "replace tables in" if if_exists == "replace" else doing
+        for plan in plans:
+            if plan.staging:
+                staging = _qualified(plan.spec.name, plan.staging)
+                _swap_in(cursor, plan.spec, staging, plan.columns, plan.exists)
         connection.commit()
         return counts
     except Exception as exc:  # noqa: BLE001 - driver errors become one InputError
@@ -328,19 +339,40 @@ def write_tables(uri: str, tables: list[TableSpec], if_exists: str = "fail") -> 
             connection.close()
 
 
-def _copy_in(cursor, spec: TableSpec, target: str, columns: list[tuple[str, str]]) -> int:
-    """COPY every batch of ``spec`` into ``target``, cast to the columns' types; rows written."""
+def _copy_as_text(cursor, spec: TableSpec, into: str, columns: list[tuple[str, str]]) -> int:
+    """COPY the rows of ``spec`` into a temporary table (text where binary COPY cannot fill the
+    column's type), then insert them into ``into`` (SQL), cast by the server; rows written.
+    A temporary table: an append needs no CREATE privilege on the target's schema."""
+    temporary = _staging_name(spec.name).replace("__clv_staging_", "__clv_rows_")
+    copied = [(c, t if _copyable(t) else "text") for c, t in columns]
+    definition = ", ".join(f"{quote_name_part(c)} {t}" for c, t in copied)
+    where = f"pg_temp.{quote_name_part(temporary)}"
+    cursor.execute(f"CREATE TEMPORARY TABLE {quote_name_part(temporary)} ({definition})")
+    rows = _copy_in(cursor, spec, temporary, copied, temporary=True)
+    names = ", ".join(quote_name_part(c) for c, _ in columns)
+    casts = ", ".join(f"CAST({quote_name_part(c)} AS {t})" for c, t in columns)
+    cursor.execute(f"INSERT INTO {into} ({names}) SELECT {casts} FROM {where}")
+    cursor.execute(f"DROP TABLE {where}")
+    return rows
+
+
+def _copy_in(cursor, spec: TableSpec, target: str, columns, temporary: bool = False) -> int:
+    """COPY every batch of ``spec`` into ``target`` (in the schema of ``spec.name``, or a
+    temporary table), cast to the columns' types; rows written."""
     import pyarrow as pa
 
-    schema_name, _ = _split(spec.name)
-    schema = pa.schema([(name, _arrow_type(pg)) for name, pg in columns])
+    schema_name = "pg_temp" if temporary else _split(spec.name)[0]
     rows = 0
-    for batch in spec.batches:
-        table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
-        table = table.select([name for name, _ in columns]).cast(schema)
-        if table.num_rows:
-            cursor.adbc_ingest(target, table, mode="append", db_schema_name=schema_name)
-        rows += table.num_rows
+    # A cursor of its own: the driver keeps an ingest's schema for the cursor's next ingest
+    # (db_schema_name=None does not reset it), which would send an unqualified table's rows to
+    # the schema of the table written before it.
+    with cursor.connection.cursor() as ingest:
+        for batch in spec.batches:
+            table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
+            table = cast_for_copy(table.select([name for name, _ in columns]), columns)
+            if table.num_rows:
+                ingest.adbc_ingest(target, table, mode="append", db_schema_name=schema_name)
+            rows += table.num_rows
     return rows
 
 

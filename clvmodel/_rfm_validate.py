@@ -37,7 +37,8 @@ RFM_BOUND = 1e12
 
 @dataclass(frozen=True)
 class RfmArrays:
-    """Validated RFM columns as float arrays (``monetary_value`` may be ``None``)."""
+    """Validated RFM columns as float arrays (``monetary_value`` may be ``None``; 0 where it was
+    missing for a customer without repeat purchases)."""
 
     frequency: np.ndarray
     recency: np.ndarray
@@ -150,17 +151,13 @@ def table_time_unit(data, time_unit=None, name: str = "time_unit") -> str | None
     return time_unit or recorded
 
 
-def _column(data, name: str):
+def rfm_column(data, name: str):
+    """The column ``name`` ("frequency", "recency", "T" or "monetary_value") of an RFM table
+    under any name :func:`validate_rfm` accepts, unconverted and unchecked; None when absent."""
     for alias in _ALIASES[name]:
         if alias in data:
             return data[alias]
     return None
-
-
-def rfm_column(data, name: str):
-    """The column ``name`` ("frequency", "recency", "T" or "monetary_value") of an RFM table
-    under any name :func:`validate_rfm` accepts, unconverted and unchecked; None when absent."""
-    return _column(data, name)
 
 
 def validate_rfm(
@@ -196,18 +193,18 @@ def validate_rfm(
     Raises
     ------
     InputError
-        A required column is missing, a value is missing or not finite, frequency is negative,
-        not a whole number or beyond 10^12, monetary_value is beyond ±10^12, recency is negative
-        or larger than ``T``, a customer without repeat purchases has a recency other than 0, a
-        repeat buyer has recency 0 or (in a table of known unit) more repeat purchases than days
-        in recency, or a repeat buyer has a negative spend; or ``time_unit`` contradicts the unit
-        the table records.
+        A required column is missing, a value is missing (but monetary_value where frequency is
+        0: it is then 0) or not finite, frequency is negative, not a whole number or beyond
+        10^12, monetary_value is beyond ±10^12, recency is negative or larger than ``T``, a
+        customer without repeat purchases has a recency other than 0, a repeat buyer has recency
+        0 or (in a table of known unit) more repeat purchases than days in recency, or a repeat
+        buyer has a negative spend; or ``time_unit`` contradicts the unit the table records.
     """
     if not isinstance(data, pd.DataFrame | Mapping):
         raise InputError(
             f"expected a DataFrame with columns {list(require)}, got {type(data).__name__}."
         )
-    missing = [name for name in require if _column(data, name) is None]
+    missing = [name for name in require if rfm_column(data, name) is None]
     if missing:
         have = list(map(str, data.columns if isinstance(data, pd.DataFrame) else data.keys()))
         raise InputError(
@@ -239,7 +236,7 @@ def _float_columns(data, where) -> dict[str, np.ndarray]:
     """The RFM columns present in ``data`` as finite float arrays of one non-zero length."""
     arrays = {}
     for name in ("frequency", "recency", "T", "monetary_value"):
-        column = _column(data, name)
+        column = rfm_column(data, name)
         if column is None:
             continue
         try:
@@ -255,11 +252,17 @@ def _float_columns(data, where) -> dict[str, np.ndarray]:
                 f"{readable_examples(texts[odd])}); drop or fix those customers."
             ) from None
         values = np.atleast_1d(values)
+        x = arrays.get("frequency")
+        spend = name == "monetary_value" and x is not None and x.size == values.size
+        if spend and np.isnan(values).any():  # no repeat purchase, no mean spend: m = 0 there
+            values = np.where(np.isnan(values) & (x == 0), 0.0, values)
         bad = ~np.isfinite(values)
         if bad.any():
+            advice = "fix them: a mean spend may be missing only where frequency is 0"
+            advice = advice if spend else "drop or fix those customers"
             raise InputError(
                 f"{int(bad.sum())} value(s) of {name!r} are missing or infinite "
-                f"({where(np.flatnonzero(bad))}); drop or fix those customers."
+                f"({where(np.flatnonzero(bad))}); {advice}."
             )
         arrays[name] = values
     lengths = {name: v.size for name, v in arrays.items()}

@@ -31,7 +31,8 @@ The model's ``time_unit_`` is the billing period ("M", "W" or "Y"), saved in the
 
 This module holds the base class and its likelihood; the predictions are in
 :mod:`clvmodel.models._contractual_predictions`, the DERL sums in
-:mod:`clvmodel.models._contractual_derl`.
+:mod:`clvmodel.models._contractual_derl`, the ratio of beta functions behind S(t) in
+:mod:`clvmodel.models._contractual_beta`.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from scipy.special import psi
 
 from clvmodel.errors import ClvError, InputError
 from clvmodel.models._compress import check_weights, weighted_compress
+from clvmodel.models._contractual_beta import log_beta_ratio
 from clvmodel.models._contractual_checks import censor_running_periods, check_covariate_columns
 from clvmodel.models._contractual_derl import survival_log_ratio
 from clvmodel.models._contractual_predictions import ContractualPredictions, check_discount_rate
@@ -54,7 +56,7 @@ from clvmodel.models._covariates import (
     times_exp,
 )
 from clvmodel.models._fit import MaximumLikelihoodModel
-from clvmodel.models._log_gamma import digamma_shift, log_gamma_shift, trigamma_shift
+from clvmodel.models._log_gamma import digamma_shift
 from clvmodel.models._optimise import subsample_rows
 from clvmodel.subscriptions import PERIODS, validate_subscribers
 
@@ -171,7 +173,7 @@ class ContractualModel(ContractualPredictions, MaximumLikelihoodModel):
 
     def _log_retention(self, p, t):
         """ln r(t) = ln S(t)/S(t − 1) = ln B(α, β + u(t − 1) + Δ)/B(α, β + u(t − 1)), with
-        Δ = u(t) − u(t − 1) from ``_log_step``: the beta ratio of :func:`_log_beta_ratio` at
+        Δ = u(t) − u(t − 1) from ``_log_step``: the beta ratio of :func:`log_beta_ratio` at
         β + u(t − 1), which keeps the digits that ln S(t) − ln S(t − 1) loses once |ln S| is
         large (sBG at α = 5·10^16, t = 10^12). Where u(t − 1) overflows, the difference."""
         alpha, beta = p["alpha"], p["beta"]
@@ -179,18 +181,18 @@ class ContractualModel(ContractualPredictions, MaximumLikelihoodModel):
         with np.errstate(over="ignore"):
             before = beta + np.exp(earlier)
         finite = np.isfinite(before)
-        ratio = _log_beta_ratio(alpha, np.where(finite, before, 1.0), self._log_step(p, t))[0]
+        ratio = log_beta_ratio(alpha, np.where(finite, before, 1.0), self._log_step(p, t))[0]
         if finite.all():
             return ratio
         now, previous = self._log_survival(p, t)[0], self._log_survival(p, t - 1.0)[0]
         return np.where(finite, ratio, survival_log_ratio(now, previous))
 
     def _log_survival(self, p, t, gradient: bool = False):
-        """ln S(t) = lnΓ(β+u) − lnΓ(α+β+u) − lnΓ(β) + lnΓ(α+β) (see :func:`_log_beta_ratio`)
+        """ln S(t) = lnΓ(β+u) − lnΓ(α+β+u) − lnΓ(β) + lnΓ(α+β) (see :func:`log_beta_ratio`)
         and its gradient in the parameters (∂/∂c through du/dc = u ∂ln u/∂c)."""
         alpha, beta = p["alpha"], p["beta"]
         log_u, dlog_dc = self._exponent(p, t)
-        ll, u, far = _log_beta_ratio(alpha, beta, log_u)
+        ll, u, far = log_beta_ratio(alpha, beta, log_u)
         if not gradient:
             return ll, None
         # ψ(β+u) − ψ(α+β+u) = −(α/u)(1 + O(1/u)) once u overflows: ∂/∂c = −α ∂ln u/∂c there.
@@ -292,6 +294,10 @@ class ContractualModel(ContractualPredictions, MaximumLikelihoodModel):
         ∂/∂γ_α = g_α α_i z_i (the same for β)."""
         t, dead, z_alpha, z_beta = arrays
         p = self._individual(theta, z_alpha, z_beta)
+        if not all(np.all(np.isfinite(p[k]) & (p[k] > 0)) for k in type(self).param_names):
+            # An optimiser's step past the largest double (exp of a log-parameter above 709):
+            # no likelihood there. −inf, not the NaN of the formulas, which line searches accept.
+            return np.full(t.size, -np.inf), np.full((len(self.param_names), t.size), np.nan)
         with np.errstate(divide="ignore", invalid="ignore"):
             now, g_now = self._log_survival(p, t, gradient=True)
             before, g_before = self._log_survival(p, np.maximum(t - 1.0, 0.0), gradient=True)
@@ -347,54 +353,3 @@ class ContractualModel(ContractualPredictions, MaximumLikelihoodModel):
 def _stack(columns, n: int) -> np.ndarray:
     """Covariate columns as an (n, k) array, k possibly 0."""
     return np.column_stack(columns) if columns else np.empty((n, 0))
-
-
-#: Below this u/β, ln S is its second-order expansion in u (error below (u/β)³ of it).
-_TAYLOR_SHIFT = 1e-6
-
-
-def _log_beta_ratio(alpha, beta, log_u):
-    """ln B(α, β + u)/B(α, β) ≤ 0 from ln u, with u itself (1 where it overflows) and the mask
-    of the u that overflow.
-
-    The shift of ln Γ is by the smaller of α and u, so that both terms are of the size of the
-    result: lnΓ(β+u) − lnΓ(β) − [lnΓ(α+β+u) − lnΓ(α+β)] when u ≤ α (at α = 5·10^16 the other
-    grouping subtracts two numbers near 2·10^18 and loses every digit of ln S(1) ≈ −39),
-    lnΓ(α+β) − lnΓ(β) − [lnΓ(β+u+α) − lnΓ(β+u)] otherwise. Where u overflows (BdW, c ln t
-    > 709), lnΓ(β+u+α) − lnΓ(β+u) = α ln(β + u) to double precision (α, β < u).
-    """
-    with np.errstate(over="ignore"):
-        u = np.exp(log_u)
-    alpha_in, beta_in = alpha, beta
-    alpha, beta, u, log_u = np.broadcast_arrays(alpha, beta, u, log_u)
-    far = np.isinf(u)
-    u = np.where(far, 1.0, u)
-    # u tiny beside β (β = 1e285, α = 1e272): the two shifts are ~u ln β (or ~α ln β) each and
-    # their difference ~u α/β; it is u [ψ(β) − ψ(α+β)] + u²/2 [ψ'(β) − ψ'(α+β)] to O((u/β)³).
-    taylor = (u <= _TAYLOR_SHIFT * beta) & ~far
-    by_u = (u <= alpha) & ~taylor
-    by_alpha = ~(u <= alpha) & ~far & ~taylor
-    # The usual case (u > α, for most): one pass over all, the rest patched.
-    if 2 * np.count_nonzero(by_alpha) > by_alpha.size:
-        with np.errstate(invalid="ignore"):
-            ll = log_gamma_shift(beta_in, alpha_in) - log_gamma_shift(beta_in + u, alpha_in)
-        ll = np.array(np.broadcast_to(ll, u.shape))
-        by_alpha = np.zeros(u.shape, dtype=bool)
-    else:
-        ll = np.zeros(u.shape)
-    if taylor.any():
-        a, b, v = alpha[taylor], beta[taylor], u[taylor]
-        with np.errstate(over="ignore"):  # ψ' terms in 1/β² vanish (β² overflows) past 1e154
-            ll[taylor] = -v * digamma_shift(b, a) - 0.5 * v * (v * trigamma_shift(b, a))
-    if by_u.any():
-        a, b, v = alpha[by_u], beta[by_u], u[by_u]
-        ll[by_u] = log_gamma_shift(b, v) - log_gamma_shift(a + b, v)
-    if by_alpha.any():
-        a, b, v = alpha[by_alpha], beta[by_alpha], u[by_alpha]
-        ll[by_alpha] = log_gamma_shift(b, a) - log_gamma_shift(b + v, a)
-    if far.any():
-        a, b = alpha[far], beta[far]
-        with np.errstate(over="ignore", invalid="ignore"):
-            value = log_gamma_shift(b, a) - a * np.logaddexp(log_u[far], np.log(b))
-        ll[far] = np.where(np.isnan(value), -np.inf, value)
-    return np.minimum(ll, 0.0), u, far

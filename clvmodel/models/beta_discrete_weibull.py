@@ -24,8 +24,13 @@ from __future__ import annotations
 import numpy as np
 
 from clvmodel.models._contractual import ContractualModel
+from clvmodel.models._optimise import converged, evaluate_at
 
 __all__ = ["BetaDiscreteWeibullModel"]
+
+#: The largest ln β a fit goes to: 10 below the logarithm of the largest double, so that β + u,
+#: β's powers in the Hessian and the numerical Hessian's steps stay finite.
+_LOG_BETA_LIMIT = float(np.log(np.finfo("float64").max)) - 10.0
 
 
 class BetaDiscreteWeibullModel(ContractualModel):
@@ -77,6 +82,56 @@ class BetaDiscreteWeibullModel(ContractualModel):
 
     param_names = ("alpha", "beta", "c")
     label = "BdW"
+    #: Whether the last fit stopped with β at :data:`_LOG_BETA_LIMIT` (see :meth:`_fit_from`).
+    _beta_at_limit = False
+
+    def _fit_from(self, arrays, counts, start, use_hessian: bool):
+        """The fit of every model; when it runs β to the largest doubles without converging, the
+        fit again with ln β ≤ :data:`_LOG_BETA_LIMIT`, an edge of the parameter space.
+
+        Tenures that no BdW fits well (cancellations after a few periods and after a hundred,
+        none between) raise the likelihood without end as α → 0 and β, c → ∞ with ln β / c and
+        αc held: the limit is S(t) = min(1, (s/t)^k), nobody leaving before period s. The
+        optimiser follows the ridge until β overflows; the best point with β below the limit
+        (where a gradient pushing β further is the bound's, as in any bounded maximum) then
+        ends the fit on the edge, with the usual warning, rather than in NaN.
+        """
+        self._beta_at_limit = False
+        fitted = super()._fit_from(arrays, counts, start, use_hessian)
+        result, evaluate, value, gradient, _ = fitted
+        j = self.param_names.index("beta")
+        if converged(value, gradient, self.tol) or not result.x[j] > _LOG_BETA_LIMIT:
+            return fitted
+        from scipy.optimize import minimize  # slow to import, rarely needed here
+
+        x0 = result.x.copy()
+        x0[j] = _LOG_BETA_LIMIT  # from the ridge, just inside the limit
+        bounds = [(None, _LOG_BETA_LIMIT if i == j else None) for i in range(x0.size)]
+        options = {"gtol": 1e-3 * self.tol, "ftol": 0.0, "maxiter": self.max_iter}
+        with np.errstate(all="ignore"):
+            capped = minimize(
+                lambda z: evaluate(z)[:2],
+                x0,
+                jac=True,
+                method="L-BFGS-B",
+                bounds=bounds,
+                options=options,
+            )
+        value, gradient, hessian = evaluate_at(evaluate, capped.x)
+        held = (np.arange(x0.size) == j) & (capped.x >= _LOG_BETA_LIMIT) & (gradient < 0)
+        self._beta_at_limit = bool(held.any())
+        return capped, evaluate, value, np.where(held, 0.0, gradient), hessian
+
+    def _degeneracy_hint(self, parameters):
+        if not self._beta_at_limit:
+            return super()._degeneracy_hint(parameters)
+        return (
+            "the likelihood keeps rising as beta and c grow and alpha shrinks, beyond the largest "
+            "beta the arithmetic holds, where the fit stopped: the tenures call for a retention "
+            "curve in which almost nobody leaves before some period and the others leave ever "
+            "more slowly, which BdW reaches only in that limit; check the periods (cohorts mixed "
+            "up?) or compare with ShiftedBetaGeoModel"
+        )
 
     @staticmethod
     def _exponent(p, t):

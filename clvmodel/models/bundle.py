@@ -18,11 +18,11 @@ from typing import Any
 
 from clvmodel._files import write_text_atomically
 from clvmodel.errors import ClvError, InputError, ModelFileError
+from clvmodel.models._bundle_checks import json_metadata, naive_problem
 from clvmodel.models._persistence import (
     _kind_in_words,
     check_format_version,
     describe_document,
-    finite_number,
     model_from_document,
     read_json_document,
 )
@@ -56,7 +56,8 @@ class ModelBundle:
     naive : dict or None
         ``average_order_value`` and ``purchases_per_year`` measured on the fitting data.
     metadata : dict
-        How the data were read (column names, time unit, observation end, counts).
+        How the data were read (column names, time unit, observation end, counts): text,
+        numbers, dates (saved as ISO 8601 text) and lists or dicts of those.
     """
 
     bg: PurchaseModel
@@ -71,12 +72,13 @@ class ModelBundle:
                 f"a bundle of models {problem}; save a model of another kind on its own with "
                 "model.save(path)."
             )
-        problem = _naive_problem(self.naive)  # refused now, not when its file is loaded
+        problem = naive_problem(self.naive)  # refused now, not when its file is loaded
         if problem:
             raise InputError(
                 f"a bundle's {problem}: naive holds the naive formula's average order value and "
                 "purchases per customer per year, each a finite number ≥ 0 (or naive=None)."
             )
+        json_metadata(self.metadata)  # refused now, not when saved
 
     def naive_clv(self, years: float, margin: float = 1.0) -> float | None:
         """Naive CLV over ``years``: average order value × purchases per year × years × margin."""
@@ -97,7 +99,7 @@ class ModelBundle:
                 "gg": None if self.gg is None else self.gg.to_dict(),
             },
             "naive": self.naive,
-            "metadata": self.metadata,
+            "metadata": json_metadata(self.metadata),  # dates as ISO text, numpy numbers plain
         }
 
     def save(self, path: str | os.PathLike) -> Path:
@@ -275,7 +277,7 @@ def bundle_from_document(document, source: str) -> ModelBundle:
             "clvmodel.load_model(path)."
         )
     naive = document.get("naive")
-    problem = _naive_problem(naive)
+    problem = naive_problem(naive)
     if problem:
         fail(problem)
     metadata = document.get("metadata")
@@ -283,22 +285,6 @@ def bundle_from_document(document, source: str) -> ModelBundle:
     if not isinstance(metadata, dict):  # not [] or "" read as no metadata
         fail(f"'metadata' is not an object (it is {metadata!r})")
     return ModelBundle(bg=bg, gg=gg, naive=naive, metadata=metadata)
-
-
-def _naive_problem(naive) -> str | None:
-    """What is wrong with a bundle's naive-formula inputs, in words, or None (None is fine)."""
-    if naive is None:
-        return None
-    keys = ("average_order_value", "purchases_per_year")
-    if not isinstance(naive, dict) or not set(keys) <= set(naive):
-        return f"'naive' must have {sorted(keys)}"
-    for key in keys:
-        value = naive[key]
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            return f"naive {key!r} is not a number"
-        if not (finite_number(value) and value >= 0):
-            return f"naive {key!r} = {value!r} is not a finite number ≥ 0"
-    return None
 
 
 def load_models(path: str | os.PathLike) -> ModelBundle:

@@ -22,7 +22,7 @@ from clvmodel._duck import (
 from clvmodel._duck_log import DUCKDB
 from clvmodel._reading_sql import customer_id_kind
 from clvmodel._rfm_common import time_unit_days
-from clvmodel._rfm_sql import RFM_COLUMNS, rfm_id_sql, rfm_reject_reason
+from clvmodel._rfm_sql import RFM_COLUMNS, rfm_id_sql, rfm_reject_reason, spend_sql
 from clvmodel.errors import InputError
 
 __all__ = [
@@ -152,7 +152,8 @@ class RfmSource:
     fractional id or a floating-point one too large to be exact, a repeat buyer with recency 0
     and, when ``time_unit`` gives the unit of recency as written, one with more repeat purchases
     than days in recency, ...) and go to :meth:`rejects`; the rest are yielded by
-    :meth:`batches`.
+    :meth:`batches`. A ``monetary_value`` missing (empty, NULL, NaN) where frequency is 0 is read
+    as 0, as :func:`clvmodel.rfm.validate_rfm` reads it (:func:`clvmodel._rfm_sql.spend_sql`).
 
     Without ``customer_col`` among the columns, a first column without a name holds the ids
     (:func:`nameless_first_column`), else the column in which pandas stored a Parquet file's
@@ -183,8 +184,12 @@ class RfmSource:
             self.customer_col = found or self.customer_col
         values = RFM_COLUMNS if self.monetary else RFM_COLUMNS[:3]
         require_rfm_columns(columns, self.customer_col, values)
-        casts = [f"TRY_CAST({quote_name(c)} AS DOUBLE) AS {quote_name(c)}" for c in values]
-        if not self.monetary:  # 0 passes the checks of monetary_value; read back as NULL
+        casts = [f"TRY_CAST({quote_name(c)} AS DOUBLE) AS {quote_name(c)}" for c in values[:3]]
+        if self.monetary:  # missing where frequency is 0 (no mean spend): 0, as validate_rfm
+            spend, kind = quote_name("monetary_value"), customer_id_kind(columns["monetary_value"])
+            frequency = f"TRY_CAST({quote_name('frequency')} AS DOUBLE)"
+            casts.append(f"{spend_sql(spend, frequency, kind, DUCKDB)} AS monetary_value")
+        else:  # 0 passes the checks of monetary_value; read back as NULL
             casts.append("CAST(0 AS DOUBLE) AS monetary_value")
         casts = ", ".join(casts)
         days = None if self.time_unit is None else time_unit_days(self.time_unit)

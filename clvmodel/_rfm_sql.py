@@ -29,6 +29,7 @@ __all__ = [
     "rfm_query",
     "rfm_id_sql",
     "rfm_reject_reason",
+    "spend_sql",
     "with_whole_frequency",
 ]
 
@@ -150,6 +151,38 @@ def rfm_id_sql(column: str, kind: str, dialect) -> tuple[str, str, str]:
     return customer, shown, problem
 
 
+def spend_sql(column: str, frequency: str, kind: str, dialect) -> str:
+    """SQL for the ``monetary_value`` of an RFM table's row as DOUBLE, read as
+    :func:`clvmodel.rfm.validate_rfm` reads it: 0 where it is missing for a customer without
+    repeat purchases (no repeat purchase, no mean spend), NULL where it does not parse.
+
+    Missing is NULL, NaN or, in a text column, a missing-value text (``""``, ``"NA"``, ...,
+    :data:`clvmodel._reading.MISSING_TEXTS`); other text that is no number stays NULL (a
+    reject, "missing or non-numeric value"), and so does a missing value of a repeat buyer.
+
+    Parameters
+    ----------
+    column : str
+        The ``monetary_value`` column, quoted for the engine.
+    frequency : str
+        SQL for the row's frequency as DOUBLE (NULL where it did not parse).
+    kind : str
+        The column's kind, as :func:`clvmodel._reading_sql.customer_id_kind` gives it.
+    dialect : clvmodel._reading_sql.Dialect
+        The engine's spellings.
+
+    Returns
+    -------
+    str
+    """
+    value = dialect.try_double(column)
+    missing = f"{column} IS NULL OR {dialect.is_nan(value)}"
+    if kind == "text":
+        texts = ", ".join(dialect.literal(t) for t in rd.MISSING_TEXTS)
+        missing += f" OR lower({dialect.trim(dialect.text(column))}) IN ({texts})"
+    return f"CASE WHEN {frequency} = 0 AND ({missing}) THEN CAST(0 AS DOUBLE) ELSE {value} END"
+
+
 def rfm_reject_reason(
     dialect, id_problem: str | None = None, unit_days: float | None = None
 ) -> str:
@@ -175,7 +208,8 @@ def rfm_reject_reason(
     str
         The ``CASE`` expression, over a row whose ``customer_id``, ``frequency``, ``recency``,
         ``T`` and ``monetary_value`` are already cast (id normalised or kept, values to DOUBLE,
-        NULL where a value did not parse).
+        NULL where a value did not parse; ``monetary_value`` by :func:`spend_sql`, so 0 where it
+        is missing for a customer without repeat purchases).
     """
     missing = " OR ".join(f"{v} IS NULL" for v in RFM_COLUMNS)
     not_finite = " OR ".join(

@@ -106,13 +106,19 @@ def _indexed(frame: pd.DataFrame, column, shown: str, where: str) -> pd.DataFram
 
 def _numbers(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
     """The RFM columns of ``frame`` as float64; values that are not numbers, missing or infinite
-    are refused, naming the rows and the customers, the values as written."""
-    for aliases in _RFM_COLUMNS.values():
+    are refused, naming the rows and the customers, the values as written (but a missing
+    ``monetary_value`` where frequency is 0, which the RFM checks read as 0)."""
+    one_time = np.zeros(len(frame), dtype=bool)
+    for key, aliases in _RFM_COLUMNS.items():
         for name in (a for a in aliases if a in frame.columns):
             raw = frame[name]
             numbers = pd.to_numeric(raw, errors="coerce").astype("float64")
             text = numbers.isna().to_numpy() & raw.notna().to_numpy()
             absent = ~np.isfinite(numbers.to_numpy()) & ~text
+            if key == "frequency":
+                one_time = numbers.to_numpy() == 0
+            elif key == "monetary_value":  # no repeat purchase, no mean spend
+                absent &= ~(one_time & numbers.isna().to_numpy())
             for bad, what in ((text, "are not numbers"), (absent, "are missing or infinite")):
                 if bad.any():
                     rows = np.flatnonzero(bad)

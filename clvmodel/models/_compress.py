@@ -100,8 +100,9 @@ def check_weights(weights, n: int) -> np.ndarray | None:
     bad = ~(weights >= 0) | ~np.isfinite(weights)
     if bad.any():
         raise InputError(
-            f"weights must be non-negative, finite numbers; got {first_offenders(weights, bad)} "
-            "(missing values count as not finite). Pass counts of customers, or None."
+            f"weights must be non-negative, finite numbers, one per row of data ({n} rows); got "
+            f"{first_offenders(weights, bad)} (missing values count as not finite). Pass counts "
+            "of customers, or None."
         )
     with np.errstate(over="ignore"):
         total = weights.sum()
@@ -359,8 +360,9 @@ def _decode(distinct: np.ndarray, found, spans):
 
 
 def _spend_is_valid(data, x) -> bool:
-    """validate_rfm's checks of ``monetary_value`` when the table has one: finite, and not
-    negative for a repeat buyer."""
+    """validate_rfm's checks of ``monetary_value`` when the table has one: finite (or NaN, read
+    as 0, where frequency is 0: no repeat purchase, no mean spend), and not negative for a
+    repeat buyer."""
     from clvmodel._rfm_validate import rfm_column
 
     column = rfm_column(data, "monetary_value")
@@ -370,7 +372,9 @@ def _spend_is_valid(data, x) -> bool:
     if spend.ndim != 1 or spend.dtype.kind not in "iuf" or spend.size != x.size:
         return False
     if spend.dtype.kind == "f" and not np.isfinite(spend).all():
-        return False
+        odd = ~np.isfinite(spend)
+        if not (np.isnan(spend[odd]) & (x[odd] == 0)).all():
+            return False
     negative = spend < 0
     return not (negative.any() and (x[negative] > 0).any())
 

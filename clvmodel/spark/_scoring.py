@@ -8,7 +8,7 @@ import warnings
 
 from clvmodel._reading_sql import customer_id_kind
 from clvmodel._rfm_common import time_unit_days
-from clvmodel._rfm_sql import RFM_COLUMNS, rfm_id_sql, rfm_reject_reason
+from clvmodel._rfm_sql import RFM_COLUMNS, rfm_id_sql, rfm_reject_reason, spend_sql
 from clvmodel._units import (
     MAX_VALUE_STEPS,
     UNIT_NAMES,
@@ -63,7 +63,10 @@ def _checked_rfm(rfm, customer_col: str, time_unit: str | None = None, given: st
         )
     kind = customer_id_kind(types[customer_col])
     customer, shown, problem = rfm_id_sql(quote_name(customer_col), kind, SPARK)
-    casts = [f"try_cast({quote_name(c)} AS DOUBLE)" for c in RFM_COLUMNS]
+    casts = [f"try_cast({quote_name(c)} AS DOUBLE)" for c in RFM_COLUMNS[:3]]
+    # Missing where frequency is 0 (no repeat purchase, no mean spend): 0, as validate_rfm.
+    spend_kind = customer_id_kind(types["monetary_value"])
+    casts.append(spend_sql(quote_name("monetary_value"), casts[0], spend_kind, SPARK))
     if given is not None and given != time_unit:  # days / 7.0: the weeks of rfm_summary exactly
         scale = f" * {time_unit_days(given)!r}D / {time_unit_days(time_unit)!r}D"
         casts = [f"{cast}{scale}" if c in ("recency", "T") else cast
@@ -171,11 +174,13 @@ def rfm_rejects(rfm, customer_col: str = "customer_id", time_unit: str | None = 
     The rules are those of ``clvmodel score`` on an RFM file. Customer ids are read as in a
     transaction log: text trimmed, ``"7.0"`` as ``"7"``, whole-number floats as integers, so
     ``3`` and ``3.0`` are one customer, and on two rows a repeated id ("customer id appears on 2
-    rows"). A row is also rejected for a missing id or value, a fractional float id ("customer
-    id is not a whole number") or one beyond 2**53 (too large to hold an exact id), a value that
-    is not finite, a negative or fractional frequency, negative recency or ``T``,
-    recency > ``T``, recency > 0 without a repeat purchase, repeat purchases with recency 0,
-    more repeat purchases than days in recency (with ``time_unit``), or a negative spend.
+    rows"). A row is also rejected for a missing id or value (but a ``monetary_value`` missing
+    where frequency is 0, which is 0 there, as in :func:`clvmodel.rfm.validate_rfm`), a
+    fractional float id ("customer id is not a whole number") or one beyond 2**53 (too large to
+    hold an exact id), a value that is not finite, a negative or fractional frequency,
+    negative recency or ``T``, recency > ``T``, recency > 0 without a repeat purchase, repeat
+    purchases with recency 0, more repeat purchases than days in recency (with ``time_unit``),
+    or a negative spend.
 
     Parameters
     ----------

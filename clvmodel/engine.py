@@ -28,11 +28,11 @@ from clvmodel._duck import (
     relation_sql,
     require_roles,
 )
-from clvmodel._duck_log import create_checked_views, create_typed_view, latest_usable_day
+from clvmodel._duck_log import DUCKDB, create_checked_views, create_typed_view, latest_usable_day
 from clvmodel._postgres_connect import display, is_postgres_uri, one_catalog
 from clvmodel._postgres_read import PostgresSpool, describe_source, require_columns
 from clvmodel._postgres_rfm import PostgresLog, can_push_down
-from clvmodel._reading_sql import Dialect, odd_amounts_sql, reject_reason_sql
+from clvmodel._reading_sql import odd_amounts_sql, reject_reason_sql
 from clvmodel._rfm_read import CheckedParquetLog
 from clvmodel._rfm_source import RfmSource, is_transaction_log
 from clvmodel.errors import InputError
@@ -123,8 +123,9 @@ class TransactionSource:
         needed = {"customer": self.customer_col, "date": self.date_col}
         if self.amount_col is not None:
             needed["amount"] = self.amount_col
-        self.customer_type = self._pg = None
+        self.customer_type = self._pg = self._what = None
         if is_postgres_uri(self.path):
+            self._what = f"table {self.table!r}" if self.table is not None else "the query"
             with one_catalog():  # describing, then reading: the type catalog read once
                 if self._push_down(needed):
                     return
@@ -152,15 +153,14 @@ class TransactionSource:
         if self.pushdown is False:
             return False
         types = describe_source(self.path, self.table, self.query)
-        where = f"table {self.table!r}" if self.table is not None else "the query"
-        require_columns(types, needed, f"{where} at {display(self.path)}")
+        require_columns(types, needed, f"{self._what} at {display(self.path)}")
         self.customer_type = types[self.customer_col]
         if not can_push_down(
             types, self.customer_col, self.date_col, self.amount_col, self.date_format
         ):
             if self.pushdown:
                 raise InputError(
-                    f"cannot summarise {where} inside PostgreSQL: the columns' types are "
+                    f"cannot summarise {self._what} inside PostgreSQL: the columns' types are "
                     f"{ {c: types[c] for c in needed.values()} }; it takes integer or text ids, "
                     "date or timestamp dates and numeric amounts. Leave pushdown unset."
                 )
@@ -196,15 +196,15 @@ class TransactionSource:
     def _raise_nothing_valid(self):
         """Say why no row can be used: no rows, an end before the data, or the reasons."""
         con = self.connection
-        rows = con.execute("SELECT COUNT(*) FROM clv_typed").fetchall()[0][0]
-        if rows == 0:
-            raise InputError("the input has no rows (only a header?): there is nothing to read.")
+        if con.execute("SELECT COUNT(*) FROM clv_typed").fetchall()[0][0] == 0:
+            # A PostgreSQL source named as the pushdown route names it (URI without password).
+            where = f"{self._what} at {display(self.path)}" if self._what else "the input"
+            hint = "" if self._what else " (only a header?)"
+            raise InputError(f"{where} has no rows{hint}: there is nothing to read.")
         self._check_amounts()
         end = getattr(self, "end", None)
         reason = reject_reason_sql(
-            "9999-12-31" if end is None else f"{end:%Y-%m-%d}",
-            self.amount_col is not None,
-            Dialect("duckdb"),
+            "9999-12-31" if end is None else f"{end:%Y-%m-%d}", self.amount_col is not None, DUCKDB
         )
         reasons = dict(
             con.execute(
@@ -220,7 +220,7 @@ class TransactionSource:
         """Refuse amounts written with a currency or a decimal comma, naming the column."""
         if self.amount_col is None:
             return
-        odd = self.connection.execute(odd_amounts_sql("clv_typed", Dialect("duckdb"))).fetchall()
+        odd = self.connection.execute(odd_amounts_sql("clv_typed", DUCKDB)).fetchall()
         _reading.check_amount_texts([row[0] for row in odd], self.amount_col)
 
     # ----------------------------------------------------------------------------------------------

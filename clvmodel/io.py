@@ -17,6 +17,7 @@ from clvmodel.errors import InputError
 __all__ = ["read_table", "write_table"]
 
 _FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+_PARQUET, _POSTGRES = "a Parquet file", "a PostgreSQL table"  # what write_table's errors name
 
 
 def format_of(path: Path) -> str:
@@ -70,8 +71,12 @@ def read_table(
     -------
     pandas.DataFrame
         CSV ids are read as strings (leading zeros survive); dates are left for
-        :func:`clvmodel.rfm_summary` to parse. PostgreSQL columns keep their types (``numeric``
-        arrives as text, read as a number by the RFM functions).
+        :func:`clvmodel.rfm_summary` to parse. PostgreSQL columns keep their types, except:
+        ``numeric`` and ``money`` arrive as exact strings (``"1.50"``; the RFM functions read
+        them as numbers, :func:`pandas.to_numeric` converts them); ``interval`` and the exotic
+        types (``inet``, ``cidr``, ``macaddr``, ranges, ``tsvector``, ``bit``, ``timetz``,
+        enums, ...) as text as PostgreSQL prints them (``"1 day 02:00:00"``); ``uuid`` as
+        :class:`uuid.UUID`; arrays as NumPy arrays.
 
     Raises
     ------
@@ -207,8 +212,9 @@ def write_table(
     Parameters
     ----------
     frame : pandas.DataFrame
-        The table; with ``index=True`` its index is written as a first column (named after the
-        index, or ``customer_id`` for an unnamed one in a database).
+        The table (a Series is written as its one column); with ``index=True`` its index is
+        written as a first column (named after the index, or ``customer_id`` for an unnamed one
+        in a database).
     path : str or path-like
         A ``.csv`` or ``.parquet`` file, or a ``postgresql://`` connection URI.
     index : bool
@@ -228,12 +234,25 @@ def write_table(
         The path written, or the table name; after a failure nothing is left at that path and
         the previous table is untouched.
 
+    Raises
+    ------
+    InputError
+        For Parquet or PostgreSQL: two columns share a name, or a column (or the index) holds
+        values of mixed types (numbers and text) or of a type they cannot store. For
+        PostgreSQL with ``index=True``: the index is a MultiIndex, or its name (``customer_id``
+        when unnamed) is a column's too. Also: the server refused or lost the write, or the
+        table exists with ``if_exists="fail"``.
+
     Examples
     --------
     >>> import clvmodel as clv
     >>> clv.write_table(scores, "postgresql://analyst@db/shop", table="clv_scores",
     ...                    if_exists="replace")  # doctest: +SKIP
     """
+    if isinstance(frame, pd.Series):  # one column
+        frame = frame.to_frame()
+    elif not isinstance(frame, pd.DataFrame):
+        raise InputError(f"frame must be a pandas DataFrame, not {type(frame).__name__}.")
     if is_postgres_uri(path):
         if not table:
             raise InputError("writing to a postgresql:// database needs table= (the table name).")
@@ -243,13 +262,18 @@ def write_table(
     kind = format_of(location)
     if kind == "csv":
         return write_atomically(location, lambda tmp: frame.to_csv(tmp, index=index))
-    # Microsecond timestamps: Spark (and other Parquet readers) reject pandas' nanoseconds.
-    return write_atomically(
-        location,
-        lambda tmp: frame.to_parquet(
-            tmp, index=index, coerce_timestamps="us", allow_truncated_timestamps=True
-        ),
-    )
+    _check_column_names(frame, _PARQUET)
+    return write_atomically(location, lambda tmp: _write_parquet(frame, tmp, index))
+
+
+def _write_parquet(frame: pd.DataFrame, tmp: Path, index: bool) -> None:
+    import pyarrow as pa
+
+    try:
+        # Microsecond timestamps: Spark (and other Parquet readers) reject pandas' nanoseconds.
+        frame.to_parquet(tmp, index=index, coerce_timestamps="us", allow_truncated_timestamps=True)
+    except pa.ArrowException as exc:
+        raise _unwritable(frame, index, _PARQUET, exc) from None
 
 
 def _write_postgres(frame, uri, table, index, if_exists, column_types) -> None:
@@ -257,11 +281,80 @@ def _write_postgres(frame, uri, table, index, if_exists, column_types) -> None:
 
     from clvmodel._postgres_write import TableSpec, postgres_type, write_tables
 
-    if index:
-        frame = frame.rename_axis(frame.index.name or "customer_id").reset_index()
-    arrow = pa.Table.from_pandas(frame, preserve_index=False)
+    _check_column_names(frame, _POSTGRES)
+    flat = _index_as_column(frame).reset_index() if index else frame
+    try:
+        arrow = pa.Table.from_pandas(flat, preserve_index=False)
+    except pa.ArrowException as exc:
+        raise _unwritable(frame, index, _POSTGRES, exc) from None
     columns = [
         (name, postgres_type(arrow.schema.field(name).type, column_types.get(name)))
         for name in arrow.column_names
     ]
     write_tables(uri, [TableSpec(table, columns, [arrow])], if_exists)
+
+
+def _check_column_names(frame: pd.DataFrame, target: str) -> None:
+    """Refuse column names that repeat (as text, as Arrow stores them): the copies would be
+    lost, or the file unreadable."""
+    seen, repeated = set(), []
+    for name in map(str, frame.columns):
+        if name in seen and name not in repeated:
+            repeated.append(name)
+        seen.add(name)
+    if repeated:
+        raise InputError(
+            f"frame has more than one column named {', '.join(map(repr, repeated))}, which "
+            f"{target} cannot hold; rename or drop the copies before writing it."
+        )
+
+
+def _index_as_column(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its index named as the database column it becomes (``customer_id`` when
+    unnamed); a MultiIndex, or a name a column has already, is refused."""
+    if isinstance(frame.index, pd.MultiIndex):
+        raise InputError(
+            f"frame has a MultiIndex (levels {list(frame.index.names)}) and index=True writes "
+            "the index as one column of a PostgreSQL table; move the levels into columns with "
+            "frame.reset_index() and pass index=False."
+        )
+    name = str(frame.index.name or "customer_id")
+    if name in map(str, frame.columns):
+        whose = "the index has" if frame.index.name else "an unnamed index gets"
+        raise InputError(
+            f"frame has a column {name!r}, the name {whose} with index=True in a PostgreSQL "
+            "table; pass index=False to leave the index out, or rename the index "
+            "(frame.rename_axis('new_name'))."
+        )
+    return frame.rename_axis(name)
+
+
+def _unwritable(frame: pd.DataFrame, index: bool, target: str, exc: Exception) -> InputError:
+    """The error for a frame Arrow cannot convert, naming the column (or index level) at fault
+    and the types its values mix."""
+    import pyarrow as pa
+
+    suspects = [(f"column {str(c)!r}", frame.iloc[:, i]) for i, c in enumerate(frame.columns)]
+    if index:
+        levels = frame.index.nlevels
+        suspects += [
+            ("the index" if levels == 1 else f"index level {name!r}", level.to_series())
+            for name, level in zip(
+                frame.index.names, map(frame.index.get_level_values, range(levels)), strict=True
+            )
+        ]
+    for what, values in suspects:
+        try:
+            pa.array(values, from_pandas=True)
+        except pa.ArrowException:
+            kinds = sorted({type(v).__name__ for v in values.dropna()}) or [str(values.dtype)]
+            if len(kinds) > 1:
+                held, fix = f"mixes {' and '.join(kinds)} values", "to one type"
+            else:
+                held, fix = f"holds {kinds[0]} values", "to numbers, dates or text"
+            return InputError(
+                f"{what} of frame {held}, which one column of {target} cannot hold; convert it "
+                f"{fix} before writing (.astype(str) makes text)."
+            )
+    reason = exc.args[0] if exc.args else exc
+    return InputError(f"cannot write frame to {target}: {reason}.")

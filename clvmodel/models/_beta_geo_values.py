@@ -79,8 +79,7 @@ def value_draw_limits(purchase_models, spend, rows, margin, schedule, tail, bloc
         for start in range(0, x.size, block):
             part = slice(start, min(start + block, x.size))
             work = buffer[: part.stop - start]
-            here = np.arange(part.start, part.stop)
-            odds(work, group[part], here)
+            odds(work, group[part], part)
             kernels.value_limits_block(
                 work, group[part], x[part], xm[part], spend, margin, totals, positions,
                 limits[:, part], warm,

@@ -51,12 +51,12 @@ class DiscountedRows:
     """
 
     def __init__(self, model, data, times, discount_factors):
-        self.schedule = self._schedule = _check_discounting(times, discount_factors)
+        self.schedule = _check_discounting(times, discount_factors)
         # Out-of-range covariates are warned about by the caller's own prediction.
         self.rfm, p, histories, self.group, self.first = model._rows(data, warn=False)
-        self._histories = histories
+        self._histories = histories  # with the covariate matrices
         self.histories = histories[:3]
-        x, _, age = histories[:3]
+        x, _, age = self.histories
         # Without covariates the distinct (x, T) do not depend on the parameters: found once.
         shared = not any(np.ndim(v) for v in p.values())
         self._survival = _survival_rows(p, x, age, 0.0) if shared else None
@@ -70,7 +70,7 @@ class DiscountedRows:
             survival = _survival_rows(p, x, age, 0.0)
         else:
             survival = ({k: p[k] for k in self._survival[0]}, *self._survival[1:])
-        columns = model._expectations(p, x, t_x, age, 0.0, (), self._schedule, survival)
+        columns = model._expectations(p, x, t_x, age, 0.0, (), self.schedule, survival)
         return columns["discounted_expected_purchases"]
 
     def each(self, models):
@@ -95,10 +95,10 @@ class DiscountedRows:
         hook = getattr(kind, "_discounted_if_alive_draws", None)
         if hook is None:
             grid = discounted_if_alive_draws(
-                kind._expected_if_alive, params, ux, uage, self._schedule
+                kind._expected_if_alive, params, ux, uage, self.schedule
             )
         else:
-            grid = hook(params, ux, uage, self._schedule)
+            grid = hook(params, ux, uage, self.schedule)
         totals = np.ascontiguousarray(grid.T)  # each model's row contiguous for the gathers
         column = {id(m): k for k, m in enumerate(distinct)}
         for m in models:

@@ -14,6 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from cli_run import run_cli  # noqa: E402
 from pg_server import load_frame, shared_server  # noqa: E402
 
 
@@ -43,3 +44,16 @@ def cdnow_table(pg_uri, cdnow_sample):
     """The CDNOW sample as table ``cdnow`` (text ids, timestamps, double amounts)."""
     load_frame(pg_uri, "cdnow", cdnow_sample)
     return "cdnow"
+
+
+@pytest.fixture(scope="session")
+def cdnow_file_model(tmp_path_factory, cdnow_sample):
+    """A BG/NBD model file fitted by ``clvmodel fit`` on the CDNOW sample as a Parquet file
+    (calibration to 1997-09-30): what the PostgreSQL routes' outputs are compared with."""
+    folder = tmp_path_factory.mktemp("pg_file_model")
+    parquet = folder / "cdnow.parquet"
+    cdnow_sample.to_parquet(parquet, index=False)
+    path = folder / "model.json"
+    result = run_cli("fit", parquet, "--observation-end", "1997-09-30", "-o", path)
+    assert result.exit_code == 0, result.output
+    return path

@@ -21,14 +21,8 @@ END = "1997-09-30"
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory, cdnow_sample):
-    folder = tmp_path_factory.mktemp("pg_hunt")
-    parquet = folder / "cdnow.parquet"
-    cdnow_sample.to_parquet(parquet, index=False)
-    path = folder / "model.json"
-    result = run_cli("fit", parquet, "--observation-end", END, "-o", path)
-    assert result.exit_code == 0, result.output
-    return path
+def model(cdnow_file_model):
+    return cdnow_file_model
 
 
 def _content(uri, table):

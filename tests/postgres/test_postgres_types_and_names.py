@@ -16,14 +16,8 @@ BIG = 2**53 + 1  # 9007199254740993: the first integer a float64 cannot hold
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory, cdnow_sample):
-    folder = tmp_path_factory.mktemp("pg_types")
-    parquet = folder / "cdnow.parquet"
-    cdnow_sample.to_parquet(parquet, index=False)
-    path = folder / "model.json"
-    result = run_cli("fit", parquet, "--observation-end", END, "-o", path)
-    assert result.exit_code == 0, result.output
-    return path
+def model(cdnow_file_model):
+    return cdnow_file_model
 
 
 def _score(model, uri, source: list, *extra):

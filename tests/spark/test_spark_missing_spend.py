@@ -5,17 +5,9 @@ spend are still rejected, with the reasons they had."""
 
 from __future__ import annotations
 
-from clvmodel.models.bundle import ModelBundle
+from test_missing_spend_routes import MISSING, NOT_FINITE, SCORES
 
-MISSING = "missing or non-numeric value"
-NOT_FINITE = "value is not finite"
-SCORES = [
-    "probability_alive",
-    "churn_risk",
-    "expected_purchases",
-    "expected_spend",
-    "predicted_clv",
-]
+from clvmodel.models.bundle import ModelBundle
 
 
 def test_spark_scores_one_time_buyers_without_spend_as_with_spend_0(

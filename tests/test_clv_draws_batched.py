@@ -126,3 +126,30 @@ def test_the_generic_path_serves_models_without_their_own(cdnow_rfm):
     ]:
         rows = ValueRows(bg, gg, table, *discount_schedule(bg, "3M", 0.1), 0.3)
         assert rows.draw_limits([bg, bg], [gg, gg], 0.05) is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "r"),
+    [(0.8, 2.5, 0.5), (1.0, 0.01, 0.3), (0.01, 0.005, 2.0), (50.0, 80.0, 0.2), (1e-3, 1e4, 7.0)],
+)
+def test_discounted_grid_by_runs_of_x_equals_one_period_end_at_a_time(a, b, r):
+    """The compiled series over runs of one x (all T of a draw together) gives, bit for bit, the
+    sums of the per-element loop, also where the series gives way to the quadrature."""
+    from clvmodel.models import _beta_geo_draws as draws
+
+    rng = np.random.default_rng(7)
+    n = 30
+    params = [np.full(n, v) * rng.lognormal(0.0, 0.1, n) for v in (r, 60.0, a, b)]
+    x = rng.integers(0, 25, 400).astype(float)
+    age = rng.integers(0, 730, 400).astype(float)
+    times = np.r_[0.0, np.arange(1, 13) * 30.4, 3650.0]
+    factors = 1.1 ** -(times / 365.0)
+    expected = np.zeros((x.size, n))
+    previous = np.zeros_like(expected)
+    for time, factor in zip(times, factors, strict=True):
+        cumulative = draws._expected_if_alive_grid(*params, x, age, time)
+        expected += factor * (cumulative - previous)
+        previous = cumulative
+    found = draws.discounted_if_alive_grid(*params, x, age, (times, factors))
+    np.testing.assert_array_equal(found, expected)
+    assert np.isfinite(found).all() and (found >= 0).all()

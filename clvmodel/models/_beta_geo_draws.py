@@ -307,12 +307,48 @@ def _expected_if_alive_grid(r, alpha, a, b, x, age, t, chunk=256):
 def discounted_if_alive_grid(r, alpha, a, b, x, age, schedule):
     """Σ_j d_j [E(t_j | alive) − E(t_{j−1} | alive)] per (x, T) and parameter vector, shape
     (groups, vectors): the discounted expected purchases of a customer alive at T over the
-    period ends and discount factors of ``schedule``, from :func:`_expected_if_alive_grid` at
-    each period end (MBG/NBD: b + 1), summed in the order of the per-vector path."""
+    period ends and discount factors of ``schedule`` (MBG/NBD: b + 1), summed in the order of the
+    per-vector path.
+
+    E(t_j | alive) is that of :func:`_expected_if_alive_grid`, bit for bit, with the groups
+    sorted by (x, T): the Euler series of one x and draw share their coefficients, and the
+    compiled loop (:func:`clvmodel.models._beta_geo_kernels.euler_series_runs`) advances all
+    of a run's T together; the quadrature takes the elements where the series is not
+    reliable."""
+    from clvmodel.models import _beta_geo_kernels as kernels  # numba: imported on first use
+    from clvmodel.models import _special
+
+    order = np.lexsort((age, x))
+    xs, ages = x[order], age[order]
+    bounds = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1], True]).astype("int64")
+    r_, alpha_, a_, b_ = (v[None, :] for v in (r, alpha, a, b))
+    c = np.ascontiguousarray(np.broadcast_to(a + b - 1.0 - r, r.shape))
+    d = np.ascontiguousarray(a_ + b_ + xs[:, None] - 1.0)
     total = np.zeros((x.size, r.size))
     previous = np.zeros_like(total)
+    sums = np.empty((2, x.size, r.size))
+    active = np.empty((x.size, r.size), dtype=bool)
     for time, factor in zip(*schedule, strict=True):
-        cumulative = _expected_if_alive_grid(r, alpha, a, b, x, age, time)
+        cumulative = np.zeros_like(total)
+        if time > 0:
+            with np.errstate(all="ignore"):
+                shifted = alpha_ + ages[:, None]
+                z_log = -_special.log1p_ratio(time, shifted)
+                y = np.ascontiguousarray(time / (shifted + time))
+                first = _special.one_minus_power_over(a_ - 1.0, z_log)
+                kernels.euler_series_runs(
+                    a, c, d, y, bounds, _special._SERIES_MAX_TERMS, _special._SERIES_RTOL,
+                    sums[0], sums[1], active,
+                )  # fmt: skip
+                value, reliable = _special.series_value(
+                    a_, d, first, z_log, (sums[0], sums[1], active)
+                )
+            if not reliable.all():
+                i, j = np.nonzero(~reliable)
+                value[i, j] = _special.fallback_if_alive(
+                    r[j], alpha[j], a[j], b[j], xs[i], ages[i], np.full(i.size, time)
+                )
+            cumulative[order] = value
         total += factor * (cumulative - previous)
         previous = cumulative
     return total

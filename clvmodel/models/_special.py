@@ -60,6 +60,7 @@ __all__ = [
     "one_minus_power_over",
     "pmf_dropout_at_purchases",
     "safe_gammaln",
+    "series_value",
     "quadrature_if_alive",
     "survival_dropout_at_purchases",
 ]
@@ -159,6 +160,14 @@ def euler_series_if_alive(r, alpha, a, b, x, age, t):
             total, magnitude, active = _series_sums(*flat)
         _numpy_loop_seconds[0] += time.process_time() - started
     total, magnitude, active = (v.reshape(shape) for v in (total, magnitude, active))
+    return series_value(a, d, first, z_log, (total, magnitude, active))
+
+
+def series_value(a, d, first, z_log, sums):
+    """E_alive(t) from the Euler series' sums ``(total, magnitude, open)`` (as
+    :func:`euler_series_if_alive` forms them), and where it is reliable: every sum closed, no
+    cancellation beyond _CANCELLATION_LIMIT, d not small."""
+    total, magnitude, active = sums
     z_pow = np.exp((a - 1.0) * z_log)
     with np.errstate(invalid="ignore", over="ignore"):  # 0 · inf (d = 0), inf: rejected below
         value = d * (first - z_pow * total)

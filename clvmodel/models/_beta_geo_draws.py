@@ -304,30 +304,38 @@ def _expected_if_alive_grid(r, alpha, a, b, x, age, t, chunk=256):
     return result
 
 
-def discounted_if_alive_grid(r, alpha, a, b, x, age, schedule):
+def discounted_if_alive_grid(r, alpha, a, b, x, age, schedule, chunk=512):
     """Σ_j d_j [E(t_j | alive) − E(t_{j−1} | alive)] per (x, T) and parameter vector, shape
     (groups, vectors): the discounted expected purchases of a customer alive at T over the
     period ends and discount factors of ``schedule`` (MBG/NBD: b + 1), summed in the order of the
     per-vector path.
 
     E(t_j | alive) is that of :func:`_expected_if_alive_grid`, bit for bit, with the groups
-    sorted by (x, T): the Euler series of one x and draw share their coefficients, and the
-    compiled loop (:func:`clvmodel.models._beta_geo_kernels.euler_series_runs`) advances all
-    of a run's T together; the quadrature takes the elements where the series is not
-    reliable."""
+    sorted by (x, T), ``chunk`` groups at a time (their arrays stay in cache): the Euler series
+    of one x and draw share their coefficients, and the compiled loop
+    (:func:`clvmodel.models._beta_geo_kernels.euler_series_runs`) advances all of a run's T
+    together; the quadrature takes the elements where the series is not reliable."""
+    order = np.lexsort((age, x))
+    total = np.empty((x.size, r.size))
+    for start in range(0, x.size, chunk):
+        rows = order[start : start + chunk]
+        total[rows] = _discounted_sorted(r, alpha, a, b, x[rows], age[rows], schedule)
+    return total
+
+
+def _discounted_sorted(r, alpha, a, b, xs, ages, schedule):
+    """:func:`discounted_if_alive_grid` of groups sorted by (x, T)."""
     from clvmodel.models import _beta_geo_kernels as kernels  # numba: imported on first use
     from clvmodel.models import _special
 
-    order = np.lexsort((age, x))
-    xs, ages = x[order], age[order]
     bounds = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1], True]).astype("int64")
     r_, alpha_, a_, b_ = (v[None, :] for v in (r, alpha, a, b))
     c = np.ascontiguousarray(np.broadcast_to(a + b - 1.0 - r, r.shape))
     d = np.ascontiguousarray(a_ + b_ + xs[:, None] - 1.0)
-    total = np.zeros((x.size, r.size))
+    total = np.zeros((xs.size, r.size))
     previous = np.zeros_like(total)
-    sums = np.empty((2, x.size, r.size))
-    active = np.empty((x.size, r.size), dtype=bool)
+    sums = np.empty((2, xs.size, r.size))
+    active = np.empty((xs.size, r.size), dtype=bool)
     for time, factor in zip(*schedule, strict=True):
         cumulative = np.zeros_like(total)
         if time > 0:
@@ -340,15 +348,14 @@ def discounted_if_alive_grid(r, alpha, a, b, x, age, schedule):
                     a, c, d, y, bounds, _special._SERIES_MAX_TERMS, _special._SERIES_RTOL,
                     sums[0], sums[1], active,
                 )  # fmt: skip
-                value, reliable = _special.series_value(
+                cumulative, reliable = _special.series_value(
                     a_, d, first, z_log, (sums[0], sums[1], active)
                 )
-            if not reliable.all():
-                i, j = np.nonzero(~reliable)
-                value[i, j] = _special.fallback_if_alive(
-                    r[j], alpha[j], a[j], b[j], xs[i], ages[i], np.full(i.size, time)
-                )
-            cumulative[order] = value
+                if not reliable.all():
+                    i, j = np.nonzero(~reliable)
+                    cumulative[i, j] = _special.fallback_if_alive(
+                        r[j], alpha[j], a[j], b[j], xs[i], ages[i], np.full(i.size, time)
+                    )
         total += factor * (cumulative - previous)
         previous = cumulative
     return total

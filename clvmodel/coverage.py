@@ -17,7 +17,7 @@ import pandas as pd
 from clvmodel._random import random_generator
 from clvmodel._table_ids import canonical_ranks
 from clvmodel.errors import InputError
-from clvmodel.value import check_models
+from clvmodel.models.base import PurchaseModel
 
 __all__ = ["coverage_comparison", "interval_coverage", "model_label", "randomised_pit"]
 
@@ -47,7 +47,7 @@ def _checked(model, calibration, holdout, *, shared_ids: bool = False):
         The calibration repeat purchases (``None`` when rows share an id), the holdout purchase
         counts in the order of ``calibration``'s rows, and the holdout length.
     """
-    check_models(model)  # BG/BB's opportunities have no calendar holdout duration
+    _check_purchase_model(model, "model")
     # Imported here: clvmodel.evaluation imports this module.
     from clvmodel.evaluation.alignment import checked_inputs
 
@@ -55,11 +55,21 @@ def _checked(model, calibration, holdout, *, shared_ids: bool = False):
     if shared_ids and isinstance(calibration, pd.DataFrame) and calibration.index.has_duplicates:
         first = calibration[~calibration.index.duplicated()]
         first.attrs = dict(calibration.attrs)  # its time unit
-        _, _, aligned, _, _, duration = checked_inputs(model, first, holdout)
+        _, _, aligned, _, _, duration = checked_inputs(model, first, holdout, False)
         counts = aligned["frequency_holdout"].reindex(calibration.index)
         return None, counts.to_numpy(dtype="float64"), duration
-    _, _, _, rfm, actual, duration = checked_inputs(model, calibration, holdout)
+    _, _, _, rfm, actual, duration = checked_inputs(model, calibration, holdout, False)
     return rfm.frequency, actual, duration
+
+
+def _check_purchase_model(model, name: str) -> None:
+    """Refuse anything but a purchase model, naming the argument (``name``) that holds it: BG/BB
+    counts purchase opportunities, which have no calendar holdout period."""
+    if not isinstance(model, PurchaseModel):
+        raise InputError(
+            f"{name} must be a fitted purchase model (clvmodel.BetaGeoModel, "
+            f"ModifiedBetaGeoModel or ParetoNBDModel), got {type(model).__name__}."
+        )
 
 
 def _calibration_customers(calibration, holdout):
@@ -128,7 +138,8 @@ def interval_coverage(model, calibration, holdout, interval: float = 0.9, **opti
     calibration, holdout : pandas.DataFrame
         From :func:`clvmodel.calibration_holdout_split` (lifetimes' ``frequency_cal``-style
         names work too), checked as :func:`clvmodel.evaluate_holdout` checks them, except that
-        the holdout table may list customers that are not in ``calibration`` (left out).
+        the holdout table may list customers that are not in ``calibration`` (left out) and that
+        a segment where nobody bought in the holdout period is measured too.
     interval : float
         Nominal level.
     **options
@@ -269,8 +280,8 @@ def coverage_comparison(models, calibration, holdout, interval: float = 0.9, **o
         models = dict(zip(labels, models, strict=True))
     if not models:
         raise InputError("models is empty; pass fitted purchase models, e.g. {'BG/NBD': bg}.")
-    for model in models.values():  # all refused before any is evaluated
-        check_models(model)
+    for label, model in models.items():  # all refused before any is evaluated
+        _check_purchase_model(model, f"models[{label!r}]")
     tables = {
         label: interval_coverage(model, calibration, holdout, interval, **options)
         for label, model in models.items()

@@ -51,3 +51,17 @@ def whole_days(value: np.ndarray | float, what: str) -> np.ndarray:
             "calibration_holdout_split on these transactions (with the model's time unit)."
         )
     return rounded.astype("int64")
+
+
+def id_kind_advice(first: pd.Index, second: pd.Index, names: tuple[str, str]) -> str:
+    """A sentence saying that the ids are numbers in one of two tables (named by ``names``) and
+    text in the other, which share no id for that reason; empty when that is not the case."""
+    kind_of = {"integer": "numbers", "floating": "numbers", "string": "text"}
+    kinds = [kind_of.get(ids.inferred_type) for ids in (first, second)]
+    if None in kinds or kinds[0] == kinds[1]:
+        return ""
+    return (
+        f" The customer ids are {kinds[0]} in {names[0]} and {kinds[1]} in {names[1]}, so none "
+        "match: read them the same way (e.g. convert the text ids with .astype('int64'), or the "
+        "numbers with .astype(str) if the text keeps leading zeros)."
+    )

@@ -13,6 +13,7 @@ from clvmodel.evaluation._shared import (
     date,
     examples,
     first_and_repeat_days,
+    id_kind_advice,
     whole_days,
 )
 from clvmodel.models.base import PurchaseModel
@@ -27,8 +28,9 @@ HOLDOUT_END_ADVICE = (
 )
 
 
-def checked_inputs(bg, calibration, holdout):
-    """The checks of :func:`~clvmodel.evaluate_holdout` on its model and tables.
+def checked_inputs(bg, calibration, holdout, need_buyers: bool = True):
+    """The checks of :func:`~clvmodel.evaluate_holdout` on its model and tables; with
+    ``need_buyers=False`` (interval coverage) a holdout period where nobody bought is kept.
 
     Returns
     -------
@@ -53,7 +55,7 @@ def checked_inputs(bg, calibration, holdout):
         raise InputError("the calibration table is empty: there are no customers to evaluate.")
     holdout = aligned_holdout(calibration, holdout)
     rfm = validate_rfm(calibration)
-    actual, duration = holdout_counts(holdout)
+    actual, duration = holdout_counts(holdout, need_buyers)
     return params, unit, holdout, rfm, actual, duration
 
 
@@ -117,29 +119,37 @@ def aligned_holdout(calibration: pd.DataFrame, holdout) -> pd.DataFrame:
                 if not len(only_cal)
                 else ""
             )
+            kinds = id_kind_advice(calibration.index, holdout.index, ("calibration", "the holdout"))
             raise InputError(
                 "calibration and holdout describe different customers: "
                 + "; ".join(parts)
                 + ". Make both with one clvmodel.calibration_holdout_split call."
-                + fix
+                + (kinds or fix)
             )
         holdout = holdout.loc[calibration.index]
     return holdout
 
 
-def holdout_counts(holdout: pd.DataFrame) -> tuple[np.ndarray, float]:
-    try:
-        counts = np.asarray(holdout["frequency_holdout"], dtype="float64")
-        duration = np.asarray(holdout["duration_holdout"], dtype="float64")
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"holdout columns must hold numbers: {exc}") from None
+def holdout_counts(holdout: pd.DataFrame, need_buyers: bool = True) -> tuple[np.ndarray, float]:
+    # Missing values of any kind (pd.NA, None) and text that is not a number become NaN.
+    counts, duration = (
+        pd.to_numeric(holdout[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        for name in ("frequency_holdout", "duration_holdout")
+    )
     bad = ~np.isfinite(counts) | (counts < 0) | (counts != np.round(counts))
     if bad.any():
         raise InputError(
             f"{int(bad.sum())} frequency_holdout value(s) are missing, negative or fractional "
             f"(customers {examples(holdout.index[bad])}); they count holdout purchase days."
         )
-    if not np.isfinite(duration).all() or (duration <= 0).any():
+    missing = ~np.isfinite(duration)
+    if missing.any():
+        raise InputError(
+            f"{int(missing.sum())} duration_holdout value(s) are missing or not numbers "
+            f"(customers {examples(holdout.index[missing])}); it is the length of the holdout "
+            "period, the same for everybody."
+        )
+    if (duration <= 0).any():
         raise InputError(
             "duration_holdout must be a positive length of time; the holdout period is empty. "
             "Choose an observation end after the calibration end."
@@ -149,7 +159,7 @@ def holdout_counts(holdout: pd.DataFrame) -> tuple[np.ndarray, float]:
             f"duration_holdout differs between customers ({duration.min():g} to "
             f"{duration.max():g}); a holdout evaluation needs one holdout period for everybody."
         )
-    if counts.sum() == 0:
+    if need_buyers and counts.sum() == 0:
         raise InputError(
             "nobody in the calibration cohort bought in the holdout period, so there is nothing "
             "to compare with; choose an earlier calibration end or a later observation end."
@@ -189,6 +199,11 @@ def check_against_transactions(
             f"{int(absent.sum())} calibration customer(s) have no transactions "
             f"({examples(calibration.index[absent])}); pass the transactions the calibration "
             f"summary was made from (same {customer_col!r} values)."
+            + id_kind_advice(
+                calibration.index,
+                log.customers,
+                ("the calibration table", f"the transactions' {customer_col!r} column"),
+            )
         )
     first = first_day[position]
     implied = first + age * unit_days
@@ -208,7 +223,9 @@ def check_against_transactions(
         extra = log.customers[in_cohort & ~np.isin(np.arange(in_cohort.size), position)]
         raise InputError(
             f"{len(extra)} customer(s) bought in the calibration period but are not in the "
-            f"calibration table ({examples(extra)}); make both tables from these transactions."
+            f"calibration table ({examples(extra)}); make both tables from these transactions. "
+            "Tracking compares the whole cohort with the model: to evaluate a segment of it, "
+            "leave out transactions=."
         )
     repeats = (repeat_code, repeat_day, len(log.customers))
     _check_repeat_counts(calibration.index, position, repeats, (x, holdout_counts), days)

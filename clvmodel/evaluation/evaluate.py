@@ -131,9 +131,7 @@ def evaluate_holdout(
     """
     params, unit, holdout, rfm, actual, duration = checked_inputs(bg, calibration, holdout)
     x, age = rfm.frequency, rfm.T
-    if int(max_frequency) != max_frequency or max_frequency < 1:
-        raise InputError(f"max_frequency must be a whole number ≥ 1, got {max_frequency!r}.")
-    max_frequency = int(max_frequency)
+    max_frequency = _whole_number(max_frequency, "max_frequency")
     _check_spend_model_and_bins(gg, bins)
     interval = _coverage_level(bg, interval)
     calibration_length = float(age.max())
@@ -306,9 +304,15 @@ def _check_spend_model_and_bins(gg, bins) -> None:
                 f"{type(gg).__name__}."
             )
         gg._check_fitted()  # NotFittedError before any work
+    _whole_number(bins, "bins")
+
+
+def _whole_number(value, name: str) -> int:
+    """``value`` as an int, or an InputError naming ``name`` unless it is a whole number ≥ 1."""
     try:
-        whole = not isinstance(bins, bool) and int(bins) == bins and bins >= 1
-    except (TypeError, ValueError):
+        whole = not isinstance(value, bool) and int(value) == value and value >= 1
+    except (TypeError, ValueError, OverflowError):  # None, NaN, infinity, a list
         whole = False
     if not whole:
-        raise InputError(f"bins must be a whole number ≥ 1, got {bins!r}.")
+        raise InputError(f"{name} must be a whole number ≥ 1, got {value!r}.")
+    return int(value)

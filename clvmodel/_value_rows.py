@@ -51,18 +51,18 @@ class ValueRows:
         x = rfm.frequency
         m = np.where(x > 0, rfm.monetary_value, 0.0)  # as GammaGammaModel.expected_spend
         z = covariate_matrix(data, gg.spend_covariates, fitting=False)
-        spend_group, spend_first = group_rows(x, m, *z.T)
-        self._spend_rows = (x[spend_first], m[spend_first], z[spend_first])
-        group, first = group_rows(self._purchases.group, spend_group)
-        # The distinct rows in the order of their histories' (x, T, t_x), then m: neighbours
-        # rank the parameter draws alike, which the percentiles' selection takes advantage of.
-        x_h, t_x_h, age_h = (v[self._purchases.group[first]] for v in self._purchases.histories)
-        order = np.lexsort((m[first], t_x_h, age_h, x_h))
+        group, first = group_rows(self._purchases.group, m, *z.T)  # x is the history's
+        # The distinct rows in the order of their histories' (x, T): neighbours rank the
+        # parameter draws alike, which the percentiles' selection takes advantage of (a float
+        # key: the order only needs to be roughly right).
+        x_h, _, age_h = (v[self._purchases.group[first]] for v in self._purchases.histories)
+        order = np.argsort(x_h * (age_h.max(initial=0.0) + 1.0) + age_h, kind="stable")
         rank = np.empty_like(order)
         rank[order] = np.arange(order.size)
         self.group, self.first = rank[group], first[order]
         self._purchase_of = self._purchases.group[self.first]
-        self._spend_of = spend_group[self.first]
+        # Each distinct row's (x, m, covariates), of which its expected spend is a function.
+        self._spend_rows = (x[self.first], m[self.first], z[self.first])
         self._margin, self._model = margin, bg
 
     def __call__(self, purchase_model, spend_model) -> np.ndarray:
@@ -81,7 +81,7 @@ class ValueRows:
         purchases = self._purchases.each(list(purchase_models))
         for spend_model, bought in zip(spend_models, purchases, strict=True):
             spend = self._spend(spend_model)
-            yield self._margin * spend[self._spend_of] * bought[self._purchase_of]
+            yield self._margin * spend * bought[self._purchase_of]
 
     def draw_limits(self, purchase_models, spend_models, tail):
         """Each distinct row's ``tail`` and ``1 − tail`` percentiles of the values over the pairs
@@ -97,12 +97,12 @@ class ValueRows:
             p, q = spend_model._q_above_one()
             spend[:, k] = spend_model._check_fitted()[2], (q - 1.0) / p
         histories = (v[self._purchase_of] for v in self._purchases.histories)
-        rows = (*histories, x[self._spend_of] * m[self._spend_of])
+        rows = (*histories, x * m)
         schedule = self._purchases.schedule
         return hook(list(purchase_models), spend, rows, self._margin, schedule, tail)
 
     def _spend(self, spend_model) -> np.ndarray:
-        """E[spend | x, m] of the distinct (x, m, covariates) at ``spend_model``'s parameters."""
+        """E[spend | x, m] of each distinct row at ``spend_model``'s parameters."""
         x, m, z = self._spend_rows
         p, q = spend_model._q_above_one()
         theta = spend_model._check_fitted()

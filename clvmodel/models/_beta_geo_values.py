@@ -11,7 +11,8 @@ comes from its log odds as in BG/NBD's own draws path (the terms other than ln(Î
 tabulated per (x, T) and draw). Rows are taken a block at a time: the (rows, draws) values of a
 block are formed and reduced to their percentile limits at once, by one compiled loop
 (:func:`clvmodel.models._value_kernels.value_limits_block`), instead of a (draws, rows) array of
-every value. The values are those of the generic path (``ValueRows``), operation for operation.
+every value. The values are those of the generic path (``ValueRows``) to a few units in the last
+place (one division instead of two).
 """
 
 from __future__ import annotations

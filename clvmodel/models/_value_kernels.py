@@ -1,8 +1,9 @@
 """The compiled loop of BG/NBD's (and MBG/NBD's) CLV limits over parameter draws (numba, cached).
 
-Imported lazily by :mod:`clvmodel.models._beta_geo_values`. Per row, the value at each draw is
-formed as the generic path forms it, margin × E[spend] × P(alive) × discounted E[purchases |
-alive], and its percentile limits are selected by
+Imported lazily by :mod:`clvmodel.models._beta_geo_values`. Per row, the value at each draw,
+margin × E[spend] × P(alive) × discounted E[purchases | alive], is formed with one division
+(the generic path's value to a few units in the last place), and its percentile limits are
+selected by
 :func:`clvmodel.models._interval_kernels._select` (warm-started: rows come ordered by history).
 """
 
@@ -36,9 +37,10 @@ def value_limits_block(work, group, x, xm, spend, margin, totals, positions, lim
         row = work[i]
         total = totals[group[i]]
         for j in range(n_draws):
-            alive = 1.0 / (1.0 + row[j])
-            expected = (spend[0, j] + xm[i]) / (x[i] + spend[1, j])
-            row[j] = margin * expected * (alive * total[j])
+            # margin × E[spend] × P(alive) × D, P(alive) = 1/(1 + odds), in one division.
+            row[j] = (margin * (spend[0, j] + xm[i]) * total[j]) / (
+                (x[i] + spend[1, j]) * (1.0 + row[j])
+            )
         a, b, c, d = _select(row, low_index, high_index, warm, scratch, scratch_index)
         limits[0, i] = a + (low_pos - low_index) * (b - a)
         limits[1, i] = c + (high_pos - high_index) * (d - c)

@@ -20,6 +20,7 @@ from clvmodel.models._interval_kernels import (
     _select,
     _sort_with_index,
     insert_sorted,
+    order_positions,
 )
 
 __all__ = ["bg_alpha_plus_t", "bg_draw_block", "bg_log_odds", "euler_series_runs"]
@@ -111,10 +112,7 @@ def bg_draw_block(
     at a time (see ``_mixture_row``)."""
     n_rows, n_draws = work.shape
     low_pos, high_pos = positions[0], positions[1]
-    low_index = int(np.floor(low_pos))
-    high_index = int(np.floor(high_pos))
-    m_low = min(low_index + 2, n_draws)
-    m_high = n_draws - high_index
+    low_index, high_index, m_low, m_high = order_positions(positions, n_draws)
     fused = 4 * max(m_low, m_high) <= n_draws
     expected = np.empty(n_draws)
     quiet = np.empty(n_draws)

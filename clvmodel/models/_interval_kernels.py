@@ -19,6 +19,7 @@ __all__ = [
     "euler_series",
     "insert_sorted",
     "mixture_limits",
+    "order_positions",
 ]
 
 #: Every loop's options. No C-callable wrapper: the loops are called from Python or from each
@@ -27,6 +28,16 @@ __all__ = [
 #: whose code every caller would link in and optimise again); those called at several places,
 #: or large, are not (numba's type inference of a large function is slow).
 _OPTIONS = {"cache": True, "nogil": True, "no_cfunc_wrapper": True}
+
+
+@njit(**_OPTIONS, inline="always")
+def order_positions(positions, n):
+    """For limits at the fractional order statistics ``positions`` (lower, upper) of n values:
+    the floors of both, and how many of the smallest and of the largest values hold the four
+    order statistics the limits interpolate between."""
+    low_index = int(np.floor(positions[0]))
+    high_index = int(np.floor(positions[1]))
+    return low_index, high_index, min(low_index + 2, n), n - high_index
 
 
 @njit(**_OPTIONS, inline="always")

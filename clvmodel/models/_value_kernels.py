@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from clvmodel.models._interval_kernels import _OPTIONS, _select
+from clvmodel.models._interval_kernels import _OPTIONS, _select, order_positions
 
 __all__ = ["value_limits_block"]
 
@@ -30,10 +30,7 @@ def value_limits_block(work, group, x, xm, spend, margin, totals, positions, lim
     row with NaN."""
     n_rows, n_draws = work.shape
     low_pos, high_pos = positions[0], positions[1]
-    low_index = int(np.floor(low_pos))
-    high_index = int(np.floor(high_pos))
-    m_low = min(low_index + 2, n_draws)
-    m_high = n_draws - high_index
+    low_index, high_index, m_low, m_high = order_positions(positions, n_draws)
     tails = 4 * max(m_low, m_high) <= n_draws
     low = np.empty(m_low)
     high = np.empty(m_high)

@@ -24,6 +24,7 @@ exact).
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -34,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._grouping import count_rows
+from clvmodel._reading import TRUE_FALSE, examples
 from clvmodel._reading_csv import check_csv_text
 from clvmodel._subscription_dates import DateOrder, parse_dates
 from clvmodel._table_ids import table_ids
@@ -44,6 +46,13 @@ from clvmodel.io import format_of, nullable_integer_dtype
 BATCH_ROWS = 100_000
 #: A text covariate with more distinct values than this is refused (numeric ones are not kept).
 LEVEL_LIMIT = 1_000
+#: A number written with a currency (sign or upper-case code) or a comma: "$9.99", "1,234",
+#: "9,99", "USD 9.99", "45000 EUR". Not a number to pandas, so a price or covariate written so
+#: would be rejected row by row or read as text levels.
+_CURRENCY = r"(?:[$€£¥₹]|USD|EUR|GBP|JPY|CHF|CAD|AUD|NZD|CNY|INR|SEK|NOK|DKK|PLN|BRL|MXN|ZAR)"
+_MONEY = re.compile(
+    rf"^[+-]?{_CURRENCY}? ?[+-]?(?:[0-9][0-9,]*(?:[.][0-9]*)?|[.][0-9]+)(?: ?{_CURRENCY})?$"
+)
 
 
 def table_columns(path) -> list[str]:
@@ -150,19 +159,60 @@ def number_cells(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return filled, numbers
 
 
-def survey(path, customer_col, date_cols=(), extra=(), batch_rows=None, *, ordered=()) -> Survey:
+def money_cells(raw: pd.Series, filled: np.ndarray, numbers: np.ndarray) -> pd.Series:
+    """The filled cells of ``raw`` that are no number to pandas but a number written with a
+    currency or a comma (``"$9.99"``, ``"1,234"``, ``"9,99"``, ``"USD 9.99"``), as text."""
+    text = raw[filled & ~numbers].astype(str).str.strip()
+    return text[text.str.match(_MONEY) & text.str.contains(rf",|{_CURRENCY}", regex=True)]
+
+
+def refuse_money(found: pd.Series, what: str) -> None:
+    """An :class:`InputError` when ``found`` (see :func:`money_cells`) is not empty; ``what``
+    names the column as the interface does (``--price-col price``)."""
+    if len(found):
+        raise InputError(
+            f"{what}: the column holds numbers written with a currency or a comma (for example "
+            f"{examples(found.unique()[:3].tolist())}); write them as plain numbers with a decimal "
+            "point and no thousands separator (9.99, 45000), one currency per table."
+        )
+
+
+def refuse_flags(raw: pd.Series, what: str) -> None:
+    """An :class:`InputError` when a price column holds true/false values (a flag, which pandas
+    would read as the prices 1 and 0)."""
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        found = raw.dropna().astype(str)
+    else:
+        text = raw.dropna().astype(str).str.strip()
+        found = text[text.str.match(TRUE_FALSE)]
+    if len(found):
+        raise InputError(
+            f"{what}: the column holds true/false values (for example "
+            f"{examples(found.unique()[:2].tolist())}), not prices; name the column of prices "
+            "per billing period with --price-col."
+        )
+
+
+def survey(path, customer_col, date_cols=(), extra=(), batch_rows=None, *, ordered=(),
+           amounts=None, prices=()) -> Survey:  # fmt: skip
     """First pass over the id column, the ``ordered`` date columns (the order of their
     ``NN/NN/YYYY`` dates, settled over the whole table), the ``date_cols`` among them (for the
-    latest readable date) and the ``extra`` columns (numbers, text or both, and their distinct
-    values); see the module notes."""
+    latest readable date), the ``extra`` columns (numbers, text or both, and their distinct
+    values; refused, as ``--covariates``, when most of their text is numbers written with a
+    currency or a comma) and the ``amounts`` (column → its name in messages: refused when a
+    value is written so, and those in ``prices`` when they hold true/false); see the module
+    notes."""
+    amounts = dict(amounts or {})
+    money = {c: [] for c in extra}  # a few examples of each covariate's money-like cells
     hashes, rows = [], 0
     ordered = list(dict.fromkeys([*ordered, *date_cols]))
     orders = {c: DateOrder(c) for c in ordered}
     # The latest date of each column if its dates are month first (False) or day first (True).
     highs = {c: {False: pd.NaT, True: pd.NaT} for c in date_cols}
-    counts = {c: np.zeros(2, "int64") for c in extra}  # numbers, other filled values
+    # Numbers, other filled values, and those of them written with a currency or a comma.
+    counts = {c: np.zeros(3, "int64") for c in extra}
     levels = {c: set() for c in extra}
-    for frame in read_batches(path, [customer_col, *ordered, *extra], batch_rows):
+    for frame in read_batches(path, [customer_col, *ordered, *extra, *amounts], batch_rows):
         rows += len(frame)
         ids, given = _given_ids(frame[customer_col])
         hashes.append(pd.util.hash_pandas_object(ids[given], index=False).to_numpy())
@@ -179,14 +229,23 @@ def survey(path, customer_col, date_cols=(), extra=(), batch_rows=None, *, order
         for column in extra:
             raw = frame[column]
             filled, numbers = number_cells(raw)
-            counts[column] += (int(numbers.sum()), int(filled.sum() - numbers.sum()))
+            found = money_cells(raw, filled, numbers)
+            counts[column] += (int(numbers.sum()), int(filled.sum() - numbers.sum()), len(found))
+            money[column].extend(found.unique()[: 3 - len(money[column])].tolist())
             if levels[column] is not None:
                 levels[column].update(set(raw[filled].astype(str).str.strip()))
                 if len(levels[column]) > LEVEL_LIMIT:
                     levels[column] = None  # too many for a text column (refused below)
+        for column, what in amounts.items():
+            raw = frame[column]
+            if column in prices:
+                refuse_flags(raw, what)
+            refuse_money(money_cells(raw, *number_cells(raw)), what)
     numeric = {}
     for column in extra:
-        found, text = counts[column][0], counts[column][1]
+        found, text, written = counts[column]
+        if written and 2 * written >= text:  # most of its text is numbers (1,234 or $9.99)
+            refuse_money(pd.Series(money[column]), f"--covariates {column}")
         numeric[column] = True if not text else (False if not found else None)
         if numeric[column] is False and levels[column] is None:
             raise too_many_levels(column)

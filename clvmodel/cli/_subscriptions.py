@@ -256,6 +256,12 @@ def plan_command(model_path, input_path, output, increases, tiers, thresholds, q
             active.append(rows.loc[~gone])
         table.check_usable(spool)
         rows = pd.concat(active)
+        if rows.empty:
+            raise InputError(
+                f"no active subscriber in {input_path}: all {cancelled:,} usable subscriber(s) "
+                f"had cancelled by {table.end.date()}, so there is no price to raise; check "
+                "--end-col (empty while a subscription runs) and --observation-end."
+            )
         rows.attrs["period"] = job.model.period_
         del active
         result = subscriber_price_plan(

@@ -76,9 +76,18 @@ def has_columns(columns, path: str, wanted: dict) -> None:
     """Every column named in ``wanted`` (flag → column) exists, else one line naming the flag."""
     for flag, column in wanted.items():
         if column not in columns:
+            names = list(map(str, columns))
+            # One header cell holding the names: a file separated by ';' or tabs, not commas.
+            separator = next((s for s in (";", "\t", "|") if len(names) == 1 and s in names[0]),
+                             None)  # fmt: skip
+            advice = (
+                f"Name the right column with {flag}."
+                if separator is None
+                else f"INPUT seems separated by {separator!r}: save it with commas (CSV) or as "
+                "Parquet."
+            )
             raise InputError(
-                f"{path} has no column {column!r} ({flag}); its columns are "
-                f"{list(map(str, columns))}. Name the right column with {flag}."
+                f"{path} has no column {column!r} ({flag}); its columns are {names}. {advice}"
             )
 
 
@@ -111,7 +120,7 @@ class SubscriptionTable:
     date and ``extra`` columns, then :meth:`screened` yields the accepted rows of each batch while
     the rejects go to the spool beside the rejects file."""
 
-    def __init__(self, path, options, batch_size, *, extra=()):
+    def __init__(self, path, options, batch_size, *, extra=(), amounts=None, prices=()):
         self.path, self.batch_size = path, batch_size
         self.customer_col, self.start_col, self.end_col = (
             options["customer_col"], options["start_col"], options["end_col"])  # fmt: skip
@@ -126,7 +135,11 @@ class SubscriptionTable:
                                               self.end_col, given)[2]  # fmt: skip
         dates = (self.start_col, self.end_col) if given is None else ()
         self.survey = survey(path, self.customer_col, dates, extra, batch_size,
-                             ordered=(self.start_col, self.end_col))  # fmt: skip
+                             ordered=(self.start_col, self.end_col), amounts=amounts,
+                             prices=prices)  # fmt: skip
+        # The flag to check when every row is rejected for a column's values (see check_usable).
+        self.column_flags = {self.customer_col: "--customer-col", self.start_col: "--start-col",
+                             self.end_col: "--end-col"}  # fmt: skip
         if given is None:
             given = default_observation_end(self.survey.latest)
         self.end = given
@@ -179,11 +192,28 @@ class SubscriptionTable:
                 f"{self.path} has no rows: there is no subscriber to use; check that INPUT is the "
                 "right file."
             )
-        shown = "; ".join(f"{n:,} × {reason}" for reason, n in spool.reasons.most_common(3))
+        common = spool.reasons.most_common(3)
+        shown = "; ".join(f"{n:,} × {reason}" for reason, n in common)
         raise InputError(
             f"no usable subscriber in {self.path}: all {self.survey.rows:,} row(s) rejected "
-            f"({shown}). Check --customer-col, --start-col, --end-col and --observation-end."
+            f"({shown}). Check {_advice([reason for reason, _ in common], self.column_flags)}."
         )
+
+
+_REASON_FLAGS = {"customer id": "--customer-col", "start date": "--start-col",
+                 "end date": "--end-col", "observation end": "--observation-end"}  # fmt: skip
+
+
+def _advice(reasons, column_flags) -> str:
+    """The flags behind the rejection ``reasons`` (of ids, dates, a price or a covariate column),
+    for the message when every row is rejected; the id and date flags when none is known."""
+    flags = []
+    for reason in reasons:
+        flags += [flag for words, flag in _REASON_FLAGS.items() if words in reason]
+        flags += [flag for column, flag in column_flags.items() if reason.startswith(f"{column} ")]
+    flags = list(dict.fromkeys(flags)) or [
+        "--customer-col", "--start-col", "--end-col", "--observation-end"]  # fmt: skip
+    return ", ".join(flags[:-1]) + " and " + flags[-1] if len(flags) > 1 else flags[0]
 
 
 def subscriber_rows(accepted, options, end, period, keep):

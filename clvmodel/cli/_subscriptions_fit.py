@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._files import write_together
+from clvmodel._subscription_dates import observed_until
 from clvmodel._subscription_stream import (
     LEVEL_LIMIT,
     DistinctRows,
@@ -48,11 +49,9 @@ def fit_subscription_table(input_path, output, billing_period, model_name, holdo
         raise InputError("--holdout-periods only applies to --model auto; leave it out.")
     if holdout_periods is not None and holdout_periods < 1:
         raise InputError(f"--holdout-periods {holdout_periods} must be a whole number ≥ 1.")
-    names = parse_names(covariates) or []
-    columns = table_columns(input_path) if names else []
-    for name in names:
-        has_columns(columns, input_path, {"--covariates": name})
+    names = _covariate_names(covariates, input_path, options)
     table = SubscriptionTable(input_path, options, batch_size, extra=names)
+    table.column_flags.update(dict.fromkeys(names, "--covariates"))
     numeric, categorical = _covariate_kinds(table, names)
     end = table.end
     calibration_end = None
@@ -116,6 +115,22 @@ def fit_subscription_table(input_path, output, billing_period, model_name, holdo
     click.echo(f"\nwrote {output} in {time.perf_counter() - started:.1f} s")
 
 
+def _covariate_names(covariates, input_path, options) -> list[str]:
+    """The --covariates, each a column of INPUT other than the id and date columns."""
+    names = parse_names(covariates) or []
+    columns = table_columns(input_path) if names else []
+    roles = {options["customer_col"]: "--customer-col", options["start_col"]: "--start-col",
+             options["end_col"]: "--end-col"}  # fmt: skip
+    for name in names:
+        has_columns(columns, input_path, {"--covariates": name})
+        if name in roles:
+            raise InputError(
+                f"--covariates {name}: {name!r} is the {roles[name]} column, not an attribute of "
+                "the subscribers; name other columns in --covariates."
+            )
+    return names
+
+
 def _covariate_kinds(table, names) -> tuple[list, list]:
     """The --covariates split into numeric and text columns.
 
@@ -176,7 +191,9 @@ def _with_indicators(frame, codes, indicators):
     """Distinct rows with their text covariates' codes replaced by the 0/1 indicators."""
     added = {name: (frame[column].to_numpy() == codes[column][level]).astype("float64")
              for name, (column, level) in indicators.items()}  # fmt: skip
-    return frame.assign(**added).drop(columns=list(codes))
+    # At once, not by assign: a column at a time fragments the frame (a pandas warning).
+    added = pd.DataFrame(added, index=frame.index, columns=list(indicators))
+    return pd.concat([frame.drop(columns=list(codes)), added], axis=1)
 
 
 _DEPENDENT = re.compile(r"^\w+_covariates (\[.*?\]) are linearly dependent")
@@ -227,7 +244,9 @@ def _distinct_rows(table, spool, screen, options, ends, codes):
         distinct.add(rows[["periods", "cancelled", *keep]].reset_index(drop=True))
         if calibration_end is None:
             continue
-        started_early = accepted[accepted[options["start_col"]] <= calibration_end]
+        # Started by the end of calibration's last day (a start at 15:00 that day is observed
+        # there, as from_subscription_table counts it).
+        started_early = accepted[accepted[options["start_col"]] <= observed_until(calibration_end)]
         early += len(started_early)
         calibration = _clipped(subscriber_rows(started_early, options, calibration_end,
                                                billing_period, keep[1:]))  # fmt: skip

@@ -189,7 +189,15 @@ def prepare_scoring(model_path, input_path, output, options, suffixes) -> Scorin
     has_columns(columns, input_path, {"--price-col": price_col})
     numeric, categorical, indicators = _model_columns(model, columns)
     levels = _recorded_levels(model, model_path, categorical)
-    table = SubscriptionTable(input_path, options, batch_size)
+    # Prices and numeric covariates written "$9.99" or "1,234", and prices that are true/false,
+    # are refused for the whole column (as amounts of transaction logs are), not rejected row by
+    # row or read as the prices 1 and 0.
+    covariates = {c: f"column {c!r} (a covariate of MODEL)" for c in [*numeric, *categorical]}
+    amounts = {price_col: f"--price-col {price_col}"}
+    amounts.update({c: covariates[c] for c in numeric if c != price_col})
+    table = SubscriptionTable(input_path, options, batch_size, amounts=amounts,
+                              prices=(price_col,))  # fmt: skip
+    table.column_flags.update({**covariates, price_col: "--price-col"})
     # The price must be ≥ 0; numeric covariates may be any finite number.
     screen = {"numeric": list(dict.fromkeys([price_col, *numeric])), "nonnegative": [price_col],
               "levels": levels, "indicators": indicators}  # fmt: skip

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from clvmodel._reading import EARLIEST_DATE
+from clvmodel._reading import AMOUNT_BOUND, EARLIEST_DATE
 from clvmodel._subscription_dates import (
     before_earliest,
     default_observation_end,
@@ -176,6 +176,8 @@ def _numeric_columns(table: pd.DataFrame, numeric_cols: list[str], nonnegative: 
         if column in nonnegative:
             bad |= floats < 0
             wanted = "a number ≥ 0"
+            # A price, bounded as transaction amounts are (1e300 would give an absurd value).
+            flag(~bad & (floats > AMOUNT_BOUND), f"{column} beyond 1e12")
         flag(bad, f"{column} is missing or not {wanted}")
         converted[column] = values.astype("float64")
     return converted

@@ -214,3 +214,24 @@ def test_bdw_on_tenures_it_cannot_fit_ends_on_the_edge_with_a_warning(cancelled)
         survival = bdw.survival_function([1, 5, 10, 100, 1000])
     assert np.isfinite(predictions[["probability_cancel", "derl"]].to_numpy()).all()
     assert np.all(np.diff(survival) <= 0) and np.all((survival > 0) & (survival <= 1))
+
+
+def test_a_subscription_price_beyond_1e12_is_rejected_as_amounts_are():
+    """A price of 1e300 was accepted and gave an absurd residual value (near 1e308, inf);
+    prices are bounded as transaction amounts are."""
+    from clvmodel import subscriptions
+
+    table = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "d"],
+            "start": ["2024-01-05"] * 4,
+            "end": [None, "2024-03-01", None, None],
+            "price": [9.99, 1e300, 1e12, -1.0],
+        }
+    )
+    accepted, rejects, _ = subscriptions.screen_subscription_table(table, numeric_cols=["price"])
+    assert accepted["customer_id"].tolist() == ["a", "c"]  # 1e12 itself is within the bound
+    assert rejects.set_index("customer_id")["reason"].to_dict() == {
+        "b": "price beyond 1e12",
+        "d": "price is missing or not a number ≥ 0",
+    }

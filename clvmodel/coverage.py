@@ -17,7 +17,7 @@ import pandas as pd
 from clvmodel._random import random_generator
 from clvmodel._table_ids import canonical_ranks
 from clvmodel.errors import InputError
-from clvmodel.models.base import PurchaseModel
+from clvmodel.value import check_models
 
 __all__ = ["coverage_comparison", "interval_coverage", "model_label", "randomised_pit"]
 
@@ -47,7 +47,7 @@ def _checked(model, calibration, holdout, *, shared_ids: bool = False):
         The calibration repeat purchases (``None`` when rows share an id), the holdout purchase
         counts in the order of ``calibration``'s rows, and the holdout length.
     """
-    _check_purchase_model(model, "model")
+    check_models(model, name="model")
     # Imported here: clvmodel.evaluation imports this module.
     from clvmodel.evaluation.alignment import checked_inputs
 
@@ -60,16 +60,6 @@ def _checked(model, calibration, holdout, *, shared_ids: bool = False):
         return None, counts.to_numpy(dtype="float64"), duration
     _, _, _, rfm, actual, duration = checked_inputs(model, calibration, holdout, False)
     return rfm.frequency, actual, duration
-
-
-def _check_purchase_model(model, name: str) -> None:
-    """Refuse anything but a purchase model, naming the argument (``name``) that holds it: BG/BB
-    counts purchase opportunities, which have no calendar holdout period."""
-    if not isinstance(model, PurchaseModel):
-        raise InputError(
-            f"{name} must be a fitted purchase model (clvmodel.BetaGeoModel, "
-            f"ModifiedBetaGeoModel or ParetoNBDModel), got {type(model).__name__}."
-        )
 
 
 def _calibration_customers(calibration, holdout):
@@ -281,7 +271,7 @@ def coverage_comparison(models, calibration, holdout, interval: float = 0.9, **o
     if not models:
         raise InputError("models is empty; pass fitted purchase models, e.g. {'BG/NBD': bg}.")
     for label, model in models.items():  # all refused before any is evaluated
-        _check_purchase_model(model, f"models[{label!r}]")
+        check_models(model, name=f"models[{label!r}]")
     tables = {
         label: interval_coverage(model, calibration, holdout, interval, **options)
         for label, model in models.items()

@@ -52,11 +52,15 @@ def horizon_years(horizon: float, time_unit: str) -> float:
     return convert_periods(horizon, time_unit, "Y")
 
 
-def check_models(purchase_model, spend_model=None, *, spend_required: bool = False) -> None:
-    """Refuse, with a clear message, anything but a purchase model (and a spend model)."""
+def check_models(
+    purchase_model, spend_model=None, *, spend_required: bool = False, name: str = "the first model"
+) -> None:
+    """Refuse, with a clear message, anything but a purchase model (and a spend model); ``name``
+    says which argument holds the purchase model (BG/BB counts purchase opportunities, not
+    calendar time)."""
     if not isinstance(purchase_model, PurchaseModel):
         raise InputError(
-            "the first model must be a fitted purchase model (clvmodel.BetaGeoModel, "
+            f"{name} must be a fitted purchase model (clvmodel.BetaGeoModel, "
             "ModifiedBetaGeoModel or ParetoNBDModel), got "
             f"{type(purchase_model).__name__}."
         )

@@ -13,8 +13,8 @@ from clvmodel._rfm_common import observation_end_day
 from clvmodel._units import PERIOD_DAYS, UNIT_NAMES
 from clvmodel.errors import InputError
 from clvmodel.evaluation._shared import date, first_and_repeat_days, unit_words
-from clvmodel.models.base import PurchaseModel
 from clvmodel.rfm import TIME_UNITS, clean_log, day_number, parse_date
+from clvmodel.value import check_models
 
 
 def cohort_tracking(
@@ -163,11 +163,7 @@ def tracking_table(
     >>> int(table["period"].iloc[-1]), int(table["actual_cumulative"].iloc[-1])
     (78, 4339)
     """
-    if not isinstance(bg, PurchaseModel):  # BG/BB counts opportunities, not calendar time
-        raise InputError(
-            "bg must be a fitted purchase model (clvmodel.BetaGeoModel, ModifiedBetaGeoModel or "
-            f"ParetoNBDModel), got {type(bg).__name__}."
-        )
+    check_models(bg, name="bg")  # BG/BB counts opportunities, not calendar time
     bg._check_fitted()  # NotFittedError ("call fit first") before asking for its time unit
     if getattr(bg, "has_covariates", False):
         raise InputError(

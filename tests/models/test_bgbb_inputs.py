@@ -44,9 +44,10 @@ def fitted(donors):
     return BetaGeoBetaBinomModel().fit(donors)
 
 
-def _purchase_model_message(model) -> str:
+def _purchase_model_message(model, name: str) -> str:
+    """The refusal of customer_lifetime_value's check, naming the argument ``name``."""
     with pytest.raises(InputError) as refused:
-        check_models(model)
+        check_models(model, name=name)
     return str(refused.value)
 
 
@@ -57,23 +58,26 @@ def test_tracking_table_refuses_bgbb_as_customer_lifetime_value_does(model, unit
     # repeat transactions against 4,339) and "W" a 7,902-character message printing an array.
     with pytest.raises(InputError) as refused:
         clv.tracking_table(model, clv.datasets.load_cdnow_sample(), "1997-09-30", time_unit=unit)
-    assert str(refused.value) == _purchase_model_message(model)
+    assert str(refused.value) == _purchase_model_message(model, "bg")
 
 
 def test_coverage_refuses_bgbb_before_predicting(fitted, donors):
     # Before: a raw AttributeError (no purchase_distribution) after predicting with a calendar
     # duration read as a number of opportunities.
     holdout = pd.DataFrame({"frequency_holdout": 0, "duration_holdout": 5.0}, index=donors.index)
-    expected = _purchase_model_message(fitted)
     calls = [
-        lambda: clv.interval_coverage(fitted, donors, holdout, interval=0.9),
-        lambda: clv.coverage_comparison([fitted], donors, holdout),
-        lambda: clv.coverage_comparison({"BG/BB": fitted}, donors, holdout),
+        (lambda: clv.interval_coverage(fitted, donors, holdout, interval=0.9), "model"),
+        (lambda: clv.coverage_comparison({"BG/BB": fitted}, donors, holdout), "models['BG/BB']"),
     ]
-    for call in calls:
+    for call, name in calls:
         with pytest.raises(InputError) as refused:
             call()
-        assert str(refused.value) == expected
+        assert str(refused.value) == _purchase_model_message(fitted, name)
+    with pytest.raises(InputError) as refused:  # a list: labelled as compare_models labels it
+        clv.coverage_comparison([fitted], donors, holdout)
+    assert str(refused.value).startswith("models[") and "BetaGeoBetaBinomModel" in str(
+        refused.value
+    )
 
 
 def test_coverage_comparison_refuses_before_evaluating_any_model(fitted, donors):
@@ -83,7 +87,7 @@ def test_coverage_comparison_refuses_before_evaluating_any_model(fitted, donors)
     holdout = pd.DataFrame({"frequency_holdout": 0, "duration_holdout": 5.0}, index=donors.index)
     with pytest.raises(InputError) as refused:
         clv.coverage_comparison({"BG/NBD": bg, "BG/BB": fitted}, donors, holdout)
-    assert str(refused.value) == _purchase_model_message(fitted)
+    assert str(refused.value) == _purchase_model_message(fitted, "models['BG/BB']")
 
 
 # 3. Horizons are opportunities, not calendar time ----------------------------------------------

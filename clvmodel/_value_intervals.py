@@ -14,7 +14,6 @@ import numpy as np
 
 from clvmodel._random import random_generator
 from clvmodel.errors import InputError
-from clvmodel.models._column_percentiles import column_percentiles
 
 __all__ = ["interval_level", "value_interval"]
 
@@ -74,6 +73,9 @@ def value_interval(estimate, at, bg, gg, interval, method="delta", n_draws=200, 
         stacked = np.empty((n, np.size(estimate)))
         for k, values in enumerate(_at_each(at, purchase[:n], spend[:n])):
             stacked[k] = values
+        # numba: imported on first use, not with clvmodel.value
+        from clvmodel.models._column_percentiles import column_percentiles
+
         return column_percentiles(stacked, tail)  # numpy.quantile's, compiled
     smallest = float(np.finfo("float64").smallest_subnormal)  # the log of every positive value
     centre = np.log(np.maximum(estimate, smallest))

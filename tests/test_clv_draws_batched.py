@@ -153,3 +153,25 @@ def test_discounted_grid_by_runs_of_x_equals_one_period_end_at_a_time(a, b, r):
     found = draws.discounted_if_alive_grid(*params, x, age, (times, factors))
     np.testing.assert_array_equal(found, expected)
     assert np.isfinite(found).all() and (found >= 0).all()
+
+
+def test_numba_is_imported_by_the_draws_not_by_the_point_predictions():
+    """The compiled loops are imported on first use: the point predictions, the CLI's scoring
+    modules and the value functions run without numba (0.5–1 s to import; the supported-floor
+    job installs the core without it)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, warnings\n"
+        "import clvmodel as clv, clvmodel.value, clvmodel.scoring, clvmodel.engine, clvmodel.io\n"
+        "import clvmodel.coverage, clvmodel.evaluation, clvmodel.churn\n"
+        "warnings.simplefilter('ignore')\n"
+        "rfm = clv.rfm_summary(clv.datasets.load_cdnow_sample(), observation_end='1997-09-30',"
+        " time_unit='W')\n"
+        "bg, gg = clv.BetaGeoModel().fit(rfm), clv.GammaGammaModel().fit(rfm)\n"
+        "clv.customer_lifetime_value(bg, gg, rfm, '12M', 0.1)\n"
+        "print('numba' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False"

@@ -36,6 +36,8 @@ class ValueRows:
         The period ends and discount factors of :func:`clvmodel.value.discount_schedule`.
     margin : float
         Share of revenue that is profit.
+    purchases : DiscountedRows, optional
+        The purchase model's rows of ``data`` at ``times``, when the caller has them.
 
     Attributes
     ----------
@@ -45,8 +47,8 @@ class ValueRows:
         The first customer of each distinct row.
     """
 
-    def __init__(self, bg, gg, data, times, discount_factors, margin: float):
-        self._purchases = DiscountedRows(bg, data, times, discount_factors)
+    def __init__(self, bg, gg, data, times, discount_factors, margin: float, purchases=None):
+        self._purchases = purchases or DiscountedRows(bg, data, times, discount_factors)
         rfm = validate_rfm(data, require=("frequency", "monetary_value"))
         x = rfm.frequency
         m = np.where(x > 0, rfm.monetary_value, 0.0)  # as GammaGammaModel.expected_spend

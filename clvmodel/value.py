@@ -40,6 +40,7 @@ from clvmodel._units import (
 from clvmodel._value_intervals import interval_level, value_interval
 from clvmodel._value_rows import ValueRows
 from clvmodel.errors import InputError
+from clvmodel.models._discounted_rows import DiscountedRows
 from clvmodel.models._table_unit import with_rfm_time_unit
 from clvmodel.models.base import PurchaseModel
 from clvmodel.rfm import validate_rfm
@@ -167,15 +168,19 @@ def model_value(
     if interval is not None:  # before the estimate's work
         interval_level(interval, draws.get("method", "delta"))
     rfm = validate_rfm(data)
-    discounted = discounted_purchases(bg, data, span, discount_rate, fallback_unit=unit)
+    if interval is None:
+        discounted = discounted_purchases(bg, data, span, discount_rate, fallback_unit=unit)
+    else:  # the same values from the rows the intervals use: the table grouped once
+        schedule = discount_schedule(bg, span, discount_rate, fallback_unit=unit)
+        purchases = DiscountedRows(bg, data, *schedule, warn=True)
+        discounted = purchases(bg)[purchases.group]
     spend = gg.expected_spend(data).to_numpy()
     value = pd.Series(margin * spend * discounted, index=rfm.index, name="predicted_clv")
     if interval is None:
         return value
     # Validated and grouped once; each parameter vector is then evaluated on the distinct rows,
     # on which a customer's value depends only, and the limits are scattered back once.
-    schedule = discount_schedule(bg, span, discount_rate, fallback_unit=unit)
-    rows = ValueRows(bg, gg, data, *schedule, margin)
+    rows = ValueRows(bg, gg, data, *schedule, margin, purchases)
     estimate = value.to_numpy()[rows.first]
     lower, upper = value_interval(estimate, rows, bg, gg, interval, **draws)
     return pd.DataFrame(

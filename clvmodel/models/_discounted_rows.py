@@ -35,6 +35,8 @@ class DiscountedRows:
         RFM table (and the covariate columns).
     times, discount_factors : array_like
         Period ends and their discount factors, as in ``discounted_expected_purchases``.
+    warn : bool
+        Warn of covariates far outside the fitted range, as the model's predictions do.
 
     Attributes
     ----------
@@ -50,10 +52,11 @@ class DiscountedRows:
         The first customer of each distinct history.
     """
 
-    def __init__(self, model, data, times, discount_factors):
+    def __init__(self, model, data, times, discount_factors, *, warn: bool = False):
         self.schedule = _check_discounting(times, discount_factors)
-        # Out-of-range covariates are warned about by the caller's own prediction.
-        self.rfm, p, histories, self.group, self.first = model._rows(data, warn=False)
+        # Out-of-range covariates are warned about by the caller's own prediction (``warn``:
+        # here, when this serves as the prediction).
+        self.rfm, p, histories, self.group, self.first = model._rows(data, warn=warn)
         self._histories = histories  # with the covariate matrices
         self.histories = histories[:3]
         x, _, age = self.histories

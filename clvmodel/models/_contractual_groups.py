@@ -36,6 +36,7 @@ __all__ = [
     "cohort_params",
     "row_params",
     "subscriber_rows",
+    "tile_rows",
 ]
 
 
@@ -113,6 +114,19 @@ def subscriber_rows(model, data):
     place, first = group_rows(tenure, *z_alpha.T, *z_beta.T)
     rows = SubscriberRows(tenure[first], z_alpha[first], z_beta[first], active, place)
     return rows, periods, cancelled, index
+
+
+def tile_rows(rows: SubscriberRows, n: int) -> SubscriberRows:
+    """``rows`` repeated ``n`` times, as the rows of ``n`` copies of the subscribers one after
+    another (for predictions at ``n`` parameter vectors in one call)."""
+    copies = np.arange(n)[:, None]
+    return SubscriberRows(
+        np.tile(rows.tenure, n),
+        np.tile(rows.z_alpha, (n, 1)),
+        np.tile(rows.z_beta, (n, 1)),
+        np.tile(rows.active, n),
+        (copies * rows.tenure.size + rows.place[None, :]).ravel(),
+    )
 
 
 def row_params(model, z_alpha, z_beta, theta) -> dict:

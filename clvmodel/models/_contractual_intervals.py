@@ -37,6 +37,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtri
 
+from clvmodel.models._contractual_groups import tile_rows
 from clvmodel.models._interval_draws import (
     _SMALLEST,
     delta_interval,
@@ -45,7 +46,12 @@ from clvmodel.models._interval_draws import (
     sigma_points,
 )
 
-__all__ = ["SUBSCRIBER_INTERVAL_NAMES", "predictions_at", "subscriber_intervals"]
+__all__ = [
+    "SUBSCRIBER_INTERVAL_NAMES",
+    "predictions_at",
+    "predictions_over",
+    "subscriber_intervals",
+]
 
 #: The predictions that get limits, in their column order.
 SUBSCRIBER_INTERVAL_NAMES = ("probability_cancel", "expected_residual_lifetime", "derl")
@@ -60,8 +66,34 @@ def predictions_at(model, subscribers, theta, which=PREDICTION_COLUMNS) -> dict:
     the parameter vector ``theta``, those of them named in ``which``; ``subscribers``: (rows, t,
     cancelled, k, d) as ``ContractualPredictions.predict`` prepares them (the distinct rows of
     ``model._layout``)."""
+    return _predictions(model, subscribers, model._at(subscribers[0], theta), which)
+
+
+def predictions_over(model, subscribers, points, which, size=1 << 20) -> list:
+    """:func:`predictions_at` at each parameter vector of ``points``, as a list (one dict per
+    vector): the vectors are evaluated together, a chunk at a time, on the distinct rows
+    repeated once per vector (about ``size`` rows per chunk), so that a few thousand vectors on
+    a few rows cost a few calls, not a few thousand. The predictions are elementwise in the
+    rows' parameters, so the values are those of one vector at a time."""
+    rows, t, cancelled, k, d = subscribers
+    per_chunk = max(1, size // max(rows.tenure.size, 1))
+    out = []
+    for start in range(0, len(points), per_chunk):
+        chunk = points[start : start + per_chunk]
+        at = [model._at(rows, theta) for theta in chunk]
+        p = {name: np.concatenate([q[name] for q in at]) for name in at[0]}
+        n = len(chunk)
+        tiled = (tile_rows(rows, n), np.tile(t, n), np.tile(cancelled, n))
+        tiled += (k if np.ndim(k) == 0 else np.tile(k, n), d)
+        values = _predictions(model, tiled, p, which)
+        shaped = {name: v.reshape(n, -1) for name, v in values.items()}
+        out += [{name: v[j] for name, v in shaped.items()} for j in range(n)]
+    return out
+
+
+def _predictions(model, subscribers, p, which) -> dict:
+    """:func:`predictions_at` from the rows' parameters ``p``."""
     rows, t, _, k, d = subscribers
-    p = model._at(rows, theta)
     values = {}
     if "probability_cancel" in which:
         values["probability_cancel"] = model._cancel_within(rows, p, t, k)
@@ -99,7 +131,7 @@ def subscriber_intervals(
         ``<name>_lower`` and ``<name>_upper`` for each prediction in ``estimates``.
     """
     points = parameter_points(model, method, n_draws, seed)
-    at_points = [predictions_at(model, subscribers, theta, list(estimates)) for theta in points]
+    at_points = predictions_over(model, subscribers, points, list(estimates))
     lifetimes = ["expected_residual_lifetime"] + (["derl"] if subscribers[4] == 0.0 else [])
     reaches = None
     if method == "delta" and any(name in estimates for name in lifetimes):

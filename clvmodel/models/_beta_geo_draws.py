@@ -32,6 +32,7 @@ import numpy as np
 from clvmodel.models._count_tables import alive_bounds, compiled_kernels, survival_tables
 from clvmodel.models._interval_draws import RowPlan, points_by_group
 from clvmodel.models._intervals import interval_column_names
+from clvmodel.models._predictions import discounted_sum
 
 __all__ = [
     "CountTables",
@@ -332,30 +333,27 @@ def _discounted_sorted(r, alpha, a, b, xs, ages, schedule):
     r_, alpha_, a_, b_ = (v[None, :] for v in (r, alpha, a, b))
     c = np.ascontiguousarray(np.broadcast_to(a + b - 1.0 - r, r.shape))
     d = np.ascontiguousarray(a_ + b_ + xs[:, None] - 1.0)
-    total = np.zeros((xs.size, r.size))
-    previous = np.zeros_like(total)
     sums = np.empty((2, xs.size, r.size))
     active = np.empty((xs.size, r.size), dtype=bool)
-    for time, factor in zip(*schedule, strict=True):
-        cumulative = np.zeros_like(total)
-        if time > 0:
-            with np.errstate(all="ignore"):
-                shifted = alpha_ + ages[:, None]
-                z_log = -_special.log1p_ratio(time, shifted)
-                y = np.ascontiguousarray(time / (shifted + time))
-                first = _special.one_minus_power_over(a_ - 1.0, z_log)
-                kernels.euler_series_runs(
-                    a, c, d, y, bounds, _special._SERIES_MAX_TERMS, _special._SERIES_RTOL,
-                    sums[0], sums[1], active,
-                )  # fmt: skip
-                cumulative, reliable = _special.series_value(
-                    a_, d, first, z_log, (sums[0], sums[1], active)
+
+    def cumulative_at(time):
+        if not time > 0:
+            return np.zeros((xs.size, r.size))
+        with np.errstate(all="ignore"):
+            shifted = alpha_ + ages[:, None]
+            z_log = -_special.log1p_ratio(time, shifted)
+            y = np.ascontiguousarray(time / (shifted + time))
+            first = _special.one_minus_power_over(a_ - 1.0, z_log)
+            kernels.euler_series_runs(
+                a, c, d, y, bounds, _special._SERIES_MAX_TERMS, _special._SERIES_RTOL,
+                sums[0], sums[1], active,
+            )  # fmt: skip
+            value, reliable = _special.series_value(a_, d, first, z_log, (sums[0], sums[1], active))
+            if not reliable.all():
+                i, j = np.nonzero(~reliable)
+                value[i, j] = _special.fallback_if_alive(
+                    r[j], alpha[j], a[j], b[j], xs[i], ages[i], np.full(i.size, time)
                 )
-                if not reliable.all():
-                    i, j = np.nonzero(~reliable)
-                    cumulative[i, j] = _special.fallback_if_alive(
-                        r[j], alpha[j], a[j], b[j], xs[i], ages[i], np.full(i.size, time)
-                    )
-        total += factor * (cumulative - previous)
-        previous = cumulative
-    return total
+        return value
+
+    return discounted_sum(schedule, cumulative_at, (xs.size, r.size))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from clvmodel.models._predictions import _check_discounting, _survival_rows
+from clvmodel.models._predictions import _check_discounting, _survival_rows, discounted_sum
 
 __all__ = ["DiscountedRows", "discounted_if_alive_draws"]
 
@@ -132,11 +132,8 @@ def discounted_if_alive_draws(expected_if_alive, params, x, age, schedule) -> np
     numpy.ndarray
     """
     grid = {k: v[None, :] for k, v in params.items()}
-    total = np.zeros((x.size, next(iter(params.values())).size))
-    previous = np.zeros_like(total)
+    shape = (x.size, next(iter(params.values())).size)
     with np.errstate(all="ignore"):
-        for time, factor in zip(*schedule, strict=True):
-            cumulative = expected_if_alive(grid, x[:, None], age[:, None], time)
-            total += factor * (cumulative - previous)
-            previous = cumulative
-    return total
+        return discounted_sum(
+            schedule, lambda time: expected_if_alive(grid, x[:, None], age[:, None], time), shape
+        )

@@ -19,7 +19,7 @@ from clvmodel.models._horizon import check_horizon
 from clvmodel.models._intervals import check_level, interval_columns, parameter_points
 from clvmodel.rfm import validate_rfm
 
-__all__ = ["PREDICTIONS", "PurchasePredictions", "check_horizon"]
+__all__ = ["PREDICTIONS", "PurchasePredictions", "check_horizon", "discounted_sum"]
 
 PREDICTIONS = ("probability_alive", "probability_no_purchase", "expected_purchases")
 _UNIT_WORDS = {"D": "days", "W": "weeks"}
@@ -197,12 +197,7 @@ class PurchasePredictions:
                     values = alive * if_alive(uh)[back]
                 columns[name] = np.asarray(values, dtype="float64")
             if schedule is not None:
-                total = np.zeros(ux.size)
-                previous = np.zeros(ux.size)
-                for time, factor in zip(*schedule, strict=True):
-                    cumulative = if_alive(time)
-                    total += factor * (cumulative - previous)
-                    previous = cumulative
+                total = discounted_sum(schedule, if_alive, ux.size)
                 columns["discounted_expected_purchases"] = alive * total[back]
         return columns
 
@@ -328,6 +323,20 @@ class PurchasePredictions:
         values = self._expectations(p, x, t_x, age, 0.0, (), schedule)
         name = "discounted_expected_purchases"
         return pd.Series(values[name][group], index=rfm.index, name=name)
+
+
+def discounted_sum(schedule, cumulative_at, shape) -> np.ndarray:
+    """Σ_j d_j [C(t_j) − C(t_{j−1})] with C(t_0) = 0: a cumulative expectation ``cumulative_at``
+    (a function of the period end) weighed period by period by the discount factors, over the
+    ``schedule`` (period ends, factors), in the order every discounted prediction sums it (so
+    that all of them agree to the bit); ``shape`` is that of C's values."""
+    total = np.zeros(shape)
+    previous = np.zeros(shape)
+    for time, factor in zip(*schedule, strict=True):
+        cumulative = cumulative_at(time)
+        total += factor * (cumulative - previous)
+        previous = cumulative
+    return total
 
 
 def _scattered(columns: dict, group: np.ndarray, index) -> pd.DataFrame:

@@ -92,16 +92,18 @@ class ValueRows:
         model has covariates (then the percentiles of ``each``'s values apply)."""
         hook = getattr(self._model, "_value_draw_limits", None)
         x, m, z = self._spend_rows
-        if hook is None or z.shape[1] > 0:
+        xt = self._purchases.xt_groups
+        if hook is None or z.shape[1] > 0 or xt is None:
             return None
         spend = np.empty((2, len(spend_models)))
         for k, spend_model in enumerate(spend_models):
             p, q = spend_model._q_above_one()
             spend[:, k] = spend_model._check_fitted()[2], (q - 1.0) / p
         histories = (v[self._purchase_of] for v in self._purchases.histories)
-        rows = (*histories, x * m)
+        back, x_g, age_g = xt
+        rows = (*histories, x * m, back[self._purchase_of])
         schedule = self._purchases.schedule
-        return hook(list(purchase_models), spend, rows, self._margin, schedule, tail)
+        return hook(list(purchase_models), spend, rows, (x_g, age_g), self._margin, schedule, tail)
 
     def _spend(self, spend_model) -> np.ndarray:
         """E[spend | x, m] of each distinct row at ``spend_model``'s parameters."""

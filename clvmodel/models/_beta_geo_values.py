@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from clvmodel._grouping import group_rows
 from clvmodel.models._beta_geo_draws import log_odds_block, log_odds_terms
 
 __all__ = ["value_draw_limits"]
@@ -27,7 +26,7 @@ __all__ = ["value_draw_limits"]
 _NAMES = ("r", "alpha", "a", "b")
 
 
-def value_draw_limits(purchase_models, spend, rows, margin, schedule, tail, block=256):
+def value_draw_limits(purchase_models, spend, rows, groups, margin, schedule, tail, block=256):
     """Equal-tailed limits of each row's value over pairs of parameter draws.
 
     Parameters
@@ -37,8 +36,10 @@ def value_draw_limits(purchase_models, spend, rows, margin, schedule, tail, bloc
     spend : numpy.ndarray
         Shape (2, draws): each draw's Gamma-Gamma γ and (q − 1)/p.
     rows : tuple of numpy.ndarray
-        Per row: x, t_x, T, and x · m (m the mean spend, 0 without repeat purchases). Rows in
-        the order of their (x, T, t_x), so that neighbours rank the draws alike.
+        Per row: x, t_x, T, x · m (m the mean spend, 0 without repeat purchases) and the row's
+        (x, T) group. Rows in the order of their (x, T), so that neighbours share tables.
+    groups : tuple of numpy.ndarray
+        Each (x, T) group's x and T.
     margin : float
         Share of revenue that is profit.
     schedule : tuple of numpy.ndarray
@@ -59,9 +60,8 @@ def value_draw_limits(purchase_models, spend, rows, margin, schedule, tail, bloc
     empty = np.empty((1, 0))
     at_points = [m._individual(m._check_fitted(), empty, empty) for m in purchase_models]
     params = tuple(np.array([p[k] for p in at_points], dtype="float64") for k in _NAMES)
-    x, t_x, age, xm = rows
-    group, first = group_rows(x, age)
-    x_g, age_g = x[first], age[first]
+    x, t_x, age, xm, group = rows
+    x_g, age_g = groups
     totals = type(model)._discounted_if_alive_draws(
         dict(zip(_NAMES, params, strict=True)), x_g, age_g, schedule
     )

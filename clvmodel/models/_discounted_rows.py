@@ -64,6 +64,15 @@ class DiscountedRows:
         shared = not any(np.ndim(v) for v in p.values())
         self._survival = _survival_rows(p, x, age, 0.0) if shared else None
 
+    @property
+    def xt_groups(self):
+        """Without covariates, the distinct (x, T) of the histories: the group of each distinct
+        history, and each group's x and T; None with covariates."""
+        if self._survival is None:
+            return None
+        _, (ux, uage, _), back, _ = self._survival
+        return back, ux, uage
+
     def __call__(self, model) -> np.ndarray:
         """The discounted expected purchases of each distinct history at ``model``'s parameters
         (a model of the same kind and covariates, e.g. one of ``parameter_samples``)."""

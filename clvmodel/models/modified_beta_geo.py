@@ -192,14 +192,14 @@ class ModifiedBetaGeoModel(FusedBetaGeoFit, PurchaseModel):
 
         return discounted_if_alive_grid(p["r"], p["alpha"], p["a"], p["b"] + 1.0, x, T, schedule)
 
-    def _value_draw_limits(self, purchase_models, spend, rows, margin, schedule, tail):
+    def _value_draw_limits(self, purchase_models, spend, rows, groups, margin, schedule, tail):
         """CLV limits over parameter draws by MBG/NBD's own path, or None with covariates (the
         generic one applies); see :mod:`clvmodel.models._beta_geo_values`."""
         if self.has_covariates:
             return None
         from clvmodel.models._beta_geo_values import value_draw_limits
 
-        return value_draw_limits(purchase_models, spend, rows, margin, schedule, tail)
+        return value_draw_limits(purchase_models, spend, rows, groups, margin, schedule, tail)
 
     def _draw_interval_columns(self, points, level, histories, horizon, which, grouping=None):
         """Interval columns from parameter draws by BG/NBD's path with b → b + 1 (see

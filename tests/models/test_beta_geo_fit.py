@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import warnings
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -20,9 +21,9 @@ from hypothesis import strategies as st
 
 import clvmodel as clv
 from clvmodel._rfm_validate import validate_rfm
-from clvmodel.models import _fit, _optimise, _optimisers
+from clvmodel.models import _fit, _key_counts, _optimise, _optimisers
 from clvmodel.models._beta_geo_fit import Histories, objective
-from clvmodel.models._compress import _distinct_keys, compress_rfm, compress_rows
+from clvmodel.models._compress import compress_rfm, compress_rows
 from clvmodel.models.base import PurchaseModel
 from clvmodel.models.beta_geo import BetaGeoModel
 from clvmodel.models.modified_beta_geo import ModifiedBetaGeoModel
@@ -312,18 +313,29 @@ def test_compress_rfm_leaves_fractional_days_and_other_inputs_to_the_general_rou
     assert compress_rfm({**table, "T": table["T"][:-1]}) is None
 
 
-@given(keys=st.lists(st.integers(0, 500), min_size=1, max_size=80))
-def test_counting_and_sorting_the_keys_give_the_same_distinct_rows(keys):
-    """_distinct_keys counts keys into slots when they are dense and sorts them when sparse:
-    both must give the distinct keys in increasing order with their counts."""
-    key = np.array(keys, dtype="int32")
-    dense = _distinct_keys(key.copy(), total=501)  # slots: 501 <= n + 2**22
-    sparse = _distinct_keys(key.copy(), total=2**40)  # too many slots: sorted
+@given(
+    keys=st.lists(st.integers(0, 500), min_size=1, max_size=80),
+    dense_slots=st.sampled_from([0, 1, 100, 2**21]),
+    total=st.sampled_from([501, 2**40]),
+    chunks=st.lists(st.integers(1, 30), min_size=1, max_size=5),
+)
+def test_counting_and_sorting_the_keys_give_the_same_distinct_rows(
+    keys, dense_slots, total, chunks
+):
+    """KeyCounter counts the keys below _DENSE_SLOTS in a table and sorts the rest: fed the keys
+    in chunks of any sizes, it must give the distinct keys in increasing order with their
+    counts."""
+    key = np.array(keys, dtype=np.intp)
     expected, counts = np.unique(key, return_counts=True)
-    for distinct, found in (dense, sparse):
-        np.testing.assert_array_equal(distinct, expected)
-        np.testing.assert_array_equal(found, counts)
-        assert found.dtype == np.float64
+    with mock.patch.object(_key_counts, "_DENSE_SLOTS", dense_slots):
+        counter = _key_counts.KeyCounter(total)
+    cuts = np.cumsum(chunks)
+    for part in np.split(key.copy(), cuts[cuts < key.size]):
+        counter.add(part)
+    distinct, found = counter.result()
+    np.testing.assert_array_equal(distinct, expected)
+    np.testing.assert_array_equal(found, counts)
+    assert distinct.dtype == np.intp and found.dtype == np.float64
 
 
 @pytest.mark.parametrize("weeks", [False, True])

@@ -1,0 +1,79 @@
+"""Counting integer keys: the distinct keys of an array in increasing order, with how many
+times each occurs. The fit's one-pass compression (:mod:`clvmodel.models._compress`) turns each
+RFM row into one such key."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["KeyCounter"]
+
+#: Slots of the table that counts the lowest keys (int64: 16 MB).
+_DENSE_SLOTS = 1 << 21
+
+
+class KeyCounter:
+    """Counts non-negative integer keys given a chunk at a time: the distinct keys in increasing
+    order, with how many times each occurs.
+
+    Counting into one slot per possible key takes one pass over the keys where a sort takes
+    log n, but only while the table of slots stays small: at 10M keys of 30M possible ones a
+    full table was slower than the sort (0.40–0.70 s against 0.35 s, warm). The fit's keys run
+    frequency first and most customers buy a few times, so the lowest keys hold most rows: the
+    first 2M of 30M possible keys hold 93 % of the 10M simulated customers of ``benchmarks/``.
+    Keys below ``_DENSE_SLOTS`` are counted in a table, the rest kept and sorted at the end.
+    Fed chunks of 1M keys, no array as long as the keys is ever made: in a fresh process, where
+    memory touched for the first time is slow, counting the 10M keys took 0.17 s in each of
+    four runs, against 0.14–0.54 s for one 10M key array counted the same way and 0.35 s and
+    more for sorting it.
+
+    Parameters
+    ----------
+    total : int
+        How many keys are possible (every key is below it).
+    """
+
+    def __init__(self, total: int):
+        self.total = int(total)
+        self._slots = min(self.total, _DENSE_SLOTS)
+        self._table: np.ndarray | None = None
+        self._rest: list[np.ndarray] = []
+
+    def add(self, key: np.ndarray) -> None:
+        """Count one chunk of keys (intp; changed in place)."""
+        if self._slots < self.total:
+            high = key >= self._slots
+            if high.any():
+                self._rest.append(key[high])
+                # Folded into one slot past the table, which result() leaves out.
+                np.minimum(key, self._slots, out=key)
+        counts = np.bincount(key, minlength=self._slots + 1)
+        if self._table is None:
+            self._table = counts
+        else:
+            self._table += counts
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct keys (intp, increasing) and how many times each occurred (float64)."""
+        if self._table is None:
+            return np.empty(0, dtype=np.intp), np.empty(0)
+        distinct = np.flatnonzero(self._table[: self._slots])
+        counts = self._table[distinct].astype("float64")
+        if not self._rest:
+            return distinct, counts
+        sparse, sparse_counts = _sorted_counts(np.concatenate(self._rest))
+        return np.concatenate([distinct, sparse]), np.concatenate([counts, sparse_counts])
+
+
+def _sorted_counts(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct keys and their counts by sorting ``key`` in place."""
+    key.sort()
+    change = np.empty(key.size, dtype=bool)
+    change[0] = True
+    np.not_equal(key[1:], key[:-1], out=change[1:])
+    starts = np.flatnonzero(change)
+    del change
+    counts = np.empty(starts.size)
+    np.subtract(starts[1:], starts[:-1], out=counts[:-1], casting="unsafe")
+    counts[-1] = key.size - starts[-1]
+    return key[starts].astype(np.intp), counts

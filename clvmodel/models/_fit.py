@@ -297,7 +297,7 @@ class MaximumLikelihoodModel(Optimiser):
                 ll, grad, hess = self._objective(theta, arrays, counts, True)
             hessian = self._working_derivatives(theta, grad, hess, total)[1]
         if hessian is None or not np.all(np.isfinite(hessian)):
-            hessian = self._numerical_hessian(lambda z: evaluate(z)[1], log_theta)
+            hessian = self._difference_hessian(evaluate, arrays, counts, log_theta)
         edge = self._warn_if_degenerate(params, scaling.note)
         edge += scaling.runaway(self, log_theta, evaluate)  # coefficients run off to ±infinity
         covariance, errors = self._standard_errors(hessian * total, log_theta, edge, scaling)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from functools import partial
 from types import SimpleNamespace
 
 import numpy as np
@@ -21,6 +22,7 @@ from clvmodel.errors import StatisticalWarning
 from clvmodel.models._compress import weighted_sum
 from clvmodel.models._covariate_scaling import CovariateScaling
 from clvmodel.models._edge_stop import EDGE_PATIENCE, OnEdge, stop_if_stalled_on_edge
+from clvmodel.models._link_hessian import link_hessian
 from clvmodel.models._optimisers import newton, trust_exact
 
 __all__ = ["WARM_START_ROWS", "Optimiser", "converged", "evaluate_at", "subsample_rows"]
@@ -196,7 +198,8 @@ class Optimiser:
             return cache[key]
 
         try:
-            result = self._minimise(evaluate, cache, start, use_hessian, gtol, max_iter)
+            hessian_of = partial(self._difference_hessian, evaluate, arrays, counts)
+            result = self._minimise(evaluate, cache, start, use_hessian, gtol, max_iter, hessian_of)
         except OnEdge as edge:
             message = "stopped on an edge of the parameter space, the gradient below 1 % of tol"
             result = SimpleNamespace(
@@ -205,7 +208,7 @@ class Optimiser:
         watch["edge"] = False
         return result, evaluate
 
-    def _minimise(self, evaluate, cache, start, use_hessian, gtol, max_iter):
+    def _minimise(self, evaluate, cache, start, use_hessian, gtol, max_iter, hessian_of):
         """The optimisers of :meth:`_optimise`, in turn, on the cached objective."""
         if use_hessian:
             with np.errstate(all="ignore"):
@@ -236,7 +239,7 @@ class Optimiser:
                     result = trust_exact(
                         lambda z: evaluate(z)[:2],
                         result.x,
-                        lambda z: self._numerical_hessian(lambda w: evaluate(w)[1], z),
+                        hessian_of,
                         {"gtol": gtol, "maxiter": min(50, max_iter)},
                     )
                     result.nit += iterations
@@ -287,6 +290,14 @@ class Optimiser:
             return start
         result, _ = self._optimise(*subset, start, use_hessian=True, gtol=1e-6, max_iter=100)
         return result.x if np.all(np.isfinite(result.x)) else start
+
+    def _difference_hessian(self, evaluate, arrays, counts, log_theta) -> np.ndarray:
+        """Hessian of the objective by differences of gradients: from each row's own parameters
+        with covariates (:func:`link_hessian`, a few evaluations), over every parameter else."""
+        hessian = link_hessian(self, log_theta, arrays, counts)
+        if hessian is None:
+            hessian = self._numerical_hessian(lambda z: evaluate(z)[1], log_theta)
+        return hessian
 
     @staticmethod
     def _numerical_hessian(gradient, log_theta, step: float = 1e-5) -> np.ndarray:

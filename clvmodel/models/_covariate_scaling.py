@@ -95,6 +95,7 @@ class CovariateScaling:
                     "fitted on, so their effect cannot be told apart from the base parameters; "
                     "drop them."
                 )
+            _refuse_uninformed(model, arrays, counts, z, links, names, argument)
             _refuse_extreme_spreads(names, spread, argument)
             self.ranges.update(fitted_ranges(names, z[counts > 0]))
             standardised = (z - mean) / spread
@@ -240,6 +241,25 @@ def _moments(z: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     size = np.where(largest > 0, largest, 1.0)
     spread = largest * np.sqrt(np.average((deviation / size) ** 2, axis=0, weights=counts))
     return mean, spread
+
+
+def _refuse_uninformed(model, arrays, counts, z, links, names, argument) -> None:
+    """Refuse covariates that vary only among rows whose likelihood does not depend on the
+    parameters they scale (``model._rows_informing``: BG/NBD's and MBG/NBD's customers without
+    a repeat purchase say nothing about dropout covariates), so that their effect is not
+    identified."""
+    informing = getattr(model, "_rows_informing", None)
+    mask = informing(arrays, links) if informing is not None else None
+    if mask is None or not mask.any():
+        return
+    _, spread = _moments(z[mask], counts[mask])
+    constant = [name for name, s in zip(names, spread, strict=True) if not s > 0]
+    if constant:
+        raise InputError(
+            f"{argument} {constant} take one value among the customers {model._informing_rows} "
+            f"(they vary only among the others); {model._informing_reason}, so their effect "
+            "cannot be estimated. Drop them."
+        )
 
 
 def _refuse_extreme_spreads(names, spread, argument) -> None:

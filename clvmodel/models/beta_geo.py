@@ -69,6 +69,22 @@ class BetaGeoModel(FusedBetaGeoFit, PurchaseModel):
     label = "BG/NBD"
     covariate_links = {"purchase": {"alpha": -1.0}, "dropout": {"a": 1.0, "b": 1.0}}
 
+    # What _rows_informing selects, in a refusal's words (see _covariate_scaling).
+    _informing_rows = "with repeat purchases"
+    _informing_reason = (
+        "a BG/NBD customer can drop out only just after a repeat purchase, and customers "
+        "without one say nothing about dropout"
+    )
+
+    def _rows_informing(self, rows, links):
+        """The rows whose likelihood depends on the parameters a covariate block scales: for
+        dropout (a, b), the customers with a repeat purchase (eq. 6: a customer with x = 0
+        contributes (α/(α+T))^r, free of a and b; in MBG/NBD it informs a/(a+b) alone, which
+        dropout covariates, scaling a and b together, leave as it is); None (all rows) for
+        the purchase rate."""
+        dropout = {self.param_names.index("a"), self.param_names.index("b")}
+        return rows.x > 0 if any(j in dropout for j, _ in links) else None
+
     @staticmethod
     def _survival_if_alive(p, x, T, t):
         """P(alive at T + t | alive at T, x, T), with p ~ Beta(a, b + x) given the history."""

@@ -95,6 +95,15 @@ class ModifiedBetaGeoModel(FusedBetaGeoFit, PurchaseModel):
     param_names = ("r", "alpha", "a", "b")
     label = "MBG/NBD"
     covariate_links = {"purchase": {"alpha": -1.0}, "dropout": {"a": 1.0, "b": 1.0}}
+
+    # Customers without a repeat purchase contribute b/(a+b) S(T) + a/(a+b) (eq. 3 at x = 0):
+    # the mean dropout probability alone, which dropout covariates do not move.
+    _rows_informing = BetaGeoModel._rows_informing
+    _informing_rows = "with repeat purchases"
+    _informing_reason = (
+        "MBG/NBD's customers without one inform only the mean dropout probability a/(a+b), "
+        "which dropout covariates, scaling a and b together, leave as it is"
+    )
     # Without covariates: Newton steps on the one-pass sums (clvmodel.models._beta_geo_fit).
     _modified = True
 

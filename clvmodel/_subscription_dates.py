@@ -321,6 +321,17 @@ def default_observation_end(latest) -> pd.Timestamp:
     return latest.normalize()
 
 
+def ends_before_start(start: pd.Series, end: pd.Series) -> np.ndarray:
+    """Whether each end date is before its start date. An end without a time of day (midnight)
+    is read as the day of the cancellation, so one on the start's day is a same-day cancellation
+    (one period paid for, see :func:`clvmodel.subscriptions.from_subscription_table`), not an
+    end before a start at 15:00 that day; an end with a time is compared to the instant."""
+    # In the columns' own unit: as nanoseconds, an open end written 9999-12-31 would overflow.
+    date_only = (end == end.dt.normalize()).to_numpy(dtype=bool)
+    before_day = (end < start.dt.normalize()).to_numpy(dtype=bool)
+    return np.where(date_only, before_day, (end < start).to_numpy(dtype=bool))
+
+
 def periods_between(start: pd.Series, end: pd.Series, period: str, strict: bool) -> np.ndarray:
     """Largest k ≥ 0 with start + k periods ≤ end (< end when ``strict``; −1 if none)."""
     s = start.to_numpy(dtype="datetime64[ns]")

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._random import random_generator
+from clvmodel._subscription_table import checked_counts
 from clvmodel._units import check_margin, check_number
 from clvmodel.errors import InputError
 from clvmodel.models._contractual import ContractualModel, check_discount_rate
@@ -116,7 +117,9 @@ def naive_vs_model_retention(counts, fit_periods: int, price: float = 1.0, margi
     d = check_discount_rate(discount_rate)
     if survivors[k] == 0 or survivors[k - 1] == 0:
         raise InputError(f"counts[{k}] is 0: no subscriber is left to project after fit_periods.")
-    model = ShiftedBetaGeoModel().fit(from_survival_counts(survivors[: k + 1]))
+    # One row per (periods, cancelled) with its count: a cohort of millions fits in no memory.
+    rows = from_survival_counts(survivors[: k + 1], weighted=True)
+    model = ShiftedBetaGeoModel().fit(rows, weights=rows["subscribers"])
     last, average = survivors[k] / survivors[k - 1], (survivors[k] / survivors[0]) ** (1.0 / k)
     r = last if naive == "last" else average
     projection, errors = _projections(model, survivors, k, r)
@@ -127,10 +130,9 @@ def naive_vs_model_retention(counts, fit_periods: int, price: float = 1.0, margi
 def _checked_counts(counts, fit_periods) -> tuple[np.ndarray, int]:
     """The survivor counts as floats and ``fit_periods`` as an int, after checking both."""
     try:
-        from_survival_counts(counts)
+        survivors = checked_counts(counts)
     except InputError as error:
         raise InputError(f"counts: {error}") from None
-    survivors = np.asarray(counts, dtype="float64").reshape(-1)
     if survivors.size < 4:
         raise InputError(
             f"counts has {survivors.size} survivor counts; the comparison needs at least 4 (the "

@@ -12,6 +12,7 @@ from clvmodel._reading import AMOUNT_BOUND, EARLIEST_DATE
 from clvmodel._subscription_dates import (
     before_earliest,
     default_observation_end,
+    ends_before_start,
     observation_end_date,
     observed_until,
     parse_dates,
@@ -104,7 +105,7 @@ def screen_subscription_table(
     flag(start.isna(), "start date is not a readable date")
     flag(~no_end & end.isna(), "end date is not a readable date")
     flag(before_earliest(start) | before_earliest(end), f"date before {EARLIEST_DATE}")
-    flag(end < start, "end date before start date")
+    flag(ends_before_start(start, end), "end date before start date")
     converted = _numeric_columns(table, numeric_cols, nonnegative, flag)
     end_of_data = _end_of_data(observation_end, start, end)
     flag(

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._grouping import count_rows
-from clvmodel._reading import TRUE_FALSE, examples
+from clvmodel._reading import MISSING_TEXTS, TRUE_FALSE, examples
 from clvmodel._reading_csv import check_csv_text
 from clvmodel._subscription_dates import DateOrder, parse_dates
 from clvmodel._table_ids import table_ids
@@ -148,12 +148,19 @@ class Survey:
     day_first: dict
 
 
+def blank_cells(raw: pd.Series) -> np.ndarray:
+    """Which cells of a covariate column are missing: empty, blank, or a text that means missing
+    (``NULL``, ``N/A``, ``nan``, any case), as a CSV reads them; a Parquet file or a database
+    export keeps such texts, which would otherwise be a level of a text covariate."""
+    text = raw.astype(str).str.strip().str.lower()
+    return (raw.isna() | text.isin(MISSING_TEXTS)).to_numpy(dtype=bool)
+
+
 def number_cells(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Which cells of a covariate column are filled (neither missing nor blank) and which of
+    """Which cells of a covariate column are filled (see :func:`blank_cells`) and which of
     those read as numbers (as :func:`clvmodel.subscriptions.screen_subscription_table` reads
     them; infinite ones included, which it then rejects)."""
-    text = raw.astype(str).str.strip()
-    filled = (raw.notna() & (text != "")).to_numpy(dtype=bool)
+    filled = ~blank_cells(raw)
     numbers = filled.copy()
     numbers[filled] = pd.to_numeric(raw[filled], errors="coerce").notna().to_numpy()
     return filled, numbers

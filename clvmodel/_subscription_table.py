@@ -1,6 +1,7 @@
 """Strict checks of a subscription table for :func:`clvmodel.subscriptions.from_subscription_table`:
 every problem is an error naming the column and showing the offending values (the lenient
-row-by-row screen is :mod:`clvmodel._subscription_screen`)."""
+row-by-row screen is :mod:`clvmodel._subscription_screen`); and of a cohort's survivor counts,
+turned into subscriber rows for :func:`clvmodel.subscriptions.from_survival_counts`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pandas as pd
 from clvmodel._reading import EARLIEST_DATE, examples
 from clvmodel._subscription_dates import (
     before_earliest,
+    ends_before_start,
     observation_end_date,
     observed_until,
     parse_dates,
@@ -64,8 +66,8 @@ def checked_subscriptions(
         "drop subscriptions that start later, or choose a later observation_end",
     )  # fmt: skip
     fail_where(
-        end < start, table[end_col], end_col, f"is before the start date in {start_col!r}",
-        "check that the two columns are not swapped",
+        ends_before_start(start, end), table[end_col], end_col,
+        f"is before the start date in {start_col!r}", "check that the two columns are not swapped",
     )  # fmt: skip
     return ids, start, end, end_of_data
 
@@ -131,3 +133,87 @@ def subscriber_numbers(column, name: str, n: int) -> np.ndarray:
             f"{np.flatnonzero(bad)[:EXAMPLES].tolist()}); fill them or drop those subscribers."
         )
     return values
+
+
+#: Most subscribers :func:`survival_rows` writes one row each for (16 bytes a row and the
+#: fit's copies: about 0.5 GB); a larger cohort needs ``weighted=True``.
+MAX_SUBSCRIBER_ROWS = 10_000_000
+
+
+def checked_counts(survivors) -> np.ndarray:
+    """``survivors`` as floats: at least two whole counts ≥ 0 that never increase, the first
+    above 0; an :class:`~clvmodel.InputError` saying what is wrong otherwise."""
+    try:
+        counts = np.asarray(survivors, dtype="float64").reshape(-1)
+    except (TypeError, ValueError):
+        raise InputError(f"survivors must be numbers, got {survivors!r}.") from None
+    if counts.size < 2:
+        raise InputError(
+            f"survivors needs the cohort size and at least one later count, got {survivors!r}; "
+            "for example [1000, 631, 468]."
+        )
+    bad = ~np.isfinite(counts) | (counts < 0) | (counts != np.round(counts))
+    if bad.any():
+        raise InputError(
+            f"survivors must be whole numbers ≥ 0; got {counts[bad][:EXAMPLES].tolist()} "
+            f"(positions {np.flatnonzero(bad)[:EXAMPLES].tolist()}). Shares in percent must be "
+            "turned into counts first, e.g. [round(s * 10) for s in shares] for a cohort of 1,000."
+        )
+    rises = np.flatnonzero(np.diff(counts) > 0)
+    if rises.size:
+        k = int(rises[0])
+        raise InputError(
+            f"survivors must never increase, but survivors[{k + 1}] = {counts[k + 1]:g} is more "
+            f"than survivors[{k}] = {counts[k]:g}; give the survivors of one cohort, in order."
+        )
+    if counts[0] == 0:
+        raise InputError("survivors[0], the cohort size, is 0; there is no subscriber to model.")
+    return counts
+
+
+def survival_rows(survivors, weighted: bool = False) -> pd.DataFrame:
+    """The subscriber rows of a cohort's survivor counts (see
+    :func:`clvmodel.subscriptions.from_survival_counts`): one per subscriber, or with
+    ``weighted`` one per distinct (periods, cancelled) with a ``subscribers`` column."""
+    counts = checked_counts(survivors)
+    last = counts.size - 1
+    lost = -np.diff(counts)
+    periods = np.append(np.arange(1, last + 1), last).astype("int64")
+    cancelled = np.append(np.ones(last, "int64"), 0)
+    number = np.append(lost, counts[-1])
+    if weighted:
+        kept = number > 0
+        # Recorded for the functions that need one row per subscriber, which refuse these.
+        return pd.DataFrame(
+            {"periods": periods[kept], "cancelled": cancelled[kept], "subscribers": number[kept]},
+            index=pd.RangeIndex(int(kept.sum()), name="row"),
+        ).pipe(_weighted_by, "subscribers")
+    if counts[0] > MAX_SUBSCRIBER_ROWS:
+        raise InputError(
+            f"survivors[0] = {counts[0]:,.0f} subscribers would make as many rows (one per "
+            f"subscriber; at most {MAX_SUBSCRIBER_ROWS:,}); pass weighted=True for one row per "
+            "(periods, cancelled) with a 'subscribers' column, and fit with "
+            "weights=rows['subscribers']."
+        )
+    repeats = number.astype("int64")
+    return pd.DataFrame(
+        {"periods": np.repeat(periods, repeats), "cancelled": np.repeat(cancelled, repeats)},
+        index=pd.RangeIndex(int(repeats.sum()), name="subscriber"),
+    )
+
+
+def _weighted_by(rows: pd.DataFrame, column: str) -> pd.DataFrame:
+    rows.attrs["weights"] = column
+    return rows
+
+
+def refuse_weighted_rows(data, function: str) -> None:
+    """An :class:`~clvmodel.InputError` when ``data`` holds one row per group of subscribers
+    (``from_survival_counts(..., weighted=True)``): ``function`` counts one row as one
+    subscriber."""
+    if getattr(data, "attrs", {}).get("weights"):
+        raise InputError(
+            f"data has one row per group of subscribers (from_survival_counts(..., weighted="
+            f"True)), but {function} needs one row per subscriber; build data without "
+            "weighted=True."
+        )

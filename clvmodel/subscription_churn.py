@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from clvmodel._subscription_table import refuse_weighted_rows
 from clvmodel._units import check_margin, check_number
 from clvmodel.churn import (
     DEFAULT_TIERS,
@@ -231,6 +232,7 @@ def subscriber_churn_risk(
     # Over 80 lines for its docstring and example (the body is about 30).
     model = _check_model(model)
     horizon = _check_horizon(horizon)
+    refuse_weighted_rows(data, "subscriber_churn_risk")  # tiers and stage totals count rows
     periods, cancelled, index = validate_subscribers(data, getattr(model, "period_", None))
     refuse_repeated_subscribers(index)
     if not isinstance(data, pd.DataFrame):

@@ -22,6 +22,7 @@ from clvmodel._subscription_naive import (
     naive_vs_model_on_simulated_cohorts as naive_vs_model_on_simulated_cohorts,
 )
 from clvmodel._subscription_naive import naive_vs_model_retention as naive_vs_model_retention
+from clvmodel._subscription_table import refuse_weighted_rows
 from clvmodel.compare import break_ties
 from clvmodel.errors import InputError
 from clvmodel.models._contractual import ContractualModel
@@ -115,6 +116,7 @@ def compare_retention_models(data, holdout=None, models=("sbg", "bdw")) -> Reten
     0   BdW         3        -1679.60  3379.93         2.56
     1   sBG         2        -1680.27  3374.35         2.88
     """
+    refuse_weighted_rows(data, "compare_retention_models")
     periods, cancelled, _ = validate_subscribers(data)
     fitted = {}
     for item in [models] if isinstance(models, (str, ContractualModel)) else models:

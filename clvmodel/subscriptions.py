@@ -33,7 +33,12 @@ from clvmodel._subscription_dates import (
     periods_between,
 )
 from clvmodel._subscription_screen import screen_subscription_table
-from clvmodel._subscription_table import EXAMPLES, checked_subscriptions, subscriber_numbers
+from clvmodel._subscription_table import (
+    EXAMPLES,
+    checked_subscriptions,
+    subscriber_numbers,
+    survival_rows,
+)
 from clvmodel._subscription_table import refuse_repeated_subscribers as refuse_repeated_subscribers
 from clvmodel._units import check_number
 from clvmodel.errors import InputError
@@ -54,7 +59,9 @@ PERIODS = {"M": "months", "W": "weeks", "Y": "years"}
 SUBSCRIBER_COLUMNS = ("periods", "cancelled")
 
 
-def from_survival_counts(survivors: Sequence[float], period: str | None = None) -> pd.DataFrame:
+def from_survival_counts(
+    survivors: Sequence[float], period: str | None = None, *, weighted: bool = False
+) -> pd.DataFrame:
     """Per-subscriber rows from the survivor counts of one cohort.
 
     Parameters
@@ -64,18 +71,25 @@ def from_survival_counts(survivors: Sequence[float], period: str | None = None) 
         their k-th renewal (the end of period k). Whole numbers that never increase.
     period : {"M", "W", "Y"}, optional
         The billing period, recorded in ``attrs["period"]``.
+    weighted : bool, keyword-only
+        One row per distinct (``periods``, ``cancelled``) with a column ``subscribers``, how
+        many subscribers it stands for (at most ``len(survivors)`` rows, whatever the cohort's
+        size): fit it with ``model.fit(rows, weights=rows["subscribers"])``. Needed beyond 10
+        million subscribers, where one row each would not fit in memory.
 
     Returns
     -------
     pandas.DataFrame
         One row per subscriber (index ``subscriber``), columns ``periods`` and ``cancelled``:
         ``survivors[k-1] - survivors[k]`` rows with ``periods = k, cancelled = 1`` for each k,
-        and ``survivors[-1]`` rows still active after ``len(survivors) - 1`` periods.
+        and ``survivors[-1]`` rows still active after ``len(survivors) - 1`` periods. With
+        ``weighted``, those groups as one row each (index ``row``; groups of 0 left out).
 
     Raises
     ------
     InputError
-        Fewer than two counts, counts that are negative, not whole, or increase.
+        Fewer than two counts, counts that are negative, not whole, or increase; a cohort of
+        more than 10 million subscribers without ``weighted=True``.
 
     Examples
     --------
@@ -83,43 +97,11 @@ def from_survival_counts(survivors: Sequence[float], period: str | None = None) 
     >>> rows = subscriptions.from_survival_counts([1000, 631, 468])
     >>> rows.groupby(["periods", "cancelled"]).size().to_dict()
     {(1, 1): 369, (2, 0): 468, (2, 1): 163}
+    >>> groups = subscriptions.from_survival_counts([1000, 631, 468], weighted=True)
+    >>> groups.values.tolist()
+    [[1.0, 1.0, 369.0], [2.0, 1.0, 163.0], [2.0, 0.0, 468.0]]
     """
-    try:
-        counts = np.asarray(survivors, dtype="float64").reshape(-1)
-    except (TypeError, ValueError):
-        raise InputError(f"survivors must be numbers, got {survivors!r}.") from None
-    if counts.size < 2:
-        raise InputError(
-            f"survivors needs the cohort size and at least one later count, got {survivors!r}; "
-            "for example [1000, 631, 468]."
-        )
-    bad = ~np.isfinite(counts) | (counts < 0) | (counts != np.round(counts))
-    if bad.any():
-        raise InputError(
-            f"survivors must be whole numbers ≥ 0; got {counts[bad][:EXAMPLES].tolist()} "
-            f"(positions {np.flatnonzero(bad)[:EXAMPLES].tolist()}). Shares in percent must be "
-            "turned into counts first, e.g. [round(s * 10) for s in shares] for a cohort of 1,000."
-        )
-    rises = np.flatnonzero(np.diff(counts) > 0)
-    if rises.size:
-        k = int(rises[0])
-        raise InputError(
-            f"survivors must never increase, but survivors[{k + 1}] = {counts[k + 1]:g} is more "
-            f"than survivors[{k}] = {counts[k]:g}; give the survivors of one cohort, in order."
-        )
-    if counts[0] == 0:
-        raise InputError("survivors[0], the cohort size, is 0; there is no subscriber to model.")
-    last = counts.size - 1
-    lost = -np.diff(counts)
-    periods = np.concatenate([np.repeat(np.arange(1, last + 1), lost.astype("int64")),
-                              np.full(int(counts[-1]), last)])  # fmt: skip
-    cancelled = np.concatenate(
-        [np.ones(int(lost.sum()), "int64"), np.zeros(int(counts[-1]), "int64")]
-    )
-    table = pd.DataFrame(
-        {"periods": periods.astype("int64"), "cancelled": cancelled},
-        index=pd.RangeIndex(periods.size, name="subscriber"),
-    )
+    table = survival_rows(survivors, weighted)
     if period is not None:
         table.attrs["period"] = _check_period(period)
     return table
@@ -144,7 +126,10 @@ def from_subscription_table(
     renewal dates on or before ``observation_end``; a cancelled one's counts the periods begun
     before the end date (at least one). An end date after ``observation_end`` is a cancellation
     not yet effective: the subscriber counts as active. An ``observation_end`` without a time
-    covers its whole day: a start, renewal or cancellation at 15:00 that day is observed.
+    covers its whole day: a start, renewal or cancellation at 15:00 that day is observed. An end
+    date without a time is the day of the cancellation, before any renewal that day: on the day
+    of a start at 15:00 it is a same-day cancellation (one period, as when the start has no
+    time), not an end before the start.
 
     Parameters
     ----------

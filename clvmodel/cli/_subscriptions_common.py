@@ -13,6 +13,7 @@ import clvmodel as clv
 from clvmodel._subscription_dates import default_observation_end
 from clvmodel._subscription_stream import (
     BATCH_ROWS,
+    blank_cells,
     read_batches,
     survey,
     table_columns,
@@ -96,7 +97,7 @@ def reject_levels(accepted, rejects, levels, customer_col, positions):
     levels the model was fitted on (``levels``: column → list, or None for any), to ``rejects``."""
     for column, known in levels.items():
         text = accepted[column].astype(str).str.strip()
-        blank = (accepted[column].isna() | (text == "")).to_numpy()
+        blank = blank_cells(accepted[column])  # "N/A" in a Parquet file too, as in a CSV
         unknown = ~blank & (~text.isin(known).to_numpy() if known is not None else False)
         for mask, reason in (
             (blank, f"{column} is missing"),

@@ -136,3 +136,16 @@ def test_an_open_end_written_far_ahead_is_not_an_end_before_the_start():
     assert rows["cancelled"].tolist() == [0, 0]
     _, rejects, _ = subscriptions.screen_subscription_table(table, observation_end=END)
     assert rejects.empty
+
+
+def test_weighted_rows_fitted_without_their_weights_are_refused():
+    """Before: fit counted each group row as one subscriber (3 subscribers, not 1,000)."""
+    rows = subscriptions.from_survival_counts([1000, 631, 468, 377], weighted=True)
+    with pytest.raises(clv.InputError, match=r"weights=data\['subscribers'\]"):
+        clv.ShiftedBetaGeoModel().fit(rows)
+    fitted = clv.ShiftedBetaGeoModel().fit(rows, weights=rows["subscribers"])
+    assert fitted.n_customers_ == 1000
+    # The same table without its mark (rebuilt by hand): a warning naming the column.
+    plain = pd.DataFrame(rows.to_dict("list"))
+    with pytest.warns(clv.ClvWarning, match="column 'subscribers' of customers per row"):
+        clv.ShiftedBetaGeoModel().fit(plain)

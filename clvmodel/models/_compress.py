@@ -127,7 +127,9 @@ def align_weights(weights, data):
 
 
 #: Column names of a compressed table's customers per row (lifetimes' donations data: "weights").
-_COUNT_COLUMNS = ("weights", "weight", "customers", "n_customers", "count", "counts")
+_COUNT_COLUMNS = (
+    "weights", "weight", "customers", "n_customers", "subscribers", "count", "counts",
+)  # fmt: skip
 
 
 def warn_unread_counts(data, weights) -> None:
@@ -137,6 +139,13 @@ def warn_unread_counts(data, weights) -> None:
     histories, not the customers, without a word (any model, not BG/BB alone)."""
     if weights is not None or not isinstance(data, pd.DataFrame):
         return
+    marked = data.attrs.get("weights")
+    if isinstance(marked, str) and marked in data.columns:
+        # Rows made to stand for groups (from_survival_counts(..., weighted=True)) say so.
+        raise InputError(
+            f"data has one row per group, with the group's size in column {marked!r}; pass "
+            f"weights=data[{marked!r}], or each row would count as one customer."
+        )
     for name in _COUNT_COLUMNS:
         if name in data.columns:
             values = pd.to_numeric(data[name], errors="coerce")

@@ -80,15 +80,25 @@ def predictions_over(model, subscribers, points, which, size=1 << 20) -> list:
     out = []
     for start in range(0, len(points), per_chunk):
         chunk = points[start : start + per_chunk]
-        at = [model._at(rows, theta) for theta in chunk]
-        p = {name: np.concatenate([q[name] for q in at]) for name in at[0]}
         n = len(chunk)
+        p = _params_over(model, rows, chunk)
         tiled = (tile_rows(rows, n), np.tile(t, n), np.tile(cancelled, n))
         tiled += (k if np.ndim(k) == 0 else np.tile(k, n), d)
         values = _predictions(model, tiled, p, which)
         shaped = {name: v.reshape(n, -1) for name, v in values.items()}
         out += [{name: v[j] for name, v in shaped.items()} for j in range(n)]
     return out
+
+
+def _params_over(model, rows, thetas) -> dict:
+    """The rows' parameters at each vector of ``thetas``, one block of rows per vector: without
+    covariates each vector's own parameters repeated over the rows, in one step."""
+    if model.has_covariates:
+        at = [model._at(rows, theta) for theta in thetas]
+        return {name: np.concatenate([q[name] for q in at]) for name in at[0]}
+    thetas = np.asarray(thetas, dtype="float64")
+    names = type(model).param_names
+    return {name: np.repeat(thetas[:, j], rows.tenure.size) for j, name in enumerate(names)}
 
 
 def _predictions(model, subscribers, p, which) -> dict:

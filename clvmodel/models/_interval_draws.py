@@ -79,7 +79,7 @@ def _natural(model, working) -> np.ndarray:
     """Natural parameters of working vectors; vectors so far out that a parameter overflows
     mean a standard error too large to propagate, which is refused."""
     with np.errstate(over="ignore"):
-        points = np.array([model._to_natural(phi)[0] for phi in working])
+        points = model._to_natural(np.atleast_2d(np.asarray(working, dtype="float64")))[0]
     positive = ~model._free_mask()
     if not np.all(np.isfinite(points)) or np.any(points[:, positive] == 0.0):
         raise InputError(

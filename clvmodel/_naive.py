@@ -123,6 +123,11 @@ def naive_clv(
     2357
     """
     # Over 80 lines for its docstring only; the log is read in _period_log.
+    if amount_col is None:  # the log would be read as purchases only, each worth 0
+        raise InputError(
+            "naive_clv needs the purchase amounts (its formula starts from the average order "
+            "value), but amount_col=None; name the amount column with amount_col=."
+        )
     lifespan = check_lifespan(lifespan)
     margin = check_margin(margin)
     acquisition_cost = check_number("acquisition_cost", acquisition_cost, 0.0, math.inf)

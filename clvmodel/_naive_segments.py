@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._naive import check_lifespan, customer_segments, naive_clv
+from clvmodel._rfm_validate import readable
 from clvmodel._table_ids import segment_series, table_ids
 from clvmodel._units import Duration, convert_periods, model_unit
 from clvmodel.errors import ClvWarning, InputError
@@ -46,10 +47,25 @@ def _segment_column(transactions, segments, customer_col, cohort: pd.Index) -> p
         missing = transactions.loc[unlabelled, customer_col].unique()
         raise InputError(
             f"segments has no value for {len(missing)} customer(s) (for example "
-            f"{list(missing[:5])}); give every customer with a purchase in the calibration "
-            "period a segment."
+            f"{', '.join(readable(v) for v in missing[:5])}); give every customer with a "
+            f"purchase in the calibration period a segment.{_id_type_hint(segments, ids)}"
         )
     return found
+
+
+def _id_type_hint(segments, ids: pd.Index) -> str:
+    """A sentence for when a segments Series is indexed by numbers and the log's customer ids
+    are text, or the other way round (``4`` is not ``"4"``, nor ``"00004"``); else ``""``."""
+    if not isinstance(segments, pd.Series) or segments.index.isin(ids).any():
+        return ""
+    numeric = [pd.api.types.is_numeric_dtype(i.dtype) for i in (segments.index, ids)]
+    if numeric[0] == numeric[1]:
+        return ""
+    kinds = ["numbers" if n else "text" for n in numeric]
+    return (
+        f" The customer ids of segments are {kinds[0]} and the transactions' are {kinds[1]}: "
+        "index segments by the ids as the transactions hold them."
+    )
 
 
 def naive_vs_model(

@@ -13,6 +13,7 @@ from clvmodel._units import (
     Duration,
     carries_unit,
     check_margin,
+    check_number,
     convert_periods,
     deprecated_time_unit,
     model_unit,
@@ -20,6 +21,7 @@ from clvmodel._units import (
 )
 from clvmodel._value_intervals import value_interval
 from clvmodel._value_rows import ValueRows
+from clvmodel.errors import InputError
 from clvmodel.models._table_unit import with_rfm_time_unit
 from clvmodel.value import check_models, discount_schedule
 
@@ -113,6 +115,7 @@ def score_customers(
     """
     # Over 80 lines for its docstring only; the interval columns are in _clv_bounds.
     check_models(bg, gg)
+    naive = _naive_number(naive_clv)
     data = with_rfm_time_unit(
         data, rfm_time_unit, time_unit, function="score_customers", horizon=horizon, model=bg
     )
@@ -135,6 +138,12 @@ def score_customers(
     for column in ("recency", "T", "monetary_value"):
         values = rfm_column(data, column)
         columns[column] = np.full(n, np.nan) if values is None else np.asarray(values, "float64")
+    if values is not None:  # monetary_value, the loop's last column, is in the table
+        # A one-time buyer has no mean spend: a missing one reads as 0, as on every route
+        # (validate_rfm, clvmodel score, spark.score). Without amounts the column stays empty.
+        spend = columns["monetary_value"]
+        one_time = (columns["frequency"] == 0) & np.isnan(spend)
+        columns["monetary_value"] = np.where(one_time, 0.0, spend)
     columns["probability_alive"] = predictions["probability_alive"].to_numpy()
     columns["churn_risk"] = predictions["probability_no_purchase"].to_numpy()
     columns["expected_purchases"] = predictions["expected_purchases"].to_numpy()
@@ -146,13 +155,28 @@ def score_customers(
         columns["expected_spend"] = gg.expected_spend(data).to_numpy()
         discounted = predictions["discounted_expected_purchases"].to_numpy()
         columns["predicted_clv"] = margin * columns["expected_spend"] * discounted
-    columns["naive_clv"] = np.full(n, np.nan if naive_clv is None else float(naive_clv))
+    columns["naive_clv"] = np.full(n, naive)
     if interval is not None:
         for name, source in _INTERVAL_SOURCES.items():
             columns[name] = predictions[source].to_numpy()
         bounds = _clv_bounds(bg, gg, data, schedule, margin, columns, interval)
         columns["clv_lower"], columns["clv_upper"] = bounds
     return pd.DataFrame(columns, index=data.index)
+
+
+def _naive_number(naive_clv) -> float:
+    """``naive_clv`` as a float (NaN for None): a finite number, not text, nor the table of
+    :func:`clvmodel.naive_clv`, whose value over the horizon is one of its cells."""
+    if naive_clv is None:
+        return float("nan")
+    if isinstance(naive_clv, (pd.DataFrame, pd.Series)):
+        raise InputError(
+            f"naive_clv must be one number, the naive formula's value over the same horizon, got "
+            f"a {type(naive_clv).__name__}; from the table of clvmodel.naive_clv(..., lifespan=<"
+            "the horizon in years>), pass table.loc['all', 'naive_clv'] (clvmodel.clv_table "
+            "takes a per-segment table)."
+        )
+    return check_number("naive_clv", naive_clv)
 
 
 def _clv_bounds(bg, gg, data, schedule, margin, columns, interval):

@@ -23,6 +23,7 @@ import pandas as pd
 # naive_clv, observed_years (clvmodel._naive) and PERIOD_DAYS (clvmodel._units) are re-exported.
 from clvmodel._naive import naive_clv
 from clvmodel._naive import observed_years as observed_years
+from clvmodel._rfm_validate import readable
 from clvmodel._table_ids import segment_series
 from clvmodel._units import (
     MAX_VALUE_STEPS,
@@ -314,13 +315,31 @@ def _naive_per_customer(naive, segments, index):
     """The naive CLV of each customer: one number, or looked up by segment in a naive table."""
     if naive is None:
         return np.nan
+    if isinstance(naive, pd.Series):  # check_number would print the whole Series
+        raise InputError(
+            "naive must be a number or the table of clvmodel.naive_clv (a DataFrame with a "
+            "naive_clv column, one row per segment), got a Series; pass the table itself."
+        )
     if not isinstance(naive, pd.DataFrame):
         return check_number("naive", naive)
+    if "naive_clv" not in naive.columns:
+        raise InputError(
+            f"naive has no 'naive_clv' column (its columns are {list(map(str, naive.columns))}); "
+            "pass the table of clvmodel.naive_clv."
+        )
     if segments is None:
         if len(naive) != 1:
             raise InputError("a per-segment naive table needs segments= (one per customer).")
         return float(naive["naive_clv"].iloc[0])
-    looked_up = segment_series(segments).reindex(index).map(naive["naive_clv"])
+    segment = segment_series(segments).reindex(index)
+    if segment.isna().any():  # an id the Series does not have (or a Series indexed 0, 1, ...)
+        missing = index[segment.isna().to_numpy()]
+        raise InputError(
+            f"segments has no value for {missing.size} customer(s) (for example "
+            f"{', '.join(readable(v) for v in missing[:5])}); pass a Series indexed by the "
+            "customer ids of data, with a segment for every customer."
+        )
+    looked_up = segment.map(naive["naive_clv"])
     if looked_up.isna().any():
         raise InputError(
             f"{int(looked_up.isna().sum())} customer(s) have a segment missing from the naive "

@@ -12,9 +12,16 @@ import pandas as pd
 from clvmodel._random import random_generator
 from clvmodel._table_ids import canonical_ranks
 from clvmodel._units import Duration
-from clvmodel.dayone._checks import PROCESSES, check_horizon, check_positive
+from clvmodel.dayone._checks import (
+    PROCESSES,
+    check_frame,
+    check_horizon,
+    check_positive,
+    examples,
+)
 from clvmodel.dayone.attributes import first_purchase_attributes
 from clvmodel.dayone.model import DayOneModel
+from clvmodel.dayone.prediction import id_type_hint
 from clvmodel.errors import InputError
 from clvmodel.rfm import clean_log, day_number, parse_date, rfm_summary
 
@@ -131,7 +138,7 @@ def _metrics(predicted: dict[str, np.ndarray], actual: np.ndarray) -> pd.DataFra
     return table
 
 
-# Over 80 lines for its 20 options and their numpydoc docstring; the body is 27 lines.
+# Over 80 lines for its 20 options and their numpydoc docstring; the body is 29 lines.
 def evaluate_day_one(
     transactions: pd.DataFrame,
     attributes: pd.DataFrame | None = None,
@@ -186,7 +193,8 @@ def evaluate_day_one(
         End of the fitting customers' histories; defaults to the last transaction date. Every
         evaluation customer's window must end by then.
     customer_col, date_col, amount_col, quantity_col : str
-        Column names of the log.
+        Column names of the log; ``quantity_col=None`` for a log without quantities (the default
+        ``numeric`` and ``log`` then leave out ``first_purchase_quantity``).
     time_unit : {"W", "D"}
         Time unit of the models.
     date_format : str, optional
@@ -219,10 +227,12 @@ def evaluate_day_one(
     duration = check_horizon(horizon, horizon_unit, Duration(52.0, "W"), stacklevel=2)
     columns = (customer_col, date_col, amount_col)
     if attributes is None:
+        numeric, log = _without_quantity(numeric, log, transactions, quantity_col)
         attributes = first_purchase_attributes(transactions, *columns, quantity_col, date_format)
     rfm, realised, end_day = _histories(
         transactions, columns, observation_end, time_unit, duration, date_format
     )
+    _check_attribute_rows(check_frame(attributes, "the signup attributes"), rfm.index)
     fit_ids, test_ids = _split(rfm.index, share, seed)
     _check_windows_end(realised.loc[test_ids, "first_day"].to_numpy(), duration, end_day)
     fit_rfm = rfm.loc[fit_ids]
@@ -245,6 +255,26 @@ def evaluate_day_one(
         "observation_end": str(np.datetime64(end_day, "D")),
     }
     return DayOneEvaluation(metrics, metrics_total, table, model, baseline, fit_ids, details)
+
+
+_NUMERIC = ("first_purchase_amount", "first_purchase_quantity", "signup_week")
+_LOG = ("first_purchase_amount", "first_purchase_quantity")
+
+
+def _without_quantity(numeric, log, transactions, quantity_col):
+    """The default attributes without ``first_purchase_quantity`` when the log has no
+    quantities (``quantity_col=None``); a quantity column the log lacks is refused, saying so."""
+    columns = getattr(transactions, "columns", None)  # not a table: refused when read
+    if quantity_col is not None and columns is not None and quantity_col not in columns:
+        raise InputError(
+            f"there is no column {quantity_col!r} (quantity_col=) in the transactions; its "
+            f"columns are {list(map(str, columns))}. Name the quantity column with quantity_col=, "
+            "or pass quantity_col=None to evaluate without first_purchase_quantity."
+        )
+    if quantity_col is None:
+        numeric = tuple(n for n in _NUMERIC if n != _LOG[1]) if numeric == _NUMERIC else numeric
+        log = _LOG[:1] if log == _LOG else log
+    return numeric, log
 
 
 def _warn_once(seen: list) -> None:
@@ -279,6 +309,19 @@ def _histories(
         else day_number(parse_date(observation_end, "observation_end", date_format))
     )
     return rfm, _realised_values(log_, duration.days).loc[rfm.index], end_day
+
+
+def _check_attribute_rows(attributes: pd.DataFrame, customers: pd.Index) -> None:
+    """Refuse signup attributes without a row for some customer of the log: either half of the
+    split may need it (the evaluation half's rows are read only after both fits)."""
+    missing = customers.difference(attributes.index)
+    if len(missing):
+        raise InputError(
+            f"the signup attributes have no row for {len(missing)} of the {len(customers)} "
+            f"customers of the transactions (for example {examples(missing)}); give every "
+            "customer a row (clvmodel.dayone.first_purchase_attributes(transactions) makes one "
+            f"per customer).{id_type_hint(customers, attributes.index)}"
+        )
 
 
 def _check_windows_end(first_days: np.ndarray, duration: Duration, end_day: int) -> None:

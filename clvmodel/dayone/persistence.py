@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from clvmodel._files import write_text_atomically
@@ -185,6 +186,12 @@ def _read_segments(document, model, fail) -> None:
         model.segment_profiles_.index.name = "segment"
     except (TypeError, KeyError, ValueError, OverflowError) as exc:
         fail(f"'segment_profiles' is malformed ({exc!r})")
+    # JSON holds every value as a float; the counts are integers, as the fitted table has them.
+    if "customers" in model.segment_profiles_:
+        counts = model.segment_profiles_["customers"].to_numpy()
+        if not (np.isfinite(counts) & (counts >= 0) & (counts == np.round(counts))).all():
+            fail("'segment_profiles' column 'customers' must hold whole numbers ≥ 0")
+        model.segment_profiles_["customers"] = counts.astype("int64")
 
 
 def check_encoding(encoding, model, fail) -> dict[str, Any]:

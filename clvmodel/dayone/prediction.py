@@ -28,7 +28,13 @@ def fitting_tables(
     """The checked RFM table, the attributes in its customer order, and its time unit."""
     rfm = check_frame(rfm, "the RFM table")
     validate_rfm(rfm, require=RFM_COLUMNS)
-    unit = time_unit if time_unit is not None else rfm.attrs.get("time_unit")
+    recorded = rfm.attrs.get("time_unit")
+    if time_unit is not None and recorded is not None and time_unit != recorded:
+        raise InputError(  # as the purchase models' fit: a table in days fitted as weeks
+            f"time_unit={time_unit!r} contradicts the table's own time unit {recorded!r} "
+            "(recorded by rfm_summary); leave time_unit out or rebuild the table."
+        )
+    unit = time_unit if time_unit is not None else recorded
     if unit not in TIME_UNITS:
         raise InputError(
             f"the time unit of the RFM table is {unit!r}; build it with "

@@ -283,7 +283,7 @@ def test_save_load_round_trip(model, signups, tmp_path):
     pd.testing.assert_frame_equal(loaded.predict(signups), model.predict(signups))
     assert loaded.encoding_ == model.encoding_
     assert loaded.segment_cuts_ == model.segment_cuts_
-    pd.testing.assert_frame_equal(loaded.segment_profiles_, model.segment_profiles_.astype(float))
+    pd.testing.assert_frame_equal(loaded.segment_profiles_, model.segment_profiles_)
     pd.testing.assert_frame_equal(loaded.summary, model.summary)
     document = json.loads(path.read_text(encoding="utf-8"))
     assert document["format"] == "clvmodel-dayone"

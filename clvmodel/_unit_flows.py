@@ -84,7 +84,9 @@ def _per_customer(name: str, value, segment: pd.Series | None, n: int) -> np.nda
     if segment is None:
         raise InputError(
             f"{name} is given per segment ({list(value.keys())[:5]}); pass segments= (a column "
-            "name or a Series) to say which segment each customer is in."
+            "name or a Series) to say which segment each customer is in. A mapping or Series "
+            f"is read as one {name} per segment, never per customer: to give customers their "
+            "own costs, put customers with the same cost in one segment."
         )
     if isinstance(value, pd.Series) and value.index.has_duplicates:
         repeated = list(dict.fromkeys(value.index[value.index.duplicated()]))

@@ -150,3 +150,18 @@ def test_naive_clv_refuses_a_log_read_without_amounts():
     with pytest.raises(clv.InputError, match="naive_clv needs the purchase amounts"):
         clv.naive_clv(log, lifespan=1.0, amount_col=None)
     assert clv.naive_clv(log, lifespan=1.0).loc["all", "average_order_value"] == 20.0
+
+
+def test_a_cost_per_customer_is_told_that_costs_are_per_segment():
+    """Before: a Series indexed by customer id got only "pass segments=", as if it were a
+    mapping of segments; now the message says which reading it takes."""
+    bg = clv.BetaGeoModel.from_params({"r": 0.24, "alpha": 4.4, "a": 0.79, "b": 2.4}, "W")
+    gg = clv.GammaGammaModel.from_params({"p": 6.25, "q": 3.74, "v": 15.44})
+    rfm = pd.DataFrame(
+        {"frequency": [0, 2], "recency": [0.0, 30.43], "T": [38.0, 38.86],
+         "monetary_value": [0.0, 25.0]},
+        index=pd.Index([101, 102], name="customer_id"),
+    )  # fmt: skip
+    per_customer = pd.Series([5.0, 7.0], index=rfm.index)
+    with pytest.raises(clv.InputError, match="never per customer"):
+        clv.cac_payback(bg, gg, rfm, per_customer, 12)

@@ -12,6 +12,7 @@ import pandas as pd
 from clvmodel._column_advice import ROLE_OPTIONS, missing_columns_advice
 from clvmodel._files import CSV_DELIMITERS, csv_delimiter, csv_header_line
 from clvmodel._reading_csv import check_csv_text
+from clvmodel._reading_parquet import check_parquet_folder
 from clvmodel.errors import InputError
 
 
@@ -65,10 +66,10 @@ def relation_sql(path: str | os.PathLike, table: str | None = None) -> Relation:
         return relation
     if suffix in (".parquet", ".pq") or location.is_dir():
         target = str(location / "*.parquet") if location.is_dir() else str(location)
-        if location.is_dir():
-            check_parquet_folder(location)
+        gaps = check_parquet_folder(location) if location.is_dir() else {}
         relation = Relation(f"read_parquet({sql_literal(target)})")
         relation.parquet = location
+        relation.gaps = gaps
         return relation
     raise InputError(
         f"cannot tell the format of {str(location)!r}: use .csv, .parquet (or a folder of them), "
@@ -76,82 +77,8 @@ def relation_sql(path: str | os.PathLike, table: str | None = None) -> Relation:
     )
 
 
-def _column_kind(kind) -> str:
-    """What a Parquet column's Arrow type holds, as far as reading it goes: whole numbers, text,
-    decimals, floating-point numbers, dates or times, true/false (or the type itself)."""
-    import pyarrow as pa
-
-    if pa.types.is_dictionary(kind):
-        kind = kind.value_type
-    for name, test in (
-        ("whole numbers", pa.types.is_integer),
-        ("text", lambda k: pa.types.is_string(k) or pa.types.is_large_string(k)),
-        ("decimal numbers", pa.types.is_decimal),
-        ("floating-point numbers", pa.types.is_floating),
-        ("dates or times", lambda k: pa.types.is_date(k) or pa.types.is_timestamp(k)),
-        ("true/false values", pa.types.is_boolean),
-    ):
-        if test(kind):
-            return name
-    return str(kind)
-
-
-def check_parquet_folder(folder: Path) -> None:
-    """Refuse a folder of Parquet files that DuckDB cannot read as one table without changing
-    values: no file, or a column whose values are of another kind in one file than in another.
-
-    DuckDB takes the first file's schema and casts the other files to it: text ids ``"007"``
-    after integer ids in the first file become the integer 7 (and merge with customer 7).
-    """
-    import pyarrow.parquet as pq
-
-    files = sorted(folder.glob("*.parquet"))
-    if not files:
-        raise InputError(f"folder {str(folder)!r} holds no .parquet file.")
-    seen: dict[str, tuple[str, str]] = {}
-    for file in files:
-        try:
-            schema = pq.read_schema(file)
-        except Exception as error:  # pyarrow's errors for a damaged or non-Parquet file
-            raise InputError(f"cannot read {str(file)!r} as Parquet: {error}") from None
-        for field in schema:
-            kind = _column_kind(field.type)
-            first = seen.setdefault(field.name, (kind, file.name))
-            if first[0] != kind:
-                raise InputError(
-                    f"the files of {str(folder)!r} hold column {field.name!r} as different kinds "
-                    f"of values ({first[0]} in {first[1]!r}, {kind} in {file.name!r}); write it "
-                    "with one type in every file."
-                )
-
-
 def _csv_sql(location: Path, options: str = "") -> str:
     return f"read_csv({sql_literal(str(location))}, all_varchar = true, header = true{options})"
-
-
-def parquet_time_zone(relation: str, column: str) -> str | None:
-    """The time zone the Arrow schema of the Parquet file (or each file of the folder) read by
-    ``relation`` records for the timestamps of ``column``: None when it records none or
-    ``relation`` reads no Parquet; files of one folder that record different zones are refused.
-    DuckDB itself keeps only the instants (TIMESTAMPTZ), not the zone they were written in."""
-    location = getattr(relation, "parquet", None)
-    if location is None:
-        return None
-    import pyarrow.parquet as pq
-
-    files = sorted(location.glob("*.parquet")) if location.is_dir() else [location]
-    zones = set()
-    for file in files:
-        schema = pq.read_schema(file)
-        if column in schema.names:
-            zones.add(getattr(schema.field(column).type, "tz", None))
-    if len(zones) > 1:
-        raise InputError(
-            f"the files of {str(location)!r} hold the timestamps of column {column!r} in "
-            f"different time zones ({', '.join(sorted(map(str, zones)))}); write them in one time "
-            "zone."
-        )
-    return zones.pop() if zones else None
 
 
 def attach_database(connection, path) -> None:
@@ -167,6 +94,8 @@ class Columns(dict):
     does not show, so messages must not use them)."""
 
     unnamed: tuple[str, ...] = ()
+    case_twins: dict[str, list[str]] | None = None  # names differing only in case, by lower case
+    gaps: dict[str, tuple[str, str]] | None = None  # a folder's columns some files lack
 
 
 def column_types(connection, relation: str) -> Columns:
@@ -207,7 +136,32 @@ def column_types(connection, relation: str) -> Columns:
         raise _csv_shape_message(csv, _first_misfit(csv, delimiter))
     if csv is not None:
         columns.unnamed = _unnamed_columns(list(columns), csv)
+    columns.gaps = getattr(relation, "gaps", None)
+    if any(re.search(r"_\d+$", name) for name in columns):  # DuckDB's renamed duplicates
+        columns.case_twins = _case_twins(relation)
     return columns
+
+
+def _case_twins(relation) -> dict[str, list[str]]:
+    """The names of a CSV header or Parquet schema that differ only in case, by their lower
+    case: DuckDB renames all but the first (``amount`` after ``Amount`` is ``amount_1``)."""
+    import csv as csv_module
+
+    import pyarrow.parquet as pq
+
+    csv, parquet = getattr(relation, "csv", None), getattr(relation, "parquet", None)
+    if csv is not None:
+        header = csv_header_line(csv).rstrip("\r\n").lstrip("\ufeff")
+        names = next(csv_module.reader([header], delimiter=csv_delimiter(header) or ","), [])
+    elif parquet is not None:
+        files = sorted(parquet.glob("*.parquet")) if parquet.is_dir() else [parquet]
+        names = pq.read_schema(files[0]).names
+    else:
+        return {}
+    groups: dict[str, list[str]] = {}
+    for name in dict.fromkeys(name.strip() for name in names):
+        groups.setdefault(name.lower(), []).append(name)
+    return {key: group for key, group in groups.items() if len(group) > 1}
 
 
 def _unnamed_columns(names: list[str], csv) -> tuple[str, ...]:
@@ -306,9 +260,26 @@ def require_roles(columns: dict[str, str], needed: dict[str, str]) -> None:
     InputError
         When a needed column is missing, naming the options that name the right ones.
     """
+    for name in needed.values():
+        if name in (getattr(columns, "gaps", None) or {}):
+            holder, lacking = columns.gaps[name]
+            raise InputError(
+                f"column {name!r} is in {holder!r} but not in {lacking!r}, and the files of "
+                "a folder are read as one table: write the column in every file of the folder."
+            )
     absent = {role: name for role, name in needed.items() if name not in columns}
     if not absent:
         return
+    twins = getattr(columns, "case_twins", None) or {}
+    for name in absent.values():
+        if name.lower() in twins:
+            group = twins[name.lower()]
+            raise InputError(
+                f"the input has columns {' and '.join(map(repr, group))}, whose names differ "
+                f"only in case: DuckDB does not tell them apart and reads only {group[0]!r}. "
+                f"Rename {'them' if len(group) > 2 else 'one of them'} so that no two names "
+                "differ only in case."
+            )
     missing = ", ".join(f"{role} column {name!r}" for role, name in absent.items())
     unnamed = getattr(columns, "unnamed", ())
     if not unnamed:

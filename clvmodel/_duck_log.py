@@ -14,8 +14,9 @@ import re
 
 import pandas as pd
 
-from clvmodel._duck import parquet_time_zone, quote_name, sql_literal
+from clvmodel._duck import quote_name, sql_literal
 from clvmodel._reading_formats import numbers_as_dates_error
+from clvmodel._reading_parquet import parquet_time_zone
 from clvmodel._reading_sql import (
     Dialect,
     amount_sql,
@@ -46,9 +47,13 @@ def _day_sql(connection, relation: str, columns: dict[str, str], date_col: str, 
     date_kind = kind_of(columns[date_col])
     if date_kind in ("date", "timestamp"):  # date_format is for text dates only
         zone = _wall_clock_zone(connection, relation, columns[date_col], date_col)
-        if zone is not None:
-            return f"CAST(timezone({sql_literal(zone)}, {raw_date}) AS DATE)", "", None
-        return f"CAST({raw_date} AS DATE)", "", None
+        wall = raw_date if zone is None else f"timezone({sql_literal(zone)}, {raw_date})"
+        if columns[date_col].upper().endswith("_NS"):
+            # DuckDB rounds nanoseconds (TIMESTAMP_NS, as it reads them from Parquet since 1.1)
+            # to the nearest microsecond when it casts to DATE: 23:59:59.9999999 fell on the next
+            # day. epoch_us rounds down, and below 2**53 microseconds DOUBLE divides exactly.
+            return DUCKDB.date_of_day(f"floor(epoch_us({wall}) / 86400000000.0)"), "", None
+        return f"CAST({wall} AS DATE)", "", None
     numbers = date_kind in ("integer", "float") and date_format is None
     if numbers or columns[date_col] == "BOOLEAN":
         shown = connection.execute(
@@ -63,33 +68,42 @@ def _day_sql(connection, relation: str, columns: dict[str, str], date_col: str, 
     return DUCKDB.date_of_day("clv_date_days.day_number"), join, date_days
 
 
-#: Zones whose wall clock is UTC's, the session's: their days need no conversion.
+#: Zones whose wall clock is UTC's.
 _UTC_ZONES = ("UTC", "Etc/UTC", "Z", "+00:00")
+
+
+def _knows_zone(connection, zone: str) -> bool:
+    """Whether DuckDB (its ICU extension) converts instants to the wall clock of ``zone``."""
+    try:
+        connection.execute(
+            f"SELECT timezone({sql_literal(zone)}, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
+        ).fetchall()
+    except Exception:  # a DuckDB without its ICU extension, or a zone ICU does not know
+        return False
+    return True
 
 
 def _wall_clock_zone(connection, relation, sql_type: str, date_col: str) -> str | None:
     """The zone (as DuckDB's ICU spells it) in whose wall clock a zoned timestamp column is
-    read, as pandas reads it: the one the Parquet file's Arrow schema records; None for other
-    columns, UTC, and TIMESTAMPTZ columns that record no zone (DuckDB or PostgreSQL tables),
-    whose days are then UTC's, the session's."""
+    read, as pandas reads it: the one the Parquet file's Arrow schema records, or UTC for UTC
+    and TIMESTAMPTZ columns that record no zone (DuckDB or PostgreSQL tables). UTC is named
+    rather than left to the session, whose time zone a connection passed in need not have set
+    to UTC (DuckDB's default is the computer's). None for other columns, and for UTC without
+    the ICU extension (whose sessions have no other zone)."""
     name = sql_type.upper()
     if "WITH TIME ZONE" not in name and not name.startswith("TIMESTAMPTZ"):
         return None
     zone = parquet_time_zone(relation, date_col)
     if zone is None or zone in _UTC_ZONES:
-        return None
+        return "UTC" if _knows_zone(connection, "UTC") else None
     # Arrow writes a fixed offset as "+05:30"; ICU knows it as "GMT+05:30".
     icu = "GMT" + zone if re.fullmatch(r"[+-]\d{2}:\d{2}", zone) else zone
-    try:
-        connection.execute(
-            f"SELECT timezone({sql_literal(icu)}, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
-        ).fetchall()
-    except Exception:  # a DuckDB without its ICU extension, or a zone ICU does not know
+    if not _knows_zone(connection, icu):
         raise InputError(
             f"column {date_col!r} holds timestamps in time zone {zone!r}, whose local days "
             "DuckDB cannot tell here (no ICU extension, or a zone it does not know); write the "
             "dates without a time zone (local times) or in UTC."
-        ) from None
+        )
     return icu
 
 
@@ -105,6 +119,8 @@ def create_typed_view(
     """Create ``clv_typed`` over ``relation``; return the dictionary of date texts it joins
     (None when the dates are typed), which must live as long as the view."""
     id_kind = customer_id_kind(columns[customer_col])
+    if columns[customer_col].upper() == "HUGEINT":  # 128 bits: pandas would make them floats,
+        id_kind = "decimal"  # merging ids beyond 2**53; exact as written, like DECIMAL(38,0)
     customer, fractional = id_sql(quote_name(customer_col), id_kind, DUCKDB)
     day, join, date_days = _day_sql(connection, relation, columns, date_col, date_format)
     if amount_col is None:

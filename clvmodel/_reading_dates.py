@@ -200,11 +200,17 @@ class Dates:
 
 def _days_of_datetimes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Day numbers and ticks of a datetime column (wall-clock days of zoned values)."""
-    if getattr(series.dt, "tz", None) is not None:
+    try:
+        zone = series.dt.tz
+    except (AttributeError, NotImplementedError):  # Arrow dates (date32) have no time zone
+        zone = None
+    if zone is not None:
         series = series.dt.tz_localize(None)
     values = series.to_numpy()
     if values.dtype.kind != "M":
-        values = values.astype("datetime64[ns]")
+        # Arrow dates come out as date objects, which numpy does not convert; pandas does.
+        arrow = isinstance(series.dtype, pd.ArrowDtype)
+        values = series.astype("datetime64[s]").to_numpy() if arrow else values.astype("M8[ns]")
     missing = np.isnat(values)
     ticks = values.view("int64")
     unit, count = np.datetime_data(values.dtype)

@@ -144,7 +144,17 @@ def read_ids(column: pd.Series) -> Ids:
         not_whole = ~missing & ((raw != np.round(raw)) | (np.abs(raw) > LARGEST_EXACT_ID))
         values = np.where(missing | not_whole, 0.0, raw).astype("int64")
         return Ids(values, None, None, missing, not_whole)
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    try:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    except TypeError:  # unhashable values: lists, dicts, arrays
+        kinds = sorted(
+            {type(v).__name__ for v in column if isinstance(v, list | dict | set | np.ndarray)}
+        )
+        name = "the customer id column" if column.name is None else f"column {str(column.name)!r}"
+        raise InputError(
+            f"{name} holds {', '.join(kinds)} values, not customer ids; ids must be numbers or "
+            "text, one per row (explode or join nested values first)."
+        ) from None
     texts = pd.Series([_whole_id_text(text) for text in trimmed_text_list(uniques)], dtype=object)
     merged, labels = pd.factorize(texts, use_na_sentinel=True)  # " a" and "a" become one
     lookup = np.append(merged, -1).astype("int64")  # code -1 (missing) stays -1

@@ -117,3 +117,17 @@ def test_customers_read_equal_scored_plus_rejected(tmp_path):
     counts = source.counts()
     no_valid = (source.rejects()["reason"] == "no valid transaction").sum()
     assert counts["customers"] == len(source.rfm()) + no_valid == 4
+
+
+@pytest.mark.parametrize("values", [[[1], [1], [2]], [{"id": 1}, {"id": 1}, {"id": 2}]])
+def test_nested_ids_are_refused_in_words(values):
+    """Before: pandas' "TypeError: unhashable type: 'list'" from rfm_summary."""
+    log = pd.DataFrame(
+        {
+            "customer_id": values,
+            "date": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-03"]),
+            "amount": [1.0, 2.0, 3.0],
+        }
+    )
+    with pytest.raises(clv.InputError, match="not customer ids; ids must be numbers or text"):
+        clv.rfm_summary(log, observation_end="2024-01-31")

@@ -7,6 +7,8 @@ command line's option for each role is stated here, once.
 
 from __future__ import annotations
 
+from clvmodel._reading_text import header_advice
+
 __all__ = ["ROLE_OPTIONS", "missing_columns_advice"]
 
 #: The option that names the column of each role, on the command line.
@@ -69,4 +71,4 @@ def missing_columns_advice(
             advice.append(
                 f"Its column {other!r} is not {name!r} (names are case-sensitive): {how}."
             )
-    return " ".join(advice)
+    return (" ".join(advice) + header_advice(columns)).strip()

@@ -6,6 +6,8 @@ dates (:mod:`clvmodel._reading_dates`) and amounts.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -60,3 +62,21 @@ def _as_text(value):
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
     return str(value).strip(" ")
+
+
+# A column name that reads as a value: a number or a date (digits and separators only), as in
+# the first data row of a file without a header (pandas makes a repeated '1' into '1.1').
+_VALUE_LIKE = re.compile(r"\s*[-+]?\d[\d.,:/_\- T]*\s*")
+
+
+def header_advice(columns) -> str:
+    """A sentence for an input whose column names look like values (most of them numbers or
+    dates): its first data row was read as the header; empty otherwise."""
+    names = [str(c) for c in columns]
+    data_like = [n for n in names if _VALUE_LIKE.fullmatch(n)]
+    if len(names) < 2 or 2 * len(data_like) < len(names):
+        return ""
+    return (
+        f" Its column names look like values ({', '.join(map(repr, data_like[:3]))}): the file "
+        "seems to have no header row; add one naming the columns."
+    )

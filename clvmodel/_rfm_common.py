@@ -11,6 +11,7 @@ import pandas as pd
 
 from clvmodel import _reading
 from clvmodel._reading import date_option
+from clvmodel._reading_text import header_advice
 from clvmodel._rfm_rows import Rows
 from clvmodel.errors import InputError
 
@@ -152,3 +153,30 @@ def count_customer_days(codes: np.ndarray, day: np.ndarray) -> int:
 def day_number(stamp: pd.Timestamp) -> int:
     """The day of ``stamp`` as a whole number of days since 1970-01-01."""
     return int(np.datetime64(stamp.normalize().to_datetime64(), "D").astype("int64"))
+
+
+def check_log_frame(transactions, customer_col, date_col, amount_col) -> None:
+    """Refuse what is not a transaction log with the named columns and at least one row."""
+    if not isinstance(transactions, pd.DataFrame):
+        raise InputError(
+            f"transactions must be a pandas DataFrame, got {type(transactions).__name__}; "
+            "read your file with pandas.read_csv or pandas.read_parquet first."
+        )
+    needed = [customer_col, date_col] + ([amount_col] if amount_col is not None else [])
+    missing = [c for c in needed if c not in transactions.columns]
+    if missing:
+        raise InputError(
+            f"the transactions have no column {', '.join(map(repr, missing))}; the columns are "
+            f"{list(map(str, transactions.columns))}. Name the right ones with customer_col=, "
+            "date_col= and amount_col="
+            + (
+                " (amount_col=None for a log without amounts: purchases only)."
+                if amount_col in missing
+                else "."
+            )
+            + header_advice(transactions.columns)
+        )
+    if len(transactions) == 0:
+        raise InputError(
+            "the transaction table is empty (a header but no rows?): there is nothing to summarise."
+        )

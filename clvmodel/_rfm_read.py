@@ -15,7 +15,12 @@ import pandas as pd
 
 from clvmodel import _reading as rd
 from clvmodel._reading_sql import no_rejects
-from clvmodel._rfm_common import check_not_in_future, observation_end_day, time_unit_days
+from clvmodel._rfm_common import (
+    check_log_frame,
+    check_not_in_future,
+    observation_end_day,
+    time_unit_days,
+)
 from clvmodel._rfm_rows import Customers, Rows, customer_codes, summarise_rows
 from clvmodel._rfm_validate import readable_examples
 from clvmodel.errors import InputError
@@ -43,31 +48,6 @@ class ReadLog:
         if ids.values is None:
             return len(ids.labels)
         return len(pd.unique(ids.values[~(ids.missing | ids.not_whole)]))
-
-
-def _check_frame(transactions, customer_col, date_col, amount_col) -> None:
-    if not isinstance(transactions, pd.DataFrame):
-        raise InputError(
-            f"transactions must be a pandas DataFrame, got {type(transactions).__name__}; "
-            "read your file with pandas.read_csv or pandas.read_parquet first."
-        )
-    needed = [customer_col, date_col] + ([amount_col] if amount_col is not None else [])
-    missing = [c for c in needed if c not in transactions.columns]
-    if missing:
-        raise InputError(
-            f"the transactions have no column {', '.join(map(repr, missing))}; the columns are "
-            f"{list(map(str, transactions.columns))}. Name the right ones with customer_col=, "
-            "date_col= and amount_col="
-            + (
-                " (amount_col=None for a log without amounts: purchases only)."
-                if amount_col in missing
-                else "."
-            )
-        )
-    if len(transactions) == 0:
-        raise InputError(
-            "the transaction table is empty (a header but no rows?): there is nothing to summarise."
-        )
 
 
 def _raise_first(transactions, masks, columns, date_format, offer_drop) -> None:
@@ -139,7 +119,7 @@ def read_log(
     ``offer_drop``: an error for unusable rows may advise ``on_invalid='drop'`` (the caller
     takes it)."""
     check_on_invalid(on_invalid)
-    _check_frame(transactions, customer_col, date_col, amount_col)
+    check_log_frame(transactions, customer_col, date_col, amount_col)
     ids = rd.read_ids(transactions[customer_col])
     dates = rd.read_dates(transactions[date_col], date_format, date_col)
     masks = {rd.MISSING_ID: ids.missing, rd.ID_NOT_WHOLE: ids.not_whole,

@@ -21,6 +21,7 @@ from clvmodel._duck import (
 )
 from clvmodel._duck_log import DUCKDB
 from clvmodel._reading_sql import customer_id_kind
+from clvmodel._reading_text import header_advice
 from clvmodel._rfm_common import time_unit_days
 from clvmodel._rfm_sql import RFM_COLUMNS, rfm_id_sql, rfm_reject_reason, spend_sql
 from clvmodel.errors import InputError
@@ -137,7 +138,7 @@ def require_rfm_columns(columns, customer_col: str, values=(), label: str = "the
         advice.append(f"{'the' if advice else 'The'} RFM columns must be named {', '.join(values)}")
     raise InputError(
         f"{label} has no {' and no '.join(missing)}; its columns are {list(map(str, columns))}. "
-        f"{'; '.join(advice)}."
+        f"{'; '.join(advice)}.{header_advice(columns)}"
     )
 
 

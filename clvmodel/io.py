@@ -12,6 +12,7 @@ import pandas as pd
 from clvmodel._files import csv_delimiter, csv_header_line, write_atomically
 from clvmodel._postgres_connect import is_postgres_uri, mask_password
 from clvmodel._reading_csv import check_csv_text
+from clvmodel._reading_text import header_advice
 from clvmodel.errors import InputError
 
 __all__ = ["read_table", "write_table"]
@@ -194,7 +195,7 @@ def _check_columns(location: Path, header, columns) -> None:
     if missing:
         raise InputError(
             f"{str(location)!r} has no column {', '.join(map(repr, missing))}; its columns are "
-            f"{list(header)}."
+            f"{list(header)}.{header_advice(header)}"
         )
 
 

@@ -17,11 +17,14 @@ import pandas as pd
 from clvmodel._random import random_generator
 from clvmodel._table_ids import canonical_ranks
 from clvmodel.errors import InputError
+from clvmodel.models import PurchaseModel
 from clvmodel.value import check_models
 
 __all__ = ["coverage_comparison", "interval_coverage", "model_label", "randomised_pit"]
 
 _GROUPS = (("0", 0, 0), ("1", 1, 1), ("2–3", 2, 3), ("4+", 4, np.inf))
+#: The options of ``model.predict`` that the coverage functions pass on.
+_PREDICT_OPTIONS = frozenset({"method", "n_draws", "seed"})
 #: Issue 15's bar: observed coverage within 3 points of the predicted mass, and of the nominal
 #: level from below.
 _TARGET = 0.03
@@ -170,6 +173,12 @@ def interval_coverage(model, calibration, holdout, interval: float = 0.9, **opti
     """
     from scipy.stats import chisquare
 
+    unknown = sorted(set(options) - _PREDICT_OPTIONS)
+    if unknown:
+        raise InputError(
+            f"unknown option(s) {unknown}; interval_coverage passes only "
+            f"{sorted(_PREDICT_OPTIONS)} on to the model's predict."
+        )
     frequency, actual, duration = _checked(model, calibration, holdout)
     predicted = model.predict(
         calibration, duration, which=("expected_purchases",), interval=interval, **options
@@ -259,7 +268,7 @@ def coverage_comparison(models, calibration, holdout, interval: float = 0.9, **o
     ['BG/NBD', 'Pareto/NBD']
     """
     if not isinstance(models, dict):
-        models = list(models)
+        models = _model_list(models)
         labels = [model_label(m) for m in models]
         repeated = sorted({label for label in labels if labels.count(label) > 1})
         if repeated:  # a dict would keep only the last of them
@@ -284,6 +293,23 @@ def coverage_comparison(models, calibration, holdout, interval: float = 0.9, **o
     table["meets_target"] = meets.astype("boolean").mask(table["customers"] == 0)
     table.attrs["interval"] = float(interval)
     return table
+
+
+def _model_list(models) -> list:
+    """``models`` as a list of purchase models, each checked before they are labelled (a name
+    such as 'bgnbd', read letter by letter, would be told that its letters share a label)."""
+    if isinstance(models, PurchaseModel):
+        return [models]
+    if isinstance(models, str) or not hasattr(models, "__iter__"):
+        raise InputError(
+            f"models must be fitted purchase models, a dict label → model or a sequence, got "
+            f"{models!r}; coverage is measured on fitted models, e.g. "
+            "{'BG/NBD': clvmodel.BetaGeoModel().fit(calibration)}."
+        )
+    models = list(models)
+    for k, model in enumerate(models):
+        check_models(model, name=f"models[{k}]")
+    return models
 
 
 def model_label(model) -> str:

@@ -1,4 +1,8 @@
-"""Scores for predictions: errors of counts and values, and the quality of probabilities."""
+"""Scores for predictions: errors of counts and values, and the quality of probabilities.
+
+Predictions and outcomes given as two pandas Series are paired by their index (the customer
+ids), not by position: scores sorted by risk may be scored against outcomes in file order.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,41 @@ import pandas as pd
 
 from clvmodel.errors import InputError
 
-__all__ = ["brier_score", "prediction_errors", "reliability_table", "roc_auc"]
+__all__ = ["binned_means", "brier_score", "prediction_errors", "reliability_table", "roc_auc"]
+
+
+def _aligned(predicted, actual):
+    """Two pandas Series paired by customer, not by position: ``actual`` in the order of
+    ``predicted`` when both list the same customers (scores sorted by risk, say, against holdout
+    outcomes in file order), refused when they list different ones."""
+    if not (isinstance(predicted, pd.Series) and isinstance(actual, pd.Series)):
+        return predicted, actual
+    if predicted.index.equals(actual.index):
+        return predicted, actual
+    same = (
+        not predicted.index.has_duplicates
+        and not actual.index.has_duplicates
+        and len(predicted) == len(actual)
+        and predicted.index.isin(actual.index).all()
+    )
+    if not same:
+        first = predicted.index.difference(actual.index)[:3].tolist()
+        second = actual.index.difference(predicted.index)[:3].tolist()
+        which = (
+            f"{first} only in the predictions" if first
+            else f"{second} only in the outcomes" if second
+            else "ids that repeat"
+        )  # fmt: skip
+        raise InputError(
+            f"predictions and outcomes are Series indexed by different customers ({which}); "
+            "pair them by customer first, e.g. outcome.reindex(prediction.index), or pass arrays "
+            "in the same order."
+        )
+    return predicted, actual.reindex(predicted.index)
 
 
 def _pair(predicted, actual) -> tuple[np.ndarray, np.ndarray]:
+    predicted, actual = _aligned(predicted, actual)
     try:
         predicted = np.asarray(predicted, dtype="float64").ravel()
         actual = np.asarray(actual, dtype="float64").ravel()
@@ -124,7 +159,7 @@ def reliability_table(probability, outcome, bins: int = 10) -> pd.DataFrame:
     Parameters
     ----------
     probability : array_like
-        Predicted probabilities.
+        Predicted probabilities, in [0, 1] (0.3, not 30, for 30 %).
     outcome : array_like of bool or {0, 1}
         Observed outcomes.
     bins : int
@@ -135,8 +170,37 @@ def reliability_table(probability, outcome, bins: int = 10) -> pd.DataFrame:
     pandas.DataFrame
         One row per bin: ``customers``, ``mean_predicted``, ``observed_rate``, ``lower`` and
         ``upper`` (bin edges of the prediction).
+
+    Examples
+    --------
+    >>> reliability_table([0.2, 0.5, 0.7, 0.9], [0, 1, 1, 1], bins=2)["observed_rate"].tolist()
+    [0.5, 1.0]
     """
     probability, outcome = _pair(probability, outcome)
+    # An outcome of 3 (a count) or a probability of 50 (a percentage) would be binned and
+    # averaged as if it were a 0/1 outcome or a probability: refuse them, as brier_score does.
+    probability, outcome = _probabilities(probability), _binary(outcome)
+    return binned_means(probability, outcome, bins).rename(columns={"mean_actual": "observed_rate"})
+
+
+def binned_means(predicted, actual, bins: int = 10) -> pd.DataFrame:
+    """Mean prediction against the mean outcome, by quantile bin of the prediction, for any
+    numbers (predicted purchases against actual counts, say).
+
+    Parameters
+    ----------
+    predicted, actual : array_like
+        Predictions and outcomes, finite numbers of the same length.
+    bins : int
+        Number of (roughly equal-sized) bins; ties are kept together, so there may be fewer.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per bin: ``customers``, ``mean_predicted``, ``mean_actual``, ``lower`` and
+        ``upper`` (bin edges of the prediction).
+    """
+    predicted, actual = _pair(predicted, actual)
     try:  # 10 or 10.0, as evaluate_holdout takes them
         whole = not isinstance(bins, bool | np.bool_ | str) and int(bins) == bins and bins >= 1
     except (TypeError, ValueError, OverflowError):
@@ -144,20 +208,20 @@ def reliability_table(probability, outcome, bins: int = 10) -> pd.DataFrame:
     if not whole:
         raise InputError(f"bins must be a whole number ≥ 1, got {bins!r}.")
     bins = int(bins)
-    order = np.argsort(probability, kind="stable")
+    order = np.argsort(predicted, kind="stable")
     # Bin by rank so each bin holds about the same number of customers, then merge bins whose
     # edges fall inside a run of tied predictions so that equal predictions share a bin.
-    rank_bin = np.empty(probability.size, dtype="int64")
-    rank_bin[order] = np.arange(probability.size) * bins // probability.size
-    edges = pd.Series(probability).groupby(rank_bin).max()
-    bin_of = np.searchsorted(np.unique(edges.to_numpy()), probability, side="left")
-    frame = pd.DataFrame({"bin": bin_of, "p": probability, "y": outcome})
+    rank_bin = np.empty(predicted.size, dtype="int64")
+    rank_bin[order] = np.arange(predicted.size) * bins // predicted.size
+    edges = pd.Series(predicted).groupby(rank_bin).max()
+    bin_of = np.searchsorted(np.unique(edges.to_numpy()), predicted, side="left")
+    frame = pd.DataFrame({"bin": bin_of, "p": predicted, "y": actual})
     grouped = frame.groupby("bin")
     table = pd.DataFrame(
         {
             "customers": grouped.size(),
             "mean_predicted": grouped["p"].mean(),
-            "observed_rate": grouped["y"].mean(),
+            "mean_actual": grouped["y"].mean(),
             "lower": grouped["p"].min(),
             "upper": grouped["p"].max(),
         }

@@ -103,6 +103,11 @@ def _timing(start, stage_wait, n_stages: int) -> tuple[np.ndarray | None, list |
         if len(start) != n_stages:
             raise InputError(f"start has {len(start)} dates for {n_stages} stages; give one each.")
         dates = [_date(d, "start") for d in start]
+        if len({d.tz is None for d in dates}) > 1:  # pandas cannot order them
+            raise InputError(
+                "start mixes dates with and without a time zone; give every stage's start date "
+                "in the same form (all with a time zone, or none)."
+            )
         if any(b < a for a, b in zip(dates, dates[1:], strict=False)):
             raise InputError(
                 "the stage start dates must not go backwards: stage 1 (lowest risk) starts first."

@@ -17,7 +17,13 @@ DEFAULT_TIERS: tuple[str, ...] = ("low", "medium", "high")
 DEFAULT_THRESHOLDS: tuple[float, ...] = (0.5, 0.8)
 
 
+#: One-dimensional containers taken as sequences (labels from a column, cut points from numpy).
+_ARRAYS = (np.ndarray, pd.Index, pd.Series)
+
+
 def _labels(tiers, n_tiers: int | None = None) -> tuple[str, ...]:
+    if isinstance(tiers, _ARRAYS) and np.ndim(tiers) == 1:
+        tiers = list(tiers)
     if isinstance(tiers, str) or not isinstance(tiers, Sequence):
         raise InputError(
             f"tiers must be a sequence of labels from the lowest risk to the highest, such as "
@@ -35,11 +41,13 @@ def _labels(tiers, n_tiers: int | None = None) -> tuple[str, ...]:
             f"{len(labels)} tier labels {list(labels)} for {n_tiers} tiers; give one label per "
             "tier, from the lowest risk to the highest."
         )
-    return labels
+    return tuple(str(label) for label in labels)  # plain text (numpy's str_ from an array)
 
 
 def _increasing_fractions(name: str, values, example: str) -> tuple[float, ...]:
-    if isinstance(values, str) or not isinstance(values, Sequence | np.ndarray):
+    if isinstance(values, _ARRAYS) and np.ndim(values) == 1:
+        values = list(values)
+    if isinstance(values, str) or not isinstance(values, Sequence):
         raise InputError(
             f"{name} must be a sequence of fractions such as {example}, got {values!r}."
         )

@@ -36,6 +36,7 @@ from clvmodel.io import format_of, write_table
 
 def check_plan_options(steps, labels, cut_points, shares) -> None:
     """The option-level mistakes, reported in the command line's own terms (5% for 0.05)."""
+    _check_tier_names(labels)
     if len(labels) != len(steps):
         raise clv.InputError(
             f"--tiers names {len(labels)} tier(s) ({','.join(labels)}) but --increases gives "
@@ -63,9 +64,25 @@ def check_plan_options(steps, labels, cut_points, shares) -> None:
             f"{len(labels) - 1} (one fewer than the tiers)."
         )
     if cuts is not None and any(b <= a for a, b in zip(cuts, cuts[1:], strict=False)):
+        example = "50%,80%" if option == "--thresholds" else "33.3%,66.7%"
         raise clv.InputError(
             f"{option} {shown_fractions(cuts)}: the cut points must increase strictly, from the "
-            "lowest risk to the highest, e.g. --thresholds 50%,80%."
+            f"lowest risk to the highest, e.g. {option} {example}."
+        )
+
+
+def _check_tier_names(labels) -> None:
+    """--tiers: a name for every tier, each once (the library's message names tiers=)."""
+    if any(not label for label in labels):
+        raise clv.InputError(
+            f"--tiers {','.join(labels)} leaves a tier without a name; give one name per tier, "
+            "comma-separated, e.g. --tiers low,medium,high."
+        )
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    if repeated:
+        raise clv.InputError(
+            f"--tiers {','.join(labels)} names {', '.join(map(repr, repeated))} more than once; "
+            "give each tier its own name."
         )
 
 

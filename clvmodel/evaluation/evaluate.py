@@ -25,7 +25,7 @@ from clvmodel.evaluation._tables import (
 from clvmodel.evaluation.alignment import check_against_transactions, checked_inputs
 from clvmodel.evaluation.report import HoldoutReport
 from clvmodel.evaluation.tracking import cohort_tracking, tracking_period_days
-from clvmodel.metrics import reliability_table
+from clvmodel.metrics import binned_means, reliability_table
 from clvmodel.models._interval_draws import COVARIANCE_PROBLEMS, covariance_problem
 from clvmodel.models._intervals import check_level
 from clvmodel.rfm import TIME_UNITS
@@ -176,9 +176,7 @@ def _tables(customers: pd.DataFrame, groups, age, x, max_frequency: int, bins: i
     return {
         "conditional_expectation": conditional_expectation(x, columns, max_frequency),
         "period_transactions": period_transactions(groups, age, x, max_frequency),
-        "predicted_vs_actual": reliability_table(model, actual, bins=bins).rename(
-            columns={"observed_rate": "mean_actual"}
-        ),
+        "predicted_vs_actual": binned_means(model, actual, bins=bins),
         "churn_scores": score_quality(probability_alive, probability_purchase, bought, bins),
         "reliability_alive": reliability_table(probability_alive, bought, bins=bins),
         "reliability_purchase": reliability_table(probability_purchase, bought, bins=bins),

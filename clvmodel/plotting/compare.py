@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from clvmodel.errors import InputError
 from clvmodel.plotting._common import new_axes
@@ -28,6 +29,11 @@ def plot_model_comparison(comparison, ax=None):
         ``ax.lines[0]`` actual, then one line per model in the order of the ranking, each with one
         point per frequency class (0, 1, …, 7+).
     """
+    if isinstance(comparison, pd.DataFrame):  # comparison.table: the ranking, not the figure's
+        raise InputError(
+            "comparison must be the ModelComparison returned by compare_models(calibration, "
+            "holdout), got a DataFrame; pass the comparison itself, not its table."
+        )
     table = getattr(comparison, "conditional_expectation", None)
     if table is None:
         raise InputError(

@@ -61,20 +61,24 @@ def _grid_shape(bg, data, T, max_frequency, recency_points) -> tuple[float, int,
             "customers' age) and max_frequency=."
         )
     T = _positive("T", T)
-    if isinstance(max_frequency, bool) or not float(max_frequency).is_integer():
-        raise InputError(f"max_frequency must be a whole number ≥ 0, got {max_frequency!r}.")
-    max_frequency = int(max_frequency)
-    if max_frequency < 0:
-        raise InputError(f"max_frequency must be a whole number ≥ 0, got {max_frequency!r}.")
+    max_frequency = _whole("max_frequency", max_frequency, 0)
     if recency_points is None:
         # One per time unit, and at least 0 and T (a cohort younger than one time unit).
         recency_points = max(2, min(int(math.floor(T)) + 1, _MAX_COLUMNS))
-    if isinstance(recency_points, bool) or not float(recency_points).is_integer():
-        raise InputError(f"recency_points must be a whole number ≥ 2, got {recency_points!r}.")
-    recency_points = int(recency_points)
-    if recency_points < 2:
-        raise InputError(f"recency_points must be a whole number ≥ 2, got {recency_points!r}.")
+    recency_points = _whole("recency_points", recency_points, 2)
     return T, max_frequency, recency_points
+
+
+def _whole(name: str, value, least: int) -> int:
+    """``value`` as a whole number ≥ ``least`` (5 or 5.0), else an InputError naming ``name``
+    (text and lists too, which ``float`` refuses with its own words)."""
+    try:
+        whole = not isinstance(value, bool | str) and float(value).is_integer()
+    except (TypeError, ValueError, OverflowError):
+        whole = False
+    if not whole or int(value) < least:
+        raise InputError(f"{name} must be a whole number ≥ {least}, got {value!r}.")
+    return int(value)
 
 
 def frequency_recency_grid(

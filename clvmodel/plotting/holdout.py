@@ -120,7 +120,10 @@ def plot_tracking(report, ax=None, kind: str = "cumulative"):
     else:
         ax.set_ylabel(f"Repeat transactions per {named}")
         ax.set_title(f"Tracking repeat transactions per {named}")
-        ax.legend(loc="upper right")
+        # Upper right, unless the calibration/holdout labels stand there (a short holdout).
+        boundary = ax.lines[-1].get_xdata()[0]
+        right = (boundary - periods[0]) > 0.6 * max(periods[-1] - periods[0], 1)
+        ax.legend(loc="upper left" if right else "upper right")
     ax.set_xlim(periods[0] - 0.5, periods[-1] + 0.5)
     ax.set_ylim(0, ax.get_ylim()[1] * 1.06)  # room for the calibration/holdout labels
     ax.grid(alpha=0.3)

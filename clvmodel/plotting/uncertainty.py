@@ -47,7 +47,7 @@ def plot_value_intervals(scores, naive_clv=None, customers: int = 20, ax=None):
         )
     if isinstance(customers, bool) or not isinstance(customers, int | np.integer) or customers < 1:
         raise InputError(f"customers must be a whole number ≥ 1, got {customers!r}.")
-    top = scores.nlargest(int(customers), "predicted_clv").iloc[::-1]
+    top = _interval_values(scores).nlargest(int(customers), "predicted_clv").iloc[::-1]
     ax = new_axes(ax)
     y = np.arange(len(top))
     value = top["predicted_clv"].to_numpy()
@@ -78,6 +78,34 @@ def plot_value_intervals(scores, naive_clv=None, customers: int = 20, ax=None):
     ax.legend(loc="lower right")
     ax.grid(alpha=0.3, axis="x")
     return ax
+
+
+def _interval_values(scores: pd.DataFrame) -> pd.DataFrame:
+    """The estimate and bounds as floats (text read back from a file too), refused when there
+    are no customers or a value is missing, infinite or not a number: a point drawn without its
+    bar, or a missing estimate among the top customers, would show what was not predicted."""
+    if len(scores) == 0:
+        raise InputError("the scores table has no rows: there are no customers to draw.")
+    columns = ["predicted_clv", "clv_lower", "clv_upper"]
+    values = {}
+    for name in columns:
+        numbers = pd.to_numeric(scores[name], errors="coerce").to_numpy(dtype="float64")
+        text = np.isnan(numbers) & scores[name].notna().to_numpy()
+        if text.any():
+            raise InputError(
+                f"{name} must hold numbers; got {scores[name][text].iloc[:3].tolist()} (for "
+                f"example customer(s) {list(scores.index[text][:3])})."
+            )
+        values[name] = numbers
+    bad = ~np.isfinite(np.column_stack([values[name] for name in columns])).all(axis=1)
+    if bad.any():
+        raise InputError(
+            f"{int(bad.sum())} customer(s) have missing or infinite predicted_clv, clv_lower or "
+            f"clv_upper (for example {list(scores.index[bad][:3])}); drop them, or compute the "
+            "three columns with one prediction (e.g. clvmodel.customer_lifetime_value(..., "
+            "interval=0.9))."
+        )
+    return scores.assign(**values)
 
 
 def _draw_naive(ax, scores: pd.DataFrame, top: pd.DataFrame, y, naive_clv) -> None:
@@ -193,7 +221,9 @@ def plot_coverage(coverage, ax=None):
             linewidth=1.0,
             label=f"nominal level {100 * level:g} %",
         )
-    labels = [f"{g}\n(n={n:,})" for g, n in zip(table.index, table["customers"], strict=True)]
+    # coverage_comparison's (model, group) rows read "BG/NBD: 0", not as a Python tuple.
+    groups = [": ".join(map(str, g)) if isinstance(g, tuple) else g for g in table.index]
+    labels = [f"{g}\n(n={n:,})" for g, n in zip(groups, table["customers"], strict=True)]
     ax.set_xticks(x, labels, fontsize=8)
     ax.set_xlabel("Customers, by repeat purchases in the calibration period")
     ax.set_ylabel("Share")

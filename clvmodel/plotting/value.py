@@ -33,8 +33,7 @@ def _values(table) -> tuple[np.ndarray, np.ndarray]:
             f"the table has no column {', '.join(map(repr, missing))}; make it with "
             "clvmodel.clv_table(bg, gg, rfm, horizon, naive=clvmodel.naive_clv(...))."
         )
-    predicted = table["predicted_clv"].to_numpy(dtype="float64")
-    naive = table["naive_clv"].to_numpy(dtype="float64")
+    predicted, naive = (_numbers(table, name) for name in ("predicted_clv", "naive_clv"))
     if predicted.size == 0:
         raise InputError("the table is empty: there are no customers to plot.")
     if not np.isfinite(predicted).all():
@@ -44,6 +43,16 @@ def _values(table) -> tuple[np.ndarray, np.ndarray]:
             "naive_clv is missing for some customers; pass naive= to clvmodel.clv_table."
         )
     return predicted, naive
+
+
+def _numbers(table: pd.DataFrame, name: str) -> np.ndarray:
+    """A column as floats (missing values as NaN), refused in the library's words when it holds
+    something else than numbers."""
+    try:
+        return table[name].to_numpy(dtype="float64", na_value=np.nan)
+    except (TypeError, ValueError):
+        shown = table[name].iloc[:3].tolist()
+        raise InputError(f"{name} must hold numbers, got {shown} ...") from None
 
 
 def _money(value: float) -> str:

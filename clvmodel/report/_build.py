@@ -61,6 +61,14 @@ def _churn_horizon(value) -> Duration:
     return Duration(_positive("churn_horizon", value), "W")
 
 
+def _stage_wait(value) -> float:
+    """The weeks between price stages: a duration (``"8W"``, ``"2M"``), as
+    :func:`clvmodel.price_increase_plan` takes it, or a bare number of weeks."""
+    if isinstance(value, Duration | str):
+        return parse_duration(value, name="stage_wait", default_unit="W").to("W")
+    return _positive("stage_wait", value)
+
+
 # Over 80 lines for its 20 keyword options and their numpydoc docstring; the body is 33 lines.
 def build_report(
     transactions: pd.DataFrame,
@@ -77,7 +85,7 @@ def build_report(
     discount_rate: float = 0.1,
     churn_horizon="39W",
     increases=(0.05, 0.025, 0.0),
-    stage_wait: float = 8.0,
+    stage_wait: str | float | Duration = 8.0,
     customer_col: str = "customer_id",
     date_col: str = "date",
     amount_col: str = "amount",
@@ -127,8 +135,9 @@ def build_report(
     increases : sequence of float
         Price increases per churn-risk tier, lowest risk first, as fractions: three, for the
         tiers low, medium and high.
-    stage_wait : float
-        Weeks between the stages of the price increase.
+    stage_wait : str, float or Duration
+        Time between the starts of the stages of the price increase: a duration such as ``"8W"``
+        or ``"2M"``, or a bare number of weeks.
     customer_col, date_col, amount_col : str
         Column names.
     time_unit : {"W", "D"}
@@ -189,7 +198,7 @@ def build_report(
         discount_rate=discount_rate,
         churn_horizon=_churn_horizon(churn_horizon),
         increases=_increases(increases),
-        stage_wait=_positive("stage_wait", stage_wait),
+        stage_wait=_stage_wait(stage_wait),
         segment_name=_segment_name(segments),
     )
     analysis = _analysis.analyse(transactions, segments, settings)

@@ -381,7 +381,7 @@ def value_horizon(
                 shown = f"a {type(horizon).__name__} of {len(horizon)}"
             raise InputError(
                 f"{name}={shown} is not a number or a duration (one for every customer); write "
-                f"e.g. 12 (periods of {unit}) or a duration such as '12M' or '39W'."
+                f"e.g. 12 ({UNIT_NAMES.get(unit, unit)}) or a duration such as '12M' or '39W'."
             )
     if max_steps is not None and math.isfinite(number) and math.ceil(number - 1e-12) > max_steps:
         raise InputError(
@@ -393,7 +393,8 @@ def value_horizon(
         math.isfinite(number) and 0 < number and number * PERIOD_DAYS[unit] <= MAX_HORIZON_DAYS
     ):
         raise InputError(
-            f"{name} must be > 0 and at most 100 years "
-            f"({MAX_HORIZON_DAYS / PERIOD_DAYS[unit]:g} periods of {unit}), got {horizon!r}."
+            f"{name} must be > 0 and at most 100 years"
+            + (f" ({MAX_HORIZON_DAYS / PERIOD_DAYS[unit]:g} {UNIT_NAMES[unit]})" * (unit != "Y"))
+            + f", got {horizon!r}."
         )
     return Duration(number, unit)

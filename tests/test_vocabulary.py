@@ -411,3 +411,17 @@ def test_no_private_name_is_imported_from_another_module(module):
         if alias.name.startswith("_") and not (inside and node.module.startswith(inside))
     ]
     assert crossing == []
+
+
+def test_horizon_messages_name_the_unit_in_words():
+    """Before: "12 (periods of W)" and "at most 100 years (100 periods of Y)"."""
+    from clvmodel._units import value_horizon
+
+    with pytest.raises(clv.InputError) as error:
+        value_horizon([1, 2], "W", default_unit="M")
+    assert "e.g. 12 (weeks)" in str(error.value)
+    with pytest.raises(clv.InputError) as error:
+        value_horizon(200, "Y", default_unit="M")
+    assert str(error.value) == "horizon must be > 0 and at most 100 years, got 200."
+    with pytest.raises(clv.InputError, match=r"at most 100 years \(1200 months\)"):
+        value_horizon(2000, "M", default_unit="M")

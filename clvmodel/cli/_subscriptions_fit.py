@@ -72,6 +72,7 @@ def fit_subscription_table(input_path, output, billing_period, model_name, holdo
         levels, indicators = _levels(codes)
         keep = [*numeric, *indicators]
         subscribers, counts = distinct.table()
+        _warn_of_rare_levels(subscribers, counts, codes)
         subscribers = _with_indicators(subscribers, codes, indicators)
         subscribers.attrs["period"] = billing_period
 
@@ -171,6 +172,33 @@ def _levels(codes) -> tuple[dict, dict]:
         first, *others = levels[column]
         indicators.update({f"{column}={level}": (column, level) for level in others})
     return levels, indicators
+
+
+#: Fewest subscribers a level of a text covariate needs for its effects not to be warned about.
+MIN_LEVEL_SUBSCRIBERS = 10
+
+
+def _warn_of_rare_levels(subscribers, counts, codes) -> None:
+    """A ``warning:`` line per text covariate with levels of fewer than
+    :data:`MIN_LEVEL_SUBSCRIBERS` subscribers fitted: their coefficients rest on a handful of
+    subscribers (standard errors in the thousands, or a fit that does not converge)."""
+    for column, seen in codes.items():
+        per_code = np.bincount(subscribers[column].to_numpy().astype("int64"), weights=counts,
+                               minlength=len(seen))  # fmt: skip
+        level_of = {code: level for level, code in seen.items()}
+        rare = [
+            (level_of[c], int(n)) for c, n in enumerate(per_code) if 0 < n < MIN_LEVEL_SUBSCRIBERS
+        ]
+        if rare:
+            shown = ", ".join(f"{level!r} ({n})" for level, n in sorted(rare)[:5])
+            shown += ", ..." if len(rare) > 5 else ""
+            click.echo(
+                f"warning: --covariates {column} has {len(rare)} of {len(seen)} levels with fewer "
+                f"than {MIN_LEVEL_SUBSCRIBERS} subscribers fitted ({shown}"
+                "): their effects rest on so few subscribers that the fit may not converge or "
+                "give them standard errors in the thousands; group rare levels (as 'other', say).",
+                err=True,
+            )
 
 
 def _encode(accepted, codes):

@@ -180,7 +180,7 @@ def reliability_table(probability, outcome, bins: int = 10) -> pd.DataFrame:
     # An outcome of 3 (a count) or a probability of 50 (a percentage) would be binned and
     # averaged as if it were a 0/1 outcome or a probability: refuse them, as brier_score does.
     probability, outcome = _probabilities(probability), _binary(outcome)
-    return binned_means(probability, outcome, bins).rename(columns={"mean_actual": "observed_rate"})
+    return _binned(probability, outcome, bins).rename(columns={"mean_actual": "observed_rate"})
 
 
 def binned_means(predicted, actual, bins: int = 10) -> pd.DataFrame:
@@ -200,7 +200,11 @@ def binned_means(predicted, actual, bins: int = 10) -> pd.DataFrame:
         One row per bin: ``customers``, ``mean_predicted``, ``mean_actual``, ``lower`` and
         ``upper`` (bin edges of the prediction).
     """
-    predicted, actual = _pair(predicted, actual)
+    return _binned(*_pair(predicted, actual), bins)
+
+
+def _binned(predicted: np.ndarray, actual: np.ndarray, bins) -> pd.DataFrame:
+    """:func:`binned_means` of paired, checked arrays."""
     try:  # 10 or 10.0, as evaluate_holdout takes them
         whole = not isinstance(bins, bool | np.bool_ | str) and int(bins) == bins and bins >= 1
     except (TypeError, ValueError, OverflowError):

@@ -55,10 +55,15 @@ def horizon_years(horizon: float, time_unit: str) -> float:
 
 
 def check_models(
-    purchase_model, spend_model=None, *, spend_required: bool = False, name: str = "the first model"
+    purchase_model,
+    spend_model=None,
+    *,
+    spend_required: bool = False,
+    name: str = "the first model",
+    spend_name: str | None = None,
 ) -> None:
     """Refuse, with a clear message, anything but a purchase model (and a spend model); ``name``
-    says which argument holds the purchase model (BG/BB counts purchase opportunities, not
+    and ``spend_name`` say which arguments hold them (BG/BB counts purchase opportunities, not
     calendar time)."""
     if not isinstance(purchase_model, PurchaseModel):
         raise InputError(
@@ -69,6 +74,11 @@ def check_models(
     if spend_model is None and not spend_required:
         return
     if not callable(getattr(spend_model, "expected_spend", None)):
+        if spend_name is not None:
+            raise InputError(
+                f"{spend_name} must be a fitted spend model (clvmodel.GammaGammaModel), got "
+                f"{type(spend_model).__name__}; the purchase model is {name}."
+            )
         raise InputError(
             "value needs a fitted spend model (clvmodel.GammaGammaModel) as the second model, got "
             f"{type(spend_model).__name__}; fit one with clvmodel.GammaGammaModel().fit(rfm)."

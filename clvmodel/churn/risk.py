@@ -152,13 +152,7 @@ def churn_risk(
     )
     period = deprecated_time_unit(time_unit, clv_horizon, name="clv_horizon")
     window, given = _window(bg, horizon, period)
-    if gg is not None and not callable(getattr(gg, "expected_spend", None)):
-        # check_models would call it "the second model": here it is the argument gg.
-        raise InputError(
-            f"gg must be a fitted spend model (clvmodel.GammaGammaModel), got "
-            f"{type(gg).__name__}; the purchase model is the first argument, bg."
-        )
-    check_models(bg, gg)
+    check_models(bg, gg, name="bg", spend_name="gg")
     margin = check_margin(margin)
     discount_rate = check_discount_rate(discount_rate)
     rfm = validate_rfm(data)

@@ -249,10 +249,11 @@ def compress_rfm(data, time_unit: str | None = None) -> RfmRows | None:
     Each row becomes one integer key from the three columns' codes (converted slice by slice,
     with the checks of :func:`clvmodel.rfm.validate_rfm` done on the way or on the distinct
     rows); counting the keys (:class:`~clvmodel.models._key_counts.KeyCounter`, a chunk of
-    rows at a time) gives the distinct rows and their counts. Returns None whenever the table is not of that kind or breaks a rule (a
-    missing or non-finite value, a negative or fractional frequency, recency above T, a repeat
-    buyer with recency 0 or, in a table that records its unit, more repeat purchases than days
-    in recency, ...): the general route then handles it, with its error messages.
+    rows at a time) gives the distinct rows and their counts. Returns None whenever the table
+    is not of that kind or breaks a rule (a missing or non-finite value, a negative or
+    fractional frequency, recency above T, a repeat buyer with recency 0 or, in a table that
+    records its unit, more repeat purchases than days in recency, ...): the general route then
+    handles it, with its error messages.
 
     Parameters
     ----------

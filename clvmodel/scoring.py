@@ -138,7 +138,7 @@ def score_customers(
     for column in ("recency", "T", "monetary_value"):
         values = rfm_column(data, column)
         columns[column] = np.full(n, np.nan) if values is None else np.asarray(values, "float64")
-    if values is not None:  # monetary_value, the loop's last column, is in the table
+    if rfm_column(data, "monetary_value") is not None:
         # A one-time buyer has no mean spend: a missing one reads as 0, as on every route
         # (validate_rfm, clvmodel score, spark.score). Without amounts the column stays empty.
         spend = columns["monetary_value"]

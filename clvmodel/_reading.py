@@ -96,6 +96,8 @@ CURRENCY = "[$€£¥₹]|^[A-Za-z]{3} ?[+-]?[0-9.]|[0-9] ?[A-Za-z]{3}$"
 DECIMAL_COMMA = "^[+-]?[0-9]+(,[0-9]+)+([.][0-9]+)?$"
 #: True/false texts (as pandas, DuckDB and Spark write booleans): a flag, not an amount.
 TRUE_FALSE = "^([Tt]rue|TRUE|[Ff]alse|FALSE)$"
+#: Durations (as DuckDB and pandas write intervals and timedeltas): "1 day", "2 days 03:00:00".
+DURATION = r"^[+-]?[0-9]+ (days?|hours?|minutes?|mins?|seconds?|secs?|weeks?|months?|years?)\b"
 
 MISSING_ID = "missing customer id"
 ID_NOT_WHOLE = "customer id is not a whole number"
@@ -233,6 +235,13 @@ def check_amount_texts(texts: list[str], name: str) -> None:
         raise InputError(
             f"column {name!r} holds true/false values (for example {examples(flags)}), not "
             "amounts: amounts must be numbers. Give the column of amounts with amount_col=, or "
+            "amount_col=None for a log without amounts (purchases only)."
+        )
+    durations = [t for t in texts if re.search(DURATION, t)]
+    if durations:
+        raise InputError(
+            f"column {name!r} holds durations (for example {examples(durations)}), not amounts: "
+            "amounts must be numbers. Give the column of amounts with amount_col=, or "
             "amount_col=None for a log without amounts (purchases only)."
         )
     currency = [t for t in texts if re.search(CURRENCY, t)]

@@ -1,11 +1,9 @@
 """DuckDB as the engine for files: RFM summaries and fitting inputs in SQL, streamed in batches.
 
-The transaction log is never loaded into pandas. DuckDB reads CSV, Parquet or a table of a DuckDB
-database file, checks every row (rows that cannot be used get a reason and go to a rejects table),
-merges purchases of one customer on one day, and computes the RFM summary with a GROUP BY. Fitting
-needs only the distinct (frequency, recency, T) rows with their counts, which is small whatever the
-number of customers. The SQL follows the conventions of :func:`clvmodel.rfm_summary` and gives the
-same numbers (tests check this on CDNOW and on simulated logs).
+The log is never loaded into pandas. DuckDB reads CSV, Parquet or a DuckDB table, checks every
+row (unusable rows go to a rejects table with a reason), merges one customer's purchases of one
+day and computes the RFM summary with a GROUP BY; fitting needs only the distinct (frequency,
+recency, T) rows with their counts. The SQL gives :func:`clvmodel.rfm_summary`'s numbers (tested).
 """
 
 from __future__ import annotations
@@ -92,9 +90,9 @@ class TransactionSource:
     date or one before 1900, a missing, non-numeric, non-finite, negative or absurd (beyond
     ±1e12) amount, and a date after ``observation_end`` make it a rejected row with that reason
     (see :meth:`rejects`). Amounts written with a currency or a decimal comma raise an
-    :class:`~clvmodel.InputError` naming the column (when the counts are taken). Days are calendar
-    days as stored; zoned timestamps count on the wall clock of the zone a Parquet file records
-    (as pandas reads them), in UTC where none is recorded (a DuckDB or PostgreSQL table).
+    :class:`~clvmodel.InputError` naming the column (when the counts or the summary are taken).
+    Days are calendar days as stored; zoned timestamps count on the wall clock of the zone a
+    Parquet file records (as pandas reads them), in UTC where none is recorded (DuckDB, Postgres).
 
     From PostgreSQL, the checks and the summary run in the server in PostgreSQL's spelling of
     the same SQL (see ``pushdown``), or the three columns are streamed in Arrow batches into a
@@ -120,10 +118,9 @@ class TransactionSource:
         _reading.check_date_format(self.date_format)
         if self.time_unit not in TIME_UNITS:
             raise InputError(f"time_unit={self.time_unit!r} is not supported; use 'D' or 'W'.")
-        needed = {"customer": self.customer_col, "date": self.date_col}
-        if self.amount_col is not None:
-            needed["amount"] = self.amount_col
-        self.customer_type = self._pg = self._what = None
+        needed = {"customer": self.customer_col, "date": self.date_col, "amount": self.amount_col}
+        needed = {role: name for role, name in needed.items() if name is not None}
+        self.customer_type = self._pg = self._what = self._usable = None
         if is_postgres_uri(self.path):
             self._what = f"table {self.table!r}" if self.table is not None else "the query"
             with one_catalog():  # describing, then reading: the type catalog read once
@@ -178,7 +175,6 @@ class TransactionSource:
             con, relation, columns, self.customer_col, self.date_col, self.amount_col,
             self.date_format,
         )  # fmt: skip
-        self._first_day = None
         if self.observation_end is None:
             latest = latest_usable_day(con, self.amount_col is not None)
             if latest is None:
@@ -292,16 +288,19 @@ class TransactionSource:
         ).df()
 
     def check_usable(self) -> dict[str, int]:
-        """Raise when no customer has a valid transaction; otherwise return :meth:`counts`."""
+        """Raise when no row is usable or amounts are misspelt; else :meth:`counts` (taken once)."""
         if self._pg is not None:
             return self._pg.check_usable()
-        counts = self.counts()
-        if counts["valid_customers"] == 0:
-            self._raise_nothing_valid()
-        return counts
+        if self._usable is None:
+            counts = self.counts()
+            if counts["valid_customers"] == 0:
+                self._raise_nothing_valid()
+            self._usable = counts
+        return self._usable
 
     def rfm(self) -> pd.DataFrame:
         """The whole RFM summary as a DataFrame indexed by customer id (for moderate sizes)."""
+        self.check_usable()  # an error, not an empty or short table, for unusable amounts or rows
         if self._pg is not None:
             return self._pg.rfm()
         frame = self.connection.execute(
@@ -311,6 +310,7 @@ class TransactionSource:
 
     def rfm_batches(self, batch_size: int = 500_000) -> Iterator[pd.DataFrame]:
         """The RFM summary in batches of customers, so memory stays bounded."""
+        self.check_usable()
         if self._pg is not None:
             yield from self._pg.rfm_batches(batch_size)
             return

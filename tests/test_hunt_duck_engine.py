@@ -244,3 +244,45 @@ def test_folder_whose_first_file_is_empty_says_so(tmp_path):
     with pytest.raises(clv.InputError, match="holds no values") as error:
         TransactionSource(folder, observation_end=END, time_unit="D")
     assert "'a.parquet'" in str(error.value) and "first file" in str(error.value)
+
+
+def test_the_summary_alone_refuses_what_the_counts_refuse(tmp_path):
+    """Before: TransactionSource(...).rfm() on amounts written '$10' (every row rejected) was an
+    empty table without a word; only counts() or check_usable() raised."""
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "customer_id,date,amount\n1,2024-01-01,$10\n1,2024-01-05,$20\n2,2024-01-03,$5\n"
+    )
+    with pytest.raises(clv.InputError, match="written with a currency"):
+        TransactionSource(path, observation_end="2024-01-31").rfm()
+    with pytest.raises(clv.InputError, match="written with a currency"):
+        next(TransactionSource(path, observation_end="2024-01-31").rfm_batches())
+    late = tmp_path / "late.csv"
+    late.write_text("customer_id,date,amount\n1,2024-03-01,10\n2,2024-03-03,5\n")
+    with pytest.raises(clv.InputError):
+        TransactionSource(late, observation_end="2024-01-31").rfm()
+
+
+def test_duration_amounts_are_named_durations(tmp_path):
+    """Before: a DuckDB INTERVAL amount column was "written with a currency (for example
+    '1 day')"; pandas timedelta text alike."""
+    import duckdb
+
+    db = tmp_path / "log.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(
+        "CREATE TABLE tx AS SELECT * FROM (VALUES (1, DATE '2024-01-01', INTERVAL 1 DAY), "
+        "(1, DATE '2024-01-05', INTERVAL 2 DAY)) t(customer_id, date, amount)"
+    )
+    con.close()
+    with pytest.raises(clv.InputError, match="holds durations"):
+        TransactionSource(db, table="tx", observation_end="2024-01-31").rfm()
+    log = pd.DataFrame(
+        {
+            "customer_id": [1, 1],
+            "date": pd.to_datetime(["2024-01-01", "2024-01-05"]),
+            "amount": ["1 day", "2 days 03:00:00"],
+        }
+    )
+    with pytest.raises(clv.InputError, match="holds durations"):
+        clv.rfm_summary(log, observation_end="2024-01-31")

@@ -13,6 +13,7 @@ from clvmodel.errors import InputError
 __all__ = [
     "SPARK",
     "UNIT_KEY",
+    "check_column_kinds",
     "check_on_invalid",
     "column_types",
     "quote_name",
@@ -136,6 +137,32 @@ def table_time_unit(rfm, time_unit: str | None = None) -> str | None:
             f"pass time_unit={table_unit!r} or leave time_unit out."
         )
     return time_unit or table_unit
+
+
+def check_column_kinds(types: dict[str, str], columns: dict[str, str | None]) -> None:
+    """Refuse, in words, a customer-id column of nested values (arrays, structs, maps), which
+    Spark would group by as whole values, and an amount column of intervals (durations).
+
+    Parameters
+    ----------
+    types : dict
+        Column name → Spark type, as :func:`column_types` gives them.
+    columns : dict
+        Role (``"customer"``, ``"amount"``) → column name (None: no such column).
+    """
+    customer, amount = columns.get("customer"), columns.get("amount")
+    nested = types.get(customer, "").split("<")[0].lower()
+    if nested in ("array", "struct", "map"):
+        raise InputError(
+            f"column {customer!r} holds {nested} values ({types[customer]}), not customer ids; "
+            "ids must be numbers or text, one per row (explode or join nested values first)."
+        )
+    if amount is not None and types.get(amount, "").lower().startswith("interval"):
+        raise InputError(
+            f"column {amount!r} holds durations ({types[amount]}), not amounts: amounts must be "
+            "numbers. Give the column of amounts with amount_col=, or amount_col=None for a log "
+            "without amounts (purchases only)."
+        )
 
 
 def check_on_invalid(on_invalid: str) -> None:

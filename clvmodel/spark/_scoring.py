@@ -24,6 +24,7 @@ from clvmodel.models.bundle import ModelBundle, bundle_from_document, load_model
 from clvmodel.scoring import SCORE_COLUMNS, score_customers, warn_bare_months
 from clvmodel.spark._common import (
     SPARK,
+    check_column_kinds,
     check_on_invalid,
     column_types,
     quote_name,
@@ -61,6 +62,7 @@ def _checked_rfm(rfm, customer_col: str, time_unit: str | None = None, given: st
             f"the RFM DataFrame's {', '.join(odd)} should hold numbers; make the table with "
             "clvmodel.spark.rfm_summary, or cast the columns to numbers (e.g. .cast('double'))."
         )
+    check_column_kinds(types, {"customer": customer_col})  # nested ids: refused, not grouped
     kind = customer_id_kind(types[customer_col])
     customer, shown, problem = rfm_id_sql(quote_name(customer_col), kind, SPARK)
     casts = [f"try_cast({quote_name(c)} AS DOUBLE)" for c in RFM_COLUMNS[:3]]
@@ -248,7 +250,26 @@ def _valid_rows(checked, on_invalid: str, time_unit: str):
         valid = checked.where(f"reason IS NULL OR raise_error({message}) IS NULL")
     else:
         valid = checked.where("reason IS NULL")
+        if valid.isEmpty() and not checked.isEmpty():  # short passes, as rfm_summary's drop
+            _raise_none_scorable(checked)
     return valid.drop("shown_id", "id_problem", "reason")
+
+
+def _raise_none_scorable(checked):
+    """Raise for an RFM table none of whose rows can be scored, with the reasons (as the DuckDB
+    route's ``clvmodel._rfm_source.RfmSource.check_usable``), instead of an empty result."""
+    from pyspark.sql import functions as F
+
+    counts = checked.groupBy("reason").agg(F.count("*").alias("n"), F.min("shown_id").alias("id"))
+    rows = counts.orderBy(F.desc("n"), "reason").collect()
+    listed = "; ".join(f"{r['n']:,} {r['reason']} (e.g. customer {r['id']!r})" for r in rows[:5])
+    if len(rows) > 5:  # the counts shown must add up to the rows
+        listed += f"; and {sum(r['n'] for r in rows[5:]):,} row(s) for other reasons"
+    raise InputError(
+        f"none of the {sum(r['n'] for r in rows):,} rows of the RFM DataFrame can be scored: "
+        f"{listed}. Fix those values (list them with clvmodel.spark.rfm_rejects), or rebuild "
+        "the table with clvmodel.spark.rfm_summary."
+    )
 
 
 def _partition_scorer(document: str, time_unit: str, options: dict):
@@ -327,7 +348,7 @@ def score(
     on_invalid : {"raise", "drop"}
         Rows that cannot be scored (see :func:`rfm_rejects`): stop the job with an error naming
         the customer and the reason when the result is computed (default; no extra pass over
-        the data), or leave them out.
+        the data), or leave them out (an error if none is left: short passes check it).
     time_unit : {"D", "W"}, optional
         The unit of the table's ``recency`` and ``T``, converted to the models' (as ``clvmodel
         score --rfm-time-unit`` does): a table in days scores with a weekly model. By default the

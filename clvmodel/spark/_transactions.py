@@ -26,6 +26,7 @@ from clvmodel.errors import InputError
 from clvmodel.rfm import TIME_UNITS, check_not_in_future, day_number, observation_end_day
 from clvmodel.spark._common import (
     SPARK,
+    check_column_kinds,
     check_on_invalid,
     column_types,
     quote_name,
@@ -101,6 +102,7 @@ class SparkTransactions:
                 f"the DataFrame has no {', '.join(missing)}; its columns are {list(types)}. Name "
                 "the right ones with customer_col=, date_col= and amount_col=."
             )
+        check_column_kinds(types, {"customer": self.customer_col, "amount": self.amount_col})
         self.session = self.data.sparkSession
         self.date_format = strftime_pattern(self.date_format)
         id_kind = customer_id_kind(types[self.customer_col])

@@ -269,6 +269,7 @@ def require_roles(columns: dict[str, str], needed: dict[str, str]) -> None:
             )
     absent = {role: name for role, name in needed.items() if name not in columns}
     if not absent:
+        _refuse_nested_ids(columns, needed.get("customer"))
         return
     twins = getattr(columns, "case_twins", None) or {}
     for name in absent.values():
@@ -332,3 +333,14 @@ def as_rfm_frame(frame: pd.DataFrame, time_unit: str, with_amount: bool) -> pd.D
         frame = frame.drop(columns="monetary_value")
     frame.attrs["time_unit"] = time_unit
     return frame
+
+
+def _refuse_nested_ids(columns: dict[str, str], name: str | None) -> None:
+    """Refuse a customer id column of lists, structs or maps (each value would become one
+    customer, shown as ``[1, 2]``), as the pandas and Spark routes refuse it."""
+    kind = str(columns.get(name, "")) if name is not None else ""
+    if kind.endswith("]") or kind.upper().startswith(("STRUCT", "MAP", "UNION")):
+        raise InputError(
+            f"column {name!r} holds nested values ({kind}), not customer ids; ids must be numbers "
+            "or text, one per row (unnest or join nested values first)."
+        )

@@ -286,3 +286,19 @@ def test_duration_amounts_are_named_durations(tmp_path):
     )
     with pytest.raises(clv.InputError, match="holds durations"):
         clv.rfm_summary(log, observation_end="2024-01-31")
+
+
+@pytest.mark.parametrize("expression", ["[customer_id, 2]", "{'x': customer_id}"])
+def test_nested_customer_ids_are_refused_in_words(tmp_path, expression):
+    """Before: each list or struct became a customer, shown as [1, 2] or {'x': 1} (the pandas
+    and Spark routes refuse them)."""
+    import duckdb
+
+    path = tmp_path / "log.parquet"
+    duckdb.sql(
+        f"COPY (SELECT {expression} AS customer_id, date, amount FROM (VALUES "
+        "(1, DATE '2024-01-01', 1.0), (1, DATE '2024-01-05', 2.0)) t(customer_id, date, amount)) "
+        f"TO '{path}'"
+    )
+    with pytest.raises(clv.InputError, match="holds nested values"):
+        TransactionSource(path, observation_end="2024-01-31").rfm()

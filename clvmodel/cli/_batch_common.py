@@ -147,19 +147,35 @@ def report_duplicates(count: int, dropped: bool) -> None:
 
 
 @contextmanager
-def csv_rows_checked(input_path):
+def csv_rows_checked(input_path, memory_limit: str | None = None):
     """Say in one line that a CSV INPUT has a row with more or fewer fields than its header
-    when DuckDB finds it only while reading (beyond the rows it sniffs for the dialect)."""
+    when DuckDB finds it only while reading (beyond the rows it sniffs for the dialect), and,
+    given the ``memory_limit`` of --memory-limit, that DuckDB ran out of the memory it allows."""
     try:
         yield
-    except InputError:
+    except InputError as exc:
+        if memory_limit is not None and _out_of_memory(exc.__context__):
+            raise _memory_error(memory_limit) from None
         raise
     except Exception as exc:  # duckdb raises its own error types
+        if memory_limit is not None and _out_of_memory(exc):
+            raise _memory_error(memory_limit) from None
         csv = not is_postgres_uri(input_path) and Path(input_path).suffix.lower() == ".csv"
         error = csv_shape_error(exc, input_path) if csv else None
         if error is None:
             raise
         raise error from None
+
+
+def _out_of_memory(exc) -> bool:
+    return type(exc).__name__ == "OutOfMemoryException"  # duckdb's, without importing it here
+
+
+def _memory_error(memory_limit: str) -> InputError:
+    return InputError(
+        f"DuckDB ran out of the memory --memory-limit {memory_limit.strip()} allows it; raise "
+        "--memory-limit (the default 512MB suits most inputs); nothing was written."
+    )
 
 
 def check_duckdb_table(path, table: str | None) -> None:

@@ -109,7 +109,7 @@ def demo(horizon, discount_rate, margin, top):
     }
     click.echo(
         f"Top {top} customers by predicted CLV over {duration.words} "
-        f"(discount {discount_rate:.0%} a year):"
+        f"(discount {discount_rate * 100:g}% a year):"  # 0.125: 12.5%, not 12%
     )
     click.echo(shown[list(columns)].rename(columns=columns).round(2).to_string())
     quantiles = table["predicted_clv"].quantile([0.5, 0.9, 0.99])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -23,6 +24,39 @@ from clvmodel.cli._batch_common import (
 from clvmodel.errors import InputError
 from clvmodel.models import PURCHASE_MODELS
 from clvmodel.models.bundle import fit_bundle
+
+
+@contextmanager
+def _rfm_table_refused(path, options):
+    """Say that an RFM table is not a log, when one given as TRANSACTIONS is refused (the log
+    reader would ask for the log's columns, or blame the nameless column of the ids)."""
+    try:
+        yield
+    except InputError:
+        if _is_rfm_table(path, options):
+            raise InputError(
+                f"TRANSACTIONS {display(path)} is an RFM table (frequency, recency, T), not a "
+                "transaction log: `clvmodel fit` reads one row per purchase (--customer-col, "
+                "--date-col, --amount-col); fit an RFM table in Python "
+                "(clvmodel.BetaGeoModel().fit(rfm)), or `clvmodel score` it with a fitted MODEL."
+            ) from None
+        raise
+
+
+def _is_rfm_table(path, options) -> bool:
+    if is_postgres_uri(path):
+        return False
+    from clvmodel._duck import attach_database, column_types, connect, relation_sql
+
+    connection = connect()
+    try:
+        attach_database(connection, path)
+        columns = column_types(connection, relation_sql(path, options["table"]))
+    except Exception:  # noqa: BLE001 - the log reader's own message stands
+        return False
+    finally:
+        connection.close()
+    return {"frequency", "recency", "T"} <= set(columns) and options["date_col"] not in columns
 
 
 @main.command()
@@ -108,7 +142,10 @@ def fit(
     choice = None
     if calibration_end is not None:
         model_name, choice = _choose_by_holdout(transactions, calibration_end, time_unit, options)
-    with csv_rows_checked(transactions):
+    with (
+        csv_rows_checked(transactions, options["memory_limit"]),
+        _rfm_table_refused(transactions, options),
+    ):
         source = transaction_source(
             transactions, time_unit, naive=bool(options["amount_col"]), **options
         )

@@ -190,7 +190,7 @@ def score(
     if rfm_input and options["observation_end"] is not None:  # else silently not used
         raise InputError(rfm_observation_end_refusal(display(input_path)))
     settings = (bundle, duration, discount_rate, margin, interval)
-    with csv_rows_checked(input_path):
+    with csv_rows_checked(input_path, options["memory_limit"]):
         if rfm_input:
             read = _read_rfm(input_path, unit, rfm_time_unit, batch_size, options)
         else:
@@ -311,12 +311,47 @@ def _read_rfm(input_path, unit, rfm_time_unit, batch_size, options) -> _Read:
     connection = connect_with_limit(options["memory_limit"])
     # In its own unit the table bounds repeat purchases by the days in recency, row by row.
     monetary = bool(options["amount_col"])  # without a spend model monetary_value is not read
-    source = RfmSource(rfm_path, options["customer_col"], rfm_table, connection, given, monetary)
+    try:
+        source = RfmSource(
+            rfm_path, options["customer_col"], rfm_table, connection, given, monetary
+        )
+    except InputError:
+        if monetary and (advice := _no_monetary_value(rfm_path, rfm_table, options)):
+            raise InputError(f"INPUT {display(input_path)} {advice}") from None
+        raise
     counts = source.check_usable(f"INPUT {display(input_path)}")  # none to score: the reasons
     scale = convert_periods(1.0, given, unit)  # recency and T in the model's unit
     batches = source.batches(batch_size, time_unit=unit, scale=scale)
     total, no_valid = counts["rows"] - counts["rejected_rows"], counts["rejected_rows"]
     return _Read(batches, source.rejects(), counts, total, no_valid, customer_type, spool, assumed)
+
+
+def _no_monetary_value(rfm_path, rfm_table, options) -> str | None:
+    """What to say of an RFM table whose ids are found but that has no ``monetary_value`` column
+    (else None): the reader's message would blame the ids' nameless column of a CSV file."""
+    from clvmodel._duck import attach_database, column_types, connect, relation_sql
+    from clvmodel._rfm_source import nameless_first_column, parquet_index_column
+
+    connection = connect()
+    try:
+        attach_database(connection, rfm_path)
+        columns = column_types(connection, relation_sql(rfm_path, rfm_table))
+    except Exception:  # noqa: BLE001 - the reader's own message stands
+        return None
+    finally:
+        connection.close()
+    ids = options["customer_col"] in columns or nameless_first_column(
+        columns, getattr(columns, "unnamed", ())
+    )
+    if rfm_table is None and not ids:
+        ids = parquet_index_column(rfm_path)
+    missing = [name for name in RFM_COLUMNS[:3] if name not in columns]
+    if not ids or missing or "monetary_value" in columns:
+        return None
+    return (
+        "has no monetary_value column, which the spend model of MODEL needs; add the column, or "
+        "pass --no-amount to score purchases, P(alive) and churn risk only."
+    )
 
 
 def _write_scores(read: _Read, target: _Target, settings) -> tuple[int, str, str]:

@@ -229,21 +229,15 @@ def read_amounts(column: pd.Series, name: str) -> Amounts:
 
 def check_amount_texts(texts: list[str], name: str) -> None:
     """Refuse a column whose non-numeric amounts carry a currency sign or a decimal comma, or are
-    true/false values."""
-    flags = [t for t in texts if re.search(TRUE_FALSE, t)]
-    if flags:
-        raise InputError(
-            f"column {name!r} holds true/false values (for example {examples(flags)}), not "
-            "amounts: amounts must be numbers. Give the column of amounts with amount_col=, or "
-            "amount_col=None for a log without amounts (purchases only)."
-        )
-    durations = [t for t in texts if re.search(DURATION, t)]
-    if durations:
-        raise InputError(
-            f"column {name!r} holds durations (for example {examples(durations)}), not amounts: "
-            "amounts must be numbers. Give the column of amounts with amount_col=, or "
-            "amount_col=None for a log without amounts (purchases only)."
-        )
+    true/false values or durations."""
+    for pattern, kind in ((TRUE_FALSE, "true/false values"), (DURATION, "durations")):
+        found = [t for t in texts if re.search(pattern, t)]
+        if found:
+            raise InputError(
+                f"column {name!r} holds {kind} (for example {examples(found)}), not amounts: "
+                "amounts must be numbers. Give the column of amounts with amount_col=, or "
+                "amount_col=None for a log without amounts (purchases only)."
+            )
     currency = [t for t in texts if re.search(CURRENCY, t)]
     comma = [t for t in texts if re.search(DECIMAL_COMMA, t)]
     if currency:

@@ -396,3 +396,21 @@ def test_standard_errors_match_lifetimes(fitted, lifetimes_fit):
     # lifetimes differentiates exactly (autograd); clvmodel differentiates its analytic gradient.
     theirs = lifetimes_fit.standard_errors_[list(NAMES)]
     np.testing.assert_allclose(fitted.standard_errors_[list(NAMES)], theirs, rtol=1e-3)
+
+
+@pytest.mark.parametrize(
+    "alpha, a, b",
+    [
+        (0.013755238499805419, 0.013415756178807612, 6.858802784988444),
+        (58.471603674837525, 39.80537772631229, 1.0),
+        (0.001, 176.49561874449049, 10000.0),
+    ],
+)
+def test_a_customer_of_age_0_has_probability_1_at_large_r(alpha, a, b):
+    """x = 0 at T = 0 has probability 1 (ln L = 0). With r = 1e4, r ln α was added to each
+    branch's −r ln(α + T) apart and cancelled to 7e-12 (a hypothesis run of the test above
+    found it); the branches now hold −r ln(1 + T/α)."""
+    p = {"r": 1e4, "alpha": alpha, "a": a, "b": b}
+    zero = np.zeros(1)
+    ll, _ = MBG._row_loglik(p, zero, zero, zero)
+    assert abs(ll[0]) <= 1e-12

@@ -220,3 +220,20 @@ def _duckdb_tables(path) -> list[str] | None:
     finally:
         connection.close()
     return [row[0] for row in rows]
+
+
+def input_columns(path, table: str | None):
+    """The columns (name → type) of a file or DuckDB table, or None when they cannot be read:
+    for rewording a reader's refusal, whose own message then stands."""
+    if is_postgres_uri(path):
+        return None
+    from clvmodel._duck import column_types, relation_sql
+
+    connection = connect()
+    try:
+        attach_database(connection, path)
+        return column_types(connection, relation_sql(path, table))
+    except Exception:  # noqa: BLE001 - the reader's own message stands
+        return None
+    finally:
+        connection.close()

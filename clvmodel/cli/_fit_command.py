@@ -17,6 +17,7 @@ from clvmodel.cli._batch_common import (
     amount_option,
     check_duckdb_table,
     csv_rows_checked,
+    input_columns,
     report_duplicates,
     source_options,
     transaction_source,
@@ -44,18 +45,9 @@ def _rfm_table_refused(path, options):
 
 
 def _is_rfm_table(path, options) -> bool:
-    if is_postgres_uri(path):
+    columns = input_columns(path, options["table"])
+    if columns is None:
         return False
-    from clvmodel._duck import attach_database, column_types, connect, relation_sql
-
-    connection = connect()
-    try:
-        attach_database(connection, path)
-        columns = column_types(connection, relation_sql(path, options["table"]))
-    except Exception:  # noqa: BLE001 - the log reader's own message stands
-        return False
-    finally:
-        connection.close()
     return {"frequency", "recency", "T"} <= set(columns) and options["date_col"] not in columns
 
 

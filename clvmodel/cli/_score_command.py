@@ -19,6 +19,7 @@ from clvmodel.cli._batch_common import (
     check_duckdb_table,
     connect_with_limit,
     csv_rows_checked,
+    input_columns,
     report_duplicates,
     source_options,
     transaction_source,
@@ -329,17 +330,11 @@ def _read_rfm(input_path, unit, rfm_time_unit, batch_size, options) -> _Read:
 def _no_monetary_value(rfm_path, rfm_table, options) -> str | None:
     """What to say of an RFM table whose ids are found but that has no ``monetary_value`` column
     (else None): the reader's message would blame the ids' nameless column of a CSV file."""
-    from clvmodel._duck import attach_database, column_types, connect, relation_sql
     from clvmodel._rfm_source import nameless_first_column, parquet_index_column
 
-    connection = connect()
-    try:
-        attach_database(connection, rfm_path)
-        columns = column_types(connection, relation_sql(rfm_path, rfm_table))
-    except Exception:  # noqa: BLE001 - the reader's own message stands
+    columns = input_columns(rfm_path, rfm_table)
+    if columns is None:
         return None
-    finally:
-        connection.close()
     ids = options["customer_col"] in columns or nameless_first_column(
         columns, getattr(columns, "unnamed", ())
     )

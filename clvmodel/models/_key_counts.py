@@ -10,6 +10,9 @@ __all__ = ["KeyCounter"]
 
 #: Slots of the table that counts the lowest keys (int64: 16 MB).
 _DENSE_SLOTS = 1 << 21
+#: numpy 1.25 made ufunc.at as fast as bincount for one index array; before, it was ten times
+#: slower.
+_ADD_AT_IS_FAST = tuple(int(part) for part in np.__version__.split(".")[:2]) >= (1, 25)
 
 
 class KeyCounter:
@@ -47,18 +50,23 @@ class KeyCounter:
                 self._rest.append(key[high])
                 # Folded into one slot past the table, which result() leaves out.
                 np.minimum(key, self._slots, out=key)
-        counts = np.bincount(key, minlength=self._slots + 1)
         if self._table is None:
-            self._table = counts
+            # Counts as float64, as the fit takes them (exact up to 2**53).
+            self._table = np.zeros(self._slots + 1)
+        if _ADD_AT_IS_FAST:
+            # Counted into the table in place: a bincount per chunk allocated a new 16 MB table
+            # each time, and memory touched for the first time cost more than the counting
+            # (10M keys: 160 MB of page faults).
+            np.add.at(self._table, key, 1.0)
         else:
-            self._table += counts
+            self._table += np.bincount(key, minlength=self._slots + 1)
 
     def result(self) -> tuple[np.ndarray, np.ndarray]:
         """The distinct keys (intp, increasing) and how many times each occurred (float64)."""
         if self._table is None:
             return np.empty(0, dtype=np.intp), np.empty(0)
         distinct = np.flatnonzero(self._table[: self._slots])
-        counts = self._table[distinct].astype("float64")
+        counts = self._table[distinct]
         if not self._rest:
             return distinct, counts
         sparse, sparse_counts = _sorted_counts(np.concatenate(self._rest))

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import clvmodel as clv
 from clvmodel._rfm_validate import validate_rfm
-from clvmodel.models import _fit, _key_counts, _optimise, _optimisers
+from clvmodel.models import _compress, _fit, _key_counts, _optimise, _optimisers
 from clvmodel.models._beta_geo_fit import Histories, objective
 from clvmodel.models._compress import compress_rfm, compress_rows
 from clvmodel.models.base import PurchaseModel
@@ -313,6 +313,25 @@ def test_compress_rfm_leaves_fractional_days_and_other_inputs_to_the_general_rou
     assert compress_rfm({**table, "T": table["T"][:-1]}) is None
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda t: t["recency"].__setitem__(np.argmax(t["frequency"]), 500.0),  # last key
+        lambda t: t["recency"].__setitem__(np.argmin(t["frequency"]), 1.0),  # first keys
+        # more repeat purchases than days in recency, in a table that records days
+        lambda t: t["frequency"].__setitem__(np.argmax(t["recency"]), 1e4),
+    ],
+)
+def test_the_rules_checked_on_distinct_rows_reach_every_slice(change):
+    """The one-pass route checks its distinct rows a slice at a time: a rule broken by a row in
+    any slice, not only the first, must send the table to the general route."""
+    table = {k: v.astype("float64") for k, v in _rfm_table(2_000, 5).items()}
+    change(table)
+    with mock.patch.object(_compress, "_RFM_SLICE", 64):
+        assert compress_rfm(table, time_unit="D") is None
+        assert compress_rfm({k: v[::-1].copy() for k, v in table.items()}, time_unit="D") is None
+
+
 @given(
     keys=st.lists(st.integers(0, 500), min_size=1, max_size=80),
     dense_slots=st.sampled_from([0, 1, 100, 2**21]),
@@ -327,15 +346,17 @@ def test_counting_and_sorting_the_keys_give_the_same_distinct_rows(
     counts."""
     key = np.array(keys, dtype=np.intp)
     expected, counts = np.unique(key, return_counts=True)
-    with mock.patch.object(_key_counts, "_DENSE_SLOTS", dense_slots):
-        counter = _key_counts.KeyCounter(total)
-    cuts = np.cumsum(chunks)
-    for part in np.split(key.copy(), cuts[cuts < key.size]):
-        counter.add(part)
-    distinct, found = counter.result()
-    np.testing.assert_array_equal(distinct, expected)
-    np.testing.assert_array_equal(found, counts)
-    assert distinct.dtype == np.intp and found.dtype == np.float64
+    for add_at in (True, False):  # numpy >= 1.25 counts in place, older numpy by bincount
+        with mock.patch.object(_key_counts, "_DENSE_SLOTS", dense_slots):
+            counter = _key_counts.KeyCounter(total)
+        cuts = np.cumsum(chunks)
+        with mock.patch.object(_key_counts, "_ADD_AT_IS_FAST", add_at):
+            for part in np.split(key.copy(), cuts[cuts < key.size]):
+                counter.add(part)
+        distinct, found = counter.result()
+        np.testing.assert_array_equal(distinct, expected)
+        np.testing.assert_array_equal(found, counts)
+        assert distinct.dtype == np.intp and found.dtype == np.float64
 
 
 @pytest.mark.parametrize("weeks", [False, True])

@@ -37,15 +37,17 @@ import pandas as pd
 from clvmodel._naive_segments import naive_vs_model
 from clvmodel._unit_flows import economics_table, survival_if_alive, value_span
 from clvmodel._units import Duration, carries_unit, convert_periods, model_unit, parse_duration
+from clvmodel._value_economics_summary import unit_economics_summary
 from clvmodel.errors import InputError
 from clvmodel.models._horizon import one_horizon
+from clvmodel.models._table_unit import with_rfm_time_unit
 from clvmodel.value import check_models
 
 __all__ = ["cac_payback", "day_one_payback", "naive_vs_model", "net_clv", "probability_alive_at",
            "unit_economics_summary"]  # fmt: skip
 
 
-def probability_alive_at(model, data, t) -> pd.Series:
+def probability_alive_at(model, data, t, *, rfm_time_unit: str | None = None) -> pd.Series:
     """P(alive at T + t | history): the probability that a customer is still a customer ``t``
     model time units after the end of observation.
 
@@ -58,6 +60,10 @@ def probability_alive_at(model, data, t) -> pd.Series:
     t : float, str or Duration
         Time after T (≥ 0): a duration such as ``"52W"`` or ``"12M"``, or a bare number of the
         model's time units.
+    rfm_time_unit : {"D", "W"}, optional
+        The time unit of the table's ``recency`` and ``T``, checked against the model's, for a
+        table that does not record it (``rfm.join(attributes)``, merge and concat drop what
+        :func:`clvmodel.rfm_summary` records); as ``time_unit=`` of the model's predictions.
 
     Returns
     -------
@@ -82,6 +88,7 @@ def probability_alive_at(model, data, t) -> pd.Series:
     (0.727, 0.532)
     """
     check_models(model)
+    data = with_rfm_time_unit(data, rfm_time_unit, function="probability_alive_at")
     if carries_unit(t):
         horizon = convert_periods(*parse_duration(t, name="t", allow_zero=True), model_unit(model))
     else:
@@ -104,6 +111,7 @@ def net_clv(
     cost_per_order=0.0,
     cost_per_period=0.0,
     segments=None,
+    rfm_time_unit: str | None = None,
 ) -> pd.DataFrame:
     """Net customer lifetime value: discounted margin minus the cost to serve.
 
@@ -135,6 +143,10 @@ def net_clv(
     segments : str or pandas.Series, optional
         Each customer's segment (acquisition channel, cohort …): a column of ``data`` or a
         Series indexed like it; needed by per-segment costs and copied to the result.
+    rfm_time_unit : {"D", "W"}, optional
+        The time unit of the table's ``recency`` and ``T``, checked against the model's, for a
+        table that does not record it (``rfm.join(attributes)``, merge and concat drop what
+        :func:`clvmodel.rfm_summary` records); as ``time_unit=`` of the model's predictions.
 
     Returns
     -------
@@ -164,7 +176,9 @@ def net_clv(
     >>> bool((table["net_clv"] < table["gross_margin"]).all())
     True
     """
+    # Over 80 lines for its docstring only; the cash flows are in _unit_flows.economics_table.
     check_models(bg, gg, spend_required=True)
+    data = with_rfm_time_unit(data, rfm_time_unit, function="net_clv")
     span = value_span(horizon, time_unit, warn_as="net_clv")
     spend = gg.expected_spend(data).to_numpy(dtype="float64")
     costs = (cost_per_order, cost_per_period)
@@ -184,6 +198,7 @@ def cac_payback(
     cost_per_order=0.0,
     cost_per_period=0.0,
     segments=None,
+    rfm_time_unit: str | None = None,
 ) -> pd.DataFrame:
     """CLV:CAC and the time until a customer's discounted net margin covers its acquisition cost.
 
@@ -197,7 +212,7 @@ def cac_payback(
         with a FutureWarning).
     acquisition_cost : float or mapping
         CAC per customer, or a mapping segment (channel) → CAC.
-    cost_per_order, cost_per_period, segments
+    cost_per_order, cost_per_period, segments, rfm_time_unit
         As in :func:`net_clv`.
 
     Returns
@@ -227,6 +242,7 @@ def cac_payback(
     True
     """
     check_models(bg, gg, spend_required=True)
+    data = with_rfm_time_unit(data, rfm_time_unit, function="cac_payback")
     span = value_span(horizon, time_unit, warn_as="cac_payback")
     spend = gg.expected_spend(data).to_numpy(dtype="float64")
     return _without_payback_of_nothing(economics_table(
@@ -329,72 +345,3 @@ def day_one_payback(
     if not counted:
         table.insert(0, "first_purchase_margin", 0.0)
     return _without_payback_of_nothing(table)
-
-
-def unit_economics_summary(table: pd.DataFrame, by: str | None = "segment") -> pd.DataFrame:
-    """CLV:CAC and payback per segment (acquisition channel, cohort …).
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Output of :func:`cac_payback` or :func:`day_one_payback`.
-    by : str, optional
-        Column to group by (``"segment"`` by default, when present), with a value for every
-        customer; ``None`` gives one row ``"all"``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Per segment: ``customers``, ``mean_net_clv``, ``mean_acquisition_cost``, ``clv_to_cac``
-        (mean net CLV / mean CAC, NaN when the CAC is 0), ``median_payback`` (periods; NaN unless
-        more than half pay back within the horizon: the others count as never, so with exactly
-        half the median lies halfway to never) and ``paid_back_share``, both over customers with
-        a CAC above 0 (a CAC of 0 has nothing to pay back; NaN for a segment without one).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> import clvmodel as clv
-    >>> table = pd.DataFrame({"segment": ["web", "web", "shop"], "net_clv": [30.0, 10.0, 5.0],
-    ...                       "acquisition_cost": [10.0, 10.0, 20.0],
-    ...                       "payback_periods": [2.0, float("nan"), float("nan")],
-    ...                       "paid_back": [True, False, False]})
-    >>> from clvmodel.economics import unit_economics_summary
-    >>> unit_economics_summary(table)["clv_to_cac"].tolist()
-    [0.25, 2.0]
-    """
-    needed = ["net_clv", "acquisition_cost", "payback_periods", "paid_back"]
-    missing = [c for c in needed if c not in getattr(table, "columns", ())]
-    if missing:
-        raise InputError(
-            f"the table has no column(s) {missing}; pass the output of cac_payback or "
-            "day_one_payback."
-        )
-    if by is not None and by not in table.columns:
-        if by != "segment":
-            raise InputError(f"by={by!r} is not a column; the columns are {list(table.columns)}.")
-        by = None
-    keys = table[by] if by is not None else pd.Series("all", index=table.index, name="segment")
-    if keys.isna().any():
-        raise InputError(
-            f"by={by!r} has no value for {int(keys.isna().sum())} customer(s); give them one "
-            f"(table[{by!r}].fillna('unknown')) or pass by=None for all customers together."
-        )
-    paying = table["acquisition_cost"].to_numpy(dtype="float64") > 0
-    frame = table[needed].assign(payback=table["payback_periods"].fillna(np.inf).where(paying))
-    frame["paid"] = table["paid_back"].astype("float64").where(paying)
-    grouped = frame.groupby(keys.to_numpy(), sort=True)
-    summary = pd.DataFrame(
-        {
-            "customers": grouped.size(),
-            "mean_net_clv": grouped["net_clv"].mean(),
-            "mean_acquisition_cost": grouped["acquisition_cost"].mean(),
-        }
-    )
-    cac = summary["mean_acquisition_cost"]
-    summary["clv_to_cac"] = (summary["mean_net_clv"] / cac.where(cac > 0)).astype("float64")
-    median = grouped["payback"].median()
-    summary["median_payback"] = median.where(np.isfinite(median))
-    summary["paid_back_share"] = grouped["paid"].mean()
-    summary.index.name = by or "segment"
-    return summary

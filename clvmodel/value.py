@@ -267,6 +267,8 @@ def clv_table(
     margin: float = 1.0,
     time_unit: str | None = None,
     acquisition_cost: float = 0.0,
+    *,
+    rfm_time_unit: str | None = None,
 ) -> pd.DataFrame:
     """Per-customer predictions beside the naive formula, with CLV:CAC for both.
 
@@ -284,6 +286,10 @@ def clv_table(
         Each customer's segment, indexed like ``data``, to look up a per-segment naive value.
     acquisition_cost : float
         CAC per customer, for the CLV:CAC ratios (NaN when 0).
+    rfm_time_unit : {"D", "W"}, optional
+        The time unit of the table's ``recency`` and ``T``, checked against the model's, for a
+        table that does not record it (``rfm.join(attributes)``, merge and concat drop what
+        :func:`clvmodel.rfm_summary` records); as ``time_unit=`` of the model's predictions.
 
     Returns
     -------
@@ -293,6 +299,9 @@ def clv_table(
         ``naive_clv_to_cac``, sorted as ``data``.
     """
     check_models(bg, gg, spend_required=True)
+    data = with_rfm_time_unit(
+        data, rfm_time_unit, time_unit, function="clv_table", horizon=horizon, model=bg
+    )
     period = deprecated_time_unit(time_unit, horizon)
     rfm = validate_rfm(data, require=("frequency", "recency", "T", "monetary_value"))
     unit = model_unit(bg, period)

@@ -21,6 +21,7 @@ from clvmodel.dayone._checks import (
     check_purchase_model,
 )
 from clvmodel.errors import NotFittedError
+from clvmodel.models._table_unit import with_rfm_time_unit
 from clvmodel.rfm import TIME_UNITS
 
 
@@ -313,6 +314,8 @@ class DayOneModel:
         horizon: str | Duration | float | None = None,
         horizon_unit: str | None = None,
         unknown: str = "error",
+        *,
+        rfm_time_unit: str | None = None,
     ) -> pd.DataFrame:
         """History-conditional predictions of the same model for customers with some history.
 
@@ -329,6 +332,10 @@ class DayOneModel:
             Their signup attributes, with a row for every customer of ``rfm``.
         horizon, horizon_unit, unknown
             As in :meth:`predict`; the horizon starts at the end of observation (age T).
+        rfm_time_unit : {"D", "W"}, optional
+            The time unit of the table's ``recency`` and ``T``, checked against the model's, for
+            a table that does not record it (``rfm.join(attributes)``, merge and concat drop what
+            :func:`clvmodel.rfm_summary` records); as ``time_unit=`` of the model's predictions.
 
         Returns
         -------
@@ -338,6 +345,7 @@ class DayOneModel:
             ``expected_value`` (their product; past purchases are not included).
         """
         self._check_fitted()
+        rfm = with_rfm_time_unit(rfm, rfm_time_unit, function="DayOneModel.predict_with_history")
         checked, attributes = prediction.history_tables(rfm, attributes, self.time_unit_)
         design = self.encode(attributes, unknown=unknown)
         t = self._horizon(horizon, horizon_unit)

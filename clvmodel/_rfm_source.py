@@ -17,7 +17,6 @@ from clvmodel._duck import (
     connect,
     quote_name,
     relation_sql,
-    require_roles,
 )
 from clvmodel._duck_log import DUCKDB
 from clvmodel._reading_sql import customer_id_kind
@@ -27,6 +26,7 @@ from clvmodel._rfm_sql import RFM_COLUMNS, rfm_id_sql, rfm_reject_reason, spend_
 from clvmodel.errors import InputError
 
 __all__ = [
+    "RfmColumnsError",
     "RfmSource",
     "is_transaction_log",
     "nameless_first_column",
@@ -97,6 +97,16 @@ def parquet_index_column(path) -> str | None:
     return stored[0]
 
 
+class RfmColumnsError(InputError):
+    """An RFM table lacks its customer id column or an RFM column; ``missing`` names the absent
+    columns and ``columns`` the table's columns as its file shows them, so that a caller can say
+    what else the input may be (a transaction log whose date column was not found)."""
+
+    def __init__(self, message: str, missing=(), columns=()):
+        super().__init__(message)
+        self.missing, self.columns = tuple(missing), tuple(columns)
+
+
 def require_rfm_columns(columns, customer_col: str, values=(), label: str = "the RFM table"):
     """Refuse an RFM table without its customer id column or one of the RFM columns ``values``,
     naming only what an RFM table needs (not the date and amount columns of a log).
@@ -104,8 +114,9 @@ def require_rfm_columns(columns, customer_col: str, values=(), label: str = "the
     Parameters
     ----------
     columns : sequence of str
-        The table's columns; a :class:`clvmodel._duck.Columns` with columns that have no name
-        in a CSV file's header is left to :func:`clvmodel._duck.require_roles`, which says so.
+        The table's columns; those of a :class:`clvmodel._duck.Columns` that have no name in a
+        CSV file's header (``columns.unnamed``) are said to have none, and are not blamed when
+        ``customer_col`` is one of them (the ids of a table written with its index).
     customer_col : str
         The customer id column (--customer-col).
     values : sequence of str
@@ -115,14 +126,12 @@ def require_rfm_columns(columns, customer_col: str, values=(), label: str = "the
 
     Raises
     ------
-    InputError
-        When a needed column is missing.
+    RfmColumnsError
+        When a needed column is missing (an :class:`~clvmodel.errors.InputError`).
     """
     absent = [name for name in (customer_col, *values) if name not in columns]
     if not absent:
         return
-    if getattr(columns, "unnamed", ()):
-        require_roles(columns, {"customer": customer_col, **{name: name for name in values}})
     no_id = customer_col not in columns
     others = absent[no_id:]
     missing = [f"customer id column {customer_col!r}"] * no_id
@@ -136,9 +145,30 @@ def require_rfm_columns(columns, customer_col: str, values=(), label: str = "the
         )
     if others:
         advice.append(f"{'the' if advice else 'The'} RFM columns must be named {', '.join(values)}")
-    raise InputError(
-        f"{label} has no {' and no '.join(missing)}; its columns are {list(map(str, columns))}. "
-        f"{'; '.join(advice)}.{header_advice(columns)}"
+    unnamed = tuple(getattr(columns, "unnamed", ()))
+    named = [str(name) for name in columns if name not in unnamed]
+    shown = _columns_shown(columns, unnamed, customer_col)
+    raise RfmColumnsError(
+        f"{label} has no {' and no '.join(missing)}; {shown}. {'; '.join(advice)}."
+        f"{header_advice(named)}",
+        absent,
+        named,
+    )
+
+
+def _columns_shown(columns, unnamed, customer_col: str) -> str:
+    """The table's columns as its file shows them: those without a name in a CSV file's header
+    by their position, not by the names DuckDB gives them (``column0``)."""
+    named = [str(name) for name in columns if name not in unnamed]
+    if not unnamed:
+        return f"its columns are {named}"
+    if customer_col in unnamed:  # the ids of a table written with its index
+        return f"its columns are {named}, after the customer ids in a first, nameless column"
+    positions = [str(list(columns).index(name) + 1) for name in unnamed]
+    several = len(positions) > 1
+    return (
+        f"its named columns are {named}, and column{'s' * several} {' and '.join(positions)} "
+        f"{'have' if several else 'has'} no name in the file's header"
     )
 
 

@@ -149,7 +149,9 @@ def test_pushdown_that_cannot_be_honoured_is_explained_in_options(command, tmp_p
     clv.BetaGeoModel.from_params(BG, time_unit="W").save(model)
     source = [server.uri, "--table", "review_float_ids", "--pushdown"]
     arguments = {"fit": [*source], "score": [model, *source]}[command]
-    result = run_cli(command, *arguments, "-o", tmp_path / "out.csv")
+    result = run_cli(
+        command, *arguments, "-o", tmp_path / ("m.json" if command == "fit" else "out.csv")
+    )
     assert result.returncode == 2
     line = error_line(result)
     assert "inside PostgreSQL" in line and "--no-pushdown" in line, line
@@ -169,7 +171,9 @@ def test_a_duckdb_table_that_is_not_there_is_named_with_the_tables_it_has(
     folder, path, model = duckdb_tables
     source = [path] if table is None else [path, "--table", table]
     arguments = {"fit": source, "score": [model, *source]}[command]
-    result = run_cli(command, *arguments, "-o", tmp_path / "out.csv")
+    result = run_cli(
+        command, *arguments, "-o", tmp_path / ("m.json" if command == "fit" else "out.csv")
+    )
     assert result.returncode == 2
     line = error_line(result)
     assert expected in line and "its tables are log" in line, line

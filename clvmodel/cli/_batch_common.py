@@ -178,6 +178,38 @@ def _memory_error(memory_limit: str) -> InputError:
     )
 
 
+def check_source(path, options: dict) -> None:
+    """Refuse, before any work, the options of :func:`source_options` that INPUT has no use for
+    (--table of a CSV or Parquet file, --query or --pushdown/--no-pushdown of any file: read as
+    if they had not been given), then what :func:`check_duckdb_table` refuses.
+
+    Parameters
+    ----------
+    path : str or path-like
+        INPUT (or TRANSACTIONS).
+    options : dict
+        The options of :func:`source_options`, by parameter name.
+    """
+    if not is_postgres_uri(path):
+        if options.get("query") is not None:
+            raise InputError(
+                f"--query reads from a postgresql:// database, not from {str(path)!r}; for a "
+                "file leave it out."
+            )
+        if options.get("pushdown") is not None:
+            raise InputError(
+                "--pushdown/--no-pushdown says where a postgresql:// input is summarised; "
+                f"{str(path)!r} is a file: leave it out."
+            )
+        database = Path(path).suffix.lower() in (".duckdb", ".db")
+        if options.get("table") is not None and not database:
+            raise InputError(
+                f"--table names a table of a .duckdb file or a postgresql:// database; "
+                f"{str(path)!r} is read as a whole: leave out --table."
+            )
+    check_duckdb_table(path, options.get("table"))
+
+
 def check_duckdb_table(path, table: str | None) -> None:
     """Refuse, before any work, a DuckDB database INPUT without --table or with a --table it does
     not hold, listing the tables of its main schema (those --table reads).

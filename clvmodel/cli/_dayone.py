@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from pathlib import Path
 
 import click
 import pandas as pd
@@ -16,7 +17,7 @@ from clvmodel.dayone._checks import check_frame, date_examples, examples
 from clvmodel.dayone._checks import names as column_names
 from clvmodel.dayone.prediction import single_price
 from clvmodel.errors import InputError
-from clvmodel.io import read_table, write_table
+from clvmodel.io import format_of, read_table, write_table
 from clvmodel.models import PURCHASE_MODELS
 
 #: Key of ``click.Context.meta`` under which ``clvmodel fit`` says how the user named the
@@ -157,9 +158,6 @@ def dayone_fit(
     """
     started = time.perf_counter()
     source = click.get_current_context().meta.get(ATTRIBUTES_NAME, "ATTRIBUTES")
-    _output_paths.refuse_overwrite(
-        {"-o/--output": output}, {"TRANSACTIONS": transactions, source: attributes}
-    )
     duration = with_unit_option("--horizon", horizon, horizon_unit, "M")
     names = _listed(covariates, "--covariates")
     processes = _listed(covariates_on, "--covariates-on")
@@ -168,7 +166,7 @@ def dayone_fit(
     if stray:
         raise InputError(f"--categorical names {stray}, which are not in --covariates.")
     baseline_levels = _baselines(baselines)
-    _refuse_databases({"TRANSACTIONS": transactions, source: attributes}, output, source)
+    _check_paths({"TRANSACTIONS": transactions, source: attributes}, output, source)
     log = read_table(transactions)
     _require_amounts(log, customer_col, date_col, amount_col)
     table = _indexed(read_table(attributes), customer_col, source)
@@ -353,10 +351,7 @@ def dayone(model_path, signups, output, customer_col, horizon, horizon_unit, unk
     segment (below average, average, above average).
     """
     started = time.perf_counter()
-    _refuse_databases({"SIGNUPS": signups}, output, "SIGNUPS")
-    _output_paths.refuse_overwrite(
-        {"-o/--output": output}, {"MODEL": model_path, "SIGNUPS": signups}
-    )
+    _check_paths({"MODEL": model_path, "SIGNUPS": signups}, output, "SIGNUPS")
     model = clv.DayOneModel.load(model_path)
     if horizon_unit is not None and horizon is None:  # the model's horizon in another unit
         horizon = model.horizon
@@ -377,12 +372,20 @@ def dayone(model_path, signups, output, customer_col, horizon, horizon_unit, unk
     )
 
 
-def _refuse_databases(inputs: dict[str, str], output, source: str) -> None:
-    """Refuse a ``postgresql://`` input or -o up front: these commands read and write files
-    only. ``source`` is how the command line named the attributes (``ATTRIBUTES``;
+def _check_paths(inputs: dict[str, str], output, source: str) -> None:
+    """Refuse up front a ``postgresql://`` input or -o (these commands read and write files
+    only), an -o that would replace an input or that cannot be written (its folder), and one
+    whose name does not say its format: a model file ends in .json, predictions in .csv or
+    .parquet. ``source`` is how the command line named the attributes (``ATTRIBUTES``;
     ``--attributes`` through ``clvmodel fit``), or ``SIGNUPS`` for ``clvmodel dayone``."""
     from clvmodel.cli._no_database import refuse_database_inputs, refuse_database_outputs
 
     command = {"ATTRIBUTES": "dayone-fit", "SIGNUPS": "dayone"}.get(source, f"fit {source}")
     refuse_database_outputs({"-o/--output": output}, command)
     refuse_database_inputs(inputs, command)
+    _output_paths.refuse_overwrite({"-o/--output": output}, inputs)
+    _output_paths.check_output_folders({"-o/--output": output})
+    if source == "SIGNUPS":
+        format_of(Path(output))  # an unknown extension fails before the model is read
+    else:
+        _output_paths.check_model_output(output)

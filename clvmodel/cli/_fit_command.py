@@ -15,7 +15,7 @@ from clvmodel._reading import DUPLICATES_WARNING
 from clvmodel.cli import _guard, _output_paths, main
 from clvmodel.cli._batch_common import (
     amount_option,
-    check_duckdb_table,
+    check_source,
     csv_rows_checked,
     input_columns,
     report_duplicates,
@@ -48,7 +48,9 @@ def _is_rfm_table(path, options) -> bool:
     columns = input_columns(path, options["table"])
     if columns is None:
         return False
-    return {"frequency", "recency", "T"} <= set(columns) and options["date_col"] not in columns
+    # Two RFM columns are enough: the message must not ask a table that lacks one for a log's.
+    rfm = len({"frequency", "recency", "T", "monetary_value"} & set(columns)) >= 2
+    return rfm and options["date_col"] not in columns
 
 
 @main.command()
@@ -122,6 +124,7 @@ def fit(
         {"-o/--output": output}, {"TRANSACTIONS": transactions, "--attributes": attributes}
     )
     _output_paths.check_output_folders({"-o/--output": output})
+    _output_paths.check_model_output(output)
     amount_option(options)
     if attributes is not None:
         day_one = {"covariates": covariates, "categorical": categorical, "log_cols": log_cols}
@@ -129,7 +132,7 @@ def fit(
         return _fit_day_one(ctx, transactions, attributes, time_unit, output, day_one, options)
     if calibration_end is not None and model_name != "auto":
         raise InputError("--calibration-end chooses the model: use it with --model auto.")
-    check_duckdb_table(transactions, options["table"])
+    check_source(transactions, options)
     started = time.perf_counter()
     choice = None
     if calibration_end is not None:

@@ -69,6 +69,22 @@ def check_output_folders(outputs: Mapping[str, object]) -> None:
             )
 
 
+def check_model_output(output, flag: str = "-o/--output") -> None:
+    """Refuse, before any work, a model file whose name does not end in .json: a model file is
+    versioned JSON (``clvmodel.load`` reads it), and one named ``model.csv`` or ``model.parquet``
+    would pass for a table of scores. ``clvmodel subscriptions fit`` asks the same.
+
+    Parameters
+    ----------
+    output : str or path-like
+        The model file.
+    flag : str
+        The option as the user typed it.
+    """
+    if Path(output).suffix.lower() != ".json":
+        raise InputError(f"{flag} {output}: a model file is JSON; give a file ending in .json.")
+
+
 def _inside(path, folder) -> bool:
     parent = Path(path).resolve().parent
     try:

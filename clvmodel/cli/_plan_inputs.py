@@ -16,6 +16,7 @@ from clvmodel._rfm_validate import RECOMPUTE_ADVICE, readable_examples, validate
 from clvmodel._table_ids import table_ids
 from clvmodel._units import UNIT_NAMES, convert_periods
 from clvmodel.cli import _guard
+from clvmodel.cli._rfm_input_checks import refuse_log_options
 from clvmodel.models._persistence import describe_model_file
 from clvmodel.models.bundle import foreign_file
 
@@ -273,6 +274,7 @@ def customer_table(frame, shown, gg, unit, columns, reading, drop_duplicates, rf
     if _is_rfm(frame.columns):
         if reading["observation_end"] is not None:
             raise clv.InputError(rfm_observation_end_refusal(shown))
+        refuse_log_options(shown)  # else silently not used
         given, assumed = rfm_unit(frame.attrs, shown, unit, rfm_time_unit)
         rfm = _rfm_from_file(frame, customer_col, shown, gg is not None, (given, unit))
         return CustomerTable(rfm, "RFM table", assumed)

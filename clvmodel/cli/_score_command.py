@@ -11,15 +11,15 @@ import click
 
 import clvmodel as clv
 from clvmodel._postgres_connect import display, is_postgres_uri
+from clvmodel._rfm_source import RfmColumnsError
 from clvmodel._rfm_sql import RFM_COLUMNS
 from clvmodel._units import convert_periods
 from clvmodel.cli import _output_paths, main
 from clvmodel.cli._batch_common import (
     amount_option,
-    check_duckdb_table,
+    check_source,
     connect_with_limit,
     csv_rows_checked,
-    input_columns,
     report_duplicates,
     source_options,
     transaction_source,
@@ -41,6 +41,7 @@ from clvmodel.cli._plan_inputs import (
     rfm_observation_end_refusal,
     rfm_unit,
 )
+from clvmodel.cli._rfm_input_checks import refuse_log_options, rfm_columns_refusal
 from clvmodel.cli._score_models import check_interval, load_bundle
 from clvmodel.cli._score_notes import observation_end_note, score_notes
 from clvmodel.cli._score_stream import scored_tables, stream_scores, stream_scores_to_postgres
@@ -179,7 +180,7 @@ def score(
     check_interval(interval)
     target = _Target(output, output_table, rejects_table, rejects, if_exists)
     _check_target(target, model, input_path, options["table"], options["query"])
-    check_duckdb_table(input_path, options["table"])
+    check_source(input_path, options)
     amount_option(options)
     bundle, spend_dropped = load_bundle(model, interval, no_amount=not options["amount_col"])
     if bundle.gg is None:  # no spend to predict: purchases and P(alive); value columns empty
@@ -247,6 +248,10 @@ def _check_target(target: _Target, model, input_path, input_table, query=None) -
             f"cannot tell the output format of {target.output!r}; use .csv or .parquet, or a "
             "postgresql:// URI with --output-table."
         )
+    if target.rejects_path.suffix.lower() != ".csv":  # as `clvmodel subscriptions score`
+        raise InputError(
+            f"--rejects {target.rejects_path}: the rejects file is a CSV; end it in .csv."
+        )
 
 
 def _check_tables(target: _Target, input_path, input_table, query) -> None:
@@ -302,13 +307,15 @@ def _read_log(input_path, unit, batch_size, options) -> _Read:
 
 def _read_rfm(input_path, unit, rfm_time_unit, batch_size, options) -> _Read:
     rfm_path, rfm_table = input_path, options["table"]
+    shown = display(input_path)
     customer_type = spool = None
     if is_postgres_uri(input_path):
+        refuse_log_options(shown)  # before the table is streamed
         spool = _rfm_spool(input_path, options)
         rfm_path, rfm_table = spool.path, None
         customer_type = spool.types[options["customer_col"]]
     recorded = recorded_attrs(rfm_path) if rfm_table is None else {}  # a Parquet file's unit
-    given, assumed = rfm_unit(recorded, display(input_path), unit, rfm_time_unit)
+    given, assumed = rfm_unit(recorded, shown, unit, rfm_time_unit)
     connection = connect_with_limit(options["memory_limit"])
     # In its own unit the table bounds repeat purchases by the days in recency, row by row.
     monetary = bool(options["amount_col"])  # without a spend model monetary_value is not read
@@ -316,37 +323,14 @@ def _read_rfm(input_path, unit, rfm_time_unit, batch_size, options) -> _Read:
         source = RfmSource(
             rfm_path, options["customer_col"], rfm_table, connection, given, monetary
         )
-    except InputError:
-        if monetary and (advice := _no_monetary_value(rfm_path, rfm_table, options)):
-            raise InputError(f"INPUT {display(input_path)} {advice}") from None
-        raise
-    counts = source.check_usable(f"INPUT {display(input_path)}")  # none to score: the reasons
+    except RfmColumnsError as exc:
+        raise rfm_columns_refusal(exc, shown, options["date_col"]) from None
+    refuse_log_options(shown)  # an RFM table indeed: the options of a log would be ignored
+    counts = source.check_usable(f"INPUT {shown}")  # none to score: the reasons
     scale = convert_periods(1.0, given, unit)  # recency and T in the model's unit
     batches = source.batches(batch_size, time_unit=unit, scale=scale)
     total, no_valid = counts["rows"] - counts["rejected_rows"], counts["rejected_rows"]
     return _Read(batches, source.rejects(), counts, total, no_valid, customer_type, spool, assumed)
-
-
-def _no_monetary_value(rfm_path, rfm_table, options) -> str | None:
-    """What to say of an RFM table whose ids are found but that has no ``monetary_value`` column
-    (else None): the reader's message would blame the ids' nameless column of a CSV file."""
-    from clvmodel._rfm_source import nameless_first_column, parquet_index_column
-
-    columns = input_columns(rfm_path, rfm_table)
-    if columns is None:
-        return None
-    ids = options["customer_col"] in columns or nameless_first_column(
-        columns, getattr(columns, "unnamed", ())
-    )
-    if rfm_table is None and not ids:
-        ids = parquet_index_column(rfm_path)
-    missing = [name for name in RFM_COLUMNS[:3] if name not in columns]
-    if not ids or missing or "monetary_value" in columns:
-        return None
-    return (
-        "has no monetary_value column, which the spend model of MODEL needs; add the column, or "
-        "pass --no-amount to score purchases, P(alive) and churn risk only."
-    )
 
 
 def _write_scores(read: _Read, target: _Target, settings) -> tuple[int, str, str]:

@@ -120,9 +120,14 @@ def simulate(n_customers, output, seed, r, alpha, a, b, days):
     high at 500,000 customers). To check that a fit recovers known parameters, draw the RFM
     table itself with clvmodel.simulate_customers.
     """
-    import clvmodel as clv
-    from clvmodel.io import write_table
+    from pathlib import Path
 
+    import clvmodel as clv
+    from clvmodel.cli import _output_paths
+    from clvmodel.io import format_of, write_table
+
+    format_of(Path(output))  # an unknown extension fails before the log is drawn
+    _output_paths.check_output_folders({"-o/--output": output})
     check_feasible(n_customers, r, alpha, days)
     transactions = clv.simulate_transactions(
         n_customers,
@@ -133,4 +138,8 @@ def simulate(n_customers, output, seed, r, alpha, a, b, days):
         seed=seed,
     )
     write_table(transactions, output, index=False)
-    click.echo(f"wrote {len(transactions):,} transactions of {n_customers:,} customers to {output}")
+    rows = len(transactions)
+    click.echo(
+        f"wrote {rows:,} transaction{'s' * (rows != 1)} of {n_customers:,} "
+        f"customer{'s' * (n_customers != 1)} to {output}"
+    )

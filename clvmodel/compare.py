@@ -137,8 +137,8 @@ def compare_models(calibration, holdout=None, models=None, *, max_frequency: int
     if not isinstance(calibration, pd.DataFrame) or len(calibration) == 0:
         raise InputError("calibration must be a non-empty RFM table (a DataFrame).")
     candidates = [
-        purchase_model(m) if not isinstance(m, PurchaseModel) else m
-        for m in (DEFAULT_MODELS if models is None else _listed(models))
+        _candidate(m, k)
+        for k, m in enumerate(DEFAULT_MODELS if models is None else _listed(models))
     ]
     if not candidates:
         raise InputError("models is empty: name at least one model to compare.")
@@ -188,6 +188,26 @@ def _listed(models) -> list:
             f"models must be a model name such as 'bgnbd', a purchase model, or a sequence of "
             f"them; got {models!r}."
         ) from None
+
+
+def _candidate(model, position: int) -> PurchaseModel:
+    """A purchase model from an entry of ``models``: a model as it is, a name as a new model;
+    any other object (a spend model, a bundle of models) is named as what it is."""
+    if isinstance(model, PurchaseModel):
+        return model
+    if isinstance(model, str):
+        return purchase_model(model)
+    inside = getattr(model, "bg", None)  # a ModelBundle holds one
+    advice = (
+        f"; pass the bundle's purchase model, models[{position}].bg"
+        if isinstance(inside, PurchaseModel)
+        else ""
+    )
+    raise InputError(
+        f"models[{position}] is a {type(model).__name__}: compare_models ranks purchase models "
+        f"(BG/NBD, MBG/NBD, Pareto/NBD), named {sorted(PURCHASE_MODELS)} or given as models"
+        f"{advice}."
+    )
 
 
 def _check_fitted_on(model, label: str, calibration) -> None:

@@ -18,6 +18,7 @@ from clvmodel._random import random_generator
 from clvmodel._table_ids import canonical_ranks
 from clvmodel.errors import InputError
 from clvmodel.models import PurchaseModel
+from clvmodel.models._intervals import check_level
 from clvmodel.value import check_models
 
 __all__ = ["coverage_comparison", "interval_coverage", "model_label", "randomised_pit"]
@@ -173,6 +174,7 @@ def interval_coverage(model, calibration, holdout, interval: float = 0.9, **opti
     """
     from scipy.stats import chisquare
 
+    interval = check_level(interval)  # None or text would fail inside predict, or at the end
     unknown = sorted(set(options) - _PREDICT_OPTIONS)
     if unknown:
         raise InputError(
@@ -195,7 +197,7 @@ def interval_coverage(model, calibration, holdout, interval: float = 0.9, **opti
     counts = np.histogram(pit, bins=10, range=(0.0, 1.0))[0]
     table["pit_chi2_pvalue"] = np.nan
     table.loc["all", "pit_chi2_pvalue"] = float(chisquare(counts).pvalue)
-    table.attrs["interval"] = float(interval)
+    table.attrs["interval"] = interval
     return table
 
 
@@ -267,6 +269,7 @@ def coverage_comparison(models, calibration, holdout, interval: float = 0.9, **o
     >>> list(table.index.get_level_values("model").unique())
     ['BG/NBD', 'Pareto/NBD']
     """
+    interval = check_level(interval)  # before any model is evaluated
     if not isinstance(models, dict):
         models = _model_list(models)
         labels = [model_label(m) for m in models]

@@ -328,7 +328,7 @@ def test_cli_fit_chooses_and_records_the_model(log_file, tmp_path, arguments, ch
 
 
 def test_cli_calibration_end_needs_auto(log_file, tmp_path):
-    result = run_cli("fit", log_file, "--calibration-end", "1997-09-30", "-o", tmp_path / "m")
+    result = run_cli("fit", log_file, "--calibration-end", "1997-09-30", "-o", tmp_path / "m.json")
     assert result.exit_code != 0 and "--model auto" in result.output
 
 

@@ -45,9 +45,15 @@ def checked_inputs(bg, calibration, holdout, need_buyers: bool = True):
             "clvmodel.calibration_holdout_split."
         )
     if not isinstance(bg, PurchaseModel):
+        bundle = isinstance(getattr(bg, "bg", None), PurchaseModel)  # a ModelBundle
         raise InputError(
             "bg must be a fitted purchase model (clvmodel.BetaGeoModel, ModifiedBetaGeoModel or "
-            f"ParetoNBDModel), got {type(bg).__name__}; gg is the optional fourth argument."
+            f"ParetoNBDModel), got {type(bg).__name__}; "
+            + (
+                "pass the bundle's models: bg=bundle.bg, gg=bundle.gg."
+                if bundle
+                else "gg is the optional fourth argument."
+            )
         )
     params = bg._check_fitted()  # NotFittedError before any work
     unit = time_unit(bg, calibration, holdout)

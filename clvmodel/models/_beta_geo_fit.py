@@ -210,7 +210,7 @@ def objective(theta, h: Histories, hessian: bool):
     hess[0, 0] = cx @ trigamma_shift(r, ux) + v_d1d1
     hess[0, 1] = rate_T - cw_d2 + v_d1md2
     # −r(1/α² − 1/(α + T)²) = −r T(2α + T)/(α²(α + T)²) per customer with that T
-    squares = h.count_T @ (h.uT * (2.0 * alpha + h.uT) * inv_T**2) / alpha**2
+    squares = h.count_T @ (h.uT * (2.0 * alpha + h.uT) * inv_T**2) / (alpha * alpha)
     hess[1, 1] = -r * squares + h.purchases_T @ inv_T**2 + cw_m_dsq + v_md2md2
     hess[0, 2] = -v_d1 / a
     hess[0, 3] = v_d1ib
@@ -218,7 +218,9 @@ def objective(theta, h: Histories, hessian: bool):
     hess[1, 3] = v_md2ib
     common = cx @ (_trigamma(a + b) - _trigamma(a + b + coins))
     # v − cw = −Σ c w², summed directly: the difference of the two sums cancels when a → 0.
-    hess[2, 2] = common - cw_w / a**2
+    # a * a, not a**2: a Python float's ** raises OverflowError where * gives inf (a fit on the
+    # way to a = 1e160 along a flat ridge).
+    hess[2, 2] = common - cw_w / (a * a)
     hess[2, 3] = common - v_ib / a
     hess[3, 3] = (
         cx @ (_trigamma(b + coins) - _trigamma(a + b + coins) - _trigamma(b) + _trigamma(a + b))

@@ -31,6 +31,7 @@ from clvmodel.errors import ConvergenceError, InputError, NotFittedError
 from clvmodel.models._compress import align_weights, compress_rows, weighted_sum
 from clvmodel.models._compress import check_weights as check_weights
 from clvmodel.models._fit_section import BOOTSTRAP_KEY, bootstrap_section, fit_section
+from clvmodel.models._identification import warn_if_unidentified
 from clvmodel.models._optimise import WARM_START_ROWS, Optimiser, converged
 from clvmodel.models._settings import refuse_bad_settings, renew_settings, settings_for_file
 from clvmodel.rfm import TIME_UNITS
@@ -301,6 +302,8 @@ class MaximumLikelihoodModel(Optimiser):
         edge = self._warn_if_degenerate(params, scaling.note)
         edge += scaling.runaway(self, log_theta, evaluate)  # coefficients run off to ±infinity
         covariance, errors = self._standard_errors(hessian * total, log_theta, edge, scaling)
+        if not scaling.active:  # with covariates, base parameters at z = 0 may be far out
+            warn_if_unidentified(self, scaling.parameters(self, log_theta), errors, edge)
         # Fitted state is set only now, after every check has passed (the last one here).
         self.params_ = scaling.parameters(self, log_theta)
         self.log_likelihood_ = float(-value * total)

@@ -47,6 +47,16 @@ def format_of(path: Path) -> str:
     return _FORMATS[suffix]
 
 
+def _file_path(path) -> Path:
+    """``path`` as a :class:`pathlib.Path` (``~`` expanded), else an error naming ``path``."""
+    if not isinstance(path, str | os.PathLike) or isinstance(path, bytes):
+        raise InputError(
+            "path must be a file name (text or a pathlib.Path) or a postgresql:// URI, got "
+            f"{type(path).__name__}."
+        )
+    return Path(path).expanduser()
+
+
 def read_table(
     path: str | os.PathLike,
     columns: list[str] | None = None,
@@ -92,6 +102,8 @@ def read_table(
     >>> tx = clv.read_table("postgresql://analyst@db/shop", table="sales.orders")
     ... # doctest: +SKIP
     """
+    # Over 80 lines for its docstring (the PostgreSQL types).
+    columns = [columns] if isinstance(columns, str) else columns  # one column, not its letters
     if is_postgres_uri(path):
         from clvmodel._postgres_read import read_frame
 
@@ -101,10 +113,11 @@ def read_table(
             "table= and query= read from a postgresql:// database, not from "
             f"{mask_password(repr(str(path)))}."
         )
-    location = Path(path)
+    location = _file_path(path)
     kind = format_of(location)
     if not location.is_file():
-        raise InputError(f"input file {str(location)!r} does not exist.")
+        what = "is a folder; give a file's path" if location.is_dir() else "does not exist"
+        raise InputError(f"input file {str(location)!r} {what}.")
     try:
         if kind == "csv":
             check_csv_text(location)  # empty or not UTF-8: said in words
@@ -215,7 +228,8 @@ def write_table(
     frame : pandas.DataFrame
         The table (a Series is written as its one column); with ``index=True`` its index is
         written as a first column (named after the index, or ``customer_id`` for an unnamed one
-        in a database).
+        in a database). Column names that mix types, and index names that are not text, are
+        written as text.
     path : str or path-like
         A ``.csv`` or ``.parquet`` file, or a ``postgresql://`` connection URI.
     index : bool
@@ -254,12 +268,13 @@ def write_table(
         frame = frame.to_frame()
     elif not isinstance(frame, pd.DataFrame):
         raise InputError(f"frame must be a pandas DataFrame, not {type(frame).__name__}.")
+    frame = _text_names(frame)
     if is_postgres_uri(path):
         if not table:
             raise InputError("writing to a postgresql:// database needs table= (the table name).")
         _write_postgres(frame, str(path), table, index, if_exists, column_types or {})
         return table
-    location = Path(path)
+    location = _file_path(path)
     kind = format_of(location)
     if kind == "csv":
         return write_atomically(location, lambda tmp: frame.to_csv(tmp, index=index))
@@ -293,6 +308,26 @@ def _write_postgres(frame, uri, table, index, if_exists, column_types) -> None:
         for name in arrow.column_names
     ]
     write_tables(uri, [TableSpec(table, columns, [arrow])], if_exists)
+
+
+def _text_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its column and index names as text when they mix types (``0`` and
+    ``"amount"``) or the index's are not text: Arrow stores names as text, and warns that such
+    names would not come back as they were."""
+    names = frame.columns
+    kinds = {type(name) for name in names}
+    mixed = len(kinds) > 1 and not isinstance(names, pd.MultiIndex)
+    odd_index = any(n is not None and not isinstance(n, str) for n in frame.index.names)
+    if not (mixed or odd_index):
+        return frame
+    frame = frame.copy(deep=False)
+    if mixed:
+        frame.columns = names.map(str)
+    if odd_index:
+        frame.index = frame.index.set_names(
+            [None if n is None else str(n) for n in frame.index.names]
+        )
+    return frame
 
 
 def _check_column_names(frame: pd.DataFrame, target: str) -> None:

@@ -199,8 +199,8 @@ def plot_churn_risk_vs_value(scores, ax=None, value_cut=None):
     median = value_cut is None
     if median:
         value_cut = float(np.median(value))
-    elif not np.isfinite(value_cut) or value_cut < 0:
-        raise InputError(f"value_cut must be a predicted CLV ≥ 0, got {value_cut!r}.")
+    else:
+        value_cut = _value_cut(value_cut)
     ax = new_axes(ax)
     codes = np.asarray(categorical.codes)
     colours = _tier_colours(len(labels))
@@ -235,6 +235,17 @@ def plot_churn_risk_vs_value(scores, ax=None, value_cut=None):
         text.set_parse_math(False)
     ax.spines[["top", "right"]].set_visible(False)
     return ax
+
+
+def _value_cut(value_cut) -> float:
+    """``value_cut`` as a number ≥ 0, else an InputError naming it (text too)."""
+    try:
+        number = float(value_cut)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if isinstance(value_cut, bool | str) or not np.isfinite(number) or number < 0:
+        raise InputError(f"value_cut must be a predicted CLV ≥ 0, got {value_cut!r}.")
+    return number
 
 
 def _draw_cuts(ax, cuts, value_cut, median) -> None:

@@ -247,6 +247,11 @@ def _grid_to_plot(bg, data, **options) -> pd.DataFrame:
                 "a table to plot must come from frequency_recency_grid (index 'frequency', "
                 "columns 'recency'); or pass the fitted BetaGeoModel itself."
             )
+        if grid.empty or grid.isna().all().all():
+            raise InputError(
+                "the grid has no predictions to draw (no rows, no columns, or every cell "
+                "blank); make it with frequency_recency_grid, or pass the fitted model itself."
+            )
     else:
         grid = frequency_recency_grid(bg, data, **options)
     return grid

@@ -17,7 +17,7 @@ import pandas as pd
 
 from clvmodel.errors import InputError
 from clvmodel.evaluation.tracking import tracking_period_name
-from clvmodel.plotting._common import new_axes
+from clvmodel.plotting._common import new_axes, numeric_columns
 
 __all__ = [
     "plot_conditional_expectation",
@@ -55,7 +55,9 @@ def _model_name(source) -> str:
     return getattr(source, "model_name", "model")
 
 
-def _require(table: pd.DataFrame, columns, what: str) -> None:
+def _require(table: pd.DataFrame, columns, what: str) -> pd.DataFrame:
+    """``table``, checked to have ``columns`` and rows, with its number columns as numbers (a
+    table read back from a CSV file holds text)."""
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise InputError(
@@ -64,6 +66,8 @@ def _require(table: pd.DataFrame, columns, what: str) -> None:
         )
     if table.empty:
         raise InputError(f"the {what} table has no rows: there is nothing to draw.")
+    plotted = [c for c in columns if c not in ("phase", "start_date")]
+    return numeric_columns(table, [*plotted, "customers", "naive", "own_rate"], what)
 
 
 def plot_tracking(report, ax=None, kind: str = "cumulative"):
@@ -103,7 +107,7 @@ def plot_tracking(report, ax=None, kind: str = "cumulative"):
     columns = [f"actual_{kind}", f"model_{kind}", "period", "start_date"]
     if table.attrs.get("calibration_periods") is None:
         columns.append("phase")  # where calibration ends, without the table's attrs
-    _require(table, columns, "tracking")
+    table = _require(table, columns, "tracking")
     ax = new_axes(ax)
     periods = table["period"].to_numpy()
     name = _model_name(report)
@@ -168,7 +172,8 @@ def plot_conditional_expectation(report, ax=None, baselines=("naive",)):
     ax : matplotlib.axes.Axes, optional
         Where to draw.
     baselines : sequence of {"naive", "own_rate"}
-        Baseline predictions to draw too (when the table has them).
+        Baseline predictions to draw too (when the table has them); one name alone, or None
+        for none.
 
     Returns
     -------
@@ -178,7 +183,10 @@ def plot_conditional_expectation(report, ax=None, baselines=("naive",)):
         customers leaves its place empty).
     """
     table = _table(report, "conditional_expectation", "conditional-expectation")
-    _require(table, ["actual", "model"], "conditional-expectation")
+    table = _require(table, ["actual", "model"], "conditional-expectation")
+    baselines = (
+        [] if baselines is None else [baselines] if isinstance(baselines, str) else baselines
+    )
     unknown = [b for b in baselines if b not in ("naive", "own_rate")]
     if unknown:
         raise InputError(f"unknown baseline(s) {unknown}; choose from 'naive' and 'own_rate'.")
@@ -221,7 +229,7 @@ def plot_predicted_vs_actual(report, ax=None):
         ``ax.lines[1]`` is the diagonal of perfect agreement.
     """
     table = _table(report, "predicted_vs_actual", "predicted-vs-actual")
-    _require(table, ["mean_predicted", "mean_actual"], "predicted-vs-actual")
+    table = _require(table, ["mean_predicted", "mean_actual"], "predicted-vs-actual")
     ax = new_axes(ax)
     predicted = table["mean_predicted"].to_numpy()
     actual = table["mean_actual"].to_numpy()
@@ -264,7 +272,7 @@ def plot_period_transactions(report, ax=None):
         ``ax.containers[0]`` holds the actual bars and ``ax.containers[1]`` the model's.
     """
     table = _table(report, "period_transactions", "period-transactions")
-    _require(table, ["actual", "model"], "period-transactions")
+    table = _require(table, ["actual", "model"], "period-transactions")
     ax = new_axes(ax)
     x = np.arange(len(table))
     width = 0.4
@@ -318,7 +326,7 @@ def plot_reliability(report, ax=None):
     ax = new_axes(ax)
     styles = [{"color": "tab:blue", "marker": "o"}, {"color": "tab:red", "marker": "^"}]
     for (name, table), style in zip(tables, styles, strict=False):
-        _require(table, ["mean_predicted", "observed_rate"], "reliability")
+        table = _require(table, ["mean_predicted", "observed_rate"], "reliability")
         ax.plot(
             table["mean_predicted"].to_numpy(),
             table["observed_rate"].to_numpy(),

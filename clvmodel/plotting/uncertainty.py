@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel.errors import InputError
-from clvmodel.plotting._common import new_axes
+from clvmodel.plotting._common import new_axes, numeric_columns
 from clvmodel.plotting.value import _money
 
 __all__ = ["plot_coverage", "plot_value_intervals"]
@@ -47,6 +47,10 @@ def plot_value_intervals(scores, naive_clv=None, customers: int = 20, ax=None):
         )
     if isinstance(customers, bool) or not isinstance(customers, int | np.integer) or customers < 1:
         raise InputError(f"customers must be a whole number ≥ 1, got {customers!r}.")
+    if naive_clv is not None:
+        naive_clv = _one_value(naive_clv)
+    elif "naive_clv" in scores.columns:  # text read back from a file: numbers, or refused
+        scores = numeric_columns(scores, ["naive_clv"], "scores")
     top = _interval_values(scores).nlargest(int(customers), "predicted_clv").iloc[::-1]
     ax = new_axes(ax)
     y = np.arange(len(top))
@@ -137,6 +141,19 @@ def _draw_naive(ax, scores: pd.DataFrame, top: pd.DataFrame, y, naive_clv) -> No
         )
 
 
+def _one_value(naive_clv) -> float:
+    """``naive_clv`` as a finite number, else an InputError naming the argument."""
+    try:
+        value = float(naive_clv)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if isinstance(naive_clv, bool | str) or not np.isfinite(value):
+        raise InputError(
+            f"naive_clv must be a finite number (the naive formula's value), got {naive_clv!r}."
+        )
+    return value
+
+
 def _coverage_table(coverage) -> pd.DataFrame:
     """The coverage table of ``coverage`` (a table or a report), checked."""
     table = coverage if isinstance(coverage, pd.DataFrame) else getattr(coverage, "coverage", None)
@@ -163,7 +180,8 @@ def _coverage_table(coverage) -> pd.DataFrame:
         )
     if table.empty:
         raise InputError("the coverage table has no rows: there is nothing to draw.")
-    return table
+    numbers = ["observed_coverage", "predicted_mass", "customers", "standard_error"]
+    return numeric_columns(table, numbers, "coverage")
 
 
 def plot_coverage(coverage, ax=None):

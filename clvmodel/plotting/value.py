@@ -109,6 +109,11 @@ def plot_clv_vs_naive(
     """
     if kind not in _KINDS:
         raise InputError(f"kind must be 'histogram' or 'concentration', got {kind!r}.")
+    if not isinstance(value_label, str):
+        raise InputError(
+            f"value_label must be text (such as 'predicted CLV, next 12 months'), got "
+            f"{value_label!r}."
+        )
     predicted, naive = _values(table)
     ax = new_axes(ax)
     if kind == "histogram":
@@ -124,7 +129,10 @@ def _histogram(ax, predicted, naive, bins, value_label) -> None:
         raise InputError(f"bins must be a whole number ≥ 1, got {bins!r}.")
     positive = predicted[predicted > 0]
     if positive.size == 0:
-        raise InputError("every predicted CLV is 0; there is no distribution to draw.")
+        raise InputError(
+            "every predicted CLV is 0 or below, and the histogram's logarithmic axis shows "
+            "positive values only; there is no distribution to draw on it."
+        )
     # A few customers can have values near 0 (long gone); starting the log axis at the 1st
     # percentile keeps the bins on the bulk of the distribution. Values below the first edge
     # (including 0) fall in the first bin, so every customer is counted.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from clvmodel._units import check_number
+from clvmodel._units import Duration, check_number, parse_duration
 from clvmodel.errors import InputError
 from clvmodel.models._alignment import align_to_index, first_offenders
 
@@ -16,12 +16,17 @@ __all__ = ["check_horizon", "one_horizon"]
 _NOT_NUMBERS = {"m": "a duration", "M": "a date", "U": "text", "S": "text", "b": "true/false"}
 
 
-def check_horizon(t, n: int | None, index=None, *, name: str = "t") -> np.ndarray:
+def check_horizon(
+    t, n: int | None, index=None, *, name: str = "t", unit: str | None = None
+) -> np.ndarray:
     """A horizon as a float array: finite, ≥ 0, one value or (given ``n``) one per customer.
 
     A pandas Series is matched to the table's rows by customer id (``index``, the table's
-    index), anything else by position; ``name`` is the argument's name in the messages.
+    index), anything else by position; ``name`` is the argument's name in the messages. A
+    duration (``"39W"``, ``"9M"``, :class:`~clvmodel.Duration`) is converted to ``unit``, the
+    model's calendar time unit ("D" or "W"), and refused without one.
     """
+    t = _in_model_units(t, unit, name)
     given = t
     t = align_to_index(t, index, name)
     kind = _NOT_NUMBERS.get(np.asarray(t).dtype.kind)
@@ -51,6 +56,26 @@ def check_horizon(t, n: int | None, index=None, *, name: str = "t") -> np.ndarra
     if n is not None and values.ndim > 0 and values.size not in (1, n):
         raise InputError(f"{name} has {values.size} values; give one, or one per customer ({n}).")
     return values
+
+
+def _in_model_units(t, unit: str | None, name: str):
+    """``t`` as a number of the model's time units when it is a duration; else as given."""
+    if not isinstance(t, str | Duration):
+        return t
+    try:
+        duration = parse_duration(t, name=name, allow_zero=True)
+    except InputError:
+        if isinstance(t, Duration):
+            raise
+        return t  # text that is no duration ("52"): refused as text below
+    if unit not in ("D", "W"):
+        raise InputError(
+            f"the horizon {name}={str(t)!r} is a duration, but the model records no calendar "
+            f"time unit (days or weeks) to convert it to; give {name} as a number of the "
+            "model's periods (a model made by from_params records its unit when given "
+            "time_unit='W' or 'D')."
+        )
+    return duration.to(unit)
 
 
 def one_horizon(t, name: str = "t") -> float:

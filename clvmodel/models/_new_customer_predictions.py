@@ -41,9 +41,10 @@ class NewCustomerPredictions:
 
         Parameters
         ----------
-        t : float, array_like or pandas.Series
-            Time since the first purchase, in the model's time unit; with ``data``, one value or
-            one per row (a Series is matched to the rows of ``data`` by its index).
+        t : float, array_like, pandas.Series or duration
+            Time since the first purchase, in the model's time unit or as a duration such as
+            ``"12M"`` (converted to it); with ``data``, one value or one per row (a Series is
+            matched to the rows of ``data`` by its index).
         data : pandas.DataFrame, optional
             One row per new customer holding the covariate columns (required with covariates).
 
@@ -55,7 +56,8 @@ class NewCustomerPredictions:
         if isinstance(t, pd.DataFrame):  # the (data, t) order of the former covariate class
             t, data = data, t
         p, index = self._new_params(data)
-        horizon = check_horizon(t, None if index is None else len(index), _ids(data, index))
+        rows = None if index is None else len(index)
+        horizon = check_horizon(t, rows, _ids(data, index), unit=getattr(self, "time_unit_", None))
         with np.errstate(all="ignore"):
             values = type(self)._expected_new(p, horizon)
         return _shaped(values, index, "expected_purchases_new")
@@ -69,8 +71,9 @@ class NewCustomerPredictions:
         n : int or array_like of int
             Number of repeat purchases (≥ 0); with ``data``, one number or one per row (a
             Series is matched to the rows of ``data`` by its index).
-        t : float, array_like or pandas.Series
-            Length of the period, in the model's time unit (as ``n``).
+        t : float, array_like, pandas.Series or duration
+            Length of the period, in the model's time unit (as ``n``) or as a duration such as
+            ``"12M"`` (converted to it).
         data : pandas.DataFrame, optional
             With covariates: one row per new customer holding the covariate columns.
 
@@ -82,7 +85,7 @@ class NewCustomerPredictions:
         p, index = self._new_params(data)
         rows, ids = (None, None) if index is None else (len(index), _ids(data, index))
         counts = _check_counts(n, rows, ids)
-        horizon = check_horizon(t, rows, ids)
+        horizon = check_horizon(t, rows, ids, unit=getattr(self, "time_unit_", None))
         try:
             np.broadcast_shapes(counts.shape, horizon.shape, *(() if rows is None else [(rows,)]))
         except ValueError:

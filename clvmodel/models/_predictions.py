@@ -85,8 +85,9 @@ class PurchasePredictions:
         ----------
         data : pandas.DataFrame
             RFM table with ``frequency``, ``recency``, ``T`` (and the covariate columns).
-        t : float, array_like or pandas.Series
-            Horizon in the model's time unit (≥ 0); an array must have one value per customer,
+        t : float, array_like, pandas.Series or duration
+            Horizon in the model's time unit (≥ 0), or a duration such as ``"39W"`` or ``"9M"``
+            (converted to the model's unit); an array must have one value per customer,
             in the table's row order; a Series is matched to the rows by customer id (its index
             must hold each of the table's ids once).
         which : sequence of str
@@ -136,7 +137,8 @@ class PurchasePredictions:
         # In the unit given, frequency is bounded by the days in recency (as in a recorded one).
         rfm = validate_rfm(data, time_unit=time_unit)
         n = len(rfm.frequency)
-        t = check_horizon(t, n, rfm.index)  # a Series is matched to the rows by customer id
+        # A Series is matched to the rows by customer id; a duration converted to the unit.
+        t = check_horizon(t, n, rfm.index, unit=getattr(self, "time_unit_", None))
         per_row = np.broadcast_to(t, (n,)) if t.ndim else None
         rfm, p, (x, t_x, age, *covariates), group, first = self._rows(
             data, *([per_row] if t.ndim else []), time_unit=time_unit, rfm=rfm
@@ -227,9 +229,9 @@ class PurchasePredictions:
         ----------
         data : pandas.DataFrame
             RFM table with ``frequency``, ``recency`` and ``T`` (and the covariate columns).
-        t : float, array_like or pandas.Series
+        t : float, array_like, pandas.Series or duration
             Horizon in the model's time unit (≥ 0): one value per customer in row order, or a
-            Series matched by customer id (see :meth:`predict`).
+            Series matched by customer id, or a duration such as ``"39W"`` (see :meth:`predict`).
         time_unit : {"D", "W"}, optional
             Time unit of the table, checked against the model's (see :meth:`predict`).
 
@@ -251,8 +253,8 @@ class PurchasePredictions:
         ----------
         data : pandas.DataFrame
             RFM table (and the covariate columns).
-        t : float or array_like
-            Horizon in the model's time unit.
+        t : float, array_like or duration
+            Horizon in the model's time unit, or a duration such as ``"39W"`` (converted to it).
         time_unit : {"D", "W"}, optional
             Time unit of the table, checked against the model's (see :meth:`predict`).
 
@@ -271,8 +273,8 @@ class PurchasePredictions:
         ----------
         data : pandas.DataFrame
             RFM table (and the covariate columns).
-        t : float
-            Horizon in the model's time unit.
+        t : float or duration
+            Horizon in the model's time unit, or a duration such as ``"39W"`` (converted to it).
         max_purchases : int
             Largest count shown; the probability of more is 1 minus the row's sum.
 
@@ -285,7 +287,7 @@ class PurchasePredictions:
             raise InputError(f"max_purchases must be a whole number, got {max_purchases!r}.")
         if not 0 <= max_purchases <= 100_000:
             raise InputError(f"max_purchases must be between 0 and 100000, got {max_purchases}.")
-        horizon = check_horizon(t, None)
+        horizon = check_horizon(t, None, unit=getattr(self, "time_unit_", None))
         if horizon.ndim:
             raise InputError("purchase_distribution takes one horizon t for every customer.")
         rfm, p, (x, t_x, age, *_), group, _ = self._rows(data)

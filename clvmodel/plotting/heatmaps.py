@@ -22,6 +22,7 @@ from clvmodel._rfm_validate import RECENCY_RTOL
 from clvmodel._units import PERIOD_DAYS, Duration
 from clvmodel.errors import InputError
 from clvmodel.models import PurchaseModel
+from clvmodel.models._horizon import check_horizon
 from clvmodel.models._table_unit import check_table_unit
 from clvmodel.plotting._common import new_axes
 from clvmodel.rfm import validate_rfm
@@ -103,12 +104,12 @@ def frequency_recency_grid(
     kind : {"expected_purchases", "probability_alive"}
         Expected purchases in the next ``t`` time units (eq. 10 of Fader, Hardie and Lee 2005),
         or the probability that the customer is still active (eq. 13).
-    t : float
-        Horizon of the expected purchases, in the model's time unit; ignored for
-        ``"probability_alive"``.
-    T : float, optional
+    t : float or duration
+        Horizon of the expected purchases, in the model's time unit or as a duration such as
+        ``"52W"`` or ``"12M"`` (converted to it); ignored for ``"probability_alive"``.
+    T : float or duration, optional
         Age of the customers (time from the first purchase to the end of observation), in the
-        model's time unit. Required without ``data``.
+        model's time unit or as a duration. Required without ``data``.
     max_frequency : int, optional
         Largest number of repeat purchases (the last row). Required without ``data``.
     recency_points : int, optional
@@ -145,11 +146,19 @@ def frequency_recency_grid(
     _check_model(bg)
     if kind not in _KINDS:
         raise InputError(f"kind must be 'expected_purchases' or 'probability_alive', got {kind!r}.")
+    T = _model_units(bg, T, "T")
     T, max_frequency, recency_points = _grid_shape(bg, data, T, max_frequency, recency_points)
     if kind == "expected_purchases":
-        t = _positive("t", t)
+        t = _positive("t", _model_units(bg, t, "t"))
 
     return _predictions_grid(bg, kind, t, T, max_frequency, recency_points)
+
+
+def _model_units(bg, value, name: str):
+    """A duration ("39W", "12M") as a number of the model's time units; anything else as given."""
+    if not isinstance(value, str | Duration):
+        return value
+    return float(check_horizon(value, None, name=name, unit=getattr(bg, "time_unit_", None)))
 
 
 def _check_model(bg) -> None:

@@ -189,3 +189,20 @@ def test_unfitted_model_says_fit_first():
 def test_foreign_table_is_rejected():
     with pytest.raises(clv.InputError, match="frequency_recency_grid"):
         plot_frequency_recency(pd.DataFrame({"a": [1.0]}))
+
+
+def test_the_grid_takes_its_horizon_and_age_written_with_their_unit():
+    """As every horizon in clvmodel: "52W" and "12M" convert to the model's unit (weeks here),
+    where they were refused as "must be a number > 0"."""
+    bg = clv.BetaGeoModel.from_params(
+        {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}, time_unit="W"
+    )
+    numbers = clv.plotting.frequency_recency_grid(bg, T=39, max_frequency=4, t=52)
+    text = clv.plotting.frequency_recency_grid(bg, T="39W", max_frequency=4, t="52W")
+    pd.testing.assert_frame_equal(text, numbers)
+    year = clv.plotting.frequency_recency_grid(bg, T=39, max_frequency=4, t="12M")
+    expected = clv.plotting.frequency_recency_grid(bg, T=39, max_frequency=4, t=365.25 / 7)
+    np.testing.assert_allclose(year.to_numpy(), expected.to_numpy(), equal_nan=True)
+    unitless = clv.BetaGeoModel.from_params(dict(bg.params_))
+    with pytest.raises(clv.InputError, match="no calendar time unit"):
+        clv.plotting.frequency_recency_grid(unitless, T=39, max_frequency=4, t="52W")

@@ -238,7 +238,8 @@ def _fit_noting_warnings(model, calibration) -> tuple[str, bool]:
             warnings.simplefilter("always")
             if not hasattr(model, "log_likelihood_"):
                 model.fit(calibration)
-        note = "; ".join(str(w.message) for w in caught if issubclass(w.category, UserWarning))
+        # Each message ends in a full stop: joined by spaces, not "(...).; the Hessian".
+        note = " ".join(str(w.message) for w in caught if issubclass(w.category, UserWarning))
     except ClvError as exc:
         return f"fit failed: {exc}", False
     except (ArithmeticError, ValueError) as exc:

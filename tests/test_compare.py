@@ -354,3 +354,23 @@ def test_cli_holdout_choice_reads_what_fit_reads(log_file, tmp_path):
         assert result.exit_code == 0, result.output
         assert clv.load_models(output).metadata["model_choice"]["chosen"] == "pnbd"
     assert "1 rows left out" in result.output
+
+
+def test_a_note_of_several_warnings_reads_as_sentences():
+    """Two warnings of one fit were joined as "(no standard error).; the Hessian ..."."""
+    rng = np.random.default_rng(1)
+    days = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 30, 300), unit="D")
+    log = pd.DataFrame({"customer_id": np.arange(300), "date": days, "amount": 10.0})
+    again = pd.DataFrame({"customer_id": [0], "date": [pd.Timestamp("2020-02-15")], "amount": 10.0})
+    later = pd.DataFrame({"customer_id": [1, 2], "date": pd.Timestamp("2020-03-10"), "amount": 5.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cal, hold = clv.calibration_holdout_split(
+            pd.concat([log, again, later]),
+            calibration_end="2020-03-01",
+            observation_end="2020-04-01",
+        )
+        table = clv.compare_models(cal, hold, models=["bgnbd"])
+    note = table.table["note"].iloc[0]
+    assert "edge of its parameter space" in note and "not positive definite" in note
+    assert ".;" not in note

@@ -6,6 +6,16 @@ by these rules, so that they agree by construction: the pandas routes call the f
 SQL engines use the same patterns (:mod:`clvmodel._reading_sql`) and send their distinct date texts
 to :func:`read_date_texts`.
 
+Missing values
+    One rule for every column (ids, dates, amounts, RFM columns, segments, attribute levels,
+    covariates) and every route: a value is missing when it is null, NaN, empty or one of
+    :data:`MISSING_TEXTS` (``NA``, ``N/A``, ``null``, ``None``, ``NaN``, ``nat``, ``#N/A``, ...)
+    after trimming spaces (in a CSV file read by pandas: the spaces before it and one after),
+    in any case. CSV files are read so (:func:`clvmodel.read_table`, the
+    subscription batches, and the SQL routes through :mod:`clvmodel._reading_sql`); such texts
+    in a DataFrame, a Parquet file or a database are missing too as ids, dates, amounts,
+    subscription covariates and Day One categorical attributes. So a segment or a level written
+    ``NA`` is missing, never a value of its own: name North America otherwise.
 Customer ids
     A text id is trimmed of surrounding spaces; a text id that is a whole number written with a
     decimal point and zeros (``"1.0"``, ``"42.00"``) is that whole number (``"1"``, ``"42"``).

@@ -15,10 +15,10 @@ Memory stays bounded by the batch size, except for two small per-row costs of th
   read whole, the whole-table id counts and observation end handed in), its rejects appended to a
   spool file with their row numbers in the whole table.
 
-Batches are read as :func:`clvmodel.read_table` reads the whole file: CSV cells as text with
-pandas' missing-value markers, Parquet through Arrow (an integer column with missing values
-becomes nullable integers in every batch, as it does in the whole table, so ids above 2**53 stay
-exact).
+Batches are read as :func:`clvmodel.read_table` reads the whole file: CSV cells as text, empty
+ones and missing-value texts (:data:`clvmodel._reading.MISSING_TEXTS`, any case) missing,
+Parquet through Arrow (an integer column with missing values becomes nullable integers in every
+batch, as it does in the whole table, so ids above 2**53 stay exact).
 """
 
 from __future__ import annotations
@@ -37,10 +37,12 @@ import pandas as pd
 from clvmodel._grouping import count_rows
 from clvmodel._reading import MISSING_TEXTS, TRUE_FALSE, examples
 from clvmodel._reading_csv import check_csv_text
+from clvmodel._reading_integers import nullable_integer_dtype
+from clvmodel._reading_text import CSV_CELLS
 from clvmodel._subscription_dates import DateOrder, parse_dates
 from clvmodel._table_ids import table_ids
 from clvmodel.errors import InputError
-from clvmodel.io import format_of, nullable_integer_dtype
+from clvmodel.io import format_of
 
 #: Rows per batch (the command line's ``--batch-size`` default).
 BATCH_ROWS = 100_000
@@ -85,8 +87,10 @@ def read_batches(
         if kind == "csv":
             # Every column is tokenised (no usecols=): a line with more fields than the header,
             # such as an unquoted "1,234.50", must be refused, not read as a shifted row.
-            with pd.read_csv(location, dtype=str, keep_default_na=True,
-                             chunksize=size) as reader:  # fmt: skip
+            # Spaces after a comma skipped, as clvmodel.read_table does (" NA" is missing there).
+            with pd.read_csv(
+                location, **CSV_CELLS, skipinitialspace=True, chunksize=size
+            ) as reader:
                 for chunk in reader:
                     yield chunk[columns].reset_index(drop=True)
             return

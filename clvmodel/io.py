@@ -12,7 +12,8 @@ import pandas as pd
 from clvmodel._files import csv_delimiter, csv_header_line, write_atomically
 from clvmodel._postgres_connect import is_postgres_uri, mask_password
 from clvmodel._reading_csv import check_csv_text
-from clvmodel._reading_text import header_advice
+from clvmodel._reading_integers import exact_integers
+from clvmodel._reading_text import CSV_CELLS, header_advice
 from clvmodel.errors import InputError
 
 __all__ = ["read_table", "write_table"]
@@ -81,8 +82,12 @@ def read_table(
     Returns
     -------
     pandas.DataFrame
-        CSV ids are read as strings (leading zeros survive); dates are left for
-        :func:`clvmodel.rfm_summary` to parse. PostgreSQL columns keep their types, except:
+        CSV cells are read as strings (leading zeros of ids survive; dates are left for
+        :func:`clvmodel.rfm_summary` to parse); a cell that is empty or a missing-value text
+        (``NA``, ``N/A``, ``null``, ``None``, ``NaN``, ... in any case, see
+        :data:`clvmodel._reading.MISSING_TEXTS`) is missing (NaN), in every column, as on every
+        route that reads CSV files (a segment meant as North America needs another name than
+        ``NA``). PostgreSQL columns keep their types, except:
         ``numeric`` and ``money`` arrive as exact strings (``"1.50"``; the RFM functions read
         them as numbers, :func:`pandas.to_numeric` converts them); ``interval`` and the exotic
         types (``inet``, ``cidr``, ``macaddr``, ranges, ``tsvector``, ``bit``, ``timetz``,
@@ -127,64 +132,18 @@ def read_table(
             _check_columns(location, header, columns)
             # Every column is parsed, then the ones asked for kept: with usecols, pandas drops
             # the extra fields of a ragged row ("a,2020-02-01,1,234.50" would read as amount 1).
-            frame = pd.read_csv(location, dtype=str, keep_default_na=True, **dialect)
+            frame = pd.read_csv(location, **CSV_CELLS, **dialect)
             frame = frame if columns is None else frame[list(columns)]
         else:
             import pyarrow.parquet as pq
 
             schema = pq.read_schema(location)
             _check_columns(location, schema.names, columns)
-            frame = _exact_integers(pd.read_parquet(location, columns=columns), location, schema)
+            frame = exact_integers(pd.read_parquet(location, columns=columns), location, schema)
     except InputError:
         raise
     except Exception as exc:  # parsers raise many types; all mean "unreadable file"
         raise _unreadable(location, kind, exc) from None
-    return frame
-
-
-def nullable_integer_dtype(arrow_type):
-    """The pandas nullable dtype of an Arrow integer type (a ``types_mapper`` for Arrow's
-    ``to_pandas``).
-
-    Parameters
-    ----------
-    arrow_type : pyarrow.DataType
-        Any Arrow type.
-
-    Returns
-    -------
-    pandas.api.extensions.ExtensionDtype or None
-        ``Int64``, ``UInt32``, ... for an integer type (nulls stay missing, values exact); None
-        for other types (Arrow's default conversion).
-    """
-    import pyarrow as pa
-
-    if not pa.types.is_integer(arrow_type):
-        return None
-    sign = "Int" if pa.types.is_signed_integer(arrow_type) else "UInt"
-    return pd.api.types.pandas_dtype(f"{sign}{arrow_type.bit_width}")
-
-
-def _exact_integers(frame: pd.DataFrame, location: Path, schema) -> pd.DataFrame:
-    """``frame`` read from the Parquet file ``location`` (Arrow ``schema``), with its integer
-    columns that hold a null as nullable integers (``Int64``): pandas widens them to float64,
-    which rounds ids above 2**53 (and the null row would make the whole id column look
-    inexact)."""
-    import pyarrow.parquet as pq
-
-    widened = [
-        name
-        for name in frame.columns
-        if name in schema.names
-        and nullable_integer_dtype(schema.field(name).type) is not None
-        and pd.api.types.is_float_dtype(frame[name].dtype)
-    ]
-    if not widened:
-        return frame
-    exact = pq.read_table(location, columns=widened)
-    for name in widened:
-        column = exact.column(name)
-        frame[name] = column.to_pandas(types_mapper=nullable_integer_dtype).array
     return frame
 
 

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from clvmodel._reading import TIME_SUFFIX, WHOLE_WITH_ZEROS
+from clvmodel._reading import MISSING_TEXTS, TIME_SUFFIX, WHOLE_WITH_ZEROS
 from clvmodel._rfm_validate import readable
 from clvmodel._units import PERIOD_DAYS, Duration, check_unit, parse_duration
 from clvmodel.errors import InputError
@@ -202,14 +202,21 @@ def date_examples(column: pd.Series) -> list[str] | None:
 
 
 def categorical_column(frame: pd.DataFrame, name: str, what: str) -> np.ndarray:
-    """A categorical attribute as :func:`level_text` strings, with no missing value."""
+    """A categorical attribute as :func:`level_text` strings, with no missing value: a text that
+    means missing (``NA``, ``N/A``, ``null``, ``None``, any case: :data:`MISSING_TEXTS`) is missing,
+    as it is when a CSV file is read, not a level."""
     column = frame[name]
-    missing = column.isna().to_numpy()
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    said = [isinstance(v, str) and v.strip(" ").lower() in MISSING_TEXTS for v in uniques]
+    missing = np.append(np.asarray(said, dtype=bool), True)[codes]
     if missing.any():
+        texts = [v for v, s in zip(uniques, said, strict=True) if s and v.strip(" ")]
+        written = f", written {examples(texts, quoted=True)}" if texts else ""
         raise InputError(
             f"categorical attribute {name!r} in {what} has {int(missing.sum())} missing value(s) "
-            f"(for customers {examples(frame.index[missing])}); fill them with a level of their "
-            "own, such as 'unknown'."
+            f"(for customers {examples(frame.index[missing])}{written}); fill them with a level "
+            "of their own, such as 'unknown' (NA, N/A, null and None mean missing, as in a CSV "
+            "file)."
         )
     codes, uniques = pd.factorize(column)
     uniques = pd.Series(uniques)

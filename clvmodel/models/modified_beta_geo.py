@@ -21,6 +21,7 @@ from clvmodel.models._beta_geo_fit import FusedBetaGeoFit
 from clvmodel.models._intervals import DropoutAtPurchasesCounts
 from clvmodel.models._special import (
     expected_purchases_if_alive,
+    log1p_ratio,
     log_gamma_ratio,
     pmf_dropout_at_purchases,
     safe_gammaln,
@@ -140,8 +141,9 @@ class ModifiedBetaGeoModel(FusedBetaGeoFit, PurchaseModel):
         log_alpha_T, log_alpha_tx = np.log(alpha + T), np.log(alpha + t_x)
         # r ln α − (r+x) ln(α+u) as −r ln(1 + u/α) − x ln(α+u): with r ln α added to the branches
         # apart, r = 1e4 lost 7e-12 of a probability of 1 (x = 0, T = 0) to the cancellation.
-        alive = log_bx - r * np.log1p(T / alpha) - x * log_alpha_T
-        dead = np.log(a) - r * np.log1p(t_x / alpha) - x * log_alpha_tx
+        # log1p_ratio: T/α overflows at a subnormal α.
+        alive = log_bx - r * log1p_ratio(T, alpha) - x * log_alpha_T
+        dead = np.log(a) - r * log1p_ratio(t_x, alpha) - x * log_alpha_tx
         # ln(e^alive + e^dead) and the branches' posterior weights from one e = exp(−|dead − alive|)
         # (numpy's logaddexp is several times slower).
         dead_wins = dead > alive

@@ -85,6 +85,19 @@ def check_model_output(output, flag: str = "-o/--output") -> None:
         raise InputError(f"{flag} {output}: a model file is JSON; give a file ending in .json.")
 
 
+def check_rejects_file(path) -> None:
+    """Refuse, before any work, a --rejects file whose name does not end in .csv (the rejects
+    are written as CSV, whatever the name says).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The --rejects file.
+    """
+    if Path(path).suffix.lower() != ".csv":
+        raise InputError(f"--rejects {path}: the rejects file is a CSV; end it in .csv.")
+
+
 def _inside(path, folder) -> bool:
     parent = Path(path).resolve().parent
     try:

@@ -248,10 +248,7 @@ def _check_target(target: _Target, model, input_path, input_table, query=None) -
             f"cannot tell the output format of {target.output!r}; use .csv or .parquet, or a "
             "postgresql:// URI with --output-table."
         )
-    if target.rejects_path.suffix.lower() != ".csv":  # as `clvmodel subscriptions score`
-        raise InputError(
-            f"--rejects {target.rejects_path}: the rejects file is a CSV; end it in .csv."
-        )
+    _output_paths.check_rejects_file(target.rejects_path)
 
 
 def _check_tables(target: _Target, input_path, input_table, query) -> None:

@@ -66,8 +66,7 @@ def check_outputs(output: str, rejects_path: Path, inputs: dict, suffixes) -> No
     refuse_database_outputs({"-o/--output": output, "--rejects": rejects_path}, command)
     if Path(output).suffix.lower() not in suffixes:
         raise InputError(f"-o/--output {output}: give a file ending in {' or '.join(suffixes)}.")
-    if rejects_path.suffix.lower() != ".csv":
-        raise InputError(f"--rejects {rejects_path}: the rejects file is a CSV; end it in .csv.")
+    _output_paths.check_rejects_file(rejects_path)
     outputs = {"-o/--output": output, "--rejects": str(rejects_path)}
     _output_paths.check_output_folders(outputs)
     _output_paths.refuse_overwrite(outputs, inputs)

@@ -29,6 +29,7 @@ from clvmodel.errors import InputError
 
 __all__ = ["simulate_customers", "simulate_customers_with_covariates", "simulate_transactions"]
 _MOST_PURCHASES = 1e15  # expected purchases of one customer (numpy's Poisson stops near 9e18)
+_MOST_ROWS = 100_000_000  # customers, or rows of a log: about 1 GB a column, several while drawn
 
 
 def _params(params: Mapping[str, float], names: tuple[str, ...], model: str, argument: str):
@@ -162,7 +163,7 @@ def simulate_transactions(
     seed=None,
     model: str = "bgnbd",
 ) -> pd.DataFrame:
-    """Simulate a transaction log (one row per purchase) with daily dates.
+    """Simulate a transaction log (one row per customer and purchase day) with daily dates.
 
     Customers make their first purchase on a uniformly drawn day of the acquisition window and are
     observed until ``start + observation_days``. Model parameters are per day.
@@ -175,7 +176,7 @@ def simulate_transactions(
         The chosen ``model``'s parameters in days: ``r``, ``alpha``, ``a``, ``b`` (BG/NBD,
         MBG/NBD) or ``r``, ``alpha``, ``s``, ``beta`` (Pareto/NBD).
     gg_params : mapping, optional
-        ``p``, ``q``, ``v``: adds an ``amount`` column (otherwise every amount is 1).
+        ``p``, ``q``, ``v``: draws the amounts (otherwise each purchase counts 1).
     start : date-like
         First day of the acquisition window.
     acquisition_days, observation_days : int
@@ -190,8 +191,9 @@ def simulate_transactions(
     -------
     pandas.DataFrame
         ``customer_id`` (int64), ``date`` (datetime64) and ``amount`` (float), sorted by customer
-        and date. Purchase times are continuous and shown as their day, so two purchases may fall on
-        the same day; :func:`clvmodel.rfm_summary` merges them.
+        and date. Purchase times are continuous and shown as their day: a customer's purchases on
+        one day make one row, their amounts added up (in cents, at least 0.01), as
+        :func:`clvmodel.rfm_summary` would add them.
     """
     n_customers = _count(n_customers)
     acquisition_days, observation_days = _check_days(acquisition_days, observation_days)
@@ -200,6 +202,10 @@ def simulate_transactions(
     age = (observation_days - 1 - first).astype("float64")
     x, t_x = _draw(rng, n_customers, model, *_model_params(model, bg_params), age)
     counts = x + 1
+    if counts.sum() > _MOST_ROWS:
+        raise InputError(f"bg_params give these customers {counts.sum():,} purchases, more than "
+                         f"the {_MOST_ROWS:,} a log can hold in memory: give fewer n_customers, "
+                         "shorter windows, or lower r or raise alpha.")  # fmt: skip
     customer = np.repeat(np.arange(n_customers, dtype="int64"), counts)
     # Repeat purchases: x - 1 uniform times before t_x, then t_x itself; the first purchase at 0.
     offsets = np.repeat(t_x, counts) * rng.random(customer.size)
@@ -214,16 +220,31 @@ def simulate_transactions(
         amount = np.ones(customer.size)
     else:
         shape, q, v = _params(gg_params, ("p", "q", "v"), "Gamma-Gamma", "gg_params")
-        nu = rng.gamma(q, 1.0 / v, n_customers)
-        amount = np.round(rng.gamma(shape, 1.0 / nu[customer]), 2)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            nu = rng.gamma(q, 1.0 / v, n_customers)
+            amount = _finite_spend(rng.gamma(shape, 1.0 / nu[customer]))
+    # One row per customer and day, its purchases added up (as rfm_summary adds them): rows on one
+    # day with equal amounts would read as copies. Amounts in cents, at least one.
+    first_of_day = np.flatnonzero(np.diff(customer, prepend=-1) | np.diff(day, prepend=-1))
+    customer, day = customer[first_of_day], day[first_of_day]
+    amount = np.maximum(np.round(np.add.reduceat(amount, first_of_day), 2), 0.01)
     dates = (first_day + day).astype("datetime64[ns]")
     return pd.DataFrame({"customer_id": customer, "date": dates, "amount": amount})
 
 
 def _count(n) -> int:
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise InputError(f"n_customers must be a positive whole number, got {n!r}.")
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= n <= _MOST_ROWS:
+        raise InputError(f"n_customers must be a positive whole number, at most {_MOST_ROWS:,} "
+                         f"(memory), got {n!r}; draw more in parts, other seeds.")  # fmt: skip
     return int(n)
+
+
+def _finite_spend(spend: np.ndarray) -> np.ndarray:
+    """Drawn spends, refused when some leave the floats (a Gamma-Gamma tail too heavy)."""
+    if not np.all(np.isfinite(spend)):
+        raise InputError("gg_params give some customers spends beyond floating point (ν ~ "
+                         "Gamma(q, v) drew 0, or p, v huge): raise q, lower p or v.")  # fmt: skip
+    return spend
 
 
 def _ages(T, n: int, index: pd.Index | None = None) -> np.ndarray:
@@ -289,11 +310,12 @@ def _mean_spend(rng, x, gg_params, z=None, columns=(), spend_coefficients=None) 
     p, q, v = _params(gg_params, ("p", "q", "v"), "Gamma-Gamma", "gg_params")
     if z is not None:
         v = spend_scale(v, z, columns, spend_coefficients)
-    nu = rng.gamma(q, 1.0 / v, x.size)
-    # The mean of x Gamma(p, ν) values is Gamma(p x, ν x).
     safe_x = np.maximum(x, 1)
-    mean_spend = rng.gamma(p * safe_x, 1.0 / (nu * safe_x))
-    return np.where(x > 0, mean_spend, 0.0)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        nu = rng.gamma(q, 1.0 / v, x.size)
+        # The mean of x Gamma(p, ν) values is Gamma(p x, ν x).
+        mean_spend = rng.gamma(p * safe_x, 1.0 / (nu * safe_x))
+    return np.where(x > 0, _finite_spend(mean_spend), 0.0)
 
 
 def simulate_customers_with_covariates(

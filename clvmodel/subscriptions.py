@@ -18,6 +18,7 @@ different dates fit together.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 
 import numpy as np
@@ -200,7 +201,7 @@ def simulate_subscription_table(
     n_subscribers: int,
     first_start,
     observation_end,
-    period: str = "M",
+    period: str | None = None,
     random_state=None,
 ) -> pd.DataFrame:
     """A synthetic subscription table drawn from a contractual model, for tests and examples.
@@ -216,8 +217,9 @@ def simulate_subscription_table(
         With parameters (fitted or ``from_params``), without covariates.
     n_subscribers : int
     first_start, observation_end : date-like
-    period : {"M", "W", "Y"}
-        Billing period.
+    period : {"M", "W", "Y"}, optional
+        Billing period: by default the model's (``model.period_``), else "M"; another than the
+        model's is refused (its lifetimes count the model's periods).
     random_state : int or numpy.random.Generator, optional
 
     Returns
@@ -239,9 +241,9 @@ def simulate_subscription_table(
     ...      .all())
     True
     """
-    period = _check_period(period)
+    period = _simulated_period(model, period)
     rng = random_generator(random_state, "random_state")
-    n = int(check_number("n_subscribers", n_subscribers, 0.0))
+    n = int(check_number("n_subscribers", n_subscribers, 0.0, 1e8))
     if n != n_subscribers:
         raise InputError(f"n_subscribers must be a whole number ≥ 0, got {n_subscribers!r}.")
     first, last = date_option(first_start, "first_start"), observation_end_date(observation_end)
@@ -354,6 +356,25 @@ def _check_same_period(data, period, name: str) -> None:
             f"{period!r}); build the rows with period={period!r} "
             f"(from_subscription_table(..., period={period!r})), or fit a model on these rows."
         )
+
+
+def _simulated_period(model, period) -> str:
+    """The billing period of a table drawn from ``model``: the model's, unless ``period`` names
+    another (refused: lifetimes in weeks are no lifetimes in months)."""
+    simulate = getattr(model, "simulate", None)
+    if not callable(simulate) or "observed_periods" not in inspect.signature(simulate).parameters:
+        raise InputError(
+            "model must be a subscription model (ShiftedBetaGeoModel or "
+            f"BetaDiscreteWeibullModel), got {type(model).__name__}."
+        )
+    own = getattr(model, "period_", None)
+    period = _check_period((own or "M") if period is None else period)
+    if own in PERIODS and own != period:
+        raise InputError(
+            f"period={period!r}, but the model counts lifetimes in {PERIODS[own]} "
+            f"(model.period_ = {own!r}); leave period out or pass period={own!r}."
+        )
+    return period
 
 
 def _check_period(period) -> str:

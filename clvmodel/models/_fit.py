@@ -303,7 +303,7 @@ class MaximumLikelihoodModel(Optimiser):
         edge += scaling.runaway(self, log_theta, evaluate)  # coefficients run off to ±infinity
         covariance, errors = self._standard_errors(hessian * total, log_theta, edge, scaling)
         if not scaling.active:  # with covariates, base parameters at z = 0 may be far out
-            warn_if_unidentified(self, scaling.parameters(self, log_theta), errors, edge)
+            warn_if_unidentified(self, params, errors, edge)
         # Fitted state is set only now, after every check has passed (the last one here).
         self.params_ = scaling.parameters(self, log_theta)
         self.log_likelihood_ = float(-value * total)

@@ -46,13 +46,20 @@ def test_rows_of_many_widths_match_the_definition():
         )
 
 
+# The limit is set above what the process holds once its libraries are loaded (numpy, scipy and
+# numba reserve 0.4-1.5 GB of address space, by version and BLAS threads, before any row is read).
 _LIMITED = """
 import resource
-resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000))
 import numpy as np, pandas as pd
 from clvmodel.models.beta_geo_beta_binom import BetaGeoBetaBinomModel
 P = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
 m = BetaGeoBetaBinomModel.from_params(P)
+one = np.ones(1)
+m._loglik(m.params_.to_numpy(), m._grid(one, one, 3 * one))
+m.probability_alive(pd.DataFrame({"frequency": [1], "recency": [1], "n_periods": [10]}))
+with open("/proc/self/status") as status:
+    held = int(status.read().split("VmSize:")[1].split()[0]) * 1024
+resource.setrlimit(resource.RLIMIT_AS, (held + 600_000_000, held + 600_000_000))
 rng = np.random.default_rng(0)
 n = np.concatenate([rng.integers(1, 301, 3000), [100_000]]).astype(float)
 t_x = np.floor(rng.uniform(0, 1, n.size) * n)
@@ -66,9 +73,9 @@ print(repr((float(ll[-1]), float(one[0]), float(np.abs(grad[:, -1] - one_grad[:,
 
 
 def test_wide_rows_in_bounded_memory():
-    """3,000 rows of widths up to 300 with one of 100,000, and P(alive) at n_periods = 10⁸, under a
-    1.5 GB address-space limit (the padded grid needed 2.4 GB per array and 763 MiB): the wide
-    row's ln L and gradient are those it has alone."""
+    """3,000 rows of widths up to 300 with one of 100,000, and P(alive) at n_periods = 10⁸, with
+    600 MB of address space beyond the loaded libraries (the padded grid needed 2.4 GB per array
+    and 763 MiB): the wide row's ln L and gradient are those it has alone."""
     run = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(_LIMITED)],
         capture_output=True,

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._reading import check_date_format, warn_duplicates
+from clvmodel._reading_text import missing_texts_as_nan
 from clvmodel._rfm_common import check_not_in_future, observation_end_day
 from clvmodel._rfm_read import check_on_invalid
 from clvmodel._table_ids import table_ids
@@ -239,7 +240,8 @@ def customer_segments(
     transactions, customer_col: str, column: str, argument: str | None = None
 ) -> pd.Series:
     """Each customer's value of ``column`` (fixed per customer), indexed by the customer ids as
-    the RFM summary reads them (trimmed: a padded id ``"0004  "`` is customer ``"0004"``).
+    the RFM summary reads them (trimmed: a padded id ``"0004  "`` is customer ``"0004"``); a
+    missing-value text (``NA``, ``n/a``) is missing, as in a CSV file.
 
     Parameters
     ----------
@@ -257,7 +259,8 @@ def customer_segments(
     pandas.Series
     """
     ids = table_ids(transactions[customer_col])[0]
-    per_customer = transactions[column].groupby(ids.to_numpy(), sort=False)
+    values = missing_texts_as_nan(transactions[column])  # "NA" is no segment: missing
+    per_customer = values.groupby(ids.to_numpy(), sort=False)
     changing = per_customer.nunique(dropna=False) > 1
     if changing.any():
         named = f"{argument}={column!r}" if argument else f"the segment column {column!r}"

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._naive import check_lifespan, customer_segments, naive_clv
+from clvmodel._reading_text import missing_texts_as_nan
 from clvmodel._rfm_validate import readable
 from clvmodel._table_ids import segment_series, table_ids
 from clvmodel._units import Duration, convert_periods, model_unit
@@ -33,8 +34,8 @@ def _segment_column(transactions, segments, customer_col, cohort: pd.Index) -> p
                 f"segments={segments!r} is not a column of the transactions; the columns are "
                 f"{list(map(str, transactions.columns))}."
             )
-        found = transactions[segments]
         customer_segments(transactions, customer_col, segments, "segments")  # fixed per customer
+        found = missing_texts_as_nan(transactions[segments])  # "NA" is no segment: missing
     elif isinstance(segments, pd.Series):  # looked up by the ids as the RFM summary reads them
         found = pd.Series(ids.map(segment_series(segments)).to_numpy(), index=transactions.index)
     else:

@@ -81,6 +81,45 @@ def trimmed_text_list(uniques) -> list:
     return [None if text is None or text.lower() in _MISSING_SET else text for text in texts]
 
 
+def missing_text_mask(values: pd.Series) -> np.ndarray:
+    """Where a column is missing by the rule of every route: null, NaN, or (in a text column)
+    text that is empty or one of :data:`MISSING_TEXTS` after trimming spaces, in any case, as a
+    CSV file is read. Checked once per distinct value.
+
+    Parameters
+    ----------
+    values : pandas.Series
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
+    if not is_text_like(values):
+        return values.isna().to_numpy(dtype=bool)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    said = [text is None for text in trimmed_text_list(uniques)]
+    return np.array([*said, True], dtype=bool)[codes]
+
+
+def missing_texts_as_nan(values: pd.Series) -> pd.Series:
+    """``values`` with its missing-value texts (``NA``, ``n/a``, `` null ``: see
+    :func:`missing_text_mask`) as NaN, so that no such text becomes a segment, a level or a
+    group of its own; ``values`` itself when it holds none.
+
+    Parameters
+    ----------
+    values : pandas.Series
+
+    Returns
+    -------
+    pandas.Series
+    """
+    if not is_text_like(values):
+        return values
+    said = missing_text_mask(values) & values.notna().to_numpy()
+    return values.where(~said) if said.any() else values
+
+
 def _as_text(value):
     if isinstance(value, str):
         return value.strip(" ")

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._reading import read_ids
+from clvmodel._reading_text import missing_texts_as_nan
 from clvmodel.errors import InputError
 
 __all__ = ["canonical_ranks", "segment_series", "table_ids"]
@@ -70,7 +71,7 @@ def segment_series(segments, name: str = "segments") -> pd.Series:
     Returns
     -------
     pandas.Series
-        ``segments`` itself.
+        ``segments``, with its missing-value texts (``NA``, ``n/a``) as NaN: no segment.
     """
     if not isinstance(segments, pd.Series):
         raise InputError(
@@ -84,7 +85,7 @@ def segment_series(segments, name: str = "segments") -> pd.Series:
             f"{name} has {len(repeated)} customer id(s) more than once (for example "
             f"{', '.join(map(str, repeated[:5]))}); give each customer one segment."
         )
-    return segments
+    return missing_texts_as_nan(segments)
 
 
 def canonical_ranks(ids: pd.Index) -> np.ndarray:

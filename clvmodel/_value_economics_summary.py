@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from clvmodel._reading_text import missing_texts_as_nan
 from clvmodel.errors import InputError
 
 __all__ = ["unit_economics_summary"]
@@ -55,6 +56,7 @@ def unit_economics_summary(table: pd.DataFrame, by: str | None = "segment") -> p
             raise InputError(f"by={by!r} is not a column; the columns are {list(table.columns)}.")
         by = None
     keys = table[by] if by is not None else pd.Series("all", index=table.index, name="segment")
+    keys = missing_texts_as_nan(keys)  # "NA" is no group of its own
     if keys.isna().any():
         raise InputError(
             f"by={by!r} has no value for {int(keys.isna().sum())} customer(s); give them one "

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel._naive_segments import naive_vs_model
+from clvmodel._reading_text import missing_texts_as_nan
 from clvmodel._unit_flows import economics_table, survival_if_alive, value_span
 from clvmodel._units import Duration, carries_unit, convert_periods, model_unit, parse_duration
 from clvmodel._value_economics_summary import unit_economics_summary
@@ -182,7 +183,25 @@ def net_clv(
     span = value_span(horizon, time_unit, warn_as="net_clv")
     spend = gg.expected_spend(data).to_numpy(dtype="float64")
     costs = (cost_per_order, cost_per_period)
-    return economics_table(bg, spend, data, span, discount_rate, margin, costs, segments)
+    segments, frame = _segments_read(segments, data)
+    return economics_table(
+        bg, spend, data, span, discount_rate, margin, costs, segments, segment_frame=frame
+    )
+
+
+def _segments_read(segments, frame):
+    """``segments`` and the table its column name refers to (``frame``, or one column of it)
+    with missing-value texts (``NA``, ``n/a``, `` null ``) as missing: a customer so labelled
+    has no segment (:func:`clvmodel._reading_text.missing_texts_as_nan`)."""
+    if isinstance(segments, pd.Series):
+        return missing_texts_as_nan(segments), frame
+    if not (isinstance(segments, str) and isinstance(frame, pd.DataFrame)):
+        return segments, frame  # None, or what economics_table refuses in words
+    column = frame[segments] if segments in frame.columns else None
+    if not isinstance(column, pd.Series):  # not a column (or a repeated name): refused there
+        return segments, frame
+    read = missing_texts_as_nan(column)
+    return segments, frame if read is column else pd.DataFrame({segments: read.to_numpy()})
 
 
 def cac_payback(
@@ -245,9 +264,10 @@ def cac_payback(
     data = with_rfm_time_unit(data, rfm_time_unit, function="cac_payback")
     span = value_span(horizon, time_unit, warn_as="cac_payback")
     spend = gg.expected_spend(data).to_numpy(dtype="float64")
+    segments, frame = _segments_read(segments, data)
     return _without_payback_of_nothing(economics_table(
         bg, spend, data, span, discount_rate, margin, (cost_per_order, cost_per_period),
-        segments, acquisition_cost=acquisition_cost,
+        segments, segment_frame=frame, acquisition_cost=acquisition_cost,
     ))  # fmt: skip
 
 
@@ -337,9 +357,10 @@ def day_one_payback(
     rows.attrs["time_unit"] = model.time_unit_
     spend = model.gg_.expected_spend_new(design).to_numpy(dtype="float64")
     counted = model.first_purchase_col is not None
+    segments, frame = _segments_read(segments, signups)
     table = economics_table(
         model.bg_, spend, rows, span, discount_rate, margin, (cost_per_order, cost_per_period),
-        segments, segment_frame=signups, unit=model.time_unit_, acquisition_cost=acquisition_cost,
+        segments, segment_frame=frame, unit=model.time_unit_, acquisition_cost=acquisition_cost,
         first_purchase=model._first_purchase(signups) if counted else None,
     )  # fmt: skip
     if not counted:

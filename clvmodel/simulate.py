@@ -166,7 +166,10 @@ def simulate_transactions(
     """Simulate a transaction log (one row per customer and purchase day) with daily dates.
 
     Customers make their first purchase on a uniformly drawn day of the acquisition window and are
-    observed until ``start + observation_days``. Model parameters are per day.
+    observed until the start of day ``start + observation_days - 1`` (their T in days: from the
+    first purchase to that day, as ``rfm_summary(..., observation_end=that day)`` counts it). A
+    repeat purchase falls on the day before it at the latest; only a first purchase, with
+    ``acquisition_days == observation_days``, on it. Model parameters are per day.
 
     Parameters
     ----------

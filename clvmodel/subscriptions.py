@@ -226,7 +226,8 @@ def simulate_subscription_table(
     -------
     pandas.DataFrame
         ``customer_id``, ``start``, ``end`` (NaT while active) and the true ``lifetime``; readable
-        by :func:`from_subscription_table` with ``observation_end``, which then recovers
+        by :func:`from_subscription_table` with ``observation_end`` and the model's period
+        (``period=model.period_``; its default is months), which then recovers
         ``periods = lifetime`` for every cancelled subscriber.
 
     Examples

@@ -10,6 +10,7 @@ import click
 import pandas as pd
 
 import clvmodel as clv
+from clvmodel._reading_text import missing_text_mask
 from clvmodel._table_ids import table_ids
 from clvmodel.cli import _guard, _output_paths, main
 from clvmodel.cli._options import horizon_options, with_unit_option
@@ -61,7 +62,9 @@ def _listed(text: str | None, flag: str) -> list[str]:
 
 
 def _looks_numeric(column: pd.Series) -> bool:
-    present = column.dropna()
+    """Whether every value present is a number ("NA" and the other missing-value texts of a
+    Parquet file are missing, as in a CSV file, not text)."""
+    present = column[~missing_text_mask(column)]
     return len(present) > 0 and pd.to_numeric(present, errors="coerce").notna().all()
 
 

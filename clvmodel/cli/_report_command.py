@@ -14,6 +14,7 @@ import pandas as pd
 import clvmodel as clv
 from clvmodel._files import write_text_atomically
 from clvmodel._reading import date_option, read_dates
+from clvmodel._reading_text import examples, trimmed_text_list
 from clvmodel._table_ids import table_ids
 from clvmodel.churn import default_tier_labels
 from clvmodel.cli import _guard, _output_paths, main
@@ -54,20 +55,41 @@ def _cac_table(path: str, segment_column: str | None) -> dict:
             f"--cac-file {path} must have two columns, the segment and 'cac' (one row per "
             f"segment, e.g. 'channel,cac' then 'web,25'); it has {list(map(str, table.columns))}."
         )
-    segment = next(c for c in table.columns if c != cost)
+    keys = _segment_texts(table[next(c for c in table.columns if c != cost)])
+    if keys.isna().any():
+        rows = [int(i) + 1 for i in np.flatnonzero(keys.isna())]
+        raise clv.InputError(
+            f"--cac-file {path}: row(s) {examples(rows)} (counting data rows from 1) have no "
+            f"segment; give each row the segment it prices.{_NO_SEGMENT}"
+        )
     values = pd.to_numeric(table[cost], errors="coerce")
-    bad = table.loc[values.isna() | (values < 0), segment].tolist()
+    bad = keys[(values.isna() | (values < 0)).to_numpy()].tolist()
     if bad:
         raise clv.InputError(
             f"--cac-file {path}: the CAC of segment(s) {bad[:5]} is missing, not a number or "
             "negative; give an amount ≥ 0 for each segment."
         )
-    keys = table[segment].astype(str).str.strip()
     if keys.duplicated().any():
         raise clv.InputError(
             f"--cac-file {path} lists segment(s) {keys[keys.duplicated()].tolist()[:5]} twice."
         )
     return dict(zip(keys, values.astype(float), strict=True))
+
+
+#: Why a segment written as a missing-value text is refused (the reading rule of every route).
+_NO_SEGMENT = (
+    " A text that means a missing value ('NA', 'N/A', 'null', 'None', ..., in any case) is no "
+    "segment: name such a segment otherwise (North America, say)."
+)
+
+
+def _segment_texts(values: pd.Series) -> pd.Series:
+    """Segments as text trimmed of white space, None where missing: null, NaN, empty or a
+    missing-value text in any case, as a CSV file is read, whatever the file's format."""
+    codes, uniques = pd.factorize(values)  # read once per distinct value; missing: -1
+    texts = [None if t is None else t.strip() for t in trimmed_text_list(uniques)]
+    texts = trimmed_text_list(texts)  # " \tNA " is "NA" once the tab is gone: missing too
+    return pd.Series(np.array([*texts, None], dtype=object)[codes], index=values.index)
 
 
 @main.command()
@@ -345,8 +367,7 @@ def _segments_as_text(table: pd.DataFrame, names, dates, cac) -> None:
             f"--segment-column {column!r} is not a column of {source}; its columns are "
             f"{list(map(str, table.columns))}."
         )
-    raw = table[column]  # missing stays missing
-    table[column] = raw.astype(str).str.strip().where(raw.notna())
+    table[column] = _segment_texts(table[column])
     in_period = _up_to_end(table, *dates)
     ids = table_ids(table[customer_col])[0]
     segment = table[column]
@@ -362,7 +383,7 @@ def _segments_as_text(table: pd.DataFrame, names, dates, cac) -> None:
         customers = pd.unique(ids[empty])
         raise clv.InputError(
             f"--segment-column {column!r} is empty for {len(customers)} customer(s) of {source} "
-            f"(for example {list(customers[:5])}); give every customer a segment."
+            f"(for example {list(customers[:5])}); give every customer a segment.{_NO_SEGMENT}"
         )
     cac_file, costs = cac
     if cac_file is None:

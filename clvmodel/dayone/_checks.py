@@ -10,7 +10,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from clvmodel._reading import MISSING_TEXTS, TIME_SUFFIX, WHOLE_WITH_ZEROS
+from clvmodel._reading import TIME_SUFFIX, WHOLE_WITH_ZEROS
+from clvmodel._reading_text import missing_text_mask, trimmed_text_list
 from clvmodel._rfm_validate import readable
 from clvmodel._units import PERIOD_DAYS, Duration, check_unit, parse_duration
 from clvmodel.errors import InputError
@@ -107,6 +108,9 @@ def numeric_column(
         The values as float64.
     """
     column = frame[name]
+    missing = missing_text_mask(column)
+    if missing.any():  # "NA" in text is missing, as it is when a CSV file is read
+        column = column.mask(missing)
     converted, unparsed = parse_numbers(column)
     if unparsed.any():
         fix = (
@@ -189,7 +193,7 @@ def date_examples(column: pd.Series) -> list[str] | None:
     -------
     list of str or None
     """
-    uniques = pd.unique(column.dropna())
+    uniques = pd.unique(column[~missing_text_mask(column)])
     if len(uniques) == 0:
         return None
     for value in uniques:
@@ -203,14 +207,15 @@ def date_examples(column: pd.Series) -> list[str] | None:
 
 def categorical_column(frame: pd.DataFrame, name: str, what: str) -> np.ndarray:
     """A categorical attribute as :func:`level_text` strings, with no missing value: a text that
-    means missing (``NA``, ``N/A``, ``null``, ``None``, any case: :data:`MISSING_TEXTS`) is missing,
-    as it is when a CSV file is read, not a level."""
+    means missing (``NA``, ``N/A``, ``null``, ``None``, any case, spaces around it allowed:
+    :data:`clvmodel._reading.MISSING_TEXTS`) is missing, as it is when a CSV file is read, not a
+    level."""
     column = frame[name]
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    said = [isinstance(v, str) and v.strip(" ").lower() in MISSING_TEXTS for v in uniques]
-    missing = np.append(np.asarray(said, dtype=bool), True)[codes]
+    said = np.array([text is None for text in trimmed_text_list(uniques)], dtype=bool)
+    missing = np.append(said, True)[codes]
     if missing.any():
-        texts = [v for v, s in zip(uniques, said, strict=True) if s and v.strip(" ")]
+        texts = [v for v, s in zip(uniques, said, strict=True) if s and str(v).strip(" ")]
         written = f", written {examples(texts, quoted=True)}" if texts else ""
         raise InputError(
             f"categorical attribute {name!r} in {what} has {int(missing.sum())} missing value(s) "

@@ -246,10 +246,16 @@ class HoldoutReport:
 
     def _tied_alive_lines(self) -> list[str]:
         """Why P(alive) ranks buyers poorly, when the customers without a repeat purchase all
-        have P(alive) = 1 (BG/NBD's); nothing otherwise (Pareto/NBD and MBG/NBD give them less)."""
+        have P(alive) = 1 (BG/NBD's) and the churn scores bear the comparison out (P(purchase)'s
+        ROC AUC above P(alive)'s); nothing otherwise: Pareto/NBD and MBG/NBD give them less, a
+        cohort may have no such customer, and the AUCs are undefined when everybody bought in
+        the holdout, or may favour P(alive) (when those customers are the buyers)."""
         customers = self.customers
         alive = customers.loc[customers["frequency"] == 0, "probability_alive"].to_numpy()
         if alive.size == 0 or not np.allclose(alive, 1.0, rtol=0.0, atol=1e-9):
+            return []
+        auc = self.churn_scores["roc_auc"]
+        if not auc["probability_purchase"] > auc["probability_alive"]:  # False with a NaN
             return []
         return [
             f"  All {alive.size:,} customers without a repeat purchase have P(alive) = 1, so "

@@ -20,6 +20,7 @@ import pandas as pd
 import clvmodel as clv
 from clvmodel._naive import customer_segments
 from clvmodel._reading import date_option, read_dates
+from clvmodel._reading_text import missing_texts_as_nan
 from clvmodel._table_ids import table_ids
 from clvmodel._units import Duration, convert_periods
 from clvmodel.churn.plan import EMPTY_TIERS
@@ -106,7 +107,8 @@ class Analysis:
 
 
 def _segments_by_customer(log: pd.DataFrame, segments, customer_col: str) -> pd.Series | None:
-    """Each customer's segment, from a column of the log (fixed per customer) or a Series."""
+    """Each customer's segment, from a column of the log (fixed per customer) or a Series;
+    missing-value texts (``NA``, ``n/a``, `` null ``) are no segment but a missing one."""
     if segments is None:
         return None
     if isinstance(segments, str):
@@ -117,7 +119,7 @@ def _segments_by_customer(log: pd.DataFrame, segments, customer_col: str) -> pd.
             )
         found = customer_segments(log, customer_col, segments, "segments")
     elif isinstance(segments, pd.Series):
-        found = segments
+        found = missing_texts_as_nan(segments)
     else:
         raise InputError(
             "segments must be a column of the transactions or a pandas Series indexed by "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from clvmodel._reading_text import missing_texts_as_nan
 from clvmodel.errors import InputError
 
 __all__ = [
@@ -117,6 +118,7 @@ def covariate_matrix(data, names: list[str], *, fitting: bool) -> np.ndarray:
         if isinstance(column, pd.Series) and (
             pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column)
         ):
+            column = missing_texts_as_nan(column)  # "NA" is missing, as read from a CSV file
             converted, unparsed = parse_numbers(column)
             if unparsed.any():
                 raise InputError(

@@ -452,6 +452,16 @@ def test_missing_covariate_values(with_covariates):
         fitted.expected_purchases(table, 10.0)
 
 
+@pytest.mark.parametrize("word", ["NA", " n/a ", "null"])
+def test_missing_value_texts_in_a_covariate_are_missing_values(with_covariates, word):
+    # Before: a text column ["0.31", "NA", ...] was refused as "not numeric (for example
+    # ['NA'])", while the same column read from a CSV file (NaN there) was "missing".
+    table = with_covariates.assign(z1=with_covariates["z1"].map(repr).astype(object))
+    table.iloc[[3, 7], table.columns.get_loc("z1")] = word
+    with pytest.raises(clv.InputError, match=r"'z1' has 2 missing or infinite value"):
+        clv.GammaGammaCovariateModel(["z1"]).fit(table)
+
+
 def test_constant_covariate(with_covariates):
     table = with_covariates.assign(one=1.0)
     with pytest.raises(clv.InputError, match=r"'one' is constant.*drop it"):

@@ -114,20 +114,7 @@ def covariate_matrix(data, names: list[str], *, fitting: bool) -> np.ndarray:
     n = len(data) if isinstance(data, pd.DataFrame) else np.size(next(iter(data.values()), []))
     matrix = np.empty((n, len(names)))
     for j, name in enumerate(names):
-        column = _refuse_non_numbers(name, data[name])
-        if isinstance(column, pd.Series) and (
-            pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column)
-        ):
-            column = missing_texts_as_nan(column)  # "NA" is missing, as read from a CSV file
-            converted, unparsed = parse_numbers(column)
-            if unparsed.any():
-                raise InputError(
-                    f"covariate {name!r} is not numeric (for example "
-                    f"{column[unparsed].head(5).tolist()}); encode categories as 0/1 indicator "
-                    "columns (clvmodel.DayOneModel does this for you) or convert the column to "
-                    "numbers."
-                )
-            column = converted
+        column = _text_as_numbers(name, _refuse_non_numbers(name, data[name]))
         try:
             if isinstance(column, pd.Series):
                 values = column.to_numpy(dtype="float64", na_value=np.nan)
@@ -157,6 +144,24 @@ def covariate_matrix(data, names: list[str], *, fitting: bool) -> np.ndarray:
             )
         matrix[:, j] = values
     return matrix
+
+
+def _text_as_numbers(name: str, column):
+    """A text (or boolean) column as numbers: numbers written as text are read, a missing-value
+    text ("NA") is missing, as in a CSV file; anything else is refused as not numeric."""
+    if not isinstance(column, pd.Series) or (
+        pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+    ):
+        return column
+    column = missing_texts_as_nan(column)
+    converted, unparsed = parse_numbers(column)
+    if unparsed.any():
+        raise InputError(
+            f"covariate {name!r} is not numeric (for example {column[unparsed].head(5).tolist()}); "
+            "encode categories as 0/1 indicator columns (clvmodel.DayOneModel does this for you) "
+            "or convert the column to numbers."
+        )
+    return converted
 
 
 def _refuse_non_numbers(name: str, column):

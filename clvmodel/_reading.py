@@ -14,8 +14,11 @@ Missing values
     in any case. CSV files are read so (:func:`clvmodel.read_table`, the
     subscription batches, and the SQL routes through :mod:`clvmodel._reading_sql`); such texts
     in a DataFrame, a Parquet file or a database are missing too as ids, dates, amounts,
-    subscription covariates and Day One categorical attributes. So a segment or a level written
-    ``NA`` is missing, never a value of its own: name North America otherwise.
+    covariates (of the models and of subscriptions), Day One attributes (numeric and categorical)
+    and segments (``clvmodel report``'s ``--segment-column`` and ``--cac-file``, ``net_clv``,
+    ``cac_payback``, ``naive_clv``, ``clv_table``, ``unit_economics_summary``): one helper,
+    :func:`clvmodel._reading_text.missing_texts_as_nan`. So a segment or a level written ``NA``
+    is missing, never a value of its own: name North America otherwise.
 Customer ids
     A text id is trimmed of surrounding spaces; a text id that is a whole number written with a
     decimal point and zeros (``"1.0"``, ``"42.00"``) is that whole number (``"1"``, ``"42"``).

@@ -16,6 +16,8 @@ from clvmodel._files import write_text_atomically
 from clvmodel._units import Duration
 from clvmodel._version import __version__
 from clvmodel.dayone._checks import check_effects, covariates_by_process, level_text
+from clvmodel.dayone.encoding import RANGES_KEY
+from clvmodel.dayone.segments import SEGMENTS
 from clvmodel.errors import ModelFileError
 from clvmodel.models import PURCHASE_MODELS
 from clvmodel.models._persistence import (
@@ -25,6 +27,7 @@ from clvmodel.models._persistence import (
     finite_number,
     model_from_document,
     read_json_document,
+    refuse_unknown_keys,
 )
 from clvmodel.models.gamma_gamma import GammaGammaModel
 from clvmodel.rfm import TIME_UNITS
@@ -33,6 +36,11 @@ from clvmodel.rfm import TIME_UNITS
 DAYONE_FORMAT = "clvmodel-dayone"
 #: The newest format version this clvmodel writes and reads.
 DAYONE_VERSION = 1
+#: The fields of a Day One model file (``attribute_ranges``: :mod:`clvmodel.dayone.encoding`).
+_DAYONE_KEYS = ("format", "format_version", "clvmodel_version", "settings", "time_unit",
+                "encoding", "segment_cuts", "segment_profiles", "bg", "gg", RANGES_KEY)  # fmt: skip
+#: Above this a count read as a float is no longer a whole number it can hold exactly.
+_LARGEST_COUNT = 2.0**53
 
 
 def to_document(model) -> dict[str, Any]:
@@ -112,7 +120,7 @@ def from_document(cls, document, source: str):
         fail(f"bad settings ({exc})")
     check_fit_settings(model.max_iter, model.tol, fail)
     unit = document.get("time_unit")
-    if unit not in TIME_UNITS:
+    if not isinstance(unit, str) or unit not in TIME_UNITS:  # not a list: unhashable
         fail(f"'time_unit' is {unit!r}, expected one of {sorted(TIME_UNITS)}")
     model.time_unit_ = unit
     model.encoding_ = check_encoding(document.get("encoding"), model, fail)
@@ -158,6 +166,7 @@ def _check_header(document, source: str, fail) -> None:
             )
         fail(f"'format' is {document.get('format')!r}, expected {DAYONE_FORMAT!r}")
     check_format_version(document, DAYONE_VERSION, fail)
+    refuse_unknown_keys(document, _DAYONE_KEYS, "the top level", fail)
 
 
 def _read_segments(document, model, fail) -> None:
@@ -178,20 +187,44 @@ def _read_segments(document, model, fail) -> None:
                 f"segment band {band!r}) × mean {mean!r} = {cut!r}"
             )
     model.segment_cuts_ = {k: float(v) for k, v in cuts.items()}
-    profiles = document.get("segment_profiles")
-    try:
-        model.segment_profiles_ = pd.DataFrame(
-            profiles["data"], index=profiles["index"], columns=profiles["columns"], dtype=float
-        )
-        model.segment_profiles_.index.name = "segment"
-    except (TypeError, KeyError, ValueError, OverflowError) as exc:
-        fail(f"'segment_profiles' is malformed ({exc!r})")
+    profiles = _profile_table(document.get("segment_profiles"), fail)
+    model.segment_profiles_ = pd.DataFrame(
+        profiles["data"], index=profiles["index"], columns=profiles["columns"], dtype=float
+    )
+    model.segment_profiles_.index.name = "segment"
     # JSON holds every value as a float; the counts are integers, as the fitted table has them.
     if "customers" in model.segment_profiles_:
         counts = model.segment_profiles_["customers"].to_numpy()
-        if not (np.isfinite(counts) & (counts >= 0) & (counts == np.round(counts))).all():
+        if not ((counts >= 0) & (counts <= _LARGEST_COUNT) & (counts == np.round(counts))).all():
             fail("'segment_profiles' column 'customers' must hold whole numbers ≥ 0")
         model.segment_profiles_["customers"] = counts.astype("int64")
+    if not np.isfinite(model.segment_profiles_.to_numpy(dtype=float)).all():
+        fail("'segment_profiles' holds a value that is not a finite number")
+
+
+def _profile_table(profiles, fail) -> dict:
+    """The stored segment profiles, checked as :func:`to_document` writes them: ``index`` the
+    segments (distinct, of :data:`~clvmodel.dayone.segments.SEGMENTS`, in order), ``columns``
+    distinct texts, and ``data`` one row per segment of one number per column."""
+    if not isinstance(profiles, dict) or set(profiles) != {"index", "columns", "data"}:
+        fail("'segment_profiles' must have exactly the keys 'index', 'columns' and 'data'")
+    index, columns, data = profiles["index"], profiles["columns"], profiles["data"]
+    if not (isinstance(index, list) and index and all(isinstance(i, str) for i in index)
+            and [s for s in SEGMENTS if s in index] == index):  # fmt: skip
+        fail(f"'segment_profiles' index {index!r} is not segments of {list(SEGMENTS)}, in order")
+    if not (isinstance(columns, list) and all(isinstance(c, str) for c in columns)
+            and len(set(columns)) == len(columns)):  # fmt: skip
+        fail(f"'segment_profiles' columns {columns!r} are not distinct texts")
+    if not (isinstance(data, list) and len(data) == len(index)):
+        fail(f"'segment_profiles' data is not a list of {len(index)} rows, one per segment")
+    for segment, row in zip(index, data, strict=True):
+        # Numbers (a NaN or an infinity as Python's json writes them), not texts or booleans.
+        if not (isinstance(row, list) and len(row) == len(columns)
+                and all(finite_number(v) or isinstance(v, float) for v in row)):  # fmt: skip
+            fail(
+                f"'segment_profiles' row {segment!r} is not {len(columns)} numbers, one per column"
+            )
+    return profiles
 
 
 def check_encoding(encoding, model, fail) -> dict[str, Any]:

@@ -8,17 +8,26 @@ registry; the bundle (:mod:`clvmodel.models.bundle`) and Day One files nest the 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import re
 from pathlib import Path
 
-from clvmodel.errors import ModelFileError
+from clvmodel.errors import InputError, ModelFileError
 from clvmodel.models._fit import FORMAT_NAME, FORMAT_VERSION, REGISTRY
-from clvmodel.models._fit_section import BOOTSTRAP_KEY, finite_number, read_bootstrap, read_fit
+from clvmodel.models._fit_section import (
+    BOOTSTRAP_KEY,
+    RANGES_KEY,
+    finite_number,
+    read_bootstrap,
+    read_fit,
+)
 from clvmodel.models._settings import check_fit_settings
 from clvmodel.rfm import TIME_UNITS
 
 __all__ = [
+    "bundle_metadata_problem",
     "check_format_version",
     "describe_document",
     "describe_model_file",
@@ -26,6 +35,7 @@ __all__ = [
     "load_model",
     "model_from_document",
     "read_json_document",
+    "refuse_unknown_keys",
 ]
 
 
@@ -59,6 +69,77 @@ def check_format_version(document: dict, newest: int, fail) -> int:
             f"({newest}); upgrade clvmodel"
         )
     return version
+
+
+#: The fields a model file may hold (:meth:`MaximumLikelihoodModel.to_dict`), and those of its
+#: ``fit`` section (:func:`clvmodel.models._fit_section.fit_section`). A field this clvmodel does
+#: not know is refused, not skipped: one added by a later version (as ``covariate_levels`` was)
+#: would otherwise be dropped without a word, and predictions made without it.
+_MODEL_KEYS = ("format", "format_version", "model", "clvmodel_version", "time_unit", "params",
+               "settings", "fit", "covariate_levels", BOOTSTRAP_KEY)  # fmt: skip
+_FIT_KEYS = ("log_likelihood", "n_customers", "n_distinct_rows", "n_iterations",
+             "standard_errors", "covariance", RANGES_KEY)  # fmt: skip
+
+
+def refuse_unknown_keys(section: dict, known, where: str, fail) -> None:
+    """Call ``fail`` naming the keys of ``section`` not in ``known``, if any.
+
+    Shared by model, bundle and Day One files.
+
+    Parameters
+    ----------
+    section : dict
+        An object of the file.
+    known : collection of str
+        The keys it may have.
+    where : str
+        The object in words ("the top level", "the 'fit' section").
+    fail : callable
+        Called with the problem in words; it raises the file's :class:`ModelFileError`.
+    """
+    unknown = sorted(map(str, set(section) - set(known)))
+    if unknown:
+        fail(
+            f"{where} has the unknown field(s) {unknown} (it may hold {sorted(known)}); it was "
+            "edited by hand or written by a newer clvmodel, whose fields this one would ignore: "
+            "upgrade clvmodel, or remove them"
+        )
+
+
+def bundle_metadata_problem(metadata: dict, time_unit: str | None) -> str | None:
+    """What is wrong with the fields of a bundle's metadata that clvmodel reads, or None.
+
+    ``time_unit`` (read by ``clvmodel plan`` when the purchase model records none) must be one
+    of clvmodel's and agree with the purchase model's ``time_unit``; ``observation_end`` (which
+    ``clvmodel score`` compares, as text, with the end it scores to) a date ``YYYY-MM-DD...``.
+
+    Parameters
+    ----------
+    metadata : dict
+        The metadata as the file holds it (dates as ISO 8601 text).
+    time_unit : str or None
+        The purchase model's time unit.
+
+    Returns
+    -------
+    str or None
+    """
+    unit, end = metadata.get("time_unit"), metadata.get("observation_end")
+    if unit is not None and not (isinstance(unit, str) and unit in TIME_UNITS):
+        return f"'time_unit' is {unit!r}, not one of {sorted(TIME_UNITS)} (or null)"
+    if unit is not None and time_unit is not None and unit != time_unit:
+        return (
+            f"'time_unit' is {unit!r} but the purchase model (bg) was fitted in time unit "
+            f"{time_unit!r}"
+        )
+    if end is not None:
+        try:
+            if not (isinstance(end, str) and re.match(r"\d{4}-\d\d-\d\d(?!\d)", end)):
+                raise ValueError
+            dt.date.fromisoformat(end[:10])
+        except ValueError:
+            return f"'observation_end' is {end!r}, not a date YYYY-MM-DD (or null)"
+    return None
 
 
 def _file_models() -> dict:
@@ -143,6 +224,7 @@ def model_from_document(document, source: str, expected=None):
             raise ModelFileError(f"{source} holds {described[0]}; load it with {described[1]}.")
         fail(f"'format' is {document.get('format')!r}, expected {FORMAT_NAME!r}")
     check_format_version(document, FORMAT_VERSION, fail)
+    refuse_unknown_keys(document, _MODEL_KEYS, "the top level", fail)
     kind = document.get("model")
     cls = _file_models().get(kind) if isinstance(kind, str) else None
     if cls is None:
@@ -187,6 +269,8 @@ def model_from_document(document, source: str, expected=None):
     except (TypeError, ValueError) as exc:
         fail(str(exc).rstrip("."))
     fit = document.get("fit")
+    if isinstance(fit, dict):
+        refuse_unknown_keys(fit, _FIT_KEYS, "the 'fit' section", fail)
     if fit is not None:
         read_fit(fit, model, fail)
     levels = document.get("covariate_levels")
@@ -211,10 +295,23 @@ def _covariate_levels(levels, names, fail) -> dict[str, list[str]]:
             or len(set(known)) != len(known)
         ):
             fail(f"'covariate_levels' of {column!r} is not a list of two or more distinct texts")
+    indicated = {column: set() for column in levels}  # the levels with an indicator covariate
     for name in names:
         column, _, level = name.partition(":")[2].partition("=")
         if level and column in levels and level not in levels[column]:
             fail(f"covariate {name!r} has a level missing from 'covariate_levels' of {column!r}")
+        if level and column in levels:
+            indicated[column].add(level)
+    # Scoring sets each indicator to (text == its level): a recorded level without one would be
+    # scored as the baseline, whatever its effect; the baseline itself has none.
+    for column, known in levels.items():
+        others = [level for level in known[1:] if level not in indicated[column]]
+        if not indicated[column] or known[0] in indicated[column] or others:
+            fail(
+                f"'covariate_levels' of {column!r} is {known!r} but the model's indicators of "
+                f"{column!r} are for {sorted(indicated[column])}: the first level is the "
+                "baseline, without an indicator, and every other level has one"
+            )
     return {column: list(known) for column, known in levels.items()}
 
 
@@ -232,7 +329,12 @@ def _unique_keys(pairs) -> dict:
 
 
 def read_json_document(path: str | os.PathLike):
-    """Parse a JSON file, turning every failure into a :class:`ModelFileError`."""
+    """Parse a JSON file, turning every failure into a :class:`ModelFileError` (a ``path`` that
+    is not one, such as None, an :class:`~clvmodel.InputError`)."""
+    if not isinstance(path, str | os.PathLike) or not str(path):
+        raise InputError(
+            f"path must be the model file's path (text or a pathlib.Path), not {path!r}."
+        )
     location = Path(path)
     try:
         text = location.read_text(encoding="utf-8")
@@ -244,7 +346,7 @@ def read_json_document(path: str | os.PathLike):
             "never a pickle); give the .json file saved by model.save, ModelBundle.save or "
             "clvmodel fit."
         ) from None
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a path holding a NUL character
         raise ModelFileError(f"cannot read model file {str(location)!r}: {exc}.") from None
     try:
         document = json.loads(text, object_pairs_hook=_unique_keys)

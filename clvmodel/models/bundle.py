@@ -21,10 +21,12 @@ from clvmodel.errors import ClvError, InputError, ModelFileError
 from clvmodel.models._bundle_checks import json_metadata, naive_problem
 from clvmodel.models._persistence import (
     _kind_in_words,
+    bundle_metadata_problem,
     check_format_version,
     describe_document,
     model_from_document,
     read_json_document,
+    refuse_unknown_keys,
 )
 from clvmodel.models.base import PurchaseModel
 from clvmodel.models.gamma_gamma import GammaGammaModel
@@ -42,6 +44,7 @@ __all__ = [
 
 BUNDLE_FORMAT = "clvmodel-models"
 BUNDLE_VERSION = 1
+_BUNDLE_KEYS = ("format", "format_version", "clvmodel_version", "models", "naive", "metadata")
 
 
 @dataclass
@@ -78,7 +81,11 @@ class ModelBundle:
                 f"a bundle's {problem}: naive holds the naive formula's average order value and "
                 "purchases per customer per year, each a finite number ≥ 0 (or naive=None)."
             )
-        json_metadata(self.metadata)  # refused now, not when saved
+        problem = bundle_metadata_problem(
+            json_metadata(self.metadata), getattr(self.bg, "time_unit_", None)
+        )
+        if problem:  # refused now, not when saved (or when its file is loaded)
+            raise InputError(f"a bundle's metadata {problem}.")
 
     def naive_clv(self, years: float, margin: float = 1.0) -> float | None:
         """Naive CLV over ``years``: average order value × purchases per year × years × margin."""
@@ -257,6 +264,7 @@ def bundle_from_document(document, source: str) -> ModelBundle:
     if not isinstance(document, dict) or document.get("format") != BUNDLE_FORMAT:
         fail(f"'format' is not {BUNDLE_FORMAT!r}")
     check_format_version(document, BUNDLE_VERSION, fail)
+    refuse_unknown_keys(document, _BUNDLE_KEYS, "the top level", fail)
     models = document.get("models")
     if not isinstance(models, dict) or "bg" not in models:
         fail("'models' must hold a 'bg' model")
@@ -284,6 +292,9 @@ def bundle_from_document(document, source: str) -> ModelBundle:
     metadata = {} if metadata is None else metadata
     if not isinstance(metadata, dict):  # not [] or "" read as no metadata
         fail(f"'metadata' is not an object (it is {metadata!r})")
+    problem = bundle_metadata_problem(metadata, bg.time_unit_)
+    if problem:
+        fail(f"its metadata {problem}")
     return ModelBundle(bg=bg, gg=gg, naive=naive, metadata=metadata)
 
 

@@ -144,7 +144,7 @@ def _local(A, c1, a1, c2, a2, lo, hi):
     slope = A - c1 * p1 - c2 * p2
     curvature = c1 * p1 * np.exp(sides[0][1]) + c2 * p2 * np.exp(sides[1][1])
     # At most 1, the width of a bend of G, where G is flat (the drop search then doubles it).
-    width = np.minimum(1.0 / np.sqrt(np.maximum(curvature + slope**2, 1e-300)), 1.0)
+    width = np.minimum(1.0 / np.maximum(np.hypot(np.sqrt(curvature), slope), 1e-150), 1.0)
     right = _drop(local, width, hi - w0)
     left = _drop(local, -width, lo - w0)
     edges = np.concatenate([left[:, None] * _GRADES[::-1], right[:, None] * _GRADES[1:]], axis=1)

@@ -33,6 +33,12 @@ _BEND_PANEL = 1.0
 _BEND_DROP = 25.0
 _BEND_SHARP = 4.0
 _BEND_SHIFTS = (0.0, np.log(4.0), np.log(16.0))
+# Newton steps of the mode search. Far from the root on the exponential side of a bend (a
+# softplus term with c ≫ A, e.g. r ~ 1e200: G' ≈ A − c e^(w−d)), Newton moves about one unit
+# of w per step, and the bracket can span the whole range of ln of a double (~1400 units): 100
+# steps left such rows hundreds of units short of the mode (NaN integrals). Ordinary rows settle
+# in a few steps and are unaffected.
+_MODE_STEPS = 2000
 
 
 def softplus(z):
@@ -100,7 +106,7 @@ class LogConcave:
             for v in (self.A, self.c1, self.c2, self.d1, self.d2)
         )
         x, a, b = w[todo], lo[todo], hi[todo]
-        for _ in range(100):
+        for _ in range(_MODE_STEPS):
             if todo.size == 0:
                 break
             p = sigmoid(x - d1)

@@ -34,7 +34,7 @@ import sys
 import time
 
 import numpy as np
-from scipy.special import betainc, betaln, gammaln
+from scipy.special import betainc, betaln, gammainc, gammaln
 
 try:
     from scipy.special import betaincc
@@ -75,6 +75,9 @@ _CANCELLATION_LIMIT = 1e-4
 _MIN_SERIES_D = 0.01
 # Beyond this r or a + b, the count distribution's ln Γ differences are taken as shifts.
 _LARGE_GAMMA = 1e5
+# Beyond this r, P(N ≥ n) of the negative binomial is taken as Poisson's (SciPy's betainc
+# returns NaN from about 1e154 on); the relative difference is of order n²/r, below 1e-90.
+_POISSON_SHAPE = 1e100
 # Below this, ln Γ(x) = −ln x − γx + O(x²) is −ln x to double precision (γx < 1e-300 beside
 # ln Γ(x) > 690); scipy's gammaln returns inf for subnormal x.
 _TINY_ARGUMENT = 1e-300
@@ -283,6 +286,12 @@ def pmf_dropout_at_purchases(r, alpha, a, b, n, t) -> np.ndarray:
         # = α/(α+t) formed directly, as y itself rounds to 1 and leaves I_y(n, r) = 1 for tiny r.
         rest = alpha / (alpha + t)
         tail = np.where(rest < 1e-3, betaincc(r, safe_n, rest), betainc(safe_n, r, t / (alpha + t)))
+        if np.any(r > _POISSON_SHAPE):
+            # SciPy's I_y(n, r) is NaN for r beyond ~1e154 (n ≥ 2, y ~ 1/r). There the negative
+            # binomial is Poisson with mean m = r ln(1 + t/α) (to ~n²/r, and its P(0) exactly):
+            # P(N ≥ n) = P(n, m), the regularised lower incomplete gamma function.
+            poisson = gammainc(safe_n, r * log1p_ratio(t, alpha))
+            tail = np.where(r > _POISSON_SHAPE, poisson, tail)
         second = np.where(n > 0, np.exp(log_ratio) * tail, 0.0)
         values = np.where(t > 0, np.exp(log_first) + second, (n == 0).astype("float64"))
     return np.broadcast_to(values, shape)

@@ -28,6 +28,21 @@ def _arrays(p, *values):
     return (r, alpha, s, beta, *(np.asarray(v, dtype="float64") for v in values))
 
 
+def _expected_in_logs(r, alpha, s, beta, x, T, log_z):
+    """(r+x)/(α+T) · (β+T) (1 − z^(s−1))/(s−1) (its limit at s = 1) as the exp of a sum of
+    logs: ln(r+x) − ln(α+T) + ln(β+T) + ln(1 − z^|s−1|) − ln|s−1|, plus −(1−s) ln z for s < 1
+    (see ParetoNBDModel._expected_if_alive)."""
+    one = s == 1.0
+    gap = np.where(one, 1.0, np.abs(s - 1.0))
+    with np.errstate(divide="ignore", over="ignore"):  # t = 0: ln 0 = −inf, exp gives 0
+        log_part = np.where(one, np.log(-log_z), np.log(-np.expm1(gap * log_z)) - np.log(gap))
+        log_value = (
+            np.log(r + x) - np.log(alpha + T) + np.log(beta + T) + log_part
+            + np.where(s < 1.0, -(1.0 - s) * log_z, 0.0)
+        )  # fmt: skip
+        return np.exp(log_value)
+
+
 class ParetoNBDModel(PurchaseModel):
     """Pareto/NBD model (Schmittlein, Morrison and Colombo 1987) fitted by maximum likelihood.
 
@@ -130,13 +145,24 @@ class ParetoNBDModel(PurchaseModel):
         if np.isfinite(value).all():
             return value
         # z^(s−1) overflows (s < 1, β + T ≪ t): (β+T)(z^(s−1) − 1)/(1−s) in logs, which is
-        # (β+T)^s (β+T+t)^(1−s) (1 − z^(1−s)) / (1 − s). For s ≥ 1 the value itself passes the
-        # largest double (r/α beyond it, at T = 0) and stays infinite.
+        # (β+T)^s (β+T+t)^(1−s) (1 − z^(1−s)) / (1 − s). Or the product (r+x)/(α+T) · (β+T)
+        # overflows where the value does not (r/α ~ 1e289 beside β, s ~ 1e261: E[min(lifetime,
+        # t)] ~ β/s): the rate then multiplies E[min(lifetime, t)] formed first.
         below = s < 1.0
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"):  # inf · 0: replaced below
             rest = np.exp(np.log(beta + T) - (1.0 - s) * log_z) * -np.expm1((1.0 - s) * log_z)
-            in_logs = (r + x) / (alpha + T) * rest / np.where(below, 1.0 - s, 1.0)
-        return np.where(np.isfinite(value) | ~below, value, in_logs)
+            rate = (r + x) / (alpha + T)
+            in_logs = rate * rest / np.where(below, 1.0 - s, 1.0)
+            regrouped = rate * ((beta + T) * one_minus_power_over(s - 1.0, log_z))
+        value = np.where(np.isfinite(value), value, np.where(below, in_logs, regrouped))
+        if np.isfinite(value).all():
+            return value
+        # Still not finite: r/α itself overflows (or the lifetime underflows, and inf · 0 gave
+        # NaN) while their product may be small (r/α ~ 1e309 beside s/β ~ 1e324: ~1e-15). In
+        # logs; what is infinite there passes the largest double (r/α beyond it, at T = 0).
+        return np.where(
+            np.isfinite(value), value, _expected_in_logs(r, alpha, s, beta, x, T, log_z)
+        )
 
     @staticmethod
     def _pmf_if_alive(p, k, x, T, t):

@@ -96,7 +96,35 @@ log_uniform = st.floats(-300.0, 18.0).map(lambda e: 10.0**e)
 # was -inf (the degenerate-shape quadrature's K overflowed; now combined in logs).
 @example(clv.BetaGeoModel, (1.0, 1e-289, 0.001, 1e14), 1000.0)
 @example(clv.ModifiedBetaGeoModel, (1.0, 1e-289, 0.001, 1e14), 1000.0)
+# Found over [1e-300, 1e300] (400 examples; not the range above, as BG/NBD at r = 1e237, α = a = 1,
+# b = 0.1, t = 1000 is not monotone: its quadrature misses E ~ b ln(rt/α)). Pareto/NBD's death-
+# time integrals were NaN, with "invalid value encountered in subtract", where the mode search's
+# 100 Newton steps (about one unit of w = ln τ each, beside a bend with c ~ 1e200) ended
+# hundreds of units short of the mode;
+@example(
+    clv.ParetoNBDModel,
+    (6.010046020374419e201, 2.3658835858235606e-98, 2.927865599181814e-91, 2.701601564652313e201),
+    52.3357,
+)
+# there too, and E[purchases | alive] was inf (then NaN beside P(alive) = 0): r/α ~ 1e289 times
+# β ~ 1e261 overflowed before E[min(lifetime, t)] ~ β/s brought the product back;
+@example(
+    clv.ParetoNBDModel,
+    (1.7371923003654473e261, 4.63360434717746e-29) + (1.7371923003654473e261,) * 2,
+    1.0,
+)
+# Seed 1 of the wide range: r/α = 1e309 overflowed to inf, s/β = 1e324 made E[min(lifetime, t)]
+# underflow to 0, and their product (~1e-15) was NaN: now in logs.
+@example(clv.ParetoNBDModel, (1e228, 1e-81, 1e228, 1e-96), 1.0)
+# BG/NBD's count distribution was NaN beyond k = 1: SciPy's betainc(n, r, y) is NaN for
+# r ≳ 1e154, n ≥ 2 (now Poisson's tail there).
+@example(clv.BetaGeoModel, (5.87008971965851e240,) * 3 + (1.0,), 1.0)
+@example(clv.ModifiedBetaGeoModel, (5.87008971965851e240,) * 3 + (1.0,), 1.0)
 def test_any_positive_parameters_give_finite_monotone_predictions(model_class, values, horizon):
+    _check_finite_and_monotone(model_class, values, horizon)
+
+
+def _check_finite_and_monotone(model_class, values, horizon):
     params = dict(zip(ORDINARY[model_class], values, strict=True))
     model = model_class.from_params(params)
     short, long = _everything(model, horizon), _everything(model, 2.0 * horizon)
@@ -314,3 +342,41 @@ def test_bg_count_distribution_keeps_its_digits_at_a_large_r(model_class):
     model = model_class.from_params({"r": 1e6, "alpha": 1e8, "a": 1.0, "b": 1.0})
     counts = model.purchase_distribution(HISTORIES, 1.0, 40).to_numpy()
     assert np.abs(counts.sum(axis=1) - 1.0).max() < 1e-12
+
+
+def test_mode_search_crosses_hundreds_of_units_to_a_bend_with_c_of_1e201():
+    """G' ≈ 1 − c₁ e^(w − d₁) at c₁ = 6e201: Newton moves ~1 unit of w per step from the middle
+    of a bracket ~460 units wide; 100 steps stopped ~130 units short (NaN integrals)."""
+    c1, a1 = 6.010046020374419e201, 40.0
+    args = [np.array([v]) for v in (1.0, c1, a1, 1.0 + 3e-91, 2.7e201, -np.inf, np.log(52.3))]
+    mode = LogConcave(*args).mode()[0]
+    # c₂'s term is e^−900 there: the root of 1 = c₁ σ(w − ln a₁).
+    assert mode == pytest.approx(np.log(a1) - np.log(c1 - 1.0), rel=1e-12)
+
+
+def test_huge_shapes_give_the_limits_without_heterogeneity():
+    # Pareto/NBD, λ = r/α ≈ 3.7e289 and μ = s/β = 1: E[X(t)] = λ (1 − e^−t)/μ (was inf: r/α
+    # times β overflowed), dead at once without a repeat purchase in 40 (was NaN).
+    huge, t = 1.7371923003654473e261, 1.0
+    params = {"r": huge, "alpha": 4.63360434717746e-29, "s": huge, "beta": huge}
+    out = _everything(clv.ParetoNBDModel.from_params(params), t)
+    lam = huge / params["alpha"]
+    assert out["new"][0] == pytest.approx(lam * -np.expm1(-t), rel=1e-12)
+    assert out["expected"][0] == pytest.approx(lam * -np.expm1(-t), rel=1e-12)
+    assert (out["expected"][1:] == 0.0).all() and (out["silent"][1:] == 1.0).all()
+    # λ = r/α = 1e309 (beyond the largest double), μ = s/β = 1e324: E[X(t)] ≈ λ/μ = 1e-15.
+    params = {"r": 1e228, "alpha": 1e-81, "s": 1e228, "beta": 1e-96}
+    out = _everything(clv.ParetoNBDModel.from_params(params), t)
+    assert out["new"][0] == pytest.approx(1e-15, rel=1e-12)
+    # BG/NBD, λ = r/α = 1 and p ~ Beta(a, b) at r, α ~ 1e240: P(n) = B(a, b+n)/B(a, b) Poisson(n)
+    # + B(a+1, b+n−1)/B(a, b) P(N ≥ n), N ~ Poisson(t) (NaN for n ≥ 2: SciPy's betainc).
+    a, b = 2.0, 3.0
+    model = clv.BetaGeoModel.from_params({"r": 5.87e240, "alpha": 5.87e240, "a": a, "b": b})
+    got = model.probability_of_purchases([0, 1, 2, 3, 6], 2.0)
+    mp.mp.dps = 30
+    for n, value in zip([0, 1, 2, 3, 6], got, strict=True):
+        poisson = mp.exp(-2) * mp.mpf(2) ** n / mp.factorial(n)
+        tail = mp.gammainc(n, 0, 2, regularized=True) if n else 0
+        share = mp.beta(a, b + n) / mp.beta(a, b)
+        later = mp.beta(a + 1, b + n - 1) / mp.beta(a, b) * tail if n else 0
+        assert value == pytest.approx(float(share * poisson + later), rel=1e-12)

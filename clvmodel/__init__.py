@@ -85,14 +85,19 @@ _SUBMODULES = frozenset(
         "datasets",
         "dayone",
         "economics",
+        "engine",
         "holdout",
         "evaluation",
         "io",
         "models",
         "plotting",
         "report",
+        "scoring",
         "spark",
+        "subscription_churn",
+        "subscription_value",
         "subscriptions",
+        "value",
     }
 )
 

@@ -137,8 +137,15 @@ _VALUE_LIKE = re.compile(r"\s*[-+]?\d[\d.,:/_\- T]*\s*")
 
 def header_advice(columns) -> str:
     """A sentence for an input whose column names look like values (most of them numbers or
-    dates): its first data row was read as the header; empty otherwise."""
+    dates): its first data row was read as the header; or whose one column is named by several
+    words (a file separated by spaces); empty otherwise."""
     names = [str(c) for c in columns]
+    if len(names) == 1 and len(names[0].split()) > 1:
+        return (
+            f" Its one column, {names[0]!r}, holds several names separated by spaces: the file "
+            "seems to be separated by spaces, which are not read as separators; separate its "
+            "columns with commas or tabs (pandas reads it with sep=r'\\s+')."
+        )
     data_like = [n for n in names if _VALUE_LIKE.fullmatch(n)]
     if len(names) < 2 or 2 * len(data_like) < len(names):
         return ""

@@ -11,12 +11,14 @@ checks the whole predictive distribution: u = F(x − 1) + V · P(X = x), V ~ U(
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
 from clvmodel._random import random_generator
 from clvmodel._table_ids import canonical_ranks
-from clvmodel.errors import InputError
+from clvmodel.errors import ClvWarning, InputError
 from clvmodel.models import PurchaseModel
 from clvmodel.models._intervals import check_level
 from clvmodel.value import check_models
@@ -103,17 +105,38 @@ def randomised_pit(model, calibration, holdout, seed=0) -> np.ndarray:
         the model's count distribution is right.
     """
     _, actual, duration = _checked(model, calibration, holdout, shared_ids=True)
-    top = int(actual.max())
-    pmf = model.purchase_distribution(calibration, duration, max_purchases=top).to_numpy()
-    rows = np.arange(actual.size)
-    counts = actual.astype("int64")
-    below = np.cumsum(pmf, axis=1)[rows, counts] - pmf[rows, counts]
-    mass = pmf[rows, counts]
+    at_most, mass = _probabilities_at(model, calibration, duration, actual)
+    below = at_most - mass
     v = np.empty(actual.size)
     v[_customer_order(calibration.index, below, mass)] = random_generator(seed).uniform(
         size=actual.size
     )
     return np.clip(below + v * mass, 0.0, 1.0)
+
+
+def _probabilities_at(model, calibration, duration, counts) -> tuple[np.ndarray, np.ndarray]:
+    """P(X ≤ k) and P(X = k) of each row's holdout purchases X at its own count k (``counts``).
+
+    Each row's distribution is evaluated up to the power of two above its own k only, rows with
+    the same bound together: one grid up to the largest k of all (217 on the full CDNOW log) took
+    6 s for 23,570 customers, most of whom need one or two terms. Warnings (a covariate outside
+    its fitted range) come once, from the first evaluation of every row, in its words.
+    """
+    counts = np.asarray(counts).astype("int64")
+    zero = model.purchase_distribution(calibration, duration, max_purchases=0).to_numpy()[:, 0]
+    at_most, mass = zero.copy(), zero.copy()
+    rest = np.flatnonzero(counts > 0)
+    bounds = 2 ** np.ceil(np.log2(counts[rest] + 1.0)).astype("int64") - 1  # 1, 3, 7, 15, ...
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ClvWarning)  # said above, counting every customer
+        for bound in np.unique(bounds):
+            rows = rest[bounds == bound]
+            part = calibration.iloc[rows]
+            grid = model.purchase_distribution(part, duration, max_purchases=int(bound)).to_numpy()
+            picked = np.arange(rows.size), counts[rows]
+            at_most[rows] = np.cumsum(grid, axis=1)[picked]
+            mass[rows] = grid[picked]
+    return at_most, mass
 
 
 def _customer_order(ids: pd.Index, below: np.ndarray, mass: np.ndarray) -> np.ndarray:
@@ -188,9 +211,7 @@ def interval_coverage(model, calibration, holdout, interval: float = 0.9, **opti
     lower = predicted["purchases_lower"].to_numpy()
     upper = predicted["purchases_upper"].to_numpy()
     mass = predicted["purchases_interval_mass"].to_numpy()
-    top = int(max(upper.max(), 0))
-    pmf = model.purchase_distribution(calibration, duration, max_purchases=top).to_numpy()
-    at_most = np.cumsum(pmf, axis=1)[np.arange(actual.size), upper.astype("int64")]
+    at_most = _probabilities_at(model, calibration, duration, np.maximum(upper, 0))[0]
     expected = predicted["expected_purchases"].to_numpy()
     table = _coverage_table(frequency, actual, lower, upper, mass, at_most, expected)
     pit = randomised_pit(model, calibration, holdout)

@@ -79,9 +79,17 @@ def check_models(
                 f"{spend_name} must be a fitted spend model (clvmodel.GammaGammaModel), got "
                 f"{type(spend_model).__name__}; the purchase model is {name}."
             )
+        why, then = ("", "")
+        if spend_model is None:
+            why = ": value is purchases × spend, so it needs amounts"
+            then = (
+                " A log without amounts gives purchases, P(alive) and churn risk (bg.predict, "
+                "clvmodel.churn_risk), no value."
+            )
         raise InputError(
-            "value needs a fitted spend model (clvmodel.GammaGammaModel) as the second model, got "
-            f"{type(spend_model).__name__}; fit one with clvmodel.GammaGammaModel().fit(rfm)."
+            f"gg must be a fitted spend model (clvmodel.GammaGammaModel), got "
+            f"{type(spend_model).__name__}{why}; fit one with clvmodel.GammaGammaModel().fit(rfm) "
+            f"on an RFM table with monetary_value (rfm_summary(..., amount_col=...)).{then}"
         )
 
 

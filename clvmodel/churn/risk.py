@@ -76,7 +76,8 @@ def churn_risk(
     clv_horizon : str, float or Duration, optional
         How far ahead ``predicted_clv`` counts: a duration such as ``"12M"`` (its unit is the
         discounting period), or a bare number of the model's time units (or of the deprecated
-        ``time_unit``). Defaults to ``horizon`` (in its own unit when it carries one).
+        ``time_unit``). Defaults to ``horizon`` (in its own unit when it carries one). Only with
+        ``gg``: refused without it, as is a ``discount_rate`` other than 0.
     time_unit : {"D", "W", "M", "Y"}, optional
         Deprecated: the period of the CLV; write ``clv_horizon="12M"`` instead.
     interval : float, optional
@@ -155,6 +156,7 @@ def churn_risk(
     check_models(bg, gg, name="bg", spend_name="gg")
     margin = check_margin(margin)
     discount_rate = check_discount_rate(discount_rate)
+    _refuse_value_settings_without_gg(gg, clv_horizon, discount_rate)
     rfm = validate_rfm(data)
     refuse_repeated_ids(rfm.index, "data")
     # The model evaluates each distinct history once: equal histories get identical risks.
@@ -204,6 +206,22 @@ def churn_risk(
         attrs["interval"] = float(interval)
     scores.attrs.update(attrs)
     return scores
+
+
+def _refuse_value_settings_without_gg(gg, clv_horizon, discount_rate: float) -> None:
+    """``clv_horizon`` and ``discount_rate`` set ``predicted_clv`` only, which needs ``gg``:
+    refused without it rather than ignored (a log without amounts has no value to discount)."""
+    if gg is not None or (clv_horizon is None and discount_rate == 0):
+        return
+    name = "clv_horizon" if clv_horizon is not None else "discount_rate"
+    shown = (
+        f"clv_horizon={clv_horizon!r}" if clv_horizon is not None else f"{name}={discount_rate:g}"
+    )
+    raise InputError(
+        f"{shown} sets predicted_clv, which needs a spend model: pass gg= (a fitted "
+        f"clvmodel.GammaGammaModel), or leave {name} out: without gg the scores hold churn risk, "
+        "P(alive) and expected purchases, no value."
+    )
 
 
 def _window(bg, horizon, period) -> tuple[float, Duration]:

@@ -229,6 +229,7 @@ def plan(
     labels = parse_names(tiers) or list(default_tier_labels(len(increases)))
     check_plan_options(increases, labels, thresholds, quantiles)
     bundle, gg = _plan_models(model, spend_model, time_unit)
+    horizons = (horizon, _clv_horizon(gg, model, (horizon, clv_horizon), discount_rate))
     bg = bundle.bg
     shown = display(input_path) if is_postgres_uri(input_path) else input_path
     frame = _guard.read_input(input_path, table, query)
@@ -244,7 +245,6 @@ def plan(
     _note_observation_end(model, bundle, read, observation_end)
     tiering = {"tiers": labels, "thresholds": thresholds, "quantiles": quantiles}
     value = {"discount_rate": discount_rate, "margin": margin}
-    horizons = (horizon, clv_horizon or horizon)
     result = _staged_plan(bg, gg, rfm, horizons, tiering, value, increases, stage_wait, start)
     if is_postgres_uri(output):
         write_table(result.assignments, output, index=True, table=output_table, if_exists=if_exists)
@@ -256,6 +256,24 @@ def plan(
     click.echo(f"\nWrote {len(result.assignments):,} customer assignments to {written}.")
     if read.assumed:
         click.echo(assumed_unit_note(bg.time_unit_))
+
+
+def _clv_horizon(gg, model, horizons, discount_rate):
+    """The horizon of the predicted CLV (--clv-horizon, else --horizon); None without a spend
+    model, which refuses --clv-horizon and --discount-rate (they set the CLV only) rather than
+    ignoring them."""
+    horizon, clv_horizon = horizons
+    given = [
+        f for f, v in (("--clv-horizon", clv_horizon), ("--discount-rate", discount_rate)) if v
+    ]
+    if gg is None and given:
+        raise clv.InputError(
+            f"{' and '.join(given)} {'set' if len(given) > 1 else 'sets'} the predicted CLV, which "
+            f"needs a spend model, and {model} holds none (fitted without amounts, or a purchase "
+            f"model alone): pass --spend-model FILE (a Gamma-Gamma model file), or leave "
+            f"{' and '.join(given)} out (the plan then stages by churn risk and purchases only)."
+        )
+    return None if gg is None else clv_horizon or horizon
 
 
 def _note_observation_end(model, bundle, read, observation_end) -> None:

@@ -94,14 +94,22 @@ class DropoutAtPurchasesCounts:
             self._above -= step
             np.maximum(self._above, 0.0, out=self._above)
         # ... and c_k = c_{k−1} (b + k − 1)/(a + b + k − 1).
-        np.add(self._b, k, out=step)
-        step -= 1.0
-        self._c *= step
-        np.add(self._ab, k, out=step)
-        step -= 1.0
-        self._c /= step
+        if self.k == 0:
+            self._first_coin()
+        else:
+            np.add(self._b, k, out=step)
+            step -= 1.0
+            self._c *= step
+            np.add(self._ab, k, out=step)
+            step -= 1.0
+            self._c /= step
         self.k += 1
         return value
+
+    def _first_coin(self) -> None:
+        """c_1 = b/(a + b) as it stands: by (b + 1) − 1 and (a + b + 1) − 1 a tiny a and b
+        (a dropout covariate far out of range) would cancel to 0/0."""
+        np.divide(self._b, self._ab, out=self._c)
 
     def _compiled_survival(self, compiled) -> np.ndarray:
         """``survival`` with its arithmetic in two compiled passes (loaded by the interval code
@@ -117,6 +125,8 @@ class DropoutAtPurchasesCounts:
             self._log_nb += self._log_p
             np.exp(self._log_nb, out=step)
         compiled.count_survival_tail(self._above, step, self._c, self._b, self._ab, k)
+        if self.k == 0:
+            self._first_coin()  # over the tail's c_1, which a tiny a and b would make 0/0
         self.k += 1
         return value
 

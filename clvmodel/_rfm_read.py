@@ -378,3 +378,21 @@ def _revenue_without_copies(ids, when: np.ndarray, amount: np.ndarray) -> float:
     """Total amount of the rows, each exact copy (same id, day or timestamp, amount) once."""
     frame = pd.DataFrame({"id": np.asarray(ids), "when": when, "amount": amount}, copy=False)
     return float(amount[~frame.duplicated().to_numpy()].sum())
+
+
+def check_file_columns(location, header, customer_col, date_col, amount_col) -> None:
+    """Refuse a log file (:func:`clvmodel.rfm_from_file`) without a named column:
+    ``read_table``'s sentence, then :func:`clvmodel.rfm_summary`'s advice (with its hint for a
+    log without amounts). ``header`` is the file's columns, None when it cannot be read (left
+    to ``read_table`` to report)."""
+    needed = [customer_col, date_col] + ([amount_col] if amount_col is not None else [])
+    if header is None or all(column in header for column in needed):
+        return
+    try:
+        check_log_frame(pd.DataFrame(columns=header), customer_col, date_col, amount_col)
+    except InputError as exc:
+        missing = ", ".join(repr(c) for c in needed if c not in header)
+        advice = str(exc)[str(exc).index(" Name the right ones") :]
+        raise InputError(
+            f"{str(location)!r} has no column {missing}; its columns are {header}.{advice}"
+        ) from None

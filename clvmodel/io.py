@@ -125,10 +125,7 @@ def read_table(
         raise InputError(f"input file {str(location)!r} {what}.")
     try:
         if kind == "csv":
-            check_csv_text(location)  # empty or not UTF-8: said in words
-            separator = csv_delimiter(csv_header_line(location)) or ","
-            dialect = {"sep": separator, "skipinitialspace": True}
-            header = pd.read_csv(location, nrows=0, **dialect).columns
+            dialect, header = _csv_header(location)
             _check_columns(location, header, columns)
             # Every column is parsed, then the ones asked for kept: with usecols, pandas drops
             # the extra fields of a ragged row ("a,2020-02-01,1,234.50" would read as amount 1).
@@ -145,6 +142,40 @@ def read_table(
     except Exception as exc:  # parsers raise many types; all mean "unreadable file"
         raise _unreadable(location, kind, exc) from None
     return frame
+
+
+def _csv_header(location: Path) -> tuple[dict, pd.Index]:
+    """How a CSV file is separated (``read_csv`` options) and its column names."""
+    check_csv_text(location)  # empty or not UTF-8: said in words
+    separator = csv_delimiter(csv_header_line(location)) or ","
+    dialect = {"sep": separator, "skipinitialspace": True}
+    return dialect, pd.read_csv(location, nrows=0, **dialect).columns
+
+
+def file_columns(path: str | os.PathLike) -> list[str] | None:
+    """The column names of a CSV or Parquet file, as :func:`read_table` reads them.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.csv`` or ``.parquet`` file.
+
+    Returns
+    -------
+    list of str or None
+        The names; None when the file cannot be read (:func:`read_table` then says why).
+    """
+    location = Path(path)
+    try:
+        if not location.is_file():
+            return None
+        if format_of(location) == "csv":
+            return [str(name) for name in _csv_header(location)[1]]
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(location).names)
+    except Exception:  # unreadable: read_table reports it in its own words
+        return None
 
 
 def _unreadable(location: Path, kind: str, exc: Exception) -> InputError:

@@ -37,7 +37,7 @@ from clvmodel._rfm_common import (
 from clvmodel._rfm_common import clean_log as clean_log  # re-exported: evaluation, dayone
 from clvmodel._rfm_common import day_number as day_number  # re-exported: engine, spark
 from clvmodel._rfm_common import parse_date as parse_date  # re-exported: evaluation, dayone, spark
-from clvmodel._rfm_read import check_on_invalid, read_log
+from clvmodel._rfm_read import check_file_columns, check_on_invalid, read_log
 from clvmodel._rfm_rows import Rows, customer_codes, summarise_rows
 from clvmodel._rfm_validate import RfmArrays, validate_rfm
 from clvmodel.errors import InputError
@@ -354,11 +354,12 @@ def rfm_from_file(
     >>> rfm.loc["00004", ["frequency", "recency", "T"]].round(2).tolist()
     [2.0, 30.43, 38.86]
     """
-    from clvmodel.io import format_of, read_table
+    from clvmodel.io import file_columns, format_of, read_table
 
     _read_options(time_unit, on_invalid, date_format)
     columns = [customer_col, date_col] + ([amount_col] if amount_col is not None else [])
     location = Path(path)
+    check_file_columns(location, file_columns(location), customer_col, date_col, amount_col)
     if format_of(location) == "parquet" and location.is_file() and date_format is None:
         summary = _summary_of_parquet(
             location, customer_col, date_col, amount_col, observation_end, time_unit, truncate,

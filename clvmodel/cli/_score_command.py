@@ -201,6 +201,7 @@ def score(
                 note := observation_end_note(model, bundle, read.end)
             ):
                 click.echo(note, err=True)
+        read.rejected = _input_names(read.rejected, options)
         scored, where, written = _write_scores(read, target, settings)
     if read.spool is not None:
         read.spool.close()
@@ -286,6 +287,19 @@ class _Read:
     spool: object = None
     unit_assumed: bool = False  # an RFM table's unit, neither given nor recorded
     end: object = None  # a log's observation end (a Timestamp)
+
+
+def _input_names(rejected, options):
+    """The rejected rows under INPUT's own column names (--customer-col, --date-col,
+    --amount-col), so they can be found in it; ``reason`` becomes ``reject_reason`` when INPUT
+    has a column called reason."""
+    names = {"customer_id": options["customer_col"], "date": options["date_col"]}
+    if options["amount_col"]:
+        names["amount"] = options["amount_col"]
+    names = {old: new for old, new in names.items() if old in rejected.columns}
+    if "reason" in names.values():
+        names["reason"] = "reject_reason"
+    return rejected.rename(columns=names)
 
 
 def _read_log(input_path, unit, batch_size, options) -> _Read:

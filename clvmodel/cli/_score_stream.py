@@ -147,9 +147,9 @@ def stream_scores_to_postgres(
         for name in first.column_names
     ]
     rejects = pa.Table.from_pandas(rejected.reset_index(drop=True), preserve_index=False)
-    reject_columns = [
-        (name, id_type if name == "customer_id" else postgres_type(rejects.schema.field(name).type))
-        for name in rejects.column_names
+    reject_columns = [  # the id first, under INPUT's name for it
+        (name, id_type if i == 0 else postgres_type(rejects.schema.field(name).type))
+        for i, name in enumerate(rejects.column_names)
     ]
     counts = write_tables(
         uri,

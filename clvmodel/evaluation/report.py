@@ -190,7 +190,21 @@ class HoldoutReport:
                 if target == "spend":  # totals of per-purchase means mean nothing
                     rows = rows.drop(columns=["predicted", "actual", "error %"])
                 lines += ["", title, render(rows)]
+        if "naive_value" in self.customers.columns and len(self.customers):
+            lines.append(self._naive_revenue_line())
         return lines
+
+    def _naive_revenue_line(self) -> str:
+        """How the naive formula's holdout revenue is made here, and why it is not the revenue
+        error of :func:`clvmodel.naive_vs_model` (the HTML report's naive formula)."""
+        first = self.customers.iloc[0]
+        return (
+            f"  naive formula (holdout revenue): {first['naive_purchases']:.3f} purchases × "
+            f"{first['naive_spend']:.2f}, the mean spend per calibration repeat purchase, = "
+            f"{first['naive_value']:.2f} for everybody; clvmodel.naive_vs_model (and the HTML "
+            "report) count orders and use the average order value of all calibration orders, "
+            "so their naive formula's revenue error differs."
+        )
 
     def _pattern_lines(self, tracking_rows: int) -> list[str]:
         """Conditional expectations and tracking."""

@@ -64,10 +64,11 @@ def summary_cards(a: Analysis) -> list[Card]:
             "card-net-clv",
         ),
         Card(
-            "Model vs naive formula",
+            "Holdout revenue: model vs naive formula",
             percent(overall["model_error"], True),
-            f"model's error on holdout revenue; the naive formula's: "
-            f"{percent(overall['naive_error'], True)}",
+            f"model's error on the holdout revenue of the {count(overall['customers'])} "
+            f"customers who had bought by {day_text(s.calibration_end)}; the naive formula's "
+            f"(average order value × purchases per year): {percent(overall['naive_error'], True)}",
             "card-naive-vs-model",
         ),
     ]
@@ -109,8 +110,8 @@ def naive_section(a: Analysis) -> Section:
         "naive_clv": ("Naive CLV", money),
         "model_clv": ("Model CLV", money),
         "actual_holdout": ("Actual holdout revenue", money),
-        "naive_error": ("Naive formula error", lambda v: percent(v, True)),
-        "model_error": ("Model error", lambda v: percent(v, True)),
+        "naive_error": ("Naive formula error, holdout revenue", lambda v: percent(v, True)),
+        "model_error": ("Model error, holdout revenue", lambda v: percent(v, True)),
     }
     table = Table.with_total(
         "naive-vs-model",
@@ -218,7 +219,7 @@ def holdout_section(a: Analysis) -> Section:
         "mae": ("Mean absolute error per customer", lambda x: decimal(x, 3)),
         "total_predicted": ("Predicted purchases", lambda x: decimal(x, 1)),
         "total_actual": ("Actual purchases", lambda x: decimal(x, 1)),
-        "total_error_pct": ("Error of the total", lambda x: percent(x / 100.0, True)),
+        "total_error_pct": ("Error of the total purchases", lambda x: percent(x / 100.0, True)),
     }
     summary = report.summary
     table = Table.from_frame(
@@ -262,8 +263,23 @@ def holdout_section(a: Analysis) -> Section:
             "that followed. Mean absolute error per customer and the error of the total compare "
             "its predictions with what customers did, beside the naive formula and each "
             "customer's own past rate." + _new_customers_note(summary),
+            _naive_purchases_note(a),
         ],
         [table, tracking, conditional],
+    )
+
+
+def _naive_purchases_note(a: Analysis) -> str:
+    """Why the naive formula's error on holdout purchases is not its error on holdout revenue
+    in the naive formula section: two measures, each named."""
+    purchases = a.holdout.metrics.loc[("purchases", "naive"), "total_error_pct"] / 100.0
+    revenue = a.naive_vs_model.total["naive_error"]
+    return (
+        "Here the naive formula predicts purchases: the calibration period's purchase days per "
+        "customer (first purchases included) × the holdout length, the same for everybody. Its "
+        f"error on holdout purchases, {percent(purchases, True)}, is not its error on holdout "
+        f'revenue in "The naive formula vs the model", {percent(revenue, True)}, which counts '
+        "orders and multiplies them by the average order value."
     )
 
 

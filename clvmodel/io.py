@@ -144,9 +144,11 @@ def read_table(
     return frame
 
 
-def _csv_header(location: Path) -> tuple[dict, pd.Index]:
-    """How a CSV file is separated (``read_csv`` options) and its column names."""
-    check_csv_text(location)  # empty or not UTF-8: said in words
+def _csv_header(location: Path, *, check_text: bool = True) -> tuple[dict, pd.Index]:
+    """How a CSV file is separated (``read_csv`` options) and its column names; first (unless
+    ``check_text`` is False) refused in words when empty or not UTF-8, a pass over the file."""
+    if check_text:
+        check_csv_text(location)
     separator = csv_delimiter(csv_header_line(location)) or ","
     dialect = {"sep": separator, "skipinitialspace": True}
     return dialect, pd.read_csv(location, nrows=0, **dialect).columns
@@ -170,7 +172,8 @@ def file_columns(path: str | os.PathLike) -> list[str] | None:
         if not location.is_file():
             return None
         if format_of(location) == "csv":
-            return [str(name) for name in _csv_header(location)[1]]
+            # The header only: read_table checks the whole text when it reads the file.
+            return [str(name) for name in _csv_header(location, check_text=False)[1]]
         import pyarrow.parquet as pq
 
         return list(pq.read_schema(location).names)

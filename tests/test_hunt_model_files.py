@@ -107,6 +107,17 @@ def test_day_one_customer_counts_beyond_whole_floats_are_refused(files, count, t
     _refused(_write(tmp_path, document), r"'customers' must hold whole numbers")
 
 
+@pytest.mark.parametrize("sd", [1e-320, 5e-324])
+def test_a_day_one_encoding_scale_that_overflows_every_signup_is_refused(files, sd, tmp_path):
+    """A subnormal sd loaded, and every prediction then blamed the signups ("missing or infinite
+    values"): (x - mean) / sd overflows for any x."""
+    document = json.loads(files["dayone"].read_text())
+    numeric = document["encoding"]["numeric"]
+    assert numeric, "the Day One file of this module has a numeric attribute"
+    numeric[0]["sd"] = sd
+    _refused(_write(tmp_path, document), r"needs log, a finite mean and sd > 0")
+
+
 def _profiles(edit):
     def apply(document):
         edit(document["segment_profiles"])

@@ -247,6 +247,8 @@ def check_encoding(encoding, model, fail) -> dict[str, Any]:
             and finite_number(entry["mean"])
             and finite_number(entry["sd"])
             and entry["sd"] > 0
+            # a subnormal sd: every encoded signup would overflow (blamed on the signups)
+            and math.isfinite(1.0 / entry["sd"])
         ):
             fail(f"the encoding of {entry.get('name')!r} needs log, a finite mean and sd > 0")
     if [e.get("name") for e in categorical] != model.categorical:

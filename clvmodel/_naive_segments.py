@@ -49,7 +49,8 @@ def _segment_column(transactions, segments, customer_col, cohort: pd.Index) -> p
         raise InputError(
             f"segments has no value for {len(missing)} customer(s) (for example "
             f"{', '.join(readable(v) for v in missing[:5])}); give every customer with a "
-            f"purchase in the calibration period a segment.{_id_type_hint(segments, ids)}"
+            f"purchase in the calibration period a segment (a text such as 'NA', 'N/A' or "
+            f"'null' means no value, as in a CSV file).{_id_type_hint(segments, ids)}"
         )
     return found
 

@@ -62,7 +62,8 @@ def _segments_of(segments, frame, index) -> pd.Series | None:
     if found.isna().any():
         raise InputError(
             f"segments has no value for {int(found.isna().sum())} customer(s) (for example "
-            f"{list(found.index[found.isna()][:5])}); give every customer a segment."
+            f"{list(found.index[found.isna()][:5])}); give every customer a segment (a text such "
+            "as 'NA', 'N/A' or 'null' means no value, as in a CSV file)."
         )
     return found.rename("segment")
 

@@ -150,8 +150,9 @@ def test_net_clv_and_cac_payback_read_missing_value_texts_as_no_segment(fitted, 
         lambda: net_clv(bg, gg, rfm, "12M", segments=segments),
         lambda: cac_payback(bg, gg, rfm, cac, "12M", segments=segments),
     ):
-        with pytest.raises(clv.InputError, match=r"segments has no value for 3 customer\(s\)"):
+        with pytest.raises(clv.InputError, match=r"segments has no value for 3 customer\(s\)") as e:
             call()
+        assert "'NA', 'N/A' or 'null' means no value" in str(e.value)  # why, in the message
 
 
 def test_net_clv_reads_a_categorical_missing_value_text_as_no_segment(fitted):

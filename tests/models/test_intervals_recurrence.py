@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from interval_reference import central_interval
 
 import clvmodel as clv
 from clvmodel.models import PURCHASE_MODELS, _count_tables
@@ -96,12 +97,7 @@ def test_intervals_equal_a_brute_force_mixture_of_the_model_pmf(name, cdnow):
         inside = type(model)._pmf_if_alive(p, counts[None, :], x[:, None], age[:, None], 39.0)
         mixture += alive * inside + (1.0 - alive) * (counts == 0)
     mixture /= len(points)
-    cumulative = np.cumsum(mixture, axis=1)
-    before = cumulative - mixture  # P(X < k)
-    lower = (before <= 0.05).sum(axis=1) - 1
-    upper = np.argmax(cumulative >= 0.95, axis=1)
-    rows_ = np.arange(x.size)
-    mass = cumulative[rows_, upper] - before[rows_, lower]
+    lower, upper, mass = central_interval(mixture)
     np.testing.assert_array_equal(table["purchases_lower"], lower)
     np.testing.assert_array_equal(table["purchases_upper"], upper)
     np.testing.assert_allclose(table["purchases_interval_mass"], mass, rtol=0, atol=1e-10)

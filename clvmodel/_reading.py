@@ -96,7 +96,7 @@ __all__ = [
     "Dates", "Ids",
     "check_amount_texts", "check_date_format", "date_option", "examples", "lacks_a_date_part",
     "read_amounts", "read_date_texts", "read_dates", "read_ids", "refuse_ambiguous_date",
-    "warn_duplicates",
+    "warn_duplicates", "whole_id_text",
 ]  # fmt: skip
 
 #: Largest whole number a floating-point id column holds exactly (and its neighbours apart).
@@ -170,7 +170,7 @@ def read_ids(column: pd.Series) -> Ids:
             f"{name} holds {', '.join(kinds)} values, not customer ids; ids must be numbers or "
             "text, one per row (explode or join nested values first)."
         ) from None
-    texts = pd.Series([_whole_id_text(text) for text in trimmed_text_list(uniques)], dtype=object)
+    texts = pd.Series([whole_id_text(text) for text in trimmed_text_list(uniques)], dtype=object)
     merged, labels = pd.factorize(texts, use_na_sentinel=True)  # " a" and "a" become one
     lookup = np.append(merged, -1).astype("int64")  # code -1 (missing) stays -1
     codes = lookup[codes]
@@ -200,8 +200,9 @@ _WHOLE_ID = re.compile(WHOLE_WITH_ZEROS)
 _TRAILING_ZEROS = re.compile("[.]0+$")
 
 
-def _whole_id_text(text: str | None) -> str | None:
-    """A trimmed id text, "7" for "7.0" or "7.00" (a whole number written with zeros)."""
+def whole_id_text(text: str | None) -> str | None:
+    """A trimmed id text, "7" for "7.0" or "7.00" (a whole number written with zeros); the
+    report's segments are read by the same rule."""
     if text is not None and _WHOLE_ID.fullmatch(text):
         return _TRAILING_ZEROS.sub("", text)
     return text

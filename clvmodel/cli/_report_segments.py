@@ -3,13 +3,11 @@ CSV and Parquet files, checked per customer, and the CAC of each segment."""
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
 import clvmodel as clv
-from clvmodel._reading import WHOLE_WITH_ZEROS, date_option, read_dates
+from clvmodel._reading import date_option, read_dates, whole_id_text
 from clvmodel._reading_text import examples, trimmed_text_list
 from clvmodel._table_ids import table_ids
 from clvmodel.io import read_table
@@ -58,16 +56,13 @@ NO_SEGMENT = (
 )
 
 
-_WHOLE = re.compile(WHOLE_WITH_ZEROS)  # "7.00", a whole number: segment "7", as an id
-
-
 def segment_texts(values: pd.Series) -> pd.Series:
     """Segments as text trimmed of white space, None where missing: null, NaN, empty or a
     missing-value text in any case, as a CSV file is read, whatever the file's format; a whole
     number as ids are (text "1.0" is "1", as the number 1.0 of a Parquet column reads)."""
     codes, uniques = pd.factorize(values)  # read once per distinct value; missing: -1
     texts = [None if t is None else t.strip() for t in trimmed_text_list(uniques)]
-    texts = [t.split(".")[0] if t and _WHOLE.fullmatch(t) else t for t in texts]
+    texts = [whole_id_text(t) for t in texts]
     texts = trimmed_text_list(texts)  # " \tNA " is "NA" once the tab is gone: missing too
     return pd.Series(np.array([*texts, None], dtype=object)[codes], index=values.index)
 

@@ -221,7 +221,7 @@ def _integral_block(r, alpha, s, beta, x, lo, hi, order=0):
     order ≥ 1 also the node means of v = (ln(1 + τ/α), 1/(α+τ), ln(1 + τ/β), 1/(β+τ)) and, for
     order 2, of v vᵀ (the log-integrand's derivatives in (r, α, s, β) are affine in v)."""
     a = r + x
-    log_value, groups = integrate(np.ones_like(a), a, alpha, s + 1.0, beta, lo, hi)
+    log_value, groups = integrate(np.ones_like(a), a, alpha, s + 1.0, beta, lo, hi, order > 0)
     if not order:
         return log_value, None, None
     mean = np.empty((a.size, 4))
@@ -363,6 +363,8 @@ def _pmf_block(r, alpha, s, beta, k, t):
     )
     # Dies at τ = e^w ∈ (0, t): s β^s (β+τ)^−(s+1) NB(k; τ) τ = s C α^−k β^−1 exp(G(w)) with
     # G = (k+1) w − (k+r) softplus(w − ln α) − (s+1) softplus(w − ln β).
-    log_value, _ = integrate(k + 1.0, k + r, alpha, s + 1.0, beta, np.full_like(t, -np.inf), log_t)
+    log_value, _ = integrate(
+        k + 1.0, k + r, alpha, s + 1.0, beta, np.full_like(t, -np.inf), log_t, node_terms=False
+    )
     log_die = np.log(s) + log_coef - k * log_alpha - log_beta + log_value
     return np.exp(np.logaddexp(survive, log_die))

@@ -53,7 +53,7 @@ _LOG_W = np.log(_weights / 2.0)
 _GRADES = (2.0 ** np.arange(_SIDE_PANELS + 1) - 1.0) / (2.0**_SIDE_PANELS - 1.0)
 
 
-def integrate(A, c1, a1, c2, a2, lo, hi):
+def integrate(A, c1, a1, c2, a2, lo, hi, node_terms=True):
     """ln ∫_lo^hi exp(G(w)) dw per row and the node groups, as ``LogConcave(...).integrate()``,
     with the rows it cannot resolve (see the module docstring) integrated in local coordinates.
 
@@ -62,6 +62,9 @@ def integrate(A, c1, a1, c2, a2, lo, hi):
     A, c1, a1, c2, a2, lo, hi : numpy.ndarray
         One value per row (1-D, broadcast together), as for
         :class:`~clvmodel.models._log_concave.LogConcave`.
+    node_terms : bool, default True
+        Whether the node groups are needed (for weighted means over the nodes); without them the
+        local rows skip the terms at their nodes, and their groups are left out.
 
     Returns
     -------
@@ -99,7 +102,8 @@ def integrate(A, c1, a1, c2, a2, lo, hi):
     groups = []
     for rows, method in ((np.flatnonzero(~hard), _generic), (np.flatnonzero(hard), _local)):
         if rows.size:
-            values, parts = method(*(v[rows] for v in arrays))
+            options = {"node_terms": node_terms} if method is _local else {}
+            values, parts = method(*(v[rows] for v in arrays), **options)
             log_value[rows] = values
             groups.extend((rows[sub], terms, weights) for sub, terms, weights in parts)
     return log_value, groups
@@ -112,8 +116,9 @@ def _generic(*arrays):
         return LogConcave(*arrays).integrate()
 
 
-def _local(A, c1, a1, c2, a2, lo, hi):
-    """:func:`integrate` for the rows the generic rule cannot resolve, in u = w − w₀."""
+def _local(A, c1, a1, c2, a2, lo, hi, node_terms=True):
+    """:func:`integrate` for the rows the generic rule cannot resolve, in u = w − w₀ (their node
+    groups only with ``node_terms``)."""
     with np.errstate(over="ignore"):  # 1/a, unused here
         G = LogConcave(A, c1, a1, c2, a2, lo, hi)
     # The maximum at an end where G falls from lo or still rises at hi (to within the rounding
@@ -130,8 +135,9 @@ def _local(A, c1, a1, c2, a2, lo, hi):
     sides = [(-softplus(d - w0), -softplus(w0 - d)) for d in (G.d1, G.d2)]
     top = A * w0 - c1 * softplus(w0 - G.d1) - c2 * softplus(w0 - G.d2)
 
-    def local(u):
-        col = (lambda v: v[:, None]) if u.ndim == 2 else (lambda v: v)
+    def local(u, rows=slice(None)):
+        """G(w₀ + u) − G(w₀) for the rows ``rows`` (all by default); u is 1-D or rows × nodes."""
+        col = (lambda v: v[rows, None]) if u.ndim == 2 else (lambda v: v[rows])
         value = col(A) * u
         for c, (log_p, log_q) in zip((c1, c2), sides, strict=True):
             with np.errstate(over="ignore", divide="ignore"):  # kept only where |u| < 1
@@ -148,28 +154,36 @@ def _local(A, c1, a1, c2, a2, lo, hi):
     right = _drop(local, width, hi - w0)
     left = _drop(local, -width, lo - w0)
     edges = np.concatenate([left[:, None] * _GRADES[::-1], right[:, None] * _GRADES[1:]], axis=1)
-    # Panels longer than _MAX_PANEL (a flat stretch of G, hundreds of units long) are split, up
-    # to _MAX_SPLIT parts each (the same number for all rows of the call).
     length = np.diff(edges, axis=1)
-    parts = int(min(max(np.ceil(np.max(length) / _MAX_PANEL), 1), _MAX_SPLIT))
-    if parts > 1:
-        steps = np.arange(parts) / parts
-        starts = edges[:, :-1, None] + length[:, :, None] * steps
-        edges = np.concatenate([starts.reshape(A.size, -1), edges[:, -1:]], axis=1)
-        length = np.diff(edges, axis=1)
-    u = (edges[:, :-1, None] + length[:, :, None] * _X).reshape(A.size, -1)
-    with np.errstate(divide="ignore"):
-        log_w = (np.log(length)[:, :, None] + _LOG_W).reshape(A.size, -1)
-    log_terms = local(u) + log_w
-    peak = log_terms.max(axis=1)
-    weights = np.exp(log_terms - peak[:, None])
-    total = weights.sum(axis=1)
-    w = w0[:, None] + u
-    with np.errstate(over="ignore"):
-        v1, v2 = np.exp(w - G.d1[:, None]), np.exp(w - G.d2[:, None])
-    terms = (top[:, None] + local(u), v1, softplus(w - G.d1[:, None]), v2,
-             softplus(w - G.d2[:, None]))  # fmt: skip
-    return top + peak + np.log(total), [(np.arange(A.size), terms, weights / total[:, None])]
+    log_value = np.empty(A.size)
+    groups = []
+    # Panels longer than _MAX_PANEL (a flat stretch of G, hundreds of units long) are split, up
+    # to _MAX_SPLIT parts each: rows needing the same number of parts are integrated together,
+    # so that a row's nodes do not depend on the other rows of the call.
+    parts = np.clip(np.ceil(np.max(length, axis=1) / _MAX_PANEL), 1, _MAX_SPLIT).astype(np.int64)
+    for split in np.unique(parts):
+        rows = np.flatnonzero(parts == split)
+        steps = np.arange(split) / split
+        starts = edges[rows, :-1, None] + length[rows, :, None] * steps
+        sub_edges = np.concatenate([starts.reshape(rows.size, -1), edges[rows, -1:]], axis=1)
+        sub_length = np.diff(sub_edges, axis=1)
+        u = (sub_edges[:, :-1, None] + sub_length[:, :, None] * _X).reshape(rows.size, -1)
+        with np.errstate(divide="ignore"):
+            log_w = (np.log(sub_length)[:, :, None] + _LOG_W).reshape(rows.size, -1)
+        g = local(u, rows)
+        log_terms = g + log_w
+        peak = log_terms.max(axis=1)
+        weights = np.exp(log_terms - peak[:, None])
+        total = weights.sum(axis=1)
+        log_value[rows] = top[rows] + peak + np.log(total)
+        if node_terms:
+            w = w0[rows, None] + u
+            d1, d2 = G.d1[rows, None], G.d2[rows, None]
+            with np.errstate(over="ignore"):
+                v1, v2 = np.exp(w - d1), np.exp(w - d2)
+            terms = (top[rows, None] + g, v1, softplus(w - d1), v2, softplus(w - d2))
+            groups.append((rows, terms, weights / total[:, None]))
+    return log_value, groups
 
 
 def _drop(local, step, limit):

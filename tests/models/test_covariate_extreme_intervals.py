@@ -89,7 +89,9 @@ def test_interval_agrees_with_the_model_without_covariates_at_each_customers_par
     rows, table = _scored(model, rfm, value, "delta")
     cls = type(model)
     x, t_x, age = (rows[c].to_numpy(dtype="float64") for c in ("frequency", "recency", "T"))
-    counts = np.arange(400, dtype="float64")
+    # Counts up to just beyond the largest upper limit: the cumulative sums that place the
+    # limits stop there (a table short of an upper limit fails the coverage check below).
+    counts = np.arange(int(table["purchases_upper"].max()) + 2, dtype="float64")
     mixture = np.zeros((x.size, counts.size))
     points = sigma_points(model)
     z = np.array([[value]])

@@ -214,6 +214,42 @@ def cdnow_split_gg(cdnow_split):
 
 
 # ---------------------------------------------------------------------------------------------
+# Shared by test files in several folders (CLI, bad input, churn, value, coverage): defined once
+# here, not copied into each file. Read-only: none of those tests modifies what they return.
+@pytest.fixture(scope="session")
+def published_models(tmp_path_factory):
+    """A models file (BG/NBD in weeks and Gamma-Gamma, the published CDNOW parameters), saved
+    without fitting."""
+    from clvmodel.models.bundle import ModelBundle
+
+    folder = tmp_path_factory.mktemp("published_models")
+    bg = clv.BetaGeoModel.from_params(PUBLISHED_BG_PARAMS, time_unit="W")
+    gg = clv.GammaGammaModel.from_params(PUBLISHED_GG_PARAMS)
+    return ModelBundle(bg, gg).save(folder / "models.json")
+
+
+@pytest.fixture(scope="session")
+def cdnow_small_log(cdnow_sample):
+    """The transactions of the CDNOW sample's first 60 customers (by id)."""
+    first = sorted(cdnow_sample["customer_id"].unique())[:60]
+    return cdnow_sample[cdnow_sample["customer_id"].isin(first)].reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def journey_log():
+    """The simulated log of ``tests/journey_log_helpers.py`` (300 customers, 2020-01-01 on)."""
+    from journey_log_helpers import simulated_log
+
+    return simulated_log()
+
+
+@pytest.fixture(scope="session")
+def journey_split(journey_log):
+    """``journey_log`` split into calibration (to 2020-12-31) and holdout (to 2021-06-19) tables."""
+    return clv.calibration_holdout_split(journey_log, "2020-12-31", "2021-06-19")
+
+
+# ---------------------------------------------------------------------------------------------
 # Java: class data sharing for the test JVMs (Spark, the Nu HTML Checker)
 class JavaClassArchive:
     """A class-data-sharing archive (JDK 13+ ``-XX:ArchiveClassesAtExit``) for one Java program.

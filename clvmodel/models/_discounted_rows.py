@@ -11,7 +11,8 @@ parameter vector is then evaluated on the distinct histories. :meth:`DiscountedR
 all the vectors together: without covariates the sums are tabulated per distinct (x, T) and
 vector in one call of the model's ``_discounted_if_alive_draws`` (BG/NBD's compiled series on a
 (groups, vectors) grid: :func:`clvmodel.models._beta_geo_draws.discounted_if_alive_grid`), and only
-P(alive) remains per history and vector.
+P(alive) remains per history and vector (Pareto/NBD: a block of vectors at a time, from its
+interpolated death tail, :mod:`clvmodel.models._pareto_alive_draws`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ import numpy as np
 from clvmodel.models._predictions import _check_discounting, _survival_rows, discounted_sum
 
 __all__ = ["DiscountedRows", "discounted_if_alive_draws"]
+
+#: Parameter vectors whose P(alive) is evaluated together where the model can (see
+#: :func:`_alive_source`).
+_ALIVE_BLOCK = 32
 
 
 class DiscountedRows:
@@ -113,11 +118,36 @@ class DiscountedRows:
             grid = hook(params, ux, uage, self.schedule)
         totals = np.ascontiguousarray(grid.T)  # each model's row contiguous for the gathers
         column = {id(m): k for k, m in enumerate(distinct)}
+        alive_of = _alive_source(kind, distinct, fitted, (x, t_x, age))
         for m in models:
             k = column[id(m)]
+            yield np.asarray(alive_of(k) * totals[k][back], dtype="float64")
+
+
+def _alive_source(kind, distinct, fitted, histories):
+    """P(alive) of the histories at the k-th distinct model, as a function of k: one model at a
+    time, or, where the kind evaluates many vectors together (``_alive_over_draws``), a block
+    of vectors at a time (the block holding k kept until another is asked for)."""
+    hook = getattr(kind, "_alive_over_draws", None)
+    if hook is None:
+
+        def one(k):
             with np.errstate(all="ignore"):
-                alive = m._alive(fitted[k], x, t_x, age)
-            yield np.asarray(alive * totals[k][back], dtype="float64")
+                return distinct[k]._alive(fitted[k], *histories)
+
+        return one
+    block = {}
+
+    def blocked(k):
+        start = k - k % _ALIVE_BLOCK
+        if start not in block:
+            block.clear()
+            vectors = fitted[start : start + _ALIVE_BLOCK]
+            params = {name: np.array([p[name] for p in vectors]) for name in vectors[0]}
+            block[start] = hook(params, *histories)
+        return block[start][k - start]
+
+    return blocked
 
 
 def discounted_if_alive_draws(expected_if_alive, params, x, age, schedule) -> np.ndarray:

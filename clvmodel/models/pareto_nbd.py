@@ -131,6 +131,14 @@ class ParetoNBDModel(PurchaseModel):
         return log_odds_dead(*_arrays(p, x, t_x, T))
 
     @staticmethod
+    def _alive_over_draws(params, x, t_x, T):
+        """P(alive) per parameter vector (``params``: arrays over the vectors) and history, as
+        ``_alive`` vector by vector (to 2.6e-10), from the interpolated death tail."""
+        from clvmodel.models._pareto_alive_draws import alive_over_draws
+
+        return alive_over_draws(params, x, t_x, T)
+
+    @staticmethod
     def _expected_if_alive(p, x, T, t):
         """E[purchases in (T, T+t] | alive] = E[λ] E[min(lifetime, t)] under the posterior:
 

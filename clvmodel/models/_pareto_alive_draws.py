@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from clvmodel._grouping import group_rows
 from clvmodel.models._pareto_draws import (
     _FEW,
     _NAMES,
@@ -59,21 +60,24 @@ def alive_over_draws(params, x, t_x, age, vectors: int = _VECTORS) -> np.ndarray
     with np.errstate(divide="ignore"):
         possible = np.log(age) > np.log(t_x)  # as the quadrature: some time to have died
     compiled = _kernels()
-    rows = np.arange(x.size, dtype="int64")  # each history its own group of the kernel
+    # C and K J(T) depend on (x, T) only: computed per group of histories sharing them.
+    group, first = group_rows(x, age)
+    x_g, age_g, curve_g = x[first], age[first], curve[first]
+    rows = np.arange(x.size, dtype="int64")
     for start in range(0, r.size, vectors):
         part = slice(start, start + vectors)
         p = (r[part], alpha[part], s[part], beta[part])
         curves = tail_curves(p, xs, y_lo, y_hi, skip=few)
         xi, du = curves.position(curve, t_x)
         exact = _exact_odds(p, curves, curve, x, t_x, age, possible)
-        a, ac = p[0][None, :] + x[:, None], age[:, None]
+        a, ac = p[0][None, :] + x_g[:, None], age_g[:, None]
         with np.errstate(all="ignore"):  # NaN where a curve does not serve: replaced by exact
             const = (
                 np.log(p[2]) + a * np.log1p(ac / p[1]) + p[2] * np.log1p(ac / p[3]) - np.log(p[3])
             )
-            at_age = np.exp(const + curves.log_tail(curve, age))
+            at_age = np.exp(const + curves.log_tail(curve_g, age_g))
         tables = (np.ascontiguousarray(const), np.ascontiguousarray(at_age))
         odds = np.empty((x.size, r[part].size))
-        _odds_block(compiled, (curve, xi, du, possible), curves, tables, exact)(odds, rows, rows)
+        _odds_block(compiled, (curve, xi, du, possible), curves, tables, exact)(odds, group, rows)
         out[part] = (1.0 / (1.0 + odds)).T
     return out

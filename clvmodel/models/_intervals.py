@@ -151,18 +151,20 @@ def interval_columns(
     warm = np.zeros((3, 2 * len(points) + 2), dtype="int64")
     covariates = z_p.shape[1] + z_d.shape[1] > 0
     stacked = None if covariates else _stacked_params(model, points, z_p[:1], z_d[:1])
+    # P(alive) at all the sigma points at once where the model can (Pareto/NBD's interpolated
+    # death tail instead of a quadrature per row and point).
+    over_points = None if covariates else getattr(type(model), "_alive_over_draws", None)
     for start in range(0, x.size, chunk):
         rows = order[start : start + chunk]
         g = group[rows]
         params = _stacked_params(model, points, z_p[rows], z_d[rows]) if covariates else stacked
-        with np.errstate(all="ignore"):
-            # (rows, points): a row's values over the points are contiguous.
-            log_odds = type(model)._log_odds_dead(
-                params, x[rows, None], t_x[rows, None], age[rows, None]
-            )
-            log_odds = np.ascontiguousarray(np.broadcast_to(log_odds, (rows.size, len(points))))
+        if method == "delta" and over_points is not None:
+            alive = over_points(params, x[rows], t_x[rows], age[rows]).T
+        elif method == "delta":
+            alive = expit(-_log_odds(model, params, x[rows], t_x[rows], age[rows], len(points)))
+        else:
+            log_odds = _log_odds(model, params, x[rows], t_x[rows], age[rows], len(points))
         if method == "delta":
-            alive = expit(-log_odds)
             _delta_limits(out, rows, alive, given_alive, g, estimates, level, which)
             weights = alive[:, : len(mixture)] / len(mixture) if counting else None
         else:
@@ -174,6 +176,14 @@ def interval_columns(
             out["purchases_lower"][rows], out["purchases_upper"][rows] = low, high
             out["purchases_interval_mass"][rows] = mass
     return out
+
+
+def _log_odds(model, params, x, t_x, age, points: int) -> np.ndarray:
+    """ln(P(dead)/P(alive)) of the rows at every point, (rows, points), a row's values
+    contiguous."""
+    with np.errstate(all="ignore"):
+        log_odds = type(model)._log_odds_dead(params, x[:, None], t_x[:, None], age[:, None])
+    return np.ascontiguousarray(np.broadcast_to(log_odds, (x.size, points)))
 
 
 def interval_column_names(which) -> list[str]:

@@ -1,7 +1,8 @@
 """Pareto/NBD P(alive) at many parameter vectors at once (draws, bootstrap replicates, sigma
 points), from the interpolated death tail of :mod:`clvmodel.models._pareto_draws` instead of a
 quadrature per (history, vector): what the customer lifetime value's intervals need
-(:meth:`clvmodel.models._discounted_rows.DiscountedRows.each`).
+(:meth:`clvmodel.models._discounted_rows.DiscountedRows.each`) and the delta method of
+``predict`` (:func:`clvmodel.models._intervals.interval_columns`).
 
 With a = r + x, the odds of having died by T are K J(t_x) − K J(T), K = e^C (see
 :mod:`clvmodel.models._pareto_draws` for C, J and the interpolants). P(alive) = 1/(1 + odds)

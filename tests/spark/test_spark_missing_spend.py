@@ -1,11 +1,11 @@
 """Spark reads a missing mean spend of a customer without repeat purchases as 0, as the other
-routes do (see tests/test_missing_spend_routes.py): such customers are scored as with
+routes do (see tests/test_scoring_missing_spend_routes.py): such customers are scored as with
 ``monetary_value`` 0; a repeat buyer's missing spend, text that is no number and an infinite
 spend are still rejected, with the reasons they had."""
 
 from __future__ import annotations
 
-from test_missing_spend_routes import MISSING, NOT_FINITE, SCORES
+from test_scoring_missing_spend_routes import MISSING, NOT_FINITE, SCORES
 
 from clvmodel.models.bundle import ModelBundle
 

@@ -9,8 +9,12 @@ predictions (3.0 now). The interpolant's bound is 2ε, ε ≈ 1.3e-10
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import clvmodel as clv
 from clvmodel.models import ParetoNBDModel
@@ -83,3 +87,26 @@ def test_delta_intervals_of_predict_equal_those_by_quadrature(fitted, cdnow_spli
     monkeypatch.delattr(ParetoNBDModel, "_alive_over_draws")
     by_quadrature = fitted.predict(cal, 39.0, interval=0.9)
     np.testing.assert_allclose(fast.to_numpy(), by_quadrature.to_numpy(), rtol=1e-9, atol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(*[st.floats(-6.0, 6.0) for _ in NAMES]), min_size=1, max_size=5).map(
+        np.array
+    )
+)
+def test_any_positive_parameters_agree_with_the_quadrature(log_params):
+    # Simulated histories: one-time buyers, a last purchase at T, an x held by many histories
+    # (interpolated) and x values held by few (integrated per history).
+    rng = np.random.default_rng(0)
+    age = rng.uniform(1.0, 78.0, 120).round(1)
+    x = np.concatenate([np.zeros(40), np.full(60, 2.0), rng.integers(3, 30, 20)]).astype(float)
+    t_x = np.where(x > 0, (age * rng.uniform(0.0, 1.0, age.size)).round(1), 0.0)
+    t_x[50] = age[50]
+    params = dict(zip(NAMES, (10.0**log_params).T, strict=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fast = alive_over_draws(params, x, t_x, age)
+    model = ParetoNBDModel.from_params({k: 1.0 for k in NAMES})
+    assert np.isfinite(fast).all() and ((fast >= 0.0) & (fast <= 1.0)).all()
+    np.testing.assert_allclose(fast, _by_quadrature(model, params, x, t_x, age), rtol=0, atol=1e-9)

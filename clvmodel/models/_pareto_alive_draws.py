@@ -22,6 +22,7 @@ from clvmodel.models._pareto_draws import (
     _exact_odds,
     _kernels,
     _odds_block,
+    death_tables,
     tail_curves,
 )
 
@@ -71,13 +72,7 @@ def alive_over_draws(params, x, t_x, age, vectors: int = _VECTORS) -> np.ndarray
         curves = tail_curves(p, xs, y_lo, y_hi, skip=few)
         xi, du = curves.position(curve, t_x)
         exact = _exact_odds(p, curves, curve, x, t_x, age, possible)
-        a, ac = p[0][None, :] + x_g[:, None], age_g[:, None]
-        with np.errstate(all="ignore"):  # NaN where a curve does not serve: replaced by exact
-            const = (
-                np.log(p[2]) + a * np.log1p(ac / p[1]) + p[2] * np.log1p(ac / p[3]) - np.log(p[3])
-            )
-            at_age = np.exp(const + curves.log_tail(curve_g, age_g))
-        tables = (np.ascontiguousarray(const), np.ascontiguousarray(at_age))
+        tables = death_tables(p, curves, curve_g, x_g, age_g)  # NaN where exact replaces
         odds = np.empty((x.size, r[part].size))
         _odds_block(compiled, (curve, xi, du, possible), curves, tables, exact)(odds, group, rows)
         out[part] = (1.0 / (1.0 + odds)).T

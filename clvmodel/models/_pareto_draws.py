@@ -290,8 +290,7 @@ def _group_tables(model, params, curves, curve_g, x_g, age_g, h_g, which):
         if "expected_purchases" in which:
             given = type(model)._expected_if_alive(stacked, xc, ac, hc)
             given = np.require(given, "float64", ("C", "W"))  # one type for the kernels
-        const = np.log(s) + a * np.log1p(ac / alpha) + s * np.log1p(ac / beta) - np.log(beta)
-        at_age = np.exp(const + curves.log_tail(curve_g, age_g))
+        const, at_age = death_tables(params, curves, curve_g, x_g, age_g)
         if "probability_no_purchase" in which:
             at_end = np.exp(const + curves.log_tail(curve_g, age_g + h_g))
             survive = np.exp(-s * np.log1p(hc / (beta + ac)) - a * np.log1p(hc / (alpha + ac)))
@@ -309,6 +308,17 @@ def _group_tables(model, params, curves, curve_g, x_g, age_g, h_g, which):
             silent = np.ascontiguousarray(silent)
     const = np.ascontiguousarray(np.broadcast_to(const, at_age.shape))
     return given, silent, const, np.ascontiguousarray(at_age)
+
+
+def death_tables(params, curves, curve_g, x_g, age_g):
+    """C and K J(T) = exp(C + ln J(T)) per (x, T) group and draw (see the module docstring),
+    both (groups, draws) and C-contiguous; NaN where a curve does not serve a draw."""
+    r, alpha, s, beta = (v[None, :] for v in params)
+    a, ac = r + x_g[:, None], age_g[:, None]
+    with np.errstate(all="ignore"):
+        const = np.log(s) + a * np.log1p(ac / alpha) + s * np.log1p(ac / beta) - np.log(beta)
+        at_age = np.exp(const + curves.log_tail(curve_g, age_g))
+    return np.ascontiguousarray(const), np.ascontiguousarray(at_age)
 
 
 def _exact_odds(params, curves, curve, x, t_x, age, possible):

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from cli_run import run_cli
+from pg_checks import one_line_error
+from pg_checks import table_content as _content
 from pg_server import count_catalog_reads, load_frame, run_sql
 
 import clvmodel as clv
@@ -28,14 +30,6 @@ SECRET = "clv-secret"
 
 def cli(*args):
     return run_cli(*args)
-
-
-def one_line_error(result) -> str:
-    assert result.exit_code == 2, result.output
-    lines = [line for line in result.stderr.splitlines() if not line.startswith("warning: ")]
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert SECRET not in result.output
-    return lines[0]
 
 
 def staging_tables(uri) -> list:
@@ -470,12 +464,6 @@ def test_an_rfm_table_in_the_database_scores_like_the_file(model, pg_uri, tmp_pa
     expected = pd.read_parquet(model["scores"]).set_index("customer_id").sort_index()
     assert list(ours.index) == list(expected.index)
     np.testing.assert_allclose(ours.to_numpy(float), expected.to_numpy(float), rtol=1e-10)
-
-
-def _content(uri, table):
-    """Row count and a digest of every row: equal only when the table is unchanged."""
-    digest = f"SELECT count(*), md5(string_agg(t::text, ',' ORDER BY t::text)) FROM {table} t"
-    return tuple(run_sql(uri, digest)[0])
 
 
 @pytest.fixture

@@ -57,7 +57,8 @@ def _day_sql(connection, relation: str, columns: dict[str, str], date_col: str, 
     numbers = date_kind in ("integer", "float") and date_format is None
     if numbers or columns[date_col] == "BOOLEAN":
         shown = connection.execute(
-            f"SELECT DISTINCT {raw_date} FROM {relation} WHERE {raw_date} IS NOT NULL LIMIT 3"
+            f"SELECT DISTINCT {raw_date} FROM {relation} WHERE {raw_date} IS NOT NULL "
+            "ORDER BY 1 LIMIT 3"  # the smallest: DISTINCT alone has no set order
         ).fetchall()
         raise numbers_as_dates_error([row[0] for row in shown], date_col)
     text = date_text_sql(raw_date, date_kind, DUCKDB)

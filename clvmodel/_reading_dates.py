@@ -229,7 +229,7 @@ def read_dates(column: pd.Series, date_format: str | None, name: str) -> Dates:
             if date_format is None:
                 from clvmodel._reading_formats import numbers_as_dates_error
 
-                raise numbers_as_dates_error(pd.unique(column.dropna())[:3], name)
+                raise numbers_as_dates_error(np.sort(pd.unique(column.dropna()))[:3], name)
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
         texts = trimmed_texts([_date_text(value) for value in uniques])
         texts = texts.str.replace(_TIME_SUFFIX, "", regex=True)
@@ -238,7 +238,8 @@ def read_dates(column: pd.Series, date_format: str | None, name: str) -> Dates:
         typed = np.array([_typed_day(value) for value in uniques], dtype="int64")
         if date_format is not None:
             texts = texts.where(typed == NO_DAY)
-        date_codes, date_texts = pd.factorize(texts, use_na_sentinel=True)
+        # Sorted, as the database routes read them (clvmodel._reading_sql.date_dictionary).
+        date_codes, date_texts = pd.factorize(texts, sort=True, use_na_sentinel=True)
         text_days = read_date_texts(date_texts, date_format, name)
         if (typed == NO_DAY).all():  # (a column of dates and texts: the dates are read anyway)
             from clvmodel._reading_formats import check_format_fits

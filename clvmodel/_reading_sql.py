@@ -216,7 +216,9 @@ def date_text_sql(column: str, kind: str, dialect: Dialect) -> str:
 def date_dictionary(texts, date_format: str | None, column: str) -> pd.DataFrame:
     """``date_text`` → ``day_number`` (days since 1970-01-01) for the distinct date texts of a
     column; unreadable and missing texts are left out (their rows get no day)."""
-    texts = [t for t in texts if t is not None and t.lower() not in rd.MISSING_TEXTS]
+    # Sorted: DuckDB's and Spark's DISTINCT return the texts in no set order, and the messages
+    # (the example values) and the sample a pattern is judged on must not depend on it.
+    texts = sorted(t for t in texts if t is not None and t.lower() not in rd.MISSING_TEXTS)
     days = rd.read_date_texts(texts, date_format, column)
     check_format_fits(texts, days, date_format, column)
     readable = days != np.iinfo("int64").min

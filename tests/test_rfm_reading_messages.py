@@ -9,8 +9,11 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import clvmodel as clv
@@ -71,3 +74,71 @@ def test_nothing_usable_advice_follows_the_reasons():
     assert "amounts, which must be numbers" in amounts and "date" not in amounts
     dates = str(nothing_usable_error({rd.BAD_DATE: 9}, None, None))
     assert "the dates" in dates and "e.g. '%d/%m/%Y'" not in dates
+
+
+def test_the_date_messages_do_not_depend_on_the_order_of_the_texts():
+    # DuckDB's and Spark's DISTINCT return the distinct texts in no set order: the CLI's message
+    # once named different example values from one run to the next.
+    from clvmodel._reading_sql import date_dictionary
+
+    iso = [f"1997-{month:02d}-{day:02d}" for month in (1, 2, 3) for day in range(1, 29)]
+    serial = [str(day) for day in range(35200, 35300)]
+    for texts, date_format, shown in (
+        (iso, "%d/%m/%Y", "for example '1997-01-01', '1997-01-02'"),
+        (serial, None, "for example '35200', '35201'"),
+    ):
+        messages = set()
+        for seed in range(5):
+            shuffled = [str(t) for t in np.random.default_rng(seed).permutation(texts)]
+            with pytest.raises(clv.InputError) as raised:
+                date_dictionary(shuffled, date_format, "date")
+            messages.add(str(raised.value))
+        assert len(messages) == 1
+        assert shown in messages.pop()
+
+
+@pytest.mark.parametrize(
+    ("dates", "date_format", "shown"),
+    [
+        ("%Y-%m-%d", "%d/%m/%Y", "for example '1997-01-01', '1997-01-02'"),
+        ("serial", None, "for example '35200', '35300', '35400'"),
+    ],
+)
+def test_a_file_and_a_table_name_the_same_example_dates(tx, tmp_path, dates, date_format, shown):
+    # pandas reads the table, pyarrow or DuckDB the file: the same values in the same order.
+    from clvmodel.engine import TransactionSource
+
+    if dates == "serial":
+        log = pd.DataFrame(
+            {"customer_id": [1, 2, 3, 4], "date": ["35500", "35400", "35300", "35200"]}
+        )
+    else:
+        log = tx.assign(date=tx["date"].dt.strftime(dates)).iloc[::-1]
+    log.assign(amount=1.0).to_csv(tmp_path / "tx.csv", index=False)
+    options = {"date_format": date_format, "observation_end": "1997-06-30"}
+    messages = []
+    for read in (
+        lambda: clv.rfm_summary(log.assign(amount=1.0), **options),
+        lambda: clv.rfm_from_file(tmp_path / "tx.csv", **options),
+        lambda: TransactionSource(tmp_path / "tx.csv", **options).rfm(),
+    ):
+        with pytest.raises(clv.InputError) as raised:
+            read()
+        messages.append(re.search(r"for example [^)]*\)", str(raised.value)).group())
+    assert shown in messages[0]
+    assert messages[1] == messages[0] and messages[2] == messages[0]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "Int64", "float64"])
+def test_number_dates_are_shown_smallest_first_on_every_route(tmp_path, dtype):
+    from clvmodel.engine import TransactionSource
+
+    log = pd.DataFrame({"customer_id": [1, 2, 3, 4], "date": [35500, 35400, 35300, 35200]})
+    log = log.astype({"date": dtype}).assign(amount=1.0)
+    log.to_parquet(tmp_path / "tx.parquet")
+    for read in (
+        lambda: clv.rfm_summary(log, observation_end="1997-06-30"),
+        lambda: TransactionSource(tmp_path / "tx.parquet", observation_end="1997-06-30").rfm(),
+    ):
+        with pytest.raises(clv.InputError, match=r"holds numbers \(35200, 35300, 35400\)"):
+            read()

@@ -244,6 +244,7 @@ def read_amounts(column: pd.Series, name: str) -> Amounts:
 def check_amount_texts(texts: list[str], name: str) -> None:
     """Refuse a column whose non-numeric amounts carry a currency sign or a decimal comma, or are
     true/false values or durations."""
+    texts = sorted(set(texts))  # the examples shown do not depend on the order rows came in
     for pattern, kind in ((TRUE_FALSE, "true/false values"), (DURATION, "durations")):
         found = [t for t in texts if re.search(pattern, t)]
         if found:

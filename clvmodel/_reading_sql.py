@@ -249,7 +249,7 @@ def odd_amounts_sql(relation: str, dialect: Dialect, limit: int = 20) -> str:
     )
     return (
         f"SELECT DISTINCT {text} AS amount FROM {relation} "
-        f"WHERE amount IS NULL AND raw_amount IS NOT NULL AND ({odd}) LIMIT {int(limit)}"
+        f"WHERE amount IS NULL AND raw_amount IS NOT NULL AND ({odd}) ORDER BY 1 LIMIT {int(limit)}"
     )
 
 

@@ -142,3 +142,25 @@ def test_number_dates_are_shown_smallest_first_on_every_route(tmp_path, dtype):
     ):
         with pytest.raises(clv.InputError, match=r"holds numbers \(35200, 35300, 35400\)"):
             read()
+
+
+def test_currency_amounts_are_shown_alike_on_every_route(tmp_path):
+    # DuckDB's DISTINCT ... LIMIT picked any few of the amounts; pandas showed the first rows,
+    # repeats included.
+    from clvmodel.engine import TransactionSource
+
+    amounts = [f"${value}.00" for value in range(60, 0, -1) for _ in range(2)]
+    log = pd.DataFrame(
+        {"customer_id": range(len(amounts)), "date": "1997-01-01", "amount": amounts}
+    )
+    log.to_csv(tmp_path / "tx.csv", index=False)
+    messages = []
+    for read in (
+        lambda: clv.rfm_summary(log),
+        lambda: TransactionSource(tmp_path / "tx.csv").rfm(),
+    ):
+        with pytest.raises(clv.InputError, match="written with a currency") as raised:
+            read()
+        messages.append(str(raised.value))
+    assert "for example '$1.00', '$10.00', '$11.00'" in messages[0]
+    assert messages[1] == messages[0]

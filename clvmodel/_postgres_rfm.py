@@ -215,7 +215,7 @@ class PostgresLog:
                     GROUP BY customer_id HAVING COUNT(*) FILTER (WHERE reason IS NULL) = 0
                 ) AS none_valid
             ) AS rejected
-            ORDER BY reason COLLATE "C", {order}
+            ORDER BY reason COLLATE "C", {order}, date COLLATE "C", CAST(amount AS TEXT) COLLATE "C"
             """,
             exact_ints=True,
         )

@@ -334,7 +334,7 @@ class CheckedParquetLog:
                 FROM clv_rejected
                 UNION ALL
                 SELECT customer_id, NULL, NULL, 'no valid transaction' FROM clv_lost
-                ORDER BY reason, customer_id
+                ORDER BY reason, customer_id, date, amount
                 """
             ).df()
 

@@ -283,7 +283,7 @@ class TransactionSource:
                 SELECT MIN(reject_id) AS customer_id FROM clv_checked WHERE customer_id IS NOT NULL
                 GROUP BY clv_checked.customer_id HAVING COUNT(*) FILTER (WHERE reason IS NULL) = 0
             )
-            ORDER BY reason, customer_id
+            ORDER BY reason, customer_id, date, amount
             """
         ).df()
 

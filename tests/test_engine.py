@@ -201,3 +201,23 @@ def test_rfm_source_rejects_invalid_rows(tmp_path):
     }
     (batch,) = list(source.batches())
     assert list(batch.index) == ["ok"]
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_rejects_are_in_a_set_order_within_a_customer(tmp_path, suffix):
+    # Rows of one customer with one reason came in the order the scan met them, which DuckDB's
+    # parallel scan leaves open: two runs could write different rejects files.
+    from clvmodel.engine import open_transaction_log
+
+    dates = pd.date_range("1997-01-01", periods=40, freq="D")[::-1]
+    log = pd.DataFrame(
+        {"customer_id": 7, "date": dates, "amount": np.r_[-1.0, np.arange(-40.0, -1.0)]}
+    )
+    log = pd.concat([log, pd.DataFrame({"customer_id": [8], "date": dates[:1], "amount": 5.0})])
+    path = tmp_path / f"tx.{suffix}"
+    log.to_csv(path, index=False) if suffix == "csv" else log.to_parquet(path, index=False)
+    source = open_transaction_log(path, observation_end="1997-03-01")
+    rejects = source.rejects()
+    ours = rejects[rejects["reason"] != "no valid transaction"]
+    assert len(ours) == 40
+    assert list(ours["date"]) == sorted(ours["date"])

@@ -72,6 +72,31 @@ def test_rejected_dates_are_shown_iso_whatever_the_datestyle(pg_uri, monkeypatch
     run_sql(pg_uri, "DROP TABLE hunt_style")
 
 
+@pytest.mark.parametrize("pushdown", [True, False], ids=["in PostgreSQL", "spooled"])
+def test_rejects_of_one_customer_are_in_date_order(pg_uri, pushdown):
+    """Rows of one customer with one reason came in the order the table was read."""
+    from clvmodel.engine import TransactionSource
+
+    rows = ", ".join(f"(1, '1997-03-{day:02d}', -{day})" for day in range(20, 0, -1))
+    run_sql(
+        pg_uri,
+        "DROP TABLE IF EXISTS reject_order",
+        "CREATE TABLE reject_order (customer_id integer, date date, amount numeric(10,2))",
+        f"INSERT INTO reject_order VALUES {rows}, (2, '1997-03-02', 3)",
+    )
+    source = TransactionSource(
+        pg_uri, table="reject_order", observation_end="1997-03-30", pushdown=pushdown
+    )
+    try:
+        rejects = source.rejects()
+    finally:
+        if source._pg is not None:
+            source._pg.close()
+    shown = rejects.loc[rejects["reason"] == _reading.NEGATIVE_AMOUNT, "date"].tolist()
+    assert shown == [f"1997-03-{day:02d}" for day in range(1, 21)]
+    run_sql(pg_uri, "DROP TABLE reject_order")
+
+
 def test_an_empty_table_is_not_called_a_file_with_only_a_header(pg_uri, tmp_path):
     run_sql(
         pg_uri,

@@ -288,9 +288,11 @@ class RfmSource:
 
     def rejects(self) -> pd.DataFrame:
         """Rows that cannot be scored, with their values and the reason."""
+        # Repeated ids: the values break the tie, so that every run lists them in one order.
         return self.connection.execute(
             f'SELECT shown_id AS customer_id, frequency, recency, "T", {self._monetary_sql}, '
-            "reason FROM clv_rfm_input WHERE reason IS NOT NULL ORDER BY shown_id"
+            "reason FROM clv_rfm_input WHERE reason IS NOT NULL "
+            'ORDER BY shown_id, reason, frequency, recency, "T", monetary_value'
         ).df()
 
     @property

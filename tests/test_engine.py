@@ -221,3 +221,19 @@ def test_rejects_are_in_a_set_order_within_a_customer(tmp_path, suffix):
     ours = rejects[rejects["reason"] != "no valid transaction"]
     assert len(ours) == 40
     assert list(ours["date"]) == sorted(ours["date"])
+
+
+def test_rfm_source_rejects_repeated_ids_in_a_set_order(tmp_path):
+    path = tmp_path / "rfm.csv"
+    pd.DataFrame(
+        {
+            "customer_id": ["a"] * 30 + ["b"],
+            "frequency": [*range(30, 0, -1), 1],
+            "recency": 5.0,
+            "T": 10.0,
+            "monetary_value": 1.0,
+        }
+    ).to_csv(path, index=False)
+    rejects = RfmSource(path).rejects()
+    assert set(rejects["customer_id"]) == {"a"}
+    assert list(rejects["frequency"]) == list(range(1, 31))

@@ -175,5 +175,5 @@ def create_checked_views(
         purchases = f"(SELECT DISTINCT {columns_out}, raw_date FROM clv_typed WHERE {valid})"
     else:
         purchases = f"(SELECT {columns_out} FROM clv_typed WHERE {valid})"
-    query = rfm_query(purchases, day_number(end), TIME_UNITS[time_unit])
+    query = rfm_query(purchases, day_number(end), TIME_UNITS[time_unit], DUCKDB)
     connection.execute(f"CREATE OR REPLACE TEMP VIEW clv_rfm AS {query}")

@@ -343,7 +343,7 @@ class TransactionSource:
         if self._pg is not None:
             return self._pg.naive_inputs()
         row = self.connection.execute(
-            "SELECT COUNT(*), SUM(orders), SUM(revenue), MIN(first_day) FROM clv_rfm"
+            "SELECT COUNT(*), SUM(orders), fsum(revenue), MIN(first_day) FROM clv_rfm"
         ).fetchall()[0]
         return _rfm_sql.naive_inputs(row, observed_years(int(row[3]), day_number(self.end)))
 

@@ -45,12 +45,24 @@ def test_timestamp_columns_with_a_precision_are_summarised_in_postgresql(pg_uri,
     run_sql(pg_uri, "DROP TABLE hunt_ts")
 
 
+def _rejects_of(pg_uri, table, observation_end, pushdown):
+    """The rejects of a log table, read in PostgreSQL (``pushdown``) or spooled to DuckDB."""
+    from clvmodel.engine import TransactionSource
+
+    source = TransactionSource(
+        pg_uri, table=table, observation_end=observation_end, pushdown=pushdown
+    )
+    try:
+        return source.rejects()
+    finally:
+        if source._pg is not None:
+            source._pg.close()
+
+
 @pytest.mark.parametrize("pushdown", [True, False], ids=["in PostgreSQL", "spooled"])
 def test_rejected_dates_are_shown_iso_whatever_the_datestyle(pg_uri, monkeypatch, pushdown):
     """With DateStyle 'SQL, DMY' the rejects showed 04/03/1997 for 4 March (read as 3 April
     in the US) on one route and 1997-03-04 on the other."""
-    from clvmodel.engine import TransactionSource
-
     run_sql(
         pg_uri,
         "DROP TABLE IF EXISTS hunt_style",
@@ -59,14 +71,7 @@ def test_rejected_dates_are_shown_iso_whatever_the_datestyle(pg_uri, monkeypatch
         "(2, '1997-03-02', 3)",
     )
     monkeypatch.setenv("PGDATESTYLE", "SQL, DMY")
-    source = TransactionSource(
-        pg_uri, table="hunt_style", observation_end="1997-03-10", pushdown=pushdown
-    )
-    try:
-        rejects = source.rejects()
-    finally:
-        if source._pg is not None:
-            source._pg.close()
+    rejects = _rejects_of(pg_uri, "hunt_style", "1997-03-10", pushdown)
     assert rejects["date"].tolist() == ["1997-03-04"]
     assert rejects["reason"].tolist() == [_reading.NEGATIVE_AMOUNT]
     run_sql(pg_uri, "DROP TABLE hunt_style")
@@ -75,8 +80,6 @@ def test_rejected_dates_are_shown_iso_whatever_the_datestyle(pg_uri, monkeypatch
 @pytest.mark.parametrize("pushdown", [True, False], ids=["in PostgreSQL", "spooled"])
 def test_rejects_of_one_customer_are_in_date_order(pg_uri, pushdown):
     """Rows of one customer with one reason came in the order the table was read."""
-    from clvmodel.engine import TransactionSource
-
     rows = ", ".join(f"(1, '1997-03-{day:02d}', -{day})" for day in range(20, 0, -1))
     run_sql(
         pg_uri,
@@ -84,14 +87,7 @@ def test_rejects_of_one_customer_are_in_date_order(pg_uri, pushdown):
         "CREATE TABLE reject_order (customer_id integer, date date, amount numeric(10,2))",
         f"INSERT INTO reject_order VALUES {rows}, (2, '1997-03-02', 3)",
     )
-    source = TransactionSource(
-        pg_uri, table="reject_order", observation_end="1997-03-30", pushdown=pushdown
-    )
-    try:
-        rejects = source.rejects()
-    finally:
-        if source._pg is not None:
-            source._pg.close()
+    rejects = _rejects_of(pg_uri, "reject_order", "1997-03-30", pushdown)
     shown = rejects.loc[rejects["reason"] == _reading.NEGATIVE_AMOUNT, "date"].tolist()
     assert shown == [f"1997-03-{day:02d}" for day in range(1, 21)]
     run_sql(pg_uri, "DROP TABLE reject_order")

@@ -15,6 +15,7 @@ import re
 import pandas as pd
 
 from clvmodel._duck import quote_name, sql_literal
+from clvmodel._reading import check_amount_texts
 from clvmodel._reading_formats import numbers_as_dates_error
 from clvmodel._reading_parquet import parquet_time_zone
 from clvmodel._reading_sql import (
@@ -26,6 +27,8 @@ from clvmodel._reading_sql import (
     id_sql,
     id_too_large_sql,
     kind_of,
+    nothing_usable_error,
+    odd_amounts_sql,
     reject_id_sql,
     reject_reason_sql,
 )
@@ -33,7 +36,13 @@ from clvmodel._rfm_common import TIME_UNITS, day_number
 from clvmodel._rfm_sql import rfm_query
 from clvmodel.errors import InputError
 
-__all__ = ["create_checked_views", "create_typed_view", "latest_usable_day"]
+__all__ = [
+    "check_amount_column",
+    "create_checked_views",
+    "create_typed_view",
+    "latest_usable_day",
+    "raise_nothing_usable",
+]
 
 DUCKDB = Dialect("duckdb")
 
@@ -177,3 +186,34 @@ def create_checked_views(
         purchases = f"(SELECT {columns_out} FROM clv_typed WHERE {valid})"
     query = rfm_query(purchases, day_number(end), TIME_UNITS[time_unit], DUCKDB)
     connection.execute(f"CREATE OR REPLACE TEMP VIEW clv_rfm AS {query}")
+
+
+def check_amount_column(connection, amount_col: str | None) -> None:
+    """Refuse amounts of ``clv_typed`` written with a currency or a decimal comma, naming the
+    column (``amount_col``; None for a log without amounts: nothing to check)."""
+    if amount_col is None:
+        return
+    odd = connection.execute(odd_amounts_sql("clv_typed", DUCKDB)).fetchall()
+    check_amount_texts([row[0] for row in odd], amount_col)
+
+
+def raise_nothing_usable(connection, where: str | None, end, amount_col: str | None):
+    """Say why no row of ``clv_typed`` can be used: no rows, an end before the data, or the
+    reasons. ``where`` names a database source (None: "the input", a file); ``end`` is the end
+    of observation (None before it is known)."""
+    if connection.execute("SELECT COUNT(*) FROM clv_typed").fetchall()[0][0] == 0:
+        hint = "" if where else " (only a header?)"
+        raise InputError(f"{where or 'the input'} has no rows{hint}: there is nothing to read.")
+    check_amount_column(connection, amount_col)
+    reason = reject_reason_sql(
+        "9999-12-31" if end is None else f"{end:%Y-%m-%d}", amount_col is not None, DUCKDB
+    )
+    reasons = dict(
+        connection.execute(
+            f"SELECT reason, COUNT(*) FROM (SELECT {reason} AS reason FROM clv_typed) "
+            "WHERE reason IS NOT NULL GROUP BY 1"
+        ).fetchall()
+    )
+    raise nothing_usable_error(
+        reasons, end, lambda: connection.execute("SELECT MIN(day) FROM clv_typed").fetchall()[0][0]
+    )

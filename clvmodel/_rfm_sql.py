@@ -263,6 +263,38 @@ def distinct_spends_sql(rfm: str) -> str:
     )
 
 
+def fitting_inputs_sql(rfm: str) -> str:
+    """SQL giving, in one pass over ``rfm`` (DuckDB), the rows of :func:`distinct_histories_sql`
+    (``grouping`` 1), those of :func:`distinct_spends_sql` (``grouping`` 6, with ``repeat`` > 0)
+    and the naive formula's totals (``grouping`` 15): a fit needs all three, and each on its
+    own summarises the whole log again (three reads of a CSV file instead of one)."""
+    return f"""
+        SELECT GROUPING(frequency, recency, "T", monetary_value) AS grouping,
+               frequency, recency, "T", monetary_value,
+               COUNT(*) AS customers, COUNT(*) FILTER (WHERE frequency > 0) AS repeat,
+               SUM(orders) AS orders, fsum(revenue) AS revenue, MIN(first_day) AS first_day
+        FROM {rfm}
+        GROUP BY GROUPING SETS ((frequency, recency, "T"), (frequency, monetary_value), ())
+    """
+
+
+def split_fitting_inputs(frame, time_unit: str):
+    """``(histories, spends, totals)`` from the result of :func:`fitting_inputs_sql`: the frames
+    of :func:`distinct_histories_sql` and :func:`distinct_spends_sql` (whole frequencies, the
+    histories' ``time_unit`` recorded) and the row (customers, orders, revenue, first day)."""
+    histories = frame.loc[frame["grouping"] == 1, ["frequency", "recency", "T", "customers"]]
+    spends = frame.loc[(frame["grouping"] == 6) & (frame["repeat"] > 0)]
+    spends = spends[["frequency", "monetary_value", "repeat"]].rename(
+        columns={"repeat": "customers"}
+    )
+    totals = frame.loc[frame["grouping"] == 15].iloc[0]
+    return (
+        with_whole_frequency(histories.reset_index(drop=True), time_unit),
+        with_whole_frequency(spends.reset_index(drop=True)),
+        tuple(totals[["customers", "orders", "revenue", "first_day"]]),
+    )
+
+
 def with_whole_frequency(frame, time_unit: str | None = None):
     """The result of :func:`distinct_histories_sql` or :func:`distinct_spends_sql` with integer
     frequencies, and the time unit recorded in ``attrs`` when given."""

@@ -26,11 +26,16 @@ from clvmodel._duck import (
     relation_sql,
     require_roles,
 )
-from clvmodel._duck_log import DUCKDB, create_checked_views, create_typed_view, latest_usable_day
+from clvmodel._duck_log import (
+    check_amount_column,
+    create_checked_views,
+    create_typed_view,
+    latest_usable_day,
+    raise_nothing_usable,
+)
 from clvmodel._postgres_connect import display, is_postgres_uri, one_catalog
 from clvmodel._postgres_read import PostgresSpool, describe_source, require_columns
 from clvmodel._postgres_rfm import PostgresLog, can_push_down
-from clvmodel._reading_sql import odd_amounts_sql, reject_reason_sql
 from clvmodel._rfm_read import CheckedParquetLog
 from clvmodel._rfm_source import RfmSource, is_transaction_log
 from clvmodel.errors import InputError
@@ -121,6 +126,7 @@ class TransactionSource:
         needed = {"customer": self.customer_col, "date": self.date_col, "amount": self.amount_col}
         needed = {role: name for role, name in needed.items() if name is not None}
         self.customer_type = self._pg = self._what = self._usable = None
+        self._rows = self._duplicates = self._inputs = None  # counts and inputs, taken once
         if is_postgres_uri(self.path):
             self._what = f"table {self.table!r}" if self.table is not None else "the query"
             with one_catalog():  # describing, then reading: the type catalog read once
@@ -190,34 +196,10 @@ class TransactionSource:
         )
 
     def _raise_nothing_valid(self):
-        """Say why no row can be used: no rows, an end before the data, or the reasons."""
-        con = self.connection
-        if con.execute("SELECT COUNT(*) FROM clv_typed").fetchall()[0][0] == 0:
-            # A PostgreSQL source named as the pushdown route names it (URI without password).
-            where = f"{self._what} at {display(self.path)}" if self._what else "the input"
-            hint = "" if self._what else " (only a header?)"
-            raise InputError(f"{where} has no rows{hint}: there is nothing to read.")
-        self._check_amounts()
-        end = getattr(self, "end", None)
-        reason = reject_reason_sql(
-            "9999-12-31" if end is None else f"{end:%Y-%m-%d}", self.amount_col is not None, DUCKDB
-        )
-        reasons = dict(
-            con.execute(
-                f"SELECT reason, COUNT(*) FROM (SELECT {reason} AS reason FROM clv_typed) "
-                "WHERE reason IS NOT NULL GROUP BY 1"
-            ).fetchall()
-        )
-        raise _reading_sql.nothing_usable_error(
-            reasons, end, lambda: con.execute("SELECT MIN(day) FROM clv_typed").fetchall()[0][0]
-        )
-
-    def _check_amounts(self) -> None:
-        """Refuse amounts written with a currency or a decimal comma, naming the column."""
-        if self.amount_col is None:
-            return
-        odd = self.connection.execute(odd_amounts_sql("clv_typed", DUCKDB)).fetchall()
-        _reading.check_amount_texts([row[0] for row in odd], self.amount_col)
+        """Say why no row can be used (a PostgreSQL source named as the pushdown route names it,
+        by its URI without the password)."""
+        where = f"{self._what} at {display(self.path)}" if self._what else None
+        raise_nothing_usable(self.connection, where, getattr(self, "end", None), self.amount_col)
 
     # ----------------------------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -238,7 +220,7 @@ class TransactionSource:
             """
         ).fetchall()[0]
         if row[5]:
-            self._check_amounts()
+            check_amount_column(self.connection, self.amount_col)
         return _reading_sql.log_counts(row, self.duplicate_rows())
 
     def duplicate_rows(self) -> int:
@@ -248,21 +230,24 @@ class TransactionSource:
             return self._pg.duplicate_rows()
         if self.amount_col is None:
             return 0
-        return int(
-            self.connection.execute(_reading_sql.duplicate_rows_sql("clv_checked")).fetchall()[0][0]
-        )
+        if self._duplicates is None:
+            query = _reading_sql.duplicate_rows_sql("clv_checked")
+            self._duplicates = int(self.connection.execute(query).fetchall()[0][0])
+        return self._duplicates
 
     def row_counts(self) -> dict[str, int]:
         """Rows read and rejected: one cheap scan, no distinct counts."""
         if self._pg is not None:
             return self._pg.row_counts()
-        row = self.connection.execute(
-            "SELECT COUNT(*), COUNT(*) FILTER (WHERE reason IS NOT NULL), "
-            f"COUNT(*) FILTER (WHERE reason = '{_reading.BAD_AMOUNT}') FROM clv_checked"
-        ).fetchall()[0]
-        if row[2]:
-            self._check_amounts()
-        return {"rows": row[0], "rejected_rows": row[1]}
+        if self._rows is None:
+            row = self.connection.execute(
+                "SELECT COUNT(*), COUNT(*) FILTER (WHERE reason IS NOT NULL), "
+                f"COUNT(*) FILTER (WHERE reason = '{_reading.BAD_AMOUNT}') FROM clv_checked"
+            ).fetchall()[0]
+            if row[2]:
+                check_amount_column(self.connection, self.amount_col)
+            self._rows = {"rows": row[0], "rejected_rows": row[1]}
+        return dict(self._rows)
 
     def rejects(self, rejected_rows: int | None = None) -> pd.DataFrame:
         """Rejected rows: customer id, raw date, raw amount and the reason, plus one row per
@@ -298,9 +283,20 @@ class TransactionSource:
             self._usable = counts
         return self._usable
 
+    def _refuse_unusable(self) -> None:
+        """The refusals of :meth:`check_usable` (no usable row, misspelt amounts), from the one
+        scan of :meth:`row_counts` when the counts were not taken: no distinct count of the
+        customers and no search for duplicates, which the summary does not need."""
+        if self._pg is not None or self._usable is not None:
+            self.check_usable()
+            return
+        counts = self.row_counts()
+        if counts["rejected_rows"] == counts["rows"]:
+            self._raise_nothing_valid()
+
     def rfm(self) -> pd.DataFrame:
         """The whole RFM summary as a DataFrame indexed by customer id (for moderate sizes)."""
-        self.check_usable()  # an error, not an empty or short table, for unusable amounts or rows
+        self._refuse_unusable()  # an error, not an empty or short table
         if self._pg is not None:
             return self._pg.rfm()
         frame = self.connection.execute(
@@ -310,7 +306,7 @@ class TransactionSource:
 
     def rfm_batches(self, batch_size: int = 500_000) -> Iterator[pd.DataFrame]:
         """The RFM summary in batches of customers, so memory stays bounded."""
-        self.check_usable()
+        self._refuse_unusable()
         if self._pg is not None:
             yield from self._pg.rfm_batches(batch_size)
             return
@@ -327,25 +323,29 @@ class TransactionSource:
         """Distinct (frequency, recency, T) rows with the number of customers each stands for."""
         if self._pg is not None:
             return self._pg.distinct_histories()
-        frame = self.connection.execute(_rfm_sql.distinct_histories_sql("clv_rfm")).df()
-        return _rfm_sql.with_whole_frequency(frame, self.time_unit)
+        return self._fitting_inputs()[0].copy()
 
     def distinct_spends(self) -> pd.DataFrame:
         """Distinct (frequency, monetary_value) rows of repeat buyers, with customer counts."""
         if self._pg is not None:
             return self._pg.distinct_spends()
-        frame = self.connection.execute(_rfm_sql.distinct_spends_sql("clv_rfm")).df()
-        return _rfm_sql.with_whole_frequency(frame)
+        return self._fitting_inputs()[1].copy()
 
     def naive_inputs(self) -> dict[str, float]:
         """Aggregates for the naive CLV formula: customers, orders (customer-days), revenue and
         the length of the observation period in years."""
         if self._pg is not None:
             return self._pg.naive_inputs()
-        row = self.connection.execute(
-            "SELECT COUNT(*), SUM(orders), fsum(revenue), MIN(first_day) FROM clv_rfm"
-        ).fetchall()[0]
+        row = self._fitting_inputs()[2]
         return _rfm_sql.naive_inputs(row, observed_years(int(row[3]), day_number(self.end)))
+
+    def _fitting_inputs(self):
+        """Histories, spends and the naive totals, from one summary of the log (see
+        :func:`clvmodel._rfm_sql.fitting_inputs_sql`)."""
+        if self._inputs is None:
+            frame = self.connection.execute(_rfm_sql.fitting_inputs_sql("clv_rfm")).df()
+            self._inputs = _rfm_sql.split_fitting_inputs(frame, self.time_unit)
+        return self._inputs
 
 
 class ParquetLogSource(CheckedParquetLog):

@@ -258,3 +258,56 @@ def test_amounts_add_up_to_the_same_bits_whatever_the_row_order(tmp_path):
         frames.append(rfm.sort_index())
     assert frames[0]["frequency"].gt(10).mean() > 0.9
     np.testing.assert_array_equal(frames[0]["monetary_value"], frames[1]["monetary_value"])
+
+
+class _RecordingConnection:
+    """A DuckDB connection that records the SQL passed to ``execute``."""
+
+    def __init__(self, connection):
+        self._connection = connection
+        self.executed = []
+
+    def execute(self, sql, *args, **kwargs):
+        self.executed.append(sql)
+        return self._connection.execute(sql, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._connection, name)
+
+
+def _recorded_source(path, **options):
+    from clvmodel.engine import connect
+
+    connection = _RecordingConnection(connect())
+    return TransactionSource(path, connection=connection, **options), connection.executed
+
+
+def test_a_fit_summarises_the_log_once_for_its_three_inputs(sample_files, cdnow_sample):
+    # Histories, spends and the naive totals each summarised the whole log again: three reads
+    # of a CSV file where one does.
+    source, executed = _recorded_source(sample_files[1], observation_end="1997-09-30")
+    before = len(executed)
+    histories = source.distinct_histories()
+    spends = source.distinct_spends()
+    naive = source.naive_inputs()
+    assert sum("clv_rfm" in sql for sql in executed[before:]) == 1
+    with pytest.warns(clv.ClvWarning, match="repeat another row"):
+        rfm = clv.rfm_summary(cdnow_sample, observation_end="1997-09-30")
+    assert histories["customers"].sum() == len(rfm) == naive["customers"]
+    assert spends["customers"].sum() == (rfm["frequency"] > 0).sum()
+    assert len(histories) == len(rfm.groupby(["frequency", "recency", "T"]))
+    assert naive["orders"] == (rfm["frequency"] + 1).sum()
+
+
+def test_scoring_counts_rows_and_duplicates_once_and_no_customers(sample_files):
+    # Score took the rows' counts, then the duplicates, then (before the summary) the customer
+    # counts, which took the duplicates again: two extra scans of the log.
+    source, executed = _recorded_source(sample_files[1], observation_end="1997-09-30")
+    before = len(executed)
+    counts = source.row_counts()
+    assert source.duplicate_rows() == source.duplicate_rows() == 9
+    batches = list(source.rfm_batches(1_000))
+    assert source.row_counts() == counts
+    assert sum(len(batch) for batch in batches) == 2357
+    assert len(executed) - before == 2  # the rows' counts and the duplicates
+    assert not any("COUNT(DISTINCT" in sql for sql in executed)

@@ -293,6 +293,29 @@ def duplicate_rows_sql(checked: str) -> str:
     )
 
 
+def log_counts_sql(checked: str, with_duplicates: bool) -> str:
+    """SQL for the row of :func:`log_counts` (then the rows with an amount that is not a
+    number) of the checked relation ``checked``, with the duplicate rows of
+    :func:`duplicate_rows_sql` last when ``with_duplicates`` (0 otherwise): one scan, where the
+    two queries read a CSV file twice."""
+    duplicates = (
+        "COUNT(*) FILTER (WHERE reason IS NULL) "
+        "- COUNT(DISTINCT (customer_id, raw_date, amount)) FILTER (WHERE reason IS NULL)"
+        if with_duplicates
+        else "0"
+    )
+    return f"""
+        SELECT COUNT(*),
+               COUNT(*) FILTER (WHERE reason IS NOT NULL),
+               COUNT(DISTINCT customer_id),
+               COUNT(DISTINCT customer_id) FILTER (WHERE reason IS NULL),
+               COUNT(*) FILTER (WHERE customer_id IS NULL),
+               COUNT(*) FILTER (WHERE reason = '{rd.BAD_AMOUNT}'),
+               {duplicates}
+        FROM {checked}
+    """
+
+
 def log_counts(row, duplicate_rows: int) -> dict[str, int]:
     """The counts of a transaction log, from a row of ``COUNT(*)``, rejected rows, distinct
     customers, distinct customers with a usable row and rows without a customer (in that order,

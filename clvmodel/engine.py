@@ -208,19 +208,13 @@ class TransactionSource:
         0 without amounts, where they change nothing)."""
         if self._pg is not None:
             return self._pg.counts()
-        row = self.connection.execute(
-            f"""
-            SELECT COUNT(*),
-                   COUNT(*) FILTER (WHERE reason IS NOT NULL),
-                   COUNT(DISTINCT customer_id),
-                   COUNT(DISTINCT customer_id) FILTER (WHERE reason IS NULL),
-                   COUNT(*) FILTER (WHERE customer_id IS NULL),
-                   COUNT(*) FILTER (WHERE reason = '{_reading.BAD_AMOUNT}')
-            FROM clv_checked
-            """
-        ).fetchall()[0]
+        duplicates = self._duplicates is None and self.amount_col is not None
+        query = _reading_sql.log_counts_sql("clv_checked", duplicates)
+        row = self.connection.execute(query).fetchall()[0]
         if row[5]:
             check_amount_column(self.connection, self.amount_col)
+        if duplicates:
+            self._duplicates = int(row[6])
         return _reading_sql.log_counts(row, self.duplicate_rows())
 
     def duplicate_rows(self) -> int:

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 import clvmodel as clv
+from clvmodel import _reading_sql
 from clvmodel.engine import RfmSource, TransactionSource
 
 RFM_COLUMNS = ["frequency", "recency", "T", "monetary_value"]
@@ -311,3 +312,15 @@ def test_scoring_counts_rows_and_duplicates_once_and_no_customers(sample_files):
     assert sum(len(batch) for batch in batches) == 2357
     assert len(executed) - before == 2  # the rows' counts and the duplicates
     assert not any("COUNT(DISTINCT" in sql for sql in executed)
+
+
+def test_the_counts_take_the_duplicates_in_the_same_scan(sample_files):
+    source, executed = _recorded_source(sample_files[1], observation_end="1997-09-30")
+    before = len(executed)
+    counts = source.counts()
+    assert len(executed) - before == 1
+    assert counts["duplicate_rows"] == source.duplicate_rows() == 9
+    assert len(executed) - before == 1
+    # The same number as counting each group of equal rows.
+    query = _reading_sql.duplicate_rows_sql("clv_checked")
+    assert source.connection.execute(query).fetchall()[0][0] == 9

@@ -102,6 +102,7 @@ class PostgresLog:
         )
         unit = TIME_UNITS[time_unit]
         self.rfm_sql = f"({rfm_query(purchases + ' AS p', day_number(self.end), unit, _PG)}) AS r"
+        self._inputs = None  # the fitting inputs, taken once
 
     def _begin(self, observation_end) -> pd.Timestamp:
         """Open the snapshot every query reads; the end of observation (by default the last
@@ -253,21 +254,21 @@ class PostgresLog:
             cursor.close()
 
     def distinct_histories(self) -> pd.DataFrame:
-        return _rfm_sql.with_whole_frequency(
-            self._frame(_rfm_sql.distinct_histories_sql(self.rfm_sql)), self.time_unit
-        )
+        return self._fitting_inputs()[0].copy()
 
     def distinct_spends(self) -> pd.DataFrame:
-        return _rfm_sql.with_whole_frequency(
-            self._frame(_rfm_sql.distinct_spends_sql(self.rfm_sql))
-        )
+        return self._fitting_inputs()[1].copy()
 
     def naive_inputs(self) -> dict[str, float]:
-        row = self._run(
-            "SELECT COUNT(*), CAST(SUM(orders) AS BIGINT), "
-            f"CAST(SUM(revenue) AS DOUBLE PRECISION), MIN(first_day) FROM {self.rfm_sql}"
-        )[0]
+        row = self._fitting_inputs()[2]
         return _rfm_sql.naive_inputs(row, observed_years(int(row[3]), day_number(self.end)))
+
+    def _fitting_inputs(self):
+        """Histories, spends and the naive totals from one summary in the server."""
+        if self._inputs is None:
+            frame = self._frame(_rfm_sql.fitting_inputs_sql(self.rfm_sql, postgres=True))
+            self._inputs = _rfm_sql.split_fitting_inputs(frame, self.time_unit)
+        return self._inputs
 
 
 def _close(connection) -> None:

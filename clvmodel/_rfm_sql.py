@@ -23,13 +23,13 @@ __all__ = [
     "MORE_REPEATS_THAN_DAYS",
     "REPEATS_WITHOUT_TIME",
     "RFM_COLUMNS",
-    "distinct_histories_sql",
-    "distinct_spends_sql",
+    "fitting_inputs_sql",
     "naive_inputs",
     "rfm_query",
     "rfm_id_sql",
     "rfm_reject_reason",
     "spend_sql",
+    "split_fitting_inputs",
     "with_whole_frequency",
 ]
 
@@ -246,33 +246,24 @@ def rfm_reject_reason(
     """
 
 
-# Aggregates of the summary that DuckDB and PostgreSQL run as written (``"T"`` quoted for
+# The aggregates of the summary a fit needs, as DuckDB and PostgreSQL run them (``"T"`` quoted for
 # PostgreSQL, where unquoted names fold to lower case); ``rfm`` is a table name or a sub-query.
-def distinct_histories_sql(rfm: str) -> str:
-    """SQL for the distinct (frequency, recency, T) rows of ``rfm``, with the customers each
-    stands for."""
-    return f'SELECT frequency, recency, "T", COUNT(*) AS customers FROM {rfm} GROUP BY 1, 2, 3'
-
-
-def distinct_spends_sql(rfm: str) -> str:
-    """SQL for the distinct (frequency, monetary_value) rows of the repeat buyers of ``rfm``,
-    with the customers each stands for."""
-    return (
-        f"SELECT frequency, monetary_value, COUNT(*) AS customers FROM {rfm} "
-        "WHERE frequency > 0 GROUP BY 1, 2"
-    )
-
-
-def fitting_inputs_sql(rfm: str) -> str:
-    """SQL giving, in one pass over ``rfm`` (DuckDB), the rows of :func:`distinct_histories_sql`
-    (``grouping`` 1), those of :func:`distinct_spends_sql` (``grouping`` 6, with ``repeat`` > 0)
-    and the naive formula's totals (``grouping`` 15): a fit needs all three, and each on its
-    own summarises the whole log again (three reads of a CSV file instead of one)."""
+def fitting_inputs_sql(rfm: str, postgres: bool = False) -> str:
+    """SQL giving, in one pass over ``rfm``, the distinct (frequency, recency, T) rows with the
+    customers each stands for (``grouping`` 1), the distinct (frequency, monetary_value) rows
+    with their repeat buyers (``grouping`` 6, ``repeat`` > 0) and the naive formula's totals
+    (``grouping`` 15): a fit needs all three, and three queries would each summarise the whole
+    log again (three reads of a CSV file instead of one). DuckDB's
+    revenue is a compensated sum (as in :func:`rfm_query`); PostgreSQL's sums are cast back to
+    the types its separate queries gave."""
+    orders, revenue = "SUM(orders)", "fsum(revenue)"
+    if postgres:
+        orders, revenue = "CAST(SUM(orders) AS BIGINT)", "CAST(SUM(revenue) AS DOUBLE PRECISION)"
     return f"""
         SELECT GROUPING(frequency, recency, "T", monetary_value) AS grouping,
                frequency, recency, "T", monetary_value,
                COUNT(*) AS customers, COUNT(*) FILTER (WHERE frequency > 0) AS repeat,
-               SUM(orders) AS orders, fsum(revenue) AS revenue, MIN(first_day) AS first_day
+               {orders} AS orders, {revenue} AS revenue, MIN(first_day) AS first_day
         FROM {rfm}
         GROUP BY GROUPING SETS ((frequency, recency, "T"), (frequency, monetary_value), ())
     """
@@ -280,8 +271,9 @@ def fitting_inputs_sql(rfm: str) -> str:
 
 def split_fitting_inputs(frame, time_unit: str):
     """``(histories, spends, totals)`` from the result of :func:`fitting_inputs_sql`: the frames
-    of :func:`distinct_histories_sql` and :func:`distinct_spends_sql` (whole frequencies, the
-    histories' ``time_unit`` recorded) and the row (customers, orders, revenue, first day)."""
+    of distinct (frequency, recency, T) and of repeat buyers' (frequency, monetary_value), each
+    with ``customers`` (whole frequencies, the histories' ``time_unit`` recorded), and the row
+    (customers, orders, revenue, first day)."""
     histories = frame.loc[frame["grouping"] == 1, ["frequency", "recency", "T", "customers"]]
     spends = frame.loc[(frame["grouping"] == 6) & (frame["repeat"] > 0)]
     spends = spends[["frequency", "monetary_value", "repeat"]].rename(
@@ -296,8 +288,8 @@ def split_fitting_inputs(frame, time_unit: str):
 
 
 def with_whole_frequency(frame, time_unit: str | None = None):
-    """The result of :func:`distinct_histories_sql` or :func:`distinct_spends_sql` with integer
-    frequencies, and the time unit recorded in ``attrs`` when given."""
+    """``frame`` (distinct rows with a ``frequency``) with integer frequencies, and the time unit
+    recorded in ``attrs`` when given."""
     frame["frequency"] = frame["frequency"].astype("int64")
     if time_unit is not None:
         frame.attrs["time_unit"] = time_unit

@@ -73,6 +73,32 @@ def test_cdnow_table_gives_the_file_route_rfm_bitwise(
     )
 
 
+def test_a_fit_summarises_the_table_once_in_postgresql(pg_uri, cdnow_table, monkeypatch):
+    """Histories, spends and the naive totals each ran the whole summary in the server."""
+    from clvmodel._postgres_rfm import PostgresLog
+
+    source = TransactionSource(pg_uri, table=cdnow_table, observation_end=END, pushdown=True)
+    file_source = TransactionSource(pg_uri, table=cdnow_table, observation_end=END, pushdown=False)
+    queries = []
+    for name in ("_frame", "_run"):
+        original = getattr(PostgresLog, name)
+
+        def recorded(self, sql, *args, _original=original, **kwargs):
+            queries.append(sql)
+            return _original(self, sql, *args, **kwargs)
+
+        monkeypatch.setattr(PostgresLog, name, recorded)
+    inputs = source.distinct_histories(), source.distinct_spends(), source.naive_inputs()
+    assert sum(source._pg.rfm_sql in sql for sql in queries) == 1
+    order = ["frequency", "monetary_value"]
+    pd.testing.assert_frame_equal(
+        inputs[1].sort_values(order, ignore_index=True),
+        file_source.distinct_spends().sort_values(order, ignore_index=True),
+        check_exact=False, rtol=1e-12, check_dtype=False,
+    )  # fmt: skip
+    assert inputs[2]["orders"] == file_source.naive_inputs()["orders"]
+
+
 def test_pushdown_needs_typed_columns(pg_uri, cdnow_sample):
     load_frame(pg_uri, "text_dates", cdnow_sample.assign(date=cdnow_sample["date"].astype(str)))
     with pytest.raises(clv.InputError, match="cannot summarise table 'text_dates' inside"):

@@ -293,17 +293,21 @@ def duplicate_rows_sql(checked: str) -> str:
     )
 
 
+#: The rows of :func:`duplicate_rows_sql` as an aggregate of the checked rows, to take in a
+#: scan that counts other things: the usable rows less their distinct (customer, date as
+#: written, amount).
+DUPLICATE_ROWS = (
+    "COUNT(*) FILTER (WHERE reason IS NULL) "
+    "- COUNT(DISTINCT (customer_id, raw_date, amount)) FILTER (WHERE reason IS NULL)"
+)
+
+
 def log_counts_sql(checked: str, with_duplicates: bool) -> str:
     """SQL for the row of :func:`log_counts` (then the rows with an amount that is not a
     number) of the checked relation ``checked``, with the duplicate rows of
     :func:`duplicate_rows_sql` last when ``with_duplicates`` (0 otherwise): one scan, where the
     two queries read a CSV file twice."""
-    duplicates = (
-        "COUNT(*) FILTER (WHERE reason IS NULL) "
-        "- COUNT(DISTINCT (customer_id, raw_date, amount)) FILTER (WHERE reason IS NULL)"
-        if with_duplicates
-        else "0"
-    )
+    duplicates = DUPLICATE_ROWS if with_duplicates else "0"
     return f"""
         SELECT COUNT(*),
                COUNT(*) FILTER (WHERE reason IS NOT NULL),

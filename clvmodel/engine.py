@@ -230,17 +230,21 @@ class TransactionSource:
         return self._duplicates
 
     def row_counts(self) -> dict[str, int]:
-        """Rows read and rejected: one cheap scan, no distinct counts."""
+        """Rows read and rejected (and the duplicates of :meth:`duplicate_rows`): one scan, no
+        distinct count of the customers."""
         if self._pg is not None:
             return self._pg.row_counts()
-        if self._rows is None:
+        if self._rows is None:  # with the duplicates, which every command reports, in one scan
+            duplicates = self._duplicates is None and self.amount_col is not None
             row = self.connection.execute(
                 "SELECT COUNT(*), COUNT(*) FILTER (WHERE reason IS NOT NULL), "
-                f"COUNT(*) FILTER (WHERE reason = '{_reading.BAD_AMOUNT}') FROM clv_checked"
+                f"COUNT(*) FILTER (WHERE reason = '{_reading.BAD_AMOUNT}'), "
+                f"{_reading_sql.DUPLICATE_ROWS if duplicates else 0} FROM clv_checked"
             ).fetchall()[0]
             if row[2]:
                 check_amount_column(self.connection, self.amount_col)
             self._rows = {"rows": row[0], "rejected_rows": row[1]}
+            self._duplicates = int(row[3]) if duplicates else self._duplicates
         return dict(self._rows)
 
     def rejects(self, rejected_rows: int | None = None) -> pd.DataFrame:

@@ -78,9 +78,9 @@ def rfm_query(purchases: str, end_day: int, unit_days: float, dialect=None) -> s
     unit = f"CAST({float(unit_days)!r} AS {double})"
     # DuckDB adds a group's values in whatever order its threads meet them: with SUM, half the
     # customers of a log with ~17 purchases each got totals differing in the last bits from one
-    # run to the next, and so did the Gamma-Gamma fit. fsum (Kahan-Babuska) gives the correctly
-    # rounded total in practice, whatever the order, for a cost within the runs' spread
-    # (benchmarks/RESULTS.md, 2026-12-05).
+    # run to the next, and so did the Gamma-Gamma fit. DuckDB 2.0's fsum gives the correctly
+    # rounded total, whatever the order, for a cost within the runs' spread (benchmarks/
+    # RESULTS.md, 2026-12-05); 1.x's is Kahan's sum, closer than SUM but not order-free.
     add = "fsum" if dialect is not None and dialect.name == "duckdb" else "SUM"
     # The repeat days' amounts are added up apart from the first day's: the total minus the
     # first day's amount loses the cents of small repeat purchases after a large first one

@@ -240,6 +240,11 @@ def test_rfm_source_rejects_repeated_ids_in_a_set_order(tmp_path):
     assert list(rejects["frequency"]) == list(range(1, 31))
 
 
+@pytest.mark.skipif(
+    int(duckdb.__version__.split(".")[0]) < 2,
+    reason="DuckDB 1.x's fsum is Kahan's sum, not correctly rounded: its last bit can depend "
+    "on the order of the rows (documented in docs/guide/batch_cli.md)",
+)
 def test_amounts_add_up_to_the_same_bits_whatever_the_row_order(tmp_path):
     # DuckDB added a customer's amounts in the order its threads met them: the same log gave
     # monetary values differing in the last bits from run to run, and so did a fitted model.

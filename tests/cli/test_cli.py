@@ -5,7 +5,9 @@ import re
 import subprocess
 import sys
 
+import duckdb
 import pandas as pd
+import pytest
 from cli_run import run_cli, run_cli_process
 
 from clvmodel.cli import main
@@ -101,6 +103,10 @@ def test_simulate_bounds_are_usage_errors_naming_the_flag(tmp_path):
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.skipif(
+    int(duckdb.__version__.split(".")[0]) < 2,
+    reason="DuckDB 1.x's fsum is Kahan's sum, not correctly rounded (see tests/test_engine.py)",
+)
 def test_fit_writes_the_same_model_file_whatever_the_row_order(cdnow_sample, tmp_path):
     # DuckDB added each customer's amounts in the order it met the rows: the Gamma-Gamma
     # parameters of two fits of one log differed in the last digits.

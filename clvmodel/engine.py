@@ -244,7 +244,8 @@ class TransactionSource:
             if row[2]:
                 check_amount_column(self.connection, self.amount_col)
             self._rows = {"rows": row[0], "rejected_rows": row[1]}
-            self._duplicates = int(row[3]) if duplicates else self._duplicates
+            if duplicates:
+                self._duplicates = int(row[3])
         return dict(self._rows)
 
     def rejects(self, rejected_rows: int | None = None) -> pd.DataFrame:
@@ -284,7 +285,7 @@ class TransactionSource:
     def _refuse_unusable(self) -> None:
         """The refusals of :meth:`check_usable` (no usable row, misspelt amounts), from the one
         scan of :meth:`row_counts` when the counts were not taken: no distinct count of the
-        customers and no search for duplicates, which the summary does not need."""
+        customers, which the summary does not need."""
         if self._pg is not None or self._usable is not None:
             self.check_usable()
             return

@@ -18,6 +18,7 @@ from collections import Counter
 
 import pytest
 from hypothesis import settings
+from published import PUBLISHED_BG, PUBLISHED_GG
 
 import clvmodel as clv
 
@@ -113,9 +114,6 @@ def _cap_hypothesis_examples(items):
                 test._hypothesis_internal_use_settings = settings(own, max_examples=cap)
 
 
-PUBLISHED_BG_PARAMS = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
-PUBLISHED_GG_PARAMS = {"p": 6.25, "q": 3.74, "v": 15.44}
-
 CALIBRATION_END = "1997-09-30"
 FULL_OBSERVATION_END = "1998-06-30"
 
@@ -180,13 +178,13 @@ def cdnow_full_rfm():
 @pytest.fixture(scope="session")
 def published_bg():
     """BG/NBD with the published CDNOW parameters (weeks)."""
-    return clv.BetaGeoModel.from_params(PUBLISHED_BG_PARAMS, time_unit="W")
+    return clv.BetaGeoModel.from_params(PUBLISHED_BG, time_unit="W")
 
 
 @pytest.fixture(scope="session")
 def published_gg():
     """Gamma-Gamma with the published CDNOW parameters."""
-    return clv.GammaGammaModel.from_params(PUBLISHED_GG_PARAMS, time_unit="W")
+    return clv.GammaGammaModel.from_params(PUBLISHED_GG, time_unit="W")
 
 
 @pytest.fixture(scope="session")
@@ -223,8 +221,8 @@ def published_models(tmp_path_factory):
     from clvmodel.models.bundle import ModelBundle
 
     folder = tmp_path_factory.mktemp("published_models")
-    bg = clv.BetaGeoModel.from_params(PUBLISHED_BG_PARAMS, time_unit="W")
-    gg = clv.GammaGammaModel.from_params(PUBLISHED_GG_PARAMS)
+    bg = clv.BetaGeoModel.from_params(PUBLISHED_BG, time_unit="W")
+    gg = clv.GammaGammaModel.from_params(PUBLISHED_GG)
     return ModelBundle(bg, gg).save(folder / "models.json")
 
 

@@ -1,8 +1,10 @@
 """Small RFM fixtures shared by the id tests of the DuckDB and Spark routes."""
 
+from published import PUBLISHED_BG, PUBLISHED_GG
+
 #: Published CDNOW estimates (Fader, Hardie and Lee 2005): models without fitting.
-BG = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
-GG = {"p": 6.25, "q": 3.74, "v": 15.44}
+BG = PUBLISHED_BG
+GG = PUBLISHED_GG
 #: Three valid RFM rows, in weeks.
 ROWS = {
     "frequency": [2.0, 1.0, 0.0],

@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from published import PUBLISHED_GG
 
 import clvmodel as clv
 from clvmodel.economics import cac_payback, day_one_payback, unit_economics_summary
@@ -109,7 +110,7 @@ def test_a_cost_per_customer_is_told_that_costs_are_per_segment():
     """Before: a Series indexed by customer id got only "pass segments=", as if it were a
     mapping of segments; now the message says which reading it takes."""
     bg = clv.BetaGeoModel.from_params({"r": 0.24, "alpha": 4.4, "a": 0.79, "b": 2.4}, "W")
-    gg = clv.GammaGammaModel.from_params({"p": 6.25, "q": 3.74, "v": 15.44})
+    gg = clv.GammaGammaModel.from_params(PUBLISHED_GG)
     rfm = pd.DataFrame(
         {"frequency": [0, 2], "recency": [0.0, 30.43], "T": [38.0, 38.86],
          "monetary_value": [0.0, 25.0]},

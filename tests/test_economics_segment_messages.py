@@ -8,13 +8,14 @@ import warnings
 
 import numpy as np
 import pytest
+from published import PUBLISHED_BG, PUBLISHED_GG
 
 import clvmodel as clv
 from clvmodel.economics import naive_vs_model
 
 # Published CDNOW estimates (Fader, Hardie and Lee 2005).
-BG = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
-GG = {"p": 6.25, "q": 3.74, "v": 15.44}
+BG = PUBLISHED_BG
+GG = PUBLISHED_GG
 
 
 def test_changing_segment_names_the_argument_and_the_remedy():

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from published import PUBLISHED_BG, PUBLISHED_GG
 
 import clvmodel as clv
 from clvmodel._units import check_number
@@ -17,8 +18,8 @@ from clvmodel.subscription_value import naive_vs_model_retention
 
 # Published BG/NBD and Gamma-Gamma parameters for CDNOW: Fader, Hardie and Lee (2005), "Counting
 # your customers the easy way", and Fader, Hardie and Lee (2005), "RFM and CLV", table 1.
-BG = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
-GG = {"p": 6.25, "q": 3.74, "v": 15.44}
+BG = PUBLISHED_BG
+GG = PUBLISHED_GG
 # Fader and Hardie (2007), "How to project customer retention", the "regular" cohort.
 REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241, 223, 207, 194, 183, 173]
 

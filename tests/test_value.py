@@ -3,11 +3,12 @@
 import numpy as np
 import pandas as pd
 import pytest
+from published import PUBLISHED_BG, PUBLISHED_GG
 
 import clvmodel as clv
 
-BG = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
-GG = {"p": 6.25, "q": 3.74, "v": 15.44}
+BG = PUBLISHED_BG
+GG = PUBLISHED_GG
 
 
 @pytest.fixture(scope="module")

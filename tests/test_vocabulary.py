@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from published import PUBLISHED_BG, PUBLISHED_GG
 
 import clvmodel as clv
 from clvmodel._units import (
@@ -27,8 +28,8 @@ from clvmodel.scoring import score_customers
 
 # Published CDNOW estimates (Fader, Hardie and Lee 2005, BG/NBD on the 39-week calibration period;
 # Gamma-Gamma, Fader, Hardie and Lee 2005, "RFM and CLV"), as in tests/test_value.py.
-BG = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
-GG = {"p": 6.25, "q": 3.74, "v": 15.44}
+BG = PUBLISHED_BG
+GG = PUBLISHED_GG
 
 
 @pytest.fixture(scope="module")

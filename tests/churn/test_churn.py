@@ -9,12 +9,13 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from published import PUBLISHED_BG
 
 import clvmodel as clv
 from clvmodel.metrics import roc_auc
 
 # Published BG/NBD estimates on the CDNOW sample (Fader, Hardie and Lee 2005).
-BG = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
+BG = PUBLISHED_BG
 
 
 @pytest.fixture(scope="module")

@@ -9,14 +9,15 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from published import PUBLISHED_BG, PUBLISHED_GG
 
 import clvmodel as clv
 from clvmodel.churn import risk_tiers
 
 # Published BG/NBD and Gamma-Gamma estimates on the CDNOW sample (Fader, Hardie and Lee 2005;
 # Fader, Hardie and Lee, "RFM and CLV: using iso-value curves").
-BG = clv.BetaGeoModel.from_params({"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}, "W")
-GG = clv.GammaGammaModel.from_params({"p": 6.25, "q": 3.74, "v": 15.44})
+BG = clv.BetaGeoModel.from_params(PUBLISHED_BG, "W")
+GG = clv.GammaGammaModel.from_params(PUBLISHED_GG)
 RFM = pd.DataFrame(
     {
         "frequency": [2, 0, 10],

@@ -7,10 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from published import PUBLISHED_BG
 
 import clvmodel as clv
 
-BG = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
+BG = PUBLISHED_BG
 
 
 @pytest.fixture(scope="module")

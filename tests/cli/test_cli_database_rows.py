@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from cli_run import error_line, run_cli
+from published import PUBLISHED_BG
 
 import clvmodel as clv
 from clvmodel.cli._database_rows import database_row_words
@@ -23,7 +24,7 @@ from clvmodel.cli._plan_inputs import customer_table
 POSTGRES = "postgresql://clv@127.0.0.1:5432/shop"
 COLUMNS = {"customer_col": "customer_id", "date_col": "date", "amount_col": "amount"}
 READING = {"observation_end": None, "date_format": None}
-BG = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
+BG = PUBLISHED_BG
 
 
 def _rfm_rows(ids) -> pd.DataFrame:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from cli_run import error_line, run_cli
+from published import PUBLISHED_BG, PUBLISHED_GG
 
 import clvmodel as clv
 from clvmodel.cli._guard import cli_words
@@ -18,8 +19,8 @@ from clvmodel.scoring import score_customers
 from clvmodel.subscriptions import simulate_subscription_table
 
 # Published CDNOW estimates (Fader, Hardie and Lee 2005), as in tests/cli/test_cli_vocabulary.py.
-BG = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
-GG = {"p": 6.25, "q": 3.74, "v": 15.44}
+BG = PUBLISHED_BG
+GG = PUBLISHED_GG
 NAIVE = {"average_order_value": 35.0, "purchases_per_year": 2.5}
 SBG = {"alpha": 0.7, "beta": 1.2}
 #: Python that has no place in a command-line message.

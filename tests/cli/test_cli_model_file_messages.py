@@ -19,14 +19,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from cli_run import error_line, run_cli
+from published import PUBLISHED_BG, PUBLISHED_GG
 
 import clvmodel as clv
 from clvmodel.cli._guard import cli_words
 from clvmodel.models.bundle import ModelBundle
 
 # Published CDNOW estimates (Fader, Hardie and Lee 2005), as in test_cli_messages_models.py.
-BG = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
-GG = {"p": 6.25, "q": 3.74, "v": 15.44}
+BG = PUBLISHED_BG
+GG = PUBLISHED_GG
 SBG = {"alpha": 0.7, "beta": 1.2}
 #: Python that has no place in a command-line message.
 PYTHON = ("(path)", "clvmodel.load", "'format' is", "positions", "Model(", "GammaGammaModel")

@@ -11,10 +11,11 @@ import warnings
 import pandas as pd
 import pytest
 from cli_run import error_line, run_cli
+from published import PUBLISHED_BG
 
 import clvmodel as clv
 
-BG = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
+BG = PUBLISHED_BG
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from cli_run import run_cli, run_cli_process
+from published import PUBLISHED_BG, PUBLISHED_GG
 
 import clvmodel as clv
 
 # Published BG/NBD and Gamma-Gamma estimates on the CDNOW sample (Fader, Hardie and Lee 2005).
-BG = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
-GG = {"p": 6.25, "q": 3.74, "v": 15.44}
+BG = PUBLISHED_BG
+GG = PUBLISHED_GG
 
 
 def _run(*args):

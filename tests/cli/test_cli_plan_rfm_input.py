@@ -11,12 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from cli_run import error_line, run_cli
+from published import PUBLISHED_BG
 
 import clvmodel as clv
 from clvmodel._rfm_validate import readable, readable_examples
 
 # Published BG/NBD estimates on the CDNOW sample (Fader, Hardie and Lee 2005), in weeks.
-BG = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
+BG = PUBLISHED_BG
 # What an error message must not show: numpy's or pandas' reprs, or a bare NaN.
 PYTHON_REPRS = ("np.", "nan", "NaN", "NaT", "Timestamp(", "dtype", "[")
 

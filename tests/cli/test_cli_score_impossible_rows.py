@@ -14,6 +14,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from cli_run import run_cli
+from published import PUBLISHED_BG, PUBLISHED_GG
 
 import clvmodel as clv
 from clvmodel._rfm_sql import MORE_REPEATS_THAN_DAYS, REPEATS_WITHOUT_TIME
@@ -21,8 +22,8 @@ from clvmodel.engine import RfmSource
 from clvmodel.models.bundle import ModelBundle
 
 # Published CDNOW estimates (Fader, Hardie and Lee 2005): a models file without fitting.
-BG = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
-GG = {"p": 6.25, "q": 3.74, "v": 15.44}
+BG = PUBLISHED_BG
+GG = PUBLISHED_GG
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import click
 import pandas as pd
 import pytest
 from cli_run import run_cli
+from published import PUBLISHED_BG, PUBLISHED_GG
 
 import clvmodel as clv
 from clvmodel.cli import COMMANDS, main
@@ -21,8 +22,8 @@ from clvmodel.models.bundle import ModelBundle
 from clvmodel.subscriptions import simulate_subscription_table
 
 # Published BG/NBD and Gamma-Gamma estimates on the CDNOW sample (Fader, Hardie and Lee 2005).
-BG = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
-GG = {"p": 6.25, "q": 3.74, "v": 15.44}
+BG = PUBLISHED_BG
+GG = PUBLISHED_GG
 NAIVE = {"average_order_value": 35.0, "purchases_per_year": 2.5}
 
 

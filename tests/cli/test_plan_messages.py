@@ -11,6 +11,7 @@ import re
 import pandas as pd
 import pytest
 from cli_run import run_cli
+from published import PUBLISHED_BG
 
 import clvmodel as clv
 
@@ -83,9 +84,7 @@ def test_plan_options_are_refused_in_the_command_lines_words(tmp_path, options, 
     # A hunt: --tiers low,,high was told "tier labels must be non-empty strings, got ('low', '',
     # 'high')" (the Python words), and --quantiles 50%,50% was shown "e.g. --thresholds 50%,80%".
     model = tmp_path / "bg.json"
-    clv.BetaGeoModel.from_params(
-        {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}, time_unit="W"
-    ).save(model)
+    clv.BetaGeoModel.from_params(PUBLISHED_BG, time_unit="W").save(model)
     rfm = tmp_path / "rfm.csv"
     pd.DataFrame(
         {"customer_id": ["a", "b"], "frequency": [1, 0], "recency": [2.0, 0.0], "T": [5.0, 3.0]}

@@ -10,6 +10,7 @@ coverage_comparison of a segment without heavy buyers reported meets_target Fals
 groups, as if their intervals had missed."""
 
 import pytest
+from published import PUBLISHED_BG
 
 import clvmodel as clv
 
@@ -21,9 +22,7 @@ def test_holdout_predictions_binned_against_counts_keep_their_mean_actual():
     cal, hold = clv.calibration_holdout_split(
         tx, calibration_end="1997-09-30", observation_end="1998-06-30"
     )
-    bg = clv.BetaGeoModel.from_params(
-        {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}, time_unit="W"
-    )
+    bg = clv.BetaGeoModel.from_params(PUBLISHED_BG, time_unit="W")
     report = clv.evaluate_holdout(bg, cal, hold)
     table = report.predicted_vs_actual
     customers = report.customers

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from published import PUBLISHED_BG
 from scipy.stats import mannwhitneyu, pearsonr, spearmanr
 
 import clvmodel as clv
@@ -14,7 +15,7 @@ OBSERVATION_END = "1998-06-30"
 
 # Fader, Hardie & Lee (2005), "Counting your customers" the easy way, Marketing Science 24(2):
 # BG/NBD estimates on the CDNOW 1/10 sample, 39-week calibration (Table / text of section 4).
-PUBLISHED = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
+PUBLISHED = PUBLISHED_BG
 
 # Same paper, figure of conditional expectations of holdout transactions, and Hardie's note
 # "Implementing the BG/NBD model": mean number of transactions in weeks 40-78 by number of repeat

@@ -7,10 +7,11 @@ cal, hold route a holdout ending 18 months after the last purchase was scored si
 overpredicting by the empty months: calibration_holdout_split warns, once."""
 
 import pytest
+from published import PUBLISHED_BG
 
 import clvmodel as clv
 
-PUBLISHED = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
+PUBLISHED = PUBLISHED_BG
 
 
 def test_tracking_past_the_data_warns_and_a_future_end_is_refused():

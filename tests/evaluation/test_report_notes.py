@@ -20,13 +20,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from published import PUBLISHED_BG
 
 import clvmodel as clv
 
 CALIBRATION_END = "1997-09-30"
 OBSERVATION_END = "1998-06-30"
 # Fader, Hardie & Lee (2005), Marketing Science 24(2): BG/NBD on the CDNOW sample, 39 weeks.
-BGNBD = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
+BGNBD = PUBLISHED_BG
 # Fader, Hardie & Lee (2005), "A note on implementing the Pareto/NBD model in MATLAB": the same
 # data and calibration period.
 PARETO = {"r": 0.5534, "alpha": 10.5802, "s": 0.6061, "beta": 11.6562}

@@ -15,11 +15,12 @@ import re
 
 import numpy as np
 import pytest
+from published import PUBLISHED_BG
 
 import clvmodel as clv
 
 # Fader, Hardie & Lee (2005), Marketing Science 24(2): BG/NBD on the CDNOW sample, 39 weeks.
-BGNBD = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
+BGNBD = PUBLISHED_BG
 NOTE = re.compile(r"All ([\d,]+) customers without a repeat purchase have P\(alive\) = 1")
 BETTER = "is the better churn score"
 

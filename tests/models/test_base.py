@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from gradient_check import assert_gradient_matches_central_differences
+from published import PUBLISHED_BG
 
 import clvmodel as clv
 from clvmodel.models import PURCHASE_MODELS
@@ -22,7 +23,7 @@ from clvmodel.models import PURCHASE_MODELS
 # Parameters near each model's CDNOW fit (weeks): BG/NBD and MBG/NBD r, α, a, b; Pareto/NBD r, α,
 # s, β (Fader, Hardie and Lee 2005; Batislam et al. 2007; CLVTools).
 PARAMS = {
-    "bgnbd": {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262},
+    "bgnbd": PUBLISHED_BG,
     "mbgnbd": {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614},
     "pnbd": {"r": 0.5531, "alpha": 10.5763, "s": 0.6062, "beta": 11.6715},
 }

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from published import PUBLISHED_BG
 
 import clvmodel as clv
 from clvmodel.errors import InputError, ModelFileError
@@ -24,7 +25,7 @@ from clvmodel.value import check_models
 
 PUBLISHED = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
 # BG/NBD on the CDNOW sample, Fader, Hardie and Lee (2005), "Counting your customers the easy way".
-BG = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
+BG = PUBLISHED_BG
 COLUMNS = ["frequency", "recency", "n_periods"]
 HORIZON = "whole number of opportunities \\(occasions"
 

@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from published import PUBLISHED_GG
 from scipy.special import gammaln
 
 import clvmodel as clv
@@ -23,7 +24,7 @@ import clvmodel as clv
 PARAM_NAMES = ["p", "q", "v"]
 
 # [FHL05b] / [H-GG]: MLE on the 946 repeat buyers of the CDNOW sample's 39-week calibration period.
-PUBLISHED = {"p": 6.25, "q": 3.74, "v": 15.44}
+PUBLISHED = PUBLISHED_GG
 
 
 # ---------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from published import PUBLISHED_BG
 
 import clvmodel as clv
 
@@ -159,7 +160,7 @@ def test_expected_spend_on_full_cdnow(same_gg, lifetimes_gg, cdnow_full_rfm):
 
 # ---------------------------------------------------------------------------------------------
 # Parameters where lifetimes returns NaN/inf on the full CDNOW data
-CDNOW_WEEKS = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
+CDNOW_WEEKS = PUBLISHED_BG
 
 
 @pytest.mark.parametrize("t", [1.0, 39.0, 520.0])

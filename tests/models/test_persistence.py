@@ -12,6 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from published import PUBLISHED_BG, PUBLISHED_GG
 
 import clvmodel as clv
 from clvmodel.models._fit import FORMAT_NAME, FORMAT_VERSION
@@ -104,8 +105,8 @@ def write_document(tmp_path, document) -> pathlib.Path:
     return path
 
 
-BG_PARAMS = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
-GG_PARAMS = {"p": 6.25, "q": 3.74, "v": 15.44}
+BG_PARAMS = PUBLISHED_BG
+GG_PARAMS = PUBLISHED_GG
 
 
 # --------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import math
 import warnings
 
 import matplotlib
+from published import PUBLISHED_BG
 
 matplotlib.use("Agg")
 
@@ -33,7 +34,7 @@ from clvmodel.plotting import (  # noqa: E402
 from clvmodel.plotting.value import top_share  # noqa: E402
 from clvmodel.subscription_churn import subscriber_price_plan  # noqa: E402
 
-BG_PARAMS = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
+BG_PARAMS = PUBLISHED_BG
 
 
 @pytest.fixture(scope="module")

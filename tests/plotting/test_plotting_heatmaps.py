@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from published import PUBLISHED_BG
 
 import clvmodel as clv
 from clvmodel.plotting import frequency_recency_grid, plot_frequency_recency
@@ -194,9 +195,7 @@ def test_foreign_table_is_rejected():
 def test_the_grid_takes_its_horizon_and_age_written_with_their_unit():
     """As every horizon in clvmodel: "52W" and "12M" convert to the model's unit (weeks here),
     where they were refused as "must be a number > 0"."""
-    bg = clv.BetaGeoModel.from_params(
-        {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}, time_unit="W"
-    )
+    bg = clv.BetaGeoModel.from_params(PUBLISHED_BG, time_unit="W")
     numbers = clv.plotting.frequency_recency_grid(bg, T=39, max_frequency=4, t=52)
     text = clv.plotting.frequency_recency_grid(bg, T="39W", max_frequency=4, t="52W")
     pd.testing.assert_frame_equal(text, numbers)

@@ -5,6 +5,7 @@ Grid sizes that are not whole numbers raised float()'s "could not convert string
 
 import pytest
 from matplotlib.figure import Figure
+from published import PUBLISHED_BG
 
 import clvmodel as clv
 from clvmodel.plotting import (
@@ -12,9 +13,7 @@ from clvmodel.plotting import (
     plot_frequency_recency,
 )
 
-BG = clv.BetaGeoModel.from_params(
-    {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}, time_unit="W"
-)
+BG = clv.BetaGeoModel.from_params(PUBLISHED_BG, time_unit="W")
 
 
 def _flat_axes():
@@ -35,9 +34,7 @@ def test_grid_sizes_that_are_not_whole_numbers_are_named(argument, value):
     # list) came out raw.
     from clvmodel.plotting import frequency_recency_grid
 
-    bg = clv.BetaGeoModel.from_params(
-        {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}, time_unit="W"
-    )
+    bg = clv.BetaGeoModel.from_params(PUBLISHED_BG, time_unit="W")
     options = {"T": 39, "max_frequency": 5, argument: value}
     with pytest.raises(clv.InputError, match=rf"{argument} must be a whole number"):
         frequency_recency_grid(bg, **options)

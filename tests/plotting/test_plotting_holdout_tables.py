@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from published import PUBLISHED_BG
 
 import clvmodel as clv
 from clvmodel.plotting import (
@@ -26,9 +27,7 @@ def _axes():
     return Figure().add_subplot()
 
 
-BG = clv.BetaGeoModel.from_params(
-    {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}, time_unit="W"
-)
+BG = clv.BetaGeoModel.from_params(PUBLISHED_BG, time_unit="W")
 
 
 def _flat_axes():
@@ -114,9 +113,7 @@ def test_tracking_legend_leaves_the_calibration_and_holdout_labels_readable():
     # "holdout" labels of the boundary, which then stands at the right edge.
     from clvmodel.plotting import plot_tracking
 
-    bg = clv.BetaGeoModel.from_params(
-        {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}, time_unit="W"
-    )
+    bg = clv.BetaGeoModel.from_params(PUBLISHED_BG, time_unit="W")
     table = clv.tracking_table(bg, clv.datasets.load_cdnow_sample(), "1997-09-30", "1997-10-03")
     figure = Figure(figsize=(7.0, 4.5))
     ax = plot_tracking(table, ax=figure.add_subplot(), kind="incremental")

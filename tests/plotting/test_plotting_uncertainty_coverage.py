@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from published import PUBLISHED_BG
 
 import clvmodel as clv
 from clvmodel.plotting import (
@@ -58,7 +59,7 @@ def test_coverage_of_a_report_whose_intervals_could_not_be_drawn_says_so():
     tx = clv.datasets.load_cdnow_sample().drop_duplicates()
     cal, hold = clv.calibration_holdout_split(tx, "1997-09-30")
     bg = clv.BetaGeoModel.from_params(
-        {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}, time_unit="W"
+        PUBLISHED_BG, time_unit="W"
     )  # Fader, Hardie & Lee (2005): parameters only, no covariance
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

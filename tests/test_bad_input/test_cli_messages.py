@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from cli_run import run_cli
+from published import PUBLISHED_BG
 
 import clvmodel as clv
 from clvmodel.cli._guard import cli_words, convergence_message
@@ -334,7 +335,7 @@ def test_date_format_reads_day_first_logs_in_evaluate_and_plan(logs, tmp_path):
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     # Fader, Hardie and Lee (2005), "Counting your customers the easy way", section 5.
-    published = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
+    published = PUBLISHED_BG
     fitted = clv.load_model(tmp_path / "evaluation" / "bgnbd.json").params_
     for name, value in published.items():
         assert fitted[name] == pytest.approx(value, abs=6e-4), name

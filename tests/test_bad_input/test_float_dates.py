@@ -20,6 +20,7 @@ import pytest
 from cli_run import run_cli
 from hypothesis import given
 from hypothesis import strategies as st
+from published import PUBLISHED_BG, PUBLISHED_GG
 
 import clvmodel as clv
 from clvmodel._reading import BAD_DATE
@@ -28,8 +29,8 @@ from clvmodel.engine import TransactionSource
 from clvmodel.models.bundle import ModelBundle
 
 # Published CDNOW estimates (Fader, Hardie and Lee 2005): a models file without fitting.
-BG = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
-GG = {"p": 6.25, "q": 3.74, "v": 15.44}
+BG = PUBLISHED_BG
+GG = PUBLISHED_GG
 SIM_BG = {"r": 0.5, "alpha": 30.0, "a": 0.8, "b": 2.5}
 SIM_GG = {"p": 6.0, "q": 3.8, "v": 15.0}
 BEYOND = [1e20, math.inf, -math.inf]

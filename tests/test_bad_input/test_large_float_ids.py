@@ -15,6 +15,7 @@ import math
 import pandas as pd
 import pytest
 from cli_run import error_line, run_cli
+from published import PUBLISHED_BG, PUBLISHED_GG
 
 import clvmodel as clv
 from clvmodel._reading import ID_TOO_LARGE
@@ -22,8 +23,8 @@ from clvmodel.engine import TransactionSource
 from clvmodel.models.bundle import ModelBundle
 
 # Published CDNOW estimates (Fader, Hardie and Lee 2005): a models file without fitting.
-BG = {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262}
-GG = {"p": 6.25, "q": 3.74, "v": 15.44}
+BG = PUBLISHED_BG
+GG = PUBLISHED_GG
 NOT_WHOLE = "customer id is not a whole number"
 #: What every route says of such an id (the pandas route of the whole column).
 KEY_FACTS = ("too large", "exact", "2**53 = 9,007,199,254,740,992", "text or integers")

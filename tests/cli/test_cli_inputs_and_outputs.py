@@ -175,12 +175,18 @@ def test_a_model_file_named_json_is_still_written(files, tmp_path):
 )
 def test_score_refuses_a_log_option_with_an_rfm_table(files, tmp_path, given, flag):
     # Was: scored the RFM table as if the option had not been given.
-    path = tmp_path / "rfm.csv"
-    files["rfm"].to_csv(path)
-    output = tmp_path / "s.csv"
-    line = error_line(run_cli("score", files["model"], path, "-o", output, *given))
+    line, output = _run_on_rfm_table("score", files, tmp_path, given)
     assert flag in line and "transaction log" in line and "RFM table" in line, line
     assert not output.exists()
+
+
+def _run_on_rfm_table(command, files, tmp_path, given):
+    """``command`` MODEL rfm.csv -o out.csv with the options ``given``: its error line, and the
+    output path."""
+    path = tmp_path / "rfm.csv"
+    files["rfm"].to_csv(path)
+    output = tmp_path / "out.csv"
+    return error_line(run_cli(command, files["model"], path, "-o", output, *given)), output
 
 
 def test_score_of_an_rfm_table_with_default_options_spelled_out_still_scores(files, tmp_path):
@@ -204,10 +210,7 @@ def test_score_of_an_rfm_table_with_default_options_spelled_out_still_scores(fil
 )
 def test_plan_refuses_a_log_option_with_an_rfm_table(files, tmp_path, given, flag):
     # Was: planned the RFM table as if the option had not been given, as `score` did.
-    path = tmp_path / "rfm.csv"
-    files["rfm"].to_csv(path)
-    output = tmp_path / "plan.csv"
-    line = error_line(run_cli("plan", files["model"], path, "-o", output, *given))
+    line, output = _run_on_rfm_table("plan", files, tmp_path, given)
     assert flag in line and "transaction log" in line and "RFM table" in line, line
     assert not output.exists()
 

@@ -1,7 +1,7 @@
 """Published CDNOW estimates that many tests score with, written once.
 
 BG/NBD on the 2,357 customers of the CDNOW sample, 39 calibration weeks: Fader, Hardie and Lee
-(2005), "Counting your customers the easy way", Marketing Science 24(2), p. 281 (r, α, a, b).
+(2005), "Counting your customers the easy way", Marketing Science 24(2) (r, α, a, b).
 Gamma-Gamma on the same customers' repeat purchases: Fader, Hardie and Lee (2005), "RFM and
 CLV: using iso-value curves for customer base analysis", JMR 42(4) (p, q, γ).
 """

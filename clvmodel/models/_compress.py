@@ -287,7 +287,7 @@ def compress_rfm(data, time_unit: str | None = None) -> RfmRows | None:
         return None
     # The keys are made and counted a chunk of rows at a time: no key array as long as the
     # table is ever held (on a 10M table, memory first touched costs as much as the sort did).
-    counter = KeyCounter(total)
+    counter = KeyCounter(total, keys=x.size)
     buffer = np.empty(min(x.size, _KEY_CHUNK), dtype=np.intp)  # one chunk's keys, reused
     for start in range(0, x.size, _KEY_CHUNK):
         key = _rfm_key([a[start : start + _KEY_CHUNK] for a in arrays], found, spans, buffer)

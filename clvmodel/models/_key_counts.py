@@ -8,8 +8,11 @@ import numpy as np
 
 __all__ = ["KeyCounter"]
 
-#: Slots of the table that counts the lowest keys (int64: 16 MB).
+#: Slots of the table that counts the lowest keys (float64: 16 MB).
 _DENSE_SLOTS = 1 << 21
+#: Slots per key to count, at most: a table far longer than the keys costs more to clear and
+#: scan than sorting them.
+_SLOTS_PER_KEY = 8
 #: numpy 1.25 made ufunc.at as fast as bincount for one index array; before, it was ten times
 #: slower.
 _ADD_AT_IS_FAST = tuple(int(part) for part in np.__version__.split(".")[:2]) >= (1, 25)
@@ -25,6 +28,9 @@ class KeyCounter:
     frequency first and most customers buy a few times, so the lowest keys hold most rows: the
     first 2M of 30M possible keys hold 93 % of the 10M simulated customers of ``benchmarks/``.
     Keys below ``_DENSE_SLOTS`` are counted in a table, the rest kept and sorted at the end.
+    A table is never longer than ``_SLOTS_PER_KEY`` times the number of keys: a BG/NBD fit of
+    the 2,357 customers of the CDNOW sample took 18.2–18.8 ms with 2M slots to clear and scan,
+    9.0–10.0 ms with a table sized to its keys.
     Fed chunks of 1M keys, no array as long as the keys is ever made: in a fresh process, where
     memory touched for the first time is slow, counting the 10M keys took 0.17 s in each of
     four runs, against 0.14–0.54 s for one 10M key array counted the same way and 0.35 s and
@@ -34,11 +40,15 @@ class KeyCounter:
     ----------
     total : int
         How many keys are possible (every key is below it).
+    keys : int, optional
+        How many keys will be counted in all, when known: the table is sized to them.
     """
 
-    def __init__(self, total: int):
+    def __init__(self, total: int, keys: int | None = None):
         self.total = int(total)
         self._slots = min(self.total, _DENSE_SLOTS)
+        if keys is not None:
+            self._slots = min(self._slots, _SLOTS_PER_KEY * int(keys))
         self._table: np.ndarray | None = None
         self._rest: list[np.ndarray] = []
 

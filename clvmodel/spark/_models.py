@@ -16,7 +16,8 @@ __all__ = ["distinct_histories", "distinct_spends", "fit"]
 
 
 def distinct_histories(rfm, time_unit: str | None = None) -> pd.DataFrame:
-    """Distinct (frequency, recency, T) rows of a Spark RFM table, with customer counts.
+    """Distinct (frequency, recency, T) rows of a Spark RFM table, with customer counts, in
+    increasing order (the same rows in the same order on every run: the fit adds them up).
 
     The result has one row per distinct history, so it stays small whatever the number of
     customers (recency and T take few values in whole days); fit with
@@ -42,6 +43,7 @@ def distinct_histories(rfm, time_unit: str | None = None) -> pd.DataFrame:
         rfm.groupBy("frequency", "recency", "T")
         .count()
         .withColumnRenamed("count", "customers")
+        .orderBy("frequency", "recency", "T")
         .toPandas()
     )
     frame = _checked_counts(frame, ("frequency", "recency", "T"))
@@ -51,13 +53,14 @@ def distinct_histories(rfm, time_unit: str | None = None) -> pd.DataFrame:
 
 def distinct_spends(rfm) -> pd.DataFrame:
     """Distinct (frequency, monetary_value) rows of the repeat buyers of a Spark RFM table, with
-    customer counts: what :class:`~clvmodel.GammaGammaModel` needs."""
+    customer counts, in increasing order: what :class:`~clvmodel.GammaGammaModel` needs."""
     _require_columns(rfm, ("frequency", "monetary_value"))
     frame = (
         rfm.where("frequency IS NULL OR NOT frequency <= 0")  # a null is refused, not left out
         .groupBy("frequency", "monetary_value")
         .count()
         .withColumnRenamed("count", "customers")
+        .orderBy("frequency", "monetary_value")
         .toPandas()
     )
     return _checked_counts(frame, ("frequency", "monetary_value"))

@@ -127,6 +127,30 @@ def test_distinct_histories_take_the_recorded_unit(clvs, tables):
         clvs.distinct_histories(days, time_unit="W")
 
 
+def test_distinct_rows_come_in_order_and_bad_values_are_named_smallest_first(clvs, spark):
+    """Spark's groupBy gives its rows in no set order: the distinct rows (which the fit adds up)
+    and the example values of an error were those of whatever order the partitions met. They
+    are sorted now: the same rows, the same message, on every run."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    frequency = rng.permutation(np.repeat(np.arange(40.0), 5))
+    rows = pd.DataFrame({"frequency": frequency, "recency": frequency + 1.0, "T": 50.0,
+                         "monetary_value": 10.0 + frequency})  # fmt: skip
+    table = spark.createDataFrame(rows).repartition(4)
+    histories = clvs.distinct_histories(table)
+    assert histories["frequency"].tolist() == list(range(40))
+    spends = clvs.distinct_spends(table)
+    assert spends["frequency"].tolist() == list(range(1, 40))
+    fractions = rows.assign(frequency=rows["frequency"] + np.where(rows["frequency"] > 30, 0.5, 0))
+    bad = spark.createDataFrame(fractions).repartition(4)
+    shown = r"\[31\.5, 32\.5, 33\.5, 34\.5, 35\.5\]"
+    for distinct in (clvs.distinct_histories, clvs.distinct_spends):
+        with pytest.raises(InputError, match=rf"frequency has 45 value.*not whole.*{shown}"):
+            distinct(bad)
+
+
 def test_distinct_rows_of_a_hand_made_table_refuse_nulls_fractions_and_missing_columns(clvs, spark):
     """A hand-made RFM DataFrame: a fractional frequency was cut to a whole one without a word
     (2.5 repeat purchases fitted as 2), a null stopped with pandas' IntCastingNaNError and a

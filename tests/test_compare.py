@@ -88,7 +88,7 @@ def test_bad_model_lists_are_refused(split):
         clv.compare_models(split[0], models=["bgbd"])
     with pytest.raises(clv.InputError, match="appears twice"):
         clv.compare_models(split[0], models=["pnbd", clv.ParetoNBDModel()])
-    # A model fitted on other customers was ranked by its own likelihood (a hunt: fitted on 100
+    # A model fitted on other customers was ranked by its own likelihood (fitted on 100
     # customers, its BIC of 842 beat the others' ~19,200).
     elsewhere = clv.BetaGeoModel().fit(split[0].iloc[:100])
     with pytest.raises(clv.InputError, match="fitted on 100 customers, calibration has 2357"):
@@ -334,7 +334,7 @@ def test_cli_calibration_end_needs_auto(log_file, tmp_path):
 
 def test_cli_holdout_choice_reads_what_fit_reads(log_file, tmp_path):
     """With --calibration-end, a DuckDB table and a Parquet folder were refused for their
-    extension, and a row fit leaves out (here a negative amount) stopped the choice (a hunt)."""
+    extension, and a row fit leaves out (here a negative amount) stopped the choice."""
     import duckdb
 
     log = pd.read_csv(log_file, dtype={"customer_id": str})

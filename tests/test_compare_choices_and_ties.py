@@ -16,7 +16,7 @@ from clvmodel.errors import InputError
 
 @pytest.mark.parametrize("models", [3, 2.5])
 def test_compare_models_refuses_models_that_are_not_names_or_models(models):
-    # A hunt: models=3 raised "TypeError: 'int' object is not iterable".
+    # models=3 raised "TypeError: 'int' object is not iterable".
     calibration = clv.simulate_customers(50, dict(r=0.5, alpha=5.0, a=0.8, b=2.5), T=39, seed=1)
     with pytest.raises(clv.InputError, match=r"models must be a model name.*got 3|got 2.5"):
         clv.compare_models(calibration, models=models)

@@ -12,7 +12,7 @@ import clvmodel as clv
 
 @pytest.mark.parametrize("models", ["bgnbd", ["bgnbd", "pnbd"]])
 def test_coverage_comparison_of_model_names_says_it_needs_fitted_models(cdnow_split, models):
-    # A hunt: models="bgnbd" (as compare_models takes it) was read letter by letter and told
+    # models="bgnbd" (as compare_models takes it) was read letter by letter and told
     # "5 models share the label(s) ['str']"; two names were told they share the label 'str'.
     cal, hold = cdnow_split
     with pytest.raises(clv.InputError, match=r"fitted purchase model") as caught:
@@ -30,7 +30,7 @@ def test_coverage_comparison_of_one_model_is_its_coverage(cdnow_split):
 
 
 def test_coverage_options_the_model_does_not_take_are_named(cdnow_split):
-    # A hunt: interval_coverage(..., n_draw=500) failed in "PurchasePredictions.predict() got an
+    # interval_coverage(..., n_draw=500) failed in "PurchasePredictions.predict() got an
     # unexpected keyword argument 'n_draw'", a class the caller never saw.
     cal, hold = cdnow_split
     bg = clv.BetaGeoModel().fit(cal)

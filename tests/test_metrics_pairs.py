@@ -18,7 +18,7 @@ from clvmodel.metrics import prediction_errors
 
 
 def test_series_in_different_orders_are_paired_by_customer():
-    # A hunt: scores sorted by churn risk against holdout outcomes in file order were paired by
+    # Scores sorted by churn risk against holdout outcomes in file order were paired by
     # position: an AUC of 0 for a perfect score, an MAE of 1.33 for perfect predictions.
     risk = pd.Series([0.9, 0.6, 0.2, 0.1], index=["d", "c", "b", "a"])
     silent = pd.Series([False, False, True, True], index=["a", "b", "c", "d"])
@@ -48,7 +48,7 @@ def test_series_of_different_customers_are_refused(predicted_ids, actual_ids, wo
 
 
 def test_correlations_of_predictions_equal_but_for_rounding_are_nan_without_a_warning():
-    # A hunt: predictions equal up to the last bit of a float made scipy warn (nearly constant
+    # Predictions equal up to the last bit of a float made scipy warn (nearly constant
     # input) and gave a correlation of rounding noise.
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -1,5 +1,5 @@
 """Inputs of the naive formula and of the unit economics: the period that needs segments, bounds
-of the numbers, the reading options shared with rfm_summary (a bug hunt, notes/hunt_naive)."""
+of the numbers, the reading options shared with rfm_summary."""
 
 import math
 import warnings

@@ -52,7 +52,7 @@ def test_opportunity_summary_without_late_customers_rejects_none(cdnow):
 
 @pytest.mark.parametrize("truncate", ["no", "False", 0, None])
 def test_opportunity_summary_truncate_must_be_a_bool(truncate):
-    # A hunt: truncate="no" is truthy, so transactions after observation_end were dropped silently
+    # truncate="no" is truthy, so transactions after observation_end were dropped silently
     # when the caller asked for an error.
     log = pd.DataFrame(
         {"customer_id": [1, 1, 1], "date": ["2020-03-01", "2021-05-01", "2023-02-01"]}

@@ -21,7 +21,7 @@ from clvmodel.scoring import score_customers
 
 @pytest.fixture(scope="module")
 def models_file(published_bg, published_gg, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("hunt_scoring")
+    folder = tmp_path_factory.mktemp("scoring")
     return ModelBundle(published_bg, published_gg).save(folder / "models.json")
 
 

@@ -20,7 +20,7 @@ BG_PARAMS = dict(r=0.5, alpha=5.0, a=0.8, b=2.5)
 
 @pytest.mark.parametrize("params", [None, [0.5, 5.0, 0.8, 2.5], 0.5])
 def test_parameters_that_are_not_a_mapping_are_refused(params):
-    # A hunt: a list or None raised "list indices must be integers" / "not subscriptable".
+    # A list or None raised "list indices must be integers" / "not subscriptable".
     with pytest.raises(clv.InputError, match=r"bg_params must be a mapping"):
         clv.simulate_customers(5, params, seed=1)
     if params is not None:  # gg_params=None: no spend
@@ -29,7 +29,7 @@ def test_parameters_that_are_not_a_mapping_are_refused(params):
 
 
 def test_a_bool_parameter_is_refused():
-    # A hunt: r=True was drawn as r = 1.
+    # r=True was drawn as r = 1.
     with pytest.raises(clv.InputError, match=r"bg_params\['r'\] must be a positive finite number"):
         clv.simulate_customers(5, dict(BG_PARAMS, r=True), seed=1)
 
@@ -38,7 +38,7 @@ def test_a_bool_parameter_is_refused():
     "coefficients", [{"z": "high"}, [0.5], {"z": None}], ids=["text", "list", "none"]
 )
 def test_coefficients_must_be_a_mapping_of_numbers(coefficients):
-    # A hunt: numpy's ValueError / dict()'s TypeError came out raw.
+    # numpy's ValueError / dict()'s TypeError came out raw.
     covariates = pd.DataFrame({"z": [0.0, 1.0]})
     with pytest.raises(clv.InputError, match=r"purchase_coefficients must"):
         clv.simulate_customers_with_covariates(
@@ -50,7 +50,7 @@ def test_coefficients_must_be_a_mapping_of_numbers(coefficients):
     "argument", ["purchase_coefficients", "dropout_coefficients", "spend_coefficients"]
 )
 def test_covariate_effects_that_overflow_are_refused_naming_the_coefficients(argument):
-    # A hunt: an unscaled covariate (income in currency units) made exp(γᵀz) overflow: numpy
+    # An unscaled covariate (income in currency units) made exp(γᵀz) overflow: numpy
     # warnings, then a raw "a <= 0" (dropout), a message blaming bg_params (purchase) or infinite
     # monetary values (spend).
     covariates = pd.DataFrame({"income": [20_000.0, 50_000.0, 80_000.0]})
@@ -67,7 +67,7 @@ def test_covariate_effects_that_overflow_are_refused_naming_the_coefficients(arg
 
 
 def test_ages_given_as_a_series_follow_the_customer_ids():
-    # A hunt: T as a Series indexed by customer was taken in row order, not by id: customer 100
+    # T as a Series indexed by customer was taken in row order, not by id: customer 100
     # got the age of customer 149.
     covariates = pd.DataFrame({"z": np.zeros(5)}, index=[100, 101, 102, 103, 104])
     ages = pd.Series([40.0, 30.0, 20.0, 10.0, 0.0], index=[104, 103, 102, 101, 100])

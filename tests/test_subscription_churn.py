@@ -256,7 +256,7 @@ def test_bdw_simulation_with_a_small_c_gives_no_warning():
 
 
 def test_prices_of_the_wrong_length_and_an_empty_table_are_refused_in_words():
-    # Found by a hunt: one price per active subscriber (3 of 4 rows) met numpy's broadcast error,
+    # One price per active subscriber (3 of 4 rows) met numpy's broadcast error,
     # and an empty table was said to be one in which "every subscriber has cancelled".
     sbg = clv.ShiftedBetaGeoModel.from_params({"alpha": 0.704, "beta": 1.182}, time_unit="Y")
     subs = pd.DataFrame({"periods": [0, 1, 3, 4], "cancelled": [0, 0, 0, 1]})

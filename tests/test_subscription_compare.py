@@ -149,7 +149,7 @@ def test_fitted_model_of_another_billing_period_is_refused():
 
 
 def test_holdout_log_likelihood_refuses_a_repeated_subscriber_in_words():
-    """A repeated id raised pandas' InvalidIndexError from a reindex (a hunt)."""
+    """A repeated id raised pandas' InvalidIndexError from a reindex."""
     from clvmodel.subscription_value import holdout_log_likelihood
 
     model = clv.ShiftedBetaGeoModel.from_params({"alpha": 0.7, "beta": 1.2})

@@ -219,7 +219,7 @@ def test_naive_bad_arguments(kwargs, argument):
 
 
 def test_holdout_counts_no_cohort_can_have_are_refused():
-    # Accepted before (a hunt): more survivors than were still active, and survivors that grow,
+    # Accepted before: more survivors than were still active, and survivors that grow,
     # scored a holdout error and ranked the models.
     rows = subscriptions.from_survival_counts(REGULAR[:8])  # 241 still active
     with pytest.raises(InputError, match=r"never increase: 400 in period 9 after 300 in period 8"):

@@ -190,7 +190,7 @@ def test_bad_rows_are_named(rows, message):
 
 
 def test_day_first_dates_are_read_in_one_order_for_the_column():
-    # A hunt found 05/01/2024 read as May 1 and 13/01/2024 as January 13 in one column (pandas
+    # 05/01/2024 was read as May 1 and 13/01/2024 as January 13 in one column (pandas
     # reads each value by itself). As in transaction logs, one value settles the order.
     table = _table([("a", "05/01/2024", None), ("b", "13/01/2024", "20/03/2024"),
                     ("c", "2024-01-05", None), ("d", "01/12/2023 10:30", None)])  # fmt: skip

@@ -289,7 +289,7 @@ def test_price_plan_stages_carry_the_range_of_parameter_uncertainty(fitted, spli
 def test_a_probability_far_below_1e_15_keeps_its_interval_around_it(name, fitted):
     # Twenty purchases in the first week and 299 silent weeks: P(alive) is about 1e-35. The
     # delta method's logit used to be floored at 1e-15, which made the interval
-    # [1e-15, 1e-15], above the estimate (found by a numerical hunt).
+    # [1e-15, 1e-15], above the estimate.
     gone = pd.DataFrame({"frequency": [20.0, 16.0], "recency": [1.0, 1.0], "T": [300.0, 100.0]})
     table = fitted[name].predict(gone, 39, ("probability_alive",), interval=0.9)
     estimate = table["probability_alive"]
@@ -322,7 +322,7 @@ def test_a_covariance_that_cannot_be_propagated_is_refused(fitted, split):
 
 
 def test_coverage_refuses_a_holdout_in_another_unit_and_models_of_one_label(fitted, split):
-    # Both were accepted (a hunt): a holdout in days read as weeks gave nonsense coverage, and
+    # Both were accepted: a holdout in days read as weeks gave nonsense coverage, and
     # of two models labelled alike only the last was kept.
     cal, _ = split
     _, days = clv.calibration_holdout_split(

@@ -165,7 +165,7 @@ def test_naive_formula_per_segment(small_log):
 
 def test_naive_segments_follow_the_ids_as_read_and_cover_every_customer(small_log):
     # Padded ids (a CHAR(n) export) lost their customers' segments: the log is read with trimmed
-    # ids, the segments were looked up by the raw ones (a hunt: empty tables, no error).
+    # ids, the segments were looked up by the raw ones (empty tables, no error).
     padded = small_log.assign(customer_id=small_log["customer_id"] + ["  ", "", " ", "", "", "  "])
     pd.testing.assert_frame_equal(
         clv.naive_clv(padded, lifespan=1.0, segment_col="channel"),

@@ -286,7 +286,7 @@ def test_margin_is_taken_from_the_scores(cdnow):
     assert plan.margin == 0.5
     assert plan.stages.loc[1, "break_even_churn"] == pytest.approx(0.05 / 0.55)
     assert clv.price_increase_plan(scores, margin=0.5).margin == 0.5
-    # Another margin than the scores' own made a wrong plan without a word (a hunt).
+    # Another margin than the scores' own made a wrong plan without a word.
     with pytest.raises(clv.InputError, match=r"margin=1 contradicts the margin 0.5"):
         clv.price_increase_plan(scores, margin=1.0)
 
@@ -308,7 +308,7 @@ def test_stages_carry_a_wait_or_start_dates(scores):
 
 def test_month_waits_start_stages_on_whole_days(scores):
     """A month's wait (365.25/12 days) put stage 2 at 10:30 and stage 3 at 21:00 while the
-    printed plan showed their days (a hunt): the dates fall on the nearest whole day."""
+    printed plan showed their days: the dates fall on the nearest whole day."""
     plan = clv.price_increase_plan(scores, stage_wait="1M", start="2025-01-31")
     assert list(plan.stages["start_date"]) == [
         pd.Timestamp("2025-01-31"),
@@ -427,7 +427,7 @@ def test_bad_tiers_and_scores(scores):
         clv.price_increase_plan(scores, stage_wait=-1)
     with pytest.raises(clv.InputError, match="not a date"):
         clv.price_increase_plan(scores, start="next monday-ish")
-    # Read month first without a word before (a hunt): a start date must not read both ways.
+    # Read month first without a word before: a start date must not read both ways.
     with pytest.raises(clv.InputError, match=r"start='03/04/2025' is ambiguous"):
         clv.price_increase_plan(scores, stage_wait=4, start="03/04/2025")
     assert clv.price_increase_plan(scores, start="13/04/2025").stages["start_date"].iloc[0] == (

@@ -39,7 +39,7 @@ SCORES = pd.DataFrame(
 
 
 def test_increases_as_a_numpy_array_make_the_same_plan_as_a_list():
-    # A hunt: an array was not counted as one increase per tier, so thresholds=(0.5,) got the
+    # An array was not counted as one increase per tier, so thresholds=(0.5,) got the
     # three default labels for two tiers and was refused.
     listed = clv.price_increase_plan(SCORES, [0.05, 0.0], thresholds=(0.5,), margin=1.0)
     array = clv.price_increase_plan(SCORES, np.array([0.05, 0.0]), thresholds=(0.5,), margin=1.0)
@@ -238,7 +238,7 @@ def test_churn_risk_checks_the_discount_rate_without_a_spend_model(rate):
 
 
 def test_a_mapping_of_the_default_names_keeps_their_risk_order_whatever_its_key_order():
-    # Found by a hunt: {"low": .05, "high": 0, "medium": 0} with thresholds labelled the customer
+    # {"low": .05, "high": 0, "medium": 0} with thresholds labelled the customer
     # at risk 0.6 "high" and the one at 0.9 "medium" (the keys' order taken as the risk order),
     # and {"high": 0, "medium": .025, "low": .05} was refused as raising "the lower-risk tier
     # 'high'".

@@ -32,7 +32,7 @@ def _scores_with_intervals(ids) -> pd.DataFrame:
 
 
 def test_scores_joined_with_and_without_intervals_are_refused_not_summed_in_part():
-    # A hunt: pd.concat of scores with interval= and scores without left NaN bounds, which the
+    # pd.concat of scores with interval= and scores without left NaN bounds, which the
     # stage sums skipped: stage 1's total_predicted_clv_upper (48) fell below its estimate (100).
     with_bounds = _scores_with_intervals(["a", "b", "c"])
     without = _scores_with_intervals(["d"]).drop(
@@ -49,7 +49,7 @@ def test_scores_joined_with_and_without_intervals_are_refused_not_summed_in_part
 
 
 def test_text_bounds_from_a_file_are_refused_in_the_librarys_words():
-    # A hunt: an unreadable bound read back from a CSV raised numpy's ValueError.
+    # An unreadable bound read back from a CSV raised numpy's ValueError.
     scores = _scores_with_intervals(["a", "b", "c"]).astype({"clv_lower": object})
     scores.loc["a", "clv_lower"] = "n/a"
     with pytest.raises(clv.InputError, match=r"clv_lower"):
@@ -65,7 +65,7 @@ def test_text_bounds_that_are_numbers_are_read_as_numbers():
 
 
 def test_swapped_bounds_are_refused():
-    # A hunt: swapped bounds (lower above upper) gave stage ranges that excluded the estimate.
+    # Swapped bounds (lower above upper) gave stage ranges that excluded the estimate.
     scores = _scores_with_intervals(["a", "b", "c"])
     swapped = scores.assign(clv_lower=scores["clv_upper"], clv_upper=scores["clv_lower"])
     with pytest.raises(clv.InputError, match=r"3 customer\(s\) have clv_lower above clv_upper"):

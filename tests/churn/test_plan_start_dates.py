@@ -13,7 +13,7 @@ import clvmodel as clv
 
 @pytest.mark.parametrize("start", [20250106, 20250106.0, np.int64(20250106)])
 def test_a_start_date_given_as_a_number_is_refused(start):
-    # A hunt: start=20250106 was read by pandas as nanoseconds after 1970: every stage started on
+    # start=20250106 was read by pandas as nanoseconds after 1970: every stage started on
     # 1970-01-01, silently.
     scores = pd.DataFrame({"churn_risk": [0.1, 0.6, 0.9], "predicted_clv": [1.0, 1.0, 1.0]})
     with pytest.raises(clv.InputError, match=r"start=.*is a number, not a date"):
@@ -23,7 +23,7 @@ def test_a_start_date_given_as_a_number_is_refused(start):
 
 
 def test_start_dates_with_and_without_a_time_zone_are_refused_in_the_librarys_words():
-    # A hunt: pandas' "Cannot compare tz-naive and tz-aware timestamps" came out raw.
+    # pandas' "Cannot compare tz-naive and tz-aware timestamps" came out raw.
     scores = pd.DataFrame({"churn_risk": [0.1, 0.6, 0.9], "predicted_clv": [30.0, 20.0, 1.0]})
     with pytest.raises(clv.InputError, match=r"start.*time zone"):
         clv.price_increase_plan(

@@ -14,7 +14,7 @@ import clvmodel as clv
 
 @pytest.mark.parametrize("make", [np.array, pd.Index, pd.Series])
 def test_tier_labels_and_cut_points_from_arrays_are_taken(make):
-    # A hunt: tiers=np.array(["a", "b", "c"]) (or a pandas Index, a column of labels) was told
+    # tiers=np.array(["a", "b", "c"]) (or a pandas Index, a column of labels) was told
     # "tiers must be a sequence of labels", which it is; thresholds as a pandas Series too.
     scores = pd.DataFrame({"churn_risk": [0.1, 0.6, 0.9], "predicted_clv": [30.0, 20.0, 1.0]})
     plan = clv.price_increase_plan(

@@ -9,7 +9,7 @@ import clvmodel as clv
 
 
 def test_churn_risk_names_its_gg_argument_for_a_purchase_model_given_as_gg():
-    # A hunt: churn_risk(bg, rfm, "39W", bg) was told the value "needs a fitted spend model ... as
+    # churn_risk(bg, rfm, "39W", bg) was told the value "needs a fitted spend model ... as
     # the second model" (it is the fourth argument, gg).
     bg = clv.BetaGeoModel.from_params(PUBLISHED_BG, time_unit="W")
     rfm = pd.DataFrame({"frequency": [1.0], "recency": [2.0], "T": [5.0], "monetary_value": [9.0]})

@@ -31,7 +31,7 @@ def test_demo_prints_published_fit_and_value_table():
 
 
 def test_demo_naive_line_adds_up_with_a_margin():
-    # Found by a hunt: "$35.96 × 2.73 × 1.00 years = $29.48" with --margin 0.3.
+    # "$35.96 × 2.73 × 1.00 years = $29.48" was printed with --margin 0.3.
     out = run_cli("demo", "--top", "1", "--margin", "0.3", "--horizon", "6M").stdout
     line = next(line for line in out.splitlines() if line.startswith("Naive formula"))
     numbers = [float(n) for n in re.findall(r"\d+\.?\d*", line.replace(",", ""))]

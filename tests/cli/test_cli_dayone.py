@@ -191,7 +191,7 @@ def test_fit_with_covariate_options_writes_the_same_day_one_model(files, model_f
 
 
 def test_signup_ids_are_read_as_in_transaction_logs(files, model_file):
-    # "new1 " and "new1" were scored as two signups (a hunt); ids are trimmed, as log ids are.
+    # "new1 " and "new1" were scored as two signups; ids are trimmed, as log ids are.
     signups = pd.read_csv(files / "signups.csv", dtype={"customer_id": str}).head(3)
     signups.loc[0, "customer_id"] = "new1 "
     signups.to_csv(files / "padded.csv", index=False)

@@ -1,6 +1,6 @@
 """``clvmodel dayone-fit`` and ``clvmodel dayone``: lists that name nothing or a name twice,
 repeated customer ids and tampered model files, each refused in the command line's own words
-(a bug hunt: they fitted models with no attribute effect, or named Python arguments and options
+(before, they fitted models with no attribute effect, or named Python arguments and options
 the user never passed)."""
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def fit(files, *options: str, attributes: str = "attributes.csv"):
     ],
 )
 def test_lists_that_name_nothing_are_refused(files, options, flag):
-    # The hunt: both fitted a model that gave every signup 56.831, the population value.
+    # Both fitted a model that gave every signup 56.831, the population value.
     assert_one_line_error(fit(files, *options), flag, "names nothing")
     assert not (files / "x.json").exists()
 

@@ -213,7 +213,7 @@ def test_bad_files_exit_with_one_line(files):
 
 
 def test_the_horizon_is_printed_in_the_unit_it_was_given_in(files):
-    # Found by a hunt: "--horizon 9M" on a weeks model printed "the next 39.1339 weeks", and
+    # "--horizon 9M" on a weeks model printed "the next 39.1339 weeks", and
     # cut points of 0.0001 % were printed "0.0 %". The scores are those of the model's units.
     paths, rfm = files
     output = paths["folder"] / "plan_months.csv"

@@ -262,7 +262,7 @@ def test_readable_values():
 
 @pytest.mark.parametrize("command", ["evaluate", "plan"])
 def test_bad_rows_of_a_file_are_named_by_their_data_row_counted_from_1(files, tmp_path, command):
-    # Found by a hunt: the third data row (line 4) of a log without a customer id was named
+    # The third data row (line 4) of a log without a customer id was named
     # "rows 2", the DataFrame's position counted from 0, which in the file is a valid row.
     paths, _ = files
     log = tmp_path / "log.csv"

@@ -132,7 +132,7 @@ def test_rfm_source_without_a_unit_bounds_only_recency_0(tmp_path):
 
 
 def test_score_and_plan_take_a_simulated_table_of_assumed_unit(tmp_path):
-    # A hunt: simulate_customers' continuous recency (a repeat purchase within a day) was
+    # simulate_customers' continuous recency (a repeat purchase within a day) was
     # rejected by score and refused by plan once the model's unit was assumed for the CSV.
     parameters = {"r": 0.5, "alpha": 2.0, "a": 0.8, "b": 2.5}
     spend = {"p": 6.0, "q": 4.0, "v": 15.0}

@@ -43,7 +43,7 @@ def files(tx, tmp_path_factory):
     """The CDNOW sample's log; its attributes with a numeric ``age`` (as text, as a CSV holds
     it); the same plus 300 customers who never bought, with a text age each and a channel of
     their own."""
-    folder = tmp_path_factory.mktemp("hunt_dayone")
+    folder = tmp_path_factory.mktemp("dayone")
     tx.to_csv(folder / "tx.csv", index=False)
     attributes = first_purchase_attributes(tx, quantity_col="quantity")[NUMERIC]
     rng = np.random.default_rng(1)

@@ -26,7 +26,7 @@ EARLY = "1997-02-15"  # an observation end before many customers' first purchase
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("hunt_evaluation")
+    folder = tmp_path_factory.mktemp("plan_messages")
     log = clv.datasets.load_cdnow_sample()
     log = log[log["customer_id"].isin(log["customer_id"].unique()[::15])]
     log = log[log["date"] <= LAST].drop_duplicates()
@@ -81,7 +81,7 @@ def test_plan_says_which_customers_of_the_log_it_left_out(files):
     ],
 )
 def test_plan_options_are_refused_in_the_command_lines_words(tmp_path, options, words):
-    # A hunt: --tiers low,,high was told "tier labels must be non-empty strings, got ('low', '',
+    # --tiers low,,high was told "tier labels must be non-empty strings, got ('low', '',
     # 'high')" (the Python words), and --quantiles 50%,50% was shown "e.g. --thresholds 50%,80%".
     model = tmp_path / "bg.json"
     clv.BetaGeoModel.from_params(PUBLISHED_BG, time_unit="W").save(model)

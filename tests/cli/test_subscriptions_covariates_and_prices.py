@@ -37,7 +37,7 @@ def frame():
 
 @pytest.fixture(scope="module")
 def model_file(frame, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("hunt")
+    folder = tmp_path_factory.mktemp("subscriptions")
     path = folder / "subs.csv"
     frame.to_csv(path, index=False)
     model = folder / "model.json"

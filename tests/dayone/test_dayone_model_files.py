@@ -1,5 +1,5 @@
 """Day One model files that contradict themselves are refused on load, each with a message that
-names the file and the contradiction (a bug hunt: they loaded and scored signups wrongly)."""
+names the file and the contradiction (before, they loaded and scored signups wrongly)."""
 
 from __future__ import annotations
 
@@ -59,15 +59,15 @@ def test_the_untampered_file_loads(document):
     ],
 )
 def test_a_time_unit_that_contradicts_the_models_is_refused(document, change, fragments):
-    # With the top level in days the 13-month horizon became 395.7 "weeks": signup 00018 of the
-    # hunt was valued 151.95 instead of 58.88.
+    # With the top level in days the 13-month horizon became 395.7 "weeks": signup 00018 was
+    # valued 151.95 instead of 58.88.
     message = refusal(tampered(document, change))
     for fragment in fragments:
         assert fragment in message
 
 
 def test_cuts_that_do_not_follow_mean_and_band_are_refused(document):
-    cuts = {"mean": 500.0, "low": 1.0, "high": 2.0}  # the hunt's: every signup "above average"
+    cuts = {"mean": 500.0, "low": 1.0, "high": 2.0}  # made every signup "above average"
     message = refusal(tampered(document, lambda d: d.update(segment_cuts=cuts)))
     assert "'segment_cuts' low = 1.0" in message and "400.0" in message  # (1 − 0.2) × 500
 
@@ -143,7 +143,7 @@ def test_attributes_acting_on_no_process_are_refused_on_load(document):
 
 
 def test_attributes_acting_on_no_process_are_refused_when_fitting(rfm, attributes):
-    # The hunt: every signup got 56.831, the population value, with no word said.
+    # Every signup got 56.831, the population value, with no word said.
     model = clv.DayOneModel(NUMERIC, log=NUMERIC, covariates_on=[])
     with pytest.raises(InputError, match="covariates_on= is empty"):
         model.fit(rfm, attributes)

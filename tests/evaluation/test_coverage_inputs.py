@@ -1,5 +1,5 @@
 """clvmodel.interval_coverage, randomised_pit and coverage_comparison read their tables as
-evaluate_holdout does (a hunt: lifetimes-style names crashed with a raw KeyError, a bad holdout
+evaluate_holdout does (before, lifetimes-style names crashed with a raw KeyError, a bad holdout
 table crashed or was silently accepted, and two specifications of one model shared a label)."""
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def test_a_plain_and_a_covariate_model_are_labelled_as_compare_models_labels_the
 
 
 def test_the_pit_is_the_same_for_ids_as_numbers_and_as_text(split):
-    # Found by a hunt: the randomisation followed the ids' order, and the integer 10 sorts after
+    # The randomisation followed the ids' order, and the integer 10 sorts after
     # 2 where the text "10" sorts before "2": the command line (ids as text) reported a PIT
     # p-value of 0.1125 where Python on the same log (integer ids) reported 0.9888.
     cal, hold = (_with_attrs(part.iloc[:500].copy(), part) for part in split)

@@ -146,7 +146,7 @@ def test_tracking_table_is_the_reports_tracking(report, fitted, transactions):
     table = clv.tracking_table(bg, transactions, CALIBRATION_END, OBSERVATION_END)
     pd.testing.assert_frame_equal(table, report.tracking)
     # Day-first dates: date_format reads the log and the ends given as text alike (the ends
-    # were refused as ambiguous, a hunt).
+    # were refused as ambiguous).
     day_first = transactions.assign(
         date=pd.to_datetime(transactions["date"]).dt.strftime("%d/%m/%Y")
     )
@@ -592,7 +592,7 @@ def test_evaluate_holdout_reads_dates_in_a_given_format():
 )
 def test_spend_model_and_bins_are_checked(options, message, cdnow_split, cdnow_split_bg):
     """A purchase model as gg raised AttributeError, bins="10" a TypeError, and bins=2.5 was
-    taken (a hunt)."""
+    taken."""
     calibration, holdout = cdnow_split
     if options.get("gg") == "pnbd":
         options = {"gg": clv.ParetoNBDModel.from_params(

@@ -273,7 +273,7 @@ def test_price_plan_refuses_to_guess_a_lost_margin(rfm):
 
 def test_a_tiny_observation_window_fits_its_limit_without_numpy_warnings():
     # T = 1e-9 weeks: numpy's overflow and divide-by-zero warnings from the optimiser's steps
-    # leaked (a hunt). The fit failed then, its likelihood lost to rounding at r, α ~ 1e20; with
+    # leaked. The fit failed then, its likelihood lost to rounding at r, α ~ 1e20; with
     # ln(α + T) − ln α taken as ln(1 + T/α) it reaches the NBD limit without dropout (an edge
     # warning), whose rate is the Poisson estimate Σx / ΣT = 30 / 3e-8 = 1e9 a week.
     rfm = pd.DataFrame({"frequency": [0.0, 1.0, 2.0] * 10, "recency": [0.0, 5e-10, 1e-9] * 10,

@@ -235,7 +235,7 @@ def test_delta_intervals_agree_to_second_order(case, fits, label):
 
 
 # ---------------------------------------------------------------------------------------------
-# The hunter's cases on the CDNOW sample to 1998-06-30 (weeks), with a normal covariate.
+# Covariates of any scale on the CDNOW sample to 1998-06-30 (weeks), built on a normal covariate.
 @pytest.fixture(scope="module")
 def full_period(cdnow_sample):
     with warnings.catch_warnings():

@@ -61,11 +61,11 @@ def _everything(model, n_star):
     values=st.tuples(log_uniform, log_uniform, log_uniform, log_uniform),
     n_star=st.integers(0, 60) | st.just(1000),
 )
-# Found by a hunt (defect 7): P(no purchase) was NaN at β ≤ 1e-16 with x = t_x = n > 0, where
+# Defect 7: P(no purchase) was NaN at β ≤ 1e-16 with x = t_x = n > 0, where
 # β + n − x rounded to 0 (now β + (n − x)).
 @example((1.0, 1e-16, 1.0, 1.0), 1)
 @example((0.001, 1e-17, 0.001, 1e8), 3)
-# Found by a hunt (defect 8): E[X(n, n + n*)] was 4.06 > n* = 4 at δ = 1e15, and 1.00002 > 1 at
+# Defect 8: E[X(n, n + n*)] was 4.06 > n* = 4 at δ = 1e15, and 1.00002 > 1 at
 # δ = 1e10 with α ≫ β: the closed form of Σ B(γ, δ+n+k)/B(γ, δ+n) took the difference of two
 # ln Γ shifts of size n* ln δ (δ = 1e20 gave 0, see the mpmath tests below).
 @example((1.0, 1.0, 1.0, 1e15), 4)

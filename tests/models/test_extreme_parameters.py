@@ -92,7 +92,7 @@ log_uniform = st.floats(-300.0, 18.0).map(lambda e: 10.0**e)
 # (r/α = 1e308) were NaN at s = 1 (a 0/0 in the s < 1 form), where they are infinite.
 @example(clv.ParetoNBDModel, (1e11, 1e-297, 1.0, 1.0), 10.0)
 @example(clv.ParetoNBDModel, (1e11, 1e-297, 0.5, 1.0), 10.0)
-# Found by a hunt (seed 109): BG/NBD's E[X(t)] near the largest double at a small a and a huge b
+# BG/NBD's E[X(t)] near the largest double at a small a and a huge b
 # was -inf (the degenerate-shape quadrature's K overflowed; now combined in logs).
 @example(clv.BetaGeoModel, (1.0, 1e-289, 0.001, 1e14), 1000.0)
 @example(clv.ModifiedBetaGeoModel, (1.0, 1e-289, 0.001, 1e14), 1000.0)

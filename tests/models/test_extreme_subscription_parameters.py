@@ -2,7 +2,7 @@
 
 Predictions must stay finite, free of numpy warnings, survival non-increasing in t, retention in
 [0, 1], DERL positive and non-increasing in the discount rate, and agree with closed forms or
-mpmath where one is known. The cases pinned with ``@example`` were found by a hunt.
+mpmath where one is known. The cases pinned with ``@example`` once failed these checks.
 
 References
 ----------

@@ -394,7 +394,7 @@ def test_expected_spend_stays_finite_at_a_huge_shape_p():
 
 
 def test_repeat_buyers_without_positive_spend_are_named_as_such():
-    # Found by a hunt: a log whose amounts were all 0 was refused with "Use a longer observation
+    # A log whose amounts were all 0 was refused with "Use a longer observation
     # period", although it had hundreds of repeat buyers.
     rfm = pd.DataFrame(
         {"frequency": [2, 3, 1, 0], "recency": [5.0, 8, 3, 0], "T": [10.0] * 4}

@@ -1,6 +1,5 @@
 """Fits whose likelihood is flat along a ridge: they must say so, and never fail with a raw
-floating-point error (found in the hunt of the holdout evaluation: 300 customers of whom one
-bought again)."""
+floating-point error (as in a holdout evaluation of 300 customers of whom one bought again)."""
 
 from __future__ import annotations
 

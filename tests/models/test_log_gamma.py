@@ -67,10 +67,10 @@ def test_log_minus_digamma_matches_mpmath(z_exponent):
         assert float(log_minus_digamma(z)) == pytest.approx(float(exact), rel=1e-13)
 
 
-# The shifts a small or large beside x that the series lost (found by a hunt over the subscription
-# models' extreme parameters): ln Γ(2 + 10⁻²⁰) − ln Γ(2) = ψ(2)·10⁻²⁰ came out −2.0e-20 (the
-# difference of two Stirling remainders near 1/(12y) keeps no digit of a), 0 at x ≥ 10, and −inf at
-# x = 10⁻³⁰⁰, a = 10¹⁰ (a/x overflows).
+# The shifts a small or large beside x that the series lost (at the subscription models' extreme
+# parameters): ln Γ(2 + 10⁻²⁰) − ln Γ(2) = ψ(2)·10⁻²⁰ came out −2.0e-20 (the difference of two
+# Stirling remainders near 1/(12y) keeps no digit of a), 0 at x ≥ 10, and −inf at x = 10⁻³⁰⁰,
+# a = 10¹⁰ (a/x overflows).
 @pytest.mark.parametrize("x", [1e-300, 1e-5, 0.3, 2.0, 9.99, 12.0, 1e3, 1e15, 1e100, 1e300])
 @pytest.mark.parametrize("a", [1e-300, 1e-20, 1e-12, 0.5, 1e10, 1e100])
 def test_log_gamma_shift_keeps_its_digits_for_any_shift(x, a):

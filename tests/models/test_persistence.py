@@ -517,7 +517,7 @@ BAD_FIT = {
         _set(["fit", "standard_errors", "a"], 10**400),
         "standard error of 'a'",
     ),
-    # Found by a hunt: texts and booleans loaded as numbers, and a covariance 100 times the
+    # Texts and booleans loaded as numbers, and a covariance 100 times the
     # fitted one widened every interval while the summary kept the fitted standard errors.
     "covariance of texts": (
         lambda d: d["fit"].update(

@@ -331,7 +331,7 @@ def test_value_arguments_out_of_range_are_refused(call, message):
 
 
 def test_per_subscriber_numbers_of_the_wrong_length_are_refused_in_words():
-    """Three horizons for four subscribers raised numpy's broadcast ValueError (a hunt)."""
+    """Three horizons for four subscribers raised numpy's broadcast ValueError."""
     model = clv.ShiftedBetaGeoModel.from_params({"alpha": 0.7, "beta": 1.2})
     data = pd.DataFrame({"periods": [1, 2, 3, 4], "cancelled": [0, 0, 0, 1]})
     for call in (
@@ -347,7 +347,7 @@ def test_per_subscriber_numbers_of_the_wrong_length_are_refused_in_words():
 
 
 def test_no_subscriber_gives_empty_results_without_a_warning():
-    """An empty table warned "Mean of empty slice" from the survival's shortcut (a hunt)."""
+    """An empty table warned "Mean of empty slice" from the survival's shortcut."""
     model = clv.ShiftedBetaGeoModel.from_params({"alpha": 0.7, "beta": 1.2})
     empty = pd.DataFrame({"periods": pd.Series([], dtype="int64"), "cancelled": []})
     with warnings.catch_warnings():

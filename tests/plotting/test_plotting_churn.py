@@ -97,7 +97,7 @@ def test_quadrant_needs_value(scores):
 
 
 def test_tier_names_are_drawn_as_written(scores):
-    # Found by a hunt (on the report's figures): a name between two "$" was drawn as mathtext
+    # On the report's figures, a name between two "$" was drawn as mathtext
     # ("$5 plan" and "$9 plan" lost their dollars), and an unbalanced one raised matplotlib's
     # ValueError when drawn.
     names = ("$5 plan", "$9 plan", r"$x^{$ odd")

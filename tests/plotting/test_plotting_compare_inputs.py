@@ -17,7 +17,7 @@ def _axes():
 
 
 def test_model_comparison_figure_given_the_ranking_table_says_what_it_needs():
-    # A hunt: passing comparison.table (a DataFrame) was told "this comparison has no holdout
+    # Passing comparison.table (a DataFrame) was told "this comparison has no holdout
     # results", although it came from compare_models(calibration, holdout).
     table = pd.DataFrame({"model": ["BG/NBD"], "holdout_mae": [0.8]})
     with pytest.raises(clv.InputError, match=r"ModelComparison.*DataFrame"):

@@ -1,4 +1,4 @@
-"""Defects of the figures found by a hunt: each test fails on the code before its fix.
+"""Defects of the figures: each test fails on the code before its fix.
 
 The published parameters (BG/NBD r, α, a, b and Gamma-Gamma p, q, γ on the CDNOW sample, in
 weeks) are those of Fader, Hardie and Lee (2005), from tests/conftest.py.

@@ -30,7 +30,7 @@ def _flat_axes():
     ],
 )
 def test_grid_sizes_that_are_not_whole_numbers_are_named(argument, value):
-    # A hunt: float()'s "could not convert string to float: 'abc'" (and its TypeError for a
+    # float()'s "could not convert string to float: 'abc'" (and its TypeError for a
     # list) came out raw.
     from clvmodel.plotting import frequency_recency_grid
 

@@ -76,7 +76,7 @@ def test_conditional_expectation_draws_the_table(report, tmp_path):
 
 def test_a_class_without_customers_leaves_its_place_empty(cdnow_split, cdnow_split_bg):
     """With 20 classes CDNOW has no customer with 16 repeat purchases: class 17 was drawn at
-    x = 16, beside class 15 as if adjacent (a hunt)."""
+    x = 16, beside class 15 as if adjacent."""
     calibration, holdout = cdnow_split
     table = clv.evaluate_holdout(cdnow_split_bg, calibration, holdout, max_frequency=20)
     table = table.conditional_expectation

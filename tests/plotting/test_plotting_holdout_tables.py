@@ -108,7 +108,7 @@ def test_predicted_vs_actual_skips_a_bin_without_a_mean():
 
 @pytest.mark.filterwarnings("ignore::clvmodel.errors.ClvWarning")
 def test_tracking_legend_leaves_the_calibration_and_holdout_labels_readable():
-    # A hunt: with a holdout of a few days (clvmodel evaluate --observation-end a week after
+    # With a holdout of a few days (clvmodel evaluate --observation-end a week after
     # --calibration-end) the per-week figure's legend, upper right, covered the "calibration" and
     # "holdout" labels of the boundary, which then stands at the right edge.
     from clvmodel.plotting import plot_tracking

@@ -33,7 +33,7 @@ def _as_text(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_coverage_figure_of_a_comparison_names_model_and_group(cdnow_split):
-    # A hunt: plot_coverage(coverage_comparison(...)) labelled its bars "('BG/NBD', 'all')".
+    # plot_coverage(coverage_comparison(...)) labelled its bars "('BG/NBD', 'all')".
     from clvmodel.plotting import plot_coverage
 
     cal, hold = cdnow_split

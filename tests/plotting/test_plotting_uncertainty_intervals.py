@@ -46,7 +46,7 @@ def _interval_scores(**changes) -> pd.DataFrame:
 
 
 def test_value_intervals_of_no_customers_are_refused():
-    # A hunt: an empty table drew an empty figure titled "Top 0 customers".
+    # An empty table drew an empty figure titled "Top 0 customers".
     with pytest.raises(clv.InputError, match=r"no rows|empty"):
         plot_value_intervals(_interval_scores().iloc[:0], ax=_axes())
 
@@ -60,7 +60,7 @@ def test_value_intervals_of_no_customers_are_refused():
     ],
 )
 def test_value_intervals_with_missing_values_are_refused(changes):
-    # A hunt: a missing bound or estimate was drawn as a point without its bar (numpy's
+    # A missing bound or estimate was drawn as a point without its bar (numpy's
     # "invalid value encountered in subtract" the only sign), and a missing estimate was counted
     # among the "Top 3 customers" of the title.
     with pytest.raises(clv.InputError, match=r"missing or infinite"):
@@ -68,7 +68,7 @@ def test_value_intervals_with_missing_values_are_refused(changes):
 
 
 def test_value_intervals_read_from_text_are_drawn_as_numbers():
-    # A hunt: text columns (a CSV read back without types) failed in pandas' nlargest.
+    # Text columns (a CSV read back without types) failed in pandas' nlargest.
     scores = _interval_scores().astype(str)
     ax = plot_value_intervals(scores, ax=_axes())
     assert len(ax.containers[0].lines[0].get_xdata()) == 3

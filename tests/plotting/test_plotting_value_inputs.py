@@ -61,7 +61,7 @@ def test_axes_of_a_subplot_grid_draws_there_without_a_new_figure():
 
 @pytest.mark.parametrize("kind", ["histogram", "concentration"])
 def test_values_that_are_not_numbers_are_refused_in_the_librarys_words(kind):
-    # A hunt: numpy's "could not convert string to float: 'a'" came out raw.
+    # numpy's "could not convert string to float: 'a'" came out raw.
     table = pd.DataFrame({"predicted_clv": ["a", "2"], "naive_clv": [2.0, 2.0]})
     with pytest.raises(clv.InputError, match=r"predicted_clv.*numbers"):
         plot_clv_vs_naive(table, kind=kind, ax=_axes())

@@ -18,7 +18,7 @@ END = "1997-09-30"
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory, pg_uri, cdnow_table):
-    path = tmp_path_factory.mktemp("hunt") / "db.json"
+    path = tmp_path_factory.mktemp("model") / "db.json"
     result = run_cli("fit", pg_uri, "--table", cdnow_table, "--observation-end", END, "-o", path)
     assert result.exit_code == 0, result.output
     return path

@@ -193,7 +193,7 @@ def test_mask_password(text, expected):
 
 def test_display_masks_a_password_holding_a_question_mark():
     """display() cut the URI at its first "?" before masking: of `ann:topsecret?42@host`, the
-    part `postgresql://ann:topsecret` was shown, and saved as a model file's source (a hunt)."""
+    part `postgresql://ann:topsecret` was shown, and saved as a model file's source."""
     shown = display("postgresql://ann:topsecret?42@127.0.0.1:5433/postgres?sslmode=disable")
     assert shown == "postgresql://ann:***@127.0.0.1:5433/postgres"
 

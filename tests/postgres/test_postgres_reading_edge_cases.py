@@ -28,13 +28,13 @@ def test_timestamp_columns_with_a_precision_are_summarised_in_postgresql(pg_uri,
 
     run_sql(
         pg_uri,
-        "DROP TABLE IF EXISTS hunt_ts",
-        f"CREATE TABLE hunt_ts (customer_id integer, date {date_type}, amount float8)",
-        "INSERT INTO hunt_ts VALUES (1, '1997-03-01 10:00', 10), (1, '1997-03-04', 12), "
+        "DROP TABLE IF EXISTS precise_ts_log",
+        f"CREATE TABLE precise_ts_log (customer_id integer, date {date_type}, amount float8)",
+        "INSERT INTO precise_ts_log VALUES (1, '1997-03-01 10:00', 10), (1, '1997-03-04', 12), "
         "(2, '1997-03-02', 3)",
     )
     source = TransactionSource(
-        pg_uri, table="hunt_ts", observation_end="1997-03-10", time_unit="D", pushdown=True
+        pg_uri, table="precise_ts_log", observation_end="1997-03-10", time_unit="D", pushdown=True
     )
     try:
         rfm = source.rfm()
@@ -42,7 +42,7 @@ def test_timestamp_columns_with_a_precision_are_summarised_in_postgresql(pg_uri,
         source._pg.close()
     assert rfm.loc[1, ["frequency", "recency", "T", "monetary_value"]].tolist() == [1, 3, 9, 12]
     assert rfm.loc[2, ["frequency", "T"]].tolist() == [0, 8]
-    run_sql(pg_uri, "DROP TABLE hunt_ts")
+    run_sql(pg_uri, "DROP TABLE precise_ts_log")
 
 
 def _rejects_of(pg_uri, table, observation_end, pushdown):
@@ -65,16 +65,16 @@ def test_rejected_dates_are_shown_iso_whatever_the_datestyle(pg_uri, monkeypatch
     in the US) on one route and 1997-03-04 on the other."""
     run_sql(
         pg_uri,
-        "DROP TABLE IF EXISTS hunt_style",
-        "CREATE TABLE hunt_style (customer_id integer, date date, amount numeric(10,2))",
-        "INSERT INTO hunt_style VALUES (1, '1997-03-01', 10), (1, '1997-03-04', -12), "
+        "DROP TABLE IF EXISTS datestyle_log",
+        "CREATE TABLE datestyle_log (customer_id integer, date date, amount numeric(10,2))",
+        "INSERT INTO datestyle_log VALUES (1, '1997-03-01', 10), (1, '1997-03-04', -12), "
         "(2, '1997-03-02', 3)",
     )
     monkeypatch.setenv("PGDATESTYLE", "SQL, DMY")
-    rejects = _rejects_of(pg_uri, "hunt_style", "1997-03-10", pushdown)
+    rejects = _rejects_of(pg_uri, "datestyle_log", "1997-03-10", pushdown)
     assert rejects["date"].tolist() == ["1997-03-04"]
     assert rejects["reason"].tolist() == [_reading.NEGATIVE_AMOUNT]
-    run_sql(pg_uri, "DROP TABLE hunt_style")
+    run_sql(pg_uri, "DROP TABLE datestyle_log")
 
 
 @pytest.mark.parametrize("pushdown", [True, False], ids=["in PostgreSQL", "spooled"])
@@ -96,14 +96,14 @@ def test_rejects_of_one_customer_are_in_date_order(pg_uri, pushdown):
 def test_an_empty_table_is_not_called_a_file_with_only_a_header(pg_uri, tmp_path):
     run_sql(
         pg_uri,
-        "DROP TABLE IF EXISTS hunt_empty",
-        "CREATE TABLE hunt_empty (customer_id text, date date, amount float8)",
+        "DROP TABLE IF EXISTS no_rows_log",
+        "CREATE TABLE no_rows_log (customer_id text, date date, amount float8)",
     )
-    result = run_cli("fit", pg_uri, "--table", "hunt_empty", "-o", tmp_path / "m.json")
+    result = run_cli("fit", pg_uri, "--table", "no_rows_log", "-o", tmp_path / "m.json")
     line = _one_line_error(result)
-    assert "table 'hunt_empty' at postgresql://clv:***@" in line and "has no rows" in line
+    assert "table 'no_rows_log' at postgresql://clv:***@" in line and "has no rows" in line
     assert "header" not in line
-    run_sql(pg_uri, "DROP TABLE hunt_empty")
+    run_sql(pg_uri, "DROP TABLE no_rows_log")
 
 
 def test_a_log_that_fails_to_open_holds_no_lock_on_its_table(pg_uri):
@@ -113,14 +113,14 @@ def test_a_log_that_fails_to_open_holds_no_lock_on_its_table(pg_uri):
 
     run_sql(
         pg_uri,
-        "DROP TABLE IF EXISTS hunt_unusable",
-        "CREATE TABLE hunt_unusable (customer_id text, date date, amount float8)",
-        "INSERT INTO hunt_unusable VALUES (NULL, '1997-01-01', 1), ('a', NULL, 2)",
+        "DROP TABLE IF EXISTS unusable_log",
+        "CREATE TABLE unusable_log (customer_id text, date date, amount float8)",
+        "INSERT INTO unusable_log VALUES (NULL, '1997-01-01', 1), ('a', NULL, 2)",
     )
     with pytest.raises(clv.InputError, match="no row of the input can be used") as caught:
-        TransactionSource(pg_uri, table="hunt_unusable", pushdown=True)
+        TransactionSource(pg_uri, table="unusable_log", pushdown=True)
     kept = caught.value.__traceback__  # what sys.last_traceback holds in a notebook
-    run_sql(pg_uri, "SET LOCAL lock_timeout = '5s'", "DROP TABLE hunt_unusable")
+    run_sql(pg_uri, "SET LOCAL lock_timeout = '5s'", "DROP TABLE unusable_log")
     assert kept is not None
 
 
@@ -131,16 +131,16 @@ def test_read_table_reads_columns_the_driver_sends_as_wire_bytes_or_intervals(pg
     wire format (b'\\x02 \\x00\\x04...'); a money[] query column came in cents."""
     run_sql(
         pg_uri,
-        "DROP TABLE IF EXISTS hunt_odd",
-        "CREATE TABLE hunt_odd (customer_id integer, period interval, ip inet, at timetz, "
+        "DROP TABLE IF EXISTS wire_types",
+        "CREATE TABLE wire_types (customer_id integer, period interval, ip inet, at timetz, "
         "span int4range, periods interval[], stamps timestamp[], prices money[])",
-        "INSERT INTO hunt_odd VALUES (1, '1 day', '10.0.0.1', '10:00+02', '[1,5)', "
+        "INSERT INTO wire_types VALUES (1, '1 day', '10.0.0.1', '10:00+02', '[1,5)', "
         "'{1 day,2 days}', '{2020-01-02 03:04:05}', '{1.25,2.50}'), "
         "(2, NULL, NULL, NULL, NULL, NULL, NULL, NULL)",
     )
     for frame in (
-        clv.read_table(pg_uri, table="hunt_odd"),
-        clv.read_table(pg_uri, query="SELECT * FROM hunt_odd ORDER BY customer_id"),
+        clv.read_table(pg_uri, table="wire_types"),
+        clv.read_table(pg_uri, query="SELECT * FROM wire_types ORDER BY customer_id"),
     ):
         first = frame.sort_values("customer_id").iloc[0]
         assert first["period"] == "1 day"
@@ -151,7 +151,7 @@ def test_read_table_reads_columns_the_driver_sends_as_wire_bytes_or_intervals(pg
         assert list(first["stamps"]) == [np.datetime64("2020-01-02T03:04:05")]
         assert [float(p) for p in first["prices"]] == [1.25, 2.5]
         assert frame.sort_values("customer_id").iloc[1][["period", "ip", "span"]].isna().all()
-    run_sql(pg_uri, "DROP TABLE hunt_odd")
+    run_sql(pg_uri, "DROP TABLE wire_types")
 
 
 def test_read_table_keeps_integer_ids_beside_a_null_exact(pg_uri):
@@ -160,17 +160,17 @@ def test_read_table_keeps_integer_ids_beside_a_null_exact(pg_uri):
     big = 2**53 + 1
     run_sql(
         pg_uri,
-        "DROP TABLE IF EXISTS hunt_null_ids",
-        "CREATE TABLE hunt_null_ids (customer_id bigint, visits integer, amount float8)",
-        f"INSERT INTO hunt_null_ids VALUES ({big}, 1, 1.5), (NULL, 2, 2.5), (7, 3, NULL)",
+        "DROP TABLE IF EXISTS null_bigint_ids",
+        "CREATE TABLE null_bigint_ids (customer_id bigint, visits integer, amount float8)",
+        f"INSERT INTO null_bigint_ids VALUES ({big}, 1, 1.5), (NULL, 2, 2.5), (7, 3, NULL)",
     )
-    frame = clv.read_table(pg_uri, query="SELECT * FROM hunt_null_ids ORDER BY visits")
+    frame = clv.read_table(pg_uri, query="SELECT * FROM null_bigint_ids ORDER BY visits")
     assert frame["customer_id"].tolist()[0] == big and frame["customer_id"].tolist()[2] == 7
     assert frame["customer_id"].isna().tolist() == [False, True, False]
     assert str(frame["customer_id"].dtype) == "Int64"
     assert frame["visits"].tolist() == [1, 2, 3]  # no NULL: numpy integers, as from Parquet
     assert frame["amount"].dtype == "float64"
-    run_sql(pg_uri, "DROP TABLE hunt_null_ids")
+    run_sql(pg_uri, "DROP TABLE null_bigint_ids")
 
 
 # -- privileges ------------------------------------------------------------------------------
@@ -180,15 +180,15 @@ def column_reader(pg_server, cdnow_table):
     uri = pg_server.uri
     run_sql(
         uri,
-        "DROP TABLE IF EXISTS hunt_pii",
-        f"CREATE TABLE hunt_pii AS SELECT customer_id, date, amount, 'a@b.c'::text AS email "
+        "DROP TABLE IF EXISTS pii_log",
+        f"CREATE TABLE pii_log AS SELECT customer_id, date, amount, 'a@b.c'::text AS email "
         f"FROM {cdnow_table}",
-        "DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'hunt_analyst') THEN "
-        "CREATE ROLE hunt_analyst LOGIN PASSWORD 'hunt-secret'; END IF; END$$",
-        "GRANT SELECT (customer_id, date, amount) ON hunt_pii TO hunt_analyst",
+        "DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'column_analyst') THEN "
+        "CREATE ROLE column_analyst LOGIN PASSWORD 'reader-secret'; END IF; END$$",
+        "GRANT SELECT (customer_id, date, amount) ON pii_log TO column_analyst",
     )
-    yield pg_server.uri_for("hunt_analyst", "hunt-secret")
-    run_sql(uri, "DROP TABLE hunt_pii")
+    yield pg_server.uri_for("column_analyst", "reader-secret")
+    run_sql(uri, "DROP TABLE pii_log")
 
 
 @pytest.mark.parametrize("pushdown", [[], ["--no-pushdown"]], ids=["in PostgreSQL", "spooled"])
@@ -196,25 +196,25 @@ def test_a_table_readable_in_the_needed_columns_only_is_read(
     pushdown, column_reader, tmp_path, cdnow_sample
 ):
     """SELECT granted on some columns (the others hidden): the check read every column
-    ("permission denied for table hunt_pii") though the commands read three."""
+    ("permission denied for table pii_log") though the commands read three."""
     path = tmp_path / "model.json"
     result = run_cli(
-        "fit", column_reader, "--table", "hunt_pii", "--observation-end", END, "-o", path,
+        "fit", column_reader, "--table", "pii_log", "--observation-end", END, "-o", path,
         *pushdown,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "2,357 customers" in result.output
-    frame = clv.read_table(column_reader, table="hunt_pii", columns=["customer_id", "amount"])
+    frame = clv.read_table(column_reader, table="pii_log", columns=["customer_id", "amount"])
     assert len(frame) == len(cdnow_sample)
 
 
 def test_a_table_not_readable_at_all_is_refused_before_any_work(pg_server, cdnow_table, tmp_path):
     run_sql(
         pg_server.uri,
-        "DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'hunt_nobody') THEN "
-        "CREATE ROLE hunt_nobody LOGIN PASSWORD 'hunt-secret'; END IF; END$$",
+        "DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'no_grants_user') THEN "
+        "CREATE ROLE no_grants_user LOGIN PASSWORD 'reader-secret'; END IF; END$$",
     )
-    uri = pg_server.uri_for("hunt_nobody", "hunt-secret")
+    uri = pg_server.uri_for("no_grants_user", "reader-secret")
     result = run_cli("fit", uri, "--table", cdnow_table, "-o", tmp_path / "m.json")
     line = _one_line_error(result)
     assert f"permission denied for table {cdnow_table}" in line and "privilege" in line

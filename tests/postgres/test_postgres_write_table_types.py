@@ -29,14 +29,14 @@ def test_write_table_gives_decimals_durations_and_large_unsigned_ints_their_type
         },
         index=pd.Index(["a", "b"], name="customer_id"),
     )
-    clv.write_table(frame, pg_uri, table="hunt_types", if_exists="replace")
-    types = _column_types(pg_uri, "hunt_types")
+    clv.write_table(frame, pg_uri, table="written_types", if_exists="replace")
+    types = _column_types(pg_uri, "written_types")
     assert types["spend"].startswith("numeric(") and types["spend"].endswith(",2)")
     assert types["gap"] == "interval" and types["big"].startswith("numeric")
     rows = run_sql(
         pg_uri,
         "SELECT customer_id, spend::text, extract(epoch FROM gap)::bigint, big::text, at "
-        "FROM hunt_types ORDER BY 1",
+        "FROM written_types ORDER BY 1",
     )
     assert rows == [
         ("a", "1.10", 86400, str(2**63 + 5), datetime.datetime(2020, 1, 1, 10, 0, 0, 123456)),
@@ -44,11 +44,11 @@ def test_write_table_gives_decimals_durations_and_large_unsigned_ints_their_type
     ]
     # The column holds wider amounts than the first ones written (pandas inferred numeric(3,2)).
     more = pd.DataFrame({"spend": [Decimal("100.5")]}, index=pd.Index(["c"], name="customer_id"))
-    clv.write_table(more, pg_uri, table="hunt_types", if_exists="append")
-    assert run_sql(pg_uri, "SELECT spend::text FROM hunt_types WHERE customer_id = 'c'") == [
+    clv.write_table(more, pg_uri, table="written_types", if_exists="append")
+    assert run_sql(pg_uri, "SELECT spend::text FROM written_types WHERE customer_id = 'c'") == [
         ("100.50",)
     ]
-    run_sql(pg_uri, "DROP TABLE hunt_types")
+    run_sql(pg_uri, "DROP TABLE written_types")
 
 
 def test_write_table_honours_column_types_beyond_integers_and_text(pg_uri):
@@ -59,37 +59,39 @@ def test_write_table_honours_column_types_beyond_integers_and_text(pg_uri):
     )
     run_sql(
         pg_uri,
-        "DROP TABLE IF EXISTS hunt_typed",
-        "DROP TYPE IF EXISTS hunt_status",
-        "CREATE TYPE hunt_status AS ENUM ('active', 'lapsed')",
+        "DROP TABLE IF EXISTS typed_output",
+        "DROP TYPE IF EXISTS customer_status",
+        "CREATE TYPE customer_status AS ENUM ('active', 'lapsed')",
     )
-    types = {"clv": "numeric(12,2)", "status": "hunt_status", "customer_id": "varchar(5)"}
-    clv.write_table(frame, pg_uri, table="hunt_typed", if_exists="replace", column_types=types)
-    assert _column_types(pg_uri, "hunt_typed") == {
+    types = {"clv": "numeric(12,2)", "status": "customer_status", "customer_id": "varchar(5)"}
+    clv.write_table(frame, pg_uri, table="typed_output", if_exists="replace", column_types=types)
+    assert _column_types(pg_uri, "typed_output") == {
         "customer_id": "character varying(5)",
         "clv": "numeric(12,2)",
-        "status": "hunt_status",
+        "status": "customer_status",
     }
-    rows = run_sql(pg_uri, "SELECT customer_id, clv::text, status::text FROM hunt_typed ORDER BY 1")
+    rows = run_sql(
+        pg_uri, "SELECT customer_id, clv::text, status::text FROM typed_output ORDER BY 1"
+    )
     assert rows == [("a", "1.23", "active"), ("b", "2.00", "lapsed"), ("c", None, "active")]
-    clv.write_table(frame, pg_uri, table="hunt_typed", if_exists="append")  # cast on the way in
-    assert run_sql(pg_uri, "SELECT count(*), sum(clv)::text FROM hunt_typed") == [(6, "6.46")]
-    run_sql(pg_uri, "DROP TABLE hunt_typed", "DROP TYPE hunt_status")
+    clv.write_table(frame, pg_uri, table="typed_output", if_exists="append")  # cast on the way in
+    assert run_sql(pg_uri, "SELECT count(*), sum(clv)::text FROM typed_output") == [(6, "6.46")]
+    run_sql(pg_uri, "DROP TABLE typed_output", "DROP TYPE customer_status")
 
 
 def test_a_uuid_column_read_with_read_table_is_written_back(pg_uri):
     """read_table gives uuid.UUID objects; write_table refused them ("Invalid UTF8 payload")."""
     run_sql(
         pg_uri,
-        "DROP TABLE IF EXISTS hunt_uuid_in",
-        "DROP TABLE IF EXISTS hunt_uuid_back",
-        "CREATE TABLE hunt_uuid_in (customer_id uuid, amount float8)",
-        "INSERT INTO hunt_uuid_in VALUES (md5('a')::uuid, 1.5), (NULL, 2.5)",
+        "DROP TABLE IF EXISTS uuid_input",
+        "DROP TABLE IF EXISTS uuid_output",
+        "CREATE TABLE uuid_input (customer_id uuid, amount float8)",
+        "INSERT INTO uuid_input VALUES (md5('a')::uuid, 1.5), (NULL, 2.5)",
     )
-    frame = clv.read_table(pg_uri, table="hunt_uuid_in")
-    clv.write_table(frame, pg_uri, table="hunt_uuid_back", index=False)
-    assert _column_types(pg_uri, "hunt_uuid_back")["customer_id"] == "uuid"
-    same = "SELECT count(*) FROM hunt_uuid_in i JOIN hunt_uuid_back b USING (customer_id, amount)"
+    frame = clv.read_table(pg_uri, table="uuid_input")
+    clv.write_table(frame, pg_uri, table="uuid_output", index=False)
+    assert _column_types(pg_uri, "uuid_output")["customer_id"] == "uuid"
+    same = "SELECT count(*) FROM uuid_input i JOIN uuid_output b USING (customer_id, amount)"
     assert run_sql(pg_uri, same) == [(1,)]
-    assert run_sql(pg_uri, "SELECT count(*) FROM hunt_uuid_back") == [(2,)]
-    run_sql(pg_uri, "DROP TABLE hunt_uuid_in", "DROP TABLE hunt_uuid_back")
+    assert run_sql(pg_uri, "SELECT count(*) FROM uuid_output") == [(2,)]
+    run_sql(pg_uri, "DROP TABLE uuid_input", "DROP TABLE uuid_output")

@@ -125,7 +125,7 @@ def test_command_line_errors_are_one_line(report_inputs, tmp_path, extra, messag
 
 def test_day_first_dates_with_date_format_reach_every_section(report_inputs, tmp_path):
     # --date-format read the log but not --calibration-end in the report's later sections, which
-    # then refused 30/09/1997 as ambiguous and asked for --date-format (a hunt).
+    # then refused 30/09/1997 as ambiguous and asked for --date-format.
     import pandas as pd
 
     log = pd.read_csv(report_inputs[0], dtype={"customer_id": str})

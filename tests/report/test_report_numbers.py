@@ -191,7 +191,7 @@ def test_churn_tiers_and_price_plan(cdnow_report, api):
 
 def test_customers_first_seen_in_the_holdout_are_said_to_be_left_out():
     # The holdout sections checked the calibration cohort without saying that customers who first
-    # bought in the holdout were not in it (a hunt: the header said 2,357, the tables 1,638).
+    # bought in the holdout were not in it (the header said 2,357, the tables 1,638).
     from clvmodel.report._sections import _new_customers_note
 
     summary = {"n_customers": 1638, "n_new_customers": 719, "new_customer_purchases": 1147}

@@ -47,7 +47,7 @@ def margin_report():
 
 
 def test_price_plan_says_its_extra_revenue_is_the_increase_of_revenue_not_of_clv(margin_report):
-    # A hunt: at a 30 % margin the table showed a stage's predicted CLV of 24,932 beside an extra
+    # At a 30 % margin the table showed a stage's predicted CLV of 24,932 beside an extra
     # revenue of 4,155 for a 5 % increase (5 % of 24,932 / 0.3), with no word of the margin: a
     # reader checking 5 % × 24,932 = 1,247 took the figure for an error.
     text, analysis = margin_report
@@ -72,7 +72,7 @@ def test_price_plan_says_over_which_horizon_its_predicted_clv_counts(margin_repo
 
 
 def test_stage_wait_is_taken_as_a_duration_as_the_price_plan_takes_it():
-    # A hunt: build_report(stage_wait="2M") was refused ("stage_wait must be a finite number"),
+    # build_report(stage_wait="2M") was refused ("stage_wait must be a finite number"),
     # although price_increase_plan, whose stages the report shows, takes "8W" or "2M".
     from clvmodel.report._build import _stage_wait
 

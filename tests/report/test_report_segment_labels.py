@@ -1,6 +1,6 @@
 """Segments are reported under the names their users gave them, whatever those are.
 
-A hunt found that the report kept its row of all customers under the index label "all": a segment
+The report kept its row of all customers under the index label "all": a segment
 called "all" crashed the report (a raw TypeError; "unexpected failure" on the command line) and
 one called "All customers" came out as a second, indistinguishable total row. And the figures
 drew segment names through matplotlib's mathtext: "$0-$20 first order" lost its dollars, and a

@@ -1,6 +1,6 @@
 """The bands' share of net CLV, the notes of the report's two fits, and the number of increases.
 
-Found by a hunt:
+Defects these tests guard against:
 
 * the bands table divided each band's net CLV by the signed total, so with a negative total (or
   bands of both signs) it printed shares of 441.6 % and −344.1 %;
@@ -100,7 +100,7 @@ def test_value_shares_of_bands_that_all_earn(net, expected):
 @pytest.mark.parametrize(
     "net, words",
     [
-        ([-5.0, 1.0, 2.0], "adds up to -2.00, not more than 0"),  # hunt: 441.6 % and -344.1 %
+        ([-5.0, 1.0, 2.0], "adds up to -2.00, not more than 0"),  # was 441.6 % and -344.1 %
         ([-1.0, -1.0, -1.0], "adds up to -3.00"),  # every band's share in [0, 1], of a loss
         ([0.0, 0.0], "adds up to 0.00"),
         ([-5.0, 3.0, 4.0], "the customers below average add up to a negative net CLV (-5.00)"),

@@ -1,5 +1,5 @@
 """``build_report`` re-raises the warnings of the functions it calls with their own category: a
-StatisticalWarning stays one (a bug hunt: every note came back as a plain ClvWarning, so a filter
+StatisticalWarning stays one (before, every note came back as a plain ClvWarning, so a filter
 on StatisticalWarning missed them)."""
 
 from __future__ import annotations

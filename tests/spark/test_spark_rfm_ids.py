@@ -87,7 +87,7 @@ def test_rfm_scoring_rejects_fractional_and_too_large_float_ids(clvs, spark, mod
 def test_decimal_ids_are_exact_and_huge_float_ids_do_not_overflow(clvs, spark, models, tmp_path):
     # A DECIMAL(38,0) column (Snowflake NUMBER, Spark DecimalType) holds exact ids at any size:
     # 2**53 and 2**53 + 1 stay two customers. A float id beyond 64 bits (1e19) is too large, and
-    # must not stop the job with Spark's ANSI overflow of floor() (a hunt found both).
+    # must not stop the job with Spark's ANSI overflow of floor() (both went wrong before).
     from decimal import Decimal
 
     big = [Decimal(2**53), Decimal(2**53 + 1), Decimal(10**30)]

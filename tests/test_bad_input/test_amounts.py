@@ -169,7 +169,7 @@ def test_a_nan_in_a_parquet_rfm_table_is_a_reject(tmp_path):
 def test_a_ragged_csv_row_is_refused_naming_its_line(tmp_path):
     # "1,234.50" unquoted gives its row a fourth field. Read with the columns asked for only,
     # pandas dropped the extra field and the amount became 1, silently; now the file is
-    # refused, naming the line (found by a route-agreement hunt).
+    # refused, naming the line.
     path = tmp_path / "log.csv"
     path.write_text(
         "customer_id,date,amount\na,2020-01-01,10.00\na,2020-02-01,1,234.50\nb,2020-01-05,3\n"
@@ -191,7 +191,7 @@ def test_a_ragged_csv_row_is_refused_naming_its_line(tmp_path):
 )
 def test_csv_dialects_read_alike_on_both_routes(tmp_path, text):
     # DuckDB's reader detects the separator and spaces after it; pandas read only commas, so
-    # rfm_from_file refused files that the command line scored (found by a route hunt).
+    # rfm_from_file refused files that the command line scored.
     path = tmp_path / "log.csv"
     path.write_text(text)
     python = clv.rfm_from_file(path, observation_end="2020-06-30", time_unit="D")

@@ -1,4 +1,4 @@
-"""`clvmodel score` on bad input it did not explain (found by a route-agreement hunt):
+"""`clvmodel score` on bad input it did not explain:
 
 - a CSV row with more or fewer fields than the header: DuckDB's sniffer then read each line as one
   column (and score said the file had no column 'customer_id', listing one column named

@@ -2,7 +2,7 @@
 records, as pandas reads it ("a zoned pandas timestamp keeps its wall-clock day"). DuckDB keeps
 only the instants of a TIMESTAMPTZ column, so its route took the UTC day: a purchase at 23:30 in
 New York fell on the next day for `clvmodel fit`/`score` and on its own day for
-`clv.rfm_from_file` (found by a route-agreement hunt)."""
+`clv.rfm_from_file`."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """DECIMAL customer ids (a Snowflake NUMBER or Spark DecimalType export, DECIMAL(38,0)) are exact
 at any size: read as written, never through a float, on the DuckDB routes for RFM tables and
-transaction logs (a hunt found them rejected as "too large" floats, or two merged into one)."""
+transaction logs (they were rejected as "too large" floats, or two merged into one)."""
 
 from __future__ import annotations
 

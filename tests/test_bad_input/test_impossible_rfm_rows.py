@@ -258,12 +258,12 @@ def test_every_table_rfm_summary_builds_is_valid(log, unit, extra_days):
 
 
 def test_continuous_and_rounded_recency_bounds_nothing_even_in_a_known_unit():
-    # A hunt: the library's own simulate_customers tables (continuous purchase times: a repeat
+    # The library's own simulate_customers tables (continuous purchase times: a repeat
     # purchase half a day after the first) and a weekly table rounded to 2 decimals (0.14 weeks
     # for one day) were refused once a unit was given or assumed. Only a recency of whole days
     # bounds the repeat purchases; recency 0 still does.
     sim = clv.simulate_customers(3000, {"r": 0.5, "alpha": 2.0, "a": 0.8, "b": 2.5}, T=39, seed=2)
-    assert (sim["frequency"] > sim["recency"] * 7).sum() > 0  # the case the hunt found
+    assert (sim["frequency"] > sim["recency"] * 7).sum() > 0  # the rows once refused
     for unit in ("W", "D"):
         validate_rfm(sim, time_unit=unit)
     bg = clv.BetaGeoModel().fit(sim, time_unit="W")

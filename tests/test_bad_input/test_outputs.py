@@ -344,7 +344,7 @@ def test_score_converts_an_rfm_file_in_the_unit_it_is_told(tmp_path):
 
 def test_score_reads_the_time_unit_a_parquet_rfm_file_records(tmp_path):
     # rfm_summary(..., time_unit="D").to_parquet records its unit: score read the days as the
-    # model's weeks, CLV 5.8× too low (a hunt); it now refuses, or converts when told, as plan.
+    # model's weeks, CLV 5.8× too low; it now refuses, or converts when told, as plan.
     import warnings
 
     import clvmodel as clv

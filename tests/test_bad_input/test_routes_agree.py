@@ -103,7 +103,7 @@ def test_every_route_gives_the_same_table_or_error(tmp_path, log, drop):
 def test_only_plain_spaces_are_trimmed(tmp_path):
     # "a", "a" + U+00A0 and "a" + U+2003 are three customers, and an amount " 5" after a
     # non-breaking space is not a number, on every route: DuckDB's trim() would strip the
-    # Unicode spaces too and merge the ids (found by a route-agreement hunt).
+    # Unicode spaces too and merge the ids.
     log = pd.DataFrame({
         "customer_id": ["a", "a\u00a0", "a\u2003", "b", "b "],
         "date": ["2024-01-01", "2024-02-01", "2024-03-01", "2024-01-01", "2024-02-01"],

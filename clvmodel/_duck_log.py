@@ -14,7 +14,7 @@ import re
 
 import pandas as pd
 
-from clvmodel._duck import quote_name, sql_literal
+from clvmodel._duck import quote_name, settle_csv_dialect, sql_literal
 from clvmodel._reading import check_amount_texts
 from clvmodel._reading_formats import numbers_as_dates_error
 from clvmodel._reading_parquet import parquet_time_zone
@@ -128,6 +128,7 @@ def create_typed_view(
 ) -> pd.DataFrame | None:
     """Create ``clv_typed`` over ``relation``; return the dictionary of date texts it joins
     (None when the dates are typed), which must live as long as the view."""
+    relation = settle_csv_dialect(connection, relation, columns)  # the file sniffed once
     id_kind = customer_id_kind(columns[customer_col])
     if columns[customer_col].upper() == "HUGEINT":  # 128 bits: pandas would make them floats,
         id_kind = "decimal"  # merging ids beyond 2**53; exact as written, like DECIMAL(38,0)

@@ -17,6 +17,7 @@ from clvmodel._duck import (
     connect,
     quote_name,
     relation_sql,
+    settle_csv_dialect,
 )
 from clvmodel._duck_log import DUCKDB
 from clvmodel._reading_sql import customer_id_kind
@@ -234,7 +235,7 @@ class RfmSource:
             WITH typed AS (
                 SELECT {customer} AS customer_id, {shown} AS shown_id,
                        {problem} AS id_problem, {casts}
-                FROM {relation}
+                FROM {settle_csv_dialect(self.connection, relation, columns)}
             ), repeated AS (
                 SELECT customer_id, COUNT(*) AS id_rows FROM typed
                 WHERE customer_id IS NOT NULL GROUP BY customer_id HAVING COUNT(*) > 1

@@ -78,7 +78,7 @@ def test_other_inputs_large_files_and_a_dialect_reading_other_columns_are_left_a
     assert settle_csv_dialect(connection, relation, columns) is relation
 
 
-_CELLS = st.text(alphabet=st.sampled_from(list("ab1 ;,|\t\"'.-")), max_size=6)
+_CELLS = st.text(alphabet=st.sampled_from(list("ab1 ;,|\t\"'.-\n#")), max_size=6)
 
 
 @settings(max_examples=60)
@@ -87,18 +87,22 @@ _CELLS = st.text(alphabet=st.sampled_from(list("ab1 ;,|\t\"'.-")), max_size=6)
     delimiter=st.sampled_from([",", ";", "|", "\t"]),
     quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC]),
     line_ending=st.sampled_from(["\n", "\r\n"]),
+    byte_order_mark=st.booleans(),
+    blank_lines=st.sampled_from(["", "\n", "\n\n"]),
 )
 def test_the_settled_dialect_reads_what_detection_reads(
-    tmp_path_factory, rows, delimiter, quoting, line_ending
+    tmp_path_factory, rows, delimiter, quoting, line_ending, byte_order_mark, blank_lines
 ):
-    """Any small CSV file DuckDB can read: the same rows, or the same failure, with the sniffed
-    dialect written out as with detection on."""
+    """Any small CSV file DuckDB can read (values with delimiters, quotes, line breaks or a
+    comment sign, a byte-order mark, blank lines at the end): the same rows, or the same
+    failure, with the sniffed dialect written out as with detection on."""
     text = io.StringIO()
     writer = csv.writer(text, delimiter=delimiter, quoting=quoting, lineterminator=line_ending)
     writer.writerow(["customer_id", "date", "amount"])
     writer.writerows(rows)
+    content = ("\ufeff" if byte_order_mark else "") + text.getvalue() + blank_lines
     path = tmp_path_factory.mktemp("dialect") / "log.csv"
-    path.write_text(text.getvalue(), encoding="utf-8")
+    path.write_text(content, encoding="utf-8")
     try:
         connection, relation, settled = _settled(path)
     except clv.InputError:

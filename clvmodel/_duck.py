@@ -85,11 +85,11 @@ def _csv_sql(location: Path, options: str = "") -> str:
 _SETTLED_CSV_BYTES = 4 * 2**20
 
 
-def settle_csv_dialect(connection, relation: str, columns: dict[str, str]) -> str:
+def settle_csv_dialect(relation: str, columns: dict[str, str]) -> str:
     """``relation`` with the dialect DuckDB found for its CSV file written out (delimiter,
-    quote, escape, line ending, skipped rows, the columns as text) and detection turned off, for
-    a file of at most 4 MiB; other relations, larger files, or a CSV whose written-out dialect
-    does not give ``columns``, unchanged.
+    quote, escape, line ending, skipped rows, the columns as text) and detection turned off, as
+    :func:`column_types` settled it for a file of at most 4 MiB; other relations, larger files,
+    or ``columns`` of another input, unchanged.
 
     DuckDB sniffs a CSV file each time a query names ``read_csv`` with detection on: each view
     over the file sniffs it again for every query. On a 6,920-row file a sniff took 19 ms and a
@@ -105,7 +105,6 @@ def settle_csv_dialect(connection, relation: str, columns: dict[str, str]) -> st
 
     Parameters
     ----------
-    connection : duckdb.DuckDBPyConnection
     relation : str
         SQL reading the input, as :func:`relation_sql` gives it.
     columns : dict
@@ -116,9 +115,20 @@ def settle_csv_dialect(connection, relation: str, columns: dict[str, str]) -> st
     str
         The SQL to read the input with from now on (a :class:`Relation` keeping the file).
     """
+    settled = getattr(columns, "settled", None)
     csv = getattr(relation, "csv", None)
-    if csv is None or not csv.is_file() or csv.stat().st_size > _SETTLED_CSV_BYTES:
+    if settled is None or csv is None or settled.csv != csv:
         return relation
+    return settled
+
+
+def _settled_csv(connection, csv: Path) -> tuple[Relation, list[tuple]] | None:
+    """The reading of a CSV file of at most 4 MiB with the dialect DuckDB sniffs written out,
+    and its description (DuckDB's ``DESCRIBE`` rows); None for a larger file, or when DuckDB
+    cannot sniff it (its error is then met, and explained, with detection on) or has no
+    ``sniff_csv``."""
+    if not csv.is_file() or csv.stat().st_size > _SETTLED_CSV_BYTES:
+        return None
     try:
         prompt = connection.execute(
             f"SELECT Prompt FROM sniff_csv({sql_literal(str(csv))}, all_varchar = true, "
@@ -127,12 +137,10 @@ def settle_csv_dialect(connection, relation: str, columns: dict[str, str]) -> st
         call = re.fullmatch(r"\s*FROM\s+(read_csv\(.*\))\s*;?\s*", prompt, re.S)
         settled = Relation(call.group(1))
         described = connection.execute(f"DESCRIBE SELECT * FROM {settled}").fetchall()
-    except Exception:  # a DuckDB without sniff_csv, or a Prompt it cannot read back
-        return relation
-    if [(row[0], row[1]) for row in described] != list(columns.items()):
-        return relation
+    except Exception:  # noqa: BLE001 - DuckDB's own error types, or a Prompt it cannot read back
+        return None
     settled.csv = csv
-    return settled
+    return settled, described
 
 
 def attach_database(connection, path) -> None:
@@ -150,6 +158,7 @@ class Columns(dict):
     unnamed: tuple[str, ...] = ()
     case_twins: dict[str, list[str]] | None = None  # names differing only in case, by lower case
     gaps: dict[str, tuple[str, str]] | None = None  # a folder's columns some files lack
+    settled: Relation | None = None  # a small CSV read with its dialect written out
 
 
 def column_types(connection, relation: str) -> Columns:
@@ -176,12 +185,18 @@ def column_types(connection, relation: str) -> Columns:
     csv = getattr(relation, "csv", None)
     if csv is not None:
         check_csv_text(csv)
-    try:
-        described = connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
-    except Exception as exc:  # duckdb raises its own error types for unreadable files
-        shape = None if csv is None else csv_shape_error(exc, csv)
-        raise (shape or InputError(f"cannot read the input: {str(exc).splitlines()[0]}")) from None
+    settled = None if csv is None else _settled_csv(connection, csv)
+    if settled is not None:  # the file sniffed once, here, for every query that reads it
+        settled, described = settled
+    else:
+        try:
+            described = connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+        except Exception as exc:  # duckdb raises its own error types for unreadable files
+            shape = None if csv is None else csv_shape_error(exc, csv)
+            error = InputError(f"cannot read the input: {str(exc).splitlines()[0]}")
+            raise (shape or error) from None
     columns = Columns((row[0], row[1]) for row in described)
+    columns.settled = settled
     one_column = csv is not None and len(columns) == 1
     delimiter = csv_delimiter(next(iter(columns))) if one_column else None
     if delimiter:

@@ -128,7 +128,7 @@ def create_typed_view(
 ) -> pd.DataFrame | None:
     """Create ``clv_typed`` over ``relation``; return the dictionary of date texts it joins
     (None when the dates are typed), which must live as long as the view."""
-    relation = settle_csv_dialect(connection, relation, columns)  # the file sniffed once
+    relation = settle_csv_dialect(relation, columns)  # the file sniffed once
     id_kind = customer_id_kind(columns[customer_col])
     if columns[customer_col].upper() == "HUGEINT":  # 128 bits: pandas would make them floats,
         id_kind = "decimal"  # merging ids beyond 2**53; exact as written, like DECIMAL(38,0)

@@ -235,7 +235,7 @@ class RfmSource:
             WITH typed AS (
                 SELECT {customer} AS customer_id, {shown} AS shown_id,
                        {problem} AS id_problem, {casts}
-                FROM {settle_csv_dialect(self.connection, relation, columns)}
+                FROM {settle_csv_dialect(relation, columns)}
             ), repeated AS (
                 SELECT customer_id, COUNT(*) AS id_rows FROM typed
                 WHERE customer_id IS NOT NULL GROUP BY customer_id HAVING COUNT(*) > 1

@@ -1,5 +1,6 @@
-"""A CSV log is sniffed once: the dialect DuckDB found is written out for every later query
-(``clvmodel._duck.settle_csv_dialect``), and reads exactly what detection reads."""
+"""A small CSV log is sniffed once: the dialect DuckDB found is written out when its columns are
+read (``clvmodel._duck.column_types``) and used by every later query
+(``clvmodel._duck.settle_csv_dialect``); it reads exactly what detection reads."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def _settled(path):
     connection = connect()
     relation = relation_sql(path)
     columns = column_types(connection, relation)
-    return connection, relation, settle_csv_dialect(connection, relation, columns)
+    return connection, relation, columns, settle_csv_dialect(relation, columns)
 
 
 def test_the_views_over_a_csv_log_do_not_sniff_it_again(tmp_path):
@@ -57,7 +58,7 @@ def test_an_rfm_file_is_sniffed_once_too(tmp_path):
     assert "delim = '|'" in view, view
 
 
-def test_other_inputs_large_files_and_a_dialect_reading_other_columns_are_left_alone(
+def test_other_inputs_large_files_and_the_columns_of_another_input_are_left_alone(
     tmp_path, monkeypatch
 ):
     """With detection off DuckDB estimates ~42 rows of any CSV file and, on a 78 MB log, built
@@ -66,16 +67,21 @@ def test_other_inputs_large_files_and_a_dialect_reading_other_columns_are_left_a
     pd.DataFrame({"customer_id": ["a"], "date": ["2024-01-01"], "amount": [1.0]}).to_parquet(path)
     connection = connect()
     relation = relation_sql(path)
-    assert settle_csv_dialect(connection, relation, column_types(connection, relation)) is relation
+    assert settle_csv_dialect(relation, column_types(connection, relation)) is relation
     path = tmp_path / "log.csv"
     path.write_text("customer_id,date,amount\na,2024-01-01,1\n")
     relation = relation_sql(path)
-    other = {"customer_id": "VARCHAR", "day": "VARCHAR", "amount": "VARCHAR"}
-    assert settle_csv_dialect(connection, relation, other) is relation
     columns = column_types(connection, relation)
-    assert settle_csv_dialect(connection, relation, columns) is not relation
+    assert "auto_detect" in settle_csv_dialect(relation, columns)
+    plain = {"customer_id": "VARCHAR", "date": "VARCHAR", "amount": "VARCHAR"}
+    assert settle_csv_dialect(relation, plain) is relation
+    other = tmp_path / "other.csv"
+    other.write_text("customer_id,date,amount\nb,2024-01-01,2\n")
+    assert settle_csv_dialect(relation_sql(other), columns) == relation_sql(other)
     monkeypatch.setattr(_duck, "_SETTLED_CSV_BYTES", path.stat().st_size - 1)
-    assert settle_csv_dialect(connection, relation, columns) is relation
+    columns = column_types(connection, relation)
+    assert columns == plain
+    assert settle_csv_dialect(relation, columns) is relation
 
 
 _CELLS = st.text(alphabet=st.sampled_from(list("ab1 ;,|\t\"'.-\n#")), max_size=6)
@@ -104,9 +110,11 @@ def test_the_settled_dialect_reads_what_detection_reads(
     path = tmp_path_factory.mktemp("dialect") / "log.csv"
     path.write_text(content, encoding="utf-8")
     try:
-        connection, relation, settled = _settled(path)
+        connection, relation, columns, settled = _settled(path)
     except clv.InputError:
         return  # a file the reader refuses before any dialect is settled
+    described = connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    assert list(columns.items()) == [(row[0], row[1]) for row in described]
     detected = _rows(connection, relation)
     assert _rows(connection, settled) == detected
 

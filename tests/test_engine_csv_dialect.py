@@ -25,23 +25,33 @@ def _settled(path):
     return connection, relation, columns, settle_csv_dialect(relation, columns)
 
 
-def test_the_views_over_a_csv_log_do_not_sniff_it_again(tmp_path):
-    """Each view over ``read_csv`` with detection on sniffed the file again at every query (19 ms
-    each on a 6,920-row file); the views of the log now read it with the dialect written out."""
+def test_a_small_csv_log_is_read_once_and_a_large_one_as_before(tmp_path, monkeypatch):
+    """Each view over ``read_csv`` with detection on sniffed and parsed the file again at every
+    query (19 ms for each sniff of a 6,920-row file): a small log is now read once, with the
+    dialect written out, into a temporary table under the views; a log over 4 MiB is still read
+    by the views, with detection on."""
     path = tmp_path / "log.csv"
     path.write_text("customer_id;date;amount\na;2024-01-02;3,5\nb;2024-01-05;2\na;2024-02-01;1\n")
-    log = clv.engine.open_transaction_log(path)
-    try:
-        (view,) = log.connection.execute(
-            "SELECT sql FROM duckdb_views() WHERE view_name = 'clv_typed'"
-        ).fetchall()[0]
-        # DuckDB 1.0 stores the option as CAST('f' AS BOOLEAN), later versions as false
-        assert re.search(r"auto_detect = (false|CAST\('f' AS BOOLEAN\))", view), view
-        assert "delim = ';'" in view, view
-        rejects = log.rejects()
-    finally:
-        log.connection.close()
+
+    def view_and_rejects():
+        log = clv.engine.open_transaction_log(path)
+        try:
+            (view,) = log.connection.execute(
+                "SELECT sql FROM duckdb_views() WHERE view_name = 'clv_typed'"
+            ).fetchall()[0]
+            tables = log.connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+            return view, [t[0] for t in tables], log.rejects()
+        finally:
+            log.connection.close()
+
+    view, tables, rejects = view_and_rejects()
+    assert "read_csv" not in view and "clv_typed_rows" in view, view
+    assert tables == ["clv_typed_rows"]
     assert rejects["amount"].tolist() == ["3,5"]  # the semicolon file read as detection reads it
+    monkeypatch.setattr(_duck, "_SETTLED_CSV_BYTES", path.stat().st_size - 1)
+    view, tables, large = view_and_rejects()
+    assert "read_csv" in view and "auto_detect" not in view and tables == [], view
+    pd.testing.assert_frame_equal(large, rejects)
 
 
 def test_an_rfm_file_is_sniffed_once_too(tmp_path):

@@ -6,9 +6,6 @@ import os
 import re
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from clvmodel._column_advice import ROLE_OPTIONS, missing_columns_advice
 from clvmodel._files import CSV_DELIMITERS, csv_delimiter, csv_header_line
 from clvmodel._reading_csv import check_csv_text
@@ -86,22 +83,15 @@ _SETTLED_CSV_BYTES = 4 * 2**20
 
 
 def settle_csv_dialect(relation: str, columns: dict[str, str]) -> str:
-    """``relation`` with the dialect DuckDB found for its CSV file written out (delimiter,
-    quote, escape, line ending, skipped rows, the columns as text) and detection turned off, as
-    :func:`column_types` settled it for a file of at most 4 MiB; other relations, larger files,
-    or ``columns`` of another input, unchanged.
+    """``relation`` as :func:`column_types` settled it for a CSV file of at most 4 MiB: read
+    with the dialect DuckDB sniffed written out (``sniff_csv``'s ``Prompt``: delimiter, quote,
+    escape, line ending, the columns as text) and detection off; other relations, larger
+    files, or ``columns`` of another input, unchanged.
 
-    DuckDB sniffs a CSV file each time a query names ``read_csv`` with detection on: each view
-    over the file sniffs it again for every query. On a 6,920-row file a sniff took 19 ms and a
-    query's planning with the dialect written out 0.7 ms, and ``clvmodel fit`` plans seven
-    queries over the file: 230 ms of CPU time became 167 ms. But with detection off DuckDB no
-    longer estimates the rows from the file's size (~42 rows instead of 5.2M for a 78 MB log),
-    and builds its hash joins on the wrong side: ``clvmodel fit`` on that log took 12.5 s
-    instead of 8.1 s. The sniffs cost about the same for any size, the misjudged joins grow
-    with it; fitting a 2.2 MB log was still faster with the dialect written out (581 against
-    631 ms), a 6.8 MB one slower (1,420 against 1,373 ms). The dialect written out is DuckDB's
-    own (``sniff_csv``'s ``Prompt``, the ``read_csv`` call that reads the file as the sniffer
-    settled it), for the same options as :func:`relation_sql`'s.
+    With detection on DuckDB sniffs the file again at every query (19 ms each on a 6,920-row
+    file); with it off, it estimates ~42 rows for any CSV and misplans joins over a large one
+    (``clvmodel fit`` on a 78 MB log: 8.1 s became 12.5 s). Measured in
+    ``benchmarks/RESULTS.md`` (2026-12-05).
 
     Parameters
     ----------
@@ -113,7 +103,7 @@ def settle_csv_dialect(relation: str, columns: dict[str, str]) -> str:
     Returns
     -------
     str
-        The SQL to read the input with from now on (a :class:`Relation` keeping the file).
+        The SQL to read the input with from now on.
     """
     settled = getattr(columns, "settled", None)
     csv = getattr(relation, "csv", None)
@@ -123,10 +113,9 @@ def settle_csv_dialect(relation: str, columns: dict[str, str]) -> str:
 
 
 def _settled_csv(connection, csv: Path) -> tuple[Relation, list[tuple]] | None:
-    """The reading of a CSV file of at most 4 MiB with the dialect DuckDB sniffs written out,
-    and its description (DuckDB's ``DESCRIBE`` rows); None for a larger file, or when DuckDB
-    cannot sniff it (its error is then met, and explained, with detection on) or has no
-    ``sniff_csv``."""
+    """A CSV file of at most 4 MiB read with the dialect DuckDB sniffs written out, and its
+    ``DESCRIBE`` rows; None for a larger file, or where DuckDB cannot sniff it (the error is
+    then met, and explained, with detection on)."""
     if not csv.is_file() or csv.stat().st_size > _SETTLED_CSV_BYTES:
         return None
     try:
@@ -185,10 +174,9 @@ def column_types(connection, relation: str) -> Columns:
     csv = getattr(relation, "csv", None)
     if csv is not None:
         check_csv_text(csv)
-    settled = None if csv is None else _settled_csv(connection, csv)
-    if settled is not None:  # the file sniffed once, here, for every query that reads it
-        settled, described = settled
-    else:
+    # A small CSV file sniffed once, here, for every query that reads it.
+    settled, described = (None if csv is None else _settled_csv(connection, csv)) or (None, None)
+    if described is None:
         try:
             described = connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
         except Exception as exc:  # duckdb raises its own error types for unreadable files
@@ -379,29 +367,6 @@ def arrow_reader(relation, batch_size: int):
     ``fetch_arrow_reader`` (DuckDB 1.0, the supported floor)."""
     reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
     return reader(batch_size)
-
-
-def as_rfm_frame(frame: pd.DataFrame, time_unit: str, with_amount: bool) -> pd.DataFrame:
-    """RFM rows read from SQL as the DataFrame :func:`clvmodel.rfm_summary` returns: indexed by
-    customer id, integer frequency, float times, ``time_unit`` in ``attrs``."""
-    frame = frame.set_index("customer_id")
-    frame.index.name = None
-    frequency = frame["frequency"]
-    # Checked before the cast, which would wrap these (and NaN) to -9.2e18, not refuse them.
-    beyond = ~(np.abs(frequency.to_numpy(dtype="float64")) < 2.0**63)
-    if beyond.any():
-        where = np.flatnonzero(beyond)[0]
-        raise InputError(
-            f"customer {frame.index[where]!r} has frequency {float(frequency.iloc[where]):g}, "
-            "which is no count of repeat purchases; fix or remove that row."
-        )
-    frame["frequency"] = frequency.astype("int64")
-    for column in ("recency", "T", "monetary_value"):
-        frame[column] = frame[column].astype("float64")
-    if not with_amount:
-        frame = frame.drop(columns="monetary_value")
-    frame.attrs["time_unit"] = time_unit
-    return frame
 
 
 def _refuse_nested_ids(columns: dict[str, str], name: str | None) -> None:

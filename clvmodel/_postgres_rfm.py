@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from clvmodel import _reading_sql, _rfm_sql
-from clvmodel._duck import as_rfm_frame
 from clvmodel._postgres_connect import connect, display, sqlstate, translate_error
 from clvmodel._postgres_read import base_type, nullable_integer, quote_name_part, relation_sql
 from clvmodel._reading_sql import Dialect, id_sql, reject_reason_sql
+from clvmodel._rfm_common import as_rfm_frame
 from clvmodel._rfm_sql import rfm_query
 from clvmodel.errors import InputError
 from clvmodel.rfm import TIME_UNITS, check_not_in_future, day_number, observation_end_day

@@ -1,5 +1,6 @@
 """Helpers shared by the RFM summary and the calibration/holdout split: time units, date options
-and their checks, and a validated log merged to one row per customer and day."""
+and their checks, a validated log merged to one row per customer and day, and RFM rows read by
+SQL (DuckDB, PostgreSQL) shaped as :func:`clvmodel.rfm_summary` returns them."""
 
 from __future__ import annotations
 
@@ -180,3 +181,26 @@ def check_log_frame(transactions, customer_col, date_col, amount_col) -> None:
         raise InputError(
             "the transaction table is empty (a header but no rows?): there is nothing to summarise."
         )
+
+
+def as_rfm_frame(frame: pd.DataFrame, time_unit: str, with_amount: bool) -> pd.DataFrame:
+    """RFM rows read from SQL as the DataFrame :func:`clvmodel.rfm_summary` returns: indexed by
+    customer id, integer frequency, float times, ``time_unit`` in ``attrs``."""
+    frame = frame.set_index("customer_id")
+    frame.index.name = None
+    frequency = frame["frequency"]
+    # Checked before the cast, which would wrap these (and NaN) to -9.2e18, not refuse them.
+    beyond = ~(np.abs(frequency.to_numpy(dtype="float64")) < 2.0**63)
+    if beyond.any():
+        where = np.flatnonzero(beyond)[0]
+        raise InputError(
+            f"customer {frame.index[where]!r} has frequency {float(frequency.iloc[where]):g}, "
+            "which is no count of repeat purchases; fix or remove that row."
+        )
+    frame["frequency"] = frequency.astype("int64")
+    for column in ("recency", "T", "monetary_value"):
+        frame[column] = frame[column].astype("float64")
+    if not with_amount:
+        frame = frame.drop(columns="monetary_value")
+    frame.attrs["time_unit"] = time_unit
+    return frame

@@ -11,7 +11,6 @@ import pandas as pd
 
 from clvmodel._duck import (
     arrow_reader,
-    as_rfm_frame,
     attach_database,
     column_types,
     connect,
@@ -22,7 +21,7 @@ from clvmodel._duck import (
 from clvmodel._duck_log import DUCKDB
 from clvmodel._reading_sql import customer_id_kind
 from clvmodel._reading_text import header_advice
-from clvmodel._rfm_common import time_unit_days
+from clvmodel._rfm_common import as_rfm_frame, time_unit_days
 from clvmodel._rfm_sql import RFM_COLUMNS, rfm_id_sql, rfm_reject_reason, spend_sql
 from clvmodel.errors import InputError
 

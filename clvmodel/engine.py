@@ -19,7 +19,6 @@ import pandas as pd
 from clvmodel import _reading, _reading_sql, _rfm_sql
 from clvmodel._duck import (
     arrow_reader,
-    as_rfm_frame,
     attach_database,
     column_types,
     connect,
@@ -36,6 +35,7 @@ from clvmodel._duck_log import (
 from clvmodel._postgres_connect import display, is_postgres_uri, one_catalog
 from clvmodel._postgres_read import PostgresSpool, describe_source, require_columns
 from clvmodel._postgres_rfm import PostgresLog, can_push_down
+from clvmodel._rfm_common import as_rfm_frame
 from clvmodel._rfm_read import CheckedParquetLog
 from clvmodel._rfm_source import RfmSource, is_transaction_log
 from clvmodel.errors import InputError

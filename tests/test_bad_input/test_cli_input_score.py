@@ -18,7 +18,7 @@ import pytest
 from cli_run import run_cli
 
 import clvmodel as clv
-from clvmodel._duck import as_rfm_frame
+from clvmodel._rfm_common import as_rfm_frame
 
 HEADER = "customer_id,date,amount\n"
 

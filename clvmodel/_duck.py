@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import weakref
 from pathlib import Path
 
 from clvmodel._column_advice import ROLE_OPTIONS, missing_columns_advice
@@ -116,8 +117,20 @@ def _settled_csv(connection, csv: Path) -> tuple[Relation, list[tuple]] | None:
     """A CSV file of at most 4 MiB read with the dialect DuckDB sniffs written out, and its
     ``DESCRIBE`` rows; None for a larger file, or where DuckDB cannot sniff it (the error is
     then met, and explained, with detection on)."""
-    if not csv.is_file() or csv.stat().st_size > _SETTLED_CSV_BYTES:
+    status = csv.stat() if csv.is_file() else None
+    if status is None or status.st_size > _SETTLED_CSV_BYTES:
         return None
+    # Sniffed once per connection and file version: a command that asks what a file holds,
+    # then reads it, on one connection, sniffs it once.
+    file = (str(csv.resolve()), status.st_size, status.st_mtime_ns, status.st_ino)
+    known = _SNIFFED.setdefault(connection, {})
+    return known[file] if file in known else known.setdefault(file, _sniffed_csv(connection, csv))
+
+
+_SNIFFED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _sniffed_csv(connection, csv: Path) -> tuple[Relation, list[tuple]] | None:
     try:
         prompt = connection.execute(
             f"SELECT Prompt FROM sniff_csv({sql_literal(str(csv))}, all_varchar = true, "
@@ -133,9 +146,14 @@ def _settled_csv(connection, csv: Path) -> tuple[Relation, list[tuple]] | None:
 
 
 def attach_database(connection, path) -> None:
-    """Attach a DuckDB database file read-only as ``source_db`` (other paths: nothing to do)."""
+    """Attach a DuckDB database file read-only as ``source_db`` (other paths: nothing to do;
+    already attached to this connection: nothing more to do)."""
     location = Path(path)
-    if location.suffix.lower() in (".duckdb", ".db"):
+    if location.suffix.lower() not in (".duckdb", ".db"):
+        return
+    query = "SELECT path FROM duckdb_databases() WHERE database_name = 'source_db'"
+    attached = [Path(row[0]).resolve() for row in connection.execute(query).fetchall()]
+    if attached != [location.resolve()]:  # not yet attached to this connection
         connection.execute(f"ATTACH {sql_literal(str(location))} AS source_db (READ_ONLY)")
 
 

@@ -319,9 +319,32 @@ class RfmSource:
             yield frame
 
 
-def is_transaction_log(path, date_col: str, table: str | None = None) -> bool:
-    """Whether a file looks like a transaction log (has the date column) rather than RFM rows."""
-    connection = connect()
-    attach_database(connection, path)
-    columns = column_types(connection, relation_sql(path, table))
+def is_transaction_log(path, date_col: str, table: str | None = None, connection=None) -> bool:
+    """Whether a file looks like a transaction log (has the date column) rather than RFM rows.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A CSV or Parquet file, a folder of them, or a DuckDB database file.
+    date_col : str
+        The transaction log's date column.
+    table : str, optional
+        The table to read in a DuckDB database file.
+    connection : duckdb.DuckDBPyConnection, optional
+        The connection to read with; the reader handed the same connection afterwards reuses
+        what this learned of the file (a small CSV is sniffed once). Default: one of its own,
+        closed on return.
+
+    Returns
+    -------
+    bool
+    """
+    own = connection is None
+    connection = connect() if own else connection
+    try:
+        attach_database(connection, path)
+        columns = column_types(connection, relation_sql(path, table))
+    finally:
+        if own:
+            connection.close()
     return date_col in columns and not set(RFM_COLUMNS) <= set(columns)

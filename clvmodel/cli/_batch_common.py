@@ -96,16 +96,18 @@ _PUSHDOWN_CLI = (
 
 
 def transaction_source(
-    path, time_unit: str, *, amount_col, memory_limit, naive: bool = False, **source
-):
+    path, time_unit: str, *, amount_col, memory_limit, naive: bool = False, connection=None,
+    **source,
+):  # fmt: skip
     """The log at ``path`` read with the options of :func:`source_options`: a Parquet file of
     typed columns without DuckDB, anything else in DuckDB (see
-    :func:`clvmodel.engine.open_transaction_log`; both give the same results)."""
+    :func:`clvmodel.engine.open_transaction_log`; both give the same results), on
+    ``connection`` when one is given (opened with ``memory_limit``)."""
     check_memory_limit(memory_limit)
     try:
         return open_transaction_log(
             path,
-            lambda: connect_with_limit(memory_limit),
+            lambda: connection or connect_with_limit(memory_limit),
             naive=naive,
             amount_col=amount_col or None,
             time_unit=time_unit,

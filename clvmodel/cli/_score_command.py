@@ -49,8 +49,9 @@ from clvmodel.engine import RfmSource, is_transaction_log
 from clvmodel.errors import InputError
 
 
-def _is_log(path, options: dict) -> bool:
-    """Whether the input is a transaction log (has the date column) rather than RFM rows."""
+def _is_log(path, options: dict):
+    """Whether the input is a transaction log (has the date column) rather than RFM rows, and
+    the DuckDB connection opened to tell (None if none was), which then reads the input."""
     if is_postgres_uri(path):
         from clvmodel._postgres_read import describe_source
 
@@ -61,8 +62,11 @@ def _is_log(path, options: dict) -> bool:
 
         columns = pq.read_schema(path).names
     else:
-        return is_transaction_log(path, options["date_col"], options["table"])
-    return options["date_col"] in columns and not set(RFM_COLUMNS) <= set(columns)
+        connection = connect_with_limit(options["memory_limit"])
+        return is_transaction_log(
+            path, options["date_col"], options["table"], connection
+        ), connection
+    return options["date_col"] in columns and not set(RFM_COLUMNS) <= set(columns), None
 
 
 def _rfm_spool(path, options: dict):
@@ -186,17 +190,18 @@ def score(
     if bundle.gg is None:  # no spend to predict: purchases and P(alive); value columns empty
         options["amount_col"] = ""
     unit = bundle.bg.time_unit_
-    rfm_input = not _is_log(input_path, options)
-    if not rfm_input and rfm_time_unit is not None:
-        raise InputError(log_time_unit_refusal(display(input_path)))
-    if rfm_input and options["observation_end"] is not None:  # else silently not used
-        raise InputError(rfm_observation_end_refusal(display(input_path)))
     settings = (bundle, duration, discount_rate, margin, interval)
     with csv_rows_checked(input_path, options["memory_limit"]):
+        is_log, connection = _is_log(input_path, options)
+        rfm_input = not is_log
+        if not rfm_input and rfm_time_unit is not None:
+            raise InputError(log_time_unit_refusal(display(input_path)))
+        if rfm_input and options["observation_end"] is not None:  # else silently not used
+            raise InputError(rfm_observation_end_refusal(display(input_path)))
         if rfm_input:
-            read = _read_rfm(input_path, unit, rfm_time_unit, batch_size, options)
+            read = _read_rfm(input_path, unit, rfm_time_unit, batch_size, options, connection)
         else:
-            read = _read_log(input_path, unit, batch_size, options)
+            read = _read_log(input_path, unit, batch_size, options, connection)
             if options["observation_end"] is None and (
                 note := observation_end_note(model, bundle, read.end)
             ):
@@ -302,8 +307,8 @@ def _input_names(rejected, options):
     return rejected.rename(columns=names)
 
 
-def _read_log(input_path, unit, batch_size, options) -> _Read:
-    source = transaction_source(input_path, unit, **options)
+def _read_log(input_path, unit, batch_size, options, connection) -> _Read:
+    source = transaction_source(input_path, unit, connection=connection, **options)
     counts = source.row_counts()
     if counts["rejected_rows"] == counts["rows"]:  # none usable: say why (no rows, an early end...)
         source.check_usable()
@@ -316,7 +321,7 @@ def _read_log(input_path, unit, batch_size, options) -> _Read:
     return _Read(batches, rejected, counts, total, no_valid, source.customer_type, end=source.end)
 
 
-def _read_rfm(input_path, unit, rfm_time_unit, batch_size, options) -> _Read:
+def _read_rfm(input_path, unit, rfm_time_unit, batch_size, options, connection) -> _Read:
     rfm_path, rfm_table = input_path, options["table"]
     shown = display(input_path)
     customer_type = spool = None
@@ -327,7 +332,7 @@ def _read_rfm(input_path, unit, rfm_time_unit, batch_size, options) -> _Read:
         customer_type = spool.types[options["customer_col"]]
     recorded = recorded_attrs(rfm_path) if rfm_table is None else {}  # a Parquet file's unit
     given, assumed = rfm_unit(recorded, shown, unit, rfm_time_unit)
-    connection = connect_with_limit(options["memory_limit"])
+    connection = connection or connect_with_limit(options["memory_limit"])
     # In its own unit the table bounds repeat purchases by the days in recency, row by row.
     monetary = bool(options["amount_col"])  # without a spend model monetary_value is not read
     try:

@@ -340,6 +340,8 @@ def log_gamma_ratio(y, n) -> np.ndarray:
     y, n = np.broadcast_arrays(np.asarray(y, dtype="float64"), np.asarray(n, dtype="float64"))
     tiny = y < _TINY_ARGUMENT
     shifted = log_gamma_shift(np.where(tiny, 1.0, y), n)
+    if not tiny.any():
+        return np.asarray(shifted)
     return np.where(tiny, safe_gammaln(y + n) - safe_gammaln(y), shifted)
 
 

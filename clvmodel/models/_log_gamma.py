@@ -94,10 +94,11 @@ def log_gamma_shift(x, a):
         shifted = value + stirling_remainder_shift(y, a)
     elif small.any():
         shifted[small] = value[small] + stirling_remainder_shift(y[small], a[small])
-    if low.any():  # Σ_{j<10} ln(1 + a/(x + j)), only where x was moved up
-        u = x[low, None] + np.arange(_STIRLING_FROM)
+    lifted = low & (a != 0.0)  # Σ_{j<10} ln(1 + a/(x + j)) where x was moved up (0 at a = 0)
+    if lifted.any():
+        u = x[lifted, None] + np.arange(_STIRLING_FROM)
         with np.errstate(divide="ignore", invalid="ignore"):
-            shifted[low] -= _log1p_ratio(u, a[low, None]).sum(axis=-1)
+            shifted[lifted] -= _log1p_ratio(u, a[lifted, None]).sum(axis=-1)
     return shifted.reshape(shape)[()]
 
 

@@ -50,8 +50,9 @@ def _lift(x, a, low, term):
     recurrences of ln Γ, ψ and ψ' add back."""
     if not low.any():
         return 0.0
-    u = x[..., None] + np.arange(_STIRLING_FROM)
-    return np.where(low, term(u, a[..., None]).sum(axis=-1), 0.0)
+    lift = np.zeros(x.shape)
+    lift[low] = term(x[low][:, None] + np.arange(_STIRLING_FROM), a[low][:, None]).sum(axis=-1)
+    return lift
 
 
 def log_gamma_shift(x, a):
@@ -203,7 +204,8 @@ def digamma_shift(x, a):
     value = (
         np.log1p(a / y) + ratio / (2.0 * y) + _series(y + a, _DIGAMMA, 2) - _series(y, _DIGAMMA, 2)
     )
-    return value + _lift(x, a, low, lambda u, a: a / (u + a) / u)
+    # The terms are 0 at a = 0 (u > 0).
+    return value + _lift(x, a, low & (a != 0.0), lambda u, a: a / (u + a) / u)
 
 
 def trigamma_shift(x, a):

@@ -79,11 +79,8 @@ def log_gamma_shift(x, a):
     >>> float(abs(log_gamma_shift(3.0, 2.0) - (gammaln(5.0) - gammaln(3.0)))) < 1e-14
     True
     """
-    x, a = np.broadcast_arrays(np.asarray(x, dtype="float64"), np.asarray(a, dtype="float64"))
-    shape = x.shape
-    x, a = x.ravel(), a.ravel()
-    low = x < _STIRLING_FROM
-    y = np.where(low, x + _STIRLING_FROM, x)
+    shape = np.broadcast_shapes(np.shape(x), np.shape(a))
+    x, a, y, low = (v.ravel() for v in _lifted(x, a))  # 1-d, for the masked updates below
     value = _times_log1p(y - 0.5, a, y) + a * np.log(y + a) - a
     # (value + ω(y + a)) − ω(y) in this order: the same bits as before this function kept small a;
     # where that difference would round away digits of a small a > 0, the exact ω(y + a) − ω(y)
@@ -95,11 +92,8 @@ def log_gamma_shift(x, a):
         shifted = value + stirling_remainder_shift(y, a)
     elif small.any():
         shifted[small] = value[small] + stirling_remainder_shift(y[small], a[small])
-    lifted = low & (a != 0.0)  # Σ_{j<10} ln(1 + a/(x + j)) where x was moved up (0 at a = 0)
-    if lifted.any():
-        u = x[lifted, None] + np.arange(_STIRLING_FROM)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            shifted[lifted] -= _log1p_ratio(u, a[lifted, None]).sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):  # the terms are 0 at a = 0
+        shifted -= _lift(x, a, low & (a != 0.0), _log1p_ratio)
     return shifted.reshape(shape)[()]
 
 

@@ -234,7 +234,9 @@ def trigamma_shift(x, a):
         + _series(y + a, _TRIGAMMA, 3)
         - _series(y, _TRIGAMMA, 3)
     )
-    return value - _lift(x, a, low, lambda u, a: a / (u + a) * (2.0 - a / (u + a)) / (u * u))
+    # The terms are 0 at a = 0 (also where u² underflows to 0: x < ~1e-154).
+    term = lambda u, a: a / (u + a) * (2.0 - a / (u + a)) / (u * u)  # noqa: E731
+    return value - _lift(x, a, low & (a != 0.0), term)
 
 
 def log_minus_digamma(z):

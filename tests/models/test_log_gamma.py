@@ -144,3 +144,13 @@ def test_log_gamma_shift_keeps_its_digits_against_mpmath(x, a):
     with np.errstate(divide="raise", over="raise", invalid="raise"):
         value = log_gamma_shift(np.array([x]), np.array([a]))
     _assert_near(np.array([x]), np.array([a]), value, np.array([exact]), np.array([condition]))
+
+
+@pytest.mark.parametrize("shift", [digamma_shift, trigamma_shift])
+def test_no_shift_is_exactly_zero_down_to_the_smallest_x(shift):
+    """ψ'(x + 0) − ψ'(x) = 0: trigamma_shift gave NaN, with a numpy warning, below x ~ 1e-154,
+    where the square of x + j in its recurrence underflows to 0 (0/0). BG/NBD's fused Hessian
+    evaluates it at r and at the zero repeat purchases of one-time buyers."""
+    x = np.array([1e-300, 1e-200, 1e-160, 1e-100, 0.5, 20.0])
+    with np.errstate(divide="raise", over="raise", invalid="raise"):
+        assert np.array_equal(shift(x, np.zeros_like(x)), np.zeros_like(x))

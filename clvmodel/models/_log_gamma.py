@@ -28,12 +28,10 @@ _STIRLING_FROM = 10.0
 def _stirling_remainder(y):
     inverse = 1.0 / y
     square = inverse * inverse
-    total = np.full_like(inverse, _STIRLING[-1])
-    for coefficient in reversed(_STIRLING[:-1]):
-        total *= square
-        total += coefficient
-    total *= inverse
-    return total[()]  # a scalar for a scalar y, as before
+    total = np.zeros_like(inverse)
+    for coefficient in reversed(_STIRLING):
+        total = total * square + coefficient
+    return total * inverse
 
 
 def _lifted(x, a):
@@ -85,12 +83,9 @@ def log_gamma_shift(x, a):
     # (value + ω(y + a)) − ω(y) in this order: the same bits as before this function kept small a;
     # where that difference would round away digits of a small a > 0, the exact ω(y + a) − ω(y)
     # (at a = 0 it is exactly 0, as is value).
-    remainders = _stirling_remainder(np.stack((y + a, y)))
-    shifted = value + remainders[0] - remainders[1]
+    shifted = value + _stirling_remainder(y + a) - _stirling_remainder(y)
     small = (a < _SMALL_SHIFT / y) & (a > 0.0)
-    if small.all():
-        shifted = value + stirling_remainder_shift(y, a)
-    elif small.any():
+    if small.any():
         shifted[small] = value[small] + stirling_remainder_shift(y[small], a[small])
     with np.errstate(divide="ignore", invalid="ignore"):  # the terms are 0 at a = 0
         shifted -= _lift(x, a, low & (a != 0.0), _log1p_ratio)

@@ -132,6 +132,55 @@ def test_cdnow_heavy_buyers_show_the_misfit_of_dropout_at_purchases(fitted, spli
     assert pareto.loc["4+", "actual_mean"] == pytest.approx(pareto.loc["4+", "expected_mean"], 0.03)
 
 
+def _coverage_tables(text: str) -> list[dict]:
+    """The Markdown tables of ``text`` whose header names Pareto/NBD: per model (the header cell
+    up to its first comma), per group, the (observed share, model's probability) pair."""
+    tables, lines = [], text.splitlines()
+    for i, line in enumerate(lines):
+        if not (line.startswith("| ") and "Pareto/NBD" in line):
+            continue
+        header = [cell.strip().split(",")[0] for cell in line.strip("|").split("|")]
+        table = {label: {} for label in header[2:]}
+        for row in lines[i + 2 :]:
+            if not row.startswith("|"):
+                break
+            cells = [cell.strip() for cell in row.strip("|").split("|")]
+            for label, cell in zip(header[2:], cells[2:], strict=True):
+                observed, predicted = (float(v.strip("* ")) for v in cell.split("/"))
+                table[label][cells[0]] = observed, predicted
+        tables.append(table)
+    return tables
+
+
+def test_the_coverage_tables_of_readme_and_guide_are_what_the_code_gives(fitted, split):
+    # README.md ("How sure are we?") and docs/guide/intervals.md print the CDNOW coverage of
+    # the 90 % intervals; both must be what coverage_comparison gives, to the digits shown.
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    table = clv.coverage_comparison(
+        {"BG/NBD": fitted["bgnbd"], "MBG/NBD": fitted["mbgnbd"], "Pareto/NBD": fitted["pnbd"]},
+        *split,
+        interval=0.9,
+    )
+    found = []
+    for page in ("README.md", "docs/guide/intervals.md"):
+        tables = _coverage_tables((root / page).read_text(encoding="utf-8"))
+        assert len(tables) == 1, f"{page}: expected one coverage table"
+        found.append(tables[0])
+    assert {"BG/NBD", "Pareto/NBD"} <= set(found[0]) and len(found[1]) == 3
+    for printed in found:
+        for label, groups in printed.items():
+            assert list(groups) == ["all", "0", "1", "2–3", "4+"]
+            for group, (observed, predicted) in groups.items():
+                row = table.loc[(label, group)]
+                assert observed == round(row["observed_coverage"], 3), (label, group)
+                assert predicted == round(row["predicted_mass"], 3), (label, group)
+    # The README's reading of the 4+ group: 4.08 purchases actual, 3.79 predicted by BG/NBD.
+    heavy = table.loc[("BG/NBD", "4+")]
+    assert (round(heavy["actual_mean"], 2), round(heavy["expected_mean"], 2)) == (4.08, 3.79)
+
+
 def test_models_without_covariance_are_refused(split):
     model = clv.BetaGeoModel.from_params(
         {"r": 0.24, "alpha": 4.41, "a": 0.79, "b": 2.43}, time_unit="W"

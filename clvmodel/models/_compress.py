@@ -294,8 +294,7 @@ def compress_rfm(data, time_unit: str | None = None) -> RfmRows | None:
         if key is None:
             return None
         counter.add(key)
-    distinct, counts = counter.result()
-    values, codes, tables = _decode(distinct, found, spans)
+    values, codes, tables, counts = _decode(counter, found, spans)
     if _breaks_a_rule(*values, table_time_unit(data, time_unit)):
         return None
     if not _spend_is_valid(data, x):
@@ -353,19 +352,22 @@ def _breaks_a_rule(f: np.ndarray, r: np.ndarray, T: np.ndarray, unit: str | None
     return False
 
 
-def _decode(distinct: np.ndarray, found, spans):
-    """The columns of the distinct keys: each column's values, codes (intp) and table of
-    values."""
-    rest, code_T = np.divmod(distinct.astype(np.intp, copy=False), spans[2])
-    code_t_x = np.empty_like(rest)
-    np.divmod(rest, spans[1], out=(rest, code_t_x))  # in place: one array fewer to touch
-    codes = [rest, code_t_x, code_T]
-    tables = [
-        np.arange(low, low + span, dtype="float64") / scale
-        for (scale, low, _), span in zip(found, spans, strict=True)
-    ]
-    values = [table[code] for table, code in zip(tables, codes, strict=True)]
-    return values, codes, tables
+def _decode(counter: KeyCounter, found, spans):
+    """Each column's values, codes (intp) and table of values, and the distinct keys' counts,
+    decoded a piece of keys at a time into arrays of the final size (no array of all the keys)."""
+    size, pieces = counter.pieces()
+    codes, values = ([np.empty(size, dtype=kind) for _ in spans] for kind in (np.intp, float))
+    counts, start = np.empty(size), 0
+    tables = [np.arange(f[1], f[1] + span) / f[0] for f, span in zip(found, spans, strict=True)]
+    for keys, found_counts in pieces:
+        here = slice(start, start + keys.size)
+        counts[here] = found_counts
+        rest, code_T = np.divmod(keys, spans[2])
+        for column, code in enumerate((*np.divmod(rest, spans[1]), code_T)):
+            codes[column][here] = code
+            np.take(tables[column], code, out=values[column][here])
+        start += keys.size
+    return values, codes, tables, counts
 
 
 def _spend_is_valid(data, x) -> bool:

@@ -338,9 +338,10 @@ def test_the_rules_checked_on_distinct_rows_reach_every_slice(change):
     total=st.sampled_from([501, 2**40]),
     chunks=st.lists(st.integers(1, 30), min_size=1, max_size=5),
     sized=st.booleans(),
+    piece=st.integers(1, 40),
 )
 def test_counting_and_sorting_the_keys_give_the_same_distinct_rows(
-    keys, dense_slots, total, chunks, sized
+    keys, dense_slots, total, chunks, sized, piece
 ):
     """KeyCounter counts the keys below _DENSE_SLOTS (and below 8 slots per key, when told how
     many keys come) in a table and sorts the rest: fed the keys in chunks of any sizes, it must
@@ -358,6 +359,12 @@ def test_counting_and_sorting_the_keys_give_the_same_distinct_rows(
         np.testing.assert_array_equal(distinct, expected)
         np.testing.assert_array_equal(found, counts)
         assert distinct.dtype == np.intp and found.dtype == np.float64
+        # The same keys a piece of the table at a time (as compress_rfm decodes them), in order.
+        size, pieces = counter.pieces(piece)
+        pieces = list(pieces)
+        assert size == expected.size and all(p[0].size for p in pieces)
+        np.testing.assert_array_equal(np.concatenate([p[0] for p in pieces]), expected)
+        np.testing.assert_array_equal(np.concatenate([p[1] for p in pieces]), counts)
 
 
 def test_the_counting_table_is_sized_to_the_keys_it_will_count():

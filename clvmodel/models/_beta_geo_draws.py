@@ -145,16 +145,14 @@ class CountTables:
 
 def log_odds_block(alpha, t_x, repeat, tables):
     """exp(log odds of dropout) per (row, draw) for a block of rows (see ``DrawRows.run``),
-    the terms of the log odds other than ln(α + t_x) read from ``tables`` (constant, slope,
-    ln(α + T) per group of the chunk and draw)."""
+    the terms of the log odds other than ln(α + t_x) read from ``tables`` (those of
+    :func:`log_odds_terms` for the groups of the chunk)."""
     from clvmodel.models import _beta_geo_kernels as kernels  # numba: imported on first use
-
-    constant, slope, log_age = tables
 
     def odds(work, group, rows):
         kernels.bg_alpha_plus_t(work, t_x[rows], alpha)
         np.log(work, out=work)  # (NumPy's vectorised logarithm and exponential)
-        kernels.bg_log_odds(work, group, repeat[rows], constant, slope, log_age)
+        kernels.bg_log_odds(work, group, repeat[rows], *tables)
         np.exp(work, out=work)
 
     return odds
@@ -203,21 +201,25 @@ def _group_tables(model, params, x_g, age_g, h_col, which):
 
 
 def log_odds_terms(modified, params, x_g, age_g):
-    """ln a − ln(b + x − 1) (MBG/NBD, ``modified``: ln a − ln(b + x)), r + x and ln(α + T) per
-    (x, T) group and parameter vector (``params``: r, α, a, b over the vectors): the terms of
-    P(alive)'s log odds that do not depend on t_x (for BG/NBD x = 0 gets x = 1; its rows are
-    flagged alive)."""
+    """The terms of P(alive)'s log odds that do not depend on t_x, per parameter vector
+    (``params``: r, α, a, b over the vectors): ln a − ln(b + x − 1) (MBG/NBD, ``modified``:
+    ln a − ln(b + x)) and r + x per distinct x of the (x, T) groups, ln(α + T) per distinct T,
+    and each group's x and T among them (for BG/NBD x = 0 gets x = 1; its rows are flagged
+    alive). Tables per distinct value, not per group: 15,000 groups and 200 draws made 70 MB
+    of fresh memory, whose first touches took 0.3 s; their values are the same."""
     r, alpha, a, b = params
+    x_u, x_of = np.unique(x_g, return_inverse=True)
+    age_u, age_of = np.unique(age_g, return_inverse=True)
     with np.errstate(all="ignore"):
         if modified:
-            safe_x = x_g[:, None]
+            safe_x = x_u[:, None]
             constant = np.log(a)[None, :] - np.log(b[None, :] + safe_x)
         else:
-            safe_x = np.where(x_g > 0, x_g, 1.0)[:, None]
+            safe_x = np.where(x_u > 0, x_u, 1.0)[:, None]
             constant = np.log(a)[None, :] - np.log(b[None, :] + (safe_x - 1.0))
         slope = r[None, :] + safe_x
-        log_age = np.log(alpha[None, :] + age_g[:, None])
-    return constant, slope, log_age
+        log_age = np.log(alpha[None, :] + age_u[:, None])
+    return constant, slope, log_age, x_of.astype(np.intp), age_of.astype(np.intp)
 
 
 class DrawRows:

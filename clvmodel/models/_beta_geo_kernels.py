@@ -27,11 +27,13 @@ __all__ = ["bg_alpha_plus_t", "bg_draw_block", "bg_log_odds", "euler_series_runs
 
 
 @njit(**_OPTIONS)
-def bg_log_odds(work, group, repeat, constant, slope, log_age):
+def bg_log_odds(work, group, repeat, constant, slope, log_age, x_of, age_of):
     """BG/NBD's log odds of dropout over a block of rows, in place: ``work`` holds ln(α + t_x)
     per (row, draw) and receives ln a − ln(b + x − 1) + (r + x)(ln(α + T) − ln(α + t_x)), the
-    terms other than ln(α + t_x) read per (x, T) group; −inf for rows without repeat purchases
-    (the same operations in the same order as ``BetaGeoModel._log_odds_dead``)."""
+    terms other than ln(α + t_x) read per distinct x (``constant``, ``slope``) and T
+    (``log_age``) of the row's (x, T) group (``x_of``, ``age_of``); −inf for rows without
+    repeat purchases (the same operations in the same order as
+    ``BetaGeoModel._log_odds_dead``)."""
     n_rows, n_draws = work.shape
     for i in range(n_rows):
         row = work[i]
@@ -39,9 +41,9 @@ def bg_log_odds(work, group, repeat, constant, slope, log_age):
             row[:] = -np.inf
             continue
         g = group[i]
-        c = constant[g]
-        s = slope[g]
-        t = log_age[g]
+        c = constant[x_of[g]]
+        s = slope[x_of[g]]
+        t = log_age[age_of[g]]
         for j in range(n_draws):
             row[j] = c[j] + s[j] * (t[j] - row[j])
 

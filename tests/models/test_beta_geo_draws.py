@@ -242,3 +242,24 @@ def test_fused_selection_is_numpys_partition(seed, n_draws, spread, special):
         low, high = equal_tailed(values.T, tail)
         np.testing.assert_array_equal(table[dest, 2 * q], low, err_msg=f"lower {q}")
         np.testing.assert_array_equal(table[dest, 2 * q + 1], high, err_msg=f"upper {q}")
+
+
+@pytest.mark.parametrize("modified", [False, True])
+def test_the_log_odds_terms_are_tabulated_per_distinct_x_and_t(modified):
+    """The terms of the log odds that do not depend on t_x are made per distinct x (and T) and
+    draw, not per (x, T) group and draw: on 1M customers the groups' tables were 70 MB of fresh
+    memory. Read back through each group's x and T, they are the per-group values."""
+    from clvmodel.models._beta_geo_draws import log_odds_terms
+
+    rng = np.random.default_rng(4)
+    params = [rng.uniform(0.2, 3.0, 50) for _ in range(4)]
+    x_g = rng.integers(0, 6, 2_000).astype(float)
+    age_g = rng.integers(1, 9, 2_000).astype(float)
+    constant, slope, log_age, x_of, age_of = log_odds_terms(modified, params, x_g, age_g)
+    assert constant.shape == slope.shape == (6, 50) and log_age.shape == (8, 50)
+    r, alpha, a, b = params
+    x = x_g if modified else np.where(x_g > 0, x_g, 1.0)
+    shift = x if modified else x - 1.0
+    np.testing.assert_array_equal(constant[x_of], np.log(a) - np.log(b + shift[:, None]))
+    np.testing.assert_array_equal(slope[x_of], r + x[:, None])
+    np.testing.assert_array_equal(log_age[age_of], np.log(alpha + age_g[:, None]))

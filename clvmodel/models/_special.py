@@ -97,8 +97,14 @@ _numpy_loop_seconds = [0.0]
 
 def one_minus_power_over(eps: np.ndarray, log_z: np.ndarray) -> np.ndarray:
     """(1 - z^eps) / eps, with its limit -log z at eps = 0."""
-    safe = np.where(eps == 0.0, 1.0, eps)
-    return np.where(eps == 0.0, -log_z, -np.expm1(eps * log_z) / safe)
+    zero = np.equal(eps, 0.0)
+    value = None if zero.any() else np.multiply(eps, log_z)
+    if isinstance(value, np.ndarray):  # arrays without a limit to take: the same values in place
+        np.expm1(value, out=value)
+        np.negative(value, out=value)
+        return np.divide(value, eps, out=value)
+    safe = np.where(zero, 1.0, eps)
+    return np.where(zero, -log_z, -np.expm1(eps * log_z) / safe)
 
 
 def _series_sums(a, c, d, y):
@@ -173,9 +179,17 @@ def series_value(a, d, first, z_log, sums):
     total, magnitude, active = sums
     z_pow = np.exp((a - 1.0) * z_log)
     with np.errstate(invalid="ignore", over="ignore"):  # 0 · inf (d = 0), inf: rejected below
-        value = d * (first - z_pow * total)
-        scale = d * (first + z_pow * magnitude)
-    reliable = (~active) & (value > _CANCELLATION_LIMIT * scale) & (d >= _MIN_SERIES_D)
+        value, scale = np.multiply(z_pow, total), np.multiply(z_pow, magnitude)
+        if value.shape == np.broadcast_shapes(value.shape, np.shape(first), np.shape(d)):
+            # The same operations in place (the blocks of the draws' paths are many).
+            value = np.multiply(d, np.subtract(first, value, out=value), out=value)
+            scale = np.multiply(d, np.add(first, scale, out=scale), out=scale)
+            reliable = np.greater(value, np.multiply(scale, _CANCELLATION_LIMIT, out=scale))
+        else:
+            value, scale = d * (first - value), d * (first + scale)
+            reliable = value > _CANCELLATION_LIMIT * scale
+    reliable &= ~active
+    reliable &= d >= _MIN_SERIES_D
     return value, reliable
 
 

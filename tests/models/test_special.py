@@ -419,3 +419,40 @@ def test_probabilities_are_probabilities(params, history, t):
     assert np.all((silent >= 0) & (silent <= 1))
     # A customer alive at T stays silent with probability ≤ 1, so P(no purchase) ≥ P(dead).
     assert np.all(silent >= (1 - alive) - 1e-12)
+
+
+_SHAPES = st.sampled_from([(7, 5), (1, 5), (7, 1), ()])
+
+
+@settings(deadline=None)
+@given(data=st.data(), shapes=st.tuples(_SHAPES, _SHAPES, _SHAPES, _SHAPES), zero=st.booleans())
+def test_the_in_place_series_steps_keep_the_plain_formulas_bits(data, shapes, zero):
+    """one_minus_power_over and series_value take their in-place route where no limit applies
+    and the shapes allow (the draws' paths call them on thousands of blocks); they must give
+    the plain formulas' values bit for bit, and the same reliability."""
+    from clvmodel.models import _special
+
+    def draw(shape, low, high):
+        values = st.floats(low, high, allow_nan=False)
+        return np.array(data.draw(st.lists(values, min_size=math.prod(shape),
+                                           max_size=math.prod(shape)))).reshape(shape)  # fmt: skip
+
+    eps, d, first, z_log = (draw(s, -5.0, 5.0) for s in shapes)
+    z_log = -np.abs(z_log)
+    if zero:
+        eps = np.where(np.abs(eps) < 1.0, 0.0, eps)
+    total, magnitude = draw((7, 5), -1e3, 1e3), draw((7, 5), 0.0, 1e3)
+    active = total > 900.0
+    with np.errstate(all="ignore"):
+        plain = np.where(eps == 0.0, -z_log, -np.expm1(eps * z_log) / np.where(eps == 0, 1, eps))
+        found = _special.one_minus_power_over(eps, z_log)
+        np.testing.assert_array_equal(found, plain)
+        a = eps + 1.0
+        z_pow = np.exp((a - 1.0) * z_log)
+        value = d * (first - z_pow * total)
+        scale = d * (first + z_pow * magnitude)
+        reliable = ~active & (value > _special._CANCELLATION_LIMIT * scale)
+        reliable &= d >= _special._MIN_SERIES_D
+        got, got_reliable = _special.series_value(a, d, first, z_log, (total, magnitude, active))
+    np.testing.assert_array_equal(got, value)
+    np.testing.assert_array_equal(got_reliable, reliable)

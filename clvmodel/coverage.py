@@ -23,7 +23,13 @@ from clvmodel.models import PurchaseModel
 from clvmodel.models._intervals import check_level
 from clvmodel.value import check_models
 
-__all__ = ["coverage_comparison", "interval_coverage", "model_label", "randomised_pit"]
+__all__ = [
+    "coverage_comparison",
+    "meets_target",
+    "interval_coverage",
+    "model_label",
+    "randomised_pit",
+]
 
 _GROUPS = (("0", 0, 0), ("1", 1, 1), ("2–3", 2, 3), ("4+", 4, np.inf))
 #: The options of ``model.predict`` that the coverage functions pass on.
@@ -310,13 +316,32 @@ def coverage_comparison(models, calibration, holdout, interval: float = 0.9, **o
         for label, model in models.items()
     }
     table = pd.concat(tables, names=["model"])
+    table["meets_target"] = meets_target(table, interval)
+    table.attrs["interval"] = float(interval)
+    return table
+
+
+def meets_target(table: pd.DataFrame, interval: float) -> pd.Series:
+    """Per group of an :func:`interval_coverage` table: whether its observed coverage is within
+    3 points of the predicted mass and not more than 3 points below the nominal level
+    ``interval`` (missing for a group without customers: nothing to judge).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table of :func:`interval_coverage` (or of :func:`coverage_comparison`).
+    interval : float
+        The nominal level.
+
+    Returns
+    -------
+    pandas.Series
+        Nullable booleans, one per group.
+    """
     meets = (table["difference"].abs() <= _TARGET) & (
         table["observed_coverage"] >= interval - _TARGET
     )
-    # A group without customers has no coverage to judge: missing, not a failed target.
-    table["meets_target"] = meets.astype("boolean").mask(table["customers"] == 0)
-    table.attrs["interval"] = float(interval)
-    return table
+    return meets.astype("boolean").mask(table["customers"] == 0)
 
 
 def _model_list(models) -> list:

@@ -245,6 +245,11 @@ def test_holdout_report_measures_coverage_and_the_figures_draw_it(fitted, split,
     report = clv.evaluate_holdout(model, *split, interval=0.9)
     assert report.coverage is not None and report.coverage.attrs["interval"] == 0.9
     assert "Coverage of the 90 % prediction intervals" in str(report)
+    # The report reads its table: BG/NBD misses the bar in the 4+ group only (see above).
+    lines = [line for line in str(report).splitlines() if line.startswith("Group ")]
+    assert len(lines) == 1 and lines[0].startswith("Group 4+ (193 customers): 0.922 inside")
+    pareto = str(clv.evaluate_holdout(fitted["pnbd"], *split, interval=0.9))
+    assert "Every group's observed coverage is within 3 points" in pareto
     assert report.to_dict()["coverage"][0]["group"] == "all"
     axes = Figure().subplots(1, 2)
     drawn = plot_coverage(report, ax=axes[0])

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel.errors import InputError
+from clvmodel.evaluation._coverage_reading import coverage_reading
 from clvmodel.evaluation._format import jsonable, records, render
 from clvmodel.evaluation._shared import examples, unit_words
 from clvmodel.evaluation.tracking import tracking_period_name
@@ -299,6 +300,7 @@ class HoldoutReport:
                 "(observed share inside vs the model's probability)",
             ]
             lines.append(render(self.coverage))
+            lines += coverage_reading(self.coverage)
         return lines
 
     def _metric_rows(self, target: str) -> pd.DataFrame:

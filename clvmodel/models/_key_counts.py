@@ -13,11 +13,11 @@ _DENSE_SLOTS = 1 << 21
 #: Slots per key to count, at most: a table far longer than the keys costs more to clear and
 #: scan than sorting them.
 _SLOTS_PER_KEY = 8
-#: numpy 1.25 made ufunc.at as fast as bincount for one index array; before, it was ten times
-#: slower.
 #: Slots of the table read at a time when the distinct keys are taken out (their temporaries stay
 #: in the CPU's cache).
 _PIECE = 1 << 16
+#: numpy 1.25 made ufunc.at as fast as bincount for one index array; before, it was ten times
+#: slower.
 _ADD_AT_IS_FAST = tuple(int(part) for part in np.__version__.split(".")[:2]) >= (1, 25)
 
 

@@ -180,7 +180,8 @@ def series_value(a, d, first, z_log, sums):
     z_pow = np.exp((a - 1.0) * z_log)
     with np.errstate(invalid="ignore", over="ignore"):  # 0 · inf (d = 0), inf: rejected below
         value, scale = np.multiply(z_pow, total), np.multiply(z_pow, magnitude)
-        if value.shape == np.broadcast_shapes(value.shape, np.shape(first), np.shape(d)):
+        full = np.broadcast_shapes(np.shape(value), np.shape(first), np.shape(d))
+        if isinstance(value, np.ndarray) and value.shape == full and scale.shape == full:
             # The same operations in place (the blocks of the draws' paths are many).
             value = np.multiply(d, np.subtract(first, value, out=value), out=value)
             scale = np.multiply(d, np.add(first, scale, out=scale), out=scale)

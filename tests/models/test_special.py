@@ -425,8 +425,13 @@ _SHAPES = st.sampled_from([(7, 5), (1, 5), (7, 1), ()])
 
 
 @settings(deadline=None)
-@given(data=st.data(), shapes=st.tuples(_SHAPES, _SHAPES, _SHAPES, _SHAPES), zero=st.booleans())
-def test_the_in_place_series_steps_keep_the_plain_formulas_bits(data, shapes, zero):
+@given(
+    data=st.data(),
+    shapes=st.tuples(_SHAPES, _SHAPES, _SHAPES, _SHAPES),
+    zero=st.booleans(),
+    sums_shape=st.sampled_from([(7, 5), ()]),
+)
+def test_the_in_place_series_steps_keep_the_plain_formulas_bits(data, shapes, zero, sums_shape):
     """one_minus_power_over and series_value take their in-place route where no limit applies
     and the shapes allow (the draws' paths call them on thousands of blocks); they must give
     the plain formulas' values bit for bit, and the same reliability."""
@@ -441,7 +446,7 @@ def test_the_in_place_series_steps_keep_the_plain_formulas_bits(data, shapes, ze
     z_log = -np.abs(z_log)
     if zero:
         eps = np.where(np.abs(eps) < 1.0, 0.0, eps)
-    total, magnitude = draw((7, 5), -1e3, 1e3), draw((7, 5), 0.0, 1e3)
+    total, magnitude = draw(sums_shape, -1e3, 1e3), draw(sums_shape, 0.0, 1e3)
     active = total > 900.0
     with np.errstate(all="ignore"):
         plain = np.where(eps == 0.0, -z_log, -np.expm1(eps * z_log) / np.where(eps == 0, 1, eps))
@@ -456,3 +461,15 @@ def test_the_in_place_series_steps_keep_the_plain_formulas_bits(data, shapes, ze
         got, got_reliable = _special.series_value(a, d, first, z_log, (total, magnitude, active))
     np.testing.assert_array_equal(got, value)
     np.testing.assert_array_equal(got_reliable, reliable)
+    assert (type(got), type(got_reliable)) == (type(value), type(reliable))
+
+
+def test_the_series_takes_scalars_as_before():
+    """All-scalar arguments give numpy scalars (a product of 0-d arrays is a scalar, which the
+    in-place route cannot write into), equal to the same element of an array call."""
+    from clvmodel.models._special import euler_series_if_alive
+
+    value, reliable = euler_series_if_alive(np.float64(0.5), 10.0, 0.8, 2.5, 3.0, 20.0, 5.0)
+    assert isinstance(value, np.float64) and isinstance(reliable, np.bool_) and reliable
+    values, _ = euler_series_if_alive(0.5, 10.0, 0.8, 2.5, np.array([3.0, 1.0]), 20.0, 5.0)
+    assert value == values[0]

@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from clvmodel._coverage_target import meets_target
 from clvmodel._random import random_generator
 from clvmodel._table_ids import canonical_ranks
 from clvmodel.errors import ClvWarning, InputError
@@ -25,7 +26,6 @@ from clvmodel.value import check_models
 
 __all__ = [
     "coverage_comparison",
-    "meets_target",
     "interval_coverage",
     "model_label",
     "randomised_pit",
@@ -34,9 +34,6 @@ __all__ = [
 _GROUPS = (("0", 0, 0), ("1", 1, 1), ("2–3", 2, 3), ("4+", 4, np.inf))
 #: The options of ``model.predict`` that the coverage functions pass on.
 _PREDICT_OPTIONS = frozenset({"method", "n_draws", "seed"})
-#: Issue 15's bar: observed coverage within 3 points of the predicted mass, and of the nominal
-#: level from below.
-_TARGET = 0.03
 
 
 def _checked(model, calibration, holdout, *, shared_ids: bool = False):
@@ -319,29 +316,6 @@ def coverage_comparison(models, calibration, holdout, interval: float = 0.9, **o
     table["meets_target"] = meets_target(table, interval)
     table.attrs["interval"] = float(interval)
     return table
-
-
-def meets_target(table: pd.DataFrame, interval: float) -> pd.Series:
-    """Per group of an :func:`interval_coverage` table: whether its observed coverage is within
-    3 points of the predicted mass and not more than 3 points below the nominal level
-    ``interval`` (missing for a group without customers: nothing to judge).
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        A table of :func:`interval_coverage` (or of :func:`coverage_comparison`).
-    interval : float
-        The nominal level.
-
-    Returns
-    -------
-    pandas.Series
-        Nullable booleans, one per group.
-    """
-    meets = (table["difference"].abs() <= _TARGET) & (
-        table["observed_coverage"] >= interval - _TARGET
-    )
-    return meets.astype("boolean").mask(table["customers"] == 0)
 
 
 def _model_list(models) -> list:

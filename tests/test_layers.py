@@ -28,9 +28,9 @@ LAYERS = [
     ("value", ["value", "_value*", "_naive*", "scoring", "economics", "_unit_flows"]),
     (
         "analysis",
-        ["evaluation", "evaluation.*", "holdout", "coverage", "compare", "metrics", "churn"]
-        + ["churn.*", "dayone", "dayone.*", "subscription_value", "_subscription_naive"]
-        + ["subscription_churn", "loading"],
+        ["evaluation", "evaluation.*", "holdout", "coverage", "_coverage_target", "compare"]
+        + ["metrics", "churn", "churn.*", "dayone", "dayone.*", "subscription_value"]
+        + ["_subscription_naive", "subscription_churn", "loading"],
     ),
     (
         "io",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from clvmodel.coverage import meets_target
+from clvmodel._coverage_target import meets_target
 
 __all__ = ["coverage_reading"]
 

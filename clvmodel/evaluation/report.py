@@ -348,8 +348,9 @@ class HoldoutReport:
             ``conditional_expectation``, ``period_transactions``, ``predicted_vs_actual``,
             ``churn_scores``, ``reliability`` (``alive`` and ``purchase``), ``tracking`` (or
             ``None``), ``coverage`` (the interval coverage table, or ``None`` without
-            ``interval``), ``coverage_interval`` (its level, e.g. ``0.9``, or ``None``) and
-            optionally ``customers``, as lists of records. Undefined numbers (NaN) become
+            ``interval``), ``coverage_interval`` (its level, e.g. ``0.9``, or ``None``),
+            ``coverage_reading`` (the text's sentences on it, or ``None``) and optionally
+            ``customers``, as lists of records. Undefined numbers (NaN) become
             ``None``; dates become ISO strings.
         """
         level = None if self.coverage is None else self.coverage.attrs.get("interval")
@@ -370,6 +371,7 @@ class HoldoutReport:
             "tracking": None if self.tracking is None else records(self.tracking, index=False),
             "coverage": None if self.coverage is None else records(self.coverage),
             "coverage_interval": None if level is None else float(level),
+            "coverage_reading": None if self.coverage is None else coverage_reading(self.coverage),
         }
         if customers:
             document["customers"] = records(self.customers)

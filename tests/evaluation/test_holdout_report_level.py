@@ -24,12 +24,18 @@ def test_to_dict_records_the_coverage_level(split, level):
     assert document["coverage_interval"] == level
     assert document["coverage"][0]["group"] == "all"
     assert json.loads(json.dumps(document, allow_nan=False))["coverage_interval"] == level
+    # The text's reading of the table, sentence by sentence, for a dashboard.
+    text = str(clv.evaluate_holdout(bg, cal, hold, interval=level))
+    assert document["coverage_reading"] and all(
+        line in text for line in document["coverage_reading"]
+    )
 
 
 def test_to_dict_without_interval_has_no_level(split):
     cal, hold, bg = split
     document = clv.evaluate_holdout(bg, cal, hold).to_dict()
     assert document["coverage"] is None and document["coverage_interval"] is None
+    assert document["coverage_reading"] is None
 
 
 @pytest.mark.parametrize(("end", "customers"), [("1997-01-01", 18), ("1997-01-02", 40)])

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from cli_run import run_cli
+from figure_stubs import draw_figures_without_rendering
 
 import clvmodel as clv
 from clvmodel.models import PURCHASE_MODELS
@@ -274,7 +275,17 @@ def log_file(tmp_path_factory):
     return path
 
 
-def test_cli_evaluate_ranks_the_models_and_reports_the_best(log_file, tmp_path):
+@pytest.fixture
+def figures_not_rendered(monkeypatch):
+    """``evaluate`` draws every figure (its code runs, and may warn or fail as before) but writes
+    an empty PNG file, except the model comparison's, the one image the test reads: rendering
+    was most of an ``evaluate`` run (``tests/cli/test_cli_evaluate.py`` checks the others)."""
+    draw_figures_without_rendering(monkeypatch, render=("model_comparison.png",))
+
+
+def test_cli_evaluate_ranks_the_models_and_reports_the_best(
+    log_file, tmp_path, figures_not_rendered
+):
     out = tmp_path / "eval"
     result = run_cli(
         "evaluate", log_file, "--calibration-end", "1997-09-30", "--observation-end", "1998-06-30",

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from cli_run import run_cli, run_cli_process
+from figure_stubs import draw_figures_without_rendering
 
 import clvmodel as clv
 
@@ -58,7 +59,7 @@ def _error_line(result):
     return lines[0]
 
 
-def test_evaluate_prints_the_report_and_writes_figures_and_json(cdnow_csv, tmp_path):
+def test_evaluate_prints_the_report_and_writes_figures_and_json(cdnow_csv, tmp_path, monkeypatch):
     out = tmp_path / "new" / "folder"
     result = _run(
         cdnow_csv,
@@ -100,6 +101,8 @@ def test_evaluate_prints_the_report_and_writes_figures_and_json(cdnow_csv, tmp_p
     # this report; -o naming a file is refused before the work.
     (out / "pnbd.json").write_text("{}")
     assert not (out / "holdout_coverage.png").exists()  # written below by --interval only
+    # The others were checked above: drawn, not rendered (tests/figure_stubs.py).
+    draw_figures_without_rendering(monkeypatch, render=("holdout_coverage.png",))
     again = _run(cdnow_csv, *INTERVAL_ARGS, "--interval", "90%", "-o", out)
     assert again.returncode == 0 and "warning: pnbd.json in" in again.stderr
     _check_interval_90(out)
@@ -110,7 +113,8 @@ def test_evaluate_prints_the_report_and_writes_figures_and_json(cdnow_csv, tmp_p
     assert saved == pytest.approx([0.2426, 4.4137, 0.7930, 2.4262], rel=1e-3)
 
 
-def test_parquet_in_days_without_amounts(tmp_path):
+def test_parquet_in_days_without_amounts(tmp_path, monkeypatch):
+    draw_figures_without_rendering(monkeypatch)  # the test reads the report, not the images
     path = tmp_path / "log.parquet"
     clv.datasets.load_cdnow_sample()[["customer_id", "date"]].to_parquet(path)
     result = _run(path, "--calibration-end", "1997-09-30", "--time-unit", "D", cwd=tmp_path)

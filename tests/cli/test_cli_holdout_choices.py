@@ -9,6 +9,7 @@ import warnings
 
 import pytest
 from cli_run import run_cli
+from figure_stubs import draw_figures_without_rendering
 
 import clvmodel as clv
 from clvmodel.io import read_table
@@ -42,10 +43,18 @@ def _same(left, right, path="report"):
         assert left == right, (path, left, right)
 
 
+@pytest.fixture
+def figures_not_rendered(monkeypatch):
+    """``evaluate`` draws every figure (its code runs, and may warn or fail as before) but writes
+    an empty PNG file: rendering was most of an ``evaluate`` run, and the test compares the JSON
+    report (``tests/cli/test_cli_evaluate.py`` checks the images)."""
+    draw_figures_without_rendering(monkeypatch)
+
+
 @pytest.mark.parametrize(
     "write", [lambda day: day + " 14:22", lambda day: f" {day} "], ids=["time", "spaces"]
 )
-def test_evaluate_reads_date_format_dates_as_the_python_api(tmp_path, write):
+def test_evaluate_reads_date_format_dates_as_the_python_api(tmp_path, write, figures_not_rendered):
     # "30/09/1997 14:22" and " 30/09/1997 " with --date-format %d/%m/%Y: the split and
     # evaluate_holdout read them (the time is ignored); evaluate said every date was missing.
     transactions = clv.datasets.load_cdnow_sample()

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from cli_run import error_line, run_cli
+from figure_stubs import draw_figures_without_rendering, embed_figures_as_pixels
 
 import clvmodel as clv
 
@@ -15,6 +16,16 @@ PAST_THE_DATA = "1999-12-31"  # the CDNOW sample ends on 1998-06-30
 
 
 _error_line = error_line
+
+
+@pytest.fixture(autouse=True)
+def _figures_drawn_not_rendered(monkeypatch):
+    """Every figure is drawn (its code runs, and may warn or fail as before) but not rendered:
+    ``evaluate`` writes an empty PNG file, ``report`` embeds one pixel. These tests read
+    messages and text; rendering was most of an ``evaluate`` run (``test_cli_evaluate`` and the
+    report tests check the images)."""
+    draw_figures_without_rendering(monkeypatch)
+    embed_figures_as_pixels(monkeypatch)
 
 
 def _warnings(result) -> list[str]:

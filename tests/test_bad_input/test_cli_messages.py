@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from cli_run import run_cli
+from figure_stubs import draw_figures_without_rendering
 from published import PUBLISHED_BG
 
 import clvmodel as clv
@@ -323,7 +324,17 @@ def test_a_one_row_rfm_table_is_scored(logs, tmp_path):
 # --date-format and --drop-duplicates reach the reading layer in every command that reads a log
 
 
-def test_date_format_reads_day_first_logs_in_evaluate_and_plan(logs, tmp_path):
+@pytest.fixture
+def figures_not_rendered(monkeypatch):
+    """``evaluate`` draws every figure (its code runs, and may warn or fail as before) but writes
+    an empty PNG file: rendering was most of an ``evaluate`` run, and the test reads the fitted
+    model (``tests/cli/test_cli_evaluate.py`` checks the images)."""
+    draw_figures_without_rendering(monkeypatch)
+
+
+def test_date_format_reads_day_first_logs_in_evaluate_and_plan(
+    logs, tmp_path, figures_not_rendered
+):
     tx = pd.read_csv(logs["log"], dtype={"customer_id": str})
     day_first = tmp_path / "day_first.csv"
     tx.assign(date=pd.to_datetime(tx["date"]).dt.strftime("%d/%m/%Y")).to_csv(

@@ -19,8 +19,8 @@ from clvmodel._duck import column_types, connect, relation_sql, settle_csv_diale
 from clvmodel._rfm_source import RfmSource
 
 
-def _settled(path):
-    connection = connect()
+def _settled(path, connection=None):
+    connection = connection or connect()
     relation = relation_sql(path)
     columns = column_types(connection, relation)
     return connection, relation, columns, settle_csv_dialect(relation, columns)
@@ -98,6 +98,16 @@ def test_other_inputs_large_files_and_the_columns_of_another_input_are_left_alon
 _CELLS = st.text(alphabet=st.sampled_from(list("ab1 ;,|\t\"'.-\n#")), max_size=6)
 
 
+@pytest.fixture(scope="module")
+def examples_connection():
+    """One DuckDB connection for every example below: a new database costs more than sniffing
+    and reading a small file, and each example reads a new file (its own folder), which the
+    connection has not sniffed before."""
+    connection = connect()
+    yield connection
+    connection.close()
+
+
 @settings(max_examples=60)
 @given(
     rows=st.lists(st.tuples(_CELLS, _CELLS, _CELLS), min_size=1, max_size=12),
@@ -108,7 +118,14 @@ _CELLS = st.text(alphabet=st.sampled_from(list("ab1 ;,|\t\"'.-\n#")), max_size=6
     blank_lines=st.sampled_from(["", "\n", "\n\n"]),
 )
 def test_the_settled_dialect_reads_what_detection_reads(
-    tmp_path_factory, rows, delimiter, quoting, line_ending, byte_order_mark, blank_lines
+    tmp_path_factory,
+    examples_connection,
+    rows,
+    delimiter,
+    quoting,
+    line_ending,
+    byte_order_mark,
+    blank_lines,
 ):
     """Any small CSV file DuckDB can read (values with delimiters, quotes, line breaks or a
     comment sign, a byte-order mark, blank lines at the end): the same rows, or the same
@@ -121,7 +138,7 @@ def test_the_settled_dialect_reads_what_detection_reads(
     path = tmp_path_factory.mktemp("dialect") / "log.csv"
     path.write_text(content, encoding="utf-8")
     try:
-        connection, relation, columns, settled = _settled(path)
+        connection, relation, columns, settled = _settled(path, examples_connection)
     except clv.InputError:
         return  # a file the reader refuses before any dialect is settled
     described = connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()

@@ -85,26 +85,35 @@ def _parsed(source: str) -> ast.Module:
 
 @pytest.fixture(scope="module", autouse=True)
 def _forget_the_trees():
-    """Free the cached trees once this module's tests are done."""
+    """Free the cached trees and import lists once this module's tests are done."""
     yield
     _parsed.cache_clear()
+    _imports_in.cache_clear()
 
 
 def _imports(path: Path):
     """(imported module, imported names, line) for every ``clvmodel`` import, at any depth."""
-    for node in ast.walk(_parsed(path.read_text(encoding="utf-8"))):
+    return _imports_in(path.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _imports_in(source: str) -> tuple:
+    """The imports of one module's source, found once for the tests that check them (walking
+    every node of the package's trees costs as much as a test)."""
+    found = []
+    for node in ast.walk(_parsed(source)):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("clvmodel"):
             module = node.module.removeprefix("clvmodel").removeprefix(".")
-            names = [alias.name for alias in node.names]
+            names = tuple(alias.name for alias in node.names)
             if module:
-                yield module, names, node.lineno
+                found.append((module, names, node.lineno))
             else:  # from clvmodel import _reading: modules, not names
-                for name in names:
-                    yield name, [], node.lineno
+                found.extend((name, (), node.lineno) for name in names)
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.startswith("clvmodel."):
-                    yield alias.name.removeprefix("clvmodel."), [], node.lineno
+                    found.append((alias.name.removeprefix("clvmodel."), (), node.lineno))
+    return tuple(found)
 
 
 def test_every_module_has_a_layer():

@@ -304,14 +304,24 @@ def _fields(document, prefix=()):
             yield from _fields(value, (*prefix, key))
 
 
+@pytest.fixture(scope="module")
+def saved_documents(files):
+    """Each saved file's JSON document and its fields, read once: the examples below edit a copy
+    (read-only here)."""
+    documents = {kind: json.loads(path.read_text()) for kind, path in files.items()}
+    return {kind: (document, list(_fields(document))) for kind, document in documents.items()}
+
+
 @pytest.mark.parametrize("kind", ["bg_covariates", "subscription", "bundle", "dayone"])
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
-def test_any_field_replaced_or_removed_loads_or_is_refused_in_words(files, kind, tmp_path, data):
-    document = json.loads(files[kind].read_text())
-    field = data.draw(st.sampled_from(list(_fields(document))), label="field")
+def test_any_field_replaced_or_removed_loads_or_is_refused_in_words(
+    saved_documents, kind, tmp_path, data
+):
+    document, fields = saved_documents[kind]
+    field = data.draw(st.sampled_from(fields), label="field")
     edited = copy.deepcopy(document)
     parent = edited
     for key in field[:-1]:

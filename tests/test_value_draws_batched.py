@@ -66,8 +66,8 @@ def test_all_vectors_at_once_equal_one_at_a_time(cdnow_rfm, name):
     assert not np.allclose(together[0], together[1])  # the vectors differ, and so do the values
 
 
-def test_a_model_given_several_times_is_evaluated_once(cdnow_rfm, monkeypatch):
-    model = clv.BetaGeoModel().fit(cdnow_rfm)
+def test_a_model_given_several_times_is_evaluated_once(cdnow_rfm, fitted_bg, monkeypatch):
+    model = fitted_bg  # BetaGeoModel().fit(cdnow_rfm), shared
     rows = DiscountedRows(model, cdnow_rfm, *discount_schedule(model, "6M", 0.1))
     widths = []
     hook = clv.BetaGeoModel._discounted_if_alive_draws
@@ -85,8 +85,8 @@ def test_a_model_given_several_times_is_evaluated_once(cdnow_rfm, monkeypatch):
     np.testing.assert_array_equal(values[1], rows(other))
 
 
-def test_value_rows_scatter_back_to_each_customers_value(cdnow_rfm):
-    bg, gg = clv.BetaGeoModel().fit(cdnow_rfm), clv.GammaGammaModel().fit(cdnow_rfm)
+def test_value_rows_scatter_back_to_each_customers_value(cdnow_rfm, fitted_bg, fitted_gg):
+    bg, gg = fitted_bg, fitted_gg  # BetaGeoModel() and GammaGammaModel() fitted on cdnow_rfm
     schedule = discount_schedule(bg, "12M", 0.1)
     rows = ValueRows(bg, gg, cdnow_rfm, *schedule, 0.3)
     point = clv.customer_lifetime_value(bg, gg, cdnow_rfm, "12M", 0.1, 0.3).to_numpy()
@@ -99,9 +99,9 @@ def test_value_rows_scatter_back_to_each_customers_value(cdnow_rfm):
 
 
 @pytest.mark.parametrize("name", ["bgnbd", "mbgnbd"])
-def test_own_path_limits_equal_the_percentiles_of_every_value(cdnow_rfm, name):
+def test_own_path_limits_equal_the_percentiles_of_every_value(cdnow_rfm, fitted_gg, name):
     bg = clv.models.PURCHASE_MODELS[name]().fit(cdnow_rfm)
-    gg = clv.GammaGammaModel().fit(cdnow_rfm)
+    gg = fitted_gg  # GammaGammaModel().fit(cdnow_rfm), shared
     rows = ValueRows(bg, gg, cdnow_rfm, *discount_schedule(bg, "12M", 0.1), 0.3)
     rng = np.random.default_rng(5)
     purchase = bg.parameter_samples("draws", 40, rng)

@@ -37,16 +37,31 @@ def _recomputed(bg, gg, data, interval, method, margin=0.4, discount_rate=0.1):
     return value_interval(at(bg, gg), at, bg, gg, interval, method=method, n_draws=12, seed=2)
 
 
+@pytest.fixture(scope="module")
+def fitted(cdnow_rfm):
+    """``fitted(name, covariates)``: the table and its two fitted models, fitted once for both
+    interval methods (an interval reads the models, it does not change them)."""
+    cache = {}
+
+    def fit(name, covariates):
+        if (name, covariates) not in cache:
+            data = _table(cdnow_rfm)
+            model = clv.models.PURCHASE_MODELS[name]
+            bg = (model(["z1"], ["z2"]) if covariates else model()).fit(data)
+            spend = clv.GammaGammaModel(spend_covariates=["z1", "z2"] if covariates else ())
+            cache[name, covariates] = data, bg, spend.fit(data)
+        return cache[name, covariates]
+
+    return fit
+
+
 @pytest.mark.parametrize("method", ["draws", "delta"])
 @pytest.mark.parametrize(
     "name, covariates",
     [("bgnbd", False), ("mbgnbd", False), ("pnbd", False), ("bgnbd", True), ("pnbd", True)],
 )
-def test_limits_equal_recomputing_every_customer(cdnow_rfm, name, covariates, method):
-    data = _table(cdnow_rfm)
-    model = clv.models.PURCHASE_MODELS[name]
-    bg = (model(["z1"], ["z2"]) if covariates else model()).fit(data)
-    gg = clv.GammaGammaModel(spend_covariates=["z1", "z2"] if covariates else ()).fit(data)
+def test_limits_equal_recomputing_every_customer(fitted, name, covariates, method):
+    data, bg, gg = fitted(name, covariates)
     table = clv.customer_lifetime_value(
         bg, gg, data, "12M", 0.1, 0.4, interval=0.8, method=method, n_draws=12, seed=2
     )
@@ -69,9 +84,8 @@ def test_bootstrap_limits_equal_recomputing_every_customer(cdnow_rfm):
     np.testing.assert_allclose(table["clv_upper"], upper, rtol=1e-12, atol=0)
 
 
-def test_customers_with_the_same_row_get_the_same_limits(cdnow_rfm):
-    data = _table(cdnow_rfm)
-    bg, gg = clv.BetaGeoModel().fit(data), clv.GammaGammaModel().fit(data)
+def test_customers_with_the_same_row_get_the_same_limits(fitted):
+    data, bg, gg = fitted("bgnbd", False)  # BetaGeoModel() and GammaGammaModel() on _table
     table = clv.customer_lifetime_value(
         bg, gg, data, "12M", 0.1, interval=0.9, method="draws", n_draws=30
     )

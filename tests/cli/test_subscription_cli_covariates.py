@@ -139,13 +139,21 @@ def test_screen_rejects_below_zero_only_in_the_columns_named():
         screen_subscription_table(table, numeric_cols=["z"], nonnegative_cols=["price"])
 
 
+@pytest.fixture(scope="module")
+def plan_only_reference(frame):
+    """``_reference(frame, [])``: the Python API's fit with plan=premium alone, fitted once."""
+    return _reference(frame, [])[0]
+
+
 @pytest.mark.parametrize("level", ["aaa", "zzz"])
-def test_a_level_seen_only_on_a_rejected_row_is_no_level(frame, tmp_path, level):
+def test_a_level_seen_only_on_a_rejected_row_is_no_level(
+    frame, plan_only_reference, tmp_path, level
+):
     # "aaa" became the baseline ("['plan=basic', 'plan=premium'] are linearly dependent ... drop 1
     # of them") and "zzz" a constant indicator ("'plan=zzz' is constant ... drop it").
     bad = frame.iloc[[0]].assign(customer_id="X1", start="not a date", plan=level)
     table = pd.concat([frame, bad], ignore_index=True)
-    reference, _ = _reference(frame, [])
+    reference = plan_only_reference
     for size in ("64", "100000"):  # the rejected row in the last of 15 batches, or in the one
         result, path, rejects = _fit(tmp_path, table, "plan", "--batch-size", size)
         assert result.exit_code == 0, result.output

@@ -93,6 +93,13 @@ def _reference_rows(frame, numeric=()):
     return rows, rejects
 
 
+@pytest.fixture(scope="module")
+def priced_reference(files):
+    """``_reference_rows(files["frame"], numeric=["price"])``, computed once for `score` and
+    `plan`."""
+    return _reference_rows(files["frame"], numeric=["price"])
+
+
 def test_fit_in_batches_equals_the_python_api(files):
     rows, rejects = _reference_rows(files["frame"])
     reference = clv.ShiftedBetaGeoModel(
@@ -116,7 +123,7 @@ def test_duplicates_across_batches_are_rejected_on_every_row(files):
     assert rejects[1501] == "missing customer id"
 
 
-def test_score_in_batches_equals_the_python_api_and_one_batch(files, tmp_path):
+def test_score_in_batches_equals_the_python_api_and_one_batch(files, priced_reference, tmp_path):
     outputs = {}
     for size in (SMALL, WHOLE):
         outputs[size] = tmp_path / f"scores{size}.csv"
@@ -128,7 +135,7 @@ def test_score_in_batches_equals_the_python_api_and_one_batch(files, tmp_path):
     assert (tmp_path / f"scores{SMALL}.rejects.csv").read_bytes() == (
         tmp_path / f"scores{WHOLE}.rejects.csv"
     ).read_bytes()
-    rows, rejects = _reference_rows(files["frame"], numeric=["price"])
+    rows, rejects = priced_reference
     scores = pd.read_csv(outputs[SMALL], dtype={"customer_id": str}).set_index("customer_id")
     assert scores.index.tolist() == rows.index.tolist()
     model = clv.load(files["model"])
@@ -141,13 +148,13 @@ def test_score_in_batches_equals_the_python_api_and_one_batch(files, tmp_path):
     assert written["row"].tolist() == rejects["row"].tolist()
 
 
-def test_plan_in_batches_equals_the_python_api(files, tmp_path):
+def test_plan_in_batches_equals_the_python_api(files, priced_reference, tmp_path):
     args = ["--observation-end", END, "--horizon", "6", "--quantiles", "33.3,66.7",
             "--margin", "0.6", "--stage-wait", "4", "--start", "2025-02-03"]  # fmt: skip
     output = tmp_path / "plan.parquet"
     result = _invoke("plan", files["model"], files["table"], "-o", output, *args,
                      "--batch-size", SMALL)  # fmt: skip
-    rows, _ = _reference_rows(files["frame"], numeric=["price"])
+    rows, _ = priced_reference
     reference = subscriber_price_plan(
         clv.load(files["model"]), rows, 6, (0.05, 0.025, 0.0), price="price", margin=0.6,
         discount_rate=1.1 ** (1 / 12) - 1, quantiles=(0.333, 0.667), stage_wait=4,

@@ -131,11 +131,12 @@ def test_intervals_of_many_subscribers_equal_those_of_each_alone(name, monkeypat
     rng = np.random.default_rng(5)
     rows = _subscribers(rng, 400)
     truth = _model(MODELS[name], 1.2, 3.0, 1.1, 0.6, 0.8)
-    draws = []
-    for own, (_, row) in zip(_own_models(truth, rows), rows.iterrows(), strict=True):
-        draw = own.simulate(1, 24, random_state=rng)
-        draws.append(draw.assign(age=row["age"], premium=row["premium"]))
-    fitted = MODELS[name](**SETTINGS).fit(pd.concat(draws, ignore_index=True))
+    # One subscriber drawn from each own model, in the rows' order: their covariates are the rows'.
+    draws = [own.simulate(1, 24, random_state=rng) for own in _own_models(truth, rows)]
+    table = pd.concat(draws, ignore_index=True)
+    assert len(table) == len(rows)
+    table = table.assign(age=rows["age"].to_numpy(), premium=rows["premium"].to_numpy())
+    fitted = MODELS[name](**SETTINGS).fit(table)
     data = rows.head(7)
     together = fitted.predict(data, 3, 0.02, interval=0.9)
     alone = pd.concat([fitted.predict(data.iloc[[i]], 3, 0.02, interval=0.9) for i in range(7)])

@@ -89,8 +89,7 @@ def _contractual_case(cls, n):
     )
 
 
-def _spend_case(table):
-    plain = clv.BetaGeoModel().fit(table)
+def _spend_case(table, plain):
     return Case(
         lambda: clv.GammaGammaModel(spend_covariates=["z", "w"]),
         table,
@@ -111,7 +110,7 @@ def table(cdnow_rfm):
 
 
 @pytest.fixture(scope="module", params=["bgnbd", "mbgnbd", "pnbd", "gg", "sbg", "bdw"])
-def case(request, table):
+def case(request, table, fitted_bg):
     kind = request.param
     if kind == "bgnbd":
         return _purchase_case(clv.BetaGeoModel, table, ["z", "w"], ["w"])
@@ -120,7 +119,7 @@ def case(request, table):
     if kind == "pnbd":
         return _purchase_case(clv.ParetoNBDModel, table, ["z"], ["w"])
     if kind == "gg":
-        return _spend_case(table)
+        return _spend_case(table, fitted_bg)  # BG/NBD on the same CDNOW table (conftest.py)
     if kind == "sbg":
         return _contractual_case(clv.ShiftedBetaGeoModel, 3000)
     return _contractual_case(clv.BetaDiscreteWeibullModel, 1500)
@@ -141,6 +140,14 @@ def fits(case):
         data = _transformed(case.data, case.columns, a, b)
         fitted[label] = (case.make().fit(data), data)
     return fitted
+
+
+@pytest.fixture(scope="module")
+def expected(case, fits):
+    """The reference fit's point predictions and intervals, computed once per case: the tests
+    below only read them (each compares them with those of a transformed fit)."""
+    reference, data = fits["unit"]
+    return {"predict": case.predict(reference, data), "intervals": case.intervals(reference, data)}
 
 
 def _reparametrisation(model, links, a, b) -> np.ndarray:
@@ -189,10 +196,12 @@ def test_the_covariance_and_standard_errors_map_exactly(case, fits, label):
 
 
 @pytest.mark.parametrize("label", list(TRANSFORMS))
-def test_the_same_predictions(case, fits, label):
-    (reference, data), (model, scaled) = fits["unit"], fits[label]
-    expected, got = case.predict(reference, data), case.predict(model, scaled)
-    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-5, atol=1e-12)
+def test_the_same_predictions(case, fits, expected, label):
+    model, scaled = fits[label]
+    got = case.predict(model, scaled)
+    np.testing.assert_allclose(
+        got.to_numpy(), expected["predict"].to_numpy(), rtol=1e-5, atol=1e-12
+    )
 
 
 def _assert_same_limits(got: pd.DataFrame, expected: pd.DataFrame, rtol: float) -> None:
@@ -208,10 +217,11 @@ def _assert_same_limits(got: pd.DataFrame, expected: pd.DataFrame, rtol: float) 
 
 
 @pytest.mark.parametrize("label", list(TRANSFORMS))
-def test_delta_intervals_at_the_same_sigma_points_are_equal(case, fits, label, monkeypatch):
-    (reference, data), (model, scaled) = fits["unit"], fits[label]
+def test_delta_intervals_at_the_same_sigma_points_are_equal(
+    case, fits, expected, label, monkeypatch
+):
+    (reference, _), (model, scaled) = fits["unit"], fits[label]
     a, b = TRANSFORMS[label]
-    expected = case.intervals(reference, data)
     # The images, in the transformed model's parameters, of the reference's sigma points.
     matrix = _reparametrisation(model, case.links, a, b)
     working = [reference._to_working(theta) for theta in interval_draws.sigma_points(reference)]
@@ -220,18 +230,18 @@ def test_delta_intervals_at_the_same_sigma_points_are_equal(case, fits, label, m
     monkeypatch.setattr(
         interval_draws, "sigma_points", lambda m: images if m is model else original(m)
     )
-    _assert_same_limits(case.intervals(model, scaled), expected, rtol=1e-4)
+    _assert_same_limits(case.intervals(model, scaled), expected["intervals"], rtol=1e-4)
 
 
 @pytest.mark.parametrize("label", list(TRANSFORMS))
-def test_delta_intervals_agree_to_second_order(case, fits, label):
+def test_delta_intervals_agree_to_second_order(case, fits, expected, label):
     """Each model's own sigma points. A subscriber's expected residual lifetime is left out: near
     α_i = 1, where it becomes infinite, it is too far from linear in the parameters for the
     second-order term to be small (its limits differ by up to 4 %)."""
-    (reference, data), (model, scaled) = fits["unit"], fits[label]
-    expected, got = case.intervals(reference, data), case.intervals(model, scaled)
-    lifetime = [c for c in expected.columns if c.startswith("expected_residual_lifetime")]
-    _assert_same_limits(got.drop(columns=lifetime), expected.drop(columns=lifetime), rtol=2e-2)
+    model, scaled = fits[label]
+    reference, got = expected["intervals"], case.intervals(model, scaled)
+    lifetime = [c for c in reference.columns if c.startswith("expected_residual_lifetime")]
+    _assert_same_limits(got.drop(columns=lifetime), reference.drop(columns=lifetime), rtol=2e-2)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -145,10 +145,8 @@ def _compare(ours, theirs):
 
 
 @pytest.fixture(scope="module")
-def cdnow():
-    rfm = clv.rfm_summary(
-        clv.datasets.load_cdnow_sample(), observation_end="1997-09-30", time_unit="W"
-    )
+def cdnow(cdnow_rfm):
+    rfm = cdnow_rfm  # tests/conftest.py: the sample's RFM to 1997-09-30, weeks
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = clv.ParetoNBDModel().fit(rfm)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from clvmodel._correlation import average_ranks, pearson, spearman
 from clvmodel.errors import InputError
 
 __all__ = ["binned_means", "brier_score", "prediction_errors", "reliability_table", "roc_auc"]
@@ -116,14 +117,12 @@ def roc_auc(score, outcome) -> float:
     >>> roc_auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])
     0.75
     """
-    from scipy.stats import rankdata  # imported here: scipy.stats is slow to import
-
     score, outcome = _pair(score, outcome)
     positive = _binary(outcome)
     n_pos, n_neg = int(positive.sum()), int((~positive).sum())
     if n_pos == 0 or n_neg == 0:
         raise InputError("ROC AUC needs both outcomes (some positives and some negatives).")
-    ranks = rankdata(score)
+    ranks = average_ranks(score)
     u = ranks[positive].sum() - n_pos * (n_pos + 1) / 2.0
     return float(u / (n_pos * n_neg))
 
@@ -250,8 +249,6 @@ def prediction_errors(predicted, actual) -> dict[str, float]:
     >>> prediction_errors([1.0, 2.0, 3.0], [1.0, 2.0, 5.0])["mae"]
     0.6666666666666666
     """
-    from scipy.stats import pearsonr, spearmanr  # imported here: scipy.stats is slow to import
-
     predicted, actual = _pair(predicted, actual)
     difference = predicted - actual
     # Two points always lie on a line: their correlation (±1) says nothing about the predictions.
@@ -261,8 +258,8 @@ def prediction_errors(predicted, actual) -> dict[str, float]:
         "mae": float(np.mean(np.abs(difference))),
         "rmse": float(np.sqrt(np.mean(difference**2))),
         "bias": float(np.mean(difference)),
-        "pearson": np.nan if constant else float(pearsonr(predicted, actual)[0]),
-        "spearman": np.nan if constant else float(spearmanr(predicted, actual)[0]),
+        "pearson": np.nan if constant else pearson(predicted, actual),
+        "spearman": np.nan if constant else spearman(predicted, actual),
         "total_predicted": float(predicted.sum()),
         "total_actual": total_actual,
         "total_error_pct": (

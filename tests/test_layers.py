@@ -29,6 +29,7 @@ LAYERS = [
     (
         "analysis",
         ["evaluation", "evaluation.*", "holdout", "coverage", "_coverage_target", "compare"]
+        + ["_correlation"]
         + ["metrics", "churn", "churn.*", "dayone", "dayone.*", "subscription_value"]
         + ["_subscription_naive", "subscription_churn", "loading"],
     ),

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clvmodel._correlation import spearman
 from clvmodel._random import random_generator
 from clvmodel._table_ids import canonical_ranks
 from clvmodel._units import Duration
@@ -79,9 +80,7 @@ def _spearman(predicted: np.ndarray, actual: np.ndarray) -> float:
     (a constant prediction carries no ranking information)."""
     if np.ptp(predicted) == 0 or np.ptp(actual) == 0:
         return 0.0
-    from scipy.stats import rankdata
-
-    return float(np.corrcoef(rankdata(predicted), rankdata(actual))[0, 1])
+    return spearman(predicted, actual)
 
 
 def top_decile_share(predicted, actual, share: float = 0.1) -> float:

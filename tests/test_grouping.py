@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from clvmodel._grouping import count_rows, group_rows
 from clvmodel.errors import InputError
-from clvmodel.models._compress import check_weights, compress_rows, weighted_compress
+from clvmodel.models._compress import compress_rows, weighted_compress
+from clvmodel.models._weights import check_weights
 
 
 def _reference(columns, weights=None):

@@ -8,9 +8,9 @@ import numpy as np
 
 from clvmodel._random import random_generator
 from clvmodel.errors import InputError
-from clvmodel.models._compress import align_weights
 from clvmodel.models._interval_draws import check_n_draws
 from clvmodel.models._table_unit import check_table_unit
+from clvmodel.models._weights import align_weights
 
 
 def bootstrap_parameters(model, data, n_draws: int = 100, seed=0, weights=None) -> np.ndarray:

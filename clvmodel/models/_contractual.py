@@ -44,7 +44,7 @@ import pandas as pd
 from scipy.special import psi
 
 from clvmodel.errors import ClvError, InputError
-from clvmodel.models._compress import check_weights, weighted_compress
+from clvmodel.models._compress import weighted_compress
 from clvmodel.models._contractual_beta import log_beta_ratio
 from clvmodel.models._contractual_checks import censor_running_periods, check_covariate_columns
 from clvmodel.models._contractual_derl import survival_log_ratio
@@ -58,6 +58,7 @@ from clvmodel.models._covariates import (
 from clvmodel.models._fit import MaximumLikelihoodModel
 from clvmodel.models._log_gamma import digamma_shift
 from clvmodel.models._optimise import subsample_rows
+from clvmodel.models._weights import check_weights
 from clvmodel.subscriptions import PERIODS, validate_subscribers
 
 __all__ = ["ContractualModel", "check_discount_rate"]

@@ -28,12 +28,13 @@ import pandas as pd
 from clvmodel._files import write_text_atomically
 from clvmodel._rfm_validate import table_time_unit
 from clvmodel.errors import ConvergenceError, InputError, NotFittedError
-from clvmodel.models._compress import align_weights, compress_rows, weighted_sum
-from clvmodel.models._compress import check_weights as check_weights
+from clvmodel.models._compress import compress_rows, weighted_sum
 from clvmodel.models._fit_section import BOOTSTRAP_KEY, bootstrap_section, fit_section
 from clvmodel.models._identification import warn_if_unidentified
 from clvmodel.models._optimise import WARM_START_ROWS, Optimiser, converged
 from clvmodel.models._settings import refuse_bad_settings, renew_settings, settings_for_file
+from clvmodel.models._weights import align_weights
+from clvmodel.models._weights import check_weights as check_weights
 from clvmodel.rfm import TIME_UNITS
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "MaximumLikelihoodModel", "compress_rows"]

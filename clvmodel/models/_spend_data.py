@@ -10,7 +10,7 @@ import numpy as np
 
 from clvmodel._caller import outside_stacklevel
 from clvmodel.errors import InputError, StatisticalWarning
-from clvmodel.models._compress import check_weights
+from clvmodel.models._weights import check_weights
 
 __all__ = ["repeat_buyers"]
 

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from clvmodel.errors import ClvError, InputError
-from clvmodel.models._compress import check_weights, weighted_compress, weighted_sum
+from clvmodel.models._compress import weighted_compress, weighted_sum
 from clvmodel.models._covariates import (
     covariate_matrix,
     covariate_names,
@@ -54,6 +54,7 @@ from clvmodel.models._fit import MaximumLikelihoodModel
 from clvmodel.models._horizon import check_horizon
 from clvmodel.models._new_customer_predictions import NewCustomerPredictions
 from clvmodel.models._predictions import PurchasePredictions
+from clvmodel.models._weights import check_weights
 from clvmodel.rfm import validate_rfm
 
 __all__ = ["HistoryRows", "PurchaseModel", "check_horizon"]

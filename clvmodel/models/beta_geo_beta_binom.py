@@ -37,11 +37,12 @@ from clvmodel.models._bgbb_checks import (
 )
 from clvmodel.models._bgbb_likelihood import death_sum
 from clvmodel.models._bgbb_math import log_beta_ratio, survival_sum
-from clvmodel.models._compress import check_weights, weighted_compress
+from clvmodel.models._compress import weighted_compress
 from clvmodel.models._fit import MaximumLikelihoodModel
 from clvmodel.models._log_gamma import log_gamma_shift as shift
 from clvmodel.models._opportunity_counts import OpportunityPredictions
 from clvmodel.models._optimise import subsample_rows
+from clvmodel.models._weights import check_weights
 
 __all__ = ["BetaGeoBetaBinomModel", "validate_opportunities"]
 

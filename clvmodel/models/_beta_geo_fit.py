@@ -67,7 +67,9 @@ class Histories:
     with the sums over rows that do not depend on the parameters computed once."""
 
     def __init__(self, x, t_x, age, counts, codes=None, modified=False):
-        self.x, self.t_x, self.T = x, t_x, age
+        # Recency and T may be None when codes are given: they are then made on demand (the fit
+        # reads them through their codes).
+        self.x, self._t_x, self._T = x, t_x, age
         self.modified = modified  # MBG/NBD: a dropout coin at time 0 too
         self.z_purchase = self.z_dropout = np.empty((x.size, 0))  # no covariates
         if codes is None:
@@ -87,21 +89,30 @@ class Histories:
         self.r_ix, self.r_it_x, self.r_iT = ix[rows], it_x[rows], iT[rows]
         self.r_x, self.r_counts = x[rows], counts[rows]
 
+    @property
+    def t_x(self) -> np.ndarray:
+        """Each row's recency."""
+        return self.ut_x[self.codes[1][0]] if self._t_x is None else self._t_x
+
+    @property
+    def T(self) -> np.ndarray:  # noqa: N802 (the papers' name)
+        """Each row's age T."""
+        return self.uT[self.codes[2][0]] if self._T is None else self._T
+
     @classmethod
     def from_rfm(cls, compressed: RfmRows, modified: bool = False) -> Histories:
         """The histories of :func:`clvmodel.models._compress.compress_rfm`'s distinct rows,
         reusing its codes when the columns' value tables are small."""
         limit = max(4 * compressed.counts.size, 4096)
-        codes = None
         if all(table.size <= limit for table in compressed.tables):
             codes = tuple(zip(compressed.codes, compressed.tables, strict=True))
-        return cls(*compressed.values, compressed.counts, codes, modified)
+            return cls(compressed.x, None, None, compressed.counts, codes, modified)
+        return cls(*compressed.values, compressed.counts, None, modified)
 
     def subset(self, rows: np.ndarray, counts: np.ndarray) -> Histories:
         """The same histories restricted to some rows (``counts`` are all rows' counts)."""
         codes = tuple((code[rows], values) for code, values in self.codes)
-        x, t_x, age = self.x[rows], self.t_x[rows], self.T[rows]
-        return Histories(x, t_x, age, counts[rows], codes, self.modified)
+        return Histories(self.x[rows], None, None, counts[rows], codes, self.modified)
 
 
 def rfm_histories(
@@ -114,8 +125,10 @@ def rfm_histories(
     compressed = compress_rfm(data, time_unit)
     if compressed is None:
         return None
-    x, _, age = compressed.values
-    if compressed.n_customers < 2 or not (age > 0).any() or not (x > 0).any():
+    # The last value of T's table is the largest T (the tables run from a column's lowest value
+    # to its highest).
+    largest_age = compressed.tables[2][-1]
+    if compressed.n_customers < 2 or not largest_age > 0 or not (compressed.x > 0).any():
         return None
     return Histories.from_rfm(compressed, modified), compressed.counts, compressed.n_customers
 

@@ -71,13 +71,21 @@ _KEY_CHUNK = 1 << 20
 
 class RfmRows(NamedTuple):
     """Distinct (frequency, recency, T) rows of a valid RFM table, in increasing order of
-    (frequency, recency, T), with each column's integer codes and the values they stand for."""
+    (frequency, recency, T): each column's integer codes and the values they stand for. Recency
+    and T are kept as codes only (the fit reads them so): at 10M customers their values were
+    25 MB of fresh memory, slow to get from the kernel."""
 
-    values: tuple[np.ndarray, np.ndarray, np.ndarray]  # float64, one per column
+    x: np.ndarray  # float64: the frequency of each distinct row
     codes: tuple[np.ndarray, np.ndarray, np.ndarray]  # intp: values[j] == tables[j][codes[j]]
     tables: tuple[np.ndarray, np.ndarray, np.ndarray]  # float64, increasing
     counts: np.ndarray  # float64: customers per distinct row
     n_customers: int
+
+    @property
+    def values(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The distinct rows' frequency, recency and T (float64)."""
+        pairs = zip(self.tables[1:], self.codes[1:], strict=True)
+        return (self.x, *(table[code] for table, code in pairs))
 
 
 def _rfm_arrays(data) -> list[np.ndarray] | None:
@@ -190,12 +198,12 @@ def compress_rfm(data, time_unit: str | None = None) -> RfmRows | None:
         if key is None:
             return None
         counter.add(key)
-    values, codes, tables, counts = _decode(counter, found, spans)
-    if _breaks_a_rule(*values, table_time_unit(data, time_unit)):
+    frequency, codes, tables, counts = _decode(counter, found, spans)
+    if _breaks_a_rule(frequency, codes, tables, table_time_unit(data, time_unit)):
         return None
     if not _spend_is_valid(data, x):
         return None
-    return RfmRows(tuple(values), tuple(codes), tuple(tables), counts, x.size)
+    return RfmRows(frequency, tuple(codes), tuple(tables), counts, x.size)
 
 
 def _rfm_key(arrays, found, spans, buffer: np.ndarray) -> np.ndarray | None:
@@ -230,7 +238,7 @@ def _rfm_key(arrays, found, spans, buffer: np.ndarray) -> np.ndarray | None:
     return key
 
 
-def _breaks_a_rule(f: np.ndarray, r: np.ndarray, T: np.ndarray, unit: str | None) -> bool:
+def _breaks_a_rule(frequency, codes, tables, unit: str | None) -> bool:
     """Whether a distinct row breaks a rule of validate_rfm that the conversion did not check:
     recency above T, recency without frequency, or repeat purchases in no time (recency 0, or
     more than the days in recency when the table records its unit). A slice at a time, so
@@ -238,9 +246,10 @@ def _breaks_a_rule(f: np.ndarray, r: np.ndarray, T: np.ndarray, unit: str | None
     0.1 s, most of it in first touches of fresh memory."""
     from clvmodel._rfm_validate import repeats_without_time
 
-    for start in range(0, f.size, _RFM_SLICE):
+    for start in range(0, frequency.size, _RFM_SLICE):
         part = slice(start, start + _RFM_SLICE)
-        x, t_x, age = f[part], r[part], T[part]
+        x = frequency[part]
+        t_x, age = (table[code[part]] for table, code in zip(tables[1:], codes[1:], strict=True))
         if (t_x > age * (1 + 1e-12) + 1e-12).any() or ((x == 0) & (t_x != 0)).any():
             return True
         if any(bad.any() for bad in repeats_without_time(x, t_x, unit)):
@@ -249,11 +258,12 @@ def _breaks_a_rule(f: np.ndarray, r: np.ndarray, T: np.ndarray, unit: str | None
 
 
 def _decode(counter: KeyCounter, found, spans):
-    """Each column's values, codes (intp) and table of values, and the distinct keys' counts,
-    decoded a piece of keys at a time into arrays of the final size (no array of all the keys)."""
+    """The distinct keys' frequencies, each column's codes (intp) and table of values, and the
+    keys' counts, decoded a piece of keys at a time into arrays of the final size (no array of
+    all the keys)."""
     size, pieces = counter.pieces()
-    codes, values = ([np.empty(size, dtype=kind) for _ in spans] for kind in (np.intp, float))
-    counts, start = np.empty(size), 0
+    codes = [np.empty(size, dtype=np.intp) for _ in spans]
+    frequency, counts, start = np.empty(size), np.empty(size), 0
     tables = [np.arange(f[1], f[1] + span) / f[0] for f, span in zip(found, spans, strict=True)]
     for keys, found_counts in pieces:
         here = slice(start, start + keys.size)
@@ -261,9 +271,9 @@ def _decode(counter: KeyCounter, found, spans):
         rest, code_T = np.divmod(keys, spans[2])
         for column, code in enumerate((*np.divmod(rest, spans[1]), code_T)):
             codes[column][here] = code
-            np.take(tables[column], code, out=values[column][here])
+        np.take(tables[0], codes[0][here], out=frequency[here])
         start += keys.size
-    return values, codes, tables, counts
+    return frequency, codes, tables, counts
 
 
 def _spend_is_valid(data, x) -> bool:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from cli_run import error_line, run_cli
+from figure_stubs import embed_figures_as_pixels
 
 import clvmodel as clv
 from clvmodel._reading_text import missing_text_mask, missing_texts_as_nan
@@ -67,9 +68,10 @@ def test_parquet_log_refuses_a_missing_value_segment_as_the_csv_log_does(tmp_pat
     assert lines["parquet"].replace(str(parquet_log), str(csv_log)) == lines["csv"]
 
 
-def test_parquet_log_with_number_segments_is_priced_by_a_csv_cac_file(tmp_path):
+def test_parquet_log_with_number_segments_is_priced_by_a_csv_cac_file(tmp_path, monkeypatch):
     """Segments read as text alike from both formats: a Parquet column of 1.0 and 2.0 is the
     segments "1" and "2" that a CSV --cac-file (and a CSV log) writes, not "1.0" and "2.0"."""
+    embed_figures_as_pixels(monkeypatch)  # the report's figures are not what is checked here
     tx = clv.datasets.load_cdnow_sample()
     ids = tx["customer_id"].unique()
     channel = dict(zip(ids, np.where(np.arange(ids.size) % 2, 1.0, 2.0), strict=True))

@@ -73,13 +73,22 @@ def test_a_numeric_covariate_written_with_commas_or_a_currency_is_refused(frame,
     assert "converge" not in line
 
 
-def test_text_covariates_that_are_no_numbers_still_fit(frame, tmp_path):
-    path = tmp_path / "subs.csv"
+@pytest.fixture(scope="module")
+def plan_fit(frame, tmp_path_factory):
+    """``subscriptions fit --covariates plan`` on the frame: its run and the model file."""
+    folder = tmp_path_factory.mktemp("plan_covariate")
+    path = folder / "subs.csv"
     frame.to_csv(path, index=False)
-    result = run_cli("subscriptions", "fit", path, "-o", tmp_path / "m.json",
+    model = folder / "m.json"
+    result = run_cli("subscriptions", "fit", path, "-o", model,
                      "--observation-end", END, "--covariates", "plan")  # fmt: skip
+    return result, model
+
+
+def test_text_covariates_that_are_no_numbers_still_fit(plan_fit):
+    result, model = plan_fit
     assert result.returncode == 0, result.output
-    assert clv.load(tmp_path / "m.json").alpha_covariates == ["plan=premium"]
+    assert clv.load(model).alpha_covariates == ["plan=premium"]
 
 
 @pytest.mark.parametrize("command", ["score", "plan"])
@@ -155,13 +164,10 @@ def test_many_levels_give_no_pandas_warning(frame, tmp_path):
     assert "fragmented" not in result.output
 
 
-def test_every_row_rejected_for_a_level_names_the_covariate(frame, tmp_path):
-    path = tmp_path / "subs.csv"
-    frame.to_csv(path, index=False)
-    model = tmp_path / "m.json"
-    fitted = run_cli("subscriptions", "fit", path, "-o", model, "--observation-end", END,
-                     "--covariates", "plan")  # fmt: skip
+def test_every_row_rejected_for_a_level_names_the_covariate(frame, plan_fit, tmp_path):
+    fitted, model = plan_fit
     assert fitted.returncode == 0, fitted.output
+    path = tmp_path / "subs.csv"
     frame.assign(plan="gold").to_csv(path, index=False)
     result = run_cli("subscriptions", "score", model, path, "-o", tmp_path / "s.csv")
     line = error_line(result)

@@ -25,8 +25,8 @@ def split(cdnow_split):
 
 
 @pytest.fixture(scope="module")
-def bg(split):
-    return clv.BetaGeoModel().fit(split[0])
+def bg(cdnow_split_bg):
+    return cdnow_split_bg  # tests/conftest.py: BG/NBD fitted on split[0] (shared, read-only)
 
 
 def _with_attrs(frame: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:

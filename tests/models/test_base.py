@@ -35,6 +35,12 @@ def rfm(cdnow_rfm):
     return cdnow_rfm  # tests/conftest.py: the sample's RFM to 1997-09-30, weeks
 
 
+@pytest.fixture(scope="module")
+def days(cdnow_sample):
+    """The sample's RFM to 1997-09-30 in days (tests/conftest.py's ``cdnow_sample``)."""
+    return clv.rfm_summary(cdnow_sample, observation_end="1997-09-30", time_unit="D")
+
+
 def model_of(name, **kwargs):
     return PURCHASE_MODELS[name].from_params(PARAMS[name], time_unit="W", **kwargs)
 
@@ -126,7 +132,7 @@ def test_predictions_on_extreme_histories_are_finite_and_quiet(name):
     assert (table["expected_purchases"] >= 0).all()
 
 
-def test_numerical_gradient_fallback_fits_the_same_parameters(rfm):
+def test_numerical_gradient_fallback_fits_the_same_parameters(rfm, fitted_bg):
     class NoGradientBetaGeo(clv.BetaGeoModel):
         """BG/NBD as a model that gives its likelihood only."""
 
@@ -139,7 +145,7 @@ def test_numerical_gradient_fallback_fits_the_same_parameters(rfm):
         def _prepare(self, data, weights, time_unit=None):  # row by row, not the fused form
             return clv.models.PurchaseModel._prepare(self, data, weights, time_unit)
 
-    reference = clv.BetaGeoModel().fit(rfm)
+    reference = fitted_bg  # tests/conftest.py: clv.BetaGeoModel().fit(cdnow_rfm)
     fallback = NoGradientBetaGeo().fit(rfm)
     np.testing.assert_allclose(fallback.params_, reference.params_, rtol=1e-4)
     assert fallback.log_likelihood_ == pytest.approx(reference.log_likelihood_, abs=1e-6)
@@ -212,10 +218,7 @@ def test_no_dropout_in_the_data_ends_on_the_edge_with_a_clear_warning():
     assert model.params_["r"] / model.params_["alpha"] == pytest.approx(0.1, rel=0.1)
 
 
-def test_a_table_in_another_time_unit_is_refused(rfm):
-    days = clv.rfm_summary(
-        clv.datasets.load_cdnow_sample(), observation_end="1997-09-30", time_unit="D"
-    )
+def test_a_table_in_another_time_unit_is_refused(days):
     model = model_of("pnbd")
     with pytest.raises(clv.InputError, match="in days .* fitted in weeks"):
         model.expected_purchases(days, 10)
@@ -241,11 +244,8 @@ def test_unknown_process_for_covariates_is_refused():
         NoDropoutCovariates(dropout_covariates=["z"])
 
 
-def test_time_unit_can_be_given_when_join_drops_it(rfm):
+def test_time_unit_can_be_given_when_join_drops_it(rfm, days):
     # DataFrame.join drops attrs, and with them the unit rfm_summary recorded (issue 13, item 5).
-    days = clv.rfm_summary(
-        clv.datasets.load_cdnow_sample(), observation_end="1997-09-30", time_unit="D"
-    )
     joined = days.join(pd.DataFrame({"z": 1.0}, index=days.index))
     assert "time_unit" not in joined.attrs
     model = model_of("bgnbd")  # fitted in weeks
@@ -259,9 +259,9 @@ def test_time_unit_can_be_given_when_join_drops_it(rfm):
     )
 
 
-def test_price_plan_refuses_to_guess_a_lost_margin(rfm):
+def test_price_plan_refuses_to_guess_a_lost_margin(rfm, fitted_gg):
     model = model_of("bgnbd")
-    gg = clv.GammaGammaModel().fit(rfm)
+    gg = fitted_gg  # tests/conftest.py: clv.GammaGammaModel().fit(cdnow_rfm)
     scores = clv.churn_risk(model, rfm, 39, gg, margin=0.3)
     rebuilt = scores.copy()
     rebuilt.attrs.clear()  # as after a join, a merge or a round trip through a file

@@ -25,10 +25,8 @@ BGBB = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
 
 
 @pytest.fixture(scope="module")
-def split():
-    cal, hold = clv.calibration_holdout_split(
-        clv.datasets.load_cdnow_sample(), calibration_end="1997-09-30", observation_end="1998-06-30"
-    )
+def split(cdnow_split):
+    cal, hold = cdnow_split  # tests/conftest.py: the sample split at 1997-09-30 / 1998-06-30
     return cal.iloc[:300], hold
 
 

@@ -107,14 +107,10 @@ def _survival_sum(gamma, d, n_star):
     """Σ_{k=1}^{n*} B(γ, d+k)/B(γ, d) term by term, in mpmath at 400 digits."""
     with mp.workdps(400):
         g, d = mp.mpf(gamma), mp.mpf(d)
+        first, last = mp.loggamma(g + d), mp.loggamma(d)  # the same for every k: taken once
         return float(
             sum(
-                mp.exp(
-                    mp.loggamma(g + d)
-                    + mp.loggamma(d + k)
-                    - mp.loggamma(d)
-                    - mp.loggamma(g + d + k)
-                )
+                mp.exp(first + mp.loggamma(d + k) - last - mp.loggamma(g + d + k))
                 for k in range(1, n_star + 1)
             )
         )

@@ -79,12 +79,18 @@ def cdnow(cdnow_split):
     return cdnow_split[0]
 
 
+@pytest.fixture(scope="module")
+def fitted(cdnow):
+    """Each purchase model fitted once on ``cdnow``: the tests below only predict with them."""
+    return {name: model().fit(cdnow) for name, model in PURCHASE_MODELS.items()}
+
+
 @pytest.mark.parametrize("name", sorted(PURCHASE_MODELS))
-def test_intervals_equal_a_brute_force_mixture_of_the_model_pmf(name, cdnow):
+def test_intervals_equal_a_brute_force_mixture_of_the_model_pmf(name, cdnow, fitted):
     # The prediction interval of predict(..., interval=0.9) against one built by hand: the
     # model's own _pmf_if_alive for k = 0 … 60 at every sigma point, mixed with each row's
     # P(alive) there, then the cumulative sums.
-    model = PURCHASE_MODELS[name]().fit(cdnow)
+    model = fitted[name]
     rows = cdnow.iloc[::11]
     table = model.predict(rows, 39.0, which=("expected_purchases",), interval=0.9)
     x, t_x, age = (rows[c].to_numpy(dtype="float64") for c in ("frequency", "recency", "T"))
@@ -154,13 +160,13 @@ def test_tables_weighed_by_the_largest_alive_give_the_same_intervals():
 
 @pytest.mark.parametrize("method", ["delta", "draws"])
 @pytest.mark.parametrize("name", sorted(PURCHASE_MODELS))
-def test_a_customer_almost_surely_gone_does_not_stop_the_table(name, method, cdnow):
+def test_a_customer_almost_surely_gone_does_not_stop_the_table(name, method, cdnow, fitted):
     # 100,000 purchases in the first week of 20 and none since: given alive the count over a year
     # would be in the hundreds of thousands, but P(alive) is 0. Its interval is [0, 0]; it used
     # to refuse the whole table ("more than 0.05 of its mass above 100000 purchases"). The row is
     # numerics, not purchase days: it and the table it joins record no time unit, so validate_rfm
     # does not hold frequency to the days in recency (the model's unit is weeks, like cdnow's).
-    model = PURCHASE_MODELS[name]().fit(cdnow)
+    model = fitted[name]
     assert model.time_unit_ == cdnow.attrs["time_unit"] == "W"
     rows = cdnow.iloc[::40][["frequency", "recency", "T"]].copy()
     rows.attrs = {}

@@ -104,7 +104,8 @@ def _reference(x, a):
     with mp.workdps(30 + max(0, int(np.ceil(np.log10(x) - np.log10(a))))):
         x_, a_ = mp.mpf(x), mp.mpf(a)
         value = mp.loggamma(x_ + a_) - mp.loggamma(x_)
-        condition = abs(x_ * (mp.digamma(x_ + a_) - mp.digamma(x_))) + abs(a_ * mp.digamma(x_ + a_))
+        psi_sum = mp.digamma(x_ + a_)  # once, for both terms
+        condition = abs(x_ * (psi_sum - mp.digamma(x_))) + abs(a_ * psi_sum)
         return float(value), float(condition)
 
 

@@ -265,11 +265,13 @@ def test_figure_without_ax_is_pyplots_and_closes():
     assert plt.get_fignums() == []
 
 
-def test_command_line_figures_leave_no_pyplot_figure(tmp_path):
+def test_command_line_figures_leave_no_pyplot_figure(tmp_path, cdnow_log_files, monkeypatch):
     from cli_run import run_cli
+    from figure_stubs import draw_figures_without_rendering
 
-    log = tmp_path / "transactions.csv"
-    clv.datasets.load_cdnow_sample().to_csv(log, index=False)
+    log = cdnow_log_files[0]  # tests/conftest.py: the CDNOW sample as a CSV
+    # Every figure is drawn as evaluate draws it; the one whose file is checked is also rendered.
+    draw_figures_without_rendering(monkeypatch, render=("holdout_tracking_cumulative.png",))
     plt.close("all")
     result = run_cli("evaluate", log, "--calibration-end", "1997-09-30", "-o", tmp_path / "out")
     assert result.exit_code == 0, result.output

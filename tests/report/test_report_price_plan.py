@@ -12,6 +12,7 @@ from html import unescape
 
 import pandas as pd
 import pytest
+from figure_stubs import embed_figures_as_pixels
 
 import clvmodel as clv
 
@@ -24,7 +25,8 @@ def _text(html: str) -> str:
 
 @pytest.fixture(scope="module")
 def margin_report():
-    """The report of the CDNOW sample with a 30 % margin: its words and its analysis's plan."""
+    """The report of the CDNOW sample with a 30 % margin: its words and its analysis's plan
+    (figures drawn but not rendered: the tests read the words)."""
     from clvmodel.report import _analysis
 
     captured = {}
@@ -36,7 +38,8 @@ def margin_report():
 
     _analysis.analyse = keep
     try:
-        with warnings.catch_warnings():
+        with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings():
+            embed_figures_as_pixels(patch)
             warnings.simplefilter("ignore")
             html = clv.build_report(
                 clv.datasets.load_cdnow_sample(), "1997-09-30", margin=0.3, discount_rate=0.1

@@ -31,10 +31,10 @@ def _error(result) -> str:
 
 
 @pytest.fixture(scope="module")
-def work(tmp_path_factory):
+def work(tmp_path_factory, cdnow_sample):
     """The CDNOW sample as a CSV log and models fitted on its calibration period."""
     folder = tmp_path_factory.mktemp("outputs")
-    tx = clv.datasets.load_cdnow_sample()
+    tx = cdnow_sample
     log = folder / "log.csv"
     tx.assign(date=tx["date"].dt.strftime("%Y-%m-%d")).to_csv(log, index=False)
     models = folder / "models.json"
@@ -303,27 +303,36 @@ def test_outputs_follow_the_umask(work, tmp_path, umask):
     assert (tmp_path / "u.txt").stat().st_mode & 0o777 == 0o640
 
 
-def test_score_converts_an_rfm_file_in_the_unit_it_is_told(tmp_path):
-    # An RFM file records no time unit: --rfm-time-unit says it, and recency and T are converted
-    # to the model's (issue 13, item 5); without it, a note says the model's was assumed.
+@pytest.fixture(scope="module")
+def whole_log(cdnow_sample, tmp_path_factory):
+    """The CDNOW sample as ``to_csv`` writes it, models that ``clvmodel fit`` fits on all of it,
+    and its RFM tables to 1997-09-30 in days and in weeks (read-only: tests copy what they
+    change)."""
     import warnings
 
-    import clvmodel as clv
-
+    folder = tmp_path_factory.mktemp("whole_log")
+    log, models = folder / "log.csv", folder / "m.json"
+    cdnow_sample.to_csv(log, index=False)
+    assert run_cli("fit", log, "-o", models).exit_code == 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", clv.ClvWarning)
-        log = clv.datasets.load_cdnow_sample()
-        days = clv.rfm_summary(log, observation_end="1997-09-30", time_unit="D")
-    days.index.name = "customer_id"
+        tables = {
+            u: clv.rfm_summary(cdnow_sample, observation_end="1997-09-30", time_unit=u)
+            for u in "DW"
+        }
+    return {"log": log, "models": models, "rfm": tables}
+
+
+def test_score_converts_an_rfm_file_in_the_unit_it_is_told(tmp_path, whole_log):
+    # An RFM file records no time unit: --rfm-time-unit says it, and recency and T are converted
+    # to the model's (issue 13, item 5); without it, a note says the model's was assumed.
+    days = whole_log["rfm"]["D"].rename_axis("customer_id")
     days.to_csv(tmp_path / "rfm.csv")
-    log.to_csv(tmp_path / "log.csv", index=False)
-    assert run_cli("fit", tmp_path / "log.csv", "-o", tmp_path / "m.json").exit_code == 0
-    arguments = ["score", tmp_path / "m.json", tmp_path / "rfm.csv", "-o", tmp_path / "s.csv"]
+    arguments = ["score", whole_log["models"], tmp_path / "rfm.csv", "-o", tmp_path / "s.csv"]
     converted = run_cli(*arguments, "--rfm-time-unit", "D")
     assert converted.exit_code == 0 and "pass --rfm-time-unit" not in converted.output
     told = pd.read_csv(tmp_path / "s.csv", dtype={"customer_id": str}).set_index("customer_id")
-    weeks = clv.rfm_summary(log, observation_end="1997-09-30", time_unit="W")
-    weeks.index.name = "customer_id"
+    weeks = whole_log["rfm"]["W"].rename_axis("customer_id")
     weeks.to_csv(tmp_path / "rfm.csv")
     assert run_cli(*arguments, "--rfm-time-unit", "W").exit_code == 0
     expected = pd.read_csv(tmp_path / "s.csv", dtype={"customer_id": str}).set_index("customer_id")
@@ -342,25 +351,15 @@ def test_score_converts_an_rfm_file_in_the_unit_it_is_told(tmp_path):
     )
 
 
-def test_score_reads_the_time_unit_a_parquet_rfm_file_records(tmp_path):
+def test_score_reads_the_time_unit_a_parquet_rfm_file_records(tmp_path, whole_log):
     # rfm_summary(..., time_unit="D").to_parquet records its unit: score read the days as the
     # model's weeks, CLV 5.8× too low; it now refuses, or converts when told, as plan.
-    import warnings
-
-    import clvmodel as clv
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", clv.ClvWarning)
-        log = clv.datasets.load_cdnow_sample()
-        tables = {u: clv.rfm_summary(log, observation_end="1997-09-30", time_unit=u) for u in "DW"}
-    for unit, table in tables.items():
+    for unit, table in whole_log["rfm"].items():
         table.rename_axis("customer_id").to_parquet(tmp_path / f"rfm_{unit}.parquet")
-    log.to_csv(tmp_path / "log.csv", index=False)
-    assert run_cli("fit", tmp_path / "log.csv", "-o", tmp_path / "m.json").exit_code == 0
 
     def score(unit, *options):
         output = tmp_path / f"s_{unit}{''.join(options)}.csv"
-        result = run_cli("score", tmp_path / "m.json", tmp_path / f"rfm_{unit}.parquet", "-o",
+        result = run_cli("score", whole_log["models"], tmp_path / f"rfm_{unit}.parquet", "-o",
                          output, *options)  # fmt: skip
         return result, output
 
@@ -378,15 +377,11 @@ def test_score_reads_the_time_unit_a_parquet_rfm_file_records(tmp_path):
 
 
 @pytest.mark.parametrize("command", ["score", "plan"])
-def test_rfm_time_unit_is_refused_for_a_transaction_log(tmp_path, command):
+def test_rfm_time_unit_is_refused_for_a_transaction_log(tmp_path, command, whole_log):
     # A log has no recency and T of its own (it is summarised in the model's unit): the option
     # was silently ignored.
-    import clvmodel as clv
-
-    clv.datasets.load_cdnow_sample().to_csv(tmp_path / "log.csv", index=False)
-    assert run_cli("fit", tmp_path / "log.csv", "-o", tmp_path / "m.json").exit_code == 0
     output = tmp_path / "out.csv"
-    arguments = [tmp_path / "m.json", tmp_path / "log.csv", "-o", output, "--rfm-time-unit", "D"]
+    arguments = [whole_log["models"], whole_log["log"], "-o", output, "--rfm-time-unit", "D"]
     result = run_cli(command, *arguments)
     assert result.exit_code == 2 and not output.exists()
     assert "--rfm-time-unit is for an RFM table INPUT" in result.output

@@ -42,16 +42,14 @@ main()
 
 
 @pytest.fixture(scope="module")
-def inputs(tmp_path_factory):
+def inputs(tmp_path_factory, cdnow_sample, fitted_bg, fitted_gg):
+    # fitted_bg and fitted_gg (tests/conftest.py): BetaGeoModel().fit(rfm) and
+    # GammaGammaModel().fit(rfm) on the sample's RFM to 1997-09-30 in weeks, shared read-only.
     folder = tmp_path_factory.mktemp("signals")
-    tx = clv.datasets.load_cdnow_sample()
     log = folder / "log.parquet"
-    tx.to_parquet(log)
-    rfm = clv.rfm_summary(tx, observation_end="1997-09-30", time_unit="W")
+    cdnow_sample.to_parquet(log)
     models = folder / "models.json"
-    clv.models.bundle.ModelBundle(
-        bg=clv.BetaGeoModel().fit(rfm), gg=clv.GammaGammaModel().fit(rfm), naive=None, metadata={}
-    ).save(models)
+    clv.models.bundle.ModelBundle(bg=fitted_bg, gg=fitted_gg, naive=None, metadata={}).save(models)
     script = folder / "slow_score.py"
     script.write_text(_SLOW_SCORE)
     return {"log": log, "models": models, "script": script}

@@ -33,14 +33,16 @@ def log_beta_ratio(alpha, beta, log_u):
     # u tiny beside β (β = 1e285, α = 1e272): the two shifts are ~u ln β (or ~α ln β) each and
     # their difference ~u α/β; it is u [ψ(β) − ψ(α+β)] + u²/2 [ψ'(β) − ψ'(α+β)] to O((u/β)³).
     taylor = (u <= _TAYLOR_SHIFT * beta) & ~far
-    by_u = (u <= alpha) & ~taylor
-    by_alpha = ~(u <= alpha) & ~far & ~taylor
+    by_shift = u <= alpha
+    by_u = by_shift & ~taylor
+    by_alpha = ~(by_shift | far | taylor)
     # The usual case (u > α, for most): one pass over all, the rest patched.
     if 2 * np.count_nonzero(by_alpha) > by_alpha.size:
         with np.errstate(invalid="ignore"):
             ll = log_gamma_shift(beta_in, alpha_in) - log_gamma_shift(beta_in + u, alpha_in)
-        ll = np.array(np.broadcast_to(ll, u.shape))
-        by_alpha = np.zeros(u.shape, dtype=bool)
+        if not (isinstance(ll, np.ndarray) and ll.shape == u.shape):
+            ll = np.array(np.broadcast_to(ll, u.shape))
+        by_alpha = None
     else:
         ll = np.zeros(u.shape)
     if taylor.any():
@@ -50,7 +52,7 @@ def log_beta_ratio(alpha, beta, log_u):
     if by_u.any():
         a, b, v = alpha[by_u], beta[by_u], u[by_u]
         ll[by_u] = log_gamma_shift(b, v) - log_gamma_shift(a + b, v)
-    if by_alpha.any():
+    if by_alpha is not None and by_alpha.any():
         a, b, v = alpha[by_alpha], beta[by_alpha], u[by_alpha]
         ll[by_alpha] = log_gamma_shift(b, a) - log_gamma_shift(b + v, a)
     if far.any():

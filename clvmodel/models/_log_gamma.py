@@ -23,33 +23,63 @@ __all__ = [
 # Stirling's series for ln Γ(y) − (y − ½) ln y + y − ½ ln 2π: B_2k / (2k (2k − 1) y^(2k−1)).
 _STIRLING = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188, -691 / 360360)
 _STIRLING_FROM = 10.0
+_STEPS = np.arange(_STIRLING_FROM)  # the j of the recurrences' Σ_{j<10}
+
+
+def _horner(square, coefficients):
+    """Σ_k coefficients[k] s^k at s = ``square``, by Horner's rule."""
+    total = coefficients[-1]
+    for coefficient in reversed(coefficients[:-1]):
+        total = total * square + coefficient
+    return total
 
 
 def _stirling_remainder(y):
     inverse = 1.0 / y
-    square = inverse * inverse
-    total = np.zeros_like(inverse)
-    for coefficient in reversed(_STIRLING):
-        total = total * square + coefficient
-    return total * inverse
+    return _horner(inverse * inverse, _STIRLING) * inverse
+
+
+def _remainders(y, a):
+    """Stirling's remainders ω(y + a) and ω(y) in one pass over both (the same numbers as two
+    calls of :func:`_stirling_remainder`: only the count of NumPy calls, which costs more than
+    the arithmetic on the few rows of a fit's distinct histories, changes)."""
+    inverse = 1.0 / np.concatenate((y + a, y))
+    both = _horner(inverse * inverse, _STIRLING) * inverse
+    return both[: y.size], both[y.size :]
 
 
 def _lifted(x, a):
-    """x and a as float arrays, the argument y where the asymptotic series is used (x moved up by
-    10 where x < 10) and the mask of the moved entries."""
-    x, a = np.broadcast_arrays(np.asarray(x, dtype="float64"), np.asarray(a, dtype="float64"))
+    """x and a as 1-D float arrays (broadcast together), the argument y where the asymptotic
+    series is used (x moved up by 10 where x < 10), the mask of the moved entries (None when
+    there are none) and the shape of the result."""
+    x, a = np.asarray(x, dtype="float64"), np.asarray(a, dtype="float64")
+    shape = x.shape
+    if a.shape != shape:
+        x, a = np.broadcast_arrays(x, a)
+        shape = x.shape
+    x, a = x.ravel(), a.ravel()
     low = x < _STIRLING_FROM
-    y = np.where(low, x + _STIRLING_FROM, x)
-    return x, a, y, low
+    if not low.any():
+        return x, a, x, None, shape
+    return x, a, np.where(low, x + _STIRLING_FROM, x), low, shape
 
 
 def _lift(x, a, low, term):
-    """Σ_{j<10} term(x + j, a) where x was moved up by 10 (``low``), 0 elsewhere: what the
-    recurrences of ln Γ, ψ and ψ' add back."""
-    if not low.any():
+    """Σ_{j<10} term(x + j, a) where x was moved up by 10 (``low``) and a ≠ 0, 0 elsewhere:
+    what the recurrences of ln Γ, ψ and ψ' add back (the terms are 0 at a = 0)."""
+    if low is None:
         return 0.0
+    low = low & (a != 0.0)
+    count = np.count_nonzero(low)
+    if count == 0:
+        return 0.0
+    every = count == low.size
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if every:
+            return term(x[:, None] + _STEPS, a[:, None]).sum(axis=-1)
+        terms = term(x[low][:, None] + _STEPS, a[low][:, None])
     lift = np.zeros(x.shape)
-    lift[low] = term(x[low][:, None] + np.arange(_STIRLING_FROM), a[low][:, None]).sum(axis=-1)
+    lift[low] = terms.sum(axis=-1)
     return lift
 
 
@@ -77,18 +107,17 @@ def log_gamma_shift(x, a):
     >>> float(abs(log_gamma_shift(3.0, 2.0) - (gammaln(5.0) - gammaln(3.0)))) < 1e-14
     True
     """
-    shape = np.broadcast_shapes(np.shape(x), np.shape(a))
-    x, a, y, low = (v.ravel() for v in _lifted(x, a))  # 1-d, for the masked updates below
+    x, a, y, low, shape = _lifted(x, a)  # 1-d, for the masked updates below
     value = _times_log1p(y - 0.5, a, y) + a * np.log(y + a) - a
     # (value + ω(y + a)) − ω(y) in this order: the same bits as before this function kept small a;
     # where that difference would round away digits of a small a > 0, the exact ω(y + a) − ω(y)
     # (at a = 0 it is exactly 0, as is value).
-    shifted = value + _stirling_remainder(y + a) - _stirling_remainder(y)
+    omega_shifted, omega = _remainders(y, a)
+    shifted = value + omega_shifted - omega
     small = (a < _SMALL_SHIFT / y) & (a > 0.0)
     if small.any():
         shifted[small] = value[small] + stirling_remainder_shift(y[small], a[small])
-    with np.errstate(divide="ignore", invalid="ignore"):  # the terms are 0 at a = 0
-        shifted -= _lift(x, a, low & (a != 0.0), _log1p_ratio)
+    shifted -= _lift(x, a, low, _log1p_ratio)
     return shifted.reshape(shape)[()]
 
 
@@ -156,13 +185,17 @@ _TRIGAMMA = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730)
 
 
 def _series(y, coefficients, power):
-    """Σ_k coefficients[k] / y^(2k + power) by Horner's rule in 1/y²."""
+    """Σ_k coefficients[k] / y^(2k + power) by Horner's rule in 1/y² (power 2 or 3)."""
     inverse = 1.0 / y
     square = inverse * inverse
-    total = np.zeros_like(square)
-    for coefficient in reversed(coefficients):
-        total = total * square + coefficient
-    return total * square * inverse ** (power - 2)
+    total = _horner(square, coefficients) * square
+    return total * inverse if power == 3 else total
+
+
+def _series_pair(y, a, coefficients, power):
+    """:func:`_series` at y + a and at y, in one pass over both (see :func:`_remainders`)."""
+    both = _series(np.concatenate((y + a, y)), coefficients, power)
+    return both[: y.size], both[y.size :]
 
 
 def digamma_shift(x, a):
@@ -188,13 +221,12 @@ def digamma_shift(x, a):
     >>> float(abs(digamma_shift(0.3, 2.0) - (psi(2.3) - psi(0.3)))) < 1e-14
     True
     """
-    x, a, y, low = _lifted(x, a)
+    x, a, y, low, shape = _lifted(x, a)
     ratio = a / (y + a)
-    value = (
-        np.log1p(a / y) + ratio / (2.0 * y) + _series(y + a, _DIGAMMA, 2) - _series(y, _DIGAMMA, 2)
-    )
-    # The terms are 0 at a = 0 (u > 0).
-    return value + _lift(x, a, low & (a != 0.0), lambda u, a: a / (u + a) / u)
+    series_shifted, series = _series_pair(y, a, _DIGAMMA, 2)
+    value = np.log1p(a / y) + ratio / (2.0 * y) + series_shifted - series
+    value += _lift(x, a, low, lambda u, a: a / (u + a) / u)
+    return value.reshape(shape)[()]
 
 
 def trigamma_shift(x, a):
@@ -221,17 +253,14 @@ def trigamma_shift(x, a):
     >>> bool(abs(trigamma_shift(0.3, 2.0) - (polygamma(1, 2.3) - polygamma(1, 0.3))) < 1e-13)
     True
     """
-    x, a, y, low = _lifted(x, a)
+    x, a, y, low, shape = _lifted(x, a)
     ratio = a / (y + a)
-    value = (
-        -ratio / y
-        - ratio * (2.0 - ratio) / (2.0 * y * y)
-        + _series(y + a, _TRIGAMMA, 3)
-        - _series(y, _TRIGAMMA, 3)
-    )
+    series_shifted, series = _series_pair(y, a, _TRIGAMMA, 3)
+    value = -ratio / y - ratio * (2.0 - ratio) / (2.0 * y * y) + series_shifted - series
     # The terms are 0 at a = 0 (also where u² underflows to 0: x < ~1e-154).
     term = lambda u, a: a / (u + a) * (2.0 - a / (u + a)) / (u * u)  # noqa: E731
-    return value - _lift(x, a, low & (a != 0.0), term)
+    value -= _lift(x, a, low, term)
+    return value.reshape(shape)[()]
 
 
 def log_minus_digamma(z):

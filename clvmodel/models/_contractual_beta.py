@@ -33,9 +33,9 @@ def log_beta_ratio(alpha, beta, log_u):
     # u tiny beside β (β = 1e285, α = 1e272): the two shifts are ~u ln β (or ~α ln β) each and
     # their difference ~u α/β; it is u [ψ(β) − ψ(α+β)] + u²/2 [ψ'(β) − ψ'(α+β)] to O((u/β)³).
     taylor = (u <= _TAYLOR_SHIFT * beta) & ~far
-    by_shift = u <= alpha
-    by_u = by_shift & ~taylor
-    by_alpha = ~(by_shift | far | taylor)
+    u_at_most_alpha = u <= alpha
+    by_u = u_at_most_alpha & ~taylor
+    by_alpha = ~(u_at_most_alpha | far | taylor)
     # The usual case (u > α, for most): one pass over all, the rest patched.
     if 2 * np.count_nonzero(by_alpha) > by_alpha.size:
         with np.errstate(invalid="ignore"):

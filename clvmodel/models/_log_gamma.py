@@ -185,11 +185,13 @@ _TRIGAMMA = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730)
 
 
 def _series(y, coefficients, power):
-    """Σ_k coefficients[k] / y^(2k + power) by Horner's rule in 1/y² (power 2 or 3)."""
+    """Σ_k coefficients[k] / y^(2k + power) by Horner's rule in 1/y² (power ≥ 2)."""
     inverse = 1.0 / y
     square = inverse * inverse
     total = _horner(square, coefficients) * square
-    return total * inverse if power == 3 else total
+    for _ in range(power - 2):
+        total = total * inverse
+    return total
 
 
 def _series_pair(y, a, coefficients, power):

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from clvmodel import _grouping as grouping
 from clvmodel._grouping import count_rows, group_rows
 from clvmodel.errors import InputError
 from clvmodel.models._compress import compress_rows, weighted_compress
@@ -88,7 +89,22 @@ def _tables(draw):
 @given(_tables())
 def test_grouping_matches_a_dictionary_of_rows(table):
     columns, weights = table
-    _check(columns, weights)
+    _check(columns, weights)  # up to 64 rows: the dict of row tuples
+    # The integer and hashing routes, which larger tables take, on the same tables.
+    few_rows = grouping._FEW_ROWS
+    grouping._FEW_ROWS = -1
+    try:
+        _check(columns, weights)
+    finally:
+        grouping._FEW_ROWS = few_rows
+
+
+def test_a_few_rows_take_the_dict_route_unless_a_number_is_missing():
+    rows = [np.array([0.0, -0.0, 2.5, 2.5, np.inf]), np.array([1, 1, 3, 3, 1])]
+    assert grouping._group_few_rows(rows) is not None
+    _check(rows)
+    assert grouping._group_few_rows([np.array([1.0, np.nan])]) is None
+    assert grouping._group_few_rows([np.array(["a", "b"], dtype=object)]) is None
 
 
 def test_integer_route_on_days_weeks_and_covariates():

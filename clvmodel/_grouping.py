@@ -6,7 +6,9 @@ key with its position packed into the low bits, and a single sort of int64 value
 groups (numpy sorts plain integers with SIMD, far faster than it sorts arguments or hashes).
 Otherwise each column is factorised by hashing and the codes are combined. Both keep exact
 floating-point equality: a value v maps to the integer k = round(v · s) only when k / s == v holds
-bit for bit for the whole column, so two values share a code exactly when they are equal.
+bit for bit for the whole column, so two values share a code exactly when they are equal. Up to
+64 rows of numbers, :func:`group_rows` labels them by a dict of row tuples instead (the same
+groups, without the routes' fixed cost).
 """
 
 from __future__ import annotations

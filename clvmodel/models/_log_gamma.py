@@ -39,12 +39,11 @@ def _stirling_remainder(y):
     return _horner(inverse * inverse, _STIRLING) * inverse
 
 
-def _remainders(y, a):
-    """Stirling's remainders ω(y + a) and ω(y) in one pass over both (the same numbers as two
-    calls of :func:`_stirling_remainder`: only the count of NumPy calls, which costs more than
-    the arithmetic on the few rows of a fit's distinct histories, changes)."""
-    inverse = 1.0 / np.concatenate((y + a, y))
-    both = _horner(inverse * inverse, _STIRLING) * inverse
+def _at_shifted_and_plain(function, y, a, *args):
+    """``function(y + a, *args)`` and ``function(y, *args)`` in one call on both arguments
+    together: the same numbers as two calls (the functions are elementwise), in half the NumPy
+    calls, which cost more than the arithmetic on the few rows of a fit's distinct histories."""
+    both = function(np.concatenate((y + a, y)), *args)
     return both[: y.size], both[y.size :]
 
 
@@ -112,7 +111,7 @@ def log_gamma_shift(x, a):
     # (value + ω(y + a)) − ω(y) in this order: the same bits as before this function kept small a;
     # where that difference would round away digits of a small a > 0, the exact ω(y + a) − ω(y)
     # (at a = 0 it is exactly 0, as is value).
-    omega_shifted, omega = _remainders(y, a)
+    omega_shifted, omega = _at_shifted_and_plain(_stirling_remainder, y, a)
     shifted = value + omega_shifted - omega
     small = (a < _SMALL_SHIFT / y) & (a > 0.0)
     if small.any():
@@ -194,12 +193,6 @@ def _series(y, coefficients, power):
     return total
 
 
-def _series_pair(y, a, coefficients, power):
-    """:func:`_series` at y + a and at y, in one pass over both (see :func:`_remainders`)."""
-    both = _series(np.concatenate((y + a, y)), coefficients, power)
-    return both[: y.size], both[y.size :]
-
-
 def digamma_shift(x, a):
     """ψ(x + a) − ψ(x) for x > 0, a ≥ 0, without the cancellation of ``psi(x + a) - psi(x)``.
 
@@ -225,7 +218,7 @@ def digamma_shift(x, a):
     """
     x, a, y, low, shape = _lifted(x, a)
     ratio = a / (y + a)
-    series_shifted, series = _series_pair(y, a, _DIGAMMA, 2)
+    series_shifted, series = _at_shifted_and_plain(_series, y, a, _DIGAMMA, 2)
     value = np.log1p(a / y) + ratio / (2.0 * y) + series_shifted - series
     value += _lift(x, a, low, lambda u, a: a / (u + a) / u)
     return value.reshape(shape)[()]
@@ -257,7 +250,7 @@ def trigamma_shift(x, a):
     """
     x, a, y, low, shape = _lifted(x, a)
     ratio = a / (y + a)
-    series_shifted, series = _series_pair(y, a, _TRIGAMMA, 3)
+    series_shifted, series = _at_shifted_and_plain(_series, y, a, _TRIGAMMA, 3)
     value = -ratio / y - ratio * (2.0 - ratio) / (2.0 * y * y) + series_shifted - series
     # The terms are 0 at a = 0 (also where u² underflows to 0: x < ~1e-154).
     term = lambda u, a: a / (u + a) * (2.0 - a / (u + a)) / (u * u)  # noqa: E731

@@ -173,11 +173,11 @@ def test_paired_series_give_the_bits_of_separate_ones(y, a):
 
     y = np.array(y)
     a = np.array(a[: y.size])
-    shifted, plain = lg._remainders(y, a)
+    shifted, plain = lg._at_shifted_and_plain(lg._stirling_remainder, y, a)
     assert shifted.tobytes() == lg._stirling_remainder(y + a).tobytes()
     assert plain.tobytes() == lg._stirling_remainder(y).tobytes()
     for coefficients, power in ((lg._DIGAMMA, 2), (lg._TRIGAMMA, 3)):
-        shifted, plain = lg._series_pair(y, a, coefficients, power)
+        shifted, plain = lg._at_shifted_and_plain(lg._series, y, a, coefficients, power)
         assert shifted.tobytes() == lg._series(y + a, coefficients, power).tobytes()
         assert plain.tobytes() == lg._series(y, coefficients, power).tobytes()
 

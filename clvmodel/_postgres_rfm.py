@@ -21,7 +21,14 @@ import pandas as pd
 
 from clvmodel import _reading_sql, _rfm_sql
 from clvmodel._postgres_connect import connect, display, sqlstate, translate_error
-from clvmodel._postgres_read import base_type, nullable_integer, quote_name_part, relation_sql
+from clvmodel._postgres_read import (
+    base_type,
+    describe_source,
+    nullable_integer,
+    quote_name_part,
+    relation_sql,
+    require_columns,
+)
 from clvmodel._reading_sql import Dialect, id_sql, reject_reason_sql
 from clvmodel._rfm_common import as_rfm_frame
 from clvmodel._rfm_sql import rfm_query
@@ -29,7 +36,7 @@ from clvmodel.errors import InputError
 from clvmodel.rfm import TIME_UNITS, check_not_in_future, day_number, observation_end_day
 from clvmodel.value import observed_years
 
-__all__ = ["PostgresLog", "can_push_down"]
+__all__ = ["PostgresLog", "can_push_down", "push_down"]
 
 _PG = Dialect("postgres")
 _INTEGERS = ("smallint", "integer", "bigint")
@@ -48,6 +55,30 @@ def can_push_down(types: dict, customer_col: str, date_col: str, amount_col, dat
     )
 
 
+def push_down(source, needed: dict[str, str]) -> PostgresLog | None:
+    """The log of ``source`` (a :class:`clvmodel.engine.TransactionSource` of a PostgreSQL URI)
+    summarised inside the server, or None when its ``pushdown`` is False or, left unset, the
+    columns' types do not allow it (:func:`can_push_down`); ``needed``: role -> column."""
+    if source.pushdown is False:
+        return None
+    what = f"table {source.table!r}" if source.table is not None else "the query"
+    types = describe_source(source.path, source.table, source.query)
+    require_columns(types, needed, f"{what} at {display(source.path)}")
+    columns = (source.customer_col, source.date_col, source.amount_col)
+    if not can_push_down(types, *columns, source.date_format):
+        if source.pushdown:
+            raise InputError(
+                f"cannot summarise {what} inside PostgreSQL: the columns' types are "
+                f"{ {c: types[c] for c in needed.values()} }; it takes integer or text ids, "
+                "date or timestamp dates and numeric amounts. Leave pushdown unset."
+            )
+        return None
+    return PostgresLog(
+        source.path, source.table, source.query, types, *columns, source.observation_end,
+        source.time_unit, source.drop_duplicates,
+    )  # fmt: skip
+
+
 class PostgresLog:
     """The methods of :class:`clvmodel.engine.TransactionSource` for a PostgreSQL table or
     query whose column types pass :func:`can_push_down`; the engine delegates to it."""
@@ -58,6 +89,7 @@ class PostgresLog:
         self.amount_col = amount_col
         self.with_amount = amount_col is not None
         self.time_unit = time_unit
+        self.customer_type = types[customer_col]  # for writing scores back
         self.text_ids = base_type(types[customer_col]) in _TEXTS
         relation = relation_sql(table, query)
         customer, _ = id_sql(quote_name_part(customer_col), "text" if self.text_ids else "integer",

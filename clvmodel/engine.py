@@ -33,11 +33,12 @@ from clvmodel._duck_log import (
     raise_nothing_usable,
 )
 from clvmodel._postgres_connect import display, is_postgres_uri, one_catalog
-from clvmodel._postgres_read import PostgresSpool, describe_source, require_columns
-from clvmodel._postgres_rfm import PostgresLog, can_push_down
+from clvmodel._postgres_read import PostgresSpool
+from clvmodel._postgres_rfm import push_down
 from clvmodel._rfm_common import as_rfm_frame
 from clvmodel._rfm_read import CheckedParquetLog
 from clvmodel._rfm_source import RfmSource, is_transaction_log
+from clvmodel._source_closing import ClosingSource
 from clvmodel.errors import InputError
 from clvmodel.rfm import TIME_UNITS, check_not_in_future, day_number, observation_end_day
 from clvmodel.value import observed_years
@@ -53,7 +54,7 @@ __all__ = [
 
 
 @dataclass
-class TransactionSource:
+class TransactionSource(ClosingSource):
     """A transaction log in a file or database table, read by DuckDB.
 
     Parameters
@@ -103,7 +104,10 @@ class TransactionSource:
     the same SQL (see ``pushdown``), or the three columns are streamed in Arrow batches into a
     temporary Parquet file (bounded memory; removed with the source) read by the rules above;
     either way every route rejects the same rows for the same reasons. ``customer_type`` records the
-    customer column's PostgreSQL type (None for files), for writing scores back.
+    customer column's PostgreSQL type (None for files), for writing scores back. The summary in
+    the server reads one snapshot in one transaction, which holds a share lock on the tables
+    read (``DROP`` or ``ALTER`` of them waits) until :meth:`close`: use the source in a ``with``
+    block, which closes it.
     """
 
     path: str | os.PathLike
@@ -125,12 +129,15 @@ class TransactionSource:
             raise InputError(f"time_unit={self.time_unit!r} is not supported; use 'D' or 'W'.")
         needed = {"customer": self.customer_col, "date": self.date_col, "amount": self.amount_col}
         needed = {role: name for role, name in needed.items() if name is not None}
-        self.customer_type = self._pg = self._what = self._usable = None
+        self.customer_type = self._pg = self._spool = self._what = self._usable = None
+        self._own_connection = self.connection is None  # closed with the source
         self._rows = self._duplicates = self._inputs = None  # counts and inputs, taken once
         if is_postgres_uri(self.path):
             self._what = f"table {self.table!r}" if self.table is not None else "the query"
             with one_catalog():  # describing, then reading: the type catalog read once
-                if self._push_down(needed):
+                self._pg = push_down(self, needed)
+                if self._pg is not None:
+                    self.customer_type, self.end = self._pg.customer_type, self._pg.end
                     return
                 # Stream the needed columns into a Parquet spool; DuckDB reads it like any file.
                 self._spool = PostgresSpool(
@@ -150,30 +157,6 @@ class TransactionSource:
         columns = column_types(self.connection, relation)
         require_roles(columns, needed)
         self._build_views(relation, columns)
-
-    def _push_down(self, needed: dict[str, str]) -> bool:
-        """Hand the work to PostgreSQL when the column types allow; whether it was."""
-        if self.pushdown is False:
-            return False
-        types = describe_source(self.path, self.table, self.query)
-        require_columns(types, needed, f"{self._what} at {display(self.path)}")
-        self.customer_type = types[self.customer_col]
-        if not can_push_down(
-            types, self.customer_col, self.date_col, self.amount_col, self.date_format
-        ):
-            if self.pushdown:
-                raise InputError(
-                    f"cannot summarise {self._what} inside PostgreSQL: the columns' types are "
-                    f"{ {c: types[c] for c in needed.values()} }; it takes integer or text ids, "
-                    "date or timestamp dates and numeric amounts. Leave pushdown unset."
-                )
-            return False
-        self._pg = PostgresLog(
-            self.path, self.table, self.query, types, self.customer_col, self.date_col,
-            self.amount_col, self.observation_end, self.time_unit, self.drop_duplicates,
-        )  # fmt: skip
-        self.end = self._pg.end
-        return True
 
     def _build_views(self, relation: str, columns: dict[str, str]) -> None:
         con = self.connection
@@ -200,6 +183,16 @@ class TransactionSource:
         by its URI without the password)."""
         where = f"{self._what} at {display(self.path)}" if self._what else None
         raise_nothing_usable(self.connection, where, getattr(self, "end", None), self.amount_col)
+
+    def close(self) -> None:
+        """End the PostgreSQL transaction (and its locks on the tables read), remove the local
+        copy of streamed rows, and close the DuckDB connection the source opened itself (not
+        one passed in). Leaving a ``with`` block closes the source."""
+        for held in (self._pg, self._spool):
+            if held is not None:
+                held.close()
+        if self._own_connection and self.connection is not None:
+            self.connection.close()
 
     # ----------------------------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -347,7 +340,7 @@ class TransactionSource:
         return self._inputs
 
 
-class ParquetLogSource(CheckedParquetLog):
+class ParquetLogSource(ClosingSource, CheckedParquetLog):
     """A Parquet log read without DuckDB: the methods of :class:`TransactionSource` with the same
     results (see :func:`open_transaction_log`)."""
 
@@ -384,6 +377,7 @@ def open_transaction_log(path, connect_duckdb=connect, naive: bool = False, **op
     Returns
     -------
     ParquetLogSource or TransactionSource
+        Either closes in a ``with`` block (see :meth:`TransactionSource.close`).
     """
     plain = not any(options.get(k) for k in ("table", "query", "pushdown", "date_format"))
     location = Path("") if is_postgres_uri(path) else Path(path)
@@ -396,4 +390,5 @@ def open_transaction_log(path, connect_duckdb=connect, naive: bool = False, **op
         )  # fmt: skip
         if fast is not None:
             return fast
-    return TransactionSource(path, connection=connect_duckdb(), **options)
+    connection = None if connect_duckdb is connect else connect_duckdb()
+    return TransactionSource(path, connection=connection, **options)

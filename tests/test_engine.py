@@ -329,3 +329,27 @@ def test_the_counts_take_the_duplicates_in_the_same_scan(sample_files):
     # The same number as counting each group of equal rows.
     query = _reading_sql.duplicate_rows_sql("clv_checked")
     assert source.connection.execute(query).fetchall()[0][0] == 9
+
+
+def test_a_source_closes_the_duckdb_connection_it_opened_and_no_other(sample_files):
+    _, csv, _, _ = sample_files
+    with TransactionSource(csv, observation_end="1997-09-30") as own:
+        assert own.counts()["valid_customers"] == 2357
+    with pytest.raises(duckdb.ConnectionException):
+        own.connection.execute("SELECT 1")
+    own.close()  # a second close does nothing
+
+    connection = duckdb.connect()
+    with TransactionSource(csv, connection=connection) as lent:
+        lent.rfm()
+    assert connection.execute("SELECT 1").fetchall() == [(1,)]  # the caller's, still open
+
+
+def test_every_route_of_open_transaction_log_closes_in_a_with_block(sample_files):
+    from clvmodel.engine import ParquetLogSource, open_transaction_log
+
+    _, csv, parquet, _ = sample_files
+    for path, kind in ((parquet, ParquetLogSource), (csv, TransactionSource)):
+        with open_transaction_log(path, observation_end="1997-09-30") as log:
+            assert type(log) is kind
+            assert len(log.rfm()) == 2357

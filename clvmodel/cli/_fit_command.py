@@ -140,10 +140,10 @@ def fit(
     with (
         csv_rows_checked(transactions, options["memory_limit"]),
         _rfm_table_refused(transactions, options),
-    ):
-        source = transaction_source(
+        transaction_source(
             transactions, time_unit, naive=bool(options["amount_col"]), **options
-        )
+        ) as source,  # closed at the end of the block: a database transaction ends there
+    ):
         counts = source.check_usable()
         report_duplicates(counts.get("duplicate_rows", 0), options["drop_duplicates"])
         histories = source.distinct_histories()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -191,25 +192,26 @@ def score(
         options["amount_col"] = ""
     unit = bundle.bg.time_unit_
     settings = (bundle, duration, discount_rate, margin, interval)
-    with csv_rows_checked(input_path, options["memory_limit"]):
+    # The sources and spools opened to read INPUT are closed on leaving the block (on an error
+    # too): a PostgreSQL source's transaction, and its lock on the table, end there.
+    with csv_rows_checked(input_path, options["memory_limit"]), ExitStack() as opened:
         is_log, connection = _is_log(input_path, options)
         rfm_input = not is_log
         if not rfm_input and rfm_time_unit is not None:
             raise InputError(log_time_unit_refusal(display(input_path)))
         if rfm_input and options["observation_end"] is not None:  # else silently not used
             raise InputError(rfm_observation_end_refusal(display(input_path)))
+        reading = (input_path, unit, batch_size, options, connection, opened)
         if rfm_input:
-            read = _read_rfm(input_path, unit, rfm_time_unit, batch_size, options, connection)
+            read = _read_rfm(*reading, rfm_time_unit)
         else:
-            read = _read_log(input_path, unit, batch_size, options, connection)
+            read = _read_log(*reading)
             if options["observation_end"] is None and (
                 note := observation_end_note(model, bundle, read.end)
             ):
                 click.echo(note, err=True)
         read.rejected = _input_names(read.rejected, options)
         scored, where, written = _write_scores(read, target, settings)
-    if read.spool is not None:
-        read.spool.close()
     customers_read = scored + read.no_valid
     click.echo(
         f"customers: {customers_read:,} read = {scored:,} scored + {read.no_valid:,} "
@@ -289,7 +291,6 @@ class _Read:
     total: int | None
     no_valid: int
     customer_type: object = None
-    spool: object = None
     unit_assumed: bool = False  # an RFM table's unit, neither given nor recorded
     end: object = None  # a log's observation end (a Timestamp)
 
@@ -307,8 +308,10 @@ def _input_names(rejected, options):
     return rejected.rename(columns=names)
 
 
-def _read_log(input_path, unit, batch_size, options, connection) -> _Read:
-    source = transaction_source(input_path, unit, connection=connection, **options)
+def _read_log(input_path, unit, batch_size, options, connection, opened) -> _Read:
+    source = opened.enter_context(
+        transaction_source(input_path, unit, connection=connection, **options)
+    )
     counts = source.row_counts()
     if counts["rejected_rows"] == counts["rows"]:  # none usable: say why (no rows, an early end...)
         source.check_usable()
@@ -321,13 +324,14 @@ def _read_log(input_path, unit, batch_size, options, connection) -> _Read:
     return _Read(batches, rejected, counts, total, no_valid, source.customer_type, end=source.end)
 
 
-def _read_rfm(input_path, unit, rfm_time_unit, batch_size, options, connection) -> _Read:
+def _read_rfm(input_path, unit, batch_size, options, connection, opened, rfm_time_unit) -> _Read:
     rfm_path, rfm_table = input_path, options["table"]
     shown = display(input_path)
-    customer_type = spool = None
+    customer_type = None
     if is_postgres_uri(input_path):
         refuse_log_options(shown)  # before the table is streamed
         spool = _rfm_spool(input_path, options)
+        opened.callback(spool.close)
         rfm_path, rfm_table = spool.path, None
         customer_type = spool.types[options["customer_col"]]
     recorded = recorded_attrs(rfm_path) if rfm_table is None else {}  # a Parquet file's unit
@@ -346,7 +350,7 @@ def _read_rfm(input_path, unit, rfm_time_unit, batch_size, options, connection) 
     scale = convert_periods(1.0, given, unit)  # recency and T in the model's unit
     batches = source.batches(batch_size, time_unit=unit, scale=scale)
     total, no_valid = counts["rows"] - counts["rejected_rows"], counts["rejected_rows"]
-    return _Read(batches, source.rejects(), counts, total, no_valid, customer_type, spool, assumed)
+    return _Read(batches, source.rejects(), counts, total, no_valid, customer_type, assumed)
 
 
 def _write_scores(read: _Read, target: _Target, settings) -> tuple[int, str, str]:

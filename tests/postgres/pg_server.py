@@ -81,10 +81,13 @@ class PostgresServer:
         )  # fmt: skip
         # A throw-away server: no durability, and no WAL for tables created and filled in one
         # transaction (wal_level=minimal: CREATE TABLE ... AS of 1.5M rows takes half the time).
+        # A statement waits at most a minute for a lock: a lock left behind by a connection that
+        # was never closed fails the statement, with PostgreSQL's message, instead of hanging the
+        # suite (test_postgres_sources_closed.py).
         options = (
             f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=40 "
-            "-c wal_level=minimal -c max_wal_senders=0"
+            "-c wal_level=minimal -c max_wal_senders=0 -c lock_timeout=60s"
         )
         self._run(
             pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.folder / "log"), "-w",

@@ -43,6 +43,7 @@ LAYERS = [
             "_duck_log",
             "_rfm_sql",
             "_rfm_source",
+            "_source_closing",
             "_postgres_*",
         ]
         + ["_subscription_stream"],

@@ -192,8 +192,7 @@ def score(
         options["amount_col"] = ""
     unit = bundle.bg.time_unit_
     settings = (bundle, duration, discount_rate, margin, interval)
-    # The sources and spools opened to read INPUT are closed on leaving the block (on an error
-    # too): a PostgreSQL source's transaction, and its lock on the table, end there.
+    # What reads INPUT closes on leaving the block (on an error too): a database lock ends here.
     with csv_rows_checked(input_path, options["memory_limit"]), ExitStack() as opened:
         is_log, connection = _is_log(input_path, options)
         rfm_input = not is_log

@@ -24,7 +24,14 @@ from clvmodel._column_advice import ROLE_OPTIONS, missing_columns_advice
 from clvmodel._postgres_connect import connect, display, quote_name, translate_error
 from clvmodel.errors import InputError
 
-__all__ = ["PostgresSpool", "describe", "describe_source", "read_frame", "relation_sql"]
+__all__ = [
+    "PostgresSpool",
+    "describe",
+    "describe_source",
+    "read_frame",
+    "relation_sql",
+    "source_name",
+]
 
 
 def _literal(text: str) -> str:
@@ -44,7 +51,8 @@ def relation_sql(table: str | None, query: str | None) -> str:
     return f"({query.strip().rstrip(';')}\n) AS clv_query"
 
 
-def _what(table: str | None, query: str | None) -> str:
+def source_name(table: str | None) -> str:
+    """How messages name what is read: ``table 'sales'``, or ``the query`` (no table)."""
     return f"table {table!r}" if table is not None else "the query"
 
 
@@ -85,7 +93,7 @@ def describe(connection, uri: str, table: str | None, query: str | None) -> dict
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001 - driver errors become one InputError
-        raise translate_error(exc, uri, f"read {_what(table, query)} from") from None
+        raise translate_error(exc, uri, f"read {source_name(table)} from") from None
     finally:
         cursor.close()
 
@@ -181,7 +189,7 @@ class PostgresSpool:
         connection = connect(uri)
         try:
             self.types = describe(connection, uri, table, query)
-            where = f"{_what(table, query)} at {display(uri)}"
+            where = f"{source_name(table)} at {display(uri)}"
             if needed:
                 require_columns(self.types, needed, where, advice)
             chosen = list(dict.fromkeys(columns)) if columns else list(self.types)
@@ -212,9 +220,7 @@ class PostgresSpool:
                 writer = pq.ParquetWriter(self.path, reader.schema)
         except Exception as exc:  # noqa: BLE001 - driver errors become one InputError
             self.close()
-            raise translate_error(
-                exc, self.uri, f"read {_what(self.table, self.query)} from"
-            ) from None
+            raise translate_error(exc, self.uri, f"read {source_name(self.table)} from") from None
         except BaseException:
             self.close()
             raise

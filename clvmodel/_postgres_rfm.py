@@ -28,6 +28,7 @@ from clvmodel._postgres_read import (
     quote_name_part,
     relation_sql,
     require_columns,
+    source_name,
 )
 from clvmodel._reading_sql import Dialect, id_sql, reject_reason_sql
 from clvmodel._rfm_common import as_rfm_frame
@@ -61,7 +62,7 @@ def push_down(source, needed: dict[str, str]) -> PostgresLog | None:
     columns' types do not allow it (:func:`can_push_down`); ``needed``: role -> column."""
     if source.pushdown is False:
         return None
-    what = f"table {source.table!r}" if source.table is not None else "the query"
+    what = source_name(source.table)
     types = describe_source(source.path, source.table, source.query)
     require_columns(types, needed, f"{what} at {display(source.path)}")
     columns = (source.customer_col, source.date_col, source.amount_col)
@@ -85,7 +86,7 @@ class PostgresLog:
 
     def __init__(self, uri, table, query, types, customer_col, date_col, amount_col,
                  observation_end, time_unit, drop_duplicates):  # fmt: skip
-        self.uri, self.what = uri, f"table {table!r}" if table is not None else "the query"
+        self.uri, self.what = uri, source_name(table)
         self.amount_col = amount_col
         self.with_amount = amount_col is not None
         self.time_unit = time_unit

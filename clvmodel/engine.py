@@ -33,7 +33,7 @@ from clvmodel._duck_log import (
     raise_nothing_usable,
 )
 from clvmodel._postgres_connect import display, is_postgres_uri, one_catalog
-from clvmodel._postgres_read import PostgresSpool
+from clvmodel._postgres_read import PostgresSpool, source_name
 from clvmodel._postgres_rfm import push_down
 from clvmodel._rfm_common import as_rfm_frame
 from clvmodel._rfm_read import CheckedParquetLog
@@ -133,7 +133,7 @@ class TransactionSource(ClosingSource):
         self._own_connection = self.connection is None  # closed with the source
         self._rows = self._duplicates = self._inputs = None  # counts and inputs, taken once
         if is_postgres_uri(self.path):
-            self._what = f"table {self.table!r}" if self.table is not None else "the query"
+            self._what = source_name(self.table)
             with one_catalog():  # describing, then reading: the type catalog read once
                 self._pg = push_down(self, needed)
                 if self._pg is not None:

@@ -9,6 +9,8 @@ failed command whose error a test (or a notebook) kept referred to it for as lon
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from cli_run import run_cli
 from pg_server import run_sql
@@ -18,6 +20,13 @@ from clvmodel.cli import _fit_command, _score_command
 from clvmodel.engine import TransactionSource, open_transaction_log
 
 END = "1997-09-30"
+
+
+@pytest.fixture(autouse=True)
+def _no_garbage_from_earlier_tests():
+    """Earlier tests' garbage collected first: what is counted below is this test's only (no
+    collection between a test's action and its checks, which must not rely on one)."""
+    gc.collect()
 
 
 def lockers(uri: str, table: str) -> int:

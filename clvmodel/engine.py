@@ -185,14 +185,15 @@ class TransactionSource(ClosingSource):
         raise_nothing_usable(self.connection, where, getattr(self, "end", None), self.amount_col)
 
     def close(self) -> None:
-        """End the PostgreSQL transaction (and its locks on the tables read), remove the local
-        copy of streamed rows, and close the DuckDB connection the source opened itself (not
-        one passed in). Leaving a ``with`` block closes the source."""
-        for held in (self._pg, self._spool):
-            if held is not None:
-                held.close()
+        """End the PostgreSQL transaction (and its locks on the tables read), close the DuckDB
+        connection the source opened itself (not one passed in), then remove the local copy of
+        streamed rows, which it read. Leaving a ``with`` block closes the source."""
+        if self._pg is not None:
+            self._pg.close()
         if self._own_connection and self.connection is not None:
             self.connection.close()
+        if self._spool is not None:
+            self._spool.close()
 
     # ----------------------------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:

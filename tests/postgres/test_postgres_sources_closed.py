@@ -61,6 +61,19 @@ def test_close_ends_the_transaction_of_a_source_still_referred_to(pg_uri, cdnow_
     assert lockers(pg_uri, cdnow_table) == 0
 
 
+def test_a_spooled_source_removes_its_copy_of_the_rows_when_closed(
+    pg_uri, cdnow_table, tmp_path, monkeypatch
+):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the spool's folder goes here
+    with TransactionSource(pg_uri, table=cdnow_table, observation_end=END, pushdown=False) as log:
+        assert len(list(tmp_path.iterdir())) == 1  # the spool, read by DuckDB
+        assert log.counts()["valid_customers"] == 2357
+    assert list(tmp_path.iterdir()) == []
+    assert log.end is not None  # still referred to: closed, not collected
+
+
 def test_a_failed_fit_from_a_table_leaves_no_lock_behind(
     pg_uri, cdnow_table, tmp_path, monkeypatch
 ):

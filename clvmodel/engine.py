@@ -391,5 +391,7 @@ def open_transaction_log(path, connect_duckdb=connect, naive: bool = False, **op
         )  # fmt: skip
         if fast is not None:
             return fast
+    # The default makes a fresh connection, which the source then opens and closes itself;
+    # another factory may hand out a connection its caller keeps using (the CLI's).
     connection = None if connect_duckdb is connect else connect_duckdb()
     return TransactionSource(path, connection=connection, **options)

@@ -1,5 +1,5 @@
 """The suite's per-test time limit (pytest-timeout, ``timeout`` in ``pyproject.toml``) ends a test
-that hangs inside C code, where a signal would not reach Python, and names it.
+that hangs, even one blocked in a C call, and names it.
 
 A PostgreSQL lock left behind once made ``DROP TABLE`` wait for ever in a test's teardown: the run
 stalled, silently, until CI's own limit. This runs the project's settings on a test that blocks

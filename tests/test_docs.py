@@ -7,7 +7,6 @@ The code of the guide runs in ``tests/test_guide_examples.py``, which also keeps
 where each code block runs.
 """
 
-import gc
 import re
 import shlex
 import shutil
@@ -68,20 +67,9 @@ def test_docs_build_with_warnings_as_errors(tmp_path, capsys, monkeypatch):
         ):
             warnings.filterwarnings("ignore", category=category)
         patch.setattr(sys, "path", list(sys.path))
-        # The cyclic collector: a fresh sphinx-build process has a small heap; this one holds the
-        # test session's objects, and each of the dozen full collections the build's allocations
-        # trigger walks all of them: about 1.1 of the test's ~8 CPU s (more after other tests),
-        # none of it building pages. During the build, the objects from before are set aside
-        # (gc.freeze) and young objects collected every 10,000 allocations instead of 700 (three
-        # full collections; the pages are the same); then all is as before.
-        threshold = gc.get_threshold()
-        gc.set_threshold(10_000, 10, 10)
-        gc.freeze()
-        try:
-            returncode = build_main(["-q", *args])
-        finally:
-            gc.unfreeze()
-            gc.set_threshold(*threshold)
+        # The session's objects are set aside from the cyclic collector (tests/conftest.py), so
+        # the build's collections walk only its own, as in a fresh sphinx-build process.
+        returncode = build_main(["-q", *args])
     assert returncode == 0, capsys.readouterr().err[-4000:]
     assert (html / "api" / "generated" / "clvmodel.BetaGeoModel.html").exists()
     assert (html / "_notebooks" / "clv_walkthrough.html").exists()

@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -59,10 +60,13 @@ class PostgresServer:
     def uri_for(self, user: str, password: str, database: str = "postgres") -> str:
         return f"postgresql://{user}:{password}@127.0.0.1:{self.port}/{database}"
 
+    def _command(self, *command: str) -> tuple[str, ...]:
+        return ("runuser", "-u", "postgres", "--", *command) if self._as_root else command
+
     def _run(self, *command: str, **kwargs) -> subprocess.CompletedProcess:
-        if self._as_root:
-            command = ("runuser", "-u", "postgres", "--", *command)
-        return subprocess.run(command, check=True, capture_output=True, text=True, **kwargs)
+        return subprocess.run(
+            self._command(*command), check=True, capture_output=True, text=True, **kwargs
+        )
 
     def start(self) -> PostgresServer:
         initdb, pg_ctl = server_program("initdb"), server_program("pg_ctl")
@@ -93,7 +97,19 @@ class PostgresServer:
             pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.folder / "log"), "-w",
             "-t", "60", "start",
         )  # fmt: skip
+        self._watch(pg_ctl)
         return self
+
+    def _watch(self, pg_ctl: str) -> None:
+        """Start a detached process that stops the server and deletes its folder if this process
+        ends without calling :meth:`stop` (killed, or a crashed test session whose workers
+        never reach ``atexit``); it exits on its own once the server is stopped."""
+        stop = self._command(pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        subprocess.Popen(
+            [sys.executable, "-c", _WATCH, str(os.getpid()), str(self.folder), *stop],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
 
     def stop(self) -> None:
         close_connections()
@@ -104,6 +120,26 @@ class PostgresServer:
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
 
+
+# Run by a detached Python: while process argv[1] lives and the server in folder argv[2] runs,
+# wait; if the process is gone first, stop the server (argv[3:]) and delete the folder.
+_WATCH = """
+import os, shutil, subprocess, sys, time
+from pathlib import Path
+owner, folder, stop = int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]
+def alive(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in "ZX"
+while (folder / "data" / "postmaster.pid").exists():
+    if not alive(owner):
+        subprocess.run(stop, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(folder, ignore_errors=True)
+        break
+    time.sleep(1.0)
+"""
 
 _SHARED: PostgresServer | None = None
 

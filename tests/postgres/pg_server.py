@@ -52,6 +52,7 @@ class PostgresServer:
         self.data = self.folder / "data"
         self.port = _free_port()
         self._as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+        self._watcher: subprocess.Popen | None = None  # see _watch
 
     @property
     def uri(self) -> str:
@@ -103,11 +104,12 @@ class PostgresServer:
     def _watch(self, pg_ctl: str) -> None:
         """Start a detached process that stops the server and deletes its folder if this process
         ends without calling :meth:`stop` (killed, or a crashed test session whose workers
-        never reach ``atexit``); it exits on its own once the server is stopped."""
+        never reach ``atexit``). It waits for the end of a pipe that only this process holds:
+        the system closes the pipe when this process ends, however it ends."""
         stop = self._command(pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop")
-        subprocess.Popen(
-            [sys.executable, "-c", _WATCH, str(os.getpid()), str(self.folder), *stop],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        self._watcher = subprocess.Popen(
+            [sys.executable, "-c", _WATCH, str(self.folder), *stop],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True,
         )  # fmt: skip
 
@@ -119,26 +121,21 @@ class PostgresServer:
                 self._run(pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop")
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
+            if self._watcher is not None:
+                self._watcher.stdin.close()  # the server is gone: nothing left to watch
 
 
-# Run by a detached Python: while process argv[1] lives and the server in folder argv[2] runs,
-# wait; if the process is gone first, stop the server (argv[3:]) and delete the folder.
+# Run by a detached Python: wait until the pipe on stdin closes (the process that started the
+# server has ended or stopped it), then stop the server (argv[2:]) if it still runs and delete
+# its folder (argv[1]).
 _WATCH = """
-import os, shutil, subprocess, sys, time
+import shutil, subprocess, sys
 from pathlib import Path
-owner, folder, stop = int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]
-def alive(pid):
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in "ZX"
-while (folder / "data" / "postmaster.pid").exists():
-    if not alive(owner):
-        subprocess.run(stop, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        shutil.rmtree(folder, ignore_errors=True)
-        break
-    time.sleep(1.0)
+sys.stdin.buffer.read()
+folder, stop = Path(sys.argv[1]), sys.argv[2:]
+if (folder / "data" / "postmaster.pid").exists():
+    subprocess.run(stop, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+shutil.rmtree(folder, ignore_errors=True)
 """
 
 _SHARED: PostgresServer | None = None

@@ -14,6 +14,7 @@ summary all describe the same snapshot of the table even while it is being writt
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 
 import numpy as np
@@ -305,8 +306,9 @@ class PostgresLog:
 
 
 def _close(connection) -> None:
-    try:
+    # A connection the server cut cannot roll back (the server has); it is closed all the same,
+    # or it stays open until the garbage collector meets it.
+    with contextlib.suppress(Exception):
         connection.rollback()
+    with contextlib.suppress(Exception):
         connection.close()
-    except Exception:  # noqa: BLE001 - the connection may already be gone
-        pass

@@ -10,6 +10,8 @@ failed command whose error a test (or a notebook) kept referred to it for as lon
 from __future__ import annotations
 
 import gc
+import sys
+import warnings
 
 import pytest
 from cli_run import run_cli
@@ -121,3 +123,37 @@ def test_a_score_from_a_table_leaves_neither_lock_nor_spool(
     assert result.exit_code == 0, result.output
     assert lockers(pg_uri, cdnow_table) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+@pytest.mark.parametrize("reading", [False, True], ids=["idle", "reading"])
+def test_a_source_whose_connection_the_server_cut_is_closed_all_the_same(
+    reading, pg_uri, cdnow_table
+):
+    """The server ends the source's session (a restart, an administrator): closing the source
+    cannot roll back, and closes the connection all the same, also while a batch is being read.
+    Before, the connection stayed open until the garbage collector met it, which complained
+    ("Exception ignored in Connection.__del__: Cannot close AdbcConnection with open
+    AdbcStatement", or a ResourceWarning)."""
+    source = TransactionSource(pg_uri, table=cdnow_table, observation_end=END)
+    assert source.row_counts()["rows"] == 6919  # the snapshot's lock on the table is taken
+    batches = source.rfm_batches(500)
+    if reading:
+        assert len(next(batches)) == 500
+    (cut,) = run_sql(
+        pg_uri,
+        "SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l JOIN pg_class c "
+        f"ON c.oid = l.relation WHERE c.relname = '{cdnow_table}' AND l.pid <> pg_backend_pid()",
+    )
+    assert cut == (1,)
+    complaints = []
+    hook, sys.unraisablehook = sys.unraisablehook, complaints.append
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ResourceWarning)
+            source.close()
+            del source, batches
+            gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    assert [str(c.exc_value) for c in complaints] == []
+    assert [str(w.message) for w in caught if w.category is ResourceWarning] == []

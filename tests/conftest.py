@@ -306,6 +306,7 @@ class JavaClassArchive:
     def options(self) -> list:
         """JVM options: use the archive if there is one, else write one when the JVM exits."""
         quiet = ["-Xlog:cds=off", "-Xlog:cds+dynamic=off"]  # classes it cannot archive, etc.
+        self._remove_abandoned()
         if self.path.is_file():
             return [f"-XX:SharedArchiveFile={self.path}", "-Xshare:auto", *quiet]
         try:
@@ -314,6 +315,20 @@ class JavaClassArchive:
             return []
         self.partial = self.path.with_name(f"{self.path.stem}.{os.getpid()}.partial")
         return [f"-XX:ArchiveClassesAtExit={self.partial}", *quiet]
+
+    def _remove_abandoned(self) -> None:
+        """Delete this program's partial archives older than an hour: those of runs killed before
+        they could publish them (a JVM writes one in under a minute, and the process that renames
+        it gives up after ten minutes). Each is as large as an archive: ~200 MB for Spark."""
+        import time
+
+        cutoff = time.time() - 3600
+        for partial in self.folder.glob(f"{self.path.name.split('-')[0]}-*.partial"):
+            try:
+                if partial.stat().st_mtime < cutoff:
+                    partial.unlink()
+            except OSError:
+                pass  # gone already, or not ours to delete
 
     def publish(self) -> None:
         """After the JVM has exited: the archive it wrote under its final name, in place of the

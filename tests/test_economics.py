@@ -164,7 +164,7 @@ def test_net_clv_with_constant_rates_is_a_geometric_series():
         bg,
         gg,
         rfm,
-        horizon=24,
+        horizon="24M",
         discount_rate=0.12,
         margin=0.3,
         cost_per_order=2.0,
@@ -227,7 +227,7 @@ def test_gross_margin_is_customer_lifetime_value():
     bg = clv.BetaGeoModel.from_params(BG_CDNOW, "W")
     gg = clv.GammaGammaModel.from_params(GG_CDNOW)
     rfm = _rfm((0, 0.0, 38.0, 0.0), (2, 30.43, 38.86, 25.0), (9, 37.0, 39.0, 80.0))
-    table = net_clv(bg, gg, rfm, horizon=18, discount_rate=0.15, margin=0.4, cost_per_period=1.0)
+    table = net_clv(bg, gg, rfm, horizon="18M", discount_rate=0.15, margin=0.4, cost_per_period=1.0)
     reference = clv.customer_lifetime_value(
         bg, gg, rfm, horizon="18M", discount_rate=0.15, margin=0.4
     )
@@ -244,13 +244,13 @@ def test_costs_per_segment_equal_each_segment_scored_alone():
     rfm["channel"] = ["web", "shop", "web", "shop"]
     per_order, per_period = {"web": 1.0, "shop": 3.0}, pd.Series({"web": 0.5, "shop": 0.0})
     by_column = net_clv(
-        bg, gg, rfm, 12, cost_per_order=per_order, cost_per_period=per_period, segments="channel"
+        bg, gg, rfm, "12M", cost_per_order=per_order, cost_per_period=per_period, segments="channel"
     )
     by_series = net_clv(
         bg,
         gg,
         rfm,
-        12,
+        "12M",
         cost_per_order=per_order,
         cost_per_period=per_period,
         segments=rfm["channel"].iloc[::-1],
@@ -261,7 +261,7 @@ def test_costs_per_segment_equal_each_segment_scored_alone():
             bg,
             gg,
             rfm[rfm.channel == channel],
-            12,
+            "12M",
             cost_per_order=per_order[channel],
             cost_per_period=float(per_period[channel]),
         )
@@ -286,7 +286,7 @@ def test_payback_with_constant_margin_is_found_by_hand():
         gg,
         rfm,
         acquisition_cost=cac,
-        horizon=24,
+        horizon="24M",
         discount_rate=0.12,
         margin=0.3,
         cost_per_order=2.0,
@@ -310,7 +310,7 @@ def test_payback_in_cdnow_lies_within_the_horizon():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", clv.ClvWarning)  # CDNOW repeats 9 rows, kept on purpose
         rfm = clv.rfm_summary(clv.datasets.load_cdnow_sample(), observation_end="1997-09-30")
-    table = cac_payback(bg, gg, rfm, 5.0, 24, discount_rate=0.1, margin=0.3, cost_per_order=0.5)
+    table = cac_payback(bg, gg, rfm, 5.0, "24M", discount_rate=0.1, margin=0.3, cost_per_order=0.5)
     paid = table[table["paid_back"]]
     assert paid["payback_periods"].between(0, 24).all()
     # Paid back within the horizon exactly when the net CLV over it covers the CAC.
@@ -531,7 +531,7 @@ def small():
 )
 def test_bad_costs_name_the_argument(small, arguments, message):
     bg, gg, rfm = small
-    arguments = {"horizon": 12, "acquisition_cost": 1.0, **arguments}
+    arguments = {"horizon": "12M", "acquisition_cost": 1.0, **arguments}
     with pytest.raises(InputError, match=message):
         cac_payback(bg, gg, rfm, **arguments)
 
@@ -539,9 +539,9 @@ def test_bad_costs_name_the_argument(small, arguments, message):
 def test_models_must_be_purchase_and_spend_models(small):
     bg, gg, rfm = small
     with pytest.raises(InputError, match="purchase model"):
-        net_clv(gg, gg, rfm, 12)
+        net_clv(gg, gg, rfm, "12M")
     with pytest.raises(InputError, match="spend model"):
-        net_clv(bg, None, rfm, 12)
+        net_clv(bg, None, rfm, "12M")
     with pytest.raises(InputError, match="purchase model"):
         probability_alive_at(gg, rfm, 1.0)
     with pytest.raises(InputError, match="DayOneModel"):

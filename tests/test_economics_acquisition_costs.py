@@ -118,4 +118,4 @@ def test_a_cost_per_customer_is_told_that_costs_are_per_segment():
     )  # fmt: skip
     per_customer = pd.Series([5.0, 7.0], index=rfm.index)
     with pytest.raises(clv.InputError, match="never per customer"):
-        clv.cac_payback(bg, gg, rfm, per_customer, 12)
+        clv.cac_payback(bg, gg, rfm, per_customer, "12M")

@@ -231,7 +231,7 @@ def test_score_equals_local_scoring(
     clvs, cdnow_rfm, cdnow_spark_rfm, cdnow_models, monkeypatch, rows_per_piece
 ):
     monkeypatch.setattr("clvmodel.spark._scoring._ROWS_PER_PIECE", rows_per_piece)
-    options = {"horizon": 6, "discount_rate": 0.1, "margin": 0.4}
+    options = {"horizon": "6M", "discount_rate": 0.1, "margin": 0.4}
     scores = clvs.score(cdnow_spark_rfm, cdnow_models, **options)
     assert scores.columns == ["customer_id", *SCORE_COLUMNS]
     scores = _local(scores)
@@ -240,7 +240,7 @@ def test_score_equals_local_scoring(
         cdnow_models.gg,
         cdnow_rfm,  # clv.rfm_summary(tx, observation_end=CAL_END)
         naive_clv=cdnow_models.naive_clv(0.5, margin=0.4),
-        **{**options, "horizon": "6M"},
+        **options,
     ).sort_index()
     assert list(scores.index) == list(expected.index)
     for column in SCORE_COLUMNS:

@@ -20,7 +20,7 @@ block, so a type created later (an enum, an extension's type) is seen by the nex
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 
 from clvmodel.errors import InputError
@@ -180,6 +180,13 @@ def one_catalog():
         _SHARED.reset(token)
         for anchor in shared.values():
             anchor.close()
+
+
+def rollback_quietly(connection) -> None:
+    """Roll back ``connection``'s transaction; on a connection the server has cut there is nothing
+    to roll back (the server did), and the error of trying is ignored."""
+    with suppress(Exception):
+        connection.rollback()
 
 
 def _first_line(exc: BaseException) -> str:

@@ -21,7 +21,13 @@ import numpy as np
 import pandas as pd
 
 from clvmodel import _reading_sql, _rfm_sql
-from clvmodel._postgres_connect import connect, display, sqlstate, translate_error
+from clvmodel._postgres_connect import (
+    connect,
+    display,
+    rollback_quietly,
+    sqlstate,
+    translate_error,
+)
 from clvmodel._postgres_read import (
     base_type,
     describe_source,
@@ -306,9 +312,6 @@ class PostgresLog:
 
 
 def _close(connection) -> None:
-    # A connection the server cut cannot roll back (the server has); it is closed all the same,
-    # or it stays open until the garbage collector meets it.
-    with contextlib.suppress(Exception):
-        connection.rollback()
+    rollback_quietly(connection)  # a cut connection is closed all the same, not left to the GC
     with contextlib.suppress(Exception):
         connection.close()

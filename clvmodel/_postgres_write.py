@@ -13,14 +13,13 @@ target. A column type binary ``COPY`` cannot fill from Arrow (``numeric``, ``uui
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from clvmodel._postgres_connect import connect, display, translate_error
+from clvmodel._postgres_connect import connect, display, rollback_quietly, translate_error
 from clvmodel._postgres_read import base_type, quote_name_part
 from clvmodel._postgres_types import COPY_TYPES, cast_for_copy, postgres_type
 from clvmodel.errors import InputError
@@ -324,13 +323,13 @@ def write_tables(uri: str, tables: list[TableSpec], if_exists: str = "fail") -> 
         connection.commit()
         return counts
     except Exception as exc:  # noqa: BLE001 - driver errors become one InputError
-        _rollback(connection)
+        rollback_quietly(connection)
         driver = type(exc).__module__.startswith(("adbc", "pyarrow")) or "SQLSTATE" in str(exc)
         if driver and not isinstance(exc, InputError):
             raise translate_error(exc, uri, doing) from None
         raise
     except BaseException:
-        _rollback(connection)
+        rollback_quietly(connection)
         raise
     finally:
         try:
@@ -374,8 +373,3 @@ def _copy_in(cursor, spec: TableSpec, target: str, columns, temporary: bool = Fa
                 ingest.adbc_ingest(target, table, mode="append", db_schema_name=schema_name)
             rows += table.num_rows
     return rows
-
-
-def _rollback(connection) -> None:
-    with contextlib.suppress(Exception):  # the connection may be gone; the server rolls back
-        connection.rollback()

@@ -300,6 +300,7 @@ class JavaClassArchive:
         digest = hashlib.sha256("\n".join(key).encode()).hexdigest()[:16]
         cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
         self.folder = Path(cache) / f"clvmodel-tests-{os.getuid()}"
+        self.name = name
         self.path = self.folder / f"{name}-{digest}.jsa"
         self.partial = None
 
@@ -323,7 +324,7 @@ class JavaClassArchive:
         import time
 
         cutoff = time.time() - 3600
-        for partial in self.folder.glob(f"{self.path.name.split('-')[0]}-*.partial"):
+        for partial in self.folder.glob(f"{self.name}-*.partial"):
             try:
                 if partial.stat().st_mtime < cutoff:
                     partial.unlink()
@@ -340,7 +341,7 @@ class JavaClassArchive:
                 self.partial.unlink(missing_ok=True)
                 return
             os.replace(self.partial, self.path)
-            for stale in self.folder.glob(f"{self.path.name.split('-')[0]}-*.jsa"):
+            for stale in self.folder.glob(f"{self.name}-*.jsa"):
                 if stale != self.path:
                     stale.unlink(missing_ok=True)
 

@@ -16,6 +16,7 @@ import os
 import sys
 import warnings
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -86,6 +87,21 @@ def pytest_xdist_make_scheduler(config, log):
             return _work_unit(nodeid)
 
     return FileScheduling(config, log)
+
+
+TESTS = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_collect_file(file_path, parent):
+    """Doctests come from the package only. ``--doctest-modules`` would also search every test
+    module and conftest.py for examples (they have none), and importing the conftest.py files
+    of two test folders given together (``pytest tests/postgres tests/report``) failed with
+    "import file mismatch"."""
+    outcome = yield
+    if file_path.is_relative_to(TESTS):
+        kept = [node for node in outcome.get_result() if type(node).__name__ != "DoctestModule"]
+        outcome.force_result(kept)
 
 
 def pytest_collection_modifyitems(config, items):

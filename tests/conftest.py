@@ -303,7 +303,6 @@ class JavaClassArchive:
     def __init__(self, name: str, java: str | None, jars: list, options: list):
         import hashlib
         import shutil
-        from pathlib import Path
 
         java = java or shutil.which("java") or "java"
         key = [os.path.realpath(java), *options]
@@ -368,7 +367,6 @@ class JavaClassArchive:
         process waits for that and renames the file, so the test run does not wait for it.
         """
         import subprocess
-        import sys
 
         if self.partial is None:
             return
@@ -420,8 +418,6 @@ def java_class_archive():
 
 
 def _spark_jars() -> list:
-    from pathlib import Path
-
     import pyspark
 
     return sorted((Path(pyspark.__file__).parent / "jars").glob("*.jar"))
@@ -432,8 +428,6 @@ def _spark_jars() -> list:
 @pytest.fixture(scope="session")
 def spark():
     """A local[2] Spark session (needs Java 17+; used by the tests marked ``spark``)."""
-    import sys
-
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     from pyspark import SparkContext
